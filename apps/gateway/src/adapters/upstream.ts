@@ -1,0 +1,48 @@
+import { createHttpClient, DomainError } from '@platform/config';
+import type { Got, OptionsOfTextResponseBody, Response } from 'got';
+
+/** Headers a service answer carries that the client should see. */
+const PASSED_HEADERS = ['content-type', 'location', 'idempotent-replayed'] as const;
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * One internal service behind the gateway. Answers (errors included) pass through
+ * unchanged; a service that cannot be reached or is too slow becomes a 503/504 problem.
+ */
+export class Upstream {
+  private readonly http: Got;
+
+  constructor(
+    readonly name: string,
+    baseUrl: string,
+    timeoutMs = 5_000,
+  ) {
+    this.http = createHttpClient({ prefixUrl: baseUrl, timeoutMs, userAgent: 'platform-gateway' });
+  }
+
+  async request(path: string, options: OptionsOfTextResponseBody & { requestId: string }): Promise<UpstreamResponse> {
+    const { requestId, ...rest } = options;
+    let response: Response<string>;
+    try {
+      response = await this.http(path, { ...rest, headers: { ...rest.headers, 'x-request-id': requestId } });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ETIMEDOUT') {
+        throw new DomainError('timeout', 'UPSTREAM_TIMEOUT', `The ${this.name} service did not answer in time`);
+      }
+      throw new DomainError('unavailable', 'UPSTREAM_UNAVAILABLE', `The ${this.name} service is unavailable`);
+    }
+    const headers: Record<string, string> = {};
+    for (const name of PASSED_HEADERS) {
+      const value = response.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const body = response.body.length > 0 && headers['content-type']?.includes('json') ? JSON.parse(response.body) : response.body;
+    return { status: response.statusCode, headers, body };
+  }
+}

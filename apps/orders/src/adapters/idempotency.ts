@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { DomainError } from '@platform/config/errors';
+import type { Prisma } from '../generated/prisma/client';
+import type { Transaction } from './database';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+/**
+ * Claims `key` inside the caller's transaction. A concurrent request with the same key
+ * blocks on the primary key until this transaction ends, then sees its stored answer.
+ * Returns the earlier answer to replay, or null when this request owns the key.
+ */
+export async function claimIdempotencyKey(
+  tx: Transaction,
+  scope: string,
+  key: string,
+  hash: string,
+): Promise<StoredResponse | null> {
+  const claimed = await tx.$executeRaw`
+    INSERT INTO idempotency_keys (scope, key, request_hash) VALUES (${scope}, ${key}, ${hash})
+    ON CONFLICT DO NOTHING`;
+  if (claimed === 1) return null;
+  const existing = await tx.idempotencyKey.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
+  if (existing.requestHash !== hash) {
+    throw new DomainError(
+      'unprocessable',
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was already used with a different request body',
+      [{ pointer: '/headers/idempotency-key', detail: 'reused with a different body' }],
+    );
+  }
+  if (existing.responseStatus === null) {
+    throw new DomainError('conflict', 'IDEMPOTENT_REQUEST_IN_PROGRESS', 'A request with this Idempotency-Key is still in progress');
+  }
+  return { status: existing.responseStatus, body: existing.responseBody };
+}
+
+export async function storeIdempotentResponse(
+  tx: Transaction,
+  scope: string,
+  key: string,
+  response: StoredResponse,
+): Promise<void> {
+  await tx.idempotencyKey.update({
+    where: { scope_key: { scope, key } },
+    data: { responseStatus: response.status, responseBody: response.body as Prisma.InputJsonValue },
+  });
+}

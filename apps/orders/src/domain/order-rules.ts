@@ -1,0 +1,44 @@
+import type { CreateOrderRequest } from '@platform/contracts/api/orders';
+import { DomainError } from '@platform/config/errors';
+
+const HOUR = 60 * 60 * 1000;
+/** Earliest a scheduled window may start, so the order can still be routed and packed. */
+export const SCHEDULED_LEAD_TIME_MS = 2 * HOUR;
+export const SCHEDULED_WINDOW_MAX_MS = 12 * HOUR;
+export const SCHEDULED_WINDOW_MIN_MS = HOUR;
+
+/**
+ * Cross-field rules the request schema cannot express (ORD-07). Throws one DomainError
+ * listing every violated field, so a client fixes them all in one round.
+ */
+export function assertOrderRules(request: CreateOrderRequest, now: Date): void {
+  const fields: { pointer: string; detail: string }[] = [];
+
+  request.items.forEach((item, index) => {
+    if (item.ageRestricted && !request.ageVerified) {
+      fields.push({ pointer: `/items/${index}/ageRestricted`, detail: 'age-restricted item requires ageVerified: true' });
+    }
+  });
+
+  const window = request.deliveryWindow;
+  if (request.deliveryType === 'scheduled') {
+    if (!window) {
+      fields.push({ pointer: '/deliveryWindow', detail: 'required when deliveryType is scheduled' });
+    } else {
+      const start = Date.parse(window.start);
+      const end = Date.parse(window.end);
+      if (start < now.getTime() + SCHEDULED_LEAD_TIME_MS) {
+        fields.push({ pointer: '/deliveryWindow/start', detail: 'must be at least 2 hours from now' });
+      }
+      if (end - start < SCHEDULED_WINDOW_MIN_MS || end - start > SCHEDULED_WINDOW_MAX_MS) {
+        fields.push({ pointer: '/deliveryWindow/end', detail: 'window must last between 1 and 12 hours' });
+      }
+    }
+  } else if (window) {
+    fields.push({ pointer: '/deliveryWindow', detail: 'only allowed when deliveryType is scheduled' });
+  }
+
+  if (fields.length > 0) {
+    throw new DomainError('unprocessable', 'ORDER_RULES_VIOLATED', 'The order breaks ordering rules', fields);
+  }
+}

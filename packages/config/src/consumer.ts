@@ -1,0 +1,204 @@
+import { SpanKind } from '@opentelemetry/api';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent } from '@platform/contracts';
+import { runInFlow } from './context';
+import { crashpoint } from './crashpoint';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import { type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
+import type { SqlClient, TransactionalSqlClient } from './outbox';
+import { extractTraceContext, inSpan } from './telemetry';
+
+/** Runs inside the transaction that also records the event as processed: effects and dedupe commit together. */
+export type EventHandler<Tx> = (event: Envelope, tx: Tx) => Promise<void>;
+
+export interface Subscription<Tx> {
+  type: string;
+  handle: EventHandler<Tx>;
+}
+
+/** Binds a handler to one event definition, typing the event it receives. */
+export function on<D extends EventDefinition, Tx>(
+  definition: D,
+  handle: (event: EventOf<D>, tx: Tx) => Promise<void>,
+): Subscription<Tx> {
+  return { type: definition.type, handle: handle as EventHandler<Tx> };
+}
+
+export const DEAD_LETTER_HEADERS = {
+  reason: 'Platform-Dead-Letter-Reason',
+  consumer: 'Platform-Dead-Letter-Consumer',
+  stream: 'Platform-Original-Stream',
+  subject: 'Platform-Original-Subject',
+  sequence: 'Platform-Original-Sequence',
+  deliveries: 'Platform-Deliveries',
+} as const;
+
+export interface ConsumerOptions<Tx extends SqlClient> {
+  /** Durable name, `<service>--<purpose>`. */
+  name: string;
+  stream: string;
+  filterSubject?: string;
+  /** Known events without a subscription are acknowledged and skipped. */
+  subscriptions: Subscription<Tx>[];
+  db: TransactionalSqlClient<Tx>;
+  /** Called after a handler's transaction committed (wakes the outbox relay). */
+  afterCommit?: () => void;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  log: Logger;
+  metrics: Metrics;
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  /** Delay before redelivery after the n-th failed attempt (last value repeats). */
+  backoffMs?: readonly number[];
+  /** How long a handler transaction may run. */
+  transactionTimeoutMs?: number;
+}
+
+/**
+ * A durable pull consumer with explicit acks, exactly-once effects through a
+ * `processed_events` row committed with the handler's writes, bounded redelivery with
+ * backoff, and a dead letter (never a crash) for poison messages.
+ */
+export class EventConsumer<Tx extends SqlClient = SqlClient> {
+  private running = false;
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly maxDeliver: number;
+  private readonly backoffMs: readonly number[];
+  private readonly handlers: Map<string, EventHandler<Tx>>;
+
+  constructor(private readonly options: ConsumerOptions<Tx>) {
+    this.handlers = new Map(options.subscriptions.map((s) => [s.type, s.handle]));
+    this.maxDeliver = options.maxDeliver ?? 8;
+    this.backoffMs = options.backoffMs ?? [1_000, 5_000, 15_000, 30_000, 60_000];
+  }
+
+  async start(): Promise<void> {
+    const { jsm, stream, name, filterSubject } = this.options;
+    await provisionConsumer(jsm, {
+      stream,
+      durable: name,
+      filterSubject,
+      ackWaitMs: this.options.ackWaitMs ?? 30_000,
+      maxDeliver: this.maxDeliver,
+    });
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops pulling, lets the message in hand finish (and ack), then returns. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { js, stream, name, log, metrics } = this.options;
+    while (this.running) {
+      try {
+        const consumer = await js.consumers.get(stream, name);
+        this.messages = await consumer.consume({ max_messages: 64 });
+        const lag = setInterval(() => {
+          consumer
+            .info(true)
+            .then((info) => metrics.consumerPending.set({ consumer: name }, info.num_pending + info.num_ack_pending))
+            .catch(() => {});
+        }, 5_000);
+        try {
+          for await (const msg of this.messages) await this.handle(msg);
+        } finally {
+          clearInterval(lag);
+        }
+      } catch (error) {
+        if (!this.running) break;
+        log.warn({ err: error, consumer: name }, 'consumer loop failed; resubscribing');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
+    const { name, db, log, metrics } = this.options;
+    const parsed = parseEvent(msg.data);
+    if (!parsed.ok) {
+      await this.deadLetter(msg, parsed.reason);
+      metrics.eventsConsumed.inc({ consumer: name, type: msg.subject, outcome: 'dead_lettered' });
+      return;
+    }
+    const event = parsed.event;
+    const handler = this.handlers.get(event.type);
+    if (!handler) {
+      msg.ack();
+      metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'ignored' });
+      return;
+    }
+    const parent = msg.headers ? extractTraceContext({ get: (k) => msg.headers?.get(k), set: () => {} }) : undefined;
+    const flow = { correlationId: event.correlationId, causationId: event.id };
+    const timer = metrics.eventHandleDuration.startTimer({ consumer: name, type: event.type });
+    try {
+      const outcome = await runInFlow(flow, () =>
+        inSpan(
+          `${event.type} process`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent,
+            attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.consumer.group.name': name, 'messaging.message.id': event.id },
+          },
+          () =>
+            db.$transaction(
+              async (tx) => {
+                const claimed = await tx.$executeRaw`
+                  INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
+                  ON CONFLICT DO NOTHING`;
+                if (claimed === 0) return 'duplicate' as const;
+                await handler(event, tx);
+                return 'processed' as const;
+              },
+              { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
+            ),
+        ),
+      );
+      if (outcome === 'processed') this.options.afterCommit?.();
+      crashpoint(`${name}:before-ack`);
+      msg.ack();
+      metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome });
+    } catch (error) {
+      const deliveries = msg.info.deliveryCount;
+      if (deliveries >= this.maxDeliver) {
+        await this.deadLetter(msg, `handler failed ${deliveries} times: ${(error as Error).message}`);
+        metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'dead_lettered' });
+        return;
+      }
+      const delay = this.backoffMs[Math.min(deliveries - 1, this.backoffMs.length - 1)] ?? 1_000;
+      log.warn({ err: error, eventId: event.id, type: event.type, deliveries, retryInMs: delay }, 'event handler failed');
+      msg.nak(delay);
+      metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'retried' });
+    } finally {
+      timer();
+    }
+  }
+
+  /** Copies the message to `deadletter.<consumer>` with the reason, then stops its redelivery. */
+  private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
+    const { js, name, stream, log } = this.options;
+    const h = headers();
+    for (const [key, values] of msg.headers ?? []) for (const value of values) h.append(key, value);
+    h.set(DEAD_LETTER_HEADERS.reason, reason.slice(0, 1024).replaceAll(/[\r\n]+/g, ' '));
+    h.set(DEAD_LETTER_HEADERS.consumer, name);
+    h.set(DEAD_LETTER_HEADERS.stream, stream);
+    h.set(DEAD_LETTER_HEADERS.subject, msg.subject);
+    h.set(DEAD_LETTER_HEADERS.sequence, String(msg.info.streamSequence));
+    h.set(DEAD_LETTER_HEADERS.deliveries, String(msg.info.deliveryCount));
+    h.delete('Nats-Msg-Id');
+    await js.publish(deadLetterSubject(name), msg.data, {
+      headers: h,
+      msgID: `${name}:${stream}:${msg.info.streamSequence}`,
+    });
+    log.error({ consumer: name, subject: msg.subject, sequence: msg.info.streamSequence, reason }, 'message dead-lettered');
+    msg.term(reason.slice(0, 200));
+  }
+}

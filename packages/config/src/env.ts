@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** Variables every service reads. */
+export const serviceEnv = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** Test-only fault injection: the process SIGKILLs itself at the named point (see crashpoint.ts). */
+  PLATFORM_CRASH_AT: z.string().optional(),
+});
+
+export const databaseEnv = z.object({ DATABASE_URL: url(['postgresql:', 'postgres:']) });
+
+export const envHelpers = { port, positiveInt, url };
+
+/**
+ * Parses the environment against `schema`. Fails with one line per bad variable, named,
+ * so start-up stops with a message an operator can act on.
+ */
+export function loadEnv<S extends z.ZodObject>(schema: S, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const value = source[name];
+      return value === undefined ? `${name} is missing: ${issue.message}` : `${name}=${JSON.stringify(value)} is invalid: ${issue.message}`;
+    }),
+  );
+}
+
+/** `loadEnv` for a process entry point: prints the named problems and exits 1 instead of a stack trace. */
+export function loadEnvOrExit<S extends z.ZodObject>(schema: S): z.infer<S> {
+  try {
+    return loadEnv(schema);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemField } from '@platform/contracts/api/problem';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { enterFlow } from './context';
+import { DomainError, statusOf } from './errors';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import { extractTraceContext, recordCarrier, tracer } from './telemetry';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface HttpServerOptions {
+  log: Logger;
+  metrics: Metrics;
+  /** Named dependencies `/readyz` checks (database, nats, ...). */
+  readiness: Record<string, ReadinessCheck>;
+  bodyLimit?: number;
+}
+
+const kebab = (code: string) => code.toLowerCase().replaceAll('_', '-');
+
+/** Sends an RFC 9457 problem document. */
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  title: string,
+  detail?: string,
+  errors?: ProblemField[],
+): FastifyReply {
+  const body: Problem = {
+    type: `/problems/${kebab(code)}`,
+    title,
+    status,
+    code,
+    ...(detail && { detail }),
+    instance: request.url,
+    requestId: String(request.id),
+    ...(errors && errors.length > 0 && { errors }),
+  };
+  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+const SILENT_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The Fastify instance every service starts from: request ids, trace and correlation
+ * context, zod validation, problem+json errors, `/healthz`, `/readyz`, `/metrics`.
+ */
+export function createHttpServer(options: HttpServerOptions) {
+  const { log, metrics } = options;
+  let shuttingDown = false;
+  const app = Fastify({
+    loggerInstance: log,
+    // One line per response comes from the onResponse hook below, with the route and timing.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const parent = extractTraceContext(recordCarrier(request.headers));
+    const route = request.routeOptions.url ?? 'unmatched';
+    const span = tracer().startSpan(
+      `${request.method} ${route}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'http.route': route } },
+      parent,
+    );
+    const header = request.headers['x-correlation-id'];
+    const correlationId = (Array.isArray(header) ? header[0] : header) || String(request.id);
+    enterFlow({ correlationId, causationId: String(request.id), trace: trace.setSpan(parent, span) });
+    request.span = span;
+    reply.header('x-request-id', request.id);
+    reply.header('x-correlation-id', correlationId);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    request.span?.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) request.span?.setStatus({ code: SpanStatusCode.ERROR });
+    request.span?.end();
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (!SILENT_ROUTES.has(route)) {
+      request.log.info(
+        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request',
+      );
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const root = `/${error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'body')}`;
+      const fields = error.validation.map((issue) => ({
+        pointer: `${root}${issue.instancePath === '/' ? '' : issue.instancePath}`,
+        detail: issue.message ?? 'is invalid',
+      }));
+      return sendProblem(request, reply, 400, 'VALIDATION_FAILED', 'Request is invalid', fields.map((f) => `${f.pointer}: ${f.detail}`).join('; '), fields);
+    }
+    if (error instanceof DomainError) {
+      return sendProblem(request, reply, statusOf(error.kind), error.code, error.message, undefined, error.fields);
+    }
+    const status = (error as FastifyError).statusCode ?? 500;
+    if (status < 500) {
+      // Fastify's own client errors: bad JSON, wrong content type, body too large.
+      return sendProblem(request, reply, status, (error as FastifyError).code ?? 'BAD_REQUEST', error.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, 500, 'INTERNAL', 'Internal server error', 'The error was logged with this request id.');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 404, 'ROUTE_NOT_FOUND', 'No such route', `${request.method} ${request.url.split('?')[0]}`),
+  );
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    if (shuttingDown) return reply.code(503).send({ status: 'shutting_down' });
+    const results = await Promise.all(
+      Object.entries(options.readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 2_000);
+          return [name, 'ok'] as const;
+        } catch (error) {
+          return [name, (error as Error).message || 'failed'] as const;
+        }
+      }),
+    );
+    const checks = Object.fromEntries(results);
+    const ready = results.every(([, state]) => state === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  return Object.assign(app, {
+    /** Readiness goes to 503 at once, so load balancers stop routing before connections close. */
+    markShuttingDown() {
+      shuttingDown = true;
+    },
+  });
+}
+
+export type PlatformHttpServer = ReturnType<typeof createHttpServer>;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    span?: import('@opentelemetry/api').Span;
+  }
+}

@@ -1,0 +1,23 @@
+import { trace } from '@opentelemetry/api';
+import { pino, type Logger } from 'pino';
+import { activeTraceContext, currentFlow } from './context';
+
+export type { Logger };
+
+/** JSON logs; every line inside a flow carries its correlation id and the active trace/span ids. */
+export function createLogger(service: string, level: string): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin() {
+      const flow = currentFlow();
+      const span = trace.getSpan(activeTraceContext())?.spanContext();
+      return {
+        ...(flow && { correlationId: flow.correlationId }),
+        ...(span && { traceId: span.traceId, spanId: span.spanId }),
+      };
+    },
+  });
+}

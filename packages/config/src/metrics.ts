@@ -1,0 +1,55 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One registry per process: default Node metrics plus the platform's transport metrics. */
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    outboxPublished: new Counter({
+      name: 'outbox_events_published_total',
+      help: 'Events relayed from the outbox to JetStream',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    outboxPending: new Gauge({
+      name: 'outbox_events_pending',
+      help: 'Events written but not yet published (outbox lag in events)',
+      registers: [registry],
+    }),
+    outboxOldestPendingSeconds: new Gauge({
+      name: 'outbox_oldest_pending_seconds',
+      help: 'Age of the oldest unpublished outbox event (outbox lag in time)',
+      registers: [registry],
+    }),
+    eventsConsumed: new Counter({
+      name: 'events_consumed_total',
+      help: 'Events handled by a consumer, by outcome (processed, duplicate, retried, dead_lettered, ignored)',
+      labelNames: ['consumer', 'type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    eventHandleDuration: new Histogram({
+      name: 'event_handle_duration_seconds',
+      help: 'Time to handle one event, commit included',
+      labelNames: ['consumer', 'type'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    consumerPending: new Gauge({
+      name: 'consumer_pending_messages',
+      help: 'Messages in the stream not yet delivered to the consumer (consumer lag)',
+      labelNames: ['consumer'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,138 @@
+import closeWithGrace from 'close-with-grace';
+import { type ConsumerOptions, EventConsumer } from './consumer';
+import { createHttpServer, type PlatformHttpServer, type ReadinessCheck } from './http';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import {
+  connectNats,
+  jetstream,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstreamManager,
+  type NatsConnection,
+  provisionStreams,
+} from './nats';
+import { OutboxRelay, type SqlClient, type TransactionalSqlClient } from './outbox';
+import { startTelemetry } from './telemetry';
+
+export interface RuntimeEnv {
+  LOG_LEVEL: string;
+  NATS_URL: string;
+  HOST: string;
+  PORT: number;
+  NATS_STREAM_REPLICAS?: number;
+}
+
+interface Messaging {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+/**
+ * Everything a service process shares with every other: telemetry, logs, metrics, NATS
+ * with its streams provisioned, and an ordered graceful shutdown. `main.ts` adds its
+ * database, routes and consumers on top and calls `serve()`.
+ */
+export class ServiceRuntime {
+  private readonly consumers: EventConsumer<SqlClient>[] = [];
+  private readonly cleanups: Array<() => Promise<void>> = [];
+  private relay: OutboxRelay | undefined;
+  private readonly readiness: Record<string, ReadinessCheck> = {};
+
+  private constructor(
+    readonly name: string,
+    readonly env: RuntimeEnv,
+    readonly log: Logger,
+    readonly metrics: Metrics,
+    private readonly nats: Messaging | undefined,
+    private readonly telemetry: { shutdown(): Promise<void> },
+  ) {}
+
+  /** `messaging: false` for a process that neither publishes nor consumes (the gateway). */
+  static async start(name: string, env: RuntimeEnv, options: { messaging?: boolean } = {}): Promise<ServiceRuntime> {
+    const telemetry = startTelemetry(name);
+    const log = createLogger(name, env.LOG_LEVEL);
+    const metrics = createMetrics(name);
+    let messaging: Messaging | undefined;
+    if (options.messaging ?? true) {
+      const nc = await connectNats(env.NATS_URL, name, log);
+      const jsm = await jetstreamManager(nc);
+      await provisionStreams(jsm, env.NATS_STREAM_REPLICAS ?? 1);
+      messaging = { nc, js: jetstream(nc), jsm };
+    }
+    return new ServiceRuntime(name, env, log, metrics, messaging, telemetry);
+  }
+
+  get messaging(): Messaging {
+    if (!this.nats) throw new Error(`${this.name} was started without messaging`);
+    return this.nats;
+  }
+
+  /** Registers something to release at shutdown; run last-registered first, after HTTP and consumers stop. */
+  onShutdown(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** The service's own database: checked by `/readyz`, disconnected at shutdown. */
+  attachDatabase<D extends SqlClient & { $disconnect(): Promise<void> }>(db: D): D {
+    this.readiness.database = async () => void (await db.$queryRaw`SELECT 1`);
+    this.onShutdown(() => db.$disconnect());
+    return db;
+  }
+
+  /** The HTTP server; `/readyz` checks the database, the NATS connection (a round trip) and `readiness`. */
+  createHttpServer(readiness: Record<string, ReadinessCheck> = {}): PlatformHttpServer {
+    const nc = this.nats?.nc;
+    const natsReady: Record<string, ReadinessCheck> = nc
+      ? {
+          nats: async () => {
+            if (nc.isClosed()) throw new Error('closed');
+            await nc.flush();
+          },
+        }
+      : {};
+    return createHttpServer({ log: this.log, metrics: this.metrics, readiness: { ...natsReady, ...this.readiness, ...readiness } });
+  }
+
+  startOutboxRelay(db: TransactionalSqlClient): OutboxRelay {
+    const relay = new OutboxRelay({ db, js: this.messaging.js, log: this.log, metrics: this.metrics });
+    this.relay = relay;
+    relay.start();
+    this.onShutdown(() => relay.stop());
+    return relay;
+  }
+
+  /** A durable consumer whose commits wake this service's outbox relay. */
+  addConsumer<Tx extends SqlClient>(
+    options: Omit<ConsumerOptions<Tx>, 'js' | 'jsm' | 'log' | 'metrics' | 'afterCommit'>,
+  ): EventConsumer<Tx> {
+    const consumer = new EventConsumer<Tx>({
+      ...options,
+      js: this.messaging.js,
+      jsm: this.messaging.jsm,
+      log: this.log,
+      metrics: this.metrics,
+      afterCommit: () => this.relay?.notify(),
+    });
+    this.consumers.push(consumer as unknown as EventConsumer<SqlClient>);
+    return consumer;
+  }
+
+  /** Starts consumers, listens, and wires SIGTERM/SIGINT to a graceful shutdown. */
+  async serve(app: PlatformHttpServer): Promise<void> {
+    for (const consumer of this.consumers) await consumer.start();
+    const address = await app.listen({ host: this.env.HOST, port: this.env.PORT });
+    this.log.info({ address }, `${this.name} listening`);
+    closeWithGrace({ delay: 15_000, logger: this.log }, async ({ signal, err }) => {
+      if (err) this.log.error({ err }, 'shutting down after an error');
+      this.log.info({ signal }, 'shutting down');
+      app.markShuttingDown();
+      await app.close();
+      await Promise.all(this.consumers.map((c) => c.stop()));
+      for (const cleanup of this.cleanups.reverse()) await cleanup();
+      await this.nats?.nc.drain();
+      await this.telemetry.shutdown();
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * Every message on a stream is one envelope. `type` is also the NATS subject; `version`
+ * picks the data schema, so a breaking change adds a new version beside the old one.
+ */
+export const envelopeSchema = z.object({
+  id: z.uuid(),
+  type: z.string().min(1),
+  version: z.number().int().positive(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  aggregateId: z.string().min(1),
+  correlationId: z.string().min(1),
+  causationId: z.string().min(1).nullable(),
+  source: z.string().min(1),
+  data: z.unknown(),
+});
+
+export type Envelope<TType extends string = string, TData = unknown> = Omit<
+  z.infer<typeof envelopeSchema>,
+  'type' | 'data'
+> & { type: TType; data: TData };
+
+export interface EventDefinition<TType extends string = string, TData extends z.ZodType = z.ZodType> {
+  readonly type: TType;
+  readonly version: number;
+  readonly stream: StreamName;
+  readonly description: string;
+  readonly data: TData;
+}
+
+export type StreamName = 'ORDERS' | 'FULFILLMENT' | 'TRACKING' | 'NOTIFICATIONS' | 'BILLING';
+
+export function defineEvent<const TType extends string, TData extends z.ZodType>(
+  definition: EventDefinition<TType, TData>,
+): EventDefinition<TType, TData> {
+  return Object.freeze(definition);
+}
+
+export type EventData<D extends EventDefinition> = z.infer<D['data']>;
+export type EventOf<D extends EventDefinition> = Envelope<D['type'], EventData<D>>;

@@ -1,0 +1,38 @@
+import type { StreamName } from './envelope';
+
+export interface StreamDefinition {
+  readonly name: StreamName | 'DEAD_LETTERS';
+  readonly subjects: readonly string[];
+  readonly description: string;
+  /** Window in which JetStream drops a repeated `Nats-Msg-Id`: covers outbox re-publishes after a relay crash. */
+  readonly duplicateWindowMs: number;
+  /** How long history is kept for replay (PLT-08). */
+  readonly maxAgeMs: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+const HOUR = 60 * 60 * 1000;
+
+function domainStream(name: StreamName, domain: string, description: string): StreamDefinition {
+  return { name, subjects: [`${domain}.>`], description, duplicateWindowMs: 2 * HOUR, maxAgeMs: 90 * DAY };
+}
+
+export const streams = {
+  ORDERS: domainStream('ORDERS', 'orders', 'Order lifecycle facts published by the orders service'),
+  FULFILLMENT: domainStream('FULFILLMENT', 'fulfillment', 'Workflow, routing, supplier and shipment facts'),
+  TRACKING: domainStream('TRACKING', 'tracking', 'Normalized carrier tracking updates'),
+  NOTIFICATIONS: domainStream('NOTIFICATIONS', 'notifications', 'Customer notification outcomes'),
+  BILLING: domainStream('BILLING', 'billing', 'Payments, invoices and refunds'),
+  DEAD_LETTERS: {
+    name: 'DEAD_LETTERS',
+    subjects: ['deadletter.>'],
+    description: 'Messages a consumer gave up on, with the reason in headers; retried with `pnpm dead-letters retry`',
+    duplicateWindowMs: 2 * HOUR,
+    maxAgeMs: 30 * DAY,
+  },
+} as const satisfies Record<string, StreamDefinition>;
+
+/** `deadletter.<consumer>`: one subject per consumer, so ops can list and retry one consumer's failures. */
+export function deadLetterSubject(consumer: string): string {
+  return `deadletter.${consumer}`;
+}
