@@ -1,0 +1,31 @@
+export { freePort, freePorts, isPortFree } from './ports';
+export { repoRoot } from './paths';
+export { startNats, findNatsServer, type NatsHandle, type NatsOptions } from './nats';
+export {
+  startPostgres,
+  ensureDatabase,
+  postgresUrl,
+  POSTGRES_USER,
+  POSTGRES_PASSWORD,
+  type PostgresHandle,
+  type PostgresOptions,
+} from './postgres';
+export {
+  startSmtpSink,
+  type SinkMessage,
+  type SmtpSinkHandle,
+  type SmtpSinkOptions,
+  type WaitForMessagesOptions,
+} from './smtp-sink';
+export {
+  SERVICES,
+  SERVICE_NAMES,
+  serviceEntry,
+  startService,
+  type ServiceHandle,
+  type ServiceInfo,
+  type ServiceName,
+  type StartServiceOptions,
+} from './services';
+export { startStack, type StackHandle, type StackPorts, type StartStackOptions } from './stack';
+export { guardChild } from './process-guard';

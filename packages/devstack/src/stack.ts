@@ -1,0 +1,248 @@
+/**
+ * The whole platform on one machine: NATS JetStream, PostgreSQL, the SMTP sink and the six
+ * services, wired with the environment of CONVENTIONS.md. Used by the platform command (fixed
+ * ports, persistent `.data`) and by end-to-end tests (free ports, temp dir, not persistent).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyMigrations } from '@platform/config/migrations';
+import { startNats, type NatsHandle } from './nats';
+import { repoRoot } from './paths';
+import { startPostgres, type PostgresHandle } from './postgres';
+import { SERVICE_NAMES, SERVICES, serviceEntry, startService, type ServiceHandle, type ServiceName } from './services';
+import { startSmtpSink, type SmtpSinkHandle } from './smtp-sink';
+
+export type StackPorts = {
+  nats: number;
+  natsMonitor: number;
+  postgres: number;
+  smtp: number;
+  smtpHttp: number;
+} & Record<ServiceName, number>;
+
+export interface StartStackOptions {
+  /** Root for state: `<dataDir>/nats`, `<dataDir>/postgres`. */
+  dataDir: string;
+  ports: StackPorts;
+  /** false: PostgreSQL's data is deleted on stop (tests). NATS' store is left to the caller's dataDir. */
+  persistent: boolean;
+  /**
+   * Overrides and extra variables. `NATS_URL`, `SMTP_URL` and `<SERVICE>_DATABASE_URL` switch off
+   * the matching local infrastructure; `HOST`, `LOG_LEVEL`, `OTEL_*` and anything else are passed to
+   * every service.
+   */
+  env?: Record<string, string | undefined>;
+  /** Extra variables for one service only (e.g. `{ orders: { PLATFORM_CRASH_AT: 'x' } }`). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string | undefined>>>;
+  /** Write `<svc>.log`, `nats.log`, `postgres.log` here; otherwise service output is printed prefixed. */
+  logDir?: string;
+  /** With `logDir`: also print service lines through this formatter. */
+  echo?: (service: ServiceName, line: string) => string;
+  /** Subset of services to start (default: all six). */
+  services?: readonly ServiceName[];
+  /** Scripts to run instead of `apps/<svc>/dist/main.js` (tests of the tooling itself). */
+  entries?: Partial<Record<ServiceName, string>>;
+  /** Per-service readiness timeout (default 60 s). */
+  readyTimeoutMs?: number;
+  /** Progress messages. */
+  log?: (message: string) => void;
+  /** Abort a start in progress (e.g. Ctrl-C while services boot): what started is stopped, then it throws. */
+  signal?: AbortSignal;
+}
+
+export interface StackHandle {
+  /** Undefined when NATS_URL was given. */
+  nats?: NatsHandle;
+  /** Undefined when every database URL was given. */
+  postgres?: PostgresHandle;
+  /** Undefined when SMTP_URL was given. */
+  smtp?: SmtpSinkHandle;
+  services: Partial<Record<ServiceName, ServiceHandle>>;
+  gatewayUrl: string;
+  /**
+   * The wiring: NATS_URL, SMTP_URL, `<SERVICE>_DATABASE_URL` and `<SERVICE>_URL` for every service
+   * (e.g. ORDERS_DATABASE_URL, ORDERS_URL, GATEWAY_URL).
+   */
+  env: Record<string, string>;
+  /** Stops services (SIGTERM, in parallel), then the sink, NATS, PostgreSQL. Idempotent. */
+  stop(): Promise<void>;
+  /**
+   * Stops `name` if it still runs and starts it again with the stack's wiring plus `env`
+   * (the start-time `serviceEnv` is not reapplied); resolves when it is ready. Kill tests use it.
+   */
+  restartService(name: ServiceName, env?: Record<string, string | undefined>): Promise<ServiceHandle>;
+}
+
+export async function startStack(options: StartStackOptions): Promise<StackHandle> {
+  const { dataDir, ports, persistent, logDir } = options;
+  const overrides = options.env ?? {};
+  const log = options.log ?? (() => {});
+  const selected = options.services ?? SERVICE_NAMES;
+  const entryOf = (name: ServiceName): string => options.entries?.[name] ?? serviceEntry(name);
+  const missing = selected.map(entryOf).filter((entry) => !existsSync(entry));
+  if (missing.length > 0) {
+    throw new Error(
+      `Not built: ${missing.join(', ')}. ` +
+        `Build with: pnpm exec turbo run build (or pnpm --filter @platform/<service> build)`,
+    );
+  }
+  mkdirSync(dataDir, { recursive: true });
+  if (logDir) mkdirSync(logDir, { recursive: true });
+  const logFile = (name: string): string | undefined => (logDir ? join(logDir, `${name}.log`) : undefined);
+
+  const handle: StackHandle = {
+    services: {},
+    gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
+    env: {},
+    stop: async () => {},
+    restartService: async () => {
+      throw new Error('the stack is still starting');
+    },
+  };
+  let stopping: Promise<void> | undefined;
+  handle.stop = () => (stopping ??= stopAll(handle, log));
+
+  try {
+    const dbServices = SERVICE_NAMES.filter((name) => SERVICES[name].database !== null);
+    const dbOverride = (name: ServiceName): string | undefined => overrides[`${SERVICES[name].envPrefix}_DATABASE_URL`];
+    const needPostgres = dbServices.some((name) => !dbOverride(name));
+
+    // Infrastructure in parallel; whatever started is kept on `handle` so stop() can undo it.
+    const infra = await Promise.allSettled([
+      overrides.NATS_URL
+        ? Promise.resolve(undefined)
+        : startNats({
+            port: ports.nats,
+            monitorPort: ports.natsMonitor,
+            storeDir: join(dataDir, 'nats'),
+            logFile: logFile('nats'),
+          }).then((nats) => (handle.nats = nats)),
+      needPostgres
+        ? startPostgres({
+            dataDir: join(dataDir, 'postgres'),
+            port: ports.postgres,
+            persistent,
+            logFile: logFile('postgres'),
+          }).then((postgres) => (handle.postgres = postgres))
+        : Promise.resolve(undefined),
+      overrides.SMTP_URL
+        ? Promise.resolve(undefined)
+        : startSmtpSink({ smtpPort: ports.smtp, httpPort: ports.smtpHttp }).then((smtp) => (handle.smtp = smtp)),
+    ]);
+    options.signal?.throwIfAborted();
+    const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (handle.nats) log(`NATS JetStream on ${handle.nats.url}`);
+    if (handle.postgres) log(`PostgreSQL on 127.0.0.1:${handle.postgres.port}`);
+    if (handle.smtp) log(`SMTP sink on ${handle.smtp.smtpUrl} (inbox ${handle.smtp.httpUrl})`);
+
+    const env: Record<string, string> = {
+      NATS_URL: overrides.NATS_URL ?? (handle.nats as NatsHandle).url,
+      SMTP_URL: overrides.SMTP_URL ?? (handle.smtp as SmtpSinkHandle).smtpUrl,
+    };
+    for (const name of SERVICE_NAMES) env[`${SERVICES[name].envPrefix}_URL`] = `http://127.0.0.1:${ports[name]}`;
+
+    // One database per service, migrated before anything connects to it.
+    await Promise.all(
+      dbServices.map(async (name) => {
+        const database = SERVICES[name].database as string;
+        let url = dbOverride(name);
+        if (!url) {
+          const postgres = handle.postgres as PostgresHandle;
+          await postgres.ensureDatabase(database);
+          url = postgres.urlFor(database);
+        }
+        env[`${SERVICES[name].envPrefix}_DATABASE_URL`] = url;
+        const migrationsDir = join(repoRoot, SERVICES[name].dir, 'prisma', 'migrations');
+        if (!existsSync(migrationsDir)) return;
+        const { applied } = await applyMigrations({ databaseUrl: url, migrationsDir });
+        if (applied.length > 0) log(`${name}: applied ${applied.length} migration(s): ${applied.join(', ')}`);
+      }),
+    );
+    handle.env = env;
+    options.signal?.throwIfAborted();
+
+    // Variables for every service: the caller's extras, minus the infrastructure switches.
+    const common: Record<string, string | undefined> = { HOST: '127.0.0.1', ...overrides };
+    for (const name of SERVICE_NAMES) delete common[`${SERVICES[name].envPrefix}_DATABASE_URL`];
+    common.NATS_URL = env.NATS_URL;
+
+    /** Starts one service with the stack's wiring plus `extra` variables. */
+    const launch = async (name: ServiceName, extra: Record<string, string | undefined>): Promise<ServiceHandle> => {
+      const serviceEnv: Record<string, string | undefined> = { ...common, OTEL_SERVICE_NAME: name };
+      const database = env[`${SERVICES[name].envPrefix}_DATABASE_URL`];
+      if (database) serviceEnv.DATABASE_URL = database;
+      if (name === 'notifications') serviceEnv.SMTP_URL = env.SMTP_URL;
+      if (name === 'gateway') {
+        for (const target of SERVICE_NAMES) {
+          if (target !== 'gateway') serviceEnv[`${SERVICES[target].envPrefix}_URL`] = env[`${SERVICES[target].envPrefix}_URL`];
+        }
+      }
+      Object.assign(serviceEnv, extra);
+      const echo = options.echo;
+      const service = await startService({
+        name,
+        port: ports[name],
+        env: serviceEnv,
+        logFile: logFile(name),
+        echo: echo ? (line) => echo(name, line) : undefined,
+        entry: options.entries?.[name],
+      });
+      handle.services[name] = service;
+      return service;
+    };
+    handle.restartService = async (name, extra = {}) => {
+      await handle.services[name]?.stop();
+      const service = await launch(name, extra);
+      await service.waitReady(options.readyTimeoutMs ?? 60_000);
+      return service;
+    };
+
+    const started = await Promise.allSettled(selected.map((name) => launch(name, options.serviceEnv?.[name] ?? {})));
+    const notStarted = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (notStarted) throw notStarted.reason;
+
+    const timeoutMs = options.readyTimeoutMs ?? 60_000;
+    const ready = await Promise.allSettled(
+      Object.values(handle.services).map((service) => abortable(service.waitReady(timeoutMs), options.signal)),
+    );
+    options.signal?.throwIfAborted();
+    const notReady = ready.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (notReady.length > 0) {
+      throw new Error(notReady.map((result) => (result.reason as Error).message ?? String(result.reason)).join('\n\n'));
+    }
+    log(`all services ready; gateway on ${handle.gatewayUrl}`);
+    return handle;
+  } catch (error) {
+    await handle.stop().catch(() => {});
+    throw error;
+  }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function stopAll(handle: StackHandle, log: (message: string) => void): Promise<void> {
+  const errors: unknown[] = [];
+  const attempt = async (what: string, stop: (() => Promise<void>) | undefined): Promise<void> => {
+    if (!stop) return;
+    try {
+      await stop();
+    } catch (error) {
+      errors.push(error);
+      log(`stopping ${what} failed: ${(error as Error).message}`);
+    }
+  };
+  await Promise.all(Object.values(handle.services).map((service) => attempt(service.name, () => service.stop())));
+  await attempt('SMTP sink', handle.smtp?.stop);
+  await attempt('NATS', handle.nats?.stop);
+  await attempt('PostgreSQL', handle.postgres?.stop);
+  if (errors.length > 0) throw new AggregateError(errors, 'Some parts of the stack did not stop cleanly');
+}

