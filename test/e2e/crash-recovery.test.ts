@@ -1,0 +1,99 @@
+import type { Order } from '@platform/contracts/api/orders';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '../support/platform';
+
+/**
+ * Processes die at the worst moments; afterwards every order is kept and every customer
+ * has exactly one confirmation email.
+ */
+
+let platform: Platform | undefined;
+afterEach(async () => {
+  await platform?.stop();
+  platform = undefined;
+});
+
+async function placeOrder(p: Platform, body = sampleOrder()) {
+  const response = await p.gateway.post('v1/orders', { json: body });
+  expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
+  return { order: response.body as Order, email: body.customer.email };
+}
+
+async function expectExactlyOneEmailEach(p: Platform, addresses: string[], settleMs = 1_500) {
+  const sink = p.stack.smtp!;
+  await sink.waitForMessages((m) => addresses.some((a) => m.to.includes(a)), { count: addresses.length, timeoutMs: 60_000 });
+  // Long enough for a duplicate (a redelivery, a re-published event) to show up.
+  await sleep(settleMs);
+  const counts = addresses.map((a) => sink.messages().filter((m) => m.to.includes(a)).length);
+  expect(counts).toEqual(addresses.map(() => 1));
+}
+
+describe('crash recovery', () => {
+  it('notifications SIGKILLed after sending, before acking: restarted, it does not send again', async () => {
+    platform = await startPlatform({
+      serviceEnv: { notifications: { PLATFORM_CRASH_AT: 'notifications--order-confirmation:before-ack' } },
+    });
+    const notifications = platform.stack.services.notifications!;
+    const { order, email } = await placeOrder(platform);
+
+    // The email went out and the service died right after committing, without acking.
+    expect(await notifications.exited).toBeNull(); // killed by a signal, not a clean exit
+    expect(platform.stack.smtp!.messages().filter((m) => m.to.includes(email))).toHaveLength(1);
+
+    await platform.stack.restartService('notifications');
+    // JetStream redelivers the unacknowledged event; the consumer finds it processed and acks.
+    await eventually(
+      async () => (await platform!.stack.services.notifications!.url) && platform!.count('notifications', "SELECT count(*) FROM notifications WHERE order_id = $1", [order.id]),
+      (n) => n === 1,
+    );
+    await expectExactlyOneEmailEach(platform, [email], 3_000);
+    // And the service works normally afterwards.
+    const next = await placeOrder(platform);
+    await expectExactlyOneEmailEach(platform, [email, next.email]);
+  });
+
+  it('orders SIGKILLed after publishing, before marking the outbox: the re-publish is dropped', async () => {
+    platform = await startPlatform({ serviceEnv: { orders: { PLATFORM_CRASH_AT: 'outbox:after-publish' } } });
+    const orders = platform.stack.services.orders!;
+    const { order, email } = await placeOrder(platform);
+    expect(await orders.exited).toBeNull();
+    expect(await platform.count('orders', 'SELECT count(*) FROM outbox_events WHERE published_at IS NULL')).toBe(1);
+
+    await platform.stack.restartService('orders');
+    await eventually(
+      () => platform!.count('orders', 'SELECT count(*) FROM outbox_events WHERE published_at IS NULL'),
+      (n) => n === 0,
+    );
+    expect(await platform.streamMessages('ORDERS')).toBe(1); // deduplicated by Nats-Msg-Id
+    await expectExactlyOneEmailEach(platform, [email]);
+    const fetched = await platform.gateway.get(`v1/orders/${order.id}`);
+    expect(fetched.statusCode).toBe(200);
+  });
+
+  it('NATS restarted while orders are being placed: no order lost, no email twice', async () => {
+    platform = await startPlatform();
+    const p = platform;
+    const placed: { order: Order; email: string }[] = [];
+    let restarted = false;
+    const placing = (async () => {
+      for (let i = 0; i < 40; i++) {
+        const batch = await Promise.all([placeOrder(p), placeOrder(p)]);
+        placed.push(...batch);
+        if (i === 10) {
+          // Restart in the middle of the stream of orders, without waiting for it.
+          void p.stack.nats!.restart().then(() => (restarted = true));
+        }
+        await sleep(25);
+      }
+    })();
+    await placing;
+    await eventually(async () => restarted, (r) => r, 60_000);
+    expect(restarted).toBe(true);
+
+    expect(placed).toHaveLength(80);
+    expect(await p.count('orders', 'SELECT count(*) FROM orders')).toBe(80);
+    await expectExactlyOneEmailEach(p, placed.map((o) => o.email), 3_000);
+    expect(await p.streamMessages('ORDERS')).toBe(80);
+    expect(await p.count('notifications', "SELECT count(*) FROM notifications WHERE status = 'sent'")).toBe(80);
+  });
+});

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  createLogger,
+  createMetrics,
+  DEAD_LETTER_HEADERS,
+  EventConsumer,
+  newEvent,
+  on,
+  OutboxRelay,
+  provisionStreams,
+  publishEnvelope,
+  recordEvent,
+} from '@platform/config';
+import { createPrismaClient } from '@platform/config/prisma';
+import { deadLetterSubject, type Envelope, notificationSent, streams } from '@platform/contracts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PrismaClient } from '../../apps/billing/src/generated/prisma/client';
+import { migratedDatabase } from '../support/databases';
+
+/**
+ * The platform's transport guarantees, against real JetStream and PostgreSQL: events leave
+ * only through the outbox after commit, duplicates are dropped, consumers apply each event
+ * once, retry with backoff, and dead-letter what they cannot handle.
+ * The billing schema is used because it holds just the shared outbox/processed tables.
+ */
+
+type Db = PrismaClient;
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let db: Db;
+const log = createLogger('test', 'silent');
+const metrics = createMetrics('test');
+
+beforeAll(async () => {
+  nc = await connect({ servers: inject('natsUrl') });
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+  await provisionStreams(jsm);
+  db = createPrismaClient(PrismaClient, await migratedDatabase('billing'));
+});
+
+afterAll(async () => {
+  await db?.$disconnect();
+  await nc?.drain();
+});
+
+function sampleEvent(orderId: string = randomUUID()): Envelope {
+  return newEvent(notificationSent, {
+    aggregateId: orderId,
+    source: 'test',
+    data: {
+      notificationId: randomUUID(),
+      orderId,
+      template: 'order-confirmation',
+      channel: 'email',
+      recipient: 'a@example.com',
+      locale: 'en',
+      providerMessageId: null,
+      sentAt: new Date().toISOString(),
+    },
+  });
+}
+
+async function storedMessages(filter: (event: Envelope) => boolean): Promise<Envelope[]> {
+  const found: Envelope[] = [];
+  const consumer = await js.consumers.get(streams.NOTIFICATIONS.name); // ordered, ephemeral
+  const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+  for await (const msg of batch) {
+    const event = msg.json<Envelope>();
+    if (filter(event)) found.push(event);
+    if (msg.info.pending === 0) break;
+  }
+  return found;
+}
+
+async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('outbox relay', () => {
+  it('publishes committed events once, with Nats-Msg-Id = event id, and never rolled-back ones', async () => {
+    const committed = sampleEvent();
+    const rolledBack = sampleEvent();
+    await db.$transaction(async (tx) => recordEvent(tx, committed));
+    await expect(
+      db.$transaction(async (tx) => {
+        await recordEvent(tx, rolledBack);
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+
+    const relay = new OutboxRelay({ db, js, log, metrics, pollIntervalMs: 50 });
+    relay.start();
+    try {
+      const rows = await eventually(
+        () => db.outboxEvent.findMany({ where: { id: { in: [committed.id, rolledBack.id] } } }),
+        (r) => r.every((row) => row.publishedAt !== null),
+      );
+      expect(rows.map((r) => r.id)).toEqual([committed.id]);
+      expect(rows[0]!.publishedAt).not.toBeNull();
+    } finally {
+      await relay.stop();
+    }
+
+    // A relay that died after publishing but before marking publishes again: JetStream drops it.
+    const ack = await js.publish(committed.type, JSON.stringify(committed), { msgID: committed.id });
+    expect(ack.duplicate).toBe(true);
+    const stored = await storedMessages((e) => e.id === committed.id || e.id === rolledBack.id);
+    expect(stored.map((e) => e.id)).toEqual([committed.id]);
+  });
+});
+
+describe('event consumer', () => {
+  function startConsumer(name: string, handle: (event: Envelope, tx: Tx) => Promise<void>, extra: { maxDeliver?: number } = {}) {
+    const consumer = new EventConsumer<Tx>({
+      name,
+      stream: streams.NOTIFICATIONS.name,
+      subscriptions: [on(notificationSent, handle)],
+      db,
+      js,
+      jsm,
+      log,
+      metrics,
+      backoffMs: [50],
+      ...extra,
+    });
+    return consumer;
+  }
+
+  it('applies a redelivered or re-published event once', async () => {
+    const name = `test--once-${randomUUID().slice(0, 8)}`;
+    const event = sampleEvent();
+    const seen: string[] = [];
+    const consumer = startConsumer(name, async (e, tx) => {
+      seen.push(e.id);
+      await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: e.id });
+    });
+    await consumer.start();
+    try {
+      await publishEnvelope(js, event);
+      // The same event again under another message id: JetStream keeps both, the consumer must not.
+      await js.publish(event.type, JSON.stringify(event), { msgID: `${event.id}-again` });
+      await eventually(async () => db.processedEvent.count({ where: { consumer: name, eventId: event.id } }), (n) => n === 1);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(seen.filter((id) => id === event.id)).toHaveLength(1);
+      expect(await db.outboxEvent.count({ where: { envelope: { path: ['causationId'], equals: event.id } } })).toBe(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('rolls back a failed attempt with its effects, retries with backoff, then succeeds', async () => {
+    const name = `test--retry-${randomUUID().slice(0, 8)}`;
+    const event = sampleEvent();
+    let attempts = 0;
+    const consumer = startConsumer(name, async (e, tx) => {
+      if (e.id !== event.id) return;
+      attempts += 1;
+      await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: `${e.id}` });
+      if (attempts < 3) throw new Error(`transient failure ${attempts}`);
+    });
+    await consumer.start();
+    try {
+      await publishEnvelope(js, event);
+      await eventually(async () => attempts, (n) => n >= 3);
+      await eventually(async () => db.processedEvent.count({ where: { consumer: name, eventId: event.id } }), (n) => n === 1);
+      expect(attempts).toBe(3);
+      // Only the successful attempt's write survived.
+      expect(await db.outboxEvent.count({ where: { envelope: { path: ['causationId'], equals: event.id } } })).toBe(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('dead-letters an event after max deliveries, with the reason, and moves on', async () => {
+    const name = `test--poison-${randomUUID().slice(0, 8)}`;
+    const poison = sampleEvent();
+    const healthy = sampleEvent();
+    const consumer = startConsumer(
+      name,
+      async (e) => {
+        if (e.id === poison.id) throw new Error('cannot handle this one');
+      },
+      { maxDeliver: 3 },
+    );
+    await consumer.start();
+    try {
+      await publishEnvelope(js, poison);
+      await publishEnvelope(js, healthy);
+      await eventually(async () => db.processedEvent.count({ where: { consumer: name, eventId: healthy.id } }), (n) => n === 1);
+      const letter = await eventually(
+        () => jsm.streams.getMessage(streams.DEAD_LETTERS.name, { last_by_subj: deadLetterSubject(name) }).catch(() => null),
+        (m) => m !== null,
+      );
+      expect(letter).not.toBeNull();
+      expect(letter!.json<Envelope>().id).toBe(poison.id);
+      expect(letter!.header.get(DEAD_LETTER_HEADERS.reason)).toMatch(/handler failed 3 times: cannot handle this one/);
+      expect(letter!.header.get(DEAD_LETTER_HEADERS.subject)).toBe(poison.type);
+      expect(await db.processedEvent.count({ where: { consumer: name, eventId: poison.id } })).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('dead-letters malformed and unknown messages at once instead of crashing', async () => {
+    const name = `test--malformed-${randomUUID().slice(0, 8)}`;
+    const handled: string[] = [];
+    const consumer = startConsumer(name, async (e) => void handled.push(e.id));
+    await consumer.start();
+    try {
+      await js.publish('notifications.notification.sent', '{not json', { msgID: randomUUID() });
+      const unknown = { ...sampleEvent(), type: 'notifications.notification.teleported' };
+      await js.publish('notifications.notification.teleported', JSON.stringify(unknown), { msgID: unknown.id });
+      const after = sampleEvent();
+      await publishEnvelope(js, after);
+      await eventually(async () => handled, (h) => h.includes(after.id));
+      // A new durable starts at the beginning of the stream, so earlier tests' events arrive too.
+      expect(handled).toContain(after.id);
+      const reasons: string[] = [];
+      const info = await jsm.streams.info(streams.DEAD_LETTERS.name, { subjects_filter: deadLetterSubject(name) });
+      expect(info.state.subjects?.[deadLetterSubject(name)]).toBe(2);
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+        const m = await jsm.streams.getMessage(streams.DEAD_LETTERS.name, { seq }).catch(() => null);
+        if (m?.subject === deadLetterSubject(name)) reasons.push(m.header.get(DEAD_LETTER_HEADERS.reason));
+      }
+      expect(reasons).toEqual([expect.stringMatching(/not JSON/), expect.stringMatching(/unknown event: notifications.notification.teleported v1/)]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
+

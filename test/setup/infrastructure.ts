@@ -1,0 +1,27 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts, postgresUrl, startNats, startPostgres } from '@platform/devstack';
+import type { TestProject } from 'vitest/node';
+
+/** One NATS JetStream server and one PostgreSQL for all integration tests, on free ports, in a temp dir. */
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(join(tmpdir(), 'platform-it-'));
+  const [natsPort, natsMonitorPort, postgresPort] = await freePorts(3);
+  const nats = await startNats({ port: natsPort, monitorPort: natsMonitorPort, storeDir: join(dir, 'nats') });
+  const postgres = await startPostgres({ dataDir: join(dir, 'postgres'), port: postgresPort!, persistent: false });
+  project.provide('natsUrl', nats.url);
+  project.provide('postgresAdminUrl', postgresUrl(postgres.port, 'postgres'));
+  return async () => {
+    await nats.stop();
+    await postgres.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    natsUrl: string;
+    postgresAdminUrl: string;
+  }
+}

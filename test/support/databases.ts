@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { applyMigrations } from '@platform/config/migrations';
+import { ensureDatabase, repoRoot } from '@platform/devstack';
+import { inject } from 'vitest';
+
+export const APPS_WITH_DATABASE = ['orders', 'fulfillment', 'tracking', 'notifications', 'billing'] as const;
+export type AppWithDatabase = (typeof APPS_WITH_DATABASE)[number];
+
+/** A new, empty database on the shared test server with `app`'s migrations applied; returns its URL. */
+export async function migratedDatabase(app: AppWithDatabase): Promise<string> {
+  const admin = new URL(inject('postgresAdminUrl'));
+  const name = `${app}_${randomBytes(4).toString('hex')}`;
+  await ensureDatabase(admin.toString(), name);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  await applyMigrations({ databaseUrl: url.toString(), migrationsDir: join(repoRoot, 'apps', app, 'prisma', 'migrations') });
+  return url.toString();
+}
