@@ -1,7 +1,7 @@
 /**
  * docker-compose.yml cannot be run here (no Docker engine), so this test reads it the way
  * Compose does (YAML with merge keys) and checks the wiring: infrastructure, one service per
- * app built from the root Dockerfile, and the environment from notes/CONVENTIONS.md.
+ * app built from the root Dockerfile, and the environment from the README (Services, Configuration).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

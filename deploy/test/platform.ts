@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The services as fixed in notes/CONVENTIONS.md; the deploy files must agree with this table. */
+/** The services as fixed in the README (Services, Configuration); the deploy files must agree with this table. */
 export const SERVICES = [
   { name: 'gateway', port: 8080, database: null },
   { name: 'orders', port: 8081, database: 'orders' },

@@ -14,11 +14,13 @@ const env = loadEnvOrExit(
     MAIL_FROM: z.string().min(3).default('Shop <orders@shop.local>'),
     STORE_NAME: z.string().min(1).default('Shop'),
     SUPPORT_EMAIL: z.email().default('support@shop.local'),
+    /** Emails sent at once; each holds one SMTP connection and one database transaction. */
+    SEND_CONCURRENCY: envHelpers.positiveInt.max(32).default(8),
   }),
 );
 const runtime = await ServiceRuntime.start('notifications', env);
 const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL));
-const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM);
+const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM, env.SEND_CONCURRENCY);
 runtime.onShutdown(async () => mailer.close());
 runtime.startOutboxRelay(db);
 
@@ -28,6 +30,7 @@ runtime.addConsumer<Transaction>({
   name: 'notifications--order-confirmation',
   stream: streams.ORDERS.name,
   filterSubject: orderCreated.type,
+  concurrency: env.SEND_CONCURRENCY,
   db,
   subscriptions: [sendOrderConfirmation({ renderer, mailer, store: { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL } })],
 });

@@ -1,4 +1,4 @@
--- One database per service (CONVENTIONS.md). Run once by the postgres image on an empty volume
+-- One database per service (the README (Services, Configuration)). Run once by the postgres image on an empty volume
 -- (/docker-entrypoint-initdb.d); each service's own migrations create its tables.
 CREATE DATABASE orders;
 CREATE DATABASE fulfillment;

@@ -55,6 +55,11 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   backoffMs?: readonly number[];
   /** How long a handler transaction may run. */
   transactionTimeoutMs?: number;
+  /**
+   * Messages handled at once (default 1: in stream order). Above 1, events of different
+   * aggregates may complete out of order: use it where each event's effect stands alone.
+   */
+  concurrency?: number;
 }
 
 /**
@@ -69,9 +74,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   private readonly maxDeliver: number;
   private readonly backoffMs: readonly number[];
   private readonly handlers: Map<string, EventHandler<Tx>>;
+  private readonly concurrency: number;
 
   constructor(private readonly options: ConsumerOptions<Tx>) {
     this.handlers = new Map(options.subscriptions.map((s) => [s.type, s.handle]));
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.maxDeliver = options.maxDeliver ?? 8;
     this.backoffMs = options.backoffMs ?? [1_000, 5_000, 15_000, 30_000, 60_000];
   }
@@ -101,16 +108,22 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     while (this.running) {
       try {
         const consumer = await js.consumers.get(stream, name);
-        this.messages = await consumer.consume({ max_messages: 64 });
+        this.messages = await consumer.consume({ max_messages: Math.max(64, this.concurrency * 2) });
         const lag = setInterval(() => {
           consumer
             .info(true)
             .then((info) => metrics.consumerPending.set({ consumer: name }, info.num_pending + info.num_ack_pending))
             .catch(() => {});
         }, 5_000);
+        const inFlight = new Set<Promise<void>>();
         try {
-          for await (const msg of this.messages) await this.handle(msg);
+          for await (const msg of this.messages) {
+            const handling: Promise<void> = this.handle(msg).finally(() => inFlight.delete(handling));
+            inFlight.add(handling);
+            if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+          }
         } finally {
+          await Promise.all(inFlight);
           clearInterval(lag);
         }
       } catch (error) {
@@ -121,7 +134,17 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     }
   }
 
+  /** Never rejects: a failure to even dead-letter leaves the message unacked for redelivery. */
   private async handle(msg: JsMsg): Promise<void> {
+    try {
+      await this.process(msg);
+    } catch (error) {
+      this.options.log.error({ err: error, subject: msg.subject, sequence: msg.info.streamSequence }, 'could not settle message');
+      msg.nak(this.backoffMs[0]);
+    }
+  }
+
+  private async process(msg: JsMsg): Promise<void> {
     const { name, db, log, metrics } = this.options;
     const parsed = parseEvent(msg.data);
     if (!parsed.ok) {

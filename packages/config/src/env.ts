@@ -23,6 +23,8 @@ export const serviceEnv = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** Stream replicas when provisioning: 1 on a single server, 3 on a 3-node JetStream cluster. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Test-only fault injection: the process SIGKILLs itself at the named point (see crashpoint.ts). */
   PLATFORM_CRASH_AT: z.string().optional(),
 });

@@ -106,9 +106,11 @@ export function createHttpServer(options: HttpServerOptions) {
 
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const root = `/${error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'body')}`;
+      // Body fields are JSON Pointers into the body; other places are prefixed: /params, /query, /headers.
+      const context = error.validationContext ?? 'body';
+      const root = context === 'body' ? '' : `/${context === 'querystring' ? 'query' : context}`;
       const fields = error.validation.map((issue) => ({
-        pointer: `${root}${issue.instancePath === '/' ? '' : issue.instancePath}`,
+        pointer: `${root}${issue.instancePath === '/' ? '' : issue.instancePath}` || '/',
         detail: issue.message ?? 'is invalid',
       }));
       return sendProblem(request, reply, 400, 'VALIDATION_FAILED', 'Request is invalid', fields.map((f) => `${f.pointer}: ${f.detail}`).join('; '), fields);

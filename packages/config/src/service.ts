@@ -122,8 +122,7 @@ export class ServiceRuntime {
   /** Starts consumers, listens, and wires SIGTERM/SIGINT to a graceful shutdown. */
   async serve(app: PlatformHttpServer): Promise<void> {
     for (const consumer of this.consumers) await consumer.start();
-    const address = await app.listen({ host: this.env.HOST, port: this.env.PORT });
-    this.log.info({ address }, `${this.name} listening`);
+    await app.listen({ host: this.env.HOST, port: this.env.PORT });
     closeWithGrace({ delay: 15_000, logger: this.log }, async ({ signal, err }) => {
       if (err) this.log.error({ err }, 'shutting down after an error');
       this.log.info({ signal }, 'shutting down');

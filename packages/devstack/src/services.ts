@@ -13,7 +13,7 @@ export interface ServiceInfo {
   name: ServiceName;
   /** Folder relative to the repo root. */
   dir: string;
-  /** Default PORT (CONVENTIONS.md). */
+  /** Default PORT (the README (Services, Configuration)). */
   port: number;
   /** Database name, or null for services without one (gateway). */
   database: string | null;

@@ -1,6 +1,6 @@
 /**
  * The whole platform on one machine: NATS JetStream, PostgreSQL, the SMTP sink and the six
- * services, wired with the environment of CONVENTIONS.md. Used by the platform command (fixed
+ * services, wired with the environment of the README (Services, Configuration). Used by the platform command (fixed
  * ports, persistent `.data`) and by end-to-end tests (free ports, temp dir, not persistent).
  */
 import { existsSync, mkdirSync } from 'node:fs';

@@ -17,7 +17,7 @@ const alive = (pid: number): boolean => {
 };
 
 describe('service registry', () => {
-  it('matches CONVENTIONS.md', () => {
+  it('matches the README (Services, Configuration)', () => {
     expect(SERVICE_NAMES).toEqual(['gateway', 'orders', 'fulfillment', 'tracking', 'notifications', 'billing']);
     expect(SERVICE_NAMES.map((name) => [SERVICES[name].port, SERVICES[name].database])).toEqual([
       [8080, null],

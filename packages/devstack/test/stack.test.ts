@@ -93,7 +93,7 @@ describe('startStack (with stand-in services)', () => {
     rmSync(root, { recursive: true, force: true });
   }, 60_000);
 
-  it('starts infrastructure and wires every service per CONVENTIONS.md', async () => {
+  it('starts infrastructure and wires every service per the README (Services, Configuration)', async () => {
     const s = stack!;
     expect(s.gatewayUrl).toBe(`http://127.0.0.1:${ports.gateway}`);
     expect(s.nats?.url).toBe(`nats://127.0.0.1:${ports.nats}`);

@@ -15,16 +15,22 @@ export interface Mailer {
   close(): void;
 }
 
-/** Email over SMTP (the relay at SMTP_URL); pooled connections, bounded timeouts. */
-export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
+/** Email over SMTP (the relay at SMTP_URL, `smtp://` or `smtps://`); pooled connections, bounded timeouts. */
+export function createSmtpMailer(smtpUrl: string, from: string, maxConnections: number): Mailer {
+  const url = new URL(smtpUrl);
+  const secure = url.protocol === 'smtps:';
+  // Options spelled out: nodemailer ignores `pool` when given a `url`, and opens a connection per message.
   const transport = nodemailer.createTransport({
-    url: smtpUrl,
+    host: url.hostname,
+    port: Number(url.port) || (secure ? 465 : 587),
+    secure,
+    ...(url.username && { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }),
     pool: true,
-    maxConnections: 5,
+    maxConnections,
     connectionTimeout: 5_000,
     greetingTimeout: 5_000,
     socketTimeout: 10_000,
-  } as nodemailer.TransportOptions);
+  });
   return {
     async send(email) {
       const info = await transport.sendMail({ from, ...email });

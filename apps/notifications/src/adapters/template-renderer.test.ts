@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import type { Order } from '@platform/contracts/api/orders';
 import { describe, expect, it } from 'vitest';
 import { ORDER_CONFIRMATION, orderConfirmationView } from '../domain/order-confirmation';
 import { TemplateRenderer } from './template-renderer';
 
 const renderer = new TemplateRenderer(fileURLToPath(new URL('../../templates', import.meta.url)));
 
-const order = {
+const order: Order = {
   id: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e01',
   number: 'ORD-000042',
   status: 'pending',
@@ -36,7 +37,7 @@ const order = {
   version: 0,
   createdAt: '2026-11-22T10:00:00.000Z',
   updatedAt: '2026-11-22T10:00:00.000Z',
-} as const;
+};
 
 const store = { storeName: 'Shop', supportEmail: 'support@shop.local' };
 
@@ -54,7 +55,7 @@ describe('TemplateRenderer', () => {
     expect(message.text).not.toMatch(/<(div|p|h[1-6])\b/);
   });
 
-  it.each(['en', 'es', 'ro', 'ru'])('has every string of the confirmation in %s', (locale) => {
+  it.each(['en', 'es', 'ro', 'ru'] as const)('has every string of the confirmation in %s', (locale) => {
     const message = renderer.render(ORDER_CONFIRMATION, locale, orderConfirmationView({ ...order, customer: { ...order.customer, locale } }, store));
     expect(message.subject).toContain('ORD-000042');
     expect(message.html).not.toMatch(/\{\{|undefined/);

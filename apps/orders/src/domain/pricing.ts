@@ -18,12 +18,17 @@ export const SHIPPING_RATES: Record<CreateOrderRequest['deliveryType'], number> 
 /** Orders whose subtotal reaches this ship free with standard delivery. */
 export const FREE_STANDARD_SHIPPING_FROM = 5_000;
 
-export function lineTotal(item: { quantity: number; unitPrice: number }): number {
+export interface PricedLine {
+  quantity: number;
+  unitPrice: number;
+}
+
+export function lineTotal(item: PricedLine): number {
   return item.quantity * item.unitPrice;
 }
 
 /** Totals in integer minor units; tax is included in item prices until tax rules exist. */
-export function priceOrder(request: Pick<CreateOrderRequest, 'items' | 'deliveryType'>): OrderTotals {
+export function priceOrder(request: { items: readonly PricedLine[]; deliveryType: CreateOrderRequest['deliveryType'] }): OrderTotals {
   const subtotal = request.items.reduce((sum, item) => sum + lineTotal(item), 0);
   const shipping =
     request.deliveryType === 'standard' && subtotal >= FREE_STANDARD_SHIPPING_FROM ? 0 : SHIPPING_RATES[request.deliveryType];

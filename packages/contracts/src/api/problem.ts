@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** One offending input field: `pointer` is a JSON Pointer into the request (RFC 6901). */
+/**
+ * One offending input field. `pointer` is a JSON Pointer (RFC 6901) into the request body
+ * (`/items/0/quantity`); fields outside the body are prefixed `/params`, `/query` or `/headers`.
+ */
 export const problemFieldSchema = z.object({
   pointer: z.string(),
   detail: z.string(),
@@ -21,14 +24,3 @@ export type Problem = z.infer<typeof problemSchema>;
 export type ProblemField = z.infer<typeof problemFieldSchema>;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-/** Turns zod issues into problem fields; `root` prefixes the pointer ("/body", "/query", "/headers"). */
-export function problemFieldsFromZod(error: z.ZodError, root = ''): ProblemField[] {
-  return error.issues.map((issue) => ({
-    pointer: `${root}/${issue.path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`.replace(
-      /\/$/,
-      '',
-    ) || '/',
-    detail: issue.message,
-  }));
-}

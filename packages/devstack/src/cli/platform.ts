@@ -1,7 +1,7 @@
 /**
  * Command one: `pnpm platform` (also what `npm start` runs after bootstrap).
  * Starts NATS JetStream, PostgreSQL, the SMTP sink and the six services on the default ports of
- * CONVENTIONS.md, keeping state in `<repo>/.data` across runs. Ctrl-C stops everything.
+ * the README (Services, Configuration), keeping state in `<repo>/.data` across runs. Ctrl-C stops everything.
  *
  * Logs: every service writes raw JSON lines to `.data/logs/<service>.log` (NATS and PostgreSQL to
  * `nats.log` / `postgres.log`); the terminal shows the service lines in a compact one-line form.
