@@ -7,7 +7,7 @@ import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '..
 
 let platform: Platform;
 beforeAll(async () => {
-  platform = await startPlatform();
+  platform = await startPlatform({ logLevel: 'info' });
 });
 afterAll(async () => {
   await platform?.stop();
@@ -66,6 +66,29 @@ describe('placing an order', () => {
     const [email] = await platform.stack.smtp!.waitForMessages((m) => m.to.includes(body.customer.email), { timeoutMs: 20_000 });
     expect(email!.subject).toBe(`Pedido ${(created.body as Order).number} confirmado`);
     expect(email!.html).toContain('38,98');
+  });
+});
+
+describe('observability', () => {
+  it('carries one correlation id and one trace from the gateway request to the email', async () => {
+    const body = sampleOrder();
+    const created = await platform.gateway.post('v1/orders', { json: body });
+    expect(created.statusCode).toBe(201);
+    const requestId = created.headers['x-request-id'];
+    expect(created.headers['x-correlation-id']).toBe(requestId);
+    await platform.stack.smtp!.waitForMessages((m) => m.to.includes(body.customer.email), { timeoutMs: 20_000 });
+
+    const gateway = platform.logLines('gateway').find((l) => l.msg === 'request' && l.reqId === requestId);
+    const trace = gateway?.traceId;
+    expect(gateway).toMatchObject({ url: '/v1/orders', status: 201, correlationId: requestId });
+    expect(trace).toMatch(/^[0-9a-f]{32}$/);
+    const orders = platform.logLines('orders').find((l) => l.msg === 'request' && l.url === '/orders' && l.reqId === requestId);
+    expect(orders).toMatchObject({ correlationId: requestId, traceId: trace });
+    const handled = await eventually(
+      async () => platform.logLines('notifications').find((l) => l.msg === 'event handled' && l.correlationId === requestId),
+      (line) => line !== undefined,
+    );
+    expect(handled).toMatchObject({ consumer: 'notifications--order-confirmation', type: 'orders.order.created', outcome: 'processed', traceId: trace });
   });
 });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ export interface Platform {
   };
   /** Rows in a table of a service's own database (tests look inside; services never do). */
   count(service: ServiceName, sql: string, params?: unknown[]): Promise<number>;
+  /** The JSON log lines a service wrote so far. */
+  logLines(service: ServiceName): Record<string, unknown>[];
   /** Messages stored in a stream. */
   streamMessages(stream: string): Promise<number>;
   logDir: string;
@@ -31,7 +34,9 @@ export interface Platform {
 }
 
 /** The whole platform as real processes on free ports in a temp dir, as command one runs it. */
-export async function startPlatform(options: { serviceEnv?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Platform> {
+export async function startPlatform(
+  options: { serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>; logLevel?: string } = {},
+): Promise<Platform> {
   const dir = await mkdtemp(join(tmpdir(), 'platform-e2e-'));
   const [nats, natsMonitor, postgres, smtp, smtpHttp, ...servicePorts] = await freePorts(5 + SERVICE_NAMES.length);
   const ports = {
@@ -48,7 +53,7 @@ export async function startPlatform(options: { serviceEnv?: Partial<Record<Servi
     ports,
     persistent: false,
     logDir,
-    env: { LOG_LEVEL: 'warn' },
+    env: { LOG_LEVEL: options.logLevel ?? 'warn' },
     serviceEnv: options.serviceEnv,
   });
   const pools = new Map<ServiceName, pg.Pool>();
@@ -67,6 +72,12 @@ export async function startPlatform(options: { serviceEnv?: Partial<Record<Servi
     async count(service, sql, params = []) {
       const { rows } = await pool(service).query<{ count: string }>(sql, params);
       return Number(rows[0]?.count ?? 0);
+    },
+    logLines(service) {
+      return readFileSync(join(logDir, `${service}.log`), 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     async streamMessages(stream) {
       const nc = await connect({ servers: stack.env.NATS_URL });

@@ -171,8 +171,8 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
             parent,
             attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.consumer.group.name': name, 'messaging.message.id': event.id },
           },
-          () =>
-            db.$transaction(
+          async () => {
+            const result = await db.$transaction(
               async (tx) => {
                 const claimed = await tx.$executeRaw`
                   INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
@@ -182,7 +182,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
                 return 'processed' as const;
               },
               { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
-            ),
+            );
+            // Inside the flow and span: the line carries the correlation and trace ids.
+            log.info({ consumer: name, type: event.type, eventId: event.id, outcome: result }, 'event handled');
+            return result;
+          },
         ),
       );
       if (outcome === 'processed') this.options.afterCommit?.();

@@ -35,7 +35,7 @@ interface Messaging {
  * database, routes and consumers on top and calls `serve()`.
  */
 export class ServiceRuntime {
-  private readonly consumers: EventConsumer<SqlClient>[] = [];
+  private readonly consumers: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
   private readonly cleanups: Array<() => Promise<void>> = [];
   private relay: OutboxRelay | undefined;
   private readonly readiness: Record<string, ReadinessCheck> = {};
@@ -115,7 +115,7 @@ export class ServiceRuntime {
       metrics: this.metrics,
       afterCommit: () => this.relay?.notify(),
     });
-    this.consumers.push(consumer as unknown as EventConsumer<SqlClient>);
+    this.consumers.push(consumer);
     return consumer;
   }
 

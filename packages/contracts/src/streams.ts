@@ -4,6 +4,10 @@ export interface StreamDefinition {
   readonly name: StreamName | 'DEAD_LETTERS';
   readonly subjects: readonly string[];
   readonly description: string;
+  /** File storage survives server restarts; every stream here is on disk. */
+  readonly storage: 'file' | 'memory';
+  /** Limits: messages stay until max age, whoever has read them (history for replay). */
+  readonly retention: 'limits' | 'interest' | 'workqueue';
   /** Window in which JetStream drops a repeated `Nats-Msg-Id`: covers outbox re-publishes after a relay crash. */
   readonly duplicateWindowMs: number;
   /** How long history is kept for replay (PLT-08). */
@@ -14,7 +18,7 @@ const DAY = 24 * 60 * 60 * 1000;
 const HOUR = 60 * 60 * 1000;
 
 function domainStream(name: StreamName, domain: string, description: string): StreamDefinition {
-  return { name, subjects: [`${domain}.>`], description, duplicateWindowMs: 2 * HOUR, maxAgeMs: 90 * DAY };
+  return { name, subjects: [`${domain}.>`], description, storage: 'file', retention: 'limits', duplicateWindowMs: 2 * HOUR, maxAgeMs: 90 * DAY };
 }
 
 export const streams = {
@@ -27,6 +31,8 @@ export const streams = {
     name: 'DEAD_LETTERS',
     subjects: ['deadletter.>'],
     description: 'Messages a consumer gave up on, with the reason in headers; retried with `pnpm dead-letters retry`',
+    storage: 'file',
+    retention: 'limits',
     duplicateWindowMs: 2 * HOUR,
     maxAgeMs: 30 * DAY,
   },

@@ -228,7 +228,7 @@ function isDeadLetterOrServerHeader(key: string): boolean {
 export function originalHeaders(letter: DeadLetter): MsgHdrs {
   const h = headers();
   for (const [key, values] of letter.headers ?? []) {
-    if (isDeadLetterOrServerHeader(key)) continue;
+    if (key === "Nats-Msg-Id") continue;
     for (const value of values) h.append(key, value);
   }
   return h;

@@ -34,8 +34,6 @@ export async function createOrder(
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
   const now = deps.now?.() ?? new Date();
-  assertOrderRules(request, now);
-  const totals = priceOrder(request);
   const orderId = randomUUID();
 
   const result = await deps.db.$transaction(async (tx) => {
@@ -43,6 +41,10 @@ export async function createOrder(
       const earlier = await claimIdempotencyKey(tx, IDEMPOTENCY_SCOPE, idempotencyKey, requestHash(request));
       if (earlier) return { status: earlier.status, body: earlier.body as Order, replayed: true };
     }
+    // After the claim, so a retry gets its first answer even if the rules would now refuse it
+    // (a scheduled window that has come too close); a refusal rolls the claim back.
+    assertOrderRules(request, now);
+    const totals = priceOrder(request);
     const order = await insertOrder(tx, {
       id: orderId,
       status: 'pending',
