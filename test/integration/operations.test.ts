@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { createLogger, createMetrics, DEAD_LETTER_HEADERS, EventConsumer, eventHeaders, newEvent, on, provisionStreams, recordEvent } from '@platform/config';
-import { createPrismaClient } from '@platform/config/prisma';
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { DEAD_LETTER_HEADERS, EventConsumer, eventHeaders, on, recordEvent } from '@platform/config';
 import { type Envelope, notificationSent, streams } from '@platform/contracts';
 import {
   type DeadLetter,
@@ -13,9 +12,9 @@ import {
   replayConsumer,
   retryDeadLetters,
 } from '@platform/devstack/operations';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PrismaClient } from '../../apps/billing/src/generated/prisma/client';
-import { migratedDatabase } from '../support/databases';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, sleep } from '../support/eventually';
+import { connectMessaging, type Db, outboxDatabase, quietLog as log, sampleEvent, testMetrics as metrics, type Tx } from '../support/messaging';
 
 /**
  * The operator commands (`pnpm dead-letters`, `pnpm replay`) against real JetStream and
@@ -24,25 +23,17 @@ import { migratedDatabase } from '../support/databases';
  * it, so other test files sharing the NOTIFICATIONS stream do not interfere.
  */
 
-type Db = PrismaClient;
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
-
 const STREAM = streams.NOTIFICATIONS.name;
 let nc: NatsConnection;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 let db: Db;
-const log = createLogger('test', 'silent');
-const metrics = createMetrics('test');
 /** Durable consumers created here, deleted at the end (with their dead letters). */
 const created: string[] = [];
 
 beforeAll(async () => {
-  nc = await connect({ servers: inject('natsUrl') });
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
-  await provisionStreams(jsm);
-  db = createPrismaClient(PrismaClient, await migratedDatabase('billing'));
+  ({ nc, js, jsm } = await connectMessaging());
+  db = await outboxDatabase();
 });
 
 afterAll(async () => {
@@ -60,24 +51,6 @@ function uniqueName(purpose: string): string {
   return name;
 }
 
-function sampleEvent(): Envelope {
-  const orderId = randomUUID();
-  return newEvent(notificationSent, {
-    aggregateId: orderId,
-    source: 'test',
-    data: {
-      notificationId: randomUUID(),
-      orderId,
-      template: 'order-confirmation',
-      channel: 'email',
-      recipient: 'a@example.com',
-      locale: 'en',
-      providerMessageId: null,
-      sentAt: new Date().toISOString(),
-    },
-  });
-}
-
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 /** Publishes like the outbox relay does (msgID = event id, event headers), on the test's own subject. */
@@ -87,18 +60,6 @@ async function publish(subject: string, event: Envelope): Promise<number> {
 }
 
 /** Polls until `accept` holds; fails with the last value seen after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 1_000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * An EventConsumer on `subject` whose handler writes an outbox row caused by the event (the
  * effect, rolled back with a failed attempt) and counts its calls per event id.
@@ -321,12 +282,11 @@ describe('pnpm replay', () => {
         ack_wait: before.config.ack_wait,
       });
 
-      // The running consumer resumes on the re-created durable by itself (its pull client
-      // notices after two missed idle heartbeats, ~30 s with the default 30 s expiry).
+      // The running consumer sees its durable deleted and resumes on the re-created one.
       await eventually(
         () => db.processedEvent.count({ where: { consumer: name, eventId: { in: forgotten } } }),
         (n) => n === 3,
-        75_000,
+        15_000,
       );
       await drained(name);
       expect(await db.processedEvent.count({ where: { consumer: name, eventId: { in: events.map((e) => e.id) } } })).toBe(5);
@@ -336,9 +296,9 @@ describe('pnpm replay', () => {
     } finally {
       await consumer.stop();
     }
-  }, 120_000);
+  });
 
-  it('refuses a missing consumer, and moving forward past unacknowledged messages unless forced; --since by time', async () => {
+  it('refuses a missing consumer, and moving forward past messages not yet delivered unless forced; --since by time', async () => {
     const subject = `notifications.ops-test.${randomUUID().slice(0, 8)}`;
     const name = uniqueName('replay-guard');
     await expect(replayConsumer({ js, jsm }, { stream: STREAM, consumer: `test--missing-${randomUUID().slice(0, 8)}`, from: { seq: 1 } })).rejects.toThrow(
@@ -374,7 +334,9 @@ describe('pnpm replay', () => {
     const forced = await replayConsumer({ js, jsm }, { stream: STREAM, consumer: name, from: { time: between }, force: true });
     expect(forced.after.num_pending).toBe(2);
     expect(forced.warnings).toEqual([expect.stringMatching(/skipped \(--force\)/)]);
-    expect(forced.after.config).toMatchObject({ max_deliver: 4, filter_subject: subject, opt_start_time: between.toISOString() });
+    expect(forced.after.config).toMatchObject({ max_deliver: 4, filter_subject: subject, deliver_policy: DeliverPolicy.StartTime });
+    // The server formats the time its own way (RFC 3339, trailing zeros trimmed).
+    expect(new Date(forced.after.config.opt_start_time!).getTime()).toBe(between.getTime());
     expect(forced.after.config.opt_start_seq).toBeUndefined();
 
     // A consumer that dead-lettered the first message (term with a reason, as EventConsumer

@@ -1,70 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import {
-  createLogger,
-  createMetrics,
-  DEAD_LETTER_HEADERS,
-  EventConsumer,
-  newEvent,
-  on,
-  OutboxRelay,
-  provisionStreams,
-  publishEnvelope,
-  recordEvent,
-} from '@platform/config';
-import { createPrismaClient } from '@platform/config/prisma';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { DEAD_LETTER_HEADERS, EventConsumer, on, OutboxRelay, publishEnvelope, recordEvent } from '@platform/config';
 import { deadLetterSubject, type Envelope, notificationSent, streams } from '@platform/contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PrismaClient } from '../../apps/billing/src/generated/prisma/client';
-import { migratedDatabase } from '../support/databases';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
+import { connectMessaging, type Db, outboxDatabase, quietLog as log, sampleEvent, testMetrics as metrics, type Tx } from '../support/messaging';
 
 /**
  * The platform's transport guarantees, against real JetStream and PostgreSQL: events leave
  * only through the outbox after commit, duplicates are dropped, consumers apply each event
  * once, retry with backoff, and dead-letter what they cannot handle.
- * The billing schema is used because it holds just the shared outbox/processed tables.
  */
-
-type Db = PrismaClient;
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 let nc: NatsConnection;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 let db: Db;
-const log = createLogger('test', 'silent');
-const metrics = createMetrics('test');
 
 beforeAll(async () => {
-  nc = await connect({ servers: inject('natsUrl') });
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
-  await provisionStreams(jsm);
-  db = createPrismaClient(PrismaClient, await migratedDatabase('billing'));
+  ({ nc, js, jsm } = await connectMessaging());
+  db = await outboxDatabase();
 });
 
 afterAll(async () => {
   await db?.$disconnect();
   await nc?.drain();
 });
-
-function sampleEvent(orderId: string = randomUUID()): Envelope {
-  return newEvent(notificationSent, {
-    aggregateId: orderId,
-    source: 'test',
-    data: {
-      notificationId: randomUUID(),
-      orderId,
-      template: 'order-confirmation',
-      channel: 'email',
-      recipient: 'a@example.com',
-      locale: 'en',
-      providerMessageId: null,
-      sentAt: new Date().toISOString(),
-    },
-  });
-}
 
 async function storedMessages(filter: (event: Envelope) => boolean): Promise<Envelope[]> {
   const found: Envelope[] = [];
@@ -76,15 +38,6 @@ async function storedMessages(filter: (event: Envelope) => boolean): Promise<Env
     if (msg.info.pending === 0) break;
   }
   return found;
-}
-
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('outbox relay', () => {
@@ -207,6 +160,9 @@ describe('event consumer', () => {
       expect(letter!.header.get(DEAD_LETTER_HEADERS.reason)).toMatch(/handler failed 3 times: cannot handle this one/);
       expect(letter!.header.get(DEAD_LETTER_HEADERS.subject)).toBe(poison.type);
       expect(await db.processedEvent.count({ where: { consumer: name, eventId: poison.id } })).toBe(0);
+      // Terminated, not left pending: it will not be redelivered nor hold up the consumer.
+      const info = await eventually(() => jsm.consumers.info(streams.NOTIFICATIONS.name, name), (i) => i.num_ack_pending === 0);
+      expect(info.num_ack_pending).toBe(0);
     } finally {
       await consumer.stop();
     }

@@ -115,6 +115,17 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
             .then((info) => metrics.consumerPending.set({ consumer: name }, info.num_pending + info.num_ack_pending))
             .catch(() => {});
         }, 5_000);
+        const messages = this.messages;
+        // The client keeps pulling a deleted consumer until heartbeats are missed (~30 s); a
+        // deleted consumer (e.g. re-created by `pnpm replay`) ends this iteration at once instead.
+        void (async () => {
+          for await (const status of messages.status()) {
+            if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
+              await messages.close();
+              break;
+            }
+          }
+        })().catch(() => {});
         const inFlight = new Set<Promise<void>>();
         try {
           for await (const msg of this.messages) {
@@ -220,12 +231,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     h.set(DEAD_LETTER_HEADERS.subject, msg.subject);
     h.set(DEAD_LETTER_HEADERS.sequence, String(msg.info.streamSequence));
     h.set(DEAD_LETTER_HEADERS.deliveries, String(msg.info.deliveryCount));
+    // No msgID: a replayed message that fails again must be dead-lettered again, not dropped as a duplicate.
     h.delete('Nats-Msg-Id');
-    await js.publish(deadLetterSubject(name), msg.data, {
-      headers: h,
-      msgID: `${name}:${stream}:${msg.info.streamSequence}`,
-    });
+    await js.publish(deadLetterSubject(name), msg.data, { headers: h });
     log.error({ consumer: name, subject: msg.subject, sequence: msg.info.streamSequence, reason }, 'message dead-lettered');
-    msg.term(reason.slice(0, 200));
+    // Without a reason: NATS 2.9 ignores a TERM that carries one, and the message would stay pending.
+    msg.term();
   }
 }

@@ -228,7 +228,7 @@ function isDeadLetterOrServerHeader(key: string): boolean {
 export function originalHeaders(letter: DeadLetter): MsgHdrs {
   const h = headers();
   for (const [key, values] of letter.headers ?? []) {
-    if (key === "Nats-Msg-Id") continue;
+    if (isDeadLetterOrServerHeader(key)) continue;
     for (const value of values) h.append(key, value);
   }
   return h;
@@ -390,7 +390,7 @@ export async function replayConsumer({ jsm }: JetStreamHandles, options: ReplayO
   if (undelivered > 0) {
     const message = `the start point is past ${undelivered} message(s) that ${consumer} has not been delivered yet (it has been delivered up to stream seq ${delivered})`;
     if (!options.force) {
-      throw new OperationError(`${message}; they would be skipped for good. Replay moves a consumer back: use --from-seq ${delivered + 1} or lower, or --force to skip them.`);
+      throw new OperationError(`${message}; they would be skipped for good. Replay moves a consumer back: start at or before stream seq ${delivered + 1}, or pass --force to skip them.`);
     }
     warnings.push(`${message}: skipped (--force)`);
   }

@@ -434,15 +434,6 @@ function sleep(ms: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Raw pg baseline
 
-/** Mirrors apps/orders/src/domain/pricing.ts (flat shipping, free standard shipping from 50.00). */
-function priceOf(body: CreateOrderInput): { subtotal: number; shipping: number; total: number } {
-  const subtotal = body.items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
-  const rates = { standard: 499, express: 1499, scheduled: 999 } as const;
-  const type = body.deliveryType ?? 'standard';
-  const shipping = type === 'standard' && subtotal >= 5_000 ? 0 : rates[type];
-  return { subtotal, shipping, total: subtotal + shipping };
-}
-
 const RAW_CUSTOMER_ID = 'bench-raw';
 
 const INSERT_ORDER = `
@@ -450,7 +441,7 @@ const INSERT_ORDER = `
                       delivery_type, delivery_window_start, delivery_window_end, notes, age_verified, currency,
                       subtotal, shipping_total, tax_total, discount_total, total, version, created_at, updated_at)
   VALUES ($1, 'pending', 'not_fulfilled', $2, $3::jsonb, $4::jsonb, $5::jsonb,
-          $6, NULL, NULL, $7, $8, $9, $10, $11, 0, 0, $12, 0, $13, $13)
+          $6, NULL, NULL, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $15)
   RETURNING number`;
 const INSERT_HISTORY = `
   INSERT INTO order_status_history (id, order_id, status, previous_status, details, actor)
@@ -469,11 +460,13 @@ function itemsInsert(count: number): string {
                                     vendor_id, vendor_type, supplier_source, age_restricted) VALUES ${rows.join(', ')}`;
 }
 
-/** One order + items + history + outbox row in one transaction, as the orders service writes them. */
-function rawInsertOp(pool: pg.Pool, runId: string) {
+/**
+ * One order + items + history + outbox row in one transaction, as the orders service writes them.
+ * `totals` come from an order the service priced for the same body, so no pricing rule is copied here.
+ */
+function rawInsertOp(pool: pg.Pool, runId: string, totals: Order['totals']) {
   const body = createOrderRequestSchema.parse(orderBody(runId, 'raw', 0));
   const customer = { ...body.customer, id: RAW_CUSTOMER_ID };
-  const totals = priceOf(body);
   const itemsSql = itemsInsert(body.items.length);
   const notes = `bench-raw ${runId}`;
   return async (): Promise<void> => {
@@ -498,6 +491,8 @@ function rawInsertOp(pool: pg.Pool, runId: string) {
           body.currency,
           totals.subtotal,
           totals.shipping,
+          totals.tax,
+          totals.discount,
           totals.total,
           now,
         ],
@@ -537,7 +532,7 @@ function rawInsertOp(pool: pg.Pool, runId: string) {
         notes,
         ageVerified: body.ageVerified,
         currency: body.currency,
-        totals: { subtotal: totals.subtotal, shipping: totals.shipping, tax: 0, discount: 0, total: totals.total },
+        totals,
         version: 0,
         createdAt: now.toISOString(),
         updatedAt: now.toISOString(),
@@ -770,7 +765,9 @@ async function main(): Promise<void> {
     if (interrupted) return;
 
     // 3. Baseline b: raw pg.
-    const rawOp = rawInsertOp(pool, runId);
+    const priced = gatewayRecords.find((record) => record?.order)?.order ?? directRecords.find((record) => record?.order)?.order;
+    if (!priced) fail('no order was accepted, so there is nothing to compare the raw baseline with');
+    const rawOp = rawInsertOp(pool, runId, priced.totals);
     const raw = await runPhase('raw pg tx (order+items+history+outbox)', n, c, rawOp, { count: settings.warmup, op: rawOp });
     if (interrupted) return;
 

@@ -22,9 +22,9 @@ ISO-TIME (e.g. 2025-01-31T12:00:00Z). JetStream keeps 90 days of history.
 
 How: reads the consumer's config, deletes it, and re-creates it under the same name with the
 same config but deliver_policy by_start_sequence (--from-seq) or by_start_time (--since).
-The service that owns the consumer may keep running: its pull resumes on the re-created
-consumer by itself: its pull client notices the deleted consumer after two missed idle
-heartbeats and pulls again by name, which takes 30 to 45 s with the default settings. Prints the consumer's state before and after (num_pending).
+The service that owns the consumer may keep running: it sees the consumer deleted and
+resumes on the re-created one within a second or two. Prints the consumer's state before
+and after (num_pending).
 
 Replayed events that the consumer already applied are acknowledged without effect: consumers
 are idempotent (each applied event has a row in that service's processed_events table). So a
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
         `  before: ${formatConsumerState(before)}`,
         `  after:  ${formatConsumerState(after)}`,
         `${after.num_pending} message(s) will be redelivered; those already in processed_events are acknowledged without effect.`,
-        `A running ${settings.consumer.split('--')[0]} service resumes on the re-created consumer by itself (within about 45 s).`,
+        `A running ${settings.consumer.split('--')[0]} service resumes on the re-created consumer by itself (within a second or two).`,
         ...warnings.map((w) => `warning: ${w}`),
         '',
       ].join('\n'),
