@@ -50,8 +50,24 @@ export function toOrder(row: OrderRow): Order {
   };
 }
 
-export async function insertOrder(tx: Transaction, data: Prisma.OrderCreateInput): Promise<Order> {
-  return toOrder(await tx.order.create({ data, include: withItems }));
+export interface NewOrder {
+  order: Prisma.OrderUncheckedCreateInput;
+  items: Prisma.OrderItemCreateManyInput[];
+  history: Prisma.OrderStatusChangeCreateManyInput;
+}
+
+/**
+ * Writes an order, its items and its first history entry. Three statements and no read-back:
+ * the row comes back from INSERT … RETURNING and the items are what was written.
+ */
+export async function insertOrder(tx: Transaction, { order, items, history }: NewOrder): Promise<Order> {
+  const row = await tx.order.create({ data: order });
+  await tx.orderItem.createMany({ data: items });
+  await tx.orderStatusChange.create({ data: history });
+  return toOrder({
+    ...row,
+    items: items.map((item) => ({ ...item, imageUrl: item.imageUrl ?? null })),
+  });
 }
 
 export async function findOrder(db: Database, id: string): Promise<Order | null> {
