@@ -15,15 +15,19 @@ afterAll(async () => {
 
 const emailsTo = (address: string) => platform.stack.smtp!.messages().filter((m) => m.to.includes(address));
 
-async function nothingChanged(before: { orders: number; events: number }) {
-  // Give a wrongly accepted order time to reach the stream before counting.
-  await sleep(300);
-  expect(await platform.count('orders', 'SELECT count(*) FROM orders')).toBe(before.orders);
-  expect(await platform.streamMessages('ORDERS')).toBe(before.events);
+async function snapshot() {
+  return {
+    orders: await platform.count('orders', 'SELECT count(*) FROM orders'),
+    outbox: await platform.count('orders', 'SELECT count(*) FROM outbox_events'),
+    keys: await platform.count('orders', 'SELECT count(*) FROM idempotency_keys'),
+    events: await platform.streamMessages('ORDERS'),
+  };
 }
 
-async function snapshot() {
-  return { orders: await platform.count('orders', 'SELECT count(*) FROM orders'), events: await platform.streamMessages('ORDERS') };
+async function nothingChanged(before: Awaited<ReturnType<typeof snapshot>>) {
+  // Give a wrongly accepted order time to reach the stream before counting.
+  await sleep(300);
+  expect(await snapshot()).toEqual(before);
 }
 
 describe('placing an order', () => {
@@ -113,13 +117,29 @@ describe('bad input', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
-  it('answers 422 for a rule violation, naming the field, and changes nothing', async () => {
+  it('answers 422 for a rule violation, naming the field, and changes nothing, not even its Idempotency-Key', async () => {
     const before = await snapshot();
     const body = sampleOrder();
     body.items[1] = { ...body.items[1]!, ageRestricted: true };
-    const response = await platform.gateway.post('v1/orders', { json: body });
+    const headers = { 'idempotency-key': `key-${body.customer.id}` };
+    const response = await platform.gateway.post('v1/orders', { json: body, headers });
     expect(response.statusCode).toBe(422);
     expect((response.body as Problem).errors).toEqual([{ pointer: '/items/1/ageRestricted', detail: expect.stringMatching(/ageVerified/) }]);
+    await nothingChanged(before);
+    // The refused request left no claim on the key: the corrected order goes through with it.
+    const corrected = await platform.gateway.post('v1/orders', { json: { ...body, ageVerified: true }, headers });
+    expect(corrected.statusCode).toBe(201);
+  });
+
+  it('answers 400 for NUL characters and amounts the order cannot store, before any write', async () => {
+    const before = await snapshot();
+    const body = sampleOrder();
+    const nul = await platform.gateway.post('v1/orders', { json: { ...body, notes: 'leave at door\u0000' } });
+    expect(nul.statusCode).toBe(400);
+    expect((nul.body as Problem).errors?.[0]?.pointer).toBe('/notes');
+    const huge = await platform.gateway.post('v1/orders', { json: { ...body, items: [{ ...body.items[0]!, unitPrice: 3_000_000_000 }] } });
+    expect(huge.statusCode).toBe(400);
+    expect((huge.body as Problem).errors?.[0]?.pointer).toBe('/items/0/unitPrice');
     await nothingChanged(before);
   });
 

@@ -90,7 +90,7 @@ describe('event consumer', () => {
     return consumer;
   }
 
-  it('applies a redelivered or re-published event once', async () => {
+  it('applies a re-published event once', async () => {
     const name = `test--once-${randomUUID().slice(0, 8)}`;
     const event = sampleEvent();
     const seen: string[] = [];

@@ -53,7 +53,8 @@ export async function startPlatform(
     ports,
     persistent: false,
     logDir,
-    env: { LOG_LEVEL: options.logLevel ?? 'warn' },
+    // A short ack wait: a message whose ack was lost comes back within the tests' settle times.
+    env: { LOG_LEVEL: options.logLevel ?? 'warn', CONSUMER_ACK_WAIT_MS: '2000' },
     serviceEnv: options.serviceEnv,
   });
   const pools = new Map<ServiceName, pg.Pool>();

@@ -19,7 +19,8 @@ const env = loadEnvOrExit(
   }),
 );
 const runtime = await ServiceRuntime.start('notifications', env);
-const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL));
+// Each concurrent send holds a connection (its transaction); the relay and /readyz need theirs.
+const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.SEND_CONCURRENCY + 3));
 const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM, env.SEND_CONCURRENCY);
 runtime.onShutdown(async () => mailer.close());
 runtime.startOutboxRelay(db);

@@ -90,7 +90,9 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       durable: name,
       filterSubject,
       ackWaitMs: this.options.ackWaitMs ?? 30_000,
-      maxDeliver: this.maxDeliver,
+      // Unlimited on the server: this runner decides when to dead-letter, so a message is never
+      // dropped silently because its last delivery died before reaching the dead-letter publish.
+      maxDeliver: -1,
     });
     this.running = true;
     this.loop = this.run();
@@ -108,14 +110,20 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     while (this.running) {
       try {
         const consumer = await js.consumers.get(stream, name);
-        this.messages = await consumer.consume({ max_messages: Math.max(64, this.concurrency * 2) });
+        // A small prefetch: a buffered message's ack wait is already running.
+        const messages = await consumer.consume({ max_messages: this.concurrency + 1 });
+        this.messages = messages;
+        if (!this.running) {
+          // stop() came while this iteration was subscribing.
+          await messages.close();
+          break;
+        }
         const lag = setInterval(() => {
           consumer
-            .info(true)
+            .info()
             .then((info) => metrics.consumerPending.set({ consumer: name }, info.num_pending + info.num_ack_pending))
             .catch(() => {});
         }, 5_000);
-        const messages = this.messages;
         // The client keeps pulling a deleted consumer until heartbeats are missed (~30 s); a
         // deleted consumer (e.g. re-created by `pnpm replay`) ends this iteration at once instead.
         void (async () => {
@@ -128,7 +136,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         })().catch(() => {});
         const inFlight = new Set<Promise<void>>();
         try {
-          for await (const msg of this.messages) {
+          for await (const msg of messages) {
+            if (!this.running) {
+              msg.nak(); // stopping: another replica (or this one, restarted) takes it now
+              continue;
+            }
             const handling: Promise<void> = this.handle(msg).finally(() => inFlight.delete(handling));
             inFlight.add(handling);
             if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
@@ -206,6 +218,15 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome });
     } catch (error) {
       const deliveries = msg.info.deliveryCount;
+      if (isTransient(error)) {
+        // The database or a provider is unreachable: not the message's fault, so it never
+        // counts towards dead-lettering. Retried until the dependency is back.
+        const delay = this.backoffMs[Math.min(deliveries - 1, this.backoffMs.length - 1)] ?? 1_000;
+        log.warn({ err: error, eventId: event.id, type: event.type, deliveries, retryInMs: delay }, 'dependency unavailable; will retry');
+        msg.nak(delay);
+        metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'retried' });
+        return;
+      }
       if (deliveries >= this.maxDeliver) {
         await this.deadLetter(msg, `handler failed ${deliveries} times: ${(error as Error).message}`);
         metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'dead_lettered' });
@@ -238,4 +259,35 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     // Without a reason: NATS 2.9 ignores a TERM that carries one, and the message would stay pending.
     msg.term();
   }
+}
+
+/** Error codes of an unreachable or overloaded dependency (PostgreSQL via Prisma, sockets, SMTP). */
+const TRANSIENT_CODES = new Set([
+  'P1001', // database unreachable
+  'P1002', // database timed out
+  'P1008', // operation timed out
+  'P1017', // server closed the connection
+  'P2024', // timed out waiting for a pooled connection
+  'P2028', // transaction API error (e.g. expired transaction)
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNECTION', // nodemailer: could not connect
+  'ESOCKET', // nodemailer: socket error
+  'EDNS', // nodemailer: DNS failure
+]);
+
+/** True when `error`, or an error in its `cause` chain, says a dependency is unavailable. */
+export function isTransient(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const { code, name } = current as { code?: unknown; name?: unknown };
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+    if (name === 'PrismaClientInitializationError') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -25,6 +25,13 @@ export const serviceEnv = z.object({
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   /** Stream replicas when provisioning: 1 on a single server, 3 on a 3-node JetStream cluster. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** How long a consumer waits for a handler's ack before JetStream redelivers (a crashed handler's message). */
+  CONSUMER_ACK_WAIT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /**
+   * At shutdown, how long readiness reports 503 before the server stops accepting: time for
+   * load balancers to notice. 0 locally; a few seconds behind Kubernetes Services.
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
   /** Test-only fault injection: the process SIGKILLs itself at the named point (see crashpoint.ts). */
   PLATFORM_CRASH_AT: z.string().optional(),
 });
@@ -44,7 +51,10 @@ export function loadEnv<S extends z.ZodObject>(schema: S, source: NodeJS.Process
     result.error.issues.map((issue) => {
       const name = issue.path.join('.');
       const value = source[name];
-      return value === undefined ? `${name} is missing: ${issue.message}` : `${name}=${JSON.stringify(value)} is invalid: ${issue.message}`;
+      if (value === undefined) return `${name} is missing: ${issue.message}`;
+      // URLs and secrets may carry credentials: name them without echoing the value.
+      const shown = /URL|SECRET|PASSWORD|TOKEN|KEY/.test(name) ? '(value hidden)' : JSON.stringify(value);
+      return `${name}=${shown} is invalid: ${issue.message}`;
     }),
   );
 }

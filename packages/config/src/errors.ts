@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'unprocessable'
   | 'rate_limited'
   | 'internal'
+  | 'bad_gateway'
   | 'unavailable'
   | 'timeout';
 
@@ -22,6 +23,7 @@ const statusByKind: Record<ErrorKind, number> = {
   unprocessable: 422,
   rate_limited: 429,
   internal: 500,
+  bad_gateway: 502,
   unavailable: 503,
   timeout: 504,
 };

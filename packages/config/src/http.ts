@@ -51,6 +51,21 @@ export function sendProblem(
 
 const SILENT_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** Fastify's client-error codes, as the platform's own. */
+const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
+/** A header value usable as an id in logs, events and NATS headers, or undefined. */
+function headerToken(value: string | string[] | undefined): string | undefined {
+  const token = Array.isArray(value) ? value[0] : value;
+  return token && /^[A-Za-z0-9._:-]{1,128}$/.test(token) ? token : undefined;
+}
+
 /**
  * The Fastify instance every service starts from: request ids, trace and correlation
  * context, zod validation, problem+json errors, `/healthz`, `/readyz`, `/metrics`.
@@ -62,9 +77,11 @@ export function createHttpServer(options: HttpServerOptions) {
     loggerInstance: log,
     // One line per response comes from the onResponse hook below, with the route and timing.
     logController: new LogController({ disableRequestLogging: true }),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // A caller's X-Request-Id is kept when it is a plain token; anything else gets a fresh id.
+    requestIdHeader: false,
+    genReqId: (request) => headerToken(request.headers['x-request-id']) ?? randomUUID(),
+    // Well below NATS' 1 MiB payload limit: a request's data may travel on as an event.
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -79,8 +96,7 @@ export function createHttpServer(options: HttpServerOptions) {
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'http.route': route } },
       parent,
     );
-    const header = request.headers['x-correlation-id'];
-    const correlationId = (Array.isArray(header) ? header[0] : header) || String(request.id);
+    const correlationId = headerToken(request.headers['x-correlation-id']) ?? String(request.id);
     enterFlow({ correlationId, causationId: String(request.id), trace: trace.setSpan(parent, span) });
     request.span = span;
     reply.header('x-request-id', request.id);
@@ -121,7 +137,8 @@ export function createHttpServer(options: HttpServerOptions) {
     const status = (error as FastifyError).statusCode ?? 500;
     if (status < 500) {
       // Fastify's own client errors: bad JSON, wrong content type, body too large.
-      return sendProblem(request, reply, status, (error as FastifyError).code ?? 'BAD_REQUEST', error.message);
+      const code = FASTIFY_CLIENT_ERRORS[(error as FastifyError).code] ?? 'BAD_REQUEST';
+      return sendProblem(request, reply, status, code, error.message);
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(request, reply, 500, 'INTERNAL', 'Internal server error', 'The error was logged with this request id.');

@@ -82,6 +82,7 @@ export interface DurableConsumerConfig {
   durable: string;
   filterSubject?: string;
   ackWaitMs: number;
+  /** -1: unlimited. */
   maxDeliver: number;
 }
 

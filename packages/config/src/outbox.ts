@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Envelope, EventData, EventDefinition } from '@platform/contracts';
 import { currentFlow } from './context';
 import { crashpoint } from './crashpoint';
+import { DomainError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { type JetStreamClient, publishEnvelope, traceHeaders } from './nats';
@@ -17,6 +18,9 @@ export interface SqlClient {
 export interface TransactionalSqlClient<Tx extends SqlClient = SqlClient> extends SqlClient {
   $transaction<R>(fn: (tx: Tx) => Promise<R>, options?: { timeout?: number; maxWait?: number }): Promise<R>;
 }
+
+/** Well under NATS' default 1 MiB max_payload, leaving room for headers. */
+export const MAX_EVENT_BYTES = 512 * 1024;
 
 /** Builds an envelope for `definition`, inheriting correlation and causation from the current flow. */
 export function newEvent<D extends EventDefinition>(
@@ -43,9 +47,14 @@ export function newEvent<D extends EventDefinition>(
  * Nothing is published here: the relay does that after commit (no dual write).
  */
 export async function recordEvent(tx: SqlClient, envelope: Envelope): Promise<void> {
+  const json = JSON.stringify(envelope);
+  if (Buffer.byteLength(json) > MAX_EVENT_BYTES) {
+    // Refused here, in the caller's transaction, rather than wedging the relay later.
+    throw new DomainError('unprocessable', 'EVENT_TOO_LARGE', `${envelope.type} would exceed ${MAX_EVENT_BYTES} bytes`);
+  }
   await tx.$executeRaw`
     INSERT INTO outbox_events (id, type, aggregate_id, envelope, trace_headers)
-    VALUES (${envelope.id}::uuid, ${envelope.type}, ${envelope.aggregateId}, ${JSON.stringify(envelope)}::jsonb,
+    VALUES (${envelope.id}::uuid, ${envelope.type}, ${envelope.aggregateId}, ${json}::jsonb,
             ${JSON.stringify(traceHeaders())}::jsonb)`;
 }
 
@@ -107,43 +116,57 @@ export class OutboxRelay {
     await this.loop;
   }
 
-  /** Publishes one batch; returns how many rows it published. */
-  async relayBatch(): Promise<number> {
-    const { db, js, metrics } = this.options;
-    return db.$transaction(
+  /**
+   * Publishes one batch and marks what JetStream acknowledged. A row that failed stays
+   * unpublished and is retried with the next batch; it does not hold back the others.
+   */
+  async relayBatch(): Promise<{ published: number; failed: number }> {
+    const { db, js, metrics, log } = this.options;
+    const { sent, failed } = await db.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
           SELECT id, envelope, trace_headers FROM outbox_events
           WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize}
           FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return 0;
+        if (rows.length === 0) return { sent: [], failed: 0 };
         // Pipelined on one connection: JetStream stores them in send order.
-        await Promise.all(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
+        const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
+        const sent = rows.filter((_, index) => outcomes[index]!.status === 'fulfilled');
+        const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failures.length > 0) {
+          log.warn({ err: failures[0]!.reason, failed: failures.length, published: sent.length }, 'outbox events not published; will retry');
+        }
         crashpoint('outbox:after-publish');
-        await tx.$executeRaw`
-          UPDATE outbox_events SET published_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::uuid[])`;
-        for (const row of rows) metrics.outboxPublished.inc({ type: row.envelope.type });
-        return rows.length;
+        if (sent.length > 0) {
+          await tx.$executeRaw`
+            UPDATE outbox_events SET published_at = now() WHERE id = ANY(${sent.map((r) => r.id)}::uuid[])`;
+        }
+        return { sent, failed: failures.length };
       },
       { timeout: 30_000, maxWait: 10_000 },
     );
+    for (const row of sent) metrics.outboxPublished.inc({ type: row.envelope.type });
+    return { published: sent.length, failed };
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      let published = 0;
       try {
         this.dirty = false;
-        const published = await this.relayBatch();
-        failures = 0;
-        await this.housekeeping();
-        if (published < this.batchSize && !this.dirty) await this.sleep(this.pollIntervalMs);
+        const batch = await this.relayBatch();
+        published = batch.published;
+        failures = batch.failed > 0 ? failures + 1 : 0;
       } catch (error) {
         failures += 1;
-        const delay = Math.min(250 * 2 ** failures, 10_000);
-        this.options.log.warn({ err: error, retryInMs: delay }, 'outbox relay failed; will retry');
-        await this.sleep(delay);
+        this.options.log.warn({ err: error }, 'outbox relay failed; will retry');
       }
+      // Also while failing: that is when the lag metrics matter.
+      await this.housekeeping().catch((error) => this.options.log.warn({ err: error }, 'outbox housekeeping failed'));
+      if (!this.running) break;
+      if (failures > 0) await this.sleep(Math.min(250 * 2 ** failures, 10_000));
+      else if (published < this.batchSize && !this.dirty) await this.sleep(this.pollIntervalMs);
     }
   }
 

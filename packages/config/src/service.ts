@@ -13,6 +13,7 @@ import {
   provisionStreams,
 } from './nats';
 import { OutboxRelay, type SqlClient, type TransactionalSqlClient } from './outbox';
+import { streams } from '@platform/contracts';
 import { startTelemetry } from './telemetry';
 
 export interface RuntimeEnv {
@@ -21,6 +22,8 @@ export interface RuntimeEnv {
   HOST: string;
   PORT: number;
   NATS_STREAM_REPLICAS?: number;
+  CONSUMER_ACK_WAIT_MS?: number;
+  SHUTDOWN_DRAIN_MS?: number;
 }
 
 interface Messaging {
@@ -74,11 +77,28 @@ export class ServiceRuntime {
     this.cleanups.push(cleanup);
   }
 
-  /** The service's own database: checked by `/readyz`, disconnected at shutdown. */
+  /**
+   * The service's own database: checked by `/readyz`, disconnected at shutdown, and its
+   * `processed_events` kept as long as an event can still be replayed or retried (stream
+   * history plus dead-letter retention), then deleted.
+   */
   attachDatabase<D extends SqlClient & { $disconnect(): Promise<void> }>(db: D): D {
     this.readiness.database = async () => void (await db.$queryRaw`SELECT 1`);
     this.onShutdown(() => db.$disconnect());
+    const keepDays = Math.ceil((streams.ORDERS.maxAgeMs + streams.DEAD_LETTERS.maxAgeMs) / 86_400_000);
+    this.every('processed-events retention', 60 * 60 * 1000, async () => {
+      await db.$executeRaw`DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => ${keepDays})`;
+    });
     return db;
+  }
+
+  /** Runs `task` every `intervalMs` until shutdown; failures are logged, never fatal. */
+  every(name: string, intervalMs: number, task: () => Promise<void>): void {
+    const timer = setInterval(() => {
+      task().catch((error) => this.log.warn({ err: error, task: name }, 'periodic task failed'));
+    }, intervalMs);
+    timer.unref();
+    this.onShutdown(async () => clearInterval(timer));
   }
 
   /** The HTTP server; `/readyz` checks the database, the NATS connection (a round trip) and `readiness`. */
@@ -108,6 +128,7 @@ export class ServiceRuntime {
     options: Omit<ConsumerOptions<Tx>, 'js' | 'jsm' | 'log' | 'metrics' | 'afterCommit'>,
   ): EventConsumer<Tx> {
     const consumer = new EventConsumer<Tx>({
+      ackWaitMs: this.env.CONSUMER_ACK_WAIT_MS,
       ...options,
       js: this.messaging.js,
       jsm: this.messaging.jsm,
@@ -123,10 +144,11 @@ export class ServiceRuntime {
   async serve(app: PlatformHttpServer): Promise<void> {
     for (const consumer of this.consumers) await consumer.start();
     await app.listen({ host: this.env.HOST, port: this.env.PORT });
-    closeWithGrace({ delay: 15_000, logger: this.log }, async ({ signal, err }) => {
+    closeWithGrace({ delay: 15_000 + (this.env.SHUTDOWN_DRAIN_MS ?? 0), logger: this.log }, async ({ signal, err }) => {
       if (err) this.log.error({ err }, 'shutting down after an error');
       this.log.info({ signal }, 'shutting down');
       app.markShuttingDown();
+      if (this.env.SHUTDOWN_DRAIN_MS) await new Promise((resolve) => setTimeout(resolve, this.env.SHUTDOWN_DRAIN_MS));
       await app.close();
       await Promise.all(this.consumers.map((c) => c.stop()));
       for (const cleanup of this.cleanups.reverse()) await cleanup();

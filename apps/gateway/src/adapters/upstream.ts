@@ -1,4 +1,5 @@
 import { createHttpClient, DomainError } from '@platform/config';
+import { PROBLEM_CONTENT_TYPE } from '@platform/contracts/api/problem';
 import type { Got, OptionsOfTextResponseBody, Response } from 'got';
 
 /** Headers a service answer carries that the client should see. */
@@ -7,12 +8,14 @@ const PASSED_HEADERS = ['content-type', 'location', 'idempotent-replayed'] as co
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
-  body: unknown;
+  /** The body as the service sent it (already serialized JSON). */
+  body: string;
 }
 
 /**
  * One internal service behind the gateway. Answers (errors included) pass through
- * unchanged; a service that cannot be reached or is too slow becomes a 503/504 problem.
+ * unchanged; a service that cannot be reached, is too slow, or fails without a problem
+ * document becomes a 503/504/502 problem of the gateway's own.
  */
 export class Upstream {
   private readonly http: Got;
@@ -42,7 +45,9 @@ export class Upstream {
       const value = response.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    const body = response.body.length > 0 && headers['content-type']?.includes('json') ? JSON.parse(response.body) : response.body;
-    return { status: response.statusCode, headers, body };
+    if (response.statusCode >= 500 && !headers['content-type']?.startsWith(PROBLEM_CONTENT_TYPE)) {
+      throw new DomainError('bad_gateway', 'UPSTREAM_FAILED', `The ${this.name} service failed (HTTP ${response.statusCode})`);
+    }
+    return { status: response.statusCode, headers, body: response.body };
   }
 }

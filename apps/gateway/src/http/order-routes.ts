@@ -10,6 +10,10 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Upstream, UpstreamResponse } from '../adapters/upstream';
 
+/**
+ * Sends a service's answer as it came: the body is already serialized JSON, so Fastify passes
+ * the string through instead of serializing it again against the route's response schema.
+ */
 function relay(reply: FastifyReply, answer: UpstreamResponse): FastifyReply {
   const location = answer.headers.location;
   return reply
@@ -18,7 +22,7 @@ function relay(reply: FastifyReply, answer: UpstreamResponse): FastifyReply {
     .send(answer.body);
 }
 
-const problems = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema, 504: problemSchema };
+const problems = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 502: problemSchema, 503: problemSchema, 504: problemSchema };
 
 /** `/v1/orders`: validated here (bad input never leaves the gateway), then served by the orders service. */
 export function registerOrderRoutes(app: PlatformHttpServer, orders: Upstream): void {

@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { newEvent, on, recordEvent } from '@platform/config';
 import { notificationSent, orderCreated } from '@platform/contracts';
+import { v5 as uuidv5 } from 'uuid';
 import type { Transaction } from '../adapters/database';
 import type { Mailer } from '../adapters/mailer';
 import type { TemplateRenderer } from '../adapters/template-renderer';
 import { ORDER_CONFIRMATION, orderConfirmationView, type StoreIdentity } from '../domain/order-confirmation';
 
 export const SERVICE = 'notifications';
+
+/** Namespace for notification ids: uuidv5(`<order>/<template>/<channel>`) is the same on every attempt. */
+const NOTIFICATION_ID_NAMESPACE = '5b0e7e2a-8d0c-4f7e-9a52-6c1f0a3d2b41';
 
 export interface ConfirmationDeps {
   renderer: TemplateRenderer;
@@ -26,7 +29,9 @@ export function sendOrderConfirmation(deps: ConfirmationDeps) {
     const existing = await tx.notification.findUnique({ where: { orderId_template_channel: key } });
     if (existing?.status === 'sent') return;
 
-    const id = existing?.id ?? randomUUID();
+    // Derived, not random: a resend after a crash between the SMTP hand-off and the commit
+    // carries the same notification id and Message-ID, so it can be recognised downstream.
+    const id = uuidv5(`${order.id}/${key.template}/${key.channel}`, NOTIFICATION_ID_NAMESPACE);
     const message = deps.renderer.render(ORDER_CONFIRMATION, order.customer.locale, orderConfirmationView(order, deps.store));
     const { providerMessageId } = await deps.mailer.send({
       to: order.customer.email,

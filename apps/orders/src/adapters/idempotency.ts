@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '@platform/config/errors';
 import type { Prisma } from '../generated/prisma/client';
-import type { Transaction } from './database';
+import type { Database, Transaction } from './database';
 
 export interface StoredResponse {
   status: number;
@@ -52,4 +52,12 @@ export async function storeIdempotentResponse(
     where: { scope_key: { scope, key } },
     data: { responseStatus: response.status, responseBody: response.body as Prisma.InputJsonValue },
   });
+}
+
+/** Keys are honoured for a day (clients retry within minutes); then they and their stored answers go. */
+export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
+
+export async function deleteExpiredIdempotencyKeys(db: Database): Promise<void> {
+  await db.$executeRaw`
+    DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`;
 }

@@ -53,6 +53,13 @@ describe('assertOrderRules', () => {
     expect(violations({ deliveryType: 'express', deliveryWindow: window })).toEqual(['/deliveryWindow']);
   });
 
+  it('refuses amounts the order cannot store', () => {
+    const big = { ...item, quantity: 2, unitPrice: 1_500_000_000 };
+    expect(violations({ items: [big] })).toEqual(['/items/0/quantity']);
+    const two = [{ ...item, unitPrice: 1_500_000_000 }, { ...item, sku: 'B', unitPrice: 1_500_000_000 }];
+    expect(violations({ items: two })).toEqual(['/items']);
+  });
+
   it('reports every violated field at once', () => {
     const items = [{ ...item, ageRestricted: true }];
     expect(violations({ items, deliveryType: 'scheduled' })).toEqual(['/items/0/ageRestricted', '/deliveryWindow']);

@@ -1,4 +1,5 @@
-import type { CreateOrderRequest } from '@platform/contracts/api/orders';
+import { type CreateOrderRequest, MAX_MINOR_UNITS } from '@platform/contracts/api/orders';
+import { lineTotal, priceOrder } from './pricing';
 import { DomainError } from '@platform/config/errors';
 
 const HOUR = 60 * 60 * 1000;
@@ -19,6 +20,15 @@ export function assertOrderRules(request: CreateOrderRequest, now: Date): void {
       fields.push({ pointer: `/items/${index}/ageRestricted`, detail: 'age-restricted item requires ageVerified: true' });
     }
   });
+
+  request.items.forEach((item, index) => {
+    if (lineTotal(item) > MAX_MINOR_UNITS) {
+      fields.push({ pointer: `/items/${index}/quantity`, detail: `quantity × unitPrice must not exceed ${MAX_MINOR_UNITS}` });
+    }
+  });
+  if (fields.length === 0 && priceOrder(request).total > MAX_MINOR_UNITS) {
+    fields.push({ pointer: '/items', detail: `order total must not exceed ${MAX_MINOR_UNITS}` });
+  }
 
   const window = request.deliveryWindow;
   if (request.deliveryType === 'scheduled') {

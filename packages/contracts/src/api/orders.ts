@@ -2,47 +2,56 @@ import { z } from 'zod';
 
 /** ISO 4217 code, upper case. */
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
-/** Integer minor units (cents). Money never travels as a float. */
-export const minorUnitsSchema = z.number().int().nonnegative();
+/**
+ * Integer minor units (cents). Money never travels as a float. Capped at the 32-bit integer
+ * range the databases store.
+ */
+export const MAX_MINOR_UNITS = 2_147_483_647;
+export const minorUnitsSchema = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
+
+/** Free text: trimmed, bounded, and without NUL characters (which PostgreSQL text refuses). */
+export function text(max: number, min = 1) {
+  return z.string().trim().min(min).max(max).regex(/^[^\u0000]*$/, 'must not contain NUL characters');
+}
 export const localeSchema = z.enum(['en', 'es', 'ro', 'ru']);
 
 export const addressSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  line1: z.string().trim().min(1).max(200),
-  line2: z.string().trim().max(200).optional(),
-  city: z.string().trim().min(1).max(100),
-  state: z.string().trim().max(100).optional(),
-  postalCode: z.string().trim().min(1).max(20),
+  name: text(200),
+  line1: text(200),
+  line2: text(200, 0).optional(),
+  city: text(100),
+  state: text(100, 0).optional(),
+  postalCode: text(20),
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as ES'),
-  phone: z.string().trim().max(40).optional(),
+  phone: text(40, 0).optional(),
 });
 
 export const customerSchema = z.object({
-  id: z.string().trim().min(1).max(100),
+  id: text(100),
   email: z.email(),
-  name: z.string().trim().min(1).max(200),
-  phone: z.string().trim().max(40).optional(),
+  name: text(200),
+  phone: text(40, 0).optional(),
   locale: localeSchema.default('en'),
-  timezone: z.string().trim().min(1).max(64).default('UTC'),
+  timezone: text(64).default('UTC'),
 });
 
 export const vendorSchema = z.object({
-  id: z.string().trim().min(1).max(100),
+  id: text(100),
   type: z.enum(['brand', 'distributor']),
 });
 
 export const supplierSourceSchema = z.enum(['aliexpress', 'cj', 'spocket', 'own_stock']);
 
 export const orderItemInputSchema = z.object({
-  sku: z.string().trim().min(1).max(100),
-  variantId: z.string().trim().min(1).max(100),
-  name: z.string().trim().min(1).max(300),
+  sku: text(100),
+  variantId: text(100),
+  name: text(300),
   quantity: z.number().int().positive().max(10_000),
   unitPrice: minorUnitsSchema,
   vendor: vendorSchema,
   supplierSource: supplierSourceSchema.default('own_stock'),
   ageRestricted: z.boolean().default(false),
-  imageUrl: z.url().optional(),
+  imageUrl: z.url().max(2048).optional(),
 });
 
 export const deliveryTypeSchema = z.enum(['standard', 'express', 'scheduled']);
@@ -60,7 +69,7 @@ export const createOrderRequestSchema = z.object({
   items: z.array(orderItemInputSchema).min(1).max(200),
   deliveryType: deliveryTypeSchema.default('standard'),
   deliveryWindow: deliveryWindowSchema.optional(),
-  notes: z.string().max(2000).optional(),
+  notes: text(2000, 0).optional(),
   ageVerified: z.boolean().default(false),
   currency: currencySchema,
 });
@@ -131,4 +140,4 @@ export type Order = z.infer<typeof orderSchema>;
 export const orderIdParamsSchema = z.object({ id: z.uuid() });
 
 /** `Idempotency-Key` header (IETF draft-ietf-httpapi-idempotency-key-header): an opaque client token. */
-export const idempotencyKeySchema = z.string().min(1).max(255);
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
