@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEAD_LETTER_HEADERS, EventConsumer, on, OutboxRelay, publishEnvelope, recordEvent } from '@platform/config';
+import { DEAD_LETTER_HEADERS, EventConsumer, on, OUTBOX_RELAY_LOCK, OutboxRelay, publishEnvelope, recordEvent } from '@platform/config';
 import { deadLetterSubject, type Envelope, notificationSent, streams } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
@@ -41,6 +41,21 @@ async function storedMessages(filter: (event: Envelope) => boolean): Promise<Env
 }
 
 describe('outbox relay', () => {
+  it('lets one relay publish at a time, so replicas cannot reorder the events of an order', async () => {
+    const event = sampleEvent();
+    await db.$transaction((tx) => recordEvent(tx, event));
+    const pending = () => db.outboxEvent.count({ where: { id: event.id, publishedAt: null } });
+    const relay = new OutboxRelay({ db, js, log, metrics, pollIntervalMs: 10 });
+    // Another replica mid-batch holds the relay lock.
+    await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK})`;
+      expect(await relay.relayBatch()).toEqual({ published: 0, failed: 0 });
+    });
+    expect(await pending()).toBe(1);
+    expect(await relay.relayBatch()).toMatchObject({ failed: 0 });
+    expect(await pending()).toBe(0);
+  });
+
   it('publishes committed events once, with Nats-Msg-Id = event id, and never rolled-back ones', async () => {
     const committed = sampleEvent();
     const rolledBack = sampleEvent();

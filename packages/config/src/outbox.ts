@@ -76,10 +76,14 @@ export interface OutboxRelayOptions {
   retentionMs?: number;
 }
 
+/** Advisory lock key of the relay (each service has its own database, so one key serves all). */
+export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
+
 /**
- * Publishes committed outbox rows to JetStream in commit order. Rows are claimed with
- * `FOR UPDATE SKIP LOCKED`, so replicas share the work; a crash between publish and
- * marking re-publishes the same `Nats-Msg-Id`, which JetStream drops as a duplicate.
+ * Publishes committed outbox rows to JetStream in insertion order. One replica relays at a
+ * time (a transaction-scoped advisory lock; the others find it taken and wait for the next
+ * round); a crash between publish and marking re-publishes the same `Nats-Msg-Id`, which
+ * JetStream drops as a duplicate.
  */
 export class OutboxRelay {
   private running = false;
@@ -124,10 +128,13 @@ export class OutboxRelay {
     const { db, js, metrics, log } = this.options;
     const { sent, failed } = await db.$transaction(
       async (tx) => {
+        // One relay per database at a time: replicas publishing batches side by side could
+        // put a later event of an order on the stream before an earlier one.
+        const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${OUTBOX_RELAY_LOCK}) AS locked`;
+        if (!lock?.locked) return { sent: [], failed: 0 };
         const rows = await tx.$queryRaw<OutboxRow[]>`
           SELECT id, envelope, trace_headers FROM outbox_events
-          WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize}
-          FOR UPDATE SKIP LOCKED`;
+          WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize}`;
         if (rows.length === 0) return { sent: [], failed: 0 };
         // Pipelined on one connection: JetStream stores them in send order.
         const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
