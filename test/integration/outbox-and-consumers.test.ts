@@ -183,6 +183,27 @@ describe('event consumer', () => {
     }
   });
 
+  it('re-creates its durable consumer when it was deleted, and keeps consuming', async () => {
+    const name = `test--recreate-${randomUUID().slice(0, 8)}`;
+    const handled: string[] = [];
+    const consumer = startConsumer(name, async (e) => void handled.push(e.id));
+    await consumer.start();
+    try {
+      const before = sampleEvent();
+      await publishEnvelope(js, before);
+      await eventually(async () => handled, (h) => h.includes(before.id));
+      await jsm.consumers.delete(streams.NOTIFICATIONS.name, name);
+      const after = sampleEvent();
+      await publishEnvelope(js, after);
+      await eventually(async () => handled, (h) => h.includes(after.id), 20_000);
+      expect(await jsm.consumers.info(streams.NOTIFICATIONS.name, name)).toBeTruthy();
+      // Re-created from the stream's start: what it had applied is skipped, not applied again.
+      expect(handled.filter((id) => id === before.id)).toHaveLength(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('dead-letters malformed and unknown messages at once instead of crashing', async () => {
     const name = `test--malformed-${randomUUID().slice(0, 8)}`;
     const handled: string[] = [];

@@ -6,7 +6,7 @@ import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
+import { isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
 import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { extractTraceContext, inSpan } from './telemetry';
 
@@ -84,6 +84,12 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   }
 
   async start(): Promise<void> {
+    await this.provision();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private async provision(): Promise<void> {
     const { jsm, stream, name, filterSubject } = this.options;
     await provisionConsumer(jsm, {
       stream,
@@ -94,8 +100,6 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       // dropped silently because its last delivery died before reaching the dead-letter publish.
       maxDeliver: -1,
     });
-    this.running = true;
-    this.loop = this.run();
   }
 
   /** Stops pulling, lets the message in hand finish (and ack), then returns. */
@@ -153,7 +157,25 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         if (!this.running) break;
         log.warn({ err: error, consumer: name }, 'consumer loop failed; resubscribing');
         await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (isNotFound(error)) await this.recreateIfStillMissing();
       }
+    }
+  }
+
+  /**
+   * The durable was deleted behind the service's back (an operator, a lost stream). Replay
+   * deletes and re-creates it within milliseconds, so only a consumer still missing a moment
+   * later is re-created, from the start of the stream (applied events are skipped as duplicates).
+   */
+  private async recreateIfStillMissing(): Promise<void> {
+    const { jsm, stream, name, log } = this.options;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    try {
+      await jsm.consumers.info(stream, name);
+    } catch (error) {
+      if (!isNotFound(error) || !this.running) return;
+      log.warn({ consumer: name, stream }, 'durable consumer was missing; re-creating it');
+      await this.provision().catch((cause) => log.error({ err: cause, consumer: name }, 'could not re-create the consumer'));
     }
   }
 

@@ -55,7 +55,8 @@ function streamConfig(definition: StreamDefinition, replicas: number) {
   };
 }
 
-function isNotFound(error: unknown): boolean {
+/** A JetStream API 404: no such stream or consumer. */
+export function isNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && error.status === 404;
 }
 
