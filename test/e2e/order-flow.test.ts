@@ -16,6 +16,8 @@ afterAll(async () => {
 const emailsTo = (address: string) => platform.stack.smtp!.messages().filter((m) => m.to.includes(address));
 
 async function snapshot() {
+  // Earlier orders' events must be on the stream first, or they would count as this test's.
+  await eventually(() => platform.count('orders', 'SELECT count(*) FROM outbox_events WHERE published_at IS NULL'), (n) => n === 0);
   return {
     orders: await platform.count('orders', 'SELECT count(*) FROM orders'),
     outbox: await platform.count('orders', 'SELECT count(*) FROM outbox_events'),
