@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { CreateOrderInput } from '@platform/contracts/api/orders';
-import { freePorts, SERVICE_NAMES, type ServiceName, type StackHandle, startStack } from '@platform/devstack';
+import { freeStackPorts, type ServiceName, type StackHandle, startStack } from '@platform/devstack';
 import got from 'got';
 import pg from 'pg';
 
@@ -38,15 +38,7 @@ export async function startPlatform(
   options: { serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>; logLevel?: string } = {},
 ): Promise<Platform> {
   const dir = await mkdtemp(join(tmpdir(), 'platform-e2e-'));
-  const [nats, natsMonitor, postgres, smtp, smtpHttp, ...servicePorts] = await freePorts(5 + SERVICE_NAMES.length);
-  const ports = {
-    nats: nats!,
-    natsMonitor: natsMonitor!,
-    postgres: postgres!,
-    smtp: smtp!,
-    smtpHttp: smtpHttp!,
-    ...Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, servicePorts[i]!])),
-  } as Parameters<typeof startStack>[0]['ports'];
+  const ports = await freeStackPorts();
   const logDir = join(dir, 'logs');
   const stack = await startStack({
     dataDir: dir,

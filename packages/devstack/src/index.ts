@@ -1,4 +1,4 @@
-export { freePort, freePorts, isPortFree } from './ports';
+export { freePort, freePorts, isListening, isPortFree } from './ports';
 export { repoRoot } from './paths';
 export { startNats, findNatsServer, type NatsHandle, type NatsOptions } from './nats';
 export {
@@ -27,5 +27,5 @@ export {
   type ServiceName,
   type StartServiceOptions,
 } from './services';
-export { startStack, type StackHandle, type StackPorts, type StartStackOptions } from './stack';
+export { freeStackPorts, startStack, type StackHandle, type StackPorts, type StartStackOptions } from './stack';
 export { guardChild } from './process-guard';

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyMigrations } from '@platform/config/migrations';
 import { startNats, type NatsHandle } from './nats';
+import { freePorts } from './ports';
 import { repoRoot } from './paths';
 import { startPostgres, type PostgresHandle } from './postgres';
 import { SERVICE_NAMES, SERVICES, serviceEntry, startService, type ServiceHandle, type ServiceName } from './services';
@@ -19,6 +20,14 @@ export type StackPorts = {
   smtp: number;
   smtpHttp: number;
 } & Record<ServiceName, number>;
+
+/** A free port for every part of the stack (tests run beside the platform command this way). */
+export async function freeStackPorts(): Promise<StackPorts> {
+  const [nats, natsMonitor, postgres, smtp, smtpHttp, ...services] = await freePorts(5 + SERVICE_NAMES.length);
+  const ports = { nats, natsMonitor, postgres, smtp, smtpHttp } as StackPorts;
+  SERVICE_NAMES.forEach((name, index) => (ports[name] = services[index]!));
+  return ports;
+}
 
 export interface StartStackOptions {
   /** Root for state: `<dataDir>/nats`, `<dataDir>/postgres`. */

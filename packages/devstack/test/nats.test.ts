@@ -1,21 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNatsServer, freePort, startNats, type NatsHandle } from '../src/index';
-
-const portOpen = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = tcpConnect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+import { findNatsServer, freePort, isListening, startNats, type NatsHandle } from '../src/index';
 
 describe('startNats', () => {
   let root: string;
@@ -84,9 +73,9 @@ describe('startNats', () => {
     nc = undefined;
     await nats.stop();
     expect(nats.pid()).toBeUndefined();
-    expect(await portOpen(nats.port)).toBe(false);
+    expect(await isListening(nats.port)).toBe(false);
     await nats.restart();
-    expect(await portOpen(nats.port)).toBe(true);
+    expect(await isListening(nats.port)).toBe(true);
     nc = await connect({ servers: nats.url });
     const info = await (await jetstreamManager(nc)).streams.info('DEVSTACK_TEST');
     expect(info.state.messages).toBeGreaterThanOrEqual(250);
@@ -108,6 +97,6 @@ describe('startNats', () => {
     const other = await startNats({ port, storeDir: join(root, 'second') });
     await other.stop();
     await other.stop(); // idempotent
-    expect(await portOpen(port)).toBe(false);
+    expect(await isListening(port)).toBe(false);
   }, 30_000);
 });

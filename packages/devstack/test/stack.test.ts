@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,
-  freePorts,
+  freeStackPorts,
+  isListening,
   repoRoot,
   SERVICE_NAMES,
   SERVICES,
@@ -20,23 +20,6 @@ import {
   type StackPorts,
 } from '../src/index';
 import { writeFakeService } from './fake-service';
-
-const portOpen = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = tcpConnect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-
-async function testPorts(): Promise<StackPorts> {
-  const [nats, natsMonitor, postgres, smtp, smtpHttp, ...rest] = await freePorts(5 + SERVICE_NAMES.length);
-  const ports = { nats, natsMonitor, postgres, smtp, smtpHttp } as StackPorts;
-  SERVICE_NAMES.forEach((name, index) => (ports[name] = rest[index] as number));
-  return ports;
-}
 
 /** Migration folders of an app (empty when it has none yet). */
 function localMigrations(name: ServiceName): string[] {
@@ -76,7 +59,7 @@ describe('startStack (with stand-in services)', () => {
     root = mkdtempSync(join(tmpdir(), 'devstack-stack-'));
     fake = writeFakeService(root);
     entries = Object.fromEntries(SERVICE_NAMES.map((name) => [name, fake])) as Record<ServiceName, string>;
-    ports = await testPorts();
+    ports = await freeStackPorts();
     stack = await startStack({
       dataDir: join(root, 'data'),
       logDir: join(root, 'logs'),
@@ -160,7 +143,7 @@ describe('startStack (with stand-in services)', () => {
     await Promise.all([s.stop(), s.stop()]);
     for (const service of Object.values(s.services)) expect(await service.exited).toBe(0);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
-    for (const port of [ports.nats, ports.postgres, ports.smtp, ports.smtpHttp, ports.gateway]) expect(await portOpen(port)).toBe(false);
+    for (const port of [ports.nats, ports.postgres, ports.smtp, ports.smtpHttp, ports.gateway]) expect(await isListening(port)).toBe(false);
     for (const name of SERVICE_NAMES) expect(readFileSync(join(root, 'logs', `${name}.log`), 'utf8')).toMatch(/shutting down/);
     expect(existsSync(join(root, 'data', 'postgres'))).toBe(false); // not persistent
   }, 60_000);
@@ -188,7 +171,7 @@ describe('startStack overrides and failures', () => {
   });
 
   it('uses NATS_URL, SMTP_URL and database URLs when given instead of starting its own', async () => {
-    const ports = await testPorts();
+    const ports = await freeStackPorts();
     const stack = await startStack({
       dataDir: join(root, 'data'),
       logDir: join(root, 'logs'),
@@ -218,15 +201,15 @@ describe('startStack overrides and failures', () => {
       });
       // The given databases are migrated like the local ones.
       expect(await migrationNames(externalDb!.urlFor('ext_notifications'))).toEqual(localMigrations('notifications'));
-      expect(await portOpen(ports.nats)).toBe(false);
-      expect(await portOpen(ports.postgres)).toBe(false);
+      expect(await isListening(ports.nats)).toBe(false);
+      expect(await isListening(ports.postgres)).toBe(false);
     } finally {
       await stack.stop();
     }
   }, 60_000);
 
   it('stops everything it started when a service fails to become ready', async () => {
-    const ports = await testPorts();
+    const ports = await freeStackPorts();
     await expect(
       startStack({
         dataDir: join(root, 'failing'),
@@ -238,14 +221,14 @@ describe('startStack overrides and failures', () => {
         serviceEnv: { orders: { FAKE_EXIT_EARLY: '1' } },
       }),
     ).rejects.toThrow(/orders exited \(code 3\) before it was ready/);
-    for (const port of [ports.nats, ports.postgres, ports.smtp, ports.gateway]) expect(await portOpen(port)).toBe(false);
+    for (const port of [ports.nats, ports.postgres, ports.smtp, ports.gateway]) expect(await isListening(port)).toBe(false);
   }, 60_000);
 
   it('refuses to start anything when a service is not built', async () => {
-    const ports = await testPorts();
+    const ports = await freeStackPorts();
     await expect(
       startStack({ dataDir: join(root, 'unbuilt'), ports, persistent: false, entries: { gateway: join(root, 'nope.js') }, services: ['gateway'] }),
     ).rejects.toThrow(/Not built: .*nope\.js\. Build with: pnpm exec turbo run build/);
-    expect(await portOpen(ports.nats)).toBe(false);
+    expect(await isListening(ports.nats)).toBe(false);
   });
 });

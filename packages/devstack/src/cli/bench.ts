@@ -24,10 +24,13 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { eventHeaders, newEvent } from '@platform/config';
+import { type Envelope, orderCreated } from '@platform/contracts';
 import { type CreateOrderInput, createOrderRequestSchema, type Order } from '@platform/contracts/api/orders';
 import got, { type Got } from 'got';
 import pg from 'pg';
+import { sleep } from '../child';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -427,10 +430,6 @@ async function awaitEmails(
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Raw pg baseline
 
@@ -462,9 +461,11 @@ function itemsInsert(count: number): string {
 
 /**
  * One order + items + history + outbox row in one transaction, as the orders service writes them.
- * `totals` come from an order the service priced for the same body, so no pricing rule is copied here.
+ * Totals come from `priced`, an order the service priced for the same body, so no pricing rule is copied here.
  */
-function rawInsertOp(pool: pg.Pool, runId: string, totals: Order['totals']) {
+function rawInsertOp(pool: pg.Pool, runId: string, priced: Order) {
+  const { totals } = priced;
+  const template = eventEnvelope(priced, 'bench-raw');
   const body = createOrderRequestSchema.parse(orderBody(runId, 'raw', 0));
   const customer = { ...body.customer, id: RAW_CUSTOMER_ID };
   const itemsSql = itemsInsert(body.items.length);
@@ -537,7 +538,7 @@ function rawInsertOp(pool: pg.Pool, runId: string, totals: Order['totals']) {
         createdAt: now.toISOString(),
         updatedAt: now.toISOString(),
       };
-      const envelope = eventEnvelope(order, 'bench-raw');
+      const envelope = { ...withFreshId(template), aggregateId: orderId, data: order };
       await client.query({ name: 'bench-insert-outbox', text: INSERT_OUTBOX, values: [envelope.id, orderId, JSON.stringify(envelope)] });
       await client.query('COMMIT');
     } catch (error) {
@@ -549,20 +550,17 @@ function rawInsertOp(pool: pg.Pool, runId: string, totals: Order['totals']) {
   };
 }
 
-/** The `orders.order.created` envelope shape (packages/config/src/outbox.ts `newEvent`). */
-function eventEnvelope(order: Order, source: string) {
+/**
+ * An `orders.order.created` envelope as the service builds it (`newEvent`). The data is
+ * validated once here; each baseline operation only takes a fresh id, as raw code would.
+ */
+function eventEnvelope(order: Order, source: string): Envelope {
+  return { ...newEvent(orderCreated, { aggregateId: order.id, source, data: order }), id: randomUUID() };
+}
+
+function withFreshId(envelope: Envelope): Envelope {
   const id = randomUUID();
-  return {
-    id,
-    type: 'orders.order.created',
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    aggregateId: order.id,
-    correlationId: id,
-    causationId: null,
-    source,
-    data: order,
-  };
+  return { ...envelope, id, correlationId: id };
 }
 
 interface RelayPickup {
@@ -596,13 +594,10 @@ async function relayPickup(pool: pg.Pool, orderIds: string[]): Promise<RelayPick
 
 function natsPublishOp(nc: NatsConnection, subject: string, sample: Order) {
   const js = jetstream(nc);
+  const template = eventEnvelope(sample, 'bench');
   return async (): Promise<void> => {
-    const envelope = eventEnvelope({ ...sample }, 'bench');
-    const h = natsHeaders();
-    h.set('Platform-Event-Type', envelope.type);
-    h.set('Platform-Event-Version', String(envelope.version));
-    h.set('Platform-Correlation-Id', envelope.correlationId);
-    await js.publish(subject, JSON.stringify(envelope), { msgID: envelope.id, headers: h, timeout: 5_000 });
+    const envelope = withFreshId(template);
+    await js.publish(subject, JSON.stringify(envelope), { msgID: envelope.id, headers: eventHeaders(envelope), timeout: 5_000 });
   };
 }
 
@@ -767,7 +762,7 @@ async function main(): Promise<void> {
     // 3. Baseline b: raw pg.
     const priced = gatewayRecords.find((record) => record?.order)?.order ?? directRecords.find((record) => record?.order)?.order;
     if (!priced) fail('no order was accepted, so there is nothing to compare the raw baseline with');
-    const rawOp = rawInsertOp(pool, runId, priced.totals);
+    const rawOp = rawInsertOp(pool, runId, priced);
     const raw = await runPhase('raw pg tx (order+items+history+outbox)', n, c, rawOp, { count: settings.warmup, op: rawOp });
     if (interrupted) return;
 
