@@ -34,6 +34,8 @@ export const serviceEnv = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
   /** Test-only fault injection: the process SIGKILLs itself at the named point (see crashpoint.ts). */
   PLATFORM_CRASH_AT: z.string().optional(),
+  /** Test-only: expose `POST /_test/clock` so tests move this service's clock instead of sleeping. */
+  TEST_CLOCK_CONTROL: z.stringbool().default(false),
 });
 
 export const databaseEnv = z.object({ DATABASE_URL: url(['postgresql:', 'postgres:']) });

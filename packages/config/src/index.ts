@@ -1,3 +1,4 @@
+export * from './clock';
 export * from './consumer';
 export * from './context';
 export * from './crashpoint';
@@ -12,3 +13,4 @@ export * from './outbox';
 export * from './prisma';
 export * from './service';
 export * from './telemetry';
+export * from './timers';

@@ -15,6 +15,9 @@ import {
 import { OutboxRelay, type SqlClient, type TransactionalSqlClient } from './outbox';
 import { streams } from '@platform/contracts';
 import { startTelemetry } from './telemetry';
+import { AdjustableClock, type Clock } from './clock';
+import { type TimerHandler, TimerWorker } from './timers';
+import { z } from 'zod';
 
 export interface RuntimeEnv {
   LOG_LEVEL: string;
@@ -24,6 +27,7 @@ export interface RuntimeEnv {
   NATS_STREAM_REPLICAS?: number;
   CONSUMER_ACK_WAIT_MS?: number;
   SHUTDOWN_DRAIN_MS?: number;
+  TEST_CLOCK_CONTROL?: boolean;
 }
 
 interface Messaging {
@@ -42,6 +46,7 @@ export class ServiceRuntime {
   private readonly cleanups: Array<() => Promise<void>> = [];
   private relay: OutboxRelay | undefined;
   private readonly readiness: Record<string, ReadinessCheck> = {};
+  private readonly adjustableClock = new AdjustableClock();
 
   private constructor(
     readonly name: string,
@@ -65,6 +70,11 @@ export class ServiceRuntime {
       messaging = { nc, js: jetstream(nc), jsm };
     }
     return new ServiceRuntime(name, env, log, metrics, messaging, telemetry);
+  }
+
+  /** The service's time. Only tests move it (`TEST_CLOCK_CONTROL`); see clock.ts. */
+  get clock(): Clock {
+    return this.adjustableClock;
   }
 
   get messaging(): Messaging {
@@ -112,7 +122,40 @@ export class ServiceRuntime {
           },
         }
       : {};
-    return createHttpServer({ log: this.log, metrics: this.metrics, readiness: { ...natsReady, ...this.readiness, ...readiness } });
+    const app = createHttpServer({ log: this.log, metrics: this.metrics, readiness: { ...natsReady, ...this.readiness, ...readiness } });
+    if (this.env.TEST_CLOCK_CONTROL) {
+      const clock = this.adjustableClock;
+      this.log.warn('TEST_CLOCK_CONTROL is on: POST /_test/clock moves this service\'s time');
+      app.get('/_test/clock', { schema: { hide: true } }, async () => ({ now: clock.now().toISOString(), offsetMs: clock.offset }));
+      app.post(
+        '/_test/clock',
+        { schema: { hide: true, body: z.object({ advanceMs: z.number().int().nonnegative() }) } },
+        async (request) => {
+          const now = clock.advance(request.body.advanceMs);
+          return { now: now.toISOString(), offsetMs: clock.offset };
+        },
+      );
+    }
+    return app;
+  }
+
+  /**
+   * Fires this service's durable timers (see timers.ts) with `handlers` by kind. Commits
+   * wake the outbox relay; moving the test clock wakes the worker.
+   */
+  startTimers<Tx extends SqlClient>(db: TransactionalSqlClient<Tx>, handlers: Record<string, TimerHandler<Tx>>, options: { pollIntervalMs?: number } = {}): TimerWorker<Tx> {
+    const worker = new TimerWorker<Tx>({
+      db,
+      clock: this.adjustableClock,
+      log: this.log,
+      handlers,
+      pollIntervalMs: options.pollIntervalMs,
+      afterCommit: () => this.relay?.notify(),
+    });
+    this.adjustableClock.onAdvance(() => worker.notify());
+    worker.start();
+    this.onShutdown(() => worker.stop());
+    return worker;
   }
 
   startOutboxRelay(db: TransactionalSqlClient): OutboxRelay {

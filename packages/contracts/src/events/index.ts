@@ -1,12 +1,24 @@
 import type { EventDefinition } from '../envelope';
+import { billingEvents } from './billing';
+import { fulfillmentEvents } from './fulfillment';
 import { notificationEvents } from './notifications';
 import { orderEvents } from './orders';
+import { trackingEvents } from './tracking';
 
+export * from './billing';
+export * from './fulfillment';
 export * from './notifications';
 export * from './orders';
+export * from './tracking';
 
 /** Every event the platform knows, by `type@version`. Consumers reject anything not in here. */
-export const allEvents: readonly EventDefinition[] = [...orderEvents, ...notificationEvents];
+export const allEvents: readonly EventDefinition[] = [
+  ...orderEvents,
+  ...billingEvents,
+  ...fulfillmentEvents,
+  ...trackingEvents,
+  ...notificationEvents,
+];
 
 const byKey = new Map(allEvents.map((d) => [eventKey(d.type, d.version), d]));
 

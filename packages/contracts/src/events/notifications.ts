@@ -21,4 +21,21 @@ export const notificationSent = defineEvent({
   }),
 });
 
-export const notificationEvents = [notificationSent] as const;
+/** A notification could not be delivered after its retries (or the provider refused it for good). */
+export const notificationFailed = defineEvent({
+  type: 'notifications.notification.failed',
+  version: 1,
+  stream: 'NOTIFICATIONS',
+  description: 'A customer notification failed for good.',
+  data: z.object({
+    notificationId: z.uuid(),
+    orderId: z.uuid(),
+    template: z.string(),
+    channel: notificationChannelSchema,
+    reason: z.string(),
+    attempts: z.number().int().positive(),
+    failedAt: z.iso.datetime({ offset: true }),
+  }),
+});
+
+export const notificationEvents = [notificationSent, notificationFailed] as const;

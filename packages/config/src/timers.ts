@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from './clock';
+import { isTransient } from './consumer';
+import { runInFlow } from './context';
+import { crashpoint } from './crashpoint';
+import type { Logger } from './logger';
+import type { SqlClient, TransactionalSqlClient } from './outbox';
+
+/**
+ * Durable timers (PLT-04): a row in the service's own `timers` table, scheduled in the
+ * same transaction as the state change that needs it, fired once by whichever replica
+ * locks it first, in a transaction that also marks it fired. A process that dies mid-fire
+ * rolls back, and the timer fires again later: handlers are written to be idempotent.
+ *
+ * Every service that uses timers has this table (same DDL in each service's migration):
+ *   timers(id uuid pk, kind text, key text, payload jsonb, fire_at timestamptz(3),
+ *          fired_at timestamptz(3) null, attempts int, last_error text null, created_at)
+ *   unique (kind, key); index (fired_at, fire_at)
+ */
+export interface TimerSpec {
+  /** What fires: picks the handler (`fulfillment.supplier-timeout`). */
+  kind: string;
+  /** Which one: at most one pending timer per (kind, key); scheduling again moves it. */
+  key: string;
+  fireAt: Date;
+  payload?: Record<string, unknown>;
+}
+
+export interface DueTimer {
+  id: string;
+  kind: string;
+  key: string;
+  payload: Record<string, unknown>;
+  fireAt: Date;
+  attempts: number;
+}
+
+export type TimerHandler<Tx> = (timer: DueTimer, tx: Tx, now: Date) => Promise<void>;
+
+/** Schedules (or moves) the pending timer for (kind, key), in the caller's transaction. */
+export async function scheduleTimer(tx: SqlClient, spec: TimerSpec): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO timers (id, kind, key, payload, fire_at)
+    VALUES (${randomUUID()}::uuid, ${spec.kind}, ${spec.key}, ${JSON.stringify(spec.payload ?? {})}::jsonb, ${spec.fireAt})
+    ON CONFLICT (kind, key) DO UPDATE
+      SET payload = EXCLUDED.payload, fire_at = EXCLUDED.fire_at, fired_at = NULL, attempts = 0, last_error = NULL`;
+}
+
+/** Cancels the pending timer for (kind, key), if any. Fired timers stay as history. */
+export async function cancelTimer(tx: SqlClient, kind: string, key: string): Promise<void> {
+  await tx.$executeRaw`DELETE FROM timers WHERE kind = ${kind} AND key = ${key} AND fired_at IS NULL`;
+}
+
+export interface TimerWorkerOptions<Tx extends SqlClient> {
+  db: TransactionalSqlClient<Tx>;
+  clock: Clock;
+  log: Logger;
+  handlers: Record<string, TimerHandler<Tx>>;
+  /** Called after a timer's transaction committed (wakes the outbox relay). */
+  afterCommit?: () => void;
+  pollIntervalMs?: number;
+  /** Fired timers are kept this long for inspection, then deleted. */
+  retentionMs?: number;
+}
+
+interface TimerRow {
+  id: string;
+  kind: string;
+  key: string;
+  payload: Record<string, unknown>;
+  fire_at: Date;
+  attempts: number;
+}
+
+/** Fires due timers, one transaction each; a failed handler is retried with backoff. */
+export class TimerWorker<Tx extends SqlClient = SqlClient> {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private dirty = false;
+  private lastHousekeeping = 0;
+
+  constructor(private readonly options: TimerWorkerOptions<Tx>) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Look for due timers now (the clock moved, or a timer was scheduled for now). */
+  notify(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Fires every timer due at the clock's now; returns how many fired. */
+  async fireDue(limit = 100): Promise<number> {
+    let fired = 0;
+    while (fired < limit && this.running !== false) {
+      const outcome = await this.fireOne();
+      if (outcome === 'none') break;
+      if (outcome === 'fired') fired += 1;
+    }
+    return fired;
+  }
+
+  private async fireOne(): Promise<'fired' | 'failed' | 'none'> {
+    const { db, clock, handlers, log } = this.options;
+    const now = clock.now();
+    let picked: TimerRow | undefined;
+    try {
+      const result = await db.$transaction(
+        async (tx) => {
+          const [row] = await tx.$queryRaw<TimerRow[]>`
+            SELECT id, kind, key, payload, fire_at, attempts FROM timers
+            WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[])
+            ORDER BY fire_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
+          if (!row) return 'none' as const;
+          picked = row;
+          const timer: DueTimer = { id: row.id, kind: row.kind, key: row.key, payload: row.payload, fireAt: row.fire_at, attempts: row.attempts };
+          await runInFlow({ correlationId: `timer:${row.kind}:${row.key}`, causationId: row.id }, () =>
+            handlers[row.kind]!(timer, tx, now),
+          );
+          crashpoint(`timers:${row.kind}:before-commit`);
+          // A handler that rescheduled its own (kind, key) moved fire_at: then it stays pending.
+          await tx.$executeRaw`
+            UPDATE timers SET fired_at = ${now}, attempts = attempts + 1
+            WHERE id = ${row.id}::uuid AND fire_at = ${row.fire_at} AND fired_at IS NULL`;
+          return 'fired' as const;
+        },
+        { timeout: 60_000, maxWait: 10_000 },
+      );
+      if (result === 'fired') {
+        log.info({ timer: picked?.kind, key: picked?.key }, 'timer fired');
+        this.options.afterCommit?.();
+      }
+      return result;
+    } catch (error) {
+      if (!picked) throw error;
+      const attempts = picked.attempts + 1;
+      const retryAt = new Date(now.getTime() + Math.min(1_000 * 2 ** attempts, 5 * 60_000));
+      log.warn({ err: error, timer: picked.kind, key: picked.key, attempts, retryAt, transient: isTransient(error) }, 'timer failed; will retry');
+      await db.$executeRaw`
+        UPDATE timers SET attempts = ${attempts}, last_error = ${String((error as Error)?.message ?? error).slice(0, 2000)}, fire_at = ${retryAt}
+        WHERE id = ${picked.id}::uuid AND fired_at IS NULL`;
+      return 'failed';
+    }
+  }
+
+  private async run(): Promise<void> {
+    const pollIntervalMs = this.options.pollIntervalMs ?? 1_000;
+    let failures = 0;
+    while (this.running) {
+      this.dirty = false;
+      try {
+        await this.fireDue();
+        await this.housekeeping();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.options.log.warn({ err: error }, 'timer worker failed; will retry');
+      }
+      if (!this.running) break;
+      if (!this.dirty) await this.sleep(failures > 0 ? Math.min(250 * 2 ** failures, 10_000) : pollIntervalMs);
+    }
+  }
+
+  private async housekeeping(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastHousekeeping < 60_000) return;
+    this.lastHousekeeping = now;
+    const retentionMs = this.options.retentionMs ?? 30 * 24 * 60 * 60 * 1000;
+    await this.options.db.$executeRaw`
+      DELETE FROM timers WHERE fired_at < now() - make_interval(secs => ${retentionMs / 1000})`;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}

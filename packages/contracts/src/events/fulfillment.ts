@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { defineEvent } from '../envelope';
+
+const timestamp = z.iso.datetime({ offset: true });
+
+/** States of the seed 000 workflow (FUL-01). */
+export const workflowStateSchema = z.enum([
+  'pending',
+  'payment_confirmed',
+  'processing',
+  'placed_with_supplier',
+  'supplier_confirmed',
+  'shipped',
+  'in_transit',
+  'out_for_delivery',
+  'delivered',
+  'cancelled',
+  'refund_requested',
+  'refunded',
+  'failed',
+]);
+export type WorkflowState = z.infer<typeof workflowStateSchema>;
+
+export const supplierSchema = z.enum(['aliexpress', 'cj', 'spocket', 'own_stock']);
+
+/**
+ * The order's fulfillment workflow took a transition (FUL-01): one event per history
+ * entry. Orders maps it onto the customer-facing status.
+ */
+export const workflowTransitioned = defineEvent({
+  type: 'fulfillment.workflow.transitioned',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'The fulfillment workflow of an order moved from one state to another.',
+  data: z.object({
+    orderId: z.uuid(),
+    from: workflowStateSchema,
+    to: workflowStateSchema,
+    /** The machine event that caused it (`SUPPLIER_CONFIRMED`, `xstate.after.60000...` shown as `TIMEOUT`). */
+    trigger: z.string(),
+    retryCount: z.number().int().nonnegative(),
+    /** Why it failed, for `failed`. */
+    error: z.string().nullable(),
+    /** For `failed`: whether an automatic retry is scheduled (false = the workflow gave up). */
+    willRetry: z.boolean(),
+    tracking: z.object({ number: z.string(), carrier: z.string().nullable() }).nullable(),
+    at: timestamp,
+  }),
+});
+
+/** A supplier order changed (placed, confirmed, rejected, cancelled, shipped) (FUL-05). */
+export const supplierOrderChanged = defineEvent({
+  type: 'fulfillment.supplier_order.changed',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'A purchase order at a supplier was placed, confirmed, rejected, cancelled or shipped.',
+  data: z.object({
+    orderId: z.uuid(),
+    supplierOrderId: z.uuid(),
+    supplier: supplierSchema,
+    externalOrderId: z.string().nullable(),
+    status: z.enum(['placing', 'placed', 'confirmed', 'rejected', 'shipped', 'cancelled', 'failed']),
+    reason: z.string().nullable(),
+    at: timestamp,
+  }),
+});
+
+/** A shipment left with a carrier and has a tracking number: tracking starts following it. */
+export const shipmentShipped = defineEvent({
+  type: 'fulfillment.shipment.shipped',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'A shipment was handed to a carrier with a tracking number.',
+  data: z.object({
+    orderId: z.uuid(),
+    shipmentId: z.uuid(),
+    trackingNumber: z.string(),
+    /** The carrier as the supplier named it (`CAINIAO_STANDARD`, `USPS`), if it did. */
+    carrierHint: z.string().nullable(),
+    supplier: supplierSchema,
+    destinationCountry: z.string().length(2),
+    shippedAt: timestamp,
+  }),
+});
+
+export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped] as const;

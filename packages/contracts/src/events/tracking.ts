@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { defineEvent } from '../envelope';
+
+const timestamp = z.iso.datetime({ offset: true });
+
+/** The one normalized status set every provider's statuses map onto (TRK-02). */
+export const trackingStatusSchema = z.enum([
+  'pending',
+  'info_received',
+  'in_transit',
+  'out_for_delivery',
+  'delivered',
+  'delivery_failed',
+  'available_for_pickup',
+  'exception',
+  'delayed',
+  'returned',
+  'expired',
+]);
+export type TrackingStatus = z.infer<typeof trackingStatusSchema>;
+
+/** Tracking follows a number: carrier detected, registered with a provider (TRK-01, TRK-02). */
+export const trackingRegistered = defineEvent({
+  type: 'tracking.shipment.registered',
+  version: 1,
+  stream: 'TRACKING',
+  description: 'A tracking number was registered with a tracking provider.',
+  data: z.object({
+    orderId: z.uuid(),
+    shipmentId: z.uuid(),
+    trackingNumber: z.string(),
+    carrier: z.string().nullable(),
+    carrierName: z.string().nullable(),
+    trackingUrl: z.string().nullable(),
+    provider: z.enum(['17track', 'aftership']),
+    registeredAt: timestamp,
+  }),
+});
+
+/** The shipment's normalized status moved (duplicates and stale updates are not published). */
+export const trackingStatusChanged = defineEvent({
+  type: 'tracking.shipment.status_changed',
+  version: 1,
+  stream: 'TRACKING',
+  description: 'A shipment changed normalized tracking status.',
+  data: z.object({
+    orderId: z.uuid(),
+    shipmentId: z.uuid(),
+    trackingNumber: z.string(),
+    carrier: z.string().nullable(),
+    status: trackingStatusSchema,
+    previousStatus: trackingStatusSchema.nullable(),
+    event: z.object({ time: timestamp, location: z.string().nullable(), description: z.string() }).nullable(),
+    estimatedDelivery: timestamp.nullable(),
+    provider: z.enum(['17track', 'aftership']),
+    at: timestamp,
+  }),
+});
+
+export const trackingEvents = [trackingRegistered, trackingStatusChanged] as const;

@@ -1,0 +1,3 @@
+export * from './control';
+export * from './defaults';
+export * from './server';

@@ -1,0 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import type { SimulatorContext } from '../server';
+
+/** Placeholder until the simulator is written. */
+export function registerSeventeenTrack(_app: FastifyInstance, _context: SimulatorContext): void {}
