@@ -17,12 +17,31 @@ export interface Answer {
   body: unknown;
 }
 
+type RequestOptions = { json?: unknown; body?: string; headers?: Record<string, string> };
+export interface HttpClient {
+  get(path: string, options?: { headers?: Record<string, string> }): Promise<Answer>;
+  post(path: string, options?: RequestOptions): Promise<Answer>;
+  put(path: string, options?: RequestOptions): Promise<Answer>;
+  patch(path: string, options?: RequestOptions): Promise<Answer>;
+  delete(path: string, options?: RequestOptions): Promise<Answer>;
+}
+
+/** The gateway's development keys (README, "API keys"). */
+export const DEV_KEYS = { admin: 'dev-admin-key', ops: 'dev-ops-key', customer: 'dev-customer-key' } as const;
+export const DEV_CUSTOMER_ID = 'cust-demo';
+
 export interface Platform {
   stack: StackHandle;
-  gateway: {
-    get(path: string): Promise<Answer>;
-    post(path: string, options: { json?: unknown; body?: string; headers?: Record<string, string> }): Promise<Answer>;
-  };
+  /** The gateway with the admin development key. */
+  gateway: HttpClient;
+  /** The gateway as a given key (`null`: anonymous). */
+  as(key: string | null): HttpClient;
+  /** The provider simulators (`stripe/_sim/...`, `aliexpress/_sim/...`). */
+  simulators: HttpClient;
+  /** A service called directly (its own routes, `/_test/clock`). */
+  service(name: ServiceName): HttpClient;
+  /** Moves a service's clock forward (TEST_CLOCK_CONTROL); its due timers fire. */
+  advanceClock(service: ServiceName, ms: number): Promise<void>;
   /** Rows in a table of a service's own database (tests look inside; services never do). */
   count(service: ServiceName, sql: string, params?: unknown[]): Promise<number>;
   /** The JSON log lines a service wrote so far. */
@@ -46,7 +65,8 @@ export async function startPlatform(
     persistent: false,
     logDir,
     // A short ack wait: a message whose ack was lost comes back within the tests' settle times.
-    env: { LOG_LEVEL: options.logLevel ?? 'warn', CONSUMER_ACK_WAIT_MS: '2000' },
+    // Clocks under test control: 60 s, 24 h and polling delays pass without sleeping.
+    env: { LOG_LEVEL: options.logLevel ?? 'warn', CONSUMER_ACK_WAIT_MS: '2000', TEST_CLOCK_CONTROL: 'true' },
     serviceEnv: options.serviceEnv,
   });
   const pools = new Map<ServiceName, pg.Pool>();
@@ -58,10 +78,20 @@ export async function startPlatform(
     }
     return existing;
   };
+  const client = (prefixUrl: string, headers: Record<string, string> = {}) =>
+    got.extend({ prefixUrl, headers, throwHttpErrors: false, responseType: 'json', retry: { limit: 0 } }) as unknown as HttpClient;
+  const as = (key: string | null) => client(stack.gatewayUrl, key ? { authorization: `Bearer ${key}` } : {});
   return {
     stack,
     logDir,
-    gateway: got.extend({ prefixUrl: stack.gatewayUrl, throwHttpErrors: false, responseType: 'json', retry: { limit: 0 } }) as Platform['gateway'],
+    gateway: as(DEV_KEYS.admin),
+    as,
+    simulators: client(stack.simulators?.url ?? 'http://127.0.0.1:9'),
+    service: (name) => client(stack.services[name]!.url),
+    async advanceClock(service, ms) {
+      const answer = await client(stack.services[service]!.url).post('_test/clock', { json: { advanceMs: ms } });
+      if (answer.statusCode !== 200) throw new Error(`advancing ${service}'s clock failed: ${answer.statusCode} ${JSON.stringify(answer.body)}`);
+    },
     async count(service, sql, params = []) {
       const { rows } = await pool(service).query<{ count: string }>(sql, params);
       return Number(rows[0]?.count ?? 0);

@@ -103,7 +103,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   /** Fires every timer due at the clock's now; returns how many fired. */
   async fireDue(limit = 100): Promise<number> {
     let fired = 0;
-    while (fired < limit && this.running !== false) {
+    while (fired < limit) {
       const outcome = await this.fireOne();
       if (outcome === 'none') break;
       if (outcome === 'fired') fired += 1;

@@ -12,6 +12,8 @@ import { repoRoot } from './paths';
 import { startPostgres, type PostgresHandle } from './postgres';
 import { SERVICE_NAMES, SERVICES, serviceEntry, startService, type ServiceHandle, type ServiceName } from './services';
 import { startSmtpSink, type SmtpSinkHandle } from './smtp-sink';
+import { type SimulatorHandle, startSimulators } from '@platform/simulators';
+import { providerEnvFor } from './providers';
 
 export type StackPorts = {
   nats: number;
@@ -19,12 +21,13 @@ export type StackPorts = {
   postgres: number;
   smtp: number;
   smtpHttp: number;
+  simulators: number;
 } & Record<ServiceName, number>;
 
 /** A free port for every part of the stack (tests run beside the platform command this way). */
 export async function freeStackPorts(): Promise<StackPorts> {
-  const [nats, natsMonitor, postgres, smtp, smtpHttp, ...services] = await freePorts(5 + SERVICE_NAMES.length);
-  const ports = { nats, natsMonitor, postgres, smtp, smtpHttp } as StackPorts;
+  const [nats, natsMonitor, postgres, smtp, smtpHttp, simulators, ...services] = await freePorts(6 + SERVICE_NAMES.length);
+  const ports = { nats, natsMonitor, postgres, smtp, smtpHttp, simulators } as StackPorts;
   SERVICE_NAMES.forEach((name, index) => (ports[name] = services[index]!));
   return ports;
 }
@@ -37,7 +40,9 @@ export interface StartStackOptions {
   persistent: boolean;
   /**
    * Overrides and extra variables. `NATS_URL`, `SMTP_URL` and `<SERVICE>_DATABASE_URL` switch off
-   * the matching local infrastructure; `HOST`, `LOG_LEVEL`, `OTEL_*` and anything else are passed to
+   * the matching local infrastructure; `SIMULATORS=off` starts no provider simulators (set the
+   * providers' variables instead: README, "Real providers"), and any provider variable
+   * (`STRIPE_API_URL`, ...) replaces its simulator value; `HOST`, `LOG_LEVEL`, `OTEL_*` and anything else are passed to
    * every service.
    */
   env?: Record<string, string | undefined>;
@@ -66,6 +71,8 @@ export interface StackHandle {
   postgres?: PostgresHandle;
   /** Undefined when SMTP_URL was given. */
   smtp?: SmtpSinkHandle;
+  /** The provider simulators (payment, suppliers, tracking, SMS, push); undefined with SIMULATORS=off. */
+  simulators?: SimulatorHandle;
   services: Partial<Record<ServiceName, ServiceHandle>>;
   gatewayUrl: string;
   /**
@@ -137,6 +144,9 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
       overrides.SMTP_URL
         ? Promise.resolve(undefined)
         : startSmtpSink({ smtpPort: ports.smtp, httpPort: ports.smtpHttp }).then((smtp) => (handle.smtp = smtp)),
+      overrides.SIMULATORS === 'off'
+        ? Promise.resolve(undefined)
+        : startSimulators({ port: ports.simulators, webhookBaseUrl: handle.gatewayUrl }).then((sims) => (handle.simulators = sims)),
     ]);
     options.signal?.throwIfAborted();
     const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');
@@ -144,12 +154,14 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
     if (handle.nats) log(`NATS JetStream on ${handle.nats.url}`);
     if (handle.postgres) log(`PostgreSQL on 127.0.0.1:${handle.postgres.port}`);
     if (handle.smtp) log(`SMTP sink on ${handle.smtp.smtpUrl} (inbox ${handle.smtp.httpUrl})`);
+    if (handle.simulators) log(`provider simulators on ${handle.simulators.url} (payment, suppliers, tracking, SMS, push)`);
 
     const env: Record<string, string> = {
       NATS_URL: overrides.NATS_URL ?? (handle.nats as NatsHandle).url,
       SMTP_URL: overrides.SMTP_URL ?? (handle.smtp as SmtpSinkHandle).smtpUrl,
     };
     for (const name of SERVICE_NAMES) env[`${SERVICES[name].envPrefix}_URL`] = `http://127.0.0.1:${ports[name]}`;
+    if (handle.simulators) env.SIMULATORS_URL = handle.simulators.url;
 
     // One database per service, migrated before anything connects to it.
     await Promise.all(
@@ -172,7 +184,8 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
     options.signal?.throwIfAborted();
 
     // Variables for every service: the caller's extras, minus the infrastructure switches.
-    const common: Record<string, string | undefined> = { HOST: '127.0.0.1', ...overrides };
+    const common: Record<string, string | undefined> = { HOST: '127.0.0.1', PUBLIC_BASE_URL: handle.gatewayUrl, ...overrides };
+    delete common.SIMULATORS;
     for (const name of SERVICE_NAMES) delete common[`${SERVICES[name].envPrefix}_DATABASE_URL`];
     common.NATS_URL = env.NATS_URL;
 
@@ -182,6 +195,7 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
       const database = env[`${SERVICES[name].envPrefix}_DATABASE_URL`];
       if (database) serviceEnv.DATABASE_URL = database;
       if (name === 'notifications') serviceEnv.SMTP_URL = env.SMTP_URL;
+      Object.assign(serviceEnv, providerEnvFor(name, handle.simulators?.url, overrides));
       if (name === 'gateway') {
         for (const target of SERVICE_NAMES) {
           if (target !== 'gateway') serviceEnv[`${SERVICES[target].envPrefix}_URL`] = env[`${SERVICES[target].envPrefix}_URL`];
@@ -251,6 +265,7 @@ async function stopAll(handle: StackHandle, log: (message: string) => void): Pro
   };
   await Promise.all(Object.values(handle.services).map((service) => attempt(service.name, () => service.stop())));
   await attempt('SMTP sink', handle.smtp?.stop);
+  await attempt('provider simulators', handle.simulators?.stop);
   await attempt('NATS', handle.nats?.stop);
   await attempt('PostgreSQL', handle.postgres?.stop);
   if (errors.length > 0) throw new AggregateError(errors, 'Some parts of the stack did not stop cleanly');

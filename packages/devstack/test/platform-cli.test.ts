@@ -10,9 +10,9 @@ const CLI = join(repoRoot, 'packages/devstack/src/cli/platform.ts');
 const allBuilt = SERVICE_NAMES.every((name) => existsSync(serviceEntry(name)));
 
 async function portEnv(): Promise<Record<string, string>> {
-  const ports = await freePorts(5 + SERVICE_NAMES.length);
+  const ports = await freePorts(6 + SERVICE_NAMES.length);
   const env: Record<string, string> = {};
-  ['NATS_PORT', 'NATS_MONITOR_PORT', 'POSTGRES_PORT', 'SMTP_PORT', 'SMTP_HTTP_PORT', ...SERVICE_NAMES.map((name) => `${SERVICES[name].envPrefix}_PORT`)].forEach(
+  ['NATS_PORT', 'NATS_MONITOR_PORT', 'POSTGRES_PORT', 'SMTP_PORT', 'SMTP_HTTP_PORT', 'SIMULATORS_PORT', ...SERVICE_NAMES.map((name) => `${SERVICES[name].envPrefix}_PORT`)].forEach(
     (key, index) => (env[key] = String(ports[index])),
   );
   return env;

@@ -31,6 +31,7 @@ const PORTS: PortSetting[] = [
   { key: 'postgres', label: 'PostgreSQL', envVar: 'POSTGRES_PORT', fallback: 54329, skipIf: allDatabasesGiven },
   { key: 'smtp', label: 'SMTP sink', envVar: 'SMTP_PORT', fallback: 1025, skipIf: (env) => Boolean(env.SMTP_URL) },
   { key: 'smtpHttp', label: 'mail inbox', envVar: 'SMTP_HTTP_PORT', fallback: 8025, skipIf: (env) => Boolean(env.SMTP_URL) },
+  { key: 'simulators', label: 'provider simulators', envVar: 'SIMULATORS_PORT', fallback: 8090, skipIf: (env) => env.SIMULATORS === 'off' },
   ...SERVICE_NAMES.map(
     (name): PortSetting => ({ key: name, label: name, envVar: `${SERVICES[name].envPrefix}_PORT`, fallback: SERVICES[name].port }),
   ),
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
   const show = (path: string): string => (path.startsWith(repoRoot) ? relative(repoRoot, path) || '.' : path);
   const say = (message: string): void => void process.stdout.write(`platform: ${message}\n`);
 
-  const overrides: Record<string, string | undefined> = { NATS_URL: env.NATS_URL, SMTP_URL: env.SMTP_URL };
+  // Provider variables (STRIPE_API_URL, ...) reach the services through the environment as they are.
+  const overrides: Record<string, string | undefined> = { NATS_URL: env.NATS_URL, SMTP_URL: env.SMTP_URL, SIMULATORS: env.SIMULATORS };
   for (const name of SERVICE_NAMES) {
     const key = `${SERVICES[name].envPrefix}_DATABASE_URL`;
     if (env[key]) overrides[key] = env[key];
@@ -150,6 +152,8 @@ async function main(): Promise<void> {
     `  Mail inbox   ${stack.smtp ? `${stack.smtp.httpUrl}   (SMTP ${stack.smtp.smtpUrl})` : `external (${stack.env.SMTP_URL})`}`,
     `  NATS         ${stack.nats ? `${stack.nats.url}   (monitoring ${stack.nats.monitorUrl})` : `external (${stack.env.NATS_URL})`}`,
     `  PostgreSQL   ${postgresLine}`,
+    `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (/stripe /aliexpress /cj /spocket /17track /aftership /twilio /fcm)` : 'real providers (SIMULATORS=off)'}`,
+    `  API docs     ${stack.gatewayUrl}/docs   (dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo)`,
     `  Logs         ${show(logDir)}/<service>.log (raw JSON; shown condensed below), nats.log, postgres.log`,
     `  Data         ${show(dataDir)} (kept between runs; delete it to start fresh)`,
     '  Press Ctrl-C to stop.',

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { AdjustableClock, cancelTimer, type DueTimer, scheduleTimer, TimerWorker } from '@platform/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Db, outboxDatabase, quietLog as log, type Tx } from '../support/messaging';
+
+/**
+ * Durable timers (PLT-04) against real PostgreSQL: they fire once when the clock reaches
+ * them, survive a new worker (a restarted process), never fire twice across workers, move
+ * when rescheduled, and retry with backoff when their handler fails.
+ */
+
+let db: Db;
+const HOUR = 60 * 60 * 1000;
+
+beforeAll(async () => {
+  db = await outboxDatabase();
+  // The billing schema carries the shared tables; make sure this test does not depend on it having timers yet.
+  await db.$executeRawUnsafe(`
+    CREATE TABLE IF NOT EXISTS "timers" (
+      "id" UUID NOT NULL PRIMARY KEY, "kind" TEXT NOT NULL, "key" TEXT NOT NULL, "payload" JSONB NOT NULL DEFAULT '{}',
+      "fire_at" TIMESTAMPTZ(3) NOT NULL, "fired_at" TIMESTAMPTZ(3), "attempts" INTEGER NOT NULL DEFAULT 0,
+      "last_error" TEXT, "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)`);
+  await db.$executeRawUnsafe(`CREATE UNIQUE INDEX IF NOT EXISTS "timers_kind_key_key" ON "timers"("kind", "key")`);
+});
+
+afterAll(async () => {
+  await db?.$disconnect();
+});
+
+function worker(clock: AdjustableClock, handlers: Record<string, (timer: DueTimer, tx: Tx) => Promise<void>>) {
+  // Not started: the tests call fireDue() themselves instead of the polling loop.
+  return new TimerWorker<Tx>({ db, clock, log, handlers });
+}
+
+describe('durable timers', () => {
+  it('fire once when the clock reaches them, also from a worker started after the scheduling one', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const fired: string[] = [];
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'order-1', fireAt: new Date(clock.now().getTime() + 24 * HOUR), payload: { n: 1 } }));
+
+    const first = worker(clock, { [kind]: async (timer) => void fired.push(`${timer.key}:${timer.payload.n}`) });
+    expect(await first.fireDue()).toBe(0);
+
+    // "Restart": a new worker and a clock 24 h later.
+    const later = new AdjustableClock();
+    later.advance(24 * HOUR + 1_000);
+    const second = worker(later, { [kind]: async (timer) => void fired.push(`${timer.key}:${timer.payload.n}`) });
+    expect(await second.fireDue()).toBe(1);
+    expect(await second.fireDue()).toBe(0);
+    expect(fired).toEqual(['order-1:1']);
+  });
+
+  it('never fire twice when two workers race for the same due timers', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    await db.$transaction(async (tx) => {
+      for (let i = 0; i < 20; i++) await scheduleTimer(tx, { kind, key: `k${i}`, fireAt: clock.now() });
+    });
+    const fired: string[] = [];
+    const handler = async (timer: DueTimer) => {
+      await new Promise((r) => setTimeout(r, 5));
+      fired.push(timer.key);
+    };
+    const [a, b] = await Promise.all([worker(clock, { [kind]: handler }).fireDue(), worker(clock, { [kind]: handler }).fireDue()]);
+    expect(a + b).toBe(20);
+    expect(new Set(fired).size).toBe(20);
+    expect(fired).toHaveLength(20);
+  });
+
+  it('move when rescheduled, vanish when cancelled, and stay pending when the handler reschedules itself', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const at = (ms: number) => new Date(clock.now().getTime() + ms);
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'poll', fireAt: at(HOUR) }));
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'poll', fireAt: at(6 * HOUR) }));
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'gone', fireAt: at(HOUR) }));
+    await db.$transaction((tx) => cancelTimer(tx, kind, 'gone'));
+
+    let polls = 0;
+    const w = worker(clock, {
+      [kind]: async (timer, tx) => {
+        polls += 1;
+        await scheduleTimer(tx, { kind, key: timer.key, fireAt: new Date(clock.now().getTime() + 6 * HOUR) });
+      },
+    });
+    clock.advance(2 * HOUR);
+    expect(await w.fireDue()).toBe(0);
+    clock.advance(5 * HOUR);
+    expect(await w.fireDue()).toBe(1);
+    clock.advance(6 * HOUR);
+    expect(await w.fireDue()).toBe(1);
+    expect(polls).toBe(2);
+    const rows = await db.$queryRaw<{ key: string; fired_at: Date | null }[]>`SELECT key, fired_at FROM timers WHERE kind = ${kind}`;
+    expect(rows).toEqual([{ key: 'poll', fired_at: null }]);
+  });
+
+  it('roll back a failed handler and retry it later with backoff, keeping the error', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'flaky', fireAt: clock.now() }));
+    let calls = 0;
+    const w = worker(clock, {
+      [kind]: async (_timer, tx) => {
+        calls += 1;
+        await tx.$executeRaw`SELECT 1`;
+        if (calls === 1) throw new Error('supplier unavailable');
+      },
+    });
+    expect(await w.fireDue()).toBe(0);
+    const [failed] = await db.$queryRaw<{ attempts: number; last_error: string; fire_at: Date; fired_at: Date | null }[]>`
+      SELECT attempts, last_error, fire_at, fired_at FROM timers WHERE kind = ${kind}`;
+    expect(failed).toMatchObject({ attempts: 1, last_error: 'supplier unavailable', fired_at: null });
+    expect(failed!.fire_at.getTime()).toBeGreaterThan(clock.now().getTime());
+    expect(await w.fireDue()).toBe(0);
+    clock.advance(60_000);
+    expect(await w.fireDue()).toBe(1);
+    expect(calls).toBe(2);
+  });
+});
