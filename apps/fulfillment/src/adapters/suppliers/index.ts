@@ -1,0 +1,6 @@
+export * from './aliexpress';
+export * from './cj';
+export * from './clients';
+export * from './env';
+export * from './spocket';
+export * from './supplier-client';
