@@ -3,7 +3,7 @@ import { PROBLEM_CONTENT_TYPE } from '@platform/contracts/api/problem';
 import type { Got, OptionsOfTextResponseBody, Response } from 'got';
 
 /** Headers a service answer carries that the client should see. */
-const PASSED_HEADERS = ['content-type', 'location', 'idempotent-replayed'] as const;
+const PASSED_HEADERS = ['content-type', 'location', 'etag', 'retry-after', 'idempotent-replayed'] as const;
 
 export interface UpstreamResponse {
   status: number;
@@ -28,11 +28,12 @@ export class Upstream {
     this.http = createHttpClient({ prefixUrl: baseUrl, timeoutMs, userAgent: 'platform-gateway' });
   }
 
+  /** `path` is the service's own path (`/orders/42`); `x-correlation-id` and `traceparent` come from the flow. */
   async request(path: string, options: OptionsOfTextResponseBody & { requestId: string }): Promise<UpstreamResponse> {
     const { requestId, ...rest } = options;
     let response: Response<string>;
     try {
-      response = await this.http(path, { ...rest, headers: { ...rest.headers, 'x-request-id': requestId } });
+      response = await this.http(path.replace(/^\//, ''), { ...rest, headers: { ...rest.headers, 'x-request-id': requestId } });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ETIMEDOUT') {

@@ -1,0 +1,47 @@
+import type { Logger, PlatformHttpServer } from '@platform/config';
+import { Upstream } from './adapters/upstream';
+import type { GatewayEnv } from './config';
+import { type ApiKeyEntry, ApiKeyring, DEVELOPMENT_KEYS } from './domain/api-keys';
+import { registerAuthentication } from './http/auth';
+import { registerCheckoutRoute } from './http/checkout-route';
+import { CustomerScopes } from './http/customer-scope';
+import { registerForwardRoutes, type Upstreams } from './http/forward-routes';
+import { registerOpenApi } from './http/openapi';
+import { registerOrderDetailRoute } from './http/order-detail';
+import { registerSecurity } from './http/security';
+import { registerWebhookRoutes } from './http/webhook-routes';
+
+/** `API_KEYS`, or outside production the documented development keys (with a warning). */
+export function apiKeyring(env: Pick<GatewayEnv, 'API_KEYS' | 'NODE_ENV'>, log: Logger): ApiKeyring {
+  if (env.API_KEYS) return new ApiKeyring(env.API_KEYS);
+  if (env.NODE_ENV === 'production') throw new Error('API_KEYS is required when NODE_ENV=production');
+  log.warn({ keys: DEVELOPMENT_KEYS.map(({ id, role }) => ({ id, role })) }, 'API_KEYS is not set: accepting the development keys (dev-admin-key, dev-ops-key, dev-customer-key)');
+  return new ApiKeyring(DEVELOPMENT_KEYS satisfies ApiKeyEntry[]);
+}
+
+/**
+ * The gateway on a platform HTTP server: security headers, CORS, rate limits, API keys,
+ * the OpenAPI document and docs page, then the `/v1` routes (table forwards, the composed
+ * order detail, raw webhooks, the checkout landing page).
+ */
+export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv): Promise<PlatformHttpServer> {
+  const keyring = apiKeyring(env, app.log);
+  const upstream = (name: keyof Upstreams, url: string) => new Upstream(name, url, env.UPSTREAM_TIMEOUT_MS);
+  const upstreams: Upstreams = {
+    orders: upstream('orders', env.ORDERS_URL),
+    billing: upstream('billing', env.BILLING_URL),
+    fulfillment: upstream('fulfillment', env.FULFILLMENT_URL),
+    tracking: upstream('tracking', env.TRACKING_URL),
+    notifications: upstream('notifications', env.NOTIFICATIONS_URL),
+  };
+  const scopes = new CustomerScopes(upstreams.orders, upstreams.billing);
+
+  await registerSecurity(app, { keyring, ratePerMinute: env.RATE_LIMIT_PER_MINUTE, corsOrigins: env.CORS_ORIGINS, publicBaseUrl: env.PUBLIC_BASE_URL });
+  registerAuthentication(app, keyring);
+  await registerOpenApi(app, env.PUBLIC_BASE_URL);
+  registerOrderDetailRoute(app, upstreams, env.COMPOSE_TIMEOUT_MS);
+  registerForwardRoutes(app, upstreams, scopes);
+  registerWebhookRoutes(app, upstreams, { max: env.WEBHOOK_RATE_LIMIT_PER_MINUTE });
+  registerCheckoutRoute(app);
+  return app;
+}

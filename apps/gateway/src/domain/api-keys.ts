@@ -1,0 +1,134 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type ApiRole, apiRoleSchema } from '@platform/contracts/api/gateway';
+import { z } from 'zod';
+
+export type Role = ApiRole;
+
+/** Who is calling, once their key matched. */
+export interface Principal {
+  keyId: string;
+  role: Role;
+  /** Set for customer keys: the only customer whose data the key reaches. */
+  customerId?: string;
+}
+
+/** The least a route asks for: anyone, or a role (admin includes ops, ops includes customer data). */
+export type Access = 'public' | Role;
+
+/** One entry of `API_KEYS`: the key in clear (development) or, better, its SHA-256. */
+export const apiKeyEntrySchema = z
+  .object({
+    id: z.string().min(1).max(100),
+    key: z.string().min(1).optional(),
+    keySha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the hex SHA-256 of the key').optional(),
+    role: apiRoleSchema,
+    customerId: z.string().min(1).max(100).optional(),
+  })
+  .superRefine((entry, context) => {
+    if ((entry.key === undefined) === (entry.keySha256 === undefined)) {
+      context.addIssue({ code: 'custom', path: ['key'], message: 'give exactly one of key, keySha256' });
+    }
+    if (entry.role === 'customer' && !entry.customerId) {
+      context.addIssue({ code: 'custom', path: ['customerId'], message: 'is required for a customer key' });
+    }
+    if (entry.role !== 'customer' && entry.customerId) {
+      context.addIssue({ code: 'custom', path: ['customerId'], message: 'only customer keys name a customer' });
+    }
+  });
+export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
+
+/** `API_KEYS`: a JSON array of entries with distinct ids and distinct keys. */
+export const apiKeysSchema = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be a JSON array of {id, key | keySha256, role, customerId?}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(apiKeyEntrySchema).min(1))
+  .superRefine((entries, context) => {
+    const ids = new Set<string>();
+    const hashes = new Set<string>();
+    for (const [index, entry] of entries.entries()) {
+      if (entry.key === undefined && entry.keySha256 === undefined) continue; // already reported
+      const hash = hashOf(entry);
+      if (ids.has(entry.id)) context.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate key id ${entry.id}` });
+      if (hashes.has(hash)) context.addIssue({ code: 'custom', path: [index], message: `key ${entry.id} repeats another key` });
+      ids.add(entry.id);
+      hashes.add(hash);
+    }
+  });
+
+/** Keys the gateway accepts when `API_KEYS` is unset outside production (documented in the README). */
+export const DEVELOPMENT_KEYS: ApiKeyEntry[] = [
+  { id: 'dev-admin', key: 'dev-admin-key', role: 'admin' },
+  { id: 'dev-ops', key: 'dev-ops-key', role: 'ops' },
+  { id: 'dev-customer', key: 'dev-customer-key', role: 'customer', customerId: 'cust-demo' },
+];
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+function hashOf(entry: ApiKeyEntry): string {
+  return (entry.keySha256 ?? sha256Hex(entry.key!)).toLowerCase();
+}
+
+/**
+ * The accepted keys, held as SHA-256 digests. A presented key is hashed and compared with
+ * every digest in constant time, so neither the answer time nor the order of the entries
+ * tells an attacker how close a guess was or which key it matched.
+ */
+export class ApiKeyring {
+  private readonly entries: Array<{ digest: Buffer; principal: Principal }>;
+
+  constructor(entries: ApiKeyEntry[]) {
+    this.entries = entries.map((entry) => ({
+      digest: Buffer.from(hashOf(entry), 'hex'),
+      principal: { keyId: entry.id, role: entry.role, ...(entry.customerId && { customerId: entry.customerId }) },
+    }));
+  }
+
+  identify(presented: string): Principal | undefined {
+    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    let match: Principal | undefined;
+    for (const entry of this.entries) {
+      if (timingSafeEqual(digest, entry.digest)) match = entry.principal;
+    }
+    return match;
+  }
+}
+
+/** The key from `Authorization: Bearer <key>` or `X-Api-Key: <key>`; undefined when neither is there. */
+export function presentedKey(headers: { authorization?: string; 'x-api-key'?: string | string[] }): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+  if (bearer) return bearer;
+  const header = headers['x-api-key'];
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  return value || undefined;
+}
+
+const RANK: Record<Role, number> = { customer: 0, ops: 1, admin: 2 };
+
+/** Whether a caller may use a route: `unauthenticated` (401) without a valid key, `forbidden` (403) below its role. */
+export function checkAccess(access: Access, principal: Principal | undefined): 'allowed' | 'unauthenticated' | 'forbidden' {
+  if (access === 'public') return 'allowed';
+  if (!principal) return 'unauthenticated';
+  return RANK[principal.role] >= RANK[access] ? 'allowed' : 'forbidden';
+}
+
+/** A customer key only reaches its own customer's data; ops and admin reach everyone's. */
+export function mayActFor(principal: Principal | undefined, customerId: string | undefined): boolean {
+  if (principal?.role !== 'customer') return true;
+  return customerId !== undefined && customerId === principal.customerId;
+}
+
+/** `x-actor` / `x-actor-role` for the services: `customer:<customerId>`, `ops:<keyId>`, `admin:<keyId>`; none for anonymous callers. */
+export function actorHeaders(principal: Principal | undefined): Record<string, string> {
+  if (!principal) return {};
+  const who = principal.role === 'customer' ? principal.customerId! : principal.keyId;
+  return { 'x-actor': `${principal.role}:${who}`, 'x-actor-role': principal.role };
+}

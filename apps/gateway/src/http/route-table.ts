@@ -1,0 +1,297 @@
+import { invoiceIdParamsSchema, invoiceListQuerySchema, invoiceListSchema, invoiceSchema, orderBillingSchema } from '@platform/contracts/api/billing';
+import {
+  createHubShipmentRequestSchema,
+  hubParamsSchema,
+  hubShipmentResponseSchema,
+  hubStockResponseSchema,
+  hubsResponseSchema,
+  orderFulfillmentSchema,
+  setHubStockRequestSchema,
+  supplierCallsResponseSchema,
+  timersQuerySchema,
+  timersResponseSchema,
+  workflowCommandResponseSchema,
+} from '@platform/contracts/api/fulfillment';
+import {
+  customerIdParamsSchema,
+  notificationPreferencesSchema,
+  orderNotificationsResponseSchema,
+  registerDeviceRequestSchema,
+  templateNameParamsSchema,
+  templatePreviewRequestSchema,
+  templatePreviewResponseSchema,
+  updatePreferencesRequestSchema,
+} from '@platform/contracts/api/notifications';
+import {
+  cancelOrderRequestSchema,
+  createOrderRequestSchema,
+  idempotencyKeySchema,
+  ifMatchSchema,
+  listOrdersQuerySchema,
+  manualStatusChangeRequestSchema,
+  modifyOrderRequestSchema,
+  orderIdParamsSchema,
+  orderOverviewSchema,
+  orderPageSchema,
+  orderSchema,
+  orderTimelineSchema,
+  priceBookQuerySchema,
+  priceBookSchema,
+  putPriceBookEntriesRequestSchema,
+  quoteRequestSchema,
+  quoteSchema,
+} from '@platform/contracts/api/orders';
+import {
+  carrierDetectionSchema,
+  carrierListSchema,
+  detectCarrierQuerySchema,
+  orderTrackingSchema,
+  providerListSchema,
+  publicTrackingSchema,
+  trackingNumberParamsSchema,
+} from '@platform/contracts/api/tracking';
+import { z } from 'zod';
+import type { Access } from '../domain/api-keys';
+
+export type ServiceName = 'orders' | 'billing' | 'fulfillment' | 'tracking' | 'notifications';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH';
+
+/**
+ * What a customer key may reach on a route (ops and admin keys reach everything):
+ * - `order`: `:id` is an order id; the order must be the customer's (else 404, so nothing leaks).
+ * - `invoice`: `:id` is an invoice id; its order must be the customer's (else 404).
+ * - `customer`: `:customerId` must be the key's customer (else 403).
+ * - `own-orders`: the list is narrowed to the key's customer.
+ * - `new-order`: the body's `customer.id` must be the key's customer (else 403).
+ * - `own-quote`: the body's `customerId` (whose price agreements apply) is the key's customer.
+ */
+export type CustomerScope = 'order' | 'invoice' | 'customer' | 'own-orders' | 'new-order' | 'own-quote';
+
+export type OpenApiTag = 'Orders' | 'Pricing' | 'Billing' | 'Fulfillment' | 'Tracking' | 'Notifications' | 'Webhooks' | 'Checkout';
+
+export interface RouteSchemas {
+  params?: z.ZodType;
+  querystring?: z.ZodType;
+  body?: z.ZodType;
+  headers?: z.ZodType;
+  /** Success answers, by status (documentation: service answers pass through unchanged). */
+  response?: Record<number, z.ZodType>;
+}
+
+/** One `/v1` route that is a plain forward to one service. */
+export interface ForwardRoute {
+  method: HttpMethod;
+  /** The public path, Fastify syntax (`/v1/orders/:id/timeline`). */
+  path: string;
+  service: ServiceName;
+  /** The service's path; `:name` segments take the public path's parameters. */
+  target: string;
+  access: Access;
+  scope?: CustomerScope;
+  /** Request headers the service needs besides identity and tracing. */
+  passHeaders?: readonly string[];
+  tag: OpenApiTag;
+  summary: string;
+  schemas: RouteSchemas;
+}
+
+/** An answer the service's contract does not name (device registration): documented as an object. */
+const serviceAnswer = z.looseObject({});
+
+const ordersRoutes: ForwardRoute[] = [
+  {
+    method: 'POST', path: '/v1/orders', service: 'orders', target: '/orders', access: 'customer', scope: 'new-order',
+    passHeaders: ['idempotency-key'], tag: 'Orders', summary: 'Place an order',
+    schemas: {
+      headers: z.looseObject({ 'idempotency-key': idempotencyKeySchema.optional() }),
+      body: createOrderRequestSchema,
+      response: { 201: orderSchema },
+    },
+  },
+  {
+    method: 'GET', path: '/v1/orders', service: 'orders', target: '/orders', access: 'customer', scope: 'own-orders',
+    tag: 'Orders', summary: "List orders (a customer key lists its own customer's)",
+    schemas: { querystring: listOrdersQuerySchema, response: { 200: orderPageSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/orders/overview', service: 'orders', target: '/orders/overview', access: 'ops',
+    tag: 'Orders', summary: 'Count of orders per status',
+    schemas: { response: { 200: orderOverviewSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/orders/:id/timeline', service: 'orders', target: '/orders/:id/timeline', access: 'customer', scope: 'order',
+    tag: 'Orders', summary: "An order's status history",
+    schemas: { params: orderIdParamsSchema, response: { 200: orderTimelineSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/orders/:id/cancel', service: 'orders', target: '/orders/:id/cancel', access: 'customer', scope: 'order',
+    tag: 'Orders', summary: 'Cancel an order (refused once shipped)',
+    schemas: { params: orderIdParamsSchema, body: cancelOrderRequestSchema, response: { 200: orderSchema } },
+  },
+  {
+    method: 'PATCH', path: '/v1/orders/:id', service: 'orders', target: '/orders/:id', access: 'customer', scope: 'order',
+    passHeaders: ['if-match'], tag: 'Orders', summary: 'Modify items, address or notes before fulfillment starts (If-Match required)',
+    schemas: {
+      params: orderIdParamsSchema,
+      headers: z.looseObject({ 'if-match': ifMatchSchema }),
+      body: modifyOrderRequestSchema,
+      response: { 200: orderSchema },
+    },
+  },
+  {
+    method: 'POST', path: '/v1/orders/:id/status', service: 'orders', target: '/orders/:id/status', access: 'ops',
+    tag: 'Orders', summary: 'Manual status change with a reason',
+    schemas: { params: orderIdParamsSchema, body: manualStatusChangeRequestSchema, response: { 200: orderSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/quotes', service: 'orders', target: '/quotes', access: 'customer', scope: 'own-quote',
+    tag: 'Pricing', summary: 'Price a list of items without ordering',
+    schemas: { body: quoteRequestSchema, response: { 200: quoteSchema } },
+  },
+  {
+    // Ops only: the book holds every customer's price agreements.
+    method: 'GET', path: '/v1/price-book', service: 'orders', target: '/price-book', access: 'ops',
+    tag: 'Pricing', summary: 'Price book entries',
+    schemas: { querystring: priceBookQuerySchema, response: { 200: priceBookSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/price-book/entries', service: 'orders', target: '/price-book/entries', access: 'admin',
+    tag: 'Pricing', summary: 'Create or replace price book entries',
+    schemas: { body: putPriceBookEntriesRequestSchema, response: { 200: priceBookSchema } },
+  },
+];
+
+const billingRoutes: ForwardRoute[] = [
+  {
+    method: 'GET', path: '/v1/orders/:id/billing', service: 'billing', target: '/orders/:id/billing', access: 'customer', scope: 'order',
+    tag: 'Billing', summary: "An order's payments, invoices and refunds",
+    schemas: { params: orderIdParamsSchema, response: { 200: orderBillingSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/invoices/:id', service: 'billing', target: '/invoices/:id', access: 'customer', scope: 'invoice',
+    tag: 'Billing', summary: 'An invoice',
+    schemas: { params: invoiceIdParamsSchema, response: { 200: invoiceSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/invoices', service: 'billing', target: '/invoices', access: 'ops',
+    tag: 'Billing', summary: 'Invoices by order or status',
+    schemas: { querystring: invoiceListQuerySchema, response: { 200: invoiceListSchema } },
+  },
+];
+
+const fulfillmentRoutes: ForwardRoute[] = [
+  {
+    method: 'GET', path: '/v1/orders/:id/fulfillment', service: 'fulfillment', target: '/orders/:id', access: 'customer', scope: 'order',
+    tag: 'Fulfillment', summary: 'Workflow state, history, supplier orders, shipments and reservations',
+    schemas: { params: orderIdParamsSchema, response: { 200: orderFulfillmentSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/orders/:id/fulfillment/process', service: 'fulfillment', target: '/orders/:id/process', access: 'ops',
+    tag: 'Fulfillment', summary: 'Start processing now instead of after the payment delay',
+    schemas: { params: orderIdParamsSchema, response: { 200: workflowCommandResponseSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/orders/:id/fulfillment/retry', service: 'fulfillment', target: '/orders/:id/retry', access: 'ops',
+    tag: 'Fulfillment', summary: 'Retry a failed fulfillment',
+    schemas: { params: orderIdParamsSchema, response: { 200: workflowCommandResponseSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/orders/:id/shipments', service: 'fulfillment', target: '/orders/:id/shipments', access: 'ops',
+    tag: 'Fulfillment', summary: 'Record an own-stock hub shipment (tracking number, carrier)',
+    schemas: { params: orderIdParamsSchema, body: createHubShipmentRequestSchema, response: { 201: hubShipmentResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/orders/:id/supplier-calls', service: 'fulfillment', target: '/orders/:id/supplier-calls', access: 'ops',
+    tag: 'Fulfillment', summary: 'Every supplier call made for an order',
+    schemas: { params: orderIdParamsSchema, response: { 200: supplierCallsResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/hubs', service: 'fulfillment', target: '/hubs', access: 'ops',
+    tag: 'Fulfillment', summary: 'Hubs with stock',
+    schemas: { response: { 200: hubsResponseSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/hubs/:id/stock', service: 'fulfillment', target: '/hubs/:id/stock', access: 'admin',
+    tag: 'Fulfillment', summary: "Set a hub's stock",
+    schemas: { params: hubParamsSchema, body: setHubStockRequestSchema, response: { 200: hubStockResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/timers', service: 'fulfillment', target: '/timers', access: 'ops',
+    tag: 'Fulfillment', summary: 'Durable timers, pending or fired',
+    schemas: { querystring: timersQuerySchema, response: { 200: timersResponseSchema } },
+  },
+];
+
+const trackingRoutes: ForwardRoute[] = [
+  {
+    method: 'GET', path: '/v1/tracking/:number', service: 'tracking', target: '/tracking/:number', access: 'public',
+    tag: 'Tracking', summary: 'Track a shipment by its number',
+    schemas: { params: trackingNumberParamsSchema, response: { 200: publicTrackingSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/tracking/providers', service: 'tracking', target: '/providers', access: 'ops',
+    tag: 'Tracking', summary: "Tracking providers and their circuit breakers' states",
+    schemas: { response: { 200: providerListSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/orders/:id/tracking', service: 'tracking', target: '/orders/:id/tracking', access: 'customer', scope: 'order',
+    tag: 'Tracking', summary: "An order's shipments and their tracking history",
+    schemas: { params: orderIdParamsSchema, response: { 200: orderTrackingSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/carriers', service: 'tracking', target: '/carriers', access: 'customer',
+    tag: 'Tracking', summary: 'Known carriers and their tracking links',
+    schemas: { response: { 200: carrierListSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/carriers/detect', service: 'tracking', target: '/carriers/detect', access: 'customer',
+    tag: 'Tracking', summary: 'Carriers a tracking number may belong to',
+    schemas: { querystring: detectCarrierQuerySchema, response: { 200: carrierDetectionSchema } },
+  },
+];
+
+const notificationRoutes: ForwardRoute[] = [
+  {
+    method: 'GET', path: '/v1/orders/:id/notifications', service: 'notifications', target: '/orders/:id/notifications', access: 'customer', scope: 'order',
+    tag: 'Notifications', summary: 'Notifications sent about an order',
+    schemas: { params: orderIdParamsSchema, response: { 200: orderNotificationsResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/customers/:customerId/preferences', service: 'notifications', target: '/customers/:customerId/preferences', access: 'customer', scope: 'customer',
+    tag: 'Notifications', summary: "A customer's notification preferences",
+    schemas: { params: customerIdParamsSchema, response: { 200: notificationPreferencesSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/customers/:customerId/preferences', service: 'notifications', target: '/customers/:customerId/preferences', access: 'customer', scope: 'customer',
+    tag: 'Notifications', summary: "Change a customer's notification preferences (only the fields given)",
+    schemas: { params: customerIdParamsSchema, body: updatePreferencesRequestSchema, response: { 200: notificationPreferencesSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/customers/:customerId/devices', service: 'notifications', target: '/customers/:customerId/devices', access: 'customer', scope: 'customer',
+    tag: 'Notifications', summary: "Register a customer's push device",
+    schemas: { params: customerIdParamsSchema, body: registerDeviceRequestSchema, response: { 200: serviceAnswer } },
+  },
+  {
+    method: 'POST', path: '/v1/templates/:name/preview', service: 'notifications', target: '/templates/:name/preview', access: 'ops',
+    tag: 'Notifications', summary: 'Render a template with sample data',
+    schemas: { params: templateNameParamsSchema, body: templatePreviewRequestSchema, response: { 200: templatePreviewResponseSchema } },
+  },
+];
+
+/** Every `/v1` route that is a plain forward: public path → service path, with its role and customer scope. */
+export const FORWARD_ROUTES: readonly ForwardRoute[] = [
+  ...ordersRoutes,
+  ...billingRoutes,
+  ...fulfillmentRoutes,
+  ...trackingRoutes,
+  ...notificationRoutes,
+];
+
+/** The service path for a public path's parameters: `/orders/:id/process` + {id} → `/orders/<id>/process`. */
+export function targetPath(target: string, params: Record<string, string>): string {
+  return target.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`no value for :${name} in ${target}`);
+    return encodeURIComponent(value);
+  });
+}

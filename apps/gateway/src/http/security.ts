@@ -1,0 +1,44 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { DomainError, type PlatformHttpServer } from '@platform/config';
+import type { ApiKeyring } from '../domain/api-keys';
+import { identify } from './auth';
+
+export interface SecurityOptions {
+  keyring: ApiKeyring;
+  ratePerMinute: number;
+  corsOrigins: string[];
+  publicBaseUrl: string;
+}
+
+/**
+ * Security headers, CORS and rate limiting, for every route registered after this. Limits
+ * count per API key (a valid one), else per client IP, so rotating made-up keys gains nothing.
+ */
+export async function registerSecurity(app: PlatformHttpServer, options: SecurityOptions): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        // The docs page (swagger-ui) loads only its own scripts and styles, so 'self' is enough.
+        // Upgrading to https only makes sense when the gateway is served over https.
+        upgradeInsecureRequests: options.publicBaseUrl.startsWith('https:') ? [] : null,
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
+    exposedHeaders: ['x-request-id', 'x-correlation-id', 'etag', 'location', 'retry-after', 'idempotent-replayed'],
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: options.ratePerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const { principal } = identify(request, options.keyring);
+      return principal ? `key:${principal.keyId}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new DomainError('rate_limited', 'RATE_LIMITED', `Rate limit of ${context.max} requests per minute reached; retry in ${context.after}`),
+  });
+}

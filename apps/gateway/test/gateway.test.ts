@@ -1,0 +1,439 @@
+import { createHttpServer, createLogger, createMetrics, loadEnv, type PlatformHttpServer } from '@platform/config';
+import type { OrderDetail } from '@platform/contracts/api/gateway';
+import type { Problem } from '@platform/contracts/api/problem';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGateway } from '../src/app';
+import { gatewayEnv } from '../src/config';
+import { sha256Hex } from '../src/domain/api-keys';
+import { FORWARD_ROUTES } from '../src/http/route-table';
+import { WEBHOOK_ROUTES } from '../src/http/webhook-routes';
+
+/**
+ * The gateway in-process against small fake services on port 0: they stand in for the real
+ * services (covered by their own tests) and record what the gateway sends them.
+ */
+
+const MINE = '11111111-1111-4111-8111-111111111111';
+const THEIRS = '22222222-2222-4222-8222-222222222222';
+const DEGRADED = '33333333-3333-4333-8333-333333333333';
+const MISSING = '44444444-4444-4444-8444-444444444444';
+const MY_INVOICE = '55555555-5555-4555-8555-555555555555';
+const THEIR_INVOICE = '66666666-6666-4666-8666-666666666666';
+
+const KEYS = {
+  customer: 'customer-key-0123456789',
+  ops: 'ops-key-0123456789',
+  admin: 'admin-key-0123456789',
+};
+const API_KEYS = JSON.stringify([
+  { id: 'shop', keySha256: sha256Hex(KEYS.customer), role: 'customer', customerId: 'cust-1' },
+  { id: 'desk', keySha256: sha256Hex(KEYS.ops), role: 'ops' },
+  { id: 'root', key: KEYS.admin, role: 'admin' },
+]);
+const bearer = (role: keyof typeof KEYS) => ({ authorization: `Bearer ${KEYS[role]}` });
+
+interface Recorded {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+/** A problem as the platform's services answer it: with the request id the gateway passed on. */
+const serviceProblem = (request: FastifyRequest, status: number, code: string) => ({
+  type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+  title: code,
+  status,
+  code,
+  requestId: request.headers['x-request-id'],
+});
+
+const order = (id: string, customerId: string) => ({ id, number: 'ORD-000001', status: 'confirmed', customer: { id: customerId }, version: 3 });
+
+/** A fake service: canned answers, every request recorded (bodies raw, as bytes). */
+async function fakeService(routes: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance; url: string; requests: Recorded[] }> {
+  const app = Fastify();
+  const requests: Recorded[] = [];
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addHook('preHandler', async (request) => {
+    requests.push({ method: request.method, url: request.url, headers: request.headers, body: request.body });
+  });
+  routes(app);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url, requests };
+}
+
+let orders: Awaited<ReturnType<typeof fakeService>>;
+let billing: Awaited<ReturnType<typeof fakeService>>;
+let fulfillment: Awaited<ReturnType<typeof fakeService>>;
+let tracking: Awaited<ReturnType<typeof fakeService>>;
+let notifications: Awaited<ReturnType<typeof fakeService>>;
+const gateways: PlatformHttpServer[] = [];
+let gateway: PlatformHttpServer;
+
+async function startGateway(overrides: Record<string, string> = {}): Promise<PlatformHttpServer> {
+  const env = loadEnv(gatewayEnv, {
+    API_KEYS,
+    ORDERS_URL: orders.url,
+    BILLING_URL: billing.url,
+    FULFILLMENT_URL: fulfillment.url,
+    TRACKING_URL: tracking.url,
+    NOTIFICATIONS_URL: notifications.url,
+    COMPOSE_TIMEOUT_MS: '300',
+    PUBLIC_BASE_URL: 'https://api.shop.test',
+    ...overrides,
+  });
+  const app = createHttpServer({ log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), readiness: {} });
+  await buildGateway(app, env);
+  await app.ready();
+  gateways.push(app);
+  return app;
+}
+
+beforeAll(async () => {
+  orders = await fakeService((app) => {
+    app.get('/orders/:id', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (id === MINE || id === DEGRADED) return reply.header('etag', '"3"').send(order(id, 'cust-1'));
+      if (id === THEIRS) return order(id, 'cust-2');
+      return reply.code(404).type('application/problem+json').send(serviceProblem(request, 404, 'ORDER_NOT_FOUND'));
+    });
+    app.get('/orders', async () => ({ items: [], nextCursor: null }));
+    app.post('/orders', async (_request, reply) => reply.code(201).header('location', `/orders/${MINE}`).send(order(MINE, 'cust-1')));
+    app.patch('/orders/:id', async (_request, reply) => reply.header('etag', '"4"').send({ ...order(MINE, 'cust-1'), version: 4 }));
+    app.post('/orders/:id/cancel', async (request) => ({ ...order((request.params as { id: string }).id, 'cust-1'), status: 'cancelled' }));
+    app.get('/orders/overview', async () => ({ total: 0, byStatus: {} }));
+  });
+  billing = await fakeService((app) => {
+    app.get('/orders/:id/billing', async (request, reply) => {
+      // Billing is "down" for the degraded order: the connection drops without an answer.
+      if ((request.params as { id: string }).id === DEGRADED) return reply.raw.socket?.destroy();
+      return { payments: [], invoices: [], refunds: [] };
+    });
+    app.get('/invoices/:id', async (request) => {
+      const { id } = request.params as { id: string };
+      return { id, orderId: id === MY_INVOICE ? MINE : THEIRS, number: 'INV-000001' };
+    });
+    app.post('/webhooks/stripe', async () => ({ received: true }));
+  });
+  fulfillment = await fakeService((app) => {
+    app.get('/orders/:id', async () => ({ state: 'processing', history: [] }));
+    app.get('/hubs', async (_request, reply) => reply.code(500).type('text/html').send('<h1>Internal Server Error</h1>'));
+    app.get('/timers', async (request, reply) => reply.code(503).type('application/problem+json').send(serviceProblem(request, 503, 'DATABASE_UNAVAILABLE')));
+  });
+  tracking = await fakeService((app) => {
+    // Not shipped yet: tracking does not know the order.
+    app.get('/orders/:id/tracking', async (request, reply) => reply.code(404).type('application/problem+json').send(serviceProblem(request, 404, 'NOT_FOUND')));
+    app.post('/webhooks/17track', async (request, reply) => reply.code(401).type('application/problem+json').send(serviceProblem(request, 401, 'INVALID_SIGNATURE')));
+  });
+  notifications = await fakeService((app) => {
+    app.get('/orders/:id/notifications', async (request) => {
+      // Too slow for the order detail of the degraded order.
+      if ((request.params as { id: string }).id === DEGRADED) await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return { items: [{ template: 'order-confirmation', channel: 'email', status: 'sent' }] };
+    });
+  });
+  gateway = await startGateway();
+});
+
+afterAll(async () => {
+  for (const app of gateways) await app.close();
+  for (const service of [orders, billing, fulfillment, tracking, notifications]) await service?.app.close();
+});
+
+const lastRequest = (service: { requests: Recorded[] }) => service.requests.at(-1)!;
+
+function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string): Problem {
+  expect(response.statusCode).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const problem = response.json() as Problem;
+  expect(problem).toMatchObject({ status, code, requestId: response.headers['x-request-id'] });
+  return problem;
+}
+
+describe('the composed order detail', () => {
+  it('joins every service into one answer', async () => {
+    const response = await gateway.inject({ method: 'GET', url: `/v1/orders/${MINE}`, headers: bearer('customer') });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers.etag).toBe('"3"');
+    const detail = response.json() as OrderDetail;
+    expect(detail).toEqual({
+      order: order(MINE, 'cust-1'),
+      fulfillment: { state: 'processing', history: [] },
+      billing: { payments: [], invoices: [], refunds: [] },
+      // Tracking answered 404: not shipped yet, which is not an outage.
+      tracking: null,
+      notifications: { items: [{ template: 'order-confirmation', channel: 'email', status: 'sent' }] },
+      partial: false,
+      unavailable: [],
+    });
+  });
+
+  it('stays useful when a service is down or too slow: those parts are null and listed', async () => {
+    const started = Date.now();
+    const response = await gateway.inject({ method: 'GET', url: `/v1/orders/${DEGRADED}`, headers: bearer('ops') });
+    expect(Date.now() - started).toBeLessThan(1_400);
+    expect(response.statusCode).toBe(200);
+    const detail = response.json() as OrderDetail;
+    expect(detail.order.id).toBe(DEGRADED);
+    expect(detail.fulfillment).toEqual({ state: 'processing', history: [] });
+    expect(detail).toMatchObject({ billing: null, notifications: null, tracking: null, partial: true });
+    expect(detail.unavailable).toEqual([
+      { service: 'billing', reason: 'unavailable' },
+      { service: 'notifications', reason: 'timeout' },
+    ]);
+  });
+
+  it("answers the orders service's own failure", async () => {
+    const response = await gateway.inject({ method: 'GET', url: `/v1/orders/${MISSING}`, headers: bearer('ops') });
+    expectProblem(response, 404, 'ORDER_NOT_FOUND');
+  });
+
+  it('carries the identity and the request id to every service', async () => {
+    const response = await gateway.inject({ method: 'GET', url: `/v1/orders/${MINE}`, headers: { ...bearer('ops'), 'x-request-id': 'req-compose-1' } });
+    expect(response.statusCode).toBe(200);
+    for (const service of [orders, fulfillment, billing, tracking, notifications]) {
+      expect(lastRequest(service).headers).toMatchObject({ 'x-actor': 'ops:desk', 'x-actor-role': 'ops', 'x-request-id': 'req-compose-1' });
+      expect(lastRequest(service).headers['x-correlation-id']).toBe('req-compose-1');
+    }
+  });
+});
+
+describe('API keys and roles', () => {
+  it('answers 401 without a key, with a challenge', async () => {
+    const response = await gateway.inject({ method: 'GET', url: `/v1/orders/${MINE}` });
+    expectProblem(response, 401, 'UNAUTHENTICATED');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="platform"');
+  });
+
+  it('answers 401 for an unknown key, and asks no service', async () => {
+    const before = orders.requests.length;
+    const response = await gateway.inject({ method: 'POST', url: '/v1/orders', headers: { 'x-api-key': 'guess' }, payload: {} });
+    expectProblem(response, 401, 'UNAUTHENTICATED');
+    expect(response.headers['www-authenticate']).toContain('invalid_token');
+    expect(orders.requests.length).toBe(before);
+  });
+
+  it('answers 403 to a customer key on an ops route', async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/v1/orders/overview', headers: bearer('customer') });
+    expectProblem(response, 403, 'FORBIDDEN');
+    const ops = await gateway.inject({ method: 'GET', url: '/v1/orders/overview', headers: { 'x-api-key': KEYS.ops } });
+    expect(ops.statusCode).toBe(200);
+  });
+
+  it("answers 404 to a customer key on another customer's order, like a missing one", async () => {
+    const theirs = await gateway.inject({ method: 'GET', url: `/v1/orders/${THEIRS}`, headers: bearer('customer') });
+    const missing = await gateway.inject({ method: 'GET', url: `/v1/orders/${MISSING}`, headers: bearer('customer') });
+    const a = expectProblem(theirs, 404, 'ORDER_NOT_FOUND');
+    const b = expectProblem(missing, 404, 'ORDER_NOT_FOUND');
+    expect({ ...a, requestId: '', instance: '' }).toEqual({ ...b, requestId: '', instance: '' });
+    const admin = await gateway.inject({ method: 'GET', url: `/v1/orders/${THEIRS}`, headers: bearer('admin') });
+    expect(admin.statusCode).toBe(200);
+  });
+
+  it("refuses a customer key every order-scoped action on another customer's order, before the service sees it", async () => {
+    const before = orders.requests.filter((r) => r.method !== 'GET').length;
+    const cancel = await gateway.inject({ method: 'POST', url: `/v1/orders/${THEIRS}/cancel`, headers: bearer('customer'), payload: { reason: 'not mine' } });
+    expectProblem(cancel, 404, 'ORDER_NOT_FOUND');
+    expect(orders.requests.filter((r) => r.method !== 'GET').length).toBe(before);
+    const timeline = await gateway.inject({ method: 'GET', url: `/v1/orders/${THEIRS}/notifications`, headers: bearer('customer') });
+    expectProblem(timeline, 404, 'ORDER_NOT_FOUND');
+  });
+
+  it('lets a customer act on its own order, as itself', async () => {
+    const response = await gateway.inject({ method: 'POST', url: `/v1/orders/${MINE}/cancel`, headers: bearer('customer'), payload: { reason: 'changed my mind' } });
+    expect(response.statusCode).toBe(200);
+    expect(lastRequest(orders)).toMatchObject({ method: 'POST', url: `/orders/${MINE}/cancel`, headers: { 'x-actor': 'customer:cust-1', 'x-actor-role': 'customer' } });
+  });
+
+  it("narrows a customer's order list to its own customer", async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/v1/orders?customerId=cust-2&status=pending', headers: bearer('customer') });
+    expect(response.statusCode).toBe(200);
+    const url = new URL(lastRequest(orders).url, 'http://x');
+    expect(url.pathname).toBe('/orders');
+    expect(url.searchParams.get('customerId')).toBe('cust-1');
+    expect(url.searchParams.get('status')).toBe('pending');
+  });
+
+  it('lets a customer key place orders only for its own customer', async () => {
+    const body = {
+      customer: { id: 'cust-2', email: 'a@b.test', name: 'Other' },
+      shippingAddress: { name: 'A', line1: 'Street 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
+      items: [{ sku: 'MUG', variantId: 'MUG-BLUE', name: 'Blue mug', quantity: 1, vendor: { id: 'v1', type: 'brand' } }],
+      currency: 'EUR',
+    };
+    const refused = await gateway.inject({ method: 'POST', url: '/v1/orders', headers: bearer('customer'), payload: body });
+    expectProblem(refused, 403, 'FORBIDDEN');
+    const placed = await gateway.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { ...bearer('customer'), 'idempotency-key': 'place-1' },
+      payload: { ...body, customer: { ...body.customer, id: 'cust-1' } },
+    });
+    expect(placed.statusCode).toBe(201);
+    expect(placed.headers.location).toBe(`/v1/orders/${MINE}`);
+    expect(lastRequest(orders).headers['idempotency-key']).toBe('place-1');
+  });
+
+  it('passes If-Match on and the new ETag back', async () => {
+    const response = await gateway.inject({ method: 'PATCH', url: `/v1/orders/${MINE}`, headers: { ...bearer('customer'), 'if-match': '"3"' }, payload: { notes: 'ring twice' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers.etag).toBe('"4"');
+    expect(lastRequest(orders).headers['if-match']).toBe('"3"');
+  });
+
+  it("shows a customer its own invoices only, another's answering 404", async () => {
+    expect((await gateway.inject({ method: 'GET', url: `/v1/invoices/${MY_INVOICE}`, headers: bearer('customer') })).statusCode).toBe(200);
+    expectProblem(await gateway.inject({ method: 'GET', url: `/v1/invoices/${THEIR_INVOICE}`, headers: bearer('customer') }), 404, 'INVOICE_NOT_FOUND');
+    expect((await gateway.inject({ method: 'GET', url: `/v1/invoices/${THEIR_INVOICE}`, headers: bearer('ops') })).statusCode).toBe(200);
+  });
+
+  it("keeps a customer out of another customer's preferences", async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/v1/customers/cust-2/preferences', headers: bearer('customer') });
+    expectProblem(response, 403, 'FORBIDDEN');
+  });
+});
+
+describe('upstream failures', () => {
+  it('answers 502/503/504 problem+json for a failing, unreachable or slow service, and passes service problems through', async () => {
+    // Notifications has no /customers routes: the fake answers 404, passed through unchanged.
+    const passed = await gateway.inject({ method: 'GET', url: '/v1/customers/cust-1/preferences', headers: bearer('customer') });
+    expect(passed.statusCode).toBe(404);
+    // A bare 5xx becomes the gateway's 502; a service's own problem passes through.
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/hubs', headers: bearer('ops') }), 502, 'UPSTREAM_FAILED');
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/timers', headers: bearer('ops') }), 503, 'DATABASE_UNAVAILABLE');
+    const impatient = await startGateway({ UPSTREAM_TIMEOUT_MS: '200' });
+    expectProblem(await impatient.inject({ method: 'GET', url: `/v1/orders/${DEGRADED}/notifications`, headers: bearer('ops') }), 504, 'UPSTREAM_TIMEOUT');
+    const down = await startGateway({ TRACKING_URL: 'http://127.0.0.1:9' });
+    const response = await down.inject({ method: 'GET', url: '/v1/carriers', headers: bearer('customer') });
+    expectProblem(response, 503, 'UPSTREAM_UNAVAILABLE');
+  });
+});
+
+describe('rate limiting', () => {
+  it('answers 429 problem+json with Retry-After once a key used its minute', async () => {
+    const limited = await startGateway({ RATE_LIMIT_PER_MINUTE: '2' });
+    const call = (headers: Record<string, string>) => limited.inject({ method: 'GET', url: '/v1/orders/overview', headers });
+    expect((await call(bearer('ops'))).statusCode).toBe(200);
+    expect((await call(bearer('ops'))).statusCode).toBe(200);
+    const refused = await call(bearer('ops'));
+    const problem = expectProblem(refused, 429, 'RATE_LIMITED');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(problem.detail ?? problem.title).toMatch(/2 requests per minute/);
+    // Another key has its own budget.
+    expect((await call(bearer('admin'))).statusCode).toBe(200);
+  });
+
+  it('counts anonymous callers per IP, and webhooks on a budget of their own', async () => {
+    const limited = await startGateway({ RATE_LIMIT_PER_MINUTE: '2', WEBHOOK_RATE_LIMIT_PER_MINUTE: '3' });
+    const track = () => limited.inject({ method: 'GET', url: '/v1/tracking/LX123456789CN' });
+    const webhook = () => limited.inject({ method: 'POST', url: '/v1/webhooks/stripe', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    await track();
+    await track();
+    expectProblem(await track(), 429, 'RATE_LIMITED');
+    for (let i = 0; i < 3; i++) expect((await webhook()).statusCode).toBe(200);
+    expectProblem(await webhook(), 429, 'RATE_LIMITED');
+  });
+});
+
+describe('webhooks', () => {
+  it('forwards the raw body byte for byte with its signature header, without a key', async () => {
+    // Whitespace, key order and a non-ASCII character: anything re-serialized would differ.
+    const raw = Buffer.from('{"id":"evt_1",  "type":"checkout.session.completed","data":{"object":{"name":"Zoë"}}}\n', 'utf8');
+    const signature = 't=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd';
+    const response = await gateway.inject({
+      method: 'POST',
+      url: '/v1/webhooks/stripe',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature },
+      payload: raw,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ received: true });
+    const forwarded = lastRequest(billing);
+    expect(forwarded.url).toBe('/webhooks/stripe');
+    expect(forwarded.headers['stripe-signature']).toBe(signature);
+    expect(forwarded.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Buffer.compare(forwarded.body as Buffer, raw)).toBe(0);
+  });
+
+  it("passes a service's refusal back unchanged, and forwards a body that is not even JSON", async () => {
+    const raw = Buffer.from('not json at all', 'utf8');
+    const response = await gateway.inject({ method: 'POST', url: '/v1/webhooks/17track', headers: { 'content-type': 'application/json', sign: 'abc' }, payload: raw });
+    expectProblem(response, 401, 'INVALID_SIGNATURE');
+    expect(lastRequest(tracking).headers.sign).toBe('abc');
+    expect(Buffer.compare(lastRequest(tracking).body as Buffer, raw)).toBe(0);
+  });
+});
+
+describe('errors', () => {
+  it('answers validation failures and unknown routes as problem+json with the request id', async () => {
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/orders/not-a-uuid', headers: bearer('ops') }), 400, 'VALIDATION_FAILED');
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/nothing-here' }), 404, 'ROUTE_NOT_FOUND');
+  });
+
+  it('sends security headers, and no CORS grant to an unlisted origin', async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/v1/tracking/LX123456789CN', headers: { origin: 'https://evil.test' } });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('grants CORS to a listed origin', async () => {
+    const open = await startGateway({ CORS_ORIGINS: 'https://shop.test' });
+    const response = await open.inject({ method: 'OPTIONS', url: '/v1/orders', headers: { origin: 'https://shop.test', 'access-control-request-method': 'POST' } });
+    expect(response.headers['access-control-allow-origin']).toBe('https://shop.test');
+  });
+});
+
+describe('the OpenAPI document and docs page', () => {
+  const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
+
+  it('is OpenAPI 3.1 listing every /v1 route with schemas, security and problem answers', async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/v1/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json() as {
+      openapi: string;
+      servers: Array<{ url: string }>;
+      paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+      components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+    };
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.servers).toEqual([{ url: 'https://api.shop.test' }]);
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKey', 'bearerAuth']);
+    expect(document.components.schemas.Problem).toBeDefined();
+
+    const expected = [
+      ...FORWARD_ROUTES.map((r) => [r.method, r.path] as const),
+      ...WEBHOOK_ROUTES.map((r) => ['POST', r.path] as const),
+      ['GET', '/v1/orders/:id'] as const,
+      ['GET', '/v1/checkout/complete'] as const,
+    ];
+    for (const [method, path] of expected) {
+      const operation = document.paths[toOpenApiPath(path)]?.[method.toLowerCase()];
+      expect(operation, `${method} ${path}`).toBeDefined();
+      expect(operation!.responses['429']!.content!['application/problem+json']).toBeDefined();
+    }
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).filter((m) => m !== 'head').map((m) => `${m.toUpperCase()} ${path}`));
+    expect(documented.sort()).toEqual(expected.map(([m, p]) => `${m} ${toOpenApiPath(p)}`).sort());
+    expect(Object.keys(document.paths).some((p) => /healthz|readyz|metrics|docs/.test(p))).toBe(false);
+
+    const create = document.paths['/v1/orders']!.post!;
+    expect(create.requestBody).toMatchObject({ content: { 'application/json': { schema: { type: 'object', required: expect.arrayContaining(['customer', 'items']) } } } });
+    expect(create.responses['401']).toBeDefined();
+    expect(document.paths['/v1/tracking/{number}']!.get!.security).toEqual([]);
+    expect(document.paths['/v1/webhooks/stripe']!.post!.security).toEqual([]);
+    expect(document.paths['/v1/orders/{id}']!.get!.responses['200']!.content!['application/json']).toBeDefined();
+  });
+
+  it('serves the docs page as HTML under a policy that allows its own scripts', async () => {
+    const page = await gateway.inject({ method: 'GET', url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('swagger-ui');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    const script = await gateway.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    expect(script.statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { orderBillingSchema } from './billing';
+import { orderFulfillmentSchema } from './fulfillment';
+import { orderNotificationsResponseSchema } from './notifications';
+import { orderSchema } from './orders';
+import { orderTrackingSchema } from './tracking';
+
+/** Shapes the gateway itself defines: API roles, the composed order detail, the checkout landing page. */
+
+export const apiRoleSchema = z.enum(['customer', 'ops', 'admin']);
+export type ApiRole = z.infer<typeof apiRoleSchema>;
+
+export const composedServiceSchema = z.enum(['fulfillment', 'billing', 'tracking', 'notifications']);
+export type ComposedService = z.infer<typeof composedServiceSchema>;
+
+export const unavailablePartSchema = z.object({
+  service: composedServiceSchema,
+  /** Why the part is missing: `timeout`, `unavailable`, or `HTTP <status>`. */
+  reason: z.string(),
+});
+export type UnavailablePart = z.infer<typeof unavailablePartSchema>;
+
+/**
+ * `GET /v1/orders/:id`: the order with every service's view of it. A part whose service failed
+ * is null and listed in `unavailable` (`partial: true`); a part the service does not know yet
+ * (404) is null without making the answer partial.
+ */
+export const orderDetailSchema = z.object({
+  order: orderSchema,
+  /** Each part is the service's own answer, passed on as it came. */
+  fulfillment: orderFulfillmentSchema.nullable(),
+  billing: orderBillingSchema.nullable(),
+  tracking: orderTrackingSchema.nullable(),
+  notifications: orderNotificationsResponseSchema.nullable(),
+  partial: z.boolean(),
+  unavailable: z.array(unavailablePartSchema),
+});
+export type OrderDetail = z.infer<typeof orderDetailSchema>;
+
+/** `GET /v1/checkout/complete`: where the payment page sends the customer back. */
+export const checkoutCompleteQuerySchema = z.object({ session_id: z.string().max(255).optional() });
+export const checkoutCompleteSchema = z.object({
+  status: z.literal('received'),
+  sessionId: z.string().nullable(),
+  message: z.string(),
+});
