@@ -2,21 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/config';
 import { orderCreated } from '@platform/contracts';
 import type { CreateOrderRequest, Order } from '@platform/contracts/api/orders';
-import type { Database } from '../adapters/database';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../adapters/idempotency';
 import { insertOrder } from '../adapters/order-repository';
+import { type Actor, mayPriceBespoke } from '../domain/actor';
 import { assertOrderRules } from '../domain/order-rules';
-import { lineTotal, priceOrder } from '../domain/pricing';
+import { priceOrder } from '../domain/pricing';
+import { type OrdersDeps, SERVICE } from './dependencies';
+import { itemRows, priceOrderItems } from './price-items';
 
-export const SERVICE = 'orders';
 const IDEMPOTENCY_SCOPE = 'orders.create';
-
-export interface CreateOrderDeps {
-  db: Database;
-  /** Wakes the outbox relay after commit. */
-  onEventsRecorded: () => void;
-  now?: () => Date;
-}
 
 export interface CreateOrderResult {
   status: number;
@@ -29,11 +23,12 @@ export interface CreateOrderResult {
  * transaction. With an idempotency key, a retry returns the first answer unchanged.
  */
 export async function createOrder(
-  deps: CreateOrderDeps,
+  deps: Pick<OrdersDeps, 'db' | 'clock' | 'onEventsRecorded'>,
   request: CreateOrderRequest,
+  actor: Actor,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const orderId = randomUUID();
 
   const result = await deps.db.$transaction(async (tx) => {
@@ -41,10 +36,17 @@ export async function createOrder(
       const earlier = await claimIdempotencyKey(tx, IDEMPOTENCY_SCOPE, idempotencyKey, requestHash(request));
       if (earlier) return { status: earlier.status, body: earlier.body as Order, replayed: true };
     }
-    // After the claim, so a retry gets its first answer even if the rules would now refuse it
-    // (a scheduled window that has come too close); a refusal rolls the claim back.
-    assertOrderRules(request, now);
-    const totals = priceOrder(request);
+    // After the claim, so a retry gets its first answer even if the rules or prices would now
+    // refuse it (a scheduled window that has come too close); a refusal rolls the claim back.
+    const items = await priceOrderItems(tx, request.items, {
+      customerId: request.customer.id,
+      country: request.shippingAddress.country,
+      currency: request.currency,
+      at: now,
+      allowBespoke: mayPriceBespoke(actor),
+    });
+    assertOrderRules({ ...request, items }, now);
+    const totals = priceOrder({ items, deliveryType: request.deliveryType });
     const order = await insertOrder(tx, {
       order: {
         id: orderId,
@@ -65,24 +67,19 @@ export async function createOrder(
         taxTotal: totals.tax,
         discountTotal: totals.discount,
         total: totals.total,
+        createdAt: now,
+        updatedAt: now,
       },
-      items: request.items.map((item, position) => ({
+      items: itemRows(orderId, items, now),
+      history: {
         id: randomUUID(),
         orderId,
-        position,
-        sku: item.sku,
-        variantId: item.variantId,
-        name: item.name,
-        quantity: item.quantity,
-        unitPrice: item.unitPrice,
-        lineTotal: lineTotal(item),
-        vendorId: item.vendor.id,
-        vendorType: item.vendor.type,
-        supplierSource: item.supplierSource,
-        ageRestricted: item.ageRestricted,
-        imageUrl: item.imageUrl ?? null,
-      })),
-      history: { id: randomUUID(), orderId, status: 'pending', previousStatus: null, details: 'order placed', actor: `customer:${request.customer.id}` },
+        status: 'pending',
+        previousStatus: null,
+        details: 'order placed',
+        actor: actor.role ? actor.name : `customer:${request.customer.id}`,
+        createdAt: now,
+      },
     });
     await recordEvent(tx, newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }));
     if (idempotencyKey) await storeIdempotentResponse(tx, IDEMPOTENCY_SCOPE, idempotencyKey, { status: 201, body: order });

@@ -11,7 +11,10 @@ const base: CreateOrderInput = {
   items: [item],
   currency: 'EUR',
 };
-const order = (overrides: Partial<CreateOrderInput>) => createOrderRequestSchema.parse({ ...base, ...overrides });
+const order = (overrides: Partial<CreateOrderInput>) => {
+  const parsed = createOrderRequestSchema.parse({ ...base, ...overrides });
+  return { ...parsed, items: parsed.items.map((i) => ({ ...i, unitPrice: i.unitPrice ?? 0 })) };
+};
 
 function violations(input: Partial<CreateOrderInput>): string[] {
   try {

@@ -8,11 +8,20 @@ export const SCHEDULED_LEAD_TIME_MS = 2 * HOUR;
 export const SCHEDULED_WINDOW_MAX_MS = 12 * HOUR;
 export const SCHEDULED_WINDOW_MIN_MS = HOUR;
 
+/** An order as the rules see it: items already priced. */
+export interface PricedOrderDraft {
+  items: readonly { quantity: number; unitPrice: number; ageRestricted: boolean }[];
+  ageVerified: boolean;
+  deliveryType: CreateOrderRequest['deliveryType'];
+  deliveryWindow?: CreateOrderRequest['deliveryWindow'] | null;
+}
+
 /**
- * Cross-field rules the request schema cannot express (ORD-07). Throws one DomainError
- * listing every violated field, so a client fixes them all in one round.
+ * Cross-field rules the request schema cannot express (ORD-07), for a new order and for a
+ * modified one. Throws one DomainError listing every violated field, so a client fixes them
+ * all in one round.
  */
-export function assertOrderRules(request: CreateOrderRequest, now: Date): void {
+export function assertOrderRules(request: PricedOrderDraft, now: Date): void {
   const fields: { pointer: string; detail: string }[] = [];
 
   request.items.forEach((item, index) => {

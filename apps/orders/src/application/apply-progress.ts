@@ -1,0 +1,60 @@
+import type { Clock, Logger } from '@platform/config';
+import type { Transaction } from '../adapters/database';
+import { findOrderRow, type OrderRow, updateOrderAtVersion } from '../adapters/order-repository';
+import { canTransition, type FulfillmentStatus, type OrderStatus } from '../domain/order-status';
+import type { OrderState, Progress } from '../domain/progress-rules';
+import { applyStatusChange, isVersionConflict } from './change-status';
+
+const ATTEMPTS = 5;
+
+function stateOf(row: OrderRow): OrderState {
+  return { status: row.status as OrderStatus, fulfillmentStatus: row.fulfillmentStatus as FulfillmentStatus };
+}
+
+/**
+ * Applies what another service reported, idempotently: a move the table no longer allows
+ * (a late `processing` after a cancel, a duplicate) is logged and skipped, never an error
+ * loop. A concurrent writer winning the optimistic lock makes it read the order again.
+ */
+export async function applyProgress(
+  tx: Transaction,
+  deps: { clock: Clock; log: Logger },
+  input: { orderId: string; actor: string; cause: string; decide: (order: OrderState) => Progress | null },
+): Promise<void> {
+  for (let round = 1; ; round++) {
+    const row = await findOrderRow(tx, input.orderId);
+    if (!row) {
+      deps.log.warn({ orderId: input.orderId, cause: input.cause }, 'event about an unknown order; ignored');
+      return;
+    }
+    const progress = input.decide(stateOf(row));
+    if (!progress) return;
+    const move = progress.to !== undefined && progress.to !== row.status ? progress.to : undefined;
+    if (move && !canTransition(row.status as OrderStatus, move)) {
+      deps.log.info({ orderId: row.id, status: row.status, to: move, cause: input.cause }, 'status change no longer applies; ignored');
+    }
+    const startsFulfillment = progress.fulfillmentStarted === true && !row.fulfillmentStarted;
+    const newTracking = progress.tracking && progress.tracking.number !== row.trackingNumber ? progress.tracking : undefined;
+    try {
+      if (move && canTransition(row.status as OrderStatus, move)) {
+        await applyStatusChange(tx, deps.clock, row, row.version, {
+          to: move,
+          details: progress.details ?? null,
+          actor: input.actor,
+          tracking: newTracking,
+          fulfillmentStarted: startsFulfillment,
+        });
+      } else if (startsFulfillment || newTracking) {
+        // Facts without a status change still bump the version: a modification read before them must fail.
+        await updateOrderAtVersion(tx, row.id, row.version, {
+          ...(startsFulfillment && { fulfillmentStarted: true }),
+          ...(newTracking && { trackingNumber: newTracking.number, trackingCarrier: newTracking.carrier }),
+          updatedAt: deps.clock.now(),
+        });
+      }
+      return;
+    } catch (error) {
+      if (!isVersionConflict(error) || round >= ATTEMPTS) throw error;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { type Clock, DomainError, newEvent, recordEvent } from '@platform/config';
+import { orderCancelled, orderStatusChanged } from '@platform/contracts';
+import type { Order } from '@platform/contracts/api/orders';
+import type { Transaction } from '../adapters/database';
+import { getOrderRow, insertHistory, type OrderRow, toOrder, updateOrderAtVersion, versionConflict } from '../adapters/order-repository';
+import { type Actor, assertMayAccess } from '../domain/actor';
+import { assertCancellable, assertTransition, deriveFulfillmentStatus, type OrderStatus } from '../domain/order-status';
+import { SERVICE } from './dependencies';
+
+export interface StatusChange {
+  to: OrderStatus;
+  details: string | null;
+  actor: string;
+  /** Facts learnt with the change (a tracking number on shipment, fulfillment started). */
+  tracking?: { number: string; carrier: string | null } | undefined;
+  fulfillmentStarted?: boolean | undefined;
+}
+
+/**
+ * The one way an order's status changes (ORD-03): checked against the transition table, the
+ * row updated only at `expectedVersion` (optimistic lock), a history entry written and
+ * `orders.order.status_changed` recorded, all in the caller's transaction.
+ */
+export async function applyStatusChange(
+  tx: Transaction,
+  clock: Clock,
+  row: OrderRow,
+  expectedVersion: number,
+  change: StatusChange,
+): Promise<Order> {
+  const previous = row.status as OrderStatus;
+  assertTransition(previous, change.to);
+  const now = clock.now();
+  await updateOrderAtVersion(tx, row.id, expectedVersion, {
+    status: change.to,
+    fulfillmentStatus: deriveFulfillmentStatus(change.to, row.fulfillmentStatus as Order['fulfillmentStatus']),
+    ...(change.tracking && { trackingNumber: change.tracking.number, trackingCarrier: change.tracking.carrier }),
+    ...(change.fulfillmentStarted && { fulfillmentStarted: true }),
+    updatedAt: now,
+  });
+  await insertHistory(tx, {
+    id: randomUUID(),
+    orderId: row.id,
+    status: change.to,
+    previousStatus: previous,
+    details: change.details,
+    actor: change.actor,
+    createdAt: now,
+  });
+  const order = toOrder(await getOrderRow(tx, row.id));
+  await recordEvent(
+    tx,
+    newEvent(orderStatusChanged, {
+      aggregateId: order.id,
+      source: SERVICE,
+      occurredAt: now,
+      data: {
+        orderId: order.id,
+        number: order.number,
+        status: order.status,
+        previousStatus: previous,
+        details: change.details,
+        actor: change.actor,
+        customer: order.customer,
+        total: order.totals.total,
+        currency: order.currency,
+        tracking: order.tracking ?? null,
+        version: order.version,
+        changedAt: now.toISOString(),
+      },
+    }),
+  );
+  return order;
+}
+
+export function isVersionConflict(error: unknown): boolean {
+  return error instanceof DomainError && error.code === 'VERSION_CONFLICT';
+}
+
+/**
+ * Runs `attempt` on the current row; when a concurrent writer won the optimistic lock, reads
+ * the row again and retries (READ COMMITTED: the next read sees the winner's commit).
+ * `expectedVersion` given = the caller's own precondition, which is never retried.
+ */
+export async function withCurrentOrder<T>(
+  tx: Transaction,
+  orderId: string,
+  { expectedVersion, actor }: { expectedVersion?: number | undefined; actor?: Actor | undefined },
+  attempt: (row: OrderRow, version: number) => Promise<T>,
+  attempts = 5,
+): Promise<T> {
+  for (let round = 1; ; round++) {
+    const row = await getOrderRow(tx, orderId);
+    if (actor) assertMayAccess(actor, row.customerId, row.id);
+    if (expectedVersion !== undefined && row.version !== expectedVersion) throw versionConflict(expectedVersion);
+    try {
+      return await attempt(row, row.version);
+    } catch (error) {
+      if (expectedVersion !== undefined || round >= attempts || !isVersionConflict(error)) throw error;
+    }
+  }
+}
+
+/**
+ * Cancels an order (ORD-04) unless it shipped: `cancelled` with history, and
+ * `orders.order.cancelled` so fulfillment stops and billing refunds or voids.
+ */
+export async function cancelOrderInTransaction(
+  tx: Transaction,
+  clock: Clock,
+  input: { orderId: string; reason: string; actor: Actor; expectedVersion?: number | undefined },
+): Promise<Order> {
+  return withCurrentOrder(tx, input.orderId, input, async (row, version) => {
+    assertCancellable({ status: row.status as OrderStatus, fulfillmentStatus: row.fulfillmentStatus as Order['fulfillmentStatus'] });
+    const order = await applyStatusChange(tx, clock, row, version, { to: 'cancelled', details: input.reason, actor: input.actor.name });
+    await recordEvent(
+      tx,
+      newEvent(orderCancelled, {
+        aggregateId: order.id,
+        source: SERVICE,
+        occurredAt: clock.now(),
+        data: {
+          orderId: order.id,
+          reason: input.reason,
+          actor: input.actor.name,
+          previousStatus: row.status as OrderStatus,
+          cancelledAt: order.updatedAt,
+        },
+      }),
+    );
+    return order;
+  });
+}

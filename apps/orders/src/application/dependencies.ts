@@ -1,0 +1,13 @@
+import type { Clock, Logger } from '@platform/config';
+import type { Database } from '../adapters/database';
+
+/** What the use cases need from the process: its database, time, logs and the relay's wake-up. */
+export interface OrdersDeps {
+  db: Database;
+  clock: Clock;
+  log: Logger;
+  /** Wakes the outbox relay after a commit that recorded events. */
+  onEventsRecorded: () => void;
+}
+
+export const SERVICE = 'orders';

@@ -1,0 +1,74 @@
+import { DomainError } from '@platform/config';
+import { type Order, orderStatusSchema } from '@platform/contracts/api/orders';
+import type { Database } from '../adapters/database';
+import { countByStatus, getOrderRow, listHistory, listOrders } from '../adapters/order-repository';
+import { type Actor, assertMayAccess } from '../domain/actor';
+import type { OrderStatus } from '../domain/order-status';
+
+interface Position {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(order: Pick<Order, 'createdAt' | 'id'>): string {
+  return Buffer.from(JSON.stringify([order.createdAt, order.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Position {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const position = { createdAt: new Date(createdAt), id };
+    if (Number.isNaN(position.createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return position;
+  } catch {
+    throw new DomainError('invalid', 'VALIDATION_FAILED', 'Request is invalid', [{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }]);
+  }
+}
+
+export interface OrderQuery {
+  customerId?: string | undefined;
+  status?: OrderStatus | undefined;
+  active?: boolean | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Newest first; `active` true = still in progress, false = finished. A customer lists only its own orders. */
+export async function findOrders(db: Database, query: OrderQuery, actor: Actor): Promise<{ items: Order[]; nextCursor: string | null }> {
+  if (actor.role === 'customer' && query.customerId !== undefined && query.customerId !== actor.customerId) {
+    throw new DomainError('forbidden', 'FORBIDDEN', 'A customer may list only its own orders');
+  }
+  const customerId = actor.role === 'customer' ? (actor.customerId ?? '') : query.customerId;
+  const page = await listOrders(db, {
+    customerId,
+    status: query.status,
+    finished: query.active === undefined ? undefined : !query.active,
+    after: query.cursor ? decodeCursor(query.cursor) : undefined,
+    limit: query.limit + 1,
+  });
+  const items = page.slice(0, query.limit);
+  return { items, nextCursor: page.length > query.limit ? encodeCursor(items.at(-1)!) : null };
+}
+
+export async function orderTimeline(db: Database, orderId: string, actor: Actor) {
+  const row = await getOrderRow(db, orderId);
+  assertMayAccess(actor, row.customerId, row.id);
+  const history = await listHistory(db, orderId);
+  return {
+    orderId,
+    entries: history.map((entry) => ({
+      status: entry.status as OrderStatus,
+      previousStatus: entry.previousStatus as OrderStatus | null,
+      details: entry.details,
+      actor: entry.actor,
+      at: entry.createdAt.toISOString(),
+    })),
+  };
+}
+
+/** Orders per status, every status listed (zero included) so dashboards need no defaults. */
+export async function statusOverview(db: Database) {
+  const counts = await countByStatus(db);
+  const byStatus = Object.fromEntries(orderStatusSchema.options.map((status) => [status, counts[status] ?? 0])) as Record<OrderStatus, number>;
+  return { total: Object.values(byStatus).reduce((sum, n) => sum + n, 0), byStatus };
+}

@@ -1,0 +1,75 @@
+import type { EventData } from '@platform/contracts';
+import type { paymentSucceeded, refundSucceeded, trackingStatusChanged, workflowTransitioned } from '@platform/contracts';
+import type { FulfillmentStatus, OrderStatus } from './order-status';
+
+/**
+ * What another service's event means for the order (LIFECYCLE.md steps 4, 7, 9): a status to
+ * move to and facts to remember. Whether the move is still allowed is the transition table's call.
+ */
+export interface Progress {
+  to?: OrderStatus;
+  details?: string | null;
+  tracking?: { number: string; carrier: string | null };
+  fulfillmentStarted?: boolean;
+}
+
+export interface OrderState {
+  status: OrderStatus;
+  fulfillmentStatus: FulfillmentStatus;
+}
+
+export function progressFromPayment(data: EventData<typeof paymentSucceeded>): Progress {
+  return { to: 'confirmed', details: `Payment received (${data.provider})` };
+}
+
+/** Only a full refund of a cancelled order makes it refunded; a partial refund after a modification does not. */
+export function progressFromRefund(data: EventData<typeof refundSucceeded>, order: OrderState): Progress | null {
+  if (order.status !== 'cancelled') return null;
+  return { to: 'refunded', details: `Refunded ${data.amount} ${data.currency}: ${data.reason}` };
+}
+
+/** Workflow states from which fulfillment counts as started: no modification any more. */
+const STARTED = new Set(['processing', 'placed_with_supplier', 'supplier_confirmed', 'shipped', 'in_transit', 'out_for_delivery', 'delivered']);
+
+export function progressFromWorkflow(data: EventData<typeof workflowTransitioned>): Progress | null {
+  const started = STARTED.has(data.to) ? { fulfillmentStarted: true } : {};
+  const tracking = data.tracking ? { tracking: data.tracking } : {};
+  switch (data.to) {
+    case 'processing':
+      return { ...started, to: 'processing', details: data.retryCount > 0 ? `Fulfillment retry ${data.retryCount}` : 'Fulfillment started' };
+    case 'shipped': {
+      const where = data.tracking ? `: ${data.tracking.carrier ?? 'carrier'} ${data.tracking.number}` : '';
+      return { ...started, ...tracking, to: 'shipped', details: `Shipped${where}` };
+    }
+    case 'out_for_delivery':
+      return { ...started, ...tracking, to: 'out_for_delivery', details: 'Out for delivery' };
+    case 'delivered':
+      return { ...started, ...tracking, to: 'delivered', details: 'Delivered' };
+    case 'failed':
+      // A failure that will be retried is not the customer's concern yet.
+      return data.willRetry ? null : { to: 'exception', details: data.error ?? 'Fulfillment failed' };
+    default:
+      return STARTED.has(data.to) ? { ...started, ...tracking } : null;
+  }
+}
+
+export function progressFromTracking(data: EventData<typeof trackingStatusChanged>, order: OrderState): Progress | null {
+  const tracking = { tracking: { number: data.trackingNumber, carrier: data.carrier } };
+  const said = data.event?.description;
+  switch (data.status) {
+    case 'exception':
+      return { ...tracking, to: 'exception', details: said ?? 'The carrier reported a problem' };
+    case 'delivery_failed':
+      return { ...tracking, to: 'exception', details: `Delivery failed${said ? `: ${said}` : ''}` };
+    case 'delayed':
+      return { ...tracking, to: 'delayed', details: said ?? 'The shipment is delayed' };
+    case 'in_transit':
+      // Moving again after a delay or problem on the way; an order not shipped yet waits for fulfillment.
+      if ((order.status === 'delayed' || order.status === 'exception') && order.fulfillmentStatus === 'shipped') {
+        return { ...tracking, to: 'shipped', details: 'Back in transit' };
+      }
+      return tracking;
+    default:
+      return tracking;
+  }
+}

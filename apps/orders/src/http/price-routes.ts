@@ -1,0 +1,44 @@
+import type { PlatformHttpServer } from '@platform/config';
+import {
+  priceBookQuerySchema,
+  priceBookSchema,
+  putPriceBookEntriesRequestSchema,
+  quoteRequestSchema,
+  quoteSchema,
+} from '@platform/contracts/api/orders';
+import { problemSchema } from '@platform/contracts/api/problem';
+import { listPriceBook, upsertPriceBookEntries } from '../adapters/price-book-repository';
+import type { OrdersDeps } from '../application/dependencies';
+import { quote } from '../application/quote';
+import { assertAdmin } from '../domain/actor';
+import { actorOf } from './caller';
+
+const problems = { 400: problemSchema, 403: problemSchema, 422: problemSchema };
+
+/** Batch quotes and the price book (ORD-02). */
+export function registerPriceRoutes(app: PlatformHttpServer, deps: Pick<OrdersDeps, 'db' | 'clock'>): void {
+  app.post('/quotes', { schema: { body: quoteRequestSchema, response: { 200: quoteSchema, ...problems } } }, async (request) => {
+    const actor = actorOf(request);
+    // A customer is quoted its own agreement prices, never another customer's.
+    const customerId = actor.role === 'customer' ? (actor.customerId ?? undefined) : request.body.customerId;
+    return quote(deps.db, { ...request.body, customerId }, deps.clock.now());
+  });
+
+  app.get('/price-book', { schema: { querystring: priceBookQuerySchema, response: { 200: priceBookSchema, ...problems } } }, async (request) => {
+    const actor = actorOf(request);
+    const entries = await listPriceBook(deps.db, request.query);
+    return {
+      entries: actor.role === 'customer' ? entries.filter((e) => e.source !== 'PRICE_AGREEMENT' || e.customerId === actor.customerId) : entries,
+    };
+  });
+
+  app.put(
+    '/price-book/entries',
+    { schema: { body: putPriceBookEntriesRequestSchema, response: { 200: priceBookSchema, ...problems } } },
+    async (request) => {
+      assertAdmin(actorOf(request));
+      const now = deps.clock.now();
+      return { entries: await deps.db.$transaction((tx) => upsertPriceBookEntries(tx, request.body.entries, now)) };
+    },
+  );
+}
