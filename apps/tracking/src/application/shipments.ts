@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { cancelTimer, type Clock, type DueTimer, newEvent, recordEvent, scheduleTimer } from '@platform/config';
+import { type EventOf, shipmentShipped, trackingRegistered, trackingStatusChanged } from '@platform/contracts';
+import type { Transaction } from '../adapters/database';
+import type { ProviderShipment } from '../adapters/provider';
+import type { TrackingProviders } from '../adapters/tracking-providers';
+import { carrierByCode, detectCarrier, normalizeTrackingNumber, trackingUrl } from '../domain/carriers';
+import { scanFingerprint, type TrackingUpdate } from '../domain/provider-payloads';
+import { isTerminal, movesForward, type TrackingStatus } from '../domain/status';
+import type { Shipment } from '../generated/prisma/client';
+
+export const SERVICE = 'tracking';
+/** Durable timer polling a shipment's provider (first after TRACKING_POLL_FIRST_MS, then every TRACKING_POLL_EVERY_MS). */
+export const POLL_TIMER = 'tracking.poll';
+
+export interface TrackingDeps {
+  providers: TrackingProviders;
+  clock: Clock;
+  poll: { firstMs: number; everyMs: number };
+}
+
+export type ApplyOutcome = 'applied' | 'unchanged' | 'stale';
+
+function providerShipment(shipment: Shipment): ProviderShipment {
+  return {
+    shipmentId: shipment.id,
+    orderId: shipment.orderId,
+    trackingNumber: shipment.trackingNumber,
+    carrier: carrierByCode(shipment.carrier),
+    providerRef: shipment.providerRef,
+  };
+}
+
+/** Reads the shipment row locked for this transaction: concurrent webhooks and polls of one shipment apply one after another. */
+export async function lockShipment(tx: Transaction, where: { id: string } | { trackingNumber: string }): Promise<Shipment | null> {
+  const rows =
+    'id' in where
+      ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM shipments WHERE id = ${where.id}::uuid FOR UPDATE`
+      : await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM shipments WHERE tracking_number = ${normalizeTrackingNumber(where.trackingNumber)}
+          ORDER BY shipped_at DESC LIMIT 1 FOR UPDATE`;
+  const id = rows[0]?.id;
+  return id ? tx.shipment.findUnique({ where: { id } }) : null;
+}
+
+/**
+ * `fulfillment.shipment.shipped` → detect the carrier, register the number with 17TRACK (or
+ * AfterShip), store the shipment, publish `tracking.shipment.registered` and schedule the
+ * first poll. Registration is idempotent at both providers, so a redelivery after a crash
+ * between the provider call and the commit registers again harmlessly.
+ */
+export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: Transaction, deps: TrackingDeps): Promise<void> {
+  const shipped = event.data;
+  const existing = await tx.shipment.findUnique({ where: { id: shipped.shipmentId } });
+  if (existing?.registeredAt) return;
+
+  const detection = detectCarrier(shipped.trackingNumber, shipped.carrierHint);
+  const carrier = detection.carrier ?? undefined;
+  const { provider, providerRef } = await deps.providers.register({
+    shipmentId: shipped.shipmentId,
+    orderId: shipped.orderId,
+    trackingNumber: detection.number,
+    carrier,
+    providerRef: null,
+  });
+  const now = deps.clock.now();
+  const fields = {
+    orderId: shipped.orderId,
+    trackingNumber: detection.number,
+    carrier: carrier?.code ?? null,
+    carrierHint: shipped.carrierHint,
+    supplier: shipped.supplier,
+    destinationCountry: shipped.destinationCountry,
+    provider,
+    providerRef,
+    shippedAt: new Date(shipped.shippedAt),
+    registeredAt: now,
+    updatedAt: now,
+  };
+  await tx.shipment.upsert({
+    where: { id: shipped.shipmentId },
+    create: { id: shipped.shipmentId, ...fields, createdAt: now },
+    update: fields,
+  });
+  await recordEvent(
+    tx,
+    newEvent(trackingRegistered, {
+      aggregateId: shipped.orderId,
+      source: SERVICE,
+      data: {
+        orderId: shipped.orderId,
+        shipmentId: shipped.shipmentId,
+        trackingNumber: detection.number,
+        carrier: carrier?.code ?? null,
+        carrierName: carrier?.name ?? null,
+        trackingUrl: trackingUrl(carrier, detection.number),
+        provider,
+        registeredAt: now.toISOString(),
+      },
+      occurredAt: now,
+    }),
+  );
+  await scheduleTimer(tx, { kind: POLL_TIMER, key: shipped.shipmentId, fireAt: new Date(now.getTime() + deps.poll.firstMs) });
+}
+
+/**
+ * Applies what a provider said (webhook or poll) to a locked shipment: stores new scans
+ * (a scan seen before is skipped by its fingerprint), then moves the status when the update
+ * is not older than the last one applied and moves forward (domain/status.ts). A terminal
+ * status cancels polling and stops the provider following the number.
+ */
+export async function applyUpdate(tx: Transaction, shipment: Shipment, update: TrackingUpdate, deps: TrackingDeps): Promise<{ outcome: ApplyOutcome; status: TrackingStatus }> {
+  const now = deps.clock.now();
+  if (update.scans.length > 0) {
+    await tx.trackingEvent.createMany({
+      data: update.scans.map((scan) => ({
+        id: randomUUID(),
+        shipmentId: shipment.id,
+        fingerprint: scanFingerprint(scan),
+        occurredAt: scan.time,
+        status: scan.status,
+        providerStatus: scan.providerStatus,
+        location: scan.location,
+        description: scan.description,
+        provider: update.provider,
+        raw: scan.raw as object,
+        createdAt: now,
+      })),
+      skipDuplicates: true,
+    });
+  }
+  const current = shipment.status as TrackingStatus;
+  if (update.latestEventAt && shipment.lastEventAt && update.latestEventAt < shipment.lastEventAt) {
+    return { outcome: 'stale', status: current };
+  }
+  const next = update.status;
+  if (!next || !movesForward(current, next)) {
+    if (update.estimatedDelivery && update.estimatedDelivery.getTime() !== shipment.estimatedDelivery?.getTime() && !isTerminal(current)) {
+      await tx.shipment.update({ where: { id: shipment.id }, data: { estimatedDelivery: update.estimatedDelivery, updatedAt: now, version: { increment: 1 } } });
+    }
+    return { outcome: 'unchanged', status: current };
+  }
+
+  const latestScan = [...update.scans].sort((a, b) => b.time.getTime() - a.time.getTime())[0];
+  const estimatedDelivery = update.estimatedDelivery ?? shipment.estimatedDelivery;
+  await tx.shipment.update({
+    where: { id: shipment.id },
+    data: { status: next, lastEventAt: update.latestEventAt ?? shipment.lastEventAt, estimatedDelivery, updatedAt: now, version: { increment: 1 } },
+  });
+  await recordEvent(
+    tx,
+    newEvent(trackingStatusChanged, {
+      aggregateId: shipment.orderId,
+      source: SERVICE,
+      data: {
+        orderId: shipment.orderId,
+        shipmentId: shipment.id,
+        trackingNumber: shipment.trackingNumber,
+        carrier: shipment.carrier,
+        status: next,
+        previousStatus: current,
+        event: latestScan ? { time: latestScan.time.toISOString(), location: latestScan.location, description: latestScan.description } : null,
+        estimatedDelivery: estimatedDelivery?.toISOString() ?? null,
+        provider: update.provider,
+        at: now.toISOString(),
+      },
+      occurredAt: now,
+    }),
+  );
+  if (isTerminal(next)) {
+    await cancelTimer(tx, POLL_TIMER, shipment.id);
+    await deps.providers.stop(providerShipment(shipment), shipment.provider);
+  }
+  return { outcome: 'applied', status: next };
+}
+
+/**
+ * The `tracking.poll` timer: asks the provider for the shipment's state, applies it, and
+ * schedules the next poll unless the shipment reached a terminal status. A provider outage
+ * makes the handler throw: the timer worker retries it with backoff.
+ */
+export function pollShipment(deps: TrackingDeps) {
+  return async (timer: DueTimer, tx: Transaction, now: Date): Promise<void> => {
+    const shipment = await lockShipment(tx, { id: timer.key });
+    if (!shipment || isTerminal(shipment.status as TrackingStatus)) return;
+    const { provider, providerRef, update } = await deps.providers.fetch(providerShipment(shipment), shipment.provider);
+    const moved = provider !== shipment.provider || providerRef !== shipment.providerRef;
+    const polled = await tx.shipment.update({
+      where: { id: shipment.id },
+      data: { lastPolledAt: now, ...(moved ? { provider, providerRef } : {}) },
+    });
+    const status = update ? (await applyUpdate(tx, polled, update, deps)).status : (shipment.status as TrackingStatus);
+    if (!isTerminal(status)) {
+      await scheduleTimer(tx, { kind: POLL_TIMER, key: shipment.id, fireAt: new Date(now.getTime() + deps.poll.everyMs) });
+    }
+  };
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { type Carrier, CARRIERS, carrierByCode, detectCarrier, normalizeTrackingNumber, trackingUrl } from './carriers';
+import { s10CheckDigit } from './check-digits';
+
+/** Flips the last digit of a number to a wrong one. */
+const corrupt = (number: string) => number.slice(0, -1) + String((Number(number.at(-1)) + 1) % 10);
+
+describe('check digits (published examples: jkeen/tracking_number_data, UPU S10 / Wikipedia)', () => {
+  it.each([
+    ['1Z5R89390357567127', 'ups'],
+    ['1Z879E930346834440', 'ups'],
+    ['1Z410E7W0392751591', 'ups'],
+    ['986578788855', 'fedex'],
+    ['477179081230', 'fedex'],
+    ['041441760228964', 'fedex'],
+    ['9611020987654312345672', 'fedex'],
+    ['3318810025', 'dhl'],
+    ['9405511202575421535949', 'usps'],
+    ['9400111899223344005564', 'usps'],
+    ['420221539101026837331000039521', 'usps'],
+    ['AA473124829GB', 'royal-mail'],
+    ['RB123456785CN', 'china-post'],
+  ])('%s is a valid %s number', (number, carrier) => {
+    expect(detectCarrier(number).carrier?.code).toBe(carrier);
+  });
+
+  it.each(['1Z5R89390357567128', '986578788856', '3318810026', '9405511202575421535940', 'AA473124828GB', 'RB123456784CN'])(
+    '%s (one digit off) is not accepted',
+    (number) => {
+      expect(detectCarrier(number).carrier).toBeNull();
+      expect(detectCarrier(number).candidates).toEqual([]);
+    },
+  );
+
+  it('computes the S10 check digit with the 10 → 0 and 11 → 5 rules', () => {
+    expect(s10CheckDigit('47312482')).toBe(9);
+    // Σ = 0 → 11 − 0 = 11 → 5
+    expect(s10CheckDigit('00000000')).toBe(5);
+    // Σ = 1·3 + 1·5 = 8 → 11 − 8 = 3
+    expect(s10CheckDigit('00001100')).toBe(3);
+    // Σ = 1·5 + 1·7 = 12, 12 mod 11 = 1 → 10 → 0
+    expect(s10CheckDigit('00000101')).toBe(0);
+  });
+});
+
+describe('detectCarrier', () => {
+  it('normalizes spaces, dashes and case before checking', () => {
+    expect(normalizeTrackingNumber(' rb 1234-56785 cn ')).toBe('RB123456785CN');
+    expect(detectCarrier(' rb 123456785 cn').carrier?.code).toBe('china-post');
+  });
+
+  it('gives an S10 number to the post of its country suffix', () => {
+    const serial = '12345678';
+    const s10 = (country: string) => `RR${serial}${s10CheckDigit(serial)}${country}`;
+    expect(detectCarrier(s10('CN')).carrier?.code).toBe('china-post');
+    expect(detectCarrier(s10('US')).carrier?.code).toBe('usps');
+    expect(detectCarrier(s10('ES')).carrier?.code).toBe('correos');
+    expect(detectCarrier(s10('CA')).carrier?.code).toBe('canada-post');
+    expect(detectCarrier(s10('GB')).carrier?.code).toBe('royal-mail');
+    expect(detectCarrier(s10('FR')).carrier?.code).toBe('la-poste');
+    expect(detectCarrier(s10('DE')).carrier?.code).toBe('deutsche-post');
+    expect(detectCarrier(s10('XX')).carrier).toBeNull();
+  });
+
+  it('uses the supplier hint for numbers without a checkable format', () => {
+    expect(detectCarrier('YT2212345678901234', 'CAINIAO_STANDARD')).toMatchObject({ reason: 'hint', carrier: { code: 'cainiao' } });
+    expect(detectCarrier('CJPKL7012345678901', 'CJPacket Ordinary')).toMatchObject({ reason: 'hint', carrier: { code: 'cjpacket' } });
+    expect(detectCarrier('YT2212345678901234')).toMatchObject({ reason: 'unknown', carrier: null });
+  });
+
+  it('prefers a check-digit match over the hint, and the hint when it agrees', () => {
+    expect(detectCarrier('1Z5R89390357567127', 'USPS')).toMatchObject({ reason: 'format', carrier: { code: 'ups' } });
+    expect(detectCarrier('RB123456785CN', 'CJPacket Ordinary')).toMatchObject({ reason: 'format', carrier: { code: 'china-post' } });
+    expect(detectCarrier('9405511202575421535949', 'USPS')).toMatchObject({ reason: 'format+hint', carrier: { code: 'usps' } });
+  });
+
+  it('never trusts a hint for an S10 number whose check digit is wrong', () => {
+    expect(detectCarrier('RB123456784CN', 'CAINIAO_STANDARD')).toMatchObject({ reason: 'unknown', carrier: null });
+  });
+
+  it('does not decide by length: a number two carriers accept needs the hint', () => {
+    // Two carriers whose 12-digit rules overlap, as FedEx Express and other numeric formats do in the wild.
+    const fedex = carrierByCode('fedex')!;
+    const lookalike: Carrier = { ...fedex, code: 'lookalike', name: 'Lookalike', hints: [/LOOKALIKE/i], formats: [{ name: 'any 12 digits', pattern: /^\d{12}$/ }] };
+    const registry = [fedex, lookalike];
+    expect(detectCarrier('986578788855', null, registry)).toMatchObject({ reason: 'ambiguous', carrier: null, candidates: ['fedex', 'lookalike'] });
+    expect(detectCarrier('986578788855', 'LOOKALIKE_EXPRESS', registry)).toMatchObject({ reason: 'format+hint', carrier: { code: 'lookalike' } });
+    expect(detectCarrier('986578788855', 'FedEx International', registry)).toMatchObject({ reason: 'format+hint', carrier: { code: 'fedex' } });
+    // A 12-digit number failing FedEx's check digit is the lookalike's alone.
+    expect(detectCarrier('986578788856', null, registry)).toMatchObject({ reason: 'format', carrier: { code: 'lookalike' } });
+  });
+
+  it('builds tracking URLs from the template', () => {
+    expect(trackingUrl(carrierByCode('usps'), '9405511202575421535949')).toBe('https://tools.usps.com/go/TrackConfirmAction?tLabels=9405511202575421535949');
+    expect(trackingUrl(undefined, 'X')).toBeNull();
+    for (const carrier of CARRIERS) expect(carrier.trackingUrlTemplate).toContain('{number}');
+  });
+});
+

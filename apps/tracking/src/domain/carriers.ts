@@ -1,0 +1,245 @@
+import {
+  canadaPostCheck,
+  dhlExpressCheck,
+  fedex34Check,
+  fedexExpressCheck,
+  fedexGroundCheck,
+  s10Check,
+  upsCheck,
+  uspsImpbCheck,
+} from './check-digits';
+
+/** A number format a carrier issues: its shape and, where one exists, its check-digit rule. */
+export interface NumberFormat {
+  name: string;
+  pattern: RegExp;
+  check?: (number: string) => boolean;
+}
+
+export interface Carrier {
+  /** Our code (`china-post`), stored on shipments and sent in events. */
+  code: string;
+  name: string;
+  /** 17TRACK carrier number, where known; otherwise 17TRACK detects it. */
+  seventeenTrackCode: number | null;
+  aftershipSlug: string;
+  /** Public tracking page; `{number}` is replaced by the tracking number. */
+  trackingUrlTemplate: string;
+  formats: NumberFormat[];
+  /** UPU S10 country suffix of international mail this post issues. */
+  s10Country?: string;
+  /** How suppliers spell this carrier in their shipping methods (`CAINIAO_STANDARD`). */
+  hints: RegExp[];
+}
+
+const S10_PATTERN = /^[A-Z]{2}\d{8}\d[A-Z]{2}$/;
+
+function s10(country: string): NumberFormat {
+  return { name: `UPU S10 (${country})`, pattern: new RegExp(`^[A-Z]{2}\\d{9}${country}$`), check: s10Check };
+}
+
+/** TRK-01: the carriers the platform knows, with their URL templates and number formats. */
+export const CARRIERS: readonly Carrier[] = [
+  {
+    code: 'usps',
+    name: 'USPS',
+    seventeenTrackCode: 21051,
+    aftershipSlug: 'usps',
+    trackingUrlTemplate: 'https://tools.usps.com/go/TrackConfirmAction?tLabels={number}',
+    formats: [{ name: 'USPS IMpb', pattern: /^(420\d{5})?(9[1-5]\d{20}|9[1-5]\d{24}|\d{20})$/, check: uspsImpbCheck }, s10('US')],
+    s10Country: 'US',
+    hints: [/\bUSPS\b/i, /UNITED STATES POSTAL/i],
+  },
+  {
+    code: 'ups',
+    name: 'UPS',
+    seventeenTrackCode: 100002,
+    aftershipSlug: 'ups',
+    trackingUrlTemplate: 'https://www.ups.com/track?tracknum={number}',
+    formats: [{ name: 'UPS 1Z', pattern: /^1Z[A-Z0-9]{16}$/, check: upsCheck }],
+    hints: [/\bUPS\b/i],
+  },
+  {
+    code: 'fedex',
+    name: 'FedEx',
+    seventeenTrackCode: 100003,
+    aftershipSlug: 'fedex',
+    trackingUrlTemplate: 'https://www.fedex.com/fedextrack/?trknbr={number}',
+    formats: [
+      { name: 'FedEx Express', pattern: /^\d{12}$/, check: fedexExpressCheck },
+      { name: 'FedEx Ground', pattern: /^(\d{15}|96\d{20})$/, check: fedexGroundCheck },
+      { name: 'FedEx 34-digit', pattern: /^(100\d{31}|96\d{32})$/, check: fedex34Check },
+    ],
+    hints: [/FED\s*EX/i],
+  },
+  {
+    code: 'dhl',
+    name: 'DHL Express',
+    seventeenTrackCode: 100001,
+    aftershipSlug: 'dhl',
+    trackingUrlTemplate: 'https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id={number}',
+    formats: [{ name: 'DHL Express waybill', pattern: /^\d{10,11}$/, check: dhlExpressCheck }],
+    hints: [/\bDHL\b(?!.*(ECOMMERCE|PAKET|POST))/i],
+  },
+  {
+    code: 'canada-post',
+    name: 'Canada Post',
+    seventeenTrackCode: null,
+    aftershipSlug: 'canada-post',
+    trackingUrlTemplate: 'https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={number}',
+    formats: [{ name: 'Canada Post domestic', pattern: /^\d{16}$/, check: canadaPostCheck }, s10('CA')],
+    s10Country: 'CA',
+    hints: [/CANADA\s*POST/i, /POSTES\s*CANADA/i],
+  },
+  {
+    code: 'chitchats',
+    name: 'ChitChats',
+    seventeenTrackCode: null,
+    aftershipSlug: 'chitchats',
+    trackingUrlTemplate: 'https://chitchats.com/tracking/{number}',
+    formats: [],
+    hints: [/CHIT\s*CHATS?/i],
+  },
+  {
+    code: 'correos',
+    name: 'Correos',
+    seventeenTrackCode: null,
+    aftershipSlug: 'spain-correos-es',
+    trackingUrlTemplate: 'https://www.correos.es/es/en/tools/tracker/items/details?tracking-number={number}',
+    // National numbers carry a control letter whose formula (Annex IV) is not public: shape only.
+    formats: [s10('ES'), { name: 'Correos national', pattern: /^[A-Z0-9]{2}[0-9A-HJ-NP-TV-Z]{4}\d{2}\d{7}[A-Z0-9]{2}[A-Z0-9]{5}[A-Z]$/ }],
+    s10Country: 'ES',
+    hints: [/CORREOS/i],
+  },
+  {
+    code: 'china-post',
+    name: 'China Post',
+    seventeenTrackCode: 3011,
+    aftershipSlug: 'china-post',
+    trackingUrlTemplate: 'https://www.17track.net/en/track?nums={number}',
+    formats: [s10('CN')],
+    s10Country: 'CN',
+    hints: [/CHINA\s*POST/i, /CHINAPOST/i],
+  },
+  {
+    code: 'cjpacket',
+    name: 'CJPacket',
+    seventeenTrackCode: null,
+    aftershipSlug: 'cjpacket',
+    trackingUrlTemplate: 'https://www.17track.net/en/track?nums={number}',
+    formats: [],
+    hints: [/CJ\s*PACKET/i],
+  },
+  {
+    code: 'yanwen',
+    name: 'Yanwen',
+    seventeenTrackCode: null,
+    aftershipSlug: 'yanwen',
+    trackingUrlTemplate: 'https://track.yw56.com.cn/en/querydel?nums={number}',
+    formats: [],
+    hints: [/YANWEN/i],
+  },
+  {
+    code: 'cainiao',
+    name: 'Cainiao',
+    seventeenTrackCode: null,
+    aftershipSlug: 'cainiao',
+    trackingUrlTemplate: 'https://global.cainiao.com/newDetail.htm?mailNoList={number}',
+    formats: [{ name: 'Cainiao LP', pattern: /^LP\d{14}$/ }],
+    hints: [/CAINIAO/i, /ALIEXPRESS[\s_]*(STANDARD|PREMIUM|SAVER|SELECTION)/i],
+  },
+  {
+    code: 'royal-mail',
+    name: 'Royal Mail',
+    seventeenTrackCode: null,
+    aftershipSlug: 'royal-mail',
+    trackingUrlTemplate: 'https://www.royalmail.com/track-your-item#/tracking-results/{number}',
+    formats: [s10('GB')],
+    s10Country: 'GB',
+    hints: [/ROYAL\s*MAIL/i],
+  },
+  {
+    code: 'la-poste',
+    name: 'La Poste',
+    seventeenTrackCode: null,
+    aftershipSlug: 'la-poste-colissimo',
+    trackingUrlTemplate: 'https://www.laposte.fr/outils/suivre-vos-envois?code={number}',
+    formats: [s10('FR')],
+    s10Country: 'FR',
+    hints: [/LA\s*POSTE/i, /COLISSIMO/i],
+  },
+  {
+    code: 'deutsche-post',
+    name: 'Deutsche Post',
+    seventeenTrackCode: null,
+    aftershipSlug: 'deutsch-post',
+    trackingUrlTemplate: 'https://www.deutschepost.de/de/s/sendungsverfolgung.html?piececode={number}',
+    formats: [s10('DE')],
+    s10Country: 'DE',
+    hints: [/DEUTSCHE\s*POST/i, /DHL\s*(PAKET|POST)/i],
+  },
+];
+
+const BY_CODE = new Map(CARRIERS.map((c) => [c.code, c]));
+
+export function carrierByCode(code: string | null | undefined): Carrier | undefined {
+  return code ? BY_CODE.get(code) : undefined;
+}
+
+/** Tracking numbers are compared without spaces or dashes, upper case. */
+export function normalizeTrackingNumber(number: string): string {
+  return number.replaceAll(/[\s-]+/g, '').toUpperCase();
+}
+
+export function trackingUrl(carrier: Carrier | undefined, number: string): string | null {
+  return carrier ? carrier.trackingUrlTemplate.replace('{number}', encodeURIComponent(number)) : null;
+}
+
+export interface Detection {
+  number: string;
+  carrier: Carrier | null;
+  /** Carriers whose format and check digit the number passes. */
+  candidates: string[];
+  /** The carrier the hint named, if any. */
+  hinted: string | null;
+  /** How the carrier was chosen. */
+  reason: 'format' | 'format+hint' | 'hint' | 'ambiguous' | 'unknown';
+}
+
+/** The carrier a supplier's shipping-method text names (`CAINIAO_STANDARD` → cainiao). */
+export function carrierFromHint(hint: string | null | undefined, registry: readonly Carrier[] = CARRIERS): Carrier | undefined {
+  if (!hint) return undefined;
+  const spaced = hint.replaceAll('_', ' ');
+  return registry.find((carrier) => carrier.hints.some((pattern) => pattern.test(spaced)));
+}
+
+function matchingFormats(carrier: Carrier, number: string): boolean {
+  return carrier.formats.some((format) => format.pattern.test(number) && (format.check?.(number) ?? true));
+}
+
+/**
+ * TRK-01: which carrier issued `number`. A number counts for a carrier only when it fits one
+ * of its formats AND passes that format's check digit; an S10 number belongs to the post of
+ * its country suffix. Numeric formats collide (10/12/15 digits can pass several rules), so
+ * the supplier's hint breaks ties, and with no hint a tie stays undecided (the provider
+ * auto-detects): length alone never decides. A number no format accepts is trusted to the
+ * hinted carrier (Cainiao, Yanwen and CJPacket publish no checkable format).
+ */
+export function detectCarrier(rawNumber: string, hint?: string | null, registry: readonly Carrier[] = CARRIERS): Detection {
+  const number = normalizeTrackingNumber(rawNumber);
+  const candidates = registry.filter((carrier) => matchingFormats(carrier, number));
+  const hinted = carrierFromHint(hint, registry) ?? null;
+  const result = (carrier: Carrier | null, reason: Detection['reason']): Detection => ({
+    number,
+    carrier,
+    candidates: candidates.map((c) => c.code),
+    hinted: hinted?.code ?? null,
+    reason,
+  });
+  if (hinted && candidates.includes(hinted)) return result(hinted, 'format+hint');
+  if (candidates.length === 1) return result(candidates[0]!, 'format');
+  if (candidates.length > 1) return result(null, 'ambiguous');
+  // An S10-shaped number with a bad check digit is a typo, not a Cainiao number.
+  if (hinted && !(S10_PATTERN.test(number) && !s10Check(number))) return result(hinted, 'hint');
+  return result(null, 'unknown');
+}
