@@ -1,11 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { databaseEnv, envHelpers, loadEnvOrExit, ServiceRuntime, serviceEnv } from '@platform/config';
-import { orderCreated, streams } from '@platform/contracts';
 import { z } from 'zod';
-import { createDatabase, type Transaction } from './adapters/database';
-import { createSmtpMailer } from './adapters/mailer';
-import { TemplateRenderer } from './adapters/template-renderer';
-import { sendOrderConfirmation } from './consumers/order-created';
+import { startNotifications } from './app';
 
 const env = loadEnvOrExit(
   serviceEnv.extend(databaseEnv.shape).extend({
@@ -14,27 +9,41 @@ const env = loadEnvOrExit(
     MAIL_FROM: z.string().min(3).default('Shop <orders@shop.local>'),
     STORE_NAME: z.string().min(1).default('Shop'),
     SUPPORT_EMAIL: z.email().default('support@shop.local'),
-    /** Emails sent at once; each holds one SMTP connection and one database transaction. */
+    /** Public base URL of the platform, for links in messages (tracking page). */
+    PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
+    /** Pooled SMTP connections. */
     SEND_CONCURRENCY: envHelpers.positiveInt.max(32).default(8),
+    TWILIO_API_URL: envHelpers.url(['http:', 'https:']).default('https://api.twilio.com'),
+    TWILIO_ACCOUNT_SID: z.string().min(1),
+    TWILIO_AUTH_TOKEN: z.string().min(1),
+    /** Sender number (E.164) or alphanumeric sender id. */
+    TWILIO_FROM: z.string().min(1),
+    FCM_API_URL: envHelpers.url(['http:', 'https:']).default('https://fcm.googleapis.com'),
+    FCM_PROJECT_ID: z.string().min(1),
+    /** OAuth 2 access token for the FCM HTTP v1 API. */
+    FCM_ACCESS_TOKEN: z.string().min(1),
+    /** Attempts per notification before it fails for good. */
+    NOTIFICATION_MAX_ATTEMPTS: envHelpers.positiveInt.max(20).default(5),
+    /** First retry delay (doubles per attempt, capped at 1 h). */
+    NOTIFICATION_RETRY_BASE_MS: envHelpers.positiveInt.default(30_000),
+    /** Consecutive provider failures that open its circuit breaker, and how long it stays open. */
+    PROVIDER_BREAKER_THRESHOLD: envHelpers.positiveInt.default(5),
+    PROVIDER_BREAKER_OPEN_MS: envHelpers.positiveInt.default(30_000),
+    TIMER_POLL_MS: envHelpers.positiveInt.default(250),
   }),
 );
 const runtime = await ServiceRuntime.start('notifications', env);
-// Each concurrent send holds a connection (its transaction); the relay and /readyz need theirs.
-const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.SEND_CONCURRENCY + 3));
-const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM, env.SEND_CONCURRENCY);
-runtime.onShutdown(async () => mailer.close());
-runtime.startOutboxRelay(db);
-
-// templates/ sits beside src/ and dist/, so the same path works from source and from the bundle.
-const renderer = new TemplateRenderer(fileURLToPath(new URL('../templates', import.meta.url)));
-runtime.addConsumer<Transaction>({
-  name: 'notifications--order-confirmation',
-  stream: streams.ORDERS.name,
-  filterSubject: orderCreated.type,
-  concurrency: env.SEND_CONCURRENCY,
-  db,
-  subscriptions: [sendOrderConfirmation({ renderer, mailer, store: { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL } })],
+const { app } = startNotifications(runtime, {
+  databaseUrl: env.DATABASE_URL,
+  smtpUrl: env.SMTP_URL,
+  mailFrom: env.MAIL_FROM,
+  smtpConnections: env.SEND_CONCURRENCY,
+  store: { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL },
+  twilio: { apiUrl: env.TWILIO_API_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM },
+  fcm: { apiUrl: env.FCM_API_URL, projectId: env.FCM_PROJECT_ID, accessToken: env.FCM_ACCESS_TOKEN },
+  maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
+  retryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
+  breaker: { threshold: env.PROVIDER_BREAKER_THRESHOLD, halfOpenAfterMs: env.PROVIDER_BREAKER_OPEN_MS },
+  timerPollMs: env.TIMER_POLL_MS,
 });
-
-const app = runtime.createHttpServer();
 await runtime.serve(app);

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { ProviderError } from './provider-error';
 
 export interface OutgoingEmail {
   to: string;
@@ -33,8 +34,16 @@ export function createSmtpMailer(smtpUrl: string, from: string, maxConnections: 
   });
   return {
     async send(email) {
-      const info = await transport.sendMail({ from, ...email });
-      if (info.rejected.length > 0) throw new Error(`SMTP relay rejected ${info.rejected.join(', ')}`);
+      let info;
+      try {
+        info = await transport.sendMail({ from, ...email });
+      } catch (error) {
+        // 550-553: the mailbox or address is refused for good; other failures (4xx, network) may pass later.
+        const code = (error as { responseCode?: number }).responseCode;
+        if (code && code >= 550 && code <= 553) throw new ProviderError('smtp', (error as Error).message, true);
+        throw error;
+      }
+      if (info.rejected.length > 0) throw new ProviderError('smtp', `relay rejected ${info.rejected.join(', ')}`, true);
       return { providerMessageId: info.messageId };
     },
     async verify() {

@@ -8,15 +8,17 @@ export interface RenderedMessage {
   text: string;
 }
 
-type Strings = Record<string, string>;
 type Compiled = HandlebarsTemplateDelegate<Record<string, unknown>>;
 
 export const DEFAULT_LOCALE = 'en';
 
 /**
- * Built-in templates from `templates/<name>/{html,text}.hbs` with per-locale strings from
- * `templates/locales/<locale>.json`; strings are Handlebars too ("Hi {{customerName}}").
- * Compiled once at start-up. Unknown locales fall back to English.
+ * Built-in templates from `templates/<name>/{html,text}.hbs` (shared pieces in
+ * `templates/partials/*.hbs`) with per-locale strings from `templates/locales/<locale>.json`,
+ * one section per template plus `sms` and `push` for the short channels. Strings are
+ * Handlebars too ("Hi {{customerName}}"). A key `<name>.<status>` is the wording of `<name>`
+ * for that order status (`subject.shipped`). Everything renders in strict mode: a missing
+ * value is an error, never a blank. Compiled once at start-up; unknown locales fall back to English.
  */
 export class TemplateRenderer {
   private readonly hbs = Handlebars.create();
@@ -25,7 +27,14 @@ export class TemplateRenderer {
 
   constructor(directory: string) {
     for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      if (!entry.isDirectory() || entry.name === 'locales') continue;
+      if (!entry.isDirectory()) continue;
+      if (entry.name === 'partials') {
+        for (const file of readdirSync(join(directory, 'partials'))) {
+          this.hbs.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(join(directory, 'partials', file), 'utf8'));
+        }
+        continue;
+      }
+      if (entry.name === 'locales') continue;
       const read = (file: string) => readFileSync(join(directory, entry.name, file), 'utf8');
       this.bodies.set(entry.name, {
         html: this.hbs.compile(read('html.hbs'), { strict: true }),
@@ -34,15 +43,15 @@ export class TemplateRenderer {
     }
     for (const file of readdirSync(join(directory, 'locales'))) {
       const locale = file.replace(/\.json$/, '');
-      const catalogue = JSON.parse(readFileSync(join(directory, 'locales', file), 'utf8')) as Record<string, Strings>;
-      const byTemplate = new Map<string, Record<string, Compiled>>();
-      for (const [template, strings] of Object.entries(catalogue)) {
-        byTemplate.set(
-          template,
-          Object.fromEntries(Object.entries(strings).map(([key, value]) => [key, this.hbs.compile(value, { noEscape: true })])),
+      const catalogue = JSON.parse(readFileSync(join(directory, 'locales', file), 'utf8')) as Record<string, Record<string, string>>;
+      const bySection = new Map<string, Record<string, Compiled>>();
+      for (const [section, strings] of Object.entries(catalogue)) {
+        bySection.set(
+          section,
+          Object.fromEntries(Object.entries(strings).map(([key, value]) => [key, this.hbs.compile(value, { strict: true, noEscape: true })])),
         );
       }
-      this.strings.set(locale, byTemplate);
+      this.strings.set(locale, bySection);
     }
   }
 
@@ -50,12 +59,34 @@ export class TemplateRenderer {
     return [...this.bodies.keys()];
   }
 
+  locales(): string[] {
+    return [...this.strings.keys()];
+  }
+
+  /** An email: subject, HTML and text, in `locale` (English when unknown). */
   render(template: string, locale: string, view: Record<string, unknown>): RenderedMessage {
     const body = this.bodies.get(template);
-    const strings = this.strings.get(locale)?.get(template) ?? this.strings.get(DEFAULT_LOCALE)?.get(template);
-    if (!body || !strings) throw new Error(`no template "${template}"`);
-    const t = Object.fromEntries(Object.entries(strings).map(([key, compiled]) => [key, compiled(view)]));
+    if (!body) throw new Error(`no template "${template}"`);
+    const t = this.text(template, locale, view);
+    if (t.subject === undefined) throw new Error(`template "${template}" has no subject for status "${String(view.status)}"`);
     const data = { ...view, t };
-    return { subject: t.subject ?? template, html: body.html(data), text: body.text(data) };
+    return { subject: t.subject, html: body.html(data), text: body.text(data) };
+  }
+
+  /**
+   * The strings of one section (`sms`, `push`, or a template's) rendered with `view`; the
+   * wording for `view.status` replaces the plain key.
+   */
+  text(section: string, locale: string, view: Record<string, unknown>): Record<string, string> {
+    const strings = this.strings.get(locale)?.get(section) ?? this.strings.get(DEFAULT_LOCALE)?.get(section);
+    if (!strings) throw new Error(`no template "${section}"`);
+    const suffix = typeof view.status === 'string' ? `.${view.status}` : undefined;
+    const rendered: Record<string, string> = {};
+    for (const [key, compiled] of Object.entries(strings)) {
+      const dot = key.indexOf('.');
+      if (dot === -1) rendered[key] ??= compiled(view);
+      else if (suffix && key.endsWith(suffix)) rendered[key.slice(0, dot)] = compiled(view);
+    }
+    return rendered;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { orderStatusSchema } from '../api/orders';
 import { defineEvent } from '../envelope';
 
 export const notificationChannelSchema = z.enum(['email', 'sms', 'push', 'in_app']);
@@ -13,6 +14,8 @@ export const notificationSent = defineEvent({
     notificationId: z.uuid(),
     orderId: z.uuid(),
     template: z.string(),
+    /** The order status the notification is about (absent on events from before per-status notifications). */
+    orderStatus: orderStatusSchema.optional(),
     channel: notificationChannelSchema,
     recipient: z.string(),
     locale: z.string(),
@@ -31,6 +34,8 @@ export const notificationFailed = defineEvent({
     notificationId: z.uuid(),
     orderId: z.uuid(),
     template: z.string(),
+    /** The order status the notification is about (absent on events from before per-status notifications). */
+    orderStatus: orderStatusSchema.optional(),
     channel: notificationChannelSchema,
     reason: z.string(),
     attempts: z.number().int().positive(),

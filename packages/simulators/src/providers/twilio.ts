@@ -1,5 +1,122 @@
-import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimulatorContext } from '../server';
 
-/** Placeholder until the simulator is written. */
-export function registerTwilio(_app: FastifyInstance, _context: SimulatorContext): void {}
+/** A message as the simulator keeps it: Twilio's Message resource. */
+export interface TwilioMessage {
+  sid: string;
+  account_sid: string;
+  messaging_service_sid: null;
+  to: string;
+  from: string;
+  body: string;
+  status: 'queued';
+  num_segments: string;
+  num_media: '0';
+  direction: 'outbound-api';
+  api_version: '2010-04-01';
+  price: null;
+  price_unit: 'USD';
+  error_code: null;
+  error_message: null;
+  date_created: string;
+  date_updated: string;
+  date_sent: null;
+  uri: string;
+  subresource_uris: { media: string };
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Twilio's error body (https://www.twilio.com/docs/errors/<code>). */
+function twilioError(reply: FastifyReply, status: number, code: number, message: string) {
+  return reply.code(status).send({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+}
+
+/**
+ * Twilio Programmable Messaging, `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`:
+ * HTTP Basic AccountSid:AuthToken (else 401, error 20003), form-encoded To/From/Body
+ * (21211 invalid To, 21603 no From, 21602 no Body), 201 with the Message resource `queued`.
+ * `reject` answers 21610 (recipient unsubscribed). `GET /twilio/_sim/messages` lists what was sent.
+ */
+export function registerTwilio(app: FastifyInstance, context: SimulatorContext): void {
+  const { control } = context;
+  const { accountSid, authToken } = context.credentials.twilio;
+  const messages: TwilioMessage[] = [];
+
+  function authorized(request: FastifyRequest<{ Params: { accountSid: string } }>): boolean {
+    const header = request.headers.authorization ?? '';
+    if (!header.startsWith('Basic ')) return false;
+    const [user, ...rest] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
+    return user === accountSid && rest.join(':') === authToken && request.params.accountSid === accountSid;
+  }
+
+  app.post<{ Params: { accountSid: string }; Body: Record<string, unknown> | undefined }>(
+    '/2010-04-01/Accounts/:accountSid/Messages.json',
+    async (request, reply) => {
+      if (!authorized(request)) {
+        control.record(request, 'unauthorized');
+        return twilioError(reply, 401, 20003, 'Authenticate');
+      }
+      const behaviour = control.next();
+      if (await control.applyFailure(behaviour, request, reply)) return reply;
+      const form = request.body ?? {};
+      const to = typeof form.To === 'string' ? form.To : '';
+      const from = typeof form.From === 'string' ? form.From : '';
+      const body = typeof form.Body === 'string' ? form.Body : '';
+      const refuse = (code: number, message: string) => {
+        control.record(request, 'invalid');
+        return twilioError(reply, 400, code, message);
+      };
+      if (!E164.test(to)) return refuse(21211, `The 'To' number ${to} is not a valid phone number.`);
+      if (!from) return refuse(21603, "A 'From' phone number is required.");
+      if (!body) return refuse(21602, 'Message body is required.');
+      if (body.length > 1600) return refuse(21617, 'The concatenated message body exceeds the 1600 character limit.');
+      if (behaviour.mode === 'reject') {
+        control.record(request, 'reject');
+        return twilioError(reply, 400, Number(behaviour.options.code ?? 21610), String(behaviour.options.message ?? 'Attempt to send to unsubscribed recipient'));
+      }
+      const sid = `SM${randomBytes(16).toString('hex')}`;
+      const now = new Date().toUTCString().replace('GMT', '+0000');
+      const uri = `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`;
+      const message: TwilioMessage = {
+        sid,
+        account_sid: accountSid,
+        messaging_service_sid: null,
+        to,
+        from,
+        body,
+        status: 'queued',
+        num_segments: String(Math.max(1, Math.ceil(body.length / 160))),
+        num_media: '0',
+        direction: 'outbound-api',
+        api_version: '2010-04-01',
+        price: null,
+        price_unit: 'USD',
+        error_code: null,
+        error_message: null,
+        date_created: now,
+        date_updated: now,
+        date_sent: null,
+        uri,
+        subresource_uris: { media: uri.replace(/\.json$/, '/Media.json') },
+      };
+      messages.push(message);
+      control.record(request, behaviour.mode);
+      return reply.code(201).send(message);
+    },
+  );
+
+  app.get<{ Params: { accountSid: string; sid: string } }>('/2010-04-01/Accounts/:accountSid/Messages/:sid', async (request, reply) => {
+    if (!authorized(request)) return twilioError(reply, 401, 20003, 'Authenticate');
+    const message = messages.find((m) => `${m.sid}.json` === request.params.sid);
+    if (!message) return twilioError(reply, 404, 20404, `The requested resource ${request.url} was not found`);
+    return message;
+  });
+
+  app.get('/_sim/messages', async () => messages);
+  app.delete('/_sim/messages', async () => {
+    messages.length = 0;
+    return { cleared: true };
+  });
+}

@@ -1,0 +1,55 @@
+import { createHttpClient } from '@platform/config';
+import { ProviderError } from './provider-error';
+
+export interface SmsSender {
+  send(message: { to: string; body: string }): Promise<{ providerMessageId: string }>;
+}
+
+export interface TwilioConfig {
+  apiUrl: string;
+  accountSid: string;
+  authToken: string;
+  from: string;
+  timeoutMs?: number;
+}
+
+interface TwilioMessage {
+  sid?: string;
+  code?: number;
+  message?: string;
+}
+
+/**
+ * SMS through Twilio's Messages API: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`,
+ * form-encoded To/From/Body, HTTP Basic AccountSid:AuthToken; 201 with the Message resource
+ * (`sid` SM…, `status` queued). Twilio takes no idempotency key for this call, so a crash
+ * between Twilio's accept and our commit sends the SMS again (see deliverNotification).
+ */
+export function createTwilioSms(config: TwilioConfig): SmsSender {
+  const http = createHttpClient({ prefixUrl: config.apiUrl, timeoutMs: config.timeoutMs ?? 10_000, userAgent: 'platform-notifications' });
+  return {
+    async send({ to, body }) {
+      const response = await http.post(`2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`, {
+        form: { To: to, From: config.from, Body: body },
+        username: config.accountSid,
+        password: config.authToken,
+      });
+      const answer = safeJson<TwilioMessage>(response.body);
+      if (response.statusCode === 201 || response.statusCode === 200) {
+        if (!answer?.sid) throw new ProviderError('twilio', 'answer without a message sid', false);
+        return { providerMessageId: answer.sid };
+      }
+      const detail = answer?.message ? `${answer.code ?? response.statusCode} ${answer.message}` : `HTTP ${response.statusCode}`;
+      // 400 = the request itself is wrong (21211 invalid To, 21610 unsubscribed recipient, ...): retrying cannot help.
+      throw new ProviderError('twilio', detail, response.statusCode === 400);
+    },
+  };
+}
+
+export function safeJson<T>(body: string): T | undefined {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,218 @@
+import { newEvent, recordEvent, scheduleTimer, type DueTimer } from '@platform/config';
+import { notificationFailed, notificationSent } from '@platform/contracts';
+import type { DeliveryChannel } from '@platform/contracts/api/notifications';
+import type { Order } from '@platform/contracts/api/orders';
+import { v5 as uuidv5 } from 'uuid';
+import { isBreakerOpen, type Provider, type ProviderBreakers } from '../adapters/breakers';
+import type { Transaction } from '../adapters/database';
+import type { PushSender } from '../adapters/fcm-push';
+import type { Mailer } from '../adapters/mailer';
+import { isPermanent, ProviderError } from '../adapters/provider-error';
+import type { TemplateRenderer } from '../adapters/template-renderer';
+import type { SmsSender } from '../adapters/twilio-sms';
+import { messageView, type OrderContextView, type StatusFacts, type StoreIdentity } from '../domain/message-view';
+import { planFor, respectsQuietHours } from '../domain/notification-plan';
+import { effectivePreferences, wantedChannels } from '../domain/preferences';
+import { quietHoursEnd } from '../domain/quiet-hours';
+import { devicesOf, storedPreferences } from './preferences';
+
+export const SERVICE = 'notifications';
+
+/** Durable timer kinds; all three deliver the notification whose id is the timer key. */
+export const TIMER_KINDS = {
+  /** Right after the notification row committed: one send per row, so a slow channel holds no other. */
+  send: 'notifications.send',
+  /** End of the customer's quiet hours. */
+  deferred: 'notifications.deliver-deferred',
+  /** Next attempt after a failure (backoff) or while the provider's breaker is open. */
+  retry: 'notifications.retry',
+} as const;
+
+/** Namespace for notification ids: uuidv5(`<order>/<status>/<channel>`) is the same on every attempt and replica. */
+const NOTIFICATION_ID_NAMESPACE = '5b0e7e2a-8d0c-4f7e-9a52-6c1f0a3d2b41';
+
+export function notificationId(orderId: string, status: string, channel: string): string {
+  return uuidv5(`${orderId}/${status}/${channel}`, NOTIFICATION_ID_NAMESPACE);
+}
+
+const PROVIDER_OF: Record<DeliveryChannel, Provider> = { email: 'smtp', sms: 'twilio', push: 'fcm' };
+
+export interface NotificationDeps {
+  renderer: TemplateRenderer;
+  store: StoreIdentity;
+  mailer: Mailer;
+  sms: SmsSender;
+  push: PushSender;
+  breakers: ProviderBreakers;
+  /** Attempts per notification before it fails for good. */
+  maxAttempts: number;
+  /** First retry delay; doubles per attempt, capped at an hour. */
+  retryBaseMs: number;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export interface StatusChange extends StatusFacts {
+  customer: Order['customer'];
+}
+
+/**
+ * An order status change → one notification row per channel the customer wants, rendered
+ * now in their language, each with its own delivery timer (at once, or at the end of quiet
+ * hours). The rows are unique per (order, status, channel) and commit with the consumer's
+ * processed-event record: a redelivered or replayed event creates nothing new.
+ */
+export async function planStatusNotifications(deps: NotificationDeps, tx: Transaction, change: StatusChange, causationEventId: string, now: Date): Promise<number> {
+  const plan = planFor(change.status);
+  if (!plan) return 0;
+  const [contextRow, stored, devices] = await Promise.all([
+    tx.orderContext.findUnique({ where: { orderId: change.orderId } }),
+    storedPreferences(tx, change.customer.id),
+    devicesOf(tx, change.customer.id),
+  ]);
+  const preferences = effectivePreferences(stored, change.customer);
+  const context: OrderContextView | null = contextRow
+    ? {
+        items: contextRow.items as OrderContextView['items'],
+        totals: contextRow.totals as OrderContextView['totals'],
+        shippingAddress: contextRow.shippingAddress as OrderContextView['shippingAddress'],
+        orderCreatedAt: contextRow.orderCreatedAt.toISOString(),
+      }
+    : null;
+  const locale = preferences.language;
+  const view = messageView(change, context, locale, deps.store);
+  let planned = 0;
+  for (const channel of wantedChannels(preferences, plan.topic)) {
+    const recipient = channel === 'email' ? change.customer.email : channel === 'sms' ? preferences.phoneNumber : devices.map((d) => d.token).join(',') || null;
+    if (!recipient) {
+      deps.log.info({ orderId: change.orderId, status: change.status, channel }, 'no address for channel; skipped');
+      continue;
+    }
+    const content = render(deps.renderer, channel, plan.template, locale, view);
+    const id = notificationId(change.orderId, change.status, channel);
+    const deferUntil = respectsQuietHours(plan, channel) ? quietHoursEnd(now, preferences.quietHours, preferences.timezone) : null;
+    const { count } = await tx.notification.createMany({
+      data: [
+        {
+          id,
+          orderId: change.orderId,
+          orderStatus: change.status,
+          template: plan.template,
+          channel,
+          recipient,
+          locale,
+          status: deferUntil ? 'deferred' : 'pending',
+          ...content,
+          scheduledFor: deferUntil,
+          causationEventId,
+          createdAt: now,
+          updatedAt: now,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    if (count === 0) continue; // already planned (or sent) for this order, status and channel
+    await scheduleTimer(tx, deferUntil ? { kind: TIMER_KINDS.deferred, key: id, fireAt: deferUntil } : { kind: TIMER_KINDS.send, key: id, fireAt: now });
+    planned += 1;
+  }
+  return planned;
+}
+
+function render(renderer: TemplateRenderer, channel: DeliveryChannel, template: string, locale: string, view: Record<string, unknown>) {
+  if (channel === 'email') {
+    const message = renderer.render(template, locale, view);
+    return { subject: message.subject, html: message.html, body: message.text };
+  }
+  const strings = renderer.text(channel, locale, view);
+  if (!strings.body) throw new Error(`no ${channel} text for status "${String(view.status)}"`);
+  return { subject: channel === 'push' ? (strings.title ?? null) : null, html: null, body: strings.body };
+}
+
+type NotificationRow = NonNullable<Awaited<ReturnType<Transaction['notification']['findUnique']>>>;
+
+/** Hands one notification to its provider; returns the provider's message id. */
+async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<string> {
+  switch (n.channel) {
+    case 'email':
+      // Derived from the notification id: a resend after a crash carries the same Message-ID.
+      return (await deps.mailer.send({ to: n.recipient, subject: n.subject ?? '', html: n.html ?? '', text: n.body ?? '', messageId: `<${n.id}@notifications.platform>` }))
+        .providerMessageId;
+    case 'sms':
+      return (await deps.sms.send({ to: n.recipient, body: n.body ?? '' })).providerMessageId;
+    case 'push': {
+      const accepted: string[] = [];
+      let refused: ProviderError | undefined;
+      for (const token of n.recipient.split(',')) {
+        try {
+          const data = { orderId: n.orderId, status: n.orderStatus, notificationId: n.id };
+          accepted.push((await deps.push.send({ token, title: n.subject ?? '', body: n.body ?? '', data })).providerMessageId);
+        } catch (error) {
+          // A dead token on one device must not cost the customer's other devices their message.
+          if (!isPermanent(error)) throw error;
+          refused = error as ProviderError;
+        }
+      }
+      if (accepted.length === 0) throw refused ?? new ProviderError('fcm', 'no device token', true);
+      return accepted.join(',');
+    }
+    default:
+      throw new ProviderError(n.channel, 'unknown channel', true);
+  }
+}
+
+/**
+ * The timer handler for every delivery kind. Sends once per row: a row already sent or failed
+ * is left alone. On failure: an open breaker means "later" (no attempt counted); a permanent
+ * refusal or the last allowed attempt fails the notification (`notifications.notification.failed`);
+ * otherwise a retry timer with exponential backoff. The provider call runs inside the timer's
+ * transaction, so a crash after the provider accepted but before the commit sends again
+ * (same notification id and email Message-ID; SMS and push have no provider-side dedupe).
+ */
+export function deliverNotification(deps: NotificationDeps) {
+  return async (timer: DueTimer, tx: Transaction, now: Date): Promise<void> => {
+    const n = await tx.notification.findUnique({ where: { id: timer.key } });
+    if (!n || (n.status !== 'pending' && n.status !== 'deferred')) return;
+    const channel = n.channel as DeliveryChannel;
+    const provider = PROVIDER_OF[channel];
+    const eventBase = { notificationId: n.id, orderId: n.orderId, template: n.template, orderStatus: n.orderStatus as never, channel };
+    try {
+      const providerMessageId = await deps.breakers.execute(provider, () => sendOver(deps, n));
+      await tx.notification.update({
+        where: { id: n.id },
+        data: { status: 'sent', providerMessageId, attempts: n.attempts + 1, lastError: null, scheduledFor: null, sentAt: now, updatedAt: now },
+      });
+      await recordEvent(
+        tx,
+        newEvent(notificationSent, {
+          aggregateId: n.orderId,
+          source: SERVICE,
+          occurredAt: now,
+          data: { ...eventBase, recipient: n.recipient, locale: n.locale, providerMessageId, sentAt: now.toISOString() },
+        }),
+      );
+      return;
+    } catch (error) {
+      const reason = (error as Error).message?.slice(0, 2000) ?? String(error);
+      if (isBreakerOpen(error)) {
+        const retryAt = new Date(now.getTime() + deps.breakers.options.halfOpenAfterMs);
+        await tx.notification.update({ where: { id: n.id }, data: { status: 'pending', lastError: `${provider} circuit open`, scheduledFor: retryAt, updatedAt: now } });
+        await scheduleTimer(tx, { kind: TIMER_KINDS.retry, key: n.id, fireAt: retryAt });
+        deps.log.warn({ notificationId: n.id, provider, retryAt }, 'provider circuit open; notification postponed');
+        return;
+      }
+      const attempts = n.attempts + 1;
+      if (isPermanent(error) || attempts >= deps.maxAttempts) {
+        await tx.notification.update({ where: { id: n.id }, data: { status: 'failed', attempts, lastError: reason, scheduledFor: null, failedAt: now, updatedAt: now } });
+        await recordEvent(
+          tx,
+          newEvent(notificationFailed, { aggregateId: n.orderId, source: SERVICE, occurredAt: now, data: { ...eventBase, reason, attempts, failedAt: now.toISOString() } }),
+        );
+        deps.log.warn({ notificationId: n.id, provider, attempts, reason }, 'notification failed for good');
+        return;
+      }
+      const retryAt = new Date(now.getTime() + Math.min(deps.retryBaseMs * 2 ** (attempts - 1), 60 * 60 * 1000));
+      await tx.notification.update({ where: { id: n.id }, data: { status: 'pending', attempts, lastError: reason, scheduledFor: retryAt, updatedAt: now } });
+      await scheduleTimer(tx, { kind: TIMER_KINDS.retry, key: n.id, fireAt: retryAt });
+      deps.log.warn({ notificationId: n.id, provider, attempts, retryAt, reason }, 'notification send failed; will retry');
+    }
+  };
+}

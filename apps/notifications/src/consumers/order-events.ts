@@ -1,0 +1,53 @@
+import { type Clock, on } from '@platform/config';
+import { orderCreated, orderModified, orderStatusChanged } from '@platform/contracts';
+import type { Order } from '@platform/contracts/api/orders';
+import type { Transaction } from '../adapters/database';
+import { type NotificationDeps, planStatusNotifications } from '../application/notifications';
+
+/** The read model later messages render from: items, totals, address, and the customer as the order gave them. */
+async function storeOrderContext(tx: Transaction, order: Order, now: Date): Promise<void> {
+  const data = {
+    customerId: order.customer.id,
+    number: order.number,
+    currency: order.currency,
+    items: order.items.map((item) => ({ name: item.name, quantity: item.quantity, lineTotal: item.lineTotal, imageUrl: item.imageUrl ?? null })),
+    totals: order.totals,
+    shippingAddress: order.shippingAddress,
+    customer: order.customer,
+    orderCreatedAt: new Date(order.createdAt),
+    updatedAt: now,
+  };
+  await tx.orderContext.upsert({ where: { orderId: order.id }, create: { orderId: order.id, ...data }, update: data });
+}
+
+/**
+ * `orders.order.created|modified` keep the order's read model (no message: per seed 003 a
+ * pending order notifies nobody; the confirmation goes out when it is `confirmed`).
+ * `orders.order.status_changed` plans the notifications for the new status.
+ */
+export function orderEventSubscriptions(deps: NotificationDeps, clock: Clock) {
+  return [
+    on(orderCreated, async (event, tx: Transaction) => storeOrderContext(tx, event.data, clock.now())),
+    on(orderModified, async (event, tx: Transaction) => storeOrderContext(tx, event.data.order, clock.now())),
+    on(orderStatusChanged, async (event, tx: Transaction) => {
+      const change = event.data;
+      await planStatusNotifications(
+        deps,
+        tx,
+        {
+          orderId: change.orderId,
+          number: change.number,
+          status: change.status,
+          customerName: change.customer.name,
+          customer: change.customer,
+          total: change.total,
+          currency: change.currency,
+          tracking: change.tracking,
+          details: change.details,
+        },
+        event.id,
+        clock.now(),
+      );
+    }),
+  ];
+}

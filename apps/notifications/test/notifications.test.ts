@@ -1,0 +1,373 @@
+import { randomUUID } from 'node:crypto';
+import { type AdjustableClock, newEvent, publishEnvelope, ServiceRuntime } from '@platform/config';
+import { orderCreated, orderStatusChanged } from '@platform/contracts';
+import type { Order } from '@platform/contracts/api/orders';
+import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
+import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migratedDatabase } from '../../../test/support/databases';
+import { eventually, sleep } from '../../../test/support/eventually';
+import { startNotifications } from '../src/app';
+// The vitest context the integration setup provides (natsUrl, postgresAdminUrl).
+import type {} from '../../../test/setup/infrastructure';
+
+/**
+ * The notifications service in-process against real PostgreSQL, NATS JetStream, the SMTP
+ * sink and the Twilio/FCM simulators: order events in, messages out, exactly once per
+ * (order, status, channel), with preferences, quiet hours, retries and breakers.
+ */
+
+let runtime: ServiceRuntime;
+let service: ReturnType<typeof startNotifications>;
+let sink: SmtpSinkHandle;
+let sims: SimulatorHandle;
+let clock: AdjustableClock;
+
+const BREAKER_OPEN_MS = 300;
+
+beforeAll(async () => {
+  const [databaseUrl, smtp, simulators] = await Promise.all([
+    migratedDatabase('notifications'),
+    startSmtpSink({ smtpPort: 0, httpPort: 0 }),
+    startSimulators({ webhookBaseUrl: 'http://127.0.0.1:9' }),
+  ]);
+  sink = smtp;
+  sims = simulators;
+  runtime = await ServiceRuntime.start('notifications', { LOG_LEVEL: 'silent', NATS_URL: inject('natsUrl'), HOST: '127.0.0.1', PORT: 0 });
+  clock = runtime.clock as AdjustableClock;
+  const { twilio, fcm } = LOCAL_PROVIDER_CREDENTIALS;
+  service = startNotifications(runtime, {
+    databaseUrl,
+    smtpUrl: sink.smtpUrl,
+    mailFrom: 'Shop <orders@shop.local>',
+    smtpConnections: 2,
+    store: { storeName: 'Shop', supportEmail: 'support@shop.local', publicBaseUrl: 'https://shop.example' },
+    twilio: { apiUrl: sims.baseUrl('twilio'), accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.from, timeoutMs: 2_000 },
+    fcm: { apiUrl: sims.baseUrl('fcm'), projectId: fcm.projectId, accessToken: fcm.accessToken, timeoutMs: 2_000 },
+    maxAttempts: 3,
+    retryBaseMs: 1_000,
+    breaker: { threshold: 2, halfOpenAfterMs: BREAKER_OPEN_MS },
+    timerPollMs: 50,
+    // Its own durable per run: the ORDERS stream is shared with other test files.
+    consumerName: `notifications--it-${randomUUID().slice(0, 8)}`,
+  });
+  await service.consumer.start();
+});
+
+afterAll(async () => {
+  await service?.consumer.stop();
+  await service?.timers.stop();
+  await service?.relay.stop();
+  service?.mailer.close();
+  await service?.db.$disconnect();
+  await runtime?.messaging.nc.close();
+  await sims?.stop();
+  await sink?.stop();
+});
+
+/** An IANA zone (Etc/GMT±n) where the service's clock now reads `hour` o'clock, give or take an hour. */
+function zoneAtHour(hour: number): string {
+  let offset = hour - clock.now().getUTCHours();
+  if (offset > 12) offset -= 24;
+  if (offset < -11) offset += 24;
+  // Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+interface Customer {
+  id: string;
+  email: string;
+  name: string;
+  locale: 'en' | 'es' | 'ro' | 'ru';
+  timezone: string;
+  phone?: string;
+}
+
+function customer(overrides: Partial<Customer> = {}): Customer {
+  const tag = randomUUID().slice(0, 8);
+  return { id: `cust-${tag}`, email: `buyer-${tag}@example.com`, name: 'Ana García', locale: 'es', timezone: zoneAtHour(12), ...overrides };
+}
+
+function order(who: Customer): Order {
+  const now = clock.now().toISOString();
+  return {
+    id: randomUUID(),
+    number: `ORD-${Math.floor(Math.random() * 1e6).toString().padStart(6, '0')}`,
+    status: 'pending',
+    fulfillmentStatus: 'not_fulfilled',
+    customer: who,
+    shippingAddress: { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
+    billingAddress: { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
+    items: [
+      { id: randomUUID(), sku: 'MUG', variantId: 'mug-blue', name: 'Blue mug', quantity: 2, unitPrice: 1250, lineTotal: 2500, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'own_stock', ageRestricted: false },
+    ],
+    deliveryType: 'standard',
+    deliveryWindow: null,
+    notes: null,
+    ageVerified: false,
+    currency: 'EUR',
+    totals: { subtotal: 2500, shipping: 499, tax: 0, discount: 0, total: 2999 },
+    version: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+async function publishCreated(o: Order) {
+  await publishEnvelope(runtime.messaging.js, newEvent(orderCreated, { aggregateId: o.id, source: 'orders', data: o }));
+}
+
+function statusChanged(o: Order, status: 'confirmed' | 'shipped' | 'exception' | 'delayed', extra: { tracking?: { number: string; carrier: string | null }; details?: string } = {}) {
+  return newEvent(orderStatusChanged, {
+    aggregateId: o.id,
+    source: 'orders',
+    data: {
+      orderId: o.id,
+      number: o.number,
+      status,
+      previousStatus: 'pending',
+      details: extra.details ?? null,
+      actor: 'billing',
+      customer: o.customer,
+      total: o.totals.total,
+      currency: o.currency,
+      tracking: extra.tracking ?? null,
+      version: 1,
+      changedAt: clock.now().toISOString(),
+    },
+  });
+}
+
+const publish = (event: ReturnType<typeof statusChanged>) => publishEnvelope(runtime.messaging.js, event);
+const rows = (orderId: string) => service.db.notification.findMany({ where: { orderId }, orderBy: { channel: 'asc' } });
+const smsTo = async (phone: string) => ((await (await fetch(`${sims.baseUrl('twilio')}/_sim/messages`)).json()) as Array<{ to: string; body: string }>).filter((m) => m.to === phone);
+const pushTo = async (token: string) => ((await (await fetch(`${sims.baseUrl('fcm')}/_sim/messages`)).json()) as Array<{ token: string; notification: { title: string; body: string } }>).filter((m) => m.token === token);
+const emailsTo = (address: string) => sink.messages().filter((m) => m.to.includes(address));
+const uniquePhone = () => `+3460${Math.floor(1e6 + Math.random() * 8e6)}`;
+
+async function registerDevice(customerId: string, token: string) {
+  const response = await service.app.inject({ method: 'PUT', url: `/customers/${customerId}/devices`, payload: { token, platform: 'android' } });
+  expect(response.statusCode).toBe(200);
+}
+
+/** Moves the service's time forward in steps (real pauses let open breakers half-open) until `done`. */
+async function advanceUntil(done: () => Promise<boolean>, stepMs = 5_000, maxSteps = 40): Promise<void> {
+  for (let step = 0; step < maxSteps; step++) {
+    if (await done()) return;
+    clock.advance(stepMs);
+    await service.timers.fireDue();
+    await sleep(BREAKER_OPEN_MS / 3);
+  }
+  expect(await done(), 'condition reached while advancing the clock').toBe(true);
+}
+
+describe('order status notifications', () => {
+  it('sends nothing on order creation and exactly one confirmation email, in the customer locale, once confirmed', async () => {
+    const who = customer({ locale: 'es' });
+    const o = order(who);
+    await publishCreated(o);
+    await sleep(500);
+    expect(emailsTo(who.email)).toHaveLength(0);
+
+    await publish(statusChanged(o, 'confirmed'));
+    const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
+    expect(email!.subject).toBe(`Pedido ${o.number} confirmado`);
+    expect(email!.text).toContain('Blue mug × 2'); // from the stored order details
+    expect(email!.messageId).toMatch(/@notifications\.platform>$/);
+    // Defaults: confirmation by email and push; no device registered → no push; SMS off.
+    const log = await eventually(() => rows(o.id), (r) => r.every((n) => n.status === 'sent'));
+    expect(log.map((n) => [n.channel, n.orderStatus, n.template, n.status, n.attempts])).toEqual([['email', 'confirmed', 'order-confirmation', 'sent', 1]]);
+
+    const sentEvents = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.sent', aggregateId: o.id } });
+    expect(sentEvents).toHaveLength(1);
+    expect(sentEvents[0]!.envelope).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'email', recipient: who.email } });
+  });
+
+  it('renders from the status change alone when the order was never seen', async () => {
+    const who = customer({ locale: 'ru' });
+    const o = order(who);
+    await publish(statusChanged(o, 'confirmed'));
+    const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
+    expect(email!.subject).toBe(`Заказ ${o.number} подтверждён`);
+    expect(email!.text).toContain('29,99');
+  });
+
+  it('announces a shipment by email, SMS and push per the defaults, and a replay sends nothing again', async () => {
+    const phone = uniquePhone();
+    const token = `device-${randomUUID()}`;
+    const who = customer({ locale: 'en', phone });
+    const o = order(who);
+    await registerDevice(who.id, token);
+    await publishCreated(o);
+    const shipped = statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: 'China Post' } });
+    await publish(shipped);
+
+    const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
+    expect(email!.subject).toBe(`Your order ${o.number} is on its way`);
+    expect(email!.html).toContain('https://shop.example/v1/tracking/RR123456785CN');
+    await eventually(() => smsTo(phone), (m) => m.length === 1);
+    await eventually(() => pushTo(token), (m) => m.length === 1);
+    expect((await smsTo(phone))[0]!.body).toContain(o.number);
+    expect((await pushTo(token))[0]!.notification.title).toBe('Order shipped');
+    await eventually(() => rows(o.id), (r) => r.length === 3 && r.every((n) => n.status === 'sent'));
+
+    // The same status change again (a replay under a new event id): nothing new is sent.
+    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: 'China Post' } }));
+    await sleep(1_000);
+    await service.timers.fireDue();
+    expect(emailsTo(who.email)).toHaveLength(1);
+    expect(await smsTo(phone)).toHaveLength(1);
+    expect(await pushTo(token)).toHaveLength(1);
+    expect(await rows(o.id)).toHaveLength(3);
+
+    const log = await service.app.inject({ method: 'GET', url: `/orders/${o.id}/notifications` });
+    expect(log.statusCode).toBe(200);
+    expect(log.json().notifications.map((n: { channel: string; status: string; orderStatus: string }) => `${n.channel}:${n.orderStatus}:${n.status}`)).toEqual([
+      'email:shipped:sent',
+      'push:shipped:sent',
+      'sms:shipped:sent',
+    ]);
+  });
+
+  it('honours an opt-out per channel and status', async () => {
+    const phone = uniquePhone();
+    const token = `device-${randomUUID()}`;
+    const who = customer({ locale: 'en', phone });
+    await registerDevice(who.id, token);
+    const update = await service.app.inject({
+      method: 'PUT',
+      url: `/customers/${who.id}/preferences`,
+      payload: { channels: { email: { shipped: false }, sms: { shipped: false } } },
+    });
+    expect(update.statusCode).toBe(200);
+    expect(update.json()).toMatchObject({ customized: true, channels: { email: { shipped: false, delivered: true }, sms: { shipped: false }, push: { shipped: true } } });
+
+    const o = order(who);
+    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+    await eventually(() => pushTo(token), (m) => m.length === 1);
+    await sleep(500);
+    expect(emailsTo(who.email)).toHaveLength(0);
+    expect(await smsTo(phone)).toHaveLength(0);
+    expect((await rows(o.id)).map((n) => n.channel)).toEqual(['push']);
+  });
+
+  it('defers SMS and push in quiet hours until they end, but sends email and urgent news at once', async () => {
+    const phone = uniquePhone();
+    const who = customer({ locale: 'en', phone, timezone: zoneAtHour(23) });
+    const o = order(who);
+    await publish(statusChanged(o, 'delayed'));
+    await sink.waitForMessages((m) => m.to.includes(who.email));
+    const deferred = await eventually(() => rows(o.id), (r) => r.length === 2);
+    const sms = deferred.find((n) => n.channel === 'sms')!;
+    expect(sms.status).toBe('deferred');
+    const waitMs = sms.scheduledFor!.getTime() - clock.now().getTime();
+    expect(waitMs).toBeGreaterThan(7 * 3_600_000); // 23:xx → 08:00 local
+    expect(waitMs).toBeLessThan(10 * 3_600_000);
+
+    // An exception is urgent: its SMS goes out now, in the middle of the night.
+    await publish(statusChanged(o, 'exception', { details: 'Supplier rejected the order: out of stock' }));
+    await eventually(() => smsTo(phone), (m) => m.length === 1);
+    expect((await smsTo(phone))[0]!.body).toContain('problem');
+
+    clock.advance(waitMs + 1_000);
+    await service.timers.fireDue();
+    await eventually(() => smsTo(phone), (m) => m.length === 2);
+    await eventually(() => rows(o.id), (r) => r.every((n) => n.status === 'sent'));
+  });
+});
+
+describe('provider failures', () => {
+  it('retries an SMS while Twilio is down, opens the breaker, and sends once it is back', async () => {
+    const phone = uniquePhone();
+    const who = customer({ locale: 'en', phone });
+    const o = order(who);
+    sims.controls.twilio.set({ mode: 'error' });
+    try {
+      await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+      const sms = async () => (await rows(o.id)).find((n) => n.channel === 'sms');
+      await eventually(sms, (n) => (n?.attempts ?? 0) >= 1);
+      expect((await sms())!.status).toBe('pending');
+      await advanceUntil(async () => (await sms())!.lastError === 'twilio circuit open', 1_000);
+      expect((await sms())!.attempts).toBe(2); // the breaker opened after two failures; no attempt counted while open
+    } finally {
+      sims.controls.twilio.set({ mode: 'ok' });
+    }
+    await advanceUntil(async () => (await rows(o.id)).find((n) => n.channel === 'sms')!.status === 'sent');
+    expect(await smsTo(phone)).toHaveLength(1);
+    expect((await rows(o.id)).find((n) => n.channel === 'sms')!.attempts).toBe(3);
+  });
+
+  it('fails a notification after the last attempt and says so', async () => {
+    const phone = uniquePhone();
+    const who = customer({ locale: 'en', phone });
+    const o = order(who);
+    sims.controls.twilio.set({ mode: 'error' });
+    try {
+      await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+      await eventually(() => rows(o.id), (r) => r.length === 2);
+      await advanceUntil(async () => (await rows(o.id)).find((n) => n.channel === 'sms')!.status === 'failed', 2_000, 60);
+    } finally {
+      sims.controls.twilio.set({ mode: 'ok' });
+    }
+    const sms = (await rows(o.id)).find((n) => n.channel === 'sms')!;
+    expect(sms).toMatchObject({ attempts: 3, status: 'failed' });
+    expect(sms.lastError).toMatch(/twilio: HTTP 503/);
+    const failed = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.failed', aggregateId: o.id } });
+    expect(failed.map((e) => e.envelope)).toEqual([expect.objectContaining({ data: expect.objectContaining({ channel: 'sms', attempts: 3, orderStatus: 'shipped' }) })]);
+    expect(await smsTo(phone)).toHaveLength(0);
+  });
+
+  it('fails at once when the provider refuses the message for good (unregistered device)', async () => {
+    const token = `device-${randomUUID()}`;
+    const who = customer({ locale: 'en' });
+    await registerDevice(who.id, token);
+    const o = order(who);
+    sims.controls.fcm.set({ mode: 'reject', times: 1 });
+    await publish(statusChanged(o, 'confirmed'));
+    const push = await eventually(
+      async () => (await rows(o.id)).find((n) => n.channel === 'push'),
+      (n) => n?.status === 'failed',
+    );
+    expect(push).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/NOT_FOUND/) });
+  });
+});
+
+describe('HTTP', () => {
+  it('shows default preferences from the latest order and validates changes', async () => {
+    const who = customer({ locale: 'ro', timezone: 'Europe/Bucharest', phone: '+40712345678' });
+    await publishCreated(order(who));
+    const preferences = await eventually(
+      async () => (await service.app.inject({ method: 'GET', url: `/customers/${who.id}/preferences` })).json(),
+      (body) => body.language === 'ro',
+    );
+    expect(preferences).toMatchObject({
+      language: 'ro',
+      timezone: 'Europe/Bucharest',
+      phoneNumber: '+40712345678',
+      quietHours: { start: '22:00', end: '08:00' },
+      customized: false,
+      channels: { sms: { order_confirmed: false, shipped: true }, push: { processing: false } },
+    });
+    for (const payload of [{ timezone: 'Mars/Olympus' }, { quietHours: { start: '25:00', end: '08:00' } }, { phoneNumber: '0712' }, { channels: { fax: {} } }]) {
+      const response = await service.app.inject({ method: 'PUT', url: `/customers/${who.id}/preferences`, payload });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+    }
+    const cleared = await service.app.inject({ method: 'PUT', url: `/customers/${who.id}/preferences`, payload: { quietHours: null, language: 'en' } });
+    expect(cleared.json()).toMatchObject({ quietHours: null, language: 'en', timezone: 'Europe/Bucharest', version: 0 });
+    const forbidden = await service.app.inject({ method: 'GET', url: `/customers/${who.id}/preferences`, headers: { 'x-actor': 'customer:someone-else', 'x-actor-role': 'customer' } });
+    expect(forbidden.statusCode).toBe(403);
+  });
+
+  it('previews a template in a locale, per status', async () => {
+    const shipped = await service.app.inject({ method: 'POST', url: '/templates/order-shipped/preview', payload: { locale: 'ro', data: { customerName: 'Ion' } } });
+    expect(shipped.statusCode).toBe(200);
+    expect(shipped.json().subject).toBe('Comanda ta ORD-000123 este pe drum');
+    expect(shipped.json().text).toContain('Bună, Ion');
+    const refunded = await service.app.inject({ method: 'POST', url: '/templates/order-status-update/preview', payload: { locale: 'es', status: 'refunded' } });
+    expect(refunded.json().subject).toBe('El reembolso de tu pedido ORD-000123 se ha completado');
+    const wrong = await service.app.inject({ method: 'POST', url: '/templates/order-status-update/preview', payload: { locale: 'en', status: 'shipped' } });
+    expect(wrong.statusCode).toBe(422);
+    const unknown = await service.app.inject({ method: 'POST', url: '/templates/newsletter/preview', payload: { locale: 'en' } });
+    expect(unknown.statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { localeSchema, orderStatusSchema, text } from './orders';
+
+/** Order statuses a customer can be told about, by their seed 003 preference names (`order_confirmed` = confirmed). */
+export const notificationTopicSchema = z.enum([
+  'order_confirmed',
+  'processing',
+  'shipped',
+  'out_for_delivery',
+  'delivered',
+  'delayed',
+  'exception',
+  'cancelled',
+  'refunded',
+]);
+export type NotificationTopic = z.infer<typeof notificationTopicSchema>;
+
+export const deliveryChannelSchema = z.enum(['email', 'sms', 'push']);
+export type DeliveryChannel = z.infer<typeof deliveryChannelSchema>;
+
+/** One channel's switches: topic → send or not. */
+export const channelSwitchesSchema = z.record(notificationTopicSchema, z.boolean());
+export const channelSwitchesPatchSchema = z.partialRecord(notificationTopicSchema, z.boolean());
+
+/** `HH:MM`, 24-hour clock, in the customer's timezone. */
+export const clockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00 to 23:59)');
+export const quietHoursSchema = z.object({ start: clockTimeSchema, end: clockTimeSchema });
+
+/** An IANA time zone the runtime knows (`Europe/Madrid`). */
+export const timeZoneSchema = text(64).refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Madrid');
+
+/** E.164 phone number (`+34600111222`). */
+export const phoneNumberSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +34600111222');
+
+export const devicePlatformSchema = z.enum(['ios', 'android', 'web']);
+
+/** `GET /customers/:customerId/preferences`: what applies now (stored choices over seed 003 defaults). */
+export const notificationPreferencesSchema = z.object({
+  customerId: z.string(),
+  channels: z.object({ email: channelSwitchesSchema, sms: channelSwitchesSchema, push: channelSwitchesSchema }),
+  language: localeSchema,
+  timezone: z.string(),
+  /** null = no quiet hours. */
+  quietHours: quietHoursSchema.nullable(),
+  phoneNumber: z.string().nullable(),
+  devices: z.array(z.object({ token: z.string(), platform: devicePlatformSchema })),
+  /** false while the customer never changed anything (all values are defaults). */
+  customized: z.boolean(),
+  version: z.number().int().nonnegative(),
+});
+export type NotificationPreferences = z.infer<typeof notificationPreferencesSchema>;
+
+/** `PUT /customers/:customerId/preferences`: only the fields given change; null resets language/timezone/phone to the order's. */
+export const updatePreferencesRequestSchema = z
+  .object({
+    channels: z
+      .object({ email: channelSwitchesPatchSchema, sms: channelSwitchesPatchSchema, push: channelSwitchesPatchSchema })
+      .partial()
+      .strict(),
+    language: localeSchema.nullable(),
+    timezone: timeZoneSchema.nullable(),
+    quietHours: quietHoursSchema.nullable(),
+    phoneNumber: phoneNumberSchema.nullable(),
+  })
+  .partial()
+  .strict();
+export type UpdatePreferencesRequest = z.infer<typeof updatePreferencesRequestSchema>;
+
+/** `PUT /customers/:customerId/devices`: registers (or moves to this customer) a push token. */
+export const registerDeviceRequestSchema = z.object({
+  token: z.string().regex(/^[\x21-\x7e]{8,4096}$/, 'must be 8 to 4096 visible ASCII characters'),
+  platform: devicePlatformSchema,
+});
+
+export const customerIdParamsSchema = z.object({ customerId: text(100) });
+export const orderIdParamsSchema = z.object({ orderId: z.uuid() });
+
+/** pending (queued or retrying), deferred (quiet hours), sent (provider accepted), delivered, failed (for good). */
+export const notificationStateSchema = z.enum(['pending', 'deferred', 'sent', 'delivered', 'failed']);
+
+export const notificationLogEntrySchema = z.object({
+  id: z.uuid(),
+  orderId: z.uuid(),
+  orderStatus: z.string(),
+  channel: z.string(),
+  template: z.string(),
+  recipient: z.string(),
+  locale: z.string(),
+  status: notificationStateSchema,
+  subject: z.string().nullable(),
+  attempts: z.number().int().nonnegative(),
+  lastError: z.string().nullable(),
+  providerMessageId: z.string().nullable(),
+  /** When a deferred or retrying notification is due next. */
+  scheduledFor: z.iso.datetime({ offset: true }).nullable(),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+  sentAt: z.iso.datetime({ offset: true }).nullable(),
+  failedAt: z.iso.datetime({ offset: true }).nullable(),
+});
+export type NotificationLogEntry = z.infer<typeof notificationLogEntrySchema>;
+
+/** `GET /orders/:orderId/notifications`. */
+export const orderNotificationsResponseSchema = z.object({
+  orderId: z.uuid(),
+  notifications: z.array(notificationLogEntrySchema),
+});
+
+export const emailTemplateNameSchema = z.enum(['order-confirmation', 'order-shipped', 'order-delivered', 'order-issue', 'order-status-update']);
+export const templateNameParamsSchema = z.object({ name: emailTemplateNameSchema });
+
+/** `POST /templates/:name/preview`: renders with sample data; `data` overrides sample values (customerName, orderNumber, ...). */
+export const templatePreviewRequestSchema = z
+  .object({
+    locale: localeSchema,
+    status: orderStatusSchema.optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export const templatePreviewResponseSchema = z.object({ subject: z.string(), html: z.string(), text: z.string() });
