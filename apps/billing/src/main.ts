@@ -1,8 +1,46 @@
 import { databaseEnv, envHelpers, loadEnvOrExit, ServiceRuntime, serviceEnv } from '@platform/config';
-import { createDatabase } from './adapters/database';
+import { streams } from '@platform/contracts';
+import { z } from 'zod';
+import { createDatabase, type Transaction } from './adapters/database';
+import { createStripeClient } from './adapters/stripe-client';
+import type { BillingDeps } from './application/context';
+import { markOverdue, OVERDUE_TIMER } from './application/invoices';
+import { orderSubscriptions } from './consumers/orders';
+import { registerQueries, registerStripeWebhook } from './http/routes';
 
-const env = loadEnvOrExit(serviceEnv.extend(databaseEnv.shape).extend({ PORT: envHelpers.port.default(8085) }));
+const env = loadEnvOrExit(
+  serviceEnv.extend(databaseEnv.shape).extend({
+    PORT: envHelpers.port.default(8085),
+    STRIPE_API_URL: envHelpers.url(['http:', 'https:']).default('https://api.stripe.com'),
+    STRIPE_SECRET_KEY: z.string().min(1),
+    STRIPE_WEBHOOK_SECRET: z.string().min(1),
+    /** Max |now - t| of a Stripe-Signature, in seconds (Stripe's libraries use 300). */
+    STRIPE_WEBHOOK_TOLERANCE_S: envHelpers.positiveInt.default(300),
+    CHECKOUT_SUCCESS_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080/v1/checkout/complete'),
+    INVOICE_DUE_DAYS: envHelpers.positiveInt.default(14),
+  }),
+);
 const runtime = await ServiceRuntime.start('billing', env);
 const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL));
-runtime.startOutboxRelay(db);
-await runtime.serve(runtime.createHttpServer());
+const relay = runtime.startOutboxRelay(db);
+
+const deps: BillingDeps = {
+  provider: createStripeClient({ apiUrl: env.STRIPE_API_URL, secretKey: env.STRIPE_SECRET_KEY }),
+  clock: runtime.clock,
+  checkoutSuccessUrl: env.CHECKOUT_SUCCESS_URL,
+  invoiceDueDays: env.INVOICE_DUE_DAYS,
+};
+
+runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, subscriptions: orderSubscriptions(deps) });
+runtime.startTimers<Transaction>(db, { [OVERDUE_TIMER]: (timer, tx, now) => markOverdue(tx, String(timer.payload.invoiceId ?? timer.key), now) });
+
+const app = runtime.createHttpServer();
+await registerStripeWebhook(app, {
+  db,
+  billing: deps,
+  webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+  webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_S,
+  afterCommit: () => relay.notify(),
+});
+registerQueries(app, db);
+await runtime.serve(app);

@@ -1,5 +1,419 @@
-import type { FastifyInstance } from 'fastify';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import got from 'got';
 import type { SimulatorContext } from '../server';
 
-/** Placeholder until the simulator is written. */
-export function registerStripe(_app: FastifyInstance, _context: SimulatorContext): void {}
+/**
+ * Stripe (PROVIDERS.md section 7): checkout sessions, payment intents, refunds and signed
+ * webhook Events, in Stripe's object shapes. Requests are form-encoded with bracket
+ * notation and authenticated with `Authorization: Bearer sk_...`; `Idempotency-Key`
+ * replays the first answer. The customer side is simulated by `GET /stripe/checkout/:id`
+ * (a page with a Pay button) and `POST /stripe/_sim/checkout/sessions/:id/complete`.
+ */
+
+export const STRIPE_API_VERSION = '2025-08-27.basil';
+
+type StripeObject = Record<string, unknown> & { id: string };
+
+interface StoredEvent {
+  id: string;
+  type: string;
+  /** The exact body sent, so a resend is byte-identical. */
+  rawBody: string;
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  type: string;
+  at: string;
+  status: number | null;
+  error: string | null;
+}
+
+/** `Stripe-Signature` header value for `rawBody` at unix time `timestamp`. */
+export function stripeSignatureHeader(secret: string, rawBody: string, timestamp: number): string {
+  const v1 = createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex');
+  return `t=${timestamp},v1=${v1}`;
+}
+
+const stripeId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
+const unixNow = () => Math.floor(Date.now() / 1000);
+
+/** Flat `a[b][c]=v` form fields (as formbody parses them) as plain strings. */
+function formFields(body: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (!body || typeof body !== 'object') return fields;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = String(value);
+  }
+  return fields;
+}
+
+/** `metadata[order_id]=x` → `{ order_id: 'x' }` for the given bracket prefix. */
+function bracketMap(fields: Record<string, string>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pattern = new RegExp(`^${prefix.replaceAll('[', '\\[').replaceAll(']', '\\]')}\\[([^\\]]+)\\]$`);
+  for (const [key, value] of Object.entries(fields)) {
+    const match = pattern.exec(key);
+    if (match) out[match[1]!] = value;
+  }
+  return out;
+}
+
+class StripeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { type: string; message: string; code?: string; decline_code?: string; param?: string },
+  ) {
+    super(body.message);
+  }
+}
+
+const invalid = (message: string, param?: string, code?: string) =>
+  new StripeError(400, { type: 'invalid_request_error', message, ...(param && { param }), ...(code && { code }) });
+const missing = (kind: string, id: string, param = 'id') =>
+  new StripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param, message: `No such ${kind}: '${id}'` });
+
+export function registerStripe(app: FastifyInstance, context: SimulatorContext): void {
+  const { control, credentials } = context;
+  const sessions = new Map<string, StripeObject>();
+  const paymentIntents = new Map<string, StripeObject>();
+  const charges = new Map<string, StripeObject>();
+  const refunds = new Map<string, StripeObject>();
+  const events = new Map<string, StoredEvent>();
+  const deliveries: WebhookDelivery[] = [];
+  const idempotent = new Map<string, { path: string; status: number; body: unknown }>();
+
+  async function deliver(event: StoredEvent, signature?: string): Promise<WebhookDelivery> {
+    const delivery: WebhookDelivery = { eventId: event.id, type: event.type, at: new Date().toISOString(), status: null, error: null };
+    try {
+      const response = await got.post(`${context.webhookBaseUrl}/v1/webhooks/stripe`, {
+        body: event.rawBody,
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'stripe-signature': signature ?? stripeSignatureHeader(credentials.stripe.webhookSecret, event.rawBody, unixNow()),
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        },
+        throwHttpErrors: false,
+        retry: { limit: 0 },
+        timeout: { request: 10_000 },
+      });
+      delivery.status = response.statusCode;
+    } catch (error) {
+      delivery.error = (error as Error).message;
+    }
+    deliveries.push(delivery);
+    if (deliveries.length > 1000) deliveries.shift();
+    return delivery;
+  }
+
+  /** Builds, stores and sends an Event; resolves with the delivery outcome. */
+  function emit(type: string, object: StripeObject, previousAttributes?: Record<string, unknown>, idempotencyKey: string | null = null) {
+    const event = {
+      id: stripeId('evt'),
+      object: 'event',
+      api_version: STRIPE_API_VERSION,
+      created: unixNow(),
+      data: { object: structuredClone(object), ...(previousAttributes && { previous_attributes: previousAttributes }) },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: idempotencyKey ? stripeId('req') : null, idempotency_key: idempotencyKey },
+      type,
+    };
+    const stored: StoredEvent = { id: event.id, type, rawBody: JSON.stringify(event) };
+    events.set(stored.id, stored);
+    return { event: stored, delivered: deliver(stored) };
+  }
+
+  function sendError(reply: FastifyReply, error: StripeError) {
+    return reply.code(error.status).send({ error: error.body });
+  }
+
+  /**
+   * The API routes' common path: auth, behaviour switch, idempotency replay, Stripe error body.
+   * `handle` returns the object to answer with; `reject` describes this endpoint's refusal.
+   */
+  function api(handle: (request: FastifyRequest, fields: Record<string, string>) => StripeObject | Promise<StripeObject>, reject?: () => StripeError) {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const auth = request.headers.authorization;
+      if (auth !== `Bearer ${credentials.stripe.secretKey}`) {
+        control.record(request, 'unauthorized');
+        const message = auth
+          ? 'Invalid API Key provided.'
+          : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
+        return reply.code(401).send({ error: { type: 'invalid_request_error', message } });
+      }
+      const behaviour = control.next();
+      if (behaviour.mode === 'error') {
+        control.record(request, 'error');
+        const status = Number(behaviour.options.status ?? 503);
+        return reply.code(status).send({ error: { type: 'api_error', message: 'An unknown error occurred on Stripe\'s end (simulated outage).' } });
+      }
+      if (await control.applyFailure(behaviour, request, reply)) return reply;
+      const key = request.headers['idempotency-key'];
+      const idempotencyKey = typeof key === 'string' && key.length > 0 ? key : null;
+      const path = `${request.method} ${request.routeOptions.url}`;
+      if (idempotencyKey && request.method === 'POST') {
+        const previous = idempotent.get(idempotencyKey);
+        if (previous) {
+          control.record(request, 'idempotent_replay');
+          if (previous.path !== path) {
+            return sendError(reply, new StripeError(400, { type: 'idempotency_error', message: `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${previous.path}').` }));
+          }
+          return reply.code(previous.status).header('idempotent-replayed', 'true').send(previous.body);
+        }
+      }
+      let status = 200;
+      let body: unknown;
+      if (behaviour.mode === 'reject' && reject) {
+        const error = reject();
+        status = error.status;
+        body = { error: error.body };
+        control.record(request, 'reject');
+      } else {
+        try {
+          body = await handle(request, formFields(request.body));
+          control.record(request, behaviour.mode);
+        } catch (error) {
+          if (!(error instanceof StripeError)) throw error;
+          status = error.status;
+          body = { error: error.body };
+          control.record(request, 'invalid');
+        }
+      }
+      // Stripe stores the first answer for a key, errors included (except its own 5xx).
+      if (idempotencyKey && request.method === 'POST') idempotent.set(idempotencyKey, { path, status, body });
+      return reply.code(status).header('request-id', stripeId('req')).send(body);
+    };
+  }
+
+  function findSession(id: string): StripeObject {
+    const session = sessions.get(id);
+    if (!session) throw missing('checkout.session', id);
+    return session;
+  }
+
+  app.post(
+    '/v1/checkout/sessions',
+    api(
+      (request, fields) => {
+        const mode = fields.mode;
+        if (mode !== 'payment') throw invalid('This simulator supports `mode=payment` only.', 'mode');
+        let amount = 0;
+        let currency: string | undefined;
+        for (let i = 0; fields[`line_items[${i}][quantity]`] !== undefined || fields[`line_items[${i}][price_data][unit_amount]`] !== undefined; i++) {
+          const unit = Number(fields[`line_items[${i}][price_data][unit_amount]`]);
+          const quantity = Number(fields[`line_items[${i}][quantity]`] ?? 1);
+          const lineCurrency = fields[`line_items[${i}][price_data][currency]`];
+          if (!Number.isInteger(unit) || unit < 0) throw invalid('Invalid integer: unit_amount', `line_items[${i}][price_data][unit_amount]`);
+          if (!Number.isInteger(quantity) || quantity < 1) throw invalid('Invalid integer: quantity', `line_items[${i}][quantity]`);
+          if (!lineCurrency || !/^[a-z]{3}$/.test(lineCurrency)) throw invalid('Invalid currency', `line_items[${i}][price_data][currency]`);
+          if (currency && currency !== lineCurrency) throw invalid('All line items must use the same currency.', `line_items[${i}][price_data][currency]`);
+          currency = lineCurrency;
+          amount += unit * quantity;
+        }
+        if (!currency) throw invalid('Missing required param: line_items.', 'line_items');
+        if (!fields.success_url) throw invalid('Missing required param: success_url.', 'success_url');
+        const id = stripeId('cs_test');
+        const created = unixNow();
+        const session: StripeObject = {
+          id,
+          object: 'checkout.session',
+          mode,
+          status: 'open',
+          payment_status: 'unpaid',
+          amount_subtotal: amount,
+          amount_total: amount,
+          currency,
+          customer: null,
+          customer_email: fields.customer_email ?? null,
+          customer_details: null,
+          client_reference_id: fields.client_reference_id ?? null,
+          metadata: bracketMap(fields, 'metadata'),
+          payment_intent: null,
+          success_url: fields.success_url,
+          cancel_url: fields.cancel_url ?? null,
+          created,
+          expires_at: Number(fields.expires_at ?? created + 24 * 60 * 60),
+          livemode: false,
+          total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+          url: `${request.protocol}://${request.headers.host}/stripe/checkout/${id}`,
+          // Kept for the payment intent created at completion (Stripe: payment_intent_data[metadata]).
+          payment_intent_data_metadata: bracketMap(fields, 'payment_intent_data[metadata]'),
+        };
+        sessions.set(id, session);
+        return publicSession(session);
+      },
+      () => new StripeError(402, { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' }),
+    ),
+  );
+
+  app.get('/v1/checkout/sessions/:id', api((request) => publicSession(findSession((request.params as { id: string }).id))));
+
+  app.post(
+    '/v1/checkout/sessions/:id/expire',
+    api((request) => {
+      const session = findSession((request.params as { id: string }).id);
+      if (session.status !== 'open') throw invalid(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${String(session.status)}".`);
+      Object.assign(session, { status: 'expired', url: null });
+      void emit('checkout.session.expired', publicSession(session)).delivered;
+      return publicSession(session);
+    }),
+  );
+
+  app.get(
+    '/v1/payment_intents/:id',
+    api((request) => {
+      const id = (request.params as { id: string }).id;
+      const intent = paymentIntents.get(id);
+      if (!intent) throw missing('payment_intent', id);
+      return intent;
+    }),
+  );
+
+  app.post(
+    '/v1/refunds',
+    api(
+      (request, fields) => {
+        const intentId = fields.payment_intent;
+        if (!intentId) throw invalid('One of the following params should be provided for this request: payment_intent or charge.', 'payment_intent');
+        const intent = paymentIntents.get(intentId);
+        if (!intent) throw missing('payment_intent', intentId, 'payment_intent');
+        const charge = charges.get(String(intent.latest_charge));
+        if (intent.status !== 'succeeded' || !charge) throw invalid(`This PaymentIntent (${intentId}) does not have a successful charge to refund.`, 'payment_intent');
+        const remaining = Number(charge.amount) - Number(charge.amount_refunded);
+        const amount = fields.amount === undefined ? remaining : Number(fields.amount);
+        if (remaining <= 0) throw invalid(`Charge ${charge.id} has already been refunded.`, undefined, 'charge_already_refunded');
+        if (!Number.isInteger(amount) || amount <= 0 || amount > remaining) {
+          throw invalid(`Refund amount (${fields.amount}) is greater than unrefunded amount on charge (${remaining}).`, 'amount', 'amount_too_large');
+        }
+        const refund: StripeObject = {
+          id: stripeId('re'),
+          object: 'refund',
+          amount,
+          charge: charge.id,
+          created: unixNow(),
+          currency: charge.currency,
+          metadata: bracketMap(fields, 'metadata'),
+          payment_intent: intentId,
+          reason: fields.reason ?? null,
+          status: 'succeeded',
+        };
+        refunds.set(refund.id, refund);
+        const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
+        charge.amount_refunded = Number(charge.amount_refunded) + amount;
+        charge.refunded = charge.amount_refunded === charge.amount;
+        const key = request.headers['idempotency-key'];
+        // After the API answer, as Stripe does: the caller may see either first.
+        setImmediate(() => void emit('charge.refunded', charge, previous, typeof key === 'string' ? key : null).delivered);
+        return refund;
+      },
+      () => new StripeError(402, { type: 'invalid_request_error', code: 'charge_disputed', message: 'This charge has been disputed and cannot be refunded (simulated rejection).' }),
+    ),
+  );
+
+  // ---- The customer's side and test controls (not part of Stripe's API) ----
+
+  app.get('/checkout/:id', async (request, reply) => {
+    const session = sessions.get((request.params as { id: string }).id);
+    if (!session) return reply.code(404).type('text/html').send('<!doctype html><title>Not found</title><p>No such checkout session.</p>');
+    const price = `${(Number(session.amount_total) / 100).toFixed(2)} ${String(session.currency).toUpperCase()}`;
+    const action = `/stripe/_sim/checkout/sessions/${session.id}/complete`;
+    const button = (outcome: string, label: string) =>
+      `<form method="post" action="${action}"><input type="hidden" name="outcome" value="${outcome}"><button>${label}</button></form>`;
+    const body =
+      session.status === 'open'
+        ? `${button('paid', `Pay ${price}`)}${button('failed', 'Pay with a declined card')}`
+        : `<p>This session is ${String(session.status)}.</p>`;
+    return reply.type('text/html').send(`<!doctype html><html><head><meta charset="utf-8"><title>Checkout (Stripe simulator)</title></head><body><h1>Checkout</h1><p>Order ${String(session.client_reference_id ?? '')}: ${price}</p>${body}</body></html>`);
+  });
+
+  app.post('/_sim/checkout/sessions/:id/complete', async (request, reply) => {
+    const session = sessions.get((request.params as { id: string }).id);
+    if (!session) return sendError(reply, missing('checkout.session', (request.params as { id: string }).id));
+    const outcome = formFields(request.body).outcome ?? 'paid';
+    if (!['paid', 'failed', 'async'].includes(outcome)) return sendError(reply, invalid('outcome must be paid, failed or async', 'outcome'));
+    const asyncPending = session.status === 'complete' && session.payment_status === 'unpaid';
+    if (session.status !== 'open' && !asyncPending) return sendError(reply, invalid(`This Checkout Session is ${String(session.status)}.`));
+    const intent = ensurePaymentIntent(session);
+    let sent: ReturnType<typeof emit>;
+    if (outcome === 'failed') {
+      Object.assign(intent, {
+        status: 'requires_payment_method',
+        last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
+      });
+      sent = emit(asyncPending ? 'checkout.session.async_payment_failed' : 'payment_intent.payment_failed', asyncPending ? publicSession(session) : intent);
+    } else if (outcome === 'async' && !asyncPending) {
+      Object.assign(intent, { status: 'processing' });
+      Object.assign(session, { status: 'complete', url: null });
+      sent = emit('checkout.session.completed', publicSession(session));
+    } else {
+      const charge: StripeObject = {
+        id: stripeId('ch'),
+        object: 'charge',
+        amount: intent.amount,
+        amount_captured: intent.amount,
+        amount_refunded: 0,
+        refunded: false,
+        captured: true,
+        paid: true,
+        status: 'succeeded',
+        currency: intent.currency,
+        payment_intent: intent.id,
+        metadata: intent.metadata,
+        created: unixNow(),
+      };
+      charges.set(charge.id, charge);
+      Object.assign(intent, { status: 'succeeded', amount_received: intent.amount, latest_charge: charge.id, payment_method: stripeId('pm') });
+      Object.assign(session, { status: 'complete', payment_status: 'paid', url: null });
+      sent = emit(asyncPending ? 'checkout.session.async_payment_succeeded' : 'checkout.session.completed', publicSession(session));
+    }
+    const delivery = await sent.delivered;
+    if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') && outcome !== 'failed' && session.success_url) {
+      return reply.redirect(String(session.success_url), 303);
+    }
+    return { session: publicSession(session), paymentIntent: intent, event: JSON.parse(sent.event.rawBody), delivery };
+  });
+
+  /** Sends a stored event again, byte for byte; re-signed now unless `reuseSignature` gives the header to send. */
+  app.post('/_sim/webhooks/resend', async (request, reply) => {
+    const body = (request.body ?? {}) as { eventId?: string; signature?: string };
+    const event = body.eventId ? events.get(body.eventId) : undefined;
+    if (!event) return sendError(reply, missing('event', String(body.eventId), 'eventId'));
+    return deliver(event, body.signature);
+  });
+
+  app.get('/_sim/webhooks', async () => ({
+    events: [...events.values()].map((e) => ({ id: e.id, type: e.type, event: JSON.parse(e.rawBody) })),
+    deliveries,
+  }));
+
+  function ensurePaymentIntent(session: StripeObject): StripeObject {
+    const existing = session.payment_intent ? paymentIntents.get(String(session.payment_intent)) : undefined;
+    if (existing) return existing;
+    const intent: StripeObject = {
+      id: stripeId('pi'),
+      object: 'payment_intent',
+      amount: session.amount_total,
+      amount_received: 0,
+      currency: session.currency,
+      status: 'requires_payment_method',
+      capture_method: 'automatic_async',
+      latest_charge: null,
+      payment_method: null,
+      last_payment_error: null,
+      metadata: { ...(session.payment_intent_data_metadata as Record<string, string>) },
+      created: unixNow(),
+      livemode: false,
+    };
+    paymentIntents.set(intent.id, intent);
+    session.payment_intent = intent.id;
+    return intent;
+  }
+}
+
+/** The session as Stripe shows it (without the simulator's bookkeeping). */
+function publicSession(session: StripeObject): StripeObject {
+  const { payment_intent_data_metadata: _kept, ...visible } = session;
+  return structuredClone(visible) as StripeObject;
+}

@@ -1,0 +1,158 @@
+import { createHttpClient } from '@platform/config';
+
+/**
+ * Stripe's REST API (PROVIDERS.md 7) as billing uses it: checkout sessions, their expiry,
+ * and refunds. Form-encoded bodies with bracket notation, `Authorization: Bearer sk_...`,
+ * and an `Idempotency-Key` on every POST so a repeated call (a redelivered event) gets the
+ * first answer back instead of a second session or refund.
+ */
+
+/** Stripe refused the request (4xx): repeating it would not help. */
+export class StripeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly stripeCode: string | undefined,
+    message: string,
+  ) {
+    super(`Stripe ${status} ${type}${stripeCode ? ` (${stripeCode})` : ''}: ${message}`);
+    this.name = 'StripeApiError';
+  }
+}
+
+/**
+ * Stripe is down, slow or unreachable (5xx, timeout, connection error). The platform's retry
+ * classification (`isTransient` in @platform/config) keys on socket error codes, so this
+ * carries one: the consumer retries until Stripe answers instead of dead-lettering the event.
+ */
+export class StripeUnavailableError extends Error {
+  readonly code = 'ECONNRESET';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StripeUnavailableError';
+  }
+}
+
+export interface StripeCheckoutSession {
+  id: string;
+  status: 'open' | 'complete' | 'expired';
+  payment_status: 'paid' | 'unpaid' | 'no_payment_required';
+  amount_total: number;
+  currency: string;
+  url: string | null;
+  expires_at: number | null;
+  payment_intent: string | null;
+  client_reference_id: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface StripeRefund {
+  id: string;
+  amount: number;
+  currency: string;
+  status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+  failure_reason?: string | null;
+  payment_intent: string;
+}
+
+export interface CheckoutRequest {
+  paymentId: string;
+  orderId: string;
+  /** What the line says on Stripe's page ("Order ORD-123"). */
+  description: string;
+  amount: number;
+  /** Platform (upper case) currency. */
+  currency: string;
+  customerEmail: string | null;
+  successUrl: string;
+}
+
+export interface RefundRequest {
+  refundId: string;
+  orderId: string;
+  paymentIntentId: string;
+  amount: number;
+  reason: string;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  createCheckoutSession(request: CheckoutRequest): Promise<StripeCheckoutSession>;
+  expireCheckoutSession(sessionId: string): Promise<StripeCheckoutSession>;
+  getCheckoutSession(sessionId: string): Promise<StripeCheckoutSession>;
+  createRefund(request: RefundRequest): Promise<StripeRefund>;
+}
+
+export function createStripeClient(options: { apiUrl: string; secretKey: string; timeoutMs?: number }): PaymentProvider {
+  const http = createHttpClient({ prefixUrl: options.apiUrl.replace(/\/+$/, ''), timeoutMs: options.timeoutMs ?? 10_000, userAgent: 'platform-billing' });
+
+  async function call<T>(method: 'GET' | 'POST', path: string, form?: Record<string, string>, idempotencyKey?: string): Promise<T> {
+    let response;
+    try {
+      response = await http(path, {
+        method,
+        headers: { authorization: `Bearer ${options.secretKey}`, ...(idempotencyKey && { 'idempotency-key': idempotencyKey }) },
+        ...(form && { form }),
+      });
+    } catch (error) {
+      throw new StripeUnavailableError(`Stripe unreachable: ${(error as Error).message}`, { cause: error });
+    }
+    let body: { error?: { type?: string; code?: string; message?: string } } & Record<string, unknown>;
+    try {
+      body = JSON.parse(response.body);
+    } catch {
+      if (response.statusCode >= 500) throw new StripeUnavailableError(`Stripe answered ${response.statusCode}`);
+      throw new StripeApiError(response.statusCode, 'invalid_response', undefined, 'Stripe answered with a body that is not JSON');
+    }
+    if (response.statusCode >= 500 || response.statusCode === 429) {
+      throw new StripeUnavailableError(`Stripe answered ${response.statusCode}: ${body.error?.message ?? 'no message'}`);
+    }
+    if (response.statusCode >= 400) {
+      throw new StripeApiError(response.statusCode, body.error?.type ?? 'unknown', body.error?.code, body.error?.message ?? 'no message');
+    }
+    return body as T;
+  }
+
+  return {
+    name: 'stripe',
+    createCheckoutSession: (request) =>
+      call<StripeCheckoutSession>(
+        'POST',
+        'v1/checkout/sessions',
+        {
+          mode: 'payment',
+          client_reference_id: request.orderId,
+          success_url: request.successUrl,
+          ...(request.customerEmail && { customer_email: request.customerEmail }),
+          'metadata[order_id]': request.orderId,
+          'metadata[payment_id]': request.paymentId,
+          // Copied onto the payment intent, so its own events (payment_failed) name the payment too.
+          'payment_intent_data[metadata][order_id]': request.orderId,
+          'payment_intent_data[metadata][payment_id]': request.paymentId,
+          // One line for the amount due: the invoice carries the itemised lines.
+          'line_items[0][quantity]': '1',
+          'line_items[0][price_data][currency]': request.currency.toLowerCase(),
+          'line_items[0][price_data][unit_amount]': String(request.amount),
+          'line_items[0][price_data][product_data][name]': request.description,
+        },
+        request.paymentId,
+      ),
+    expireCheckoutSession: (sessionId) =>
+      call<StripeCheckoutSession>('POST', `v1/checkout/sessions/${encodeURIComponent(sessionId)}/expire`, {}, `expire-${sessionId}`),
+    getCheckoutSession: (sessionId) => call<StripeCheckoutSession>('GET', `v1/checkout/sessions/${encodeURIComponent(sessionId)}`),
+    createRefund: (request) =>
+      call<StripeRefund>(
+        'POST',
+        'v1/refunds',
+        {
+          payment_intent: request.paymentIntentId,
+          amount: String(request.amount),
+          reason: 'requested_by_customer',
+          'metadata[order_id]': request.orderId,
+          'metadata[refund_id]': request.refundId,
+          'metadata[reason]': request.reason.slice(0, 500),
+        },
+        request.refundId,
+      ),
+  };
+}

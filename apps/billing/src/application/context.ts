@@ -1,0 +1,29 @@
+import { type Clock, newEvent, recordEvent } from '@platform/config';
+import type { EventData, EventDefinition } from '@platform/contracts';
+import type { Transaction } from '../adapters/database';
+import type { PaymentProvider } from '../adapters/stripe-client';
+
+export const SERVICE = 'billing';
+
+/** What billing's use cases need besides the transaction. */
+export interface BillingDeps {
+  provider: PaymentProvider;
+  clock: Clock;
+  /** Where Stripe sends the customer after paying. */
+  checkoutSuccessUrl: string;
+  invoiceDueDays: number;
+}
+
+/** Records `definition`'s event about the order in the caller's transaction (outbox). */
+export async function emit<D extends EventDefinition>(tx: Transaction, definition: D, orderId: string, data: EventData<D>, at: Date): Promise<void> {
+  await recordEvent(tx, newEvent(definition, { aggregateId: orderId, source: SERVICE, data, occurredAt: at }));
+}
+
+/** Row locks taken before read-modify-write, so a webhook and a consumer never interleave on one order's money. */
+export async function lockPayments(tx: Transaction, orderId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM payments WHERE order_id = ${orderId}::uuid ORDER BY id FOR UPDATE`;
+}
+
+export async function lockInvoice(tx: Transaction, invoiceId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM invoices WHERE id = ${invoiceId}::uuid FOR UPDATE`;
+}

@@ -1,0 +1,164 @@
+import { cancelTimer, scheduleTimer } from '@platform/config';
+import { invoiceIssued, invoiceStatusChanged } from '@platform/contracts';
+import type { Order } from '@platform/contracts/api/orders';
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from '../adapters/database';
+import type { Invoice } from '../generated/prisma/client';
+import { derivedId } from '../domain/ids';
+import { assertTransition, dueDate, formatInvoiceNumber, type InvoiceStatus, linesFromOrder, OVERDUE_CANDIDATES, statusForBalance } from '../domain/invoice';
+import { emit, lockInvoice } from './context';
+
+export const OVERDUE_TIMER = 'billing.invoice-overdue';
+const INVOICE_SEQUENCE = 'invoice';
+
+/** The order's invoice (one per order), locked for update. */
+export async function lockedInvoiceOf(tx: Transaction, orderId: string): Promise<Invoice | null> {
+  const invoice = await tx.invoice.findFirst({ where: { orderId }, orderBy: { createdAt: 'asc' } });
+  if (!invoice) return null;
+  await lockInvoice(tx, invoice.id);
+  return tx.invoice.findUniqueOrThrow({ where: { id: invoice.id } });
+}
+
+export async function createDraftInvoice(tx: Transaction, order: Order, now: Date): Promise<Invoice> {
+  const lines = linesFromOrder(order);
+  return tx.invoice.create({
+    data: {
+      id: derivedId(`${order.id}/invoice`),
+      orderId: order.id,
+      status: 'draft',
+      currency: order.currency,
+      total: order.totals.total,
+      customer: order.customer,
+      billingAddress: order.billingAddress,
+      createdAt: now,
+      updatedAt: now,
+      lines: { create: lines.map((line) => ({ id: randomUUID(), ...line })) },
+    },
+  });
+}
+
+/** A draft follows the order while nothing is paid: its lines are rebuilt from the modified order. */
+export async function redraftInvoice(tx: Transaction, invoice: Invoice, order: Order, now: Date): Promise<void> {
+  const lines = linesFromOrder(order);
+  await tx.invoiceLine.deleteMany({ where: { invoiceId: invoice.id } });
+  await tx.invoice.update({
+    where: { id: invoice.id },
+    data: {
+      total: order.totals.total,
+      customer: order.customer,
+      billingAddress: order.billingAddress,
+      updatedAt: now,
+      version: { increment: 1 },
+      lines: { create: lines.map((line) => ({ id: randomUUID(), ...line })) },
+    },
+  });
+}
+
+/**
+ * The next gap-free number. The counter row is incremented (and so locked) in the caller's
+ * transaction: a concurrent issue waits for the commit, and a rollback gives the number back.
+ */
+export async function nextInvoiceNumber(tx: Transaction): Promise<string> {
+  const [row] = await tx.$queryRaw<{ last_value: number }[]>`
+    INSERT INTO number_sequences (name, last_value) VALUES (${INVOICE_SEQUENCE}, 1)
+    ON CONFLICT (name) DO UPDATE SET last_value = number_sequences.last_value + 1
+    RETURNING last_value`;
+  return formatInvoiceNumber(row!.last_value);
+}
+
+async function setStatus(tx: Transaction, invoice: Invoice, to: InvoiceStatus, reason: string | null, now: Date, extra: Partial<Pick<Invoice, 'total' | 'amountPaid' | 'amountRefunded'>> = {}): Promise<Invoice> {
+  const from = invoice.status as InvoiceStatus;
+  assertTransition(from, to);
+  const updated = await tx.invoice.update({
+    where: { id: invoice.id },
+    data: {
+      ...extra,
+      status: to,
+      updatedAt: now,
+      version: { increment: 1 },
+      ...(to === 'paid' && { paidAt: now }),
+      ...(to === 'void' && { voidedAt: now }),
+    },
+  });
+  await emit(tx, invoiceStatusChanged, invoice.orderId, {
+    orderId: invoice.orderId,
+    invoiceId: invoice.id,
+    number: updated.number,
+    status: to,
+    previousStatus: from,
+    total: updated.total,
+    amountPaid: updated.amountPaid,
+    amountRefunded: updated.amountRefunded,
+    reason,
+    changedAt: now.toISOString(),
+  }, now);
+  if (OVERDUE_CANDIDATES.includes(to) && updated.dueAt) {
+    await scheduleTimer(tx, { kind: OVERDUE_TIMER, key: invoice.id, fireAt: updated.dueAt, payload: { invoiceId: invoice.id } });
+  } else if (!OVERDUE_CANDIDATES.includes(to) && to !== 'overdue') {
+    await cancelTimer(tx, OVERDUE_TIMER, invoice.id);
+  }
+  return updated;
+}
+
+/** Issues a draft: number, issue and due dates → `billing.invoice.issued`. */
+export async function issueInvoice(tx: Transaction, invoice: Invoice, now: Date, dueDays: number): Promise<Invoice> {
+  assertTransition(invoice.status as InvoiceStatus, 'issued');
+  const number = await nextInvoiceNumber(tx);
+  const issued = await tx.invoice.update({
+    where: { id: invoice.id },
+    data: { number, status: 'issued', issuedAt: now, dueAt: dueDate(now, dueDays), updatedAt: now, version: { increment: 1 } },
+  });
+  await emit(tx, invoiceIssued, invoice.orderId, {
+    orderId: invoice.orderId,
+    invoiceId: invoice.id,
+    number,
+    status: 'issued',
+    total: issued.total,
+    currency: issued.currency,
+    issuedAt: now.toISOString(),
+    dueAt: issued.dueAt!.toISOString(),
+  }, now);
+  return issued;
+}
+
+/** Money received against the invoice: issued/overdue/partially paid → partially_paid or paid. */
+export async function recordInvoicePayment(tx: Transaction, invoice: Invoice, amount: number, now: Date): Promise<Invoice> {
+  const amountPaid = invoice.amountPaid + amount;
+  const to = statusForBalance(invoice.total, amountPaid - invoice.amountRefunded);
+  if (to === invoice.status) return tx.invoice.update({ where: { id: invoice.id }, data: { amountPaid, updatedAt: now, version: { increment: 1 } } });
+  return setStatus(tx, invoice, to, 'Payment received', now, { amountPaid });
+}
+
+/** A debit (the order grew after payment): the invoice asks for more and is partially paid until the top-up arrives. */
+export async function debitInvoice(tx: Transaction, invoice: Invoice, amount: number, reason: string, paymentId: string, now: Date): Promise<Invoice> {
+  await tx.invoiceAdjustment.create({ data: { id: randomUUID(), invoiceId: invoice.id, kind: 'debit', amount, reason, paymentId, createdAt: now } });
+  const total = invoice.total + amount;
+  const to = statusForBalance(total, invoice.amountPaid - invoice.amountRefunded);
+  if (to === invoice.status) return tx.invoice.update({ where: { id: invoice.id }, data: { total, updatedAt: now, version: { increment: 1 } } });
+  return setStatus(tx, invoice, to, reason, now, { total });
+}
+
+/**
+ * A credit for money refunded: a negative adjustment line. An invoice credited down to
+ * nothing is void (a cancellation); otherwise it keeps its status (a partial refund).
+ */
+export async function creditInvoice(tx: Transaction, invoice: Invoice, amount: number, reason: string, refundId: string, now: Date): Promise<Invoice> {
+  await tx.invoiceAdjustment.create({ data: { id: randomUUID(), invoiceId: invoice.id, kind: 'credit', amount: -amount, reason, refundId, createdAt: now } });
+  const data = { total: Math.max(0, invoice.total - amount), amountRefunded: invoice.amountRefunded + amount };
+  if (data.total === 0 && invoice.status !== 'void') return setStatus(tx, invoice, 'void', reason, now, data);
+  return tx.invoice.update({ where: { id: invoice.id }, data: { ...data, updatedAt: now, version: { increment: 1 } } });
+}
+
+export async function voidInvoice(tx: Transaction, invoice: Invoice, reason: string, now: Date): Promise<Invoice> {
+  if (invoice.status === 'void') return invoice;
+  return setStatus(tx, invoice, 'void', reason, now);
+}
+
+/** Timer: the due date passed with a balance still open. */
+export async function markOverdue(tx: Transaction, invoiceId: string, now: Date): Promise<void> {
+  await lockInvoice(tx, invoiceId);
+  const invoice = await tx.invoice.findUnique({ where: { id: invoiceId } });
+  if (!invoice || !OVERDUE_CANDIDATES.includes(invoice.status as InvoiceStatus)) return;
+  if (invoice.dueAt && invoice.dueAt > now) return;
+  await setStatus(tx, invoice, 'overdue', 'Due date passed with an open balance', now);
+}

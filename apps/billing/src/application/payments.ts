@@ -1,0 +1,180 @@
+import { DomainError } from '@platform/config';
+import { checkoutCreated, paymentFailed, paymentSucceeded } from '@platform/contracts';
+import type { Order } from '@platform/contracts/api/orders';
+import type { Transaction } from '../adapters/database';
+import { StripeApiError } from '../adapters/stripe-client';
+import type { Payment } from '../generated/prisma/client';
+import { fromStripeCurrency, toStripeCurrency } from '../domain/invoice';
+import { type BillingDeps, emit, lockPayments } from './context';
+import { issueInvoice, lockedInvoiceOf, recordInvoicePayment } from './invoices';
+import { requestRefund } from './refunds';
+import { derivedId } from '../domain/ids';
+
+export type PaymentKind = 'order' | 'top_up';
+/** Payments the customer can still pay. */
+export const UNPAID = ['requires_payment', 'processing', 'failed'];
+
+/**
+ * Opens a Stripe checkout session for a new payment row → `billing.checkout.created`.
+ * The payment id is derived by the caller (same on every redelivery) and is the Stripe
+ * Idempotency-Key, so a retried event finds the session it already opened.
+ */
+export async function openCheckout(
+  tx: Transaction,
+  deps: BillingDeps,
+  input: { paymentId: string; kind: PaymentKind; order: Pick<Order, 'id' | 'number' | 'currency' | 'customer'>; amount: number },
+): Promise<Payment> {
+  const { order } = input;
+  const now = deps.clock.now();
+  const row = {
+    id: input.paymentId,
+    orderId: order.id,
+    kind: input.kind,
+    provider: deps.provider.name,
+    amount: input.amount,
+    currency: order.currency,
+    createdAt: now,
+    updatedAt: now,
+  };
+  let session;
+  try {
+    session = await deps.provider.createCheckoutSession({
+      paymentId: input.paymentId,
+      orderId: order.id,
+      description: input.kind === 'order' ? `Order ${order.number}` : `Order ${order.number}: additional amount`,
+      amount: input.amount,
+      currency: order.currency,
+      customerEmail: order.customer.email,
+      successUrl: deps.checkoutSuccessUrl,
+    });
+  } catch (error) {
+    // Stripe refused the session itself (4xx): retrying would not help, so the payment fails visibly.
+    if (!(error instanceof StripeApiError)) throw error;
+    const payment = await tx.payment.create({ data: { ...row, status: 'failed', failureReason: error.message } });
+    await emit(tx, paymentFailed, order.id, { orderId: order.id, paymentId: payment.id, reason: error.message, failedAt: now.toISOString() }, now);
+    return payment;
+  }
+  const payment = await tx.payment.create({ data: { ...row, status: 'requires_payment' } });
+  const expiresAt = session.expires_at ? new Date(session.expires_at * 1000) : null;
+  await tx.checkoutSession.create({
+    data: {
+      id: input.paymentId,
+      paymentId: payment.id,
+      orderId: order.id,
+      providerSessionId: session.id,
+      status: session.status,
+      url: session.url,
+      amount: session.amount_total,
+      currency: fromStripeCurrency(session.currency),
+      expiresAt,
+      createdAt: now,
+      updatedAt: now,
+    },
+  });
+  await emit(tx, checkoutCreated, order.id, {
+    orderId: order.id,
+    paymentId: payment.id,
+    provider: deps.provider.name,
+    checkoutSessionId: session.id,
+    url: session.url,
+    amount: input.amount,
+    currency: order.currency,
+    expiresAt: expiresAt?.toISOString() ?? null,
+  }, now);
+  return payment;
+}
+
+/**
+ * Closes the payment's open sessions at Stripe and cancels the payment (order cancelled or
+ * modified before payment). A session Stripe says is no longer open is left as Stripe has it.
+ */
+export async function cancelUnpaidPayment(tx: Transaction, deps: BillingDeps, payment: Payment): Promise<void> {
+  const now = deps.clock.now();
+  const sessions = await tx.checkoutSession.findMany({ where: { paymentId: payment.id, status: 'open' } });
+  for (const session of sessions) {
+    let status = 'expired';
+    try {
+      status = (await deps.provider.expireCheckoutSession(session.providerSessionId)).status;
+    } catch (error) {
+      if (!(error instanceof StripeApiError)) throw error;
+      status = (await deps.provider.getCheckoutSession(session.providerSessionId)).status;
+    }
+    await tx.checkoutSession.update({ where: { id: session.id }, data: { status, url: null, updatedAt: now } });
+  }
+  await tx.payment.update({ where: { id: payment.id }, data: { status: 'cancelled', updatedAt: now } });
+}
+
+/**
+ * Stripe says the money arrived (checkout completed and paid, or async payment succeeded).
+ * Exactly once per payment: the payment moves to `succeeded`, the invoice is issued with its
+ * number (first payment) and settled → payment.succeeded, invoice.issued, invoice.status_changed.
+ * An amount or currency that differs from what was asked flags the payment instead.
+ */
+export async function recordPaymentSucceeded(
+  tx: Transaction,
+  deps: BillingDeps,
+  paymentId: string,
+  paid: { providerPaymentId: string | null; amount: number; currency: string },
+): Promise<void> {
+  const now = deps.clock.now();
+  const current = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
+  await lockPayments(tx, current.orderId);
+  const payment = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
+  if (payment.status === 'succeeded' || payment.status === 'flagged') return;
+  const cancelledMeanwhile = payment.status === 'cancelled';
+  if (paid.amount !== payment.amount || paid.currency !== toStripeCurrency(payment.currency)) {
+    await tx.payment.update({
+      where: { id: payment.id },
+      data: {
+        status: 'flagged',
+        providerPaymentId: paid.providerPaymentId,
+        failureReason: `Stripe reported ${paid.amount} ${paid.currency}, expected ${payment.amount} ${toStripeCurrency(payment.currency)}`,
+        updatedAt: now,
+      },
+    });
+    return;
+  }
+  await tx.payment.update({
+    where: { id: payment.id },
+    data: { status: 'succeeded', providerPaymentId: paid.providerPaymentId, amountReceived: paid.amount, paidAt: now, failureReason: null, updatedAt: now },
+  });
+  await tx.checkoutSession.updateMany({ where: { paymentId: payment.id, status: 'open' }, data: { status: 'complete', url: null, updatedAt: now } });
+  if (cancelledMeanwhile) {
+    // The customer paid while the order was being cancelled or changed (the session could no
+    // longer be expired): the money goes straight back, and nothing downstream hears of a payment.
+    await requestRefund(tx, deps, {
+      refundId: derivedId(`${payment.id}/refund/paid-after-cancel`),
+      payment: { ...payment, providerPaymentId: paid.providerPaymentId, amountReceived: paid.amount },
+      amount: paid.amount,
+      reason: 'Paid after the payment was cancelled',
+      invoiceId: null,
+    });
+    return;
+  }
+  await emit(tx, paymentSucceeded, payment.orderId, {
+    orderId: payment.orderId,
+    paymentId: payment.id,
+    provider: payment.provider,
+    providerPaymentId: paid.providerPaymentId ?? payment.id,
+    amount: paid.amount,
+    currency: payment.currency,
+    paidAt: now.toISOString(),
+  }, now);
+  let invoice = await lockedInvoiceOf(tx, payment.orderId);
+  if (!invoice) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice for order ${payment.orderId}`);
+  // Paid after the invoice was voided (the order was cancelled meanwhile): ops refunds; nothing to settle.
+  if (invoice.status === 'void') return;
+  if (invoice.status === 'draft') invoice = await issueInvoice(tx, invoice, now, deps.invoiceDueDays);
+  await recordInvoicePayment(tx, invoice, paid.amount, now);
+}
+
+/** The customer's payment failed or its session expired → `billing.payment.failed` (once per failure). */
+export async function recordPaymentFailed(tx: Transaction, deps: BillingDeps, paymentId: string, reason: string): Promise<void> {
+  const now = deps.clock.now();
+  const current = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
+  await lockPayments(tx, current.orderId);
+  const payment = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
+  if (!['requires_payment', 'processing'].includes(payment.status)) return;
+  await tx.payment.update({ where: { id: payment.id }, data: { status: 'failed', failureReason: reason, updatedAt: now } });
+  await emit(tx, paymentFailed, payment.orderId, { orderId: payment.orderId, paymentId: payment.id, reason, failedAt: now.toISOString() }, now);
+}

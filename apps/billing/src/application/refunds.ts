@@ -1,0 +1,92 @@
+import { refundFailed, refundSucceeded } from '@platform/contracts';
+import type { Transaction } from '../adapters/database';
+import { StripeApiError } from '../adapters/stripe-client';
+import type { Payment, Refund } from '../generated/prisma/client';
+import { type BillingDeps, emit } from './context';
+import { creditInvoice, lockedInvoiceOf } from './invoices';
+
+/**
+ * Refunds `amount` of a succeeded payment through Stripe (Idempotency-Key = refund id, derived
+ * by the caller, so a redelivered event neither refunds twice nor records twice). Stripe's
+ * synchronous `succeeded` confirms at once; a `pending` one waits for `charge.refunded`.
+ */
+export async function requestRefund(
+  tx: Transaction,
+  deps: BillingDeps,
+  input: { refundId: string; payment: Payment; amount: number; reason: string; invoiceId: string | null },
+): Promise<void> {
+  const { payment } = input;
+  if (input.amount <= 0 || (await tx.refund.findUnique({ where: { id: input.refundId } }))) return;
+  const now = deps.clock.now();
+  const base = {
+    id: input.refundId,
+    orderId: payment.orderId,
+    paymentId: payment.id,
+    invoiceId: input.invoiceId,
+    amount: input.amount,
+    currency: payment.currency,
+    reason: input.reason,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    const refund = await deps.provider.createRefund({
+      refundId: input.refundId,
+      orderId: payment.orderId,
+      paymentIntentId: payment.providerPaymentId ?? '',
+      amount: input.amount,
+      reason: input.reason,
+    });
+    if (refund.status === 'failed' || refund.status === 'canceled') {
+      await recordFailed(tx, base, refund.failure_reason ?? `Stripe refund ${refund.status}`, refund.id);
+      return;
+    }
+    await tx.refund.create({ data: { ...base, providerRefundId: refund.id, status: 'pending' } });
+    if (refund.status === 'succeeded') await confirmRefund(tx, deps, input.refundId);
+  } catch (error) {
+    if (!(error instanceof StripeApiError)) throw error;
+    await recordFailed(tx, base, error.message, null);
+  }
+
+  async function recordFailed(tx: Transaction, data: typeof base, reason: string, providerRefundId: string | null) {
+    await tx.refund.create({ data: { ...data, providerRefundId, status: 'failed', failureReason: reason } });
+    await emit(tx, refundFailed, payment.orderId, { orderId: payment.orderId, refundId: data.id, reason, failedAt: now.toISOString() }, now);
+  }
+}
+
+/**
+ * Marks a pending refund succeeded: whichever comes first, Stripe's API answer or the
+ * `charge.refunded` webhook; the conditional update makes the second a no-op, so
+ * `billing.refund.succeeded` and the invoice credit happen exactly once.
+ */
+export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId: string): Promise<boolean> {
+  const now = deps.clock.now();
+  const claimed = await tx.refund.updateMany({ where: { id: refundId, status: 'pending' }, data: { status: 'succeeded', succeededAt: now, updatedAt: now } });
+  if (claimed.count === 0) return false;
+  const refund: Refund = await tx.refund.findUniqueOrThrow({ where: { id: refundId } });
+  await tx.payment.update({ where: { id: refund.paymentId }, data: { amountRefunded: { increment: refund.amount }, updatedAt: now } });
+  await emit(tx, refundSucceeded, refund.orderId, {
+    orderId: refund.orderId,
+    refundId: refund.id,
+    paymentId: refund.paymentId,
+    providerRefundId: refund.providerRefundId ?? refund.id,
+    amount: refund.amount,
+    currency: refund.currency,
+    reason: refund.reason,
+    refundedAt: now.toISOString(),
+  }, now);
+  const invoice = refund.invoiceId ? await lockedInvoiceOf(tx, refund.orderId) : null;
+  if (invoice) await creditInvoice(tx, invoice, refund.amount, `Refund: ${refund.reason}`, refund.id, now);
+  return true;
+}
+
+/** `charge.refunded`: confirms the payment's pending refunds the charge's refunded amount covers, oldest first. */
+export async function confirmRefundsByCharge(tx: Transaction, deps: BillingDeps, payment: Payment, amountRefunded: number): Promise<void> {
+  const refunds = await tx.refund.findMany({ where: { paymentId: payment.id, status: { in: ['pending', 'succeeded'] } }, orderBy: { createdAt: 'asc' } });
+  let covered = refunds.filter((r) => r.status === 'succeeded').reduce((sum, r) => sum + r.amount, 0);
+  for (const refund of refunds.filter((r) => r.status === 'pending')) {
+    if (covered + refund.amount > amountRefunded) break;
+    await confirmRefund(tx, deps, refund.id);
+    covered += refund.amount;
+  }
+}

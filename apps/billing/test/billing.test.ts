@@ -1,0 +1,518 @@
+import { randomUUID } from 'node:crypto';
+import { AdjustableClock, createHttpServer, EventConsumer, isTransient, newEvent, publishEnvelope, TimerWorker } from '@platform/config';
+import { type Envelope, orderCancelled, orderCreated, orderModified } from '@platform/contracts';
+import type { Order } from '@platform/contracts/api/orders';
+import { freePorts } from '@platform/devstack';
+import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
+import got from 'got';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type {} from '../../../test/setup/infrastructure';
+import { migratedDatabase } from '../../../test/support/databases';
+import { eventually } from '../../../test/support/eventually';
+import { connectMessaging, type Messaging, quietLog, testMetrics } from '../../../test/support/messaging';
+import { createDatabase, type Database, type Transaction } from '../src/adapters/database';
+import { createStripeClient } from '../src/adapters/stripe-client';
+import type { BillingDeps } from '../src/application/context';
+import { markOverdue, nextInvoiceNumber, OVERDUE_TIMER } from '../src/application/invoices';
+import { orderSubscriptions } from '../src/consumers/orders';
+import { computeSignature } from '../src/domain/stripe-signature';
+import { registerQueries, registerStripeWebhook } from '../src/http/routes';
+
+const { secretKey, webhookSecret } = LOCAL_PROVIDER_CREDENTIALS.stripe;
+// biome-ignore lint: JSON answers are checked field by field.
+type Json = any;
+
+interface Harness {
+  db: Database;
+  sim: SimulatorHandle;
+  deps: BillingDeps;
+  clock: AdjustableClock;
+  url: string;
+  deliver(event: Envelope): Promise<void>;
+  close(): Promise<void>;
+}
+
+const open: Harness[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((h) => h.close()));
+});
+
+/**
+ * Billing in process on its own fresh database: the webhook and query routes on a real HTTP
+ * port (behind a raw forwarder at /v1/webhooks/stripe, as the gateway does), the Stripe
+ * simulator sending its webhooks there, and the order consumers' handlers.
+ */
+async function harness(): Promise<Harness> {
+  const db = createDatabase(await migratedDatabase('billing'));
+  const clock = new AdjustableClock();
+  const [port] = await freePorts(1);
+  const url = `http://127.0.0.1:${port}`;
+  const sim = await startSimulators({ webhookBaseUrl: url });
+  const deps: BillingDeps = {
+    provider: createStripeClient({ apiUrl: sim.baseUrl('stripe'), secretKey, timeoutMs: 2_000 }),
+    clock,
+    checkoutSuccessUrl: 'http://127.0.0.1:8080/v1/checkout/complete',
+    invoiceDueDays: 14,
+  };
+  const app = createHttpServer({ log: quietLog, metrics: testMetrics, readiness: {} });
+  await registerStripeWebhook(app, { db, billing: deps, webhookSecret, webhookToleranceSeconds: 300 });
+  registerQueries(app, db);
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    scope.post('/v1/webhooks/stripe', async (request, reply) => {
+      const forwarded = await app.inject({
+        method: 'POST',
+        url: '/webhooks/stripe',
+        payload: request.body as string,
+        headers: { 'content-type': String(request.headers['content-type']), 'stripe-signature': String(request.headers['stripe-signature'] ?? '') },
+      });
+      return reply.code(forwarded.statusCode).type(String(forwarded.headers['content-type'])).send(forwarded.body);
+    });
+  });
+  await app.listen({ port, host: '127.0.0.1' });
+  const subscriptions = new Map(orderSubscriptions(deps).map((s) => [s.type, s.handle]));
+  const h: Harness = {
+    db,
+    sim,
+    deps,
+    clock,
+    url,
+    // What the consumer runner does with a message: the handler in one transaction.
+    deliver: (event) => db.$transaction((tx) => subscriptions.get(event.type)!(event, tx), { timeout: 30_000 }),
+    close: async () => {
+      await sim.stop();
+      await app.close();
+      await db.$disconnect();
+    },
+  };
+  open.push(h);
+  return h;
+}
+
+function sampleOrder(overrides: Partial<Order> = {}): Order {
+  const now = new Date().toISOString();
+  const address = { name: 'Ana Pop', line1: 'Str. Lunga 1', city: 'Cluj', postalCode: '400000', country: 'RO' };
+  return {
+    id: randomUUID(),
+    number: `ORD-${Math.floor(Math.random() * 1e6)}`,
+    status: 'pending',
+    fulfillmentStatus: 'not_fulfilled',
+    customer: { id: 'cust-1', email: 'ana@example.com', name: 'Ana Pop', locale: 'ro', timezone: 'Europe/Bucharest' },
+    shippingAddress: address,
+    billingAddress: address,
+    items: [
+      { id: randomUUID(), sku: 'SKU-A', variantId: 'v-a', name: 'Widget', quantity: 2, unitPrice: 1250, lineTotal: 2500, vendor: { id: 'v1', type: 'brand' }, supplierSource: 'own_stock', ageRestricted: false },
+      { id: randomUUID(), sku: 'SKU-B', variantId: 'v-b', name: 'Gadget', quantity: 1, unitPrice: 499, lineTotal: 499, vendor: { id: 'v1', type: 'brand' }, supplierSource: 'cj', ageRestricted: false },
+    ],
+    deliveryType: 'standard',
+    deliveryWindow: null,
+    notes: null,
+    ageVerified: false,
+    currency: 'EUR',
+    totals: { subtotal: 2999, shipping: 500, tax: 0, discount: 0, total: 3499 },
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+const created = (order: Order) => newEvent(orderCreated, { aggregateId: order.id, source: 'orders', data: order });
+const cancelled = (order: Order) =>
+  newEvent(orderCancelled, { aggregateId: order.id, source: 'orders', data: { orderId: order.id, reason: 'customer changed mind', actor: 'customer:cust-1', previousStatus: 'confirmed', cancelledAt: new Date().toISOString() } });
+
+async function outboxTypes(db: Database, orderId: string): Promise<string[]> {
+  const rows = await db.outboxEvent.findMany({ where: { aggregateId: orderId }, orderBy: { seq: 'asc' } });
+  return rows.map((r) => r.type);
+}
+
+async function billingOf(h: Harness, orderId: string): Promise<Json> {
+  const response = await got(`${h.url}/orders/${orderId}/billing`, { throwHttpErrors: false });
+  return { status: response.statusCode, ...JSON.parse(response.body) };
+}
+
+/** The customer pays on the simulator's checkout page: Stripe then sends the signed webhook to billing. */
+async function pay(h: Harness, orderId: string, outcome = 'paid'): Promise<Json> {
+  const session = await h.db.checkoutSession.findFirstOrThrow({ where: { orderId, status: 'open' }, orderBy: { createdAt: 'desc' } });
+  const response = await got.post(`${h.sim.baseUrl('stripe')}/_sim/checkout/sessions/${session.providerSessionId}/complete`, { json: { outcome } });
+  return JSON.parse(response.body);
+}
+
+function signed(body: string, timestamp = Math.floor(Date.now() / 1000), secret: string = webhookSecret): Record<string, string> {
+  return { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${computeSignature(secret, timestamp, body)}` };
+}
+
+async function postWebhook(h: Harness, body: string, headers: Record<string, string>) {
+  const response = await got.post(`${h.url}/webhooks/stripe`, { body, headers, throwHttpErrors: false });
+  return { status: response.statusCode, body: JSON.parse(response.body) as Json };
+}
+
+/** Everything that could change, for "nothing changed" checks. */
+async function snapshot(db: Database) {
+  const [payments, invoices, refunds, outbox, webhooks] = await Promise.all([
+    db.payment.findMany({ orderBy: { id: 'asc' } }),
+    db.invoice.findMany({ orderBy: { id: 'asc' }, include: { lines: true, adjustments: true } }),
+    db.refund.findMany({ orderBy: { id: 'asc' } }),
+    db.outboxEvent.count(),
+    db.processedWebhookEvent.count(),
+  ]);
+  return JSON.parse(JSON.stringify({ payments, invoices, refunds, outbox, webhooks }, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+}
+
+describe('billing: order created → checkout', () => {
+  let messaging: Messaging | undefined;
+  afterAll(async () => {
+    await messaging?.nc.close();
+  });
+
+  it('opens a Stripe checkout session and a draft invoice from orders.order.created on NATS', async () => {
+    const h = await harness();
+    messaging = await connectMessaging();
+    const consumer = new EventConsumer<Transaction>({
+      name: `billing--orders-test-${randomUUID().slice(0, 8)}`,
+      stream: 'ORDERS',
+      filterSubject: orderCreated.type,
+      subscriptions: orderSubscriptions(h.deps),
+      db: h.db,
+      js: messaging.js,
+      jsm: messaging.jsm,
+      log: quietLog,
+      metrics: testMetrics,
+    });
+    await consumer.start();
+    try {
+      const order = sampleOrder();
+      const event = created(order);
+      await publishEnvelope(messaging.js, event);
+      const billing = await eventually(() => billingOf(h, order.id), (b) => b.status === 200);
+
+      expect(billing.payments).toHaveLength(1);
+      expect(billing.payments[0]).toMatchObject({ status: 'requires_payment', amount: 3499, currency: 'EUR', kind: 'order' });
+      const session = billing.payments[0].checkoutSessions[0];
+      expect(session).toMatchObject({ status: 'open', amount: 3499, currency: 'EUR' });
+      expect(session.url).toContain(`/stripe/checkout/${session.providerSessionId}`);
+      expect(billing.invoices[0]).toMatchObject({ status: 'draft', number: null, total: 3499 });
+      expect(billing.invoices[0].lines.map((l: Json) => [l.kind, l.amount])).toEqual([['item', 2500], ['item', 499], ['shipping', 500]]);
+      expect(await outboxTypes(h.db, order.id)).toEqual(['billing.checkout.created']);
+
+      // Stripe got the form-encoded request with our idempotency key and references.
+      const request = h.sim.controls.stripe.requests.find((r) => r.url.endsWith('/v1/checkout/sessions'))!;
+      expect(request.headers['idempotency-key']).toBe(billing.payments[0].id);
+      expect(request.body).toMatchObject({ client_reference_id: order.id, 'metadata[order_id]': order.id, 'line_items[0][price_data][currency]': 'eur', 'line_items[0][price_data][unit_amount]': '3499' });
+
+      // The same event again (a replay with a new envelope id): no second payment or session.
+      await h.deliver({ ...event, id: randomUUID() });
+      expect((await billingOf(h, order.id)).payments).toHaveLength(1);
+      expect(await outboxTypes(h.db, order.id)).toEqual(['billing.checkout.created']);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('leaves nothing behind and reports a transient error while Stripe is down', async () => {
+    const h = await harness();
+    h.sim.controls.stripe.set({ mode: 'error', times: 1 });
+    const order = sampleOrder();
+    const failure = await h.deliver(created(order)).catch((error: unknown) => error);
+    expect(isTransient(failure)).toBe(true);
+    expect(await h.db.payment.count()).toBe(0);
+    expect(await h.db.invoice.count()).toBe(0);
+    // Redelivered once Stripe is back: processed normally.
+    await h.deliver(created(order));
+    expect(await h.db.payment.count()).toBe(1);
+  });
+});
+
+describe('billing: Stripe webhook', () => {
+  it('records the payment, issues INV-000001 and marks it paid; the events are in the outbox', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    const result = await pay(h, order.id);
+    expect(result.delivery.status).toBe(200);
+
+    const billing = await billingOf(h, order.id);
+    expect(billing.payments[0]).toMatchObject({ status: 'succeeded', amountReceived: 3499, providerPaymentId: result.paymentIntent.id });
+    expect(billing.payments[0].checkoutSessions[0].status).toBe('complete');
+    expect(billing.invoices[0]).toMatchObject({ number: 'INV-000001', status: 'paid', total: 3499, amountPaid: 3499 });
+    expect(billing.invoices[0].dueAt).not.toBeNull();
+    expect(await outboxTypes(h.db, order.id)).toEqual([
+      'billing.checkout.created',
+      'billing.payment.succeeded',
+      'billing.invoice.issued',
+      'billing.invoice.status_changed',
+    ]);
+    const invoice = await got(`${h.url}/invoices/${billing.invoices[0].id}`).json<Json>();
+    expect(invoice.number).toBe('INV-000001');
+    const list = await got(`${h.url}/invoices?orderId=${order.id}&status=paid`).json<Json>();
+    expect(list.items.map((i: Json) => i.id)).toEqual([invoice.id]);
+    expect((await got(`${h.url}/invoices?status=void`).json<Json>()).items).toEqual([]);
+  });
+
+  it('answers a replayed event as a duplicate and changes nothing', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    const result = await pay(h, order.id);
+    const before = await snapshot(h.db);
+    const resend = await got.post(`${h.sim.baseUrl('stripe')}/_sim/webhooks/resend`, { json: { eventId: result.event.id } }).json<Json>();
+    expect(resend.status).toBe(200);
+    const direct = await postWebhook(h, JSON.stringify(result.event), signed(JSON.stringify(result.event)));
+    expect(direct).toEqual({ status: 200, body: { received: true, duplicate: true } });
+    expect(await snapshot(h.db)).toEqual(before);
+  });
+
+  it('refuses a bad or expired signature, a malformed body and an unknown session, changing nothing', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    const session = await h.db.checkoutSession.findFirstOrThrow({ where: { orderId: order.id } });
+    const event = {
+      id: 'evt_test_forged',
+      object: 'event',
+      api_version: '2025-08-27.basil',
+      created: Math.floor(Date.now() / 1000),
+      type: 'checkout.session.completed',
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object: { id: session.providerSessionId, object: 'checkout.session', status: 'complete', payment_status: 'paid', amount_total: 3499, currency: 'eur', payment_intent: 'pi_forged' } },
+    };
+    const body = JSON.stringify(event);
+    const before = await snapshot(h.db);
+
+    const wrongSecret = await postWebhook(h, body, signed(body, undefined, 'whsec_attacker'));
+    expect(wrongSecret.status).toBe(400);
+    expect(wrongSecret.body).toMatchObject({ code: 'INVALID_SIGNATURE', status: 400 });
+    const tampered = await postWebhook(h, body.replace('3499', '1'), signed(body));
+    expect(tampered.body.code).toBe('INVALID_SIGNATURE');
+    const missing = await postWebhook(h, body, { 'content-type': 'application/json' });
+    expect(missing.body.code).toBe('INVALID_SIGNATURE');
+    const old = await postWebhook(h, body, signed(body, Math.floor(Date.now() / 1000) - 301));
+    expect(old).toMatchObject({ status: 400, body: { code: 'SIGNATURE_EXPIRED' } });
+    const notJson = await postWebhook(h, 'not json', signed('not json'));
+    expect(notJson).toMatchObject({ status: 400, body: { code: 'MALFORMED_JSON' } });
+    const unknownBody = JSON.stringify({ ...event, id: 'evt_test_unknown', data: { object: { ...event.data.object, id: 'cs_test_unknown' } } });
+    const unknown = await postWebhook(h, unknownBody, signed(unknownBody));
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'PAYMENT_NOT_FOUND' } });
+    expect(await snapshot(h.db)).toEqual(before);
+
+    // The genuine signature of the very same body is accepted.
+    expect((await postWebhook(h, body, signed(body))).status).toBe(200);
+  });
+
+  it('flags a payment whose amount differs from what was asked, without confirming it', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    const session = await h.db.checkoutSession.findFirstOrThrow({ where: { orderId: order.id } });
+    const body = JSON.stringify({
+      id: 'evt_test_short',
+      object: 'event',
+      type: 'checkout.session.completed',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: session.providerSessionId, object: 'checkout.session', payment_status: 'paid', amount_total: 100, currency: 'eur', payment_intent: 'pi_short' } },
+    });
+    expect((await postWebhook(h, body, signed(body))).status).toBe(200);
+    const billing = await billingOf(h, order.id);
+    expect(billing.payments[0]).toMatchObject({ status: 'flagged', failureReason: expect.stringMatching(/100 eur, expected 3499 eur/) });
+    expect(billing.invoices[0].status).toBe('draft');
+    expect(await outboxTypes(h.db, order.id)).toEqual(['billing.checkout.created']);
+  });
+
+  it('fails the payment visibly when Stripe refuses to open the session', async () => {
+    const h = await harness();
+    h.sim.controls.stripe.set({ mode: 'reject', times: 1 });
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    const billing = await billingOf(h, order.id);
+    expect(billing.payments[0]).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/card_declined/) });
+    expect(await outboxTypes(h.db, order.id)).toEqual(['billing.payment.failed']);
+  });
+
+  it('records a declined card as billing.payment.failed', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id, 'failed');
+    const billing = await billingOf(h, order.id);
+    expect(billing.payments[0]).toMatchObject({ status: 'failed', failureReason: 'Your card was declined.' });
+    expect(await outboxTypes(h.db, order.id)).toEqual(['billing.checkout.created', 'billing.payment.failed']);
+  });
+});
+
+describe('billing: gap-free invoice numbers', () => {
+  it('gives two orders paid at the same time consecutive numbers', async () => {
+    const h = await harness();
+    const orders = [sampleOrder(), sampleOrder(), sampleOrder()];
+    for (const order of orders) await h.deliver(created(order));
+    await Promise.all(orders.map((order) => pay(h, order.id)));
+    const invoices = await h.db.invoice.findMany();
+    expect(invoices.map((i) => i.status)).toEqual(['paid', 'paid', 'paid']);
+    expect(invoices.map((i) => i.number).sort()).toEqual(['INV-000001', 'INV-000002', 'INV-000003']);
+  });
+
+  it('gives a number back when the transaction that took it rolls back', async () => {
+    const h = await harness();
+    const first = await h.db.$transaction((tx) => nextInvoiceNumber(tx));
+    await expect(
+      h.db.$transaction(async (tx) => {
+        await nextInvoiceNumber(tx);
+        throw new Error('issue failed after numbering');
+      }),
+    ).rejects.toThrow('issue failed');
+    const next = await h.db.$transaction((tx) => nextInvoiceNumber(tx));
+    expect([first, next]).toEqual(['INV-000001', 'INV-000002']);
+  });
+});
+
+describe('billing: cancellation and modification', () => {
+  it('refunds a paid order once, voids the invoice with a credit line, whichever of API answer and webhook comes first', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    const event = cancelled(order);
+    await h.deliver(event);
+    // Stripe's charge.refunded webhook comes after its API answer: it must change nothing more.
+    const hooks = await eventually(
+      () => got(`${h.sim.baseUrl('stripe')}/_sim/webhooks`).json<Json>(),
+      (w) => w.deliveries.some((d: Json) => d.type === 'charge.refunded'),
+    );
+    expect(hooks.deliveries.find((d: Json) => d.type === 'charge.refunded').status).toBe(200);
+    await h.deliver({ ...event, id: randomUUID() });
+
+    const billing = await billingOf(h, order.id);
+    expect(billing.refunds).toHaveLength(1);
+    expect(billing.refunds[0]).toMatchObject({ status: 'succeeded', amount: 3499, currency: 'EUR' });
+    expect(billing.refunds[0].providerRefundId).toMatch(/^re_/);
+    expect(billing.payments[0]).toMatchObject({ status: 'succeeded', amountRefunded: 3499 });
+    expect(billing.invoices[0]).toMatchObject({ number: 'INV-000001', status: 'void', total: 0, amountRefunded: 3499 });
+    expect(billing.invoices[0].adjustments).toMatchObject([{ kind: 'credit', amount: -3499, refundId: billing.refunds[0].id }]);
+    const types = await outboxTypes(h.db, order.id);
+    expect(types.filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
+    expect(types.slice(-2)).toEqual(['billing.refund.succeeded', 'billing.invoice.status_changed']);
+    expect(h.sim.controls.stripe.requests.filter((r) => r.url.endsWith('/v1/refunds'))).toHaveLength(1);
+  });
+
+  it('confirms a pending refund from charge.refunded when that comes first', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    const paid = await pay(h, order.id);
+    const payment = await h.db.payment.findFirstOrThrow({ where: { orderId: order.id } });
+    await h.db.refund.create({
+      data: { id: randomUUID(), orderId: order.id, paymentId: payment.id, invoiceId: (await h.db.invoice.findFirstOrThrow({ where: { orderId: order.id } })).id, providerRefundId: 're_pending', amount: 3499, currency: 'EUR', reason: 'Order cancelled', status: 'pending', createdAt: new Date(), updatedAt: new Date() },
+    });
+    const hook = (id: string) =>
+      JSON.stringify({ id, object: 'event', type: 'charge.refunded', created: Math.floor(Date.now() / 1000), data: { object: { id: 'ch_1', object: 'charge', amount: 3499, amount_refunded: 3499, refunded: true, payment_intent: paid.paymentIntent.id }, previous_attributes: { amount_refunded: 0, refunded: false } } });
+    expect((await postWebhook(h, hook('evt_refund_1'), signed(hook('evt_refund_1')))).status).toBe(200);
+    expect((await postWebhook(h, hook('evt_refund_2'), signed(hook('evt_refund_2')))).status).toBe(200);
+    const billing = await billingOf(h, order.id);
+    expect(billing.refunds[0].status).toBe('succeeded');
+    expect(billing.invoices[0].status).toBe('void');
+    expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
+  });
+
+  it('expires the session and voids the draft when an unpaid order is cancelled (no payment.failed)', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await h.deliver(cancelled(order));
+    const hooks = await eventually(
+      () => got(`${h.sim.baseUrl('stripe')}/_sim/webhooks`).json<Json>(),
+      (w) => w.deliveries.some((d: Json) => d.type === 'checkout.session.expired'),
+    );
+    expect(hooks.deliveries[0].status).toBe(200);
+    const billing = await billingOf(h, order.id);
+    expect(billing.payments[0].status).toBe('cancelled');
+    expect(billing.payments[0].checkoutSessions[0].status).toBe('expired');
+    expect(billing.invoices[0]).toMatchObject({ status: 'void', number: null });
+    expect(await outboxTypes(h.db, order.id)).toEqual(['billing.checkout.created', 'billing.invoice.status_changed']);
+  });
+
+  it('reopens checkout for the new total while unpaid, and asks for the difference after payment (partially paid, then overdue)', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    const bigger = (base: Order, version: number, extra: number): Order => ({
+      ...base,
+      version,
+      items: [...base.items.slice(0, 1), { ...base.items[1]!, quantity: base.items[1]!.quantity + extra, lineTotal: 499 * (base.items[1]!.quantity + extra) }],
+      totals: { ...base.totals, subtotal: base.totals.subtotal + 499 * extra, total: base.totals.total + 499 * extra },
+    });
+    const modified = (next: Order, previousTotal: number) =>
+      newEvent(orderModified, { aggregateId: next.id, source: 'orders', data: { order: next, previousTotal, changes: ['quantity of SKU-B'], actor: 'customer:cust-1' } });
+
+    const v2 = bigger(order, 2, 1);
+    await h.deliver(modified(v2, order.totals.total));
+    let billing = await billingOf(h, order.id);
+    expect(billing.payments.map((p: Json) => [p.status, p.amount])).toEqual([['cancelled', 3499], ['requires_payment', 3998]]);
+    expect(billing.payments[0].checkoutSessions[0].status).toBe('expired');
+    expect(billing.invoices[0]).toMatchObject({ status: 'draft', total: 3998 });
+
+    await pay(h, order.id);
+    const v3 = bigger(v2, 3, 1);
+    await h.deliver(modified(v3, v2.totals.total));
+    billing = await billingOf(h, order.id);
+    expect(billing.payments.at(-1)).toMatchObject({ kind: 'top_up', status: 'requires_payment', amount: 499 });
+    expect(billing.invoices[0]).toMatchObject({ status: 'partially_paid', total: 4497, amountPaid: 3998 });
+    expect(billing.invoices[0].adjustments).toMatchObject([{ kind: 'debit', amount: 499 }]);
+    const timer = await h.db.timer.findUniqueOrThrow({ where: { kind_key: { kind: OVERDUE_TIMER, key: billing.invoices[0].id } } });
+    expect(timer.fireAt.toISOString()).toBe(billing.invoices[0].dueAt);
+
+    // The due date passes (clock moved, no sleeping): the durable timer marks it overdue.
+    h.clock.advance(15 * 24 * 60 * 60 * 1000);
+    const worker = new TimerWorker<Transaction>({ db: h.db, clock: h.clock, log: quietLog, handlers: { [OVERDUE_TIMER]: (t, tx, now) => markOverdue(tx, t.key, now) } });
+    worker.start();
+    try {
+      await eventually(() => billingOf(h, order.id), (b) => b.invoices[0].status === 'overdue');
+    } finally {
+      await worker.stop();
+    }
+    expect((await outboxTypes(h.db, order.id)).at(-1)).toBe('billing.invoice.status_changed');
+
+    // The customer pays the difference: the invoice is paid again and the timer is gone. Billing's
+    // clock is 15 days ahead now, so Stripe's signature (real time) is stale to it; re-signed at its time.
+    const topUp = await pay(h, order.id);
+    expect(topUp.delivery.status).toBe(400);
+    const body = JSON.stringify(topUp.event);
+    expect((await postWebhook(h, body, signed(body, Math.floor(h.clock.now().getTime() / 1000)))).status).toBe(200);
+    billing = await billingOf(h, order.id);
+    expect(billing.payments.at(-1).status).toBe('succeeded');
+    expect(billing.invoices[0]).toMatchObject({ status: 'paid', number: 'INV-000001', amountPaid: 4497, total: 4497 });
+    expect(await h.db.timer.count({ where: { kind: OVERDUE_TIMER, firedAt: null } })).toBe(0);
+  });
+
+  it('refunds the difference when a paid order gets cheaper, keeping the invoice paid with a credit line', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    const cheaper: Order = { ...order, version: 2, items: order.items.slice(0, 1), totals: { ...order.totals, subtotal: 2500, total: 3000 } };
+    const event = newEvent(orderModified, { aggregateId: order.id, source: 'orders', data: { order: cheaper, previousTotal: 3499, changes: ['removed SKU-B'], actor: 'customer:cust-1' } });
+    await h.deliver(event);
+    await h.deliver({ ...event, id: randomUUID() });
+    const billing = await billingOf(h, order.id);
+    expect(billing.refunds).toMatchObject([{ amount: 499, status: 'succeeded' }]);
+    expect(billing.invoices[0]).toMatchObject({ status: 'paid', total: 3000, amountPaid: 3499, amountRefunded: 499 });
+    expect(billing.invoices[0].adjustments).toMatchObject([{ kind: 'credit', amount: -499 }]);
+    expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
+  });
+
+  it('refunds money that arrives for a payment already cancelled, without announcing a payment', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    // The race: billing cancelled the payment while the customer was paying on Stripe's page.
+    await h.db.payment.updateMany({ where: { orderId: order.id }, data: { status: 'cancelled' } });
+    await pay(h, order.id);
+    const billing = await billingOf(h, order.id);
+    expect(billing.refunds).toMatchObject([{ amount: 3499, status: 'succeeded' }]);
+    expect(billing.invoices[0]).toMatchObject({ status: 'draft', total: 3499, amountRefunded: 0 });
+    const types = await outboxTypes(h.db, order.id);
+    expect(types).not.toContain('billing.payment.succeeded');
+    expect(types).toContain('billing.refund.succeeded');
+  });
+});
