@@ -1,0 +1,39 @@
+import type { Clock, Logger } from '@platform/config';
+import type { Database } from '../adapters/database';
+import type { SupplierClient, SupplierName } from '../adapters/suppliers/supplier-client';
+import type { OrderWorkflow } from '../domain/order-workflow';
+
+export const SERVICE = 'fulfillment';
+
+/** Every durable timer kind this service schedules (key = order id). */
+export const TIMER_KINDS = {
+  /** payment_confirmed → processing after PAYMENT_CONFIRMED_DELAY_MS (seed: 60 s). */
+  paymentConfirmedDelay: 'fulfillment.payment-confirmed-delay',
+  /** placed_with_supplier → failed after SUPPLIER_TIMEOUT_MS (seed: 24 h). */
+  supplierTimeout: 'fulfillment.supplier-timeout',
+  /** Right after entering processing: reserve, place the supplier orders. */
+  placeSupplierOrders: 'fulfillment.place-supplier-orders',
+  /** In failed after a refusal, while retryCount < 3: RETRY after 5 min × 2^retryCount. */
+  supplierRetry: 'fulfillment.supplier-retry',
+  /** Every SUPPLIER_POLL_INTERVAL_MS while placed_with_supplier / supplier_confirmed. */
+  supplierPoll: 'fulfillment.supplier-poll',
+  /** RESERVATION_TTL_MS after reserving: held reservations not yet confirmed are released. */
+  reservationExpiry: 'fulfillment.reservation-expiry',
+  /** After cancel or failure: cancel the live supplier orders at the suppliers. */
+  cancelSupplierOrders: 'fulfillment.cancel-supplier-orders',
+} as const;
+
+export interface FulfillmentSettings {
+  reservationTtlMs: number;
+  supplierPollIntervalMs: number;
+}
+
+/** What the use cases share: the database, the clock, the machine, the supplier APIs. */
+export interface Fulfillment {
+  db: Database;
+  clock: Clock;
+  log: Logger;
+  machine: OrderWorkflow;
+  suppliers: Record<SupplierName, SupplierClient>;
+  settings: FulfillmentSettings;
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, newEvent, recordEvent } from '@platform/config';
+import { shipmentShipped } from '@platform/contracts';
+import type { Transaction } from '../adapters/database';
+import { allocateShipment } from '../domain/allocation';
+import type { ShippingAddress } from '../domain/order-workflow';
+import { type Fulfillment, SERVICE } from './context';
+import { consumeReservation } from './inventory';
+import { loadWorkflow, sendWorkflowEvent, WorkflowNotFoundError } from './workflows';
+
+export interface NewShipment {
+  orderId: string;
+  source: 'aliexpress' | 'cj' | 'spocket' | 'own_stock';
+  supplierOrderId: string | null;
+  fulfillmentOrderId: string | null;
+  trackingNumber: string;
+  carrier: string | null;
+  address: ShippingAddress;
+  items: object;
+  now: Date;
+}
+
+/** A parcel handed to a carrier: the shipment row and `fulfillment.shipment.shipped`, once per tracking number. */
+export async function recordShipment(tx: Transaction, shipment: NewShipment): Promise<{ id: string; created: boolean }> {
+  const existing = await tx.shipment.findUnique({ where: { orderId_trackingNumber: { orderId: shipment.orderId, trackingNumber: shipment.trackingNumber } } });
+  if (existing) return { id: existing.id, created: false };
+  const id = randomUUID();
+  const { now } = shipment;
+  await tx.shipment.create({
+    data: {
+      id,
+      orderId: shipment.orderId,
+      source: shipment.source,
+      fulfillmentOrderId: shipment.fulfillmentOrderId,
+      supplierOrderId: shipment.supplierOrderId,
+      status: 'in_transit',
+      trackingNumber: shipment.trackingNumber,
+      carrier: shipment.carrier,
+      address: shipment.address as object,
+      items: shipment.items,
+      shippedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    },
+  });
+  await recordEvent(
+    tx,
+    newEvent(shipmentShipped, {
+      aggregateId: shipment.orderId,
+      source: SERVICE,
+      occurredAt: now,
+      data: {
+        orderId: shipment.orderId,
+        shipmentId: id,
+        trackingNumber: shipment.trackingNumber,
+        carrierHint: shipment.carrier,
+        supplier: shipment.source,
+        destinationCountry: shipment.address.country,
+        shippedAt: now.toISOString(),
+      },
+    }),
+  );
+  return { id, created: true };
+}
+
+/**
+ * `POST /orders/:orderId/shipments`: the hub handed the own-stock items to a carrier.
+ * Allocates what remains of the hub fulfillment orders (never more), consumes the
+ * reservations and sends TRACKING_RECEIVED when the workflow is waiting for it.
+ */
+export async function shipFromHub(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  orderId: string,
+  input: { trackingNumber: string; carrier: string | null; items?: Array<{ sku: string; quantity: number }>; actor: string },
+): Promise<{ shipmentId: string; state: string }> {
+  const now = fulfillment.clock.now();
+  const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
+  if (!workflow) throw new WorkflowNotFoundError(orderId);
+  const state = workflow.snapshot.value;
+  if (!['supplier_confirmed', 'shipped', 'in_transit', 'out_for_delivery'].includes(String(state))) {
+    throw new DomainError('conflict', 'WORKFLOW_NOT_SHIPPABLE', `The order is ${String(state)}; hub shipments start once it is supplier_confirmed`);
+  }
+  const duplicate = await tx.shipment.findUnique({ where: { orderId_trackingNumber: { orderId, trackingNumber: input.trackingNumber } } });
+  if (duplicate) throw new DomainError('conflict', 'TRACKING_NUMBER_ALREADY_USED', `Tracking number ${input.trackingNumber} is already a shipment of this order`);
+
+  const hubOrders = await tx.fulfillmentOrder.findMany({
+    where: { orderId, status: { in: ['awaiting_shipment', 'in_transit'] } },
+    include: { items: true },
+    orderBy: { createdAt: 'asc' },
+  });
+  const hubOrder = hubOrders.find((o) => o.items.some((i) => i.remainingQuantity > 0));
+  if (!hubOrder) throw new DomainError('conflict', 'NOTHING_TO_SHIP', 'No hub fulfillment order of this order has items left to ship');
+  const allocations = allocateShipment(hubOrder.items, input.items);
+
+  for (const allocation of allocations) {
+    // Conditional: a concurrent shipment can't take the same units twice.
+    const taken = await tx.$executeRaw`
+      UPDATE fulfillment_order_items SET remaining_quantity = remaining_quantity - ${allocation.quantity}
+      WHERE id = ${allocation.itemId}::uuid AND remaining_quantity >= ${allocation.quantity}`;
+    if (taken === 0) throw new DomainError('conflict', 'ALLOCATION_EXCEEDS_REMAINING', `${allocation.sku} no longer has ${allocation.quantity} left to ship`);
+    await consumeReservation(tx, orderId, hubOrder.hubId, allocation.sku, allocation.quantity, now);
+  }
+  const remaining = await tx.fulfillmentOrderItem.aggregate({ where: { fulfillmentOrderId: hubOrder.id }, _sum: { remainingQuantity: true } });
+  if ((remaining._sum.remainingQuantity ?? 0) === 0) {
+    await tx.fulfillmentOrder.update({ where: { id: hubOrder.id }, data: { status: 'in_transit', updatedAt: now } });
+  }
+  const shipment = await recordShipment(tx, {
+    orderId,
+    source: 'own_stock',
+    supplierOrderId: null,
+    fulfillmentOrderId: hubOrder.id,
+    trackingNumber: input.trackingNumber,
+    carrier: input.carrier,
+    address: workflow.snapshot.context.order.shippingAddress,
+    items: allocations.map(({ sku, quantity }) => ({ sku, quantity })),
+    now,
+  });
+  const result = await sendWorkflowEvent(
+    tx,
+    fulfillment,
+    orderId,
+    { type: 'TRACKING_RECEIVED', trackingNumber: input.trackingNumber, carrier: input.carrier },
+    { actor: input.actor, hubId: hubOrder.hubId },
+  );
+  return { shipmentId: shipment.id, state: result.step.to };
+}

@@ -1,0 +1,28 @@
+import type { DueTimer, TimerHandler } from '@platform/config';
+import type { Transaction } from '../adapters/database';
+import { type Fulfillment, TIMER_KINDS } from './context';
+import { releaseExpiredReservations } from './inventory';
+import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders } from './placement';
+import { sendWorkflowEvent } from './workflows';
+
+/** The handler of every durable timer kind this service schedules (key = order id). */
+export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHandler<Transaction>> {
+  // A machine delay elapsed: send the `xstate.after.*` event it stands for (ignored if the state was left).
+  const elapsed = async (timer: DueTimer, tx: Transaction) => {
+    await sendWorkflowEvent(tx, fulfillment, timer.key, { type: String(timer.payload.event) });
+  };
+  return {
+    [TIMER_KINDS.paymentConfirmedDelay]: elapsed,
+    [TIMER_KINDS.supplierTimeout]: elapsed,
+    [TIMER_KINDS.placeSupplierOrders]: (timer, tx, now) => placeSupplierOrders(tx, fulfillment, timer.key, now),
+    [TIMER_KINDS.supplierRetry]: async (timer, tx) => {
+      await sendWorkflowEvent(tx, fulfillment, timer.key, { type: 'RETRY' }, { automatic: true });
+    },
+    [TIMER_KINDS.supplierPoll]: (timer, tx, now) => pollSupplierOrders(tx, fulfillment, timer.key, now),
+    [TIMER_KINDS.reservationExpiry]: async (timer, tx, now) => {
+      const released = await releaseExpiredReservations(tx, timer.key, now);
+      if (released > 0) fulfillment.log.info({ orderId: timer.key, released }, 'reservations expired and were released');
+    },
+    [TIMER_KINDS.cancelSupplierOrders]: (timer, tx, now) => cancelSupplierOrders(tx, fulfillment, timer.key, now),
+  };
+}

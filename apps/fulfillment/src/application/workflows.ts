@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { cancelTimer, DomainError, newEvent, recordEvent, scheduleTimer } from '@platform/config';
+import { workflowTransitioned } from '@platform/contracts';
+import type { Transaction } from '../adapters/database';
+import {
+  advance,
+  DELAY_TIMER_KINDS,
+  type Effect,
+  type OrderDetails,
+  restoreWorkflow,
+  startWorkflow,
+  type Step,
+  stateOf,
+  triggerName,
+  type WorkflowEvent,
+  type WorkflowSnapshot,
+} from '../domain/order-workflow';
+import { retryDelayMs } from '../domain/supplier-placement';
+import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
+import { ensureReservations, releaseOrderStock, completeFulfillmentOrders } from './inventory';
+
+export interface LoadedWorkflow {
+  orderId: string;
+  version: number;
+  snapshot: WorkflowSnapshot;
+}
+
+export class WorkflowNotFoundError extends DomainError {
+  constructor(orderId: string) {
+    super('not_found', 'WORKFLOW_NOT_FOUND', `No fulfillment workflow for order ${orderId}`);
+  }
+}
+
+/** `lock` takes the row lock for the rest of the transaction (placement holds it across supplier calls). */
+export async function loadWorkflow(tx: Transaction, fulfillment: Fulfillment, orderId: string, options: { lock?: boolean } = {}): Promise<LoadedWorkflow | null> {
+  if (options.lock) await tx.$queryRaw`SELECT 1 FROM workflows WHERE order_id = ${orderId}::uuid FOR UPDATE`;
+  const row = await tx.workflow.findUnique({ where: { orderId } });
+  if (!row) return null;
+  return { orderId, version: row.version, snapshot: restoreWorkflow(fulfillment.machine, row.snapshot as { value: unknown; context: unknown }) };
+}
+
+/** Creates the workflow in `pending` (idempotent: an existing workflow is left as it is). */
+export async function createWorkflow(tx: Transaction, fulfillment: Fulfillment, orderId: string, order: OrderDetails): Promise<boolean> {
+  const existing = await tx.workflow.findUnique({ where: { orderId }, select: { orderId: true } });
+  if (existing) return false;
+  const snapshot = startWorkflow(fulfillment.machine, { orderId, order });
+  const now = fulfillment.clock.now();
+  await tx.workflow.create({
+    data: { orderId, state: stateOf(snapshot), snapshot: persist(fulfillment, snapshot), retryCount: 0, createdAt: now, updatedAt: now },
+  });
+  await tx.workflowHistory.create({
+    data: { id: randomUUID(), orderId, fromState: 'pending', toState: 'pending', trigger: 'ORDER_CREATED', details: { number: order.number }, at: now },
+  });
+  return true;
+}
+
+export interface SendResult {
+  accepted: boolean;
+  step: Step;
+}
+
+/**
+ * Sends `event` to the order's workflow: the pure machine step, then (when accepted) the
+ * snapshot saved under the optimistic lock, a history row, `fulfillment.workflow.transitioned`
+ * for a state change, and the step's effects: all in the caller's transaction. An event the
+ * current state does not accept changes nothing and is reported as not accepted.
+ */
+export async function sendWorkflowEvent(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  orderId: string,
+  event: WorkflowEvent | { type: string },
+  details: Record<string, unknown> = {},
+): Promise<SendResult> {
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow) throw new WorkflowNotFoundError(orderId);
+  const step = advance(fulfillment.machine, workflow.snapshot, event);
+  if (!step.changed) {
+    fulfillment.log.info({ orderId, state: step.from, event: event.type }, 'workflow event not accepted in this state; ignored');
+    return { accepted: false, step };
+  }
+  const now = fulfillment.clock.now();
+  const context = step.snapshot.context;
+  const saved = await tx.workflow.updateMany({
+    where: { orderId, version: workflow.version },
+    data: {
+      state: step.to,
+      snapshot: persist(fulfillment, step.snapshot),
+      retryCount: context.retryCount,
+      error: context.error,
+      version: { increment: 1 },
+      updatedAt: now,
+    },
+  });
+  if (saved.count === 0) {
+    throw new DomainError('conflict', 'WORKFLOW_VERSION_CONFLICT', `The workflow of order ${orderId} changed meanwhile; try again`);
+  }
+  const trigger = triggerName(event.type);
+  await tx.workflowHistory.create({
+    data: {
+      id: randomUUID(),
+      orderId,
+      fromState: step.from,
+      toState: step.to,
+      trigger,
+      details: { ...eventDetails(event), ...details, ...(step.to === 'failed' && step.transitioned && { error: context.error, willRetry: step.willRetry }) },
+      at: now,
+    },
+  });
+  if (step.transitioned) {
+    await recordEvent(
+      tx,
+      newEvent(workflowTransitioned, {
+        aggregateId: orderId,
+        source: SERVICE,
+        occurredAt: now,
+        data: {
+          orderId,
+          from: step.from,
+          to: step.to,
+          trigger,
+          retryCount: context.retryCount,
+          error: step.to === 'failed' ? context.error : null,
+          willRetry: step.willRetry,
+          tracking: context.tracking,
+          at: now.toISOString(),
+        },
+      }),
+    );
+  }
+  for (const effect of step.effects) await executeEffect(tx, fulfillment, step, effect, now);
+  return { accepted: true, step };
+}
+
+function persist(fulfillment: Fulfillment, snapshot: WorkflowSnapshot): object {
+  return fulfillment.machine.getPersistedSnapshot(snapshot) as object;
+}
+
+/** The event's own fields for the history row (the whole order of ORDER_MODIFIED is not repeated). */
+function eventDetails(event: WorkflowEvent | { type: string }): Record<string, unknown> {
+  const { type: _type, ...rest } = event as Record<string, unknown>;
+  if ('order' in rest) return {};
+  return rest;
+}
+
+async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: Step, effect: Effect, now: Date): Promise<void> {
+  const orderId = step.snapshot.context.orderId;
+  const at = (ms: number) => new Date(now.getTime() + ms);
+  switch (effect.type) {
+    case 'startDelay':
+      return scheduleTimer(tx, { kind: DELAY_TIMER_KINDS[effect.delay], key: orderId, fireAt: at(effect.delayMs), payload: { event: effect.event } });
+    case 'cancelDelay':
+      return cancelTimer(tx, DELAY_TIMER_KINDS[effect.delay], orderId);
+    case 'startSupplierOrder':
+      // Reserve now (the TTL starts here); a shortage is answered by the placement, which fails the attempt.
+      await ensureReservations(tx, fulfillment, step.snapshot.context, now);
+      return scheduleTimer(tx, { kind: TIMER_KINDS.placeSupplierOrders, key: orderId, fireAt: now });
+    case 'startSupplierPolling': {
+      const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
+      if (live > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.supplierPoll, key: orderId, fireAt: at(fulfillment.settings.supplierPollIntervalMs) });
+      return;
+    }
+    case 'stopSupplierPolling':
+      return cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
+    case 'scheduleRetry':
+      return scheduleTimer(tx, { kind: TIMER_KINDS.supplierRetry, key: orderId, fireAt: at(retryDelayMs(step.snapshot.context.retryCount)) });
+    case 'cancelRetry':
+      return cancelTimer(tx, TIMER_KINDS.supplierRetry, orderId);
+    case 'abandonAttempt':
+    case 'cancelOrder': {
+      await cancelTimer(tx, TIMER_KINDS.placeSupplierOrders, orderId);
+      await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
+      await releaseOrderStock(tx, orderId, effect.type === 'cancelOrder' ? 'cancelled' : 'attempt_failed', now);
+      const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
+      if (live > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.cancelSupplierOrders, key: orderId, fireAt: now });
+      return;
+    }
+    case 'completeOrder':
+      return completeFulfillmentOrders(tx, orderId, now);
+  }
+}

@@ -1,0 +1,41 @@
+import { on } from '@platform/config';
+import { orderCancelled, orderCreated, orderModified } from '@platform/contracts';
+import type { Order } from '@platform/contracts/api/orders';
+import type { Transaction } from '../adapters/database';
+import type { Fulfillment } from '../application/context';
+import { createWorkflow, sendWorkflowEvent } from '../application/workflows';
+import type { OrderDetails } from '../domain/order-workflow';
+
+/** What the workflow keeps of an order. */
+export function orderDetails(order: Order): OrderDetails {
+  return {
+    number: order.number,
+    customer: { id: order.customer.id, name: order.customer.name, email: order.customer.email, ...(order.customer.phone && { phone: order.customer.phone }) },
+    items: order.items.map(({ sku, variantId, name, quantity, unitPrice, supplierSource }) => ({ sku, variantId, name, quantity, unitPrice, supplierSource })),
+    shippingAddress: order.shippingAddress,
+    deliveryType: order.deliveryType,
+    deliveryWindow: order.deliveryWindow,
+    currency: order.currency,
+    total: order.totals.total,
+  };
+}
+
+/**
+ * `fulfillment--order-events` (ORDERS stream, in order): created → a workflow in `pending`;
+ * modified → new details while not yet processing (ORDER_MODIFIED, ignored afterwards);
+ * cancelled → CANCEL. Events the state does not accept are logged and acknowledged.
+ */
+export function orderEventSubscriptions(fulfillment: Fulfillment) {
+  return [
+    on(orderCreated, async (event, tx: Transaction) => {
+      const created = await createWorkflow(tx, fulfillment, event.data.id, orderDetails(event.data));
+      if (!created) fulfillment.log.info({ orderId: event.data.id }, 'workflow already exists; order.created ignored');
+    }),
+    on(orderModified, async (event, tx: Transaction) => {
+      await sendWorkflowEvent(tx, fulfillment, event.data.order.id, { type: 'ORDER_MODIFIED', order: orderDetails(event.data.order) }, { changes: event.data.changes, actor: event.data.actor });
+    }),
+    on(orderCancelled, async (event, tx: Transaction) => {
+      await sendWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'CANCEL', reason: event.data.reason }, { actor: event.data.actor });
+    }),
+  ];
+}

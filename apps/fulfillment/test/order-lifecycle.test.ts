@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
+import { AdjustableClock, createMetrics, EventConsumer, publishEnvelope } from '@platform/config';
+import { type Envelope, orderCancelled, orderModified, paymentSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The ProvidedContext typing of the shared test infrastructure (for the type-checker only).
+import type {} from '../../../test/setup/infrastructure';
+import { migratedDatabase } from '../../../test/support/databases';
+import { eventually } from '../../../test/support/eventually';
+import { connectMessaging, type Messaging } from '../../../test/support/messaging';
+import type { Transaction } from '../src/adapters/database';
+import { TIMER_KINDS } from '../src/application/context';
+import { billingEventSubscriptions, OrderNotKnownYetError } from '../src/consumers/billing-events';
+import { orderEventSubscriptions } from '../src/consumers/order-events';
+import { trackingEventSubscriptions } from '../src/consumers/tracking-events';
+import { type Composition, compose, createdEvent, event, POLL_MS, sampleOrder } from './support/composition';
+
+/**
+ * The fulfillment workflow end to end against real PostgreSQL (and JetStream for the
+ * consumers), with fake suppliers and a test clock: timers are fired by moving the clock,
+ * never by sleeping.
+ */
+
+const MINUTE = 60_000;
+let messaging: Messaging;
+const running: Composition[] = [];
+
+beforeAll(async () => {
+  messaging = await connectMessaging();
+});
+afterAll(async () => {
+  await Promise.all(running.map((c) => c.stop().catch(() => {})));
+  await messaging?.nc.drain();
+});
+
+async function start(databaseUrl?: string, clock = new AdjustableClock()) {
+  const url = databaseUrl ?? (await migratedDatabase('fulfillment'));
+  const composition = compose(url, clock);
+  running.push(composition);
+  await composition.seedHubs();
+  return { ...composition, url, clock };
+}
+
+/** Applies an event the way the consumer does (inside one transaction), without the transport. */
+async function deliver(c: Composition, envelope: Envelope) {
+  const subscriptions = [...orderEventSubscriptions(c.fulfillment), ...billingEventSubscriptions(c.fulfillment), ...trackingEventSubscriptions(c.fulfillment)];
+  const subscription = subscriptions.find((s) => s.type === envelope.type)!;
+  await c.db.$transaction((tx) => subscription.handle(envelope, tx));
+}
+
+const paid = (orderId: string) =>
+  event(paymentSucceeded, orderId, { orderId, paymentId: randomUUID(), provider: 'stripe', providerPaymentId: 'pi_1', amount: 2000, currency: 'EUR', paidAt: new Date().toISOString() });
+
+async function state(c: Composition, orderId: string) {
+  return (await c.db.workflow.findUniqueOrThrow({ where: { orderId } })).state;
+}
+async function transitions(c: Composition, orderId: string) {
+  const rows = await c.db.outboxEvent.findMany({ where: { aggregateId: orderId, type: 'fulfillment.workflow.transitioned' }, orderBy: { seq: 'asc' } });
+  return rows.map((r) => (r.envelope as { data: { from: string; to: string; trigger: string; willRetry: boolean; error: string | null; retryCount: number } }).data);
+}
+async function stock(c: Composition, hubId: string, sku: string) {
+  return c.db.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId, sku } } });
+}
+async function pendingTimers(c: Composition, orderId: string) {
+  return (await c.db.timer.findMany({ where: { key: orderId, firedAt: null } })).map((t) => t.kind).sort();
+}
+
+describe('order lifecycle', () => {
+  it('happy path over JetStream: pending → paid → 60 s → placed → confirmed → shipped → in transit → out for delivery → delivered', async () => {
+    const c = await start();
+    const suffix = randomUUID().slice(0, 8);
+    const consumers: EventConsumer<Transaction>[] = [];
+    const subscribe = async (stream: string, filterSubject: string | undefined, subscriptions: ReturnType<typeof orderEventSubscriptions>) => {
+      const name = `fulfillment--test-${stream.toLowerCase()}-${suffix}`;
+      // Only events published from now on: other test files share these streams.
+      await messaging.jsm.consumers.add(stream, { durable_name: name, deliver_policy: DeliverPolicy.New, ack_policy: AckPolicy.Explicit, ...(filterSubject && { filter_subject: filterSubject }) });
+      const consumer = new EventConsumer<Transaction>({
+        name, stream, filterSubject, subscriptions, db: c.db, js: messaging.js, jsm: messaging.jsm, log: c.fulfillment.log,
+        metrics: createMetrics(`consumer_${suffix}_${stream}`), concurrency: stream === 'ORDERS' ? 1 : 4, backoffMs: [200],
+      });
+      await consumer.start();
+      consumers.push(consumer);
+    };
+    await subscribe(streams.ORDERS.name, 'orders.order.>', orderEventSubscriptions(c.fulfillment));
+    await subscribe(streams.BILLING.name, 'billing.>', billingEventSubscriptions(c.fulfillment));
+    await subscribe(streams.TRACKING.name, trackingStatusChanged.type, trackingEventSubscriptions(c.fulfillment));
+    try {
+      const order = sampleOrder([
+        { sku: 'MUG-WHT', quantity: 2, supplierSource: 'own_stock' },
+        { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+      ]);
+      const before = await stock(c, 'hub-madrid', 'MUG-WHT');
+      // Payment first: it waits (redelivered) until the order is known.
+      await publishEnvelope(messaging.js, paid(order.id));
+      await publishEnvelope(messaging.js, createdEvent(order));
+      await eventually(() => c.db.workflow.findUnique({ where: { orderId: order.id } }), (w) => w?.state === 'payment_confirmed', 15_000);
+      expect(await pendingTimers(c, order.id)).toEqual([TIMER_KINDS.paymentConfirmedDelay]);
+
+      // 59 s: nothing; 60 s: processing, reserved at the Spanish hub, CJ order placed.
+      await c.advance(59_000);
+      expect(await state(c, order.id)).toBe('payment_confirmed');
+      await c.advance(1_000);
+      expect(await state(c, order.id)).toBe('placed_with_supplier');
+      expect(c.suppliers.cj.placed).toHaveLength(1);
+      expect(c.suppliers.cj.placed[0]!.items).toEqual([{ sku: 'CJ-LAMP', variantId: 'CJ-LAMP-v', name: 'CJ-LAMP', quantity: 1 }]);
+      const reservations = await c.db.reservation.findMany({ where: { orderId: order.id } });
+      expect(reservations).toMatchObject([{ hubId: 'hub-madrid', sku: 'MUG-WHT', quantity: 2, status: 'confirmed', expiresAt: null }]);
+      expect((await stock(c, 'hub-madrid', 'MUG-WHT')).reserved).toBe(before.reserved + 2);
+      expect(await pendingTimers(c, order.id)).toEqual([TIMER_KINDS.supplierPoll, TIMER_KINDS.supplierTimeout].sort());
+
+      // The poll sees the supplier confirm.
+      c.suppliers.cj.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
+      await c.advance(POLL_MS);
+      expect(await state(c, order.id)).toBe('supplier_confirmed');
+      expect(await pendingTimers(c, order.id)).toEqual([TIMER_KINDS.supplierPoll]);
+
+      // The hub ships its part: allocation, consumption, TRACKING_RECEIVED.
+      const hubShipment = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR123456785ES', carrier: 'Correos' }, headers: { 'x-actor': 'ops:key1' } });
+      expect(hubShipment.statusCode, hubShipment.body).toBe(201);
+      expect(hubShipment.json()).toMatchObject({ state: 'shipped' });
+      expect(await stock(c, 'hub-madrid', 'MUG-WHT')).toMatchObject({ onHand: before.onHand - 2, reserved: before.reserved });
+      const again = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR000000000ES' } });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().code).toBe('NOTHING_TO_SHIP');
+
+      // The supplier ships too: a second shipment with its own tracking number.
+      c.suppliers.cj.status = { status: 'shipped', trackingNumber: 'CJPKL7100000001', carrier: 'CJPacket Ordinary', reason: null };
+      await c.advance(POLL_MS);
+      const shipments = await c.db.shipment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
+      expect(shipments.map((s) => [s.source, s.trackingNumber])).toEqual([
+        ['own_stock', 'RR123456785ES'],
+        ['cj', 'CJPKL7100000001'],
+      ]);
+      expect(await pendingTimers(c, order.id)).toEqual([]);
+      const shipped = await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.shipment.shipped' } });
+      expect(shipped.map((e) => (e.envelope as { data: { destinationCountry: string; supplier: string } }).data)).toMatchObject([
+        { destinationCountry: 'ES', supplier: 'own_stock' },
+        { destinationCountry: 'ES', supplier: 'cj' },
+      ]);
+
+      // Tracking: in transit, out for delivery, then delivered once both parcels are.
+      const track = (shipment: (typeof shipments)[number], status: 'in_transit' | 'out_for_delivery' | 'delivered', previousStatus: 'pending' | 'in_transit' | 'out_for_delivery') =>
+        publishEnvelope(
+          messaging.js,
+          event(trackingStatusChanged, order.id, {
+            orderId: order.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber, carrier: null, status, previousStatus,
+            event: { time: new Date().toISOString(), location: 'Madrid', description: status }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
+          }),
+        );
+      await track(shipments[0]!, 'in_transit', 'pending');
+      await eventually(() => state(c, order.id), (s) => s === 'in_transit', 15_000);
+      await track(shipments[0]!, 'out_for_delivery', 'in_transit');
+      await eventually(() => state(c, order.id), (s) => s === 'out_for_delivery', 15_000);
+      await track(shipments[0]!, 'delivered', 'out_for_delivery');
+      await eventually(() => c.db.shipment.findUniqueOrThrow({ where: { id: shipments[0]!.id } }), (s) => s.status === 'delivered', 15_000);
+      expect(await state(c, order.id)).toBe('out_for_delivery');
+      await track(shipments[1]!, 'delivered', 'in_transit');
+      await eventually(() => state(c, order.id), (s) => s === 'delivered', 15_000);
+
+      expect((await transitions(c, order.id)).map((t) => `${t.from}>${t.to}:${t.trigger}`)).toEqual([
+        'pending>payment_confirmed:PAYMENT_RECEIVED',
+        'payment_confirmed>processing:TIMEOUT',
+        'processing>placed_with_supplier:PLACE_ORDER',
+        'placed_with_supplier>supplier_confirmed:SUPPLIER_CONFIRMED',
+        'supplier_confirmed>shipped:TRACKING_RECEIVED',
+        'shipped>in_transit:IN_TRANSIT_UPDATE',
+        'in_transit>out_for_delivery:OUT_FOR_DELIVERY_UPDATE',
+        'out_for_delivery>delivered:DELIVERED',
+      ]);
+      expect((await c.db.fulfillmentOrder.findMany({ where: { orderId: order.id } })).map((f) => f.status)).toEqual(['completed']);
+
+      const detail = await c.app.inject({ method: 'GET', url: `/orders/${order.id}` });
+      expect(detail.statusCode, detail.body).toBe(200);
+      const body = detail.json();
+      expect(body).toMatchObject({ state: 'delivered', retryCount: 0, error: null, tracking: { number: 'RR123456785ES', carrier: 'Correos' } });
+      expect(body.history.map((h: { to: string }) => h.to)).toContain('delivered');
+      expect(body.supplierOrders).toMatchObject([{ supplier: 'cj', status: 'shipped', trackingNumber: 'CJPKL7100000001' }]);
+      expect(body.reservations).toMatchObject([{ status: 'consumed', quantity: 2 }]);
+      const calls = await c.app.inject({ method: 'GET', url: `/orders/${order.id}/supplier-calls` });
+      expect(calls.json().calls.map((call: { operation: string }) => call.operation)).toEqual(['place', 'status', 'status']);
+    } finally {
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+    }
+  });
+
+  it('a payment for an order not known yet is retried later, not dropped; modifications apply only before processing', async () => {
+    const c = await start();
+    const order = sampleOrder([{ sku: 'MUG-WHT', quantity: 1, supplierSource: 'own_stock' }]);
+    await expect(deliver(c, paid(order.id))).rejects.toBeInstanceOf(OrderNotKnownYetError);
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    expect(await state(c, order.id)).toBe('payment_confirmed');
+    // A second payment event (e.g. a top-up) is not accepted there: logged, acknowledged, nothing changes.
+    await deliver(c, paid(order.id));
+    expect(await transitions(c, order.id)).toHaveLength(1);
+
+    // Modified before processing: the workflow places the new quantities; after that, changes are ignored.
+    const modified = { ...order, items: [{ ...order.items[0]!, quantity: 3 }], version: 1 };
+    await deliver(c, event(orderModified, order.id, { order: modified, previousTotal: 1000, changes: ['items'], actor: 'customer:cust-1' }));
+    await c.advance(60_000);
+    expect(await state(c, order.id)).toBe('supplier_confirmed');
+    expect((await c.db.reservation.findFirstOrThrow({ where: { orderId: order.id } })).quantity).toBe(3);
+    await deliver(c, event(orderModified, order.id, { order: { ...modified, items: [{ ...order.items[0]!, quantity: 9 }] }, previousTotal: 3000, changes: ['items'], actor: 'customer:cust-1' }));
+    const detail = (await c.app.inject({ method: 'GET', url: `/orders/${order.id}` })).json();
+    expect(detail.order.items).toEqual([{ sku: 'MUG-WHT', name: 'MUG-WHT', quantity: 3, supplierSource: 'own_stock' }]);
+  });
+
+  it('supplier refuses: retried 3 times with backoff, then failed with willRetry false; stock released; ops retry refused', async () => {
+    const c = await start();
+    c.suppliers.cj.placeScript = ['reject', 'reject', 'reject', 'reject'];
+    const order = sampleOrder([
+      { sku: 'TSHIRT-BLK-M', quantity: 1, supplierSource: 'own_stock' },
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+    ]);
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    const processed = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/process` });
+    expect(processed.statusCode, processed.body).toBe(200);
+    expect(processed.json()).toMatchObject({ state: 'processing' });
+    expect((await c.app.inject({ method: 'POST', url: `/orders/${order.id}/process` })).statusCode).toBe(409);
+
+    await c.advance(0);
+    expect(await state(c, order.id)).toBe('failed');
+    for (const backoff of [5, 10, 20]) {
+      expect(await pendingTimers(c, order.id)).toEqual([TIMER_KINDS.supplierRetry]);
+      await c.advance(backoff * MINUTE - 1);
+      expect(await state(c, order.id)).toBe('failed');
+      await c.advance(1);
+    }
+    expect(await state(c, order.id)).toBe('failed');
+    expect(await pendingTimers(c, order.id)).toEqual([]);
+
+    const failures = (await transitions(c, order.id)).filter((t) => t.to === 'failed');
+    expect(failures.map((f) => [f.retryCount, f.willRetry])).toEqual([[0, true], [1, true], [2, true], [3, false]]);
+    expect(failures[3]!.error).toContain('Product out of stock');
+    expect(await c.db.reservation.count({ where: { orderId: order.id, status: { in: ['held', 'confirmed'] } } })).toBe(0);
+    expect((await stock(c, 'hub-madrid', 'TSHIRT-BLK-M')).reserved).toBe(0);
+    expect((await c.db.supplierCall.findMany({ where: { orderId: order.id, operation: 'place' } })).map((call) => call.outcome)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+
+    const retry = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/retry` });
+    expect(retry.statusCode).toBe(409);
+    expect(retry.json()).toMatchObject({ code: 'RETRY_NOT_ALLOWED' });
+  });
+
+  it('survives a restart: snapshot and timers come back from PostgreSQL; unavailable suppliers are retried; the 24 h timeout fails the order', async () => {
+    const clock = new AdjustableClock();
+    const first = await start(undefined, clock);
+    const order = sampleOrder([{ sku: 'SPK-SOCKS', quantity: 3, supplierSource: 'spocket' }]);
+    await deliver(first, createdEvent(order));
+    await deliver(first, paid(order.id));
+    await first.stop();
+
+    // A new process over the same database: a new machine, new worker, new clients.
+    const second = await start(first.url, clock);
+    second.suppliers.spocket.placeScript = ['unavailable', 'accept'];
+    await second.advance(60_000);
+    // Unavailable: the placement rolled back (still processing), its call stayed logged, the timer retries.
+    expect(await state(second, order.id)).toBe('processing');
+    const placement = await second.db.timer.findFirstOrThrow({ where: { key: order.id, kind: TIMER_KINDS.placeSupplierOrders } });
+    expect(placement).toMatchObject({ firedAt: null, attempts: 1 });
+    expect(placement.lastError).toContain('unavailable');
+    await second.advance(2_000);
+    expect(await state(second, order.id)).toBe('placed_with_supplier');
+    const references = (await second.db.supplierCall.findMany({ where: { orderId: order.id, operation: 'place' }, orderBy: { createdAt: 'asc' } })).map((call) => [call.outcome, call.reference]);
+    expect(references).toHaveLength(2);
+    expect(references[0]![1]).toBe(references[1]![1]); // the same reference on the retried placement
+    await second.stop();
+
+    // Restarted again, the supplier never answers: after 24 h the order fails, without an automatic retry.
+    const third = await start(first.url, clock);
+    await third.advance(24 * 60 * MINUTE - 3_000);
+    expect(await state(third, order.id)).toBe('placed_with_supplier');
+    await third.advance(3_000);
+    expect(await state(third, order.id)).toBe('failed');
+    const last = (await transitions(third, order.id)).at(-1)!;
+    expect(last).toMatchObject({ from: 'placed_with_supplier', to: 'failed', trigger: 'TIMEOUT', error: 'Order placement timed out', willRetry: false });
+    expect(await pendingTimers(third, order.id)).toEqual([]);
+    // The abandoned supplier order is cancelled at the supplier.
+    expect(third.suppliers.spocket.cancelled).toHaveLength(1);
+    expect(await third.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id } })).toMatchObject({ status: 'cancelled' });
+    // Ops may retry by hand.
+    const retry = await third.app.inject({ method: 'POST', url: `/orders/${order.id}/retry`, headers: { 'x-actor': 'ops:k1' } });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.json()).toMatchObject({ state: 'processing', retryCount: 1 });
+  });
+
+  it('cancel after placement cancels at the supplier and releases the reservation', async () => {
+    const c = await start();
+    const order = sampleOrder([
+      { sku: 'CHARGER-USB-C', quantity: 4, supplierSource: 'own_stock' },
+      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
+    ]);
+    const before = await stock(c, 'hub-madrid', 'CHARGER-USB-C');
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    await c.advance(60_000);
+    expect(await state(c, order.id)).toBe('placed_with_supplier');
+    expect((await stock(c, 'hub-madrid', 'CHARGER-USB-C')).reserved).toBe(before.reserved + 4);
+
+    await deliver(c, event(orderCancelled, order.id, { orderId: order.id, reason: 'customer asked', actor: 'customer:cust-1', previousStatus: 'confirmed', cancelledAt: new Date().toISOString() }));
+    expect(await state(c, order.id)).toBe('cancelled');
+    expect((await stock(c, 'hub-madrid', 'CHARGER-USB-C')).reserved).toBe(before.reserved);
+    expect((await c.db.reservation.findFirstOrThrow({ where: { orderId: order.id } })).status).toBe('released');
+    expect(await pendingTimers(c, order.id)).toEqual([TIMER_KINDS.cancelSupplierOrders]);
+    await c.advance(0);
+    expect(c.suppliers.aliexpress.cancelled).toHaveLength(1);
+    expect(await c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id } })).toMatchObject({ status: 'cancelled' });
+    expect((await c.db.fulfillmentOrder.findFirstOrThrow({ where: { orderId: order.id } })).status).toBe('cancelled');
+    expect(await pendingTimers(c, order.id)).toEqual([]);
+    const changes = await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.supplier_order.changed' }, orderBy: { seq: 'asc' } });
+    expect(changes.map((e) => (e.envelope as { data: { status: string } }).data.status)).toEqual(['placed', 'cancelled']);
+  });
+
+  it('reservations expire after the TTL when the placement cannot complete, and never exceed the stock', async () => {
+    const c = await start();
+    await c.app.inject({ method: 'PUT', url: '/hubs/hub-madrid/stock', payload: { sku: 'MUG-WHT', onHand: 1 } });
+    await c.app.inject({ method: 'PUT', url: '/hubs/hub-berlin/stock', payload: { sku: 'MUG-WHT', onHand: 1 } });
+    await c.app.inject({ method: 'PUT', url: '/hubs/hub-newark/stock', payload: { sku: 'MUG-WHT', onHand: 0 } });
+    c.suppliers.cj.placeScript = Array(20).fill('unavailable');
+    const order = sampleOrder([
+      { sku: 'MUG-WHT', quantity: 2, supplierSource: 'own_stock' },
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+    ]);
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    await c.advance(60_000);
+    // Split across the two hubs that have one each.
+    const held = await c.db.reservation.findMany({ where: { orderId: order.id, status: 'held' }, orderBy: { hubId: 'asc' } });
+    expect(held.map((r) => [r.hubId, r.quantity])).toEqual([['hub-berlin', 1], ['hub-madrid', 1]]);
+    const hubs = (await c.app.inject({ method: 'GET', url: '/hubs' })).json().hubs;
+    expect(hubs.find((h: { id: string }) => h.id === 'hub-madrid').stock.find((s: { sku: string }) => s.sku === 'MUG-WHT')).toEqual({ sku: 'MUG-WHT', onHand: 1, reserved: 1, available: 0 });
+    // Stock can't go below what is reserved.
+    const below = await c.app.inject({ method: 'PUT', url: '/hubs/hub-madrid/stock', payload: { sku: 'MUG-WHT', onHand: 0 } });
+    expect(below.statusCode).toBe(409);
+    // A second order can't reserve what the first holds: its placement fails for lack of stock.
+    const other = sampleOrder([{ sku: 'MUG-WHT', quantity: 1, supplierSource: 'own_stock' }]);
+    await deliver(c, createdEvent(other));
+    await deliver(c, paid(other.id));
+    await c.app.inject({ method: 'POST', url: `/orders/${other.id}/process` });
+    await c.advance(0);
+    expect(await state(c, other.id)).toBe('failed');
+    expect((await c.db.workflow.findUniqueOrThrow({ where: { orderId: other.id } })).error).toContain('Insufficient stock');
+
+    // 30 min later the first order's reservations expire (CJ still down).
+    await c.advance(30 * MINUTE);
+    expect(await c.db.reservation.count({ where: { orderId: order.id, status: 'released', releaseReason: 'expired' } })).toBe(2);
+    // The placement, retried meanwhile, routes and reserves again: never beyond what is on hand.
+    for (const hubId of ['hub-madrid', 'hub-berlin']) expect((await stock(c, hubId, 'MUG-WHT')).reserved).toBeLessThanOrEqual(1);
+    const timers = (await c.app.inject({ method: 'GET', url: '/timers?state=pending' })).json().timers;
+    expect(timers.some((t: { kind: string; key: string }) => t.kind === TIMER_KINDS.placeSupplierOrders && t.key === order.id)).toBe(true);
+  });
+
+  it('refuses bad input and unknown orders with problem+json, changing nothing', async () => {
+    const c = await start();
+    const order = sampleOrder([{ sku: 'MUG-WHT', quantity: 1, supplierSource: 'own_stock' }]);
+    await deliver(c, createdEvent(order));
+    const cases = [
+      { method: 'GET' as const, url: '/orders/not-a-uuid', status: 400, code: 'VALIDATION_FAILED' },
+      { method: 'GET' as const, url: `/orders/${randomUUID()}`, status: 404, code: 'WORKFLOW_NOT_FOUND' },
+      { method: 'POST' as const, url: `/orders/${randomUUID()}/process`, status: 404, code: 'WORKFLOW_NOT_FOUND' },
+      { method: 'POST' as const, url: `/orders/${order.id}/process`, status: 409, code: 'WORKFLOW_NOT_PROCESSABLE' },
+      { method: 'POST' as const, url: `/orders/${order.id}/retry`, status: 409, code: 'RETRY_NOT_ALLOWED' },
+      { method: 'POST' as const, url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'x' }, status: 400, code: 'VALIDATION_FAILED' },
+      { method: 'POST' as const, url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR123456785ES' }, status: 409, code: 'WORKFLOW_NOT_SHIPPABLE' },
+      { method: 'PUT' as const, url: '/hubs/hub-nowhere/stock', payload: { sku: 'MUG-WHT', onHand: 3 }, status: 404, code: 'HUB_NOT_FOUND' },
+      { method: 'PUT' as const, url: '/hubs/hub-madrid/stock', payload: { sku: 'MUG-WHT', onHand: -1 }, status: 400, code: 'VALIDATION_FAILED' },
+      { method: 'GET' as const, url: '/timers?state=soon', status: 400, code: 'VALIDATION_FAILED' },
+    ];
+    for (const { status, code, ...request } of cases) {
+      const response = await c.app.inject(request);
+      expect(response.statusCode, `${request.method} ${request.url}`).toBe(status);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json().code).toBe(code);
+    }
+    expect(await state(c, order.id)).toBe('pending');
+    expect((await stock(c, 'hub-madrid', 'MUG-WHT')).onHand).toBe(40);
+    expect(await c.db.workflowHistory.count({ where: { orderId: order.id } })).toBe(1);
+  });
+});

@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { workflowStateSchema } from '../events/fulfillment';
+import { addressSchema, text } from './orders';
+
+/** Schemas of the fulfillment service's HTTP API (the gateway imports them for its OpenAPI document). */
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const fulfillmentOrderParamsSchema = z.object({ orderId: z.uuid() });
+export const hubParamsSchema = z.object({ id: text(100) });
+
+/** `POST /orders/:orderId/shipments`: the own-stock items left a hub with a carrier. */
+export const createHubShipmentRequestSchema = z.object({
+  trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{5,40}$/, 'must be 5 to 40 letters, digits or dashes'),
+  carrier: text(100).optional(),
+  /** Part of what remains (default: everything that remains of the hub fulfillment order). */
+  items: z.array(z.object({ sku: text(100), quantity: z.number().int().positive().max(10_000) })).min(1).max(200).optional(),
+});
+export type CreateHubShipmentRequest = z.infer<typeof createHubShipmentRequestSchema>;
+
+/** `PUT /hubs/:id/stock`: sets a SKU's on-hand quantity (an inventory adjustment). */
+export const setHubStockRequestSchema = z.object({
+  sku: text(100),
+  onHand: z.number().int().nonnegative().max(10_000_000),
+});
+
+export const timersQuerySchema = z.object({
+  state: z.enum(['pending', 'fired', 'all']).default('pending'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const timerSchema = z.object({
+  id: z.uuid(),
+  kind: z.string(),
+  key: z.string(),
+  fireAt: timestamp,
+  firedAt: timestamp.nullable(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+});
+
+export const workflowHistoryEntrySchema = z.object({
+  from: workflowStateSchema,
+  to: workflowStateSchema,
+  trigger: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  at: timestamp,
+});
+
+export const supplierOrderSchema = z.object({
+  id: z.uuid(),
+  supplier: z.string(),
+  attempt: z.number().int(),
+  status: z.string(),
+  externalOrderId: z.string().nullable(),
+  items: z.unknown(),
+  reason: z.string().nullable(),
+  trackingNumber: z.string().nullable(),
+  carrier: z.string().nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const shipmentSchema = z.object({
+  id: z.uuid(),
+  source: z.string(),
+  fulfillmentOrderId: z.uuid().nullable(),
+  supplierOrderId: z.uuid().nullable(),
+  status: z.enum(['draft', 'ready', 'in_transit', 'delivered', 'cancelled']),
+  trackingNumber: z.string(),
+  carrier: z.string().nullable(),
+  address: addressSchema,
+  items: z.unknown(),
+  shippedAt: timestamp.nullable(),
+  deliveredAt: timestamp.nullable(),
+});
+
+export const reservationSchema = z.object({
+  id: z.uuid(),
+  hubId: z.string(),
+  sku: z.string(),
+  quantity: z.number().int(),
+  status: z.enum(['held', 'confirmed', 'consumed', 'released']),
+  expiresAt: timestamp.nullable(),
+  releaseReason: z.string().nullable(),
+});
+
+export const fulfillmentOrderSchema = z.object({
+  id: z.uuid(),
+  hubId: z.string(),
+  status: z.enum(['ready_to_prepare', 'awaiting_shipment', 'in_transit', 'completed', 'cancelled']),
+  priority: z.enum(['HIGH', 'MEDIUM', 'NORMAL']),
+  attempt: z.number().int(),
+  items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), remainingQuantity: z.number().int() })),
+});
+
+/** `GET /orders/:orderId`: the workflow and everything fulfillment did for the order. */
+export const orderFulfillmentSchema = z.object({
+  orderId: z.uuid(),
+  state: workflowStateSchema,
+  version: z.number().int(),
+  retryCount: z.number().int(),
+  error: z.string().nullable(),
+  order: z.object({
+    number: z.string(),
+    customerId: z.string(),
+    deliveryType: z.string(),
+    deliveryWindow: z.object({ start: z.string(), end: z.string() }).nullable(),
+    currency: z.string(),
+    total: z.number().int(),
+    shippingAddress: addressSchema,
+    items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), supplierSource: z.string() })),
+  }),
+  tracking: z.object({ number: z.string(), carrier: z.string().nullable() }).nullable(),
+  history: z.array(workflowHistoryEntrySchema),
+  supplierOrders: z.array(supplierOrderSchema),
+  fulfillmentOrders: z.array(fulfillmentOrderSchema),
+  shipments: z.array(shipmentSchema),
+  reservations: z.array(reservationSchema),
+  pendingTimers: z.array(timerSchema),
+});
+export type OrderFulfillment = z.infer<typeof orderFulfillmentSchema>;
+
+/** Answer of `POST /orders/:orderId/process|retry`. */
+export const workflowCommandResponseSchema = z.object({ orderId: z.uuid(), state: workflowStateSchema, retryCount: z.number().int() });
+
+export const hubShipmentResponseSchema = z.object({ orderId: z.uuid(), shipmentId: z.uuid(), state: workflowStateSchema });
+
+export const supplierCallSchema = z.object({
+  id: z.uuid(),
+  supplier: z.string(),
+  operation: z.string(),
+  reference: z.string().nullable(),
+  request: z.unknown(),
+  response: z.unknown(),
+  httpStatus: z.number().int().nullable(),
+  durationMs: z.number().int(),
+  outcome: z.string(),
+  error: z.string().nullable(),
+  createdAt: timestamp,
+});
+export const supplierCallsResponseSchema = z.object({ orderId: z.uuid(), calls: z.array(supplierCallSchema) });
+
+export const hubStockSchema = z.object({ sku: z.string(), onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() });
+export const hubSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  country: z.string(),
+  zone: z.string(),
+  costPerItem: z.number().int(),
+  active: z.boolean(),
+  stock: z.array(hubStockSchema),
+});
+export const hubsResponseSchema = z.object({ hubs: z.array(hubSchema) });
+export const hubStockResponseSchema = hubStockSchema.extend({ hubId: z.string() });
+export const timersResponseSchema = z.object({ timers: z.array(timerSchema) });
