@@ -116,3 +116,4 @@ export const invoiceListSchema = z.object({ items: z.array(invoiceSchema) });
 
 /** `POST /webhooks/stripe` answer: 200 for an applied, ignored or duplicate (replayed) event. */
 export const stripeWebhookAckSchema = z.object({ received: z.literal(true), duplicate: z.boolean() });
+export type OrderBilling = z.infer<typeof orderBillingSchema>;

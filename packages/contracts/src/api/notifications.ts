@@ -126,3 +126,4 @@ export const templatePreviewRequestSchema = z
   .strict();
 
 export const templatePreviewResponseSchema = z.object({ subject: z.string(), html: z.string(), text: z.string() });
+export type OrderNotifications = z.infer<typeof orderNotificationsResponseSchema>;

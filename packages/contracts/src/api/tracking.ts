@@ -154,3 +154,4 @@ export const providerListSchema = z.object({ providers: z.array(providerStateSch
  * Here because the tracking app has no direct zod dependency of its own.
  */
 export const providerCredentialSchema = z.string().trim().min(1).max(512);
+export type OrderTracking = z.infer<typeof orderTrackingSchema>;

@@ -473,7 +473,7 @@ function rawInsertOp(pool: pg.Pool, runId: string, priced: Order) {
   return async (): Promise<void> => {
     const orderId = randomUUID();
     const now = new Date();
-    const items = body.items.map((item) => ({ ...item, id: randomUUID(), lineTotal: item.quantity * (item.unitPrice ?? 0) }));
+    const items = body.items.map((item) => ({ ...item, unitPrice: item.unitPrice ?? 0, id: randomUUID(), lineTotal: item.quantity * (item.unitPrice ?? 0) }));
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
