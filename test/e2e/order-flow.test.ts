@@ -91,11 +91,18 @@ describe('observability', () => {
     const requestId = created.headers['x-request-id'];
     expect(created.headers['x-correlation-id']).toBe(requestId);
 
-    const gateway = platform.logLines('gateway').find((l) => l.msg === 'request' && l.reqId === requestId);
+    // Log lines reach the files asynchronously.
+    const gateway = await eventually(
+      async () => platform.logLines('gateway').find((l) => l.msg === 'request' && l.reqId === requestId),
+      (line) => line !== undefined,
+    );
     const trace = gateway?.traceId;
     expect(gateway).toMatchObject({ url: '/v1/orders', status: 201, correlationId: requestId });
     expect(trace).toMatch(/^[0-9a-f]{32}$/);
-    const orders = platform.logLines('orders').find((l) => l.msg === 'request' && l.url === '/orders' && l.reqId === requestId);
+    const orders = await eventually(
+      async () => platform.logLines('orders').find((l) => l.msg === 'request' && l.url === '/orders' && l.reqId === requestId),
+      (line) => line !== undefined,
+    );
     expect(orders).toMatchObject({ correlationId: requestId, traceId: trace });
     for (const service of ['billing', 'fulfillment', 'notifications'] as const) {
       const handled = await eventually(
