@@ -306,7 +306,8 @@ const TRANSIENT_CODES = new Set([
 /** True when `error`, or an error in its `cause` chain, says a dependency is unavailable. */
 export function isTransient(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const { code, name } = current as { code?: unknown; name?: unknown };
+    const { code, name, transient } = current as { code?: unknown; name?: unknown; transient?: unknown };
+    if (transient === true) return true;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
     if (name === 'PrismaClientInitializationError') return true;
     current = (current as { cause?: unknown }).cause;

@@ -47,3 +47,15 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 }
+
+/**
+ * A dependency outside the process (a provider's API, another system) is down, slow or
+ * unreachable. Consumers and timers retry it with backoff and never dead-letter for it.
+ */
+export class DependencyUnavailableError extends Error {
+  readonly transient = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DependencyUnavailableError';
+  }
+}

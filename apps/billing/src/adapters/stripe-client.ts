@@ -1,4 +1,4 @@
-import { createHttpClient } from '@platform/config';
+import { createHttpClient, DependencyUnavailableError } from '@platform/config';
 
 /**
  * Stripe's REST API (PROVIDERS.md 7) as billing uses it: checkout sessions, their expiry,
@@ -20,13 +20,8 @@ export class StripeApiError extends Error {
   }
 }
 
-/**
- * Stripe is down, slow or unreachable (5xx, timeout, connection error). The platform's retry
- * classification (`isTransient` in @platform/config) keys on socket error codes, so this
- * carries one: the consumer retries until Stripe answers instead of dead-lettering the event.
- */
-export class StripeUnavailableError extends Error {
-  readonly code = 'ECONNRESET';
+/** Stripe is down, slow or unreachable (5xx, timeout, connection error): retried until it answers, never dead-lettered. */
+export class StripeUnavailableError extends DependencyUnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StripeUnavailableError';

@@ -133,7 +133,8 @@ const ordersRoutes: ForwardRoute[] = [
     passHeaders: ['if-match'], tag: 'Orders', summary: 'Modify items, address or notes before fulfillment starts (If-Match required)',
     schemas: {
       params: orderIdParamsSchema,
-      headers: z.looseObject({ 'if-match': ifMatchSchema }),
+      // Optional here so the orders service answers a missing one with 428 Precondition Required.
+      headers: z.looseObject({ 'if-match': ifMatchSchema.optional() }),
       body: modifyOrderRequestSchema,
       response: { 200: orderSchema },
     },

@@ -1,5 +1,5 @@
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, type CircuitBreakerPolicy, handleWhen } from 'cockatiel';
-import type { Logger, Metrics } from '@platform/config';
+import { DependencyUnavailableError, type Logger, type Metrics } from '@platform/config';
 import type { ProviderName, TrackingUpdate } from '../domain/provider-payloads';
 import { ProviderError, type ProviderShipment, type TrackingProvider } from './provider';
 
@@ -29,7 +29,7 @@ interface Guarded {
 }
 
 /** Every provider failed for a shipment: the caller retries later (consumer redelivery, timer backoff). */
-export class ProvidersUnavailableError extends Error {
+export class ProvidersUnavailableError extends DependencyUnavailableError {
   constructor(readonly failures: Error[]) {
     super(`no tracking provider could serve the request: ${failures.map((f) => f.message).join('; ')}`);
     this.name = 'ProvidersUnavailableError';

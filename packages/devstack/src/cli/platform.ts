@@ -78,7 +78,13 @@ async function main(): Promise<void> {
   const say = (message: string): void => void process.stdout.write(`platform: ${message}\n`);
 
   // Provider variables (STRIPE_API_URL, ...) reach the services through the environment as they are.
-  const overrides: Record<string, string | undefined> = { NATS_URL: env.NATS_URL, SMTP_URL: env.SMTP_URL, SIMULATORS: env.SIMULATORS };
+  const overrides: Record<string, string | undefined> = {
+    NATS_URL: env.NATS_URL,
+    SMTP_URL: env.SMTP_URL,
+    SIMULATORS: env.SIMULATORS,
+    // Locally, suppliers are polled every 10 s (production default: 15 min) so a demo order moves along.
+    SUPPLIER_POLL_INTERVAL_MS: env.SUPPLIER_POLL_INTERVAL_MS ?? '10000',
+  };
   for (const name of SERVICE_NAMES) {
     const key = `${SERVICES[name].envPrefix}_DATABASE_URL`;
     if (env[key]) overrides[key] = env[key];

@@ -1,3 +1,4 @@
+import { DependencyUnavailableError } from '@platform/config';
 import type { Address } from '@platform/contracts/api/orders';
 
 /** The suppliers the platform buys from; `own_stock` items ship from our hubs instead. */
@@ -53,7 +54,8 @@ export interface SupplierClient {
   cancelOrder(externalOrderId: string): Promise<{ cancelled: boolean; reason: string | null }>;
 }
 
-export class SupplierUnavailableError extends Error {
+/** Transport failure (timeout, 5xx, refused): retried with backoff, never a refusal. */
+export class SupplierUnavailableError extends DependencyUnavailableError {
   constructor(
     readonly supplier: SupplierName,
     message: string,
