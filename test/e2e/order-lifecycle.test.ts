@@ -1,4 +1,6 @@
+import { createHmac } from 'node:crypto';
 import type { Order } from '@platform/contracts/api/orders';
+import { LOCAL_PROVIDER_CREDENTIALS } from '@platform/simulators';
 import type { Problem } from '@platform/contracts/api/problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -309,6 +311,20 @@ describe('bad input at public endpoints and webhooks', () => {
     const delivered = events.find((e) => e.type === 'checkout.session.completed' && e.event.data.object.id === session)!;
     const replay = await platform.simulators.post('stripe/_sim/webhooks/resend', { json: { eventId: delivered.id } });
     expect(replay.statusCode).toBe(200);
+
+    // Correctly signed, but not JSON, or about a session nobody opened.
+    const signed = (body: string) => {
+      const t = Math.floor(Date.now() / 1000);
+      const v1 = createHmac('sha256', LOCAL_PROVIDER_CREDENTIALS.stripe.webhookSecret).update(`${t}.${body}`).digest('hex');
+      return { body, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${v1}` } };
+    };
+    const malformed = await platform.as(null).post('v1/webhooks/stripe', signed('{"id": "evt_1", "type":'));
+    expect(malformed.statusCode).toBe(400);
+    expect((malformed.body as Problem).code).toBe('MALFORMED_JSON');
+    const unknown = await platform.as(null).post('v1/webhooks/stripe', signed(stripeEvent('cs_test_unknown_session')));
+    expect(unknown.statusCode).toBe(404);
+    expect((unknown.body as Problem).code).toBe('PAYMENT_NOT_FOUND');
+
     await sleep(500);
     expect(await getBilling(platform, order.id)).toEqual(before);
   });
