@@ -169,6 +169,23 @@ describe('cancellation after payment, before shipment', () => {
   });
 });
 
+describe('cancellation within the 60 s after payment', () => {
+  it('never reaches the supplier, and the money goes back', async () => {
+    const order = await placeOrder(platform, lifecycleOrder('aliexpress'));
+    await pay(platform, order.id);
+    await waitForWorkflow(platform, order.id, 'payment_confirmed');
+    const cancelled = await platform.gateway.post(`v1/orders/${order.id}/cancel`, { json: { reason: 'Ordered by mistake' } });
+    expect(cancelled.statusCode, JSON.stringify(cancelled.body)).toBe(200);
+    await waitForWorkflow(platform, order.id, 'cancelled');
+    await platform.advanceClock('fulfillment', 61_000);
+    await sleep(1_000);
+    const fulfillment = await getFulfillment(platform, order.id);
+    expect(fulfillment.state).toBe('cancelled');
+    expect(fulfillment.supplierOrders).toHaveLength(0);
+    await waitForStatus(platform, order.id, 'refunded');
+  });
+});
+
 describe('supplier refuses the order', () => {
   it('retries up to the guard, then fails; the customer gets the issue email; ops can see why', async () => {
     const body = lifecycleOrder('aliexpress');

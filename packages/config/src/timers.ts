@@ -75,6 +75,8 @@ interface TimerRow {
 /** Fires due timers, one transaction each; a failed handler is retried with backoff. */
 export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private running = false;
+  /** Set by stop(): a batch in progress ends after its current timer. */
+  private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private dirty = false;
@@ -96,6 +98,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     this.wake?.();
     await this.loop;
   }
@@ -103,7 +106,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   /** Fires every timer due at the clock's now; returns how many fired. */
   async fireDue(limit = 100): Promise<number> {
     let fired = 0;
-    while (fired < limit) {
+    while (fired < limit && !this.stopping) {
       const outcome = await this.fireOne();
       if (outcome === 'none') break;
       if (outcome === 'fired') fired += 1;

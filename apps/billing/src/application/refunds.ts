@@ -65,6 +65,8 @@ export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId
   if (claimed.count === 0) return false;
   const refund: Refund = await tx.refund.findUniqueOrThrow({ where: { id: refundId } });
   await tx.payment.update({ where: { id: refund.paymentId }, data: { amountRefunded: { increment: refund.amount }, updatedAt: now } });
+  const paid = await tx.payment.aggregate({ where: { orderId: refund.orderId }, _sum: { amountReceived: true, amountRefunded: true } });
+  const remainingPaid = Math.max(0, (paid._sum.amountReceived ?? 0) - (paid._sum.amountRefunded ?? 0));
   await emit(tx, refundSucceeded, refund.orderId, {
     orderId: refund.orderId,
     refundId: refund.id,
@@ -74,6 +76,7 @@ export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId
     currency: refund.currency,
     reason: refund.reason,
     refundedAt: now.toISOString(),
+    remainingPaid,
   }, now);
   const invoice = refund.invoiceId ? await lockedInvoiceOf(tx, refund.orderId) : null;
   if (invoice) await creditInvoice(tx, invoice, refund.amount, `Refund: ${refund.reason}`, refund.id, now);

@@ -205,12 +205,21 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
 }
 
 /**
- * `fulfillment.cancel-supplier-orders`: after a cancel or a failed attempt, cancels every
- * live supplier order at its supplier. Unavailable → the timer retries; a supplier that
- * refuses to cancel (already shipped) is recorded and left to ops.
+ * `fulfillment.cancel-supplier-orders`: after a cancel (every attempt) or a failed attempt
+ * (`upToAttempt`: that one and older), cancels the live supplier orders at their suppliers.
+ * Unavailable → the timer retries; a supplier that refuses to cancel (already shipped) is
+ * recorded and left to ops.
  */
-export async function cancelSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
-  const live = await tx.supplierOrder.findMany({ where: { orderId, status: { in: LIVE } } });
+export async function cancelSupplierOrders(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  orderId: string,
+  now: Date,
+  upToAttempt: number | null,
+): Promise<void> {
+  const live = await tx.supplierOrder.findMany({
+    where: { orderId, status: { in: LIVE }, ...(upToAttempt === null ? {} : { attempt: { lte: upToAttempt } }) },
+  });
   for (const order of live) {
     if (!order.externalOrderId) continue;
     const externalOrderId = order.externalOrderId;

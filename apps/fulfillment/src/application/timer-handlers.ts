@@ -23,6 +23,7 @@ export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHan
       const released = await releaseExpiredReservations(tx, timer.key, now);
       if (released > 0) fulfillment.log.info({ orderId: timer.key, released }, 'reservations expired and were released');
     },
-    [TIMER_KINDS.cancelSupplierOrders]: (timer, tx, now) => cancelSupplierOrders(tx, fulfillment, timer.key, now),
+    [TIMER_KINDS.cancelSupplierOrders]: (timer, tx, now) =>
+      cancelSupplierOrders(tx, fulfillment, timer.key, now, typeof timer.payload.upToAttempt === 'number' ? timer.payload.upToAttempt : null),
   };
 }

@@ -172,7 +172,10 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
       await releaseOrderStock(tx, orderId, effect.type === 'cancelOrder' ? 'cancelled' : 'attempt_failed', now);
       const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
-      if (live > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.cancelSupplierOrders, key: orderId, fireAt: now });
+      // A failed attempt cancels only its own (and older) supplier orders: a later attempt may
+      // be placed before this timer gets through to a slow supplier.
+      const upToAttempt = effect.type === 'cancelOrder' ? null : step.snapshot.context.retryCount + 1;
+      if (live > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.cancelSupplierOrders, key: orderId, fireAt: now, payload: { upToAttempt } });
       return;
     }
     case 'completeOrder':

@@ -68,12 +68,13 @@ const at = {
   refund_requested: () => run('PAYMENT_RECEIVED', 'START_PROCESSING', 'PLACE_ORDER', 'SUPPLIER_CONFIRMED', 'CANCEL'),
 };
 
-/** Every transition of seed 000 (plus CANCEL from placed_with_supplier), as [from, event, to]. */
+/** Every transition of seed 000 (plus CANCEL from payment_confirmed and placed_with_supplier), as [from, event, to]. */
 const TRANSITIONS: Array<[keyof typeof at, string, string]> = [
   ['pending', 'PAYMENT_RECEIVED', 'payment_confirmed'],
   ['pending', 'CANCEL', 'cancelled'],
   ['payment_confirmed', 'START_PROCESSING', 'processing'],
   ['payment_confirmed', PAYMENT_DELAY_EVENT, 'processing'],
+  ['payment_confirmed', 'CANCEL', 'cancelled'],
   ['processing', 'PLACE_ORDER', 'placed_with_supplier'],
   ['processing', 'FAIL', 'failed'],
   ['processing', 'CANCEL', 'cancelled'],

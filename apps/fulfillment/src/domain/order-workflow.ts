@@ -195,6 +195,9 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
       payment_confirmed: {
         on: {
           START_PROCESSING: { target: 'processing' },
+          // Deviation from the seed: a paid order cancelled within the 60 s (or whose cancel
+          // arrives after the payment, from another stream) must not go on to the supplier.
+          CANCEL: { target: 'cancelled', actions: 'setCancelReason' },
           ORDER_MODIFIED: { actions: 'updateOrder' },
         },
         after: { paymentConfirmedDelay: { target: 'processing' } },

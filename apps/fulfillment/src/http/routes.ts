@@ -120,6 +120,12 @@ export function registerRoutes(app: PlatformHttpServer, fulfillment: Fulfillment
     async (request) => {
       const { orderId } = request.params;
       return db.$transaction(async (tx) => {
+        // Only a failed order is retried by hand: retrying one that is placed would place a
+        // second order at a supplier that may still confirm the first.
+        const current = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
+        if (current && current.snapshot.value !== 'failed') {
+          throw new DomainError('conflict', 'RETRY_NOT_ALLOWED', `Cannot retry: the order is ${String(current.snapshot.value)}, not failed`);
+        }
         const result = await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'RETRY' }, { actor: actorOf(request) });
         if (!result.accepted) {
           const { from, snapshot } = result.step;

@@ -140,18 +140,20 @@ async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<str
       return (await deps.sms.send({ to: n.recipient, body: n.body ?? '' })).providerMessageId;
     case 'push': {
       const accepted: string[] = [];
-      let refused: ProviderError | undefined;
+      let firstError: unknown;
       for (const token of n.recipient.split(',')) {
         try {
           const data = { orderId: n.orderId, status: n.orderStatus, notificationId: n.id };
           accepted.push((await deps.push.send({ token, title: n.subject ?? '', body: n.body ?? '', data })).providerMessageId);
         } catch (error) {
-          // A dead token on one device must not cost the customer's other devices their message.
-          if (!isPermanent(error)) throw error;
-          refused = error as ProviderError;
+          // A dead token on one device must not cost the customer's other devices their message,
+          // and once one device has it, a retry would push it again to that device: the
+          // notification counts as sent when any device accepted it.
+          firstError ??= error;
+          deps.log.warn({ err: error, notificationId: n.id, permanent: isPermanent(error) }, 'push to one device failed');
         }
       }
-      if (accepted.length === 0) throw refused ?? new ProviderError('fcm', 'no device token', true);
+      if (accepted.length === 0) throw firstError ?? new ProviderError('fcm', 'no device token', true);
       return accepted.join(',');
     }
     default:

@@ -34,4 +34,11 @@ describe('progress rules', () => {
     expect(progressFromRefund(refund as never, { status: 'cancelled', fulfillmentStatus: 'cancelled' })?.to).toBe('refunded');
     expect(progressFromRefund(refund as never, { status: 'confirmed', fulfillmentStatus: 'not_fulfilled' })).toBeNull();
   });
+
+  it('waits until every refund of a cancelled order went through', () => {
+    const refund = { orderId: 'o', refundId: 'r', paymentId: 'p', providerRefundId: 're', amount: 100, currency: 'EUR', reason: 'cancelled', refundedAt: '2026-11-22T10:00:00Z' };
+    const cancelled = { status: 'cancelled', fulfillmentStatus: 'cancelled' } as const;
+    expect(progressFromRefund({ ...refund, remainingPaid: 500 } as never, cancelled)).toBeNull();
+    expect(progressFromRefund({ ...refund, remainingPaid: 0 } as never, cancelled)?.to).toBe('refunded');
+  });
 });

@@ -22,9 +22,13 @@ export function progressFromPayment(data: EventData<typeof paymentSucceeded>): P
   return { to: 'confirmed', details: `Payment received (${data.provider})` };
 }
 
-/** Only a full refund of a cancelled order makes it refunded; a partial refund after a modification does not. */
+/**
+ * Only a cancelled order whose money all went back is refunded: a partial refund after a
+ * modification, or the first of two refunds (order and top-up), leaves the status alone.
+ */
 export function progressFromRefund(data: EventData<typeof refundSucceeded>, order: OrderState): Progress | null {
   if (order.status !== 'cancelled') return null;
+  if (data.remainingPaid !== undefined && data.remainingPaid > 0) return null;
   return { to: 'refunded', details: `Refunded ${data.amount} ${data.currency}: ${data.reason}` };
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { localeSchema, orderStatusSchema, text } from './orders';
+import { localeSchema, orderStatusSchema, text, timeZoneSchema } from './orders';
+
+export { timeZoneSchema };
 
 /** Order statuses a customer can be told about, by their seed 003 preference names (`order_confirmed` = confirmed). */
 export const notificationTopicSchema = z.enum([
@@ -25,16 +27,6 @@ export const channelSwitchesPatchSchema = z.partialRecord(notificationTopicSchem
 /** `HH:MM`, 24-hour clock, in the customer's timezone. */
 export const clockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00 to 23:59)');
 export const quietHoursSchema = z.object({ start: clockTimeSchema, end: clockTimeSchema });
-
-/** An IANA time zone the runtime knows (`Europe/Madrid`). */
-export const timeZoneSchema = text(64).refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Europe/Madrid');
 
 /** E.164 phone number (`+34600111222`). */
 export const phoneNumberSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +34600111222');

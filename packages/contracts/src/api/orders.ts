@@ -28,13 +28,23 @@ export const addressSchema = z.object({
 
 export type Address = z.infer<typeof addressSchema>;
 
+/** An IANA time zone the runtime knows (`Europe/Madrid`): quiet hours are computed in it. */
+export const timeZoneSchema = text(64).refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Madrid');
+
 export const customerSchema = z.object({
   id: text(100),
   email: z.email(),
   name: text(200),
   phone: text(40, 0).optional(),
   locale: localeSchema.default('en'),
-  timezone: text(64).default('UTC'),
+  timezone: timeZoneSchema.default('UTC'),
 });
 
 export const vendorSchema = z.object({

@@ -99,6 +99,8 @@ export const refundSucceeded = defineEvent({
     ...money,
     reason: z.string(),
     refundedAt: timestamp,
+    /** What the customer still has paid for the order after this refund (0 = fully refunded). */
+    remainingPaid: z.number().int().nonnegative().optional(),
   }),
 });
 
