@@ -2,7 +2,8 @@
 #
 # One image recipe for every service:
 #   docker build --build-arg APP=orders -t fulfilment-platform/orders .
-# APP is one of: orders | fulfillment | tracking | notifications | billing | gateway.
+# APP is one of: orders | fulfillment | tracking | notifications | billing | gateway, or
+# simulators: the local provider simulators (packages/simulators, no database) for docker-compose.
 #
 # Stages: base (node + openssl) -> build (pnpm install, prisma generate, tsup, pnpm deploy)
 #         -> runtime (non-root, pruned node_modules, dist/, prisma/ + migrate-on-start entrypoint).
@@ -35,8 +36,8 @@ COPY . .
 # Declared after the shared layers: a different APP only invalidates what follows.
 ARG APP
 RUN case "${APP}" in \
-      orders|fulfillment|tracking|notifications|billing|gateway) ;; \
-      *) echo "build with --build-arg APP=<orders|fulfillment|tracking|notifications|billing|gateway> (got '${APP}')" >&2; exit 1 ;; \
+      orders|fulfillment|tracking|notifications|billing|gateway|simulators) ;; \
+      *) echo "build with --build-arg APP=<orders|fulfillment|tracking|notifications|billing|gateway|simulators> (got '${APP}')" >&2; exit 1 ;; \
     esac
 
 # Only the app and the workspace packages it depends on ("..." = with its dependencies).
@@ -44,15 +45,20 @@ RUN pnpm install --frozen-lockfile --offline --filter "@platform/${APP}..."
 # Prisma clients for the app (gateway has no generate script; --if-present skips it).
 RUN pnpm --filter "@platform/${APP}..." run --if-present generate
 # tsup bundles src/ and the @platform/* workspace sources into dist/main.js; npm deps stay external.
+# (simulators: src/cli/serve.ts into dist/serve.js, with the root's tsup.)
 RUN pnpm --filter "@platform/${APP}" run build
 
 # Pruned production install of the app in /out. node-linker=hoisted gives a flat node_modules:
 # the bundle imports npm packages of the workspace packages it inlined (pino, @nats-io/*, ...),
 # which are not direct dependencies of the app and would be invisible in pnpm's isolated layout.
-RUN pnpm --filter "@platform/${APP}" deploy --prod --legacy --offline \
+# The package's folder comes from pnpm: apps/<service>, or packages/simulators.
+# Every image starts dist/main.js (CMD below); for the simulators that is a link to their CLI bundle.
+RUN app_dir="$(pnpm --filter "@platform/${APP}" exec pwd)" \
+ && pnpm --filter "@platform/${APP}" deploy --prod --legacy --offline \
       --config.node-linker=hoisted /out \
  && rm -rf /out/src /out/dist /out/node_modules/.cache \
- && cp -r "apps/${APP}/dist" /out/dist
+ && cp -r "${app_dir}/dist" /out/dist \
+ && if [ "${APP}" = simulators ]; then ln -s serve.js /out/dist/main.js; fi
 
 # Apps with a database: migrations, prisma.config.ts and a working Prisma CLI.
 # The CLI needs no separate install: the lockfile resolves @prisma/client's (optional) peer

@@ -2,12 +2,28 @@
  * docker-compose.yml cannot be run here (no Docker engine), so this test reads it the way
  * Compose does (YAML with merge keys) and checks the wiring: infrastructure, one service per
  * app built from the root Dockerfile, and the environment from the README (Services, Configuration).
+ * Compose is the local, simulator-backed setup: every service gets the provider variables the
+ * devstack gives it (packages/devstack/src/providers.ts), pointing at the simulators service.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { createdDatabases, DATABASE_SERVICES, readRepoFile, repoRoot, SERVICES, urlVariable } from './platform';
+import { DEVELOPMENT_KEYS } from '../../apps/gateway/src/domain/api-keys';
+import { gatewayEnv } from '../../apps/gateway/src/config';
+import {
+  ALL_PROVIDER_VARIABLES,
+  createdDatabases,
+  DATABASE_SERVICES,
+  providerVariables,
+  readRepoFile,
+  repoRoot,
+  requiredVariables,
+  SERVICES,
+  SIMULATORS,
+  TEST_ONLY_VARIABLES,
+  urlVariable,
+} from './platform';
 
 interface ComposeService {
   image?: string;
@@ -61,6 +77,16 @@ const publishes = (s: ComposeService, port: number) =>
   (s.ports ?? []).some((p) =>
     typeof p === 'string' ? new RegExp(`(^|:)${port}(/tcp)?$`).test(p) : p.target === port && p.published !== undefined,
   );
+
+/** The host address a container port is published on ("127.0.0.1:8090:8090" → 127.0.0.1; none → all). */
+const publishedOn = (s: ComposeService, port: number): string | undefined => {
+  for (const p of s.ports ?? []) {
+    if (typeof p !== 'string') continue;
+    const parts = p.replace(/\/tcp$/, '').split(':');
+    if (Number(parts.at(-1)) === port) return parts.length === 3 ? parts[0] : '0.0.0.0';
+  }
+  return undefined;
+};
 
 describe('docker-compose.yml: infrastructure', () => {
   it('runs NATS 2.10 with JetStream stored on a volume and monitoring on 8222', () => {
@@ -144,5 +170,83 @@ describe('docker-compose.yml: wiring between services', () => {
     for (const app of SERVICES.filter((s) => s.name !== 'gateway')) {
       expect(service(app.name).ports ?? []).toEqual([]);
     }
+  });
+});
+
+describe('docker-compose.yml: provider simulators', () => {
+  const simulators = service(SIMULATORS.name);
+  const env = asMap(simulators.environment);
+  const simulatorUrl = `http://${SIMULATORS.name}:${env.PORT}`;
+
+  it('runs the simulators image built from the root Dockerfile, on 8090 of all container interfaces', () => {
+    expect(simulators.build?.context).toBe('.');
+    expect(simulators.build?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+    expect(asMap(simulators.build?.args).APP).toBe('simulators');
+    expect(env.PORT).toBe(String(SIMULATORS.port));
+    // The CLI listens on 127.0.0.1 unless told otherwise, which other containers cannot reach.
+    expect(env.HOST).toBe('0.0.0.0');
+    expect(simulators.healthcheck?.test).toBeDefined();
+  });
+
+  it('publishes 8090 on the host loopback only (control routes for people, not the network)', () => {
+    expect(publishedOn(simulators, SIMULATORS.port)).toBe('127.0.0.1');
+  });
+
+  it('sends webhooks to the gateway', () => {
+    const gatewayPort = asMap(service('gateway').environment).PORT;
+    expect(env.WEBHOOK_BASE_URL).toBe(`http://gateway:${gatewayPort}`);
+  });
+
+  it.each(SERVICES)('gives $name exactly the provider variables it reads, with the local values', (app) => {
+    const serviceEnv = asMap(service(app.name).environment);
+    const expected = Object.fromEntries(providerVariables(app.name, simulatorUrl).map((v) => [v.name, v.local]));
+    const given = Object.fromEntries(Object.entries(serviceEnv).filter(([name]) => ALL_PROVIDER_VARIABLES.includes(name)));
+    expect(given).toEqual(expected);
+    if (Object.keys(expected).length > 0) expect(condition(service(app.name), SIMULATORS.name)).toBe('service_healthy');
+  });
+
+  // The gateway's schema is imported and checked whole below; the others' live in their main.ts.
+  it.each(SERVICES.filter((s) => s.name !== 'gateway'))('gives $name every variable its env schema requires', (app) => {
+    const serviceEnv = asMap(service(app.name).environment);
+    expect(requiredVariables(app.name).filter((name) => !(name in serviceEnv))).toEqual([]);
+  });
+
+  it('the check above covers every provider-calling service', () => {
+    expect(SERVICES.filter((s) => providerVariables(s.name).length > 0).map((s) => s.name).sort()).toEqual(
+      ['billing', 'fulfillment', 'notifications', 'tracking'],
+    );
+  });
+});
+
+describe('docker-compose.yml: gateway and public URLs', () => {
+  const gateway = asMap(service('gateway').environment);
+
+  it('passes the gateway environment schema with NODE_ENV=production (the image sets it)', () => {
+    const parsed = gatewayEnv.safeParse({ ...gateway, NODE_ENV: 'production' });
+    expect(parsed.error?.issues ?? []).toEqual([]);
+  });
+
+  it('gives the gateway the documented development keys as API_KEYS', () => {
+    const keys = gatewayEnv.parse({ ...gateway, NODE_ENV: 'production' }).API_KEYS ?? [];
+    const summary = (entries: typeof keys) =>
+      entries.map((k) => ({ key: k.key, role: k.role, customerId: k.customerId })).sort((a, b) => a.role.localeCompare(b.role));
+    expect(summary(keys)).toEqual(summary(DEVELOPMENT_KEYS));
+    expect(summary(keys).map((k) => k.key)).toEqual(['dev-admin-key', 'dev-customer-key', 'dev-ops-key']);
+  });
+
+  it('publishes the gateway on the host loopback only (the development keys include admin)', () => {
+    expect(publishedOn(service('gateway'), 8080)).toBe('127.0.0.1');
+  });
+
+  it.each(['gateway', 'notifications'])('gives %s PUBLIC_BASE_URL = the published gateway', (name) => {
+    const url = new URL(asMap(service(name).environment).PUBLIC_BASE_URL ?? '');
+    expect(url.hostname).toBe('localhost');
+    expect(url.port).toBe(gateway.PORT);
+    expect(publishes(service('gateway'), Number(url.port))).toBe(true);
+  });
+
+  it.each([...SERVICES.map((s) => s.name), SIMULATORS.name])('sets no test-only switch on %s', (name) => {
+    const env = asMap(service(name).environment);
+    for (const variable of TEST_ONLY_VARIABLES) expect(env[variable], variable).toBeUndefined();
   });
 });

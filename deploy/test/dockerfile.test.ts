@@ -122,10 +122,16 @@ describe('Dockerfile: build', () => {
     expect(runs(stageNamed('build'))).toContain(`npm i -g ${packageManager}`);
   });
 
-  it('accepts exactly the six services as APP', () => {
+  it('accepts exactly the six services and the provider simulators as APP', () => {
     const check = runs(stageNamed('build')).find((r) => r.startsWith('case "${APP}" in'));
     const listed = /in\s+([\w|]+)\)/.exec(check ?? '')?.[1]?.split('|');
-    expect(listed?.sort()).toEqual(SERVICES.map((s) => s.name).sort());
+    expect(listed?.sort()).toEqual([...SERVICES.map((s) => s.name), 'simulators'].sort());
+  });
+
+  it('copies the bundle from the package folder pnpm reports (apps/<service> or packages/simulators)', () => {
+    const deploy = runs(stageNamed('build')).find((r) => / deploy --prod /.test(r)) ?? '';
+    expect(deploy).toMatch(/app_dir="\$\(pnpm --filter "@platform\/\$\{APP\}" exec pwd\)"/);
+    expect(deploy).toContain('cp -r "${app_dir}/dist" /out/dist');
   });
 
   it('installs from the lockfile, generates, builds, then deploys a pruned production tree', () => {
@@ -150,6 +156,38 @@ describe('Dockerfile: build', () => {
     for (const entry of ['**/node_modules', '**/dist', '**/src/generated', '.git', '.data']) {
       expect(ignored).toContain(entry);
     }
+  });
+});
+
+describe('Dockerfile: the simulators image (APP=simulators)', () => {
+  const pkg = JSON.parse(readRepoFile('packages/simulators/package.json')) as {
+    name: string;
+    scripts?: Record<string, string>;
+    dependencies?: Record<string, string>;
+  };
+  const root = JSON.parse(readRepoFile('package.json')) as { devDependencies?: Record<string, string> };
+
+  it('builds @platform/simulators with tsup (the root devDependency) from its own config', () => {
+    expect(pkg.name).toBe('@platform/simulators');
+    expect(pkg.scripts?.build).toMatch(/^tsup\b/);
+    expect(root.devDependencies?.tsup).toBeDefined();
+    const config = readRepoFile('packages/simulators/tsup.config.ts');
+    expect(config).toContain("serve: 'src/cli/serve.ts'");
+    expect(config).toContain('../../tsup.service.config');
+    expect(pkg.scripts?.start).toBe('node --enable-source-maps dist/serve.js');
+  });
+
+  it('starts the simulators CLI bundle through the shared CMD (dist/main.js links to dist/serve.js)', () => {
+    const deploy = runs(stageNamed('build')).find((r) => / deploy --prod /.test(r)) ?? '';
+    expect(deploy).toContain('if [ "${APP}" = simulators ]; then ln -s serve.js /out/dist/main.js; fi');
+    expect(jsonArgs(last(runtime, 'CMD'))).toEqual(['node', '--enable-source-maps', 'dist/main.js']);
+  });
+
+  it('has no database: no prisma.config.ts, so no Prisma CLI step and no migration on start', () => {
+    expect(existsSync(new URL('../../packages/simulators/prisma.config.ts', import.meta.url))).toBe(false);
+    const prismaStep = runs(stageNamed('build')).find((r) => r.includes('prisma.config.ts')) ?? '';
+    expect(prismaStep).toContain('if [ -f "apps/${APP}/prisma.config.ts" ]');
+    expect(pkg.dependencies ?? {}).not.toHaveProperty('@prisma/client');
   });
 });
 

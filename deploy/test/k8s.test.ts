@@ -1,7 +1,8 @@
 /**
  * Renders the kustomize base (deploy/k8s) with `kubectl kustomize`, validates every object
  * against the Kubernetes API schemas (kubernetes-models) and checks what the platform relies
- * on: probes, resources, security, migrations, the NATS cluster, wiring and network policies.
+ * on: probes, resources, security, migrations, the NATS cluster, wiring, the real providers'
+ * URLs and placeholder credentials, and network policies (ingress and egress).
  */
 import { execFileSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
@@ -18,13 +19,19 @@ import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
-import { allowsIngress, EXTERNAL, selectorMatches, type PodEndpoint } from './network-policy';
+import { gatewayEnv } from '../../apps/gateway/src/config';
+import { apiKeysSchema, DEVELOPMENT_KEYS, sha256Hex } from '../../apps/gateway/src/domain/api-keys';
+import { allowsConnection, EXTERNAL, selectorMatches, type ExternalAddress, type PodEndpoint } from './network-policy';
 import {
   createdDatabases,
   DATABASE_SERVICES,
+  providerVariables,
   readRepoFile,
+  REAL_PROVIDER_URLS,
   repoRoot,
+  requiredVariables,
   SERVICES,
+  TEST_ONLY_VARIABLES,
   urlVariable,
 } from './platform';
 
@@ -86,6 +93,37 @@ function container(template: IPodTemplateSpec | undefined, name: string): IConta
 function resolvePort(template: IPodTemplateSpec | undefined, port: number | string | undefined): number | undefined {
   if (typeof port === 'number') return port;
   return template?.spec?.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === port)?.containerPort;
+}
+
+interface EnvSource {
+  value: string | undefined;
+  /** Where the value comes from: a literal in the pod spec, a ConfigMap or a Secret. */
+  kind: 'literal' | 'ConfigMap' | 'Secret';
+  object?: string;
+}
+
+/** The environment a container starts with, by variable, resolved against the rendered objects (env wins over envFrom, later envFrom over earlier). */
+function environment(c: IContainer): Record<string, EnvSource> {
+  const out: Record<string, EnvSource> = {};
+  const dataOf = (kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> => {
+    const o = get<{ data?: Record<string, string>; stringData?: Record<string, string> }>(kind, name);
+    // A Secret's data is base64; stringData is plain (what secrets.yaml uses).
+    const data = Object.entries(o.data ?? {}).map(([k, v]) => [k, kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v]);
+    return { ...Object.fromEntries(data), ...(o.stringData ?? {}) };
+  };
+  for (const from of c.envFrom ?? []) {
+    const ref = from.configMapRef ? (['ConfigMap', from.configMapRef.name] as const) : from.secretRef ? (['Secret', from.secretRef.name] as const) : undefined;
+    if (!ref) continue;
+    for (const [name, value] of Object.entries(dataOf(ref[0], ref[1] ?? ''))) out[name] = { value, kind: ref[0], object: ref[1] };
+  }
+  for (const e of c.env ?? []) {
+    const secret = e.valueFrom?.secretKeyRef;
+    const config = e.valueFrom?.configMapKeyRef;
+    if (secret) out[e.name] = { value: dataOf('Secret', secret.name ?? '')[secret.key], kind: 'Secret', object: secret.name };
+    else if (config) out[e.name] = { value: dataOf('ConfigMap', config.name ?? '')[config.key], kind: 'ConfigMap', object: config.name };
+    else out[e.name] = { value: e.value, kind: 'literal' };
+  }
+  return out;
 }
 
 type ModelClass = { new (data: object): { validate(): void }; apiVersion: string; kind: string };
@@ -227,13 +265,13 @@ describe.each(SERVICES)('service $name', (service) => {
     expect(app.env).toContainEqual({ name: 'MIGRATE_ON_START', value: 'false' });
   });
 
-  it('gets the shared ConfigMap and its own Secret through envFrom', () => {
+  it('gets the shared ConfigMap and its own (required) Secret through envFrom', () => {
     const configMap = get<IConfigMap>('ConfigMap', 'platform-config');
     expect(app.envFrom).toContainEqual({ configMapRef: { name: configMap.metadata.name } });
     const secretRef = app.envFrom?.find((e) => e.secretRef)?.secretRef;
     expect(secretRef?.name).toBe(`${service.name}-secrets`);
+    expect(secretRef?.optional ?? false).toBe(false);
     if (service.database) {
-      expect(secretRef?.optional ?? false).toBe(false);
       const secret = get<ISecret>('Secret', `${service.name}-secrets`);
       const url = new URL(secret.stringData?.DATABASE_URL ?? '');
       expect(url.protocol).toBe('postgresql:');
@@ -264,6 +302,31 @@ describe.each(SERVICES)('service $name', (service) => {
     const pdb = get<IPodDisruptionBudget>('PodDisruptionBudget', service.name);
     expect(selectorMatches(pdb.spec?.selector, template?.metadata?.labels ?? {})).toBe(true);
     expect(pdb.spec?.maxUnavailable ?? pdb.spec?.minAvailable).toBeDefined();
+  });
+
+  const providers = providerVariables(service.name);
+  it.runIf(providers.length > 0)('calls the real provider APIs (URLs from platform-config)', () => {
+    const env = environment(app);
+    for (const variable of providers.filter((v) => v.urlOf)) {
+      expect(env[variable.name], variable.name).toMatchObject({ kind: 'ConfigMap', value: REAL_PROVIDER_URLS[variable.urlOf!] });
+    }
+  });
+
+  it.runIf(providers.length > 0)('gets every provider credential from its Secret, as a placeholder', () => {
+    const env = environment(app);
+    for (const variable of providers.filter((v) => !v.urlOf)) {
+      expect(env[variable.name], variable.name).toMatchObject({ kind: 'Secret', object: `${service.name}-secrets`, value: 'CHANGE-ME' });
+    }
+  });
+
+  it.runIf(service.name !== 'gateway')('gets every variable its env schema requires', () => {
+    const env = environment(app);
+    expect(requiredVariables(service.name).filter((name) => env[name]?.value === undefined)).toEqual([]);
+  });
+
+  it('sets no test-only switch', () => {
+    const env = environment(app);
+    for (const variable of TEST_ONLY_VARIABLES) expect(env[variable], variable).toBeUndefined();
   });
 
   it(service.database ? 'has a migration Job running prisma migrate deploy' : 'has no migration Job', () => {
@@ -307,6 +370,31 @@ describe('shared configuration', () => {
       .filter((s) => !s.metadata.annotations?.['fulfilment-platform.dev/placeholder'])
       .map(id);
     expect(unmarked).toEqual([]);
+  });
+});
+
+describe('gateway API keys and public URLs', () => {
+  const app = container(get<IDeployment>('Deployment', 'gateway').spec?.template, 'app');
+
+  it('passes the gateway environment schema with NODE_ENV=production (the image sets it)', () => {
+    const env = Object.fromEntries(Object.entries(environment(app)).map(([name, source]) => [name, source.value]));
+    expect(gatewayEnv.safeParse({ ...env, NODE_ENV: 'production' }).error?.issues ?? []).toEqual([]);
+  });
+
+  it('gets API_KEYS from the gateway Secret (required with NODE_ENV=production)', () => {
+    expect(environment(app).API_KEYS).toMatchObject({ kind: 'Secret', object: 'gateway-secrets' });
+  });
+
+  it('ships a placeholder API_KEYS that is valid, holds only hashes, and opens nothing', () => {
+    const keys = apiKeysSchema.parse(environment(app).API_KEYS?.value);
+    expect(keys.every((k) => k.key === undefined && k.keySha256 !== undefined)).toBe(true);
+    const known = [...DEVELOPMENT_KEYS.map((k) => k.key!), 'CHANGE-ME', ''].map(sha256Hex);
+    for (const k of keys) expect(known).not.toContain(k.keySha256!.toLowerCase());
+  });
+
+  it.each(['gateway', 'notifications'])('gives %s an https PUBLIC_BASE_URL', (name) => {
+    const env = environment(container(get<IDeployment>('Deployment', name).spec?.template, 'app'));
+    expect(new URL(env.PUBLIC_BASE_URL?.value ?? '').protocol).toBe('https:');
   });
 });
 
@@ -377,11 +465,13 @@ describe('PostgreSQL (single instance for the base)', () => {
 
 describe('network policies', () => {
   const policies = all<INetworkPolicy>('NetworkPolicy');
+  let podIps = 0;
   const inNamespace = (template: IPodTemplateSpec | undefined): PodEndpoint => ({
     namespace: NAMESPACE,
     namespaceLabels: { 'kubernetes.io/metadata.name': NAMESPACE },
     labels: template?.metadata?.labels ?? {},
     ports: (template?.spec?.containers ?? []).flatMap((c) => c.ports ?? []),
+    ip: `10.244.0.${++podIps}`, // the cluster's pod range
   });
   const pod = (name: string) => inNamespace(get<IDeployment>('Deployment', name).spec?.template);
   const nats = inNamespace(get<IStatefulSet>('StatefulSet', 'nats').spec?.template);
@@ -398,8 +488,20 @@ describe('network policies', () => {
     labels: { app: 'curl' },
     ports: [],
   };
-  const allow = (from: PodEndpoint | typeof EXTERNAL, to: PodEndpoint, port: number) =>
-    allowsIngress(policies, from, to, port);
+  const kubeDns: PodEndpoint = {
+    namespace: 'kube-system',
+    namespaceLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+    labels: { 'k8s-app': 'kube-dns' },
+    ports: [{ name: 'dns', containerPort: 53 }],
+    ip: '10.96.0.10',
+  };
+  /** A provider API on the internet (documentation address), and a host on the internal network. */
+  const internet: ExternalAddress = { ip: '203.0.113.10' };
+  const internalHost: ExternalAddress = { ip: '192.168.10.20' };
+  const allow = (from: PodEndpoint | typeof EXTERNAL, to: PodEndpoint | ExternalAddress, port: number, protocol = 'TCP') =>
+    allowsConnection(policies, from, to, port, protocol);
+  const providerCallers = SERVICES.filter((s) => providerVariables(s.name).length > 0).map((s) => s.name);
+  const migrationJobs = () => DATABASE_SERVICES.map((s) => inNamespace(get<IJob>('Job', `${s.name}-migrate`).spec?.template));
 
   it('denies all ingress by default', () => {
     const denyAll = policies.find(
@@ -447,5 +549,51 @@ describe('network policies', () => {
     for (const s of SERVICES) expect(allow(prometheus, pod(s.name), s.port)).toBe(true);
     expect(allow(prometheus, nats, 8222)).toBe(true);
     expect(allow(prometheus, postgres, 5432)).toBe(false);
+  });
+
+  it('denies all egress by default', () => {
+    const denyAll = policies.find(
+      (p) => Object.keys(p.spec?.podSelector ?? {}).length === 0 && p.spec?.policyTypes?.includes('Egress') && !p.spec.egress?.length,
+    );
+    expect(denyAll).toBeDefined();
+    expect(allow(pod('orders'), internet, 443)).toBe(false);
+    expect(allow(pod('orders'), internet, 80)).toBe(false);
+  });
+
+  it('lets every pod resolve names through the cluster DNS', () => {
+    for (const endpoint of [...SERVICES.map((s) => pod(s.name)), nats, postgres, ...migrationJobs()]) {
+      expect(allow(endpoint, kubeDns, 53, 'UDP')).toBe(true);
+      expect(allow(endpoint, kubeDns, 53, 'TCP')).toBe(true);
+    }
+  });
+
+  it('the provider-calling services are billing, fulfillment, tracking and notifications', () => {
+    expect([...providerCallers].sort()).toEqual(['billing', 'fulfillment', 'notifications', 'tracking']);
+  });
+
+  it.each(SERVICES)('lets $name reach the internet on 443 only if it calls providers', (service) => {
+    const callsProviders = providerCallers.includes(service.name);
+    expect(allow(pod(service.name), internet, 443)).toBe(callsProviders);
+    expect(allow(pod(service.name), internet, 80)).toBe(false);
+    expect(allow(pod(service.name), internet, 8443)).toBe(false);
+    // 443 is for the internet: not the internal network, not pods in the cluster.
+    expect(allow(pod(service.name), internalHost, 443)).toBe(false);
+    expect(allow(pod(service.name), pod('gateway'), 443)).toBe(false);
+  });
+
+  it('keeps NATS, PostgreSQL and the migration Jobs off the internet', () => {
+    for (const endpoint of [nats, postgres, ...migrationJobs()]) expect(allow(endpoint, internet, 443)).toBe(false);
+  });
+
+  it('lets notifications, and only it, reach the SMTP relay of SMTP_URL', () => {
+    const smtpPort = Number(new URL(get<IConfigMap>('ConfigMap', 'platform-config').data?.SMTP_URL ?? '').port || 25);
+    for (const s of SERVICES) expect(allow(pod(s.name), internet, smtpPort)).toBe(s.name === 'notifications');
+  });
+
+  it('lets only the gateway call services over HTTP (the services talk to each other through NATS)', () => {
+    expect(allow(pod('gateway'), pod('orders'), 8081)).toBe(true);
+    expect(allow(pod('billing'), pod('orders'), 8081)).toBe(false);
+    expect(allow(pod('orders'), pod('gateway'), 8080)).toBe(false);
+    expect(allow(pod('gateway'), internet, 443)).toBe(false);
   });
 });
