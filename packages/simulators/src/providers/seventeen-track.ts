@@ -1,3 +1,4 @@
+import { type TrackingStatus, trackingStatusSchema } from '@platform/contracts';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import got from 'got';
@@ -9,20 +10,9 @@ import type { SimulatorContext } from '../server';
  * Shared by the 17TRACK and AfterShip simulators.
  */
 export const TRACKING_PROGRESSION = ['info_received', 'in_transit', 'out_for_delivery', 'delivered'] as const;
-export const NORMALIZED_STATUSES = [
-  'pending',
-  'info_received',
-  'in_transit',
-  'out_for_delivery',
-  'delivered',
-  'delivery_failed',
-  'available_for_pickup',
-  'exception',
-  'delayed',
-  'returned',
-  'expired',
-] as const;
-export type NormalizedStatus = (typeof NORMALIZED_STATUSES)[number];
+/** The platform's normalized statuses (the push route accepts them besides the provider's own). */
+export const NORMALIZED_STATUSES = trackingStatusSchema.options;
+export type NormalizedStatus = TrackingStatus;
 
 /** What a scripted step says when the push names no description or location. */
 export const STEP_TEXT: Record<NormalizedStatus, { description: string; location: string }> = {
