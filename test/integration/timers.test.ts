@@ -27,9 +27,9 @@ afterAll(async () => {
   await db?.$disconnect();
 });
 
-function worker(clock: AdjustableClock, handlers: Record<string, (timer: DueTimer, tx: Tx) => Promise<void>>) {
+function worker(clock: AdjustableClock, handlers: Record<string, (timer: DueTimer, tx: Tx) => Promise<void>>, concurrency = 1) {
   // Not started: the tests call fireDue() themselves instead of the polling loop.
-  return new TimerWorker<Tx>({ db, clock, log, handlers });
+  return new TimerWorker<Tx>({ db, clock, log, handlers, concurrency });
 }
 
 describe('durable timers', () => {
@@ -62,7 +62,8 @@ describe('durable timers', () => {
       await new Promise((r) => setTimeout(r, 5));
       fired.push(timer.key);
     };
-    const [a, b] = await Promise.all([worker(clock, { [kind]: handler }).fireDue(), worker(clock, { [kind]: handler }).fireDue()]);
+    // Two replicas, one of them firing four at a time.
+    const [a, b] = await Promise.all([worker(clock, { [kind]: handler }).fireDue(), worker(clock, { [kind]: handler }, 4).fireDue()]);
     expect(a + b).toBe(20);
     expect(new Set(fired).size).toBe(20);
     expect(fired).toHaveLength(20);

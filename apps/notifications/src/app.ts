@@ -57,7 +57,8 @@ export function startNotifications(runtime: ServiceRuntime, config: Notification
   const timers = runtime.startTimers<Transaction>(
     db,
     { [TIMER_KINDS.send]: deliver, [TIMER_KINDS.deferred]: deliver, [TIMER_KINDS.retry]: deliver },
-    { pollIntervalMs: config.timerPollMs },
+    // One send per SMTP connection at once: each holds its transaction while the provider answers.
+    { pollIntervalMs: config.timerPollMs, concurrency: config.smtpConnections },
   );
   // Only database writes here (sends happen in the timers), so stream order is kept cheaply.
   const consumer = runtime.addConsumer<Transaction>({

@@ -11,7 +11,7 @@ const env = loadEnvOrExit(
     SUPPORT_EMAIL: z.email().default('support@shop.local'),
     /** Public base URL of the platform, for links in messages (tracking page). */
     PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
-    /** Pooled SMTP connections. */
+    /** Notifications sent at once: pooled SMTP connections and timer lanes. */
     SEND_CONCURRENCY: envHelpers.positiveInt.max(32).default(8),
     TWILIO_API_URL: envHelpers.url(['http:', 'https:']).default('https://api.twilio.com'),
     TWILIO_ACCOUNT_SID: z.string().min(1),

@@ -143,13 +143,18 @@ export class ServiceRuntime {
    * Fires this service's durable timers (see timers.ts) with `handlers` by kind. Commits
    * wake the outbox relay; moving the test clock wakes the worker.
    */
-  startTimers<Tx extends SqlClient>(db: TransactionalSqlClient<Tx>, handlers: Record<string, TimerHandler<Tx>>, options: { pollIntervalMs?: number } = {}): TimerWorker<Tx> {
+  startTimers<Tx extends SqlClient>(
+    db: TransactionalSqlClient<Tx>,
+    handlers: Record<string, TimerHandler<Tx>>,
+    options: { pollIntervalMs?: number; concurrency?: number } = {},
+  ): TimerWorker<Tx> {
     const worker = new TimerWorker<Tx>({
       db,
       clock: this.adjustableClock,
       log: this.log,
       handlers,
       pollIntervalMs: options.pollIntervalMs,
+      concurrency: options.concurrency,
       afterCommit: () => this.relay?.notify(),
     });
     this.adjustableClock.onAdvance(() => worker.notify());

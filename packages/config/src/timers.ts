@@ -61,6 +61,11 @@ export interface TimerWorkerOptions<Tx extends SqlClient> {
   pollIntervalMs?: number;
   /** Fired timers are kept this long for inspection, then deleted. */
   retentionMs?: number;
+  /**
+   * Timers fired at once (default 1). Each holds a database connection for its transaction;
+   * use more where handlers wait on a provider (sending a notification).
+   */
+  concurrency?: number;
 }
 
 interface TimerRow {
@@ -103,14 +108,20 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     await this.loop;
   }
 
-  /** Fires every timer due at the clock's now; returns how many fired. */
+  /** Fires every timer due at the clock's now (up to `limit`), `concurrency` at a time; returns how many fired. */
   async fireDue(limit = 100): Promise<number> {
     let fired = 0;
-    while (fired < limit && !this.stopping) {
-      const outcome = await this.fireOne();
-      if (outcome === 'none') break;
-      if (outcome === 'fired') fired += 1;
-    }
+    let attempted = 0;
+    // Each lane locks a different due timer (SKIP LOCKED) until none is left.
+    const lane = async (): Promise<void> => {
+      while (attempted < limit && !this.stopping) {
+        attempted += 1;
+        const outcome = await this.fireOne();
+        if (outcome === 'none') return;
+        if (outcome === 'fired') fired += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.concurrency ?? 1 }, lane));
     return fired;
   }
 

@@ -1,15 +1,25 @@
 /**
  * `pnpm bench`: an on-demand benchmark against a running platform (not part of the test suite).
  *
- *   pnpm bench [--orders N] [--concurrency C] [--gateway URL] [--orders-url URL] [--database-url URL]
- *              [--nats-url URL] [--sink-url URL] [--warmup W] [--email-timeout S] [--keep-sink]
+ *   pnpm bench [--orders N] [--concurrency C] [--gateway URL] [--api-key KEY] [--orders-url URL]
+ *              [--database-url URL] [--nats-url URL] [--sink-url URL] [--simulators-url URL]
+ *              [--warmup W] [--email-timeout S] [--keep-sink]
  *
- * Phases, each on an otherwise quiet system (every phase that makes emails waits for them):
- *   1. platform:  N × `POST /v1/orders` on the gateway at concurrency C (got, keep-alive agent).
- *      Then POST→email: the SMTP sink's `receivedAt` of each order's confirmation email minus the
- *      moment its POST was sent (orders are matched by a unique customer email per run and order).
+ * Phases, each on an otherwise quiet system (every phase waits for the work it started):
+ *   1. platform:  N × `POST /v1/orders` on the gateway at concurrency C (got, keep-alive agent,
+ *      `authorization: Bearer <api key>`). Then the rest of the order's way to its confirmation email:
+ *      - checkout: billing consumes orders.order.created and opens a Stripe checkout session (at the
+ *        simulator); the bench polls `GET /v1/orders/:id/billing` (C in flight) until the session shows:
+ *        POST→checkout seen, and POST→billing started (the session's createdAt, set when billing
+ *        began handling the event, before its Stripe call);
+ *      - pay: the simulated customer pays every session (`POST <simulators>/stripe/_sim/checkout/
+ *        sessions/:cs/complete`, C in flight; the simulator answers once the signed webhook went
+ *        through the gateway to billing) → billing.payment.succeeded → order confirmed → email;
+ *      - email: the SMTP sink's `receivedAt` of each order's confirmation email minus the moment its
+ *        payment / its POST was sent (orders are matched by a unique customer email per run and order).
  *      Also the outbox relay pickup (outbox row created_at → published_at) of the same orders.
- *   2. baseline a: the same N bodies POSTed straight to the orders service (gateway overhead).
+ *   2. baseline a: the same N bodies POSTed straight to the orders service (gateway overhead); not
+ *      paid (no email), but their checkout sessions are awaited so billing is idle for the next phase.
  *   3. baseline b: the same order written with raw `pg` (orders, order_items, order_status_history and
  *      outbox_events in one transaction), pool of C connections (ORM/service overhead).
  *   4. baseline c: raw JetStream publishes with msgID of an event-sized envelope to a throwaway
@@ -27,6 +37,7 @@ import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { eventHeaders, newEvent } from '@platform/config';
 import { type Envelope, orderCreated } from '@platform/contracts';
+import type { OrderBilling } from '@platform/contracts/api/billing';
 import { type CreateOrderInput, createOrderRequestSchema, type Order } from '@platform/contracts/api/orders';
 import got, { type Got } from 'got';
 import pg from 'pg';
@@ -43,6 +54,9 @@ const DEFAULTS = {
   databaseUrl: 'postgresql://postgres:postgres@127.0.0.1:54329/orders',
   natsUrl: 'nats://127.0.0.1:4222',
   sinkUrl: 'http://127.0.0.1:8025',
+  simulatorsUrl: 'http://127.0.0.1:8090',
+  /** The default dev key of the gateway when API_KEYS is unset. */
+  apiKey: 'dev-admin-key',
   warmup: 20,
   emailTimeoutS: 120,
 } as const;
@@ -54,12 +68,15 @@ Benchmarks a running platform (start it first with \`pnpm start\` / \`pnpm platf
   --orders N            orders per phase (default ${DEFAULTS.orders})
   --concurrency C       requests / transactions / publishes in flight (default ${DEFAULTS.concurrency})
   --gateway URL         gateway base URL (env GATEWAY_URL, default ${DEFAULTS.gateway})
+  --api-key KEY         gateway API key, role ops or admin (default ${DEFAULTS.apiKey})
   --orders-url URL      orders service base URL (env ORDERS_URL, default ${DEFAULTS.ordersUrl})
   --database-url URL    orders database (env ORDERS_DATABASE_URL, default ${DEFAULTS.databaseUrl})
   --nats-url URL        NATS server(s), comma separated (env NATS_URL, default ${DEFAULTS.natsUrl})
   --sink-url URL        SMTP sink web/JSON API (default ${DEFAULTS.sinkUrl})
+  --simulators-url URL  provider simulators (Stripe at /stripe) (env SIMULATORS_URL, default ${DEFAULTS.simulatorsUrl})
   --warmup W            unmeasured operations before each phase (default ${DEFAULTS.warmup})
-  --email-timeout S     seconds to wait for the confirmation emails (default ${DEFAULTS.emailTimeoutS})
+  --email-timeout S     seconds to wait for the checkout sessions, and again for the confirmation
+                        emails (default ${DEFAULTS.emailTimeoutS})
   --keep-sink           do not empty the SMTP sink before the run (messages are filtered by run id anyway)
   -h, --help            this text
 `;
@@ -72,6 +89,8 @@ interface Settings {
   databaseUrl: string;
   natsUrl: string;
   sinkUrl: string;
+  simulatorsUrl: string;
+  apiKey: string;
   warmup: number;
   emailTimeoutMs: number;
   keepSink: boolean;
@@ -96,6 +115,8 @@ function parseSettings(argv: string[]): Settings {
         'database-url': { type: 'string' },
         'nats-url': { type: 'string' },
         'sink-url': { type: 'string' },
+        'simulators-url': { type: 'string' },
+        'api-key': { type: 'string' },
         warmup: { type: 'string' },
         'email-timeout': { type: 'string' },
         'keep-sink': { type: 'boolean', default: false },
@@ -133,6 +154,8 @@ function parseSettings(argv: string[]): Settings {
   };
   const env = process.env;
   const orders = int('orders', values.orders, DEFAULTS.orders, 1);
+  const apiKey = (values['api-key'] ?? DEFAULTS.apiKey).trim();
+  if (!apiKey) fail('--api-key must not be empty');
   return {
     orders,
     concurrency: int('concurrency', values.concurrency, DEFAULTS.concurrency, 1),
@@ -144,6 +167,8 @@ function parseSettings(argv: string[]): Settings {
     ]),
     natsUrl: url('nats-url', values['nats-url'] ?? env.NATS_URL, DEFAULTS.natsUrl, ['nats:', 'tls:', 'ws:', 'wss:']),
     sinkUrl: url('sink-url', values['sink-url'], DEFAULTS.sinkUrl, ['http:', 'https:']),
+    simulatorsUrl: url('simulators-url', values['simulators-url'] ?? env.SIMULATORS_URL, DEFAULTS.simulatorsUrl, ['http:', 'https:']),
+    apiKey,
     warmup: int('warmup', values.warmup, DEFAULTS.warmup, 0),
     emailTimeoutMs: int('email-timeout', values['email-timeout'], DEFAULTS.emailTimeoutS, 1) * 1000,
     keepSink: values['keep-sink'],
@@ -259,6 +284,13 @@ async function runPhase(
   };
 }
 
+/** An HTTP failure that groups well: status and problem code/title (numbers masked), no per-request ids. */
+function httpFailure(what: string, response: { statusCode: number; body: unknown }): string {
+  const { code, title } = (response.body ?? {}) as { code?: unknown; title?: unknown };
+  const detail = typeof title === 'string' ? `${typeof code === 'string' ? `${code} ` : ''}${title.replace(/\d+/g, 'N')}` : JSON.stringify(response.body).slice(0, 300);
+  return `${what}: HTTP ${response.statusCode} ${detail}`;
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -318,22 +350,136 @@ function orderBody(runId: string, tag: string, i: number): CreateOrderInput {
 const EMAIL_PATTERN = /^bench\+([a-z0-9]+)-([a-z]+)(\d+)@example\.com$/i;
 
 // ---------------------------------------------------------------------------------------------
-// HTTP phases (gateway, direct orders service)
+// HTTP phases (gateway, direct orders service) and the order's way to its confirmation email
 
+/** One order of a phase. Times are wall clock (ms since epoch), comparable with the services' timestamps. */
 interface PostRecord {
-  /** Wall clock (ms since epoch) just before the POST was sent: compared with the sink's receivedAt. */
+  /** Just before the POST was sent. */
   sentAt: number;
   order?: Order;
+  /** The Stripe checkout session billing opened for the order (`cs_test_…`). */
+  sessionId?: string;
+  /** The session's createdAt: when billing began handling orders.order.created (before its Stripe call). */
+  checkoutStartedAt?: number;
+  /** When the bench first saw the session at `GET /v1/orders/:id/billing`. */
+  checkoutSeenAt?: number;
+  /** Just before the simulated customer paid; set only when the webhook reached billing. */
+  paidAt?: number;
+  /** The sink's receivedAt of the order's first confirmation email. */
+  emailAt?: number;
 }
+
+type Records = readonly (PostRecord | undefined)[];
 
 function postPhaseOp(client: Got, url: string, runId: string, tag: string, records: PostRecord[]) {
   return async (i: number): Promise<string | void> => {
     const body = orderBody(runId, tag, i);
     const sentAt = Date.now();
     const response = await client.post(url, { json: body, responseType: 'json' });
-    if (response.statusCode !== 201) return `HTTP ${response.statusCode}: ${JSON.stringify(response.body).slice(0, 300)}`;
+    if (response.statusCode !== 201) return httpFailure('POST', response);
     records[i] = { sentAt, order: response.body as Order };
   };
+}
+
+/** A `runPhase` operation that runs `op` once for each record that `reached` a stage. */
+function eachRecord(records: Records, reached: (record: PostRecord) => boolean, op: (record: PostRecord) => Promise<string | void>) {
+  const selected = records.filter((record): record is PostRecord => record !== undefined && reached(record));
+  return { count: selected.length, op: (i: number) => op(selected[i]!) };
+}
+
+const CHECKOUT_POLL_MS = 100;
+
+/** Polls billing through the gateway until the order's checkout session shows (or `deadline`). */
+function checkoutWaitOp(gatewayClient: Got, gateway: string, deadline: number) {
+  return async (record: PostRecord): Promise<string | void> => {
+    const url = `${gateway}/v1/orders/${record.order!.id}/billing`;
+    for (;;) {
+      const response = await gatewayClient.get(url, { responseType: 'json' });
+      if (response.statusCode === 200) {
+        const payment = (response.body as OrderBilling).payments[0];
+        if (payment?.status === 'failed') return `payment failed at billing: ${payment.failureReason ?? 'no reason given'}`;
+        const session = payment?.checkoutSessions[0];
+        if (session) {
+          record.sessionId = session.providerSessionId;
+          record.checkoutStartedAt = Date.parse(session.createdAt);
+          record.checkoutSeenAt = Date.now();
+          return;
+        }
+      } else if (response.statusCode !== 404) {
+        // 404: billing has not handled orders.order.created yet.
+        return httpFailure('GET /v1/orders/:id/billing', response);
+      }
+      if (Date.now() >= deadline) return 'no checkout session before the timeout';
+      await sleep(CHECKOUT_POLL_MS);
+    }
+  };
+}
+
+/** The simulated customer pays; the simulator answers once its signed webhook went through the gateway to billing. */
+function payOp(client: Got, simulatorsUrl: string) {
+  return async (record: PostRecord): Promise<string | void> => {
+    const paidAt = Date.now();
+    const response = await client.post(`${simulatorsUrl}/stripe/_sim/checkout/sessions/${record.sessionId}/complete`, { json: {}, responseType: 'json' });
+    if (response.statusCode !== 200) return httpFailure('pay', response);
+    const { delivery } = response.body as { delivery?: { status: number | null; error: string | null } };
+    if (!delivery?.status || delivery.status >= 300) return `Stripe webhook not accepted: ${delivery?.error ?? `HTTP ${delivery?.status}`}`;
+    record.paidAt = paidAt;
+  };
+}
+
+/** What the phases after the POSTs need. */
+interface Bench {
+  settings: Settings;
+  runId: string;
+  http: Got;
+  /** `http` with the gateway's API key. */
+  gatewayHttp: Got;
+}
+
+/** Waits (C polls in flight) for the checkout session of every placed order of `records`. */
+function awaitCheckouts(bench: Bench, name: string, records: Records, timeoutMs: number): Promise<PhaseResult> {
+  const wait = checkoutWaitOp(bench.gatewayHttp, bench.settings.gateway, Date.now() + timeoutMs);
+  const { count, op } = eachRecord(records, (record) => record.order !== undefined, wait);
+  return runPhase(name, count, bench.settings.concurrency, op);
+}
+
+interface Completion {
+  checkout: PhaseResult;
+  pay: PhaseResult;
+  emails: EmailResult;
+}
+
+/** The rest of the orders' way: checkout session, payment (C in flight), confirmation email. */
+async function completeOrders(bench: Bench, label: string, tag: string, records: Records, timeoutMs: number): Promise<Completion> {
+  const checkout = await awaitCheckouts(bench, `checkout sessions (${label})`, records, timeoutMs);
+  const { count, op } = eachRecord(records, (record) => record.sessionId !== undefined, payOp(bench.http, bench.settings.simulatorsUrl));
+  const pay = await runPhase(`pay at the Stripe simulator (${label})`, count, bench.settings.concurrency, op);
+  say(`waiting up to ${timeoutMs / 1000} s for ${count} confirmation emails (${label})`);
+  const emails = await awaitEmails(bench.http, bench.settings.sinkUrl, bench.runId, tag, records, timeoutMs);
+  return { checkout, pay, emails };
+}
+
+interface Interval {
+  count: number;
+  latency: Stats | null;
+  /** count / (latest end − earliest start), per second. */
+  rate: number;
+}
+
+/** `to − from` of every record that has both times. */
+function intervals(records: Records, from: (record: PostRecord) => number | undefined, to: (record: PostRecord) => number | undefined): Interval {
+  const latencies: number[] = [];
+  let first = Infinity;
+  let last = -Infinity;
+  for (const record of records) {
+    const start = record && from(record);
+    const end = record && to(record);
+    if (start === undefined || end === undefined) continue;
+    latencies.push(end - start);
+    first = Math.min(first, start);
+    last = Math.max(last, end);
+  }
+  return { count: latencies.length, latency: stats(latencies), rate: latencies.length > 0 ? latencies.length / (Math.max(last - first, 1) / 1000) : 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,44 +498,46 @@ async function fetchSink(client: Got, sinkUrl: string): Promise<SinkMessage[]> {
   return response.body as SinkMessage[];
 }
 
+/** The bench orders are in English: "Order ORD-000123 confirmed". Later status updates go to the same address. */
+const CONFIRMATION_SUBJECT = /\bconfirmed\b/i;
+
 interface EmailResult {
+  /** Paid orders (each should get one confirmation). */
   expected: number;
   arrived: number;
-  /** Extra emails for an order that already had one (redelivery that sent twice). */
+  /** Extra confirmations for an order that already had one (redelivery that sent twice). */
   duplicates: number;
-  /** Emails whose subject does not carry the order number the POST returned. */
+  /** Confirmations whose subject does not carry the order number the POST returned. */
   subjectMismatches: number;
-  latency: Stats | null;
-  /** Arrived emails per second from the first POST sent to the last email received. */
-  rate: number;
+  /** Other emails (status updates after the confirmation) to the same addresses: not counted. */
+  others: number;
   waitedMs: number;
 }
 
 /**
- * Polls the sink until an email arrived for every record of `tag` (or the timeout) and returns
- * POST-sent → received latencies. Only the first email per order counts.
+ * Polls the sink until a confirmation email arrived for every paid record of `tag` (or the
+ * timeout) and sets each record's `emailAt` (the first confirmation's receivedAt).
  */
-async function awaitEmails(
-  client: Got,
-  sinkUrl: string,
-  runId: string,
-  tag: string,
-  records: readonly (PostRecord | undefined)[],
-  timeoutMs: number,
-): Promise<EmailResult> {
-  const expected = records.filter((record) => record?.order).length;
+async function awaitEmails(client: Got, sinkUrl: string, runId: string, tag: string, records: Records, timeoutMs: number): Promise<EmailResult> {
+  const expected = records.filter((record) => record?.paidAt !== undefined).length;
   const started = Date.now();
   const deadline = started + timeoutMs;
   let lastReport = started;
   let matched = new Map<number, SinkMessage[]>();
+  let others = 0;
   for (;;) {
     matched = new Map();
+    others = 0;
     for (const message of await fetchSink(client, sinkUrl)) {
       for (const address of message.to) {
         const match = EMAIL_PATTERN.exec(address);
         if (!match || match[1]?.toLowerCase() !== runId || match[2] !== tag) continue;
         const index = Number(match[3]);
-        if (!records[index]?.order) continue;
+        if (records[index]?.paidAt === undefined) continue;
+        if (!CONFIRMATION_SUBJECT.test(message.subject)) {
+          others += 1;
+          continue;
+        }
         const list = matched.get(index) ?? [];
         list.push(message);
         matched.set(index, list);
@@ -404,30 +552,15 @@ async function awaitEmails(
     await sleep(expected - matched.size > 50 ? 1_000 : 250);
   }
 
-  const latencies: number[] = [];
   let duplicates = 0;
   let subjectMismatches = 0;
-  let firstSent = Infinity;
-  let lastReceived = -Infinity;
-  for (const record of records) if (record?.order) firstSent = Math.min(firstSent, record.sentAt);
   for (const [index, messages] of matched) {
-    const record = records[index];
-    if (!record?.order) continue;
-    const first = messages.map((message) => Date.parse(message.receivedAt)).sort((a, b) => a - b)[0] ?? NaN;
-    latencies.push(first - record.sentAt);
-    lastReceived = Math.max(lastReceived, first);
+    const record = records[index]!;
+    record.emailAt = Math.min(...messages.map((message) => Date.parse(message.receivedAt)));
     duplicates += messages.length - 1;
     if (!messages.some((message) => message.subject.includes(record.order!.number))) subjectMismatches += 1;
   }
-  return {
-    expected,
-    arrived: matched.size,
-    duplicates,
-    subjectMismatches,
-    latency: stats(latencies),
-    rate: matched.size > 0 ? matched.size / ((lastReceived - firstSent) / 1000) : 0,
-    waitedMs: Date.now() - started,
-  };
+  return { expected, arrived: matched.size, duplicates, subjectMismatches, others, waitedMs: Date.now() - started };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -453,27 +586,36 @@ const INSERT_OUTBOX = `
   INSERT INTO outbox_events (id, type, aggregate_id, envelope, trace_headers, published_at)
   VALUES ($1, 'orders.order.created', $2, $3::jsonb, '{}'::jsonb, now())`;
 
+const ITEM_COLUMNS = 16;
+
+/** Every column the service writes, price snapshot included (price_source, price_book_entry_id, price_resolved_at). */
 function itemsInsert(count: number): string {
-  const rows = Array.from({ length: count }, (_, r) => `(${Array.from({ length: 13 }, (_, c) => `$${r * 13 + c + 1}`).join(', ')})`);
+  const rows = Array.from({ length: count }, (_, r) => `(${Array.from({ length: ITEM_COLUMNS }, (_, c) => `$${r * ITEM_COLUMNS + c + 1}`).join(', ')})`);
   return `INSERT INTO order_items (id, order_id, position, sku, variant_id, name, quantity, unit_price, line_total,
-                                    vendor_id, vendor_type, supplier_source, age_restricted) VALUES ${rows.join(', ')}`;
+                                    vendor_id, vendor_type, supplier_source, age_restricted,
+                                    price_source, price_book_entry_id, price_resolved_at) VALUES ${rows.join(', ')}`;
 }
 
 /**
  * One order + items + history + outbox row in one transaction, as the orders service writes them.
- * Totals come from `priced`, an order the service priced for the same body, so no pricing rule is copied here.
+ * Prices (items with their price snapshot, totals) come from `priced`, an order the service priced
+ * for the same body, so no pricing rule is copied here.
  */
 function rawInsertOp(pool: pg.Pool, runId: string, priced: Order) {
   const { totals } = priced;
   const template = eventEnvelope(priced, 'bench-raw');
   const body = createOrderRequestSchema.parse(orderBody(runId, 'raw', 0));
   const customer = { ...body.customer, id: RAW_CUSTOMER_ID };
-  const itemsSql = itemsInsert(body.items.length);
+  const itemsSql = itemsInsert(priced.items.length);
   const notes = `bench-raw ${runId}`;
   return async (): Promise<void> => {
     const orderId = randomUUID();
     const now = new Date();
-    const items = body.items.map((item) => ({ ...item, unitPrice: item.unitPrice ?? 0, id: randomUUID(), lineTotal: item.quantity * (item.unitPrice ?? 0) }));
+    const items = priced.items.map((item) => ({
+      ...item,
+      id: randomUUID(),
+      ...(item.priceSnapshot && { priceSnapshot: { ...item.priceSnapshot, resolvedAt: now.toISOString() } }),
+    }));
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -516,6 +658,9 @@ function rawInsertOp(pool: pg.Pool, runId: string, priced: Order) {
           item.vendor.type,
           item.supplierSource,
           item.ageRestricted,
+          item.priceSnapshot?.source ?? 'BESPOKE',
+          item.priceSnapshot?.priceBookEntryId ?? null,
+          now,
         ]),
       });
       await client.query({ name: 'bench-insert-history', text: INSERT_HISTORY, values: [randomUUID(), orderId, `customer:${RAW_CUSTOMER_ID}`] });
@@ -534,6 +679,8 @@ function rawInsertOp(pool: pg.Pool, runId: string, priced: Order) {
         ageVerified: body.ageVerified,
         currency: body.currency,
         totals,
+        tracking: null,
+        fulfillmentStarted: false,
         version: 0,
         createdAt: now.toISOString(),
         updatedAt: now.toISOString(),
@@ -563,27 +710,20 @@ function withFreshId(envelope: Envelope): Envelope {
   return { ...envelope, id, correlationId: id };
 }
 
-interface RelayPickup {
-  found: number;
-  latency: Stats | null;
-  /** Rows claimed per second between the first row created and the last row claimed. */
-  rate: number;
-}
-
 /** created_at → published_at of the outbox rows of the given orders (the relay's pickup delay). */
-async function relayPickup(pool: pg.Pool, orderIds: string[]): Promise<RelayPickup> {
-  if (orderIds.length === 0) return { found: 0, latency: null, rate: 0 };
+async function relayPickup(pool: pg.Pool, orderIds: string[]): Promise<Interval> {
+  if (orderIds.length === 0) return { count: 0, latency: null, rate: 0 };
   const { rows } = await pool.query<{ created_ms: number; published_ms: number | null }>(
     `SELECT extract(epoch FROM created_at) * 1000 AS created_ms, extract(epoch FROM published_at) * 1000 AS published_ms
        FROM outbox_events WHERE type = 'orders.order.created' AND aggregate_id = ANY($1::text[])`,
     [orderIds],
   );
   const published = rows.filter((row) => row.published_ms !== null).map((row) => ({ c: Number(row.created_ms), p: Number(row.published_ms) }));
-  if (published.length === 0) return { found: 0, latency: null, rate: 0 };
+  if (published.length === 0) return { count: 0, latency: null, rate: 0 };
   const first = Math.min(...published.map((row) => row.c));
   const last = Math.max(...published.map((row) => row.p));
   return {
-    found: published.length,
+    count: published.length,
     latency: stats(published.map((row) => row.p - row.c)),
     rate: published.length / (Math.max(last - first, 1) / 1000),
   };
@@ -619,8 +759,16 @@ const ratio = (a: number | undefined, b: number | undefined): string =>
 // ---------------------------------------------------------------------------------------------
 // Main
 
-async function preflight(settings: Settings, http: Got): Promise<{ pool: pg.Pool; nc: NatsConnection }> {
+interface Stack {
+  pool: pg.Pool;
+  nc: NatsConnection;
+  /** The gateway's requests per minute per API key (x-ratelimit-limit), when it says. */
+  rateLimit: number | undefined;
+}
+
+async function preflight(settings: Settings, http: Got, gatewayHttp: Got): Promise<Stack> {
   const problems: string[] = [];
+  let rateLimit: number | undefined;
   const ready = async (label: string, base: string): Promise<void> => {
     try {
       const response = await http.get(`${base}/readyz`, { timeout: { request: 3_000 } });
@@ -630,6 +778,23 @@ async function preflight(settings: Settings, http: Got): Promise<{ pool: pg.Pool
     }
   };
   await Promise.all([ready('gateway', settings.gateway), ready('orders service', settings.ordersUrl)]);
+  if (problems.length === 0) {
+    // Any answer but 401/403 means the key works (an unknown order is a 404).
+    const probe = await gatewayHttp.get(`${settings.gateway}/v1/orders/00000000-0000-4000-8000-000000000000/billing`).catch(() => undefined);
+    if (probe?.statusCode === 401 || probe?.statusCode === 403) {
+      problems.push(`the gateway refused the API key (HTTP ${probe.statusCode}); pass --api-key with an ops or admin key`);
+    }
+    const limit = Number(probe?.headers['x-ratelimit-limit']);
+    if (Number.isFinite(limit) && limit > 0) rateLimit = limit;
+  }
+  try {
+    const providers = await http.get(`${settings.simulatorsUrl}/`, { responseType: 'json', timeout: { request: 3_000 } });
+    if (!(providers.body as { providers?: string[] }).providers?.includes('/stripe')) {
+      problems.push(`no Stripe simulator at ${settings.simulatorsUrl}/stripe (GET / answered ${providers.statusCode})`);
+    }
+  } catch (error) {
+    problems.push(`provider simulators not reachable at ${settings.simulatorsUrl} (${describe(error)})`);
+  }
   try {
     await fetchSink(http, settings.sinkUrl);
   } catch (error) {
@@ -670,7 +835,7 @@ async function preflight(settings: Settings, http: Got): Promise<{ pool: pg.Pool
     await nc?.close().catch(() => {});
     fail(`the stack is not reachable; start it with \`pnpm start\` (or pass the right URLs):\n  - ${problems.join('\n  - ')}`);
   }
-  return { pool, nc };
+  return { pool, nc, rateLimit };
 }
 
 async function main(): Promise<void> {
@@ -706,57 +871,74 @@ async function main(): Promise<void> {
     agent.https.destroy();
   });
   const http = got.extend({ agent, retry: { limit: 0 }, throwHttpErrors: false, timeout: { request: 30_000 } });
+  const gatewayHttp = http.extend({ headers: { authorization: `Bearer ${settings.apiKey}` } });
+  const bench: Bench = { settings, runId, http, gatewayHttp };
 
   say(`run ${runId}: checking the stack`);
-  const { pool, nc } = await preflight(settings, http);
+  const { pool, nc, rateLimit } = await preflight(settings, http, gatewayHttp);
   cleanups.push(() => pool.end());
   cleanups.push(() => nc.close());
+  // The POSTs, plus up to C billing reads every CHECKOUT_POLL_MS for as long as billing lags (a minute at least, to be safe).
+  const gatewayRequests = settings.orders + settings.warmup + c * (60_000 / CHECKOUT_POLL_MS);
+  const rateLimitWarning =
+    rateLimit !== undefined && rateLimit < gatewayRequests
+      ? `the gateway allows ${rateLimit} requests per minute per API key; this run may send ~${gatewayRequests} in a minute` +
+        ' (POSTs and billing polls), so expect HTTP 429s: start the platform with RATE_LIMIT_PER_MINUTE=1000000 to measure without the limiter'
+      : undefined;
+  if (rateLimitWarning) say(`warning: ${rateLimitWarning}`);
 
   const startedAt = new Date();
   if (!settings.keepSink) {
     const cleared = await http.delete(`${settings.sinkUrl}/api/messages`);
     if (cleared.statusCode >= 300) say(`could not clear the sink (HTTP ${cleared.statusCode}); filtering by run id only`);
   }
+  const warmupTimeoutMs = Math.min(settings.emailTimeoutMs, 30_000);
 
   try {
-    // 1. The platform: gateway POSTs, then the confirmation emails and the relay pickup.
+    // 1. The platform: gateway POSTs, then checkout, payment and confirmation email, and the relay pickup.
     const warmupRecords: PostRecord[] = [];
     const gatewayRecords: PostRecord[] = [];
     const gatewayUrl = `${settings.gateway}/v1/orders`;
-    let warmupEmails: EmailResult | undefined;
-    const gateway = await runPhase('gateway POST /v1/orders', n, c, postPhaseOp(http, gatewayUrl, runId, 'g', gatewayRecords), {
+    const gateway = await runPhase('gateway POST /v1/orders', n, c, postPhaseOp(gatewayHttp, gatewayUrl, runId, 'g', gatewayRecords), {
       count: settings.warmup,
-      op: postPhaseOp(http, gatewayUrl, runId, 'gw', warmupRecords),
-      // The warm-up emails go through first, so the measured orders start with an empty pipeline
-      // (and a dead notifications service shows up here, not after the full timeout).
+      op: postPhaseOp(gatewayHttp, gatewayUrl, runId, 'gw', warmupRecords),
+      // The warm-up orders go all the way to their email first, so the measured orders start with an
+      // empty pipeline (and a dead billing or notifications service shows up here, not after the full timeout).
       after: async () => {
-        const timeoutMs = Math.min(settings.emailTimeoutMs, 30_000);
-        warmupEmails = await awaitEmails(http, settings.sinkUrl, runId, 'gw', warmupRecords, timeoutMs);
-        if (warmupEmails.arrived < warmupEmails.expected) {
-          say(`warning: only ${warmupEmails.arrived}/${warmupEmails.expected} warm-up emails arrived within ${timeoutMs / 1000} s`);
+        const { checkout, pay, emails } = await completeOrders(bench, 'warm-up', 'gw', warmupRecords, warmupTimeoutMs);
+        const summary = `${checkout.ok}/${checkout.attempted} checkouts, ${pay.ok}/${pay.attempted} paid, ${emails.arrived}/${emails.expected} emails`;
+        const payToEmail = intervals(warmupRecords, (record) => record.paidAt, (record) => record.emailAt);
+        if (checkout.failed + pay.failed > 0 || emails.arrived < emails.expected) {
+          say(`warning: warm-up incomplete within ${warmupTimeoutMs / 1000} s: ${summary}; ${[...checkout.failures, ...pay.failures].join('; ')}`);
         } else {
-          say(`warm-up emails arrived (p50 ${ms(warmupEmails.latency?.p50)} ms)`);
+          say(`warm-up: ${summary} (pay→email p50 ${ms(payToEmail.latency?.p50)} ms)`);
         }
       },
     });
     if (interrupted) return;
-    say(`waiting up to ${settings.emailTimeoutMs / 1000} s for ${gateway.ok} confirmation emails`);
-    const emails = await awaitEmails(http, settings.sinkUrl, runId, 'g', gatewayRecords, settings.emailTimeoutMs);
+    const completion = await completeOrders(bench, 'gateway orders', 'g', gatewayRecords, settings.emailTimeoutMs);
+    const { emails } = completion;
     const gatewayOrderIds = gatewayRecords.flatMap((record) => (record?.order ? [record.order.id] : []));
     const pickup = await relayPickup(pool, gatewayOrderIds);
+    const billingStarted = intervals(gatewayRecords, (record) => record.sentAt, (record) => record.checkoutStartedAt);
+    const checkoutSeen = intervals(gatewayRecords, (record) => record.sentAt, (record) => record.checkoutSeenAt);
+    const payToEmail = intervals(gatewayRecords, (record) => record.paidAt, (record) => record.emailAt);
+    const postToEmail = intervals(gatewayRecords, (record) => record.sentAt, (record) => record.emailAt);
     if (interrupted) return;
 
-    // 2. Baseline a: the orders service directly; its emails are drained before the next phase.
+    // 2. Baseline a: the orders service directly. Not paid (no email); their checkout sessions are
+    //    awaited so billing is idle again before the next phase.
     const directRecords: PostRecord[] = [];
     const directWarmupRecords: PostRecord[] = [];
     const ordersUrl = `${settings.ordersUrl}/orders`;
     const direct = await runPhase('orders POST /orders (direct)', n, c, postPhaseOp(http, ordersUrl, runId, 'd', directRecords), {
       count: settings.warmup,
       op: postPhaseOp(http, ordersUrl, runId, 'dw', directWarmupRecords),
+      after: async () => void (await awaitCheckouts(bench, 'checkout sessions (direct warm-up)', directWarmupRecords, warmupTimeoutMs)),
     });
     if (interrupted) return;
-    say(`draining: waiting up to ${settings.emailTimeoutMs / 1000} s for the direct orders' ${direct.ok} emails`);
-    const directEmails = await awaitEmails(http, settings.sinkUrl, runId, 'd', directRecords, settings.emailTimeoutMs);
+    const directCheckout = await awaitCheckouts(bench, 'checkout sessions (direct orders)', directRecords, settings.emailTimeoutMs);
+    const directCheckoutSeen = intervals(directRecords, (record) => record.sentAt, (record) => record.checkoutSeenAt);
     if (interrupted) return;
 
     // 3. Baseline b: raw pg.
@@ -769,96 +951,79 @@ async function main(): Promise<void> {
     // 4. Baseline c: raw JetStream publishes to a throwaway stream.
     const streamName = `BENCH_${runId.toUpperCase()}`;
     const subject = `bench.${runId}`;
-    const sample = gatewayRecords.find((record) => record?.order)?.order ?? directRecords.find((record) => record?.order)?.order;
     let publish: PhaseResult | undefined;
     let publishError: string | undefined;
     let payloadBytes = 0;
     let streamState = 'not created';
-    if (sample) {
-      try {
-        const jsm = await jetstreamManager(nc);
-        await jsm.streams.add({
-          name: streamName,
-          subjects: [subject],
-          description: `pnpm bench run ${runId} (safe to delete)`,
-          // As the platform's streams: file storage, 2 h duplicate window (so msgID dedup costs the same).
-          storage: StorageType.File,
-          retention: RetentionPolicy.Limits,
-          duplicate_window: nanos(2 * 60 * 60 * 1000),
-          max_age: nanos(3 * 60 * 60 * 1000),
-          num_replicas: 1,
-        });
-        streamState = 'created (deletion failed: delete it by hand)';
-        cleanups.push(async () => {
-          await jsm.streams.delete(streamName);
-          streamState = 'created and deleted';
-        });
-        payloadBytes = Buffer.byteLength(JSON.stringify(eventEnvelope(sample, 'bench')));
-        const publishOp = natsPublishOp(nc, subject, sample);
-        publish = await runPhase('raw JetStream publish (msgID)', n, c, publishOp, { count: settings.warmup, op: publishOp });
-      } catch (error) {
-        publishError = describe(error);
-        say(`JetStream baseline failed: ${publishError}`);
-      }
-    } else {
-      publishError = 'no order was created, so there is no event payload to publish';
-      say(`skipping the JetStream baseline: ${publishError}`);
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({
+        name: streamName,
+        subjects: [subject],
+        description: `pnpm bench run ${runId} (safe to delete)`,
+        // As the platform's streams: file storage, 2 h duplicate window (so msgID dedup costs the same).
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        duplicate_window: nanos(2 * 60 * 60 * 1000),
+        max_age: nanos(3 * 60 * 60 * 1000),
+        num_replicas: 1,
+      });
+      streamState = 'created (deletion failed: delete it by hand)';
+      cleanups.push(async () => {
+        await jsm.streams.delete(streamName);
+        streamState = 'created and deleted';
+      });
+      payloadBytes = Buffer.byteLength(JSON.stringify(eventEnvelope(priced, 'bench')));
+      const publishOp = natsPublishOp(nc, subject, priced);
+      publish = await runPhase('raw JetStream publish (msgID)', n, c, publishOp, { count: settings.warmup, op: publishOp });
+    } catch (error) {
+      publishError = describe(error);
+      say(`JetStream baseline failed: ${publishError}`);
     }
     await cleanup();
 
     // Report.
-    const command = redact(['pnpm bench', ...argv].join(' '));
+    const command = redact(['pnpm bench', ...argv].join(' ')).replace(/(--api-key[= ])\S+/, '$1***');
     const out: string[] = [];
     out.push('');
     out.push(`command:  ${command}`);
     out.push(
       `settings: run=${runId} orders=${n} concurrency=${c} warmup=${settings.warmup} email-timeout=${settings.emailTimeoutMs / 1000}s` +
-        ` sink-cleared=${!settings.keepSink}`,
+        ` sink-cleared=${!settings.keepSink} checkout-poll=${CHECKOUT_POLL_MS}ms gateway-rate-limit=${rateLimit ?? '?'}/min`,
     );
     out.push(
-      `targets:  gateway=${settings.gateway} orders=${settings.ordersUrl} db=${redact(settings.databaseUrl)} nats=${settings.natsUrl} sink=${settings.sinkUrl}`,
+      `targets:  gateway=${settings.gateway} orders=${settings.ordersUrl} db=${redact(settings.databaseUrl)} nats=${settings.natsUrl}` +
+        ` sink=${settings.sinkUrl} simulators=${settings.simulatorsUrl}`,
     );
     out.push(`host:     node ${process.version}, ${cpus().length} CPUs, started ${startedAt.toISOString()}, event payload ${payloadBytes} B`);
     out.push('');
 
-    const phaseRow = (phase: PhaseResult): string[] => [
-      phase.name,
-      `${phase.ok}/${phase.attempted}`,
-      String(phase.failed),
-      (phase.elapsedMs / 1000).toFixed(2),
-      perSecond(phase.rate),
-      ms(phase.latency?.p50),
-      ms(phase.latency?.p95),
-      ms(phase.latency?.p99),
-      ms(phase.latency?.max),
-    ];
-    const emailRow = (name: string, result: EmailResult): string[] => [
+    const row = (name: string, ok: number, expected: number, elapsedMs: number | undefined, rate: number, latency: Stats | null): string[] => [
       name,
-      `${result.arrived}/${result.expected}`,
-      String(result.expected - result.arrived),
-      (result.waitedMs / 1000).toFixed(2),
-      perSecond(result.rate),
-      ms(result.latency?.p50),
-      ms(result.latency?.p95),
-      ms(result.latency?.p99),
-      ms(result.latency?.max),
+      `${ok}/${expected}`,
+      String(expected - ok),
+      elapsedMs === undefined ? '-' : (elapsedMs / 1000).toFixed(2),
+      perSecond(rate),
+      ms(latency?.p50),
+      ms(latency?.p95),
+      ms(latency?.p99),
+      ms(latency?.max),
     ];
+    const phaseRow = (phase: PhaseResult): string[] => row(phase.name, phase.ok, phase.attempted, phase.elapsedMs, phase.rate, phase.latency);
+    /** `expected` orders should have the interval; `elapsedMs` is the time its phase took, if it has one. */
+    const intervalRow = (name: string, interval: Interval, expected: number, elapsedMs?: number): string[] =>
+      row(name, interval.count, expected, elapsedMs, interval.rate, interval.latency);
+    const { checkout, pay } = completion;
     const rows: string[][] = [
       phaseRow(gateway),
-      emailRow('POST→email accepted (gateway orders)', emails),
-      [
-        'outbox created→published_at (relay pickup)',
-        `${pickup.found}/${gatewayOrderIds.length}`,
-        String(gatewayOrderIds.length - pickup.found),
-        '-',
-        perSecond(pickup.rate),
-        ms(pickup.latency?.p50),
-        ms(pickup.latency?.p95),
-        ms(pickup.latency?.p99),
-        ms(pickup.latency?.max),
-      ],
+      intervalRow('  outbox created→published_at (relay pickup)', pickup, gatewayOrderIds.length),
+      intervalRow('  POST→billing started (session createdAt)', billingStarted, gateway.ok),
+      intervalRow('  POST→checkout seen (GET billing)', checkoutSeen, gateway.ok, checkout.elapsedMs),
+      phaseRow({ ...pay, name: '  pay: simulator→webhook→billing 200' }),
+      intervalRow('  pay→email accepted', payToEmail, pay.ok, emails.waitedMs),
+      intervalRow('  POST→email accepted (end to end)', postToEmail, gateway.ok),
       phaseRow(direct),
-      emailRow('POST→email accepted (direct orders)', directEmails),
+      intervalRow('  POST→checkout seen (direct orders)', directCheckoutSeen, direct.ok, directCheckout.elapsedMs),
       phaseRow(raw),
       ...(publish ? [phaseRow(publish)] : []),
     ];
@@ -870,8 +1035,9 @@ async function main(): Promise<void> {
       ),
     );
     out.push('');
-    out.push('"per second": successful operations / phase wall time; for emails, arrived / (last receivedAt − first POST sent);');
-    out.push('for the relay, rows / (last published_at − first created_at). "seconds" of an email row is the time spent waiting after the POSTs.');
+    out.push('"per second": successful operations / phase wall time; for an A→B row, count / (latest B − earliest A).');
+    out.push('"seconds" of an A→B row: the time the bench spent waiting for B after the previous step. "checkout seen" is');
+    out.push(`polled (${CHECKOUT_POLL_MS} ms, ${c} orders at a time, in POST order), "billing started" is billing's own clock.`);
     out.push('');
 
     const ratios: string[][] = [
@@ -881,37 +1047,38 @@ async function main(): Promise<void> {
       ['ORM/service overhead: p50 latency', 'direct POST p50 / raw pg tx p50', ratio(direct.latency?.p50, raw.latency?.p50)],
       ['ORM/service overhead: throughput', 'raw pg tx/s / direct orders/s', ratio(raw.rate, direct.rate)],
       ['platform vs raw DB: throughput', 'raw pg tx/s / gateway orders/s', ratio(raw.rate, gateway.rate)],
+      ['billing vs intake', 'checkouts seen/s / gateway orders/s', ratio(checkoutSeen.rate, gateway.rate)],
+      ['confirmation vs payment', 'pay→email emails/s / payments/s', ratio(payToEmail.rate, pay.rate)],
     ];
     if (publish) {
       ratios.push(
         ['relay headroom vs intake', 'JetStream publishes/s / gateway orders/s', ratio(publish.rate, gateway.rate)],
-        ['relay headroom vs end to end', 'JetStream publishes/s / emails/s', ratio(publish.rate, emails.rate)],
+        ['relay headroom vs end to end', 'JetStream publishes/s / POST→email emails/s', ratio(publish.rate, postToEmail.rate)],
         ['relay pickup vs raw publish', 'relay pickup p50 / publish p50', ratio(pickup.latency?.p50, publish.latency?.p50)],
       );
     }
-    ratios.push(['end to end vs intake', 'emails/s / gateway orders/s', ratio(emails.rate, gateway.rate)]);
+    ratios.push(
+      ['end to end vs intake', 'POST→email emails/s / gateway orders/s', ratio(postToEmail.rate, gateway.rate)],
+      ['share of end to end after payment', 'pay→email p50 / POST→email p50', ratio(payToEmail.latency?.p50, postToEmail.latency?.p50)],
+    );
     out.push(renderTable(['ratio', 'definition', 'value'], ratios, [false, false, true]));
 
-    const warnings: string[] = [];
-    for (const phase of [gateway, direct, raw, ...(publish ? [publish] : [])]) {
+    const warnings: string[] = rateLimitWarning ? [rateLimitWarning] : [];
+    for (const phase of [gateway, checkout, pay, direct, directCheckout, raw, ...(publish ? [publish] : [])]) {
       if (phase.failures.length > 0) warnings.push(`${phase.name}: ${phase.failed} failed; ${phase.failures.join('; ')}`);
     }
     if (emails.arrived < emails.expected) {
-      warnings.push(`only ${emails.arrived} of ${emails.expected} gateway-order emails arrived within ${settings.emailTimeoutMs / 1000} s (notifications down or backlogged?)`);
+      warnings.push(`only ${emails.arrived} of ${emails.expected} paid gateway orders got their confirmation email within ${settings.emailTimeoutMs / 1000} s (notifications down or backlogged?)`);
     }
-    if (directEmails.arrived < directEmails.expected) {
-      warnings.push(`only ${directEmails.arrived} of ${directEmails.expected} direct-order emails arrived; later phases may have overlapped with their delivery`);
-    }
-    if (emails.duplicates + directEmails.duplicates > 0) warnings.push(`${emails.duplicates + directEmails.duplicates} duplicate confirmation email(s) received`);
-    if (emails.subjectMismatches + directEmails.subjectMismatches > 0) {
-      warnings.push(`${emails.subjectMismatches + directEmails.subjectMismatches} email(s) whose subject lacks the order number`);
-    }
+    if (emails.duplicates > 0) warnings.push(`${emails.duplicates} duplicate confirmation email(s) received`);
+    if (emails.subjectMismatches > 0) warnings.push(`${emails.subjectMismatches} confirmation email(s) whose subject lacks the order number`);
     if (publishError) warnings.push(`raw JetStream baseline skipped: ${publishError}`);
     if (warnings.length > 0) out.push('', 'warnings:', ...warnings.map((warning) => `  - ${warning}`));
     out.push(
       '',
       `notes: raw-pg rows stay in the orders database (customer_id '${RAW_CUSTOMER_ID}', notes 'bench-raw ${runId}', outbox rows already marked published);`,
-      `       bench orders use customer id 'bench-${runId}'; stream ${streamName}: ${streamState}.`,
+      `       bench orders use customer id 'bench-${runId}': the gateway ones are paid and go on through fulfillment, the direct ones`,
+      `       stay pending with an open checkout; ${emails.others} later status email(s) to the paid orders were ignored; stream ${streamName}: ${streamState}.`,
       '',
     );
     process.stdout.write(out.join('\n'));
