@@ -1,6 +1,6 @@
 import type { Order } from '@platform/contracts/api/orders';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pay } from '../support/lifecycle';
+import { lifecycleOrder, pay, waitForWorkflow } from '../support/lifecycle';
 import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '../support/platform';
 
 /**
@@ -79,6 +79,53 @@ describe('crash recovery', () => {
     await sleep(3_000);
     expect(await platform.count('billing', 'SELECT count(*) FROM payments')).toBe(1);
     expect(await platform.count('fulfillment', 'SELECT count(*) FROM workflows')).toBe(1);
+  });
+
+  it('fulfillment SIGKILLed after placing with the supplier, before committing: restarted, it places the same order, not a second one', async () => {
+    platform = await startPlatform({
+      serviceEnv: { fulfillment: { PLATFORM_CRASH_AT: 'timers:fulfillment.place-supplier-orders:before-commit' } },
+    });
+    const p = platform;
+    const body = lifecycleOrder('aliexpress');
+    const { order } = await placeOrder(p, body);
+    await pay(p, order.id);
+    await waitForWorkflow(p, order.id, 'payment_confirmed');
+    await p.advanceClock('fulfillment', 61_000);
+
+    // The supplier accepted the order; the process died before recording it.
+    expect(await p.stack.services.fulfillment!.exited).toBeNull();
+    const supplierOrders = async () => ((await p.simulators.get('aliexpress/_sim/orders')).body as Array<{ reference: string }>);
+    expect(await supplierOrders()).toHaveLength(1);
+
+    await p.stack.restartService('fulfillment');
+    // The restarted process runs on real time again; the placement timer is due within the minute it was moved.
+    await p.advanceClock('fulfillment', 2 * 60_000);
+    const placed = await waitForWorkflow(p, order.id, 'placed_with_supplier');
+    // Same reference on the retry: the supplier answered with the order it already had.
+    expect(await supplierOrders()).toHaveLength(1);
+    expect(placed.supplierOrders).toHaveLength(1);
+    const calls = ((await p.gateway.get(`v1/orders/${order.id}/supplier-calls`)).body as { calls: Array<{ operation: string; reference: string | null }> }).calls;
+    const placements = calls.filter((c) => c.operation === 'place');
+    expect(placements).toHaveLength(2);
+    expect(new Set(placements.map((c) => c.reference)).size).toBe(1);
+  });
+
+  it('billing SIGKILLed after opening the checkout at Stripe, before committing: restarted, Stripe gives back the same session', async () => {
+    platform = await startPlatform({ serviceEnv: { billing: { PLATFORM_CRASH_AT: 'billing--orders:before-commit' } } });
+    const p = platform;
+    const { order } = await placeOrder(p);
+    expect(await p.stack.services.billing!.exited).toBeNull();
+    expect(await p.count('billing', 'SELECT count(*) FROM payments')).toBe(0); // rolled back with the process
+
+    await p.stack.restartService('billing');
+    await eventually(() => p.count('billing', 'SELECT count(*) FROM checkout_sessions WHERE status = $1', ['open']), (n) => n === 1);
+    // Both attempts sent the same Idempotency-Key; the second got the first session back.
+    const requests = (await p.simulators.get('stripe/_sim/requests')).body as Array<{ method: string; url: string; headers: Record<string, string> }>;
+    const creates = requests.filter((r) => r.method === 'POST' && r.url.endsWith('/v1/checkout/sessions'));
+    expect(creates).toHaveLength(2);
+    expect(new Set(creates.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+    await pay(p, order.id);
+    await eventually(() => p.count('billing', "SELECT count(*) FROM invoices WHERE status = 'paid'"), (n) => n === 1);
   });
 
   it('NATS restarted while orders are being placed: no order lost, none handled twice downstream', async () => {

@@ -224,6 +224,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
                   ON CONFLICT DO NOTHING`;
                 if (claimed === 0) return 'duplicate' as const;
                 await handler(event, tx);
+                crashpoint(`${name}:before-commit`);
                 return 'processed' as const;
               },
               { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
