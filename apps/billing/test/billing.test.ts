@@ -485,6 +485,27 @@ describe('billing: cancellation and modification', () => {
     expect(await h.db.timer.count({ where: { kind: OVERDUE_TIMER, firedAt: null } })).toBe(0);
   });
 
+  it('replaces an unpaid top-up when the order changes again: back to the paid total means no refund and nothing owed', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    const modified = (next: Order, previousTotal: number) =>
+      newEvent(orderModified, { aggregateId: next.id, source: 'orders', data: { order: next, previousTotal, changes: ['quantity of SKU-B'], actor: 'customer:cust-1' } });
+    const dearer: Order = { ...order, version: 2, totals: { ...order.totals, total: order.totals.total + 499 } };
+    await h.deliver(modified(dearer, order.totals.total));
+    expect((await billingOf(h, order.id)).invoices[0]).toMatchObject({ status: 'partially_paid', total: order.totals.total + 499 });
+
+    const back: Order = { ...order, version: 3 };
+    await h.deliver(modified(back, dearer.totals.total));
+    const billing = await billingOf(h, order.id);
+    expect(billing.refunds).toEqual([]);
+    expect(billing.payments.map((p: Json) => [p.kind, p.status])).toEqual([['order', 'succeeded'], ['top_up', 'cancelled']]);
+    expect(billing.payments[1].checkoutSessions[0].status).toBe('expired');
+    expect(billing.invoices[0]).toMatchObject({ status: 'paid', total: order.totals.total, amountPaid: order.totals.total, amountRefunded: 0 });
+    expect(billing.invoices[0].adjustments.map((a: Json) => a.amount)).toEqual([499, -499]);
+  });
+
   it('refunds the difference when a paid order gets cheaper, keeping the invoice paid with a credit line', async () => {
     const h = await harness();
     const order = sampleOrder();

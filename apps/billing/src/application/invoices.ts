@@ -132,7 +132,22 @@ export async function recordInvoicePayment(tx: Transaction, invoice: Invoice, am
 /** A debit (the order grew after payment): the invoice asks for more and is partially paid until the top-up arrives. */
 export async function debitInvoice(tx: Transaction, invoice: Invoice, amount: number, reason: string, paymentId: string, now: Date): Promise<Invoice> {
   await tx.invoiceAdjustment.create({ data: { id: randomUUID(), invoiceId: invoice.id, kind: 'debit', amount, reason, paymentId, createdAt: now } });
-  const total = invoice.total + amount;
+  return retotal(tx, invoice, invoice.total + amount, reason, now);
+}
+
+/**
+ * Takes back the debit of a top-up that was never paid (a later modification replaces it):
+ * a negative line for the same payment, and the invoice asks for that much less.
+ */
+export async function withdrawDebit(tx: Transaction, invoice: Invoice, paymentId: string, reason: string, now: Date): Promise<Invoice> {
+  const debits = await tx.invoiceAdjustment.aggregate({ where: { invoiceId: invoice.id, paymentId }, _sum: { amount: true } });
+  const outstanding = debits._sum.amount ?? 0;
+  if (outstanding <= 0) return invoice;
+  await tx.invoiceAdjustment.create({ data: { id: randomUUID(), invoiceId: invoice.id, kind: 'credit', amount: -outstanding, reason, paymentId, createdAt: now } });
+  return retotal(tx, invoice, invoice.total - outstanding, reason, now);
+}
+
+async function retotal(tx: Transaction, invoice: Invoice, total: number, reason: string, now: Date): Promise<Invoice> {
   const to = statusForBalance(total, invoice.amountPaid - invoice.amountRefunded);
   if (to === invoice.status) return tx.invoice.update({ where: { id: invoice.id }, data: { total, updatedAt: now, version: { increment: 1 } } });
   return setStatus(tx, invoice, to, reason, now, { total });

@@ -2,7 +2,7 @@ import { on } from '@platform/config';
 import { orderCancelled, orderCreated, orderModified } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { type BillingDeps, lockPayments } from '../application/context';
-import { createDraftInvoice, debitInvoice, lockedInvoiceOf, redraftInvoice, voidInvoice } from '../application/invoices';
+import { createDraftInvoice, debitInvoice, lockedInvoiceOf, redraftInvoice, voidInvoice, withdrawDebit } from '../application/invoices';
 import { cancelUnpaidPayment, openCheckout, UNPAID } from '../application/payments';
 import { requestRefund } from '../application/refunds';
 import { derivedId } from '../domain/ids';
@@ -73,7 +73,17 @@ export function orderSubscriptions(deps: BillingDeps) {
       return;
     }
 
-    const difference = order.totals.total - invoice.total;
+    // An unpaid top-up from an earlier modification is withdrawn: this difference replaces it.
+    let current = invoice;
+    for (const topUp of payments.filter((p) => p.kind === 'top_up' && UNPAID.includes(p.status))) {
+      await cancelUnpaidPayment(tx, deps, topUp);
+      current = await withdrawDebit(tx, current, topUp.id, 'Top-up replaced by a later modification', now);
+    }
+    // Against the money actually held: received, minus refunded, minus refunds still on their way.
+    const pending = await tx.refund.aggregate({ where: { orderId: order.id, status: 'pending' }, _sum: { amount: true } });
+    const held =
+      payments.filter((p) => p.status === 'succeeded').reduce((sum, p) => sum + p.amountReceived - p.amountRefunded, 0) - (pending._sum.amount ?? 0);
+    const difference = order.totals.total - held;
     if (difference < 0) {
       const paid = payments.find((p) => p.status === 'succeeded' && p.amountReceived - p.amountRefunded >= -difference);
       if (!paid) return;
@@ -88,7 +98,7 @@ export function orderSubscriptions(deps: BillingDeps) {
       const topUpId = derivedId(`${order.id}/top-up/${version}`);
       if (payments.some((p) => p.id === topUpId)) return;
       await openCheckout(tx, deps, { paymentId: topUpId, kind: 'top_up', order, amount: difference });
-      await debitInvoice(tx, invoice, difference, `Order modified: ${event.data.changes.join(', ')}`, topUpId, now);
+      await debitInvoice(tx, current, difference, `Order modified: ${event.data.changes.join(', ')}`, topUpId, now);
     }
   });
 
