@@ -89,7 +89,7 @@ describe('outbox relay', () => {
 });
 
 describe('event consumer', () => {
-  function startConsumer(name: string, handle: (event: Envelope, tx: Tx) => Promise<void>, extra: { maxDeliver?: number } = {}) {
+  function startConsumer(name: string, handle: (event: Envelope, tx: Tx) => Promise<void>, extra: { maxDeliver?: number; concurrency?: number } = {}) {
     const consumer = new EventConsumer<Tx>({
       name,
       stream: streams.NOTIFICATIONS.name,
@@ -122,6 +122,39 @@ describe('event consumer', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(seen.filter((id) => id === event.id)).toHaveLength(1);
       expect(await db.outboxEvent.count({ where: { envelope: { path: ['causationId'], equals: event.id } } })).toBe(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('with concurrency, handles different orders side by side and each order\'s events in stream order', async () => {
+    const name = `test--ordered-${randomUUID().slice(0, 8)}`;
+    const orders = [randomUUID(), randomUUID(), randomUUID()];
+    const events = Array.from({ length: 5 }, () => orders.map((orderId) => sampleEvent(orderId))).flat(); // interleaved
+    const seen = new Map<string, string[]>(orders.map((o) => [o, []]));
+    let running = 0;
+    let mostAtOnce = 0;
+    const consumer = startConsumer(
+      name,
+      async (e) => {
+        if (!seen.has(e.aggregateId)) return;
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        // Later events finish faster: without per-order ordering they would overtake earlier ones.
+        await new Promise((r) => setTimeout(r, 60 - 10 * seen.get(e.aggregateId)!.length));
+        seen.get(e.aggregateId)!.push(e.id);
+        running -= 1;
+      },
+      { concurrency: 4 },
+    );
+    for (const event of events) await publishEnvelope(js, event);
+    await consumer.start();
+    try {
+      await eventually(async () => [...seen.values()].every((ids) => ids.length === 5), (done) => done, 20_000);
+      for (const orderId of orders) {
+        expect(seen.get(orderId)).toEqual(events.filter((e) => e.aggregateId === orderId).map((e) => e.id));
+      }
+      expect(mostAtOnce).toBeGreaterThan(1);
     } finally {
       await consumer.stop();
     }

@@ -31,7 +31,8 @@ const deps: BillingDeps = {
   invoiceDueDays: env.INVOICE_DUE_DAYS,
 };
 
-runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, subscriptions: orderSubscriptions(deps) });
+// Four orders at once (each waits on Stripe inside its transaction); one order's events stay in order.
+runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, concurrency: 4, subscriptions: orderSubscriptions(deps) });
 runtime.startTimers<Transaction>(db, { [OVERDUE_TIMER]: (timer, tx, now) => markOverdue(tx, String(timer.payload.invoiceId ?? timer.key), now) });
 
 const app = runtime.createHttpServer();

@@ -56,8 +56,9 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   /** How long a handler transaction may run. */
   transactionTimeoutMs?: number;
   /**
-   * Messages handled at once (default 1: in stream order). Above 1, events of different
-   * aggregates may complete out of order: use it where each event's effect stands alone.
+   * Messages handled at once (default 1: in stream order). Above 1, events of one aggregate
+   * (the same `aggregateId`, e.g. one order) are still handled one after another in stream
+   * order; only different aggregates run side by side.
    */
   concurrency?: number;
 }
@@ -139,13 +140,21 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
           }
         })().catch(() => {});
         const inFlight = new Set<Promise<void>>();
+        // Per aggregate, the last handling started: the next event of that aggregate waits for it.
+        const lastOf = new Map<string, Promise<void>>();
         try {
           for await (const msg of messages) {
             if (!this.running) {
               msg.nak(); // stopping: another replica (or this one, restarted) takes it now
               continue;
             }
-            const handling: Promise<void> = this.handle(msg).finally(() => inFlight.delete(handling));
+            const key = aggregateOf(msg);
+            const previous = key === undefined ? undefined : lastOf.get(key);
+            const handling: Promise<void> = (previous ? previous.then(() => this.handle(msg)) : this.handle(msg)).finally(() => {
+              inFlight.delete(handling);
+              if (key !== undefined && lastOf.get(key) === handling) lastOf.delete(key);
+            });
+            if (key !== undefined) lastOf.set(key, handling);
             inFlight.add(handling);
             if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
           }
@@ -303,6 +312,16 @@ const TRANSIENT_CODES = new Set([
   'ESOCKET', // nodemailer: socket error
   'EDNS', // nodemailer: DNS failure
 ]);
+
+/** The envelope's aggregate id, read without validating (that happens in `process`). */
+function aggregateOf(msg: JsMsg): string | undefined {
+  try {
+    const { aggregateId } = msg.json<{ aggregateId?: unknown }>();
+    return typeof aggregateId === 'string' ? aggregateId : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** True when `error`, or an error in its `cause` chain, says a dependency is unavailable. */
 export function isTransient(error: unknown): boolean {
