@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent } from '@platform/contracts';
+import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent, type ParseResult } from '@platform/contracts';
 import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { Logger } from './logger';
@@ -148,9 +148,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
               msg.nak(); // stopping: another replica (or this one, restarted) takes it now
               continue;
             }
-            const key = aggregateOf(msg);
+            const parsed = parseEvent(msg.data);
+            const key = parsed.ok ? parsed.event.aggregateId : undefined;
             const previous = key === undefined ? undefined : lastOf.get(key);
-            const handling: Promise<void> = (previous ? previous.then(() => this.handle(msg)) : this.handle(msg)).finally(() => {
+            const handle = () => this.handle(msg, parsed);
+            const handling: Promise<void> = (previous ? previous.then(handle) : handle()).finally(() => {
               inFlight.delete(handling);
               if (key !== undefined && lastOf.get(key) === handling) lastOf.delete(key);
             });
@@ -189,18 +191,17 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   }
 
   /** Never rejects: a failure to even dead-letter leaves the message unacked for redelivery. */
-  private async handle(msg: JsMsg): Promise<void> {
+  private async handle(msg: JsMsg, parsed: ParseResult): Promise<void> {
     try {
-      await this.process(msg);
+      await this.process(msg, parsed);
     } catch (error) {
       this.options.log.error({ err: error, subject: msg.subject, sequence: msg.info.streamSequence }, 'could not settle message');
       msg.nak(this.backoffMs[0]);
     }
   }
 
-  private async process(msg: JsMsg): Promise<void> {
+  private async process(msg: JsMsg, parsed: ParseResult): Promise<void> {
     const { name, db, log, metrics } = this.options;
-    const parsed = parseEvent(msg.data);
     if (!parsed.ok) {
       await this.deadLetter(msg, parsed.reason);
       metrics.eventsConsumed.inc({ consumer: name, type: msg.subject, outcome: 'dead_lettered' });
@@ -312,16 +313,6 @@ const TRANSIENT_CODES = new Set([
   'ESOCKET', // nodemailer: socket error
   'EDNS', // nodemailer: DNS failure
 ]);
-
-/** The envelope's aggregate id, read without validating (that happens in `process`). */
-function aggregateOf(msg: JsMsg): string | undefined {
-  try {
-    const { aggregateId } = msg.json<{ aggregateId?: unknown }>();
-    return typeof aggregateId === 'string' ? aggregateId : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** True when `error`, or an error in its `cause` chain, says a dependency is unavailable. */
 export function isTransient(error: unknown): boolean {
