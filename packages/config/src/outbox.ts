@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Envelope, EventData, EventDefinition } from '@platform/contracts';
 import { currentFlow } from './context';
 import { crashpoint } from './crashpoint';
+import { BackgroundLoop, type RoundResult } from './background-loop';
 import { DomainError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -86,11 +87,8 @@ export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
  * JetStream drops as a duplicate.
  */
 export class OutboxRelay {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  /** Set by notify(); a wake-up that arrives mid-batch is not lost. */
-  private dirty = false;
+  private readonly loop = new BackgroundLoop(() => this.round());
+  private failures = 0;
   private lastHousekeeping = 0;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
@@ -103,21 +101,16 @@ export class OutboxRelay {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Call after committing a transaction that recorded events: publishes without waiting for the poll. */
   notify(): void {
-    this.dirty = true;
-    this.wake?.();
+    this.loop.notify();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /**
@@ -156,25 +149,21 @@ export class OutboxRelay {
     return { published: sent.length, failed };
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      let published = 0;
-      try {
-        this.dirty = false;
-        const batch = await this.relayBatch();
-        published = batch.published;
-        failures = batch.failed > 0 ? failures + 1 : 0;
-      } catch (error) {
-        failures += 1;
-        this.options.log.warn({ err: error }, 'outbox relay failed; will retry');
-      }
-      // Also while failing: that is when the lag metrics matter.
-      await this.housekeeping().catch((error) => this.options.log.warn({ err: error }, 'outbox housekeeping failed'));
-      if (!this.running) break;
-      if (failures > 0) await this.sleep(Math.min(250 * 2 ** failures, 10_000));
-      else if (published < this.batchSize && !this.dirty) await this.sleep(this.pollIntervalMs);
+  private async round(): Promise<RoundResult> {
+    let published = 0;
+    try {
+      const batch = await this.relayBatch();
+      published = batch.published;
+      this.failures = batch.failed > 0 ? this.failures + 1 : 0;
+    } catch (error) {
+      this.failures += 1;
+      this.options.log.warn({ err: error }, 'outbox relay failed; will retry');
     }
+    // Also while failing: that is when the lag metrics matter.
+    await this.housekeeping().catch((error) => this.options.log.warn({ err: error }, 'outbox housekeeping failed'));
+    if (this.failures > 0) return { pauseMs: Math.min(250 * 2 ** this.failures, 10_000), backoff: true };
+    // A full batch: more may be waiting, go again at once.
+    return { pauseMs: published < this.batchSize ? this.pollIntervalMs : 0 };
   }
 
   /** Lag metrics and the retention sweep, at most every few seconds. */
@@ -190,17 +179,5 @@ export class OutboxRelay {
     metrics.outboxOldestPendingSeconds.set(lag?.oldest ?? 0);
     await db.$executeRaw`
       DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => ${this.retentionMs / 1000})`;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BackgroundLoop, type RoundResult } from './background-loop';
 import type { Clock } from './clock';
 import { isTransient } from './consumer';
 import { runInFlow } from './context';
@@ -79,33 +80,26 @@ interface TimerRow {
 
 /** Fires due timers, one transaction each; a failed handler is retried with backoff. */
 export class TimerWorker<Tx extends SqlClient = SqlClient> {
-  private running = false;
+  private readonly loop = new BackgroundLoop(() => this.round());
   /** Set by stop(): a batch in progress ends after its current timer. */
   private stopping = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private dirty = false;
+  private failures = 0;
   private lastHousekeeping = 0;
 
   constructor(private readonly options: TimerWorkerOptions<Tx>) {}
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Look for due timers now (the clock moved, or a timer was scheduled for now). */
   notify(): void {
-    this.dirty = true;
-    this.wake?.();
+    this.loop.notify();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     this.stopping = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Fires every timer due at the clock's now (up to `limit`), `concurrency` at a time; returns how many fired. */
@@ -168,21 +162,16 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     }
   }
 
-  private async run(): Promise<void> {
-    const pollIntervalMs = this.options.pollIntervalMs ?? 1_000;
-    let failures = 0;
-    while (this.running) {
-      this.dirty = false;
-      try {
-        await this.fireDue();
-        await this.housekeeping();
-        failures = 0;
-      } catch (error) {
-        failures += 1;
-        this.options.log.warn({ err: error }, 'timer worker failed; will retry');
-      }
-      if (!this.running) break;
-      if (!this.dirty) await this.sleep(failures > 0 ? Math.min(250 * 2 ** failures, 10_000) : pollIntervalMs);
+  private async round(): Promise<RoundResult> {
+    try {
+      await this.fireDue();
+      await this.housekeeping();
+      this.failures = 0;
+      return { pauseMs: this.options.pollIntervalMs ?? 1_000 };
+    } catch (error) {
+      this.failures += 1;
+      this.options.log.warn({ err: error }, 'timer worker failed; will retry');
+      return { pauseMs: Math.min(250 * 2 ** this.failures, 10_000), backoff: true };
     }
   }
 
@@ -193,19 +182,5 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     const retentionMs = this.options.retentionMs ?? 30 * 24 * 60 * 60 * 1000;
     await this.options.db.$executeRaw`
       DELETE FROM timers WHERE fired_at < now() - make_interval(secs => ${retentionMs / 1000})`;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
   }
 }
