@@ -37,11 +37,12 @@ import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { eventHeaders, newEvent } from '@platform/config';
 import { type Envelope, orderCreated } from '@platform/contracts';
-import type { OrderBilling } from '@platform/contracts/api/billing';
 import { type CreateOrderInput, createOrderRequestSchema, type Order } from '@platform/contracts/api/orders';
 import got, { type Got } from 'got';
 import pg from 'pg';
 import { sleep } from '../child';
+import type { SinkMessage } from '../smtp-sink';
+import { describe, fetchSink, httpFailure, lookUpCheckout, payCheckout, renderTable, runPool } from '../drive';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -231,13 +232,7 @@ async function runPhase(
 ): Promise<PhaseResult> {
   const failures = new Map<string, number>();
   const note = (what: string): void => void failures.set(what, (failures.get(what) ?? 0) + 1);
-  const pool = async (count: number, fn: (i: number) => Promise<void>): Promise<void> => {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < count) await fn(next++);
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  };
+  const pool = (count: number, fn: (i: number) => Promise<void>): Promise<void> => runPool(count, concurrency, fn);
 
   if (warmup && warmup.count > 0) {
     say(`${name}: ${warmup.count} warm-up operation(s)`);
@@ -282,21 +277,6 @@ async function runPhase(
     latency: stats(latencies),
     failures: [...failures].slice(0, 5).map(([what, times]) => `${times}× ${what}`),
   };
-}
-
-/** An HTTP failure that groups well: status and problem code/title (numbers masked), no per-request ids. */
-function httpFailure(what: string, response: { statusCode: number; body: unknown }): string {
-  const { code, title } = (response.body ?? {}) as { code?: unknown; title?: unknown };
-  const detail = typeof title === 'string' ? `${typeof code === 'string' ? `${code} ` : ''}${title.replace(/\d+/g, 'N')}` : JSON.stringify(response.body).slice(0, 300);
-  return `${what}: HTTP ${response.statusCode} ${detail}`;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message}`;
-  }
-  return String(error);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,22 +372,14 @@ const CHECKOUT_POLL_MS = 100;
 /** Polls billing through the gateway until the order's checkout session shows (or `deadline`). */
 function checkoutWaitOp(gatewayClient: Got, gateway: string, deadline: number) {
   return async (record: PostRecord): Promise<string | void> => {
-    const url = `${gateway}/v1/orders/${record.order!.id}/billing`;
     for (;;) {
-      const response = await gatewayClient.get(url, { responseType: 'json' });
-      if (response.statusCode === 200) {
-        const payment = (response.body as OrderBilling).payments[0];
-        if (payment?.status === 'failed') return `payment failed at billing: ${payment.failureReason ?? 'no reason given'}`;
-        const session = payment?.checkoutSessions[0];
-        if (session) {
-          record.sessionId = session.providerSessionId;
-          record.checkoutStartedAt = Date.parse(session.createdAt);
-          record.checkoutSeenAt = Date.now();
-          return;
-        }
-      } else if (response.statusCode !== 404) {
-        // 404: billing has not handled orders.order.created yet.
-        return httpFailure('GET /v1/orders/:id/billing', response);
+      const checkout = await lookUpCheckout(gatewayClient, gateway, record.order!.id);
+      if (checkout.kind === 'failed') return checkout.reason;
+      if (checkout.kind === 'open') {
+        record.sessionId = checkout.sessionId;
+        record.checkoutStartedAt = Date.parse(checkout.createdAt);
+        record.checkoutSeenAt = Date.now();
+        return;
       }
       if (Date.now() >= deadline) return 'no checkout session before the timeout';
       await sleep(CHECKOUT_POLL_MS);
@@ -419,10 +391,8 @@ function checkoutWaitOp(gatewayClient: Got, gateway: string, deadline: number) {
 function payOp(client: Got, simulatorsUrl: string) {
   return async (record: PostRecord): Promise<string | void> => {
     const paidAt = Date.now();
-    const response = await client.post(`${simulatorsUrl}/stripe/_sim/checkout/sessions/${record.sessionId}/complete`, { json: {}, responseType: 'json' });
-    if (response.statusCode !== 200) return httpFailure('pay', response);
-    const { delivery } = response.body as { delivery?: { status: number | null; error: string | null } };
-    if (!delivery?.status || delivery.status >= 300) return `Stripe webhook not accepted: ${delivery?.error ?? `HTTP ${delivery?.status}`}`;
+    const problem = await payCheckout(client, simulatorsUrl, record.sessionId!);
+    if (problem) return problem;
     record.paidAt = paidAt;
   };
 }
@@ -484,19 +454,6 @@ function intervals(records: Records, from: (record: PostRecord) => number | unde
 
 // ---------------------------------------------------------------------------------------------
 // SMTP sink
-
-interface SinkMessage {
-  id: string;
-  to: string[];
-  subject: string;
-  receivedAt: string;
-}
-
-async function fetchSink(client: Got, sinkUrl: string): Promise<SinkMessage[]> {
-  const response = await client.get(`${sinkUrl}/api/messages`, { responseType: 'json', timeout: { request: 30_000 } });
-  if (response.statusCode !== 200) throw new Error(`GET ${sinkUrl}/api/messages answered ${response.statusCode}`);
-  return response.body as SinkMessage[];
-}
 
 /** The bench orders are in English: "Order ORD-000123 confirmed". Later status updates go to the same address. */
 const CONFIRMATION_SUBJECT = /\bconfirmed\b/i;
@@ -743,13 +700,6 @@ function natsPublishOp(nc: NatsConnection, subject: string, sample: Order) {
 
 // ---------------------------------------------------------------------------------------------
 // Report
-
-function renderTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
-  const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => (row[c] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells.map((cell, c) => (rightAligned[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd();
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
-}
 
 const ms = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1));
 const perSecond = (value: number): string => (Number.isFinite(value) && value > 0 ? value.toFixed(1) : '-');
