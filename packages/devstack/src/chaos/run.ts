@@ -1,0 +1,191 @@
+/**
+ * One chaos run: its own stack on free ports in a temp dir, seeded journeys through the gateway
+ * and simulators while faults are injected, then settle (heal, move clocks, finish deliveries,
+ * wait for quiet) and check the evidence. Used by `pnpm chaos` and the e2e test.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import got, { type Got } from 'got';
+import { sleep } from '../child';
+import { runPool } from '../drive';
+import { SERVICE_NAMES } from '../services';
+import { freeStackPorts, startStack, type StackHandle } from '../stack';
+import { type Anomaly, checkEvidence, type Journey, type SentOrder } from './checker';
+import { collectEvidence, Databases, dueTimers, inFlight, stockSnapshot } from './evidence';
+import { type FaultCounts, type FaultRecord, injectFaults, planFaults, setBehaviour } from './faults';
+import { identityOf, type JourneyResult, planJourneys, runJourney, SUPPLIER_BEHAVIOUR } from './journeys';
+import { seededRandom } from './random';
+
+export interface ChaosOptions extends FaultCounts {
+  orders: number;
+  concurrency: number;
+  seed: number;
+  /** How long faults are spread over (journeys start within 70 % of it), ms. */
+  durationMs: number;
+  /** Upper bound of the settle phase, ms. */
+  settleTimeoutMs: number;
+  log: (line: string) => void;
+  /** Keep the temp dir (logs) after the run. */
+  keep?: boolean;
+}
+
+export interface ChaosReport {
+  runId: string;
+  seed: number;
+  dataDir: string;
+  journeys: Record<Journey, { planned: number; placed: number }>;
+  notPlaced: number;
+  faults: FaultRecord[];
+  settleMs: number;
+  settled: boolean;
+  anomalies: Anomaly[];
+  notes: string[];
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const { log } = options;
+  const runId = options.seed.toString(36) + Date.now().toString(36).slice(-4);
+  const random = seededRandom(options.seed);
+  const journeyPlan = planJourneys(random, options.orders, options.durationMs);
+  const faultPlan = planFaults(random, options, options.durationMs);
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'platform-chaos-'));
+  const logDir = join(dataDir, 'logs');
+  const ports = await freeStackPorts();
+  log(`run ${runId} (seed ${options.seed}): starting a stack in ${dataDir}`);
+  const stack = await startStack({
+    dataDir,
+    ports,
+    persistent: false,
+    logDir,
+    env: {
+      LOG_LEVEL: 'warn',
+      TEST_CLOCK_CONTROL: 'true',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
+      CONSUMER_ACK_WAIT_MS: '5000',
+      SUPPLIER_POLL_INTERVAL_MS: '10000',
+    },
+    log,
+  });
+  const http = got.extend({ retry: { limit: 0 }, throwHttpErrors: false, timeout: { request: 15_000 } });
+  const gateway = http.extend({ prefixUrl: stack.gatewayUrl, headers: { authorization: 'Bearer dev-admin-key' }, responseType: 'json' });
+  const simulators = http.extend({ prefixUrl: stack.simulators!.url, responseType: 'json' });
+  const db = new Databases(stack);
+  try {
+    for (const [supplier, behaviour] of Object.entries(SUPPLIER_BEHAVIOUR)) await setBehaviour(simulators, supplier, behaviour);
+    const stockBefore = await stockSnapshot(db);
+
+    // Journeys and faults side by side; fulfillment's clock moves on so the 60 s delay, polls and retries pass.
+    const startedAt = Date.now();
+    const deadline = startedAt + options.durationMs + 3 * MINUTE;
+    let running = true;
+    const ticking = (async () => {
+      while (running) {
+        await sleep(2_000);
+        await advance(http, stack, 'fulfillment', 61_000).catch(() => {});
+      }
+    })();
+    const results: JourneyResult[] = [];
+    const journeys = runPool(journeyPlan.length, options.concurrency, async (i) => {
+      const planned = journeyPlan[i]!;
+      const wait = startedAt + planned.delayMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      const journeyRandom = seededRandom(options.seed * 7919 + i);
+      results[i] = await runJourney(planned, {
+        runId,
+        gateway,
+        gatewayUrl: stack.gatewayUrl,
+        simulators,
+        simulatorsUrl: stack.simulators!.url,
+        random: journeyRandom,
+        deadline,
+      }).catch((error: unknown) => ({ planned, notes: [`journey failed: ${(error as Error).message}`] }));
+    });
+    const faults = await injectFaults(faultPlan, { stack, dataDir, ports, logDir, simulators, log }, startedAt);
+    await journeys;
+    running = false;
+    await ticking;
+    log(`journeys done in ${Math.round((Date.now() - startedAt) / 1000)} s; settling`);
+
+    const sent = results.flatMap((r) => (r?.sent ? [r.sent] : []));
+    const settleStarted = Date.now();
+    const unsettled = await settle(options, stack, http, simulators, db, sent);
+    const settleMs = Date.now() - settleStarted;
+
+    const identities = new Map(results.flatMap((r) => (r?.sent ? [[r.sent.orderId, identityOf(runId, r.planned.index)] as const] : [])));
+    const evidence = await collectEvidence({ stack, db, http, sent, identities, stockBefore, unsettled });
+    const anomalies = checkEvidence(evidence);
+
+    const journeyCounts = Object.fromEntries(
+      [...new Set(journeyPlan.map((j) => j.journey))].map((journey) => [
+        journey,
+        { planned: journeyPlan.filter((j) => j.journey === journey).length, placed: sent.filter((s) => s.journey === journey).length },
+      ]),
+    ) as ChaosReport['journeys'];
+    const notes = results.flatMap((r) => (r?.notes ?? []).map((note) => `${r.sent?.orderId ?? `#${r.planned.index}`} ${r.planned.journey}: ${note}`));
+    return { runId, seed: options.seed, dataDir, journeys: journeyCounts, notPlaced: journeyPlan.length - sent.length, faults, settleMs, settled: unsettled.length === 0, anomalies, notes };
+  } finally {
+    await db.close().catch(() => {});
+    await stack.stop().catch((error: unknown) => log(`stopping the stack: ${(error as Error).message}`));
+    if (!options.keep) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function advance(http: Got, stack: StackHandle, service: 'fulfillment', ms: number): Promise<void> {
+  await http.post(`${stack.services[service]!.url}/_test/clock`, { json: { advanceMs: ms } });
+}
+
+/**
+ * Heals what is down, then until quiet or the deadline: moves fulfillment's clock (the 60 s delay,
+ * supplier polls and retries, the 24 h supplier timeout), pays what a paying journey left open
+ * (a top-up after a modification), walks every parcel to delivered through the tracking
+ * provider's webhook, and waits for empty outboxes, consumers and due timers.
+ * Returns what was still in flight at the deadline.
+ */
+async function settle(options: ChaosOptions, stack: StackHandle, http: Got, simulators: Got, db: Databases, sent: SentOrder[]) {
+  const { log } = options;
+  await setBehaviour(simulators, '17track', { mode: 'ok' });
+  for (const name of SERVICE_NAMES) {
+    const service = stack.services[name];
+    const alive = service && (await Promise.race([service.exited.then(() => false), sleep(10).then(() => true)]));
+    if (!alive) {
+      log(`settle: ${name} was down; restarting it`);
+      await stack.restartService(name);
+    }
+  }
+  const deadline = Date.now() + options.settleTimeoutMs;
+  const payers = new Set(sent.filter((s) => s.paid !== 'no' && s.cancelled !== 'yes').map((s) => s.orderId));
+  let step = 0;
+  let quietRounds = 0;
+  let last: Awaited<ReturnType<typeof inFlight>> = [];
+  while (Date.now() < deadline) {
+    step += 1;
+    // Half-hour steps for polls and retries; once a day jump for the 24 h supplier timeout.
+    await advance(http, stack, 'fulfillment', step === 6 ? 25 * HOUR : 30 * MINUTE).catch(() => {});
+    const open = await db.query<{ order_id: string; provider_session_id: string }>(
+      'billing',
+      "SELECT order_id, provider_session_id FROM checkout_sessions WHERE status = 'open' AND order_id = ANY($1::uuid[])",
+      [[...payers]],
+    );
+    for (const session of open) await http.post(`${stack.simulators!.url}/stripe/_sim/checkout/sessions/${session.provider_session_id}/complete`, { json: {} });
+    const parcels = await db.query<{ tracking_number: string; provider: string | null }>(
+      'tracking',
+      "SELECT tracking_number, provider FROM shipments WHERE status <> 'delivered' AND provider IS NOT NULL",
+    );
+    for (const parcel of parcels) await simulators.post(`${parcel.provider}/_sim/progress`, { json: { number: parcel.tracking_number } });
+    await sleep(1_500);
+    last = await inFlight(db, stack.env.NATS_URL!);
+    const due = await dueTimers(db, stack, http, 5_000);
+    const quiet = last.length === 0 && due.length === 0 && open.length === 0 && parcels.length === 0 && step > 6;
+    quietRounds = quiet ? quietRounds + 1 : 0;
+    if (step % 5 === 0) log(`settle: step ${step}, in flight ${JSON.stringify(last)}, due timers ${due.length}, open checkouts ${open.length}, parcels moving ${parcels.length}`);
+    if (quietRounds >= 2) return [];
+  }
+  log('settle: deadline passed before everything was quiet');
+  return last.length > 0 ? last : [{ where: 'settle deadline (timers, checkouts or parcels still moving)', count: 1 }];
+}
