@@ -16,6 +16,8 @@ import type { Identity } from './journeys';
 export const DATABASE_SERVICES = ['orders', 'billing', 'fulfillment', 'tracking', 'notifications'] as const;
 export type DatabaseService = (typeof DATABASE_SERVICES)[number];
 export const SUPPLIERS = ['aliexpress', 'cj', 'spocket'] as const;
+/** Services with durable timers (orders has none). */
+const TIMER_SERVICES = ['billing', 'fulfillment', 'tracking', 'notifications'] as const;
 
 export class Databases {
   private readonly pools = new Map<DatabaseService, pg.Pool>();
@@ -52,7 +54,7 @@ export async function serviceNow(stack: StackHandle, http: Got, service: Service
 /** Timers due by their service's clock (with a little slack for the worker's poll) and not fired. */
 export async function dueTimers(db: Databases, stack: StackHandle, http: Got, slackMs: number): Promise<Evidence['overdueTimers']> {
   const out: Evidence['overdueTimers'] = [];
-  for (const service of DATABASE_SERVICES) {
+  for (const service of TIMER_SERVICES) {
     const now = await serviceNow(stack, http, service);
     const rows = await db.query<{ kind: string; key: string; fire_at: Date }>(
       service,
