@@ -195,7 +195,7 @@ export async function runJourney(planned: PlannedJourney, context: JourneyContex
   };
 
   if (planned.journey === 'modified') {
-    const modified = await attempt(() => gateway.patch(`v1/orders/${order.id}`, { json: { items: [item(source, 3)] } }), notes, 'PATCH');
+    const modified = await attempt(() => gateway.patch(`v1/orders/${order.id}`, { json: { items: [item(source, 3)] }, headers: { 'if-match': `"${order.version}"` } }), notes, 'PATCH');
     if (modified.answer?.statusCode !== 200) notes.push(`modify answered ${modified.answer?.statusCode ?? 'nothing'}`);
   }
   if (planned.journey === 'cancel-before-payment') return (await cancel(), result);
