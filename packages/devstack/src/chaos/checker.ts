@@ -242,8 +242,9 @@ function checkOrder(order: OrderEvidence, report: (kind: AnomalyKind, what: stri
   if (billing) {
     const invoices = billing.invoices.filter((i) => i.number !== null);
     if (invoices.length > 1) report('duplicate-invoice', `${invoices.length} invoices: ${invoices.map((i) => i.number).join(', ')}`, 'billing db');
-    const charges = billing.payments.filter((p) => p.kind === 'order' && p.status === 'succeeded');
-    if (charges.length > 1) report('duplicate-charge', `${charges.length} succeeded order payments`, 'billing db');
+    // A charge whose money all went back (paid on a session replaced by a modification) is not kept.
+    const charges = billing.payments.filter((p) => p.kind === 'order' && p.status === 'succeeded' && p.amountReceived > p.amountRefunded);
+    if (charges.length > 1) report('duplicate-charge', `${charges.length} succeeded order payments kept`, 'billing db');
     if (refunded(billing) > received(billing)) report('over-refund', `refunded ${refunded(billing)} of ${received(billing)} received`, 'billing db');
   }
 
