@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemField } from '@platform/contracts/api/problem';
+import { findUnstorableText } from '@platform/contracts/api/text';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -87,6 +88,22 @@ export function createHttpServer(options: HttpServerOptions) {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  // Fastify's own JSON parsing (prototype poisoning refused), then every string and member name
+  // must be text PostgreSQL can store: a lone surrogate escape or NUL is a 400 naming the field.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error, document) => {
+      const unstorable = error ? undefined : findUnstorableText(document);
+      if (unstorable) {
+        done(new DomainError('invalid', 'VALIDATION_FAILED', 'Request is invalid', [unstorable]), undefined);
+      } else if (error) {
+        done(error, undefined);
+      } else {
+        done(null, document);
+      }
+    });
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const parent = extractTraceContext(recordCarrier(request.headers));
