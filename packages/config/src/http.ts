@@ -59,6 +59,8 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_BAD_URL: 'MALFORMED_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
 };
 
 /** A header value usable as an id in logs, events and NATS headers, or undefined. */
@@ -84,6 +86,10 @@ export function createHttpServer(options: HttpServerOptions) {
     // Well below NATS' 1 MiB payload limit: a request's data may travel on as an event.
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     return503OnClosing: true,
+    // The router's refusals come before any hook or error handler: a path that is not valid
+    // percent-encoded UTF-8, or a parameter over `maxParamLength`. Problem+json like the rest.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(request, reply, error.statusCode ?? 400, FASTIFY_CLIENT_ERRORS[error.code] ?? 'BAD_REQUEST', error.message),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
