@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemField } from '@platform/contracts/api/problem';
+import { findUnstorableText } from '@platform/contracts/api/text';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -58,6 +59,8 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_BAD_URL: 'MALFORMED_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
 };
 
 /** A header value usable as an id in logs, events and NATS headers, or undefined. */
@@ -83,10 +86,30 @@ export function createHttpServer(options: HttpServerOptions) {
     // Well below NATS' 1 MiB payload limit: a request's data may travel on as an event.
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     return503OnClosing: true,
+    // The router's refusals come before any hook or error handler: a path that is not valid
+    // percent-encoded UTF-8, or a parameter over `maxParamLength`. Problem+json like the rest.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(request, reply, error.statusCode ?? 400, FASTIFY_CLIENT_ERRORS[error.code] ?? 'BAD_REQUEST', error.message),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  // Fastify's own JSON parsing (prototype poisoning refused), then every string and member name
+  // must be text PostgreSQL can store: a lone surrogate escape or NUL is a 400 naming the field.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error, document) => {
+      const unstorable = error ? undefined : findUnstorableText(document);
+      if (unstorable) {
+        done(new DomainError('invalid', 'VALIDATION_FAILED', 'Request is invalid', [unstorable]), undefined);
+      } else if (error) {
+        done(error, undefined);
+      } else {
+        done(null, document);
+      }
+    });
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const parent = extractTraceContext(recordCarrier(request.headers));

@@ -13,21 +13,28 @@ export function requestHash(body: unknown): string {
 }
 
 /**
- * Claims `key` inside the caller's transaction. A concurrent request with the same key
+ * Which key: the operation (`scope`), who sent it (`caller`, the actor's name) and the key
+ * itself. Keys are per caller, as payment APIs keep them per account, so one caller's key
+ * neither blocks nor reveals another's.
+ */
+export interface IdempotencyKeyId {
+  scope: string;
+  caller: string;
+  key: string;
+}
+
+/**
+ * Claims the key inside the caller's transaction. A concurrent request with the same key
  * blocks on the primary key until this transaction ends, then sees its stored answer.
  * Returns the earlier answer to replay, or null when this request owns the key.
  */
-export async function claimIdempotencyKey(
-  tx: Transaction,
-  scope: string,
-  key: string,
-  hash: string,
-): Promise<StoredResponse | null> {
+export async function claimIdempotencyKey(tx: Transaction, id: IdempotencyKeyId, hash: string): Promise<StoredResponse | null> {
+  const { scope, caller, key } = id;
   const claimed = await tx.$executeRaw`
-    INSERT INTO idempotency_keys (scope, key, request_hash) VALUES (${scope}, ${key}, ${hash})
+    INSERT INTO idempotency_keys (scope, caller, key, request_hash) VALUES (${scope}, ${caller}, ${key}, ${hash})
     ON CONFLICT DO NOTHING`;
   if (claimed === 1) return null;
-  const existing = await tx.idempotencyKey.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
+  const existing = await tx.idempotencyKey.findUniqueOrThrow({ where: { scope_caller_key: id } });
   if (existing.requestHash !== hash) {
     throw new DomainError(
       'unprocessable',
@@ -42,14 +49,9 @@ export async function claimIdempotencyKey(
   return { status: existing.responseStatus, body: existing.responseBody };
 }
 
-export async function storeIdempotentResponse(
-  tx: Transaction,
-  scope: string,
-  key: string,
-  response: StoredResponse,
-): Promise<void> {
+export async function storeIdempotentResponse(tx: Transaction, id: IdempotencyKeyId, response: StoredResponse): Promise<void> {
   await tx.idempotencyKey.update({
-    where: { scope_key: { scope, key } },
+    where: { scope_caller_key: id },
     data: { responseStatus: response.status, responseBody: response.body as Prisma.InputJsonValue },
   });
 }

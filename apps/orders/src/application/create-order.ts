@@ -20,7 +20,7 @@ export interface CreateOrderResult {
 
 /**
  * Validates, prices and stores an order, and records `orders.order.created` in the same
- * transaction. With an idempotency key, a retry returns the first answer unchanged.
+ * transaction. With an idempotency key, the same caller's retry returns the first answer unchanged.
  */
 export async function createOrder(
   deps: Pick<OrdersDeps, 'db' | 'clock' | 'onEventsRecorded'>,
@@ -31,9 +31,11 @@ export async function createOrder(
   const now = deps.clock.now();
   const orderId = randomUUID();
 
+  const keyId = idempotencyKey ? { scope: IDEMPOTENCY_SCOPE, caller: actor.name, key: idempotencyKey } : undefined;
+
   const result = await deps.db.$transaction(async (tx) => {
-    if (idempotencyKey) {
-      const earlier = await claimIdempotencyKey(tx, IDEMPOTENCY_SCOPE, idempotencyKey, requestHash(request));
+    if (keyId) {
+      const earlier = await claimIdempotencyKey(tx, keyId, requestHash(request));
       if (earlier) return { status: earlier.status, body: earlier.body as Order, replayed: true };
     }
     // After the claim, so a retry gets its first answer even if the rules or prices would now
@@ -82,7 +84,7 @@ export async function createOrder(
       },
     });
     await recordEvent(tx, newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }));
-    if (idempotencyKey) await storeIdempotentResponse(tx, IDEMPOTENCY_SCOPE, idempotencyKey, { status: 201, body: order });
+    if (keyId) await storeIdempotentResponse(tx, keyId, { status: 201, body: order });
     return { status: 201, body: order, replayed: false };
   });
 

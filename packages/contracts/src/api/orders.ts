@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unstorableTextReason } from './text';
 
 /** ISO 4217 code, upper case. */
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
@@ -9,9 +10,17 @@ export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 421
 export const MAX_MINOR_UNITS = 2_147_483_647;
 export const minorUnitsSchema = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
 
-/** Free text: trimmed, bounded, and without NUL characters (which PostgreSQL text refuses). */
+/** Free text: trimmed, bounded, and storable (see `unstorableTextReason`). */
 export function text(max: number, min = 1) {
-  return z.string().trim().min(min).max(max).regex(/^[^\u0000]*$/, 'must not contain NUL characters');
+  return z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .superRefine((value, context) => {
+      const reason = unstorableTextReason(value);
+      if (reason) context.addIssue({ code: 'custom', message: reason });
+    });
 }
 export const localeSchema = z.enum(['en', 'es', 'ro', 'ru']);
 
