@@ -15,10 +15,12 @@ import {
   type PostgresHandle,
   startStack,
   type NatsHandle,
+  type ServiceHandle,
   type ServiceName,
   type StackHandle,
   type StackPorts,
 } from '../src/index';
+import { pollUntil, sleep } from '../src/child';
 import { writeFakeService } from './fake-service';
 
 /** Migration folders of an app (empty when it has none yet). */
@@ -170,6 +172,9 @@ describe('startStack overrides and failures', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  const externalDatabases = () =>
+    Object.fromEntries(['orders', 'fulfillment', 'tracking', 'notifications', 'billing'].map((name) => [`${name.toUpperCase()}_DATABASE_URL`, externalDb!.urlFor(`ext_${name}`)]));
+
   it('uses NATS_URL, SMTP_URL and database URLs when given instead of starting its own', async () => {
     const ports = await freeStackPorts();
     const stack = await startStack({
@@ -223,6 +228,55 @@ describe('startStack overrides and failures', () => {
     ).rejects.toThrow(/orders exited \(code 3\) before it was ready/);
     for (const port of [ports.nats, ports.postgres, ports.smtp, ports.gateway]) expect(await isListening(port)).toBe(false);
   }, 60_000);
+
+  it('with restartOnExit, brings a killed service back with back-off, and leaves one stopped on purpose down', async () => {
+    const ports = await freeStackPorts();
+    const messages: string[] = [];
+    const stack = await startStack({
+      dataDir: join(root, 'restarting'),
+      logDir: join(root, 'restarting-logs'),
+      ports,
+      persistent: false,
+      services: ['gateway', 'orders'],
+      entries: { gateway: fake, orders: fake },
+      env: { NATS_URL: external!.url, SMTP_URL: 'smtp://127.0.0.1:2525', SIMULATORS: 'off', ...externalDatabases() },
+      log: (message) => messages.push(message),
+      restartOnExit: { initialDelayMs: 100, maxDelayMs: 30_000, resetAfterMs: 60_000 },
+    });
+    const healthy = async (url: string) => (await fetch(`${url}/healthz`)).status === 200;
+    const replaced = async (before: ServiceHandle) => {
+      await pollUntil(async () => stack.services.orders !== before && (await healthy(stack.services.orders!.url)), {
+        timeoutMs: 20_000,
+        what: 'orders to come back',
+      });
+      return stack.services.orders!;
+    };
+    try {
+      const first = stack.services.orders!;
+      first.kill('SIGKILL');
+      const second = await replaced(first);
+      expect(second.pid).not.toBe(first.pid);
+      expect(messages).toContain('orders exited (signal SIGKILL); restarting in 0.1 s (restart 1)');
+      // A second crash soon after: the delay doubles.
+      second.kill('SIGKILL');
+      await replaced(second);
+      expect(messages).toContain('orders exited (signal SIGKILL); restarting in 0.2 s (restart 2)');
+      expect(await envOf(stack.services.orders!.url)).toMatchObject({ NATS_URL: external!.url, DATABASE_URL: externalDb!.urlFor('ext_orders') });
+
+      // Stopped on purpose: stays down, nothing announced.
+      const gateway = stack.services.gateway!;
+      await gateway.stop();
+      await sleep(1_000);
+      expect(stack.services.gateway).toBe(gateway);
+      expect(await isListening(ports.gateway)).toBe(false);
+      expect(messages.join('\n')).not.toMatch(/gateway exited/);
+    } finally {
+      await stack.stop();
+    }
+    // Stopping the stack restarts nothing.
+    await sleep(500);
+    expect(await isListening(ports.orders)).toBe(false);
+  }, 90_000);
 
   it('refuses to start anything when a service is not built', async () => {
     const ports = await freeStackPorts();
