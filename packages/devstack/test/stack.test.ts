@@ -19,6 +19,7 @@ import {
   type ServiceName,
   type StackHandle,
   type StackPorts,
+  type StartStackOptions,
 } from '../src/index';
 import { pollUntil, sleep } from '../src/child';
 import { writeFakeService } from './fake-service';
@@ -172,28 +173,28 @@ describe('startStack overrides and failures', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const externalDatabases = () =>
-    Object.fromEntries(['orders', 'fulfillment', 'tracking', 'notifications', 'billing'].map((name) => [`${name.toUpperCase()}_DATABASE_URL`, externalDb!.urlFor(`ext_${name}`)]));
-
-  it('uses NATS_URL, SMTP_URL and database URLs when given instead of starting its own', async () => {
-    const ports = await freeStackPorts();
-    const stack = await startStack({
-      dataDir: join(root, 'data'),
-      logDir: join(root, 'logs'),
+  /** Stand-ins for `services` wired to the external NATS, databases and a made-up SMTP relay. */
+  const startOnExternals = (folder: string, ports: StackPorts, services: ServiceName[], extra: Partial<StartStackOptions> = {}) =>
+    startStack({
+      dataDir: join(root, folder),
+      logDir: join(root, `${folder}-logs`),
       ports,
       persistent: false,
-      services: ['gateway', 'notifications'],
-      entries: { gateway: fake, notifications: fake },
+      services,
+      entries: Object.fromEntries(services.map((name) => [name, fake])),
       env: {
         NATS_URL: external!.url,
         SMTP_URL: 'smtp://127.0.0.1:2525',
-        ORDERS_DATABASE_URL: externalDb!.urlFor('ext_orders'),
-        FULFILLMENT_DATABASE_URL: externalDb!.urlFor('ext_fulfillment'),
-        TRACKING_DATABASE_URL: externalDb!.urlFor('ext_tracking'),
-        NOTIFICATIONS_DATABASE_URL: externalDb!.urlFor('ext_notifications'),
-        BILLING_DATABASE_URL: externalDb!.urlFor('ext_billing'),
+        ...Object.fromEntries(
+          ['orders', 'fulfillment', 'tracking', 'notifications', 'billing'].map((name) => [`${name.toUpperCase()}_DATABASE_URL`, externalDb!.urlFor(`ext_${name}`)]),
+        ),
       },
+      ...extra,
     });
+
+  it('uses NATS_URL, SMTP_URL and database URLs when given instead of starting its own', async () => {
+    const ports = await freeStackPorts();
+    const stack = await startOnExternals('external', ports, ['gateway', 'notifications']);
     try {
       expect(stack.nats).toBeUndefined();
       expect(stack.smtp).toBeUndefined();
@@ -232,14 +233,7 @@ describe('startStack overrides and failures', () => {
   it('with restartOnExit, brings a killed service back with back-off, and leaves one stopped on purpose down', async () => {
     const ports = await freeStackPorts();
     const messages: string[] = [];
-    const stack = await startStack({
-      dataDir: join(root, 'restarting'),
-      logDir: join(root, 'restarting-logs'),
-      ports,
-      persistent: false,
-      services: ['gateway', 'orders'],
-      entries: { gateway: fake, orders: fake },
-      env: { NATS_URL: external!.url, SMTP_URL: 'smtp://127.0.0.1:2525', SIMULATORS: 'off', ...externalDatabases() },
+    const stack = await startOnExternals('restarting', ports, ['gateway', 'orders'], {
       log: (message) => messages.push(message),
       restartOnExit: { initialDelayMs: 100, maxDelayMs: 30_000, resetAfterMs: 60_000 },
     });
