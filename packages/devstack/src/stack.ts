@@ -91,6 +91,7 @@ export interface StackHandle {
   smtp?: SmtpSinkHandle;
   /** The provider simulators (payment, suppliers, tracking, SMS, push); undefined with SIMULATORS=off. */
   simulators?: SimulatorHandle;
+  /** The running handle of each service (replaced when a service is restarted: read it again after a kill). */
   services: Partial<Record<ServiceName, ServiceHandle>>;
   gatewayUrl: string;
   /**
