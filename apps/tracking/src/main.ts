@@ -39,7 +39,12 @@ const providers = new TrackingProviders(
   runtime.metrics.registry,
   runtime.log,
 );
-const deps: TrackingDeps = { providers, clock: runtime.clock, poll: { firstMs: env.TRACKING_POLL_FIRST_MS, everyMs: env.TRACKING_POLL_EVERY_MS } };
+const deps: TrackingDeps = {
+  providers,
+  clock: runtime.clock,
+  poll: { firstMs: env.TRACKING_POLL_FIRST_MS, everyMs: env.TRACKING_POLL_EVERY_MS },
+  log: runtime.log,
+};
 
 runtime.addConsumer<Transaction>({
   name: 'tracking--shipments',

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { LOCAL_PROVIDER_CREDENTIALS } from '@platform/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sleep } from '../../../test/support/eventually';
-import { s10CheckDigit } from '../src/domain/check-digits';
+import { s10CheckDigit, upsCheck } from '../src/domain/check-digits';
 import { BREAKER, startTrackingHarness, type TrackingHarness } from './tracking-service';
 
 type Json = Record<string, any>;
@@ -13,6 +13,13 @@ let t: TrackingHarness;
 function chinaPostNumber(): string {
   const serial = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
   return `RB${serial}${s10CheckDigit(serial)}CN`;
+}
+
+/** A fresh UPS 1Z number whose check digit is wrong. */
+function upsNumberWithWrongCheckDigit(): string {
+  const body = `1Z${Math.random().toString(36).slice(2, 17).toUpperCase().padEnd(15, '0')}`;
+  const valid = [...'0123456789'].map((digit) => body + digit).find(upsCheck)!;
+  return body + String((Number(valid.at(-1)) + 1) % 10);
 }
 
 const shipment = (number: string) => t.db.shipment.findFirst({ where: { trackingNumber: number } });
@@ -139,6 +146,21 @@ describe('tracking service', () => {
       expect(publicView.body).toMatchObject({ trackingNumber: number, status: 'delivered', trackingUrl: expect.stringContaining(number) });
       expect(JSON.stringify(publicView.body)).not.toContain(orderId);
     });
+  });
+
+  it('keeps a number that fails the named carrier\'s check digit without a carrier: not registered, no poll, no carrier link, exception', async () => {
+    const number = upsNumberWithWrongCheckDigit();
+    const { shipmentId } = await t.ship(number, { carrierHint: 'UPS Worldwide Saver' });
+    const row = await eventually(() => shipment(number), (s) => s !== null, 20_000);
+    expect(row).toMatchObject({ id: shipmentId, carrier: null, carrierHint: 'UPS Worldwide Saver', provider: null, registeredAt: null, status: 'exception' });
+    expect(providerCalls('17track', 'register', number)).toEqual([]);
+    expect(providerCalls('aftership', 'trackings', number)).toEqual([]);
+    expect(await outbox('tracking.shipment.registered', number)).toEqual([]);
+    expect(await t.db.timer.count({ where: { kind: 'tracking.poll', key: shipmentId } })).toBe(0);
+    const publicView = await t.http.get(`tracking/${number}`);
+    expect(publicView.body).toMatchObject({ trackingNumber: number, carrier: null, trackingUrl: null, status: 'exception' });
+    const detected = await t.http.get('carriers/detect', { searchParams: { number, hint: 'UPS Worldwide Saver' } });
+    expect(detected.body).toMatchObject({ carrier: null, hinted: 'ups', reason: 'invalid', trackingUrl: null });
   });
 
   it('answers the carrier registry and detection', async () => {

@@ -18,10 +18,15 @@ export {
   type WaitForMessagesOptions,
 } from './smtp-sink';
 export {
+  DEFAULT_RESTART_POLICY,
+  describeExit,
+  RestartBackoff,
   SERVICES,
   SERVICE_NAMES,
   serviceEntry,
   startService,
+  type RestartPolicy,
+  type ServiceExit,
   type ServiceHandle,
   type ServiceInfo,
   type ServiceName,

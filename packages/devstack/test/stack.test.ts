@@ -15,10 +15,13 @@ import {
   type PostgresHandle,
   startStack,
   type NatsHandle,
+  type ServiceHandle,
   type ServiceName,
   type StackHandle,
   type StackPorts,
+  type StartStackOptions,
 } from '../src/index';
+import { pollUntil, sleep } from '../src/child';
 import { writeFakeService } from './fake-service';
 
 /** Migration folders of an app (empty when it has none yet). */
@@ -170,25 +173,28 @@ describe('startStack overrides and failures', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('uses NATS_URL, SMTP_URL and database URLs when given instead of starting its own', async () => {
-    const ports = await freeStackPorts();
-    const stack = await startStack({
-      dataDir: join(root, 'data'),
-      logDir: join(root, 'logs'),
+  /** Stand-ins for `services` wired to the external NATS, databases and a made-up SMTP relay. */
+  const startOnExternals = (folder: string, ports: StackPorts, services: ServiceName[], extra: Partial<StartStackOptions> = {}) =>
+    startStack({
+      dataDir: join(root, folder),
+      logDir: join(root, `${folder}-logs`),
       ports,
       persistent: false,
-      services: ['gateway', 'notifications'],
-      entries: { gateway: fake, notifications: fake },
+      services,
+      entries: Object.fromEntries(services.map((name) => [name, fake])),
       env: {
         NATS_URL: external!.url,
         SMTP_URL: 'smtp://127.0.0.1:2525',
-        ORDERS_DATABASE_URL: externalDb!.urlFor('ext_orders'),
-        FULFILLMENT_DATABASE_URL: externalDb!.urlFor('ext_fulfillment'),
-        TRACKING_DATABASE_URL: externalDb!.urlFor('ext_tracking'),
-        NOTIFICATIONS_DATABASE_URL: externalDb!.urlFor('ext_notifications'),
-        BILLING_DATABASE_URL: externalDb!.urlFor('ext_billing'),
+        ...Object.fromEntries(
+          ['orders', 'fulfillment', 'tracking', 'notifications', 'billing'].map((name) => [`${name.toUpperCase()}_DATABASE_URL`, externalDb!.urlFor(`ext_${name}`)]),
+        ),
       },
+      ...extra,
     });
+
+  it('uses NATS_URL, SMTP_URL and database URLs when given instead of starting its own', async () => {
+    const ports = await freeStackPorts();
+    const stack = await startOnExternals('external', ports, ['gateway', 'notifications']);
     try {
       expect(stack.nats).toBeUndefined();
       expect(stack.smtp).toBeUndefined();
@@ -223,6 +229,49 @@ describe('startStack overrides and failures', () => {
     ).rejects.toThrow(/orders exited \(code 3\) before it was ready/);
     for (const port of [ports.nats, ports.postgres, ports.smtp, ports.gateway]) expect(await isListening(port)).toBe(false);
   }, 60_000);
+
+  it('with restartOnExit, brings a killed service back with back-off, and leaves one stopped on purpose down', async () => {
+    const ports = await freeStackPorts();
+    const messages: string[] = [];
+    const stack = await startOnExternals('restarting', ports, ['gateway', 'orders'], {
+      log: (message) => messages.push(message),
+      restartOnExit: { initialDelayMs: 100, maxDelayMs: 30_000, resetAfterMs: 60_000 },
+    });
+    const healthy = async (url: string) => (await fetch(`${url}/healthz`)).status === 200;
+    const replaced = async (before: ServiceHandle) => {
+      await pollUntil(async () => stack.services.orders !== before && (await healthy(stack.services.orders!.url)), {
+        timeoutMs: 20_000,
+        what: 'orders to come back',
+      });
+      return stack.services.orders!;
+    };
+    try {
+      const first = stack.services.orders!;
+      first.kill('SIGKILL');
+      const second = await replaced(first);
+      expect(second.pid).not.toBe(first.pid);
+      expect(messages).toContain('orders exited (signal SIGKILL); restarting in 0.1 s (restart 1)');
+      // A second crash soon after: the delay doubles.
+      second.kill('SIGKILL');
+      await replaced(second);
+      expect(messages).toContain('orders exited (signal SIGKILL); restarting in 0.2 s (restart 2)');
+      expect(await envOf(stack.services.orders!.url)).toMatchObject({ NATS_URL: external!.url, DATABASE_URL: externalDb!.urlFor('ext_orders') });
+
+      // Stopped on purpose: stays down, nothing announced.
+      const gateway = stack.services.gateway!;
+      await gateway.stop();
+      await sleep(1_000);
+      expect(stack.services.gateway).toBe(gateway);
+      expect(await isListening(ports.gateway)).toBe(false);
+      // So is one stopped through the stack.
+      await stack.stopService('orders');
+      await sleep(1_000);
+      expect(await isListening(ports.orders)).toBe(false);
+      expect(messages.join('\n')).not.toMatch(/gateway exited|restart 3/);
+    } finally {
+      await stack.stop();
+    }
+  }, 90_000);
 
   it('refuses to start anything when a service is not built', async () => {
     const ports = await freeStackPorts();

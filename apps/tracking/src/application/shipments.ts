@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cancelTimer, type Clock, type DueTimer, newEvent, recordEvent, scheduleTimer } from '@platform/config';
+import { cancelTimer, type Clock, type DueTimer, type Logger, newEvent, recordEvent, scheduleTimer } from '@platform/config';
 import { type EventOf, shipmentShipped, trackingRegistered, trackingStatusChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { ProviderShipment } from '../adapters/provider';
@@ -17,6 +17,7 @@ export interface TrackingDeps {
   providers: TrackingProviders;
   clock: Clock;
   poll: { firstMs: number; everyMs: number };
+  log: Logger;
 }
 
 export type ApplyOutcome = 'applied' | 'unchanged' | 'stale';
@@ -48,13 +49,42 @@ export async function lockShipment(tx: Transaction, where: { id: string } | { tr
  * AfterShip), store the shipment, publish `tracking.shipment.registered` and schedule the
  * first poll. Registration is idempotent at both providers, so a redelivery after a crash
  * between the provider call and the commit registers again harmlessly.
+ *
+ * A number that fails the check-digit rule of the carrier the supplier named is a wrong
+ * number: following it would track somebody else's parcel or nothing. It is kept with no
+ * carrier, in `exception`, and not registered, polled or announced (no carrier link
+ * anywhere); ops find it in the order's tracking and the warning log.
  */
 export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: Transaction, deps: TrackingDeps): Promise<void> {
   const shipped = event.data;
   const existing = await tx.shipment.findUnique({ where: { id: shipped.shipmentId } });
-  if (existing?.registeredAt) return;
+  // Only this use case creates shipments: a row means the event was handled (tracked or refused).
+  if (existing) return;
 
   const detection = detectCarrier(shipped.trackingNumber, shipped.carrierHint);
+  if (detection.reason === 'invalid') {
+    const now = deps.clock.now();
+    await tx.shipment.create({
+      data: {
+        id: shipped.shipmentId,
+        orderId: shipped.orderId,
+        trackingNumber: detection.number,
+        carrier: null,
+        carrierHint: shipped.carrierHint,
+        supplier: shipped.supplier,
+        destinationCountry: shipped.destinationCountry,
+        status: 'exception',
+        shippedAt: new Date(shipped.shippedAt),
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
+    deps.log.warn(
+      { orderId: shipped.orderId, shipmentId: shipped.shipmentId, trackingNumber: detection.number, hinted: detection.hinted, supplier: shipped.supplier },
+      'tracking number fails the check-digit rule of the carrier the supplier named; not tracked',
+    );
+    return;
+  }
   const carrier = detection.carrier ?? undefined;
   const { provider, providerRef } = await deps.providers.register({
     shipmentId: shipped.shipmentId,

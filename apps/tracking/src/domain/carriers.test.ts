@@ -75,7 +75,7 @@ describe('detectCarrier', () => {
   });
 
   it('never trusts a hint for an S10 number whose check digit is wrong', () => {
-    expect(detectCarrier('RB123456784CN', 'CAINIAO_STANDARD')).toMatchObject({ reason: 'unknown', carrier: null });
+    expect(detectCarrier('RB123456784CN', 'CAINIAO_STANDARD')).toMatchObject({ reason: 'invalid', carrier: null });
   });
 
   it('does not decide by length: a number two carriers accept needs the hint', () => {
@@ -97,3 +97,94 @@ describe('detectCarrier', () => {
   });
 });
 
+
+/**
+ * A hint names the carrier; the number must still pass that carrier's published rule. Per
+ * checkable carrier: numbers that pass (the hint picks or confirms it) and numbers that fail
+ * by check digit, length, prefix or S10 shape (never that carrier, never trusted to the hint).
+ */
+describe('a hint naming a carrier with a check-digit rule', () => {
+  const table: { hint: string; carrier: string; valid: string[]; invalid: Record<string, string> }[] = [
+    {
+      hint: 'UPS Ground',
+      carrier: 'ups',
+      valid: ['1Z5R89390357567127', '1Z879E930346834440'],
+      invalid: { 'check digit': '1Z5R89390357567128', length: '1Z5R8939035756712', prefix: '2Z5R89390357567127' },
+    },
+    {
+      hint: 'USPS First-Class Package',
+      carrier: 'usps',
+      valid: ['9405511202575421535949', '420221539101026837331000039521', 'RB123456785US'],
+      invalid: {
+        'check digit': '9405511202575421535940',
+        length: '940551120257542153594',
+        prefix: '8405511202575421535949',
+        'S10 check digit': 'RB123456784US',
+        'S10 shape': 'R1123456785US',
+      },
+    },
+    {
+      hint: 'FedEx International Priority',
+      carrier: 'fedex',
+      valid: ['986578788855', '041441760228964', '9611020987654312345672'],
+      invalid: { 'check digit': '986578788856', 'ground check digit': '041441760228965', length: '9865787888551', prefix: '9711020987654312345672' },
+    },
+    {
+      hint: 'DHL Express Worldwide',
+      carrier: 'dhl',
+      valid: ['3318810025'],
+      invalid: { 'check digit': '3318810026', length: '331881002', letters: 'JD3318810025' },
+    },
+    {
+      hint: 'Canada Post Expedited Parcel',
+      carrier: 'canada-post',
+      valid: ['7316332000000122', 'RB123456785CA'],
+      invalid: { 'check digit': '7316332000000123', length: '73163320000001224', 'S10 check digit': 'RB123456784CA' },
+    },
+    {
+      hint: 'China Post Registered Air Mail',
+      carrier: 'china-post',
+      valid: ['RB123456785CN'],
+      invalid: { 'S10 check digit': 'RB123456784CN', 'S10 length': 'RB12345678CN', 'S10 shape': 'R8123456785CN', 'other number': '3318810026' },
+    },
+    {
+      hint: 'Royal Mail Tracked 48',
+      carrier: 'royal-mail',
+      valid: ['AA473124829GB'],
+      invalid: { 'S10 check digit': 'AA473124828GB', 'S10 length': 'AA4731248290GB' },
+    },
+    { hint: 'Correos Paq', carrier: 'correos', valid: ['RB123456785ES'], invalid: { 'S10 check digit': 'RB123456784ES', 'no format': 'YT2212345678901234' } },
+    { hint: 'La Poste Colissimo', carrier: 'la-poste', valid: ['RB123456785FR'], invalid: { 'S10 check digit': 'RB123456784FR' } },
+    { hint: 'DHL Paket', carrier: 'deutsche-post', valid: ['RB123456785DE'], invalid: { 'S10 check digit': 'RB123456784DE' } },
+  ];
+
+  describe.each(table)('$hint → $carrier', ({ hint, carrier, valid, invalid }) => {
+    it.each(valid)('%s passes', (number) => {
+      expect(detectCarrier(number, hint)).toMatchObject({ carrier: { code: carrier }, hinted: carrier, reason: 'format+hint' });
+    });
+
+    it.each(Object.entries(invalid))('wrong %s (%s): invalid, no carrier', (_, number) => {
+      expect(detectCarrier(number, hint)).toMatchObject({ carrier: null, hinted: carrier, reason: 'invalid', candidates: [] });
+    });
+
+    it('every other check digit is refused', () => {
+      for (const number of valid) {
+        const at = /^[A-Z]{2}\d{9}[A-Z]{2}$/.test(number) ? 10 : number.length - 1;
+        for (let digit = 0; digit <= 9; digit++) {
+          if (String(digit) === number[at]) continue;
+          const changed = number.slice(0, at) + String(digit) + number.slice(at + 1);
+          expect(detectCarrier(changed, hint).carrier?.code, changed).not.toBe(carrier);
+        }
+      }
+    });
+  });
+
+  it('still trusts the hint alone for carriers without a checkable format', () => {
+    expect(detectCarrier('YT2212345678901234', 'YANWEN')).toMatchObject({ reason: 'hint', carrier: { code: 'yanwen' } });
+    expect(detectCarrier('1Z5R89390357567128', 'ChitChats Select')).toMatchObject({ reason: 'hint', carrier: { code: 'chitchats' } });
+  });
+
+  it('lets a number that passes another carrier\'s rule go to that carrier, whatever the hint', () => {
+    expect(detectCarrier('1Z5R89390357567127', 'DHL Express Worldwide')).toMatchObject({ reason: 'format', carrier: { code: 'ups' }, hinted: 'dhl' });
+  });
+});

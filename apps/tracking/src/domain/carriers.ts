@@ -202,8 +202,11 @@ export interface Detection {
   candidates: string[];
   /** The carrier the hint named, if any. */
   hinted: string | null;
-  /** How the carrier was chosen. */
-  reason: 'format' | 'format+hint' | 'hint' | 'ambiguous' | 'unknown';
+  /**
+   * How the carrier was chosen; `invalid`: the hint names a carrier with a check-digit rule
+   * (or the number is S10-shaped) and the number fails it: a wrong number, not followed.
+   */
+  reason: 'format' | 'format+hint' | 'hint' | 'ambiguous' | 'unknown' | 'invalid';
 }
 
 /** The carrier a supplier's shipping-method text names (`CAINIAO_STANDARD` → cainiao). */
@@ -217,13 +220,20 @@ function matchingFormats(carrier: Carrier, number: string): boolean {
   return carrier.formats.some((format) => format.pattern.test(number) && (format.check?.(number) ?? true));
 }
 
+/** Whether the carrier publishes a rule a number can be checked against (then its name alone proves nothing). */
+function hasCheckableFormat(carrier: Carrier): boolean {
+  return carrier.formats.some((format) => format.check !== undefined);
+}
+
 /**
  * TRK-01: which carrier issued `number`. A number counts for a carrier only when it fits one
  * of its formats AND passes that format's check digit; an S10 number belongs to the post of
  * its country suffix. Numeric formats collide (10/12/15 digits can pass several rules), so
- * the supplier's hint breaks ties, and with no hint a tie stays undecided (the provider
- * auto-detects): length alone never decides. A number no format accepts is trusted to the
- * hinted carrier (Cainiao, Yanwen and CJPacket publish no checkable format).
+ * the supplier's hint chooses among the carriers whose rules the number passes, and with no
+ * hint a tie stays undecided (the provider auto-detects): length alone never decides.
+ * The hint alone is trusted only for carriers that publish no check-digit rule (Cainiao,
+ * Yanwen, CJPacket): a number that fails the rule of the carrier the supplier named (wrong
+ * check digit, length, prefix, malformed S10) is `invalid`, never that carrier's.
  */
 export function detectCarrier(rawNumber: string, hint?: string | null, registry: readonly Carrier[] = CARRIERS): Detection {
   const number = normalizeTrackingNumber(rawNumber);
@@ -239,7 +249,8 @@ export function detectCarrier(rawNumber: string, hint?: string | null, registry:
   if (hinted && candidates.includes(hinted)) return result(hinted, 'format+hint');
   if (candidates.length === 1) return result(candidates[0]!, 'format');
   if (candidates.length > 1) return result(null, 'ambiguous');
-  // An S10-shaped number with a bad check digit is a typo, not a Cainiao number.
-  if (hinted && !(S10_PATTERN.test(number) && !s10Check(number))) return result(hinted, 'hint');
-  return result(null, 'unknown');
+  if (!hinted) return result(null, 'unknown');
+  // An S10-shaped number with a bad check digit is a typo, whoever the hint names.
+  if (hasCheckableFormat(hinted) || (S10_PATTERN.test(number) && !s10Check(number))) return result(null, 'invalid');
+  return result(hinted, 'hint');
 }

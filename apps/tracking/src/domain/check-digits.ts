@@ -1,5 +1,5 @@
 /**
- * Check-digit rules of the tracking-number formats carriers publish (PROVIDERS.md §8,
+ * Check-digit rules of the tracking-number formats carriers publish (docs/tracking-numbers.md;
  * algorithms as in jkeen/tracking_number_data). Each takes a normalized number (no spaces,
  * upper case) that already matched its format's regex and says whether its check digit holds.
  */

@@ -116,7 +116,7 @@ export const carrierDetectionSchema = z.object({
   carrier: carrierSchema.nullable(),
   candidates: z.array(z.string()),
   hinted: z.string().nullable(),
-  reason: z.enum(['format', 'format+hint', 'hint', 'ambiguous', 'unknown']),
+  reason: z.enum(['format', 'format+hint', 'hint', 'ambiguous', 'unknown', 'invalid']),
   trackingUrl: z.string().nullable(),
 });
 

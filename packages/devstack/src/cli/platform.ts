@@ -1,7 +1,8 @@
 /**
  * Command one: `pnpm platform` (also what `npm start` runs after bootstrap).
  * Starts NATS JetStream, PostgreSQL, the SMTP sink and the six services on the default ports of
- * the README (Services, Configuration), keeping state in `<repo>/.data` across runs. Ctrl-C stops everything.
+ * the README (Services, Configuration), keeping state in `<repo>/.data` across runs. A service
+ * that dies is restarted with back-off (0.5 s doubling to 30 s). Ctrl-C stops everything.
  *
  * Logs: every service writes raw JSON lines to `.data/logs/<service>.log` (NATS and PostgreSQL to
  * `nats.log` / `postgres.log`); the terminal shows the service lines in a compact one-line form.
@@ -133,6 +134,8 @@ async function main(): Promise<void> {
       echo: (name: ServiceName, line: string) => format(name, line),
       log: say,
       signal: aborter.signal,
+      // A service that dies is started again with back-off, as an orchestrator would.
+      restartOnExit: true,
     });
   } catch (error) {
     if (aborter.signal.aborted) {
@@ -140,12 +143,6 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     fail(`platform: failed to start: ${(error as Error).message}\nLogs: ${show(logDir)}`);
-  }
-
-  for (const service of Object.values(stack.services)) {
-    void service.exited.then((code) => {
-      if (!stopping) say(`${service.name} exited unexpectedly (code ${code}); see ${show(join(logDir, `${service.name}.log`))}`);
-    });
   }
 
   const postgresLine = stack.postgres
