@@ -42,6 +42,7 @@ export function startNotifications(runtime: ServiceRuntime, config: Notification
   // templates/ sits beside src/ and dist/, so the same path works from source and from the bundle.
   const renderer = new TemplateRenderer(fileURLToPath(new URL('../templates', import.meta.url)));
   const deps: NotificationDeps = {
+    db,
     renderer,
     store: config.store,
     mailer,

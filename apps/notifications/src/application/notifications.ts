@@ -4,7 +4,7 @@ import type { DeliveryChannel } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
 import { v5 as uuidv5 } from 'uuid';
 import { isBreakerOpen, type Provider, type ProviderBreakers } from '../adapters/breakers';
-import type { Transaction } from '../adapters/database';
+import type { Database, Transaction } from '../adapters/database';
 import type { PushSender } from '../adapters/fcm-push';
 import type { Mailer } from '../adapters/mailer';
 import { isPermanent, ProviderError } from '../adapters/provider-error';
@@ -38,6 +38,8 @@ export function notificationId(orderId: string, status: string, channel: string)
 const PROVIDER_OF: Record<DeliveryChannel, Provider> = { email: 'smtp', sms: 'twilio', push: 'fcm' };
 
 export interface NotificationDeps {
+  /** For reads and writes that must not wait for (or roll back with) the timer's transaction. */
+  db: Database;
   renderer: TemplateRenderer;
   store: StoreIdentity;
   mailer: Mailer;
@@ -96,6 +98,7 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
           id,
           orderId: change.orderId,
           orderStatus: change.status,
+          customerId: change.customer.id,
           template: plan.template,
           channel,
           recipient,
@@ -129,6 +132,18 @@ function render(renderer: TemplateRenderer, channel: DeliveryChannel, template: 
 
 type NotificationRow = NonNullable<Awaited<ReturnType<Transaction['notification']['findUnique']>>>;
 
+/**
+ * The row's device tokens that are still registered to its customer: a device signed out (and
+ * perhaps registered by someone else) while the message waited must not get it (docs/push-devices.md).
+ */
+async function tokensStillOwned(deps: NotificationDeps, n: NotificationRow): Promise<string[]> {
+  const tokens = n.recipient.split(',');
+  if (n.customerId === null) return tokens;
+  const owned = await deps.db.customerDevice.findMany({ where: { token: { in: tokens }, customerId: n.customerId }, select: { token: true } });
+  const kept = new Set(owned.map((d) => d.token));
+  return tokens.filter((token) => kept.has(token));
+}
+
 /** Hands one notification to its provider; returns the provider's message id. */
 async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<string> {
   switch (n.channel) {
@@ -141,7 +156,9 @@ async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<str
     case 'push': {
       const accepted: string[] = [];
       let firstError: unknown;
-      for (const token of n.recipient.split(',')) {
+      const tokens = await tokensStillOwned(deps, n);
+      if (tokens.length === 0) throw new ProviderError('fcm', 'no device registered to the customer any more', true);
+      for (const token of tokens) {
         try {
           const data = { orderId: n.orderId, status: n.orderStatus, notificationId: n.id };
           accepted.push((await deps.push.send({ token, title: n.subject ?? '', body: n.body ?? '', data })).providerMessageId);
