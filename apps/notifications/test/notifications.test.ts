@@ -297,6 +297,23 @@ describe('provider failures', () => {
     expect((await rows(o.id)).find((n) => n.channel === 'sms')!.attempts).toBe(3);
   });
 
+  it('asks Twilio before sending again when its answer never came, and sends the SMS once', async () => {
+    const phone = uniquePhone();
+    const who = customer({ locale: 'en', phone });
+    const o = order(who);
+    // Twilio takes the message but answers after our 2 s timeout: the outcome is unknown.
+    sims.controls.twilio.set({ mode: 'slow', delayMs: 3_000, times: 1 });
+    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+    const sms = async () => (await rows(o.id)).find((n) => n.channel === 'sms');
+    await eventually(sms, (n) => n?.status === 'sending' && n.attempts === 1 && n.lastError !== null);
+    const [taken] = await eventually(() => smsTo(phone), (m) => m.length === 1);
+
+    // A minute later (so nothing of ours is still in flight) Twilio is asked, and has it.
+    await advanceUntil(async () => (await sms())!.status === 'sent');
+    expect(await smsTo(phone)).toHaveLength(1);
+    expect((await sms())!.providerMessageId).toBe((taken as unknown as { sid: string }).sid);
+  });
+
   it('fails a notification after the last attempt and says so', async () => {
     const phone = uniquePhone();
     const who = customer({ locale: 'en', phone });

@@ -88,8 +88,13 @@ export const customerIdParamsSchema = z.object({ customerId: text(100) });
 export const customerDeviceParamsSchema = z.object({ customerId: text(100), token: deviceTokenSchema });
 export const orderIdParamsSchema = z.object({ orderId: z.uuid() });
 
-/** pending (queued or retrying), deferred (quiet hours), sent (provider accepted), delivered, failed (for good). */
-export const notificationStateSchema = z.enum(['pending', 'deferred', 'sent', 'delivered', 'failed']);
+/**
+ * pending (queued or retrying), deferred (quiet hours), sending (an attempt is out and its outcome
+ * not recorded yet; after a crash or timeout the provider is asked before any resend), sent
+ * (provider accepted), delivered, failed (for good), unknown (may or may not have reached the
+ * customer and the provider cannot tell: left for ops).
+ */
+export const notificationStateSchema = z.enum(['pending', 'deferred', 'sending', 'sent', 'delivered', 'failed', 'unknown']);
 
 export const notificationLogEntrySchema = z.object({
   id: z.uuid(),
