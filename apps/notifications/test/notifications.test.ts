@@ -347,6 +347,9 @@ describe('provider failures', () => {
       (n) => n?.status === 'failed',
     );
     expect(push).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/NOT_FOUND/) });
+    // FCM said the token is gone: the device is forgotten, so no later message tries it again.
+    const preferences = await service.app.inject({ method: 'GET', url: `/customers/${who.id}/preferences` });
+    expect(preferences.json().devices).toEqual([]);
   });
 });
 

@@ -51,7 +51,7 @@ export function createFcmPush(config: FcmConfig): PushSender {
       }
       const detail = answer?.error ? `${answer.error.status ?? response.statusCode} ${answer.error.message ?? ''}`.trim() : `HTTP ${response.statusCode}`;
       // INVALID_ARGUMENT (400) and UNREGISTERED (404): this token or message will never be accepted.
-      throw new ProviderError('fcm', detail, response.statusCode === 400 || response.statusCode === 404);
+      throw new ProviderError('fcm', detail, response.statusCode === 400 || response.statusCode === 404, response.statusCode === 404);
     },
   };
 }

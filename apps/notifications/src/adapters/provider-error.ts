@@ -9,6 +9,8 @@ export class ProviderError extends Error {
     readonly provider: string,
     message: string,
     readonly permanent: boolean,
+    /** FCM: the device token is no longer valid (404 UNREGISTERED); the device should be forgotten. */
+    readonly tokenGone = false,
   ) {
     super(`${provider}: ${message}`);
     this.name = 'ProviderError';

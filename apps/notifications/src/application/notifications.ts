@@ -171,6 +171,8 @@ async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<str
           // notification counts as sent when any device accepted it.
           firstError ??= error;
           deps.log.warn({ err: error, notificationId: n.id, permanent: isPermanent(error) }, 'push to one device failed');
+          // FCM's token guidance: a token it reports unregistered will never work again; forget it.
+          if (error instanceof ProviderError && error.tokenGone) await deps.db.customerDevice.deleteMany({ where: { token } });
         }
       }
       if (accepted.length === 0) throw firstError ?? new ProviderError('fcm', 'no device token', true);
