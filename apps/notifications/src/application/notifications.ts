@@ -187,7 +187,7 @@ async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<str
  * An attempt whose outcome was lost is checked with the provider only once it is this old: long
  * after any request of ours could still be in progress there (provider timeouts are 10 s).
  */
-export const OUTCOME_SETTLE_MS = 60_000;
+const OUTCOME_SETTLE_MS = 60_000;
 
 /** The Message-ID of a notification's email: derived from its id, so every attempt carries the same one. */
 const messageIdOf = (n: NotificationRow) => `<${n.id}@notifications.platform>`;
