@@ -4,6 +4,7 @@ import { streams } from '@platform/contracts';
 import { type BreakerOptions, ProviderBreakers } from './adapters/breakers';
 import { createDatabase, type Transaction } from './adapters/database';
 import { createFcmPush, type FcmConfig } from './adapters/fcm-push';
+import { createMailpitLookup } from './adapters/email-lookup';
 import { createSmtpMailer } from './adapters/mailer';
 import { TemplateRenderer } from './adapters/template-renderer';
 import { createTwilioSms, type TwilioConfig } from './adapters/twilio-sms';
@@ -16,6 +17,10 @@ export interface NotificationsConfig {
   databaseUrl: string;
   smtpUrl: string;
   mailFrom: string;
+  /** Base URL of the relay's Mailpit-compatible search API; unset when the relay has none. */
+  emailLookupUrl?: string;
+  /** What to do with an email whose earlier attempt may have been delivered and cannot be checked. */
+  unknownEmailOutcome?: 'resend' | 'mark-unknown';
   /** Pooled SMTP connections. */
   smtpConnections: number;
   store: StoreIdentity;
@@ -34,7 +39,8 @@ export interface NotificationsConfig {
  * the delivery timers and the HTTP routes. `main.ts` then serves it; tests drive the parts.
  */
 export function startNotifications(runtime: ServiceRuntime, config: NotificationsConfig) {
-  const db = runtime.attachDatabase(createDatabase(config.databaseUrl, config.smtpConnections + 4));
+  // Each send lane holds its timer's transaction and briefly a second connection to record the attempt before sending.
+  const db = runtime.attachDatabase(createDatabase(config.databaseUrl, config.smtpConnections * 2 + 4));
   const mailer = createSmtpMailer(config.smtpUrl, config.mailFrom, config.smtpConnections);
   runtime.onShutdown(async () => mailer.close());
   const relay = runtime.startOutboxRelay(db);
@@ -42,11 +48,14 @@ export function startNotifications(runtime: ServiceRuntime, config: Notification
   // templates/ sits beside src/ and dist/, so the same path works from source and from the bundle.
   const renderer = new TemplateRenderer(fileURLToPath(new URL('../templates', import.meta.url)));
   const deps: NotificationDeps = {
+    db,
     renderer,
     store: config.store,
     mailer,
     sms: createTwilioSms(config.twilio),
     push: createFcmPush(config.fcm),
+    emailLookup: config.emailLookupUrl ? createMailpitLookup(config.emailLookupUrl) : null,
+    unknownEmailOutcome: config.unknownEmailOutcome ?? 'resend',
     breakers: new ProviderBreakers(config.breaker),
     maxAttempts: config.maxAttempts,
     retryBaseMs: config.retryBaseMs,

@@ -7,6 +7,10 @@ const env = loadEnvOrExit(
     PORT: envHelpers.port.default(8084),
     SMTP_URL: envHelpers.url(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
     MAIL_FROM: z.string().min(3).default('Shop <orders@shop.local>'),
+    /** Mailpit-compatible search API of the relay (`GET /api/v1/search?query=message-id:…`); unset = the relay cannot be asked. */
+    EMAIL_LOOKUP_URL: envHelpers.url(['http:', 'https:']).optional(),
+    /** An email whose earlier attempt may have been delivered and cannot be checked: `resend` (same Message-ID) or `mark-unknown` (ops decide). */
+    EMAIL_UNKNOWN_OUTCOME: z.enum(['resend', 'mark-unknown']).default('resend'),
     STORE_NAME: z.string().min(1).default('Shop'),
     SUPPORT_EMAIL: z.email().default('support@shop.local'),
     /** Public base URL of the platform, for links in messages (tracking page). */
@@ -37,6 +41,8 @@ const { app } = startNotifications(runtime, {
   databaseUrl: env.DATABASE_URL,
   smtpUrl: env.SMTP_URL,
   mailFrom: env.MAIL_FROM,
+  emailLookupUrl: env.EMAIL_LOOKUP_URL,
+  unknownEmailOutcome: env.EMAIL_UNKNOWN_OUTCOME,
   smtpConnections: env.SEND_CONCURRENCY,
   store: { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL },
   twilio: { apiUrl: env.TWILIO_API_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM },

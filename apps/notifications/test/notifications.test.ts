@@ -23,7 +23,8 @@ let sink: SmtpSinkHandle;
 let sims: SimulatorHandle;
 let clock: AdjustableClock;
 
-const BREAKER_OPEN_MS = 300;
+// Long enough that a loaded machine still sees the breaker open between two steps of advanceUntil.
+const BREAKER_OPEN_MS = 1_000;
 
 beforeAll(async () => {
   const [databaseUrl, smtp, simulators] = await Promise.all([
@@ -285,7 +286,8 @@ describe('provider failures', () => {
     try {
       await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
       const sms = async () => (await rows(o.id)).find((n) => n.channel === 'sms');
-      await eventually(sms, (n) => (n?.attempts ?? 0) >= 1);
+      // The attempt is on record (`sending`) before Twilio answers; the answer (503) makes it `pending` again.
+      await eventually(sms, (n) => (n?.attempts ?? 0) >= 1 && n?.lastError !== null);
       expect((await sms())!.status).toBe('pending');
       await advanceUntil(async () => (await sms())!.lastError === 'twilio circuit open', 1_000);
       expect((await sms())!.attempts).toBe(2); // the breaker opened after two failures; no attempt counted while open
@@ -295,6 +297,23 @@ describe('provider failures', () => {
     await advanceUntil(async () => (await rows(o.id)).find((n) => n.channel === 'sms')!.status === 'sent');
     expect(await smsTo(phone)).toHaveLength(1);
     expect((await rows(o.id)).find((n) => n.channel === 'sms')!.attempts).toBe(3);
+  });
+
+  it('asks Twilio before sending again when its answer never came, and sends the SMS once', async () => {
+    const phone = uniquePhone();
+    const who = customer({ locale: 'en', phone });
+    const o = order(who);
+    // Twilio takes the message but answers after our 2 s timeout: the outcome is unknown.
+    sims.controls.twilio.set({ mode: 'slow', delayMs: 3_000, times: 1 });
+    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+    const sms = async () => (await rows(o.id)).find((n) => n.channel === 'sms');
+    await eventually(sms, (n) => n?.status === 'sending' && n.attempts === 1 && n.lastError !== null);
+    const [taken] = await eventually(() => smsTo(phone), (m) => m.length === 1);
+
+    // A minute later (so nothing of ours is still in flight) Twilio is asked, and has it.
+    await advanceUntil(async () => (await sms())!.status === 'sent');
+    expect(await smsTo(phone)).toHaveLength(1);
+    expect((await sms())!.providerMessageId).toBe((taken as unknown as { sid: string }).sid);
   });
 
   it('fails a notification after the last attempt and says so', async () => {
@@ -329,6 +348,77 @@ describe('provider failures', () => {
       (n) => n?.status === 'failed',
     );
     expect(push).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/NOT_FOUND/) });
+    // FCM said the token is gone: the device is forgotten, so no later message tries it again.
+    const preferences = await service.app.inject({ method: 'GET', url: `/customers/${who.id}/preferences` });
+    expect(preferences.json().devices).toEqual([]);
+  });
+});
+
+describe('push devices', () => {
+  const put = (customerId: string, token: string) => service.app.inject({ method: 'PUT', url: `/customers/${customerId}/devices`, payload: { token, platform: 'android' } });
+  const devices = async (customerId: string) =>
+    ((await service.app.inject({ method: 'GET', url: `/customers/${customerId}/preferences` })).json() as { devices: Array<{ token: string }> }).devices.map((d) => d.token);
+
+  it("refuses a token another customer registered: that customer keeps the device and the other's pushes never reach it", async () => {
+    const token = `device-${randomUUID()}`;
+    const a = customer({ locale: 'en' });
+    const b = customer({ locale: 'en' });
+    expect((await put(a.id, token)).statusCode).toBe(200);
+
+    const taken = await put(b.id, token);
+    expect(taken.statusCode).toBe(409);
+    expect(taken.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(taken.json()).toMatchObject({ code: 'DEVICE_TOKEN_IN_USE', errors: [{ pointer: '/token' }] });
+    expect(taken.body).not.toContain(a.id);
+    expect(await devices(a.id)).toEqual([token]);
+    expect(await devices(b.id)).toEqual([]);
+
+    // B's order news goes nowhere near A's device; A's does.
+    const ofB = order(b);
+    await publish(statusChanged(ofB, 'confirmed'));
+    await sink.waitForMessages((m) => m.to.includes(b.email));
+    await eventually(() => rows(ofB.id), (r) => r.length === 1 && r[0]!.status === 'sent');
+    const ofA = order(a);
+    await publish(statusChanged(ofA, 'confirmed'));
+    await eventually(() => pushTo(token), (m) => m.length === 1);
+    expect((await pushTo(token)).map((m) => (m as unknown as { data: { orderId: string } }).data.orderId)).toEqual([ofA.id]);
+  });
+
+  it('lets a token change hands only after its customer deregistered it (sign-out on a shared device)', async () => {
+    const token = `device-${randomUUID()}`;
+    const a = customer({ locale: 'en' });
+    const b = customer({ locale: 'en' });
+    expect((await put(a.id, token)).statusCode).toBe(200);
+    expect((await put(a.id, token)).statusCode).toBe(200); // the owner registering again changes nothing
+
+    // Someone else cannot remove it either.
+    const foreign = await service.app.inject({ method: 'DELETE', url: `/customers/${b.id}/devices/${encodeURIComponent(token)}` });
+    expect(foreign.statusCode).toBe(404);
+    expect(await devices(a.id)).toEqual([token]);
+
+    const removed = await service.app.inject({ method: 'DELETE', url: `/customers/${a.id}/devices/${encodeURIComponent(token)}` });
+    expect(removed.statusCode).toBe(200);
+    expect(await devices(a.id)).toEqual([]);
+    expect((await put(b.id, token)).statusCode).toBe(200);
+    expect(await devices(b.id)).toEqual([token]);
+  });
+
+  it("never delivers a customer's deferred push to a device that has since changed hands", async () => {
+    const token = `device-${randomUUID()}`;
+    const a = customer({ locale: 'en', timezone: zoneAtHour(23) });
+    const b = customer({ locale: 'en' });
+    expect((await put(a.id, token)).statusCode).toBe(200);
+    const ofA = order(a);
+    await publish(statusChanged(ofA, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+    const push = await eventually(async () => (await rows(ofA.id)).find((n) => n.channel === 'push'), (n) => n?.status === 'deferred');
+
+    // A signs out on the shared phone, B signs in; then A's quiet hours end.
+    expect((await service.app.inject({ method: 'DELETE', url: `/customers/${a.id}/devices/${encodeURIComponent(token)}` })).statusCode).toBe(200);
+    expect((await put(b.id, token)).statusCode).toBe(200);
+    clock.advance(push!.scheduledFor!.getTime() - clock.now().getTime() + 1_000);
+    await service.timers.fireDue();
+    await eventually(async () => (await rows(ofA.id)).find((n) => n.channel === 'push'), (n) => n?.status === 'failed');
+    expect(await pushTo(token)).toHaveLength(0);
   });
 });
 

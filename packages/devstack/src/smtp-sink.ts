@@ -1,7 +1,8 @@
 /**
  * A local SMTP sink: accepts every message on loopback (no auth, no TLS), keeps it in memory, and
  * shows it on a small web inbox + JSON API. The platform command runs it for the notifications
- * service; tests read the received messages directly or over HTTP.
+ * service; tests read the received messages directly or over HTTP. It also answers Mailpit's
+ * search API, which notifications asks whether a message whose outcome it lost was received.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -47,7 +48,7 @@ export interface WaitForMessagesOptions {
 export interface SmtpSinkHandle {
   /** smtp://127.0.0.1:<smtpPort> */
   smtpUrl: string;
-  /** http://127.0.0.1:<httpPort> (inbox page at /, JSON at /api/messages) */
+  /** http://127.0.0.1:<httpPort> (inbox page at /, JSON at /api/messages, Mailpit search at /api/v1/search) */
   httpUrl: string;
   smtpPort: number;
   httpPort: number;
@@ -236,6 +237,8 @@ async function handleHttp(request: IncomingMessage, response: ServerResponse, st
     response.end(INBOX_PAGE);
   } else if (method === 'GET' && path === '/api/messages') {
     sendJson(response, 200, store);
+  } else if (method === 'GET' && path === '/api/v1/search') {
+    sendJson(response, 200, mailpitSearch(store, url.searchParams));
   } else if (method === 'DELETE' && path === '/api/messages') {
     store.length = 0;
     response.writeHead(204).end();
@@ -255,6 +258,61 @@ async function handleHttp(request: IncomingMessage, response: ServerResponse, st
   } else {
     sendJson(response, path.startsWith('/api/messages') ? 405 : 404, { error: `${method} ${path} not found` });
   }
+}
+
+/** A Message-ID without its angle brackets, as Mailpit shows and searches it. */
+const bareMessageId = (id: string) => id.trim().replace(/^<(.*)>$/, '$1');
+
+/**
+ * Mailpit's `GET /api/v1/search?query=…` (the same shape, so the notifications service asks this
+ * sink and a real Mailpit alike): `message-id:<id>` (brackets optional, quotes allowed) and
+ * `to:<address>` terms, all required; other words match the subject. Newest first, `limit`
+ * (default 50) and `start`.
+ */
+function mailpitSearch(store: SinkMessage[], params: URLSearchParams) {
+  const terms = (params.get('query') ?? '').match(/(?:[^\s"]+|"[^"]*")+/g) ?? [];
+  const checks = terms.map((term): ((m: SinkMessage) => boolean) => {
+    const [, field, raw = ''] = /^(?:([a-z-]+):)?(.*)$/i.exec(term) ?? [];
+    const value = raw.replace(/^"(.*)"$/, '$1');
+    switch (field?.toLowerCase()) {
+      case 'message-id':
+        return (m) => m.messageId !== null && bareMessageId(m.messageId) === bareMessageId(value);
+      case 'to':
+        return (m) => m.to.some((address) => address.toLowerCase().includes(value.toLowerCase()));
+      default:
+        return (m) => m.subject.toLowerCase().includes(term.toLowerCase());
+    }
+  });
+  const matching = store.filter((m) => checks.every((check) => check(m))).reverse();
+  const start = Math.max(Number(params.get('start') ?? 0) || 0, 0);
+  const limit = Math.max(Number(params.get('limit') ?? 50) || 50, 1);
+  const page = matching.slice(start, start + limit);
+  const address = (text: string) => ({ Name: '', Address: text });
+  return {
+    total: store.length,
+    unread: store.length,
+    count: page.length,
+    messages_count: matching.length,
+    messages_unread: matching.length,
+    start,
+    tags: [],
+    messages: page.map((m) => ({
+      ID: m.id,
+      MessageID: m.messageId ? bareMessageId(m.messageId) : '',
+      Read: false,
+      From: address(m.envelope.from ?? m.from),
+      To: m.to.map(address),
+      Cc: [],
+      Bcc: [],
+      ReplyTo: [],
+      Subject: m.subject,
+      Created: m.receivedAt,
+      Tags: [],
+      Size: m.text.length + (m.html?.length ?? 0),
+      Attachments: 0,
+      Snippet: m.text.slice(0, 250),
+    })),
+  };
 }
 
 function escapeHtml(text: string): string {

@@ -231,7 +231,11 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
       const serviceEnv: Record<string, string | undefined> = { ...common, OTEL_SERVICE_NAME: name };
       const database = env[`${SERVICES[name].envPrefix}_DATABASE_URL`];
       if (database) serviceEnv.DATABASE_URL = database;
-      if (name === 'notifications') serviceEnv.SMTP_URL = env.SMTP_URL;
+      if (name === 'notifications') {
+        serviceEnv.SMTP_URL = env.SMTP_URL;
+        // The local sink answers Mailpit's search: a lost email outcome is checked, not guessed.
+        if (handle.smtp) serviceEnv.EMAIL_LOOKUP_URL = handle.smtp.httpUrl;
+      }
       Object.assign(serviceEnv, providerEnvFor(name, handle.simulators?.url, overrides));
       if (name === 'gateway') {
         for (const target of SERVICE_NAMES) {

@@ -139,6 +139,18 @@ describe('startSmtpSink', () => {
     expect(sink.messages()).toEqual([]);
   });
 
+  it("answers Mailpit's search by Message-ID, with or without brackets", async () => {
+    sink.clear();
+    await sendRaw(sink.smtpPort, { from: 'orders@shop.local', to: ['ada@example.com'] }, multipart('Search me', 'ada@example.com'));
+    await sink.waitForMessages((message) => message.subject === 'Search me');
+    const search = async (query: string) =>
+      (await (await fetch(`${sink.httpUrl}/api/v1/search?query=${encodeURIComponent(query)}`)).json()) as { messages_count: number; messages: Array<{ MessageID: string; Subject: string }> };
+    const found = await search('message-id:<Searchme@shop.local>');
+    expect(found).toMatchObject({ messages_count: 1, messages: [{ MessageID: 'Searchme@shop.local', Subject: 'Search me' }] });
+    expect((await search('message-id:"Searchme@shop.local" to:ada@example.com')).messages_count).toBe(1);
+    expect((await search('message-id:other@shop.local')).messages_count).toBe(0);
+  });
+
   it('fails to start on a taken port', async () => {
     await expect(startSmtpSink({ smtpPort: sink.smtpPort, httpPort: 0 })).rejects.toThrow(/EADDRINUSE/);
   });

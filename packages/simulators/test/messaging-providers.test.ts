@@ -44,6 +44,19 @@ describe('Twilio simulator', () => {
     expect(listed.body).toEqual([expect.objectContaining({ sid: body.sid, to: '+34600111222' })]);
   });
 
+  it('lists the account\'s messages newest first, filtered by To and From, in pages', async () => {
+    for (const body of ['one', 'two', 'three']) await send({ To: '+34600111222', From: twilio.from, Body: body });
+    await send({ To: '+34600999888', From: twilio.from, Body: 'other' });
+    const page = await http.get(`${messagesUrl()}?To=${encodeURIComponent('+34600111222')}&From=${encodeURIComponent(twilio.from)}&PageSize=2`);
+    expect(page.statusCode).toBe(401); // got sends no credentials on a bare GET
+    const listed = await client.get(`${messagesUrl()}?To=${encodeURIComponent('+34600111222')}&PageSize=2`, { username: twilio.accountSid, password: twilio.authToken }).json<Record<string, unknown>>();
+    expect((listed.messages as Array<{ body: string }>).map((m) => m.body)).toEqual(['three', 'two']);
+    expect(listed).toMatchObject({ page: 0, page_size: 2, previous_page_uri: null, next_page_uri: expect.stringContaining('Page=1') });
+    const today = new Date().toISOString().slice(0, 10);
+    const sameDay = await client.get(`${messagesUrl()}?To=${encodeURIComponent('+34600999888')}&DateSent>=${today}`, { username: twilio.accountSid, password: twilio.authToken }).json<{ messages: Array<{ body: string }> }>();
+    expect(sameDay.messages.map((m) => m.body)).toEqual(['other']);
+  });
+
   it('refuses wrong credentials with error 20003 and stores nothing', async () => {
     const response = await send({ To: '+34600111222', From: twilio.from, Body: 'x' }, { username: twilio.accountSid, password: 'wrong' });
     expect(response.statusCode).toBe(401);
@@ -76,7 +89,30 @@ describe('FCM simulator', () => {
     const { name } = response.body as { name: string };
     expect(name).toMatch(new RegExp(`^projects/${fcm.projectId}/messages/.+`));
     const listed = await http.get(`${sims.baseUrl('fcm')}/_sim/messages`);
-    expect(listed.body).toEqual([{ name, token: 'device-token-1', notification: { title: 'Shipped', body: 'ORD-1' }, data: { orderId: 'o1' } }]);
+    expect(listed.body).toEqual([{ name, token: 'device-token-1', notification: { title: 'Shipped', body: 'ORD-1' }, data: { orderId: 'o1' }, collapseKey: null, replacedBy: null }]);
+  });
+
+  it('lets a repeat with the same collapse id replace the earlier notification on that device only', async () => {
+    const message = (token: string) => ({
+      token,
+      notification: { title: 'Shipped', body: 'ORD-1' },
+      android: { collapse_key: 'n-1', notification: { tag: 'n-1' } },
+      apns: { headers: { 'apns-collapse-id': 'n-1' } },
+      webpush: { headers: { Topic: 'n-1' } },
+    });
+    const first = (await send({ message: message('phone-a') })).body as { name: string };
+    const second = (await send({ message: message('phone-a') })).body as { name: string };
+    await send({ message: message('phone-b') });
+    const listed = (await http.get(`${sims.baseUrl('fcm')}/_sim/messages`)).body as Array<{ name: string; token: string; collapseKey: string; replacedBy: string | null }>;
+    expect(listed.map((m) => [m.token, m.collapseKey, m.replacedBy])).toEqual([
+      ['phone-a', 'n-1', second.name],
+      ['phone-a', 'n-1', null],
+      ['phone-b', 'n-1', null],
+    ]);
+    expect(first.name).not.toBe(second.name);
+    const tooLong = await send({ message: { token: 't', apns: { headers: { 'apns-collapse-id': 'x'.repeat(65) } } } });
+    expect(tooLong.statusCode).toBe(400);
+    expect((await send({ message: { token: 't', webpush: { headers: { Topic: 'not a topic!' } } } })).statusCode).toBe(400);
   });
 
   it('refuses a wrong token with 401 UNAUTHENTICATED and another project with 403', async () => {

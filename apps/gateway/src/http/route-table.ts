@@ -13,6 +13,8 @@ import {
   workflowCommandResponseSchema,
 } from '@platform/contracts/api/fulfillment';
 import {
+  customerDeviceParamsSchema,
+  customerDevicesResponseSchema,
   customerIdParamsSchema,
   notificationPreferencesSchema,
   orderNotificationsResponseSchema,
@@ -54,7 +56,7 @@ import { z } from 'zod';
 import type { Access } from '../domain/api-keys';
 
 export type ServiceName = 'orders' | 'billing' | 'fulfillment' | 'tracking' | 'notifications';
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * What a customer key may reach on a route (ops and admin keys reach everything):
@@ -94,9 +96,6 @@ export interface ForwardRoute {
   summary: string;
   schemas: RouteSchemas;
 }
-
-/** An answer the service's contract does not name (device registration): documented as an object. */
-const serviceAnswer = z.looseObject({});
 
 const ordersRoutes: ForwardRoute[] = [
   {
@@ -269,8 +268,13 @@ const notificationRoutes: ForwardRoute[] = [
   },
   {
     method: 'PUT', path: '/v1/customers/:customerId/devices', service: 'notifications', target: '/customers/:customerId/devices', access: 'customer', scope: 'customer',
-    tag: 'Notifications', summary: "Register a customer's push device",
-    schemas: { params: customerIdParamsSchema, body: registerDeviceRequestSchema, response: { 200: serviceAnswer } },
+    tag: 'Notifications', summary: "Register a customer's push device (409 DEVICE_TOKEN_IN_USE when another customer holds the token)",
+    schemas: { params: customerIdParamsSchema, body: registerDeviceRequestSchema, response: { 200: customerDevicesResponseSchema } },
+  },
+  {
+    method: 'DELETE', path: '/v1/customers/:customerId/devices/:token', service: 'notifications', target: '/customers/:customerId/devices/:token', access: 'customer', scope: 'customer',
+    tag: 'Notifications', summary: 'Deregister a push device (at sign-out), so it receives nothing more and may be registered by another customer',
+    schemas: { params: customerDeviceParamsSchema, response: { 200: customerDevicesResponseSchema } },
   },
   {
     method: 'POST', path: '/v1/templates/:name/preview', service: 'notifications', target: '/templates/:name/preview', access: 'ops',

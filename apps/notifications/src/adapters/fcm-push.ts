@@ -3,7 +3,8 @@ import { ProviderError } from './provider-error';
 import { safeJson } from './twilio-sms';
 
 export interface PushSender {
-  send(message: { token: string; title: string; body: string; data: Record<string, string> }): Promise<{ providerMessageId: string }>;
+  /** `collapseId`: a repeat with the same id replaces the earlier notification on the device instead of adding one. */
+  send(message: { token: string; title: string; body: string; data: Record<string, string>; collapseId: string }): Promise<{ providerMessageId: string }>;
 }
 
 export interface FcmConfig {
@@ -21,14 +22,26 @@ interface FcmAnswer {
 /**
  * Push through the FCM HTTP v1 API: `POST /v1/projects/{project}/messages:send` with a Bearer
  * token and `{message: {token, notification: {title, body}, data}}` (data values are strings);
- * 200 with `{name: "projects/…/messages/…"}`.
+ * 200 with `{name: "projects/…/messages/…"}`. FCM has no way to ask whether it accepted a
+ * message, so every push carries a collapse id on each platform (Android notification `tag` and
+ * `collapse_key`, APNs `apns-collapse-id`, Web Push `Topic` and `tag`): a resend after a lost
+ * outcome replaces the first on the device (docs/notification-delivery.md).
  */
 export function createFcmPush(config: FcmConfig): PushSender {
   const http = createHttpClient({ prefixUrl: config.apiUrl, timeoutMs: config.timeoutMs ?? 10_000, userAgent: 'platform-notifications' });
   return {
-    async send({ token, title, body, data }) {
+    async send({ token, title, body, data, collapseId }) {
       const response = await http.post(`v1/projects/${encodeURIComponent(config.projectId)}/messages:send`, {
-        json: { message: { token, notification: { title, body }, data } },
+        json: {
+          message: {
+            token,
+            notification: { title, body },
+            data,
+            android: { collapse_key: collapseId, notification: { tag: collapseId } },
+            apns: { headers: { 'apns-collapse-id': collapseId } },
+            webpush: { headers: { Topic: collapseId }, notification: { tag: collapseId } },
+          },
+        },
         headers: { authorization: `Bearer ${config.accessToken}` },
       });
       const answer = safeJson<FcmAnswer>(response.body);
@@ -38,7 +51,7 @@ export function createFcmPush(config: FcmConfig): PushSender {
       }
       const detail = answer?.error ? `${answer.error.status ?? response.statusCode} ${answer.error.message ?? ''}`.trim() : `HTTP ${response.statusCode}`;
       // INVALID_ARGUMENT (400) and UNREGISTERED (404): this token or message will never be accepted.
-      throw new ProviderError('fcm', detail, response.statusCode === 400 || response.statusCode === 404);
+      throw new ProviderError('fcm', detail, response.statusCode === 400 || response.statusCode === 404, response.statusCode === 404);
     },
   };
 }

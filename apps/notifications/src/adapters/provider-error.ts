@@ -9,6 +9,8 @@ export class ProviderError extends Error {
     readonly provider: string,
     message: string,
     readonly permanent: boolean,
+    /** FCM: the device token is no longer valid (404 UNREGISTERED); the device should be forgotten. */
+    readonly tokenGone = false,
   ) {
     super(`${provider}: ${message}`);
     this.name = 'ProviderError';
@@ -17,4 +19,21 @@ export class ProviderError extends Error {
 
 export function isPermanent(error: unknown): boolean {
   return error instanceof ProviderError && error.permanent;
+}
+
+/** Connection failures that happen before a request is written: the provider cannot have the message. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** SMTP stages (nodemailer's `command`) before the message itself is transmitted. */
+const BEFORE_DATA = new Set(['CONN', 'EHLO', 'HELO', 'AUTH', 'API']);
+
+/**
+ * True when a failed send certainly did not hand the message over: the provider answered with a
+ * refusal or an error status (a ProviderError), the SMTP relay answered with a reply code or failed
+ * before the message was transmitted, or the connection was never made. A timeout or a dropped connection mid-request is not known: the
+ * provider may have the message, so the next attempt asks it first.
+ */
+export function certainlyNotSent(error: unknown): boolean {
+  if (error instanceof ProviderError) return true;
+  const { responseCode, code, cause, command } = error as { responseCode?: number; code?: string; cause?: { code?: string }; command?: string };
+  return typeof responseCode === 'number' || BEFORE_DATA.has(command ?? '') || NOT_CONNECTED.has(code ?? '') || NOT_CONNECTED.has(cause?.code ?? '');
 }

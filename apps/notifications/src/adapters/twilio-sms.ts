@@ -3,6 +3,8 @@ import { ProviderError } from './provider-error';
 
 export interface SmsSender {
   send(message: { to: string; body: string }): Promise<{ providerMessageId: string }>;
+  /** The sid of a message we already sent with exactly this text to this number, if Twilio has one. */
+  findSent(message: { to: string; body: string }): Promise<string | null>;
 }
 
 export interface TwilioConfig {
@@ -15,15 +17,21 @@ export interface TwilioConfig {
 
 interface TwilioMessage {
   sid?: string;
+  body?: string;
   code?: number;
   message?: string;
 }
 
+/** How far back `findSent` reads the number's messages (newest first; one page). */
+const LOOKUP_PAGE_SIZE = 100;
+
 /**
  * SMS through Twilio's Messages API: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`,
  * form-encoded To/From/Body, HTTP Basic AccountSid:AuthToken; 201 with the Message resource
- * (`sid` SM…, `status` queued). Twilio takes no idempotency key for this call, so a crash
- * between Twilio's accept and our commit sends the SMS again (see deliverNotification).
+ * (`sid` SM…, `status` queued). Twilio takes no idempotency key for this call; instead, when an
+ * attempt's outcome was lost, `findSent` reads the account's messages to that number
+ * (`GET …/Messages.json?To=&From=`, newest first) for one with the same text: a notification's
+ * text names its order and status, so the match is that notification (docs/notification-delivery.md).
  */
 export function createTwilioSms(config: TwilioConfig): SmsSender {
   const http = createHttpClient({ prefixUrl: config.apiUrl, timeoutMs: config.timeoutMs ?? 10_000, userAgent: 'platform-notifications' });
@@ -42,6 +50,16 @@ export function createTwilioSms(config: TwilioConfig): SmsSender {
       const detail = answer?.message ? `${answer.code ?? response.statusCode} ${answer.message}` : `HTTP ${response.statusCode}`;
       // 400 = the request itself is wrong (21211 invalid To, 21610 unsubscribed recipient, ...): retrying cannot help.
       throw new ProviderError('twilio', detail, response.statusCode === 400);
+    },
+    async findSent({ to, body }) {
+      const response = await http.get(`2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`, {
+        searchParams: { To: to, From: config.from, PageSize: LOOKUP_PAGE_SIZE },
+        username: config.accountSid,
+        password: config.authToken,
+      });
+      const page = safeJson<{ messages?: TwilioMessage[] }>(response.body);
+      if (response.statusCode !== 200 || !Array.isArray(page?.messages)) throw new ProviderError('twilio', `message lookup answered HTTP ${response.statusCode}`, false);
+      return page.messages.find((message) => message.body === body)?.sid ?? null;
     },
   };
 }

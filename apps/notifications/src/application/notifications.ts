@@ -1,13 +1,14 @@
-import { newEvent, recordEvent, scheduleTimer, type DueTimer } from '@platform/config';
+import { crashpoint, newEvent, recordEvent, scheduleTimer, type DueTimer } from '@platform/config';
 import { notificationFailed, notificationSent } from '@platform/contracts';
 import type { DeliveryChannel } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
 import { v5 as uuidv5 } from 'uuid';
 import { isBreakerOpen, type Provider, type ProviderBreakers } from '../adapters/breakers';
-import type { Transaction } from '../adapters/database';
+import type { Database, Transaction } from '../adapters/database';
 import type { PushSender } from '../adapters/fcm-push';
 import type { Mailer } from '../adapters/mailer';
-import { isPermanent, ProviderError } from '../adapters/provider-error';
+import type { EmailLookup } from '../adapters/email-lookup';
+import { certainlyNotSent, isPermanent, ProviderError } from '../adapters/provider-error';
 import type { TemplateRenderer } from '../adapters/template-renderer';
 import type { SmsSender } from '../adapters/twilio-sms';
 import { messageView, type OrderContextView, type StatusFacts, type StoreIdentity } from '../domain/message-view';
@@ -38,11 +39,17 @@ export function notificationId(orderId: string, status: string, channel: string)
 const PROVIDER_OF: Record<DeliveryChannel, Provider> = { email: 'smtp', sms: 'twilio', push: 'fcm' };
 
 export interface NotificationDeps {
+  /** For reads and writes that must not wait for (or roll back with) the timer's transaction. */
+  db: Database;
   renderer: TemplateRenderer;
   store: StoreIdentity;
   mailer: Mailer;
   sms: SmsSender;
   push: PushSender;
+  /** The relay's Message-ID search (Mailpit API), or null when the relay offers none. */
+  emailLookup: EmailLookup | null;
+  /** An email whose earlier attempt may have been delivered and cannot be checked: send again (same Message-ID) or leave it `unknown` for ops. */
+  unknownEmailOutcome: 'resend' | 'mark-unknown';
   breakers: ProviderBreakers;
   /** Attempts per notification before it fails for good. */
   maxAttempts: number;
@@ -96,6 +103,7 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
           id,
           orderId: change.orderId,
           orderStatus: change.status,
+          customerId: change.customer.id,
           template: plan.template,
           channel,
           recipient,
@@ -129,28 +137,42 @@ function render(renderer: TemplateRenderer, channel: DeliveryChannel, template: 
 
 type NotificationRow = NonNullable<Awaited<ReturnType<Transaction['notification']['findUnique']>>>;
 
+/**
+ * The row's device tokens that are still registered to its customer: a device signed out (and
+ * perhaps registered by someone else) while the message waited must not get it (docs/push-devices.md).
+ */
+async function tokensStillOwned(deps: NotificationDeps, n: NotificationRow): Promise<string[]> {
+  const tokens = n.recipient.split(',');
+  if (n.customerId === null) return tokens;
+  const owned = await deps.db.customerDevice.findMany({ where: { token: { in: tokens }, customerId: n.customerId }, select: { token: true } });
+  const kept = new Set(owned.map((d) => d.token));
+  return tokens.filter((token) => kept.has(token));
+}
+
 /** Hands one notification to its provider; returns the provider's message id. */
 async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<string> {
   switch (n.channel) {
     case 'email':
-      // Derived from the notification id: a resend after a crash carries the same Message-ID.
-      return (await deps.mailer.send({ to: n.recipient, subject: n.subject ?? '', html: n.html ?? '', text: n.body ?? '', messageId: `<${n.id}@notifications.platform>` }))
-        .providerMessageId;
+      return (await deps.mailer.send({ to: n.recipient, subject: n.subject ?? '', html: n.html ?? '', text: n.body ?? '', messageId: messageIdOf(n) })).providerMessageId;
     case 'sms':
       return (await deps.sms.send({ to: n.recipient, body: n.body ?? '' })).providerMessageId;
     case 'push': {
       const accepted: string[] = [];
       let firstError: unknown;
-      for (const token of n.recipient.split(',')) {
+      const tokens = await tokensStillOwned(deps, n);
+      if (tokens.length === 0) throw new ProviderError('fcm', 'no device registered to the customer any more', true);
+      for (const token of tokens) {
         try {
           const data = { orderId: n.orderId, status: n.orderStatus, notificationId: n.id };
-          accepted.push((await deps.push.send({ token, title: n.subject ?? '', body: n.body ?? '', data })).providerMessageId);
+          accepted.push((await deps.push.send({ token, title: n.subject ?? '', body: n.body ?? '', data, collapseId: collapseIdOf(n) })).providerMessageId);
         } catch (error) {
           // A dead token on one device must not cost the customer's other devices their message,
           // and once one device has it, a retry would push it again to that device: the
           // notification counts as sent when any device accepted it.
           firstError ??= error;
           deps.log.warn({ err: error, notificationId: n.id, permanent: isPermanent(error) }, 'push to one device failed');
+          // FCM's token guidance: a token it reports unregistered will never work again; forget it.
+          if (error instanceof ProviderError && error.tokenGone) await deps.db.customerDevice.deleteMany({ where: { token } });
         }
       }
       if (accepted.length === 0) throw firstError ?? new ProviderError('fcm', 'no device token', true);
@@ -162,25 +184,71 @@ async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<str
 }
 
 /**
- * The timer handler for every delivery kind. Sends once per row: a row already sent or failed
- * is left alone. On failure: an open breaker means "later" (no attempt counted); a permanent
- * refusal or the last allowed attempt fails the notification (`notifications.notification.failed`);
- * otherwise a retry timer with exponential backoff. The provider call runs inside the timer's
- * transaction, so a crash after the provider accepted but before the commit sends again
- * (same notification id and email Message-ID; SMS and push have no provider-side dedupe).
+ * An attempt whose outcome was lost is checked with the provider only once it is this old: long
+ * after any request of ours could still be in progress there (provider timeouts are 10 s).
+ */
+const OUTCOME_SETTLE_MS = 60_000;
+
+/** The Message-ID of a notification's email: derived from its id, so every attempt carries the same one. */
+const messageIdOf = (n: NotificationRow) => `<${n.id}@notifications.platform>`;
+
+/** The collapse id of a notification's push (32 hex digits: fits APNs' 64 bytes and Web Push's 32-character Topic). */
+const collapseIdOf = (n: NotificationRow) => n.id.replaceAll('-', '');
+
+/**
+ * What the provider knows of an earlier attempt whose outcome was lost: its message id, `absent`
+ * (it never got it: send), or `unknowable` (no way to ask: FCM, or a relay without a lookup).
+ */
+async function earlierAttempt(deps: NotificationDeps, n: NotificationRow): Promise<{ providerMessageId: string } | 'absent' | 'unknowable'> {
+  switch (n.channel) {
+    case 'email':
+      if (!deps.emailLookup) return 'unknowable';
+      return (await deps.emailLookup.wasReceived(messageIdOf(n))) ? { providerMessageId: messageIdOf(n) } : 'absent';
+    case 'sms': {
+      const sid = await deps.sms.findSent({ to: n.recipient, body: n.body ?? '' });
+      return sid ? { providerMessageId: sid } : 'absent';
+    }
+    default:
+      return 'unknowable';
+  }
+}
+
+/**
+ * The timer handler for every delivery kind; the whole protocol is in docs/notification-delivery.md.
+ * One delivery of a notification runs at a time (an advisory lock held by the timer's
+ * transaction, released at its end or when a killed process's connection closes). The attempt
+ * is committed (`sending`) before the provider hears of it; the outcome is recorded with the
+ * timer. A row found in `sending` is an attempt whose outcome was lost (a crash, a timeout): the
+ * provider is asked first (the relay's Message-ID search, Twilio's message list) and the message
+ * is sent again only if the provider does not have it; where nobody can be asked, a push is
+ * resent with the same collapse id (the phone shows one) and an email per EMAIL_UNKNOWN_OUTCOME.
+ * A failure the provider answered: an open breaker means "later" (no attempt counted); a
+ * permanent refusal or the last allowed attempt fails it (`notifications.notification.failed`);
+ * otherwise a retry timer with exponential backoff.
  */
 export function deliverNotification(deps: NotificationDeps) {
   return async (timer: DueTimer, tx: Transaction, now: Date): Promise<void> => {
+    const [lock] = await tx.$queryRaw<Array<{ locked: boolean }>>`
+      SELECT pg_try_advisory_xact_lock(hashtext('notifications.delivery'), hashtext(${timer.key})) AS locked`;
+    // Another lane or replica is delivering it right now; that delivery records the outcome and any retry.
+    if (!lock?.locked) return;
     const n = await tx.notification.findUnique({ where: { id: timer.key } });
-    if (!n || (n.status !== 'pending' && n.status !== 'deferred')) return;
+    if (!n || !['pending', 'deferred', 'sending'].includes(n.status)) return;
+    if (n.status === 'sending' && now.getTime() < n.updatedAt.getTime() + OUTCOME_SETTLE_MS) {
+      // Too early to ask: a request cut off a moment ago may still be completing at the provider.
+      await scheduleTimer(tx, { kind: TIMER_KINDS.retry, key: n.id, fireAt: new Date(n.updatedAt.getTime() + OUTCOME_SETTLE_MS) });
+      return;
+    }
     const channel = n.channel as DeliveryChannel;
     const provider = PROVIDER_OF[channel];
     const eventBase = { notificationId: n.id, orderId: n.orderId, template: n.template, orderStatus: n.orderStatus as never, channel };
-    try {
-      const providerMessageId = await deps.breakers.execute(provider, () => sendOver(deps, n));
+    const attempts = n.attempts + 1;
+    const retryAfter = (count: number) => new Date(now.getTime() + Math.min(deps.retryBaseMs * 2 ** (count - 1), 60 * 60 * 1000));
+
+    const recordSent = async (providerMessageId: string, how: 'sent' | 'found at the provider') => {
       await tx.notification.update({
         where: { id: n.id },
-        data: { status: 'sent', providerMessageId, attempts: n.attempts + 1, lastError: null, scheduledFor: null, sentAt: now, updatedAt: now },
+        data: { status: 'sent', providerMessageId, attempts, lastError: null, scheduledFor: null, sentAt: now, updatedAt: now },
       });
       await recordEvent(
         tx,
@@ -191,18 +259,46 @@ export function deliverNotification(deps: NotificationDeps) {
           data: { ...eventBase, recipient: n.recipient, locale: n.locale, providerMessageId, sentAt: now.toISOString() },
         }),
       );
-      return;
+      if (how !== 'sent') deps.log.info({ notificationId: n.id, provider, providerMessageId }, 'earlier attempt found at the provider; not sent again');
+    };
+    const markUnknown = async (reason: string) => {
+      await tx.notification.update({ where: { id: n.id }, data: { status: 'unknown', attempts, lastError: reason, scheduledFor: null, updatedAt: now } });
+      deps.log.warn({ notificationId: n.id, provider, reason }, 'notification outcome unknown; left for ops');
+    };
+
+    let handedOver = false;
+    try {
+      if (n.status === 'sending') {
+        const earlier = await earlierAttempt(deps, n);
+        if (typeof earlier === 'object') return await recordSent(earlier.providerMessageId, 'found at the provider');
+        if (earlier === 'unknowable') {
+          if (channel === 'email' && deps.unknownEmailOutcome === 'mark-unknown') {
+            return await markUnknown('an earlier attempt may have reached the relay (no way to ask it); not resent (EMAIL_UNKNOWN_OUTCOME=mark-unknown)');
+          }
+          // Counted in the logs: the customer may get it twice (an email with the same Message-ID; a push replaces the first on the phone).
+          deps.log.warn({ notificationId: n.id, provider, duplicateRisk: true }, 'earlier attempt may have been delivered and the provider cannot be asked; sending again');
+        }
+      }
+      // On record before the provider hears of it: a crash from here on leaves `sending`, and the
+      // next run asks the provider instead of sending blindly.
+      await deps.db.notification.update({ where: { id: n.id }, data: { status: 'sending', attempts, updatedAt: now } });
+      handedOver = true;
+      const providerMessageId = await deps.breakers.execute(provider, () => sendOver(deps, n));
+      crashpoint(`notifications:${channel}:after-provider-accepted`);
+      await recordSent(providerMessageId, 'sent');
     } catch (error) {
       const reason = (error as Error).message?.slice(0, 2000) ?? String(error);
       if (isBreakerOpen(error)) {
         const retryAt = new Date(now.getTime() + deps.breakers.options.halfOpenAfterMs);
-        await tx.notification.update({ where: { id: n.id }, data: { status: 'pending', lastError: `${provider} circuit open`, scheduledFor: retryAt, updatedAt: now } });
+        await tx.notification.update({ where: { id: n.id }, data: { status: 'pending', attempts: n.attempts, lastError: `${provider} circuit open`, scheduledFor: retryAt, updatedAt: now } });
         await scheduleTimer(tx, { kind: TIMER_KINDS.retry, key: n.id, fireAt: retryAt });
         deps.log.warn({ notificationId: n.id, provider, retryAt }, 'provider circuit open; notification postponed');
         return;
       }
-      const attempts = n.attempts + 1;
-      if (isPermanent(error) || attempts >= deps.maxAttempts) {
+      // Not handed over (the lookup failed) or handed over without a clear answer (timeout): still unknown.
+      const stillUnknown = handedOver ? !certainlyNotSent(error) : n.status === 'sending';
+      if (stillUnknown && attempts >= deps.maxAttempts) return await markUnknown(`outcome unknown after ${attempts} attempts: ${reason}`);
+      if (!stillUnknown && (isPermanent(error) || attempts >= deps.maxAttempts)) {
         await tx.notification.update({ where: { id: n.id }, data: { status: 'failed', attempts, lastError: reason, scheduledFor: null, failedAt: now, updatedAt: now } });
         await recordEvent(
           tx,
@@ -211,10 +307,10 @@ export function deliverNotification(deps: NotificationDeps) {
         deps.log.warn({ notificationId: n.id, provider, attempts, reason }, 'notification failed for good');
         return;
       }
-      const retryAt = new Date(now.getTime() + Math.min(deps.retryBaseMs * 2 ** (attempts - 1), 60 * 60 * 1000));
-      await tx.notification.update({ where: { id: n.id }, data: { status: 'pending', attempts, lastError: reason, scheduledFor: retryAt, updatedAt: now } });
+      const retryAt = retryAfter(attempts);
+      await tx.notification.update({ where: { id: n.id }, data: { status: stillUnknown ? 'sending' : 'pending', attempts, lastError: reason, scheduledFor: retryAt, updatedAt: now } });
       await scheduleTimer(tx, { kind: TIMER_KINDS.retry, key: n.id, fireAt: retryAt });
-      deps.log.warn({ notificationId: n.id, provider, attempts, retryAt, reason }, 'notification send failed; will retry');
+      deps.log.warn({ notificationId: n.id, provider, attempts, retryAt, reason, outcomeUnknown: stillUnknown }, 'notification send failed; will retry');
     }
   };
 }

@@ -80,12 +80,32 @@ export async function updatePreferences(db: Database, customerId: string, patch:
   return readPreferences(db, customerId);
 }
 
-/** `PUT /customers/:customerId/devices`: a token belongs to one customer (the last to register it). */
+/**
+ * `PUT /customers/:customerId/devices`: a token belongs to the customer who registered it first
+ * and is never moved silently. Another customer registering it gets DEVICE_TOKEN_IN_USE and
+ * nothing changes; the token changes hands only after its owner deregistered it (the app does
+ * so at sign-out). Rule and reasons: docs/push-devices.md.
+ */
 export async function registerDevice(db: Database, customerId: string, device: { token: string; platform: string }) {
+  // Insert-or-keep in one statement: two customers racing for a new token cannot both win.
   await db.customerDevice.upsert({
     where: { token: device.token },
     create: { token: device.token, customerId, platform: device.platform },
-    update: { customerId, platform: device.platform },
+    update: {},
   });
+  const owner = await db.customerDevice.findUnique({ where: { token: device.token } });
+  if (owner?.customerId !== customerId) {
+    throw new DomainError('conflict', 'DEVICE_TOKEN_IN_USE', 'This device is registered to another account; sign out there first', [
+      { pointer: '/token', detail: 'already registered to another account' },
+    ]);
+  }
+  if (owner.platform !== device.platform) await db.customerDevice.update({ where: { token: device.token }, data: { platform: device.platform } });
+  return { customerId, devices: await devicesOf(db, customerId) };
+}
+
+/** `DELETE /customers/:customerId/devices/:token`: the owner lets the token go (sign-out); anyone else gets 404. */
+export async function deregisterDevice(db: Database, customerId: string, token: string) {
+  const { count } = await db.customerDevice.deleteMany({ where: { token, customerId } });
+  if (count === 0) throw new DomainError('not_found', 'DEVICE_NOT_FOUND', 'No such device for this customer');
   return { customerId, devices: await devicesOf(db, customerId) };
 }

@@ -1,5 +1,7 @@
 import { type Clock, DomainError, type PlatformHttpServer } from '@platform/config';
 import {
+  customerDeviceParamsSchema,
+  customerDevicesResponseSchema,
   customerIdParamsSchema,
   notificationPreferencesSchema,
   orderIdParamsSchema,
@@ -12,7 +14,7 @@ import {
 } from '@platform/contracts/api/notifications';
 import type { Database } from '../adapters/database';
 import type { TemplateRenderer } from '../adapters/template-renderer';
-import { readPreferences, registerDevice, updatePreferences } from '../application/preferences';
+import { deregisterDevice, readPreferences, registerDevice, updatePreferences } from '../application/preferences';
 import { previewTemplate } from '../application/preview';
 import type { StoreIdentity } from '../domain/message-view';
 
@@ -84,10 +86,19 @@ export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
 
   app.put(
     '/customers/:customerId/devices',
-    { schema: { params: customerIdParamsSchema, body: registerDeviceRequestSchema } },
+    { schema: { params: customerIdParamsSchema, body: registerDeviceRequestSchema, response: { 200: customerDevicesResponseSchema } } },
     async (request) => {
       assertMayAccess(request, request.params.customerId);
       return registerDevice(deps.db, request.params.customerId, request.body);
+    },
+  );
+
+  app.delete(
+    '/customers/:customerId/devices/:token',
+    { schema: { params: customerDeviceParamsSchema, response: { 200: customerDevicesResponseSchema } } },
+    async (request) => {
+      assertMayAccess(request, request.params.customerId);
+      return deregisterDevice(deps.db, request.params.customerId, request.params.token);
     },
   );
 

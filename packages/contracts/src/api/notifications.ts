@@ -65,17 +65,36 @@ export const updatePreferencesRequestSchema = z
   .strict();
 export type UpdatePreferencesRequest = z.infer<typeof updatePreferencesRequestSchema>;
 
-/** `PUT /customers/:customerId/devices`: registers (or moves to this customer) a push token. */
+/** A push registration token as the app got it from FCM (or APNs). */
+export const deviceTokenSchema = z.string().regex(/^[\x21-\x7e]{8,4096}$/, 'must be 8 to 4096 visible ASCII characters');
+
+/**
+ * `PUT /customers/:customerId/devices`: registers a push token for this customer. A token
+ * another customer registered is refused with 409 `DEVICE_TOKEN_IN_USE` (nothing changes)
+ * until that customer deregisters it (`DELETE …/devices/:token`, e.g. at sign-out).
+ */
 export const registerDeviceRequestSchema = z.object({
-  token: z.string().regex(/^[\x21-\x7e]{8,4096}$/, 'must be 8 to 4096 visible ASCII characters'),
+  token: deviceTokenSchema,
   platform: devicePlatformSchema,
 });
 
+/** `PUT` and `DELETE /customers/:customerId/devices…`: the customer's devices afterwards. */
+export const customerDevicesResponseSchema = z.object({
+  customerId: z.string(),
+  devices: z.array(z.object({ token: z.string(), platform: devicePlatformSchema })),
+});
+
 export const customerIdParamsSchema = z.object({ customerId: text(100) });
+export const customerDeviceParamsSchema = z.object({ customerId: text(100), token: deviceTokenSchema });
 export const orderIdParamsSchema = z.object({ orderId: z.uuid() });
 
-/** pending (queued or retrying), deferred (quiet hours), sent (provider accepted), delivered, failed (for good). */
-export const notificationStateSchema = z.enum(['pending', 'deferred', 'sent', 'delivered', 'failed']);
+/**
+ * pending (queued or retrying), deferred (quiet hours), sending (an attempt is out and its outcome
+ * not recorded yet; after a crash or timeout the provider is asked before any resend), sent
+ * (provider accepted), delivered, failed (for good), unknown (may or may not have reached the
+ * customer and the provider cannot tell: left for ops).
+ */
+export const notificationStateSchema = z.enum(['pending', 'deferred', 'sending', 'sent', 'delivered', 'failed', 'unknown']);
 
 export const notificationLogEntrySchema = z.object({
   id: z.uuid(),

@@ -8,6 +8,32 @@ export interface FcmMessage {
   token: string;
   notification: { title?: string; body?: string } | null;
   data: Record<string, string>;
+  /**
+   * The message's collapse identity on the device: `android.notification.tag`, else
+   * `android.collapse_key`, else the APNs `apns-collapse-id` header, else the Web Push `Topic`
+   * header; null when it has none (every message then shows on its own).
+   */
+  collapseKey: string | null;
+  /**
+   * The name of a later message to the same token with the same collapse identity: the device
+   * shows that one instead of this one. Null while this is what the device shows.
+   */
+  replacedBy: string | null;
+}
+
+const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** The platform overrides that make a repeat replace the earlier notification, checked as FCM and the push services do. */
+function collapseIdentity(message: Record<string, unknown>): { key: string | null } | { invalid: string } {
+  const android = isObject(message.android) ? message.android : {};
+  const androidNotification = isObject(android.notification) ? android.notification : {};
+  const apnsHeaders = isObject(message.apns) && isObject(message.apns.headers) ? message.apns.headers : {};
+  const webpushHeaders = isObject(message.webpush) && isObject(message.webpush.headers) ? message.webpush.headers : {};
+  const apnsCollapseId = stringOf(apnsHeaders['apns-collapse-id']);
+  if (apnsCollapseId !== undefined && Buffer.byteLength(apnsCollapseId) > 64) return { invalid: 'apns-collapse-id must not exceed 64 bytes.' };
+  const topic = stringOf(webpushHeaders.Topic);
+  if (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return { invalid: 'Topic must be at most 32 characters of the URL-safe base64 alphabet.' };
+  return { key: stringOf(androidNotification.tag) ?? stringOf(android.collapse_key) ?? apnsCollapseId ?? topic ?? null };
 }
 
 /** Google's error body; `errorCode` in an FcmError detail when FCM names one (UNREGISTERED, INVALID_ARGUMENT). */
@@ -29,7 +55,10 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * UNAUTHENTICATED), another project 403 PERMISSION_DENIED, `{message: {token, notification,
  * data}}` validated (400 INVALID_ARGUMENT: no target, data values not strings), 200 with
  * `{name: "projects/{project}/messages/{id}"}`; `validate_only` checks without sending.
- * `reject` answers 404 UNREGISTERED (the device token is gone). `GET /fcm/_sim/messages` lists what was sent.
+ * `reject` answers 404 UNREGISTERED (the device token is gone). `GET /fcm/_sim/messages` lists what was sent;
+ * a message whose collapse identity (notification tag / collapse key / `apns-collapse-id` / Web Push
+ * `Topic`) repeats an earlier one to the same token replaces it on the device (`replacedBy`), as the
+ * phone would show it. FCM itself keeps no list and answers no query about sent messages.
  */
 export function registerFcm(app: FastifyInstance, context: SimulatorContext): void {
   const { control } = context;
@@ -69,6 +98,8 @@ export function registerFcm(app: FastifyInstance, context: SimulatorContext): vo
     if (data !== undefined && (!isObject(data) || Object.values(data).some((v) => typeof v !== 'string'))) {
       return invalid("Invalid value at 'message.data': every value must be a string.");
     }
+    const collapse = collapseIdentity(body.message);
+    if ('invalid' in collapse) return invalid(collapse.invalid);
     if (behaviour.mode === 'reject') {
       control.record(request, 'reject');
       return fcmError(reply, 404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED');
@@ -78,11 +109,16 @@ export function registerFcm(app: FastifyInstance, context: SimulatorContext): vo
       return { name: `projects/${projectId}/messages/fake_message_id` };
     }
     const name = `projects/${projectId}/messages/0:${Date.now()}${randomInt(100_000, 999_999)}%${randomInt(1e8, 1e9 - 1).toString(16)}`;
+    if (collapse.key !== null) {
+      for (const earlier of messages) if (earlier.token === token && earlier.collapseKey === collapse.key && earlier.replacedBy === null) earlier.replacedBy = name;
+    }
     messages.push({
       name,
       token,
       notification: (notification as FcmMessage['notification']) ?? null,
       data: (data as Record<string, string>) ?? {},
+      collapseKey: collapse.key,
+      replacedBy: null,
     });
     control.record(request, behaviour.mode);
     return { name };

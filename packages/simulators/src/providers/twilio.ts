@@ -37,7 +37,10 @@ function twilioError(reply: FastifyReply, status: number, code: number, message:
  * Twilio Programmable Messaging, `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`:
  * HTTP Basic AccountSid:AuthToken (else 401, error 20003), form-encoded To/From/Body
  * (21211 invalid To, 21603 no From, 21602 no Body), 201 with the Message resource `queued`.
- * `reject` answers 21610 (recipient unsubscribed). `GET /twilio/_sim/messages` lists what was sent.
+ * `reject` answers 21610 (recipient unsubscribed). `GET …/Messages.json` reads the account's
+ * messages newest first, filtered by `To`, `From` and `DateSent` (`DateSent<`, `DateSent>`:
+ * on or before / after a UTC date), paged by `PageSize` (≤ 1000) and `Page`, in Twilio's page
+ * envelope. `GET /twilio/_sim/messages` lists what was sent.
  */
 export function registerTwilio(app: FastifyInstance, context: SimulatorContext): void {
   const { control } = context;
@@ -106,6 +109,34 @@ export function registerTwilio(app: FastifyInstance, context: SimulatorContext):
       return reply.code(201).send(message);
     },
   );
+
+  app.get<{ Params: { accountSid: string }; Querystring: Record<string, string | undefined> }>('/2010-04-01/Accounts/:accountSid/Messages.json', async (request, reply) => {
+    if (!authorized(request)) return twilioError(reply, 401, 20003, 'Authenticate');
+    const query = request.query;
+    const pageSize = Math.min(Math.max(Number(query.PageSize ?? 50) || 50, 1), 1000);
+    const page = Math.max(Number(query.Page ?? 0) || 0, 0);
+    // A queued message has no date_sent yet; it counts on the day it was created.
+    const dayOf = (m: TwilioMessage) => new Date(m.date_sent ?? m.date_created).toISOString().slice(0, 10);
+    const matching = messages
+      .filter((m) => (query.To === undefined || m.to === query.To) && (query.From === undefined || m.from === query.From))
+      .filter((m) => (query.DateSent === undefined || dayOf(m) === query.DateSent) && (query['DateSent<'] === undefined || dayOf(m) <= query['DateSent<']!) && (query['DateSent>'] === undefined || dayOf(m) >= query['DateSent>']!))
+      .reverse();
+    const slice = matching.slice(page * pageSize, (page + 1) * pageSize);
+    const base = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
+    const filters = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined && !['Page', 'PageSize', 'PageToken'].includes(e[0])));
+    const pageUri = (n: number) => `${base}?${new URLSearchParams([...filters, ['PageSize', String(pageSize)], ['Page', String(n)]])}`;
+    return {
+      messages: slice,
+      uri: pageUri(page),
+      first_page_uri: pageUri(0),
+      next_page_uri: matching.length > (page + 1) * pageSize ? pageUri(page + 1) : null,
+      previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+      page,
+      page_size: pageSize,
+      start: page * pageSize,
+      end: page * pageSize + Math.max(slice.length - 1, 0),
+    };
+  });
 
   app.get<{ Params: { accountSid: string; sid: string } }>('/2010-04-01/Accounts/:accountSid/Messages/:sid', async (request, reply) => {
     if (!authorized(request)) return twilioError(reply, 401, 20003, 'Authenticate');
