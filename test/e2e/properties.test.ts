@@ -539,9 +539,8 @@ describe('one customer against another', () => {
     }
   });
 
-  // Defect 2 of issue 13 (a push token moves to the customer who registers it last), fixed on the
-  // notifications side: `.fails` keeps this run green until that fix lands, then must go.
-  it.fails("never lets B take over A's push device", async () => {
+  // Defect 2 of issue 13: a push token stayed with the customer who registered it last.
+  it("never lets B take over A's push device", async () => {
     const pairs = fc.sample(fc.tuple(fc.constantFrom(...CUSTOMERS), fc.constantFrom(...CUSTOMERS)).filter(([a, b]) => a !== b), { seed: SEED, numRuns: PAIR_RUNS });
     for (const [a, b] of pairs) {
       const mine = await belongingsOf(a);

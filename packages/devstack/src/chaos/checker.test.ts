@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANOMALY_KINDS, type AnomalyKind, checkEvidence, countByKind, type Evidence, type OrderEvidence, type SentOrder } from './checker';
+import { ANOMALY_KINDS, type AnomalyKind, checkEvidence, collapsedResends, countByKind, type Evidence, type OrderEvidence, type SentOrder } from './checker';
 
 const sent = (orderId: string, journey: SentOrder['journey'], overrides: Partial<SentOrder> = {}): SentOrder => ({
   orderId,
@@ -109,6 +109,16 @@ describe('chaos checker', () => {
     evidence.orders[0]!.billing!.payments.push({ kind: 'order', status: 'succeeded', amountReceived: 1200, amountRefunded: 1200 });
     evidence.orders[0]!.billing!.refunds.push({ amount: 1200, status: 'succeeded' });
     expect(checkEvidence(evidence).filter((a) => a.kind === 'duplicate-charge')).toEqual([]);
+  });
+
+  it('counts a push resend the device collapsed into one, and reports a second push the customer saw', () => {
+    const evidence = clean();
+    const push = { channel: 'push' as const, key: 'shipped to device-1' };
+    evidence.orders[0]!.messages.push({ ...push, collapsed: true }, push);
+    expect(checkEvidence(evidence)).toEqual([]);
+    expect(collapsedResends(evidence)).toBe(1);
+    evidence.orders[0]!.messages.push(push);
+    expect(checkEvidence(evidence).map((a) => a.kind)).toEqual(['duplicate-notification']);
   });
 
   const planted: [AnomalyKind, string, (evidence: Evidence) => void][] = [

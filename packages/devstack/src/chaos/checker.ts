@@ -52,8 +52,12 @@ export interface OrderEvidence {
   tracking: { trackingNumber: string; status: string }[];
   /** The supplier simulators' order book entries placed for this order. */
   supplierOrders: { supplier: string; reference: string; stage: string }[];
-  /** Every message a provider accepted for this order: `key` names (order, status) for the channel. */
-  messages: { channel: Channel; key: string }[];
+  /**
+   * Every message a provider accepted for this order: `key` names (order, status) for the channel.
+   * `collapsed`: a push the device replaced with a later one under the same collapse id (a resend
+   * after an unknown outcome; FCM offers no way to ask): counted, but the customer saw one.
+   */
+  messages: { channel: Channel; key: string; collapsed?: boolean }[];
 }
 
 export interface StockEvidence {
@@ -233,7 +237,7 @@ function checkOrder(order: OrderEvidence, report: (kind: AnomalyKind, what: stri
 
   // Duplicated effects.
   const messages = new Map<string, number>();
-  for (const m of order.messages) messages.set(`${m.channel} ${m.key}`, (messages.get(`${m.channel} ${m.key}`) ?? 0) + 1);
+  for (const m of order.messages.filter((m) => !m.collapsed)) messages.set(`${m.channel} ${m.key}`, (messages.get(`${m.channel} ${m.key}`) ?? 0) + 1);
   for (const [key, count] of messages) if (count > 1) report('duplicate-notification', `${key} sent ${count} times`, `${key.split(' ')[0]} provider`);
   const bySupplier = new Map<string, number>();
   for (const s of order.supplierOrders) if (s.stage !== 'cancelled') bySupplier.set(s.supplier, (bySupplier.get(s.supplier) ?? 0) + 1);
@@ -300,4 +304,9 @@ export function countByKind(anomalies: readonly Anomaly[]): Record<AnomalyKind, 
   const counts = Object.fromEntries(ANOMALY_KINDS.map((kind) => [kind, 0])) as Record<AnomalyKind, number>;
   for (const a of anomalies) counts[a.kind] += 1;
   return counts;
+}
+
+/** Pushes sent again after an unknown outcome and collapsed on the device into one: not hidden, counted. */
+export function collapsedResends(evidence: Evidence): number {
+  return evidence.orders.reduce((sum, order) => sum + order.messages.filter((m) => m.collapsed).length, 0);
 }

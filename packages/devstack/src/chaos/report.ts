@@ -30,6 +30,7 @@ export function formatReport(report: ChaosReport): string {
   out.push('');
   const counts = countByKind(report.anomalies);
   out.push(renderTable(['anomaly', 'count'], ANOMALY_KINDS.map((kind) => [kind, String(counts[kind])]), [false, true]));
+  out.push(`pushes resent after an unknown outcome, collapsed on the device into one: ${report.collapsedPushResends}`);
   if (report.anomalies.length > 0) {
     out.push('', 'evidence:');
     for (const a of report.anomalies) out.push(`  ${a.kind}  order ${a.orderId ?? '-'}  ${a.what}  [${a.where}]`);

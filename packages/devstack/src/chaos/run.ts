@@ -11,7 +11,7 @@ import { sleep } from '../child';
 import { runPool } from '../drive';
 import { SERVICE_NAMES } from '../services';
 import { freeStackPorts, startStack, type StackHandle } from '../stack';
-import { type Anomaly, checkEvidence, type Journey, type SentOrder } from './checker';
+import { type Anomaly, checkEvidence, collapsedResends, type Journey, type SentOrder } from './checker';
 import { collectEvidence, Databases, dueTimers, inFlight, stockSnapshot } from './evidence';
 import { type FaultCounts, type FaultRecord, injectFaults, planFaults, setBehaviour } from './faults';
 import { identityOf, type JourneyResult, planJourneys, runJourney, SUPPLIER_BEHAVIOUR } from './journeys';
@@ -40,6 +40,8 @@ export interface ChaosReport {
   settleMs: number;
   settled: boolean;
   anomalies: Anomaly[];
+  /** Pushes resent after an unknown outcome that the device collapsed into the earlier one. */
+  collapsedPushResends: number;
   notes: string[];
 }
 
@@ -128,7 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ]),
     ) as ChaosReport['journeys'];
     const notes = results.flatMap((r) => (r?.notes ?? []).map((note) => `${r.sent?.orderId ?? `#${r.planned.index}`} ${r.planned.journey}: ${note}`));
-    return { runId, seed: options.seed, dataDir, journeys: journeyCounts, notPlaced: journeyPlan.length - sent.length, faults, settleMs, settled: unsettled.length === 0, anomalies, notes };
+    return { runId, seed: options.seed, dataDir, journeys: journeyCounts, notPlaced: journeyPlan.length - sent.length, faults, settleMs, settled: unsettled.length === 0, anomalies, collapsedPushResends: collapsedResends(evidence), notes };
   } finally {
     await db.close().catch(() => {});
     await stack.stop().catch((error: unknown) => log(`stopping the stack: ${(error as Error).message}`));
