@@ -4,11 +4,11 @@ import { supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';
 import { type PlacementResult, type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
-import { groupBySupplier, type SupplierSource } from '../domain/supplier-placement';
+import { groupBySupplier, nextPollIntervalMs, type SupplierSource } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { confirmReservations, ensureReservations } from './inventory';
 import { recordShipment } from './shipments';
-import { loadWorkflow, sendWorkflowEvent } from './workflows';
+import { loadWorkflow, scheduleSupplierPoll, sendWorkflowEvent } from './workflows';
 
 /** Supplier orders that exist at the supplier and are not finished. */
 const LIVE = ['placed', 'confirmed'];
@@ -128,9 +128,10 @@ export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillm
  * all → SUPPLIER_CONFIRMED; refused → SUPPLIER_REJECTED; shipped with a tracking number →
  * a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED (when the workflow waits
  * for it). A supplier that does not answer is asked again at the next poll; polling stops
- * once no supplier order is live.
+ * once no supplier order is live. Polls back off while nothing changes (`nextPollIntervalMs`):
+ * `previousIntervalMs` is the wait that led to this poll.
  */
-export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
+export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, previousIntervalMs: number | null): Promise<void> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
   const polled = (state: unknown) => POLLED_STATES.includes(String(state));
   if (!workflow || !polled(workflow.snapshot.value)) return;
@@ -138,6 +139,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   const orders = await tx.supplierOrder.findMany({ where: { orderId, attempt }, orderBy: { supplier: 'asc' } });
 
   let rejection: string | null = null;
+  let changed = false;
   for (const order of orders) {
     if (!LIVE.includes(order.status) || !order.externalOrderId) continue;
     const externalOrderId = order.externalOrderId;
@@ -153,6 +155,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'confirmed', updatedAt: now } });
       await supplierOrderEvent(tx, order, 'confirmed', null, now);
       order.status = 'confirmed';
+      changed = true;
     } else if ((status.status === 'shipped' || status.status === 'delivered') && status.trackingNumber) {
       await tx.supplierOrder.update({
         where: { id: order.id },
@@ -160,6 +163,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       });
       await supplierOrderEvent(tx, order, 'shipped', null, now);
       order.status = 'shipped';
+      changed = true;
       await recordShipment(tx, {
         orderId,
         source: order.supplier as SupplierSource,
@@ -176,6 +180,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'rejected', reason, updatedAt: now } });
       await supplierOrderEvent(tx, order, 'rejected', reason, now);
       order.status = 'rejected';
+      changed = true;
       rejection ??= `${order.supplier}: ${reason}`;
     }
   }
@@ -200,7 +205,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   const after = await loadWorkflow(tx, fulfillment, orderId);
   const stillLive = await tx.supplierOrder.count({ where: { orderId, attempt, status: { in: LIVE } } });
   if (after && polled(after.snapshot.value) && stillLive > 0) {
-    await scheduleTimer(tx, { kind: TIMER_KINDS.supplierPoll, key: orderId, fireAt: new Date(now.getTime() + fulfillment.settings.supplierPollIntervalMs) });
+    await scheduleSupplierPoll(tx, fulfillment, orderId, now, nextPollIntervalMs(fulfillment.settings.supplierPoll, previousIntervalMs, changed));
   }
 }
 

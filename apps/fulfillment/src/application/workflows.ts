@@ -132,6 +132,11 @@ export async function sendWorkflowEvent(
   return { accepted: true, step };
 }
 
+/** The next `fulfillment.supplier-poll` in `intervalMs`; the payload carries the interval the next one backs off from. */
+export async function scheduleSupplierPoll(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, intervalMs: number): Promise<void> {
+  await scheduleTimer(tx, { kind: TIMER_KINDS.supplierPoll, key: orderId, fireAt: new Date(now.getTime() + intervalMs), payload: { intervalMs } });
+}
+
 function persist(fulfillment: Fulfillment, snapshot: WorkflowSnapshot): object {
   return fulfillment.machine.getPersistedSnapshot(snapshot) as object;
 }
@@ -157,7 +162,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       return scheduleTimer(tx, { kind: TIMER_KINDS.placeSupplierOrders, key: orderId, fireAt: now });
     case 'startSupplierPolling': {
       const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
-      if (live > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.supplierPoll, key: orderId, fireAt: at(fulfillment.settings.supplierPollIntervalMs) });
+      if (live > 0) await scheduleSupplierPoll(tx, fulfillment, orderId, now, fulfillment.settings.supplierPoll.baseMs);
       return;
     }
     case 'stopSupplierPolling':

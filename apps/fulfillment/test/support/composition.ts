@@ -14,6 +14,7 @@ import { FakeSupplier } from './fake-supplier';
 
 export const log = createLogger('fulfillment-test', 'silent');
 export const POLL_MS = 15 * 60_000;
+export const POLL_MAX_MS = 60 * 60_000;
 
 /**
  * The fulfillment service composed in-process the way main.ts composes it, over a given
@@ -22,7 +23,7 @@ export const POLL_MS = 15 * 60_000;
  */
 export function compose(databaseUrl: string, clock: AdjustableClock) {
   const db: Database = createDatabase(databaseUrl);
-  const record = supplierCallLog(db);
+  const record = supplierCallLog(db, clock);
   const suppliers = {
     aliexpress: new FakeSupplier('aliexpress', record),
     cj: new FakeSupplier('cj', record),
@@ -34,7 +35,7 @@ export function compose(databaseUrl: string, clock: AdjustableClock) {
     log,
     machine: createOrderWorkflow(),
     suppliers,
-    settings: { reservationTtlMs: 30 * 60_000, supplierPollIntervalMs: POLL_MS },
+    settings: { reservationTtlMs: 30 * 60_000, supplierPoll: { baseMs: POLL_MS, maxMs: POLL_MAX_MS } },
   };
   // Started (fireDue needs a running worker) but idle: tests fire timers themselves.
   const worker = new TimerWorker<Transaction>({ db, clock, log, handlers: timerHandlers(fulfillment), pollIntervalMs: 3_600_000 });
