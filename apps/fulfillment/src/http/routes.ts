@@ -35,13 +35,14 @@ export function registerRoutes(app: PlatformHttpServer, fulfillment: Fulfillment
     const { orderId } = request.params;
     const workflow = await db.workflow.findUnique({ where: { orderId } });
     if (!workflow) throw new WorkflowNotFoundError(orderId);
-    const [history, supplierOrders, fulfillmentOrders, shipments, reservations, timers] = await Promise.all([
+    const [history, supplierOrders, fulfillmentOrders, shipments, reservations, timers, parked] = await Promise.all([
       db.workflowHistory.findMany({ where: { orderId }, orderBy: { at: 'asc' } }),
       db.supplierOrder.findMany({ where: { orderId }, orderBy: [{ attempt: 'asc' }, { supplier: 'asc' }] }),
       db.fulfillmentOrder.findMany({ where: { orderId }, include: { items: true }, orderBy: { createdAt: 'asc' } }),
       db.shipment.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
       db.reservation.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
       db.timer.findMany({ where: { key: orderId, firedAt: null }, orderBy: { fireAt: 'asc' } }),
+      db.parkedEvent.findMany({ where: { orderId }, orderBy: { seq: 'asc' } }),
     ]);
     const { context } = workflow.snapshot as unknown as { context: WorkflowContext };
     return {
@@ -94,6 +95,7 @@ export function registerRoutes(app: PlatformHttpServer, fulfillment: Fulfillment
         releaseReason: r.releaseReason,
       })),
       pendingTimers: timers.map(timerView),
+      parkedEvents: parked.map((p) => ({ eventType: p.eventType, parkedAt: p.parkedAt.toISOString(), droppedAt: iso(p.droppedAt), dropReason: p.dropReason })),
     };
   });
 

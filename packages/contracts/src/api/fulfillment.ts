@@ -95,6 +95,14 @@ export const fulfillmentOrderSchema = z.object({
 });
 
 /** `GET /orders/:orderId`: the workflow and everything fulfillment did for the order. */
+/** An event from another service the workflow could not take when it came: waiting, or dropped once the workflow finished. */
+export const parkedEventSchema = z.object({
+  eventType: z.string(),
+  parkedAt: timestamp,
+  droppedAt: timestamp.nullable(),
+  dropReason: z.string().nullable(),
+});
+
 export const orderFulfillmentSchema = z.object({
   orderId: z.uuid(),
   state: workflowStateSchema,
@@ -118,6 +126,7 @@ export const orderFulfillmentSchema = z.object({
   shipments: z.array(shipmentSchema),
   reservations: z.array(reservationSchema),
   pendingTimers: z.array(timerSchema),
+  parkedEvents: z.array(parkedEventSchema),
 });
 export type OrderFulfillment = z.infer<typeof orderFulfillmentSchema>;
 
