@@ -7,11 +7,12 @@ import { type PlacementResult, type SupplierOrderStatus, SupplierUnavailableErro
 import { groupBySupplier, nextPollIntervalMs, type SupplierSource } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { confirmReservations, ensureReservations } from './inventory';
+import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
 import { recordShipment } from './shipments';
 import { loadWorkflow, scheduleSupplierPoll, sendWorkflowEvent } from './workflows';
 
 /** Supplier orders that exist at the supplier and are not finished. */
-const LIVE = ['placed', 'confirmed'];
+export const LIVE = ['placed', 'confirmed'];
 /** From placement until the last supplier parcel is known (a hub shipment may move the order on first). */
 const POLLED_STATES = ['placed_with_supplier', 'supplier_confirmed', 'shipped', 'in_transit', 'out_for_delivery'];
 
@@ -27,10 +28,10 @@ export function supplierOrderReference(orderId: string, supplier: SupplierSource
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function supplierOrderEvent(
+export async function supplierOrderEvent(
   tx: Transaction,
   order: { id: string; orderId: string; supplier: string; externalOrderId: string | null },
-  status: 'placed' | 'confirmed' | 'rejected' | 'shipped' | 'cancelled',
+  status: 'placed' | 'confirmed' | 'rejected' | 'shipped' | 'cancelled' | 'cancellation_pending',
   reason: string | null,
   now: Date,
 ): Promise<void> {
@@ -212,8 +213,9 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
 /**
  * `fulfillment.cancel-supplier-orders`: after a cancel (every attempt) or a failed attempt
  * (`upToAttempt`: that one and older), cancels the live supplier orders at their suppliers.
- * Unavailable → the timer retries; a supplier that refuses to cancel (already shipped) is
- * recorded and left to ops.
+ * Unavailable → the timer retries; a supplier that cannot cancel (no cancel API) or refuses
+ * (already shipped) leaves its order `cancellation_pending` with an ops task. A cancelled
+ * order whose supplier side is then clear is settled (`fulfillment.cancellation.settled`).
  */
 export async function cancelSupplierOrders(
   tx: Transaction,
@@ -233,9 +235,8 @@ export async function cancelSupplierOrders(
       await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancelled', reason: answer.reason, updatedAt: now } });
       await supplierOrderEvent(tx, order, 'cancelled', answer.reason, now);
     } else {
-      const reason = `Cancellation refused: ${answer.reason ?? 'no reason given'}`;
-      await tx.supplierOrder.update({ where: { id: order.id }, data: { reason, updatedAt: now } });
-      fulfillment.log.warn({ orderId, supplier: order.supplier, reason }, 'supplier refused to cancel; ops must act');
+      await openSupplierCancellationTask(tx, fulfillment, order, `Cancellation refused: ${answer.reason ?? 'no reason given'}`, now);
     }
   }
+  await settleCancellationIfClear(tx, fulfillment, orderId, now);
 }

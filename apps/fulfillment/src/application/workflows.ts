@@ -18,6 +18,7 @@ import {
 import { retryDelayMs } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { ensureReservations, releaseOrderStock, completeFulfillmentOrders } from './inventory';
+import { settleCancellationIfClear } from './ops-tasks';
 
 export interface LoadedWorkflow {
   orderId: string;
@@ -257,6 +258,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       // be placed before this timer gets through to a slow supplier.
       const upToAttempt = effect.type === 'cancelOrder' ? null : step.snapshot.context.retryCount + 1;
       if (live > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.cancelSupplierOrders, key: orderId, fireAt: now, payload: { upToAttempt } });
+      else if (effect.type === 'cancelOrder') await settleCancellationIfClear(tx, fulfillment, orderId, now);
       return;
     }
     case 'completeOrder':
