@@ -101,6 +101,16 @@ export const orderBillingSchema = z.object({
   payments: z.array(paymentSchema),
   invoices: z.array(invoiceSchema),
   refunds: z.array(refundSchema),
+  /** A cancel's refund waiting for the supplier side (REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL=after_supplier_cancel). */
+  refundHold: z
+    .object({
+      reason: z.string().nullable(),
+      heldAt: z.iso.datetime({ offset: true }).nullable(),
+      supplierOutcome: z.enum(['nothing_at_supplier', 'cancelled_at_supplier', 'shipped_anyway']).nullable(),
+      supplierSettledAt: z.iso.datetime({ offset: true }).nullable(),
+      releasedAt: z.iso.datetime({ offset: true }).nullable(),
+    })
+    .nullable(),
 });
 
 export const orderBillingParamsSchema = z.object({ orderId: z.uuid() });
