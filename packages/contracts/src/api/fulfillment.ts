@@ -119,6 +119,7 @@ export const opsTaskSchema = z.object({
   createdAt: timestamp,
   resolvedAt: timestamp.nullable(),
 });
+export type OpsTask = z.infer<typeof opsTaskSchema>;
 export const opsTasksQuerySchema = z.object({ status: z.enum(['open', 'resolved']).default('open') });
 export const opsTasksResponseSchema = z.object({ tasks: z.array(opsTaskSchema) });
 export const opsTaskParamsSchema = z.object({ taskId: z.uuid() });
