@@ -120,4 +120,19 @@ describe('a cancel the supplier cannot carry out', () => {
     expect(await outbox(cj.id, 'fulfillment.cancellation.settled')).toMatchObject([{ outcome: 'cancelled_at_supplier' }]);
     expect((await c.app.inject({ method: 'GET', url: `/orders/${cj.id}` })).json().opsTasks).toEqual([]);
   });
+
+  it('a cancel that arrives after the parcel left settles as shipped anyway (the workflow goes on to delivery)', async () => {
+    const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
+    await deliver(createdEvent(order));
+    await deliver(paid(order.id));
+    const fake = c.fulfillment.suppliers.cj as unknown as { status: unknown };
+    fake.status = { status: 'shipped', trackingNumber: 'RR123456785CN', carrier: 'CJPacket Ordinary', reason: null };
+    await c.advance(60_000);
+    await c.advance(15 * 60_000);
+    expect((await c.db.workflow.findUniqueOrThrow({ where: { orderId: order.id } })).state).toBe('shipped');
+    await deliver(cancel(order.id));
+    await deliver(cancel(order.id));
+    expect((await c.db.workflow.findUniqueOrThrow({ where: { orderId: order.id } })).state).toBe('shipped');
+    expect(await outbox(order.id, 'fulfillment.cancellation.settled')).toMatchObject([{ outcome: 'shipped_anyway' }]);
+  });
 });

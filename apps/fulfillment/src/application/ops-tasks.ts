@@ -117,7 +117,25 @@ export async function settleCancellationIfClear(tx: Transaction, fulfillment: Fu
     tx.opsTask.count({ where: { orderId, outcome: 'shipped_anyway' } }),
   ]);
   if (live > 0 || open > 0) return;
-  const outcome = shippedAnyway > 0 ? 'shipped_anyway' : orders > 0 ? 'cancelled_at_supplier' : 'nothing_at_supplier';
+  await recordSettlement(tx, orderId, shippedAnyway > 0 ? 'shipped_anyway' : orders > 0 ? 'cancelled_at_supplier' : 'nothing_at_supplier', now);
+}
+
+/** Workflow states in which the goods have left: a cancel can no longer stop them. */
+const AFTER_SHIPMENT = ['shipped', 'in_transit', 'out_for_delivery', 'delivered'];
+
+/**
+ * A cancel that reached the workflow after the parcel left (orders accepted it before it
+ * heard of the shipment) can never apply: the supplier side is settled as shipped anyway,
+ * once, so a refund held for it is not held for ever.
+ */
+export async function settleCancelAfterShipment(tx: Transaction, orderId: string, state: string, now: Date): Promise<void> {
+  if (!AFTER_SHIPMENT.includes(state)) return;
+  const workflow = await tx.workflow.findUnique({ where: { orderId } });
+  if (!workflow || workflow.cancellationSettledAt) return;
+  await recordSettlement(tx, orderId, 'shipped_anyway', now);
+}
+
+async function recordSettlement(tx: Transaction, orderId: string, outcome: 'nothing_at_supplier' | 'cancelled_at_supplier' | 'shipped_anyway', now: Date): Promise<void> {
   await tx.workflow.update({ where: { orderId }, data: { cancellationSettledAt: now } });
   await recordEvent(tx, newEvent(cancellationSettled, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, outcome, at: now.toISOString() } }));
 }

@@ -18,7 +18,7 @@ import {
 import { retryDelayMs } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { ensureReservations, releaseOrderStock, completeFulfillmentOrders } from './inventory';
-import { settleCancellationIfClear } from './ops-tasks';
+import { settleCancelAfterShipment, settleCancellationIfClear } from './ops-tasks';
 
 export interface LoadedWorkflow {
   orderId: string;
@@ -107,6 +107,7 @@ export async function deliverWorkflowEvent(
       ...(finished && { droppedAt: now, dropReason: staleReason(result.step.to) }),
     },
   });
+  if (event.type === 'CANCEL') await settleCancelAfterShipment(tx, orderId, result.step.to, now);
   if (finished) fulfillment.log.warn({ orderId, state: result.step.to, event: event.type }, 'event for a finished workflow dropped as stale');
   else fulfillment.log.info({ orderId, state: result.step.to, event: event.type }, 'workflow event parked until the workflow can take it');
   return result;
