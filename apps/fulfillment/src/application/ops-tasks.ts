@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, newEvent, recordEvent } from '@platform/config';
-import { cancellationSettled, opsTaskChanged } from '@platform/contracts';
+import { type CancellationOutcome, cancellationSettled, opsTaskChanged, type SupplierCancellationOutcome } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { OpsTask, SupplierOrder } from '../generated/prisma/client';
 import type { SupplierSource } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE } from './context';
 import { LIVE, supplierOrderEvent } from './placement';
 
-export type SupplierCancellationOutcome = 'cancelled_at_supplier' | 'shipped_anyway';
 
 /** Workflow states of an order that was cancelled (its supplier side must be settled). */
 const CANCELLED_STATES = ['cancelled', 'refund_requested', 'refunded'];
@@ -135,7 +134,7 @@ export async function settleCancelAfterShipment(tx: Transaction, orderId: string
   await recordSettlement(tx, orderId, 'shipped_anyway', now);
 }
 
-async function recordSettlement(tx: Transaction, orderId: string, outcome: 'nothing_at_supplier' | 'cancelled_at_supplier' | 'shipped_anyway', now: Date): Promise<void> {
+async function recordSettlement(tx: Transaction, orderId: string, outcome: CancellationOutcome, now: Date): Promise<void> {
   await tx.workflow.update({ where: { orderId }, data: { cancellationSettledAt: now } });
   await recordEvent(tx, newEvent(cancellationSettled, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, outcome, at: now.toISOString() } }));
 }

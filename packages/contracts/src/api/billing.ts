@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invoiceStatusSchema } from '../events/billing';
+import { cancellationOutcomeSchema } from '../events/fulfillment';
 import { currencySchema } from './orders';
 
 /** Billing's HTTP API (service root; the gateway exposes it under /v1). Money in integer minor units. */
@@ -105,10 +106,10 @@ export const orderBillingSchema = z.object({
   refundHold: z
     .object({
       reason: z.string().nullable(),
-      heldAt: z.iso.datetime({ offset: true }).nullable(),
-      supplierOutcome: z.enum(['nothing_at_supplier', 'cancelled_at_supplier', 'shipped_anyway']).nullable(),
-      supplierSettledAt: z.iso.datetime({ offset: true }).nullable(),
-      releasedAt: z.iso.datetime({ offset: true }).nullable(),
+      heldAt: timestamp.nullable(),
+      supplierOutcome: cancellationOutcomeSchema.nullable(),
+      supplierSettledAt: timestamp.nullable(),
+      releasedAt: timestamp.nullable(),
     })
     .nullable(),
 });

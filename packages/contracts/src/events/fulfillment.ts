@@ -86,6 +86,7 @@ export const shipmentShipped = defineEvent({
 
 /** How ops settled a supplier order the supplier could not cancel. */
 export const supplierCancellationOutcomeSchema = z.enum(['cancelled_at_supplier', 'shipped_anyway']);
+export type SupplierCancellationOutcome = z.infer<typeof supplierCancellationOutcomeSchema>;
 
 /** An ops task (a supplier order to cancel by hand) was opened or resolved. */
 export const opsTaskChanged = defineEvent({
@@ -107,6 +108,10 @@ export const opsTaskChanged = defineEvent({
   }),
 });
 
+/** How a cancelled order's supplier side ended (`fulfillment.cancellation.settled`). */
+export const cancellationOutcomeSchema = z.enum(['nothing_at_supplier', 'cancelled_at_supplier', 'shipped_anyway']);
+export type CancellationOutcome = z.infer<typeof cancellationOutcomeSchema>;
+
 /**
  * The supplier side of a cancelled order is settled: nothing was at a supplier, every supplier
  * order was cancelled, or ops recorded what happened to the ones a supplier could not cancel.
@@ -119,7 +124,7 @@ export const cancellationSettled = defineEvent({
   description: 'The supplier side of a cancelled order is settled (cancelled, nothing placed, or recorded by ops).',
   data: z.object({
     orderId: z.uuid(),
-    outcome: z.enum(['nothing_at_supplier', 'cancelled_at_supplier', 'shipped_anyway']),
+    outcome: cancellationOutcomeSchema,
     at: timestamp,
   }),
 });
