@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { AdjustableClock, createMetrics, EventConsumer, publishEnvelope } from '@platform/config';
-import { type Envelope, orderCancelled, orderModified, paymentSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
+import { type Envelope, orderCancelled, orderModified, paymentSucceeded, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The ProvidedContext typing of the shared test infrastructure (for the type-checker only).
 import type {} from '../../../test/setup/infrastructure';
@@ -203,6 +203,25 @@ describe('order lifecycle', () => {
     await deliver(c, event(orderModified, order.id, { order: { ...modified, items: [{ ...order.items[0]!, quantity: 9 }] }, previousTotal: 3000, changes: ['items'], actor: 'customer:cust-1' }));
     const detail = (await c.app.inject({ method: 'GET', url: `/orders/${order.id}` })).json();
     expect(detail.order.items).toEqual([{ sku: 'MUG-WHT', name: 'MUG-WHT', quantity: 3, supplierSource: 'own_stock' }]);
+  });
+
+  it('a partial refund (money still paid) is not the refund of a cancel: neither applied nor kept waiting for a later refund_requested', async () => {
+    const c = await start();
+    const order = sampleOrder([{ sku: 'MUG-WHT', quantity: 1, supplierSource: 'own_stock' }]);
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    const refund = (remainingPaid: number) =>
+      event(refundSucceeded, order.id, {
+        orderId: order.id, refundId: randomUUID(), paymentId: randomUUID(), providerRefundId: 're_1', amount: 500, currency: 'EUR', reason: 'Order modified: items', refundedAt: new Date().toISOString(), remainingPaid,
+      });
+    await deliver(c, refund(1500));
+    expect(await c.db.parkedEvent.count({ where: { orderId: order.id } })).toBe(0);
+    await c.advance(60_000);
+    expect(await state(c, order.id)).toBe('supplier_confirmed');
+    await deliver(c, event(orderCancelled, order.id, { orderId: order.id, reason: 'customer asked', actor: 'customer:cust-1', previousStatus: 'processing', cancelledAt: new Date().toISOString() }));
+    expect(await state(c, order.id)).toBe('refund_requested');
+    await deliver(c, refund(0));
+    expect(await state(c, order.id)).toBe('refunded');
   });
 
   it('supplier refuses: retried 3 times with backoff, then failed with willRetry false; stock released; ops retry refused', async () => {

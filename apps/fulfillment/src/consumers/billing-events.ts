@@ -20,7 +20,11 @@ async function requireWorkflow(tx: Transaction, fulfillment: Fulfillment, orderI
   if (!(await loadWorkflow(tx, fulfillment, orderId))) throw new OrderNotKnownYetError(orderId);
 }
 
-/** `fulfillment--billing-events`: payment succeeded → PAYMENT_RECEIVED; refund succeeded → REFUND_PROCESSED. */
+/**
+ * `fulfillment--billing-events`: payment succeeded → PAYMENT_RECEIVED; refund succeeded →
+ * REFUND_PROCESSED once nothing paid is left (a partial refund after a modification is not a
+ * cancel's refund: parked, it would complete a later refund_requested too early).
+ */
 export function billingEventSubscriptions(fulfillment: Fulfillment) {
   return [
     on(paymentSucceeded, async (event, tx: Transaction) => {
@@ -29,6 +33,7 @@ export function billingEventSubscriptions(fulfillment: Fulfillment) {
     }),
     on(refundSucceeded, async (event, tx: Transaction) => {
       await requireWorkflow(tx, fulfillment, event.data.orderId);
+      if (event.data.remainingPaid !== undefined && event.data.remainingPaid > 0) return;
       await deliverWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'REFUND_PROCESSED', refundId: event.data.refundId }, { amount: event.data.amount });
     }),
   ];
