@@ -1,10 +1,11 @@
 import { databaseEnv, envHelpers, loadEnvOrExit, ServiceRuntime, serviceEnv } from '@platform/config';
-import { streams } from '@platform/contracts';
+import { cancellationSettled, streams } from '@platform/contracts';
 import { z } from 'zod';
 import { createDatabase, type Transaction } from './adapters/database';
 import { createStripeClient } from './adapters/stripe-client';
-import type { BillingDeps } from './application/context';
+import { type BillingDeps, REFUND_POLICIES } from './application/context';
 import { markOverdue, OVERDUE_TIMER } from './application/invoices';
+import { fulfillmentSubscriptions } from './consumers/fulfillment';
 import { orderSubscriptions } from './consumers/orders';
 import { registerQueries, registerStripeWebhook } from './http/routes';
 
@@ -18,6 +19,8 @@ const env = loadEnvOrExit(
     STRIPE_WEBHOOK_TOLERANCE_S: envHelpers.positiveInt.default(300),
     CHECKOUT_SUCCESS_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080/v1/checkout/complete'),
     INVOICE_DUE_DAYS: envHelpers.positiveInt.default(14),
+    /** Whether a cancel's refund waits until fulfillment has the supplier order cancelled (or ops settled it). */
+    REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: z.enum(REFUND_POLICIES).default('after_supplier_cancel'),
   }),
 );
 const runtime = await ServiceRuntime.start('billing', env);
@@ -29,10 +32,19 @@ const deps: BillingDeps = {
   clock: runtime.clock,
   checkoutSuccessUrl: env.CHECKOUT_SUCCESS_URL,
   invoiceDueDays: env.INVOICE_DUE_DAYS,
+  refundOnUnconfirmedSupplierCancel: env.REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL,
 };
 
 // Four orders at once (each waits on Stripe inside its transaction); one order's events stay in order.
 runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, concurrency: 4, subscriptions: orderSubscriptions(deps) });
+runtime.addConsumer<Transaction>({
+  name: 'billing--fulfillment',
+  stream: streams.FULFILLMENT.name,
+  filterSubject: cancellationSettled.type,
+  db,
+  concurrency: 4,
+  subscriptions: fulfillmentSubscriptions(deps),
+});
 runtime.startTimers<Transaction>(db, { [OVERDUE_TIMER]: (timer, tx, now) => markOverdue(tx, String(timer.payload.invoiceId ?? timer.key), now) });
 
 const app = runtime.createHttpServer();

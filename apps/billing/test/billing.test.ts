@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdjustableClock, createHttpServer, EventConsumer, isTransient, newEvent, publishEnvelope, TimerWorker } from '@platform/config';
-import { type Envelope, orderCancelled, orderCreated, orderModified } from '@platform/contracts';
+import { cancellationSettled, type Envelope, orderCancelled, orderCreated, orderModified } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { freePorts } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -14,6 +14,7 @@ import { createDatabase, type Database, type Transaction } from '../src/adapters
 import { createStripeClient } from '../src/adapters/stripe-client';
 import type { BillingDeps } from '../src/application/context';
 import { markOverdue, nextInvoiceNumber, OVERDUE_TIMER } from '../src/application/invoices';
+import { fulfillmentSubscriptions } from '../src/consumers/fulfillment';
 import { orderSubscriptions } from '../src/consumers/orders';
 import { computeSignature } from '../src/domain/stripe-signature';
 import { registerQueries, registerStripeWebhook } from '../src/http/routes';
@@ -42,7 +43,7 @@ afterEach(async () => {
  * port (behind a raw forwarder at /v1/webhooks/stripe, as the gateway does), the Stripe
  * simulator sending its webhooks there, and the order consumers' handlers.
  */
-async function harness(): Promise<Harness> {
+async function harness(refundOnUnconfirmedSupplierCancel: BillingDeps['refundOnUnconfirmedSupplierCancel'] = 'immediately'): Promise<Harness> {
   const db = createDatabase(await migratedDatabase('billing'));
   const clock = new AdjustableClock();
   const [port] = await freePorts(1);
@@ -53,6 +54,7 @@ async function harness(): Promise<Harness> {
     clock,
     checkoutSuccessUrl: 'http://127.0.0.1:8080/v1/checkout/complete',
     invoiceDueDays: 14,
+    refundOnUnconfirmedSupplierCancel,
   };
   const app = createHttpServer({ log: quietLog, metrics: testMetrics, readiness: {} });
   await registerStripeWebhook(app, { db, billing: deps, webhookSecret, webhookToleranceSeconds: 300 });
@@ -71,7 +73,7 @@ async function harness(): Promise<Harness> {
     });
   });
   await app.listen({ port, host: '127.0.0.1' });
-  const subscriptions = new Map(orderSubscriptions(deps).map((s) => [s.type, s.handle]));
+  const subscriptions = new Map([...orderSubscriptions(deps), ...fulfillmentSubscriptions(deps)].map((s) => [s.type, s.handle]));
   const h: Harness = {
     db,
     sim,
@@ -364,6 +366,68 @@ describe('billing: gap-free invoice numbers', () => {
     ).rejects.toThrow('issue failed');
     const next = await h.db.$transaction((tx) => nextInvoiceNumber(tx));
     expect([first, next]).toEqual(['INV-000001', 'INV-000002']);
+  });
+});
+
+describe('billing: the refund of a cancel waits for the supplier side, per REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL', () => {
+  const settled = (order: Order, outcome: 'nothing_at_supplier' | 'cancelled_at_supplier' | 'shipped_anyway' = 'cancelled_at_supplier') =>
+    newEvent(cancellationSettled, { aggregateId: order.id, source: 'fulfillment', data: { orderId: order.id, outcome, at: new Date().toISOString() } });
+  const refundRequests = (h: Harness) => h.sim.controls.stripe.requests.filter((r) => r.url.endsWith('/v1/refunds'));
+
+  it('after_supplier_cancel: a paid order cancelled keeps its money (held, visible) until fulfillment settles the supplier side, then refunds once', async () => {
+    const h = await harness('after_supplier_cancel');
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    await h.deliver(cancelled(order));
+    const held = await billingOf(h, order.id);
+    expect(held.refunds).toEqual([]);
+    expect(held.refundHold).toMatchObject({ reason: 'customer changed mind', supplierOutcome: null, releasedAt: null });
+    expect(held.invoices[0]).toMatchObject({ status: 'paid' });
+    expect(refundRequests(h)).toHaveLength(0);
+
+    // Ops recorded the AliExpress order as cancelled: fulfillment settles, billing refunds.
+    await h.deliver(settled(order));
+    const released = await billingOf(h, order.id);
+    expect(released.refunds).toMatchObject([{ status: 'succeeded', amount: 3499 }]);
+    expect(released.refundHold).toMatchObject({ supplierOutcome: 'cancelled_at_supplier' });
+    expect(released.refundHold.releasedAt).not.toBeNull();
+    expect(released.invoices[0]).toMatchObject({ status: 'void', amountRefunded: 3499 });
+    // Redelivered or repeated: nothing more.
+    await h.deliver(settled(order));
+    await h.deliver({ ...cancelled(order), id: randomUUID() });
+    expect(refundRequests(h)).toHaveLength(1);
+    expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
+  });
+
+  it('after_supplier_cancel: a settlement that arrives before the cancel (another stream) lets the cancel refund at once; an unpaid order is not held', async () => {
+    const h = await harness('after_supplier_cancel');
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    await h.deliver(settled(order, 'nothing_at_supplier'));
+    expect((await billingOf(h, order.id)).refunds).toEqual([]);
+    await h.deliver(cancelled(order));
+    expect((await billingOf(h, order.id)).refunds).toMatchObject([{ status: 'succeeded', amount: 3499 }]);
+
+    const unpaid = sampleOrder();
+    await h.deliver(created(unpaid));
+    await h.deliver(cancelled(unpaid));
+    const billing = await billingOf(h, unpaid.id);
+    expect(billing.refundHold).toBeNull();
+    expect(billing.invoices[0]).toMatchObject({ status: 'void' });
+  });
+
+  it('immediately: the cancel refunds at once; the later settlement changes nothing', async () => {
+    const h = await harness('immediately');
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    await h.deliver(cancelled(order));
+    expect((await billingOf(h, order.id)).refunds).toMatchObject([{ status: 'succeeded', amount: 3499 }]);
+    await h.deliver(settled(order, 'shipped_anyway'));
+    expect(refundRequests(h)).toHaveLength(1);
+    expect((await billingOf(h, order.id)).refundHold).toMatchObject({ heldAt: null, supplierOutcome: 'shipped_anyway' });
   });
 });
 

@@ -22,8 +22,10 @@ const env = loadEnvOrExit(
       PAYMENT_CONFIRMED_DELAY_MS: envHelpers.positiveInt.default(60_000),
       /** placed_with_supplier → failed without a supplier answer (seed 000: 24 h). */
       SUPPLIER_TIMEOUT_MS: envHelpers.positiveInt.default(86_400_000),
-      /** How often a live supplier order's status is asked. */
+      /** How soon a live supplier order's status is first asked (and again after it changed). */
       SUPPLIER_POLL_INTERVAL_MS: envHelpers.positiveInt.default(900_000),
+      /** The poll interval doubles while nothing changes, up to this. */
+      SUPPLIER_POLL_MAX_INTERVAL_MS: envHelpers.positiveInt.default(3_600_000),
       /** How long own stock stays held before the placement confirms it (FUL-03: 30 min). */
       RESERVATION_TTL_MS: envHelpers.positiveInt.default(1_800_000),
     }),
@@ -38,8 +40,8 @@ const fulfillment: Fulfillment = {
   clock: runtime.clock,
   log: runtime.log,
   machine: createOrderWorkflow({ paymentConfirmedDelayMs: env.PAYMENT_CONFIRMED_DELAY_MS, supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS }),
-  suppliers: createSupplierClients(env, supplierCallLog(db)),
-  settings: { reservationTtlMs: env.RESERVATION_TTL_MS, supplierPollIntervalMs: env.SUPPLIER_POLL_INTERVAL_MS },
+  suppliers: createSupplierClients(env, supplierCallLog(db, runtime.clock)),
+  settings: { reservationTtlMs: env.RESERVATION_TTL_MS, supplierPoll: { baseMs: env.SUPPLIER_POLL_INTERVAL_MS, maxMs: env.SUPPLIER_POLL_MAX_INTERVAL_MS } },
 };
 
 runtime.addConsumer<Transaction>({ name: 'fulfillment--order-events', stream: streams.ORDERS.name, db, subscriptions: orderEventSubscriptions(fulfillment) });

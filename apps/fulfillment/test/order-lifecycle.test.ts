@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { AdjustableClock, createMetrics, EventConsumer, publishEnvelope } from '@platform/config';
-import { type Envelope, orderCancelled, orderModified, paymentSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
+import { type Envelope, orderCancelled, orderModified, paymentSucceeded, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The ProvidedContext typing of the shared test infrastructure (for the type-checker only).
 import type {} from '../../../test/setup/infrastructure';
@@ -13,7 +13,7 @@ import { TIMER_KINDS } from '../src/application/context';
 import { billingEventSubscriptions, OrderNotKnownYetError } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
 import { trackingEventSubscriptions } from '../src/consumers/tracking-events';
-import { type Composition, compose, createdEvent, event, POLL_MS, sampleOrder } from './support/composition';
+import { type Composition, compose, createdEvent, event, POLL_MAX_MS, POLL_MS, sampleOrder } from './support/composition';
 
 /**
  * The fulfillment workflow end to end against real PostgreSQL (and JetStream for the
@@ -205,6 +205,25 @@ describe('order lifecycle', () => {
     expect(detail.order.items).toEqual([{ sku: 'MUG-WHT', name: 'MUG-WHT', quantity: 3, supplierSource: 'own_stock' }]);
   });
 
+  it('a partial refund (money still paid) is not the refund of a cancel: neither applied nor kept waiting for a later refund_requested', async () => {
+    const c = await start();
+    const order = sampleOrder([{ sku: 'MUG-WHT', quantity: 1, supplierSource: 'own_stock' }]);
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    const refund = (remainingPaid: number) =>
+      event(refundSucceeded, order.id, {
+        orderId: order.id, refundId: randomUUID(), paymentId: randomUUID(), providerRefundId: 're_1', amount: 500, currency: 'EUR', reason: 'Order modified: items', refundedAt: new Date().toISOString(), remainingPaid,
+      });
+    await deliver(c, refund(1500));
+    expect(await c.db.parkedEvent.count({ where: { orderId: order.id } })).toBe(0);
+    await c.advance(60_000);
+    expect(await state(c, order.id)).toBe('supplier_confirmed');
+    await deliver(c, event(orderCancelled, order.id, { orderId: order.id, reason: 'customer asked', actor: 'customer:cust-1', previousStatus: 'processing', cancelledAt: new Date().toISOString() }));
+    expect(await state(c, order.id)).toBe('refund_requested');
+    await deliver(c, refund(0));
+    expect(await state(c, order.id)).toBe('refunded');
+  });
+
   it('supplier refuses: retried 3 times with backoff, then failed with willRetry false; stock released; ops retry refused', async () => {
     const c = await start();
     c.suppliers.cj.placeScript = ['reject', 'reject', 'reject', 'reject'];
@@ -282,6 +301,40 @@ describe('order lifecycle', () => {
     const retry = await third.app.inject({ method: 'POST', url: `/orders/${order.id}/retry`, headers: { 'x-actor': 'ops:k1' } });
     expect(retry.statusCode, retry.body).toBe(200);
     expect(retry.json()).toMatchObject({ state: 'processing', retryCount: 1 });
+  });
+
+  it('a supplier that never confirms is polled on a backing-off schedule (doubling up to the cap), reset when its order moves', async () => {
+    const c = await start();
+    const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    await c.advance(60_000);
+    expect(await state(c, order.id)).toBe('placed_with_supplier');
+    const placedAt = c.clock.now().getTime();
+    const statusCalls = async () => (await c.db.supplierCall.findMany({ where: { orderId: order.id, operation: 'status' }, orderBy: { createdAt: 'asc' } })).map((call) => call.createdAt.getTime());
+
+    // The supplier stays silent for 22 h (the clock moves in 5-minute steps, firing what is due).
+    const horizon = 22 * 60 * MINUTE;
+    for (let elapsed = 0; elapsed < horizon; elapsed += 5 * MINUTE) await c.advance(5 * MINUTE);
+    const polls = await statusCalls();
+    // The schedule: 15, 30, 60 min, then every hour (the cap): 23 polls in 22 h instead of 88.
+    const schedule: number[] = [];
+    for (let at = placedAt, interval = POLL_MS; at + interval <= placedAt + horizon; interval = Math.min(interval * 2, POLL_MAX_MS)) schedule.push((at += interval));
+    expect(polls.length).toBeLessThanOrEqual(schedule.length);
+    expect(polls.length).toBeGreaterThanOrEqual(schedule.length - 1);
+    // In whole minutes: the test clock also moves with real time between steps.
+    const minutes = (ms: number) => Math.round(ms / MINUTE);
+    const gaps = polls.map((at, i) => minutes(at - (polls[i - 1] ?? placedAt)));
+    expect(gaps.slice(0, 4)).toEqual([15, 30, 60, 60]);
+    expect(Math.max(...gaps)).toBe(minutes(POLL_MAX_MS));
+
+    // A state change resets the interval: confirmed → the next poll comes after the base interval.
+    c.suppliers.cj.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
+    await c.advance(POLL_MAX_MS);
+    expect(await state(c, order.id)).toBe('supplier_confirmed');
+    const confirmedAt = (await statusCalls()).at(-1)!;
+    const timer = await c.db.timer.findFirstOrThrow({ where: { key: order.id, kind: TIMER_KINDS.supplierPoll, firedAt: null } });
+    expect(minutes(timer.fireAt.getTime() - confirmedAt)).toBe(minutes(POLL_MS));
   });
 
   it('cancel after placement cancels at the supplier and releases the reservation', async () => {

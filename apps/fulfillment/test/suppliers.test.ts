@@ -168,10 +168,11 @@ describe.each(suppliers)('%s adapter against its simulator', (supplier) => {
 });
 
 describe('cancellation', () => {
-  it('AliExpress: no cancel API, says so without calling', async () => {
+  it('AliExpress: no cancel API, says so without calling, and logs the attempt as not sent', async () => {
     const client = createSupplierClients(env(), recordCall).aliexpress;
     expect(await client.cancelOrder('8100000000000001')).toEqual({ cancelled: false, reason: expect.stringMatching(/no cancel API/) });
-    expect(calls).toEqual([]);
+    expect(sim.controls.aliexpress.requests).toEqual([]);
+    expect(calls).toMatchObject([{ supplier: 'aliexpress', operation: 'cancel', reference: '8100000000000001', httpStatus: null, outcome: 'rejected', request: { sent: false } }]);
   });
 
   it.each(['cj', 'spocket'] as const)('%s: cancels an order not yet shipped, refuses a shipped one', async (supplier) => {

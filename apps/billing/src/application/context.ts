@@ -12,7 +12,15 @@ export interface BillingDeps {
   /** Where Stripe sends the customer after paying. */
   checkoutSuccessUrl: string;
   invoiceDueDays: number;
+  /**
+   * REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: whether a cancelled order's refund goes out at once
+   * or waits for `fulfillment.cancellation.settled` (a supplier order may still ship).
+   */
+  refundOnUnconfirmedSupplierCancel: RefundPolicy;
 }
+
+export const REFUND_POLICIES = ['immediately', 'after_supplier_cancel'] as const;
+export type RefundPolicy = (typeof REFUND_POLICIES)[number];
 
 /** Records `definition`'s event about the order in the caller's transaction (outbox). */
 export async function emit<D extends EventDefinition>(tx: Transaction, definition: D, orderId: string, data: EventData<D>, at: Date): Promise<void> {

@@ -2,9 +2,10 @@ import { on } from '@platform/config';
 import { orderCancelled, orderCreated, orderModified } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { type BillingDeps, lockPayments } from '../application/context';
-import { createDraftInvoice, debitInvoice, lockedInvoiceOf, redraftInvoice, voidInvoice, withdrawDebit } from '../application/invoices';
+import { createDraftInvoice, debitInvoice, lockedInvoiceOf, redraftInvoice, withdrawDebit } from '../application/invoices';
 import { cancelUnpaidPayment, openCheckout, UNPAID } from '../application/payments';
 import { requestRefund } from '../application/refunds';
+import { cancelOrderMoney } from '../application/cancellation';
 import { derivedId } from '../domain/ids';
 
 /**
@@ -23,31 +24,11 @@ export function orderSubscriptions(deps: BillingDeps) {
   });
 
   /**
-   * `orders.order.cancelled`: money received is refunded (the invoice gets a credit and is
-   * void); payments still open are closed at Stripe and the invoice (draft or not) is void.
+   * `orders.order.cancelled`: money received is refunded (at once, or once fulfillment has
+   * settled the supplier side, per policy: `cancelOrderMoney`); open payments are closed and
+   * the invoice is void.
    */
-  const cancelled = on(orderCancelled, async (event, tx: Transaction) => {
-    const { orderId, reason } = event.data;
-    await lockPayments(tx, orderId);
-    const payments = await tx.payment.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } });
-    const invoice = await lockedInvoiceOf(tx, orderId);
-    for (const payment of payments) {
-      if (payment.status === 'succeeded') {
-        await requestRefund(tx, deps, {
-          refundId: derivedId(`${orderId}/refund/cancel/${payment.id}`),
-          payment,
-          amount: payment.amountReceived - payment.amountRefunded,
-          reason: `Order cancelled: ${reason}`,
-          invoiceId: invoice?.id ?? null,
-        });
-      } else if (UNPAID.includes(payment.status)) {
-        await cancelUnpaidPayment(tx, deps, payment);
-      }
-    }
-    // Re-read: a refund confirmed above may already have credited and voided it.
-    const current = invoice && (await tx.invoice.findUniqueOrThrow({ where: { id: invoice.id } }));
-    if (current) await voidInvoice(tx, current, `Order cancelled: ${reason}`, deps.clock.now());
-  });
+  const cancelled = on(orderCancelled, (event, tx: Transaction) => cancelOrderMoney(tx, deps, event.data.orderId, event.data.reason));
 
   /**
    * `orders.order.modified` (new totals). Unpaid: the old session is closed and a new one

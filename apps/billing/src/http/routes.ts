@@ -12,7 +12,7 @@ import type { Database } from '../adapters/database';
 import type { BillingDeps } from '../application/context';
 import { applyStripeEvent, isStripeEvent } from '../application/stripe-webhook';
 import { verifyStripeSignature } from '../domain/stripe-signature';
-import { invoiceInclude, invoiceView, paymentView, refundView } from './views';
+import { invoiceInclude, invoiceView, paymentView, refundHoldView, refundView } from './views';
 
 export interface RouteDeps {
   db: Database;
@@ -66,15 +66,20 @@ export function registerQueries(app: PlatformHttpServer, db: Database): void {
     { schema: { params: orderBillingParamsSchema, response: { 200: orderBillingSchema } } },
     async (request) => {
       const { orderId } = request.params;
-      const [payments, invoices, refunds] = await Promise.all([
-        db.payment.findMany({ where: { orderId }, include: { checkoutSessions: { orderBy: { createdAt: 'asc' } } }, orderBy: { createdAt: 'asc' } }),
-        db.invoice.findMany({ where: { orderId }, include: invoiceInclude, orderBy: { createdAt: 'asc' } }),
-        db.refund.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
-      ]);
+      // One snapshot: a refund committed between separate reads would show without its invoice credit.
+      const [payments, invoices, refunds, hold] = await db.$transaction(
+        [
+          db.payment.findMany({ where: { orderId }, include: { checkoutSessions: { orderBy: { createdAt: 'asc' } } }, orderBy: { createdAt: 'asc' } }),
+          db.invoice.findMany({ where: { orderId }, include: invoiceInclude, orderBy: { createdAt: 'asc' } }),
+          db.refund.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
+          db.refundHold.findUnique({ where: { orderId } }),
+        ],
+        { isolationLevel: 'RepeatableRead' },
+      );
       if (payments.length === 0 && invoices.length === 0) {
         throw new DomainError('not_found', 'BILLING_NOT_FOUND', `Billing knows nothing about order ${orderId}`);
       }
-      return { orderId, payments: payments.map(paymentView), invoices: invoices.map(invoiceView), refunds: refunds.map(refundView) };
+      return { orderId, payments: payments.map(paymentView), invoices: invoices.map(invoiceView), refunds: refunds.map(refundView), refundHold: hold && refundHoldView(hold) };
     },
   );
 

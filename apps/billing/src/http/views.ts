@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { invoiceSchema, paymentSchema, refundSchema } from '@platform/contracts/api/billing';
-import type { CheckoutSession, Invoice, InvoiceAdjustment, InvoiceLine, Payment, Refund } from '../generated/prisma/client';
+import type { invoiceSchema, orderBillingSchema, paymentSchema, refundSchema } from '@platform/contracts/api/billing';
+import type { CheckoutSession, Invoice, InvoiceAdjustment, InvoiceLine, Payment, Refund, RefundHold } from '../generated/prisma/client';
 
 /** Database rows as the API shows them (contracts/api/billing.ts). */
 
@@ -90,5 +90,17 @@ export function refundView(refund: Refund): z.infer<typeof refundSchema> {
     failureReason: refund.failureReason,
     createdAt: refund.createdAt.toISOString(),
     succeededAt: iso(refund.succeededAt),
+  };
+}
+
+type RefundHoldView = NonNullable<z.infer<typeof orderBillingSchema>['refundHold']>;
+
+export function refundHoldView(hold: RefundHold): RefundHoldView {
+  return {
+    reason: hold.reason,
+    heldAt: iso(hold.heldAt),
+    supplierOutcome: hold.supplierOutcome as RefundHoldView['supplierOutcome'],
+    supplierSettledAt: iso(hold.supplierSettledAt),
+    releasedAt: iso(hold.releasedAt),
   };
 }

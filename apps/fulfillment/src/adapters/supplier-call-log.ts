@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '@platform/config';
 import type { Database } from './database';
 import type { RecordSupplierCall } from './suppliers/supplier-client';
 
@@ -13,8 +14,9 @@ export function onBehalfOf<T>(orderId: string, call: () => Promise<T>): Promise<
 /**
  * The supplier call log (FUL-05). Written on the root client, outside the business
  * transaction: a placement that rolls back (supplier unavailable) still leaves its calls logged.
+ * Stamped with the service clock, like every timer the calls are made from.
  */
-export function supplierCallLog(db: Database): RecordSupplierCall {
+export function supplierCallLog(db: Database, clock: Clock): RecordSupplierCall {
   return async (call) => {
     await db.supplierCall.create({
       data: {
@@ -29,6 +31,7 @@ export function supplierCallLog(db: Database): RecordSupplierCall {
         durationMs: Math.round(call.durationMs),
         outcome: call.outcome,
         error: call.error,
+        createdAt: clock.now(),
       },
     });
   };

@@ -2,6 +2,7 @@ import type { Clock, Logger } from '@platform/config';
 import type { Database } from '../adapters/database';
 import type { SupplierClient, SupplierName } from '../adapters/suppliers/supplier-client';
 import type { OrderWorkflow } from '../domain/order-workflow';
+import type { PollSchedule } from '../domain/supplier-placement';
 
 export const SERVICE = 'fulfillment';
 
@@ -15,7 +16,7 @@ export const TIMER_KINDS = {
   placeSupplierOrders: 'fulfillment.place-supplier-orders',
   /** In failed after a refusal, while retryCount < 3: RETRY after 5 min × 2^retryCount. */
   supplierRetry: 'fulfillment.supplier-retry',
-  /** Every SUPPLIER_POLL_INTERVAL_MS while placed_with_supplier / supplier_confirmed. */
+  /** While a supplier order is live: SUPPLIER_POLL_INTERVAL_MS, doubling while nothing changes up to SUPPLIER_POLL_MAX_INTERVAL_MS. */
   supplierPoll: 'fulfillment.supplier-poll',
   /** RESERVATION_TTL_MS after reserving: held reservations not yet confirmed are released. */
   reservationExpiry: 'fulfillment.reservation-expiry',
@@ -25,7 +26,7 @@ export const TIMER_KINDS = {
 
 export interface FulfillmentSettings {
   reservationTtlMs: number;
-  supplierPollIntervalMs: number;
+  supplierPoll: PollSchedule;
 }
 
 /** What the use cases share: the database, the clock, the machine, the supplier APIs. */

@@ -4,14 +4,15 @@ import { supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';
 import { type PlacementResult, type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
-import { groupBySupplier, type SupplierSource } from '../domain/supplier-placement';
+import { groupBySupplier, nextPollIntervalMs, type SupplierSource } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { confirmReservations, ensureReservations } from './inventory';
+import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
 import { recordShipment } from './shipments';
-import { loadWorkflow, sendWorkflowEvent } from './workflows';
+import { loadWorkflow, scheduleSupplierPoll, sendWorkflowEvent } from './workflows';
 
 /** Supplier orders that exist at the supplier and are not finished. */
-const LIVE = ['placed', 'confirmed'];
+export const LIVE = ['placed', 'confirmed'];
 /** From placement until the last supplier parcel is known (a hub shipment may move the order on first). */
 const POLLED_STATES = ['placed_with_supplier', 'supplier_confirmed', 'shipped', 'in_transit', 'out_for_delivery'];
 
@@ -27,10 +28,10 @@ export function supplierOrderReference(orderId: string, supplier: SupplierSource
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function supplierOrderEvent(
+export async function supplierOrderEvent(
   tx: Transaction,
   order: { id: string; orderId: string; supplier: string; externalOrderId: string | null },
-  status: 'placed' | 'confirmed' | 'rejected' | 'shipped' | 'cancelled',
+  status: 'placed' | 'confirmed' | 'rejected' | 'shipped' | 'cancelled' | 'cancellation_pending',
   reason: string | null,
   now: Date,
 ): Promise<void> {
@@ -128,9 +129,10 @@ export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillm
  * all → SUPPLIER_CONFIRMED; refused → SUPPLIER_REJECTED; shipped with a tracking number →
  * a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED (when the workflow waits
  * for it). A supplier that does not answer is asked again at the next poll; polling stops
- * once no supplier order is live.
+ * once no supplier order is live. Polls back off while nothing changes (`nextPollIntervalMs`):
+ * `previousIntervalMs` is the wait that led to this poll.
  */
-export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
+export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, previousIntervalMs: number | null): Promise<void> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
   const polled = (state: unknown) => POLLED_STATES.includes(String(state));
   if (!workflow || !polled(workflow.snapshot.value)) return;
@@ -138,6 +140,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   const orders = await tx.supplierOrder.findMany({ where: { orderId, attempt }, orderBy: { supplier: 'asc' } });
 
   let rejection: string | null = null;
+  let changed = false;
   for (const order of orders) {
     if (!LIVE.includes(order.status) || !order.externalOrderId) continue;
     const externalOrderId = order.externalOrderId;
@@ -153,6 +156,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'confirmed', updatedAt: now } });
       await supplierOrderEvent(tx, order, 'confirmed', null, now);
       order.status = 'confirmed';
+      changed = true;
     } else if ((status.status === 'shipped' || status.status === 'delivered') && status.trackingNumber) {
       await tx.supplierOrder.update({
         where: { id: order.id },
@@ -160,6 +164,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       });
       await supplierOrderEvent(tx, order, 'shipped', null, now);
       order.status = 'shipped';
+      changed = true;
       await recordShipment(tx, {
         orderId,
         source: order.supplier as SupplierSource,
@@ -176,6 +181,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'rejected', reason, updatedAt: now } });
       await supplierOrderEvent(tx, order, 'rejected', reason, now);
       order.status = 'rejected';
+      changed = true;
       rejection ??= `${order.supplier}: ${reason}`;
     }
   }
@@ -200,15 +206,16 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   const after = await loadWorkflow(tx, fulfillment, orderId);
   const stillLive = await tx.supplierOrder.count({ where: { orderId, attempt, status: { in: LIVE } } });
   if (after && polled(after.snapshot.value) && stillLive > 0) {
-    await scheduleTimer(tx, { kind: TIMER_KINDS.supplierPoll, key: orderId, fireAt: new Date(now.getTime() + fulfillment.settings.supplierPollIntervalMs) });
+    await scheduleSupplierPoll(tx, fulfillment, orderId, now, nextPollIntervalMs(fulfillment.settings.supplierPoll, previousIntervalMs, changed));
   }
 }
 
 /**
  * `fulfillment.cancel-supplier-orders`: after a cancel (every attempt) or a failed attempt
  * (`upToAttempt`: that one and older), cancels the live supplier orders at their suppliers.
- * Unavailable → the timer retries; a supplier that refuses to cancel (already shipped) is
- * recorded and left to ops.
+ * Unavailable → the timer retries; a supplier that cannot cancel (no cancel API) or refuses
+ * (already shipped) leaves its order `cancellation_pending` with an ops task. A cancelled
+ * order whose supplier side is then clear is settled (`fulfillment.cancellation.settled`).
  */
 export async function cancelSupplierOrders(
   tx: Transaction,
@@ -228,9 +235,8 @@ export async function cancelSupplierOrders(
       await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancelled', reason: answer.reason, updatedAt: now } });
       await supplierOrderEvent(tx, order, 'cancelled', answer.reason, now);
     } else {
-      const reason = `Cancellation refused: ${answer.reason ?? 'no reason given'}`;
-      await tx.supplierOrder.update({ where: { id: order.id }, data: { reason, updatedAt: now } });
-      fulfillment.log.warn({ orderId, supplier: order.supplier, reason }, 'supplier refused to cancel; ops must act');
+      await openSupplierCancellationTask(tx, fulfillment, order, `Cancellation refused: ${answer.reason ?? 'no reason given'}`, now);
     }
   }
+  await settleCancellationIfClear(tx, fulfillment, orderId, now);
 }

@@ -18,7 +18,8 @@ export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHan
     [TIMER_KINDS.supplierRetry]: async (timer, tx) => {
       await sendWorkflowEvent(tx, fulfillment, timer.key, { type: 'RETRY' }, { automatic: true });
     },
-    [TIMER_KINDS.supplierPoll]: (timer, tx, now) => pollSupplierOrders(tx, fulfillment, timer.key, now),
+    [TIMER_KINDS.supplierPoll]: (timer, tx, now) =>
+      pollSupplierOrders(tx, fulfillment, timer.key, now, typeof timer.payload.intervalMs === 'number' ? timer.payload.intervalMs : null),
     [TIMER_KINDS.reservationExpiry]: async (timer, tx, now) => {
       const released = await releaseExpiredReservations(tx, timer.key, now);
       if (released > 0) fulfillment.log.info({ orderId: timer.key, released }, 'reservations expired and were released');

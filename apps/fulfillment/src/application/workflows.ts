@@ -18,6 +18,7 @@ import {
 import { retryDelayMs } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { ensureReservations, releaseOrderStock, completeFulfillmentOrders } from './inventory';
+import { settleCancelAfterShipment, settleCancellationIfClear } from './ops-tasks';
 
 export interface LoadedWorkflow {
   orderId: string;
@@ -63,7 +64,8 @@ export interface SendResult {
  * Sends `event` to the order's workflow: the pure machine step, then (when accepted) the
  * snapshot saved under the optimistic lock, a history row, `fulfillment.workflow.transitioned`
  * for a state change, and the step's effects: all in the caller's transaction. An event the
- * current state does not accept changes nothing and is reported as not accepted.
+ * current state does not accept changes nothing and is reported as not accepted. After an
+ * accepted event, events parked for this order are offered again (`reapplyParkedEvents`).
  */
 export async function sendWorkflowEvent(
   tx: Transaction,
@@ -71,6 +73,82 @@ export async function sendWorkflowEvent(
   orderId: string,
   event: WorkflowEvent | { type: string },
   details: Record<string, unknown> = {},
+): Promise<SendResult> {
+  const result = await applyWorkflowEvent(tx, fulfillment, orderId, event, details);
+  if (result.accepted) await reapplyParkedEvents(tx, fulfillment, orderId, result.step);
+  return result;
+}
+
+/**
+ * For consumers of other services' streams, which carry no order between them: an event the
+ * workflow cannot take yet (a refund before its cancel) is parked, in the consumer's
+ * transaction, and applied after a later transition makes it acceptable; one for a finished
+ * workflow can never apply and is recorded as dropped (logged, listed on the order).
+ */
+export async function deliverWorkflowEvent(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  orderId: string,
+  event: WorkflowEvent,
+  details: Record<string, unknown> = {},
+): Promise<SendResult> {
+  const result = await sendWorkflowEvent(tx, fulfillment, orderId, event, details);
+  if (result.accepted) return result;
+  const now = fulfillment.clock.now();
+  const finished = result.step.snapshot.status === 'done';
+  await tx.parkedEvent.create({
+    data: {
+      id: randomUUID(),
+      orderId,
+      eventType: event.type,
+      event: event as object,
+      details: details as object,
+      parkedAt: now,
+      ...(finished && { droppedAt: now, dropReason: staleReason(result.step.to) }),
+    },
+  });
+  if (event.type === 'CANCEL') await settleCancelAfterShipment(tx, orderId, result.step.to, now);
+  if (finished) fulfillment.log.warn({ orderId, state: result.step.to, event: event.type }, 'event for a finished workflow dropped as stale');
+  else fulfillment.log.info({ orderId, state: result.step.to, event: event.type }, 'workflow event parked until the workflow can take it');
+  return result;
+}
+
+const staleReason = (state: string) => `The workflow had finished in ${state}`;
+
+/**
+ * Offers the order's parked events again, oldest first, after `step` was accepted; each one
+ * that applies may make an older one acceptable, so it starts over. Once the workflow has
+ * finished, what is left can never apply and is dropped (logged, kept with the reason).
+ */
+async function reapplyParkedEvents(tx: Transaction, fulfillment: Fulfillment, orderId: string, step: Step): Promise<void> {
+  let last = step;
+  for (let applied = true; applied; ) {
+    applied = false;
+    const parked = await tx.parkedEvent.findMany({ where: { orderId, droppedAt: null }, orderBy: { seq: 'asc' } });
+    if (parked.length === 0) return;
+    if (last.snapshot.status === 'done') {
+      const now = fulfillment.clock.now();
+      await tx.parkedEvent.updateMany({ where: { id: { in: parked.map((p) => p.id) } }, data: { droppedAt: now, dropReason: staleReason(last.to) } });
+      fulfillment.log.warn({ orderId, state: last.to, events: parked.map((p) => p.eventType) }, 'parked events can no longer apply; dropped as stale');
+      return;
+    }
+    for (const row of parked) {
+      const result = await applyWorkflowEvent(tx, fulfillment, orderId, row.event as WorkflowEvent, { ...(row.details as object), parkedAt: row.parkedAt.toISOString() });
+      if (!result.accepted) continue;
+      await tx.parkedEvent.delete({ where: { id: row.id } });
+      last = result.step;
+      applied = true;
+      break;
+    }
+  }
+}
+
+async function applyWorkflowEvent(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  orderId: string,
+  event: WorkflowEvent | { type: string },
+  details: Record<string, unknown>,
 ): Promise<SendResult> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow) throw new WorkflowNotFoundError(orderId);
@@ -132,6 +210,11 @@ export async function sendWorkflowEvent(
   return { accepted: true, step };
 }
 
+/** The next `fulfillment.supplier-poll` in `intervalMs`; the payload carries the interval the next one backs off from. */
+export async function scheduleSupplierPoll(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, intervalMs: number): Promise<void> {
+  await scheduleTimer(tx, { kind: TIMER_KINDS.supplierPoll, key: orderId, fireAt: new Date(now.getTime() + intervalMs), payload: { intervalMs } });
+}
+
 function persist(fulfillment: Fulfillment, snapshot: WorkflowSnapshot): object {
   return fulfillment.machine.getPersistedSnapshot(snapshot) as object;
 }
@@ -157,7 +240,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       return scheduleTimer(tx, { kind: TIMER_KINDS.placeSupplierOrders, key: orderId, fireAt: now });
     case 'startSupplierPolling': {
       const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
-      if (live > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.supplierPoll, key: orderId, fireAt: at(fulfillment.settings.supplierPollIntervalMs) });
+      if (live > 0) await scheduleSupplierPoll(tx, fulfillment, orderId, now, fulfillment.settings.supplierPoll.baseMs);
       return;
     }
     case 'stopSupplierPolling':
@@ -176,6 +259,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       // be placed before this timer gets through to a slow supplier.
       const upToAttempt = effect.type === 'cancelOrder' ? null : step.snapshot.context.retryCount + 1;
       if (live > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.cancelSupplierOrders, key: orderId, fireAt: now, payload: { upToAttempt } });
+      else if (effect.type === 'cancelOrder') await settleCancellationIfClear(tx, fulfillment, orderId, now);
       return;
     }
     case 'completeOrder':

@@ -2,7 +2,7 @@ import { on } from '@platform/config';
 import { paymentSucceeded, refundSucceeded } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { Fulfillment } from '../application/context';
-import { loadWorkflow, sendWorkflowEvent } from '../application/workflows';
+import { deliverWorkflowEvent, loadWorkflow } from '../application/workflows';
 
 /**
  * Billing and orders are different streams: a payment can overtake its order's
@@ -20,16 +20,21 @@ async function requireWorkflow(tx: Transaction, fulfillment: Fulfillment, orderI
   if (!(await loadWorkflow(tx, fulfillment, orderId))) throw new OrderNotKnownYetError(orderId);
 }
 
-/** `fulfillment--billing-events`: payment succeeded → PAYMENT_RECEIVED; refund succeeded → REFUND_PROCESSED. */
+/**
+ * `fulfillment--billing-events`: payment succeeded → PAYMENT_RECEIVED; refund succeeded →
+ * REFUND_PROCESSED once nothing paid is left (a partial refund after a modification is not a
+ * cancel's refund: parked, it would complete a later refund_requested too early).
+ */
 export function billingEventSubscriptions(fulfillment: Fulfillment) {
   return [
     on(paymentSucceeded, async (event, tx: Transaction) => {
       await requireWorkflow(tx, fulfillment, event.data.orderId);
-      await sendWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'PAYMENT_RECEIVED' }, { paymentId: event.data.paymentId, amount: event.data.amount });
+      await deliverWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'PAYMENT_RECEIVED' }, { paymentId: event.data.paymentId, amount: event.data.amount });
     }),
     on(refundSucceeded, async (event, tx: Transaction) => {
       await requireWorkflow(tx, fulfillment, event.data.orderId);
-      await sendWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'REFUND_PROCESSED', refundId: event.data.refundId }, { amount: event.data.amount });
+      if (event.data.remainingPaid !== undefined && event.data.remainingPaid > 0) return;
+      await deliverWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'REFUND_PROCESSED', refundId: event.data.refundId }, { amount: event.data.amount });
     }),
   ];
 }

@@ -3,7 +3,7 @@ import { orderCancelled, orderCreated, orderModified } from '@platform/contracts
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
 import type { Fulfillment } from '../application/context';
-import { createWorkflow, sendWorkflowEvent } from '../application/workflows';
+import { createWorkflow, deliverWorkflowEvent } from '../application/workflows';
 import type { OrderDetails } from '../domain/order-workflow';
 
 /** What the workflow keeps of an order. */
@@ -23,7 +23,7 @@ export function orderDetails(order: Order): OrderDetails {
 /**
  * `fulfillment--order-events` (ORDERS stream, in order): created → a workflow in `pending`;
  * modified → new details while not yet processing (ORDER_MODIFIED, ignored afterwards);
- * cancelled → CANCEL. Events the state does not accept are logged and acknowledged.
+ * cancelled → CANCEL. An event the state cannot take yet is parked (`deliverWorkflowEvent`).
  */
 export function orderEventSubscriptions(fulfillment: Fulfillment) {
   return [
@@ -32,10 +32,10 @@ export function orderEventSubscriptions(fulfillment: Fulfillment) {
       if (!created) fulfillment.log.info({ orderId: event.data.id }, 'workflow already exists; order.created ignored');
     }),
     on(orderModified, async (event, tx: Transaction) => {
-      await sendWorkflowEvent(tx, fulfillment, event.data.order.id, { type: 'ORDER_MODIFIED', order: orderDetails(event.data.order) }, { changes: event.data.changes, actor: event.data.actor });
+      await deliverWorkflowEvent(tx, fulfillment, event.data.order.id, { type: 'ORDER_MODIFIED', order: orderDetails(event.data.order) }, { changes: event.data.changes, actor: event.data.actor });
     }),
     on(orderCancelled, async (event, tx: Transaction) => {
-      await sendWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'CANCEL', reason: event.data.reason }, { actor: event.data.actor });
+      await deliverWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'CANCEL', reason: event.data.reason }, { actor: event.data.actor });
     }),
   ];
 }

@@ -2,7 +2,7 @@ import { on } from '@platform/config';
 import { trackingStatusChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { Fulfillment } from '../application/context';
-import { loadWorkflow, sendWorkflowEvent } from '../application/workflows';
+import { deliverWorkflowEvent, loadWorkflow } from '../application/workflows';
 
 /**
  * `fulfillment--tracking-updates`: tracking.shipment.status_changed moves the shipment and
@@ -29,15 +29,15 @@ export function trackingEventSubscriptions(fulfillment: Fulfillment) {
       if (!workflow) return;
       const details = { shipmentId, trackingNumber: event.data.trackingNumber };
       if (workflow.snapshot.value === 'shipped' && status !== 'in_transit') {
-        await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: null }, details);
+        await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: null }, details);
       }
       if (status === 'in_transit') {
-        await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: event.data.event?.location ?? null }, details);
+        await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: event.data.event?.location ?? null }, details);
       } else if (status === 'out_for_delivery') {
-        await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'OUT_FOR_DELIVERY_UPDATE' }, details);
+        await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'OUT_FOR_DELIVERY_UPDATE' }, details);
       } else {
         const undelivered = await tx.shipment.count({ where: { orderId, status: { notIn: ['delivered', 'cancelled'] } } });
-        if (undelivered === 0) await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'DELIVERED', deliveredAt: at.toISOString() }, details);
+        if (undelivered === 0) await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'DELIVERED', deliveredAt: at.toISOString() }, details);
       }
     }),
   ];

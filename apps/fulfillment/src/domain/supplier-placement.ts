@@ -18,3 +18,19 @@ export const RETRY_BASE_DELAY_MS = 5 * 60_000;
 export function retryDelayMs(retryCount: number): number {
   return RETRY_BASE_DELAY_MS * 2 ** retryCount;
 }
+
+/** How a live supplier order is polled: first after `baseMs`, then twice as long each time nothing changed, at most `maxMs`. */
+export interface PollSchedule {
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * The wait before the next status poll: back to the base after a change (the supplier is
+ * moving, shipping may follow soon), otherwise double the last wait up to the cap, so a
+ * supplier that stays silent is asked ~25 times a day instead of every base interval.
+ */
+export function nextPollIntervalMs(schedule: PollSchedule, previousMs: number | null, changed: boolean): number {
+  if (changed || previousMs === null) return schedule.baseMs;
+  return Math.max(schedule.baseMs, Math.min(previousMs * 2, schedule.maxMs));
+}

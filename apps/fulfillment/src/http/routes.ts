@@ -7,7 +7,12 @@ import {
   hubShipmentResponseSchema,
   hubsResponseSchema,
   hubStockResponseSchema,
+  opsTaskParamsSchema,
+  opsTaskSchema,
+  opsTasksQuerySchema,
+  opsTasksResponseSchema,
   orderFulfillmentSchema,
+  resolveOpsTaskRequestSchema,
   setHubStockRequestSchema,
   supplierCallsResponseSchema,
   timersQuerySchema,
@@ -16,6 +21,7 @@ import {
 } from '@platform/contracts/api/fulfillment';
 import type { Fulfillment } from '../application/context';
 import { setStock } from '../application/inventory';
+import { opsTaskView, resolveOpsTask } from '../application/ops-tasks';
 import { shipFromHub } from '../application/shipments';
 import { loadWorkflow, sendWorkflowEvent, WorkflowNotFoundError } from '../application/workflows';
 import { MAX_RETRIES, type ShippingAddress, type WorkflowContext } from '../domain/order-workflow';
@@ -35,13 +41,15 @@ export function registerRoutes(app: PlatformHttpServer, fulfillment: Fulfillment
     const { orderId } = request.params;
     const workflow = await db.workflow.findUnique({ where: { orderId } });
     if (!workflow) throw new WorkflowNotFoundError(orderId);
-    const [history, supplierOrders, fulfillmentOrders, shipments, reservations, timers] = await Promise.all([
+    const [history, supplierOrders, fulfillmentOrders, shipments, reservations, timers, parked, tasks] = await Promise.all([
       db.workflowHistory.findMany({ where: { orderId }, orderBy: { at: 'asc' } }),
       db.supplierOrder.findMany({ where: { orderId }, orderBy: [{ attempt: 'asc' }, { supplier: 'asc' }] }),
       db.fulfillmentOrder.findMany({ where: { orderId }, include: { items: true }, orderBy: { createdAt: 'asc' } }),
       db.shipment.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
       db.reservation.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
       db.timer.findMany({ where: { key: orderId, firedAt: null }, orderBy: { fireAt: 'asc' } }),
+      db.parkedEvent.findMany({ where: { orderId }, orderBy: { seq: 'asc' } }),
+      db.opsTask.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
     ]);
     const { context } = workflow.snapshot as unknown as { context: WorkflowContext };
     return {
@@ -94,8 +102,25 @@ export function registerRoutes(app: PlatformHttpServer, fulfillment: Fulfillment
         releaseReason: r.releaseReason,
       })),
       pendingTimers: timers.map(timerView),
+      opsTasks: tasks.map(opsTaskView),
+      parkedEvents: parked.map((p) => ({ eventType: p.eventType, parkedAt: p.parkedAt.toISOString(), droppedAt: iso(p.droppedAt), dropReason: p.dropReason })),
     };
   });
+
+  app.get('/ops/tasks', { schema: { querystring: opsTasksQuerySchema, response: { 200: opsTasksResponseSchema } } }, async (request) => {
+    const tasks = await db.opsTask.findMany({ where: { status: request.query.status }, orderBy: { createdAt: 'asc' }, take: 500 });
+    return { tasks: tasks.map(opsTaskView) };
+  });
+
+  app.post(
+    '/ops/tasks/:taskId/resolve',
+    { schema: { params: opsTaskParamsSchema, body: resolveOpsTaskRequestSchema, response: { 200: opsTaskSchema } } },
+    async (request) => {
+      const { outcome, note } = request.body;
+      const task = await db.$transaction((tx) => resolveOpsTask(tx, fulfillment, { taskId: request.params.taskId, outcome, note: note ?? null, actor: actorOf(request) }));
+      return opsTaskView(task);
+    },
+  );
 
   app.post(
     '/orders/:orderId/process',

@@ -4,7 +4,7 @@ import { type Envelope, type EventDefinition, orderCreated } from '@platform/con
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
 import { createDatabase, type Database, type Transaction } from '../../src/adapters/database';
 import { supplierCallLog } from '../../src/adapters/supplier-call-log';
-import type { SupplierName } from '../../src/adapters/suppliers/supplier-client';
+import type { RecordSupplierCall, SupplierClient, SupplierName } from '../../src/adapters/suppliers/supplier-client';
 import type { Fulfillment } from '../../src/application/context';
 import { ensureDemoHubs } from '../../src/application/inventory';
 import { timerHandlers } from '../../src/application/timer-handlers';
@@ -14,15 +14,16 @@ import { FakeSupplier } from './fake-supplier';
 
 export const log = createLogger('fulfillment-test', 'silent');
 export const POLL_MS = 15 * 60_000;
+export const POLL_MAX_MS = 60 * 60_000;
 
 /**
  * The fulfillment service composed in-process the way main.ts composes it, over a given
  * database and clock, with fake suppliers. A second composition over the same database is
  * a restarted service: nothing carries over but what is in PostgreSQL.
  */
-export function compose(databaseUrl: string, clock: AdjustableClock) {
+export function compose(databaseUrl: string, clock: AdjustableClock, options: { realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>> } = {}) {
   const db: Database = createDatabase(databaseUrl);
-  const record = supplierCallLog(db);
+  const record = supplierCallLog(db, clock);
   const suppliers = {
     aliexpress: new FakeSupplier('aliexpress', record),
     cj: new FakeSupplier('cj', record),
@@ -33,8 +34,9 @@ export function compose(databaseUrl: string, clock: AdjustableClock) {
     clock,
     log,
     machine: createOrderWorkflow(),
-    suppliers,
-    settings: { reservationTtlMs: 30 * 60_000, supplierPollIntervalMs: POLL_MS },
+    // Real adapters (against the simulators) where a test asks for them, fakes otherwise.
+    suppliers: { ...suppliers, ...options.realSuppliers?.(record) },
+    settings: { reservationTtlMs: 30 * 60_000, supplierPoll: { baseMs: POLL_MS, maxMs: POLL_MAX_MS } },
   };
   // Started (fireDue needs a running worker) but idle: tests fire timers themselves.
   const worker = new TimerWorker<Transaction>({ db, clock, log, handlers: timerHandlers(fulfillment), pollIntervalMs: 3_600_000 });

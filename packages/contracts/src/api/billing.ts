@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invoiceStatusSchema } from '../events/billing';
+import { cancellationOutcomeSchema } from '../events/fulfillment';
 import { currencySchema } from './orders';
 
 /** Billing's HTTP API (service root; the gateway exposes it under /v1). Money in integer minor units. */
@@ -101,6 +102,16 @@ export const orderBillingSchema = z.object({
   payments: z.array(paymentSchema),
   invoices: z.array(invoiceSchema),
   refunds: z.array(refundSchema),
+  /** A cancel's refund waiting for the supplier side (REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL=after_supplier_cancel). */
+  refundHold: z
+    .object({
+      reason: z.string().nullable(),
+      heldAt: timestamp.nullable(),
+      supplierOutcome: cancellationOutcomeSchema.nullable(),
+      supplierSettledAt: timestamp.nullable(),
+      releasedAt: timestamp.nullable(),
+    })
+    .nullable(),
 });
 
 export const orderBillingParamsSchema = z.object({ orderId: z.uuid() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { workflowStateSchema } from '../events/fulfillment';
+import { supplierCancellationOutcomeSchema, supplierSchema, workflowStateSchema } from '../events/fulfillment';
 import { addressSchema, text } from './orders';
 
 /** Schemas of the fulfillment service's HTTP API (the gateway imports them for its OpenAPI document). */
@@ -95,6 +95,37 @@ export const fulfillmentOrderSchema = z.object({
 });
 
 /** `GET /orders/:orderId`: the workflow and everything fulfillment did for the order. */
+/** An event from another service the workflow could not take when it came: waiting, or dropped once the workflow finished. */
+export const parkedEventSchema = z.object({
+  eventType: z.string(),
+  parkedAt: timestamp,
+  droppedAt: timestamp.nullable(),
+  dropReason: z.string().nullable(),
+});
+
+/** Something ops must do by hand: today a supplier order the supplier could not cancel. */
+export const opsTaskSchema = z.object({
+  id: z.uuid(),
+  orderId: z.uuid(),
+  kind: z.enum(['supplier_cancellation']),
+  status: z.enum(['open', 'resolved']),
+  supplier: supplierSchema,
+  supplierOrderId: z.uuid(),
+  externalOrderId: z.string().nullable(),
+  reason: z.string(),
+  outcome: supplierCancellationOutcomeSchema.nullable(),
+  note: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  createdAt: timestamp,
+  resolvedAt: timestamp.nullable(),
+});
+export type OpsTask = z.infer<typeof opsTaskSchema>;
+export const opsTasksQuerySchema = z.object({ status: z.enum(['open', 'resolved']).default('open') });
+export const opsTasksResponseSchema = z.object({ tasks: z.array(opsTaskSchema) });
+export const opsTaskParamsSchema = z.object({ taskId: z.uuid() });
+/** What happened at the supplier, as ops found it (in the supplier's console, by mail). */
+export const resolveOpsTaskRequestSchema = z.object({ outcome: supplierCancellationOutcomeSchema, note: text(500).optional() });
+
 export const orderFulfillmentSchema = z.object({
   orderId: z.uuid(),
   state: workflowStateSchema,
@@ -118,6 +149,8 @@ export const orderFulfillmentSchema = z.object({
   shipments: z.array(shipmentSchema),
   reservations: z.array(reservationSchema),
   pendingTimers: z.array(timerSchema),
+  parkedEvents: z.array(parkedEventSchema),
+  opsTasks: z.array(opsTaskSchema),
 });
 export type OrderFulfillment = z.infer<typeof orderFulfillmentSchema>;
 

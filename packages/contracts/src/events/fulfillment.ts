@@ -59,7 +59,8 @@ export const supplierOrderChanged = defineEvent({
     supplierOrderId: z.uuid(),
     supplier: supplierSchema,
     externalOrderId: z.string().nullable(),
-    status: z.enum(['placing', 'placed', 'confirmed', 'rejected', 'shipped', 'cancelled', 'failed']),
+    /** `cancellation_pending`: we asked to cancel, the supplier could not or would not; an ops task is open. */
+    status: z.enum(['placing', 'placed', 'confirmed', 'rejected', 'shipped', 'cancelled', 'failed', 'cancellation_pending']),
     reason: z.string().nullable(),
     at: timestamp,
   }),
@@ -83,4 +84,49 @@ export const shipmentShipped = defineEvent({
   }),
 });
 
-export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped] as const;
+/** How ops settled a supplier order the supplier could not cancel. */
+export const supplierCancellationOutcomeSchema = z.enum(['cancelled_at_supplier', 'shipped_anyway']);
+export type SupplierCancellationOutcome = z.infer<typeof supplierCancellationOutcomeSchema>;
+
+/** An ops task (a supplier order to cancel by hand) was opened or resolved. */
+export const opsTaskChanged = defineEvent({
+  type: 'fulfillment.ops_task.changed',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'A task for operations was opened or resolved (e.g. a supplier order to cancel by hand).',
+  data: z.object({
+    taskId: z.uuid(),
+    orderId: z.uuid(),
+    kind: z.enum(['supplier_cancellation']),
+    status: z.enum(['open', 'resolved']),
+    supplier: supplierSchema,
+    supplierOrderId: z.uuid(),
+    reason: z.string(),
+    outcome: supplierCancellationOutcomeSchema.nullable(),
+    resolvedBy: z.string().nullable(),
+    at: timestamp,
+  }),
+});
+
+/** How a cancelled order's supplier side ended (`fulfillment.cancellation.settled`). */
+export const cancellationOutcomeSchema = z.enum(['nothing_at_supplier', 'cancelled_at_supplier', 'shipped_anyway']);
+export type CancellationOutcome = z.infer<typeof cancellationOutcomeSchema>;
+
+/**
+ * The supplier side of a cancelled order is settled: nothing was at a supplier, every supplier
+ * order was cancelled, or ops recorded what happened to the ones a supplier could not cancel.
+ * Billing holds a cancel's refund for this under `REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL=after_supplier_cancel`.
+ */
+export const cancellationSettled = defineEvent({
+  type: 'fulfillment.cancellation.settled',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'The supplier side of a cancelled order is settled (cancelled, nothing placed, or recorded by ops).',
+  data: z.object({
+    orderId: z.uuid(),
+    outcome: cancellationOutcomeSchema,
+    at: timestamp,
+  }),
+});
+
+export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChanged, cancellationSettled] as const;

@@ -178,10 +178,12 @@ export class AliexpressClient implements SupplierClient {
    * PROVIDERS.md documents no dropshipping cancel method, and AliExpress' documentation
    * shows none either (`aliexpress.ds.order.cancel` appears only in third-party code, unverified):
    * an unpaid order expires by itself, a paid one is cancelled in the AliExpress console.
-   * So nothing is sent, and we say so.
+   * So nothing is sent, and we say so (in the call log too): the caller opens an ops task.
    */
-  async cancelOrder(_externalOrderId: string): Promise<{ cancelled: boolean; reason: string | null }> {
-    return { cancelled: false, reason: 'AliExpress has no cancel API: cancel in the AliExpress console' };
+  async cancelOrder(externalOrderId: string): Promise<{ cancelled: boolean; reason: string | null }> {
+    const reason = 'AliExpress has no cancel API: cancel in the AliExpress console';
+    await this.transport.recordUnsupported('cancel', externalOrderId, reason);
+    return { cancelled: false, reason };
   }
 
   /** One signed `/sync` call. Gateway errors (bad signature, session) are logged as refusals. */

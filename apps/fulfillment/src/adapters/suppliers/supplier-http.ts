@@ -76,6 +76,11 @@ export class SupplierHttp {
     private readonly secrets: readonly string[],
   ) {}
 
+  /** Logs an operation the supplier's API cannot do (nothing sent), so the call log shows it was attempted. */
+  async recordUnsupported(operation: SupplierCall['operation'], reference: string | null, reason: string): Promise<void> {
+    await this.recordCall({ supplier: this.supplier, operation, reference, request: { sent: false }, response: null, httpStatus: null, durationMs: 0, outcome: 'rejected', error: reason });
+  }
+
   async send(request: SupplierRequest, judge: (answer: SupplierAnswer) => Verdict): Promise<SupplierAnswer> {
     const logged = {
       method: request.method,

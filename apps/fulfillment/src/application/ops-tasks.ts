@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, newEvent, recordEvent } from '@platform/config';
+import { type CancellationOutcome, cancellationSettled, opsTaskChanged, type SupplierCancellationOutcome } from '@platform/contracts';
+import type { Transaction } from '../adapters/database';
+import type { OpsTask, SupplierOrder } from '../generated/prisma/client';
+import type { SupplierSource } from '../domain/supplier-placement';
+import { type Fulfillment, SERVICE } from './context';
+import { LIVE, supplierOrderEvent } from './placement';
+
+
+/** Workflow states of an order that was cancelled (its supplier side must be settled). */
+const CANCELLED_STATES = ['cancelled', 'refund_requested', 'refunded'];
+
+async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<void> {
+  await recordEvent(
+    tx,
+    newEvent(opsTaskChanged, {
+      aggregateId: task.orderId,
+      source: SERVICE,
+      occurredAt: now,
+      data: {
+        taskId: task.id,
+        orderId: task.orderId,
+        kind: 'supplier_cancellation',
+        status: task.status as 'open' | 'resolved',
+        supplier: task.supplier as SupplierSource,
+        supplierOrderId: task.supplierOrderId,
+        reason: task.reason,
+        outcome: task.outcome as SupplierCancellationOutcome | null,
+        resolvedBy: task.resolvedBy,
+        at: now.toISOString(),
+      },
+    }),
+  );
+}
+
+/**
+ * The supplier could not cancel `order` (no cancel API, or it refused): the supplier order
+ * becomes `cancellation_pending` and ops gets a task to cancel it by hand and say what happened.
+ */
+export async function openSupplierCancellationTask(tx: Transaction, fulfillment: Fulfillment, order: SupplierOrder, reason: string, now: Date): Promise<void> {
+  await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancellation_pending', reason, updatedAt: now } });
+  await supplierOrderEvent(tx, order, 'cancellation_pending', reason, now);
+  const existing = await tx.opsTask.findUnique({ where: { supplierOrderId_kind: { supplierOrderId: order.id, kind: 'supplier_cancellation' } } });
+  if (existing) return;
+  const task = await tx.opsTask.create({
+    data: {
+      id: randomUUID(),
+      orderId: order.orderId,
+      kind: 'supplier_cancellation',
+      status: 'open',
+      supplier: order.supplier,
+      supplierOrderId: order.id,
+      externalOrderId: order.externalOrderId,
+      reason,
+      createdAt: now,
+    },
+  });
+  await taskEvent(tx, task, now);
+  fulfillment.log.warn({ orderId: order.orderId, supplier: order.supplier, taskId: task.id, reason }, 'supplier could not cancel; ops task opened');
+}
+
+/**
+ * Ops records what happened to a supplier order the supplier could not cancel: the supplier
+ * order takes that status, the task closes (event + workflow history), and the order's
+ * cancellation may now be settled.
+ */
+export async function resolveOpsTask(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  input: { taskId: string; outcome: SupplierCancellationOutcome; note: string | null; actor: string },
+): Promise<OpsTask> {
+  await tx.$queryRaw`SELECT 1 FROM ops_tasks WHERE id = ${input.taskId}::uuid FOR UPDATE`;
+  const task = await tx.opsTask.findUnique({ where: { id: input.taskId } });
+  if (!task) throw new DomainError('not_found', 'OPS_TASK_NOT_FOUND', `No ops task ${input.taskId}`);
+  if (task.status !== 'open') throw new DomainError('conflict', 'OPS_TASK_RESOLVED', `The task was already resolved (${task.outcome}) by ${task.resolvedBy}`);
+  const now = fulfillment.clock.now();
+  const resolved = await tx.opsTask.update({
+    where: { id: task.id },
+    data: { status: 'resolved', outcome: input.outcome, note: input.note, resolvedBy: input.actor, resolvedAt: now },
+  });
+  await taskEvent(tx, resolved, now);
+  const supplierOrder = await tx.supplierOrder.findUniqueOrThrow({ where: { id: task.supplierOrderId } });
+  const status = input.outcome === 'cancelled_at_supplier' ? 'cancelled' : 'shipped';
+  const reason = `${input.outcome === 'cancelled_at_supplier' ? 'Cancelled at the supplier by ops' : 'Shipped although cancelled (ops)'}${input.note ? `: ${input.note}` : ''}`;
+  await tx.supplierOrder.update({ where: { id: supplierOrder.id }, data: { status, reason, updatedAt: now } });
+  await supplierOrderEvent(tx, supplierOrder, status, reason, now);
+  const workflow = await tx.workflow.findUniqueOrThrow({ where: { orderId: task.orderId } });
+  await tx.workflowHistory.create({
+    data: {
+      id: randomUUID(),
+      orderId: task.orderId,
+      fromState: workflow.state,
+      toState: workflow.state,
+      trigger: 'SUPPLIER_CANCELLATION_RESOLVED',
+      details: { taskId: task.id, supplier: task.supplier, outcome: input.outcome, actor: input.actor, ...(input.note && { note: input.note }) },
+      at: now,
+    },
+  });
+  await settleCancellationIfClear(tx, fulfillment, task.orderId, now);
+  return resolved;
+}
+
+/**
+ * Records `fulfillment.cancellation.settled` once for a cancelled order whose supplier side is
+ * done: no supplier order still live, no ops task open. Called wherever that may become true
+ * (the cancel itself, the supplier cancel calls, an ops resolution).
+ */
+export async function settleCancellationIfClear(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
+  const workflow = await tx.workflow.findUnique({ where: { orderId } });
+  if (!workflow || !CANCELLED_STATES.includes(workflow.state) || workflow.cancellationSettledAt) return;
+  const [live, open, orders, shippedAnyway] = await Promise.all([
+    tx.supplierOrder.count({ where: { orderId, status: { in: LIVE } } }),
+    tx.opsTask.count({ where: { orderId, status: 'open' } }),
+    tx.supplierOrder.count({ where: { orderId, status: 'cancelled' } }),
+    tx.opsTask.count({ where: { orderId, outcome: 'shipped_anyway' } }),
+  ]);
+  if (live > 0 || open > 0) return;
+  await recordSettlement(tx, orderId, shippedAnyway > 0 ? 'shipped_anyway' : orders > 0 ? 'cancelled_at_supplier' : 'nothing_at_supplier', now);
+}
+
+/** Workflow states in which the goods have left: a cancel can no longer stop them. */
+const AFTER_SHIPMENT = ['shipped', 'in_transit', 'out_for_delivery', 'delivered'];
+
+/**
+ * A cancel that reached the workflow after the parcel left (orders accepted it before it
+ * heard of the shipment) can never apply: the supplier side is settled as shipped anyway,
+ * once, so a refund held for it is not held for ever.
+ */
+export async function settleCancelAfterShipment(tx: Transaction, orderId: string, state: string, now: Date): Promise<void> {
+  if (!AFTER_SHIPMENT.includes(state)) return;
+  const workflow = await tx.workflow.findUnique({ where: { orderId } });
+  if (!workflow || workflow.cancellationSettledAt) return;
+  await recordSettlement(tx, orderId, 'shipped_anyway', now);
+}
+
+async function recordSettlement(tx: Transaction, orderId: string, outcome: CancellationOutcome, now: Date): Promise<void> {
+  await tx.workflow.update({ where: { orderId }, data: { cancellationSettledAt: now } });
+  await recordEvent(tx, newEvent(cancellationSettled, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, outcome, at: now.toISOString() } }));
+}
+
+export function opsTaskView(task: OpsTask) {
+  return {
+    ...task,
+    kind: 'supplier_cancellation' as const,
+    status: task.status as 'open' | 'resolved',
+    supplier: task.supplier as SupplierSource,
+    outcome: task.outcome as SupplierCancellationOutcome | null,
+    createdAt: task.createdAt.toISOString(),
+    resolvedAt: task.resolvedAt?.toISOString() ?? null,
+  };
+}
