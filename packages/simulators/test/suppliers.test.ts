@@ -99,6 +99,19 @@ describe('AliExpress simulator', () => {
     const listed = await http.get<Array<Record<string, any>>>(`${sim.baseUrl('aliexpress')}/_sim/orders`);
     expect(listed.body.find((order) => order.id === orderId)).toMatchObject({ reference: 'so-ae-3', stage: 'confirmed' });
   });
+
+  it('cancels an order from the console (no API for it) until it has shipped', async () => {
+    sim.controls.aliexpress.set({ mode: 'ok' });
+    const orderId = String((await placeOrder('so-ae-4')).body.aliexpress_ds_order_create_response.result.order_list.number[0]);
+    const cancel = () => http.post<Record<string, any>>(`${sim.baseUrl('aliexpress')}/_sim/orders/${orderId}/cancel`);
+    expect((await cancel()).body).toMatchObject({ cancelled: true, order: { stage: 'cancelled' } });
+    expect((await getOrder(orderId)).body.aliexpress_trade_ds_order_get_response.result.order_status).toBe('IN_CANCEL');
+    const shipped = String((await placeOrder('so-ae-5')).body.aliexpress_ds_order_create_response.result.order_list.number[0]);
+    await http.post(`${sim.baseUrl('aliexpress')}/_sim/orders/${shipped}/advance`);
+    await http.post(`${sim.baseUrl('aliexpress')}/_sim/orders/${shipped}/advance`);
+    const late = await http.post<Record<string, any>>(`${sim.baseUrl('aliexpress')}/_sim/orders/${shipped}/cancel`);
+    expect(late.body).toMatchObject({ cancelled: false, order: { stage: 'shipped' } });
+  });
 });
 
 describe('CJ simulator', () => {

@@ -121,6 +121,16 @@ describe('chaos checker', () => {
     expect(checkEvidence(evidence).map((a) => a.kind)).toEqual(['duplicate-notification']);
   });
 
+  it('accepts a refunded cancel whose parcel ops found already shipped, only with that outcome recorded', () => {
+    const evidence = clean();
+    const order = evidence.orders[1]!;
+    order.supplierOrders = [{ supplier: 'aliexpress', reference: 'ref-2', stage: 'shipped' }];
+    order.billing!.supplierOutcome = 'shipped_anyway';
+    expect(checkEvidence(evidence)).toEqual([]);
+    order.billing!.supplierOutcome = 'cancelled_at_supplier';
+    expect(checkEvidence(evidence).map((a) => a.kind)).toEqual(['inconsistent']);
+  });
+
   const planted: [AnomalyKind, string, (evidence: Evidence) => void][] = [
     ['lost', 'an order orders does not know', (e) => void (e.orders[0]!.orders = null)],
     ['lost', 'an order billing does not know', (e) => void (e.orders[2]!.billing = null)],

@@ -43,6 +43,8 @@ export interface OrderEvidence {
     refunds: { amount: number; status: string }[];
     invoices: { number: string | null; status: string }[];
     openCheckouts: number;
+    /** What fulfillment said of the supplier side of a cancel (refund hold), null: not said. */
+    supplierOutcome?: string | null;
   } | null;
   /** The workflow (null: fulfillment does not know the order). */
   fulfillment: { state: string; trackingNumbers: string[] } | null;
@@ -130,6 +132,8 @@ export interface FinalStateRule {
   };
   /** `none-open`: no supplier order may remain open (placed/confirmed/shipped) at the provider. */
   supplierOrders: SupplierRule;
+  /** Fulfillment must have settled the cancel at the supplier with this outcome. */
+  supplierOutcome?: string;
 }
 
 export const FINAL_STATES: readonly FinalStateRule[] = [
@@ -148,6 +152,17 @@ export const FINAL_STATES: readonly FinalStateRule[] = [
     tracking: 'none',
     billing: { invoice: [], openCheckout: false, money: 'refund-within-paid' },
     supplierOrders: 'none-open',
+  },
+  {
+    // A cancel the supplier could not carry out: ops found the parcel already on its way
+    // (recorded through the ops task) and the customer was refunded all the same.
+    name: 'cancelled-shipped-anyway',
+    orders: ['cancelled', 'refunded'],
+    fulfillment: ['cancelled', 'refunded', 'shipped', 'in_transit', 'out_for_delivery', 'delivered'],
+    tracking: 'any',
+    billing: { invoice: [], openCheckout: false, money: 'refund-within-paid' },
+    supplierOrders: 'any',
+    supplierOutcome: 'shipped_anyway',
   },
   {
     name: 'unpaid',
@@ -178,8 +193,9 @@ export function expectedFinalStates(sent: SentOrder): string[] {
     const paidOutcome = sent.journey === 'supplier-refusing' || sent.journey === 'supplier-silent' ? 'supplier-refused' : 'delivered';
     return sent.paid === 'yes' ? [paidOutcome] : ['unpaid', paidOutcome];
   };
-  if (sent.cancelled === 'yes') return ['cancelled'];
-  if (sent.cancelled === 'unknown') return ['cancelled', ...otherwise()];
+  const cancelled = ['cancelled', 'cancelled-shipped-anyway'];
+  if (sent.cancelled === 'yes') return cancelled;
+  if (sent.cancelled === 'unknown') return [...cancelled, ...otherwise()];
   return otherwise();
 }
 
@@ -206,6 +222,7 @@ function mismatches(order: OrderEvidence, rule: FinalStateRule): string[] {
   if (!rule.billing.openCheckout && billing.openCheckouts > 0 && received(billing) === 0 && rule.billing.money !== 'refund-within-paid') {
     out.push('checkout still open');
   }
+  if (rule.supplierOutcome && billing.supplierOutcome !== rule.supplierOutcome) out.push(`supplier outcome ${billing.supplierOutcome ?? 'none'}`);
   if (rule.supplierOrders === 'none-open') {
     const open = order.supplierOrders.filter((s) => OPEN_SUPPLIER_STAGES.has(s.stage));
     if (open.length > 0) out.push(`supplier order open at ${open.map((s) => `${s.supplier} (${s.stage})`).join(', ')}`);

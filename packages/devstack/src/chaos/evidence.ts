@@ -142,6 +142,12 @@ export async function collectEvidence(input: CollectInput): Promise<Evidence> {
   );
   const refunds = byOrder(await db.query<{ order_id: string; amount: number; status: string }>('billing', 'SELECT order_id, amount, status FROM refunds WHERE order_id = ANY($1::uuid[])', [ids]));
   const invoices = byOrder(await db.query<{ order_id: string; number: string | null; status: string }>('billing', 'SELECT order_id, number, status FROM invoices WHERE order_id = ANY($1::uuid[])', [ids]));
+  const supplierOutcomes = new Map(
+    (await db.query<{ order_id: string; supplier_outcome: string | null }>('billing', 'SELECT order_id, supplier_outcome FROM refund_holds WHERE order_id = ANY($1::uuid[])', [ids])).map((r) => [
+      r.order_id,
+      r.supplier_outcome,
+    ]),
+  );
   const openCheckouts = byOrder(await db.query<{ order_id: string }>('billing', "SELECT order_id FROM checkout_sessions WHERE status = 'open' AND order_id = ANY($1::uuid[])", [ids]));
   const workflows = new Map((await db.query<{ order_id: string; state: string }>('fulfillment', 'SELECT order_id, state FROM workflows WHERE order_id = ANY($1::uuid[])', [ids])).map((r) => [r.order_id, r]));
   const parcels = byOrder(await db.query<{ order_id: string; tracking_number: string }>('fulfillment', 'SELECT order_id, tracking_number FROM shipments WHERE order_id = ANY($1::uuid[])', [ids]));
@@ -201,6 +207,7 @@ export async function collectEvidence(input: CollectInput): Promise<Evidence> {
             refunds: (refunds.get(s.orderId) ?? []).map((r) => ({ amount: Number(r.amount), status: r.status })),
             invoices: (invoices.get(s.orderId) ?? []).map((i) => ({ number: i.number, status: i.status })),
             openCheckouts: openCheckouts.get(s.orderId)?.length ?? 0,
+            supplierOutcome: supplierOutcomes.get(s.orderId) ?? null,
           }
         : null,
       fulfillment: workflows.has(s.orderId)

@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { OpsTask } from '@platform/contracts/api/fulfillment';
 import got, { type Got } from 'got';
 import { sleep } from '../child';
 import { runPool } from '../drive';
@@ -116,7 +117,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const sent = results.flatMap((r) => (r?.sent ? [r.sent] : []));
     const settleStarted = Date.now();
-    const unsettled = await settle(options, stack, http, simulators, db, sent);
+    const unsettled = await settle(options, stack, http, gateway, simulators, db, sent);
     const settleMs = Date.now() - settleStarted;
 
     const identities = new Map(results.flatMap((r) => (r?.sent ? [[r.sent.orderId, identityOf(runId, r.planned.index)] as const] : [])));
@@ -149,7 +150,7 @@ async function advance(http: Got, stack: StackHandle, service: 'fulfillment', ms
  * provider's webhook, and waits for empty outboxes, consumers and due timers.
  * Returns what was still in flight at the deadline.
  */
-async function settle(options: ChaosOptions, stack: StackHandle, http: Got, simulators: Got, db: Databases, sent: SentOrder[]) {
+async function settle(options: ChaosOptions, stack: StackHandle, http: Got, gateway: Got, simulators: Got, db: Databases, sent: SentOrder[]) {
   const { log } = options;
   await setBehaviour(simulators, '17track', { mode: 'ok' });
   for (const name of SERVICE_NAMES) {
@@ -180,14 +181,34 @@ async function settle(options: ChaosOptions, stack: StackHandle, http: Got, simu
       "SELECT tracking_number, provider FROM shipments WHERE status <> 'delivered' AND provider IS NOT NULL",
     );
     for (const parcel of parcels) await simulators.post(`${parcel.provider}/_sim/progress`, { json: { number: parcel.tracking_number } });
+    const tasks = await resolveOpsTasks(gateway, simulators);
     await sleep(1_500);
     last = await inFlight(db, stack.env.NATS_URL!);
     const due = await dueTimers(db, stack, http, 5_000);
-    const quiet = last.length === 0 && due.length === 0 && open.length === 0 && parcels.length === 0 && step > 6;
+    const quiet = last.length === 0 && due.length === 0 && open.length === 0 && parcels.length === 0 && tasks === 0 && step > 6;
     quietRounds = quiet ? quietRounds + 1 : 0;
-    if (step % 5 === 0) log(`settle: step ${step}, in flight ${JSON.stringify(last)}, due timers ${due.length}, open checkouts ${open.length}, parcels moving ${parcels.length}`);
+    if (step % 5 === 0) log(`settle: step ${step}, in flight ${JSON.stringify(last)}, due timers ${due.length}, open checkouts ${open.length}, parcels moving ${parcels.length}, ops tasks ${tasks}`);
     if (quietRounds >= 2) return [];
   }
   log('settle: deadline passed before everything was quiet');
   return last.length > 0 ? last : [{ where: 'settle deadline (timers, checkouts or parcels still moving)', count: 1 }];
+}
+
+/**
+ * Plays the operator for cancels a supplier could not carry out (AliExpress has no cancel API):
+ * cancels the order in the supplier's console (the simulator's), or finds it already shipped,
+ * and records that through the ops API. Answers how many tasks were open.
+ */
+async function resolveOpsTasks(gateway: Got, simulators: Got): Promise<number> {
+  const open = await gateway.get<{ tasks: OpsTask[] }>('v1/ops/tasks', { searchParams: { status: 'open' } });
+  if (open.statusCode !== 200) return 1;
+  const { tasks } = open.body;
+  for (const task of tasks) {
+    const atSupplier = task.externalOrderId
+      ? ((await simulators.post(`${task.supplier}/_sim/orders/${task.externalOrderId}/cancel`)).body as { cancelled?: boolean } | undefined)
+      : undefined;
+    const outcome = atSupplier?.cancelled === false ? 'shipped_anyway' : 'cancelled_at_supplier';
+    await gateway.post(`v1/ops/tasks/${task.id}/resolve`, { json: { outcome, note: 'chaos run: checked in the supplier console' } });
+  }
+  return tasks.length;
 }

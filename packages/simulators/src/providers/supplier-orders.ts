@@ -7,7 +7,9 @@ import type { Behaviour } from '../control';
  * placed → confirmed → shipped (tracking number assigned) → delivered.
  * Behaviour options captured at placement hold an order back:
  * `confirm: false` never confirms (the 24 h placement-timeout path), `ship: false` confirms
- * but never ships. `POST /_sim/orders/:id/advance` moves an order one step regardless.
+ * but never ships. `POST /_sim/orders/:id/advance` moves an order one step regardless;
+ * `POST /_sim/orders/:id/cancel` is what a person does in the supplier's console (AliExpress has
+ * no cancel API): it cancels an order that has not shipped.
  */
 
 export type SupplierStage = 'placed' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled';
@@ -88,13 +90,18 @@ export class SupplierOrderBook {
     return true;
   }
 
-  /** `GET /_sim/orders` and `POST /_sim/orders/:id/advance` under the provider's prefix. */
+  /** `GET /_sim/orders`, `POST /_sim/orders/:id/advance` and `.../cancel` under the provider's prefix. */
   registerRoutes(app: FastifyInstance): void {
     app.get('/_sim/orders', async () => this.list());
     app.post('/_sim/orders/:id/advance', async (request, reply) => {
       const order = this.orders.get((request.params as { id: string }).id);
       if (!order) return reply.code(404).send({ error: 'no such order' });
       return this.advance(order, true);
+    });
+    app.post('/_sim/orders/:id/cancel', async (request, reply) => {
+      const order = this.orders.get((request.params as { id: string }).id);
+      if (!order) return reply.code(404).send({ error: 'no such order' });
+      return { cancelled: this.cancel(order, ['placed', 'confirmed']), order };
     });
   }
 }
