@@ -191,8 +191,8 @@ export async function collectEvidence(input: CollectInput): Promise<Evidence> {
   for (const sms of (await http.get(`${simulatorsUrl}/twilio/_sim/messages`, { responseType: 'json' })).body as { to: string; body: string }[]) {
     add(byPhone.get(sms.to), { channel: 'sms', key: sms.body });
   }
-  for (const push of (await http.get(`${simulatorsUrl}/fcm/_sim/messages`, { responseType: 'json' })).body as { token: string; data: Record<string, string>; replacedBy?: string }[]) {
-    add(push.data.orderId, { channel: 'push', key: `${push.data.status} to ${push.token}`, collapsed: push.replacedBy !== undefined });
+  for (const push of (await http.get(`${simulatorsUrl}/fcm/_sim/messages`, { responseType: 'json' })).body as { token: string; data: Record<string, string>; replacedBy: string | null }[]) {
+    add(push.data.orderId, { channel: 'push', key: `${push.data.status} to ${push.token}`, collapsed: push.replacedBy !== null });
   }
 
   const evidenceOrders: OrderEvidence[] = sent.map((s) => {
