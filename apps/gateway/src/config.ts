@@ -36,8 +36,11 @@ export const gatewayEnv = serviceEnv
      * whose X-Forwarded-For is believed. Loopback only by default: on the internet nobody is.
      */
     TRUSTED_PROXIES: envHelpers.cidrList.default(['127.0.0.0/8', '::1']),
-    /** Forwarded requests handled at once (the gateway has no database pool to size it by). */
-    HTTP_MAX_IN_FLIGHT: envHelpers.positiveInt.default(64),
+    /**
+     * Requests handled at once. No pool to size it by: about what one service admits (its pool,
+     * 10, plus its queue, 20), so a burst at one service is shed here rather than there.
+     */
+    HTTP_MAX_IN_FLIGHT: envHelpers.positiveInt.default(32),
     /** How long a client may take to send a whole request (headers and body) before a 408. */
     HTTP_REQUEST_TIMEOUT_MS: envHelpers.positiveInt.default(30_000),
     /** How long a client may take to send the request headers. */
