@@ -142,8 +142,10 @@ export function createHttpServer(options: HttpServerOptions) {
       metrics.httpRequestsShed.inc({ reason: turn.shed });
       return sendOverloaded(request, reply);
     }
-    // 'close' comes after the answer is sent, or when the client went away before it.
-    reply.raw.once('close', turn.release);
+    // 'close' comes after the answer is sent, or when the client goes away before it; a client
+    // that left while queued gives its turn back at once.
+    if (reply.raw.destroyed || request.raw.socket?.destroyed) turn.release();
+    else reply.raw.once('close', turn.release);
   });
 
   app.addHook('onResponse', async (request, reply) => {
