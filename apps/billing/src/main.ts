@@ -24,7 +24,7 @@ const env = loadEnvOrExit(
   }),
 );
 const runtime = await ServiceRuntime.start('billing', env);
-const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL));
+const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
 const relay = runtime.startOutboxRelay(db);
 
 const deps: BillingDeps = {

@@ -31,7 +31,7 @@ const env = loadEnvOrExit(
     }),
 );
 const runtime = await ServiceRuntime.start('fulfillment', env);
-const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL));
+const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
 runtime.startOutboxRelay(db);
 await ensureDemoHubs(db);
 

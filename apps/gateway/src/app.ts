@@ -4,6 +4,7 @@ import type { GatewayEnv } from './config';
 import { type ApiKeyEntry, ApiKeyring, DEVELOPMENT_KEYS } from './domain/api-keys';
 import { registerAuthentication } from './http/auth';
 import { registerCheckoutRoute } from './http/checkout-route';
+import { limitConnections } from './http/connection-limits';
 import { CustomerScopes } from './http/customer-scope';
 import { registerForwardRoutes, type Upstreams } from './http/forward-routes';
 import { registerOpenApi } from './http/openapi';
@@ -20,11 +21,12 @@ export function apiKeyring(env: Pick<GatewayEnv, 'API_KEYS' | 'NODE_ENV'>, log: 
 }
 
 /**
- * The gateway on a platform HTTP server: security headers, CORS, rate limits, API keys,
+ * The gateway on a platform HTTP server: connection limits, security headers, CORS, rate limits, API keys,
  * the OpenAPI document and docs page, then the `/v1` routes (table forwards, the composed
  * order detail, raw webhooks, the checkout landing page).
  */
 export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv): Promise<PlatformHttpServer> {
+  limitConnections(app, env);
   const keyring = apiKeyring(env, app.log);
   const upstream = (name: keyof Upstreams, url: string) => new Upstream(name, url, env.UPSTREAM_TIMEOUT_MS);
   const upstreams: Upstreams = {

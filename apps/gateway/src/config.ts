@@ -31,10 +31,31 @@ export const gatewayEnv = serviceEnv
     /** Requests per minute per IP on the webhook routes (providers burst). */
     WEBHOOK_RATE_LIMIT_PER_MINUTE: envHelpers.positiveInt.default(6_000),
     CORS_ORIGINS: originList,
+    /**
+     * Callers that may name a request's flow (x-request-id, x-correlation-id, traceparent) and
+     * whose X-Forwarded-For is believed. Loopback only by default: on the internet nobody is.
+     */
+    TRUSTED_PROXIES: envHelpers.cidrList.default(['127.0.0.0/8', '::1']),
+    /**
+     * Requests handled at once. No pool to size it by: about what one service admits (its pool,
+     * 10, plus its queue, 20), so a burst at one service is shed here rather than there.
+     */
+    HTTP_MAX_IN_FLIGHT: envHelpers.positiveInt.default(32),
+    /** How long a client may take to send a whole request (headers and body) before a 408. */
+    HTTP_REQUEST_TIMEOUT_MS: envHelpers.positiveInt.default(30_000),
+    /** How long a client may take to send the request headers. */
+    HTTP_HEADERS_TIMEOUT_MS: envHelpers.positiveInt.default(10_000),
+    /** How long an idle keep-alive connection stays open (longer than a load balancer's idle timeout). */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: envHelpers.positiveInt.default(72_000),
+    /** Open connections at most; more are closed as they arrive. */
+    HTTP_MAX_CONNECTIONS: envHelpers.positiveInt.default(1_000),
     /** The gateway's public address, as the OpenAPI document's server. */
     PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
   })
   .superRefine((env, context) => {
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      context.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
+    }
     if (env.NODE_ENV === 'production' && env.API_KEYS === undefined) {
       context.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'is required when NODE_ENV=production (the development keys are refused)' });
     }

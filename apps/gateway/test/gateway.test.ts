@@ -1,4 +1,4 @@
-import { createHttpServer, createLogger, createMetrics, loadEnv, type PlatformHttpServer } from '@platform/config';
+import { createHttpServer, createLogger, createMetrics, httpServerSettings, loadEnv, type PlatformHttpServer } from '@platform/config';
 import type { OrderDetail } from '@platform/contracts/api/gateway';
 import type { Problem } from '@platform/contracts/api/problem';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -72,6 +72,8 @@ let tracking: Awaited<ReturnType<typeof fakeService>>;
 let notifications: Awaited<ReturnType<typeof fakeService>>;
 const gateways: PlatformHttpServer[] = [];
 let gateway: PlatformHttpServer;
+/** The fake orders service's timeline answers once this settles. */
+let timelineGate: Promise<void> = Promise.resolve();
 
 async function startGateway(overrides: Record<string, string> = {}): Promise<PlatformHttpServer> {
   const env = loadEnv(gatewayEnv, {
@@ -85,7 +87,7 @@ async function startGateway(overrides: Record<string, string> = {}): Promise<Pla
     PUBLIC_BASE_URL: 'https://api.shop.test',
     ...overrides,
   });
-  const app = createHttpServer({ log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), readiness: {} });
+  const app = createHttpServer({ log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), readiness: {}, ...httpServerSettings(env) });
   await buildGateway(app, env);
   await app.ready();
   gateways.push(app);
@@ -105,6 +107,10 @@ beforeAll(async () => {
     app.patch('/orders/:id', async (_request, reply) => reply.header('etag', '"4"').send({ ...order(MINE, 'cust-1'), version: 4 }));
     app.post('/orders/:id/cancel', async (request) => ({ ...order((request.params as { id: string }).id, 'cust-1'), status: 'cancelled' }));
     app.get('/orders/overview', async () => ({ total: 0, byStatus: {} }));
+    app.get('/orders/:id/timeline', async () => {
+      await timelineGate;
+      return { items: [] };
+    });
   });
   billing = await fakeService((app) => {
     app.get('/orders/:id/billing', async (request, reply) => {
@@ -121,11 +127,18 @@ beforeAll(async () => {
   fulfillment = await fakeService((app) => {
     app.get('/orders/:id', async () => ({ state: 'processing', history: [] }));
     app.get('/hubs', async (_request, reply) => reply.code(500).type('text/html').send('<h1>Internal Server Error</h1>'));
-    app.get('/timers', async (request, reply) => reply.code(503).type('application/problem+json').send(serviceProblem(request, 503, 'DATABASE_UNAVAILABLE')));
+    app.get('/timers', async (request, reply) =>
+      reply.code(503).header('retry-after', '7').type('application/problem+json').send(serviceProblem(request, 503, 'OVERLOADED')),
+    );
+    // What a closing Fastify server answers: a bare 503.
+    app.get('/orders/:id/supplier-calls', async (_request, reply) => reply.code(503).send({ statusCode: 503, error: 'Service Unavailable' }));
   });
   tracking = await fakeService((app) => {
     // Not shipped yet: tracking does not know the order.
     app.get('/orders/:id/tracking', async (request, reply) => reply.code(404).type('application/problem+json').send(serviceProblem(request, 404, 'NOT_FOUND')));
+    app.get('/providers', async (request, reply) =>
+      reply.code(429).header('retry-after', '2').type('application/problem+json').send(serviceProblem(request, 429, 'RATE_LIMITED')),
+    );
     app.post('/webhooks/17track', async (request, reply) => reply.code(401).type('application/problem+json').send(serviceProblem(request, 401, 'INVALID_SIGNATURE')));
   });
   notifications = await fakeService((app) => {
@@ -303,12 +316,59 @@ describe('upstream failures', () => {
     expect(passed.statusCode).toBe(404);
     // A bare 5xx becomes the gateway's 502; a service's own problem passes through.
     expectProblem(await gateway.inject({ method: 'GET', url: '/v1/hubs', headers: bearer('ops') }), 502, 'UPSTREAM_FAILED');
-    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/timers', headers: bearer('ops') }), 503, 'DATABASE_UNAVAILABLE');
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/timers', headers: bearer('ops') }), 503, 'OVERLOADED');
     const impatient = await startGateway({ UPSTREAM_TIMEOUT_MS: '200' });
     expectProblem(await impatient.inject({ method: 'GET', url: `/v1/orders/${DEGRADED}/notifications`, headers: bearer('ops') }), 504, 'UPSTREAM_TIMEOUT');
     const down = await startGateway({ TRACKING_URL: 'http://127.0.0.1:9' });
     const response = await down.inject({ method: 'GET', url: '/v1/carriers', headers: bearer('customer') });
     expectProblem(response, 503, 'UPSTREAM_UNAVAILABLE');
+  });
+});
+
+describe('overload', () => {
+  it("passes a service's 503 and 429 on with their Retry-After, and turns a bare 503 into its own 503 with one", async () => {
+    const overloaded = await gateway.inject({ method: 'GET', url: '/v1/timers', headers: bearer('ops') });
+    expectProblem(overloaded, 503, 'OVERLOADED');
+    expect(overloaded.headers['retry-after']).toBe('7');
+    const limited = await gateway.inject({ method: 'GET', url: '/v1/tracking/providers', headers: bearer('ops') });
+    expectProblem(limited, 429, 'RATE_LIMITED');
+    expect(limited.headers['retry-after']).toBe('2');
+    const closing = await gateway.inject({ method: 'GET', url: `/v1/orders/${MINE}/supplier-calls`, headers: bearer('ops') });
+    expectProblem(closing, 503, 'UPSTREAM_UNAVAILABLE');
+    expect(Number(closing.headers['retry-after'])).toBeGreaterThan(0);
+    const down = await startGateway({ TRACKING_URL: 'http://127.0.0.1:9' });
+    const unreachable = await down.inject({ method: 'GET', url: '/v1/carriers', headers: bearer('customer') });
+    expectProblem(unreachable, 503, 'UPSTREAM_UNAVAILABLE');
+    expect(Number(unreachable.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('sheds forwarded requests beyond its own limit with 503 OVERLOADED and Retry-After, never its health, readiness or metrics', async () => {
+    const small = await startGateway({ HTTP_MAX_IN_FLIGHT: '2', HTTP_MAX_QUEUE: '1', HTTP_QUEUE_TIMEOUT_MS: '50' });
+    let open!: () => void;
+    timelineGate = new Promise<void>((resolve) => (open = resolve));
+    const answered: Array<Awaited<ReturnType<PlatformHttpServer['inject']>>> = [];
+    let othersAnswered!: () => void;
+    const allButAdmitted = new Promise<void>((resolve) => (othersAnswered = resolve));
+    const requests = Array.from({ length: 6 }, () =>
+      small.inject({ method: 'GET', url: `/v1/orders/${MINE}/timeline`, headers: bearer('ops') }).then((answer) => {
+        answered.push(answer);
+        if (answered.length === 4) othersAnswered();
+        return answer;
+      }),
+    );
+    // Two are with the service; the queued one waits its 50 ms, the rest are refused at once.
+    await allButAdmitted;
+    for (const url of ['/healthz', '/readyz', '/metrics']) expect((await small.inject({ method: 'GET', url })).statusCode).toBe(200);
+    open();
+    const answers = await Promise.all(requests);
+    expect(answers.filter((answer) => answer.statusCode === 200)).toHaveLength(2);
+    for (const answer of answers.filter((a) => a.statusCode !== 200)) {
+      expectProblem(answer, 503, 'OVERLOADED');
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    const metrics = await small.inject({ method: 'GET', url: '/metrics' });
+    const shed = [...metrics.body.matchAll(/^http_requests_shed_total\{.*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+    expect(shed).toBe(4);
   });
 });
 
@@ -384,6 +444,37 @@ describe('errors', () => {
     const open = await startGateway({ CORS_ORIGINS: 'https://shop.test' });
     const response = await open.inject({ method: 'OPTIONS', url: '/v1/orders', headers: { origin: 'https://shop.test', 'access-control-request-method': 'POST' } });
     expect(response.headers['access-control-allow-origin']).toBe('https://shop.test');
+  });
+
+  it('lets a browser on a listed origin PATCH an order and PUT preferences, with the headers the API reads and sends', async () => {
+    const open = await startGateway({ CORS_ORIGINS: 'https://shop.test' });
+    for (const [method, url, requested] of [
+      ['PATCH', `/v1/orders/${MINE}`, 'authorization, content-type, if-match'],
+      ['PUT', '/v1/customers/cust-1/preferences', 'authorization, content-type'],
+      ['POST', '/v1/orders', 'authorization, content-type, idempotency-key'],
+    ] as const) {
+      const response = await open.inject({
+        method: 'OPTIONS',
+        url,
+        headers: { origin: 'https://shop.test', 'access-control-request-method': method, 'access-control-request-headers': requested },
+      });
+      expect(response.statusCode).toBe(204);
+      expect(response.headers['access-control-allow-origin']).toBe('https://shop.test');
+      const allowedMethods = String(response.headers['access-control-allow-methods']).split(/,\s*/);
+      expect(allowedMethods).toContain(method);
+      const allowedHeaders = String(response.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/);
+      for (const header of requested.split(', ')) expect(allowedHeaders).toContain(header);
+    }
+    const actual = await open.inject({ method: 'GET', url: '/v1/tracking/LX123456789CN', headers: { origin: 'https://shop.test' } });
+    const exposed = String(actual.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+    for (const header of ['x-request-id', 'etag', 'location', 'retry-after', 'idempotent-replayed']) expect(exposed).toContain(header);
+  });
+
+  it('grants a preflight every method the routes use', async () => {
+    const open = await startGateway({ CORS_ORIGINS: 'https://shop.test' });
+    const response = await open.inject({ method: 'OPTIONS', url: '/v1/orders', headers: { origin: 'https://shop.test', 'access-control-request-method': 'GET' } });
+    const allowedMethods = String(response.headers['access-control-allow-methods']).split(/,\s*/);
+    for (const route of FORWARD_ROUTES) expect(allowedMethods).toContain(route.method);
   });
 });
 

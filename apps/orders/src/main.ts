@@ -14,7 +14,7 @@ const env = loadEnvOrExit(
     .extend({ PORT: envHelpers.port.default(8081), SEED_DEMO_PRICE_BOOK: z.stringbool().default(true) }),
 );
 const runtime = await ServiceRuntime.start('orders', env);
-const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL));
+const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
 const relay = runtime.startOutboxRelay(db);
 runtime.every('idempotency-key expiry', 15 * 60 * 1000, () => deleteExpiredIdempotencyKeys(db));
 if (env.SEED_DEMO_PRICE_BOOK) {

@@ -16,7 +16,8 @@ import { registerPriceRoutes } from '../src/http/price-routes';
  * requests through Fastify's `inject`, consumer handlers called with envelopes directly.
  */
 export async function startOrdersService() {
-  const db: Database = createDatabase(await migratedDatabase('orders'));
+  const databaseUrl = await migratedDatabase('orders');
+  const db: Database = createDatabase(databaseUrl);
   const clock = new AdjustableClock();
   const log = createLogger('orders-test', 'silent');
   const deps: OrdersDeps = { db, clock, log, onEventsRecorded: () => {} };
@@ -36,6 +37,7 @@ export async function startOrdersService() {
   }
 
   return {
+    databaseUrl,
     db,
     deps,
     clock,

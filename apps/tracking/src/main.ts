@@ -28,7 +28,7 @@ const env = loadEnvOrExit(
   }),
 );
 const runtime = await ServiceRuntime.start('tracking', env);
-const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL));
+const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
 runtime.startOutboxRelay(db);
 
 const http = (url: string) => createHttpClient({ prefixUrl: url, timeoutMs: env.PROVIDER_TIMEOUT_MS, userAgent: 'platform-tracking' });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_DATABASE_POOL_SIZE } from './prisma';
+import { invalidCidr } from './trusted-proxies';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -9,6 +11,14 @@ export class ConfigError extends Error {
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+/** Comma-separated IP addresses and CIDR ranges (`10.0.0.0/8, ::1`). */
+const cidrList = z
+  .string()
+  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .superRefine((entries, context) => {
+    const problem = invalidCidr(entries);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
 const url = (protocols: string[]) =>
   z.string().refine((v) => {
     try {
@@ -34,13 +44,28 @@ export const serviceEnv = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
   /** Test-only fault injection: the process SIGKILLs itself at the named point (see crashpoint.ts). */
   PLATFORM_CRASH_AT: z.string().optional(),
+  /** HTTP requests handled at once; default the database pool size (see http.ts, admission.ts). */
+  HTTP_MAX_IN_FLIGHT: positiveInt.optional(),
+  /** Requests waiting for a turn beyond those; default twice `HTTP_MAX_IN_FLIGHT`. More are answered 503 at once. */
+  HTTP_MAX_QUEUE: z.coerce.number().int().min(0).optional(),
+  /** How long a request waits for a turn before it is answered 503 with Retry-After. */
+  HTTP_QUEUE_TIMEOUT_MS: positiveInt.default(1_000),
+  /**
+   * Callers whose x-request-id, x-correlation-id, traceparent and X-Forwarded-For are believed.
+   * Unset: every caller (services behind the gateway); the gateway defaults to loopback.
+   */
+  TRUSTED_PROXIES: cidrList.optional(),
   /** Test-only: expose `POST /_test/clock` so tests move this service's clock instead of sleeping. */
   TEST_CLOCK_CONTROL: z.stringbool().default(false),
 });
 
-export const databaseEnv = z.object({ DATABASE_URL: url(['postgresql:', 'postgres:']) });
+export const databaseEnv = z.object({
+  DATABASE_URL: url(['postgresql:', 'postgres:']),
+  /** Connections to the service's database; also the default of `HTTP_MAX_IN_FLIGHT`. */
+  DATABASE_POOL_SIZE: positiveInt.default(DEFAULT_DATABASE_POOL_SIZE),
+});
 
-export const envHelpers = { port, positiveInt, url };
+export const envHelpers = { port, positiveInt, url, cidrList };
 
 /**
  * Parses the environment against `schema`. Fails with one line per bad variable, named,

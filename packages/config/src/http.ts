@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Link, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemField } from '@platform/contracts/api/problem';
 import { findUnstorableText } from '@platform/contracts/api/text';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -9,11 +9,14 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { AdmissionLimiter, type AdmissionLimits, admissionLimitsFor, RETRY_AFTER_SECONDS } from './admission';
 import { enterFlow } from './context';
 import { DomainError, statusOf } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import { DEFAULT_DATABASE_POOL_SIZE, isDatabaseBusy } from './prisma';
 import { extractTraceContext, recordCarrier, tracer } from './telemetry';
+import { callerTrust } from './trusted-proxies';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -23,6 +26,10 @@ export interface HttpServerOptions {
   /** Named dependencies `/readyz` checks (database, nats, ...). */
   readiness: Record<string, ReadinessCheck>;
   bodyLimit?: number;
+  /** Requests handled at once and waiting; default sized to the default database pool. */
+  admission?: AdmissionLimits;
+  /** CIDR ranges whose request, correlation and trace headers are continued; default every caller. */
+  trustedProxies?: readonly string[];
 }
 
 const kebab = (code: string) => code.toLowerCase().replaceAll('_', '-');
@@ -37,6 +44,8 @@ export function sendProblem(
   detail?: string,
   errors?: ProblemField[],
 ): FastifyReply {
+  // Overload and rate limits always say when to come back.
+  if ((status === 503 || status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   const body: Problem = {
     type: `/problems/${kebab(code)}`,
     title,
@@ -48,6 +57,11 @@ export function sendProblem(
     ...(errors && errors.length > 0 && { errors }),
   };
   return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/** 503 for a request refused under overload (Retry-After is added by `sendProblem`). */
+function sendOverloaded(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(request, reply, 503, 'OVERLOADED', 'Too many requests in progress', 'The service is at capacity; retry after the time in Retry-After.');
 }
 
 const SILENT_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -76,13 +90,16 @@ function headerToken(value: string | string[] | undefined): string | undefined {
 export function createHttpServer(options: HttpServerOptions) {
   const { log, metrics } = options;
   let shuttingDown = false;
+  const trusts = callerTrust(options.trustedProxies);
+  const admission = new AdmissionLimiter(options.admission ?? admissionLimitsFor(DEFAULT_DATABASE_POOL_SIZE));
   const app = Fastify({
     loggerInstance: log,
     // One line per response comes from the onResponse hook below, with the route and timing.
     logController: new LogController({ disableRequestLogging: true }),
-    // A caller's X-Request-Id is kept when it is a plain token; anything else gets a fresh id.
+    // A trusted caller's X-Request-Id is kept when it is a plain token; anything else gets a fresh id.
     requestIdHeader: false,
-    genReqId: (request) => headerToken(request.headers['x-request-id']) ?? randomUUID(),
+    genReqId: (request) => (trusts(request.socket.remoteAddress) && headerToken(request.headers['x-request-id'])) || randomUUID(),
+    ...(options.trustedProxies && { trustProxy: (address: string) => trusts(address) }),
     // Well below NATS' 1 MiB payload limit: a request's data may travel on as an event.
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     return503OnClosing: true,
@@ -112,18 +129,46 @@ export function createHttpServer(options: HttpServerOptions) {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    const parent = extractTraceContext(recordCarrier(request.headers));
+    const trusted = trusts(request.socket.remoteAddress);
+    const sent = extractTraceContext(recordCarrier(request.headers));
+    // An untrusted caller's trace is not continued, only linked to.
+    const parent = trusted ? sent : ROOT_CONTEXT;
+    const sentSpan = trusted ? undefined : trace.getSpanContext(sent);
+    const links: Link[] = sentSpan ? [{ context: sentSpan }] : [];
     const route = request.routeOptions.url ?? 'unmatched';
     const span = tracer().startSpan(
       `${request.method} ${route}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'http.route': route } },
+      { kind: SpanKind.SERVER, links, attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'http.route': route } },
       parent,
     );
-    const correlationId = headerToken(request.headers['x-correlation-id']) ?? String(request.id);
+    const correlationId = (trusted && headerToken(request.headers['x-correlation-id'])) || String(request.id);
     enterFlow({ correlationId, causationId: String(request.id), trace: trace.setSpan(parent, span) });
     request.span = span;
     reply.header('x-request-id', request.id);
     reply.header('x-correlation-id', correlationId);
+    if (!trusted) {
+      // What the client called it stays the client's: logged and echoed, never an event's id.
+      request.clientIds = {
+        clientRequestId: headerToken(request.headers['x-request-id']),
+        clientCorrelationId: headerToken(request.headers['x-correlation-id']),
+      };
+      if (request.clientIds.clientRequestId) reply.header('x-client-request-id', request.clientIds.clientRequestId);
+    }
+  });
+
+  // Back-pressure after the body is read, so a slow upload holds no turn; probes are never shed.
+  app.addHook('preHandler', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || SILENT_ROUTES.has(route)) return;
+    const turn = await admission.acquire();
+    if ('shed' in turn) {
+      metrics.httpRequestsShed.inc({ reason: turn.shed });
+      return sendOverloaded(request, reply);
+    }
+    // 'close' comes after the answer is sent, or when the client goes away before it; a client
+    // that left while queued gives its turn back at once.
+    if (reply.raw.destroyed || request.raw.socket?.destroyed) turn.release();
+    else reply.raw.once('close', turn.release);
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -137,7 +182,7 @@ export function createHttpServer(options: HttpServerOptions) {
     );
     if (!SILENT_ROUTES.has(route)) {
       request.log.info(
-        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...request.clientIds },
         'request',
       );
     }
@@ -156,6 +201,11 @@ export function createHttpServer(options: HttpServerOptions) {
     }
     if (error instanceof DomainError) {
       return sendProblem(request, reply, statusOf(error.kind), error.code, error.message, undefined, error.fields);
+    }
+    if (isDatabaseBusy(error)) {
+      metrics.httpRequestsShed.inc({ reason: 'database_busy' });
+      request.log.warn({ err: error }, 'database busy: request shed');
+      return sendOverloaded(request, reply);
     }
     const status = (error as FastifyError).statusCode ?? 500;
     if (status < 500) {
@@ -223,5 +273,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 declare module 'fastify' {
   interface FastifyRequest {
     span?: import('@opentelemetry/api').Span;
+    /** The ids an untrusted caller sent, kept apart from the flow's own. */
+    clientIds?: { clientRequestId?: string; clientCorrelationId?: string };
   }
 }

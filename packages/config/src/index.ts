@@ -1,3 +1,4 @@
+export * from './admission';
 export * from './clock';
 export * from './consumer';
 export * from './context';
@@ -14,3 +15,4 @@ export * from './prisma';
 export * from './service';
 export * from './telemetry';
 export * from './timers';
+export * from './trusted-proxies';

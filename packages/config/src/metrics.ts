@@ -14,6 +14,12 @@ export function createMetrics(service: string) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    httpRequestsShed: new Counter({
+      name: 'http_requests_shed_total',
+      help: 'HTTP requests refused with 503 for overload, by reason (queue_full, queue_timeout, database_busy)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     outboxPublished: new Counter({
       name: 'outbox_events_published_total',
       help: 'Events relayed from the outbox to JetStream',

@@ -1,14 +1,40 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 
+/** Connections per service process unless `DATABASE_POOL_SIZE` says otherwise. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
+/**
+ * How long work waits for a free connection (a transaction, or a single query) before it fails
+ * as "database busy" (503, see `isDatabaseBusy`), and how long an interactive transaction may
+ * run. Bounded, so an overloaded pool answers instead of queueing without end.
+ */
+export const CONNECTION_WAIT_MS = 2_000;
+export const TRANSACTION_TIMEOUT_MS = 5_000;
+
 /**
  * Builds a service's generated Prisma client on the `pg` driver adapter (no query-engine
  * binary). Each service passes its own generated class, so no service can see another's models.
  */
 export function createPrismaClient<C>(
-  PrismaClient: new (options: { adapter: PrismaPg }) => C,
+  PrismaClient: new (options: { adapter: PrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => C,
   databaseUrl: string,
   options: { poolSize?: number } = {},
 ): C {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
-  return new PrismaClient({ adapter });
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
+    connectionTimeoutMillis: CONNECTION_WAIT_MS,
+  });
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
+}
+
+/**
+ * The database had no connection for the work in time: a transaction could not start (Prisma
+ * P2028) or the pool gave none. Overload, not a bug: answered 503 with Retry-After.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const { code, message, cause } = (error ?? {}) as { code?: unknown; message?: unknown; cause?: unknown };
+  if (code === 'P2028') return true;
+  if (typeof message === 'string' && message.includes('timeout exceeded when trying to connect')) return true;
+  return cause !== undefined && cause !== error && isDatabaseBusy(cause);
 }

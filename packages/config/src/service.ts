@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { type ConsumerOptions, EventConsumer } from './consumer';
-import { createHttpServer, type PlatformHttpServer, type ReadinessCheck } from './http';
+import { admissionLimitsFor } from './admission';
+import { createHttpServer, type HttpServerOptions, type PlatformHttpServer, type ReadinessCheck } from './http';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import {
@@ -12,6 +13,7 @@ import {
   type NatsConnection,
   provisionStreams,
 } from './nats';
+import { DEFAULT_DATABASE_POOL_SIZE } from './prisma';
 import { OutboxRelay, type SqlClient, type TransactionalSqlClient } from './outbox';
 import { streams } from '@platform/contracts';
 import { startTelemetry } from './telemetry';
@@ -28,6 +30,26 @@ export interface RuntimeEnv {
   CONSUMER_ACK_WAIT_MS?: number;
   SHUTDOWN_DRAIN_MS?: number;
   TEST_CLOCK_CONTROL?: boolean;
+  DATABASE_POOL_SIZE?: number;
+  HTTP_MAX_IN_FLIGHT?: number;
+  HTTP_MAX_QUEUE?: number;
+  HTTP_QUEUE_TIMEOUT_MS?: number;
+  TRUSTED_PROXIES?: readonly string[];
+}
+
+/**
+ * The HTTP server's limits from the environment: back-pressure sized to the database pool
+ * unless set, and the callers trusted to name a flow.
+ */
+export function httpServerSettings(env: Omit<RuntimeEnv, 'LOG_LEVEL' | 'NATS_URL' | 'HOST' | 'PORT'>): Pick<HttpServerOptions, 'admission' | 'trustedProxies'> {
+  return {
+    admission: admissionLimitsFor(env.DATABASE_POOL_SIZE ?? DEFAULT_DATABASE_POOL_SIZE, {
+      maxInFlight: env.HTTP_MAX_IN_FLIGHT,
+      maxQueue: env.HTTP_MAX_QUEUE,
+      maxWaitMs: env.HTTP_QUEUE_TIMEOUT_MS,
+    }),
+    trustedProxies: env.TRUSTED_PROXIES,
+  };
 }
 
 interface Messaging {
@@ -122,7 +144,12 @@ export class ServiceRuntime {
           },
         }
       : {};
-    const app = createHttpServer({ log: this.log, metrics: this.metrics, readiness: { ...natsReady, ...this.readiness, ...readiness } });
+    const app = createHttpServer({
+      log: this.log,
+      metrics: this.metrics,
+      readiness: { ...natsReady, ...this.readiness, ...readiness },
+      ...httpServerSettings(this.env),
+    });
     if (this.env.TEST_CLOCK_CONTROL) {
       const clock = this.adjustableClock;
       this.log.warn('TEST_CLOCK_CONTROL is on: POST /_test/clock moves this service\'s time');

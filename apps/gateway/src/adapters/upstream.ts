@@ -13,9 +13,9 @@ export interface UpstreamResponse {
 }
 
 /**
- * One internal service behind the gateway. Answers (errors included) pass through
- * unchanged; a service that cannot be reached, is too slow, or fails without a problem
- * document becomes a 503/504/502 problem of the gateway's own.
+ * One internal service behind the gateway. Answers (errors included, 503 and 429 with their
+ * Retry-After) pass through unchanged; a service that cannot be reached, is too slow, or fails
+ * without a problem document becomes a 503/504/502 problem of the gateway's own.
  */
 export class Upstream {
   private readonly http: Got;
@@ -47,6 +47,8 @@ export class Upstream {
       if (typeof value === 'string') headers[name] = value;
     }
     if (response.statusCode >= 500 && !headers['content-type']?.startsWith(PROBLEM_CONTENT_TYPE)) {
+      // A bare 503 (a service at capacity or shutting down) stays a 503: the client should retry, not report a bug.
+      if (response.statusCode === 503) throw new DomainError('unavailable', 'UPSTREAM_UNAVAILABLE', `The ${this.name} service is unavailable`);
       throw new DomainError('bad_gateway', 'UPSTREAM_FAILED', `The ${this.name} service failed (HTTP ${response.statusCode})`);
     }
     return { status: response.statusCode, headers, body: response.body };

@@ -4,6 +4,13 @@ import rateLimit from '@fastify/rate-limit';
 import { DomainError, type PlatformHttpServer } from '@platform/config';
 import type { ApiKeyring } from '../domain/api-keys';
 import { identify } from './auth';
+import { FORWARD_ROUTES } from './route-table';
+
+/** Every method a route answers, so a browser on an allowed origin can use the whole API. */
+const CORS_METHODS = [...new Set(['GET', 'HEAD', 'POST', ...FORWARD_ROUTES.map((route) => route.method)])];
+
+/** What a browser may send: the key, the body's type, a request id, and each header a route reads. */
+const CORS_REQUEST_HEADERS = [...new Set(['authorization', 'content-type', 'x-request-id', ...FORWARD_ROUTES.flatMap((route) => route.passHeaders ?? [])])];
 
 export interface SecurityOptions {
   keyring: ApiKeyring;
@@ -28,7 +35,22 @@ export async function registerSecurity(app: PlatformHttpServer, options: Securit
   });
   await app.register(cors, {
     origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
-    exposedHeaders: ['x-request-id', 'x-correlation-id', 'etag', 'location', 'retry-after', 'idempotent-replayed'],
+    methods: CORS_METHODS,
+    allowedHeaders: CORS_REQUEST_HEADERS,
+    exposedHeaders: [
+      'x-request-id',
+      'x-correlation-id',
+      'x-client-request-id',
+      'etag',
+      'location',
+      'retry-after',
+      'idempotent-replayed',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ],
+    // Browsers may cache a preflight this long (seconds).
+    maxAge: 600,
   });
   await app.register(rateLimit, {
     global: true,
