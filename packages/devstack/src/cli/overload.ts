@@ -1,7 +1,7 @@
 /**
  * An overload run against a running platform (not part of the test suite):
  *
- *   node --import tsx packages/devstack/src/cli/overload.ts [URL] [CONNECTIONS] [SECONDS] [API_KEY]
+ *   pnpm overload [URL] [CONNECTIONS] [SECONDS] [API_KEY]
  *
  * CONNECTIONS clients (default 200) each POST /v1/orders in a closed loop for SECONDS (default
  * 30) against URL (default http://127.0.0.1:8080). Prints, per status, the count, p50/p99 latency
