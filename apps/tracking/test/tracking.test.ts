@@ -82,6 +82,16 @@ describe('tracking service', () => {
       ]);
     });
 
+    it('mends text PostgreSQL cannot store in a signed webhook (a lone surrogate) instead of failing it', async () => {
+      const mended = chinaPostNumber();
+      await t.ship(mended);
+      await registered(mended);
+      const answer = await push('17track', { number: mended, status: 'in_transit', location: 'Guangzhou, CN', description: 'Sorted \ud800 here' });
+      expect(answer.webhook).toMatchObject({ statusCode: 200, body: { outcome: 'applied', status: 'in_transit' } });
+      const row = await t.db.shipment.findFirstOrThrow({ where: { trackingNumber: mended }, include: { events: true } });
+      expect(row.events.map((e) => e.description)).toContain('Sorted \ufffd here');
+    });
+
     it('refuses a wrong or missing signature with 401 INVALID_SIGNATURE and changes nothing', async () => {
       const before = await shipment(number);
       const wrongKey = seventeenTrackWebhook(number, 'Delivered', new Date().toISOString(), 'not-the-key');

@@ -1,5 +1,6 @@
 import { DomainError, type PlatformHttpServer } from '@platform/config';
 import { aftershipWebhookSchema, seventeenTrackWebhookSchema, webhookAnswerSchema } from '@platform/contracts/api/tracking';
+import { parseStorableJson } from '@platform/contracts/api/text';
 import type { Database, Transaction } from '../adapters/database';
 import { type ApplyOutcome, applyUpdate, lockShipment, type TrackingDeps } from '../application/shipments';
 import { fromAftershipTracking, fromSeventeenTrackInfo, type ProviderName, type TrackingUpdate } from '../domain/provider-payloads';
@@ -25,7 +26,7 @@ interface BodySchema<T> {
 function parseBody<T>(raw: Buffer, schema: BodySchema<T>): T {
   let json: unknown;
   try {
-    json = JSON.parse(raw.toString('utf8'));
+    json = parseStorableJson(raw.toString('utf8'));
   } catch {
     throw new DomainError('invalid', 'MALFORMED_JSON', 'Body is not valid JSON');
   }

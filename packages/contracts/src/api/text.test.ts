@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findUnstorableText, unstorableTextReason } from './text';
+import { findUnstorableText, parseStorableJson, unstorableTextReason } from './text';
 
 describe('text PostgreSQL can store', () => {
   it('accepts well-formed text, emoji (a surrogate pair) included', () => {
@@ -25,5 +25,12 @@ describe('text PostgreSQL can store', () => {
   it('walks a deeply nested document without exhausting the stack', () => {
     const deep = JSON.parse(`${'['.repeat(100_000)}"\\ud800"${']'.repeat(100_000)}`);
     expect(findUnstorableText(deep)?.pointer).toBe('/0'.repeat(100_000));
+  });
+
+  it('mends a provider body instead of refusing it: U+FFFD for a lone surrogate, NUL dropped, member names too', () => {
+    const mended = parseStorableJson('{"scan":{"description":"Fu\\ud800zz\\u0000","k\\udfff":["\\ud800"]},"n":1}');
+    expect(mended).toEqual({ scan: { description: 'Fu\ufffdzz', 'k\ufffd': ['\ufffd'] }, n: 1 });
+    expect(findUnstorableText(mended)).toBeUndefined();
+    expect(() => parseStorableJson('{')).toThrow(SyntaxError);
   });
 });

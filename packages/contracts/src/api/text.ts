@@ -41,3 +41,20 @@ export function findUnstorableText(document: unknown): ProblemField | undefined 
   }
   return undefined;
 }
+
+/** `value` as text PostgreSQL can store: lone surrogates become U+FFFD, NUL characters are dropped. */
+const storable = (value: string): string => value.toWellFormed().replaceAll('\u0000', '');
+
+/**
+ * Parses a provider's signed webhook body, mending text PostgreSQL could not store instead of
+ * refusing it: a provider answered 400 retries or drops the update, and the odd character in a
+ * scan's description must not cost the customer their tracking. Throws like `JSON.parse`.
+ */
+export function parseStorableJson(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value === 'string') return storable(value);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    if (Object.keys(value).every((name) => unstorableTextReason(name) === undefined)) return value;
+    return Object.fromEntries(Object.entries(value).map(([name, member]) => [storable(name), member]));
+  });
+}
