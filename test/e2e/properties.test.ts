@@ -480,7 +480,8 @@ describe('one customer against another', () => {
     const path = route.path
       .replace(':customerId', a)
       .replace(':id', route.scope === 'invoice' ? (mine.invoiceId ?? randomUUID()) : mine.orderId)
-      .replace(':number', '1Z999AA10123456784');
+      .replace(':number', '1Z999AA10123456784')
+      .replace(':token', `device-of-${a}-0001`);
     const world: World = { orderId: mine.orderId, customerId: a };
     let body = validBody({ method: route.method, path: route.path }, world);
     if (route.scope === 'own-quote') body = { ...(body as object), customerId: a };
