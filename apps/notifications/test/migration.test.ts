@@ -35,7 +35,7 @@ it('migrates notifications sent before per-status notifications to the confirmed
       [oldId, orderId, randomUUID()],
     );
 
-    expect((await applyMigrations({ databaseUrl: url.toString(), migrationsDir: MIGRATIONS })).applied).toEqual(['20261122100000_lifecycle', '20261215000000_delivery_attempts']);
+    expect((await applyMigrations({ databaseUrl: url.toString(), migrationsDir: MIGRATIONS })).applied).toEqual(['20261122100000_lifecycle', '20261203030000_delivery_attempts']);
 
     const { rows } = await client.query('SELECT id, order_status, status FROM notifications WHERE order_id = $1', [orderId]);
     expect(rows).toEqual([{ id: oldId, order_status: 'confirmed', status: 'sent' }]);
