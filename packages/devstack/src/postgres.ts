@@ -29,7 +29,7 @@ export interface PostgresOptions {
   /** The cluster's data directory (PGDATA). Initialised when it holds no PG_VERSION yet. */
   dataDir: string;
   port: number;
-  /** false: the data directory is deleted on stop, and durability is traded for speed (fsync off). */
+  /** false: the data directory is deleted on stop, and durability against a machine crash is traded for speed (fsync off); a killed server still keeps every commit. */
   persistent: boolean;
   /** Append the server's log here; otherwise only the last lines are kept for error messages. */
   logFile?: string;
@@ -214,8 +214,11 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
   refuseLeftover(dataDir);
 
   const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
-  // Throw-away clusters (tests) do not need crash safety.
-  if (!persistent) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  // Throw-away clusters (tests) skip fsync: a killed server loses nothing the kernel holds, only a
+  // machine crash would. Commits stay synchronous: with synchronous_commit=off a COMMIT returns (and
+  // others see it: the relay publishes its events, a consumer acks) before its WAL leaves shared
+  // memory, so the chaos run's SIGKILL of PostgreSQL forgot commits the rest of the platform had acted on.
+  if (!persistent) flags.push('-c', 'fsync=off', '-c', 'full_page_writes=off');
   const server = command(who, join(binDir, 'bin', 'postgres'), flags);
   // In a namespace, unshare execs postgres in place: the pid is the server's.
   const child: ChildProcess = spawn(server.file, server.args, {
