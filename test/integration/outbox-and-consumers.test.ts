@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEAD_LETTER_HEADERS, EventConsumer, on, OUTBOX_RELAY_LOCK, OutboxRelay, publishEnvelope, recordEvent } from '@platform/config';
+import { DEAD_LETTER_HEADERS, DependencyUnavailableError, EventConsumer, on, OUTBOX_RELAY_LOCK, OutboxRelay, publishEnvelope, recordEvent } from '@platform/config';
 import { deadLetterSubject, type Envelope, notificationSent, streams } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
@@ -211,6 +211,33 @@ describe('event consumer', () => {
       // Terminated, not left pending: it will not be redelivered nor hold up the consumer.
       const info = await eventually(() => jsm.consumers.info(streams.NOTIFICATIONS.name, name), (i) => i.num_ack_pending === 0);
       expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('counts only the handler\'s own failures towards dead-lettering, not retries while a dependency was down', async () => {
+    const name = `test--outage-${randomUUID().slice(0, 8)}`;
+    const event = sampleEvent();
+    let attempts = 0;
+    const consumer = startConsumer(
+      name,
+      async (e) => {
+        if (e.id !== event.id) return;
+        attempts += 1;
+        // Four deliveries during an outage, then one failure of its own, then it goes through.
+        if (attempts <= 4) throw new DependencyUnavailableError('database unreachable');
+        if (attempts === 5) throw new Error('order not known yet');
+      },
+      { maxDeliver: 3 },
+    );
+    await consumer.start();
+    try {
+      await publishEnvelope(js, event);
+      await eventually(async () => db.processedEvent.count({ where: { consumer: name, eventId: event.id } }), (n) => n === 1);
+      expect(attempts).toBe(6);
+      const letter = await jsm.streams.getMessage(streams.DEAD_LETTERS.name, { last_by_subj: deadLetterSubject(name) }).catch(() => null);
+      expect(letter).toBeNull();
     } finally {
       await consumer.stop();
     }

@@ -73,6 +73,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private readonly maxDeliver: number;
+  /**
+   * The handler's own failures per message still being retried (by stream sequence). Kept in
+   * memory: after a restart a message gets `maxDeliver` fresh tries, never fewer.
+   */
+  private readonly failures = new Map<number, number>();
   private readonly backoffMs: readonly number[];
   private readonly handlers: Map<string, EventHandler<Tx>>;
   private readonly concurrency: number;
@@ -248,6 +253,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       if (outcome === 'processed') this.options.afterCommit?.();
       crashpoint(`${name}:before-ack`);
       msg.ack();
+      this.failures.delete(msg.info.streamSequence);
       metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome });
     } catch (error) {
       const deliveries = msg.info.deliveryCount;
@@ -260,13 +266,19 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'retried' });
         return;
       }
-      if (deliveries >= this.maxDeliver) {
-        await this.deadLetter(msg, `handler failed ${deliveries} times: ${(error as Error).message}`);
+      // The server's delivery count also counts outages and ack-wait expiries (a paused or
+      // killed process): only the handler's own failures count towards dead-lettering.
+      const sequence = msg.info.streamSequence;
+      const failures = (this.failures.get(sequence) ?? 0) + 1;
+      if (failures >= this.maxDeliver) {
+        this.failures.delete(sequence);
+        await this.deadLetter(msg, `handler failed ${failures} times: ${(error as Error).message}`);
         metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'dead_lettered' });
         return;
       }
-      const delay = this.backoffMs[Math.min(deliveries - 1, this.backoffMs.length - 1)] ?? 1_000;
-      log.warn({ err: error, eventId: event.id, type: event.type, deliveries, retryInMs: delay }, 'event handler failed');
+      this.failures.set(sequence, failures);
+      const delay = this.backoffMs[Math.min(failures - 1, this.backoffMs.length - 1)] ?? 1_000;
+      log.warn({ err: error, eventId: event.id, type: event.type, deliveries, failures, retryInMs: delay }, 'event handler failed');
       msg.nak(delay);
       metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'retried' });
     } finally {
