@@ -189,9 +189,11 @@ export async function runJourney(planned: PlannedJourney, context: JourneyContex
   const cancel = async (): Promise<void> => {
     const answer = await attempt(() => gateway.post(`v1/orders/${order.id}/cancel`, { json: { reason: 'Changed my mind' } }), notes, 'cancel');
     sent.cancelAnswer = answer.answer?.statusCode ?? null;
-    // A 409 after a lost answer may be the first attempt's success.
-    if (answer.answer?.statusCode === 200) sent.cancelled = 'yes';
-    else if (answer.answer === undefined || (answer.retried && answer.answer.statusCode === 409)) sent.cancelled = 'unknown';
+    // A 409 after a lost answer may be the first attempt's success; so may a 5xx to the last try
+    // (the service may have committed, then died before answering).
+    const status = answer.answer?.statusCode;
+    if (status === 200) sent.cancelled = 'yes';
+    else if (status === undefined || status >= 500 || (answer.retried && status === 409)) sent.cancelled = 'unknown';
   };
 
   if (planned.journey === 'modified') {

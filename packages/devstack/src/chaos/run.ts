@@ -168,8 +168,10 @@ async function settle(options: ChaosOptions, stack: StackHandle, http: Got, gate
   let last: Awaited<ReturnType<typeof inFlight>> = [];
   while (Date.now() < deadline) {
     step += 1;
-    // Half-hour steps for polls and retries; once a day jump for the 24 h supplier timeout.
-    await advance(http, stack, 'fulfillment', step === 6 ? 25 * HOUR : 30 * MINUTE).catch(() => {});
+    // Half-hour steps for polls and retries; a day's jump for the 24 h supplier timeout once the
+    // backlog is through and workflows still wait on a silent supplier (placed late under load).
+    const waiting = step >= 6 && last.length === 0 ? await silentSupplierWaits(db, sent) : 0;
+    await advance(http, stack, 'fulfillment', waiting > 0 ? 25 * HOUR : 30 * MINUTE).catch(() => {});
     const open = await db.query<{ order_id: string; provider_session_id: string }>(
       'billing',
       "SELECT order_id, provider_session_id FROM checkout_sessions WHERE status = 'open' AND order_id = ANY($1::uuid[])",
@@ -211,4 +213,14 @@ async function resolveOpsTasks(gateway: Got, simulators: Got): Promise<number> {
     await gateway.post(`v1/ops/tasks/${task.id}/resolve`, { json: { outcome, note: 'chaos run: checked in the supplier console' } });
   }
   return tasks.length;
+}
+
+/** Workflows of the run still placed with a supplier that has not confirmed: only the 24 h timeout moves them. */
+async function silentSupplierWaits(db: Databases, sent: SentOrder[]): Promise<number> {
+  const rows = await db.query<{ count: string }>(
+    'fulfillment',
+    "SELECT count(*) AS count FROM workflows WHERE state = 'placed_with_supplier' AND order_id = ANY($1::uuid[])",
+    [sent.map((s) => s.orderId)],
+  );
+  return Number(rows[0]?.count ?? 0);
 }
