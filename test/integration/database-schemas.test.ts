@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createPrismaClient } from '@platform/config/prisma';
+import { createPrismaClient } from '@platform/runtime/prisma';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APPS_WITH_DATABASE, migratedDatabase } from '../support/databases';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { DEAD_LETTER_HEADERS, EventConsumer, eventHeaders, on, recordEvent } from '@platform/config';
+import { DEAD_LETTER_HEADERS, EventConsumer, on } from '@platform/runtime/consumer';
+import { eventHeaders } from '@platform/runtime/nats';
+import { recordEvent } from '@platform/runtime/outbox';
 import { type Envelope, notificationSent, streams } from '@platform/contracts';
 import {
   type DeadLetter,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock, cancelTimer, type DueTimer, scheduleTimer, TimerWorker } from '@platform/config';
+import { AdjustableClock } from '@platform/runtime/clock';
+import { cancelTimer, type DueTimer, scheduleTimer, TimerWorker } from '@platform/runtime/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, outboxDatabase, quietLog as log, type Tx } from '../support/messaging';
 

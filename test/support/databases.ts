@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { applyMigrations } from '@platform/config/migrations';
+import { applyMigrations } from '@platform/runtime/migrations';
 import { ensureDatabase, repoRoot } from '@platform/devstack';
 import { inject } from 'vitest';
 

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createLogger, createMetrics, newEvent, provisionStreams } from '@platform/config';
-import { createPrismaClient } from '@platform/config/prisma';
+import { createLogger } from '@platform/runtime/logger';
+import { createMetrics } from '@platform/runtime/metrics';
+import { provisionStreams } from '@platform/runtime/nats';
+import { newEvent } from '@platform/runtime/outbox';
+import { createPrismaClient } from '@platform/runtime/prisma';
 import { type Envelope, notificationSent } from '@platform/contracts';
 import { inject } from 'vitest';
 import { PrismaClient } from '../../apps/billing/src/generated/prisma/client';

@@ -1,4 +1,5 @@
-import { databaseEnv, envHelpers, loadEnvOrExit, ServiceRuntime, serviceEnv } from '@platform/config';
+import { databaseEnv, envHelpers, loadEnvOrExit, serviceEnv } from '@platform/config/env';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { cancellationSettled, streams } from '@platform/contracts';
 import { z } from 'zod';
 import { createDatabase, type Transaction } from './adapters/database';

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock, createHttpServer, EventConsumer, isTransient, newEvent, publishEnvelope, TimerWorker } from '@platform/config';
+import { AdjustableClock } from '@platform/runtime/clock';
+import { EventConsumer } from '@platform/runtime/consumer';
+import { isTransient } from '@platform/runtime/errors';
+import { createHttpServer } from '@platform/runtime/http';
+import { publishEnvelope } from '@platform/runtime/nats';
+import { newEvent } from '@platform/runtime/outbox';
+import { TimerWorker } from '@platform/runtime/timers';
 import { cancellationSettled, type Envelope, orderCancelled, orderCreated, orderModified } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { freePorts } from '@platform/devstack';

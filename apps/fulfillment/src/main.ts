@@ -1,4 +1,5 @@
-import { databaseEnv, envHelpers, loadEnvOrExit, ServiceRuntime, serviceEnv } from '@platform/config';
+import { databaseEnv, envHelpers, loadEnvOrExit, serviceEnv } from '@platform/config/env';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { streams, trackingStatusChanged } from '@platform/contracts';
 import { createDatabase, type Transaction } from './adapters/database';
 import { supplierCallLog } from './adapters/supplier-call-log';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '@platform/config';
+import { AdjustableClock } from '@platform/runtime/clock';
 import { allEvents, type Envelope, orderCancelled, orderCreated, orderModified, paymentSucceeded, refundSucceeded, trackingStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
-import { AdjustableClock, createMetrics, EventConsumer, publishEnvelope } from '@platform/config';
+import { AdjustableClock } from '@platform/runtime/clock';
+import { EventConsumer } from '@platform/runtime/consumer';
+import { createMetrics } from '@platform/runtime/metrics';
+import { publishEnvelope } from '@platform/runtime/nats';
 import { type Envelope, orderCancelled, orderModified, paymentSucceeded, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The ProvidedContext typing of the shared test infrastructure (for the type-checker only).

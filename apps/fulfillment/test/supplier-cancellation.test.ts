@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '@platform/config';
+import { AdjustableClock } from '@platform/runtime/clock';
 import { orderCancelled, paymentSucceeded } from '@platform/contracts';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

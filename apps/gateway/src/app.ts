@@ -1,4 +1,5 @@
-import type { Logger, PlatformHttpServer } from '@platform/config';
+import type { PlatformHttpServer } from '@platform/runtime/http';
+import type { Logger } from '@platform/runtime/logger';
 import { Upstream } from './adapters/upstream';
 import type { GatewayEnv } from './config';
 import { type ApiKeyEntry, ApiKeyring, DEVELOPMENT_KEYS } from './domain/api-keys';

@@ -1,4 +1,4 @@
-import { ConfigError, loadEnv } from '@platform/config';
+import { ConfigError, loadEnv } from '@platform/config/env';
 import { describe, expect, it } from 'vitest';
 import { gatewayEnv } from './config';
 

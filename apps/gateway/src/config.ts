@@ -1,4 +1,4 @@
-import { envHelpers, serviceEnv } from '@platform/config';
+import { envHelpers, serviceEnv } from '@platform/config/env';
 import { z } from 'zod';
 import { apiKeysSchema } from './domain/api-keys';
 

@@ -1,4 +1,5 @@
-import { loadEnvOrExit, ServiceRuntime } from '@platform/config';
+import { loadEnvOrExit } from '@platform/config/env';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { buildGateway } from './app';
 import { gatewayEnv } from './config';
 

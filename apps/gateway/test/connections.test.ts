@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import { loadEnv, type PlatformHttpServer, ServiceRuntime } from '@platform/config';
+import { loadEnv } from '@platform/config/env';
+import type { PlatformHttpServer } from '@platform/runtime/http';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../src/app';
 import { gatewayEnv } from '../src/config';

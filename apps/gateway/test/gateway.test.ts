@@ -1,4 +1,8 @@
-import { createHttpServer, createLogger, createMetrics, httpServerSettings, loadEnv, type PlatformHttpServer } from '@platform/config';
+import { loadEnv } from '@platform/config/env';
+import { createHttpServer, type PlatformHttpServer } from '@platform/runtime/http';
+import { createLogger } from '@platform/runtime/logger';
+import { createMetrics } from '@platform/runtime/metrics';
+import { httpServerSettings } from '@platform/runtime/service';
 import type { OrderDetail } from '@platform/contracts/api/gateway';
 import type { Problem } from '@platform/contracts/api/problem';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';

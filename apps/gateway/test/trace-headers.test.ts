@@ -1,4 +1,6 @@
-import { loadEnv, type PlatformHttpServer, ServiceRuntime } from '@platform/config';
+import { loadEnv } from '@platform/config/env';
+import type { PlatformHttpServer } from '@platform/runtime/http';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderBody, type OrdersService, startOrdersService } from '../../orders/test/orders-service';
 import { buildGateway } from '../src/app';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { ServiceRuntime } from '@platform/config';
+import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams } from '@platform/contracts';
 import { type BreakerOptions, ProviderBreakers } from './adapters/breakers';
 import { createDatabase, type Transaction } from './adapters/database';

@@ -1,4 +1,5 @@
-import { databaseEnv, envHelpers, loadEnvOrExit, ServiceRuntime, serviceEnv } from '@platform/config';
+import { databaseEnv, envHelpers, loadEnvOrExit, serviceEnv } from '@platform/config/env';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { z } from 'zod';
 import { startNotifications } from './app';
 

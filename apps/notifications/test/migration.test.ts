@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyMigrations } from '@platform/config/migrations';
+import { applyMigrations } from '@platform/runtime/migrations';
 import { ensureDatabase, repoRoot } from '@platform/devstack';
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type AdjustableClock, newEvent, publishEnvelope, ServiceRuntime } from '@platform/config';
+import type { AdjustableClock } from '@platform/runtime/clock';
+import { publishEnvelope } from '@platform/runtime/nats';
+import { newEvent } from '@platform/runtime/outbox';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { orderCreated, orderStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';

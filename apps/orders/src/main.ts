@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { databaseEnv, envHelpers, loadEnvOrExit, ServiceRuntime, serviceEnv } from '@platform/config';
+import { databaseEnv, envHelpers, loadEnvOrExit, serviceEnv } from '@platform/config/env';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { createDatabase } from './adapters/database';
 import { deleteExpiredIdempotencyKeys } from './adapters/idempotency';
 import { insertMissingPriceBookEntries } from './adapters/price-book-repository';

@@ -1,4 +1,8 @@
-import { AdjustableClock, createHttpServer, createLogger, createMetrics, newEvent } from '@platform/config';
+import { AdjustableClock } from '@platform/runtime/clock';
+import { createHttpServer } from '@platform/runtime/http';
+import { createLogger } from '@platform/runtime/logger';
+import { createMetrics } from '@platform/runtime/metrics';
+import { newEvent } from '@platform/runtime/outbox';
 import type { EventDefinition, EventData } from '@platform/contracts';
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
 // The ProvidedContext typing of the shared test infrastructure (for the type-checker only).

@@ -1,4 +1,4 @@
-import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config';
+import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import type { Problem } from '@platform/contracts/api/problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/adapters/database';

@@ -1,4 +1,6 @@
-import { createHttpClient, databaseEnv, envHelpers, loadEnvOrExit, ServiceRuntime, serviceEnv } from '@platform/config';
+import { databaseEnv, envHelpers, loadEnvOrExit, serviceEnv } from '@platform/config/env';
+import { createHttpClient } from '@platform/runtime/http-client';
+import { ServiceRuntime } from '@platform/runtime/service';
 import { shipmentShipped, streams } from '@platform/contracts';
 import { providerCredentialSchema } from '@platform/contracts/api/tracking';
 import { AftershipProvider } from './adapters/aftership';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { DEFAULT_DATABASE_POOL_SIZE } from './prisma';
 import { invalidCidr } from './trusted-proxies';
+
+/** Connections per service process unless `DATABASE_POOL_SIZE` says otherwise. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

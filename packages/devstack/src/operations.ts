@@ -24,7 +24,7 @@ import {
   type StoredMsg,
 } from '@nats-io/jetstream';
 import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { DEAD_LETTER_HEADERS } from '@platform/config/consumer';
+import { DEAD_LETTER_HEADERS } from '@platform/runtime/consumer';
 import { deadLetterSubject, streams } from '@platform/contracts';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';

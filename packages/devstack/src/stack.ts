@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyMigrations } from '@platform/config/migrations';
+import { applyMigrations } from '@platform/runtime/migrations';
 import { startNats, type NatsHandle } from './nats';
 import { freePorts } from './ports';
 import { repoRoot } from './paths';

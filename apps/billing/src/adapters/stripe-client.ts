@@ -1,4 +1,5 @@
-import { createHttpClient, DependencyUnavailableError } from '@platform/config';
+import { DependencyUnavailableError } from '@platform/runtime/errors';
+import { createHttpClient } from '@platform/runtime/http-client';
 
 /**
  * Stripe's REST API (PROVIDERS.md 7) as billing uses it: checkout sessions, their expiry,

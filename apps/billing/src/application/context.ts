@@ -1,4 +1,5 @@
-import { type Clock, newEvent, recordEvent } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { EventData, EventDefinition } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { PaymentProvider } from '../adapters/stripe-client';

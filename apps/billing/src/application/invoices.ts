@@ -1,4 +1,4 @@
-import { cancelTimer, scheduleTimer } from '@platform/config';
+import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { invoiceIssued, invoiceStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { randomUUID } from 'node:crypto';

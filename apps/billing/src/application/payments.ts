@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
 import { checkoutCreated, paymentFailed, paymentSucceeded } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
 import type { Transaction } from '../adapters/database';
 import type { Payment } from '../generated/prisma/client';
 import { type BillingDeps, lockPayments } from './context';

@@ -1,4 +1,4 @@
-import { on } from '@platform/config';
+import { on } from '@platform/runtime/consumer';
 import { cancellationSettled } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { supplierSideSettled } from '../application/cancellation';

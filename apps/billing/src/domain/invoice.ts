@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
 import type { Order } from '@platform/contracts/api/orders';
 
 /** BIL-01 status machine: draft → issued → partially_paid | paid → void, plus overdue past the due date. */

@@ -1,4 +1,4 @@
-import { createPrismaClient } from '@platform/config';
+import { createPrismaClient } from '@platform/runtime/prisma';
 import { PrismaClient } from '../generated/prisma/client';
 
 export type Database = PrismaClient;

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
 import type { Database } from './database';
 import type { RecordSupplierCall } from './suppliers/supplier-client';
 

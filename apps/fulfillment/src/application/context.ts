@@ -1,4 +1,5 @@
-import type { Clock, Logger } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
+import type { Logger } from '@platform/runtime/logger';
 import type { Database } from '../adapters/database';
 import type { SupplierClient, SupplierName } from '../adapters/suppliers/supplier-client';
 import type { OrderWorkflow } from '../domain/order-workflow';

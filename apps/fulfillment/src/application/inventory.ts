@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { cancelTimer, DomainError, scheduleTimer } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import type { Database, Transaction } from '../adapters/database';
 import type { WorkflowContext } from '../domain/order-workflow';
 import { type HubCandidate, planRouting, priorityOf } from '../domain/routing';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, newEvent, recordEvent } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type CancellationOutcome, cancellationSettled, opsTaskChanged, type SupplierCancellationOutcome } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { OpsTask, SupplierOrder } from '../generated/prisma/client';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { newEvent, recordEvent, scheduleTimer } from '@platform/config';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { scheduleTimer } from '@platform/runtime/timers';
 import { supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';

@@ -1,4 +1,4 @@
-import type { DueTimer, TimerHandler } from '@platform/config';
+import type { DueTimer, TimerHandler } from '@platform/runtime/timers';
 import type { Transaction } from '../adapters/database';
 import { type Fulfillment, TIMER_KINDS } from './context';
 import { releaseExpiredReservations } from './inventory';

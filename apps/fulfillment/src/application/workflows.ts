@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { cancelTimer, DomainError, newEvent, recordEvent, scheduleTimer } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { workflowTransitioned } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import {

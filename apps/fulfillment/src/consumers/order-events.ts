@@ -1,4 +1,4 @@
-import { on } from '@platform/config';
+import { on } from '@platform/runtime/consumer';
 import { orderCancelled, orderCreated, orderModified } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';

@@ -1,4 +1,4 @@
-import { on } from '@platform/config';
+import { on } from '@platform/runtime/consumer';
 import { trackingStatusChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { Fulfillment } from '../application/context';

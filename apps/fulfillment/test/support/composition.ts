@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock, createHttpServer, createLogger, createMetrics, newEvent, TimerWorker } from '@platform/config';
+import { AdjustableClock } from '@platform/runtime/clock';
+import { createHttpServer } from '@platform/runtime/http';
+import { createLogger } from '@platform/runtime/logger';
+import { createMetrics } from '@platform/runtime/metrics';
+import { newEvent } from '@platform/runtime/outbox';
+import { TimerWorker } from '@platform/runtime/timers';
 import { type Envelope, type EventDefinition, orderCreated } from '@platform/contracts';
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
 import { createDatabase, type Database, type Transaction } from '../../src/adapters/database';

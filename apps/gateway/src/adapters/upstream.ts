@@ -1,4 +1,5 @@
-import { createHttpClient, DomainError } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import { createHttpClient } from '@platform/runtime/http-client';
 import { PROBLEM_CONTENT_TYPE } from '@platform/contracts/api/problem';
 import type { Got, OptionsOfTextResponseBody, Response } from 'got';
 

@@ -1,4 +1,5 @@
-import { DomainError, type PlatformHttpServer } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import type { FastifyRequest } from 'fastify';
 import { type Access, type ApiKeyring, checkAccess, type Principal, presentedKey } from '../domain/api-keys';
 

@@ -1,4 +1,4 @@
-import type { PlatformHttpServer } from '@platform/config';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import { checkoutCompleteQuerySchema, checkoutCompleteSchema } from '@platform/contracts/api/gateway';
 import { documentation } from './forward-routes';
 

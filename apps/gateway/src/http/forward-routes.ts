@@ -1,4 +1,4 @@
-import type { PlatformHttpServer } from '@platform/config';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Upstream, UpstreamResponse } from '../adapters/upstream';
 import { actorHeaders } from '../domain/api-keys';

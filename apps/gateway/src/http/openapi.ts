@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { PlatformHttpServer } from '@platform/config';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from '@platform/contracts/api/problem';
 import type { FastifySchema } from 'fastify';
 import { z } from 'zod';

@@ -1,4 +1,5 @@
-import { DomainError, type PlatformHttpServer } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import { type ComposedService, type OrderDetail, orderDetailSchema, type UnavailablePart } from '@platform/contracts/api/gateway';
 import { orderIdParamsSchema } from '@platform/contracts/api/orders';
 import type { Upstream } from '../adapters/upstream';

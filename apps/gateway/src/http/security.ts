@@ -1,7 +1,8 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import { DomainError, type PlatformHttpServer } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import type { ApiKeyring } from '../domain/api-keys';
 import { identify } from './auth';
 import { FORWARD_ROUTES } from './route-table';

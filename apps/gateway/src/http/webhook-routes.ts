@@ -1,4 +1,4 @@
-import type { PlatformHttpServer } from '@platform/config';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import { z } from 'zod';
 import { documentation, relay, type Upstreams } from './forward-routes';
 import type { ServiceName } from './route-table';

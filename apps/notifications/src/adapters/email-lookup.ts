@@ -1,4 +1,4 @@
-import { createHttpClient } from '@platform/config';
+import { createHttpClient } from '@platform/runtime/http-client';
 import { ProviderError } from './provider-error';
 import { safeJson } from './twilio-sms';
 

@@ -1,4 +1,6 @@
-import { crashpoint, newEvent, recordEvent, scheduleTimer, type DueTimer } from '@platform/config';
+import { crashpoint } from '@platform/runtime/crashpoint';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { scheduleTimer, type DueTimer } from '@platform/runtime/timers';
 import { notificationFailed, notificationSent } from '@platform/contracts';
 import type { DeliveryChannel } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';

@@ -1,4 +1,5 @@
-import { type Clock, on } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
+import { on } from '@platform/runtime/consumer';
 import { orderCreated, orderModified, orderStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';

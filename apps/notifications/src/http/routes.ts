@@ -1,4 +1,6 @@
-import { type Clock, DomainError, type PlatformHttpServer } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
+import { DomainError } from '@platform/runtime/errors';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
   customerDeviceParamsSchema,
   customerDevicesResponseSchema,

@@ -1,4 +1,5 @@
-import type { Clock, Logger } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
+import type { Logger } from '@platform/runtime/logger';
 import type { Transaction } from '../adapters/database';
 import { findOrderRow, type OrderRow, updateOrderAtVersion } from '../adapters/order-repository';
 import { canTransition, type FulfillmentStatus, type OrderStatus } from '../domain/order-status';

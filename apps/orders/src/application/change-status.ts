@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type Clock, DomainError, newEvent, recordEvent } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
+import { DomainError } from '@platform/runtime/errors';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { orderCancelled, orderStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';

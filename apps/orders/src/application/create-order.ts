@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newEvent, recordEvent } from '@platform/config';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { orderCreated } from '@platform/contracts';
 import type { CreateOrderRequest, Order } from '@platform/contracts/api/orders';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../adapters/idempotency';

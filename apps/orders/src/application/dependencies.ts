@@ -1,4 +1,5 @@
-import type { Clock, Logger } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
+import type { Logger } from '@platform/runtime/logger';
 import type { Database } from '../adapters/database';
 
 /** What the use cases need from the process: its database, time, logs and the relay's wake-up. */

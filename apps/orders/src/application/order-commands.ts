@@ -1,4 +1,4 @@
-import { newEvent, recordEvent } from '@platform/config';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { orderModified } from '@platform/contracts';
 import type { ModifyOrderRequest, Order } from '@platform/contracts/api/orders';
 import { getOrderRow, type OrderRow, replaceItems, toOrder, updateOrderAtVersion } from '../adapters/order-repository';

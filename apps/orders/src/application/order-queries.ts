@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
 import { type Order, orderStatusSchema } from '@platform/contracts/api/orders';
 import type { Database } from '../adapters/database';
 import { countByStatus, getOrderRow, listHistory, listOrders } from '../adapters/order-repository';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
 import { MAX_MINOR_UNITS, type Quote, type QuoteRequest } from '@platform/contracts/api/orders';
 import type { Database } from '../adapters/database';
 import { findPriceCandidates } from '../adapters/price-book-repository';

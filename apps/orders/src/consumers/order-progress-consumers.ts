@@ -1,4 +1,5 @@
-import { on, type ServiceRuntime } from '@platform/config';
+import { on } from '@platform/runtime/consumer';
+import type { ServiceRuntime } from '@platform/runtime/service';
 import {
   type EventOf,
   paymentSucceeded,

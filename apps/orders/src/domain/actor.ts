@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config/errors';
+import { DomainError } from '@platform/runtime/errors';
 
 export type ActorRole = 'customer' | 'ops' | 'admin';
 

@@ -1,6 +1,6 @@
 import { type CreateOrderRequest, MAX_MINOR_UNITS } from '@platform/contracts/api/orders';
 import { lineTotal, priceOrder } from './pricing';
-import { DomainError } from '@platform/config/errors';
+import { DomainError } from '@platform/runtime/errors';
 
 const HOUR = 60 * 60 * 1000;
 /** Earliest a scheduled window may start, so the order can still be routed and packed. */

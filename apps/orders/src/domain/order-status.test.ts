@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config/errors';
+import { DomainError } from '@platform/runtime/errors';
 import { orderStatusSchema } from '@platform/contracts/api/orders';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_TRANSITIONS, assertCancellable, assertModifiable, assertTransition, canTransition, deriveFulfillmentStatus } from './order-status';

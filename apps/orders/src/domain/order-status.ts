@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config/errors';
+import { DomainError } from '@platform/runtime/errors';
 import type { Order } from '@platform/contracts/api/orders';
 
 export type OrderStatus = Order['status'];

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config/errors';
+import { DomainError } from '@platform/runtime/errors';
 import type { PriceSource } from '@platform/contracts/api/orders';
 
 /** A price book row as resolution needs it. */

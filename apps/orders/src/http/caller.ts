@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
 import { ifMatchSchema } from '@platform/contracts/api/orders';
 import { type Actor, parseActor } from '../domain/actor';
 

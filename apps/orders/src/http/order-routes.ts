@@ -1,4 +1,5 @@
-import { DomainError, type PlatformHttpServer, sendProblem } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import { type PlatformHttpServer, sendProblem } from '@platform/runtime/http';
 import {
   cancelOrderRequestSchema,
   createOrderRequestSchema,

@@ -1,5 +1,7 @@
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, type CircuitBreakerPolicy, handleWhen } from 'cockatiel';
-import { DependencyUnavailableError, type Logger, type Metrics } from '@platform/config';
+import { DependencyUnavailableError } from '@platform/runtime/errors';
+import type { Logger } from '@platform/runtime/logger';
+import type { Metrics } from '@platform/runtime/metrics';
 import type { ProviderName, TrackingUpdate } from '../domain/provider-payloads';
 import { ProviderError, type ProviderShipment, type TrackingProvider } from './provider';
 
@@ -125,7 +127,7 @@ export class TrackingProviders {
 /**
  * `tracking_provider_breaker_state{provider}`, read at scrape time. A hand-made gauge on the
  * runtime's registry: prom-client is not a dependency of this app (the registry comes from
- * @platform/config), and the registry only needs `get()`.
+ * @platform/runtime), and the registry only needs `get()`.
  */
 function registerBreakerGauge(registry: Metrics['registry'], guarded: Guarded[]): void {
   const name = 'tracking_provider_breaker_state';

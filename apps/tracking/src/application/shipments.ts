@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { cancelTimer, type Clock, type DueTimer, type Logger, newEvent, recordEvent, scheduleTimer } from '@platform/config';
+import type { Clock } from '@platform/runtime/clock';
+import type { Logger } from '@platform/runtime/logger';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { cancelTimer, type DueTimer, scheduleTimer } from '@platform/runtime/timers';
 import { type EventOf, shipmentShipped, trackingRegistered, trackingStatusChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { ProviderShipment } from '../adapters/provider';

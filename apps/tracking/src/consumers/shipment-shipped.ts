@@ -1,4 +1,4 @@
-import { on } from '@platform/config';
+import { on } from '@platform/runtime/consumer';
 import { shipmentShipped } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { startTracking, type TrackingDeps } from '../application/shipments';

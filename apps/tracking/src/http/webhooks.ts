@@ -1,4 +1,5 @@
-import { DomainError, type PlatformHttpServer } from '@platform/config';
+import { DomainError } from '@platform/runtime/errors';
+import type { PlatformHttpServer } from '@platform/runtime/http';
 import { aftershipWebhookSchema, seventeenTrackWebhookSchema, webhookAnswerSchema } from '@platform/contracts/api/tracking';
 import { parseStorableJson } from '@platform/contracts/api/text';
 import type { Database, Transaction } from '../adapters/database';

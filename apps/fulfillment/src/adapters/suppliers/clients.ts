@@ -1,4 +1,4 @@
-import { createHttpClient } from '@platform/config';
+import { createHttpClient } from '@platform/runtime/http-client';
 import { AliexpressClient } from './aliexpress';
 import { CjClient } from './cj';
 import type { SupplierEnv } from './env';

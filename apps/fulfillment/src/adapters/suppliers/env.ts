@@ -1,4 +1,4 @@
-import { envHelpers } from '@platform/config';
+import { envHelpers } from '@platform/config/env';
 import { z } from 'zod';
 
 const credential = z.string().min(1);

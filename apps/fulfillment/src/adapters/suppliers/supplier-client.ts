@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '@platform/config';
+import { DependencyUnavailableError } from '@platform/runtime/errors';
 import type { Address } from '@platform/contracts/api/orders';
 
 /** The suppliers the platform buys from; `own_stock` items ship from our hubs instead. */

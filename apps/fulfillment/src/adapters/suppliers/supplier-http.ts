@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { createHttpClient } from '@platform/config';
+import type { createHttpClient } from '@platform/runtime/http-client';
 import { type RecordSupplierCall, type SupplierCall, type SupplierName, SupplierUnavailableError } from './supplier-client';
 
 export type HttpClient = ReturnType<typeof createHttpClient>;

@@ -14,9 +14,10 @@ import { enterFlow } from './context';
 import { DomainError, statusOf } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { DEFAULT_DATABASE_POOL_SIZE, isDatabaseBusy } from './prisma';
+import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
+import { isDatabaseBusy } from './prisma';
 import { extractTraceContext, recordCarrier, tracer } from './telemetry';
-import { callerTrust } from './trusted-proxies';
+import { callerTrust } from '@platform/config/trusted-proxies';
 
 export type ReadinessCheck = () => Promise<void>;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BackgroundLoop, type RoundResult } from './background-loop';
 import type { Clock } from './clock';
-import { isTransient } from './consumer';
+import { isTransient } from './errors';
 import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { Logger } from './logger';

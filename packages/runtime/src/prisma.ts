@@ -1,7 +1,6 @@
+import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import { PrismaPg } from '@prisma/adapter-pg';
 
-/** Connections per service process unless `DATABASE_POOL_SIZE` says otherwise. */
-export const DEFAULT_DATABASE_POOL_SIZE = 10;
 
 /**
  * How long work waits for a free connection (a transaction, or a single query) before it fails

@@ -59,3 +59,35 @@ export class DependencyUnavailableError extends Error {
     this.name = 'DependencyUnavailableError';
   }
 }
+
+/** Error codes of an unreachable or overloaded dependency (PostgreSQL via Prisma, sockets, SMTP). */
+const TRANSIENT_CODES = new Set([
+  'P1001', // database unreachable
+  'P1002', // database timed out
+  'P1008', // operation timed out
+  'P1017', // server closed the connection
+  'P2024', // timed out waiting for a pooled connection
+  'P2028', // transaction API error (e.g. expired transaction)
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNECTION', // nodemailer: could not connect
+  'ESOCKET', // nodemailer: socket error
+  'EDNS', // nodemailer: DNS failure
+]);
+
+/** True when `error`, or an error in its `cause` chain, says a dependency is unavailable. */
+export function isTransient(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const { code, name, transient } = current as { code?: unknown; name?: unknown; transient?: unknown };
+    if (transient === true) return true;
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+    if (name === 'PrismaClientInitializationError') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -37,7 +37,7 @@ export function startTelemetry(serviceName: string): { shutdown(): Promise<void>
   return { shutdown: () => sdk.shutdown() };
 }
 
-export const tracer = () => trace.getTracer('@platform/config');
+export const tracer = () => trace.getTracer('@platform/runtime');
 
 /** Runs `fn` in a new span, child of `parent`; records failures and ends the span. */
 export async function inSpan<T>(

@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpServer, createLogger, createMetrics, type PlatformHttpServer } from '../src/index';
+import { createHttpServer, type PlatformHttpServer } from '../src/http';
+import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics';
 
 /** The admission limit on a real socket: a client that leaves while queued gives its turn back. */
 

@@ -13,7 +13,7 @@ import {
   type NatsConnection,
   provisionStreams,
 } from './nats';
-import { DEFAULT_DATABASE_POOL_SIZE } from './prisma';
+import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import { OutboxRelay, type SqlClient, type TransactionalSqlClient } from './outbox';
 import { streams } from '@platform/contracts';
 import { startTelemetry } from './telemetry';

@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
 import type { SqlClient, TransactionalSqlClient } from './outbox';
+import { isTransient } from './errors';
 import { extractTraceContext, inSpan } from './telemetry';
 
 /** Runs inside the transaction that also records the event as processed: effects and dedupe commit together. */
@@ -306,34 +307,3 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   }
 }
 
-/** Error codes of an unreachable or overloaded dependency (PostgreSQL via Prisma, sockets, SMTP). */
-const TRANSIENT_CODES = new Set([
-  'P1001', // database unreachable
-  'P1002', // database timed out
-  'P1008', // operation timed out
-  'P1017', // server closed the connection
-  'P2024', // timed out waiting for a pooled connection
-  'P2028', // transaction API error (e.g. expired transaction)
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ECONNECTION', // nodemailer: could not connect
-  'ESOCKET', // nodemailer: socket error
-  'EDNS', // nodemailer: DNS failure
-]);
-
-/** True when `error`, or an error in its `cause` chain, says a dependency is unavailable. */
-export function isTransient(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const { code, name, transient } = current as { code?: unknown; name?: unknown; transient?: unknown };
-    if (transient === true) return true;
-    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-    if (name === 'PrismaClientInitializationError') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
