@@ -61,8 +61,8 @@ export interface StartStackOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string | undefined>>>;
   /** Write `<svc>.log`, `nats.log`, `postgres.log` here; otherwise service output is printed prefixed. */
   logDir?: string;
-  /** With `logDir`: also print service lines through this formatter. */
-  echo?: (service: ServiceName, line: string) => string;
+  /** With `logDir`: also print service lines through this formatter (`undefined`: file only). */
+  echo?: (service: ServiceName, line: string) => string | undefined;
   /** Subset of services to start (default: all six). */
   services?: readonly ServiceName[];
   /** Scripts to run instead of `apps/<svc>/dist/main.js` (tests of the tooling itself). */

@@ -73,11 +73,10 @@ export interface StatusChange extends StatusFacts {
 export async function planStatusNotifications(deps: NotificationDeps, tx: Transaction, change: StatusChange, causationEventId: string, now: Date): Promise<number> {
   const plan = planFor(change.status);
   if (!plan) return 0;
-  const [contextRow, stored, devices] = await Promise.all([
-    tx.orderContext.findUnique({ where: { orderId: change.orderId } }),
-    storedPreferences(tx, change.customer.id),
-    devicesOf(tx, change.customer.id),
-  ]);
+  // One after another: a transaction is one connection, and pg deprecates overlapping queries on one.
+  const contextRow = await tx.orderContext.findUnique({ where: { orderId: change.orderId } });
+  const stored = await storedPreferences(tx, change.customer.id);
+  const devices = await devicesOf(tx, change.customer.id);
   const preferences = effectivePreferences(stored, change.customer);
   const context: OrderContextView | null = contextRow
     ? {
