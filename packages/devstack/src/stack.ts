@@ -44,10 +44,13 @@ export async function freeStackPorts(): Promise<StackPorts> {
 }
 
 export interface StartStackOptions {
-  /** Root for state: `<dataDir>/nats`, `<dataDir>/postgres`. */
+  /** Root for state: `<dataDir>/nats`, `<dataDir>/postgres`, `<dataDir>/simulators.json`. */
   dataDir: string;
   ports: StackPorts;
-  /** false: PostgreSQL's data is deleted on stop (tests). NATS' store is left to the caller's dataDir. */
+  /**
+   * false: PostgreSQL's data is deleted on stop and the simulators keep their state in memory
+   * only (tests). NATS' store is left to the caller's dataDir.
+   */
   persistent: boolean;
   /**
    * Overrides and extra variables. `NATS_URL`, `SMTP_URL` and `<SERVICE>_DATABASE_URL` switch off
@@ -183,7 +186,12 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
         : startSmtpSink({ smtpPort: ports.smtp, httpPort: ports.smtpHttp }).then((smtp) => (handle.smtp = smtp)),
       overrides.SIMULATORS === 'off'
         ? Promise.resolve(undefined)
-        : startSimulators({ port: ports.simulators, webhookBaseUrl: handle.gatewayUrl }).then((sims) => (handle.simulators = sims)),
+        : startSimulators({
+            port: ports.simulators,
+            webhookBaseUrl: handle.gatewayUrl,
+            // Pending checkouts, supplier orders, parcels and switches survive a restart, as the data does.
+            stateFile: persistent ? join(dataDir, 'simulators.json') : undefined,
+          }).then((sims) => (handle.simulators = sims)),
     ]);
     options.signal?.throwIfAborted();
     const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');
