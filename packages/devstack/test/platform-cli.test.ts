@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts, repoRoot, SERVICE_NAMES, SERVICES, serviceEntry } from '../src/index';
+import { eventually } from '../../../test/support/eventually';
 
 const CLI = join(repoRoot, 'packages/devstack/src/cli/platform.ts');
 
@@ -71,7 +72,18 @@ function runCli(env: Record<string, string>): Run {
   };
 }
 
+type BillingView = { payments?: { checkoutSessions?: { providerSessionId?: string }[] }[] };
+const OPS_KEY = 'a-real-ops-key-0123456789';
+const unpaidOrder = {
+  customer: { id: 'cust-demo', email: 'ana@example.com', name: 'Ana García', locale: 'es', timezone: 'Europe/Madrid' },
+  shippingAddress: { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
+  items: [{ sku: 'TSHIRT-BLK-M', variantId: '14:193#Black', name: 'Black T-shirt (M)', quantity: 1, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'cj' }],
+  currency: 'EUR',
+};
+
 describe('pnpm platform (command one)', () => {
+  let unpaidOrderId = '';
+  let checkoutSessionId: string | undefined;
   let root: string;
   let blocker: Server | undefined;
 
@@ -123,6 +135,18 @@ describe('pnpm platform (command one)', () => {
       expect(console).not.toMatch(/event handled|timer fired|correlationId=/);
       expect(console).not.toMatch(/^(orders|billing|fulfillment|tracking|notifications)\s+INFO\s+(GET|POST|PUT)/m);
       for (const name of SERVICE_NAMES) expect(readFileSync(join(root, 'data', 'logs', `${name}.log`), 'utf8')).not.toContain('DeprecationWarning');
+
+      // An order left waiting for payment, to pay after the restart.
+      const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+      const customer = { authorization: 'Bearer dev-customer-key', 'content-type': 'application/json' };
+      const placed = await fetch(`${gateway}/v1/orders`, { method: 'POST', headers: customer, body: JSON.stringify(unpaidOrder) });
+      expect(placed.status).toBe(201);
+      unpaidOrderId = ((await placed.json()) as { id: string }).id;
+      checkoutSessionId = await eventually(
+        async () => ((await (await fetch(`${gateway}/v1/orders/${unpaidOrderId}/billing`, { headers: customer })).json()) as BillingView).payments?.[0]?.checkoutSessions?.[0]?.providerSessionId,
+        (id) => id !== undefined,
+      );
+      expect(checkoutSessionId).toMatch(/^cs_test_/);
     } finally {
       first.child.kill('SIGINT');
     }
@@ -131,13 +155,22 @@ describe('pnpm platform (command one)', () => {
 
     // Second run on the same data: no re-initialisation, no migration applied again. With real
     // keys configured, the banner no longer advertises the development keys.
-    const apiKeys = JSON.stringify([{ id: 'ops', key: 'a-real-ops-key-0123456789', role: 'ops' }]);
+    const apiKeys = JSON.stringify([{ id: 'ops', key: OPS_KEY, role: 'ops' }]);
     const second = runCli({ ...env, API_KEYS: apiKeys });
     try {
       await second.waitFor(/Press Ctrl-C to stop/, 120_000);
       expect(second.output()).not.toMatch(/applied \d+ migration/);
       expect(second.output()).toContain('(keys: those in API_KEYS)');
       expect(second.output()).not.toContain('dev-customer-key');
+
+      // The simulators kept their state: the checkout session opened before the restart is paid now.
+      const completed = await fetch(`http://127.0.0.1:${env.SIMULATORS_PORT}/stripe/_sim/checkout/sessions/${checkoutSessionId}/complete`, { method: 'POST' });
+      expect(completed.status).toBe(200);
+      const status = await eventually(
+        async () => ((await (await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/v1/orders/${unpaidOrderId}`, { headers: { authorization: `Bearer ${OPS_KEY}` } })).json()) as { order?: { status?: string } }).order?.status,
+        (value) => value === 'confirmed',
+      );
+      expect(status).toBe('confirmed');
     } finally {
       second.child.kill('SIGTERM');
     }
