@@ -1,7 +1,7 @@
 import { createHttpClient, DependencyUnavailableError } from '@platform/config';
 
 /**
- * Stripe's REST API (PROVIDERS.md 7) as billing uses it: checkout sessions, their expiry,
+ * Stripe's REST API (docs/providers/stripe.md) as billing uses it: checkout sessions, their expiry,
  * and refunds. Form-encoded bodies with bracket notation, `Authorization: Bearer sk_...`,
  * and an `Idempotency-Key` on every POST so a repeated call (a redelivered event) gets the
  * first answer back instead of a second session or refund.

@@ -4,7 +4,7 @@ import type { SimulatorContext } from '../server';
 import { badRequest, deliverWebhook, type NormalizedStatus, NORMALIZED_STATUSES, nextStep, type PushRequest, STEP_TEXT } from './seventeen-track';
 
 /**
- * AfterShip Tracking API 2025-01 (PROVIDERS.md §1): `POST /trackings`, `GET /trackings/:id`,
+ * AfterShip Tracking API 2025-01 (docs/providers/aftership.md): `POST /trackings`, `GET /trackings/:id`,
  * `GET /trackings?tracking_numbers=`, header `as-api-key`, answers `{meta{code, message, type}, data}`;
  * webhooks signed `aftership-hmac-sha256` = base64(HMAC-SHA256(webhook secret, raw body)).
  */

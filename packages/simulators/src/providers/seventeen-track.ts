@@ -78,7 +78,7 @@ export async function deliverWebhook(url: string, body: string, headers: Record<
 }
 
 // ---------------------------------------------------------------------------------------
-// 17TRACK API v2.2 (PROVIDERS.md §2)
+// 17TRACK API v2.2 (docs/providers/17track.md)
 
 const MAIN_STATUSES = ['NotFound', 'InfoReceived', 'InTransit', 'Expired', 'AvailableForPickup', 'OutForDelivery', 'DeliveryFailure', 'Delivered', 'Exception'];
 
