@@ -9,9 +9,9 @@ export const SERVICE = 'fulfillment';
 
 /** Every durable timer kind this service schedules (key = order id). */
 export const TIMER_KINDS = {
-  /** payment_confirmed → processing after PAYMENT_CONFIRMED_DELAY_MS (seed: 60 s). */
+  /** payment_confirmed → processing after PAYMENT_CONFIRMED_DELAY_MS (60 s, docs/requirements.md#ful-01-order-workflow). */
   paymentConfirmedDelay: 'fulfillment.payment-confirmed-delay',
-  /** placed_with_supplier → failed after SUPPLIER_TIMEOUT_MS (seed: 24 h). */
+  /** placed_with_supplier → failed after SUPPLIER_TIMEOUT_MS (24 h, docs/requirements.md#ful-01-order-workflow). */
   supplierTimeout: 'fulfillment.supplier-timeout',
   /** Right after entering processing: reserve, place the supplier orders. */
   placeSupplierOrders: 'fulfillment.place-supplier-orders',

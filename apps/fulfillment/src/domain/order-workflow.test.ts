@@ -68,7 +68,7 @@ const at = {
   refund_requested: () => run('PAYMENT_RECEIVED', 'START_PROCESSING', 'PLACE_ORDER', 'SUPPLIER_CONFIRMED', 'CANCEL'),
 };
 
-/** Every transition of seed 000 (plus CANCEL from payment_confirmed and placed_with_supplier), as [from, event, to]. */
+/** Every transition of the original design (plus CANCEL from payment_confirmed and placed_with_supplier; docs/requirements.md#ful-01-order-workflow), as [from, event, to]. */
 const TRANSITIONS: Array<[keyof typeof at, string, string]> = [
   ['pending', 'PAYMENT_RECEIVED', 'payment_confirmed'],
   ['pending', 'CANCEL', 'cancelled'],
@@ -95,7 +95,7 @@ const TRANSITIONS: Array<[keyof typeof at, string, string]> = [
   ['failed', 'CANCEL', 'cancelled'],
 ];
 
-describe('order workflow (seed 000)', () => {
+describe('order workflow (FUL-01)', () => {
   it.each(TRANSITIONS)('%s --%s--> %s', (from, type, to) => {
     const step = advance(machine, at[from](), EVENTS[type] ?? { type });
     expect(step.changed).toBe(true);

@@ -2,7 +2,7 @@ import { enqueueActions, type ExecutableActionsFrom, initialTransition, setup, t
 import type { WorkflowState } from '@platform/contracts';
 
 /**
- * The order fulfillment workflow of seed 000 (FUL-01) on XState v5: the seed's 13 states,
+ * The order fulfillment workflow (docs/requirements.md#ful-01-order-workflow) on XState v5: its 13 states,
  * its events, its `canRetry` guard (retryCount < 3) and its two delays (payment_confirmed →
  * processing after 60 s, placed_with_supplier → failed after 24 h).
  *
@@ -12,16 +12,16 @@ import type { WorkflowState } from '@platform/contracts';
  * come out as delayed `xstate.raise` / `xstate.cancel` actions that the application turns
  * into durable timers (PLT-04) instead of in-memory ones, so they survive restarts.
  *
- * Deviations from the seed, on purpose:
+ * Deviations from the original design, on purpose:
  * - CANCEL is also accepted in `placed_with_supplier` (→ cancelled; the supplier orders are
  *   cancelled at the supplier): the platform lets a customer cancel until shipment.
  * - ORDER_MODIFIED (new, target-less) replaces the order details in the context while the
  *   order is `pending` or `payment_confirmed` (orders.order.modified, before processing).
  * - The transition history lives in the `workflow_history` table, not in the context, so the
- *   snapshot stays small; the seed's notify* actions are gone (notifications react to the
+ *   snapshot stays small; the original notify* actions are gone (notifications react to the
  *   `fulfillment.workflow.transitioned` events instead).
- * - `delivered`, `cancelled`, `refunded` are final as in the seed; XState (v4 and v5) accepts no
- *   event once the machine is done, so the seed's REQUEST_REFUND from `delivered` is unreachable.
+ * - `delivered`, `cancelled`, `refunded` are final as designed; XState (v4 and v5) accepts no
+ *   event once the machine is done, so the original REQUEST_REFUND from `delivered` is unreachable.
  */
 
 export interface OrderLine {
@@ -90,15 +90,15 @@ export const MAX_RETRIES = 3;
 export const TIMEOUT_ERROR = 'Order placement timed out';
 
 export interface WorkflowDelays {
-  /** payment_confirmed → processing (seed: 60 s). */
+  /** payment_confirmed → processing (60 s). */
   paymentConfirmedDelayMs: number;
-  /** placed_with_supplier → failed (seed: 24 h). */
+  /** placed_with_supplier → failed (24 h). */
   supplierTimeoutMs: number;
 }
 
 export const DEFAULT_DELAYS: WorkflowDelays = { paymentConfirmedDelayMs: 60_000, supplierTimeoutMs: 86_400_000 };
 
-/** The effects the application executes; each named after the seed action it stands for where there is one. */
+/** The effects the application executes; each named after the original design's action it stands for where there is one. */
 export type NamedEffect =
   | 'startSupplierOrder'
   | 'startSupplierPolling'
@@ -111,7 +111,7 @@ export type NamedEffect =
 
 const effect = () => {};
 
-/** Seed 000's guard: at most three retries. */
+/** The retry guard: at most three retries. */
 const canRetry = ({ context }: { context: WorkflowContext }) => context.retryCount < MAX_RETRIES;
 
 export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
@@ -195,7 +195,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
       payment_confirmed: {
         on: {
           START_PROCESSING: { target: 'processing' },
-          // Deviation from the seed: a paid order cancelled within the 60 s (or whose cancel
+          // Deviation from the original design: a paid order cancelled within the 60 s (or whose cancel
           // arrives after the payment, from another stream) must not go on to the supplier.
           CANCEL: { target: 'cancelled', actions: 'setCancelReason' },
           ORDER_MODIFIED: { actions: 'updateOrder' },
@@ -217,7 +217,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
           SUPPLIER_CONFIRMED: { target: 'supplier_confirmed', actions: 'setSupplierOrderId' },
           SUPPLIER_REJECTED: { target: 'failed', actions: ['setError', 'retryIfAllowed'] },
           RETRY: { target: 'processing', guard: 'canRetry', actions: 'incrementRetry' },
-          // Deviation from the seed (see above): cancellable until shipment.
+          // Deviation from the original design (see above): cancellable until shipment.
           CANCEL: { target: 'cancelled', actions: 'setCancelReason' },
         },
         // Not auto-retried: the supplier may have received the order (ops can RETRY).

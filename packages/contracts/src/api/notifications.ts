@@ -3,7 +3,7 @@ import { localeSchema, orderStatusSchema, text, timeZoneSchema } from './orders'
 
 export { timeZoneSchema };
 
-/** Order statuses a customer can be told about, by their seed 003 preference names (`order_confirmed` = confirmed). */
+/** Order statuses a customer can be told about, by their preference names (`order_confirmed` = confirmed; docs/requirements.md#ntf-02-channels-preferences-and-quiet-hours). */
 export const notificationTopicSchema = z.enum([
   'order_confirmed',
   'processing',
@@ -33,7 +33,7 @@ export const phoneNumberSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be 
 
 export const devicePlatformSchema = z.enum(['ios', 'android', 'web']);
 
-/** `GET /customers/:customerId/preferences`: what applies now (stored choices over seed 003 defaults). */
+/** `GET /customers/:customerId/preferences`: what applies now (stored choices over the defaults). */
 export const notificationPreferencesSchema = z.object({
   customerId: z.string(),
   channels: z.object({ email: channelSwitchesSchema, sms: channelSwitchesSchema, push: channelSwitchesSchema }),

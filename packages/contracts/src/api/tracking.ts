@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { trackingStatusSchema } from '../events/tracking';
 
 /**
- * Tracking service HTTP inputs and answers: provider webhook bodies (PROVIDERS.md §1, §2),
+ * Tracking service HTTP inputs and answers: provider webhook bodies (docs/providers/17track.md, docs/providers/aftership.md),
  * which also describe the providers' poll answers, and the query endpoints (TRK-04).
  */
 

@@ -3,7 +3,7 @@ import { defineEvent } from '../envelope';
 
 const timestamp = z.iso.datetime({ offset: true });
 
-/** States of the seed 000 workflow (FUL-01). */
+/** States of the order workflow (docs/requirements.md#ful-01-order-workflow). */
 export const workflowStateSchema = z.enum([
   'pending',
   'payment_confirmed',

@@ -4,7 +4,7 @@ import type { SimulatorContext } from '../context';
 import { badRequest, deliverWebhook, type NormalizedStatus, NORMALIZED_STATUSES, nextStep, normalizeTrackingNumber as normalize, type PushRequest, STEP_TEXT } from '../tracking-scans';
 
 /**
- * AfterShip Tracking API 2025-01 (PROVIDERS.md §1): `POST /trackings`, `GET /trackings/:id`,
+ * AfterShip Tracking API 2025-01 (docs/providers/aftership.md): `POST /trackings`, `GET /trackings/:id`,
  * `GET /trackings?tracking_numbers=`, header `as-api-key`, answers `{meta{code, message, type}, data}`;
  * webhooks signed `aftership-hmac-sha256` = base64(HMAC-SHA256(webhook secret, raw body)).
  */

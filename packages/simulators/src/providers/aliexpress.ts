@@ -5,7 +5,7 @@ import { s10TrackingNumber } from '../tracking-numbers';
 import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStage } from '../supplier-orders';
 
 /**
- * AliExpress dropshipping through the Open Platform gateway (PROVIDERS.md section 6):
+ * AliExpress dropshipping through the Open Platform gateway (docs/providers/aliexpress.md):
  * `POST /aliexpress/sync` with form (or query) parameters `app_key`, `method`, `session`,
  * `timestamp`, `sign_method=sha256`, `sign`. Verifies the app key, the HMAC-SHA256 signature
  * and the session like the gateway; answers its error shape `{type, code, message, request_id}`
@@ -13,7 +13,7 @@ import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStag
  * uses 200). Methods: `aliexpress.ds.order.create`, `aliexpress.trade.ds.order.get`.
  * There is no dropshipping cancel method (none is documented).
  * Orders ship with China Post registered S10 numbers (`RR…CN`) via `CAINIAO_STANDARD`.
- * Error codes not in PROVIDERS.md (simulator choices): InvalidAppKey, IllegalAccessToken,
+ * Error codes not in docs/providers/aliexpress.md (simulator choices): InvalidAppKey, IllegalAccessToken,
  * InvalidMethod, and the refusal `error_code` INVENTORY_HOLD_ERROR (override: options.code).
  */
 

@@ -5,13 +5,13 @@ import { s10TrackingNumber } from '../tracking-numbers';
 import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStage } from '../supplier-orders';
 
 /**
- * CJ Dropshipping API 2.0 (PROVIDERS.md section 5) under `/cj` (= .../api2.0/v1):
+ * CJ Dropshipping API 2.0 (docs/providers/cj.md) under `/cj` (= .../api2.0/v1):
  * `POST authentication/getAccessToken {apiKey}` issues a 15-day token; every other call needs
  * it in `CJ-Access-Token`. Answers use CJ's envelope `{code, result, message, data, requestId}`.
  * Orders: `POST shopping/order/createOrderV2`, `GET shopping/order/getOrderDetail?orderId=`,
  * `DELETE shopping/order/deleteOrder?orderId=` (only before CJ pays/processes: status CREATED).
  * Shipments: China Post registered S10 (`RR…CN`) via "CJPacket Ordinary" (or the order's logisticName).
- * Simulator choices (not in PROVIDERS.md): refused key/token → HTTP 401 with code 1600001;
+ * Simulator choices (not in docs/providers/cj.md): refused key/token → HTTP 401 with code 1600001;
  * invalid parameters code 1600100; a refusal uses options.code (default 1603001).
  * `POST /cj/_sim/tokens/expire` forgets all issued tokens (to exercise re-authentication).
  */

@@ -4,7 +4,7 @@ import got from 'got';
 import type { SimulatorContext } from '../context';
 
 /**
- * Stripe (PROVIDERS.md section 7): checkout sessions, payment intents, refunds and signed
+ * Stripe (docs/providers/stripe.md): checkout sessions, payment intents, refunds and signed
  * webhook Events, in Stripe's object shapes. Requests are form-encoded with bracket
  * notation and authenticated with `Authorization: Bearer sk_...`; `Idempotency-Key`
  * replays the first answer. The customer side is simulated by `GET /stripe/checkout/:id`
