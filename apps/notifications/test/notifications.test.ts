@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migratedDatabase } from '../../../test/support/databases';
 import { eventually, sleep } from '../../../test/support/eventually';
 import { startNotifications } from '../src/app';
+import { type RelayFaults, startRelayFaults } from './relay-faults';
 // The vitest context the integration setup provides (natsUrl, postgresAdminUrl).
 import type {} from '../../../test/setup/infrastructure';
 
@@ -21,6 +22,7 @@ let runtime: ServiceRuntime;
 let service: ReturnType<typeof startNotifications>;
 let sink: SmtpSinkHandle;
 let sims: SimulatorHandle;
+let relay: RelayFaults;
 let clock: AdjustableClock;
 
 // Long enough that a loaded machine still sees the breaker open between two steps of advanceUntil.
@@ -34,12 +36,15 @@ beforeAll(async () => {
   ]);
   sink = smtp;
   sims = simulators;
+  relay = await startRelayFaults(sink);
   runtime = await ServiceRuntime.start('notifications', { LOG_LEVEL: 'silent', NATS_URL: inject('natsUrl'), HOST: '127.0.0.1', PORT: 0 });
   clock = runtime.clock as AdjustableClock;
   const { twilio, fcm } = LOCAL_PROVIDER_CREDENTIALS;
   service = startNotifications(runtime, {
     databaseUrl,
-    smtpUrl: sink.smtpUrl,
+    // Through the fault proxies; the sink answers Mailpit's search, as in the platform command.
+    smtpUrl: relay.smtpUrl,
+    emailLookupUrl: relay.lookupUrl,
     mailFrom: 'Shop <orders@shop.local>',
     smtpConnections: 2,
     store: { storeName: 'Shop', supportEmail: 'support@shop.local', publicBaseUrl: 'https://shop.example' },
@@ -63,6 +68,7 @@ afterAll(async () => {
   await service?.db.$disconnect();
   await runtime?.messaging.nc.close();
   await sims?.stop();
+  await relay?.stop();
   await sink?.stop();
 });
 
@@ -351,6 +357,45 @@ describe('provider failures', () => {
     // FCM said the token is gone: the device is forgotten, so no later message tries it again.
     const preferences = await service.app.inject({ method: 'GET', url: `/customers/${who.id}/preferences` });
     expect(preferences.json().devices).toEqual([]);
+  });
+});
+
+describe('an email whose outcome was lost', () => {
+  const emailRow = async (orderId: string) => (await rows(orderId)).find((n) => n.channel === 'email');
+
+  it('is not sent again when the connection died after the relay took it: the relay is asked a minute later', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    relay.loseNextAnswer();
+    await publish(statusChanged(o, 'confirmed'));
+    await sink.waitForMessages((m) => m.to.includes(who.email));
+    // No 250 came back, but the relay may have the message: the outcome is unknown, not "not sent".
+    const lost = await eventually(() => emailRow(o.id), (n) => n?.attempts === 1 && n.lastError !== null);
+    expect(lost).toMatchObject({ status: 'sending', lastError: expect.stringMatching(/Connection closed unexpectedly/) });
+
+    await advanceUntil(async () => (await emailRow(o.id))!.status === 'sent');
+    expect(emailsTo(who.email)).toHaveLength(1);
+    expect((await emailRow(o.id))!.providerMessageId).toBe(emailsTo(who.email)[0]!.messageId);
+  });
+
+  it("keeps asking while the relay's search is down, and neither resends nor gives up", async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    relay.loseNextAnswer();
+    await publish(statusChanged(o, 'confirmed'));
+    await eventually(() => emailRow(o.id), (n) => n?.status === 'sending' && n.lastError !== null);
+    relay.lookupDown = true;
+    try {
+      clock.advance(61_000);
+      await service.timers.fireDue();
+      const unanswered = await eventually(() => emailRow(o.id), (n) => n?.attempts === 2);
+      expect(unanswered).toMatchObject({ status: 'sending', lastError: expect.stringMatching(/lookup answered HTTP 503/) });
+      expect(emailsTo(who.email)).toHaveLength(1);
+    } finally {
+      relay.lookupDown = false;
+    }
+    await advanceUntil(async () => (await emailRow(o.id))!.status === 'sent');
+    expect(emailsTo(who.email)).toHaveLength(1);
   });
 });
 
