@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migratedDatabase } from '../../../test/support/databases';
 import { eventually, sleep } from '../../../test/support/eventually';
 import { startNotifications } from '../src/app';
+import { deliverNotification, notificationId, TIMER_KINDS } from '../src/application/notifications';
 import { type RelayFaults, startRelayFaults } from './relay-faults';
 // The vitest context the integration setup provides (natsUrl, postgresAdminUrl).
 import type {} from '../../../test/setup/infrastructure';
@@ -396,6 +397,58 @@ describe('an email whose outcome was lost', () => {
     }
     await advanceUntil(async () => (await emailRow(o.id))!.status === 'sent');
     expect(emailsTo(who.email)).toHaveLength(1);
+  });
+
+  it('is sent once when a delivery lost its lock before recording its attempt and another delivered it meanwhile', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    // A planned email with no timer of its own: the two deliveries below are the only ones.
+    const id = notificationId(o.id, 'confirmed', 'email');
+    await service.db.notification.create({
+      data: { id, orderId: o.id, orderStatus: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', status: 'pending', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID() },
+    });
+    const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
+
+    // The first delivery stalls just before it records its attempt (on its own connection)...
+    let reachedRecord!: () => void;
+    const atRecord = new Promise<void>((resolve) => (reachedRecord = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const stalling = new Proxy(service.db, {
+      get(db, property) {
+        if (property !== 'notification') return Reflect.get(db, property);
+        return new Proxy(db.notification, {
+          get(model, method) {
+            const original = Reflect.get(model, method) as (...args: unknown[]) => unknown;
+            if (method !== 'update' && method !== 'updateMany') return original;
+            return async (...args: unknown[]) => {
+              reachedRecord();
+              await resumed;
+              return original.apply(model, args);
+            };
+          },
+        });
+      },
+    });
+    let backend = 0;
+    const first = service.db
+      .$transaction(async (tx) => {
+        const [session] = await tx.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`;
+        backend = session!.pid;
+        await deliverNotification({ ...service.deps, db: stalling })(timer, tx, clock.now());
+      })
+      .catch(() => 'its transaction is gone');
+    await atRecord;
+    // ...while its connection is cut (PostgreSQL restarted): its transaction and lock are gone, the process goes on.
+    await service.db.$queryRaw`SELECT pg_terminate_backend(${backend}::int, 5000)`;
+    // Another delivery takes the lock and sends it.
+    await service.db.$transaction((tx) => deliverNotification(service.deps)(timer, tx, clock.now()));
+    expect(await emailRow(o.id)).toMatchObject({ status: 'sent', attempts: 1 });
+
+    resume();
+    await first;
+    expect(emailsTo(who.email)).toHaveLength(1);
+    expect(await emailRow(o.id)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 });
 
