@@ -281,8 +281,17 @@ export function deliverNotification(deps: NotificationDeps) {
         }
       }
       // On record before the provider hears of it: a crash from here on leaves `sending`, and the
-      // next run asks the provider instead of sending blindly.
-      await deps.db.notification.update({ where: { id: n.id }, data: { status: 'sending', attempts, updatedAt: now } });
+      // next run asks the provider instead of sending blindly. Only if the row is still as read:
+      // a delivery whose lock went with its connection (PostgreSQL restarted) must not send what
+      // the delivery that took the lock over has sent or put on record meanwhile.
+      const { count } = await deps.db.notification.updateMany({
+        where: { id: n.id, status: n.status, attempts: n.attempts, updatedAt: n.updatedAt },
+        data: { status: 'sending', attempts, updatedAt: now },
+      });
+      if (count === 0) {
+        deps.log.warn({ notificationId: n.id, provider }, 'notification changed while this delivery lost its lock; left to the delivery that changed it');
+        return;
+      }
       handedOver = true;
       const providerMessageId = await deps.breakers.execute(provider, () => sendOver(deps, n));
       crashpoint(`notifications:${channel}:after-provider-accepted`);
