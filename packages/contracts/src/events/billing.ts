@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope';
+import { currencySchema, timestamp } from '../primitives';
 
-const timestamp = z.iso.datetime({ offset: true });
-const money = { amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) };
+const money = { amount: z.number().int().nonnegative(), currency: currencySchema };
 
 /** A payment was requested from the customer: a checkout session exists at the provider. */
 export const checkoutCreated = defineEvent({

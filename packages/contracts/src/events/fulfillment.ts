@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope';
-
-const timestamp = z.iso.datetime({ offset: true });
+import { timestamp } from '../primitives';
 
 /** States of the seed 000 workflow (FUL-01). */
 export const workflowStateSchema = z.enum([
