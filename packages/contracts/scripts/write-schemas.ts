@@ -4,8 +4,9 @@ import { eventSchemaFiles } from '../src/json-schema';
 
 /**
  * Writes `schemas/<type>.v<version>.json` for every registered event version and deletes the
- * files of versions no longer registered. Run for a new version, never to accept a changed
- * published one (that needs a new version beside it).
+ * files of versions no longer registered. Run for a new version or a compatible change; a
+ * published version that changes incompatibly needs a new version beside it instead
+ * (src/json-schema.test.ts says which).
  */
 const dir = join(import.meta.dirname, '../schemas');
 const files = eventSchemaFiles();

@@ -33,9 +33,10 @@ describe('event JSON Schema snapshots', () => {
       expect(existsSync(join(dir, file)), `${key} has no snapshot: for a new event version run \`${SCHEMAS_COMMAND}\` and commit schemas/${file}`).toBe(true);
       expect(
         shape(eventJsonSchema(definition)),
-        `${key} no longer has the shape of schemas/${file}. A published version is frozen: add a v${definition.version + 1} ` +
-          `beside it (defineEvent with version: ${definition.version + 1}, registered in events/index.ts) and keep v${definition.version} ` +
-          `for the messages already out. Only a version that was never published may be rewritten with \`${SCHEMAS_COMMAND}\`.`,
+        `${key} no longer has the shape of schemas/${file}. Messages of this version are in the streams and in consumers' code: ` +
+          `for a breaking change add a v${definition.version + 1} beside it (defineEvent with version: ${definition.version + 1}, ` +
+          `registered in events/index.ts) and keep v${definition.version}. Only a change every message already out still ` +
+          `satisfies and old consumers ignore (a new optional field), or a version never published, may rewrite the snapshot: \`${SCHEMAS_COMMAND}\`.`,
       ).toEqual(committed(file));
     },
   );
