@@ -135,7 +135,7 @@ export const orderCreated = defineEvent({
   type: 'orders.order.created',
   version: 1,
   stream: 'ORDERS',
-  description: 'An order was accepted (priced, validated, stored).',
+  description: 'An order was accepted (priced, validated, stored); carries the whole order.',
   data: orderSnapshotSchema,
 });
 
@@ -147,7 +147,7 @@ export const orderStatusChanged = defineEvent({
   type: 'orders.order.status_changed',
   version: 1,
   stream: 'ORDERS',
-  description: 'The order status changed; one event per history entry.',
+  description: 'The order status changed; one per history entry, carrying the customer and tracking so notifications need no read-back.',
   data: z.object({
     orderId: z.uuid(),
     number: z.string(),
@@ -172,7 +172,7 @@ export const orderCancelled = defineEvent({
   type: 'orders.order.cancelled',
   version: 1,
   stream: 'ORDERS',
-  description: 'The order was cancelled; downstream services undo their part.',
+  description: 'The order was cancelled; downstream services undo their part (refund or void, cancel at suppliers, release stock).',
   data: z.object({
     orderId: z.uuid(),
     reason: z.string(),
