@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { localeSchema, orderStatusSchema, text, timeZoneSchema } from './orders';
+import { orderStatusSchema } from '../events/orders';
+import { localeSchema, text, timestamp, timeZoneSchema } from '../primitives';
 
 export { timeZoneSchema };
 
@@ -110,11 +111,11 @@ export const notificationLogEntrySchema = z.object({
   lastError: z.string().nullable(),
   providerMessageId: z.string().nullable(),
   /** When a deferred or retrying notification is due next. */
-  scheduledFor: z.iso.datetime({ offset: true }).nullable(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
-  sentAt: z.iso.datetime({ offset: true }).nullable(),
-  failedAt: z.iso.datetime({ offset: true }).nullable(),
+  scheduledFor: timestamp.nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  sentAt: timestamp.nullable(),
+  failedAt: timestamp.nullable(),
 });
 export type NotificationLogEntry = z.infer<typeof notificationLogEntrySchema>;
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope';
-
-const timestamp = z.iso.datetime({ offset: true });
+import { timestamp } from '../primitives';
 
 /** States of the order workflow (docs/requirements.md#ful-01-order-workflow). */
 export const workflowStateSchema = z.enum([
@@ -31,7 +30,7 @@ export const workflowTransitioned = defineEvent({
   type: 'fulfillment.workflow.transitioned',
   version: 1,
   stream: 'FULFILLMENT',
-  description: 'The fulfillment workflow of an order moved from one state to another.',
+  description: 'The fulfillment workflow of an order moved from one state to another (`willRetry` on `failed`).',
   data: z.object({
     orderId: z.uuid(),
     from: workflowStateSchema,
@@ -53,7 +52,7 @@ export const supplierOrderChanged = defineEvent({
   type: 'fulfillment.supplier_order.changed',
   version: 1,
   stream: 'FULFILLMENT',
-  description: 'A purchase order at a supplier was placed, confirmed, rejected, cancelled or shipped.',
+  description: 'A purchase order at a supplier was placed, confirmed, rejected, shipped, cancelled, or could not be cancelled (`cancellation_pending`).',
   data: z.object({
     orderId: z.uuid(),
     supplierOrderId: z.uuid(),

@@ -1,5 +1,5 @@
 import { DependencyUnavailableError } from '@platform/runtime/errors';
-import type { Address } from '@platform/contracts/api/orders';
+import type { Address } from '@platform/contracts/primitives';
 
 /** The suppliers the platform buys from; `own_stock` items ship from our hubs instead. */
 export type SupplierName = 'aliexpress' | 'cj' | 'spocket';
