@@ -288,7 +288,7 @@ describe('order status notifications', () => {
 });
 
 describe('provider failures', () => {
-  it('retries an SMS while Twilio is down, opens the breaker, and sends once it is back', async () => {
+  it('asks Twilio before retrying an SMS while it is down, opens the breaker, and sends once it is back', async () => {
     const phone = uniquePhone();
     const who = customer({ locale: 'en', phone });
     const o = order(who);
@@ -296,11 +296,23 @@ describe('provider failures', () => {
     try {
       await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
       const sms = async () => (await rows(o.id)).find((n) => n.channel === 'sms');
-      // The attempt is on record (`sending`) before Twilio answers; the answer (503) makes it `pending` again.
+      // The attempt is on record (`sending`) before Twilio answers; a 503 may come after Twilio took
+      // the message, so it stays `sending` until Twilio's message list says it does not have it.
       await eventually(sms, (n) => (n?.attempts ?? 0) >= 1 && n?.lastError !== null);
-      expect((await sms())!.status).toBe('pending');
-      await advanceUntil(async () => (await sms())!.lastError === 'twilio circuit open', 1_000);
+      expect(await sms()).toMatchObject({ status: 'sending', lastError: 'twilio: HTTP 503' });
+      clock.advance(5_000);
+      await service.timers.fireDue();
+      expect((await sms())!.attempts).toBe(1); // not sent again blindly at the retry's time
+      // A minute on, Twilio's list is read (nothing there) and the SMS sent again: a second 503 opens the breaker.
+      clock.advance(61_000);
+      await service.timers.fireDue();
+      await eventually(sms, (n) => n?.attempts === 2);
+      // The next delivery, straight away (the breaker stays open for a second): nothing at Twilio, and the breaker open.
+      clock.advance(61_000);
+      await service.timers.fireDue();
+      await eventually(sms, (n) => n?.lastError === 'twilio circuit open');
       expect((await sms())!.attempts).toBe(2); // the breaker opened after two failures; no attempt counted while open
+      expect(await smsTo(phone)).toHaveLength(0);
     } finally {
       sims.controls.twilio.set({ mode: 'ok' });
     }
@@ -326,24 +338,39 @@ describe('provider failures', () => {
     expect((await sms())!.providerMessageId).toBe((taken as unknown as { sid: string }).sid);
   });
 
-  it('fails a notification after the last attempt and says so', async () => {
+  /** Ships an order with an SMS that Twilio answers with `status` every time, until the SMS row is `until`. */
+  async function smsWhileTwilioAnswers(status: number, until: 'failed' | 'unknown', stepMs: number) {
     const phone = uniquePhone();
-    const who = customer({ locale: 'en', phone });
-    const o = order(who);
-    sims.controls.twilio.set({ mode: 'error' });
+    const o = order(customer({ locale: 'en', phone }));
+    const smsRow = async () => (await rows(o.id)).find((n) => n.channel === 'sms')!;
+    sims.controls.twilio.set({ mode: 'error', options: { status } });
     try {
       await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
       await eventually(() => rows(o.id), (r) => r.length === 2);
-      await advanceUntil(async () => (await rows(o.id)).find((n) => n.channel === 'sms')!.status === 'failed', 2_000, 60);
+      await advanceUntil(async () => (await smsRow()).status === until, stepMs, 60);
     } finally {
       sims.controls.twilio.set({ mode: 'ok' });
     }
-    const sms = (await rows(o.id)).find((n) => n.channel === 'sms')!;
-    expect(sms).toMatchObject({ attempts: 3, status: 'failed' });
-    expect(sms.lastError).toMatch(/twilio: HTTP 503/);
     const failed = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.failed', aggregateId: o.id } });
-    expect(failed.map((e) => e.envelope)).toEqual([expect.objectContaining({ data: expect.objectContaining({ channel: 'sms', attempts: 3, orderStatus: 'shipped' }) })]);
-    expect(await smsTo(phone)).toHaveLength(0);
+    return { sms: await smsRow(), failed: failed.map((e) => e.envelope), sent: await smsTo(phone) };
+  }
+
+  it('fails a notification after the last attempt and says so', async () => {
+    // Twilio refuses every request (429, too many requests): certainly not sent, so retried without asking.
+    const { sms, failed, sent } = await smsWhileTwilioAnswers(429, 'failed', 2_000);
+    expect(sms).toMatchObject({ attempts: 3, status: 'failed' });
+    expect(sms.lastError).toMatch(/twilio: HTTP 429/);
+    expect(failed).toEqual([expect.objectContaining({ data: expect.objectContaining({ channel: 'sms', attempts: 3, orderStatus: 'shipped' }) })]);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('leaves an SMS unknown, not failed, when Twilio answers its last attempt with a 5xx', async () => {
+    // Each step passes the minute after which Twilio's list is read (nothing there), then it is sent again.
+    const { sms, failed, sent } = await smsWhileTwilioAnswers(500, 'unknown', 61_000);
+    // Twilio may have the message the last 500 answered: it is left for ops, not reported as failed.
+    expect(sms).toMatchObject({ attempts: 3, status: 'unknown', lastError: expect.stringMatching(/outcome unknown after 3 attempts: twilio: HTTP 500/) });
+    expect(failed).toEqual([]);
+    expect(sent).toHaveLength(0);
   });
 
   it('fails at once when the provider refuses the message for good (unregistered device)', async () => {
