@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migratedDatabase } from '../../../test/support/databases';
 import { eventually, sleep } from '../../../test/support/eventually';
 import { startNotifications } from '../src/app';
+import { OutcomeUnknownError, ProviderError } from '../src/adapters/provider-error';
 import { deliverNotification, notificationId, TIMER_KINDS } from '../src/application/notifications';
 import { type RelayFaults, startRelayFaults } from './relay-faults';
 // The vitest context the integration setup provides (natsUrl, postgresAdminUrl).
@@ -547,6 +548,29 @@ describe('push devices', () => {
     await service.timers.fireDue();
     await eventually(async () => (await rows(ofA.id)).find((n) => n.channel === 'push'), (n) => n?.status === 'failed');
     expect(await pushTo(token)).toHaveLength(0);
+  });
+});
+
+describe('a push to several devices', () => {
+  it('is settled, not failed or resent, when one device refused it and another may have it', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    const id = notificationId(o.id, 'confirmed', 'push');
+    // No customer on the row: both tokens are taken as they are (ownership is tested above).
+    await service.db.notification.create({
+      data: { id, orderId: o.id, orderStatus: 'confirmed', customerId: null, template: 'order-confirmation', channel: 'push', recipient: 'device-refusing,device-unsure', locale: 'en', status: 'pending', subject: 'Order confirmed', body: 'Thanks', causationEventId: randomUUID() },
+    });
+    const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
+    const push = {
+      async send({ token }: { token: string }): Promise<{ providerMessageId: string }> {
+        if (token === 'device-refusing') throw new ProviderError('fcm', 'HTTP 400 INVALID_ARGUMENT', true);
+        throw new OutcomeUnknownError('fcm', 'HTTP 503');
+      },
+    };
+    await service.db.$transaction((tx) => deliverNotification({ ...service.deps, push })(timer, tx, clock.now()));
+    // The refusal alone would fail it; the second device may have the push, so it waits for the outcome.
+    const row = await service.db.notification.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ status: 'sending', attempts: 1 });
   });
 });
 
