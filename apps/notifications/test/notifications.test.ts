@@ -398,7 +398,7 @@ describe('an email whose outcome was lost', () => {
   it('is not sent again when the connection died after the relay took it: the relay is asked a minute later', async () => {
     const who = customer({ locale: 'en' });
     const o = order(who);
-    relay.loseNextAnswer();
+    relay.loseNextAnswerTo(who.email);
     await publish(statusChanged(o, 'confirmed'));
     await sink.waitForMessages((m) => m.to.includes(who.email));
     // No 250 came back, but the relay may have the message: the outcome is unknown, not "not sent".
@@ -413,7 +413,7 @@ describe('an email whose outcome was lost', () => {
   it("keeps asking while the relay's search is down, and neither resends nor gives up", async () => {
     const who = customer({ locale: 'en' });
     const o = order(who);
-    relay.loseNextAnswer();
+    relay.loseNextAnswerTo(who.email);
     await publish(statusChanged(o, 'confirmed'));
     await eventually(() => emailRow(o.id), (n) => n?.status === 'sending' && n.lastError !== null);
     relay.lookupDown = true;
