@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AdjustableClock } from '@platform/runtime/clock';
+import { currentFlow, type FlowContext, runInFlow } from '@platform/runtime/context';
+import { extractTraceContext, startTelemetry, traceHeaders } from '@platform/runtime/telemetry';
 import { cancelTimer, type DueTimer, scheduleTimer, TimerWorker } from '@platform/runtime/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, outboxDatabase, quietLog as log, type Tx } from '../support/messaging';
@@ -7,25 +9,25 @@ import { type Db, outboxDatabase, quietLog as log, type Tx } from '../support/me
 /**
  * Durable timers (PLT-04) against real PostgreSQL: they fire once when the clock reaches
  * them, survive a new worker (a restarted process), never fire twice across workers, move
- * when rescheduled, and retry with backoff when their handler fails.
+ * when rescheduled, retry with backoff when their handler fails, and run their handler in
+ * the flow (correlation id, trace) that scheduled them.
  */
 
 let db: Db;
 const HOUR = 60 * 60 * 1000;
 
+let telemetry: { shutdown(): Promise<void> };
+
 beforeAll(async () => {
+  // The billing schema carries the shared tables, timers included.
   db = await outboxDatabase();
-  // The billing schema carries the shared tables; make sure this test does not depend on it having timers yet.
-  await db.$executeRawUnsafe(`
-    CREATE TABLE IF NOT EXISTS "timers" (
-      "id" UUID NOT NULL PRIMARY KEY, "kind" TEXT NOT NULL, "key" TEXT NOT NULL, "payload" JSONB NOT NULL DEFAULT '{}',
-      "fire_at" TIMESTAMPTZ(3) NOT NULL, "fired_at" TIMESTAMPTZ(3), "attempts" INTEGER NOT NULL DEFAULT 0,
-      "last_error" TEXT, "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)`);
-  await db.$executeRawUnsafe(`CREATE UNIQUE INDEX IF NOT EXISTS "timers_kind_key_key" ON "timers"("kind", "key")`);
+  // Trace context travels only with a propagator registered, as in a service.
+  telemetry = startTelemetry('timers-test');
 });
 
 afterAll(async () => {
   await db?.$disconnect();
+  await telemetry?.shutdown();
 });
 
 function worker(clock: AdjustableClock, handlers: Record<string, (timer: DueTimer, tx: Tx) => Promise<void>>, concurrency = 1) {
@@ -118,5 +120,41 @@ describe('durable timers', () => {
     clock.advance(60_000);
     expect(await w.fireDue()).toBe(1);
     expect(calls).toBe(2);
+  });
+
+  it('fire in the flow that scheduled them: its correlation id and trace, with the timer named apart', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const traceId = randomUUID().replaceAll('-', '');
+    const journey: FlowContext = {
+      correlationId: 'order-journey',
+      causationId: 'event-1',
+      trace: extractTraceContext({ get: (key) => (key === 'traceparent' ? `00-${traceId}-${'1'.repeat(16)}-01` : undefined), set: () => {} }),
+    };
+    await runInFlow(journey, () => db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'order-1', fireAt: clock.now() })));
+    // Scheduled outside any flow: the timer's own id stands in.
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'order-2', fireAt: clock.now() }));
+
+    const seen = new Map<string, { flow: FlowContext | undefined; traceparent: string | undefined }>();
+    const w = worker(clock, {
+      [kind]: async (timer, tx) => {
+        seen.set(timer.key, { flow: currentFlow(), traceparent: traceHeaders().traceparent });
+        // What the handler schedules stays in the journey: the next poll, the next step.
+        if (timer.key === 'order-1') await scheduleTimer(tx, { kind, key: 'order-1-next', fireAt: new Date(clock.now().getTime() + HOUR) });
+      },
+    });
+    expect(await w.fireDue()).toBe(2);
+    const [row] = await db.$queryRaw<{ id: string }[]>`SELECT id FROM timers WHERE kind = ${kind} AND key = 'order-1'`;
+    const first = seen.get('order-1')!;
+    expect(first.flow).toMatchObject({ correlationId: 'order-journey', causationId: row!.id, timer: `${kind}:order-1` });
+    // A span of the timer's own, in the scheduler's trace.
+    expect(first.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(first.traceparent).not.toContain('1'.repeat(16));
+    expect(seen.get('order-2')!.flow).toMatchObject({ correlationId: `timer:${kind}:order-2`, timer: `${kind}:order-2` });
+
+    clock.advance(HOUR);
+    expect(await w.fireDue()).toBe(1);
+    expect(seen.get('order-1-next')!.flow).toMatchObject({ correlationId: 'order-journey', timer: `${kind}:order-1-next` });
+    expect(seen.get('order-1-next')!.traceparent).toContain(traceId);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AdjustableClock } from '@platform/runtime/clock';
 import { EventConsumer } from '@platform/runtime/consumer';
+import { runInFlow } from '@platform/runtime/context';
 import { isTransient } from '@platform/runtime/errors';
 import { createHttpServer } from '@platform/runtime/http';
 import { publishEnvelope } from '@platform/runtime/nats';
@@ -256,6 +257,23 @@ describe('billing: Stripe webhook', () => {
     const list = await got(`${h.url}/invoices?orderId=${order.id}&status=paid`).json<Json>();
     expect(list.items.map((i: Json) => i.id)).toEqual([invoice.id]);
     expect((await got(`${h.url}/invoices?status=void`).json<Json>()).items).toEqual([]);
+  });
+
+  it("continues the order's journey: the events it records carry the correlation id of the flow that opened the payment", async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    const event = { ...created(order), correlationId: `journey-${order.id}` };
+    // As the consumer runner delivers it: in the event's flow.
+    await runInFlow({ correlationId: event.correlationId, causationId: event.id }, () => h.deliver(event));
+    // Stripe's webhook arrives with no id of ours; the one its request gets is not the journey's.
+    expect((await pay(h, order.id)).delivery.status).toBe(200);
+    const rows = await h.db.outboxEvent.findMany({ where: { aggregateId: order.id }, orderBy: { seq: 'asc' } });
+    expect(rows.map((row) => [row.type, (row.envelope as unknown as Envelope).correlationId])).toEqual([
+      ['billing.checkout.created', event.correlationId],
+      ['billing.payment.succeeded', event.correlationId],
+      ['billing.invoice.issued', event.correlationId],
+      ['billing.invoice.status_changed', event.correlationId],
+    ]);
   });
 
   it('answers a replayed event as a duplicate and changes nothing', async () => {

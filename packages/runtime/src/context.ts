@@ -8,6 +8,8 @@ export interface FlowContext {
   causationId: string | null;
   /** The OpenTelemetry context (active span) of this flow. */
   trace?: Context;
+  /** The timer firing this work (`kind:key`): its own id, beside the journey's correlation id. */
+  timer?: string;
 }
 
 const storage = new AsyncLocalStorage<FlowContext>();
@@ -22,6 +24,16 @@ export function runInFlow<T>(context: FlowContext, fn: () => T): T {
  */
 export function enterFlow(context: FlowContext): void {
   storage.enterWith(context);
+}
+
+/**
+ * Runs `fn` in the current flow moved onto `correlationId` (unchanged without one). Work that
+ * arrives without our ids (a provider's webhook) joins the journey it belongs to once the
+ * service knows which, so the events it records and the lines it logs carry the journey's id;
+ * causation and trace stay.
+ */
+export function continueFlow<T>(correlationId: string | null | undefined, fn: () => T): T {
+  return correlationId ? runInFlow({ causationId: null, ...storage.getStore(), correlationId }, fn) : fn();
 }
 
 export function currentFlow(): FlowContext | undefined {

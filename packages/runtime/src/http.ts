@@ -16,7 +16,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import { isDatabaseBusy } from './prisma';
-import { extractTraceContext, recordCarrier, tracer } from './telemetry';
+import { CORRELATION_ATTRIBUTE, extractTraceContext, recordCarrier, tracer } from './telemetry';
 import { callerTrust } from '@platform/config/trusted-proxies';
 
 export type ReadinessCheck = () => Promise<void>;
@@ -137,12 +137,16 @@ export function createHttpServer(options: HttpServerOptions) {
     const sentSpan = trusted ? undefined : trace.getSpanContext(sent);
     const links: Link[] = sentSpan ? [{ context: sentSpan }] : [];
     const route = request.routeOptions.url ?? 'unmatched';
+    const correlationId = (trusted && headerToken(request.headers['x-correlation-id'])) || String(request.id);
     const span = tracer().startSpan(
       `${request.method} ${route}`,
-      { kind: SpanKind.SERVER, links, attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'http.route': route } },
+      {
+        kind: SpanKind.SERVER,
+        links,
+        attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'http.route': route, [CORRELATION_ATTRIBUTE]: correlationId },
+      },
       parent,
     );
-    const correlationId = (trusted && headerToken(request.headers['x-correlation-id'])) || String(request.id);
     enterFlow({ correlationId, causationId: String(request.id), trace: trace.setSpan(parent, span) });
     request.span = span;
     reply.header('x-request-id', request.id);

@@ -4,7 +4,7 @@ import { activeTraceContext, currentFlow } from './context';
 
 export type { Logger };
 
-/** JSON logs; every line inside a flow carries its correlation id and the active trace/span ids. */
+/** JSON logs; every line inside a flow carries its correlation id (and timer), and the active trace/span ids. */
 export function createLogger(service: string, level: string): Logger {
   return pino({
     level,
@@ -16,6 +16,7 @@ export function createLogger(service: string, level: string): Logger {
       const span = trace.getSpan(activeTraceContext())?.spanContext();
       return {
         ...(flow && { correlationId: flow.correlationId }),
+        ...(flow?.timer && { timer: flow.timer }),
         ...(span && { traceId: span.traceId, spanId: span.spanId }),
       };
     },

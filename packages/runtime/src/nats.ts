@@ -12,7 +12,6 @@ import {
 import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { type Envelope, type StreamDefinition, streams } from '@platform/contracts';
 import type { Logger } from './logger';
-import { injectTraceContext } from './telemetry';
 
 export type { JetStreamClient, JetStreamManager, NatsConnection };
 
@@ -138,13 +137,6 @@ export async function publishEnvelope(
     headers: eventHeaders(envelope, trace),
     timeout: 5_000,
   });
-}
-
-/** Captures the current trace context as plain headers, for storing beside an outbox row. */
-export function traceHeaders(): Record<string, string> {
-  const carrier: Record<string, string> = {};
-  injectTraceContext({ get: (k) => carrier[k], set: (k, v) => (carrier[k] = v) });
-  return carrier;
 }
 
 export { jetstream, jetstreamManager };

@@ -6,7 +6,8 @@ import { BackgroundLoop, type RoundResult } from './background-loop';
 import { DomainError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { type JetStreamClient, publishEnvelope, traceHeaders } from './nats';
+import { type JetStreamClient, publishEnvelope } from './nats';
+import { traceHeaders } from './telemetry';
 
 /**
  * The slice of a Prisma client (or interactive transaction) the platform's shared SQL needs.

@@ -39,6 +39,9 @@ export function startTelemetry(serviceName: string): { shutdown(): Promise<void>
 
 export const tracer = () => trace.getTracer('@platform/runtime');
 
+/** Every span names the journey it served: one correlation id finds them all, across traces. */
+export const CORRELATION_ATTRIBUTE = 'platform.correlation_id';
+
 /** Runs `fn` in a new span, child of `parent`; records failures and ends the span. */
 export async function inSpan<T>(
   name: string,
@@ -46,10 +49,11 @@ export async function inSpan<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const parent = options.parent ?? activeTraceContext();
-  const span = tracer().startSpan(name, { kind: options.kind, attributes: options.attributes }, parent);
+  const flow = currentFlow();
+  const attributes = { ...options.attributes, ...(flow && { [CORRELATION_ATTRIBUTE]: flow.correlationId }) };
+  const span = tracer().startSpan(name, { kind: options.kind, attributes }, parent);
   try {
     const active = trace.setSpan(parent, span);
-    const flow = currentFlow();
     return await context.with(active, () => (flow ? runInFlow({ ...flow, trace: active }, fn) : fn()));
   } catch (error) {
     span.recordException(error as Error);
@@ -74,6 +78,13 @@ const bagSetter: TextMapSetter<HeaderBag> = { set: (carrier, key, value) => carr
 
 export function injectTraceContext(carrier: HeaderBag, ctx: Context = activeTraceContext()): void {
   propagation.inject(ctx, carrier, bagSetter);
+}
+
+/** Captures the current trace context as plain headers, for storing beside an outbox or timer row. */
+export function traceHeaders(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  injectTraceContext({ get: (k) => carrier[k], set: (k, v) => (carrier[k] = v) });
+  return carrier;
 }
 
 export function extractTraceContext(carrier: HeaderBag): Context {

@@ -1,21 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import { SpanKind } from '@opentelemetry/api';
 import { BackgroundLoop, type RoundResult } from './background-loop';
 import type { Clock } from './clock';
 import { isTransient } from './errors';
-import { runInFlow } from './context';
+import { currentFlow, type FlowContext, runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { Logger } from './logger';
 import type { SqlClient, TransactionalSqlClient } from './outbox';
+import { extractTraceContext, inSpan, traceHeaders } from './telemetry';
 
 /**
  * Durable timers (PLT-04): a row in the service's own `timers` table, scheduled in the
  * same transaction as the state change that needs it, fired once by whichever replica
  * locks it first, in a transaction that also marks it fired. A process that dies mid-fire
  * rolls back, and the timer fires again later: handlers are written to be idempotent.
+ * The handler runs in the flow that scheduled the timer (its correlation id, and a span
+ * continuing its trace), so a journey keeps one id across its delays and polls.
  *
  * Every service that uses timers has this table (same DDL in each service's migration):
  *   timers(id uuid pk, kind text, key text, payload jsonb, fire_at timestamptz(3),
- *          fired_at timestamptz(3) null, attempts int, last_error text null, created_at)
+ *          fired_at timestamptz(3) null, attempts int, last_error text null, created_at,
+ *          correlation_id text null, trace_headers jsonb null)
  *   unique (kind, key); index (fired_at, fire_at)
  */
 export interface TimerSpec {
@@ -38,13 +43,18 @@ export interface DueTimer {
 
 export type TimerHandler<Tx> = (timer: DueTimer, tx: Tx, now: Date) => Promise<void>;
 
-/** Schedules (or moves) the pending timer for (kind, key), in the caller's transaction. */
+/**
+ * Schedules (or moves) the pending timer for (kind, key), in the caller's transaction. The
+ * current flow's correlation id and trace context go with it (the last scheduler's, if moved).
+ */
 export async function scheduleTimer(tx: SqlClient, spec: TimerSpec): Promise<void> {
   await tx.$executeRaw`
-    INSERT INTO timers (id, kind, key, payload, fire_at)
-    VALUES (${randomUUID()}::uuid, ${spec.kind}, ${spec.key}, ${JSON.stringify(spec.payload ?? {})}::jsonb, ${spec.fireAt})
+    INSERT INTO timers (id, kind, key, payload, fire_at, correlation_id, trace_headers)
+    VALUES (${randomUUID()}::uuid, ${spec.kind}, ${spec.key}, ${JSON.stringify(spec.payload ?? {})}::jsonb, ${spec.fireAt},
+            ${currentFlow()?.correlationId ?? null}, ${JSON.stringify(traceHeaders())}::jsonb)
     ON CONFLICT (kind, key) DO UPDATE
-      SET payload = EXCLUDED.payload, fire_at = EXCLUDED.fire_at, fired_at = NULL, attempts = 0, last_error = NULL`;
+      SET payload = EXCLUDED.payload, fire_at = EXCLUDED.fire_at, fired_at = NULL, attempts = 0, last_error = NULL,
+          correlation_id = EXCLUDED.correlation_id, trace_headers = EXCLUDED.trace_headers`;
 }
 
 /** Cancels the pending timer for (kind, key), if any. Fired timers stay as history. */
@@ -76,6 +86,18 @@ interface TimerRow {
   payload: Record<string, unknown>;
   fire_at: Date;
   attempts: number;
+  correlation_id: string | null;
+  trace_headers: Record<string, string> | null;
+}
+
+/**
+ * The flow a timer fires in: the correlation id of the flow that scheduled it (a timer
+ * scheduled outside any flow, or before timers kept it, gets one of its own), caused by the
+ * timer row, and named by `kind:key` in every line it logs.
+ */
+function timerFlow(row: TimerRow): FlowContext {
+  const timer = `${row.kind}:${row.key}`;
+  return { correlationId: row.correlation_id ?? `timer:${timer}`, causationId: row.id, timer };
 }
 
 /** Fires due timers, one transaction each; a failed handler is retried with backoff. */
@@ -127,14 +149,22 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       const result = await db.$transaction(
         async (tx) => {
           const [row] = await tx.$queryRaw<TimerRow[]>`
-            SELECT id, kind, key, payload, fire_at, attempts FROM timers
+            SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers FROM timers
             WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[])
             ORDER BY fire_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
           if (!row) return 'none' as const;
           picked = row;
           const timer: DueTimer = { id: row.id, kind: row.kind, key: row.key, payload: row.payload, fireAt: row.fire_at, attempts: row.attempts };
-          await runInFlow({ correlationId: `timer:${row.kind}:${row.key}`, causationId: row.id }, () =>
-            handlers[row.kind]!(timer, tx, now),
+          await runInFlow(timerFlow(row), () =>
+            inSpan(
+              `timer ${row.kind}`,
+              {
+                kind: SpanKind.INTERNAL,
+                parent: extractTraceContext({ get: (key) => row.trace_headers?.[key], set: () => {} }),
+                attributes: { 'platform.timer.kind': row.kind, 'platform.timer.key': row.key, 'platform.timer.id': row.id },
+              },
+              () => handlers[row.kind]!(timer, tx, now),
+            ),
           );
           crashpoint(`timers:${row.kind}:before-commit`);
           // A handler that rescheduled its own (kind, key) moved fire_at: then it stays pending.
@@ -146,7 +176,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
         { timeout: 60_000, maxWait: 10_000 },
       );
       if (result === 'fired') {
-        log.info({ timer: picked?.kind, key: picked?.key }, 'timer fired');
+        runInFlow(timerFlow(picked!), () => log.info('timer fired'));
         this.options.afterCommit?.();
       }
       return result;
@@ -154,7 +184,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       if (!picked) throw error;
       const attempts = picked.attempts + 1;
       const retryAt = new Date(now.getTime() + Math.min(1_000 * 2 ** attempts, 5 * 60_000));
-      log.warn({ err: error, timer: picked.kind, key: picked.key, attempts, retryAt, transient: isTransient(error) }, 'timer failed; will retry');
+      runInFlow(timerFlow(picked), () => log.warn({ err: error, attempts, retryAt, transient: isTransient(error) }, 'timer failed; will retry'));
       await db.$executeRaw`
         UPDATE timers SET attempts = ${attempts}, last_error = ${String((error as Error)?.message ?? error).slice(0, 2000)}, fire_at = ${retryAt}
         WHERE id = ${picked.id}::uuid AND fired_at IS NULL`;

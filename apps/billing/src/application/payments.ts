@@ -1,3 +1,4 @@
+import { currentFlow } from '@platform/runtime/context';
 import { DomainError } from '@platform/runtime/errors';
 import { checkoutCreated, paymentFailed, paymentSucceeded } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
@@ -33,6 +34,8 @@ export async function openCheckout(
     provider: deps.provider.name,
     amount: input.amount,
     currency: order.currency,
+    // The journey this money belongs to: Stripe's webhooks about it continue this correlation id.
+    correlationId: currentFlow()?.correlationId ?? null,
     createdAt: now,
     updatedAt: now,
   };

@@ -1,3 +1,4 @@
+import { continueFlow } from '@platform/runtime/context';
 import { DomainError } from '@platform/runtime/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
@@ -51,9 +52,10 @@ export async function registerStripeWebhook(app: PlatformHttpServer, deps: Route
         throw new DomainError('invalid', 'MALFORMED_JSON', 'The webhook body is not JSON');
       }
       if (!isStripeEvent(event)) throw new DomainError('invalid', 'INVALID_EVENT', 'The body is not a Stripe Event (id, type, data.object)');
-      const outcome = await receiveStripeEvent(deps.db, deps.billing, event);
+      const { outcome, correlationId } = await receiveStripeEvent(deps.db, deps.billing, event);
       if (outcome === 'applied') deps.afterCommit?.();
-      request.log.info({ stripeEventId: event.id, type: event.type, outcome }, 'stripe webhook');
+      // Logged in the order's journey; its `reqId` ties it to the webhook request's own lines.
+      continueFlow(correlationId, () => request.log.info({ stripeEventId: event.id, type: event.type, outcome }, 'stripe webhook'));
       return { received: true as const, duplicate: outcome === 'duplicate' };
     });
   });
