@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { type Envelope, streams } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Problem } from '@platform/contracts/api/problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pay, withoutQuietHours } from '../support/lifecycle';
+import { lifecycleOrder, pay, waitForWorkflow, withoutQuietHours } from '../support/lifecycle';
 import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '../support/platform';
 
 /** Placing an order through the gateway: validation, idempotency, the confirmation email once paid, tracing. */
@@ -111,6 +115,78 @@ describe('observability', () => {
       );
       expect(handled, service).toMatchObject({ outcome: 'processed', traceId: trace });
     }
+  });
+});
+
+/** Every event about `orderId` on the domain streams, with its stream and correlation header. */
+async function eventsAbout(orderId: string) {
+  const nc = await connect({ servers: platform.stack.env.NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const found: { stream: string; event: Envelope; header: string | undefined }[] = [];
+    for (const { name } of Object.values(streams).filter((s) => s.name !== 'DEAD_LETTERS')) {
+      const { state } = await jsm.streams.info(name);
+      if (state.messages === 0) continue;
+      for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+        const message = await jsm.streams.getMessage(name, { seq });
+        const event = message?.json<Envelope>();
+        if (event?.aggregateId === orderId) found.push({ stream: name, event, header: message!.header.get('Platform-Correlation-Id') });
+      }
+    }
+    return found;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe('one correlation id per order journey', () => {
+  it('follows the order from its POST through the payment webhook, the 60 s timer and the supplier placement to the confirmation email', async () => {
+    const body = lifecycleOrder('cj');
+    await withoutQuietHours(platform, body.customer.id);
+    // The tests call from a trusted address (TRUSTED_PROXIES), so the gateway continues their id.
+    const journey = `journey-${randomUUID()}`;
+    const created = await platform.gateway.post('v1/orders', { json: body, headers: { 'x-correlation-id': journey } });
+    expect(created.statusCode, JSON.stringify(created.body)).toBe(201);
+    expect(created.headers['x-correlation-id']).toBe(journey);
+    const order = created.body as Order;
+
+    // The webhook arrives with none of our ids; the 60 s delay fires on fulfillment's clock.
+    await pay(platform, order.id);
+    await waitForWorkflow(platform, order.id, 'payment_confirmed');
+    await platform.advanceClock('fulfillment', 61_000);
+    await waitForWorkflow(platform, order.id, 'placed_with_supplier');
+    await platform.stack.smtp!.waitForMessages((m) => m.to.includes(body.customer.email), { timeoutMs: 20_000 });
+
+    // Every event about the order, on every stream it reached, carries the journey's id.
+    const events = await eventually(
+      () => eventsAbout(order.id),
+      (found) =>
+        ['orders.order.created', 'billing.payment.succeeded', 'fulfillment.supplier_order.changed', 'notifications.notification.sent'].every((type) =>
+          found.some((f) => f.event.type === type),
+        ),
+    );
+    expect(new Set(events.map((e) => e.stream))).toEqual(new Set(['ORDERS', 'BILLING', 'FULFILLMENT', 'NOTIFICATIONS']));
+    expect(events.filter((e) => e.event.correlationId !== journey || e.header !== journey)).toEqual([]);
+
+    // And so do the services' log lines for the webhook, the timers and the email.
+    const linesOf = (service: Parameters<Platform['logLines']>[0]) =>
+      platform.logLines(service).filter((l) => l.correlationId === journey);
+    const webhook = await eventually(
+      async () => linesOf('billing').find((l) => l.msg === 'stripe webhook'),
+      (line) => line !== undefined,
+    );
+    expect(webhook).toMatchObject({ type: 'checkout.session.completed', outcome: 'applied' });
+    // The webhook request keeps its own id at the gateway; billing's line ties the two together.
+    const ingress = platform.logLines('gateway').find((l) => l.msg === 'request' && l.reqId === webhook!.reqId);
+    expect(ingress).toMatchObject({ url: '/v1/webhooks/stripe', correlationId: webhook!.reqId });
+    const timers = async () =>
+      [...linesOf('fulfillment'), ...linesOf('notifications')].filter((l) => l.msg === 'timer fired').map((l) => String(l.timer).split(':')[0]);
+    await eventually(timers, (kinds) =>
+      ['fulfillment.payment-confirmed-delay', 'fulfillment.place-supplier-orders', 'notifications.send'].every((kind) => kinds.includes(kind)),
+    );
+    // The supplier was asked under the journey's id too.
+    const cjCalls = (await platform.simulators.get('cj/_sim/requests')).body as Array<{ url: string; headers: Record<string, string> }>;
+    expect(cjCalls.some((c) => c.url.includes('createOrderV2') && c.headers['x-correlation-id'] === journey)).toBe(true);
   });
 });
 
