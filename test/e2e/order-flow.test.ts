@@ -5,7 +5,17 @@ import { type Envelope, streams } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Problem } from '@platform/contracts/api/problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lifecycleOrder, pay, waitForWorkflow, withoutQuietHours } from '../support/lifecycle';
+import {
+  advanceFulfillmentUntil,
+  carrierScan,
+  getNotifications,
+  getTracking,
+  lifecycleOrder,
+  pay,
+  SUPPLIER_POLL,
+  waitForWorkflow,
+  withoutQuietHours,
+} from '../support/lifecycle';
 import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '../support/platform';
 
 /** Placing an order through the gateway: validation, idempotency, the confirmation email once paid, tracing. */
@@ -140,7 +150,7 @@ async function eventsAbout(orderId: string) {
 }
 
 describe('one correlation id per order journey', () => {
-  it('follows the order from its POST through the payment webhook, the 60 s timer and the supplier placement to the confirmation email', async () => {
+  it("follows the order from its POST through the payment webhook, the timers, the supplier and the carrier's webhooks to the last email", async () => {
     const body = lifecycleOrder('cj');
     await withoutQuietHours(platform, body.customer.id);
     // The tests call from a trusted address (TRUSTED_PROXIES), so the gateway continues their id.
@@ -150,39 +160,44 @@ describe('one correlation id per order journey', () => {
     expect(created.headers['x-correlation-id']).toBe(journey);
     const order = created.body as Order;
 
-    // The webhook arrives with none of our ids; the 60 s delay fires on fulfillment's clock.
+    // The payment webhook arrives with none of our ids; the 60 s delay fires on fulfillment's clock.
     await pay(platform, order.id);
     await waitForWorkflow(platform, order.id, 'payment_confirmed');
     await platform.advanceClock('fulfillment', 61_000);
     await waitForWorkflow(platform, order.id, 'placed_with_supplier');
-    await platform.stack.smtp!.waitForMessages((m) => m.to.includes(body.customer.email), { timeoutMs: 20_000 });
+    // Supplier polls ship the parcel; the carrier's scans come as webhooks, with none of our ids either.
+    const shipped = await advanceFulfillmentUntil(platform, order.id, 'shipped', SUPPLIER_POLL + 1_000);
+    await eventually(() => getTracking(platform, order.id), (t) => t.shipments?.[0]?.provider === '17track');
+    for (const state of ['shipped', 'in_transit', 'out_for_delivery', 'delivered'] as const) {
+      await carrierScan(platform, shipped.tracking!.number);
+      await waitForWorkflow(platform, order.id, state);
+    }
+    await eventually(
+      () => getNotifications(platform, order.id),
+      (n) => n.notifications.some((x) => x.orderStatus === 'delivered' && x.channel === 'email' && x.status === 'sent'),
+    );
 
-    // Every event about the order, on every stream it reached, carries the journey's id.
+    // Every event about the order, on every stream, carries the journey's id.
     const events = await eventually(
       () => eventsAbout(order.id),
       (found) =>
-        ['orders.order.created', 'billing.payment.succeeded', 'fulfillment.supplier_order.changed', 'notifications.notification.sent'].every((type) =>
-          found.some((f) => f.event.type === type),
+        ['billing.payment.succeeded', 'fulfillment.supplier_order.changed', 'tracking.shipment.status_changed', 'orders.order.status_changed', 'notifications.notification.sent'].every(
+          (type) => found.some((f) => f.event.type === type),
         ),
     );
-    expect(new Set(events.map((e) => e.stream))).toEqual(new Set(['ORDERS', 'BILLING', 'FULFILLMENT', 'NOTIFICATIONS']));
+    expect(new Set(events.map((e) => e.stream))).toEqual(new Set(['ORDERS', 'BILLING', 'FULFILLMENT', 'TRACKING', 'NOTIFICATIONS']));
     expect(events.filter((e) => e.event.correlationId !== journey || e.header !== journey)).toEqual([]);
 
-    // And so do the services' log lines for the webhook, the timers and the email.
-    const linesOf = (service: Parameters<Platform['logLines']>[0]) =>
-      platform.logLines(service).filter((l) => l.correlationId === journey);
-    const webhook = await eventually(
-      async () => linesOf('billing').find((l) => l.msg === 'stripe webhook'),
-      (line) => line !== undefined,
-    );
+    // And so do the services' log lines for the webhook, the timers and the emails.
+    const linesOf = (service: Parameters<Platform['logLines']>[0]) => platform.logLines(service).filter((l) => l.correlationId === journey);
+    const webhook = linesOf('billing').find((l) => l.msg === 'stripe webhook');
     expect(webhook).toMatchObject({ type: 'checkout.session.completed', outcome: 'applied' });
     // The webhook request keeps its own id at the gateway; billing's line ties the two together.
     const ingress = platform.logLines('gateway').find((l) => l.msg === 'request' && l.reqId === webhook!.reqId);
     expect(ingress).toMatchObject({ url: '/v1/webhooks/stripe', correlationId: webhook!.reqId });
-    const timers = async () =>
-      [...linesOf('fulfillment'), ...linesOf('notifications')].filter((l) => l.msg === 'timer fired').map((l) => String(l.timer).split(':')[0]);
-    await eventually(timers, (kinds) =>
-      ['fulfillment.payment-confirmed-delay', 'fulfillment.place-supplier-orders', 'notifications.send'].every((kind) => kinds.includes(kind)),
+    const timers = [...linesOf('fulfillment'), ...linesOf('notifications')].filter((l) => l.msg === 'timer fired').map((l) => String(l.timer).split(':')[0]);
+    expect(timers).toEqual(
+      expect.arrayContaining(['fulfillment.payment-confirmed-delay', 'fulfillment.place-supplier-orders', 'fulfillment.supplier-poll', 'notifications.send']),
     );
     // The supplier was asked under the journey's id too.
     const cjCalls = (await platform.simulators.get('cj/_sim/requests')).body as Array<{ url: string; headers: Record<string, string> }>;

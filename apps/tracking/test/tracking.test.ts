@@ -82,6 +82,17 @@ describe('tracking service', () => {
       ]);
     });
 
+    it("continues the shipment's journey: the webhook's event carries the correlation id of the flow that shipped it", async () => {
+      const followed = chinaPostNumber();
+      await t.ship(followed);
+      await registered(followed);
+      const [registration] = await outbox('tracking.shipment.registered', followed);
+      const journey = (registration!.envelope as Json).correlationId;
+      expect((await push('17track', { number: followed, status: 'in_transit' })).webhook).toMatchObject({ statusCode: 200 });
+      const [changed] = await outbox('tracking.shipment.status_changed', followed);
+      expect(changed!.envelope).toMatchObject({ correlationId: journey });
+    });
+
     it('mends text PostgreSQL cannot store in a signed webhook (a lone surrogate) instead of failing it', async () => {
       const mended = chinaPostNumber();
       await t.ship(mended);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@platform/runtime/clock';
+import { continueFlow, currentFlow } from '@platform/runtime/context';
 import type { Logger } from '@platform/runtime/logger';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { cancelTimer, type DueTimer, scheduleTimer } from '@platform/runtime/timers';
@@ -112,6 +113,8 @@ export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: 
     shippedAt: new Date(shipped.shippedAt),
     registeredAt: now,
     updatedAt: now,
+    // The journey this parcel belongs to: the carrier's webhooks about it continue this correlation id.
+    correlationId: currentFlow()?.correlationId ?? null,
   };
   await tx.shipment.upsert({
     where: { id: shipped.shipmentId },
@@ -145,7 +148,12 @@ export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: 
  * is not older than the last one applied and moves forward (domain/status.ts). A terminal
  * status cancels polling and stops the provider following the number.
  */
-export async function applyUpdate(tx: Transaction, shipment: Shipment, update: TrackingUpdate, deps: TrackingDeps): Promise<{ outcome: ApplyOutcome; status: TrackingStatus }> {
+export function applyUpdate(tx: Transaction, shipment: Shipment, update: TrackingUpdate, deps: TrackingDeps): Promise<{ outcome: ApplyOutcome; status: TrackingStatus }> {
+  // A carrier's webhook carries none of our ids: what it changes continues the shipment's journey.
+  return continueFlow(shipment.correlationId, () => applyToShipment(tx, shipment, update, deps));
+}
+
+async function applyToShipment(tx: Transaction, shipment: Shipment, update: TrackingUpdate, deps: TrackingDeps): Promise<{ outcome: ApplyOutcome; status: TrackingStatus }> {
   const now = deps.clock.now();
   if (update.scans.length > 0) {
     await tx.trackingEvent.createMany({
