@@ -38,7 +38,7 @@ it('migrates notifications sent before per-status notifications to the confirmed
     expect((await applyMigrations({ databaseUrl: url.toString(), migrationsDir: MIGRATIONS })).applied).toEqual([
       '20261122100000_lifecycle',
       '20261203030000_delivery_attempts',
-      '20261210000000_flow_correlation',
+      '20261203100000_flow_correlation',
     ]);
 
     const { rows } = await client.query('SELECT id, order_status, status FROM notifications WHERE order_id = $1', [orderId]);
