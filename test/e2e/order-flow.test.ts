@@ -1,8 +1,8 @@
 import type { Order } from '@platform/contracts/api/orders';
 import type { Problem } from '@platform/contracts/api/problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pay, withoutQuietHours } from '../support/lifecycle';
-import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '../support/platform';
+import { pay, withoutQuietHours } from '@platform/test-support/lifecycle';
+import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 
 /** Placing an order through the gateway: validation, idempotency, the confirmation email once paid, tracing. */
 
