@@ -205,7 +205,7 @@ describe('docker-compose.yml: provider simulators', () => {
     if (Object.keys(expected).length > 0) expect(condition(service(app.name), SIMULATORS.name)).toBe('service_healthy');
   });
 
-  // The gateway's schema is imported and checked whole below; the others' live in their main.ts.
+  // The gateway's schema is imported and checked whole below; the others' live in their config.ts.
   it.each(SERVICES.filter((s) => s.name !== 'gateway'))('gives $name every variable its env schema requires', (app) => {
     const serviceEnv = asMap(service(app.name).environment);
     expect(requiredVariables(app.name).filter((name) => !(name in serviceEnv))).toEqual([]);

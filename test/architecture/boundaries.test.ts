@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -89,5 +89,27 @@ describe('services are independent', () => {
   it('config (environment parsing) needs nothing but zod and its own modules', () => {
     const files = sourceFiles(join(root, 'packages/config/src'));
     expect(violations(files, (specifier) => specifier.startsWith('./') || specifier === 'zod' || specifier.startsWith('node:'))).toEqual([]);
+  });
+});
+
+describe('tests share helpers through @platform/test-support', () => {
+  /** Every .ts file of the workspace packages, tests included. */
+  function everyFile(dir: string): string[] {
+    return readdirSync(dir).flatMap((entry) => {
+      if (['generated', 'node_modules', 'dist'].includes(entry)) return [];
+      const path = join(dir, entry);
+      return statSync(path).isDirectory() ? everyFile(path) : entry.endsWith('.ts') ? [path] : [];
+    });
+  }
+  const rootTests = join(root, 'test');
+
+  it('no app or package reaches into the root test/ folder', () => {
+    const files = ['apps', 'packages'].flatMap((group) => readdirSync(join(root, group)).flatMap((name) => everyFile(join(root, group, name))));
+    const reaching = files.flatMap((file) =>
+      importsOf(readFileSync(file, 'utf8'))
+        .filter(({ specifier }) => specifier.startsWith('.') && resolve(dirname(file), specifier).startsWith(`${rootTests}/`))
+        .map(({ specifier }) => `${relative(root, file)} imports ${specifier}`),
+    );
+    expect(reaching).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { Order } from '@platform/contracts/api/orders';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lifecycleOrder, pay, waitForWorkflow } from '../support/lifecycle';
-import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '../support/platform';
+import { lifecycleOrder, pay, waitForWorkflow } from '@platform/test-support/lifecycle';
+import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 
 /**
  * Processes die at the worst moments; afterwards every order is kept, every service applied

@@ -15,8 +15,8 @@ import {
   SUPPLIER_POLL,
   waitForWorkflow,
   withoutQuietHours,
-} from '../support/lifecycle';
-import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '../support/platform';
+} from '@platform/test-support/lifecycle';
+import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 
 /** Placing an order through the gateway: validation, idempotency, the confirmation email once paid, tracing. */
 

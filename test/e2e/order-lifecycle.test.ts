@@ -19,8 +19,8 @@ import {
   SUPPLIER_POLL,
   waitForStatus,
   waitForWorkflow,
-} from '../support/lifecycle';
-import { DEV_KEYS, eventually, type Platform, sleep, startPlatform } from '../support/platform';
+} from '@platform/test-support/lifecycle';
+import { DEV_KEYS, eventually, type Platform, sleep, startPlatform } from '@platform/test-support/platform';
 
 /**
  * One order carried from placement to delivery through the gateway, and the ways it can

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {} from '../../apps/gateway/src/http/auth';
 import { FORWARD_ROUTES } from '../../apps/gateway/src/http/route-table';
 import { WEBHOOK_ROUTES } from '../../apps/gateway/src/http/webhook-routes';
-import { type Platform, sampleOrder, sleep, startPlatform } from '../support/platform';
+import { type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 
 /**
  * Properties over the public surface, against the whole platform:

@@ -1,7 +1,7 @@
 import type { OpsTask } from '@platform/contracts/api/fulfillment';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBilling, getFulfillment, getOrder, lifecycleOrder, pay, placeOrder, waitForStatus, waitForWorkflow } from '../support/lifecycle';
-import { DEV_KEYS, eventually, type Platform, startPlatform } from '../support/platform';
+import { getBilling, getFulfillment, getOrder, lifecycleOrder, pay, placeOrder, waitForStatus, waitForWorkflow } from '@platform/test-support/lifecycle';
+import { DEV_KEYS, eventually, type Platform, startPlatform } from '@platform/test-support/platform';
 
 /**
  * A paid order placed with AliExpress (which has no cancel API) and then cancelled, through

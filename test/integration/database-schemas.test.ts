@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createPrismaClient } from '@platform/runtime/prisma';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { APPS_WITH_DATABASE, migratedDatabase } from '../support/databases';
+import { APPS_WITH_DATABASE, migratedDatabase } from '@platform/test-support/databases';
 
 /**
  * Each service's Prisma schema and its hand-written migrations must agree: on a freshly

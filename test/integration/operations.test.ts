@@ -15,8 +15,9 @@ import {
   retryDeadLetters,
 } from '@platform/devstack/operations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, sleep } from '../support/eventually';
-import { connectMessaging, type Db, outboxDatabase, quietLog as log, sampleEvent, testMetrics as metrics, type Tx } from '../support/messaging';
+import { eventually, sleep } from '@platform/test-support/eventually';
+import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics } from '@platform/test-support/messaging';
+import { type Db, outboxDatabase, type Tx } from './outbox-database';
 
 /**
  * The operator commands (`pnpm dead-letters`, `pnpm replay`) against real JetStream and

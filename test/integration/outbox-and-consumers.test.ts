@@ -7,8 +7,9 @@ import { publishEnvelope } from '@platform/runtime/nats';
 import { OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent } from '@platform/runtime/outbox';
 import { deadLetterSubject, type Envelope, notificationSent, streams } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/eventually';
-import { connectMessaging, type Db, outboxDatabase, quietLog as log, sampleEvent, testMetrics as metrics, type Tx } from '../support/messaging';
+import { eventually } from '@platform/test-support/eventually';
+import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics } from '@platform/test-support/messaging';
+import { type Db, outboxDatabase, type Tx } from './outbox-database';
 
 /**
  * The platform's transport guarantees, against real JetStream and PostgreSQL: events leave

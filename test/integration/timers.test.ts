@@ -4,7 +4,8 @@ import { currentFlow, type FlowContext, runInFlow } from '@platform/runtime/cont
 import { extractTraceContext, startTelemetry, traceHeaders } from '@platform/runtime/telemetry';
 import { cancelTimer, type DueTimer, scheduleTimer, TimerWorker } from '@platform/runtime/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, outboxDatabase, quietLog as log, type Tx } from '../support/messaging';
+import { quietLog as log } from '@platform/test-support/messaging';
+import { type Db, outboxDatabase, type Tx } from './outbox-database';
 
 /**
  * Durable timers (PLT-04) against real PostgreSQL: they fire once when the clock reaches

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, postgresUrl, startNats, startPostgres } from '@platform/devstack';
+// The names provided below and their types (natsUrl, postgresAdminUrl).
+import type {} from '@platform/test-support/infrastructure';
 import type { TestProject } from 'vitest/node';
 
 /** One NATS JetStream server and one PostgreSQL for all integration tests, on free ports, in a temp dir. */
@@ -17,11 +19,4 @@ export default async function setup(project: TestProject) {
     await postgres.stop();
     await rm(dir, { recursive: true, force: true });
   };
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    natsUrl: string;
-    postgresAdminUrl: string;
-  }
 }

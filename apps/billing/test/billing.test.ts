@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '@platform/runtime/clock';
+import type { AdjustableClock } from '@platform/runtime/clock';
 import { EventConsumer } from '@platform/runtime/consumer';
 import { runInFlow } from '@platform/runtime/context';
 import { isTransient } from '@platform/runtime/errors';
-import { createHttpServer } from '@platform/runtime/http';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import { TimerWorker } from '@platform/runtime/timers';
@@ -13,18 +12,17 @@ import { freePorts } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import got from 'got';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type {} from '../../../test/setup/infrastructure';
-import { migratedDatabase } from '../../../test/support/databases';
-import { eventually } from '../../../test/support/eventually';
-import { connectMessaging, type Messaging, quietLog, testMetrics } from '../../../test/support/messaging';
-import { createDatabase, type Database, type Transaction } from '../src/adapters/database';
-import { createStripeClient } from '../src/adapters/stripe-client';
+import { eventually } from '@platform/test-support/eventually';
+import { connectMessaging, type Messaging, quietLog, testMetrics } from '@platform/test-support/messaging';
+import { startService } from '@platform/test-support/service';
+import type { Database, Transaction } from '../src/adapters/database';
+import { buildBilling } from '../src/app';
 import type { BillingDeps } from '../src/application/context';
 import { markOverdue, nextInvoiceNumber, OVERDUE_TIMER } from '../src/application/invoices';
 import { fulfillmentSubscriptions } from '../src/consumers/fulfillment';
 import { orderSubscriptions } from '../src/consumers/orders';
 import { computeSignature } from '../src/domain/stripe-signature';
-import { registerQueries, registerStripeWebhook } from '../src/http/routes';
+import { billingEnv } from '../src/config';
 
 const { secretKey, webhookSecret } = LOCAL_PROVIDER_CREDENTIALS.stripe;
 // biome-ignore lint: JSON answers are checked field by field.
@@ -51,35 +49,43 @@ afterEach(async () => {
  * simulator sending its webhooks there, and the order consumers' handlers.
  */
 async function harness(refundOnUnconfirmedSupplierCancel: BillingDeps['refundOnUnconfirmedSupplierCancel'] = 'immediately'): Promise<Harness> {
-  const db = createDatabase(await migratedDatabase('billing'));
-  const clock = new AdjustableClock();
   const [port] = await freePorts(1);
   const url = `http://127.0.0.1:${port}`;
   const sim = await startSimulators({ webhookBaseUrl: url });
-  const deps: BillingDeps = {
-    provider: createStripeClient({ apiUrl: sim.baseUrl('stripe'), secretKey, timeoutMs: 2_000 }),
-    clock,
-    checkoutSuccessUrl: 'http://127.0.0.1:8080/v1/checkout/complete',
-    invoiceDueDays: 14,
-    refundOnUnconfirmedSupplierCancel,
-  };
-  const app = createHttpServer({ log: quietLog, metrics: testMetrics, readiness: {} });
-  await registerStripeWebhook(app, { db, billing: deps, webhookSecret, webhookToleranceSeconds: 300 });
-  registerQueries(app, db);
-  await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    scope.post('/v1/webhooks/stripe', async (request, reply) => {
-      const forwarded = await app.inject({
-        method: 'POST',
-        url: '/webhooks/stripe',
-        payload: request.body as string,
-        headers: { 'content-type': String(request.headers['content-type']), 'stripe-signature': String(request.headers['stripe-signature'] ?? '') },
+  const service = await startService(
+    async (runtime, env) => {
+      const billing = await buildBilling(runtime, env);
+      const { app } = billing;
+      await app.register(async (scope) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+        scope.post('/v1/webhooks/stripe', async (request, reply) => {
+          const forwarded = await app.inject({
+            method: 'POST',
+            url: '/webhooks/stripe',
+            payload: request.body as string,
+            headers: { 'content-type': String(request.headers['content-type']), 'stripe-signature': String(request.headers['stripe-signature'] ?? '') },
+          });
+          return reply.code(forwarded.statusCode).type(String(forwarded.headers['content-type'])).send(forwarded.body);
+        });
       });
-      return reply.code(forwarded.statusCode).type(String(forwarded.headers['content-type'])).send(forwarded.body);
-    });
-  });
-  await app.listen({ port, host: '127.0.0.1' });
+      return billing;
+    },
+    {
+      name: 'billing',
+      env: billingEnv,
+      variables: {
+        PORT: String(port),
+        STRIPE_API_URL: sim.baseUrl('stripe'),
+        STRIPE_SECRET_KEY: secretKey,
+        STRIPE_WEBHOOK_SECRET: webhookSecret,
+        REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: refundOnUnconfirmedSupplierCancel,
+      },
+      // The tests deliver events to the handlers and fire timers themselves.
+      workers: false,
+    },
+  );
+  const { db, deps, clock } = service;
   const subscriptions = new Map([...orderSubscriptions(deps), ...fulfillmentSubscriptions(deps)].map((s) => [s.type, s.handle]));
   const h: Harness = {
     db,
@@ -91,8 +97,7 @@ async function harness(refundOnUnconfirmedSupplierCancel: BillingDeps['refundOnU
     deliver: (event) => db.$transaction((tx) => subscriptions.get(event.type)!(event, tx), { timeout: 30_000 }),
     close: async () => {
       await sim.stop();
-      await app.close();
-      await db.$disconnect();
+      await service.stop();
     },
   };
   open.push(h);

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '@platform/runtime/clock';
 import { allEvents, type Envelope, orderCancelled, orderCreated, orderModified, paymentSucceeded, refundSucceeded, trackingStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The ProvidedContext typing of the shared test infrastructure (for the type-checker only).
-import type {} from '../../../test/setup/infrastructure';
-import { migratedDatabase } from '../../../test/support/databases';
 import { billingEventSubscriptions } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
 import { trackingEventSubscriptions } from '../src/consumers/tracking-events';
@@ -20,14 +16,13 @@ import { type Composition, compose, createdEvent, event, POLL_MS, sampleOrder } 
 
 let c: Composition;
 beforeAll(async () => {
-  c = compose(await migratedDatabase('fulfillment'), new AdjustableClock());
-  await c.seedHubs();
+  c = await compose();
 });
 afterAll(async () => {
   await c?.stop();
 });
 
-/** The consumers as main.ts registers them: which stream each subscription reads. */
+/** The consumers as app.ts registers them: which stream each subscription reads. */
 const consumers = () => [
   { stream: 'ORDERS', subscriptions: orderEventSubscriptions(c.fulfillment) },
   { stream: 'BILLING', subscriptions: billingEventSubscriptions(c.fulfillment) },

@@ -6,11 +6,8 @@ import { createMetrics } from '@platform/runtime/metrics';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { type Envelope, orderCancelled, orderModified, paymentSucceeded, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The ProvidedContext typing of the shared test infrastructure (for the type-checker only).
-import type {} from '../../../test/setup/infrastructure';
-import { migratedDatabase } from '../../../test/support/databases';
-import { eventually } from '../../../test/support/eventually';
-import { connectMessaging, type Messaging } from '../../../test/support/messaging';
+import { eventually } from '@platform/test-support/eventually';
+import { connectMessaging, type Messaging } from '@platform/test-support/messaging';
 import type { Transaction } from '../src/adapters/database';
 import { TIMER_KINDS } from '../src/application/context';
 import { billingEventSubscriptions, OrderNotKnownYetError } from '../src/consumers/billing-events';
@@ -36,12 +33,10 @@ afterAll(async () => {
   await messaging?.nc.drain();
 });
 
-async function start(databaseUrl?: string, clock = new AdjustableClock()) {
-  const url = databaseUrl ?? (await migratedDatabase('fulfillment'));
-  const composition = compose(url, clock);
+async function start(databaseUrl?: string, clock?: AdjustableClock) {
+  const composition = await compose({ databaseUrl, clock });
   running.push(composition);
-  await composition.seedHubs();
-  return { ...composition, url, clock };
+  return { ...composition, url: composition.databaseUrl };
 }
 
 /** Applies an event the way the consumer does (inside one transaction), without the transport. */

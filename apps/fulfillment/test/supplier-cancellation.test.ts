@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '@platform/runtime/clock';
 import { orderCancelled, paymentSucceeded } from '@platform/contracts';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The ProvidedContext typing of the shared test infrastructure (for the type-checker only).
-import type {} from '../../../test/setup/infrastructure';
-import { migratedDatabase } from '../../../test/support/databases';
 import { createSupplierClients } from '../src/adapters/suppliers/clients';
 import { billingEventSubscriptions } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
@@ -23,7 +19,7 @@ let c: Composition;
 beforeAll(async () => {
   sim = await startSimulators({ webhookBaseUrl: 'http://127.0.0.1:9' });
   const { aliexpress, cj, spocket } = LOCAL_PROVIDER_CREDENTIALS;
-  c = compose(await migratedDatabase('fulfillment'), new AdjustableClock(), {
+  c = await compose({
     realSuppliers: (record) => ({
       aliexpress: createSupplierClients(
         {
@@ -34,7 +30,6 @@ beforeAll(async () => {
       ).aliexpress,
     }),
   });
-  await c.seedHubs();
 });
 afterAll(async () => {
   await c?.stop();

@@ -26,9 +26,8 @@ let gateway: PlatformHttpServer;
 
 beforeAll(async () => {
   orders = await startOrdersService();
-  const ordersUrl = await orders.app.listen({ host: '127.0.0.1', port: 0 });
   // TRUSTED_PROXIES keeps its default: loopback callers only.
-  const env = loadEnv(gatewayEnv, { API_KEYS: JSON.stringify([{ id: 'root', key: ADMIN_KEY, role: 'admin' }]), ORDERS_URL: ordersUrl, LOG_LEVEL: 'silent' });
+  const env = loadEnv(gatewayEnv, { API_KEYS: JSON.stringify([{ id: 'root', key: ADMIN_KEY, role: 'admin' }]), ORDERS_URL: orders.url, LOG_LEVEL: 'silent' });
   const runtime = await ServiceRuntime.start('gateway', env, { messaging: false });
   gateway = await buildGateway(runtime.createHttpServer(), env);
   await gateway.ready();
@@ -36,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.close();
-  await orders?.close();
+  await orders?.stop();
 });
 
 async function placeOrderFrom(remoteAddress: string) {

@@ -1,83 +1,79 @@
 import { fileURLToPath } from 'node:url';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams } from '@platform/contracts';
-import { type BreakerOptions, ProviderBreakers } from './adapters/breakers';
+import { ProviderBreakers } from './adapters/breakers';
 import { createDatabase, type Transaction } from './adapters/database';
-import { createFcmPush, type FcmConfig } from './adapters/fcm-push';
+import { createFcmPush } from './adapters/fcm-push';
 import { createMailpitLookup } from './adapters/email-lookup';
 import { createSmtpMailer } from './adapters/mailer';
 import { TemplateRenderer } from './adapters/template-renderer';
-import { createTwilioSms, type TwilioConfig } from './adapters/twilio-sms';
+import { createTwilioSms } from './adapters/twilio-sms';
 import { deliverNotification, type NotificationDeps, TIMER_KINDS } from './application/notifications';
+import type { NotificationsEnv } from './config';
 import { orderEventSubscriptions } from './consumers/order-events';
 import type { StoreIdentity } from './domain/message-view';
 import { registerRoutes } from './http/routes';
 
-export interface NotificationsConfig {
-  databaseUrl: string;
-  smtpUrl: string;
-  mailFrom: string;
-  /** Base URL of the relay's Mailpit-compatible search API; unset when the relay has none. */
-  emailLookupUrl?: string;
-  /** What to do with an email whose earlier attempt may have been delivered and cannot be checked. */
-  unknownEmailOutcome?: 'resend' | 'mark-unknown';
-  /** Pooled SMTP connections. */
-  smtpConnections: number;
-  store: StoreIdentity;
-  twilio: TwilioConfig;
-  fcm: FcmConfig;
-  maxAttempts: number;
-  retryBaseMs: number;
-  breaker: BreakerOptions;
-  timerPollMs: number;
+export interface NotificationsOptions {
   /** Durable consumer name; tests give each run its own. */
   consumerName?: string;
+  /** How long Twilio and FCM may take to answer (default 10 s); tests shorten it. */
+  providerTimeoutMs?: number;
 }
 
 /**
  * The notifications service on a runtime: database, outbox relay, the order-events consumer,
- * the delivery timers and the HTTP routes. `main.ts` then serves it; tests drive the parts.
+ * the delivery timers and the HTTP routes. `main.ts` serves the app; tests start the same
+ * build (`@platform/test-support/service`) and drive the parts.
  */
-export function startNotifications(runtime: ServiceRuntime, config: NotificationsConfig) {
+export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEnv, options: NotificationsOptions = {}) {
+  const smtpConnections = env.SEND_CONCURRENCY;
   // Each send lane holds its timer's transaction and briefly a second connection to record the attempt before sending.
-  const db = runtime.attachDatabase(createDatabase(config.databaseUrl, config.smtpConnections * 2 + 4));
-  const mailer = createSmtpMailer(config.smtpUrl, config.mailFrom, config.smtpConnections);
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, smtpConnections * 2 + 4));
+  const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM, smtpConnections);
   runtime.onShutdown(async () => mailer.close());
-  const relay = runtime.startOutboxRelay(db);
+  runtime.addOutboxRelay(db);
 
+  const store: StoreIdentity = { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
   // templates/ sits beside src/ and dist/, so the same path works from source and from the bundle.
   const renderer = new TemplateRenderer(fileURLToPath(new URL('../templates', import.meta.url)));
   const deps: NotificationDeps = {
     db,
     renderer,
-    store: config.store,
+    store,
     mailer,
-    sms: createTwilioSms(config.twilio),
-    push: createFcmPush(config.fcm),
-    emailLookup: config.emailLookupUrl ? createMailpitLookup(config.emailLookupUrl) : null,
-    unknownEmailOutcome: config.unknownEmailOutcome ?? 'resend',
-    breakers: new ProviderBreakers(config.breaker),
-    maxAttempts: config.maxAttempts,
-    retryBaseMs: config.retryBaseMs,
+    sms: createTwilioSms({
+      apiUrl: env.TWILIO_API_URL,
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+      from: env.TWILIO_FROM,
+      timeoutMs: options.providerTimeoutMs,
+    }),
+    push: createFcmPush({ apiUrl: env.FCM_API_URL, projectId: env.FCM_PROJECT_ID, accessToken: env.FCM_ACCESS_TOKEN, timeoutMs: options.providerTimeoutMs }),
+    emailLookup: env.EMAIL_LOOKUP_URL ? createMailpitLookup(env.EMAIL_LOOKUP_URL) : null,
+    unknownEmailOutcome: env.EMAIL_UNKNOWN_OUTCOME,
+    breakers: new ProviderBreakers({ threshold: env.PROVIDER_BREAKER_THRESHOLD, halfOpenAfterMs: env.PROVIDER_BREAKER_OPEN_MS }),
+    maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
+    retryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
     log: runtime.log,
   };
 
   const deliver = deliverNotification(deps);
-  const timers = runtime.startTimers<Transaction>(
+  const timers = runtime.addTimers<Transaction>(
     db,
     { [TIMER_KINDS.send]: deliver, [TIMER_KINDS.deferred]: deliver, [TIMER_KINDS.retry]: deliver },
     // One send per SMTP connection at once: each holds its transaction while the provider answers.
-    { pollIntervalMs: config.timerPollMs, concurrency: config.smtpConnections },
+    { pollIntervalMs: env.TIMER_POLL_MS, concurrency: smtpConnections },
   );
   // Only database writes here (sends happen in the timers), so stream order is kept cheaply.
-  const consumer = runtime.addConsumer<Transaction>({
-    name: config.consumerName ?? 'notifications--order-events',
+  runtime.addConsumer<Transaction>({
+    name: options.consumerName ?? 'notifications--order-events',
     stream: streams.ORDERS.name,
     db,
     subscriptions: orderEventSubscriptions(deps, runtime.clock),
   });
 
   const app = runtime.createHttpServer();
-  registerRoutes(app, { db, renderer, store: config.store, clock: runtime.clock });
-  return { app, db, mailer, relay, timers, consumer, deps };
+  registerRoutes(app, { db, renderer, store, clock: runtime.clock });
+  return { app, db, timers, deps };
 }

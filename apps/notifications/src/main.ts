@@ -1,56 +1,9 @@
-import { databaseEnv, envHelpers, loadEnvOrExit, serviceEnv } from '@platform/config/env';
+import { loadEnvOrExit } from '@platform/config/env';
 import { ServiceRuntime } from '@platform/runtime/service';
-import { z } from 'zod';
-import { startNotifications } from './app';
+import { buildNotifications } from './app';
+import { notificationsEnv } from './config';
 
-const env = loadEnvOrExit(
-  serviceEnv.extend(databaseEnv.shape).extend({
-    PORT: envHelpers.port.default(8084),
-    SMTP_URL: envHelpers.url(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
-    MAIL_FROM: z.string().min(3).default('Shop <orders@shop.local>'),
-    /** Mailpit-compatible search API of the relay (`GET /api/v1/search?query=message-id:…`); unset = the relay cannot be asked. */
-    EMAIL_LOOKUP_URL: envHelpers.url(['http:', 'https:']).optional(),
-    /** An email whose earlier attempt may have been delivered and cannot be checked: `resend` (same Message-ID) or `mark-unknown` (ops decide). */
-    EMAIL_UNKNOWN_OUTCOME: z.enum(['resend', 'mark-unknown']).default('resend'),
-    STORE_NAME: z.string().min(1).default('Shop'),
-    SUPPORT_EMAIL: z.email().default('support@shop.local'),
-    /** Public base URL of the platform, for links in messages (tracking page). */
-    PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
-    /** Notifications sent at once: pooled SMTP connections and timer lanes. */
-    SEND_CONCURRENCY: envHelpers.positiveInt.max(32).default(8),
-    TWILIO_API_URL: envHelpers.url(['http:', 'https:']).default('https://api.twilio.com'),
-    TWILIO_ACCOUNT_SID: z.string().min(1),
-    TWILIO_AUTH_TOKEN: z.string().min(1),
-    /** Sender number (E.164) or alphanumeric sender id. */
-    TWILIO_FROM: z.string().min(1),
-    FCM_API_URL: envHelpers.url(['http:', 'https:']).default('https://fcm.googleapis.com'),
-    FCM_PROJECT_ID: z.string().min(1),
-    /** OAuth 2 access token for the FCM HTTP v1 API. */
-    FCM_ACCESS_TOKEN: z.string().min(1),
-    /** Attempts per notification before it fails for good. */
-    NOTIFICATION_MAX_ATTEMPTS: envHelpers.positiveInt.max(20).default(5),
-    /** First retry delay (doubles per attempt, capped at 1 h). */
-    NOTIFICATION_RETRY_BASE_MS: envHelpers.positiveInt.default(30_000),
-    /** Consecutive provider failures that open its circuit breaker, and how long it stays open. */
-    PROVIDER_BREAKER_THRESHOLD: envHelpers.positiveInt.default(5),
-    PROVIDER_BREAKER_OPEN_MS: envHelpers.positiveInt.default(30_000),
-    TIMER_POLL_MS: envHelpers.positiveInt.default(250),
-  }),
-);
+const env = loadEnvOrExit(notificationsEnv);
 const runtime = await ServiceRuntime.start('notifications', env);
-const { app } = startNotifications(runtime, {
-  databaseUrl: env.DATABASE_URL,
-  smtpUrl: env.SMTP_URL,
-  mailFrom: env.MAIL_FROM,
-  emailLookupUrl: env.EMAIL_LOOKUP_URL,
-  unknownEmailOutcome: env.EMAIL_UNKNOWN_OUTCOME,
-  smtpConnections: env.SEND_CONCURRENCY,
-  store: { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL },
-  twilio: { apiUrl: env.TWILIO_API_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM },
-  fcm: { apiUrl: env.FCM_API_URL, projectId: env.FCM_PROJECT_ID, accessToken: env.FCM_ACCESS_TOKEN },
-  maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
-  retryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
-  breaker: { threshold: env.PROVIDER_BREAKER_THRESHOLD, halfOpenAfterMs: env.PROVIDER_BREAKER_OPEN_MS },
-  timerPollMs: env.TIMER_POLL_MS,
-});
+const { app } = buildNotifications(runtime, env);
 await runtime.serve(app);

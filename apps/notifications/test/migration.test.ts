@@ -7,7 +7,8 @@ import { ensureDatabase, repoRoot } from '@platform/devstack';
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
 import { notificationId } from '../src/application/notifications';
-import type {} from '../../../test/setup/infrastructure';
+// The vitest context the integration setup provides (natsUrl, postgresAdminUrl).
+import type {} from '@platform/test-support/infrastructure';
 
 const MIGRATIONS = join(repoRoot, 'apps', 'notifications', 'prisma', 'migrations');
 

@@ -2,20 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { AdjustableClock } from '@platform/runtime/clock';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
-import { ServiceRuntime } from '@platform/runtime/service';
+import type { ServiceRuntime } from '@platform/runtime/service';
 import { orderCreated, orderStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { migratedDatabase } from '../../../test/support/databases';
-import { eventually, sleep } from '../../../test/support/eventually';
-import { startNotifications } from '../src/app';
+import { eventually, sleep } from '@platform/test-support/eventually';
+import { type StartedService, startService } from '@platform/test-support/service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutcomeUnknownError, ProviderError } from '../src/adapters/provider-error';
+import { buildNotifications } from '../src/app';
 import { deliverNotification, notificationId, TIMER_KINDS } from '../src/application/notifications';
+import { notificationsEnv } from '../src/config';
 import { type RelayFaults, startRelayFaults } from './relay-faults';
-// The vitest context the integration setup provides (natsUrl, postgresAdminUrl).
-import type {} from '../../../test/setup/infrastructure';
 
 /**
  * The notifications service in-process against real PostgreSQL, NATS JetStream, the SMTP
@@ -24,7 +23,7 @@ import type {} from '../../../test/setup/infrastructure';
  */
 
 let runtime: ServiceRuntime;
-let service: ReturnType<typeof startNotifications>;
+let service: StartedService<ReturnType<typeof buildNotifications>>;
 let sink: SmtpSinkHandle;
 let sims: SimulatorHandle;
 let relay: RelayFaults;
@@ -34,44 +33,48 @@ let clock: AdjustableClock;
 const BREAKER_OPEN_MS = 1_000;
 
 beforeAll(async () => {
-  const [databaseUrl, smtp, simulators] = await Promise.all([
-    migratedDatabase('notifications'),
-    startSmtpSink({ smtpPort: 0, httpPort: 0 }),
-    startSimulators({ webhookBaseUrl: 'http://127.0.0.1:9' }),
-  ]);
+  const [smtp, simulators] = await Promise.all([startSmtpSink({ smtpPort: 0, httpPort: 0 }), startSimulators({ webhookBaseUrl: 'http://127.0.0.1:9' })]);
   sink = smtp;
   sims = simulators;
   relay = await startRelayFaults(sink);
-  runtime = await ServiceRuntime.start('notifications', { LOG_LEVEL: 'silent', NATS_URL: inject('natsUrl'), HOST: '127.0.0.1', PORT: 0 });
-  clock = runtime.clock as AdjustableClock;
   const { twilio, fcm } = LOCAL_PROVIDER_CREDENTIALS;
-  service = startNotifications(runtime, {
-    databaseUrl,
-    // Through the fault proxies; the sink answers Mailpit's search, as in the platform command.
-    smtpUrl: relay.smtpUrl,
-    emailLookupUrl: relay.lookupUrl,
-    mailFrom: 'Shop <orders@shop.local>',
-    smtpConnections: 2,
-    store: { storeName: 'Shop', supportEmail: 'support@shop.local', publicBaseUrl: 'https://shop.example' },
-    twilio: { apiUrl: sims.baseUrl('twilio'), accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.from, timeoutMs: 2_000 },
-    fcm: { apiUrl: sims.baseUrl('fcm'), projectId: fcm.projectId, accessToken: fcm.accessToken, timeoutMs: 2_000 },
-    maxAttempts: 3,
-    retryBaseMs: 1_000,
-    breaker: { threshold: 2, halfOpenAfterMs: BREAKER_OPEN_MS },
-    timerPollMs: 50,
-    // Its own durable per run: the ORDERS stream is shared with other test files.
-    consumerName: `notifications--it-${randomUUID().slice(0, 8)}`,
-  });
-  await service.consumer.start();
+  service = await startService(
+    (runtime, env) =>
+      buildNotifications(runtime, env, {
+        // Its own durable per run: the ORDERS stream is shared with other test files.
+        consumerName: `notifications--it-${randomUUID().slice(0, 8)}`,
+        providerTimeoutMs: 2_000,
+      }),
+    {
+      name: 'notifications',
+      env: notificationsEnv,
+      variables: {
+        // Through the fault proxies; the sink answers Mailpit's search, as in the platform command.
+        SMTP_URL: relay.smtpUrl,
+        EMAIL_LOOKUP_URL: relay.lookupUrl,
+        SEND_CONCURRENCY: '2',
+        PUBLIC_BASE_URL: 'https://shop.example',
+        TWILIO_API_URL: sims.baseUrl('twilio'),
+        TWILIO_ACCOUNT_SID: twilio.accountSid,
+        TWILIO_AUTH_TOKEN: twilio.authToken,
+        TWILIO_FROM: twilio.from,
+        FCM_API_URL: sims.baseUrl('fcm'),
+        FCM_PROJECT_ID: fcm.projectId,
+        FCM_ACCESS_TOKEN: fcm.accessToken,
+        NOTIFICATION_MAX_ATTEMPTS: '3',
+        NOTIFICATION_RETRY_BASE_MS: '1000',
+        PROVIDER_BREAKER_THRESHOLD: '2',
+        PROVIDER_BREAKER_OPEN_MS: String(BREAKER_OPEN_MS),
+        TIMER_POLL_MS: '50',
+      },
+    },
+  );
+  runtime = service.runtime;
+  clock = service.clock;
 });
 
 afterAll(async () => {
-  await service?.consumer.stop();
-  await service?.timers.stop();
-  await service?.relay.stop();
-  service?.mailer.close();
-  await service?.db.$disconnect();
-  await runtime?.messaging.nc.close();
+  await service?.stop();
   await sims?.stop();
   await relay?.stop();
   await sink?.stop();

@@ -6,7 +6,7 @@ let service: OrdersService;
 beforeAll(async () => {
   service = await startOrdersService();
 });
-afterAll(async () => service?.close());
+afterAll(async () => service?.stop());
 
 async function stored() {
   return { orders: await service.db.order.count(), outbox: await service.db.outboxEvent.count(), keys: await service.db.idempotencyKey.count() };

@@ -6,7 +6,7 @@ let service: OrdersService;
 beforeAll(async () => {
   service = await startOrdersService();
 });
-afterAll(async () => service?.close());
+afterAll(async () => service?.stop());
 
 function place(body: unknown, headers: Record<string, string>) {
   return service.app.inject({ method: 'POST', url: '/orders', payload: body as object, headers });

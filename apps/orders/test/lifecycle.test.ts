@@ -9,7 +9,7 @@ let service: OrdersService;
 beforeAll(async () => {
   service = await startOrdersService();
 });
-afterAll(async () => service?.close());
+afterAll(async () => service?.stop());
 
 const at = () => new Date().toISOString();
 

@@ -9,7 +9,7 @@ let service: OrdersService;
 beforeAll(async () => {
   service = await startOrdersService();
 });
-afterAll(async () => service?.close());
+afterAll(async () => service?.stop());
 
 /**
  * Holds a transaction that bumped the order's version (another writer, uncommitted) while

@@ -1,35 +1,18 @@
-import { AdjustableClock } from '@platform/runtime/clock';
-import { createHttpServer } from '@platform/runtime/http';
-import { createLogger } from '@platform/runtime/logger';
-import { createMetrics } from '@platform/runtime/metrics';
 import { newEvent } from '@platform/runtime/outbox';
 import type { EventDefinition, EventData } from '@platform/contracts';
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
-// The ProvidedContext typing of the shared test infrastructure (for the type-checker only).
-import type {} from '../../../test/setup/infrastructure';
-import { migratedDatabase } from '../../../test/support/databases';
-import { createDatabase, type Database } from '../src/adapters/database';
-import { insertMissingPriceBookEntries } from '../src/adapters/price-book-repository';
-import type { OrdersDeps } from '../src/application/dependencies';
-import { DEMO_PRICE_BOOK } from '../src/domain/demo-price-book';
-import { registerOrderRoutes } from '../src/http/order-routes';
-import { registerPriceRoutes } from '../src/http/price-routes';
+import { startService } from '@platform/test-support/service';
+import { buildOrders } from '../src/app';
+import { ordersEnv } from '../src/config';
 
 /**
- * The orders service in-process on a fresh migrated database: its real routes and use cases,
- * requests through Fastify's `inject`, consumer handlers called with envelopes directly.
+ * The orders service in-process on a fresh migrated database, built as main.ts builds it:
+ * requests through Fastify's `inject`, consumer handlers called with envelopes directly
+ * (workers off: its events stay in the outbox, where the tests read them).
  */
 export async function startOrdersService() {
-  const databaseUrl = await migratedDatabase('orders');
-  const db: Database = createDatabase(databaseUrl);
-  const clock = new AdjustableClock();
-  const log = createLogger('orders-test', 'silent');
-  const deps: OrdersDeps = { db, clock, log, onEventsRecorded: () => {} };
-  const app = createHttpServer({ log, metrics: createMetrics('orders-test'), readiness: {} });
-  registerOrderRoutes(app, deps);
-  registerPriceRoutes(app, deps);
-  await app.ready();
-  await insertMissingPriceBookEntries(db, DEMO_PRICE_BOOK, clock.now());
+  const service = await startService(buildOrders, { name: 'orders', env: ordersEnv, workers: false });
+  const { db } = service;
 
   async function outbox(orderId: string) {
     const rows = await db.outboxEvent.findMany({ where: { aggregateId: orderId }, orderBy: { seq: 'asc' } });
@@ -40,19 +23,7 @@ export async function startOrdersService() {
     return newEvent(definition, { aggregateId: (data as { orderId: string }).orderId, source: 'test', data });
   }
 
-  return {
-    databaseUrl,
-    db,
-    deps,
-    clock,
-    app,
-    outbox,
-    event,
-    async close() {
-      await app.close();
-      await db.$disconnect();
-    },
-  };
+  return { ...service, outbox, event };
 }
 
 export type OrdersService = Awaited<ReturnType<typeof startOrdersService>>;

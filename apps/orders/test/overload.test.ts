@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await service?.close();
+  await service?.stop();
 });
 
 /** Holds a lock that blocks every insert into `orders` until `release()`. */

@@ -5,7 +5,7 @@ let service: OrdersService;
 beforeAll(async () => {
   service = await startOrdersService();
 });
-afterAll(async () => service?.close());
+afterAll(async () => service?.stop());
 
 const tshirt = { sku: 'TSHIRT-BLK-M', variantId: 'tshirt-blk-m', name: 'Black T-shirt', quantity: 1, vendor: { id: 'acme', type: 'brand' as const } };
 const address = (country: string) => ({ name: 'Ana', line1: 'Street 1', city: 'City', postalCode: '1000', country });

@@ -2,7 +2,7 @@
  * Every durable timer kind (`<service>.<what>`) and when it fires. A timer is a row in its own
  * service's database, not a message; it is declared here, beside the consumers, so that one
  * place says what each service waits for: ARCHITECTURE.md's timer table is rendered from it,
- * and `runtime.startTimers` refuses handlers that differ from the service's declared kinds.
+ * and `runtime.addTimers` refuses handlers that differ from the service's declared kinds.
  */
 export interface TimerDeclaration {
   readonly kind: string;

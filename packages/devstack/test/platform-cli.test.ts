@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts, repoRoot, SERVICE_NAMES, SERVICES, serviceEntry } from '../src/index';
-import { eventually } from '../../../test/support/eventually';
+import { eventually } from '@platform/test-support/eventually';
 
 const CLI = join(repoRoot, 'packages/devstack/src/cli/platform.ts');
 

@@ -62,15 +62,17 @@ interface Messaging {
 
 /**
  * Everything a service process shares with every other: telemetry, logs, metrics, NATS
- * with its streams provisioned, and an ordered graceful shutdown. `main.ts` adds its
- * database, routes and consumers on top and calls `serve()`.
+ * with its streams provisioned, and an ordered graceful shutdown. A service's `app.ts`
+ * adds its database, outbox relay, timers, consumers and routes; `main.ts` then calls
+ * `serve()`, which starts them. Tests start the same build with `startWorkers()` (or without
+ * it, to drive handlers and timers themselves) and end it with `shutdown()`.
  */
 export class ServiceRuntime {
   private readonly consumers: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
   private readonly cleanups: Array<() => Promise<void>> = [];
   private relay: OutboxRelay | undefined;
   private readonly readiness: Record<string, ReadinessCheck> = {};
-  private readonly adjustableClock = new AdjustableClock();
+  private readonly workers: Array<{ start(): void }> = [];
 
   private constructor(
     readonly name: string,
@@ -79,10 +81,14 @@ export class ServiceRuntime {
     readonly metrics: Metrics,
     private readonly nats: Messaging | undefined,
     private readonly telemetry: { shutdown(): Promise<void> },
+    private readonly adjustableClock: AdjustableClock,
   ) {}
 
-  /** `messaging: false` for a process that neither publishes nor consumes (the gateway). */
-  static async start(name: string, env: RuntimeEnv, options: { messaging?: boolean } = {}): Promise<ServiceRuntime> {
+  /**
+   * `messaging: false` for a process that neither publishes nor consumes (the gateway);
+   * `clock` for a test that restarts a service and keeps its time.
+   */
+  static async start(name: string, env: RuntimeEnv, options: { messaging?: boolean; clock?: AdjustableClock } = {}): Promise<ServiceRuntime> {
     const telemetry = startTelemetry(name);
     const log = createLogger(name, env.LOG_LEVEL);
     const metrics = createMetrics(name);
@@ -93,7 +99,7 @@ export class ServiceRuntime {
       await provisionStreams(jsm, env.NATS_STREAM_REPLICAS ?? 1);
       messaging = { nc, js: jetstream(nc), jsm };
     }
-    return new ServiceRuntime(name, env, log, metrics, messaging, telemetry);
+    return new ServiceRuntime(name, env, log, metrics, messaging, telemetry, options.clock ?? new AdjustableClock());
   }
 
   /** The service's time. Only tests move it (`TEST_CLOCK_CONTROL`); see clock.ts. */
@@ -169,11 +175,11 @@ export class ServiceRuntime {
   }
 
   /**
-   * Fires this service's durable timers (see timers.ts) with `handlers` by kind: exactly the
-   * kinds `@platform/contracts/timers` declares for the service. Commits wake the outbox relay;
-   * moving the test clock wakes the worker.
+   * Fires this service's durable timers (see timers.ts) with `handlers` by kind, once the
+   * service starts: exactly the kinds `@platform/contracts/timers` declares for the service.
+   * Commits wake the outbox relay; moving the test clock wakes the worker.
    */
-  startTimers<Tx extends SqlClient>(
+  addTimers<Tx extends SqlClient>(
     db: TransactionalSqlClient<Tx>,
     handlers: Record<string, TimerHandler<Tx>>,
     options: { pollIntervalMs?: number; concurrency?: number } = {},
@@ -190,22 +196,24 @@ export class ServiceRuntime {
       afterCommit: () => this.relay?.notify(),
     });
     this.adjustableClock.onAdvance(() => worker.notify());
-    worker.start();
+    this.workers.push(worker);
     this.onShutdown(() => worker.stop());
     return worker;
   }
 
-  startOutboxRelay(db: TransactionalSqlClient): OutboxRelay {
+  /** Publishes the outbox of `db` once the service starts. */
+  addOutboxRelay(db: TransactionalSqlClient): OutboxRelay {
     const relay = new OutboxRelay({ db, js: this.messaging.js, log: this.log, metrics: this.metrics });
     this.relay = relay;
-    relay.start();
+    this.workers.push(relay);
     this.onShutdown(() => relay.stop());
     return relay;
   }
 
   /**
-   * A durable consumer whose commits wake this service's outbox relay. One declared in
-   * `@platform/contracts/consumers` must read its declared stream and handle its declared events.
+   * A durable consumer, started with the service, whose commits wake this service's outbox
+   * relay. One declared in `@platform/contracts/consumers` must read its declared stream and
+   * handle its declared events.
    */
   addConsumer<Tx extends SqlClient>(
     options: Omit<ConsumerOptions<Tx>, 'js' | 'jsm' | 'log' | 'metrics' | 'afterCommit'>,
@@ -225,20 +233,31 @@ export class ServiceRuntime {
     return consumer;
   }
 
-  /** Starts consumers, listens, and wires SIGTERM/SIGINT to a graceful shutdown. */
-  async serve(app: PlatformHttpServer): Promise<void> {
+  /** Starts what was added: the outbox relay, the timers and the consumers. */
+  async startWorkers(): Promise<void> {
+    for (const worker of this.workers) worker.start();
     for (const consumer of this.consumers) await consumer.start();
+  }
+
+  /** Starts the workers, listens, and wires SIGTERM/SIGINT to a graceful shutdown. */
+  async serve(app: PlatformHttpServer): Promise<void> {
+    await this.startWorkers();
     await app.listen({ host: this.env.HOST, port: this.env.PORT });
     closeWithGrace({ delay: 15_000 + (this.env.SHUTDOWN_DRAIN_MS ?? 0), logger: this.log }, async ({ signal, err }) => {
       if (err) this.log.error({ err }, 'shutting down after an error');
       this.log.info({ signal }, 'shutting down');
-      app.markShuttingDown();
-      if (this.env.SHUTDOWN_DRAIN_MS) await new Promise((resolve) => setTimeout(resolve, this.env.SHUTDOWN_DRAIN_MS));
-      await app.close();
-      await Promise.all(this.consumers.map((c) => c.stop()));
-      for (const cleanup of this.cleanups.reverse()) await cleanup();
-      await this.nats?.nc.drain();
-      await this.telemetry.shutdown();
+      await this.shutdown(app);
     });
+  }
+
+  /** Readiness 503, drain, HTTP closed, consumers stopped, then what was added, last first; NATS drained. */
+  async shutdown(app: PlatformHttpServer): Promise<void> {
+    app.markShuttingDown();
+    if (this.env.SHUTDOWN_DRAIN_MS) await new Promise((resolve) => setTimeout(resolve, this.env.SHUTDOWN_DRAIN_MS));
+    await app.close();
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    for (const cleanup of this.cleanups.reverse()) await cleanup();
+    await this.nats?.nc.drain();
+    await this.telemetry.shutdown();
   }
 }

@@ -1,77 +1,68 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '@platform/runtime/clock';
-import { createHttpServer } from '@platform/runtime/http';
-import { createLogger } from '@platform/runtime/logger';
-import { createMetrics } from '@platform/runtime/metrics';
+import type { AdjustableClock } from '@platform/runtime/clock';
 import { newEvent } from '@platform/runtime/outbox';
-import { TimerWorker } from '@platform/runtime/timers';
 import { type Envelope, type EventDefinition, orderCreated } from '@platform/contracts';
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
-import { createDatabase, type Database, type Transaction } from '../../src/adapters/database';
-import { supplierCallLog } from '../../src/adapters/supplier-call-log';
+import { LOCAL_PROVIDER_CREDENTIALS } from '@platform/simulators';
+import { startService } from '@platform/test-support/service';
 import type { RecordSupplierCall, SupplierClient, SupplierName } from '../../src/adapters/suppliers/supplier-client';
-import type { Fulfillment } from '../../src/application/context';
-import { ensureDemoHubs } from '../../src/application/inventory';
-import { timerHandlers } from '../../src/application/timer-handlers';
-import { createOrderWorkflow } from '../../src/domain/order-workflow';
-import { registerRoutes } from '../../src/http/routes';
+import { buildFulfillment } from '../../src/app';
+import { fulfillmentEnv } from '../../src/config';
 import { FakeSupplier } from './fake-supplier';
 
-export const log = createLogger('fulfillment-test', 'silent');
 export const POLL_MS = 15 * 60_000;
 export const POLL_MAX_MS = 60 * 60_000;
 
+const { aliexpress, cj, spocket } = LOCAL_PROVIDER_CREDENTIALS;
+
 /**
- * The fulfillment service composed in-process the way main.ts composes it, over a given
- * database and clock, with fake suppliers. A second composition over the same database is
- * a restarted service: nothing carries over but what is in PostgreSQL.
+ * The fulfillment service built as main.ts builds it, with fake suppliers (real adapters where a
+ * test asks for them) and its workers off: tests deliver events and fire timers themselves. A
+ * second composition over the same database and clock is a restarted service: nothing carries
+ * over but what is in PostgreSQL.
  */
-export function compose(databaseUrl: string, clock: AdjustableClock, options: { realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>> } = {}) {
-  const db: Database = createDatabase(databaseUrl);
-  const record = supplierCallLog(db, clock);
-  const suppliers = {
-    aliexpress: new FakeSupplier('aliexpress', record),
-    cj: new FakeSupplier('cj', record),
-    spocket: new FakeSupplier('spocket', record),
-  } satisfies Record<SupplierName, FakeSupplier>;
-  const fulfillment: Fulfillment = {
-    db,
-    clock,
-    log,
-    machine: createOrderWorkflow(),
-    // Real adapters (against the simulators) where a test asks for them, fakes otherwise.
-    suppliers: { ...suppliers, ...options.realSuppliers?.(record) },
-    settings: { reservationTtlMs: 30 * 60_000, supplierPoll: { baseMs: POLL_MS, maxMs: POLL_MAX_MS } },
-  };
-  // Started (fireDue needs a running worker) but idle: tests fire timers themselves.
-  const worker = new TimerWorker<Transaction>({ db, clock, log, handlers: timerHandlers(fulfillment), pollIntervalMs: 3_600_000 });
-  worker.start();
-  const app = createHttpServer({ log, metrics: createMetrics(`fulfillment_test_${randomUUID().slice(0, 8)}`), readiness: {} });
-  registerRoutes(app, fulfillment);
-  return {
-    db,
-    fulfillment,
-    suppliers,
-    worker,
-    app,
-    async seedHubs() {
-      await ensureDemoHubs(db);
+export async function compose(
+  options: { databaseUrl?: string; clock?: AdjustableClock; realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>> } = {},
+) {
+  let suppliers!: Record<SupplierName, FakeSupplier>;
+  const service = await startService(
+    (runtime, env) =>
+      buildFulfillment(runtime, env, {
+        suppliers: (record) => {
+          suppliers = { aliexpress: new FakeSupplier('aliexpress', record), cj: new FakeSupplier('cj', record), spocket: new FakeSupplier('spocket', record) };
+          return { ...suppliers, ...options.realSuppliers?.(record) };
+        },
+      }),
+    {
+      name: 'fulfillment',
+      env: fulfillmentEnv,
+      variables: {
+        ALIEXPRESS_APP_KEY: aliexpress.appKey,
+        ALIEXPRESS_APP_SECRET: aliexpress.appSecret,
+        ALIEXPRESS_SESSION: aliexpress.session,
+        CJ_API_KEY: cj.apiKey,
+        SPOCKET_API_KEY: spocket.apiKey,
+        SUPPLIER_POLL_INTERVAL_MS: String(POLL_MS),
+        SUPPLIER_POLL_MAX_INTERVAL_MS: String(POLL_MAX_MS),
+      },
+      databaseUrl: options.databaseUrl,
+      clock: options.clock,
+      workers: false,
     },
+  );
+  return {
+    ...service,
+    suppliers,
     /** Moves the clock and fires whatever became due (repeatedly: a handler may schedule for now). */
     async advance(ms: number) {
-      clock.advance(ms);
+      service.clock.advance(ms);
       let total = 0;
-      for (let fired = await worker.fireDue(); fired > 0; fired = await worker.fireDue()) total += fired;
+      for (let fired = await service.timers.fireDue(); fired > 0; fired = await service.timers.fireDue()) total += fired;
       return total;
-    },
-    async stop() {
-      await worker.stop();
-      await app.close();
-      await db.$disconnect();
     },
   };
 }
-export type Composition = ReturnType<typeof compose>;
+export type Composition = Awaited<ReturnType<typeof compose>>;
 
 export function sampleOrder(items: Array<Pick<CreateOrderInput['items'][number], 'sku' | 'quantity'> & { supplierSource: Order['items'][number]['supplierSource'] }>): Order {
   const now = new Date().toISOString();

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { applyMigrations } from '@platform/runtime/migrations';
 import { ensureDatabase, repoRoot } from '@platform/devstack';
 import { inject } from 'vitest';
+// The vitest context the global setup provides (natsUrl, postgresAdminUrl).
+import type {} from './infrastructure';
 
 export const APPS_WITH_DATABASE = ['orders', 'fulfillment', 'tracking', 'notifications', 'billing'] as const;
 export type AppWithDatabase = (typeof APPS_WITH_DATABASE)[number];

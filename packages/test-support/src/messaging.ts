@@ -5,19 +5,12 @@ import { createLogger } from '@platform/runtime/logger';
 import { createMetrics } from '@platform/runtime/metrics';
 import { provisionStreams } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
-import { createPrismaClient } from '@platform/runtime/prisma';
 import { type Envelope, notificationSent } from '@platform/contracts';
 import { inject } from 'vitest';
-import { PrismaClient } from '../../apps/billing/src/generated/prisma/client';
-import { migratedDatabase } from './databases';
+// The vitest context the global setup provides (natsUrl, postgresAdminUrl).
+import type {} from './infrastructure';
 
-/**
- * What transport-level integration tests share: the test NATS with the platform's streams,
- * and a database holding just the shared outbox/processed tables (the billing schema).
- */
-export type Db = PrismaClient;
-export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
-
+/** What transport-level integration tests share: the test NATS with the platform's streams. */
 export interface Messaging {
   nc: NatsConnection;
   js: JetStreamClient;
@@ -29,10 +22,6 @@ export async function connectMessaging(): Promise<Messaging> {
   const jsm = await jetstreamManager(nc);
   await provisionStreams(jsm);
   return { nc, js: jetstream(nc), jsm };
-}
-
-export async function outboxDatabase(): Promise<Db> {
-  return createPrismaClient(PrismaClient, await migratedDatabase('billing'));
 }
 
 export const quietLog = createLogger('test', 'silent');

@@ -1,0 +1,51 @@
+import type { ServiceRuntime } from '@platform/runtime/service';
+import { cancellationSettled, streams } from '@platform/contracts';
+import { createDatabase, type Transaction } from './adapters/database';
+import { createStripeClient } from './adapters/stripe-client';
+import type { BillingDeps } from './application/context';
+import { markOverdue, OVERDUE_TIMER } from './application/invoices';
+import type { BillingEnv } from './config';
+import { fulfillmentSubscriptions } from './consumers/fulfillment';
+import { orderSubscriptions } from './consumers/orders';
+import { registerQueries, registerStripeWebhook } from './http/routes';
+
+/**
+ * The billing service on a runtime: database, outbox relay, the orders and fulfillment
+ * consumers, the invoice-overdue timer, the Stripe webhook and the queries. `main.ts` serves
+ * the app; tests start the same build (`@platform/test-support/service`).
+ */
+export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
+  const relay = runtime.addOutboxRelay(db);
+
+  const deps: BillingDeps = {
+    provider: createStripeClient({ apiUrl: env.STRIPE_API_URL, secretKey: env.STRIPE_SECRET_KEY }),
+    clock: runtime.clock,
+    checkoutSuccessUrl: env.CHECKOUT_SUCCESS_URL,
+    invoiceDueDays: env.INVOICE_DUE_DAYS,
+    refundOnUnconfirmedSupplierCancel: env.REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL,
+  };
+
+  // Four orders at once (each waits on Stripe inside its transaction); one order's events stay in order.
+  runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, concurrency: 4, subscriptions: orderSubscriptions(deps) });
+  runtime.addConsumer<Transaction>({
+    name: 'billing--fulfillment',
+    stream: streams.FULFILLMENT.name,
+    filterSubject: cancellationSettled.type,
+    db,
+    concurrency: 4,
+    subscriptions: fulfillmentSubscriptions(deps),
+  });
+  runtime.addTimers<Transaction>(db, { [OVERDUE_TIMER]: (timer, tx, now) => markOverdue(tx, String(timer.payload.invoiceId ?? timer.key), now) });
+
+  const app = runtime.createHttpServer();
+  await registerStripeWebhook(app, {
+    db,
+    billing: deps,
+    webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_S,
+    afterCommit: () => relay.notify(),
+  });
+  registerQueries(app, db);
+  return { app, db, deps };
+}

@@ -1,0 +1,61 @@
+import type { ServiceRuntime } from '@platform/runtime/service';
+import { streams, trackingStatusChanged } from '@platform/contracts';
+import { createDatabase, type Transaction } from './adapters/database';
+import { supplierCallLog } from './adapters/supplier-call-log';
+import { createSupplierClients } from './adapters/suppliers/clients';
+import type { RecordSupplierCall, SupplierClient, SupplierName } from './adapters/suppliers/supplier-client';
+import type { Fulfillment } from './application/context';
+import { ensureDemoHubs } from './application/inventory';
+import { timerHandlers } from './application/timer-handlers';
+import type { FulfillmentEnv } from './config';
+import { billingEventSubscriptions } from './consumers/billing-events';
+import { orderEventSubscriptions } from './consumers/order-events';
+import { trackingEventSubscriptions } from './consumers/tracking-events';
+import { createOrderWorkflow } from './domain/order-workflow';
+import { registerRoutes } from './http/routes';
+
+export interface FulfillmentOptions {
+  /** The supplier clients, given the call log they record to; default the real APIs from `env`. */
+  suppliers?: (record: RecordSupplierCall) => Record<SupplierName, SupplierClient>;
+}
+
+/**
+ * The fulfillment service on a runtime: database, outbox relay, the demo hubs, the three
+ * consumers, the workflow timers and the HTTP routes. `main.ts` serves the app; tests start
+ * the same build (`@platform/test-support/service`), with scripted suppliers where they need them.
+ */
+export async function buildFulfillment(runtime: ServiceRuntime, env: FulfillmentEnv, options: FulfillmentOptions = {}) {
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
+  runtime.addOutboxRelay(db);
+  await ensureDemoHubs(db);
+
+  const record = supplierCallLog(db, runtime.clock);
+  const fulfillment: Fulfillment = {
+    db,
+    clock: runtime.clock,
+    log: runtime.log,
+    machine: createOrderWorkflow({ paymentConfirmedDelayMs: env.PAYMENT_CONFIRMED_DELAY_MS, supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS }),
+    suppliers: options.suppliers?.(record) ?? createSupplierClients(env, record),
+    settings: { reservationTtlMs: env.RESERVATION_TTL_MS, supplierPoll: { baseMs: env.SUPPLIER_POLL_INTERVAL_MS, maxMs: env.SUPPLIER_POLL_MAX_INTERVAL_MS } },
+  };
+
+  runtime.addConsumer<Transaction>({ name: 'fulfillment--order-events', stream: streams.ORDERS.name, db, subscriptions: orderEventSubscriptions(fulfillment) });
+  runtime.addConsumer<Transaction>({
+    name: 'fulfillment--billing-events',
+    stream: streams.BILLING.name,
+    db,
+    subscriptions: billingEventSubscriptions(fulfillment),
+  });
+  runtime.addConsumer<Transaction>({
+    name: 'fulfillment--tracking-updates',
+    stream: streams.TRACKING.name,
+    filterSubject: trackingStatusChanged.type,
+    db,
+    subscriptions: trackingEventSubscriptions(fulfillment),
+  });
+  const timers = runtime.addTimers(db, timerHandlers(fulfillment));
+
+  const app = runtime.createHttpServer();
+  registerRoutes(app, fulfillment);
+  return { app, db, fulfillment, timers };
+}

@@ -1,0 +1,22 @@
+import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
+import type { z } from 'zod';
+import { supplierEnv } from './adapters/suppliers/env';
+
+export const fulfillmentEnv = serviceEnv
+  .extend(databaseEnv.shape)
+  .extend(supplierEnv.shape)
+  .extend({
+    PORT: envHelpers.port.default(8082),
+    /** payment_confirmed → processing (60 s, docs/requirements.md#ful-01-order-workflow). */
+    PAYMENT_CONFIRMED_DELAY_MS: envHelpers.positiveInt.default(60_000),
+    /** placed_with_supplier → failed without a supplier answer (24 h, docs/requirements.md#ful-01-order-workflow). */
+    SUPPLIER_TIMEOUT_MS: envHelpers.positiveInt.default(86_400_000),
+    /** How soon a live supplier order's status is first asked (and again after it changed). */
+    SUPPLIER_POLL_INTERVAL_MS: envHelpers.positiveInt.default(900_000),
+    /** The poll interval doubles while nothing changes, up to this. */
+    SUPPLIER_POLL_MAX_INTERVAL_MS: envHelpers.positiveInt.default(3_600_000),
+    /** How long own stock stays held before the placement confirms it (FUL-03: 30 min). */
+    RESERVATION_TTL_MS: envHelpers.positiveInt.default(1_800_000),
+  });
+
+export type FulfillmentEnv = z.infer<typeof fulfillmentEnv>;

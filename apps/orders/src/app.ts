@@ -1,0 +1,32 @@
+import type { ServiceRuntime } from '@platform/runtime/service';
+import { createDatabase } from './adapters/database';
+import { deleteExpiredIdempotencyKeys } from './adapters/idempotency';
+import { insertMissingPriceBookEntries } from './adapters/price-book-repository';
+import type { OrdersDeps } from './application/dependencies';
+import type { OrdersEnv } from './config';
+import { registerProgressConsumers } from './consumers/order-progress-consumers';
+import { DEMO_PRICE_BOOK } from './domain/demo-price-book';
+import { registerOrderRoutes } from './http/order-routes';
+import { registerPriceRoutes } from './http/price-routes';
+
+/**
+ * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
+ * price book, the progress consumers and the HTTP routes. `main.ts` serves the app; tests
+ * start the same build (`@platform/test-support/service`).
+ */
+export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
+  const relay = runtime.addOutboxRelay(db);
+  runtime.every('idempotency-key expiry', 15 * 60 * 1000, () => deleteExpiredIdempotencyKeys(db));
+  if (env.SEED_DEMO_PRICE_BOOK) {
+    const added = await insertMissingPriceBookEntries(db, DEMO_PRICE_BOOK, runtime.clock.now());
+    if (added > 0) runtime.log.info({ added }, 'demo price book entries added');
+  }
+
+  const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify() };
+  registerProgressConsumers(runtime, db, deps);
+  const app = runtime.createHttpServer();
+  registerOrderRoutes(app, deps);
+  registerPriceRoutes(app, deps);
+  return { app, db, deps };
+}

@@ -1,0 +1,55 @@
+import { createHttpClient } from '@platform/runtime/http-client';
+import type { ServiceRuntime } from '@platform/runtime/service';
+import { shipmentShipped, streams } from '@platform/contracts';
+import { AftershipProvider } from './adapters/aftership';
+import { createDatabase, type Transaction } from './adapters/database';
+import { SeventeenTrackProvider } from './adapters/seventeen-track';
+import { TrackingProviders } from './adapters/tracking-providers';
+import { POLL_TIMER, pollShipment, type TrackingDeps } from './application/shipments';
+import type { TrackingEnv } from './config';
+import { trackShippedShipments } from './consumers/shipment-shipped';
+import { registerQueryRoutes } from './http/queries';
+import { registerWebhookRoutes } from './http/webhooks';
+
+/**
+ * The tracking service on a runtime: database, outbox relay, 17TRACK with AfterShip as the
+ * fallback, the shipped-shipments consumer, the poll timer, the webhooks and the queries.
+ * `main.ts` serves the app; tests start the same build (`@platform/test-support/service`).
+ */
+export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
+  runtime.addOutboxRelay(db);
+
+  const http = (url: string) => createHttpClient({ prefixUrl: url, timeoutMs: env.PROVIDER_TIMEOUT_MS, userAgent: 'platform-tracking' });
+  const providers = new TrackingProviders(
+    new SeventeenTrackProvider(http(env.SEVENTEEN_TRACK_API_URL), env.SEVENTEEN_TRACK_API_KEY),
+    env.AFTERSHIP_API_KEY ? new AftershipProvider(http(env.AFTERSHIP_API_URL), env.AFTERSHIP_API_KEY) : null,
+    { consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES, halfOpenAfterMs: env.BREAKER_HALF_OPEN_AFTER_MS },
+    runtime.metrics.registry,
+    runtime.log,
+  );
+  const deps: TrackingDeps = {
+    providers,
+    clock: runtime.clock,
+    poll: { firstMs: env.TRACKING_POLL_FIRST_MS, everyMs: env.TRACKING_POLL_EVERY_MS },
+    log: runtime.log,
+  };
+
+  runtime.addConsumer<Transaction>({
+    name: 'tracking--shipments',
+    stream: streams.FULFILLMENT.name,
+    filterSubject: shipmentShipped.type,
+    db,
+    subscriptions: [trackShippedShipments(deps)],
+    // Both providers down is an outage, not a bad message: retry for about an hour before dead-lettering.
+    backoffMs: [5_000, 30_000, 60_000, 300_000],
+    maxDeliver: 16,
+    transactionTimeoutMs: 4 * env.PROVIDER_TIMEOUT_MS + 10_000,
+  });
+  runtime.addTimers<Transaction>(db, { [POLL_TIMER]: pollShipment(deps) });
+
+  const app = runtime.createHttpServer();
+  registerWebhookRoutes(app, db, deps, { seventeenTrackApiKey: env.SEVENTEEN_TRACK_API_KEY, aftershipWebhookSecret: env.AFTERSHIP_WEBHOOK_SECRET });
+  registerQueryRoutes(app, db, providers);
+  return { app, db };
+}
