@@ -1,4 +1,5 @@
 import formbody from '@fastify/formbody';
+import type { SupplierName } from '@platform/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SimulatorControl } from './control';
 import { LOCAL_PROVIDER_CREDENTIALS, type ProviderCredentials } from './defaults';
@@ -21,7 +22,10 @@ export interface SimulatorContext {
 
 export type RegisterProvider = (app: FastifyInstance, context: SimulatorContext) => void | Promise<void>;
 
-/** Providers by URL prefix: `http://<host>:<port>/<prefix>` stands in for the provider's base URL. */
+/**
+ * Providers by URL prefix: `http://<host>:<port>/<prefix>` stands in for the provider's base URL.
+ * Every supplier of the contracts' list has one (the type says so).
+ */
 export const PROVIDERS = {
   stripe: registerStripe,
   aliexpress: registerAliexpress,
@@ -31,7 +35,7 @@ export const PROVIDERS = {
   aftership: registerAftership,
   twilio: registerTwilio,
   fcm: registerFcm,
-} as const satisfies Record<string, RegisterProvider>;
+} as const satisfies Record<string, RegisterProvider> & Record<SupplierName, RegisterProvider>;
 export type ProviderName = keyof typeof PROVIDERS;
 
 export interface SimulatorOptions {

@@ -1,18 +1,17 @@
 import type { Clock } from '@platform/runtime/clock';
 import type { Logger } from '@platform/runtime/logger';
 import type { Database } from '../adapters/database';
-import type { SupplierClient, SupplierName } from '../adapters/suppliers/supplier-client';
-import type { OrderWorkflow } from '../domain/order-workflow';
+import type { SupplierName } from '@platform/contracts';
+import type { SupplierClient } from '../adapters/suppliers/supplier-client';
+import { DELAY_TIMER_KINDS, type OrderWorkflow } from '../domain/order-workflow';
 import type { PollSchedule } from '../domain/supplier-placement';
 
 export const SERVICE = 'fulfillment';
 
 /** Every durable timer kind this service schedules (key = order id). */
 export const TIMER_KINDS = {
-  /** payment_confirmed → processing after PAYMENT_CONFIRMED_DELAY_MS (seed: 60 s). */
-  paymentConfirmedDelay: 'fulfillment.payment-confirmed-delay',
-  /** placed_with_supplier → failed after SUPPLIER_TIMEOUT_MS (seed: 24 h). */
-  supplierTimeout: 'fulfillment.supplier-timeout',
+  /** The machine's delays. */
+  ...DELAY_TIMER_KINDS,
   /** Right after entering processing: reserve, place the supplier orders. */
   placeSupplierOrders: 'fulfillment.place-supplier-orders',
   /** In failed after a refusal, while retryCount < 3: RETRY after 5 min × 2^retryCount. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { supplierSchema } from '../events/fulfillment';
 import { unstorableTextReason } from './text';
 
 /** ISO 4217 code, upper case. */
@@ -61,8 +62,6 @@ export const vendorSchema = z.object({
   type: z.enum(['brand', 'distributor']),
 });
 
-export const supplierSourceSchema = z.enum(['aliexpress', 'cj', 'spocket', 'own_stock']);
-
 export const orderItemInputSchema = z.object({
   sku: text(100),
   variantId: text(100),
@@ -74,7 +73,7 @@ export const orderItemInputSchema = z.object({
    */
   unitPrice: minorUnitsSchema.optional(),
   vendor: vendorSchema,
-  supplierSource: supplierSourceSchema.default('own_stock'),
+  supplierSource: supplierSchema.default('own_stock'),
   ageRestricted: z.boolean().default(false),
   imageUrl: z.url().max(2048).optional(),
 });

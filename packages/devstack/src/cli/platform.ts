@@ -8,6 +8,7 @@
  * `nats.log` / `postgres.log`); the terminal shows the service lines in a compact one-line form.
  */
 import { join, relative } from 'node:path';
+import { PROVIDERS } from '@platform/simulators';
 import { isPortFree } from '../ports';
 import { repoRoot } from '../paths';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../services';
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
     `  Mail inbox   ${stack.smtp ? `${stack.smtp.httpUrl}   (SMTP ${stack.smtp.smtpUrl})` : `external (${stack.env.SMTP_URL})`}`,
     `  NATS         ${stack.nats ? `${stack.nats.url}   (monitoring ${stack.nats.monitorUrl})` : `external (${stack.env.NATS_URL})`}`,
     `  PostgreSQL   ${postgresLine}`,
-    `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (/stripe /aliexpress /cj /spocket /17track /aftership /twilio /fcm)` : 'real providers (SIMULATORS=off)'}`,
+    `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (${Object.keys(PROVIDERS).map((prefix) => `/${prefix}`).join(' ')})` : 'real providers (SIMULATORS=off)'}`,
     `  API docs     ${stack.gatewayUrl}/docs   (dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo)`,
     `  Logs         ${show(logDir)}/<service>.log (raw JSON; shown condensed below), nats.log, postgres.log`,
     `  Data         ${show(dataDir)} (kept between runs; delete it to start fresh)`,

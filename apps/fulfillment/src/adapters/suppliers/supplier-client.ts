@@ -1,8 +1,6 @@
 import { DependencyUnavailableError } from '@platform/runtime/errors';
 import type { Address } from '@platform/contracts/api/orders';
-
-/** The suppliers the platform buys from; `own_stock` items ship from our hubs instead. */
-export type SupplierName = 'aliexpress' | 'cj' | 'spocket';
+import type { SupplierName } from '@platform/contracts';
 
 export interface SupplierOrderRequest {
   /**
