@@ -38,8 +38,8 @@ export const createdDatabases = (sql: string): string[] =>
 export const SIMULATORS = { name: 'simulators', port: 8090 } as const;
 
 /**
- * The real base URL of each provider, which its simulator prefix stands in for (LIFECYCLE.md,
- * "Provider simulators"); Kubernetes points the services at these.
+ * The real base URL of each provider, which its simulator prefix stands in for
+ * (docs/providers/README.md#base-urls-and-simulators); Kubernetes points the services at these.
  */
 export const REAL_PROVIDER_URLS: Record<ProviderName, string> = {
   stripe: 'https://api.stripe.com',

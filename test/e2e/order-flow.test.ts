@@ -49,7 +49,7 @@ describe('placing an order', () => {
     expect(fetched.statusCode).toBe(200);
     expect((fetched.body as { order: Order }).order).toEqual(order);
 
-    // Seed 003: no notification for `pending`; the confirmation goes out when payment confirms the order.
+    // docs/requirements.md#order-lifecycle, step 2: no notification for `pending`; the confirmation goes out when payment confirms the order.
     await sleep(1_000);
     expect(emailsTo(body.customer.email)).toHaveLength(0);
     await withoutQuietHours(platform, body.customer.id);

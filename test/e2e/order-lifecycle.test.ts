@@ -59,7 +59,7 @@ describe('happy path', () => {
     expect(invoice.total).toBe(order.totals.total);
     expect(billing.payments[0]).toMatchObject({ status: 'succeeded', amountReceived: order.totals.total });
 
-    // The seed's 60 s delay, then routing and placement with the supplier.
+    // The 60 s delay (docs/requirements.md#ful-01-order-workflow), then routing and placement with the supplier.
     await waitForWorkflow(platform, order.id, 'payment_confirmed');
     await platform.advanceClock('fulfillment', 61_000);
     const placed = await waitForWorkflow(platform, order.id, 'placed_with_supplier');

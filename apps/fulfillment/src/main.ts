@@ -19,9 +19,9 @@ const env = loadEnvOrExit(
     .extend(supplierEnv.shape)
     .extend({
       PORT: envHelpers.port.default(8082),
-      /** payment_confirmed → processing (seed 000: 60 s). */
+      /** payment_confirmed → processing (60 s, docs/requirements.md#ful-01-order-workflow). */
       PAYMENT_CONFIRMED_DELAY_MS: envHelpers.positiveInt.default(60_000),
-      /** placed_with_supplier → failed without a supplier answer (seed 000: 24 h). */
+      /** placed_with_supplier → failed without a supplier answer (24 h, docs/requirements.md#ful-01-order-workflow). */
       SUPPLIER_TIMEOUT_MS: envHelpers.positiveInt.default(86_400_000),
       /** How soon a live supplier order's status is first asked (and again after it changed). */
       SUPPLIER_POLL_INTERVAL_MS: envHelpers.positiveInt.default(900_000),

@@ -79,5 +79,5 @@ export function startNotifications(runtime: ServiceRuntime, config: Notification
 
   const app = runtime.createHttpServer();
   registerRoutes(app, { db, renderer, store: config.store, clock: runtime.clock });
-  return { app, db, mailer, relay, timers, consumer };
+  return { app, db, mailer, relay, timers, consumer, deps };
 }

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migratedDatabase } from '../../../test/support/databases';
 import { eventually, sleep } from '../../../test/support/eventually';
 import { startNotifications } from '../src/app';
+import { deliverNotification, notificationId, TIMER_KINDS } from '../src/application/notifications';
+import { type RelayFaults, startRelayFaults } from './relay-faults';
 // The vitest context the integration setup provides (natsUrl, postgresAdminUrl).
 import type {} from '../../../test/setup/infrastructure';
 
@@ -24,6 +26,7 @@ let runtime: ServiceRuntime;
 let service: ReturnType<typeof startNotifications>;
 let sink: SmtpSinkHandle;
 let sims: SimulatorHandle;
+let relay: RelayFaults;
 let clock: AdjustableClock;
 
 // Long enough that a loaded machine still sees the breaker open between two steps of advanceUntil.
@@ -37,12 +40,15 @@ beforeAll(async () => {
   ]);
   sink = smtp;
   sims = simulators;
+  relay = await startRelayFaults(sink);
   runtime = await ServiceRuntime.start('notifications', { LOG_LEVEL: 'silent', NATS_URL: inject('natsUrl'), HOST: '127.0.0.1', PORT: 0 });
   clock = runtime.clock as AdjustableClock;
   const { twilio, fcm } = LOCAL_PROVIDER_CREDENTIALS;
   service = startNotifications(runtime, {
     databaseUrl,
-    smtpUrl: sink.smtpUrl,
+    // Through the fault proxies; the sink answers Mailpit's search, as in the platform command.
+    smtpUrl: relay.smtpUrl,
+    emailLookupUrl: relay.lookupUrl,
     mailFrom: 'Shop <orders@shop.local>',
     smtpConnections: 2,
     store: { storeName: 'Shop', supportEmail: 'support@shop.local', publicBaseUrl: 'https://shop.example' },
@@ -66,6 +72,7 @@ afterAll(async () => {
   await service?.db.$disconnect();
   await runtime?.messaging.nc.close();
   await sims?.stop();
+  await relay?.stop();
   await sink?.stop();
 });
 
@@ -354,6 +361,97 @@ describe('provider failures', () => {
     // FCM said the token is gone: the device is forgotten, so no later message tries it again.
     const preferences = await service.app.inject({ method: 'GET', url: `/customers/${who.id}/preferences` });
     expect(preferences.json().devices).toEqual([]);
+  });
+});
+
+describe('an email whose outcome was lost', () => {
+  const emailRow = async (orderId: string) => (await rows(orderId)).find((n) => n.channel === 'email');
+
+  it('is not sent again when the connection died after the relay took it: the relay is asked a minute later', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    relay.loseNextAnswer();
+    await publish(statusChanged(o, 'confirmed'));
+    await sink.waitForMessages((m) => m.to.includes(who.email));
+    // No 250 came back, but the relay may have the message: the outcome is unknown, not "not sent".
+    const lost = await eventually(() => emailRow(o.id), (n) => n?.attempts === 1 && n.lastError !== null);
+    expect(lost).toMatchObject({ status: 'sending', lastError: expect.stringMatching(/Connection closed unexpectedly/) });
+
+    await advanceUntil(async () => (await emailRow(o.id))!.status === 'sent');
+    expect(emailsTo(who.email)).toHaveLength(1);
+    expect((await emailRow(o.id))!.providerMessageId).toBe(emailsTo(who.email)[0]!.messageId);
+  });
+
+  it("keeps asking while the relay's search is down, and neither resends nor gives up", async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    relay.loseNextAnswer();
+    await publish(statusChanged(o, 'confirmed'));
+    await eventually(() => emailRow(o.id), (n) => n?.status === 'sending' && n.lastError !== null);
+    relay.lookupDown = true;
+    try {
+      clock.advance(61_000);
+      await service.timers.fireDue();
+      const unanswered = await eventually(() => emailRow(o.id), (n) => n?.attempts === 2);
+      expect(unanswered).toMatchObject({ status: 'sending', lastError: expect.stringMatching(/lookup answered HTTP 503/) });
+      expect(emailsTo(who.email)).toHaveLength(1);
+    } finally {
+      relay.lookupDown = false;
+    }
+    await advanceUntil(async () => (await emailRow(o.id))!.status === 'sent');
+    expect(emailsTo(who.email)).toHaveLength(1);
+  });
+
+  it('is sent once when a delivery lost its lock before recording its attempt and another delivered it meanwhile', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    // A planned email with no timer of its own: the two deliveries below are the only ones.
+    const id = notificationId(o.id, 'confirmed', 'email');
+    await service.db.notification.create({
+      data: { id, orderId: o.id, orderStatus: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', status: 'pending', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID() },
+    });
+    const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
+
+    // The first delivery stalls just before it records its attempt (on its own connection)...
+    let reachedRecord!: () => void;
+    const atRecord = new Promise<void>((resolve) => (reachedRecord = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const stalling = new Proxy(service.db, {
+      get(db, property) {
+        if (property !== 'notification') return Reflect.get(db, property);
+        return new Proxy(db.notification, {
+          get(model, method) {
+            const original = Reflect.get(model, method) as (...args: unknown[]) => unknown;
+            if (method !== 'update' && method !== 'updateMany') return original;
+            return async (...args: unknown[]) => {
+              reachedRecord();
+              await resumed;
+              return original.apply(model, args);
+            };
+          },
+        });
+      },
+    });
+    let backend = 0;
+    const first = service.db
+      .$transaction(async (tx) => {
+        const [session] = await tx.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`;
+        backend = session!.pid;
+        await deliverNotification({ ...service.deps, db: stalling })(timer, tx, clock.now());
+      })
+      .catch(() => 'its transaction is gone');
+    await atRecord;
+    // ...while its connection is cut (PostgreSQL restarted): its transaction and lock are gone, the process goes on.
+    await service.db.$queryRaw`SELECT pg_terminate_backend(${backend}::int, 5000)`;
+    // Another delivery takes the lock and sends it.
+    await service.db.$transaction((tx) => deliverNotification(service.deps)(timer, tx, clock.now()));
+    expect(await emailRow(o.id)).toMatchObject({ status: 'sent', attempts: 1 });
+
+    resume();
+    await first;
+    expect(emailsTo(who.email)).toHaveLength(1);
+    expect(await emailRow(o.id)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 });
 

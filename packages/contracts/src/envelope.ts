@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timestamp } from './primitives';
 
 /**
  * Every message on a stream is one envelope. `type` is also the NATS subject; `version`
@@ -8,7 +9,7 @@ export const envelopeSchema = z.object({
   id: z.uuid(),
   type: z.string().min(1),
   version: z.number().int().positive(),
-  occurredAt: z.iso.datetime({ offset: true }),
+  occurredAt: timestamp,
   aggregateId: z.string().min(1),
   correlationId: z.string().min(1),
   causationId: z.string().min(1).nullable(),

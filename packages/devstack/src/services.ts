@@ -49,7 +49,8 @@ export interface StartServiceOptions {
   /** Append output here (raw lines); otherwise lines go to this process's stdout prefixed `[name] `. */
   logFile?: string;
   /** Also print lines to stdout when logging to a file, through this formatter (e.g. pretty pino). */
-  echo?: (line: string) => string;
+  /** Prints a log line on the console in its own form; `undefined` keeps it to the log file. */
+  echo?: (line: string) => string | undefined;
   /** Script to run instead of `apps/<name>/dist/main.js` (tests of the tooling itself). */
   entry?: string;
 }
@@ -141,7 +142,8 @@ export async function startService(options: StartServiceOptions): Promise<Servic
     tail.push(line);
     if (log) {
       log.write(line + '\n');
-      if (options.echo) process.stdout.write(options.echo(line) + '\n');
+      const shown = options.echo?.(line);
+      if (shown !== undefined) process.stdout.write(shown + '\n');
     } else {
       process.stdout.write(prefix + line + '\n');
     }

@@ -44,10 +44,13 @@ export async function freeStackPorts(): Promise<StackPorts> {
 }
 
 export interface StartStackOptions {
-  /** Root for state: `<dataDir>/nats`, `<dataDir>/postgres`. */
+  /** Root for state: `<dataDir>/nats`, `<dataDir>/postgres`, `<dataDir>/simulators.json`. */
   dataDir: string;
   ports: StackPorts;
-  /** false: PostgreSQL's data is deleted on stop (tests). NATS' store is left to the caller's dataDir. */
+  /**
+   * false: PostgreSQL's data is deleted on stop and the simulators keep their state in memory
+   * only (tests). NATS' store is left to the caller's dataDir.
+   */
   persistent: boolean;
   /**
    * Overrides and extra variables. `NATS_URL`, `SMTP_URL` and `<SERVICE>_DATABASE_URL` switch off
@@ -61,8 +64,8 @@ export interface StartStackOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string | undefined>>>;
   /** Write `<svc>.log`, `nats.log`, `postgres.log` here; otherwise service output is printed prefixed. */
   logDir?: string;
-  /** With `logDir`: also print service lines through this formatter. */
-  echo?: (service: ServiceName, line: string) => string;
+  /** With `logDir`: also print service lines through this formatter (`undefined`: file only). */
+  echo?: (service: ServiceName, line: string) => string | undefined;
   /** Subset of services to start (default: all six). */
   services?: readonly ServiceName[];
   /** Scripts to run instead of `apps/<svc>/dist/main.js` (tests of the tooling itself). */
@@ -183,7 +186,12 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
         : startSmtpSink({ smtpPort: ports.smtp, httpPort: ports.smtpHttp }).then((smtp) => (handle.smtp = smtp)),
       overrides.SIMULATORS === 'off'
         ? Promise.resolve(undefined)
-        : startSimulators({ port: ports.simulators, webhookBaseUrl: handle.gatewayUrl }).then((sims) => (handle.simulators = sims)),
+        : startSimulators({
+            port: ports.simulators,
+            webhookBaseUrl: handle.gatewayUrl,
+            // Pending checkouts, supplier orders, parcels and switches survive a restart, as the data does.
+            stateFile: persistent ? join(dataDir, 'simulators.json') : undefined,
+          }).then((sims) => (handle.simulators = sims)),
     ]);
     options.signal?.throwIfAborted();
     const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');

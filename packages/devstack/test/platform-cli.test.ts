@@ -5,8 +5,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts, repoRoot, SERVICE_NAMES, SERVICES, serviceEntry } from '../src/index';
+import { eventually } from '../../../test/support/eventually';
 
 const CLI = join(repoRoot, 'packages/devstack/src/cli/platform.ts');
+
+/**
+ * The README's walk-through ("Walk an order through its life"), every `sh` block in order, as
+ * one script: the commands a newcomer pastes, with only the local addresses moved to this
+ * run's ports.
+ */
+function readmeWalkThrough(ports: Record<string, string>): string {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Walk an order through its life'), readme.indexOf('Bad input gets'));
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  return blocks
+    .join('\n')
+    .replaceAll('127.0.0.1:8080', `127.0.0.1:${ports.GATEWAY_PORT}`)
+    .replaceAll('127.0.0.1:8090', `127.0.0.1:${ports.SIMULATORS_PORT}`);
+}
+
+function runScript(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: repoRoot, env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
 const allBuilt = SERVICE_NAMES.every((name) => existsSync(serviceEntry(name)));
 
 async function portEnv(): Promise<Record<string, string>> {
@@ -48,7 +72,18 @@ function runCli(env: Record<string, string>): Run {
   };
 }
 
+type BillingView = { payments?: { checkoutSessions?: { providerSessionId?: string }[] }[] };
+const OPS_KEY = 'a-real-ops-key-0123456789';
+const unpaidOrder = {
+  customer: { id: 'cust-demo', email: 'ana@example.com', name: 'Ana García', locale: 'es', timezone: 'Europe/Madrid' },
+  shippingAddress: { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
+  items: [{ sku: 'TSHIRT-BLK-M', variantId: '14:193#Black', name: 'Black T-shirt (M)', quantity: 1, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'cj' }],
+  currency: 'EUR',
+};
+
 describe('pnpm platform (command one)', () => {
+  let unpaidOrderId = '';
+  let checkoutSessionId: string | undefined;
   let root: string;
   let blocker: Server | undefined;
 
@@ -70,8 +105,9 @@ describe('pnpm platform (command one)', () => {
     expect(existsSync(join(root, 'busy', 'postgres'))).toBe(false); // nothing was started
   }, 30_000);
 
-  it.skipIf(!allBuilt)('boots the real services, prints the banner, stops on SIGINT with exit 0, and keeps data', async () => {
-    const env: Record<string, string> = { ...(await portEnv()), PLATFORM_DATA_DIR: join(root, 'data') };
+  it.skipIf(!allBuilt)('boots the real services, prints the banner, runs the README walk-through verbatim, stops on SIGINT with exit 0, and keeps data', async () => {
+    // Suppliers polled every 2 s instead of command one's 10 s: the same steps, sooner.
+    const env: Record<string, string> = { ...(await portEnv()), PLATFORM_DATA_DIR: join(root, 'data'), SUPPLIER_POLL_INTERVAL_MS: '2000' };
     const first = runCli(env);
     try {
       await first.waitFor(/Press Ctrl-C to stop/, 120_000);
@@ -83,17 +119,58 @@ describe('pnpm platform (command one)', () => {
       expect((await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/readyz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${env.SMTP_HTTP_PORT}/`)).status).toBe(200);
       for (const name of SERVICE_NAMES) expect(existsSync(join(root, 'data', 'logs', `${name}.log`))).toBe(true);
+      expect(banner).toContain('dev keys: dev-admin-key, dev-ops-key, dev-customer-key');
+
+      const walk = await runScript(readmeWalkThrough(env), { SIMULATORS_URL: `http://127.0.0.1:${env.SIMULATORS_PORT}` });
+      expect(walk.output).toContain('pending → confirmed → processing → shipped → out_for_delivery → delivered');
+      expect(walk.output).toMatch(/^shipped\/sms: sent$/m);
+      expect(walk.output).toMatch(/^delivered\/email: sent$/m);
+      expect(walk.output).toContain('.opsTasks.length = 1');
+      expect(walk.output).toContain('.order.status = refunded');
+      expect(walk.code, walk.output).toBe(0);
+
+      // Quiet console: one line per gateway request, not the work behind it; no runtime warnings.
+      const console = first.output().slice(banner.length);
+      expect(console).toMatch(/gateway\s+INFO\s+POST \/v1\/orders → 201/);
+      expect(console).not.toMatch(/event handled|timer fired|correlationId=/);
+      expect(console).not.toMatch(/^(orders|billing|fulfillment|tracking|notifications)\s+INFO\s+(GET|POST|PUT)/m);
+      for (const name of SERVICE_NAMES) expect(readFileSync(join(root, 'data', 'logs', `${name}.log`), 'utf8')).not.toContain('DeprecationWarning');
+
+      // An order left waiting for payment, to pay after the restart.
+      const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+      const customer = { authorization: 'Bearer dev-customer-key', 'content-type': 'application/json' };
+      const placed = await fetch(`${gateway}/v1/orders`, { method: 'POST', headers: customer, body: JSON.stringify(unpaidOrder) });
+      expect(placed.status).toBe(201);
+      unpaidOrderId = ((await placed.json()) as { id: string }).id;
+      checkoutSessionId = await eventually(
+        async () => ((await (await fetch(`${gateway}/v1/orders/${unpaidOrderId}/billing`, { headers: customer })).json()) as BillingView).payments?.[0]?.checkoutSessions?.[0]?.providerSessionId,
+        (id) => id !== undefined,
+      );
+      expect(checkoutSessionId).toMatch(/^cs_test_/);
     } finally {
       first.child.kill('SIGINT');
     }
     expect(await first.exit).toBe(0);
     expect(first.output()).toMatch(/stopped\.\s*$/);
 
-    // Second run on the same data: no re-initialisation, no migration applied again.
-    const second = runCli(env);
+    // Second run on the same data: no re-initialisation, no migration applied again. With real
+    // keys configured, the banner no longer advertises the development keys.
+    const apiKeys = JSON.stringify([{ id: 'ops', key: OPS_KEY, role: 'ops' }]);
+    const second = runCli({ ...env, API_KEYS: apiKeys });
     try {
       await second.waitFor(/Press Ctrl-C to stop/, 120_000);
       expect(second.output()).not.toMatch(/applied \d+ migration/);
+      expect(second.output()).toContain('(keys: those in API_KEYS)');
+      expect(second.output()).not.toContain('dev-customer-key');
+
+      // The simulators kept their state: the checkout session opened before the restart is paid now.
+      const completed = await fetch(`http://127.0.0.1:${env.SIMULATORS_PORT}/stripe/_sim/checkout/sessions/${checkoutSessionId}/complete`, { method: 'POST' });
+      expect(completed.status).toBe(200);
+      const status = await eventually(
+        async () => ((await (await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/v1/orders/${unpaidOrderId}`, { headers: { authorization: `Bearer ${OPS_KEY}` } })).json()) as { order?: { status?: string } }).order?.status,
+        (value) => value === 'confirmed',
+      );
+      expect(status).toBe('confirmed');
     } finally {
       second.child.kill('SIGTERM');
     }

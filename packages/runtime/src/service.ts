@@ -16,6 +16,8 @@ import {
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import { OutboxRelay, type SqlClient, type TransactionalSqlClient } from './outbox';
 import { streams } from '@platform/contracts';
+import { consumerDeclarationMismatch } from '@platform/contracts/consumers';
+import { timerDeclarationMismatch } from '@platform/contracts/timers';
 import { startTelemetry } from './telemetry';
 import { AdjustableClock, type Clock } from './clock';
 import { type TimerHandler, TimerWorker } from './timers';
@@ -167,14 +169,17 @@ export class ServiceRuntime {
   }
 
   /**
-   * Fires this service's durable timers (see timers.ts) with `handlers` by kind. Commits
-   * wake the outbox relay; moving the test clock wakes the worker.
+   * Fires this service's durable timers (see timers.ts) with `handlers` by kind: exactly the
+   * kinds `@platform/contracts/timers` declares for the service. Commits wake the outbox relay;
+   * moving the test clock wakes the worker.
    */
   startTimers<Tx extends SqlClient>(
     db: TransactionalSqlClient<Tx>,
     handlers: Record<string, TimerHandler<Tx>>,
     options: { pollIntervalMs?: number; concurrency?: number } = {},
   ): TimerWorker<Tx> {
+    const mismatch = timerDeclarationMismatch(this.name, Object.keys(handlers));
+    if (mismatch) throw new Error(mismatch);
     const worker = new TimerWorker<Tx>({
       db,
       clock: this.adjustableClock,
@@ -198,10 +203,15 @@ export class ServiceRuntime {
     return relay;
   }
 
-  /** A durable consumer whose commits wake this service's outbox relay. */
+  /**
+   * A durable consumer whose commits wake this service's outbox relay. One declared in
+   * `@platform/contracts/consumers` must read its declared stream and handle its declared events.
+   */
   addConsumer<Tx extends SqlClient>(
     options: Omit<ConsumerOptions<Tx>, 'js' | 'jsm' | 'log' | 'metrics' | 'afterCommit'>,
   ): EventConsumer<Tx> {
+    const mismatch = consumerDeclarationMismatch({ name: options.name, stream: options.stream, eventTypes: options.subscriptions.map((s) => s.type) });
+    if (mismatch) throw new Error(mismatch);
     const consumer = new EventConsumer<Tx>({
       ackWaitMs: this.env.CONSUMER_ACK_WAIT_MS,
       ...options,

@@ -9,7 +9,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
  * - `error`: HTTP 500/503, as a provider outage looks.
  * - `timeout`: accept the connection and never answer (the caller's timeout fires).
  * - `slow`: answer correctly after `delayMs`.
- * `times` limits a switch to the next N calls, then it reverts to `ok`.
+ * `times` limits a switch to the next N calls, then it reverts to `ok`; otherwise it stays on
+ * (across restarts, with a state file) until switched again: `DELETE /<provider>/_sim/behaviour`
+ * resets one provider, `DELETE /_sim/behaviour` all of them.
  */
 export type SimMode = 'ok' | 'reject' | 'error' | 'timeout' | 'slow';
 
@@ -34,30 +36,46 @@ export interface RecordedRequest {
 
 const OK: Behaviour = { mode: 'ok', delayMs: 0, times: null, options: {} };
 
+/** Where a switch stands; the object is the one the state file saves. */
+export interface SwitchState {
+  behaviour: Behaviour;
+}
+
+/** A switch at rest: every call answers normally. */
+export const switchAtRest = (): SwitchState => ({ behaviour: { ...OK } });
+
 /** One provider's switch, request log and control routes under `/_sim`. */
 export class SimulatorControl {
-  private behaviour: Behaviour = { ...OK };
+  /** The calls of this run (not saved: a log to look at, not provider state). */
   readonly requests: RecordedRequest[] = [];
 
-  constructor(readonly provider: string) {}
+  constructor(
+    readonly provider: string,
+    private readonly state: SwitchState,
+  ) {}
 
   /** The behaviour for this call (consumes one of `times`). */
   next(): Behaviour {
-    const current = this.behaviour;
+    const current = this.state.behaviour;
     if (current.times !== null) {
       current.times -= 1;
-      if (current.times <= 0) this.behaviour = { ...OK };
+      if (current.times <= 0) this.reset();
     }
     return current;
   }
 
   peek(): Behaviour {
-    return this.behaviour;
+    return this.state.behaviour;
   }
 
   set(behaviour: Partial<Behaviour>): Behaviour {
-    this.behaviour = { ...OK, ...behaviour, options: behaviour.options ?? {} };
-    return this.behaviour;
+    this.state.behaviour = { ...OK, ...behaviour, options: behaviour.options ?? {} };
+    return this.state.behaviour;
+  }
+
+  /** Back to `ok`, for every call from now on. */
+  reset(): Behaviour {
+    return this.set({ mode: 'ok' });
   }
 
   record(request: FastifyRequest, outcome: string): void {
@@ -92,15 +110,16 @@ export class SimulatorControl {
     return false;
   }
 
-  /** `GET/POST /_sim/behaviour`, `GET/DELETE /_sim/requests` under the provider's prefix. */
+  /** `GET/POST/DELETE /_sim/behaviour`, `GET/DELETE /_sim/requests` under the provider's prefix. */
   registerRoutes(app: FastifyInstance): void {
-    app.get('/_sim/behaviour', async () => this.behaviour);
+    app.get('/_sim/behaviour', async () => this.peek());
     app.post('/_sim/behaviour', async (request) => {
       const body = (request.body ?? {}) as Partial<Behaviour>;
       const modes: SimMode[] = ['ok', 'reject', 'error', 'timeout', 'slow'];
       if (body.mode && !modes.includes(body.mode)) throw Object.assign(new Error(`mode must be one of ${modes.join(', ')}`), { statusCode: 400 });
       return this.set({ mode: body.mode ?? 'ok', delayMs: Number(body.delayMs ?? 0), times: body.times ?? null, options: body.options ?? {} });
     });
+    app.delete('/_sim/behaviour', async () => this.reset());
     app.get('/_sim/requests', async () => this.requests);
     app.delete('/_sim/requests', async () => {
       this.requests.length = 0;

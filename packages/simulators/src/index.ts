@@ -1,3 +1,4 @@
+export * from './context';
 export * from './control';
 export * from './defaults';
 export * from './server';

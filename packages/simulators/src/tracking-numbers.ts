@@ -1,6 +1,6 @@
 /**
  * Tracking numbers the simulated suppliers hand out, valid under the carriers' check-digit
- * rules (PROVIDERS.md section 8) so the tracking service's carrier detection accepts them.
+ * rules (docs/tracking-numbers.md) so the tracking service's carrier detection accepts them.
  */
 
 const S10_WEIGHTS = [8, 6, 4, 2, 3, 5, 9, 7] as const;

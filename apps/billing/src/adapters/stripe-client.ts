@@ -2,7 +2,7 @@ import { DependencyUnavailableError } from '@platform/runtime/errors';
 import { createHttpClient } from '@platform/runtime/http-client';
 
 /**
- * Stripe's REST API (PROVIDERS.md 7) as billing uses it: checkout sessions, their expiry,
+ * Stripe's REST API (docs/providers/stripe.md) as billing uses it: checkout sessions, their expiry,
  * and refunds. Form-encoded bodies with bracket notation, `Authorization: Bearer sk_...`,
  * and an `Idempotency-Key` on every POST so a repeated call (a redelivered event) gets the
  * first answer back instead of a second session or refund.

@@ -5,7 +5,7 @@ import { type BillingDeps, lockPayments } from './context';
 import { recordPaymentFailed, recordPaymentSucceeded } from './payments';
 import { confirmRefundsByCharge } from './refunds';
 
-/** The parts of a Stripe Event (PROVIDERS.md 7) billing reads; the rest is kept as sent. */
+/** The parts of a Stripe Event (docs/providers/stripe.md#webhooks) billing reads; the rest is kept as sent. */
 export interface StripeEvent {
   id: string;
   type: string;

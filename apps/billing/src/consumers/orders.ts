@@ -9,7 +9,7 @@ import { cancelOrderMoney } from '../application/cancellation';
 import { derivedId } from '../domain/ids';
 
 /**
- * billing--orders: the payment side of the order lifecycle (LIFECYCLE.md steps 2, 9, 10).
+ * billing--orders: the payment side of the order lifecycle (docs/requirements.md#order-lifecycle, steps 2, 9, 10).
  * Ids sent to Stripe are derived from the event's business identity (order, version), so a
  * redelivery reuses the same Idempotency-Key; existing rows make a repeat a no-op.
  */

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Verifies a `Stripe-Signature` header (PROVIDERS.md 7): `t=<unix>,v1=<hex>[,v1=...][,v0=...]`,
+ * Verifies a `Stripe-Signature` header (docs/providers/stripe.md#webhooks): `t=<unix>,v1=<hex>[,v1=...][,v0=...]`,
  * v1 = hex(HMAC-SHA256(secret as-is, `${t}.${rawBody}`)). Accepted when any v1 matches (Stripe
  * sends several while a secret is rolled) and |now - t| is within the tolerance (replay window).
  * v0 and unknown schemes are ignored, as Stripe's libraries do.

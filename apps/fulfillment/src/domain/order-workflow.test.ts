@@ -32,7 +32,7 @@ const order: OrderDetails = {
 const PAYMENT_DELAY_EVENT = 'xstate.after.paymentConfirmedDelay.order.payment_confirmed';
 const SUPPLIER_TIMEOUT_EVENT = 'xstate.after.supplierTimeout.order.placed_with_supplier';
 
-/** The machine's events, and the seed's REQUEST_REFUND, which it no longer takes anywhere. */
+/** The machine's events, and the original design's REQUEST_REFUND, which it no longer takes anywhere. */
 const EVENTS: Record<string, WorkflowEvent | { type: string; reason: string }> = {
   PAYMENT_RECEIVED: { type: 'PAYMENT_RECEIVED' },
   START_PROCESSING: { type: 'START_PROCESSING' },
@@ -80,8 +80,9 @@ const finals = {
 };
 
 /**
- * Every transition of seed 000 (plus CANCEL from payment_confirmed and placed_with_supplier; minus
- * RETRY from placed_with_supplier and REQUEST_REFUND from delivered), as [from, event, to].
+ * Every transition of the original design (plus CANCEL from payment_confirmed and placed_with_supplier;
+ * minus RETRY from placed_with_supplier and REQUEST_REFUND from delivered;
+ * docs/requirements.md#ful-01-order-workflow), as [from, event, to].
  */
 const TRANSITIONS: Array<[keyof typeof at, string, string]> = [
   ['pending', 'PAYMENT_RECEIVED', 'payment_confirmed'],
@@ -108,7 +109,7 @@ const TRANSITIONS: Array<[keyof typeof at, string, string]> = [
   ['failed', 'CANCEL', 'cancelled'],
 ];
 
-describe('order workflow (seed 000)', () => {
+describe('order workflow (FUL-01)', () => {
   it.each(TRANSITIONS)('%s --%s--> %s', (from, type, to) => {
     const step = advance(machine, at[from](), EVENTS[type] ?? { type });
     expect(step.changed).toBe(true);

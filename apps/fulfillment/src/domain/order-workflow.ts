@@ -1,9 +1,10 @@
 import { enqueueActions, type ExecutableActionsFrom, initialTransition, setup, type SnapshotFrom, transition } from 'xstate';
 import type { ImpliedOrderStatus, SupplierSource, WorkflowState } from '@platform/contracts';
+import { timers } from '@platform/contracts/timers';
 import { DomainError } from '@platform/runtime/errors';
 
 /**
- * The order fulfillment workflow of seed 000 (FUL-01) on XState v5: the seed's 13 states,
+ * The order fulfillment workflow (docs/requirements.md#ful-01-order-workflow) on XState v5: its 13 states,
  * its events, its `canRetry` guard (retryCount < 3) and its two delays (payment_confirmed →
  * processing after 60 s, placed_with_supplier → failed after 24 h).
  *
@@ -13,18 +14,18 @@ import { DomainError } from '@platform/runtime/errors';
  * come out as delayed `xstate.raise` / `xstate.cancel` actions that the application turns
  * into durable timers (PLT-04) instead of in-memory ones, so they survive restarts.
  *
- * Deviations from the seed, on purpose:
+ * Deviations from the original design, on purpose:
  * - CANCEL is also accepted in `placed_with_supplier` (→ cancelled; the supplier orders are
  *   cancelled at the supplier): the platform lets a customer cancel until shipment.
  * - ORDER_MODIFIED (new, target-less) replaces the order details in the context while the
  *   order is `pending` or `payment_confirmed` (orders.order.modified, before processing).
  * - The transition history lives in the `workflow_history` table, not in the context, so the
- *   snapshot stays small; the seed's notify* actions are gone (notifications react to the
+ *   snapshot stays small; the original notify* actions are gone (notifications react to the
  *   `fulfillment.workflow.transitioned` events instead).
- * - Only a `failed` order is retried (RETRY): the seed also allowed it in `placed_with_supplier`,
- *   which would place a second order at a supplier that may still confirm the first.
- * - `delivered`, `cancelled`, `refunded` are final as in the seed, so they take no event: the
- *   seed's REQUEST_REFUND from `delivered` is gone (XState accepts nothing once the machine is done).
+ * - Only a `failed` order is retried (RETRY): the original design also allowed it in
+ *   `placed_with_supplier`, which would place a second order at a supplier that may still confirm the first.
+ * - `delivered`, `cancelled`, `refunded` are final as designed, so they take no event: the
+ *   original REQUEST_REFUND from `delivered` is gone (XState accepts nothing once the machine is done).
  *
  * The rest of the service never lists states: it asks the snapshot, by tag (`hasTag`, see
  * `WorkflowTag`) or by event (`can`). State names are the contract's (`workflowStateSchema`).
@@ -95,9 +96,9 @@ export const MAX_RETRIES = 3;
 export const TIMEOUT_ERROR = 'Order placement timed out';
 
 export interface WorkflowDelays {
-  /** payment_confirmed → processing (seed: 60 s). */
+  /** payment_confirmed → processing (60 s). */
   paymentConfirmedDelayMs: number;
-  /** placed_with_supplier → failed (seed: 24 h). */
+  /** placed_with_supplier → failed (24 h). */
   supplierTimeoutMs: number;
 }
 
@@ -142,7 +143,7 @@ interface StateMeta {
   orderStatus?: ImpliedOrderStatus;
 }
 
-/** The effects the application executes; each named after the seed action it stands for where there is one. */
+/** The effects the application executes; each named after the original design's action it stands for where there is one. */
 const NAMED_EFFECTS = [
   'startSupplierOrder',
   'startSupplierPolling',
@@ -158,7 +159,7 @@ export type NamedEffect = (typeof NAMED_EFFECTS)[number];
 /** In the machine an effect only has a name: the application executes it (`Effect`). */
 const effectActions = Object.fromEntries(NAMED_EFFECTS.map((name) => [name, () => {}])) as Record<NamedEffect, () => void>;
 
-/** Seed 000's guard: at most three retries. */
+/** The retry guard: at most three retries. */
 const canRetry = ({ context }: { context: WorkflowContext }) => context.retryCount < MAX_RETRIES;
 
 export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
@@ -173,7 +174,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
     delays: {
       paymentConfirmedDelay: delays.paymentConfirmedDelayMs,
       supplierTimeout: delays.supplierTimeoutMs,
-    },
+    } satisfies Record<DelayName, number>,
     guards: {
       canRetry,
     },
@@ -237,7 +238,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
       payment_confirmed: {
         on: {
           START_PROCESSING: { target: 'processing' },
-          // Deviation from the seed: a paid order cancelled within the 60 s (or whose cancel
+          // Deviation from the original design: a paid order cancelled within the 60 s (or whose cancel
           // arrives after the payment, from another stream) must not go on to the supplier.
           CANCEL: { target: 'cancelled', actions: 'setCancelReason' },
           ORDER_MODIFIED: { actions: 'updateOrder' },
@@ -261,7 +262,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
         on: {
           SUPPLIER_CONFIRMED: { target: 'supplier_confirmed', actions: 'setSupplierOrderId' },
           SUPPLIER_REJECTED: { target: 'failed', actions: ['setError', 'retryIfAllowed'] },
-          // Deviation from the seed (see above): cancellable until shipment.
+          // Deviation from the original design (see above): cancellable until shipment.
           CANCEL: { target: 'cancelled', actions: 'setCancelReason' },
         },
         // Not auto-retried: the supplier may have received the order (ops can RETRY).
@@ -324,14 +325,12 @@ export type OrderWorkflow = ReturnType<typeof createOrderWorkflow>;
 export type WorkflowSnapshot = SnapshotFrom<OrderWorkflow>;
 type ExecutableAction = ExecutableActionsFrom<OrderWorkflow>;
 
-/** Which durable timer stands for each of the machine's delays (part of the service's `TIMER_KINDS`). */
-export const DELAY_TIMER_KINDS = {
-  /** payment_confirmed → processing after PAYMENT_CONFIRMED_DELAY_MS (seed: 60 s). */
-  paymentConfirmedDelay: 'fulfillment.payment-confirmed-delay',
-  /** placed_with_supplier → failed after SUPPLIER_TIMEOUT_MS (seed: 24 h). */
-  supplierTimeout: 'fulfillment.supplier-timeout',
-} as const;
-export type DelayName = keyof typeof DELAY_TIMER_KINDS;
+/**
+ * The machine's delays. Each runs as the durable timer of the same name that contracts declare
+ * for fulfillment (`timers.fulfillment`), so it survives restarts.
+ */
+export const DELAY_NAMES = ['paymentConfirmedDelay', 'supplierTimeout'] as const satisfies ReadonlyArray<keyof typeof timers.fulfillment>;
+export type DelayName = (typeof DELAY_NAMES)[number];
 
 export type Effect =
   | { type: NamedEffect }
@@ -357,7 +356,7 @@ export interface Step {
 export function delayOfEvent(eventType: string): DelayName | undefined {
   const match = /^xstate\.after\.([^.]+)\./.exec(eventType);
   const name = match?.[1];
-  return name && name in DELAY_TIMER_KINDS ? (name as DelayName) : undefined;
+  return DELAY_NAMES.find((delay) => delay === name);
 }
 
 /** The event name recorded in history and events: delays show as TIMEOUT (see the contract). */

@@ -48,7 +48,7 @@ describe('routing plan', () => {
   });
 });
 
-describe('priority (seed 002)', () => {
+describe('priority (FUL-02)', () => {
   const now = new Date('2026-11-22T00:00:00Z');
   const window = (hours: number) => ({ start: new Date(now.getTime() + hours * 3_600_000).toISOString() });
   it('express is HIGH; a delivery within 24 h HIGH, within 48 h MEDIUM; else NORMAL', () => {

@@ -1,5 +1,5 @@
 /**
- * Hub routing for own-stock items (FUL-02, seed 002): the best hub is the one that can
+ * Hub routing for own-stock items (docs/requirements.md#ful-02-hub-routing-and-priority): the best hub is the one that can
  * ship everything, then the one in the destination country, then in its zone, then the
  * cheapest. An order is split across hubs only when no single hub has all of it.
  */
@@ -97,7 +97,7 @@ function mergeLines(lines: RouteLine[]): RouteLine[] {
 
 export type Priority = 'HIGH' | 'MEDIUM' | 'NORMAL';
 
-/** Seed 002: express HIGH; a scheduled delivery within 24 h HIGH, within 48 h MEDIUM; else NORMAL. */
+/** FUL-02: express HIGH; a scheduled delivery within 24 h HIGH, within 48 h MEDIUM; else NORMAL. */
 export function priorityOf(
   delivery: { deliveryType: 'standard' | 'express' | 'scheduled'; deliveryWindow: { start: string } | null },
   now: Date,

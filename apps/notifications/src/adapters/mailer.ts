@@ -16,8 +16,17 @@ export interface Mailer {
   close(): void;
 }
 
+/** How long nodemailer waits to connect, for the relay's greeting, and through silence at any later step. */
+export interface SmtpTimeouts {
+  connectMs: number;
+  greetingMs: number;
+  socketMs: number;
+}
+
+const SMTP_TIMEOUTS: SmtpTimeouts = { connectMs: 5_000, greetingMs: 5_000, socketMs: 10_000 };
+
 /** Email over SMTP (the relay at SMTP_URL, `smtp://` or `smtps://`); pooled connections, bounded timeouts. */
-export function createSmtpMailer(smtpUrl: string, from: string, maxConnections: number): Mailer {
+export function createSmtpMailer(smtpUrl: string, from: string, maxConnections: number, timeouts = SMTP_TIMEOUTS): Mailer {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
   // Options spelled out: nodemailer ignores `pool` when given a `url`, and opens a connection per message.
@@ -28,9 +37,9 @@ export function createSmtpMailer(smtpUrl: string, from: string, maxConnections: 
     ...(url.username && { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }),
     pool: true,
     maxConnections,
-    connectionTimeout: 5_000,
-    greetingTimeout: 5_000,
-    socketTimeout: 10_000,
+    connectionTimeout: timeouts.connectMs,
+    greetingTimeout: timeouts.greetingMs,
+    socketTimeout: timeouts.socketMs,
   });
   return {
     async send(email) {
@@ -38,10 +47,7 @@ export function createSmtpMailer(smtpUrl: string, from: string, maxConnections: 
       try {
         info = await transport.sendMail({ from, ...email });
       } catch (error) {
-        // 550-553: the mailbox or address is refused for good; other failures (4xx, network) may pass later.
-        const code = (error as { responseCode?: number }).responseCode;
-        if (code && code >= 550 && code <= 553) throw new ProviderError('smtp', (error as Error).message, true);
-        throw error;
+        throw refusal(error) ?? error;
       }
       if (info.rejected.length > 0) throw new ProviderError('smtp', `relay rejected ${info.rejected.join(', ')}`, true);
       return { providerMessageId: info.messageId };
@@ -51,4 +57,26 @@ export function createSmtpMailer(smtpUrl: string, from: string, maxConnections: 
     },
     close: () => transport.close(),
   };
+}
+
+/** Connection failures before the relay greeted us (nodemailer's messages): it cannot have the message. */
+const BEFORE_GREETING = ['Greeting never received', 'Invalid greeting'];
+
+/**
+ * The failure as a ProviderError when the relay certainly did not take the message, else null
+ * (outcome unknown: the delivery asks the relay before sending again).
+ *
+ * nodemailer names the step that failed in `command`. An answer to a named step (EHLO, MAIL FROM,
+ * RCPT TO, DATA, or the non-2xx reply to the message itself) or its own check before sending
+ * ('API') means the relay did not take it. `CONN` is any failure of the connection, at any step,
+ * including after the final dot while the relay's 250 is on its way (timeout, reset, close):
+ * certain only while connecting or before the greeting. 550-553: the mailbox or address is
+ * refused for good; other refusals (4xx) may pass later.
+ */
+function refusal(error: unknown): ProviderError | null {
+  const { command, responseCode, syscall, code, message } = error as { command?: string; responseCode?: number; syscall?: string; code?: string; message?: string };
+  if (command === undefined) return null;
+  const neverConnected = syscall === 'connect' || code === 'EDNS' || BEFORE_GREETING.some((prefix) => message?.startsWith(prefix));
+  if (command === 'CONN' && !neverConnected) return null;
+  return new ProviderError('smtp', message ?? String(error), responseCode !== undefined && responseCode >= 550 && responseCode <= 553);
 }

@@ -73,11 +73,10 @@ export interface StatusChange extends StatusFacts {
 export async function planStatusNotifications(deps: NotificationDeps, tx: Transaction, change: StatusChange, causationEventId: string, now: Date): Promise<number> {
   const plan = planFor(change.status);
   if (!plan) return 0;
-  const [contextRow, stored, devices] = await Promise.all([
-    tx.orderContext.findUnique({ where: { orderId: change.orderId } }),
-    storedPreferences(tx, change.customer.id),
-    devicesOf(tx, change.customer.id),
-  ]);
+  // One after another: a transaction is one connection, and pg deprecates overlapping queries on one.
+  const contextRow = await tx.orderContext.findUnique({ where: { orderId: change.orderId } });
+  const stored = await storedPreferences(tx, change.customer.id);
+  const devices = await devicesOf(tx, change.customer.id);
   const preferences = effectivePreferences(stored, change.customer);
   const context: OrderContextView | null = contextRow
     ? {
@@ -282,8 +281,17 @@ export function deliverNotification(deps: NotificationDeps) {
         }
       }
       // On record before the provider hears of it: a crash from here on leaves `sending`, and the
-      // next run asks the provider instead of sending blindly.
-      await deps.db.notification.update({ where: { id: n.id }, data: { status: 'sending', attempts, updatedAt: now } });
+      // next run asks the provider instead of sending blindly. Only if the row is still as read:
+      // a delivery whose lock went with its connection (PostgreSQL restarted) must not send what
+      // the delivery that took the lock over has sent or put on record meanwhile.
+      const { count } = await deps.db.notification.updateMany({
+        where: { id: n.id, status: n.status, attempts: n.attempts, updatedAt: n.updatedAt },
+        data: { status: 'sending', attempts, updatedAt: now },
+      });
+      if (count === 0) {
+        deps.log.warn({ notificationId: n.id, provider }, 'notification changed while this delivery lost its lock; left to the delivery that changed it');
+        return;
+      }
       handedOver = true;
       const providerMessageId = await deps.breakers.execute(provider, () => sendOver(deps, n));
       crashpoint(`notifications:${channel}:after-provider-accepted`);

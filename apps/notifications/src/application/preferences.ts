@@ -57,7 +57,7 @@ export async function updatePreferences(db: Database, customerId: string, patch:
       await tx.$executeRaw`SELECT 1 FROM customer_preferences WHERE customer_id = ${customerId} FOR UPDATE`;
       const current = await storedPreferences(tx, customerId);
       const channel = (name: DeliveryChannel) => ({ ...current?.channels[name], ...patch.channels?.[name] });
-      // Without a stored row the customer had the seed's quiet hours; a patch without quietHours keeps them.
+      // Without a stored row the customer had the default quiet hours; a patch without quietHours keeps them.
       const quietHours = patch.quietHours !== undefined ? patch.quietHours : current ? current.quietHours : effectivePreferences(null, null).quietHours;
       const data = {
         email: channel('email'),

@@ -22,8 +22,9 @@ async function storeOrderContext(tx: Transaction, order: Order, now: Date): Prom
 }
 
 /**
- * `orders.order.created|modified` keep the order's read model (no message: per seed 003 a
- * pending order notifies nobody; the confirmation goes out when it is `confirmed`).
+ * `orders.order.created|modified` keep the order's read model (no message: a pending order
+ * notifies nobody, docs/requirements.md#order-lifecycle step 2; the confirmation goes out
+ * when it is `confirmed`).
  * `orders.order.status_changed` plans the notifications for the new status.
  */
 export function orderEventSubscriptions(deps: NotificationDeps, clock: Clock) {

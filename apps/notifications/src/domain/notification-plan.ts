@@ -4,7 +4,7 @@ export type EmailTemplate = 'order-confirmation' | 'order-shipped' | 'order-deli
 
 export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['order-confirmation', 'order-shipped', 'order-delivered', 'order-issue', 'order-status-update'];
 
-/** What the customer hears about each status (seed 000 templates, seed 003 topics). Statuses not listed send nothing. */
+/** What the customer hears about each status (docs/requirements.md#ntf-01-templates-and-languages). Statuses not listed send nothing. */
 const PLAN = {
   confirmed: { topic: 'order_confirmed', template: 'order-confirmation' },
   processing: { topic: 'processing', template: 'order-status-update' },

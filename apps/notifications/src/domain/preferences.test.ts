@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHANNELS, effectivePreferences, wantedChannels } from './preferences';
 
-describe('seed 003 defaults', () => {
-  it('are exactly the seed tables per channel', () => {
+describe('default preferences (NTF-02)', () => {
+  it('are exactly the default tables per channel', () => {
     const seed = { order_confirmed: 0, processing: 1, shipped: 2, out_for_delivery: 3, delivered: 4, delayed: 5, exception: 6, cancelled: 7 };
     const email = [true, true, true, true, true, true, true, true];
     const sms = [false, false, true, true, true, true, true, false];

@@ -9,8 +9,8 @@ export interface QuietHours {
 }
 
 /**
- * Seed 003's `customer_notification_preferences` defaults, exactly. `refunded` is not in
- * the seed: it follows `cancelled` (email and push yes, SMS no).
+ * The default switches of docs/requirements.md#ntf-02-channels-preferences-and-quiet-hours, exactly.
+ * `refunded` is our addition: it follows `cancelled` (email and push yes, SMS no).
  */
 export const DEFAULT_CHANNELS: Record<DeliveryChannel, ChannelSwitches> = {
   email: {
@@ -48,12 +48,12 @@ export const DEFAULT_CHANNELS: Record<DeliveryChannel, ChannelSwitches> = {
   },
 };
 
-/** Seed 003 defaults for customers we know nothing about (no order seen yet). */
+/** Defaults (NTF-02) for customers we know nothing about (no order seen yet). */
 export const DEFAULT_LANGUAGE: Locale = 'es';
 export const DEFAULT_TIMEZONE = 'Europe/Madrid';
 export const DEFAULT_QUIET_HOURS: QuietHours = { start: '22:00', end: '08:00' };
 
-/** A customer's stored choices; null fields fall back to the order's customer snapshot, then seed defaults. */
+/** A customer's stored choices; null fields fall back to the order's customer snapshot, then the defaults. */
 export interface StoredPreferences {
   channels: Record<DeliveryChannel, Partial<ChannelSwitches>>;
   language: Locale | null;
@@ -82,7 +82,7 @@ export interface EffectivePreferences {
 
 const LOCALES: readonly string[] = ['en', 'es', 'ro', 'ru'];
 
-/** Stored choices over the order's snapshot over seed 003 defaults. */
+/** Stored choices over the order's snapshot over the defaults (NTF-02). */
 export function effectivePreferences(stored: StoredPreferences | null, customer: CustomerSnapshot | null): EffectivePreferences {
   const channel = (name: DeliveryChannel) => ({ ...DEFAULT_CHANNELS[name], ...stored?.channels[name] });
   const snapshotLocale = customer?.locale && LOCALES.includes(customer.locale) ? (customer.locale as Locale) : null;
@@ -90,7 +90,7 @@ export function effectivePreferences(stored: StoredPreferences | null, customer:
     channels: { email: channel('email'), sms: channel('sms'), push: channel('push') },
     language: stored?.language ?? snapshotLocale ?? DEFAULT_LANGUAGE,
     timezone: stored?.timezone ?? customer?.timezone ?? DEFAULT_TIMEZONE,
-    // A stored row always says what the customer chose (null = none); without one, the seed default.
+    // A stored row always says what the customer chose (null = none); without one, the default.
     quietHours: stored ? stored.quietHours : DEFAULT_QUIET_HOURS,
     phoneNumber: stored?.phoneNumber ?? (customer?.phone || null),
     customized: stored !== null,

@@ -1,5 +1,6 @@
 import { DomainError } from '@platform/runtime/errors';
-import { type Order, orderStatusSchema } from '@platform/contracts/api/orders';
+import type { Order } from '@platform/contracts/api/orders';
+import { orderStatusSchema } from '@platform/contracts/events/orders';
 import type { Database } from '../adapters/database';
 import { countByStatus, getOrderRow, listHistory, listOrders } from '../adapters/order-repository';
 import { type Actor, assertMayAccess } from '../domain/actor';

@@ -1,5 +1,6 @@
 import { DomainError } from '@platform/runtime/errors';
-import { MAX_MINOR_UNITS, type Quote, type QuoteRequest } from '@platform/contracts/api/orders';
+import type { Quote, QuoteRequest } from '@platform/contracts/api/orders';
+import { MAX_MINOR_UNITS } from '@platform/contracts/primitives';
 import type { Database } from '../adapters/database';
 import { findPriceCandidates } from '../adapters/price-book-repository';
 import { resolvePrice } from '../domain/price-resolution';

@@ -1,4 +1,5 @@
-import { type CreateOrderRequest, MAX_MINOR_UNITS } from '@platform/contracts/api/orders';
+import type { CreateOrderRequest } from '@platform/contracts/api/orders';
+import { MAX_MINOR_UNITS } from '@platform/contracts/primitives';
 import { lineTotal, priceOrder } from './pricing';
 import { DomainError } from '@platform/runtime/errors';
 

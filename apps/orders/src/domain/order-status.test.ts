@@ -1,5 +1,5 @@
 import { DomainError } from '@platform/runtime/errors';
-import { orderStatusSchema } from '@platform/contracts/api/orders';
+import { orderStatusSchema } from '@platform/contracts/events/orders';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_TRANSITIONS, assertCancellable, assertModifiable, assertTransition, canTransition, deriveFulfillmentStatus } from './order-status';
 

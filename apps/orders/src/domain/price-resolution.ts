@@ -1,5 +1,5 @@
 import { DomainError } from '@platform/runtime/errors';
-import type { PriceSource } from '@platform/contracts/api/orders';
+import type { PriceSource } from '@platform/contracts/events/orders';
 
 /** A price book row as resolution needs it. */
 export interface PriceCandidate {

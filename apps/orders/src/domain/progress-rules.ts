@@ -3,7 +3,7 @@ import type { paymentSucceeded, refundSucceeded, trackingStatusChanged, workflow
 import type { FulfillmentStatus, OrderStatus } from './order-status';
 
 /**
- * What another service's event means for the order (LIFECYCLE.md steps 4, 7, 9): a status to
+ * What another service's event means for the order (docs/requirements.md#ord-03-order-statuses): a status to
  * move to and facts to remember. Whether the move is still allowed is the transition table's call.
  */
 export interface Progress {

@@ -1,7 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Webhook signatures as the providers compute them (PROVIDERS.md §1, §2). Neither carries a
+ * Webhook signatures as the providers compute them (docs/providers/17track.md#webhooks,
+ * docs/providers/aftership.md#webhooks). Neither carries a
  * timestamp, so replay protection is the receiver's job (webhook_receipts).
  */
 

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { invoiceStatusSchema } from '../events/billing';
 import { cancellationOutcomeSchema } from '../events/fulfillment';
-import { currencySchema } from './orders';
+import { currencySchema, timestamp } from '../primitives';
 
 /** Billing's HTTP API (service root; the gateway exposes it under /v1). Money in integer minor units. */
-
-const timestamp = z.iso.datetime({ offset: true });
 
 export const paymentStatusSchema = z.enum(['requires_payment', 'processing', 'succeeded', 'failed', 'cancelled', 'flagged']);
 export const refundStatusSchema = z.enum(['pending', 'succeeded', 'failed']);

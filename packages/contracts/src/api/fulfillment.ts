@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { supplierCancellationOutcomeSchema, supplierSchema, workflowStateSchema } from '../events/fulfillment';
-import { addressSchema, text } from './orders';
+import { addressSchema, text, timestamp } from '../primitives';
 
 /** Schemas of the fulfillment service's HTTP API (the gateway imports them for its OpenAPI document). */
-
-const timestamp = z.iso.datetime({ offset: true });
 
 export const fulfillmentOrderParamsSchema = z.object({ orderId: z.uuid() });
 export const hubParamsSchema = z.object({ id: text(100) });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { localeSchema, orderStatusSchema, text, timeZoneSchema } from './orders';
+import { orderStatusSchema } from '../events/orders';
+import { localeSchema, text, timestamp, timeZoneSchema } from '../primitives';
 
 export { timeZoneSchema };
 
-/** Order statuses a customer can be told about, by their seed 003 preference names (`order_confirmed` = confirmed). */
+/** Order statuses a customer can be told about, by their preference names (`order_confirmed` = confirmed; docs/requirements.md#ntf-02-channels-preferences-and-quiet-hours). */
 export const notificationTopicSchema = z.enum([
   'order_confirmed',
   'processing',
@@ -33,7 +34,7 @@ export const phoneNumberSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be 
 
 export const devicePlatformSchema = z.enum(['ios', 'android', 'web']);
 
-/** `GET /customers/:customerId/preferences`: what applies now (stored choices over seed 003 defaults). */
+/** `GET /customers/:customerId/preferences`: what applies now (stored choices over the defaults). */
 export const notificationPreferencesSchema = z.object({
   customerId: z.string(),
   channels: z.object({ email: channelSwitchesSchema, sms: channelSwitchesSchema, push: channelSwitchesSchema }),
@@ -110,11 +111,11 @@ export const notificationLogEntrySchema = z.object({
   lastError: z.string().nullable(),
   providerMessageId: z.string().nullable(),
   /** When a deferred or retrying notification is due next. */
-  scheduledFor: z.iso.datetime({ offset: true }).nullable(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
-  sentAt: z.iso.datetime({ offset: true }).nullable(),
-  failedAt: z.iso.datetime({ offset: true }).nullable(),
+  scheduledFor: timestamp.nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  sentAt: timestamp.nullable(),
+  failedAt: timestamp.nullable(),
 });
 export type NotificationLogEntry = z.infer<typeof notificationLogEntrySchema>;
 

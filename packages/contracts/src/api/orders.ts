@@ -1,89 +1,26 @@
 import { z } from 'zod';
-import { supplierSchema } from '../events/fulfillment';
-import { unstorableTextReason } from './text';
+import {
+  customerSchema,
+  deliveryTypeSchema,
+  deliveryWindowSchema,
+  orderItemSchema,
+  orderSnapshotSchema,
+  orderStatusSchema,
+  orderTotalsSchema,
+  priceSourceSchema,
+} from '../events/orders';
+import { addressSchema, countryCodeSchema, currencySchema, minorUnitsSchema, text, timestamp } from '../primitives';
 
-/** ISO 4217 code, upper case. */
-export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
-/**
- * Integer minor units (cents). Money never travels as a float. Capped at the 32-bit integer
- * range the databases store.
- */
-export const MAX_MINOR_UNITS = 2_147_483_647;
-export const minorUnitsSchema = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
-
-/** Free text: trimmed, bounded, and storable (see `unstorableTextReason`). */
-export function text(max: number, min = 1) {
-  return z
-    .string()
-    .trim()
-    .min(min)
-    .max(max)
-    .superRefine((value, context) => {
-      const reason = unstorableTextReason(value);
-      if (reason) context.addIssue({ code: 'custom', message: reason });
-    });
-}
-export const localeSchema = z.enum(['en', 'es', 'ro', 'ru']);
-
-export const addressSchema = z.object({
-  name: text(200),
-  line1: text(200),
-  line2: text(200, 0).optional(),
-  city: text(100),
-  state: text(100, 0).optional(),
-  postalCode: text(20),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as ES'),
-  phone: text(40, 0).optional(),
-});
-
-export type Address = z.infer<typeof addressSchema>;
-
-/** An IANA time zone the runtime knows (`Europe/Madrid`): quiet hours are computed in it. */
-export const timeZoneSchema = text(64).refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Europe/Madrid');
-
-export const customerSchema = z.object({
-  id: text(100),
-  email: z.email(),
-  name: text(200),
-  phone: text(40, 0).optional(),
-  locale: localeSchema.default('en'),
-  timezone: timeZoneSchema.default('UTC'),
-});
-
-export const vendorSchema = z.object({
-  id: text(100),
-  type: z.enum(['brand', 'distributor']),
-});
-
-export const orderItemInputSchema = z.object({
-  sku: text(100),
-  variantId: text(100),
-  name: text(300),
-  quantity: z.number().int().positive().max(10_000),
-  /**
-   * Only for items without a price book entry (BESPOKE), and only from ops/admin or internal
-   * callers: a price book price always wins and a customer cannot name its own price.
-   */
-  unitPrice: minorUnitsSchema.optional(),
-  vendor: vendorSchema,
-  supplierSource: supplierSchema.default('own_stock'),
-  ageRestricted: z.boolean().default(false),
-  imageUrl: z.url().max(2048).optional(),
-});
-
-export const deliveryTypeSchema = z.enum(['standard', 'express', 'scheduled']);
-
-export const deliveryWindowSchema = z.object({
-  start: z.iso.datetime({ offset: true }),
-  end: z.iso.datetime({ offset: true }),
-});
+/** An item as a caller orders it: the published item (`events/orders.ts`) before pricing. */
+export const orderItemInputSchema = orderItemSchema
+  .pick({ sku: true, variantId: true, name: true, quantity: true, vendor: true, supplierSource: true, ageRestricted: true, imageUrl: true })
+  .extend({
+    /**
+     * Only for items without a price book entry (BESPOKE), and only from ops/admin or internal
+     * callers: a price book price always wins and a customer cannot name its own price.
+     */
+    unitPrice: minorUnitsSchema.optional(),
+  });
 
 /** Body of `POST /v1/orders`. Cross-field rules (age, window) live in the orders domain. */
 export const createOrderRequestSchema = z.object({
@@ -100,88 +37,11 @@ export const createOrderRequestSchema = z.object({
 export type CreateOrderRequest = z.infer<typeof createOrderRequestSchema>;
 export type CreateOrderInput = z.input<typeof createOrderRequestSchema>;
 
-export const orderStatusSchema = z.enum([
-  'pending',
-  'confirmed',
-  'processing',
-  'packed',
-  'shipped',
-  'out_for_delivery',
-  'delivered',
-  'delayed',
-  'exception',
-  'cancelled',
-  'refunded',
-  'returned',
-]);
-
-export const fulfillmentStatusSchema = z.enum([
-  'not_fulfilled',
-  'partially_fulfilled',
-  'fulfilled',
-  'partially_shipped',
-  'shipped',
-  'partially_returned',
-  'returned',
-  'cancelled',
-]);
-
-export const orderTotalsSchema = z.object({
-  subtotal: minorUnitsSchema,
-  shipping: minorUnitsSchema,
-  tax: minorUnitsSchema,
-  discount: minorUnitsSchema,
-  total: minorUnitsSchema,
-});
-
-/** Where an item's unit price came from (ORD-02), most specific first. */
-export const priceSourceSchema = z.enum(['PRICE_AGREEMENT', 'PRICEBOOK_REGIONAL', 'PRICEBOOK_GLOBAL', 'BESPOKE']);
-export type PriceSource = z.infer<typeof priceSourceSchema>;
-
-/** The price an item was sold at, fixed when the item was priced and never changed afterwards. */
-export const priceSnapshotSchema = z.object({
-  unitPrice: minorUnitsSchema,
-  source: priceSourceSchema,
-  priceBookEntryId: z.uuid().nullable(),
-  resolvedAt: z.iso.datetime({ offset: true }),
-});
-export type PriceSnapshot = z.infer<typeof priceSnapshotSchema>;
-
-export const trackingRefSchema = z.object({ number: z.string(), carrier: z.string().nullable() });
-
-export const orderItemSchema = orderItemInputSchema.extend({
-  id: z.uuid(),
-  unitPrice: minorUnitsSchema,
-  lineTotal: minorUnitsSchema,
-  /** Optional only so events recorded before price snapshots existed still parse. */
-  priceSource: priceSourceSchema.optional(),
-  priceSnapshot: priceSnapshotSchema.optional(),
-});
-
-/** An order as the orders service returns it and as `orders.order.created` carries it. */
-export const orderSchema = z.object({
-  id: z.uuid(),
-  number: z.string(),
-  status: orderStatusSchema,
-  fulfillmentStatus: fulfillmentStatusSchema,
-  customer: customerSchema,
-  shippingAddress: addressSchema,
-  billingAddress: addressSchema,
-  items: z.array(orderItemSchema).min(1),
-  deliveryType: deliveryTypeSchema,
-  deliveryWindow: deliveryWindowSchema.nullable(),
-  notes: z.string().nullable(),
-  ageVerified: z.boolean(),
-  currency: currencySchema,
-  totals: orderTotalsSchema,
-  /** Set once the order shipped (optional: older events lack it). */
-  tracking: trackingRefSchema.nullable().optional(),
-  /** True once the fulfillment workflow reached processing: the order can no longer be modified. */
-  fulfillmentStarted: z.boolean().optional(),
-  version: z.number().int().nonnegative(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
-});
+/**
+ * An order as the orders service answers for it: today the order its events publish. To answer
+ * with more, extend it here; the published shape itself is frozen per event version.
+ */
+export const orderSchema = orderSnapshotSchema;
 export type Order = z.infer<typeof orderSchema>;
 
 export const orderIdParamsSchema = z.object({ id: z.uuid() });
@@ -228,7 +88,7 @@ export const timelineEntrySchema = z.object({
   previousStatus: orderStatusSchema.nullable(),
   details: z.string().nullable(),
   actor: z.string(),
-  at: z.iso.datetime({ offset: true }),
+  at: timestamp,
 });
 export const orderTimelineSchema = z.object({ orderId: z.uuid(), entries: z.array(timelineEntrySchema) });
 
@@ -247,13 +107,13 @@ export const priceBookEntryInputSchema = z
     variantId: text(100).nullable().default(null),
     source: z.enum(['PRICEBOOK_GLOBAL', 'PRICEBOOK_REGIONAL', 'PRICE_AGREEMENT']),
     /** ISO 3166-1 alpha-2 shipping country, for PRICEBOOK_REGIONAL. */
-    region: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as ES').nullable().default(null),
+    region: countryCodeSchema.nullable().default(null),
     /** The customer a PRICE_AGREEMENT is for. */
     customerId: text(100).nullable().default(null),
     currency: currencySchema,
     unitPrice: minorUnitsSchema,
-    validFrom: z.iso.datetime({ offset: true }).nullable().default(null),
-    validTo: z.iso.datetime({ offset: true }).nullable().default(null),
+    validFrom: timestamp.nullable().default(null),
+    validTo: timestamp.nullable().default(null),
   })
   .superRefine((entry, context) => {
     const problem = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
@@ -276,9 +136,9 @@ export const priceBookEntrySchema = z.object({
   customerId: z.string().nullable(),
   currency: z.string(),
   unitPrice: minorUnitsSchema,
-  validFrom: z.iso.datetime({ offset: true }).nullable(),
-  validTo: z.iso.datetime({ offset: true }).nullable(),
-  updatedAt: z.iso.datetime({ offset: true }),
+  validFrom: timestamp.nullable(),
+  validTo: timestamp.nullable(),
+  updatedAt: timestamp,
 });
 export type PriceBookEntry = z.infer<typeof priceBookEntrySchema>;
 
@@ -289,7 +149,7 @@ export const priceBookSchema = z.object({ entries: z.array(priceBookEntrySchema)
 /** Body of `POST /quotes`: what these items would cost, without ordering. */
 export const quoteRequestSchema = z.object({
   customerId: text(100).optional(),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as ES'),
+  country: countryCodeSchema,
   currency: currencySchema,
   deliveryType: deliveryTypeSchema.default('standard'),
   items: z
@@ -317,6 +177,6 @@ export const quoteSchema = z.object({
   complete: z.boolean(),
   lines: z.array(quoteLineSchema),
   totals: orderTotalsSchema,
-  resolvedAt: z.iso.datetime({ offset: true }),
+  resolvedAt: timestamp,
 });
 export type Quote = z.infer<typeof quoteSchema>;

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { trackingStatusSchema } from '../events/tracking';
+import { timestamp } from '../primitives';
 
 /**
- * Tracking service HTTP inputs and answers: provider webhook bodies (PROVIDERS.md §1, §2),
+ * Tracking service HTTP inputs and answers: provider webhook bodies (docs/providers/17track.md, docs/providers/aftership.md),
  * which also describe the providers' poll answers, and the query endpoints (TRK-04).
  */
 
-const timestamp = z.iso.datetime({ offset: true });
 const optionalText = z.string().nullish();
 
 // ---- 17TRACK v2.2 ----

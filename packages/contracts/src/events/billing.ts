@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope';
+import { currencySchema, timestamp } from '../primitives';
 
-const timestamp = z.iso.datetime({ offset: true });
-const money = { amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) };
+const money = { amount: z.number().int().nonnegative(), currency: currencySchema };
 
 /** A payment was requested from the customer: a checkout session exists at the provider. */
 export const checkoutCreated = defineEvent({
   type: 'billing.checkout.created',
   version: 1,
   stream: 'BILLING',
-  description: 'A checkout session was opened at the payment provider for the order.',
+  description: 'A checkout session was opened at the payment provider for the order (its URL: `GET /v1/orders/:id/billing`).',
   data: z.object({
     orderId: z.uuid(),
     paymentId: z.uuid(),
@@ -70,7 +70,7 @@ export const invoiceStatusChanged = defineEvent({
   type: 'billing.invoice.status_changed',
   version: 1,
   stream: 'BILLING',
-  description: 'An invoice changed status or was adjusted.',
+  description: 'An invoice changed status (paid, partially paid, overdue, void) or was adjusted.',
   data: z.object({
     orderId: z.uuid(),
     invoiceId: z.uuid(),

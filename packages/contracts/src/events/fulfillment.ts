@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope';
+import { timestamp } from '../primitives';
 
-const timestamp = z.iso.datetime({ offset: true });
-
-/** States of the seed 000 workflow (FUL-01). */
+/** States of the order workflow (docs/requirements.md#ful-01-order-workflow). */
 export const workflowStateSchema = z.enum([
   'pending',
   'payment_confirmed',
@@ -46,7 +45,7 @@ export const workflowTransitioned = defineEvent({
   type: 'fulfillment.workflow.transitioned',
   version: 1,
   stream: 'FULFILLMENT',
-  description: 'The fulfillment workflow of an order moved from one state to another.',
+  description: 'The fulfillment workflow of an order moved from one state to another (`willRetry` on `failed`).',
   data: z.object({
     orderId: z.uuid(),
     from: workflowStateSchema,
@@ -76,7 +75,7 @@ export const supplierOrderChanged = defineEvent({
   type: 'fulfillment.supplier_order.changed',
   version: 1,
   stream: 'FULFILLMENT',
-  description: 'A purchase order at a supplier was placed, confirmed, rejected, cancelled or shipped.',
+  description: 'A purchase order at a supplier was placed, confirmed, rejected, shipped, cancelled, or could not be cancelled (`cancellation_pending`).',
   data: z.object({
     orderId: z.uuid(),
     supplierOrderId: z.uuid(),

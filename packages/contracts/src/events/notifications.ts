@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { orderStatusSchema } from '../api/orders';
 import { defineEvent } from '../envelope';
+import { timestamp } from '../primitives';
+import { orderStatusSchema } from './orders';
 
 export const notificationChannelSchema = z.enum(['email', 'sms', 'push', 'in_app']);
 
@@ -20,7 +21,7 @@ export const notificationSent = defineEvent({
     recipient: z.string(),
     locale: z.string(),
     providerMessageId: z.string().nullable(),
-    sentAt: z.iso.datetime({ offset: true }),
+    sentAt: timestamp,
   }),
 });
 
@@ -39,7 +40,7 @@ export const notificationFailed = defineEvent({
     channel: notificationChannelSchema,
     reason: z.string(),
     attempts: z.number().int().positive(),
-    failedAt: z.iso.datetime({ offset: true }),
+    failedAt: timestamp,
   }),
 });
 

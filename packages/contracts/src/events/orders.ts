@@ -1,16 +1,142 @@
 import { z } from 'zod';
-import { customerSchema, orderSchema, orderStatusSchema } from '../api/orders';
 import { defineEvent } from '../envelope';
+import {
+  addressSchema,
+  currencySchema,
+  localeSchema,
+  minorUnitsSchema,
+  text,
+  timestamp,
+  timeZoneSchema,
+  trackingRefSchema,
+} from '../primitives';
+import { supplierSchema } from './fulfillment';
 
-const timestamp = z.iso.datetime({ offset: true });
+/*
+ * The order as the orders service publishes it. These are the events' own schemas: the HTTP
+ * API (`api/orders.ts`) builds on them, never the other way round, and a published version's
+ * shape is frozen by its JSON Schema snapshot (`schemas/`).
+ */
+
+export const orderStatusSchema = z.enum([
+  'pending',
+  'confirmed',
+  'processing',
+  'packed',
+  'shipped',
+  'out_for_delivery',
+  'delivered',
+  'delayed',
+  'exception',
+  'cancelled',
+  'refunded',
+  'returned',
+]);
+
+export const fulfillmentStatusSchema = z.enum([
+  'not_fulfilled',
+  'partially_fulfilled',
+  'fulfilled',
+  'partially_shipped',
+  'shipped',
+  'partially_returned',
+  'returned',
+  'cancelled',
+]);
+
+/** Who the order is for, as given when it was placed. */
+export const customerSchema = z.object({
+  id: text(100),
+  email: z.email(),
+  name: text(200),
+  phone: text(40, 0).optional(),
+  locale: localeSchema.default('en'),
+  timezone: timeZoneSchema.default('UTC'),
+});
+
+export const vendorSchema = z.object({
+  id: text(100),
+  type: z.enum(['brand', 'distributor']),
+});
+
+export const deliveryTypeSchema = z.enum(['standard', 'express', 'scheduled']);
+
+export const deliveryWindowSchema = z.object({
+  start: timestamp,
+  end: timestamp,
+});
+
+/** Where an item's unit price came from (ORD-02), most specific first. */
+export const priceSourceSchema = z.enum(['PRICE_AGREEMENT', 'PRICEBOOK_REGIONAL', 'PRICEBOOK_GLOBAL', 'BESPOKE']);
+export type PriceSource = z.infer<typeof priceSourceSchema>;
+
+/** The price an item was sold at, fixed when the item was priced and never changed afterwards. */
+export const priceSnapshotSchema = z.object({
+  unitPrice: minorUnitsSchema,
+  source: priceSourceSchema,
+  priceBookEntryId: z.uuid().nullable(),
+  resolvedAt: timestamp,
+});
+export type PriceSnapshot = z.infer<typeof priceSnapshotSchema>;
+
+export const orderItemSchema = z.object({
+  sku: text(100),
+  variantId: text(100),
+  name: text(300),
+  quantity: z.number().int().positive().max(10_000),
+  unitPrice: minorUnitsSchema,
+  vendor: vendorSchema,
+  supplierSource: supplierSchema.default('own_stock'),
+  ageRestricted: z.boolean().default(false),
+  imageUrl: z.url().max(2048).optional(),
+  id: z.uuid(),
+  lineTotal: minorUnitsSchema,
+  /** Optional only so events recorded before price snapshots existed still parse. */
+  priceSource: priceSourceSchema.optional(),
+  priceSnapshot: priceSnapshotSchema.optional(),
+});
+
+export const orderTotalsSchema = z.object({
+  subtotal: minorUnitsSchema,
+  shipping: minorUnitsSchema,
+  tax: minorUnitsSchema,
+  discount: minorUnitsSchema,
+  total: minorUnitsSchema,
+});
+
+/** The whole order, as `orders.order.created` and `orders.order.modified` carry it. */
+export const orderSnapshotSchema = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  status: orderStatusSchema,
+  fulfillmentStatus: fulfillmentStatusSchema,
+  customer: customerSchema,
+  shippingAddress: addressSchema,
+  billingAddress: addressSchema,
+  items: z.array(orderItemSchema).min(1),
+  deliveryType: deliveryTypeSchema,
+  deliveryWindow: deliveryWindowSchema.nullable(),
+  notes: z.string().nullable(),
+  ageVerified: z.boolean(),
+  currency: currencySchema,
+  totals: orderTotalsSchema,
+  /** Set once the order shipped (optional: older events lack it). */
+  tracking: trackingRefSchema.nullable().optional(),
+  /** True once the fulfillment workflow reached processing: the order can no longer be modified. */
+  fulfillmentStarted: z.boolean().optional(),
+  version: z.number().int().nonnegative(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type OrderSnapshot = z.infer<typeof orderSnapshotSchema>;
 
 /** An order was accepted: priced, validated and stored. Carries the whole order so consumers need no read-back. */
 export const orderCreated = defineEvent({
   type: 'orders.order.created',
   version: 1,
   stream: 'ORDERS',
-  description: 'An order was accepted (priced, validated, stored).',
-  data: orderSchema,
+  description: 'An order was accepted (priced, validated, stored); carries the whole order.',
+  data: orderSnapshotSchema,
 });
 
 /**
@@ -21,7 +147,7 @@ export const orderStatusChanged = defineEvent({
   type: 'orders.order.status_changed',
   version: 1,
   stream: 'ORDERS',
-  description: 'The order status changed; one event per history entry.',
+  description: 'The order status changed; one per history entry, carrying the customer and tracking so notifications need no read-back.',
   data: z.object({
     orderId: z.uuid(),
     number: z.string(),
@@ -34,7 +160,7 @@ export const orderStatusChanged = defineEvent({
     customer: customerSchema,
     total: z.number().int().nonnegative(),
     currency: z.string(),
-    tracking: z.object({ number: z.string(), carrier: z.string().nullable() }).nullable(),
+    tracking: trackingRefSchema.nullable(),
     /** The order's version after the change (optimistic lock). */
     version: z.number().int().nonnegative(),
     changedAt: timestamp,
@@ -46,7 +172,7 @@ export const orderCancelled = defineEvent({
   type: 'orders.order.cancelled',
   version: 1,
   stream: 'ORDERS',
-  description: 'The order was cancelled; downstream services undo their part.',
+  description: 'The order was cancelled; downstream services undo their part (refund or void, cancel at suppliers, release stock).',
   data: z.object({
     orderId: z.uuid(),
     reason: z.string(),
@@ -66,7 +192,7 @@ export const orderModified = defineEvent({
   stream: 'ORDERS',
   description: 'Items, quantities or the address changed before fulfillment; totals recalculated.',
   data: z.object({
-    order: orderSchema,
+    order: orderSnapshotSchema,
     previousTotal: z.number().int().nonnegative(),
     changes: z.array(z.string()).min(1),
     actor: z.string(),

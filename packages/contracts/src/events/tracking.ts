@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope';
-
-const timestamp = z.iso.datetime({ offset: true });
+import { timestamp } from '../primitives';
 
 /** The one normalized status set every provider's statuses map onto (TRK-02). */
 export const trackingStatusSchema = z.enum([

@@ -5,7 +5,8 @@
  * that dies is restarted with back-off (0.5 s doubling to 30 s). Ctrl-C stops everything.
  *
  * Logs: every service writes raw JSON lines to `.data/logs/<service>.log` (NATS and PostgreSQL to
- * `nats.log` / `postgres.log`); the terminal shows the service lines in a compact one-line form.
+ * `nats.log` / `postgres.log`); the terminal shows warnings, errors and one line per gateway
+ * request, compactly (log-format.ts); `--verbose` (or PLATFORM_VERBOSE=true) shows every line.
  */
 import { join, relative } from 'node:path';
 import { PROVIDERS } from '@platform/simulators';
@@ -93,7 +94,8 @@ async function main(): Promise<void> {
   }
   for (const key of Object.keys(overrides)) if (!overrides[key]) delete overrides[key];
 
-  const format = createLogFormatter(SERVICE_NAMES, Boolean(process.stdout.isTTY) && !env.NO_COLOR);
+  const verbose = process.argv.includes('--verbose') || env.PLATFORM_VERBOSE === 'true';
+  const format = createLogFormatter(SERVICE_NAMES, { color: Boolean(process.stdout.isTTY) && !env.NO_COLOR, verbose });
   const aborter = new AbortController();
   let stack: StackHandle | undefined;
   let stopping = false;
@@ -157,8 +159,9 @@ async function main(): Promise<void> {
     `  NATS         ${stack.nats ? `${stack.nats.url}   (monitoring ${stack.nats.monitorUrl})` : `external (${stack.env.NATS_URL})`}`,
     `  PostgreSQL   ${postgresLine}`,
     `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (${Object.keys(PROVIDERS).map((prefix) => `/${prefix}`).join(' ')})` : 'real providers (SIMULATORS=off)'}`,
-    `  API docs     ${stack.gatewayUrl}/docs   (dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo)`,
-    `  Logs         ${show(logDir)}/<service>.log (raw JSON; shown condensed below), nats.log, postgres.log`,
+    // With API_KEYS set the gateway refuses the development keys: advertise them only when they work.
+    `  API docs     ${stack.gatewayUrl}/docs   ${env.API_KEYS ? '(keys: those in API_KEYS)' : '(dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo)'}`,
+    `  Logs         ${show(logDir)}/<service>.log (raw JSON), nats.log, postgres.log; below: warnings, errors, gateway requests${verbose ? ' and every other line (--verbose)' : ' (--verbose for every line)'}`,
     `  Data         ${show(dataDir)} (kept between runs; delete it to start fresh)`,
     '  Press Ctrl-C to stop.',
     '',

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import got from 'got';
-import { TRACKING_PROGRESSION } from '../providers/seventeen-track';
+import { TRACKING_PROGRESSION } from '../tracking-scans';
 
 const PROVIDERS = ['17track', 'aftership'] as const;
 type Provider = (typeof PROVIDERS)[number];

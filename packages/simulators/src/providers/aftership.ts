@@ -1,10 +1,10 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SimulatorContext } from '../server';
-import { badRequest, deliverWebhook, type NormalizedStatus, NORMALIZED_STATUSES, nextStep, type PushRequest, STEP_TEXT } from './seventeen-track';
+import type { SimulatorContext } from '../context';
+import { badRequest, deliverWebhook, type NormalizedStatus, NORMALIZED_STATUSES, nextStep, normalizeTrackingNumber as normalize, type PushRequest, STEP_TEXT } from '../tracking-scans';
 
 /**
- * AfterShip Tracking API 2025-01 (PROVIDERS.md §1): `POST /trackings`, `GET /trackings/:id`,
+ * AfterShip Tracking API 2025-01 (docs/providers/aftership.md): `POST /trackings`, `GET /trackings/:id`,
  * `GET /trackings?tracking_numbers=`, header `as-api-key`, answers `{meta{code, message, type}, data}`;
  * webhooks signed `aftership-hmac-sha256` = base64(HMAC-SHA256(webhook secret, raw body)).
  */
@@ -89,9 +89,9 @@ const meta = (code: number, message: string, type: string) => ({ code, message, 
 
 export function registerAftership(app: FastifyInstance, context: SimulatorContext): void {
   const { control, credentials, webhookBaseUrl } = context;
-  const byNumber = new Map<string, Tracking>();
-  const byId = new Map<string, Tracking>();
-  const normalize = (number: unknown) => String(number ?? '').replaceAll(/\s+/g, '').toUpperCase();
+  const { trackings: byNumber } = context.store.keep(() => ({ trackings: new Map<string, Tracking>() }));
+  // An index over the same objects: kept out of the state file, where it would come back as copies.
+  const byId = new Map([...byNumber.values()].map((tracking) => [tracking.id, tracking]));
 
   function create(number: string, slug: string | null, orderId: string | null): Tracking {
     const tracking: Tracking = {

@@ -1,11 +1,11 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SimulatorContext } from '../server';
+import type { SimulatorContext } from '../context';
 import { s10TrackingNumber } from '../tracking-numbers';
-import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStage } from './supplier-orders';
+import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStage } from '../supplier-orders';
 
 /**
- * AliExpress dropshipping through the Open Platform gateway (PROVIDERS.md section 6):
+ * AliExpress dropshipping through the Open Platform gateway (docs/providers/aliexpress.md):
  * `POST /aliexpress/sync` with form (or query) parameters `app_key`, `method`, `session`,
  * `timestamp`, `sign_method=sha256`, `sign`. Verifies the app key, the HMAC-SHA256 signature
  * and the session like the gateway; answers its error shape `{type, code, message, request_id}`
@@ -13,7 +13,7 @@ import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStag
  * uses 200). Methods: `aliexpress.ds.order.create`, `aliexpress.trade.ds.order.get`.
  * There is no dropshipping cancel method (none is documented).
  * Orders ship with China Post registered S10 numbers (`RR…CN`) via `CAINIAO_STANDARD`.
- * Error codes not in PROVIDERS.md (simulator choices): InvalidAppKey, IllegalAccessToken,
+ * Error codes not in docs/providers/aliexpress.md (simulator choices): InvalidAppKey, IllegalAccessToken,
  * InvalidMethod, and the refusal `error_code` INVENTORY_HOLD_ERROR (override: options.code).
  */
 
@@ -62,10 +62,14 @@ const sameText = (a: string, b: string) => a.length === b.length && timingSafeEq
 
 export function registerAliexpress(app: FastifyInstance, context: SimulatorContext): void {
   const { control, credentials } = context;
-  // 16-digit numeric order ids, like AliExpress', kept below 2^53 so they stay exact as JSON numbers.
-  let lastOrderId = 8_100_000_000_000_000 + randomInt(1_000_000) * 1_000;
+  const stored = context.store.keep(() => ({
+    orders: new Map<string, SupplierOrder>(),
+    // 16-digit numeric order ids, like AliExpress', kept below 2^53 so they stay exact as JSON numbers.
+    lastOrderId: 8_100_000_000_000_000 + randomInt(1_000_000) * 1_000,
+  }));
   const book = new SupplierOrderBook(
-    () => String((lastOrderId += 1)),
+    stored.orders,
+    () => String((stored.lastOrderId += 1)),
     () => ({ trackingNumber: s10TrackingNumber(randomInt(100_000_000), 'RR', 'CN'), carrier: 'CAINIAO_STANDARD' }),
   );
   book.registerRoutes(app);

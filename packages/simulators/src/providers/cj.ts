@@ -1,17 +1,17 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SimulatorContext } from '../server';
+import type { SimulatorContext } from '../context';
 import { s10TrackingNumber } from '../tracking-numbers';
-import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStage } from './supplier-orders';
+import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStage } from '../supplier-orders';
 
 /**
- * CJ Dropshipping API 2.0 (PROVIDERS.md section 5) under `/cj` (= .../api2.0/v1):
+ * CJ Dropshipping API 2.0 (docs/providers/cj.md) under `/cj` (= .../api2.0/v1):
  * `POST authentication/getAccessToken {apiKey}` issues a 15-day token; every other call needs
  * it in `CJ-Access-Token`. Answers use CJ's envelope `{code, result, message, data, requestId}`.
  * Orders: `POST shopping/order/createOrderV2`, `GET shopping/order/getOrderDetail?orderId=`,
  * `DELETE shopping/order/deleteOrder?orderId=` (only before CJ pays/processes: status CREATED).
  * Shipments: China Post registered S10 (`RR…CN`) via "CJPacket Ordinary" (or the order's logisticName).
- * Simulator choices (not in PROVIDERS.md): refused key/token → HTTP 401 with code 1600001;
+ * Simulator choices (not in docs/providers/cj.md): refused key/token → HTTP 401 with code 1600001;
  * invalid parameters code 1600100; a refusal uses options.code (default 1603001).
  * `POST /cj/_sim/tokens/expire` forgets all issued tokens (to exercise re-authentication).
  */
@@ -33,10 +33,15 @@ const failure = (code: number, message: string) => ({ code, result: false, messa
 
 export function registerCj(app: FastifyInstance, context: SimulatorContext): void {
   const { control, credentials } = context;
-  const tokens = new Set<string>();
-  let lastOrderId = randomInt(1_000_000) * 1_000;
+  const stored = context.store.keep(() => ({
+    tokens: new Set<string>(),
+    orders: new Map<string, SupplierOrder>(),
+    lastOrderId: randomInt(1_000_000) * 1_000,
+  }));
+  const { tokens } = stored;
   const book = new SupplierOrderBook(
-    () => `SD${String((lastOrderId += 1)).padStart(12, '0')}`,
+    stored.orders,
+    () => `SD${String((stored.lastOrderId += 1)).padStart(12, '0')}`,
     () => ({ trackingNumber: s10TrackingNumber(randomInt(100_000_000), 'RR', 'CN'), carrier: 'CJPacket Ordinary' }),
   );
   book.registerRoutes(app);

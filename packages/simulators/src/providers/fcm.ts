@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { SimulatorContext } from '../server';
+import type { SimulatorContext } from '../context';
 
 /** A push message as the simulator keeps it: the request's `message` plus the name FCM gave it. */
 export interface FcmMessage {
@@ -63,7 +63,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 export function registerFcm(app: FastifyInstance, context: SimulatorContext): void {
   const { control } = context;
   const { projectId, accessToken } = context.credentials.fcm;
-  const messages: FcmMessage[] = [];
+  const { messages } = context.store.keep(() => ({ messages: [] as FcmMessage[] }));
 
   // `::` is Fastify's escape for a literal colon (`messages:send`).
   app.post<{ Params: { project: string }; Body: unknown }>('/v1/projects/:project/messages::send', async (request, reply) => {

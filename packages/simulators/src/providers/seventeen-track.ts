@@ -1,84 +1,9 @@
-import { type TrackingStatus, trackingStatusSchema } from '@platform/contracts';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import got from 'got';
-import type { SimulatorContext } from '../server';
+import type { SimulatorContext } from '../context';
+import { badRequest, deliverWebhook, type NormalizedStatus, NORMALIZED_STATUSES, nextStep, normalizeTrackingNumber as normalize, type PushRequest, STEP_TEXT } from '../tracking-scans';
 
-/**
- * The normalized statuses a courier pushes (the platform's tracking status set) and the
- * scripted progression `_sim/progress` walks: InfoReceived → InTransit → OutForDelivery → Delivered.
- * Shared by the 17TRACK and AfterShip simulators.
- */
-export const TRACKING_PROGRESSION = ['info_received', 'in_transit', 'out_for_delivery', 'delivered'] as const;
-/** The platform's normalized statuses (the push route accepts them besides the provider's own). */
-export const NORMALIZED_STATUSES = trackingStatusSchema.options;
-export type NormalizedStatus = TrackingStatus;
-
-/** What a scripted step says when the push names no description or location. */
-export const STEP_TEXT: Record<NormalizedStatus, { description: string; location: string }> = {
-  pending: { description: 'Tracking number registered', location: '' },
-  info_received: { description: 'Shipment information received by the carrier', location: 'Shenzhen, CN' },
-  in_transit: { description: 'Departed from sorting center', location: 'Madrid, ES' },
-  out_for_delivery: { description: 'Out for delivery', location: 'Madrid, ES' },
-  delivered: { description: 'Delivered, signed by the recipient', location: 'Madrid, ES' },
-  delivery_failed: { description: 'Delivery attempt failed: recipient not at home', location: 'Madrid, ES' },
-  available_for_pickup: { description: 'Available for pickup at the post office', location: 'Madrid, ES' },
-  exception: { description: 'Shipment exception', location: 'Madrid, ES' },
-  delayed: { description: 'Delayed in customs clearance', location: 'Madrid, ES' },
-  returned: { description: 'Returned to sender', location: 'Shenzhen, CN' },
-  expired: { description: 'No updates for a long time', location: '' },
-};
-
-/** Where the script resumes after an off-script push (a failed attempt is followed by another delivery run). */
-const RESUME_AFTER: Partial<Record<NormalizedStatus, NormalizedStatus | null>> = {
-  pending: 'info_received',
-  delayed: 'in_transit',
-  exception: 'in_transit',
-  delivery_failed: 'out_for_delivery',
-  available_for_pickup: 'delivered',
-  returned: null,
-  expired: null,
-};
-
-/** The next step of the scripted progression after `current` (null = nothing pushed yet), or null at its end. */
-export function nextStep(current: NormalizedStatus | null): NormalizedStatus | null {
-  if (current === null) return TRACKING_PROGRESSION[0];
-  const index = TRACKING_PROGRESSION.indexOf(current as (typeof TRACKING_PROGRESSION)[number]);
-  return index === -1 ? (RESUME_AFTER[current] ?? null) : (TRACKING_PROGRESSION[index + 1] ?? null);
-}
-
-/** Body of `POST /<prefix>/_sim/push`. */
-export interface PushRequest {
-  number?: unknown;
-  status?: unknown;
-  location?: unknown;
-  description?: unknown;
-  /** ISO time of the scan (default now): an older time makes a stale update. */
-  time?: unknown;
-}
-
-export function badRequest(reply: FastifyReply, message: string) {
-  return reply.code(400).send({ error: message });
-}
-
-/** POSTs a signed webhook and reports what the receiver answered. */
-export async function deliverWebhook(url: string, body: string, headers: Record<string, string>) {
-  try {
-    const response = await got.post(url, { body, headers: { 'content-type': 'application/json', ...headers }, throwHttpErrors: false, retry: { limit: 0 }, timeout: { request: 10_000 } });
-    let answer: unknown = response.body;
-    try {
-      answer = JSON.parse(response.body);
-    } catch {
-      // keep the text
-    }
-    return { url, statusCode: response.statusCode, body: answer };
-  } catch (error) {
-    return { url, statusCode: null, error: (error as Error).message };
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// 17TRACK API v2.2 (PROVIDERS.md §2)
+/** 17TRACK API v2.2 (docs/providers/17track.md). */
 
 const MAIN_STATUSES = ['NotFound', 'InfoReceived', 'InTransit', 'Expired', 'AvailableForPickup', 'OutForDelivery', 'DeliveryFailure', 'Delivered', 'Exception'];
 
@@ -131,7 +56,8 @@ interface Parcel {
   carrier: number;
   tag: string | null;
   param: string | null;
-  registeredAt: Date;
+  /** ISO time (a string, as the state file keeps it). */
+  registeredAt: string;
   /** The normalized status of the newest scan (what `_sim/progress` continues from). */
   step: NormalizedStatus | null;
   latest: { status: string; sub_status: string };
@@ -141,7 +67,7 @@ interface Parcel {
 
 function trackInfo(parcel: Parcel) {
   const latestEvent = parcel.events[0] ?? null;
-  const eta = new Date(parcel.registeredAt.getTime() + 7 * 86_400_000).toISOString();
+  const eta = new Date(Date.parse(parcel.registeredAt) + 7 * 86_400_000).toISOString();
   return {
     shipping_info: { shipper_address: { country: 'CN' }, recipient_address: { country: null } },
     latest_status: { ...parcel.latest, sub_status_descr: null },
@@ -162,7 +88,7 @@ function trackInfo(parcel: Parcel) {
           provider: { key: parcel.carrier, name: null, alias: null, tel: null, homepage: null, country: null },
           service_type: null,
           latest_sync_status: 'Success',
-          latest_sync_time: latestEvent?.time_utc ?? parcel.registeredAt.toISOString(),
+          latest_sync_time: latestEvent?.time_utc ?? parcel.registeredAt,
           events_hash: parcel.events.length,
           events: parcel.events,
         },
@@ -173,8 +99,7 @@ function trackInfo(parcel: Parcel) {
 
 export function registerSeventeenTrack(app: FastifyInstance, context: SimulatorContext): void {
   const { control, credentials, webhookBaseUrl } = context;
-  const parcels = new Map<string, Parcel>();
-  const normalize = (number: unknown) => String(number ?? '').replaceAll(/\s+/g, '').toUpperCase();
+  const { parcels } = context.store.keep(() => ({ parcels: new Map<string, Parcel>() }));
 
   /** Auth, switch and shape checks every API call shares; undefined when the reply was sent. */
   async function guard(request: FastifyRequest, reply: FastifyReply): Promise<Array<Record<string, unknown>> | undefined> {
@@ -224,7 +149,7 @@ export function registerSeventeenTrack(app: FastifyInstance, context: SimulatorC
           carrier,
           tag,
           param: typeof item.param === 'string' ? item.param : null,
-          registeredAt: new Date(),
+          registeredAt: new Date().toISOString(),
           step: null,
           latest: SEVENTEEN_TRACK_STATUS.pending,
           events: [],
@@ -270,7 +195,7 @@ export function registerSeventeenTrack(app: FastifyInstance, context: SimulatorC
     const number = normalize(body.number);
     let parcel = parcels.get(number);
     if (!parcel) {
-      parcel = { number, carrier: 3011, tag: null, param: null, registeredAt: new Date(), step: null, latest: SEVENTEEN_TRACK_STATUS.pending, events: [], tracking: true };
+      parcel = { number, carrier: 3011, tag: null, param: null, registeredAt: new Date().toISOString(), step: null, latest: SEVENTEEN_TRACK_STATUS.pending, events: [], tracking: true };
       parcels.set(number, parcel);
     }
     const provider = typeof body.status === 'string' && !NORMALIZED_STATUSES.includes(body.status as NormalizedStatus) ? body.status : null;

@@ -1,8 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SimulatorContext } from '../server';
+import type { SimulatorContext } from '../context';
 import { impbTrackingNumber } from '../tracking-numbers';
-import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStage } from './supplier-orders';
+import { refusalReason, type SupplierOrder, SupplierOrderBook, type SupplierStage } from '../supplier-orders';
 
 /**
  * Spocket. ASSUMED API, NOT DOCUMENTED: Spocket publishes no order API, so this is the small
@@ -27,6 +27,7 @@ const apiError = (reply: FastifyReply, status: number, code: string, message: st
 export function registerSpocket(app: FastifyInstance, context: SimulatorContext): void {
   const { control, credentials } = context;
   const book = new SupplierOrderBook(
+    context.store.keep(() => ({ orders: new Map<string, SupplierOrder>() })).orders,
     () => `ord_${randomBytes(10).toString('hex')}`,
     () => ({ trackingNumber: impbTrackingNumber(BigInt(randomInt(10 ** 14)) * 1_000n + BigInt(randomInt(1_000))), carrier: 'USPS' }),
   );

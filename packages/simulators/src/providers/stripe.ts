@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import got from 'got';
-import type { SimulatorContext } from '../server';
+import type { SimulatorContext } from '../context';
 
 /**
- * Stripe (PROVIDERS.md section 7): checkout sessions, payment intents, refunds and signed
+ * Stripe (docs/providers/stripe.md): checkout sessions, payment intents, refunds and signed
  * webhook Events, in Stripe's object shapes. Requests are form-encoded with bracket
  * notation and authenticated with `Authorization: Bearer sk_...`; `Idempotency-Key`
  * replays the first answer. The customer side is simulated by `GET /stripe/checkout/:id`
@@ -75,14 +75,16 @@ const missing = (kind: string, id: string, param = 'id') =>
   new StripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param, message: `No such ${kind}: '${id}'` });
 
 export function registerStripe(app: FastifyInstance, context: SimulatorContext): void {
-  const { control, credentials } = context;
-  const sessions = new Map<string, StripeObject>();
-  const paymentIntents = new Map<string, StripeObject>();
-  const charges = new Map<string, StripeObject>();
-  const refunds = new Map<string, StripeObject>();
-  const events = new Map<string, StoredEvent>();
-  const deliveries: WebhookDelivery[] = [];
-  const idempotent = new Map<string, { path: string; status: number; body: unknown }>();
+  const { control, credentials, store } = context;
+  const { sessions, paymentIntents, charges, refunds, events, deliveries, idempotent } = store.keep(() => ({
+    sessions: new Map<string, StripeObject>(),
+    paymentIntents: new Map<string, StripeObject>(),
+    charges: new Map<string, StripeObject>(),
+    refunds: new Map<string, StripeObject>(),
+    events: new Map<string, StoredEvent>(),
+    deliveries: [] as WebhookDelivery[],
+    idempotent: new Map<string, { path: string; status: number; body: unknown }>(),
+  }));
 
   async function deliver(event: StoredEvent, signature?: string): Promise<WebhookDelivery> {
     const delivery: WebhookDelivery = { eventId: event.id, type: event.type, at: new Date().toISOString(), status: null, error: null };
@@ -104,6 +106,8 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     }
     deliveries.push(delivery);
     if (deliveries.length > 1000) deliveries.shift();
+    // The answer may come after the request that sent the event was answered.
+    store.changed();
     return delivery;
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SimulatorContext } from '../server';
+import type { SimulatorContext } from '../context';
 
 /** A message as the simulator keeps it: Twilio's Message resource. */
 export interface TwilioMessage {
@@ -45,7 +45,7 @@ function twilioError(reply: FastifyReply, status: number, code: number, message:
 export function registerTwilio(app: FastifyInstance, context: SimulatorContext): void {
   const { control } = context;
   const { accountSid, authToken } = context.credentials.twilio;
-  const messages: TwilioMessage[] = [];
+  const { messages } = context.store.keep(() => ({ messages: [] as TwilioMessage[] }));
 
   function authorized(request: FastifyRequest<{ Params: { accountSid: string } }>): boolean {
     const header = request.headers.authorization ?? '';

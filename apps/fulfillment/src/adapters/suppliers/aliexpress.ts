@@ -4,7 +4,7 @@ import { SupplierUnavailableError } from './supplier-client';
 import type { SupplierAnswer, SupplierHttp, Verdict } from './supplier-http';
 
 /**
- * AliExpress dropshipping through the Open Platform (IOP) gateway, PROVIDERS.md section 6:
+ * AliExpress dropshipping through the Open Platform (IOP) gateway (docs/providers/aliexpress.md):
  * `POST {base}/sync` with form parameters, signed with HMAC-SHA256.
  *
  * Item mapping (ours): an AliExpress item's `sku` is the AliExpress `product_id` and its
@@ -41,8 +41,8 @@ export function iopSignature(params: Record<string, string>, appSecret: string, 
 }
 
 /**
- * `aliexpress.trade.ds.order.get` `order_status` → our supplier status. PROVIDERS.md lists
- * the values without meanings; these follow AliExpress' order lifecycle:
+ * `aliexpress.trade.ds.order.get` `order_status` → our supplier status. AliExpress' values come
+ * without meanings (docs/providers/aliexpress.md); these follow its order lifecycle:
  * PLACE_ORDER_SUCCESS is "created, awaiting payment" and RISK_CONTROL a review hold, so both
  * still count as placed (the 24 h placement timeout covers an order stuck there);
  * WAIT_SELLER_SEND_GOODS means paid and with the seller: confirmed.
@@ -175,8 +175,9 @@ export class AliexpressClient implements SupplierClient {
   }
 
   /**
-   * PROVIDERS.md documents no dropshipping cancel method, and AliExpress' documentation
-   * shows none either (`aliexpress.ds.order.cancel` appears only in third-party code, unverified):
+   * AliExpress' documentation shows no dropshipping cancel method
+   * (docs/providers/aliexpress.md#cancelling; `aliexpress.ds.order.cancel` appears only in
+   * third-party code, unverified):
    * an unpaid order expires by itself, a paid one is cancelled in the AliExpress console.
    * So nothing is sent, and we say so (in the call log too): the caller opens an ops task.
    */

@@ -3,7 +3,7 @@ import { SupplierUnavailableError } from './supplier-client';
 import type { SupplierAnswer, SupplierHttp, SupplierRequest, Verdict } from './supplier-http';
 
 /**
- * CJ Dropshipping API 2.0, PROVIDERS.md section 5. An access token from
+ * CJ Dropshipping API 2.0 (docs/providers/cj.md). An access token from
  * `authentication/getAccessToken` (valid 15 days; CJ allows one token request per 5 minutes)
  * goes in the `CJ-Access-Token` header; every answer is the envelope
  * `{code, result, message, data, requestId}`.
@@ -28,13 +28,13 @@ const TOKEN_LIFETIME_MS = 15 * 24 * 3_600_000;
 const TOKEN_RENEW_MARGIN_MS = 3_600_000;
 
 /**
- * Envelope codes we act on. Not in PROVIDERS.md (ASSUMED from CJ's error-code table):
+ * Envelope codes we act on. Not on CJ's order pages (ASSUMED from CJ's error-code table, docs/providers/cj.md#errors):
  * 1600001 invalid API key / access token, 1600200 too many requests.
  */
 const TOKEN_REFUSED_CODES = new Set([1600001, 1600003]);
 const RATE_LIMITED_CODE = 1600200;
 
-/** `orderStatus` of getOrderDetail → our status (PROVIDERS.md section 5 list). */
+/** `orderStatus` of getOrderDetail → our status (docs/providers/cj.md#what-we-expect-back). */
 const ORDER_STATUS: Record<string, SupplierOrderStatus['status']> = {
   CREATED: 'placed',
   IN_CART: 'placed',

@@ -3,8 +3,8 @@ import { SupplierUnavailableError } from './supplier-client';
 import type { SupplierAnswer, SupplierHttp, Verdict } from './supplier-http';
 
 /**
- * Spocket. ASSUMPTION, NOT A DOCUMENTED API: Spocket publishes no order API (PROVIDERS.md has
- * no Spocket section), so this is our own small REST shape, mirrored by the simulator:
+ * Spocket. ASSUMPTION, NOT A DOCUMENTED API: Spocket publishes no order API
+ * (docs/providers/spocket.md), so this is our own small REST shape, mirrored by the simulator:
  * - `Authorization: Bearer <api key>`
  * - `POST orders {external_id, line_items[{variant_id, quantity}], shipping_address, customer}`
  *   → 201 `{id, external_id, status, ...}`; a refusal is 422 `{error: {code, message}}`

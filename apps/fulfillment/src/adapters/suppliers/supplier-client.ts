@@ -1,6 +1,6 @@
 import { DependencyUnavailableError } from '@platform/runtime/errors';
-import type { Address } from '@platform/contracts/api/orders';
 import type { SupplierName } from '@platform/contracts';
+import type { Address } from '@platform/contracts/primitives';
 
 export interface SupplierOrderRequest {
   /**

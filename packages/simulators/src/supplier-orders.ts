@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Behaviour } from '../control';
+import type { Behaviour } from './control';
 
 /**
  * The order book the simulated suppliers (AliExpress, CJ, Spocket) share; each renders it
@@ -33,14 +33,17 @@ const NEXT: Partial<Record<SupplierStage, SupplierStage>> = { placed: 'confirmed
 export const refusalReason = (options: Behaviour['options']) => (typeof options.reason === 'string' && options.reason ? options.reason : 'Out of stock');
 
 export class SupplierOrderBook {
-  private readonly orders = new Map<string, SupplierOrder>();
   private readonly byReference = new Map<string, string>();
 
   constructor(
+    /** The orders by id: the provider's stored objects (`ProviderStore.keep`), possibly from before a restart. */
+    private readonly orders: Map<string, SupplierOrder>,
     private readonly newId: () => string,
     /** Tracking number and carrier for an order that ships now. */
     private readonly ship: () => { trackingNumber: string; carrier: string },
-  ) {}
+  ) {
+    for (const order of orders.values()) this.byReference.set(order.reference, order.id);
+  }
 
   /** Stores a new order, or returns the one already placed under this reference. */
   place(reference: string, request: unknown, options: Behaviour['options']): { order: SupplierOrder; repeated: boolean } {

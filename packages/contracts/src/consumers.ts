@@ -1,0 +1,63 @@
+import type { EventDefinition, StreamName } from './envelope';
+import {
+  cancellationSettled,
+  orderCancelled,
+  orderCreated,
+  orderModified,
+  orderStatusChanged,
+  paymentSucceeded,
+  refundSucceeded,
+  shipmentShipped,
+  trackingStatusChanged,
+  workflowTransitioned,
+} from './events';
+
+/**
+ * Who reads which events: every durable consumer of the platform. A publisher looks here
+ * before changing an event; ARCHITECTURE.md's subject table is rendered from it; and
+ * `runtime.addConsumer` refuses a declared consumer whose handlers or stream differ.
+ */
+export interface ConsumerDeclaration {
+  /** Durable name, `<service>--<purpose>`. */
+  readonly name: string;
+  readonly stream: StreamName;
+  /** The events it has handlers for (others on its stream are acknowledged and skipped). */
+  readonly events: readonly EventDefinition[];
+}
+
+export const durableConsumers: readonly ConsumerDeclaration[] = [
+  { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
+  { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned] },
+  { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged] },
+  { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified] },
+  { name: 'billing--fulfillment', stream: 'FULFILLMENT', events: [cancellationSettled] },
+  { name: 'fulfillment--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderCancelled] },
+  { name: 'fulfillment--billing-events', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
+  { name: 'fulfillment--tracking-updates', stream: 'TRACKING', events: [trackingStatusChanged] },
+  { name: 'tracking--shipments', stream: 'FULFILLMENT', events: [shipmentShipped] },
+  { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged] },
+];
+
+/** The service a durable consumer belongs to (the part of its name before `--`). */
+export function consumerService(name: string): string {
+  return name.split('--')[0]!;
+}
+
+/**
+ * Why a consumer about to start disagrees with its declaration, or undefined. A name not
+ * declared here is left alone: tests start consumers of their own.
+ */
+export function consumerDeclarationMismatch(consumer: { name: string; stream: string; eventTypes: readonly string[] }): string | undefined {
+  const declared = durableConsumers.find((candidate) => candidate.name === consumer.name);
+  if (!declared) return undefined;
+  const where = `packages/contracts/src/consumers.ts (ARCHITECTURE.md's subject table is rendered from it)`;
+  if (declared.stream !== consumer.stream) {
+    return `durable consumer ${consumer.name} reads stream ${consumer.stream}, but ${where} declares ${declared.stream}`;
+  }
+  const handled = [...new Set(consumer.eventTypes)].sort();
+  const expected = [...new Set(declared.events.map((event) => event.type))].sort();
+  if (handled.join() !== expected.join()) {
+    return `durable consumer ${consumer.name} handles ${handled.join(', ') || 'nothing'}, but ${where} declares ${expected.join(', ')}`;
+  }
+  return undefined;
+}

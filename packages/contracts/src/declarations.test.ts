@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { consumerDeclarationMismatch, consumerService, durableConsumers } from './consumers';
+import { declaredTimerKinds, timerDeclarationMismatch, timers } from './timers';
+
+describe('durable consumer declarations', () => {
+  it('name each consumer once, as <service>--<purpose>', () => {
+    const names = durableConsumers.map((consumer) => consumer.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[a-z]+--[a-z-]+$/);
+  });
+
+  it.each(durableConsumers.map((consumer) => [consumer.name, consumer] as const))('%s reads only events of its own stream', (_name, consumer) => {
+    expect(consumer.events.filter((event) => event.stream !== consumer.stream).map((event) => event.type)).toEqual([]);
+  });
+
+  it('a consumer never reads the stream its own service publishes', () => {
+    expect(durableConsumers.filter((consumer) => consumer.stream.toLowerCase() === consumerService(consumer.name)).map((c) => c.name)).toEqual([]);
+  });
+
+  it('accept a consumer that handles what it declares, in any order', () => {
+    const eventTypes = ['orders.order.cancelled', 'orders.order.created', 'orders.order.modified'];
+    expect(consumerDeclarationMismatch({ name: 'billing--orders', stream: 'ORDERS', eventTypes })).toBeUndefined();
+  });
+
+  it('refuse a declared consumer with a handler more or less, or on another stream', () => {
+    expect(consumerDeclarationMismatch({ name: 'billing--orders', stream: 'ORDERS', eventTypes: ['orders.order.created'] })).toMatch(
+      /billing--orders handles orders\.order\.created, but packages\/contracts\/src\/consumers\.ts .* declares orders\.order\.cancelled, orders\.order\.created, orders\.order\.modified/,
+    );
+    expect(
+      consumerDeclarationMismatch({ name: 'orders--tracking', stream: 'TRACKING', eventTypes: ['tracking.shipment.status_changed', 'tracking.shipment.registered'] }),
+    ).toMatch(/orders--tracking handles/);
+    expect(consumerDeclarationMismatch({ name: 'orders--tracking', stream: 'FULFILLMENT', eventTypes: ['tracking.shipment.status_changed'] })).toMatch(
+      /reads stream FULFILLMENT, but .* declares TRACKING/,
+    );
+  });
+
+  it('leave consumers they do not name to their owner (tests start their own)', () => {
+    expect(consumerDeclarationMismatch({ name: 'notifications--it-1234', stream: 'ORDERS', eventTypes: [] })).toBeUndefined();
+  });
+});
+
+describe('timer declarations', () => {
+  it.each(Object.keys(timers))("%s's timer kinds are its own (<service>.<what>) and unique", (service) => {
+    const kinds = declaredTimerKinds(service);
+    expect(new Set(kinds).size).toBe(kinds.length);
+    for (const kind of kinds) expect(kind).toMatch(new RegExp(`^${service}\\.[a-z-]+$`));
+  });
+
+  it('accept handlers for exactly the declared kinds', () => {
+    expect(timerDeclarationMismatch('notifications', ['notifications.retry', 'notifications.send', 'notifications.deliver-deferred'])).toBeUndefined();
+    expect(timerDeclarationMismatch('orders', [])).toBeUndefined();
+  });
+
+  it('refuse a handler for an undeclared kind, or a declared kind without a handler', () => {
+    expect(timerDeclarationMismatch('billing', ['billing.invoice-overdue', 'billing.dunning'])).toMatch(
+      /billing has timer handlers for billing\.dunning, billing\.invoice-overdue, but packages\/contracts\/src\/timers\.ts declares billing\.invoice-overdue/,
+    );
+    expect(timerDeclarationMismatch('tracking', [])).toMatch(/tracking has timer handlers for nothing, but .* declares tracking\.poll/);
+    expect(timerDeclarationMismatch('orders', ['orders.reminder'])).toMatch(/declares none/);
+  });
+});

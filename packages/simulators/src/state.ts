@@ -1,0 +1,141 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * The simulators' memory across restarts: every provider's stored objects (checkout sessions,
+ * supplier orders, parcels, messages, ...) and its failure switch, in one JSON file. Without a
+ * file (tests, `pnpm simulators` without STATE_FILE) it is memory only, as a real provider's
+ * sandbox would be after a reset.
+ *
+ * Providers hand over the very objects they work on (`keep`), so nothing has to remember to copy
+ * them back; the server calls `changed()` around every request, and a write follows shortly after.
+ */
+
+const VERSION = 1;
+/** A burst of requests is one write: the first change schedules it, later ones ride along. */
+const MIN_WRITE_DELAY_MS = 1_000;
+/**
+ * Each write serializes the whole state on the event loop the simulators (and, under the
+ * platform command, its log echo) share; waiting 20× as long as the last serialization took
+ * keeps that under 5 % of the loop however large the state grows (a long benchmark).
+ */
+const WRITE_DELAY_PER_SERIALIZE_MS = 20;
+
+type Saved = Record<string, Record<string, unknown>>;
+
+/** One provider's part of the state. */
+export interface ProviderStore {
+  /**
+   * The provider's stored objects: what it kept before the last stop (fields missing there
+   * from `initial()`), else `initial()`. Mutate the returned object (and the Maps, Sets and
+   * arrays in it) in place: that is what gets saved. Values must be JSON, Maps and Sets.
+   */
+  keep<T extends object>(initial: () => T): T;
+  /** Something changed outside a request (e.g. a webhook's answer arrived): save soon. */
+  changed(): void;
+}
+
+export class SimulatorState {
+  private readonly kept: Saved = {};
+  private timer: NodeJS.Timeout | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private delayMs = MIN_WRITE_DELAY_MS;
+  private lastWritten: string | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly file: string | undefined,
+    private readonly saved: Saved,
+  ) {}
+
+  /** The state in `file` (none yet: empty); without a file, memory only. */
+  static async open(file?: string): Promise<SimulatorState> {
+    if (!file) return new SimulatorState(undefined, {});
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dirname(file), { recursive: true });
+      return new SimulatorState(file, {});
+    }
+    let parsed: { version?: unknown; providers?: Saved } | undefined;
+    try {
+      parsed = JSON.parse(text, decode);
+    } catch {
+      // reported below
+    }
+    if (parsed?.version !== VERSION || typeof parsed.providers !== 'object') {
+      throw new Error(`${file} is not a simulator state file (version ${VERSION}); delete it to start the simulators empty`);
+    }
+    const state = new SimulatorState(file, parsed.providers);
+    state.lastWritten = text;
+    return state;
+  }
+
+  /** `provider`'s `part` (e.g. its stored objects, its switch): see `ProviderStore.keep`. */
+  keep<T extends object>(provider: string, part: string, initial: () => T): T {
+    const value = { ...initial(), ...(this.saved[provider]?.[part] as Partial<T> | undefined) } as T;
+    (this.kept[provider] ??= {})[part] = value;
+    return value;
+  }
+
+  store(provider: string): ProviderStore {
+    return { keep: (initial) => this.keep(provider, 'objects', initial), changed: () => this.changed() };
+  }
+
+  /** Schedules a write (nothing to do without a file, or when one is already scheduled). */
+  changed(): void {
+    if (!this.file || this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.write().catch((error: Error) => process.stderr.write(`simulators: could not save their state to ${this.file}: ${error.message}\n`));
+    }, this.delayMs);
+    // A pending write does not keep a process alive; close() writes what is left.
+    this.timer.unref();
+  }
+
+  /** Writes what changed since the last write, then stops writing. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.file) await this.write();
+  }
+
+  /** One write at a time, each the whole state: to a temporary file, then renamed over the old one. */
+  private write(): Promise<void> {
+    const file = this.file as string;
+    const next = this.writes.then(async () => {
+      const started = performance.now();
+      const text = JSON.stringify({ version: VERSION, providers: this.kept }, encode);
+      this.delayMs = Math.max(MIN_WRITE_DELAY_MS, WRITE_DELAY_PER_SERIALIZE_MS * (performance.now() - started));
+      if (text === this.lastWritten) return;
+      const temporary = `${file}.${process.pid}.tmp`;
+      await writeFile(temporary, text);
+      await rename(temporary, file);
+      this.lastWritten = text;
+    });
+    // A failed write does not stop the next one.
+    this.writes = next.catch(() => {});
+    return next;
+  }
+}
+
+/** JSON has no Map or Set: `{"$map": [[k, v], ...]}` and `{"$set": [...]}` stand for them. */
+function encode(_key: string, value: unknown): unknown {
+  if (value instanceof Map) return { $map: [...value] };
+  if (value instanceof Set) return { $set: [...value] };
+  return value;
+}
+
+function decode(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return value;
+  const record = value as { $map?: unknown; $set?: unknown };
+  if (Array.isArray(record.$map)) return new Map(record.$map as Array<[unknown, unknown]>);
+  if (Array.isArray(record.$set)) return new Set(record.$set);
+  return value;
+}
