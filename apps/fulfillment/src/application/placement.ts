@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { scheduleTimer } from '@platform/runtime/timers';
 import { type SupplierName, supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';
 import { type PlacementResult, type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
 import type { WorkflowEvent } from '../domain/order-workflow';
 import { groupBySupplier, nextPollIntervalMs } from '../domain/supplier-placement';
-import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
+import { type Fulfillment, SERVICE } from './context';
 import { confirmReservations, ensureReservations } from './inventory';
 import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
 import { recordShipment } from './shipments';
