@@ -40,16 +40,17 @@ function violations(files: string[], allowed: (specifier: string, typeOnly: bool
 }
 
 describe('the domain is pure', () => {
-  // Rules and state machines only: no database, messaging, HTTP or runtime. Errors come from the
-  // runtime's dependency-free errors module; hashing (signatures) from node:crypto.
+  // Rules and state machines only: no database, messaging, HTTP or runtime. Errors and status
+  // tables come from the runtime's dependency-free modules; hashing (signatures) from node:crypto.
+  const pureRuntime = ['errors', 'transitions'];
   const allowed = (specifier: string) =>
     specifier.startsWith('./') ||
     specifier === '@platform/contracts' ||
     specifier.startsWith('@platform/contracts/') ||
-    specifier === '@platform/runtime/errors' ||
+    pureRuntime.some((module) => specifier === `@platform/runtime/${module}`) ||
     ['node:crypto', 'xstate', 'zod'].includes(specifier);
 
-  it.each(apps)('apps/%s/src/domain imports only other domain modules, contracts, errors, xstate and zod', (app) => {
+  it.each(apps)('apps/%s/src/domain imports only other domain modules, contracts, errors, status tables, xstate and zod', (app) => {
     let files: string[] = [];
     try {
       files = sourceFiles(join(root, 'apps', app, 'src', 'domain'));
@@ -59,8 +60,8 @@ describe('the domain is pure', () => {
     expect(violations(files, allowed)).toEqual([]);
   });
 
-  it('the errors module the domain may use depends on nothing at run time', () => {
-    const file = join(root, 'packages/runtime/src/errors.ts');
+  it.each(pureRuntime)('the runtime module %s the domain may use depends on nothing at run time', (module) => {
+    const file = join(root, `packages/runtime/src/${module}.ts`);
     expect(violations([file], (specifier, typeOnly) => typeOnly || specifier.startsWith('node:'))).toEqual([]);
   });
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migratedDatabase } from '../../../test/support/databases';
 import { eventually, sleep } from '../../../test/support/eventually';
 import { startNotifications } from '../src/app';
+import { OutcomeUnknownError, ProviderError } from '../src/adapters/provider-error';
 import { deliverNotification, notificationId, TIMER_KINDS } from '../src/application/notifications';
 import { type RelayFaults, startRelayFaults } from './relay-faults';
 // The vitest context the integration setup provides (natsUrl, postgresAdminUrl).
@@ -288,7 +289,7 @@ describe('order status notifications', () => {
 });
 
 describe('provider failures', () => {
-  it('retries an SMS while Twilio is down, opens the breaker, and sends once it is back', async () => {
+  it('asks Twilio before retrying an SMS while it is down, opens the breaker, and sends once it is back', async () => {
     const phone = uniquePhone();
     const who = customer({ locale: 'en', phone });
     const o = order(who);
@@ -296,11 +297,23 @@ describe('provider failures', () => {
     try {
       await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
       const sms = async () => (await rows(o.id)).find((n) => n.channel === 'sms');
-      // The attempt is on record (`sending`) before Twilio answers; the answer (503) makes it `pending` again.
+      // The attempt is on record (`sending`) before Twilio answers; a 503 may come after Twilio took
+      // the message, so it stays `sending` until Twilio's message list says it does not have it.
       await eventually(sms, (n) => (n?.attempts ?? 0) >= 1 && n?.lastError !== null);
-      expect((await sms())!.status).toBe('pending');
-      await advanceUntil(async () => (await sms())!.lastError === 'twilio circuit open', 1_000);
+      expect(await sms()).toMatchObject({ status: 'sending', lastError: 'twilio: HTTP 503' });
+      clock.advance(5_000);
+      await service.timers.fireDue();
+      expect((await sms())!.attempts).toBe(1); // not sent again blindly at the retry's time
+      // A minute on, Twilio's list is read (nothing there) and the SMS sent again: a second 503 opens the breaker.
+      clock.advance(61_000);
+      await service.timers.fireDue();
+      await eventually(sms, (n) => n?.attempts === 2);
+      // The next delivery, straight away (the breaker stays open for a second): nothing at Twilio, and the breaker open.
+      clock.advance(61_000);
+      await service.timers.fireDue();
+      await eventually(sms, (n) => n?.lastError === 'twilio circuit open');
       expect((await sms())!.attempts).toBe(2); // the breaker opened after two failures; no attempt counted while open
+      expect(await smsTo(phone)).toHaveLength(0);
     } finally {
       sims.controls.twilio.set({ mode: 'ok' });
     }
@@ -326,24 +339,39 @@ describe('provider failures', () => {
     expect((await sms())!.providerMessageId).toBe((taken as unknown as { sid: string }).sid);
   });
 
-  it('fails a notification after the last attempt and says so', async () => {
+  /** Ships an order with an SMS that Twilio answers with `status` every time, until the SMS row is `until`. */
+  async function smsWhileTwilioAnswers(status: number, until: 'failed' | 'unknown', stepMs: number) {
     const phone = uniquePhone();
-    const who = customer({ locale: 'en', phone });
-    const o = order(who);
-    sims.controls.twilio.set({ mode: 'error' });
+    const o = order(customer({ locale: 'en', phone }));
+    const smsRow = async () => (await rows(o.id)).find((n) => n.channel === 'sms')!;
+    sims.controls.twilio.set({ mode: 'error', options: { status } });
     try {
       await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
       await eventually(() => rows(o.id), (r) => r.length === 2);
-      await advanceUntil(async () => (await rows(o.id)).find((n) => n.channel === 'sms')!.status === 'failed', 2_000, 60);
+      await advanceUntil(async () => (await smsRow()).status === until, stepMs, 60);
     } finally {
       sims.controls.twilio.set({ mode: 'ok' });
     }
-    const sms = (await rows(o.id)).find((n) => n.channel === 'sms')!;
-    expect(sms).toMatchObject({ attempts: 3, status: 'failed' });
-    expect(sms.lastError).toMatch(/twilio: HTTP 503/);
     const failed = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.failed', aggregateId: o.id } });
-    expect(failed.map((e) => e.envelope)).toEqual([expect.objectContaining({ data: expect.objectContaining({ channel: 'sms', attempts: 3, orderStatus: 'shipped' }) })]);
-    expect(await smsTo(phone)).toHaveLength(0);
+    return { sms: await smsRow(), failed: failed.map((e) => e.envelope), sent: await smsTo(phone) };
+  }
+
+  it('fails a notification after the last attempt and says so', async () => {
+    // Twilio refuses every request (429, too many requests): certainly not sent, so retried without asking.
+    const { sms, failed, sent } = await smsWhileTwilioAnswers(429, 'failed', 2_000);
+    expect(sms).toMatchObject({ attempts: 3, status: 'failed' });
+    expect(sms.lastError).toMatch(/twilio: HTTP 429/);
+    expect(failed).toEqual([expect.objectContaining({ data: expect.objectContaining({ channel: 'sms', attempts: 3, orderStatus: 'shipped' }) })]);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('leaves an SMS unknown, not failed, when Twilio answers its last attempt with a 5xx', async () => {
+    // Each step passes the minute after which Twilio's list is read (nothing there), then it is sent again.
+    const { sms, failed, sent } = await smsWhileTwilioAnswers(500, 'unknown', 61_000);
+    // Twilio may have the message the last 500 answered: it is left for ops, not reported as failed.
+    expect(sms).toMatchObject({ attempts: 3, status: 'unknown', lastError: expect.stringMatching(/outcome unknown after 3 attempts: twilio: HTTP 500/) });
+    expect(failed).toEqual([]);
+    expect(sent).toHaveLength(0);
   });
 
   it('fails at once when the provider refuses the message for good (unregistered device)', async () => {
@@ -370,7 +398,7 @@ describe('an email whose outcome was lost', () => {
   it('is not sent again when the connection died after the relay took it: the relay is asked a minute later', async () => {
     const who = customer({ locale: 'en' });
     const o = order(who);
-    relay.loseNextAnswer();
+    relay.loseNextAnswerTo(who.email);
     await publish(statusChanged(o, 'confirmed'));
     await sink.waitForMessages((m) => m.to.includes(who.email));
     // No 250 came back, but the relay may have the message: the outcome is unknown, not "not sent".
@@ -385,7 +413,7 @@ describe('an email whose outcome was lost', () => {
   it("keeps asking while the relay's search is down, and neither resends nor gives up", async () => {
     const who = customer({ locale: 'en' });
     const o = order(who);
-    relay.loseNextAnswer();
+    relay.loseNextAnswerTo(who.email);
     await publish(statusChanged(o, 'confirmed'));
     await eventually(() => emailRow(o.id), (n) => n?.status === 'sending' && n.lastError !== null);
     relay.lookupDown = true;
@@ -520,6 +548,29 @@ describe('push devices', () => {
     await service.timers.fireDue();
     await eventually(async () => (await rows(ofA.id)).find((n) => n.channel === 'push'), (n) => n?.status === 'failed');
     expect(await pushTo(token)).toHaveLength(0);
+  });
+});
+
+describe('a push to several devices', () => {
+  it('is settled, not failed or resent, when one device refused it and another may have it', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    const id = notificationId(o.id, 'confirmed', 'push');
+    // No customer on the row: both tokens are taken as they are (ownership is tested above).
+    await service.db.notification.create({
+      data: { id, orderId: o.id, orderStatus: 'confirmed', customerId: null, template: 'order-confirmation', channel: 'push', recipient: 'device-refusing,device-unsure', locale: 'en', status: 'pending', subject: 'Order confirmed', body: 'Thanks', causationEventId: randomUUID() },
+    });
+    const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
+    const push = {
+      async send({ token }: { token: string }): Promise<{ providerMessageId: string }> {
+        if (token === 'device-refusing') throw new ProviderError('fcm', 'HTTP 400 INVALID_ARGUMENT', true);
+        throw new OutcomeUnknownError('fcm', 'HTTP 503');
+      },
+    };
+    await service.db.$transaction((tx) => deliverNotification({ ...service.deps, push })(timer, tx, clock.now()));
+    // The refusal alone would fail it; the second device may have the push, so it waits for the outcome.
+    const row = await service.db.notification.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ status: 'sending', attempts: 1 });
   });
 });
 

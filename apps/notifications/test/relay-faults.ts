@@ -10,27 +10,32 @@ export interface RelayFaults {
   smtpUrl: string;
   lookupUrl: string;
   /** The next message reaches the sink and is stored, then the connection dies before the sink's 250 reaches the sender. */
-  loseNextAnswer(): void;
+  /** Loses the relay's answer to the next message for this recipient (other mail passes). */
+  loseNextAnswerTo(recipient: string): void;
   /** While true, the search API answers 503. */
   lookupDown: boolean;
   stop(): Promise<void>;
 }
 
 export async function startRelayFaults(sink: { smtpPort: number; httpUrl: string }): Promise<RelayFaults> {
-  let loseAnswer = false;
+  // Per recipient, so mail still in flight from another test cannot take the fault meant for this one.
+  const loseAnswerTo = new Set<string>();
   const sockets = new Set<Socket>();
   const smtp = createServer((client) => {
     const upstream = connect(sink.smtpPort, '127.0.0.1');
     sockets.add(client).add(upstream);
     // The last bytes the client wrote: `\r\n.\r\n` there means the message is complete at the sink.
     let tail = '';
+    let recipient: string | undefined;
     client.on('data', (chunk) => {
-      tail = (tail + chunk.toString('latin1')).slice(-5);
+      const text = chunk.toString('latin1');
+      recipient = /RCPT TO:<([^>]+)>/i.exec(text)?.[1]?.toLowerCase() ?? recipient;
+      tail = (tail + text).slice(-5);
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
-      if (loseAnswer && tail === '\r\n.\r\n') {
-        loseAnswer = false;
+      if (recipient !== undefined && loseAnswerTo.has(recipient) && tail === '\r\n.\r\n') {
+        loseAnswerTo.delete(recipient);
         client.destroy();
         upstream.destroy();
         return;
@@ -63,8 +68,8 @@ export async function startRelayFaults(sink: { smtpPort: number; httpUrl: string
   return Object.assign(faults, {
     smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
     lookupUrl: `http://127.0.0.1:${lookupPort}`,
-    loseNextAnswer: () => {
-      loseAnswer = true;
+    loseNextAnswerTo: (email: string) => {
+      loseAnswerTo.add(email.toLowerCase());
     },
     stop: async () => {
       for (const socket of sockets) socket.destroy();

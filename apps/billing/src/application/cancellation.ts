@@ -4,6 +4,7 @@ import { type BillingDeps, lockPayments } from './context';
 import { lockedInvoiceOf, voidInvoice } from './invoices';
 import { cancelUnpaidPayment, UNPAID } from './payments';
 import { requestRefund } from './refunds';
+import { refundable } from '../domain/held-money';
 import { derivedId } from '../domain/ids';
 
 /**
@@ -18,7 +19,7 @@ export async function settleCancelledOrder(tx: Transaction, deps: BillingDeps, o
       await requestRefund(tx, deps, {
         refundId: derivedId(`${orderId}/refund/cancel/${payment.id}`),
         payment,
-        amount: payment.amountReceived - payment.amountRefunded,
+        amount: refundable(payment),
         reason: `Order cancelled: ${reason}`,
         invoiceId: invoice?.id ?? null,
       });

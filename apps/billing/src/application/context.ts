@@ -4,6 +4,9 @@ import type { EventData, EventDefinition } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { PaymentProvider } from '../adapters/stripe-client';
 
+/** The database as the edges hold it: they hand it to the use cases and run no query of their own. */
+export type { Database } from '../adapters/database';
+
 export const SERVICE = 'billing';
 
 /** What billing's use cases need besides the transaction. */

@@ -1,5 +1,5 @@
 import { DomainError } from '@platform/runtime/errors';
-import type { Transaction } from '../adapters/database';
+import type { Database, Transaction } from '../adapters/database';
 import type { Payment } from '../generated/prisma/client';
 import { type BillingDeps, lockPayments } from './context';
 import { recordPaymentFailed, recordPaymentSucceeded } from './payments';
@@ -28,11 +28,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const paymentNotFound = (what: string) => new DomainError('not_found', 'PAYMENT_NOT_FOUND', `No payment matches ${what}`);
 
 /**
- * Applies one verified Stripe event in `tx`. The event id is recorded first: a replay (same
- * id) is a duplicate and changes nothing. Unknown sessions or payment intents throw
- * PAYMENT_NOT_FOUND, rolling back the record too, so nothing changed.
+ * Applies one verified Stripe event in its own transaction. The event id is recorded first: a
+ * replay (same id) is a duplicate and changes nothing. Unknown sessions or payment intents
+ * throw PAYMENT_NOT_FOUND, rolling back the record too, so nothing changed.
  */
-export async function applyStripeEvent(tx: Transaction, deps: BillingDeps, event: StripeEvent): Promise<WebhookOutcome> {
+export function receiveStripeEvent(db: Database, deps: BillingDeps, event: StripeEvent): Promise<WebhookOutcome> {
+  // Generous limits: a payment that arrives after a cancel is refunded through Stripe inside the transaction.
+  return db.$transaction((tx) => applyStripeEvent(tx, deps, event), { timeout: 30_000, maxWait: 10_000 });
+}
+
+async function applyStripeEvent(tx: Transaction, deps: BillingDeps, event: StripeEvent): Promise<WebhookOutcome> {
   const inserted = await tx.$executeRaw`
     INSERT INTO processed_webhook_events (provider, event_id, type, received_at)
     VALUES ('stripe', ${event.id}, ${event.type}, ${deps.clock.now()})

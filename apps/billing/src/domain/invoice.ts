@@ -1,4 +1,5 @@
 import { DomainError } from '@platform/runtime/errors';
+import { transitions } from '@platform/runtime/transitions';
 import type { Order } from '@platform/contracts/api/orders';
 
 /** BIL-01 status machine: draft → issued → partially_paid | paid → void, plus overdue past the due date. */
@@ -14,15 +15,10 @@ const TRANSITIONS: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
   void: [],
 };
 
-export function canTransition(from: InvoiceStatus, to: InvoiceStatus): boolean {
-  return TRANSITIONS[from].includes(to);
-}
-
-export function assertTransition(from: InvoiceStatus, to: InvoiceStatus): void {
-  if (!canTransition(from, to)) {
-    throw new DomainError('conflict', 'INVOICE_TRANSITION_NOT_ALLOWED', `An invoice cannot go from ${from} to ${to}`);
-  }
-}
+export const { canTransition, assertTransition } = transitions(
+  TRANSITIONS,
+  (from, to) => new DomainError('conflict', 'INVOICE_TRANSITION_NOT_ALLOWED', `An invoice cannot go from ${from} to ${to}`),
+);
 
 /** Statuses in which an unpaid balance can become overdue. */
 export const OVERDUE_CANDIDATES: readonly InvoiceStatus[] = ['issued', 'partially_paid'];

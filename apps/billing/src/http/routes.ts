@@ -9,11 +9,10 @@ import {
   orderBillingSchema,
   stripeWebhookAckSchema,
 } from '@platform/contracts/api/billing';
-import type { Database } from '../adapters/database';
-import type { BillingDeps } from '../application/context';
-import { applyStripeEvent, isStripeEvent } from '../application/stripe-webhook';
+import type { BillingDeps, Database } from '../application/context';
+import { findInvoices, invoiceById, orderBilling } from '../application/queries';
+import { isStripeEvent, receiveStripeEvent } from '../application/stripe-webhook';
 import { verifyStripeSignature } from '../domain/stripe-signature';
-import { invoiceInclude, invoiceView, paymentView, refundHoldView, refundView } from './views';
 
 export interface RouteDeps {
   db: Database;
@@ -52,7 +51,7 @@ export async function registerStripeWebhook(app: PlatformHttpServer, deps: Route
         throw new DomainError('invalid', 'MALFORMED_JSON', 'The webhook body is not JSON');
       }
       if (!isStripeEvent(event)) throw new DomainError('invalid', 'INVALID_EVENT', 'The body is not a Stripe Event (id, type, data.object)');
-      const outcome = await deps.db.$transaction((tx) => applyStripeEvent(tx, deps.billing, event), { timeout: 30_000, maxWait: 10_000 });
+      const outcome = await receiveStripeEvent(deps.db, deps.billing, event);
       if (outcome === 'applied') deps.afterCommit?.();
       request.log.info({ stripeEventId: event.id, type: event.type, outcome }, 'stripe webhook');
       return { received: true as const, duplicate: outcome === 'duplicate' };
@@ -65,39 +64,12 @@ export function registerQueries(app: PlatformHttpServer, db: Database): void {
   app.get(
     '/orders/:orderId/billing',
     { schema: { params: orderBillingParamsSchema, response: { 200: orderBillingSchema } } },
-    async (request) => {
-      const { orderId } = request.params;
-      // One snapshot: a refund committed between separate reads would show without its invoice credit.
-      const [payments, invoices, refunds, hold] = await db.$transaction(
-        [
-          db.payment.findMany({ where: { orderId }, include: { checkoutSessions: { orderBy: { createdAt: 'asc' } } }, orderBy: { createdAt: 'asc' } }),
-          db.invoice.findMany({ where: { orderId }, include: invoiceInclude, orderBy: { createdAt: 'asc' } }),
-          db.refund.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
-          db.refundHold.findUnique({ where: { orderId } }),
-        ],
-        { isolationLevel: 'RepeatableRead' },
-      );
-      if (payments.length === 0 && invoices.length === 0) {
-        throw new DomainError('not_found', 'BILLING_NOT_FOUND', `Billing knows nothing about order ${orderId}`);
-      }
-      return { orderId, payments: payments.map(paymentView), invoices: invoices.map(invoiceView), refunds: refunds.map(refundView), refundHold: hold && refundHoldView(hold) };
-    },
+    async (request) => orderBilling(db, request.params.orderId),
   );
 
-  app.get('/invoices/:id', { schema: { params: invoiceIdParamsSchema, response: { 200: invoiceSchema } } }, async (request) => {
-    const invoice = await db.invoice.findUnique({ where: { id: request.params.id }, include: invoiceInclude });
-    if (!invoice) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice ${request.params.id}`);
-    return invoiceView(invoice);
-  });
+  app.get('/invoices/:id', { schema: { params: invoiceIdParamsSchema, response: { 200: invoiceSchema } } }, async (request) => invoiceById(db, request.params.id));
 
-  app.get('/invoices', { schema: { querystring: invoiceListQuerySchema, response: { 200: invoiceListSchema } } }, async (request) => {
-    const { orderId, status, limit } = request.query;
-    const invoices = await db.invoice.findMany({
-      where: { ...(orderId && { orderId }), ...(status && { status }) },
-      include: invoiceInclude,
-      orderBy: { createdAt: 'desc' },
-      take: limit,
-    });
-    return { items: invoices.map(invoiceView) };
-  });
+  app.get('/invoices', { schema: { querystring: invoiceListQuerySchema, response: { 200: invoiceListSchema } } }, async (request) => ({
+    items: await findInvoices(db, request.query),
+  }));
 }

@@ -1,5 +1,5 @@
 import { createHttpClient } from '@platform/runtime/http-client';
-import { ProviderError } from './provider-error';
+import { failedAnswer, isAccepted, OutcomeUnknownError } from './provider-error';
 import { safeJson } from './twilio-sms';
 
 export interface PushSender {
@@ -45,13 +45,14 @@ export function createFcmPush(config: FcmConfig): PushSender {
         headers: { authorization: `Bearer ${config.accessToken}` },
       });
       const answer = safeJson<FcmAnswer>(response.body);
-      if (response.statusCode === 200) {
-        if (!answer?.name) throw new ProviderError('fcm', 'answer without a message name', false);
+      if (isAccepted(response.statusCode)) {
+        // FCM took the request: without the name it may still deliver; a resend goes under the same collapse id.
+        if (!answer?.name) throw new OutcomeUnknownError('fcm', `HTTP ${response.statusCode} without a message name`);
         return { providerMessageId: answer.name };
       }
       const detail = answer?.error ? `${answer.error.status ?? response.statusCode} ${answer.error.message ?? ''}`.trim() : `HTTP ${response.statusCode}`;
       // INVALID_ARGUMENT (400) and UNREGISTERED (404): this token or message will never be accepted.
-      throw new ProviderError('fcm', detail, response.statusCode === 400 || response.statusCode === 404, response.statusCode === 404);
+      throw failedAnswer('fcm', response.statusCode, detail, { permanent: response.statusCode === 400 || response.statusCode === 404, tokenGone: response.statusCode === 404 });
     },
   };
 }

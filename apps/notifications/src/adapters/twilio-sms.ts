@@ -1,5 +1,5 @@
 import { createHttpClient } from '@platform/runtime/http-client';
-import { ProviderError } from './provider-error';
+import { failedAnswer, isAccepted, OutcomeUnknownError, ProviderError } from './provider-error';
 
 export interface SmsSender {
   send(message: { to: string; body: string }): Promise<{ providerMessageId: string }>;
@@ -43,13 +43,14 @@ export function createTwilioSms(config: TwilioConfig): SmsSender {
         password: config.authToken,
       });
       const answer = safeJson<TwilioMessage>(response.body);
-      if (response.statusCode === 201 || response.statusCode === 200) {
-        if (!answer?.sid) throw new ProviderError('twilio', 'answer without a message sid', false);
+      if (isAccepted(response.statusCode)) {
+        // Twilio took the request: without the sid we cannot say it sent nothing; the lookup settles it.
+        if (!answer?.sid) throw new OutcomeUnknownError('twilio', `HTTP ${response.statusCode} without a message sid`);
         return { providerMessageId: answer.sid };
       }
       const detail = answer?.message ? `${answer.code ?? response.statusCode} ${answer.message}` : `HTTP ${response.statusCode}`;
       // 400 = the request itself is wrong (21211 invalid To, 21610 unsubscribed recipient, ...): retrying cannot help.
-      throw new ProviderError('twilio', detail, response.statusCode === 400);
+      throw failedAnswer('twilio', response.statusCode, detail, { permanent: response.statusCode === 400 });
     },
     async findSent({ to, body }) {
       const response = await http.get(`2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`, {

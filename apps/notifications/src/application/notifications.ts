@@ -170,7 +170,9 @@ async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<str
           // A dead token on one device must not cost the customer's other devices their message,
           // and once one device has it, a retry would push it again to that device: the
           // notification counts as sent when any device accepted it.
-          firstError ??= error;
+          // What the row becomes follows the worst case: a device that may have the push
+          // (unknown outcome) outweighs a refusal, so the notification is settled, not resent.
+          if (firstError === undefined || (certainlyNotSent(firstError) && !certainlyNotSent(error))) firstError = error;
           deps.log.warn({ err: error, notificationId: n.id, permanent: isPermanent(error) }, 'push to one device failed');
           // FCM's token guidance: a token it reports unregistered will never work again; forget it.
           if (error instanceof ProviderError && error.tokenGone) await deps.db.customerDevice.deleteMany({ where: { token } });
@@ -224,8 +226,9 @@ async function earlierAttempt(deps: NotificationDeps, n: NotificationRow): Promi
  * is sent again only if the provider does not have it; where nobody can be asked, a push is
  * resent with the same collapse id (the phone shows one) and an email per EMAIL_UNKNOWN_OUTCOME.
  * A failure the provider answered: an open breaker means "later" (no attempt counted); a
- * permanent refusal or the last allowed attempt fails it (`notifications.notification.failed`);
- * otherwise a retry timer with exponential backoff.
+ * permanent refusal, or a certain refusal on the last allowed attempt, fails it
+ * (`notifications.notification.failed`); an unknown outcome on the last attempt leaves it
+ * `unknown` (docs/notification-delivery.md); otherwise a retry timer with exponential backoff.
  */
 export function deliverNotification(deps: NotificationDeps) {
   return async (timer: DueTimer, tx: Transaction, now: Date): Promise<void> => {

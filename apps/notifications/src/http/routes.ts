@@ -1,3 +1,4 @@
+import { actorOf } from '@platform/runtime/actor';
 import type { Clock } from '@platform/runtime/clock';
 import { DomainError } from '@platform/runtime/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
@@ -14,14 +15,15 @@ import {
   templatePreviewResponseSchema,
   updatePreferencesRequestSchema,
 } from '@platform/contracts/api/notifications';
-import type { Database } from '../adapters/database';
 import type { TemplateRenderer } from '../adapters/template-renderer';
+import type { NotificationDeps } from '../application/notifications';
+import { orderNotifications } from '../application/order-notifications';
 import { deregisterDevice, readPreferences, registerDevice, updatePreferences } from '../application/preferences';
 import { previewTemplate } from '../application/preview';
 import type { StoreIdentity } from '../domain/message-view';
 
 export interface RouteDeps {
-  db: Database;
+  db: NotificationDeps['db'];
   renderer: TemplateRenderer;
   store: StoreIdentity;
   clock: Clock;
@@ -29,9 +31,8 @@ export interface RouteDeps {
 
 /** A customer (as the gateway names the caller) may only see and change their own preferences. */
 function assertMayAccess(request: { headers: Record<string, string | string[] | undefined> }, customerId: string): void {
-  const role = request.headers['x-actor-role'];
-  const actor = request.headers['x-actor'];
-  if (role === 'customer' && actor !== `customer:${customerId}`) {
+  const actor = actorOf(request);
+  if (actor.role === 'customer' && actor.customerId !== customerId) {
     throw new DomainError('forbidden', 'FORBIDDEN', "A customer can only access their own notification preferences");
   }
 }
@@ -40,32 +41,7 @@ export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
   app.get(
     '/orders/:orderId/notifications',
     { schema: { params: orderIdParamsSchema, response: { 200: orderNotificationsResponseSchema } } },
-    async (request) => {
-      const rows = await deps.db.notification.findMany({ where: { orderId: request.params.orderId }, orderBy: [{ createdAt: 'asc' }, { channel: 'asc' }] });
-      const iso = (d: Date | null) => d?.toISOString() ?? null;
-      return {
-        orderId: request.params.orderId,
-        notifications: rows.map((n) => ({
-          id: n.id,
-          orderId: n.orderId,
-          orderStatus: n.orderStatus,
-          channel: n.channel,
-          template: n.template,
-          recipient: n.recipient,
-          locale: n.locale,
-          status: n.status as 'pending',
-          subject: n.subject,
-          attempts: n.attempts,
-          lastError: n.lastError,
-          providerMessageId: n.providerMessageId,
-          scheduledFor: iso(n.scheduledFor),
-          createdAt: n.createdAt.toISOString(),
-          updatedAt: n.updatedAt.toISOString(),
-          sentAt: iso(n.sentAt),
-          failedAt: iso(n.failedAt),
-        })),
-      };
-    },
+    async (request) => orderNotifications(deps.db, request.params.orderId),
   );
 
   app.get(

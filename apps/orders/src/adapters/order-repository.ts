@@ -93,11 +93,6 @@ export async function findOrderRow(db: Client, id: string): Promise<OrderRow | n
   return db.order.findUnique({ where: { id }, include: withItems });
 }
 
-export async function findOrder(db: Client, id: string): Promise<Order | null> {
-  const row = await findOrderRow(db, id);
-  return row && toOrder(row);
-}
-
 export async function getOrderRow(db: Client, id: string): Promise<OrderRow> {
   const row = await findOrderRow(db, id);
   if (!row) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `Order ${id} does not exist`);

@@ -1,12 +1,11 @@
 import type { Clock } from '@platform/runtime/clock';
+import { retryOnConflict } from '@platform/runtime/conflict-retry';
 import type { Logger } from '@platform/runtime/logger';
 import type { Transaction } from '../adapters/database';
 import { findOrderRow, type OrderRow, updateOrderAtVersion } from '../adapters/order-repository';
 import { canTransition, type FulfillmentStatus, type OrderStatus } from '../domain/order-status';
 import type { OrderState, Progress } from '../domain/progress-rules';
 import { applyStatusChange, isVersionConflict } from './change-status';
-
-const ATTEMPTS = 5;
 
 function stateOf(row: OrderRow): OrderState {
   return { status: row.status as OrderStatus, fulfillmentStatus: row.fulfillmentStatus as FulfillmentStatus };
@@ -22,7 +21,7 @@ export async function applyProgress(
   deps: { clock: Clock; log: Logger },
   input: { orderId: string; actor: string; cause: string; decide: (order: OrderState) => Progress | null },
 ): Promise<void> {
-  for (let round = 1; ; round++) {
+  await retryOnConflict(isVersionConflict, async () => {
     const row = await findOrderRow(tx, input.orderId);
     if (!row) {
       deps.log.warn({ orderId: input.orderId, cause: input.cause }, 'event about an unknown order; ignored');
@@ -36,26 +35,21 @@ export async function applyProgress(
     }
     const startsFulfillment = progress.fulfillmentStarted === true && !row.fulfillmentStarted;
     const newTracking = progress.tracking && progress.tracking.number !== row.trackingNumber ? progress.tracking : undefined;
-    try {
-      if (move && canTransition(row.status as OrderStatus, move)) {
-        await applyStatusChange(tx, deps.clock, row, row.version, {
-          to: move,
-          details: progress.details ?? null,
-          actor: input.actor,
-          tracking: newTracking,
-          fulfillmentStarted: startsFulfillment,
-        });
-      } else if (startsFulfillment || newTracking) {
-        // Facts without a status change still bump the version: a modification read before them must fail.
-        await updateOrderAtVersion(tx, row.id, row.version, {
-          ...(startsFulfillment && { fulfillmentStarted: true }),
-          ...(newTracking && { trackingNumber: newTracking.number, trackingCarrier: newTracking.carrier }),
-          updatedAt: deps.clock.now(),
-        });
-      }
-      return;
-    } catch (error) {
-      if (!isVersionConflict(error) || round >= ATTEMPTS) throw error;
+    if (move && canTransition(row.status as OrderStatus, move)) {
+      await applyStatusChange(tx, deps.clock, row, row.version, {
+        to: move,
+        details: progress.details ?? null,
+        actor: input.actor,
+        tracking: newTracking,
+        fulfillmentStarted: startsFulfillment,
+      });
+    } else if (startsFulfillment || newTracking) {
+      // Facts without a status change still bump the version: a modification read before them must fail.
+      await updateOrderAtVersion(tx, row.id, row.version, {
+        ...(startsFulfillment && { fulfillmentStarted: true }),
+        ...(newTracking && { trackingNumber: newTracking.number, trackingCarrier: newTracking.carrier }),
+        updatedAt: deps.clock.now(),
+      });
     }
-  }
+  });
 }

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '@platform/runtime/clock';
 import { DomainError } from '@platform/runtime/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import type { Actor } from '@platform/runtime/actor';
+import { retryOnConflict } from '@platform/runtime/conflict-retry';
 import { orderCancelled, orderStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
 import { getOrderRow, insertHistory, type OrderRow, toOrder, updateOrderAtVersion, versionConflict } from '../adapters/order-repository';
-import { type Actor, assertMayAccess } from '../domain/actor';
+import { assertMayAccess } from '../domain/actor';
 import { assertCancellable, assertTransition, deriveFulfillmentStatus, type OrderStatus } from '../domain/order-status';
 import { SERVICE } from './dependencies';
 
@@ -82,26 +84,24 @@ export function isVersionConflict(error: unknown): boolean {
 
 /**
  * Runs `attempt` on the current row; when a concurrent writer won the optimistic lock, reads
- * the row again and retries (READ COMMITTED: the next read sees the winner's commit).
- * `expectedVersion` given = the caller's own precondition, which is never retried.
+ * the row again and retries. `expectedVersion` given = the caller's own precondition, which
+ * is never retried.
  */
 export async function withCurrentOrder<T>(
   tx: Transaction,
   orderId: string,
   { expectedVersion, actor }: { expectedVersion?: number | undefined; actor?: Actor | undefined },
   attempt: (row: OrderRow, version: number) => Promise<T>,
-  attempts = 5,
 ): Promise<T> {
-  for (let round = 1; ; round++) {
-    const row = await getOrderRow(tx, orderId);
-    if (actor) assertMayAccess(actor, row.customerId, row.id);
-    if (expectedVersion !== undefined && row.version !== expectedVersion) throw versionConflict(expectedVersion);
-    try {
-      return await attempt(row, row.version);
-    } catch (error) {
-      if (expectedVersion !== undefined || round >= attempts || !isVersionConflict(error)) throw error;
-    }
-  }
+  return retryOnConflict(
+    (error) => expectedVersion === undefined && isVersionConflict(error),
+    async () => {
+      const row = await getOrderRow(tx, orderId);
+      if (actor) assertMayAccess(actor, row.customerId, row.id);
+      if (expectedVersion !== undefined && row.version !== expectedVersion) throw versionConflict(expectedVersion);
+      return attempt(row, row.version);
+    },
+  );
 }
 
 /**

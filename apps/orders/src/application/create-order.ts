@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import type { Actor } from '@platform/runtime/actor';
 import { orderCreated } from '@platform/contracts';
 import type { CreateOrderRequest, Order } from '@platform/contracts/api/orders';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../adapters/idempotency';
 import { insertOrder } from '../adapters/order-repository';
-import { type Actor, mayPriceBespoke } from '../domain/actor';
+import { mayPriceBespoke } from '../domain/actor';
 import { assertOrderRules } from '../domain/order-rules';
 import { priceOrder } from '../domain/pricing';
 import { type OrdersDeps, SERVICE } from './dependencies';

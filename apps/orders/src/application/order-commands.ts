@@ -1,9 +1,10 @@
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import type { Actor } from '@platform/runtime/actor';
 import { orderModified } from '@platform/contracts';
 import type { ModifyOrderRequest, Order } from '@platform/contracts/api/orders';
 import { getOrderRow, type OrderRow, replaceItems, toOrder, updateOrderAtVersion } from '../adapters/order-repository';
 import type { Transaction } from '../adapters/database';
-import { type Actor, assertStaff, mayPriceBespoke } from '../domain/actor';
+import { assertStaff, mayPriceBespoke } from '../domain/actor';
 import { assertOrderRules } from '../domain/order-rules';
 import { assertModifiable, type OrderStatus } from '../domain/order-status';
 import { priceOrder } from '../domain/pricing';

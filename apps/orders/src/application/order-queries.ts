@@ -1,9 +1,10 @@
 import { DomainError } from '@platform/runtime/errors';
+import type { Actor } from '@platform/runtime/actor';
 import type { Order } from '@platform/contracts/api/orders';
 import { orderStatusSchema } from '@platform/contracts/events/orders';
 import type { Database } from '../adapters/database';
-import { countByStatus, getOrderRow, listHistory, listOrders } from '../adapters/order-repository';
-import { type Actor, assertMayAccess } from '../domain/actor';
+import { countByStatus, getOrderRow, listHistory, listOrders, toOrder } from '../adapters/order-repository';
+import { assertMayAccess } from '../domain/actor';
 import type { OrderStatus } from '../domain/order-status';
 
 interface Position {
@@ -49,6 +50,13 @@ export async function findOrders(db: Database, query: OrderQuery, actor: Actor):
   });
   const items = page.slice(0, query.limit);
   return { items, nextCursor: page.length > query.limit ? encodeCursor(items.at(-1)!) : null };
+}
+
+/** One order, for a caller who may see it (to a customer, another's order does not exist). */
+export async function getOrder(db: Database, orderId: string, actor: Actor): Promise<Order> {
+  const order = toOrder(await getOrderRow(db, orderId));
+  assertMayAccess(actor, order.customer.id, order.id);
+  return order;
 }
 
 export async function orderTimeline(db: Database, orderId: string, actor: Actor) {

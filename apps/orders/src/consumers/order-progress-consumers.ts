@@ -7,7 +7,7 @@ import {
   trackingStatusChanged,
   workflowTransitioned,
 } from '@platform/contracts';
-import type { Database, Transaction } from '../adapters/database';
+import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
 import type { OrdersDeps } from '../application/dependencies';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
@@ -46,7 +46,7 @@ export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof tracki
 }
 
 /** The order follows payment, fulfillment and tracking (durable consumers `orders--<purpose>`). */
-export function registerProgressConsumers(runtime: ServiceRuntime, db: Database, deps: Deps): void {
+export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDeps['db'], deps: Deps): void {
   runtime.addConsumer<Transaction>({
     name: 'orders--billing',
     stream: 'BILLING',

@@ -1,4 +1,5 @@
 import { DomainError } from '@platform/runtime/errors';
+import { transitions } from '@platform/runtime/transitions';
 import type { Order } from '@platform/contracts/api/orders';
 
 export type OrderStatus = Order['status'];
@@ -28,15 +29,10 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderSta
 /** Orders no longer in progress (`active=false` in queries). */
 export const FINISHED_STATUSES: readonly OrderStatus[] = ['delivered', 'cancelled', 'refunded', 'returned'];
 
-export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
-  return ALLOWED_TRANSITIONS[from].includes(to);
-}
-
-export function assertTransition(from: OrderStatus, to: OrderStatus): void {
-  if (!canTransition(from, to)) {
-    throw new DomainError('conflict', 'INVALID_TRANSITION', `An order cannot go from ${from} to ${to}`);
-  }
-}
+export const { canTransition, assertTransition } = transitions(
+  ALLOWED_TRANSITIONS,
+  (from, to) => new DomainError('conflict', 'INVALID_TRANSITION', `An order cannot go from ${from} to ${to}`),
+);
 
 /**
  * The fulfillment status follows the order status. Delays and exceptions say nothing about

@@ -1,6 +1,5 @@
 import { DomainError } from '@platform/runtime/errors';
 import { ifMatchSchema } from '@platform/contracts/api/orders';
-import { type Actor, parseActor } from '../domain/actor';
 
 /** The part of a request these helpers read (Fastify's request has it). */
 interface WithHeaders {
@@ -8,11 +7,6 @@ interface WithHeaders {
 }
 
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
-/** The caller as the gateway names it (`x-actor`, `x-actor-role`). */
-export function actorOf(request: WithHeaders): Actor {
-  return parseActor(single(request.headers['x-actor']), single(request.headers['x-actor-role']));
-}
 
 /** The version in `If-Match: "<version>"`, or undefined without the header. */
 export function ifMatchVersion(request: WithHeaders): number | undefined {

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { actorOf } from '@platform/runtime/actor';
 import { type PlatformHttpServer, sendProblem } from '@platform/runtime/http';
 import {
   cancelOrderRequestSchema,
@@ -15,13 +15,12 @@ import {
 } from '@platform/contracts/api/orders';
 import { problemSchema } from '@platform/contracts/api/problem';
 import { z } from 'zod';
-import { findOrder } from '../adapters/order-repository';
 import { createOrder } from '../application/create-order';
 import type { OrdersDeps } from '../application/dependencies';
 import { cancelOrder, changeStatusManually, modifyOrder } from '../application/order-commands';
-import { findOrders, orderTimeline, statusOverview } from '../application/order-queries';
-import { assertMayAccess, assertStaff } from '../domain/actor';
-import { actorOf, etagOf, ifMatchVersion } from './caller';
+import { findOrders, getOrder, orderTimeline, statusOverview } from '../application/order-queries';
+import { assertStaff } from '../domain/actor';
+import { etagOf, ifMatchVersion } from './caller';
 
 const problems = { 400: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 
@@ -61,9 +60,7 @@ export function registerOrderRoutes(app: PlatformHttpServer, deps: OrdersDeps): 
     '/orders/:id',
     { schema: { params: orderIdParamsSchema, response: { 200: orderSchema, ...problems } } },
     async (request, reply) => {
-      const order = await findOrder(deps.db, request.params.id);
-      if (!order) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `Order ${request.params.id} does not exist`);
-      assertMayAccess(actorOf(request), order.customer.id, order.id);
+      const order = await getOrder(deps.db, request.params.id, actorOf(request));
       return reply.header('etag', etagOf(order)).send(order);
     },
   );

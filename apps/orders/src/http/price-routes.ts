@@ -1,3 +1,4 @@
+import { actorOf } from '@platform/runtime/actor';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
   priceBookQuerySchema,
@@ -7,11 +8,10 @@ import {
   quoteSchema,
 } from '@platform/contracts/api/orders';
 import { problemSchema } from '@platform/contracts/api/problem';
-import { listPriceBook, upsertPriceBookEntries } from '../adapters/price-book-repository';
 import type { OrdersDeps } from '../application/dependencies';
+import { putPriceBookEntries, readPriceBook } from '../application/price-book';
 import { quote } from '../application/quote';
 import { assertAdmin } from '../domain/actor';
-import { actorOf } from './caller';
 
 const problems = { 400: problemSchema, 403: problemSchema, 422: problemSchema };
 
@@ -24,21 +24,16 @@ export function registerPriceRoutes(app: PlatformHttpServer, deps: Pick<OrdersDe
     return quote(deps.db, { ...request.body, customerId }, deps.clock.now());
   });
 
-  app.get('/price-book', { schema: { querystring: priceBookQuerySchema, response: { 200: priceBookSchema, ...problems } } }, async (request) => {
-    const actor = actorOf(request);
-    const entries = await listPriceBook(deps.db, request.query);
-    return {
-      entries: actor.role === 'customer' ? entries.filter((e) => e.source !== 'PRICE_AGREEMENT' || e.customerId === actor.customerId) : entries,
-    };
-  });
+  app.get('/price-book', { schema: { querystring: priceBookQuerySchema, response: { 200: priceBookSchema, ...problems } } }, async (request) => ({
+    entries: await readPriceBook(deps.db, request.query, actorOf(request)),
+  }));
 
   app.put(
     '/price-book/entries',
     { schema: { body: putPriceBookEntriesRequestSchema, response: { 200: priceBookSchema, ...problems } } },
     async (request) => {
       assertAdmin(actorOf(request));
-      const now = deps.clock.now();
-      return { entries: await deps.db.$transaction((tx) => upsertPriceBookEntries(tx, request.body.entries, now)) };
+      return { entries: await putPriceBookEntries(deps.db, request.body.entries, deps.clock.now()) };
     },
   );
 }

@@ -23,6 +23,9 @@ export interface TrackingDeps {
   log: Logger;
 }
 
+/** The database as the edges hold it: they hand it to the use cases and run no query of their own. */
+export type { Database } from '../adapters/database';
+
 export type ApplyOutcome = 'applied' | 'unchanged' | 'stale';
 
 function providerShipment(shipment: Shipment): ProviderShipment {

@@ -2,11 +2,10 @@ import { DomainError } from '@platform/runtime/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import { aftershipWebhookSchema, seventeenTrackWebhookSchema, webhookAnswerSchema } from '@platform/contracts/api/tracking';
 import { parseStorableJson } from '@platform/contracts/api/text';
-import type { Database, Transaction } from '../adapters/database';
-import { type ApplyOutcome, applyUpdate, lockShipment, type TrackingDeps } from '../application/shipments';
-import { fromAftershipTracking, fromSeventeenTrackInfo, type ProviderName, type TrackingUpdate } from '../domain/provider-payloads';
+import type { Database, TrackingDeps } from '../application/shipments';
+import { receiveWebhook } from '../application/webhooks';
+import { fromAftershipTracking, fromSeventeenTrackInfo } from '../domain/provider-payloads';
 import { bodyDigest, verifyAftership, verifySeventeenTrack } from '../domain/signatures';
-import type { TrackingStatus } from '../domain/status';
 
 export interface WebhookSecrets {
   /** 17TRACK signs with the account's API key. */
@@ -16,8 +15,6 @@ export interface WebhookSecrets {
 
 /** Provider webhooks carry a shipment's whole scan history; only the newest scan travels on as an event. */
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
-
-type WebhookOutcome = ApplyOutcome | 'duplicate' | 'ignored';
 
 /** The slice of a zod schema the webhooks use. */
 interface BodySchema<T> {
@@ -40,27 +37,6 @@ function parseBody<T>(raw: Buffer, schema: BodySchema<T>): T {
 }
 
 /**
- * Applies one verified webhook: the shipment must exist (404 SHIPMENT_NOT_FOUND otherwise,
- * nothing stored), the receipt key must be new (a replay answers `duplicate` and changes
- * nothing), then the update is applied like a poll answer (stale and backward updates ignored).
- */
-async function receive(db: Database, deps: TrackingDeps, provider: ProviderName, receiptKey: string, update: TrackingUpdate): Promise<{ outcome: WebhookOutcome; status: TrackingStatus | null }> {
-  return db.$transaction(async (tx: Transaction) => {
-    const shipment = await lockShipment(tx, { trackingNumber: update.number });
-    if (!shipment) throw new DomainError('not_found', 'SHIPMENT_NOT_FOUND', `No shipment with tracking number ${update.number}`);
-    const now = deps.clock.now();
-    const claimed = await tx.$executeRaw`
-      INSERT INTO webhook_receipts (provider, receipt_key, shipment_id, outcome, received_at)
-      VALUES (${provider}, ${receiptKey}, ${shipment.id}::uuid, 'received', ${now})
-      ON CONFLICT DO NOTHING`;
-    if (claimed === 0) return { outcome: 'duplicate' as const, status: shipment.status as TrackingStatus };
-    const result = await applyUpdate(tx, shipment, update, deps);
-    await tx.webhookReceipt.update({ where: { provider_receiptKey: { provider, receiptKey } }, data: { outcome: result.outcome } });
-    return result;
-  });
-}
-
-/**
  * `POST /webhooks/17track` and `POST /webhooks/aftership` (the gateway forwards the raw body
  * from `/v1/webhooks/...`). Signatures are computed over the exact bytes, so these routes
  * alone read the body as a Buffer.
@@ -80,7 +56,7 @@ export function registerWebhookRoutes(app: PlatformHttpServer, db: Database, dep
       const body = parseBody(raw, seventeenTrackWebhookSchema);
       // TRACKING_STOPPED only confirms our own stoptrack: nothing to apply.
       if (body.event !== 'TRACKING_UPDATED') return { outcome: 'ignored' as const, status: null };
-      return receive(db, deps, '17track', bodyDigest(raw), fromSeventeenTrackInfo(body.data.number, body.data.track_info));
+      return receiveWebhook(db, deps, '17track', bodyDigest(raw), fromSeventeenTrackInfo(body.data.number, body.data.track_info));
     });
 
     scope.post('/webhooks/aftership', { schema: { hide: true, response: { 200: webhookAnswerSchema } }, bodyLimit: WEBHOOK_BODY_LIMIT }, async (request) => {
@@ -89,7 +65,7 @@ export function registerWebhookRoutes(app: PlatformHttpServer, db: Database, dep
         throw new DomainError('unauthorized', 'INVALID_SIGNATURE', 'The aftership-hmac-sha256 header does not match the body');
       }
       const body = parseBody(raw, aftershipWebhookSchema);
-      return receive(db, deps, 'aftership', body.event_id, fromAftershipTracking(body.msg));
+      return receiveWebhook(db, deps, 'aftership', body.event_id, fromAftershipTracking(body.msg));
     });
   });
 }

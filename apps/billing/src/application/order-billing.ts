@@ -1,0 +1,72 @@
+import type { EventData, orderModified } from '@platform/contracts';
+import type { Order } from '@platform/contracts/api/orders';
+import type { Transaction } from '../adapters/database';
+import { settleNewTotal } from '../domain/held-money';
+import { derivedId } from '../domain/ids';
+import { type BillingDeps, lockPayments } from './context';
+import { createDraftInvoice, debitInvoice, lockedInvoiceOf, redraftInvoice, withdrawDebit } from './invoices';
+import { cancelUnpaidPayment, openCheckout, UNPAID } from './payments';
+import { requestRefund } from './refunds';
+
+/*
+ * The payment side of an order as it is created and modified (docs/requirements.md#order-lifecycle, steps 2 and 9).
+ * Ids sent to Stripe are derived from the order's business identity (order, version), so a
+ * redelivered event reuses the same Idempotency-Key; existing rows make a repeat a no-op.
+ */
+
+/** A new order: payment (requires_payment) + checkout session + draft invoice → billing.checkout.created. */
+export async function billNewOrder(tx: Transaction, deps: BillingDeps, order: Order): Promise<void> {
+  const paymentId = derivedId(`${order.id}/payment/v${order.version}`);
+  if (await tx.payment.findFirst({ where: { orderId: order.id } })) return;
+  await createDraftInvoice(tx, order, deps.clock.now());
+  await openCheckout(tx, deps, { paymentId, kind: 'order', order, amount: order.totals.total });
+}
+
+/**
+ * A modified order (new totals). Unpaid: the old session is closed and a new one opened for
+ * the new total; the draft follows the order. Paid: a decrease is refunded (credit on the
+ * invoice), an increase opens a checkout for the difference and the invoice is partially paid
+ * until it arrives.
+ */
+export async function reconcileModifiedOrder(tx: Transaction, deps: BillingDeps, modification: EventData<typeof orderModified>): Promise<void> {
+  const { order } = modification;
+  const version = `v${order.version}`;
+  await lockPayments(tx, order.id);
+  const payments = await tx.payment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
+  const invoice = await lockedInvoiceOf(tx, order.id);
+  if (!invoice || invoice.status === 'void') return;
+  const now = deps.clock.now();
+
+  if (invoice.status === 'draft') {
+    const newPaymentId = derivedId(`${order.id}/payment/${version}`);
+    if (payments.some((p) => p.id === newPaymentId)) return;
+    for (const payment of payments.filter((p) => UNPAID.includes(p.status))) await cancelUnpaidPayment(tx, deps, payment);
+    await redraftInvoice(tx, invoice, order, now);
+    await openCheckout(tx, deps, { paymentId: newPaymentId, kind: 'order', order, amount: order.totals.total });
+    return;
+  }
+
+  // An unpaid top-up from an earlier modification is withdrawn: this difference replaces it.
+  let current = invoice;
+  for (const topUp of payments.filter((p) => p.kind === 'top_up' && UNPAID.includes(p.status))) {
+    await cancelUnpaidPayment(tx, deps, topUp);
+    current = await withdrawDebit(tx, current, topUp.id, 'Top-up replaced by a later modification', now);
+  }
+  const pending = await tx.refund.aggregate({ where: { orderId: order.id, status: 'pending' }, _sum: { amount: true } });
+  const change = settleNewTotal(order.totals.total, payments, pending._sum.amount ?? 0);
+  const reason = `Order modified: ${modification.changes.join(', ')}`;
+  if (change.kind === 'refund') {
+    await requestRefund(tx, deps, {
+      refundId: derivedId(`${order.id}/refund/${version}`),
+      payment: change.payment,
+      amount: change.amount,
+      reason,
+      invoiceId: invoice.id,
+    });
+  } else if (change.kind === 'top_up') {
+    const topUpId = derivedId(`${order.id}/top-up/${version}`);
+    if (payments.some((p) => p.id === topUpId)) return;
+    await openCheckout(tx, deps, { paymentId: topUpId, kind: 'top_up', order, amount: change.amount });
+    await debitInvoice(tx, current, change.amount, reason, topUpId, now);
+  }
+}

@@ -1,0 +1,31 @@
+import type { OrderNotifications } from '@platform/contracts/api/notifications';
+import type { Database } from '../adapters/database';
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** Every notification planned for the order, oldest first, with its delivery state. */
+export async function orderNotifications(db: Database, orderId: string): Promise<OrderNotifications> {
+  const rows = await db.notification.findMany({ where: { orderId }, orderBy: [{ createdAt: 'asc' }, { channel: 'asc' }] });
+  return {
+    orderId,
+    notifications: rows.map((n) => ({
+      id: n.id,
+      orderId: n.orderId,
+      orderStatus: n.orderStatus,
+      channel: n.channel,
+      template: n.template,
+      recipient: n.recipient,
+      locale: n.locale,
+      status: n.status as 'pending',
+      subject: n.subject,
+      attempts: n.attempts,
+      lastError: n.lastError,
+      providerMessageId: n.providerMessageId,
+      scheduledFor: iso(n.scheduledFor),
+      createdAt: n.createdAt.toISOString(),
+      updatedAt: n.updatedAt.toISOString(),
+      sentAt: iso(n.sentAt),
+      failedAt: iso(n.failedAt),
+    })),
+  };
+}
