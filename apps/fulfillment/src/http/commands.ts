@@ -1,3 +1,4 @@
+import { actorOf } from '@platform/runtime/actor';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
   createHubShipmentRequestSchema,
@@ -17,24 +18,18 @@ import { opsTaskView, resolveOpsTask } from '../application/ops-tasks';
 import { shipFromHub } from '../application/shipments';
 import { retryFulfillment, startProcessing } from '../application/workflow-commands';
 
-/** The caller as the gateway names it (`x-actor`), or `system`. */
-function actorOf(request: { headers: Record<string, string | string[] | undefined> }): string {
-  const actor = request.headers['x-actor'];
-  return typeof actor === 'string' && actor.length > 0 ? actor : 'system';
-}
-
 /** What ops and the hubs do: move a workflow on by hand, record a hub shipment, settle an ops task, set stock. */
 export function registerCommandRoutes(app: PlatformHttpServer, fulfillment: Fulfillment): void {
   app.post(
     '/orders/:orderId/process',
     { schema: { params: fulfillmentOrderParamsSchema, response: { 200: workflowCommandResponseSchema } } },
-    (request) => startProcessing(fulfillment, request.params.orderId, actorOf(request)),
+    (request) => startProcessing(fulfillment, request.params.orderId, actorOf(request).name),
   );
 
   app.post(
     '/orders/:orderId/retry',
     { schema: { params: fulfillmentOrderParamsSchema, response: { 200: workflowCommandResponseSchema } } },
-    (request) => retryFulfillment(fulfillment, request.params.orderId, actorOf(request)),
+    (request) => retryFulfillment(fulfillment, request.params.orderId, actorOf(request).name),
   );
 
   app.post(
@@ -43,7 +38,7 @@ export function registerCommandRoutes(app: PlatformHttpServer, fulfillment: Fulf
     async (request, reply) => {
       const { orderId } = request.params;
       const { trackingNumber, carrier, items } = request.body;
-      const result = await shipFromHub(fulfillment, orderId, { trackingNumber, carrier: carrier ?? null, ...(items && { items }), actor: actorOf(request) });
+      const result = await shipFromHub(fulfillment, orderId, { trackingNumber, carrier: carrier ?? null, ...(items && { items }), actor: actorOf(request).name });
       return reply.code(201).send({ orderId, ...result });
     },
   );
@@ -53,7 +48,7 @@ export function registerCommandRoutes(app: PlatformHttpServer, fulfillment: Fulf
     { schema: { params: opsTaskParamsSchema, body: resolveOpsTaskRequestSchema, response: { 200: opsTaskSchema } } },
     async (request) => {
       const { outcome, note } = request.body;
-      return opsTaskView(await resolveOpsTask(fulfillment, { taskId: request.params.taskId, outcome, note: note ?? null, actor: actorOf(request) }));
+      return opsTaskView(await resolveOpsTask(fulfillment, { taskId: request.params.taskId, outcome, note: note ?? null, actor: actorOf(request).name }));
     },
   );
 
@@ -62,7 +57,7 @@ export function registerCommandRoutes(app: PlatformHttpServer, fulfillment: Fulf
     { schema: { params: hubParamsSchema, body: setHubStockRequestSchema, response: { 200: hubStockResponseSchema } } },
     async (request) => {
       const stock = await setStock(fulfillment, request.params.id, request.body.sku, request.body.onHand);
-      request.log.info({ hubId: stock.hubId, sku: stock.sku, onHand: stock.onHand, actor: actorOf(request) }, 'stock adjusted');
+      request.log.info({ hubId: stock.hubId, sku: stock.sku, onHand: stock.onHand, actor: actorOf(request).name }, 'stock adjusted');
       return stock;
     },
   );
