@@ -10,7 +10,9 @@ import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, type Messaging } from '@platform/test-support/messaging';
 import type { Transaction } from '../src/adapters/database';
 import { TIMER_KINDS } from '../src/application/context';
-import { billingEventSubscriptions, OrderNotKnownYetError } from '../src/consumers/billing-events';
+import { MACHINE_VERSION, UnknownMachineVersionError } from '../src/domain/order-workflow';
+import { OrderNotKnownYetError } from '../src/application/billing-updates';
+import { billingEventSubscriptions } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
 import { trackingEventSubscriptions } from '../src/consumers/tracking-events';
 import { type Composition, compose, createdEvent, event, POLL_MAX_MS, POLL_MS, sampleOrder } from './support/composition';
@@ -54,7 +56,8 @@ async function state(c: Composition, orderId: string) {
 }
 async function transitions(c: Composition, orderId: string) {
   const rows = await c.db.outboxEvent.findMany({ where: { aggregateId: orderId, type: 'fulfillment.workflow.transitioned' }, orderBy: { seq: 'asc' } });
-  return rows.map((r) => (r.envelope as { data: { from: string; to: string; trigger: string; willRetry: boolean; error: string | null; retryCount: number } }).data);
+  type Transition = { from: string; to: string; trigger: string; willRetry: boolean; error: string | null; retryCount: number; orderStatus?: string | null; fulfillmentStarted?: boolean };
+  return rows.map((r) => (r.envelope as { data: Transition }).data);
 }
 async function stock(c: Composition, hubId: string, sku: string) {
   return c.db.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId, sku } } });
@@ -165,6 +168,17 @@ describe('order lifecycle', () => {
         'in_transit>out_for_delivery:OUT_FOR_DELIVERY_UPDATE',
         'out_for_delivery>delivered:DELIVERED',
       ]);
+      // What each transition tells orders, so that orders keeps no copy of the workflow's states.
+      expect((await transitions(c, order.id)).map((t) => [t.to, t.orderStatus, t.fulfillmentStarted])).toEqual([
+        ['payment_confirmed', null, false],
+        ['processing', 'processing', true],
+        ['placed_with_supplier', null, true],
+        ['supplier_confirmed', null, true],
+        ['shipped', 'shipped', true],
+        ['in_transit', null, true],
+        ['out_for_delivery', 'out_for_delivery', true],
+        ['delivered', 'delivered', true],
+      ]);
       expect((await c.db.fulfillmentOrder.findMany({ where: { orderId: order.id } })).map((f) => f.status)).toEqual(['completed']);
 
       const detail = await c.app.inject({ method: 'GET', url: `/orders/${order.id}` });
@@ -249,6 +263,8 @@ describe('order lifecycle', () => {
 
     const failures = (await transitions(c, order.id)).filter((t) => t.to === 'failed');
     expect(failures.map((f) => [f.retryCount, f.willRetry])).toEqual([[0, true], [1, true], [2, true], [3, false]]);
+    // Orders hears of the failure only when the workflow gives up.
+    expect(failures.map((f) => f.orderStatus)).toEqual([null, null, null, 'exception']);
     expect(failures[3]!.error).toContain('Product out of stock');
     expect(await c.db.reservation.count({ where: { orderId: order.id, status: { in: ['held', 'confirmed'] } } })).toBe(0);
     expect((await stock(c, 'hub-madrid', 'TSHIRT-BLK-M')).reserved).toBe(0);
@@ -399,6 +415,56 @@ describe('order lifecycle', () => {
     for (const hubId of ['hub-madrid', 'hub-berlin']) expect((await stock(c, hubId, 'MUG-WHT')).reserved).toBeLessThanOrEqual(1);
     const timers = (await c.app.inject({ method: 'GET', url: '/timers?state=pending' })).json().timers;
     expect(timers.some((t: { kind: string; key: string }) => t.kind === TIMER_KINDS.placeSupplierOrders && t.key === order.id)).toBe(true);
+  });
+
+  it('a refused order shows its retries truthfully: how many so far, of how many, and when the next is due', async () => {
+    const c = await start();
+    c.suppliers.cj.placeScript = ['reject', 'reject', 'reject', 'reject'];
+    const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    await c.app.inject({ method: 'POST', url: `/orders/${order.id}/process` });
+    await c.advance(0);
+    // The state, the retries so far and of how many, and in how many whole minutes the next is due
+    // (the test clock also moves with real time between steps).
+    const view = async () => {
+      const { state, retryCount, maxRetries, nextRetryAt } = (await c.app.inject({ method: 'GET', url: `/orders/${order.id}` })).json();
+      const dueInMinutes = nextRetryAt === null ? null : Math.round((Date.parse(nextRetryAt) - c.clock.now().getTime()) / MINUTE);
+      return { state, retryCount, maxRetries, dueInMinutes };
+    };
+
+    // Refused once: failed, no retry made yet, the first one due in 5 min.
+    expect(await view()).toEqual({ state: 'failed', retryCount: 0, maxRetries: 3, dueInMinutes: 5 });
+    await c.advance(5 * MINUTE);
+    expect(await view()).toEqual({ state: 'failed', retryCount: 1, maxRetries: 3, dueInMinutes: 10 });
+    await c.advance(10 * MINUTE);
+    expect(await view()).toEqual({ state: 'failed', retryCount: 2, maxRetries: 3, dueInMinutes: 20 });
+    await c.advance(20 * MINUTE);
+    // Given up: nothing is due any more.
+    expect(await view()).toEqual({ state: 'failed', retryCount: 3, maxRetries: 3, dueInMinutes: null });
+  });
+
+  it('stores the machine version with each snapshot and refuses a snapshot of another version, changing nothing', async () => {
+    const c = await start();
+    const order = sampleOrder([{ sku: 'MUG-WHT', quantity: 1, supplierSource: 'own_stock' }]);
+    await deliver(c, createdEvent(order));
+    expect((await c.db.workflow.findUniqueOrThrow({ where: { orderId: order.id } })).machineVersion).toBe(MACHINE_VERSION);
+    await deliver(c, paid(order.id));
+    expect((await c.db.workflow.findUniqueOrThrow({ where: { orderId: order.id } })).machineVersion).toBe(MACHINE_VERSION);
+
+    // As if a newer release had written it: neither read with the wrong meaning nor moved on.
+    await c.db.workflow.update({ where: { orderId: order.id }, data: { machineVersion: MACHINE_VERSION + 1 } });
+    const detail = await c.app.inject({ method: 'GET', url: `/orders/${order.id}` });
+    expect(detail.statusCode).toBe(409);
+    expect(detail.json()).toMatchObject({ code: 'WORKFLOW_MACHINE_VERSION_UNKNOWN' });
+    expect(detail.json().title).toContain(`stored by machine version ${MACHINE_VERSION + 1}`);
+    const processed = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/process` });
+    expect(processed.json()).toMatchObject({ code: 'WORKFLOW_MACHINE_VERSION_UNKNOWN' });
+    const cancel = event(orderCancelled, order.id, { orderId: order.id, reason: 'customer asked', actor: 'customer:cust-1', previousStatus: 'confirmed', cancelledAt: new Date().toISOString() });
+    await expect(deliver(c, cancel)).rejects.toBeInstanceOf(UnknownMachineVersionError);
+    await c.advance(60_000);
+    expect(await state(c, order.id)).toBe('payment_confirmed');
+    expect((await c.db.timer.findFirstOrThrow({ where: { key: order.id, kind: TIMER_KINDS.paymentConfirmedDelay } })).lastError).toContain('machine version');
   });
 
   it('refuses bad input and unknown orders with problem+json, changing nothing', async () => {

@@ -1,3 +1,4 @@
+import { SUPPLIERS, type SupplierName } from '@platform/contracts';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // clients.ts rather than the index: the index also exports the zod env schema.
@@ -6,7 +7,6 @@ import type { SupplierEnv } from '../src/adapters/suppliers/env';
 import {
   type SupplierCall,
   type SupplierClient,
-  type SupplierName,
   type SupplierOrderRequest,
   SupplierUnavailableError,
 } from '../src/adapters/suppliers/supplier-client';
@@ -67,11 +67,10 @@ beforeEach(() => {
   }
 });
 
-const suppliers: SupplierName[] = ['aliexpress', 'cj', 'spocket'];
 const expectedCarrier: Record<SupplierName, string> = { aliexpress: 'CAINIAO_STANDARD', cj: 'CJPacket Ordinary', spocket: 'USPS' };
 const trackingPattern: Record<SupplierName, RegExp> = { aliexpress: /^RR\d{9}CN$/, cj: /^RR\d{9}CN$/, spocket: /^9[1-5]\d{20}$/ };
 
-describe.each(suppliers)('%s adapter against its simulator', (supplier) => {
+describe.each(SUPPLIERS)('%s adapter against its simulator', (supplier) => {
   let client: SupplierClient;
   beforeEach(() => {
     client = createSupplierClients(env(), recordCall)[supplier];

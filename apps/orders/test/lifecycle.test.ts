@@ -30,6 +30,9 @@ function pay(orderId: string) {
   return service.db.$transaction((tx) => onPaymentSucceeded(service.deps, event, tx));
 }
 
+/** What fulfillment publishes with a transition: the order status it implies, whether fulfillment started. */
+const started = (orderStatus: string | null = null) => ({ orderStatus, fulfillmentStarted: true });
+
 function workflow(orderId: string, to: string, extra: Record<string, unknown> = {}) {
   const event = service.event(workflowTransitioned, {
     orderId,
@@ -135,19 +138,19 @@ describe('consumers', () => {
     expect(await read(order.id)).toMatchObject({ status: 'confirmed', fulfillmentStarted: false });
     await pay(order.id); // a second payment event (another id) changes nothing
     await workflow(order.id, 'payment_confirmed');
-    await workflow(order.id, 'processing');
+    await workflow(order.id, 'processing', started('processing'));
     expect(await read(order.id)).toMatchObject({ status: 'processing', fulfillmentStarted: true });
-    await workflow(order.id, 'placed_with_supplier');
-    await workflow(order.id, 'shipped', { tracking: { number: 'LX123456789DE', carrier: 'dhl' } });
+    await workflow(order.id, 'placed_with_supplier', started());
+    await workflow(order.id, 'shipped', { ...started('shipped'), tracking: { number: 'LX123456789DE', carrier: 'dhl' } });
     expect(await read(order.id)).toMatchObject({ status: 'shipped', fulfillmentStatus: 'shipped', tracking: { number: 'LX123456789DE', carrier: 'dhl' } });
     await track(order.id, 'delayed', 'Weather delay');
     expect(await read(order.id)).toMatchObject({ status: 'delayed', fulfillmentStatus: 'shipped' });
     await track(order.id, 'in_transit');
     expect((await read(order.id)).status).toBe('shipped');
-    await workflow(order.id, 'out_for_delivery');
-    await workflow(order.id, 'delivered');
-    await workflow(order.id, 'delivered');
-    await workflow(order.id, 'processing'); // late and stale: ignored, not an error
+    await workflow(order.id, 'out_for_delivery', started('out_for_delivery'));
+    await workflow(order.id, 'delivered', started('delivered'));
+    await workflow(order.id, 'delivered', started('delivered'));
+    await workflow(order.id, 'processing', started('processing')); // late and stale: ignored, not an error
     const delivered = await read(order.id);
     expect(delivered).toMatchObject({ status: 'delivered', fulfillmentStatus: 'fulfilled' });
 
@@ -170,10 +173,10 @@ describe('consumers', () => {
   it('turns a final fulfillment failure into an exception with the error, and ignores a retried one', async () => {
     const order = await placeOrder(service);
     await pay(order.id);
-    await workflow(order.id, 'processing');
-    await workflow(order.id, 'failed', { error: 'Supplier rejected the order: out of stock', willRetry: true, retryCount: 1 });
+    await workflow(order.id, 'processing', started('processing'));
+    await workflow(order.id, 'failed', { error: 'Supplier rejected the order: out of stock', willRetry: true, retryCount: 1, orderStatus: null, fulfillmentStarted: false });
     expect((await read(order.id)).status).toBe('processing');
-    await workflow(order.id, 'failed', { error: 'Supplier rejected the order: out of stock', willRetry: false, retryCount: 3 });
+    await workflow(order.id, 'failed', { error: 'Supplier rejected the order: out of stock', willRetry: false, retryCount: 3, orderStatus: 'exception', fulfillmentStarted: false });
     expect((await read(order.id)).status).toBe('exception');
     expect((await timeline(order.id)).at(-1)).toMatchObject({ status: 'exception', details: 'Supplier rejected the order: out of stock' });
     await track(order.id, 'delivery_failed');
@@ -196,7 +199,7 @@ describe('cancel (ORD-04)', () => {
     expect(events.slice(-2).map((e) => e.type)).toEqual(['orders.order.status_changed', 'orders.order.cancelled']);
     expect(events.at(-1)!.data).toMatchObject({ reason: 'changed my mind', previousStatus: 'confirmed', actor: `customer:${order.customer.id}` });
 
-    await workflow(order.id, 'processing'); // fulfillment had not heard yet: ignored
+    await workflow(order.id, 'processing', started('processing')); // fulfillment had not heard yet: ignored
     expect((await read(order.id)).status).toBe('cancelled');
     const again = await service.app.inject({ method: 'POST', url: `/orders/${order.id}/cancel`, payload: { reason: 'twice' } });
     expect(again.statusCode).toBe(409);
@@ -211,8 +214,8 @@ describe('cancel (ORD-04)', () => {
   it('refuses after shipment, for another customer, and with a stale If-Match', async () => {
     const shipped = await placeOrder(service);
     await pay(shipped.id);
-    await workflow(shipped.id, 'processing');
-    await workflow(shipped.id, 'shipped', { tracking: { number: 'LX1', carrier: null } });
+    await workflow(shipped.id, 'processing', started('processing'));
+    await workflow(shipped.id, 'shipped', { ...started('shipped'), tracking: { number: 'LX1', carrier: null } });
     await track(shipped.id, 'exception'); // an exception after shipment is still after shipment
     const late = await service.app.inject({ method: 'POST', url: `/orders/${shipped.id}/cancel`, headers: as.ops, payload: { reason: 'too late' } });
     expect(late.statusCode).toBe(409);
@@ -299,7 +302,7 @@ describe('modify (ORD-04)', () => {
   it('refuses once fulfillment started, even while still confirmed', async () => {
     const order = await placeOrder(service);
     await pay(order.id);
-    await workflow(order.id, 'processing');
+    await workflow(order.id, 'processing', started('processing'));
     const current = await read(order.id);
     const refused = await service.app.inject({
       method: 'PATCH',

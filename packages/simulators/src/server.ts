@@ -1,4 +1,5 @@
 import formbody from '@fastify/formbody';
+import type { SupplierName } from '@platform/contracts';
 import Fastify from 'fastify';
 import type { RegisterProvider } from './context';
 import { SimulatorControl, switchAtRest } from './control';
@@ -13,7 +14,10 @@ import { registerStripe } from './providers/stripe';
 import { registerTwilio } from './providers/twilio';
 import { SimulatorState } from './state';
 
-/** Providers by URL prefix: `http://<host>:<port>/<prefix>` stands in for the provider's base URL. */
+/**
+ * Providers by URL prefix: `http://<host>:<port>/<prefix>` stands in for the provider's base URL.
+ * Every supplier of the contracts' list has one (the type says so).
+ */
 export const PROVIDERS = {
   stripe: registerStripe,
   aliexpress: registerAliexpress,
@@ -23,7 +27,7 @@ export const PROVIDERS = {
   aftership: registerAftership,
   twilio: registerTwilio,
   fcm: registerFcm,
-} as const satisfies Record<string, RegisterProvider>;
+} as const satisfies Record<string, RegisterProvider> & Record<SupplierName, RegisterProvider>;
 export type ProviderName = keyof typeof PROVIDERS;
 
 export interface SimulatorOptions {

@@ -4,6 +4,7 @@ import type { OrderBilling } from '@platform/contracts/api/billing';
 import type { OrderFulfillment } from '@platform/contracts/api/fulfillment';
 import type { NotificationPreferences, OrderNotifications } from '@platform/contracts/api/notifications';
 import type { OrderTracking } from '@platform/contracts/api/tracking';
+import type { SupplierSource } from '@platform/contracts';
 import { expect } from 'vitest';
 import { eventually, type Platform } from './platform';
 
@@ -14,7 +15,7 @@ export const HOUR = 60 * MINUTE;
 /** Fulfillment polls suppliers this often by default (SUPPLIER_POLL_INTERVAL_MS). */
 export const SUPPLIER_POLL = 15 * MINUTE;
 
-export type Supplier = 'aliexpress' | 'cj' | 'spocket' | 'own_stock';
+export type Supplier = SupplierSource;
 
 /** An order of one item from `supplier`, for a fresh customer in `locale`. */
 export function lifecycleOrder(supplier: Supplier, locale: 'en' | 'es' | 'ro' | 'ru' = 'en'): CreateOrderInput {

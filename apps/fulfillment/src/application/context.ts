@@ -1,29 +1,22 @@
 import type { Clock } from '@platform/runtime/clock';
 import type { Logger } from '@platform/runtime/logger';
+import type { SupplierName } from '@platform/contracts';
+import { timers } from '@platform/contracts/timers';
 import type { Database } from '../adapters/database';
-import type { SupplierClient, SupplierName } from '../adapters/suppliers/supplier-client';
+import type { SupplierClient } from '../adapters/suppliers/supplier-client';
 import type { OrderWorkflow } from '../domain/order-workflow';
 import type { PollSchedule } from '../domain/supplier-placement';
 
 export const SERVICE = 'fulfillment';
 
-/** Every durable timer kind this service schedules (key = order id). */
-export const TIMER_KINDS = {
-  /** payment_confirmed → processing after PAYMENT_CONFIRMED_DELAY_MS (60 s, docs/requirements.md#ful-01-order-workflow). */
-  paymentConfirmedDelay: 'fulfillment.payment-confirmed-delay',
-  /** placed_with_supplier → failed after SUPPLIER_TIMEOUT_MS (24 h, docs/requirements.md#ful-01-order-workflow). */
-  supplierTimeout: 'fulfillment.supplier-timeout',
-  /** Right after entering processing: reserve, place the supplier orders. */
-  placeSupplierOrders: 'fulfillment.place-supplier-orders',
-  /** In failed after a refusal, while retryCount < 3: RETRY after 5 min × 2^retryCount. */
-  supplierRetry: 'fulfillment.supplier-retry',
-  /** While a supplier order is live: SUPPLIER_POLL_INTERVAL_MS, doubling while nothing changes up to SUPPLIER_POLL_MAX_INTERVAL_MS. */
-  supplierPoll: 'fulfillment.supplier-poll',
-  /** RESERVATION_TTL_MS after reserving: held reservations not yet confirmed are released. */
-  reservationExpiry: 'fulfillment.reservation-expiry',
-  /** After cancel or failure: cancel the live supplier orders at the suppliers. */
-  cancelSupplierOrders: 'fulfillment.cancel-supplier-orders',
-} as const;
+/**
+ * Every durable timer kind this service schedules (key = order id), by name: the kinds
+ * `@platform/contracts/timers` declares for fulfillment, where each is described. The machine's
+ * delays are the timers of the same name (`DELAY_NAMES`).
+ */
+export const TIMER_KINDS = Object.fromEntries(Object.entries(timers.fulfillment).map(([name, timer]) => [name, timer.kind])) as {
+  readonly [Name in keyof typeof timers.fulfillment]: (typeof timers.fulfillment)[Name]['kind'];
+};
 
 export interface FulfillmentSettings {
   reservationTtlMs: number;

@@ -120,8 +120,9 @@ export async function completeFulfillmentOrders(tx: Transaction, orderId: string
 }
 
 /** Stock adjustment (PUT /hubs/:id/stock): on hand can't go below what is reserved. */
-export async function setStock(db: Database, hubId: string, sku: string, onHand: number, now: Date) {
-  return db.$transaction(async (tx) => {
+export async function setStock(fulfillment: Fulfillment, hubId: string, sku: string, onHand: number) {
+  const now = fulfillment.clock.now();
+  const stock = await fulfillment.db.$transaction(async (tx) => {
     const hub = await tx.hub.findUnique({ where: { id: hubId } });
     if (!hub) throw new DomainError('not_found', 'HUB_NOT_FOUND', `No hub ${hubId}`);
     await tx.$executeRaw`
@@ -134,6 +135,7 @@ export async function setStock(db: Database, hubId: string, sku: string, onHand:
     }
     return tx.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId, sku } } });
   });
+  return { hubId: stock.hubId, sku: stock.sku, onHand: stock.onHand, reserved: stock.reserved, available: stock.onHand - stock.reserved };
 }
 
 /**

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/runtime/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { type CancellationOutcome, cancellationSettled, opsTaskChanged, type SupplierCancellationOutcome } from '@platform/contracts';
+import { type CancellationOutcome, cancellationSettled, opsTaskChanged, type SupplierCancellationOutcome, type SupplierName } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { OpsTask, SupplierOrder } from '../generated/prisma/client';
-import type { SupplierSource } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE } from './context';
 import { LIVE, supplierOrderEvent } from './placement';
-
-
-/** Workflow states of an order that was cancelled (its supplier side must be settled). */
-const CANCELLED_STATES = ['cancelled', 'refund_requested', 'refunded'];
+import { loadWorkflow } from './workflow-store';
 
 async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<void> {
   await recordEvent(
@@ -24,7 +20,7 @@ async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<voi
         orderId: task.orderId,
         kind: 'supplier_cancellation',
         status: task.status as 'open' | 'resolved',
-        supplier: task.supplier as SupplierSource,
+        supplier: task.supplier as SupplierName,
         supplierOrderId: task.supplierOrderId,
         reason: task.reason,
         outcome: task.outcome as SupplierCancellationOutcome | null,
@@ -66,40 +62,41 @@ export async function openSupplierCancellationTask(tx: Transaction, fulfillment:
  * order takes that status, the task closes (event + workflow history), and the order's
  * cancellation may now be settled.
  */
-export async function resolveOpsTask(
-  tx: Transaction,
+export function resolveOpsTask(
   fulfillment: Fulfillment,
   input: { taskId: string; outcome: SupplierCancellationOutcome; note: string | null; actor: string },
 ): Promise<OpsTask> {
-  await tx.$queryRaw`SELECT 1 FROM ops_tasks WHERE id = ${input.taskId}::uuid FOR UPDATE`;
-  const task = await tx.opsTask.findUnique({ where: { id: input.taskId } });
-  if (!task) throw new DomainError('not_found', 'OPS_TASK_NOT_FOUND', `No ops task ${input.taskId}`);
-  if (task.status !== 'open') throw new DomainError('conflict', 'OPS_TASK_RESOLVED', `The task was already resolved (${task.outcome}) by ${task.resolvedBy}`);
-  const now = fulfillment.clock.now();
-  const resolved = await tx.opsTask.update({
-    where: { id: task.id },
-    data: { status: 'resolved', outcome: input.outcome, note: input.note, resolvedBy: input.actor, resolvedAt: now },
+  return fulfillment.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM ops_tasks WHERE id = ${input.taskId}::uuid FOR UPDATE`;
+    const task = await tx.opsTask.findUnique({ where: { id: input.taskId } });
+    if (!task) throw new DomainError('not_found', 'OPS_TASK_NOT_FOUND', `No ops task ${input.taskId}`);
+    if (task.status !== 'open') throw new DomainError('conflict', 'OPS_TASK_RESOLVED', `The task was already resolved (${task.outcome}) by ${task.resolvedBy}`);
+    const now = fulfillment.clock.now();
+    const resolved = await tx.opsTask.update({
+      where: { id: task.id },
+      data: { status: 'resolved', outcome: input.outcome, note: input.note, resolvedBy: input.actor, resolvedAt: now },
+    });
+    await taskEvent(tx, resolved, now);
+    const supplierOrder = await tx.supplierOrder.findUniqueOrThrow({ where: { id: task.supplierOrderId } });
+    const status = input.outcome === 'cancelled_at_supplier' ? 'cancelled' : 'shipped';
+    const reason = `${input.outcome === 'cancelled_at_supplier' ? 'Cancelled at the supplier by ops' : 'Shipped although cancelled (ops)'}${input.note ? `: ${input.note}` : ''}`;
+    await tx.supplierOrder.update({ where: { id: supplierOrder.id }, data: { status, reason, updatedAt: now } });
+    await supplierOrderEvent(tx, supplierOrder, status, reason, now);
+    const workflow = await tx.workflow.findUniqueOrThrow({ where: { orderId: task.orderId } });
+    await tx.workflowHistory.create({
+      data: {
+        id: randomUUID(),
+        orderId: task.orderId,
+        fromState: workflow.state,
+        toState: workflow.state,
+        trigger: 'SUPPLIER_CANCELLATION_RESOLVED',
+        details: { taskId: task.id, supplier: task.supplier, outcome: input.outcome, actor: input.actor, ...(input.note && { note: input.note }) },
+        at: now,
+      },
+    });
+    await settleCancellationIfClear(tx, fulfillment, task.orderId, now);
+    return resolved;
   });
-  await taskEvent(tx, resolved, now);
-  const supplierOrder = await tx.supplierOrder.findUniqueOrThrow({ where: { id: task.supplierOrderId } });
-  const status = input.outcome === 'cancelled_at_supplier' ? 'cancelled' : 'shipped';
-  const reason = `${input.outcome === 'cancelled_at_supplier' ? 'Cancelled at the supplier by ops' : 'Shipped although cancelled (ops)'}${input.note ? `: ${input.note}` : ''}`;
-  await tx.supplierOrder.update({ where: { id: supplierOrder.id }, data: { status, reason, updatedAt: now } });
-  await supplierOrderEvent(tx, supplierOrder, status, reason, now);
-  const workflow = await tx.workflow.findUniqueOrThrow({ where: { orderId: task.orderId } });
-  await tx.workflowHistory.create({
-    data: {
-      id: randomUUID(),
-      orderId: task.orderId,
-      fromState: workflow.state,
-      toState: workflow.state,
-      trigger: 'SUPPLIER_CANCELLATION_RESOLVED',
-      details: { taskId: task.id, supplier: task.supplier, outcome: input.outcome, actor: input.actor, ...(input.note && { note: input.note }) },
-      at: now,
-    },
-  });
-  await settleCancellationIfClear(tx, fulfillment, task.orderId, now);
-  return resolved;
 }
 
 /**
@@ -108,8 +105,8 @@ export async function resolveOpsTask(
  * (the cancel itself, the supplier cancel calls, an ops resolution).
  */
 export async function settleCancellationIfClear(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
-  const workflow = await tx.workflow.findUnique({ where: { orderId } });
-  if (!workflow || !CANCELLED_STATES.includes(workflow.state) || workflow.cancellationSettledAt) return;
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow?.snapshot.hasTag('cancelled') || workflow.cancellationSettledAt) return;
   const [live, open, orders, shippedAnyway] = await Promise.all([
     tx.supplierOrder.count({ where: { orderId, status: { in: LIVE } } }),
     tx.opsTask.count({ where: { orderId, status: 'open' } }),
@@ -120,18 +117,14 @@ export async function settleCancellationIfClear(tx: Transaction, fulfillment: Fu
   await recordSettlement(tx, orderId, shippedAnyway > 0 ? 'shipped_anyway' : orders > 0 ? 'cancelled_at_supplier' : 'nothing_at_supplier', now);
 }
 
-/** Workflow states in which the goods have left: a cancel can no longer stop them. */
-const AFTER_SHIPMENT = ['shipped', 'in_transit', 'out_for_delivery', 'delivered'];
-
 /**
  * A cancel that reached the workflow after the parcel left (orders accepted it before it
  * heard of the shipment) can never apply: the supplier side is settled as shipped anyway,
  * once, so a refund held for it is not held for ever.
  */
-export async function settleCancelAfterShipment(tx: Transaction, orderId: string, state: string, now: Date): Promise<void> {
-  if (!AFTER_SHIPMENT.includes(state)) return;
-  const workflow = await tx.workflow.findUnique({ where: { orderId } });
-  if (!workflow || workflow.cancellationSettledAt) return;
+export async function settleCancelAfterShipment(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow?.snapshot.hasTag('dispatched') || workflow.cancellationSettledAt) return;
   await recordSettlement(tx, orderId, 'shipped_anyway', now);
 }
 
@@ -145,7 +138,7 @@ export function opsTaskView(task: OpsTask) {
     ...task,
     kind: 'supplier_cancellation' as const,
     status: task.status as 'open' | 'resolved',
-    supplier: task.supplier as SupplierSource,
+    supplier: task.supplier as SupplierName,
     outcome: task.outcome as SupplierCancellationOutcome | null,
     createdAt: task.createdAt.toISOString(),
     resolvedAt: task.resolvedAt?.toISOString() ?? null,

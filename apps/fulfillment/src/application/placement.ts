@@ -1,27 +1,26 @@
 import { createHash } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { scheduleTimer } from '@platform/runtime/timers';
-import { supplierOrderChanged } from '@platform/contracts';
+import { type SupplierName, supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';
 import { type PlacementResult, type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
-import { groupBySupplier, nextPollIntervalMs, type SupplierSource } from '../domain/supplier-placement';
-import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
+import type { WorkflowEvent } from '../domain/order-workflow';
+import { groupBySupplier, nextPollIntervalMs } from '../domain/supplier-placement';
+import { type Fulfillment, SERVICE } from './context';
 import { confirmReservations, ensureReservations } from './inventory';
 import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
 import { recordShipment } from './shipments';
-import { loadWorkflow, scheduleSupplierPoll, sendWorkflowEvent } from './workflows';
+import { loadWorkflow } from './workflow-store';
+import { scheduleSupplierPoll, sendWorkflowEvent } from './workflows';
 
 /** Supplier orders that exist at the supplier and are not finished. */
 export const LIVE = ['placed', 'confirmed'];
-/** From placement until the last supplier parcel is known (a hub shipment may move the order on first). */
-const POLLED_STATES = ['placed_with_supplier', 'supplier_confirmed', 'shipped', 'in_transit', 'out_for_delivery'];
 
 /**
  * The same reference on every attempt of the same placement (a timer retried after the
  * supplier was unavailable): the supplier recognises the order it may already have.
  */
-export function supplierOrderReference(orderId: string, supplier: SupplierSource, attempt: number): string {
+export function supplierOrderReference(orderId: string, supplier: SupplierName, attempt: number): string {
   const bytes = createHash('sha1').update(`fulfillment/supplier-order/${orderId}/${supplier}/${attempt}`).digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
@@ -45,7 +44,7 @@ export async function supplierOrderEvent(
       data: {
         orderId: order.orderId,
         supplierOrderId: order.id,
-        supplier: order.supplier as SupplierSource,
+        supplier: order.supplier as SupplierName,
         externalOrderId: order.externalOrderId,
         status,
         reason,
@@ -65,7 +64,8 @@ export async function supplierOrderEvent(
  */
 export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
-  if (!workflow || workflow.snapshot.value !== 'processing') return;
+  // Only while the workflow waits for this placement (a cancel may have come first).
+  if (!workflow?.snapshot.can({ type: 'PLACE_ORDER' })) return;
   const context = workflow.snapshot.context;
   const attempt = context.retryCount + 1;
 
@@ -77,7 +77,7 @@ export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillm
 
   const { order } = context;
   const groups = groupBySupplier(order.items);
-  const outcomes: Array<{ supplier: SupplierSource; id: string; items: object; result: PlacementResult }> = [];
+  const outcomes: Array<{ supplier: SupplierName; id: string; items: object; result: PlacementResult }> = [];
   for (const group of groups) {
     const id = supplierOrderReference(orderId, group.supplier, attempt);
     const items = group.items.map(({ sku, variantId, name, quantity }) => ({ sku, variantId, name, quantity }));
@@ -135,8 +135,7 @@ export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillm
  */
 export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, previousIntervalMs: number | null): Promise<void> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
-  const polled = (state: unknown) => POLLED_STATES.includes(String(state));
-  if (!workflow || !polled(workflow.snapshot.value)) return;
+  if (!workflow?.snapshot.hasTag('polled')) return;
   const attempt = workflow.snapshot.context.retryCount + 1;
   const orders = await tx.supplierOrder.findMany({ where: { orderId, attempt }, orderBy: { supplier: 'asc' } });
 
@@ -147,7 +146,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
     const externalOrderId = order.externalOrderId;
     let status: SupplierOrderStatus;
     try {
-      status = await onBehalfOf(orderId, () => fulfillment.suppliers[order.supplier as SupplierSource].getOrderStatus(externalOrderId));
+      status = await onBehalfOf(orderId, () => fulfillment.suppliers[order.supplier as SupplierName].getOrderStatus(externalOrderId));
     } catch (error) {
       if (!(error instanceof SupplierUnavailableError)) throw error;
       fulfillment.log.warn({ err: error, orderId, supplier: order.supplier }, 'supplier status unavailable; asking again at the next poll');
@@ -164,11 +163,11 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
         data: { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier, updatedAt: now },
       });
       await supplierOrderEvent(tx, order, 'shipped', null, now);
-      order.status = 'shipped';
+      Object.assign(order, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier });
       changed = true;
       await recordShipment(tx, {
         orderId,
-        source: order.supplier as SupplierSource,
+        source: order.supplier as SupplierName,
         supplierOrderId: order.id,
         fulfillmentOrderId: null,
         trackingNumber: status.trackingNumber,
@@ -188,25 +187,26 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   }
 
   // Only what the workflow waits for now; later news (a second parcel) is in the shipments.
-  let current = workflow.snapshot.value;
+  let current = workflow.snapshot;
   if (rejection) {
     await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'SUPPLIER_REJECTED', reason: `Supplier rejected the order (${rejection})` });
   } else {
     const accepted = orders.every((o) => o.status === 'confirmed' || o.status === 'shipped');
-    if (current === 'placed_with_supplier' && accepted && orders.length > 0) {
-      const result = await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'SUPPLIER_CONFIRMED', supplierOrderId: orders.map((o) => o.externalOrderId).join(',') });
-      current = result.step.to;
+    const confirmed: WorkflowEvent = { type: 'SUPPLIER_CONFIRMED', supplierOrderId: orders.map((o) => o.externalOrderId).join(',') };
+    if (accepted && orders.length > 0 && current.can(confirmed)) {
+      current = (await sendWorkflowEvent(tx, fulfillment, orderId, confirmed)).step.snapshot;
     }
     const shipped = orders.find((o) => o.status === 'shipped');
-    if (current === 'supplier_confirmed' && shipped) {
-      const row = await tx.supplierOrder.findUniqueOrThrow({ where: { id: shipped.id } });
-      await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'TRACKING_RECEIVED', trackingNumber: row.trackingNumber!, carrier: row.carrier });
+    if (shipped) {
+      const tracking: WorkflowEvent = { type: 'TRACKING_RECEIVED', trackingNumber: shipped.trackingNumber!, carrier: shipped.carrier };
+      if (current.can(tracking)) await sendWorkflowEvent(tx, fulfillment, orderId, tracking);
     }
   }
 
+  // Read again: events parked for this order may have moved it further.
   const after = await loadWorkflow(tx, fulfillment, orderId);
   const stillLive = await tx.supplierOrder.count({ where: { orderId, attempt, status: { in: LIVE } } });
-  if (after && polled(after.snapshot.value) && stillLive > 0) {
+  if (after?.snapshot.hasTag('polled') && stillLive > 0) {
     await scheduleSupplierPoll(tx, fulfillment, orderId, now, nextPollIntervalMs(fulfillment.settings.supplierPoll, previousIntervalMs, changed));
   }
 }
@@ -231,7 +231,7 @@ export async function cancelSupplierOrders(
   for (const order of live) {
     if (!order.externalOrderId) continue;
     const externalOrderId = order.externalOrderId;
-    const answer = await onBehalfOf(orderId, () => fulfillment.suppliers[order.supplier as SupplierSource].cancelOrder(externalOrderId));
+    const answer = await onBehalfOf(orderId, () => fulfillment.suppliers[order.supplier as SupplierName].cancelOrder(externalOrderId));
     if (answer.cancelled) {
       await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancelled', reason: answer.reason, updatedAt: now } });
       await supplierOrderEvent(tx, order, 'cancelled', answer.reason, now);

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/runtime/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { shipmentShipped } from '@platform/contracts';
+import { type EventData, shipmentShipped, type SupplierSource, type trackingStatusChanged, type WorkflowState } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { allocateShipment } from '../domain/allocation';
-import type { ShippingAddress } from '../domain/order-workflow';
+import { type ShippingAddress, stateOf } from '../domain/order-workflow';
 import { type Fulfillment, SERVICE } from './context';
 import { consumeReservation } from './inventory';
-import { loadWorkflow, sendWorkflowEvent, WorkflowNotFoundError } from './workflows';
+import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';
+import { deliverWorkflowEvent, sendWorkflowEvent } from './workflows';
 
 export interface NewShipment {
   orderId: string;
-  source: 'aliexpress' | 'cj' | 'spocket' | 'own_stock';
+  source: SupplierSource;
   supplierOrderId: string | null;
   fulfillmentOrderId: string | null;
   trackingNumber: string;
@@ -69,60 +70,95 @@ export async function recordShipment(tx: Transaction, shipment: NewShipment): Pr
  * Allocates what remains of the hub fulfillment orders (never more), consumes the
  * reservations and sends TRACKING_RECEIVED when the workflow is waiting for it.
  */
-export async function shipFromHub(
-  tx: Transaction,
+export function shipFromHub(
   fulfillment: Fulfillment,
   orderId: string,
   input: { trackingNumber: string; carrier: string | null; items?: Array<{ sku: string; quantity: number }>; actor: string },
-): Promise<{ shipmentId: string; state: string }> {
+): Promise<{ shipmentId: string; state: WorkflowState }> {
+  return fulfillment.db.$transaction(async (tx) => {
+    const now = fulfillment.clock.now();
+    const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
+    if (!workflow) throw new WorkflowNotFoundError(orderId);
+    if (!workflow.snapshot.hasTag('awaiting-shipment')) {
+      throw new DomainError('conflict', 'WORKFLOW_NOT_SHIPPABLE', `The order is ${stateOf(workflow.snapshot)}; hub shipments start once it is supplier_confirmed`);
+    }
+    const duplicate = await tx.shipment.findUnique({ where: { orderId_trackingNumber: { orderId, trackingNumber: input.trackingNumber } } });
+    if (duplicate) throw new DomainError('conflict', 'TRACKING_NUMBER_ALREADY_USED', `Tracking number ${input.trackingNumber} is already a shipment of this order`);
+
+    const hubOrders = await tx.fulfillmentOrder.findMany({
+      where: { orderId, status: { in: ['awaiting_shipment', 'in_transit'] } },
+      include: { items: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    const hubOrder = hubOrders.find((o) => o.items.some((i) => i.remainingQuantity > 0));
+    if (!hubOrder) throw new DomainError('conflict', 'NOTHING_TO_SHIP', 'No hub fulfillment order of this order has items left to ship');
+    const allocations = allocateShipment(hubOrder.items, input.items);
+
+    for (const allocation of allocations) {
+      // Conditional: a concurrent shipment can't take the same units twice.
+      const taken = await tx.$executeRaw`
+        UPDATE fulfillment_order_items SET remaining_quantity = remaining_quantity - ${allocation.quantity}
+        WHERE id = ${allocation.itemId}::uuid AND remaining_quantity >= ${allocation.quantity}`;
+      if (taken === 0) throw new DomainError('conflict', 'ALLOCATION_EXCEEDS_REMAINING', `${allocation.sku} no longer has ${allocation.quantity} left to ship`);
+      await consumeReservation(tx, orderId, hubOrder.hubId, allocation.sku, allocation.quantity, now);
+    }
+    const remaining = await tx.fulfillmentOrderItem.aggregate({ where: { fulfillmentOrderId: hubOrder.id }, _sum: { remainingQuantity: true } });
+    if ((remaining._sum.remainingQuantity ?? 0) === 0) {
+      await tx.fulfillmentOrder.update({ where: { id: hubOrder.id }, data: { status: 'in_transit', updatedAt: now } });
+    }
+    const shipment = await recordShipment(tx, {
+      orderId,
+      source: 'own_stock',
+      supplierOrderId: null,
+      fulfillmentOrderId: hubOrder.id,
+      trackingNumber: input.trackingNumber,
+      carrier: input.carrier,
+      address: workflow.snapshot.context.order.shippingAddress,
+      items: allocations.map(({ sku, quantity }) => ({ sku, quantity })),
+      now,
+    });
+    const result = await sendWorkflowEvent(
+      tx,
+      fulfillment,
+      orderId,
+      { type: 'TRACKING_RECEIVED', trackingNumber: input.trackingNumber, carrier: input.carrier },
+      { actor: input.actor, hubId: hubOrder.hubId },
+    );
+    return { shipmentId: shipment.id, state: result.step.to };
+  });
+}
+
+/**
+ * `tracking.shipment.status_changed` moves the shipment and the workflow: in_transit →
+ * IN_TRANSIT_UPDATE, out_for_delivery → OUT_FOR_DELIVERY_UPDATE, delivered → DELIVERED once
+ * every shipment of the order is delivered. A parcel reported further along while the workflow
+ * is still `shipped` is in transit first.
+ */
+export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillment, update: EventData<typeof trackingStatusChanged>): Promise<void> {
+  const { orderId, shipmentId, status } = update;
+  if (status !== 'in_transit' && status !== 'out_for_delivery' && status !== 'delivered') return;
+  const shipment = await tx.shipment.findUnique({ where: { id: shipmentId } });
+  if (!shipment || shipment.orderId !== orderId) {
+    fulfillment.log.warn({ orderId, shipmentId }, 'tracking update for an unknown shipment; ignored');
+    return;
+  }
+  const at = new Date(update.event?.time ?? update.at);
   const now = fulfillment.clock.now();
-  const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
-  if (!workflow) throw new WorkflowNotFoundError(orderId);
-  const state = workflow.snapshot.value;
-  if (!['supplier_confirmed', 'shipped', 'in_transit', 'out_for_delivery'].includes(String(state))) {
-    throw new DomainError('conflict', 'WORKFLOW_NOT_SHIPPABLE', `The order is ${String(state)}; hub shipments start once it is supplier_confirmed`);
+  if (status === 'delivered') {
+    await tx.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: at, updatedAt: now } });
   }
-  const duplicate = await tx.shipment.findUnique({ where: { orderId_trackingNumber: { orderId, trackingNumber: input.trackingNumber } } });
-  if (duplicate) throw new DomainError('conflict', 'TRACKING_NUMBER_ALREADY_USED', `Tracking number ${input.trackingNumber} is already a shipment of this order`);
-
-  const hubOrders = await tx.fulfillmentOrder.findMany({
-    where: { orderId, status: { in: ['awaiting_shipment', 'in_transit'] } },
-    include: { items: true },
-    orderBy: { createdAt: 'asc' },
-  });
-  const hubOrder = hubOrders.find((o) => o.items.some((i) => i.remainingQuantity > 0));
-  if (!hubOrder) throw new DomainError('conflict', 'NOTHING_TO_SHIP', 'No hub fulfillment order of this order has items left to ship');
-  const allocations = allocateShipment(hubOrder.items, input.items);
-
-  for (const allocation of allocations) {
-    // Conditional: a concurrent shipment can't take the same units twice.
-    const taken = await tx.$executeRaw`
-      UPDATE fulfillment_order_items SET remaining_quantity = remaining_quantity - ${allocation.quantity}
-      WHERE id = ${allocation.itemId}::uuid AND remaining_quantity >= ${allocation.quantity}`;
-    if (taken === 0) throw new DomainError('conflict', 'ALLOCATION_EXCEEDS_REMAINING', `${allocation.sku} no longer has ${allocation.quantity} left to ship`);
-    await consumeReservation(tx, orderId, hubOrder.hubId, allocation.sku, allocation.quantity, now);
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow) return;
+  const details = { shipmentId, trackingNumber: update.trackingNumber };
+  if (workflow.snapshot.matches('shipped') && status !== 'in_transit') {
+    await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: null }, details);
   }
-  const remaining = await tx.fulfillmentOrderItem.aggregate({ where: { fulfillmentOrderId: hubOrder.id }, _sum: { remainingQuantity: true } });
-  if ((remaining._sum.remainingQuantity ?? 0) === 0) {
-    await tx.fulfillmentOrder.update({ where: { id: hubOrder.id }, data: { status: 'in_transit', updatedAt: now } });
+  if (status === 'in_transit') {
+    await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: update.event?.location ?? null }, details);
+  } else if (status === 'out_for_delivery') {
+    await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'OUT_FOR_DELIVERY_UPDATE' }, details);
+  } else {
+    const undelivered = await tx.shipment.count({ where: { orderId, status: { notIn: ['delivered', 'cancelled'] } } });
+    if (undelivered === 0) await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'DELIVERED', deliveredAt: at.toISOString() }, details);
   }
-  const shipment = await recordShipment(tx, {
-    orderId,
-    source: 'own_stock',
-    supplierOrderId: null,
-    fulfillmentOrderId: hubOrder.id,
-    trackingNumber: input.trackingNumber,
-    carrier: input.carrier,
-    address: workflow.snapshot.context.order.shippingAddress,
-    items: allocations.map(({ sku, quantity }) => ({ sku, quantity })),
-    now,
-  });
-  const result = await sendWorkflowEvent(
-    tx,
-    fulfillment,
-    orderId,
-    { type: 'TRACKING_RECEIVED', trackingNumber: input.trackingNumber, carrier: input.carrier },
-    { actor: input.actor, hubId: hubOrder.hubId },
-  );
-  return { shipmentId: shipment.id, state: result.step.to };
 }

@@ -1,5 +1,6 @@
 import type { DueTimer, TimerHandler } from '@platform/runtime/timers';
 import type { Transaction } from '../adapters/database';
+import { DELAY_NAMES } from '../domain/order-workflow';
 import { type Fulfillment, TIMER_KINDS } from './context';
 import { releaseExpiredReservations } from './inventory';
 import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders } from './placement';
@@ -12,8 +13,7 @@ export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHan
     await sendWorkflowEvent(tx, fulfillment, timer.key, { type: String(timer.payload.event) });
   };
   return {
-    [TIMER_KINDS.paymentConfirmedDelay]: elapsed,
-    [TIMER_KINDS.supplierTimeout]: elapsed,
+    ...Object.fromEntries(DELAY_NAMES.map((delay) => [TIMER_KINDS[delay], elapsed])),
     [TIMER_KINDS.placeSupplierOrders]: (timer, tx, now) => placeSupplierOrders(tx, fulfillment, timer.key, now),
     [TIMER_KINDS.supplierRetry]: async (timer, tx) => {
       await sendWorkflowEvent(tx, fulfillment, timer.key, { type: 'RETRY' }, { automatic: true });

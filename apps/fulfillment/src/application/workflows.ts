@@ -6,10 +6,10 @@ import { workflowTransitioned } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import {
   advance,
-  DELAY_TIMER_KINDS,
   type Effect,
+  MACHINE_VERSION,
   type OrderDetails,
-  restoreWorkflow,
+  orderImplication,
   startWorkflow,
   type Step,
   stateOf,
@@ -21,26 +21,7 @@ import { retryDelayMs } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { ensureReservations, releaseOrderStock, completeFulfillmentOrders } from './inventory';
 import { settleCancelAfterShipment, settleCancellationIfClear } from './ops-tasks';
-
-export interface LoadedWorkflow {
-  orderId: string;
-  version: number;
-  snapshot: WorkflowSnapshot;
-}
-
-export class WorkflowNotFoundError extends DomainError {
-  constructor(orderId: string) {
-    super('not_found', 'WORKFLOW_NOT_FOUND', `No fulfillment workflow for order ${orderId}`);
-  }
-}
-
-/** `lock` takes the row lock for the rest of the transaction (placement holds it across supplier calls). */
-export async function loadWorkflow(tx: Transaction, fulfillment: Fulfillment, orderId: string, options: { lock?: boolean } = {}): Promise<LoadedWorkflow | null> {
-  if (options.lock) await tx.$queryRaw`SELECT 1 FROM workflows WHERE order_id = ${orderId}::uuid FOR UPDATE`;
-  const row = await tx.workflow.findUnique({ where: { orderId } });
-  if (!row) return null;
-  return { orderId, version: row.version, snapshot: restoreWorkflow(fulfillment.machine, row.snapshot as { value: unknown; context: unknown }) };
-}
+import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';
 
 /** Creates the workflow in `pending` (idempotent: an existing workflow is left as it is). */
 export async function createWorkflow(tx: Transaction, fulfillment: Fulfillment, orderId: string, order: OrderDetails): Promise<boolean> {
@@ -48,11 +29,12 @@ export async function createWorkflow(tx: Transaction, fulfillment: Fulfillment, 
   if (existing) return false;
   const snapshot = startWorkflow(fulfillment.machine, { orderId, order });
   const now = fulfillment.clock.now();
+  const state = stateOf(snapshot);
   await tx.workflow.create({
-    data: { orderId, state: stateOf(snapshot), snapshot: persist(fulfillment, snapshot), retryCount: 0, createdAt: now, updatedAt: now },
+    data: { orderId, state, snapshot: persist(fulfillment, snapshot), machineVersion: MACHINE_VERSION, retryCount: 0, createdAt: now, updatedAt: now },
   });
   await tx.workflowHistory.create({
-    data: { id: randomUUID(), orderId, fromState: 'pending', toState: 'pending', trigger: 'ORDER_CREATED', details: { number: order.number }, at: now },
+    data: { id: randomUUID(), orderId, fromState: state, toState: state, trigger: 'ORDER_CREATED', details: { number: order.number }, at: now },
   });
   return true;
 }
@@ -109,7 +91,7 @@ export async function deliverWorkflowEvent(
       ...(finished && { droppedAt: now, dropReason: staleReason(result.step.to) }),
     },
   });
-  if (event.type === 'CANCEL') await settleCancelAfterShipment(tx, orderId, result.step.to, now);
+  if (event.type === 'CANCEL') await settleCancelAfterShipment(tx, fulfillment, orderId, now);
   if (finished) fulfillment.log.warn({ orderId, state: result.step.to, event: event.type }, 'event for a finished workflow dropped as stale');
   else fulfillment.log.info({ orderId, state: result.step.to, event: event.type }, 'workflow event parked until the workflow can take it');
   return result;
@@ -166,6 +148,7 @@ async function applyWorkflowEvent(
     data: {
       state: step.to,
       snapshot: persist(fulfillment, step.snapshot),
+      machineVersion: MACHINE_VERSION,
       retryCount: context.retryCount,
       error: context.error,
       version: { increment: 1 },
@@ -204,6 +187,7 @@ async function applyWorkflowEvent(
           willRetry: step.willRetry,
           tracking: context.tracking,
           at: now.toISOString(),
+          ...orderImplication(step),
         },
       }),
     );
@@ -233,9 +217,9 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
   const at = (ms: number) => new Date(now.getTime() + ms);
   switch (effect.type) {
     case 'startDelay':
-      return scheduleTimer(tx, { kind: DELAY_TIMER_KINDS[effect.delay], key: orderId, fireAt: at(effect.delayMs), payload: { event: effect.event } });
+      return scheduleTimer(tx, { kind: TIMER_KINDS[effect.delay], key: orderId, fireAt: at(effect.delayMs), payload: { event: effect.event } });
     case 'cancelDelay':
-      return cancelTimer(tx, DELAY_TIMER_KINDS[effect.delay], orderId);
+      return cancelTimer(tx, TIMER_KINDS[effect.delay], orderId);
     case 'startSupplierOrder':
       // Reserve now (the TTL starts here); a shortage is answered by the placement, which fails the attempt.
       await ensureReservations(tx, fulfillment, step.snapshot.context, now);

@@ -3,13 +3,18 @@ import {
   advance,
   createOrderWorkflow,
   delayOfEvent,
+  MACHINE_VERSION,
   type OrderDetails,
+  orderImplication,
   restoreWorkflow,
   startWorkflow,
+  stateOf,
   TIMEOUT_ERROR,
   triggerName,
+  UnknownMachineVersionError,
   type WorkflowEvent,
   type WorkflowSnapshot,
+  type WorkflowTag,
 } from './order-workflow';
 
 const machine = createOrderWorkflow({ paymentConfirmedDelayMs: 60_000, supplierTimeoutMs: 86_400_000 });
@@ -27,7 +32,8 @@ const order: OrderDetails = {
 const PAYMENT_DELAY_EVENT = 'xstate.after.paymentConfirmedDelay.order.payment_confirmed';
 const SUPPLIER_TIMEOUT_EVENT = 'xstate.after.supplierTimeout.order.placed_with_supplier';
 
-const EVENTS: Record<string, WorkflowEvent> = {
+/** The machine's events, and the original design's REQUEST_REFUND, which it no longer takes anywhere. */
+const EVENTS: Record<string, WorkflowEvent | { type: string; reason: string }> = {
   PAYMENT_RECEIVED: { type: 'PAYMENT_RECEIVED' },
   START_PROCESSING: { type: 'START_PROCESSING' },
   PLACE_ORDER: { type: 'PLACE_ORDER', supplierId: 'cj' },
@@ -67,8 +73,17 @@ const at = {
   failed: () => run('PAYMENT_RECEIVED', 'START_PROCESSING', 'FAIL'),
   refund_requested: () => run('PAYMENT_RECEIVED', 'START_PROCESSING', 'PLACE_ORDER', 'SUPPLIER_CONFIRMED', 'CANCEL'),
 };
+const finals = {
+  delivered: () => run('PAYMENT_RECEIVED', 'START_PROCESSING', 'PLACE_ORDER', 'SUPPLIER_CONFIRMED', 'TRACKING_RECEIVED', 'IN_TRANSIT_UPDATE', 'DELIVERED'),
+  cancelled: () => run('CANCEL'),
+  refunded: () => run('PAYMENT_RECEIVED', 'START_PROCESSING', 'PLACE_ORDER', 'SUPPLIER_CONFIRMED', 'CANCEL', 'REFUND_PROCESSED'),
+};
 
-/** Every transition of the original design (plus CANCEL from payment_confirmed and placed_with_supplier; docs/requirements.md#ful-01-order-workflow), as [from, event, to]. */
+/**
+ * Every transition of the original design (plus CANCEL from payment_confirmed and placed_with_supplier;
+ * minus RETRY from placed_with_supplier and REQUEST_REFUND from delivered;
+ * docs/requirements.md#ful-01-order-workflow), as [from, event, to].
+ */
 const TRANSITIONS: Array<[keyof typeof at, string, string]> = [
   ['pending', 'PAYMENT_RECEIVED', 'payment_confirmed'],
   ['pending', 'CANCEL', 'cancelled'],
@@ -80,7 +95,6 @@ const TRANSITIONS: Array<[keyof typeof at, string, string]> = [
   ['processing', 'CANCEL', 'cancelled'],
   ['placed_with_supplier', 'SUPPLIER_CONFIRMED', 'supplier_confirmed'],
   ['placed_with_supplier', 'SUPPLIER_REJECTED', 'failed'],
-  ['placed_with_supplier', 'RETRY', 'processing'],
   ['placed_with_supplier', SUPPLIER_TIMEOUT_EVENT, 'failed'],
   ['placed_with_supplier', 'CANCEL', 'cancelled'],
   ['supplier_confirmed', 'TRACKING_RECEIVED', 'shipped'],
@@ -119,12 +133,8 @@ describe('order workflow (FUL-01)', () => {
   });
 
   it('ends in delivered, cancelled and refunded, which accept nothing more', () => {
-    const finals = {
-      delivered: run('PAYMENT_RECEIVED', 'START_PROCESSING', 'PLACE_ORDER', 'SUPPLIER_CONFIRMED', 'TRACKING_RECEIVED', 'IN_TRANSIT_UPDATE', 'DELIVERED'),
-      cancelled: run('CANCEL'),
-      refunded: run('PAYMENT_RECEIVED', 'START_PROCESSING', 'PLACE_ORDER', 'SUPPLIER_CONFIRMED', 'CANCEL', 'REFUND_PROCESSED'),
-    };
-    for (const [state, snapshot] of Object.entries(finals)) {
+    for (const [state, reach] of Object.entries(finals)) {
+      const snapshot = reach();
       expect(snapshot.value).toBe(state);
       expect(snapshot.status).toBe('done');
       for (const event of Object.values(EVENTS)) expect(advance(machine, snapshot, event).changed, `${event.type} in ${state}`).toBe(false);
@@ -146,9 +156,17 @@ describe('order workflow (FUL-01)', () => {
     const refused = advance(machine, snapshot, EVENTS.RETRY!);
     expect(refused.changed).toBe(false);
     expect(refused.to).toBe('failed');
-    // The guard applies in placed_with_supplier too.
     const placed = advance(machine, advance(machine, snapshot, EVENTS.CANCEL!).snapshot, EVENTS.RETRY!);
     expect(placed.changed).toBe(false);
+  });
+
+  it('retries only a failed order: RETRY in placed_with_supplier would order twice, and delivered takes no refund request', () => {
+    const placed = advance(machine, at.placed_with_supplier(), EVENTS.RETRY!);
+    expect(placed.changed).toBe(false);
+    expect(placed.to).toBe('placed_with_supplier');
+    expect(at.placed_with_supplier().can({ type: 'RETRY' })).toBe(false);
+    expect(at.failed().can({ type: 'RETRY' })).toBe(true);
+    expect(advance(machine, finals.delivered(), EVENTS.REQUEST_REFUND!).changed).toBe(false);
   });
 
   it('schedules an automatic retry after a refusal only while the guard allows it', () => {
@@ -227,11 +245,81 @@ describe('order workflow (FUL-01)', () => {
 
   it('restores a persisted snapshot (JSON round trip) and carries on from it', () => {
     const persisted = JSON.parse(JSON.stringify(machine.getPersistedSnapshot(at.failed())));
-    const restored = restoreWorkflow(machine, persisted);
+    const restored = restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: persisted });
     expect(restored.value).toBe('failed');
     expect(restored.context.error).toBe('supplier refused');
     expect(advance(machine, restored, EVENTS.RETRY!).to).toBe('processing');
-    const done = restoreWorkflow(machine, JSON.parse(JSON.stringify(machine.getPersistedSnapshot(run('CANCEL')))));
+    const done = restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: JSON.parse(JSON.stringify(machine.getPersistedSnapshot(run('CANCEL')))) });
     expect(done.status).toBe('done');
+  });
+
+  it('restores only a snapshot of its own machine version, refusing another clearly', () => {
+    const snapshot = JSON.parse(JSON.stringify(machine.getPersistedSnapshot(at.failed())));
+    expect(restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot }).value).toBe('failed');
+    const foreign = () => restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION + 1, snapshot });
+    expect(foreign).toThrow(UnknownMachineVersionError);
+    expect(foreign).toThrow(`The workflow of order o1 was stored by machine version ${MACHINE_VERSION + 1}; this service runs version ${MACHINE_VERSION}`);
+  });
+});
+
+/**
+ * The tags are what the rest of the service asks (`hasTag`): polling, hub shipments, settling a
+ * cancel. A state that loses (or gains) a tag changes those rules, so each state's set is pinned.
+ */
+describe('state tags', () => {
+  const reach = { ...at, ...finals };
+  const TAGS: Record<keyof typeof reach, WorkflowTag[]> = {
+    pending: [],
+    payment_confirmed: [],
+    processing: ['started'],
+    placed_with_supplier: ['started', 'polled'],
+    supplier_confirmed: ['started', 'polled', 'awaiting-shipment'],
+    shipped: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
+    in_transit: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
+    out_for_delivery: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
+    delivered: ['started', 'dispatched'],
+    cancelled: ['cancelled'],
+    refund_requested: ['cancelled'],
+    refunded: ['cancelled'],
+    failed: [],
+  };
+
+  it.each(Object.entries(TAGS))('%s is tagged %j', (state, tags) => {
+    const snapshot = reach[state as keyof typeof reach]();
+    expect(stateOf(snapshot)).toBe(state);
+    expect([...snapshot.tags].sort()).toEqual([...tags].sort());
+  });
+
+  it('supplier orders are polled from placement until the last parcel is known', () => {
+    const polled = Object.entries(reach).filter(([, r]) => r().hasTag('polled')).map(([state]) => state);
+    expect(polled).toEqual(['placed_with_supplier', 'supplier_confirmed', 'shipped', 'in_transit', 'out_for_delivery']);
+  });
+});
+
+describe('what a transition tells orders', () => {
+  const implication = (from: WorkflowSnapshot, event: WorkflowEvent | { type: string }) => orderImplication(advance(machine, from, event));
+
+  it('names the order status a state implies and whether fulfillment started', () => {
+    expect(implication(at.pending(), EVENTS.PAYMENT_RECEIVED!)).toEqual({ orderStatus: null, fulfillmentStarted: false });
+    expect(implication(at.payment_confirmed(), EVENTS.START_PROCESSING!)).toEqual({ orderStatus: 'processing', fulfillmentStarted: true });
+    expect(implication(at.processing(), EVENTS.PLACE_ORDER!)).toEqual({ orderStatus: null, fulfillmentStarted: true });
+    expect(implication(at.placed_with_supplier(), EVENTS.SUPPLIER_CONFIRMED!)).toEqual({ orderStatus: null, fulfillmentStarted: true });
+    expect(implication(at.supplier_confirmed(), EVENTS.TRACKING_RECEIVED!)).toEqual({ orderStatus: 'shipped', fulfillmentStarted: true });
+    expect(implication(at.shipped(), EVENTS.IN_TRANSIT_UPDATE!)).toEqual({ orderStatus: null, fulfillmentStarted: true });
+    expect(implication(at.in_transit(), EVENTS.OUT_FOR_DELIVERY_UPDATE!)).toEqual({ orderStatus: 'out_for_delivery', fulfillmentStarted: true });
+    expect(implication(at.out_for_delivery(), EVENTS.DELIVERED!)).toEqual({ orderStatus: 'delivered', fulfillmentStarted: true });
+    expect(implication(at.supplier_confirmed(), EVENTS.CANCEL!)).toEqual({ orderStatus: null, fulfillmentStarted: false });
+  });
+
+  it('reports a failure as an exception only once the workflow gives up', () => {
+    // Retried: not the customer's concern yet.
+    expect(implication(at.processing(), EVENTS.FAIL!)).toEqual({ orderStatus: null, fulfillmentStarted: false });
+    let snapshot = at.failed();
+    for (let retry = 1; retry < 3; retry++) snapshot = advance(machine, advance(machine, snapshot, EVENTS.RETRY!).snapshot, EVENTS.FAIL!).snapshot;
+    const gaveUp = advance(machine, advance(machine, snapshot, EVENTS.RETRY!).snapshot, EVENTS.FAIL!);
+    expect(gaveUp.willRetry).toBe(false);
+    expect(orderImplication(gaveUp)).toEqual({ orderStatus: 'exception', fulfillmentStarted: false });
+    const timedOut = advance(machine, at.placed_with_supplier(), { type: SUPPLIER_TIMEOUT_EVENT });
+    expect(orderImplication(timedOut)).toEqual({ orderStatus: 'exception', fulfillmentStarted: false });
   });
 });

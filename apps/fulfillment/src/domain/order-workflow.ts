@@ -1,5 +1,7 @@
 import { enqueueActions, type ExecutableActionsFrom, initialTransition, setup, type SnapshotFrom, transition } from 'xstate';
-import type { WorkflowState } from '@platform/contracts';
+import type { ImpliedOrderStatus, SupplierSource, WorkflowState } from '@platform/contracts';
+import { timers } from '@platform/contracts/timers';
+import { DomainError } from '@platform/runtime/errors';
 
 /**
  * The order fulfillment workflow (docs/requirements.md#ful-01-order-workflow) on XState v5: its 13 states,
@@ -20,8 +22,13 @@ import type { WorkflowState } from '@platform/contracts';
  * - The transition history lives in the `workflow_history` table, not in the context, so the
  *   snapshot stays small; the original notify* actions are gone (notifications react to the
  *   `fulfillment.workflow.transitioned` events instead).
- * - `delivered`, `cancelled`, `refunded` are final as designed; XState (v4 and v5) accepts no
- *   event once the machine is done, so the original REQUEST_REFUND from `delivered` is unreachable.
+ * - Only a `failed` order is retried (RETRY): the original design also allowed it in
+ *   `placed_with_supplier`, which would place a second order at a supplier that may still confirm the first.
+ * - `delivered`, `cancelled`, `refunded` are final as designed, so they take no event: the
+ *   original REQUEST_REFUND from `delivered` is gone (XState accepts nothing once the machine is done).
+ *
+ * The rest of the service never lists states: it asks the snapshot, by tag (`hasTag`, see
+ * `WorkflowTag`) or by event (`can`). State names are the contract's (`workflowStateSchema`).
  */
 
 export interface OrderLine {
@@ -30,7 +37,7 @@ export interface OrderLine {
   name: string;
   quantity: number;
   unitPrice: number;
-  supplierSource: 'aliexpress' | 'cj' | 'spocket' | 'own_stock';
+  supplierSource: SupplierSource;
 }
 
 export interface ShippingAddress {
@@ -80,7 +87,6 @@ export type WorkflowEvent =
   | { type: 'OUT_FOR_DELIVERY_UPDATE' }
   | { type: 'DELIVERED'; deliveredAt: string }
   | { type: 'CANCEL'; reason: string }
-  | { type: 'REQUEST_REFUND'; reason: string }
   | { type: 'REFUND_PROCESSED'; refundId: string }
   | { type: 'RETRY' }
   | { type: 'FAIL'; error: string }
@@ -98,18 +104,60 @@ export interface WorkflowDelays {
 
 export const DEFAULT_DELAYS: WorkflowDelays = { paymentConfirmedDelayMs: 60_000, supplierTimeoutMs: 86_400_000 };
 
-/** The effects the application executes; each named after the original design's action it stands for where there is one. */
-export type NamedEffect =
-  | 'startSupplierOrder'
-  | 'startSupplierPolling'
-  | 'stopSupplierPolling'
-  | 'scheduleRetry'
-  | 'cancelRetry'
-  | 'abandonAttempt'
-  | 'cancelOrder'
-  | 'completeOrder';
+/**
+ * The version of what a stored snapshot means (its state names and context). Stored with every
+ * snapshot; a snapshot of another version is refused, never read with the wrong meaning. Bump it
+ * (with a migration of the stored snapshots) when a state or context field is renamed, removed or
+ * changes meaning; adding or removing transitions does not change it.
+ */
+export const MACHINE_VERSION = 1;
 
-const effect = () => {};
+export class UnknownMachineVersionError extends DomainError {
+  constructor(orderId: string, version: number) {
+    super(
+      'conflict',
+      'WORKFLOW_MACHINE_VERSION_UNKNOWN',
+      `The workflow of order ${orderId} was stored by machine version ${version}; this service runs version ${MACHINE_VERSION} and cannot read it`,
+    );
+  }
+}
+
+/**
+ * What a state means for the rules outside the machine. They ask `snapshot.hasTag()` instead of
+ * listing states, so a state added or changed here is classified here, once.
+ */
+export type WorkflowTag =
+  /** Fulfillment has begun: the order can no longer be modified (published to orders). */
+  | 'started'
+  /** Supplier orders may be live: their status is polled until the last parcel is known. */
+  | 'polled'
+  /** Goods may still be handed to a carrier: hub shipments are accepted. */
+  | 'awaiting-shipment'
+  /** Goods have left: a cancel can no longer stop them. */
+  | 'dispatched'
+  /** The order was cancelled: its supplier side must be settled. */
+  | 'cancelled';
+
+/** State meta: the customer-facing order status that entering the state implies. */
+interface StateMeta {
+  orderStatus?: ImpliedOrderStatus;
+}
+
+/** The effects the application executes; each named after the original design's action it stands for where there is one. */
+const NAMED_EFFECTS = [
+  'startSupplierOrder',
+  'startSupplierPolling',
+  'stopSupplierPolling',
+  'scheduleRetry',
+  'cancelRetry',
+  'abandonAttempt',
+  'cancelOrder',
+  'completeOrder',
+] as const;
+export type NamedEffect = (typeof NAMED_EFFECTS)[number];
+
+/** In the machine an effect only has a name: the application executes it (`Effect`). */
+const effectActions = Object.fromEntries(NAMED_EFFECTS.map((name) => [name, () => {}])) as Record<NamedEffect, () => void>;
 
 /** The retry guard: at most three retries. */
 const canRetry = ({ context }: { context: WorkflowContext }) => context.retryCount < MAX_RETRIES;
@@ -120,11 +168,13 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
       context: {} as WorkflowContext,
       events: {} as WorkflowEvent,
       input: {} as { orderId: string; order: OrderDetails },
+      tags: {} as WorkflowTag,
+      meta: {} as StateMeta,
     },
     delays: {
       paymentConfirmedDelay: delays.paymentConfirmedDelayMs,
       supplierTimeout: delays.supplierTimeoutMs,
-    },
+    } satisfies Record<DelayName, number>,
     guards: {
       canRetry,
     },
@@ -152,7 +202,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
         if (event.type === 'DELIVERED') enqueue.assign({ deliveredAt: event.deliveredAt });
       }),
       setCancelReason: enqueueActions(({ enqueue, event }) => {
-        if (event.type === 'CANCEL' || event.type === 'REQUEST_REFUND') enqueue.assign({ cancelReason: event.reason });
+        if (event.type === 'CANCEL') enqueue.assign({ cancelReason: event.reason });
       }),
       setRefund: enqueueActions(({ enqueue, event }) => {
         if (event.type === 'REFUND_PROCESSED') enqueue.assign({ refundId: event.refundId });
@@ -160,14 +210,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
       updateOrder: enqueueActions(({ enqueue, event }) => {
         if (event.type === 'ORDER_MODIFIED') enqueue.assign({ order: event.order });
       }),
-      startSupplierOrder: effect,
-      startSupplierPolling: effect,
-      stopSupplierPolling: effect,
-      scheduleRetry: effect,
-      cancelRetry: effect,
-      abandonAttempt: effect,
-      cancelOrder: effect,
-      completeOrder: effect,
+      ...effectActions,
     },
   }).createMachine({
     id: 'order',
@@ -203,6 +246,8 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
         after: { paymentConfirmedDelay: { target: 'processing' } },
       },
       processing: {
+        tags: ['started'],
+        meta: { orderStatus: 'processing' },
         entry: 'startSupplierOrder',
         on: {
           PLACE_ORDER: { target: 'placed_with_supplier' },
@@ -211,12 +256,12 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
         },
       },
       placed_with_supplier: {
+        tags: ['started', 'polled'],
         entry: 'startSupplierPolling',
         exit: 'stopSupplierPolling',
         on: {
           SUPPLIER_CONFIRMED: { target: 'supplier_confirmed', actions: 'setSupplierOrderId' },
           SUPPLIER_REJECTED: { target: 'failed', actions: ['setError', 'retryIfAllowed'] },
-          RETRY: { target: 'processing', guard: 'canRetry', actions: 'incrementRetry' },
           // Deviation from the original design (see above): cancellable until shipment.
           CANCEL: { target: 'cancelled', actions: 'setCancelReason' },
         },
@@ -225,6 +270,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
       },
       supplier_confirmed: {
         // Polling goes on after this state until every supplier order has shipped (a hub may ship first).
+        tags: ['started', 'polled', 'awaiting-shipment'],
         entry: 'startSupplierPolling',
         on: {
           TRACKING_RECEIVED: { target: 'shipped', actions: 'setTrackingInfo' },
@@ -232,9 +278,12 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
         },
       },
       shipped: {
+        tags: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
+        meta: { orderStatus: 'shipped' },
         on: { IN_TRANSIT_UPDATE: { target: 'in_transit', actions: 'updateTrackingLocation' } },
       },
       in_transit: {
+        tags: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
         on: {
           IN_TRANSIT_UPDATE: { actions: 'updateTrackingLocation' },
           OUT_FOR_DELIVERY_UPDATE: { target: 'out_for_delivery' },
@@ -242,19 +291,25 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
         },
       },
       out_for_delivery: {
+        tags: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
+        meta: { orderStatus: 'out_for_delivery' },
         on: { DELIVERED: { target: 'delivered', actions: 'setDelivered' } },
       },
       delivered: {
         type: 'final',
+        tags: ['started', 'dispatched'],
+        meta: { orderStatus: 'delivered' },
         entry: 'completeOrder',
-        on: { REQUEST_REFUND: { target: 'refund_requested', actions: 'setCancelReason' } },
       },
-      cancelled: { type: 'final', entry: 'cancelOrder' },
+      cancelled: { type: 'final', tags: ['cancelled'], entry: 'cancelOrder' },
       refund_requested: {
+        tags: ['cancelled'],
         on: { REFUND_PROCESSED: { target: 'refunded', actions: 'setRefund' } },
       },
-      refunded: { type: 'final' },
+      refunded: { type: 'final', tags: ['cancelled'] },
       failed: {
+        // The customer hears of it only once the workflow gives up (`orderImplication`).
+        meta: { orderStatus: 'exception' },
         entry: 'abandonAttempt',
         exit: 'cancelRetry',
         on: {
@@ -262,7 +317,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
           CANCEL: { target: 'cancelled', actions: 'setCancelReason' },
         },
       },
-    },
+    } as const satisfies Record<WorkflowState, unknown>,
   });
 }
 
@@ -270,12 +325,12 @@ export type OrderWorkflow = ReturnType<typeof createOrderWorkflow>;
 export type WorkflowSnapshot = SnapshotFrom<OrderWorkflow>;
 type ExecutableAction = ExecutableActionsFrom<OrderWorkflow>;
 
-/** Which durable timer stands for each of the machine's delays. */
-export const DELAY_TIMER_KINDS = {
-  paymentConfirmedDelay: 'fulfillment.payment-confirmed-delay',
-  supplierTimeout: 'fulfillment.supplier-timeout',
-} as const;
-export type DelayName = keyof typeof DELAY_TIMER_KINDS;
+/**
+ * The machine's delays. Each runs as the durable timer of the same name that contracts declare
+ * for fulfillment (`timers.fulfillment`), so it survives restarts.
+ */
+export const DELAY_NAMES = ['paymentConfirmedDelay', 'supplierTimeout'] as const satisfies ReadonlyArray<keyof typeof timers.fulfillment>;
+export type DelayName = (typeof DELAY_NAMES)[number];
 
 export type Effect =
   | { type: NamedEffect }
@@ -301,7 +356,7 @@ export interface Step {
 export function delayOfEvent(eventType: string): DelayName | undefined {
   const match = /^xstate\.after\.([^.]+)\./.exec(eventType);
   const name = match?.[1];
-  return name && name in DELAY_TIMER_KINDS ? (name as DelayName) : undefined;
+  return DELAY_NAMES.find((delay) => delay === name);
 }
 
 /** The event name recorded in history and events: delays show as TIMEOUT (see the contract). */
@@ -310,7 +365,18 @@ export function triggerName(eventType: string): string {
 }
 
 export function stateOf(snapshot: WorkflowSnapshot): WorkflowState {
-  return snapshot.value as WorkflowState;
+  return snapshot.value satisfies WorkflowState;
+}
+
+/**
+ * What a transition means for the customer's order, published with it so that orders keeps no
+ * copy of the workflow's states: the order status the new state implies (a failure only once the
+ * workflow gives up: a retried one is not the customer's concern yet) and whether fulfillment
+ * has started.
+ */
+export function orderImplication(step: Step): { orderStatus: ImpliedOrderStatus | null; fulfillmentStarted: boolean } {
+  const implied = Object.values(step.snapshot.getMeta()).find((meta) => meta?.orderStatus)?.orderStatus ?? null;
+  return { orderStatus: step.willRetry ? null : implied, fulfillmentStarted: step.snapshot.hasTag('started') };
 }
 
 /** The workflow for a new order, in `pending`. */
@@ -318,9 +384,16 @@ export function startWorkflow(machine: OrderWorkflow, input: { orderId: string; 
   return initialTransition(machine, input)[0];
 }
 
-/** Rebuilds a snapshot from what `getPersistedSnapshot` stored (a flat machine: value + context). */
-export function restoreWorkflow(machine: OrderWorkflow, persisted: { value: unknown; context: unknown }): WorkflowSnapshot {
-  return machine.resolveState({ value: persisted.value as WorkflowState, context: persisted.context as WorkflowContext });
+/**
+ * Rebuilds a snapshot from what `getPersistedSnapshot` stored (a flat machine: value + context)
+ * by machine version `machineVersion`; another version than this machine's is refused.
+ */
+export function restoreWorkflow(
+  machine: OrderWorkflow,
+  stored: { orderId: string; machineVersion: number; snapshot: { value: unknown; context: unknown } },
+): WorkflowSnapshot {
+  if (stored.machineVersion !== MACHINE_VERSION) throw new UnknownMachineVersionError(stored.orderId, stored.machineVersion);
+  return machine.resolveState({ value: stored.snapshot.value as WorkflowState, context: stored.snapshot.context as WorkflowContext });
 }
 
 /** Applies `event` purely: the next snapshot and the effects to execute. */
@@ -354,17 +427,10 @@ function toEffect(action: ExecutableAction): Effect[] {
     const delay = delayOfEvent(String(params?.sendId ?? ''));
     return delay ? [{ type: 'cancelDelay', delay }] : [];
   }
-  if (NAMED_EFFECTS.has(type)) return [{ type: type as NamedEffect }];
+  if (isNamedEffect(type)) return [{ type }];
   return [];
 }
 
-const NAMED_EFFECTS = new Set<string>([
-  'startSupplierOrder',
-  'startSupplierPolling',
-  'stopSupplierPolling',
-  'scheduleRetry',
-  'cancelRetry',
-  'abandonAttempt',
-  'cancelOrder',
-  'completeOrder',
-]);
+function isNamedEffect(type: string): type is NamedEffect {
+  return (NAMED_EFFECTS as readonly string[]).includes(type);
+}

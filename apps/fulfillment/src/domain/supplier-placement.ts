@@ -1,10 +1,9 @@
+import type { SupplierName } from '@platform/contracts';
 import type { OrderLine } from './order-workflow';
 
-export type SupplierSource = Exclude<OrderLine['supplierSource'], 'own_stock'>;
-
 /** Items bought from suppliers, one group per supplier (one supplier order each). */
-export function groupBySupplier(items: OrderLine[]): Array<{ supplier: SupplierSource; items: OrderLine[] }> {
-  const groups = new Map<SupplierSource, OrderLine[]>();
+export function groupBySupplier(items: OrderLine[]): Array<{ supplier: SupplierName; items: OrderLine[] }> {
+  const groups = new Map<SupplierName, OrderLine[]>();
   for (const item of items) {
     if (item.supplierSource === 'own_stock') continue;
     groups.set(item.supplierSource, [...(groups.get(item.supplierSource) ?? []), item]);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AdjustableClock } from '@platform/runtime/clock';
 import { newEvent } from '@platform/runtime/outbox';
-import { type Envelope, type EventDefinition, orderCreated } from '@platform/contracts';
+import { type Envelope, type EventDefinition, orderCreated, type SupplierName } from '@platform/contracts';
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
 import { LOCAL_PROVIDER_CREDENTIALS } from '@platform/simulators';
 import { startService } from '@platform/test-support/service';
-import type { RecordSupplierCall, SupplierClient, SupplierName } from '../../src/adapters/suppliers/supplier-client';
+import type { RecordSupplierCall, SupplierClient } from '../../src/adapters/suppliers/supplier-client';
 import { buildFulfillment } from '../../src/app';
 import { fulfillmentEnv } from '../../src/config';
 import { FakeSupplier } from './fake-supplier';

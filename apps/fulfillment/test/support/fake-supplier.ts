@@ -1,8 +1,8 @@
+import type { SupplierName } from '@platform/contracts';
 import type {
   PlacementResult,
   RecordSupplierCall,
   SupplierClient,
-  SupplierName,
   SupplierOrderRequest,
   SupplierOrderStatus,
 } from '../../src/adapters/suppliers/supplier-client';

@@ -32,13 +32,14 @@ export function progressFromRefund(data: EventData<typeof refundSucceeded>, orde
   return { to: 'refunded', details: `Refunded ${data.amount} ${data.currency}: ${data.reason}` };
 }
 
-/** Workflow states from which fulfillment counts as started: no modification any more. */
-const STARTED = new Set(['processing', 'placed_with_supplier', 'supplier_confirmed', 'shipped', 'in_transit', 'out_for_delivery', 'delivered']);
-
+/**
+ * Fulfillment's transition says what it means for the order (`orderStatus`, `fulfillmentStarted`):
+ * orders keeps no copy of the workflow's states. Details are worded here, for the order's history.
+ */
 export function progressFromWorkflow(data: EventData<typeof workflowTransitioned>): Progress | null {
-  const started = STARTED.has(data.to) ? { fulfillmentStarted: true } : {};
+  const started = data.fulfillmentStarted ? { fulfillmentStarted: true } : {};
   const tracking = data.tracking ? { tracking: data.tracking } : {};
-  switch (data.to) {
+  switch (data.orderStatus) {
     case 'processing':
       return { ...started, to: 'processing', details: data.retryCount > 0 ? `Fulfillment retry ${data.retryCount}` : 'Fulfillment started' };
     case 'shipped': {
@@ -49,11 +50,10 @@ export function progressFromWorkflow(data: EventData<typeof workflowTransitioned
       return { ...started, ...tracking, to: 'out_for_delivery', details: 'Out for delivery' };
     case 'delivered':
       return { ...started, ...tracking, to: 'delivered', details: 'Delivered' };
-    case 'failed':
-      // A failure that will be retried is not the customer's concern yet.
-      return data.willRetry ? null : { to: 'exception', details: data.error ?? 'Fulfillment failed' };
+    case 'exception':
+      return { ...started, to: 'exception', details: data.error ?? 'Fulfillment failed' };
     default:
-      return STARTED.has(data.to) ? { ...started, ...tracking } : null;
+      return data.fulfillmentStarted ? { ...started, ...tracking } : null;
   }
 }
 

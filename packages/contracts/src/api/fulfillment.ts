@@ -128,7 +128,12 @@ export const orderFulfillmentSchema = z.object({
   orderId: z.uuid(),
   state: workflowStateSchema,
   version: z.number().int(),
+  /** Retries made so far (automatic after a supplier refusal, or by ops). */
   retryCount: z.number().int(),
+  /** Retries allowed in all: a refusal with `retryCount` below this is retried automatically. */
+  maxRetries: z.number().int(),
+  /** When the automatic retry of a refused attempt is due; null when none is pending. */
+  nextRetryAt: timestamp.nullable(),
   error: z.string().nullable(),
   order: z.object({
     number: z.string(),

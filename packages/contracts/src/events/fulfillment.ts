@@ -20,11 +20,26 @@ export const workflowStateSchema = z.enum([
 ]);
 export type WorkflowState = z.infer<typeof workflowStateSchema>;
 
-export const supplierSchema = z.enum(['aliexpress', 'cj', 'spocket', 'own_stock']);
+/**
+ * The suppliers fulfillment buys from: the one list. Each has an adapter in
+ * `apps/fulfillment/src/adapters/suppliers/` and a simulator in `packages/simulators`; every
+ * other list of suppliers (types, simulators, the chaos evidence) derives from this one.
+ */
+export const SUPPLIERS = ['aliexpress', 'cj', 'spocket'] as const;
+export type SupplierName = (typeof SUPPLIERS)[number];
+
+/** Where an order line comes from: a supplier, or own stock shipped from a hub. */
+export const supplierSchema = z.enum([...SUPPLIERS, 'own_stock']);
+export type SupplierSource = z.infer<typeof supplierSchema>;
+
+/** The order statuses a workflow transition can imply (`orderStatus` of `fulfillment.workflow.transitioned`). */
+export const impliedOrderStatusSchema = z.enum(['processing', 'shipped', 'out_for_delivery', 'delivered', 'exception']);
+export type ImpliedOrderStatus = z.infer<typeof impliedOrderStatusSchema>;
 
 /**
  * The order's fulfillment workflow took a transition (FUL-01): one event per history
- * entry. Orders maps it onto the customer-facing status.
+ * entry. Orders follows it through `orderStatus` and `fulfillmentStarted`, which fulfillment
+ * decides, so orders keeps no copy of the workflow's states.
  */
 export const workflowTransitioned = defineEvent({
   type: 'fulfillment.workflow.transitioned',
@@ -44,6 +59,14 @@ export const workflowTransitioned = defineEvent({
     willRetry: z.boolean(),
     tracking: z.object({ number: z.string(), carrier: z.string().nullable() }).nullable(),
     at: timestamp,
+    /**
+     * The customer-facing order status this transition implies; null: none (e.g. a failure that
+     * will be retried). Optional because it was added to v1 later: older events carry neither
+     * this nor `fulfillmentStarted`.
+     */
+    orderStatus: impliedOrderStatusSchema.nullable().optional(),
+    /** Fulfillment has begun: the order can no longer be modified. */
+    fulfillmentStarted: z.boolean().optional(),
   }),
 });
 

@@ -6,6 +6,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Got } from 'got';
+import { SUPPLIERS } from '@platform/contracts';
 import pg from 'pg';
 import { fetchSink } from '../drive';
 import type { ServiceName } from '../services';
@@ -15,7 +16,6 @@ import type { Identity } from './journeys';
 
 export const DATABASE_SERVICES = ['orders', 'billing', 'fulfillment', 'tracking', 'notifications'] as const;
 export type DatabaseService = (typeof DATABASE_SERVICES)[number];
-export const SUPPLIERS = ['aliexpress', 'cj', 'spocket'] as const;
 /** Services with durable timers (orders has none). */
 const TIMER_SERVICES = ['billing', 'fulfillment', 'tracking', 'notifications'] as const;
 

@@ -9,6 +9,7 @@
  * request, compactly (log-format.ts); `--verbose` (or PLATFORM_VERBOSE=true) shows every line.
  */
 import { join, relative } from 'node:path';
+import { PROVIDERS } from '@platform/simulators';
 import { isPortFree } from '../ports';
 import { repoRoot } from '../paths';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../services';
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
     `  Mail inbox   ${stack.smtp ? `${stack.smtp.httpUrl}   (SMTP ${stack.smtp.smtpUrl})` : `external (${stack.env.SMTP_URL})`}`,
     `  NATS         ${stack.nats ? `${stack.nats.url}   (monitoring ${stack.nats.monitorUrl})` : `external (${stack.env.NATS_URL})`}`,
     `  PostgreSQL   ${postgresLine}`,
-    `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (/stripe /aliexpress /cj /spocket /17track /aftership /twilio /fcm)` : 'real providers (SIMULATORS=off)'}`,
+    `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (${Object.keys(PROVIDERS).map((prefix) => `/${prefix}`).join(' ')})` : 'real providers (SIMULATORS=off)'}`,
     // With API_KEYS set the gateway refuses the development keys: advertise them only when they work.
     `  API docs     ${stack.gatewayUrl}/docs   ${env.API_KEYS ? '(keys: those in API_KEYS)' : '(dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo)'}`,
     `  Logs         ${show(logDir)}/<service>.log (raw JSON), nats.log, postgres.log; below: warnings, errors, gateway requests${verbose ? ' and every other line (--verbose)' : ' (--verbose for every line)'}`,

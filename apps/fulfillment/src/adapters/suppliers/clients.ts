@@ -3,7 +3,8 @@ import { AliexpressClient } from './aliexpress';
 import { CjClient } from './cj';
 import type { SupplierEnv } from './env';
 import { SpocketClient } from './spocket';
-import type { RecordSupplierCall, SupplierClient, SupplierName } from './supplier-client';
+import type { SupplierName } from '@platform/contracts';
+import type { RecordSupplierCall, SupplierClient } from './supplier-client';
 import { SupplierHttp } from './supplier-http';
 
 /** One client per supplier, each with its own HTTP client (base URL, timeout) and call log. */

@@ -1,8 +1,6 @@
 import { DependencyUnavailableError } from '@platform/runtime/errors';
+import type { SupplierName } from '@platform/contracts';
 import type { Address } from '@platform/contracts/primitives';
-
-/** The suppliers the platform buys from; `own_stock` items ship from our hubs instead. */
-export type SupplierName = 'aliexpress' | 'cj' | 'spocket';
 
 export interface SupplierOrderRequest {
   /**

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { createHttpClient } from '@platform/runtime/http-client';
-import { type RecordSupplierCall, type SupplierCall, type SupplierName, SupplierUnavailableError } from './supplier-client';
+import type { SupplierName } from '@platform/contracts';
+import { type RecordSupplierCall, type SupplierCall, SupplierUnavailableError } from './supplier-client';
 
 export type HttpClient = ReturnType<typeof createHttpClient>;
 

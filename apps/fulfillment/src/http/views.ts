@@ -1,0 +1,36 @@
+import type { PlatformHttpServer } from '@platform/runtime/http';
+import {
+  fulfillmentOrderParamsSchema,
+  hubsResponseSchema,
+  opsTasksQuerySchema,
+  opsTasksResponseSchema,
+  orderFulfillmentSchema,
+  supplierCallsResponseSchema,
+  timersQuerySchema,
+  timersResponseSchema,
+} from '@platform/contracts/api/fulfillment';
+import type { Fulfillment } from '../application/context';
+import { listHubs, listOpsTasks, listTimers, orderFulfillmentView, supplierCalls } from '../application/queries';
+
+/** The read side: an order's fulfillment, its supplier calls, ops tasks, hubs, timers. */
+export function registerViewRoutes(app: PlatformHttpServer, fulfillment: Fulfillment): void {
+  app.get('/orders/:orderId', { schema: { params: fulfillmentOrderParamsSchema, response: { 200: orderFulfillmentSchema } } }, (request) =>
+    orderFulfillmentView(fulfillment, request.params.orderId),
+  );
+
+  app.get(
+    '/orders/:orderId/supplier-calls',
+    { schema: { params: fulfillmentOrderParamsSchema, response: { 200: supplierCallsResponseSchema } } },
+    async (request) => ({ orderId: request.params.orderId, calls: await supplierCalls(fulfillment, request.params.orderId) }),
+  );
+
+  app.get('/ops/tasks', { schema: { querystring: opsTasksQuerySchema, response: { 200: opsTasksResponseSchema } } }, async (request) => ({
+    tasks: await listOpsTasks(fulfillment, request.query.status),
+  }));
+
+  app.get('/hubs', { schema: { response: { 200: hubsResponseSchema } } }, async () => ({ hubs: await listHubs(fulfillment) }));
+
+  app.get('/timers', { schema: { querystring: timersQuerySchema, response: { 200: timersResponseSchema } } }, async (request) => ({
+    timers: await listTimers(fulfillment, request.query),
+  }));
+}
