@@ -1,9 +1,9 @@
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { streams, trackingStatusChanged } from '@platform/contracts';
+import { streams, type SupplierName, trackingStatusChanged } from '@platform/contracts';
 import { createDatabase, type Transaction } from './adapters/database';
 import { supplierCallLog } from './adapters/supplier-call-log';
 import { createSupplierClients } from './adapters/suppliers/clients';
-import type { RecordSupplierCall, SupplierClient, SupplierName } from './adapters/suppliers/supplier-client';
+import type { RecordSupplierCall, SupplierClient } from './adapters/suppliers/supplier-client';
 import type { Fulfillment } from './application/context';
 import { ensureDemoHubs } from './application/inventory';
 import { timerHandlers } from './application/timer-handlers';
