@@ -5,6 +5,16 @@ import { orderStatusSchema } from './orders';
 
 export const notificationChannelSchema = z.enum(['email', 'sms', 'push', 'in_app']);
 
+/** What every notification event says about the notification it is about. */
+const notificationFacts = {
+  notificationId: z.uuid(),
+  orderId: z.uuid(),
+  template: z.string(),
+  /** The order status the notification is about (absent on events from before per-status notifications). */
+  orderStatus: orderStatusSchema.optional(),
+  channel: notificationChannelSchema,
+};
+
 /** A notification left the platform: the provider (SMTP relay, SMS or push gateway) accepted it. */
 export const notificationSent = defineEvent({
   type: 'notifications.notification.sent',
@@ -12,12 +22,7 @@ export const notificationSent = defineEvent({
   stream: 'NOTIFICATIONS',
   description: 'A customer notification was accepted by its provider.',
   data: z.object({
-    notificationId: z.uuid(),
-    orderId: z.uuid(),
-    template: z.string(),
-    /** The order status the notification is about (absent on events from before per-status notifications). */
-    orderStatus: orderStatusSchema.optional(),
-    channel: notificationChannelSchema,
+    ...notificationFacts,
     recipient: z.string(),
     locale: z.string(),
     providerMessageId: z.string().nullable(),
@@ -32,12 +37,7 @@ export const notificationFailed = defineEvent({
   stream: 'NOTIFICATIONS',
   description: 'A customer notification failed for good.',
   data: z.object({
-    notificationId: z.uuid(),
-    orderId: z.uuid(),
-    template: z.string(),
-    /** The order status the notification is about (absent on events from before per-status notifications). */
-    orderStatus: orderStatusSchema.optional(),
-    channel: notificationChannelSchema,
+    ...notificationFacts,
     reason: z.string(),
     attempts: z.number().int().positive(),
     failedAt: timestamp,
