@@ -1,5 +1,6 @@
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { invoiceIssued, invoiceStatusChanged } from '@platform/contracts';
+import { timers } from '@platform/contracts/timers';
 import type { Order } from '@platform/contracts/api/orders';
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from '../adapters/database';
@@ -8,7 +9,7 @@ import { derivedId } from '../domain/ids';
 import { assertTransition, dueDate, formatInvoiceNumber, type InvoiceStatus, linesFromOrder, OVERDUE_CANDIDATES, statusForBalance } from '../domain/invoice';
 import { emit, lockInvoice } from './context';
 
-export const OVERDUE_TIMER = 'billing.invoice-overdue';
+export const OVERDUE_TIMER = timers.billing.invoiceOverdue.kind;
 const INVOICE_SEQUENCE = 'invoice';
 
 /** The order's invoice (one per order), locked for update. */

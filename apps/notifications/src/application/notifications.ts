@@ -2,6 +2,7 @@ import { crashpoint } from '@platform/runtime/crashpoint';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { scheduleTimer, type DueTimer } from '@platform/runtime/timers';
 import { notificationFailed, notificationSent } from '@platform/contracts';
+import { timers } from '@platform/contracts/timers';
 import type { DeliveryChannel } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
 import { v5 as uuidv5 } from 'uuid';
@@ -21,14 +22,14 @@ import { devicesOf, storedPreferences } from './preferences';
 
 export const SERVICE = 'notifications';
 
-/** Durable timer kinds; all three deliver the notification whose id is the timer key. */
+/**
+ * Durable timer kinds, as `@platform/contracts/timers` declares them (when each fires is said
+ * there); all three deliver the notification whose id is the timer key.
+ */
 export const TIMER_KINDS = {
-  /** Right after the notification row committed: one send per row, so a slow channel holds no other. */
-  send: 'notifications.send',
-  /** End of the customer's quiet hours. */
-  deferred: 'notifications.deliver-deferred',
-  /** Next attempt after a failure (backoff) or while the provider's breaker is open. */
-  retry: 'notifications.retry',
+  send: timers.notifications.send.kind,
+  deferred: timers.notifications.deferred.kind,
+  retry: timers.notifications.retry.kind,
 } as const;
 
 /** Namespace for notification ids: uuidv5(`<order>/<status>/<channel>`) is the same on every attempt and replica. */

@@ -5,6 +5,7 @@ import type { Logger } from '@platform/runtime/logger';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { cancelTimer, type DueTimer, scheduleTimer } from '@platform/runtime/timers';
 import { type EventOf, shipmentShipped, trackingRegistered, trackingStatusChanged } from '@platform/contracts';
+import { timers } from '@platform/contracts/timers';
 import type { Transaction } from '../adapters/database';
 import type { ProviderShipment } from '../adapters/provider';
 import type { TrackingProviders } from '../adapters/tracking-providers';
@@ -15,7 +16,7 @@ import type { Shipment } from '../generated/prisma/client';
 
 export const SERVICE = 'tracking';
 /** Durable timer polling a shipment's provider (first after TRACKING_POLL_FIRST_MS, then every TRACKING_POLL_EVERY_MS). */
-export const POLL_TIMER = 'tracking.poll';
+export const POLL_TIMER = timers.tracking.poll.kind;
 
 export interface TrackingDeps {
   providers: TrackingProviders;
