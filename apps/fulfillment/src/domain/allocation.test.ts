@@ -31,6 +31,8 @@ describe('supplier placement rules', () => {
       ['cj', ['A', 'D']],
       ['aliexpress', ['C']],
     ]);
+    // (Moved from the adapters' copy of this rule, now removed: own stock is in no supplier group.)
+    expect(groups.flatMap((g) => g.items.map((i) => i.sku))).not.toContain('B');
   });
   it('backs off 5 min × 2^retryCount', () => {
     expect([0, 1, 2].map(retryDelayMs)).toEqual([300_000, 600_000, 1_200_000]);

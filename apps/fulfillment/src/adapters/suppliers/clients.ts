@@ -26,19 +26,3 @@ export function createSupplierClients(env: SupplierEnv, recordCall: RecordSuppli
     spocket: new SpocketClient(transport('spocket', env.SPOCKET_API_URL, [env.SPOCKET_API_KEY]), { apiKey: env.SPOCKET_API_KEY }),
   };
 }
-
-/**
- * Splits an order's items by where they come from: own stock (shipped from our hubs) and
- * one group per supplier, so each supplier gets one order. Order of items is kept.
- */
-export function groupItemsBySupplier<T extends { supplierSource: SupplierName | 'own_stock' }>(
-  items: readonly T[],
-): { ownStock: T[]; bySupplier: Map<SupplierName, T[]> } {
-  const ownStock: T[] = [];
-  const bySupplier = new Map<SupplierName, T[]>();
-  for (const item of items) {
-    if (item.supplierSource === 'own_stock') ownStock.push(item);
-    else bySupplier.set(item.supplierSource, [...(bySupplier.get(item.supplierSource) ?? []), item]);
-  }
-  return { ownStock, bySupplier };
-}

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { groupItemsBySupplier } from './clients';
 import { parseJsonBody, redact } from './supplier-http';
 
 describe('redact', () => {
@@ -25,22 +24,5 @@ describe('parseJsonBody', () => {
   it('keeps a non-JSON body as text', () => {
     expect(parseJsonBody('<html>Bad gateway</html>')).toBe('<html>Bad gateway</html>');
     expect(parseJsonBody('')).toBeNull();
-  });
-});
-
-describe('groupItemsBySupplier', () => {
-  it('splits own stock from one group per supplier, keeping order', () => {
-    const items = [
-      { sku: 'a', supplierSource: 'cj' as const },
-      { sku: 'b', supplierSource: 'own_stock' as const },
-      { sku: 'c', supplierSource: 'aliexpress' as const },
-      { sku: 'd', supplierSource: 'cj' as const },
-    ];
-    const { ownStock, bySupplier } = groupItemsBySupplier(items);
-    expect(ownStock.map((i) => i.sku)).toEqual(['b']);
-    expect([...bySupplier.entries()].map(([s, group]) => [s, group.map((i) => i.sku)])).toEqual([
-      ['cj', ['a', 'd']],
-      ['aliexpress', ['c']],
-    ]);
   });
 });
