@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS, EventConsumer, on } from '@platform/runtime/consumer';
-import { DependencyUnavailableError } from '@platform/runtime/errors';
+import { DependencyUnavailableError } from '@platform/contracts/errors';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent } from '@platform/runtime/outbox';
 import { deadLetterSubject, type Envelope, notificationSent, streams } from '@platform/contracts';

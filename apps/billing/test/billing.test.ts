@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AdjustableClock } from '@platform/runtime/clock';
 import { EventConsumer } from '@platform/runtime/consumer';
 import { runInFlow } from '@platform/runtime/context';
-import { isTransient } from '@platform/runtime/errors';
+import { isTransient } from '@platform/contracts/errors';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import { TimerWorker } from '@platform/runtime/timers';
@@ -211,7 +211,8 @@ describe('billing: order created → checkout', () => {
       expect(await outboxTypes(h.db, order.id)).toEqual(['billing.checkout.created']);
 
       // Stripe got the form-encoded request with our idempotency key and references.
-      const request = h.sim.controls.stripe.requests.find((r) => r.url.endsWith('/v1/checkout/sessions'))!;
+      // This order's request: the simulator's log is shared with the file's other tests.
+      const request = h.sim.controls.stripe.requests.find((r) => r.url.endsWith('/v1/checkout/sessions') && (r.body as Json)?.client_reference_id === order.id)!;
       expect(request.headers['idempotency-key']).toBe(billing.payments[0].id);
       expect(request.body).toMatchObject({ client_reference_id: order.id, 'metadata[order_id]': order.id, 'line_items[0][price_data][currency]': 'eur', 'line_items[0][price_data][unit_amount]': '3499' });
 

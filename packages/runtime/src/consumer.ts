@@ -8,7 +8,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
 import type { SqlClient, TransactionalSqlClient } from './outbox';
-import { isTransient } from './errors';
+import { isTransient } from '@platform/contracts/errors';
 import { extractTraceContext, inSpan } from './telemetry';
 
 /** Runs inside the transaction that also records the event as processed: effects and dedupe commit together. */

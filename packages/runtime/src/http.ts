@@ -11,7 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { AdmissionLimiter, type AdmissionLimits, admissionLimitsFor, RETRY_AFTER_SECONDS } from './admission';
 import { enterFlow } from './context';
-import { DomainError, statusOf } from './errors';
+import { DomainError, statusOf } from '@platform/contracts/errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';

@@ -3,7 +3,7 @@ import type { Envelope, EventData, EventDefinition } from '@platform/contracts';
 import { currentFlow } from './context';
 import { crashpoint } from './crashpoint';
 import { BackgroundLoop, type RoundResult } from './background-loop';
-import { DomainError } from './errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { type JetStreamClient, publishEnvelope } from './nats';

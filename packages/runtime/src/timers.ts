@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { BackgroundLoop, type RoundResult } from './background-loop';
 import type { Clock } from './clock';
-import { isTransient } from './errors';
+import { isTransient } from '@platform/contracts/errors';
 import { currentFlow, type FlowContext, runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { Logger } from './logger';

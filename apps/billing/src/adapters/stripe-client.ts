@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '@platform/runtime/errors';
+import { DependencyUnavailableError } from '@platform/contracts/errors';
 import { createHttpClient } from '@platform/runtime/http-client';
 
 /**

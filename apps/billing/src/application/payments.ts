@@ -1,5 +1,5 @@
 import { currentFlow } from '@platform/runtime/context';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { checkoutCreated, paymentFailed, paymentSucceeded } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { z } from 'zod';
 import type { InvoiceView, invoiceListQuerySchema, OrderBilling } from '@platform/contracts/api/billing';
 import type { Database } from '../adapters/database';

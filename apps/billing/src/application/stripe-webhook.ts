@@ -1,5 +1,5 @@
 import { continueFlow } from '@platform/runtime/context';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Database, Transaction } from '../adapters/database';
 import type { Payment } from '../generated/prisma/client';
 import { type BillingDeps, lockPayments } from './context';

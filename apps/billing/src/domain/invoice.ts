@@ -1,5 +1,5 @@
-import { DomainError } from '@platform/runtime/errors';
-import { transitions } from '@platform/runtime/transitions';
+import { DomainError } from '@platform/contracts/errors';
+import { transitions } from '@platform/contracts/transitions';
 import type { Order } from '@platform/contracts/api/orders';
 
 /** BIL-01 status machine: draft → issued → partially_paid | paid → void, plus overdue past the due date. */

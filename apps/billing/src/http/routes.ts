@@ -1,5 +1,5 @@
 import { continueFlow } from '@platform/runtime/context';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
   invoiceIdParamsSchema,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import type { Database, Transaction } from '../adapters/database';
 import type { WorkflowContext } from '../domain/order-workflow';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type EventData, shipmentShipped, type SupplierSource, type trackingStatusChanged, type WorkflowState } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { MAX_RETRIES, stateOf } from '../domain/order-workflow';
 import type { Fulfillment } from './context';
 import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Transaction } from '../adapters/database';
 import { restoreWorkflow, type WorkflowSnapshot } from '../domain/order-workflow';
 import type { Fulfillment } from './context';

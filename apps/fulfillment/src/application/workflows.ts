@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { workflowTransitioned } from '@platform/contracts';

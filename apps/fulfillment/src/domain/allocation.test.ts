@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { describe, expect, it } from 'vitest';
 import { allocateShipment } from './allocation';
 import { groupBySupplier, retryDelayMs } from './supplier-placement';

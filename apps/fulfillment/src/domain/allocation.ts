@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 
 /**
  * Shipment allocation (FUL-04): a shipment takes units of a fulfillment order's items,

@@ -1,7 +1,7 @@
 import { enqueueActions, type ExecutableActionsFrom, initialTransition, setup, type SnapshotFrom, transition } from 'xstate';
 import type { ImpliedOrderStatus, SupplierSource, WorkflowState } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 
 /**
  * The order fulfillment workflow (docs/requirements.md#ful-01-order-workflow) on XState v5: its 13 states,

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { createHttpClient } from '@platform/runtime/http-client';
 import { PROBLEM_CONTENT_TYPE } from '@platform/contracts/api/problem';
 import type { Got, OptionsOfTextResponseBody, Response } from 'got';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import type { FastifyRequest } from 'fastify';
 import { type Access, type ApiKeyring, checkAccess, type Principal, presentedKey } from '../domain/api-keys';

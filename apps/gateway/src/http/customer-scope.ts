@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Upstream } from '../adapters/upstream';
 import { actorHeaders, mayActFor, type Principal } from '../domain/api-keys';
 import type { CustomerScope } from './route-table';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import { type ComposedService, type OrderDetail, orderDetailSchema, type UnavailablePart } from '@platform/contracts/api/gateway';
 import { orderIdParamsSchema } from '@platform/contracts/api/orders';

@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import type { ApiKeyring } from '../domain/api-keys';
 import { identify } from './auth';

@@ -1,5 +1,5 @@
 import type { DeliveryChannel, NotificationPreferences, UpdatePreferencesRequest } from '@platform/contracts/api/notifications';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Database, Transaction } from '../adapters/database';
 import { type CustomerSnapshot, effectivePreferences, type Locale, type StoredPreferences } from '../domain/preferences';
 

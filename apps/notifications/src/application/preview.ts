@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { TemplateRenderer } from '../adapters/template-renderer';
 import { messageView, type StoreIdentity } from '../domain/message-view';
 import { type EmailTemplate, NOTIFIED_STATUSES, planFor } from '../domain/notification-plan';

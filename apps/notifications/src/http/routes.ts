@@ -1,6 +1,6 @@
 import { actorOf } from '@platform/runtime/actor';
 import type { Clock } from '@platform/runtime/clock';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
   customerDeviceParamsSchema,

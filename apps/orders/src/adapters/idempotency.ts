@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Prisma } from '../generated/prisma/client';
 import type { Database, Transaction } from './database';
 

@@ -1,5 +1,5 @@
 import type { Order } from '@platform/contracts/api/orders';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Prisma } from '../generated/prisma/client';
 import { formatOrderNumber } from '../domain/order-number';
 import { FINISHED_STATUSES } from '../domain/order-status';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@platform/runtime/clock';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { Actor } from '@platform/runtime/actor';
 import { retryOnConflict } from '@platform/runtime/conflict-retry';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Actor } from '@platform/runtime/actor';
 import type { Order } from '@platform/contracts/api/orders';
 import { orderStatusSchema } from '@platform/contracts/events/orders';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Quote, QuoteRequest } from '@platform/contracts/api/orders';
 import { MAX_MINOR_UNITS } from '@platform/contracts/primitives';
 import type { Database } from '../adapters/database';

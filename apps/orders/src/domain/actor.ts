@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { ApiRole } from '@platform/contracts/api/gateway';
 
 /**

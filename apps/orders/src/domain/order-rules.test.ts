@@ -1,5 +1,5 @@
 import { createOrderRequestSchema, type CreateOrderInput } from '@platform/contracts/api/orders';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { describe, expect, it } from 'vitest';
 import { assertOrderRules } from './order-rules';
 

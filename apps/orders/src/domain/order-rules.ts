@@ -1,7 +1,7 @@
 import type { CreateOrderRequest } from '@platform/contracts/api/orders';
 import { MAX_MINOR_UNITS } from '@platform/contracts/primitives';
 import { lineTotal, priceOrder } from './pricing';
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 
 const HOUR = 60 * 60 * 1000;
 /** Earliest a scheduled window may start, so the order can still be routed and packed. */

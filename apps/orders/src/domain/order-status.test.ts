@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { orderStatusSchema } from '@platform/contracts/events/orders';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_TRANSITIONS, assertCancellable, assertModifiable, assertTransition, canTransition, deriveFulfillmentStatus } from './order-status';

@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { PriceSource } from '@platform/contracts/events/orders';
 
 /** A price book row as resolution needs it. */

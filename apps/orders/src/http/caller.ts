@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import { ifMatchSchema } from '@platform/contracts/api/orders';
 
 /** The part of a request these helpers read (Fastify's request has it). */

@@ -1,5 +1,5 @@
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, type CircuitBreakerPolicy, handleWhen } from 'cockatiel';
-import { DependencyUnavailableError } from '@platform/runtime/errors';
+import { DependencyUnavailableError } from '@platform/contracts/errors';
 import type { Logger } from '@platform/runtime/logger';
 import type { Metrics } from '@platform/runtime/metrics';
 import type { ProviderName, TrackingUpdate } from '../domain/provider-payloads';

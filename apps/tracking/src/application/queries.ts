@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { OrderTracking } from '@platform/contracts/api/tracking';
 import type { Database } from '../adapters/database';
 import { carrierByCode, normalizeTrackingNumber, trackingUrl } from '../domain/carriers';

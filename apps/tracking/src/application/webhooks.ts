@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { Database, Transaction } from '../adapters/database';
 import type { ProviderName, TrackingUpdate } from '../domain/provider-payloads';
 import type { TrackingStatus } from '../domain/status';

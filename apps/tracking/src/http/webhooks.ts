@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/runtime/errors';
+import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import { aftershipWebhookSchema, seventeenTrackWebhookSchema, webhookAnswerSchema } from '@platform/contracts/api/tracking';
 import { parseStorableJson } from '@platform/contracts/api/text';

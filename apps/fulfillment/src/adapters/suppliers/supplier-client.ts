@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '@platform/runtime/errors';
+import { DependencyUnavailableError } from '@platform/contracts/errors';
 import type { SupplierName } from '@platform/contracts';
 import type { Address } from '@platform/contracts/primitives';
 

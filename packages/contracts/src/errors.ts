@@ -1,4 +1,4 @@
-import type { ProblemField } from '@platform/contracts/api/problem';
+import type { ProblemField } from './api/problem';
 
 /** Neutral error kinds; one table (`statusOf`) maps them to HTTP. */
 export type ErrorKind =
