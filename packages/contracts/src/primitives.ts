@@ -63,3 +63,20 @@ export type Address = z.infer<typeof addressSchema>;
 
 /** A parcel's tracking number and, once known, its carrier. */
 export const trackingRefSchema = z.object({ number: z.string(), carrier: z.string().nullable() });
+
+/**
+ * Where an order's units are (ORD-03), for the whole order, a vendor's sub-order or a parcel
+ * set: decided by fulfillment from the quantities ordered, shipped, delivered, returned and
+ * cancelled (`fulfillment.progress.changed`), never from the order status alone.
+ */
+export const fulfillmentStatusSchema = z.enum([
+  'not_fulfilled',
+  'partially_fulfilled',
+  'fulfilled',
+  'partially_shipped',
+  'shipped',
+  'partially_returned',
+  'returned',
+  'cancelled',
+]);
+export type FulfillmentStatus = z.infer<typeof fulfillmentStatusSchema>;

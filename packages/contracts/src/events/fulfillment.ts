@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope';
-import { timestamp } from '../primitives';
+import { fulfillmentStatusSchema, timestamp } from '../primitives';
 
 /** States of the order workflow (docs/requirements.md#ful-01-order-workflow). */
 export const workflowStateSchema = z.enum([
@@ -151,4 +151,87 @@ export const cancellationSettled = defineEvent({
   }),
 });
 
-export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChanged, cancellationSettled] as const;
+
+/** How many units of an order (or of one vendor's part) are where. */
+export const unitCountsSchema = z.object({
+  ordered: z.number().int().nonnegative(),
+  shipped: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+  returned: z.number().int().nonnegative(),
+  /** Cancelled or refunded without shipping (a supplier refused, short stock under the partial policy, a cancel). */
+  cancelled: z.number().int().nonnegative(),
+});
+export type UnitCounts = z.infer<typeof unitCountsSchema>;
+
+/** A shipment's status (FUL-04): `draft → ready → in_transit → delivered | cancelled`. */
+export const shipmentStatusSchema = z.enum(['draft', 'ready', 'in_transit', 'delivered', 'cancelled']);
+export type ShipmentStatus = z.infer<typeof shipmentStatusSchema>;
+
+export const parcelSchema = z.object({
+  shipmentId: z.uuid(),
+  /** 1-based, in the order the parcels left; `of` is how many parcels the order is expected to take now. */
+  number: z.number().int().positive(),
+  of: z.number().int().positive(),
+  source: supplierSchema,
+  status: shipmentStatusSchema,
+  trackingNumber: z.string().nullable(),
+  carrier: z.string().nullable(),
+  items: z.array(z.object({ sku: z.string(), vendorId: z.string(), quantity: z.number().int().positive() })),
+  shippedAt: timestamp.nullable(),
+  deliveredAt: timestamp.nullable(),
+});
+export type Parcel = z.infer<typeof parcelSchema>;
+
+/**
+ * Where the order's units are changed (ORD-03, FUL-04): a parcel shipped or was delivered, or
+ * units were cancelled. Fulfillment decides from quantities: the order is `fulfilled` (and its
+ * workflow delivered) only when every unit is delivered, returned or cancelled. Carries every
+ * parcel and each vendor's part, so orders (sub-order statuses) and notifications (one notice
+ * per parcel) need no read-back.
+ */
+export const progressChanged = defineEvent({
+  type: 'fulfillment.progress.changed',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'Where the order\'s units are changed (a parcel shipped or delivered, units cancelled): fulfillment status per order and per vendor, with every parcel.',
+  data: z.object({
+    orderId: z.uuid(),
+    fulfillmentStatus: fulfillmentStatusSchema,
+    units: unitCountsSchema,
+    vendors: z.array(z.object({ vendorId: z.string(), fulfillmentStatus: fulfillmentStatusSchema, units: unitCountsSchema })),
+    parcels: z.array(parcelSchema),
+    /** What this change was, for history and notices: the parcel it is about, if any. */
+    cause: z.object({
+      kind: z.enum(['parcel_shipped', 'parcel_delivered', 'units_cancelled', 'units_returned']),
+      shipmentId: z.uuid().nullable(),
+    }),
+    at: timestamp,
+  }),
+});
+
+/**
+ * Units of an order will not be shipped and must be paid back: their source refused or timed
+ * out and the policy says refund (or no other source has them), or stock was short under the
+ * `partial` policy. Billing refunds exactly these units (a credit line on the invoice) and
+ * reverses the vendors' earnings for them; the rest of the order goes on.
+ */
+export const itemsCancelled = defineEvent({
+  type: 'fulfillment.items.cancelled',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'Some units of an order will not ship (a source refused, short stock under the partial policy) and are to be refunded; the rest goes on.',
+  data: z.object({
+    orderId: z.uuid(),
+    /** Unique per cancellation: billing refunds once per id. */
+    cancellationId: z.uuid(),
+    reason: z.string(),
+    cause: z.enum(['supplier_refused', 'supplier_timeout', 'stock_short']),
+    source: supplierSchema,
+    items: z
+      .array(z.object({ sku: z.string(), variantId: z.string(), vendorId: z.string(), quantity: z.number().int().positive() }))
+      .min(1),
+    at: timestamp,
+  }),
+});
+
+export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChanged, cancellationSettled, progressChanged, itemsCancelled] as const;

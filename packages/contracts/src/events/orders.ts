@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from '../envelope';
 import {
   addressSchema,
+  fulfillmentStatusSchema,
   currencySchema,
   localeSchema,
   minorUnitsSchema,
@@ -33,16 +34,7 @@ export const orderStatusSchema = z.enum([
   'returned',
 ]);
 
-export const fulfillmentStatusSchema = z.enum([
-  'not_fulfilled',
-  'partially_fulfilled',
-  'fulfilled',
-  'partially_shipped',
-  'shipped',
-  'partially_returned',
-  'returned',
-  'cancelled',
-]);
+export { fulfillmentStatusSchema };
 
 /** Who the order is for, as given when it was placed. */
 export const customerSchema = z.object({
