@@ -234,4 +234,56 @@ export const itemsCancelled = defineEvent({
   }),
 });
 
-export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChanged, cancellationSettled, progressChanged, itemsCancelled] as const;
+/** What to do when stock is short (FUL-03), per SKU (set by ops) or per order (given at checkout). */
+export const shortStockPolicySchema = z.enum(['substitute', 'partial', 'backorder']);
+export type ShortStockPolicy = z.infer<typeof shortStockPolicySchema>;
+
+/**
+ * A SKU's availability across the hubs changed, with its short-stock policy: orders keeps these
+ * to answer quotes and check new orders (FUL-03) without calling fulfillment.
+ */
+export const availabilityChanged = defineEvent({
+  type: 'fulfillment.availability.changed',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'A SKU\'s units free to reserve across the hubs, or its short-stock policy, changed (orders checks quotes and new orders against it).',
+  data: z.object({
+    sku: z.string(),
+    /** On hand minus reserved, summed over active hubs. */
+    available: z.number().int().nonnegative(),
+    policy: shortStockPolicySchema.nullable(),
+    /** The equivalent SKU the `substitute` policy ships instead. */
+    substituteSku: z.string().nullable(),
+    /** When a backordered unit is expected (the next restock), if known. */
+    restockExpectedAt: timestamp.nullable(),
+    at: timestamp,
+  }),
+});
+
+/** Units short in stock are held for a restock (`backorder`): reserved when stock arrives, the customer told the date. */
+export const itemsBackordered = defineEvent({
+  type: 'fulfillment.items.backordered',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'Units short in stock are held for the next restock (backorder policy), with the expected date.',
+  data: z.object({
+    orderId: z.uuid(),
+    items: z.array(z.object({ sku: z.string(), vendorId: z.string(), quantity: z.number().int().positive(), expectedAt: timestamp.nullable() })).min(1),
+    at: timestamp,
+  }),
+});
+
+/** Units short in stock ship as a configured equivalent SKU (`substitute`); the customer is told. */
+export const itemsSubstituted = defineEvent({
+  type: 'fulfillment.items.substituted',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'Units short in stock ship as a configured equivalent SKU (substitute policy).',
+  data: z.object({
+    orderId: z.uuid(),
+    items: z.array(z.object({ sku: z.string(), substituteSku: z.string(), vendorId: z.string(), quantity: z.number().int().positive() })).min(1),
+    at: timestamp,
+  }),
+});
+
+export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChanged, cancellationSettled, progressChanged, itemsCancelled, availabilityChanged, itemsBackordered, itemsSubstituted] as const;
