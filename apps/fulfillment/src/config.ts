@@ -1,5 +1,5 @@
 import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { supplierEnv } from './adapters/suppliers/env';
 
 export const fulfillmentEnv = serviceEnv
@@ -17,6 +17,9 @@ export const fulfillmentEnv = serviceEnv
     SUPPLIER_POLL_MAX_INTERVAL_MS: envHelpers.positiveInt.default(3_600_000),
     /** How long own stock stays held before the placement confirms it (FUL-03: 30 min). */
     RESERVATION_TTL_MS: envHelpers.positiveInt.default(1_800_000),
+    /** The device/asset system post-delivery automation steps call (docs/providers/devices.md); ours, so no public default. */
+    DEVICES_API_URL: envHelpers.url(['http:', 'https:']),
+    DEVICES_API_KEY: z.string().min(1),
   });
 
 export type FulfillmentEnv = z.infer<typeof fulfillmentEnv>;

@@ -41,6 +41,11 @@ export const timers = {
       kind: 'fulfillment.cancel-supplier-orders',
       fires: 'right after a cancel or a failed attempt; a supplier that cannot cancel gets an ops task instead of a retry',
     },
+    automationStep: {
+      kind: 'fulfillment.automation-step',
+      fires:
+        "one per automation step (key = step id): right after its shipment is delivered or ops retries it, and `retryDelaySeconds` after a failed attempt while attempts < the scenario's `maxAttempts`",
+    },
   },
   tracking: {
     poll: {

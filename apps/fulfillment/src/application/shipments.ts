@@ -5,6 +5,7 @@ import { type EventData, shipmentShipped, type SupplierSource, type trackingStat
 import type { Transaction } from '../adapters/database';
 import { allocateShipment } from '../domain/allocation';
 import { type ShippingAddress, stateOf } from '../domain/order-workflow';
+import { startAutomationSteps } from './automation';
 import { type Fulfillment, SERVICE } from './context';
 import { consumeReservation } from './inventory';
 import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';
@@ -146,6 +147,7 @@ export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillm
   const now = fulfillment.clock.now();
   if (status === 'delivered') {
     await tx.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: at, updatedAt: now } });
+    await startAutomationSteps(tx, fulfillment, shipmentId);
   }
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow) return;

@@ -1,12 +1,13 @@
 import type { DueTimer, TimerHandler } from '@platform/runtime/timers';
 import type { Transaction } from '../adapters/database';
 import { DELAY_NAMES } from '../domain/order-workflow';
+import { runAutomationStep } from './automation';
 import { type Fulfillment, TIMER_KINDS } from './context';
 import { releaseExpiredReservations } from './inventory';
 import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders } from './placement';
 import { sendWorkflowEvent } from './workflows';
 
-/** The handler of every durable timer kind this service schedules (key = order id). */
+/** The handler of every durable timer kind this service schedules (key = order id; step id for automation steps). */
 export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHandler<Transaction>> {
   // A machine delay elapsed: send the `xstate.after.*` event it stands for (ignored if the state was left).
   const elapsed = async (timer: DueTimer, tx: Transaction) => {
@@ -26,5 +27,6 @@ export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHan
     },
     [TIMER_KINDS.cancelSupplierOrders]: (timer, tx, now) =>
       cancelSupplierOrders(tx, fulfillment, timer.key, now, typeof timer.payload.upToAttempt === 'number' ? timer.payload.upToAttempt : null),
+    [TIMER_KINDS.automationStep]: (timer, tx) => runAutomationStep(tx, fulfillment, timer.key),
   };
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { supplierCancellationOutcomeSchema, supplierSchema, workflowStateSchema } from '../events/fulfillment';
+import {
+  automationScenarioSchema,
+  automationStepStatusSchema,
+  supplierCancellationOutcomeSchema,
+  supplierSchema,
+  workflowStateSchema,
+} from '../events/fulfillment';
 import { addressSchema, text, timestamp } from '../primitives';
 
 /** Schemas of the fulfillment service's HTTP API (the gateway imports them for its OpenAPI document). */
@@ -101,17 +107,26 @@ export const parkedEventSchema = z.object({
   dropReason: z.string().nullable(),
 });
 
-/** Something ops must do by hand: today a supplier order the supplier could not cancel. */
+/** How an automation step's ops task closed: the step succeeded (a manual retry) or ops handled it by hand. */
+export const automationTaskOutcomeSchema = z.enum(['step_succeeded', 'fallback_triggered']);
+
+/**
+ * Something ops must do by hand: a supplier order the supplier could not cancel
+ * (`supplier_cancellation`: supplier fields set, resolved here), or an automation step that
+ * failed for good (`automation_step_failed`: `automationStepId` set, closed by the step's retry
+ * or fallback).
+ */
 export const opsTaskSchema = z.object({
   id: z.uuid(),
   orderId: z.uuid(),
-  kind: z.enum(['supplier_cancellation']),
+  kind: z.enum(['supplier_cancellation', 'automation_step_failed']),
   status: z.enum(['open', 'resolved']),
-  supplier: supplierSchema,
-  supplierOrderId: z.uuid(),
+  supplier: supplierSchema.nullable(),
+  supplierOrderId: z.uuid().nullable(),
   externalOrderId: z.string().nullable(),
+  automationStepId: z.uuid().nullable(),
   reason: z.string(),
-  outcome: supplierCancellationOutcomeSchema.nullable(),
+  outcome: z.union([supplierCancellationOutcomeSchema, automationTaskOutcomeSchema]).nullable(),
   note: z.string().nullable(),
   resolvedBy: z.string().nullable(),
   createdAt: timestamp,
@@ -190,3 +205,69 @@ export const hubSchema = z.object({
 export const hubsResponseSchema = z.object({ hubs: z.array(hubSchema) });
 export const hubStockResponseSchema = hubStockSchema.extend({ hubId: z.string() });
 export const timersResponseSchema = z.object({ timers: z.array(timerSchema) });
+
+/** What a scenario's automation step carries to the device/asset system (FUL-06). */
+export const automationPayloadSchema = z.object({
+  orderId: z.uuid(),
+  shipmentId: z.uuid(),
+  trackingNumber: z.string(),
+  sku: z.string(),
+  quantity: z.number().int().positive(),
+  deliveredAt: timestamp,
+});
+export type AutomationPayload = z.infer<typeof automationPayloadSchema>;
+
+/** A scenario's retry policy (docs/requirements.md#ful-06-automation-steps). */
+export const automationScenarioPolicySchema = z.object({
+  scenario: automationScenarioSchema,
+  maxAttempts: z.number().int().positive(),
+  retryDelaySeconds: z.number().int().positive(),
+  timeoutSeconds: z.number().int().positive(),
+  fallbackDescription: z.string(),
+});
+
+/** A post-delivery automation step of one shipment item (FUL-06). */
+export const automationStepSchema = z.object({
+  id: z.uuid(),
+  orderId: z.uuid(),
+  shipmentId: z.uuid(),
+  sku: z.string(),
+  scenario: automationScenarioSchema,
+  status: automationStepStatusSchema,
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  lastAttemptedAt: timestamp.nullable(),
+  nextAttemptAt: timestamp.nullable(),
+  errorMessage: z.string().nullable(),
+  /** The device system's id for the work, once it was done. */
+  externalId: z.string().nullable(),
+  fallbackTriggeredAt: timestamp.nullable(),
+  fallbackNote: z.string().nullable(),
+  /** What ops does by hand when the automation cannot (the scenario's). */
+  fallbackDescription: z.string(),
+  payload: automationPayloadSchema,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type AutomationStep = z.infer<typeof automationStepSchema>;
+export const automationStepsResponseSchema = z.object({ steps: z.array(automationStepSchema) });
+export const automationStepsQuerySchema = z.object({
+  status: automationStepStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const shipmentParamsSchema = z.object({ id: z.uuid() });
+export const automationStepParamsSchema = z.object({ id: z.uuid() });
+/** `POST /automation-steps/:id/fallback`: ops did (or will do) the work by hand; the note says what. */
+export const automationFallbackRequestSchema = z.object({ note: text(500) });
+
+/** Which SKU triggers which scenarios, and each scenario's policy. */
+export const automationRuleSchema = z.object({ sku: z.string(), scenarios: z.array(automationScenarioSchema) });
+export const automationConfigSchema = z.object({
+  scenarios: z.array(automationScenarioPolicySchema),
+  rules: z.array(automationRuleSchema),
+});
+export const automationRuleParamsSchema = z.object({ sku: text(100) });
+/** `PUT /automation-rules/:sku`: the scenarios a delivered unit of the SKU starts (empty: none). */
+export const putAutomationRuleRequestSchema = z.object({
+  scenarios: z.array(automationScenarioSchema).max(automationScenarioSchema.options.length).refine((list) => new Set(list).size === list.length, 'must not repeat a scenario'),
+});
