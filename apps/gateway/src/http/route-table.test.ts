@@ -37,6 +37,11 @@ describe('the route table', () => {
     expect(access('GET', '/v1/timers')).toBe('ops');
     expect(access('PUT', '/v1/price-book/entries')).toBe('admin');
     expect(access('PUT', '/v1/hubs/:id/stock')).toBe('admin');
+    expect(access('POST', '/v1/automation-steps/:id/retry')).toBe('ops');
+    expect(access('POST', '/v1/automation-steps/:id/fallback')).toBe('ops');
+    expect(access('GET', '/v1/automation-steps')).toBe('ops');
+    expect(access('GET', '/v1/shipments/:id/automation-steps')).toBe('ops');
+    expect(access('PUT', '/v1/automation-rules/:sku')).toBe('admin');
     expect(access('GET', '/v1/tracking/:number')).toBe('public');
   });
 

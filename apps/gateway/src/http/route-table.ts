@@ -1,5 +1,13 @@
 import { invoiceIdParamsSchema, invoiceListQuerySchema, invoiceListSchema, invoiceSchema, orderBillingSchema } from '@platform/contracts/api/billing';
 import {
+  automationConfigSchema,
+  automationFallbackRequestSchema,
+  automationRuleParamsSchema,
+  automationRuleSchema,
+  automationStepParamsSchema,
+  automationStepSchema,
+  automationStepsQuerySchema,
+  automationStepsResponseSchema,
   createHubShipmentRequestSchema,
   hubParamsSchema,
   hubShipmentResponseSchema,
@@ -10,8 +18,10 @@ import {
   opsTasksQuerySchema,
   opsTasksResponseSchema,
   orderFulfillmentSchema,
+  putAutomationRuleRequestSchema,
   resolveOpsTaskRequestSchema,
   setHubStockRequestSchema,
+  shipmentParamsSchema,
   supplierCallsResponseSchema,
   timersQuerySchema,
   timersResponseSchema,
@@ -222,13 +232,43 @@ const fulfillmentRoutes: ForwardRoute[] = [
   },
   {
     method: 'GET', path: '/v1/ops/tasks', service: 'fulfillment', target: '/ops/tasks', access: 'ops',
-    tag: 'Fulfillment', summary: 'Tasks for operations (supplier orders to cancel by hand), open by default',
+    tag: 'Fulfillment', summary: 'Tasks for operations (supplier orders to cancel by hand, automation steps that failed), open by default',
     schemas: { querystring: opsTasksQuerySchema, response: { 200: opsTasksResponseSchema } },
   },
   {
     method: 'POST', path: '/v1/ops/tasks/:taskId/resolve', service: 'fulfillment', target: '/ops/tasks/:taskId/resolve', access: 'ops',
     tag: 'Fulfillment', summary: 'Record what happened at the supplier (cancelled there, or shipped anyway) and close the task',
     schemas: { params: opsTaskParamsSchema, body: resolveOpsTaskRequestSchema, response: { 200: opsTaskSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/shipments/:id/automation-steps', service: 'fulfillment', target: '/shipments/:id/automation-steps', access: 'ops',
+    tag: 'Fulfillment', summary: "A shipment's post-delivery automation steps",
+    schemas: { params: shipmentParamsSchema, response: { 200: automationStepsResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/automation-steps', service: 'fulfillment', target: '/automation-steps', access: 'ops',
+    tag: 'Fulfillment', summary: 'Automation steps, oldest first, optionally by status (e.g. failed)',
+    schemas: { querystring: automationStepsQuerySchema, response: { 200: automationStepsResponseSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/automation-steps/:id/retry', service: 'fulfillment', target: '/automation-steps/:id/retry', access: 'ops',
+    tag: 'Fulfillment', summary: 'One more attempt now for a failed automation step (a step already waiting or running is answered as it is)',
+    schemas: { params: automationStepParamsSchema, response: { 200: automationStepSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/automation-steps/:id/fallback', service: 'fulfillment', target: '/automation-steps/:id/fallback', access: 'ops',
+    tag: 'Fulfillment', summary: "Handle an automation step by hand (the scenario's fallback): it ends fallback_triggered with the note, its task closes",
+    schemas: { params: automationStepParamsSchema, body: automationFallbackRequestSchema, response: { 200: automationStepSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/automation-rules', service: 'fulfillment', target: '/automation-rules', access: 'ops',
+    tag: 'Fulfillment', summary: "Automation scenarios' retry policies and which SKUs start which scenarios",
+    schemas: { response: { 200: automationConfigSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/automation-rules/:sku', service: 'fulfillment', target: '/automation-rules/:sku', access: 'admin',
+    tag: 'Fulfillment', summary: 'Set the scenarios a delivered unit of a SKU starts (empty: none)',
+    schemas: { params: automationRuleParamsSchema, body: putAutomationRuleRequestSchema, response: { 200: automationRuleSchema } },
   },
   {
     method: 'GET', path: '/v1/timers', service: 'fulfillment', target: '/timers', access: 'ops',
