@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { paymentSucceeded, trackingStatusChanged, type Envelope } from '@platform/contracts';
-import { type SimulatorHandle, startSimulators } from '@platform/simulators';
+import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { billingEventSubscriptions } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
@@ -211,6 +211,24 @@ describe('automation steps after delivery', () => {
     await c.advance(10 * MINUTE);
     expect(callsFor(step!.id)).toHaveLength(1);
     expect((await c.app.inject({ method: 'POST', url: `/automation-steps/${step!.id}/retry`, headers: OPS })).statusCode).toBe(409);
+  });
+
+  it('an attempt whose outcome was lost (the process died during the call) is made again under the same reference, and the device system answers what it ran', async () => {
+    const { shipmentId } = await deliveredShipment([{ sku: 'SENSOR-T1', quantity: 1 }]);
+    const [step] = await stepsOf(shipmentId);
+    // What the crash left: the device system ran it; our `running` and attempt were committed before the call, the outcome never was.
+    const ran = await fetch(`${sim.baseUrl('devices')}/automations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${LOCAL_PROVIDER_CREDENTIALS.devices.apiKey}` },
+      body: JSON.stringify({ reference: step!.id, scenario: step!.scenario, ...(step!.payload as object) }),
+    });
+    const { id: externalId } = (await ran.json()) as { id: string };
+    await c.db.automationStep.update({ where: { id: step!.id }, data: { status: 'running', attempts: 1, nextAttemptAt: null } });
+
+    await c.advance(0);
+    const [done] = await stepsOf(shipmentId);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, externalId });
+    expect(callsFor(step!.id).map((r) => r.outcome)).toEqual(['ok', 'replayed']);
   });
 
   it('ops reads and sets which SKUs start which scenarios', async () => {
