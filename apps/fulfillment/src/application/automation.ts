@@ -65,8 +65,8 @@ export async function startAutomationSteps(tx: Transaction, fulfillment: Fulfill
   const existing = await tx.automationStep.findMany({ where: { shipmentId }, select: { sku: true, scenario: true } });
   const now = fulfillment.clock.now();
   const deliveredAt = (shipment.deliveredAt ?? now).toISOString();
-  for (const { sku, quantity, scenario } of wanted) {
-    if (existing.some((e) => e.sku === sku && e.scenario === scenario)) continue;
+  const missing = wanted.filter(({ sku, scenario }) => !existing.some((e) => e.sku === sku && e.scenario === scenario));
+  for (const { sku, quantity, scenario } of missing) {
     const payload: AutomationPayload = { orderId: shipment.orderId, shipmentId, trackingNumber: shipment.trackingNumber, sku, quantity, deliveredAt };
     const step = await tx.automationStep.create({
       data: { id: randomUUID(), orderId: shipment.orderId, shipmentId, sku, scenario, status: 'pending', nextAttemptAt: now, payload, createdAt: now, updatedAt: now },
@@ -74,7 +74,7 @@ export async function startAutomationSteps(tx: Transaction, fulfillment: Fulfill
     await stepEvent(tx, step, SYSTEM, null, now);
     await scheduleAttempt(tx, step.id, now);
   }
-  fulfillment.log.info({ orderId: shipment.orderId, shipmentId, steps: wanted.length - existing.length }, 'automation steps created');
+  if (missing.length > 0) fulfillment.log.info({ orderId: shipment.orderId, shipmentId, steps: missing.length }, 'automation steps created');
 }
 
 /**
