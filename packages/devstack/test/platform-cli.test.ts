@@ -127,6 +127,8 @@ describe('pnpm platform (command one)', () => {
       expect(walk.output).toMatch(/^delivered\/email: sent$/m);
       expect(walk.output).toContain('.opsTasks.length = 1');
       expect(walk.output).toContain('.order.status = refunded');
+      expect(walk.output).toContain('pending after 1');
+      expect(walk.output).toMatch(/^fallback_triggered$/m);
       expect(walk.code, walk.output).toBe(0);
 
       // Quiet console: one line per gateway request, not the work behind it; no runtime warnings.
