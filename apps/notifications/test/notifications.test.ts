@@ -41,8 +41,8 @@ beforeAll(async () => {
   service = await startService(
     (runtime, env) =>
       buildNotifications(runtime, env, {
-        // Its own durable per run: the ORDERS stream is shared with other test files.
-        consumerName: `notifications--it-${randomUUID().slice(0, 8)}`,
+        // Its own durables per run: the streams are shared with other test files.
+        consumerNames: { orders: `notifications--it-${randomUUID().slice(0, 8)}`, fulfillment: `notifications--it-ful-${randomUUID().slice(0, 8)}` },
         providerTimeoutMs: 2_000,
       }),
     {
@@ -439,7 +439,7 @@ describe('an email whose outcome was lost', () => {
     // A planned email with no timer of its own: the two deliveries below are the only ones.
     const id = notificationId(o.id, 'confirmed', 'email');
     await service.db.notification.create({
-      data: { id, orderId: o.id, orderStatus: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', status: 'pending', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID() },
+      data: { id, orderId: o.id, orderStatus: 'confirmed', notice: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', status: 'pending', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID() },
     });
     const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
 
@@ -561,7 +561,7 @@ describe('a push to several devices', () => {
     const id = notificationId(o.id, 'confirmed', 'push');
     // No customer on the row: both tokens are taken as they are (ownership is tested above).
     await service.db.notification.create({
-      data: { id, orderId: o.id, orderStatus: 'confirmed', customerId: null, template: 'order-confirmation', channel: 'push', recipient: 'device-refusing,device-unsure', locale: 'en', status: 'pending', subject: 'Order confirmed', body: 'Thanks', causationEventId: randomUUID() },
+      data: { id, orderId: o.id, orderStatus: 'confirmed', notice: 'confirmed', customerId: null, template: 'order-confirmation', channel: 'push', recipient: 'device-refusing,device-unsure', locale: 'en', status: 'pending', subject: 'Order confirmed', body: 'Thanks', causationEventId: randomUUID() },
     });
     const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
     const push = {
