@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { messageView, type OrderContextView, type StatusFacts } from '../domain/message-view';
-import { NOTICE_KINDS, type NoticeKind, noticePlan, NOTIFIED_STATUSES, planFor } from '../domain/notification-plan';
+import { emailTemplateNameSchema } from '@platform/contracts/api/notifications';
+import { EMAIL_TEMPLATES, NOTICE_KINDS, type NoticeKind, noticePlan, NOTIFIED_STATUSES, planFor } from '../domain/notification-plan';
 import { type Notice, noticeView } from '../domain/notices';
 import { TemplateRenderer } from './template-renderer';
 
@@ -105,6 +106,11 @@ describe('TemplateRenderer', () => {
         for (const locale of LOCALES) expect(keys(section, locale, view(locale)), `${section} for ${kind} in ${locale}`).toEqual(keys(section, 'en', view('en')));
       }
     }
+  });
+
+  it('has a template for every name the preview accepts, each one planned for a status or a notice', () => {
+    expect([...EMAIL_TEMPLATES].sort()).toEqual([...emailTemplateNameSchema.options].sort());
+    expect(renderer.templates().sort()).toEqual([...EMAIL_TEMPLATES].sort());
   });
 
   it('falls back to English for a locale without strings', () => {
