@@ -3,7 +3,7 @@ import type { Transaction } from '../adapters/database';
 import { DELAY_NAMES } from '../domain/order-workflow';
 import { type Fulfillment, TIMER_KINDS } from './context';
 import { releaseExpiredReservations } from './inventory';
-import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders } from './placement';
+import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders, supplierTimeoutElapsed } from './placement';
 import { sendWorkflowEvent } from './workflows';
 
 /** The handler of every durable timer kind this service schedules (key = order id). */
@@ -14,6 +14,8 @@ export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHan
   };
   return {
     ...Object.fromEntries(DELAY_NAMES.map((delay) => [TIMER_KINDS[delay], elapsed])),
+    // Unanswered supplier orders fail alone while another part goes on; otherwise the order times out.
+    [TIMER_KINDS.supplierTimeout]: (timer, tx, now) => supplierTimeoutElapsed(tx, fulfillment, timer.key, now, String(timer.payload.event)),
     [TIMER_KINDS.placeSupplierOrders]: (timer, tx, now) => placeSupplierOrders(tx, fulfillment, timer.key, now),
     [TIMER_KINDS.supplierRetry]: async (timer, tx) => {
       await sendWorkflowEvent(tx, fulfillment, timer.key, { type: 'RETRY' }, { automatic: true });

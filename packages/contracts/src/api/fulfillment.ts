@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { supplierCancellationOutcomeSchema, supplierSchema, workflowStateSchema } from '../events/fulfillment';
+import { SUPPLIERS, supplierCancellationOutcomeSchema, supplierSchema, workflowStateSchema } from '../events/fulfillment';
 import { addressSchema, text, timestamp } from '../primitives';
 
 /** Schemas of the fulfillment service's HTTP API (the gateway imports them for its OpenAPI document). */
@@ -55,6 +55,8 @@ export const supplierOrderSchema = z.object({
   reason: z.string().nullable(),
   trackingNumber: z.string().nullable(),
   carrier: z.string().nullable(),
+  /** The supplier order whose items this one took over after that one failed (re-routed); null for a first placement. */
+  replaces: z.uuid().nullable(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -190,3 +192,33 @@ export const hubSchema = z.object({
 export const hubsResponseSchema = z.object({ hubs: z.array(hubSchema) });
 export const hubStockResponseSchema = hubStockSchema.extend({ hubId: z.string() });
 export const timersResponseSchema = z.object({ timers: z.array(timerSchema) });
+
+/**
+ * What happens to the items of a source that refused or timed out while the rest of the order
+ * goes on (docs/requirements.md#ful-05-mixed-sources): `refund` them, or `reroute` them to hub
+ * stock or another supplier declared for the SKU (refund when none has them).
+ */
+export const supplierFailureModeSchema = z.enum(['refund', 'reroute']);
+export type SupplierFailureMode = z.infer<typeof supplierFailureModeSchema>;
+export const supplierFailurePolicyRequestSchema = z.object({ mode: supplierFailureModeSchema });
+export const supplierFailurePolicySchema = z.object({
+  mode: supplierFailureModeSchema,
+  /** Null while the default applies (nobody set it). */
+  updatedAt: timestamp.nullable(),
+  updatedBy: z.string().nullable(),
+});
+
+export const skuParamsSchema = z.object({ sku: text(100) });
+/** The suppliers that can also deliver a SKU, in the order they are tried when its source fails. */
+export const skuSourcesRequestSchema = z.object({
+  sources: z
+    .array(z.enum(SUPPLIERS))
+    .max(SUPPLIERS.length)
+    .refine((sources) => new Set(sources).size === sources.length, 'must not repeat a supplier'),
+});
+export const skuSourcesSchema = z.object({
+  sku: z.string(),
+  sources: z.array(z.enum(SUPPLIERS)),
+  updatedAt: timestamp.nullable(),
+  updatedBy: z.string().nullable(),
+});
