@@ -142,15 +142,17 @@ export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillm
   await confirmReservations(tx, orderId, now);
   await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'PLACE_ORDER', ...(groups.length > 0 && { supplierId: groups.map((g) => g.supplier).join(',') }) });
   for (const order of refused) await failPart(tx, fulfillment, order, { cause: 'refused', reason: order.reason ?? 'rejected by the supplier' }, now);
-  await confirmIfAllAnswered(tx, fulfillment, orderId);
+  await moveOnWithAnswers(tx, fulfillment, orderId);
 }
 
 /**
- * SUPPLIER_CONFIRMED once every part still going has answered: each supplier order of the
- * attempt that did not fail is confirmed or shipped (hub stock counts as confirmed at once).
+ * Tells the workflow what the parts still going have answered, as far as it waits for it:
+ * SUPPLIER_CONFIRMED once each supplier order of the attempt that did not fail is confirmed or
+ * shipped (hub stock counts as confirmed at once), then TRACKING_RECEIVED for a supplier parcel
+ * that left. Later news (a second parcel) is in the shipments.
  */
-export async function confirmIfAllAnswered(tx: Transaction, fulfillment: Fulfillment, orderId: string): Promise<void> {
-  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orderId: string): Promise<void> {
+  let workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow) return;
   const attempt = workflow.snapshot.context.retryCount + 1;
   const going = await tx.supplierOrder.findMany({ where: { orderId, attempt, status: { in: GOING } }, orderBy: { createdAt: 'asc' } });
@@ -160,7 +162,11 @@ export async function confirmIfAllAnswered(tx: Transaction, fulfillment: Fulfill
       ? going.map((o) => o.externalOrderId)
       : (await tx.fulfillmentOrder.findMany({ where: { orderId, attempt, status: 'awaiting_shipment' }, select: { id: true } })).map((o) => o.id);
   const confirmed: WorkflowEvent = { type: 'SUPPLIER_CONFIRMED', supplierOrderId: ids.join(',') };
-  if (workflow.snapshot.can(confirmed)) await sendWorkflowEvent(tx, fulfillment, orderId, confirmed);
+  if (workflow.snapshot.can(confirmed)) workflow = { ...workflow, snapshot: (await sendWorkflowEvent(tx, fulfillment, orderId, confirmed)).step.snapshot };
+  const shipped = going.find((o) => o.status === 'shipped');
+  if (!shipped) return;
+  const tracking: WorkflowEvent = { type: 'TRACKING_RECEIVED', trackingNumber: shipped.trackingNumber!, carrier: shipped.carrier };
+  if (workflow.snapshot.can(tracking)) await sendWorkflowEvent(tx, fulfillment, orderId, tracking);
 }
 
 /**
@@ -228,14 +234,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
 
   for (const { order, reason } of refused) await failPart(tx, fulfillment, order, { cause: 'refused', reason }, now);
   if (await timeOutUnanswered(tx, fulfillment, orderId, now)) changed = true;
-  await confirmIfAllAnswered(tx, fulfillment, orderId);
-  // Only what the workflow waits for now; later news (a second parcel) is in the shipments.
-  const shipped = orders.find((o) => o.status === 'shipped');
-  const current = await loadWorkflow(tx, fulfillment, orderId);
-  if (shipped && current) {
-    const tracking: WorkflowEvent = { type: 'TRACKING_RECEIVED', trackingNumber: shipped.trackingNumber!, carrier: shipped.carrier };
-    if (current.snapshot.can(tracking)) await sendWorkflowEvent(tx, fulfillment, orderId, tracking);
-  }
+  await moveOnWithAnswers(tx, fulfillment, orderId);
 
   // Read again: events parked for this order may have moved it further.
   const after = await loadWorkflow(tx, fulfillment, orderId);
@@ -253,7 +252,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
 export async function supplierTimeoutElapsed(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, event: string): Promise<void> {
   await loadWorkflow(tx, fulfillment, orderId, { lock: true });
   if (await timeOutUnanswered(tx, fulfillment, orderId, now)) {
-    await confirmIfAllAnswered(tx, fulfillment, orderId);
+    await moveOnWithAnswers(tx, fulfillment, orderId);
     return;
   }
   await sendWorkflowEvent(tx, fulfillment, orderId, { type: event });

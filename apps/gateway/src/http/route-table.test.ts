@@ -37,6 +37,8 @@ describe('the route table', () => {
     expect(access('GET', '/v1/timers')).toBe('ops');
     expect(access('PUT', '/v1/price-book/entries')).toBe('admin');
     expect(access('PUT', '/v1/hubs/:id/stock')).toBe('admin');
+    expect(access('PUT', '/v1/ops/policies/supplier-failure')).toBe('ops');
+    expect(access('PUT', '/v1/ops/sku-sources/:sku')).toBe('ops');
     expect(access('GET', '/v1/tracking/:number')).toBe('public');
   });
 
