@@ -10,7 +10,7 @@ import type { SupplierOrder } from '../generated/prisma/client';
 import { type Fulfillment, SERVICE } from './context';
 import { confirmReservations, ensureReservations, reserveAtHubs } from './inventory';
 import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
-import { cancelItems } from './progress';
+import { cancelItems, withVendors } from './progress';
 import { recordShipment } from './shipments';
 import { rerouteOptions, supplierFailureMode } from './source-policies';
 import { loadWorkflow } from './workflow-store';
@@ -176,8 +176,9 @@ async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orde
  * (when the workflow waits for it). Supplier orders unanswered past `SUPPLIER_TIMEOUT_MS` fail
  * alone while something else goes on (`timeOutUnanswered`). Every part still going answered →
  * SUPPLIER_CONFIRMED. A supplier that does not answer is asked again at the next poll; polling
- * stops once no supplier order is live. Polls back off while nothing changes
- * (`nextPollIntervalMs`): `previousIntervalMs` is the wait that led to this poll.
+ * goes on while a supplier order is live, also after another parcel was delivered (the workflow
+ * is delivered only once every unit is), and stops once none is. Polls back off while nothing
+ * changes (`nextPollIntervalMs`): `previousIntervalMs` is the wait that led to this poll.
  */
 export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, previousIntervalMs: number | null): Promise<void> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
@@ -211,7 +212,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       await supplierOrderEvent(tx, order, 'shipped', null, now);
       Object.assign(order, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier });
       changed = true;
-      await recordShipment(tx, {
+      await recordShipment(tx, fulfillment, {
         orderId,
         source: order.supplier as SupplierName,
         supplierOrderId: order.id,
@@ -219,7 +220,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
         trackingNumber: status.trackingNumber,
         carrier: status.carrier,
         address: workflow.snapshot.context.order.shippingAddress,
-        items: order.items as object,
+        items: withVendors(order.items as Array<{ sku: string; quantity: number }>, workflow.snapshot.context.order.items),
         now,
       });
     } else if (status.status === 'rejected' || status.status === 'cancelled') {
@@ -339,6 +340,8 @@ async function failPart(
     const part = movedLines(supplier);
     if (part.length > 0) placed.push(await placeAtSupplier(tx, fulfillment, context, { supplier, lines: part, replaces: failed.id }, now));
   }
+  // Recorded before the refund: cancelling the last open units may deliver the workflow, which then takes nothing more.
+  await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'PART_FAILED', source, cause: failure.cause, reason: failure.reason, moves }, { supplierOrderId: failed.id, mode });
   const refunded = moves.filter((m) => m.to === null);
   if (refunded.length > 0) {
     await cancelItems(tx, fulfillment, {
@@ -349,7 +352,6 @@ async function failPart(
       items: refunded.map(({ sku, variantId, quantity }) => ({ sku, variantId, vendorId: lines.find((l) => l.sku === sku && l.variantId === variantId)!.vendorId, quantity })),
     });
   }
-  await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'PART_FAILED', source, cause: failure.cause, reason: failure.reason, moves }, { supplierOrderId: failed.id, mode });
   if (placed.some((o) => o.status === 'placed')) await scheduleSupplierPoll(tx, fulfillment, orderId, now, fulfillment.settings.supplierPoll.baseMs);
   for (const order of placed.filter((o) => o.status === 'rejected')) {
     await failPart(tx, fulfillment, order, { cause: 'refused', reason: order.reason ?? 'rejected by the supplier' }, now);

@@ -21,7 +21,7 @@ const machine = createOrderWorkflow({ paymentConfirmedDelayMs: 60_000, supplierT
 const order: OrderDetails = {
   number: 'ORD-1',
   customer: { id: 'c1', name: 'Ana', email: 'ana@example.com' },
-  items: [{ sku: 'MUG-WHT', variantId: 'v1', name: 'Mug', quantity: 1, unitPrice: 900, supplierSource: 'own_stock', vendorId: 'v1' }],
+  items: [{ sku: 'MUG-WHT', variantId: 'v1', name: 'Mug', quantity: 1, unitPrice: 900, supplierSource: 'own_stock', vendorId: 'acme' }],
   shippingAddress: { name: 'Ana', line1: 'Calle 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
   deliveryType: 'standard',
   deliveryWindow: null,

@@ -44,7 +44,7 @@ export interface OrderLine {
   quantity: number;
   unitPrice: number;
   supplierSource: SupplierSource;
-  /** The vendor selling the line (order.created `items[].vendor.id`). */
+  /** The vendor selling the line (order.created `vendor.id`); `UNKNOWN_VENDOR` in snapshots stored before it was kept. */
   vendorId: string;
 }
 
@@ -63,6 +63,13 @@ export interface PartFailure {
   reason: string;
   moves: PartMove[];
 }
+
+/**
+ * The vendor of lines stored before `vendorId` was kept (MACHINE_VERSION 1 snapshots). Adding a
+ * field changes no stored meaning, so the version stays: `restoreWorkflow` fills it in, and such
+ * an order counts as one vendor's.
+ */
+export const UNKNOWN_VENDOR = 'unknown';
 
 export interface ShippingAddress {
   name: string;
@@ -436,9 +443,11 @@ export function restoreWorkflow(
   stored: { orderId: string; machineVersion: number; snapshot: { value: unknown; context: unknown } },
 ): WorkflowSnapshot {
   if (stored.machineVersion !== MACHINE_VERSION) throw new UnknownMachineVersionError(stored.orderId, stored.machineVersion);
-  // Fields added to the context later (same meaning, so the same version) start empty in older snapshots.
-  const context = { ...ADDED_CONTEXT, ...(stored.snapshot.context as WorkflowContext) };
-  return machine.resolveState({ value: stored.snapshot.value as WorkflowState, context });
+  // Fields added later (same meaning, so the same version): failed parts start empty, lines stored
+  // before their vendor was kept belong to UNKNOWN_VENDOR.
+  const restored = { ...ADDED_CONTEXT, ...(stored.snapshot.context as WorkflowContext) };
+  const items = restored.order.items.map((item) => ({ ...item, vendorId: item.vendorId ?? UNKNOWN_VENDOR }));
+  return machine.resolveState({ value: stored.snapshot.value as WorkflowState, context: { ...restored, order: { ...restored.order, items } } });
 }
 
 /** Context fields added after snapshots were first stored, with the value an older snapshot means. */
