@@ -4,7 +4,7 @@ import { AdjustableClock } from '@platform/runtime/clock';
 import { EventConsumer } from '@platform/runtime/consumer';
 import { createMetrics } from '@platform/runtime/metrics';
 import { publishEnvelope } from '@platform/runtime/nats';
-import { type Envelope, orderCancelled, orderModified, paymentSucceeded, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
+import { type Envelope, type EventData, orderCancelled, orderModified, paymentSucceeded, type progressChanged, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, type Messaging } from '@platform/test-support/messaging';
@@ -139,7 +139,7 @@ describe('order lifecycle', () => {
         { destinationCountry: 'ES', supplier: 'cj' },
       ]);
 
-      // Tracking: in transit, out for delivery, then delivered once both parcels are.
+      // Tracking: in transit; out for delivery only for the last parcel outstanding; delivered once both parcels are.
       const track = (shipment: (typeof shipments)[number], status: 'in_transit' | 'out_for_delivery' | 'delivered', previousStatus: 'pending' | 'in_transit' | 'out_for_delivery') =>
         publishEnvelope(
           messaging.js,
@@ -151,12 +151,26 @@ describe('order lifecycle', () => {
       await track(shipments[0]!, 'in_transit', 'pending');
       await eventually(() => state(c, order.id), (s) => s === 'in_transit', 15_000);
       await track(shipments[0]!, 'out_for_delivery', 'in_transit');
-      await eventually(() => state(c, order.id), (s) => s === 'out_for_delivery', 15_000);
       await track(shipments[0]!, 'delivered', 'out_for_delivery');
       await eventually(() => c.db.shipment.findUniqueOrThrow({ where: { id: shipments[0]!.id } }), (s) => s.status === 'delivered', 15_000);
-      expect(await state(c, order.id)).toBe('out_for_delivery');
-      await track(shipments[1]!, 'delivered', 'in_transit');
+      expect(await state(c, order.id)).toBe('in_transit');
+      await track(shipments[1]!, 'out_for_delivery', 'in_transit');
+      await eventually(() => state(c, order.id), (s) => s === 'out_for_delivery', 15_000);
+      await track(shipments[1]!, 'delivered', 'out_for_delivery');
       await eventually(() => state(c, order.id), (s) => s === 'delivered', 15_000);
+
+      // Where the units were after each parcel event (ORD-03), each parcel numbered of the two expected.
+      const progress = (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } })).map(
+        (e) => (e.envelope as { data: EventData<typeof progressChanged> }).data,
+      );
+      expect(progress.map((p) => [p.cause.kind, p.fulfillmentStatus, p.parcels.map((x) => `${x.number} of ${x.of}`).join()])).toEqual([
+        ['parcel_shipped', 'partially_shipped', '1 of 2'],
+        ['parcel_shipped', 'shipped', '1 of 2,2 of 2'],
+        ['parcel_delivered', 'partially_fulfilled', '1 of 2,2 of 2'],
+        ['parcel_delivered', 'fulfilled', '1 of 2,2 of 2'],
+      ]);
+      expect(progress.at(-1)!.units).toEqual({ ordered: 3, shipped: 3, delivered: 3, returned: 0, cancelled: 0 });
+      expect(progress[0]!.parcels[0]!.items).toEqual([{ sku: 'MUG-WHT', vendorId: 'v1', quantity: 2 }]);
 
       expect((await transitions(c, order.id)).map((t) => `${t.from}>${t.to}:${t.trigger}`)).toEqual([
         'pending>payment_confirmed:PAYMENT_RECEIVED',
