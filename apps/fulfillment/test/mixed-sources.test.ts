@@ -240,6 +240,45 @@ describe('one source fails, the rest ships', () => {
     expect((await simOrder('aliexpress', ae.externalOrderId)).stage).toBe('placed');
   });
 
+  it('a re-routed supplier order keeps its own 24 h: the workflow waits for it past the first deadline, then it fails alone', async () => {
+    await setMode('reroute');
+    await c.app.inject({ method: 'PUT', url: '/ops/sku-sources/CJ-LAMP', payload: { sources: ['spocket'] } });
+    const order = await placedOrder([
+      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+    ]);
+    const cj = (await view(order.id)).supplierOrders.find((o: { supplier: string }) => o.supplier === 'cj');
+    await fetch(`${sim.baseUrl('cj')}/_sim/orders/${cj.externalOrderId}/cancel`, { method: 'POST' });
+    // Spocket takes CJ's items at the first poll and never answers.
+    sim.controls.spocket.set({ mode: 'ok', options: { confirm: false, ship: false } });
+    await c.advance(POLL_MS);
+    const rerouted = await view(order.id);
+    expect(rerouted.supplierOrders.map((o: { supplier: string; status: string }) => `${o.supplier}:${o.status}`)).toEqual(['aliexpress:confirmed', 'cj:rejected', 'spocket:placed']);
+    expect(rerouted.state).toBe('placed_with_supplier');
+    await c.app.inject({ method: 'PUT', url: '/ops/sku-sources/CJ-LAMP', payload: { sources: [] } });
+
+    // The first deadline (24 h after placement) passes: AliExpress answered, Spocket still has time.
+    await c.advance(24 * HOUR - POLL_MS);
+    const waiting = await view(order.id);
+    expect(waiting.state).toBe('placed_with_supplier');
+    expect(waiting.pendingTimers.find((t: { kind: string }) => t.kind === 'fulfillment.supplier-timeout')?.fireAt).toBe(
+      new Date(Date.parse(rerouted.supplierOrders[2].createdAt) + 24 * HOUR).toISOString(),
+    );
+    expect(await outbox(order.id, 'fulfillment.items.cancelled')).toEqual([]);
+
+    await c.advance(POLL_MS);
+    // AliExpress shipped meanwhile: with Spocket's part given up, the workflow moves on to it.
+    const after = await view(order.id);
+    expect(after.state).toBe('shipped');
+    expect(after.supplierOrders.map((o: { supplier: string; status: string }) => `${o.supplier}:${o.status}`)).toEqual(['aliexpress:shipped', 'cj:rejected', 'spocket:cancelled']);
+    // Spocket was the last source declared for the lamp: refunded.
+    expect(await outbox(order.id, 'fulfillment.items.cancelled')).toMatchObject([{ cause: 'supplier_timeout', source: 'spocket', items: [{ sku: 'CJ-LAMP', quantity: 1 }] }]);
+    expect(after.history.filter((h: { trigger: string }) => h.trigger === 'PART_FAILED').map((h: { details: { source: string; cause: string } }) => `${h.details.source}:${h.details.cause}`)).toEqual([
+      'cj:refused',
+      'spocket:timeout',
+    ]);
+  });
+
   it('every source refuses: the order fails and is retried as before, nothing refunded', async () => {
     await setMode('reroute');
     sim.controls.cj.set({ mode: 'reject', times: 1 });

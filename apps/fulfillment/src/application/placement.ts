@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { scheduleTimer } from '@platform/runtime/timers';
 import { SUPPLIERS, type SupplierName, type SupplierSource, supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';
 import { type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
-import type { OrderLine, PartFailure, WorkflowContext, WorkflowEvent } from '../domain/order-workflow';
+import type { OrderLine, PartFailure, WorkflowContext, WorkflowEvent, WorkflowSnapshot } from '../domain/order-workflow';
 import { groupBySupplier, nextPollIntervalMs, placementLines, planReroute } from '../domain/supplier-placement';
 import type { SupplierOrder } from '../generated/prisma/client';
-import { type Fulfillment, SERVICE } from './context';
+import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { confirmReservations, ensureReservations, reserveAtHubs } from './inventory';
 import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
 import { cancelItems, withVendors } from './progress';
@@ -234,7 +235,16 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   }
 
   for (const { order, reason } of refused) await failPart(tx, fulfillment, order, { cause: 'refused', reason }, now);
-  if (await timeOutUnanswered(tx, fulfillment, orderId, now)) changed = true;
+  const timedOut = await timeOutUnanswered(tx, fulfillment, orderId, now);
+  if (timedOut === 'alone') changed = true;
+  // The last part going is silent after the workflow moved on (a re-routed order placed after the
+  // others answered, and they failed since): cancelled at its supplier, then failed as a refusal would.
+  // Before that (placed_with_supplier) the machine's delay times the order out.
+  if (timedOut === 'whole' && !awaitsConfirmation((await loadWorkflow(tx, fulfillment, orderId))!.snapshot)) {
+    const silent = await tx.supplierOrder.findMany({ where: { orderId, attempt, status: 'placed' } });
+    for (const order of silent) await cancelAtSupplier(tx, fulfillment, order, now);
+    await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'SUPPLIER_REJECTED', reason: noAnswer(fulfillment, silent.map((o) => o.supplier).join(', ')) });
+  }
   await moveOnWithAnswers(tx, fulfillment, orderId);
 
   // Read again: events parked for this order may have moved it further.
@@ -248,40 +258,53 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
 /**
  * `fulfillment.supplier-timeout` (the machine's 24 h delay in placed_with_supplier): the supplier
  * orders still unanswered fail alone when another part goes on; when none does, the whole order
- * times out as designed (the delay's event: failed, no automatic retry).
+ * times out as designed (the delay's event: failed, no automatic retry). While the workflow still
+ * waits for a supplier order placed later (a re-routed part), the delay is armed again for that
+ * order's own deadline.
  */
 export async function supplierTimeoutElapsed(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, event: string): Promise<void> {
   await loadWorkflow(tx, fulfillment, orderId, { lock: true });
-  if (await timeOutUnanswered(tx, fulfillment, orderId, now)) {
-    await moveOnWithAnswers(tx, fulfillment, orderId);
+  const outcome = await timeOutUnanswered(tx, fulfillment, orderId, now);
+  if (outcome === 'whole') {
+    await sendWorkflowEvent(tx, fulfillment, orderId, { type: event });
     return;
   }
-  await sendWorkflowEvent(tx, fulfillment, orderId, { type: event });
+  if (outcome === 'alone') await moveOnWithAnswers(tx, fulfillment, orderId);
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow || !awaitsConfirmation(workflow.snapshot)) return;
+  const next = await tx.supplierOrder.findFirst({ where: { orderId, attempt: workflow.snapshot.context.retryCount + 1, status: 'placed' }, orderBy: { createdAt: 'asc' } });
+  if (next) {
+    const fireAt = new Date(next.createdAt.getTime() + fulfillment.settings.supplierTimeoutMs);
+    await scheduleTimer(tx, { kind: TIMER_KINDS.supplierTimeout, key: orderId, fireAt, payload: { event } });
+  }
 }
+
+/** placed_with_supplier: the machine's own delay times the whole order out there. */
+const awaitsConfirmation = (snapshot: WorkflowSnapshot) => snapshot.can({ type: 'SUPPLIER_CONFIRMED', supplierOrderId: '' });
 
 /**
  * The per-supplier-order timeout: each supplier order of the attempt still only `placed`
  * `SUPPLIER_TIMEOUT_MS` after it was placed is cancelled at its supplier and fails alone
  * (`failPart`, cause timeout), provided another part goes on (answered, within its own time, or
- * hub stock). Answers whether any did.
+ * hub stock): `alone`. `whole` when nothing else goes on (nothing done: the order times out),
+ * `none` when nothing is overdue.
  */
-async function timeOutUnanswered(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<boolean> {
+async function timeOutUnanswered(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<'none' | 'alone' | 'whole'> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
-  if (!workflow?.snapshot.hasTag('polled')) return false;
+  if (!workflow?.snapshot.hasTag('polled')) return 'none';
   const attempt = workflow.snapshot.context.retryCount + 1;
   const deadline = new Date(now.getTime() - fulfillment.settings.supplierTimeoutMs);
   const overdue = await tx.supplierOrder.findMany({ where: { orderId, attempt, status: 'placed', createdAt: { lte: deadline } }, orderBy: { createdAt: 'asc' } });
-  if (overdue.length === 0) return false;
-  const others = await partsGoingOn(tx, orderId, attempt, overdue.map((o) => o.id));
-  if (!others) return false;
-  const hours = Math.round(fulfillment.settings.supplierTimeoutMs / 3_600_000);
+  if (overdue.length === 0) return 'none';
+  if (!(await partsGoingOn(tx, orderId, attempt, overdue.map((o) => o.id)))) return 'whole';
   for (const order of overdue) {
-    const reason = `No answer from ${order.supplier} within ${hours} h`;
     await cancelAtSupplier(tx, fulfillment, order, now);
-    await failPart(tx, fulfillment, order, { cause: 'timeout', reason }, now);
+    await failPart(tx, fulfillment, order, { cause: 'timeout', reason: noAnswer(fulfillment, order.supplier) }, now);
   }
-  return true;
+  return 'alone';
 }
+
+const noAnswer = (fulfillment: Fulfillment, supplier: string) => `No answer from ${supplier} within ${Math.round(fulfillment.settings.supplierTimeoutMs / 3_600_000)} h`;
 
 /** Whether any part of the attempt other than `except` is still going: a supplier order not failed, or a hub fulfillment order not cancelled. */
 async function partsGoingOn(tx: Transaction, orderId: string, attempt: number, except: string[]): Promise<boolean> {
