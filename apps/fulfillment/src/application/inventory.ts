@@ -133,7 +133,7 @@ export async function consumeReservation(tx: Transaction, orderId: string, hubId
 
 /**
  * The order is delivered (every unit delivered or cancelled): hub fulfillment orders on their
- * way are done, ones with nothing left to ship (their units cancelled) are cancelled, and stock
+ * way are done, ones whose remaining units were cancelled instead are cancelled, and stock
  * still held for units that will not ship goes back.
  */
 export async function completeFulfillmentOrders(tx: Transaction, orderId: string, now: Date): Promise<void> {

@@ -3,7 +3,7 @@ import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type EventData, itemsCancelled, progressChanged, type ShipmentStatus, type SupplierSource } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { assertCancellableUnits, type LineUnits, orderProgress, type ProgressInput } from '../domain/parcels';
-import type { OrderLine, WorkflowEvent } from '../domain/order-workflow';
+import { type OrderLine, UNKNOWN_VENDOR, type WorkflowEvent } from '../domain/order-workflow';
 import { type Fulfillment, SERVICE } from './context';
 import { UNSHIPPED } from './inventory';
 import { LIVE } from './placement';
@@ -17,7 +17,7 @@ export type ProgressCause = EventData<typeof progressChanged>['cause'];
  * take the vendor of the order line with the same SKU.
  */
 export function withVendors(items: Array<{ sku: string; quantity: number; vendorId?: string }>, lines: OrderLine[]): LineUnits[] {
-  return items.map(({ sku, quantity, vendorId }) => ({ sku, quantity, vendorId: vendorId ?? lines.find((l) => l.sku === sku)?.vendorId ?? '' }));
+  return items.map(({ sku, quantity, vendorId }) => ({ sku, quantity, vendorId: vendorId ?? lines.find((l) => l.sku === sku)?.vendorId ?? UNKNOWN_VENDOR }));
 }
 
 /** What the parcels domain needs, read from this order's rows. */

@@ -7,6 +7,7 @@ import {
   type OrderDetails,
   orderImplication,
   restoreWorkflow,
+  UNKNOWN_VENDOR,
   startWorkflow,
   stateOf,
   TIMEOUT_ERROR,
@@ -293,6 +294,15 @@ describe('order workflow (FUL-01)', () => {
     expect(advance(machine, restored, EVENTS.RETRY!).to).toBe('processing');
     const done = restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: JSON.parse(JSON.stringify(machine.getPersistedSnapshot(run('CANCEL')))) });
     expect(done.status).toBe('done');
+  });
+
+  it('restores a snapshot stored before lines kept their vendor as one unknown vendor\'s', () => {
+    const persisted = JSON.parse(JSON.stringify(machine.getPersistedSnapshot(at.failed())));
+    for (const item of persisted.context.order.items) delete item.vendorId;
+    const restored = restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: persisted });
+    expect(restored.context.order.items.map((i) => i.vendorId)).toEqual([UNKNOWN_VENDOR]);
+    const current = JSON.parse(JSON.stringify(machine.getPersistedSnapshot(at.failed())));
+    expect(restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: current }).context.order.items[0]!.vendorId).toBe('acme');
   });
 
   it('restores only a snapshot of its own machine version, refusing another clearly', () => {
