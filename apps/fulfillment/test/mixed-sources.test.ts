@@ -150,6 +150,9 @@ describe('one source fails, the rest ships', () => {
     expect(placed.history.find((h: { trigger: string }) => h.trigger === 'PART_FAILED')).toMatchObject({
       details: { source: 'cj', cause: 'refused', mode: 'reroute', moves: [{ sku: 'MUG-WHT', quantity: 2, to: 'own_stock' }] },
     });
+    expect(placed.failedParts).toEqual([
+      { source: 'cj', cause: 'refused', reason: 'Out of stock: mug', moves: [{ sku: 'MUG-WHT', variantId: 'MUG-WHT-v', quantity: 2, to: 'own_stock' }] },
+    ]);
     expect(await outbox(order.id, 'fulfillment.items.cancelled')).toEqual([]);
 
     await c.advance(POLL_MS);

@@ -148,6 +148,15 @@ export const orderFulfillmentSchema = z.object({
     items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), supplierSource: z.string() })),
   }),
   tracking: z.object({ number: z.string(), carrier: z.string().nullable() }).nullable(),
+  /** Sources that failed alone while the rest went on, oldest first, and where each unit went (`to` null: refunded). */
+  failedParts: z.array(
+    z.object({
+      source: supplierSchema,
+      cause: z.enum(['refused', 'timeout']),
+      reason: z.string(),
+      moves: z.array(z.object({ sku: z.string(), variantId: z.string(), quantity: z.number().int(), to: supplierSchema.nullable() })),
+    }),
+  ),
   history: z.array(workflowHistoryEntrySchema),
   supplierOrders: z.array(supplierOrderSchema),
   fulfillmentOrders: z.array(fulfillmentOrderSchema),
