@@ -38,7 +38,11 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
     machine: createOrderWorkflow({ paymentConfirmedDelayMs: env.PAYMENT_CONFIRMED_DELAY_MS, supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS }),
     suppliers: options.suppliers?.(record) ?? createSupplierClients(env, record),
     devices: createDeviceSystem({ baseUrl: env.DEVICES_API_URL, apiKey: env.DEVICES_API_KEY }),
-    settings: { reservationTtlMs: env.RESERVATION_TTL_MS, supplierPoll: { baseMs: env.SUPPLIER_POLL_INTERVAL_MS, maxMs: env.SUPPLIER_POLL_MAX_INTERVAL_MS } },
+    settings: {
+      reservationTtlMs: env.RESERVATION_TTL_MS,
+      supplierPoll: { baseMs: env.SUPPLIER_POLL_INTERVAL_MS, maxMs: env.SUPPLIER_POLL_MAX_INTERVAL_MS },
+      supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS,
+    },
   };
 
   runtime.addConsumer<Transaction>({ name: 'fulfillment--order-events', stream: streams.ORDERS.name, db, subscriptions: orderEventSubscriptions(fulfillment) });

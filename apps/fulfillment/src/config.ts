@@ -9,7 +9,7 @@ export const fulfillmentEnv = serviceEnv
     PORT: envHelpers.port.default(8082),
     /** payment_confirmed → processing (60 s, docs/requirements.md#ful-01-order-workflow). */
     PAYMENT_CONFIRMED_DELAY_MS: envHelpers.positiveInt.default(60_000),
-    /** placed_with_supplier → failed without a supplier answer (24 h, docs/requirements.md#ful-01-order-workflow). */
+    /** How long a supplier order may go unanswered: that part fails alone while others go on, else the order fails (24 h, docs/requirements.md#ful-05-mixed-sources). */
     SUPPLIER_TIMEOUT_MS: envHelpers.positiveInt.default(86_400_000),
     /** How soon a live supplier order's status is first asked (and again after it changed). */
     SUPPLIER_POLL_INTERVAL_MS: envHelpers.positiveInt.default(900_000),

@@ -27,7 +27,7 @@ export const timers = {
     },
     supplierTimeout: {
       kind: 'fulfillment.supplier-timeout',
-      fires: '`SUPPLIER_TIMEOUT_MS` (24 h) after placement without a supplier answer: placed_with_supplier → failed',
+      fires: '`SUPPLIER_TIMEOUT_MS` (24 h) after placement: unanswered supplier orders fail alone when another part goes on, else placed_with_supplier → failed',
     },
     supplierRetry: {
       kind: 'fulfillment.supplier-retry',

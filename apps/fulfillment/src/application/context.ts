@@ -22,6 +22,8 @@ export const TIMER_KINDS = Object.fromEntries(Object.entries(timers.fulfillment)
 export interface FulfillmentSettings {
   reservationTtlMs: number;
   supplierPoll: PollSchedule;
+  /** How long a supplier order may stay unanswered (the machine's `supplierTimeout` too). */
+  supplierTimeoutMs: number;
 }
 
 /** What the use cases share: the database, the clock, the machine, the supplier and device systems' APIs. */

@@ -4,7 +4,7 @@ import { DELAY_NAMES } from '../domain/order-workflow';
 import { runAutomationStep } from './automation';
 import { type Fulfillment, TIMER_KINDS } from './context';
 import { releaseExpiredReservations } from './inventory';
-import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders } from './placement';
+import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders, supplierTimeoutElapsed } from './placement';
 import { sendWorkflowEvent } from './workflows';
 
 /** The handler of every durable timer kind this service schedules (key = order id; step id for automation steps). */
@@ -15,6 +15,8 @@ export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHan
   };
   return {
     ...Object.fromEntries(DELAY_NAMES.map((delay) => [TIMER_KINDS[delay], elapsed])),
+    // Unanswered supplier orders fail alone while another part goes on; otherwise the order times out.
+    [TIMER_KINDS.supplierTimeout]: (timer, tx, now) => supplierTimeoutElapsed(tx, fulfillment, timer.key, now, String(timer.payload.event)),
     [TIMER_KINDS.placeSupplierOrders]: (timer, tx, now) => placeSupplierOrders(tx, fulfillment, timer.key, now),
     [TIMER_KINDS.supplierRetry]: async (timer, tx) => {
       await sendWorkflowEvent(tx, fulfillment, timer.key, { type: 'RETRY' }, { automatic: true });

@@ -42,6 +42,8 @@ describe('the route table', () => {
     expect(access('GET', '/v1/automation-steps')).toBe('ops');
     expect(access('GET', '/v1/shipments/:id/automation-steps')).toBe('ops');
     expect(access('PUT', '/v1/automation-rules/:sku')).toBe('admin');
+    expect(access('PUT', '/v1/ops/policies/supplier-failure')).toBe('ops');
+    expect(access('PUT', '/v1/ops/sku-sources/:sku')).toBe('ops');
     expect(access('GET', '/v1/tracking/:number')).toBe('public');
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   automationScenarioSchema,
   automationStepStatusSchema,
+  SUPPLIERS,
   supplierCancellationOutcomeSchema,
   supplierSchema,
   workflowStateSchema,
@@ -61,6 +62,8 @@ export const supplierOrderSchema = z.object({
   reason: z.string().nullable(),
   trackingNumber: z.string().nullable(),
   carrier: z.string().nullable(),
+  /** The supplier order whose items this one took over after that one failed (re-routed); null for a first placement. */
+  replaces: z.uuid().nullable(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -161,6 +164,15 @@ export const orderFulfillmentSchema = z.object({
     items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), supplierSource: z.string() })),
   }),
   tracking: z.object({ number: z.string(), carrier: z.string().nullable() }).nullable(),
+  /** Sources that failed alone while the rest went on, oldest first, and where each unit went (`to` null: refunded). */
+  failedParts: z.array(
+    z.object({
+      source: supplierSchema,
+      cause: z.enum(['refused', 'timeout']),
+      reason: z.string(),
+      moves: z.array(z.object({ sku: z.string(), variantId: z.string(), quantity: z.number().int(), to: supplierSchema.nullable() })),
+    }),
+  ),
   history: z.array(workflowHistoryEntrySchema),
   supplierOrders: z.array(supplierOrderSchema),
   fulfillmentOrders: z.array(fulfillmentOrderSchema),
@@ -270,4 +282,34 @@ export const automationRuleParamsSchema = z.object({ sku: text(100) });
 /** `PUT /automation-rules/:sku`: the scenarios a delivered unit of the SKU starts (empty: none). */
 export const putAutomationRuleRequestSchema = z.object({
   scenarios: z.array(automationScenarioSchema).max(automationScenarioSchema.options.length).refine((list) => new Set(list).size === list.length, 'must not repeat a scenario'),
+});
+
+/**
+ * What happens to the items of a source that refused or timed out while the rest of the order
+ * goes on (docs/requirements.md#ful-05-mixed-sources): `refund` them, or `reroute` them to hub
+ * stock or another supplier declared for the SKU (refund when none has them).
+ */
+export const supplierFailureModeSchema = z.enum(['refund', 'reroute']);
+export type SupplierFailureMode = z.infer<typeof supplierFailureModeSchema>;
+export const supplierFailurePolicyRequestSchema = z.object({ mode: supplierFailureModeSchema });
+export const supplierFailurePolicySchema = z.object({
+  mode: supplierFailureModeSchema,
+  /** Null while the default applies (nobody set it). */
+  updatedAt: timestamp.nullable(),
+  updatedBy: z.string().nullable(),
+});
+
+export const skuParamsSchema = z.object({ sku: text(100) });
+/** The suppliers that can also deliver a SKU, in the order they are tried when its source fails. */
+export const skuSourcesRequestSchema = z.object({
+  sources: z
+    .array(z.enum(SUPPLIERS))
+    .max(SUPPLIERS.length)
+    .refine((sources) => new Set(sources).size === sources.length, 'must not repeat a supplier'),
+});
+export const skuSourcesSchema = z.object({
+  sku: z.string(),
+  sources: z.array(z.enum(SUPPLIERS)),
+  updatedAt: timestamp.nullable(),
+  updatedBy: z.string().nullable(),
 });
