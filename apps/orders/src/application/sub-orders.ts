@@ -33,7 +33,8 @@ import { SERVICE } from './dependencies';
 /*
  * Sub-orders (docs/requirements.md#ord-05-vendor-split): written only under the parent's row
  * lock, every status or fulfillment status change with a history entry and
- * `orders.sub_order.status_changed` (aggregate: the parent, so an order's events keep order).
+ * `orders.sub_order.status_changed` (its own aggregate: the row is written first, so one
+ * sub-order's events keep their order).
  */
 
 interface Change {
@@ -59,7 +60,7 @@ async function recordChange(tx: Transaction, clock: Clock, sub: SubOrderRow, pre
   await recordEvent(
     tx,
     newEvent(subOrderStatusChanged, {
-      aggregateId: sub.orderId,
+      aggregateId: sub.id,
       source: SERVICE,
       occurredAt: now,
       data: {
