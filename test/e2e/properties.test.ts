@@ -256,7 +256,9 @@ const hostileValue = fc.oneof(
 );
 
 type Path = Array<string | number>;
+/** Where a mutation may land; a hostile nest (2 000 levels) is one place, not a path per level (the stack would not hold). */
 function pathsOf(value: unknown, prefix: Path = []): Path[] {
+  if (prefix.length >= 32) return [prefix];
   if (Array.isArray(value)) return [prefix, ...value.flatMap((item, index) => pathsOf(item, [...prefix, index]))];
   if (value !== null && typeof value === 'object') return [prefix, ...Object.entries(value).flatMap(([name, item]) => pathsOf(item, [...prefix, name]))];
   return [prefix];
