@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { itemsCancelled, type Parcel, paymentSucceeded, progressChanged, refundSucceeded, workflowTransitioned } from '@platform/contracts';
 import type { OrderWithParts, SubOrder } from '@platform/contracts/api/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -305,5 +306,33 @@ describe('who sees a sub-order', () => {
     expect((await service.app.inject({ method: 'GET', url: `/sub-orders?vendorId=${v.a}`, headers: as.customer(order.customer.id) })).statusCode).toBe(403);
     const ops = (await service.app.inject({ method: 'GET', url: `/sub-orders?vendorId=${v.z}`, headers: as.ops })).json();
     expect(ops.items.map((s: SubOrder) => s.number)).toEqual([`${order.number}-2`]);
+  });
+});
+
+describe('orders placed before the split', () => {
+  /** The migration's backfill statements (everything after its `-- Backfill` comment), one by one. */
+  const migration = readFileSync(new URL('../prisma/migrations/20261203190500_sub_orders/migration.sql', import.meta.url), 'utf8');
+  const backfill = migration
+    .slice(migration.indexOf('-- Backfill'))
+    .split(/;\s*\n/)
+    .filter((statement) => statement.includes('INSERT'));
+
+  it('get from the migration the sub-orders the split would have given them, with a first history entry', async () => {
+    const v = vendors();
+    const pending = await twoVendorOrder(v);
+    const cancelled = await twoVendorOrder(v);
+    await service.app.inject({ method: 'POST', url: `/orders/${cancelled.id}/cancel`, headers: as.ops, payload: { reason: 'test' } });
+    const split = [...(await read(pending.id)).subOrders, ...(await read(cancelled.id)).subOrders];
+    await service.db.subOrder.deleteMany({ where: { orderId: { in: [pending.id, cancelled.id] } } });
+    expect((await read(pending.id)).subOrders).toEqual([]);
+
+    for (const statement of backfill) await service.db.$executeRawUnsafe(statement);
+    const backfilled = [...(await read(pending.id)).subOrders, ...(await read(cancelled.id)).subOrders];
+    const essence = (s: SubOrder) => [s.number, s.vendor, s.items, s.subtotal, s.status, s.fulfillmentStatus, s.units.ordered];
+    expect(backfilled.map(essence)).toEqual(split.map(essence));
+    expect(backfilled.map((s) => s.units.cancelled)).toEqual([0, 0, 2, 2]);
+    expect((await subOrder(`${pending.number}-2`)).json().history).toEqual([
+      expect.objectContaining({ status: 'pending', previousStatus: null, details: 'Split from the order by vendor (order placed before the split)' }),
+    ]);
   });
 });
