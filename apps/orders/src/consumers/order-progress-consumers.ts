@@ -2,6 +2,7 @@ import { on } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import {
   type EventOf,
+  itemsCancelled,
   paymentSucceeded,
   progressChanged,
   refundSucceeded,
@@ -10,9 +11,11 @@ import {
   workflowTransitioned,
 } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
-import { applyFulfillmentStatus, applyProgress } from '../application/apply-progress';
+import { applyProgress } from '../application/apply-progress';
 import type { OrdersDeps } from '../application/dependencies';
+import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
+import { progressFromRollUp } from '../domain/sub-orders';
 
 type Deps = Pick<OrdersDeps, 'clock' | 'log'>;
 
@@ -38,8 +41,20 @@ export function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflo
   });
 }
 
-export function onProgressChanged(deps: Deps, event: EventOf<typeof progressChanged>, tx: Transaction): Promise<void> {
-  return applyFulfillmentStatus(tx, deps, { orderId: event.data.orderId, fulfillmentStatus: event.data.fulfillmentStatus, cause: `${event.type} ${event.data.cause.kind}` });
+/** The parent follows its parts: their roll-up (docs/requirements.md#ord-05-vendor-split). */
+function followParts(deps: Deps, tx: Transaction, orderId: string, cause: string, parts: PartsMoved | null): Promise<void> {
+  if (!parts) return Promise.resolve();
+  return applyProgress(tx, deps, { orderId, actor: 'fulfillment', cause, decide: (order) => progressFromRollUp(parts.before, parts.after, order) });
+}
+
+export async function onProgressChanged(deps: Deps, event: EventOf<typeof progressChanged>, tx: Transaction): Promise<void> {
+  const parts = await applyVendorProgress(tx, deps.clock, event.data);
+  await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause.kind}`, parts);
+}
+
+export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCancelled>, tx: Transaction): Promise<void> {
+  const parts = await applyItemsCancelled(tx, deps.clock, event.data);
+  await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause}`, parts);
 }
 
 export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
@@ -71,6 +86,7 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     subscriptions: [
       on(workflowTransitioned, (event, tx: Transaction) => onWorkflowTransitioned(deps, event, tx)),
       on(progressChanged, (event, tx: Transaction) => onProgressChanged(deps, event, tx)),
+      on(itemsCancelled, (event, tx: Transaction) => onItemsCancelled(deps, event, tx)),
     ],
   });
   runtime.addConsumer<Transaction>({
