@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * Three kinds of tests, picked by place:
  * - unit: `src/**\/*.test.ts` beside the code, the deployment file checks and the architecture
- *   checks (`test/architecture`); no I/O beyond files.
+ *   checks (`test/architecture`) and the model-based properties of the domains (`test/properties`);
+ *   no I/O beyond files.
  * - integration: `apps/*\/test`, `packages/*\/test`, `test/integration`: real NATS JetStream and
  *   PostgreSQL started once by `test/setup/infrastructure.ts` on free ports.
  * - e2e: `test/e2e`: the whole platform as processes (services, SMTP sink), one file at a time.
@@ -14,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'deploy/test/**/*.test.ts', 'test/architecture/**/*.test.ts'],
+          include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'deploy/test/**/*.test.ts', 'test/architecture/**/*.test.ts', 'test/properties/**/*.test.ts'],
         },
       },
       {
