@@ -9,6 +9,7 @@ import { fromStripeCurrency, toStripeCurrency } from '../domain/invoice';
 import { type BillingDeps, emit, lockPayments } from './context';
 import { issueInvoice, lockedInvoiceOf, recordInvoicePayment } from './invoices';
 import { requestRefund } from './refunds';
+import { allocatePaymentToVendors } from './vendor-ledger';
 import { derivedId } from '../domain/ids';
 
 export type PaymentKind = 'order' | 'top_up';
@@ -165,6 +166,8 @@ export async function recordPaymentSucceeded(
   }, now);
   let invoice = await lockedInvoiceOf(tx, payment.orderId);
   if (!invoice) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice for order ${payment.orderId}`);
+  // The vendors' shares, whatever the invoice's state: the money is held for them until refunded.
+  await allocatePaymentToVendors(tx, deps, { ...payment, amountReceived: paid.amount }, invoice, now);
   // Paid after the invoice was voided (the order was cancelled meanwhile): ops refunds; nothing to settle.
   if (invoice.status === 'void') return;
   if (invoice.status === 'draft') invoice = await issueInvoice(tx, invoice, now, deps.invoiceDueDays);

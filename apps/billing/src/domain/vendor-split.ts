@@ -135,3 +135,26 @@ export function conservationProblems(money: OrderMoney): string[] {
   }
   return problems;
 }
+
+/** An order's item lines as the allocation reads them. */
+export interface VendorLine {
+  vendorId: string | null;
+  vendorType: string | null;
+  amount: number;
+}
+
+/**
+ * The order's vendors in the order their items first appear, each with its items' subtotal.
+ * Lines without a vendor (billed before vendors were recorded) are left out: no vendors, no
+ * allocation.
+ */
+export function vendorWeights(lines: readonly VendorLine[]): VendorWeight[] {
+  const byVendor = new Map<string, VendorWeight>();
+  for (const line of lines) {
+    if (!line.vendorId || (line.vendorType !== 'brand' && line.vendorType !== 'distributor')) continue;
+    const weight = byVendor.get(line.vendorId) ?? { vendorId: line.vendorId, vendorType: line.vendorType, itemsSubtotal: 0 };
+    weight.itemsSubtotal += line.amount;
+    byVendor.set(line.vendorId, weight);
+  }
+  return [...byVendor.values()];
+}
