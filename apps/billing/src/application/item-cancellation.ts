@@ -11,7 +11,7 @@ import { vendorPositions } from './vendor-ledger';
 /**
  * `fulfillment.items.cancelled`: units that will not ship are refunded, once per cancellation,
  * at their price (unit price × quantity: tax and shipping are order-level amounts here, shared
- * by vendor, not by item; docs/requirements.md#bil-02-payments-and-allocations), never more than
+ * by vendor, not by item; docs/requirements.md#bil-02-payments-and-refunds), never more than
  * their vendor still holds. The refund goes through Stripe with the cancellation's derived id
  * as Idempotency-Key; on success the invoice gets a credit line and the vendors' ledgers the
  * reversal (`confirmRefund`). A cancelled or unpaid order has nothing to refund here: its

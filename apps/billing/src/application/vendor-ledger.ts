@@ -7,7 +7,7 @@ import { allocatePayment, conservationProblems, reverseRefund, type VendorPositi
 import type { BillingDeps } from './context';
 
 /*
- * The vendors' payout ledger (docs/requirements.md#bil-02-payments-and-allocations): each
+ * The vendors' payout ledger (docs/requirements.md#bil-02-payments-and-refunds): each
  * succeeded payment is allocated to the order's vendors (earning + fee entries), and each
  * succeeded refund reverses what it takes back (refund + fee_reversal entries).
  */

@@ -1,5 +1,5 @@
 /*
- * Per-vendor money (docs/requirements.md#bil-02-payments-and-allocations, #bil-03-vendor-payouts):
+ * Per-vendor money (docs/requirements.md#bil-02-payments-and-refunds, #bil-03-vendor-payouts):
  * how a payment is allocated to the vendors of an order, what the platform keeps, and what a
  * refund takes back from whom. Integer minor units throughout; every split is exact (the parts
  * sum to the whole), so paid = Σ earnings + Σ fees and refunded = Σ reversed earnings + Σ
