@@ -229,9 +229,9 @@ describe('docker-compose.yml: gateway and public URLs', () => {
   it('gives the gateway the documented development keys as API_KEYS', () => {
     const keys = gatewayEnv.parse({ ...gateway, NODE_ENV: 'production' }).API_KEYS ?? [];
     const summary = (entries: typeof keys) =>
-      entries.map((k) => ({ key: k.key, role: k.role, customerId: k.customerId })).sort((a, b) => a.role.localeCompare(b.role));
+      entries.map((k) => ({ key: k.key, role: k.role, customerId: k.customerId, vendorId: k.vendorId })).sort((a, b) => a.role.localeCompare(b.role));
     expect(summary(keys)).toEqual(summary(DEVELOPMENT_KEYS));
-    expect(summary(keys).map((k) => k.key)).toEqual(['dev-admin-key', 'dev-customer-key', 'dev-ops-key']);
+    expect(summary(keys).map((k) => k.key)).toEqual(['dev-admin-key', 'dev-customer-key', 'dev-ops-key', 'dev-vendor-key']);
   });
 
   it('publishes the gateway on the host loopback only (the development keys include admin)', () => {

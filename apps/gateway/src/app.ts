@@ -17,7 +17,7 @@ import { registerWebhookRoutes } from './http/webhook-routes';
 export function apiKeyring(env: Pick<GatewayEnv, 'API_KEYS' | 'NODE_ENV'>, log: Logger): ApiKeyring {
   if (env.API_KEYS) return new ApiKeyring(env.API_KEYS);
   if (env.NODE_ENV === 'production') throw new Error('API_KEYS is required when NODE_ENV=production');
-  log.warn({ keys: DEVELOPMENT_KEYS.map(({ id, role }) => ({ id, role })) }, 'API_KEYS is not set: accepting the development keys (dev-admin-key, dev-ops-key, dev-customer-key)');
+  log.warn({ keys: DEVELOPMENT_KEYS.map(({ id, role }) => ({ id, role })) }, 'API_KEYS is not set: accepting the development keys (dev-admin-key, dev-ops-key, dev-customer-key, dev-vendor-key)');
   return new ApiKeyring(DEVELOPMENT_KEYS satisfies ApiKeyEntry[]);
 }
 

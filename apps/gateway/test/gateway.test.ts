@@ -29,11 +29,13 @@ const KEYS = {
   customer: 'customer-key-0123456789',
   ops: 'ops-key-0123456789',
   admin: 'admin-key-0123456789',
+  vendor: 'vendor-key-0123456789',
 };
 const API_KEYS = JSON.stringify([
   { id: 'shop', keySha256: sha256Hex(KEYS.customer), role: 'customer', customerId: 'cust-1' },
   { id: 'desk', keySha256: sha256Hex(KEYS.ops), role: 'ops' },
   { id: 'root', key: KEYS.admin, role: 'admin' },
+  { id: 'acme-portal', key: KEYS.vendor, role: 'vendor', vendorId: 'acme' },
 ]);
 const bearer = (role: keyof typeof KEYS) => ({ authorization: `Bearer ${KEYS[role]}` });
 
@@ -51,6 +53,14 @@ const serviceProblem = (request: FastifyRequest, status: number, code: string) =
   status,
   code,
   requestId: request.headers['x-request-id'],
+});
+
+/** Sub-orders by number: ORD-000001 is MINE (cust-1), ORD-000002 THEIRS (cust-2); suffix 1 is acme's, 2 zeta's. */
+const subOrder = (number: string) => ({
+  number,
+  orderId: number.startsWith('ORD-000001') ? MINE : THEIRS,
+  vendor: { id: number.endsWith('-1') ? 'acme' : 'zeta', type: 'brand' },
+  status: 'confirmed',
 });
 
 const order = (id: string, customerId: string) => ({ id, number: 'ORD-000001', status: 'confirmed', customer: { id: customerId }, version: 3 });
@@ -111,6 +121,9 @@ beforeAll(async () => {
     app.patch('/orders/:id', async (_request, reply) => reply.header('etag', '"4"').send({ ...order(MINE, 'cust-1'), version: 4 }));
     app.post('/orders/:id/cancel', async (request) => ({ ...order((request.params as { id: string }).id, 'cust-1'), status: 'cancelled' }));
     app.get('/orders/overview', async () => ({ total: 0, byStatus: {} }));
+    app.get('/sub-orders/:number', async (request) => subOrder((request.params as { number: string }).number));
+    app.get('/sub-orders', async () => ({ items: [], nextCursor: null }));
+    app.get('/orders/:id/sub-orders', async (request) => ({ orderId: (request.params as { id: string }).id, items: [] }));
     app.get('/orders/:id/timeline', async () => {
       await timelineGate;
       return { items: [] };
@@ -310,6 +323,45 @@ describe('API keys and roles', () => {
   it("keeps a customer out of another customer's preferences", async () => {
     const response = await gateway.inject({ method: 'GET', url: '/v1/customers/cust-2/preferences', headers: bearer('customer') });
     expectProblem(response, 403, 'FORBIDDEN');
+  });
+});
+
+describe('the vendor role', () => {
+  it("lists a vendor key's own sub-orders, whatever vendor it names, as the vendor", async () => {
+    const response = await gateway.inject({ method: 'GET', url: '/v1/vendor/sub-orders?vendorId=zeta&limit=5', headers: bearer('vendor') });
+    expect(response.statusCode).toBe(200);
+    const sent = lastRequest(orders);
+    const url = new URL(sent.url, 'http://x');
+    expect(url.pathname).toBe('/sub-orders');
+    expect([url.searchParams.get('vendorId'), url.searchParams.get('limit')]).toEqual(['acme', '5']);
+    expect(sent.headers).toMatchObject({ 'x-actor': 'vendor:acme', 'x-actor-role': 'vendor' });
+    // Ops name the vendor themselves; a customer key has no vendor list.
+    await gateway.inject({ method: 'GET', url: '/v1/vendor/sub-orders?vendorId=zeta', headers: bearer('ops') });
+    expect(new URL(lastRequest(orders).url, 'http://x').searchParams.get('vendorId')).toBe('zeta');
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/vendor/sub-orders', headers: bearer('customer') }), 403, 'FORBIDDEN');
+  });
+
+  it("shows a vendor its own sub-order, another vendor's answering 404 like a missing one", async () => {
+    const mine = await gateway.inject({ method: 'GET', url: '/v1/sub-orders/ORD-000001-1', headers: bearer('vendor') });
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json()).toMatchObject({ number: 'ORD-000001-1', vendor: { id: 'acme' } });
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/sub-orders/ORD-000001-2', headers: bearer('vendor') }), 404, 'SUB_ORDER_NOT_FOUND');
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/sub-orders/not-a-number', headers: bearer('vendor') }), 400, 'VALIDATION_FAILED');
+  });
+
+  it("shows a customer every part of its own order, none of another customer's", async () => {
+    expect((await gateway.inject({ method: 'GET', url: '/v1/sub-orders/ORD-000001-2', headers: bearer('customer') })).statusCode).toBe(200);
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/sub-orders/ORD-000002-1', headers: bearer('customer') }), 404, 'SUB_ORDER_NOT_FOUND');
+    expect((await gateway.inject({ method: 'GET', url: `/v1/orders/${MINE}/sub-orders`, headers: bearer('customer') })).statusCode).toBe(200);
+    expectProblem(await gateway.inject({ method: 'GET', url: `/v1/orders/${THEIRS}/sub-orders`, headers: bearer('customer') }), 404, 'ORDER_NOT_FOUND');
+  });
+
+  it('keeps a vendor key out of orders, their other parts, customer data and ops routes, before any service sees it', async () => {
+    const before = orders.requests.length;
+    for (const url of [`/v1/orders/${MINE}`, '/v1/orders', `/v1/orders/${MINE}/sub-orders`, `/v1/orders/${MINE}/timeline`, '/v1/orders/overview', `/v1/invoices/${MY_INVOICE}`, '/v1/ops/tasks', '/v1/customers/cust-1/preferences']) {
+      expectProblem(await gateway.inject({ method: 'GET', url, headers: bearer('vendor') }), 403, 'FORBIDDEN');
+    }
+    expect(orders.requests.length).toBe(before);
   });
 });
 

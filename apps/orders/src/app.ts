@@ -8,6 +8,7 @@ import { registerProgressConsumers } from './consumers/order-progress-consumers'
 import { DEMO_PRICE_BOOK } from './domain/demo-price-book';
 import { registerOrderRoutes } from './http/order-routes';
 import { registerPriceRoutes } from './http/price-routes';
+import { registerSubOrderRoutes } from './http/sub-order-routes';
 
 /**
  * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
@@ -28,5 +29,6 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   const app = runtime.createHttpServer();
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);
+  registerSubOrderRoutes(app, deps);
   return { app, db, deps };
 }

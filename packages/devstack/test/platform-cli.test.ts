@@ -119,7 +119,7 @@ describe('pnpm platform (command one)', () => {
       expect((await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/readyz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${env.SMTP_HTTP_PORT}/`)).status).toBe(200);
       for (const name of SERVICE_NAMES) expect(existsSync(join(root, 'data', 'logs', `${name}.log`))).toBe(true);
-      expect(banner).toContain('dev keys: dev-admin-key, dev-ops-key, dev-customer-key');
+      expect(banner).toContain('dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo, dev-vendor-key for vendor acme');
 
       const walk = await runScript(readmeWalkThrough(env), { SIMULATORS_URL: `http://127.0.0.1:${env.SIMULATORS_PORT}` });
       expect(walk.output).toContain('pending → confirmed → processing → shipped → out_for_delivery → delivered');
@@ -127,6 +127,9 @@ describe('pnpm platform (command one)', () => {
       expect(walk.output).toMatch(/^delivered\/email: sent$/m);
       expect(walk.output).toContain('.opsTasks.length = 1');
       expect(walk.output).toContain('.order.status = refunded');
+      // The two-vendor order: two parts, and the vendor key sees only its own.
+      expect(walk.output).toMatch(/^ORD-\d+-1 acme pending\nORD-\d+-2 potter pending$/m);
+      expect(walk.output).toMatch(/^404\n403$/m);
       expect(walk.code, walk.output).toBe(0);
 
       // Quiet console: one line per gateway request, not the work behind it; no runtime warnings.

@@ -27,7 +27,7 @@ export interface HttpClient {
 }
 
 /** The gateway's development keys (README, "API keys"). */
-export const DEV_KEYS = { admin: 'dev-admin-key', ops: 'dev-ops-key', customer: 'dev-customer-key' } as const;
+export const DEV_KEYS = { admin: 'dev-admin-key', ops: 'dev-ops-key', customer: 'dev-customer-key', vendor: 'dev-vendor-key' } as const;
 export const DEV_CUSTOMER_ID = 'cust-demo';
 
 export interface Platform {

@@ -24,6 +24,8 @@ describe('API_KEYS parsing', () => {
     ['a malformed hash', JSON.stringify([{ id: 'a', keySha256: 'abc', role: 'ops' }]), /hex SHA-256/],
     ['an unknown role', JSON.stringify([{ id: 'a', key: 'k', role: 'root' }]), /role/],
     ['a customer on an ops key', JSON.stringify([{ id: 'a', key: 'k', role: 'ops', customerId: 'c' }]), /only customer keys/],
+    ['a vendor key without its vendor', JSON.stringify([{ id: 'a', key: 'k', role: 'vendor' }]), /required for a vendor key/],
+    ['a vendor on a customer key', JSON.stringify([{ id: 'a', key: 'k', role: 'customer', customerId: 'c', vendorId: 'v' }]), /only vendor keys/],
     ['duplicate ids', JSON.stringify([{ id: 'a', key: 'k1', role: 'ops' }, { id: 'a', key: 'k2', role: 'ops' }]), /duplicate key id/],
     ['the same key twice (clear and hashed)', JSON.stringify([{ id: 'a', key: 'k', role: 'ops' }, { id: 'b', keySha256: sha256Hex('k'), role: 'admin' }]), /repeats/],
   ])('refuses %s', (_case, text, message) => {
@@ -56,6 +58,7 @@ describe('ApiKeyring', () => {
     expect(dev.identify('dev-admin-key')?.role).toBe('admin');
     expect(dev.identify('dev-ops-key')?.role).toBe('ops');
     expect(dev.identify('dev-customer-key')).toEqual({ keyId: 'dev-customer', role: 'customer', customerId: 'cust-demo' });
+    expect(dev.identify('dev-vendor-key')).toEqual({ keyId: 'dev-vendor', role: 'vendor', vendorId: 'acme' });
   });
 });
 
@@ -79,6 +82,7 @@ describe('roles', () => {
   const customer = { keyId: 'shop', role: 'customer' as const, customerId: 'cust-1' };
   const ops = { keyId: 'desk', role: 'ops' as const };
   const admin = { keyId: 'root', role: 'admin' as const };
+  const vendor = { keyId: 'acme-portal', role: 'vendor' as const, vendorId: 'acme' };
 
   it('lets anyone through public routes', () => {
     expect(checkAccess('public', undefined)).toBe('allowed');
@@ -95,17 +99,29 @@ describe('roles', () => {
     expect([checkAccess('customer', admin), checkAccess('ops', admin), checkAccess('admin', admin)]).toEqual(['allowed', 'allowed', 'allowed']);
   });
 
+  it.each([
+    ['customer', ['allowed', 'forbidden', 'allowed', 'allowed']],
+    ['vendor', ['forbidden', 'allowed', 'allowed', 'allowed']],
+    ['customer-or-vendor', ['allowed', 'allowed', 'allowed', 'allowed']],
+    ['ops', ['forbidden', 'forbidden', 'allowed', 'allowed']],
+    ['admin', ['forbidden', 'forbidden', 'forbidden', 'allowed']],
+  ] as const)('lets through a %s route: customer, vendor, ops, admin → %j', (access, verdicts) => {
+    expect([customer, vendor, ops, admin].map((principal) => checkAccess(access, principal))).toEqual(verdicts);
+  });
+
   it("keeps a customer key to its own customer's data, and not the others", () => {
     expect(mayActFor(customer, 'cust-1')).toBe(true);
     expect(mayActFor(customer, 'cust-2')).toBe(false);
     expect(mayActFor(customer, undefined)).toBe(false);
     expect(mayActFor(ops, 'cust-2')).toBe(true);
     expect(mayActFor(admin, undefined)).toBe(true);
+    expect(mayActFor(vendor, 'cust-1')).toBe(false);
   });
 
-  it('names the actor for the services: the customer for customer keys, the key for staff', () => {
+  it('names the actor for the services: the customer or vendor for their keys, the key for staff', () => {
     expect(actorHeaders(customer)).toEqual({ 'x-actor': 'customer:cust-1', 'x-actor-role': 'customer' });
     expect(actorHeaders(ops)).toEqual({ 'x-actor': 'ops:desk', 'x-actor-role': 'ops' });
+    expect(actorHeaders(vendor)).toEqual({ 'x-actor': 'vendor:acme', 'x-actor-role': 'vendor' });
     expect(actorHeaders(undefined)).toEqual({});
   });
 });

@@ -10,10 +10,27 @@ export interface Principal {
   role: Role;
   /** Set for customer keys: the only customer whose data the key reaches. */
   customerId?: string;
+  /** Set for vendor keys: the only vendor whose sub-orders (and payouts) the key reaches. */
+  vendorId?: string;
 }
 
-/** The least a route asks for: anyone, or a role (admin includes ops, ops includes customer data). */
-export type Access = 'public' | Role;
+/**
+ * Who may call a route (`ROLES_ALLOWED`): anyone (`public`); a customer, a vendor, or either
+ * (`customer-or-vendor`), each then held to its own data by the route's scope; `ops`; `admin`.
+ * Ops and admin keys pass every route but admin's, which only admin keys pass.
+ */
+export type Access = 'public' | Role | 'customer-or-vendor';
+
+export const ROLES_ALLOWED: Readonly<Record<Exclude<Access, 'public'>, readonly Role[]>> = {
+  customer: ['customer', 'ops', 'admin'],
+  vendor: ['vendor', 'ops', 'admin'],
+  'customer-or-vendor': ['customer', 'vendor', 'ops', 'admin'],
+  ops: ['ops', 'admin'],
+  admin: ['admin'],
+};
+
+/** The roles that name a party: their keys carry its id (`customerId`, `vendorId`) and reach only its data. */
+const PARTY_FIELD = { customer: 'customerId', vendor: 'vendorId' } as const;
 
 /** One entry of `API_KEYS`: the key in clear (development) or, better, its SHA-256. */
 export const apiKeyEntrySchema = z
@@ -23,16 +40,19 @@ export const apiKeyEntrySchema = z
     keySha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the hex SHA-256 of the key').optional(),
     role: apiRoleSchema,
     customerId: z.string().min(1).max(100).optional(),
+    vendorId: z.string().min(1).max(100).optional(),
   })
   .superRefine((entry, context) => {
     if ((entry.key === undefined) === (entry.keySha256 === undefined)) {
       context.addIssue({ code: 'custom', path: ['key'], message: 'give exactly one of key, keySha256' });
     }
-    if (entry.role === 'customer' && !entry.customerId) {
-      context.addIssue({ code: 'custom', path: ['customerId'], message: 'is required for a customer key' });
-    }
-    if (entry.role !== 'customer' && entry.customerId) {
-      context.addIssue({ code: 'custom', path: ['customerId'], message: 'only customer keys name a customer' });
+    for (const [role, field] of Object.entries(PARTY_FIELD) as [Role, 'customerId' | 'vendorId'][]) {
+      if (entry.role === role && !entry[field]) {
+        context.addIssue({ code: 'custom', path: [field], message: `is required for a ${role} key` });
+      }
+      if (entry.role !== role && entry[field]) {
+        context.addIssue({ code: 'custom', path: [field], message: `only ${role} keys name a ${role}` });
+      }
     }
   });
 export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
@@ -44,7 +64,7 @@ export const apiKeysSchema = z
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      context.addIssue({ code: 'custom', message: 'must be a JSON array of {id, key | keySha256, role, customerId?}' });
+      context.addIssue({ code: 'custom', message: 'must be a JSON array of {id, key | keySha256, role, customerId?, vendorId?}' });
       return z.NEVER;
     }
   })
@@ -67,6 +87,7 @@ export const DEVELOPMENT_KEYS: ApiKeyEntry[] = [
   { id: 'dev-admin', key: 'dev-admin-key', role: 'admin' },
   { id: 'dev-ops', key: 'dev-ops-key', role: 'ops' },
   { id: 'dev-customer', key: 'dev-customer-key', role: 'customer', customerId: 'cust-demo' },
+  { id: 'dev-vendor', key: 'dev-vendor-key', role: 'vendor', vendorId: 'acme' },
 ];
 
 export function sha256Hex(value: string): string {
@@ -88,7 +109,12 @@ export class ApiKeyring {
   constructor(entries: ApiKeyEntry[]) {
     this.entries = entries.map((entry) => ({
       digest: Buffer.from(hashOf(entry), 'hex'),
-      principal: { keyId: entry.id, role: entry.role, ...(entry.customerId && { customerId: entry.customerId }) },
+      principal: {
+        keyId: entry.id,
+        role: entry.role,
+        ...(entry.customerId && { customerId: entry.customerId }),
+        ...(entry.vendorId && { vendorId: entry.vendorId }),
+      },
     }));
   }
 
@@ -111,24 +137,26 @@ export function presentedKey(headers: { authorization?: string; 'x-api-key'?: st
   return value || undefined;
 }
 
-const RANK: Record<Role, number> = { customer: 0, ops: 1, admin: 2 };
-
-/** Whether a caller may use a route: `unauthenticated` (401) without a valid key, `forbidden` (403) below its role. */
+/** Whether a caller may use a route: `unauthenticated` (401) without a valid key, `forbidden` (403) when its role is not allowed. */
 export function checkAccess(access: Access, principal: Principal | undefined): 'allowed' | 'unauthenticated' | 'forbidden' {
   if (access === 'public') return 'allowed';
   if (!principal) return 'unauthenticated';
-  return RANK[principal.role] >= RANK[access] ? 'allowed' : 'forbidden';
+  return ROLES_ALLOWED[access].includes(principal.role) ? 'allowed' : 'forbidden';
 }
 
-/** A customer key only reaches its own customer's data; ops and admin reach everyone's. */
+/** A customer key only reaches its own customer's data, a vendor key no customer's; ops and admin reach everyone's. */
 export function mayActFor(principal: Principal | undefined, customerId: string | undefined): boolean {
+  if (principal?.role === 'vendor') return false;
   if (principal?.role !== 'customer') return true;
   return customerId !== undefined && customerId === principal.customerId;
 }
 
-/** `x-actor` / `x-actor-role` for the services: `customer:<customerId>`, `ops:<keyId>`, `admin:<keyId>`; none for anonymous callers. */
+/**
+ * `x-actor` / `x-actor-role` for the services: `customer:<customerId>`, `vendor:<vendorId>`,
+ * `ops:<keyId>`, `admin:<keyId>`; none for anonymous callers.
+ */
 export function actorHeaders(principal: Principal | undefined): Record<string, string> {
   if (!principal) return {};
-  const who = principal.role === 'customer' ? principal.customerId! : principal.keyId;
+  const who = principal.role === 'customer' ? principal.customerId! : principal.role === 'vendor' ? principal.vendorId! : principal.keyId;
   return { 'x-actor': `${principal.role}:${who}`, 'x-actor-role': principal.role };
 }

@@ -31,7 +31,7 @@ export function problemResponses(schema: FastifySchema, access: Access | undefin
       401: problem('No API key, or an unknown one (UNAUTHENTICATED)'),
       403: problem("The key's role is not enough (FORBIDDEN)"),
     }),
-    ...(schema.params !== undefined && { 404: problem('Not found (for a customer key, also what belongs to another customer)') }),
+    ...(schema.params !== undefined && { 404: problem('Not found (for a customer or vendor key, also what belongs to another customer or vendor)') }),
     429: problem('Rate limit reached (RATE_LIMITED); see Retry-After'),
     ...(forwards && {
       502: problem('The owning service failed (UPSTREAM_FAILED)'),
@@ -69,7 +69,7 @@ function transform({ schema, url, route }: TransformInput): { schema: JsonObject
 }
 
 const TAGS: Array<{ name: OpenApiTag; description: string }> = [
-  { name: 'Orders', description: 'Placing, reading, changing and cancelling orders (orders service; the detail is composed)' },
+  { name: 'Orders', description: "Placing, reading, changing and cancelling orders, and vendors' sub-orders (orders service; the detail is composed)" },
   { name: 'Pricing', description: 'Price book and quotes (orders service)' },
   { name: 'Billing', description: 'Payments, invoices and refunds (billing service)' },
   { name: 'Fulfillment', description: 'Workflow, suppliers, hubs and shipments (fulfillment service)' },
@@ -94,7 +94,8 @@ export async function registerOpenApi(app: PlatformHttpServer, publicBaseUrl: st
         description:
           'One REST API over the orders, billing, fulfillment, tracking and notifications services. ' +
           'Authenticate with an API key (`Authorization: Bearer <key>` or `X-Api-Key`). A customer key reaches only ' +
-          "its own customer's orders; ops and admin keys reach everything their role allows. Errors are RFC 9457 " +
+          "its own customer's orders; a vendor key only its own sub-orders (`/v1/vendor/sub-orders`, `/v1/sub-orders/:number`); " +
+          'ops and admin keys reach everything their role allows. Errors are RFC 9457 ' +
           '`application/problem+json` documents carrying the request id.',
       },
       servers: [{ url: publicBaseUrl }],

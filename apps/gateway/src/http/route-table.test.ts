@@ -28,6 +28,12 @@ describe('the route table', () => {
     }
   });
 
+  it('scopes every vendor-reachable route to the vendor', () => {
+    for (const route of FORWARD_ROUTES.filter((r) => r.access === 'vendor' || r.access === 'customer-or-vendor')) {
+      expect(['sub-order', 'own-vendor'], route.path).toContain(route.scope);
+    }
+  });
+
   it('keeps ops and admin tools away from customer keys', () => {
     const access = (method: string, path: string) => FORWARD_ROUTES.find((r) => r.method === method && r.path === path)?.access;
     expect(access('POST', '/v1/orders/:id/status')).toBe('ops');

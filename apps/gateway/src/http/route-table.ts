@@ -49,18 +49,23 @@ import {
   idempotencyKeySchema,
   ifMatchSchema,
   listOrdersQuerySchema,
+  listSubOrdersQuerySchema,
   manualStatusChangeRequestSchema,
   modifyOrderRequestSchema,
   orderIdParamsSchema,
   orderOverviewSchema,
   orderPageSchema,
   orderSchema,
+  orderSubOrdersSchema,
   orderTimelineSchema,
   priceBookQuerySchema,
   priceBookSchema,
   putPriceBookEntriesRequestSchema,
   quoteRequestSchema,
   quoteSchema,
+  subOrderDetailSchema,
+  subOrderNumberParamsSchema,
+  subOrderPageSchema,
 } from '@platform/contracts/api/orders';
 import {
   carrierDetectionSchema,
@@ -78,15 +83,19 @@ export type ServiceName = 'orders' | 'billing' | 'fulfillment' | 'tracking' | 'n
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * What a customer key may reach on a route (ops and admin keys reach everything):
+ * What a customer or vendor key may reach on a route (ops and admin keys reach everything):
  * - `order`: `:id` is an order id; the order must be the customer's (else 404, so nothing leaks).
  * - `invoice`: `:id` is an invoice id; its order must be the customer's (else 404).
  * - `customer`: `:customerId` must be the key's customer (else 403).
  * - `own-orders`: the list is narrowed to the key's customer.
  * - `new-order`: the body's `customer.id` must be the key's customer (else 403).
  * - `own-quote`: the body's `customerId` (whose price agreements apply) is the key's customer.
+ * - `sub-order`: `:number` is a sub-order; it must be the vendor key's own, or part of the
+ *   customer key's order (else 404).
+ * - `own-vendor`: the list is narrowed to the vendor key's vendor (`?vendorId=`).
+ * A scope that does not name the key's party refuses it (403): a vendor key on a customer scope.
  */
-export type CustomerScope = 'order' | 'invoice' | 'customer' | 'own-orders' | 'new-order' | 'own-quote';
+export type PartyScope = 'order' | 'invoice' | 'customer' | 'own-orders' | 'new-order' | 'own-quote' | 'sub-order' | 'own-vendor';
 
 export type OpenApiTag = 'Orders' | 'Pricing' | 'Billing' | 'Fulfillment' | 'Tracking' | 'Notifications' | 'Webhooks' | 'Checkout';
 
@@ -108,7 +117,7 @@ export interface ForwardRoute {
   /** The service's path; `:name` segments take the public path's parameters. */
   target: string;
   access: Access;
-  scope?: CustomerScope;
+  scope?: PartyScope;
   /** Request headers the service needs besides identity and tracing. */
   passHeaders?: readonly string[];
   tag: OpenApiTag;
@@ -161,6 +170,21 @@ const ordersRoutes: ForwardRoute[] = [
     method: 'POST', path: '/v1/orders/:id/status', service: 'orders', target: '/orders/:id/status', access: 'ops',
     tag: 'Orders', summary: 'Manual status change with a reason',
     schemas: { params: orderIdParamsSchema, body: manualStatusChangeRequestSchema, response: { 200: orderSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/orders/:id/sub-orders', service: 'orders', target: '/orders/:id/sub-orders', access: 'customer', scope: 'order',
+    tag: 'Orders', summary: "An order's parts, one per vendor (ORD-05), with their statuses and parcels",
+    schemas: { params: orderIdParamsSchema, response: { 200: orderSubOrdersSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/sub-orders/:number', service: 'orders', target: '/sub-orders/:number', access: 'customer-or-vendor', scope: 'sub-order',
+    tag: 'Orders', summary: "A sub-order with its history: its vendor's, its customer's (another's answers 404)",
+    schemas: { params: subOrderNumberParamsSchema, response: { 200: subOrderDetailSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/vendor/sub-orders', service: 'orders', target: '/sub-orders', access: 'vendor', scope: 'own-vendor',
+    tag: 'Orders', summary: "A vendor's sub-orders, newest first (a vendor key lists its own; ops name `vendorId`)",
+    schemas: { querystring: listSubOrdersQuerySchema, response: { 200: subOrderPageSchema } },
   },
   {
     method: 'POST', path: '/v1/quotes', service: 'orders', target: '/quotes', access: 'customer', scope: 'own-quote',
@@ -337,7 +361,7 @@ const notificationRoutes: ForwardRoute[] = [
   },
 ];
 
-/** Every `/v1` route that is a plain forward: public path → service path, with its role and customer scope. */
+/** Every `/v1` route that is a plain forward: public path → service path, with its access and party scope. */
 export const FORWARD_ROUTES: readonly ForwardRoute[] = [
   ...ordersRoutes,
   ...billingRoutes,

@@ -35,6 +35,7 @@ export async function applyProgress(
     }
     const startsFulfillment = progress.fulfillmentStarted === true && !row.fulfillmentStarted;
     const newTracking = progress.tracking && progress.tracking.number !== row.trackingNumber ? progress.tracking : undefined;
+    const newFulfillmentStatus = progress.fulfillmentStatus !== undefined && progress.fulfillmentStatus !== row.fulfillmentStatus ? progress.fulfillmentStatus : undefined;
     if (move && canTransition(row.status as OrderStatus, move)) {
       await applyStatusChange(tx, deps.clock, row, row.version, {
         to: move,
@@ -42,12 +43,14 @@ export async function applyProgress(
         actor: input.actor,
         tracking: newTracking,
         fulfillmentStarted: startsFulfillment,
+        fulfillmentStatus: progress.fulfillmentStatus,
       });
-    } else if (startsFulfillment || newTracking) {
+    } else if (startsFulfillment || newTracking || newFulfillmentStatus) {
       // Facts without a status change still bump the version: a modification read before them must fail.
       await updateOrderAtVersion(tx, row.id, row.version, {
         ...(startsFulfillment && { fulfillmentStarted: true }),
         ...(newTracking && { trackingNumber: newTracking.number, trackingCarrier: newTracking.carrier }),
+        ...(newFulfillmentStatus && { fulfillmentStatus: newFulfillmentStatus }),
         updatedAt: deps.clock.now(),
       });
     }

@@ -11,6 +11,7 @@ import { getOrderRow, insertHistory, type OrderRow, toOrder, updateOrderAtVersio
 import { assertMayAccess } from '../domain/actor';
 import { assertCancellable, assertTransition, deriveFulfillmentStatus, type OrderStatus } from '../domain/order-status';
 import { SERVICE } from './dependencies';
+import { subOrdersFollowParent } from './sub-orders';
 
 export interface StatusChange {
   to: OrderStatus;
@@ -19,6 +20,8 @@ export interface StatusChange {
   /** Facts learnt with the change (a tracking number on shipment, fulfillment started). */
   tracking?: { number: string; carrier: string | null } | undefined;
   fulfillmentStarted?: boolean | undefined;
+  /** Where the units are, when known (the sub-orders' roll-up); else derived from the status. */
+  fulfillmentStatus?: Order['fulfillmentStatus'] | undefined;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function applyStatusChange(
   const now = clock.now();
   await updateOrderAtVersion(tx, row.id, expectedVersion, {
     status: change.to,
-    fulfillmentStatus: deriveFulfillmentStatus(change.to, row.fulfillmentStatus as Order['fulfillmentStatus']),
+    fulfillmentStatus: change.fulfillmentStatus ?? deriveFulfillmentStatus(change.to, row.fulfillmentStatus as Order['fulfillmentStatus']),
     ...(change.tracking && { trackingNumber: change.tracking.number, trackingCarrier: change.tracking.carrier }),
     ...(change.fulfillmentStarted && { fulfillmentStarted: true }),
     updatedAt: now,
@@ -75,6 +78,7 @@ export async function applyStatusChange(
       },
     }),
   );
+  await subOrdersFollowParent(tx, clock, order, change);
   return order;
 }
 

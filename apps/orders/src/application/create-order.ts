@@ -10,6 +10,7 @@ import { assertOrderRules } from '../domain/order-rules';
 import { priceOrder } from '../domain/pricing';
 import { type OrdersDeps, SERVICE } from './dependencies';
 import { itemRows, priceOrderItems } from './price-items';
+import { splitNewOrder } from './sub-orders';
 
 const IDEMPOTENCY_SCOPE = 'orders.create';
 
@@ -85,6 +86,7 @@ export async function createOrder(
       },
     });
     await recordEvent(tx, newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }));
+    await splitNewOrder(tx, deps.clock, order, SERVICE);
     if (keyId) await storeIdempotentResponse(tx, keyId, { status: 201, body: order });
     return { status: 201, body: order, replayed: false };
   });

@@ -11,6 +11,7 @@ import { priceOrder } from '../domain/pricing';
 import { applyStatusChange, cancelOrderInTransaction, withCurrentOrder } from './change-status';
 import { type OrdersDeps, SERVICE } from './dependencies';
 import { itemRows, priceOrderItems } from './price-items';
+import { resplitOrder } from './sub-orders';
 
 /** Runs a command in one transaction and wakes the relay for the events it recorded. */
 async function command<T>(deps: OrdersDeps, run: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -92,6 +93,7 @@ export function modifyOrder(
       });
       if (newItems) await replaceItems(tx, row.id, itemRows(row.id, newItems, now));
       const order = toOrder(await getOrderRow(tx, row.id));
+      if (newItems) await resplitOrder(tx, deps.clock, order, actor.name);
 
       const described: string[] = [];
       if (newItems) described.push(`items: ${row.items.length} → ${newItems.length} lines`);

@@ -1,8 +1,9 @@
 import { DomainError } from '@platform/contracts/errors';
 import type { Actor } from '@platform/runtime/actor';
-import type { Order } from '@platform/contracts/api/orders';
+import type { Order, OrderWithParts } from '@platform/contracts/api/orders';
 import { orderStatusSchema } from '@platform/contracts/events/orders';
 import type { Database } from '../adapters/database';
+import { listSubOrderRows, toSubOrder } from '../adapters/sub-order-repository';
 import { countByStatus, getOrderRow, listHistory, listOrders, toOrder } from '../adapters/order-repository';
 import { assertMayAccess } from '../domain/actor';
 import type { OrderStatus } from '../domain/order-status';
@@ -37,6 +38,7 @@ export interface OrderQuery {
 
 /** Newest first; `active` true = still in progress, false = finished. A customer lists only its own orders. */
 export async function findOrders(db: Database, query: OrderQuery, actor: Actor): Promise<{ items: Order[]; nextCursor: string | null }> {
+  if (actor.role === 'vendor') throw new DomainError('forbidden', 'FORBIDDEN', 'A vendor lists its sub-orders, not orders');
   if (actor.role === 'customer' && query.customerId !== undefined && query.customerId !== actor.customerId) {
     throw new DomainError('forbidden', 'FORBIDDEN', 'A customer may list only its own orders');
   }
@@ -52,11 +54,11 @@ export async function findOrders(db: Database, query: OrderQuery, actor: Actor):
   return { items, nextCursor: page.length > query.limit ? encodeCursor(items.at(-1)!) : null };
 }
 
-/** One order, for a caller who may see it (to a customer, another's order does not exist). */
-export async function getOrder(db: Database, orderId: string, actor: Actor): Promise<Order> {
+/** One order with its vendors' parts, for a caller who may see it (to a customer, another's order does not exist). */
+export async function getOrder(db: Database, orderId: string, actor: Actor): Promise<OrderWithParts> {
   const order = toOrder(await getOrderRow(db, orderId));
   assertMayAccess(actor, order.customer.id, order.id);
-  return order;
+  return { ...order, subOrders: (await listSubOrderRows(db, orderId)).map(toSubOrder) };
 }
 
 export async function orderTimeline(db: Database, orderId: string, actor: Actor) {

@@ -2,7 +2,9 @@ import { on } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import {
   type EventOf,
+  itemsCancelled,
   paymentSucceeded,
+  progressChanged,
   refundSucceeded,
   trackingStatusChanged,
   workflowTransitioned,
@@ -10,7 +12,9 @@ import {
 import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
 import type { OrdersDeps } from '../application/dependencies';
+import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
+import { progressFromRollUp } from '../domain/sub-orders';
 
 type Deps = Pick<OrdersDeps, 'clock' | 'log'>;
 
@@ -36,6 +40,22 @@ export function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflo
   });
 }
 
+/** The parent follows its parts: their roll-up (docs/requirements.md#ord-05-vendor-split). */
+function followParts(deps: Deps, tx: Transaction, orderId: string, cause: string, parts: PartsMoved | null): Promise<void> {
+  if (!parts) return Promise.resolve();
+  return applyProgress(tx, deps, { orderId, actor: 'fulfillment', cause, decide: (order) => progressFromRollUp(parts.before, parts.after, order) });
+}
+
+export async function onProgressChanged(deps: Deps, event: EventOf<typeof progressChanged>, tx: Transaction): Promise<void> {
+  const parts = await applyVendorProgress(tx, deps.clock, event.data);
+  await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause.kind}`, parts);
+}
+
+export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCancelled>, tx: Transaction): Promise<void> {
+  const parts = await applyItemsCancelled(tx, deps.clock, event.data);
+  await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause}`, parts);
+}
+
 export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
   return applyProgress(tx, deps, {
     orderId: event.data.orderId,
@@ -59,9 +79,12 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
   runtime.addConsumer<Transaction>({
     name: 'orders--fulfillment',
     stream: 'FULFILLMENT',
-    filterSubject: workflowTransitioned.type,
     db,
-    subscriptions: [on(workflowTransitioned, (event, tx: Transaction) => onWorkflowTransitioned(deps, event, tx))],
+    subscriptions: [
+      on(workflowTransitioned, (event, tx: Transaction) => onWorkflowTransitioned(deps, event, tx)),
+      on(progressChanged, (event, tx: Transaction) => onProgressChanged(deps, event, tx)),
+      on(itemsCancelled, (event, tx: Transaction) => onItemsCancelled(deps, event, tx)),
+    ],
   });
   runtime.addConsumer<Transaction>({
     name: 'orders--tracking',

@@ -11,6 +11,8 @@ export interface Progress {
   details?: string | null;
   tracking?: { number: string; carrier: string | null };
   fulfillmentStarted?: boolean;
+  /** Where the units are, when the event says so (the roll-up of the sub-orders); else derived from the status. */
+  fulfillmentStatus?: FulfillmentStatus;
 }
 
 export interface OrderState {

@@ -12,6 +12,7 @@ import {
   orderPageSchema,
   orderSchema,
   orderTimelineSchema,
+  orderWithPartsSchema,
 } from '@platform/contracts/api/orders';
 import { problemSchema } from '@platform/contracts/api/problem';
 import { z } from 'zod';
@@ -58,7 +59,7 @@ export function registerOrderRoutes(app: PlatformHttpServer, deps: OrdersDeps): 
 
   app.get(
     '/orders/:id',
-    { schema: { params: orderIdParamsSchema, response: { 200: orderSchema, ...problems } } },
+    { schema: { params: orderIdParamsSchema, response: { 200: orderWithPartsSchema, ...problems } } },
     async (request, reply) => {
       const order = await getOrder(deps.db, request.params.id, actorOf(request));
       return reply.header('etag', etagOf(order)).send(order);

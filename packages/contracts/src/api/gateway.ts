@@ -2,12 +2,17 @@ import { z } from 'zod';
 import { orderBillingSchema } from './billing';
 import { orderFulfillmentSchema } from './fulfillment';
 import { orderNotificationsResponseSchema } from './notifications';
-import { orderSchema } from './orders';
+import { orderWithPartsSchema } from './orders';
 import { orderTrackingSchema } from './tracking';
 
 /** Shapes the gateway itself defines: API roles, the composed order detail, the checkout landing page. */
 
-export const apiRoleSchema = z.enum(['customer', 'ops', 'admin']);
+/**
+ * Who an API key speaks for: a `customer` (its own orders), a `vendor` (its own sub-orders and
+ * payouts), `ops` and `admin` (everyone's). Customer and vendor keys name their party
+ * (`customerId`, `vendorId`); the gateway passes it on as `x-actor: <role>:<id>`.
+ */
+export const apiRoleSchema = z.enum(['customer', 'vendor', 'ops', 'admin']);
 export type ApiRole = z.infer<typeof apiRoleSchema>;
 
 export const composedServiceSchema = z.enum(['fulfillment', 'billing', 'tracking', 'notifications']);
@@ -26,7 +31,8 @@ export type UnavailablePart = z.infer<typeof unavailablePartSchema>;
  * (404) is null without making the answer partial.
  */
 export const orderDetailSchema = z.object({
-  order: orderSchema,
+  /** The order with its vendors' parts (`subOrders`). */
+  order: orderWithPartsSchema,
   /** Each part is the service's own answer, passed on as it came. */
   fulfillment: orderFulfillmentSchema.nullable(),
   billing: orderBillingSchema.nullable(),

@@ -8,8 +8,10 @@ import {
   orderStatusSchema,
   orderTotalsSchema,
   priceSourceSchema,
+  vendorSchema,
 } from '../events/orders';
-import { addressSchema, countryCodeSchema, currencySchema, minorUnitsSchema, text, timestamp } from '../primitives';
+import { parcelSchema, unitCountsSchema } from '../events/fulfillment';
+import { addressSchema, countryCodeSchema, currencySchema, fulfillmentStatusSchema, minorUnitsSchema, text, timestamp } from '../primitives';
 
 /** An item as a caller orders it: the published item (`events/orders.ts`) before pricing. */
 export const orderItemInputSchema = orderItemSchema
@@ -180,3 +182,58 @@ export const quoteSchema = z.object({
   resolvedAt: timestamp,
 });
 export type Quote = z.infer<typeof quoteSchema>;
+
+/**
+ * A vendor's part of an order (ORD-05, docs/requirements.md#ord-05-vendor-split): its items,
+ * its own status and fulfillment status, and the parcels carrying its items (each listing only
+ * this vendor's items). Numbered from the parent: `ORD-000123-1`.
+ */
+export const subOrderSchema = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  orderId: z.uuid(),
+  orderNumber: z.string(),
+  vendor: vendorSchema,
+  items: z.array(orderItemSchema.pick({ id: true, sku: true, variantId: true, name: true, quantity: true, unitPrice: true, lineTotal: true })),
+  subtotal: minorUnitsSchema,
+  currency: z.string(),
+  status: orderStatusSchema,
+  fulfillmentStatus: fulfillmentStatusSchema,
+  units: unitCountsSchema,
+  parcels: z.array(parcelSchema),
+  version: z.number().int().nonnegative(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type SubOrder = z.infer<typeof subOrderSchema>;
+
+export const subOrderHistoryEntrySchema = z.object({
+  status: orderStatusSchema,
+  previousStatus: orderStatusSchema.nullable(),
+  fulfillmentStatus: fulfillmentStatusSchema,
+  details: z.string().nullable(),
+  actor: z.string(),
+  at: timestamp,
+});
+
+/** `GET /sub-orders/:number`: the sub-order with its history. */
+export const subOrderDetailSchema = subOrderSchema.extend({ history: z.array(subOrderHistoryEntrySchema) });
+
+/** `GET /orders/:id`: the order with its vendors' parts (the customer sees one order with its parts). */
+export const orderWithPartsSchema = orderSchema.extend({ subOrders: z.array(subOrderSchema) });
+export type OrderWithParts = z.infer<typeof orderWithPartsSchema>;
+
+export const orderSubOrdersSchema = z.object({ orderId: z.uuid(), items: z.array(subOrderSchema) });
+
+export const subOrderNumberParamsSchema = z.object({
+  number: z.string().regex(/^ORD-\d{6,10}-\d{1,4}$/, 'must be a sub-order number, e.g. ORD-000123-1'),
+});
+
+/** `GET /vendor/sub-orders`: a vendor key lists its own; ops name the vendor. Newest first. */
+export const listSubOrdersQuerySchema = z.object({
+  vendorId: text(100).optional(),
+  status: orderStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+export const subOrderPageSchema = z.object({ items: z.array(subOrderSchema), nextCursor: z.string().nullable() });

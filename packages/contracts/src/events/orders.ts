@@ -191,4 +191,30 @@ export const orderModified = defineEvent({
   }),
 });
 
-export const orderEvents = [orderCreated, orderStatusChanged, orderCancelled, orderModified] as const;
+/**
+ * A vendor's part of an order (ORD-05) was created or changed status or fulfillment status:
+ * one per sub-order history entry (`previousStatus` null when the split created it).
+ */
+export const subOrderStatusChanged = defineEvent({
+  type: 'orders.sub_order.status_changed',
+  version: 1,
+  stream: 'ORDERS',
+  description: 'A vendor\'s sub-order was created by the split or changed status or fulfillment status; one per sub-order history entry.',
+  data: z.object({
+    subOrderId: z.uuid(),
+    number: z.string(),
+    orderId: z.uuid(),
+    vendor: vendorSchema,
+    status: orderStatusSchema,
+    previousStatus: orderStatusSchema.nullable(),
+    fulfillmentStatus: fulfillmentStatusSchema,
+    subtotal: z.number().int().nonnegative(),
+    currency: z.string(),
+    details: z.string().nullable(),
+    actor: z.string(),
+    version: z.number().int().nonnegative(),
+    changedAt: timestamp,
+  }),
+});
+
+export const orderEvents = [orderCreated, orderStatusChanged, orderCancelled, orderModified, subOrderStatusChanged] as const;

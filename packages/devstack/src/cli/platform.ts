@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     `  PostgreSQL   ${postgresLine}`,
     `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (${Object.keys(PROVIDERS).map((prefix) => `/${prefix}`).join(' ')})` : 'real providers (SIMULATORS=off)'}`,
     // With API_KEYS set the gateway refuses the development keys: advertise them only when they work.
-    `  API docs     ${stack.gatewayUrl}/docs   ${env.API_KEYS ? '(keys: those in API_KEYS)' : '(dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo)'}`,
+    `  API docs     ${stack.gatewayUrl}/docs   ${env.API_KEYS ? '(keys: those in API_KEYS)' : '(dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo, dev-vendor-key for vendor acme)'}`,
     `  Logs         ${show(logDir)}/<service>.log (raw JSON), nats.log, postgres.log; below: warnings, errors, gateway requests${verbose ? ' and every other line (--verbose)' : ' (--verbose for every line)'}`,
     `  Data         ${show(dataDir)} (kept between runs; delete it to start fresh)`,
     '  Press Ctrl-C to stop.',
