@@ -730,6 +730,9 @@ describe('billing: per-vendor money (allocations, item refunds, payouts)', () =>
     await h.deliver(itemsCancelledEvent(order, randomUUID(), [{ sku: 'SKU-A', variantId: 'v-a', vendorId: 'brand-1', quantity: 1 }]));
     ledger = await call(h, 'GET', '/vendors/brand-1/ledger');
     expect(ledger.balances).toEqual([{ currency: 'EUR', balance: -1125 }]);
+    // The vendor key's route (the gateway names the vendor) answers the same; without a vendor, 400.
+    expect(await call(h, 'GET', '/vendor/ledger?vendorId=brand-1')).toEqual(ledger);
+    expect((await call(h, 'GET', '/vendor/ledger')).status).toBe(400);
     expect((await allocation(h, order.id)).check).toMatchObject({ paid: 3499, refunded: 1250, balanced: true });
 
     // The distributor gets an account: its accrued 495 is paid; the brand's negative balance carries over.

@@ -10,6 +10,8 @@ import {
   orderBillingSchema,
   ledgerQuerySchema,
   orderAllocationSchema,
+  ownLedgerQuerySchema,
+  ownVendorQuerySchema,
   payoutAccountRequestSchema,
   payoutAccountSchema,
   payoutRunSchema,
@@ -107,6 +109,19 @@ export function registerVendorMoney(app: PlatformHttpServer, db: Database, deps:
     '/vendors/:vendorId/payouts',
     { schema: { params: vendorIdParamsSchema, response: { 200: vendorPayoutsSchema } } },
     async (request) => vendorPayouts(db, request.params.vendorId),
+  );
+
+  // The same, for a vendor key: the gateway names the key's vendor in the query.
+  app.get(
+    '/vendor/ledger',
+    { schema: { querystring: ownLedgerQuerySchema, response: { 200: vendorLedgerSchema } } },
+    async (request) => vendorLedger(db, request.query.vendorId, request.query.limit),
+  );
+
+  app.get(
+    '/vendor/payouts',
+    { schema: { querystring: ownVendorQuerySchema, response: { 200: vendorPayoutsSchema } } },
+    async (request) => vendorPayouts(db, request.query.vendorId),
   );
 
   app.put(

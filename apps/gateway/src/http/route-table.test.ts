@@ -47,6 +47,9 @@ describe('the route table', () => {
     expect(access('GET', '/v1/vendors/:vendorId/ledger')).toBe('ops');
     expect(access('POST', '/v1/payouts/run')).toBe('ops');
     expect(access('PUT', '/v1/vendors/:vendorId/payout-account')).toBe('admin');
+    expect(access('GET', '/v1/vendors/:vendorId/payouts')).toBe('ops');
+    expect(access('GET', '/v1/vendor/ledger')).toBe('vendor');
+    expect(access('GET', '/v1/vendor/payouts')).toBe('vendor');
     expect(access('GET', '/v1/tracking/:number')).toBe('public');
   });
 

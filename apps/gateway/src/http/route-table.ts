@@ -6,6 +6,8 @@ import {
   ledgerQuerySchema,
   orderAllocationSchema,
   orderBillingSchema,
+  ownLedgerQuerySchema,
+  ownVendorQuerySchema,
   payoutAccountRequestSchema,
   payoutAccountSchema,
   payoutRunSchema,
@@ -234,6 +236,16 @@ const billingRoutes: ForwardRoute[] = [
     method: 'GET', path: '/v1/vendors/:vendorId/payouts', service: 'billing', target: '/vendors/:vendorId/payouts', access: 'ops',
     tag: 'Billing', summary: "A vendor's payout statements and connected account",
     schemas: { params: vendorIdParamsSchema, response: { 200: vendorPayoutsSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/vendor/ledger', service: 'billing', target: '/vendor/ledger', access: 'vendor', scope: 'own-vendor',
+    tag: 'Billing', summary: "A vendor's own payout ledger and balance (a vendor key sees its own; ops name `vendorId`)",
+    schemas: { querystring: ownLedgerQuerySchema.partial({ vendorId: true }), response: { 200: vendorLedgerSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/vendor/payouts', service: 'billing', target: '/vendor/payouts', access: 'vendor', scope: 'own-vendor',
+    tag: 'Billing', summary: "A vendor's own payout statements (a vendor key sees its own; ops name `vendorId`)",
+    schemas: { querystring: ownVendorQuerySchema.partial(), response: { 200: vendorPayoutsSchema } },
   },
   {
     method: 'PUT', path: '/v1/vendors/:vendorId/payout-account', service: 'billing', target: '/vendors/:vendorId/payout-account', access: 'admin',

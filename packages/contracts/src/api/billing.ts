@@ -186,6 +186,9 @@ export const ledgerEntrySchema = z.object({
 });
 
 export const ledgerQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+/** `GET /vendor/ledger?vendorId=` and `/vendor/payouts?vendorId=`: a vendor key's own (the gateway sets `vendorId`). */
+export const ownVendorQuerySchema = z.object({ vendorId: text(100) });
+export const ownLedgerQuerySchema = ledgerQuerySchema.extend(ownVendorQuerySchema.shape);
 
 /** `GET /vendors/:vendorId/ledger`: balance per currency (earnings − refunds − payouts) and the newest entries. */
 export const vendorLedgerSchema = z.object({
