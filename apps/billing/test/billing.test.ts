@@ -721,6 +721,12 @@ describe('billing: per-vendor money (allocations, item refunds, payouts)', () =>
     expect(transfers).toHaveLength(1);
     expect(transfers[0]!.headers['idempotency-key']).toBe(brandStatement.id);
     expect(transfers[0]!.body).toMatchObject({ amount: '2625', currency: 'eur', destination: 'acct_1Brand', 'metadata[vendor_id]': 'brand-1' });
+    // Each statement is announced with it, in the same transaction.
+    const announced = await h.db.outboxEvent.findMany({ where: { type: 'billing.payout.statement_issued' }, orderBy: { seq: 'asc' } });
+    expect(announced.map((e) => [e.aggregateId, (e.envelope as Json).data.status, (e.envelope as Json).data.transferId])).toEqual([
+      ['brand-1', 'paid', brandStatement.transferId],
+      ['dist-1', 'no_account', null],
+    ]);
 
     let ledger = await call(h, 'GET', '/vendors/brand-1/ledger');
     expect(ledger.balances).toEqual([{ currency: 'EUR', balance: 0 }]);

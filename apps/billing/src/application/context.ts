@@ -31,9 +31,9 @@ export interface BillingDeps {
 export const REFUND_POLICIES = ['immediately', 'after_supplier_cancel'] as const;
 export type RefundPolicy = (typeof REFUND_POLICIES)[number];
 
-/** Records `definition`'s event about the order in the caller's transaction (outbox). */
-export async function emit<D extends EventDefinition>(tx: Transaction, definition: D, orderId: string, data: EventData<D>, at: Date): Promise<void> {
-  await recordEvent(tx, newEvent(definition, { aggregateId: orderId, source: SERVICE, data, occurredAt: at }));
+/** Records `definition`'s event about the aggregate (an order; a vendor for payouts) in the caller's transaction (outbox). */
+export async function emit<D extends EventDefinition>(tx: Transaction, definition: D, aggregateId: string, data: EventData<D>, at: Date): Promise<void> {
+  await recordEvent(tx, newEvent(definition, { aggregateId, source: SERVICE, data, occurredAt: at }));
 }
 
 /** Row locks taken before read-modify-write, so a webhook and a consumer never interleave on one order's money. */

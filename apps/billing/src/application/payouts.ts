@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { scheduleTimer } from '@platform/runtime/timers';
 import { timers } from '@platform/contracts/timers';
+import { payoutStatementIssued } from '@platform/contracts';
 import type { PayoutStatementView, VendorLedger, VendorPayouts } from '@platform/contracts/api/billing';
 import type { Database, Transaction } from '../adapters/database';
 import { StripeApiError } from '../adapters/stripe-client';
 import type { PayoutStatement, VendorLedgerEntry, VendorPayoutAccount } from '../generated/prisma/client';
 import { derivedId } from '../domain/ids';
-import type { BillingDeps } from './context';
+import { type BillingDeps, emit } from './context';
 
 /*
  * Vendor payouts (docs/requirements.md#bil-03-vendor-payouts): every PAYOUT_INTERVAL_MS (or when
@@ -130,6 +131,22 @@ async function drawUpStatement(
       data: { id: randomUUID(), vendorId, vendorType, kind: 'payout', amount: -amountPaid, currency, orderId: null, orderNumber: null, reference: id, statementId: id, at: now },
     });
   }
+  await emit(tx, payoutStatementIssued, vendorId, {
+    statementId: id,
+    vendorId,
+    currency,
+    sequence,
+    periodStart: statement.periodStart?.toISOString() ?? null,
+    periodEnd: now.toISOString(),
+    earnings,
+    fees: statement.fees,
+    refunds,
+    balance,
+    status,
+    amountPaid,
+    closingBalance: statement.closingBalance,
+    transferId,
+  }, now);
   return statement;
 }
 
