@@ -2,10 +2,11 @@ import { DependencyUnavailableError } from '@platform/contracts/errors';
 import { createHttpClient } from '@platform/runtime/http-client';
 
 /**
- * Stripe's REST API (docs/providers/stripe.md) as billing uses it: checkout sessions, their expiry,
- * refunds, and Connect transfers to vendors. Form-encoded bodies with bracket notation,
- * `Authorization: Bearer sk_...`, and an `Idempotency-Key` on every POST so a repeated call (a redelivered event) gets the
- * first answer back instead of a second session or refund.
+ * Stripe's REST API (docs/providers/stripe.md) as billing uses it: checkout sessions, their
+ * expiry, refunds, and Connect transfers to vendors. Form-encoded bodies with bracket notation,
+ * `Authorization: Bearer sk_...`, and an `Idempotency-Key` on every POST so a repeated call (a
+ * redelivered event, a retried payout run) gets the first answer back instead of a second
+ * session, refund or transfer.
  */
 
 /** Stripe refused the request (4xx): repeating it would not help. */
