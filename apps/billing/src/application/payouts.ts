@@ -57,8 +57,7 @@ export async function runPayouts(tx: Transaction, deps: BillingDeps, now: Date):
   for (const b of balances) if ((b._sum.amount ?? 0) > 0 && accountOf.has(b.vendorId)) candidates.set(key(b.vendorId, b.currency), b);
   const statements: PayoutStatement[] = [];
   for (const { vendorId, currency } of [...candidates.values()].sort((a, b) => key(a.vendorId, a.currency).localeCompare(key(b.vendorId, b.currency)))) {
-    const balance = balances.find((b) => b.vendorId === vendorId && b.currency === currency)?._sum.amount ?? 0;
-    statements.push(await drawUpStatement(tx, deps, { vendorId, currency, balance, account: accountOf.get(vendorId) ?? null, now }));
+    statements.push(await drawUpStatement(tx, deps, { vendorId, currency, account: accountOf.get(vendorId) ?? null, now }));
   }
   return statements;
 }
@@ -66,9 +65,12 @@ export async function runPayouts(tx: Transaction, deps: BillingDeps, now: Date):
 async function drawUpStatement(
   tx: Transaction,
   deps: BillingDeps,
-  input: { vendorId: string; currency: string; balance: number; account: VendorPayoutAccount | null; now: Date },
+  input: { vendorId: string; currency: string; account: VendorPayoutAccount | null; now: Date },
 ): Promise<PayoutStatement> {
-  const { vendorId, currency, balance, account, now } = input;
+  const { vendorId, currency, account, now } = input;
+  // Entries already on a statement change only in a run (and runs never overlap); the period's
+  // are read once, so a refund committed meanwhile is either in both the period and the balance or in neither.
+  const stated = await tx.vendorLedgerEntry.aggregate({ where: { vendorId, currency, kind: { in: BALANCE_KINDS }, statementId: { not: null } }, _sum: { amount: true } });
   const period = await tx.vendorLedgerEntry.findMany({ where: { vendorId, currency, statementId: null }, orderBy: { at: 'asc' } });
   const last = await tx.payoutStatement.findFirst({ where: { vendorId, currency }, orderBy: { sequence: 'desc' } });
   const sequence = (last?.sequence ?? 0) + 1;
@@ -76,6 +78,8 @@ async function drawUpStatement(
   const sum = (kind: string) => period.filter((e) => e.kind === kind).reduce((total, e) => total + e.amount, 0);
   const earnings = sum('earning');
   const refunds = sum('refund');
+  const openingBalance = stated._sum.amount ?? 0;
+  const balance = openingBalance + earnings + refunds;
 
   let status: 'paid' | 'no_account' | 'nothing_due' | 'failed' = 'nothing_due';
   let transferId: string | null = null;
@@ -109,7 +113,7 @@ async function drawUpStatement(
       sequence,
       periodStart: last?.periodEnd ?? period[0]?.at ?? null,
       periodEnd: now,
-      openingBalance: balance - earnings - refunds,
+      openingBalance,
       earnings,
       fees: sum('fee'),
       refunds,
