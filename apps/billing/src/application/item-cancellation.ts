@@ -24,13 +24,13 @@ export async function refundCancelledItems(tx: Transaction, deps: BillingDeps, c
   if (await tx.refund.findUnique({ where: { id: refundId } })) return;
   const invoice = await lockedInvoiceOf(tx, orderId);
   if (!invoice || invoice.status === 'void' || invoice.status === 'draft') return;
-  const lines = await tx.invoiceLine.findMany({ where: { invoiceId: invoice.id, kind: 'item' } });
+  const items = await tx.orderItem.findMany({ where: { orderId } });
   const positions = new Map((await vendorPositions(tx, orderId)).map((p) => [p.vendorId, p.remaining]));
   const vendorAmounts: Record<string, number> = {};
   for (const item of cancellation.items) {
-    const line = lines.find((l) => l.sku === item.sku && l.variantId === item.variantId && l.vendorId === item.vendorId);
-    if (!line) throw new DomainError('unprocessable', 'ITEM_NOT_ON_INVOICE', `Cancelled item ${item.sku}/${item.variantId} of vendor ${item.vendorId} is not on order ${orderId}'s invoice`);
-    vendorAmounts[item.vendorId] = (vendorAmounts[item.vendorId] ?? 0) + line.unitAmount * Math.min(item.quantity, line.quantity);
+    const ordered = items.find((i) => i.sku === item.sku && i.variantId === item.variantId && i.vendorId === item.vendorId);
+    if (!ordered) throw new DomainError('unprocessable', 'ITEM_NOT_IN_ORDER', `Cancelled item ${item.sku}/${item.variantId} of vendor ${item.vendorId} is not in order ${orderId}`);
+    vendorAmounts[item.vendorId] = (vendorAmounts[item.vendorId] ?? 0) + ordered.unitPrice * Math.min(item.quantity, ordered.quantity);
   }
   for (const [vendorId, amount] of Object.entries(vendorAmounts)) vendorAmounts[vendorId] = Math.min(amount, positions.get(vendorId) ?? amount);
   const amount = Object.values(vendorAmounts).reduce((sum, a) => sum + a, 0);

@@ -7,6 +7,7 @@ import { type BillingDeps, lockPayments } from './context';
 import { createDraftInvoice, debitInvoice, lockedInvoiceOf, redraftInvoice, withdrawDebit } from './invoices';
 import { cancelUnpaidPayment, openCheckout, UNPAID } from './payments';
 import { requestRefund } from './refunds';
+import { keepOrderItems } from './vendor-ledger';
 
 /*
  * The payment side of an order as it is created and modified (docs/requirements.md#order-lifecycle, steps 2 and 9).
@@ -18,6 +19,7 @@ import { requestRefund } from './refunds';
 export async function billNewOrder(tx: Transaction, deps: BillingDeps, order: Order): Promise<void> {
   const paymentId = derivedId(`${order.id}/payment/v${order.version}`);
   if (await tx.payment.findFirst({ where: { orderId: order.id } })) return;
+  await keepOrderItems(tx, order);
   await createDraftInvoice(tx, order, deps.clock.now());
   await openCheckout(tx, deps, { paymentId, kind: 'order', order, amount: order.totals.total });
 }
@@ -32,6 +34,7 @@ export async function reconcileModifiedOrder(tx: Transaction, deps: BillingDeps,
   const { order } = modification;
   const version = `v${order.version}`;
   await lockPayments(tx, order.id);
+  await keepOrderItems(tx, order);
   const payments = await tx.payment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
   const invoice = await lockedInvoiceOf(tx, order.id);
   if (!invoice || invoice.status === 'void') return;

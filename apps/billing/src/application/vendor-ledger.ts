@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/contracts/errors';
 import type { OrderAllocation } from '@platform/contracts/api/billing';
+import type { Order } from '@platform/contracts/api/orders';
 import type { Database, Transaction } from '../adapters/database';
 import type { Invoice, Payment, Refund } from '../generated/prisma/client';
 import { allocatePayment, conservationProblems, reverseRefund, type VendorPosition, type VendorShare, type VendorType, vendorWeights } from '../domain/vendor-split';
@@ -41,14 +42,31 @@ async function recordShares(
   await tx.vendorLedgerEntry.createMany({ data: rows, skipDuplicates: true });
 }
 
+/** The order's items as its latest event carries them (created, modified): the allocation's weights and what a cancelled unit cost. */
+export async function keepOrderItems(tx: Transaction, order: Pick<Order, 'id' | 'items'>): Promise<void> {
+  await tx.orderItem.deleteMany({ where: { orderId: order.id } });
+  await tx.orderItem.createMany({
+    data: order.items.map((item, index) => ({
+      orderId: order.id,
+      position: index + 1,
+      sku: item.sku,
+      variantId: item.variantId,
+      vendorId: item.vendor.id,
+      vendorType: item.vendor.type,
+      quantity: item.quantity,
+      unitPrice: item.unitPrice,
+    })),
+  });
+}
+
 /**
  * A payment succeeded: its amount is allocated to the order's vendors in proportion to their
  * items (largest remainder, so the allocations sum to the amount paid), each less its fee.
- * Invoices from before vendors were recorded have no vendor lines: nothing is allocated.
+ * Orders billed before items were kept have none: nothing is allocated.
  */
 export async function allocatePaymentToVendors(tx: Transaction, deps: BillingDeps, payment: Payment, invoice: Invoice, now: Date): Promise<void> {
-  const lines = await tx.invoiceLine.findMany({ where: { invoiceId: invoice.id, kind: 'item' }, orderBy: { position: 'asc' } });
-  const weights = vendorWeights(lines);
+  const items = await tx.orderItem.findMany({ where: { orderId: payment.orderId }, orderBy: { position: 'asc' } });
+  const weights = vendorWeights(items.map((item) => ({ vendorId: item.vendorId, vendorType: item.vendorType, amount: item.unitPrice * item.quantity })));
   if (weights.length === 0) return;
   const shares = allocatePayment(payment.amountReceived, weights, deps.feeRates);
   await recordShares(tx, shares, {

@@ -44,10 +44,6 @@ export interface DraftLine {
   kind: 'item' | 'shipping' | 'tax' | 'discount';
   description: string;
   sku: string | null;
-  /** Items only: which variant, sold by which vendor (allocations and item refunds need them). */
-  variantId: string | null;
-  vendorId: string | null;
-  vendorType: 'brand' | 'distributor' | null;
   quantity: number;
   unitAmount: number;
   amount: number;
@@ -63,15 +59,12 @@ export function linesFromOrder(order: Pick<Order, 'items' | 'totals'>): DraftLin
     kind: 'item',
     description: item.name,
     sku: item.sku,
-    variantId: item.variantId,
-    vendorId: item.vendor.id,
-    vendorType: item.vendor.type,
     quantity: item.quantity,
     unitAmount: item.unitPrice,
     amount: item.unitPrice * item.quantity,
   }));
   const extra = (kind: DraftLine['kind'], description: string, amount: number) => {
-    if (amount !== 0) lines.push({ position: lines.length + 1, kind, description, sku: null, variantId: null, vendorId: null, vendorType: null, quantity: 1, unitAmount: amount, amount });
+    if (amount !== 0) lines.push({ position: lines.length + 1, kind, description, sku: null, quantity: 1, unitAmount: amount, amount });
   };
   extra('shipping', 'Shipping', order.totals.shipping);
   extra('tax', 'Tax', order.totals.tax);

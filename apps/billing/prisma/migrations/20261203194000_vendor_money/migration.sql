@@ -1,15 +1,24 @@
--- Per-vendor money (BIL-02 allocations, BIL-03 payouts): invoice item lines name their
--- variant and vendor; refunds say whom they take back from; the vendors' payout ledger,
--- connected accounts and payout statements. Rows from before keep nulls: orders billed
--- before this migration are not allocated.
+-- Per-vendor money (BIL-02 allocations, BIL-03 payouts): the order's items with their
+-- vendors; refunds say whom they take back from; the vendors' payout ledger, connected
+-- accounts and payout statements. Orders billed before this migration have no items here
+-- and are not allocated.
 
 -- AlterTable
 ALTER TABLE "invoices" ADD COLUMN "order_number" TEXT;
 
--- AlterTable
-ALTER TABLE "invoice_lines" ADD COLUMN "variant_id" TEXT,
-ADD COLUMN "vendor_id" TEXT,
-ADD COLUMN "vendor_type" TEXT;
+-- CreateTable
+CREATE TABLE "order_items" (
+    "order_id" UUID NOT NULL,
+    "position" INTEGER NOT NULL,
+    "sku" TEXT NOT NULL,
+    "variant_id" TEXT NOT NULL,
+    "vendor_id" TEXT NOT NULL,
+    "vendor_type" TEXT NOT NULL,
+    "quantity" INTEGER NOT NULL,
+    "unit_price" INTEGER NOT NULL,
+
+    CONSTRAINT "order_items_pkey" PRIMARY KEY ("order_id","position")
+);
 
 -- AlterTable
 ALTER TABLE "refunds" ADD COLUMN "vendor_amounts" JSONB,
