@@ -702,6 +702,36 @@ describe('billing: per-vendor money (allocations, item refunds, payouts)', () =>
     expect(a.vendors.map((v: Json) => v.netEarnings)).toEqual([0, 0]);
   });
 
+  it("allocates a top-up to the vendor whose items grew and takes a lower total's refund from the vendor whose items shrank", async () => {
+    const h = await harness();
+    const order = twoVendorOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    const modified = (next: Order, previousTotal: number) =>
+      newEvent(orderModified, { aggregateId: next.id, source: 'orders', data: { order: next, previousTotal, changes: ['items'], actor: 'customer:cust-1' } });
+
+    // v2 adds a second distributor's item (1000): the top-up is that vendor's.
+    const added = { id: randomUUID(), sku: 'SKU-C', variantId: 'v-c', name: 'Lamp', quantity: 1, unitPrice: 1000, lineTotal: 1000, vendor: { id: 'dist-2', type: 'distributor' as const }, supplierSource: 'cj' as const, ageRestricted: false };
+    const v2: Order = { ...order, version: 2, items: [...order.items, added], totals: { ...order.totals, subtotal: 3999, total: 4499 } };
+    await h.deliver(modified(v2, 3499));
+    await pay(h, order.id);
+    let a = await allocation(h, order.id);
+    expect(byVendor(a)).toEqual({ 'brand-1': [2917, 292, 2625, 0, 0], 'dist-1': [582, 87, 495, 0, 0], 'dist-2': [1000, 150, 850, 0, 0] });
+    expect(a.check).toMatchObject({ paid: 4499, balanced: true });
+
+    // v3 drops the first distributor's item: its 499 comes back from that vendor alone.
+    const v3: Order = { ...v2, version: 3, items: [v2.items[0]!, added], totals: { ...v2.totals, subtotal: 3500, total: 4000 } };
+    await h.deliver(modified(v3, 4499));
+    a = await allocation(h, order.id);
+    expect(byVendor(a)).toEqual({ 'brand-1': [2917, 292, 2625, 0, 0], 'dist-1': [582, 87, 495, 75, 424], 'dist-2': [1000, 150, 850, 0, 0] });
+
+    // The added item cannot ship: its full price comes back from its vendor.
+    await h.deliver(itemsCancelledEvent(order, randomUUID(), [{ sku: 'SKU-C', variantId: 'v-c', vendorId: 'dist-2', quantity: 1 }]));
+    a = await allocation(h, order.id);
+    expect(byVendor(a)['dist-2']).toEqual([1000, 150, 850, 150, 850]);
+    expect(a.check).toMatchObject({ paid: 4499, refunded: 1499, balanced: true });
+  });
+
   it('pays each vendor its balance by a Connect transfer per statement; without an account it accrues; a refund after a payout carries over', async () => {
     const h = await harness();
     const order = twoVendorOrder();

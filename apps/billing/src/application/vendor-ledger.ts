@@ -4,7 +4,7 @@ import type { OrderAllocation } from '@platform/contracts/api/billing';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Database, Transaction } from '../adapters/database';
 import type { Invoice, Payment, Refund } from '../generated/prisma/client';
-import { allocatePayment, conservationProblems, reverseRefund, type VendorPosition, type VendorShare, type VendorType, vendorWeights } from '../domain/vendor-split';
+import { allocatePayment, conservationProblems, reverseRefund, type VendorPosition, type VendorShare, type VendorType, type VendorWeight, vendorWeights } from '../domain/vendor-split';
 import type { BillingDeps } from './context';
 
 /*
@@ -59,14 +59,20 @@ export async function keepOrderItems(tx: Transaction, order: Pick<Order, 'id' | 
   });
 }
 
+/** The order's vendors weighted by their items' subtotals (none for an order billed before items were kept). */
+export async function orderVendorWeights(tx: Transaction, orderId: string): Promise<VendorWeight[]> {
+  const items = await tx.orderItem.findMany({ where: { orderId }, orderBy: { position: 'asc' } });
+  return vendorWeights(items.map((item) => ({ vendorId: item.vendorId, vendorType: item.vendorType, amount: item.unitPrice * item.quantity })));
+}
+
 /**
  * A payment succeeded: its amount is allocated to the order's vendors in proportion to their
- * items (largest remainder, so the allocations sum to the amount paid), each less its fee.
- * Orders billed before items were kept have none: nothing is allocated.
+ * items (largest remainder, so the allocations sum to the amount paid), each less its fee; a
+ * top-up over the vendors whose items grew. Orders billed before items were kept have none:
+ * nothing is allocated.
  */
 export async function allocatePaymentToVendors(tx: Transaction, deps: BillingDeps, payment: Payment, invoice: Invoice, now: Date): Promise<void> {
-  const items = await tx.orderItem.findMany({ where: { orderId: payment.orderId }, orderBy: { position: 'asc' } });
-  const weights = vendorWeights(items.map((item) => ({ vendorId: item.vendorId, vendorType: item.vendorType, amount: item.unitPrice * item.quantity })));
+  const weights = (payment.vendorWeights as VendorWeight[] | null) ?? (await orderVendorWeights(tx, payment.orderId));
   if (weights.length === 0) return;
   const shares = allocatePayment(payment.amountReceived, weights, deps.feeRates);
   await recordShares(tx, shares, {

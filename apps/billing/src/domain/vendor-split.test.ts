@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocatePayment, conservationProblems, type FeeRates, platformFee, reverseRefund, splitProportionally, type VendorPosition, type VendorShare } from './vendor-split';
+import { allocatePayment, conservationProblems, type FeeRates, platformFee, reverseRefund, splitProportionally, subtotalChanges, type VendorPosition, type VendorShare } from './vendor-split';
 
 const rates: FeeRates = { brand: 1000, distributor: 1500 };
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -136,5 +136,18 @@ describe('conservationProblems', () => {
       'paid 3499 ≠ earnings 3120 + fees 378',
       'refunded 499 ≠ reversed earnings 424 + reversed fees 74',
     ]);
+  });
+});
+
+describe('subtotalChanges', () => {
+  const brand = (itemsSubtotal: number) => ({ vendorId: 'b', vendorType: 'brand' as const, itemsSubtotal });
+  const dist = (itemsSubtotal: number) => ({ vendorId: 'd', vendorType: 'distributor' as const, itemsSubtotal });
+  it.each([
+    { name: 'a new vendor', before: [brand(2500)], after: [brand(2500), dist(1000)], grown: [dist(1000)], shrunk: [] },
+    { name: 'a vendor removed', before: [brand(2500), dist(499)], after: [brand(2500)], grown: [], shrunk: [dist(499)] },
+    { name: 'one up, one down', before: [brand(2500), dist(499)], after: [brand(1250), dist(998)], grown: [dist(499)], shrunk: [brand(1250)] },
+    { name: 'items unchanged (shipping only)', before: [brand(2500)], after: [brand(2500)], grown: [], shrunk: [] },
+  ])('$name', ({ before, after, grown, shrunk }) => {
+    expect(subtotalChanges(before, after)).toEqual({ grown, shrunk });
   });
 });

@@ -158,3 +158,23 @@ export function vendorWeights(lines: readonly VendorLine[]): VendorWeight[] {
   }
   return [...byVendor.values()];
 }
+
+/**
+ * What a modification did to each vendor's items: `grown` (the vendors whose items subtotal
+ * rose, by how much: the weights of the top-up that pays for it) and `shrunk` (those whose
+ * subtotal fell, by how much: who gives back the refund of a lower total). Empty when no
+ * vendor's items moved that way (only shipping or tax changed): the money is then shared in
+ * proportion, like any other.
+ */
+export function subtotalChanges(before: readonly VendorWeight[], after: readonly VendorWeight[]): { grown: VendorWeight[]; shrunk: VendorWeight[] } {
+  const vendors = new Map<string, VendorType>([...before, ...after].map((v) => [v.vendorId, v.vendorType]));
+  const subtotal = (list: readonly VendorWeight[], vendorId: string) => list.find((v) => v.vendorId === vendorId)?.itemsSubtotal ?? 0;
+  const grown: VendorWeight[] = [];
+  const shrunk: VendorWeight[] = [];
+  for (const [vendorId, vendorType] of vendors) {
+    const change = subtotal(after, vendorId) - subtotal(before, vendorId);
+    if (change > 0) grown.push({ vendorId, vendorType, itemsSubtotal: change });
+    if (change < 0) shrunk.push({ vendorId, vendorType, itemsSubtotal: -change });
+  }
+  return { grown, shrunk };
+}

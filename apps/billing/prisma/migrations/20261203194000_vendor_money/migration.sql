@@ -21,6 +21,9 @@ CREATE TABLE "order_items" (
 );
 
 -- AlterTable
+ALTER TABLE "payments" ADD COLUMN "vendor_weights" JSONB;
+
+-- AlterTable
 ALTER TABLE "refunds" ADD COLUMN "vendor_amounts" JSONB,
 ADD COLUMN "cancellation_id" UUID;
 
