@@ -34,11 +34,13 @@ type CustomerId = (typeof CUSTOMERS)[number];
 const KEYS = {
   admin: 'prop-admin-key-0123456789',
   ops: 'prop-ops-key-0123456789',
+  vendor: 'prop-vendor-key-0123456789',
   ...Object.fromEntries(CUSTOMERS.map((id) => [id, `prop-key-${id}-0123456789`])),
-} as Record<'admin' | 'ops' | CustomerId, string>;
+} as Record<'admin' | 'ops' | 'vendor' | CustomerId, string>;
 const API_KEYS = JSON.stringify([
   { id: 'prop-admin', key: KEYS.admin, role: 'admin' },
   { id: 'prop-ops', key: KEYS.ops, role: 'ops' },
+  { id: 'prop-vendor', key: KEYS.vendor, role: 'vendor', vendorId: 'acme' },
   ...CUSTOMERS.map((id) => ({ id: `key-${id}`, key: KEYS[id], role: 'customer', customerId: id })),
 ]);
 
@@ -254,7 +256,9 @@ const hostileValue = fc.oneof(
 );
 
 type Path = Array<string | number>;
+/** Where a mutation may land; a hostile nest (2 000 levels) is one place, not a path per level (the stack would not hold). */
 function pathsOf(value: unknown, prefix: Path = []): Path[] {
+  if (prefix.length >= 32) return [prefix];
   if (Array.isArray(value)) return [prefix, ...value.flatMap((item, index) => pathsOf(item, [...prefix, index]))];
   if (value !== null && typeof value === 'object') return [prefix, ...Object.entries(value).flatMap(([name, item]) => pathsOf(item, [...prefix, name]))];
   return [prefix];
@@ -333,7 +337,7 @@ function paramValues(name: string, world: World): fc.Arbitrary<string> {
     case 'customerId':
       return fc.oneof(fc.constantFrom(...CUSTOMERS), weird);
     case 'number':
-      return fc.oneof(fc.constantFrom('1Z999AA10123456784', 'LX123456789DE'), weird);
+      return fc.oneof(fc.constantFrom('1Z999AA10123456784', 'LX123456789DE', 'ORD-000001-1', 'ORD-000001-2'), weird);
     case 'name':
       return fc.oneof(fc.constantFrom('order-confirmation', 'order-shipped'), weird);
     default:
@@ -346,6 +350,7 @@ const authArb = fc.constantFrom<Record<string, string>>(
   { authorization: 'Bearer not-a-key' },
   { authorization: `Bearer ${KEYS.admin}` },
   { authorization: `Bearer ${KEYS.ops}` },
+  { authorization: `Bearer ${KEYS.vendor}` },
   { authorization: `Bearer ${KEYS['cust-prop-a']}` },
   { 'x-api-key': KEYS['cust-prop-b'] },
   { authorization: 'Basic YWRtaW46YWRtaW4=' },
@@ -428,6 +433,7 @@ describe('the public surface under generated input', () => {
 
 interface Belongings {
   orderId: string;
+  orderNumber: string;
   invoiceId: string | undefined;
   idempotencyKey: string;
   orderBody: unknown;
@@ -465,13 +471,13 @@ describe('one customer against another', () => {
     expect((await as.put(`v1/customers/${customer}/devices`, { json: { token: `device-of-${customer}-0001`, platform: 'ios' } })).statusCode).toBe(200);
     await settle();
     const billing = (await as.get(`v1/orders/${(placed.body as Order).id}/billing`)).body as { invoices?: Array<{ id: string }> };
-    const mine = { orderId: (placed.body as Order).id, invoiceId: billing.invoices?.[0]?.id, idempotencyKey: IDEMPOTENCY_KEY, orderBody };
+    const mine = { orderId: (placed.body as Order).id, orderNumber: (placed.body as Order).number, invoiceId: billing.invoices?.[0]?.id, idempotencyKey: IDEMPOTENCY_KEY, orderBody };
     belongings.set(customer, mine);
     return mine;
   }
 
   const CUSTOMER_ROUTES = [
-    ...FORWARD_ROUTES.filter((route) => route.access === 'customer'),
+    ...FORWARD_ROUTES.filter((route) => route.access === 'customer' || route.access === 'customer-or-vendor'),
     { method: 'GET', path: '/v1/orders/:id', scope: 'order' } as const,
   ];
 
@@ -480,7 +486,7 @@ describe('one customer against another', () => {
     const path = route.path
       .replace(':customerId', a)
       .replace(':id', route.scope === 'invoice' ? (mine.invoiceId ?? randomUUID()) : mine.orderId)
-      .replace(':number', '1Z999AA10123456784')
+      .replace(':number', route.scope === 'sub-order' ? `${mine.orderNumber}-1` : '1Z999AA10123456784')
       .replace(':token', `device-of-${a}-0001`);
     const world: World = { orderId: mine.orderId, customerId: a };
     let body = validBody({ method: route.method, path: route.path }, world);

@@ -54,6 +54,8 @@ function sampleValue(column: Column): unknown {
   switch (column.udt) {
     case 'uuid':
       return randomUUID();
+    case '_uuid':
+      return [randomUUID(), randomUUID()];
     case 'text':
     case 'varchar':
       return `v-${column.column}`;

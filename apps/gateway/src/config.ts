@@ -24,7 +24,7 @@ export const gatewayEnv = serviceEnv
     UPSTREAM_TIMEOUT_MS: envHelpers.positiveInt.default(5_000),
     /** How long the order detail waits for each secondary service before leaving its part out. */
     COMPOSE_TIMEOUT_MS: envHelpers.positiveInt.default(1_500),
-    /** JSON array of {id, key | keySha256, role, customerId?}; unset = development keys (refused in production). */
+    /** JSON array of {id, key | keySha256, role, customerId?, vendorId?}; unset = development keys (refused in production). */
     API_KEYS: apiKeysSchema.optional(),
     /** Requests per minute per API key (per IP for anonymous callers). */
     RATE_LIMIT_PER_MINUTE: envHelpers.positiveInt.default(600),

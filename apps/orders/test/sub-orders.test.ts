@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { itemsCancelled, type Parcel, paymentSucceeded, progressChanged, refundSucceeded, workflowTransitioned } from '@platform/contracts';
 import type { OrderWithParts, SubOrder } from '@platform/contracts/api/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,13 +54,15 @@ function pay(orderId: string) {
   return handle((tx) => onPaymentSucceeded(service.deps, event, tx));
 }
 
-function startFulfillment(orderId: string) {
+/** Fulfillment's workflow moving the order (it decides from the units: shipped at the first parcel, delivered with the last). */
+function workflow(orderId: string, to: 'processing' | 'shipped' | 'delivered') {
   const event = service.event(workflowTransitioned, {
-    orderId, from: 'payment_confirmed', to: 'processing', trigger: 'TIMEOUT', retryCount: 0, error: null, willRetry: false, tracking: null, at: at(),
-    orderStatus: 'processing', fulfillmentStarted: true,
+    orderId, from: 'payment_confirmed', to, trigger: 'TEST', retryCount: 0, error: null, willRetry: false, tracking: null, at: at(),
+    orderStatus: to, fulfillmentStarted: true,
   });
   return handle((tx) => onWorkflowTransitioned(service.deps, event, tx));
 }
+const startFulfillment = (orderId: string) => workflow(orderId, 'processing');
 
 type Units = { ordered: number; shipped: number; delivered: number; returned: number; cancelled: number };
 const units = (ordered: number, shipped = 0, delivered = 0, cancelled = 0): Units => ({ ordered, shipped, delivered, returned: 0, cancelled });
@@ -144,8 +147,8 @@ describe('the split (ORD-05)', () => {
   });
 });
 
-describe("the parts follow the parent's journey and their vendors' progress; the parent rolls up", () => {
-  it('confirmed and processing with the parent; shipped and delivered per vendor; the parent only when every part is', async () => {
+describe("the parts follow the parent's journey and their vendors' progress; the parent's fulfillment status rolls up", () => {
+  it('confirmed and processing with the parent; shipped and delivered per vendor; the parent partially so until every part is', async () => {
     const v = vendors();
     const order = await twoVendorOrder(v);
     await pay(order.id);
@@ -161,12 +164,13 @@ describe("the parts follow the parent's journey and their vendors' progress; the
       parcels: [aShipped],
       cause: { kind: 'parcel_shipped', shipmentId: aShipped.shipmentId },
     });
+    await workflow(order.id, 'shipped');
     let detail = await read(order.id);
     expect(parts(detail)).toEqual([
       ['-1', v.a, 'shipped', 'shipped'],
       ['-2', v.z, 'processing', 'not_fulfilled'],
     ]);
-    expect([detail.status, detail.fulfillmentStatus]).toEqual(['processing', 'partially_shipped']);
+    expect([detail.status, detail.fulfillmentStatus]).toEqual(['shipped', 'partially_shipped']);
     expect(detail.subOrders[0]!.parcels).toEqual([aShipped]);
     expect(detail.subOrders[1]!.parcels).toEqual([]);
 
@@ -181,6 +185,7 @@ describe("the parts follow the parent's journey and their vendors' progress; the
       cause: { kind: 'parcel_shipped', shipmentId: zShipped.shipmentId },
     });
     detail = await read(order.id);
+    expect(parts(detail).map((p) => p[2])).toEqual(['delivered', 'shipped']);
     expect([detail.status, detail.fulfillmentStatus]).toEqual(['shipped', 'partially_fulfilled']);
 
     await progress(order.id, {
@@ -191,6 +196,7 @@ describe("the parts follow the parent's journey and their vendors' progress; the
       parcels: [aDelivered, { ...zShipped, status: 'delivered', deliveredAt: at() }],
       cause: { kind: 'parcel_delivered', shipmentId: zShipped.shipmentId },
     });
+    await workflow(order.id, 'delivered');
     detail = await read(order.id);
     expect([detail.status, detail.fulfillmentStatus]).toEqual(['delivered', 'fulfilled']);
     expect(parts(detail).map((p) => p[2])).toEqual(['delivered', 'delivered']);
@@ -203,14 +209,12 @@ describe("the parts follow the parent's journey and their vendors' progress; the
       'shipped: Parcel 2 of 2 shipped (YunExpress CJ002)',
       'delivered: Parcel 2 of 2 delivered (YunExpress CJ002)',
     ]);
+    // The parts add no entries of their own to the order's timeline: the workflow moved it.
     const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${order.id}/timeline` })).json().entries;
-    expect(timeline.slice(-2)).toEqual([
-      expect.objectContaining({ status: 'shipped', details: 'Every part has shipped', actor: 'fulfillment' }),
-      expect.objectContaining({ status: 'delivered', details: 'Every part was delivered' }),
-    ]);
+    expect(timeline.map((e: { status: string }) => e.status)).toEqual(['pending', 'confirmed', 'processing', 'shipped', 'delivered']);
   });
 
-  it('cancels a part whose units fulfillment cancelled, all of them; the order is delivered when the rest is', async () => {
+  it('cancels a part whose units fulfillment cancelled, all of them; the order is fulfilled when the rest is delivered', async () => {
     const v = vendors();
     const order = await twoVendorOrder(v);
     await pay(order.id);
@@ -245,7 +249,32 @@ describe("the parts follow the parent's journey and their vendors' progress; the
       cause: { kind: 'parcel_delivered', shipmentId: delivered.shipmentId },
     });
     detail = await read(order.id);
-    expect([detail.status, detail.fulfillmentStatus]).toEqual(['delivered', 'fulfilled']);
+    expect(detail.fulfillmentStatus).toBe('fulfilled');
+  });
+
+  it('cancels the order once fulfillment cancelled every unit of every part', async () => {
+    const v = vendors();
+    const order = await twoVendorOrder(v);
+    await pay(order.id);
+    await startFulfillment(order.id);
+    const cancel = (vendorId: string, sku: string, quantity: number) =>
+      handle((tx) =>
+        onItemsCancelled(
+          service.deps,
+          service.event(itemsCancelled, {
+            orderId: order.id, cancellationId: randomUUID(), reason: 'Supplier refused', cause: 'supplier_refused', source: 'cj',
+            items: [{ sku, variantId: `${sku}-v`, vendorId, quantity }], at: at(),
+          }),
+          tx,
+        ),
+      );
+    await cancel(v.z, 'Z-1', 2);
+    expect((await read(order.id)).status).toBe('processing');
+    await cancel(v.a, 'A-1', 2);
+    const detail = await read(order.id);
+    expect([detail.status, detail.fulfillmentStatus]).toEqual(['cancelled', 'cancelled']);
+    const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${order.id}/timeline` })).json().entries;
+    expect(timeline.at(-1)).toMatchObject({ status: 'cancelled', previousStatus: 'processing', details: 'Every part was cancelled', actor: 'fulfillment' });
   });
 
   it("cancels every part with the order, and refunds them with the order's refund", async () => {
@@ -305,5 +334,33 @@ describe('who sees a sub-order', () => {
     expect((await service.app.inject({ method: 'GET', url: `/sub-orders?vendorId=${v.a}`, headers: as.customer(order.customer.id) })).statusCode).toBe(403);
     const ops = (await service.app.inject({ method: 'GET', url: `/sub-orders?vendorId=${v.z}`, headers: as.ops })).json();
     expect(ops.items.map((s: SubOrder) => s.number)).toEqual([`${order.number}-2`]);
+  });
+});
+
+describe('orders placed before the split', () => {
+  /** The migration's backfill statements (everything after its `-- Backfill` comment), one by one. */
+  const migration = readFileSync(new URL('../prisma/migrations/20261203190500_sub_orders/migration.sql', import.meta.url), 'utf8');
+  const backfill = migration
+    .slice(migration.indexOf('-- Backfill'))
+    .split(/;\s*\n/)
+    .filter((statement) => statement.includes('INSERT'));
+
+  it('get from the migration the sub-orders the split would have given them, with a first history entry', async () => {
+    const v = vendors();
+    const pending = await twoVendorOrder(v);
+    const cancelled = await twoVendorOrder(v);
+    await service.app.inject({ method: 'POST', url: `/orders/${cancelled.id}/cancel`, headers: as.ops, payload: { reason: 'test' } });
+    const split = [...(await read(pending.id)).subOrders, ...(await read(cancelled.id)).subOrders];
+    await service.db.subOrder.deleteMany({ where: { orderId: { in: [pending.id, cancelled.id] } } });
+    expect((await read(pending.id)).subOrders).toEqual([]);
+
+    for (const statement of backfill) await service.db.$executeRawUnsafe(statement);
+    const backfilled = [...(await read(pending.id)).subOrders, ...(await read(cancelled.id)).subOrders];
+    const essence = (s: SubOrder) => [s.number, s.vendor, s.items, s.subtotal, s.status, s.fulfillmentStatus, s.units.ordered];
+    expect(backfilled.map(essence)).toEqual(split.map(essence));
+    expect(backfilled.map((s) => s.units.cancelled)).toEqual([0, 0, 2, 2]);
+    expect((await subOrder(`${pending.number}-2`)).json().history).toEqual([
+      expect.objectContaining({ status: 'pending', previousStatus: null, details: 'Split from the order by vendor (order placed before the split)' }),
+    ]);
   });
 });

@@ -3,11 +3,14 @@ import { DomainError } from '@platform/contracts/errors';
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import type { Database, Transaction } from '../adapters/database';
 import type { WorkflowContext } from '../domain/order-workflow';
+import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, statusesBefore } from '../domain/parcels';
 import { type HubCandidate, planRouting, priorityOf } from '../domain/routing';
 import { type Fulfillment, TIMER_KINDS } from './context';
 
 /** Reservations that still hold stock. */
 const HOLDING = ['held', 'confirmed'];
+/** Hub fulfillment orders that have not all left yet. */
+export const UNSHIPPED: FulfillmentOrderStatus[] = ['ready_to_prepare', 'awaiting_shipment'];
 
 export type ReservationOutcome = { ok: true } | { ok: false; reason: string };
 
@@ -63,7 +66,10 @@ export async function ensureReservations(tx: Transaction, fulfillment: Fulfillme
 /** The placement succeeded: the stock stays held until shipment (no more TTL). */
 export async function confirmReservations(tx: Transaction, orderId: string, now: Date): Promise<void> {
   await tx.reservation.updateMany({ where: { orderId, status: 'held' }, data: { status: 'confirmed', expiresAt: null, updatedAt: now } });
-  await tx.fulfillmentOrder.updateMany({ where: { orderId, status: 'ready_to_prepare' }, data: { status: 'awaiting_shipment', updatedAt: now } });
+  await tx.fulfillmentOrder.updateMany({
+    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'awaiting_shipment') } },
+    data: { status: 'awaiting_shipment', updatedAt: now },
+  });
   await cancelTimer(tx, TIMER_KINDS.reservationExpiry, orderId);
 }
 
@@ -79,7 +85,7 @@ async function release(tx: Transaction, reservations: Array<{ id: string; hubId:
 export async function releaseOrderStock(tx: Transaction, orderId: string, reason: string, now: Date): Promise<void> {
   await release(tx, await tx.reservation.findMany({ where: { orderId, status: { in: HOLDING } } }), reason, now);
   await tx.fulfillmentOrder.updateMany({
-    where: { orderId, status: { in: ['ready_to_prepare', 'awaiting_shipment'] } },
+    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED) } },
     data: { status: 'cancelled', updatedAt: now },
   });
   await cancelTimer(tx, TIMER_KINDS.reservationExpiry, orderId);
@@ -114,9 +120,21 @@ export async function consumeReservation(tx: Transaction, orderId: string, hubId
   }
 }
 
-/** Delivered: the hub fulfillment orders on their way are done. */
+/**
+ * The order is delivered (every unit delivered or cancelled): hub fulfillment orders on their
+ * way are done, ones with nothing left to ship (their units cancelled) are cancelled, and stock
+ * still held for units that will not ship goes back.
+ */
 export async function completeFulfillmentOrders(tx: Transaction, orderId: string, now: Date): Promise<void> {
-  await tx.fulfillmentOrder.updateMany({ where: { orderId, status: 'in_transit' }, data: { status: 'completed', updatedAt: now } });
+  await tx.fulfillmentOrder.updateMany({
+    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'completed') } },
+    data: { status: 'completed', updatedAt: now },
+  });
+  await tx.fulfillmentOrder.updateMany({
+    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED) } },
+    data: { status: 'cancelled', updatedAt: now },
+  });
+  await release(tx, await tx.reservation.findMany({ where: { orderId, status: { in: HOLDING } } }), 'not_shipped', now);
 }
 
 /** Stock adjustment (PUT /hubs/:id/stock): on hand can't go below what is reserved. */

@@ -200,7 +200,7 @@ export function applyVendorProgress(tx: Transaction, clock: Clock, data: EventDa
     const vendor = data.vendors.find((candidate) => candidate.vendorId === sub.vendorId);
     if (!vendor) return Promise.resolve(sub);
     return moveSubOrder(tx, clock, sub, {
-      status: advance(sub.status as OrderStatus, statusFromVendorProgress(vendor)),
+      status: advance(sub.status as OrderStatus, statusFromVendorProgress(vendor.fulfillmentStatus)),
       fulfillmentStatus: vendor.fulfillmentStatus,
       units: vendor.units,
       parcels: parcelsOfVendor(data.parcels, sub.vendorId),

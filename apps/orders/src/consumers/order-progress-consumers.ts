@@ -6,6 +6,7 @@ import {
   paymentSucceeded,
   progressChanged,
   refundSucceeded,
+  streams,
   trackingStatusChanged,
   workflowTransitioned,
 } from '@platform/contracts';
@@ -79,6 +80,8 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
   runtime.addConsumer<Transaction>({
     name: 'orders--fulfillment',
     stream: 'FULFILLMENT',
+    // Two event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
+    filterSubject: streams.FULFILLMENT.subjects[0],
     db,
     subscriptions: [
       on(workflowTransitioned, (event, tx: Transaction) => onWorkflowTransitioned(deps, event, tx)),

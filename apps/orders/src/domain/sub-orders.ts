@@ -1,5 +1,5 @@
 import type { EventData, Parcel, progressChanged, UnitCounts } from '@platform/contracts';
-import type { FulfillmentStatus, OrderStatus } from './order-status';
+import { type FulfillmentStatus, followsFulfillmentProgress, type OrderStatus } from './order-status';
 import type { Progress } from './progress-rules';
 
 /*
@@ -100,13 +100,12 @@ export function statusFollowingParent(parent: OrderStatus): OrderStatus | null {
 
 /**
  * The status a vendor's progress (`fulfillment.progress.changed`, `vendors[]`) implies for its
- * sub-order; null: nothing beyond what the sub-order has (nothing shipped yet). `shipped` counts
- * every unit that left, delivered ones included, so a part is shipped when nothing live is left
- * to ship.
+ * sub-order, as fulfillment's workflow does for the order: `shipped` once any of its units
+ * left (its fulfillment status says whether all did), `delivered` once every live unit
+ * arrived; null: nothing has left yet.
  */
-export function statusFromVendorProgress(progress: { fulfillmentStatus: FulfillmentStatus; units: UnitCounts }): OrderStatus | null {
-  const live = progress.units.ordered - progress.units.cancelled;
-  switch (progress.fulfillmentStatus) {
+export function statusFromVendorProgress(fulfillmentStatus: FulfillmentStatus): OrderStatus | null {
+  switch (fulfillmentStatus) {
     case 'cancelled':
       return 'cancelled';
     case 'returned':
@@ -115,11 +114,9 @@ export function statusFromVendorProgress(progress: { fulfillmentStatus: Fulfillm
     case 'partially_returned':
       return 'delivered';
     case 'shipped':
-      return 'shipped';
-    case 'partially_fulfilled':
-      return progress.units.shipped >= live ? 'shipped' : 'processing';
     case 'partially_shipped':
-      return 'processing';
+    case 'partially_fulfilled':
+      return 'shipped';
     case 'not_fulfilled':
       return null;
   }
@@ -136,35 +133,35 @@ export interface PartState {
   fulfillmentStatus: FulfillmentStatus;
 }
 
+const SHIPPED_ALL: readonly FulfillmentStatus[] = ['shipped', 'partially_fulfilled', 'fulfilled'];
+const DELIVERED_SOME: readonly FulfillmentStatus[] = ['partially_fulfilled', 'fulfilled'];
+
 /**
  * The parent's fulfillment status from its parts' (cancelled parts ignored unless all are):
- * all alike → that; else anything returned → partially_returned; anything delivered →
- * partially_fulfilled; anything shipped → partially_shipped; else not_fulfilled.
+ * the same answer fulfillment's unit count gives for the whole order. All alike → that;
+ * anything returned → partially_returned; every part wholly shipped and something delivered
+ * → partially_fulfilled; something shipped → partially_shipped; else not_fulfilled.
  */
 export function rollUpFulfillment(statuses: readonly FulfillmentStatus[]): FulfillmentStatus {
   const live = statuses.filter((status) => status !== 'cancelled');
   if (live.length === 0) return 'cancelled';
   if (live.every((status) => status === live[0])) return live[0]!;
-  const any = (...wanted: FulfillmentStatus[]) => live.some((status) => wanted.includes(status));
-  if (any('returned', 'partially_returned')) return 'partially_returned';
-  if (any('fulfilled', 'partially_fulfilled')) return 'partially_fulfilled';
-  if (any('shipped', 'partially_shipped')) return 'partially_shipped';
-  return 'not_fulfilled';
+  if (live.some((status) => status === 'returned' || status === 'partially_returned')) return 'partially_returned';
+  if (live.every((status) => SHIPPED_ALL.includes(status))) return live.some((status) => DELIVERED_SOME.includes(status)) ? 'partially_fulfilled' : 'shipped';
+  return live.some((status) => status !== 'not_fulfilled') ? 'partially_shipped' : 'not_fulfilled';
 }
 
 /**
- * The parent's status from its parts': as far as its least advanced live part (shipped only
- * when every live part shipped, delivered only when every one is delivered); no live part
- * left → cancelled.
+ * What the parts say of the parent's status: `cancelled` once no part is live. Along the way
+ * (shipped, delivered) the parent follows fulfillment's workflow, which decides from the same
+ * units: shipped when a first part's parcel leaves, delivered with the last live unit.
  */
-export function rollUpStatus(statuses: readonly OrderStatus[]): OrderStatus {
-  const live = statuses.filter(isLive);
-  if (live.length === 0) return 'cancelled';
-  return live.reduce((least, status) => ((PHASE[status] ?? 0) < (PHASE[least] ?? 0) ? status : least));
+export function rollUpStatus(statuses: readonly OrderStatus[]): OrderStatus | null {
+  return statuses.length > 0 && !statuses.some(isLive) ? 'cancelled' : null;
 }
 
 export interface RollUp {
-  status: OrderStatus;
+  status: OrderStatus | null;
   fulfillmentStatus: FulfillmentStatus;
 }
 
@@ -172,25 +169,17 @@ export function rollUp(parts: readonly PartState[]): RollUp {
   return { status: rollUpStatus(parts.map((part) => part.status)), fulfillmentStatus: rollUpFulfillment(parts.map((part) => part.fulfillmentStatus)) };
 }
 
-const ROLLED_UP_DETAILS: Partial<Record<OrderStatus, string>> = {
-  processing: 'Every part is being prepared',
-  shipped: 'Every part has shipped',
-  delivered: 'Every part was delivered',
-  returned: 'Every part was returned',
-  cancelled: 'Every part was cancelled',
-};
-
 /**
- * What a change of the parts means for the parent: the rolled-up fulfillment status, and the
- * rolled-up status only when the parts moved it. So a parent's own news the parts do not
- * carry (a delay the carrier reported) stays until the parts move on.
+ * What a change of the parts means for the parent: the rolled-up fulfillment status (unless
+ * the parent is cancelled, refunded or returned, whose fulfillment status orders decides), and
+ * `cancelled` when the change left no part live.
  */
 export function progressFromRollUp(before: RollUp, after: RollUp, parent: PartState): Progress | null {
-  const to = after.status !== before.status && after.status !== parent.status ? after.status : undefined;
-  if (!to && after.fulfillmentStatus === parent.fulfillmentStatus) return null;
-  return { fulfillmentStatus: after.fulfillmentStatus, ...(to && { to, details: ROLLED_UP_DETAILS[to] ?? null }) };
+  const to = after.status !== null && after.status !== before.status && after.status !== parent.status ? after.status : undefined;
+  const follows = followsFulfillmentProgress(parent.status) && after.fulfillmentStatus !== parent.fulfillmentStatus;
+  if (!to && !follows) return null;
+  return { fulfillmentStatus: after.fulfillmentStatus, ...(to && { to, details: 'Every part was cancelled' }) };
 }
-
 /** The parcels carrying a vendor's items, each listing only that vendor's items: what its sub-order shows. */
 export function parcelsOfVendor(parcels: readonly Parcel[], vendorId: string): Parcel[] {
   return parcels
