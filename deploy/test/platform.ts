@@ -50,6 +50,8 @@ export const REAL_PROVIDER_URLS: Record<ProviderName, string> = {
   aftership: 'https://api.aftership.com/tracking/2025-01',
   twilio: 'https://api.twilio.com',
   fcm: 'https://fcm.googleapis.com',
+  // Our own device/asset system: a placeholder, like PUBLIC_BASE_URL (replace per environment).
+  devices: 'https://devices.example.com/api/v1',
 };
 
 export interface ProviderVariable {

@@ -12,7 +12,8 @@ import {
   waitForStatus,
   waitForWorkflow,
 } from '@platform/test-support/lifecycle';
-import { eventually, type Platform, sleep, startPlatform } from '@platform/test-support/platform';
+import { DEV_KEYS, eventually, type Platform, sleep, startPlatform } from '@platform/test-support/platform';
+import type { OrderDetail } from '@platform/contracts/api/gateway';
 
 /**
  * An order whose items travel in two parcels (docs/requirements.md#ful-04-fulfillment-orders-and-shipments):
@@ -64,6 +65,19 @@ describe('an order in two parcels', () => {
     expect(orderAfterFirst.fulfillmentStatus).toBe('partially_shipped');
     expect(afterFirst.pendingTimers.some((t) => t.kind === 'fulfillment.supplier-poll')).toBe(true);
 
+    // Its parts (ORD-05): acme's AliExpress item delivered in its parcel, leaf's CJ item not shipped yet.
+    const parts = ((await platform.gateway.get(`v1/orders/${order.id}`)).body as OrderDetail).order.subOrders;
+    expect(parts.map((p) => [p.number, p.vendor.id, p.status, p.fulfillmentStatus])).toEqual([
+      [`${order.number}-1`, 'acme', 'delivered', 'fulfilled'],
+      [`${order.number}-2`, 'leaf', 'processing', 'not_fulfilled'],
+    ]);
+    expect(parts[0]!.parcels.map((p) => [p.trackingNumber, p.status])).toEqual([[first.trackingNumber, 'delivered']]);
+    // The vendor key of acme sees its part, not leaf's, and not the order.
+    const acme = platform.as(DEV_KEYS.vendor);
+    expect((await acme.get(`v1/sub-orders/${order.number}-1`)).statusCode).toBe(200);
+    expect((await acme.get(`v1/sub-orders/${order.number}-2`)).statusCode).toBe(404);
+    expect((await acme.get(`v1/orders/${order.id}`)).statusCode).toBe(403);
+
     // CJ ships at last; the supplier polls, which went on, find the second parcel.
     const cj = placed.supplierOrders.find((s) => s.supplier === 'cj')!;
     const cjOrders = (await platform.simulators.get('cj/_sim/orders')).body as Array<{ id: string; reference: string }>;
@@ -87,6 +101,11 @@ describe('an order in two parcels', () => {
     await waitForWorkflow(platform, order.id, 'delivered');
     const delivered = await waitForStatus(platform, order.id, 'delivered');
     expect(delivered.fulfillmentStatus).toBe('fulfilled');
+    const finalParts = ((await platform.gateway.get(`v1/orders/${order.id}`)).body as OrderDetail).order.subOrders;
+    expect(finalParts.map((p) => [p.status, p.fulfillmentStatus, p.parcels.length])).toEqual([
+      ['delivered', 'fulfilled', 1],
+      ['delivered', 'fulfilled', 1],
+    ]);
     const timeline = (await platform.gateway.get(`v1/orders/${order.id}/timeline`)).body as { entries: Array<{ status: string }> };
     expect(timeline.entries.map((e) => e.status)).toEqual(['pending', 'confirmed', 'processing', 'shipped', 'out_for_delivery', 'delivered']);
     const final = await getFulfillment(platform, order.id);

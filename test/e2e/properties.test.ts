@@ -222,6 +222,10 @@ function validBody(route: PublicRoute, world: World): unknown {
       return { trackingNumber: '1Z999AA10123456784', carrier: 'ups' };
     case 'PUT /v1/hubs/:id/stock':
       return { sku: 'MUG-WHT', onHand: 10 };
+    case 'POST /v1/automation-steps/:id/fallback':
+      return { note: 'activated by hand' };
+    case 'PUT /v1/automation-rules/:sku':
+      return { scenarios: ['sensor_return'] };
     case 'PUT /v1/customers/:customerId/preferences':
       return { language: 'es' };
     case 'PUT /v1/customers/:customerId/devices':

@@ -59,6 +59,8 @@ function sampleValue(column: Column): unknown {
     case 'text':
     case 'varchar':
       return `v-${column.column}`;
+    case '_text':
+      return [`v-${column.column}`, 'w'];
     case 'bpchar':
       return 'X'.repeat(column.maxLength ?? 1);
     case 'int4':

@@ -1,6 +1,7 @@
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams, type SupplierName, trackingStatusChanged } from '@platform/contracts';
 import { createDatabase, type Transaction } from './adapters/database';
+import { createDeviceSystem } from './adapters/devices';
 import { supplierCallLog } from './adapters/supplier-call-log';
 import { createSupplierClients } from './adapters/suppliers/clients';
 import type { RecordSupplierCall, SupplierClient } from './adapters/suppliers/supplier-client';
@@ -36,7 +37,12 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
     log: runtime.log,
     machine: createOrderWorkflow({ paymentConfirmedDelayMs: env.PAYMENT_CONFIRMED_DELAY_MS, supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS }),
     suppliers: options.suppliers?.(record) ?? createSupplierClients(env, record),
-    settings: { reservationTtlMs: env.RESERVATION_TTL_MS, supplierPoll: { baseMs: env.SUPPLIER_POLL_INTERVAL_MS, maxMs: env.SUPPLIER_POLL_MAX_INTERVAL_MS } },
+    devices: createDeviceSystem({ baseUrl: env.DEVICES_API_URL, apiKey: env.DEVICES_API_KEY }),
+    settings: {
+      reservationTtlMs: env.RESERVATION_TTL_MS,
+      supplierPoll: { baseMs: env.SUPPLIER_POLL_INTERVAL_MS, maxMs: env.SUPPLIER_POLL_MAX_INTERVAL_MS },
+      supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS,
+    },
   };
 
   runtime.addConsumer<Transaction>({ name: 'fulfillment--order-events', stream: streams.ORDERS.name, db, subscriptions: orderEventSubscriptions(fulfillment) });

@@ -1,5 +1,5 @@
 import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { supplierEnv } from './adapters/suppliers/env';
 
 export const fulfillmentEnv = serviceEnv
@@ -9,7 +9,7 @@ export const fulfillmentEnv = serviceEnv
     PORT: envHelpers.port.default(8082),
     /** payment_confirmed → processing (60 s, docs/requirements.md#ful-01-order-workflow). */
     PAYMENT_CONFIRMED_DELAY_MS: envHelpers.positiveInt.default(60_000),
-    /** placed_with_supplier → failed without a supplier answer (24 h, docs/requirements.md#ful-01-order-workflow). */
+    /** How long a supplier order may go unanswered: that part fails alone while others go on, else the order fails (24 h, docs/requirements.md#ful-05-mixed-sources). */
     SUPPLIER_TIMEOUT_MS: envHelpers.positiveInt.default(86_400_000),
     /** How soon a live supplier order's status is first asked (and again after it changed). */
     SUPPLIER_POLL_INTERVAL_MS: envHelpers.positiveInt.default(900_000),
@@ -17,6 +17,9 @@ export const fulfillmentEnv = serviceEnv
     SUPPLIER_POLL_MAX_INTERVAL_MS: envHelpers.positiveInt.default(3_600_000),
     /** How long own stock stays held before the placement confirms it (FUL-03: 30 min). */
     RESERVATION_TTL_MS: envHelpers.positiveInt.default(1_800_000),
+    /** The device/asset system post-delivery automation steps call (docs/providers/devices.md); ours, so no public default. */
+    DEVICES_API_URL: envHelpers.url(['http:', 'https:']),
+    DEVICES_API_KEY: z.string().min(1),
   });
 
 export type FulfillmentEnv = z.infer<typeof fulfillmentEnv>;

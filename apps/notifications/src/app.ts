@@ -10,19 +10,21 @@ import { TemplateRenderer } from './adapters/template-renderer';
 import { createTwilioSms } from './adapters/twilio-sms';
 import { deliverNotification, type NotificationDeps, TIMER_KINDS } from './application/notifications';
 import type { NotificationsEnv } from './config';
+import { fulfillmentEventSubscriptions } from './consumers/fulfillment-events';
 import { orderEventSubscriptions } from './consumers/order-events';
 import type { StoreIdentity } from './domain/message-view';
 import { registerRoutes } from './http/routes';
 
 export interface NotificationsOptions {
-  /** Durable consumer name; tests give each run its own. */
-  consumerName?: string;
+  /** Durable consumer names; tests give each run its own. */
+  consumerNames?: { orders: string; fulfillment: string };
   /** How long Twilio and FCM may take to answer (default 10 s); tests shorten it. */
   providerTimeoutMs?: number;
 }
 
 /**
- * The notifications service on a runtime: database, outbox relay, the order-events consumer,
+ * The notifications service on a runtime: database, outbox relay, the order-events and
+ * fulfillment-events consumers,
  * the delivery timers and the HTTP routes. `main.ts` serves the app; tests start the same
  * build (`@platform/test-support/service`) and drive the parts.
  */
@@ -67,10 +69,16 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   );
   // Only database writes here (sends happen in the timers), so stream order is kept cheaply.
   runtime.addConsumer<Transaction>({
-    name: options.consumerName ?? 'notifications--order-events',
+    name: options.consumerNames?.orders ?? 'notifications--order-events',
     stream: streams.ORDERS.name,
     db,
     subscriptions: orderEventSubscriptions(deps, runtime.clock),
+  });
+  runtime.addConsumer<Transaction>({
+    name: options.consumerNames?.fulfillment ?? 'notifications--fulfillment-events',
+    stream: streams.FULFILLMENT.name,
+    db,
+    subscriptions: fulfillmentEventSubscriptions(deps, runtime.clock),
   });
 
   const app = runtime.createHttpServer();

@@ -14,8 +14,9 @@ const MIGRATIONS = join(repoRoot, 'apps', 'notifications', 'prisma', 'migrations
 
 /**
  * A database that sent confirmation emails before the lifecycle migration keeps them: each
- * row becomes the `confirmed` notification of its order, so the new unique key
- * (order, status, channel) stops a second confirmation email for those orders.
+ * row becomes the `confirmed` notification of its order (its notice too, once notices exist),
+ * so the unique key, (order, status, channel) then (order, notice, channel), stops a second
+ * confirmation email for those orders.
  */
 it('migrates notifications sent before per-status notifications to the confirmed status', async () => {
   const admin = new URL(inject('postgresAdminUrl'));
@@ -40,14 +41,15 @@ it('migrates notifications sent before per-status notifications to the confirmed
       '20261122100000_lifecycle',
       '20261203030000_delivery_attempts',
       '20261203100000_flow_correlation',
+      '20261203195000_notices',
     ]);
 
-    const { rows } = await client.query('SELECT id, order_status, status FROM notifications WHERE order_id = $1', [orderId]);
-    expect(rows).toEqual([{ id: oldId, order_status: 'confirmed', status: 'sent' }]);
+    const { rows } = await client.query('SELECT id, order_status, notice, status FROM notifications WHERE order_id = $1', [orderId]);
+    expect(rows).toEqual([{ id: oldId, order_status: 'confirmed', notice: 'confirmed', status: 'sent' }]);
     // What the consumer does for a `confirmed` change of that order: the insert is a no-op.
     const inserted = await client.query(
-      `INSERT INTO notifications (id, order_id, order_status, template, channel, recipient, locale, status, causation_event_id)
-       VALUES ($1, $2, 'confirmed', 'order-confirmation', 'email', 'ana@example.com', 'es', 'pending', $3) ON CONFLICT DO NOTHING`,
+      `INSERT INTO notifications (id, order_id, order_status, notice, template, channel, recipient, locale, status, causation_event_id)
+       VALUES ($1, $2, 'confirmed', 'confirmed', 'order-confirmation', 'email', 'ana@example.com', 'es', 'pending', $3) ON CONFLICT DO NOTHING`,
       [notificationId(orderId, 'confirmed', 'email'), orderId, randomUUID()],
     );
     expect(inserted.rowCount).toBe(0);

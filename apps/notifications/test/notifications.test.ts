@@ -3,7 +3,7 @@ import type { AdjustableClock } from '@platform/runtime/clock';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { orderCreated, orderStatusChanged } from '@platform/contracts';
+import { itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -18,8 +18,8 @@ import { type RelayFaults, startRelayFaults } from './relay-faults';
 
 /**
  * The notifications service in-process against real PostgreSQL, NATS JetStream, the SMTP
- * sink and the Twilio/FCM simulators: order events in, messages out, exactly once per
- * (order, status, channel), with preferences, quiet hours, retries and breakers.
+ * sink and the Twilio/FCM simulators: order and fulfillment events in, messages out, exactly
+ * once per (order, notice, channel), with preferences, quiet hours, retries and breakers.
  */
 
 let runtime: ServiceRuntime;
@@ -41,8 +41,8 @@ beforeAll(async () => {
   service = await startService(
     (runtime, env) =>
       buildNotifications(runtime, env, {
-        // Its own durable per run: the ORDERS stream is shared with other test files.
-        consumerName: `notifications--it-${randomUUID().slice(0, 8)}`,
+        // Its own durables per run: the streams are shared with other test files.
+        consumerNames: { orders: `notifications--it-${randomUUID().slice(0, 8)}`, fulfillment: `notifications--it-ful-${randomUUID().slice(0, 8)}` },
         providerTimeoutMs: 2_000,
       }),
     {
@@ -103,8 +103,12 @@ function customer(overrides: Partial<Customer> = {}): Customer {
   return { id: `cust-${tag}`, email: `buyer-${tag}@example.com`, name: 'Ana García', locale: 'es', timezone: zoneAtHour(12), ...overrides };
 }
 
-function order(who: Customer): Order {
+const BLUE_MUG: Order['items'][number] = { id: randomUUID(), sku: 'MUG', variantId: 'mug-blue', name: 'Blue mug', quantity: 2, unitPrice: 1250, lineTotal: 2500, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'own_stock', ageRestricted: false };
+const EARL_GREY: Order['items'][number] = { id: randomUUID(), sku: 'TEA', variantId: 'tea-eg', name: 'Earl Grey', quantity: 1, unitPrice: 899, lineTotal: 899, vendor: { id: 'leafy', type: 'distributor' }, supplierSource: 'cj', ageRestricted: false };
+
+function order(who: Customer, items: Order['items'] = [BLUE_MUG]): Order {
   const now = clock.now().toISOString();
+  const subtotal = items.reduce((sum, item) => sum + item.lineTotal, 0);
   return {
     id: randomUUID(),
     number: `ORD-${Math.floor(Math.random() * 1e6).toString().padStart(6, '0')}`,
@@ -113,15 +117,13 @@ function order(who: Customer): Order {
     customer: who,
     shippingAddress: { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
     billingAddress: { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
-    items: [
-      { id: randomUUID(), sku: 'MUG', variantId: 'mug-blue', name: 'Blue mug', quantity: 2, unitPrice: 1250, lineTotal: 2500, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'own_stock', ageRestricted: false },
-    ],
+    items,
     deliveryType: 'standard',
     deliveryWindow: null,
     notes: null,
     ageVerified: false,
     currency: 'EUR',
-    totals: { subtotal: 2500, shipping: 499, tax: 0, discount: 0, total: 2999 },
+    totals: { subtotal, shipping: 499, tax: 0, discount: 0, total: subtotal + 499 },
     version: 0,
     createdAt: now,
     updatedAt: now,
@@ -132,7 +134,7 @@ async function publishCreated(o: Order) {
   await publishEnvelope(runtime.messaging.js, newEvent(orderCreated, { aggregateId: o.id, source: 'orders', data: o }));
 }
 
-function statusChanged(o: Order, status: 'confirmed' | 'shipped' | 'exception' | 'delayed', extra: { tracking?: { number: string; carrier: string | null }; details?: string } = {}) {
+function statusChanged(o: Order, status: 'confirmed' | 'shipped' | 'delivered' | 'exception' | 'delayed', extra: { tracking?: { number: string; carrier: string | null }; details?: string } = {}) {
   return newEvent(orderStatusChanged, {
     aggregateId: o.id,
     source: 'orders',
@@ -153,7 +155,9 @@ function statusChanged(o: Order, status: 'confirmed' | 'shipped' | 'exception' |
   });
 }
 
-const publish = (event: ReturnType<typeof statusChanged>) => publishEnvelope(runtime.messaging.js, event);
+const publish = (event: { id: string; type: string }) => publishEnvelope(runtime.messaging.js, event as ReturnType<typeof statusChanged>);
+/** The same message again, as JetStream redelivers one whose ack was lost (a kill after commit): same event id, past the publish dedupe. */
+const redeliver = (event: { type: string }) => runtime.messaging.js.publish(event.type, JSON.stringify(event));
 const rows = (orderId: string) => service.db.notification.findMany({ where: { orderId }, orderBy: { channel: 'asc' } });
 const smsTo = async (phone: string) => ((await (await fetch(`${sims.baseUrl('twilio')}/_sim/messages`)).json()) as Array<{ to: string; body: string }>).filter((m) => m.to === phone);
 const pushTo = async (token: string) => ((await (await fetch(`${sims.baseUrl('fcm')}/_sim/messages`)).json()) as Array<{ token: string; notification: { title: string; body: string } }>).filter((m) => m.token === token);
@@ -439,7 +443,7 @@ describe('an email whose outcome was lost', () => {
     // A planned email with no timer of its own: the two deliveries below are the only ones.
     const id = notificationId(o.id, 'confirmed', 'email');
     await service.db.notification.create({
-      data: { id, orderId: o.id, orderStatus: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', status: 'pending', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID() },
+      data: { id, orderId: o.id, orderStatus: 'confirmed', notice: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', status: 'pending', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID() },
     });
     const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
 
@@ -561,7 +565,7 @@ describe('a push to several devices', () => {
     const id = notificationId(o.id, 'confirmed', 'push');
     // No customer on the row: both tokens are taken as they are (ownership is tested above).
     await service.db.notification.create({
-      data: { id, orderId: o.id, orderStatus: 'confirmed', customerId: null, template: 'order-confirmation', channel: 'push', recipient: 'device-refusing,device-unsure', locale: 'en', status: 'pending', subject: 'Order confirmed', body: 'Thanks', causationEventId: randomUUID() },
+      data: { id, orderId: o.id, orderStatus: 'confirmed', notice: 'confirmed', customerId: null, template: 'order-confirmation', channel: 'push', recipient: 'device-refusing,device-unsure', locale: 'en', status: 'pending', subject: 'Order confirmed', body: 'Thanks', causationEventId: randomUUID() },
     });
     const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
     const push = {
@@ -574,6 +578,207 @@ describe('a push to several devices', () => {
     // The refusal alone would fail it; the second device may have the push, so it waits for the outcome.
     const row = await service.db.notification.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({ status: 'sending', attempts: 1 });
+  });
+});
+
+describe('notices about part of an order (fulfillment events)', () => {
+  const mugs = { sku: 'MUG', vendorId: 'acme', quantity: 2 };
+  const tea = { sku: 'TEA', vendorId: 'leafy', quantity: 1 };
+
+  function parcel(number: number, of: number, items: Parcel['items'], status: 'in_transit' | 'delivered' = 'in_transit'): Parcel {
+    const at = clock.now().toISOString();
+    return { shipmentId: randomUUID(), number, of, source: number === 1 ? 'own_stock' : 'cj', status, trackingNumber: `TRK${randomUUID().slice(0, 8).toUpperCase()}`, carrier: 'DHL', items, shippedAt: at, deliveredAt: status === 'delivered' ? at : null };
+  }
+  const delivered = (p: Parcel): Parcel => ({ ...p, status: 'delivered', deliveredAt: clock.now().toISOString() });
+
+  function progress(o: Order, kind: 'parcel_shipped' | 'parcel_delivered', parcels: Parcel[], about: Parcel) {
+    const ordered = o.items.reduce((sum, item) => sum + item.quantity, 0);
+    const units = (status: Parcel['status'][]) => parcels.filter((p) => status.includes(p.status)).reduce((sum, p) => sum + p.items.reduce((n, i) => n + i.quantity, 0), 0);
+    const counts = { ordered, shipped: units(['in_transit', 'delivered']), delivered: units(['delivered']), returned: 0, cancelled: 0 };
+    return newEvent(progressChanged, {
+      aggregateId: o.id,
+      source: 'fulfillment',
+      data: {
+        orderId: o.id,
+        fulfillmentStatus: counts.delivered === ordered ? 'fulfilled' : counts.shipped === ordered ? 'shipped' : 'partially_shipped',
+        units: counts,
+        vendors: [],
+        parcels,
+        cause: { kind, shipmentId: about.shipmentId },
+        at: clock.now().toISOString(),
+      },
+    });
+  }
+  /** The same news under a new event id (a producer that published it twice). */
+  const republished = <E extends { id: string }>(event: E): E => ({ ...event, id: randomUUID() });
+  const notices = async (orderId: string) => (await rows(orderId)).map((n) => `${n.channel}:${n.notice}`).sort();
+
+  it('announces each parcel of two once, with its own tracking link and items, and leaves the order-level shipped notice out', async () => {
+    const phone = uniquePhone();
+    const who = customer({ locale: 'en', phone });
+    const o = order(who, [BLUE_MUG, EARL_GREY]);
+    await publishCreated(o);
+    const first = parcel(1, 2, [mugs]);
+    await publish(progress(o, 'parcel_shipped', [first], first));
+    const [one] = await sink.waitForMessages((m) => m.to.includes(who.email));
+    expect(one!.subject).toBe(`Parcel 1 of 2 of your order ${o.number} has shipped`);
+    expect(one!.html).toContain(`href="https://shop.example/v1/tracking/${first.trackingNumber}"`);
+    expect(one!.text).toContain('Blue mug × 2');
+    expect(one!.text).not.toContain('Earl Grey');
+    await eventually(() => smsTo(phone), (m) => m.length === 1);
+    expect((await smsTo(phone))[0]!.body).toContain(`parcel 1 of 2 of order ${o.number}`);
+
+    // Orders follows the workflow to `shipped`: the parcels tell it, so no order-level notice.
+    await publish(statusChanged(o, 'shipped', { tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
+    const second = parcel(2, 2, [tea]);
+    const secondShipped = progress(o, 'parcel_shipped', [first, second], second);
+    await publish(secondShipped);
+    const [, two] = await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
+    expect(two!.subject).toBe(`Parcel 2 of 2 of your order ${o.number} has shipped`);
+    expect(two!.html).toContain(`https://shop.example/v1/tracking/${second.trackingNumber}`);
+    expect(two!.html).not.toContain(first.trackingNumber!);
+    expect(two!.text).toContain('Earl Grey × 1');
+
+    // Redelivered (a kill before the ack) and published again under a new id: nothing new.
+    await redeliver(secondShipped);
+    await publish(republished(secondShipped));
+    await sleep(1_000);
+    await service.timers.fireDue();
+    expect(emailsTo(who.email)).toHaveLength(2);
+    expect(await smsTo(phone)).toHaveLength(2);
+    expect(await notices(o.id)).toEqual(
+      ['email', 'sms'].flatMap((channel) => [first, second].map((p) => `${channel}:parcel_shipped:${p.shipmentId}`)).sort(),
+    );
+
+    // Parcel 1 arrives: its own notice. Parcel 2 completes the order: the order-level notice says it.
+    await publish(progress(o, 'parcel_delivered', [delivered(first), second], first));
+    const [, , three] = await sink.waitForMessages((m) => m.to.includes(who.email), { count: 3 });
+    expect(three!.subject).toBe(`Parcel 1 of 2 of your order ${o.number} has been delivered`);
+    expect(three!.text).toContain('The rest of your order is still on its way');
+    await publish(progress(o, 'parcel_delivered', [delivered(first), delivered(second)], second));
+    await publish(statusChanged(o, 'delivered'));
+    await sink.waitForMessages((m) => m.to.includes(who.email), { count: 4 });
+    await sleep(500);
+    expect(emailsTo(who.email).map((m) => m.subject)).toEqual([
+      `Parcel 1 of 2 of your order ${o.number} has shipped`,
+      `Parcel 2 of 2 of your order ${o.number} has shipped`,
+      `Parcel 1 of 2 of your order ${o.number} has been delivered`,
+      `Your order ${o.number} has been delivered`,
+    ]);
+  });
+
+  it('lets an order-level shipped notice that came first stand for parcel 1, in the customer language', async () => {
+    const who = customer({ locale: 'es' });
+    const o = order(who, [BLUE_MUG, EARL_GREY]);
+    await publishCreated(o);
+    const first = parcel(1, 2, [mugs]);
+    const second = parcel(2, 2, [tea]);
+    await publish(statusChanged(o, 'shipped', { tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
+    await sink.waitForMessages((m) => m.to.includes(who.email));
+    await publish(progress(o, 'parcel_shipped', [first], first));
+    await publish(progress(o, 'parcel_shipped', [first, second], second));
+    const [, two] = await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
+    expect(two!.subject).toBe(`El paquete 2 de 2 de tu pedido ${o.number} está en camino`);
+    expect(two!.text).toContain(`Seguir este paquete: https://shop.example/v1/tracking/${second.trackingNumber}`);
+    await sleep(1_000);
+    expect(emailsTo(who.email).map((m) => m.subject)).toEqual([`Tu pedido ${o.number} está en camino`, `El paquete 2 de 2 de tu pedido ${o.number} está en camino`]);
+  });
+
+  it('gives an order of one parcel exactly the order-level notices', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    await publishCreated(o);
+    const only = parcel(1, 1, [mugs]);
+    await publish(progress(o, 'parcel_shipped', [only], only));
+    await publish(statusChanged(o, 'shipped', { tracking: { number: only.trackingNumber!, carrier: 'DHL' } }));
+    await sink.waitForMessages((m) => m.to.includes(who.email));
+    await publish(progress(o, 'parcel_delivered', [delivered(only)], only));
+    await publish(statusChanged(o, 'delivered'));
+    await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
+    await sleep(1_000);
+    expect(emailsTo(who.email).map((m) => m.subject)).toEqual([`Your order ${o.number} is on its way`, `Your order ${o.number} has been delivered`]);
+    expect(await notices(o.id)).toEqual(['email:delivered', 'email:shipped']);
+  });
+
+  it('tells the refund for items that could not be supplied at once, even in quiet hours, once per cancellation', async () => {
+    const token = `device-${randomUUID()}`;
+    const who = customer({ locale: 'en', timezone: zoneAtHour(23) });
+    await registerDevice(who.id, token);
+    const o = order(who, [BLUE_MUG, EARL_GREY]);
+    await publishCreated(o);
+    const cancelled = newEvent(itemsCancelled, {
+      aggregateId: o.id,
+      source: 'fulfillment',
+      data: {
+        orderId: o.id,
+        cancellationId: randomUUID(),
+        reason: 'CJ refused the order: out of stock',
+        cause: 'supplier_refused',
+        source: 'cj',
+        items: [{ sku: 'TEA', variantId: 'tea-eg', vendorId: 'leafy', quantity: 1 }],
+        at: clock.now().toISOString(),
+      },
+    });
+    await publish(cancelled);
+    const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
+    expect(email!.subject).toBe(`Some items in your order ${o.number} could not be supplied`);
+    expect(email!.text).toContain('Earl Grey × 1');
+    expect(email!.text).toContain('You will be refunded €8.99 to your original payment method.');
+    expect(email!.text).not.toMatch(/CJ|supplier|out of stock/i);
+    // Money is involved: the push goes now, not at the end of the customer's night.
+    await eventually(() => pushTo(token), (m) => m.length === 1);
+    expect((await pushTo(token))[0]!.notification.body).toContain('We will refund €8.99');
+
+    await redeliver(cancelled);
+    await publish(republished(cancelled));
+    await sleep(1_000);
+    await service.timers.fireDue();
+    expect(emailsTo(who.email)).toHaveLength(1);
+    expect(await pushTo(token)).toHaveLength(1);
+    const log = await service.app.inject({ method: 'GET', url: `/orders/${o.id}/notifications` });
+    expect(log.json().notifications.map((n: { channel: string; notice: string; orderStatus: string | null; template: string }) => [n.channel, n.notice, n.orderStatus, n.template])).toEqual([
+      ['email', `items_cancelled:${cancelled.data.cancellationId}`, null, 'items-cancelled'],
+      ['push', `items_cancelled:${cancelled.data.cancellationId}`, null, 'items-cancelled'],
+    ]);
+    const sent = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.sent', aggregateId: o.id } });
+    expect(sent.map((e) => (e.envelope as { data: Record<string, unknown> }).data)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ notice: `items_cancelled:${cancelled.data.cancellationId}`, template: 'items-cancelled', channel: 'email' })]),
+    );
+    expect(sent.every((e) => !('orderStatus' in (e.envelope as { data: object }).data))).toBe(true);
+  });
+
+  it("dates a back order on the customer's calendar, and waits for an order it has not seen yet", async () => {
+    const who = customer({ locale: 'es', timezone: 'Pacific/Auckland' });
+    const o = order(who, [BLUE_MUG, EARL_GREY]);
+    // 20:00 UTC on the 15th is the morning of the 16th in Auckland.
+    const backordered = newEvent(itemsBackordered, {
+      aggregateId: o.id,
+      source: 'fulfillment',
+      data: { orderId: o.id, items: [{ sku: 'MUG', vendorId: 'acme', quantity: 2, expectedAt: '2026-12-15T20:00:00.000Z' }], at: clock.now().toISOString() },
+    });
+    await publish(backordered);
+    await sleep(700);
+    expect(emailsTo(who.email)).toHaveLength(0);
+    await publishCreated(o);
+    const [email] = await sink.waitForMessages((m) => m.to.includes(who.email), { timeoutMs: 30_000 });
+    expect(email!.subject).toBe(`Algunos artículos de tu pedido ${o.number} llegarán más tarde`);
+    expect(email!.text).toContain('Blue mug × 2: Fecha prevista: 16 de diciembre de 2026');
+  });
+
+  it('says which item ships instead', async () => {
+    const who = customer({ locale: 'ro' });
+    const o = order(who, [BLUE_MUG, EARL_GREY]);
+    await publishCreated(o);
+    await publish(
+      newEvent(itemsSubstituted, {
+        aggregateId: o.id,
+        source: 'fulfillment',
+        data: { orderId: o.id, items: [{ sku: 'TEA', substituteSku: 'TEA-LOOSE', vendorId: 'leafy', quantity: 1 }], at: clock.now().toISOString() },
+      }),
+    );
+    const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
+    expect(email!.subject).toBe(`O modificare a comenzii tale ${o.number}`);
+    expect(email!.text).toContain('produs echivalent, cod TEA-LOOSE × 1 (în loc de Earl Grey)');
   });
 });
 
@@ -614,5 +819,29 @@ describe('HTTP', () => {
     expect(wrong.statusCode).toBe(422);
     const unknown = await service.app.inject({ method: 'POST', url: '/templates/newsletter/preview', payload: { locale: 'en' } });
     expect(unknown.statusCode).toBe(400);
+  });
+
+  it('previews the notices about part of an order', async () => {
+    const preview = (name: string, payload: object) => service.app.inject({ method: 'POST', url: `/templates/${name}/preview`, payload });
+    const parcel = await preview('parcel-shipped', { locale: 'es' });
+    expect(parcel.statusCode).toBe(200);
+    expect(parcel.json().subject).toBe('El paquete 1 de 2 de tu pedido ORD-000123 está en camino');
+    expect(parcel.json().html).toContain('/v1/tracking/RR123456785CN');
+    const subjects = await Promise.all(
+      ['parcel-delivered', 'items-cancelled', 'items-backordered', 'items-substituted'].map(async (name) => {
+        const response = await preview(name, { locale: 'en', data: { orderNumber: 'ORD-9' } });
+        expect(response.statusCode, name).toBe(200);
+        return response.json().subject;
+      }),
+    );
+    expect(subjects).toEqual([
+      'Parcel 1 of 2 of your order ORD-9 has been delivered',
+      'Some items in your order ORD-9 could not be supplied',
+      'Some items in your order ORD-9 will arrive later',
+      'A change to your order ORD-9',
+    ]);
+    const withStatus = await preview('parcel-shipped', { locale: 'en', status: 'shipped' });
+    expect(withStatus.statusCode).toBe(422);
+    expect(withStatus.json()).toMatchObject({ code: 'STATUS_NOT_FOR_TEMPLATE', errors: [{ pointer: '/status' }] });
   });
 });

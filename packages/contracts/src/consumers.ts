@@ -1,7 +1,9 @@
 import type { EventDefinition, StreamName } from './envelope';
 import {
   cancellationSettled,
+  itemsBackordered,
   itemsCancelled,
+  itemsSubstituted,
   orderCancelled,
   orderCreated,
   orderModified,
@@ -38,6 +40,7 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'fulfillment--tracking-updates', stream: 'TRACKING', events: [trackingStatusChanged] },
   { name: 'tracking--shipments', stream: 'FULFILLMENT', events: [shipmentShipped] },
   { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged] },
+  { name: 'notifications--fulfillment-events', stream: 'FULFILLMENT', events: [progressChanged, itemsCancelled, itemsBackordered, itemsSubstituted] },
 ];
 
 /** The service a durable consumer belongs to (the part of its name before `--`). */

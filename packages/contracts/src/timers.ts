@@ -27,7 +27,7 @@ export const timers = {
     },
     supplierTimeout: {
       kind: 'fulfillment.supplier-timeout',
-      fires: '`SUPPLIER_TIMEOUT_MS` (24 h) after placement without a supplier answer: placed_with_supplier → failed',
+      fires: '`SUPPLIER_TIMEOUT_MS` (24 h) after placement: unanswered supplier orders fail alone when another part goes on, else placed_with_supplier → failed',
     },
     supplierRetry: {
       kind: 'fulfillment.supplier-retry',
@@ -40,6 +40,11 @@ export const timers = {
     cancelSupplierOrders: {
       kind: 'fulfillment.cancel-supplier-orders',
       fires: 'right after a cancel or a failed attempt; a supplier that cannot cancel gets an ops task instead of a retry',
+    },
+    automationStep: {
+      kind: 'fulfillment.automation-step',
+      fires:
+        "one per automation step (key = step id): right after its shipment is delivered or ops retries it, and `retryDelaySeconds` after a failed attempt while attempts < the scenario's `maxAttempts`",
     },
   },
   tracking: {

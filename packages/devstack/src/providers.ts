@@ -23,6 +23,8 @@ export const PROVIDER_VARIABLES: Partial<Record<ServiceName, ProviderVariables>>
     CJ_API_KEY: local.cj.apiKey,
     SPOCKET_API_URL: sim('spocket'),
     SPOCKET_API_KEY: local.spocket.apiKey,
+    DEVICES_API_URL: sim('devices'),
+    DEVICES_API_KEY: local.devices.apiKey,
   }),
   tracking: (sim) => ({
     SEVENTEEN_TRACK_API_URL: sim('17track'),

@@ -127,6 +127,8 @@ describe('pnpm platform (command one)', () => {
       expect(walk.output).toMatch(/^delivered\/email: sent$/m);
       expect(walk.output).toContain('.opsTasks.length = 1');
       expect(walk.output).toContain('.order.status = refunded');
+      expect(walk.output).toContain('pending after 1');
+      expect(walk.output).toMatch(/^fallback_triggered$/m);
       // The two-vendor order: two parts, and the vendor key sees only its own.
       expect(walk.output).toMatch(/^ORD-\d+-1 acme pending\nORD-\d+-2 potter pending$/m);
       expect(walk.output).toMatch(/^404\n403$/m);

@@ -12,6 +12,7 @@ export const LOCAL_PROVIDER_CREDENTIALS = {
   aftership: { apiKey: 'local-aftership-api-key', webhookSecret: 'local-aftership-webhook-secret' },
   twilio: { accountSid: 'AC00000000000000000000000000000000', authToken: 'local-twilio-auth-token', from: '+15005550006' },
   fcm: { projectId: 'local-platform', accessToken: 'local-fcm-access-token' },
+  devices: { apiKey: 'local-devices-api-key' },
 } as const;
 
 export type ProviderCredentials = typeof LOCAL_PROVIDER_CREDENTIALS;

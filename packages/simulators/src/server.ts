@@ -7,6 +7,7 @@ import { LOCAL_PROVIDER_CREDENTIALS, type ProviderCredentials } from './defaults
 import { registerAftership } from './providers/aftership';
 import { registerAliexpress } from './providers/aliexpress';
 import { registerCj } from './providers/cj';
+import { registerDevices } from './providers/devices';
 import { registerFcm } from './providers/fcm';
 import { registerSeventeenTrack } from './providers/seventeen-track';
 import { registerSpocket } from './providers/spocket';
@@ -27,6 +28,7 @@ export const PROVIDERS = {
   aftership: registerAftership,
   twilio: registerTwilio,
   fcm: registerFcm,
+  devices: registerDevices,
 } as const satisfies Record<string, RegisterProvider> & Record<SupplierName, RegisterProvider>;
 export type ProviderName = keyof typeof PROVIDERS;
 

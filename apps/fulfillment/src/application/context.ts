@@ -3,6 +3,7 @@ import type { Logger } from '@platform/runtime/logger';
 import type { SupplierName } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import type { Database } from '../adapters/database';
+import type { DeviceSystem } from '../adapters/devices';
 import type { SupplierClient } from '../adapters/suppliers/supplier-client';
 import type { OrderWorkflow } from '../domain/order-workflow';
 import type { PollSchedule } from '../domain/supplier-placement';
@@ -10,7 +11,7 @@ import type { PollSchedule } from '../domain/supplier-placement';
 export const SERVICE = 'fulfillment';
 
 /**
- * Every durable timer kind this service schedules (key = order id), by name: the kinds
+ * Every durable timer kind this service schedules (key = order id; a step id for automation steps), by name: the kinds
  * `@platform/contracts/timers` declares for fulfillment, where each is described. The machine's
  * delays are the timers of the same name (`DELAY_NAMES`).
  */
@@ -21,14 +22,17 @@ export const TIMER_KINDS = Object.fromEntries(Object.entries(timers.fulfillment)
 export interface FulfillmentSettings {
   reservationTtlMs: number;
   supplierPoll: PollSchedule;
+  /** How long a supplier order may stay unanswered (the machine's `supplierTimeout` too). */
+  supplierTimeoutMs: number;
 }
 
-/** What the use cases share: the database, the clock, the machine, the supplier APIs. */
+/** What the use cases share: the database, the clock, the machine, the supplier and device systems' APIs. */
 export interface Fulfillment {
   db: Database;
   clock: Clock;
   log: Logger;
   machine: OrderWorkflow;
   suppliers: Record<SupplierName, SupplierClient>;
+  devices: DeviceSystem;
   settings: FulfillmentSettings;
 }

@@ -4,7 +4,8 @@ import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import type { Database, Transaction } from '../adapters/database';
 import type { WorkflowContext } from '../domain/order-workflow';
 import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, statusesBefore } from '../domain/parcels';
-import { type HubCandidate, planRouting, priorityOf } from '../domain/routing';
+import { type HubCandidate, planRouting, priorityOf, type RouteLine } from '../domain/routing';
+import { placementLines } from '../domain/supplier-placement';
 import { type Fulfillment, TIMER_KINDS } from './context';
 
 /** Reservations that still hold stock. */
@@ -20,11 +21,21 @@ export type ReservationOutcome = { ok: true } | { ok: false; reason: string };
  * The reservation is `held` for the TTL until the placement confirms it.
  */
 export async function ensureReservations(tx: Transaction, fulfillment: Fulfillment, context: WorkflowContext, now: Date): Promise<ReservationOutcome> {
-  const { orderId, order } = context;
-  const lines = order.items.filter((item) => item.supplierSource === 'own_stock').map(({ sku, name, quantity }) => ({ sku, name, quantity }));
+  const { orderId } = context;
+  const lines = placementLines(context.order.items, context.failedParts)
+    .filter((item) => item.supplierSource === 'own_stock')
+    .map(({ sku, name, quantity }) => ({ sku, name, quantity }));
   if (lines.length === 0) return { ok: true };
   if ((await tx.reservation.count({ where: { orderId, status: { in: HOLDING } } })) > 0) return { ok: true };
+  return reserveAtHubs(tx, fulfillment, context, lines, now);
+}
 
+/**
+ * Routes `lines` to hubs and reserves them (`held`, with the TTL), one fulfillment order per hub;
+ * also used for the units of a failed source re-routed to hub stock (FUL-05).
+ */
+export async function reserveAtHubs(tx: Transaction, fulfillment: Fulfillment, context: WorkflowContext, lines: RouteLine[], now: Date): Promise<ReservationOutcome> {
+  const { orderId, order } = context;
   const skus = [...new Set(lines.map((l) => l.sku))];
   const stock = await tx.hubStock.findMany({ where: { sku: { in: skus }, hub: { active: true } }, include: { hub: true } });
   const hubs = new Map<string, HubCandidate>();
@@ -122,7 +133,7 @@ export async function consumeReservation(tx: Transaction, orderId: string, hubId
 
 /**
  * The order is delivered (every unit delivered or cancelled): hub fulfillment orders on their
- * way are done, ones with nothing left to ship (their units cancelled) are cancelled, and stock
+ * way are done, ones whose remaining units were cancelled instead are cancelled, and stock
  * still held for units that will not ship goes back.
  */
 export async function completeFulfillmentOrders(tx: Transaction, orderId: string, now: Date): Promise<void> {
@@ -175,4 +186,12 @@ export async function ensureDemoHubs(db: Database): Promise<void> {
       await db.hubStock.upsert({ where: { hubId_sku: { hubId: hub.id, sku } }, create: { hubId: hub.id, sku, onHand }, update: {} });
     }
   }
+}
+
+/** Units free to reserve (on hand minus reserved) across the active hubs, by SKU. */
+export async function freeAtHubs(tx: Transaction, skus: string[]): Promise<Record<string, number>> {
+  const rows = await tx.hubStock.findMany({ where: { sku: { in: skus }, hub: { active: true } } });
+  const free: Record<string, number> = {};
+  for (const row of rows) free[row.sku] = (free[row.sku] ?? 0) + Math.max(0, row.onHand - row.reserved);
+  return free;
 }

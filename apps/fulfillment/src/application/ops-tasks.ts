@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type CancellationOutcome, cancellationSettled, opsTaskChanged, type SupplierCancellationOutcome, type SupplierName } from '@platform/contracts';
+import type { OpsTask as OpsTaskView } from '@platform/contracts/api/fulfillment';
 import type { Transaction } from '../adapters/database';
 import type { OpsTask, SupplierOrder } from '../generated/prisma/client';
 import { type Fulfillment, SERVICE } from './context';
 import { LIVE, supplierOrderEvent } from './placement';
 import { loadWorkflow } from './workflow-store';
 
+/** `fulfillment.ops_task.changed` tells supplier-cancellation tasks; an automation step's task is told by the step's event. */
 async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<void> {
   await recordEvent(
     tx,
@@ -21,7 +23,7 @@ async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<voi
         kind: 'supplier_cancellation',
         status: task.status as 'open' | 'resolved',
         supplier: task.supplier as SupplierName,
-        supplierOrderId: task.supplierOrderId,
+        supplierOrderId: task.supplierOrderId!,
         reason: task.reason,
         outcome: task.outcome as SupplierCancellationOutcome | null,
         resolvedBy: task.resolvedBy,
@@ -71,6 +73,9 @@ export function resolveOpsTask(
     const task = await tx.opsTask.findUnique({ where: { id: input.taskId } });
     if (!task) throw new DomainError('not_found', 'OPS_TASK_NOT_FOUND', `No ops task ${input.taskId}`);
     if (task.status !== 'open') throw new DomainError('conflict', 'OPS_TASK_RESOLVED', `The task was already resolved (${task.outcome}) by ${task.resolvedBy}`);
+    if (task.kind !== 'supplier_cancellation' || !task.supplierOrderId) {
+      throw new DomainError('conflict', 'OPS_TASK_NOT_RESOLVABLE_HERE', "An automation step's task closes when the step is retried successfully or its fallback is triggered (POST /v1/automation-steps/:id/retry or /fallback)");
+    }
     const now = fulfillment.clock.now();
     const resolved = await tx.opsTask.update({
       where: { id: task.id },
@@ -109,7 +114,7 @@ export async function settleCancellationIfClear(tx: Transaction, fulfillment: Fu
   if (!workflow?.snapshot.hasTag('cancelled') || workflow.cancellationSettledAt) return;
   const [live, open, orders, shippedAnyway] = await Promise.all([
     tx.supplierOrder.count({ where: { orderId, status: { in: LIVE } } }),
-    tx.opsTask.count({ where: { orderId, status: 'open' } }),
+    tx.opsTask.count({ where: { orderId, kind: 'supplier_cancellation', status: 'open' } }),
     tx.supplierOrder.count({ where: { orderId, status: 'cancelled' } }),
     tx.opsTask.count({ where: { orderId, outcome: 'shipped_anyway' } }),
   ]);
@@ -133,13 +138,13 @@ async function recordSettlement(tx: Transaction, orderId: string, outcome: Cance
   await recordEvent(tx, newEvent(cancellationSettled, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, outcome, at: now.toISOString() } }));
 }
 
-export function opsTaskView(task: OpsTask) {
+export function opsTaskView(task: OpsTask): OpsTaskView {
   return {
     ...task,
-    kind: 'supplier_cancellation' as const,
-    status: task.status as 'open' | 'resolved',
-    supplier: task.supplier as SupplierName,
-    outcome: task.outcome as SupplierCancellationOutcome | null,
+    kind: task.kind as OpsTaskView['kind'],
+    status: task.status as OpsTaskView['status'],
+    supplier: task.supplier as SupplierName | null,
+    outcome: task.outcome as OpsTaskView['outcome'],
     createdAt: task.createdAt.toISOString(),
     resolvedAt: task.resolvedAt?.toISOString() ?? null,
   };

@@ -1,28 +1,35 @@
 import { createHash } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { type SupplierName, supplierOrderChanged } from '@platform/contracts';
+import { scheduleTimer } from '@platform/runtime/timers';
+import { SUPPLIERS, type SupplierName, type SupplierSource, supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';
-import { type PlacementResult, type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
-import type { WorkflowEvent } from '../domain/order-workflow';
-import { groupBySupplier, nextPollIntervalMs } from '../domain/supplier-placement';
-import { type Fulfillment, SERVICE } from './context';
-import { confirmReservations, ensureReservations } from './inventory';
+import { type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
+import type { OrderLine, PartFailure, WorkflowContext, WorkflowEvent, WorkflowSnapshot } from '../domain/order-workflow';
+import { groupBySupplier, nextPollIntervalMs, placementLines, planReroute } from '../domain/supplier-placement';
+import type { SupplierOrder } from '../generated/prisma/client';
+import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
+import { confirmReservations, ensureReservations, reserveAtHubs } from './inventory';
 import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
-import { withVendors } from './progress';
+import { cancelItems, withVendors } from './progress';
 import { recordShipment } from './shipments';
+import { rerouteOptions, supplierFailureMode } from './source-policies';
 import { loadWorkflow } from './workflow-store';
 import { scheduleSupplierPoll, sendWorkflowEvent } from './workflows';
 
 /** Supplier orders that exist at the supplier and are not finished. */
 export const LIVE = ['placed', 'confirmed'];
+/** Supplier orders whose part is still going (live, or shipped). */
+const GOING = [...LIVE, 'shipped'];
 
 /**
  * The same reference on every attempt of the same placement (a timer retried after the
- * supplier was unavailable): the supplier recognises the order it may already have.
+ * supplier was unavailable): the supplier recognises the order it may already have. A re-routed
+ * part names the failed supplier order it replaces, so it is a reference of its own.
  */
-export function supplierOrderReference(orderId: string, supplier: SupplierName, attempt: number): string {
-  const bytes = createHash('sha1').update(`fulfillment/supplier-order/${orderId}/${supplier}/${attempt}`).digest().subarray(0, 16);
+export function supplierOrderReference(orderId: string, supplier: SupplierName, attempt: number, replaces: string | null = null): string {
+  const name = `fulfillment/supplier-order/${orderId}/${supplier}/${attempt}${replaces ? `/${replaces}` : ''}`;
+  const bytes = createHash('sha1').update(name).digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
@@ -56,19 +63,64 @@ export async function supplierOrderEvent(
 }
 
 /**
+ * Places `lines` at `supplier` (an outbound call, under the caller's workflow row lock) and
+ * stores the supplier order, placed or rejected, with its `fulfillment.supplier_order.changed`.
+ * `SupplierUnavailableError` propagates: the transaction rolls back and the timer retries.
+ */
+export async function placeAtSupplier(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  context: WorkflowContext,
+  part: { supplier: SupplierName; lines: OrderLine[]; replaces: string | null },
+  now: Date,
+): Promise<SupplierOrder> {
+  const { orderId, order } = context;
+  const attempt = context.retryCount + 1;
+  const id = supplierOrderReference(orderId, part.supplier, attempt, part.replaces);
+  const items = part.lines.map(({ sku, variantId, name, quantity }) => ({ sku, variantId, name, quantity }));
+  const result = await onBehalfOf(orderId, () =>
+    fulfillment.suppliers[part.supplier].placeOrder({
+      reference: id,
+      orderId,
+      items,
+      shippingAddress: order.shippingAddress,
+      customer: { name: order.customer.name, email: order.customer.email, ...(order.customer.phone && { phone: order.customer.phone }) },
+    }),
+  );
+  const placed = result.outcome === 'placed';
+  const row = {
+    id,
+    orderId,
+    supplier: part.supplier,
+    attempt,
+    status: placed ? 'placed' : 'rejected',
+    externalOrderId: placed ? result.externalOrderId : null,
+    items,
+    reason: placed ? null : result.reason,
+    replaces: part.replaces,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const stored = await tx.supplierOrder.upsert({ where: { id }, create: row, update: { ...row, createdAt: undefined } });
+  await supplierOrderEvent(tx, row, placed ? 'placed' : 'rejected', row.reason, now);
+  return stored;
+}
+
+/**
  * `fulfillment.place-supplier-orders`: runs after the transition to processing committed.
  * Holds the workflow row lock across the supplier calls, so a cancel arriving meanwhile
- * waits and then sees (and cancels) what was placed. All accepted → PLACE_ORDER; any refusal
- * → FAIL with the reason (the failed state cancels what the others accepted);
- * `SupplierUnavailableError` propagates: the transaction rolls back and the timer retries
- * with backoff, placing again under the same references.
+ * waits and then sees (and cancels) what was placed. Places what is left to place
+ * (`placementLines`: a retry skips refunded parts and follows re-routed ones). Every source
+ * refused → FAIL with the reasons (the failed state cancels nothing more and retries); some
+ * accepted, or hub stock reserved → PLACE_ORDER, and each refusing source fails alone
+ * (`failPart`: refunded or re-routed). `SupplierUnavailableError` propagates: the transaction
+ * rolls back and the timer retries with backoff, placing again under the same references.
  */
 export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
   // Only while the workflow waits for this placement (a cancel may have come first).
   if (!workflow?.snapshot.can({ type: 'PLACE_ORDER' })) return;
-  const context = workflow.snapshot.context;
-  const attempt = context.retryCount + 1;
+  const { context } = workflow.snapshot;
 
   const stock = await ensureReservations(tx, fulfillment, context, now);
   if (!stock.ok) {
@@ -76,72 +128,66 @@ export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillm
     return;
   }
 
-  const { order } = context;
-  const groups = groupBySupplier(order.items);
-  const outcomes: Array<{ supplier: SupplierName; id: string; items: object; result: PlacementResult }> = [];
-  for (const group of groups) {
-    const id = supplierOrderReference(orderId, group.supplier, attempt);
-    const items = group.items.map(({ sku, variantId, name, quantity }) => ({ sku, variantId, name, quantity }));
-    const result = await onBehalfOf(orderId, () =>
-      fulfillment.suppliers[group.supplier].placeOrder({
-        reference: id,
-        orderId,
-        items,
-        shippingAddress: order.shippingAddress,
-        customer: { name: order.customer.name, email: order.customer.email, ...(order.customer.phone && { phone: order.customer.phone }) },
-      }),
-    );
-    outcomes.push({ supplier: group.supplier, id, items, result });
-  }
+  const lines = placementLines(context.order.items, context.failedParts);
+  const groups = groupBySupplier(lines);
+  const outcomes: SupplierOrder[] = [];
+  for (const group of groups) outcomes.push(await placeAtSupplier(tx, fulfillment, context, { supplier: group.supplier, lines: group.items, replaces: null }, now));
 
-  for (const { supplier, id, items, result } of outcomes) {
-    const placed = result.outcome === 'placed';
-    const row = {
-      id,
-      orderId,
-      supplier,
-      attempt,
-      status: placed ? 'placed' : 'rejected',
-      externalOrderId: placed ? result.externalOrderId : null,
-      items,
-      reason: placed ? null : result.reason,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.supplierOrder.upsert({ where: { id }, create: row, update: { ...row, createdAt: undefined } });
-    await supplierOrderEvent(tx, row, placed ? 'placed' : 'rejected', row.reason, now);
-  }
-
-  const refusals = outcomes.flatMap((o) => (o.result.outcome === 'rejected' ? [`${o.supplier}: ${o.result.reason}`] : []));
-  if (refusals.length > 0) {
-    await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'FAIL', error: `Supplier rejected the order (${refusals.join('; ')})` });
+  const refused = outcomes.filter((o) => o.status === 'rejected');
+  const hubPart = lines.some((line) => line.supplierSource === 'own_stock');
+  if (refused.length > 0 && refused.length === outcomes.length && !hubPart) {
+    const reasons = refused.map((o) => `${o.supplier}: ${o.reason}`).join('; ');
+    await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'FAIL', error: `Supplier rejected the order (${reasons})` });
     return;
   }
   await confirmReservations(tx, orderId, now);
   await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'PLACE_ORDER', ...(groups.length > 0 && { supplierId: groups.map((g) => g.supplier).join(',') }) });
-  if (groups.length === 0) {
-    // Own stock only: the hub's fulfillment order counts as placed and confirmed at once.
-    const hubOrders = await tx.fulfillmentOrder.findMany({ where: { orderId, status: 'awaiting_shipment' }, select: { id: true } });
-    await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'SUPPLIER_CONFIRMED', supplierOrderId: hubOrders.map((o) => o.id).join(',') });
-  }
+  for (const order of refused) await failPart(tx, fulfillment, order, { cause: 'refused', reason: order.reason ?? 'rejected by the supplier' }, now);
+  await moveOnWithAnswers(tx, fulfillment, orderId);
 }
 
 /**
- * `fulfillment.supplier-poll`: asks each live supplier order for its status. Confirmed by
- * all → SUPPLIER_CONFIRMED; refused → SUPPLIER_REJECTED; shipped with a tracking number →
- * a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED (when the workflow waits
- * for it). A supplier that does not answer is asked again at the next poll; polling goes on
- * while a supplier order is live, also after another parcel was delivered (the workflow is
- * delivered only once every unit is), and stops once none is. Polls back off while nothing changes (`nextPollIntervalMs`):
- * `previousIntervalMs` is the wait that led to this poll.
+ * Tells the workflow what the parts still going have answered, as far as it waits for it:
+ * SUPPLIER_CONFIRMED once each supplier order of the attempt that did not fail is confirmed or
+ * shipped (hub stock counts as confirmed at once), then TRACKING_RECEIVED for a supplier parcel
+ * that left. Later news (a second parcel) is in the shipments.
+ */
+async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orderId: string): Promise<void> {
+  let workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow) return;
+  const attempt = workflow.snapshot.context.retryCount + 1;
+  const going = await tx.supplierOrder.findMany({ where: { orderId, attempt, status: { in: GOING } }, orderBy: { createdAt: 'asc' } });
+  if (going.some((o) => o.status === 'placed')) return;
+  const ids =
+    going.length > 0
+      ? going.map((o) => o.externalOrderId)
+      : (await tx.fulfillmentOrder.findMany({ where: { orderId, attempt, status: 'awaiting_shipment' }, select: { id: true } })).map((o) => o.id);
+  const confirmed: WorkflowEvent = { type: 'SUPPLIER_CONFIRMED', supplierOrderId: ids.join(',') };
+  if (workflow.snapshot.can(confirmed)) workflow = { ...workflow, snapshot: (await sendWorkflowEvent(tx, fulfillment, orderId, confirmed)).step.snapshot };
+  const shipped = going.find((o) => o.status === 'shipped');
+  if (!shipped) return;
+  const tracking: WorkflowEvent = { type: 'TRACKING_RECEIVED', trackingNumber: shipped.trackingNumber!, carrier: shipped.carrier };
+  if (workflow.snapshot.can(tracking)) await sendWorkflowEvent(tx, fulfillment, orderId, tracking);
+}
+
+/**
+ * `fulfillment.supplier-poll`: asks each live supplier order for its status. Confirmed →
+ * recorded; refused or cancelled by the supplier → that part fails alone (`failPart`); shipped
+ * with a tracking number → a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED
+ * (when the workflow waits for it). Supplier orders unanswered past `SUPPLIER_TIMEOUT_MS` fail
+ * alone while something else goes on (`timeOutUnanswered`). Every part still going answered →
+ * SUPPLIER_CONFIRMED. A supplier that does not answer is asked again at the next poll; polling
+ * goes on while a supplier order is live, also after another parcel was delivered (the workflow
+ * is delivered only once every unit is), and stops once none is. Polls back off while nothing
+ * changes (`nextPollIntervalMs`): `previousIntervalMs` is the wait that led to this poll.
  */
 export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, previousIntervalMs: number | null): Promise<void> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
   if (!workflow?.snapshot.hasTag('polled')) return;
   const attempt = workflow.snapshot.context.retryCount + 1;
-  const orders = await tx.supplierOrder.findMany({ where: { orderId, attempt }, orderBy: { supplier: 'asc' } });
+  const orders = await tx.supplierOrder.findMany({ where: { orderId, attempt }, orderBy: [{ createdAt: 'asc' }, { supplier: 'asc' }] });
 
-  let rejection: string | null = null;
+  const refused: Array<{ order: SupplierOrder; reason: string }> = [];
   let changed = false;
   for (const order of orders) {
     if (!LIVE.includes(order.status) || !order.externalOrderId) continue;
@@ -184,26 +230,22 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       await supplierOrderEvent(tx, order, 'rejected', reason, now);
       order.status = 'rejected';
       changed = true;
-      rejection ??= `${order.supplier}: ${reason}`;
+      refused.push({ order, reason });
     }
   }
 
-  // Only what the workflow waits for now; later news (a second parcel) is in the shipments.
-  let current = workflow.snapshot;
-  if (rejection) {
-    await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'SUPPLIER_REJECTED', reason: `Supplier rejected the order (${rejection})` });
-  } else {
-    const accepted = orders.every((o) => o.status === 'confirmed' || o.status === 'shipped');
-    const confirmed: WorkflowEvent = { type: 'SUPPLIER_CONFIRMED', supplierOrderId: orders.map((o) => o.externalOrderId).join(',') };
-    if (accepted && orders.length > 0 && current.can(confirmed)) {
-      current = (await sendWorkflowEvent(tx, fulfillment, orderId, confirmed)).step.snapshot;
-    }
-    const shipped = orders.find((o) => o.status === 'shipped');
-    if (shipped) {
-      const tracking: WorkflowEvent = { type: 'TRACKING_RECEIVED', trackingNumber: shipped.trackingNumber!, carrier: shipped.carrier };
-      if (current.can(tracking)) await sendWorkflowEvent(tx, fulfillment, orderId, tracking);
-    }
+  for (const { order, reason } of refused) await failPart(tx, fulfillment, order, { cause: 'refused', reason }, now);
+  const timedOut = await timeOutUnanswered(tx, fulfillment, orderId, now);
+  if (timedOut === 'alone') changed = true;
+  // The last part going is silent after the workflow moved on (a re-routed order placed after the
+  // others answered, and they failed since): cancelled at its supplier, then failed as a refusal would.
+  // Before that (placed_with_supplier) the machine's delay times the order out.
+  if (timedOut === 'whole' && !awaitsConfirmation((await loadWorkflow(tx, fulfillment, orderId))!.snapshot)) {
+    const silent = await tx.supplierOrder.findMany({ where: { orderId, attempt, status: 'placed' } });
+    for (const order of silent) await cancelAtSupplier(tx, fulfillment, order, now);
+    await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'SUPPLIER_REJECTED', reason: noAnswer(fulfillment, silent.map((o) => o.supplier).join(', ')) });
   }
+  await moveOnWithAnswers(tx, fulfillment, orderId);
 
   // Read again: events parked for this order may have moved it further.
   const after = await loadWorkflow(tx, fulfillment, orderId);
@@ -211,6 +253,142 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   if (after?.snapshot.hasTag('polled') && stillLive > 0) {
     await scheduleSupplierPoll(tx, fulfillment, orderId, now, nextPollIntervalMs(fulfillment.settings.supplierPoll, previousIntervalMs, changed));
   }
+}
+
+/**
+ * `fulfillment.supplier-timeout` (the machine's 24 h delay in placed_with_supplier): the supplier
+ * orders still unanswered fail alone when another part goes on; when none does, the whole order
+ * times out as designed (the delay's event: failed, no automatic retry). While the workflow still
+ * waits for a supplier order placed later (a re-routed part), the delay is armed again for that
+ * order's own deadline.
+ */
+export async function supplierTimeoutElapsed(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, event: string): Promise<void> {
+  await loadWorkflow(tx, fulfillment, orderId, { lock: true });
+  const outcome = await timeOutUnanswered(tx, fulfillment, orderId, now);
+  if (outcome === 'whole') {
+    await sendWorkflowEvent(tx, fulfillment, orderId, { type: event });
+    return;
+  }
+  if (outcome === 'alone') await moveOnWithAnswers(tx, fulfillment, orderId);
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow || !awaitsConfirmation(workflow.snapshot)) return;
+  const next = await tx.supplierOrder.findFirst({ where: { orderId, attempt: workflow.snapshot.context.retryCount + 1, status: 'placed' }, orderBy: { createdAt: 'asc' } });
+  if (next) {
+    const fireAt = new Date(next.createdAt.getTime() + fulfillment.settings.supplierTimeoutMs);
+    await scheduleTimer(tx, { kind: TIMER_KINDS.supplierTimeout, key: orderId, fireAt, payload: { event } });
+  }
+}
+
+/** placed_with_supplier: the machine's own delay times the whole order out there. */
+const awaitsConfirmation = (snapshot: WorkflowSnapshot) => snapshot.can({ type: 'SUPPLIER_CONFIRMED', supplierOrderId: '' });
+
+/**
+ * The per-supplier-order timeout: each supplier order of the attempt still only `placed`
+ * `SUPPLIER_TIMEOUT_MS` after it was placed is cancelled at its supplier and fails alone
+ * (`failPart`, cause timeout), provided another part goes on (answered, within its own time, or
+ * hub stock): `alone`. `whole` when nothing else goes on (nothing done: the order times out),
+ * `none` when nothing is overdue.
+ */
+async function timeOutUnanswered(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<'none' | 'alone' | 'whole'> {
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow?.snapshot.hasTag('polled')) return 'none';
+  const attempt = workflow.snapshot.context.retryCount + 1;
+  const deadline = new Date(now.getTime() - fulfillment.settings.supplierTimeoutMs);
+  const overdue = await tx.supplierOrder.findMany({ where: { orderId, attempt, status: 'placed', createdAt: { lte: deadline } }, orderBy: { createdAt: 'asc' } });
+  if (overdue.length === 0) return 'none';
+  if (!(await partsGoingOn(tx, orderId, attempt, overdue.map((o) => o.id)))) return 'whole';
+  for (const order of overdue) {
+    await cancelAtSupplier(tx, fulfillment, order, now);
+    await failPart(tx, fulfillment, order, { cause: 'timeout', reason: noAnswer(fulfillment, order.supplier) }, now);
+  }
+  return 'alone';
+}
+
+const noAnswer = (fulfillment: Fulfillment, supplier: string) => `No answer from ${supplier} within ${Math.round(fulfillment.settings.supplierTimeoutMs / 3_600_000)} h`;
+
+/** Whether any part of the attempt other than `except` is still going: a supplier order not failed, or a hub fulfillment order not cancelled. */
+async function partsGoingOn(tx: Transaction, orderId: string, attempt: number, except: string[]): Promise<boolean> {
+  const [suppliers, hubs] = await Promise.all([
+    tx.supplierOrder.count({ where: { orderId, attempt, status: { in: GOING }, id: { notIn: except } } }),
+    tx.fulfillmentOrder.count({ where: { orderId, attempt, status: { not: 'cancelled' } } }),
+  ]);
+  return suppliers + hubs > 0;
+}
+
+/**
+ * One source's part failed (the supplier refused at placement or later, or never answered) —
+ * docs/requirements.md#ful-05-mixed-sources. While another part goes on, only its units fail:
+ * under the ops policy (`supplier-failure`) they are refunded (`cancelItems`:
+ * `fulfillment.items.cancelled`), or re-routed (hub stock reserved as a hub fulfillment order,
+ * or a supplier order at a supplier declared for the SKU), refunded where no source has them;
+ * PART_FAILED records where each unit went (history row). A re-routed order the new supplier
+ * refuses at once fails the same way. When nothing else goes on, the refusal is the whole
+ * order's, as before: SUPPLIER_REJECTED (failed, retried while allowed).
+ */
+async function failPart(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  failed: SupplierOrder,
+  failure: { cause: PartFailure['cause']; reason: string },
+  now: Date,
+): Promise<void> {
+  const workflow = await loadWorkflow(tx, fulfillment, failed.orderId);
+  if (!workflow?.snapshot.hasTag('polled')) return;
+  const { context } = workflow.snapshot;
+  const { orderId } = context;
+  const source = failed.supplier as SupplierName;
+  const lines = orderLinesOf(context, failed);
+  const mode = await supplierFailureMode(tx);
+  const moves =
+    mode === 'reroute'
+      ? planReroute(lines, context.failedParts, source, await rerouteOptions(tx, lines.map((l) => l.sku)))
+      : lines.map(({ sku, variantId, quantity }) => ({ sku, variantId, quantity, to: null }));
+  const rerouted = moves.some((m) => m.to !== null);
+  if (!rerouted && !(await partsGoingOn(tx, orderId, context.retryCount + 1, [failed.id]))) {
+    await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'SUPPLIER_REJECTED', reason: `Supplier rejected the order (${source}: ${failure.reason})` });
+    return;
+  }
+
+  const movedLines = (to: SupplierSource) =>
+    moves.flatMap((move) => (move.to === to ? [{ ...lines.find((l) => l.sku === move.sku && l.variantId === move.variantId)!, quantity: move.quantity, supplierSource: to }] : []));
+  const toHubs = movedLines('own_stock');
+  if (toHubs.length > 0) {
+    const reserved = await reserveAtHubs(tx, fulfillment, context, toHubs, now);
+    // The free stock was read in this transaction; only a concurrent reservation can take it: try again.
+    if (!reserved.ok) throw new Error(`re-routing ${source}'s part to hub stock failed (${reserved.reason}); will retry`);
+    await confirmReservations(tx, orderId, now);
+  }
+  const placed: SupplierOrder[] = [];
+  for (const supplier of SUPPLIERS) {
+    const part = movedLines(supplier);
+    if (part.length > 0) placed.push(await placeAtSupplier(tx, fulfillment, context, { supplier, lines: part, replaces: failed.id }, now));
+  }
+  // Recorded before the refund: cancelling the last open units may deliver the workflow, which then takes nothing more.
+  await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'PART_FAILED', source, cause: failure.cause, reason: failure.reason, moves }, { supplierOrderId: failed.id, mode });
+  const refunded = moves.filter((m) => m.to === null);
+  if (refunded.length > 0) {
+    await cancelItems(tx, fulfillment, {
+      orderId,
+      cause: failure.cause === 'refused' ? 'supplier_refused' : 'supplier_timeout',
+      source,
+      reason: failure.reason,
+      items: refunded.map(({ sku, variantId, quantity }) => ({ sku, variantId, vendorId: lines.find((l) => l.sku === sku && l.variantId === variantId)!.vendorId, quantity })),
+    });
+  }
+  if (placed.some((o) => o.status === 'placed')) await scheduleSupplierPoll(tx, fulfillment, orderId, now, fulfillment.settings.supplierPoll.baseMs);
+  for (const order of placed.filter((o) => o.status === 'rejected')) {
+    await failPart(tx, fulfillment, order, { cause: 'refused', reason: order.reason ?? 'rejected by the supplier' }, now);
+  }
+}
+
+/** The order lines a supplier order carries (its items, with the vendor and price of the order's line). */
+function orderLinesOf(context: WorkflowContext, order: SupplierOrder): OrderLine[] {
+  const items = order.items as Array<{ sku: string; variantId: string; name: string; quantity: number }>;
+  return items.map((item) => {
+    const line = context.order.items.find((l) => l.sku === item.sku && l.variantId === item.variantId);
+    if (!line) throw new Error(`supplier order ${order.id} carries ${item.sku}, which order ${context.orderId} does not have`);
+    return { ...line, quantity: item.quantity, supplierSource: order.supplier as SupplierName };
+  });
 }
 
 /**
@@ -230,16 +408,19 @@ export async function cancelSupplierOrders(
   const live = await tx.supplierOrder.findMany({
     where: { orderId, status: { in: LIVE }, ...(upToAttempt === null ? {} : { attempt: { lte: upToAttempt } }) },
   });
-  for (const order of live) {
-    if (!order.externalOrderId) continue;
-    const externalOrderId = order.externalOrderId;
-    const answer = await onBehalfOf(orderId, () => fulfillment.suppliers[order.supplier as SupplierName].cancelOrder(externalOrderId));
-    if (answer.cancelled) {
-      await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancelled', reason: answer.reason, updatedAt: now } });
-      await supplierOrderEvent(tx, order, 'cancelled', answer.reason, now);
-    } else {
-      await openSupplierCancellationTask(tx, fulfillment, order, `Cancellation refused: ${answer.reason ?? 'no reason given'}`, now);
-    }
-  }
+  for (const order of live) await cancelAtSupplier(tx, fulfillment, order, now);
   await settleCancellationIfClear(tx, fulfillment, orderId, now);
+}
+
+/** Cancels one supplier order at its supplier; one the supplier cannot cancel becomes `cancellation_pending` with an ops task. */
+async function cancelAtSupplier(tx: Transaction, fulfillment: Fulfillment, order: SupplierOrder, now: Date): Promise<void> {
+  if (!order.externalOrderId) return;
+  const externalOrderId = order.externalOrderId;
+  const answer = await onBehalfOf(order.orderId, () => fulfillment.suppliers[order.supplier as SupplierName].cancelOrder(externalOrderId));
+  if (answer.cancelled) {
+    await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancelled', reason: answer.reason, updatedAt: now } });
+    await supplierOrderEvent(tx, order, 'cancelled', answer.reason, now);
+  } else {
+    await openSupplierCancellationTask(tx, fulfillment, order, `Cancellation refused: ${answer.reason ?? 'no reason given'}`, now);
+  }
 }

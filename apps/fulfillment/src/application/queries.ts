@@ -45,6 +45,7 @@ export async function orderFulfillmentView(fulfillment: Fulfillment, orderId: st
       items: context.order.items.map(({ sku, name, quantity, supplierSource }) => ({ sku, name, quantity, supplierSource })),
     },
     tracking: context.tracking,
+    failedParts: context.failedParts,
     history: history.map((h) => ({ from: h.fromState as OrderFulfillment['state'], to: h.toState as OrderFulfillment['state'], trigger: h.trigger, details: h.details as Record<string, unknown>, at: h.at.toISOString() })),
     supplierOrders: supplierOrders.map(({ orderId: _orderId, ...s }) => ({ ...s, createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString() })),
     fulfillmentOrders: fulfillmentOrders.map((f) => ({

@@ -5,7 +5,8 @@ import { type EventData, shipmentShipped, type ShipmentStatus, type SupplierSour
 import type { Transaction } from '../adapters/database';
 import { allocateShipment } from '../domain/allocation';
 import { type ShippingAddress, stateOf } from '../domain/order-workflow';
-import { fulfillmentOrderTransitions, isLastParcel, type LineUnits, shipmentTransitions } from '../domain/parcels';
+import { type FulfillmentOrderStatus, fulfillmentOrderTransitions, isLastParcel, type LineUnits, shipmentTransitions } from '../domain/parcels';
+import { startAutomationSteps } from './automation';
 import { type Fulfillment, SERVICE } from './context';
 import { consumeReservation } from './inventory';
 import { progressInput, recordProgress, withVendors } from './progress';
@@ -112,7 +113,7 @@ export function shipFromHub(
     const remaining = await tx.fulfillmentOrderItem.aggregate({ where: { fulfillmentOrderId: hubOrder.id }, _sum: { remainingQuantity: true } });
     // Everything of it has left (in one parcel or several): it is on its way.
     if ((remaining._sum.remainingQuantity ?? 0) === 0 && hubOrder.status !== 'in_transit') {
-      fulfillmentOrderTransitions.assertTransition(hubOrder.status as 'awaiting_shipment', 'in_transit');
+      fulfillmentOrderTransitions.assertTransition(hubOrder.status as FulfillmentOrderStatus, 'in_transit');
       await tx.fulfillmentOrder.update({ where: { id: hubOrder.id }, data: { status: 'in_transit', updatedAt: now } });
     }
     const shipment = await recordShipment(tx, fulfillment, {
@@ -169,6 +170,7 @@ export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillm
     if (!shipmentTransitions.canTransition(shipment.status as ShipmentStatus, 'delivered')) return;
     const now = fulfillment.clock.now();
     await tx.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: new Date(update.event?.time ?? update.at), updatedAt: now } });
+    await startAutomationSteps(tx, fulfillment, shipmentId);
     if (shipment.fulfillmentOrderId) await completeIfDelivered(tx, shipment.fulfillmentOrderId, now);
     await recordProgress(tx, fulfillment, orderId, { kind: 'parcel_delivered', shipmentId });
   }
@@ -177,9 +179,9 @@ export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillm
 /** A hub fulfillment order is completed once all of it left and every parcel of it arrived. */
 async function completeIfDelivered(tx: Transaction, fulfillmentOrderId: string, now: Date): Promise<void> {
   const order = await tx.fulfillmentOrder.findUnique({ where: { id: fulfillmentOrderId } });
-  if (order?.status !== 'in_transit') return;
+  // Not while units of it remain to ship (awaiting_shipment), nor twice.
+  if (!order || !fulfillmentOrderTransitions.canTransition(order.status as FulfillmentOrderStatus, 'completed')) return;
   const undelivered = await tx.shipment.count({ where: { fulfillmentOrderId, status: { notIn: ['delivered', 'cancelled'] } } });
   if (undelivered > 0) return;
-  fulfillmentOrderTransitions.assertTransition('in_transit', 'completed');
   await tx.fulfillmentOrder.update({ where: { id: fulfillmentOrderId }, data: { status: 'completed', updatedAt: now } });
 }

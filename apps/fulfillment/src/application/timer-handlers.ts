@@ -1,12 +1,13 @@
 import type { DueTimer, TimerHandler } from '@platform/runtime/timers';
 import type { Transaction } from '../adapters/database';
 import { DELAY_NAMES } from '../domain/order-workflow';
+import { runAutomationStep } from './automation';
 import { type Fulfillment, TIMER_KINDS } from './context';
 import { releaseExpiredReservations } from './inventory';
-import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders } from './placement';
+import { cancelSupplierOrders, placeSupplierOrders, pollSupplierOrders, supplierTimeoutElapsed } from './placement';
 import { sendWorkflowEvent } from './workflows';
 
-/** The handler of every durable timer kind this service schedules (key = order id). */
+/** The handler of every durable timer kind this service schedules (key = order id; step id for automation steps). */
 export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHandler<Transaction>> {
   // A machine delay elapsed: send the `xstate.after.*` event it stands for (ignored if the state was left).
   const elapsed = async (timer: DueTimer, tx: Transaction) => {
@@ -14,6 +15,8 @@ export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHan
   };
   return {
     ...Object.fromEntries(DELAY_NAMES.map((delay) => [TIMER_KINDS[delay], elapsed])),
+    // Unanswered supplier orders fail alone while another part goes on; otherwise the order times out.
+    [TIMER_KINDS.supplierTimeout]: (timer, tx, now) => supplierTimeoutElapsed(tx, fulfillment, timer.key, now, String(timer.payload.event)),
     [TIMER_KINDS.placeSupplierOrders]: (timer, tx, now) => placeSupplierOrders(tx, fulfillment, timer.key, now),
     [TIMER_KINDS.supplierRetry]: async (timer, tx) => {
       await sendWorkflowEvent(tx, fulfillment, timer.key, { type: 'RETRY' }, { automatic: true });
@@ -26,5 +29,6 @@ export function timerHandlers(fulfillment: Fulfillment): Record<string, TimerHan
     },
     [TIMER_KINDS.cancelSupplierOrders]: (timer, tx, now) =>
       cancelSupplierOrders(tx, fulfillment, timer.key, now, typeof timer.payload.upToAttempt === 'number' ? timer.payload.upToAttempt : null),
+    [TIMER_KINDS.automationStep]: (timer, tx) => runAutomationStep(tx, fulfillment, timer.key),
   };
 }

@@ -1,7 +1,9 @@
 import { DomainError } from '@platform/contracts/errors';
 import { describe, expect, it } from 'vitest';
 import { allocateShipment } from './allocation';
-import { groupBySupplier, retryDelayMs } from './supplier-placement';
+import type { SupplierSource } from '@platform/contracts';
+import type { OrderLine, PartFailure } from './order-workflow';
+import { groupBySupplier, placementLines, planReroute, retryDelayMs } from './supplier-placement';
 
 const items = [
   { id: 'i1', sku: 'MUG', remainingQuantity: 2 },
@@ -23,9 +25,10 @@ describe('shipment allocation (FUL-04)', () => {
   });
 });
 
+const line = (sku: string, supplierSource: SupplierSource, quantity = 1): OrderLine => ({ sku, variantId: sku, name: sku, quantity, unitPrice: 1, supplierSource, vendorId: 'v1' });
+
 describe('supplier placement rules', () => {
   it('groups items per supplier, leaving own stock to the hubs', () => {
-    const line = (sku: string, supplierSource: 'cj' | 'aliexpress' | 'own_stock') => ({ sku, variantId: sku, name: sku, quantity: 1, unitPrice: 1, supplierSource, vendorId: 'acme' });
     const groups = groupBySupplier([line('A', 'cj'), line('B', 'own_stock'), line('C', 'aliexpress'), line('D', 'cj')]);
     expect(groups.map((g) => [g.supplier, g.items.map((i) => i.sku)])).toEqual([
       ['cj', ['A', 'D']],
@@ -34,6 +37,46 @@ describe('supplier placement rules', () => {
     // (Moved from the adapters' copy of this rule, now removed: own stock is in no supplier group.)
     expect(groups.flatMap((g) => g.items.map((i) => i.sku))).not.toContain('B');
   });
+  it('places what failed parts left: refunded units gone, re-routed ones at their new source (FUL-05)', () => {
+    const items = [line('A', 'cj', 3), line('B', 'cj'), line('C', 'aliexpress')];
+    expect(placementLines(items, [])).toEqual(items);
+    const failures: PartFailure[] = [
+      {
+        source: 'cj',
+        cause: 'refused',
+        reason: 'out of stock',
+        moves: [
+          { sku: 'A', variantId: 'A', quantity: 2, to: 'own_stock' },
+          { sku: 'A', variantId: 'A', quantity: 1, to: 'spocket' },
+          { sku: 'B', variantId: 'B', quantity: 1, to: null },
+        ],
+      },
+      { source: 'spocket', cause: 'timeout', reason: 'no answer', moves: [{ sku: 'A', variantId: 'A', quantity: 1, to: null }] },
+    ];
+    expect(placementLines(items, failures).map((l) => [l.sku, l.supplierSource, l.quantity])).toEqual([
+      ['C', 'aliexpress', 1],
+      ['A', 'own_stock', 2],
+    ]);
+  });
+
+  it('re-routes to hub stock first, then to the first declared supplier that has not failed the SKU, else refunds', () => {
+    const lines = [line('A', 'cj', 2), line('B', 'cj'), line('C', 'cj'), line('D', 'cj', 5)];
+    const earlier: PartFailure[] = [{ source: 'aliexpress', cause: 'refused', reason: 'no', moves: [{ sku: 'C', variantId: 'C', quantity: 1, to: 'cj' }] }];
+    const moves = planReroute(lines, earlier, 'cj', {
+      freeAtHubs: { A: 2, D: 4 },
+      alternatives: { B: ['cj', 'spocket'], C: ['aliexpress', 'cj'], D: ['aliexpress'] },
+    });
+    expect(moves.map((m) => [m.sku, m.quantity, m.to])).toEqual([
+      ['A', 2, 'own_stock'],
+      ['B', 1, 'spocket'],
+      ['C', 1, null],
+      ['D', 5, 'aliexpress'],
+    ]);
+    // Hub stock is counted down as it is given out, and a failed hub part is not sent back there.
+    expect(planReroute([line('A', 'cj'), line('A', 'cj')], [], 'cj', { freeAtHubs: { A: 1 }, alternatives: {} }).map((m) => m.to)).toEqual(['own_stock', null]);
+    expect(planReroute([line('A', 'own_stock')], [], 'own_stock', { freeAtHubs: { A: 9 }, alternatives: {} }).map((m) => m.to)).toEqual([null]);
+  });
+
   it('backs off 5 min × 2^retryCount', () => {
     expect([0, 1, 2].map(retryDelayMs)).toEqual([300_000, 600_000, 1_200_000]);
   });

@@ -40,6 +40,7 @@ const EVENTS: Record<string, WorkflowEvent | { type: string; reason: string }> =
   PLACE_ORDER: { type: 'PLACE_ORDER', supplierId: 'cj' },
   SUPPLIER_CONFIRMED: { type: 'SUPPLIER_CONFIRMED', supplierOrderId: 'CJ-1' },
   SUPPLIER_REJECTED: { type: 'SUPPLIER_REJECTED', reason: 'out of stock' },
+  PART_FAILED: { type: 'PART_FAILED', source: 'cj', cause: 'refused', reason: 'out of stock', moves: [{ sku: 'CJ-LAMP', variantId: 'v2', quantity: 1, to: null }] },
   TRACKING_RECEIVED: { type: 'TRACKING_RECEIVED', trackingNumber: 'LB123456789CN', carrier: 'CAINIAO' },
   IN_TRANSIT_UPDATE: { type: 'IN_TRANSIT_UPDATE', location: 'Madrid' },
   OUT_FOR_DELIVERY_UPDATE: { type: 'OUT_FOR_DELIVERY_UPDATE' },
@@ -105,6 +106,14 @@ const TRANSITIONS: Array<[keyof typeof at, string, string]> = [
   ['in_transit', 'OUT_FOR_DELIVERY_UPDATE', 'out_for_delivery'],
   ['in_transit', 'DELIVERED', 'delivered'],
   ['out_for_delivery', 'DELIVERED', 'delivered'],
+  // Mixed sources (FUL-05): one source's part fails alone wherever supplier orders are polled;
+  // the last supplier cancelling after it confirmed fails the order as a refusal at placement would.
+  ['placed_with_supplier', 'PART_FAILED', 'placed_with_supplier'],
+  ['supplier_confirmed', 'PART_FAILED', 'supplier_confirmed'],
+  ['shipped', 'PART_FAILED', 'shipped'],
+  ['in_transit', 'PART_FAILED', 'in_transit'],
+  ['out_for_delivery', 'PART_FAILED', 'out_for_delivery'],
+  ['supplier_confirmed', 'SUPPLIER_REJECTED', 'failed'],
   ['refund_requested', 'REFUND_PROCESSED', 'refunded'],
   ['failed', 'RETRY', 'processing'],
   ['failed', 'CANCEL', 'cancelled'],
@@ -231,6 +240,39 @@ describe('order workflow (FUL-01)', () => {
     expect(advance(machine, at.placed_with_supplier(), EVENTS.CANCEL!).effects).toContainEqual({ type: 'cancelOrder' });
     expect(advance(machine, at.supplier_confirmed(), EVENTS.CANCEL!).effects).toContainEqual({ type: 'cancelOrder' });
     expect(advance(machine, at.failed(), EVENTS.CANCEL!).effects).toEqual([{ type: 'cancelRetry' }, { type: 'cancelOrder' }]);
+  });
+
+  it('a part failing alone records where its units went, leaving state, tags and timers as they were; the order goes on to delivery', () => {
+    const placed = at.placed_with_supplier();
+    const refunded = advance(machine, placed, EVENTS.PART_FAILED!);
+    expect(refunded).toMatchObject({ changed: true, transitioned: false, effects: [], willRetry: false });
+    expect([...refunded.snapshot.tags].sort()).toEqual([...placed.tags].sort());
+    expect(refunded.snapshot.context.failedParts).toEqual([
+      { source: 'cj', cause: 'refused', reason: 'out of stock', moves: [{ sku: 'CJ-LAMP', variantId: 'v2', quantity: 1, to: null }] },
+    ]);
+    const rerouted: WorkflowEvent = { type: 'PART_FAILED', source: 'aliexpress', cause: 'timeout', reason: 'no answer', moves: [{ sku: 'AE-CASE', variantId: 'v3', quantity: 2, to: 'own_stock' }] };
+    let snapshot = advance(machine, refunded.snapshot, rerouted).snapshot;
+    expect(snapshot.context.failedParts.map((p) => [p.source, p.cause])).toEqual([['cj', 'refused'], ['aliexpress', 'timeout']]);
+    // Every remaining part confirmed: the order moves on as one with a single source would.
+    for (const type of ['SUPPLIER_CONFIRMED', 'TRACKING_RECEIVED', 'IN_TRANSIT_UPDATE', 'DELIVERED'] as const) snapshot = advance(machine, snapshot, EVENTS[type]!).snapshot;
+    expect(snapshot.value).toBe('delivered');
+    expect(snapshot.context.failedParts).toHaveLength(2);
+  });
+
+  it('the last supplier cancelling after it confirmed fails the order and retries it, as a refusal at placement does', () => {
+    const step = advance(machine, at.supplier_confirmed(), EVENTS.SUPPLIER_REJECTED!);
+    expect(step.to).toBe('failed');
+    expect(step.willRetry).toBe(true);
+    expect(step.effects).toContainEqual({ type: 'abandonAttempt' });
+    expect(step.snapshot.context.error).toBe('out of stock');
+  });
+
+  it('restores a snapshot stored before failed parts were kept as one with none', () => {
+    const persisted = JSON.parse(JSON.stringify(machine.getPersistedSnapshot(at.placed_with_supplier())));
+    delete persisted.context.failedParts;
+    const restored = restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: persisted });
+    expect(restored.context.failedParts).toEqual([]);
+    expect(advance(machine, restored, EVENTS.PART_FAILED!).snapshot.context.failedParts).toHaveLength(1);
   });
 
   it('updates the order details only before processing', () => {

@@ -26,6 +26,12 @@ import { DomainError } from '@platform/contracts/errors';
  *   `placed_with_supplier`, which would place a second order at a supplier that may still confirm the first.
  * - `delivered`, `cancelled`, `refunded` are final as designed, so they take no event: the
  *   original REQUEST_REFUND from `delivered` is gone (XState accepts nothing once the machine is done).
+ * - Mixed sources (docs/requirements.md#ful-05-mixed-sources): PART_FAILED (new, target-less) records
+ *   that one source's part was refused or timed out while the rest goes on, and where its units went
+ *   (refunded, or re-routed), in every state whose supplier orders are polled. The application sends
+ *   it only while something else goes on; when nothing does, the refusal is the whole order's
+ *   (FAIL, SUPPLIER_REJECTED or the timeout, as designed). SUPPLIER_REJECTED is also taken in
+ *   `supplier_confirmed`: the last supplier may cancel after confirming.
  *
  * The rest of the service never lists states: it asks the snapshot, by tag (`hasTag`, see
  * `WorkflowTag`) or by event (`can`). State names are the contract's (`workflowStateSchema`).
@@ -40,6 +46,22 @@ export interface OrderLine {
   supplierSource: SupplierSource;
   /** The vendor selling the line (order.created `vendor.id`); `UNKNOWN_VENDOR` in snapshots stored before it was kept. */
   vendorId: string;
+}
+
+/** Where one failed part's units went: another source, or nowhere (`null`: cancelled and refunded). */
+export interface PartMove {
+  sku: string;
+  variantId: string;
+  quantity: number;
+  to: SupplierSource | null;
+}
+
+/** One source's part that was refused or timed out while the rest of the order went on. */
+export interface PartFailure {
+  source: SupplierSource;
+  cause: 'refused' | 'timeout';
+  reason: string;
+  moves: PartMove[];
 }
 
 /**
@@ -83,6 +105,8 @@ export interface WorkflowContext {
   cancelReason: string | null;
   refundId: string | null;
   deliveredAt: string | null;
+  /** Parts that failed alone, oldest first: a later placement (a retry) places only what they left (`placementLines`). */
+  failedParts: PartFailure[];
 }
 
 export type WorkflowEvent =
@@ -91,6 +115,7 @@ export type WorkflowEvent =
   | { type: 'PLACE_ORDER'; supplierId?: string }
   | { type: 'SUPPLIER_CONFIRMED'; supplierOrderId: string }
   | { type: 'SUPPLIER_REJECTED'; reason: string }
+  | ({ type: 'PART_FAILED' } & PartFailure)
   | { type: 'TRACKING_RECEIVED'; trackingNumber: string; carrier: string | null }
   | { type: 'IN_TRANSIT_UPDATE'; location?: string | null }
   | { type: 'OUT_FOR_DELIVERY_UPDATE' }
@@ -219,6 +244,11 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
       updateOrder: enqueueActions(({ enqueue, event }) => {
         if (event.type === 'ORDER_MODIFIED') enqueue.assign({ order: event.order });
       }),
+      recordFailedPart: enqueueActions(({ enqueue, event, context }) => {
+        if (event.type !== 'PART_FAILED') return;
+        const { type: _type, ...part } = event;
+        enqueue.assign({ failedParts: [...context.failedParts, part] });
+      }),
       ...effectActions,
     },
   }).createMachine({
@@ -235,6 +265,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
       cancelReason: null,
       refundId: null,
       deliveredAt: null,
+      failedParts: [],
     }),
     states: {
       pending: {
@@ -271,6 +302,7 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
         on: {
           SUPPLIER_CONFIRMED: { target: 'supplier_confirmed', actions: 'setSupplierOrderId' },
           SUPPLIER_REJECTED: { target: 'failed', actions: ['setError', 'retryIfAllowed'] },
+          PART_FAILED: { actions: 'recordFailedPart' },
           // Deviation from the original design (see above): cancellable until shipment.
           CANCEL: { target: 'cancelled', actions: 'setCancelReason' },
         },
@@ -284,12 +316,17 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
         on: {
           TRACKING_RECEIVED: { target: 'shipped', actions: 'setTrackingInfo' },
           CANCEL: { target: 'refund_requested', actions: ['setCancelReason', 'cancelOrder'] },
+          SUPPLIER_REJECTED: { target: 'failed', actions: ['setError', 'retryIfAllowed'] },
+          PART_FAILED: { actions: 'recordFailedPart' },
         },
       },
       shipped: {
         tags: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
         meta: { orderStatus: 'shipped' },
-        on: { IN_TRANSIT_UPDATE: { target: 'in_transit', actions: 'updateTrackingLocation' } },
+        on: {
+          IN_TRANSIT_UPDATE: { target: 'in_transit', actions: 'updateTrackingLocation' },
+          PART_FAILED: { actions: 'recordFailedPart' },
+        },
       },
       in_transit: {
         tags: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
@@ -297,12 +334,16 @@ export function createOrderWorkflow(delays: WorkflowDelays = DEFAULT_DELAYS) {
           IN_TRANSIT_UPDATE: { actions: 'updateTrackingLocation' },
           OUT_FOR_DELIVERY_UPDATE: { target: 'out_for_delivery' },
           DELIVERED: { target: 'delivered', actions: 'setDelivered' },
+          PART_FAILED: { actions: 'recordFailedPart' },
         },
       },
       out_for_delivery: {
         tags: ['started', 'polled', 'awaiting-shipment', 'dispatched'],
         meta: { orderStatus: 'out_for_delivery' },
-        on: { DELIVERED: { target: 'delivered', actions: 'setDelivered' } },
+        on: {
+          DELIVERED: { target: 'delivered', actions: 'setDelivered' },
+          PART_FAILED: { actions: 'recordFailedPart' },
+        },
       },
       delivered: {
         type: 'final',
@@ -402,10 +443,15 @@ export function restoreWorkflow(
   stored: { orderId: string; machineVersion: number; snapshot: { value: unknown; context: unknown } },
 ): WorkflowSnapshot {
   if (stored.machineVersion !== MACHINE_VERSION) throw new UnknownMachineVersionError(stored.orderId, stored.machineVersion);
-  const context = stored.snapshot.context as WorkflowContext;
-  const items = context.order.items.map((item) => ({ ...item, vendorId: item.vendorId ?? UNKNOWN_VENDOR }));
-  return machine.resolveState({ value: stored.snapshot.value as WorkflowState, context: { ...context, order: { ...context.order, items } } });
+  // Fields added later (same meaning, so the same version): failed parts start empty, lines stored
+  // before their vendor was kept belong to UNKNOWN_VENDOR.
+  const restored = { ...ADDED_CONTEXT, ...(stored.snapshot.context as WorkflowContext) };
+  const items = restored.order.items.map((item) => ({ ...item, vendorId: item.vendorId ?? UNKNOWN_VENDOR }));
+  return machine.resolveState({ value: stored.snapshot.value as WorkflowState, context: { ...restored, order: { ...restored.order, items } } });
 }
+
+/** Context fields added after snapshots were first stored, with the value an older snapshot means. */
+const ADDED_CONTEXT: Pick<WorkflowContext, 'failedParts'> = { failedParts: [] };
 
 /** Applies `event` purely: the next snapshot and the effects to execute. */
 export function advance(machine: OrderWorkflow, snapshot: WorkflowSnapshot, event: WorkflowEvent | { type: string }): Step {

@@ -13,7 +13,7 @@ import { FakeSupplier } from './fake-supplier';
 export const POLL_MS = 15 * 60_000;
 export const POLL_MAX_MS = 60 * 60_000;
 
-const { aliexpress, cj, spocket } = LOCAL_PROVIDER_CREDENTIALS;
+const { aliexpress, cj, spocket, devices } = LOCAL_PROVIDER_CREDENTIALS;
 
 /**
  * The fulfillment service built as main.ts builds it, with fake suppliers (real adapters where a
@@ -22,7 +22,13 @@ const { aliexpress, cj, spocket } = LOCAL_PROVIDER_CREDENTIALS;
  * over but what is in PostgreSQL.
  */
 export async function compose(
-  options: { databaseUrl?: string; clock?: AdjustableClock; realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>> } = {},
+  options: {
+    databaseUrl?: string;
+    clock?: AdjustableClock;
+    realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>>;
+    /** The device system's base URL (the simulators' `/devices`); default a closed port. */
+    devicesUrl?: string;
+  } = {},
 ) {
   let suppliers!: Record<SupplierName, FakeSupplier>;
   const service = await startService(
@@ -42,6 +48,8 @@ export async function compose(
         ALIEXPRESS_SESSION: aliexpress.session,
         CJ_API_KEY: cj.apiKey,
         SPOCKET_API_KEY: spocket.apiKey,
+        DEVICES_API_URL: options.devicesUrl ?? 'http://127.0.0.1:9',
+        DEVICES_API_KEY: devices.apiKey,
         SUPPLIER_POLL_INTERVAL_MS: String(POLL_MS),
         SUPPLIER_POLL_MAX_INTERVAL_MS: String(POLL_MAX_MS),
       },

@@ -50,6 +50,13 @@ describe('the route table', () => {
     expect(access('GET', '/v1/vendors/:vendorId/payouts')).toBe('ops');
     expect(access('GET', '/v1/vendor/ledger')).toBe('vendor');
     expect(access('GET', '/v1/vendor/payouts')).toBe('vendor');
+    expect(access('POST', '/v1/automation-steps/:id/retry')).toBe('ops');
+    expect(access('POST', '/v1/automation-steps/:id/fallback')).toBe('ops');
+    expect(access('GET', '/v1/automation-steps')).toBe('ops');
+    expect(access('GET', '/v1/shipments/:id/automation-steps')).toBe('ops');
+    expect(access('PUT', '/v1/automation-rules/:sku')).toBe('admin');
+    expect(access('PUT', '/v1/ops/policies/supplier-failure')).toBe('ops');
+    expect(access('PUT', '/v1/ops/sku-sources/:sku')).toBe('ops');
     expect(access('GET', '/v1/tracking/:number')).toBe('public');
   });
 

@@ -1,7 +1,7 @@
 import { crashpoint } from '@platform/runtime/crashpoint';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { scheduleTimer, type DueTimer } from '@platform/runtime/timers';
-import { notificationFailed, notificationSent } from '@platform/contracts';
+import { type EventData, notificationFailed, notificationSent } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import type { DeliveryChannel } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
@@ -15,8 +15,9 @@ import { certainlyNotSent, isPermanent, ProviderError } from '../adapters/provid
 import type { TemplateRenderer } from '../adapters/template-renderer';
 import type { SmsSender } from '../adapters/twilio-sms';
 import { messageView, type OrderContextView, type StatusFacts, type StoreIdentity } from '../domain/message-view';
-import { planFor, respectsQuietHours } from '../domain/notification-plan';
-import { effectivePreferences, wantedChannels } from '../domain/preferences';
+import { type MessagePlan, planFor, respectsQuietHours } from '../domain/notification-plan';
+import { shippingAnnouncedPerParcel } from '../domain/notices';
+import { effectivePreferences, type Locale, wantedChannels } from '../domain/preferences';
 import { quietHoursEnd } from '../domain/quiet-hours';
 import { devicesOf, storedPreferences } from './preferences';
 
@@ -32,11 +33,12 @@ export const TIMER_KINDS = {
   retry: timers.notifications.retry.kind,
 } as const;
 
-/** Namespace for notification ids: uuidv5(`<order>/<status>/<channel>`) is the same on every attempt and replica. */
+/** Namespace for notification ids: uuidv5(`<order>/<notice>/<channel>`) is the same on every attempt and replica. */
 const NOTIFICATION_ID_NAMESPACE = '5b0e7e2a-8d0c-4f7e-9a52-6c1f0a3d2b41';
 
-export function notificationId(orderId: string, status: string, channel: string): string {
-  return uuidv5(`${orderId}/${status}/${channel}`, NOTIFICATION_ID_NAMESPACE);
+/** A status notification's notice is its status, so ids planned before notices existed are unchanged. */
+export function notificationId(orderId: string, notice: string, channel: string): string {
+  return uuidv5(`${orderId}/${notice}/${channel}`, NOTIFICATION_ID_NAMESPACE);
 }
 
 const PROVIDER_OF: Record<DeliveryChannel, Provider> = { email: 'smtp', sms: 'twilio', push: 'fcm' };
@@ -65,47 +67,91 @@ export interface StatusChange extends StatusFacts {
   customer: Order['customer'];
 }
 
+/** One thing to tell a customer: what it announces, under which plan, and what its templates render. */
+export interface Announcement {
+  orderId: string;
+  /** The order status it announces; null for a notice about part of the order. */
+  orderStatus: string | null;
+  /** One notification per order, notice and channel: the status, or `<kind>:<ref>` (domain/notices.ts). */
+  notice: string;
+  plan: MessagePlan;
+  customer: Order['customer'];
+  /** The view, once the customer's language and time zone are known. */
+  view: (audience: { locale: Locale; timezone: string }) => Record<string, unknown>;
+}
+
 /**
- * An order status change → one notification row per channel the customer wants, rendered
- * now in their language, each with its own delivery timer (at once, or at the end of quiet
- * hours). The rows are unique per (order, status, channel) and commit with the consumer's
- * processed-event record: a redelivered or replayed event creates nothing new.
+ * The order-level `shipped` notice and parcel 1's notice each decide on whether the other went
+ * out, from different streams (domain/notices.ts, `parcelNotice`): one decision per order at a
+ * time, each seeing what the other committed.
+ */
+export async function lockShippingNews(tx: Transaction, orderId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('notifications.shipping'), hashtext(${orderId}))`;
+}
+
+/**
+ * An order status change → one notification row per channel the customer wants (see
+ * `planNotifications`). An order of several parcels hears of its shipping per parcel, so its
+ * order-level `shipped` notice is left out (docs/requirements.md#ntf-01-parcel-and-item-notices).
  */
 export async function planStatusNotifications(deps: NotificationDeps, tx: Transaction, change: StatusChange, causationEventId: string, now: Date): Promise<number> {
   const plan = planFor(change.status);
   if (!plan) return 0;
-  // One after another: a transaction is one connection, and pg deprecates overlapping queries on one.
+  if (plan.status === 'shipped') await lockShippingNews(tx, change.orderId);
   const contextRow = await tx.orderContext.findUnique({ where: { orderId: change.orderId } });
-  const stored = await storedPreferences(tx, change.customer.id);
-  const devices = await devicesOf(tx, change.customer.id);
-  const preferences = effectivePreferences(stored, change.customer);
+  if (plan.status === 'shipped' && shippingAnnouncedPerParcel(contextRow?.parcels ?? null)) {
+    deps.log.info({ orderId: change.orderId, parcels: contextRow?.parcels }, 'order ships in several parcels; each parcel is announced instead');
+    return 0;
+  }
   const context: OrderContextView | null = contextRow
     ? {
-        items: contextRow.items as OrderContextView['items'],
+        items: contextRow.items as unknown as OrderContextView['items'],
         totals: contextRow.totals as OrderContextView['totals'],
         shippingAddress: contextRow.shippingAddress as OrderContextView['shippingAddress'],
         orderCreatedAt: contextRow.orderCreatedAt.toISOString(),
       }
     : null;
+  return planNotifications(
+    deps,
+    tx,
+    { orderId: change.orderId, orderStatus: change.status, notice: change.status, plan, customer: change.customer, view: ({ locale }) => messageView(change, context, locale, deps.store) },
+    causationEventId,
+    now,
+  );
+}
+
+/**
+ * One notification row per channel the customer wants for the plan's topic, rendered now in
+ * their language, each with its own delivery timer (at once, or at the end of quiet hours). The
+ * rows are unique per (order, notice, channel) and commit with the consumer's processed-event
+ * record: a redelivered or replayed event creates nothing new.
+ */
+export async function planNotifications(deps: NotificationDeps, tx: Transaction, announcement: Announcement, causationEventId: string, now: Date): Promise<number> {
+  const { orderId, orderStatus, notice, plan, customer } = announcement;
+  // One after another: a transaction is one connection, and pg deprecates overlapping queries on one.
+  const stored = await storedPreferences(tx, customer.id);
+  const devices = await devicesOf(tx, customer.id);
+  const preferences = effectivePreferences(stored, customer);
   const locale = preferences.language;
-  const view = messageView(change, context, locale, deps.store);
+  const view = announcement.view({ locale, timezone: preferences.timezone });
   let planned = 0;
   for (const channel of wantedChannels(preferences, plan.topic)) {
-    const recipient = channel === 'email' ? change.customer.email : channel === 'sms' ? preferences.phoneNumber : devices.map((d) => d.token).join(',') || null;
+    const recipient = channel === 'email' ? customer.email : channel === 'sms' ? preferences.phoneNumber : devices.map((d) => d.token).join(',') || null;
     if (!recipient) {
-      deps.log.info({ orderId: change.orderId, status: change.status, channel }, 'no address for channel; skipped');
+      deps.log.info({ orderId, notice, channel }, 'no address for channel; skipped');
       continue;
     }
     const content = render(deps.renderer, channel, plan.template, locale, view);
-    const id = notificationId(change.orderId, change.status, channel);
+    const id = notificationId(orderId, notice, channel);
     const deferUntil = respectsQuietHours(plan, channel) ? quietHoursEnd(now, preferences.quietHours, preferences.timezone) : null;
     const { count } = await tx.notification.createMany({
       data: [
         {
           id,
-          orderId: change.orderId,
-          orderStatus: change.status,
-          customerId: change.customer.id,
+          orderId,
+          orderStatus,
+          notice,
+          customerId: customer.id,
           template: plan.template,
           channel,
           recipient,
@@ -120,7 +166,7 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
       ],
       skipDuplicates: true,
     });
-    if (count === 0) continue; // already planned (or sent) for this order, status and channel
+    if (count === 0) continue; // already planned (or sent) for this order, notice and channel
     await scheduleTimer(tx, deferUntil ? { kind: TIMER_KINDS.deferred, key: id, fireAt: deferUntil } : { kind: TIMER_KINDS.send, key: id, fireAt: now });
     planned += 1;
   }
@@ -133,7 +179,7 @@ function render(renderer: TemplateRenderer, channel: DeliveryChannel, template: 
     return { subject: message.subject, html: message.html, body: message.text };
   }
   const strings = renderer.text(channel, locale, view);
-  if (!strings.body) throw new Error(`no ${channel} text for status "${String(view.status)}"`);
+  if (!strings.body) throw new Error(`no ${channel} text for "${String(view.status)}"`);
   return { subject: channel === 'push' ? (strings.title ?? null) : null, html: null, body: strings.body };
 }
 
@@ -165,7 +211,7 @@ async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<str
       if (tokens.length === 0) throw new ProviderError('fcm', 'no device registered to the customer any more', true);
       for (const token of tokens) {
         try {
-          const data = { orderId: n.orderId, status: n.orderStatus, notificationId: n.id };
+          const data = { orderId: n.orderId, notice: n.notice, notificationId: n.id, ...(n.orderStatus && { status: n.orderStatus }) };
           accepted.push((await deps.push.send({ token, title: n.subject ?? '', body: n.body ?? '', data, collapseId: collapseIdOf(n) })).providerMessageId);
         } catch (error) {
           // A dead token on one device must not cost the customer's other devices their message,
@@ -246,7 +292,14 @@ export function deliverNotification(deps: NotificationDeps) {
     }
     const channel = n.channel as DeliveryChannel;
     const provider = PROVIDER_OF[channel];
-    const eventBase = { notificationId: n.id, orderId: n.orderId, template: n.template, orderStatus: n.orderStatus as never, channel };
+    const eventBase = {
+      notificationId: n.id,
+      orderId: n.orderId,
+      template: n.template,
+      notice: n.notice,
+      ...(n.orderStatus && { orderStatus: n.orderStatus as EventData<typeof notificationSent>['orderStatus'] }),
+      channel,
+    };
     const attempts = n.attempts + 1;
     const retryAfter = (count: number) => new Date(now.getTime() + Math.min(deps.retryBaseMs * 2 ** (count - 1), 60 * 60 * 1000));
 

@@ -12,6 +12,7 @@ export async function orderNotifications(db: Database, orderId: string): Promise
       id: n.id,
       orderId: n.orderId,
       orderStatus: n.orderStatus,
+      notice: n.notice,
       channel: n.channel,
       template: n.template,
       recipient: n.recipient,

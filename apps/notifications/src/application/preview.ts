@@ -1,16 +1,22 @@
 import { DomainError } from '@platform/contracts/errors';
 import type { TemplateRenderer } from '../adapters/template-renderer';
-import { messageView, type StoreIdentity } from '../domain/message-view';
-import { type EmailTemplate, NOTIFIED_STATUSES, planFor } from '../domain/notification-plan';
+import { type ContextItem, messageView, type StoreIdentity } from '../domain/message-view';
+import { type EmailTemplate, type NoticeKind, noticeKindOf, NOTIFIED_STATUSES, planFor, type StatusTemplate } from '../domain/notification-plan';
+import { type Notice, noticeView } from '../domain/notices';
 
-/** The status each template shows when the preview names none. */
-const SAMPLE_STATUS: Record<EmailTemplate, string> = {
+/** The status each order-status template shows when the preview names none. */
+const SAMPLE_STATUS: Record<StatusTemplate, string> = {
   'order-confirmation': 'confirmed',
   'order-shipped': 'shipped',
   'order-delivered': 'delivered',
   'order-issue': 'exception',
   'order-status-update': 'processing',
 };
+
+const SAMPLE_ITEMS: ContextItem[] = [
+  { name: 'Blue mug', quantity: 2, lineTotal: 2500, imageUrl: null, sku: 'MUG-BLUE', variantId: 'mug-blue', vendorId: 'acme', unitPrice: 1250 },
+  { name: 'Earl Grey', quantity: 1, lineTotal: 899, imageUrl: null, sku: 'TEA-EG', variantId: 'tea-eg', vendorId: 'leafy', unitPrice: 899 },
+];
 
 /** A made-up order every template can render; `data` in the request overrides any of its values. */
 export function sampleView(locale: string, status: string, store: StoreIdentity) {
@@ -26,10 +32,7 @@ export function sampleView(locale: string, status: string, store: StoreIdentity)
       details: status === 'exception' ? 'The supplier could not confirm the order.' : null,
     },
     {
-      items: [
-        { name: 'Blue mug', quantity: 2, lineTotal: 2500, imageUrl: null },
-        { name: 'Earl Grey', quantity: 1, lineTotal: 899, imageUrl: null },
-      ],
+      items: SAMPLE_ITEMS,
       totals: { subtotal: 3399, shipping: 0, total: 3399 },
       shippingAddress: { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
       orderCreatedAt: '2026-11-22T10:00:00.000Z',
@@ -39,17 +42,52 @@ export function sampleView(locale: string, status: string, store: StoreIdentity)
   );
 }
 
+const sampleParcel = (status: 'in_transit' | 'delivered') => ({
+  shipmentId: '00000000-0000-4000-8000-000000000001',
+  number: 1,
+  of: 2,
+  source: 'own_stock' as const,
+  status,
+  trackingNumber: 'RR123456785CN',
+  carrier: 'China Post',
+  items: [{ sku: 'MUG-BLUE', vendorId: 'acme', quantity: 2 }],
+  shippedAt: '2026-11-24T10:00:00.000Z',
+  deliveredAt: status === 'delivered' ? '2026-11-27T10:00:00.000Z' : null,
+});
+
+/** A made-up notice of each kind about the sample order. */
+const SAMPLE_NOTICE: Record<NoticeKind, Notice> = {
+  parcel_shipped: { kind: 'parcel_shipped', parcel: sampleParcel('in_transit'), count: 2 },
+  parcel_delivered: { kind: 'parcel_delivered', parcel: sampleParcel('delivered'), count: 2 },
+  items_cancelled: {
+    kind: 'items_cancelled',
+    cancellationId: '00000000-0000-4000-8000-000000000002',
+    items: [{ sku: 'TEA-EG', variantId: 'tea-eg', vendorId: 'leafy', quantity: 1 }],
+  },
+  items_backordered: { kind: 'items_backordered', items: [{ sku: 'TEA-EG', vendorId: 'leafy', quantity: 1, expectedAt: '2026-12-15T09:00:00.000Z' }] },
+  items_substituted: { kind: 'items_substituted', items: [{ sku: 'TEA-EG', substituteSku: 'TEA-EG-LOOSE', vendorId: 'leafy', quantity: 1 }] },
+};
+
 /** `POST /templates/:name/preview`. */
 export function previewTemplate(renderer: TemplateRenderer, store: StoreIdentity, name: EmailTemplate, input: { locale: string; status?: string; data?: Record<string, unknown> }) {
-  const status = input.status ?? SAMPLE_STATUS[name];
-  if (input.status && planFor(status)?.template !== name) {
+  const kind = noticeKindOf(name);
+  if (kind && input.status) {
+    throw new DomainError('unprocessable', 'STATUS_NOT_FOR_TEMPLATE', `Template ${name} is about part of an order and takes no status`, [
+      { pointer: '/status', detail: 'must be absent for this template' },
+    ]);
+  }
+  const status = kind ?? input.status ?? SAMPLE_STATUS[name as StatusTemplate];
+  if (!kind && input.status && planFor(status)?.template !== name) {
     const fitting = NOTIFIED_STATUSES.filter((s) => planFor(s)?.template === name);
     throw new DomainError('unprocessable', 'STATUS_NOT_FOR_TEMPLATE', `Template ${name} is used for ${fitting.join(', ')}, not ${status}`, [
       { pointer: '/status', detail: `must be one of ${fitting.join(', ')}` },
     ]);
   }
+  const sample = kind
+    ? noticeView(SAMPLE_NOTICE[kind], { number: 'ORD-000123', customerName: 'Ana García', currency: 'EUR', items: SAMPLE_ITEMS }, { locale: input.locale, timezone: 'Europe/Madrid' }, store)
+    : sampleView(input.locale, status, store);
   try {
-    return renderer.render(name, input.locale, { ...sampleView(input.locale, status, store), ...input.data, status });
+    return renderer.render(name, input.locale, { ...sample, ...input.data, status });
   } catch (error) {
     throw new DomainError('unprocessable', 'TEMPLATE_RENDER_FAILED', (error as Error).message);
   }

@@ -8,9 +8,24 @@ export interface StoreIdentity {
   publicBaseUrl: string;
 }
 
+/**
+ * An order line as the read model keeps it. SKU, variant, vendor and unit price name and price
+ * what fulfillment reports by SKU; rows stored before parcel notices lack them.
+ */
+export type ContextItem = {
+  name: string;
+  quantity: number;
+  lineTotal: number;
+  imageUrl?: string | null;
+  sku?: string;
+  variantId?: string;
+  vendorId?: string;
+  unitPrice?: number;
+};
+
 /** What `orders.order.created` told us (the read model); optional because a status change may arrive first. */
 export interface OrderContextView {
-  items: Array<{ name: string; quantity: number; lineTotal: number; imageUrl?: string | null }>;
+  items: ContextItem[];
   totals: { subtotal: number; shipping: number; total: number };
   shippingAddress: { name: string; line1: string; line2?: string; city: string; state?: string; postalCode: string; country: string } | null;
   orderCreatedAt: string;
@@ -26,6 +41,11 @@ export interface StatusFacts {
   currency: string;
   tracking: { number: string; carrier: string | null } | null;
   details: string | null;
+}
+
+/** The public tracking page of a tracking number. */
+export function trackingUrlOf(store: StoreIdentity, trackingNumber: string): string {
+  return `${store.publicBaseUrl.replace(/\/$/, '')}/v1/tracking/${encodeURIComponent(trackingNumber)}`;
 }
 
 /**
@@ -55,7 +75,7 @@ export function messageView(facts: StatusFacts, context: OrderContextView | null
     shippingAddress: context?.shippingAddress ? { line2: null, state: null, ...context.shippingAddress } : null,
     trackingNumber: facts.tracking?.number ?? null,
     carrier: facts.tracking?.carrier ?? null,
-    trackingUrl: facts.tracking ? `${store.publicBaseUrl.replace(/\/$/, '')}/v1/tracking/${encodeURIComponent(facts.tracking.number)}` : null,
+    trackingUrl: facts.tracking ? trackingUrlOf(store, facts.tracking.number) : null,
     details: facts.details,
   };
 }

@@ -77,7 +77,7 @@ export function resplit(
 const PHASE: Partial<Record<OrderStatus, number>> = { pending: 0, confirmed: 1, processing: 2, shipped: 3, delivered: 4, returned: 5 };
 const ENDED: readonly OrderStatus[] = ['cancelled', 'refunded'];
 
-export const isLive = (status: OrderStatus) => !ENDED.includes(status);
+const isLive = (status: OrderStatus) => !ENDED.includes(status);
 
 /**
  * The one rule for moving a sub-order: forward only along pending → confirmed → processing →

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { supplierCancellationOutcomeSchema, supplierSchema, workflowStateSchema } from '../events/fulfillment';
+import {
+  automationScenarioSchema,
+  automationStepStatusSchema,
+  SUPPLIERS,
+  supplierCancellationOutcomeSchema,
+  supplierSchema,
+  workflowStateSchema,
+} from '../events/fulfillment';
 import { addressSchema, text, timestamp } from '../primitives';
 
 /** Schemas of the fulfillment service's HTTP API (the gateway imports them for its OpenAPI document). */
@@ -55,6 +62,8 @@ export const supplierOrderSchema = z.object({
   reason: z.string().nullable(),
   trackingNumber: z.string().nullable(),
   carrier: z.string().nullable(),
+  /** The supplier order whose items this one took over after that one failed (re-routed); null for a first placement. */
+  replaces: z.uuid().nullable(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -101,17 +110,26 @@ export const parkedEventSchema = z.object({
   dropReason: z.string().nullable(),
 });
 
-/** Something ops must do by hand: today a supplier order the supplier could not cancel. */
+/** How an automation step's ops task closed: the step succeeded (a manual retry) or ops handled it by hand. */
+export const automationTaskOutcomeSchema = z.enum(['step_succeeded', 'fallback_triggered']);
+
+/**
+ * Something ops must do by hand: a supplier order the supplier could not cancel
+ * (`supplier_cancellation`: supplier fields set, resolved here), or an automation step that
+ * failed for good (`automation_step_failed`: `automationStepId` set, closed by the step's retry
+ * or fallback).
+ */
 export const opsTaskSchema = z.object({
   id: z.uuid(),
   orderId: z.uuid(),
-  kind: z.enum(['supplier_cancellation']),
+  kind: z.enum(['supplier_cancellation', 'automation_step_failed']),
   status: z.enum(['open', 'resolved']),
-  supplier: supplierSchema,
-  supplierOrderId: z.uuid(),
+  supplier: supplierSchema.nullable(),
+  supplierOrderId: z.uuid().nullable(),
   externalOrderId: z.string().nullable(),
+  automationStepId: z.uuid().nullable(),
   reason: z.string(),
-  outcome: supplierCancellationOutcomeSchema.nullable(),
+  outcome: z.union([supplierCancellationOutcomeSchema, automationTaskOutcomeSchema]).nullable(),
   note: z.string().nullable(),
   resolvedBy: z.string().nullable(),
   createdAt: timestamp,
@@ -146,6 +164,15 @@ export const orderFulfillmentSchema = z.object({
     items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), supplierSource: z.string() })),
   }),
   tracking: z.object({ number: z.string(), carrier: z.string().nullable() }).nullable(),
+  /** Sources that failed alone while the rest went on, oldest first, and where each unit went (`to` null: refunded). */
+  failedParts: z.array(
+    z.object({
+      source: supplierSchema,
+      cause: z.enum(['refused', 'timeout']),
+      reason: z.string(),
+      moves: z.array(z.object({ sku: z.string(), variantId: z.string(), quantity: z.number().int(), to: supplierSchema.nullable() })),
+    }),
+  ),
   history: z.array(workflowHistoryEntrySchema),
   supplierOrders: z.array(supplierOrderSchema),
   fulfillmentOrders: z.array(fulfillmentOrderSchema),
@@ -190,3 +217,99 @@ export const hubSchema = z.object({
 export const hubsResponseSchema = z.object({ hubs: z.array(hubSchema) });
 export const hubStockResponseSchema = hubStockSchema.extend({ hubId: z.string() });
 export const timersResponseSchema = z.object({ timers: z.array(timerSchema) });
+
+/** What a scenario's automation step carries to the device/asset system (FUL-06). */
+export const automationPayloadSchema = z.object({
+  orderId: z.uuid(),
+  shipmentId: z.uuid(),
+  trackingNumber: z.string(),
+  sku: z.string(),
+  quantity: z.number().int().positive(),
+  deliveredAt: timestamp,
+});
+export type AutomationPayload = z.infer<typeof automationPayloadSchema>;
+
+/** A scenario's retry policy (docs/requirements.md#ful-06-automation-steps). */
+export const automationScenarioPolicySchema = z.object({
+  scenario: automationScenarioSchema,
+  maxAttempts: z.number().int().positive(),
+  retryDelaySeconds: z.number().int().positive(),
+  timeoutSeconds: z.number().int().positive(),
+  fallbackDescription: z.string(),
+});
+
+/** A post-delivery automation step of one shipment item (FUL-06). */
+export const automationStepSchema = z.object({
+  id: z.uuid(),
+  orderId: z.uuid(),
+  shipmentId: z.uuid(),
+  sku: z.string(),
+  scenario: automationScenarioSchema,
+  status: automationStepStatusSchema,
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  lastAttemptedAt: timestamp.nullable(),
+  nextAttemptAt: timestamp.nullable(),
+  errorMessage: z.string().nullable(),
+  /** The device system's id for the work, once it was done. */
+  externalId: z.string().nullable(),
+  fallbackTriggeredAt: timestamp.nullable(),
+  fallbackNote: z.string().nullable(),
+  /** What ops does by hand when the automation cannot (the scenario's). */
+  fallbackDescription: z.string(),
+  payload: automationPayloadSchema,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type AutomationStep = z.infer<typeof automationStepSchema>;
+export const automationStepsResponseSchema = z.object({ steps: z.array(automationStepSchema) });
+export const automationStepsQuerySchema = z.object({
+  status: automationStepStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const shipmentParamsSchema = z.object({ id: z.uuid() });
+export const automationStepParamsSchema = z.object({ id: z.uuid() });
+/** `POST /automation-steps/:id/fallback`: ops did (or will do) the work by hand; the note says what. */
+export const automationFallbackRequestSchema = z.object({ note: text(500) });
+
+/** Which SKU triggers which scenarios, and each scenario's policy. */
+export const automationRuleSchema = z.object({ sku: z.string(), scenarios: z.array(automationScenarioSchema) });
+export const automationConfigSchema = z.object({
+  scenarios: z.array(automationScenarioPolicySchema),
+  rules: z.array(automationRuleSchema),
+});
+export const automationRuleParamsSchema = z.object({ sku: text(100) });
+/** `PUT /automation-rules/:sku`: the scenarios a delivered unit of the SKU starts (empty: none). */
+export const putAutomationRuleRequestSchema = z.object({
+  scenarios: z.array(automationScenarioSchema).max(automationScenarioSchema.options.length).refine((list) => new Set(list).size === list.length, 'must not repeat a scenario'),
+});
+
+/**
+ * What happens to the items of a source that refused or timed out while the rest of the order
+ * goes on (docs/requirements.md#ful-05-mixed-sources): `refund` them, or `reroute` them to hub
+ * stock or another supplier declared for the SKU (refund when none has them).
+ */
+export const supplierFailureModeSchema = z.enum(['refund', 'reroute']);
+export type SupplierFailureMode = z.infer<typeof supplierFailureModeSchema>;
+export const supplierFailurePolicyRequestSchema = z.object({ mode: supplierFailureModeSchema });
+export const supplierFailurePolicySchema = z.object({
+  mode: supplierFailureModeSchema,
+  /** Null while the default applies (nobody set it). */
+  updatedAt: timestamp.nullable(),
+  updatedBy: z.string().nullable(),
+});
+
+export const skuParamsSchema = z.object({ sku: text(100) });
+/** The suppliers that can also deliver a SKU, in the order they are tried when its source fails. */
+export const skuSourcesRequestSchema = z.object({
+  sources: z
+    .array(z.enum(SUPPLIERS))
+    .max(SUPPLIERS.length)
+    .refine((sources) => new Set(sources).size === sources.length, 'must not repeat a supplier'),
+});
+export const skuSourcesSchema = z.object({
+  sku: z.string(),
+  sources: z.array(z.enum(SUPPLIERS)),
+  updatedAt: timestamp.nullable(),
+  updatedBy: z.string().nullable(),
+});

@@ -100,7 +100,10 @@ export const notificationStateSchema = z.enum(['pending', 'deferred', 'sending',
 export const notificationLogEntrySchema = z.object({
   id: z.uuid(),
   orderId: z.uuid(),
-  orderStatus: z.string(),
+  /** The order status it announces; null for a notice about part of the order (a parcel, some items). */
+  orderStatus: z.string().nullable(),
+  /** What it announces: the order status, or `<kind>:<ref>` for part of the order (`parcel_shipped:<shipment id>`). */
+  notice: z.string(),
   channel: z.string(),
   template: z.string(),
   recipient: z.string(),
@@ -125,10 +128,25 @@ export const orderNotificationsResponseSchema = z.object({
   notifications: z.array(notificationLogEntrySchema),
 });
 
-export const emailTemplateNameSchema = z.enum(['order-confirmation', 'order-shipped', 'order-delivered', 'order-issue', 'order-status-update']);
+export const emailTemplateNameSchema = z.enum([
+  'order-confirmation',
+  'order-shipped',
+  'order-delivered',
+  'order-issue',
+  'order-status-update',
+  'parcel-shipped',
+  'parcel-delivered',
+  'items-cancelled',
+  'items-backordered',
+  'items-substituted',
+]);
 export const templateNameParamsSchema = z.object({ name: emailTemplateNameSchema });
 
-/** `POST /templates/:name/preview`: renders with sample data; `data` overrides sample values (customerName, orderNumber, ...). */
+/**
+ * `POST /templates/:name/preview`: renders with sample data; `data` overrides sample values
+ * (customerName, orderNumber, ...). `status` picks the wording of an order-status template; the
+ * templates about part of an order (parcels, items) take none.
+ */
 export const templatePreviewRequestSchema = z
   .object({
     locale: localeSchema,

@@ -286,4 +286,53 @@ export const itemsSubstituted = defineEvent({
   }),
 });
 
-export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChanged, cancellationSettled, progressChanged, itemsCancelled, availabilityChanged, itemsBackordered, itemsSubstituted] as const;
+/**
+ * What the device/asset system is asked to do for a delivered item (FUL-06,
+ * docs/requirements.md#ful-06-automation-steps): set up a sensor sold by its brand (`vendor`) or
+ * by a distributor (`partner`), the first one or a replacement, or take one back (`return`).
+ */
+export const AUTOMATION_SCENARIOS = [
+  'sensor_vendor_first_time',
+  'sensor_partner_first_time',
+  'sensor_vendor_replacement',
+  'sensor_partner_replacement',
+  'sensor_return',
+] as const;
+export const automationScenarioSchema = z.enum(AUTOMATION_SCENARIOS);
+export type AutomationScenario = z.infer<typeof automationScenarioSchema>;
+
+/** An automation step's status: `pending → running → succeeded`, back to `pending` for a retry, `failed` after the last attempt, `fallback_triggered` by ops. */
+export const automationStepStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'fallback_triggered']);
+export type AutomationStepStatus = z.infer<typeof automationStepStatusSchema>;
+
+/**
+ * An automation step changed status (created, attempted, retried, failed for good, handled by
+ * hand). `failed` comes with the ops task opened for it (`opsTaskId`), which `succeeded` or
+ * `fallback_triggered` later closes: this event tells both, the ops task event being the
+ * supplier-cancellation one.
+ */
+export const automationStepChanged = defineEvent({
+  type: 'fulfillment.automation_step.changed',
+  version: 1,
+  stream: 'FULFILLMENT',
+  description: 'A post-delivery automation step of a shipment item was created, attempted, retried, failed (ops task opened) or handled by ops (fallback).',
+  data: z.object({
+    stepId: z.uuid(),
+    orderId: z.uuid(),
+    shipmentId: z.uuid(),
+    sku: z.string(),
+    scenario: automationScenarioSchema,
+    status: automationStepStatusSchema,
+    attempts: z.number().int().nonnegative(),
+    maxAttempts: z.number().int().positive(),
+    errorMessage: z.string().nullable(),
+    /** When the next automatic attempt is due (a failed attempt with attempts left), else null. */
+    nextAttemptAt: timestamp.nullable(),
+    opsTaskId: z.uuid().nullable(),
+    /** Who caused it: `system`, or the ops actor of a manual retry or fallback. */
+    actor: z.string(),
+    at: timestamp,
+  }),
+});
+
+export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChanged, cancellationSettled, progressChanged, itemsCancelled, availabilityChanged, itemsBackordered, itemsSubstituted, automationStepChanged] as const;

@@ -12,6 +12,13 @@ const notificationFacts = {
   template: z.string(),
   /** The order status the notification is about (absent on events from before per-status notifications). */
   orderStatus: orderStatusSchema.optional(),
+  /**
+   * What it announces, one notification per order, notice and channel: the order status
+   * (`shipped`), or a part of the order (`parcel_shipped:<shipment id>`,
+   * `items_cancelled:<cancellation id>`; docs/requirements.md#ntf-01-parcel-and-item-notices).
+   * Absent on events from before such notices.
+   */
+  notice: z.string().optional(),
   channel: notificationChannelSchema,
 };
 

@@ -55,7 +55,7 @@ export interface OrderEvidence {
   /** The supplier simulators' order book entries placed for this order. */
   supplierOrders: { supplier: string; reference: string; stage: string }[];
   /**
-   * Every message a provider accepted for this order: `key` names (order, status) for the channel.
+   * Every message a provider accepted for this order: `key` names (order, notice) for the channel.
    * `collapsed`: a push the device replaced with a later one under the same collapse id (a resend
    * after an unknown outcome; FCM offers no way to ask): counted, but the customer saw one.
    */

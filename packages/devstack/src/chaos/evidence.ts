@@ -173,7 +173,7 @@ export async function collectEvidence(input: CollectInput): Promise<Evidence> {
     }
   }
 
-  // Messages the providers accepted, keyed by (order, status) per channel.
+  // Messages the providers accepted, keyed by (order, notice) per channel.
   const messages = new Map<string, OrderEvidence['messages']>();
   const add = (orderId: string | undefined, message: OrderEvidence['messages'][number]): void => {
     if (orderId) messages.set(orderId, [...(messages.get(orderId) ?? []), message]);
@@ -185,14 +185,15 @@ export async function collectEvidence(input: CollectInput): Promise<Evidence> {
     byPhone.set(who.phone, orderId);
   }
   for (const mail of await fetchSink(http, stack.smtp!.httpUrl)) {
-    // The Message-ID is derived from (order, status, channel): the same one twice is the same notification sent twice.
+    // The Message-ID is derived from (order, notice, channel): the same one twice is the same notification sent twice.
     for (const to of mail.to) add(byEmail.get(to), { channel: 'email', key: mail.messageId ?? mail.subject });
   }
   for (const sms of (await http.get(`${simulatorsUrl}/twilio/_sim/messages`, { responseType: 'json' })).body as { to: string; body: string }[]) {
     add(byPhone.get(sms.to), { channel: 'sms', key: sms.body });
   }
   for (const push of (await http.get(`${simulatorsUrl}/fcm/_sim/messages`, { responseType: 'json' })).body as { token: string; data: Record<string, string>; replacedBy: string | null }[]) {
-    add(push.data.orderId, { channel: 'push', key: `${push.data.status} to ${push.token}`, collapsed: push.replacedBy !== null });
+    // `notice` tells one parcel's push from another's (pushes from before notices carry only `status`).
+    add(push.data.orderId, { channel: 'push', key: `${push.data.notice ?? push.data.status} to ${push.token}`, collapsed: push.replacedBy !== null });
   }
 
   const evidenceOrders: OrderEvidence[] = sent.map((s) => {

@@ -204,7 +204,8 @@ async function settle(options: ChaosOptions, stack: StackHandle, http: Got, gate
 async function resolveOpsTasks(gateway: Got, simulators: Got): Promise<number> {
   const open = await gateway.get<{ tasks: OpsTask[] }>('v1/ops/tasks', { searchParams: { status: 'open' } });
   if (open.statusCode !== 200) return 1;
-  const { tasks } = open.body;
+  // Only supplier cancellations are resolved here (an automation step's task closes through the step).
+  const tasks = open.body.tasks.filter((task) => task.kind === 'supplier_cancellation');
   for (const task of tasks) {
     const atSupplier = task.externalOrderId
       ? ((await simulators.post(`${task.supplier}/_sim/orders/${task.externalOrderId}/cancel`)).body as { cancelled?: boolean } | undefined)
