@@ -1,17 +1,19 @@
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { cancellationSettled, streams } from '@platform/contracts';
+import { streams } from '@platform/contracts';
 import { createDatabase, type Transaction } from './adapters/database';
 import { createStripeClient } from './adapters/stripe-client';
 import type { BillingDeps } from './application/context';
 import { markOverdue, OVERDUE_TIMER } from './application/invoices';
+import { ensurePayoutSchedule, PAYOUT_TIMER, payoutRunTimer } from './application/payouts';
 import type { BillingEnv } from './config';
 import { fulfillmentSubscriptions } from './consumers/fulfillment';
 import { orderSubscriptions } from './consumers/orders';
-import { registerQueries, registerStripeWebhook } from './http/routes';
+import { registerQueries, registerStripeWebhook, registerVendorMoney } from './http/routes';
 
 /**
  * The billing service on a runtime: database, outbox relay, the orders and fulfillment
- * consumers, the invoice-overdue timer, the Stripe webhook and the queries. `main.ts` serves
+ * consumers, the invoice-overdue and payout-run timers, the Stripe webhook, the queries and
+ * the vendors' money routes. `main.ts` serves
  * the app; tests start the same build (`@platform/test-support/service`).
  */
 export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
@@ -24,6 +26,8 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
     checkoutSuccessUrl: env.CHECKOUT_SUCCESS_URL,
     invoiceDueDays: env.INVOICE_DUE_DAYS,
     refundOnUnconfirmedSupplierCancel: env.REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL,
+    feeRates: { brand: env.PLATFORM_FEE_BRAND_BPS, distributor: env.PLATFORM_FEE_DISTRIBUTOR_BPS },
+    payoutIntervalMs: env.PAYOUT_INTERVAL_MS,
   };
 
   // Four orders at once (each waits on Stripe inside its transaction); one order's events stay in order.
@@ -31,12 +35,17 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
   runtime.addConsumer<Transaction>({
     name: 'billing--fulfillment',
     stream: streams.FULFILLMENT.name,
-    filterSubject: cancellationSettled.type,
+    // Two of the stream's subjects (cancellation settled, items cancelled); the rest is acknowledged and skipped.
+    filterSubject: 'fulfillment.>',
     db,
     concurrency: 4,
     subscriptions: fulfillmentSubscriptions(deps),
   });
-  runtime.addTimers<Transaction>(db, { [OVERDUE_TIMER]: (timer, tx, now) => markOverdue(tx, String(timer.payload.invoiceId ?? timer.key), now) });
+  runtime.addTimers<Transaction>(db, {
+    [OVERDUE_TIMER]: (timer, tx, now) => markOverdue(tx, String(timer.payload.invoiceId ?? timer.key), now),
+    [PAYOUT_TIMER]: (_timer, tx, now) => payoutRunTimer(tx, deps, now),
+  });
+  await ensurePayoutSchedule(db, deps);
 
   const app = runtime.createHttpServer();
   await registerStripeWebhook(app, {
@@ -47,5 +56,6 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
     afterCommit: () => relay.notify(),
   });
   registerQueries(app, db);
+  registerVendorMoney(app, db, deps);
   return { app, db, deps };
 }

@@ -2,6 +2,9 @@ import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
 import { z } from 'zod';
 import { REFUND_POLICIES } from './application/context';
 
+/** 0 to 10000 basis points (0 % to 100 %). */
+const feeBps = z.coerce.number().int().min(0).max(10_000);
+
 export const billingEnv = serviceEnv.extend(databaseEnv.shape).extend({
   PORT: envHelpers.port.default(8085),
   STRIPE_API_URL: envHelpers.url(['http:', 'https:']).default('https://api.stripe.com'),
@@ -13,6 +16,12 @@ export const billingEnv = serviceEnv.extend(databaseEnv.shape).extend({
   INVOICE_DUE_DAYS: envHelpers.positiveInt.default(14),
   /** Whether a cancel's refund waits until fulfillment has the supplier order cancelled (or ops settled it). */
   REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: z.enum(REFUND_POLICIES).default('after_supplier_cancel'),
+  /** Platform fee on a brand's allocation of each payment, in basis points (1000 = 10 %). */
+  PLATFORM_FEE_BRAND_BPS: feeBps.default(1000),
+  /** Platform fee on a distributor's allocation of each payment, in basis points (1500 = 15 %). */
+  PLATFORM_FEE_DISTRIBUTOR_BPS: feeBps.default(1500),
+  /** How often vendors' payout statements are drawn up and their balances transferred (7 days). */
+  PAYOUT_INTERVAL_MS: envHelpers.positiveInt.default(7 * 24 * 60 * 60 * 1000),
 });
 
 export type BillingEnv = z.infer<typeof billingEnv>;

@@ -6,7 +6,7 @@ import { isTransient } from '@platform/contracts/errors';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import { TimerWorker } from '@platform/runtime/timers';
-import { cancellationSettled, type Envelope, orderCancelled, orderCreated, orderModified } from '@platform/contracts';
+import { cancellationSettled, type Envelope, itemsCancelled, orderCancelled, orderCreated, orderModified } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { freePorts } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -19,6 +19,7 @@ import type { Database, Transaction } from '../src/adapters/database';
 import { buildBilling } from '../src/app';
 import type { BillingDeps } from '../src/application/context';
 import { markOverdue, nextInvoiceNumber, OVERDUE_TIMER } from '../src/application/invoices';
+import { PAYOUT_TIMER, payoutRunTimer } from '../src/application/payouts';
 import { fulfillmentSubscriptions } from '../src/consumers/fulfillment';
 import { orderSubscriptions } from '../src/consumers/orders';
 import { computeSignature } from '../src/domain/stripe-signature';
@@ -629,5 +630,175 @@ describe('billing: cancellation and modification', () => {
     const types = await outboxTypes(h.db, order.id);
     expect(types).not.toContain('billing.payment.succeeded');
     expect(types).toContain('billing.refund.succeeded');
+  });
+});
+
+describe('billing: per-vendor money (allocations, item refunds, payouts)', () => {
+  /** Two vendors: a brand (2 × 1250) and a distributor (1 × 499), 500 shipping: 3499. */
+  const twoVendorOrder = () => {
+    const order = sampleOrder();
+    order.items[0]!.vendor = { id: 'brand-1', type: 'brand' };
+    order.items[1]!.vendor = { id: 'dist-1', type: 'distributor' };
+    return order;
+  };
+  const itemsCancelledEvent = (order: Order, cancellationId: string, items: { sku: string; variantId: string; vendorId: string; quantity: number }[]) =>
+    newEvent(itemsCancelled, {
+      aggregateId: order.id,
+      source: 'fulfillment',
+      data: { orderId: order.id, cancellationId, reason: 'CJ refused the order', cause: 'supplier_refused', source: 'cj', items, at: new Date().toISOString() },
+    });
+  async function call(h: Harness, method: 'GET' | 'POST' | 'PUT', path: string, json?: object): Promise<Json> {
+    const response = await got(`${h.url}${path}`, { method, ...(json && { json }), throwHttpErrors: false });
+    return { status: response.statusCode, ...JSON.parse(response.body) };
+  }
+  const allocation = (h: Harness, orderId: string) => call(h, 'GET', `/orders/${orderId}/allocation`);
+  const byVendor = (a: Json) => Object.fromEntries(a.vendors.map((v: Json) => [v.vendorId, [v.allocated, v.fees, v.earnings, v.reversedFees, v.reversedEarnings]]));
+  const stripeRequests = (h: Harness, path: string, match: (body: Json) => boolean) =>
+    h.sim.controls.stripe.requests.filter((r) => r.method === 'POST' && r.url.endsWith(path) && match(r.body as Json));
+
+  it('allocates a payment to a brand and a distributor at their rates, refunds cancelled items once per cancellation, and conserves money through a cancel', async () => {
+    const h = await harness();
+    const order = twoVendorOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+
+    // 3499 split 2500 : 499 by largest remainder → 2917 + 582; fees 10 % and 15 %, half up.
+    let a = await allocation(h, order.id);
+    expect(a.status).toBe(200);
+    expect(byVendor(a)).toEqual({ 'brand-1': [2917, 292, 2625, 0, 0], 'dist-1': [582, 87, 495, 0, 0] });
+    expect(a.vendors[0].subOrder).toEqual({ orderNumber: order.number, vendorId: 'brand-1' });
+    expect(a.check).toMatchObject({ paid: 3499, refunded: 0, earnings: 3120, fees: 379, balanced: true, problems: [] });
+
+    // The distributor's unit will not ship: 499 back, through Stripe, a credit line on the invoice.
+    const cancellationId = randomUUID();
+    const event = itemsCancelledEvent(order, cancellationId, [{ sku: 'SKU-B', variantId: 'v-b', vendorId: 'dist-1', quantity: 1 }]);
+    await h.deliver(event);
+    let billing = await billingOf(h, order.id);
+    expect(billing.refunds).toMatchObject([{ amount: 499, status: 'succeeded', reason: 'Items cancelled: CJ refused the order' }]);
+    expect(billing.invoices[0]).toMatchObject({ status: 'paid', total: 3000, amountRefunded: 499 });
+    expect(billing.invoices[0].adjustments).toMatchObject([{ kind: 'credit', amount: -499, refundId: billing.refunds[0].id }]);
+    expect(await outboxTypes(h.db, order.id)).toContain('billing.refund.succeeded');
+    const refundCalls = () => stripeRequests(h, '/v1/refunds', (b) => b['metadata[order_id]'] === order.id);
+    expect(refundCalls().map((r) => r.headers['idempotency-key'])).toEqual([billing.refunds[0].id]);
+
+    // Only the distributor gives back: 499 × 87 / 582 = 74.6 → 75 of fee, 424 of earning.
+    a = await allocation(h, order.id);
+    expect(byVendor(a)).toEqual({ 'brand-1': [2917, 292, 2625, 0, 0], 'dist-1': [582, 87, 495, 75, 424] });
+    expect(a.check).toMatchObject({ paid: 3499, refunded: 499, reversedEarnings: 424, reversedFees: 75, balanced: true });
+
+    // Redelivered, and republished under a new envelope id: still one refund, one Stripe call.
+    await h.deliver(event);
+    await h.deliver({ ...event, id: randomUUID() });
+    billing = await billingOf(h, order.id);
+    expect(billing.refunds).toHaveLength(1);
+    expect(billing.invoices[0].adjustments).toHaveLength(1);
+    expect(refundCalls()).toHaveLength(1);
+
+    // The order is cancelled: the rest (3000) goes back and every vendor gives back all it held.
+    await h.deliver(cancelled(order));
+    a = await allocation(h, order.id);
+    expect(byVendor(a)).toEqual({ 'brand-1': [2917, 292, 2625, 292, 2625], 'dist-1': [582, 87, 495, 87, 495] });
+    expect(a.check).toMatchObject({ paid: 3499, refunded: 3499, balanced: true });
+    expect(a.vendors.map((v: Json) => v.netEarnings)).toEqual([0, 0]);
+  });
+
+  it("allocates a top-up to the vendor whose items grew and takes a lower total's refund from the vendor whose items shrank", async () => {
+    const h = await harness();
+    const order = twoVendorOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    const modified = (next: Order, previousTotal: number) =>
+      newEvent(orderModified, { aggregateId: next.id, source: 'orders', data: { order: next, previousTotal, changes: ['items'], actor: 'customer:cust-1' } });
+
+    // v2 adds a second distributor's item (1000): the top-up is that vendor's.
+    const added = { id: randomUUID(), sku: 'SKU-C', variantId: 'v-c', name: 'Lamp', quantity: 1, unitPrice: 1000, lineTotal: 1000, vendor: { id: 'dist-2', type: 'distributor' as const }, supplierSource: 'cj' as const, ageRestricted: false };
+    const v2: Order = { ...order, version: 2, items: [...order.items, added], totals: { ...order.totals, subtotal: 3999, total: 4499 } };
+    await h.deliver(modified(v2, 3499));
+    await pay(h, order.id);
+    let a = await allocation(h, order.id);
+    expect(byVendor(a)).toEqual({ 'brand-1': [2917, 292, 2625, 0, 0], 'dist-1': [582, 87, 495, 0, 0], 'dist-2': [1000, 150, 850, 0, 0] });
+    expect(a.check).toMatchObject({ paid: 4499, balanced: true });
+
+    // v3 drops the first distributor's item: its 499 comes back from that vendor alone.
+    const v3: Order = { ...v2, version: 3, items: [v2.items[0]!, added], totals: { ...v2.totals, subtotal: 3500, total: 4000 } };
+    await h.deliver(modified(v3, 4499));
+    a = await allocation(h, order.id);
+    expect(byVendor(a)).toEqual({ 'brand-1': [2917, 292, 2625, 0, 0], 'dist-1': [582, 87, 495, 75, 424], 'dist-2': [1000, 150, 850, 0, 0] });
+
+    // The added item cannot ship: its full price comes back from its vendor.
+    await h.deliver(itemsCancelledEvent(order, randomUUID(), [{ sku: 'SKU-C', variantId: 'v-c', vendorId: 'dist-2', quantity: 1 }]));
+    a = await allocation(h, order.id);
+    expect(byVendor(a)['dist-2']).toEqual([1000, 150, 850, 150, 850]);
+    expect(a.check).toMatchObject({ paid: 4499, refunded: 1499, balanced: true });
+  });
+
+  it('pays each vendor its balance by a Connect transfer per statement; without an account it accrues; a refund after a payout carries over', async () => {
+    const h = await harness();
+    const order = twoVendorOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    expect((await call(h, 'PUT', '/vendors/brand-1/payout-account', { stripeAccountId: 'acct_1Brand' })).status).toBe(200);
+    const refused = await call(h, 'PUT', '/vendors/dist-1/payout-account', { stripeAccountId: 'not-an-account' });
+    expect(refused.status).toBe(400);
+    expect(refused.errors[0].pointer).toBe('/stripeAccountId');
+
+    let run = await call(h, 'POST', '/payouts/run');
+    const statements = (r: Json) => Object.fromEntries(r.statements.map((s: Json) => [s.vendorId, [s.status, s.openingBalance, s.earnings, s.fees, s.refunds, s.balance, s.amountPaid, s.closingBalance]]));
+    expect(statements(run)).toEqual({ 'brand-1': ['paid', 0, 2625, 292, 0, 2625, 2625, 0], 'dist-1': ['no_account', 0, 495, 87, 0, 495, 0, 495] });
+    const brandStatement = run.statements.find((s: Json) => s.vendorId === 'brand-1');
+    expect(brandStatement.transferId).toMatch(/^tr_/);
+    const transfers = stripeRequests(h, '/v1/transfers', () => true);
+    expect(transfers).toHaveLength(1);
+    expect(transfers[0]!.headers['idempotency-key']).toBe(brandStatement.id);
+    expect(transfers[0]!.body).toMatchObject({ amount: '2625', currency: 'eur', destination: 'acct_1Brand', 'metadata[vendor_id]': 'brand-1' });
+    // Each statement is announced with it, in the same transaction.
+    const announced = await h.db.outboxEvent.findMany({ where: { type: 'billing.payout.statement_issued' }, orderBy: { seq: 'asc' } });
+    expect(announced.map((e) => [e.aggregateId, (e.envelope as Json).data.status, (e.envelope as Json).data.transferId])).toEqual([
+      ['brand-1', 'paid', brandStatement.transferId],
+      ['dist-1', 'no_account', null],
+    ]);
+
+    let ledger = await call(h, 'GET', '/vendors/brand-1/ledger');
+    expect(ledger.balances).toEqual([{ currency: 'EUR', balance: 0 }]);
+    expect(ledger.entries.map((e: Json) => [e.kind, e.amount]).sort()).toEqual([['earning', 2625], ['fee', 292], ['payout', -2625]]);
+
+    // A brand unit cannot ship after the brand was paid: 1250 back; the brand owes 1125 (1250 less its fee share, 125).
+    await h.deliver(itemsCancelledEvent(order, randomUUID(), [{ sku: 'SKU-A', variantId: 'v-a', vendorId: 'brand-1', quantity: 1 }]));
+    ledger = await call(h, 'GET', '/vendors/brand-1/ledger');
+    expect(ledger.balances).toEqual([{ currency: 'EUR', balance: -1125 }]);
+    // The vendor key's route (the gateway names the vendor) answers the same; without a vendor, 400.
+    expect(await call(h, 'GET', '/vendor/ledger?vendorId=brand-1')).toEqual(ledger);
+    expect((await call(h, 'GET', '/vendor/ledger')).status).toBe(400);
+    expect((await allocation(h, order.id)).check).toMatchObject({ paid: 3499, refunded: 1250, balanced: true });
+
+    // The distributor gets an account: its accrued 495 is paid; the brand's negative balance carries over.
+    await call(h, 'PUT', '/vendors/dist-1/payout-account', { stripeAccountId: 'acct_1Dist' });
+    run = await call(h, 'POST', '/payouts/run');
+    expect(statements(run)).toEqual({ 'brand-1': ['nothing_due', 0, 0, 0, -1125, -1125, 0, -1125], 'dist-1': ['paid', 495, 0, 0, 0, 495, 495, 0] });
+    expect(stripeRequests(h, '/v1/transfers', () => true).map((r) => (r.body as Json).destination)).toEqual(['acct_1Brand', 'acct_1Dist']);
+
+    // Nothing new and nothing payable: the next run draws up nothing.
+    expect((await call(h, 'POST', '/payouts/run')).statements).toEqual([]);
+    const payouts = await call(h, 'GET', '/vendors/brand-1/payouts');
+    expect(payouts).toMatchObject({ stripeAccountId: 'acct_1Brand', statements: [{ sequence: 2, status: 'nothing_due' }, { sequence: 1, status: 'paid' }] });
+  });
+
+  it('runs payouts on the durable timer every PAYOUT_INTERVAL_MS, scheduled at start-up', async () => {
+    const h = await harness();
+    const pending = await h.db.timer.findFirstOrThrow({ where: { kind: PAYOUT_TIMER, firedAt: null } });
+    expect(pending.fireAt.getTime() - h.clock.now().getTime()).toBeGreaterThan(6.9 * 24 * 60 * 60 * 1000);
+    const order = twoVendorOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    await h.db.vendorPayoutAccount.create({ data: { vendorId: 'dist-1', stripeAccountId: 'acct_1Dist', updatedAt: new Date() } });
+
+    h.clock.advance(7 * 24 * 60 * 60 * 1000 + 1000);
+    const worker = new TimerWorker<Transaction>({ db: h.db, clock: h.clock, log: quietLog, handlers: { [PAYOUT_TIMER]: (_t, tx, now) => payoutRunTimer(tx, h.deps, now) } });
+    expect(await worker.fireDue()).toBe(1);
+    const payouts = await call(h, 'GET', '/vendors/dist-1/payouts');
+    expect(payouts.statements).toMatchObject([{ status: 'paid', amountPaid: 495 }]);
+    // The next run is an interval after this one.
+    const next = await h.db.timer.findFirstOrThrow({ where: { kind: PAYOUT_TIMER, firedAt: null } });
+    expect(next.fireAt.getTime()).toBe(Date.parse(payouts.statements[0].createdAt) + 7 * 24 * 60 * 60 * 1000);
   });
 });

@@ -140,6 +140,8 @@ beforeAll(async () => {
       return { id, orderId: id === MY_INVOICE ? MINE : THEIRS, number: 'INV-000001' };
     });
     app.post('/webhooks/stripe', async () => ({ received: true }));
+    app.get('/vendor/ledger', async (request) => ({ vendorId: (request.query as { vendorId: string }).vendorId, balances: [], entries: [] }));
+    app.get('/vendor/payouts', async (request) => ({ vendorId: (request.query as { vendorId: string }).vendorId, stripeAccountId: null, statements: [] }));
   });
   fulfillment = await fakeService((app) => {
     app.get('/orders/:id', async () => ({ state: 'processing', history: [] }));
@@ -339,6 +341,26 @@ describe('the vendor role', () => {
     await gateway.inject({ method: 'GET', url: '/v1/vendor/sub-orders?vendorId=zeta', headers: bearer('ops') });
     expect(new URL(lastRequest(orders).url, 'http://x').searchParams.get('vendorId')).toBe('zeta');
     expectProblem(await gateway.inject({ method: 'GET', url: '/v1/vendor/sub-orders', headers: bearer('customer') }), 403, 'FORBIDDEN');
+  });
+
+  it("shows a vendor key its own ledger and payouts, whatever vendor it names, and no other vendor's", async () => {
+    for (const path of ['/v1/vendor/ledger?vendorId=zeta&limit=5', '/v1/vendor/payouts?vendorId=zeta']) {
+      const response = await gateway.inject({ method: 'GET', url: path, headers: bearer('vendor') });
+      expect(response.statusCode).toBe(200);
+      expect(response.json().vendorId).toBe('acme');
+      const sent = lastRequest(billing);
+      expect(new URL(sent.url, 'http://x').searchParams.get('vendorId')).toBe('acme');
+      expect(sent.headers).toMatchObject({ 'x-actor': 'vendor:acme', 'x-actor-role': 'vendor' });
+    }
+    // Ops name the vendor; another vendor's ledger by id, payout accounts and runs are not a vendor's.
+    await gateway.inject({ method: 'GET', url: '/v1/vendor/ledger?vendorId=zeta', headers: bearer('ops') });
+    expect(new URL(lastRequest(billing).url, 'http://x').searchParams.get('vendorId')).toBe('zeta');
+    const before = billing.requests.length;
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/vendors/zeta/ledger', headers: bearer('vendor') }), 403, 'FORBIDDEN');
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/vendors/acme/payouts', headers: bearer('vendor') }), 403, 'FORBIDDEN');
+    expectProblem(await gateway.inject({ method: 'POST', url: '/v1/payouts/run', headers: bearer('vendor') }), 403, 'FORBIDDEN');
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/vendor/ledger', headers: bearer('customer') }), 403, 'FORBIDDEN');
+    expect(billing.requests.length).toBe(before);
   });
 
   it("shows a vendor its own sub-order, another vendor's answering 404 like a missing one", async () => {

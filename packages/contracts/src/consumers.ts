@@ -34,7 +34,7 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged, itemsCancelled] },
   { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged] },
   { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified] },
-  { name: 'billing--fulfillment', stream: 'FULFILLMENT', events: [cancellationSettled] },
+  { name: 'billing--fulfillment', stream: 'FULFILLMENT', events: [cancellationSettled, itemsCancelled] },
   { name: 'fulfillment--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderCancelled] },
   { name: 'fulfillment--billing-events', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'fulfillment--tracking-updates', stream: 'TRACKING', events: [trackingStatusChanged] },

@@ -63,6 +63,10 @@ export const timers = {
   },
   billing: {
     invoiceOverdue: { kind: 'billing.invoice-overdue', fires: "at the invoice's due date (`INVOICE_DUE_DAYS`, 14 days after issue): an unpaid or partly paid invoice becomes overdue" },
+    payoutRun: {
+      kind: 'billing.payout-run',
+      fires: "every `PAYOUT_INTERVAL_MS` (7 days): a payout statement per vendor and currency, the balance transferred to the vendor's connected account",
+    },
   },
 } as const satisfies Record<string, Record<string, TimerDeclaration>>;
 

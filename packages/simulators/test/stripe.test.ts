@@ -219,4 +219,43 @@ describe('Stripe simulator', () => {
 
     expect((await createSession()).statusCode).toBe(200);
   });
+
+  it("transfers to a connected account in Stripe Connect's shape, once per Idempotency-Key, refusing a bad destination", async () => {
+    const form = { amount: '2625', currency: 'eur', destination: 'acct_1VendorBrand', transfer_group: 'payout_1', 'metadata[vendor_id]': 'brand-1' };
+    const unauthorized = await stripeCall('POST', 'v1/transfers', { form, headers: { authorization: 'Bearer sk_test_wrong' } });
+    expect(unauthorized.statusCode).toBe(401);
+
+    const first = await stripeCall('POST', 'v1/transfers', { form, headers: { 'idempotency-key': 'statement-1' } });
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toMatchObject({
+      object: 'transfer',
+      amount: 2625,
+      amount_reversed: 0,
+      currency: 'eur',
+      destination: 'acct_1VendorBrand',
+      transfer_group: 'payout_1',
+      metadata: { vendor_id: 'brand-1' },
+      reversed: false,
+      reversals: { object: 'list', data: [], total_count: 0 },
+    });
+    expect(first.body.id).toMatch(/^tr_/);
+    expect(first.body.destination_payment).toMatch(/^py_/);
+
+    const again = await stripeCall('POST', 'v1/transfers', { form, headers: { 'idempotency-key': 'statement-1' } });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    const fetched = await stripeCall('GET', `v1/transfers/${first.body.id}`);
+    expect(fetched.body).toEqual(first.body);
+    const listed = await stripeCall('GET', 'v1/transfers?destination=acct_1VendorBrand');
+    expect(listed.body.data.map((t: Json) => t.id)).toEqual([first.body.id]);
+
+    const closed = await stripeCall('POST', 'v1/transfers', { form: { ...form, destination: 'acct_closedVendor' } });
+    expect(closed.statusCode).toBe(400);
+    expect(closed.body.error).toMatchObject({ type: 'invalid_request_error', code: 'account_invalid', param: 'destination' });
+    const malformed = await stripeCall('POST', 'v1/transfers', { form: { ...form, destination: 'vendor-1' } });
+    expect(malformed.statusCode).toBe(404);
+    expect(malformed.body.error.code).toBe('resource_missing');
+    const noAmount = await stripeCall('POST', 'v1/transfers', { form: { currency: 'eur', destination: 'acct_1VendorBrand' } });
+    expect(noAmount.body.error.param).toBe('amount');
+  });
 });

@@ -2,10 +2,11 @@ import { DependencyUnavailableError } from '@platform/contracts/errors';
 import { createHttpClient } from '@platform/runtime/http-client';
 
 /**
- * Stripe's REST API (docs/providers/stripe.md) as billing uses it: checkout sessions, their expiry,
- * and refunds. Form-encoded bodies with bracket notation, `Authorization: Bearer sk_...`,
- * and an `Idempotency-Key` on every POST so a repeated call (a redelivered event) gets the
- * first answer back instead of a second session or refund.
+ * Stripe's REST API (docs/providers/stripe.md) as billing uses it: checkout sessions, their
+ * expiry, refunds, and Connect transfers to vendors. Form-encoded bodies with bracket notation,
+ * `Authorization: Bearer sk_...`, and an `Idempotency-Key` on every POST so a repeated call (a
+ * redelivered event, a retried payout run) gets the first answer back instead of a second
+ * session, refund or transfer.
  */
 
 /** Stripe refused the request (4xx): repeating it would not help. */
@@ -51,6 +52,28 @@ export interface StripeRefund {
   payment_intent: string;
 }
 
+/** A Connect transfer to a connected account (docs/providers/stripe.md#connect-transfers). */
+export interface StripeTransfer {
+  id: string;
+  amount: number;
+  currency: string;
+  destination: string;
+  transfer_group: string | null;
+  reversed: boolean;
+}
+
+export interface TransferRequest {
+  /** The payout statement it pays: the Idempotency-Key, so a retried run never pays twice. */
+  statementId: string;
+  vendorId: string;
+  amount: number;
+  /** Platform (upper case) currency. */
+  currency: string;
+  /** The vendor's connected account (`acct_…`). */
+  destination: string;
+  transferGroup: string;
+}
+
 export interface CheckoutRequest {
   paymentId: string;
   orderId: string;
@@ -77,6 +100,7 @@ export interface PaymentProvider {
   expireCheckoutSession(sessionId: string): Promise<StripeCheckoutSession>;
   getCheckoutSession(sessionId: string): Promise<StripeCheckoutSession>;
   createRefund(request: RefundRequest): Promise<StripeRefund>;
+  createTransfer(request: TransferRequest): Promise<StripeTransfer>;
 }
 
 export function createStripeClient(options: { apiUrl: string; secretKey: string; timeoutMs?: number }): PaymentProvider {
@@ -149,6 +173,20 @@ export function createStripeClient(options: { apiUrl: string; secretKey: string;
           'metadata[reason]': request.reason.slice(0, 500),
         },
         request.refundId,
+      ),
+    createTransfer: (request) =>
+      call<StripeTransfer>(
+        'POST',
+        'v1/transfers',
+        {
+          amount: String(request.amount),
+          currency: request.currency.toLowerCase(),
+          destination: request.destination,
+          transfer_group: request.transferGroup,
+          'metadata[vendor_id]': request.vendorId,
+          'metadata[statement_id]': request.statementId,
+        },
+        request.statementId,
       ),
   };
 }

@@ -3,6 +3,7 @@ import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { EventData, EventDefinition } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { PaymentProvider } from '../adapters/stripe-client';
+import type { FeeRates } from '../domain/vendor-split';
 
 /** The database as the edges hold it: they hand it to the use cases and run no query of their own. */
 export type { Database } from '../adapters/database';
@@ -21,14 +22,18 @@ export interface BillingDeps {
    * or waits for `fulfillment.cancellation.settled` (a supplier order may still ship).
    */
   refundOnUnconfirmedSupplierCancel: RefundPolicy;
+  /** PLATFORM_FEE_BRAND_BPS / PLATFORM_FEE_DISTRIBUTOR_BPS: the platform's fee per vendor type. */
+  feeRates: FeeRates;
+  /** PAYOUT_INTERVAL_MS: time between payout runs. */
+  payoutIntervalMs: number;
 }
 
 export const REFUND_POLICIES = ['immediately', 'after_supplier_cancel'] as const;
 export type RefundPolicy = (typeof REFUND_POLICIES)[number];
 
-/** Records `definition`'s event about the order in the caller's transaction (outbox). */
-export async function emit<D extends EventDefinition>(tx: Transaction, definition: D, orderId: string, data: EventData<D>, at: Date): Promise<void> {
-  await recordEvent(tx, newEvent(definition, { aggregateId: orderId, source: SERVICE, data, occurredAt: at }));
+/** Records `definition`'s event about the aggregate (an order; a vendor for payouts) in the caller's transaction (outbox). */
+export async function emit<D extends EventDefinition>(tx: Transaction, definition: D, aggregateId: string, data: EventData<D>, at: Date): Promise<void> {
+  await recordEvent(tx, newEvent(definition, { aggregateId, source: SERVICE, data, occurredAt: at }));
 }
 
 /** Row locks taken before read-modify-write, so a webhook and a consumer never interleave on one order's money. */

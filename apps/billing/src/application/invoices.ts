@@ -29,6 +29,7 @@ export async function createDraftInvoice(tx: Transaction, order: Order, now: Dat
       status: 'draft',
       currency: order.currency,
       total: order.totals.total,
+      orderNumber: order.number,
       customer: order.customer,
       billingAddress: order.billingAddress,
       createdAt: now,

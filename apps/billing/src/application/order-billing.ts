@@ -3,10 +3,12 @@ import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
 import { settleNewTotal } from '../domain/held-money';
 import { derivedId } from '../domain/ids';
+import { splitProportionally, subtotalChanges, type VendorWeight, vendorWeights } from '../domain/vendor-split';
 import { type BillingDeps, lockPayments } from './context';
 import { createDraftInvoice, debitInvoice, lockedInvoiceOf, redraftInvoice, withdrawDebit } from './invoices';
 import { cancelUnpaidPayment, openCheckout, UNPAID } from './payments';
 import { requestRefund } from './refunds';
+import { keepOrderItems, orderVendorWeights } from './vendor-ledger';
 
 /*
  * The payment side of an order as it is created and modified (docs/requirements.md#order-lifecycle, steps 2 and 9).
@@ -18,6 +20,7 @@ import { requestRefund } from './refunds';
 export async function billNewOrder(tx: Transaction, deps: BillingDeps, order: Order): Promise<void> {
   const paymentId = derivedId(`${order.id}/payment/v${order.version}`);
   if (await tx.payment.findFirst({ where: { orderId: order.id } })) return;
+  await keepOrderItems(tx, order);
   await createDraftInvoice(tx, order, deps.clock.now());
   await openCheckout(tx, deps, { paymentId, kind: 'order', order, amount: order.totals.total });
 }
@@ -32,6 +35,9 @@ export async function reconcileModifiedOrder(tx: Transaction, deps: BillingDeps,
   const { order } = modification;
   const version = `v${order.version}`;
   await lockPayments(tx, order.id);
+  // Whose items grew or shrank: a top-up is allocated to the first, a refund taken from the second.
+  const changes = subtotalChanges(await orderVendorWeights(tx, order.id), vendorWeights(order.items.map((i) => ({ vendorId: i.vendor.id, vendorType: i.vendor.type, amount: i.lineTotal }))));
+  await keepOrderItems(tx, order);
   const payments = await tx.payment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
   const invoice = await lockedInvoiceOf(tx, order.id);
   if (!invoice || invoice.status === 'void') return;
@@ -62,11 +68,18 @@ export async function reconcileModifiedOrder(tx: Transaction, deps: BillingDeps,
       amount: change.amount,
       reason,
       invoiceId: invoice.id,
+      ...(changes.shrunk.length > 0 && { vendorAmounts: shareOf(change.amount, changes.shrunk) }),
     });
   } else if (change.kind === 'top_up') {
     const topUpId = derivedId(`${order.id}/top-up/${version}`);
     if (payments.some((p) => p.id === topUpId)) return;
-    await openCheckout(tx, deps, { paymentId: topUpId, kind: 'top_up', order, amount: change.amount });
+    await openCheckout(tx, deps, { paymentId: topUpId, kind: 'top_up', order, amount: change.amount, ...(changes.grown.length > 0 && { vendorWeights: changes.grown }) });
     await debitInvoice(tx, current, change.amount, reason, topUpId, now);
   }
+}
+
+/** `amount` shared between `vendors` in proportion to their weights: who gives back a refund. */
+function shareOf(amount: number, vendors: readonly VendorWeight[]): Record<string, number> {
+  const parts = splitProportionally(amount, vendors.map((v) => v.itemsSubtotal));
+  return Object.fromEntries(vendors.map((v, index) => [v.vendorId, parts[index]!]));
 }

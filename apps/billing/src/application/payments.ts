@@ -9,7 +9,9 @@ import { fromStripeCurrency, toStripeCurrency } from '../domain/invoice';
 import { type BillingDeps, emit, lockPayments } from './context';
 import { issueInvoice, lockedInvoiceOf, recordInvoicePayment } from './invoices';
 import { requestRefund } from './refunds';
+import { allocatePaymentToVendors } from './vendor-ledger';
 import { derivedId } from '../domain/ids';
+import type { VendorWeight } from '../domain/vendor-split';
 
 export type PaymentKind = 'order' | 'top_up';
 /** Payments the customer can still pay. */
@@ -23,7 +25,14 @@ export const UNPAID = ['requires_payment', 'processing', 'failed'];
 export async function openCheckout(
   tx: Transaction,
   deps: BillingDeps,
-  input: { paymentId: string; kind: PaymentKind; order: Pick<Order, 'id' | 'number' | 'currency' | 'customer'>; amount: number },
+  input: {
+    paymentId: string;
+    kind: PaymentKind;
+    order: Pick<Order, 'id' | 'number' | 'currency' | 'customer'>;
+    amount: number;
+    /** A top-up's vendors and weights (allocatePaymentToVendors); absent: the order's items. */
+    vendorWeights?: VendorWeight[];
+  },
 ): Promise<Payment> {
   const { order } = input;
   const now = deps.clock.now();
@@ -36,6 +45,8 @@ export async function openCheckout(
     currency: order.currency,
     // The journey this money belongs to: Stripe's webhooks about it continue this correlation id.
     correlationId: currentFlow()?.correlationId ?? null,
+    // As plain JSON objects (an interface has no index signature for Prisma's Json type).
+    vendorWeights: input.vendorWeights?.map((weight) => ({ ...weight })),
     createdAt: now,
     updatedAt: now,
   };
@@ -165,6 +176,8 @@ export async function recordPaymentSucceeded(
   }, now);
   let invoice = await lockedInvoiceOf(tx, payment.orderId);
   if (!invoice) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice for order ${payment.orderId}`);
+  // The vendors' shares, whatever the invoice's state: the money is held for them until refunded.
+  await allocatePaymentToVendors(tx, deps, { ...payment, amountReceived: paid.amount }, invoice, now);
   // Paid after the invoice was voided (the order was cancelled meanwhile): ops refunds; nothing to settle.
   if (invoice.status === 'void') return;
   if (invoice.status === 'draft') invoice = await issueInvoice(tx, invoice, now, deps.invoiceDueDays);

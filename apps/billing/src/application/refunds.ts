@@ -4,6 +4,7 @@ import { StripeApiError } from '../adapters/stripe-client';
 import type { Payment, Refund } from '../generated/prisma/client';
 import { type BillingDeps, emit } from './context';
 import { creditInvoice, lockedInvoiceOf } from './invoices';
+import { reverseVendorShares } from './vendor-ledger';
 
 /**
  * Refunds `amount` of a succeeded payment through Stripe (Idempotency-Key = refund id, derived
@@ -13,7 +14,16 @@ import { creditInvoice, lockedInvoiceOf } from './invoices';
 export async function requestRefund(
   tx: Transaction,
   deps: BillingDeps,
-  input: { refundId: string; payment: Payment; amount: number; reason: string; invoiceId: string | null },
+  input: {
+    refundId: string;
+    payment: Payment;
+    amount: number;
+    reason: string;
+    invoiceId: string | null;
+    /** Who gives it back (cancelled items); absent: every vendor in proportion. */
+    vendorAmounts?: Record<string, number>;
+    cancellationId?: string;
+  },
 ): Promise<void> {
   const { payment } = input;
   if (input.amount <= 0 || (await tx.refund.findUnique({ where: { id: input.refundId } }))) return;
@@ -26,6 +36,8 @@ export async function requestRefund(
     amount: input.amount,
     currency: payment.currency,
     reason: input.reason,
+    vendorAmounts: input.vendorAmounts,
+    cancellationId: input.cancellationId,
     createdAt: now,
     updatedAt: now,
   };
@@ -57,7 +69,7 @@ export async function requestRefund(
 /**
  * Marks a pending refund succeeded: whichever comes first, Stripe's API answer or the
  * `charge.refunded` webhook; the conditional update makes the second a no-op, so
- * `billing.refund.succeeded` and the invoice credit happen exactly once.
+ * `billing.refund.succeeded`, the invoice credit and the vendors' reversal happen exactly once.
  */
 export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId: string): Promise<boolean> {
   const now = deps.clock.now();
@@ -80,6 +92,7 @@ export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId
   }, now);
   const invoice = refund.invoiceId ? await lockedInvoiceOf(tx, refund.orderId) : null;
   if (invoice) await creditInvoice(tx, invoice, refund.amount, `Refund: ${refund.reason}`, refund.id, now);
+  await reverseVendorShares(tx, refund, now);
   return true;
 }
 

@@ -8,11 +8,23 @@ import {
   invoiceSchema,
   orderBillingParamsSchema,
   orderBillingSchema,
+  ledgerQuerySchema,
+  orderAllocationSchema,
+  ownLedgerQuerySchema,
+  ownVendorQuerySchema,
+  payoutAccountRequestSchema,
+  payoutAccountSchema,
+  payoutRunSchema,
   stripeWebhookAckSchema,
+  vendorIdParamsSchema,
+  vendorLedgerSchema,
+  vendorPayoutsSchema,
 } from '@platform/contracts/api/billing';
 import type { BillingDeps, Database } from '../application/context';
 import { findInvoices, invoiceById, orderBilling } from '../application/queries';
+import { runPayoutsNow, setPayoutAccount, vendorLedger, vendorPayouts } from '../application/payouts';
 import { isStripeEvent, receiveStripeEvent } from '../application/stripe-webhook';
+import { orderAllocation } from '../application/vendor-ledger';
 import { verifyStripeSignature } from '../domain/stripe-signature';
 
 export interface RouteDeps {
@@ -74,4 +86,49 @@ export function registerQueries(app: PlatformHttpServer, db: Database): void {
   app.get('/invoices', { schema: { querystring: invoiceListQuerySchema, response: { 200: invoiceListSchema } } }, async (request) => ({
     items: await findInvoices(db, request.query),
   }));
+}
+
+/**
+ * Per-vendor money (BIL-02, BIL-03): an order's allocation with its conservation check, a
+ * vendor's ledger and payout statements, its connected account, and a payout run on demand.
+ */
+export function registerVendorMoney(app: PlatformHttpServer, db: Database, deps: BillingDeps): void {
+  app.get(
+    '/orders/:orderId/allocation',
+    { schema: { params: orderBillingParamsSchema, response: { 200: orderAllocationSchema } } },
+    async (request) => orderAllocation(db, request.params.orderId),
+  );
+
+  app.get(
+    '/vendors/:vendorId/ledger',
+    { schema: { params: vendorIdParamsSchema, querystring: ledgerQuerySchema, response: { 200: vendorLedgerSchema } } },
+    async (request) => vendorLedger(db, request.params.vendorId, request.query.limit),
+  );
+
+  app.get(
+    '/vendors/:vendorId/payouts',
+    { schema: { params: vendorIdParamsSchema, response: { 200: vendorPayoutsSchema } } },
+    async (request) => vendorPayouts(db, request.params.vendorId),
+  );
+
+  // The same, for a vendor key: the gateway names the key's vendor in the query.
+  app.get(
+    '/vendor/ledger',
+    { schema: { querystring: ownLedgerQuerySchema, response: { 200: vendorLedgerSchema } } },
+    async (request) => vendorLedger(db, request.query.vendorId, request.query.limit),
+  );
+
+  app.get(
+    '/vendor/payouts',
+    { schema: { querystring: ownVendorQuerySchema, response: { 200: vendorPayoutsSchema } } },
+    async (request) => vendorPayouts(db, request.query.vendorId),
+  );
+
+  app.put(
+    '/vendors/:vendorId/payout-account',
+    { schema: { params: vendorIdParamsSchema, body: payoutAccountRequestSchema, response: { 200: payoutAccountSchema } } },
+    async (request) => setPayoutAccount(db, deps, request.params.vendorId, request.body.stripeAccountId),
+  );
+
+  app.post('/payouts/run', { schema: { response: { 200: payoutRunSchema } } }, async () => ({ statements: await runPayoutsNow(db, deps) }));
 }

@@ -43,6 +43,13 @@ describe('the route table', () => {
     expect(access('GET', '/v1/timers')).toBe('ops');
     expect(access('PUT', '/v1/price-book/entries')).toBe('admin');
     expect(access('PUT', '/v1/hubs/:id/stock')).toBe('admin');
+    expect(access('GET', '/v1/orders/:id/allocation')).toBe('ops');
+    expect(access('GET', '/v1/vendors/:vendorId/ledger')).toBe('ops');
+    expect(access('POST', '/v1/payouts/run')).toBe('ops');
+    expect(access('PUT', '/v1/vendors/:vendorId/payout-account')).toBe('admin');
+    expect(access('GET', '/v1/vendors/:vendorId/payouts')).toBe('ops');
+    expect(access('GET', '/v1/vendor/ledger')).toBe('vendor');
+    expect(access('GET', '/v1/vendor/payouts')).toBe('vendor');
     expect(access('POST', '/v1/automation-steps/:id/retry')).toBe('ops');
     expect(access('POST', '/v1/automation-steps/:id/fallback')).toBe('ops');
     expect(access('GET', '/v1/automation-steps')).toBe('ops');

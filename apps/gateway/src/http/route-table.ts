@@ -1,4 +1,20 @@
-import { invoiceIdParamsSchema, invoiceListQuerySchema, invoiceListSchema, invoiceSchema, orderBillingSchema } from '@platform/contracts/api/billing';
+import {
+  invoiceIdParamsSchema,
+  invoiceListQuerySchema,
+  invoiceListSchema,
+  invoiceSchema,
+  ledgerQuerySchema,
+  orderAllocationSchema,
+  orderBillingSchema,
+  ownLedgerQuerySchema,
+  ownVendorQuerySchema,
+  payoutAccountRequestSchema,
+  payoutAccountSchema,
+  payoutRunSchema,
+  vendorIdParamsSchema,
+  vendorLedgerSchema,
+  vendorPayoutsSchema,
+} from '@platform/contracts/api/billing';
 import {
   automationConfigSchema,
   automationFallbackRequestSchema,
@@ -220,6 +236,41 @@ const billingRoutes: ForwardRoute[] = [
     method: 'GET', path: '/v1/invoices', service: 'billing', target: '/invoices', access: 'ops',
     tag: 'Billing', summary: 'Invoices by order or status',
     schemas: { querystring: invoiceListQuerySchema, response: { 200: invoiceListSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/orders/:id/allocation', service: 'billing', target: '/orders/:id/allocation', access: 'ops',
+    tag: 'Billing', summary: "An order's money per vendor (allocations, fees, reversals) and the check that paid = earnings + fees",
+    schemas: { params: orderIdParamsSchema, response: { 200: orderAllocationSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/vendors/:vendorId/ledger', service: 'billing', target: '/vendors/:vendorId/ledger', access: 'ops',
+    tag: 'Billing', summary: "A vendor's payout ledger (earnings, fees, refunds, reversals, payouts) and balance",
+    schemas: { params: vendorIdParamsSchema, querystring: ledgerQuerySchema, response: { 200: vendorLedgerSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/vendors/:vendorId/payouts', service: 'billing', target: '/vendors/:vendorId/payouts', access: 'ops',
+    tag: 'Billing', summary: "A vendor's payout statements and connected account",
+    schemas: { params: vendorIdParamsSchema, response: { 200: vendorPayoutsSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/vendor/ledger', service: 'billing', target: '/vendor/ledger', access: 'vendor', scope: 'own-vendor',
+    tag: 'Billing', summary: "A vendor's own payout ledger and balance (a vendor key sees its own; ops name `vendorId`)",
+    schemas: { querystring: ownLedgerQuerySchema.partial({ vendorId: true }), response: { 200: vendorLedgerSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/vendor/payouts', service: 'billing', target: '/vendor/payouts', access: 'vendor', scope: 'own-vendor',
+    tag: 'Billing', summary: "A vendor's own payout statements (a vendor key sees its own; ops name `vendorId`)",
+    schemas: { querystring: ownVendorQuerySchema.partial(), response: { 200: vendorPayoutsSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/vendors/:vendorId/payout-account', service: 'billing', target: '/vendors/:vendorId/payout-account', access: 'admin',
+    tag: 'Billing', summary: "Set the Stripe connected account a vendor's payouts go to",
+    schemas: { params: vendorIdParamsSchema, body: payoutAccountRequestSchema, response: { 200: payoutAccountSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/payouts/run', service: 'billing', target: '/payouts/run', access: 'ops',
+    tag: 'Billing', summary: 'Draw up payout statements and transfer balances now (besides the periodic run)',
+    schemas: { response: { 200: payoutRunSchema } },
   },
 ];
 

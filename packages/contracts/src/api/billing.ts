@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invoiceStatusSchema } from '../events/billing';
 import { cancellationOutcomeSchema } from '../events/fulfillment';
-import { currencySchema, timestamp } from '../primitives';
+import { currencySchema, text, timestamp } from '../primitives';
 
 /** Billing's HTTP API (service root; the gateway exposes it under /v1). Money in integer minor units. */
 
@@ -126,3 +126,118 @@ export const invoiceListSchema = z.object({ items: z.array(invoiceSchema) });
 /** `POST /webhooks/stripe` answer: 200 for an applied, ignored or duplicate (replayed) event. */
 export const stripeWebhookAckSchema = z.object({ received: z.literal(true), duplicate: z.boolean() });
 export type OrderBilling = z.infer<typeof orderBillingSchema>;
+
+/* ---- Per-vendor money (BIL-02 allocations, BIL-03 payouts) ---- */
+
+export const vendorTypeSchema = z.enum(['brand', 'distributor']);
+export const vendorIdParamsSchema = z.object({ vendorId: text(100) });
+
+/** One vendor's part of an order's money: allocated, given back, and what it still holds. */
+export const vendorAllocationSchema = z.object({
+  vendorId: z.string(),
+  vendorType: vendorTypeSchema,
+  /** The sub-order: the order's number and this vendor. */
+  subOrder: z.object({ orderNumber: z.string().nullable(), vendorId: z.string() }),
+  /** Σ of its allocations of the order's payments (earnings + fees). */
+  allocated: z.number().int(),
+  earnings: z.number().int(),
+  fees: z.number().int(),
+  /** Given back by refunds (positive amounts). */
+  reversedEarnings: z.number().int(),
+  reversedFees: z.number().int(),
+  /** earnings − reversed earnings: what the order leaves the vendor. */
+  netEarnings: z.number().int(),
+});
+
+/** `GET /orders/:orderId/allocation`: the order's vendors and the conservation check. */
+export const orderAllocationSchema = z.object({
+  orderId: z.uuid(),
+  currency: currencySchema.nullable(),
+  vendors: z.array(vendorAllocationSchema),
+  check: z.object({
+    /** Received on the allocated payments. */
+    paid: z.number().int(),
+    /** Refunded (succeeded) from them. */
+    refunded: z.number().int(),
+    earnings: z.number().int(),
+    fees: z.number().int(),
+    reversedEarnings: z.number().int(),
+    reversedFees: z.number().int(),
+    /** paid = earnings + fees and refunded = reversed earnings + reversed fees. */
+    balanced: z.boolean(),
+    problems: z.array(z.string()),
+  }),
+});
+
+export const ledgerEntryKindSchema = z.enum(['earning', 'fee', 'refund', 'fee_reversal', 'payout']);
+
+export const ledgerEntrySchema = z.object({
+  id: z.uuid(),
+  kind: ledgerEntryKindSchema,
+  /** Signed minor units: earning and fee +, refund, fee_reversal and payout −. */
+  amount: z.number().int(),
+  currency: currencySchema,
+  orderId: z.uuid().nullable(),
+  subOrder: z.object({ orderNumber: z.string().nullable(), vendorId: z.string() }).nullable(),
+  /** The payment, refund or statement that caused it. */
+  reference: z.uuid(),
+  statementId: z.uuid().nullable(),
+  at: timestamp,
+});
+
+export const ledgerQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+/** `GET /vendor/ledger?vendorId=` and `/vendor/payouts?vendorId=`: a vendor key's own (the gateway sets `vendorId`). */
+export const ownVendorQuerySchema = z.object({ vendorId: text(100) });
+export const ownLedgerQuerySchema = ledgerQuerySchema.extend(ownVendorQuerySchema.shape);
+
+/** `GET /vendors/:vendorId/ledger`: balance per currency (earnings − refunds − payouts) and the newest entries. */
+export const vendorLedgerSchema = z.object({
+  vendorId: z.string(),
+  balances: z.array(z.object({ currency: currencySchema, balance: z.number().int() })),
+  entries: z.array(ledgerEntrySchema),
+});
+
+export const payoutStatusSchema = z.enum(['paid', 'no_account', 'nothing_due', 'failed']);
+
+export const payoutStatementSchema = z.object({
+  id: z.uuid(),
+  vendorId: z.string(),
+  currency: currencySchema,
+  sequence: z.number().int(),
+  period: z.object({ start: timestamp.nullable(), end: timestamp }),
+  /** Carried over from the previous statement (negative after a refund that came after a payout). */
+  openingBalance: z.number().int(),
+  earnings: z.number().int(),
+  fees: z.number().int(),
+  /** Earnings given back in the period (≤ 0). */
+  refunds: z.number().int(),
+  feeReversals: z.number().int(),
+  /** opening + earnings + refunds: what the vendor was owed at the end of the period. */
+  balance: z.number().int(),
+  status: payoutStatusSchema,
+  amountPaid: z.number().int(),
+  closingBalance: z.number().int(),
+  destination: z.string().nullable(),
+  transferId: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  createdAt: timestamp,
+});
+
+/** `GET /vendors/:vendorId/payouts`. */
+export const vendorPayoutsSchema = z.object({
+  vendorId: z.string(),
+  stripeAccountId: z.string().nullable(),
+  statements: z.array(payoutStatementSchema),
+});
+
+/** `POST /payouts/run`: the statements this run drew up. */
+export const payoutRunSchema = z.object({ statements: z.array(payoutStatementSchema) });
+
+/** Body of `PUT /vendors/:vendorId/payout-account`: the vendor's Stripe connected account. */
+export const payoutAccountRequestSchema = z.object({ stripeAccountId: z.string().regex(/^acct_[A-Za-z0-9]{1,64}$/, 'must be a Stripe account id (acct_…)') });
+export const payoutAccountSchema = z.object({ vendorId: z.string(), stripeAccountId: z.string(), updatedAt: timestamp });
+
+export type OrderAllocation = z.infer<typeof orderAllocationSchema>;
+export type VendorLedger = z.infer<typeof vendorLedgerSchema>;
+export type VendorPayouts = z.infer<typeof vendorPayoutsSchema>;
+export type PayoutStatementView = z.infer<typeof payoutStatementSchema>;

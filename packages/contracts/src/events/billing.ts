@@ -112,6 +112,33 @@ export const refundFailed = defineEvent({
   data: z.object({ orderId: z.uuid(), refundId: z.uuid(), reason: z.string(), failedAt: timestamp }),
 });
 
+/**
+ * A vendor's payout statement was drawn up (BIL-03): what the period brought, and whether its
+ * balance was transferred to the vendor's connected account. Aggregate: the vendor id.
+ */
+export const payoutStatementIssued = defineEvent({
+  type: 'billing.payout.statement_issued',
+  version: 1,
+  stream: 'BILLING',
+  description: "A vendor's payout statement was drawn up: earnings, fees, refunds, balance, and the transfer to its connected account (or why none).",
+  data: z.object({
+    statementId: z.uuid(),
+    vendorId: z.string(),
+    currency: currencySchema,
+    sequence: z.number().int().positive(),
+    periodStart: timestamp.nullable(),
+    periodEnd: timestamp,
+    earnings: z.number().int(),
+    fees: z.number().int(),
+    refunds: z.number().int(),
+    balance: z.number().int(),
+    status: z.enum(['paid', 'no_account', 'nothing_due', 'failed']),
+    amountPaid: z.number().int().nonnegative(),
+    closingBalance: z.number().int(),
+    transferId: z.string().nullable(),
+  }),
+});
+
 export const billingEvents = [
   checkoutCreated,
   paymentSucceeded,
@@ -120,4 +147,5 @@ export const billingEvents = [
   invoiceStatusChanged,
   refundSucceeded,
   refundFailed,
+  payoutStatementIssued,
 ] as const;

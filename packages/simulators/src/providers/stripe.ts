@@ -4,8 +4,8 @@ import got from 'got';
 import type { SimulatorContext } from '../context';
 
 /**
- * Stripe (docs/providers/stripe.md): checkout sessions, payment intents, refunds and signed
- * webhook Events, in Stripe's object shapes. Requests are form-encoded with bracket
+ * Stripe (docs/providers/stripe.md): checkout sessions, payment intents, refunds, Connect
+ * transfers and signed webhook Events, in Stripe's object shapes. Requests are form-encoded with bracket
  * notation and authenticated with `Authorization: Bearer sk_...`; `Idempotency-Key`
  * replays the first answer. The customer side is simulated by `GET /stripe/checkout/:id`
  * (a page with a Pay button) and `POST /stripe/_sim/checkout/sessions/:id/complete`.
@@ -76,11 +76,12 @@ const missing = (kind: string, id: string, param = 'id') =>
 
 export function registerStripe(app: FastifyInstance, context: SimulatorContext): void {
   const { control, credentials, store } = context;
-  const { sessions, paymentIntents, charges, refunds, events, deliveries, idempotent } = store.keep(() => ({
+  const { sessions, paymentIntents, charges, refunds, transfers, events, deliveries, idempotent } = store.keep(() => ({
     sessions: new Map<string, StripeObject>(),
     paymentIntents: new Map<string, StripeObject>(),
     charges: new Map<string, StripeObject>(),
     refunds: new Map<string, StripeObject>(),
+    transfers: new Map<string, StripeObject>(),
     events: new Map<string, StoredEvent>(),
     deliveries: [] as WebhookDelivery[],
     idempotent: new Map<string, { path: string; status: number; body: unknown }>(),
@@ -314,6 +315,71 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
       },
       () => new StripeError(402, { type: 'invalid_request_error', code: 'charge_disputed', message: 'This charge has been disputed and cannot be refunded (simulated rejection).' }),
     ),
+  );
+
+  // Connect (docs/providers/stripe.md#connect-transfers): money from the platform's balance to a
+  // connected account. Any well-formed `acct_…` is taken as connected, except `acct_closed…`,
+  // which Stripe refuses as it would a destination that can no longer receive transfers.
+  app.post(
+    '/v1/transfers',
+    api(
+      (request, fields) => {
+        const amount = Number(fields.amount);
+        if (fields.amount === undefined) throw invalid('Missing required param: amount.', 'amount');
+        if (!Number.isInteger(amount) || amount < 1) throw invalid('Invalid positive integer', 'amount');
+        if (!fields.currency || !/^[a-z]{3}$/.test(fields.currency)) throw invalid('Invalid currency', 'currency');
+        const destination = fields.destination;
+        if (!destination) throw invalid('Missing required param: destination.', 'destination');
+        if (!/^acct_[A-Za-z0-9]+$/.test(destination)) throw missing('account', destination, 'destination');
+        if (destination.startsWith('acct_closed')) {
+          throw invalid('The destination account cannot receive transfers (its capabilities are inactive).', 'destination', 'account_invalid');
+        }
+        const id = stripeId('tr');
+        const transfer: StripeObject = {
+          id,
+          object: 'transfer',
+          amount,
+          amount_reversed: 0,
+          balance_transaction: stripeId('txn'),
+          created: unixNow(),
+          currency: fields.currency,
+          description: fields.description ?? null,
+          destination,
+          destination_payment: stripeId('py'),
+          livemode: false,
+          metadata: bracketMap(fields, 'metadata'),
+          reversals: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/transfers/${id}/reversals` },
+          reversed: false,
+          source_transaction: fields.source_transaction ?? null,
+          source_type: 'card',
+          transfer_group: fields.transfer_group ?? null,
+        };
+        transfers.set(id, transfer);
+        return transfer;
+      },
+      () => new StripeError(400, { type: 'invalid_request_error', code: 'balance_insufficient', message: 'You have insufficient available funds in your Stripe account (simulated rejection).' }),
+    ),
+  );
+
+  app.get(
+    '/v1/transfers/:id',
+    api((request) => {
+      const id = (request.params as { id: string }).id;
+      const transfer = transfers.get(id);
+      if (!transfer) throw missing('transfer', id);
+      return transfer;
+    }),
+  );
+
+  app.get(
+    '/v1/transfers',
+    api((request) => {
+      const query = request.query as { destination?: string; transfer_group?: string };
+      const data = [...transfers.values()]
+        .filter((t) => (!query.destination || t.destination === query.destination) && (!query.transfer_group || t.transfer_group === query.transfer_group))
+        .reverse();
+      return { id: 'list', object: 'list', data, has_more: false, url: '/v1/transfers' };
+    }),
   );
 
   // ---- The customer's side and test controls (not part of Stripe's API) ----
