@@ -268,6 +268,13 @@ async function runBasket(basket: Basket): Promise<string[]> {
     expect(cancelled.statusCode, JSON.stringify(cancelled.body)).toBe(200);
   }
   await driveToTheEnd(order.id, basket);
+  // After a cancel, each supplier order is cancelled at its supplier, or (no cancel API) left to
+  // ops, who settle it here; billing holds the money until then.
+  const ended = await eventually(() => getFulfillment(platform, order.id), (f) => f.supplierOrders.every((s) => !['placed', 'confirmed'].includes(s.status)), 30_000);
+  for (const task of ended.opsTasks.filter((t) => t.kind === 'supplier_cancellation' && t.status === 'open')) {
+    const resolved = await platform.gateway.post(`v1/ops/tasks/${task.id}/resolve`, { json: { outcome: 'cancelled_at_supplier', note: 'cancelled in the console' } });
+    expect(resolved.statusCode, JSON.stringify(resolved.body)).toBe(200);
+  }
   // Orders and billing follow the workflow's end by events: wait until they stop moving.
   await eventually(() => getParts(order.id), (o) => ['delivered', 'refunded'].includes(o.status), 30_000).catch(() => undefined);
   await sleep(1_500);
@@ -291,7 +298,12 @@ async function runBasket(basket: Basket): Promise<string[]> {
   for (const part of parts.subOrders) {
     const u = part.units;
     if (u.shipped + u.cancelled > u.ordered) problems.push(`part ${part.number}: shipped ${u.shipped} + cancelled ${u.cancelled} > ordered ${u.ordered}`);
-    if (u.delivered + u.cancelled !== u.ordered) problems.push(`part ${part.number}: at the end ${u.delivered} delivered + ${u.cancelled} cancelled ≠ ${u.ordered} ordered`);
+    // A part cancelled with its order keeps its units as ordered (orders cancels it, not fulfillment's count); nothing of it left.
+    if (['cancelled', 'refunded'].includes(part.status)) {
+      if (u.shipped > 0) problems.push(`part ${part.number} is ${part.status}, yet ${u.shipped} of its units shipped`);
+    } else if (u.delivered + u.cancelled !== u.ordered) {
+      problems.push(`part ${part.number}: at the end ${u.delivered} delivered + ${u.cancelled} cancelled ≠ ${u.ordered} ordered`);
+    }
   }
 
   // Money: what was paid less what was refunded is what the vendors and the platform keep.
@@ -303,8 +315,9 @@ async function runBasket(basket: Basket): Promise<string[]> {
   for (const part of parts.subOrders) {
     const vendor = allocation.vendors.find((v) => v.vendorId === part.vendor.id);
     const keeps = vendor ? vendor.allocated - vendor.reversedEarnings - vendor.reversedFees : 0;
-    if (part.units.cancelled === part.units.ordered && keeps !== 0) problems.push(`vendor ${part.vendor.id}: every unit cancelled, yet it keeps ${keeps}`);
-    if (part.units.cancelled === 0 && vendor && (vendor.reversedEarnings !== 0 || vendor.reversedFees !== 0)) {
+    const wholePart = part.units.cancelled === part.units.ordered || ['cancelled', 'refunded'].includes(part.status);
+    if (wholePart && keeps !== 0) problems.push(`vendor ${part.vendor.id}: its part is cancelled, yet it keeps ${keeps}`);
+    if (!wholePart && part.units.cancelled === 0 && vendor && (vendor.reversedEarnings !== 0 || vendor.reversedFees !== 0)) {
       problems.push(`vendor ${part.vendor.id}: nothing of its cancelled, yet ${vendor.reversedEarnings + vendor.reversedFees} reversed`);
     }
   }
