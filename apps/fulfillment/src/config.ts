@@ -1,5 +1,5 @@
 import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { supplierEnv } from './adapters/suppliers/env';
 
 export const fulfillmentEnv = serviceEnv
@@ -17,6 +17,8 @@ export const fulfillmentEnv = serviceEnv
     SUPPLIER_POLL_MAX_INTERVAL_MS: envHelpers.positiveInt.default(3_600_000),
     /** How long own stock stays held before the placement confirms it (FUL-03: 30 min). */
     RESERVATION_TTL_MS: envHelpers.positiveInt.default(1_800_000),
+    /** `true`: adds the demo hubs and their stock at start (the local stack); off in production, where ops create hubs. */
+    SEED_DEMO_HUBS: z.stringbool().default(false),
   });
 
 export type FulfillmentEnv = z.infer<typeof fulfillmentEnv>;

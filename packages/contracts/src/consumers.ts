@@ -1,5 +1,6 @@
 import type { EventDefinition, StreamName } from './envelope';
 import {
+  availabilityChanged,
   cancellationSettled,
   orderCancelled,
   orderCreated,
@@ -29,6 +30,7 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned] },
   { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged] },
+  { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },
   { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified] },
   { name: 'billing--fulfillment', stream: 'FULFILLMENT', events: [cancellationSettled] },
   { name: 'fulfillment--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderCancelled] },

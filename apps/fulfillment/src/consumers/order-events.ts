@@ -11,12 +11,13 @@ export function orderDetails(order: Order): OrderDetails {
   return {
     number: order.number,
     customer: { id: order.customer.id, name: order.customer.name, email: order.customer.email, ...(order.customer.phone && { phone: order.customer.phone }) },
-    items: order.items.map(({ sku, variantId, name, quantity, unitPrice, supplierSource }) => ({ sku, variantId, name, quantity, unitPrice, supplierSource })),
+    items: order.items.map(({ sku, variantId, name, quantity, unitPrice, supplierSource, vendor }) => ({ sku, variantId, name, quantity, unitPrice, supplierSource, vendorId: vendor.id })),
     shippingAddress: order.shippingAddress,
     deliveryType: order.deliveryType,
     deliveryWindow: order.deliveryWindow,
     currency: order.currency,
     total: order.totals.total,
+    shortStockPolicy: order.shortStockPolicy ?? null,
   };
 }
 

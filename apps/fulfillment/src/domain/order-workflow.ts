@@ -1,5 +1,5 @@
 import { enqueueActions, type ExecutableActionsFrom, initialTransition, setup, type SnapshotFrom, transition } from 'xstate';
-import type { ImpliedOrderStatus, SupplierSource, WorkflowState } from '@platform/contracts';
+import type { ImpliedOrderStatus, ShortStockPolicy, SupplierSource, WorkflowState } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import { DomainError } from '@platform/contracts/errors';
 
@@ -38,6 +38,8 @@ export interface OrderLine {
   quantity: number;
   unitPrice: number;
   supplierSource: SupplierSource;
+  /** Optional: workflows persisted before vendors were kept lack it. */
+  vendorId?: string;
 }
 
 export interface ShippingAddress {
@@ -61,6 +63,8 @@ export interface OrderDetails {
   deliveryWindow: { start: string; end: string } | null;
   currency: string;
   total: number;
+  /** The customer's answer to short stock (FUL-03), over each SKU's; absent: the SKUs' own. */
+  shortStockPolicy?: ShortStockPolicy | null;
 }
 
 export interface WorkflowContext {
