@@ -12,7 +12,7 @@ import { SERVICE } from './context';
  */
 export async function announceAvailability(tx: Transaction, skus: Iterable<string>, now: Date): Promise<void> {
   for (const sku of [...new Set(skus)].sort()) {
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`availability:${sku}`}))`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`availability:${sku}`}))`;
     const [stock, policy] = await Promise.all([
       tx.hubStock.findMany({ where: { sku, hub: { active: true } } }),
       tx.stockPolicy.findUnique({ where: { sku } }),

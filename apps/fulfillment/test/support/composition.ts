@@ -22,7 +22,13 @@ const { aliexpress, cj, spocket } = LOCAL_PROVIDER_CREDENTIALS;
  * over but what is in PostgreSQL.
  */
 export async function compose(
-  options: { databaseUrl?: string; clock?: AdjustableClock; realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>> } = {},
+  options: {
+    databaseUrl?: string;
+    clock?: AdjustableClock;
+    realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>>;
+    /** `SEED_DEMO_HUBS` (default on: most tests ship from the demo hubs). */
+    demoHubs?: boolean;
+  } = {},
 ) {
   let suppliers!: Record<SupplierName, FakeSupplier>;
   const service = await startService(
@@ -44,6 +50,7 @@ export async function compose(
         SPOCKET_API_KEY: spocket.apiKey,
         SUPPLIER_POLL_INTERVAL_MS: String(POLL_MS),
         SUPPLIER_POLL_MAX_INTERVAL_MS: String(POLL_MAX_MS),
+        SEED_DEMO_HUBS: String(options.demoHubs ?? true),
       },
       databaseUrl: options.databaseUrl,
       clock: options.clock,
