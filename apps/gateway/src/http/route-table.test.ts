@@ -36,7 +36,10 @@ describe('the route table', () => {
     expect(access('POST', '/v1/orders/:id/fulfillment/retry')).toBe('ops');
     expect(access('GET', '/v1/timers')).toBe('ops');
     expect(access('PUT', '/v1/price-book/entries')).toBe('admin');
-    expect(access('PUT', '/v1/hubs/:id/stock')).toBe('admin');
+    expect(access('POST', '/v1/hubs')).toBe('admin');
+    expect(access('PATCH', '/v1/hubs/:id')).toBe('admin');
+    expect(access('PUT', '/v1/hubs/:id/stock/:sku')).toBe('admin');
+    expect(access('PUT', '/v1/inventory/policies/:sku')).toBe('ops');
     expect(access('GET', '/v1/tracking/:number')).toBe('public');
   });
 

@@ -1,8 +1,11 @@
 import { invoiceIdParamsSchema, invoiceListQuerySchema, invoiceListSchema, invoiceSchema, orderBillingSchema } from '@platform/contracts/api/billing';
 import {
+  createHubRequestSchema,
   createHubShipmentRequestSchema,
   hubParamsSchema,
+  hubSchema,
   hubShipmentResponseSchema,
+  hubStockParamsSchema,
   hubStockResponseSchema,
   hubsResponseSchema,
   opsTaskParamsSchema,
@@ -12,9 +15,14 @@ import {
   orderFulfillmentSchema,
   resolveOpsTaskRequestSchema,
   setHubStockRequestSchema,
+  setStockPolicyRequestSchema,
+  stockPoliciesResponseSchema,
+  stockPolicyParamsSchema,
+  stockPolicySchema,
   supplierCallsResponseSchema,
   timersQuerySchema,
   timersResponseSchema,
+  updateHubRequestSchema,
   workflowCommandResponseSchema,
 } from '@platform/contracts/api/fulfillment';
 import {
@@ -216,9 +224,29 @@ const fulfillmentRoutes: ForwardRoute[] = [
     schemas: { response: { 200: hubsResponseSchema } },
   },
   {
-    method: 'PUT', path: '/v1/hubs/:id/stock', service: 'fulfillment', target: '/hubs/:id/stock', access: 'admin',
-    tag: 'Fulfillment', summary: "Set a hub's stock",
-    schemas: { params: hubParamsSchema, body: setHubStockRequestSchema, response: { 200: hubStockResponseSchema } },
+    method: 'POST', path: '/v1/hubs', service: 'fulfillment', target: '/hubs', access: 'admin',
+    tag: 'Fulfillment', summary: 'Create a hub (location, zone, costs, priority)',
+    schemas: { body: createHubRequestSchema, response: { 201: hubSchema } },
+  },
+  {
+    method: 'PATCH', path: '/v1/hubs/:id', service: 'fulfillment', target: '/hubs/:id', access: 'admin',
+    tag: 'Fulfillment', summary: 'Change a hub (costs, priority, active, ...)',
+    schemas: { params: hubParamsSchema, body: updateHubRequestSchema, response: { 200: hubSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/hubs/:id/stock/:sku', service: 'fulfillment', target: '/hubs/:id/stock/:sku', access: 'admin',
+    tag: 'Fulfillment', summary: "Set a hub's stock of a SKU and its next restock (backorders are served from it)",
+    schemas: { params: hubStockParamsSchema, body: setHubStockRequestSchema, response: { 200: hubStockResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/inventory/policies', service: 'fulfillment', target: '/inventory/policies', access: 'ops',
+    tag: 'Fulfillment', summary: 'Short-stock policies per SKU',
+    schemas: { response: { 200: stockPoliciesResponseSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/inventory/policies/:sku', service: 'fulfillment', target: '/inventory/policies/:sku', access: 'ops',
+    tag: 'Fulfillment', summary: "Set what a SKU's shortage does: substitute (with the equivalent SKU), partial or backorder",
+    schemas: { params: stockPolicyParamsSchema, body: setStockPolicyRequestSchema, response: { 200: stockPolicySchema } },
   },
   {
     method: 'GET', path: '/v1/ops/tasks', service: 'fulfillment', target: '/ops/tasks', access: 'ops',
