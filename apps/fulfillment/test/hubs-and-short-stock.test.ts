@@ -162,6 +162,33 @@ describe('availability and short stock (FUL-03)', () => {
     expect(await outbox(c, 'fulfillment.items.cancelled', order.id)).toEqual([
       expect.objectContaining({ orderId: order.id, cause: 'stock_short', source: 'own_stock', items: [{ sku: 'MUG-WHT', variantId: 'MUG-WHT-v', vendorId: 'brand-a', quantity: 2 }] }),
     ]);
+
+    // Nothing left at all: everything is cancelled, once, though reservation runs on entering processing and again at placement.
+    const none = ownStock([{ sku: 'MUG-WHT', quantity: 2 }]);
+    expect(await process(c, none)).toBe('supplier_confirmed');
+    expect(await outbox(c, 'fulfillment.items.cancelled', none.id)).toEqual([expect.objectContaining({ items: [expect.objectContaining({ sku: 'MUG-WHT', quantity: 2 })] })]);
+    expect(await c.db.reservation.count({ where: { orderId: none.id } })).toBe(0);
+  });
+
+  it('partial: a retried attempt never cancels (refunds) the same units again', async () => {
+    const c = await start();
+    await put(c, '/hubs/hub-madrid/stock/MUG-WHT', { onHand: 1 });
+    await put(c, '/hubs/hub-berlin/stock/MUG-WHT', { onHand: 0 });
+    await put(c, '/hubs/hub-newark/stock/MUG-WHT', { onHand: 0 });
+    await put(c, '/inventory/policies/MUG-WHT', { policy: 'partial' });
+    c.suppliers.cj.placeScript = ['reject'];
+    const order = sampleOrder([
+      { sku: 'MUG-WHT', quantity: 3, supplierSource: 'own_stock' },
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+    ]);
+    expect(await process(c, order)).toBe('failed');
+    expect((await c.db.reservation.findFirstOrThrow({ where: { orderId: order.id } })).status).toBe('released');
+    await c.advance(5 * 60_000);
+    expect((await c.db.workflow.findUniqueOrThrow({ where: { orderId: order.id } })).state).toBe('placed_with_supplier');
+    expect((await c.db.reservation.findMany({ where: { orderId: order.id, status: 'held' } })).map((r) => r.quantity)).toEqual([]);
+    expect((await c.db.reservation.findMany({ where: { orderId: order.id, status: 'confirmed' } })).map((r) => r.quantity)).toEqual([1]);
+    const cancelled = await outbox(c, 'fulfillment.items.cancelled', order.id);
+    expect(cancelled.map((e) => (e.items as Array<{ quantity: number }>)[0]!.quantity)).toEqual([2]);
   });
 
   it('substitute: reserves the equivalent SKU for the short units and says so', async () => {

@@ -5,7 +5,7 @@ import { itemsBackordered, itemsSubstituted, type ShortStockPolicy } from '@plat
 import type { Transaction } from '../adapters/database';
 import type { WorkflowContext } from '../domain/order-workflow';
 import { availableBySku, compareHubs, type HubCandidate, planRouting, priorityOf } from '../domain/routing';
-import { type OrderLine, resolveShortStock, type ShortStockPlan } from '../domain/short-stock';
+import { type OrderLine, resolveShortStock, type ShortStockPlan, withoutCancelled } from '../domain/short-stock';
 import { announceAvailability, nextRestocks } from './availability';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { cancelItems } from './progress';
@@ -44,9 +44,11 @@ async function hubCandidates(tx: Transaction, skus: readonly string[], now: Date
  */
 export async function ensureReservations(tx: Transaction, fulfillment: Fulfillment, context: WorkflowContext, now: Date): Promise<ReservationOutcome> {
   const { orderId, order } = context;
-  const lines: OrderLine[] = order.items
+  const ordered: OrderLine[] = order.items
     .filter((item) => item.supplierSource === 'own_stock')
     .map(({ sku, variantId, name, quantity, vendorId }) => ({ sku, variantId, name, quantity, vendorId: vendorId ?? '' }));
+  if (ordered.length === 0) return { ok: true };
+  const lines = withoutCancelled(ordered, await tx.stockShortfall.findMany({ where: { orderId } }));
   if (lines.length === 0) return { ok: true };
   if ((await tx.reservation.count({ where: { orderId, status: { in: [...HOLDING, 'backordered'] } } })) > 0) return { ok: true };
 
@@ -104,7 +106,7 @@ function insufficient(shortages: ReadonlyArray<{ sku: string; requested: number;
   return `Insufficient stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join(', ')}`;
 }
 
-/** Tells billing, orders and the customer what the policy did: substitutes, backorders, cancelled units. */
+/** Tells billing, orders and the customer what the policy did: substitutes, backorders, cancelled units (kept, so never cancelled twice). */
 async function recordShortStockOutcome(tx: Transaction, fulfillment: Fulfillment, orderId: string, plan: ShortStockPlan, now: Date): Promise<void> {
   const at = now.toISOString();
   if (plan.substituted.length > 0) {
@@ -115,6 +117,9 @@ async function recordShortStockOutcome(tx: Transaction, fulfillment: Fulfillment
     await recordEvent(tx, newEvent(itemsBackordered, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, items, at } }));
   }
   if (plan.cancelled.length > 0) {
+    await tx.stockShortfall.createMany({
+      data: plan.cancelled.map(({ sku, vendorId, quantity }) => ({ id: randomUUID(), orderId, sku, vendorId, quantity, createdAt: now })),
+    });
     const reason = `Short in stock: ${plan.cancelled.map((c) => `${c.quantity} × ${c.sku}`).join(', ')}`;
     await cancelItems(tx, fulfillment, { orderId, cause: 'stock_short', source: 'own_stock', reason, items: plan.cancelled });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type OrderLine, resolveShortStock, type SkuPolicy } from './short-stock';
+import { type OrderLine, resolveShortStock, type SkuPolicy, withoutCancelled } from './short-stock';
 
 const line = (sku: string, quantity: number, vendorId = 'v1'): OrderLine => ({ sku, variantId: `${sku}-v`, name: sku, quantity, vendorId });
 const expected = new Date('2026-12-10T00:00:00Z');
@@ -48,5 +48,11 @@ describe('short stock at reservation (FUL-03)', () => {
   it('shares free units between lines of one SKU in order, keeping each vendor\'s line', () => {
     const plan = decide([line('MUG', 2, 'a'), line('MUG', 2, 'b')], { MUG: 3 }, { MUG: { policy: 'partial', substituteSku: null } });
     expect(plan).toMatchObject({ ok: true, lines: [line('MUG', 2, 'a'), line('MUG', 1, 'b')], cancelled: [{ vendorId: 'b', quantity: 1 }] });
+  });
+
+  it('never counts units already cancelled for short stock again', () => {
+    const lines = [line('MUG', 3, 'a'), line('MUG', 2, 'b'), line('TEE', 1, 'a')];
+    expect(withoutCancelled(lines, [{ sku: 'MUG', vendorId: 'a', quantity: 3 }, { sku: 'MUG', vendorId: 'b', quantity: 1 }])).toEqual([line('MUG', 1, 'b'), line('TEE', 1, 'a')]);
+    expect(withoutCancelled(lines, [])).toEqual(lines);
   });
 });

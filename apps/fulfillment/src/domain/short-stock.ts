@@ -82,3 +82,15 @@ export function resolveShortStock(
   if (unresolved.size > 0) return { ok: false, shortages: [...unresolved.values()] };
   return { ok: true, ...plan };
 }
+
+/** The lines less the units already cancelled for short stock (an earlier run or attempt): never cancelled twice. */
+export function withoutCancelled(lines: readonly OrderLine[], cancelled: ReadonlyArray<{ sku: string; vendorId: string; quantity: number }>): OrderLine[] {
+  const left = new Map<string, number>();
+  for (const c of cancelled) left.set(`${c.sku}/${c.vendorId}`, (left.get(`${c.sku}/${c.vendorId}`) ?? 0) + c.quantity);
+  return lines.flatMap((line) => {
+    const key = `${line.sku}/${line.vendorId}`;
+    const taken = Math.min(left.get(key) ?? 0, line.quantity);
+    left.set(key, (left.get(key) ?? 0) - taken);
+    return taken === line.quantity ? [] : [{ ...line, quantity: line.quantity - taken }];
+  });
+}
