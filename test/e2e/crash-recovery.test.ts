@@ -1,6 +1,17 @@
 import type { Order } from '@platform/contracts/api/orders';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lifecycleOrder, pay, waitForWorkflow } from '@platform/test-support/lifecycle';
+import {
+  advanceFulfillmentUntil,
+  deliverParcel,
+  getFulfillment,
+  getOrder,
+  lifecycleOrder,
+  pay,
+  SUPPLIER_POLL,
+  twoParcelOrder,
+  waitForStatus,
+  waitForWorkflow,
+} from '@platform/test-support/lifecycle';
 import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 
 /**
@@ -14,7 +25,7 @@ afterEach(async () => {
   platform = undefined;
 });
 
-async function placeOrder(p: Platform, body = sampleOrder()) {
+async function placeOrder(p: Platform, body: ReturnType<typeof sampleOrder> = sampleOrder()) {
   const response = await p.gateway.post('v1/orders', { json: body });
   expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
   return { order: response.body as Order, email: body.customer.email };
@@ -108,6 +119,56 @@ describe('crash recovery', () => {
     const placements = calls.filter((c) => c.operation === 'place');
     expect(placements).toHaveLength(2);
     expect(new Set(placements.map((c) => c.reference)).size).toBe(1);
+  });
+
+  it('fulfillment SIGKILLed between two parcels\' events: restarted, each parcel is recorded once and the order delivered once, after both', async () => {
+    platform = await startPlatform();
+    const p = platform;
+    // CJ holds its parcel (captured at placement) while AliExpress ships.
+    await p.simulators.post('cj/_sim/behaviour', { json: { mode: 'ok', options: { ship: false } } });
+    const { order } = await placeOrder(p, twoParcelOrder());
+    await pay(p, order.id);
+    await waitForWorkflow(p, order.id, 'payment_confirmed');
+    await p.advanceClock('fulfillment', 61_000);
+    const placed = await waitForWorkflow(p, order.id, 'placed_with_supplier');
+    await p.simulators.delete('cj/_sim/behaviour');
+    await advanceFulfillmentUntil(p, order.id, 'supplier_confirmed', SUPPLIER_POLL + 1_000);
+    await advanceFulfillmentUntil(p, order.id, 'shipped', SUPPLIER_POLL + 1_000);
+    await eventually(() => getOrder(p, order.id), (o) => o.fulfillmentStatus === 'partially_shipped');
+
+    // CJ ships; the poll that records the second parcel dies before committing it.
+    const cj = placed.supplierOrders.find((s) => s.supplier === 'cj')!;
+    const atCj = ((await p.simulators.get('cj/_sim/orders')).body as Array<{ id: string; reference: string }>).find((o) => o.reference === cj.id)!;
+    await p.simulators.post(`cj/_sim/orders/${atCj.id}/advance`);
+    /** Moves the (restarted, real-time) clock of fulfillment past the order's next supplier poll. */
+    const firePoll = async () => {
+      const poll = (await getFulfillment(p, order.id)).pendingTimers.find((t) => t.kind === 'fulfillment.supplier-poll')!;
+      const now = Date.parse(((await p.service('fulfillment').get('_test/clock')).body as { now: string }).now);
+      // The process may die while answering.
+      await p.advanceClock('fulfillment', Math.max(0, Date.parse(poll.fireAt) - now) + 1_000).catch(() => {});
+    };
+    await p.stack.restartService('fulfillment', { PLATFORM_CRASH_AT: 'timers:fulfillment.supplier-poll:before-commit' });
+    await firePoll();
+    expect(await p.stack.services.fulfillment!.exited).toBeNull(); // killed by the crash point
+    expect(await p.count('fulfillment', 'SELECT count(*) FROM shipments WHERE order_id = $1', [order.id])).toBe(1);
+
+    await p.stack.restartService('fulfillment');
+    await firePoll();
+    const both = await eventually(() => getFulfillment(p, order.id), (f) => f.shipments.length === 2);
+    // Both parcels out, none arrived.
+    await eventually(() => getOrder(p, order.id), (o) => o.fulfillmentStatus === 'shipped');
+
+    for (const shipment of both.shipments) await deliverParcel(p, order.id, shipment.trackingNumber);
+    const delivered = await waitForStatus(p, order.id, 'delivered');
+    expect(delivered.fulfillmentStatus).toBe('fulfilled');
+    await sleep(3_000); // a repeated event would show up
+    const counts = async (sql: string) => p.count('fulfillment', sql, [order.id]);
+    expect(await counts('SELECT count(*) FROM shipments WHERE order_id = $1')).toBe(2);
+    expect(await counts("SELECT count(*) FROM outbox_events WHERE aggregate_id = $1 AND type = 'fulfillment.shipment.shipped'")).toBe(2);
+    expect(await counts("SELECT count(*) FROM outbox_events WHERE aggregate_id = $1 AND type = 'fulfillment.progress.changed'")).toBe(4);
+    expect(await counts("SELECT count(*) FROM workflow_history WHERE order_id = $1 AND to_state = 'delivered'")).toBe(1);
+    expect(await p.count('tracking', 'SELECT count(*) FROM shipments WHERE order_id = $1', [order.id])).toBe(2);
+    expect(await p.count('orders', "SELECT count(*) FROM order_status_history WHERE order_id = $1 AND status = 'delivered'", [order.id])).toBe(1);
   });
 
   it('billing SIGKILLed after opening the checkout at Stripe, before committing: restarted, Stripe gives back the same session', async () => {

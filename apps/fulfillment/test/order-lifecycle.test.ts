@@ -4,7 +4,7 @@ import { AdjustableClock } from '@platform/runtime/clock';
 import { EventConsumer } from '@platform/runtime/consumer';
 import { createMetrics } from '@platform/runtime/metrics';
 import { publishEnvelope } from '@platform/runtime/nats';
-import { type Envelope, orderCancelled, orderModified, paymentSucceeded, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
+import { type Envelope, type EventData, orderCancelled, orderModified, paymentSucceeded, type progressChanged, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, type Messaging } from '@platform/test-support/messaging';
@@ -12,6 +12,7 @@ import type { Transaction } from '../src/adapters/database';
 import { TIMER_KINDS } from '../src/application/context';
 import { MACHINE_VERSION, UnknownMachineVersionError } from '../src/domain/order-workflow';
 import { OrderNotKnownYetError } from '../src/application/billing-updates';
+import { cancelItems } from '../src/application/progress';
 import { billingEventSubscriptions } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
 import { trackingEventSubscriptions } from '../src/consumers/tracking-events';
@@ -139,7 +140,7 @@ describe('order lifecycle', () => {
         { destinationCountry: 'ES', supplier: 'cj' },
       ]);
 
-      // Tracking: in transit, out for delivery, then delivered once both parcels are.
+      // Tracking: in transit; out for delivery only for the last parcel outstanding; delivered once both parcels are.
       const track = (shipment: (typeof shipments)[number], status: 'in_transit' | 'out_for_delivery' | 'delivered', previousStatus: 'pending' | 'in_transit' | 'out_for_delivery') =>
         publishEnvelope(
           messaging.js,
@@ -151,12 +152,26 @@ describe('order lifecycle', () => {
       await track(shipments[0]!, 'in_transit', 'pending');
       await eventually(() => state(c, order.id), (s) => s === 'in_transit', 15_000);
       await track(shipments[0]!, 'out_for_delivery', 'in_transit');
-      await eventually(() => state(c, order.id), (s) => s === 'out_for_delivery', 15_000);
       await track(shipments[0]!, 'delivered', 'out_for_delivery');
       await eventually(() => c.db.shipment.findUniqueOrThrow({ where: { id: shipments[0]!.id } }), (s) => s.status === 'delivered', 15_000);
-      expect(await state(c, order.id)).toBe('out_for_delivery');
-      await track(shipments[1]!, 'delivered', 'in_transit');
+      expect(await state(c, order.id)).toBe('in_transit');
+      await track(shipments[1]!, 'out_for_delivery', 'in_transit');
+      await eventually(() => state(c, order.id), (s) => s === 'out_for_delivery', 15_000);
+      await track(shipments[1]!, 'delivered', 'out_for_delivery');
       await eventually(() => state(c, order.id), (s) => s === 'delivered', 15_000);
+
+      // Where the units were after each parcel event (ORD-03), each parcel numbered of the two expected.
+      const progress = (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } })).map(
+        (e) => (e.envelope as { data: EventData<typeof progressChanged> }).data,
+      );
+      expect(progress.map((p) => [p.cause.kind, p.fulfillmentStatus, p.parcels.map((x) => `${x.number} of ${x.of}`).join()])).toEqual([
+        ['parcel_shipped', 'partially_shipped', '1 of 2'],
+        ['parcel_shipped', 'shipped', '1 of 2,2 of 2'],
+        ['parcel_delivered', 'partially_fulfilled', '1 of 2,2 of 2'],
+        ['parcel_delivered', 'fulfilled', '1 of 2,2 of 2'],
+      ]);
+      expect(progress.at(-1)!.units).toEqual({ ordered: 3, shipped: 3, delivered: 3, returned: 0, cancelled: 0 });
+      expect(progress[0]!.parcels[0]!.items).toEqual([{ sku: 'MUG-WHT', vendorId: 'v1', quantity: 2 }]);
 
       expect((await transitions(c, order.id)).map((t) => `${t.from}>${t.to}:${t.trigger}`)).toEqual([
         'pending>payment_confirmed:PAYMENT_RECEIVED',
@@ -442,6 +457,69 @@ describe('order lifecycle', () => {
     await c.advance(20 * MINUTE);
     // Given up: nothing is due any more.
     expect(await view()).toEqual({ state: 'failed', retryCount: 3, maxRetries: 3, dueInMinutes: null });
+  });
+
+  it('parcels (FUL-04): a hub ships in two parcels, the second after the first arrived; the order is delivered only once the rest is delivered or cancelled, once', async () => {
+    const c = await start();
+    const order = sampleOrder([
+      { sku: 'MUG-WHT', quantity: 2, supplierSource: 'own_stock' },
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+    ]);
+    const before = await stock(c, 'hub-madrid', 'MUG-WHT');
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    await c.advance(60_000);
+    c.suppliers.cj.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
+    await c.advance(POLL_MS);
+    expect(await state(c, order.id)).toBe('supplier_confirmed');
+
+    const ship = (trackingNumber: string) =>
+      c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber, items: [{ sku: 'MUG-WHT', quantity: 1 }] }, headers: { 'x-actor': 'ops:key1' } });
+    const track = async (trackingNumber: string, status: 'in_transit' | 'delivered') => {
+      const shipment = await c.db.shipment.findFirstOrThrow({ where: { orderId: order.id, trackingNumber } });
+      await deliver(c, event(trackingStatusChanged, order.id, {
+        orderId: order.id, shipmentId: shipment.id, trackingNumber, carrier: null, status, previousStatus: null,
+        event: { time: new Date().toISOString(), location: 'Madrid', description: status }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
+      }));
+    };
+    expect((await ship('RR100000001ES')).statusCode).toBe(201);
+    await track('RR100000001ES', 'in_transit');
+    await track('RR100000001ES', 'delivered');
+    await track('RR100000001ES', 'delivered'); // a repeated scan changes nothing
+    expect(await state(c, order.id)).toBe('in_transit');
+    // Units remain: the hub still ships, and its stock is consumed as it does.
+    const second = await ship('RR100000002ES');
+    expect(second.statusCode, second.body).toBe(201);
+    expect(await stock(c, 'hub-madrid', 'MUG-WHT')).toMatchObject({ onHand: before.onHand - 2, reserved: before.reserved });
+    expect((await c.db.fulfillmentOrder.findFirstOrThrow({ where: { orderId: order.id } })).status).toBe('in_transit');
+    await track('RR100000002ES', 'delivered');
+    expect(await state(c, order.id)).toBe('in_transit');
+    expect((await c.db.fulfillmentOrder.findFirstOrThrow({ where: { orderId: order.id } })).status).toBe('completed');
+
+    // The CJ lamp will not come (its supplier order refused): cancelled by id, once, never more than remains.
+    await c.db.supplierOrder.updateMany({ where: { orderId: order.id }, data: { status: 'rejected' } });
+    const lamp = { sku: 'CJ-LAMP', variantId: 'CJ-LAMP-v', vendorId: 'v1', quantity: 1 };
+    const cancel = (items = [lamp], cancellationId = '0b6f2d4e-8a1c-4d7e-9f3a-5c2b1e0d9a87') =>
+      c.db.$transaction((tx) => cancelItems(tx, c.fulfillment, { orderId: order.id, cause: 'supplier_refused', source: 'cj', reason: 'Out of stock', items, cancellationId }));
+    await expect(cancel([{ ...lamp, quantity: 2 }], randomUUID())).rejects.toMatchObject({ code: 'CANCELLATION_EXCEEDS_OPEN_UNITS' });
+    expect(await cancel()).toEqual({ cancellationId: '0b6f2d4e-8a1c-4d7e-9f3a-5c2b1e0d9a87' });
+    await cancel();
+    expect(await c.db.itemCancellation.count({ where: { orderId: order.id } })).toBe(1);
+    expect(await c.db.outboxEvent.count({ where: { aggregateId: order.id, type: 'fulfillment.items.cancelled' } })).toBe(1);
+    expect(await state(c, order.id)).toBe('delivered');
+    expect((await transitions(c, order.id)).filter((t) => t.to === 'delivered')).toHaveLength(1);
+
+    const progress = (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } })).map(
+      (e) => (e.envelope as { data: EventData<typeof progressChanged> }).data,
+    );
+    expect(progress.map((p) => [p.cause.kind, p.fulfillmentStatus, p.parcels.map((x) => `${x.number} of ${x.of}`).join()])).toEqual([
+      ['parcel_shipped', 'partially_shipped', '1 of 3'],
+      ['parcel_delivered', 'partially_shipped', '1 of 3'],
+      ['parcel_shipped', 'partially_shipped', '1 of 3,2 of 3'],
+      ['parcel_delivered', 'partially_shipped', '1 of 3,2 of 3'],
+      ['units_cancelled', 'fulfilled', '1 of 2,2 of 2'],
+    ]);
+    expect(progress.at(-1)!.units).toEqual({ ordered: 3, shipped: 2, delivered: 2, returned: 0, cancelled: 1 });
   });
 
   it('stores the machine version with each snapshot and refuses a snapshot of another version, changing nothing', async () => {

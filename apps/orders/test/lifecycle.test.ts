@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { paymentSucceeded, refundSucceeded, trackingStatusChanged, workflowTransitioned } from '@platform/contracts';
+import { paymentSucceeded, progressChanged, refundSucceeded, trackingStatusChanged, workflowTransitioned } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPaymentSucceeded, onRefundSucceeded, onTrackingStatusChanged, onWorkflowTransitioned } from '../src/consumers/order-progress-consumers';
+import { onPaymentSucceeded, onProgressChanged, onRefundSucceeded, onTrackingStatusChanged, onWorkflowTransitioned } from '../src/consumers/order-progress-consumers';
 import { as, orderBody, type OrdersService, placeOrder, startOrdersService } from './orders-service';
 
 let service: OrdersService;
@@ -47,6 +47,21 @@ function workflow(orderId: string, to: string, extra: Record<string, unknown> = 
     ...extra,
   });
   return service.db.$transaction((tx) => onWorkflowTransitioned(service.deps, event, tx));
+}
+
+/** Where fulfillment counts the order's units (the parcels themselves do not matter to orders). */
+function progress(orderId: string, fulfillmentStatus: Order['fulfillmentStatus'], kind: 'parcel_shipped' | 'parcel_delivered' = 'parcel_shipped') {
+  const none = { ordered: 2, shipped: 0, delivered: 0, returned: 0, cancelled: 0 };
+  const event = service.event(progressChanged, {
+    orderId,
+    fulfillmentStatus,
+    units: none,
+    vendors: [{ vendorId: 'acme', fulfillmentStatus, units: none }],
+    parcels: [],
+    cause: { kind, shipmentId: randomUUID() },
+    at: at(),
+  });
+  return service.db.$transaction((tx) => onProgressChanged(service.deps, event, tx));
 }
 
 function track(orderId: string, status: string, description = 'carrier scan') {
@@ -141,13 +156,17 @@ describe('consumers', () => {
     await workflow(order.id, 'processing', started('processing'));
     expect(await read(order.id)).toMatchObject({ status: 'processing', fulfillmentStarted: true });
     await workflow(order.id, 'placed_with_supplier', started());
+    // The first of two parcels: fulfillment's count, published before the transition it causes.
+    await progress(order.id, 'partially_shipped');
     await workflow(order.id, 'shipped', { ...started('shipped'), tracking: { number: 'LX123456789DE', carrier: 'dhl' } });
-    expect(await read(order.id)).toMatchObject({ status: 'shipped', fulfillmentStatus: 'shipped', tracking: { number: 'LX123456789DE', carrier: 'dhl' } });
+    expect(await read(order.id)).toMatchObject({ status: 'shipped', fulfillmentStatus: 'partially_shipped', tracking: { number: 'LX123456789DE', carrier: 'dhl' } });
+    await progress(order.id, 'shipped');
     await track(order.id, 'delayed', 'Weather delay');
     expect(await read(order.id)).toMatchObject({ status: 'delayed', fulfillmentStatus: 'shipped' });
     await track(order.id, 'in_transit');
     expect((await read(order.id)).status).toBe('shipped');
     await workflow(order.id, 'out_for_delivery', started('out_for_delivery'));
+    await progress(order.id, 'fulfilled', 'parcel_delivered');
     await workflow(order.id, 'delivered', started('delivered'));
     await workflow(order.id, 'delivered', started('delivered'));
     await workflow(order.id, 'processing', started('processing')); // late and stale: ignored, not an error
@@ -205,6 +224,8 @@ describe('cancel (ORD-04)', () => {
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('ORDER_NOT_CANCELLABLE');
 
+    await progress(order.id, 'not_fulfilled'); // late news from fulfillment: a cancelled order's status stays orders'
+    expect((await read(order.id)).fulfillmentStatus).toBe('cancelled');
     await refund(order.id);
     await refund(order.id);
     expect((await read(order.id)).status).toBe('refunded');
@@ -215,6 +236,7 @@ describe('cancel (ORD-04)', () => {
     const shipped = await placeOrder(service);
     await pay(shipped.id);
     await workflow(shipped.id, 'processing', started('processing'));
+    await progress(shipped.id, 'partially_shipped');
     await workflow(shipped.id, 'shipped', { ...started('shipped'), tracking: { number: 'LX1', carrier: null } });
     await track(shipped.id, 'exception'); // an exception after shipment is still after shipment
     const late = await service.app.inject({ method: 'POST', url: `/orders/${shipped.id}/cancel`, headers: as.ops, payload: { reason: 'too late' } });

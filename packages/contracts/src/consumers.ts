@@ -7,6 +7,7 @@ import {
   orderModified,
   orderStatusChanged,
   paymentSucceeded,
+  progressChanged,
   refundSucceeded,
   shipmentShipped,
   trackingStatusChanged,
@@ -28,7 +29,7 @@ export interface ConsumerDeclaration {
 
 export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
-  { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned] },
+  { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged] },
   { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged] },
   { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },
   { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified] },

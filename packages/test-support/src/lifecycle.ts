@@ -38,6 +38,13 @@ export function lifecycleOrder(supplier: Supplier, locale: 'en' | 'es' | 'ro' | 
   };
 }
 
+/** One AliExpress line of vendor acme and one CJ line of vendor leaf: an order that travels in two parcels. */
+export function twoParcelOrder(): CreateOrderInput {
+  const body = lifecycleOrder('aliexpress');
+  body.items.push({ sku: 'SUP-CJ-1', variantId: 'var-cj-1', name: 'Phone case', quantity: 1, unitPrice: 990, vendor: { id: 'leaf', type: 'distributor' }, supplierSource: 'cj' });
+  return body;
+}
+
 /** Customer preferences for a test: no quiet hours (tests run at any hour), a phone and a push device. */
 export async function reachableCustomer(platform: Platform, customerId: string): Promise<NotificationPreferences> {
   const prefs = await platform.gateway.put(`v1/customers/${customerId}/preferences`, {
@@ -111,4 +118,15 @@ export async function carrierScan(platform: Platform, number: string, provider: 
   const answer = await platform.simulators.post(`${provider}/_sim/progress`, { json: { number } });
   expect(answer.statusCode, JSON.stringify(answer.body)).toBe(200);
   return answer.body as Record<string, unknown>;
+}
+
+/** Every scripted carrier scan of the parcel `trackingNumber` of an order, until tracking reports it delivered. */
+export async function deliverParcel(platform: Platform, orderId: string, trackingNumber: string): Promise<void> {
+  const parcel = async () => (await getTracking(platform, orderId)).shipments?.find((s) => s.trackingNumber === trackingNumber);
+  // Scans reach tracking only once it registered the number with the provider.
+  await eventually(parcel, (p) => Boolean(p?.provider));
+  for (const scan of ['info_received', 'in_transit', 'out_for_delivery', 'delivered'] as const) {
+    await carrierScan(platform, trackingNumber);
+    await eventually(async () => (await parcel())?.status, (status) => status === scan);
+  }
 }

@@ -4,6 +4,7 @@ import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { itemsBackordered, itemsSubstituted, type ShortStockPolicy } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { WorkflowContext } from '../domain/order-workflow';
+import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, statusesBefore } from '../domain/parcels';
 import { availableBySku, compareHubs, type HubCandidate, planRouting, priorityOf } from '../domain/routing';
 import { type OrderLine, resolveShortStock, type ShortStockPlan, withoutCancelled } from '../domain/short-stock';
 import { announceAvailability, nextRestocks } from './availability';
@@ -13,6 +14,8 @@ import { loadWorkflow } from './workflow-store';
 
 /** Reservations that still hold stock. */
 const HOLDING = ['held', 'confirmed'];
+/** Hub fulfillment orders that have not all left yet. */
+export const UNSHIPPED: FulfillmentOrderStatus[] = ['ready_to_prepare', 'awaiting_shipment'];
 
 export type ReservationOutcome = { ok: true } | { ok: false; reason: string };
 
@@ -48,7 +51,8 @@ export async function ensureReservations(tx: Transaction, fulfillment: Fulfillme
     .filter((item) => item.supplierSource === 'own_stock')
     .map(({ sku, variantId, name, quantity, vendorId }) => ({ sku, variantId, name, quantity, vendorId: vendorId ?? '' }));
   if (ordered.length === 0) return { ok: true };
-  const lines = withoutCancelled(ordered, await tx.stockShortfall.findMany({ where: { orderId } }));
+  const shortBefore = await tx.itemCancellation.findMany({ where: { orderId, cause: 'stock_short', source: 'own_stock' } });
+  const lines = withoutCancelled(ordered, shortBefore.flatMap((c) => c.items as Array<{ sku: string; vendorId: string; quantity: number }>));
   if (lines.length === 0) return { ok: true };
   if ((await tx.reservation.count({ where: { orderId, status: { in: [...HOLDING, 'backordered'] } } })) > 0) return { ok: true };
 
@@ -106,7 +110,7 @@ function insufficient(shortages: ReadonlyArray<{ sku: string; requested: number;
   return `Insufficient stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join(', ')}`;
 }
 
-/** Tells billing, orders and the customer what the policy did: substitutes, backorders, cancelled units (kept, so never cancelled twice). */
+/** Tells billing, orders and the customer what the policy did: substitutes, backorders, cancelled units (`item_cancellations`: never cancelled twice). */
 async function recordShortStockOutcome(tx: Transaction, fulfillment: Fulfillment, orderId: string, plan: ShortStockPlan, now: Date): Promise<void> {
   const at = now.toISOString();
   if (plan.substituted.length > 0) {
@@ -117,9 +121,6 @@ async function recordShortStockOutcome(tx: Transaction, fulfillment: Fulfillment
     await recordEvent(tx, newEvent(itemsBackordered, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, items, at } }));
   }
   if (plan.cancelled.length > 0) {
-    await tx.stockShortfall.createMany({
-      data: plan.cancelled.map(({ sku, vendorId, quantity }) => ({ id: randomUUID(), orderId, sku, vendorId, quantity, createdAt: now })),
-    });
     const reason = `Short in stock: ${plan.cancelled.map((c) => `${c.quantity} × ${c.sku}`).join(', ')}`;
     await cancelItems(tx, fulfillment, { orderId, cause: 'stock_short', source: 'own_stock', reason, items: plan.cancelled });
   }
@@ -128,7 +129,10 @@ async function recordShortStockOutcome(tx: Transaction, fulfillment: Fulfillment
 /** The placement succeeded: the stock stays held until shipment (no more TTL). */
 export async function confirmReservations(tx: Transaction, orderId: string, now: Date): Promise<void> {
   await tx.reservation.updateMany({ where: { orderId, status: 'held' }, data: { status: 'confirmed', expiresAt: null, updatedAt: now } });
-  await tx.fulfillmentOrder.updateMany({ where: { orderId, status: 'ready_to_prepare' }, data: { status: 'awaiting_shipment', updatedAt: now } });
+  await tx.fulfillmentOrder.updateMany({
+    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'awaiting_shipment') } },
+    data: { status: 'awaiting_shipment', updatedAt: now },
+  });
   await cancelTimer(tx, TIMER_KINDS.reservationExpiry, orderId);
 }
 
@@ -146,7 +150,7 @@ export async function releaseOrderStock(tx: Transaction, orderId: string, reason
   await release(tx, await tx.reservation.findMany({ where: { orderId, status: { in: HOLDING } } }), reason, now);
   await tx.reservation.updateMany({ where: { orderId, status: 'backordered' }, data: { status: 'released', releaseReason: reason, updatedAt: now } });
   await tx.fulfillmentOrder.updateMany({
-    where: { orderId, status: { in: ['ready_to_prepare', 'awaiting_shipment'] } },
+    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED) } },
     data: { status: 'cancelled', updatedAt: now },
   });
   await cancelTimer(tx, TIMER_KINDS.reservationExpiry, orderId);
@@ -181,9 +185,21 @@ export async function consumeReservation(tx: Transaction, orderId: string, hubId
   }
 }
 
-/** Delivered: the hub fulfillment orders on their way are done. */
+/**
+ * The order is delivered (every unit delivered or cancelled): hub fulfillment orders on their
+ * way are done, ones whose remaining units were cancelled instead are cancelled, and stock
+ * still held for units that will not ship goes back.
+ */
 export async function completeFulfillmentOrders(tx: Transaction, orderId: string, now: Date): Promise<void> {
-  await tx.fulfillmentOrder.updateMany({ where: { orderId, status: 'in_transit' }, data: { status: 'completed', updatedAt: now } });
+  await tx.fulfillmentOrder.updateMany({
+    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'completed') } },
+    data: { status: 'completed', updatedAt: now },
+  });
+  await tx.fulfillmentOrder.updateMany({
+    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED) } },
+    data: { status: 'cancelled', updatedAt: now },
+  });
+  await release(tx, await tx.reservation.findMany({ where: { orderId, status: { in: HOLDING } } }), 'not_shipped', now);
 }
 
 /**

@@ -9,6 +9,7 @@ import { groupBySupplier, nextPollIntervalMs } from '../domain/supplier-placemen
 import { type Fulfillment, SERVICE } from './context';
 import { confirmReservations, ensureReservations } from './inventory';
 import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
+import { withVendors } from './progress';
 import { recordShipment } from './shipments';
 import { loadWorkflow } from './workflow-store';
 import { scheduleSupplierPoll, sendWorkflowEvent } from './workflows';
@@ -129,8 +130,9 @@ export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillm
  * `fulfillment.supplier-poll`: asks each live supplier order for its status. Confirmed by
  * all → SUPPLIER_CONFIRMED; refused → SUPPLIER_REJECTED; shipped with a tracking number →
  * a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED (when the workflow waits
- * for it). A supplier that does not answer is asked again at the next poll; polling stops
- * once no supplier order is live. Polls back off while nothing changes (`nextPollIntervalMs`):
+ * for it). A supplier that does not answer is asked again at the next poll; polling goes on
+ * while a supplier order is live, also after another parcel was delivered (the workflow is
+ * delivered only once every unit is), and stops once none is. Polls back off while nothing changes (`nextPollIntervalMs`):
  * `previousIntervalMs` is the wait that led to this poll.
  */
 export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, previousIntervalMs: number | null): Promise<void> {
@@ -165,7 +167,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       await supplierOrderEvent(tx, order, 'shipped', null, now);
       Object.assign(order, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier });
       changed = true;
-      await recordShipment(tx, {
+      await recordShipment(tx, fulfillment, {
         orderId,
         source: order.supplier as SupplierName,
         supplierOrderId: order.id,
@@ -173,7 +175,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
         trackingNumber: status.trackingNumber,
         carrier: status.carrier,
         address: workflow.snapshot.context.order.shippingAddress,
-        items: order.items as object,
+        items: withVendors(order.items as Array<{ sku: string; quantity: number }>, workflow.snapshot.context.order.items),
         now,
       });
     } else if (status.status === 'rejected' || status.status === 'cancelled') {

@@ -1,24 +1,112 @@
 import { randomUUID } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { itemsCancelled, type EventOf } from '@platform/contracts';
+import { type EventData, itemsCancelled, progressChanged, type ShipmentStatus, type SupplierSource } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
+import { assertCancellableUnits, type LineUnits, orderProgress, type ProgressInput } from '../domain/parcels';
+import { type OrderLine, UNKNOWN_VENDOR, type WorkflowEvent } from '../domain/order-workflow';
 import { type Fulfillment, SERVICE } from './context';
+import { UNSHIPPED } from './inventory';
+import { LIVE } from './placement';
+import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';
+import { sendWorkflowEvent } from './workflows';
 
-type Cancellation = Omit<EventOf<typeof itemsCancelled>['data'], 'cancellationId' | 'at'>;
+export type ProgressCause = EventData<typeof progressChanged>['cause'];
 
 /**
- * Units of the order that will not ship: `fulfillment.items.cancelled`, so billing refunds
- * exactly these and the rest goes on (the parcels work owns this module; this is its signature).
+ * The units of `items` with their vendor: shipment items stored before `vendorId` was kept
+ * take the vendor of the order line with the same SKU.
  */
-export async function cancelItems(tx: Transaction, fulfillment: Fulfillment, cancellation: Cancellation): Promise<void> {
+export function withVendors(items: Array<{ sku: string; quantity: number; vendorId?: string }>, lines: OrderLine[]): LineUnits[] {
+  return items.map(({ sku, quantity, vendorId }) => ({ sku, quantity, vendorId: vendorId ?? lines.find((l) => l.sku === sku)?.vendorId ?? UNKNOWN_VENDOR }));
+}
+
+/** What the parcels domain needs, read from this order's rows. */
+export async function progressInput(tx: Transaction, orderId: string, lines: OrderLine[]): Promise<ProgressInput> {
+  const [shipments, supplierOrders, hubOrders, cancellations] = await Promise.all([
+    tx.shipment.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
+    tx.supplierOrder.findMany({ where: { orderId, status: { in: LIVE } }, select: { id: true } }),
+    tx.fulfillmentOrder.findMany({ where: { orderId, status: { in: UNSHIPPED } }, include: { items: true } }),
+    tx.itemCancellation.findMany({ where: { orderId } }),
+  ]);
+  const openHubOrders = hubOrders.filter((o) => o.items.some((i) => i.remainingQuantity > 0));
+  return {
+    lines: lines.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
+    shipments: shipments.map((s) => ({
+      id: s.id,
+      source: s.source as SupplierSource,
+      status: s.status as ShipmentStatus,
+      trackingNumber: s.trackingNumber,
+      carrier: s.carrier,
+      items: withVendors(s.items as Array<{ sku: string; quantity: number; vendorId?: string }>, lines),
+      shippedAt: s.shippedAt?.toISOString() ?? null,
+      deliveredAt: s.deliveredAt?.toISOString() ?? null,
+    })),
+    openSources: supplierOrders.length + openHubOrders.length,
+    cancelled: cancellations.flatMap((c) => withVendors(c.items as Array<{ sku: string; quantity: number; vendorId: string }>, lines)),
+    // Fulfillment records no returns yet: orders owns the `returned` status (set by ops).
+    returned: [],
+  };
+}
+
+/**
+ * Where the order's units are now (`fulfillment.progress.changed`, with every parcel and each
+ * vendor's part), after a parcel shipped or was delivered or units were cancelled; when every
+ * unit is delivered or cancelled, the workflow is delivered (docs/requirements.md#ful-04-fulfillment-orders-and-shipments).
+ * In the caller's transaction, after it wrote the change.
+ */
+export async function recordProgress(tx: Transaction, fulfillment: Fulfillment, orderId: string, cause: ProgressCause): Promise<void> {
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow) throw new WorkflowNotFoundError(orderId);
+  const progress = orderProgress(await progressInput(tx, orderId, workflow.snapshot.context.order.items));
   const now = fulfillment.clock.now();
+  const { everyUnitSettled: _settled, ...data } = progress;
+  await recordEvent(
+    tx,
+    newEvent(progressChanged, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, ...data, cause, at: now.toISOString() } }),
+  );
+  if (!progress.everyUnitSettled) return;
+  const lastDelivery = progress.parcels.map((p) => p.deliveredAt ?? '').sort().at(-1) || now.toISOString();
+  const delivered: WorkflowEvent = { type: 'DELIVERED', deliveredAt: lastDelivery };
+  if (workflow.snapshot.can(delivered)) {
+    await sendWorkflowEvent(tx, fulfillment, orderId, delivered, { parcels: progress.parcels.length, ...(cause.shipmentId && { shipmentId: cause.shipmentId }) });
+  }
+}
+
+export interface CancelItemsInput {
+  orderId: string;
+  cause: 'supplier_refused' | 'supplier_timeout' | 'stock_short';
+  source: SupplierSource;
+  reason: string;
+  items: Array<{ sku: string; variantId: string; vendorId: string; quantity: number }>;
+  /** Given by a caller that may repeat itself (a retried timer): the same id cancels once. */
+  cancellationId?: string;
+}
+
+/**
+ * Units that will not ship, and are to be refunded, while the rest of the order goes on:
+ * recorded once per cancellation id (`item_cancellations`, `fulfillment.items.cancelled`),
+ * never more than remain unshipped, then the order's progress.
+ */
+export async function cancelItems(tx: Transaction, fulfillment: Fulfillment, input: CancelItemsInput): Promise<{ cancellationId: string }> {
+  const cancellationId = input.cancellationId ?? randomUUID();
+  if (await tx.itemCancellation.findUnique({ where: { id: cancellationId }, select: { id: true } })) return { cancellationId };
+  const workflow = await loadWorkflow(tx, fulfillment, input.orderId, { lock: true });
+  if (!workflow) throw new WorkflowNotFoundError(input.orderId);
+  const lines = workflow.snapshot.context.order.items;
+  assertCancellableUnits(await progressInput(tx, input.orderId, lines), input.items);
+  const now = fulfillment.clock.now();
+  await tx.itemCancellation.create({
+    data: { id: cancellationId, orderId: input.orderId, cause: input.cause, source: input.source, reason: input.reason, items: input.items, createdAt: now },
+  });
   await recordEvent(
     tx,
     newEvent(itemsCancelled, {
-      aggregateId: cancellation.orderId,
+      aggregateId: input.orderId,
       source: SERVICE,
       occurredAt: now,
-      data: { ...cancellation, cancellationId: randomUUID(), at: now.toISOString() },
+      data: { orderId: input.orderId, cancellationId, reason: input.reason, cause: input.cause, source: input.source, items: input.items, at: now.toISOString() },
     }),
   );
+  await recordProgress(tx, fulfillment, input.orderId, { kind: 'units_cancelled', shipmentId: null });
+  return { cancellationId };
 }

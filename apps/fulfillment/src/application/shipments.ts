@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { type EventData, shipmentShipped, type SupplierSource, type trackingStatusChanged, type WorkflowState } from '@platform/contracts';
+import { type EventData, shipmentShipped, type ShipmentStatus, type SupplierSource, type trackingStatusChanged, type WorkflowState } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { allocateShipment } from '../domain/allocation';
 import { type ShippingAddress, stateOf } from '../domain/order-workflow';
+import { type FulfillmentOrderStatus, fulfillmentOrderTransitions, isLastParcel, type LineUnits, shipmentTransitions } from '../domain/parcels';
 import { type Fulfillment, SERVICE } from './context';
 import { consumeReservation } from './inventory';
+import { progressInput, recordProgress, withVendors } from './progress';
 import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';
 import { deliverWorkflowEvent, sendWorkflowEvent } from './workflows';
 
@@ -18,12 +20,16 @@ export interface NewShipment {
   trackingNumber: string;
   carrier: string | null;
   address: ShippingAddress;
-  items: object;
+  /** The units it carries, each with its vendor. */
+  items: LineUnits[];
   now: Date;
 }
 
-/** A parcel handed to a carrier: the shipment row and `fulfillment.shipment.shipped`, once per tracking number. */
-export async function recordShipment(tx: Transaction, shipment: NewShipment): Promise<{ id: string; created: boolean }> {
+/**
+ * A parcel handed to a carrier: the shipment row (`in_transit`: a parcel is recorded once a
+ * carrier has it), `fulfillment.shipment.shipped` and the order's progress, once per tracking number.
+ */
+export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<{ id: string; created: boolean }> {
   const existing = await tx.shipment.findUnique({ where: { orderId_trackingNumber: { orderId: shipment.orderId, trackingNumber: shipment.trackingNumber } } });
   if (existing) return { id: existing.id, created: false };
   const id = randomUUID();
@@ -39,7 +45,7 @@ export async function recordShipment(tx: Transaction, shipment: NewShipment): Pr
       trackingNumber: shipment.trackingNumber,
       carrier: shipment.carrier,
       address: shipment.address as object,
-      items: shipment.items,
+      items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
       shippedAt: now,
       createdAt: now,
       updatedAt: now,
@@ -62,6 +68,7 @@ export async function recordShipment(tx: Transaction, shipment: NewShipment): Pr
       },
     }),
   );
+  await recordProgress(tx, fulfillment, shipment.orderId, { kind: 'parcel_shipped', shipmentId: id });
   return { id, created: true };
 }
 
@@ -103,10 +110,12 @@ export function shipFromHub(
       await consumeReservation(tx, orderId, hubOrder.hubId, allocation.sku, allocation.quantity, now);
     }
     const remaining = await tx.fulfillmentOrderItem.aggregate({ where: { fulfillmentOrderId: hubOrder.id }, _sum: { remainingQuantity: true } });
-    if ((remaining._sum.remainingQuantity ?? 0) === 0) {
+    // Everything of it has left (in one parcel or several): it is on its way.
+    if ((remaining._sum.remainingQuantity ?? 0) === 0 && hubOrder.status !== 'in_transit') {
+      fulfillmentOrderTransitions.assertTransition(hubOrder.status as FulfillmentOrderStatus, 'in_transit');
       await tx.fulfillmentOrder.update({ where: { id: hubOrder.id }, data: { status: 'in_transit', updatedAt: now } });
     }
-    const shipment = await recordShipment(tx, {
+    const shipment = await recordShipment(tx, fulfillment, {
       orderId,
       source: 'own_stock',
       supplierOrderId: null,
@@ -114,9 +123,10 @@ export function shipFromHub(
       trackingNumber: input.trackingNumber,
       carrier: input.carrier,
       address: workflow.snapshot.context.order.shippingAddress,
-      items: allocations.map(({ sku, quantity }) => ({ sku, quantity })),
+      items: withVendors(allocations, workflow.snapshot.context.order.items),
       now,
     });
+    // Only the first parcel moves the workflow to shipped (later ones are not accepted there; they are in the progress).
     const result = await sendWorkflowEvent(
       tx,
       fulfillment,
@@ -130,9 +140,10 @@ export function shipFromHub(
 
 /**
  * `tracking.shipment.status_changed` moves the shipment and the workflow: in_transit →
- * IN_TRANSIT_UPDATE, out_for_delivery → OUT_FOR_DELIVERY_UPDATE, delivered → DELIVERED once
- * every shipment of the order is delivered. A parcel reported further along while the workflow
- * is still `shipped` is in transit first.
+ * IN_TRANSIT_UPDATE; out_for_delivery → OUT_FOR_DELIVERY_UPDATE when this parcel is the last
+ * thing outstanding; delivered → the shipment is delivered and the order's progress recorded,
+ * which delivers the workflow once every unit is (`recordProgress`). A parcel reported further
+ * along while the workflow is still `shipped` is in transit first.
  */
 export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillment, update: EventData<typeof trackingStatusChanged>): Promise<void> {
   const { orderId, shipmentId, status } = update;
@@ -141,11 +152,6 @@ export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillm
   if (!shipment || shipment.orderId !== orderId) {
     fulfillment.log.warn({ orderId, shipmentId }, 'tracking update for an unknown shipment; ignored');
     return;
-  }
-  const at = new Date(update.event?.time ?? update.at);
-  const now = fulfillment.clock.now();
-  if (status === 'delivered') {
-    await tx.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: at, updatedAt: now } });
   }
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow) return;
@@ -156,9 +162,24 @@ export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillm
   if (status === 'in_transit') {
     await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: update.event?.location ?? null }, details);
   } else if (status === 'out_for_delivery') {
-    await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'OUT_FOR_DELIVERY_UPDATE' }, details);
+    const input = await progressInput(tx, orderId, workflow.snapshot.context.order.items);
+    if (isLastParcel(input, shipmentId)) await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'OUT_FOR_DELIVERY_UPDATE' }, details);
   } else {
-    const undelivered = await tx.shipment.count({ where: { orderId, status: { notIn: ['delivered', 'cancelled'] } } });
-    if (undelivered === 0) await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'DELIVERED', deliveredAt: at.toISOString() }, details);
+    // A repeated delivery scan changes nothing.
+    if (!shipmentTransitions.canTransition(shipment.status as ShipmentStatus, 'delivered')) return;
+    const now = fulfillment.clock.now();
+    await tx.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: new Date(update.event?.time ?? update.at), updatedAt: now } });
+    if (shipment.fulfillmentOrderId) await completeIfDelivered(tx, shipment.fulfillmentOrderId, now);
+    await recordProgress(tx, fulfillment, orderId, { kind: 'parcel_delivered', shipmentId });
   }
+}
+
+/** A hub fulfillment order is completed once all of it left and every parcel of it arrived. */
+async function completeIfDelivered(tx: Transaction, fulfillmentOrderId: string, now: Date): Promise<void> {
+  const order = await tx.fulfillmentOrder.findUnique({ where: { id: fulfillmentOrderId } });
+  // Not while units of it remain to ship (awaiting_shipment), nor twice.
+  if (!order || !fulfillmentOrderTransitions.canTransition(order.status as FulfillmentOrderStatus, 'completed')) return;
+  const undelivered = await tx.shipment.count({ where: { fulfillmentOrderId, status: { notIn: ['delivered', 'cancelled'] } } });
+  if (undelivered > 0) return;
+  await tx.fulfillmentOrder.update({ where: { id: fulfillmentOrderId }, data: { status: 'completed', updatedAt: now } });
 }

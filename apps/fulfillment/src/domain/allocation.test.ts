@@ -25,7 +25,7 @@ describe('shipment allocation (FUL-04)', () => {
 
 describe('supplier placement rules', () => {
   it('groups items per supplier, leaving own stock to the hubs', () => {
-    const line = (sku: string, supplierSource: 'cj' | 'aliexpress' | 'own_stock') => ({ sku, variantId: sku, name: sku, quantity: 1, unitPrice: 1, supplierSource });
+    const line = (sku: string, supplierSource: 'cj' | 'aliexpress' | 'own_stock') => ({ sku, variantId: sku, name: sku, quantity: 1, unitPrice: 1, supplierSource, vendorId: 'acme' });
     const groups = groupBySupplier([line('A', 'cj'), line('B', 'own_stock'), line('C', 'aliexpress'), line('D', 'cj')]);
     expect(groups.map((g) => [g.supplier, g.items.map((i) => i.sku)])).toEqual([
       ['cj', ['A', 'D']],

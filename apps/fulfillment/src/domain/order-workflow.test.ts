@@ -7,6 +7,7 @@ import {
   type OrderDetails,
   orderImplication,
   restoreWorkflow,
+  UNKNOWN_VENDOR,
   startWorkflow,
   stateOf,
   TIMEOUT_ERROR,
@@ -21,7 +22,7 @@ const machine = createOrderWorkflow({ paymentConfirmedDelayMs: 60_000, supplierT
 const order: OrderDetails = {
   number: 'ORD-1',
   customer: { id: 'c1', name: 'Ana', email: 'ana@example.com' },
-  items: [{ sku: 'MUG-WHT', variantId: 'v1', name: 'Mug', quantity: 1, unitPrice: 900, supplierSource: 'own_stock' }],
+  items: [{ sku: 'MUG-WHT', variantId: 'v1', name: 'Mug', quantity: 1, unitPrice: 900, supplierSource: 'own_stock', vendorId: 'acme' }],
   shippingAddress: { name: 'Ana', line1: 'Calle 1', city: 'Madrid', postalCode: '28001', country: 'ES' },
   deliveryType: 'standard',
   deliveryWindow: null,
@@ -251,6 +252,15 @@ describe('order workflow (FUL-01)', () => {
     expect(advance(machine, restored, EVENTS.RETRY!).to).toBe('processing');
     const done = restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: JSON.parse(JSON.stringify(machine.getPersistedSnapshot(run('CANCEL')))) });
     expect(done.status).toBe('done');
+  });
+
+  it('restores a snapshot stored before lines kept their vendor as one unknown vendor\'s', () => {
+    const persisted = JSON.parse(JSON.stringify(machine.getPersistedSnapshot(at.failed())));
+    for (const item of persisted.context.order.items) delete item.vendorId;
+    const restored = restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: persisted });
+    expect(restored.context.order.items.map((i) => i.vendorId)).toEqual([UNKNOWN_VENDOR]);
+    const current = JSON.parse(JSON.stringify(machine.getPersistedSnapshot(at.failed())));
+    expect(restoreWorkflow(machine, { orderId: 'o1', machineVersion: MACHINE_VERSION, snapshot: current }).context.order.items[0]!.vendorId).toBe('acme');
   });
 
   it('restores only a snapshot of its own machine version, refusing another clearly', () => {

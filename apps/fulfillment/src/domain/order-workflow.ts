@@ -38,9 +38,16 @@ export interface OrderLine {
   quantity: number;
   unitPrice: number;
   supplierSource: SupplierSource;
-  /** Optional: workflows persisted before vendors were kept lack it. */
-  vendorId?: string;
+  /** The vendor selling the line (order.created `vendor.id`); `UNKNOWN_VENDOR` in snapshots stored before it was kept. */
+  vendorId: string;
 }
+
+/**
+ * The vendor of lines stored before `vendorId` was kept (MACHINE_VERSION 1 snapshots). Adding a
+ * field changes no stored meaning, so the version stays: `restoreWorkflow` fills it in, and such
+ * an order counts as one vendor's.
+ */
+export const UNKNOWN_VENDOR = 'unknown';
 
 export interface ShippingAddress {
   name: string;
@@ -397,7 +404,9 @@ export function restoreWorkflow(
   stored: { orderId: string; machineVersion: number; snapshot: { value: unknown; context: unknown } },
 ): WorkflowSnapshot {
   if (stored.machineVersion !== MACHINE_VERSION) throw new UnknownMachineVersionError(stored.orderId, stored.machineVersion);
-  return machine.resolveState({ value: stored.snapshot.value as WorkflowState, context: stored.snapshot.context as WorkflowContext });
+  const context = stored.snapshot.context as WorkflowContext;
+  const items = context.order.items.map((item) => ({ ...item, vendorId: item.vendorId ?? UNKNOWN_VENDOR }));
+  return machine.resolveState({ value: stored.snapshot.value as WorkflowState, context: { ...context, order: { ...context.order, items } } });
 }
 
 /** Applies `event` purely: the next snapshot and the effects to execute. */

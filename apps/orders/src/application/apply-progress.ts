@@ -3,7 +3,7 @@ import { retryOnConflict } from '@platform/runtime/conflict-retry';
 import type { Logger } from '@platform/runtime/logger';
 import type { Transaction } from '../adapters/database';
 import { findOrderRow, type OrderRow, updateOrderAtVersion } from '../adapters/order-repository';
-import { canTransition, type FulfillmentStatus, type OrderStatus } from '../domain/order-status';
+import { canTransition, type FulfillmentStatus, followsFulfillmentProgress, type OrderStatus } from '../domain/order-status';
 import type { OrderState, Progress } from '../domain/progress-rules';
 import { applyStatusChange, isVersionConflict } from './change-status';
 
@@ -51,5 +51,27 @@ export async function applyProgress(
         updatedAt: deps.clock.now(),
       });
     }
+  });
+}
+
+/**
+ * Where the order's units are, as fulfillment counts them (`fulfillment.progress.changed`,
+ * docs/requirements.md#ord-03-order-statuses): the order's fulfillment status, unless the order is
+ * cancelled, refunded or returned, which orders decides. The events of one order arrive in
+ * order, so the latest wins; the version is bumped so a modification read before it fails.
+ */
+export async function applyFulfillmentStatus(
+  tx: Transaction,
+  deps: { clock: Clock; log: Logger },
+  input: { orderId: string; fulfillmentStatus: FulfillmentStatus; cause: string },
+): Promise<void> {
+  await retryOnConflict(isVersionConflict, async () => {
+    const row = await findOrderRow(tx, input.orderId);
+    if (!row) {
+      deps.log.warn({ orderId: input.orderId, cause: input.cause }, 'event about an unknown order; ignored');
+      return;
+    }
+    if (!followsFulfillmentProgress(row.status as OrderStatus) || row.fulfillmentStatus === input.fulfillmentStatus) return;
+    await updateOrderAtVersion(tx, row.id, row.version, { fulfillmentStatus: input.fulfillmentStatus, updatedAt: deps.clock.now() });
   });
 }

@@ -3,12 +3,14 @@ import type { ServiceRuntime } from '@platform/runtime/service';
 import {
   type EventOf,
   paymentSucceeded,
+  progressChanged,
   refundSucceeded,
+  streams,
   trackingStatusChanged,
   workflowTransitioned,
 } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
-import { applyProgress } from '../application/apply-progress';
+import { applyFulfillmentStatus, applyProgress } from '../application/apply-progress';
 import type { OrdersDeps } from '../application/dependencies';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
 
@@ -36,6 +38,10 @@ export function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflo
   });
 }
 
+export function onProgressChanged(deps: Deps, event: EventOf<typeof progressChanged>, tx: Transaction): Promise<void> {
+  return applyFulfillmentStatus(tx, deps, { orderId: event.data.orderId, fulfillmentStatus: event.data.fulfillmentStatus, cause: `${event.type} ${event.data.cause.kind}` });
+}
+
 export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
   return applyProgress(tx, deps, {
     orderId: event.data.orderId,
@@ -59,9 +65,13 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
   runtime.addConsumer<Transaction>({
     name: 'orders--fulfillment',
     stream: 'FULFILLMENT',
-    filterSubject: workflowTransitioned.type,
+    // Two event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
+    filterSubject: streams.FULFILLMENT.subjects[0],
     db,
-    subscriptions: [on(workflowTransitioned, (event, tx: Transaction) => onWorkflowTransitioned(deps, event, tx))],
+    subscriptions: [
+      on(workflowTransitioned, (event, tx: Transaction) => onWorkflowTransitioned(deps, event, tx)),
+      on(progressChanged, (event, tx: Transaction) => onProgressChanged(deps, event, tx)),
+    ],
   });
   runtime.addConsumer<Transaction>({
     name: 'orders--tracking',

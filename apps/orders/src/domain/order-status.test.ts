@@ -36,10 +36,13 @@ describe('order status machine', () => {
 
   it('derives the fulfillment status, keeping it through delays and exceptions', () => {
     expect(deriveFulfillmentStatus('processing', 'not_fulfilled')).toBe('not_fulfilled');
-    expect(deriveFulfillmentStatus('shipped', 'not_fulfilled')).toBe('shipped');
+    // Where the goods are is fulfillment's count, not the order status: a status change keeps it.
+    expect(deriveFulfillmentStatus('shipped', 'partially_shipped')).toBe('partially_shipped');
     expect(deriveFulfillmentStatus('delayed', 'shipped')).toBe('shipped');
     expect(deriveFulfillmentStatus('exception', 'not_fulfilled')).toBe('not_fulfilled');
-    expect(deriveFulfillmentStatus('delivered', 'shipped')).toBe('fulfilled');
+    expect(deriveFulfillmentStatus('delivered', 'fulfilled')).toBe('fulfilled');
+    expect(deriveFulfillmentStatus('returned', 'fulfilled')).toBe('returned');
+    expect(deriveFulfillmentStatus('refunded', 'cancelled')).toBe('cancelled');
     expect(deriveFulfillmentStatus('cancelled', 'not_fulfilled')).toBe('cancelled');
     expect(deriveFulfillmentStatus('refunded', 'returned')).toBe('returned');
   });
@@ -49,6 +52,9 @@ describe('order status machine', () => {
     expect(codeOf(() => assertCancellable({ status: 'exception', fulfillmentStatus: 'not_fulfilled' }))).toBeNull();
     expect(codeOf(() => assertCancellable({ status: 'shipped', fulfillmentStatus: 'shipped' }))).toBe('ORDER_NOT_CANCELLABLE');
     expect(codeOf(() => assertCancellable({ status: 'delayed', fulfillmentStatus: 'shipped' }))).toBe('ORDER_NOT_CANCELLABLE');
+    // One parcel of two out: the goods have started to leave.
+    expect(codeOf(() => assertCancellable({ status: 'exception', fulfillmentStatus: 'partially_shipped' }))).toBe('ORDER_NOT_CANCELLABLE');
+    expect(codeOf(() => assertCancellable({ status: 'exception', fulfillmentStatus: 'cancelled' }))).toBeNull();
     expect(codeOf(() => assertCancellable({ status: 'cancelled', fulfillmentStatus: 'cancelled' }))).toBe('ORDER_NOT_CANCELLABLE');
   });
 

@@ -34,41 +34,44 @@ export const { canTransition, assertTransition } = transitions(
   (from, to) => new DomainError('conflict', 'INVALID_TRANSITION', `An order cannot go from ${from} to ${to}`),
 );
 
+/** Statuses whose fulfillment status orders decides; otherwise fulfillment's progress does. */
+const OWN_FULFILLMENT_STATUS: readonly OrderStatus[] = ['cancelled', 'refunded', 'returned'];
+
+export function followsFulfillmentProgress(status: OrderStatus): boolean {
+  return !OWN_FULFILLMENT_STATUS.includes(status);
+}
+
 /**
- * The fulfillment status follows the order status. Delays and exceptions say nothing about
- * where the goods are, so they keep the fulfillment status the order had.
+ * The fulfillment status after a status change (ORD-03). Where the units are is fulfillment's
+ * to say (`fulfillment.progress.changed`: partially shipped, shipped, fulfilled …), from the
+ * quantities, never from the order status: one parcel delivered is not the order delivered. Orders
+ * decides only for the statuses it owns: a cancelled order is `cancelled`, a returned one
+ * `returned`, and a refund keeps which of the two it was.
  */
 export function deriveFulfillmentStatus(status: OrderStatus, current: FulfillmentStatus): FulfillmentStatus {
   switch (status) {
-    case 'pending':
-    case 'confirmed':
-    case 'processing':
-    case 'packed':
-      return 'not_fulfilled';
-    case 'shipped':
-    case 'out_for_delivery':
-      return 'shipped';
-    case 'delivered':
-      return 'fulfilled';
     case 'returned':
       return 'returned';
     case 'cancelled':
       return 'cancelled';
     case 'refunded':
       return current === 'returned' ? 'returned' : 'cancelled';
-    case 'delayed':
-    case 'exception':
+    default:
       return current;
   }
+}
+
+/** Some goods have left (fulfillment's count); units all cancelled by fulfillment never left. */
+export function hasShipped(fulfillmentStatus: FulfillmentStatus): boolean {
+  return fulfillmentStatus !== 'not_fulfilled' && fulfillmentStatus !== 'cancelled';
 }
 
 /** Statuses from which a cancel is refused: the goods left (the workflow has no cancel after shipment). */
 const NOT_CANCELLABLE: readonly OrderStatus[] = ['shipped', 'out_for_delivery', 'delivered', 'refunded', 'returned', 'cancelled'];
 
 export function assertCancellable(order: { status: OrderStatus; fulfillmentStatus: FulfillmentStatus }): void {
-  // A delay or exception after shipment is still after shipment.
-  const shipped = order.fulfillmentStatus !== 'not_fulfilled';
-  if (NOT_CANCELLABLE.includes(order.status) || shipped) {
+  // A delay or exception after shipment is still after shipment; so is a single parcel out.
+  if (NOT_CANCELLABLE.includes(order.status) || hasShipped(order.fulfillmentStatus)) {
     throw new DomainError('conflict', 'ORDER_NOT_CANCELLABLE', `An order that is ${order.status} can no longer be cancelled`);
   }
 }

@@ -1,6 +1,6 @@
 import type { EventData } from '@platform/contracts';
 import type { paymentSucceeded, refundSucceeded, trackingStatusChanged, workflowTransitioned } from '@platform/contracts';
-import type { FulfillmentStatus, OrderStatus } from './order-status';
+import { type FulfillmentStatus, hasShipped, type OrderStatus } from './order-status';
 
 /**
  * What another service's event means for the order (docs/requirements.md#ord-03-order-statuses): a status to
@@ -69,7 +69,7 @@ export function progressFromTracking(data: EventData<typeof trackingStatusChange
       return { ...tracking, to: 'delayed', details: said ?? 'The shipment is delayed' };
     case 'in_transit':
       // Moving again after a delay or problem on the way; an order not shipped yet waits for fulfillment.
-      if ((order.status === 'delayed' || order.status === 'exception') && order.fulfillmentStatus === 'shipped') {
+      if ((order.status === 'delayed' || order.status === 'exception') && hasShipped(order.fulfillmentStatus)) {
         return { ...tracking, to: 'shipped', details: 'Back in transit' };
       }
       return tracking;

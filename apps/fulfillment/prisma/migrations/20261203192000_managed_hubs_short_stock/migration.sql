@@ -18,17 +18,4 @@ CREATE TABLE "stock_policies" (
     CONSTRAINT "stock_policies_pkey" PRIMARY KEY ("sku")
 );
 
-CREATE TABLE "stock_shortfalls" (
-    "id" UUID NOT NULL,
-    "order_id" UUID NOT NULL,
-    "sku" TEXT NOT NULL,
-    "vendor_id" TEXT NOT NULL,
-    "quantity" INTEGER NOT NULL,
-    "created_at" TIMESTAMPTZ(3) NOT NULL,
-
-    CONSTRAINT "stock_shortfalls_pkey" PRIMARY KEY ("id")
-);
-
-CREATE INDEX "stock_shortfalls_order_id_idx" ON "stock_shortfalls"("order_id");
-
 CREATE INDEX "reservations_sku_status_created_at_idx" ON "reservations"("sku", "status", "created_at");
