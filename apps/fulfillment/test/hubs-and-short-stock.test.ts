@@ -204,6 +204,12 @@ describe('availability and short stock (FUL-03)', () => {
     expect(reservations.map((r) => [r.hubId, r.sku, r.quantity])).toEqual([['hub-madrid', 'MUG-BLUE', 2], ['hub-newark', 'MUG-WHT', 1]]);
     expect(await outbox(c, 'fulfillment.items.substituted', order.id)).toEqual([expect.objectContaining({ items: [{ sku: 'MUG-WHT', substituteSku: 'MUG-BLUE', vendorId: 'v1', quantity: 2 }] })]);
     expect(await outbox(c, 'fulfillment.items.cancelled', order.id)).toEqual([]);
+
+    // Shipped, the substitute's units count for the line they stand for: nothing of the order is left.
+    await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR123456785ES' } });
+    await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR987654321ES' } });
+    expect((await outbox(c, 'fulfillment.progress.changed', order.id)).at(-1)).toMatchObject({ fulfillmentStatus: 'shipped', units: { ordered: 3, shipped: 3 } });
+    expect(await c.db.reservation.count({ where: { orderId: order.id, status: 'consumed' } })).toBe(2);
   });
 
   it('backorder (the order\'s own policy over the SKU\'s): holds the short units, serves them oldest first when stock arrives, and the order ships', async () => {

@@ -49,7 +49,7 @@ export async function ensureReservations(tx: Transaction, fulfillment: Fulfillme
   const { orderId, order } = context;
   const ordered: OrderLine[] = order.items
     .filter((item) => item.supplierSource === 'own_stock')
-    .map(({ sku, variantId, name, quantity, vendorId }) => ({ sku, variantId, name, quantity, vendorId: vendorId ?? '' }));
+    .map(({ sku, variantId, name, quantity, vendorId }) => ({ sku, variantId, name, quantity, vendorId }));
   if (ordered.length === 0) return { ok: true };
   const shortBefore = await tx.itemCancellation.findMany({ where: { orderId, cause: 'stock_short', source: 'own_stock' } });
   const lines = withoutCancelled(ordered, shortBefore.flatMap((c) => c.items as Array<{ sku: string; vendorId: string; quantity: number }>));
@@ -88,7 +88,15 @@ export async function ensureReservations(tx: Transaction, fulfillment: Fulfillme
         data: { id: randomUUID(), orderId, hubId: allocation.hubId, sku: line.sku, quantity: line.quantity, status: 'held', expiresAt, createdAt: now, updatedAt: now },
       });
       await tx.fulfillmentOrderItem.create({
-        data: { id: randomUUID(), fulfillmentOrderId, sku: line.sku, name: line.name, quantity: line.quantity, remainingQuantity: line.quantity },
+        data: {
+          id: randomUUID(),
+          fulfillmentOrderId,
+          sku: line.sku,
+          name: line.name,
+          quantity: line.quantity,
+          remainingQuantity: line.quantity,
+          substituteFor: line.substituteFor ?? null,
+        },
       });
     }
   }

@@ -13,6 +13,8 @@ import type { RouteLine, Shortage } from './routing';
 export interface OrderLine extends RouteLine {
   variantId: string;
   vendorId: string;
+  /** On a substitute line: the SKU of the order line it stands for (its units count for that line). */
+  substituteFor?: string;
 }
 
 export interface SkuPolicy {
@@ -71,7 +73,7 @@ export function resolveShortStock(
     if (substituteSku) {
       const instead = take(substituteSku, short);
       if (instead > 0) {
-        plan.lines.push({ ...line, sku: substituteSku, quantity: instead });
+        plan.lines.push({ ...line, sku: substituteSku, quantity: instead, substituteFor: line.sku });
         plan.substituted.push({ sku: line.sku, substituteSku, vendorId: line.vendorId, quantity: instead });
         short -= instead;
       }

@@ -9,6 +9,8 @@ ADD COLUMN "restock_quantity" INTEGER;
 
 ALTER TABLE "reservations" ADD COLUMN "expected_at" TIMESTAMPTZ(3);
 
+ALTER TABLE "fulfillment_order_items" ADD COLUMN "substitute_for" TEXT;
+
 CREATE TABLE "stock_policies" (
     "sku" TEXT NOT NULL,
     "policy" TEXT,
