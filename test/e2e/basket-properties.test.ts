@@ -107,6 +107,27 @@ function refusing(basket: Basket): (typeof SUPPLIERS)[number] | null {
   return used[basket.event.pick % used.length]!;
 }
 
+const DELIVER_IN_ORDER = [0, 0, 0, 0, 0, 0, 0, 0];
+const EXAMPLES: Basket[] = [
+  {
+    lines: [
+      { vendor: 0, source: 'cj', quantity: 1, unitPrice: 1_250 },
+      { vendor: 1, source: 'cj', quantity: 2, unitPrice: 990 },
+    ],
+    event: { kind: 'refuse', pick: 0 },
+    deliveries: DELIVER_IN_ORDER,
+  },
+  {
+    lines: [
+      { vendor: 0, source: 'own_stock', quantity: 2, unitPrice: 900 },
+      { vendor: 0, source: 'spocket', quantity: 1, unitPrice: 1_500 },
+      { vendor: 1, source: 'aliexpress', quantity: 3, unitPrice: 700 },
+    ],
+    event: { kind: 'refuse', pick: 1 },
+    deliveries: [1, 0, 1, 0, 1, 0, 1, 0],
+  },
+];
+
 // ---------------------------------------------------------------------------------------------
 // The final combinations the services may agree on, one row each.
 
@@ -210,7 +231,8 @@ async function driveToTheEnd(orderId: string, basket: Basket): Promise<OrderFulf
   let delivered = 0;
   for (let round = 0; round < 24; round++) {
     const fulfillment = await getFulfillment(platform, orderId);
-    if (FINISHED_WORKFLOW.includes(fulfillment.state)) return fulfillment;
+    // A workflow failed as a whole (its only source refused) retries by itself.
+    if (FINISHED_WORKFLOW.includes(fulfillment.state) && !(fulfillment.state === 'failed' && fulfillment.nextRetryAt)) return fulfillment;
     // A hub's part leaves once the suppliers confirmed theirs (before that fulfillment refuses it).
     const hubOpen = fulfillment.fulfillmentOrders.some((f) => ['ready_to_prepare', 'awaiting_shipment'].includes(f.status) && f.items.some((item) => item.remainingQuantity > 0));
     if (hubOpen && HUB_SHIPPABLE.includes(fulfillment.state)) {
@@ -347,7 +369,10 @@ async function runBasket(basket: Basket): Promise<string[]> {
     refunded: refunded === 0 ? 'none' : refunded === paid ? 'all' : 'some',
   };
   if (!FINAL.some((rule) => matches(rule, summary))) problems.push(`no accepted combination: ${JSON.stringify(summary)}`);
-  const expected = basket.event.kind === 'cancel' ? ['cancelled before anything shipped, refunded'] : refuses ? ['delivered, a failed part refunded', 'cancelled before anything shipped, refunded'] : ['everything delivered'];
+  // A source refusing part of the order fails that part alone; refusing all of it fails the attempt, and the retry places it again.
+  const wholeRefusal = refuses !== null && basket.lines.every((line) => line.source === refuses);
+  const expected =
+    basket.event.kind === 'cancel' ? ['cancelled before anything shipped, refunded'] : refuses && !wholeRefusal ? ['delivered, a failed part refunded'] : ['everything delivered'];
   const rule = FINAL.find((r) => matches(r, summary));
   if (rule && !expected.includes(rule.name)) problems.push(`ended as "${rule.name}", expected one of ${expected.join(', ')}`);
   // A credit line for every refund of part of the order.
@@ -365,8 +390,10 @@ describe(`random multi-party baskets (PROPERTY_SEED=${SEED} PROPERTY_RUNS=${RUNS
           if (problems.length > 0) console.error(`basket ${JSON.stringify(basket)}; repeat with PROPERTY_SEED=${SEED} PROPERTY_RUNS=${RUNS}\n${problems.join('\n')}`);
           expect(problems, `seed ${SEED}, basket ${JSON.stringify(basket)}`).toEqual([]);
         }),
-        // Each basket takes seconds: no shrinking (the basket is printed), few runs by default.
-        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+        // Each basket takes seconds: no shrinking (the basket is printed), few runs by default,
+        // after two fixed ones the random few may miss: a source refusing the whole order, and
+        // one refusing a part beside hub stock.
+        { seed: SEED, numRuns: RUNS + EXAMPLES.length, endOnFailure: true, examples: EXAMPLES.map((basket) => [basket] as [Basket]) },
       );
     },
     RUNS * 150_000,
