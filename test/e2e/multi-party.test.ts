@@ -120,6 +120,10 @@ async function shipFromHub(orderId: string): Promise<string> {
   return trackingNumber;
 }
 
+/** What parcels carry, as `SKU×quantity`, sorted. */
+const contents = (shipments: OrderFulfillment['shipments']) =>
+  shipments.flatMap((s) => (s.items as Array<{ sku: string; quantity: number }>).map((i) => `${i.sku}×${i.quantity}`)).sort();
+
 const fulfillmentStatusBecomes = (orderId: string, status: Order['fulfillmentStatus']) =>
   eventually(() => getOrder(platform, orderId), (o) => o.fulfillmentStatus === status, 15_000);
 
@@ -139,7 +143,7 @@ describe('one order, two vendors, three sources, three parcels', () => {
     await waitForStatus(platform, order.id, 'shipped');
     expect((await fulfillmentStatusBecomes(order.id, 'partially_shipped')).status).toBe('shipped');
     const afterHub = await getFulfillment(platform, order.id);
-    expect(afterHub.shipments[0]!.items.map((i) => `${i.sku}×${i.quantity}`).sort()).toEqual(['CHARGER-USB-C×1', 'MUG-WHT×2']);
+    expect(contents(afterHub.shipments.slice(0, 1))).toEqual(['CHARGER-USB-C×1', 'MUG-WHT×2']);
 
     // Parcel 2, later: AliExpress. The hub parcel is delivered meanwhile; CJ is still at the supplier.
     const two = await supplierShips(order.id, placed, 'aliexpress', 2);
@@ -275,7 +279,7 @@ describe('the same order when CJ refuses', () => {
     // The re-routed units are a fulfillment order of their own at the hub: a second hub parcel.
     const hubParcels = [await shipFromHub(order.id), await shipFromHub(order.id)];
     const fromHub = (await getFulfillment(platform, order.id)).shipments.filter((s) => s.source === 'own_stock');
-    expect(fromHub.flatMap((s) => s.items.map((i) => `${i.sku}×${i.quantity}`)).sort()).toEqual(['CHARGER-USB-C×1', 'MUG-WHT×2', 'SUP-CJ-1×2']);
+    expect(contents(fromHub)).toEqual(['CHARGER-USB-C×1', 'MUG-WHT×2', 'SUP-CJ-1×2']);
     const shipped = await eventually(
       async () => {
         await platform.advanceClock('fulfillment', SUPPLIER_POLL + 1_000);
@@ -291,5 +295,126 @@ describe('the same order when CJ refuses', () => {
     expect(billing.refunds).toEqual([]);
     expect(billing.invoices[0]!.adjustments).toEqual([]);
     expect((await allocationOf(order.id)).check).toMatchObject({ balanced: true, refunded: 0 });
+  });
+});
+
+describe('short stock under each policy', () => {
+  /** A hub of this test's own in Spain (the customer's country), ranked first, and SKUs only it stocks. */
+  async function ownHub(stock: Record<string, number>, restock?: { sku: string; at: string; quantity: number }): Promise<string> {
+    const id = `hub-proof-${randomUUID().slice(0, 8)}`;
+    const created = await platform.gateway.post('v1/hubs', { json: { id, name: 'Proof hub', country: 'ES', costPerItem: 100, costPerShipment: 300, priority: 9 } });
+    expect(created.statusCode, JSON.stringify(created.body)).toBe(201);
+    for (const [sku, onHand] of Object.entries(stock)) {
+      const next = restock?.sku === sku ? { restockExpectedAt: restock.at, restockQuantity: restock.quantity } : {};
+      const set = await platform.gateway.put(`v1/hubs/${id}/stock/${sku}`, { json: { onHand, ...next } });
+      expect(set.statusCode, JSON.stringify(set.body)).toBe(200);
+    }
+    return id;
+  }
+  async function setPolicy(sku: string, policy: 'substitute' | 'partial' | 'backorder', substituteSku: string | null = null) {
+    const set = await ops().put(`v1/inventory/policies/${sku}`, { json: { policy, substituteSku } });
+    expect(set.statusCode, JSON.stringify(set.body)).toBe(200);
+  }
+  const skuOf = (name: string) => `${name}-${randomUUID().slice(0, 6).toUpperCase()}`;
+  /** One own-stock line of a fresh customer, at a bespoke price (admin). */
+  function hubOrder(sku: string, quantity: number): CreateOrderInput {
+    const body = lifecycleOrder('own_stock');
+    body.items = [{ sku, variantId: sku, name: 'Desk lamp', quantity, unitPrice: 3000, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'own_stock' }];
+    return body;
+  }
+  type QuoteLine = { sku: string; availability: { status: string; available: number | null; shortQuantity: number; resolution: { policy: string; substituteSku: string | null; expectedAt: string | null } | null } };
+  /** The quote of `quantity` × `sku`, once orders has heard fulfillment's availability report with `available` units. */
+  const quoteOnce = (sku: string, quantity: number, available: number) =>
+    eventually(
+      async () => ((await platform.as(DEV_KEYS.customer).post('v1/quotes', { json: { country: 'ES', currency: 'EUR', items: [{ sku, variantId: sku, quantity }] } })).body as { lines: QuoteLine[] }).lines[0]!,
+      (line) => line?.availability.available === available,
+      15_000,
+    );
+  /** Paid and past the 60 s: fulfillment reserved what there is. */
+  async function payAndReserve(order: Order): Promise<OrderFulfillment> {
+    await pay(platform, order.id);
+    await waitForStatus(platform, order.id, 'confirmed');
+    await waitForWorkflow(platform, order.id, 'payment_confirmed');
+    await platform.advanceClock('fulfillment', 61_000);
+    return waitForWorkflow(platform, order.id, 'supplier_confirmed');
+  }
+  async function shipAndDeliver(orderId: string): Promise<OrderFulfillment> {
+    const parcel = await shipFromHub(orderId);
+    await deliverParcel(platform, orderId, parcel);
+    return waitForWorkflow(platform, orderId, 'delivered');
+  }
+
+  it('substitute: the quote and the order name the equivalent; an order short at reservation ships the equivalent, is told, and nothing is refunded', async () => {
+    const [lamp, equivalent] = [skuOf('LAMP'), skuOf('LAMP-EQ')];
+    const hub = await ownHub({ [lamp]: 2, [equivalent]: 10 });
+    await setPolicy(lamp, 'substitute', equivalent);
+
+    // Short at ordering: the quote says so, and the order takes the equivalent for the whole line.
+    const quoted = await quoteOnce(lamp, 3, 2);
+    expect(quoted.availability).toMatchObject({ status: 'short', shortQuantity: 1, resolution: { policy: 'substitute', substituteSku: equivalent } });
+    const swapped = await placeOrder(platform, hubOrder(lamp, 3));
+    expect(swapped.items.map((i) => [i.sku, i.quantity, i.shortStock])).toEqual([[equivalent, 3, { policy: 'substitute', shortQuantity: 1, substitutedFor: lamp, expectedAt: null }]]);
+
+    // In stock at ordering, gone by reservation: fulfillment reserves the equivalent and the customer is told.
+    const body = hubOrder(lamp, 2);
+    await withoutQuietHours(platform, body.customer.id);
+    const order = await placeOrder(platform, body);
+    expect(order.items[0]!.shortStock ?? null).toBeNull();
+    expect((await platform.gateway.put(`v1/hubs/${hub}/stock/${lamp}`, { json: { onHand: 0 } })).statusCode).toBe(200);
+    const reserved = await payAndReserve(order);
+    expect(reserved.reservations.map((r) => [r.sku, r.quantity])).toEqual([[equivalent, 2]]);
+    await eventually(async () => emailSubjects(body.customer.email), (s) => s.includes(`A change to your order ${order.number}`), 15_000);
+    const delivered = await shipAndDeliver(order.id);
+    expect(contents(delivered.shipments)).toEqual([`${equivalent}×2`]);
+    expect((await waitForStatus(platform, order.id, 'delivered')).fulfillmentStatus).toBe('fulfilled');
+    expect((await getBilling(platform, order.id)).refunds).toEqual([]);
+  });
+
+  it('partial: the customer is told what is short; what there is ships, the rest is refunded with an invoice credit', async () => {
+    const lamp = skuOf('LAMP');
+    await ownHub({ [lamp]: 1 });
+    await setPolicy(lamp, 'partial');
+    expect((await quoteOnce(lamp, 3, 1)).availability).toMatchObject({ status: 'short', shortQuantity: 2, resolution: { policy: 'partial' } });
+    const body = hubOrder(lamp, 3);
+    await withoutQuietHours(platform, body.customer.id);
+    const order = await placeOrder(platform, body);
+    expect(order.items[0]!.shortStock).toEqual({ policy: 'partial', shortQuantity: 2, substitutedFor: null, expectedAt: null });
+
+    const reserved = await payAndReserve(order);
+    expect(reserved.reservations.map((r) => [r.sku, r.quantity])).toEqual([[lamp, 1]]);
+    const billing = await eventually(() => getBilling(platform, order.id), (b) => b.refunds.some((r) => r.status === 'succeeded'), 20_000);
+    expect(billing.refunds.map((r) => r.amount)).toEqual([2 * 3000]);
+    expect(billing.invoices[0]!.adjustments.map((a) => [a.kind, a.amount])).toEqual([['credit', -2 * 3000]]);
+    await eventually(async () => emailSubjects(body.customer.email), (s) => s.includes(`Some items in your order ${order.number} could not be supplied`), 15_000);
+    const delivered = await shipAndDeliver(order.id);
+    expect(contents(delivered.shipments)).toEqual([`${lamp}×1`]);
+    expect((await waitForStatus(platform, order.id, 'delivered')).fulfillmentStatus).toBe('fulfilled');
+    expect((await allocationOf(order.id)).check).toMatchObject({ balanced: true, refunded: 2 * 3000 });
+  });
+
+  it('backorder: the customer is told the expected date; nothing ships until the restock, which reserves the units and the order ships', async () => {
+    const lamp = skuOf('LAMP');
+    const expectedAt = '2030-03-01T00:00:00.000Z';
+    const hub = await ownHub({ [lamp]: 0 }, { sku: lamp, at: expectedAt, quantity: 10 });
+    await setPolicy(lamp, 'backorder');
+    expect((await quoteOnce(lamp, 2, 0)).availability).toMatchObject({ status: 'short', shortQuantity: 2, resolution: { policy: 'backorder', expectedAt } });
+    const body = hubOrder(lamp, 2);
+    await withoutQuietHours(platform, body.customer.id);
+    const order = await placeOrder(platform, body);
+    expect(order.items[0]!.shortStock).toEqual({ policy: 'backorder', shortQuantity: 2, substitutedFor: null, expectedAt });
+
+    const waiting = await payAndReserve(order);
+    expect(waiting.reservations.map((r) => [r.sku, r.status, r.quantity])).toEqual([[lamp, 'backordered', 2]]);
+    await eventually(async () => emailSubjects(body.customer.email), (s) => s.includes(`Some items in your order ${order.number} will arrive later`), 15_000);
+    const early = await platform.gateway.post(`v1/orders/${order.id}/shipments`, { json: { trackingNumber: s10(), carrier: 'Correos' } });
+    expect(early.statusCode).toBe(409);
+
+    // The restock arrives: the backorder is served (reserved) and ships like any other order.
+    expect((await platform.gateway.put(`v1/hubs/${hub}/stock/${lamp}`, { json: { onHand: 5 } })).body).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+    expect((await getFulfillment(platform, order.id)).reservations.map((r) => [r.sku, r.status, r.quantity])).toEqual([[lamp, 'confirmed', 2]]);
+    const delivered = await shipAndDeliver(order.id);
+    expect(contents(delivered.shipments)).toEqual([`${lamp}×2`]);
+    expect((await waitForStatus(platform, order.id, 'delivered')).fulfillmentStatus).toBe('fulfilled');
+    expect((await getBilling(platform, order.id)).refunds).toEqual([]);
   });
 });
