@@ -323,11 +323,11 @@ describe('short stock under each policy', () => {
     return body;
   }
   type QuoteLine = { sku: string; availability: { status: string; available: number | null; shortQuantity: number; resolution: { policy: string; substituteSku: string | null; expectedAt: string | null } | null } };
-  /** The quote of `quantity` × `sku`, once orders has heard fulfillment's availability report with `available` units. */
-  const quoteOnce = (sku: string, quantity: number, available: number) =>
+  /** The quote of `quantity` × `sku`, once orders has heard fulfillment's reports of `available` units and the SKU's `policy`. */
+  const quoteOnce = (sku: string, quantity: number, available: number, policy: string) =>
     eventually(
       async () => ((await platform.as(DEV_KEYS.customer).post('v1/quotes', { json: { country: 'ES', currency: 'EUR', items: [{ sku, variantId: sku, quantity }] } })).body as { lines: QuoteLine[] }).lines[0]!,
-      (line) => line?.availability.available === available,
+      (line) => line?.availability.available === available && line.availability.resolution?.policy === policy,
       15_000,
     );
   /** Paid and past the 60 s: fulfillment reserved what there is. */
@@ -350,7 +350,7 @@ describe('short stock under each policy', () => {
     await setPolicy(lamp, 'substitute', equivalent);
 
     // Short at ordering: the quote says so, and the order takes the equivalent for the whole line.
-    const quoted = await quoteOnce(lamp, 3, 2);
+    const quoted = await quoteOnce(lamp, 3, 2, 'substitute');
     expect(quoted.availability).toMatchObject({ status: 'short', shortQuantity: 1, resolution: { policy: 'substitute', substituteSku: equivalent } });
     const swapped = await placeOrder(platform, hubOrder(lamp, 3));
     expect(swapped.items.map((i) => [i.sku, i.quantity, i.shortStock])).toEqual([[equivalent, 3, { policy: 'substitute', shortQuantity: 1, substitutedFor: lamp, expectedAt: null }]]);
@@ -365,7 +365,10 @@ describe('short stock under each policy', () => {
     expect(reserved.reservations.map((r) => [r.sku, r.quantity])).toEqual([[equivalent, 2]]);
     await eventually(async () => emailSubjects(body.customer.email), (s) => s.includes(`A change to your order ${order.number}`), 15_000);
     const delivered = await shipAndDeliver(order.id);
-    expect(contents(delivered.shipments)).toEqual([`${equivalent}×2`]);
+    // The parcel's units count for the line they stand for; the hub's stock says which SKU left.
+    expect(contents(delivered.shipments)).toEqual([`${lamp}×2`]);
+    const stock = ((await ops().get('v1/hubs')).body as { hubs: Array<{ id: string; stock: Array<{ sku: string; onHand: number; reserved: number }> }> }).hubs.find((h) => h.id === hub)!.stock;
+    expect(stock.map((s) => [s.sku, s.onHand, s.reserved]).sort()).toEqual([[lamp, 0, 0], [equivalent, 8, 0]].sort());
     expect((await waitForStatus(platform, order.id, 'delivered')).fulfillmentStatus).toBe('fulfilled');
     expect((await getBilling(platform, order.id)).refunds).toEqual([]);
   });
@@ -374,7 +377,7 @@ describe('short stock under each policy', () => {
     const lamp = skuOf('LAMP');
     await ownHub({ [lamp]: 1 });
     await setPolicy(lamp, 'partial');
-    expect((await quoteOnce(lamp, 3, 1)).availability).toMatchObject({ status: 'short', shortQuantity: 2, resolution: { policy: 'partial' } });
+    expect((await quoteOnce(lamp, 3, 1, 'partial')).availability).toMatchObject({ status: 'short', shortQuantity: 2, resolution: { policy: 'partial' } });
     const body = hubOrder(lamp, 3);
     await withoutQuietHours(platform, body.customer.id);
     const order = await placeOrder(platform, body);
@@ -397,7 +400,7 @@ describe('short stock under each policy', () => {
     const expectedAt = '2030-03-01T00:00:00.000Z';
     const hub = await ownHub({ [lamp]: 0 }, { sku: lamp, at: expectedAt, quantity: 10 });
     await setPolicy(lamp, 'backorder');
-    expect((await quoteOnce(lamp, 2, 0)).availability).toMatchObject({ status: 'short', shortQuantity: 2, resolution: { policy: 'backorder', expectedAt } });
+    expect((await quoteOnce(lamp, 2, 0, 'backorder')).availability).toMatchObject({ status: 'short', shortQuantity: 2, resolution: { policy: 'backorder', expectedAt } });
     const body = hubOrder(lamp, 2);
     await withoutQuietHours(platform, body.customer.id);
     const order = await placeOrder(platform, body);
