@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
+import { DEMO_DATA } from '@platform/devstack/demo-data';
 import { describe, expect, it } from 'vitest';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
@@ -332,6 +333,13 @@ describe.each(SERVICES)('service $name', (service) => {
   it('sets no test-only switch', () => {
     const env = environment(app);
     for (const variable of TEST_ONLY_VARIABLES) expect(env[variable], variable).toBeUndefined();
+  });
+
+  it('starts without demo data (no demo price book, no demo hubs)', () => {
+    const env = environment(app);
+    for (const variable of Object.keys(DEMO_DATA)) expect([undefined, 'false'], variable).toContain(env[variable]?.value);
+    // The demo price book is on unless turned off: orders must be told.
+    if (service.name === 'orders') expect(env.SEED_DEMO_PRICE_BOOK?.value).toBe('false');
   });
 
   it(service.database ? 'has a migration Job running prisma migrate deploy' : 'has no migration Job', () => {

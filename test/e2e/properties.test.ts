@@ -220,12 +220,18 @@ function validBody(route: PublicRoute, world: World): unknown {
       return { entries: [{ sku: 'PROP-SKU', source: 'PRICEBOOK_GLOBAL', currency: 'EUR', unitPrice: 999 }] };
     case 'POST /v1/orders/:id/shipments':
       return { trackingNumber: '1Z999AA10123456784', carrier: 'ups' };
-    case 'PUT /v1/hubs/:id/stock':
-      return { sku: 'MUG-WHT', onHand: 10 };
     case 'POST /v1/automation-steps/:id/fallback':
       return { note: 'activated by hand' };
     case 'PUT /v1/automation-rules/:sku':
       return { scenarios: ['sensor_return'] };
+    case 'POST /v1/hubs':
+      return { id: 'hub-prop', name: 'Property hub', country: 'PT', costPerItem: 100 };
+    case 'PATCH /v1/hubs/:id':
+      return { priority: 1 };
+    case 'PUT /v1/hubs/:id/stock/:sku':
+      return { onHand: 10 };
+    case 'PUT /v1/inventory/policies/:sku':
+      return { policy: 'substitute', substituteSku: 'MUG-BLUE' };
     case 'PUT /v1/customers/:customerId/preferences':
       return { language: 'es' };
     case 'PUT /v1/customers/:customerId/devices':
@@ -344,6 +350,8 @@ function paramValues(name: string, world: World): fc.Arbitrary<string> {
       return fc.oneof(fc.constantFrom('1Z999AA10123456784', 'LX123456789DE', 'ORD-000001-1', 'ORD-000001-2'), weird);
     case 'name':
       return fc.oneof(fc.constantFrom('order-confirmation', 'order-shipped'), weird);
+    case 'sku':
+      return fc.oneof(fc.constantFrom('MUG-WHT', 'PROP-SKU'), weird);
     default:
       return weird;
   }

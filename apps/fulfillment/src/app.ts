@@ -6,7 +6,7 @@ import { supplierCallLog } from './adapters/supplier-call-log';
 import { createSupplierClients } from './adapters/suppliers/clients';
 import type { RecordSupplierCall, SupplierClient } from './adapters/suppliers/supplier-client';
 import type { Fulfillment } from './application/context';
-import { ensureDemoHubs } from './application/inventory';
+import { insertMissingDemoHubs } from './application/hubs';
 import { timerHandlers } from './application/timer-handlers';
 import type { FulfillmentEnv } from './config';
 import { billingEventSubscriptions } from './consumers/billing-events';
@@ -21,15 +21,13 @@ export interface FulfillmentOptions {
 }
 
 /**
- * The fulfillment service on a runtime: database, outbox relay, the demo hubs, the three
+ * The fulfillment service on a runtime: database, outbox relay, the demo hubs (when asked), the three
  * consumers, the workflow timers and the HTTP routes. `main.ts` serves the app; tests start
  * the same build (`@platform/test-support/service`), with scripted suppliers where they need them.
  */
 export async function buildFulfillment(runtime: ServiceRuntime, env: FulfillmentEnv, options: FulfillmentOptions = {}) {
   const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
   runtime.addOutboxRelay(db);
-  await ensureDemoHubs(db);
-
   const record = supplierCallLog(db, runtime.clock);
   const fulfillment: Fulfillment = {
     db,
@@ -44,6 +42,11 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
       supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS,
     },
   };
+
+  if (env.SEED_DEMO_HUBS) {
+    const added = await insertMissingDemoHubs(fulfillment);
+    if (added > 0) runtime.log.info({ added }, 'demo hubs added');
+  }
 
   runtime.addConsumer<Transaction>({ name: 'fulfillment--order-events', stream: streams.ORDERS.name, db, subscriptions: orderEventSubscriptions(fulfillment) });
   runtime.addConsumer<Transaction>({

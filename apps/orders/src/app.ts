@@ -4,6 +4,7 @@ import { deleteExpiredIdempotencyKeys } from './adapters/idempotency';
 import { insertMissingPriceBookEntries } from './adapters/price-book-repository';
 import type { OrdersDeps } from './application/dependencies';
 import type { OrdersEnv } from './config';
+import { registerAvailabilityConsumer } from './consumers/availability-consumer';
 import { registerProgressConsumers } from './consumers/order-progress-consumers';
 import { DEMO_PRICE_BOOK } from './domain/demo-price-book';
 import { registerOrderRoutes } from './http/order-routes';
@@ -12,7 +13,7 @@ import { registerSubOrderRoutes } from './http/sub-order-routes';
 
 /**
  * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
- * price book, the progress consumers and the HTTP routes. `main.ts` serves the app; tests
+ * price book, the progress and availability consumers and the HTTP routes. `main.ts` serves the app; tests
  * start the same build (`@platform/test-support/service`).
  */
 export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
@@ -26,6 +27,7 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
 
   const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify() };
   registerProgressConsumers(runtime, db, deps);
+  registerAvailabilityConsumer(runtime, db);
   const app = runtime.createHttpServer();
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);

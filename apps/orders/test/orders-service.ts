@@ -8,10 +8,10 @@ import { ordersEnv } from '../src/config';
 /**
  * The orders service in-process on a fresh migrated database, built as main.ts builds it:
  * requests through Fastify's `inject`, consumer handlers called with envelopes directly
- * (workers off: its events stay in the outbox, where the tests read them).
+ * (workers off by default: its events stay in the outbox, where the tests read them).
  */
-export async function startOrdersService() {
-  const service = await startService(buildOrders, { name: 'orders', env: ordersEnv, workers: false });
+export async function startOrdersService(options: { workers?: boolean } = {}) {
+  const service = await startService(buildOrders, { name: 'orders', env: ordersEnv, workers: options.workers ?? false });
   const { db } = service;
 
   async function outbox(orderId: string) {

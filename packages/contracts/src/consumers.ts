@@ -1,5 +1,6 @@
 import type { EventDefinition, StreamName } from './envelope';
 import {
+  availabilityChanged,
   cancellationSettled,
   itemsBackordered,
   itemsCancelled,
@@ -33,6 +34,7 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged, itemsCancelled] },
   { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged] },
+  { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },
   { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified] },
   { name: 'billing--fulfillment', stream: 'FULFILLMENT', events: [cancellationSettled, itemsCancelled] },
   { name: 'fulfillment--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderCancelled] },

@@ -25,6 +25,7 @@ import {
 import { startSmtpSink, type SmtpSinkHandle } from './smtp-sink';
 import { type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { providerEnvFor } from './providers';
+import { DEMO_DATA } from './demo-data';
 
 export type StackPorts = {
   nats: number;
@@ -228,8 +229,9 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
     handle.env = env;
     options.signal?.throwIfAborted();
 
-    // Variables for every service: the caller's extras, minus the infrastructure switches.
-    const common: Record<string, string | undefined> = { HOST: '127.0.0.1', PUBLIC_BASE_URL: handle.gatewayUrl, ...overrides };
+    // Variables for every service: the demo switches, the caller's extras, minus the infrastructure switches.
+    // The demo data (price book, hubs with stock) is on for the local stack only; never deployed.
+    const common: Record<string, string | undefined> = { HOST: '127.0.0.1', PUBLIC_BASE_URL: handle.gatewayUrl, ...DEMO_DATA, ...overrides };
     delete common.SIMULATORS;
     for (const name of SERVICE_NAMES) delete common[`${SERVICES[name].envPrefix}_DATABASE_URL`];
     common.NATS_URL = env.NATS_URL;

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '@platform/contracts/errors';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
-import type { Database, Transaction } from '../adapters/database';
+import { itemsBackordered, itemsSubstituted, type ShortStockPolicy } from '@platform/contracts';
+import type { Transaction } from '../adapters/database';
 import type { WorkflowContext } from '../domain/order-workflow';
 import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, statusesBefore } from '../domain/parcels';
-import { type HubCandidate, planRouting, priorityOf, type RouteLine } from '../domain/routing';
+import { availableBySku, compareHubs, type HubCandidate, planRouting, priorityOf } from '../domain/routing';
+import { type OrderLine, resolveShortStock, type ShortStockPlan, withoutCancelled } from '../domain/short-stock';
 import { placementLines } from '../domain/supplier-placement';
-import { type Fulfillment, TIMER_KINDS } from './context';
+import { announceAvailability, nextRestocks } from './availability';
+import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
+import { cancelItems } from './progress';
+import { loadWorkflow } from './workflow-store';
 
 /** Reservations that still hold stock. */
 const HOLDING = ['held', 'confirmed'];
@@ -15,40 +20,90 @@ export const UNSHIPPED: FulfillmentOrderStatus[] = ['ready_to_prepare', 'awaitin
 
 export type ReservationOutcome = { ok: true } | { ok: false; reason: string };
 
+/** The active hubs as routing sees them, with their free units of `skus`, and those SKUs' next restocks. */
+async function hubCandidates(tx: Transaction, skus: readonly string[], now: Date) {
+  const hubs = await tx.hub.findMany({ where: { active: true }, include: { stock: { where: { sku: { in: [...skus] } } } } });
+  const candidates: HubCandidate[] = hubs.map((hub) => ({
+    id: hub.id,
+    country: hub.country,
+    zone: hub.zone,
+    priority: hub.priority,
+    costPerItem: hub.costPerItem,
+    costPerShipment: hub.costPerShipment,
+    available: Object.fromEntries(hub.stock.map((s) => [s.sku, s.onHand - s.reserved])),
+  }));
+  const stock = hubs.flatMap((hub) => hub.stock);
+  /** When a hub expects its next units of a SKU, keyed `hub/sku`. */
+  const hubRestocks = new Map(stock.flatMap((s) => (s.restockExpectedAt && s.restockExpectedAt >= now ? [[`${s.hubId}/${s.sku}`, s.restockExpectedAt.getTime()] as const] : [])));
+  return { candidates, hubRestocks, restocks: nextRestocks(stock, now) };
+}
+
 /**
  * Routes the order's own-stock items to hubs and reserves them (FUL-02/03), unless the order
- * already holds its stock. Each hub's share becomes a fulfillment order (`ready_to_prepare`).
- * The reservation is `held` for the TTL until the placement confirms it.
+ * already holds its stock. Units the hubs do not have follow the short-stock policy
+ * (`domain/short-stock.ts`): substitutes are reserved instead, partial units are cancelled
+ * (`fulfillment.items.cancelled`, refunded), backordered ones wait for a restock; without a
+ * policy the attempt fails. Each hub's share becomes a fulfillment order (`ready_to_prepare`);
+ * the reservation is `held` for the TTL until the placement confirms it.
  */
 export async function ensureReservations(tx: Transaction, fulfillment: Fulfillment, context: WorkflowContext, now: Date): Promise<ReservationOutcome> {
-  const { orderId } = context;
-  const lines = placementLines(context.order.items, context.failedParts)
+  const { orderId, order } = context;
+  // Without the units of failed sources refunded or moved elsewhere (FUL-05); with those moved to hub stock.
+  const ordered: OrderLine[] = placementLines(order.items, context.failedParts)
     .filter((item) => item.supplierSource === 'own_stock')
-    .map(({ sku, name, quantity }) => ({ sku, name, quantity }));
+    .map(({ sku, variantId, name, quantity, vendorId }) => ({ sku, variantId, name, quantity, vendorId }));
+  if (ordered.length === 0) return { ok: true };
+  const shortBefore = await tx.itemCancellation.findMany({ where: { orderId, cause: 'stock_short', source: 'own_stock' } });
+  const lines = withoutCancelled(ordered, shortBefore.flatMap((c) => c.items as Array<{ sku: string; vendorId: string; quantity: number }>));
   if (lines.length === 0) return { ok: true };
-  if ((await tx.reservation.count({ where: { orderId, status: { in: HOLDING } } })) > 0) return { ok: true };
-  return reserveAtHubs(tx, fulfillment, context, lines, now);
+  if ((await tx.reservation.count({ where: { orderId, status: { in: [...HOLDING, 'backordered'] } } })) > 0) return { ok: true };
+
+  const skus = [...new Set(lines.map((l) => l.sku))];
+  const policies = await tx.stockPolicy.findMany({ where: { sku: { in: skus } } });
+  const substitutes = policies.flatMap((p) => (p.substituteSku ? [p.substituteSku] : []));
+  const { candidates, hubRestocks, restocks } = await hubCandidates(tx, [...skus, ...substitutes], now);
+  const decision = resolveShortStock(lines, {
+    free: availableBySku(candidates),
+    policies: new Map(policies.map((p) => [p.sku, { policy: p.policy as ShortStockPolicy | null, substituteSku: p.substituteSku }])),
+    orderPolicy: order.shortStockPolicy ?? null,
+    restockAt: restocks,
+  });
+  if (!decision.ok) return { ok: false, reason: insufficient(decision.shortages) };
+  if (decision.backordered.length > 0 && candidates.length === 0) return { ok: false, reason: 'No active hub to hold a backorder' };
+  const reserved = await allocateAtHubs(tx, fulfillment, context, decision.lines, candidates, now);
+  if (!reserved.ok) return reserved;
+  for (const line of decision.backordered) {
+    // Held at the hub expected to receive the SKU first (else the best hub for the line); served wherever it arrives.
+    const restockAt = (hub: HubCandidate) => hubRestocks.get(`${hub.id}/${line.sku}`) ?? Infinity;
+    const [waitAt] = [...candidates].sort((a, b) => restockAt(a) - restockAt(b) || compareHubs(a, b, [line], order.shippingAddress.country));
+    await tx.reservation.create({
+      data: { id: randomUUID(), orderId, hubId: waitAt!.id, sku: line.sku, quantity: line.quantity, status: 'backordered', expectedAt: line.expectedAt, createdAt: now, updatedAt: now },
+    });
+  }
+  await recordShortStockOutcome(tx, fulfillment, orderId, decision, now);
+  return { ok: true };
 }
 
 /**
  * Routes `lines` to hubs and reserves them (`held`, with the TTL), one fulfillment order per hub;
  * also used for the units of a failed source re-routed to hub stock (FUL-05).
  */
-export async function reserveAtHubs(tx: Transaction, fulfillment: Fulfillment, context: WorkflowContext, lines: RouteLine[], now: Date): Promise<ReservationOutcome> {
-  const { orderId, order } = context;
-  const skus = [...new Set(lines.map((l) => l.sku))];
-  const stock = await tx.hubStock.findMany({ where: { sku: { in: skus }, hub: { active: true } }, include: { hub: true } });
-  const hubs = new Map<string, HubCandidate>();
-  for (const row of stock) {
-    const hub = hubs.get(row.hubId) ?? { id: row.hubId, country: row.hub.country, zone: row.hub.zone, costPerItem: row.hub.costPerItem, available: {} };
-    hub.available[row.sku] = row.onHand - row.reserved;
-    hubs.set(row.hubId, hub);
-  }
-  const plan = planRouting(lines, [...hubs.values()], order.shippingAddress.country);
-  if (!plan.ok) {
-    return { ok: false, reason: `Insufficient stock: ${plan.shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join(', ')}` };
-  }
+export async function reserveAtHubs(tx: Transaction, fulfillment: Fulfillment, context: WorkflowContext, lines: OrderLine[], now: Date): Promise<ReservationOutcome> {
+  const { candidates } = await hubCandidates(tx, [...new Set(lines.map((l) => l.sku))], now);
+  return allocateAtHubs(tx, fulfillment, context, lines, candidates, now);
+}
 
+async function allocateAtHubs(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  context: WorkflowContext,
+  lines: OrderLine[],
+  candidates: HubCandidate[],
+  now: Date,
+): Promise<ReservationOutcome> {
+  const { orderId, order } = context;
+  const plan = planRouting(lines, candidates, order.shippingAddress.country);
+  if (!plan.ok) return { ok: false, reason: insufficient(plan.shortages) };
   const expiresAt = new Date(now.getTime() + fulfillment.settings.reservationTtlMs);
   const priority = priorityOf(order, now);
   for (const allocation of plan.allocations) {
@@ -66,12 +121,41 @@ export async function reserveAtHubs(tx: Transaction, fulfillment: Fulfillment, c
         data: { id: randomUUID(), orderId, hubId: allocation.hubId, sku: line.sku, quantity: line.quantity, status: 'held', expiresAt, createdAt: now, updatedAt: now },
       });
       await tx.fulfillmentOrderItem.create({
-        data: { id: randomUUID(), fulfillmentOrderId, sku: line.sku, name: line.name, quantity: line.quantity, remainingQuantity: line.quantity },
+        data: {
+          id: randomUUID(),
+          fulfillmentOrderId,
+          sku: line.sku,
+          name: line.name,
+          quantity: line.quantity,
+          remainingQuantity: line.quantity,
+          substituteFor: line.substituteFor ?? null,
+        },
       });
     }
   }
-  await scheduleTimer(tx, { kind: TIMER_KINDS.reservationExpiry, key: orderId, fireAt: expiresAt });
+  if (plan.allocations.length > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.reservationExpiry, key: orderId, fireAt: expiresAt });
+  await announceAvailability(tx, plan.allocations.flatMap((a) => a.lines.map((l) => l.sku)), now);
   return { ok: true };
+}
+
+function insufficient(shortages: ReadonlyArray<{ sku: string; requested: number; available: number }>): string {
+  return `Insufficient stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join(', ')}`;
+}
+
+/** Tells billing, orders and the customer what the policy did: substitutes, backorders, cancelled units (`item_cancellations`: never cancelled twice). */
+async function recordShortStockOutcome(tx: Transaction, fulfillment: Fulfillment, orderId: string, plan: ShortStockPlan, now: Date): Promise<void> {
+  const at = now.toISOString();
+  if (plan.substituted.length > 0) {
+    await recordEvent(tx, newEvent(itemsSubstituted, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, items: plan.substituted, at } }));
+  }
+  if (plan.backordered.length > 0) {
+    const items = plan.backordered.map(({ sku, vendorId, quantity, expectedAt }) => ({ sku, vendorId, quantity, expectedAt: expectedAt?.toISOString() ?? null }));
+    await recordEvent(tx, newEvent(itemsBackordered, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, items, at } }));
+  }
+  if (plan.cancelled.length > 0) {
+    const reason = `Short in stock: ${plan.cancelled.map((c) => `${c.quantity} × ${c.sku}`).join(', ')}`;
+    await cancelItems(tx, fulfillment, { orderId, cause: 'stock_short', source: 'own_stock', reason, items: plan.cancelled });
+  }
 }
 
 /** The placement succeeded: the stock stays held until shipment (no more TTL). */
@@ -90,11 +174,13 @@ async function release(tx: Transaction, reservations: Array<{ id: string; hubId:
       UPDATE hub_stock SET reserved = GREATEST(reserved - ${r.quantity}, 0), updated_at = ${now} WHERE hub_id = ${r.hubId} AND sku = ${r.sku}`;
     await tx.reservation.update({ where: { id: r.id }, data: { status: 'released', releaseReason: reason, expiresAt: null, updatedAt: now } });
   }
+  await announceAvailability(tx, reservations.map((r) => r.sku), now);
 }
 
-/** Cancel or failed attempt: every reservation goes back to stock, unshipped fulfillment orders are cancelled. */
+/** Cancel or failed attempt: every reservation goes back to stock (backorders stop waiting), unshipped fulfillment orders are cancelled. */
 export async function releaseOrderStock(tx: Transaction, orderId: string, reason: string, now: Date): Promise<void> {
   await release(tx, await tx.reservation.findMany({ where: { orderId, status: { in: HOLDING } } }), reason, now);
+  await tx.reservation.updateMany({ where: { orderId, status: 'backordered' }, data: { status: 'released', releaseReason: reason, updatedAt: now } });
   await tx.fulfillmentOrder.updateMany({
     where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED) } },
     data: { status: 'cancelled', updatedAt: now },
@@ -148,44 +234,43 @@ export async function completeFulfillmentOrders(tx: Transaction, orderId: string
   await release(tx, await tx.reservation.findMany({ where: { orderId, status: { in: HOLDING } } }), 'not_shipped', now);
 }
 
-/** Stock adjustment (PUT /hubs/:id/stock): on hand can't go below what is reserved. */
-export async function setStock(fulfillment: Fulfillment, hubId: string, sku: string, onHand: number) {
-  const now = fulfillment.clock.now();
-  const stock = await fulfillment.db.$transaction(async (tx) => {
-    const hub = await tx.hub.findUnique({ where: { id: hubId } });
-    if (!hub) throw new DomainError('not_found', 'HUB_NOT_FOUND', `No hub ${hubId}`);
-    await tx.$executeRaw`
-      INSERT INTO hub_stock (hub_id, sku, on_hand, reserved, updated_at) VALUES (${hubId}, ${sku}, 0, 0, ${now})
-      ON CONFLICT (hub_id, sku) DO NOTHING`;
-    const updated = await tx.$executeRaw`
-      UPDATE hub_stock SET on_hand = ${onHand}, updated_at = ${now} WHERE hub_id = ${hubId} AND sku = ${sku} AND reserved <= ${onHand}`;
-    if (updated === 0) {
-      throw new DomainError('conflict', 'STOCK_BELOW_RESERVED', `${sku} at ${hubId} has more units reserved than ${onHand}`);
+/**
+ * Units of `sku` arrived at a hub: backorders of that SKU are served oldest first, as far as the
+ * free units go (the last one served may be split). A served backorder is confirmed at once (its
+ * order's placement already went through) and joins the order's fulfillment order at that hub,
+ * which ops then ships like any other.
+ */
+export async function serveBackorders(tx: Transaction, fulfillment: Fulfillment, hubId: string, sku: string, now: Date): Promise<void> {
+  const waiting = await tx.reservation.findMany({ where: { sku, status: 'backordered' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  for (const backorder of waiting) {
+    const stock = await tx.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId, sku } } });
+    const take = Math.min(stock.onHand - stock.reserved, backorder.quantity);
+    if (take <= 0) break;
+    await tx.$executeRaw`UPDATE hub_stock SET reserved = reserved + ${take}, updated_at = ${now} WHERE hub_id = ${hubId} AND sku = ${sku}`;
+    if (take < backorder.quantity) {
+      await tx.reservation.update({ where: { id: backorder.id }, data: { quantity: backorder.quantity - take, updatedAt: now } });
     }
-    return tx.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId, sku } } });
-  });
-  return { hubId: stock.hubId, sku: stock.sku, onHand: stock.onHand, reserved: stock.reserved, available: stock.onHand - stock.reserved };
+    const served = { orderId: backorder.orderId, hubId, sku, quantity: take, status: 'confirmed', createdAt: now, updatedAt: now };
+    if (take === backorder.quantity) await tx.reservation.update({ where: { id: backorder.id }, data: { ...served, expectedAt: null, createdAt: undefined } });
+    else await tx.reservation.create({ data: { id: randomUUID(), ...served } });
+    await addToHubOrder(tx, fulfillment, backorder.orderId, hubId, sku, take, now);
+    fulfillment.log.info({ orderId: backorder.orderId, hubId, sku, quantity: take }, 'backorder served from a restock');
+  }
 }
 
-/**
- * Demo hubs with stock of the demo SKUs, inserted into a database without any hub (first
- * start). At start-up rather than in the migration: migrations must leave every table empty
- * (test/integration/database-schemas.test.ts writes and reads back one row per table).
- */
-export const DEMO_HUBS = [
-  { id: 'hub-madrid', name: 'Madrid hub', country: 'ES', zone: 'EU', costPerItem: 120, stock: { 'TSHIRT-BLK-M': 50, 'MUG-WHT': 40, 'CHARGER-USB-C': 30 } },
-  { id: 'hub-berlin', name: 'Berlin hub', country: 'DE', zone: 'EU', costPerItem: 150, stock: { 'TSHIRT-BLK-M': 30, 'MUG-WHT': 10, 'CHARGER-USB-C': 60 } },
-  { id: 'hub-newark', name: 'Newark hub', country: 'US', zone: 'NA', costPerItem: 180, stock: { 'TSHIRT-BLK-M': 40, 'MUG-WHT': 25, 'CHARGER-USB-C': 40 } },
-] as const;
-
-export async function ensureDemoHubs(db: Database): Promise<void> {
-  if ((await db.hub.count()) > 0) return;
-  for (const hub of DEMO_HUBS) {
-    await db.hub.upsert({ where: { id: hub.id }, create: { id: hub.id, name: hub.name, country: hub.country, zone: hub.zone, costPerItem: hub.costPerItem }, update: {} });
-    for (const [sku, onHand] of Object.entries(hub.stock)) {
-      await db.hubStock.upsert({ where: { hubId_sku: { hubId: hub.id, sku } }, create: { hubId: hub.id, sku, onHand }, update: {} });
-    }
+async function addToHubOrder(tx: Transaction, fulfillment: Fulfillment, orderId: string, hubId: string, sku: string, quantity: number, now: Date): Promise<void> {
+  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  if (!workflow) throw new Error(`backorder of ${orderId} without a workflow`);
+  const { order, retryCount } = workflow.snapshot.context;
+  const existing = await tx.fulfillmentOrder.findFirst({ where: { orderId, hubId, status: 'awaiting_shipment' }, orderBy: { createdAt: 'desc' } });
+  const fulfillmentOrderId = existing?.id ?? randomUUID();
+  if (!existing) {
+    await tx.fulfillmentOrder.create({
+      data: { id: fulfillmentOrderId, orderId, hubId, status: 'awaiting_shipment', priority: priorityOf(order, now), attempt: retryCount + 1, createdAt: now, updatedAt: now },
+    });
   }
+  const name = order.items.find((item) => item.sku === sku)?.name ?? sku;
+  await tx.fulfillmentOrderItem.create({ data: { id: randomUUID(), fulfillmentOrderId, sku, name, quantity, remainingQuantity: quantity } });
 }
 
 /** Units free to reserve (on hand minus reserved) across the active hubs, by SKU. */

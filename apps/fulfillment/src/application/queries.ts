@@ -4,7 +4,7 @@ import { type Fulfillment, TIMER_KINDS } from './context';
 import { opsTaskView } from './ops-tasks';
 import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';
 
-/** The read side of the HTTP API: what fulfillment shows of an order, its tasks, calls, hubs and timers. */
+/** The read side of the HTTP API: what fulfillment shows of an order, its tasks, calls and timers (hubs: `hubs.ts`). */
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -76,6 +76,7 @@ export async function orderFulfillmentView(fulfillment: Fulfillment, orderId: st
       quantity: r.quantity,
       status: r.status as 'held',
       expiresAt: iso(r.expiresAt),
+      expectedAt: iso(r.expectedAt),
       releaseReason: r.releaseReason,
     })),
     pendingTimers: timers.map(timerView),
@@ -94,15 +95,6 @@ export async function listOpsTasks(fulfillment: Fulfillment, status: 'open' | 'r
 export async function supplierCalls(fulfillment: Fulfillment, orderId: string) {
   const calls = await fulfillment.db.supplierCall.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } });
   return calls.map(({ orderId: _orderId, ...call }) => ({ ...call, createdAt: call.createdAt.toISOString() }));
-}
-
-/** `GET /hubs`: every hub with its stock. */
-export async function listHubs(fulfillment: Fulfillment) {
-  const hubs = await fulfillment.db.hub.findMany({ include: { stock: { orderBy: { sku: 'asc' } } }, orderBy: { id: 'asc' } });
-  return hubs.map(({ createdAt: _createdAt, stock, ...hub }) => ({
-    ...hub,
-    stock: stock.map((s) => ({ sku: s.sku, onHand: s.onHand, reserved: s.reserved, available: s.onHand - s.reserved })),
-  }));
 }
 
 /** `GET /timers`: pending ones soonest first, fired ones latest first. */

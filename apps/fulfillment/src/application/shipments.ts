@@ -124,7 +124,11 @@ export function shipFromHub(
       trackingNumber: input.trackingNumber,
       carrier: input.carrier,
       address: workflow.snapshot.context.order.shippingAddress,
-      items: withVendors(allocations, workflow.snapshot.context.order.items),
+      // A substitute's units count for the order line they stand for (FUL-03).
+      items: withVendors(
+        allocations.map((a) => ({ ...a, sku: hubOrder.items.find((i) => i.id === a.itemId)?.substituteFor ?? a.sku })),
+        workflow.snapshot.context.order.items,
+      ),
       now,
     });
     // Only the first parcel moves the workflow to shipped (later ones are not accepted there; they are in the progress).

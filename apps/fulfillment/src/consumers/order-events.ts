@@ -17,6 +17,7 @@ export function orderDetails(order: Order): OrderDetails {
     deliveryWindow: order.deliveryWindow,
     currency: order.currency,
     total: order.totals.total,
+    shortStockPolicy: order.shortStockPolicy ?? null,
   };
 }
 

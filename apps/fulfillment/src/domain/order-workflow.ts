@@ -1,5 +1,5 @@
 import { enqueueActions, type ExecutableActionsFrom, initialTransition, setup, type SnapshotFrom, transition } from 'xstate';
-import type { ImpliedOrderStatus, SupplierSource, WorkflowState } from '@platform/contracts';
+import type { ImpliedOrderStatus, ShortStockPolicy, SupplierSource, WorkflowState } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import { DomainError } from '@platform/contracts/errors';
 
@@ -92,6 +92,8 @@ export interface OrderDetails {
   deliveryWindow: { start: string; end: string } | null;
   currency: string;
   total: number;
+  /** The customer's answer to short stock (FUL-03), over each SKU's; absent: the SKUs' own. */
+  shortStockPolicy?: ShortStockPolicy | null;
 }
 
 export interface WorkflowContext {

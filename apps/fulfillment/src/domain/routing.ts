@@ -1,7 +1,9 @@
 /**
- * Hub routing for own-stock items (docs/requirements.md#ful-02-hub-routing-and-priority): the best hub is the one that can
- * ship everything, then the one in the destination country, then in its zone, then the
- * cheapest. An order is split across hubs only when no single hub has all of it.
+ * Hub routing for own-stock items (docs/requirements.md#ful-02-hub-routing-and-priority): the
+ * best hub is the one that can ship everything, then the one in the destination country, then in
+ * its zone, then the one ops gave the higher priority, then the cheapest for these units. An
+ * order is split across hubs only when no single hub has all of it: whatever its vendors, the
+ * own-stock items one hub can serve leave together.
  */
 
 export interface RouteLine {
@@ -14,69 +16,99 @@ export interface HubCandidate {
   id: string;
   country: string;
   zone: string;
+  priority: number;
   costPerItem: number;
+  costPerShipment: number;
   /** Units free to reserve (on hand minus reserved), by SKU. */
   available: Record<string, number>;
 }
 
-export interface HubAllocation {
+export interface HubAllocation<Line extends RouteLine = RouteLine> {
   hubId: string;
-  lines: RouteLine[];
+  lines: Line[];
 }
 
-export type RoutingPlan =
-  | { ok: true; allocations: HubAllocation[] }
-  | { ok: false; shortages: Array<{ sku: string; requested: number; available: number }> };
+export type RoutingPlan<Line extends RouteLine = RouteLine> =
+  | { ok: true; allocations: HubAllocation<Line>[] }
+  | { ok: false; shortages: Shortage[] };
+
+export interface Shortage {
+  sku: string;
+  requested: number;
+  available: number;
+}
 
 const EU = new Set(['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE']);
 const NA = new Set(['US', 'CA', 'MX']);
 
 /** The shipping zone of a country (ISO 3166-1 alpha-2). */
-export function zoneOf(country: string): string {
+export function zoneOf(country: string): 'EU' | 'NA' | 'UK' | 'INTL' {
   if (EU.has(country)) return 'EU';
   if (NA.has(country)) return 'NA';
   if (country === 'GB') return 'UK';
   return 'INTL';
 }
 
-/** Higher is better: full stock outweighs country, country outweighs zone, zone outweighs cost. */
-export function hubScore(hub: HubCandidate, lines: RouteLine[], destinationCountry: string): number {
-  const hasAll = lines.every((line) => (hub.available[line.sku] ?? 0) >= line.quantity);
+/** What serving `lines` from the hub costs: one parcel plus the handling of every unit. */
+export function hubCost(hub: HubCandidate, lines: readonly RouteLine[]): number {
+  return hub.costPerShipment + hub.costPerItem * lines.reduce((sum, line) => sum + line.quantity, 0);
+}
+
+/**
+ * Negative when `a` is the better hub for `lines`: full stock, then same country, then same
+ * zone, then higher priority, then lower cost; the id settles the rest, so a plan is repeatable.
+ */
+export function compareHubs(a: HubCandidate, b: HubCandidate, lines: readonly RouteLine[], destinationCountry: string): number {
+  const zone = zoneOf(destinationCountry);
+  const hasAll = (hub: HubCandidate) => sumBySku(lines).every(([sku, quantity]) => (hub.available[sku] ?? 0) >= quantity);
+  const flag = (value: boolean) => (value ? 1 : 0);
   return (
-    (hasAll ? 1_000_000 : 0) +
-    (hub.country === destinationCountry ? 100_000 : 0) +
-    (hub.zone === zoneOf(destinationCountry) ? 10_000 : 0) -
-    Math.min(hub.costPerItem, 9_999)
+    flag(hasAll(b)) - flag(hasAll(a)) ||
+    flag(b.country === destinationCountry) - flag(a.country === destinationCountry) ||
+    flag(b.zone === zone) - flag(a.zone === zone) ||
+    b.priority - a.priority ||
+    hubCost(a, lines) - hubCost(b, lines) ||
+    a.id.localeCompare(b.id)
   );
 }
 
-function rank(hubs: HubCandidate[], lines: RouteLine[], destinationCountry: string): HubCandidate[] {
-  return [...hubs].sort((a, b) => hubScore(b, lines, destinationCountry) - hubScore(a, lines, destinationCountry) || a.id.localeCompare(b.id));
+function rank(hubs: readonly HubCandidate[], lines: readonly RouteLine[], destinationCountry: string): HubCandidate[] {
+  return [...hubs].sort((a, b) => compareHubs(a, b, lines, destinationCountry));
 }
 
-/** Plans which hub ships which units; never plans more than a hub has available. */
-export function planRouting(lines: RouteLine[], hubs: HubCandidate[], destinationCountry: string): RoutingPlan {
-  const wanted = mergeLines(lines);
-  const shortages = wanted
-    .map((line) => ({ sku: line.sku, requested: line.quantity, available: hubs.reduce((sum, hub) => sum + Math.max(0, hub.available[line.sku] ?? 0), 0) }))
+/** Units free per SKU summed over the hubs; what routing can promise at most. */
+export function availableBySku(hubs: readonly HubCandidate[]): Map<string, number> {
+  const total = new Map<string, number>();
+  for (const hub of hubs) for (const [sku, free] of Object.entries(hub.available)) total.set(sku, (total.get(sku) ?? 0) + Math.max(0, free));
+  return total;
+}
+
+/**
+ * Plans which hub ships which units; never plans more than a hub has available. Lines keep their
+ * identity (two vendors' lines of one SKU stay two lines), split by quantity when they spill over.
+ */
+export function planRouting<Line extends RouteLine>(lines: readonly Line[], hubs: readonly HubCandidate[], destinationCountry: string): RoutingPlan<Line> {
+  const free = availableBySku(hubs);
+  const shortages = sumBySku(lines)
+    .map(([sku, requested]) => ({ sku, requested, available: free.get(sku) ?? 0 }))
     .filter((s) => s.available < s.requested);
   if (shortages.length > 0) return { ok: false, shortages };
 
-  const [best] = rank(hubs, wanted, destinationCountry);
-  if (best && wanted.every((line) => (best.available[line.sku] ?? 0) >= line.quantity)) {
-    return { ok: true, allocations: [{ hubId: best.id, lines: wanted }] };
+  const [best] = rank(hubs, lines, destinationCountry);
+  if (best && sumBySku(lines).every(([sku, quantity]) => (best.available[sku] ?? 0) >= quantity)) {
+    return { ok: true, allocations: [{ hubId: best.id, lines: [...lines] }] };
   }
 
   // Split: each line from the best hub for that line, spilling over to the next when short.
   const left = new Map(hubs.map((hub) => [hub.id, { ...hub.available }]));
-  const byHub = new Map<string, RouteLine[]>();
-  for (const line of wanted) {
+  const byHub = new Map<string, Line[]>();
+  for (const line of lines) {
     let needed = line.quantity;
     for (const hub of rank(hubs, [line], destinationCountry)) {
-      const free = left.get(hub.id)![line.sku] ?? 0;
-      const take = Math.min(free, needed);
+      const stock = left.get(hub.id)!;
+      const take = Math.min(stock[line.sku] ?? 0, needed);
       if (take <= 0) continue;
-      left.get(hub.id)![line.sku] = free - take;
+      stock[line.sku] = (stock[line.sku] ?? 0) - take;
       byHub.set(hub.id, [...(byHub.get(hub.id) ?? []), { ...line, quantity: take }]);
       needed -= take;
       if (needed === 0) break;
@@ -86,13 +118,10 @@ export function planRouting(lines: RouteLine[], hubs: HubCandidate[], destinatio
 }
 
 /** The same SKU on two lines is one demand. */
-function mergeLines(lines: RouteLine[]): RouteLine[] {
-  const merged = new Map<string, RouteLine>();
-  for (const line of lines) {
-    const seen = merged.get(line.sku);
-    merged.set(line.sku, seen ? { ...seen, quantity: seen.quantity + line.quantity } : { ...line });
-  }
-  return [...merged.values()];
+function sumBySku(lines: readonly RouteLine[]): Array<[string, number]> {
+  const total = new Map<string, number>();
+  for (const line of lines) total.set(line.sku, (total.get(line.sku) ?? 0) + line.quantity);
+  return [...total];
 }
 
 export type Priority = 'HIGH' | 'MEDIUM' | 'NORMAL';

@@ -1,24 +1,31 @@
 import { actorOf } from '@platform/runtime/actor';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
+  createHubRequestSchema,
   createHubShipmentRequestSchema,
   fulfillmentOrderParamsSchema,
   hubParamsSchema,
+  hubSchema,
   hubShipmentResponseSchema,
+  hubStockParamsSchema,
   hubStockResponseSchema,
   opsTaskParamsSchema,
   opsTaskSchema,
   resolveOpsTaskRequestSchema,
   setHubStockRequestSchema,
+  setStockPolicyRequestSchema,
+  stockPolicyParamsSchema,
+  stockPolicySchema,
+  updateHubRequestSchema,
   workflowCommandResponseSchema,
 } from '@platform/contracts/api/fulfillment';
 import type { Fulfillment } from '../application/context';
-import { setStock } from '../application/inventory';
+import { createHub, setStock, setStockPolicy, updateHub } from '../application/hubs';
 import { opsTaskView, resolveOpsTask } from '../application/ops-tasks';
 import { shipFromHub } from '../application/shipments';
 import { retryFulfillment, startProcessing } from '../application/workflow-commands';
 
-/** What ops and the hubs do: move a workflow on by hand, record a hub shipment, settle an ops task, set stock. */
+/** What ops and the hubs do: move a workflow on by hand, record a hub shipment, settle an ops task, manage hubs, stock and short-stock policies. */
 export function registerCommandRoutes(app: PlatformHttpServer, fulfillment: Fulfillment): void {
   app.post(
     '/orders/:orderId/process',
@@ -52,13 +59,35 @@ export function registerCommandRoutes(app: PlatformHttpServer, fulfillment: Fulf
     },
   );
 
+  app.post('/hubs', { schema: { body: createHubRequestSchema, response: { 201: hubSchema } } }, async (request, reply) => {
+    const hub = await createHub(fulfillment, request.body);
+    request.log.info({ hubId: hub.id, actor: actorOf(request).name }, 'hub created');
+    return reply.code(201).send(hub);
+  });
+
+  app.patch('/hubs/:id', { schema: { params: hubParamsSchema, body: updateHubRequestSchema, response: { 200: hubSchema } } }, async (request) => {
+    const hub = await updateHub(fulfillment, request.params.id, request.body);
+    request.log.info({ hubId: hub.id, changes: request.body, actor: actorOf(request).name }, 'hub changed');
+    return hub;
+  });
+
   app.put(
-    '/hubs/:id/stock',
-    { schema: { params: hubParamsSchema, body: setHubStockRequestSchema, response: { 200: hubStockResponseSchema } } },
+    '/hubs/:id/stock/:sku',
+    { schema: { params: hubStockParamsSchema, body: setHubStockRequestSchema, response: { 200: hubStockResponseSchema } } },
     async (request) => {
-      const stock = await setStock(fulfillment, request.params.id, request.body.sku, request.body.onHand);
+      const stock = await setStock(fulfillment, request.params.id, request.params.sku, request.body);
       request.log.info({ hubId: stock.hubId, sku: stock.sku, onHand: stock.onHand, actor: actorOf(request).name }, 'stock adjusted');
       return stock;
+    },
+  );
+
+  app.put(
+    '/inventory/policies/:sku',
+    { schema: { params: stockPolicyParamsSchema, body: setStockPolicyRequestSchema, response: { 200: stockPolicySchema } } },
+    async (request) => {
+      const policy = await setStockPolicy(fulfillment, request.params.sku, request.body);
+      request.log.info({ ...policy, actor: actorOf(request).name }, 'short-stock policy set');
+      return policy;
     },
   );
 }

@@ -3,6 +3,7 @@ import {
   fulfillmentOrderParamsSchema,
   hubsResponseSchema,
   opsTasksQuerySchema,
+  stockPoliciesResponseSchema,
   opsTasksResponseSchema,
   orderFulfillmentSchema,
   supplierCallsResponseSchema,
@@ -10,9 +11,10 @@ import {
   timersResponseSchema,
 } from '@platform/contracts/api/fulfillment';
 import type { Fulfillment } from '../application/context';
-import { listHubs, listOpsTasks, listTimers, orderFulfillmentView, supplierCalls } from '../application/queries';
+import { listHubs, listStockPolicies } from '../application/hubs';
+import { listOpsTasks, listTimers, orderFulfillmentView, supplierCalls } from '../application/queries';
 
-/** The read side: an order's fulfillment, its supplier calls, ops tasks, hubs, timers. */
+/** The read side: an order's fulfillment, its supplier calls, ops tasks, hubs, short-stock policies, timers. */
 export function registerViewRoutes(app: PlatformHttpServer, fulfillment: Fulfillment): void {
   app.get('/orders/:orderId', { schema: { params: fulfillmentOrderParamsSchema, response: { 200: orderFulfillmentSchema } } }, (request) =>
     orderFulfillmentView(fulfillment, request.params.orderId),
@@ -29,6 +31,10 @@ export function registerViewRoutes(app: PlatformHttpServer, fulfillment: Fulfill
   }));
 
   app.get('/hubs', { schema: { response: { 200: hubsResponseSchema } } }, async () => ({ hubs: await listHubs(fulfillment) }));
+
+  app.get('/inventory/policies', { schema: { response: { 200: stockPoliciesResponseSchema } } }, async () => ({
+    policies: await listStockPolicies(fulfillment),
+  }));
 
   app.get('/timers', { schema: { querystring: timersQuerySchema, response: { 200: timersResponseSchema } } }, async (request) => ({
     timers: await listTimers(fulfillment, request.query),

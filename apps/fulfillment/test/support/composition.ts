@@ -28,6 +28,8 @@ export async function compose(
     realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>>;
     /** The device system's base URL (the simulators' `/devices`); default a closed port. */
     devicesUrl?: string;
+    /** `SEED_DEMO_HUBS` (default on: most tests ship from the demo hubs). */
+    demoHubs?: boolean;
   } = {},
 ) {
   let suppliers!: Record<SupplierName, FakeSupplier>;
@@ -52,6 +54,7 @@ export async function compose(
         DEVICES_API_KEY: devices.apiKey,
         SUPPLIER_POLL_INTERVAL_MS: String(POLL_MS),
         SUPPLIER_POLL_MAX_INTERVAL_MS: String(POLL_MAX_MS),
+        SEED_DEMO_HUBS: String(options.demoHubs ?? true),
       },
       databaseUrl: options.databaseUrl,
       clock: options.clock,

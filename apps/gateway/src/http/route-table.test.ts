@@ -42,7 +42,6 @@ describe('the route table', () => {
     expect(access('POST', '/v1/orders/:id/fulfillment/retry')).toBe('ops');
     expect(access('GET', '/v1/timers')).toBe('ops');
     expect(access('PUT', '/v1/price-book/entries')).toBe('admin');
-    expect(access('PUT', '/v1/hubs/:id/stock')).toBe('admin');
     expect(access('GET', '/v1/orders/:id/allocation')).toBe('ops');
     expect(access('GET', '/v1/vendors/:vendorId/ledger')).toBe('ops');
     expect(access('POST', '/v1/payouts/run')).toBe('ops');
@@ -57,6 +56,10 @@ describe('the route table', () => {
     expect(access('PUT', '/v1/automation-rules/:sku')).toBe('admin');
     expect(access('PUT', '/v1/ops/policies/supplier-failure')).toBe('ops');
     expect(access('PUT', '/v1/ops/sku-sources/:sku')).toBe('ops');
+    expect(access('POST', '/v1/hubs')).toBe('admin');
+    expect(access('PATCH', '/v1/hubs/:id')).toBe('admin');
+    expect(access('PUT', '/v1/hubs/:id/stock/:sku')).toBe('admin');
+    expect(access('PUT', '/v1/inventory/policies/:sku')).toBe('ops');
     expect(access('GET', '/v1/tracking/:number')).toBe('public');
   });
 

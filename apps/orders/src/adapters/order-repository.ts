@@ -1,3 +1,4 @@
+import type { ShortStockOutcome, ShortStockPolicy } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { DomainError } from '@platform/contracts/errors';
 import type { Prisma } from '../generated/prisma/client';
@@ -40,6 +41,7 @@ export function toOrder(row: OrderRow): Order {
         priceBookEntryId: item.priceBookEntryId,
         resolvedAt: item.priceResolvedAt.toISOString(),
       },
+      ...(item.shortStock && { shortStock: item.shortStock as unknown as ShortStockOutcome }),
     })),
     deliveryType: row.deliveryType as Order['deliveryType'],
     deliveryWindow:
@@ -58,6 +60,7 @@ export function toOrder(row: OrderRow): Order {
     },
     tracking: row.trackingNumber ? { number: row.trackingNumber, carrier: row.trackingCarrier } : null,
     fulfillmentStarted: row.fulfillmentStarted,
+    ...(row.shortStockPolicy && { shortStockPolicy: row.shortStockPolicy as ShortStockPolicy }),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -85,6 +88,7 @@ export async function insertOrder(tx: Transaction, { order, items, history }: Ne
       imageUrl: item.imageUrl ?? null,
       priceSource: item.priceSource ?? 'BESPOKE',
       priceBookEntryId: item.priceBookEntryId ?? null,
+      shortStock: (item.shortStock ?? null) as Prisma.JsonValue,
     })),
   });
 }

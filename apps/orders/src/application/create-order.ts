@@ -8,6 +8,7 @@ import { insertOrder } from '../adapters/order-repository';
 import { mayPriceBespoke } from '../domain/actor';
 import { assertOrderRules } from '../domain/order-rules';
 import { priceOrder } from '../domain/pricing';
+import { applyShortStockPolicy } from './availability';
 import { type OrdersDeps, SERVICE } from './dependencies';
 import { itemRows, priceOrderItems } from './price-items';
 import { splitNewOrder } from './sub-orders';
@@ -42,7 +43,7 @@ export async function createOrder(
     }
     // After the claim, so a retry gets its first answer even if the rules or prices would now
     // refuse it (a scheduled window that has come too close); a refusal rolls the claim back.
-    const items = await priceOrderItems(tx, request.items, {
+    const items = await priceOrderItems(tx, await applyShortStockPolicy(tx, request.items, request.shortStockPolicy ?? null), {
       customerId: request.customer.id,
       country: request.shippingAddress.country,
       currency: request.currency,
@@ -66,6 +67,7 @@ export async function createOrder(
         notes: request.notes ?? null,
         ageVerified: request.ageVerified,
         currency: request.currency,
+        shortStockPolicy: request.shortStockPolicy ?? null,
         subtotal: totals.subtotal,
         shippingTotal: totals.shipping,
         taxTotal: totals.tax,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ShortStockOutcome } from '@platform/contracts';
 import type { CreateOrderRequest } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
 import type { NewOrder } from '../adapters/order-repository';
@@ -9,13 +10,15 @@ import { lineTotal } from '../domain/pricing';
 type ItemInput = CreateOrderRequest['items'][number];
 
 /** Prices order items against the price book (ORD-02); throws NO_PRICE naming every unpriced item. */
-export async function priceOrderItems(tx: Transaction, items: readonly ItemInput[], context: PricingContext & { allowBespoke: boolean }) {
+export async function priceOrderItems<Item extends ItemInput>(tx: Transaction, items: readonly Item[], context: PricingContext & { allowBespoke: boolean }) {
   const candidates = await findPriceCandidates(tx, items.map((item) => item.sku), context.currency);
   return priceItems(items, candidates, context);
 }
 
-/** Rows for priced items, each with its immutable price snapshot. */
-export function itemRows(orderId: string, items: Awaited<ReturnType<typeof priceOrderItems>>, resolvedAt: Date): NewOrder['items'] {
+type PricedItem = Awaited<ReturnType<typeof priceOrderItems<ItemInput>>>[number] & { shortStock?: ShortStockOutcome | null };
+
+/** Rows for priced items, each with its immutable price snapshot (and what short stock did to it). */
+export function itemRows(orderId: string, items: readonly PricedItem[], resolvedAt: Date): NewOrder['items'] {
   return items.map((item, position) => ({
     id: randomUUID(),
     orderId,
@@ -34,5 +37,6 @@ export function itemRows(orderId: string, items: Awaited<ReturnType<typeof price
     priceSource: item.price.source,
     priceBookEntryId: item.price.priceBookEntryId,
     priceResolvedAt: resolvedAt,
+    ...(item.shortStock && { shortStock: item.shortStock }),
   }));
 }

@@ -5,22 +5,25 @@ import type { Database } from '../adapters/database';
 import { findPriceCandidates } from '../adapters/price-book-repository';
 import { resolvePrice } from '../domain/price-resolution';
 import { lineTotal, priceOrder } from '../domain/pricing';
+import { quoteAvailability } from './availability';
 
 /**
  * Prices a basket without ordering (ORD-02): each line with its source, or an error for a
  * line the price book cannot price. Never a bespoke price: a quote only states book prices.
+ * Each line also says whether the hubs have it and, when short, what the policy would do (FUL-03).
  */
 export async function quote(db: Database, request: QuoteRequest, at: Date): Promise<Quote> {
   const candidates = await findPriceCandidates(db, request.items.map((item) => item.sku), request.currency);
+  const availability = await quoteAvailability(db, request.items, request.shortStockPolicy ?? null);
   const context = { customerId: request.customerId ?? null, country: request.country, currency: request.currency, at };
   const lines = request.items.map((item, index) => {
     const price = resolvePrice(candidates, item, context);
     if (!price) {
       const detail = `no price for ${item.sku} in ${request.currency}`;
-      return { ...item, unitPrice: null, lineTotal: null, source: null, priceBookEntryId: null, error: { code: 'NO_PRICE', pointer: `/items/${index}`, detail } };
+      return { ...item, unitPrice: null, lineTotal: null, source: null, priceBookEntryId: null, error: { code: 'NO_PRICE', pointer: `/items/${index}`, detail }, availability: availability[index]! };
     }
     const line = { quantity: item.quantity, unitPrice: price.unitPrice };
-    return { ...item, unitPrice: price.unitPrice, lineTotal: lineTotal(line), source: price.source, priceBookEntryId: price.priceBookEntryId, error: null };
+    return { ...item, unitPrice: price.unitPrice, lineTotal: lineTotal(line), source: price.source, priceBookEntryId: price.priceBookEntryId, error: null, availability: availability[index]! };
   });
   const priced = lines.flatMap((line) => (line.unitPrice === null ? [] : [{ quantity: line.quantity, unitPrice: line.unitPrice }]));
   const totals = priceOrder({ items: priced, deliveryType: request.deliveryType });

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import {
   automationScenarioSchema,
   automationStepStatusSchema,
+  shortStockPolicySchema,
   SUPPLIERS,
   supplierCancellationOutcomeSchema,
   supplierSchema,
   workflowStateSchema,
 } from '../events/fulfillment';
-import { addressSchema, text, timestamp } from '../primitives';
+import { addressSchema, countryCodeSchema, text, timestamp } from '../primitives';
 
 /** Schemas of the fulfillment service's HTTP API (the gateway imports them for its OpenAPI document). */
 
@@ -23,11 +24,71 @@ export const createHubShipmentRequestSchema = z.object({
 });
 export type CreateHubShipmentRequest = z.infer<typeof createHubShipmentRequestSchema>;
 
-/** `PUT /hubs/:id/stock`: sets a SKU's on-hand quantity (an inventory adjustment). */
-export const setHubStockRequestSchema = z.object({
-  sku: text(100),
-  onHand: z.number().int().nonnegative().max(10_000_000),
+export const hubStockParamsSchema = z.object({ id: text(100), sku: text(100) });
+
+/** Shipping zones routing compares with the destination's (FUL-02). */
+export const zoneSchema = z.enum(['EU', 'NA', 'UK', 'INTL']);
+
+const hubFields = {
+  name: text(200),
+  /** Where the hub is (ISO 3166-1 alpha-2). */
+  country: countryCodeSchema,
+  /** Default: the country's zone. */
+  zone: zoneSchema,
+  /** Handling cost per unit and per parcel, minor units: the cheaper hub wins a tie. */
+  costPerItem: z.number().int().nonnegative().max(1_000_000),
+  costPerShipment: z.number().int().nonnegative().max(1_000_000),
+  /** Higher first, among hubs equally close to the destination (ops' preference). */
+  priority: z.number().int().min(-1000).max(1000),
+  /** An inactive hub is never routed to; its stock is not counted as available. */
+  active: z.boolean(),
+};
+
+/** `POST /hubs`: a new place own stock ships from. */
+export const createHubRequestSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,49}$/, 'must be 2 to 50 lowercase letters, digits or dashes'),
+  ...hubFields,
+  zone: hubFields.zone.optional(),
+  costPerShipment: hubFields.costPerShipment.default(0),
+  priority: hubFields.priority.default(0),
+  active: hubFields.active.default(true),
 });
+export type CreateHubRequest = z.infer<typeof createHubRequestSchema>;
+
+/** `PATCH /hubs/:id`: what changes. */
+export const updateHubRequestSchema = z
+  .object(hubFields)
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, { message: 'name at least one field' });
+export type UpdateHubRequest = z.infer<typeof updateHubRequestSchema>;
+
+/** `PUT /hubs/:id/stock/:sku`: the SKU's on-hand quantity (an inventory adjustment) and the next restock. */
+export const setHubStockRequestSchema = z.object({
+  onHand: z.number().int().nonnegative().max(10_000_000),
+  /** When the next delivery is expected and how many units it brings; null: none known. */
+  restockExpectedAt: timestamp.nullable().default(null),
+  restockQuantity: z.number().int().positive().max(10_000_000).nullable().default(null),
+});
+export type SetHubStockRequest = z.infer<typeof setHubStockRequestSchema>;
+
+export const stockPolicyParamsSchema = z.object({ sku: text(100) });
+
+/** `PUT /inventory/policies/:sku`: what happens when the SKU is short (FUL-03); null removes the policy. */
+export const setStockPolicyRequestSchema = z
+  .object({ policy: shortStockPolicySchema.nullable(), substituteSku: text(100).nullable().default(null) })
+  .superRefine((body, context) => {
+    if (body.policy === 'substitute' && !body.substituteSku) context.addIssue({ code: 'custom', path: ['substituteSku'], message: 'required for substitute' });
+    if (body.policy !== 'substitute' && body.substituteSku) context.addIssue({ code: 'custom', path: ['substituteSku'], message: 'only for substitute' });
+  });
+export type SetStockPolicyRequest = z.infer<typeof setStockPolicyRequestSchema>;
+
+export const stockPolicySchema = z.object({
+  sku: z.string(),
+  policy: shortStockPolicySchema.nullable(),
+  substituteSku: z.string().nullable(),
+  updatedAt: timestamp,
+});
+export const stockPoliciesResponseSchema = z.object({ policies: z.array(stockPolicySchema) });
 
 export const timersQuerySchema = z.object({
   state: z.enum(['pending', 'fired', 'all']).default('pending'),
@@ -87,8 +148,10 @@ export const reservationSchema = z.object({
   hubId: z.string(),
   sku: z.string(),
   quantity: z.number().int(),
-  status: z.enum(['held', 'confirmed', 'consumed', 'released']),
+  /** `backordered`: short, waiting for a restock (no units held yet), expected at `expectedAt`. */
+  status: z.enum(['held', 'confirmed', 'consumed', 'released', 'backordered']),
   expiresAt: timestamp.nullable(),
+  expectedAt: timestamp.nullable(),
   releaseReason: z.string().nullable(),
 });
 
@@ -204,13 +267,22 @@ export const supplierCallSchema = z.object({
 });
 export const supplierCallsResponseSchema = z.object({ orderId: z.uuid(), calls: z.array(supplierCallSchema) });
 
-export const hubStockSchema = z.object({ sku: z.string(), onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() });
+export const hubStockSchema = z.object({
+  sku: z.string(),
+  onHand: z.number().int(),
+  reserved: z.number().int(),
+  available: z.number().int(),
+  restockExpectedAt: timestamp.nullable(),
+  restockQuantity: z.number().int().nullable(),
+});
 export const hubSchema = z.object({
   id: z.string(),
   name: z.string(),
   country: z.string(),
-  zone: z.string(),
+  zone: zoneSchema,
   costPerItem: z.number().int(),
+  costPerShipment: z.number().int(),
+  priority: z.number().int(),
   active: z.boolean(),
   stock: z.array(hubStockSchema),
 });

@@ -10,7 +10,7 @@ import {
   priceSourceSchema,
   vendorSchema,
 } from '../events/orders';
-import { parcelSchema, unitCountsSchema } from '../events/fulfillment';
+import { parcelSchema, shortStockPolicySchema, unitCountsSchema } from '../events/fulfillment';
 import { addressSchema, countryCodeSchema, currencySchema, fulfillmentStatusSchema, minorUnitsSchema, text, timestamp } from '../primitives';
 
 /** An item as a caller orders it: the published item (`events/orders.ts`) before pricing. */
@@ -35,6 +35,8 @@ export const createOrderRequestSchema = z.object({
   notes: text(2000, 0).optional(),
   ageVerified: z.boolean().default(false),
   currency: currencySchema,
+  /** What to do with own-stock items that are short (FUL-03), over each SKU's policy set by ops. */
+  shortStockPolicy: shortStockPolicySchema.optional(),
 });
 export type CreateOrderRequest = z.infer<typeof createOrderRequestSchema>;
 export type CreateOrderInput = z.input<typeof createOrderRequestSchema>;
@@ -158,8 +160,25 @@ export const quoteRequestSchema = z.object({
     .array(z.object({ sku: text(100), variantId: text(100), quantity: z.number().int().positive().max(10_000) }))
     .min(1)
     .max(200),
+  /** As on `POST /orders`: the answer to short stock the quote should assume. */
+  shortStockPolicy: shortStockPolicySchema.optional(),
 });
 export type QuoteRequest = z.infer<typeof quoteRequestSchema>;
+
+/**
+ * Whether our hubs have a line's units (FUL-03), as fulfillment last reported them.
+ * `not_tracked`: a SKU no hub stocks (a supplier's), not checked. For a short line, `resolution`
+ * says what the policy will do; null: nothing, so ordering it is refused.
+ */
+export const lineAvailabilitySchema = z.object({
+  status: z.enum(['available', 'short', 'not_tracked']),
+  available: z.number().int().nonnegative().nullable(),
+  shortQuantity: z.number().int().nonnegative(),
+  resolution: z
+    .object({ policy: shortStockPolicySchema, substituteSku: z.string().nullable(), expectedAt: timestamp.nullable() })
+    .nullable(),
+});
+export type LineAvailability = z.infer<typeof lineAvailabilitySchema>;
 
 export const quoteLineSchema = z.object({
   sku: z.string(),
@@ -171,6 +190,7 @@ export const quoteLineSchema = z.object({
   source: priceSourceSchema.nullable(),
   priceBookEntryId: z.uuid().nullable(),
   error: z.object({ code: z.string(), pointer: z.string(), detail: z.string() }).nullable(),
+  availability: lineAvailabilitySchema,
 });
 export const quoteSchema = z.object({
   currency: z.string(),

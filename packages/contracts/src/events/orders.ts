@@ -11,7 +11,7 @@ import {
   timeZoneSchema,
   trackingRefSchema,
 } from '../primitives';
-import { supplierSchema } from './fulfillment';
+import { shortStockPolicySchema, supplierSchema } from './fulfillment';
 
 /*
  * The order as the orders service publishes it. These are the events' own schemas: the HTTP
@@ -71,6 +71,20 @@ export const priceSnapshotSchema = z.object({
 });
 export type PriceSnapshot = z.infer<typeof priceSnapshotSchema>;
 
+/**
+ * What the short-stock policy did to an item when the order was placed (FUL-03): the customer
+ * sees it on the order. `substitute`: this line is the configured equivalent of `substitutedFor`;
+ * `partial`: `shortQuantity` units will be refunded if still short when stock is reserved;
+ * `backorder`: they ship after the restock expected at `expectedAt`.
+ */
+export const shortStockOutcomeSchema = z.object({
+  policy: shortStockPolicySchema,
+  shortQuantity: z.number().int().positive(),
+  substitutedFor: z.string().nullable(),
+  expectedAt: timestamp.nullable(),
+});
+export type ShortStockOutcome = z.infer<typeof shortStockOutcomeSchema>;
+
 export const orderItemSchema = z.object({
   sku: text(100),
   variantId: text(100),
@@ -86,6 +100,8 @@ export const orderItemSchema = z.object({
   /** Optional only so events recorded before price snapshots existed still parse. */
   priceSource: priceSourceSchema.optional(),
   priceSnapshot: priceSnapshotSchema.optional(),
+  /** Set when stock was short at ordering and a policy accepted the line anyway (optional: added later). */
+  shortStock: shortStockOutcomeSchema.nullable().optional(),
 });
 
 export const orderTotalsSchema = z.object({
@@ -116,6 +132,8 @@ export const orderSnapshotSchema = z.object({
   tracking: trackingRefSchema.nullable().optional(),
   /** True once the fulfillment workflow reached processing: the order can no longer be modified. */
   fulfillmentStarted: z.boolean().optional(),
+  /** The customer's answer to short stock (FUL-03), over each SKU's policy; null: the SKUs' own (optional: added later). */
+  shortStockPolicy: shortStockPolicySchema.nullable().optional(),
   version: z.number().int().nonnegative(),
   createdAt: timestamp,
   updatedAt: timestamp,
