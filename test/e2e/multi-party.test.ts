@@ -124,6 +124,18 @@ async function shipFromHub(orderId: string): Promise<string> {
 const contents = (shipments: OrderFulfillment['shipments']) =>
   shipments.flatMap((s) => (s.items as Array<{ sku: string; quantity: number }>).map((i) => `${i.sku}×${i.quantity}`)).sort();
 
+/** A hub of this test's own in Spain (the customer's country), ranked first, and SKUs only it stocks. */
+async function ownHub(stock: Record<string, number>, restock?: { sku: string; at: string; quantity: number }): Promise<string> {
+  const id = `hub-proof-${randomUUID().slice(0, 8)}`;
+  const created = await platform.gateway.post('v1/hubs', { json: { id, name: 'Proof hub', country: 'ES', costPerItem: 100, costPerShipment: 300, priority: 9 } });
+  expect(created.statusCode, JSON.stringify(created.body)).toBe(201);
+  for (const [sku, onHand] of Object.entries(stock)) {
+    const next = restock?.sku === sku ? { restockExpectedAt: restock.at, restockQuantity: restock.quantity } : {};
+    const set = await platform.gateway.put(`v1/hubs/${id}/stock/${sku}`, { json: { onHand, ...next } });
+    expect(set.statusCode, JSON.stringify(set.body)).toBe(200);
+  }
+  return id;
+}
 const fulfillmentStatusBecomes = (orderId: string, status: Order['fulfillmentStatus']) =>
   eventually(() => getOrder(platform, orderId), (o) => o.fulfillmentStatus === status, 15_000);
 
@@ -268,15 +280,14 @@ describe('the same order when CJ refuses', () => {
 
   it('policy reroute: with hub stock of the CJ SKU, its items leave from the hub and nothing is refunded', async () => {
     expect((await ops().put('v1/ops/policies/supplier-failure', { json: { mode: 'reroute' } })).statusCode).toBe(200);
-    const stocked = await platform.gateway.put('v1/hubs/hub-madrid/stock', { json: { sku: 'SUP-CJ-1', onHand: 10 } });
-    expect(stocked.statusCode, JSON.stringify(stocked.body)).toBe(200);
+    await ownHub({ 'SUP-CJ-1': 10 });
     const { body } = threeSourceOrder();
     await platform.simulators.post('cj/_sim/behaviour', { json: { mode: 'reject', times: 1, options: { reason: 'Out of stock: phone case' } } });
     const { order, placed } = await placeAndPay(body);
     expect(placed.history.find((h) => h.trigger === 'PART_FAILED')).toMatchObject({ details: { source: 'cj', cause: 'refused' } });
 
     await advanceFulfillmentUntil(platform, order.id, 'supplier_confirmed', SUPPLIER_POLL + 1_000);
-    // The re-routed units are a fulfillment order of their own at the hub: a second hub parcel.
+    // The re-routed units are a fulfillment order of their own at the hub that has them: a second hub parcel.
     const hubParcels = [await shipFromHub(order.id), await shipFromHub(order.id)];
     const fromHub = (await getFulfillment(platform, order.id)).shipments.filter((s) => s.source === 'own_stock');
     expect(contents(fromHub)).toEqual(['CHARGER-USB-C×1', 'MUG-WHT×2', 'SUP-CJ-1×2']);
@@ -299,18 +310,6 @@ describe('the same order when CJ refuses', () => {
 });
 
 describe('short stock under each policy', () => {
-  /** A hub of this test's own in Spain (the customer's country), ranked first, and SKUs only it stocks. */
-  async function ownHub(stock: Record<string, number>, restock?: { sku: string; at: string; quantity: number }): Promise<string> {
-    const id = `hub-proof-${randomUUID().slice(0, 8)}`;
-    const created = await platform.gateway.post('v1/hubs', { json: { id, name: 'Proof hub', country: 'ES', costPerItem: 100, costPerShipment: 300, priority: 9 } });
-    expect(created.statusCode, JSON.stringify(created.body)).toBe(201);
-    for (const [sku, onHand] of Object.entries(stock)) {
-      const next = restock?.sku === sku ? { restockExpectedAt: restock.at, restockQuantity: restock.quantity } : {};
-      const set = await platform.gateway.put(`v1/hubs/${id}/stock/${sku}`, { json: { onHand, ...next } });
-      expect(set.statusCode, JSON.stringify(set.body)).toBe(200);
-    }
-    return id;
-  }
   async function setPolicy(sku: string, policy: 'substitute' | 'partial' | 'backorder', substituteSku: string | null = null) {
     const set = await ops().put(`v1/inventory/policies/${sku}`, { json: { policy, substituteSku } });
     expect(set.statusCode, JSON.stringify(set.body)).toBe(200);
