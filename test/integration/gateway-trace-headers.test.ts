@@ -2,9 +2,9 @@ import { loadEnv } from '@platform/config/env';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import { ServiceRuntime } from '@platform/runtime/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderBody, type OrdersService, startOrdersService } from '../../orders/test/orders-service';
-import { buildGateway } from '../src/app';
-import { gatewayEnv } from '../src/config';
+import { orderBody, type OrdersService, startOrdersService } from '../../apps/orders/test/orders-service';
+import { buildGateway } from '../../apps/gateway/src/app';
+import { gatewayEnv } from '../../apps/gateway/src/config';
 
 /**
  * Who may name the flow: the gateway in front of the real orders service (its routes on a
