@@ -26,7 +26,7 @@ beforeAll(async () => {
   sim = await startSimulators({ webhookBaseUrl: 'http://127.0.0.1:9' });
   c = await compose({ devicesUrl: sim.baseUrl('devices') });
   for (const sku of ['SENSOR-T1', 'SENSOR-R1', 'CABLE']) {
-    const set = await c.app.inject({ method: 'PUT', url: '/hubs/hub-madrid/stock', payload: { sku, onHand: 1_000 } });
+    const set = await c.app.inject({ method: 'PUT', url: `/hubs/hub-madrid/stock/${sku}`, payload: { onHand: 1_000 } });
     expect(set.statusCode, set.body).toBe(200);
   }
   const rules = { 'SENSOR-T1': ['sensor_vendor_first_time'], 'SENSOR-R1': ['sensor_vendor_replacement'] };
