@@ -275,6 +275,8 @@ interface ItemUnits {
 async function runBasket(basket: Basket): Promise<string[]> {
   for (const supplier of SUPPLIERS) await platform.simulators.delete(`${supplier}/_sim/behaviour`);
   const refuses = refusing(basket);
+  // A source refusing part of the order fails that part alone; refusing all of it fails the attempt, and the retry places it again.
+  const partialRefusal = refuses !== null && basket.lines.some((line) => line.source !== refuses);
   if (refuses) await platform.simulators.post(`${refuses}/_sim/behaviour`, { json: { mode: 'reject', times: 1, options: { reason: 'Out of stock' } } });
   const stockBefore = await hubStock();
 
@@ -334,14 +336,18 @@ async function runBasket(basket: Basket): Promise<string[]> {
   const kept = allocation.vendors.reduce((sum, v) => sum + v.earnings + v.fees - v.reversedEarnings - v.reversedFees, 0);
   if (paid - refunded !== kept) problems.push(`money: paid ${paid} − refunded ${refunded} ≠ kept by vendors and fees ${kept} (${JSON.stringify(allocation.check)})`);
   if (!allocation.check.balanced) problems.push(`billing's own check: ${allocation.check.problems.join('; ')}`);
+  // What each vendor gives back: everything when the order is cancelled; else the price of its
+  // refused units (refunded at their price: tax and shipping stay shared by vendor,
+  // docs/requirements.md#bil-02-payments-and-refunds), never more than it was allocated.
+  const orderCancelled = ['cancelled', 'refunded'].includes(parts.status);
   for (const part of parts.subOrders) {
     const vendor = allocation.vendors.find((v) => v.vendorId === part.vendor.id);
-    const keeps = vendor ? vendor.allocated - vendor.reversedEarnings - vendor.reversedFees : 0;
-    const wholePart = part.units.cancelled === part.units.ordered || ['cancelled', 'refunded'].includes(part.status);
-    if (wholePart && keeps !== 0) problems.push(`vendor ${part.vendor.id}: its part is cancelled, yet it keeps ${keeps}`);
-    if (!wholePart && part.units.cancelled === 0 && vendor && (vendor.reversedEarnings !== 0 || vendor.reversedFees !== 0)) {
-      problems.push(`vendor ${part.vendor.id}: nothing of its cancelled, yet ${vendor.reversedEarnings + vendor.reversedFees} reversed`);
-    }
+    const reversed = vendor ? vendor.reversedEarnings + vendor.reversedFees : 0;
+    const refusedPrice = basket.lines
+      .filter((line) => partialRefusal && line.source === refuses && VENDORS[line.vendor]!.id === part.vendor.id)
+      .reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
+    const expected = orderCancelled ? (vendor?.allocated ?? 0) : Math.min(refusedPrice, vendor?.allocated ?? 0);
+    if (reversed !== expected) problems.push(`vendor ${part.vendor.id}: ${reversed} reversed, expected ${expected} (${orderCancelled ? 'the order was cancelled' : 'the price of its refused units'})`);
   }
 
   // Stock at the hubs: on hand less by what left each hub, nothing left reserved by this order.
@@ -369,10 +375,8 @@ async function runBasket(basket: Basket): Promise<string[]> {
     refunded: refunded === 0 ? 'none' : refunded === paid ? 'all' : 'some',
   };
   if (!FINAL.some((rule) => matches(rule, summary))) problems.push(`no accepted combination: ${JSON.stringify(summary)}`);
-  // A source refusing part of the order fails that part alone; refusing all of it fails the attempt, and the retry places it again.
-  const wholeRefusal = refuses !== null && basket.lines.every((line) => line.source === refuses);
   const expected =
-    basket.event.kind === 'cancel' ? ['cancelled before anything shipped, refunded'] : refuses && !wholeRefusal ? ['delivered, a failed part refunded'] : ['everything delivered'];
+    basket.event.kind === 'cancel' ? ['cancelled before anything shipped, refunded'] : partialRefusal ? ['delivered, a failed part refunded'] : ['everything delivered'];
   const rule = FINAL.find((r) => matches(r, summary));
   if (rule && !expected.includes(rule.name)) problems.push(`ended as "${rule.name}", expected one of ${expected.join(', ')}`);
   // A credit line for every refund of part of the order.
