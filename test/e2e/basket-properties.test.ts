@@ -13,8 +13,8 @@ import { eventually, type Platform, sleep, startPlatform } from '@platform/test-
  * 1–3 units each; at random a supplier refuses, or the customer cancels before anything ships;
  * parcels are delivered in a random order. Each basket is driven to its end, then the services
  * are checked against each other:
- * - money: paid − refunded = Σ vendors' (earnings + fees − reversals), and a vendor whose every
- *   unit was cancelled keeps nothing;
+ * - money: paid − refunded = Σ vendors' (earnings + fees − reversals); each vendor gives back
+ *   exactly the price of its refused units, or all of its allocation when the order is cancelled;
  * - never more shipped than ordered, per line and per vendor part, and every unit delivered or
  *   cancelled at the end;
  * - stock at the hubs: on hand falls by exactly the units shipped from the hub, reserved is back
