@@ -74,13 +74,12 @@ const basketArb: fc.Arbitrary<Basket> = fc
   );
 
 /**
- * Each vendor sells its own products: a SKU belongs to one vendor. (Two vendors selling the same
- * SKU through one source is a known defect, not generated here: fulfillment tells a parcel's units
- * apart by SKU only, so every unit is counted for the first vendor and the other's part never
- * settles; see docs/requirements.md#ord-05-vendor-split.)
+ * Vendors 1 and 3 sell the same products (same SKU, same variant), so one parcel may carry two
+ * vendors' units of one SKU and each must count for its own vendor.
  */
-const HUB_SKUS = ['MUG-WHT', 'TSHIRT-BLK-M', 'CHARGER-USB-C'] as const;
-const skuOf = (source: Source, vendor: number) => (source === 'own_stock' ? HUB_SKUS[vendor]! : `SUP-${source.toUpperCase()}-${vendor + 1}`);
+const HUB_SKUS = ['MUG-WHT', 'TSHIRT-BLK-M'] as const;
+const catalogueOf = (vendor: number) => vendor % 2;
+const skuOf = (source: Source, vendor: number) => (source === 'own_stock' ? HUB_SKUS[catalogueOf(vendor)]! : `SUP-${source.toUpperCase()}-${catalogueOf(vendor) + 1}`);
 
 function orderBody(basket: Basket): CreateOrderInput {
   const tag = randomUUID().slice(0, 8);
@@ -89,7 +88,7 @@ function orderBody(basket: Basket): CreateOrderInput {
     shippingAddress: { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES', phone: '+34 600111222' },
     items: basket.lines.map((line) => ({
       sku: skuOf(line.source, line.vendor),
-      variantId: line.source === 'aliexpress' ? '14:193#Black' : `var-${line.source}-${line.vendor + 1}`,
+      variantId: line.source === 'aliexpress' ? '14:193#Black' : `var-${line.source}-${catalogueOf(line.vendor) + 1}`,
       name: `Item from ${line.source}`,
       quantity: line.quantity,
       unitPrice: line.unitPrice,

@@ -129,6 +129,7 @@ async function allocateAtHubs(
           quantity: line.quantity,
           remainingQuantity: line.quantity,
           substituteFor: line.substituteFor ?? null,
+          vendorId: line.vendorId,
         },
       });
     }
@@ -269,8 +270,11 @@ async function addToHubOrder(tx: Transaction, fulfillment: Fulfillment, orderId:
       data: { id: fulfillmentOrderId, orderId, hubId, status: 'awaiting_shipment', priority: priorityOf(order, now), attempt: retryCount + 1, createdAt: now, updatedAt: now },
     });
   }
-  const name = order.items.find((item) => item.sku === sku)?.name ?? sku;
-  await tx.fulfillmentOrderItem.create({ data: { id: randomUUID(), fulfillmentOrderId, sku, name, quantity, remainingQuantity: quantity } });
+  // A backorder is kept per SKU: its units are the order line of that SKU.
+  const line = order.items.find((item) => item.sku === sku);
+  await tx.fulfillmentOrderItem.create({
+    data: { id: randomUUID(), fulfillmentOrderId, sku, name: line?.name ?? sku, quantity, remainingQuantity: quantity, vendorId: line?.vendorId ?? null },
+  });
 }
 
 /** Units free to reserve (on hand minus reserved) across the active hubs, by SKU. */

@@ -95,7 +95,8 @@ export async function placeAtSupplier(
     attempt,
     status: placed ? 'placed' : 'rejected',
     externalOrderId: placed ? result.externalOrderId : null,
-    items,
+    // Kept with their vendor (the supplier is not told): two vendors may sell one SKU, and its parcel's units must count for each.
+    items: part.lines.map(({ sku, variantId, name, quantity, vendorId }) => ({ sku, variantId, name, quantity, vendorId })),
     reason: placed ? null : result.reason,
     replaces: part.replaces,
     createdAt: now,
@@ -383,9 +384,9 @@ async function failPart(
 
 /** The order lines a supplier order carries (its items, with the vendor and price of the order's line). */
 function orderLinesOf(context: WorkflowContext, order: SupplierOrder): OrderLine[] {
-  const items = order.items as Array<{ sku: string; variantId: string; name: string; quantity: number }>;
+  const items = order.items as Array<{ sku: string; variantId: string; name: string; quantity: number; vendorId?: string }>;
   return items.map((item) => {
-    const line = context.order.items.find((l) => l.sku === item.sku && l.variantId === item.variantId);
+    const line = context.order.items.find((l) => l.sku === item.sku && l.variantId === item.variantId && (!item.vendorId || l.vendorId === item.vendorId));
     if (!line) throw new Error(`supplier order ${order.id} carries ${item.sku}, which order ${context.orderId} does not have`);
     return { ...line, quantity: item.quantity, supplierSource: order.supplier as SupplierName };
   });

@@ -126,7 +126,10 @@ export function shipFromHub(
       address: workflow.snapshot.context.order.shippingAddress,
       // A substitute's units count for the order line they stand for (FUL-03).
       items: withVendors(
-        allocations.map((a) => ({ ...a, sku: hubOrder.items.find((i) => i.id === a.itemId)?.substituteFor ?? a.sku })),
+        allocations.map((a) => {
+          const item = hubOrder.items.find((i) => i.id === a.itemId);
+          return { ...a, sku: item?.substituteFor ?? a.sku, ...(item?.vendorId && { vendorId: item.vendorId }) };
+        }),
         workflow.snapshot.context.order.items,
       ),
       now,
