@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ShipmentStatusRequest, ShipmentView } from '@platform/contracts/api/fulfillment';
 import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type EventData, shipmentShipped, type ShipmentStatus, type SupplierSource, type trackingStatusChanged, type WorkflowState } from '@platform/contracts';
@@ -7,7 +8,6 @@ import { allocateShipment } from '../domain/allocation';
 import { type OrderLine, type ShippingAddress, stateOf } from '../domain/order-workflow';
 import { type FulfillmentOrderStatus, fulfillmentOrderTransitions, isLastParcel, type LineUnits, shipmentTransitions } from '../domain/parcels';
 import { startAutomationSteps } from './automation';
-import type { ShipmentStatusRequest, ShipmentView } from '@platform/contracts/api/fulfillment';
 import { type Fulfillment, SERVICE } from './context';
 import { consumeReservation } from './inventory';
 import { progressInput, recordProgress, withVendors } from './progress';
