@@ -158,7 +158,7 @@ describe('crash recovery', () => {
     // Both parcels out, none arrived.
     await eventually(() => getOrder(p, order.id), (o) => o.fulfillmentStatus === 'shipped');
 
-    for (const shipment of both.shipments) await deliverParcel(p, order.id, shipment.trackingNumber);
+    for (const shipment of both.shipments) await deliverParcel(p, order.id, shipment.trackingNumber!);
     const delivered = await waitForStatus(p, order.id, 'delivered');
     expect(delivered.fulfillmentStatus).toBe('fulfilled');
     await sleep(3_000); // a repeated event would show up

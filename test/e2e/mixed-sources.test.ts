@@ -51,7 +51,7 @@ describe('one source refuses', () => {
     await advanceFulfillmentUntil(platform, order.id, 'supplier_confirmed', SUPPLIER_POLL + 1_000);
     const shipped = await advanceFulfillmentUntil(platform, order.id, 'shipped', SUPPLIER_POLL + 1_000);
     expect(shipped.shipments.map((s) => s.source)).toEqual(['aliexpress']);
-    await deliverParcel(platform, order.id, shipped.shipments[0]!.trackingNumber);
+    await deliverParcel(platform, order.id, shipped.shipments[0]!.trackingNumber!);
     await waitForWorkflow(platform, order.id, 'delivered');
     const delivered = await eventually(() => getOrder(platform, order.id), (o) => o.status === 'delivered', 15_000);
     expect(delivered.status).toBe('delivered');

@@ -55,7 +55,7 @@ describe('an order in two parcels', () => {
     expect(oneOut.fulfillmentStatus).toBe('partially_shipped');
 
     // The AliExpress parcel is delivered: the order is not, the CJ goods are still at the supplier.
-    await deliverParcel(platform, order.id, first.trackingNumber);
+    await deliverParcel(platform, order.id, first.trackingNumber!);
     await eventually(() => getFulfillment(platform, order.id), (f) => f.shipments[0]?.status === 'delivered');
     await sleep(2_000);
     const afterFirst = await getFulfillment(platform, order.id);
@@ -97,7 +97,7 @@ describe('an order in two parcels', () => {
     expect((await getOrder(platform, order.id)).status).not.toBe('delivered');
 
     // The last parcel is delivered: now the order is.
-    await deliverParcel(platform, order.id, second.trackingNumber);
+    await deliverParcel(platform, order.id, second.trackingNumber!);
     await waitForWorkflow(platform, order.id, 'delivered');
     const delivered = await waitForStatus(platform, order.id, 'delivered');
     expect(delivered.fulfillmentStatus).toBe('fulfilled');

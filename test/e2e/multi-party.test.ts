@@ -159,7 +159,7 @@ describe('one order, two vendors, three sources, three parcels', () => {
 
     // Parcel 2, later: AliExpress. The hub parcel is delivered meanwhile; CJ is still at the supplier.
     const two = await supplierShips(order.id, placed, 'aliexpress', 2);
-    const aliParcel = two.shipments.find((s) => s.source === 'aliexpress')!.trackingNumber;
+    const aliParcel = two.shipments.find((s) => s.source === 'aliexpress')!.trackingNumber!;
     await deliverParcel(platform, order.id, hubParcel);
     await eventually(() => getFulfillment(platform, order.id), (f) => f.shipments.find((s) => s.trackingNumber === hubParcel)?.status === 'delivered');
     const beforeLast = await getOrder(platform, order.id);
@@ -168,7 +168,7 @@ describe('one order, two vendors, three sources, three parcels', () => {
 
     // Parcel 3, last: CJ. Everything left; one parcel arrived: partially fulfilled, not delivered.
     const three = await supplierShips(order.id, placed, 'cj', 3);
-    const cjParcel = three.shipments.find((s) => s.source === 'cj')!.trackingNumber;
+    const cjParcel = three.shipments.find((s) => s.source === 'cj')!.trackingNumber!;
     await fulfillmentStatusBecomes(order.id, 'partially_fulfilled');
     await deliverParcel(platform, order.id, aliParcel);
     await eventually(() => getFulfillment(platform, order.id), (f) => f.shipments.filter((s) => s.status === 'delivered').length === 2);
@@ -256,7 +256,7 @@ describe('the same order when CJ refuses', () => {
     );
     expect(shipped.shipments.map((s) => s.source).sort()).toEqual(['aliexpress', 'own_stock']);
     await deliverParcel(platform, order.id, hubParcel);
-    await deliverParcel(platform, order.id, shipped.shipments.find((s) => s.source === 'aliexpress')!.trackingNumber);
+    await deliverParcel(platform, order.id, shipped.shipments.find((s) => s.source === 'aliexpress')!.trackingNumber!);
     await waitForWorkflow(platform, order.id, 'delivered');
     await waitForStatus(platform, order.id, 'delivered');
 
@@ -300,7 +300,7 @@ describe('the same order when CJ refuses', () => {
       20_000,
     );
     for (const parcel of hubParcels) await deliverParcel(platform, order.id, parcel);
-    await deliverParcel(platform, order.id, shipped.shipments.find((s) => s.source === 'aliexpress')!.trackingNumber);
+    await deliverParcel(platform, order.id, shipped.shipments.find((s) => s.source === 'aliexpress')!.trackingNumber!);
     expect((await waitForStatus(platform, order.id, 'delivered')).fulfillmentStatus).toBe('fulfilled');
     const billing = await getBilling(platform, order.id);
     expect(billing.refunds).toEqual([]);

@@ -220,6 +220,12 @@ function validBody(route: PublicRoute, world: World): unknown {
       return { entries: [{ sku: 'PROP-SKU', source: 'PRICEBOOK_GLOBAL', currency: 'EUR', unitPrice: 999 }] };
     case 'POST /v1/orders/:id/shipments':
       return { trackingNumber: '1Z999AA10123456784', carrier: 'ups' };
+    case 'POST /v1/fulfillment-orders/:id/shipments':
+      return { items: [{ sku: 'MUG-BLUE', quantity: 1 }], carrier: 'ups' };
+    case 'PATCH /v1/shipments/:id':
+      return { carrier: 'dhl' };
+    case 'POST /v1/shipments/:id/status':
+      return { status: 'ready', trackingNumber: '1Z999AA10123456784', carrier: 'ups' };
     case 'POST /v1/automation-steps/:id/fallback':
       return { note: 'activated by hand' };
     case 'PUT /v1/automation-rules/:sku':

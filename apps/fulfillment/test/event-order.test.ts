@@ -66,7 +66,7 @@ const tracked = (order: Order, status: 'in_transit' | 'delivered', previousStatu
   build: async () => {
     const shipment = await c.db.shipment.findFirstOrThrow({ where: { orderId: order.id } });
     return event(trackingStatusChanged, order.id, {
-      orderId: order.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber, carrier: null, status, previousStatus,
+      orderId: order.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber!, carrier: null, status, previousStatus,
       event: { time: new Date().toISOString(), location: 'Madrid', description: status }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
     });
   },

@@ -145,7 +145,7 @@ describe('order lifecycle', () => {
         publishEnvelope(
           messaging.js,
           event(trackingStatusChanged, order.id, {
-            orderId: order.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber, carrier: null, status, previousStatus,
+            orderId: order.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber!, carrier: null, status, previousStatus,
             event: { time: new Date().toISOString(), location: 'Madrid', description: status }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
           }),
         );

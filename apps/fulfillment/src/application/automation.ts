@@ -67,7 +67,8 @@ export async function startAutomationSteps(tx: Transaction, fulfillment: Fulfill
   const deliveredAt = (shipment.deliveredAt ?? now).toISOString();
   const missing = wanted.filter(({ sku, scenario }) => !existing.some((e) => e.sku === sku && e.scenario === scenario));
   for (const { sku, quantity, scenario } of missing) {
-    const payload: AutomationPayload = { orderId: shipment.orderId, shipmentId, trackingNumber: shipment.trackingNumber, sku, quantity, deliveredAt };
+    // A delivered parcel was handed over, so it has its tracking number.
+    const payload: AutomationPayload = { orderId: shipment.orderId, shipmentId, trackingNumber: shipment.trackingNumber!, sku, quantity, deliveredAt };
     const step = await tx.automationStep.create({
       data: { id: randomUUID(), orderId: shipment.orderId, shipmentId, sku, scenario, status: 'pending', nextAttemptAt: now, payload, createdAt: now, updatedAt: now },
     });

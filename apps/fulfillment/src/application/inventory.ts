@@ -4,7 +4,7 @@ import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { itemsBackordered, itemsSubstituted, type ShortStockPolicy } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { WorkflowContext } from '../domain/order-workflow';
-import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, statusesBefore } from '../domain/parcels';
+import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, SHIPMENT_TRANSITIONS, statusesBefore } from '../domain/parcels';
 import { availableBySku, compareHubs, type HubCandidate, planRouting, priorityOf } from '../domain/routing';
 import { type OrderLine, resolveShortStock, type ShortStockPlan, withoutCancelled } from '../domain/short-stock';
 import { placementLines } from '../domain/supplier-placement';
@@ -186,6 +186,8 @@ export async function releaseOrderStock(tx: Transaction, orderId: string, reason
     where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED) } },
     data: { status: 'cancelled', updatedAt: now },
   });
+  // Parcels still being prepared at the hub will not leave.
+  await tx.shipment.updateMany({ where: { orderId, status: { in: statusesBefore(SHIPMENT_TRANSITIONS, 'cancelled', ['draft', 'ready']) } }, data: { status: 'cancelled', updatedAt: now } });
   await cancelTimer(tx, TIMER_KINDS.reservationExpiry, orderId);
 }
 

@@ -1,4 +1,6 @@
-import type { OrderFulfillment } from '@platform/contracts/api/fulfillment';
+import type { FulfillmentOrderView, OrderFulfillment, ShipmentView } from '@platform/contracts/api/fulfillment';
+import type { Transaction } from '../adapters/database';
+import { DomainError } from '@platform/contracts/errors';
 import { MAX_RETRIES, type ShippingAddress, stateOf } from '../domain/order-workflow';
 import { type Fulfillment, TIMER_KINDS } from './context';
 import { opsTaskView } from './ops-tasks';
@@ -48,27 +50,8 @@ export async function orderFulfillmentView(fulfillment: Fulfillment, orderId: st
     failedParts: context.failedParts,
     history: history.map((h) => ({ from: h.fromState as OrderFulfillment['state'], to: h.toState as OrderFulfillment['state'], trigger: h.trigger, details: h.details as Record<string, unknown>, at: h.at.toISOString() })),
     supplierOrders: supplierOrders.map(({ orderId: _orderId, ...s }) => ({ ...s, createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString() })),
-    fulfillmentOrders: fulfillmentOrders.map((f) => ({
-      id: f.id,
-      hubId: f.hubId,
-      status: f.status as 'ready_to_prepare',
-      priority: f.priority as 'NORMAL',
-      attempt: f.attempt,
-      items: f.items.map(({ sku, name, quantity, remainingQuantity }) => ({ sku, name, quantity, remainingQuantity })),
-    })),
-    shipments: shipments.map((s) => ({
-      id: s.id,
-      source: s.source,
-      fulfillmentOrderId: s.fulfillmentOrderId,
-      supplierOrderId: s.supplierOrderId,
-      status: s.status as 'in_transit',
-      trackingNumber: s.trackingNumber,
-      carrier: s.carrier,
-      address: s.address as unknown as ShippingAddress,
-      items: s.items,
-      shippedAt: iso(s.shippedAt),
-      deliveredAt: iso(s.deliveredAt),
-    })),
+    fulfillmentOrders: fulfillmentOrders.map(fulfillmentOrderView),
+    shipments: shipments.map(shipmentView),
     reservations: reservations.map((r) => ({
       id: r.id,
       hubId: r.hubId,
@@ -83,6 +66,45 @@ export async function orderFulfillmentView(fulfillment: Fulfillment, orderId: st
     opsTasks: tasks.map(opsTaskView),
     parkedEvents: parked.map((p) => ({ eventType: p.eventType, parkedAt: p.parkedAt.toISOString(), droppedAt: iso(p.droppedAt), dropReason: p.dropReason })),
   };
+}
+
+type ShipmentRow = NonNullable<Awaited<ReturnType<Transaction['shipment']['findUnique']>>>;
+type FulfillmentOrderRow = NonNullable<Awaited<ReturnType<Transaction['fulfillmentOrder']['findUnique']>>>;
+type FulfillmentOrderItemRow = NonNullable<Awaited<ReturnType<Transaction['fulfillmentOrderItem']['findUnique']>>>;
+
+export function shipmentView(s: ShipmentRow): ShipmentView {
+  return {
+    id: s.id,
+    source: s.source,
+    fulfillmentOrderId: s.fulfillmentOrderId,
+    supplierOrderId: s.supplierOrderId,
+    status: s.status as ShipmentView['status'],
+    trackingNumber: s.trackingNumber,
+    carrier: s.carrier,
+    address: s.address as unknown as ShippingAddress,
+    items: s.items,
+    shippedAt: iso(s.shippedAt),
+    deliveredAt: iso(s.deliveredAt),
+  };
+}
+
+function fulfillmentOrderView(f: FulfillmentOrderRow & { items: FulfillmentOrderItemRow[] }) {
+  return {
+    id: f.id,
+    hubId: f.hubId,
+    status: f.status as FulfillmentOrderView['status'],
+    priority: f.priority as FulfillmentOrderView['priority'],
+    attempt: f.attempt,
+    items: f.items.map(({ sku, name, quantity, remainingQuantity }) => ({ sku, name, quantity, remainingQuantity })),
+  };
+}
+
+/** `GET /fulfillment-orders/:id`: one hub's part of an order, what remains of it to allocate, and its parcels. */
+export async function fulfillmentOrderDetails(fulfillment: Fulfillment, id: string): Promise<FulfillmentOrderView> {
+  const order = await fulfillment.db.fulfillmentOrder.findUnique({ where: { id }, include: { items: true } });
+  if (!order) throw new DomainError('not_found', 'FULFILLMENT_ORDER_NOT_FOUND', `Fulfillment order ${id} not found`);
+  const shipments = await fulfillment.db.shipment.findMany({ where: { fulfillmentOrderId: id }, orderBy: { createdAt: 'asc' } });
+  return { ...fulfillmentOrderView(order), orderId: order.orderId, shipments: shipments.map(shipmentView) };
 }
 
 /** `GET /ops/tasks`: the oldest first, at most 500. */

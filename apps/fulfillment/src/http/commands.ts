@@ -2,7 +2,9 @@ import { actorOf } from '@platform/runtime/actor';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
   createHubRequestSchema,
+  createDraftShipmentRequestSchema,
   createHubShipmentRequestSchema,
+  fulfillmentOrderIdParamsSchema,
   fulfillmentOrderParamsSchema,
   hubParamsSchema,
   hubSchema,
@@ -14,18 +16,22 @@ import {
   resolveOpsTaskRequestSchema,
   setHubStockRequestSchema,
   setStockPolicyRequestSchema,
+  shipmentParamsSchema,
+  shipmentSchema,
+  shipmentStatusRequestSchema,
   stockPolicyParamsSchema,
   stockPolicySchema,
+  updateDraftShipmentRequestSchema,
   updateHubRequestSchema,
   workflowCommandResponseSchema,
 } from '@platform/contracts/api/fulfillment';
 import type { Fulfillment } from '../application/context';
 import { createHub, setStock, setStockPolicy, updateHub } from '../application/hubs';
 import { opsTaskView, resolveOpsTask } from '../application/ops-tasks';
-import { shipFromHub } from '../application/shipments';
+import { changeShipmentStatus, createDraftShipment, shipFromHub, updateDraftShipment } from '../application/shipments';
 import { retryFulfillment, startProcessing } from '../application/workflow-commands';
 
-/** What ops and the hubs do: move a workflow on by hand, record a hub shipment, settle an ops task, manage hubs, stock and short-stock policies. */
+/** What ops and the hubs do: move a workflow on by hand, prepare and hand over hub shipments, settle an ops task, manage hubs, stock and short-stock policies. */
 export function registerCommandRoutes(app: PlatformHttpServer, fulfillment: Fulfillment): void {
   app.post(
     '/orders/:orderId/process',
@@ -48,6 +54,27 @@ export function registerCommandRoutes(app: PlatformHttpServer, fulfillment: Fulf
       const result = await shipFromHub(fulfillment, orderId, { trackingNumber, carrier: carrier ?? null, ...(items && { items }), actor: actorOf(request).name });
       return reply.code(201).send({ orderId, ...result });
     },
+  );
+
+  app.post(
+    '/fulfillment-orders/:id/shipments',
+    { schema: { params: fulfillmentOrderIdParamsSchema, body: createDraftShipmentRequestSchema, response: { 201: shipmentSchema } } },
+    async (request, reply) => {
+      const { items, carrier } = request.body;
+      const shipment = await createDraftShipment(fulfillment, request.params.id, { ...(items && { items }), carrier: carrier ?? null });
+      request.log.info({ shipmentId: shipment.id, actor: actorOf(request).name }, 'hub shipment drafted');
+      return reply.code(201).send(shipment);
+    },
+  );
+
+  app.patch('/shipments/:id', { schema: { params: shipmentParamsSchema, body: updateDraftShipmentRequestSchema, response: { 200: shipmentSchema } } }, async (request) => {
+    const shipment = await updateDraftShipment(fulfillment, request.params.id, request.body);
+    request.log.info({ shipmentId: shipment.id, changes: request.body, actor: actorOf(request).name }, 'hub shipment draft changed');
+    return shipment;
+  });
+
+  app.post('/shipments/:id/status', { schema: { params: shipmentParamsSchema, body: shipmentStatusRequestSchema, response: { 200: shipmentSchema } } }, (request) =>
+    changeShipmentStatus(fulfillment, request.params.id, { ...request.body, actor: actorOf(request).name }),
   );
 
   app.post(

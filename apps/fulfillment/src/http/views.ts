@@ -1,6 +1,8 @@
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import {
+  fulfillmentOrderIdParamsSchema,
   fulfillmentOrderParamsSchema,
+  fulfillmentOrderViewSchema,
   hubsResponseSchema,
   opsTasksQuerySchema,
   stockPoliciesResponseSchema,
@@ -12,12 +14,16 @@ import {
 } from '@platform/contracts/api/fulfillment';
 import type { Fulfillment } from '../application/context';
 import { listHubs, listStockPolicies } from '../application/hubs';
-import { listOpsTasks, listTimers, orderFulfillmentView, supplierCalls } from '../application/queries';
+import { fulfillmentOrderDetails, listOpsTasks, listTimers, orderFulfillmentView, supplierCalls } from '../application/queries';
 
-/** The read side: an order's fulfillment, its supplier calls, ops tasks, hubs, short-stock policies, timers. */
+/** The read side: an order's fulfillment, a hub fulfillment order with its parcels, its supplier calls, ops tasks, hubs, short-stock policies, timers. */
 export function registerViewRoutes(app: PlatformHttpServer, fulfillment: Fulfillment): void {
   app.get('/orders/:orderId', { schema: { params: fulfillmentOrderParamsSchema, response: { 200: orderFulfillmentSchema } } }, (request) =>
     orderFulfillmentView(fulfillment, request.params.orderId),
+  );
+
+  app.get('/fulfillment-orders/:id', { schema: { params: fulfillmentOrderIdParamsSchema, response: { 200: fulfillmentOrderViewSchema } } }, (request) =>
+    fulfillmentOrderDetails(fulfillment, request.params.id),
   );
 
   app.get(

@@ -15,14 +15,46 @@ import { addressSchema, countryCodeSchema, text, timestamp } from '../primitives
 export const fulfillmentOrderParamsSchema = z.object({ orderId: z.uuid() });
 export const hubParamsSchema = z.object({ id: text(100) });
 
-/** `POST /orders/:orderId/shipments`: the own-stock items left a hub with a carrier. */
+const trackingNumberSchema = z.string().trim().regex(/^[A-Za-z0-9-]{5,40}$/, 'must be 5 to 40 letters, digits or dashes');
+/** Part of what remains (default: everything that remains of the hub fulfillment order). */
+const shipmentItemsSchema = z
+  .array(z.object({ sku: text(100), quantity: z.number().int().positive().max(10_000) }))
+  .min(1)
+  .max(200)
+  .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'must not repeat a SKU');
+
+/** `POST /orders/:orderId/shipments`: the own-stock items left a hub with a carrier (draft, ready and handed over at once). */
 export const createHubShipmentRequestSchema = z.object({
-  trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{5,40}$/, 'must be 5 to 40 letters, digits or dashes'),
+  trackingNumber: trackingNumberSchema,
   carrier: text(100).optional(),
-  /** Part of what remains (default: everything that remains of the hub fulfillment order). */
-  items: z.array(z.object({ sku: text(100), quantity: z.number().int().positive().max(10_000) })).min(1).max(200).optional(),
+  items: shipmentItemsSchema.optional(),
 });
 export type CreateHubShipmentRequest = z.infer<typeof createHubShipmentRequestSchema>;
+
+export const fulfillmentOrderIdParamsSchema = z.object({ id: z.uuid() });
+
+/** `POST /fulfillment-orders/:id/shipments`: a parcel being prepared (`draft`); its units are allocated now. */
+export const createDraftShipmentRequestSchema = z.object({ items: shipmentItemsSchema.optional(), carrier: text(100).optional() });
+export type CreateDraftShipmentRequest = z.infer<typeof createDraftShipmentRequestSchema>;
+
+/** `PATCH /shipments/:id`: a draft's units (re-allocated) or carrier (null: none yet). */
+export const updateDraftShipmentRequestSchema = z
+  .object({ items: shipmentItemsSchema, carrier: text(100).nullable() })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, { message: 'name at least one field' });
+export type UpdateDraftShipmentRequest = z.infer<typeof updateDraftShipmentRequestSchema>;
+
+/**
+ * `POST /shipments/:id/status` (docs/requirements.md#ful-04-fulfillment-orders-and-shipments):
+ * `ready` once the label is bought (tracking number required), `in_transit` when the carrier
+ * has it, `cancelled` before that (its units go back to the fulfillment order).
+ */
+export const shipmentStatusRequestSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ready'), trackingNumber: trackingNumberSchema, carrier: text(100).optional() }),
+  z.object({ status: z.literal('in_transit') }),
+  z.object({ status: z.literal('cancelled') }),
+]);
+export type ShipmentStatusRequest = z.infer<typeof shipmentStatusRequestSchema>;
 
 export const hubStockParamsSchema = z.object({ id: text(100), sku: text(100) });
 
@@ -135,13 +167,15 @@ export const shipmentSchema = z.object({
   fulfillmentOrderId: z.uuid().nullable(),
   supplierOrderId: z.uuid().nullable(),
   status: z.enum(['draft', 'ready', 'in_transit', 'delivered', 'cancelled']),
-  trackingNumber: z.string(),
+  /** Null while a draft. */
+  trackingNumber: z.string().nullable(),
   carrier: z.string().nullable(),
   address: addressSchema,
   items: z.unknown(),
   shippedAt: timestamp.nullable(),
   deliveredAt: timestamp.nullable(),
 });
+export type ShipmentView = z.infer<typeof shipmentSchema>;
 
 export const reservationSchema = z.object({
   id: z.uuid(),
@@ -164,7 +198,10 @@ export const fulfillmentOrderSchema = z.object({
   items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), remainingQuantity: z.number().int() })),
 });
 
-/** `GET /orders/:orderId`: the workflow and everything fulfillment did for the order. */
+/** `GET /fulfillment-orders/:id`: one hub's part of an order, what remains of it to allocate, and its parcels. */
+export const fulfillmentOrderViewSchema = fulfillmentOrderSchema.extend({ orderId: z.uuid(), shipments: z.array(shipmentSchema) });
+export type FulfillmentOrderView = z.infer<typeof fulfillmentOrderViewSchema>;
+
 /** An event from another service the workflow could not take when it came: waiting, or dropped once the workflow finished. */
 export const parkedEventSchema = z.object({
   eventType: z.string(),
