@@ -241,7 +241,7 @@ async function driveToTheEnd(orderId: string, basket: Basket): Promise<OrderFulf
     const onTheirWay = (await getFulfillment(platform, orderId)).shipments.filter((s) => s.status === 'in_transit');
     if (onTheirWay.length > 0) {
       const next = onTheirWay[basket.deliveries[delivered++ % basket.deliveries.length]! % onTheirWay.length]!;
-      await deliverParcel(platform, orderId, next.trackingNumber);
+      await deliverParcel(platform, orderId, next.trackingNumber!);
       await eventually(() => getFulfillment(platform, orderId), (f) => f.shipments.find((s) => s.id === next.id)?.status === 'delivered', 15_000);
     } else {
       await platform.advanceClock('fulfillment', SUPPLIER_POLL + 1_000);

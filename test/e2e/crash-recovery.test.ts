@@ -76,14 +76,14 @@ describe('crash recovery', () => {
     expect([201, 503], JSON.stringify(response.body)).toContain(response.statusCode);
     expect(await orders.exited).toBeNull();
     expect(await platform.count('orders', 'SELECT count(*) FROM orders WHERE customer_id = $1', [body.customer.id])).toBe(1);
-    expect(await platform.count('orders', 'SELECT count(*) FROM outbox_events WHERE published_at IS NULL')).toBe(1);
+    expect(await platform.count('orders', "SELECT count(*) FROM outbox_events WHERE published_at IS NULL AND type = 'orders.order.created'")).toBe(1);
 
     await platform.stack.restartService('orders');
     await eventually(
       () => platform!.count('orders', 'SELECT count(*) FROM outbox_events WHERE published_at IS NULL'),
       (n) => n === 0,
     );
-    expect(await platform.streamMessages('ORDERS')).toBe(1); // deduplicated by Nats-Msg-Id
+    expect(await platform.streamMessages('ORDERS', 'orders.order.created')).toBe(1); // deduplicated by Nats-Msg-Id
     // Downstream saw the order once: one payment request, one workflow.
     await eventually(() => platform!.count('billing', 'SELECT count(*) FROM payments'), (n) => n === 1);
     await eventually(() => platform!.count('fulfillment', 'SELECT count(*) FROM workflows'), (n) => n === 1);
@@ -266,7 +266,7 @@ describe('crash recovery', () => {
 
     expect(placed).toHaveLength(80);
     expect(await p.count('orders', 'SELECT count(*) FROM orders')).toBe(80);
-    await eventually(() => p.streamMessages('ORDERS'), (n) => n === 80, 60_000);
+    await eventually(() => p.streamMessages('ORDERS', 'orders.order.created'), (n) => n === 80, 60_000);
     await eventually(() => p.count('billing', 'SELECT count(*) FROM payments'), (n) => n === 80, 60_000);
     await eventually(() => p.count('fulfillment', 'SELECT count(*) FROM workflows'), (n) => n === 80, 60_000);
     // Longer than the e2e ack wait (2 s): a redelivery would show up as a second row or a failure.

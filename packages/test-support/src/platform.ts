@@ -47,7 +47,8 @@ export interface Platform {
   /** The JSON log lines a service wrote so far. */
   logLines(service: ServiceName): Record<string, unknown>[];
   /** Messages stored in a stream. */
-  streamMessages(stream: string): Promise<number>;
+  /** Messages in a stream; with `subject`, only those on that subject. */
+  streamMessages(stream: string, subject?: string): Promise<number>;
   logDir: string;
   stop(): Promise<void>;
 }
@@ -102,11 +103,13 @@ export async function startPlatform(
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
-    async streamMessages(stream) {
+    async streamMessages(stream, subject) {
       const nc = await connect({ servers: stack.env.NATS_URL });
       try {
-        const info = await (await jetstreamManager(nc)).streams.info(stream);
-        return info.state.messages;
+        const jsm = await jetstreamManager(nc);
+        if (!subject) return (await jsm.streams.info(stream)).state.messages;
+        const info = await jsm.streams.info(stream, { subjects_filter: subject });
+        return Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
       } finally {
         await nc.close();
       }
