@@ -491,6 +491,23 @@ describe('billing: cancellation and modification', () => {
     expect(h.sim.controls.stripe.requests.filter((r) => r.url.endsWith('/v1/refunds'))).toHaveLength(1);
   });
 
+  it('refunds on cancel only what a refund still on its way does not already give back', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(created(order));
+    await pay(h, order.id);
+    const payment = await h.db.payment.findFirstOrThrow({ where: { orderId: order.id } });
+    const invoice = await h.db.invoice.findFirstOrThrow({ where: { orderId: order.id } });
+    await h.db.refund.create({
+      data: { id: randomUUID(), orderId: order.id, paymentId: payment.id, invoiceId: invoice.id, providerRefundId: 're_items', amount: 1000, currency: 'EUR', reason: 'Items not supplied', status: 'pending', createdAt: new Date(), updatedAt: new Date() },
+    });
+    const before = h.sim.controls.stripe.requests.filter((r) => r.url.endsWith('/v1/refunds')).length;
+    await h.deliver(cancelled(order));
+    const asked = h.sim.controls.stripe.requests.filter((r) => r.url.endsWith('/v1/refunds')).slice(before);
+    expect(asked).toHaveLength(1);
+    expect(String((asked[0]!.body as Record<string, unknown>).amount)).toBe('2499');
+  });
+
   it('confirms a pending refund from charge.refunded when that comes first', async () => {
     const h = await harness();
     const order = sampleOrder();

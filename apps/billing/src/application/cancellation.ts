@@ -16,10 +16,12 @@ export async function settleCancelledOrder(tx: Transaction, deps: BillingDeps, o
   const invoice = await lockedInvoiceOf(tx, orderId);
   for (const payment of payments) {
     if (payment.status === 'succeeded') {
+      // A refund still on its way (cancelled items, a lower total) will take its part: only the rest goes back now.
+      const pending = await tx.refund.aggregate({ where: { paymentId: payment.id, status: 'pending' }, _sum: { amount: true } });
       await requestRefund(tx, deps, {
         refundId: derivedId(`${orderId}/refund/cancel/${payment.id}`),
         payment,
-        amount: refundable(payment),
+        amount: refundable(payment) - (pending._sum.amount ?? 0),
         reason: `Order cancelled: ${reason}`,
         invoiceId: invoice?.id ?? null,
       });
