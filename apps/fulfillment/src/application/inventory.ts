@@ -279,10 +279,7 @@ async function addToHubOrder(tx: Transaction, fulfillment: Fulfillment, orderId:
   });
 }
 
-/** Units free to reserve (on hand minus reserved) across the active hubs, by SKU. */
-export async function freeAtHubs(tx: Transaction, skus: string[]): Promise<Record<string, number>> {
-  const rows = await tx.hubStock.findMany({ where: { sku: { in: skus }, hub: { active: true } } });
-  const free: Record<string, number> = {};
-  for (const row of rows) free[row.sku] = (free[row.sku] ?? 0) + Math.max(0, row.onHand - row.reserved);
-  return free;
+/** Units free to reserve (on hand minus reserved) across the active hubs, by SKU: what routing would see. */
+export async function freeAtHubs(tx: Transaction, skus: string[], now: Date): Promise<Record<string, number>> {
+  return Object.fromEntries(availableBySku((await hubCandidates(tx, skus, now)).candidates));
 }

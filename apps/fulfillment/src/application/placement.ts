@@ -342,7 +342,7 @@ async function failPart(
   const mode = await supplierFailureMode(tx);
   const moves =
     mode === 'reroute'
-      ? planReroute(lines, context.failedParts, source, await rerouteOptions(tx, lines.map((l) => l.sku)))
+      ? planReroute(lines, context.failedParts, source, await rerouteOptions(tx, lines.map((l) => l.sku), now))
       : lines.map(({ sku, variantId, quantity }) => ({ sku, variantId, quantity, to: null }));
   const rerouted = moves.some((m) => m.to !== null);
   if (!rerouted && !(await partsGoingOn(tx, orderId, context.retryCount + 1, [failed.id]))) {

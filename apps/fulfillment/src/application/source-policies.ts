@@ -70,8 +70,8 @@ export async function setSkuSources(fulfillment: Fulfillment, sku: string, sourc
 }
 
 /** What a re-route of `skus` can use now: free hub stock and the declared suppliers. */
-export async function rerouteOptions(tx: Transaction, skus: string[]): Promise<RerouteOptions> {
-  const [free, declared] = await Promise.all([freeAtHubs(tx, skus), tx.skuSource.findMany({ where: { sku: { in: skus } } })]);
+export async function rerouteOptions(tx: Transaction, skus: string[], now: Date): Promise<RerouteOptions> {
+  const [free, declared] = await Promise.all([freeAtHubs(tx, skus, now), tx.skuSource.findMany({ where: { sku: { in: skus } } })]);
   const known = new Set<string>(SUPPLIERS);
   return {
     freeAtHubs: free,
