@@ -126,6 +126,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
 
   /** Fires every timer due at the clock's now (up to `limit`), `concurrency` at a time; returns how many fired. */
   async fireDue(limit = 100): Promise<number> {
+    if (!(await this.anyDue())) return 0;
     let fired = 0;
     let attempted = 0;
     // Each lane locks a different due timer (SKIP LOCKED) until none is left.
@@ -139,6 +140,14 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     };
     await Promise.all(Array.from({ length: this.options.concurrency ?? 1 }, lane));
     return fired;
+  }
+
+  /** One statement, so an idle poll costs no transaction per lane. */
+  private async anyDue(): Promise<boolean> {
+    const { db, clock, handlers } = this.options;
+    const rows = await db.$queryRaw<unknown[]>`
+      SELECT 1 FROM timers WHERE fired_at IS NULL AND fire_at <= ${clock.now()} AND kind = ANY(${Object.keys(handlers)}::text[]) LIMIT 1`;
+    return rows.length > 0;
   }
 
   private async fireOne(): Promise<'fired' | 'failed' | 'none'> {
