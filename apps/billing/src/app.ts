@@ -18,7 +18,7 @@ import { registerQueries, registerStripeWebhook, registerVendorMoney } from './h
  */
 export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
   const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
-  const relay = runtime.addOutboxRelay(db);
+  const relay = runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
 
   const deps: BillingDeps = {
     provider: createStripeClient({ apiUrl: env.STRIPE_API_URL, secretKey: env.STRIPE_SECRET_KEY }),

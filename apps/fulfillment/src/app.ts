@@ -27,7 +27,7 @@ export interface FulfillmentOptions {
  */
 export async function buildFulfillment(runtime: ServiceRuntime, env: FulfillmentEnv, options: FulfillmentOptions = {}) {
   const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
-  runtime.addOutboxRelay(db);
+  runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
   const record = supplierCallLog(db, runtime.clock);
   const fulfillment: Fulfillment = {
     db,

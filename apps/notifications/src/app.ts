@@ -34,7 +34,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, smtpConnections * 2 + 4));
   const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM, smtpConnections);
   runtime.onShutdown(async () => mailer.close());
-  runtime.addOutboxRelay(db);
+  runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
 
   const store: StoreIdentity = { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
   // templates/ sits beside src/ and dist/, so the same path works from source and from the bundle.

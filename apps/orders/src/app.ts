@@ -18,7 +18,7 @@ import { registerSubOrderRoutes } from './http/sub-order-routes';
  */
 export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
-  const relay = runtime.addOutboxRelay(db);
+  const relay = runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
   runtime.every('idempotency-key expiry', 15 * 60 * 1000, () => deleteExpiredIdempotencyKeys(db));
   if (env.SEED_DEMO_PRICE_BOOK) {
     const added = await insertMissingPriceBookEntries(db, DEMO_PRICE_BOOK, runtime.clock.now());

@@ -18,7 +18,7 @@ import { registerWebhookRoutes } from './http/webhooks';
  */
 export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
   const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
-  runtime.addOutboxRelay(db);
+  runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
 
   const http = (url: string) => createHttpClient({ prefixUrl: url, timeoutMs: env.PROVIDER_TIMEOUT_MS, userAgent: 'platform-tracking' });
   const providers = new TrackingProviders(

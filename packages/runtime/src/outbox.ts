@@ -140,7 +140,7 @@ export class OutboxRelay {
         crashpoint('outbox:after-publish');
         if (sent.length > 0) {
           await tx.$executeRaw`
-            UPDATE outbox_events SET published_at = now() WHERE id = ANY(${sent.map((r) => r.id)}::uuid[])`;
+            UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY(${sent.map((r) => r.id)}::uuid[])`;
         }
         return { sent, failed: failures.length };
       },

@@ -201,11 +201,17 @@ export class ServiceRuntime {
     return worker;
   }
 
-  /** Publishes the outbox of `db` once the service starts. */
-  addOutboxRelay(db: TransactionalSqlClient): OutboxRelay {
+  /**
+   * Publishes the service's outbox once the service starts, through `db`: a client of its own
+   * on the service's database (one connection), so a committed event never waits behind
+   * requests and consumers for a pooled connection. Disconnected after the relay stops.
+   */
+  addOutboxRelay(db: TransactionalSqlClient & { $disconnect(): Promise<void> }): OutboxRelay {
     const relay = new OutboxRelay({ db, js: this.messaging.js, log: this.log, metrics: this.metrics });
     this.relay = relay;
     this.workers.push(relay);
+    // Cleanups run last-registered first: the relay stops before its client goes.
+    this.onShutdown(() => db.$disconnect());
     this.onShutdown(() => relay.stop());
     return relay;
   }
