@@ -152,6 +152,23 @@ describe('Stripe simulator', () => {
     expect(twice.statusCode).toBe(400);
   });
 
+  it('lists the sessions opened after a cursor, in the order they were opened (the load generator finds what to pay)', async () => {
+    const first = (await createSession('order-list-1')).body as { id: string };
+    const second = (await createSession('order-list-2')).body as { id: string };
+    const third = (await createSession('order-list-3')).body as { id: string };
+    const list = async (query: string) =>
+      (await got(`${sim.baseUrl('stripe')}/_sim/checkout/sessions?${query}`, { responseType: 'json' })).body as { data: { id: string; client_reference_id: string }[]; has_more: boolean };
+
+    const afterFirst = await list(`after=${first.id}`);
+    expect(afterFirst.data.map((session) => session.id)).toEqual([second.id, third.id]);
+    expect(afterFirst.data[0]!.client_reference_id).toBe('order-list-2');
+    expect(afterFirst.has_more).toBe(false);
+    const page = await list(`after=${first.id}&limit=1`);
+    expect(page.data.map((session) => session.id)).toEqual([second.id]);
+    expect(page.has_more).toBe(true);
+    expect((await list(`after=${third.id}`)).data).toEqual([]);
+  });
+
   it('resends an old event byte for byte (replay)', async () => {
     const session = (await createSession('order-replay')).body as { id: string };
     await got.post(`${sim.baseUrl('stripe')}/_sim/checkout/sessions/${session.id}/complete`, { json: {} });

@@ -398,6 +398,16 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     return reply.type('text/html').send(`<!doctype html><html><head><meta charset="utf-8"><title>Checkout (Stripe simulator)</title></head><body><h1>Checkout</h1><p>Order ${String(session.client_reference_id ?? '')}: ${price}</p>${body}</body></html>`);
   });
 
+  // Sessions in the order they were opened, after the session `after` (a cursor): how a load
+  // generator finds what to pay without polling the platform. Not part of Stripe's API.
+  app.get('/_sim/checkout/sessions', async (request) => {
+    const { after, limit } = request.query as { after?: string; limit?: string };
+    const all = [...sessions.values()];
+    const start = after ? all.findIndex((session) => session.id === after) + 1 : 0;
+    const max = Math.min(Math.max(Number(limit) || 100, 1), 1000);
+    return { data: all.slice(start, start + max).map(publicSession), has_more: start + max < all.length };
+  });
+
   app.post('/_sim/checkout/sessions/:id/complete', async (request, reply) => {
     const session = sessions.get((request.params as { id: string }).id);
     if (!session) return sendError(reply, missing('checkout.session', (request.params as { id: string }).id));

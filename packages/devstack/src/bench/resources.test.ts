@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { resourceUse, type ResourceSample } from './resources';
+
+const sample = (at: number, cpu: Record<string, number | undefined>): ResourceSample => ({
+  at,
+  processes: Object.fromEntries(Object.entries(cpu).map(([name, cpuSeconds]) => [name, { cpuSeconds, rssBytes: undefined }])),
+  consumed: {},
+});
+
+describe('resourceUse', () => {
+  it('counts the CPU each process used between two samples, and totals the known ones', () => {
+    const use = resourceUse(sample(1_000, { orders: 10, billing: 4, postgresql: 100 }), sample(11_000, { orders: 12.5, billing: 5, postgresql: 101 }));
+    expect(use.cpuSeconds.orders).toBeCloseTo(2.5);
+    expect(use.cpuSeconds.billing).toBeCloseTo(1);
+    expect(use.totalCpuSeconds).toBeCloseTo(4.5);
+    expect(use.wallSeconds).toBe(10);
+  });
+
+  it('leaves out a process that restarted (its counter went back) or that it could not read', () => {
+    const use = resourceUse(sample(0, { orders: 50, billing: 4, nats: undefined }), sample(5_000, { orders: 1, billing: 6, nats: 3 }));
+    expect(use.cpuSeconds.orders).toBeUndefined();
+    expect(use.cpuSeconds.nats).toBeUndefined();
+    expect(use.unknown).toEqual(expect.arrayContaining(['orders', 'nats']));
+    expect(use.totalCpuSeconds).toBeCloseTo(2);
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * CPU and memory of the platform's processes, for `pnpm bench`. The services report their own
+ * (`process_cpu_seconds_total`, `process_resident_memory_bytes` on `/metrics`); PostgreSQL and
+ * NATS are read from /proc when they run on this machine (the bench's own figures would miss a
+ * remote server, so they show as unknown then).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Got } from 'got';
+import { SERVICE_NAMES, SERVICES, type ServiceName } from '../services';
+
+export interface ProcessSample {
+  /** CPU seconds (user + system) since the process started; undefined when unknown. */
+  cpuSeconds: number | undefined;
+  /** Resident memory in bytes; undefined when unknown. */
+  rssBytes: number | undefined;
+}
+
+export interface ResourceSample {
+  at: number;
+  processes: Record<string, ProcessSample>;
+  /** Events each durable consumer settled so far (`events_consumed_total` without retries), by consumer name. */
+  consumed: Record<string, number>;
+}
+
+/** The services' base URLs: `<PREFIX>_URL` from the environment, else the platform command's default port. */
+export function serviceUrls(overrides: Partial<Record<ServiceName, string>> = {}): Record<ServiceName, string> {
+  return Object.fromEntries(
+    SERVICE_NAMES.map((name) => [name, overrides[name] ?? process.env[`${SERVICES[name].envPrefix}_URL`] ?? `http://127.0.0.1:${SERVICES[name].port}`]),
+  ) as Record<ServiceName, string>;
+}
+
+const metricValue = (text: string, metric: string): number | undefined => {
+  const match = new RegExp(`^${metric}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+};
+
+const CONSUMED = /^events_consumed_total\{([^}]*)\} ([0-9.e+-]+)$/gm;
+const label = (labels: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1];
+
+async function serviceSample(http: Got, url: string): Promise<{ process: ProcessSample; consumed: Record<string, number> }> {
+  const consumed: Record<string, number> = {};
+  try {
+    const response = await http.get(`${url}/metrics`, { timeout: { request: 3_000 } });
+    if (response.statusCode !== 200) return { process: { cpuSeconds: undefined, rssBytes: undefined }, consumed };
+    const text = String(response.body);
+    for (const [, labels = '', value] of text.matchAll(CONSUMED)) {
+      const consumer = label(labels, 'consumer');
+      // A retried event is not settled: it comes again.
+      if (consumer && label(labels, 'outcome') !== 'retried') consumed[consumer] = (consumed[consumer] ?? 0) + Number(value);
+    }
+    return {
+      process: { cpuSeconds: metricValue(text, 'process_cpu_seconds_total'), rssBytes: metricValue(text, 'process_resident_memory_bytes') },
+      consumed,
+    };
+  } catch {
+    return { process: { cpuSeconds: undefined, rssBytes: undefined }, consumed };
+  }
+}
+
+interface ProcStat {
+  pid: number;
+  comm: string;
+  ppid: number;
+  /** utime + stime, and the same of waited-for children, in seconds. */
+  own: number;
+  children: number;
+  rssBytes: number;
+}
+
+const TICKS_PER_SECOND = 100;
+const PAGE_BYTES = 4096;
+
+function readProcStats(): ProcStat[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  const stats: ProcStat[] = [];
+  for (const pid of pids) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The command name is in parentheses and may hold spaces: fields count from the last ')'.
+      const close = raw.lastIndexOf(')');
+      const comm = raw.slice(raw.indexOf('(') + 1, close);
+      const fields = raw.slice(close + 2).split(' ');
+      const tick = (index: number) => Number(fields[index]) / TICKS_PER_SECOND;
+      stats.push({
+        pid: Number(pid),
+        comm,
+        ppid: Number(fields[1]),
+        own: tick(11) + tick(12),
+        children: tick(13) + tick(14),
+        rssBytes: Number(fields[21]) * PAGE_BYTES,
+      });
+    } catch {
+      // The process ended while we listed /proc.
+    }
+  }
+  return stats;
+}
+
+/** The ports of the platform's PostgreSQL and NATS: other servers on the machine (tests) are not counted. */
+export interface ServerPorts {
+  postgresql: number;
+  nats: number;
+}
+
+/** Whether the server was started with `-p <port>` (how the platform command starts both). */
+function listensOn(pid: number, port: number): boolean {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.some((arg, index) => (arg === '-p' || arg === '--port') && args[index + 1] === String(port)) || args.includes(`--port=${port}`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * PostgreSQL: the postmaster's own CPU, what its ended backends used (counted into the
+ * postmaster's children when they exit) and what its live backends used so far. NATS: the server.
+ */
+function localServers(ports: ServerPorts): Record<'postgresql' | 'nats', ProcessSample> {
+  const stats = readProcStats();
+  const byPid = new Map(stats.map((stat) => [stat.pid, stat]));
+  const postmasters = stats.filter((stat) => stat.comm === 'postgres' && byPid.get(stat.ppid)?.comm !== 'postgres' && listensOn(stat.pid, ports.postgresql));
+  const unknown = { cpuSeconds: undefined, rssBytes: undefined };
+  let postgresql: ProcessSample = unknown;
+  if (postmasters.length > 0) {
+    const ids = new Set(postmasters.map((stat) => stat.pid));
+    let cpu = 0;
+    for (const stat of stats) {
+      if (ids.has(stat.pid)) cpu += stat.own + stat.children;
+      else if (ids.has(stat.ppid) && stat.comm === 'postgres') cpu += stat.own;
+    }
+    // Shared buffers are counted in every backend's RSS: the postmaster's is the honest figure.
+    postgresql = { cpuSeconds: cpu, rssBytes: postmasters.reduce((sum, stat) => sum + stat.rssBytes, 0) };
+  }
+  const nats = stats.filter((stat) => stat.comm === 'nats-server' && listensOn(stat.pid, ports.nats));
+  return {
+    postgresql,
+    nats: nats.length > 0 ? { cpuSeconds: nats.reduce((s, x) => s + x.own, 0), rssBytes: nats.reduce((s, x) => s + x.rssBytes, 0) } : unknown,
+  };
+}
+
+export const MEASURED_PROCESSES = [...SERVICE_NAMES, 'postgresql', 'nats'] as const;
+
+export async function sampleResources(http: Got, urls: Record<ServiceName, string>, ports: ServerPorts): Promise<ResourceSample> {
+  const services = await Promise.all(SERVICE_NAMES.map(async (name) => [name, await serviceSample(http, urls[name])] as const));
+  return {
+    at: Date.now(),
+    processes: { ...Object.fromEntries(services.map(([name, sample]) => [name, sample.process])), ...localServers(ports) },
+    consumed: Object.assign({}, ...services.map(([, sample]) => sample.consumed)) as Record<string, number>,
+  };
+}
+
+export interface ResourceUse {
+  /** CPU seconds used between two samples, per process; undefined when either sample lacks it. */
+  cpuSeconds: Record<string, number | undefined>;
+  /** The sum of the known processes. */
+  totalCpuSeconds: number;
+  /** Processes whose CPU is unknown (not counted in the total). */
+  unknown: string[];
+  wallSeconds: number;
+}
+
+export function resourceUse(before: ResourceSample, after: ResourceSample): ResourceUse {
+  const cpuSeconds: Record<string, number | undefined> = {};
+  const unknown: string[] = [];
+  let total = 0;
+  for (const name of MEASURED_PROCESSES) {
+    const a = before.processes[name]?.cpuSeconds;
+    const b = after.processes[name]?.cpuSeconds;
+    // A restarted process starts from zero: its figure for this window is unknown.
+    const used = a !== undefined && b !== undefined && b >= a ? b - a : undefined;
+    cpuSeconds[name] = used;
+    if (used === undefined) unknown.push(name);
+    else total += used;
+  }
+  return { cpuSeconds, totalCpuSeconds: total, unknown, wallSeconds: (after.at - before.at) / 1000 };
+}
+
+/** The pid of a service started by the platform command on this machine (`apps/<name>/dist/main.js`), if one runs. */
+export function localServicePid(name: ServiceName): number | undefined {
+  const entry = `${SERVICES[name].dir}/dist/main.js`;
+  for (const stat of readProcStats()) {
+    try {
+      const cmdline = readFileSync(`/proc/${stat.pid}/cmdline`, 'utf8').split('\0');
+      if (cmdline.some((arg) => arg.endsWith(entry))) return stat.pid;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
+}
