@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import { PrismaPg } from '@prisma/adapter-pg';
 
@@ -10,6 +11,23 @@ import { PrismaPg } from '@prisma/adapter-pg';
 export const CONNECTION_WAIT_MS = 2_000;
 export const TRANSACTION_TIMEOUT_MS = 5_000;
 
+const statementNames = new Map<string, string>();
+const MAX_REMEMBERED_STATEMENTS = 10_000;
+
+/**
+ * A name per distinct statement text, so each connection prepares a statement once and
+ * PostgreSQL skips parsing and planning it on every later execution (unnamed statements are
+ * parsed and planned each time). The names of the usual few hundred statements are remembered.
+ */
+function statementName({ sql }: { sql: string }): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `p_${createHash('sha1').update(sql).digest('base64url')}`;
+    if (statementNames.size < MAX_REMEMBERED_STATEMENTS) statementNames.set(sql, name);
+  }
+  return name;
+}
+
 /**
  * Builds a service's generated Prisma client on the `pg` driver adapter (no query-engine
  * binary). Each service passes its own generated class, so no service can see another's models.
@@ -19,11 +37,14 @@ export function createPrismaClient<C>(
   databaseUrl: string,
   options: { poolSize?: number } = {},
 ): C {
-  const adapter = new PrismaPg({
-    connectionString: databaseUrl,
-    max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
-    connectionTimeoutMillis: CONNECTION_WAIT_MS,
-  });
+  const adapter = new PrismaPg(
+    {
+      connectionString: databaseUrl,
+      max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
+      connectionTimeoutMillis: CONNECTION_WAIT_MS,
+    },
+    { statementNameGenerator: statementName },
+  );
   return new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
 }
 
