@@ -6,7 +6,7 @@ import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
+import { EVENT_HEADERS, isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
 import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { isTransient } from '@platform/contracts/errors';
 import { extractTraceContext, inSpan } from './telemetry';
@@ -155,6 +155,14 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
           for await (const msg of messages) {
             if (!this.running) {
               msg.nak(); // stopping: another replica (or this one, restarted) takes it now
+              continue;
+            }
+            // Most of a stream is events this consumer does not handle (the server filters by one
+            // subject only): their type header settles them without parsing the body.
+            const type = msg.headers?.get(EVENT_HEADERS.type);
+            if (type && !this.handlers.has(type)) {
+              msg.ack();
+              metrics.eventsConsumed.inc({ consumer: name, type, outcome: 'ignored' });
               continue;
             }
             const parsed = parseEvent(msg.data);
