@@ -1,7 +1,10 @@
 import type { Clock } from '@platform/runtime/clock';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { EventData, EventDefinition } from '@platform/contracts';
+import { DomainError } from '@platform/contracts/errors';
 import type { Transaction } from '../adapters/database';
+import { paymentColumns } from '../adapters/rows';
+import type { Payment } from '../generated/prisma/client';
 import type { PaymentProvider } from '../adapters/stripe-client';
 import type { FeeRates } from '../domain/vendor-split';
 
@@ -39,6 +42,16 @@ export async function emit<D extends EventDefinition>(tx: Transaction, definitio
 /** Row locks taken before read-modify-write, so a webhook and a consumer never interleave on one order's money. */
 export async function lockPayments(tx: Transaction, orderId: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM payments WHERE order_id = ${orderId}::uuid ORDER BY id FOR UPDATE`;
+}
+
+/** `lockPayments` for the order of `paymentId`, returning that payment as it is once locked. */
+export async function lockedPayment(tx: Transaction, paymentId: string): Promise<Payment> {
+  const payments = await tx.$queryRaw<Payment[]>`
+    SELECT ${paymentColumns} FROM payments
+    WHERE order_id = (SELECT order_id FROM payments WHERE id = ${paymentId}::uuid) ORDER BY id FOR UPDATE`;
+  const payment = payments.find((p) => p.id === paymentId);
+  if (!payment) throw new DomainError('not_found', 'PAYMENT_NOT_FOUND', `No payment ${paymentId}`);
+  return payment;
 }
 
 export async function lockInvoice(tx: Transaction, invoiceId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { continueFlow } from '@platform/runtime/context';
 import { DomainError } from '@platform/contracts/errors';
 import type { Database, Transaction } from '../adapters/database';
+import { paymentColumns } from '../adapters/rows';
 import type { Payment } from '../generated/prisma/client';
 import { type BillingDeps, lockPayments } from './context';
 import { recordPaymentFailed, recordPaymentSucceeded } from './payments';
@@ -116,7 +117,8 @@ async function plan(tx: Transaction, deps: BillingDeps, event: StripeEvent): Pro
 }
 
 async function paymentOfSession(tx: Transaction, providerSessionId: string): Promise<Payment> {
-  const session = await tx.checkoutSession.findUnique({ where: { providerSessionId }, include: { payment: true } });
-  if (!session) throw paymentNotFound(`checkout session ${providerSessionId}`);
-  return session.payment;
+  const [payment] = await tx.$queryRaw<Payment[]>`
+    SELECT ${paymentColumns} FROM payments WHERE id = (SELECT payment_id FROM checkout_sessions WHERE provider_session_id = ${providerSessionId})`;
+  if (!payment) throw paymentNotFound(`checkout session ${providerSessionId}`);
+  return payment;
 }
