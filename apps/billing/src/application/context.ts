@@ -4,7 +4,7 @@ import type { EventData, EventDefinition } from '@platform/contracts';
 import { DomainError } from '@platform/contracts/errors';
 import type { Transaction } from '../adapters/database';
 import { paymentColumns } from '../adapters/rows';
-import type { Payment } from '../generated/prisma/client';
+import { type Payment, Prisma } from '../generated/prisma/client';
 import type { PaymentProvider } from '../adapters/stripe-client';
 import type { FeeRates } from '../domain/vendor-split';
 
@@ -44,14 +44,29 @@ export async function lockPayments(tx: Transaction, orderId: string): Promise<vo
   await tx.$queryRaw`SELECT id FROM payments WHERE order_id = ${orderId}::uuid ORDER BY id FOR UPDATE`;
 }
 
-/** `lockPayments` for the order of `paymentId`, returning that payment as it is once locked. */
+/**
+ * `lockPayments` for the order of the payment `subject` selects (a scalar subquery or value),
+ * returning that payment as it is once locked.
+ */
+async function lockPaymentsOf(tx: Transaction, subject: Prisma.Sql): Promise<Payment | undefined> {
+  const payments = await tx.$queryRaw<(Payment & { subject: boolean })[]>`
+    SELECT ${paymentColumns}, id = (${subject}) AS subject FROM payments
+    WHERE order_id = (SELECT order_id FROM payments WHERE id = (${subject})) ORDER BY id FOR UPDATE`;
+  const found = payments.find((p) => p.subject);
+  if (!found) return undefined;
+  const { subject: _, ...payment } = found;
+  return payment;
+}
+
 export async function lockedPayment(tx: Transaction, paymentId: string): Promise<Payment> {
-  const payments = await tx.$queryRaw<Payment[]>`
-    SELECT ${paymentColumns} FROM payments
-    WHERE order_id = (SELECT order_id FROM payments WHERE id = ${paymentId}::uuid) ORDER BY id FOR UPDATE`;
-  const payment = payments.find((p) => p.id === paymentId);
+  const payment = await lockPaymentsOf(tx, Prisma.sql`${paymentId}::uuid`);
   if (!payment) throw new DomainError('not_found', 'PAYMENT_NOT_FOUND', `No payment ${paymentId}`);
   return payment;
+}
+
+/** The payment a Stripe checkout session was opened for, locked as `lockedPayment`; undefined for an unknown session. */
+export function lockedPaymentOfSession(tx: Transaction, providerSessionId: string): Promise<Payment | undefined> {
+  return lockPaymentsOf(tx, Prisma.sql`SELECT payment_id FROM checkout_sessions WHERE provider_session_id = ${providerSessionId}`);
 }
 
 export async function lockInvoice(tx: Transaction, invoiceId: string): Promise<void> {

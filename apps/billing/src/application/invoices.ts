@@ -4,7 +4,7 @@ import { timers } from '@platform/contracts/timers';
 import type { Order } from '@platform/contracts/api/orders';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/contracts/errors';
-import type { Transaction } from '../adapters/database';
+import { type Transaction, withWrites } from '../adapters/database';
 import { invoiceAssignments, invoiceColumns } from '../adapters/rows';
 import { type Invoice, Prisma } from '../generated/prisma/client';
 import { derivedId } from '../domain/ids';
@@ -14,10 +14,11 @@ import { emit, lockInvoice } from './context';
 export const OVERDUE_TIMER = timers.billing.invoiceOverdue.kind;
 const INVOICE_SEQUENCE = 'invoice';
 
-/** The order's invoice (one per order), locked for update. */
-export async function lockedInvoiceOf(tx: Transaction, orderId: string): Promise<Invoice | null> {
-  const [invoice] = await tx.$queryRaw<Invoice[]>`
-    SELECT ${invoiceColumns} FROM invoices WHERE order_id = ${orderId}::uuid ORDER BY created_at LIMIT 1 FOR UPDATE`;
+/** The order's invoice (one per order), locked for update; `together`: writes sent in the same statement (`withWrites`). */
+export async function lockedInvoiceOf(tx: Transaction, orderId: string, together: readonly Prisma.Sql[] = []): Promise<Invoice | null> {
+  const [invoice] = await tx.$queryRaw<Invoice[]>(
+    withWrites(together, Prisma.sql`SELECT ${invoiceColumns} FROM invoices WHERE order_id = ${orderId}::uuid ORDER BY created_at LIMIT 1 FOR UPDATE`),
+  );
   return invoice ?? null;
 }
 
@@ -41,11 +42,16 @@ export function draftInvoiceWrites(order: Order, now: Date): Prisma.Sql[] {
 
 type InvoiceChanges = Partial<Pick<Invoice, 'number' | 'status' | 'total' | 'amountPaid' | 'amountRefunded' | 'issuedAt' | 'dueAt' | 'paidAt' | 'voidedAt'>>;
 
-/** Sets `changes` on the (locked) invoice, with a new version; returns the row as written. */
-async function updateInvoice(tx: Transaction, invoice: Invoice, changes: InvoiceChanges, now: Date): Promise<Invoice> {
-  const [updated] = await tx.$queryRaw<Invoice[]>`
-    UPDATE invoices SET ${Prisma.join([...invoiceAssignments(changes), Prisma.sql`updated_at = ${now}, version = version + 1`])}
-    WHERE id = ${invoice.id}::uuid RETURNING ${invoiceColumns}`;
+/** Sets `changes` on the (locked) invoice, with a new version; returns the row as written. `together`: as `lockedInvoiceOf`. */
+async function updateInvoice(tx: Transaction, invoice: Invoice, changes: InvoiceChanges, now: Date, together: readonly Prisma.Sql[] = []): Promise<Invoice> {
+  const [updated] = await tx.$queryRaw<Invoice[]>(
+    withWrites(
+      together,
+      Prisma.sql`
+        UPDATE invoices SET ${Prisma.join([...invoiceAssignments(changes), Prisma.sql`updated_at = ${now}, version = version + 1`])}
+        WHERE id = ${invoice.id}::uuid RETURNING ${invoiceColumns}`,
+    ),
+  );
   if (!updated) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice ${invoice.id}`);
   return updated;
 }
@@ -79,10 +85,18 @@ export async function nextInvoiceNumber(tx: Transaction): Promise<string> {
   return formatInvoiceNumber(row!.last_value);
 }
 
-async function setStatus(tx: Transaction, invoice: Invoice, to: InvoiceStatus, reason: string | null, now: Date, extra: Pick<InvoiceChanges, 'total' | 'amountPaid' | 'amountRefunded'> = {}): Promise<Invoice> {
+async function setStatus(
+  tx: Transaction,
+  invoice: Invoice,
+  to: InvoiceStatus,
+  reason: string | null,
+  now: Date,
+  extra: Pick<InvoiceChanges, 'total' | 'amountPaid' | 'amountRefunded'> = {},
+  together: readonly Prisma.Sql[] = [],
+): Promise<Invoice> {
   const from = invoice.status as InvoiceStatus;
   assertTransition(from, to);
-  const updated = await updateInvoice(tx, invoice, { ...extra, status: to, ...(to === 'paid' && { paidAt: now }), ...(to === 'void' && { voidedAt: now }) }, now);
+  const updated = await updateInvoice(tx, invoice, { ...extra, status: to, ...(to === 'paid' && { paidAt: now }), ...(to === 'void' && { voidedAt: now }) }, now, together);
   await emit(tx, invoiceStatusChanged, invoice.orderId, {
     orderId: invoice.orderId,
     invoiceId: invoice.id,
@@ -121,12 +135,12 @@ export async function issueInvoice(tx: Transaction, invoice: Invoice, now: Date,
   return issued;
 }
 
-/** Money received against the invoice: issued/overdue/partially paid → partially_paid or paid. */
-export async function recordInvoicePayment(tx: Transaction, invoice: Invoice, amount: number, now: Date): Promise<Invoice> {
+/** Money received against the invoice: issued/overdue/partially paid → partially_paid or paid. `together`: as `lockedInvoiceOf`. */
+export async function recordInvoicePayment(tx: Transaction, invoice: Invoice, amount: number, now: Date, together: readonly Prisma.Sql[] = []): Promise<Invoice> {
   const amountPaid = invoice.amountPaid + amount;
   const to = statusForBalance(invoice.total, amountPaid - invoice.amountRefunded);
-  if (to === invoice.status) return updateInvoice(tx, invoice, { amountPaid }, now);
-  return setStatus(tx, invoice, to, 'Payment received', now, { amountPaid });
+  if (to === invoice.status) return updateInvoice(tx, invoice, { amountPaid }, now, together);
+  return setStatus(tx, invoice, to, 'Payment received', now, { amountPaid }, together);
 }
 
 /** A debit (the order grew after payment): the invoice asks for more and is partially paid until the top-up arrives. */

@@ -9,7 +9,7 @@ import { fromStripeCurrency, toStripeCurrency } from '../domain/invoice';
 import { type BillingDeps, emit, lockedPayment } from './context';
 import { issueInvoice, lockedInvoiceOf, recordInvoicePayment } from './invoices';
 import { requestRefund } from './refunds';
-import { allocatePaymentToVendors } from './vendor-ledger';
+import { paymentAllocationWrites } from './vendor-ledger';
 import { derivedId } from '../domain/ids';
 import type { VendorWeight } from '../domain/vendor-split';
 
@@ -31,7 +31,7 @@ export async function openCheckout(
     kind: PaymentKind;
     order: Pick<Order, 'id' | 'number' | 'currency' | 'customer'>;
     amount: number;
-    /** A top-up's vendors and weights (allocatePaymentToVendors); absent: the order's items. */
+    /** A top-up's vendors and weights (paymentAllocationWrites); absent: the order's items. */
     vendorWeights?: VendorWeight[];
   },
   together: readonly Prisma.Sql[] = [],
@@ -107,15 +107,15 @@ export async function cancelUnpaidPayment(tx: Transaction, deps: BillingDeps, pa
  * Exactly once per payment: the payment moves to `succeeded`, the invoice is issued with its
  * number (first payment) and settled → payment.succeeded, invoice.issued, invoice.status_changed.
  * An amount or currency that differs from what was asked flags the payment instead.
+ * `payment` as read under the lock of its order's payments (`lockedPaymentOfSession`).
  */
 export async function recordPaymentSucceeded(
   tx: Transaction,
   deps: BillingDeps,
-  paymentId: string,
+  payment: Payment,
   paid: { providerPaymentId: string | null; amount: number; currency: string },
 ): Promise<void> {
   const now = deps.clock.now();
-  const payment = await lockedPayment(tx, paymentId);
   if (payment.status === 'succeeded' || payment.status === 'flagged') return;
   const cancelledMeanwhile = payment.status === 'cancelled';
   if (paid.amount !== payment.amount || paid.currency !== toStripeCurrency(payment.currency)) {
@@ -130,15 +130,15 @@ export async function recordPaymentSucceeded(
     });
     return;
   }
-  // The payment and its open sessions in one statement.
-  await tx.$executeRaw`
-    WITH succeeded AS (
+  const succeeded = [
+    Prisma.sql`
       UPDATE payments SET status = 'succeeded', provider_payment_id = ${paid.providerPaymentId}, amount_received = ${paid.amount}::int, paid_at = ${now},
                           failure_reason = NULL, updated_at = ${now}
-      WHERE id = ${payment.id}::uuid
-    )
-    UPDATE checkout_sessions SET status = 'complete', url = NULL, updated_at = ${now} WHERE payment_id = ${payment.id}::uuid AND status = 'open'`;
+      WHERE id = ${payment.id}::uuid`,
+    Prisma.sql`UPDATE checkout_sessions SET status = 'complete', url = NULL, updated_at = ${now} WHERE payment_id = ${payment.id}::uuid AND status = 'open'`,
+  ];
   if (cancelledMeanwhile) {
+    await writeTogether(tx, succeeded);
     // The customer paid while the order was being cancelled or changed (the session could no
     // longer be expired): the money goes straight back, and nothing downstream hears of a payment.
     await requestRefund(tx, deps, {
@@ -150,6 +150,8 @@ export async function recordPaymentSucceeded(
     });
     return;
   }
+  // Written in the statement that locks the invoice.
+  let invoice = await lockedInvoiceOf(tx, payment.orderId, succeeded);
   await emit(tx, paymentSucceeded, payment.orderId, {
     orderId: payment.orderId,
     paymentId: payment.id,
@@ -159,14 +161,14 @@ export async function recordPaymentSucceeded(
     currency: payment.currency,
     paidAt: now.toISOString(),
   }, now);
-  let invoice = await lockedInvoiceOf(tx, payment.orderId);
   if (!invoice) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice for order ${payment.orderId}`);
   // The vendors' shares, whatever the invoice's state: the money is held for them until refunded.
-  await allocatePaymentToVendors(tx, deps, { ...payment, amountReceived: paid.amount }, invoice, now);
+  // Their rows are written in the statement that settles the invoice.
+  const allocation = await paymentAllocationWrites(tx, deps, { ...payment, amountReceived: paid.amount }, invoice, now);
   // Paid after the invoice was voided (the order was cancelled meanwhile): ops refunds; nothing to settle.
-  if (invoice.status === 'void') return;
+  if (invoice.status === 'void') return writeTogether(tx, allocation);
   if (invoice.status === 'draft') invoice = await issueInvoice(tx, invoice, now, deps.invoiceDueDays);
-  await recordInvoicePayment(tx, invoice, paid.amount, now);
+  await recordInvoicePayment(tx, invoice, paid.amount, now, allocation);
 }
 
 /** The customer's payment failed or its session expired → `billing.payment.failed` (once per failure). */

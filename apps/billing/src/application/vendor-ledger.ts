@@ -15,12 +15,11 @@ import type { BillingDeps } from './context';
 
 type EntryKind = 'earning' | 'fee' | 'refund' | 'fee_reversal' | 'payout';
 
-/** Ledger rows for shares of one payment (sign +1) or one refund (sign −1), once per (kind, vendor, reference). */
-async function recordShares(
-  tx: Transaction,
+/** Ledger rows for shares of one payment (sign +1) or one refund (sign −1), once per (kind, vendor, reference), as writes (`writeTogether`). */
+function sharesWrites(
   shares: readonly VendorShare[],
   entry: { kinds: [EntryKind, EntryKind]; sign: 1 | -1; reference: string; orderId: string; orderNumber: string | null; currency: string; at: Date },
-): Promise<void> {
+): Prisma.Sql[] {
   const [earningKind, feeKind] = entry.kinds;
   const rows = shares.flatMap((share) =>
     [
@@ -29,11 +28,13 @@ async function recordShares(
     ].map(({ kind, amount }) => Prisma.sql`(${randomUUID()}::uuid, ${share.vendorId}, ${share.vendorType}, ${kind}, ${entry.sign * amount}::int, ${entry.currency},
       ${entry.orderId}::uuid, ${entry.orderNumber}, ${entry.reference}::uuid, ${entry.at})`),
   );
-  if (rows.length === 0) return;
-  await tx.$executeRaw`
-    INSERT INTO vendor_ledger_entries (id, vendor_id, vendor_type, kind, amount, currency, order_id, order_number, reference, at)
-    VALUES ${Prisma.join(rows)}
-    ON CONFLICT DO NOTHING`;
+  if (rows.length === 0) return [];
+  return [
+    Prisma.sql`
+      INSERT INTO vendor_ledger_entries (id, vendor_id, vendor_type, kind, amount, currency, order_id, order_number, reference, at)
+      VALUES ${Prisma.join(rows)}
+      ON CONFLICT DO NOTHING`,
+  ];
 }
 
 /**
@@ -74,13 +75,13 @@ export async function orderVendorWeights(tx: Transaction, orderId: string): Prom
  * A payment succeeded: its amount is allocated to the order's vendors in proportion to their
  * items (largest remainder, so the allocations sum to the amount paid), each less its fee; a
  * top-up over the vendors whose items grew. Orders billed before items were kept have none:
- * nothing is allocated.
+ * nothing is allocated. The ledger rows are returned as writes for the caller's next statement.
  */
-export async function allocatePaymentToVendors(tx: Transaction, deps: BillingDeps, payment: Payment, invoice: Invoice, now: Date): Promise<void> {
+export async function paymentAllocationWrites(tx: Transaction, deps: BillingDeps, payment: Payment, invoice: Invoice, now: Date): Promise<Prisma.Sql[]> {
   const weights = (payment.vendorWeights as VendorWeight[] | null) ?? (await orderVendorWeights(tx, payment.orderId));
-  if (weights.length === 0) return;
+  if (weights.length === 0) return [];
   const shares = allocatePayment(payment.amountReceived, weights, deps.feeRates);
-  await recordShares(tx, shares, {
+  return sharesWrites(shares, {
     kinds: ['earning', 'fee'],
     sign: 1,
     reference: payment.id,
@@ -116,7 +117,7 @@ export async function reverseVendorShares(tx: Transaction, refund: Refund, now: 
   if (!allocation) return;
   const attribution = refund.vendorAmounts ? new Map(Object.entries(refund.vendorAmounts as Record<string, number>)) : undefined;
   const shares = reverseRefund(refund.amount, await vendorPositions(tx, refund.orderId), attribution);
-  await recordShares(tx, shares, {
+  await writeTogether(tx, sharesWrites(shares, {
     kinds: ['refund', 'fee_reversal'],
     sign: -1,
     reference: refund.id,
@@ -124,7 +125,7 @@ export async function reverseVendorShares(tx: Transaction, refund: Refund, now: 
     orderNumber: allocation.orderNumber,
     currency: refund.currency,
     at: now,
-  });
+  }));
 }
 
 /** The order's vendors and the conservation check: paid = Σ earnings + fees, refunded = Σ reversed earnings + fees. */
