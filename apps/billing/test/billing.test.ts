@@ -238,6 +238,17 @@ describe('billing: order created → checkout', () => {
     await h.deliver(created(order));
     expect(await h.db.payment.count()).toBe(1);
   });
+
+  it('refuses an order whose totals disagree with its lines before asking Stripe, writing nothing', async () => {
+    const h = await harness();
+    const order = sampleOrder({ totals: { subtotal: 2999, shipping: 500, tax: 0, discount: 0, total: 3000 } });
+    const failure = await h.deliver(created(order)).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'ORDER_TOTALS_INCONSISTENT' });
+    expect(h.sim.controls.stripe.requests.filter((r) => (r.body as Json)?.client_reference_id === order.id)).toEqual([]);
+    expect(await h.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+    expect(await h.db.invoice.count({ where: { orderId: order.id } })).toBe(0);
+    expect(await h.db.orderItem.count({ where: { orderId: order.id } })).toBe(0);
+  });
 });
 
 describe('billing: Stripe webhook', () => {
