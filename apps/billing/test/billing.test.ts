@@ -238,6 +238,17 @@ describe('billing: order created → checkout', () => {
     await h.deliver(created(order));
     expect(await h.db.payment.count()).toBe(1);
   });
+
+  it('refuses an order whose totals disagree with its lines before asking Stripe, writing nothing', async () => {
+    const h = await harness();
+    const order = sampleOrder({ totals: { subtotal: 2999, shipping: 500, tax: 0, discount: 0, total: 3000 } });
+    const failure = await h.deliver(created(order)).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'ORDER_TOTALS_INCONSISTENT' });
+    expect(h.sim.controls.stripe.requests.filter((r) => (r.body as Json)?.client_reference_id === order.id)).toEqual([]);
+    expect(await h.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+    expect(await h.db.invoice.count({ where: { orderId: order.id } })).toBe(0);
+    expect(await h.db.orderItem.count({ where: { orderId: order.id } })).toBe(0);
+  });
 });
 
 describe('billing: Stripe webhook', () => {
@@ -632,6 +643,8 @@ describe('billing: cancellation and modification', () => {
     expect(billing.invoices[0]).toMatchObject({ status: 'paid', total: 3000, amountPaid: 3499, amountRefunded: 499 });
     expect(billing.invoices[0].adjustments).toMatchObject([{ kind: 'credit', amount: -499 }]);
     expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
+    // The order's items follow it: the dropped position is gone.
+    expect(await h.db.orderItem.findMany({ where: { orderId: order.id }, select: { position: true, sku: true }, orderBy: { position: 'asc' } })).toEqual([{ position: 1, sku: 'SKU-A' }]);
   });
 
   it('refunds money that arrives for a payment already cancelled, without announcing a payment', async () => {
@@ -739,6 +752,10 @@ describe('billing: per-vendor money (allocations, item refunds, payouts)', () =>
     // v3 drops the first distributor's item: its 499 comes back from that vendor alone.
     const v3: Order = { ...v2, version: 3, items: [v2.items[0]!, added], totals: { ...v2.totals, subtotal: 3500, total: 4000 } };
     await h.deliver(modified(v3, 4499));
+    expect(await h.db.orderItem.findMany({ where: { orderId: order.id }, select: { position: true, sku: true, vendorId: true }, orderBy: { position: 'asc' } })).toEqual([
+      { position: 1, sku: 'SKU-A', vendorId: 'brand-1' },
+      { position: 2, sku: 'SKU-C', vendorId: 'dist-2' },
+    ]);
     a = await allocation(h, order.id);
     expect(byVendor(a)).toEqual({ 'brand-1': [2917, 292, 2625, 0, 0], 'dist-1': [582, 87, 495, 75, 424], 'dist-2': [1000, 150, 850, 0, 0] });
 

@@ -1,7 +1,10 @@
 import type { Clock } from '@platform/runtime/clock';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { EventData, EventDefinition } from '@platform/contracts';
+import { DomainError } from '@platform/contracts/errors';
 import type { Transaction } from '../adapters/database';
+import { paymentColumns } from '../adapters/rows';
+import { type Payment, Prisma } from '../generated/prisma/client';
 import type { PaymentProvider } from '../adapters/stripe-client';
 import type { FeeRates } from '../domain/vendor-split';
 
@@ -39,6 +42,31 @@ export async function emit<D extends EventDefinition>(tx: Transaction, definitio
 /** Row locks taken before read-modify-write, so a webhook and a consumer never interleave on one order's money. */
 export async function lockPayments(tx: Transaction, orderId: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM payments WHERE order_id = ${orderId}::uuid ORDER BY id FOR UPDATE`;
+}
+
+/**
+ * `lockPayments` for the order of the payment `subject` selects (a scalar subquery or value),
+ * returning that payment as it is once locked.
+ */
+async function lockPaymentsOf(tx: Transaction, subject: Prisma.Sql): Promise<Payment | undefined> {
+  const payments = await tx.$queryRaw<(Payment & { subject: boolean })[]>`
+    SELECT ${paymentColumns}, id = (${subject}) AS subject FROM payments
+    WHERE order_id = (SELECT order_id FROM payments WHERE id = (${subject})) ORDER BY id FOR UPDATE`;
+  const found = payments.find((p) => p.subject);
+  if (!found) return undefined;
+  const { subject: _, ...payment } = found;
+  return payment;
+}
+
+export async function lockedPayment(tx: Transaction, paymentId: string): Promise<Payment> {
+  const payment = await lockPaymentsOf(tx, Prisma.sql`${paymentId}::uuid`);
+  if (!payment) throw new DomainError('not_found', 'PAYMENT_NOT_FOUND', `No payment ${paymentId}`);
+  return payment;
+}
+
+/** The payment a Stripe checkout session was opened for, locked as `lockedPayment`; undefined for an unknown session. */
+export function lockedPaymentOfSession(tx: Transaction, providerSessionId: string): Promise<Payment | undefined> {
+  return lockPaymentsOf(tx, Prisma.sql`SELECT payment_id FROM checkout_sessions WHERE provider_session_id = ${providerSessionId}`);
 }
 
 export async function lockInvoice(tx: Transaction, invoiceId: string): Promise<void> {

@@ -3,8 +3,10 @@ import { invoiceIssued, invoiceStatusChanged } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import type { Order } from '@platform/contracts/api/orders';
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from '../adapters/database';
-import type { Invoice } from '../generated/prisma/client';
+import { DomainError } from '@platform/contracts/errors';
+import { type Transaction, withWrites } from '../adapters/database';
+import { invoiceAssignments, invoiceColumns } from '../adapters/rows';
+import { type Invoice, Prisma } from '../generated/prisma/client';
 import { derivedId } from '../domain/ids';
 import { assertTransition, dueDate, formatInvoiceNumber, type InvoiceStatus, linesFromOrder, OVERDUE_CANDIDATES, statusForBalance } from '../domain/invoice';
 import { emit, lockInvoice } from './context';
@@ -12,31 +14,46 @@ import { emit, lockInvoice } from './context';
 export const OVERDUE_TIMER = timers.billing.invoiceOverdue.kind;
 const INVOICE_SEQUENCE = 'invoice';
 
-/** The order's invoice (one per order), locked for update. */
-export async function lockedInvoiceOf(tx: Transaction, orderId: string): Promise<Invoice | null> {
-  const invoice = await tx.invoice.findFirst({ where: { orderId }, orderBy: { createdAt: 'asc' } });
-  if (!invoice) return null;
-  await lockInvoice(tx, invoice.id);
-  return tx.invoice.findUniqueOrThrow({ where: { id: invoice.id } });
+/** The order's invoice (one per order), locked for update; `together`: writes sent in the same statement (`withWrites`). */
+export async function lockedInvoiceOf(tx: Transaction, orderId: string, together: readonly Prisma.Sql[] = []): Promise<Invoice | null> {
+  const [invoice] = await tx.$queryRaw<Invoice[]>(
+    withWrites(together, Prisma.sql`SELECT ${invoiceColumns} FROM invoices WHERE order_id = ${orderId}::uuid ORDER BY created_at LIMIT 1 FOR UPDATE`),
+  );
+  return invoice ?? null;
 }
 
-export async function createDraftInvoice(tx: Transaction, order: Order, now: Date): Promise<Invoice> {
-  const lines = linesFromOrder(order);
-  return tx.invoice.create({
-    data: {
-      id: derivedId(`${order.id}/invoice`),
-      orderId: order.id,
-      status: 'draft',
-      currency: order.currency,
-      total: order.totals.total,
-      orderNumber: order.number,
-      customer: order.customer,
-      billingAddress: order.billingAddress,
-      createdAt: now,
-      updatedAt: now,
-      lines: { create: lines.map((line) => ({ id: randomUUID(), ...line })) },
-    },
-  });
+/** The new order's draft invoice and its lines, as writes (`writeTogether`). Refuses an order whose totals disagree. */
+export function draftInvoiceWrites(order: Order, now: Date): Prisma.Sql[] {
+  const id = derivedId(`${order.id}/invoice`);
+  const lines = linesFromOrder(order).map(
+    (line) =>
+      Prisma.sql`(${randomUUID()}::uuid, ${id}::uuid, ${line.position}::int, ${line.kind}, ${line.description}, ${line.sku}, ${line.quantity}::int, ${line.unitAmount}::int, ${line.amount}::int)`,
+  );
+  return [
+    Prisma.sql`
+      INSERT INTO invoices (id, order_id, status, currency, total, order_number, customer, billing_address, created_at, updated_at)
+      VALUES (${id}::uuid, ${order.id}::uuid, 'draft', ${order.currency}, ${order.totals.total}::int, ${order.number},
+              ${JSON.stringify(order.customer)}::jsonb, ${JSON.stringify(order.billingAddress)}::jsonb, ${now}, ${now})`,
+    Prisma.sql`
+      INSERT INTO invoice_lines (id, invoice_id, position, kind, description, sku, quantity, unit_amount, amount)
+      VALUES ${Prisma.join(lines)}`,
+  ];
+}
+
+type InvoiceChanges = Partial<Pick<Invoice, 'number' | 'status' | 'total' | 'amountPaid' | 'amountRefunded' | 'issuedAt' | 'dueAt' | 'paidAt' | 'voidedAt'>>;
+
+/** Sets `changes` on the (locked) invoice, with a new version; returns the row as written. `together`: as `lockedInvoiceOf`. */
+async function updateInvoice(tx: Transaction, invoice: Invoice, changes: InvoiceChanges, now: Date, together: readonly Prisma.Sql[] = []): Promise<Invoice> {
+  const [updated] = await tx.$queryRaw<Invoice[]>(
+    withWrites(
+      together,
+      Prisma.sql`
+        UPDATE invoices SET ${Prisma.join([...invoiceAssignments(changes), Prisma.sql`updated_at = ${now}, version = version + 1`])}
+        WHERE id = ${invoice.id}::uuid RETURNING ${invoiceColumns}`,
+    ),
+  );
+  if (!updated) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice ${invoice.id}`);
+  return updated;
 }
 
 /** A draft follows the order while nothing is paid: its lines are rebuilt from the modified order. */
@@ -68,20 +85,18 @@ export async function nextInvoiceNumber(tx: Transaction): Promise<string> {
   return formatInvoiceNumber(row!.last_value);
 }
 
-async function setStatus(tx: Transaction, invoice: Invoice, to: InvoiceStatus, reason: string | null, now: Date, extra: Partial<Pick<Invoice, 'total' | 'amountPaid' | 'amountRefunded'>> = {}): Promise<Invoice> {
+async function setStatus(
+  tx: Transaction,
+  invoice: Invoice,
+  to: InvoiceStatus,
+  reason: string | null,
+  now: Date,
+  extra: Pick<InvoiceChanges, 'total' | 'amountPaid' | 'amountRefunded'> = {},
+  together: readonly Prisma.Sql[] = [],
+): Promise<Invoice> {
   const from = invoice.status as InvoiceStatus;
   assertTransition(from, to);
-  const updated = await tx.invoice.update({
-    where: { id: invoice.id },
-    data: {
-      ...extra,
-      status: to,
-      updatedAt: now,
-      version: { increment: 1 },
-      ...(to === 'paid' && { paidAt: now }),
-      ...(to === 'void' && { voidedAt: now }),
-    },
-  });
+  const updated = await updateInvoice(tx, invoice, { ...extra, status: to, ...(to === 'paid' && { paidAt: now }), ...(to === 'void' && { voidedAt: now }) }, now, together);
   await emit(tx, invoiceStatusChanged, invoice.orderId, {
     orderId: invoice.orderId,
     invoiceId: invoice.id,
@@ -106,10 +121,7 @@ async function setStatus(tx: Transaction, invoice: Invoice, to: InvoiceStatus, r
 export async function issueInvoice(tx: Transaction, invoice: Invoice, now: Date, dueDays: number): Promise<Invoice> {
   assertTransition(invoice.status as InvoiceStatus, 'issued');
   const number = await nextInvoiceNumber(tx);
-  const issued = await tx.invoice.update({
-    where: { id: invoice.id },
-    data: { number, status: 'issued', issuedAt: now, dueAt: dueDate(now, dueDays), updatedAt: now, version: { increment: 1 } },
-  });
+  const issued = await updateInvoice(tx, invoice, { number, status: 'issued', issuedAt: now, dueAt: dueDate(now, dueDays) }, now);
   await emit(tx, invoiceIssued, invoice.orderId, {
     orderId: invoice.orderId,
     invoiceId: invoice.id,
@@ -123,12 +135,12 @@ export async function issueInvoice(tx: Transaction, invoice: Invoice, now: Date,
   return issued;
 }
 
-/** Money received against the invoice: issued/overdue/partially paid → partially_paid or paid. */
-export async function recordInvoicePayment(tx: Transaction, invoice: Invoice, amount: number, now: Date): Promise<Invoice> {
+/** Money received against the invoice: issued/overdue/partially paid → partially_paid or paid. `together`: as `lockedInvoiceOf`. */
+export async function recordInvoicePayment(tx: Transaction, invoice: Invoice, amount: number, now: Date, together: readonly Prisma.Sql[] = []): Promise<Invoice> {
   const amountPaid = invoice.amountPaid + amount;
   const to = statusForBalance(invoice.total, amountPaid - invoice.amountRefunded);
-  if (to === invoice.status) return tx.invoice.update({ where: { id: invoice.id }, data: { amountPaid, updatedAt: now, version: { increment: 1 } } });
-  return setStatus(tx, invoice, to, 'Payment received', now, { amountPaid });
+  if (to === invoice.status) return updateInvoice(tx, invoice, { amountPaid }, now, together);
+  return setStatus(tx, invoice, to, 'Payment received', now, { amountPaid }, together);
 }
 
 /** A debit (the order grew after payment): the invoice asks for more and is partially paid until the top-up arrives. */
@@ -151,7 +163,7 @@ export async function withdrawDebit(tx: Transaction, invoice: Invoice, paymentId
 
 async function retotal(tx: Transaction, invoice: Invoice, total: number, reason: string, now: Date): Promise<Invoice> {
   const to = statusForBalance(total, invoice.amountPaid - invoice.amountRefunded);
-  if (to === invoice.status) return tx.invoice.update({ where: { id: invoice.id }, data: { total, updatedAt: now, version: { increment: 1 } } });
+  if (to === invoice.status) return updateInvoice(tx, invoice, { total }, now);
   return setStatus(tx, invoice, to, reason, now, { total });
 }
 
@@ -163,7 +175,7 @@ export async function creditInvoice(tx: Transaction, invoice: Invoice, amount: n
   await tx.invoiceAdjustment.create({ data: { id: randomUUID(), invoiceId: invoice.id, kind: 'credit', amount: -amount, reason, refundId, createdAt: now } });
   const data = { total: Math.max(0, invoice.total - amount), amountRefunded: invoice.amountRefunded + amount };
   if (data.total === 0 && invoice.status !== 'void') return setStatus(tx, invoice, 'void', reason, now, data);
-  return tx.invoice.update({ where: { id: invoice.id }, data: { ...data, updatedAt: now, version: { increment: 1 } } });
+  return updateInvoice(tx, invoice, data, now);
 }
 
 export async function voidInvoice(tx: Transaction, invoice: Invoice, reason: string, now: Date): Promise<Invoice> {

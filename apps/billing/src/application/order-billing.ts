@@ -5,10 +5,10 @@ import { settleNewTotal } from '../domain/held-money';
 import { derivedId } from '../domain/ids';
 import { splitProportionally, subtotalChanges, type VendorWeight, vendorWeights } from '../domain/vendor-split';
 import { type BillingDeps, lockPayments } from './context';
-import { createDraftInvoice, debitInvoice, lockedInvoiceOf, redraftInvoice, withdrawDebit } from './invoices';
+import { debitInvoice, draftInvoiceWrites, lockedInvoiceOf, redraftInvoice, withdrawDebit } from './invoices';
 import { cancelUnpaidPayment, openCheckout, UNPAID } from './payments';
 import { requestRefund } from './refunds';
-import { keepOrderItems, orderVendorWeights } from './vendor-ledger';
+import { keepOrderItems, orderItemsWrites, orderVendorWeights } from './vendor-ledger';
 
 /*
  * The payment side of an order as it is created and modified (docs/requirements.md#order-lifecycle, steps 2 and 9).
@@ -16,13 +16,16 @@ import { keepOrderItems, orderVendorWeights } from './vendor-ledger';
  * redelivered event reuses the same Idempotency-Key; existing rows make a repeat a no-op.
  */
 
-/** A new order: payment (requires_payment) + checkout session + draft invoice → billing.checkout.created. */
+/**
+ * A new order: payment (requires_payment) + checkout session + draft invoice → billing.checkout.created.
+ * The order's rows are built (and its totals checked) before Stripe is called, and written with the payment.
+ */
 export async function billNewOrder(tx: Transaction, deps: BillingDeps, order: Order): Promise<void> {
   const paymentId = derivedId(`${order.id}/payment/v${order.version}`);
-  if (await tx.payment.findFirst({ where: { orderId: order.id } })) return;
-  await keepOrderItems(tx, order);
-  await createDraftInvoice(tx, order, deps.clock.now());
-  await openCheckout(tx, deps, { paymentId, kind: 'order', order, amount: order.totals.total });
+  const [billed] = await tx.$queryRaw<unknown[]>`SELECT 1 FROM payments WHERE order_id = ${order.id}::uuid LIMIT 1`;
+  if (billed) return;
+  const rows = [...orderItemsWrites(order), ...draftInvoiceWrites(order, deps.clock.now())];
+  await openCheckout(tx, deps, { paymentId, kind: 'order', order, amount: order.totals.total }, rows);
 }
 
 /**

@@ -2,14 +2,14 @@ import { currentFlow } from '@platform/runtime/context';
 import { DomainError } from '@platform/contracts/errors';
 import { checkoutCreated, paymentFailed, paymentSucceeded } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
-import type { Transaction } from '../adapters/database';
+import { type Transaction, writeTogether } from '../adapters/database';
 import { StripeApiError } from '../adapters/stripe-client';
-import type { Payment } from '../generated/prisma/client';
+import { type Payment, Prisma } from '../generated/prisma/client';
 import { fromStripeCurrency, toStripeCurrency } from '../domain/invoice';
-import { type BillingDeps, emit, lockPayments } from './context';
+import { type BillingDeps, emit, lockedPayment } from './context';
 import { issueInvoice, lockedInvoiceOf, recordInvoicePayment } from './invoices';
 import { requestRefund } from './refunds';
-import { allocatePaymentToVendors } from './vendor-ledger';
+import { paymentAllocationWrites } from './vendor-ledger';
 import { derivedId } from '../domain/ids';
 import type { VendorWeight } from '../domain/vendor-split';
 
@@ -20,7 +20,8 @@ export const UNPAID = ['requires_payment', 'processing', 'failed'];
 /**
  * Opens a Stripe checkout session for a new payment row → `billing.checkout.created`.
  * The payment id is derived by the caller (same on every redelivery) and is the Stripe
- * Idempotency-Key, so a retried event finds the session it already opened.
+ * Idempotency-Key, so a retried event finds the session it already opened. `together`: the
+ * caller's rows, written in the statement that records the payment once Stripe answered.
  */
 export async function openCheckout(
   tx: Transaction,
@@ -30,26 +31,18 @@ export async function openCheckout(
     kind: PaymentKind;
     order: Pick<Order, 'id' | 'number' | 'currency' | 'customer'>;
     amount: number;
-    /** A top-up's vendors and weights (allocatePaymentToVendors); absent: the order's items. */
+    /** A top-up's vendors and weights (paymentAllocationWrites); absent: the order's items. */
     vendorWeights?: VendorWeight[];
   },
-): Promise<Payment> {
+  together: readonly Prisma.Sql[] = [],
+): Promise<void> {
   const { order } = input;
   const now = deps.clock.now();
-  const row = {
-    id: input.paymentId,
-    orderId: order.id,
-    kind: input.kind,
-    provider: deps.provider.name,
-    amount: input.amount,
-    currency: order.currency,
-    // The journey this money belongs to: Stripe's webhooks about it continue this correlation id.
-    correlationId: currentFlow()?.correlationId ?? null,
-    // As plain JSON objects (an interface has no index signature for Prisma's Json type).
-    vendorWeights: input.vendorWeights?.map((weight) => ({ ...weight })),
-    createdAt: now,
-    updatedAt: now,
-  };
+  // correlation_id: the journey this money belongs to; Stripe's webhooks about it continue it.
+  const insertPayment = (status: string, failureReason: string | null) => Prisma.sql`
+    INSERT INTO payments (id, order_id, kind, provider, status, amount, currency, failure_reason, correlation_id, vendor_weights, created_at, updated_at)
+    VALUES (${input.paymentId}::uuid, ${order.id}::uuid, ${input.kind}, ${deps.provider.name}, ${status}, ${input.amount}::int, ${order.currency}, ${failureReason},
+            ${currentFlow()?.correlationId ?? null}, ${input.vendorWeights ? JSON.stringify(input.vendorWeights) : null}::jsonb, ${now}, ${now})`;
   let session;
   try {
     session = await deps.provider.createCheckoutSession({
@@ -64,30 +57,22 @@ export async function openCheckout(
   } catch (error) {
     // Stripe refused the session itself (4xx): retrying would not help, so the payment fails visibly.
     if (!(error instanceof StripeApiError)) throw error;
-    const payment = await tx.payment.create({ data: { ...row, status: 'failed', failureReason: error.message } });
-    await emit(tx, paymentFailed, order.id, { orderId: order.id, paymentId: payment.id, reason: error.message, failedAt: now.toISOString() }, now);
-    return payment;
+    await writeTogether(tx, [...together, insertPayment('failed', error.message)]);
+    await emit(tx, paymentFailed, order.id, { orderId: order.id, paymentId: input.paymentId, reason: error.message, failedAt: now.toISOString() }, now);
+    return;
   }
-  const payment = await tx.payment.create({ data: { ...row, status: 'requires_payment' } });
   const expiresAt = session.expires_at ? new Date(session.expires_at * 1000) : null;
-  await tx.checkoutSession.create({
-    data: {
-      id: input.paymentId,
-      paymentId: payment.id,
-      orderId: order.id,
-      providerSessionId: session.id,
-      status: session.status,
-      url: session.url,
-      amount: session.amount_total,
-      currency: fromStripeCurrency(session.currency),
-      expiresAt,
-      createdAt: now,
-      updatedAt: now,
-    },
-  });
+  await writeTogether(tx, [
+    ...together,
+    insertPayment('requires_payment', null),
+    Prisma.sql`
+      INSERT INTO checkout_sessions (id, payment_id, order_id, provider_session_id, status, url, amount, currency, expires_at, created_at, updated_at)
+      VALUES (${input.paymentId}::uuid, ${input.paymentId}::uuid, ${order.id}::uuid, ${session.id}, ${session.status}, ${session.url},
+              ${session.amount_total}::int, ${fromStripeCurrency(session.currency)}, ${expiresAt}, ${now}, ${now})`,
+  ]);
   await emit(tx, checkoutCreated, order.id, {
     orderId: order.id,
-    paymentId: payment.id,
+    paymentId: input.paymentId,
     provider: deps.provider.name,
     checkoutSessionId: session.id,
     url: session.url,
@@ -95,7 +80,6 @@ export async function openCheckout(
     currency: order.currency,
     expiresAt: expiresAt?.toISOString() ?? null,
   }, now);
-  return payment;
 }
 
 /**
@@ -123,17 +107,15 @@ export async function cancelUnpaidPayment(tx: Transaction, deps: BillingDeps, pa
  * Exactly once per payment: the payment moves to `succeeded`, the invoice is issued with its
  * number (first payment) and settled → payment.succeeded, invoice.issued, invoice.status_changed.
  * An amount or currency that differs from what was asked flags the payment instead.
+ * `payment` as read under the lock of its order's payments (`lockedPaymentOfSession`).
  */
 export async function recordPaymentSucceeded(
   tx: Transaction,
   deps: BillingDeps,
-  paymentId: string,
+  payment: Payment,
   paid: { providerPaymentId: string | null; amount: number; currency: string },
 ): Promise<void> {
   const now = deps.clock.now();
-  const current = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
-  await lockPayments(tx, current.orderId);
-  const payment = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
   if (payment.status === 'succeeded' || payment.status === 'flagged') return;
   const cancelledMeanwhile = payment.status === 'cancelled';
   if (paid.amount !== payment.amount || paid.currency !== toStripeCurrency(payment.currency)) {
@@ -148,12 +130,15 @@ export async function recordPaymentSucceeded(
     });
     return;
   }
-  await tx.payment.update({
-    where: { id: payment.id },
-    data: { status: 'succeeded', providerPaymentId: paid.providerPaymentId, amountReceived: paid.amount, paidAt: now, failureReason: null, updatedAt: now },
-  });
-  await tx.checkoutSession.updateMany({ where: { paymentId: payment.id, status: 'open' }, data: { status: 'complete', url: null, updatedAt: now } });
+  const succeeded = [
+    Prisma.sql`
+      UPDATE payments SET status = 'succeeded', provider_payment_id = ${paid.providerPaymentId}, amount_received = ${paid.amount}::int, paid_at = ${now},
+                          failure_reason = NULL, updated_at = ${now}
+      WHERE id = ${payment.id}::uuid`,
+    Prisma.sql`UPDATE checkout_sessions SET status = 'complete', url = NULL, updated_at = ${now} WHERE payment_id = ${payment.id}::uuid AND status = 'open'`,
+  ];
   if (cancelledMeanwhile) {
+    await writeTogether(tx, succeeded);
     // The customer paid while the order was being cancelled or changed (the session could no
     // longer be expired): the money goes straight back, and nothing downstream hears of a payment.
     await requestRefund(tx, deps, {
@@ -165,6 +150,8 @@ export async function recordPaymentSucceeded(
     });
     return;
   }
+  // Written in the statement that locks the invoice.
+  let invoice = await lockedInvoiceOf(tx, payment.orderId, succeeded);
   await emit(tx, paymentSucceeded, payment.orderId, {
     orderId: payment.orderId,
     paymentId: payment.id,
@@ -174,22 +161,20 @@ export async function recordPaymentSucceeded(
     currency: payment.currency,
     paidAt: now.toISOString(),
   }, now);
-  let invoice = await lockedInvoiceOf(tx, payment.orderId);
   if (!invoice) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice for order ${payment.orderId}`);
   // The vendors' shares, whatever the invoice's state: the money is held for them until refunded.
-  await allocatePaymentToVendors(tx, deps, { ...payment, amountReceived: paid.amount }, invoice, now);
+  // Their rows are written in the statement that settles the invoice.
+  const allocation = await paymentAllocationWrites(tx, deps, { ...payment, amountReceived: paid.amount }, invoice, now);
   // Paid after the invoice was voided (the order was cancelled meanwhile): ops refunds; nothing to settle.
-  if (invoice.status === 'void') return;
+  if (invoice.status === 'void') return writeTogether(tx, allocation);
   if (invoice.status === 'draft') invoice = await issueInvoice(tx, invoice, now, deps.invoiceDueDays);
-  await recordInvoicePayment(tx, invoice, paid.amount, now);
+  await recordInvoicePayment(tx, invoice, paid.amount, now, allocation);
 }
 
 /** The customer's payment failed or its session expired → `billing.payment.failed` (once per failure). */
 export async function recordPaymentFailed(tx: Transaction, deps: BillingDeps, paymentId: string, reason: string): Promise<void> {
   const now = deps.clock.now();
-  const current = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
-  await lockPayments(tx, current.orderId);
-  const payment = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
+  const payment = await lockedPayment(tx, paymentId);
   if (!['requires_payment', 'processing'].includes(payment.status)) return;
   await tx.payment.update({ where: { id: payment.id }, data: { status: 'failed', failureReason: reason, updatedAt: now } });
   await emit(tx, paymentFailed, payment.orderId, { orderId: payment.orderId, paymentId: payment.id, reason, failedAt: now.toISOString() }, now);

@@ -2,20 +2,39 @@ import { DomainError } from '@platform/contracts/errors';
 import type { z } from 'zod';
 import type { InvoiceView, invoiceListQuerySchema, OrderBilling } from '@platform/contracts/api/billing';
 import type { Database } from '../adapters/database';
+import {
+  checkoutSessionColumns,
+  invoiceAdjustmentColumns,
+  invoiceColumns,
+  invoiceLineColumns,
+  type OrderBillingJson,
+  orderBillingFromJson,
+  paymentColumns,
+  refundColumns,
+  refundHoldColumns,
+} from '../adapters/rows';
 import { invoiceInclude, invoiceView, paymentView, refundHoldView, refundView } from './views';
 
-/** An order's payments, invoices, refunds and refund hold. */
+/**
+ * An order's payments, invoices, refunds and refund hold: one statement (polled until the
+ * checkout shows), so one snapshot without a transaction: a refund committed meanwhile never
+ * shows without its invoice credit.
+ */
 export async function orderBilling(db: Database, orderId: string): Promise<OrderBilling> {
-  // One snapshot: a refund committed between separate reads would show without its invoice credit.
-  const [payments, invoices, refunds, hold] = await db.$transaction(
-    [
-      db.payment.findMany({ where: { orderId }, include: { checkoutSessions: { orderBy: { createdAt: 'asc' } } }, orderBy: { createdAt: 'asc' } }),
-      db.invoice.findMany({ where: { orderId }, include: invoiceInclude, orderBy: { createdAt: 'asc' } }),
-      db.refund.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
-      db.refundHold.findUnique({ where: { orderId } }),
-    ],
-    { isolationLevel: 'RepeatableRead' },
-  );
+  const [billing] = await db.$queryRaw<OrderBillingJson[]>`
+    SELECT
+      (SELECT json_agg(p ORDER BY p."createdAt") FROM (
+         SELECT ${paymentColumns},
+           (SELECT coalesce(json_agg(s ORDER BY s."createdAt"), '[]') FROM (SELECT ${checkoutSessionColumns} FROM checkout_sessions WHERE payment_id = payments.id) s) AS "checkoutSessions"
+         FROM payments WHERE order_id = ${orderId}::uuid) p) AS payments,
+      (SELECT json_agg(i ORDER BY i."createdAt") FROM (
+         SELECT ${invoiceColumns},
+           (SELECT coalesce(json_agg(l ORDER BY l.position), '[]') FROM (SELECT ${invoiceLineColumns} FROM invoice_lines WHERE invoice_id = invoices.id) l) AS lines,
+           (SELECT coalesce(json_agg(a ORDER BY a."createdAt"), '[]') FROM (SELECT ${invoiceAdjustmentColumns} FROM invoice_adjustments WHERE invoice_id = invoices.id) a) AS adjustments
+         FROM invoices WHERE order_id = ${orderId}::uuid) i) AS invoices,
+      (SELECT json_agg(r ORDER BY r."createdAt") FROM (SELECT ${refundColumns} FROM refunds WHERE order_id = ${orderId}::uuid) r) AS refunds,
+      (SELECT row_to_json(h) FROM (SELECT ${refundHoldColumns} FROM refund_holds WHERE order_id = ${orderId}::uuid) h) AS hold`;
+  const { payments, invoices, refunds, hold } = orderBillingFromJson(billing!);
   if (payments.length === 0 && invoices.length === 0) {
     throw new DomainError('not_found', 'BILLING_NOT_FOUND', `Billing knows nothing about order ${orderId}`);
   }

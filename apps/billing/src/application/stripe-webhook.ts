@@ -2,7 +2,7 @@ import { continueFlow } from '@platform/runtime/context';
 import { DomainError } from '@platform/contracts/errors';
 import type { Database, Transaction } from '../adapters/database';
 import type { Payment } from '../generated/prisma/client';
-import { type BillingDeps, lockPayments } from './context';
+import { type BillingDeps, lockedPaymentOfSession, lockPayments } from './context';
 import { recordPaymentFailed, recordPaymentSucceeded } from './payments';
 import { confirmRefundsByCharge } from './refunds';
 
@@ -71,7 +71,7 @@ async function plan(tx: Transaction, deps: BillingDeps, event: StripeEvent): Pro
           await tx.payment.updateMany({ where: { id: payment.id, status: 'requires_payment' }, data: { status: 'processing', updatedAt: deps.clock.now() } });
           return;
         }
-        await recordPaymentSucceeded(tx, deps, payment.id, {
+        await recordPaymentSucceeded(tx, deps, payment, {
           providerPaymentId: typeof object.payment_intent === 'string' ? object.payment_intent : null,
           amount: Number(object.amount_total),
           currency: String(object.currency),
@@ -115,8 +115,9 @@ async function plan(tx: Transaction, deps: BillingDeps, event: StripeEvent): Pro
   }
 }
 
+/** The session's payment, with the order's payments locked (the state it is applied to). */
 async function paymentOfSession(tx: Transaction, providerSessionId: string): Promise<Payment> {
-  const session = await tx.checkoutSession.findUnique({ where: { providerSessionId }, include: { payment: true } });
-  if (!session) throw paymentNotFound(`checkout session ${providerSessionId}`);
-  return session.payment;
+  const payment = await lockedPaymentOfSession(tx, providerSessionId);
+  if (!payment) throw paymentNotFound(`checkout session ${providerSessionId}`);
+  return payment;
 }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/contracts/errors';
 import type { OrderAllocation } from '@platform/contracts/api/billing';
 import type { Order } from '@platform/contracts/api/orders';
-import type { Database, Transaction } from '../adapters/database';
-import type { Invoice, Payment, Refund } from '../generated/prisma/client';
+import { type Database, type Transaction, writeTogether } from '../adapters/database';
+import { type Invoice, type Payment, Prisma, type Refund } from '../generated/prisma/client';
 import { allocatePayment, conservationProblems, reverseRefund, type VendorPosition, type VendorShare, type VendorType, type VendorWeight, vendorWeights } from '../domain/vendor-split';
 import type { BillingDeps } from './context';
 
@@ -15,53 +15,59 @@ import type { BillingDeps } from './context';
 
 type EntryKind = 'earning' | 'fee' | 'refund' | 'fee_reversal' | 'payout';
 
-/** Ledger rows for shares of one payment (sign +1) or one refund (sign −1), once per (kind, vendor, reference). */
-async function recordShares(
-  tx: Transaction,
+/** Ledger rows for shares of one payment (sign +1) or one refund (sign −1), once per (kind, vendor, reference), as writes (`writeTogether`). */
+function sharesWrites(
   shares: readonly VendorShare[],
   entry: { kinds: [EntryKind, EntryKind]; sign: 1 | -1; reference: string; orderId: string; orderNumber: string | null; currency: string; at: Date },
-): Promise<void> {
+): Prisma.Sql[] {
   const [earningKind, feeKind] = entry.kinds;
   const rows = shares.flatMap((share) =>
     [
       { kind: earningKind, amount: share.earning },
       { kind: feeKind, amount: share.fee },
-    ].map(({ kind, amount }) => ({
-      id: randomUUID(),
-      vendorId: share.vendorId,
-      vendorType: share.vendorType,
-      kind,
-      amount: entry.sign * amount,
-      currency: entry.currency,
-      orderId: entry.orderId,
-      orderNumber: entry.orderNumber,
-      reference: entry.reference,
-      at: entry.at,
-    })),
+    ].map(({ kind, amount }) => Prisma.sql`(${randomUUID()}::uuid, ${share.vendorId}, ${share.vendorType}, ${kind}, ${entry.sign * amount}::int, ${entry.currency},
+      ${entry.orderId}::uuid, ${entry.orderNumber}, ${entry.reference}::uuid, ${entry.at})`),
   );
-  await tx.vendorLedgerEntry.createMany({ data: rows, skipDuplicates: true });
+  if (rows.length === 0) return [];
+  return [
+    Prisma.sql`
+      INSERT INTO vendor_ledger_entries (id, vendor_id, vendor_type, kind, amount, currency, order_id, order_number, reference, at)
+      VALUES ${Prisma.join(rows)}
+      ON CONFLICT DO NOTHING`,
+  ];
 }
 
-/** The order's items as its latest event carries them (created, modified): the allocation's weights and what a cancelled unit cost. */
+/**
+ * The order's items as its latest event carries them (created, modified): the allocation's
+ * weights and what a cancelled unit cost. As writes (`writeTogether`): the positions the order
+ * has are replaced, those past its last deleted.
+ */
+export function orderItemsWrites(order: Pick<Order, 'id' | 'items'>): Prisma.Sql[] {
+  const removed = Prisma.sql`DELETE FROM order_items WHERE order_id = ${order.id}::uuid AND position > ${order.items.length}::int`;
+  if (order.items.length === 0) return [removed];
+  const rows = order.items.map(
+    (item, index) =>
+      Prisma.sql`(${order.id}::uuid, ${index + 1}::int, ${item.sku}, ${item.variantId}, ${item.vendor.id}, ${item.vendor.type}, ${item.quantity}::int, ${item.unitPrice}::int)`,
+  );
+  return [
+    removed,
+    Prisma.sql`
+      INSERT INTO order_items (order_id, position, sku, variant_id, vendor_id, vendor_type, quantity, unit_price)
+      VALUES ${Prisma.join(rows)}
+      ON CONFLICT (order_id, position) DO UPDATE SET sku = EXCLUDED.sku, variant_id = EXCLUDED.variant_id, vendor_id = EXCLUDED.vendor_id,
+        vendor_type = EXCLUDED.vendor_type, quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price`,
+  ];
+}
+
 export async function keepOrderItems(tx: Transaction, order: Pick<Order, 'id' | 'items'>): Promise<void> {
-  await tx.orderItem.deleteMany({ where: { orderId: order.id } });
-  await tx.orderItem.createMany({
-    data: order.items.map((item, index) => ({
-      orderId: order.id,
-      position: index + 1,
-      sku: item.sku,
-      variantId: item.variantId,
-      vendorId: item.vendor.id,
-      vendorType: item.vendor.type,
-      quantity: item.quantity,
-      unitPrice: item.unitPrice,
-    })),
-  });
+  await writeTogether(tx, orderItemsWrites(order));
 }
 
 /** The order's vendors weighted by their items' subtotals (none for an order billed before items were kept). */
 export async function orderVendorWeights(tx: Transaction, orderId: string): Promise<VendorWeight[]> {
-  const items = await tx.orderItem.findMany({ where: { orderId }, orderBy: { position: 'asc' } });
+  const items = await tx.$queryRaw<{ vendorId: string; vendorType: string; quantity: number; unitPrice: number }[]>`
+    SELECT vendor_id AS "vendorId", vendor_type AS "vendorType", quantity, unit_price AS "unitPrice"
+    FROM order_items WHERE order_id = ${orderId}::uuid ORDER BY position`;
   return vendorWeights(items.map((item) => ({ vendorId: item.vendorId, vendorType: item.vendorType, amount: item.unitPrice * item.quantity })));
 }
 
@@ -69,13 +75,13 @@ export async function orderVendorWeights(tx: Transaction, orderId: string): Prom
  * A payment succeeded: its amount is allocated to the order's vendors in proportion to their
  * items (largest remainder, so the allocations sum to the amount paid), each less its fee; a
  * top-up over the vendors whose items grew. Orders billed before items were kept have none:
- * nothing is allocated.
+ * nothing is allocated. The ledger rows are returned as writes for the caller's next statement.
  */
-export async function allocatePaymentToVendors(tx: Transaction, deps: BillingDeps, payment: Payment, invoice: Invoice, now: Date): Promise<void> {
+export async function paymentAllocationWrites(tx: Transaction, deps: BillingDeps, payment: Payment, invoice: Invoice, now: Date): Promise<Prisma.Sql[]> {
   const weights = (payment.vendorWeights as VendorWeight[] | null) ?? (await orderVendorWeights(tx, payment.orderId));
-  if (weights.length === 0) return;
+  if (weights.length === 0) return [];
   const shares = allocatePayment(payment.amountReceived, weights, deps.feeRates);
-  await recordShares(tx, shares, {
+  return sharesWrites(shares, {
     kinds: ['earning', 'fee'],
     sign: 1,
     reference: payment.id,
@@ -111,7 +117,7 @@ export async function reverseVendorShares(tx: Transaction, refund: Refund, now: 
   if (!allocation) return;
   const attribution = refund.vendorAmounts ? new Map(Object.entries(refund.vendorAmounts as Record<string, number>)) : undefined;
   const shares = reverseRefund(refund.amount, await vendorPositions(tx, refund.orderId), attribution);
-  await recordShares(tx, shares, {
+  await writeTogether(tx, sharesWrites(shares, {
     kinds: ['refund', 'fee_reversal'],
     sign: -1,
     reference: refund.id,
@@ -119,7 +125,7 @@ export async function reverseVendorShares(tx: Transaction, refund: Refund, now: 
     orderNumber: allocation.orderNumber,
     currency: refund.currency,
     at: now,
-  });
+  }));
 }
 
 /** The order's vendors and the conservation check: paid = Σ earnings + fees, refunded = Σ reversed earnings + fees. */
