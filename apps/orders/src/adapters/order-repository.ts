@@ -156,9 +156,22 @@ export async function insertOrder(tx: Transaction, { order: o, items, history, s
   return { order, subOrders: written.map(fromSubOrderJson) };
 }
 
-export async function findOrderRow(db: Client, id: string): Promise<OrderRow | null> {
-  const [row] = await db.$queryRaw<RawOrderRow[]>`SELECT ${orderColumns}, ${itemsJson} AS items FROM orders o WHERE o.id = ${id}::uuid`;
+async function selectOrderRow(db: Client, id: string, locking: Prisma.Sql): Promise<OrderRow | null> {
+  const [row] = await db.$queryRaw<RawOrderRow[]>`SELECT ${orderColumns}, ${itemsJson} AS items FROM orders o WHERE o.id = ${id}::uuid ${locking}`;
   return row ? fromRaw(row) : null;
+}
+
+export function findOrderRow(db: Client, id: string): Promise<OrderRow | null> {
+  return selectOrderRow(db, id, Prisma.empty);
+}
+
+/**
+ * Reads the order taking its row lock: every writer of an order's sub-orders holds it (a status
+ * change, a modification and a cancel update the order row first), so they never interleave.
+ * Null for an unknown order.
+ */
+export function lockOrder(tx: Transaction, id: string): Promise<OrderRow | null> {
+  return selectOrderRow(tx, id, Prisma.sql`FOR UPDATE`);
 }
 
 function notFound(id: string): DomainError {

@@ -61,17 +61,7 @@ export function fromJson(json: SubOrderJson): SubOrderRecord {
   return { ...json, createdAt: new Date(json.createdAt), updatedAt: new Date(json.updatedAt) };
 }
 
-/**
- * Takes the parent order's row lock: every writer of an order's sub-orders holds it (a status
- * change, a modification and a cancel update the order row first), so they never interleave.
- * Returns the order's currency (what the sub-orders' events carry), or null for an unknown order.
- */
-export async function lockOrder(tx: Transaction, orderId: string): Promise<{ currency: string } | null> {
-  const [row] = await tx.$queryRaw<{ currency: string }[]>`SELECT currency FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`;
-  return row ?? null;
-}
-
-/** The order's sub-orders by position; read after taking the parent's lock, so they are current. */
+/** The order's sub-orders by position; read after taking the parent's lock (`lockOrder`), so they are current. */
 export async function listSubOrders(tx: Transaction, orderId: string): Promise<SubOrderRecord[]> {
   const rows = await tx.$queryRaw<{ sub: SubOrderJson }[]>`
     SELECT ${subOrderJson} AS sub FROM sub_orders s WHERE s.order_id = ${orderId}::uuid ORDER BY s.position`;

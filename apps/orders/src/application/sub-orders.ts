@@ -4,10 +4,10 @@ import type { Order, SubOrder } from '@platform/contracts/api/orders';
 import type { Clock } from '@platform/runtime/clock';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { Transaction } from '../adapters/database';
+import { lockOrder, type OrderRow } from '../adapters/order-repository';
 import {
   insertSubOrders,
   listSubOrders,
-  lockOrder,
   type NewSubOrder,
   type SubOrderRecord,
   type SubOrderUpdate,
@@ -197,10 +197,11 @@ export async function subOrdersFollowParent(tx: Transaction, clock: Clock, order
 
 const stateOf = (sub: SubOrderRecord) => ({ status: sub.status as OrderStatus, fulfillmentStatus: sub.fulfillmentStatus as FulfillmentStatus });
 
-/** The parts' roll-up before and after a change, for the parent to follow; null when the order has no sub-orders. */
+/** The parts' roll-up before and after a change, for the parent to follow, and the parent as read under its lock; null when the order has no sub-orders. */
 export interface PartsMoved {
   before: RollUp;
   after: RollUp;
+  order: OrderRow;
 }
 
 async function changeParts(tx: Transaction, clock: Clock, orderId: string, moveOf: (sub: SubOrderRecord) => Move | null): Promise<PartsMoved | null> {
@@ -209,7 +210,7 @@ async function changeParts(tx: Transaction, clock: Clock, orderId: string, moveO
   const subs = await listSubOrders(tx, orderId);
   if (subs.length === 0) return null;
   const after = await moveSubOrders(tx, clock, order.currency, subs, moveOf);
-  return { before: rollUp(subs.map(stateOf)), after: rollUp(after.map(stateOf)) };
+  return { before: rollUp(subs.map(stateOf)), after: rollUp(after.map(stateOf)), order };
 }
 
 /** `fulfillment.progress.changed`: each vendor's sub-order takes its vendor's fulfillment status, units and parcels. */
