@@ -125,6 +125,13 @@ describe('the split (ORD-05)', () => {
     expect((await read(order.id)).subOrders.map((s) => s.number)).toEqual([`${order.number}-1`]);
   });
 
+  it('numbers the parts of an order past ORD-999999 from its whole number', async () => {
+    await service.db.$queryRaw`SELECT setval(pg_get_serial_sequence('orders', 'number'), 1234566)`;
+    const order = await placeOrder(service);
+    expect(order.number).toBe('ORD-1234567');
+    expect((await read(order.id)).subOrders.map((s) => s.number)).toEqual(['ORD-1234567-1']);
+  });
+
   it('splits again on a modification: a kept vendor keeps its number, a new one takes the next, a gone one is cancelled', async () => {
     const v = vendors();
     const order = await twoVendorOrder(v);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '@platform/contracts/errors';
-import type { Prisma } from '../generated/prisma/client';
 import type { Database, Transaction } from './database';
 
 export interface StoredResponse {
@@ -50,10 +49,9 @@ export async function claimIdempotencyKey(tx: Transaction, id: IdempotencyKeyId,
 }
 
 export async function storeIdempotentResponse(tx: Transaction, id: IdempotencyKeyId, response: StoredResponse): Promise<void> {
-  await tx.idempotencyKey.update({
-    where: { scope_caller_key: id },
-    data: { responseStatus: response.status, responseBody: response.body as Prisma.InputJsonValue },
-  });
+  await tx.$executeRaw`
+    UPDATE idempotency_keys SET response_status = ${response.status}, response_body = ${JSON.stringify(response.body)}::jsonb
+    WHERE scope = ${id.scope} AND caller = ${id.caller} AND key = ${id.key}`;
 }
 
 /** Keys are honoured for a day (clients retry within minutes); then they and their stored answers go. */

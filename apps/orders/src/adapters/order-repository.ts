@@ -1,10 +1,20 @@
 import type { ShortStockOutcome, ShortStockPolicy } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { DomainError } from '@platform/contracts/errors';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { formatOrderNumber } from '../domain/order-number';
 import { FINISHED_STATUSES } from '../domain/order-status';
 import type { Database, Transaction } from './database';
+import {
+  fromJson as fromSubOrderJson,
+  insertedSubOrders,
+  type NewSubOrder,
+  subOrderInserts,
+  type SubOrderJson,
+  subOrderJson,
+  type SubOrderRecord,
+  type SubOrderRow,
+} from './sub-order-repository';
 
 type Client = Database | Transaction;
 
@@ -67,22 +77,74 @@ export function toOrder(row: OrderRow): Order {
   };
 }
 
+/** The orders columns (alias `o`) under the model's field names: raw rows map as model rows do (toOrder). */
+const orderColumns = Prisma.sql`o.id, o.number, o.status, o.fulfillment_status AS "fulfillmentStatus", o.customer_id AS "customerId",
+  o.customer, o.shipping_address AS "shippingAddress", o.billing_address AS "billingAddress", o.delivery_type AS "deliveryType",
+  o.delivery_window_start AS "deliveryWindowStart", o.delivery_window_end AS "deliveryWindowEnd", o.notes, o.age_verified AS "ageVerified",
+  o.currency, o.subtotal, o.shipping_total AS "shippingTotal", o.tax_total AS "taxTotal", o.discount_total AS "discountTotal", o.total,
+  o.tracking_number AS "trackingNumber", o.tracking_carrier AS "trackingCarrier", o.fulfillment_started AS "fulfillmentStarted",
+  o.short_stock_policy AS "shortStockPolicy", o.version, o.created_at AS "createdAt", o.updated_at AS "updatedAt"`;
+
+/** The order's items by position as one JSON array: an order is read whole in one statement. */
+const itemsJson = Prisma.sql`(SELECT coalesce(json_agg(json_build_object('id', i.id, 'orderId', i.order_id, 'position', i.position,
+  'sku', i.sku, 'variantId', i.variant_id, 'name', i.name, 'quantity', i.quantity, 'unitPrice', i.unit_price, 'lineTotal', i.line_total,
+  'vendorId', i.vendor_id, 'vendorType', i.vendor_type, 'supplierSource', i.supplier_source, 'ageRestricted', i.age_restricted,
+  'imageUrl', i.image_url, 'priceSource', i.price_source, 'priceBookEntryId', i.price_book_entry_id, 'priceResolvedAt', i.price_resolved_at,
+  'shortStock', i.short_stock) ORDER BY i.position), '[]') FROM order_items i WHERE i.order_id = o.id)`;
+
+type ItemRow = OrderRow['items'][number];
+type RawOrderRow = Omit<OrderRow, 'items'> & { items: (Omit<ItemRow, 'priceResolvedAt'> & { priceResolvedAt: string })[] };
+
+function fromRaw(row: RawOrderRow): OrderRow {
+  return { ...row, items: row.items.map((item) => ({ ...item, priceResolvedAt: new Date(item.priceResolvedAt) })) };
+}
+
+type NewItem = Prisma.OrderItemCreateManyInput & { priceResolvedAt: Date };
+
+/** Inserts items (`itemRows`) in one statement. */
+function itemsInsert(items: readonly NewItem[]): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO order_items (id, order_id, position, sku, variant_id, name, quantity, unit_price, line_total, vendor_id, vendor_type,
+                             supplier_source, age_restricted, image_url, price_source, price_book_entry_id, price_resolved_at, short_stock)
+    SELECT * FROM json_to_recordset(${JSON.stringify(items)}::json) AS i(id uuid, "orderId" uuid, position int, sku text, "variantId" text,
+      name text, quantity int, "unitPrice" int, "lineTotal" int, "vendorId" text, "vendorType" text, "supplierSource" text,
+      "ageRestricted" boolean, "imageUrl" text, "priceSource" text, "priceBookEntryId" uuid, "priceResolvedAt" timestamptz, "shortStock" jsonb)`;
+}
+
 export interface NewOrder {
-  order: Prisma.OrderUncheckedCreateInput;
-  items: (Prisma.OrderItemCreateManyInput & { priceResolvedAt: Date })[];
-  history: Prisma.OrderStatusChangeCreateManyInput;
+  order: Omit<Prisma.OrderUncheckedCreateInput, 'customer' | 'shippingAddress' | 'billingAddress'> &
+    Pick<Order, 'customer' | 'shippingAddress' | 'billingAddress'> & { createdAt: Date; updatedAt: Date };
+  items: NewItem[];
+  history: { id: string; status: string; details: string; actor: string };
+  subOrders: NewSubOrder[];
 }
 
 /**
- * Writes an order, its items and its first history entry. Three statements and no read-back:
- * the row comes back from INSERT … RETURNING and the items are what was written.
+ * Writes an order, its items, its first history entry and its sub-orders with theirs in one
+ * statement (the number is drawn by the INSERT; the sub-orders' numbers derive from it). No
+ * read-back: the order comes back from RETURNING and the items are what was written.
  */
-export async function insertOrder(tx: Transaction, { order, items, history }: NewOrder): Promise<Order> {
-  const row = await tx.order.create({ data: order });
-  await tx.orderItem.createMany({ data: items });
-  await tx.orderStatusChange.create({ data: history });
-  return toOrder({
-    ...row,
+export async function insertOrder(tx: Transaction, { order: o, items, history, subOrders }: NewOrder): Promise<{ order: Order; subOrders: SubOrderRecord[] }> {
+  const [row] = await tx.$queryRaw<(Omit<OrderRow, 'items'> & { subOrders: SubOrderJson[] })[]>`
+    WITH o AS (
+      INSERT INTO orders (id, status, fulfillment_status, customer_id, customer, shipping_address, billing_address, delivery_type,
+                          delivery_window_start, delivery_window_end, notes, age_verified, currency, short_stock_policy,
+                          subtotal, shipping_total, tax_total, discount_total, total, created_at, updated_at)
+      VALUES (${o.id}::uuid, ${o.status}, ${o.fulfillmentStatus}, ${o.customerId}, ${JSON.stringify(o.customer)}::jsonb,
+              ${JSON.stringify(o.shippingAddress)}::jsonb, ${JSON.stringify(o.billingAddress)}::jsonb, ${o.deliveryType},
+              ${o.deliveryWindowStart ?? null}::timestamptz, ${o.deliveryWindowEnd ?? null}::timestamptz, ${o.notes ?? null}::text,
+              ${o.ageVerified}, ${o.currency}, ${o.shortStockPolicy ?? null}::text, ${o.subtotal}, ${o.shippingTotal}, ${o.taxTotal},
+              ${o.discountTotal}, ${o.total}, ${o.createdAt}::timestamptz, ${o.updatedAt}::timestamptz)
+      RETURNING *
+    ), i AS (${itemsInsert(items)}
+    ), h AS (
+      INSERT INTO order_status_history (id, order_id, status, previous_status, details, actor, created_at)
+      VALUES (${history.id}::uuid, ${o.id}::uuid, ${history.status}, NULL, ${history.details}, ${history.actor}, ${o.createdAt}::timestamptz)
+    ), ${subOrderInserts(Prisma.sql`o`, subOrders)}
+    SELECT ${orderColumns}, ${insertedSubOrders} AS "subOrders" FROM o`;
+  const { subOrders: written, ...stored } = row!;
+  const order = toOrder({
+    ...stored,
     items: items.map((item) => ({
       ...item,
       imageUrl: item.imageUrl ?? null,
@@ -91,43 +153,125 @@ export async function insertOrder(tx: Transaction, { order, items, history }: Ne
       shortStock: (item.shortStock ?? null) as Prisma.JsonValue,
     })),
   });
+  return { order, subOrders: written.map(fromSubOrderJson) };
 }
 
-export async function findOrderRow(db: Client, id: string): Promise<OrderRow | null> {
-  return db.order.findUnique({ where: { id }, include: withItems });
+async function selectOrderRow(db: Client, id: string, locking: Prisma.Sql): Promise<OrderRow | null> {
+  const [row] = await db.$queryRaw<RawOrderRow[]>`SELECT ${orderColumns}, ${itemsJson} AS items FROM orders o WHERE o.id = ${id}::uuid ${locking}`;
+  return row ? fromRaw(row) : null;
+}
+
+export function findOrderRow(db: Client, id: string): Promise<OrderRow | null> {
+  return selectOrderRow(db, id, Prisma.empty);
+}
+
+/**
+ * Reads the order taking its row lock: every writer of an order's sub-orders holds it (a status
+ * change, a modification and a cancel update the order row first), so they never interleave.
+ * Null for an unknown order.
+ */
+export function lockOrder(tx: Transaction, id: string): Promise<OrderRow | null> {
+  return selectOrderRow(tx, id, Prisma.sql`FOR UPDATE`);
+}
+
+function notFound(id: string): DomainError {
+  return new DomainError('not_found', 'ORDER_NOT_FOUND', `Order ${id} does not exist`);
 }
 
 export async function getOrderRow(db: Client, id: string): Promise<OrderRow> {
   const row = await findOrderRow(db, id);
-  if (!row) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `Order ${id} does not exist`);
+  if (!row) throw notFound(id);
   return row;
+}
+
+/** An order with its sub-orders (each with what it shows of the parent), in one statement. */
+export async function getOrderWithParts(db: Client, id: string): Promise<{ row: OrderRow; subOrders: SubOrderRow[] }> {
+  const [raw] = await db.$queryRaw<(RawOrderRow & { subOrders: SubOrderJson[] })[]>`
+    SELECT ${orderColumns}, ${itemsJson} AS items,
+           (SELECT coalesce(json_agg(${subOrderJson} ORDER BY s.position), '[]') FROM sub_orders s WHERE s.order_id = o.id) AS "subOrders"
+    FROM orders o WHERE o.id = ${id}::uuid`;
+  if (!raw) throw notFound(id);
+  const { subOrders, ...order } = raw;
+  const row = fromRaw(order);
+  const parent = { number: row.number, currency: row.currency, customerId: row.customerId, items: row.items };
+  return { row, subOrders: subOrders.map((sub) => ({ ...fromSubOrderJson(sub), order: parent })) };
 }
 
 export function versionConflict(expected: number): DomainError {
   return new DomainError('conflict', 'VERSION_CONFLICT', `The order changed since version ${expected}; read it again and retry`);
 }
 
+/** What an update may set on an order (absent: kept). */
+export interface OrderChanges {
+  status?: string;
+  fulfillmentStatus?: string;
+  trackingNumber?: string;
+  trackingCarrier?: string | null;
+  fulfillmentStarted?: boolean;
+  shippingAddress?: Order['shippingAddress'];
+  notes?: string | null;
+  subtotal?: number;
+  shippingTotal?: number;
+  taxTotal?: number;
+  discountTotal?: number;
+  total?: number;
+  updatedAt: Date;
+}
+
+const assignments: { [K in keyof Required<OrderChanges>]: (value: OrderChanges[K]) => Prisma.Sql } = {
+  status: (value) => Prisma.sql`status = ${value}`,
+  fulfillmentStatus: (value) => Prisma.sql`fulfillment_status = ${value}`,
+  trackingNumber: (value) => Prisma.sql`tracking_number = ${value}`,
+  trackingCarrier: (value) => Prisma.sql`tracking_carrier = ${value}::text`,
+  fulfillmentStarted: (value) => Prisma.sql`fulfillment_started = ${value}`,
+  shippingAddress: (value) => Prisma.sql`shipping_address = ${JSON.stringify(value)}::jsonb`,
+  notes: (value) => Prisma.sql`notes = ${value}::text`,
+  subtotal: (value) => Prisma.sql`subtotal = ${value}`,
+  shippingTotal: (value) => Prisma.sql`shipping_total = ${value}`,
+  taxTotal: (value) => Prisma.sql`tax_total = ${value}`,
+  discountTotal: (value) => Prisma.sql`discount_total = ${value}`,
+  total: (value) => Prisma.sql`total = ${value}`,
+  updatedAt: (value) => Prisma.sql`updated_at = ${value}::timestamptz`,
+};
+
+/** A status history entry written with the update that made it. */
+export interface NewHistory {
+  id: string;
+  status: string;
+  previousStatus: string;
+  details: string | null;
+  actor: string;
+  createdAt: Date;
+}
+
 /**
  * Optimistic lock: updates the order only while it still has `expectedVersion`, bumping the
- * version. A concurrent writer that committed first makes this a VERSION_CONFLICT.
+ * version, and writes `history` with it, in one statement that returns the order as updated.
+ * A concurrent writer that committed first makes this a VERSION_CONFLICT.
  */
-export async function updateOrderAtVersion(
-  tx: Transaction,
-  id: string,
-  expectedVersion: number,
-  data: Omit<Prisma.OrderUncheckedUpdateManyInput, 'version'> & { updatedAt: Date },
-): Promise<void> {
-  const { count } = await tx.order.updateMany({ where: { id, version: expectedVersion }, data: { ...data, version: { increment: 1 } } });
-  if (count === 0) throw versionConflict(expectedVersion);
+export async function updateOrderAtVersion(tx: Transaction, id: string, expectedVersion: number, changes: OrderChanges, history?: NewHistory): Promise<OrderRow> {
+  const sets = (Object.keys(changes) as (keyof OrderChanges)[])
+    .filter((key) => changes[key] !== undefined)
+    .map((key) => (assignments[key] as (value: unknown) => Prisma.Sql)(changes[key]));
+  const [row] = await tx.$queryRaw<RawOrderRow[]>`
+    WITH o AS (
+      UPDATE orders SET ${Prisma.join(sets)}, version = version + 1 WHERE id = ${id}::uuid AND version = ${expectedVersion} RETURNING *
+    )${
+      history
+        ? Prisma.sql`, h AS (
+      INSERT INTO order_status_history (id, order_id, status, previous_status, details, actor, created_at)
+      SELECT ${history.id}::uuid, o.id, ${history.status}, ${history.previousStatus}, ${history.details}::text, ${history.actor}, ${history.createdAt}::timestamptz FROM o
+    )`
+        : Prisma.empty
+    }
+    SELECT ${orderColumns}, ${itemsJson} AS items FROM o`;
+  if (!row) throw versionConflict(expectedVersion);
+  return fromRaw(row);
 }
 
 export async function replaceItems(tx: Transaction, orderId: string, items: NewOrder['items']): Promise<void> {
   await tx.orderItem.deleteMany({ where: { orderId } });
-  await tx.orderItem.createMany({ data: items });
-}
-
-export async function insertHistory(tx: Transaction, entry: Prisma.OrderStatusChangeCreateManyInput): Promise<void> {
-  await tx.orderStatusChange.create({ data: entry });
+  await tx.$executeRaw(itemsInsert(items));
 }
 
 export interface OrderFilter {

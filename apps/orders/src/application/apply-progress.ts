@@ -19,10 +19,19 @@ function stateOf(row: OrderRow): OrderState {
 export async function applyProgress(
   tx: Transaction,
   deps: { clock: Clock; log: Logger },
-  input: { orderId: string; actor: string; cause: string; decide: (order: OrderState) => Progress | null },
+  input: {
+    orderId: string;
+    actor: string;
+    cause: string;
+    decide: (order: OrderState) => Progress | null;
+    /** The order as the caller read it under its row lock (no other writer can have changed it): not read again. */
+    locked?: OrderRow;
+  },
 ): Promise<void> {
+  let locked = input.locked;
   await retryOnConflict(isVersionConflict, async () => {
-    const row = await findOrderRow(tx, input.orderId);
+    const row = locked ?? (await findOrderRow(tx, input.orderId));
+    locked = undefined;
     if (!row) {
       deps.log.warn({ orderId: input.orderId, cause: input.cause }, 'event about an unknown order; ignored');
       return;

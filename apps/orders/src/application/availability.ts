@@ -1,7 +1,8 @@
 import type { EventOf, availabilityChanged, ShortStockPolicy } from '@platform/contracts';
 import type { CreateOrderRequest } from '@platform/contracts/api/orders';
 import { DomainError } from '@platform/contracts/errors';
-import type { Database, Transaction } from '../adapters/database';
+import { upsertAvailability } from '../adapters/availability-repository';
+import type { Transaction } from '../adapters/database';
 import { checkAvailability, type SkuAvailability } from '../domain/availability';
 
 /**
@@ -11,42 +12,34 @@ import { checkAvailability, type SkuAvailability } from '../domain/availability'
 
 /** `fulfillment.availability.changed`: an older report (redelivered late) never replaces a newer one. */
 export async function recordAvailability(tx: Transaction, report: EventOf<typeof availabilityChanged>['data']): Promise<void> {
-  const row = {
+  await upsertAvailability(tx, {
+    sku: report.sku,
     available: report.available,
     policy: report.policy,
     substituteSku: report.substituteSku,
     restockExpectedAt: report.restockExpectedAt ? new Date(report.restockExpectedAt) : null,
     reportedAt: new Date(report.at),
-  };
-  await tx.stockAvailability.upsert({ where: { sku: report.sku }, create: { sku: report.sku, ...row }, update: {} });
-  await tx.stockAvailability.updateMany({ where: { sku: report.sku, reportedAt: { lte: row.reportedAt } }, data: row });
+  });
 }
 
-export async function knownAvailability(db: Database | Transaction, skus: readonly string[]): Promise<Map<string, SkuAvailability>> {
-  const rows = await db.stockAvailability.findMany({ where: { sku: { in: [...new Set(skus)] } } });
-  return new Map(rows.map((r) => [r.sku, { ...r, policy: r.policy as ShortStockPolicy | null }]));
-}
-
-/** Availability of each quoted line, and what its policy would do when short. */
-export async function quoteAvailability(db: Database, items: ReadonlyArray<{ sku: string; quantity: number }>, orderPolicy: ShortStockPolicy | null) {
-  return checkAvailability(items, await knownAvailability(db, items.map((i) => i.sku)), orderPolicy);
-}
+export const isOwnStock = (item: { supplierSource: string }) => item.supplierSource === 'own_stock';
 
 /**
  * The order's items as the short-stock policy accepts them, before pricing: a substituted line
  * becomes its equivalent SKU, a partial or backordered one says how many units are short (and
  * when they are expected). A short own-stock line no policy answers refuses the order (409,
- * naming the line). Only own-stock lines are checked: suppliers' stock is theirs.
+ * naming the line). Only own-stock lines are checked (`stock` holds their SKUs' reports):
+ * suppliers' stock is theirs.
  */
-export async function applyShortStockPolicy<Item extends CreateOrderRequest['items'][number]>(
-  tx: Transaction,
+export function applyShortStockPolicy<Item extends CreateOrderRequest['items'][number]>(
   items: readonly Item[],
   orderPolicy: ShortStockPolicy | null,
+  stock: ReadonlyMap<string, SkuAvailability>,
 ) {
-  const own = items.flatMap((item, index) => (item.supplierSource === 'own_stock' ? [{ item, index }] : []));
+  const own = items.flatMap((item, index) => (isOwnStock(item) ? [{ item, index }] : []));
   const checks = checkAvailability(
     own.map(({ item }) => item),
-    await knownAvailability(tx, own.flatMap(({ item }) => [item.sku])),
+    stock,
     orderPolicy,
   );
   const byIndex = new Map(own.map(({ index }, i) => [index, checks[i]!]));

@@ -7,7 +7,7 @@ import { retryOnConflict } from '@platform/runtime/conflict-retry';
 import { orderCancelled, orderStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
-import { getOrderRow, insertHistory, type OrderRow, toOrder, updateOrderAtVersion, versionConflict } from '../adapters/order-repository';
+import { getOrderRow, type OrderRow, toOrder, updateOrderAtVersion, versionConflict } from '../adapters/order-repository';
 import { assertMayAccess } from '../domain/actor';
 import { assertCancellable, assertTransition, deriveFulfillmentStatus, type OrderStatus } from '../domain/order-status';
 import { SERVICE } from './dependencies';
@@ -26,7 +26,7 @@ export interface StatusChange {
 
 /**
  * The one way an order's status changes (ORD-03): checked against the transition table, the
- * row updated only at `expectedVersion` (optimistic lock), a history entry written and
+ * row updated only at `expectedVersion` (optimistic lock) with a history entry, and
  * `orders.order.status_changed` recorded, all in the caller's transaction.
  */
 export async function applyStatusChange(
@@ -39,23 +39,20 @@ export async function applyStatusChange(
   const previous = row.status as OrderStatus;
   assertTransition(previous, change.to);
   const now = clock.now();
-  await updateOrderAtVersion(tx, row.id, expectedVersion, {
-    status: change.to,
-    fulfillmentStatus: change.fulfillmentStatus ?? deriveFulfillmentStatus(change.to, row.fulfillmentStatus as Order['fulfillmentStatus']),
-    ...(change.tracking && { trackingNumber: change.tracking.number, trackingCarrier: change.tracking.carrier }),
-    ...(change.fulfillmentStarted && { fulfillmentStarted: true }),
-    updatedAt: now,
-  });
-  await insertHistory(tx, {
-    id: randomUUID(),
-    orderId: row.id,
-    status: change.to,
-    previousStatus: previous,
-    details: change.details,
-    actor: change.actor,
-    createdAt: now,
-  });
-  const order = toOrder(await getOrderRow(tx, row.id));
+  const updated = await updateOrderAtVersion(
+    tx,
+    row.id,
+    expectedVersion,
+    {
+      status: change.to,
+      fulfillmentStatus: change.fulfillmentStatus ?? deriveFulfillmentStatus(change.to, row.fulfillmentStatus as Order['fulfillmentStatus']),
+      ...(change.tracking && { trackingNumber: change.tracking.number, trackingCarrier: change.tracking.carrier }),
+      ...(change.fulfillmentStarted && { fulfillmentStarted: true }),
+      updatedAt: now,
+    },
+    { id: randomUUID(), status: change.to, previousStatus: previous, details: change.details, actor: change.actor, createdAt: now },
+  );
+  const order = toOrder(updated);
   await recordEvent(
     tx,
     newEvent(orderStatusChanged, {

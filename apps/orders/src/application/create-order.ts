@@ -5,13 +5,15 @@ import { orderCreated } from '@platform/contracts';
 import type { CreateOrderRequest, Order } from '@platform/contracts/api/orders';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../adapters/idempotency';
 import { insertOrder } from '../adapters/order-repository';
+import { findPricesAndStock } from '../adapters/price-book-repository';
 import { mayPriceBespoke } from '../domain/actor';
 import { assertOrderRules } from '../domain/order-rules';
+import { priceItems } from '../domain/price-resolution';
 import { priceOrder } from '../domain/pricing';
-import { applyShortStockPolicy } from './availability';
+import { applyShortStockPolicy, isOwnStock } from './availability';
 import { type OrdersDeps, SERVICE } from './dependencies';
-import { itemRows, priceOrderItems } from './price-items';
-import { splitNewOrder } from './sub-orders';
+import { itemRows } from './price-items';
+import { recordSplit, splitNewOrder } from './sub-orders';
 
 const IDEMPOTENCY_SCOPE = 'orders.create';
 
@@ -43,7 +45,12 @@ export async function createOrder(
     }
     // After the claim, so a retry gets its first answer even if the rules or prices would now
     // refuse it (a scheduled window that has come too close); a refusal rolls the claim back.
-    const items = await priceOrderItems(tx, await applyShortStockPolicy(tx, request.items, request.shortStockPolicy ?? null), {
+    const { candidates, stock } = await findPricesAndStock(tx, {
+      skus: request.items.map((item) => item.sku),
+      stockSkus: request.items.filter(isOwnStock).map((item) => item.sku),
+      currency: request.currency,
+    });
+    const items = priceItems(applyShortStockPolicy(request.items, request.shortStockPolicy ?? null, stock), candidates, {
       customerId: request.customer.id,
       country: request.shippingAddress.country,
       currency: request.currency,
@@ -52,7 +59,9 @@ export async function createOrder(
     });
     assertOrderRules({ ...request, items }, now);
     const totals = priceOrder({ items, deliveryType: request.deliveryType });
-    const order = await insertOrder(tx, {
+    const rows = itemRows(orderId, items, now);
+    const subOrders = splitNewOrder({ id: orderId, status: 'pending', items: rows.map((row, index) => ({ ...row, vendor: items[index]!.vendor })) }, SERVICE, now);
+    const { order, subOrders: written } = await insertOrder(tx, {
       order: {
         id: orderId,
         status: 'pending',
@@ -76,19 +85,17 @@ export async function createOrder(
         createdAt: now,
         updatedAt: now,
       },
-      items: itemRows(orderId, items, now),
+      items: rows,
       history: {
         id: randomUUID(),
-        orderId,
         status: 'pending',
-        previousStatus: null,
         details: 'order placed',
         actor: actor.role ? actor.name : `customer:${request.customer.id}`,
-        createdAt: now,
       },
+      subOrders,
     });
     await recordEvent(tx, newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }));
-    await splitNewOrder(tx, deps.clock, order, SERVICE);
+    await recordSplit(tx, now, order.currency, subOrders, written);
     if (keyId) await storeIdempotentResponse(tx, keyId, { status: 201, body: order });
     return { status: 201, body: order, replayed: false };
   });

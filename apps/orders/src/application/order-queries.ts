@@ -3,8 +3,8 @@ import type { Actor } from '@platform/runtime/actor';
 import type { Order, OrderWithParts } from '@platform/contracts/api/orders';
 import { orderStatusSchema } from '@platform/contracts/events/orders';
 import type { Database } from '../adapters/database';
-import { listSubOrderRows, toSubOrder } from '../adapters/sub-order-repository';
-import { countByStatus, getOrderRow, listHistory, listOrders, toOrder } from '../adapters/order-repository';
+import { toSubOrder } from '../adapters/sub-order-repository';
+import { countByStatus, getOrderRow, getOrderWithParts, listHistory, listOrders, toOrder } from '../adapters/order-repository';
 import { assertMayAccess } from '../domain/actor';
 import type { OrderStatus } from '../domain/order-status';
 
@@ -56,9 +56,10 @@ export async function findOrders(db: Database, query: OrderQuery, actor: Actor):
 
 /** One order with its vendors' parts, for a caller who may see it (to a customer, another's order does not exist). */
 export async function getOrder(db: Database, orderId: string, actor: Actor): Promise<OrderWithParts> {
-  const order = toOrder(await getOrderRow(db, orderId));
+  const { row, subOrders } = await getOrderWithParts(db, orderId);
+  const order = toOrder(row);
   assertMayAccess(actor, order.customer.id, order.id);
-  return { ...order, subOrders: (await listSubOrderRows(db, orderId)).map(toSubOrder) };
+  return { ...order, subOrders: subOrders.map(toSubOrder) };
 }
 
 export async function orderTimeline(db: Database, orderId: string, actor: Actor) {

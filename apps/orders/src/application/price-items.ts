@@ -3,7 +3,7 @@ import type { ShortStockOutcome } from '@platform/contracts';
 import type { CreateOrderRequest } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
 import type { NewOrder } from '../adapters/order-repository';
-import { findPriceCandidates } from '../adapters/price-book-repository';
+import { findPricesAndStock } from '../adapters/price-book-repository';
 import { priceItems, type PricingContext } from '../domain/price-resolution';
 import { lineTotal } from '../domain/pricing';
 
@@ -11,7 +11,7 @@ type ItemInput = CreateOrderRequest['items'][number];
 
 /** Prices order items against the price book (ORD-02); throws NO_PRICE naming every unpriced item. */
 export async function priceOrderItems<Item extends ItemInput>(tx: Transaction, items: readonly Item[], context: PricingContext & { allowBespoke: boolean }) {
-  const candidates = await findPriceCandidates(tx, items.map((item) => item.sku), context.currency);
+  const { candidates } = await findPricesAndStock(tx, { skus: items.map((item) => item.sku), stockSkus: [], currency: context.currency });
   return priceItems(items, candidates, context);
 }
 

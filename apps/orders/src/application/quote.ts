@@ -2,10 +2,10 @@ import { DomainError } from '@platform/contracts/errors';
 import type { Quote, QuoteRequest } from '@platform/contracts/api/orders';
 import { MAX_MINOR_UNITS } from '@platform/contracts/primitives';
 import type { Database } from '../adapters/database';
-import { findPriceCandidates } from '../adapters/price-book-repository';
+import { findPricesAndStock } from '../adapters/price-book-repository';
+import { checkAvailability } from '../domain/availability';
 import { resolvePrice } from '../domain/price-resolution';
 import { lineTotal, priceOrder } from '../domain/pricing';
-import { quoteAvailability } from './availability';
 
 /**
  * Prices a basket without ordering (ORD-02): each line with its source, or an error for a
@@ -13,8 +13,9 @@ import { quoteAvailability } from './availability';
  * Each line also says whether the hubs have it and, when short, what the policy would do (FUL-03).
  */
 export async function quote(db: Database, request: QuoteRequest, at: Date): Promise<Quote> {
-  const candidates = await findPriceCandidates(db, request.items.map((item) => item.sku), request.currency);
-  const availability = await quoteAvailability(db, request.items, request.shortStockPolicy ?? null);
+  const skus = request.items.map((item) => item.sku);
+  const { candidates, stock } = await findPricesAndStock(db, { skus, stockSkus: skus, currency: request.currency });
+  const availability = checkAvailability(request.items, stock, request.shortStockPolicy ?? null);
   const context = { customerId: request.customerId ?? null, country: request.country, currency: request.currency, at };
   const lines = request.items.map((item, index) => {
     const price = resolvePrice(candidates, item, context);

@@ -2,17 +2,17 @@ import { DomainError } from '@platform/contracts/errors';
 import type { SubOrder } from '@platform/contracts/api/orders';
 import type { Actor } from '@platform/runtime/actor';
 import type { Database } from '../adapters/database';
-import { getOrderRow } from '../adapters/order-repository';
-import { findSubOrderRow, listSubOrderHistory, listSubOrderRows, listSubOrdersPage, toSubOrder } from '../adapters/sub-order-repository';
+import { getOrderWithParts } from '../adapters/order-repository';
+import { findSubOrderRow, listSubOrderHistory, listSubOrdersPage, toSubOrder } from '../adapters/sub-order-repository';
 import { assertMayAccess, assertMayReadSubOrder } from '../domain/actor';
 import type { FulfillmentStatus, OrderStatus } from '../domain/order-status';
 import { decodeCursor, encodeCursor } from './order-queries';
 
 /** An order's sub-orders, for a caller who may see the order (a vendor may not: it reads its own part by number). */
 export async function orderSubOrders(db: Database, orderId: string, actor: Actor): Promise<{ orderId: string; items: SubOrder[] }> {
-  const order = await getOrderRow(db, orderId);
-  assertMayAccess(actor, order.customerId, order.id);
-  return { orderId, items: (await listSubOrderRows(db, orderId)).map(toSubOrder) };
+  const { row, subOrders } = await getOrderWithParts(db, orderId);
+  assertMayAccess(actor, row.customerId, row.id);
+  return { orderId, items: subOrders.map(toSubOrder) };
 }
 
 /** One sub-order with its history: its vendor's, its customer's and staff's to read. */

@@ -4,14 +4,14 @@ import type { Order, SubOrder } from '@platform/contracts/api/orders';
 import type { Clock } from '@platform/runtime/clock';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { Transaction } from '../adapters/database';
+import { lockOrder, type OrderRow } from '../adapters/order-repository';
 import {
-  insertSubOrder,
-  insertSubOrderHistory,
-  listSubOrderRows,
-  lockOrder,
-  type SubOrderRow,
-  toSubOrder,
-  updateSubOrderAtVersion,
+  insertSubOrders,
+  listSubOrders,
+  type NewSubOrder,
+  type SubOrderRecord,
+  type SubOrderUpdate,
+  updateSubOrdersAtVersion,
 } from '../adapters/sub-order-repository';
 import type { FulfillmentStatus, OrderStatus } from '../domain/order-status';
 import {
@@ -23,9 +23,9 @@ import {
   type RollUp,
   rollUp,
   splitByVendor,
+  type SplitItem,
   statusFollowingParent,
   statusFromVendorProgress,
-  subOrderNumber,
   type VendorPart,
 } from '../domain/sub-orders';
 import { SERVICE } from './dependencies';
@@ -44,19 +44,8 @@ interface Change {
   actor: string;
 }
 
-async function recordChange(tx: Transaction, clock: Clock, sub: SubOrderRow, previousStatus: OrderStatus | null, change: Change): Promise<void> {
-  const now = clock.now();
-  await insertSubOrderHistory(tx, {
-    id: randomUUID(),
-    subOrderId: sub.id,
-    status: change.status,
-    previousStatus,
-    fulfillmentStatus: change.fulfillmentStatus,
-    details: change.details,
-    actor: change.actor,
-    createdAt: now,
-  });
-  const view = toSubOrder(sub);
+/** The event of one history entry, carrying the sub-order as written. */
+async function recordChange(tx: Transaction, now: Date, sub: SubOrderRecord, currency: string, previousStatus: OrderStatus | null, change: Change): Promise<void> {
   await recordEvent(
     tx,
     newEvent(subOrderStatusChanged, {
@@ -67,12 +56,12 @@ async function recordChange(tx: Transaction, clock: Clock, sub: SubOrderRow, pre
         subOrderId: sub.id,
         number: sub.number,
         orderId: sub.orderId,
-        vendor: view.vendor,
+        vendor: { id: sub.vendorId, type: sub.vendorType as SubOrder['vendor']['type'] },
         status: change.status,
         previousStatus,
         fulfillmentStatus: change.fulfillmentStatus,
         subtotal: sub.subtotal,
-        currency: view.currency,
+        currency,
         details: change.details,
         actor: change.actor,
         version: sub.version,
@@ -84,13 +73,12 @@ async function recordChange(tx: Transaction, clock: Clock, sub: SubOrderRow, pre
 
 const noUnits = (ordered: number): UnitCounts => ({ ordered, shipped: 0, delivered: 0, returned: 0, cancelled: 0 });
 
-async function createSubOrder(tx: Transaction, clock: Clock, order: Order, part: VendorPart, actor: string): Promise<void> {
-  const now = clock.now();
-  const sub = await insertSubOrder(tx, {
+/** Sub-orders to write for vendors' parts, in the order's status. */
+function newSubOrders(order: { id: string; status: OrderStatus }, parts: readonly VendorPart[], actor: string, now: Date): NewSubOrder[] {
+  return parts.map((part) => ({
     id: randomUUID(),
     orderId: order.id,
     position: part.position,
-    number: subOrderNumber(order.number, part.position),
     vendorId: part.vendor.id,
     vendorType: part.vendor.type,
     itemIds: part.itemIds,
@@ -99,35 +87,64 @@ async function createSubOrder(tx: Transaction, clock: Clock, order: Order, part:
     fulfillmentStatus: 'not_fulfilled',
     units: noUnits(part.quantity),
     createdAt: now,
-    updatedAt: now,
-  });
-  await recordChange(tx, clock, sub, null, { status: order.status, fulfillmentStatus: 'not_fulfilled', details: 'Split from the order by vendor', actor });
+    history: { id: randomUUID(), details: 'Split from the order by vendor', actor },
+  }));
 }
 
-/** Moves one sub-order, recording the change when its status or fulfillment status moved. */
-async function moveSubOrder(
+/** The split of a new order: one sub-order per vendor, in the parent's status, for `insertOrder` to write with it. */
+export function splitNewOrder(order: { id: string; status: OrderStatus; items: readonly SplitItem[] }, actor: string, now: Date): NewSubOrder[] {
+  return newSubOrders(order, splitByVendor(order.items), actor, now);
+}
+
+/** The events of sub-orders the split wrote (`written`, as returned for `split`). */
+export async function recordSplit(tx: Transaction, now: Date, currency: string, split: readonly NewSubOrder[], written: readonly SubOrderRecord[]): Promise<void> {
+  for (const [index, sub] of written.entries()) {
+    const { status, fulfillmentStatus, history } = split[index]!;
+    await recordChange(tx, now, sub, currency, null, {
+      status: status as OrderStatus,
+      fulfillmentStatus: fulfillmentStatus as FulfillmentStatus,
+      details: history.details,
+      actor: history.actor,
+    });
+  }
+}
+
+type Move = Change & { units?: UnitCounts; parcels?: SubOrder['parcels'] };
+
+/**
+ * Moves the sub-orders `moveOf` names, all in one statement, recording each change of status or
+ * fulfillment status (history entry and event). Returns every sub-order as it now is.
+ */
+async function moveSubOrders(
   tx: Transaction,
   clock: Clock,
-  sub: SubOrderRow,
-  change: Change & { units?: UnitCounts; parcels?: SubOrder['parcels'] },
-): Promise<SubOrderRow> {
-  const moved = change.status !== sub.status || change.fulfillmentStatus !== sub.fulfillmentStatus;
-  const facts = change.units !== undefined || change.parcels !== undefined;
-  if (!moved && !facts) return sub;
-  const updated = await updateSubOrderAtVersion(tx, sub, {
-    status: change.status,
-    fulfillmentStatus: change.fulfillmentStatus,
-    ...(change.units && { units: change.units }),
-    ...(change.parcels && { parcels: change.parcels }),
-    updatedAt: clock.now(),
+  currency: string,
+  subs: readonly SubOrderRecord[],
+  moveOf: (sub: SubOrderRecord) => Move | null,
+): Promise<SubOrderRecord[]> {
+  const planned = subs.flatMap((sub) => {
+    const move = moveOf(sub);
+    if (!move) return [];
+    const moved = move.status !== sub.status || move.fulfillmentStatus !== sub.fulfillmentStatus;
+    const facts = move.units !== undefined || move.parcels !== undefined;
+    return moved || facts ? [{ sub, move, moved }] : [];
   });
-  if (moved) await recordChange(tx, clock, updated, sub.status as OrderStatus, change);
-  return updated;
-}
-
-/** The split of a new order: one sub-order per vendor, in the parent's status. Called where the order is inserted. */
-export async function splitNewOrder(tx: Transaction, clock: Clock, order: Order, actor: string): Promise<void> {
-  for (const part of splitByVendor(order.items)) await createSubOrder(tx, clock, order, part, actor);
+  if (planned.length === 0) return [...subs];
+  const updates: SubOrderUpdate[] = planned.map(({ sub, move, moved }) => ({
+    id: sub.id,
+    version: sub.version,
+    status: move.status,
+    fulfillmentStatus: move.fulfillmentStatus,
+    ...(move.units && { units: move.units }),
+    ...(move.parcels && { parcels: move.parcels }),
+    ...(moved && { history: { id: randomUUID(), previousStatus: sub.status, details: move.details, actor: move.actor } }),
+  }));
+  const now = clock.now();
+  const written = new Map((await updateSubOrdersAtVersion(tx, updates, now)).map((row) => [row.id, row]));
+  for (const { sub, move, moved } of planned) {
+    if (moved) await recordChange(tx, now, written.get(sub.id)!, currency, sub.status as OrderStatus, move);
+  }
+  return subs.map((sub) => written.get(sub.id) ?? sub);
 }
 
 /**
@@ -136,88 +153,91 @@ export async function splitNewOrder(tx: Transaction, clock: Clock, order: Order,
  * gets a new sub-order, a vendor no longer in the order has its sub-order cancelled.
  */
 export async function resplitOrder(tx: Transaction, clock: Clock, order: Order, actor: string): Promise<void> {
-  const existing = await listSubOrderRows(tx, order.id);
+  const existing = await listSubOrders(tx, order.id);
   const { parts, removed } = resplit(existing, order.items);
   for (const part of parts) {
     const sub = existing.find((candidate) => candidate.vendorId === part.vendor.id);
     if (!sub) {
-      await createSubOrder(tx, clock, order, part, actor);
+      const now = clock.now();
+      const split = newSubOrders(order, [part], actor, now);
+      await recordSplit(tx, now, order.currency, split, await insertSubOrders(tx, split));
       continue;
     }
-    const kept = await updateSubOrderAtVersion(tx, sub, {
-      itemIds: part.itemIds,
-      subtotal: part.subtotal,
-      vendorType: part.vendor.type,
-      units: noUnits(part.quantity),
-      updatedAt: clock.now(),
-    });
+    const [kept] = await updateSubOrdersAtVersion(
+      tx,
+      [{ id: sub.id, version: sub.version, itemIds: part.itemIds, subtotal: part.subtotal, vendorType: part.vendor.type, units: noUnits(part.quantity) }],
+      clock.now(),
+    );
     if (sub.status !== order.status) {
-      await moveSubOrder(tx, clock, kept, { status: order.status, fulfillmentStatus: 'not_fulfilled', details: "The vendor's items are back in the order", actor });
+      await moveSubOrders(tx, clock, order.currency, [kept!], () => ({
+        status: order.status,
+        fulfillmentStatus: 'not_fulfilled',
+        details: "The vendor's items are back in the order",
+        actor,
+      }));
     }
   }
-  for (const sub of existing.filter((candidate) => removed.includes(candidate.vendorId))) {
-    const status = advance(sub.status as OrderStatus, 'cancelled');
-    await moveSubOrder(tx, clock, sub, { status, fulfillmentStatus: 'cancelled', details: "The vendor's items were removed from the order", actor });
-  }
+  await moveSubOrders(tx, clock, order.currency, existing, (sub) =>
+    removed.includes(sub.vendorId)
+      ? { status: advance(sub.status as OrderStatus, 'cancelled'), fulfillmentStatus: 'cancelled', details: "The vendor's items were removed from the order", actor }
+      : null,
+  );
 }
 
 /** The parent's own journey (payment, fulfillment started, cancel, refund) carried to its sub-orders; called by every parent status change. */
 export async function subOrdersFollowParent(tx: Transaction, clock: Clock, order: Order, change: { to: OrderStatus; details: string | null; actor: string }): Promise<void> {
   const proposed = statusFollowingParent(change.to);
   if (!proposed) return;
-  for (const sub of await listSubOrderRows(tx, order.id)) {
+  await moveSubOrders(tx, clock, order.currency, await listSubOrders(tx, order.id), (sub) => {
     const status = advance(sub.status as OrderStatus, proposed);
     const fulfillmentStatus = status === 'cancelled' ? 'cancelled' : (sub.fulfillmentStatus as FulfillmentStatus);
-    await moveSubOrder(tx, clock, sub, { status, fulfillmentStatus, details: change.details, actor: change.actor });
-  }
+    return { status, fulfillmentStatus, details: change.details, actor: change.actor };
+  });
 }
 
-const stateOf = (sub: SubOrderRow) => ({ status: sub.status as OrderStatus, fulfillmentStatus: sub.fulfillmentStatus as FulfillmentStatus });
+const stateOf = (sub: SubOrderRecord) => ({ status: sub.status as OrderStatus, fulfillmentStatus: sub.fulfillmentStatus as FulfillmentStatus });
 
-/** The parts' roll-up before and after a change, for the parent to follow; null when the order has no sub-orders. */
+/** The parts' roll-up before and after a change, for the parent to follow, and the parent as read under its lock; null when the order has no sub-orders. */
 export interface PartsMoved {
   before: RollUp;
   after: RollUp;
+  order: OrderRow;
 }
 
-async function changeParts(
-  tx: Transaction,
-  orderId: string,
-  change: (sub: SubOrderRow) => Promise<SubOrderRow>,
-): Promise<PartsMoved | null> {
-  if (!(await lockOrder(tx, orderId))) return null;
-  const subs = await listSubOrderRows(tx, orderId);
+async function changeParts(tx: Transaction, clock: Clock, orderId: string, moveOf: (sub: SubOrderRecord) => Move | null): Promise<PartsMoved | null> {
+  const order = await lockOrder(tx, orderId);
+  if (!order) return null;
+  const subs = await listSubOrders(tx, orderId);
   if (subs.length === 0) return null;
-  const after: SubOrderRow[] = [];
-  for (const sub of subs) after.push(await change(sub));
-  return { before: rollUp(subs.map(stateOf)), after: rollUp(after.map(stateOf)) };
+  const after = await moveSubOrders(tx, clock, order.currency, subs, moveOf);
+  return { before: rollUp(subs.map(stateOf)), after: rollUp(after.map(stateOf)), order };
 }
 
 /** `fulfillment.progress.changed`: each vendor's sub-order takes its vendor's fulfillment status, units and parcels. */
 export function applyVendorProgress(tx: Transaction, clock: Clock, data: EventData<typeof progressChanged>): Promise<PartsMoved | null> {
   const details = progressDetails(data);
-  return changeParts(tx, data.orderId, (sub) => {
+  return changeParts(tx, clock, data.orderId, (sub) => {
     const vendor = data.vendors.find((candidate) => candidate.vendorId === sub.vendorId);
-    if (!vendor) return Promise.resolve(sub);
-    return moveSubOrder(tx, clock, sub, {
+    if (!vendor) return null;
+    return {
       status: advance(sub.status as OrderStatus, statusFromVendorProgress(vendor.fulfillmentStatus)),
       fulfillmentStatus: vendor.fulfillmentStatus,
       units: vendor.units,
       parcels: parcelsOfVendor(data.parcels, sub.vendorId),
       details,
       actor: 'fulfillment',
-    });
+    };
   });
 }
 
 /** `fulfillment.items.cancelled`: the units are counted against their vendor's part; all of them cancels it. */
 export function applyItemsCancelled(tx: Transaction, clock: Clock, data: EventData<typeof itemsCancelled>): Promise<PartsMoved | null> {
-  return changeParts(tx, data.orderId, (sub) => {
+  return changeParts(tx, clock, data.orderId, (sub) => {
     const quantity = data.items.filter((item) => item.vendorId === sub.vendorId).reduce((sum, item) => sum + item.quantity, 0);
-    if (quantity === 0) return Promise.resolve(sub);
+    if (quantity === 0) return null;
     const { units, allCancelled } = cancelUnits(sub.units as UnitCounts, quantity);
     const status = allCancelled ? advance(sub.status as OrderStatus, 'cancelled') : (sub.status as OrderStatus);
     const fulfillmentStatus = status === 'cancelled' ? 'cancelled' : (sub.fulfillmentStatus as FulfillmentStatus);
-    return moveSubOrder(tx, clock, sub, { status, fulfillmentStatus, units, details: data.reason, actor: 'fulfillment' });
+    return { status, fulfillmentStatus, units, details: data.reason, actor: 'fulfillment' };
   });
 }

@@ -44,7 +44,13 @@ export function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflo
 /** The parent follows its parts: their roll-up (docs/requirements.md#ord-05-vendor-split). */
 function followParts(deps: Deps, tx: Transaction, orderId: string, cause: string, parts: PartsMoved | null): Promise<void> {
   if (!parts) return Promise.resolve();
-  return applyProgress(tx, deps, { orderId, actor: 'fulfillment', cause, decide: (order) => progressFromRollUp(parts.before, parts.after, order) });
+  return applyProgress(tx, deps, {
+    orderId,
+    actor: 'fulfillment',
+    cause,
+    decide: (order) => progressFromRollUp(parts.before, parts.after, order),
+    locked: parts.order,
+  });
 }
 
 export async function onProgressChanged(deps: Deps, event: EventOf<typeof progressChanged>, tx: Transaction): Promise<void> {

@@ -21,7 +21,7 @@ export interface SplitItem {
   lineTotal: number;
 }
 
-/** One vendor's part: `position` is the number's suffix. */
+/** One vendor's part: `position` is its number's suffix (`ORD-000123-2`). */
 export interface VendorPart {
   vendor: Vendor;
   position: number;
@@ -29,10 +29,6 @@ export interface VendorPart {
   subtotal: number;
   /** Units ordered of this vendor. */
   quantity: number;
-}
-
-export function subOrderNumber(parentNumber: string, position: number): string {
-  return `${parentNumber}-${position}`;
 }
 
 /**
