@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { newEvent, recordEvents } from '@platform/runtime/outbox';
 import type { Actor } from '@platform/runtime/actor';
 import { orderCreated } from '@platform/contracts';
 import type { CreateOrderRequest, Order } from '@platform/contracts/api/orders';
@@ -13,7 +13,7 @@ import { priceOrder } from '../domain/pricing';
 import { applyShortStockPolicy, isOwnStock } from './availability';
 import { type OrdersDeps, SERVICE } from './dependencies';
 import { itemRows } from './price-items';
-import { recordSplit, splitNewOrder } from './sub-orders';
+import { splitEvents, splitNewOrder } from './sub-orders';
 
 const IDEMPOTENCY_SCOPE = 'orders.create';
 
@@ -94,8 +94,10 @@ export async function createOrder(
       },
       subOrders,
     });
-    await recordEvent(tx, newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }));
-    await recordSplit(tx, now, order.currency, subOrders, written);
+    await recordEvents(tx, [
+      newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),
+      ...splitEvents(now, order.currency, subOrders, written),
+    ]);
     if (keyId) await storeIdempotentResponse(tx, keyId, { status: 201, body: order });
     return { status: 201, body: order, replayed: false };
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type EventData, type itemsCancelled, type progressChanged, subOrderStatusChanged, type UnitCounts } from '@platform/contracts';
 import type { Order, SubOrder } from '@platform/contracts/api/orders';
 import type { Clock } from '@platform/runtime/clock';
-import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { newEvent, recordEvents } from '@platform/runtime/outbox';
 import type { Transaction } from '../adapters/database';
 import { lockOrder, type OrderRow } from '../adapters/order-repository';
 import {
@@ -45,10 +45,8 @@ interface Change {
 }
 
 /** The event of one history entry, carrying the sub-order as written. */
-async function recordChange(tx: Transaction, now: Date, sub: SubOrderRecord, currency: string, previousStatus: OrderStatus | null, change: Change): Promise<void> {
-  await recordEvent(
-    tx,
-    newEvent(subOrderStatusChanged, {
+function changeEvent(now: Date, sub: SubOrderRecord, currency: string, previousStatus: OrderStatus | null, change: Change) {
+  return newEvent(subOrderStatusChanged, {
       aggregateId: sub.id,
       source: SERVICE,
       occurredAt: now,
@@ -67,8 +65,7 @@ async function recordChange(tx: Transaction, now: Date, sub: SubOrderRecord, cur
         version: sub.version,
         changedAt: now.toISOString(),
       },
-    }),
-  );
+    });
 }
 
 const noUnits = (ordered: number): UnitCounts => ({ ordered, shipped: 0, delivered: 0, returned: 0, cancelled: 0 });
@@ -96,17 +93,17 @@ export function splitNewOrder(order: { id: string; status: OrderStatus; items: r
   return newSubOrders(order, splitByVendor(order.items), actor, now);
 }
 
-/** The events of sub-orders the split wrote (`written`, as returned for `split`). */
-export async function recordSplit(tx: Transaction, now: Date, currency: string, split: readonly NewSubOrder[], written: readonly SubOrderRecord[]): Promise<void> {
-  for (const [index, sub] of written.entries()) {
+/** The events of sub-orders the split wrote (`written`, as returned for `split`), for the caller to record with its own. */
+export function splitEvents(now: Date, currency: string, split: readonly NewSubOrder[], written: readonly SubOrderRecord[]) {
+  return written.map((sub, index) => {
     const { status, fulfillmentStatus, history } = split[index]!;
-    await recordChange(tx, now, sub, currency, null, {
+    return changeEvent(now, sub, currency, null, {
       status: status as OrderStatus,
       fulfillmentStatus: fulfillmentStatus as FulfillmentStatus,
       details: history.details,
       actor: history.actor,
     });
-  }
+  });
 }
 
 type Move = Change & { units?: UnitCounts; parcels?: SubOrder['parcels'] };
@@ -141,9 +138,10 @@ async function moveSubOrders(
   }));
   const now = clock.now();
   const written = new Map((await updateSubOrdersAtVersion(tx, updates, now)).map((row) => [row.id, row]));
-  for (const { sub, move, moved } of planned) {
-    if (moved) await recordChange(tx, now, written.get(sub.id)!, currency, sub.status as OrderStatus, move);
-  }
+  await recordEvents(
+    tx,
+    planned.flatMap(({ sub, move, moved }) => (moved ? [changeEvent(now, written.get(sub.id)!, currency, sub.status as OrderStatus, move)] : [])),
+  );
   return subs.map((sub) => written.get(sub.id) ?? sub);
 }
 
@@ -160,7 +158,7 @@ export async function resplitOrder(tx: Transaction, clock: Clock, order: Order, 
     if (!sub) {
       const now = clock.now();
       const split = newSubOrders(order, [part], actor, now);
-      await recordSplit(tx, now, order.currency, split, await insertSubOrders(tx, split));
+      await recordEvents(tx, splitEvents(now, order.currency, split, await insertSubOrders(tx, split)));
       continue;
     }
     const [kept] = await updateSubOrdersAtVersion(
