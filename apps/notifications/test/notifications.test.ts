@@ -437,35 +437,34 @@ describe('an email whose outcome was lost', () => {
     expect(emailsTo(who.email)).toHaveLength(1);
   });
 
-  it('is sent once when a delivery lost its lock before recording its attempt and another delivered it meanwhile', async () => {
-    const who = customer({ locale: 'en' });
-    const o = order(who);
+  /**
+   * A delivery stalls just before it records its attempt (on its own connection, `method` of
+   * deps.db) while its connection is cut (PostgreSQL restarted): its transaction and lock are
+   * gone, the process goes on. Another delivery takes the lock and sends the email; the first
+   * then resumes. Returns the row after both.
+   */
+  async function raceALostLock(o: Order, row: { status: 'pending' | 'sending'; attempts: number; updatedAt: Date }, method: '$queryRaw' | '$executeRaw') {
+    const who = o.customer;
     // A planned email with no timer of its own: the two deliveries below are the only ones.
     const id = notificationId(o.id, 'confirmed', 'email');
     await service.db.notification.create({
-      data: { id, orderId: o.id, orderStatus: 'confirmed', notice: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', status: 'pending', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID() },
+      data: { id, orderId: o.id, orderStatus: 'confirmed', notice: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID(), ...row },
     });
     const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
 
-    // The first delivery stalls just before it records its attempt (on its own connection)...
     let reachedRecord!: () => void;
     const atRecord = new Promise<void>((resolve) => (reachedRecord = resolve));
     let resume!: () => void;
     const resumed = new Promise<void>((resolve) => (resume = resolve));
     const stalling = new Proxy(service.db, {
       get(db, property) {
-        if (property !== 'notification') return Reflect.get(db, property);
-        return new Proxy(db.notification, {
-          get(model, method) {
-            const original = Reflect.get(model, method) as (...args: unknown[]) => unknown;
-            if (method !== 'update' && method !== 'updateMany') return original;
-            return async (...args: unknown[]) => {
-              reachedRecord();
-              await resumed;
-              return original.apply(model, args);
-            };
-          },
-        });
+        const original = Reflect.get(db, property) as (...args: unknown[]) => unknown;
+        if (property !== method) return original;
+        return async (...args: unknown[]) => {
+          reachedRecord();
+          await resumed;
+          return original.apply(db, args);
+        };
       },
     });
     let backend = 0;
@@ -477,16 +476,34 @@ describe('an email whose outcome was lost', () => {
       })
       .catch(() => 'its transaction is gone');
     await atRecord;
-    // ...while its connection is cut (PostgreSQL restarted): its transaction and lock are gone, the process goes on.
     await service.db.$queryRaw`SELECT pg_terminate_backend(${backend}::int, 5000)`;
-    // Another delivery takes the lock and sends it.
     await service.db.$transaction((tx) => deliverNotification(service.deps)(timer, tx, clock.now()));
-    expect(await emailRow(o.id)).toMatchObject({ status: 'sent', attempts: 1 });
-
+    const afterSecond = await emailRow(o.id);
     resume();
     await first;
+    return { afterSecond, afterBoth: await emailRow(o.id) };
+  }
+
+  it('is sent once when a delivery lost its lock before recording its first attempt and another delivered it meanwhile', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    // The first attempt is recorded by the statement that reads the pending row: the stall is just before it.
+    const { afterSecond, afterBoth } = await raceALostLock(o, { status: 'pending', attempts: 0, updatedAt: clock.now() }, '$queryRaw');
+    expect(afterSecond).toMatchObject({ status: 'sent', attempts: 1 });
     expect(emailsTo(who.email)).toHaveLength(1);
-    expect(await emailRow(o.id)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(afterBoth).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('is sent once when a delivery lost its lock after asking the relay about a lost attempt, and another delivered it meanwhile', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    // An attempt whose outcome was lost two minutes ago; the relay does not have it. The stall is
+    // between the read (and the lookup) and the new attempt's record, fenced on the row as read.
+    const lost = { status: 'sending' as const, attempts: 1, updatedAt: new Date(clock.now().getTime() - 120_000) };
+    const { afterSecond, afterBoth } = await raceALostLock(o, lost, '$executeRaw');
+    expect(afterSecond).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(emailsTo(who.email)).toHaveLength(1);
+    expect(afterBoth).toMatchObject({ status: 'sent', attempts: 2 });
   });
 });
 
