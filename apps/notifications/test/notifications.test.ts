@@ -3,7 +3,7 @@ import type { AdjustableClock } from '@platform/runtime/clock';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
+import { itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderModified, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -715,6 +715,30 @@ describe('notices about part of an order (fulfillment events)', () => {
     await sleep(1_000);
     expect(emailsTo(who.email).map((m) => m.subject)).toEqual([`Your order ${o.number} is on its way`, `Your order ${o.number} has been delivered`]);
     expect(await notices(o.id)).toEqual(['email:delivered', 'email:shipped']);
+  });
+
+  it('renders from the order as last modified, and keeps the parcel count fulfillment reported across a modification', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who, [BLUE_MUG, EARL_GREY]);
+    const modify = (order: Order) =>
+      publish(newEvent(orderModified, { aggregateId: o.id, source: 'orders', data: { order, previousTotal: o.totals.total, changes: ['items'], actor: 'customer' } }));
+    await publishCreated(o);
+    await modify({ ...o, items: [{ ...BLUE_MUG, quantity: 3, lineTotal: 3750 }, EARL_GREY], version: 1 });
+    await publish(statusChanged(o, 'confirmed'));
+    const [confirmation] = await sink.waitForMessages((m) => m.to.includes(who.email));
+    expect(confirmation!.text).toContain('Blue mug × 3');
+
+    const first = parcel(1, 2, [{ ...mugs, quantity: 3 }]);
+    await publish(progress(o, 'parcel_shipped', [first], first));
+    await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
+    // A later modification (the address) replaces the order's details, not the parcel count.
+    await modify({ ...o, items: [{ ...BLUE_MUG, quantity: 3, lineTotal: 3750 }, EARL_GREY], shippingAddress: { ...o.shippingAddress, line1: 'Gran Vía 2' }, version: 2 });
+    await publish(statusChanged(o, 'shipped', { tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
+    await sleep(1_000);
+    await service.timers.fireDue();
+    expect(await notices(o.id)).toEqual(['email:confirmed', `email:parcel_shipped:${first.shipmentId}`]);
+    const context = await service.db.orderContext.findUniqueOrThrow({ where: { orderId: o.id } });
+    expect(context).toMatchObject({ parcels: 2, shippingAddress: { line1: 'Gran Vía 2' } });
   });
 
   it('tells the refund for items that could not be supplied at once, even in quiet hours, once per cancellation', async () => {
