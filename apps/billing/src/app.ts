@@ -30,15 +30,14 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
     payoutIntervalMs: env.PAYOUT_INTERVAL_MS,
   };
 
-  // Four orders at once (each waits on Stripe inside its transaction); one order's events stay in order.
-  runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, concurrency: 4, subscriptions: orderSubscriptions(deps) });
+  // Several orders at once (the runtime's default; each waits on Stripe inside its transaction); one order's events stay in order.
+  runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, subscriptions: orderSubscriptions(deps) });
   runtime.addConsumer<Transaction>({
     name: 'billing--fulfillment',
     stream: streams.FULFILLMENT.name,
     // Two of the stream's subjects (cancellation settled, items cancelled); the rest is acknowledged and skipped.
     filterSubject: 'fulfillment.>',
     db,
-    concurrency: 4,
     subscriptions: fulfillmentSubscriptions(deps),
   });
   runtime.addTimers<Transaction>(db, {

@@ -15,6 +15,9 @@ import { orderEventSubscriptions } from './consumers/order-events';
 import type { StoreIdentity } from './domain/message-view';
 import { registerRoutes } from './http/routes';
 
+/** Orders each consumer plans for at once. */
+const CONSUMER_CONCURRENCY = 4;
+
 export interface NotificationsOptions {
   /** Durable consumer names; tests give each run its own. */
   consumerNames?: { orders: string; fulfillment: string };
@@ -30,8 +33,9 @@ export interface NotificationsOptions {
  */
 export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEnv, options: NotificationsOptions = {}) {
   const smtpConnections = env.SEND_CONCURRENCY;
-  // Each send lane holds its timer's transaction and briefly a second connection to record the attempt before sending.
-  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, smtpConnections * 2 + 4));
+  // Each send lane holds its timer's transaction and briefly a second connection to record the
+  // attempt before sending; each consumer lane holds one transaction; plus the relay and HTTP.
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, smtpConnections * 2 + CONSUMER_CONCURRENCY * 2 + 2));
   const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM, smtpConnections);
   runtime.onShutdown(async () => mailer.close());
   runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
@@ -67,17 +71,20 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
     // One send per SMTP connection at once: each holds its transaction while the provider answers.
     { pollIntervalMs: env.TIMER_POLL_MS, concurrency: smtpConnections },
   );
-  // Only database writes here (sends happen in the timers), so stream order is kept cheaply.
+  // Only database writes here (sends happen in the timers); several orders at once, each
+  // order's events in stream order, so a burst is not planned one round trip at a time.
   runtime.addConsumer<Transaction>({
     name: options.consumerNames?.orders ?? 'notifications--order-events',
     stream: streams.ORDERS.name,
     db,
+    concurrency: CONSUMER_CONCURRENCY,
     subscriptions: orderEventSubscriptions(deps, runtime.clock),
   });
   runtime.addConsumer<Transaction>({
     name: options.consumerNames?.fulfillment ?? 'notifications--fulfillment-events',
     stream: streams.FULFILLMENT.name,
     db,
+    concurrency: CONSUMER_CONCURRENCY,
     subscriptions: fulfillmentEventSubscriptions(deps, runtime.clock),
   });
 

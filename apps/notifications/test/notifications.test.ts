@@ -3,7 +3,7 @@ import type { AdjustableClock } from '@platform/runtime/clock';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
+import { itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderModified, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -437,35 +437,34 @@ describe('an email whose outcome was lost', () => {
     expect(emailsTo(who.email)).toHaveLength(1);
   });
 
-  it('is sent once when a delivery lost its lock before recording its attempt and another delivered it meanwhile', async () => {
-    const who = customer({ locale: 'en' });
-    const o = order(who);
+  /**
+   * A delivery stalls just before it records its attempt (on its own connection, `method` of
+   * deps.db) while its connection is cut (PostgreSQL restarted): its transaction and lock are
+   * gone, the process goes on. Another delivery takes the lock and sends the email; the first
+   * then resumes. Returns the row after both.
+   */
+  async function raceALostLock(o: Order, row: { status: 'pending' | 'sending'; attempts: number; updatedAt: Date }, method: '$queryRaw' | '$executeRaw') {
+    const who = o.customer;
     // A planned email with no timer of its own: the two deliveries below are the only ones.
     const id = notificationId(o.id, 'confirmed', 'email');
     await service.db.notification.create({
-      data: { id, orderId: o.id, orderStatus: 'confirmed', notice: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', status: 'pending', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID() },
+      data: { id, orderId: o.id, orderStatus: 'confirmed', notice: 'confirmed', customerId: who.id, template: 'order-confirmation', channel: 'email', recipient: who.email, locale: 'en', subject: 'Order confirmed', html: '<p>Thanks</p>', body: 'Thanks', causationEventId: randomUUID(), ...row },
     });
     const timer = { id: randomUUID(), kind: TIMER_KINDS.send, key: id, payload: {}, fireAt: clock.now(), attempts: 0 };
 
-    // The first delivery stalls just before it records its attempt (on its own connection)...
     let reachedRecord!: () => void;
     const atRecord = new Promise<void>((resolve) => (reachedRecord = resolve));
     let resume!: () => void;
     const resumed = new Promise<void>((resolve) => (resume = resolve));
     const stalling = new Proxy(service.db, {
       get(db, property) {
-        if (property !== 'notification') return Reflect.get(db, property);
-        return new Proxy(db.notification, {
-          get(model, method) {
-            const original = Reflect.get(model, method) as (...args: unknown[]) => unknown;
-            if (method !== 'update' && method !== 'updateMany') return original;
-            return async (...args: unknown[]) => {
-              reachedRecord();
-              await resumed;
-              return original.apply(model, args);
-            };
-          },
-        });
+        const original = Reflect.get(db, property) as (...args: unknown[]) => unknown;
+        if (property !== method) return original;
+        return async (...args: unknown[]) => {
+          reachedRecord();
+          await resumed;
+          return original.apply(db, args);
+        };
       },
     });
     let backend = 0;
@@ -477,16 +476,34 @@ describe('an email whose outcome was lost', () => {
       })
       .catch(() => 'its transaction is gone');
     await atRecord;
-    // ...while its connection is cut (PostgreSQL restarted): its transaction and lock are gone, the process goes on.
     await service.db.$queryRaw`SELECT pg_terminate_backend(${backend}::int, 5000)`;
-    // Another delivery takes the lock and sends it.
     await service.db.$transaction((tx) => deliverNotification(service.deps)(timer, tx, clock.now()));
-    expect(await emailRow(o.id)).toMatchObject({ status: 'sent', attempts: 1 });
-
+    const afterSecond = await emailRow(o.id);
     resume();
     await first;
+    return { afterSecond, afterBoth: await emailRow(o.id) };
+  }
+
+  it('is sent once when a delivery lost its lock before recording its first attempt and another delivered it meanwhile', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    // The first attempt is recorded by the statement that reads the pending row: the stall is just before it.
+    const { afterSecond, afterBoth } = await raceALostLock(o, { status: 'pending', attempts: 0, updatedAt: clock.now() }, '$queryRaw');
+    expect(afterSecond).toMatchObject({ status: 'sent', attempts: 1 });
     expect(emailsTo(who.email)).toHaveLength(1);
-    expect(await emailRow(o.id)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(afterBoth).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('is sent once when a delivery lost its lock after asking the relay about a lost attempt, and another delivered it meanwhile', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who);
+    // An attempt whose outcome was lost two minutes ago; the relay does not have it. The stall is
+    // between the read (and the lookup) and the new attempt's record, fenced on the row as read.
+    const lost = { status: 'sending' as const, attempts: 1, updatedAt: new Date(clock.now().getTime() - 120_000) };
+    const { afterSecond, afterBoth } = await raceALostLock(o, lost, '$executeRaw');
+    expect(afterSecond).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(emailsTo(who.email)).toHaveLength(1);
+    expect(afterBoth).toMatchObject({ status: 'sent', attempts: 2 });
   });
 });
 
@@ -698,6 +715,30 @@ describe('notices about part of an order (fulfillment events)', () => {
     await sleep(1_000);
     expect(emailsTo(who.email).map((m) => m.subject)).toEqual([`Your order ${o.number} is on its way`, `Your order ${o.number} has been delivered`]);
     expect(await notices(o.id)).toEqual(['email:delivered', 'email:shipped']);
+  });
+
+  it('renders from the order as last modified, and keeps the parcel count fulfillment reported across a modification', async () => {
+    const who = customer({ locale: 'en' });
+    const o = order(who, [BLUE_MUG, EARL_GREY]);
+    const modify = (order: Order) =>
+      publish(newEvent(orderModified, { aggregateId: o.id, source: 'orders', data: { order, previousTotal: o.totals.total, changes: ['items'], actor: 'customer' } }));
+    await publishCreated(o);
+    await modify({ ...o, items: [{ ...BLUE_MUG, quantity: 3, lineTotal: 3750 }, EARL_GREY], version: 1 });
+    await publish(statusChanged(o, 'confirmed'));
+    const [confirmation] = await sink.waitForMessages((m) => m.to.includes(who.email));
+    expect(confirmation!.text).toContain('Blue mug × 3');
+
+    const first = parcel(1, 2, [{ ...mugs, quantity: 3 }]);
+    await publish(progress(o, 'parcel_shipped', [first], first));
+    await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
+    // A later modification (the address) replaces the order's details, not the parcel count.
+    await modify({ ...o, items: [{ ...BLUE_MUG, quantity: 3, lineTotal: 3750 }, EARL_GREY], shippingAddress: { ...o.shippingAddress, line1: 'Gran Vía 2' }, version: 2 });
+    await publish(statusChanged(o, 'shipped', { tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
+    await sleep(1_000);
+    await service.timers.fireDue();
+    expect(await notices(o.id)).toEqual(['email:confirmed', `email:parcel_shipped:${first.shipmentId}`]);
+    const context = await service.db.orderContext.findUniqueOrThrow({ where: { orderId: o.id } });
+    expect(context).toMatchObject({ parcels: 2, shippingAddress: { line1: 'Gran Vía 2' } });
   });
 
   it('tells the refund for items that could not be supplied at once, even in quiet hours, once per cancellation', async () => {

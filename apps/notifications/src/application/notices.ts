@@ -1,12 +1,11 @@
 import type { EventData, progressChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
+import { type NoticeFacts, readNoticeFacts } from '../adapters/notification-store';
 import type { ContextItem } from '../domain/message-view';
 import { noticePlan } from '../domain/notification-plan';
 import { type Notice, noticeKey, type NoticeOrder, noticeView, parcelCount, parcelNotice } from '../domain/notices';
 import { lockShippingNews, type NotificationDeps, planNotifications } from './notifications';
-
-type OrderContextRow = NonNullable<Awaited<ReturnType<Transaction['orderContext']['findUnique']>>>;
 
 /**
  * A parcel shipped or was delivered, or units were cancelled or returned: remembers how many
@@ -15,18 +14,15 @@ type OrderContextRow = NonNullable<Awaited<ReturnType<Transaction['orderContext'
  */
 export async function planProgressNotice(deps: NotificationDeps, tx: Transaction, progress: EventData<typeof progressChanged>, causationEventId: string, now: Date): Promise<number> {
   await lockShippingNews(tx, progress.orderId);
-  const context = await tx.orderContext.findUnique({ where: { orderId: progress.orderId } });
-  const parcels = parcelCount(progress.parcels);
-  if (context && context.parcels !== parcels) await tx.orderContext.update({ where: { orderId: progress.orderId }, data: { parcels } });
-  const orderShippedAnnounced = (await tx.notification.count({ where: { orderId: progress.orderId, notice: 'shipped' } })) > 0;
-  const notice = parcelNotice(progress, orderShippedAnnounced);
-  return notice ? planNotice(deps, tx, progress.orderId, context, notice, causationEventId, now) : 0;
+  const facts = await readNoticeFacts(tx, { orderId: progress.orderId, customerId: null, parcels: parcelCount(progress.parcels) });
+  const notice = parcelNotice(progress, facts.orderShippedAnnounced);
+  return notice ? planNotice(deps, tx, progress.orderId, facts, notice, causationEventId, now) : 0;
 }
 
 /** Items cancelled, back-ordered or substituted: their notice. */
 export async function planItemsNotice(deps: NotificationDeps, tx: Transaction, orderId: string, notice: Notice, causationEventId: string, now: Date): Promise<number> {
-  const context = await tx.orderContext.findUnique({ where: { orderId } });
-  return planNotice(deps, tx, orderId, context, notice, causationEventId, now);
+  const facts = await readNoticeFacts(tx, { orderId, customerId: null });
+  return planNotice(deps, tx, orderId, facts, notice, causationEventId, now);
 }
 
 /**
@@ -34,7 +30,8 @@ export async function planItemsNotice(deps: NotificationDeps, tx: Transaction, o
  * `orders.order.created` filled. An order not seen yet (the ORDERS consumer is behind) fails the
  * event, which is redelivered with backoff until it is.
  */
-async function planNotice(deps: NotificationDeps, tx: Transaction, orderId: string, context: OrderContextRow | null, notice: Notice, causationEventId: string, now: Date): Promise<number> {
+async function planNotice(deps: NotificationDeps, tx: Transaction, orderId: string, facts: NoticeFacts, notice: Notice, causationEventId: string, now: Date): Promise<number> {
+  const { context } = facts;
   if (!context) throw new Error(`order ${orderId} not seen yet (orders.order.created): its ${notice.kind} notice waits for it`);
   const customer = context.customer as Order['customer'];
   const order: NoticeOrder = { number: context.number, customerName: customer.name, currency: context.currency, items: context.items as unknown as ContextItem[] };
@@ -42,6 +39,7 @@ async function planNotice(deps: NotificationDeps, tx: Transaction, orderId: stri
     deps,
     tx,
     { orderId, orderStatus: null, notice: noticeKey(notice), plan: noticePlan(notice.kind), customer, view: (audience) => noticeView(notice, order, audience, deps.store) },
+    facts,
     causationEventId,
     now,
   );

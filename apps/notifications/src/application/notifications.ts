@@ -8,18 +8,28 @@ import type { Order } from '@platform/contracts/api/orders';
 import { v5 as uuidv5 } from 'uuid';
 import { isBreakerOpen, type Provider, type ProviderBreakers } from '../adapters/breakers';
 import type { Database, Transaction } from '../adapters/database';
+import {
+  claimUnattempted,
+  findNotification,
+  insertNotifications,
+  markSendingAgain,
+  markSent,
+  type NoticeFacts,
+  type PlannedNotification,
+  readNoticeFacts,
+} from '../adapters/notification-store';
 import type { PushSender } from '../adapters/fcm-push';
 import type { Mailer } from '../adapters/mailer';
 import type { EmailLookup } from '../adapters/email-lookup';
 import { certainlyNotSent, isPermanent, ProviderError } from '../adapters/provider-error';
 import type { TemplateRenderer } from '../adapters/template-renderer';
+import type { Notification } from '../generated/prisma/client';
 import type { SmsSender } from '../adapters/twilio-sms';
 import { messageView, type OrderContextView, type StatusFacts, type StoreIdentity } from '../domain/message-view';
 import { type MessagePlan, planFor, respectsQuietHours } from '../domain/notification-plan';
 import { shippingAnnouncedPerParcel } from '../domain/notices';
 import { effectivePreferences, type Locale, wantedChannels } from '../domain/preferences';
 import { quietHoursEnd } from '../domain/quiet-hours';
-import { devicesOf, storedPreferences } from './preferences';
 
 export const SERVICE = 'notifications';
 
@@ -98,7 +108,8 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
   const plan = planFor(change.status);
   if (!plan) return 0;
   if (plan.status === 'shipped') await lockShippingNews(tx, change.orderId);
-  const contextRow = await tx.orderContext.findUnique({ where: { orderId: change.orderId } });
+  const facts = await readNoticeFacts(tx, { orderId: change.orderId, customerId: change.customer.id });
+  const contextRow = facts.context;
   if (plan.status === 'shipped' && shippingAnnouncedPerParcel(contextRow?.parcels ?? null)) {
     deps.log.info({ orderId: change.orderId, parcels: contextRow?.parcels }, 'order ships in several parcels; each parcel is announced instead');
     return 0;
@@ -115,6 +126,7 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
     deps,
     tx,
     { orderId: change.orderId, orderStatus: change.status, notice: change.status, plan, customer: change.customer, view: ({ locale }) => messageView(change, context, locale, deps.store) },
+    facts,
     causationEventId,
     now,
   );
@@ -126,51 +138,51 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
  * rows are unique per (order, notice, channel) and commit with the consumer's processed-event
  * record: a redelivered or replayed event creates nothing new.
  */
-export async function planNotifications(deps: NotificationDeps, tx: Transaction, announcement: Announcement, causationEventId: string, now: Date): Promise<number> {
+export async function planNotifications(
+  deps: NotificationDeps,
+  tx: Transaction,
+  announcement: Announcement,
+  audience: Pick<NoticeFacts, 'preferences' | 'deviceTokens'>,
+  causationEventId: string,
+  now: Date,
+): Promise<number> {
   const { orderId, orderStatus, notice, plan, customer } = announcement;
-  // One after another: a transaction is one connection, and pg deprecates overlapping queries on one.
-  const stored = await storedPreferences(tx, customer.id);
-  const devices = await devicesOf(tx, customer.id);
-  const preferences = effectivePreferences(stored, customer);
+  const preferences = effectivePreferences(audience.preferences, customer);
   const locale = preferences.language;
   const view = announcement.view({ locale, timezone: preferences.timezone });
-  let planned = 0;
+  const rows: PlannedNotification[] = [];
   for (const channel of wantedChannels(preferences, plan.topic)) {
-    const recipient = channel === 'email' ? customer.email : channel === 'sms' ? preferences.phoneNumber : devices.map((d) => d.token).join(',') || null;
+    const recipient = channel === 'email' ? customer.email : channel === 'sms' ? preferences.phoneNumber : audience.deviceTokens.join(',') || null;
     if (!recipient) {
       deps.log.info({ orderId, notice, channel }, 'no address for channel; skipped');
       continue;
     }
-    const content = render(deps.renderer, channel, plan.template, locale, view);
-    const id = notificationId(orderId, notice, channel);
     const deferUntil = respectsQuietHours(plan, channel) ? quietHoursEnd(now, preferences.quietHours, preferences.timezone) : null;
-    const { count } = await tx.notification.createMany({
-      data: [
-        {
-          id,
-          orderId,
-          orderStatus,
-          notice,
-          customerId: customer.id,
-          template: plan.template,
-          channel,
-          recipient,
-          locale,
-          status: deferUntil ? 'deferred' : 'pending',
-          ...content,
-          scheduledFor: deferUntil,
-          causationEventId,
-          createdAt: now,
-          updatedAt: now,
-        },
-      ],
-      skipDuplicates: true,
+    rows.push({
+      id: notificationId(orderId, notice, channel),
+      orderId,
+      orderStatus,
+      notice,
+      customerId: customer.id,
+      template: plan.template,
+      channel,
+      recipient,
+      locale,
+      status: deferUntil ? 'deferred' : 'pending',
+      ...render(deps.renderer, channel, plan.template, locale, view),
+      scheduledFor: deferUntil,
+      causationEventId,
+      createdAt: now,
+      updatedAt: now,
     });
-    if (count === 0) continue; // already planned (or sent) for this order, notice and channel
-    await scheduleTimer(tx, deferUntil ? { kind: TIMER_KINDS.deferred, key: id, fireAt: deferUntil } : { kind: TIMER_KINDS.send, key: id, fireAt: now });
-    planned += 1;
   }
-  return planned;
+  const inserted = await insertNotifications(tx, rows);
+  // A row not inserted was already planned (or sent) for this order, notice and channel: it keeps its own timer.
+  for (const n of rows) {
+    if (!inserted.has(n.id)) continue;
+    await scheduleTimer(tx, n.scheduledFor ? { kind: TIMER_KINDS.deferred, key: n.id, fireAt: n.scheduledFor } : { kind: TIMER_KINDS.send, key: n.id, fireAt: now });
+  }
+  return inserted.size;
 }
 
 function render(renderer: TemplateRenderer, channel: DeliveryChannel, template: string, locale: string, view: Record<string, unknown>) {
@@ -183,13 +195,11 @@ function render(renderer: TemplateRenderer, channel: DeliveryChannel, template: 
   return { subject: channel === 'push' ? (strings.title ?? null) : null, html: null, body: strings.body };
 }
 
-type NotificationRow = NonNullable<Awaited<ReturnType<Transaction['notification']['findUnique']>>>;
-
 /**
  * The row's device tokens that are still registered to its customer: a device signed out (and
  * perhaps registered by someone else) while the message waited must not get it (docs/push-devices.md).
  */
-async function tokensStillOwned(deps: NotificationDeps, n: NotificationRow): Promise<string[]> {
+async function tokensStillOwned(deps: NotificationDeps, n: Notification): Promise<string[]> {
   const tokens = n.recipient.split(',');
   if (n.customerId === null) return tokens;
   const owned = await deps.db.customerDevice.findMany({ where: { token: { in: tokens }, customerId: n.customerId }, select: { token: true } });
@@ -198,7 +208,7 @@ async function tokensStillOwned(deps: NotificationDeps, n: NotificationRow): Pro
 }
 
 /** Hands one notification to its provider; returns the provider's message id. */
-async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<string> {
+async function sendOver(deps: NotificationDeps, n: Notification): Promise<string> {
   switch (n.channel) {
     case 'email':
       return (await deps.mailer.send({ to: n.recipient, subject: n.subject ?? '', html: n.html ?? '', text: n.body ?? '', messageId: messageIdOf(n) })).providerMessageId;
@@ -240,16 +250,16 @@ async function sendOver(deps: NotificationDeps, n: NotificationRow): Promise<str
 const OUTCOME_SETTLE_MS = 60_000;
 
 /** The Message-ID of a notification's email: derived from its id, so every attempt carries the same one. */
-const messageIdOf = (n: NotificationRow) => `<${n.id}@notifications.platform>`;
+const messageIdOf = (n: Notification) => `<${n.id}@notifications.platform>`;
 
 /** The collapse id of a notification's push (32 hex digits: fits APNs' 64 bytes and Web Push's 32-character Topic). */
-const collapseIdOf = (n: NotificationRow) => n.id.replaceAll('-', '');
+const collapseIdOf = (n: Notification) => n.id.replaceAll('-', '');
 
 /**
  * What the provider knows of an earlier attempt whose outcome was lost: its message id, `absent`
  * (it never got it: send), or `unknowable` (no way to ask: FCM, or a relay without a lookup).
  */
-async function earlierAttempt(deps: NotificationDeps, n: NotificationRow): Promise<{ providerMessageId: string } | 'absent' | 'unknowable'> {
+async function earlierAttempt(deps: NotificationDeps, n: Notification): Promise<{ providerMessageId: string } | 'absent' | 'unknowable'> {
   switch (n.channel) {
     case 'email':
       if (!deps.emailLookup) return 'unknowable';
@@ -283,9 +293,13 @@ export function deliverNotification(deps: NotificationDeps) {
       SELECT pg_try_advisory_xact_lock(hashtext('notifications.delivery'), hashtext(${timer.key})) AS locked`;
     // Another lane or replica is delivering it right now; that delivery records the outcome and any retry.
     if (!lock?.locked) return;
-    const n = await tx.notification.findUnique({ where: { id: timer.key } });
-    if (!n || !['pending', 'deferred', 'sending'].includes(n.status)) return;
-    if (n.status === 'sending' && now.getTime() < n.updatedAt.getTime() + OUTCOME_SETTLE_MS) {
+    // On record before the provider hears of it: a crash from here on leaves `sending`, and the
+    // next run asks the provider instead of sending blindly. A row not attempted yet is put on
+    // record by the statement that reads it, so no other delivery can have changed it in between.
+    const claimed = await claimUnattempted(deps.db, timer.key, now);
+    const n = claimed ?? (await findNotification(tx, timer.key));
+    if (!n || n.status !== 'sending') return;
+    if (!claimed && now.getTime() < n.updatedAt.getTime() + OUTCOME_SETTLE_MS) {
       // Too early to ask: a request cut off a moment ago may still be completing at the provider.
       await scheduleTimer(tx, { kind: TIMER_KINDS.retry, key: n.id, fireAt: new Date(n.updatedAt.getTime() + OUTCOME_SETTLE_MS) });
       return;
@@ -300,14 +314,12 @@ export function deliverNotification(deps: NotificationDeps) {
       ...(n.orderStatus && { orderStatus: n.orderStatus as EventData<typeof notificationSent>['orderStatus'] }),
       channel,
     };
-    const attempts = n.attempts + 1;
+    // This attempt's number: a claimed row has it counted already.
+    const attempts = claimed ? n.attempts : n.attempts + 1;
     const retryAfter = (count: number) => new Date(now.getTime() + Math.min(deps.retryBaseMs * 2 ** (count - 1), 60 * 60 * 1000));
 
     const recordSent = async (providerMessageId: string, how: 'sent' | 'found at the provider') => {
-      await tx.notification.update({
-        where: { id: n.id },
-        data: { status: 'sent', providerMessageId, attempts, lastError: null, scheduledFor: null, sentAt: now, updatedAt: now },
-      });
+      await markSent(tx, n.id, { providerMessageId, attempts, now });
       await recordEvent(
         tx,
         newEvent(notificationSent, {
@@ -324,9 +336,10 @@ export function deliverNotification(deps: NotificationDeps) {
       deps.log.warn({ notificationId: n.id, provider, reason }, 'notification outcome unknown; left for ops');
     };
 
-    let handedOver = false;
+    let handedOver = claimed !== null;
     try {
-      if (n.status === 'sending') {
+      if (!claimed) {
+        // An earlier attempt's outcome was lost: the provider is asked before anything is sent again.
         const earlier = await earlierAttempt(deps, n);
         if (typeof earlier === 'object') return await recordSent(earlier.providerMessageId, 'found at the provider');
         if (earlier === 'unknowable') {
@@ -336,20 +349,15 @@ export function deliverNotification(deps: NotificationDeps) {
           // Counted in the logs: the customer may get it twice (an email with the same Message-ID; a push replaces the first on the phone).
           deps.log.warn({ notificationId: n.id, provider, duplicateRisk: true }, 'earlier attempt may have been delivered and the provider cannot be asked; sending again');
         }
+        // The new attempt on record only if the row is still as read: a delivery whose lock went
+        // with its connection (PostgreSQL restarted) must not send what the delivery that took
+        // the lock over has sent or put on record meanwhile.
+        if (!(await markSendingAgain(deps.db, n, attempts, now))) {
+          deps.log.warn({ notificationId: n.id, provider }, 'notification changed while this delivery lost its lock; left to the delivery that changed it');
+          return;
+        }
+        handedOver = true;
       }
-      // On record before the provider hears of it: a crash from here on leaves `sending`, and the
-      // next run asks the provider instead of sending blindly. Only if the row is still as read:
-      // a delivery whose lock went with its connection (PostgreSQL restarted) must not send what
-      // the delivery that took the lock over has sent or put on record meanwhile.
-      const { count } = await deps.db.notification.updateMany({
-        where: { id: n.id, status: n.status, attempts: n.attempts, updatedAt: n.updatedAt },
-        data: { status: 'sending', attempts, updatedAt: now },
-      });
-      if (count === 0) {
-        deps.log.warn({ notificationId: n.id, provider }, 'notification changed while this delivery lost its lock; left to the delivery that changed it');
-        return;
-      }
-      handedOver = true;
       const providerMessageId = await deps.breakers.execute(provider, () => sendOver(deps, n));
       crashpoint(`notifications:${channel}:after-provider-accepted`);
       await recordSent(providerMessageId, 'sent');
@@ -357,13 +365,13 @@ export function deliverNotification(deps: NotificationDeps) {
       const reason = (error as Error).message?.slice(0, 2000) ?? String(error);
       if (isBreakerOpen(error)) {
         const retryAt = new Date(now.getTime() + deps.breakers.options.halfOpenAfterMs);
-        await tx.notification.update({ where: { id: n.id }, data: { status: 'pending', attempts: n.attempts, lastError: `${provider} circuit open`, scheduledFor: retryAt, updatedAt: now } });
+        await tx.notification.update({ where: { id: n.id }, data: { status: 'pending', attempts: attempts - 1, lastError: `${provider} circuit open`, scheduledFor: retryAt, updatedAt: now } });
         await scheduleTimer(tx, { kind: TIMER_KINDS.retry, key: n.id, fireAt: retryAt });
         deps.log.warn({ notificationId: n.id, provider, retryAt }, 'provider circuit open; notification postponed');
         return;
       }
-      // Not handed over (the lookup failed) or handed over without a clear answer (timeout): still unknown.
-      const stillUnknown = handedOver ? !certainlyNotSent(error) : n.status === 'sending';
+      // Handed over without a clear answer (timeout), or not handed over because the lookup of an earlier attempt failed: still unknown.
+      const stillUnknown = !handedOver || !certainlyNotSent(error);
       if (stillUnknown && attempts >= deps.maxAttempts) return await markUnknown(`outcome unknown after ${attempts} attempts: ${reason}`);
       if (!stillUnknown && (isPermanent(error) || attempts >= deps.maxAttempts)) {
         await tx.notification.update({ where: { id: n.id }, data: { status: 'failed', attempts, lastError: reason, scheduledFor: null, failedAt: now, updatedAt: now } });

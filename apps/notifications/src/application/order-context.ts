@@ -1,5 +1,6 @@
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
+import { saveOrderContext } from '../adapters/notification-store';
 import type { ContextItem } from '../domain/message-view';
 
 /**
@@ -8,7 +9,8 @@ import type { ContextItem } from '../domain/message-view';
  * price items by them.
  */
 export async function storeOrderContext(tx: Transaction, order: Order, now: Date): Promise<void> {
-  const data = {
+  await saveOrderContext(tx, {
+    orderId: order.id,
     customerId: order.customer.id,
     number: order.number,
     currency: order.currency,
@@ -29,6 +31,5 @@ export async function storeOrderContext(tx: Transaction, order: Order, now: Date
     customer: order.customer,
     orderCreatedAt: new Date(order.createdAt),
     updatedAt: now,
-  };
-  await tx.orderContext.upsert({ where: { orderId: order.id }, create: { orderId: order.id, ...data }, update: data });
+  });
 }

@@ -1,22 +1,15 @@
 import type { DeliveryChannel, NotificationPreferences, UpdatePreferencesRequest } from '@platform/contracts/api/notifications';
 import { DomainError } from '@platform/contracts/errors';
 import type { Database, Transaction } from '../adapters/database';
-import { type CustomerSnapshot, effectivePreferences, type Locale, type StoredPreferences } from '../domain/preferences';
+import { toStoredPreferences } from '../adapters/notification-store';
+import { type CustomerSnapshot, effectivePreferences, type StoredPreferences } from '../domain/preferences';
 
 type Reader = Pick<Transaction, 'customerPreferences' | 'orderContext' | 'customerDevice'>;
 
 /** The customer's stored choices, or null when they never changed anything. */
 export async function storedPreferences(db: Reader, customerId: string): Promise<StoredPreferences | null> {
   const row = await db.customerPreferences.findUnique({ where: { customerId } });
-  if (!row) return null;
-  return {
-    channels: { email: row.email as StoredPreferences['channels']['email'], sms: row.sms as StoredPreferences['channels']['sms'], push: row.push as StoredPreferences['channels']['push'] },
-    language: row.language as Locale | null,
-    timezone: row.timezone,
-    quietHours: row.quietHoursStart && row.quietHoursEnd ? { start: row.quietHoursStart, end: row.quietHoursEnd } : null,
-    phoneNumber: row.phoneNumber,
-    version: row.version,
-  };
+  return row && toStoredPreferences(row);
 }
 
 /** The customer as their latest order describes them (locale, timezone, phone), if we saw one. */

@@ -1,3 +1,4 @@
+import { dateTimeFormat } from './date-format';
 import { formatMoney } from './money';
 
 /** The store as messages show it. */
@@ -61,7 +62,7 @@ export function messageView(facts: StatusFacts, context: OrderContextView | null
     status: facts.status,
     customerName: facts.customerName,
     orderNumber: facts.number,
-    orderDate: context ? new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(context.orderCreatedAt)) : null,
+    orderDate: context ? dateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(context.orderCreatedAt)) : null,
     items: (context?.items ?? []).map((item) => ({
       name: item.name,
       quantity: item.quantity,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventData, itemsBackordered, itemsCancelled, itemsSubstituted, Parcel, progressChanged, UnitCounts } from '@platform/contracts';
+import { dateTimeFormat } from './date-format';
 import { type ContextItem, type StoreIdentity, trackingUrlOf } from './message-view';
 import { formatMoney } from './money';
 import type { NoticeKind } from './notification-plan';
@@ -147,7 +148,7 @@ export function noticeView(notice: Notice, order: NoticeOrder, audience: Audienc
       return { ...base, items: notice.items.map(line), refund: refund === null ? null : formatMoney(refund, order.currency, audience.locale) };
     }
     case 'items_backordered': {
-      const date = new Intl.DateTimeFormat(audience.locale, { dateStyle: 'long', timeZone: audience.timezone });
+      const date = dateTimeFormat(audience.locale, { dateStyle: 'long', timeZone: audience.timezone });
       return { ...base, items: notice.items.map((item) => ({ ...line(item), expected: item.expectedAt ? date.format(new Date(item.expectedAt)) : null })) };
     }
     case 'items_substituted':

@@ -1,3 +1,4 @@
+import { dateTimeFormat } from './date-format';
 import type { QuietHours } from './preferences';
 
 /** Minutes since local midnight for `HH:MM`. */
@@ -16,15 +17,7 @@ interface WallTime {
 /** The wall-clock date and time at `instant` in `timeZone` (Intl: knows DST). */
 function wallTime(instant: Date, timeZone: string): WallTime {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    })
+    dateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })
       .formatToParts(instant)
       .map((part) => [part.type, Number(part.value)]),
   ) as Record<string, number>;
