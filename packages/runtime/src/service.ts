@@ -71,6 +71,7 @@ export class ServiceRuntime {
   private readonly consumers: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
   private readonly cleanups: Array<() => Promise<void>> = [];
   private relay: OutboxRelay | undefined;
+  private readonly timerWorkers: Array<{ notify(): void }> = [];
   private readonly readiness: Record<string, ReadinessCheck> = {};
   private readonly workers: Array<{ start(): void }> = [];
 
@@ -196,6 +197,7 @@ export class ServiceRuntime {
       afterCommit: () => this.relay?.notify(),
     });
     this.adjustableClock.onAdvance(() => worker.notify());
+    this.timerWorkers.push(worker);
     this.workers.push(worker);
     this.onShutdown(() => worker.stop());
     return worker;
@@ -218,7 +220,8 @@ export class ServiceRuntime {
 
   /**
    * A durable consumer, started with the service, whose commits wake this service's outbox
-   * relay. One declared in `@platform/contracts/consumers` must read its declared stream and
+   * relay and timer workers (a handler that scheduled a timer for now, e.g. a notice to send,
+   * has it fired at once instead of at the next poll). One declared in `@platform/contracts/consumers` must read its declared stream and
    * handle its declared events.
    */
   addConsumer<Tx extends SqlClient>(
@@ -233,7 +236,10 @@ export class ServiceRuntime {
       jsm: this.messaging.jsm,
       log: this.log,
       metrics: this.metrics,
-      afterCommit: () => this.relay?.notify(),
+      afterCommit: () => {
+        this.relay?.notify();
+        for (const worker of this.timerWorkers) worker.notify();
+      },
     });
     this.consumers.push(consumer);
     return consumer;
