@@ -4,6 +4,7 @@ import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { workflowTransitioned } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
+import { countSupplierOrdersIn } from '../adapters/supplier-order-rows';
 import { insertWorkflow, saveWorkflow, selectParkedEvents } from '../adapters/workflow-rows';
 import {
   advance,
@@ -22,6 +23,7 @@ import { retryDelayMs } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { ensureReservations, releaseOrderStock, completeFulfillmentOrders } from './inventory';
 import { settleCancelAfterShipment, settleCancellationIfClear } from './ops-tasks';
+import { LIVE } from './placement';
 import { loadWorkflow, rememberSaved, WorkflowNotFoundError } from './workflow-store';
 
 /** Creates the workflow in `pending` (idempotent: an existing workflow is left as it is). */
@@ -219,7 +221,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       await ensureReservations(tx, fulfillment, step.snapshot.context, now);
       return scheduleTimer(tx, { kind: TIMER_KINDS.placeSupplierOrders, key: orderId, fireAt: now });
     case 'startSupplierPolling': {
-      const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
+      const live = await countSupplierOrdersIn(tx, orderId, null, LIVE);
       if (live > 0) await scheduleSupplierPoll(tx, fulfillment, orderId, now, fulfillment.settings.supplierPoll.baseMs);
       return;
     }
@@ -234,7 +236,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       await cancelTimer(tx, TIMER_KINDS.placeSupplierOrders, orderId);
       await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
       await releaseOrderStock(tx, orderId, effect.type === 'cancelOrder' ? 'cancelled' : 'attempt_failed', now);
-      const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
+      const live = await countSupplierOrdersIn(tx, orderId, null, LIVE);
       // A failed attempt cancels only its own (and older) supplier orders: a later attempt may
       // be placed before this timer gets through to a slow supplier.
       const upToAttempt = effect.type === 'cancelOrder' ? null : step.snapshot.context.retryCount + 1;
