@@ -113,3 +113,31 @@ export async function insertHubAllocation(
   const taken = new Set(rows.map((r) => r.sku));
   return [...needed.keys()].filter((sku) => !taken.has(sku));
 }
+
+/** The placement went through: the order's held reservations confirmed (no more TTL) and its hub orders in `from` awaiting shipment (one statement). */
+export async function confirmHeldStock(tx: Transaction, orderId: string, from: string[], now: Date): Promise<void> {
+  await tx.$executeRaw`
+    WITH confirmed AS (
+      UPDATE reservations SET status = 'confirmed', expires_at = NULL, updated_at = ${now}
+      WHERE order_id = ${orderId}::uuid AND status = 'held')
+    UPDATE fulfillment_orders SET status = 'awaiting_shipment', updated_at = ${now}
+    WHERE order_id = ${orderId}::uuid AND status = ANY(${from}::text[])`;
+}
+
+/**
+ * The order is done: its hub orders in `toComplete` completed, those in `toCancel` cancelled
+ * (one statement); returns its reservations still in `holding`, to release.
+ */
+export function closeHubOrders(
+  tx: Transaction,
+  orderId: string,
+  statuses: { toComplete: string[]; toCancel: string[]; holding: string[] },
+  now: Date,
+): Promise<Array<{ id: string; hubId: string; sku: string; quantity: number }>> {
+  return tx.$queryRaw`
+    WITH closed AS (
+      UPDATE fulfillment_orders
+      SET status = CASE WHEN status = ANY(${statuses.toComplete}::text[]) THEN 'completed' ELSE 'cancelled' END, updated_at = ${now}
+      WHERE order_id = ${orderId}::uuid AND (status = ANY(${statuses.toComplete}::text[]) OR status = ANY(${statuses.toCancel}::text[])))
+    SELECT id, hub_id AS "hubId", sku, quantity FROM reservations WHERE order_id = ${orderId}::uuid AND status = ANY(${statuses.holding}::text[])`;
+}

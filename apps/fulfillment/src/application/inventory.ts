@@ -3,7 +3,7 @@ import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { itemsBackordered, itemsSubstituted, type ShortStockPolicy } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
-import { insertHubAllocation, selectActiveHubs, selectHeldStock, selectStockPolicies } from '../adapters/stock-rows';
+import { closeHubOrders, confirmHeldStock, insertHubAllocation, selectActiveHubs, selectHeldStock, selectStockPolicies } from '../adapters/stock-rows';
 import type { WorkflowContext } from '../domain/order-workflow';
 import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, SHIPMENT_TRANSITIONS, statusesBefore } from '../domain/parcels';
 import { availableBySku, compareHubs, type HubCandidate, planRouting, priorityOf } from '../domain/routing';
@@ -140,11 +140,7 @@ async function recordShortStockOutcome(tx: Transaction, fulfillment: Fulfillment
 
 /** The placement succeeded: the stock stays held until shipment (no more TTL). */
 export async function confirmReservations(tx: Transaction, orderId: string, now: Date): Promise<void> {
-  await tx.reservation.updateMany({ where: { orderId, status: 'held' }, data: { status: 'confirmed', expiresAt: null, updatedAt: now } });
-  await tx.fulfillmentOrder.updateMany({
-    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'awaiting_shipment') } },
-    data: { status: 'awaiting_shipment', updatedAt: now },
-  });
+  await confirmHeldStock(tx, orderId, statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'awaiting_shipment'), now);
   await cancelTimer(tx, TIMER_KINDS.reservationExpiry, orderId);
 }
 
@@ -205,15 +201,17 @@ export async function consumeReservation(tx: Transaction, orderId: string, hubId
  * still held for units that will not ship goes back.
  */
 export async function completeFulfillmentOrders(tx: Transaction, orderId: string, now: Date): Promise<void> {
-  await tx.fulfillmentOrder.updateMany({
-    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'completed') } },
-    data: { status: 'completed', updatedAt: now },
-  });
-  await tx.fulfillmentOrder.updateMany({
-    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED) } },
-    data: { status: 'cancelled', updatedAt: now },
-  });
-  await release(tx, await tx.reservation.findMany({ where: { orderId, status: { in: HOLDING } } }), 'not_shipped', now);
+  const holding = await closeHubOrders(
+    tx,
+    orderId,
+    {
+      toComplete: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'completed'),
+      toCancel: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED),
+      holding: HOLDING,
+    },
+    now,
+  );
+  await release(tx, holding, 'not_shipped', now);
 }
 
 /**
