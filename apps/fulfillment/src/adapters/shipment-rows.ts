@@ -33,3 +33,22 @@ export async function completeHubOrderIfDelivered(tx: Transaction, fulfillmentOr
 export function selectAutomationRules(tx: Transaction, skus: string[]): Promise<Array<{ sku: string; scenario: string }>> {
   return tx.$queryRaw`SELECT sku, scenario FROM automation_rules WHERE sku = ANY(${skus}::text[])`;
 }
+
+/** The order's shipment with `trackingNumber`, if any (its id). */
+export async function selectShipmentIdByTracking(tx: Transaction, orderId: string, trackingNumber: string): Promise<string | null> {
+  const [row] = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id FROM shipments WHERE order_id = ${orderId}::uuid AND tracking_number = ${trackingNumber}`;
+  return row?.id ?? null;
+}
+
+/** A supplier's parcel, already on its way (`in_transit`, shipped now). */
+export async function insertSupplierShipment(
+  tx: Transaction,
+  row: { id: string; orderId: string; source: string; fulfillmentOrderId: string | null; supplierOrderId: string | null; trackingNumber: string; carrier: string | null; address: object; items: object[]; now: Date },
+): Promise<void> {
+  const { now } = row;
+  await tx.$executeRaw`
+    INSERT INTO shipments (id, order_id, source, fulfillment_order_id, supplier_order_id, status, tracking_number, carrier, address, items, shipped_at, created_at, updated_at)
+    VALUES (${row.id}::uuid, ${row.orderId}::uuid, ${row.source}, ${row.fulfillmentOrderId}::uuid, ${row.supplierOrderId}::uuid, 'in_transit', ${row.trackingNumber},
+            ${row.carrier}, ${JSON.stringify(row.address)}::jsonb, ${JSON.stringify(row.items)}::jsonb, ${now}, ${now}, ${now})`;
+}

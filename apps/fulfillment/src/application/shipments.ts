@@ -4,7 +4,7 @@ import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type EventData, shipmentShipped, type ShipmentStatus, type SupplierSource, type trackingStatusChanged, type WorkflowState } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
-import { completeHubOrderIfDelivered, markShipmentDelivered, selectShipment } from '../adapters/shipment-rows';
+import { completeHubOrderIfDelivered, insertSupplierShipment, markShipmentDelivered, selectShipment, selectShipmentIdByTracking } from '../adapters/shipment-rows';
 import { allocateShipment } from '../domain/allocation';
 import { type OrderLine, type ShippingAddress, stateOf } from '../domain/order-workflow';
 import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, fulfillmentOrderTransitions, isLastParcel, type LineUnits, shipmentTransitions, statusesBefore } from '../domain/parcels';
@@ -35,26 +35,20 @@ export interface NewShipment {
  * tracking number.
  */
 export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<{ id: string; created: boolean }> {
-  const existing = await tx.shipment.findUnique({ where: { orderId_trackingNumber: { orderId: shipment.orderId, trackingNumber: shipment.trackingNumber } } });
-  if (existing) return { id: existing.id, created: false };
+  const existing = await selectShipmentIdByTracking(tx, shipment.orderId, shipment.trackingNumber);
+  if (existing) return { id: existing, created: false };
   const id = randomUUID();
-  const { now } = shipment;
-  await tx.shipment.create({
-    data: {
-      id,
-      orderId: shipment.orderId,
-      source: shipment.source,
-      fulfillmentOrderId: shipment.fulfillmentOrderId,
-      supplierOrderId: shipment.supplierOrderId,
-      status: 'in_transit',
-      trackingNumber: shipment.trackingNumber,
-      carrier: shipment.carrier,
-      address: shipment.address as object,
-      items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
-      shippedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    },
+  await insertSupplierShipment(tx, {
+    id,
+    orderId: shipment.orderId,
+    source: shipment.source,
+    fulfillmentOrderId: shipment.fulfillmentOrderId,
+    supplierOrderId: shipment.supplierOrderId,
+    trackingNumber: shipment.trackingNumber,
+    carrier: shipment.carrier,
+    address: shipment.address,
+    items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
+    now: shipment.now,
   });
   await recordShipped(tx, fulfillment, { id, ...shipment });
   return { id, created: true };
