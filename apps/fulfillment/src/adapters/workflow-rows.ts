@@ -82,6 +82,7 @@ export async function updateCancellationSettled(tx: Transaction, orderId: string
 /** A parked event as the re-application needs it. */
 export interface ParkedRow {
   id: string;
+  eventType: string;
   event: unknown;
   details: unknown;
   parkedAt: Date;
@@ -90,6 +91,6 @@ export interface ParkedRow {
 /** The order's parked events not yet dropped, oldest first. */
 export function selectParkedEvents(tx: Transaction, orderId: string): Promise<ParkedRow[]> {
   return tx.$queryRaw<ParkedRow[]>`
-    SELECT id, event, details, parked_at AS "parkedAt" FROM parked_events
+    SELECT id, event_type AS "eventType", event, details, parked_at AS "parkedAt" FROM parked_events
     WHERE order_id = ${orderId}::uuid AND dropped_at IS NULL ORDER BY seq`;
 }

@@ -114,7 +114,7 @@ async function reapplyParkedEvents(tx: Transaction, fulfillment: Fulfillment, or
     if (last.snapshot.status === 'done') {
       const now = fulfillment.clock.now();
       await tx.parkedEvent.updateMany({ where: { id: { in: parked.map((p) => p.id) } }, data: { droppedAt: now, dropReason: staleReason(last.to) } });
-      fulfillment.log.warn({ orderId, state: last.to, events: parked.map((p) => (p.event as WorkflowEvent).type) }, 'parked events can no longer apply; dropped as stale');
+      fulfillment.log.warn({ orderId, state: last.to, events: parked.map((p) => p.eventType) }, 'parked events can no longer apply; dropped as stale');
       return;
     }
     for (const row of parked) {
