@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Envelope, orderCancelled, paymentSucceeded } from '@platform/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
+import { insertHubAllocation } from '../src/adapters/stock-rows';
 import { billingEventSubscriptions } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
 import { type Composition, compose, createdEvent, event, sampleOrder } from './support/composition';
@@ -122,6 +123,42 @@ describe('hubs managed by ops (FUL-02)', () => {
     const shipped = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR123456785ES' } });
     expect(shipped.statusCode).toBe(201);
     expect(await c.db.shipment.count({ where: { orderId: order.id } })).toBe(1);
+  });
+});
+
+describe('reserving at a hub (FUL-03)', () => {
+  it('never reserves more than is free: two lines of one SKU are checked together, and a SKU taken meanwhile is named and nothing of the hub\'s share is kept', async () => {
+    const c = await start();
+    await c.db.hubStock.update({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } }, data: { onHand: 3, reserved: 0 } });
+    const share = (orderId: string, quantities: number[]) => ({
+      orderId,
+      hubId: 'hub-madrid',
+      priority: 'standard',
+      attempt: 1,
+      expiresAt: new Date(Date.now() + 60_000),
+      now: new Date(),
+      lines: quantities.map((quantity, i) => ({ sku: 'MUG-WHT', name: 'Mug', quantity, substituteFor: null, vendorId: `vendor-${i}` })),
+    });
+
+    // 2 + 1 of 3 free: both lines held, one hub order with both items.
+    const fits = randomUUID();
+    expect(await c.db.$transaction((tx) => insertHubAllocation(tx, share(fits, [2, 1])))).toEqual([]);
+    expect((await c.db.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } } })).reserved).toBe(3);
+    expect((await c.db.reservation.findMany({ where: { orderId: fits } })).map((r) => [r.quantity, r.status]).sort()).toEqual([[1, 'held'], [2, 'held']]);
+    const [hubOrder] = await c.db.fulfillmentOrder.findMany({ where: { orderId: fits }, include: { items: true } });
+    expect(hubOrder!.items.map((i) => [i.vendorId, i.quantity, i.remainingQuantity]).sort()).toEqual([['vendor-0', 2, 2], ['vendor-1', 1, 1]]);
+
+    // One unit free: either line alone would fit, both together do not.
+    await c.db.hubStock.update({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } }, data: { onHand: 4 } });
+    const late = randomUUID();
+    const refused = c.db.$transaction(async (tx) => {
+      const gone = await insertHubAllocation(tx, share(late, [1, 1]));
+      if (gone.length > 0) throw new Error(`gone: ${gone.join(',')}`);
+    });
+    await expect(refused).rejects.toThrow('gone: MUG-WHT');
+    expect((await c.db.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } } })).reserved).toBe(3);
+    expect(await c.db.reservation.count({ where: { orderId: late } })).toBe(0);
+    expect(await c.db.fulfillmentOrder.count({ where: { orderId: late } })).toBe(0);
   });
 });
 

@@ -6,6 +6,7 @@ import { AUTOMATION_SCENARIOS, type AutomationScenario, automationStepChanged, t
 import { type AutomationPayload, automationPayloadSchema, type AutomationStep as AutomationStepView } from '@platform/contracts/api/fulfillment';
 import { z } from 'zod';
 import type { Transaction } from '../adapters/database';
+import { selectAutomationRules } from '../adapters/shipment-rows';
 import { afterFailure, automationStepTransitions, SCENARIO_POLICIES, stepsFor } from '../domain/automation';
 import type { AutomationStep, OpsTask } from '../generated/prisma/client';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
@@ -56,10 +57,14 @@ const scheduleAttempt = (tx: Transaction, stepId: string, fireAt: Date) => sched
  * A shipment was delivered: creates the steps its items' SKUs call for (`automation_rules`) and
  * schedules their first attempt. A repeated delivery report finds the steps and creates none.
  */
-export async function startAutomationSteps(tx: Transaction, fulfillment: Fulfillment, shipmentId: string): Promise<void> {
-  const shipment = await tx.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+export async function startAutomationSteps(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  shipment: { id: string; orderId: string; items: unknown; trackingNumber: string | null; deliveredAt: Date | null },
+): Promise<void> {
+  const shipmentId = shipment.id;
   const items = shipmentItemsSchema.parse(shipment.items);
-  const rules = await tx.automationRule.findMany({ where: { sku: { in: items.map((i) => i.sku) } } });
+  const rules = await selectAutomationRules(tx, items.map((i) => i.sku));
   const wanted = stepsFor(items, rules.map((r) => ({ sku: r.sku, scenario: r.scenario as AutomationScenario })));
   if (wanted.length === 0) return;
   const existing = await tx.automationStep.findMany({ where: { shipmentId }, select: { sku: true, scenario: true } });

@@ -1,6 +1,7 @@
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { availabilityChanged, type ShortStockPolicy } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
+import { selectAvailability } from '../adapters/stock-rows';
 import { SERVICE } from './context';
 
 /**
@@ -11,12 +12,14 @@ import { SERVICE } from './context';
  * is always its latest state.
  */
 export async function announceAvailability(tx: Transaction, skus: Iterable<string>, now: Date): Promise<void> {
-  for (const sku of [...new Set(skus)].sort()) {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`availability:${sku}`}))`;
-    const [stock, policy] = await Promise.all([
-      tx.hubStock.findMany({ where: { sku, hub: { active: true } } }),
-      tx.stockPolicy.findUnique({ where: { sku } }),
-    ]);
+  const sorted = [...new Set(skus)].sort();
+  if (sorted.length === 0) return;
+  for (const sku of sorted) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`availability:${sku}`}))`;
+  // Read once every lock is held: what each event reports is what the commit leaves.
+  const { stock, policies } = await selectAvailability(tx, sorted);
+  const restocks = nextRestocks(stock, now);
+  for (const sku of sorted) {
+    const policy = policies.find((p) => p.sku === sku);
     await recordEvent(
       tx,
       newEvent(availabilityChanged, {
@@ -25,10 +28,10 @@ export async function announceAvailability(tx: Transaction, skus: Iterable<strin
         occurredAt: now,
         data: {
           sku,
-          available: stock.reduce((sum, s) => sum + Math.max(0, s.onHand - s.reserved), 0),
+          available: stock.reduce((sum, s) => sum + (s.sku === sku ? Math.max(0, s.onHand - s.reserved) : 0), 0),
           policy: (policy?.policy as ShortStockPolicy | null | undefined) ?? null,
           substituteSku: policy?.substituteSku ?? null,
-          restockExpectedAt: nextRestocks(stock, now).get(sku)?.toISOString() ?? null,
+          restockExpectedAt: restocks.get(sku)?.toISOString() ?? null,
           at: now.toISOString(),
         },
       }),

@@ -3,6 +3,7 @@ import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { itemsBackordered, itemsSubstituted, type ShortStockPolicy } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
+import { closeHubOrders, confirmHeldStock, insertHubAllocation, selectActiveHubs, selectHeldStock, selectStockPolicies } from '../adapters/stock-rows';
 import type { WorkflowContext } from '../domain/order-workflow';
 import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, SHIPMENT_TRANSITIONS, statusesBefore } from '../domain/parcels';
 import { availableBySku, compareHubs, type HubCandidate, planRouting, priorityOf } from '../domain/routing';
@@ -22,7 +23,7 @@ export type ReservationOutcome = { ok: true } | { ok: false; reason: string };
 
 /** The active hubs as routing sees them, with their free units of `skus`, and those SKUs' next restocks. */
 async function hubCandidates(tx: Transaction, skus: readonly string[], now: Date) {
-  const hubs = await tx.hub.findMany({ where: { active: true }, include: { stock: { where: { sku: { in: [...skus] } } } } });
+  const hubs = await selectActiveHubs(tx, [...skus]);
   const candidates: HubCandidate[] = hubs.map((hub) => ({
     id: hub.id,
     country: hub.country,
@@ -53,13 +54,13 @@ export async function ensureReservations(tx: Transaction, fulfillment: Fulfillme
     .filter((item) => item.supplierSource === 'own_stock')
     .map(({ sku, variantId, name, quantity, vendorId }) => ({ sku, variantId, name, quantity, vendorId }));
   if (ordered.length === 0) return { ok: true };
-  const shortBefore = await tx.itemCancellation.findMany({ where: { orderId, cause: 'stock_short', source: 'own_stock' } });
-  const lines = withoutCancelled(ordered, shortBefore.flatMap((c) => c.items as Array<{ sku: string; vendorId: string; quantity: number }>));
+  const held = await selectHeldStock(tx, orderId, [...HOLDING, 'backordered']);
+  const lines = withoutCancelled(ordered, held.shortCancelled.flat());
   if (lines.length === 0) return { ok: true };
-  if ((await tx.reservation.count({ where: { orderId, status: { in: [...HOLDING, 'backordered'] } } })) > 0) return { ok: true };
+  if (held.holding > 0) return { ok: true };
 
   const skus = [...new Set(lines.map((l) => l.sku))];
-  const policies = await tx.stockPolicy.findMany({ where: { sku: { in: skus } } });
+  const policies = await selectStockPolicies(tx, skus);
   const substitutes = policies.flatMap((p) => (p.substituteSku ? [p.substituteSku] : []));
   const { candidates, hubRestocks, restocks } = await hubCandidates(tx, [...skus, ...substitutes], now);
   const decision = resolveShortStock(lines, {
@@ -107,32 +108,10 @@ async function allocateAtHubs(
   const expiresAt = new Date(now.getTime() + fulfillment.settings.reservationTtlMs);
   const priority = priorityOf(order, now);
   for (const allocation of plan.allocations) {
-    const fulfillmentOrderId = randomUUID();
-    await tx.fulfillmentOrder.create({
-      data: { id: fulfillmentOrderId, orderId, hubId: allocation.hubId, status: 'ready_to_prepare', priority, attempt: context.retryCount + 1, createdAt: now, updatedAt: now },
-    });
-    for (const line of allocation.lines) {
-      // Conditional: never reserves more than is free, whatever another order did since routing read the stock.
-      const reserved = await tx.$executeRaw`
-        UPDATE hub_stock SET reserved = reserved + ${line.quantity}, updated_at = ${now}
-        WHERE hub_id = ${allocation.hubId} AND sku = ${line.sku} AND on_hand - reserved >= ${line.quantity}`;
-      if (reserved === 0) throw new Error(`stock of ${line.sku} at ${allocation.hubId} changed while reserving; will retry`);
-      await tx.reservation.create({
-        data: { id: randomUUID(), orderId, hubId: allocation.hubId, sku: line.sku, quantity: line.quantity, status: 'held', expiresAt, createdAt: now, updatedAt: now },
-      });
-      await tx.fulfillmentOrderItem.create({
-        data: {
-          id: randomUUID(),
-          fulfillmentOrderId,
-          sku: line.sku,
-          name: line.name,
-          quantity: line.quantity,
-          remainingQuantity: line.quantity,
-          substituteFor: line.substituteFor ?? null,
-          vendorId: line.vendorId,
-        },
-      });
-    }
+    const lines = allocation.lines.map((line) => ({ sku: line.sku, name: line.name, quantity: line.quantity, substituteFor: line.substituteFor ?? null, vendorId: line.vendorId ?? null }));
+    const gone = await insertHubAllocation(tx, { orderId, hubId: allocation.hubId, priority, attempt: context.retryCount + 1, expiresAt, now, lines });
+    // Another order reserved the stock since routing read it: roll back and try again.
+    if (gone.length > 0) throw new Error(`stock of ${gone.join(', ')} at ${allocation.hubId} changed while reserving; will retry`);
   }
   if (plan.allocations.length > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.reservationExpiry, key: orderId, fireAt: expiresAt });
   await announceAvailability(tx, plan.allocations.flatMap((a) => a.lines.map((l) => l.sku)), now);
@@ -161,11 +140,7 @@ async function recordShortStockOutcome(tx: Transaction, fulfillment: Fulfillment
 
 /** The placement succeeded: the stock stays held until shipment (no more TTL). */
 export async function confirmReservations(tx: Transaction, orderId: string, now: Date): Promise<void> {
-  await tx.reservation.updateMany({ where: { orderId, status: 'held' }, data: { status: 'confirmed', expiresAt: null, updatedAt: now } });
-  await tx.fulfillmentOrder.updateMany({
-    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'awaiting_shipment') } },
-    data: { status: 'awaiting_shipment', updatedAt: now },
-  });
+  await confirmHeldStock(tx, orderId, statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'awaiting_shipment'), now);
   await cancelTimer(tx, TIMER_KINDS.reservationExpiry, orderId);
 }
 
@@ -226,15 +201,17 @@ export async function consumeReservation(tx: Transaction, orderId: string, hubId
  * still held for units that will not ship goes back.
  */
 export async function completeFulfillmentOrders(tx: Transaction, orderId: string, now: Date): Promise<void> {
-  await tx.fulfillmentOrder.updateMany({
-    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'completed') } },
-    data: { status: 'completed', updatedAt: now },
-  });
-  await tx.fulfillmentOrder.updateMany({
-    where: { orderId, status: { in: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED) } },
-    data: { status: 'cancelled', updatedAt: now },
-  });
-  await release(tx, await tx.reservation.findMany({ where: { orderId, status: { in: HOLDING } } }), 'not_shipped', now);
+  const holding = await closeHubOrders(
+    tx,
+    orderId,
+    {
+      toComplete: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'completed'),
+      toCancel: statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'cancelled', UNSHIPPED),
+      holding: HOLDING,
+    },
+    now,
+  );
+  await release(tx, holding, 'not_shipped', now);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Transaction } from '../adapters/database';
 import type { OpsTask, SupplierOrder } from '../generated/prisma/client';
 import { type Fulfillment, SERVICE } from './context';
 import { LIVE, supplierOrderEvent } from './placement';
-import { loadWorkflow } from './workflow-store';
+import { loadWorkflow, markCancellationSettled } from './workflow-store';
 
 /** `fulfillment.ops_task.changed` tells supplier-cancellation tasks; an automation step's task is told by the step's event. */
 async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<void> {
@@ -119,7 +119,7 @@ export async function settleCancellationIfClear(tx: Transaction, fulfillment: Fu
     tx.opsTask.count({ where: { orderId, outcome: 'shipped_anyway' } }),
   ]);
   if (live > 0 || open > 0) return;
-  await recordSettlement(tx, orderId, shippedAnyway > 0 ? 'shipped_anyway' : orders > 0 ? 'cancelled_at_supplier' : 'nothing_at_supplier', now);
+  await recordSettlement(tx, fulfillment, orderId, shippedAnyway > 0 ? 'shipped_anyway' : orders > 0 ? 'cancelled_at_supplier' : 'nothing_at_supplier', now);
 }
 
 /**
@@ -130,11 +130,11 @@ export async function settleCancellationIfClear(tx: Transaction, fulfillment: Fu
 export async function settleCancelAfterShipment(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<void> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow?.snapshot.hasTag('dispatched') || workflow.cancellationSettledAt) return;
-  await recordSettlement(tx, orderId, 'shipped_anyway', now);
+  await recordSettlement(tx, fulfillment, orderId, 'shipped_anyway', now);
 }
 
-async function recordSettlement(tx: Transaction, orderId: string, outcome: CancellationOutcome, now: Date): Promise<void> {
-  await tx.workflow.update({ where: { orderId }, data: { cancellationSettledAt: now } });
+async function recordSettlement(tx: Transaction, fulfillment: Fulfillment, orderId: string, outcome: CancellationOutcome, now: Date): Promise<void> {
+  await markCancellationSettled(tx, fulfillment, orderId, now);
   await recordEvent(tx, newEvent(cancellationSettled, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { orderId, outcome, at: now.toISOString() } }));
 }
 

@@ -4,6 +4,7 @@ import { scheduleTimer } from '@platform/runtime/timers';
 import { SUPPLIERS, type SupplierName, type SupplierSource, supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';
+import { countSupplierOrdersIn, selectAttemptSupplierOrders, selectSupplierOrdersIn, selectUnansweredSince, updateSupplierOrder, upsertSupplierOrder } from '../adapters/supplier-order-rows';
 import { type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
 import type { OrderLine, PartFailure, WorkflowContext, WorkflowEvent, WorkflowSnapshot } from '../domain/order-workflow';
 import { groupBySupplier, nextPollIntervalMs, placementLines, planReroute } from '../domain/supplier-placement';
@@ -102,7 +103,7 @@ export async function placeAtSupplier(
     createdAt: now,
     updatedAt: now,
   };
-  const stored = await tx.supplierOrder.upsert({ where: { id }, create: row, update: { ...row, createdAt: undefined } });
+  const stored = await upsertSupplierOrder(tx, row);
   await supplierOrderEvent(tx, row, placed ? 'placed' : 'rejected', row.reason, now);
   return stored;
 }
@@ -157,7 +158,7 @@ async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orde
   let workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow) return;
   const attempt = workflow.snapshot.context.retryCount + 1;
-  const going = await tx.supplierOrder.findMany({ where: { orderId, attempt, status: { in: GOING } }, orderBy: { createdAt: 'asc' } });
+  const going = await selectSupplierOrdersIn(tx, orderId, attempt, GOING);
   if (going.some((o) => o.status === 'placed')) return;
   const ids =
     going.length > 0
@@ -186,7 +187,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
   if (!workflow?.snapshot.hasTag('polled')) return;
   const attempt = workflow.snapshot.context.retryCount + 1;
-  const orders = await tx.supplierOrder.findMany({ where: { orderId, attempt }, orderBy: [{ createdAt: 'asc' }, { supplier: 'asc' }] });
+  const orders = await selectAttemptSupplierOrders(tx, orderId, attempt);
 
   const refused: Array<{ order: SupplierOrder; reason: string }> = [];
   let changed = false;
@@ -202,15 +203,12 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       continue;
     }
     if (status.status === 'confirmed' && order.status === 'placed') {
-      await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'confirmed', updatedAt: now } });
+      await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
       await supplierOrderEvent(tx, order, 'confirmed', null, now);
       order.status = 'confirmed';
       changed = true;
     } else if ((status.status === 'shipped' || status.status === 'delivered') && status.trackingNumber) {
-      await tx.supplierOrder.update({
-        where: { id: order.id },
-        data: { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier, updatedAt: now },
-      });
+      await updateSupplierOrder(tx, order.id, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier }, now);
       await supplierOrderEvent(tx, order, 'shipped', null, now);
       Object.assign(order, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier });
       changed = true;
@@ -227,7 +225,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       });
     } else if (status.status === 'rejected' || status.status === 'cancelled') {
       const reason = status.reason ?? `${status.status} by the supplier`;
-      await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'rejected', reason, updatedAt: now } });
+      await updateSupplierOrder(tx, order.id, { status: 'rejected', reason }, now);
       await supplierOrderEvent(tx, order, 'rejected', reason, now);
       order.status = 'rejected';
       changed = true;
@@ -250,7 +248,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
 
   // Read again: events parked for this order may have moved it further.
   const after = await loadWorkflow(tx, fulfillment, orderId);
-  const stillLive = await tx.supplierOrder.count({ where: { orderId, attempt, status: { in: LIVE } } });
+  const stillLive = await countSupplierOrdersIn(tx, orderId, attempt, LIVE);
   if (after?.snapshot.hasTag('polled') && stillLive > 0) {
     await scheduleSupplierPoll(tx, fulfillment, orderId, now, nextPollIntervalMs(fulfillment.settings.supplierPoll, previousIntervalMs, changed));
   }
@@ -295,7 +293,7 @@ async function timeOutUnanswered(tx: Transaction, fulfillment: Fulfillment, orde
   if (!workflow?.snapshot.hasTag('polled')) return 'none';
   const attempt = workflow.snapshot.context.retryCount + 1;
   const deadline = new Date(now.getTime() - fulfillment.settings.supplierTimeoutMs);
-  const overdue = await tx.supplierOrder.findMany({ where: { orderId, attempt, status: 'placed', createdAt: { lte: deadline } }, orderBy: { createdAt: 'asc' } });
+  const overdue = await selectUnansweredSince(tx, orderId, attempt, deadline);
   if (overdue.length === 0) return 'none';
   if (!(await partsGoingOn(tx, orderId, attempt, overdue.map((o) => o.id)))) return 'whole';
   for (const order of overdue) {
@@ -419,7 +417,7 @@ async function cancelAtSupplier(tx: Transaction, fulfillment: Fulfillment, order
   const externalOrderId = order.externalOrderId;
   const answer = await onBehalfOf(order.orderId, () => fulfillment.suppliers[order.supplier as SupplierName].cancelOrder(externalOrderId));
   if (answer.cancelled) {
-    await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancelled', reason: answer.reason, updatedAt: now } });
+    await updateSupplierOrder(tx, order.id, { status: 'cancelled', reason: answer.reason }, now);
     await supplierOrderEvent(tx, order, 'cancelled', answer.reason, now);
   } else {
     await openSupplierCancellationTask(tx, fulfillment, order, `Cancellation refused: ${answer.reason ?? 'no reason given'}`, now);

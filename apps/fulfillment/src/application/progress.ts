@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type EventData, itemsCancelled, progressChanged, type ShipmentStatus, type SupplierSource } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
+import { selectProgressRows } from '../adapters/progress-rows';
 import { assertCancellableUnits, type LineUnits, orderProgress, type ProgressInput } from '../domain/parcels';
 import { type OrderLine, UNKNOWN_VENDOR, type WorkflowEvent } from '../domain/order-workflow';
 import { type Fulfillment, SERVICE } from './context';
@@ -22,27 +23,21 @@ export function withVendors(items: Array<{ sku: string; quantity: number; vendor
 
 /** What the parcels domain needs, read from this order's rows. */
 export async function progressInput(tx: Transaction, orderId: string, lines: OrderLine[]): Promise<ProgressInput> {
-  const [shipments, supplierOrders, hubOrders, cancellations] = await Promise.all([
-    tx.shipment.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
-    tx.supplierOrder.findMany({ where: { orderId, status: { in: LIVE } }, select: { id: true } }),
-    tx.fulfillmentOrder.findMany({ where: { orderId, status: { in: UNSHIPPED } }, include: { items: true } }),
-    tx.itemCancellation.findMany({ where: { orderId } }),
-  ]);
-  const openHubOrders = hubOrders.filter((o) => o.items.some((i) => i.remainingQuantity > 0));
+  const rows = await selectProgressRows(tx, orderId, LIVE, UNSHIPPED);
   return {
     lines: lines.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
-    shipments: shipments.map((s) => ({
+    shipments: rows.shipments.map((s) => ({
       id: s.id,
       source: s.source as SupplierSource,
       status: s.status as ShipmentStatus,
       trackingNumber: s.trackingNumber,
       carrier: s.carrier,
-      items: withVendors(s.items as Array<{ sku: string; quantity: number; vendorId?: string }>, lines),
-      shippedAt: s.shippedAt?.toISOString() ?? null,
-      deliveredAt: s.deliveredAt?.toISOString() ?? null,
+      items: withVendors(s.items, lines),
+      shippedAt: s.shippedAt,
+      deliveredAt: s.deliveredAt,
     })),
-    openSources: supplierOrders.length + openHubOrders.length,
-    cancelled: cancellations.flatMap((c) => withVendors(c.items as Array<{ sku: string; quantity: number; vendorId: string }>, lines)),
+    openSources: rows.liveSupplierOrders + rows.openHubOrders,
+    cancelled: rows.cancelled.flatMap((items) => withVendors(items, lines)),
     // Fulfillment records no returns yet: orders owns the `returned` status (set by ops).
     returned: [],
   };

@@ -4,9 +4,10 @@ import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type EventData, shipmentShipped, type ShipmentStatus, type SupplierSource, type trackingStatusChanged, type WorkflowState } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
+import { completeHubOrderIfDelivered, insertSupplierShipment, markShipmentDelivered, selectShipment, selectShipmentIdByTracking } from '../adapters/shipment-rows';
 import { allocateShipment } from '../domain/allocation';
 import { type OrderLine, type ShippingAddress, stateOf } from '../domain/order-workflow';
-import { type FulfillmentOrderStatus, fulfillmentOrderTransitions, isLastParcel, type LineUnits, shipmentTransitions } from '../domain/parcels';
+import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, fulfillmentOrderTransitions, isLastParcel, type LineUnits, shipmentTransitions, statusesBefore } from '../domain/parcels';
 import { startAutomationSteps } from './automation';
 import { type Fulfillment, SERVICE } from './context';
 import { consumeReservation } from './inventory';
@@ -34,26 +35,20 @@ export interface NewShipment {
  * tracking number.
  */
 export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<{ id: string; created: boolean }> {
-  const existing = await tx.shipment.findUnique({ where: { orderId_trackingNumber: { orderId: shipment.orderId, trackingNumber: shipment.trackingNumber } } });
-  if (existing) return { id: existing.id, created: false };
+  const existing = await selectShipmentIdByTracking(tx, shipment.orderId, shipment.trackingNumber);
+  if (existing) return { id: existing, created: false };
   const id = randomUUID();
-  const { now } = shipment;
-  await tx.shipment.create({
-    data: {
-      id,
-      orderId: shipment.orderId,
-      source: shipment.source,
-      fulfillmentOrderId: shipment.fulfillmentOrderId,
-      supplierOrderId: shipment.supplierOrderId,
-      status: 'in_transit',
-      trackingNumber: shipment.trackingNumber,
-      carrier: shipment.carrier,
-      address: shipment.address as object,
-      items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
-      shippedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    },
+  await insertSupplierShipment(tx, {
+    id,
+    orderId: shipment.orderId,
+    source: shipment.source,
+    fulfillmentOrderId: shipment.fulfillmentOrderId,
+    supplierOrderId: shipment.supplierOrderId,
+    trackingNumber: shipment.trackingNumber,
+    carrier: shipment.carrier,
+    address: shipment.address,
+    items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
+    now: shipment.now,
   });
   await recordShipped(tx, fulfillment, { id, ...shipment });
   return { id, created: true };
@@ -327,7 +322,7 @@ export function shipFromHub(
 export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillment, update: EventData<typeof trackingStatusChanged>): Promise<void> {
   const { orderId, shipmentId, status } = update;
   if (status !== 'in_transit' && status !== 'out_for_delivery' && status !== 'delivered') return;
-  const shipment = await tx.shipment.findUnique({ where: { id: shipmentId } });
+  const shipment = await selectShipment(tx, shipmentId);
   if (!shipment || shipment.orderId !== orderId) {
     fulfillment.log.warn({ orderId, shipmentId }, 'tracking update for an unknown shipment; ignored');
     return;
@@ -347,19 +342,15 @@ export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillm
     // A repeated delivery scan changes nothing.
     if (!shipmentTransitions.canTransition(shipment.status as ShipmentStatus, 'delivered')) return;
     const now = fulfillment.clock.now();
-    await tx.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: new Date(update.event?.time ?? update.at), updatedAt: now } });
-    await startAutomationSteps(tx, fulfillment, shipmentId);
+    const deliveredAt = new Date(update.event?.time ?? update.at);
+    await markShipmentDelivered(tx, shipmentId, deliveredAt, now);
+    await startAutomationSteps(tx, fulfillment, { ...shipment, deliveredAt });
     if (shipment.fulfillmentOrderId) await completeIfDelivered(tx, shipment.fulfillmentOrderId, now);
     await recordProgress(tx, fulfillment, orderId, { kind: 'parcel_delivered', shipmentId });
   }
 }
 
-/** A hub fulfillment order is completed once all of it left and every parcel of it arrived. */
+/** A hub fulfillment order is completed once all of it left and every parcel of it arrived (not while units of it remain to ship, nor twice). */
 async function completeIfDelivered(tx: Transaction, fulfillmentOrderId: string, now: Date): Promise<void> {
-  const order = await tx.fulfillmentOrder.findUnique({ where: { id: fulfillmentOrderId } });
-  // Not while units of it remain to ship (awaiting_shipment), nor twice.
-  if (!order || !fulfillmentOrderTransitions.canTransition(order.status as FulfillmentOrderStatus, 'completed')) return;
-  const undelivered = await tx.shipment.count({ where: { fulfillmentOrderId, status: { notIn: ['delivered', 'cancelled'] } } });
-  if (undelivered > 0) return;
-  await tx.fulfillmentOrder.update({ where: { id: fulfillmentOrderId }, data: { status: 'completed', updatedAt: now } });
+  await completeHubOrderIfDelivered(tx, fulfillmentOrderId, statusesBefore(FULFILLMENT_ORDER_TRANSITIONS, 'completed'), now);
 }

@@ -4,6 +4,8 @@ import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { workflowTransitioned } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
+import { countSupplierOrdersIn } from '../adapters/supplier-order-rows';
+import { insertWorkflow, saveWorkflow, selectParkedEvents } from '../adapters/workflow-rows';
 import {
   advance,
   type Effect,
@@ -21,22 +23,21 @@ import { retryDelayMs } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { ensureReservations, releaseOrderStock, completeFulfillmentOrders } from './inventory';
 import { settleCancelAfterShipment, settleCancellationIfClear } from './ops-tasks';
-import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';
+import { LIVE } from './placement';
+import { loadWorkflow, rememberSaved, WorkflowNotFoundError } from './workflow-store';
 
 /** Creates the workflow in `pending` (idempotent: an existing workflow is left as it is). */
 export async function createWorkflow(tx: Transaction, fulfillment: Fulfillment, orderId: string, order: OrderDetails): Promise<boolean> {
-  const existing = await tx.workflow.findUnique({ where: { orderId }, select: { orderId: true } });
-  if (existing) return false;
   const snapshot = startWorkflow(fulfillment.machine, { orderId, order });
-  const now = fulfillment.clock.now();
   const state = stateOf(snapshot);
-  await tx.workflow.create({
-    data: { orderId, state, snapshot: persist(fulfillment, snapshot), machineVersion: MACHINE_VERSION, retryCount: 0, createdAt: now, updatedAt: now },
+  return insertWorkflow(tx, {
+    orderId,
+    state,
+    snapshot: persist(fulfillment, snapshot),
+    machineVersion: MACHINE_VERSION,
+    now: fulfillment.clock.now(),
+    history: { id: randomUUID(), fromState: state, toState: state, trigger: 'ORDER_CREATED', details: { number: order.number } },
   });
-  await tx.workflowHistory.create({
-    data: { id: randomUUID(), orderId, fromState: state, toState: state, trigger: 'ORDER_CREATED', details: { number: order.number }, at: now },
-  });
-  return true;
 }
 
 export interface SendResult {
@@ -108,7 +109,7 @@ async function reapplyParkedEvents(tx: Transaction, fulfillment: Fulfillment, or
   let last = step;
   for (let applied = true; applied; ) {
     applied = false;
-    const parked = await tx.parkedEvent.findMany({ where: { orderId, droppedAt: null }, orderBy: { seq: 'asc' } });
+    const parked = await selectParkedEvents(tx, orderId);
     if (parked.length === 0) return;
     if (last.snapshot.status === 'done') {
       const now = fulfillment.clock.now();
@@ -143,33 +144,28 @@ async function applyWorkflowEvent(
   }
   const now = fulfillment.clock.now();
   const context = step.snapshot.context;
-  const saved = await tx.workflow.updateMany({
-    where: { orderId, version: workflow.version },
-    data: {
-      state: step.to,
-      snapshot: persist(fulfillment, step.snapshot),
-      machineVersion: MACHINE_VERSION,
-      retryCount: context.retryCount,
-      error: context.error,
-      version: { increment: 1 },
-      updatedAt: now,
-    },
-  });
-  if (saved.count === 0) {
-    throw new DomainError('conflict', 'WORKFLOW_VERSION_CONFLICT', `The workflow of order ${orderId} changed meanwhile; try again`);
-  }
   const trigger = triggerName(event.type);
-  await tx.workflowHistory.create({
-    data: {
+  const saved = await saveWorkflow(tx, {
+    orderId,
+    expectedVersion: workflow.version,
+    state: step.to,
+    snapshot: persist(fulfillment, step.snapshot),
+    machineVersion: MACHINE_VERSION,
+    retryCount: context.retryCount,
+    error: context.error,
+    now,
+    history: {
       id: randomUUID(),
-      orderId,
       fromState: step.from,
       toState: step.to,
       trigger,
       details: { ...eventDetails(event), ...details, ...(step.to === 'failed' && step.transitioned && { error: context.error, willRetry: step.willRetry }) },
-      at: now,
     },
   });
+  if (!saved) {
+    throw new DomainError('conflict', 'WORKFLOW_VERSION_CONFLICT', `The workflow of order ${orderId} changed meanwhile; try again`);
+  }
+  rememberSaved(tx, fulfillment, { ...workflow, version: workflow.version + 1, snapshot: step.snapshot });
   if (step.transitioned) {
     await recordEvent(
       tx,
@@ -225,7 +221,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       await ensureReservations(tx, fulfillment, step.snapshot.context, now);
       return scheduleTimer(tx, { kind: TIMER_KINDS.placeSupplierOrders, key: orderId, fireAt: now });
     case 'startSupplierPolling': {
-      const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
+      const live = await countSupplierOrdersIn(tx, orderId, null, LIVE);
       if (live > 0) await scheduleSupplierPoll(tx, fulfillment, orderId, now, fulfillment.settings.supplierPoll.baseMs);
       return;
     }
@@ -240,7 +236,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       await cancelTimer(tx, TIMER_KINDS.placeSupplierOrders, orderId);
       await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
       await releaseOrderStock(tx, orderId, effect.type === 'cancelOrder' ? 'cancelled' : 'attempt_failed', now);
-      const live = await tx.supplierOrder.count({ where: { orderId, status: { in: ['placed', 'confirmed'] } } });
+      const live = await countSupplierOrdersIn(tx, orderId, null, LIVE);
       // A failed attempt cancels only its own (and older) supplier orders: a later attempt may
       // be placed before this timer gets through to a slow supplier.
       const upToAttempt = effect.type === 'cancelOrder' ? null : step.snapshot.context.retryCount + 1;

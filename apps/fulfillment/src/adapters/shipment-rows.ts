@@ -1,0 +1,54 @@
+import type { Shipment } from '../generated/prisma/client';
+import type { Transaction } from './database';
+
+/** Shipments on the tracking path in raw SQL: every tracking update of every parcel reads and moves one. */
+
+/** The shipment `id`, or null. */
+export async function selectShipment(tx: Transaction, id: string): Promise<Shipment | null> {
+  const [row] = await tx.$queryRaw<Shipment[]>`
+    SELECT id, order_id AS "orderId", source, fulfillment_order_id AS "fulfillmentOrderId", supplier_order_id AS "supplierOrderId", status,
+           tracking_number AS "trackingNumber", carrier, address, items, shipped_at AS "shippedAt", delivered_at AS "deliveredAt",
+           created_at AS "createdAt", updated_at AS "updatedAt"
+    FROM shipments WHERE id = ${id}::uuid`;
+  return row ?? null;
+}
+
+/** The parcel arrived. */
+export async function markShipmentDelivered(tx: Transaction, id: string, deliveredAt: Date, now: Date): Promise<void> {
+  await tx.$executeRaw`UPDATE shipments SET status = 'delivered', delivered_at = ${deliveredAt}, updated_at = ${now} WHERE id = ${id}::uuid`;
+}
+
+/**
+ * Completes the hub fulfillment order when it is in one of `from` (all of it left) and every
+ * parcel of it arrived or was cancelled: one conditional statement.
+ */
+export async function completeHubOrderIfDelivered(tx: Transaction, fulfillmentOrderId: string, from: string[], now: Date): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE fulfillment_orders f SET status = 'completed', updated_at = ${now}
+    WHERE f.id = ${fulfillmentOrderId}::uuid AND f.status = ANY(${from}::text[])
+      AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.fulfillment_order_id = f.id AND s.status NOT IN ('delivered', 'cancelled'))`;
+}
+
+/** The automation scenarios ops declared for `skus`. */
+export function selectAutomationRules(tx: Transaction, skus: string[]): Promise<Array<{ sku: string; scenario: string }>> {
+  return tx.$queryRaw`SELECT sku, scenario FROM automation_rules WHERE sku = ANY(${skus}::text[])`;
+}
+
+/** The order's shipment with `trackingNumber`, if any (its id). */
+export async function selectShipmentIdByTracking(tx: Transaction, orderId: string, trackingNumber: string): Promise<string | null> {
+  const [row] = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id FROM shipments WHERE order_id = ${orderId}::uuid AND tracking_number = ${trackingNumber}`;
+  return row?.id ?? null;
+}
+
+/** A supplier's parcel, already on its way (`in_transit`, shipped now). */
+export async function insertSupplierShipment(
+  tx: Transaction,
+  row: { id: string; orderId: string; source: string; fulfillmentOrderId: string | null; supplierOrderId: string | null; trackingNumber: string; carrier: string | null; address: object; items: object[]; now: Date },
+): Promise<void> {
+  const { now } = row;
+  await tx.$executeRaw`
+    INSERT INTO shipments (id, order_id, source, fulfillment_order_id, supplier_order_id, status, tracking_number, carrier, address, items, shipped_at, created_at, updated_at)
+    VALUES (${row.id}::uuid, ${row.orderId}::uuid, ${row.source}, ${row.fulfillmentOrderId}::uuid, ${row.supplierOrderId}::uuid, 'in_transit', ${row.trackingNumber},
+            ${row.carrier}, ${JSON.stringify(row.address)}::jsonb, ${JSON.stringify(row.items)}::jsonb, ${now}, ${now}, ${now})`;
+}
