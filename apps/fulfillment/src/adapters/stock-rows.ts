@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from './database';
+import type { HubCandidate } from '../domain/routing';
 
 /**
  * Hub stock on the reservation path in raw SQL: every order with own-stock items routes and
@@ -17,15 +18,7 @@ export interface StockRow {
 }
 
 /** An active hub as routing sees it, with its stock of the SKUs asked for. */
-export interface HubRow {
-  id: string;
-  country: string;
-  zone: string;
-  priority: number;
-  costPerItem: number;
-  costPerShipment: number;
-  stock: StockRow[];
-}
+export type HubRow = Omit<HubCandidate, 'available'> & { stock: StockRow[] };
 
 /** What an order already holds: the items of its short-stock cancellations, and how many reservations are in `statuses`. */
 export async function selectHeldStock(tx: Transaction, orderId: string, statuses: string[]): Promise<{ shortCancelled: Array<Array<{ sku: string; vendorId: string; quantity: number }>>; holding: number }> {
