@@ -138,12 +138,13 @@ export class OutboxRelay {
     const { sent, failed } = await db.$transaction(
       async (tx) => {
         // One relay per database at a time: replicas publishing batches side by side could
-        // put a later event of an order on the stream before an earlier one.
-        const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${OUTBOX_RELAY_LOCK}) AS locked`;
-        if (!lock?.locked) return { sent: [], failed: 0 };
+        // put a later event of an order on the stream before an earlier one. The lock is taken
+        // in the statement that reads the batch (once: a CTE with a volatile function is
+        // evaluated once); without it, no rows.
         const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, envelope, trace_headers FROM outbox_events
-          WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize}`;
+          WITH relay AS (SELECT pg_try_advisory_xact_lock(${OUTBOX_RELAY_LOCK}) AS locked)
+          SELECT o.id, o.envelope, o.trace_headers FROM relay, outbox_events o
+          WHERE relay.locked AND o.published_at IS NULL ORDER BY o.seq LIMIT ${this.batchSize}`;
         if (rows.length === 0) return { sent: [], failed: 0 };
         // Pipelined on one connection: JetStream stores them in send order.
         const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
