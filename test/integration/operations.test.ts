@@ -87,6 +87,8 @@ function consumerOn(name: string, subject: string, handle: (event: Envelope) => 
     metrics,
     maxDeliver,
     backoffMs: [50],
+    // One at a time: these tests read dead letters in the order the events were published.
+    concurrency: 1,
   });
   return { consumer, calls: (id: string) => calls.get(id) ?? 0 };
 }
