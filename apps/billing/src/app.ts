@@ -1,3 +1,4 @@
+import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams } from '@platform/contracts';
 import { createDatabase, type Transaction } from './adapters/database';
@@ -30,14 +31,15 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
     payoutIntervalMs: env.PAYOUT_INTERVAL_MS,
   };
 
-  // Several orders at once (the runtime's default; each waits on Stripe inside its transaction); one order's events stay in order.
-  runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, subscriptions: orderSubscriptions(deps) });
+  // Several orders at once (each waits on Stripe inside its transaction); one order's events stay in order.
+  runtime.addConsumer<Transaction>({ name: 'billing--orders', stream: streams.ORDERS.name, db, concurrency: ORDERS_AT_ONCE, subscriptions: orderSubscriptions(deps) });
   runtime.addConsumer<Transaction>({
     name: 'billing--fulfillment',
     stream: streams.FULFILLMENT.name,
     // Two of the stream's subjects (cancellation settled, items cancelled); the rest is acknowledged and skipped.
     filterSubject: 'fulfillment.>',
     db,
+    concurrency: ORDERS_AT_ONCE,
     subscriptions: fulfillmentSubscriptions(deps),
   });
   runtime.addTimers<Transaction>(db, {

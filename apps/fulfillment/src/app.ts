@@ -1,3 +1,4 @@
+import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams, type SupplierName, trackingStatusChanged } from '@platform/contracts';
 import { createDatabase, type Transaction } from './adapters/database';
@@ -48,15 +49,17 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
     if (added > 0) runtime.log.info({ added }, 'demo hubs added');
   }
 
-  runtime.addConsumer<Transaction>({ name: 'fulfillment--order-events', stream: streams.ORDERS.name, db, subscriptions: orderEventSubscriptions(fulfillment) });
+  runtime.addConsumer<Transaction>({ name: 'fulfillment--order-events', stream: streams.ORDERS.name, db, concurrency: ORDERS_AT_ONCE, subscriptions: orderEventSubscriptions(fulfillment) });
   runtime.addConsumer<Transaction>({
     name: 'fulfillment--billing-events',
+    concurrency: ORDERS_AT_ONCE,
     stream: streams.BILLING.name,
     db,
     subscriptions: billingEventSubscriptions(fulfillment),
   });
   runtime.addConsumer<Transaction>({
     name: 'fulfillment--tracking-updates',
+    concurrency: ORDERS_AT_ONCE,
     stream: streams.TRACKING.name,
     filterSubject: trackingStatusChanged.type,
     db,

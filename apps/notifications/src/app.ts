@@ -1,3 +1,4 @@
+import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import { fileURLToPath } from 'node:url';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams } from '@platform/contracts';
@@ -14,9 +15,6 @@ import { fulfillmentEventSubscriptions } from './consumers/fulfillment-events';
 import { orderEventSubscriptions } from './consumers/order-events';
 import type { StoreIdentity } from './domain/message-view';
 import { registerRoutes } from './http/routes';
-
-/** Orders each consumer plans for at once. */
-const CONSUMER_CONCURRENCY = 4;
 
 export interface NotificationsOptions {
   /** Durable consumer names; tests give each run its own. */
@@ -35,7 +33,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   const smtpConnections = env.SEND_CONCURRENCY;
   // Each send lane holds its timer's transaction and briefly a second connection to record the
   // attempt before sending; each consumer lane holds one transaction; plus the relay and HTTP.
-  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, smtpConnections * 2 + CONSUMER_CONCURRENCY * 2 + 2));
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, smtpConnections * 2 + ORDERS_AT_ONCE * 2 + 2));
   const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM, smtpConnections);
   runtime.onShutdown(async () => mailer.close());
   runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
@@ -77,14 +75,14 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
     name: options.consumerNames?.orders ?? 'notifications--order-events',
     stream: streams.ORDERS.name,
     db,
-    concurrency: CONSUMER_CONCURRENCY,
+    concurrency: ORDERS_AT_ONCE,
     subscriptions: orderEventSubscriptions(deps, runtime.clock),
   });
   runtime.addConsumer<Transaction>({
     name: options.consumerNames?.fulfillment ?? 'notifications--fulfillment-events',
     stream: streams.FULFILLMENT.name,
     db,
-    concurrency: CONSUMER_CONCURRENCY,
+    concurrency: ORDERS_AT_ONCE,
     subscriptions: fulfillmentEventSubscriptions(deps, runtime.clock),
   });
 

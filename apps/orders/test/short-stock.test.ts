@@ -45,11 +45,13 @@ async function report(...reports: Report[]) {
     const data = { at: new Date().toISOString(), ...r };
     await publishEnvelope(messaging.js, newEvent(availabilityChanged, { aggregateId: r.sku, source: 'fulfillment', data }));
   }
-  const last = reports.at(-1)!;
-  await eventually(
-    () => service.db.stockAvailability.findUnique({ where: { sku: last.sku } }),
-    (row) => row?.available === last.available && row.policy === last.policy,
-  );
+  // Every report: reports of different SKUs are applied side by side, in no set order.
+  for (const r of reports) {
+    await eventually(
+      () => service.db.stockAvailability.findUnique({ where: { sku: r.sku } }),
+      (row) => row?.available === r.available && row.policy === r.policy,
+    );
+  }
 }
 
 const stock = (sku: string, available: number, fields: Partial<Report> = {}): Report => ({ sku, available, policy: null, substituteSku: null, restockExpectedAt: null, ...fields });

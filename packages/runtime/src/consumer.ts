@@ -57,15 +57,17 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   /** How long a handler transaction may run. */
   transactionTimeoutMs?: number;
   /**
-   * Messages handled at once (default 4). Events of one aggregate (the same `aggregateId`, e.g.
-   * one order) are handled one after another in stream order; only different aggregates run
-   * side by side. 1 handles the whole stream in order. One at a time, a consumer's pace is one
-   * handler's latency, and falls behind intake as soon as the machine is busy.
+   * Messages handled at once (default 1: the whole stream in order). Above 1, events of one
+   * aggregate (the same `aggregateId`, e.g. one order) are still handled one after another in
+   * stream order; only different aggregates run side by side. One at a time, a consumer's pace
+   * is one handler's latency and falls behind intake on a busy machine: the services' order
+   * consumers use ORDERS_AT_ONCE.
    */
   concurrency?: number;
 }
 
-const DEFAULT_CONSUMER_CONCURRENCY = 4;
+/** Orders a service's order consumers handle side by side (each order's events still in stream order). */
+export const ORDERS_AT_ONCE = 4;
 
 /**
  * A durable pull consumer with explicit acks, exactly-once effects through a
@@ -88,7 +90,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
 
   constructor(private readonly options: ConsumerOptions<Tx>) {
     this.handlers = new Map(options.subscriptions.map((s) => [s.type, s.handle]));
-    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY);
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.maxDeliver = options.maxDeliver ?? 8;
     this.backoffMs = options.backoffMs ?? [1_000, 5_000, 15_000, 30_000, 60_000];
   }

@@ -1,4 +1,4 @@
-import { on } from '@platform/runtime/consumer';
+import { on, ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import {
   type EventOf,
@@ -76,6 +76,7 @@ export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof tracki
 export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDeps['db'], deps: Deps): void {
   runtime.addConsumer<Transaction>({
     name: 'orders--billing',
+    concurrency: ORDERS_AT_ONCE,
     stream: 'BILLING',
     db,
     subscriptions: [
@@ -85,6 +86,7 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
   });
   runtime.addConsumer<Transaction>({
     name: 'orders--fulfillment',
+    concurrency: ORDERS_AT_ONCE,
     stream: 'FULFILLMENT',
     // Two event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
     filterSubject: streams.FULFILLMENT.subjects[0],
@@ -97,6 +99,7 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
   });
   runtime.addConsumer<Transaction>({
     name: 'orders--tracking',
+    concurrency: ORDERS_AT_ONCE,
     stream: 'TRACKING',
     filterSubject: trackingStatusChanged.type,
     db,
