@@ -221,8 +221,8 @@ export class ServiceRuntime {
   /**
    * A durable consumer, started with the service, whose commits wake this service's outbox
    * relay and timer workers (a handler that scheduled a timer for now, e.g. a notice to send,
-   * has it fired at once instead of at the next poll). One declared in `@platform/contracts/consumers` must read its declared stream and
-   * handle its declared events.
+   * has it fired at once instead of at the next poll). One declared in
+   * `@platform/contracts/consumers` must read its declared stream and handle its declared events.
    */
   addConsumer<Tx extends SqlClient>(
     options: Omit<ConsumerOptions<Tx>, 'js' | 'jsm' | 'log' | 'metrics' | 'afterCommit'>,

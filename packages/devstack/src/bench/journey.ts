@@ -49,6 +49,9 @@ export function orderBody(runId: string, tag: string, i: number): CreateOrderInp
   };
 }
 
+/** The bench orders are in English: "Order ORD-000123 confirmed". Later status updates go to the same address. */
+export const CONFIRMATION_SUBJECT = /\bconfirmed\b/i;
+
 /** The address of a bench order: run id, phase tag, index. */
 export const EMAIL_PATTERN = /^bench\+([a-z0-9]+)-([a-z]+)(\d+)@example\.com$/i;
 

@@ -15,7 +15,7 @@ import { sleep } from '../child';
 import { describe, fetchSink, httpFailure, payCheckout, renderTable } from '../drive';
 import { type CheckoutWatcher, type SeenSession } from './checkouts';
 import { SERVICE_NAMES, type ServiceName } from '../services';
-import { EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
+import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
 import { localServicePid, MEASURED_PROCESSES, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
 
 export interface SustainedSettings {
@@ -100,7 +100,7 @@ async function runJourney(deps: SustainedDeps, settings: SustainedSettings, inde
 /** Marks each journey's first confirmation email (the sink's receivedAt). */
 async function matchEmails(http: Got, sinkUrl: string, runId: string, journeys: Journey[]): Promise<void> {
   for (const message of await fetchSink(http, sinkUrl)) {
-    if (!/\bconfirmed\b/i.test(message.subject)) continue;
+    if (!CONFIRMATION_SUBJECT.test(message.subject)) continue;
     for (const address of message.to) {
       const match = EMAIL_PATTERN.exec(address);
       if (!match || match[1]?.toLowerCase() !== runId || match[2] !== TAG) continue;

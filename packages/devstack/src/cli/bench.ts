@@ -49,7 +49,7 @@ import { sleep } from '../child';
 import type { SinkMessage } from '../smtp-sink';
 import { describe, fetchSink, httpFailure, payCheckout, renderTable, runPool } from '../drive';
 import { CheckoutWatcher } from '../bench/checkouts';
-import { EMAIL_PATTERN, orderBody, type Stats, stats } from '../bench/journey';
+import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats } from '../bench/journey';
 import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, serviceUrls } from '../bench/resources';
 import { runSustained } from '../bench/sustained';
 import { SERVICE_NAMES, type ServiceName } from '../services';
@@ -437,8 +437,6 @@ function intervals(records: Records, from: (record: PostRecord) => number | unde
 // ---------------------------------------------------------------------------------------------
 // SMTP sink
 
-/** The bench orders are in English: "Order ORD-000123 confirmed". Later status updates go to the same address. */
-const CONFIRMATION_SUBJECT = /\bconfirmed\b/i;
 
 interface EmailResult {
   /** Paid orders (each should get one confirmation). */
