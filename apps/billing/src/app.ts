@@ -18,7 +18,8 @@ import { registerQueries, registerStripeWebhook, registerVendorMoney } from './h
  * the app; tests start the same build (`@platform/test-support/service`).
  */
 export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
-  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
+  // DATABASE_POOL_SIZE is the HTTP side's (its admission limit follows it); the two consumers' lanes come on top.
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE + 2 * ORDERS_AT_ONCE));
   const relay = runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
 
   const deps: BillingDeps = {

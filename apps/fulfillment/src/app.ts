@@ -27,7 +27,8 @@ export interface FulfillmentOptions {
  * the same build (`@platform/test-support/service`), with scripted suppliers where they need them.
  */
 export async function buildFulfillment(runtime: ServiceRuntime, env: FulfillmentEnv, options: FulfillmentOptions = {}) {
-  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
+  // DATABASE_POOL_SIZE is the HTTP side's (its admission limit follows it); the three consumers' lanes come on top.
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE + 3 * ORDERS_AT_ONCE));
   runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
   const record = supplierCallLog(db, runtime.clock);
   const fulfillment: Fulfillment = {

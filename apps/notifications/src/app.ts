@@ -32,7 +32,7 @@ export interface NotificationsOptions {
 export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEnv, options: NotificationsOptions = {}) {
   const smtpConnections = env.SEND_CONCURRENCY;
   // Each send lane holds its timer's transaction and briefly a second connection to record the
-  // attempt before sending; each consumer lane holds one transaction; plus the relay and HTTP.
+  // attempt before sending; each consumer lane holds one transaction; plus two for HTTP (the relay has its own).
   const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, smtpConnections * 2 + ORDERS_AT_ONCE * 2 + 2));
   const mailer = createSmtpMailer(env.SMTP_URL, env.MAIL_FROM, smtpConnections);
   runtime.onShutdown(async () => mailer.close());

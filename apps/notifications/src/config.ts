@@ -31,8 +31,8 @@ export const notificationsEnv = serviceEnv.extend(databaseEnv.shape).extend({
   /** Consecutive provider failures that open its circuit breaker, and how long it stays open. */
   PROVIDER_BREAKER_THRESHOLD: envHelpers.positiveInt.default(5),
   PROVIDER_BREAKER_OPEN_MS: envHelpers.positiveInt.default(30_000),
-  /** How often due timers are looked for while none is: a confirmation planned just after a look waits up to this long. */
-  TIMER_POLL_MS: envHelpers.positiveInt.default(100),
+  /** How often due timers are looked for while none is; a consumer's commit wakes the worker at once, so this is the fallback. */
+  TIMER_POLL_MS: envHelpers.positiveInt.default(250),
 });
 
 export type NotificationsEnv = z.infer<typeof notificationsEnv>;

@@ -1,3 +1,4 @@
+import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { createDatabase } from './adapters/database';
 import { deleteExpiredIdempotencyKeys } from './adapters/idempotency';
@@ -12,12 +13,18 @@ import { registerPriceRoutes } from './http/price-routes';
 import { registerSubOrderRoutes } from './http/sub-order-routes';
 
 /**
+ * The pool: DATABASE_POOL_SIZE is the HTTP side's (its admission limit follows it); the three
+ * progress consumers' lanes and the availability consumer's come on top, so they never starve requests.
+ */
+export const databasePoolSize = (httpConnections: number) => httpConnections + 3 * ORDERS_AT_ONCE + 1;
+
+/**
  * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
  * price book, the progress and availability consumers and the HTTP routes. `main.ts` serves the app; tests
  * start the same build (`@platform/test-support/service`).
  */
 export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
-  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE));
+  const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, databasePoolSize(env.DATABASE_POOL_SIZE)));
   const relay = runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
   runtime.every('idempotency-key expiry', 15 * 60 * 1000, () => deleteExpiredIdempotencyKeys(db));
   if (env.SEED_DEMO_PRICE_BOOK) {

@@ -2,6 +2,7 @@ import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import type { Problem } from '@platform/contracts/api/problem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/adapters/database';
+import { databasePoolSize } from '../src/app';
 import { orderBody, type OrdersService, startOrdersService } from './orders-service';
 
 /**
@@ -95,10 +96,11 @@ describe('overload', () => {
     let started = 0;
     let allStarted!: () => void;
     const poolTaken = new Promise<void>((resolve) => (allStarted = resolve));
-    const holders = Array.from({ length: POOL_SIZE }, () =>
+    const connections = databasePoolSize(POOL_SIZE);
+    const holders = Array.from({ length: connections }, () =>
       service.db.$transaction(
         async () => {
-          if (++started === POOL_SIZE) allStarted();
+          if (++started === connections) allStarted();
           await released;
         },
         { timeout: 120_000, maxWait: 60_000 },

@@ -87,10 +87,14 @@ export async function insertHubAllocation(
                            ${lines.map((l) => l.name)}::text[], ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.substituteFor)}::text[],
                            ${lines.map((l) => l.vendorId)}::text[])
         AS l(reservation_id, item_id, sku, name, quantity, substitute_for, vendor_id)),
+    -- The stock rows locked in SKU order first: two orders taking the same SKUs at once cannot deadlock.
+    locked AS (
+      SELECT s.sku FROM hub_stock s WHERE s.hub_id = ${hubId} AND s.sku = ANY(${[...needed.keys()]}::text[])
+      ORDER BY s.sku FOR UPDATE),
     taken AS (
       UPDATE hub_stock s SET reserved = s.reserved + n.quantity, updated_at = ${now}
       FROM unnest(${[...needed.keys()]}::text[], ${[...needed.values()]}::int[]) AS n(sku, quantity)
-      WHERE s.hub_id = ${hubId} AND s.sku = n.sku AND s.on_hand - s.reserved >= n.quantity
+      WHERE s.hub_id = ${hubId} AND s.sku = n.sku AND s.sku IN (SELECT sku FROM locked) AND s.on_hand - s.reserved >= n.quantity
       RETURNING s.sku),
     hub_order AS (
       INSERT INTO fulfillment_orders (id, order_id, hub_id, status, priority, attempt, created_at, updated_at)

@@ -43,7 +43,8 @@ export async function loadWorkflow(tx: Transaction, fulfillment: Fulfillment, or
   const workflows = knownIn(tx, fulfillment);
   const lock = options.lock ?? false;
   const seen = workflows?.get(orderId);
-  if (seen && (seen.locked || !lock)) return seen.workflow;
+  // Only a locked row cannot change under this transaction; an unlocked read is read again.
+  if (seen?.locked) return seen.workflow;
   const row = await selectWorkflow(tx, orderId, lock);
   if (!row) return null;
   const snapshot = restoreWorkflow(fulfillment.machine, { orderId, machineVersion: row.machineVersion, snapshot: row.snapshot });

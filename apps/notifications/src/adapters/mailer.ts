@@ -109,7 +109,7 @@ function openSocket(
   // A connect failure, as the socket's own would be: the message certainly did not go.
   const timer = setTimeout(() => {
     socket.destroy();
-    settle(Object.assign(new Error(`connect ETIMEDOUT ${host}:${port}`), { code: 'ETIMEDOUT', syscall: 'connect' }));
+    settle(Object.assign(new Error(`connect ETIMEDOUT ${host}:${port}`), { code: 'ETIMEDOUT', syscall: 'connect', command: 'CONN' }));
   }, target.timeoutMs);
   socket.setNoDelay(true);
   socket.once(secure ? 'secureConnect' : 'connect', () => settle(null));

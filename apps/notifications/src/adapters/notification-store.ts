@@ -9,8 +9,6 @@ import type { Database, Transaction } from './database';
  * model call's CPU (query compiler and interpreter).
  */
 
-type Client = Database | Transaction;
-
 type JsonColumn = 'items' | 'totals' | 'shippingAddress' | 'customer';
 
 /** The order as `orders.order.created|modified` gave it, in the read model's columns (JSON ones as values to serialize). */
