@@ -231,7 +231,15 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
 
     // Variables for every service: the demo switches, the caller's extras, minus the infrastructure switches.
     // The demo data (price book, hubs with stock) is on for the local stack only; never deployed.
-    const common: Record<string, string | undefined> = { HOST: '127.0.0.1', PUBLIC_BASE_URL: handle.gatewayUrl, ...DEMO_DATA, ...overrides };
+    // ORDER_LINK_SECRET signs the order links in emails (notifications) and checks them (gateway): a fixed
+    // local value, so a link from an earlier run still opens; a deployment sets its own secret.
+    const common: Record<string, string | undefined> = {
+      HOST: '127.0.0.1',
+      PUBLIC_BASE_URL: handle.gatewayUrl,
+      ORDER_LINK_SECRET: 'local-stack-order-link-secret-not-for-deployment',
+      ...DEMO_DATA,
+      ...overrides,
+    };
     delete common.SIMULATORS;
     for (const name of SERVICE_NAMES) delete common[`${SERVICES[name].envPrefix}_DATABASE_URL`];
     common.NATS_URL = env.NATS_URL;
