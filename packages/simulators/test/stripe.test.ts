@@ -144,6 +144,13 @@ describe('Stripe simulator', () => {
     expect(page).toContain(`<a href="http://127.0.0.1:8080/pay/cancelled?order=${orderId}">Volver</a>`);
     expect(page.replaceAll(/href="[^"]*"/g, '')).not.toContain(orderId);
 
+    // Paid in the browser: back to the success URL, `{CHECKOUT_SESSION_ID}` filled in as Stripe does.
+    const withId = { ...form, success_url: `http://127.0.0.1:8080/pay/complete?order=${orderId}&session={CHECKOUT_SESSION_ID}` };
+    const paying = (await stripeCall('POST', 'v1/checkout/sessions', { form: withId })).body as { id: string };
+    const paid = await got.post(`${sim.baseUrl('stripe')}/_sim/checkout/sessions/${paying.id}/complete`, { form: { outcome: 'paid' }, followRedirect: false, throwHttpErrors: false });
+    expect(paid.statusCode).toBe(303);
+    expect(paid.headers.location).toBe(`http://127.0.0.1:8080/pay/complete?order=${orderId}&session=${paying.id}`);
+
     // A currency without minor units is not divided by 100.
     const yen = { ...sessionForm('order-jpy'), 'line_items[0][price_data][currency]': 'jpy', 'line_items[1][price_data][currency]': 'jpy' };
     const yenSession = (await stripeCall('POST', 'v1/checkout/sessions', { form: yen })).body as { url: string };

@@ -452,7 +452,8 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     }
     const delivery = await sent.delivered;
     if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') && outcome !== 'failed' && session.success_url) {
-      return reply.redirect(String(session.success_url), 303);
+      // As Stripe does: `{CHECKOUT_SESSION_ID}` in the success URL becomes the session's id.
+      return reply.redirect(String(session.success_url).replaceAll('{CHECKOUT_SESSION_ID}', String(session.id)), 303);
     }
     return { session: publicSession(session), paymentIntent: intent, event: JSON.parse(sent.event.rawBody), delivery };
   });
