@@ -170,7 +170,7 @@ export async function planNotifications(
   const { orderId, orderStatus, notice, plan, customer } = announcement;
   const preferences = effectivePreferences(audience.preferences, customer);
   const locale = preferences.language;
-  // Every message links the customer's order page.
+  // Every email links the customer's order page (`orderUrl`; the short channels leave it out).
   const view = { ...announcement.view({ locale, timezone: preferences.timezone }), orderUrl: deps.links.orderPage(orderId, now) };
   const rows: PlannedNotification[] = [];
   for (const channel of wantedChannels(preferences, plan.topic)) {
