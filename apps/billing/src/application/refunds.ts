@@ -1,4 +1,4 @@
-import { refundFailed, refundSucceeded } from '@platform/contracts';
+import { refundFailed, refundSucceeded, SALES_CHANNELS } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { StripeApiError } from '../adapters/stripe-client';
 import type { Payment, Refund } from '../generated/prisma/client';
@@ -6,8 +6,10 @@ import { type BillingDeps, emit } from './context';
 import { creditInvoice, lockedInvoiceOf } from './invoices';
 import { reverseVendorShares } from './vendor-ledger';
 
+const isSalesChannel = (provider: string) => (SALES_CHANNELS as readonly string[]).includes(provider);
+
 /**
- * Refunds `amount` of a succeeded payment through Stripe (Idempotency-Key = refund id, derived
+ * Refunds `amount` of a succeeded payment through Stripe (a payment made by a sales channel: recorded as refunded by the channel) (Idempotency-Key = refund id, derived
  * by the caller, so a redelivered event neither refunds twice nor records twice). Stripe's
  * synchronous `succeeded` confirms at once; a `pending` one waits for `charge.refunded`.
  */
@@ -41,6 +43,12 @@ export async function requestRefund(
     createdAt: now,
     updatedAt: now,
   };
+  if (isSalesChannel(payment.provider)) {
+    // The buyer paid the channel, and the channel refunds them when it cancels: recorded as made by it.
+    await tx.refund.create({ data: { ...base, providerRefundId: `${payment.provider}:${input.refundId}`, status: 'pending' } });
+    await confirmRefund(tx, deps, input.refundId);
+    return;
+  }
   try {
     const refund = await deps.provider.createRefund({
       refundId: input.refundId,
