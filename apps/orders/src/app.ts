@@ -49,16 +49,16 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   registerProgressConsumers(runtime, db, deps);
   registerAvailabilityConsumer(runtime, db);
 
-  let timerWorker: { notify(): void } | undefined;
   const channelDeps: ChannelDeps = {
     ...deps,
     channels: configuredChannels(env),
     channelVendor: { id: env.TIKTOK_SHOP_VENDOR_ID, type: env.TIKTOK_SHOP_VENDOR_TYPE },
     pullIntervalMs: env.CHANNEL_PULL_INTERVAL_MS,
     pullLookbackMs: env.CHANNEL_PULL_LOOKBACK_MS,
-    onTimersScheduled: () => timerWorker?.notify(),
+    // Called only once requests flow, after `timers` below exists.
+    onTimersScheduled: () => timers.notify(),
   };
-  timerWorker = runtime.addTimers<Transaction>(db, {
+  const timers = runtime.addTimers<Transaction>(db, {
     [CHANNEL_SYNC_TIMER]: (timer, tx) => syncChannelOrder(tx, channelDeps, timer.payload),
     [CHANNEL_PULL_TIMER]: (timer, tx, now) => pullChannel(tx, channelDeps, timer.payload, now),
     [CHANNEL_SHIPMENT_TIMER]: (timer, tx) => sendChannelShipment(tx, channelDeps, timer.key),
@@ -70,5 +70,5 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);
   registerSubOrderRoutes(app, deps);
-  return { app, db, deps, channelDeps };
+  return { app, db, deps, channelDeps, timers };
 }
