@@ -1,6 +1,8 @@
 import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { configuredChannels } from './adapters/channels';
+import { supplierSchema } from '@platform/contracts';
+import { z } from 'zod';
+import { configuredChannels, parsePairs } from './adapters/channels';
 import { createDatabase, type Transaction } from './adapters/database';
 import {
   CHANNEL_PULL_TIMER,
@@ -53,6 +55,7 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
     ...deps,
     channels: configuredChannels(env),
     channelVendor: { id: env.TIKTOK_SHOP_VENDOR_ID, type: env.TIKTOK_SHOP_VENDOR_TYPE },
+    channelSources: z.record(z.string(), supplierSchema).parse(parsePairs(env.TIKTOK_SHOP_SKU_SOURCES)),
     pullIntervalMs: env.CHANNEL_PULL_INTERVAL_MS,
     pullLookbackMs: env.CHANNEL_PULL_LOOKBACK_MS,
     // Called only once requests flow, after `timers` below exists.

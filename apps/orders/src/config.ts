@@ -20,6 +20,8 @@ export const tiktokShopEnv = z.object({
   /** Whose goods the shop sells: the vendor of its orders' items. */
   TIKTOK_SHOP_VENDOR_ID: z.string().min(1).default('tiktok-shop'),
   TIKTOK_SHOP_VENDOR_TYPE: z.enum(['brand', 'distributor']).default('brand'),
+  /** Where the shop's goods come from, per SKU (`SKU=supplier,...`: aliexpress, cj, spocket); any other SKU ships from our hubs (own_stock). */
+  TIKTOK_SHOP_SKU_SOURCES: z.string().default(''),
   TIKTOK_SHOP_HTTP_TIMEOUT_MS: envHelpers.positiveInt.default(10_000),
 });
 

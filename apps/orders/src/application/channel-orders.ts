@@ -1,5 +1,5 @@
 import { DomainError } from '@platform/contracts/errors';
-import { type EventData, orderPaidByChannel, type progressChanged, type SalesChannel as SalesChannelName } from '@platform/contracts';
+import { type EventData, orderPaidByChannel, type progressChanged, type SalesChannel as SalesChannelName, type SupplierSource } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import type { Order } from '@platform/contracts/api/orders';
 import { newEvent } from '@platform/runtime/outbox';
@@ -30,6 +30,8 @@ export interface ChannelDeps extends OrdersDeps {
   channels: ReadonlyMap<SalesChannelName, SalesChannel>;
   /** Whose goods a channel sells (its items' vendor) and where they ship from. */
   channelVendor: { id: string; type: 'brand' | 'distributor' };
+  /** Where a channel SKU's goods come from when not our hubs (upper-cased SKU → supplier). */
+  channelSources: Readonly<Record<string, SupplierSource>>;
   pullIntervalMs: number;
   /** How far back the first pull looks. */
   pullLookbackMs: number;
@@ -164,7 +166,7 @@ function ourItem(deps: ChannelDeps, item: ChannelItem, now: Date) {
     quantity: item.quantity,
     unitPrice: item.unitPrice,
     vendor: deps.channelVendor,
-    supplierSource: 'own_stock' as const,
+    supplierSource: deps.channelSources[item.sku.toUpperCase()] ?? ('own_stock' as const),
     ageRestricted: false,
     price: { unitPrice: item.unitPrice, source: 'BESPOKE' as const, priceBookEntryId: null },
     priceResolvedAt: now,

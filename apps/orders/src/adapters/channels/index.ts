@@ -4,8 +4,8 @@ import type { OrdersEnv } from '../../config';
 import type { SalesChannel } from './port';
 import { createTiktokShopChannel } from './tiktok-shop';
 
-/** `CARRIER=id,...` → {CARRIER: id}. */
-function parsePairs(text: string): Record<string, string> {
+/** `KEY=value,...` → {KEY: value} (keys upper-cased). */
+export function parsePairs(text: string): Record<string, string> {
   return Object.fromEntries(
     text
       .split(',')
