@@ -234,6 +234,14 @@ describe('TikTok Shop orders (ORD-06)', () => {
     expect(await service.db.channelShipment.findMany({ where: { orderId: order.id }, select: { status: true } })).toEqual([{ status: 'sent' }, { status: 'sent' }]);
   });
 
+  it('skips an order it cannot map (no postal code) without retrying it forever or writing anything', async () => {
+    const answer = await simulator<{ order: SimOrder }>('POST', '/_sim/orders', { items: [{ sku: 'MUG-BLUE', quantity: 1, price: 1250 }], address: { postalCode: '' } });
+    await service.timers.fireDue();
+    expect(await channelOrders(answer.order.id)).toHaveLength(0);
+    const timer = await service.db.timer.findFirstOrThrow({ where: { kind: 'orders.channel-order-sync', key: `tiktok_shop:${answer.order.id}` } });
+    expect(timer).toMatchObject({ firedAt: expect.any(Date), lastError: null });
+  });
+
   it('cancels our order when the channel cancels it, once', async () => {
     const { order: placed } = await placeOnTiktok();
     await service.timers.fireDue();

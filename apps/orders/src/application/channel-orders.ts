@@ -5,6 +5,9 @@ import type { Order } from '@platform/contracts/api/orders';
 import { newEvent } from '@platform/runtime/outbox';
 import { scheduleTimer } from '@platform/runtime/timers';
 import { randomUUID } from 'node:crypto';
+import { customerSchema } from '@platform/contracts/events/orders';
+import { addressSchema, currencySchema } from '@platform/contracts/primitives';
+import { z } from 'zod';
 import type { ChannelOrderDetail, SalesChannel } from '../adapters/channels/port';
 import { WebhookRejected } from '../adapters/channels/port';
 import type { Database, Transaction } from '../adapters/database';
@@ -77,8 +80,25 @@ export async function syncChannelOrder(tx: Transaction, deps: ChannelDeps, paylo
     deps.log.warn({ channel: channel.name, externalOrderId: payload.externalOrderId }, 'the channel does not know the order its webhook named; nothing imported');
     return;
   }
-  await applyChannelOrder(tx, deps, channel.name, detail);
+  await applyUnlessUnmappable(tx, deps, channel.name, detail);
 }
+
+/**
+ * Applies a pulled order; one that cannot become an order (its totals or address do not add up)
+ * is logged as an error and skipped, before anything was written, so it neither blocks the
+ * timer nor the other orders of a pull; its next webhook or change tries again.
+ */
+async function applyUnlessUnmappable(tx: Transaction, deps: ChannelDeps, channel: SalesChannelName, detail: ChannelOrderDetail): Promise<void> {
+  try {
+    await applyChannelOrder(tx, deps, channel, detail);
+  } catch (error) {
+    if (!(error instanceof DomainError) || !UNMAPPABLE.includes(error.code)) throw error;
+    deps.log.error({ channel, externalOrderId: detail.externalOrderId, code: error.code, fields: error.fields, err: error }, 'channel order cannot be imported; skipped');
+  }
+}
+
+/** Refusals raised before the import writes anything. */
+const UNMAPPABLE = ['CHANNEL_ORDER_UNMAPPABLE', 'CHANNEL_TOTALS_MISMATCH'];
 
 interface ChannelOrderRow {
   order_id: string;
@@ -97,7 +117,7 @@ export async function applyChannelOrder(tx: Transaction, deps: ChannelDeps, chan
   const ours = known ? await findOrderRow(tx, known.order_id) : null;
   const decision = syncDecision(ours ? { status: ours.status } : null, detail.state);
   if (decision === 'wait') {
-    deps.log.info({ channel, externalOrderId: detail.externalOrderId, status: detail.channelStatus }, 'channel order not paid (or on hold) yet; imported once it is');
+    deps.log.info({ channel, externalOrderId: detail.externalOrderId, status: detail.channelStatus }, 'channel order not imported in this status (unpaid, on hold or cancelled before import)');
     return;
   }
   if (decision === 'import') return importChannelOrder(tx, deps, channel, detail);
@@ -124,6 +144,7 @@ async function importChannelOrder(tx: Transaction, deps: ChannelDeps, channel: S
   const items = groupUnits(detail.lines);
   const totals = channelTotals({ items, shippingFee: detail.shippingFee, tax: detail.tax, total: detail.total });
   const lines = items.map((item) => ({ sku: item.sku, variantId: item.variantId, lineItemIds: item.lineItemIds, salePrice: item.unitPrice, originalPrice: item.originalPrice }));
+  const request = channelOrderRequest(channel, detail);
   const [claimed] = await tx.$queryRaw<unknown[]>`
     INSERT INTO channel_orders (channel, external_order_id, order_id, shop_id, channel_status, detail, lines, created_at, updated_at)
     VALUES (${channel}, ${detail.externalOrderId}, ${orderId}::uuid, ${detail.shopId}, ${detail.channelStatus}, ${JSON.stringify(detail.raw)}::jsonb,
@@ -131,21 +152,6 @@ async function importChannelOrder(tx: Transaction, deps: ChannelDeps, channel: S
     ON CONFLICT (channel, external_order_id) DO NOTHING RETURNING order_id`;
   if (!claimed) return;
   const paidAt = detail.paidAt ?? now;
-  const request = {
-    customer: {
-      id: `${channel}:${detail.buyer.id}`,
-      email: detail.buyer.email,
-      name: detail.buyer.name,
-      ...(detail.buyer.phone && { phone: detail.buyer.phone }),
-      locale: localeForCountry(detail.shippingAddress.country),
-      timezone: 'UTC',
-    },
-    shippingAddress: detail.shippingAddress,
-    deliveryType: 'standard' as const,
-    notes: `${CHANNEL_NAMES[channel]} order ${detail.externalOrderId}`,
-    ageVerified: false,
-    currency: detail.currency,
-  };
   await storeNewOrder(tx, {
     id: orderId,
     request,
@@ -157,12 +163,43 @@ async function importChannelOrder(tx: Transaction, deps: ChannelDeps, channel: S
   });
 }
 
+const channelOrderSchema = z.object({ customer: customerSchema, shippingAddress: addressSchema, currency: currencySchema });
+
+/**
+ * The customer, address and currency our order gets, checked before anything is written: a
+ * channel order we cannot map (no usable address, an unknown currency) is refused as a whole.
+ */
+function channelOrderRequest(channel: SalesChannelName, detail: ChannelOrderDetail) {
+  const parsed = channelOrderSchema.safeParse({
+    customer: {
+      id: `${channel}:${detail.buyer.id}`,
+      email: detail.buyer.email,
+      name: detail.buyer.name,
+      ...(detail.buyer.phone && { phone: detail.buyer.phone }),
+      locale: localeForCountry(detail.shippingAddress.country),
+      timezone: 'UTC',
+    },
+    shippingAddress: detail.shippingAddress,
+    currency: detail.currency,
+  });
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => ({ pointer: `/${issue.path.map(String).join('/')}`, detail: issue.message }));
+    throw new DomainError('unprocessable', 'CHANNEL_ORDER_UNMAPPABLE', `${CHANNEL_NAMES[channel]} order ${detail.externalOrderId} cannot be mapped to an order`, fields);
+  }
+  return {
+    ...parsed.data,
+    deliveryType: 'standard' as const,
+    notes: `${CHANNEL_NAMES[channel]} order ${detail.externalOrderId}`,
+    ageVerified: false,
+  };
+}
+
 /** Our item: the channel's price for the units, its provenance BESPOKE (set outside our price book; the channel's line items are kept beside it). */
 function ourItem(deps: ChannelDeps, item: ChannelItem, now: Date) {
   return {
     sku: item.sku,
     variantId: item.variantId,
-    name: item.name,
+    name: item.name.slice(0, 300),
     quantity: item.quantity,
     unitPrice: item.unitPrice,
     vendor: deps.channelVendor,
@@ -215,7 +252,7 @@ export async function pullChannel(tx: Transaction, deps: ChannelDeps, payload: R
   const cursor = typeof payload.cursor === 'number' ? payload.cursor : null;
   const changed = await channel.changedOrders(cursor, new Date(now.getTime() - deps.pullLookbackMs));
   const details = changed.orderIds.length > 0 ? await channel.fetchOrders(changed.orderIds) : [];
-  for (const detail of details) await applyChannelOrder(tx, deps, channel.name, detail);
+  for (const detail of details) await applyUnlessUnmappable(tx, deps, channel.name, detail);
   if (details.length > 0) deps.log.info({ channel: channel.name, orders: details.length }, 'channel pull applied changed orders');
   await scheduleTimer(tx, { kind: CHANNEL_PULL_TIMER, key: channel.name, fireAt: new Date(now.getTime() + deps.pullIntervalMs), payload: { channel: channel.name, cursor: changed.cursor } });
 }
