@@ -6,6 +6,7 @@ import { insertMissingPriceBookEntries } from './adapters/price-book-repository'
 import type { OrdersDeps } from './application/dependencies';
 import type { OrdersEnv } from './config';
 import { registerAvailabilityConsumer } from './consumers/availability-consumer';
+import { registerNotificationOutcomesConsumer } from './consumers/notification-outcomes-consumer';
 import { registerProgressConsumers } from './consumers/order-progress-consumers';
 import { DEMO_PRICE_BOOK } from './domain/demo-price-book';
 import { registerOrderRoutes } from './http/order-routes';
@@ -14,13 +15,14 @@ import { registerSubOrderRoutes } from './http/sub-order-routes';
 
 /**
  * The pool: DATABASE_POOL_SIZE is the HTTP side's (its admission limit follows it); the three
- * progress consumers' lanes and the availability consumer's come on top, so they never starve requests.
+ * progress consumers' lanes, the availability consumer's and the notification outcomes' come on top, so they never starve requests.
  */
-export const databasePoolSize = (httpConnections: number) => httpConnections + 3 * ORDERS_AT_ONCE + 1;
+export const databasePoolSize = (httpConnections: number) => httpConnections + 3 * ORDERS_AT_ONCE + 2;
 
 /**
  * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
- * price book, the progress and availability consumers and the HTTP routes. `main.ts` serves the app; tests
+ * price book, the progress, availability and notification-outcome consumers (the last two with
+ * the others feed the order's timeline) and the HTTP routes. `main.ts` serves the app; tests
  * start the same build (`@platform/test-support/service`).
  */
 export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
@@ -35,6 +37,7 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify() };
   registerProgressConsumers(runtime, db, deps);
   registerAvailabilityConsumer(runtime, db);
+  registerNotificationOutcomesConsumer(runtime, db);
   const app = runtime.createHttpServer();
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);

@@ -11,9 +11,11 @@ import { assertOrderRules } from '../domain/order-rules';
 import { priceItems } from '../domain/price-resolution';
 import { priceOrder } from '../domain/pricing';
 import { applyShortStockPolicy, isOwnStock } from './availability';
+import { statusEntry } from '../domain/timeline';
 import { type OrdersDeps, SERVICE } from './dependencies';
 import { itemRows } from './price-items';
 import { splitEvents, splitNewOrder } from './sub-orders';
+import { addToTimeline } from './timeline';
 
 const IDEMPOTENCY_SCOPE = 'orders.create';
 
@@ -61,6 +63,7 @@ export async function createOrder(
     const totals = priceOrder({ items, deliveryType: request.deliveryType });
     const rows = itemRows(orderId, items, now);
     const subOrders = splitNewOrder({ id: orderId, status: 'pending', items: rows.map((row, index) => ({ ...row, vendor: items[index]!.vendor })) }, SERVICE, now);
+    const history = { id: randomUUID(), status: 'pending', details: 'order placed', actor: actor.role ? actor.name : `customer:${request.customer.id}` };
     const { order, subOrders: written } = await insertOrder(tx, {
       order: {
         id: orderId,
@@ -86,14 +89,10 @@ export async function createOrder(
         updatedAt: now,
       },
       items: rows,
-      history: {
-        id: randomUUID(),
-        status: 'pending',
-        details: 'order placed',
-        actor: actor.role ? actor.name : `customer:${request.customer.id}`,
-      },
+      history,
       subOrders,
     });
+    await addToTimeline(tx, order.customer.id, [statusEntry({ ...history, orderId, previousStatus: null, at: now })]);
     await recordEvents(tx, [
       newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),
       ...splitEvents(now, order.currency, subOrders, written),

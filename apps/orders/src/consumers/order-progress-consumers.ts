@@ -12,6 +12,8 @@ import {
 } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
+import { addToOrderTimeline } from '../application/timeline';
+import { carrierScanEntry, paymentEntry, refundEntry, workflowEntry } from '../domain/timeline';
 import type { OrdersDeps } from '../application/dependencies';
 import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
@@ -19,12 +21,14 @@ import { progressFromRollUp } from '../domain/sub-orders';
 
 type Deps = Pick<OrdersDeps, 'clock' | 'log'>;
 
-export function onPaymentSucceeded(deps: Deps, event: EventOf<typeof paymentSucceeded>, tx: Transaction): Promise<void> {
-  return applyProgress(tx, deps, { orderId: event.data.orderId, actor: 'billing', cause: event.type, decide: () => progressFromPayment(event.data) });
+export async function onPaymentSucceeded(deps: Deps, event: EventOf<typeof paymentSucceeded>, tx: Transaction): Promise<void> {
+  await addToOrderTimeline(tx, paymentEntry(event));
+  await applyProgress(tx, deps, { orderId: event.data.orderId, actor: 'billing', cause: event.type, decide: () => progressFromPayment(event.data) });
 }
 
-export function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSucceeded>, tx: Transaction): Promise<void> {
-  return applyProgress(tx, deps, {
+export async function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSucceeded>, tx: Transaction): Promise<void> {
+  await addToOrderTimeline(tx, refundEntry(event));
+  await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'billing',
     cause: event.type,
@@ -32,8 +36,9 @@ export function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSuccee
   });
 }
 
-export function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflowTransitioned>, tx: Transaction): Promise<void> {
-  return applyProgress(tx, deps, {
+export async function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflowTransitioned>, tx: Transaction): Promise<void> {
+  await addToOrderTimeline(tx, workflowEntry(event));
+  await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'fulfillment',
     cause: `${event.type} ${event.data.from}→${event.data.to}`,
@@ -63,8 +68,9 @@ export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCa
   await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause}`, parts);
 }
 
-export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
-  return applyProgress(tx, deps, {
+export async function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
+  await addToOrderTimeline(tx, carrierScanEntry(event));
+  await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'tracking',
     cause: `${event.type} ${event.data.status}`,
