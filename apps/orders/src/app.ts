@@ -42,5 +42,5 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);
   registerSubOrderRoutes(app, deps);
-  return { app, db, deps };
+  return { app, db, deps, relay };
 }

@@ -6,6 +6,13 @@ import type { OrdersDeps } from '../application/dependencies';
 import { addToOrderTimeline } from '../application/timeline';
 import { notificationEntry } from '../domain/timeline';
 
+type Outcome = Parameters<typeof notificationEntry>[0];
+
+/** A notification's outcome joins its order's timeline. */
+export function onNotificationOutcome(outcome: Outcome, tx: Transaction): Promise<void> {
+  return addToOrderTimeline(tx, notificationEntry(outcome));
+}
+
 /** `orders--notifications`: what became of each notification (sent, deferred, suppressed, failed) joins the order's timeline (GW-03). */
 export function registerNotificationOutcomesConsumer(runtime: ServiceRuntime, db: OrdersDeps['db']): void {
   runtime.addConsumer<Transaction>({
@@ -15,10 +22,10 @@ export function registerNotificationOutcomesConsumer(runtime: ServiceRuntime, db
     filterSubject: streams.NOTIFICATIONS.subjects[0],
     db,
     subscriptions: [
-      on(notificationSent, (event, tx: Transaction) => addToOrderTimeline(tx, notificationEntry({ outcome: 'sent', event }))),
-      on(notificationDeferred, (event, tx: Transaction) => addToOrderTimeline(tx, notificationEntry({ outcome: 'deferred', event }))),
-      on(notificationSuppressed, (event, tx: Transaction) => addToOrderTimeline(tx, notificationEntry({ outcome: 'suppressed', event }))),
-      on(notificationFailed, (event, tx: Transaction) => addToOrderTimeline(tx, notificationEntry({ outcome: 'failed', event }))),
+      on(notificationSent, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'sent', event }, tx)),
+      on(notificationDeferred, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'deferred', event }, tx)),
+      on(notificationSuppressed, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'suppressed', event }, tx)),
+      on(notificationFailed, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'failed', event }, tx)),
     ],
   });
 }
