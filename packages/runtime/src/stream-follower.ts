@@ -78,7 +78,7 @@ export class StreamFollower {
         : from === 'new'
           ? { deliver_policy: DeliverPolicy.New }
           : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.afterSequence + 1 };
-    const consumer = await jetstream(this.nc).consumers.get(stream, { filter_subjects: [filter], ...start });
+    const consumer = await jetstream(this.nc).consumers.get(stream, { filter_subjects: filter, ...start });
     const messages = await consumer.consume();
     void (async () => {
       for await (const message of messages) {
