@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { loadEnv } from '@platform/config/env';
 import { signOrderLink } from '@platform/config/order-links';
-import { type Envelope, orderTimelineFilter, streams, timelineEntryRecorded, trackingStatusChanged, workflowTransitioned } from '@platform/contracts';
+import { type Envelope, orderTimelineFilter, streams, timelineEntryRecorded, trackingScanned, workflowTransitioned } from '@platform/contracts';
 import type { TimelineEntry } from '@platform/contracts/api/timeline';
 import { AdjustableClock } from '@platform/runtime/clock';
 import { createHttpServer, type PlatformHttpServer } from '@platform/runtime/http';
@@ -15,7 +15,7 @@ import { connectMessaging, type Messaging } from '@platform/test-support/messagi
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway } from '../../apps/gateway/src/app';
 import { gatewayEnv } from '../../apps/gateway/src/config';
-import { onTrackingStatusChanged, onWorkflowTransitioned } from '../../apps/orders/src/consumers/order-progress-consumers';
+import { onTrackingScanned, onWorkflowTransitioned } from '../../apps/orders/src/consumers/order-progress-consumers';
 import { orderBody, type OrdersService, placeOrder, startOrdersService } from '../../apps/orders/test/orders-service';
 
 /**
@@ -79,20 +79,18 @@ async function placeFor(customerId: string) {
 
 /** A carrier scan of the order's parcel at `place` (one timeline entry for the customer). */
 async function scan(orderId: string, place: string): Promise<void> {
-  const time = new Date().toISOString();
-  const event = orders.event(trackingStatusChanged, {
+  const event = orders.event(trackingScanned, {
     orderId,
     shipmentId: randomUUID(),
+    scanId: randomUUID(),
     trackingNumber: 'LX123456789DE',
     carrier: 'dhl',
     status: 'in_transit',
-    previousStatus: null,
-    event: { time, location: place, description: 'Scanned' },
-    estimatedDelivery: null,
-    provider: '17track',
-    at: time,
+    location: place,
+    description: 'Scanned',
+    scannedAt: new Date().toISOString(),
   });
-  await orders.db.$transaction((tx) => onTrackingStatusChanged(orders.deps, event, tx));
+  await orders.db.$transaction((tx) => onTrackingScanned(event, tx));
   await relayTimeline();
 }
 

@@ -11,13 +11,13 @@ import {
   subjectOf,
   timelineEntryRecorded,
   timelineSubject,
-  trackingStatusChanged,
+  trackingScanned,
   workflowTransitioned,
 } from '@platform/contracts';
 import type { TimelineEntry, TimelineResponse } from '@platform/contracts/api/timeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onNotificationOutcome } from '../src/consumers/notification-outcomes-consumer';
-import { onPaymentSucceeded, onRefundSucceeded, onTrackingStatusChanged, onWorkflowTransitioned } from '../src/consumers/order-progress-consumers';
+import { onPaymentSucceeded, onRefundSucceeded, onTrackingScanned, onWorkflowTransitioned } from '../src/consumers/order-progress-consumers';
 import { as, type OrdersService, placeOrder, startOrdersService } from './orders-service';
 
 /**
@@ -53,25 +53,13 @@ const step = (orderId: string, from: string, to: string, orderStatus: string | n
     (event, tx) => onWorkflowTransitioned(service.deps, event as never, tx),
   );
 
-const scan = (orderId: string, status: string, location: string, description: string) => {
-  const time = next();
-  return run(
-    trackingStatusChanged,
-    {
-      orderId,
-      shipmentId: randomUUID(),
-      trackingNumber: 'LX123456789DE',
-      carrier: 'dhl',
-      status: status as never,
-      previousStatus: null,
-      event: { time, location, description },
-      estimatedDelivery: null,
-      provider: '17track',
-      at: time,
-    },
-    (event, tx) => onTrackingStatusChanged(service.deps, event as never, tx),
+const shipmentId = randomUUID();
+const scan = (orderId: string, status: string, location: string, description: string) =>
+  run(
+    trackingScanned,
+    { orderId, shipmentId, scanId: randomUUID(), trackingNumber: 'LX123456789DE', carrier: 'dhl', status: status as never, location, description, scannedAt: next() },
+    (event, tx) => onTrackingScanned(event as never, tx),
   );
-};
 
 const facts = (orderId: string, notice: string, channel: 'email' | 'sms' | 'push') => ({
   notificationId: randomUUID(),
@@ -116,7 +104,7 @@ describe('the order timeline', () => {
     for (const s of steps) applied.push(await s());
     // A redelivered scan (beyond the consumer's own processed-event record) adds nothing.
     const redelivered = applied[6] as ReturnType<OrdersService['event']>;
-    await service.db.$transaction((tx) => onTrackingStatusChanged(service.deps, redelivered as never, tx));
+    await service.db.$transaction((tx) => onTrackingScanned(redelivered as never, tx));
 
     const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${id}/timeline`, headers: as.ops })).json() as TimelineResponse;
     const times = timeline.entries.map((entry) => Date.parse(entry.at));

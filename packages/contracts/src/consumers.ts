@@ -17,6 +17,7 @@ import {
   progressChanged,
   refundSucceeded,
   shipmentShipped,
+  trackingScanned,
   trackingStatusChanged,
   workflowTransitioned,
 } from './events';
@@ -37,7 +38,7 @@ export interface ConsumerDeclaration {
 export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged, itemsCancelled] },
-  { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged] },
+  { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged, trackingScanned] },
   { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },
   { name: 'orders--notifications', stream: 'NOTIFICATIONS', events: [notificationSent, notificationDeferred, notificationSuppressed, notificationFailed] },
   { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified] },

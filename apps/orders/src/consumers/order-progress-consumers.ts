@@ -7,6 +7,7 @@ import {
   progressChanged,
   refundSucceeded,
   streams,
+  trackingScanned,
   trackingStatusChanged,
   workflowTransitioned,
 } from '@platform/contracts';
@@ -68,9 +69,13 @@ export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCa
   await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause}`, parts);
 }
 
-export async function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
-  await addToOrderTimeline(tx, carrierScanEntry(event));
-  await applyProgress(tx, deps, {
+/** Each carrier scan joins the order's timeline with its place (GW-03). */
+export function onTrackingScanned(event: EventOf<typeof trackingScanned>, tx: Transaction): Promise<void> {
+  return addToOrderTimeline(tx, carrierScanEntry(event));
+}
+
+export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
+  return applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'tracking',
     cause: `${event.type} ${event.data.status}`,
@@ -107,8 +112,12 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     name: 'orders--tracking',
     concurrency: ORDERS_AT_ONCE,
     stream: 'TRACKING',
-    filterSubject: trackingStatusChanged.type,
+    // Two event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
+    filterSubject: streams.TRACKING.subjects[0],
     db,
-    subscriptions: [on(trackingStatusChanged, (event, tx: Transaction) => onTrackingStatusChanged(deps, event, tx))],
+    subscriptions: [
+      on(trackingStatusChanged, (event, tx: Transaction) => onTrackingStatusChanged(deps, event, tx)),
+      on(trackingScanned, (event, tx: Transaction) => onTrackingScanned(event, tx)),
+    ],
   });
 }

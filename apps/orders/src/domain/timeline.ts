@@ -6,7 +6,7 @@ import type {
   notificationSuppressed,
   paymentSucceeded,
   refundSucceeded,
-  trackingStatusChanged,
+  trackingScanned,
   workflowTransitioned,
 } from '@platform/contracts';
 import type { TimelineEntry } from '@platform/contracts/api/timeline';
@@ -49,20 +49,20 @@ export function refundEntry(event: EventOf<typeof refundSucceeded>): TimelineEnt
   return { id: event.id, orderId: data.orderId, at: data.refundedAt, audience: 'customer', kind: 'refund', outcome: 'succeeded', amount: { amount: data.amount, currency: data.currency }, reason: null };
 }
 
-/** A carrier scan: when and where the carrier saw the parcel (the scan's own time, else when tracking learnt it). */
-export function carrierScanEntry(event: EventOf<typeof trackingStatusChanged>): TimelineEntry {
+/** A carrier scan: when and where the carrier saw the parcel (one per scan; the status changes it caused are status entries). */
+export function carrierScanEntry(event: EventOf<typeof trackingScanned>): TimelineEntry {
   const { data } = event;
   return {
-    id: event.id,
+    id: `scan:${data.scanId}`,
     orderId: data.orderId,
-    at: data.event?.time ?? data.at,
+    at: data.scannedAt,
     audience: 'customer',
     kind: 'carrier_scan',
     trackingNumber: data.trackingNumber,
     carrier: data.carrier,
     status: data.status,
-    location: data.event?.location ?? null,
-    description: data.event?.description ?? null,
+    location: data.location,
+    description: data.description,
   };
 }
 
