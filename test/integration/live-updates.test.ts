@@ -35,12 +35,13 @@ const HOUR = 60 * 60 * 1000;
 let orders: OrdersService;
 let messaging: Messaging;
 let gateway: PlatformHttpServer;
+/** Two replicas of the gateway: a client may reconnect to either. */
 let gatewayUrl: string;
+let otherReplicaUrl: string;
+const gateways: PlatformHttpServer[] = [];
 const clock = new AdjustableClock();
 
-beforeAll(async () => {
-  orders = await startOrdersService();
-  messaging = await connectMessaging();
+async function startGateway(variables: Record<string, string> = {}): Promise<{ app: PlatformHttpServer; url: string }> {
   const env = loadEnv(gatewayEnv, {
     API_KEYS: JSON.stringify([
       { id: 'a', key: KEYS.a, role: 'customer', customerId: customerA },
@@ -52,14 +53,23 @@ beforeAll(async () => {
     NATS_URL: inject('natsUrl'),
     ORDER_LINK_SECRET: LINK_SECRET,
     LIVE_HEARTBEAT_MS: '100',
+    ...variables,
   });
-  gateway = createHttpServer({ log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), readiness: {}, ...httpServerSettings(env) });
-  await buildGateway(gateway, env, clock);
-  gatewayUrl = await gateway.listen({ host: '127.0.0.1', port: 0 });
+  const app = createHttpServer({ log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), readiness: {}, ...httpServerSettings(env) });
+  await buildGateway(app, env, clock);
+  gateways.push(app);
+  return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
+}
+
+beforeAll(async () => {
+  orders = await startOrdersService();
+  messaging = await connectMessaging();
+  ({ app: gateway, url: gatewayUrl } = await startGateway());
+  ({ url: otherReplicaUrl } = await startGateway());
 });
 
 afterAll(async () => {
-  await gateway?.close();
+  for (const app of gateways) await app.close();
   await messaging?.nc.close();
   await orders?.stop();
 });
@@ -130,9 +140,9 @@ class LiveClient {
     private readonly destroy: () => void,
   ) {}
 
-  static open(path: string, headers: Record<string, string> = {}): Promise<LiveClient> {
+  static open(path: string, headers: Record<string, string> = {}, replica = gatewayUrl): Promise<LiveClient> {
     return new Promise((resolve, reject) => {
-      const request = httpRequest(`${gatewayUrl}${path}`, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
+      const request = httpRequest(`${replica}${path}`, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
         const client = new LiveClient(response.statusCode ?? 0, response.headers, () => request.destroy());
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => client.take(chunk));
@@ -209,7 +219,8 @@ describe('live updates by server-sent events (GW-03)', () => {
     await scan(order.id, 'Madrid');
     await scan(order.id, 'Valencia');
 
-    const again = await LiveClient.open(`/v1/orders/${order.id}/live`, { ...bearer(KEYS.a), 'last-event-id': cursor });
+    // The client comes back through another replica: what it missed is read from JetStream, not from a replica's memory.
+    const again = await LiveClient.open(`/v1/orders/${order.id}/live`, { ...bearer(KEYS.a), 'last-event-id': cursor }, otherReplicaUrl);
     await eventually(async () => again.places, (places) => places.length >= 3);
     await scan(order.id, 'Alicante');
     await eventually(async () => again.places, (places) => places.length >= 4);
@@ -275,6 +286,19 @@ describe('live updates by server-sent events (GW-03)', () => {
     await eventually(async () => byKey.closedByServer, (closed) => closed);
     expect(byKey.received.at(-1)).toMatchObject({ event: 'end' });
     await eventually(() => readersOf(order.id), (count) => count === 0);
+  });
+});
+
+describe('without NATS', () => {
+  it('answers everything but the live streams', async () => {
+    const { app, url } = await startGateway({ NATS_URL: 'nats://127.0.0.1:1' });
+    const order = await placeFor(customerA);
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/v1/orders/${order.id}/timeline`, headers: bearer(KEYS.a) })).statusCode).toBe(200);
+    const live = await LiveClient.open(`/v1/orders/${order.id}/live`, bearer(KEYS.a), url);
+    expect(live.status).toBe(503);
+    expect(live.headers['retry-after']).toBeDefined();
+    await eventually(async () => live.closedByServer, (closed) => closed);
   });
 });
 
