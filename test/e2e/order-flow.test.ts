@@ -186,7 +186,8 @@ describe('one correlation id per order journey', () => {
           (type) => found.some((f) => f.event.type === type),
         ),
     );
-    expect(new Set(events.map((e) => e.stream))).toEqual(new Set(['ORDERS', 'BILLING', 'FULFILLMENT', 'TRACKING', 'NOTIFICATIONS']));
+    // TIMELINE: the order's timeline entries, published by orders in the flows that learnt them.
+    expect(new Set(events.map((e) => e.stream))).toEqual(new Set(['ORDERS', 'BILLING', 'FULFILLMENT', 'TRACKING', 'NOTIFICATIONS', 'TIMELINE']));
     expect(events.filter((e) => e.event.correlationId !== journey || e.header !== journey)).toEqual([]);
 
     // And so do the services' log lines for the webhook, the timers and the emails.
