@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { loadEnv } from '@platform/config/env';
 import { signOrderLink } from '@platform/config/order-links';
 import { type Envelope, orderTimelineFilter, streams, timelineEntryRecorded, trackingScanned, workflowTransitioned } from '@platform/contracts';
@@ -11,6 +10,7 @@ import { createMetrics } from '@platform/runtime/metrics';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { httpServerSettings } from '@platform/runtime/service';
 import { eventually } from '@platform/test-support/eventually';
+import { LiveClient } from '@platform/test-support/live';
 import { connectMessaging, type Messaging } from '@platform/test-support/messaging';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway } from '../../apps/gateway/src/app';
@@ -121,71 +121,6 @@ async function workflowStep(orderId: string): Promise<void> {
   await relayTimeline();
 }
 
-interface ServerSentEvent {
-  id?: string;
-  event?: string;
-  data?: string;
-  comment?: string;
-}
-
-/** A server-sent-events client over plain HTTP, as a browser's EventSource reads the stream. */
-class LiveClient {
-  readonly received: ServerSentEvent[] = [];
-  closedByServer = false;
-  private buffer = '';
-
-  private constructor(
-    readonly status: number,
-    readonly headers: IncomingHttpHeaders,
-    private readonly destroy: () => void,
-  ) {}
-
-  static open(path: string, headers: Record<string, string> = {}, replica = gatewayUrl): Promise<LiveClient> {
-    return new Promise((resolve, reject) => {
-      const request = httpRequest(`${replica}${path}`, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
-        const client = new LiveClient(response.statusCode ?? 0, response.headers, () => request.destroy());
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => client.take(chunk));
-        response.on('end', () => (client.closedByServer = true));
-        response.on('error', () => undefined);
-        resolve(client);
-      });
-      request.on('error', reject);
-      request.end();
-    });
-  }
-
-  private take(chunk: string): void {
-    this.buffer += chunk;
-    let at: number;
-    while ((at = this.buffer.indexOf('\n\n')) !== -1) {
-      const block = this.buffer.slice(0, at);
-      this.buffer = this.buffer.slice(at + 2);
-      const message: ServerSentEvent = {};
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) message.comment = line.slice(1).trim();
-        else if (line.startsWith('id: ')) message.id = line.slice(4);
-        else if (line.startsWith('event: ')) message.event = line.slice(7);
-        else if (line.startsWith('data: ')) message.data = line.slice(6);
-      }
-      this.received.push(message);
-    }
-  }
-
-  get entries(): Array<{ id: string; entry: TimelineEntry }> {
-    return this.received.filter((m) => m.event === 'entry').map((m) => ({ id: m.id!, entry: JSON.parse(m.data!) as TimelineEntry }));
-  }
-
-  /** The places of the carrier scans received, in order. */
-  get places(): Array<string | null> {
-    return this.entries.flatMap(({ entry }) => (entry.kind === 'carrier_scan' ? [entry.location] : []));
-  }
-
-  close(): void {
-    this.destroy();
-  }
-}
-
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /** Ordered consumers reading one order's subjects: the streams still open on it. */
@@ -201,7 +136,7 @@ async function readersOf(orderId: string): Promise<number> {
 describe('live updates by server-sent events (GW-03)', () => {
   it('replays exactly what a client missed after Last-Event-ID, then goes on live', async () => {
     const order = await placeFor(customerA);
-    const first = await LiveClient.open(`/v1/orders/${order.id}/live`, bearer(KEYS.a));
+    const first = await LiveClient.open(`${gatewayUrl}/v1/orders/${order.id}/live`, bearer(KEYS.a));
     expect(first.status).toBe(200);
     expect(first.headers['content-type']).toMatch(/^text\/event-stream/);
     // Without a cursor an order's stream starts with its story so far: the order placed.
@@ -220,7 +155,7 @@ describe('live updates by server-sent events (GW-03)', () => {
     await scan(order.id, 'Valencia');
 
     // The client comes back through another replica: what it missed is read from JetStream, not from a replica's memory.
-    const again = await LiveClient.open(`/v1/orders/${order.id}/live`, { ...bearer(KEYS.a), 'last-event-id': cursor }, otherReplicaUrl);
+    const again = await LiveClient.open(`${otherReplicaUrl}/v1/orders/${order.id}/live`, { ...bearer(KEYS.a), 'last-event-id': cursor });
     await eventually(async () => again.places, (places) => places.length >= 3);
     await scan(order.id, 'Alicante');
     await eventually(async () => again.places, (places) => places.length >= 4);
@@ -235,7 +170,7 @@ describe('live updates by server-sent events (GW-03)', () => {
   it("never carries another customer's entries, and refuses their order and their stream", async () => {
     const mine = await placeFor(customerA);
     const theirs = await placeFor(customerB);
-    const stream = await LiveClient.open(`/v1/customers/${encodeURIComponent(customerA)}/live`, bearer(KEYS.a));
+    const stream = await LiveClient.open(`${gatewayUrl}/v1/customers/${encodeURIComponent(customerA)}/live`, bearer(KEYS.a));
     expect(stream.status).toBe(200);
     // Both customers' parcels move; theirs first, so a leak would arrive before my entry does.
     await workflowStep(mine.id);
@@ -247,15 +182,15 @@ describe('live updates by server-sent events (GW-03)', () => {
     expect(stream.entries.map(({ entry }) => entry.kind)).toEqual(['carrier_scan']);
     stream.close();
 
-    const ops = await LiveClient.open(`/v1/orders/${mine.id}/live`, bearer(KEYS.ops));
+    const ops = await LiveClient.open(`${gatewayUrl}/v1/orders/${mine.id}/live`, bearer(KEYS.ops));
     await eventually(async () => ops.entries, (entries) => entries.some(({ entry }) => entry.kind === 'workflow'));
     ops.close();
 
-    const theirOrder = await LiveClient.open(`/v1/orders/${theirs.id}/live`, bearer(KEYS.a));
+    const theirOrder = await LiveClient.open(`${gatewayUrl}/v1/orders/${theirs.id}/live`, bearer(KEYS.a));
     expect(theirOrder.status).toBe(404);
-    const theirStream = await LiveClient.open(`/v1/customers/${encodeURIComponent(customerB)}/live`, bearer(KEYS.a));
+    const theirStream = await LiveClient.open(`${gatewayUrl}/v1/customers/${encodeURIComponent(customerB)}/live`, bearer(KEYS.a));
     expect(theirStream.status).toBe(403);
-    const badCursor = await LiveClient.open(`/v1/orders/${mine.id}/live`, { ...bearer(KEYS.a), 'last-event-id': 'yesterday' });
+    const badCursor = await LiveClient.open(`${gatewayUrl}/v1/orders/${mine.id}/live`, { ...bearer(KEYS.a), 'last-event-id': 'yesterday' });
     expect(badCursor.status).toBe(400);
   });
 
@@ -271,8 +206,8 @@ describe('live updates by server-sent events (GW-03)', () => {
     const forged = await gateway.inject({ method: 'GET', url: `/v1/orders/${randomUUID()}/timeline?t=${token}` });
     expect(forged.statusCode).toBe(401);
 
-    const byLink = await LiveClient.open(`/v1/orders/${order.id}/live?t=${token}`);
-    const byKey = await LiveClient.open(`/v1/orders/${order.id}/live`, bearer(KEYS.aExpiring));
+    const byLink = await LiveClient.open(`${gatewayUrl}/v1/orders/${order.id}/live?t=${token}`);
+    const byKey = await LiveClient.open(`${gatewayUrl}/v1/orders/${order.id}/live`, bearer(KEYS.aExpiring));
     await eventually(async () => [byLink.places, byKey.places], ([a, b]) => a!.includes('Zaragoza') && b!.includes('Zaragoza'));
     expect(byLink.entries.map(({ entry }) => entry.kind)).toEqual(['status', 'carrier_scan']);
 
@@ -295,7 +230,7 @@ describe('without NATS', () => {
     const order = await placeFor(customerA);
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: `/v1/orders/${order.id}/timeline`, headers: bearer(KEYS.a) })).statusCode).toBe(200);
-    const live = await LiveClient.open(`/v1/orders/${order.id}/live`, bearer(KEYS.a), url);
+    const live = await LiveClient.open(`${url}/v1/orders/${order.id}/live`, bearer(KEYS.a));
     expect(live.status).toBe(503);
     expect(live.headers['retry-after']).toBeDefined();
     await eventually(async () => live.closedByServer, (closed) => closed);
