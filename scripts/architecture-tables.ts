@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { allEvents } from '@platform/contracts';
+import { allEvents, type StreamDefinition, streams } from '@platform/contracts';
 import { consumerService, durableConsumers } from '@platform/contracts/consumers';
 import { timers } from '@platform/contracts/timers';
 
@@ -34,7 +34,7 @@ export function subjectTable(): string {
     return [
       `\`${type}\``,
       versions.map((event) => event.version).join(', '),
-      latest.stream.toLowerCase(),
+      (streams[latest.stream] as StreamDefinition).publisher ?? latest.stream.toLowerCase(),
       consumers.join(', ') || '—',
       latest.description,
     ];

@@ -4,6 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { type Envelope, streams } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Problem } from '@platform/contracts/api/problem';
+import type { TimelineResponse } from '@platform/contracts/api/timeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   advanceFulfillmentUntil,
@@ -16,7 +17,8 @@ import {
   waitForWorkflow,
   withoutQuietHours,
 } from '@platform/test-support/lifecycle';
-import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
+import { LiveClient } from '@platform/test-support/live';
+import { DEV_KEYS, eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 
 /** Placing an order through the gateway: validation, idempotency, the confirmation email once paid, tracing. */
 
@@ -186,8 +188,23 @@ describe('one correlation id per order journey', () => {
           (type) => found.some((f) => f.event.type === type),
         ),
     );
-    expect(new Set(events.map((e) => e.stream))).toEqual(new Set(['ORDERS', 'BILLING', 'FULFILLMENT', 'TRACKING', 'NOTIFICATIONS']));
+    // TIMELINE: the order's timeline entries, published by orders in the flows that learnt them.
+    expect(new Set(events.map((e) => e.stream))).toEqual(new Set(['ORDERS', 'BILLING', 'FULFILLMENT', 'TRACKING', 'NOTIFICATIONS', 'TIMELINE']));
     expect(events.filter((e) => e.event.correlationId !== journey || e.header !== journey)).toEqual([]);
+
+    // The journey as the order's timeline (GW-03), and the same entries on its live stream: the
+    // orders relay publishes them to TIMELINE, the gateway process reads them from JetStream.
+    const timeline = (await platform.gateway.get(`v1/orders/${order.id}/timeline`)).body as TimelineResponse;
+    expect(new Set(timeline.entries.map((e) => e.kind))).toEqual(new Set(['status', 'payment', 'workflow', 'carrier_scan', 'notification']));
+    expect(timeline.entries.some((e) => e.kind === 'carrier_scan' && e.location !== null)).toBe(true);
+    const live = await LiveClient.open(`${platform.stack.gatewayUrl}/v1/orders/${order.id}/live`, { authorization: `Bearer ${DEV_KEYS.admin}` });
+    try {
+      expect(live.status).toBe(200);
+      // Every entry of the timeline read above (more may have come since: a late notification outcome).
+      await eventually(async () => live.entries.map(({ entry }) => entry.id), (received) => timeline.entries.every((e) => received.includes(e.id)));
+    } finally {
+      live.close();
+    }
 
     // And so do the services' log lines for the webhook, the timers and the emails.
     const linesOf = (service: Parameters<Platform['logLines']>[0]) => platform.logLines(service).filter((l) => l.correlationId === journey);

@@ -193,6 +193,8 @@ interface PublicRoute {
 const PUBLIC_ROUTES: PublicRoute[] = [
   ...FORWARD_ROUTES.map(({ method, path }) => ({ method, path })),
   { method: 'GET', path: '/v1/orders/:id' },
+  // The order's timeline (its own route: it also takes a signed link); the live streams stay open, so they are not sent here.
+  { method: 'GET', path: '/v1/orders/:id/timeline' },
   ...WEBHOOK_ROUTES.map(({ path }) => ({ method: 'POST', path })),
 ];
 
@@ -497,6 +499,7 @@ describe('one customer against another', () => {
   const CUSTOMER_ROUTES = [
     ...FORWARD_ROUTES.filter((route) => route.access === 'customer' || route.access === 'customer-or-vendor'),
     { method: 'GET', path: '/v1/orders/:id', scope: 'order' } as const,
+    { method: 'GET', path: '/v1/orders/:id/timeline', scope: 'order' } as const,
   ];
 
   /** B's attempt on A's resource through one route, and what B may get back. */

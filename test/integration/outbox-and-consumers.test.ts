@@ -4,8 +4,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS, EventConsumer, on } from '@platform/runtime/consumer';
 import { DependencyUnavailableError } from '@platform/contracts/errors';
 import { publishEnvelope } from '@platform/runtime/nats';
-import { OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent } from '@platform/runtime/outbox';
-import { deadLetterSubject, type Envelope, notificationSent, streams } from '@platform/contracts';
+import { newEvent, OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent } from '@platform/runtime/outbox';
+import { deadLetterSubject, type Envelope, notificationSent, streams, timelineEntryRecorded, timelineSubject } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics } from '@platform/test-support/messaging';
@@ -58,6 +58,17 @@ describe('outbox relay', () => {
     expect(await pending()).toBe(1);
     expect(await relay.relayBatch()).toMatchObject({ failed: 0 });
     expect(await pending()).toBe(0);
+  });
+
+  it('publishes an event on the subject its definition names: a timeline entry under its customer and order', async () => {
+    const orderId = randomUUID();
+    const customerId = 'cust.with dots *';
+    const entry = { id: `status:${randomUUID()}`, orderId, at: new Date().toISOString(), audience: 'customer', kind: 'status', status: 'pending', previousStatus: null, reason: null } as const;
+    const event = newEvent(timelineEntryRecorded, { aggregateId: orderId, source: 'test', data: { customerId, entry } });
+    await db.$transaction((tx) => recordEvent(tx, event));
+    await new OutboxRelay({ db, js, log, metrics }).relayBatch();
+    const stored = await jsm.streams.getMessage(streams.TIMELINE.name, { last_by_subj: timelineSubject(customerId, orderId) });
+    expect(stored?.json<Envelope>().id).toBe(event.id);
   });
 
   it('publishes committed events once, with Nats-Msg-Id = event id, and never rolled-back ones', async () => {

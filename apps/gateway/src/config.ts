@@ -1,4 +1,5 @@
 import { envHelpers, serviceEnv } from '@platform/config/env';
+import { orderLinkSecret } from '@platform/config/order-links';
 import { z } from 'zod';
 import { apiKeysSchema } from './domain/api-keys';
 
@@ -51,6 +52,16 @@ export const gatewayEnv = serviceEnv
     HTTP_MAX_CONNECTIONS: envHelpers.positiveInt.default(1_000),
     /** The gateway's public address, as the OpenAPI document's server. */
     PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
+    /** Verifies signed order links (`?t=`, signed by notifications); unset: links are refused. */
+    ORDER_LINK_SECRET: orderLinkSecret.optional(),
+    /**
+     * Live streams (GW-03) read the TIMELINE stream from NATS (`NATS_URL`). Without NATS only they
+     * answer 503: the gateway stays ready for everything else. A comment line every
+     * `LIVE_HEARTBEAT_MS` keeps proxies from closing a quiet stream and re-checks the caller's access.
+     */
+    LIVE_HEARTBEAT_MS: envHelpers.positiveInt.default(15_000),
+    /** Live streams open at once on this replica; more are answered 503 (they hold no request turn). */
+    LIVE_MAX_STREAMS: envHelpers.positiveInt.default(500),
   })
   .superRefine((env, context) => {
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {

@@ -5,5 +5,5 @@ import { gatewayEnv } from './config';
 
 const env = loadEnvOrExit(gatewayEnv);
 const runtime = await ServiceRuntime.start('gateway', env, { messaging: false });
-const app = await buildGateway(runtime.createHttpServer(), env);
+const app = await buildGateway(runtime.createHttpServer(), env, runtime.clock);
 await runtime.serve(app);

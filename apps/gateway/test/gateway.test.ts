@@ -578,6 +578,9 @@ describe('the OpenAPI document and docs page', () => {
       ...WEBHOOK_ROUTES.map((r) => ['POST', r.path] as const),
       ['GET', '/v1/orders/:id'] as const,
       ['GET', '/v1/checkout/complete'] as const,
+      ['GET', '/v1/orders/:id/timeline'] as const,
+      ['GET', '/v1/orders/:id/live'] as const,
+      ['GET', '/v1/customers/:customerId/live'] as const,
     ];
     for (const [method, path] of expected) {
       const operation = document.paths[toOpenApiPath(path)]?.[method.toLowerCase()];

@@ -3,7 +3,19 @@ import type { AdjustableClock } from '@platform/runtime/clock';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { type EventData, itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderModified, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
+import {
+  type EventData,
+  itemsBackordered,
+  itemsCancelled,
+  itemsSubstituted,
+  notificationDeferred,
+  notificationSuppressed,
+  orderCreated,
+  orderModified,
+  orderStatusChanged,
+  type Parcel,
+  progressChanged,
+} from '@platform/contracts';
 import { verifyOrderLink } from '@platform/config/order-links';
 import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
@@ -171,6 +183,11 @@ const rows = (orderId: string) => service.db.notification.findMany({ where: { or
 const smsTo = async (phone: string) => ((await (await fetch(`${sims.baseUrl('twilio')}/_sim/messages`)).json()) as Array<{ to: string; body: string }>).filter((m) => m.to === phone);
 const pushTo = async (token: string) => ((await (await fetch(`${sims.baseUrl('fcm')}/_sim/messages`)).json()) as Array<{ token: string; notification: { title: string; body: string } }>).filter((m) => m.token === token);
 const emailsTo = (address: string) => sink.messages().filter((m) => m.to.includes(address));
+/** What the outbox says became of the order's notifications of one outcome (the order's timeline reads it, GW-03). */
+const outcomes = async (orderId: string, type: string) =>
+  (await service.db.outboxEvent.findMany({ where: { type, aggregateId: orderId } }))
+    .map((row) => (row.envelope as { data: { channel: string; reason: string; until?: string } }).data)
+    .sort((a, b) => a.channel.localeCompare(b.channel));
 const uniquePhone = () => `+3460${Math.floor(1e6 + Math.random() * 8e6)}`;
 
 async function registerDevice(customerId: string, token: string) {
@@ -277,6 +294,10 @@ describe('order status notifications', () => {
     expect(emailsTo(who.email)).toHaveLength(0);
     expect(await smsTo(phone)).toHaveLength(0);
     expect((await rows(o.id)).map((n) => n.channel)).toEqual(['push']);
+    expect((await outcomes(o.id, notificationSuppressed.type)).map((d) => [d.channel, d.reason])).toEqual([
+      ['email', 'preference_off'],
+      ['sms', 'preference_off'],
+    ]);
   });
 
   it('defers SMS and push in quiet hours until they end, but sends email and urgent news at once', async () => {
@@ -291,6 +312,9 @@ describe('order status notifications', () => {
     const waitMs = sms.scheduledFor!.getTime() - clock.now().getTime();
     expect(waitMs).toBeGreaterThan(7 * 3_600_000); // 23:xx → 08:00 local
     expect(waitMs).toBeLessThan(10 * 3_600_000);
+    // Said as it is decided: the SMS waits for the end of quiet hours; no device, so no push.
+    expect((await outcomes(o.id, notificationDeferred.type)).map((d) => [d.channel, d.reason, d.until])).toEqual([['sms', 'quiet_hours', sms.scheduledFor!.toISOString()]]);
+    expect((await outcomes(o.id, notificationSuppressed.type)).map((d) => [d.channel, d.reason])).toEqual([['push', 'no_address']]);
 
     // An exception is urgent: its SMS goes out now, in the middle of the night.
     await publish(statusChanged(o, 'exception', { details: 'Supplier rejected the order: out of stock' }));

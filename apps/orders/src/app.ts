@@ -19,6 +19,7 @@ import { insertMissingPriceBookEntries } from './adapters/price-book-repository'
 import type { OrdersDeps } from './application/dependencies';
 import type { OrdersEnv } from './config';
 import { registerAvailabilityConsumer } from './consumers/availability-consumer';
+import { registerNotificationOutcomesConsumer } from './consumers/notification-outcomes-consumer';
 import { registerProgressConsumers } from './consumers/order-progress-consumers';
 import { DEMO_PRICE_BOOK } from './domain/demo-price-book';
 import { registerChannelWebhookRoutes } from './http/channel-webhook-routes';
@@ -28,14 +29,15 @@ import { registerSubOrderRoutes } from './http/sub-order-routes';
 
 /**
  * The pool: DATABASE_POOL_SIZE is the HTTP side's (its admission limit follows it); the three
- * progress consumers' lanes and the availability consumer's come on top, so they never starve requests.
+ * progress consumers' lanes, the availability consumer's and the notification outcomes' come on top, so they never starve requests.
  */
-export const databasePoolSize = (httpConnections: number) => httpConnections + 3 * ORDERS_AT_ONCE + 1;
+export const databasePoolSize = (httpConnections: number) => httpConnections + 3 * ORDERS_AT_ONCE + 2;
 
 /**
  * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
- * price book, the progress and availability consumers, the sales channels' timers (order sync,
- * periodic pull, ship-back) and the HTTP routes with the channels' webhooks. `main.ts` serves the app; tests
+ * price book, the progress, availability and notification-outcome consumers (with the others
+ * they feed the order's timeline), the sales channels' timers (order sync, periodic pull,
+ * ship-back) and the HTTP routes with the channels' webhooks. `main.ts` serves the app; tests
  * start the same build (`@platform/test-support/service`).
  */
 export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
@@ -50,6 +52,7 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify() };
   registerProgressConsumers(runtime, db, deps);
   registerAvailabilityConsumer(runtime, db);
+  registerNotificationOutcomesConsumer(runtime, db);
 
   const channelDeps: ChannelDeps = {
     ...deps,
@@ -73,5 +76,5 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);
   registerSubOrderRoutes(app, deps);
-  return { app, db, deps, channelDeps, timers };
+  return { app, db, deps, relay, channelDeps, timers };
 }

@@ -94,8 +94,8 @@ function refund(orderId: string) {
   return service.db.$transaction((tx) => onRefundSucceeded(service.deps, event, tx));
 }
 
-async function timeline(id: string) {
-  const response = await service.app.inject({ method: 'GET', url: `/orders/${id}/timeline` });
+async function history(id: string) {
+  const response = await service.app.inject({ method: 'GET', url: `/orders/${id}/history` });
   return response.json().entries as { status: string; previousStatus: string | null; details: string | null; actor: string }[];
 }
 
@@ -115,7 +115,7 @@ describe('status machine (ORD-03)', () => {
     const events = await service.outbox(order.id);
     expect(events.map((e) => e.type)).toEqual(['orders.order.created', 'orders.order.status_changed']);
     expect(events[1]!.data).toMatchObject({ status: 'confirmed', previousStatus: 'pending', details: 'paid by bank transfer', actor: 'ops:key-1', version: 1 });
-    expect(await timeline(order.id)).toEqual([
+    expect(await history(order.id)).toEqual([
       expect.objectContaining({ status: 'pending', previousStatus: null }),
       expect.objectContaining({ status: 'confirmed', previousStatus: 'pending', actor: 'ops:key-1', details: 'paid by bank transfer' }),
     ]);
@@ -173,7 +173,7 @@ describe('consumers', () => {
     const delivered = await read(order.id);
     expect(delivered).toMatchObject({ status: 'delivered', fulfillmentStatus: 'fulfilled' });
 
-    expect((await timeline(order.id)).map((e) => [e.status, e.actor])).toEqual([
+    expect((await history(order.id)).map((e) => [e.status, e.actor])).toEqual([
       ['pending', `customer:${order.customer.id}`],
       ['confirmed', 'billing'],
       ['processing', 'fulfillment'],
@@ -197,7 +197,7 @@ describe('consumers', () => {
     expect((await read(order.id)).status).toBe('processing');
     await workflow(order.id, 'failed', { error: 'Supplier rejected the order: out of stock', willRetry: false, retryCount: 3, orderStatus: 'exception', fulfillmentStarted: false });
     expect((await read(order.id)).status).toBe('exception');
-    expect((await timeline(order.id)).at(-1)).toMatchObject({ status: 'exception', details: 'Supplier rejected the order: out of stock' });
+    expect((await history(order.id)).at(-1)).toMatchObject({ status: 'exception', details: 'Supplier rejected the order: out of stock' });
     await track(order.id, 'delivery_failed');
   });
 });
@@ -229,7 +229,7 @@ describe('cancel (ORD-04)', () => {
     await refund(order.id);
     await refund(order.id);
     expect((await read(order.id)).status).toBe('refunded');
-    expect((await timeline(order.id)).map((e) => e.status)).toEqual(['pending', 'confirmed', 'cancelled', 'refunded']);
+    expect((await history(order.id)).map((e) => e.status)).toEqual(['pending', 'confirmed', 'cancelled', 'refunded']);
   });
 
   it('refuses after shipment, for another customer, and with a stale If-Match', async () => {
@@ -371,10 +371,10 @@ describe('queries (ORD-08)', () => {
     expect((await service.app.inject({ method: 'GET', url: '/orders/overview', headers: as.customer('c') })).statusCode).toBe(403);
   });
 
-  it('hides another customer\'s order and timeline', async () => {
+  it('hides another customer\'s order and history', async () => {
     const order = await placeOrder(service);
     expect((await service.app.inject({ method: 'GET', url: `/orders/${order.id}`, headers: as.customer('intruder') })).statusCode).toBe(404);
-    expect((await service.app.inject({ method: 'GET', url: `/orders/${order.id}/timeline`, headers: as.customer('intruder') })).statusCode).toBe(404);
-    expect((await service.app.inject({ method: 'GET', url: `/orders/${order.id}/timeline`, headers: as.customer(order.customer.id) })).statusCode).toBe(200);
+    expect((await service.app.inject({ method: 'GET', url: `/orders/${order.id}/history`, headers: as.customer('intruder') })).statusCode).toBe(404);
+    expect((await service.app.inject({ method: 'GET', url: `/orders/${order.id}/history`, headers: as.customer(order.customer.id) })).statusCode).toBe(200);
   });
 });

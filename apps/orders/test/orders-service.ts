@@ -1,5 +1,5 @@
 import { newEvent } from '@platform/runtime/outbox';
-import type { EventDefinition, EventData } from '@platform/contracts';
+import { type EventDefinition, type EventData, timelineEntryRecorded } from '@platform/contracts';
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
 import { startService } from '@platform/test-support/service';
 import { buildOrders } from '../src/app';
@@ -14,8 +14,9 @@ export async function startOrdersService(options: { workers?: boolean } = {}) {
   const service = await startService(buildOrders, { name: 'orders', env: ordersEnv, workers: options.workers ?? false });
   const { db } = service;
 
+  /** The order's domain events (its timeline entries, also in the outbox, are read at `GET /orders/:id/timeline`). */
   async function outbox(orderId: string) {
-    const rows = await db.outboxEvent.findMany({ where: { aggregateId: orderId }, orderBy: { seq: 'asc' } });
+    const rows = await db.outboxEvent.findMany({ where: { aggregateId: orderId, type: { not: timelineEntryRecorded.type } }, orderBy: { seq: 'asc' } });
     return rows.map((row) => row.envelope as { type: string; data: Record<string, unknown> });
   }
 

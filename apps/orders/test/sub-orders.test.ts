@@ -217,7 +217,7 @@ describe("the parts follow the parent's journey and their vendors' progress; the
       'delivered: Parcel 2 of 2 delivered (YunExpress CJ002)',
     ]);
     // The parts add no entries of their own to the order's timeline: the workflow moved it.
-    const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${order.id}/timeline` })).json().entries;
+    const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${order.id}/history` })).json().entries;
     expect(timeline.map((e: { status: string }) => e.status)).toEqual(['pending', 'confirmed', 'processing', 'shipped', 'delivered']);
   });
 
@@ -280,7 +280,7 @@ describe("the parts follow the parent's journey and their vendors' progress; the
     await cancel(v.a, 'A-1', 2);
     const detail = await read(order.id);
     expect([detail.status, detail.fulfillmentStatus]).toEqual(['cancelled', 'cancelled']);
-    const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${order.id}/timeline` })).json().entries;
+    const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${order.id}/history` })).json().entries;
     expect(timeline.at(-1)).toMatchObject({ status: 'cancelled', previousStatus: 'processing', details: 'Every part was cancelled', actor: 'fulfillment' });
   });
 
@@ -327,7 +327,7 @@ describe('who sees a sub-order', () => {
     expect([foreign.statusCode, foreign.json().code, foreign.json().title]).toEqual([404, 'SUB_ORDER_NOT_FOUND', `Sub-order ${first.number}-2 does not exist`]);
     expect([missing.statusCode, missing.json().code, missing.json().title]).toEqual([404, 'SUB_ORDER_NOT_FOUND', `Sub-order ${first.number}-9 does not exist`]);
 
-    for (const url of [`/orders/${first.id}`, `/orders/${first.id}/sub-orders`, `/orders/${first.id}/timeline`]) {
+    for (const url of [`/orders/${first.id}`, `/orders/${first.id}/sub-orders`, `/orders/${first.id}/history`]) {
       expect((await service.app.inject({ method: 'GET', url, headers: vendorHeaders(v.a) })).statusCode, url).toBe(404);
     }
     expect((await service.app.inject({ method: 'GET', url: '/orders', headers: vendorHeaders(v.a) })).statusCode).toBe(403);

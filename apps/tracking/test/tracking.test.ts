@@ -82,6 +82,22 @@ describe('tracking service', () => {
       ]);
     });
 
+    it('publishes each new scan with its place, also when the status does not move, and a replayed one not again', async () => {
+      const scanned = chinaPostNumber();
+      await t.ship(scanned);
+      await registered(scanned);
+      await push('17track', { number: scanned, status: 'in_transit', location: 'Guangzhou, CN', description: 'Departed from sorting center' });
+      await push('17track', { number: scanned, status: 'in_transit', location: 'Madrid, ES', description: 'Arrived at the destination country' });
+      const last = t.gateway.last!;
+      expect((await t.http.post(last.path.slice(1), { body: last.body, headers: last.headers })).body).toMatchObject({ outcome: 'duplicate' });
+      const scans = (await outbox('tracking.shipment.scanned', scanned)).map((e) => (e.envelope as Json).data);
+      expect(scans.map((s) => [s.status, s.location, s.description])).toEqual([
+        ['in_transit', 'Guangzhou, CN', 'Departed from sorting center'],
+        ['in_transit', 'Madrid, ES', 'Arrived at the destination country'],
+      ]);
+      expect(await outbox('tracking.shipment.status_changed', scanned)).toHaveLength(1);
+    });
+
     it("continues the shipment's journey: the webhook's event carries the correlation id of the flow that shipped it", async () => {
       const followed = chinaPostNumber();
       await t.ship(followed);

@@ -28,9 +28,11 @@ export interface EventDefinition<TType extends string = string, TData extends z.
   readonly stream: StreamName;
   readonly description: string;
   readonly data: TData;
+  /** The subject it is published on, when not its type (the TIMELINE stream: one subject per order). */
+  subject?(data: z.output<TData>): string;
 }
 
-export type StreamName = 'ORDERS' | 'FULFILLMENT' | 'TRACKING' | 'NOTIFICATIONS' | 'BILLING';
+export type StreamName = 'ORDERS' | 'FULFILLMENT' | 'TRACKING' | 'NOTIFICATIONS' | 'BILLING' | 'TIMELINE';
 
 export function defineEvent<const TType extends string, TData extends z.ZodType>(
   definition: EventDefinition<TType, TData>,

@@ -12,6 +12,8 @@ export interface StreamDefinition {
   readonly duplicateWindowMs: number;
   /** How long history is kept for replay (PLT-08). */
   readonly maxAgeMs: number;
+  /** The service that publishes on it, when its name does not say (`TIMELINE`: orders). */
+  readonly publisher?: string;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -27,6 +29,8 @@ export const streams = {
   TRACKING: domainStream('TRACKING', 'tracking', 'Normalized carrier tracking updates'),
   NOTIFICATIONS: domainStream('NOTIFICATIONS', 'notifications', 'Customer notification outcomes'),
   BILLING: domainStream('BILLING', 'billing', 'Payments, invoices and refunds'),
+  /** Every order's timeline entries on `timeline.<customer>.<order>`: what the gateway's live streams read (GW-03). */
+  TIMELINE: { ...domainStream('TIMELINE', 'timeline', "Orders' timeline entries, one subject per order under its customer"), publisher: 'orders' },
   DEAD_LETTERS: {
     name: 'DEAD_LETTERS',
     subjects: ['deadletter.>'],

@@ -164,7 +164,9 @@ export function createHttpServer(options: HttpServerOptions) {
   // Back-pressure after the body is read, so a slow upload holds no turn; probes are never shed.
   app.addHook('preHandler', async (request, reply) => {
     const route = request.routeOptions.url;
-    if (route === undefined || SILENT_ROUTES.has(route)) return;
+    // A stream (server-sent events) lasts as long as its client stays: it would hold a turn for
+    // hours, so its route bounds its streams itself (`config.streaming`).
+    if (route === undefined || SILENT_ROUTES.has(route) || request.routeOptions.config.streaming) return;
     const turn = await admission.acquire();
     if ('shed' in turn) {
       metrics.httpRequestsShed.inc({ reason: turn.shed });
@@ -280,5 +282,12 @@ declare module 'fastify' {
     span?: import('@opentelemetry/api').Span;
     /** The ids an untrusted caller sent, kept apart from the flow's own. */
     clientIds?: { clientRequestId?: string; clientCorrelationId?: string };
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A long-lived response (server-sent events): not counted by the admission limiter; the route bounds its streams. */
+    streaming?: boolean;
   }
 }

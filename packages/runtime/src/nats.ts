@@ -10,7 +10,7 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { type Envelope, type StreamDefinition, streams } from '@platform/contracts';
+import { type Envelope, type StreamDefinition, streams, subjectOf } from '@platform/contracts';
 import type { Logger } from './logger';
 
 export type { JetStreamClient, JetStreamManager, NatsConnection };
@@ -124,7 +124,7 @@ export function eventHeaders(envelope: Envelope, trace: Record<string, string> =
 }
 
 /**
- * Publishes an envelope on its subject with `Nats-Msg-Id` = event id, so a re-publish
+ * Publishes an envelope on its subject (its type, or what its definition names) with `Nats-Msg-Id` = event id, so a re-publish
  * inside the stream's duplicate window is dropped by JetStream.
  */
 export async function publishEnvelope(
@@ -132,7 +132,7 @@ export async function publishEnvelope(
   envelope: Envelope,
   trace: Record<string, string> = {},
 ): Promise<void> {
-  await js.publish(envelope.type, JSON.stringify(envelope), {
+  await js.publish(subjectOf(envelope), JSON.stringify(envelope), {
     msgID: envelope.id,
     headers: eventHeaders(envelope, trace),
     timeout: 5_000,

@@ -12,6 +12,8 @@ export interface Principal {
   customerId?: string;
   /** Set for vendor keys: the only vendor whose sub-orders (and payouts) the key reaches. */
   vendorId?: string;
+  /** When the key stops being accepted (a live stream opened with it ends then); none: never. */
+  expiresAt?: Date;
 }
 
 /**
@@ -41,6 +43,8 @@ export const apiKeyEntrySchema = z
     role: apiRoleSchema,
     customerId: z.string().min(1).max(100).optional(),
     vendorId: z.string().min(1).max(100).optional(),
+    /** ISO 8601; from then on the key is refused and its live streams end (GW-03). */
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
   .superRefine((entry, context) => {
     if ((entry.key === undefined) === (entry.keySha256 === undefined)) {
@@ -106,7 +110,11 @@ function hashOf(entry: ApiKeyEntry): string {
 export class ApiKeyring {
   private readonly entries: Array<{ digest: Buffer; principal: Principal }>;
 
-  constructor(entries: ApiKeyEntry[]) {
+  constructor(
+    entries: ApiKeyEntry[],
+    /** The gateway's clock (keys with `expiresAt`); tests move it. */
+    private readonly clock: { now(): Date } = { now: () => new Date() },
+  ) {
     this.entries = entries.map((entry) => ({
       digest: Buffer.from(hashOf(entry), 'hex'),
       principal: {
@@ -114,18 +122,25 @@ export class ApiKeyring {
         role: entry.role,
         ...(entry.customerId && { customerId: entry.customerId }),
         ...(entry.vendorId && { vendorId: entry.vendorId }),
+        ...(entry.expiresAt && { expiresAt: new Date(entry.expiresAt) }),
       },
     }));
   }
 
+  /** The key's caller, while the key is valid (by the keyring's clock). */
   identify(presented: string): Principal | undefined {
     const digest = createHash('sha256').update(presented, 'utf8').digest();
     let match: Principal | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(digest, entry.digest)) match = entry.principal;
     }
-    return match;
+    return match && keyStillValid(match, this.clock.now()) ? match : undefined;
   }
+}
+
+/** Whether the caller's key is still accepted at `now` (a live stream asks at every heartbeat). */
+export function keyStillValid(principal: Principal, now: Date): boolean {
+  return principal.expiresAt === undefined || principal.expiresAt.getTime() > now.getTime();
 }
 
 /** The key from `Authorization: Bearer <key>` or `X-Api-Key: <key>`; undefined when neither is there. */

@@ -88,7 +88,6 @@ import {
   orderPageSchema,
   orderSchema,
   orderSubOrdersSchema,
-  orderTimelineSchema,
   priceBookQuerySchema,
   priceBookSchema,
   putPriceBookEntriesRequestSchema,
@@ -175,11 +174,6 @@ const ordersRoutes: ForwardRoute[] = [
     method: 'GET', path: '/v1/orders/overview', service: 'orders', target: '/orders/overview', access: 'ops',
     tag: 'Orders', summary: 'Count of orders per status',
     schemas: { response: { 200: orderOverviewSchema } },
-  },
-  {
-    method: 'GET', path: '/v1/orders/:id/timeline', service: 'orders', target: '/orders/:id/timeline', access: 'customer', scope: 'order',
-    tag: 'Orders', summary: "An order's status history",
-    schemas: { params: orderIdParamsSchema, response: { 200: orderTimelineSchema } },
   },
   {
     method: 'POST', path: '/v1/orders/:id/cancel', service: 'orders', target: '/orders/:id/cancel', access: 'customer', scope: 'order',

@@ -1,9 +1,17 @@
 import { crashpoint } from '@platform/runtime/crashpoint';
-import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { newEvent, recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { scheduleTimer, type DueTimer } from '@platform/runtime/timers';
-import { type EventData, notificationFailed, notificationSent, type orderStatusChanged } from '@platform/contracts';
+import {
+  type Envelope,
+  type EventData,
+  notificationDeferred,
+  notificationFailed,
+  notificationSent,
+  notificationSuppressed,
+  type orderStatusChanged,
+} from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
-import type { DeliveryChannel } from '@platform/contracts/api/notifications';
+import { type DeliveryChannel, deliveryChannelSchema } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
 import { v5 as uuidv5 } from 'uuid';
 import { isBreakerOpen, type Provider, type ProviderBreakers } from '../adapters/breakers';
@@ -173,10 +181,28 @@ export async function planNotifications(
   // Every email links the customer's order page (`orderUrl`; the short channels leave it out).
   const view = { ...announcement.view({ locale, timezone: preferences.timezone }), orderUrl: deps.links.orderPage(orderId, now) };
   const rows: PlannedNotification[] = [];
-  for (const channel of wantedChannels(preferences, plan.topic)) {
+  // What the customer's timeline says of the channels not used: switched off, or no address (GW-03).
+  const outcomes: Envelope[] = [];
+  const facts = (channel: DeliveryChannel) => ({
+    notificationId: notificationId(orderId, notice, channel),
+    orderId,
+    template: plan.template,
+    notice,
+    ...(orderStatus && { orderStatus: orderStatus as EventData<typeof notificationSent>['orderStatus'] }),
+    channel,
+  });
+  const outcome = <D extends typeof notificationSuppressed | typeof notificationDeferred>(definition: D, data: EventData<D>) =>
+    outcomes.push(newEvent(definition, { aggregateId: orderId, source: SERVICE, occurredAt: now, data }));
+  const wanted = wantedChannels(preferences, plan.topic);
+  for (const channel of deliveryChannelSchema.options) {
+    if (!wanted.includes(channel)) {
+      outcome(notificationSuppressed, { ...facts(channel), reason: 'preference_off', suppressedAt: now.toISOString() });
+      continue;
+    }
     const recipient = channel === 'email' ? customer.email : channel === 'sms' ? preferences.phoneNumber : audience.deviceTokens.join(',') || null;
     if (!recipient) {
       deps.log.info({ orderId, notice, channel }, 'no address for channel; skipped');
+      outcome(notificationSuppressed, { ...facts(channel), reason: 'no_address', suppressedAt: now.toISOString() });
       continue;
     }
     const deferUntil = respectsQuietHours(plan, channel) ? quietHoursEnd(now, preferences.quietHours, preferences.timezone) : null;
@@ -203,7 +229,11 @@ export async function planNotifications(
   for (const n of rows) {
     if (!inserted.has(n.id)) continue;
     await scheduleTimer(tx, n.scheduledFor ? { kind: TIMER_KINDS.deferred, key: n.id, fireAt: n.scheduledFor } : { kind: TIMER_KINDS.send, key: n.id, fireAt: now });
+    if (n.scheduledFor) {
+      outcome(notificationDeferred, { ...facts(n.channel as DeliveryChannel), reason: 'quiet_hours', until: n.scheduledFor.toISOString(), deferredAt: now.toISOString() });
+    }
   }
+  await recordEvents(tx, outcomes);
   return inserted.size;
 }
 

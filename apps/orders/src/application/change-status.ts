@@ -10,7 +10,9 @@ import type { Transaction } from '../adapters/database';
 import { getOrderRow, type OrderRow, toOrder, updateOrderAtVersion, versionConflict } from '../adapters/order-repository';
 import { assertMayAccess } from '../domain/actor';
 import { assertCancellable, assertTransition, deriveFulfillmentStatus, type OrderStatus } from '../domain/order-status';
+import { statusEntry } from '../domain/timeline';
 import { SERVICE } from './dependencies';
+import { addToTimeline } from './timeline';
 import { subOrdersFollowParent } from './sub-orders';
 
 export interface StatusChange {
@@ -39,6 +41,7 @@ export async function applyStatusChange(
   const previous = row.status as OrderStatus;
   assertTransition(previous, change.to);
   const now = clock.now();
+  const history = { id: randomUUID(), status: change.to, previousStatus: previous, details: change.details, actor: change.actor, createdAt: now };
   const updated = await updateOrderAtVersion(
     tx,
     row.id,
@@ -50,9 +53,10 @@ export async function applyStatusChange(
       ...(change.fulfillmentStarted && { fulfillmentStarted: true }),
       updatedAt: now,
     },
-    { id: randomUUID(), status: change.to, previousStatus: previous, details: change.details, actor: change.actor, createdAt: now },
+    history,
   );
   const order = toOrder(updated);
+  await addToTimeline(tx, order.customer.id, [statusEntry({ ...history, orderId: order.id, at: now })]);
   await recordEvent(
     tx,
     newEvent(orderStatusChanged, {

@@ -12,9 +12,11 @@ import { assertOrderRules } from '../domain/order-rules';
 import { priceItems } from '../domain/price-resolution';
 import { priceOrder } from '../domain/pricing';
 import { applyShortStockPolicy, isOwnStock } from './availability';
+import { statusEntry } from '../domain/timeline';
 import { type OrdersDeps, SERVICE } from './dependencies';
 import { itemRows } from './price-items';
 import { splitEvents, splitNewOrder } from './sub-orders';
+import { addToTimeline } from './timeline';
 
 const IDEMPOTENCY_SCOPE = 'orders.create';
 
@@ -97,6 +99,7 @@ export async function storeNewOrder(tx: Transaction, input: NewOrderInput): Prom
   const { id: orderId, request, items, totals, now } = input;
   const rows = itemRows(orderId, items, now);
   const subOrders = splitNewOrder({ id: orderId, status: 'pending', items: rows.map((row, index) => ({ ...row, vendor: items[index]!.vendor })) }, SERVICE, now);
+  const history = { id: randomUUID(), status: 'pending', details: 'order placed', actor: input.actor };
   const { order, subOrders: written } = await insertOrder(tx, {
     order: {
       id: orderId,
@@ -122,9 +125,10 @@ export async function storeNewOrder(tx: Transaction, input: NewOrderInput): Prom
       updatedAt: now,
     },
     items: rows,
-    history: { id: randomUUID(), status: 'pending', details: 'order placed', actor: input.actor },
+    history,
     subOrders,
   });
+  await addToTimeline(tx, order.customer.id, [statusEntry({ ...history, orderId, previousStatus: null, at: now })]);
   await recordEvents(tx, [
     ...(input.eventsBefore?.(order) ?? []),
     newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),

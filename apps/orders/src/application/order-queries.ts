@@ -62,7 +62,8 @@ export async function getOrder(db: Database, orderId: string, actor: Actor): Pro
   return { ...order, subOrders: subOrders.map(toSubOrder) };
 }
 
-export async function orderTimeline(db: Database, orderId: string, actor: Actor) {
+/** The order's status history with who changed it and why (the timeline, `application/timeline.ts`, is what callers read). */
+export async function orderHistory(db: Database, orderId: string, actor: Actor) {
   const row = await getOrderRow(db, orderId);
   assertMayAccess(actor, row.customerId, row.id);
   const history = await listHistory(db, orderId);

@@ -7,12 +7,15 @@ import {
   progressChanged,
   refundSucceeded,
   streams,
+  trackingScanned,
   trackingStatusChanged,
   workflowTransitioned,
 } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
 import { noteShippedParcels } from '../application/channel-orders';
+import { addToOrderTimeline } from '../application/timeline';
+import { carrierScanEntry, paymentEntry, refundEntry, workflowEntry } from '../domain/timeline';
 import type { OrdersDeps } from '../application/dependencies';
 import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
@@ -20,12 +23,14 @@ import { progressFromRollUp } from '../domain/sub-orders';
 
 type Deps = Pick<OrdersDeps, 'clock' | 'log'>;
 
-export function onPaymentSucceeded(deps: Deps, event: EventOf<typeof paymentSucceeded>, tx: Transaction): Promise<void> {
-  return applyProgress(tx, deps, { orderId: event.data.orderId, actor: 'billing', cause: event.type, decide: () => progressFromPayment(event.data) });
+export async function onPaymentSucceeded(deps: Deps, event: EventOf<typeof paymentSucceeded>, tx: Transaction): Promise<void> {
+  await addToOrderTimeline(tx, paymentEntry(event));
+  await applyProgress(tx, deps, { orderId: event.data.orderId, actor: 'billing', cause: event.type, decide: () => progressFromPayment(event.data) });
 }
 
-export function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSucceeded>, tx: Transaction): Promise<void> {
-  return applyProgress(tx, deps, {
+export async function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSucceeded>, tx: Transaction): Promise<void> {
+  await addToOrderTimeline(tx, refundEntry(event));
+  await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'billing',
     cause: event.type,
@@ -33,8 +38,9 @@ export function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSuccee
   });
 }
 
-export function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflowTransitioned>, tx: Transaction): Promise<void> {
-  return applyProgress(tx, deps, {
+export async function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflowTransitioned>, tx: Transaction): Promise<void> {
+  await addToOrderTimeline(tx, workflowEntry(event));
+  await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'fulfillment',
     cause: `${event.type} ${event.data.from}→${event.data.to}`,
@@ -64,6 +70,11 @@ export async function onProgressChanged(deps: Deps, event: EventOf<typeof progre
 export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCancelled>, tx: Transaction): Promise<void> {
   const parts = await applyItemsCancelled(tx, deps.clock, event.data);
   await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause}`, parts);
+}
+
+/** Each carrier scan joins the order's timeline with its place (GW-03). */
+export function onTrackingScanned(event: EventOf<typeof trackingScanned>, tx: Transaction): Promise<void> {
+  return addToOrderTimeline(tx, carrierScanEntry(event));
 }
 
 export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
@@ -104,8 +115,12 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     name: 'orders--tracking',
     concurrency: ORDERS_AT_ONCE,
     stream: 'TRACKING',
-    filterSubject: trackingStatusChanged.type,
+    // Two event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
+    filterSubject: streams.TRACKING.subjects[0],
     db,
-    subscriptions: [on(trackingStatusChanged, (event, tx: Transaction) => onTrackingStatusChanged(deps, event, tx))],
+    subscriptions: [
+      on(trackingStatusChanged, (event, tx: Transaction) => onTrackingStatusChanged(deps, event, tx)),
+      on(trackingScanned, (event, tx: Transaction) => onTrackingScanned(event, tx)),
+    ],
   });
 }

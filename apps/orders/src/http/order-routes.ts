@@ -11,15 +11,17 @@ import {
   orderOverviewSchema,
   orderPageSchema,
   orderSchema,
-  orderTimelineSchema,
+  orderHistorySchema,
   orderWithPartsSchema,
 } from '@platform/contracts/api/orders';
 import { problemSchema } from '@platform/contracts/api/problem';
+import { timelineQuerySchema, timelineResponseSchema } from '@platform/contracts/api/timeline';
 import { z } from 'zod';
 import { createOrder } from '../application/create-order';
 import type { OrdersDeps } from '../application/dependencies';
 import { cancelOrder, changeStatusManually, modifyOrder } from '../application/order-commands';
-import { findOrders, getOrder, orderTimeline, statusOverview } from '../application/order-queries';
+import { findOrders, getOrder, orderHistory, statusOverview } from '../application/order-queries';
+import { orderTimeline } from '../application/timeline';
 import { assertStaff } from '../domain/actor';
 import { etagOf, ifMatchVersion } from './caller';
 
@@ -67,9 +69,15 @@ export function registerOrderRoutes(app: PlatformHttpServer, deps: OrdersDeps): 
   );
 
   app.get(
+    '/orders/:id/history',
+    { schema: { params: orderIdParamsSchema, response: { 200: orderHistorySchema, ...problems } } },
+    async (request) => orderHistory(deps.db, request.params.id, actorOf(request)),
+  );
+
+  app.get(
     '/orders/:id/timeline',
-    { schema: { params: orderIdParamsSchema, response: { 200: orderTimelineSchema, ...problems } } },
-    async (request) => orderTimeline(deps.db, request.params.id, actorOf(request)),
+    { schema: { params: orderIdParamsSchema, querystring: timelineQuerySchema, response: { 200: timelineResponseSchema, ...problems } } },
+    async (request) => orderTimeline(deps.db, request.params.id, actorOf(request), request.query.audience),
   );
 
   app.post(

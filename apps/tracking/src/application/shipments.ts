@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '@platform/runtime/clock';
 import { continueFlow, currentFlow } from '@platform/runtime/context';
 import type { Logger } from '@platform/runtime/logger';
-import { newEvent, recordEvent } from '@platform/runtime/outbox';
+import { newEvent, recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { cancelTimer, type DueTimer, scheduleTimer } from '@platform/runtime/timers';
-import { type EventOf, shipmentShipped, trackingRegistered, trackingStatusChanged } from '@platform/contracts';
+import { type EventOf, shipmentShipped, trackingRegistered, trackingScanned, trackingStatusChanged } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import type { Transaction } from '../adapters/database';
 import type { ProviderShipment } from '../adapters/provider';
@@ -157,7 +157,7 @@ export function applyUpdate(tx: Transaction, shipment: Shipment, update: Trackin
 async function applyToShipment(tx: Transaction, shipment: Shipment, update: TrackingUpdate, deps: TrackingDeps): Promise<{ outcome: ApplyOutcome; status: TrackingStatus }> {
   const now = deps.clock.now();
   if (update.scans.length > 0) {
-    await tx.trackingEvent.createMany({
+    const stored = await tx.trackingEvent.createManyAndReturn({
       data: update.scans.map((scan) => ({
         id: randomUUID(),
         shipmentId: shipment.id,
@@ -172,7 +172,32 @@ async function applyToShipment(tx: Transaction, shipment: Shipment, update: Trac
         createdAt: now,
       })),
       skipDuplicates: true,
+      select: { id: true, occurredAt: true, status: true, location: true, description: true },
     });
+    // Each scan once (a scan seen before was skipped), oldest first: the order's timeline shows each with its place.
+    await recordEvents(
+      tx,
+      stored
+        .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())
+        .map((scan) =>
+          newEvent(trackingScanned, {
+            aggregateId: shipment.orderId,
+            source: SERVICE,
+            occurredAt: now,
+            data: {
+              orderId: shipment.orderId,
+              shipmentId: shipment.id,
+              scanId: scan.id,
+              trackingNumber: shipment.trackingNumber,
+              carrier: shipment.carrier,
+              status: (scan.status ?? shipment.status) as TrackingStatus,
+              location: scan.location,
+              description: scan.description,
+              scannedAt: scan.occurredAt.toISOString(),
+            },
+          }),
+        ),
+    );
   }
   const current = shipment.status as TrackingStatus;
   if (update.latestEventAt && shipment.lastEventAt && update.latestEventAt < shipment.lastEventAt) {

@@ -87,14 +87,15 @@ export const listOrdersQuerySchema = z.object({
 });
 export const orderPageSchema = z.object({ items: z.array(orderSchema), nextCursor: z.string().nullable() });
 
-export const timelineEntrySchema = z.object({
+/** `GET /orders/:id/history`: the order's status changes as recorded (the timeline, `api/timeline.ts`, is what callers read). */
+export const statusHistoryEntrySchema = z.object({
   status: orderStatusSchema,
   previousStatus: orderStatusSchema.nullable(),
   details: z.string().nullable(),
   actor: z.string(),
   at: timestamp,
 });
-export const orderTimelineSchema = z.object({ orderId: z.uuid(), entries: z.array(timelineEntrySchema) });
+export const orderHistorySchema = z.object({ orderId: z.uuid(), entries: z.array(statusHistoryEntrySchema) });
 
 export const orderOverviewSchema = z.object({
   total: z.number().int().nonnegative(),

@@ -1,14 +1,16 @@
-import type { EventDefinition } from '../envelope';
+import type { Envelope, EventDefinition } from '../envelope';
 import { billingEvents } from './billing';
 import { fulfillmentEvents } from './fulfillment';
 import { notificationEvents } from './notifications';
 import { orderEvents } from './orders';
+import { timelineEvents } from './timeline';
 import { trackingEvents } from './tracking';
 
 export * from './billing';
 export * from './fulfillment';
 export * from './notifications';
 export * from './orders';
+export * from './timeline';
 export * from './tracking';
 
 /** Every event the platform knows, by `type@version`. Consumers reject anything not in here. */
@@ -18,6 +20,7 @@ export const allEvents: readonly EventDefinition[] = [
   ...fulfillmentEvents,
   ...trackingEvents,
   ...notificationEvents,
+  ...timelineEvents,
 ];
 
 const byKey = new Map(allEvents.map((d) => [eventKey(d.type, d.version), d]));
@@ -28,4 +31,9 @@ export function eventKey(type: string, version: number): string {
 
 export function findEventDefinition(type: string, version: number): EventDefinition | undefined {
   return byKey.get(eventKey(type, version));
+}
+
+/** The subject an event is published on: its type, unless its definition names another (`subject`). */
+export function subjectOf(envelope: Envelope): string {
+  return findEventDefinition(envelope.type, envelope.version)?.subject?.(envelope.data) ?? envelope.type;
 }

@@ -51,4 +51,35 @@ export const notificationFailed = defineEvent({
   }),
 });
 
-export const notificationEvents = [notificationSent, notificationFailed] as const;
+/** A notification waits for the end of the customer's quiet hours (its send timer fires at `until`). */
+export const notificationDeferred = defineEvent({
+  type: 'notifications.notification.deferred',
+  version: 1,
+  stream: 'NOTIFICATIONS',
+  description: "A customer notification waits for the end of the customer's quiet hours (`until`).",
+  data: z.object({
+    ...notificationFacts,
+    reason: z.enum(['quiet_hours']),
+    until: timestamp,
+    deferredAt: timestamp,
+  }),
+});
+
+/**
+ * A notification the plan called for is not sent on a channel: the customer switched the
+ * channel off for this topic (`preference_off`), or we have no address for it (`no_address`:
+ * no phone number, no registered device). `notificationId` is the id it would have had.
+ */
+export const notificationSuppressed = defineEvent({
+  type: 'notifications.notification.suppressed',
+  version: 1,
+  stream: 'NOTIFICATIONS',
+  description: 'A customer notification is not sent on a channel: switched off in the preferences, or no address for it.',
+  data: z.object({
+    ...notificationFacts,
+    reason: z.enum(['preference_off', 'no_address']),
+    suppressedAt: timestamp,
+  }),
+});
+
+export const notificationEvents = [notificationSent, notificationFailed, notificationDeferred, notificationSuppressed] as const;

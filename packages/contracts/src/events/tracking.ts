@@ -56,4 +56,28 @@ export const trackingStatusChanged = defineEvent({
   }),
 });
 
-export const trackingEvents = [trackingRegistered, trackingStatusChanged] as const;
+/**
+ * The carrier scanned the parcel: one per scan seen for the first time, whether or not the
+ * normalized status moved (a parcel in transit is scanned in several places), so the order's
+ * timeline shows each scan with its place (GW-03).
+ */
+export const trackingScanned = defineEvent({
+  type: 'tracking.shipment.scanned',
+  version: 1,
+  stream: 'TRACKING',
+  description: 'The carrier scanned a shipment (each scan once, with its place), whether or not its normalized status moved.',
+  data: z.object({
+    orderId: z.uuid(),
+    shipmentId: z.uuid(),
+    scanId: z.uuid(),
+    trackingNumber: z.string(),
+    carrier: z.string().nullable(),
+    /** The scan's status, normalized (the shipment's status then, when the carrier's did not map). */
+    status: trackingStatusSchema,
+    location: z.string().nullable(),
+    description: z.string(),
+    scannedAt: timestamp,
+  }),
+});
+
+export const trackingEvents = [trackingRegistered, trackingStatusChanged, trackingScanned] as const;

@@ -1,0 +1,31 @@
+import { on } from '@platform/runtime/consumer';
+import type { ServiceRuntime } from '@platform/runtime/service';
+import { notificationDeferred, notificationFailed, notificationSent, notificationSuppressed, streams } from '@platform/contracts';
+import type { Transaction } from '../adapters/database';
+import type { OrdersDeps } from '../application/dependencies';
+import { addToOrderTimeline } from '../application/timeline';
+import { notificationEntry } from '../domain/timeline';
+
+type Outcome = Parameters<typeof notificationEntry>[0];
+
+/** A notification's outcome joins its order's timeline. */
+export function onNotificationOutcome(outcome: Outcome, tx: Transaction): Promise<void> {
+  return addToOrderTimeline(tx, notificationEntry(outcome));
+}
+
+/** `orders--notifications`: what became of each notification (sent, deferred, suppressed, failed) joins the order's timeline (GW-03). */
+export function registerNotificationOutcomesConsumer(runtime: ServiceRuntime, db: OrdersDeps['db']): void {
+  runtime.addConsumer<Transaction>({
+    name: 'orders--notifications',
+    stream: 'NOTIFICATIONS',
+    // Every event of the stream is an outcome it records.
+    filterSubject: streams.NOTIFICATIONS.subjects[0],
+    db,
+    subscriptions: [
+      on(notificationSent, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'sent', event }, tx)),
+      on(notificationDeferred, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'deferred', event }, tx)),
+      on(notificationSuppressed, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'suppressed', event }, tx)),
+      on(notificationFailed, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'failed', event }, tx)),
+    ],
+  });
+}

@@ -1,0 +1,109 @@
+import type { EventData, EventOf } from '@platform/contracts';
+import type {
+  notificationDeferred,
+  notificationFailed,
+  notificationSent,
+  notificationSuppressed,
+  paymentSucceeded,
+  refundSucceeded,
+  trackingScanned,
+  workflowTransitioned,
+} from '@platform/contracts';
+import type { TimelineEntry } from '@platform/contracts/api/timeline';
+import type { Caller } from './actor';
+
+/**
+ * The order's timeline (docs/requirements.md#gw-03-live-updates): one entry per fact, built
+ * from the event (or status history row) that states it. An entry's id is derived from its
+ * source, so a fact redelivered or replayed gives the same entry (stored once). What a customer
+ * may read is `audience: 'customer'`; internal detail (workflow states, provider errors, the
+ * channels not used) is for ops.
+ */
+
+/** A status history row: the customer sees the move, and a reason only when they gave it (their cancellation's). */
+export function statusEntry(change: { id: string; orderId: string; status: string; previousStatus: string | null; details: string | null; actor: string; at: Date }): TimelineEntry {
+  return {
+    id: `status:${change.id}`,
+    orderId: change.orderId,
+    at: change.at.toISOString(),
+    audience: 'customer',
+    kind: 'status',
+    status: change.status,
+    previousStatus: change.previousStatus,
+    reason: change.actor.startsWith('customer:') && change.previousStatus !== null ? change.details : null,
+  };
+}
+
+export function workflowEntry(event: EventOf<typeof workflowTransitioned>): TimelineEntry {
+  return { id: event.id, orderId: event.data.orderId, at: event.data.at, audience: 'ops', kind: 'workflow', from: event.data.from, to: event.data.to, event: event.data.trigger };
+}
+
+export function paymentEntry(event: EventOf<typeof paymentSucceeded>): TimelineEntry {
+  const { data } = event;
+  return { id: event.id, orderId: data.orderId, at: data.paidAt, audience: 'customer', kind: 'payment', outcome: 'succeeded', amount: { amount: data.amount, currency: data.currency }, reason: null };
+}
+
+/** The refund's reason is ours (`order cancelled`, a cancellation id): for ops, the amount for everyone. */
+export function refundEntry(event: EventOf<typeof refundSucceeded>): TimelineEntry {
+  const { data } = event;
+  return { id: event.id, orderId: data.orderId, at: data.refundedAt, audience: 'customer', kind: 'refund', outcome: 'succeeded', amount: { amount: data.amount, currency: data.currency }, reason: null };
+}
+
+/** A carrier scan: when and where the carrier saw the parcel (one per scan; the status changes it caused are status entries). */
+export function carrierScanEntry(event: EventOf<typeof trackingScanned>): TimelineEntry {
+  const { data } = event;
+  return {
+    id: `scan:${data.scanId}`,
+    orderId: data.orderId,
+    at: data.scannedAt,
+    audience: 'customer',
+    kind: 'carrier_scan',
+    trackingNumber: data.trackingNumber,
+    carrier: data.carrier,
+    status: data.status,
+    location: data.location,
+    description: data.description,
+  };
+}
+
+type NotificationOutcome =
+  | { outcome: 'sent'; event: EventOf<typeof notificationSent> }
+  | { outcome: 'failed'; event: EventOf<typeof notificationFailed> }
+  | { outcome: 'deferred'; event: EventOf<typeof notificationDeferred> }
+  | { outcome: 'suppressed'; event: EventOf<typeof notificationSuppressed> };
+
+/**
+ * A notification's outcome. One entry per notification and outcome (a suppression has no
+ * notification row: its id is the one it would have had, so a replanned notice repeats nothing).
+ * The customer sees what was sent and what waits for the end of their quiet hours; failures
+ * (provider errors) and the channels not used are for ops. The notice is its kind alone
+ * (`parcel_shipped`, not the shipment id).
+ */
+export function notificationEntry({ outcome, event }: NotificationOutcome): TimelineEntry {
+  const data: EventData<typeof notificationSent | typeof notificationFailed | typeof notificationDeferred | typeof notificationSuppressed> = event.data;
+  const base = {
+    id: `notification:${data.notificationId}:${outcome}`,
+    orderId: data.orderId,
+    kind: 'notification' as const,
+    notice: (data.notice ?? data.orderStatus ?? data.template).split(':')[0]!,
+    channel: data.channel,
+    outcome,
+  };
+  switch (outcome) {
+    case 'sent':
+      return { ...base, at: event.data.sentAt, audience: 'customer', reason: null, until: null };
+    case 'deferred':
+      return { ...base, at: event.data.deferredAt, audience: 'customer', reason: event.data.reason, until: event.data.until };
+    case 'suppressed':
+      return { ...base, at: event.data.suppressedAt, audience: 'ops', reason: event.data.reason, until: null };
+    case 'failed':
+      return { ...base, at: event.data.failedAt, audience: 'ops', reason: event.data.reason, until: null };
+  }
+}
+
+export type TimelineAudience = 'customer' | 'all';
+
+/** A customer's key reads the customer's entries; staff choose (a signed link's page asks for `customer`). */
+export function timelineAudience(actor: Caller, asked: 'customer' | undefined): TimelineAudience {
+  return actor.role === 'customer' || asked === 'customer' ? 'customer' : 'all';
+}
