@@ -10,6 +10,7 @@ import { registerProgressConsumers } from './consumers/order-progress-consumers'
 import { DEMO_PRICE_BOOK } from './domain/demo-price-book';
 import { registerOrderRoutes } from './http/order-routes';
 import { registerPriceRoutes } from './http/price-routes';
+import { registerPromiseRoutes } from './http/promise-routes';
 import { registerSubOrderRoutes } from './http/sub-order-routes';
 
 /**
@@ -32,12 +33,13 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
     if (added > 0) runtime.log.info({ added }, 'demo price book entries added');
   }
 
-  const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify() };
+  const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify(), leadTimes: env.DELIVERY_SOURCES };
   registerProgressConsumers(runtime, db, deps);
   registerAvailabilityConsumer(runtime, db);
   const app = runtime.createHttpServer();
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);
   registerSubOrderRoutes(app, deps);
+  registerPromiseRoutes(app, deps);
   return { app, db, deps };
 }

@@ -7,12 +7,16 @@ import {
   itemsSubstituted,
   orderCancelled,
   orderCreated,
+  orderDelayed,
   orderModified,
+  orderPromised,
   orderStatusChanged,
   paymentSucceeded,
   progressChanged,
   refundSucceeded,
   shipmentShipped,
+  trackingEstimateChanged,
+  trackingShipmentSilent,
   trackingStatusChanged,
   workflowTransitioned,
 } from './events';
@@ -33,7 +37,7 @@ export interface ConsumerDeclaration {
 export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged, itemsCancelled] },
-  { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged] },
+  { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged, trackingEstimateChanged, trackingShipmentSilent] },
   { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },
   { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified] },
   { name: 'billing--fulfillment', stream: 'FULFILLMENT', events: [cancellationSettled, itemsCancelled] },
@@ -41,7 +45,7 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'fulfillment--billing-events', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'fulfillment--tracking-updates', stream: 'TRACKING', events: [trackingStatusChanged] },
   { name: 'tracking--shipments', stream: 'FULFILLMENT', events: [shipmentShipped] },
-  { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged] },
+  { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged, orderPromised, orderDelayed] },
   { name: 'notifications--fulfillment-events', stream: 'FULFILLMENT', events: [progressChanged, itemsCancelled, itemsBackordered, itemsSubstituted] },
 ];
 

@@ -147,6 +147,16 @@ function notices(kind: NoticeKind): Notice[] {
       return ['MUG', 'UNKNOWN'].map((sku) => ({ kind, cancellationId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e09', items: [{ sku, variantId: 'mug-blue', vendorId: 'acme', quantity: 1 }] }));
     case 'items_backordered':
       return ['2026-12-15T10:00:00.000Z', null].map((expectedAt) => ({ kind, items: [{ sku: 'MUG', vendorId: 'acme', quantity: 1, expectedAt }] }));
+    case 'running_late':
+      return [
+        {
+          kind,
+          promise: { deliveryType: 'standard', earliest: '2026-12-03T00:00:00.000Z', latest: '2026-12-07T23:59:59.999Z' },
+          estimatedDelivery: '2026-12-10T00:00:00.000Z',
+          trackingNumber: 'RR123456785CN',
+        },
+        { kind, promise: null, estimatedDelivery: null, trackingNumber: null },
+      ];
     case 'items_substituted':
       return ['MUG-G', 'MUG-XL'].map((substituteSku) => ({ kind, items: [{ sku: 'MUG', substituteSku, vendorId: 'acme', quantity: 1 }] }));
   }

@@ -12,6 +12,7 @@ import { priceItems } from '../domain/price-resolution';
 import { priceOrder } from '../domain/pricing';
 import { applyShortStockPolicy, isOwnStock } from './availability';
 import { type OrdersDeps, SERVICE } from './dependencies';
+import { makePromise } from './delivery-promise';
 import { itemRows } from './price-items';
 import { splitEvents, splitNewOrder } from './sub-orders';
 
@@ -28,7 +29,7 @@ export interface CreateOrderResult {
  * transaction. With an idempotency key, the same caller's retry returns the first answer unchanged.
  */
 export async function createOrder(
-  deps: Pick<OrdersDeps, 'db' | 'clock' | 'onEventsRecorded'>,
+  deps: Pick<OrdersDeps, 'db' | 'clock' | 'onEventsRecorded' | 'leadTimes'>,
   request: CreateOrderRequest,
   actor: Actor,
   idempotencyKey?: string,
@@ -96,6 +97,7 @@ export async function createOrder(
     });
     await recordEvents(tx, [
       newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),
+      await makePromise(tx, order, deps.leadTimes, now),
       ...splitEvents(now, order.currency, subOrders, written),
     ]);
     if (keyId) await storeIdempotentResponse(tx, keyId, { status: 201, body: order });

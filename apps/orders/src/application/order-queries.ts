@@ -4,6 +4,7 @@ import type { Order, OrderWithParts } from '@platform/contracts/api/orders';
 import { orderStatusSchema } from '@platform/contracts/events/orders';
 import type { Database } from '../adapters/database';
 import { toSubOrder } from '../adapters/sub-order-repository';
+import { findPromise, toOrderPromise } from '../adapters/delivery-promise-repository';
 import { countByStatus, getOrderRow, getOrderWithParts, listHistory, listOrders, toOrder } from '../adapters/order-repository';
 import { assertMayAccess } from '../domain/actor';
 import type { OrderStatus } from '../domain/order-status';
@@ -59,7 +60,8 @@ export async function getOrder(db: Database, orderId: string, actor: Actor): Pro
   const { row, subOrders } = await getOrderWithParts(db, orderId);
   const order = toOrder(row);
   assertMayAccess(actor, order.customer.id, order.id);
-  return { ...order, subOrders: subOrders.map(toSubOrder) };
+  const promise = await findPromise(db, orderId);
+  return { ...order, subOrders: subOrders.map(toSubOrder), deliveryPromise: promise && toOrderPromise(promise) };
 }
 
 export async function orderTimeline(db: Database, orderId: string, actor: Actor) {

@@ -7,11 +7,14 @@ import {
   progressChanged,
   refundSucceeded,
   streams,
+  trackingEstimateChanged,
+  trackingShipmentSilent,
   trackingStatusChanged,
   workflowTransitioned,
 } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
+import { watchEstimate, watchSilence } from '../application/promise-watch';
 import type { OrdersDeps } from '../application/dependencies';
 import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
@@ -72,6 +75,14 @@ export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof tracki
   });
 }
 
+export function onEstimateChanged(deps: Deps, event: EventOf<typeof trackingEstimateChanged>, tx: Transaction): Promise<void> {
+  return watchEstimate(tx, deps, event.data);
+}
+
+export function onShipmentSilent(deps: Deps, event: EventOf<typeof trackingShipmentSilent>, tx: Transaction): Promise<void> {
+  return watchSilence(tx, deps, event.data);
+}
+
 /** The order follows payment, fulfillment and tracking (durable consumers `orders--<purpose>`). */
 export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDeps['db'], deps: Deps): void {
   runtime.addConsumer<Transaction>({
@@ -101,8 +112,13 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     name: 'orders--tracking',
     concurrency: ORDERS_AT_ONCE,
     stream: 'TRACKING',
-    filterSubject: trackingStatusChanged.type,
+    // Three event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
+    filterSubject: streams.TRACKING.subjects[0],
     db,
-    subscriptions: [on(trackingStatusChanged, (event, tx: Transaction) => onTrackingStatusChanged(deps, event, tx))],
+    subscriptions: [
+      on(trackingStatusChanged, (event, tx: Transaction) => onTrackingStatusChanged(deps, event, tx)),
+      on(trackingEstimateChanged, (event, tx: Transaction) => onEstimateChanged(deps, event, tx)),
+      on(trackingShipmentSilent, (event, tx: Transaction) => onShipmentSilent(deps, event, tx)),
+    ],
   });
 }
