@@ -3,7 +3,7 @@ import type { AdjustableClock } from '@platform/runtime/clock';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderModified, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
+import { itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderDelayed, orderModified, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -134,7 +134,7 @@ async function publishCreated(o: Order) {
   await publishEnvelope(runtime.messaging.js, newEvent(orderCreated, { aggregateId: o.id, source: 'orders', data: o }));
 }
 
-function statusChanged(o: Order, status: 'confirmed' | 'shipped' | 'delivered' | 'exception' | 'delayed', extra: { tracking?: { number: string; carrier: string | null }; details?: string } = {}) {
+function statusChanged(o: Order, status: 'confirmed' | 'shipped' | 'delivered' | 'exception', extra: { tracking?: { number: string; carrier: string | null }; details?: string } = {}) {
   return newEvent(orderStatusChanged, {
     aggregateId: o.id,
     source: 'orders',
@@ -274,7 +274,13 @@ describe('order status notifications', () => {
     const phone = uniquePhone();
     const who = customer({ locale: 'en', phone, timezone: zoneAtHour(23) });
     const o = order(who);
-    await publish(statusChanged(o, 'delayed'));
+    await publishCreated(o);
+    const runningLate = newEvent(orderDelayed, {
+      aggregateId: o.id,
+      source: 'orders',
+      data: { orderId: o.id, number: o.number, reason: 'no_scan', promise: null, estimatedDelivery: null, tracking: null, customer: who, flaggedAt: clock.now().toISOString() },
+    });
+    await publish(runningLate);
     await sink.waitForMessages((m) => m.to.includes(who.email));
     const deferred = await eventually(() => rows(o.id), (r) => r.length === 2);
     const sms = deferred.find((n) => n.channel === 'sms')!;
