@@ -146,7 +146,7 @@ describe('the delivery promise in messages', () => {
     const [email] = await sink.waitForMessages((m) => m.to.includes(o.customer.email));
     expect(email!.subject).toBe(`Pedido ${o.number} confirmado`);
     expect(plain(email!.text)).toContain('Entrega prevista: 10–14 de diciembre de 2026');
-    expect(plain(email!.html)).toContain('Entrega prevista: 10–14 de diciembre de 2026');
+    expect(plain(email!.html ?? '')).toContain('Entrega prevista: 10–14 de diciembre de 2026');
   });
 
   it('tells a late order once, with the new estimate, across a restart and a repeated delay fact', async () => {

@@ -101,6 +101,12 @@ export function refundOf(items: readonly ContextItem[], cancelled: readonly Canc
   return total;
 }
 
+/** An estimate is news only when it is past the promise: a silent parcel's old estimate is not repeated as new. */
+function laterThanPromised(notice: { promise: DeliveryPromise | null; estimatedDelivery: string | null }): boolean {
+  if (!notice.estimatedDelivery) return false;
+  return !notice.promise || Date.parse(notice.estimatedDelivery) > Date.parse(notice.promise.latest);
+}
+
 /** The order as notices show it (the read model). */
 export interface NoticeOrder {
   number: string;
@@ -169,7 +175,7 @@ export function noticeView(notice: Notice, order: NoticeOrder, audience: Audienc
       return {
         ...base,
         promised: notice.promise ? formatPromise(notice.promise, audience) : null,
-        newEstimate: notice.estimatedDelivery ? formatEstimate(notice.estimatedDelivery, audience) : null,
+        newEstimate: laterThanPromised(notice) ? formatEstimate(notice.estimatedDelivery!, audience) : null,
         trackingUrl: notice.trackingNumber ? trackingUrlOf(store, notice.trackingNumber) : null,
       };
   }
