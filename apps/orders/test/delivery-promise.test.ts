@@ -199,6 +199,14 @@ describe('flagging late', () => {
     expect(await delayedEvents(weather.id)).toHaveLength(1);
   });
 
+  it('still tells of a delay an order placed before promises existed, without a promise', async () => {
+    const order = await shippedOrder();
+    await service.db.deliveryPromise.delete({ where: { orderId: order.id } });
+    await scan(order.id, 'delayed');
+    expect(await read(order.id)).toMatchObject({ status: 'delayed', deliveryPromise: null });
+    expect((await delayedEvents(order.id)).map((event) => event.data)).toEqual([expect.objectContaining({ reason: 'carrier_delay', promise: null, estimatedDelivery: null })]);
+  });
+
   it('leaves a delivered order alone', async () => {
     const order = await shippedOrder();
     await workflow(order.id, 'delivered', 'delivered');

@@ -63,11 +63,12 @@ export async function remakePromise(tx: Transaction, order: Order, leadTimes: So
 /**
  * The order has just become `delayed`: the first time, the promise is flagged and
  * `orders.order.delayed` recorded (the customer's one "running late" notice); later delays change
- * nothing. An order placed before promises were made has nothing to flag.
+ * nothing. An order placed before promises were made has no flag to keep: it is told each time,
+ * and notifications' one notice per order and notice keeps the customer's to one.
  */
 export async function flagDelayed(tx: Transaction, order: Order, delay: DelayFact, now: Date): Promise<Envelope | null> {
   const flagged = await flagPromiseLate(tx, order.id, delay, now);
-  if (!flagged) return null;
+  if (!flagged && (await findPromise(tx, order.id))) return null;
   return newEvent(orderDelayed, {
     aggregateId: order.id,
     source: SERVICE,
@@ -76,8 +77,8 @@ export async function flagDelayed(tx: Transaction, order: Order, delay: DelayFac
       orderId: order.id,
       number: order.number,
       reason: delay.reason,
-      promise: { deliveryType: flagged.deliveryType as DeliveryPromise['deliveryType'], earliest: flagged.earliest.toISOString(), latest: flagged.latest.toISOString() },
-      estimatedDelivery: flagged.estimatedDelivery?.toISOString() ?? null,
+      promise: flagged && { deliveryType: flagged.deliveryType as DeliveryPromise['deliveryType'], earliest: flagged.earliest.toISOString(), latest: flagged.latest.toISOString() },
+      estimatedDelivery: (flagged?.estimatedDelivery ?? delay.estimatedDelivery)?.toISOString() ?? null,
       tracking: order.tracking ?? null,
       customer: order.customer,
       flaggedAt: now.toISOString(),
