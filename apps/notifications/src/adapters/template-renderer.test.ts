@@ -65,8 +65,18 @@ describe('TemplateRenderer', () => {
   it('words the status update per status', () => {
     const cancelled = renderer.render('order-status-update', 'ru', messageView(facts('cancelled', { details: null }), context, 'ru', store));
     expect(cancelled.subject).toBe('Ваш заказ ORD-000042 отменён');
-    const delayed = renderer.render('order-status-update', 'en', messageView(facts('delayed'), context, 'en', store));
-    expect(delayed.text).toContain('taking longer than expected');
+    const preparing = renderer.render('order-status-update', 'en', messageView(facts('processing'), context, 'en', store));
+    expect(preparing.text).toContain('Your order is being prepared for shipment');
+  });
+
+  it('shows the promised delivery on the confirmation when there is one, in every language', () => {
+    const promised = { ...context, promisedDelivery: '10–14 December 2026' };
+    for (const locale of LOCALES) {
+      const email = renderer.render('order-confirmation', locale, messageView(facts('confirmed'), promised, locale, store));
+      expect(email.text).toContain('10–14 December 2026');
+      expect(email.html).toContain('10–14 December 2026');
+      expect(renderer.render('order-confirmation', locale, messageView(facts('confirmed'), context, locale, store)).text).not.toContain('December');
+    }
   });
 
   // Every template × locale × status it is used for, and the SMS and push texts: all strings
