@@ -263,8 +263,10 @@ describe('GET /ops/orders/delayed', () => {
 
     const customer = await delayedList(as.customer(first.customer.id));
     expect(customer.statusCode).toBe(403);
-    const badCursor = await service.app.inject({ method: 'GET', url: '/ops/orders/delayed?cursor=nope', headers: as.ops });
-    expect(badCursor.statusCode).toBe(400);
-    expect(badCursor.json().errors[0].pointer).toBe('/query/cursor');
+    for (const cursor of ['nope', Buffer.from(JSON.stringify([new Date().toISOString(), 'not-a-uuid'])).toString('base64url')]) {
+      const bad = await service.app.inject({ method: 'GET', url: `/ops/orders/delayed?cursor=${cursor}`, headers: as.ops });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().errors[0].pointer).toBe('/query/cursor');
+    }
   });
 });

@@ -9,6 +9,8 @@ import { countByStatus, getOrderRow, getOrderWithParts, listHistory, listOrders,
 import { assertMayAccess } from '../domain/actor';
 import type { OrderStatus } from '../domain/order-status';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 interface Position {
   createdAt: Date;
   id: string;
@@ -22,7 +24,8 @@ export function decodeCursor(cursor: string): Position {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const position = { createdAt: new Date(createdAt), id };
-    if (Number.isNaN(position.createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    // The id is compared with a uuid column: anything else must be refused here, not by the database.
+    if (Number.isNaN(position.createdAt.getTime()) || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
     return position;
   } catch {
     throw new DomainError('invalid', 'VALIDATION_FAILED', 'Request is invalid', [{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }]);
