@@ -64,7 +64,7 @@ describe('placing an order', () => {
     const fetched = await platform.gateway.get(`v1/orders/${order.id}`);
     expect(fetched.statusCode).toBe(200);
     // The order as created, with its parts (one per vendor: ORD-05).
-    expect((fetched.body as { order: Order }).order).toEqual({ ...order, subOrders: [expect.objectContaining({ number: `${order.number}-1` }), expect.objectContaining({ number: `${order.number}-2` })] });
+    expect((fetched.body as { order: Order }).order).toEqual({ ...order, deliveryPromise: expect.objectContaining({ deliveryType: 'standard', promiseMet: null }), subOrders: [expect.objectContaining({ number: `${order.number}-1` }), expect.objectContaining({ number: `${order.number}-2` })] });
 
     // docs/requirements.md#order-lifecycle, step 2: no notification for `pending`; the confirmation goes out when payment confirms the order.
     await sleep(1_000);

@@ -42,6 +42,7 @@ it('migrates notifications sent before per-status notifications to the confirmed
       '20261203030000_delivery_attempts',
       '20261203100000_flow_correlation',
       '20261203195000_notices',
+      '20261204054100_order_promises',
     ]);
 
     const { rows } = await client.query('SELECT id, order_status, notice, status FROM notifications WHERE order_id = $1', [orderId]);

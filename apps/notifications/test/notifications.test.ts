@@ -11,6 +11,7 @@ import {
   notificationDeferred,
   notificationSuppressed,
   orderCreated,
+  orderDelayed,
   orderModified,
   orderStatusChanged,
   type Parcel,
@@ -304,7 +305,13 @@ describe('order status notifications', () => {
     const phone = uniquePhone();
     const who = customer({ locale: 'en', phone, timezone: zoneAtHour(23) });
     const o = order(who);
-    await publish(statusChanged(o, 'delayed'));
+    await publishCreated(o);
+    const runningLate = newEvent(orderDelayed, {
+      aggregateId: o.id,
+      source: 'orders',
+      data: { orderId: o.id, number: o.number, reason: 'no_scan', promise: null, estimatedDelivery: null, tracking: null, customer: who, flaggedAt: clock.now().toISOString() },
+    });
+    await publish(runningLate);
     await sink.waitForMessages((m) => m.to.includes(who.email));
     const deferred = await eventually(() => rows(o.id), (r) => r.length === 2);
     const sms = deferred.find((n) => n.channel === 'sms')!;

@@ -25,6 +25,7 @@ import { DEMO_PRICE_BOOK } from './domain/demo-price-book';
 import { registerChannelWebhookRoutes } from './http/channel-webhook-routes';
 import { registerOrderRoutes } from './http/order-routes';
 import { registerPriceRoutes } from './http/price-routes';
+import { registerPromiseRoutes } from './http/promise-routes';
 import { registerSubOrderRoutes } from './http/sub-order-routes';
 
 /**
@@ -49,7 +50,7 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
     if (added > 0) runtime.log.info({ added }, 'demo price book entries added');
   }
 
-  const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify() };
+  const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify(), leadTimes: env.DELIVERY_SOURCES };
   registerProgressConsumers(runtime, db, deps);
   registerAvailabilityConsumer(runtime, db);
   registerNotificationOutcomesConsumer(runtime, db);
@@ -76,5 +77,6 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);
   registerSubOrderRoutes(app, deps);
+  registerPromiseRoutes(app, deps);
   return { app, db, deps, relay, channelDeps, timers };
 }

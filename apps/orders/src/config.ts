@@ -1,5 +1,19 @@
 import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
 import { z } from 'zod';
+import { DEFAULT_SOURCE_LEAD_TIMES, sourceLeadTimesSchema } from './domain/delivery-promise';
+
+/** `DELIVERY_SOURCES`: JSON, every source's `{leadDays, origin}` (docs/delivery-promise.md); unset: the defaults. */
+const deliverySources = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(sourceLeadTimesSchema);
 
 const optionalCredential = z.string().min(1).optional();
 
@@ -31,6 +45,7 @@ export const ordersEnv = serviceEnv
   .extend({
     PORT: envHelpers.port.default(8081),
     SEED_DEMO_PRICE_BOOK: z.stringbool().default(true),
+    DELIVERY_SOURCES: deliverySources.default(DEFAULT_SOURCE_LEAD_TIMES),
     /** How often each sales channel is asked for orders changed since the last pull (missed webhooks). */
     CHANNEL_PULL_INTERVAL_MS: envHelpers.positiveInt.default(300_000),
     /** How far back a channel's first pull looks. */

@@ -113,8 +113,8 @@ describe('status machine (ORD-03)', () => {
     expect(changed.headers.etag).toBe(`"${order.version + 1}"`);
 
     const events = await service.outbox(order.id);
-    expect(events.map((e) => e.type)).toEqual(['orders.order.created', 'orders.order.status_changed']);
-    expect(events[1]!.data).toMatchObject({ status: 'confirmed', previousStatus: 'pending', details: 'paid by bank transfer', actor: 'ops:key-1', version: 1 });
+    expect(events.map((e) => e.type)).toEqual(['orders.order.created', 'orders.order.promised', 'orders.order.status_changed']);
+    expect(events[2]!.data).toMatchObject({ status: 'confirmed', previousStatus: 'pending', details: 'paid by bank transfer', actor: 'ops:key-1', version: 1 });
     expect(await history(order.id)).toEqual([
       expect.objectContaining({ status: 'pending', previousStatus: null }),
       expect.objectContaining({ status: 'confirmed', previousStatus: 'pending', actor: 'ops:key-1', details: 'paid by bank transfer' }),
@@ -142,7 +142,7 @@ describe('status machine (ORD-03)', () => {
     expect(stale.statusCode).toBe(409);
     expect(stale.json().code).toBe('VERSION_CONFLICT');
     expect(await read(order.id)).toMatchObject({ status: 'pending', version: 0 });
-    expect((await service.outbox(order.id)).length).toBe(1);
+    expect((await service.outbox(order.id)).length).toBe(2);
   });
 });
 

@@ -5,7 +5,7 @@ import { AftershipProvider } from './adapters/aftership';
 import { createDatabase, type Transaction } from './adapters/database';
 import { SeventeenTrackProvider } from './adapters/seventeen-track';
 import { TrackingProviders } from './adapters/tracking-providers';
-import { POLL_TIMER, pollShipment, type TrackingDeps } from './application/shipments';
+import { NO_SCAN_TIMER, POLL_TIMER, pollShipment, reportSilence, type TrackingDeps } from './application/shipments';
 import type { TrackingEnv } from './config';
 import { trackShippedShipments } from './consumers/shipment-shipped';
 import { registerQueryRoutes } from './http/queries';
@@ -32,6 +32,7 @@ export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
     providers,
     clock: runtime.clock,
     poll: { firstMs: env.TRACKING_POLL_FIRST_MS, everyMs: env.TRACKING_POLL_EVERY_MS },
+    noScanAlertMs: env.NO_SCAN_ALERT_MS,
     log: runtime.log,
   };
 
@@ -46,7 +47,7 @@ export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
     maxDeliver: 16,
     transactionTimeoutMs: 4 * env.PROVIDER_TIMEOUT_MS + 10_000,
   });
-  runtime.addTimers<Transaction>(db, { [POLL_TIMER]: pollShipment(deps) });
+  runtime.addTimers<Transaction>(db, { [POLL_TIMER]: pollShipment(deps), [NO_SCAN_TIMER]: reportSilence(deps) });
 
   const app = runtime.createHttpServer();
   registerWebhookRoutes(app, db, deps, { seventeenTrackApiKey: env.SEVENTEEN_TRACK_API_KEY, aftershipWebhookSecret: env.AFTERSHIP_WEBHOOK_SECRET });

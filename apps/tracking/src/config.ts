@@ -12,6 +12,8 @@ export const trackingEnv = serviceEnv.extend(databaseEnv.shape).extend({
   AFTERSHIP_WEBHOOK_SECRET: providerCredentialSchema,
   TRACKING_POLL_FIRST_MS: envHelpers.positiveInt.default(60 * 60 * 1000),
   TRACKING_POLL_EVERY_MS: envHelpers.positiveInt.default(6 * 60 * 60 * 1000),
+  /** A shipment on its way with no new scan for this long is reported silent (its order flagged late). */
+  NO_SCAN_ALERT_MS: envHelpers.positiveInt.default(3 * 24 * 60 * 60 * 1000),
   PROVIDER_TIMEOUT_MS: envHelpers.positiveInt.default(5_000),
   BREAKER_CONSECUTIVE_FAILURES: envHelpers.positiveInt.default(5),
   BREAKER_HALF_OPEN_AFTER_MS: envHelpers.positiveInt.default(30_000),

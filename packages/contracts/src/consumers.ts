@@ -11,14 +11,18 @@ import {
   notificationSuppressed,
   orderCancelled,
   orderCreated,
+  orderDelayed,
   orderModified,
   orderPaidByChannel,
+  orderPromised,
   orderStatusChanged,
   paymentSucceeded,
   progressChanged,
   refundSucceeded,
   shipmentShipped,
   trackingScanned,
+  trackingEstimateChanged,
+  trackingShipmentSilent,
   trackingStatusChanged,
   workflowTransitioned,
 } from './events';
@@ -39,7 +43,7 @@ export interface ConsumerDeclaration {
 export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged, itemsCancelled] },
-  { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged, trackingScanned] },
+  { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged, trackingScanned, trackingEstimateChanged, trackingShipmentSilent] },
   { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },
   { name: 'orders--notifications', stream: 'NOTIFICATIONS', events: [notificationSent, notificationDeferred, notificationSuppressed, notificationFailed] },
   { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified, orderPaidByChannel] },
@@ -48,7 +52,7 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'fulfillment--billing-events', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'fulfillment--tracking-updates', stream: 'TRACKING', events: [trackingStatusChanged] },
   { name: 'tracking--shipments', stream: 'FULFILLMENT', events: [shipmentShipped] },
-  { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged] },
+  { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged, orderPromised, orderDelayed] },
   { name: 'notifications--fulfillment-events', stream: 'FULFILLMENT', events: [progressChanged, itemsCancelled, itemsBackordered, itemsSubstituted] },
 ];
 

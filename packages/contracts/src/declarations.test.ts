@@ -55,7 +55,7 @@ describe('timer declarations', () => {
     expect(timerDeclarationMismatch('billing', ['billing.invoice-overdue', 'billing.dunning'])).toMatch(
       /billing has timer handlers for billing\.dunning, billing\.invoice-overdue, but packages\/contracts\/src\/timers\.ts declares billing\.invoice-overdue/,
     );
-    expect(timerDeclarationMismatch('tracking', [])).toMatch(/tracking has timer handlers for nothing, but .* declares tracking\.poll/);
+    expect(timerDeclarationMismatch('tracking', [])).toMatch(/tracking has timer handlers for nothing, but .* declares tracking\.no-scan-alert, tracking\.poll/);
     expect(timerDeclarationMismatch('gateway', ['gateway.reminder'])).toMatch(/declares none/);
   });
 });

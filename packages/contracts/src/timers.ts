@@ -66,6 +66,10 @@ export const timers = {
       kind: 'tracking.poll',
       fires: '`TRACKING_POLL_FIRST_MS` (1 h) after registration, then every `TRACKING_POLL_EVERY_MS` (6 h), until terminal',
     },
+    noScanAlert: {
+      kind: 'tracking.no-scan-alert',
+      fires: '`NO_SCAN_ALERT_MS` (3 days) after registration and after each new scan, while the shipment is not terminal: `tracking.shipment.silent`',
+    },
   },
   notifications: {
     send: { kind: 'notifications.send', fires: 'right after the notification is recorded: one send per notification' },

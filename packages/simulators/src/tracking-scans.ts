@@ -56,6 +56,27 @@ export interface PushRequest {
   description?: unknown;
   /** ISO time of the scan (default now): an older time makes a stale update. */
   time?: unknown;
+  /** ISO time the carrier now expects to deliver, from this scan on (default: two days after registration). */
+  estimatedDelivery?: unknown;
+}
+
+/** A courier's usual estimate for a parcel it has just been given. */
+const DEFAULT_ESTIMATE_MS = 2 * 86_400_000;
+
+/** The estimate a provider shows: the last one pushed, else two days after registration. */
+export function estimateOf(parcel: { eta?: string | undefined }, registeredAt: string): string {
+  return parcel.eta ?? new Date(Date.parse(registeredAt) + DEFAULT_ESTIMATE_MS).toISOString();
+}
+
+/** Why a push's `estimatedDelivery` is unusable, or undefined (absent or an ISO time). */
+export function invalidEstimate(body: PushRequest): string | undefined {
+  if (body.estimatedDelivery === undefined) return undefined;
+  return typeof body.estimatedDelivery === 'string' && !Number.isNaN(Date.parse(body.estimatedDelivery)) ? undefined : 'estimatedDelivery must be an ISO date-time';
+}
+
+/** Remembers a pushed estimate on the parcel (it stays until another is pushed). */
+export function takeEstimate(parcel: { eta?: string | undefined }, body: PushRequest): void {
+  if (typeof body.estimatedDelivery === 'string') parcel.eta = new Date(body.estimatedDelivery).toISOString();
 }
 
 export function badRequest(reply: FastifyReply, message: string) {

@@ -75,6 +75,8 @@ import {
   updatePreferencesRequestSchema,
 } from '@platform/contracts/api/notifications';
 import {
+  delayedOrdersPageSchema,
+  delayedOrdersQuerySchema,
   cancelOrderRequestSchema,
   createOrderRequestSchema,
   idempotencyKeySchema,
@@ -190,6 +192,11 @@ const ordersRoutes: ForwardRoute[] = [
       body: modifyOrderRequestSchema,
       response: { 200: orderSchema },
     },
+  },
+  {
+    method: 'GET', path: '/v1/ops/orders/delayed', service: 'orders', target: '/ops/orders/delayed', access: 'ops',
+    tag: 'Orders', summary: 'Orders running late (carrier estimate past the promise, no scan, carrier delay), still on their way; longest late first',
+    schemas: { querystring: delayedOrdersQuerySchema, response: { 200: delayedOrdersPageSchema } },
   },
   {
     method: 'POST', path: '/v1/orders/:id/status', service: 'orders', target: '/orders/:id/status', access: 'ops',

@@ -148,6 +148,13 @@ describe('nothing internal reaches a customer', () => {
         return { kind, items: [{ ...item, expectedAt: null }] };
       case 'items_substituted':
         return { kind, items: [{ ...item, substituteSku: 'ALX-1005003-MUG-XL' }] };
+      case 'running_late':
+        return {
+          kind,
+          promise: { deliveryType: 'standard', earliest: '2026-12-08T00:00:00.000Z', latest: '2026-12-10T23:59:59.999Z' },
+          estimatedDelivery: '2026-12-14T12:00:00.000Z',
+          trackingNumber: 'LP00123456789012',
+        };
     }
   };
   /** Internal names: suppliers, providers, error codes and texts, shipping-method codes, our ids. */

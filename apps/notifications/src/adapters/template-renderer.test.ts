@@ -68,8 +68,18 @@ describe('TemplateRenderer', () => {
   it('words the status update per status', () => {
     const cancelled = renderer.render('order-status-update', 'ru', messageView(facts('cancelled'), context, 'ru', store));
     expect(cancelled.subject).toBe('Ваш заказ ORD-000042 отменён');
-    const delayed = renderer.render('order-status-update', 'en', messageView(facts('delayed'), context, 'en', store));
-    expect(delayed.text).toContain('taking longer than expected');
+    const preparing = renderer.render('order-status-update', 'en', messageView(facts('processing'), context, 'en', store));
+    expect(preparing.text).toContain('Your order is being prepared for shipment');
+  });
+
+  it('shows the promised delivery on the confirmation when there is one, in every language', () => {
+    const promised = { ...context, promisedDelivery: '10–14 December 2026' };
+    for (const locale of LOCALES) {
+      const email = renderer.render('order-confirmation', locale, messageView(facts('confirmed'), promised, locale, store));
+      expect(email.text).toContain('10–14 December 2026');
+      expect(email.html).toContain('10–14 December 2026');
+      expect(renderer.render('order-confirmation', locale, messageView(facts('confirmed'), context, locale, store)).text).not.toContain('December');
+    }
   });
 
   // Every template × locale × status it is used for, and the SMS and push texts: all strings
@@ -150,6 +160,16 @@ function notices(kind: NoticeKind): Notice[] {
       return ['MUG', 'UNKNOWN'].map((sku) => ({ kind, cancellationId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e09', items: [{ sku, variantId: 'mug-blue', vendorId: 'acme', quantity: 1 }] }));
     case 'items_backordered':
       return ['2026-12-15T10:00:00.000Z', null].map((expectedAt) => ({ kind, items: [{ sku: 'MUG', vendorId: 'acme', quantity: 1, expectedAt }] }));
+    case 'running_late':
+      return [
+        {
+          kind,
+          promise: { deliveryType: 'standard', earliest: '2026-12-03T00:00:00.000Z', latest: '2026-12-07T23:59:59.999Z' },
+          estimatedDelivery: '2026-12-10T00:00:00.000Z',
+          trackingNumber: 'RR123456785CN',
+        },
+        { kind, promise: null, estimatedDelivery: null, trackingNumber: null },
+      ];
     case 'items_substituted':
       return ['MUG-G', 'MUG-XL'].map((substituteSku) => ({ kind, items: [{ sku: 'MUG', substituteSku, vendorId: 'acme', quantity: 1 }] }));
   }

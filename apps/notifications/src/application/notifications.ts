@@ -30,9 +30,11 @@ import type { PushSender } from '../adapters/fcm-push';
 import type { Mailer } from '../adapters/mailer';
 import type { EmailLookup } from '../adapters/email-lookup';
 import { certainlyNotSent, isPermanent, ProviderError } from '../adapters/provider-error';
+import { findPromise } from '../adapters/promise-store';
 import type { TemplateRenderer } from '../adapters/template-renderer';
 import type { Notification } from '../generated/prisma/client';
 import type { SmsSender } from '../adapters/twilio-sms';
+import { formatPromise } from '../domain/delivery-promise-view';
 import { messageView, type OrderContextView, type StatusFacts, type StoreIdentity } from '../domain/message-view';
 import { type MessagePlan, planFor, respectsQuietHours } from '../domain/notification-plan';
 import { shippingAnnouncedPerParcel } from '../domain/notices';
@@ -151,10 +153,13 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
         orderCreatedAt: contextRow.orderCreatedAt.toISOString(),
       }
     : null;
+  const promise = await findPromise(tx, change.orderId);
+  const view = (audience: { locale: Locale; timezone: string }) =>
+    messageView(change, context && { ...context, promisedDelivery: promise && formatPromise(promise, audience) }, audience.locale, deps.store);
   return planNotifications(
     deps,
     tx,
-    { orderId: change.orderId, orderStatus: change.status, notice: change.status, plan, customer: change.customer, view: ({ locale }) => messageView(change, context, locale, deps.store) },
+    { orderId: change.orderId, orderStatus: change.status, notice: change.status, plan, customer: change.customer, view },
     facts,
     causationEventId,
     now,

@@ -69,6 +69,12 @@ const SAMPLE_NOTICE: Record<NoticeKind, Notice> = {
   },
   items_backordered: { kind: 'items_backordered', items: [{ sku: 'TEA-EG', vendorId: 'leafy', quantity: 1, expectedAt: '2026-12-15T09:00:00.000Z' }] },
   items_substituted: { kind: 'items_substituted', items: [{ sku: 'TEA-EG', substituteSku: 'TEA-EG-LOOSE', vendorId: 'leafy', quantity: 1 }] },
+  running_late: {
+    kind: 'running_late',
+    promise: { deliveryType: 'standard', earliest: '2026-11-25T00:00:00.000Z', latest: '2026-11-28T23:59:59.999Z' },
+    estimatedDelivery: '2026-12-02T00:00:00.000Z',
+    trackingNumber: 'RR123456785CN',
+  },
 };
 
 export interface PreviewDeps {

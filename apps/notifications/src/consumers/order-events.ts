@@ -1,8 +1,9 @@
 import type { Clock } from '@platform/runtime/clock';
 import { on } from '@platform/runtime/consumer';
-import { orderCreated, orderModified, orderStatusChanged } from '@platform/contracts';
+import { orderCreated, orderDelayed, orderModified, orderPromised, orderStatusChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { type NotificationDeps, planStatusNotifications, statusChangeOf } from '../application/notifications';
+import { planRunningLate, storePromise } from '../application/delivery-promise';
 import { storeOrderContext } from '../application/order-context';
 
 /**
@@ -10,6 +11,8 @@ import { storeOrderContext } from '../application/order-context';
  * notifies nobody, docs/requirements.md#order-lifecycle step 2; the confirmation goes out
  * when it is `confirmed`).
  * `orders.order.status_changed` plans the notifications for the new status.
+ * `orders.order.promised` keeps the delivery promise (the confirmation shows it); `orders.order.delayed`
+ * plans the one "running late" notice (docs/delivery-promise.md).
  */
 export function orderEventSubscriptions(deps: NotificationDeps, clock: Clock) {
   return [
@@ -17,6 +20,10 @@ export function orderEventSubscriptions(deps: NotificationDeps, clock: Clock) {
     on(orderModified, async (event, tx: Transaction) => storeOrderContext(tx, event.data.order, clock.now())),
     on(orderStatusChanged, async (event, tx: Transaction) => {
       await planStatusNotifications(deps, tx, statusChangeOf(event.data), event.id, clock.now());
+    }),
+    on(orderPromised, async (event, tx: Transaction) => storePromise(tx, event.data)),
+    on(orderDelayed, async (event, tx: Transaction) => {
+      await planRunningLate(deps, tx, event.data, event.id, clock.now());
     }),
   ];
 }

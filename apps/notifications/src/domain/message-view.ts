@@ -32,6 +32,8 @@ export interface OrderContextView {
   totals: { subtotal: number; shipping: number; total: number };
   shippingAddress: { name: string; line1: string; line2?: string; city: string; state?: string; postalCode: string; country: string } | null;
   orderCreatedAt: string;
+  /** The delivery promise, worded for the customer (docs/delivery-promise.md); null or absent when none. */
+  promisedDelivery?: string | null;
 }
 
 /** What a status change says (self-contained: enough for every message without the context). */
@@ -86,6 +88,7 @@ export function messageView(facts: StatusFacts, context: OrderContextView | null
     carrier: carrierName(facts.tracking?.carrier),
     trackingUrl: facts.tracking ? trackingUrlOf(store, facts.tracking.number) : null,
     reasonCode: customerReasonOf(facts),
+    promisedDelivery: context?.promisedDelivery ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { EventData, itemsBackordered, itemsCancelled, itemsSubstituted, Parcel, progressChanged, UnitCounts } from '@platform/contracts';
+import type { DeliveryPromise, EventData, itemsBackordered, itemsCancelled, itemsSubstituted, Parcel, progressChanged, UnitCounts } from '@platform/contracts';
 import { dateTimeFormat } from './date-format';
+import { formatEstimate, formatPromise } from './delivery-promise-view';
 import { type ContextItem, type StoreIdentity, trackingUrlOf } from './message-view';
 import { formatMoney } from './money';
 import type { NoticeKind } from './notification-plan';
@@ -20,7 +21,8 @@ export type Notice =
   | { kind: 'parcel_shipped' | 'parcel_delivered'; parcel: Parcel; count: number }
   | { kind: 'items_cancelled'; cancellationId: string; items: CancelledItem[] }
   | { kind: 'items_backordered'; items: BackorderedItem[] }
-  | { kind: 'items_substituted'; items: SubstitutedItem[] };
+  | { kind: 'items_substituted'; items: SubstitutedItem[] }
+  | { kind: 'running_late'; promise: DeliveryPromise | null; estimatedDelivery: string | null; trackingNumber: string | null };
 
 /** How many parcels the order takes, as a progress report says. */
 export function parcelCount(parcels: readonly Parcel[]): number {
@@ -65,7 +67,7 @@ function digest(lines: ReadonlyArray<ReadonlyArray<string | number | null>>): st
 /**
  * What makes a notice one (the `notice` column: one notification per order, notice and
  * channel). A parcel by its shipment, a cancellation by its id; back orders and substitutions
- * carry no id, so by what they say.
+ * carry no id, so by what they say. Running late is told once per order, whatever the estimate.
  */
 export function noticeKey(notice: Notice): string {
   switch (notice.kind) {
@@ -78,6 +80,8 @@ export function noticeKey(notice: Notice): string {
       return `${notice.kind}:${digest(notice.items.map((i) => [i.sku, i.vendorId, i.quantity, i.expectedAt]))}`;
     case 'items_substituted':
       return `${notice.kind}:${digest(notice.items.map((i) => [i.sku, i.substituteSku, i.vendorId, i.quantity]))}`;
+    case 'running_late':
+      return notice.kind;
   }
 }
 
@@ -96,6 +100,12 @@ export function refundOf(items: readonly ContextItem[], cancelled: readonly Canc
     total += price * unit.quantity;
   }
   return total;
+}
+
+/** An estimate is news only when it is past the promise: a silent parcel's old estimate is not repeated as new. */
+function laterThanPromised(notice: { promise: DeliveryPromise | null; estimatedDelivery: string | null }): boolean {
+  if (!notice.estimatedDelivery) return false;
+  return !notice.promise || Date.parse(notice.estimatedDelivery) > Date.parse(notice.promise.latest);
 }
 
 /** The order as notices show it (the read model). */
@@ -160,6 +170,13 @@ export function noticeView(notice: Notice, order: NoticeOrder, audience: Audienc
           ...line(item),
           substitute: lineOf(order.items, { sku: item.substituteSku, vendorId: item.vendorId })?.name ?? null,
         })),
+      };
+    case 'running_late':
+      return {
+        ...base,
+        promised: notice.promise ? formatPromise(notice.promise, audience) : null,
+        newEstimate: laterThanPromised(notice) ? formatEstimate(notice.estimatedDelivery!, audience) : null,
+        trackingUrl: notice.trackingNumber ? trackingUrlOf(store, notice.trackingNumber) : null,
       };
   }
 }

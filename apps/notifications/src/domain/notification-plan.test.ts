@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFor, respectsQuietHours } from './notification-plan';
+import { noticePlan, planFor, respectsQuietHours } from './notification-plan';
 
 describe('planFor', () => {
   it.each([
@@ -8,12 +8,16 @@ describe('planFor', () => {
     ['shipped', 'shipped', 'order-shipped'],
     ['out_for_delivery', 'out_for_delivery', 'order-status-update'],
     ['delivered', 'delivered', 'order-delivered'],
-    ['delayed', 'delayed', 'order-status-update'],
     ['exception', 'exception', 'order-issue'],
     ['cancelled', 'cancelled', 'order-status-update'],
     ['refunded', 'refunded', 'order-status-update'],
   ])('%s → topic %s, template %s', (status, topic, template) => {
     expect(planFor(status)).toMatchObject({ topic, template });
+  });
+
+  it('tells a delay once per order by the running-late notice, not per status change', () => {
+    expect(planFor('delayed')).toBeNull();
+    expect(noticePlan('running_late')).toMatchObject({ topic: 'delayed', template: 'order-running-late', urgent: false });
   });
 
   it.each(['pending', 'packed', 'returned', 'toString', 'nonsense'])('announces nothing for %s', (status) => {
@@ -23,7 +27,7 @@ describe('planFor', () => {
   it('lets only exceptions and cancellations through quiet hours, and never holds back email', () => {
     expect(respectsQuietHours(planFor('exception')!, 'sms')).toBe(false);
     expect(respectsQuietHours(planFor('cancelled')!, 'push')).toBe(false);
-    expect(respectsQuietHours(planFor('delayed')!, 'sms')).toBe(true);
+    expect(respectsQuietHours(noticePlan('running_late'), 'sms')).toBe(true);
     expect(respectsQuietHours(planFor('shipped')!, 'push')).toBe(true);
     expect(respectsQuietHours(planFor('shipped')!, 'email')).toBe(false);
   });

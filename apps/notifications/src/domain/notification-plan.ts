@@ -1,17 +1,19 @@
 import type { DeliveryChannel, NotificationTopic } from '@platform/contracts/api/notifications';
 
 export type StatusTemplate = 'order-confirmation' | 'order-shipped' | 'order-delivered' | 'order-issue' | 'order-status-update';
-export type NoticeTemplate = 'parcel-shipped' | 'parcel-delivered' | 'items-cancelled' | 'items-backordered' | 'items-substituted';
+export type NoticeTemplate = 'parcel-shipped' | 'parcel-delivered' | 'items-cancelled' | 'items-backordered' | 'items-substituted' | 'order-running-late';
 export type EmailTemplate = StatusTemplate | NoticeTemplate;
 
-/** What the customer hears about each status (docs/requirements.md#ntf-01-templates-and-languages). Statuses not listed send nothing. */
+/**
+ * What the customer hears about each status (docs/requirements.md#ntf-01-templates-and-languages). Statuses not listed send nothing.
+ * `delayed` is told once per order by the "running late" notice (`orders.order.delayed`, with the new estimate), not per status change.
+ */
 const PLAN = {
   confirmed: { topic: 'order_confirmed', template: 'order-confirmation' },
   processing: { topic: 'processing', template: 'order-status-update' },
   shipped: { topic: 'shipped', template: 'order-shipped' },
   out_for_delivery: { topic: 'out_for_delivery', template: 'order-status-update' },
   delivered: { topic: 'delivered', template: 'order-delivered' },
-  delayed: { topic: 'delayed', template: 'order-status-update' },
   exception: { topic: 'exception', template: 'order-issue' },
   cancelled: { topic: 'cancelled', template: 'order-status-update' },
   refunded: { topic: 'refunded', template: 'order-status-update' },
@@ -25,7 +27,8 @@ export const NOTIFIED_STATUSES = Object.keys(PLAN) as NotifiedStatus[];
  * the preference topic of the order status it resembles, so the customer's switches and quiet
  * hours apply to it: a parcel shipped or delivered is `shipped` / `delivered` news, items that
  * will not come (and their refund) are a `cancelled` part, a back order is a `delayed` part, and a
- * substitution is news about the order being prepared (`processing`).
+ * substitution is news about the order being prepared (`processing`). The order running late
+ * (docs/delivery-promise.md) is `delayed` news, once per order.
  */
 const NOTICE_PLAN = {
   parcel_shipped: { topic: 'shipped', template: 'parcel-shipped' },
@@ -33,6 +36,7 @@ const NOTICE_PLAN = {
   items_cancelled: { topic: 'cancelled', template: 'items-cancelled' },
   items_backordered: { topic: 'delayed', template: 'items-backordered' },
   items_substituted: { topic: 'processing', template: 'items-substituted' },
+  running_late: { topic: 'delayed', template: 'order-running-late' },
 } as const satisfies Record<string, { topic: NotificationTopic; template: NoticeTemplate }>;
 
 export type NoticeKind = keyof typeof NOTICE_PLAN;

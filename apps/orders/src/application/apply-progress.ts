@@ -53,6 +53,7 @@ export async function applyProgress(
         tracking: newTracking,
         fulfillmentStarted: startsFulfillment,
         fulfillmentStatus: progress.fulfillmentStatus,
+        delay: progress.delay,
       });
     } else if (startsFulfillment || newTracking || newFulfillmentStatus) {
       // Facts without a status change still bump the version: a modification read before them must fail.

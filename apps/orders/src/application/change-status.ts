@@ -13,6 +13,7 @@ import { assertCancellable, assertTransition, deriveFulfillmentStatus, type Orde
 import { statusEntry } from '../domain/timeline';
 import { SERVICE } from './dependencies';
 import { addToTimeline } from './timeline';
+import { type DelayFact, flagDelayed, settleDelivered } from './delivery-promise';
 import { subOrdersFollowParent } from './sub-orders';
 
 export interface StatusChange {
@@ -24,6 +25,8 @@ export interface StatusChange {
   fulfillmentStarted?: boolean | undefined;
   /** Where the units are, when known (the sub-orders' roll-up); else derived from the status. */
   fulfillmentStatus?: Order['fulfillmentStatus'] | undefined;
+  /** Why the order is late, for a change to `delayed` (none: an operator's call). */
+  delay?: DelayFact | undefined;
 }
 
 /**
@@ -79,6 +82,12 @@ export async function applyStatusChange(
       },
     }),
   );
+  // The delivery promise follows: flagged the first time the order is late, settled on delivery.
+  if (change.to === 'delayed') {
+    const delayed = await flagDelayed(tx, order, change.delay ?? { reason: 'manual', estimatedDelivery: null }, now);
+    if (delayed) await recordEvent(tx, delayed);
+  }
+  if (change.to === 'delivered') await settleDelivered(tx, order.id, now);
   await subOrdersFollowParent(tx, clock, order, change);
   return order;
 }

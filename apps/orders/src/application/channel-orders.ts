@@ -19,7 +19,7 @@ import type { OrdersDeps } from './dependencies';
 import { SERVICE } from './dependencies';
 
 /*
- * Sales channels (ORD-06, docs/sales-channels.md): a channel's webhook only names orders; each
+ * Sales channels (docs/requirements.md#ord-06-sales-channels, docs/providers/tiktok-shop.md): a channel's webhook only names orders; each
  * is pulled by its detail API in a timer (outbound HTTP after the webhook's commit, retried by
  * the timer) and imported once, keyed by (channel, the channel's order id). A periodic pull
  * catches what no webhook announced. A parcel that ships is told back to the channel by a timer.
@@ -159,6 +159,7 @@ async function importChannelOrder(tx: Transaction, deps: ChannelDeps, channel: S
     totals,
     actor: `channel:${channel}`,
     now,
+    leadTimes: deps.leadTimes,
     eventsBefore: (order) => [paidByChannel(order, { channel, detail, items, paidAt, now })],
   });
 }

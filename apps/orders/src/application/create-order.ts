@@ -8,12 +8,14 @@ import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../ad
 import { insertOrder } from '../adapters/order-repository';
 import { findPricesAndStock } from '../adapters/price-book-repository';
 import { mayPriceBespoke } from '../domain/actor';
+import type { SourceLeadTimes } from '../domain/delivery-promise';
 import { assertOrderRules } from '../domain/order-rules';
 import { priceItems } from '../domain/price-resolution';
 import { priceOrder } from '../domain/pricing';
 import { applyShortStockPolicy, isOwnStock } from './availability';
 import { statusEntry } from '../domain/timeline';
 import { type OrdersDeps, SERVICE } from './dependencies';
+import { makePromise } from './delivery-promise';
 import { itemRows } from './price-items';
 import { splitEvents, splitNewOrder } from './sub-orders';
 import { addToTimeline } from './timeline';
@@ -31,7 +33,7 @@ export interface CreateOrderResult {
  * transaction. With an idempotency key, the same caller's retry returns the first answer unchanged.
  */
 export async function createOrder(
-  deps: Pick<OrdersDeps, 'db' | 'clock' | 'onEventsRecorded'>,
+  deps: Pick<OrdersDeps, 'db' | 'clock' | 'onEventsRecorded' | 'leadTimes'>,
   request: CreateOrderRequest,
   actor: Actor,
   idempotencyKey?: string,
@@ -69,6 +71,7 @@ export async function createOrder(
       totals,
       actor: actor.role ? actor.name : `customer:${request.customer.id}`,
       now,
+      leadTimes: deps.leadTimes,
     });
     if (keyId) await storeIdempotentResponse(tx, keyId, { status: 201, body: order });
     return { status: 201, body: order, replayed: false };
@@ -87,13 +90,15 @@ export interface NewOrderInput {
   /** Who placed it, for the first history entry. */
   actor: string;
   now: Date;
+  /** Sources' lead times, for the delivery promise made with the order. */
+  leadTimes: SourceLeadTimes;
   /** Recorded just before `orders.order.created`, so consumers of the stream meet them first. */
   eventsBefore?: (order: Order) => readonly Envelope[];
 }
 
 /**
  * Writes a new order with its items, first history entry and vendor sub-orders, and records
- * `orders.order.created` (and the split's events) in the caller's transaction.
+ * `orders.order.created`, its delivery promise and the split's events in the caller's transaction.
  */
 export async function storeNewOrder(tx: Transaction, input: NewOrderInput): Promise<Order> {
   const { id: orderId, request, items, totals, now } = input;
@@ -132,6 +137,7 @@ export async function storeNewOrder(tx: Transaction, input: NewOrderInput): Prom
   await recordEvents(tx, [
     ...(input.eventsBefore?.(order) ?? []),
     newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),
+    await makePromise(tx, order, input.leadTimes, now),
     ...splitEvents(now, order.currency, subOrders, written),
   ]);
   return order;

@@ -10,6 +10,7 @@ import { assertModifiable, type OrderStatus } from '../domain/order-status';
 import { priceOrder } from '../domain/pricing';
 import { applyStatusChange, cancelOrderInTransaction, withCurrentOrder } from './change-status';
 import { type OrdersDeps, SERVICE } from './dependencies';
+import { remakePromise } from './delivery-promise';
 import { itemRows, priceOrderItems } from './price-items';
 import { resplitOrder } from './sub-orders';
 
@@ -109,6 +110,8 @@ export function modifyOrder(
           data: { order, previousTotal: row.total, changes: described, actor: actor.name },
         }),
       );
+      const promised = await remakePromise(tx, order, deps.leadTimes, now);
+      if (promised) await recordEvent(tx, promised);
       return order;
     }),
   );

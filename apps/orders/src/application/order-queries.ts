@@ -4,9 +4,12 @@ import type { Order, OrderWithParts } from '@platform/contracts/api/orders';
 import { orderStatusSchema } from '@platform/contracts/events/orders';
 import type { Database } from '../adapters/database';
 import { toSubOrder } from '../adapters/sub-order-repository';
+import { findPromise, toOrderPromise } from '../adapters/delivery-promise-repository';
 import { countByStatus, getOrderRow, getOrderWithParts, listHistory, listOrders, toOrder } from '../adapters/order-repository';
 import { assertMayAccess } from '../domain/actor';
 import type { OrderStatus } from '../domain/order-status';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Position {
   createdAt: Date;
@@ -21,7 +24,8 @@ export function decodeCursor(cursor: string): Position {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const position = { createdAt: new Date(createdAt), id };
-    if (Number.isNaN(position.createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    // The id is compared with a uuid column: anything else must be refused here, not by the database.
+    if (Number.isNaN(position.createdAt.getTime()) || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
     return position;
   } catch {
     throw new DomainError('invalid', 'VALIDATION_FAILED', 'Request is invalid', [{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }]);
@@ -59,7 +63,8 @@ export async function getOrder(db: Database, orderId: string, actor: Actor): Pro
   const { row, subOrders } = await getOrderWithParts(db, orderId);
   const order = toOrder(row);
   assertMayAccess(actor, order.customer.id, order.id);
-  return { ...order, subOrders: subOrders.map(toSubOrder) };
+  const promise = await findPromise(db, orderId);
+  return { ...order, subOrders: subOrders.map(toSubOrder), deliveryPromise: promise && toOrderPromise(promise) };
 }
 
 /** The order's status history with who changed it and why (the timeline, `application/timeline.ts`, is what callers read). */

@@ -8,6 +8,8 @@ import {
   refundSucceeded,
   streams,
   trackingScanned,
+  trackingEstimateChanged,
+  trackingShipmentSilent,
   trackingStatusChanged,
   workflowTransitioned,
 } from '@platform/contracts';
@@ -16,6 +18,7 @@ import { applyProgress } from '../application/apply-progress';
 import { noteShippedParcels } from '../application/channel-orders';
 import { addToOrderTimeline } from '../application/timeline';
 import { carrierScanEntry, paymentEntry, refundEntry, workflowEntry } from '../domain/timeline';
+import { watchEstimate, watchSilence } from '../application/promise-watch';
 import type { OrdersDeps } from '../application/dependencies';
 import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
@@ -86,6 +89,14 @@ export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof tracki
   });
 }
 
+export function onEstimateChanged(deps: Deps, event: EventOf<typeof trackingEstimateChanged>, tx: Transaction): Promise<void> {
+  return watchEstimate(tx, deps, event.data);
+}
+
+export function onShipmentSilent(deps: Deps, event: EventOf<typeof trackingShipmentSilent>, tx: Transaction): Promise<void> {
+  return watchSilence(tx, deps, event.data);
+}
+
 /** The order follows payment, fulfillment and tracking (durable consumers `orders--<purpose>`). */
 export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDeps['db'], deps: Deps): void {
   runtime.addConsumer<Transaction>({
@@ -115,12 +126,14 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     name: 'orders--tracking',
     concurrency: ORDERS_AT_ONCE,
     stream: 'TRACKING',
-    // Two event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
+    // Four event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
     filterSubject: streams.TRACKING.subjects[0],
     db,
     subscriptions: [
       on(trackingStatusChanged, (event, tx: Transaction) => onTrackingStatusChanged(deps, event, tx)),
       on(trackingScanned, (event, tx: Transaction) => onTrackingScanned(event, tx)),
+      on(trackingEstimateChanged, (event, tx: Transaction) => onEstimateChanged(deps, event, tx)),
+      on(trackingShipmentSilent, (event, tx: Transaction) => onShipmentSilent(deps, event, tx)),
     ],
   });
 }

@@ -1,4 +1,4 @@
-import type { EventData } from '@platform/contracts';
+import type { DelayReason, EventData } from '@platform/contracts';
 import type { paymentSucceeded, refundSucceeded, trackingStatusChanged, workflowTransitioned } from '@platform/contracts';
 import { type FulfillmentStatus, hasShipped, type OrderStatus } from './order-status';
 
@@ -13,6 +13,8 @@ export interface Progress {
   fulfillmentStarted?: boolean;
   /** Where the units are, when the event says so (the roll-up of the sub-orders); else derived from the status. */
   fulfillmentStatus?: FulfillmentStatus;
+  /** Why the order is late, with a move to `delayed`. */
+  delay?: { reason: DelayReason; estimatedDelivery: Date | null };
 }
 
 export interface OrderState {
@@ -68,7 +70,12 @@ export function progressFromTracking(data: EventData<typeof trackingStatusChange
     case 'delivery_failed':
       return { ...tracking, to: 'exception', details: `Delivery failed${said ? `: ${said}` : ''}` };
     case 'delayed':
-      return { ...tracking, to: 'delayed', details: said ?? 'The shipment is delayed' };
+      return {
+        ...tracking,
+        to: 'delayed',
+        details: said ?? 'The shipment is delayed',
+        delay: { reason: 'carrier_delay', estimatedDelivery: data.estimatedDelivery ? new Date(data.estimatedDelivery) : null },
+      };
     case 'in_transit':
       // Moving again after a delay or problem on the way; an order not shipped yet waits for fulfillment.
       if ((order.status === 'delayed' || order.status === 'exception') && hasShipped(order.fulfillmentStatus)) {

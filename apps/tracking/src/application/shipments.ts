@@ -4,7 +4,15 @@ import { continueFlow, currentFlow } from '@platform/runtime/context';
 import type { Logger } from '@platform/runtime/logger';
 import { newEvent, recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { cancelTimer, type DueTimer, scheduleTimer } from '@platform/runtime/timers';
-import { type EventOf, shipmentShipped, trackingRegistered, trackingScanned, trackingStatusChanged } from '@platform/contracts';
+import {
+  type EventOf,
+  shipmentShipped,
+  trackingEstimateChanged,
+  trackingRegistered,
+  trackingScanned,
+  trackingShipmentSilent,
+  trackingStatusChanged,
+} from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import type { Transaction } from '../adapters/database';
 import type { ProviderShipment } from '../adapters/provider';
@@ -17,12 +25,21 @@ import type { Shipment } from '../generated/prisma/client';
 export const SERVICE = 'tracking';
 /** Durable timer polling a shipment's provider (first after TRACKING_POLL_FIRST_MS, then every TRACKING_POLL_EVERY_MS). */
 export const POLL_TIMER = timers.tracking.poll.kind;
+/** Durable timer per shipment: fires when no new scan was learnt for `NO_SCAN_ALERT_MS`. */
+export const NO_SCAN_TIMER = timers.tracking.noScanAlert.kind;
 
 export interface TrackingDeps {
   providers: TrackingProviders;
   clock: Clock;
   poll: { firstMs: number; everyMs: number };
+  /** How long a shipment on its way may go without a new scan before `tracking.shipment.silent`. */
+  noScanAlertMs: number;
   log: Logger;
+}
+
+/** (Re)starts the shipment's silence watch: a new scan (or the registration) starts the count again. */
+function watchForSilence(tx: Transaction, shipmentId: string, now: Date, deps: TrackingDeps): Promise<void> {
+  return scheduleTimer(tx, { kind: NO_SCAN_TIMER, key: shipmentId, fireAt: new Date(now.getTime() + deps.noScanAlertMs) });
 }
 
 /** The database as the edges hold it: they hand it to the use cases and run no query of their own. */
@@ -141,6 +158,7 @@ export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: 
     }),
   );
   await scheduleTimer(tx, { kind: POLL_TIMER, key: shipped.shipmentId, fireAt: new Date(now.getTime() + deps.poll.firstMs) });
+  await watchForSilence(tx, shipped.shipmentId, now, deps);
 }
 
 /**
@@ -198,6 +216,7 @@ async function applyToShipment(tx: Transaction, shipment: Shipment, update: Trac
           }),
         ),
     );
+    if (stored.length > 0 && !isTerminal(shipment.status as TrackingStatus)) await watchForSilence(tx, shipment.id, now, deps);
   }
   const current = shipment.status as TrackingStatus;
   if (update.latestEventAt && shipment.lastEventAt && update.latestEventAt < shipment.lastEventAt) {
@@ -207,6 +226,7 @@ async function applyToShipment(tx: Transaction, shipment: Shipment, update: Trac
   if (!next || !movesForward(current, next)) {
     if (update.estimatedDelivery && update.estimatedDelivery.getTime() !== shipment.estimatedDelivery?.getTime() && !isTerminal(current)) {
       await tx.shipment.update({ where: { id: shipment.id }, data: { estimatedDelivery: update.estimatedDelivery, updatedAt: now, version: { increment: 1 } } });
+      await recordEstimateChanged(tx, shipment, update.estimatedDelivery, update.provider, now);
     }
     return { outcome: 'unchanged', status: current };
   }
@@ -237,11 +257,70 @@ async function applyToShipment(tx: Transaction, shipment: Shipment, update: Trac
       occurredAt: now,
     }),
   );
+  if (estimatedDelivery && estimatedDelivery.getTime() !== shipment.estimatedDelivery?.getTime()) {
+    await recordEstimateChanged(tx, shipment, estimatedDelivery, update.provider, now);
+  }
   if (isTerminal(next)) {
     await cancelTimer(tx, POLL_TIMER, shipment.id);
+    await cancelTimer(tx, NO_SCAN_TIMER, shipment.id);
     await deps.providers.stop(providerShipment(shipment), shipment.provider);
   }
   return { outcome: 'applied', status: next };
+}
+
+/** The estimate travels on its own event too: it may change while the status does not. */
+function recordEstimateChanged(tx: Transaction, shipment: Shipment, estimatedDelivery: Date, provider: TrackingUpdate['provider'], now: Date): Promise<void> {
+  return recordEvent(
+    tx,
+    newEvent(trackingEstimateChanged, {
+      aggregateId: shipment.orderId,
+      source: SERVICE,
+      occurredAt: now,
+      data: {
+        orderId: shipment.orderId,
+        shipmentId: shipment.id,
+        trackingNumber: shipment.trackingNumber,
+        carrier: shipment.carrier,
+        estimatedDelivery: estimatedDelivery.toISOString(),
+        previousEstimatedDelivery: shipment.estimatedDelivery?.toISOString() ?? null,
+        provider,
+        at: now.toISOString(),
+      },
+    }),
+  );
+}
+
+/**
+ * The `tracking.no-scan-alert` timer: the shipment had no new scan for `NO_SCAN_ALERT_MS` (a
+ * new scan would have moved the timer), so `tracking.shipment.silent`. Not scheduled again: the
+ * next scan starts a new watch, so one silence is reported once.
+ */
+export function reportSilence(deps: TrackingDeps) {
+  return async (timer: DueTimer, tx: Transaction, now: Date): Promise<void> => {
+    const shipment = await lockShipment(tx, { id: timer.key });
+    if (!shipment || isTerminal(shipment.status as TrackingStatus)) return;
+    const newest = await tx.trackingEvent.findFirst({ where: { shipmentId: shipment.id }, orderBy: { occurredAt: 'desc' }, select: { occurredAt: true } });
+    // The timer fires in the flow that scheduled it: the shipment's journey.
+    await recordEvent(
+      tx,
+      newEvent(trackingShipmentSilent, {
+        aggregateId: shipment.orderId,
+        source: SERVICE,
+        occurredAt: now,
+        data: {
+          orderId: shipment.orderId,
+          shipmentId: shipment.id,
+          trackingNumber: shipment.trackingNumber,
+          carrier: shipment.carrier,
+          status: shipment.status as TrackingStatus,
+          lastScanAt: newest?.occurredAt.toISOString() ?? null,
+          silentForMs: deps.noScanAlertMs,
+          estimatedDelivery: shipment.estimatedDelivery?.toISOString() ?? null,
+          at: now.toISOString(),
+        },
+      }),
+    );
+  };
 }
 
 /**

@@ -139,6 +139,7 @@ export const emailTemplateNameSchema = z.enum([
   'items-cancelled',
   'items-backordered',
   'items-substituted',
+  'order-running-late',
 ]);
 export const templateNameParamsSchema = z.object({ name: emailTemplateNameSchema });
 

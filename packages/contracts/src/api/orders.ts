@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   customerSchema,
+  delayReasonSchema,
+  deliveryPromiseSchema,
   deliveryTypeSchema,
   deliveryWindowSchema,
   orderItemSchema,
@@ -240,8 +242,26 @@ export const subOrderHistoryEntrySchema = z.object({
 /** `GET /sub-orders/:number`: the sub-order with its history. */
 export const subOrderDetailSchema = subOrderSchema.extend({ history: z.array(subOrderHistoryEntrySchema) });
 
-/** `GET /orders/:id`: the order with its vendors' parts (the customer sees one order with its parts). */
-export const orderWithPartsSchema = orderSchema.extend({ subOrders: z.array(subOrderSchema) });
+/**
+ * The delivery promise as the order shows it (docs/delivery-promise.md): the promised window, the
+ * carrier's latest estimate, whether and why the order was flagged late, and once delivered
+ * whether the promise was met.
+ */
+export const orderPromiseSchema = deliveryPromiseSchema.extend({
+  estimatedDelivery: timestamp.nullable(),
+  delayedAt: timestamp.nullable(),
+  delayReason: delayReasonSchema.nullable(),
+  /** Null until the order is delivered. */
+  promiseMet: z.boolean().nullable(),
+});
+export type OrderPromise = z.infer<typeof orderPromiseSchema>;
+
+/** `GET /orders/:id`: the order with its vendors' parts (the customer sees one order with its parts) and its delivery promise. */
+export const orderWithPartsSchema = orderSchema.extend({
+  subOrders: z.array(subOrderSchema),
+  /** Null for an order placed before promises were made. */
+  deliveryPromise: orderPromiseSchema.nullable(),
+});
 export type OrderWithParts = z.infer<typeof orderWithPartsSchema>;
 
 export const orderSubOrdersSchema = z.object({ orderId: z.uuid(), items: z.array(subOrderSchema) });
@@ -258,3 +278,20 @@ export const listSubOrdersQuerySchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 export const subOrderPageSchema = z.object({ items: z.array(subOrderSchema), nextCursor: z.string().nullable() });
+
+/** `GET /ops/orders/delayed`: orders flagged late and not yet delivered, cancelled or returned; longest late first. */
+export const delayedOrdersQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  /** Opaque, from the previous page's `nextCursor`. */
+  cursor: z.string().max(200).optional(),
+});
+export const delayedOrderSchema = z.object({
+  orderId: z.uuid(),
+  number: z.string(),
+  status: orderStatusSchema,
+  customerId: z.string(),
+  tracking: z.object({ number: z.string(), carrier: z.string().nullable() }).nullable(),
+  deliveryPromise: orderPromiseSchema,
+});
+export const delayedOrdersPageSchema = z.object({ items: z.array(delayedOrderSchema), nextCursor: z.string().nullable() });
+export type DelayedOrdersPage = z.infer<typeof delayedOrdersPageSchema>;

@@ -274,4 +274,78 @@ export const orderPaidByChannel = defineEvent({
   }),
 });
 
-export const orderEvents = [orderCreated, orderStatusChanged, orderCancelled, orderModified, subOrderStatusChanged, orderPaidByChannel] as const;
+/**
+ * When the order should arrive (docs/delivery-promise.md): a window of days,
+ * `earliest` the start of its first day and `latest` the end of its last (UTC); for a scheduled
+ * delivery, the window the customer chose.
+ */
+export const deliveryPromiseSchema = z.object({
+  deliveryType: deliveryTypeSchema,
+  earliest: timestamp,
+  latest: timestamp,
+});
+export type DeliveryPromise = z.infer<typeof deliveryPromiseSchema>;
+
+/**
+ * The order's delivery promise was made (when it was placed) or remade (a modification changed
+ * where it goes or what it holds). Beside `orders.order.created`, whose published shape has no promise.
+ */
+export const orderPromised = defineEvent({
+  type: 'orders.order.promised',
+  version: 1,
+  stream: 'ORDERS',
+  description: 'The delivery promise (date window) was computed when the order was placed, or again after a modification changed it.',
+  data: z.object({
+    orderId: z.uuid(),
+    number: z.string(),
+    promise: deliveryPromiseSchema,
+    promisedAt: timestamp,
+  }),
+});
+
+/** Why an order was flagged late. */
+export const delayReasonSchema = z.enum([
+  /** The carrier's estimated delivery is past the promise. */
+  'late_estimate',
+  /** A parcel has had no carrier scan for `NO_SCAN_ALERT_MS`. */
+  'no_scan',
+  /** The carrier itself reported the parcel delayed. */
+  'carrier_delay',
+  /** An operator set the order delayed. */
+  'manual',
+]);
+export type DelayReason = z.infer<typeof delayReasonSchema>;
+
+/**
+ * The order was flagged delayed, once per order: the first time it became `delayed`, whatever
+ * the reason. Self-contained for notifications (the customer, the promise, the new estimate).
+ */
+export const orderDelayed = defineEvent({
+  type: 'orders.order.delayed',
+  version: 1,
+  stream: 'ORDERS',
+  description: 'The order was flagged delayed (estimate past the promise, no scan, carrier delay or ops); once per order, with the new estimate.',
+  data: z.object({
+    orderId: z.uuid(),
+    number: z.string(),
+    reason: delayReasonSchema,
+    /** Null for an order placed before promises were made. */
+    promise: deliveryPromiseSchema.nullable(),
+    /** The carrier's latest estimate, when one is known. */
+    estimatedDelivery: timestamp.nullable(),
+    tracking: trackingRefSchema.nullable(),
+    customer: customerSchema,
+    flaggedAt: timestamp,
+  }),
+});
+
+export const orderEvents = [
+  orderCreated,
+  orderStatusChanged,
+  orderCancelled,
+  orderModified,
+  subOrderStatusChanged,
+  orderPaidByChannel,
+  orderPromised,
+  orderDelayed,
+] as const;

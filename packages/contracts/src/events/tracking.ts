@@ -80,4 +80,46 @@ export const trackingScanned = defineEvent({
   }),
 });
 
-export const trackingEvents = [trackingRegistered, trackingStatusChanged, trackingScanned] as const;
+
+/**
+ * The carrier's estimated delivery changed (with or without a status change): the delivery
+ * promise is checked against it (docs/delivery-promise.md).
+ */
+export const trackingEstimateChanged = defineEvent({
+  type: 'tracking.shipment.estimate_changed',
+  version: 1,
+  stream: 'TRACKING',
+  description: "The carrier's estimated delivery of a shipment changed (first estimate included).",
+  data: z.object({
+    orderId: z.uuid(),
+    shipmentId: z.uuid(),
+    trackingNumber: z.string(),
+    carrier: z.string().nullable(),
+    estimatedDelivery: timestamp,
+    previousEstimatedDelivery: timestamp.nullable(),
+    provider: z.enum(['17track', 'aftership']),
+    at: timestamp,
+  }),
+});
+
+/** A shipment still on its way had no carrier scan for `NO_SCAN_ALERT_MS`; once per silence (a new scan ends it). */
+export const trackingShipmentSilent = defineEvent({
+  type: 'tracking.shipment.silent',
+  version: 1,
+  stream: 'TRACKING',
+  description: 'A shipment not yet delivered had no carrier scan for NO_SCAN_ALERT_MS.',
+  data: z.object({
+    orderId: z.uuid(),
+    shipmentId: z.uuid(),
+    trackingNumber: z.string(),
+    carrier: z.string().nullable(),
+    status: trackingStatusSchema,
+    /** The newest scan's time, or null when the carrier never scanned it (silent since shipping). */
+    lastScanAt: timestamp.nullable(),
+    silentForMs: z.number().int().positive(),
+    estimatedDelivery: timestamp.nullable(),
+    at: timestamp,
+  }),
+});
+
+export const trackingEvents = [trackingRegistered, trackingStatusChanged, trackingScanned, trackingEstimateChanged, trackingShipmentSilent] as const;

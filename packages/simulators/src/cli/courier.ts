@@ -17,7 +17,7 @@ const DEFAULT_SIMULATORS_URL = 'http://127.0.0.1:8090';
 
 const USAGE = `Usage:
   pnpm courier <trackingNumber> [--provider 17track|aftership] [--to ${TRACKING_PROGRESSION.slice(1).join('|')}]
-                                [--interval-ms 1000] [--simulators ${DEFAULT_SIMULATORS_URL}]
+                                [--eta 2026-12-24] [--interval-ms 1000] [--simulators ${DEFAULT_SIMULATORS_URL}]
 
 Pushes the next steps of the scripted progression (${TRACKING_PROGRESSION.join(' → ')}) for the
 number through the provider simulator, which sends each as a signed webhook to the gateway, as
@@ -26,6 +26,8 @@ the real provider would. Stops at --to (default delivered); a number already the
 Options:
   --provider NAME     simulator that sends the webhooks: 17track (default) or aftership
   --to STATUS         last step to push (default delivered)
+  --eta DATE          the carrier's new estimated delivery (ISO date or date-time), sent with
+                      every step from the first (default: the simulator's, two days after registration)
   --interval-ms N     pause between steps (default 1000)
   --simulators URL    simulators base URL (env SIMULATORS_URL, default ${DEFAULT_SIMULATORS_URL})
   -h, --help          this text
@@ -37,6 +39,8 @@ interface Options {
   number: string;
   provider: Provider;
   to: Step;
+  /** ISO date-time the carrier now expects to deliver, or undefined. */
+  eta: string | undefined;
   intervalMs: number;
   simulators: string;
 }
@@ -56,6 +60,7 @@ function parse(argv: string[]): Options {
       options: {
         provider: { type: 'string', default: '17track' },
         to: { type: 'string', default: 'delivered' },
+        eta: { type: 'string' },
         'interval-ms': { type: 'string', default: '1000' },
         simulators: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -77,7 +82,9 @@ function parse(argv: string[]): Options {
   const intervalMs = Number(values['interval-ms']);
   if (!/^\d+$/.test(values['interval-ms']) || !Number.isSafeInteger(intervalMs)) usageError('--interval-ms must be a non-negative integer');
   const simulators = (values.simulators || process.env.SIMULATORS_URL || DEFAULT_SIMULATORS_URL).replace(/\/+$/, '');
-  return { number, provider: values.provider as Provider, to: values.to as Step, intervalMs, simulators };
+  const eta = values.eta === undefined ? undefined : new Date(values.eta);
+  if (eta && Number.isNaN(eta.getTime())) usageError('--eta must be an ISO date or date-time, e.g. 2026-12-24');
+  return { number, provider: values.provider as Provider, to: values.to as Step, eta: eta?.toISOString(), intervalMs, simulators };
 }
 
 interface PushAnswer {
@@ -101,7 +108,7 @@ async function main(options: Options): Promise<void> {
 
   process.stdout.write(`${options.number}: pushing through ${options.provider} up to ${options.to}\n`);
   for (let stepNo = 1; ; stepNo++) {
-    const response = await http.post(`${base}/_sim/progress`, { json: { number: options.number } });
+    const response = await http.post(`${base}/_sim/progress`, { json: { number: options.number, estimatedDelivery: options.eta } });
     if (response.statusCode !== 200) {
       throw new Error(`simulator answered HTTP ${response.statusCode}: ${JSON.stringify(response.body)}`);
     }

@@ -1,7 +1,19 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimulatorContext } from '../context';
-import { badRequest, deliverWebhook, type NormalizedStatus, NORMALIZED_STATUSES, nextStep, normalizeTrackingNumber as normalize, type PushRequest, STEP_TEXT } from '../tracking-scans';
+import {
+  badRequest,
+  deliverWebhook,
+  estimateOf,
+  invalidEstimate,
+  type NormalizedStatus,
+  NORMALIZED_STATUSES,
+  nextStep,
+  normalizeTrackingNumber as normalize,
+  type PushRequest,
+  STEP_TEXT,
+  takeEstimate,
+} from '../tracking-scans';
 
 /**
  * AfterShip Tracking API 2025-01 (docs/providers/aftership.md): `POST /trackings`, `GET /trackings/:id`,
@@ -58,6 +70,8 @@ interface Tracking {
   order_id: string | null;
   title: string;
   created_at: string;
+  /** The courier's estimated delivery, once a push named one (ISO). */
+  eta?: string;
   /** The normalized status of the newest checkpoint (what `_sim/progress` continues from). */
   step: NormalizedStatus | null;
   tag: { tag: string; subtag: string; subtag_message: string };
@@ -65,7 +79,7 @@ interface Tracking {
 }
 
 function view(tracking: Tracking) {
-  const eta = new Date(new Date(tracking.created_at).getTime() + 7 * 86_400_000).toISOString();
+  const eta = estimateOf(tracking, tracking.created_at);
   const updated = tracking.checkpoints.at(-1)?.created_at ?? tracking.created_at;
   return {
     id: tracking.id,
@@ -166,6 +180,7 @@ export function registerAftership(app: FastifyInstance, context: SimulatorContex
   async function push(body: PushRequest, status: NormalizedStatus, tag: Tracking['tag']) {
     const number = normalize(body.number);
     const tracking = byNumber.get(number) ?? create(number, null, null);
+    takeEstimate(tracking, body);
     const time = typeof body.time === 'string' ? new Date(body.time) : new Date();
     const text = STEP_TEXT[status];
     const location = typeof body.location === 'string' ? body.location : text.location || null;
@@ -207,15 +222,20 @@ export function registerAftership(app: FastifyInstance, context: SimulatorContex
     const resolved = statusOf(body.status);
     if (!normalize(body.number)) return badRequest(reply, 'number is required');
     if (!resolved) return badRequest(reply, `status must be one of ${NORMALIZED_STATUSES.join(', ')} or an AfterShip tag/subtag`);
+    const estimateProblem = invalidEstimate(body);
+    if (estimateProblem) return badRequest(reply, estimateProblem);
     return push(body, resolved.status, resolved.tag);
   });
 
   app.post('/_sim/progress', async (request, reply) => {
-    const number = normalize(((request.body ?? {}) as PushRequest).number);
+    const body = (request.body ?? {}) as PushRequest;
+    const number = normalize(body.number);
     if (!number) return badRequest(reply, 'number is required');
+    const estimateProblem = invalidEstimate(body);
+    if (estimateProblem) return badRequest(reply, estimateProblem);
     const step = nextStep(byNumber.get(number)?.step ?? null);
     if (!step) return reply.code(409).send({ error: `${number} already reached the end of the progression` });
-    return push({ number }, step, TAGS[step]);
+    return push({ number, estimatedDelivery: body.estimatedDelivery }, step, TAGS[step]);
   });
 
   app.get('/_sim/trackings/:number', async (request, reply) => {

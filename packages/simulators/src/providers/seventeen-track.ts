@@ -1,7 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimulatorContext } from '../context';
-import { badRequest, deliverWebhook, type NormalizedStatus, NORMALIZED_STATUSES, nextStep, normalizeTrackingNumber as normalize, type PushRequest, STEP_TEXT } from '../tracking-scans';
+import {
+  badRequest,
+  deliverWebhook,
+  estimateOf,
+  invalidEstimate,
+  type NormalizedStatus,
+  NORMALIZED_STATUSES,
+  nextStep,
+  normalizeTrackingNumber as normalize,
+  type PushRequest,
+  STEP_TEXT,
+  takeEstimate,
+} from '../tracking-scans';
 
 /** 17TRACK API v2.2 (docs/providers/17track.md). */
 
@@ -58,6 +70,8 @@ interface Parcel {
   param: string | null;
   /** ISO time (a string, as the state file keeps it). */
   registeredAt: string;
+  /** The carrier's estimated delivery, once a push named one (ISO). */
+  eta?: string;
   /** The normalized status of the newest scan (what `_sim/progress` continues from). */
   step: NormalizedStatus | null;
   latest: { status: string; sub_status: string };
@@ -67,7 +81,7 @@ interface Parcel {
 
 function trackInfo(parcel: Parcel) {
   const latestEvent = parcel.events[0] ?? null;
-  const eta = new Date(Date.parse(parcel.registeredAt) + 7 * 86_400_000).toISOString();
+  const eta = estimateOf(parcel, parcel.registeredAt);
   return {
     shipping_info: { shipper_address: { country: 'CN' }, recipient_address: { country: null } },
     latest_status: { ...parcel.latest, sub_status_descr: null },
@@ -198,6 +212,7 @@ export function registerSeventeenTrack(app: FastifyInstance, context: SimulatorC
       parcel = { number, carrier: 3011, tag: null, param: null, registeredAt: new Date().toISOString(), step: null, latest: SEVENTEEN_TRACK_STATUS.pending, events: [], tracking: true };
       parcels.set(number, parcel);
     }
+    takeEstimate(parcel, body);
     const provider = typeof body.status === 'string' && !NORMALIZED_STATUSES.includes(body.status as NormalizedStatus) ? body.status : null;
     const mapped = provider
       ? { status: provider.split('_')[0]!, sub_status: provider.includes('_') || provider === 'InfoReceived' ? provider : `${provider}_Other` }
@@ -245,6 +260,8 @@ export function registerSeventeenTrack(app: FastifyInstance, context: SimulatorC
     const status = statusOf(body.status);
     if (!normalize(body.number)) return badRequest(reply, 'number is required');
     if (!status) return badRequest(reply, `status must be one of ${NORMALIZED_STATUSES.join(', ')} or a 17TRACK status`);
+    const estimateProblem = invalidEstimate(body);
+    if (estimateProblem) return badRequest(reply, estimateProblem);
     return push(body, status);
   });
 
@@ -252,9 +269,11 @@ export function registerSeventeenTrack(app: FastifyInstance, context: SimulatorC
     const body = (request.body ?? {}) as PushRequest;
     const number = normalize(body.number);
     if (!number) return badRequest(reply, 'number is required');
+    const estimateProblem = invalidEstimate(body);
+    if (estimateProblem) return badRequest(reply, estimateProblem);
     const step = nextStep(parcels.get(number)?.step ?? null);
     if (!step) return reply.code(409).send({ error: `${number} already reached the end of the progression` });
-    return push({ number }, step);
+    return push({ number, estimatedDelivery: body.estimatedDelivery }, step);
   });
 
   app.get('/_sim/parcels/:number', async (request, reply) => {
