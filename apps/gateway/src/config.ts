@@ -1,4 +1,5 @@
 import { envHelpers, serviceEnv } from '@platform/config/env';
+import { orderLinkSecret } from '@platform/config/order-links';
 import { z } from 'zod';
 import { apiKeysSchema } from './domain/api-keys';
 
@@ -51,6 +52,8 @@ export const gatewayEnv = serviceEnv
     HTTP_MAX_CONNECTIONS: envHelpers.positiveInt.default(1_000),
     /** The gateway's public address, as the OpenAPI document's server. */
     PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
+    /** Checks the signed order links in the emails (shared with notifications); unset: only API keys open order pages. */
+    ORDER_LINK_SECRET: orderLinkSecret.optional(),
   })
   .superRefine((env, context) => {
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
@@ -58,6 +61,9 @@ export const gatewayEnv = serviceEnv
     }
     if (env.NODE_ENV === 'production' && env.API_KEYS === undefined) {
       context.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'is required when NODE_ENV=production (the development keys are refused)' });
+    }
+    if (env.NODE_ENV === 'production' && env.ORDER_LINK_SECRET === undefined) {
+      context.addIssue({ code: 'custom', path: ['ORDER_LINK_SECRET'], message: "is required when NODE_ENV=production (the emails' order links)" });
     }
   });
 
