@@ -11,7 +11,15 @@ export function formatMoney(minorUnits: number, currency: string, locale: string
 
 /** A moment with its time; `timeZone` is the customer's (UTC on public pages, named so). */
 export function formatDateTime(iso: string, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: timeZone === 'UTC' ? 'short' : undefined }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZone,
+    ...(timeZone === 'UTC' && { timeZoneName: 'short' }),
+  }).format(new Date(iso));
 }
 
 /** A day, for promises and estimates. */
