@@ -62,9 +62,6 @@ export const gatewayEnv = serviceEnv
     if (env.NODE_ENV === 'production' && env.API_KEYS === undefined) {
       context.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'is required when NODE_ENV=production (the development keys are refused)' });
     }
-    if (env.NODE_ENV === 'production' && env.ORDER_LINK_SECRET === undefined) {
-      context.addIssue({ code: 'custom', path: ['ORDER_LINK_SECRET'], message: "is required when NODE_ENV=production (the emails' order links)" });
-    }
   });
 
 export type GatewayEnv = z.infer<typeof gatewayEnv>;

@@ -18,7 +18,7 @@ export interface OrderSource {
   items: Array<{ name: string; quantity: number; lineTotal: number }>;
   totals: { total: number };
   subOrders?: Array<{ number: string; status: string; items: Array<{ name: string; quantity: number }> }>;
-  /** The delivery promise, when the order has one (docs/delivery-promise.md). */
+  /** The delivery promise, when the order has one: its window and the carrier's latest estimate. */
   deliveryPromise?: { earliest?: string; latest?: string; estimatedDelivery?: string | null } | null;
 }
 
