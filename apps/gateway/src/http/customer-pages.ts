@@ -5,7 +5,7 @@ import type { PlatformHttpServer } from '@platform/runtime/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Upstream } from '../adapters/upstream';
-import type { PageRenderer } from '../adapters/page-renderer';
+import type { PageOptions, PageRenderer } from '../adapters/page-renderer';
 import { type OrderSource, orderPageView, trackingPageView } from '../domain/customer-views';
 import { localeFromAcceptLanguage, type PageLocale, pageLocale } from '../domain/page-locale';
 import type { CustomerScopes } from './customer-scope';
@@ -42,8 +42,12 @@ async function fetchOrder(orders: Upstream, orderId: string, requestId: string):
 export function registerCustomerPages(app: PlatformHttpServer, upstreams: Upstreams, scopes: CustomerScopes, renderer: PageRenderer, options: CustomerPagesOptions): void {
   const now = options.now ?? (() => new Date());
 
-  function send(reply: FastifyReply, status: number, page: string, locale: PageLocale, view: Record<string, unknown>, title: { key: string; params?: Record<string, unknown> }, withScript = false) {
-    const pageData = withScript ? { locale, strings: renderer.catalogue(locale), ...(view.pageData as object | undefined) } : undefined;
+  /**
+   * A page as the answer. `script`: the data the page's script reads (with the locale's strings);
+   * absent, the page has no script.
+   */
+  function send(reply: FastifyReply, status: number, page: string, locale: PageLocale, view: Record<string, unknown>, title: PageOptions['title'], script?: object) {
+    const pageData = script && { locale, strings: renderer.catalogue(locale), ...script };
     return reply
       .code(status)
       .header('content-type', 'text/html; charset=utf-8')
@@ -59,9 +63,9 @@ export function registerCustomerPages(app: PlatformHttpServer, upstreams: Upstre
       status,
       'access',
       locale,
-      { orderId, problem: problem ? { titleKey: `${problem}.title`, textKey: `${problem}.text` } : null, pageData: {} },
+      { orderId, problem: problem ? { titleKey: `${problem}.title`, textKey: `${problem}.text` } : null },
       { key: problem ? `${problem}.title` : 'access.title' },
-      true,
+      {},
     );
 
   const linkCheck = (orderId: string, token: string) =>
@@ -87,21 +91,33 @@ export function registerCustomerPages(app: PlatformHttpServer, upstreams: Upstre
 
     return orUnavailable(request, reply, async () => {
       const requestId = String(request.id);
-      const [order, tracking] = await Promise.all([
+      const [order, parcels] = await Promise.all([
         fetchOrder(upstreams.orders, orderId, requestId),
         upstreams.tracking
           .request(`/orders/${orderId}/tracking`, { requestId, timeout: { request: options.composeTimeoutMs } })
-          .then((answer) => (answer.status === 200 ? orderTrackingSchema.parse(JSON.parse(answer.body)).shipments : []))
+          .then((answer) => {
+            if (answer.status === 404) return [];
+            if (answer.status !== 200) throw new Error(`tracking answered HTTP ${answer.status}`);
+            return orderTrackingSchema.parse(JSON.parse(answer.body)).shipments;
+          })
           .catch((error: unknown) => {
-            // The order is still worth showing without its parcels.
+            // The order is still worth showing; the page says its parcels cannot be shown now.
             request.log.warn({ err: error, orderId }, 'order page without parcels: tracking did not answer');
-            return [];
+            return null;
           }),
       ]);
       if (!order) return message(reply, 404, visitorLocale(request), 'notFound');
       const locale = pageLocale(order.customer.locale, request.headers['accept-language']);
-      const view = orderPageView(order, tracking, locale);
-      return send(reply, 200, 'order', locale, { order: view, pageData: { orderId, token, timeZone: view.timeZone } }, { key: 'order.title', params: { number: view.number } }, true);
+      const view = orderPageView(order, parcels ?? [], locale);
+      return send(
+        reply,
+        200,
+        'order',
+        locale,
+        { order: view, parcelsUnavailable: parcels === null },
+        { key: 'order.title', params: { number: view.number } },
+        { orderId, token, timeZone: view.timeZone },
+      );
     });
   });
 
@@ -144,7 +160,7 @@ export function registerCustomerPages(app: PlatformHttpServer, upstreams: Upstre
         }
       }
       // Otherwise the visitor's language; the script offers the link when the tab holds a key that may open the order.
-      return send(reply, 200, 'pay', visitorLocale(request), { ...view, orderLink: null, orderId: knownOrder, pageData: {} }, title, knownOrder !== null);
+      return send(reply, 200, 'pay', visitorLocale(request), { ...view, orderLink: null, orderId: knownOrder }, title, knownOrder === null ? undefined : {});
     });
   }
 
