@@ -108,6 +108,7 @@ describe('the order page', () => {
     await page.locator('[data-timeline] li', { hasText: `Paquete ${trackingNumber}: En camino` }).waitFor();
     await page.locator('[data-timeline] li', { hasText: 'Madrid, ES' }).first().waitFor();
     expect(await page.textContent('[data-announcer]')).toMatch(/^Novedad: /);
+    expect(await page.textContent('[data-live-state]')).toBe('Esta página se actualiza sola.');
     expect(await page.textContent(`[data-parcel-status="${trackingNumber}"]`)).toBe('En camino');
     // The same document all along: it updated itself.
     expect(await page.evaluate('window.sameDocument')).toBe(true);

@@ -77,6 +77,12 @@ function liveTimeline(list) {
   const state = document.querySelector('[data-live-state]');
   const announcer = document.querySelector('[data-announcer]');
   const seen = new Set();
+  let loaded = false;
+  let streaming = true;
+  const showState = () => {
+    const live = streaming ? t('order.liveOn') : t('order.liveStopped');
+    state.textContent = list.children.length > 0 ? live : `${t('order.timelineEmpty')} ${live}`;
+  };
   const query = `?t=${encodeURIComponent(data.token)}`;
   const base = `/v1/orders/${encodeURIComponent(data.orderId)}`;
 
@@ -104,6 +110,7 @@ function liveTimeline(list) {
     const later = [...list.children].find((other) => other.dataset.at < entry.at);
     list.insertBefore(item, later ?? null);
     if (!live) return;
+    if (loaded) showState();
     item.classList.add('is-new');
     announcer.textContent = t('order.newUpdate', { text });
     if (entry.kind === 'status') document.querySelector('[data-order-status]').textContent = t(known('status', entry.status));
@@ -118,7 +125,8 @@ function liveTimeline(list) {
   stream.addEventListener('entry', (event) => add(JSON.parse(event.data), true));
   const stopped = () => {
     stream.close();
-    state.textContent = t('order.liveStopped');
+    streaming = false;
+    if (loaded) showState();
   };
   stream.addEventListener('end', stopped);
   stream.addEventListener('error', () => {
@@ -129,7 +137,8 @@ function liveTimeline(list) {
     .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
     .then((timeline) => {
       for (const entry of timeline.entries) add(entry, false);
-      state.textContent = list.children.length > 0 ? t('order.liveOn') : `${t('order.timelineEmpty')} ${t('order.liveOn')}`;
+      loaded = true;
+      showState();
     })
     .catch(() => {
       state.textContent = t('order.timelineFailed');
