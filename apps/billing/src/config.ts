@@ -12,7 +12,8 @@ export const billingEnv = serviceEnv.extend(databaseEnv.shape).extend({
   STRIPE_WEBHOOK_SECRET: z.string().min(1),
   /** Max |now - t| of a Stripe-Signature, in seconds (Stripe's libraries use 300). */
   STRIPE_WEBHOOK_TOLERANCE_S: envHelpers.positiveInt.default(300),
-  CHECKOUT_SUCCESS_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080/v1/checkout/complete'),
+  /** Public base URL of the platform: the payment page returns the customer to its `/pay/complete` and `/pay/cancelled` pages. */
+  PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
   INVOICE_DUE_DAYS: envHelpers.positiveInt.default(14),
   /** Whether a cancel's refund waits until fulfillment has the supplier order cancelled (or ops settled it). */
   REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: z.enum(REFUND_POLICIES).default('after_supplier_cancel'),

@@ -81,6 +81,7 @@ async function harness(refundOnUnconfirmedSupplierCancel: BillingDeps['refundOnU
         STRIPE_SECRET_KEY: secretKey,
         STRIPE_WEBHOOK_SECRET: webhookSecret,
         REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: refundOnUnconfirmedSupplierCancel,
+        PUBLIC_BASE_URL: 'https://shop.example',
       },
       // The tests deliver events to the handlers and fire timers themselves.
       workers: false,
@@ -224,6 +225,37 @@ describe('billing: order created → checkout', () => {
     } finally {
       await consumer.stop();
     }
+  });
+
+  it("shows the customer's order by its number, in their language, on the payment page, and returns them to pages for people", async () => {
+    const h = await harness();
+    const order = sampleOrder({ customer: { id: 'cust-es', email: 'ana@example.es', name: 'Ana García', locale: 'es', timezone: 'Europe/Madrid' } });
+    await h.deliver(created(order));
+    const request = h.sim.controls.stripe.requests.find((r) => r.url.endsWith('/v1/checkout/sessions') && (r.body as Json)?.client_reference_id === order.id)!;
+    expect(request.body).toMatchObject({
+      'line_items[0][price_data][product_data][name]': `Pedido ${order.number}`,
+      locale: 'es',
+      success_url: `https://shop.example/pay/complete?order=${order.id}`,
+      cancel_url: `https://shop.example/pay/cancelled?order=${order.id}`,
+    });
+
+    // The hosted page, as the customer's browser gets it: the order number and the amount in Spanish, no id of ours.
+    const session = (await billingOf(h, order.id)).payments[0].checkoutSessions[0];
+    const page = (await got(session.url)).body;
+    expect(page).toContain('lang="es"');
+    expect(page).toContain(`Pedido ${order.number}`);
+    expect(page.replace(/\s/g, ' ')).toContain('34,99 €');
+    // Only the link back to our page carries the order's id (the lead's URL); nothing the customer reads does.
+    expect(page.replaceAll(/href="[^"]*"/g, '')).not.toContain(order.id.slice(0, 8));
+    expect(page).toContain('href="https://shop.example/pay/cancelled?order=');
+    expect(page).toContain('Volver');
+
+    // Paying in the browser (the page's form) lands on the gateway's page for people, not on JSON.
+    const action = /action="([^"]+)"/.exec(page)![1]!;
+    const paid = await got.post(new URL(action, session.url).href, { form: { outcome: 'paid' }, followRedirect: false, throwHttpErrors: false });
+    expect(paid.statusCode).toBe(303);
+    expect(paid.headers.location).toBe(`https://shop.example/pay/complete?order=${order.id}`);
+    await eventually(() => billingOf(h, order.id), (b) => b.payments[0].status === 'succeeded');
   });
 
   it('leaves nothing behind and reports a transient error while Stripe is down', async () => {

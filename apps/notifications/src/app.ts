@@ -10,6 +10,7 @@ import { createSmtpMailer } from './adapters/mailer';
 import { TemplateRenderer } from './adapters/template-renderer';
 import { createTwilioSms } from './adapters/twilio-sms';
 import { deliverNotification, type NotificationDeps, TIMER_KINDS } from './application/notifications';
+import { orderLinks } from './application/order-links';
 import type { NotificationsEnv } from './config';
 import { fulfillmentEventSubscriptions } from './consumers/fulfillment-events';
 import { orderEventSubscriptions } from './consumers/order-events';
@@ -41,10 +42,12 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   const store: StoreIdentity = { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
   // templates/ sits beside src/ and dist/, so the same path works from source and from the bundle.
   const renderer = new TemplateRenderer(fileURLToPath(new URL('../templates', import.meta.url)));
+  const links = orderLinks(env.PUBLIC_BASE_URL, env.ORDER_LINK_SECRET);
   const deps: NotificationDeps = {
     db,
     renderer,
     store,
+    links,
     mailer,
     sms: createTwilioSms({
       apiUrl: env.TWILIO_API_URL,
@@ -87,6 +90,6 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   });
 
   const app = runtime.createHttpServer();
-  registerRoutes(app, { db, renderer, store, clock: runtime.clock });
+  registerRoutes(app, { db, renderer, store, links, clock: runtime.clock });
   return { app, db, timers, deps };
 }

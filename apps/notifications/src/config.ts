@@ -1,4 +1,5 @@
 import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
+import { orderLinkSecret } from '@platform/config/order-links';
 import { z } from 'zod';
 
 export const notificationsEnv = serviceEnv.extend(databaseEnv.shape).extend({
@@ -11,8 +12,10 @@ export const notificationsEnv = serviceEnv.extend(databaseEnv.shape).extend({
   EMAIL_UNKNOWN_OUTCOME: z.enum(['resend', 'mark-unknown']).default('resend'),
   STORE_NAME: z.string().min(1).default('Shop'),
   SUPPORT_EMAIL: z.email().default('support@shop.local'),
-  /** Public base URL of the platform, for links in messages (tracking page). */
+  /** Public base URL of the platform, for links in messages (the order page, the tracking page). */
   PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
+  /** Signs the order-page link in every email; the gateway checks it with the same secret. */
+  ORDER_LINK_SECRET: orderLinkSecret,
   /** Notifications sent at once: pooled SMTP connections and timer lanes. */
   SEND_CONCURRENCY: envHelpers.positiveInt.max(32).default(8),
   TWILIO_API_URL: envHelpers.url(['http:', 'https:']).default('https://api.twilio.com'),

@@ -3,7 +3,8 @@ import type { AdjustableClock } from '@platform/runtime/clock';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderModified, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
+import { type EventData, itemsBackordered, itemsCancelled, itemsSubstituted, orderCreated, orderModified, orderStatusChanged, type Parcel, progressChanged } from '@platform/contracts';
+import { verifyOrderLink } from '@platform/config/order-links';
 import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -29,6 +30,7 @@ let sims: SimulatorHandle;
 let relay: RelayFaults;
 let clock: AdjustableClock;
 
+const ORDER_LINK_SECRET = 'notifications-test-order-link-secret-0123456789';
 // Long enough that a loaded machine still sees the breaker open between two steps of advanceUntil.
 const BREAKER_OPEN_MS = 1_000;
 
@@ -54,6 +56,7 @@ beforeAll(async () => {
         EMAIL_LOOKUP_URL: relay.lookupUrl,
         SEND_CONCURRENCY: '2',
         PUBLIC_BASE_URL: 'https://shop.example',
+        ORDER_LINK_SECRET,
         TWILIO_API_URL: sims.baseUrl('twilio'),
         TWILIO_ACCOUNT_SID: twilio.accountSid,
         TWILIO_AUTH_TOKEN: twilio.authToken,
@@ -134,7 +137,13 @@ async function publishCreated(o: Order) {
   await publishEnvelope(runtime.messaging.js, newEvent(orderCreated, { aggregateId: o.id, source: 'orders', data: o }));
 }
 
-function statusChanged(o: Order, status: 'confirmed' | 'shipped' | 'delivered' | 'exception' | 'delayed', extra: { tracking?: { number: string; carrier: string | null }; details?: string } = {}) {
+type StatusChangedData = EventData<typeof orderStatusChanged>;
+
+function statusChanged(
+  o: Order,
+  status: StatusChangedData['status'],
+  extra: { tracking?: { number: string; carrier: string | null }; details?: string; previousStatus?: StatusChangedData['previousStatus']; actor?: string } = {},
+) {
   return newEvent(orderStatusChanged, {
     aggregateId: o.id,
     source: 'orders',
@@ -142,9 +151,9 @@ function statusChanged(o: Order, status: 'confirmed' | 'shipped' | 'delivered' |
       orderId: o.id,
       number: o.number,
       status,
-      previousStatus: 'pending',
+      previousStatus: extra.previousStatus ?? 'pending',
       details: extra.details ?? null,
-      actor: 'billing',
+      actor: extra.actor ?? 'billing',
       customer: o.customer,
       total: o.totals.total,
       currency: o.currency,
@@ -223,7 +232,7 @@ describe('order status notifications', () => {
 
     const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
     expect(email!.subject).toBe(`Your order ${o.number} is on its way`);
-    expect(email!.html).toContain('https://shop.example/v1/tracking/RR123456785CN');
+    expect(email!.html).toContain('https://shop.example/track/RR123456785CN');
     await eventually(() => smsTo(phone), (m) => m.length === 1);
     await eventually(() => pushTo(token), (m) => m.length === 1);
     expect((await smsTo(phone))[0]!.body).toContain(o.number);
@@ -292,6 +301,73 @@ describe('order status notifications', () => {
     await service.timers.fireDue();
     await eventually(() => smsTo(phone), (m) => m.length === 2);
     await eventually(() => rows(o.id), (r) => r.every((n) => n.status === 'sent'));
+  });
+});
+
+describe('in the customer language, naming nothing internal (read in Spanish)', () => {
+  /** The email's link to the order page: ours, for this order, signed and not expired. */
+  function expectOrderLink(email: { html: string | null; text: string }, orderId: string) {
+    const url = new RegExp(`https://shop\\.example/orders/${orderId}\\?t=([\\w.-]+)`);
+    const token = url.exec(email.text)?.[1];
+    expect(token, 'order page link in the text').toBeDefined();
+    // Handlebars writes `=` in an attribute as `&#x3D;`, which every mail client reads back as `=`.
+    expect(email.html?.replaceAll('&#x3D;', '=')).toContain(`href="https://shop.example/orders/${orderId}?t=${token}"`);
+    expect(verifyOrderLink(ORDER_LINK_SECRET, orderId, token!, clock.now())).toMatchObject({ ok: true });
+  }
+  const spanish = async (o: Order) => (await sink.waitForMessages((m) => m.to.includes(o.customer.email)))[0]!;
+
+  it('the confirmation names the country in Spanish and links the order page', async () => {
+    const o = order(customer());
+    await publishCreated(o);
+    await publish(statusChanged(o, 'confirmed'));
+    const email = await spanish(o);
+    expect(email.text).toMatch(/^España$/m);
+    expect(email.text).not.toMatch(/^ES$/m);
+    expect(email.html).toContain('Ver tu pedido');
+    expectOrderLink(email, o.id);
+  });
+
+  it('the refund email gives the amount in euros from cents and why, in Spanish, never orders\' English details', async () => {
+    const o = order(customer(), [{ ...BLUE_MUG, quantity: 1, unitPrice: 1799, lineTotal: 1799 }]);
+    await publishCreated(o);
+    expect(o.totals.total).toBe(2298);
+    await publish(statusChanged(o, 'refunded', { previousStatus: 'cancelled', details: 'Refunded 2298 EUR: Order cancelled: customer request' }));
+    const email = await spanish(o);
+    expect(email.subject).toBe(`El reembolso de tu pedido ${o.number} se ha completado`);
+    expect(email.text.replace(/\s/g, ' ')).toContain('Hemos reembolsado 22,98 € a tu método de pago original.');
+    expect(email.text).toContain('Tu pedido se canceló, así que te hemos devuelto el dinero.');
+    for (const part of [email.text, email.html ?? '']) expect(part).not.toMatch(/2298|Refunded|Order cancelled|customer request/);
+    expectOrderLink(email, o.id);
+  });
+
+  it('the issue email says what went wrong in Spanish, never the supplier, its answer or an error code', async () => {
+    const o = order(customer());
+    await publishCreated(o);
+    await publish(statusChanged(o, 'exception', { previousStatus: 'processing', actor: 'fulfillment', details: 'Supplier rejected the order (aliexpress: Out of stock) SUPPLIER_REJECTED' }));
+    const email = await spanish(o);
+    expect(email.subject).toBe(`Hay un problema con tu pedido ${o.number}`);
+    expect(email.text).toContain('Qué ha pasado: No hemos podido preparar uno o más de tus artículos para el envío.');
+    for (const part of [email.subject, email.text, email.html ?? '']) expect(part).not.toMatch(/supplier|aliexpress|out of stock|SUPPLIER_REJECTED/i);
+    expectOrderLink(email, o.id);
+  });
+
+  it('the shipped email names the carrier, not the supplier\'s shipping method, and its button opens the tracking page', async () => {
+    const o = order(customer());
+    await publishCreated(o);
+    await publish(statusChanged(o, 'shipped', { tracking: { number: 'LP00123456789012', carrier: 'CAINIAO_STANDARD' } }));
+    const email = await spanish(o);
+    expect(email.text).toContain('Transportista: Cainiao');
+    expect(email.html).toContain('href="https://shop.example/track/LP00123456789012"');
+    for (const part of [email.text, email.html ?? '']) expect(part).not.toMatch(/CAINIAO_STANDARD|\/v1\//);
+    expectOrderLink(email, o.id);
+
+    // A shipping method no carrier is known by: no carrier line rather than the code.
+    const other = order(customer());
+    await publishCreated(other);
+    await publish(statusChanged(other, 'shipped', { tracking: { number: 'XY123456789', carrier: 'SUPPLIER_ECONOMY_LINE_7' } }));
+    const unnamed = await spanish(other);
+    expect(unnamed.text).toContain('Número de seguimiento: XY123456789');
+    expect(unnamed.text).not.toMatch(/Transportista|SUPPLIER_ECONOMY_LINE_7/);
   });
 });
 
@@ -639,7 +715,7 @@ describe('notices about part of an order (fulfillment events)', () => {
     await publish(progress(o, 'parcel_shipped', [first], first));
     const [one] = await sink.waitForMessages((m) => m.to.includes(who.email));
     expect(one!.subject).toBe(`Parcel 1 of 2 of your order ${o.number} has shipped`);
-    expect(one!.html).toContain(`href="https://shop.example/v1/tracking/${first.trackingNumber}"`);
+    expect(one!.html).toContain(`href="https://shop.example/track/${first.trackingNumber}"`);
     expect(one!.text).toContain('Blue mug × 2');
     expect(one!.text).not.toContain('Earl Grey');
     await eventually(() => smsTo(phone), (m) => m.length === 1);
@@ -652,7 +728,7 @@ describe('notices about part of an order (fulfillment events)', () => {
     await publish(secondShipped);
     const [, two] = await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
     expect(two!.subject).toBe(`Parcel 2 of 2 of your order ${o.number} has shipped`);
-    expect(two!.html).toContain(`https://shop.example/v1/tracking/${second.trackingNumber}`);
+    expect(two!.html).toContain(`https://shop.example/track/${second.trackingNumber}`);
     expect(two!.html).not.toContain(first.trackingNumber!);
     expect(two!.text).toContain('Earl Grey × 1');
 
@@ -696,7 +772,7 @@ describe('notices about part of an order (fulfillment events)', () => {
     await publish(progress(o, 'parcel_shipped', [first, second], second));
     const [, two] = await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
     expect(two!.subject).toBe(`El paquete 2 de 2 de tu pedido ${o.number} está en camino`);
-    expect(two!.text).toContain(`Seguir este paquete: https://shop.example/v1/tracking/${second.trackingNumber}`);
+    expect(two!.text).toContain(`Seguir este paquete: https://shop.example/track/${second.trackingNumber}`);
     await sleep(1_000);
     expect(emailsTo(who.email).map((m) => m.subject)).toEqual([`Tu pedido ${o.number} está en camino`, `El paquete 2 de 2 de tu pedido ${o.number} está en camino`]);
   });
@@ -819,7 +895,9 @@ describe('notices about part of an order (fulfillment events)', () => {
     );
     const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
     expect(email!.subject).toBe(`O modificare a comenzii tale ${o.number}`);
-    expect(email!.text).toContain('produs echivalent, cod TEA-LOOSE × 1 (în loc de Earl Grey)');
+    // The substitute's SKU is ours: the customer reads "an equivalent item".
+    expect(email!.text).toContain('un produs echivalent × 1 (în loc de Earl Grey)');
+    expect(email!.text).not.toContain('TEA-LOOSE');
   });
 });
 
@@ -867,7 +945,7 @@ describe('HTTP', () => {
     const parcel = await preview('parcel-shipped', { locale: 'es' });
     expect(parcel.statusCode).toBe(200);
     expect(parcel.json().subject).toBe('El paquete 1 de 2 de tu pedido ORD-000123 está en camino');
-    expect(parcel.json().html).toContain('/v1/tracking/RR123456785CN');
+    expect(parcel.json().html).toContain('/track/RR123456785CN');
     const subjects = await Promise.all(
       ['parcel-delivered', 'items-cancelled', 'items-backordered', 'items-substituted'].map(async (name) => {
         const response = await preview(name, { locale: 'en', data: { orderNumber: 'ORD-9' } });

@@ -38,9 +38,10 @@ const createSession = (sim: SimulatorHandle) =>
     form: {
       mode: 'payment',
       client_reference_id: 'order-restart',
-      success_url: 'http://127.0.0.1:8080/v1/checkout/complete',
+      success_url: 'http://127.0.0.1:8080/pay/complete?order=order-restart',
       'line_items[0][price_data][currency]': 'eur',
       'line_items[0][price_data][unit_amount]': '1250',
+      'line_items[0][price_data][product_data][name]': 'Order ORD-000001',
       'line_items[0][quantity]': '2',
     },
   });

@@ -61,7 +61,7 @@ async function stripeCall(method: 'GET' | 'POST', path: string, options: { form?
 const sessionForm = (orderId = 'order-1') => ({
   mode: 'payment',
   client_reference_id: orderId,
-  success_url: 'http://127.0.0.1:8080/v1/checkout/complete',
+  success_url: `http://127.0.0.1:8080/pay/complete?order=${orderId}`,
   'metadata[order_id]': orderId,
   'payment_intent_data[metadata][order_id]': orderId,
   'line_items[0][price_data][currency]': 'eur',
@@ -123,6 +123,49 @@ describe('Stripe simulator', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     const fetched = await stripeCall('GET', `v1/checkout/sessions/${String(session.id)}`);
     expect(fetched.body.id).toBe(session.id);
+  });
+
+  it("shows the customer what we sent, in the session's locale: product names and amounts from minor units, never our ids; a link back to cancel_url", async () => {
+    const orderId = '3f5d9c1e-8b7a-4c2d-9e0f-1a2b3c4d5e6f';
+    const form = {
+      ...sessionForm(orderId),
+      locale: 'es',
+      cancel_url: `http://127.0.0.1:8080/pay/cancelled?order=${orderId}`,
+      'line_items[0][price_data][product_data][name]': 'Pedido ORD-000042',
+      'line_items[0][price_data][product_data][description]': '2 artículos',
+    };
+    const session = (await stripeCall('POST', 'v1/checkout/sessions', { form })).body as { id: string; url: string; locale: string };
+    expect(session.locale).toBe('es');
+    const page = (await got(session.url)).body;
+    expect(page).toContain('<html lang="es">');
+    expect(page).toContain('<strong>Pedido ORD-000042</strong><br>2 artículos<br>2 × 12,50');
+    expect(page.replace(/\s/g, ' ')).toContain('Total: 29,99 €');
+    expect(page).toContain('Pagar 29,99');
+    expect(page).toContain(`<a href="http://127.0.0.1:8080/pay/cancelled?order=${orderId}">Volver</a>`);
+    expect(page.replaceAll(/href="[^"]*"/g, '')).not.toContain(orderId);
+
+    // Paid in the browser: back to the success URL, `{CHECKOUT_SESSION_ID}` filled in as Stripe does.
+    const withId = { ...form, success_url: `http://127.0.0.1:8080/pay/complete?order=${orderId}&session={CHECKOUT_SESSION_ID}` };
+    const paying = (await stripeCall('POST', 'v1/checkout/sessions', { form: withId })).body as { id: string };
+    const paid = await got.post(`${sim.baseUrl('stripe')}/_sim/checkout/sessions/${paying.id}/complete`, { form: { outcome: 'paid' }, followRedirect: false, throwHttpErrors: false });
+    expect(paid.statusCode).toBe(303);
+    expect(paid.headers.location).toBe(`http://127.0.0.1:8080/pay/complete?order=${orderId}&session=${paying.id}`);
+
+    // A currency without minor units is not divided by 100.
+    const yen = { ...sessionForm('order-jpy'), 'line_items[0][price_data][currency]': 'jpy', 'line_items[1][price_data][currency]': 'jpy' };
+    const yenSession = (await stripeCall('POST', 'v1/checkout/sessions', { form: yen })).body as { url: string };
+    expect((await got(yenSession.url)).body).toContain('Total: ¥2,999');
+  });
+
+  it('refuses a line item without a product name and a locale Stripe does not know, as Stripe does', async () => {
+    const unnamed: Record<string, string> = { ...sessionForm() };
+    delete unnamed['line_items[1][price_data][product_data][name]'];
+    const noName = await stripeCall('POST', 'v1/checkout/sessions', { form: unnamed });
+    expect(noName.statusCode).toBe(400);
+    expect(noName.body.error).toMatchObject({ type: 'invalid_request_error', param: 'line_items[1][price_data][product_data][name]' });
+    const klingon = await stripeCall('POST', 'v1/checkout/sessions', { form: { ...sessionForm(), locale: 'tlh' } });
+    expect(klingon.statusCode).toBe(400);
+    expect(klingon.body.error).toMatchObject({ type: 'invalid_request_error', param: 'locale' });
   });
 
   it('completes a session: signed checkout.session.completed to the webhook URL, payment intent succeeded', async () => {

@@ -77,13 +77,17 @@ export interface TransferRequest {
 export interface CheckoutRequest {
   paymentId: string;
   orderId: string;
-  /** What the line says on Stripe's page ("Order ORD-123"). */
-  description: string;
+  /** The line item's product name on Stripe's page, in the customer's language ("Pedido ORD-123"): the order by its number, never our id. */
+  productName: string;
+  /** The language of Stripe's page (Checkout supports en, es, ro and ru). */
+  locale: string;
   amount: number;
   /** Platform (upper case) currency. */
   currency: string;
   customerEmail: string | null;
+  /** Where Stripe sends the customer after paying, and when they give up: pages for people. */
   successUrl: string;
+  cancelUrl: string;
 }
 
 export interface RefundRequest {
@@ -143,6 +147,8 @@ export function createStripeClient(options: { apiUrl: string; secretKey: string;
           mode: 'payment',
           client_reference_id: request.orderId,
           success_url: request.successUrl,
+          cancel_url: request.cancelUrl,
+          locale: request.locale,
           ...(request.customerEmail && { customer_email: request.customerEmail }),
           'metadata[order_id]': request.orderId,
           'metadata[payment_id]': request.paymentId,
@@ -153,7 +159,7 @@ export function createStripeClient(options: { apiUrl: string; secretKey: string;
           'line_items[0][quantity]': '1',
           'line_items[0][price_data][currency]': request.currency.toLowerCase(),
           'line_items[0][price_data][unit_amount]': String(request.amount),
-          'line_items[0][price_data][product_data][name]': request.description,
+          'line_items[0][price_data][product_data][name]': request.productName,
         },
         request.paymentId,
       ),

@@ -3,7 +3,7 @@ import type { RefundHold } from '../generated/prisma/client';
 import { type BillingDeps, lockPayments } from './context';
 import { lockedInvoiceOf, voidInvoice } from './invoices';
 import { cancelUnpaidPayment, UNPAID } from './payments';
-import { requestRefund } from './refunds';
+import { paymentsWithPendingRefunds, requestRefund } from './refunds';
 import { refundable } from '../domain/held-money';
 import { derivedId } from '../domain/ids';
 
@@ -12,16 +12,15 @@ import { derivedId } from '../domain/ids';
  * void); payments still open are closed at Stripe and the invoice (draft or not) is void.
  */
 export async function settleCancelledOrder(tx: Transaction, deps: BillingDeps, orderId: string, reason: string): Promise<void> {
-  const payments = await tx.payment.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } });
+  const payments = await paymentsWithPendingRefunds(tx, orderId);
   const invoice = await lockedInvoiceOf(tx, orderId);
   for (const payment of payments) {
     if (payment.status === 'succeeded') {
       // A refund still on its way (cancelled items, a lower total) will take its part: only the rest goes back now.
-      const pending = await tx.refund.aggregate({ where: { paymentId: payment.id, status: 'pending' }, _sum: { amount: true } });
       await requestRefund(tx, deps, {
         refundId: derivedId(`${orderId}/refund/cancel/${payment.id}`),
         payment,
-        amount: refundable(payment) - (pending._sum.amount ?? 0),
+        amount: refundable(payment),
         reason: `Order cancelled: ${reason}`,
         invoiceId: invoice?.id ?? null,
       });

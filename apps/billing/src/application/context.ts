@@ -17,8 +17,8 @@ export const SERVICE = 'billing';
 export interface BillingDeps {
   provider: PaymentProvider;
   clock: Clock;
-  /** Where Stripe sends the customer after paying. */
-  checkoutSuccessUrl: string;
+  /** Where the customer pages are: Stripe sends the customer back to `/pay/complete` or `/pay/cancelled` there. */
+  publicBaseUrl: string;
   invoiceDueDays: number;
   /**
    * REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: whether a cancelled order's refund goes out at once

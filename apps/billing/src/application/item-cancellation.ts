@@ -5,7 +5,7 @@ import { refundable } from '../domain/held-money';
 import { derivedId } from '../domain/ids';
 import { type BillingDeps, lockPayments } from './context';
 import { lockedInvoiceOf } from './invoices';
-import { requestRefund } from './refunds';
+import { paymentsWithPendingRefunds, requestRefund } from './refunds';
 import { vendorPositions } from './vendor-ledger';
 
 /**
@@ -34,8 +34,9 @@ export async function refundCancelledItems(tx: Transaction, deps: BillingDeps, c
   }
   for (const [vendorId, amount] of Object.entries(vendorAmounts)) vendorAmounts[vendorId] = Math.min(amount, positions.get(vendorId) ?? amount);
   const amount = Object.values(vendorAmounts).reduce((sum, a) => sum + a, 0);
-  const payments = await tx.payment.findMany({ where: { orderId, status: 'succeeded' }, orderBy: { createdAt: 'asc' } });
-  const payment = payments.find((p) => refundable(p) >= amount);
+  // A refund still on its way from a payment is already promised: it cannot give that part twice.
+  const payments = await paymentsWithPendingRefunds(tx, orderId);
+  const payment = payments.find((p) => p.status === 'succeeded' && refundable(p) >= amount);
   if (!payment) throw new DomainError('unprocessable', 'NOTHING_TO_REFUND', `No payment of order ${orderId} can refund ${amount} for cancellation ${cancellation.cancellationId}`);
   await requestRefund(tx, deps, {
     refundId,

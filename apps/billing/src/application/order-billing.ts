@@ -7,7 +7,7 @@ import { splitProportionally, subtotalChanges, type VendorWeight, vendorWeights 
 import { type BillingDeps, lockPayments } from './context';
 import { debitInvoice, draftInvoiceWrites, lockedInvoiceOf, redraftInvoice, withdrawDebit } from './invoices';
 import { cancelUnpaidPayment, openCheckout, UNPAID } from './payments';
-import { requestRefund } from './refunds';
+import { paymentsWithPendingRefunds, requestRefund } from './refunds';
 import { keepOrderItems, orderItemsWrites, orderVendorWeights } from './vendor-ledger';
 
 /*
@@ -41,7 +41,7 @@ export async function reconcileModifiedOrder(tx: Transaction, deps: BillingDeps,
   // Whose items grew or shrank: a top-up is allocated to the first, a refund taken from the second.
   const changes = subtotalChanges(await orderVendorWeights(tx, order.id), vendorWeights(order.items.map((i) => ({ vendorId: i.vendor.id, vendorType: i.vendor.type, amount: i.lineTotal }))));
   await keepOrderItems(tx, order);
-  const payments = await tx.payment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
+  const payments = await paymentsWithPendingRefunds(tx, order.id);
   const invoice = await lockedInvoiceOf(tx, order.id);
   if (!invoice || invoice.status === 'void') return;
   const now = deps.clock.now();
@@ -61,8 +61,7 @@ export async function reconcileModifiedOrder(tx: Transaction, deps: BillingDeps,
     await cancelUnpaidPayment(tx, deps, topUp);
     current = await withdrawDebit(tx, current, topUp.id, 'Top-up replaced by a later modification', now);
   }
-  const pending = await tx.refund.aggregate({ where: { orderId: order.id, status: 'pending' }, _sum: { amount: true } });
-  const change = settleNewTotal(order.totals.total, payments, pending._sum.amount ?? 0);
+  const change = settleNewTotal(order.totals.total, payments);
   const reason = `Order modified: ${modification.changes.join(', ')}`;
   if (change.kind === 'refund') {
     await requestRefund(tx, deps, {

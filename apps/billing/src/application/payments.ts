@@ -10,6 +10,7 @@ import { type BillingDeps, emit, lockedPayment } from './context';
 import { issueInvoice, lockedInvoiceOf, recordInvoicePayment } from './invoices';
 import { requestRefund } from './refunds';
 import { paymentAllocationWrites } from './vendor-ledger';
+import { checkoutLineName, checkoutReturnUrls } from '../domain/checkout-page';
 import { derivedId } from '../domain/ids';
 import type { VendorWeight } from '../domain/vendor-split';
 
@@ -48,11 +49,12 @@ export async function openCheckout(
     session = await deps.provider.createCheckoutSession({
       paymentId: input.paymentId,
       orderId: order.id,
-      description: input.kind === 'order' ? `Order ${order.number}` : `Order ${order.number}: additional amount`,
+      productName: checkoutLineName(input.kind, order.number, order.customer.locale),
+      locale: order.customer.locale,
       amount: input.amount,
       currency: order.currency,
       customerEmail: order.customer.email,
-      successUrl: deps.checkoutSuccessUrl,
+      ...checkoutReturnUrls(deps.publicBaseUrl, order.id),
     });
   } catch (error) {
     // Stripe refused the session itself (4xx): retrying would not help, so the payment fails visibly.

@@ -6,6 +6,17 @@ import { type BillingDeps, emit } from './context';
 import { creditInvoice, lockedInvoiceOf } from './invoices';
 import { reverseVendorShares } from './vendor-ledger';
 
+/** A payment with the refunds asked of it and not confirmed yet (`refundable` counts them as given back). */
+export type PaymentWithPendingRefunds = Payment & { amountRefundPending: number };
+
+/** The order's payments in the order they were made, each with its pending refunds. */
+export async function paymentsWithPendingRefunds(tx: Transaction, orderId: string): Promise<PaymentWithPendingRefunds[]> {
+  const payments = await tx.payment.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } });
+  const pending = await tx.refund.groupBy({ by: ['paymentId'], where: { orderId, status: 'pending' }, _sum: { amount: true } });
+  const pendingOf = new Map(pending.map((row) => [row.paymentId, row._sum.amount ?? 0]));
+  return payments.map((payment) => ({ ...payment, amountRefundPending: pendingOf.get(payment.id) ?? 0 }));
+}
+
 /**
  * Refunds `amount` of a succeeded payment through Stripe (Idempotency-Key = refund id, derived
  * by the caller, so a redelivered event neither refunds twice nor records twice). Stripe's

@@ -3,14 +3,16 @@ export interface PaymentBalance {
   status: string;
   amountReceived: number;
   amountRefunded: number;
+  /** Refunds asked of the provider and not confirmed yet: already promised back. */
+  amountRefundPending: number;
 }
 
-/** What a payment can still give back: received minus refunded. */
-export const refundable = (payment: PaymentBalance): number => payment.amountReceived - payment.amountRefunded;
+/** What a payment can still give back: received minus refunded minus refunds on their way. */
+export const refundable = (payment: PaymentBalance): number => payment.amountReceived - payment.amountRefunded - payment.amountRefundPending;
 
-/** The money billing holds for an order: received on succeeded payments, minus refunded, minus refunds still on their way. */
-export function heldAmount(payments: readonly PaymentBalance[], pendingRefunds: number): number {
-  return payments.filter((p) => p.status === 'succeeded').reduce((sum, p) => sum + refundable(p), 0) - pendingRefunds;
+/** The money billing holds for an order: what its succeeded payments can still give back. */
+export function heldAmount(payments: readonly PaymentBalance[]): number {
+  return payments.filter((p) => p.status === 'succeeded').reduce((sum, p) => sum + refundable(p), 0);
 }
 
 /** What a paid order's new total asks of the money held. */
@@ -25,8 +27,8 @@ export type HeldMoneyChange<P extends PaymentBalance = PaymentBalance> =
  * can give it back whole (a refund goes to one payment); an increase is collected as a top-up.
  * `payments` in the order they were made.
  */
-export function settleNewTotal<P extends PaymentBalance>(total: number, payments: readonly P[], pendingRefunds: number): HeldMoneyChange<P> {
-  const difference = total - heldAmount(payments, pendingRefunds);
+export function settleNewTotal<P extends PaymentBalance>(total: number, payments: readonly P[]): HeldMoneyChange<P> {
+  const difference = total - heldAmount(payments);
   if (difference > 0) return { kind: 'top_up', amount: difference };
   if (difference === 0) return { kind: 'none' };
   const paid = payments.find((p) => p.status === 'succeeded' && refundable(p) >= -difference);

@@ -12,10 +12,16 @@ type Compiled = HandlebarsTemplateDelegate<Record<string, unknown>>;
 
 export const DEFAULT_LOCALE = 'en';
 
+/** Catalogue sections that are no template of their own: the short channels, strings every email shares, and the customer-facing reasons. */
+export const SHARED_SECTIONS = ['sms', 'push', 'email', 'reasons'] as const;
+
 /**
  * Built-in templates from `templates/<name>/{html,text}.hbs` (shared pieces in
  * `templates/partials/*.hbs`) with per-locale strings from `templates/locales/<locale>.json`,
- * one section per template plus `sms` and `push` for the short channels. Strings are
+ * one section per template, `email` for what every email says (its own section may reword it),
+ * `reasons` for why something happened (by the view's `reasonCode`, rendered as `reason`), and
+ * `sms` and `push` for the short channels. Templates hold no prose of their own: every word a
+ * customer reads comes from the catalogue (adapters/catalogue.test.ts checks it). Strings are
  * Handlebars too ("Hi {{customerName}}"). A key `<name>.<status>` is the wording of `<name>`
  * for that order status (`subject.shipped`). Everything renders in strict mode: a missing
  * value is an error, never a blank. Compiled once at start-up; unknown locales fall back to English.
@@ -67,10 +73,19 @@ export class TemplateRenderer {
   render(template: string, locale: string, view: Record<string, unknown>): RenderedMessage {
     const body = this.bodies.get(template);
     if (!body) throw new Error(`no template "${template}"`);
-    const t = this.text(template, locale, view);
+    const t = { ...this.text('email', locale, view), ...this.text(template, locale, view) };
     if (t.subject === undefined) throw new Error(`template "${template}" has no subject for status "${String(view.status)}"`);
-    const data = { ...view, t };
+    const data = { ...view, t, reason: this.reason(locale, view) };
     return { subject: t.subject, html: body.html(data), text: body.text(data) };
+  }
+
+  /** The words for the view's `reasonCode`, or null when it has none; a code without words is an error. */
+  private reason(locale: string, view: Record<string, unknown>): string | null {
+    const code = view.reasonCode;
+    if (typeof code !== 'string') return null;
+    const reason = this.text('reasons', locale, view)[code];
+    if (reason === undefined) throw new Error(`no words for reason "${code}"`);
+    return reason;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { crashpoint } from '@platform/runtime/crashpoint';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { scheduleTimer, type DueTimer } from '@platform/runtime/timers';
-import { type EventData, notificationFailed, notificationSent } from '@platform/contracts';
+import { type EventData, notificationFailed, notificationSent, type orderStatusChanged } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import type { DeliveryChannel } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
@@ -30,6 +30,7 @@ import { type MessagePlan, planFor, respectsQuietHours } from '../domain/notific
 import { shippingAnnouncedPerParcel } from '../domain/notices';
 import { effectivePreferences, type Locale, wantedChannels } from '../domain/preferences';
 import { quietHoursEnd } from '../domain/quiet-hours';
+import type { OrderLinks } from './order-links';
 
 export const SERVICE = 'notifications';
 
@@ -58,6 +59,7 @@ export interface NotificationDeps {
   db: Database;
   renderer: TemplateRenderer;
   store: StoreIdentity;
+  links: OrderLinks;
   mailer: Mailer;
   sms: SmsSender;
   push: PushSender;
@@ -75,6 +77,25 @@ export interface NotificationDeps {
 
 export interface StatusChange extends StatusFacts {
   customer: Order['customer'];
+}
+
+/**
+ * What a status change tells the customer. Its `details` stay out: they are orders' words for
+ * its operators (English, and may name a supplier, a provider or an error); the customer reads
+ * a reason code the catalogue words (domain/customer-reasons.ts).
+ */
+export function statusChangeOf(change: EventData<typeof orderStatusChanged>): StatusChange {
+  return {
+    orderId: change.orderId,
+    number: change.number,
+    status: change.status,
+    actor: change.actor,
+    customerName: change.customer.name,
+    customer: change.customer,
+    total: change.total,
+    currency: change.currency,
+    tracking: change.tracking,
+  };
 }
 
 /** One thing to tell a customer: what it announces, under which plan, and what its templates render. */
@@ -149,7 +170,8 @@ export async function planNotifications(
   const { orderId, orderStatus, notice, plan, customer } = announcement;
   const preferences = effectivePreferences(audience.preferences, customer);
   const locale = preferences.language;
-  const view = announcement.view({ locale, timezone: preferences.timezone });
+  // Every email links the customer's order page (`orderUrl`; the short channels leave it out).
+  const view = { ...announcement.view({ locale, timezone: preferences.timezone }), orderUrl: deps.links.orderPage(orderId, now) };
   const rows: PlannedNotification[] = [];
   for (const channel of wantedChannels(preferences, plan.topic)) {
     const recipient = channel === 'email' ? customer.email : channel === 'sms' ? preferences.phoneNumber : audience.deviceTokens.join(',') || null;

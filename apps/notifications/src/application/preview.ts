@@ -3,6 +3,9 @@ import type { TemplateRenderer } from '../adapters/template-renderer';
 import { type ContextItem, messageView, type StoreIdentity } from '../domain/message-view';
 import { type EmailTemplate, type NoticeKind, noticeKindOf, NOTIFIED_STATUSES, planFor, type StatusTemplate } from '../domain/notification-plan';
 import { type Notice, noticeView } from '../domain/notices';
+import type { OrderLinks } from './order-links';
+
+const SAMPLE_ORDER_ID = '00000000-0000-4000-8000-000000000000';
 
 /** The status each order-status template shows when the preview names none. */
 const SAMPLE_STATUS: Record<StatusTemplate, string> = {
@@ -22,14 +25,14 @@ const SAMPLE_ITEMS: ContextItem[] = [
 export function sampleView(locale: string, status: string, store: StoreIdentity) {
   return messageView(
     {
-      orderId: '00000000-0000-4000-8000-000000000000',
+      orderId: SAMPLE_ORDER_ID,
       number: 'ORD-000123',
       status,
+      actor: 'fulfillment',
       customerName: 'Ana García',
       total: 3399,
       currency: 'EUR',
-      tracking: { number: 'RR123456785CN', carrier: 'China Post' },
-      details: status === 'exception' ? 'The supplier could not confirm the order.' : null,
+      tracking: { number: 'RR123456785CN', carrier: 'china-post' },
     },
     {
       items: SAMPLE_ITEMS,
@@ -68,8 +71,19 @@ const SAMPLE_NOTICE: Record<NoticeKind, Notice> = {
   items_substituted: { kind: 'items_substituted', items: [{ sku: 'TEA-EG', substituteSku: 'TEA-EG-LOOSE', vendorId: 'leafy', quantity: 1 }] },
 };
 
+export interface PreviewDeps {
+  renderer: TemplateRenderer;
+  store: StoreIdentity;
+  links: OrderLinks;
+}
+
 /** `POST /templates/:name/preview`. */
-export function previewTemplate(renderer: TemplateRenderer, store: StoreIdentity, name: EmailTemplate, input: { locale: string; status?: string; data?: Record<string, unknown> }) {
+export function previewTemplate(
+  { renderer, store, links }: PreviewDeps,
+  name: EmailTemplate,
+  input: { locale: string; status?: string; data?: Record<string, unknown> },
+  now: Date,
+) {
   const kind = noticeKindOf(name);
   if (kind && input.status) {
     throw new DomainError('unprocessable', 'STATUS_NOT_FOR_TEMPLATE', `Template ${name} is about part of an order and takes no status`, [
@@ -87,7 +101,7 @@ export function previewTemplate(renderer: TemplateRenderer, store: StoreIdentity
     ? noticeView(SAMPLE_NOTICE[kind], { number: 'ORD-000123', customerName: 'Ana García', currency: 'EUR', items: SAMPLE_ITEMS }, { locale: input.locale, timezone: 'Europe/Madrid' }, store)
     : sampleView(input.locale, status, store);
   try {
-    return renderer.render(name, input.locale, { ...sample, ...input.data, status });
+    return renderer.render(name, input.locale, { ...sample, orderUrl: links.orderPage(SAMPLE_ORDER_ID, now), ...input.data, status });
   } catch (error) {
     throw new DomainError('unprocessable', 'TEMPLATE_RENDER_FAILED', (error as Error).message);
   }

@@ -2,7 +2,7 @@ import type { Clock } from '@platform/runtime/clock';
 import { on } from '@platform/runtime/consumer';
 import { orderCreated, orderModified, orderStatusChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
-import { type NotificationDeps, planStatusNotifications } from '../application/notifications';
+import { type NotificationDeps, planStatusNotifications, statusChangeOf } from '../application/notifications';
 import { storeOrderContext } from '../application/order-context';
 
 /**
@@ -16,24 +16,7 @@ export function orderEventSubscriptions(deps: NotificationDeps, clock: Clock) {
     on(orderCreated, async (event, tx: Transaction) => storeOrderContext(tx, event.data, clock.now())),
     on(orderModified, async (event, tx: Transaction) => storeOrderContext(tx, event.data.order, clock.now())),
     on(orderStatusChanged, async (event, tx: Transaction) => {
-      const change = event.data;
-      await planStatusNotifications(
-        deps,
-        tx,
-        {
-          orderId: change.orderId,
-          number: change.number,
-          status: change.status,
-          customerName: change.customer.name,
-          customer: change.customer,
-          total: change.total,
-          currency: change.currency,
-          tracking: change.tracking,
-          details: change.details,
-        },
-        event.id,
-        clock.now(),
-      );
+      await planStatusNotifications(deps, tx, statusChangeOf(event.data), event.id, clock.now());
     }),
   ];
 }

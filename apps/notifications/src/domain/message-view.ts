@@ -1,11 +1,13 @@
+import { customerReasonOf } from './customer-reasons';
 import { dateTimeFormat } from './date-format';
 import { formatMoney } from './money';
+import { carrierName, countryName } from './places';
 
 /** The store as messages show it. */
 export interface StoreIdentity {
   storeName: string;
   supportEmail: string;
-  /** Public base URL of the platform (tracking links): `${publicBaseUrl}/v1/tracking/<number>`. */
+  /** Public base URL of the platform, where the customer pages are (`/track/<number>`, `/orders/<id>`). */
   publicBaseUrl: string;
 }
 
@@ -37,21 +39,25 @@ export interface StatusFacts {
   orderId: string;
   number: string;
   status: string;
+  /** `customer:<id>`, `ops:<key id>`, or the service that caused the change: part of the customer-facing reason. */
+  actor: string;
   customerName: string;
   total: number;
   currency: string;
+  /** The carrier as whoever reported it wrote it: our code or a supplier's shipping method. */
   tracking: { number: string; carrier: string | null } | null;
-  details: string | null;
 }
 
-/** The public tracking page of a tracking number. */
+/** The public tracking page of a tracking number (a page for people, showing no personal data). */
 export function trackingUrlOf(store: StoreIdentity, trackingNumber: string): string {
-  return `${store.publicBaseUrl.replace(/\/$/, '')}/v1/tracking/${encodeURIComponent(trackingNumber)}`;
+  return `${store.publicBaseUrl.replace(/\/$/, '')}/track/${encodeURIComponent(trackingNumber)}`;
 }
 
 /**
  * One view for every template and channel (the templates render in strict mode, so every
- * key exists, null when unknown). Money is formatted for the customer's locale.
+ * key exists, null when unknown). Money is formatted from minor units for the customer's
+ * locale; the country and carrier by their names; why it happened as a reason code the
+ * catalogue words (`reasons`), never another service's free text.
  */
 export function messageView(facts: StatusFacts, context: OrderContextView | null, locale: string, store: StoreIdentity) {
   const money = (minor: number) => formatMoney(minor, facts.currency, locale);
@@ -73,11 +79,13 @@ export function messageView(facts: StatusFacts, context: OrderContextView | null
     subtotal: context ? money(context.totals.subtotal) : null,
     shipping: context ? money(context.totals.shipping) : null,
     total: money(facts.total),
-    shippingAddress: context?.shippingAddress ? { line2: null, state: null, ...context.shippingAddress } : null,
+    shippingAddress: context?.shippingAddress
+      ? { line2: null, state: null, ...context.shippingAddress, country: countryName(context.shippingAddress.country, locale) }
+      : null,
     trackingNumber: facts.tracking?.number ?? null,
-    carrier: facts.tracking?.carrier ?? null,
+    carrier: carrierName(facts.tracking?.carrier),
     trackingUrl: facts.tracking ? trackingUrlOf(store, facts.tracking.number) : null,
-    details: facts.details,
+    reasonCode: customerReasonOf(facts),
   };
 }
 

@@ -9,5 +9,10 @@ describe('formatMoney', () => {
 
   it('knows currencies without minor units', () => {
     expect(formatMoney(1500, 'JPY', 'en')).toBe('¥1,500');
+    expect(formatMoney(1500, 'JPY', 'es').replace(/\s/g, ' ')).toBe('1500 JPY');
+  });
+
+  it('knows currencies with three decimals', () => {
+    expect(formatMoney(1234, 'KWD', 'en').replace(/\s/g, ' ')).toBe('KWD 1.234');
   });
 });

@@ -99,7 +99,7 @@ describe('item notices', () => {
 
   it('link a parcel to its own tracking page', () => {
     const view = noticeView({ kind: 'parcel_shipped', parcel: parcel(2, 2), count: 2 }, order, { locale: 'en', timezone: 'UTC' }, store);
-    expect(view).toMatchObject({ parcelNumber: 2, parcelCount: 2, trackingNumber: 'TRK2', trackingUrl: 'https://shop.example/v1/tracking/TRK2' });
+    expect(view).toMatchObject({ parcelNumber: 2, parcelCount: 2, trackingNumber: 'TRK2', trackingUrl: 'https://shop.example/track/TRK2' });
   });
 
   it('key a notice by its parcel or cancellation, and back orders and substitutions by what they say', () => {

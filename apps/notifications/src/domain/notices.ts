@@ -4,6 +4,7 @@ import { dateTimeFormat } from './date-format';
 import { type ContextItem, type StoreIdentity, trackingUrlOf } from './message-view';
 import { formatMoney } from './money';
 import type { NoticeKind } from './notification-plan';
+import { carrierName } from './places';
 
 /*
  * Notices about part of an order: a parcel of several, items that will not come, come later or
@@ -138,7 +139,7 @@ export function noticeView(notice: Notice, order: NoticeOrder, audience: Audienc
         parcelNumber: parcel.number,
         parcelCount: notice.count,
         trackingNumber: parcel.trackingNumber,
-        carrier: parcel.carrier,
+        carrier: carrierName(parcel.carrier),
         trackingUrl: parcel.trackingNumber ? trackingUrlOf(store, parcel.trackingNumber) : null,
         items: parcel.items.map(line),
       };
@@ -152,13 +153,12 @@ export function noticeView(notice: Notice, order: NoticeOrder, audience: Audienc
       return { ...base, items: notice.items.map((item) => ({ ...line(item), expected: item.expectedAt ? date.format(new Date(item.expectedAt)) : null })) };
     }
     case 'items_substituted':
-      // The substitute is named when the order has it (orders swapped the line); else shown as an equivalent item by reference.
+      // The substitute is named when the order has it (orders swapped the line); else it is "an equivalent item": its SKU is ours, not the customer's.
       return {
         ...base,
         items: notice.items.map((item) => ({
           ...line(item),
           substitute: lineOf(order.items, { sku: item.substituteSku, vendorId: item.vendorId })?.name ?? null,
-          substituteRef: item.substituteSku,
         })),
       };
   }

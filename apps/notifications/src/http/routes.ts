@@ -19,6 +19,7 @@ import type { TemplateRenderer } from '../adapters/template-renderer';
 import type { NotificationDeps } from '../application/notifications';
 import { orderNotifications } from '../application/order-notifications';
 import { deregisterDevice, readPreferences, registerDevice, updatePreferences } from '../application/preferences';
+import type { OrderLinks } from '../application/order-links';
 import { previewTemplate } from '../application/preview';
 import type { StoreIdentity } from '../domain/message-view';
 
@@ -26,6 +27,7 @@ export interface RouteDeps {
   db: NotificationDeps['db'];
   renderer: TemplateRenderer;
   store: StoreIdentity;
+  links: OrderLinks;
   clock: Clock;
 }
 
@@ -83,6 +85,6 @@ export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
   app.post(
     '/templates/:name/preview',
     { schema: { params: templateNameParamsSchema, body: templatePreviewRequestSchema, response: { 200: templatePreviewResponseSchema } } },
-    async (request) => previewTemplate(deps.renderer, deps.store, request.params.name, request.body),
+    async (request) => previewTemplate(deps, request.params.name, request.body, deps.clock.now()),
   );
 }

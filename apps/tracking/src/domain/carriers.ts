@@ -8,6 +8,9 @@ import {
   upsCheck,
   uspsImpbCheck,
 } from './check-digits';
+import { carrierDisplay, type CarrierDisplay, carrierFromHint } from '@platform/contracts/carriers';
+
+export { carrierFromHint };
 
 /** A number format a carrier issues: its shape and, where one exists, its check-digit rule. */
 export interface NumberFormat {
@@ -16,20 +19,14 @@ export interface NumberFormat {
   check?: (number: string) => boolean;
 }
 
-export interface Carrier {
-  /** Our code (`china-post`), stored on shipments and sent in events. */
-  code: string;
-  name: string;
+/** A carrier as people see it (code, name, public tracking page, supplier spellings: @platform/contracts/carriers) and how to follow its parcels. */
+export interface Carrier extends CarrierDisplay {
   /** 17TRACK carrier number, where known; otherwise 17TRACK detects it. */
   seventeenTrackCode: number | null;
   aftershipSlug: string;
-  /** Public tracking page; `{number}` is replaced by the tracking number. */
-  trackingUrlTemplate: string;
   formats: NumberFormat[];
   /** UPU S10 country suffix of international mail this post issues. */
   s10Country?: string;
-  /** How suppliers spell this carrier in their shipping methods (`CAINIAO_STANDARD`). */
-  hints: RegExp[];
 }
 
 const S10_PATTERN = /^[A-Z]{2}\d{8}\d[A-Z]{2}$/;
@@ -41,142 +38,100 @@ function s10(country: string): NumberFormat {
 /** TRK-01: the carriers the platform knows, with their URL templates and number formats. */
 export const CARRIERS: readonly Carrier[] = [
   {
-    code: 'usps',
-    name: 'USPS',
+    ...carrierDisplay('usps'),
     seventeenTrackCode: 21051,
     aftershipSlug: 'usps',
-    trackingUrlTemplate: 'https://tools.usps.com/go/TrackConfirmAction?tLabels={number}',
     formats: [{ name: 'USPS IMpb', pattern: /^(420\d{5})?(9[1-5]\d{20}|9[1-5]\d{24}|\d{20})$/, check: uspsImpbCheck }, s10('US')],
     s10Country: 'US',
-    hints: [/\bUSPS\b/i, /UNITED STATES POSTAL/i],
   },
   {
-    code: 'ups',
-    name: 'UPS',
+    ...carrierDisplay('ups'),
     seventeenTrackCode: 100002,
     aftershipSlug: 'ups',
-    trackingUrlTemplate: 'https://www.ups.com/track?tracknum={number}',
     formats: [{ name: 'UPS 1Z', pattern: /^1Z[A-Z0-9]{16}$/, check: upsCheck }],
-    hints: [/\bUPS\b/i],
   },
   {
-    code: 'fedex',
-    name: 'FedEx',
+    ...carrierDisplay('fedex'),
     seventeenTrackCode: 100003,
     aftershipSlug: 'fedex',
-    trackingUrlTemplate: 'https://www.fedex.com/fedextrack/?trknbr={number}',
     formats: [
       { name: 'FedEx Express', pattern: /^\d{12}$/, check: fedexExpressCheck },
       { name: 'FedEx Ground', pattern: /^(\d{15}|96\d{20})$/, check: fedexGroundCheck },
       { name: 'FedEx 34-digit', pattern: /^(100\d{31}|96\d{32})$/, check: fedex34Check },
     ],
-    hints: [/FED\s*EX/i],
   },
   {
-    code: 'dhl',
-    name: 'DHL Express',
+    ...carrierDisplay('dhl'),
     seventeenTrackCode: 100001,
     aftershipSlug: 'dhl',
-    trackingUrlTemplate: 'https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id={number}',
     formats: [{ name: 'DHL Express waybill', pattern: /^\d{10,11}$/, check: dhlExpressCheck }],
-    hints: [/\bDHL\b(?!.*(ECOMMERCE|PAKET|POST))/i],
   },
   {
-    code: 'canada-post',
-    name: 'Canada Post',
+    ...carrierDisplay('canada-post'),
     seventeenTrackCode: null,
     aftershipSlug: 'canada-post',
-    trackingUrlTemplate: 'https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={number}',
     formats: [{ name: 'Canada Post domestic', pattern: /^\d{16}$/, check: canadaPostCheck }, s10('CA')],
     s10Country: 'CA',
-    hints: [/CANADA\s*POST/i, /POSTES\s*CANADA/i],
   },
   {
-    code: 'chitchats',
-    name: 'ChitChats',
+    ...carrierDisplay('chitchats'),
     seventeenTrackCode: null,
     aftershipSlug: 'chitchats',
-    trackingUrlTemplate: 'https://chitchats.com/tracking/{number}',
     formats: [],
-    hints: [/CHIT\s*CHATS?/i],
   },
   {
-    code: 'correos',
-    name: 'Correos',
+    ...carrierDisplay('correos'),
     seventeenTrackCode: null,
     aftershipSlug: 'spain-correos-es',
-    trackingUrlTemplate: 'https://www.correos.es/es/en/tools/tracker/items/details?tracking-number={number}',
     // National numbers carry a control letter whose formula (Annex IV) is not public: shape only.
     formats: [s10('ES'), { name: 'Correos national', pattern: /^[A-Z0-9]{2}[0-9A-HJ-NP-TV-Z]{4}\d{2}\d{7}[A-Z0-9]{2}[A-Z0-9]{5}[A-Z]$/ }],
     s10Country: 'ES',
-    hints: [/CORREOS/i],
   },
   {
-    code: 'china-post',
-    name: 'China Post',
+    ...carrierDisplay('china-post'),
     seventeenTrackCode: 3011,
     aftershipSlug: 'china-post',
-    trackingUrlTemplate: 'https://www.17track.net/en/track?nums={number}',
     formats: [s10('CN')],
     s10Country: 'CN',
-    hints: [/CHINA\s*POST/i, /CHINAPOST/i],
   },
   {
-    code: 'cjpacket',
-    name: 'CJPacket',
+    ...carrierDisplay('cjpacket'),
     seventeenTrackCode: null,
     aftershipSlug: 'cjpacket',
-    trackingUrlTemplate: 'https://www.17track.net/en/track?nums={number}',
     formats: [],
-    hints: [/CJ\s*PACKET/i],
   },
   {
-    code: 'yanwen',
-    name: 'Yanwen',
+    ...carrierDisplay('yanwen'),
     seventeenTrackCode: null,
     aftershipSlug: 'yanwen',
-    trackingUrlTemplate: 'https://track.yw56.com.cn/en/querydel?nums={number}',
     formats: [],
-    hints: [/YANWEN/i],
   },
   {
-    code: 'cainiao',
-    name: 'Cainiao',
+    ...carrierDisplay('cainiao'),
     seventeenTrackCode: null,
     aftershipSlug: 'cainiao',
-    trackingUrlTemplate: 'https://global.cainiao.com/newDetail.htm?mailNoList={number}',
     formats: [{ name: 'Cainiao LP', pattern: /^LP\d{14}$/ }],
-    hints: [/CAINIAO/i, /ALIEXPRESS[\s_]*(STANDARD|PREMIUM|SAVER|SELECTION)/i],
   },
   {
-    code: 'royal-mail',
-    name: 'Royal Mail',
+    ...carrierDisplay('royal-mail'),
     seventeenTrackCode: null,
     aftershipSlug: 'royal-mail',
-    trackingUrlTemplate: 'https://www.royalmail.com/track-your-item#/tracking-results/{number}',
     formats: [s10('GB')],
     s10Country: 'GB',
-    hints: [/ROYAL\s*MAIL/i],
   },
   {
-    code: 'la-poste',
-    name: 'La Poste',
+    ...carrierDisplay('la-poste'),
     seventeenTrackCode: null,
     aftershipSlug: 'la-poste-colissimo',
-    trackingUrlTemplate: 'https://www.laposte.fr/outils/suivre-vos-envois?code={number}',
     formats: [s10('FR')],
     s10Country: 'FR',
-    hints: [/LA\s*POSTE/i, /COLISSIMO/i],
   },
   {
-    code: 'deutsche-post',
-    name: 'Deutsche Post',
+    ...carrierDisplay('deutsche-post'),
     seventeenTrackCode: null,
     aftershipSlug: 'deutsch-post',
-    trackingUrlTemplate: 'https://www.deutschepost.de/de/s/sendungsverfolgung.html?piececode={number}',
     formats: [s10('DE')],
     s10Country: 'DE',
-    hints: [/DEUTSCHE\s*POST/i, /DHL\s*(PAKET|POST)/i],
   },
 ];
 
@@ -207,13 +162,6 @@ export interface Detection {
    * (or the number is S10-shaped) and the number fails it: a wrong number, not followed.
    */
   reason: 'format' | 'format+hint' | 'hint' | 'ambiguous' | 'unknown' | 'invalid';
-}
-
-/** The carrier a supplier's shipping-method text names (`CAINIAO_STANDARD` → cainiao). */
-export function carrierFromHint(hint: string | null | undefined, registry: readonly Carrier[] = CARRIERS): Carrier | undefined {
-  if (!hint) return undefined;
-  const spaced = hint.replaceAll('_', ' ');
-  return registry.find((carrier) => carrier.hints.some((pattern) => pattern.test(spaced)));
 }
 
 function matchingFormats(carrier: Carrier, number: string): boolean {

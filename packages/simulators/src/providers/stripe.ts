@@ -206,19 +206,24 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
         if (mode !== 'payment') throw invalid('This simulator supports `mode=payment` only.', 'mode');
         let amount = 0;
         let currency: string | undefined;
+        const lines: PageLine[] = [];
         for (let i = 0; fields[`line_items[${i}][quantity]`] !== undefined || fields[`line_items[${i}][price_data][unit_amount]`] !== undefined; i++) {
           const unit = Number(fields[`line_items[${i}][price_data][unit_amount]`]);
           const quantity = Number(fields[`line_items[${i}][quantity]`] ?? 1);
           const lineCurrency = fields[`line_items[${i}][price_data][currency]`];
+          const product = `line_items[${i}][price_data][product_data]`;
           if (!Number.isInteger(unit) || unit < 0) throw invalid('Invalid integer: unit_amount', `line_items[${i}][price_data][unit_amount]`);
           if (!Number.isInteger(quantity) || quantity < 1) throw invalid('Invalid integer: quantity', `line_items[${i}][quantity]`);
           if (!lineCurrency || !/^[a-z]{3}$/.test(lineCurrency)) throw invalid('Invalid currency', `line_items[${i}][price_data][currency]`);
           if (currency && currency !== lineCurrency) throw invalid('All line items must use the same currency.', `line_items[${i}][price_data][currency]`);
+          if (!fields[`${product}[name]`]) throw invalid(`Missing required param: ${product}[name].`, `${product}[name]`);
           currency = lineCurrency;
           amount += unit * quantity;
+          lines.push({ name: fields[`${product}[name]`]!, description: fields[`${product}[description]`] ?? null, quantity, unitAmount: unit });
         }
         if (!currency) throw invalid('Missing required param: line_items.', 'line_items');
         if (!fields.success_url) throw invalid('Missing required param: success_url.', 'success_url');
+        if (fields.locale !== undefined && !CHECKOUT_LOCALES.has(fields.locale)) throw invalid(`Invalid locale: ${fields.locale}`, 'locale');
         const id = stripeId('cs_test');
         const created = unixNow();
         const session: StripeObject = {
@@ -238,6 +243,7 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
           payment_intent: null,
           success_url: fields.success_url,
           cancel_url: fields.cancel_url ?? null,
+          locale: fields.locale ?? null,
           created,
           expires_at: Number(fields.expires_at ?? created + 24 * 60 * 60),
           livemode: false,
@@ -245,6 +251,8 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
           url: `${request.protocol}://${request.headers.host}/stripe/checkout/${id}`,
           // Kept for the payment intent created at completion (Stripe: payment_intent_data[metadata]).
           payment_intent_data_metadata: bracketMap(fields, 'payment_intent_data[metadata]'),
+          // What the hosted page shows (Stripe returns line items only when expanded).
+          page_lines: lines,
         };
         sessions.set(id, session);
         return publicSession(session);
@@ -384,18 +392,12 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
 
   // ---- The customer's side and test controls (not part of Stripe's API) ----
 
+  // Stripe's hosted page as the customer sees it: each line item's product name and description
+  // (what we sent, never our ids), the amounts, in the session's `locale`; a link back to `cancel_url`.
   app.get('/checkout/:id', async (request, reply) => {
     const session = sessions.get((request.params as { id: string }).id);
     if (!session) return reply.code(404).type('text/html').send('<!doctype html><title>Not found</title><p>No such checkout session.</p>');
-    const price = `${(Number(session.amount_total) / 100).toFixed(2)} ${String(session.currency).toUpperCase()}`;
-    const action = `/stripe/_sim/checkout/sessions/${session.id}/complete`;
-    const button = (outcome: string, label: string) =>
-      `<form method="post" action="${action}"><input type="hidden" name="outcome" value="${outcome}"><button>${label}</button></form>`;
-    const body =
-      session.status === 'open'
-        ? `${button('paid', `Pay ${price}`)}${button('failed', 'Pay with a declined card')}`
-        : `<p>This session is ${String(session.status)}.</p>`;
-    return reply.type('text/html').send(`<!doctype html><html><head><meta charset="utf-8"><title>Checkout (Stripe simulator)</title></head><body><h1>Checkout</h1><p>Order ${String(session.client_reference_id ?? '')}: ${price}</p>${body}</body></html>`);
+    return reply.type('text/html').send(checkoutPage(session));
   });
 
   // Sessions in the order they were opened, after the session `after` (a cursor): how a load
@@ -450,7 +452,8 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     }
     const delivery = await sent.delivered;
     if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') && outcome !== 'failed' && session.success_url) {
-      return reply.redirect(String(session.success_url), 303);
+      // As Stripe does: `{CHECKOUT_SESSION_ID}` in the success URL becomes the session's id.
+      return reply.redirect(String(session.success_url).replaceAll('{CHECKOUT_SESSION_ID}', String(session.id)), 303);
     }
     return { session: publicSession(session), paymentIntent: intent, event: JSON.parse(sent.event.rawBody), delivery };
   });
@@ -494,6 +497,56 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
 
 /** The session as Stripe shows it (without the simulator's bookkeeping). */
 function publicSession(session: StripeObject): StripeObject {
-  const { payment_intent_data_metadata: _kept, ...visible } = session;
+  const { payment_intent_data_metadata: _kept, page_lines: _shown, ...visible } = session;
   return structuredClone(visible) as StripeObject;
+}
+
+/** A line item as the hosted page shows it. */
+interface PageLine {
+  name: string;
+  description: string | null;
+  quantity: number;
+  unitAmount: number;
+}
+
+/** The `locale` values Stripe Checkout accepts (docs.stripe.com/api/checkout/sessions/create#create_checkout_session-locale). */
+const CHECKOUT_LOCALES = new Set(
+  'auto bg cs da de el en en-GB es es-419 et fi fil fr fr-CA hr hu id it ja ko lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW'.split(' '),
+);
+
+/** The page's own words in the languages the platform's customers use; Stripe shows English for the rest. */
+const PAGE_WORDS: Record<string, { pay: string; back: string; declined: string; total: string; closed: string }> = {
+  en: { pay: 'Pay', back: 'Back', declined: 'Pay with a declined card', total: 'Total', closed: 'This session is closed.' },
+  es: { pay: 'Pagar', back: 'Volver', declined: 'Pagar con una tarjeta rechazada', total: 'Total', closed: 'Esta sesión está cerrada.' },
+  ro: { pay: 'Plătește', back: 'Înapoi', declined: 'Plătește cu un card refuzat', total: 'Total', closed: 'Această sesiune este închisă.' },
+  ru: { pay: 'Оплатить', back: 'Назад', declined: 'Оплатить отклонённой картой', total: 'Итого', closed: 'Эта сессия закрыта.' },
+};
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function checkoutPage(session: StripeObject): string {
+  const requested = typeof session.locale === 'string' && session.locale !== 'auto' ? session.locale : 'en';
+  const language = requested.split('-')[0]!;
+  const words = PAGE_WORDS[language] ?? PAGE_WORDS.en!;
+  const format = new Intl.NumberFormat(requested, { style: 'currency', currency: String(session.currency).toUpperCase() });
+  // Amounts are in minor units; the currency's exponent (EUR 2, JPY 0) says where the point goes.
+  const money = (minor: number) => format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+  const lines = ((session.page_lines ?? []) as PageLine[])
+    .map(
+      (line) =>
+        `<li><strong>${escapeHtml(line.name)}</strong>${line.description ? `<br>${escapeHtml(line.description)}` : ''}<br>${line.quantity} × ${escapeHtml(money(line.unitAmount))}</li>`,
+    )
+    .join('');
+  const total = escapeHtml(money(Number(session.amount_total)));
+  const action = `/stripe/_sim/checkout/sessions/${String(session.id)}/complete`;
+  const button = (outcome: string, label: string) =>
+    `<form method="post" action="${action}"><input type="hidden" name="outcome" value="${outcome}"><button>${escapeHtml(label)}</button></form>`;
+  const actions =
+    session.status === 'open'
+      ? `${button('paid', `${words.pay} ${money(Number(session.amount_total))}`)}${button('failed', words.declined)}${
+          session.cancel_url ? `<p><a href="${escapeHtml(String(session.cancel_url))}">${escapeHtml(words.back)}</a></p>` : ''
+        }`
+      : `<p>${escapeHtml(words.closed)}</p>`;
+  const title = escapeHtml(((session.page_lines ?? []) as PageLine[])[0]?.name ?? 'Checkout');
+  return `<!doctype html><html lang="${escapeHtml(requested)}"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><ul>${lines}</ul><p>${escapeHtml(words.total)}: ${total}</p>${actions}</body></html>`;
 }
