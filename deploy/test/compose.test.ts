@@ -213,7 +213,7 @@ describe('docker-compose.yml: provider simulators', () => {
 
   it('the check above covers every provider-calling service', () => {
     expect(SERVICES.filter((s) => providerVariables(s.name).length > 0).map((s) => s.name).sort()).toEqual(
-      ['billing', 'fulfillment', 'notifications', 'tracking'],
+      ['billing', 'fulfillment', 'notifications', 'orders', 'tracking'],
     );
   });
 });

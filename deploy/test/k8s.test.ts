@@ -569,8 +569,8 @@ describe('network policies', () => {
       (p) => Object.keys(p.spec?.podSelector ?? {}).length === 0 && p.spec?.policyTypes?.includes('Egress') && !p.spec.egress?.length,
     );
     expect(denyAll).toBeDefined();
-    expect(allow(pod('orders'), internet, 443)).toBe(false);
-    expect(allow(pod('orders'), internet, 80)).toBe(false);
+    expect(allow(pod('gateway'), internet, 443)).toBe(false);
+    expect(allow(pod('gateway'), internet, 80)).toBe(false);
   });
 
   it('lets every pod resolve names through the cluster DNS', () => {
@@ -580,8 +580,8 @@ describe('network policies', () => {
     }
   });
 
-  it('the provider-calling services are billing, fulfillment, tracking and notifications', () => {
-    expect([...providerCallers].sort()).toEqual(['billing', 'fulfillment', 'notifications', 'tracking']);
+  it('the provider-calling services are orders (TikTok Shop), billing, fulfillment, tracking and notifications', () => {
+    expect([...providerCallers].sort()).toEqual(['billing', 'fulfillment', 'notifications', 'orders', 'tracking']);
   });
 
   it.each(SERVICES)('lets $name reach the internet on 443 only if it calls providers', (service) => {

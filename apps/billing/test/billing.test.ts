@@ -6,7 +6,7 @@ import { isTransient } from '@platform/contracts/errors';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import { TimerWorker } from '@platform/runtime/timers';
-import { cancellationSettled, type Envelope, itemsCancelled, orderCancelled, orderCreated, orderModified } from '@platform/contracts';
+import { cancellationSettled, type Envelope, itemsCancelled, orderCancelled, orderCreated, orderModified, orderPaidByChannel } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { freePorts } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -280,6 +280,48 @@ describe('billing: order created → checkout', () => {
     expect(await h.db.payment.count({ where: { orderId: order.id } })).toBe(0);
     expect(await h.db.invoice.count({ where: { orderId: order.id } })).toBe(0);
     expect(await h.db.orderItem.count({ where: { orderId: order.id } })).toBe(0);
+  });
+});
+
+describe('billing: an order paid on a sales channel (ORD-06)', () => {
+  const paidOnTiktok = (order: Order) =>
+    newEvent(orderPaidByChannel, {
+      aggregateId: order.id,
+      source: 'orders',
+      data: {
+        orderId: order.id,
+        channel: 'tiktok_shop',
+        externalOrderId: '576000000000000001',
+        shopId: '7494000000000000001',
+        amount: order.totals.total,
+        currency: order.currency,
+        paidAt: new Date().toISOString(),
+        order,
+        items: order.items.map((item) => ({ itemId: item.id, channelLineItemIds: [`li-${item.sku}`], salePrice: item.unitPrice, originalPrice: item.unitPrice })),
+      },
+    });
+
+  it('records the channel’s payment, succeeded, with no checkout; its created event finds it billed; a cancel is refunded by the channel', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(paidOnTiktok(order));
+    await h.deliver(created(order));
+    await h.deliver(paidOnTiktok(order));
+
+    const billing = await billingOf(h, order.id);
+    expect(billing.payments).toMatchObject([{ provider: 'tiktok_shop', status: 'succeeded', amountReceived: 3499, providerPaymentId: 'tiktok_shop:576000000000000001', checkoutSessions: [] }]);
+    expect(billing.invoices).toMatchObject([{ status: 'paid' }]);
+    expect(await outboxTypes(h.db, order.id)).toContain('billing.payment.succeeded');
+    expect(await outboxTypes(h.db, order.id)).not.toContain('billing.checkout.created');
+    expect(h.sim.controls.stripe.requests).toEqual([]);
+
+    await h.deliver(cancelled(order));
+    const refunded = await billingOf(h, order.id);
+    expect(refunded.refunds).toMatchObject([{ status: 'succeeded', amount: 3499 }]);
+    expect(refunded.payments[0]).toMatchObject({ amountRefunded: 3499 });
+    expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
+    // The channel pays the buyer back: Stripe is never asked.
+    expect(h.sim.controls.stripe.requests).toEqual([]);
   });
 });
 

@@ -1,6 +1,19 @@
 import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { createDatabase } from './adapters/database';
+import { supplierSchema } from '@platform/contracts';
+import { z } from 'zod';
+import { configuredChannels, parsePairs } from './adapters/channels';
+import { createDatabase, type Transaction } from './adapters/database';
+import {
+  CHANNEL_PULL_TIMER,
+  CHANNEL_SHIPMENT_TIMER,
+  CHANNEL_SYNC_TIMER,
+  type ChannelDeps,
+  ensureChannelPulls,
+  pullChannel,
+  sendChannelShipment,
+  syncChannelOrder,
+} from './application/channel-orders';
 import { deleteExpiredIdempotencyKeys } from './adapters/idempotency';
 import { insertMissingPriceBookEntries } from './adapters/price-book-repository';
 import type { OrdersDeps } from './application/dependencies';
@@ -8,6 +21,7 @@ import type { OrdersEnv } from './config';
 import { registerAvailabilityConsumer } from './consumers/availability-consumer';
 import { registerProgressConsumers } from './consumers/order-progress-consumers';
 import { DEMO_PRICE_BOOK } from './domain/demo-price-book';
+import { registerChannelWebhookRoutes } from './http/channel-webhook-routes';
 import { registerOrderRoutes } from './http/order-routes';
 import { registerPriceRoutes } from './http/price-routes';
 import { registerSubOrderRoutes } from './http/sub-order-routes';
@@ -20,7 +34,8 @@ export const databasePoolSize = (httpConnections: number) => httpConnections + 3
 
 /**
  * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
- * price book, the progress and availability consumers and the HTTP routes. `main.ts` serves the app; tests
+ * price book, the progress and availability consumers, the sales channels' timers (order sync,
+ * periodic pull, ship-back) and the HTTP routes with the channels' webhooks. `main.ts` serves the app; tests
  * start the same build (`@platform/test-support/service`).
  */
 export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
@@ -35,9 +50,28 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
   const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify() };
   registerProgressConsumers(runtime, db, deps);
   registerAvailabilityConsumer(runtime, db);
+
+  const channelDeps: ChannelDeps = {
+    ...deps,
+    channels: configuredChannels(env),
+    channelVendor: { id: env.TIKTOK_SHOP_VENDOR_ID, type: env.TIKTOK_SHOP_VENDOR_TYPE },
+    channelSources: z.record(z.string(), supplierSchema).parse(parsePairs(env.TIKTOK_SHOP_SKU_SOURCES)),
+    pullIntervalMs: env.CHANNEL_PULL_INTERVAL_MS,
+    pullLookbackMs: env.CHANNEL_PULL_LOOKBACK_MS,
+    // Called only once requests flow, after `timers` below exists.
+    onTimersScheduled: () => timers.notify(),
+  };
+  const timers = runtime.addTimers<Transaction>(db, {
+    [CHANNEL_SYNC_TIMER]: (timer, tx) => syncChannelOrder(tx, channelDeps, timer.payload),
+    [CHANNEL_PULL_TIMER]: (timer, tx, now) => pullChannel(tx, channelDeps, timer.payload, now),
+    [CHANNEL_SHIPMENT_TIMER]: (timer, tx) => sendChannelShipment(tx, channelDeps, timer.key),
+  });
+  await ensureChannelPulls(db, channelDeps);
+
   const app = runtime.createHttpServer();
+  registerChannelWebhookRoutes(app, channelDeps);
   registerOrderRoutes(app, deps);
   registerPriceRoutes(app, deps);
   registerSubOrderRoutes(app, deps);
-  return { app, db, deps };
+  return { app, db, deps, channelDeps, timers };
 }

@@ -47,6 +47,20 @@ export const timers = {
         "one per automation step (key = step id): right after its shipment is delivered or ops retries it, and `retryDelaySeconds` after a failed attempt while attempts < the scenario's `maxAttempts`",
     },
   },
+  orders: {
+    channelOrderSync: {
+      kind: 'orders.channel-order-sync',
+      fires: "right after a sales channel's webhook names an order (key = channel:order id): its detail is pulled and the order imported, or cancelled when the channel cancelled it",
+    },
+    channelPull: {
+      kind: 'orders.channel-pull',
+      fires: "every `CHANNEL_PULL_INTERVAL_MS` (5 min) per channel: the orders it changed since the last pull are synced as a webhook would, so a missed webhook is caught",
+    },
+    channelShipment: {
+      kind: 'orders.channel-shipment',
+      fires: "right after a channel order's parcel ships (key = shipment id): its tracking number and carrier are sent to the channel; retried with backoff until accepted",
+    },
+  },
   tracking: {
     poll: {
       kind: 'tracking.poll',

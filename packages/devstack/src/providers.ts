@@ -9,6 +9,14 @@ import type { ServiceName } from './services';
 type ProviderVariables = (simulator: (provider: ProviderName) => string) => Record<string, string>;
 
 export const PROVIDER_VARIABLES: Partial<Record<ServiceName, ProviderVariables>> = {
+  orders: (sim) => ({
+    TIKTOK_SHOP_API_URL: sim('tiktok-shop'),
+    TIKTOK_SHOP_APP_KEY: local.tiktokShop.appKey,
+    TIKTOK_SHOP_APP_SECRET: local.tiktokShop.appSecret,
+    TIKTOK_SHOP_ACCESS_TOKEN: local.tiktokShop.accessToken,
+    TIKTOK_SHOP_SHOP_CIPHER: local.tiktokShop.shopCipher,
+    TIKTOK_SHOP_SHOP_ID: local.tiktokShop.shopId,
+  }),
   billing: (sim) => ({
     STRIPE_API_URL: sim('stripe'),
     STRIPE_SECRET_KEY: local.stripe.secretKey,

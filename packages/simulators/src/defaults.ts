@@ -13,6 +13,13 @@ export const LOCAL_PROVIDER_CREDENTIALS = {
   twilio: { accountSid: 'AC00000000000000000000000000000000', authToken: 'local-twilio-auth-token', from: '+15005550006' },
   fcm: { projectId: 'local-platform', accessToken: 'local-fcm-access-token' },
   devices: { apiKey: 'local-devices-api-key' },
+  tiktokShop: {
+    appKey: 'local-tiktok-app-key',
+    appSecret: 'local-tiktok-app-secret',
+    accessToken: 'local-tiktok-access-token',
+    shopCipher: 'local-shop-cipher',
+    shopId: '7494000000000000001',
+  },
 } as const;
 
 export type ProviderCredentials = typeof LOCAL_PROVIDER_CREDENTIALS;

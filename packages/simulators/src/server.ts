@@ -12,6 +12,7 @@ import { registerFcm } from './providers/fcm';
 import { registerSeventeenTrack } from './providers/seventeen-track';
 import { registerSpocket } from './providers/spocket';
 import { registerStripe } from './providers/stripe';
+import { registerTiktokShop } from './providers/tiktok-shop';
 import { registerTwilio } from './providers/twilio';
 import { SimulatorState } from './state';
 
@@ -29,6 +30,7 @@ export const PROVIDERS = {
   twilio: registerTwilio,
   fcm: registerFcm,
   devices: registerDevices,
+  'tiktok-shop': registerTiktokShop,
 } as const satisfies Record<string, RegisterProvider> & Record<SupplierName, RegisterProvider>;
 export type ProviderName = keyof typeof PROVIDERS;
 

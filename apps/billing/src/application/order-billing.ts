@@ -1,12 +1,15 @@
-import type { EventData, orderModified } from '@platform/contracts';
+import { currentFlow } from '@platform/runtime/context';
+import type { EventData, orderModified, orderPaidByChannel } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
-import type { Transaction } from '../adapters/database';
+import { type Transaction, writeTogether } from '../adapters/database';
+import { Prisma } from '../generated/prisma/client';
+import { toStripeCurrency } from '../domain/invoice';
 import { settleNewTotal } from '../domain/held-money';
 import { derivedId } from '../domain/ids';
 import { splitProportionally, subtotalChanges, type VendorWeight, vendorWeights } from '../domain/vendor-split';
-import { type BillingDeps, lockPayments } from './context';
+import { type BillingDeps, lockedPayment, lockPayments } from './context';
 import { debitInvoice, draftInvoiceWrites, lockedInvoiceOf, redraftInvoice, withdrawDebit } from './invoices';
-import { cancelUnpaidPayment, openCheckout, UNPAID } from './payments';
+import { cancelUnpaidPayment, openCheckout, recordPaymentSucceeded, UNPAID } from './payments';
 import { paymentsWithPendingRefunds, requestRefund } from './refunds';
 import { keepOrderItems, orderItemsWrites, orderVendorWeights } from './vendor-ledger';
 
@@ -26,6 +29,30 @@ export async function billNewOrder(tx: Transaction, deps: BillingDeps, order: Or
   if (billed) return;
   const rows = [...orderItemsWrites(order), ...draftInvoiceWrites(order, deps.clock.now())];
   await openCheckout(tx, deps, { paymentId, kind: 'order', order, amount: order.totals.total }, rows);
+}
+
+/**
+ * An order paid on a sales channel (`orders.order.paid_by_channel`, recorded just before its
+ * `orders.order.created`, which then finds it billed): the items and draft invoice as for any
+ * order, and a payment made by the channel, recorded succeeded at once, no checkout. From there
+ * it is the usual flow: invoice issued and settled, vendors' shares, `billing.payment.succeeded`.
+ */
+export async function billChannelOrder(tx: Transaction, deps: BillingDeps, paid: EventData<typeof orderPaidByChannel>): Promise<void> {
+  const { order } = paid;
+  const paymentId = derivedId(`${order.id}/payment/v${order.version}`);
+  const [billed] = await tx.$queryRaw<unknown[]>`SELECT 1 FROM payments WHERE order_id = ${order.id}::uuid LIMIT 1`;
+  if (billed) return;
+  const now = deps.clock.now();
+  await writeTogether(tx, [
+    ...orderItemsWrites(order),
+    ...draftInvoiceWrites(order, now),
+    Prisma.sql`
+      INSERT INTO payments (id, order_id, kind, provider, status, amount, currency, correlation_id, created_at, updated_at)
+      VALUES (${paymentId}::uuid, ${order.id}::uuid, 'order', ${paid.channel}, 'processing', ${paid.amount}::int, ${paid.currency},
+              ${currentFlow()?.correlationId ?? null}, ${now}, ${now})`,
+  ]);
+  const payment = await lockedPayment(tx, paymentId);
+  await recordPaymentSucceeded(tx, deps, payment, { providerPaymentId: `${paid.channel}:${paid.externalOrderId}`, amount: paid.amount, currency: toStripeCurrency(paid.currency) });
 }
 
 /**

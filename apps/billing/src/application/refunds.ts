@@ -1,4 +1,4 @@
-import { refundFailed, refundSucceeded } from '@platform/contracts';
+import { refundFailed, refundSucceeded, SALES_CHANNELS } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { StripeApiError } from '../adapters/stripe-client';
 import type { Payment, Refund } from '../generated/prisma/client';
@@ -17,10 +17,13 @@ export async function paymentsWithPendingRefunds(tx: Transaction, orderId: strin
   return payments.map((payment) => ({ ...payment, amountRefundPending: pendingOf.get(payment.id) ?? 0 }));
 }
 
+const isSalesChannel = (provider: string) => (SALES_CHANNELS as readonly string[]).includes(provider);
+
 /**
  * Refunds `amount` of a succeeded payment through Stripe (Idempotency-Key = refund id, derived
  * by the caller, so a redelivered event neither refunds twice nor records twice). Stripe's
- * synchronous `succeeded` confirms at once; a `pending` one waits for `charge.refunded`.
+ * synchronous `succeeded` confirms at once; a `pending` one waits for `charge.refunded`. A payment
+ * a sales channel took is refunded by that channel: recorded as such, Stripe is not called.
  */
 export async function requestRefund(
   tx: Transaction,
@@ -52,6 +55,12 @@ export async function requestRefund(
     createdAt: now,
     updatedAt: now,
   };
+  if (isSalesChannel(payment.provider)) {
+    // The buyer paid the channel, and the channel refunds them when it cancels: recorded as made by it.
+    await tx.refund.create({ data: { ...base, providerRefundId: `${payment.provider}:${input.refundId}`, status: 'pending' } });
+    await confirmRefund(tx, deps, input.refundId);
+    return;
+  }
   try {
     const refund = await deps.provider.createRefund({
       refundId: input.refundId,

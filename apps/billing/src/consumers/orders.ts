@@ -1,9 +1,9 @@
 import { on } from '@platform/runtime/consumer';
-import { orderCancelled, orderCreated, orderModified } from '@platform/contracts';
+import { orderCancelled, orderCreated, orderModified, orderPaidByChannel } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { BillingDeps } from '../application/context';
 import { cancelOrderMoney } from '../application/cancellation';
-import { billNewOrder, reconcileModifiedOrder } from '../application/order-billing';
+import { billChannelOrder, billNewOrder, reconcileModifiedOrder } from '../application/order-billing';
 
 /** billing--orders: the payment side of the order lifecycle (docs/requirements.md#order-lifecycle, steps 2, 9, 10). */
 export function orderSubscriptions(deps: BillingDeps) {
@@ -20,5 +20,8 @@ export function orderSubscriptions(deps: BillingDeps) {
   /** `orders.order.modified` (new totals): the payment and invoice follow (`reconcileModifiedOrder`). */
   const modified = on(orderModified, (event, tx: Transaction) => reconcileModifiedOrder(tx, deps, event.data));
 
-  return [created, cancelled, modified];
+  /** `orders.order.paid_by_channel` (before its `created`) → the channel's payment, recorded succeeded, no checkout (`billChannelOrder`). */
+  const paidByChannel = on(orderPaidByChannel, (event, tx: Transaction) => billChannelOrder(tx, deps, event.data));
+
+  return [created, cancelled, modified, paidByChannel];
 }

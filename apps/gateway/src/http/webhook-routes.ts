@@ -23,6 +23,8 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
     target: '/webhooks/aftership',
     signatureHeaders: ['aftership-hmac-sha256', 'as-webhook-version'],
   },
+  // TikTok Shop signs with a bare `Authorization` header (no scheme): it is the signature, not an API key.
+  { path: '/v1/webhooks/tiktok-shop', provider: 'TikTok Shop', service: 'orders', target: '/webhooks/tiktok-shop', signatureHeaders: ['authorization'] },
 ];
 
 /**

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { newEvent, recordEvents } from '@platform/runtime/outbox';
 import type { Actor } from '@platform/runtime/actor';
-import { orderCreated } from '@platform/contracts';
+import { type Envelope, orderCreated } from '@platform/contracts';
 import type { CreateOrderRequest, Order } from '@platform/contracts/api/orders';
+import type { Transaction } from '../adapters/database';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from '../adapters/idempotency';
 import { insertOrder } from '../adapters/order-repository';
 import { findPricesAndStock } from '../adapters/price-book-repository';
@@ -59,49 +60,75 @@ export async function createOrder(
     });
     assertOrderRules({ ...request, items }, now);
     const totals = priceOrder({ items, deliveryType: request.deliveryType });
-    const rows = itemRows(orderId, items, now);
-    const subOrders = splitNewOrder({ id: orderId, status: 'pending', items: rows.map((row, index) => ({ ...row, vendor: items[index]!.vendor })) }, SERVICE, now);
-    const { order, subOrders: written } = await insertOrder(tx, {
-      order: {
-        id: orderId,
-        status: 'pending',
-        fulfillmentStatus: 'not_fulfilled',
-        customerId: request.customer.id,
-        customer: request.customer,
-        shippingAddress: request.shippingAddress,
-        billingAddress: request.billingAddress ?? request.shippingAddress,
-        deliveryType: request.deliveryType,
-        deliveryWindowStart: request.deliveryWindow ? new Date(request.deliveryWindow.start) : null,
-        deliveryWindowEnd: request.deliveryWindow ? new Date(request.deliveryWindow.end) : null,
-        notes: request.notes ?? null,
-        ageVerified: request.ageVerified,
-        currency: request.currency,
-        shortStockPolicy: request.shortStockPolicy ?? null,
-        subtotal: totals.subtotal,
-        shippingTotal: totals.shipping,
-        taxTotal: totals.tax,
-        discountTotal: totals.discount,
-        total: totals.total,
-        createdAt: now,
-        updatedAt: now,
-      },
-      items: rows,
-      history: {
-        id: randomUUID(),
-        status: 'pending',
-        details: 'order placed',
-        actor: actor.role ? actor.name : `customer:${request.customer.id}`,
-      },
-      subOrders,
+    const order = await storeNewOrder(tx, {
+      id: orderId,
+      request,
+      items,
+      totals,
+      actor: actor.role ? actor.name : `customer:${request.customer.id}`,
+      now,
     });
-    await recordEvents(tx, [
-      newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),
-      ...splitEvents(now, order.currency, subOrders, written),
-    ]);
     if (keyId) await storeIdempotentResponse(tx, keyId, { status: 201, body: order });
     return { status: 201, body: order, replayed: false };
   });
 
   if (!result.replayed) deps.onEventsRecorded();
   return result;
+}
+
+/** What `storeNewOrder` writes: a validated, priced order. */
+export interface NewOrderInput {
+  id: string;
+  request: Pick<CreateOrderRequest, 'customer' | 'shippingAddress' | 'billingAddress' | 'deliveryType' | 'deliveryWindow' | 'notes' | 'ageVerified' | 'currency' | 'shortStockPolicy'>;
+  items: Parameters<typeof itemRows>[1];
+  totals: ReturnType<typeof priceOrder>;
+  /** Who placed it, for the first history entry. */
+  actor: string;
+  now: Date;
+  /** Recorded just before `orders.order.created`, so consumers of the stream meet them first. */
+  eventsBefore?: (order: Order) => readonly Envelope[];
+}
+
+/**
+ * Writes a new order with its items, first history entry and vendor sub-orders, and records
+ * `orders.order.created` (and the split's events) in the caller's transaction.
+ */
+export async function storeNewOrder(tx: Transaction, input: NewOrderInput): Promise<Order> {
+  const { id: orderId, request, items, totals, now } = input;
+  const rows = itemRows(orderId, items, now);
+  const subOrders = splitNewOrder({ id: orderId, status: 'pending', items: rows.map((row, index) => ({ ...row, vendor: items[index]!.vendor })) }, SERVICE, now);
+  const { order, subOrders: written } = await insertOrder(tx, {
+    order: {
+      id: orderId,
+      status: 'pending',
+      fulfillmentStatus: 'not_fulfilled',
+      customerId: request.customer.id,
+      customer: request.customer,
+      shippingAddress: request.shippingAddress,
+      billingAddress: request.billingAddress ?? request.shippingAddress,
+      deliveryType: request.deliveryType,
+      deliveryWindowStart: request.deliveryWindow ? new Date(request.deliveryWindow.start) : null,
+      deliveryWindowEnd: request.deliveryWindow ? new Date(request.deliveryWindow.end) : null,
+      notes: request.notes ?? null,
+      ageVerified: request.ageVerified,
+      currency: request.currency,
+      shortStockPolicy: request.shortStockPolicy ?? null,
+      subtotal: totals.subtotal,
+      shippingTotal: totals.shipping,
+      taxTotal: totals.tax,
+      discountTotal: totals.discount,
+      total: totals.total,
+      createdAt: now,
+      updatedAt: now,
+    },
+    items: rows,
+    history: { id: randomUUID(), status: 'pending', details: 'order placed', actor: input.actor },
+    subOrders,
+  });
+  await recordEvents(tx, [
+    ...(input.eventsBefore?.(order) ?? []),
+    newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),
+    ...splitEvents(now, order.currency, subOrders, written),
+  ]);
+  return order;
 }

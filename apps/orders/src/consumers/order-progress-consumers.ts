@@ -12,6 +12,7 @@ import {
 } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
+import { noteShippedParcels } from '../application/channel-orders';
 import type { OrdersDeps } from '../application/dependencies';
 import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
 import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
@@ -56,6 +57,8 @@ function followParts(deps: Deps, tx: Transaction, orderId: string, cause: string
 export async function onProgressChanged(deps: Deps, event: EventOf<typeof progressChanged>, tx: Transaction): Promise<void> {
   const parts = await applyVendorProgress(tx, deps.clock, event.data);
   await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause.kind}`, parts);
+  // A channel order's parcels that left are told back to its channel (after this commit, by a timer).
+  await noteShippedParcels(tx, deps, event.data);
 }
 
 export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCancelled>, tx: Transaction): Promise<void> {

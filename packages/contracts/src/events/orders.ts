@@ -235,4 +235,43 @@ export const subOrderStatusChanged = defineEvent({
   }),
 });
 
-export const orderEvents = [orderCreated, orderStatusChanged, orderCancelled, orderModified, subOrderStatusChanged] as const;
+/** The sales channels orders are taken from besides our own API (ORD-06); one adapter each in apps/orders. */
+export const SALES_CHANNELS = ['tiktok_shop'] as const;
+export const salesChannelSchema = z.enum(SALES_CHANNELS);
+export type SalesChannel = z.infer<typeof salesChannelSchema>;
+
+/**
+ * An order placed and paid on a sales channel was accepted (ORD-06). Recorded just before its
+ * `orders.order.created` (same transaction, so the same order on the stream): billing records the
+ * payment as made by the channel instead of opening a checkout, and fulfillment starts as usual.
+ * A new event rather than a field of `orders.order.created` v1, whose shape is published.
+ */
+export const orderPaidByChannel = defineEvent({
+  type: 'orders.order.paid_by_channel',
+  version: 1,
+  stream: 'ORDERS',
+  description: 'An order placed and paid on a sales channel (TikTok Shop) was accepted; billing records the channel\'s payment, no checkout.',
+  data: z.object({
+    orderId: z.uuid(),
+    channel: salesChannelSchema,
+    /** The channel's own order id (unique per channel). */
+    externalOrderId: z.string().min(1),
+    shopId: z.string(),
+    /** What the buyer paid the channel, in minor units of `currency`: the order's total. */
+    amount: minorUnitsSchema,
+    currency: currencySchema,
+    paidAt: timestamp,
+    order: orderSnapshotSchema,
+    /** Where each item's price came from: the channel's line items it was made of, at their sale and list prices. */
+    items: z.array(
+      z.object({
+        itemId: z.uuid(),
+        channelLineItemIds: z.array(z.string()).min(1),
+        salePrice: minorUnitsSchema,
+        originalPrice: minorUnitsSchema,
+      }),
+    ),
+  }),
+});
+
+export const orderEvents = [orderCreated, orderStatusChanged, orderCancelled, orderModified, subOrderStatusChanged, orderPaidByChannel] as const;
