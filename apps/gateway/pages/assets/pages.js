@@ -113,10 +113,14 @@ function liveTimeline(list) {
     if (loaded) showState();
     item.classList.add('is-new');
     announcer.textContent = t('order.newUpdate', { text });
-    if (entry.kind === 'status') document.querySelector('[data-order-status]').textContent = t(known('status', entry.status));
-    if (entry.kind === 'carrier_scan') {
-      const parcel = [...document.querySelectorAll('[data-parcel-status]')].find((element) => element.dataset.parcelStatus === entry.trackingNumber);
-      if (parcel) parcel.textContent = t(known('scan', entry.status));
+    // A badge shows the newest entry by time, whatever order the entries arrive in.
+    const badge =
+      entry.kind === 'status'
+        ? document.querySelector('[data-order-status]')
+        : entry.kind === 'carrier_scan' && [...document.querySelectorAll('[data-parcel-status]')].find((element) => element.dataset.parcelStatus === entry.trackingNumber);
+    if (badge && !(badge.dataset.at > entry.at)) {
+      badge.dataset.at = entry.at;
+      badge.textContent = entry.kind === 'status' ? t(known('status', entry.status)) : t(known('scan', entry.status));
     }
   }
 
