@@ -41,6 +41,20 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
   fi
 fi
 
+# chromium: the browser tests drive Debian's build through playwright-core (never `playwright install`).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "bootstrap: installing chromium (apt-get)…"
+    export DEBIAN_FRONTEND=noninteractive
+    quiet apt-get update
+    quiet apt-get install -y --no-install-recommends chromium
+  else
+    echo "bootstrap: chromium is required for the browser tests but not installed. Install it with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+fi
+
 quiet pnpm install --frozen-lockfile --reporter=append-only
 
 # Prisma's CLI downloads a schema engine from a host that is unreachable here; `prisma generate`

@@ -1,13 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import { AdjustableClock, type Clock } from '@platform/runtime/clock';
 import type { Logger } from '@platform/runtime/logger';
+import { PageRenderer } from './adapters/page-renderer';
 import { StreamFollower } from '@platform/runtime/stream-follower';
 import { Upstream } from './adapters/upstream';
 import type { GatewayEnv } from './config';
 import { type ApiKeyEntry, ApiKeyring, DEVELOPMENT_KEYS } from './domain/api-keys';
 import { registerAuthentication } from './http/auth';
-import { registerCheckoutRoute } from './http/checkout-route';
 import { limitConnections } from './http/connection-limits';
+import { registerCustomerPages } from './http/customer-pages';
 import { CustomerScopes } from './http/customer-scope';
 import { registerForwardRoutes, type Upstreams } from './http/forward-routes';
 import { registerLiveRoutes } from './http/live-routes';
@@ -27,8 +29,8 @@ export function apiKeyring(env: Pick<GatewayEnv, 'API_KEYS' | 'NODE_ENV'>, log: 
 /**
  * The gateway on a platform HTTP server: connection limits, security headers, CORS, rate limits, API keys,
  * the OpenAPI document and docs page, then the `/v1` routes (table forwards, the composed
- * order detail, the timeline and live streams, raw webhooks, the checkout landing page).
- * `clock`: the runtime's (key and link expiry); tests pass one they move.
+ * order detail, the timeline and live streams, raw webhooks) and the customer pages (order,
+ * tracking, payment return). `clock`: the runtime's (key and link expiry); tests pass one they move.
  */
 export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, clock: Clock = new AdjustableClock()): Promise<PlatformHttpServer> {
   limitConnections(app, env);
@@ -63,6 +65,8 @@ export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, clo
   });
   registerForwardRoutes(app, upstreams, scopes);
   registerWebhookRoutes(app, upstreams, { max: env.WEBHOOK_RATE_LIMIT_PER_MINUTE });
-  registerCheckoutRoute(app);
+  // pages/ sits beside src/ and dist/, so the same path works from source and from the bundle.
+  const renderer = new PageRenderer(fileURLToPath(new URL('../pages', import.meta.url)));
+  registerCustomerPages(app, upstreams, scopes, renderer, { orderLinkSecret: env.ORDER_LINK_SECRET, composeTimeoutMs: env.COMPOSE_TIMEOUT_MS, now: () => clock.now() });
   return app;
 }

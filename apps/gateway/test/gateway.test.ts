@@ -577,7 +577,6 @@ describe('the OpenAPI document and docs page', () => {
       ...FORWARD_ROUTES.map((r) => [r.method, r.path] as const),
       ...WEBHOOK_ROUTES.map((r) => ['POST', r.path] as const),
       ['GET', '/v1/orders/:id'] as const,
-      ['GET', '/v1/checkout/complete'] as const,
       ['GET', '/v1/orders/:id/timeline'] as const,
       ['GET', '/v1/orders/:id/live'] as const,
       ['GET', '/v1/customers/:customerId/live'] as const,

@@ -23,7 +23,7 @@ const problemRef = { $ref: '#/components/schemas/Problem' };
 const problem = (description: string) => ({ description, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemRef } } });
 
 /** The problem answers a route can give, from what it takes and who may call it. */
-export function problemResponses(schema: FastifySchema, access: Access | undefined, forwards: boolean): Record<string, unknown> {
+export function problemResponses(schema: FastifySchema, access: Access | undefined): Record<string, unknown> {
   const takesInput = Boolean(schema.body || schema.querystring || schema.params || schema.headers);
   return {
     ...(takesInput && { 400: problem('The request is invalid (VALIDATION_FAILED names every field)') }),
@@ -33,11 +33,9 @@ export function problemResponses(schema: FastifySchema, access: Access | undefin
     }),
     ...(schema.params !== undefined && { 404: problem('Not found (for a customer or vendor key, also what belongs to another customer or vendor)') }),
     429: problem('Rate limit reached (RATE_LIMITED); see Retry-After'),
-    ...(forwards && {
-      502: problem('The owning service failed (UPSTREAM_FAILED)'),
-      503: problem('The owning service is unavailable (UPSTREAM_UNAVAILABLE)'),
-      504: problem('The owning service did not answer in time (UPSTREAM_TIMEOUT)'),
-    }),
+    502: problem('The owning service failed (UPSTREAM_FAILED)'),
+    503: problem('The owning service is unavailable (UPSTREAM_UNAVAILABLE)'),
+    504: problem('The owning service did not answer in time (UPSTREAM_TIMEOUT)'),
     default: problem('Any other error, as RFC 9457 problem+json with the request id'),
   };
 }
@@ -63,7 +61,7 @@ function transform({ schema, url, route }: TransformInput): { schema: JsonObject
       ...(querystring !== undefined && { querystring: jsonSchemaOf(querystring, 'input') }),
       ...(params !== undefined && { params: jsonSchemaOf(params, 'input') }),
       ...(headers !== undefined && { headers: jsonSchemaOf(headers, 'input') }),
-      response: { ...problemResponses(schema, route.config?.access, !url.startsWith('/v1/checkout')), ...success },
+      response: { ...problemResponses(schema, route.config?.access), ...success },
     },
   };
 }

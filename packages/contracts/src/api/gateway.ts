@@ -42,11 +42,3 @@ export const orderDetailSchema = z.object({
   unavailable: z.array(unavailablePartSchema),
 });
 export type OrderDetail = z.infer<typeof orderDetailSchema>;
-
-/** `GET /v1/checkout/complete`: where the payment page sends the customer back. */
-export const checkoutCompleteQuerySchema = z.object({ session_id: z.string().max(255).optional() });
-export const checkoutCompleteSchema = z.object({
-  status: z.literal('received'),
-  sessionId: z.string().nullable(),
-  message: z.string(),
-});
