@@ -30,9 +30,10 @@ import { registerSubOrderRoutes } from './http/sub-order-routes';
 
 /**
  * The pool: DATABASE_POOL_SIZE is the HTTP side's (its admission limit follows it); the three
- * progress consumers' lanes, the availability consumer's and the notification outcomes' come on top, so they never starve requests.
+ * progress consumers' lanes, the availability and notification-outcome consumers' and the timer
+ * worker's (sales channels) come on top, so they never starve requests.
  */
-export const databasePoolSize = (httpConnections: number) => httpConnections + 3 * ORDERS_AT_ONCE + 2;
+export const databasePoolSize = (httpConnections: number) => httpConnections + 3 * ORDERS_AT_ONCE + 3;
 
 /**
  * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
