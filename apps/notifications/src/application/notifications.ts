@@ -270,14 +270,15 @@ function feedItemOf(
   renderer: TemplateRenderer,
   item: { notificationId: string; orderId: string; notice: string; customerId: string; link: string; locale: string; view: Record<string, unknown>; now: Date },
 ): FeedItem {
-  const words = render(renderer, 'push', '', item.locale, item.view);
+  const { title, body } = renderer.text('push', item.locale, item.view);
+  if (!title || !body) throw new Error(`no push title and body for "${String(item.view.status)}" to show in the feed`);
   return {
     id: item.notificationId,
     customerId: item.customerId,
     orderId: item.orderId,
     notice: item.notice,
-    title: words.subject ?? '',
-    body: words.body,
+    title,
+    body,
     link: item.link,
     createdAt: item.now,
     readAt: null,
