@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { FeedResponse } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
 import { LOCAL_PROVIDER_CREDENTIALS } from '@platform/simulators';
 import type { Problem } from '@platform/contracts/api/problem';
@@ -93,8 +94,8 @@ describe('happy path', () => {
     expect(delivered.fulfillmentStatus).toBe('fulfilled');
 
     // The timeline shows every step.
-    const timeline = (await platform.gateway.get(`v1/orders/${order.id}/timeline`)).body as { entries: Array<{ status: string }> };
-    expect(timeline.entries.map((e) => e.status)).toEqual(['pending', 'confirmed', 'processing', 'shipped', 'out_for_delivery', 'delivered']);
+    const timeline = (await platform.gateway.get(`v1/orders/${order.id}/timeline`)).body as { entries: Array<{ kind: string; status: string }> };
+    expect(timeline.entries.filter((e) => e.kind === 'status').map((e) => e.status)).toEqual(['pending', 'confirmed', 'processing', 'shipped', 'out_for_delivery', 'delivered']);
 
     // Exactly the notifications the preferences allow, once each, in the customer's locale.
     const statuses = ['confirmed', 'processing', 'shipped', 'out_for_delivery', 'delivered'];
@@ -113,6 +114,17 @@ describe('happy path', () => {
     expect(final.notifications.map((n) => `${n.orderStatus}/${n.channel}`).sort()).toEqual(expected.sort());
     expect(final.notifications.every((n) => n.status === 'sent' && n.locale === 'es')).toBe(true);
     expect(log.orderId).toBe(order.id);
+    // The in-app feed (docs/in-app-feed.md): one item per status told, in Spanish, naming no supplier; another customer's key is refused.
+    const feedPath = `v1/customers/${encodeURIComponent(body.customer.id)}/feed?limit=100`;
+    const feedAnswer = await platform.gateway.get(feedPath);
+    expect(feedAnswer.statusCode, JSON.stringify(feedAnswer.body)).toBe(200);
+    const feed = feedAnswer.body as FeedResponse;
+    const items = feed.items.filter((item) => item.orderId === order.id);
+    expect(items.map((item) => item.notice).sort()).toEqual([...statuses].sort());
+    expect(items.find((item) => item.notice === 'confirmed')!.title).toBe('Pedido confirmado');
+    expect(items.every((item) => !/aliexpress/i.test(`${item.title} ${item.body}`) && item.link.includes(`/orders/${order.id}?t=`))).toBe(true);
+    expect(feed.unreadCount).toBe(items.length);
+    expect((await platform.as(DEV_KEYS.customer).get(feedPath)).statusCode).toBe(403);
     const emails = emailsTo(body.customer.email);
     expect(emails).toHaveLength(expected.filter((e) => e.endsWith('/email')).length);
     expect(emails.map((m) => m.subject).join('\n')).toContain(order.number);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadEnv } from '@platform/config/env';
 import { signOrderLink } from '@platform/config/order-links';
-import { type Envelope, orderTimelineFilter, streams, timelineEntryRecorded, trackingScanned, workflowTransitioned } from '@platform/contracts';
+import { type Envelope, notificationSent, orderTimelineFilter, streams, timelineEntryRecorded, trackingScanned, workflowTransitioned } from '@platform/contracts';
 import type { TimelineEntry } from '@platform/contracts/api/timeline';
 import { AdjustableClock } from '@platform/runtime/clock';
 import { createHttpServer, type PlatformHttpServer } from '@platform/runtime/http';
@@ -15,6 +15,7 @@ import { connectMessaging, type Messaging } from '@platform/test-support/messagi
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway } from '../../apps/gateway/src/app';
 import { gatewayEnv } from '../../apps/gateway/src/config';
+import { onNotificationOutcome } from '../../apps/orders/src/consumers/notification-outcomes-consumer';
 import { onTrackingScanned, onWorkflowTransitioned } from '../../apps/orders/src/consumers/order-progress-consumers';
 import { orderBody, type OrdersService, placeOrder, startOrdersService } from '../../apps/orders/test/orders-service';
 
@@ -192,6 +193,32 @@ describe('live updates by server-sent events (GW-03)', () => {
     expect(theirStream.status).toBe(403);
     const badCursor = await LiveClient.open(`${gatewayUrl}/v1/orders/${mine.id}/live`, { ...bearer(KEYS.a), 'last-event-id': 'yesterday' });
     expect(badCursor.status).toBe(400);
+  });
+
+  it("tells the customer's stream when an item joins their in-app feed, so the app refreshes it (docs/in-app-feed.md)", async () => {
+    const order = await placeFor(customerA);
+    const stream = await LiveClient.open(`${gatewayUrl}/v1/customers/${encodeURIComponent(customerA)}/live`, bearer(KEYS.a));
+    expect(stream.status).toBe(200);
+    // What notifications records when it writes a feed item (apps/notifications/test/in-app-feed.test.ts), as orders' consumer applies it.
+    const sent = orders.event(notificationSent, {
+      notificationId: randomUUID(),
+      orderId: order.id,
+      template: 'order-confirmation',
+      orderStatus: 'confirmed',
+      notice: 'confirmed',
+      channel: 'in_app',
+      recipient: customerA,
+      locale: 'es',
+      providerMessageId: null,
+      sentAt: new Date().toISOString(),
+    });
+    await orders.db.$transaction((tx) => onNotificationOutcome({ outcome: 'sent', event: sent }, tx));
+    await relayTimeline();
+    await eventually(async () => stream.entries, (entries) => entries.some(({ entry }) => entry.kind === 'notification'));
+    expect(stream.entries.map(({ entry }) => entry)).toEqual([
+      expect.objectContaining({ kind: 'notification', orderId: order.id, audience: 'customer', channel: 'in_app', notice: 'confirmed', outcome: 'sent' }),
+    ]);
+    stream.close();
   });
 
   it('serves the timeline and the stream to a signed order link, and ends them when the link or the key expires', async () => {

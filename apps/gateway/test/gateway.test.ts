@@ -166,6 +166,9 @@ beforeAll(async () => {
       if ((request.params as { id: string }).id === DEGRADED) await new Promise((resolve) => setTimeout(resolve, 1_500));
       return { items: [{ template: 'order-confirmation', channel: 'email', status: 'sent' }] };
     });
+    const customerOf = (request: { params: unknown }) => (request.params as { customerId: string }).customerId;
+    app.get('/customers/:customerId/feed', async (request) => ({ customerId: customerOf(request), items: [], unreadCount: 0, nextCursor: null }));
+    app.post('/customers/:customerId/feed/read', async (request) => ({ customerId: customerOf(request), marked: 0, unreadCount: 0 }));
   });
   gateway = await startGateway();
 });
@@ -325,6 +328,20 @@ describe('API keys and roles', () => {
   it("keeps a customer out of another customer's preferences", async () => {
     const response = await gateway.inject({ method: 'GET', url: '/v1/customers/cust-2/preferences', headers: bearer('customer') });
     expectProblem(response, 403, 'FORBIDDEN');
+  });
+
+  it("reads and marks a customer's own in-app feed, never another customer's (docs/in-app-feed.md)", async () => {
+    const mine = await gateway.inject({ method: 'GET', url: '/v1/customers/cust-1/feed?unread=true&limit=5', headers: bearer('customer') });
+    expect(mine.statusCode).toBe(200);
+    expect(lastRequest(notifications).url).toBe('/customers/cust-1/feed?unread=true&limit=5');
+    const read = await gateway.inject({ method: 'POST', url: '/v1/customers/cust-1/feed/read', headers: bearer('customer'), payload: { all: true } });
+    expect(read.json()).toEqual({ customerId: 'cust-1', marked: 0, unreadCount: 0 });
+
+    const asked = notifications.requests.length;
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/customers/cust-2/feed', headers: bearer('customer') }), 403, 'FORBIDDEN');
+    expectProblem(await gateway.inject({ method: 'POST', url: '/v1/customers/cust-2/feed/read', headers: bearer('customer'), payload: { all: true } }), 403, 'FORBIDDEN');
+    expect(notifications.requests).toHaveLength(asked);
+    expect((await gateway.inject({ method: 'GET', url: '/v1/customers/cust-2/feed', headers: bearer('ops') })).statusCode).toBe(200);
   });
 });
 

@@ -224,9 +224,12 @@ describe('order status notifications', () => {
     const log = await eventually(() => rows(o.id), (r) => r.every((n) => n.status === 'sent'));
     expect(log.map((n) => [n.channel, n.orderStatus, n.template, n.status, n.attempts])).toEqual([['email', 'confirmed', 'order-confirmation', 'sent', 1]]);
 
+    // Sent by email, and into the in-app feed (docs/in-app-feed.md).
     const sentEvents = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.sent', aggregateId: o.id } });
-    expect(sentEvents).toHaveLength(1);
-    expect(sentEvents[0]!.envelope).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'email', recipient: who.email } });
+    const sentBy = (channel: string) => sentEvents.filter((e) => (e.envelope as { data: { channel: string } }).data.channel === channel);
+    expect(sentEvents).toHaveLength(2);
+    expect(sentBy('email')[0]!.envelope).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'email', recipient: who.email } });
+    expect(sentBy('in_app')[0]!.envelope).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'in_app', recipient: who.id } });
   });
 
   it('renders from the status change alone when the order was never seen', async () => {

@@ -38,6 +38,7 @@ function start(): Promise<Notifications> {
     variables: {
       SMTP_URL: sink.smtpUrl,
       PUBLIC_BASE_URL: 'https://shop.example',
+      ORDER_LINK_SECRET: 'running-late-test-order-link-secret-0123456789',
       TWILIO_API_URL: sims.baseUrl('twilio'),
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,
@@ -159,7 +160,7 @@ describe('the delivery promise in messages', () => {
     expect(email!.subject).toBe(`Your order ${o.number} is running late`);
     expect(plain(email!.text)).toContain('The carrier now expects to deliver it on December 18, 2026.');
     expect(plain(email!.text)).toContain('We had promised it for December 10 – 14, 2026.');
-    expect(email!.text).toContain('https://shop.example/v1/tracking/RR123456785CN');
+    expect(email!.text).toContain('https://shop.example/track/RR123456785CN');
     await eventually(() => service.db.notification.findMany({ where: { orderId: o.id } }), (rows) => rows.length === 1 && rows[0]!.status === 'sent');
 
     // The service restarts; then orders repeats the fact (a later estimate) and JetStream redelivers the first.

@@ -82,7 +82,7 @@ export class CustomerScopes {
         return request;
       }
       case 'customer':
-        if (request.params.customerId !== customerId) throw notYours('read or change preferences and devices');
+        if (request.params.customerId !== customerId) throw notYours('read or change preferences, devices and the feed');
         return request;
       case 'own-orders': {
         const query = new URLSearchParams(request.query);

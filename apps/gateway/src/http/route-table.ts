@@ -66,6 +66,10 @@ import {
   customerDeviceParamsSchema,
   customerDevicesResponseSchema,
   customerIdParamsSchema,
+  feedQuerySchema,
+  feedResponseSchema,
+  markFeedReadRequestSchema,
+  markFeedReadResponseSchema,
   notificationPreferencesSchema,
   orderNotificationsResponseSchema,
   registerDeviceRequestSchema,
@@ -485,6 +489,16 @@ const notificationRoutes: ForwardRoute[] = [
     method: 'DELETE', path: '/v1/customers/:customerId/devices/:token', service: 'notifications', target: '/customers/:customerId/devices/:token', access: 'customer', scope: 'customer',
     tag: 'Notifications', summary: 'Deregister a push device (at sign-out), so it receives nothing more and may be registered by another customer',
     schemas: { params: customerDeviceParamsSchema, response: { 200: customerDevicesResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/customers/:customerId/feed', service: 'notifications', target: '/customers/:customerId/feed', access: 'customer', scope: 'customer',
+    tag: 'Notifications', summary: "A customer's in-app feed, newest first, with the unread count (`unread=true`: unread only)",
+    schemas: { params: customerIdParamsSchema, querystring: feedQuerySchema, response: { 200: feedResponseSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/customers/:customerId/feed/read', service: 'notifications', target: '/customers/:customerId/feed/read', access: 'customer', scope: 'customer',
+    tag: 'Notifications', summary: "Mark items of a customer's in-app feed read (`ids`, or `all: true`); reading again changes nothing",
+    schemas: { params: customerIdParamsSchema, body: markFeedReadRequestSchema, response: { 200: markFeedReadResponseSchema } },
   },
   {
     method: 'POST', path: '/v1/templates/:name/preview', service: 'notifications', target: '/templates/:name/preview', access: 'ops',

@@ -27,11 +27,16 @@ export async function saveOrderContext(tx: Transaction, context: OrderContextRec
       order_created_at = EXCLUDED.order_created_at, updated_at = EXCLUDED.updated_at`;
 }
 
-type PreferenceFields = Pick<CustomerPreferences, 'email' | 'sms' | 'push' | 'language' | 'timezone' | 'quietHoursStart' | 'quietHoursEnd' | 'phoneNumber' | 'version'>;
+type PreferenceFields = Pick<CustomerPreferences, 'email' | 'sms' | 'push' | 'inApp' | 'language' | 'timezone' | 'quietHoursStart' | 'quietHoursEnd' | 'phoneNumber' | 'version'>;
 
 export function toStoredPreferences(row: PreferenceFields): StoredPreferences {
   return {
-    channels: { email: row.email as StoredPreferences['channels']['email'], sms: row.sms as StoredPreferences['channels']['sms'], push: row.push as StoredPreferences['channels']['push'] },
+    channels: {
+      email: row.email as StoredPreferences['channels']['email'],
+      sms: row.sms as StoredPreferences['channels']['sms'],
+      push: row.push as StoredPreferences['channels']['push'],
+      in_app: row.inApp as StoredPreferences['channels']['in_app'],
+    },
     language: row.language as Locale | null,
     timezone: row.timezone,
     quietHours: row.quietHoursStart && row.quietHoursEnd ? { start: row.quietHoursStart, end: row.quietHoursEnd } : null,
@@ -48,7 +53,7 @@ export interface NoticeFacts {
   preferences: StoredPreferences | null;
   /** The customer's push device tokens, oldest registration first. */
   deviceTokens: string[];
-  /** The order-level `shipped` notice was planned (on any channel). */
+  /** The order-level `shipped` notice was planned (on any channel, the in-app feed included). */
   orderShippedAnnounced: boolean;
 }
 
@@ -74,11 +79,12 @@ export async function readNoticeFacts(tx: Transaction, query: { orderId: string;
     SELECT oc.order_id IS NOT NULL AS "hasContext", oc.order_id AS "orderId", oc.customer_id AS "customerId", oc.number, oc.currency,
            oc.items, oc.totals, oc.shipping_address AS "shippingAddress", oc.customer, oc.order_created_at AS "orderCreatedAt",
            oc.parcels, oc.updated_at AS "updatedAt",
-           p.customer_id IS NOT NULL AS "hasPreferences", p.email AS "pref_email", p.sms AS "pref_sms", p.push AS "pref_push",
+           p.customer_id IS NOT NULL AS "hasPreferences", p.email AS "pref_email", p.sms AS "pref_sms", p.push AS "pref_push", p.in_app AS "pref_inApp",
            p.language AS "pref_language", p.timezone AS "pref_timezone", p.quiet_hours_start AS "pref_quietHoursStart",
            p.quiet_hours_end AS "pref_quietHoursEnd", p.phone_number AS "pref_phoneNumber", p.version AS "pref_version",
            ARRAY(SELECT d.token FROM customer_devices d WHERE d.customer_id = who.id ORDER BY d.created_at) AS "deviceTokens",
-           EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = ${orderId}::uuid AND n.notice = 'shipped') AS "orderShippedAnnounced"
+           (EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = ${orderId}::uuid AND n.notice = 'shipped')
+            OR EXISTS (SELECT 1 FROM feed_items f WHERE f.order_id = ${orderId}::uuid AND f.notice = 'shipped')) AS "orderShippedAnnounced"
     FROM (SELECT ${orderId}::uuid AS order_id) AS o
     LEFT JOIN order_contexts oc ON oc.order_id = o.order_id
     CROSS JOIN LATERAL (SELECT COALESCE(${customerId}::text, oc.customer_id) AS id) AS who
@@ -105,6 +111,7 @@ export async function readNoticeFacts(tx: Transaction, query: { orderId: string;
           email: r.pref_email,
           sms: r.pref_sms,
           push: r.pref_push,
+          inApp: r.pref_inApp,
           language: r.pref_language,
           timezone: r.pref_timezone,
           quietHoursStart: r.pref_quietHoursStart,

@@ -29,10 +29,11 @@ import {
 import type { PushSender } from '../adapters/fcm-push';
 import type { Mailer } from '../adapters/mailer';
 import type { EmailLookup } from '../adapters/email-lookup';
+import { insertFeedItem } from '../adapters/feed-store';
 import { certainlyNotSent, isPermanent, ProviderError } from '../adapters/provider-error';
 import { findPromise } from '../adapters/promise-store';
 import type { TemplateRenderer } from '../adapters/template-renderer';
-import type { Notification } from '../generated/prisma/client';
+import type { FeedItem, Notification } from '../generated/prisma/client';
 import type { SmsSender } from '../adapters/twilio-sms';
 import { formatPromise } from '../domain/delivery-promise-view';
 import { messageView, type OrderContextView, type StatusFacts, type StoreIdentity } from '../domain/message-view';
@@ -62,7 +63,10 @@ export function notificationId(orderId: string, notice: string, channel: string)
   return uuidv5(`${orderId}/${notice}/${channel}`, NOTIFICATION_ID_NAMESPACE);
 }
 
-const PROVIDER_OF: Record<DeliveryChannel, Provider> = { email: 'smtp', sms: 'twilio', push: 'fcm' };
+/** The channels a provider delivers; `in_app` is delivered by writing the customer's feed when planned. */
+type ProviderChannel = Exclude<DeliveryChannel, 'in_app'>;
+
+const PROVIDER_OF: Record<ProviderChannel, Provider> = { email: 'smtp', sms: 'twilio', push: 'fcm' };
 
 export interface NotificationDeps {
   /** For reads and writes that must not wait for (or roll back with) the timer's transaction. */
@@ -170,7 +174,9 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
  * One notification row per channel the customer wants for the plan's topic, rendered now in
  * their language, each with its own delivery timer (at once, or at the end of quiet hours). The
  * rows are unique per (order, notice, channel) and commit with the consumer's processed-event
- * record: a redelivered or replayed event creates nothing new.
+ * record: a redelivered or replayed event creates nothing new. The in-app channel has no
+ * provider: its message is the customer's feed item, written here and sent (recorded as such)
+ * in the same transaction; quiet hours never hold it back, it makes no sound (docs/in-app-feed.md).
  */
 export async function planNotifications(
   deps: NotificationDeps,
@@ -188,6 +194,7 @@ export async function planNotifications(
   const rows: PlannedNotification[] = [];
   // What the customer's timeline says of the channels not used: switched off, or no address (GW-03).
   const outcomes: Envelope[] = [];
+  let feedItem: FeedItem | null = null;
   const facts = (channel: DeliveryChannel) => ({
     notificationId: notificationId(orderId, notice, channel),
     orderId,
@@ -202,6 +209,10 @@ export async function planNotifications(
   for (const channel of deliveryChannelSchema.options) {
     if (!wanted.includes(channel)) {
       outcome(notificationSuppressed, { ...facts(channel), reason: 'preference_off', suppressedAt: now.toISOString() });
+      continue;
+    }
+    if (channel === 'in_app') {
+      feedItem = feedItemOf(deps.renderer, { ...facts(channel), customerId: customer.id, link: view.orderUrl, locale, view, now });
       continue;
     }
     const recipient = channel === 'email' ? customer.email : channel === 'sms' ? preferences.phoneNumber : audience.deviceTokens.join(',') || null;
@@ -238,11 +249,43 @@ export async function planNotifications(
       outcome(notificationDeferred, { ...facts(n.channel as DeliveryChannel), reason: 'quiet_hours', until: n.scheduledFor.toISOString(), deferredAt: now.toISOString() });
     }
   }
+  // Written at most once per (order, notice): a replayed announcement finds its item and is not sent again.
+  const feedWritten = feedItem !== null && (await insertFeedItem(tx, feedItem));
+  if (feedWritten) {
+    outcomes.push(
+      newEvent(notificationSent, {
+        aggregateId: orderId,
+        source: SERVICE,
+        occurredAt: now,
+        data: { ...facts('in_app'), recipient: customer.id, locale, providerMessageId: null, sentAt: now.toISOString() },
+      }),
+    );
+  }
   await recordEvents(tx, outcomes);
-  return inserted.size;
+  return inserted.size + (feedWritten ? 1 : 0);
 }
 
-function render(renderer: TemplateRenderer, channel: DeliveryChannel, template: string, locale: string, view: Record<string, unknown>) {
+/** The feed item of an announcement: the push's words (title and body), in the customer's language, and the order page's signed link. */
+function feedItemOf(
+  renderer: TemplateRenderer,
+  item: { notificationId: string; orderId: string; notice: string; customerId: string; link: string; locale: string; view: Record<string, unknown>; now: Date },
+): FeedItem {
+  const { title, body } = renderer.text('push', item.locale, item.view);
+  if (!title || !body) throw new Error(`no push title and body for "${String(item.view.status)}" to show in the feed`);
+  return {
+    id: item.notificationId,
+    customerId: item.customerId,
+    orderId: item.orderId,
+    notice: item.notice,
+    title,
+    body,
+    link: item.link,
+    createdAt: item.now,
+    readAt: null,
+  };
+}
+
+function render(renderer: TemplateRenderer, channel: ProviderChannel, template: string, locale: string, view: Record<string, unknown>) {
   if (channel === 'email') {
     const message = renderer.render(template, locale, view);
     return { subject: message.subject, html: message.html, body: message.text };
@@ -361,7 +404,7 @@ export function deliverNotification(deps: NotificationDeps) {
       await scheduleTimer(tx, { kind: TIMER_KINDS.retry, key: n.id, fireAt: new Date(n.updatedAt.getTime() + OUTCOME_SETTLE_MS) });
       return;
     }
-    const channel = n.channel as DeliveryChannel;
+    const channel = n.channel as ProviderChannel;
     const provider = PROVIDER_OF[channel];
     const eventBase = {
       notificationId: n.id,

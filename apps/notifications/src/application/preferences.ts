@@ -56,6 +56,7 @@ export async function updatePreferences(db: Database, customerId: string, patch:
         email: channel('email'),
         sms: channel('sms'),
         push: channel('push'),
+        inApp: channel('in_app'),
         language: patch.language !== undefined ? patch.language : (current?.language ?? null),
         timezone: patch.timezone !== undefined ? patch.timezone : (current?.timezone ?? null),
         quietHoursStart: quietHours?.start ?? null,

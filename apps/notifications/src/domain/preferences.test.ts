@@ -11,6 +11,8 @@ describe('default preferences (NTF-02)', () => {
       expect(DEFAULT_CHANNELS.email[topic as 'shipped']).toBe(email[index]);
       expect(DEFAULT_CHANNELS.sms[topic as 'shipped']).toBe(sms[index]);
       expect(DEFAULT_CHANNELS.push[topic as 'shipped']).toBe(push[index]);
+      // The silent feed keeps every topic (docs/in-app-feed.md).
+      expect(DEFAULT_CHANNELS.in_app[topic as 'shipped']).toBe(true);
     }
   });
 
@@ -20,18 +22,18 @@ describe('default preferences (NTF-02)', () => {
     expect(effectivePreferences(null, null)).toMatchObject({ language: 'es', timezone: 'Europe/Madrid', phoneNumber: null });
   });
 
-  it('pick channels per topic: confirmation by email and push, shipping everywhere', () => {
+  it('pick channels per topic: confirmation by email, push and in the app, shipping everywhere', () => {
     const preferences = effectivePreferences(null, null);
-    expect(wantedChannels(preferences, 'order_confirmed')).toEqual(['email', 'push']);
-    expect(wantedChannels(preferences, 'shipped')).toEqual(['email', 'sms', 'push']);
-    expect(wantedChannels(preferences, 'processing')).toEqual(['email']);
+    expect(wantedChannels(preferences, 'order_confirmed')).toEqual(['email', 'push', 'in_app']);
+    expect(wantedChannels(preferences, 'shipped')).toEqual(['email', 'sms', 'push', 'in_app']);
+    expect(wantedChannels(preferences, 'processing')).toEqual(['email', 'in_app']);
   });
 });
 
 describe('stored preferences', () => {
   it('override the defaults switch by switch, and may remove quiet hours', () => {
     const preferences = effectivePreferences(
-      { channels: { email: { shipped: false }, sms: {}, push: { shipped: false } }, language: 'ru', timezone: null, quietHours: null, phoneNumber: null, version: 3 },
+      { channels: { email: { shipped: false }, sms: {}, push: { shipped: false }, in_app: { shipped: false } }, language: 'ru', timezone: null, quietHours: null, phoneNumber: null, version: 3 },
       { locale: 'en', timezone: 'America/New_York', phone: '+12125550100' },
     );
     expect(wantedChannels(preferences, 'shipped')).toEqual(['sms']);

@@ -10,7 +10,9 @@ export interface QuietHours {
 
 /**
  * The default switches of docs/requirements.md#ntf-02-channels-preferences-and-quiet-hours, exactly.
- * `refunded` is our addition: it follows `cancelled` (email and push yes, SMS no).
+ * `refunded` is our addition: it follows `cancelled` (email and push yes, SMS no). The requirements
+ * give no in-app defaults: the feed is silent (it interrupts nobody) and is where the customer
+ * looks back on every order, so it has every topic on (docs/in-app-feed.md).
  */
 export const DEFAULT_CHANNELS: Record<DeliveryChannel, ChannelSwitches> = {
   email: {
@@ -38,6 +40,17 @@ export const DEFAULT_CHANNELS: Record<DeliveryChannel, ChannelSwitches> = {
   push: {
     order_confirmed: true,
     processing: false,
+    shipped: true,
+    out_for_delivery: true,
+    delivered: true,
+    delayed: true,
+    exception: true,
+    cancelled: true,
+    refunded: true,
+  },
+  in_app: {
+    order_confirmed: true,
+    processing: true,
     shipped: true,
     out_for_delivery: true,
     delivered: true,
@@ -87,7 +100,7 @@ export function effectivePreferences(stored: StoredPreferences | null, customer:
   const channel = (name: DeliveryChannel) => ({ ...DEFAULT_CHANNELS[name], ...stored?.channels[name] });
   const snapshotLocale = customer?.locale && LOCALES.includes(customer.locale) ? (customer.locale as Locale) : null;
   return {
-    channels: { email: channel('email'), sms: channel('sms'), push: channel('push') },
+    channels: { email: channel('email'), sms: channel('sms'), push: channel('push'), in_app: channel('in_app') },
     language: stored?.language ?? snapshotLocale ?? DEFAULT_LANGUAGE,
     timezone: stored?.timezone ?? customer?.timezone ?? DEFAULT_TIMEZONE,
     // A stored row always says what the customer chose (null = none); without one, the default.
@@ -100,5 +113,5 @@ export function effectivePreferences(stored: StoredPreferences | null, customer:
 
 /** Channels the customer wants for this topic, in a fixed order. */
 export function wantedChannels(preferences: EffectivePreferences, topic: NotificationTopic): DeliveryChannel[] {
-  return (['email', 'sms', 'push'] as const).filter((channel) => preferences.channels[channel][topic]);
+  return (['email', 'sms', 'push', 'in_app'] as const).filter((channel) => preferences.channels[channel][topic]);
 }

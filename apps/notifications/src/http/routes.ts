@@ -6,6 +6,10 @@ import {
   customerDeviceParamsSchema,
   customerDevicesResponseSchema,
   customerIdParamsSchema,
+  feedQuerySchema,
+  feedResponseSchema,
+  markFeedReadRequestSchema,
+  markFeedReadResponseSchema,
   notificationPreferencesSchema,
   orderIdParamsSchema,
   orderNotificationsResponseSchema,
@@ -17,6 +21,7 @@ import {
 } from '@platform/contracts/api/notifications';
 import type { TemplateRenderer } from '../adapters/template-renderer';
 import type { NotificationDeps } from '../application/notifications';
+import { markFeedRead, readFeed } from '../application/feed';
 import { orderNotifications } from '../application/order-notifications';
 import { deregisterDevice, readPreferences, registerDevice, updatePreferences } from '../application/preferences';
 import type { OrderLinks } from '../application/order-links';
@@ -31,11 +36,11 @@ export interface RouteDeps {
   clock: Clock;
 }
 
-/** A customer (as the gateway names the caller) may only see and change their own preferences. */
+/** A customer (as the gateway names the caller) may only see and change their own preferences, devices and feed. */
 function assertMayAccess(request: { headers: Record<string, string | string[] | undefined> }, customerId: string): void {
   const actor = actorOf(request);
   if (actor.role === 'customer' && actor.customerId !== customerId) {
-    throw new DomainError('forbidden', 'FORBIDDEN', "A customer can only access their own notification preferences");
+    throw new DomainError('forbidden', 'FORBIDDEN', 'A customer can only access their own notification preferences, devices and feed');
   }
 }
 
@@ -79,6 +84,24 @@ export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
     async (request) => {
       assertMayAccess(request, request.params.customerId);
       return deregisterDevice(deps.db, request.params.customerId, request.params.token);
+    },
+  );
+
+  app.get(
+    '/customers/:customerId/feed',
+    { schema: { params: customerIdParamsSchema, querystring: feedQuerySchema, response: { 200: feedResponseSchema } } },
+    async (request) => {
+      assertMayAccess(request, request.params.customerId);
+      return readFeed(deps.db, request.params.customerId, request.query);
+    },
+  );
+
+  app.post(
+    '/customers/:customerId/feed/read',
+    { schema: { params: customerIdParamsSchema, body: markFeedReadRequestSchema, response: { 200: markFeedReadResponseSchema } } },
+    async (request) => {
+      assertMayAccess(request, request.params.customerId);
+      return markFeedRead(deps.db, request.params.customerId, request.body, deps.clock.now());
     },
   );
 

@@ -18,7 +18,8 @@ export const notificationTopicSchema = z.enum([
 ]);
 export type NotificationTopic = z.infer<typeof notificationTopicSchema>;
 
-export const deliveryChannelSchema = z.enum(['email', 'sms', 'push']);
+/** How a customer hears: by a provider (email, SMS, push), or in the app's own feed (`in_app`, docs/in-app-feed.md). */
+export const deliveryChannelSchema = z.enum(['email', 'sms', 'push', 'in_app']);
 export type DeliveryChannel = z.infer<typeof deliveryChannelSchema>;
 
 /** One channel's switches: topic → send or not. */
@@ -37,7 +38,7 @@ export const devicePlatformSchema = z.enum(['ios', 'android', 'web']);
 /** `GET /customers/:customerId/preferences`: what applies now (stored choices over the defaults). */
 export const notificationPreferencesSchema = z.object({
   customerId: z.string(),
-  channels: z.object({ email: channelSwitchesSchema, sms: channelSwitchesSchema, push: channelSwitchesSchema }),
+  channels: z.object({ email: channelSwitchesSchema, sms: channelSwitchesSchema, push: channelSwitchesSchema, in_app: channelSwitchesSchema }),
   language: localeSchema,
   timezone: z.string(),
   /** null = no quiet hours. */
@@ -54,7 +55,7 @@ export type NotificationPreferences = z.infer<typeof notificationPreferencesSche
 export const updatePreferencesRequestSchema = z
   .object({
     channels: z
-      .object({ email: channelSwitchesPatchSchema, sms: channelSwitchesPatchSchema, push: channelSwitchesPatchSchema })
+      .object({ email: channelSwitchesPatchSchema, sms: channelSwitchesPatchSchema, push: channelSwitchesPatchSchema, in_app: channelSwitchesPatchSchema })
       .partial()
       .strict(),
     language: localeSchema.nullable(),
@@ -84,6 +85,53 @@ export const customerDevicesResponseSchema = z.object({
   customerId: z.string(),
   devices: z.array(z.object({ token: z.string(), platform: devicePlatformSchema })),
 });
+
+/**
+ * `GET /customers/:customerId/feed`: newest first; `unread=true` leaves out what was read;
+ * `cursor` is the `nextCursor` of the page before.
+ */
+export const feedQuerySchema = z
+  .object({
+    unread: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the nextCursor of an earlier page').optional(),
+  })
+  .strict();
+
+/** One message in the customer's in-app feed, in their language, naming nothing internal. */
+export const feedItemSchema = z.object({
+  id: z.uuid(),
+  orderId: z.uuid(),
+  /** What it announces: the order status (`shipped`) or a part of the order (`parcel_shipped:<shipment id>`). */
+  notice: z.string(),
+  title: z.string(),
+  body: z.string(),
+  /** The customer's order page (a signed link, like the emails'). */
+  link: z.string(),
+  read: z.boolean(),
+  createdAt: timestamp,
+  readAt: timestamp.nullable(),
+});
+export type FeedItem = z.infer<typeof feedItemSchema>;
+
+export const feedResponseSchema = z.object({
+  customerId: z.string(),
+  items: z.array(feedItemSchema),
+  /** Unread items in the whole feed, not only this page. */
+  unreadCount: z.number().int().nonnegative(),
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+export type FeedResponse = z.infer<typeof feedResponseSchema>;
+
+/** `POST /customers/:customerId/feed/read`: some items (`ids`) or every item (`all: true`) become read; reading again changes nothing. */
+export const markFeedReadRequestSchema = z.union([
+  z.object({ ids: z.array(z.uuid()).min(1).max(100) }).strict(),
+  z.object({ all: z.literal(true) }).strict(),
+]);
+export type MarkFeedReadRequest = z.infer<typeof markFeedReadRequestSchema>;
+
+export const markFeedReadResponseSchema = z.object({ customerId: z.string(), marked: z.number().int().nonnegative(), unreadCount: z.number().int().nonnegative() });
 
 export const customerIdParamsSchema = z.object({ customerId: text(100) });
 export const customerDeviceParamsSchema = z.object({ customerId: text(100), token: deviceTokenSchema });
