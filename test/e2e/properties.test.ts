@@ -238,6 +238,8 @@ function validBody(route: PublicRoute, world: World): unknown {
       return { priority: 1 };
     case 'PUT /v1/hubs/:id/stock/:sku':
       return { onHand: 10 };
+    case 'POST /v1/customers/:customerId/feed/read':
+      return { all: true };
     case 'PUT /v1/inventory/policies/:sku':
       return { policy: 'substitute', substituteSku: 'MUG-BLUE' };
     case 'PUT /v1/customers/:customerId/preferences':

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { actorHeaders, type ApiKeyring, type Principal } from '../domain/api-keys';
 import { customerGrant, type LiveGrant, orderGrantForKey, orderGrantForLink, resumeCursor, serverSentEvent, stillAllowed, visibleTo } from '../domain/live-access';
 import { identify } from './auth';
-import type { CustomerScopes } from './customer-scope';
+import { type CustomerScopes, orderNotFound } from './customer-scope';
 import { documentation, relay, type Upstreams } from './forward-routes';
 
 /**
@@ -88,6 +88,8 @@ export function registerLiveRoutes(app: PlatformHttpServer, options: LiveOptions
         'principal' in caller
           ? await upstreams.orders.request(`/orders/${id}/timeline`, { headers: actorHeaders(caller.principal), requestId: String(request.id) })
           : await upstreams.orders.request(`/orders/${id}/timeline?audience=customer`, { requestId: String(request.id) });
+      // Someone else's order answers exactly like a missing one, without echoing its id.
+      if (answer.status === 404) throw orderNotFound();
       return relay(reply, answer);
     },
   });
