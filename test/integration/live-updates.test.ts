@@ -128,6 +128,8 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 async function readersOf(orderId: string): Promise<number> {
   let count = 0;
   for await (const info of messaging.jsm.consumers.list(streams.TIMELINE.name)) {
+    // A consumer deleted while the server pages the list comes back as null.
+    if (!info) continue;
     const filters = [info.config.filter_subject, ...(info.config.filter_subjects ?? [])];
     if (filters.some((filter) => filter?.endsWith(`.${orderId}`))) count += 1;
   }

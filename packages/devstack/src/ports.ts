@@ -1,17 +1,19 @@
 import { connect, createServer } from 'node:net';
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
+/**
+ * Ports handed out for servers bound later: below Linux's ephemeral range (32768–60999), where
+ * the kernel never places an outgoing connection or a `listen(0)`, so nothing else takes the
+ * port between this choice and the bind.
+ */
+const CHOSEN_PORTS = { low: 20_000, high: 32_767 };
+
+/** A TCP port that was free on 127.0.0.1 a moment ago, outside the kernel's ephemeral range. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not allocate a free port'))));
-    });
-  });
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = CHOSEN_PORTS.low + Math.floor(Math.random() * (CHOSEN_PORTS.high - CHOSEN_PORTS.low + 1));
+    if (await isPortFree(port)) return port;
+  }
+  throw new Error(`could not find a free port in ${CHOSEN_PORTS.low}–${CHOSEN_PORTS.high}`);
 }
 
 /** Several distinct free ports. */
