@@ -189,7 +189,7 @@ export function createHttpServer(options: HttpServerOptions) {
     );
     if (!SILENT_ROUTES.has(route)) {
       request.log.info(
-        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...request.clientIds },
+        { method: request.method, url: withoutSecrets(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...request.clientIds },
         'request',
       );
     }
@@ -290,4 +290,22 @@ declare module 'fastify' {
     /** A long-lived response (server-sent events): not counted by the admission limiter; the route bounds its streams. */
     streaming?: boolean;
   }
+}
+
+/** Query parameters that carry a credential (a signed order link's `t`): never written to the log. */
+const SECRET_QUERY_PARAMETERS = ['t'];
+
+/** The request URL as logged: a credential in the query is replaced by `redacted`. */
+export function withoutSecrets(url: string): string {
+  const at = url.indexOf('?');
+  if (at === -1) return url;
+  const query = new URLSearchParams(url.slice(at + 1));
+  let redacted = false;
+  for (const name of SECRET_QUERY_PARAMETERS) {
+    if (query.has(name)) {
+      query.set(name, 'redacted');
+      redacted = true;
+    }
+  }
+  return redacted ? `${url.slice(0, at)}?${query.toString()}` : url;
 }
