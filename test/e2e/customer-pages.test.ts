@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   advanceFulfillmentUntil,
   carrierScan,
+  checkoutSession,
+  getBilling,
   getTracking,
   lifecycleOrder,
   pay,
@@ -201,6 +203,21 @@ describe('the payment return pages', () => {
     expect(await page.textContent('h1')).toBe('¡Gracias!');
     expect(await page.getByRole('link', { name: `Ver el pedido ${order.number}` }).getAttribute('href')).toBe(`/orders/${order.id}?t=${token}`);
     expect(await accessibilityViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('after paying on the provider’s page, the customer lands on a page that names the order and opens it', async () => {
+    const fresh = await placeOrder(platform, lifecycleOrder('cj', 'es'));
+    const sessionId = await checkoutSession(platform, fresh.id);
+    const session = (await getBilling(platform, fresh.id)).payments[0]!.checkoutSessions.find((s) => s.providerSessionId === sessionId)!;
+    const page = await browser.newPage();
+    await page.goto(session.url!);
+    await page.getByRole('button', { name: /^Pagar \d/ }).click();
+    await page.waitForURL(/\/pay\/complete\?/);
+    expect(await page.textContent('h1')).toBe('¡Gracias!');
+    await page.getByRole('link', { name: `Ver el pedido ${fresh.number}` }).click();
+    await page.locator('h1', { hasText: `Pedido ${fresh.number}` }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/orders/${fresh.id}`);
     await page.close();
   });
 

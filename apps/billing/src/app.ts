@@ -26,6 +26,7 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
     provider: createStripeClient({ apiUrl: env.STRIPE_API_URL, secretKey: env.STRIPE_SECRET_KEY }),
     clock: runtime.clock,
     publicBaseUrl: env.PUBLIC_BASE_URL,
+    orderLinkSecret: env.ORDER_LINK_SECRET,
     invoiceDueDays: env.INVOICE_DUE_DAYS,
     refundOnUnconfirmedSupplierCancel: env.REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL,
     feeRates: { brand: env.PLATFORM_FEE_BRAND_BPS, distributor: env.PLATFORM_FEE_DISTRIBUTOR_BPS },

@@ -1,4 +1,5 @@
 import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
+import { orderLinkSecret } from '@platform/config/order-links';
 import { z } from 'zod';
 import { REFUND_POLICIES } from './application/context';
 
@@ -14,6 +15,11 @@ export const billingEnv = serviceEnv.extend(databaseEnv.shape).extend({
   STRIPE_WEBHOOK_TOLERANCE_S: envHelpers.positiveInt.default(300),
   /** Public base URL of the platform: the payment page returns the customer to its `/pay/complete` and `/pay/cancelled` pages. */
   PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
+  /**
+   * Signs the order link the payment page returns with (the same secret as notifications' and the
+   * gateway's), so the page after paying names the order and opens it; unset: it names neither.
+   */
+  ORDER_LINK_SECRET: orderLinkSecret.optional(),
   INVOICE_DUE_DAYS: envHelpers.positiveInt.default(14),
   /** Whether a cancel's refund waits until fulfillment has the supplier order cancelled (or ops settled it). */
   REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: z.enum(REFUND_POLICIES).default('after_supplier_cancel'),

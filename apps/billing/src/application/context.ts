@@ -19,6 +19,8 @@ export interface BillingDeps {
   clock: Clock;
   /** Where the customer pages are: Stripe sends the customer back to `/pay/complete` or `/pay/cancelled` there. */
   publicBaseUrl: string;
+  /** ORDER_LINK_SECRET: the pages the payment page returns to get a signed link to the order. */
+  orderLinkSecret?: string | undefined;
   invoiceDueDays: number;
   /**
    * REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: whether a cancelled order's refund goes out at once

@@ -11,6 +11,7 @@ import { issueInvoice, lockedInvoiceOf, recordInvoicePayment } from './invoices'
 import { requestRefund } from './refunds';
 import { paymentAllocationWrites } from './vendor-ledger';
 import { checkoutLineName, checkoutReturnUrls } from '../domain/checkout-page';
+import { ORDER_LINK_TTL_MS, signOrderLink } from '@platform/config/order-links';
 import { derivedId } from '../domain/ids';
 import type { VendorWeight } from '../domain/vendor-split';
 
@@ -54,7 +55,7 @@ export async function openCheckout(
       amount: input.amount,
       currency: order.currency,
       customerEmail: order.customer.email,
-      ...checkoutReturnUrls(deps.publicBaseUrl, order.id),
+      ...checkoutReturnUrls(deps.publicBaseUrl, order.id, deps.orderLinkSecret && signOrderLink(deps.orderLinkSecret, order.id, new Date(now.getTime() + ORDER_LINK_TTL_MS))),
     });
   } catch (error) {
     // Stripe refused the session itself (4xx): retrying would not help, so the payment fails visibly.

@@ -22,9 +22,12 @@ export function checkoutLineName(kind: 'order' | 'top_up', orderNumber: string, 
   return kind === 'order' ? words.order(orderNumber) : words.topUp(orderNumber);
 }
 
-/** The gateway's pages the payment page returns to: paid, or given up. */
-export function checkoutReturnUrls(publicBaseUrl: string, orderId: string): { successUrl: string; cancelUrl: string } {
+/**
+ * The gateway's pages the payment page returns to: paid, or given up. With the order's signed link
+ * token (`t`, docs/customer-pages.md) they name the order and link to its page.
+ */
+export function checkoutReturnUrls(publicBaseUrl: string, orderId: string, linkToken?: string): { successUrl: string; cancelUrl: string } {
   const base = publicBaseUrl.replace(/\/$/, '');
-  const order = encodeURIComponent(orderId);
-  return { successUrl: `${base}/pay/complete?order=${order}`, cancelUrl: `${base}/pay/cancelled?order=${order}` };
+  const query = `order=${encodeURIComponent(orderId)}${linkToken ? `&t=${encodeURIComponent(linkToken)}` : ''}`;
+  return { successUrl: `${base}/pay/complete?${query}`, cancelUrl: `${base}/pay/cancelled?${query}` };
 }
