@@ -389,9 +389,15 @@ describe('shared configuration', () => {
 describe('gateway API keys and public URLs', () => {
   const app = container(get<IDeployment>('Deployment', 'gateway').spec?.template, 'app');
 
-  it('passes the gateway environment schema with NODE_ENV=production (the image sets it)', () => {
+  it('passes the gateway environment schema with NODE_ENV=production (the image sets it) once the secret is set', () => {
     const env = Object.fromEntries(Object.entries(environment(app)).map(([name, source]) => [name, source.value]));
-    expect(gatewayEnv.safeParse({ ...env, NODE_ENV: 'production' }).error?.issues ?? []).toEqual([]);
+    expect(gatewayEnv.safeParse({ ...env, NODE_ENV: 'production', ORDER_LINK_SECRET: 'x'.repeat(40) }).error?.issues ?? []).toEqual([]);
+  });
+
+  it('ships no usable ORDER_LINK_SECRET: the placeholder is refused, so the gateway does not start with a known secret', () => {
+    const env = Object.fromEntries(Object.entries(environment(app)).map(([name, source]) => [name, source.value]));
+    expect(environment(app).ORDER_LINK_SECRET).toMatchObject({ kind: 'Secret', object: 'gateway-secrets', value: 'CHANGE-ME' });
+    expect(gatewayEnv.safeParse({ ...env, NODE_ENV: 'production' }).error?.issues.map((issue) => issue.path.join('.'))).toEqual(['ORDER_LINK_SECRET']);
   });
 
   it('gets API_KEYS from the gateway Secret (required with NODE_ENV=production)', () => {

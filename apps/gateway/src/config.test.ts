@@ -9,11 +9,12 @@ describe('gateway environment', () => {
     expect(env).toMatchObject({ CORS_ORIGINS: [], RATE_LIMIT_PER_MINUTE: 600, COMPOSE_TIMEOUT_MS: 1_500, ORDERS_URL: 'http://127.0.0.1:8081' });
   });
 
-  it('refuses to start in production without API_KEYS, naming it', () => {
+  it('refuses to start in production without API_KEYS or ORDER_LINK_SECRET, naming it', () => {
     expect(() => loadEnv(gatewayEnv, { NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadEnv(gatewayEnv, { NODE_ENV: 'production' })).toThrow(/API_KEYS .*required when NODE_ENV=production/);
     const keys = JSON.stringify([{ id: 'root', key: 'a-long-admin-key', role: 'admin' }]);
-    expect(loadEnv(gatewayEnv, { NODE_ENV: 'production', API_KEYS: keys }).API_KEYS).toHaveLength(1);
+    expect(() => loadEnv(gatewayEnv, { NODE_ENV: 'production', API_KEYS: keys })).toThrow(/ORDER_LINK_SECRET .*required when NODE_ENV=production/);
+    expect(loadEnv(gatewayEnv, { NODE_ENV: 'production', API_KEYS: keys, ORDER_LINK_SECRET: 's'.repeat(32) }).API_KEYS).toHaveLength(1);
   });
 
   it('names what is wrong in API_KEYS without echoing a key', () => {

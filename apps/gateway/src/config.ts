@@ -52,7 +52,7 @@ export const gatewayEnv = serviceEnv
     HTTP_MAX_CONNECTIONS: envHelpers.positiveInt.default(1_000),
     /** The gateway's public address, as the OpenAPI document's server. */
     PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
-    /** Verifies signed order links (`?t=`, signed by notifications); unset: links are refused. */
+    /** Verifies signed order links (`?t=`, signed by notifications and billing); unset: links are refused (required in production). */
     ORDER_LINK_SECRET: orderLinkSecret.optional(),
     /**
      * Live streams (GW-03) read the TIMELINE stream from NATS (`NATS_URL`). Without NATS only they
@@ -69,6 +69,9 @@ export const gatewayEnv = serviceEnv
     }
     if (env.NODE_ENV === 'production' && env.API_KEYS === undefined) {
       context.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'is required when NODE_ENV=production (the development keys are refused)' });
+    }
+    if (env.NODE_ENV === 'production' && env.ORDER_LINK_SECRET === undefined) {
+      context.addIssue({ code: 'custom', path: ['ORDER_LINK_SECRET'], message: 'is required when NODE_ENV=production (every email links the order page with it)' });
     }
   });
 
