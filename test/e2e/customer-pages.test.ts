@@ -221,6 +221,23 @@ describe('the payment return pages', () => {
     await page.close();
   });
 
+  it('after giving up on the provider’s page, the customer lands on a page that leads back to it and to the order', async () => {
+    const fresh = await placeOrder(platform, lifecycleOrder('cj', 'es'));
+    const sessionId = await checkoutSession(platform, fresh.id);
+    const session = (await getBilling(platform, fresh.id)).payments[0]!.checkoutSessions.find((s) => s.providerSessionId === sessionId)!;
+    const page = await browser.newPage();
+    await page.goto(session.url!);
+    await page.getByRole('link', { name: 'Volver' }).click();
+    await page.waitForURL(/\/pay\/cancelled\?/);
+    expect(await page.textContent('h1')).toBe('Pago cancelado');
+    expect(await page.getByRole('link', { name: `Ver el pedido ${fresh.number}` }).count()).toBe(1);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Volver al pago' }).click();
+    await page.getByRole('button', { name: /^Pagar \d/ }).waitFor();
+    expect(page.url()).toBe(session.url);
+    await page.close();
+  });
+
   it('say a cancelled payment charged nothing, and link nothing to a visitor without access', async () => {
     const { page, status } = await open(`/pay/cancelled?order=${order.id}`);
     expect(status).toBe(200);

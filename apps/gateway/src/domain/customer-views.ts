@@ -50,7 +50,8 @@ export const orderStatusKey = (status: string) => `status.${ORDER_STATUSES.has(s
 export const scanStatusKey = (status: string | null) => `scan.${status && SCAN_STATUSES.has(status) ? status : 'unknown'}`;
 
 /** Only links a person can open: a carrier page over http(s). */
-const safeLink = (url: string | null) => (url && /^https?:\/\//i.test(url) ? url : null);
+/** A link a page may carry: http(s) only. */
+export const safeLink = (url: string | null) => (url && /^https?:\/\//i.test(url) ? url : null);
 
 export function orderPageView(order: OrderSource, parcels: ParcelSource[], locale: PageLocale) {
   const timeZone = order.customer.timezone ?? 'UTC';

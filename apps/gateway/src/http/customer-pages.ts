@@ -1,12 +1,13 @@
 import { signOrderLink, verifyOrderLink } from '@platform/config/order-links';
 import { DomainError } from '@platform/contracts/errors';
+import { orderBillingSchema } from '@platform/contracts/api/billing';
 import { orderTrackingSchema, publicTrackingSchema, trackingNumberParamsSchema } from '@platform/contracts/api/tracking';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Upstream } from '../adapters/upstream';
 import type { PageOptions, PageRenderer } from '../adapters/page-renderer';
-import { type OrderSource, orderPageView, trackingPageView } from '../domain/customer-views';
+import { type OrderSource, orderPageView, safeLink, trackingPageView } from '../domain/customer-views';
 import { localeFromAcceptLanguage, type PageLocale, pageLocale } from '../domain/page-locale';
 import type { CustomerScopes } from './customer-scope';
 import type { Upstreams } from './forward-routes';
@@ -32,6 +33,15 @@ async function fetchOrder(orders: Upstream, orderId: string, requestId: string):
   if (answer.status === 404) return null;
   if (answer.status !== 200) throw new DomainError('unavailable', 'UPSTREAM_UNAVAILABLE', `The orders service answered HTTP ${answer.status}`);
   return JSON.parse(answer.body) as OrderSource & { id: string };
+}
+
+/** The payment page still open for the order, to go back to after giving up on it; null when there is none. */
+async function openCheckoutUrl(billing: Upstream, orderId: string, requestId: string): Promise<string | null> {
+  const answer = await billing.request(`/orders/${orderId}/billing`, { requestId });
+  if (answer.status !== 200) return null;
+  const { payments } = orderBillingSchema.parse(JSON.parse(answer.body));
+  const open = payments.flatMap((payment) => payment.checkoutSessions).find((session) => session.status === 'open' && session.url);
+  return open?.url ?? null;
 }
 
 /**
@@ -154,10 +164,15 @@ export function registerCustomerPages(app: PlatformHttpServer, upstreams: Upstre
       const knownOrder = typeof orderId === 'string' && orderIdSchema.safeParse(orderId).success ? orderId : null;
       // With a valid link: the order's language and a link to it by number.
       if (knownOrder && typeof token === 'string' && linkCheck(knownOrder, token).ok) {
-        const order = await fetchOrder(upstreams.orders, knownOrder, String(request.id)).catch(() => null);
+        const [order, checkoutUrl] = await Promise.all([
+          fetchOrder(upstreams.orders, knownOrder, String(request.id)).catch(() => null),
+          // Given up on the payment page: the way back to it while it is open (the order waits for its payment).
+          outcome === 'cancelled' ? openCheckoutUrl(upstreams.billing, knownOrder, String(request.id)).catch(() => null) : null,
+        ]);
         if (order) {
           const locale = pageLocale(order.customer.locale, request.headers['accept-language']);
-          return send(reply, 200, 'pay', locale, { ...view, orderLink: `/orders/${knownOrder}?t=${encodeURIComponent(token)}`, orderNumber: order.number }, title);
+          const payAgain = order.status === 'pending' ? safeLink(checkoutUrl) : null;
+          return send(reply, 200, 'pay', locale, { ...view, orderLink: `/orders/${knownOrder}?t=${encodeURIComponent(token)}`, orderNumber: order.number, payAgain }, title);
         }
       }
       // Otherwise the visitor's language; the script offers the link when the tab holds a key that may open the order.
