@@ -197,6 +197,19 @@ describe('live updates by server-sent events (GW-03)', () => {
     expect(badCursor.status).toBe(400);
   });
 
+  it("starts a customer's stream with its cursor, so a client that reconnects before any entry misses nothing", async () => {
+    const order = await placeFor(customerA);
+    const url = `${gatewayUrl}/v1/customers/${encodeURIComponent(customerA)}/live`;
+    const first = await LiveClient.open(url, bearer(KEYS.a));
+    const start = await eventually(async () => first.received.find((m) => m.id !== undefined && m.event === undefined), Boolean);
+    first.close();
+    await scan(order.id, 'Burgos');
+    const again = await LiveClient.open(`${otherReplicaUrl}/v1/customers/${encodeURIComponent(customerA)}/live`, { ...bearer(KEYS.a), 'last-event-id': start!.id! });
+    await eventually(async () => again.places, (places) => places.includes('Burgos'));
+    expect(again.places).toEqual(['Burgos']);
+    again.close();
+  });
+
   it("tells the customer's stream when an item joins their in-app feed, so the app refreshes it (docs/in-app-feed.md)", async () => {
     const order = await placeFor(customerA);
     const stream = await LiveClient.open(`${gatewayUrl}/v1/customers/${encodeURIComponent(customerA)}/live`, bearer(KEYS.a));

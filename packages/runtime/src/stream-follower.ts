@@ -1,4 +1,4 @@
-import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type Envelope, parseEvent } from '@platform/contracts';
 import type { Logger } from './logger';
@@ -13,6 +13,8 @@ export interface FollowedEvent {
 }
 
 export interface Following {
+  /** The sequence reading started after: a cursor to resume from before any message came. */
+  startedAfter: number;
   /** Stops reading and deletes the server-side consumer (idempotent). */
   stop(): Promise<void>;
 }
@@ -68,27 +70,34 @@ export class StreamFollower {
   /**
    * Delivers the stream's messages on `filter` from `from`, in stream order, to `deliver`, until
    * stopped. A message that is not a known event is skipped (logged): a reader is never stuck.
-   * Rejects when the stream cannot be read (NATS away, no such stream).
+   * `onFailure` hears when reading stops on its own (the reader's owner ends, so its client
+   * reconnects). Rejects when the stream cannot be read (NATS away, no such stream).
    */
-  async follow(stream: string, filter: string, from: FollowFrom, deliver: (message: FollowedEvent) => void): Promise<Following> {
+  async follow(stream: string, filter: string, from: FollowFrom, deliver: (message: FollowedEvent) => void, onFailure: (error: unknown) => void): Promise<Following> {
     if (!this.nc || !this.available) throw new Error('NATS is not connected');
-    const start =
-      from === 'all'
-        ? { deliver_policy: DeliverPolicy.All }
-        : from === 'new'
-          ? { deliver_policy: DeliverPolicy.New }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.afterSequence + 1 };
+    // 'new' starts after the stream's current last sequence, named, so the caller can hand it out
+    // as a cursor: a client that reconnects before its first message misses nothing in between.
+    const startedAfter = from === 'all' ? 0 : from === 'new' ? (await (await jetstreamManager(this.nc)).streams.info(stream)).state.last_seq : from.afterSequence;
+    const start = from === 'all' ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startedAfter + 1 };
     const consumer = await jetstream(this.nc).consumers.get(stream, { filter_subjects: filter, ...start });
     const messages = await consumer.consume();
+    let stopped: Promise<void> | undefined;
     void (async () => {
       for await (const message of messages) {
         const parsed = parseEvent(message.data);
         if (parsed.ok) deliver({ sequence: message.seq, event: parsed.event });
         else this.log.warn({ stream, sequence: message.seq, reason: parsed.reason }, 'unreadable message skipped by a stream reader');
       }
-    })().catch((error: unknown) => this.log.warn({ err: error, stream, filter }, 'stream reader stopped'));
-    let stopped: Promise<void> | undefined;
+    })().then(
+      () => stopped ?? failed(new Error('the stream reader ended')),
+      (error: unknown) => stopped ?? failed(error),
+    );
+    const failed = (error: unknown) => {
+      this.log.warn({ err: error, stream, filter }, 'stream reader stopped');
+      onFailure(error);
+    };
     return {
+      startedAfter,
       stop: () =>
         (stopped ??= (async () => {
           await messages.close();

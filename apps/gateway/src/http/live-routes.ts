@@ -5,7 +5,7 @@ import { timelineResponseSchema } from '@platform/contracts/api/timeline';
 import { DomainError } from '@platform/contracts/errors';
 import type { Clock } from '@platform/runtime/clock';
 import type { PlatformHttpServer } from '@platform/runtime/http';
-import type { FollowFrom, StreamFollower } from '@platform/runtime/stream-follower';
+import type { FollowFrom, Following, StreamFollower } from '@platform/runtime/stream-follower';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actorHeaders, type ApiKeyring, type Principal } from '../domain/api-keys';
@@ -164,24 +164,27 @@ export function registerLiveRoutes(app: PlatformHttpServer, options: LiveOptions
       write(serverSentEvent({ event: 'end', data: { reason: 'access_expired' } }));
       close();
     };
-    const following = await options.follower
+    // Declared before the reader starts: a reader that fails at once closes through them.
+    let heartbeat: NodeJS.Timeout | undefined;
+    let following: Following | undefined;
+    following = await options.follower
       .follow(streams.TIMELINE.name, grant.filter, cursor === undefined ? fresh : { afterSequence: cursor }, ({ sequence, event }) => {
         if (closed || event.type !== timelineEntryRecorded.type) return;
         if (ended()) return end();
         const { entry } = (event as EventOf<typeof timelineEntryRecorded>).data;
         if (visibleTo(grant, entry)) write(serverSentEvent({ id: sequence, event: 'entry', data: entry }));
-      })
+      }, close)
       .catch((error: unknown) => {
         request.log.warn({ err: error }, 'live stream could not start');
         throw new DomainError('unavailable', 'LIVE_UNAVAILABLE', 'Live updates are unavailable for the moment; retry after the time in Retry-After');
       });
-    const heartbeat = setInterval(() => (ended() ? end() : write(': heartbeat\n\n')), options.heartbeatMs);
+    heartbeat = setInterval(() => (ended() ? end() : write(': heartbeat\n\n')), options.heartbeatMs);
     function close() {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
       open.delete(close);
-      void following.stop();
+      void following?.stop();
       if (started) raw.end();
     }
     open.add(close);
@@ -199,7 +202,8 @@ export function registerLiveRoutes(app: PlatformHttpServer, options: LiveOptions
       'x-accel-buffering': 'no',
     });
     started = true;
-    raw.write(`retry: 2000\n\n${waiting.join('')}`);
+    // The starting cursor first: a client that reconnects before any entry resumes from it.
+    raw.write(`retry: 2000\nid: ${following.startedAfter}\n\n${waiting.join('')}`);
     if (closed) raw.end();
     request.log.info({ filter: grant.filter, audience: grant.audience, resumeAfter: cursor ?? fresh }, 'live stream opened');
   }
