@@ -6,6 +6,7 @@ import {
   notificationFailed,
   notificationSent,
   notificationSuppressed,
+  paymentFailed,
   paymentSucceeded,
   refundSucceeded,
   subjectOf,
@@ -17,7 +18,7 @@ import {
 import type { TimelineEntry, TimelineResponse } from '@platform/contracts/api/timeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onNotificationOutcome } from '../src/consumers/notification-outcomes-consumer';
-import { onPaymentSucceeded, onRefundSucceeded, onTrackingScanned, onWorkflowTransitioned } from '../src/consumers/order-progress-consumers';
+import { onPaymentFailed, onPaymentSucceeded, onRefundSucceeded, onTrackingScanned, onWorkflowTransitioned } from '../src/consumers/order-progress-consumers';
 import { as, type OrdersService, placeOrder, startOrdersService } from './orders-service';
 
 /**
@@ -176,6 +177,17 @@ describe('the order timeline', () => {
     );
     const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${order.id}/timeline`, headers: as.ops })).json() as TimelineResponse;
     expect(timeline.entries.find((e) => e.kind === 'refund')).toMatchObject({ outcome: 'succeeded', amount: { amount: 1200, currency: 'EUR' }, audience: 'customer' });
+  });
+
+  it('records a failed payment for the customer without the provider’s reason, once', async () => {
+    const order = await placeOrder(service);
+    const failed = service.event(paymentFailed, { orderId: order.id, paymentId: randomUUID(), reason: 'card_declined: Your card was declined.', failedAt: next() });
+    // Delivered twice: the second changes nothing.
+    for (let delivery = 0; delivery < 2; delivery++) await service.db.$transaction((tx) => onPaymentFailed(failed as never, tx as never));
+    const timeline = (await service.app.inject({ method: 'GET', url: `/orders/${order.id}/timeline?audience=customer` })).json() as TimelineResponse;
+    const payments = timeline.entries.filter((e) => e.kind === 'payment');
+    expect(payments).toEqual([expect.objectContaining({ outcome: 'failed', amount: null, reason: null, audience: 'customer' })]);
+    expect(JSON.stringify(timeline)).not.toContain('card_declined');
   });
 
   it('keeps a customer id that is not a subject token apart from the others', () => {

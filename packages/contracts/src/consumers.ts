@@ -16,6 +16,7 @@ import {
   orderPaidByChannel,
   orderPromised,
   orderStatusChanged,
+  paymentFailed,
   paymentSucceeded,
   progressChanged,
   refundSucceeded,
@@ -41,7 +42,7 @@ export interface ConsumerDeclaration {
 }
 
 export const durableConsumers: readonly ConsumerDeclaration[] = [
-  { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
+  { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, paymentFailed, refundSucceeded] },
   { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged, itemsCancelled] },
   { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged, trackingScanned, trackingEstimateChanged, trackingShipmentSilent] },
   { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },

@@ -3,6 +3,7 @@ import type { ServiceRuntime } from '@platform/runtime/service';
 import {
   type EventOf,
   itemsCancelled,
+  paymentFailed,
   paymentSucceeded,
   progressChanged,
   refundSucceeded,
@@ -17,7 +18,7 @@ import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
 import { noteShippedParcels } from '../application/channel-orders';
 import { addToOrderTimeline } from '../application/timeline';
-import { carrierScanEntry, paymentEntry, refundEntry, workflowEntry } from '../domain/timeline';
+import { carrierScanEntry, paymentEntry, paymentFailedEntry, refundEntry, workflowEntry } from '../domain/timeline';
 import { watchEstimate, watchSilence } from '../application/promise-watch';
 import type { OrdersDeps } from '../application/dependencies';
 import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
@@ -29,6 +30,11 @@ type Deps = Pick<OrdersDeps, 'clock' | 'log'>;
 export async function onPaymentSucceeded(deps: Deps, event: EventOf<typeof paymentSucceeded>, tx: Transaction): Promise<void> {
   await addToOrderTimeline(tx, paymentEntry(event));
   await applyProgress(tx, deps, { orderId: event.data.orderId, actor: 'billing', cause: event.type, decide: () => progressFromPayment(event.data) });
+}
+
+/** A failed payment changes no status (the order waits for another attempt or its expiry): it joins the timeline. */
+export function onPaymentFailed(event: EventOf<typeof paymentFailed>, tx: Transaction): Promise<void> {
+  return addToOrderTimeline(tx, paymentFailedEntry(event));
 }
 
 export async function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSucceeded>, tx: Transaction): Promise<void> {
@@ -106,6 +112,7 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     db,
     subscriptions: [
       on(paymentSucceeded, (event, tx: Transaction) => onPaymentSucceeded(deps, event, tx)),
+      on(paymentFailed, (event, tx: Transaction) => onPaymentFailed(event, tx)),
       on(refundSucceeded, (event, tx: Transaction) => onRefundSucceeded(deps, event, tx)),
     ],
   });

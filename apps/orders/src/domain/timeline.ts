@@ -4,6 +4,7 @@ import type {
   notificationFailed,
   notificationSent,
   notificationSuppressed,
+  paymentFailed,
   paymentSucceeded,
   refundSucceeded,
   trackingScanned,
@@ -41,6 +42,12 @@ export function workflowEntry(event: EventOf<typeof workflowTransitioned>): Time
 export function paymentEntry(event: EventOf<typeof paymentSucceeded>): TimelineEntry {
   const { data } = event;
   return { id: event.id, orderId: data.orderId, at: data.paidAt, audience: 'customer', kind: 'payment', outcome: 'succeeded', amount: { amount: data.amount, currency: data.currency }, reason: null };
+}
+
+/** A payment that failed or expired: the customer sees that it did not go through; the provider's reason is for ops (billing's view). */
+export function paymentFailedEntry(event: EventOf<typeof paymentFailed>): TimelineEntry {
+  const { data } = event;
+  return { id: event.id, orderId: data.orderId, at: data.failedAt, audience: 'customer', kind: 'payment', outcome: 'failed', amount: null, reason: null };
 }
 
 /** The refund's reason is ours (`order cancelled`, a cancellation id): for ops, the amount for everyone. */
