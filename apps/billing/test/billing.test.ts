@@ -301,7 +301,12 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
       },
     });
 
-  it('records the channel’s payment, succeeded, with no checkout; its created event finds it billed; a cancel is refunded by the channel', async () => {
+  const cancelledBy = (order: Order, actor: string, reason: string) =>
+    newEvent(orderCancelled, { aggregateId: order.id, source: 'orders', data: { orderId: order.id, reason, actor, previousStatus: 'confirmed', cancelledAt: new Date().toISOString() } });
+  /** As orders records TikTok's own cancel (apps/orders/src/application/channel-orders.ts): TikTok has refunded its buyer. */
+  const cancelledOnTiktok = (order: Order) => cancelledBy(order, 'channel:tiktok_shop', 'Cancelled on TikTok Shop: Buyer changed their mind');
+
+  it('records the channel’s payment, succeeded, with no checkout; its created event finds it billed; a cancel on the channel is refunded by the channel', async () => {
     const h = await harness();
     const order = sampleOrder();
     await h.deliver(paidOnTiktok(order));
@@ -315,13 +320,104 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
     expect(await outboxTypes(h.db, order.id)).not.toContain('billing.checkout.created');
     expect(h.sim.controls.stripe.requests).toEqual([]);
 
-    await h.deliver(cancelled(order));
+    await h.deliver(cancelledOnTiktok(order));
     const refunded = await billingOf(h, order.id);
-    expect(refunded.refunds).toMatchObject([{ status: 'succeeded', amount: 3499 }]);
+    expect(refunded.refunds).toMatchObject([{ status: 'succeeded', amount: 3499, providerRefundId: expect.stringMatching(/^tiktok_shop:/), failureReason: null }]);
     expect(refunded.payments[0]).toMatchObject({ amountRefunded: 3499 });
     expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
     // The channel pays the buyer back: Stripe is never asked.
     expect(h.sim.controls.stripe.requests).toEqual([]);
+  });
+
+  it('a cancel started on our side (ops) is not reported refunded: pending, refund_on_channel_required, no refund.succeeded; a redelivery changes nothing', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(paidOnTiktok(order));
+    await h.deliver(created(order));
+    const event = cancelledBy(order, 'ops:key-1', 'Out of stock everywhere');
+    await h.deliver(event);
+
+    const billing = await billingOf(h, order.id);
+    // Visible to ops, promised back (the money is not held any more), but nobody has paid the buyer back.
+    expect(billing.refunds).toMatchObject([{ status: 'pending', amount: 3499, providerRefundId: null, failureReason: 'refund_on_channel_required', succeededAt: null }]);
+    expect(billing.payments[0]).toMatchObject({ status: 'succeeded', amountReceived: 3499, amountRefunded: 0 });
+    expect(billing.invoices[0]).toMatchObject({ status: 'void', amountRefunded: 0, adjustments: [] });
+    const types = await outboxTypes(h.db, order.id);
+    expect(types).not.toContain('billing.refund.succeeded');
+    expect(types).not.toContain('billing.refund.failed');
+    expect(h.sim.controls.stripe.requests).toEqual([]);
+
+    // Redelivered, and republished under a new envelope id: nothing changes.
+    const before = await snapshot(h.db);
+    await h.deliver(event);
+    await h.deliver({ ...event, id: randomUUID() });
+    expect(await snapshot(h.db)).toEqual(before);
+  });
+
+  it('refunds of a lower total or items cancelled on our side wait for the channel; a later cancel on the channel makes them and the rest', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(paidOnTiktok(order));
+    await h.deliver(created(order));
+    // Ops lowered the shipping by 100 (a modification, ours).
+    const cheaper: Order = { ...order, version: 2, totals: { ...order.totals, shipping: 400, total: 3399 } };
+    await h.deliver(newEvent(orderModified, { aggregateId: order.id, source: 'orders', data: { order: cheaper, previousTotal: 3499, changes: ['shipping'], actor: 'ops:key-1' } }));
+    // Fulfillment cannot ship SKU-B: 499 to give back, which only TikTok can do.
+    await h.deliver(
+      newEvent(itemsCancelled, {
+        aggregateId: order.id,
+        source: 'fulfillment',
+        data: { orderId: order.id, cancellationId: randomUUID(), reason: 'CJ refused the order', cause: 'supplier_refused', source: 'cj', items: [{ sku: 'SKU-B', variantId: 'v-b', vendorId: 'v1', quantity: 1 }], at: new Date().toISOString() },
+      }),
+    );
+    let billing = await billingOf(h, order.id);
+    expect(billing.refunds.map((r: Json) => [r.amount, r.status, r.failureReason])).toEqual([
+      [100, 'pending', 'refund_on_channel_required'],
+      [499, 'pending', 'refund_on_channel_required'],
+    ]);
+    expect(billing.payments[0]).toMatchObject({ amountRefunded: 0 });
+    expect(await outboxTypes(h.db, order.id)).not.toContain('billing.refund.succeeded');
+
+    // TikTok cancels and refunds its buyer everything: the waiting refunds are made by it, and the rest.
+    await h.deliver(cancelledOnTiktok(order));
+    billing = await billingOf(h, order.id);
+    expect(billing.refunds.map((r: Json) => [r.amount, r.status, r.failureReason])).toEqual([
+      [100, 'succeeded', null],
+      [499, 'succeeded', null],
+      [2900, 'succeeded', null],
+    ]);
+    expect(billing.payments[0]).toMatchObject({ amountRefunded: 3499 });
+    expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(3);
+    const before = await snapshot(h.db);
+    await h.deliver(cancelledOnTiktok(order));
+    expect(await snapshot(h.db)).toEqual(before);
+    expect(h.sim.controls.stripe.requests).toEqual([]);
+  });
+
+  it('after_supplier_cancel: the hold keeps who cancelled; released, a channel cancel is refunded by the channel and ours waits for it', async () => {
+    const h = await harness('after_supplier_cancel');
+    const settled = (order: Order) =>
+      newEvent(cancellationSettled, { aggregateId: order.id, source: 'fulfillment', data: { orderId: order.id, outcome: 'cancelled_at_supplier', at: new Date().toISOString() } });
+    const onTiktok = sampleOrder();
+    const ours = sampleOrder();
+    for (const order of [onTiktok, ours]) {
+      await h.deliver(paidOnTiktok(order));
+      await h.deliver(created(order));
+    }
+    await h.deliver(cancelledOnTiktok(onTiktok));
+    await h.deliver(cancelledBy(ours, 'ops:key-1', 'Fraud suspected'));
+    expect((await billingOf(h, onTiktok.id)).refunds).toEqual([]);
+    expect((await billingOf(h, ours.id)).refunds).toEqual([]);
+
+    await h.deliver(settled(onTiktok));
+    await h.deliver(settled(ours));
+    expect((await billingOf(h, onTiktok.id)).refunds).toMatchObject([{ status: 'succeeded', amount: 3499 }]);
+    expect((await billingOf(h, ours.id)).refunds).toMatchObject([{ status: 'pending', amount: 3499, failureReason: 'refund_on_channel_required' }]);
+    expect(await outboxTypes(h.db, ours.id)).not.toContain('billing.refund.succeeded');
+    const before = await snapshot(h.db);
+    await h.deliver(settled(ours));
+    await h.deliver(cancelledBy(ours, 'ops:key-1', 'Fraud suspected'));
+    expect(await snapshot(h.db)).toEqual(before);
   });
 });
 

@@ -107,6 +107,7 @@ const REFUND = {
 const REFUND_HOLD = {
   orderId: 'order_id',
   reason: 'reason',
+  startedBy: 'started_by',
   heldAt: 'held_at',
   supplierOutcome: 'supplier_outcome',
   supplierSettledAt: 'supplier_settled_at',

@@ -1,7 +1,8 @@
-import { refundFailed, refundSucceeded, SALES_CHANNELS } from '@platform/contracts';
+import { refundFailed, refundSucceeded } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { StripeApiError } from '../adapters/stripe-client';
 import type { Payment, Refund } from '../generated/prisma/client';
+import { REFUND_ON_CHANNEL_REQUIRED, refundRoute } from '../domain/channel-refunds';
 import { type BillingDeps, emit } from './context';
 import { creditInvoice, lockedInvoiceOf } from './invoices';
 import { reverseVendorShares } from './vendor-ledger';
@@ -17,13 +18,14 @@ export async function paymentsWithPendingRefunds(tx: Transaction, orderId: strin
   return payments.map((payment) => ({ ...payment, amountRefundPending: pendingOf.get(payment.id) ?? 0 }));
 }
 
-const isSalesChannel = (provider: string) => (SALES_CHANNELS as readonly string[]).includes(provider);
-
 /**
  * Refunds `amount` of a succeeded payment through Stripe (Idempotency-Key = refund id, derived
  * by the caller, so a redelivered event neither refunds twice nor records twice). Stripe's
- * synchronous `succeeded` confirms at once; a `pending` one waits for `charge.refunded`. A payment
- * a sales channel took is refunded by that channel: recorded as such, Stripe is not called.
+ * synchronous `succeeded` confirms at once; a `pending` one waits for `charge.refunded`.
+ * A payment a sales channel took is never refunded through Stripe (`refundRoute`): when the
+ * channel itself cancelled (`startedBy`), it has refunded the buyer and the refund is recorded
+ * as made by it; otherwise nobody has, and the refund stays `pending` with
+ * `refund_on_channel_required` for ops (counted as promised back, no `billing.refund.succeeded`).
  */
 export async function requestRefund(
   tx: Transaction,
@@ -37,6 +39,8 @@ export async function requestRefund(
     /** Who gives it back (cancelled items); absent: every vendor in proportion. */
     vendorAmounts?: Record<string, number>;
     cancellationId?: string;
+    /** The actor of the cancel that asks for it (`channel:tiktok_shop` when the channel cancelled); absent: started on our side. */
+    startedBy?: string | null;
   },
 ): Promise<void> {
   const { payment } = input;
@@ -55,10 +59,16 @@ export async function requestRefund(
     createdAt: now,
     updatedAt: now,
   };
-  if (isSalesChannel(payment.provider)) {
-    // The buyer paid the channel, and the channel refunds them when it cancels: recorded as made by it.
+  const route = refundRoute(payment.provider, input.startedBy);
+  if (route === 'made_by_channel') {
+    // The buyer paid the channel, and the channel refunded them when it cancelled: recorded as made by it.
     await tx.refund.create({ data: { ...base, providerRefundId: `${payment.provider}:${input.refundId}`, status: 'pending' } });
     await confirmRefund(tx, deps, input.refundId);
+    return;
+  }
+  if (route === 'on_channel_required') {
+    // Started on our side: the channel was not told and the buyer has nothing back. Promised, not made.
+    await tx.refund.create({ data: { ...base, providerRefundId: null, status: 'pending', failureReason: REFUND_ON_CHANNEL_REQUIRED } });
     return;
   }
   try {
@@ -114,6 +124,18 @@ export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId
   if (invoice) await creditInvoice(tx, invoice, refund.amount, `Refund: ${refund.reason}`, refund.id, now);
   await reverseVendorShares(tx, refund, now);
   return true;
+}
+
+/**
+ * The channel cancelled the order and refunded its buyer everything they paid it: the payment's
+ * refunds still waiting for someone to refund on the channel are made now, by it (oldest first).
+ */
+export async function confirmRefundsMadeByChannel(tx: Transaction, deps: BillingDeps, payment: Payment): Promise<void> {
+  const waiting = await tx.refund.findMany({ where: { paymentId: payment.id, status: 'pending', failureReason: REFUND_ON_CHANNEL_REQUIRED }, orderBy: { createdAt: 'asc' } });
+  for (const refund of waiting) {
+    await tx.refund.update({ where: { id: refund.id }, data: { providerRefundId: `${payment.provider}:${refund.id}`, failureReason: null } });
+    await confirmRefund(tx, deps, refund.id);
+  }
 }
 
 /** `charge.refunded`: confirms the payment's pending refunds the charge's refunded amount covers, oldest first. */

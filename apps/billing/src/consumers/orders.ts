@@ -13,9 +13,9 @@ export function orderSubscriptions(deps: BillingDeps) {
   /**
    * `orders.order.cancelled`: money received is refunded (at once, or once fulfillment has
    * settled the supplier side, per policy: `cancelOrderMoney`); open payments are closed and
-   * the invoice is void.
+   * the invoice is void. The actor says whether a sales channel cancelled (and refunded its buyer) itself.
    */
-  const cancelled = on(orderCancelled, (event, tx: Transaction) => cancelOrderMoney(tx, deps, event.data.orderId, event.data.reason));
+  const cancelled = on(orderCancelled, (event, tx: Transaction) => cancelOrderMoney(tx, deps, event.data.orderId, event.data.reason, event.data.actor));
 
   /** `orders.order.modified` (new totals): the payment and invoice follow (`reconcileModifiedOrder`). */
   const modified = on(orderModified, (event, tx: Transaction) => reconcileModifiedOrder(tx, deps, event.data));
