@@ -85,6 +85,8 @@ describe('the order page', () => {
     await page.locator('[data-live-state]', { hasText: 'Esta página se actualiza sola.' }).waitFor();
     const before = await timelineTexts(page);
     expect(before).not.toContain(`Paquete ${trackingNumber}: En camino`);
+    // Each message sent names what it told the customer.
+    await page.locator('[data-timeline] li', { hasText: 'Confirmación del pedido: te lo enviamos por correo electrónico' }).first().waitFor();
     // A mark on this document: a reload would lose it.
     await page.evaluate('window.sameDocument = true');
 

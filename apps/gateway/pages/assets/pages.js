@@ -65,6 +65,9 @@ function entryText(entry) {
     case 'notification': {
       const channel = t(known('channel', entry.channel));
       if (entry.outcome === 'deferred') return entry.until ? t('timeline.deferred', { channel, until: dateTime(entry.until) }) : t('timeline.deferredPlain', { channel });
+      // A notice is an order status or a part of the order (`parcel_shipped:<shipment id>`): named by its kind.
+      const notice = `notice.${String(entry.notice).split(':')[0]}`;
+      if (entry.outcome === 'sent' && strings[notice]) return t('timeline.sentNotice', { notice: t(notice), channel });
       return t(`timeline.${entry.outcome === 'sent' ? 'sent' : entry.outcome === 'suppressed' ? 'suppressed' : 'failed'}`, { channel });
     }
     default:
