@@ -8,6 +8,7 @@ import { startService } from '@platform/test-support/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOrders } from '../src/app';
 import { applyChannelOrder } from '../src/application/channel-orders';
+import { PULL_BATCH_LIMIT } from '../src/domain/channel-orders';
 import { ordersEnv } from '../src/config';
 import { onProgressChanged } from '../src/consumers/order-progress-consumers';
 
@@ -80,7 +81,7 @@ async function simulator<T>(method: 'GET' | 'POST', path: string, json?: unknown
 }
 
 /** A buyer orders on TikTok: two blue mugs at 12.50 and a tea at 8.99, 3.00 shipping. */
-function placeOnTiktok(options: { webhook?: boolean } = {}) {
+function placeOnTiktok(options: { webhook?: boolean; status?: string; fulfillmentType?: string; updateTime?: number } = {}) {
   return simulator<{ order: SimOrder; webhook: { statusCode: number } | null }>('POST', '/_sim/orders', {
     items: [
       { sku: 'MUG-BLUE', name: 'Blue mug', quantity: 2, price: 1250, originalPrice: 1500 },
@@ -88,9 +89,13 @@ function placeOnTiktok(options: { webhook?: boolean } = {}) {
     ],
     shippingFee: 300,
     buyer: { name: 'Lucía Pérez' },
+    ...options,
     webhook: options.webhook ?? true,
   });
 }
+
+const pendingPull = () => service.db.timer.findFirstOrThrow({ where: { kind: 'orders.channel-pull', firedAt: null } });
+const pullCursor = async () => (await pendingPull()).payload as { cursor: number | null; continuing: boolean };
 
 async function outbox(orderId: string) {
   const rows = await service.db.outboxEvent.findMany({ where: { aggregateId: orderId }, orderBy: { seq: 'asc' } });
@@ -141,7 +146,7 @@ describe('TikTok Shop orders (ORD-06)', () => {
     const replay = await simulator<{ statusCode: number }>('POST', `/_sim/orders/${placed.id}/replay-webhook`);
     expect(replay.statusCode).toBe(200);
     await service.timers.fireDue();
-    const [detail] = await service.channelDeps.channels.get('tiktok_shop')!.fetchOrders([placed.id]);
+    const [detail] = (await service.channelDeps.channels.get('tiktok_shop')!.fetchOrders([placed.id])).orders;
     await service.db.$transaction((tx) => applyChannelOrder(tx, service.channelDeps, 'tiktok_shop', detail!));
     expect(await channelOrders(placed.id)).toHaveLength(1);
     expect((await outbox(order.id)).filter((e) => e.type === 'orders.order.created')).toHaveLength(1);
@@ -260,5 +265,89 @@ describe('TikTok Shop orders (ORD-06)', () => {
     await simulator('POST', `/_sim/orders/${placed.id}/replay-webhook`);
     await service.timers.fireDue();
     expect((await outbox(cancelled.id)).filter((e) => e.type === 'orders.order.cancelled')).toHaveLength(1);
+  });
+
+  it('cancels our order on the cancellation webhook (type 11) alone', async () => {
+    const { order: placed } = await placeOnTiktok();
+    await service.timers.fireDue();
+    const cancel = await simulator<{ webhook: unknown; cancellationWebhook: { statusCode: number } }>('POST', `/_sim/orders/${placed.id}/cancel`, {
+      reason: 'Out of stock',
+      initiator: 'SELLER',
+      webhook: 'cancellation',
+    });
+    expect(cancel).toMatchObject({ webhook: null, cancellationWebhook: { statusCode: 200 } });
+    await service.timers.fireDue();
+    const cancelled = await ourOrder(placed.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect((await outbox(cancelled.id)).filter((e) => e.type === 'orders.order.cancelled').map((e) => e.data)).toEqual([
+      expect.objectContaining({ reason: 'Cancelled on TikTok Shop: Out of stock', actor: 'channel:tiktok_shop' }),
+    ]);
+  });
+
+  it('imports only orders awaiting shipment by the seller: not ones already shipping or delivered, nor ones TikTok fulfils', async () => {
+    const skipped = [
+      await placeOnTiktok({ status: 'PARTIALLY_SHIPPING' }),
+      await placeOnTiktok({ status: 'AWAITING_COLLECTION' }),
+      await placeOnTiktok({ status: 'IN_TRANSIT' }),
+      await placeOnTiktok({ status: 'DELIVERED' }),
+      await placeOnTiktok({ fulfillmentType: 'FULFILLMENT_BY_TIKTOK' }),
+    ];
+    await service.timers.fireDue();
+    for (const { order } of skipped) {
+      expect(await channelOrders(order.id)).toHaveLength(0);
+      const timer = await service.db.timer.findFirstOrThrow({ where: { kind: 'orders.channel-order-sync', key: `tiktok_shop:${order.id}` } });
+      expect(timer).toMatchObject({ firedAt: expect.any(Date), lastError: null });
+    }
+  });
+
+  it('goes on pulling past an order it cannot read or map, skipping only that one', async () => {
+    const place = (json: Record<string, unknown>) => simulator<{ order: SimOrder }>('POST', '/_sim/orders', { items: [{ sku: 'MUG-BLUE', name: 'Blue mug', price: 1250 }], webhook: false, ...json });
+    const unreadable = await place({ override: { payment: { currency: 'EUR', total_amount: 12.5 } } });
+    const noSku = await place({ items: [{ sku: '', name: 'Blue mug', price: 1250 }] });
+    const noName = await place({ items: [{ sku: 'MUG-BLUE', name: ' ', price: 1250 }] });
+    const { order: good } = await placeOnTiktok({ webhook: false });
+    service.clock.advance(PULL_INTERVAL_MS);
+    await service.timers.fireDue();
+
+    expect((await ourOrder(good.id)).totals.total).toBe(3699);
+    for (const { order } of [unreadable, noSku, noName]) expect(await channelOrders(order.id)).toHaveLength(0);
+    // The pull itself went through: rescheduled an interval on, from a cursor, with no error kept.
+    const next = await pendingPull();
+    expect(next).toMatchObject({ lastError: null, attempts: 0 });
+    expect(next.fireAt.getTime()).toBeGreaterThan(service.clock.now().getTime() + PULL_INTERVAL_MS - 60_000);
+    expect(await pullCursor()).toMatchObject({ cursor: expect.any(Number), continuing: false });
+  });
+
+  it('finds an order the search index shows only after a later change was pulled (its update time behind the cursor)', async () => {
+    service.clock.advance(PULL_INTERVAL_MS);
+    await service.timers.fireDue();
+    const { cursor } = await pullCursor();
+    const { order: late } = await placeOnTiktok({ webhook: false, updateTime: cursor! - 60 });
+    service.clock.advance(PULL_INTERVAL_MS);
+    await service.timers.fireDue();
+    expect((await ourOrder(late.id)).totals.total).toBe(3699);
+  });
+
+  it('caps one pull at a batch and continues at once from its last applied change, until the backlog is done', async () => {
+    const { cursor } = await pullCursor();
+    // A backlog of 105 orders changed one second apart, all after the overlap window starts.
+    const base = cursor! - 200;
+    const backlog: string[] = [];
+    for (let i = 0; i < 105; i += 1) backlog.push((await placeOnTiktok({ webhook: false, updateTime: base + i })).order.id);
+    service.clock.advance(PULL_INTERVAL_MS);
+    // One timer only: the pull's continuation is due at once and would otherwise fire in the same call.
+    expect(await service.timers.fireDue(1)).toBe(1);
+
+    const imported = async () => (await service.db.channelOrder.findMany({ where: { channel: 'tiktok_shop', externalOrderId: { in: backlog } } })).length;
+    const firstBatch = await imported();
+    expect(firstBatch).toBe(PULL_BATCH_LIMIT);
+    const continuing = await pendingPull();
+    expect(continuing.fireAt.getTime()).toBeLessThanOrEqual(service.clock.now().getTime() + 1);
+    expect(continuing.payload).toMatchObject({ continuing: true, cursor: base + firstBatch });
+
+    await service.timers.fireDue();
+    expect(await imported()).toBe(105);
+    expect((await pendingPull()).fireAt.getTime()).toBeGreaterThan(service.clock.now().getTime() + PULL_INTERVAL_MS - 60_000);
+    expect(await pullCursor()).toMatchObject({ continuing: false, cursor: expect.any(Number) });
   });
 });

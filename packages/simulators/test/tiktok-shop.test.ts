@@ -66,12 +66,48 @@ describe('TikTok Shop simulator', () => {
     expect(webhook!.authorization).toBe(createHmac('sha256', tiktok.appSecret).update(`${tiktok.appKey}${webhook!.body}`).digest('hex'));
     expect(JSON.parse(webhook!.body)).toMatchObject({ type: 1, shop_id: tiktok.shopId, data: { order_id: order.id, order_status: 'AWAITING_SHIPMENT' } });
 
-    // A replay is the same bytes and signature; a cancellation says CANCEL (the order API: CANCELLED).
+    // A replay is the same bytes and signature; a cancellation says CANCEL (the order API: CANCELLED),
+    // then sends its own signed cancellation status change (type 11).
     await http.post(`${sim.baseUrl('tiktok-shop')}/_sim/orders/${order.id}/replay-webhook`);
     expect(received[1]).toEqual(received[0]);
     await http.post(`${sim.baseUrl('tiktok-shop')}/_sim/orders/${order.id}/cancel`, { json: { reason: 'No longer needed' } });
     expect(JSON.parse(received[2]!.body).data.order_status).toBe('CANCEL');
+    expect(received[3]!.authorization).toBe(createHmac('sha256', tiktok.appSecret).update(`${tiktok.appKey}${received[3]!.body}`).digest('hex'));
+    expect(JSON.parse(received[3]!.body)).toMatchObject({
+      type: 11,
+      shop_id: tiktok.shopId,
+      data: { order_id: order.id, cancellations_role: 'BUYER', cancel_status: 'CANCELLATION_REQUEST_COMPLETE', cancel_id: expect.any(String) },
+    });
     expect((await call('GET', '/order/202309/orders', { ids: order.id })).body.data.orders[0]).toMatchObject({ status: 'CANCELLED', cancel_reason: 'No longer needed' });
+  });
+
+  it('sends only the cancellation webhook when asked, as TikTok may send it without a status change', async () => {
+    const order = await place(false);
+    const answer = await http.post<Record<string, any>>(`${sim.baseUrl('tiktok-shop')}/_sim/orders/${order.id}/cancel`, { json: { webhook: 'cancellation', initiator: 'SELLER' } });
+    expect(answer.body).toMatchObject({ webhook: null, cancellationWebhook: { statusCode: 200 } });
+    expect(received.map((webhook) => JSON.parse(webhook.body))).toMatchObject([{ type: 11, data: { order_id: order.id, cancellations_role: 'SELLER' } }]);
+  });
+
+  it('searches by update time oldest first when asked (newest created first by default)', async () => {
+    const base = Math.floor(Date.now() / 1000) - 3_000;
+    const placeAt = async (updateTime: number) =>
+      (await http.post<Record<string, any>>(`${sim.baseUrl('tiktok-shop')}/_sim/orders`, { json: { items: [{ sku: 'MUG-BLUE' }], updateTime, webhook: false } })).body.order.id as string;
+    const later = await placeAt(base + 2);
+    const earlier = await placeAt(base + 1);
+    const window = { update_time_ge: base, update_time_lt: base + 3 };
+    const ascending = await call('POST', '/order/202309/orders/search', { page_size: '50', sort_field: 'update_time', sort_order: 'ASC' }, window);
+    expect(ascending.body.data.orders.map((o: { id: string }) => o.id)).toEqual([earlier, later]);
+    const byDefault = await call('POST', '/order/202309/orders/search', { page_size: '50' }, window);
+    expect(byDefault.body.data.orders.map((o: { id: string }) => o.id)).toEqual([later, earlier]);
+  });
+
+  it('places orders TikTok fulfils itself, without a seller SKU, or in a shape the reference does not promise', async () => {
+    const answer = await http.post<Record<string, any>>(`${sim.baseUrl('tiktok-shop')}/_sim/orders`, {
+      json: { items: [{ sku: '', name: '' }], fulfillmentType: 'FULFILLMENT_BY_TIKTOK', override: { buyer_email: null }, webhook: false },
+    });
+    expect(answer.statusCode).toBe(201);
+    const detail = await call('GET', '/order/202309/orders', { ids: answer.body.order.id });
+    expect(detail.body.data.orders[0]).toMatchObject({ fulfillment_type: 'FULFILLMENT_BY_TIKTOK', buyer_email: null, line_items: [{ seller_sku: '', product_name: '' }] });
   });
 
   it('answers order detail and search to signed calls only, one line item per unit and amounts as strings', async () => {

@@ -8,11 +8,23 @@ import { randomUUID } from 'node:crypto';
 import { customerSchema } from '@platform/contracts/events/orders';
 import { addressSchema, currencySchema } from '@platform/contracts/primitives';
 import { z } from 'zod';
-import type { ChannelOrderDetail, SalesChannel } from '../adapters/channels/port';
+import type { ChannelOrderDetail, SalesChannel, UnreadableOrder } from '../adapters/channels/port';
 import { WebhookRejected } from '../adapters/channels/port';
 import type { Database, Transaction } from '../adapters/database';
 import { findOrderRow } from '../adapters/order-repository';
-import { type ChannelItem, channelTotals, groupUnits, localeForCountry, syncDecision, unitsForParcel } from '../domain/channel-orders';
+import {
+  type ChannelItem,
+  channelItemName,
+  channelTotals,
+  checkChannelItems,
+  groupUnits,
+  localeForCountry,
+  nextPullCursor,
+  PULL_BATCH_LIMIT,
+  pullSearchFrom,
+  syncDecision,
+  unitsForParcel,
+} from '../domain/channel-orders';
 import { cancelOrderInTransaction } from './change-status';
 import { storeNewOrder } from './create-order';
 import type { OrdersDeps } from './dependencies';
@@ -75,8 +87,11 @@ export async function receiveChannelWebhook(deps: ChannelDeps, name: string, raw
 /** Timer `orders.channel-order-sync`: the order's detail pulled and applied. */
 export async function syncChannelOrder(tx: Transaction, deps: ChannelDeps, payload: Record<string, unknown>): Promise<void> {
   const channel = channelOf(deps, String(payload.channel));
-  const [detail] = await channel.fetchOrders([String(payload.externalOrderId)]);
+  const { orders, unreadable } = await channel.fetchOrders([String(payload.externalOrderId)]);
+  logUnreadable(deps, channel.name, unreadable);
+  const [detail] = orders;
   if (!detail) {
+    if (unreadable.length > 0) return;
     deps.log.warn({ channel: channel.name, externalOrderId: payload.externalOrderId }, 'the channel does not know the order its webhook named; nothing imported');
     return;
   }
@@ -94,6 +109,13 @@ async function applyUnlessUnmappable(tx: Transaction, deps: ChannelDeps, channel
   } catch (error) {
     if (!(error instanceof DomainError) || !UNMAPPABLE.includes(error.code)) throw error;
     deps.log.error({ channel, externalOrderId: detail.externalOrderId, code: error.code, fields: error.fields, err: error }, 'channel order cannot be imported; skipped');
+  }
+}
+
+/** An order whose detail we cannot read is skipped, not retried: its next change or webhook tries again. */
+function logUnreadable(deps: ChannelDeps, channel: SalesChannelName, unreadable: readonly UnreadableOrder[]): void {
+  for (const order of unreadable) {
+    deps.log.warn({ channel, externalOrderId: order.externalOrderId, reason: order.reason }, 'channel order detail cannot be read; skipped');
   }
 }
 
@@ -115,9 +137,16 @@ export async function applyChannelOrder(tx: Transaction, deps: ChannelDeps, chan
   const [known] = await tx.$queryRaw<ChannelOrderRow[]>`
     SELECT order_id::text, channel_status FROM channel_orders WHERE channel = ${channel} AND external_order_id = ${detail.externalOrderId} FOR UPDATE`;
   const ours = known ? await findOrderRow(tx, known.order_id) : null;
-  const decision = syncDecision(ours ? { status: ours.status } : null, detail.state);
+  const decision = syncDecision(ours ? { status: ours.status } : null, detail);
   if (decision === 'wait') {
-    deps.log.info({ channel, externalOrderId: detail.externalOrderId, status: detail.channelStatus }, 'channel order not imported in this status (unpaid, on hold or cancelled before import)');
+    deps.log.info({ channel, externalOrderId: detail.externalOrderId, status: detail.channelStatus }, 'channel order not imported yet (unpaid or on hold)');
+    return;
+  }
+  if (decision === 'ignore') {
+    deps.log.info(
+      { channel, externalOrderId: detail.externalOrderId, status: detail.channelStatus, fulfilledBySeller: detail.fulfilledBySeller },
+      'channel order not imported: not awaiting shipment by us (already shipping, done, cancelled, or fulfilled by the channel)',
+    );
     return;
   }
   if (decision === 'import') return importChannelOrder(tx, deps, channel, detail);
@@ -142,6 +171,7 @@ async function importChannelOrder(tx: Transaction, deps: ChannelDeps, channel: S
   const now = deps.clock.now();
   const orderId = randomUUID();
   const items = groupUnits(detail.lines);
+  checkChannelItems(items);
   const totals = channelTotals({ items, shippingFee: detail.shippingFee, tax: detail.tax, total: detail.total });
   const lines = items.map((item) => ({ sku: item.sku, variantId: item.variantId, lineItemIds: item.lineItemIds, salePrice: item.unitPrice, originalPrice: item.originalPrice }));
   const request = channelOrderRequest(channel, detail);
@@ -200,7 +230,7 @@ function ourItem(deps: ChannelDeps, item: ChannelItem, now: Date) {
   return {
     sku: item.sku,
     variantId: item.variantId,
-    name: item.name.slice(0, 300),
+    name: channelItemName(item.name),
     quantity: item.quantity,
     unitPrice: item.unitPrice,
     vendor: deps.channelVendor,
@@ -237,25 +267,33 @@ export async function ensureChannelPulls(db: Database, deps: ChannelDeps): Promi
     for (const channel of deps.channels.keys()) {
       const pending = await tx.timer.findFirst({ where: { kind: CHANNEL_PULL_TIMER, key: channel, firedAt: null } });
       if (!pending) {
-        await scheduleTimer(tx, { kind: CHANNEL_PULL_TIMER, key: channel, fireAt: new Date(deps.clock.now().getTime() + deps.pullIntervalMs), payload: { channel, cursor: null } });
+        await scheduleTimer(tx, { kind: CHANNEL_PULL_TIMER, key: channel, fireAt: new Date(deps.clock.now().getTime() + deps.pullIntervalMs), payload: { channel, cursor: null, continuing: false } });
       }
     }
   });
 }
 
 /**
- * Timer `orders.channel-pull`: every order the channel changed since the cursor (the channel's
- * own update time, so our clock never skews it) is applied as its webhook would have been;
- * then the next pull, an interval later, continues from the newest change seen.
+ * Timer `orders.channel-pull`: the orders the channel changed since the cursor (the channel's
+ * own update time, so our clock never skews it), oldest first and at most PULL_BATCH_LIMIT, are
+ * applied as their webhooks would have been (an unreadable or unmappable one logged and
+ * skipped). A capped pull continues at once from its last applied change; otherwise the next
+ * pull, an interval later, continues from the newest change seen.
  */
 export async function pullChannel(tx: Transaction, deps: ChannelDeps, payload: Record<string, unknown>, now: Date): Promise<void> {
   const channel = channelOf(deps, String(payload.channel));
-  const cursor = typeof payload.cursor === 'number' ? payload.cursor : null;
-  const changed = await channel.changedOrders(cursor, new Date(now.getTime() - deps.pullLookbackMs));
-  const details = changed.orderIds.length > 0 ? await channel.fetchOrders(changed.orderIds) : [];
-  for (const detail of details) await applyUnlessUnmappable(tx, deps, channel.name, detail);
-  if (details.length > 0) deps.log.info({ channel: channel.name, orders: details.length }, 'channel pull applied changed orders');
-  await scheduleTimer(tx, { kind: CHANNEL_PULL_TIMER, key: channel.name, fireAt: new Date(now.getTime() + deps.pullIntervalMs), payload: { channel: channel.name, cursor: changed.cursor } });
+  const cursor = typeof payload.cursor === 'number' ? { at: payload.cursor, continuing: payload.continuing === true } : null;
+  const from = pullSearchFrom(cursor, Math.floor((now.getTime() - deps.pullLookbackMs) / 1000));
+  const changed = await channel.changedOrders(from, PULL_BATCH_LIMIT);
+  const { orders, unreadable } = changed.orders.length > 0 ? await channel.fetchOrders(changed.orders.map((order) => order.externalOrderId)) : { orders: [], unreadable: [] };
+  logUnreadable(deps, channel.name, unreadable);
+  for (const detail of orders) await applyUnlessUnmappable(tx, deps, channel.name, detail);
+  if (orders.length > 0) deps.log.info({ channel: channel.name, orders: orders.length, more: changed.more }, 'channel pull applied changed orders');
+  const updatedAt = changed.orders.map((order) => order.updatedAt);
+  const next = nextPullCursor(cursor?.at ?? null, changed.orders.map((order) => order.updatedAt), changed.more);
+  // Rescheduled 1 ms on, not at `now`: a timer rescheduled to its own fire time would be marked fired.
+  const fireAt = new Date(now.getTime() + (changed.more ? 1 : deps.pullIntervalMs));
+  await scheduleTimer(tx, { kind: CHANNEL_PULL_TIMER, key: channel.name, fireAt, payload: { channel: channel.name, cursor: next.at, continuing: next.continuing } });
 }
 
 interface ShipmentRow {

@@ -1,5 +1,5 @@
 import { DomainError } from '@platform/contracts/errors';
-import type { localeSchema } from '@platform/contracts/primitives';
+import { type localeSchema, text } from '@platform/contracts/primitives';
 import type { z } from 'zod';
 
 type Locale = z.infer<typeof localeSchema>;
@@ -46,6 +46,29 @@ export function groupUnits(units: readonly SoldUnit[]): ChannelItem[] {
   return [...items.values()];
 }
 
+/** An item's name in our order (ours are at most 300 characters). */
+export const channelItemName = (name: string) => name.slice(0, 300);
+
+// As orders.order.created bounds them: a unit we could not write into that event is refused here,
+// before the import claims the order, instead of failing the whole import afterwards.
+const itemSku = text(100);
+const itemName = text(300);
+
+/** Refuses (CHANNEL_ORDER_UNMAPPABLE) items without a usable SKU, variant or name. */
+export function checkChannelItems(items: readonly ChannelItem[]): void {
+  const fields = items.flatMap((item, index) => [
+    ...problems(itemSku, item.sku, `/items/${index}/sku`),
+    ...problems(itemSku, item.variantId, `/items/${index}/variantId`),
+    ...problems(itemName, channelItemName(item.name), `/items/${index}/name`),
+  ]);
+  if (fields.length > 0) throw new DomainError('unprocessable', 'CHANNEL_ORDER_UNMAPPABLE', 'The channel order has items without a usable SKU, variant or name', fields);
+}
+
+function problems(schema: ReturnType<typeof text>, value: string, pointer: string) {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? [] : parsed.error.issues.map((issue) => ({ pointer, detail: issue.message }));
+}
+
 /**
  * Our totals from what the buyer paid the channel: the items at their sale prices, the
  * channel's shipping fee and tax, and whatever else the channel took off as the discount, so
@@ -64,13 +87,45 @@ export type ChannelState = 'unpaid' | 'on_hold' | 'paid' | 'shipped' | 'delivere
 
 /**
  * What a pulled channel order does to ours. An order is imported once paid and out of the
- * channel's hold (the buyer may still cancel an on-hold order for free); a channel
- * cancellation cancels ours; anything else only refreshes what we know.
+ * channel's hold (the buyer may still cancel an on-hold order for free), and only while it still
+ * awaits shipment by the seller: one already shipping, delivered, cancelled or fulfilled by the
+ * channel itself is not ours to fulfil (`ignore`). Once imported, a channel cancellation cancels
+ * ours; anything else only refreshes what we know.
  */
-export function syncDecision(ours: { status: string } | null, channel: ChannelState): 'import' | 'wait' | 'cancel' | 'refresh' {
-  if (!ours) return channel === 'paid' || channel === 'shipped' || channel === 'delivered' ? 'import' : 'wait';
-  if (channel === 'cancelled' && ours.status !== 'cancelled' && ours.status !== 'refunded') return 'cancel';
+export function syncDecision(ours: { status: string } | null, channel: { state: ChannelState; fulfilledBySeller: boolean }): 'import' | 'wait' | 'ignore' | 'cancel' | 'refresh' {
+  if (!ours) {
+    if (channel.state === 'unpaid' || channel.state === 'on_hold') return 'wait';
+    return channel.state === 'paid' && channel.fulfilledBySeller ? 'import' : 'ignore';
+  }
+  if (channel.state === 'cancelled' && ours.status !== 'cancelled' && ours.status !== 'refunded') return 'cancel';
   return 'refresh';
+}
+
+/**
+ * Orders reach the channel's search index a little after their update time, so a pull that
+ * searched from exactly the newest change it saw could miss one; each pull looks back this far
+ * again (a re-seen order is applied idempotently, by its channel order id).
+ */
+export const PULL_OVERLAP_SECONDS = 5 * 60;
+/** Orders one pull applies at most: it stays one short transaction; the rest follow at once. */
+export const PULL_BATCH_LIMIT = 100;
+
+/** Where a pull searches from: the lookback when it never ran, the overlap before its cursor, or exactly the cursor when continuing a capped pull. */
+export function pullSearchFrom(cursor: { at: number; continuing: boolean } | null, lookbackFrom: number): number {
+  if (!cursor) return lookbackFrom;
+  return cursor.continuing ? cursor.at : cursor.at - PULL_OVERLAP_SECONDS;
+}
+
+/**
+ * The cursor after a pull that applied changes at `updatedAt` (oldest first). A capped batch ends
+ * at a whole second (see `changedOrders`), so it continues at once from the second after its
+ * last; otherwise the next pull starts from the newest change seen (never behind the cursor).
+ */
+export function nextPullCursor(previous: number | null, updatedAt: readonly number[], capped: boolean): { at: number | null; continuing: boolean } {
+  const last = updatedAt.at(-1);
+  if (capped && last !== undefined) return { at: last + 1, continuing: true };
+  const newest = Math.max(previous ?? Number.NEGATIVE_INFINITY, ...updatedAt);
+  return { at: Number.isFinite(newest) ? newest : previous, continuing: false };
 }
 
 /** The buyer's language from the shipping country (ours are en, es, ro, ru). */

@@ -11,12 +11,14 @@ import { deliverWebhook } from '../tracking-scans';
  *   Answers `{code, message, request_id, data}`: `code` 0 is success; refused credentials are
  *   HTTP 401 (the simulators' convention; the real API answers 200 with a non-zero code).
  * - `GET /order/202309/orders?ids=` (Get Order Detail), `POST /order/202309/orders/search`
- *   (Search Orders: `update_time_ge`/`update_time_lt` in the body, `page_size`/`page_token` in the query),
+ *   (Search Orders: `update_time_ge`/`update_time_lt` in the body; `page_size`, `page_token`,
+ *   `sort_field` (create_time, update_time) and `sort_order` (ASC, DESC) in the query, newest created first unless asked),
  *   `POST /fulfillment/202309/orders/:orderId/packages` (Mark Package As Shipped:
  *   `{order_line_item_ids, tracking_number, shipping_provider_id}` → `{package_id}`; the same
  *   tracking number again answers the package it made, so a retry after a lost answer is harmless).
- * - Webhooks (type 1, order status change) to `<gateway>/v1/webhooks/tiktok-shop`, signed
- *   `Authorization` = hex(HMAC-SHA256(app_secret, app_key + raw body)), no timestamp.
+ * - Webhooks (type 1 order status change; type 11 cancellation status change) to
+ *   `<gateway>/v1/webhooks/tiktok-shop`, signed `Authorization` = hex(HMAC-SHA256(app_secret,
+ *   app_key + raw body)), no timestamp.
  * The buyer side is driven through `_sim`: place an order (with or without its webhook), cancel
  * it, replay a webhook byte for byte; `GET /_sim/orders/:id` shows the packages it was told about.
  * The `reject` switch refuses Mark Package As Shipped with a business error (code 21011001 unless
@@ -84,7 +86,7 @@ interface TiktokOrder {
   recipient_address: Record<string, unknown>;
   line_items: LineItem[];
   packages: Package[];
-  fulfillment_type: 'FULFILLMENT_BY_SELLER';
+  fulfillment_type: 'FULFILLMENT_BY_SELLER' | 'FULFILLMENT_BY_TIKTOK';
   delivery_type: 'HOME_DELIVERY';
   is_cod: boolean;
   is_on_hold_order: boolean;
@@ -106,9 +108,18 @@ interface PlaceOrder {
   buyer?: { email?: unknown; name?: unknown; phone?: unknown };
   address?: { line1?: unknown; line2?: unknown; city?: unknown; province?: unknown; postalCode?: unknown; regionCode?: unknown; country?: unknown };
   status?: unknown;
+  /** FULFILLMENT_BY_SELLER (default) or FULFILLMENT_BY_TIKTOK (TikTok ships it from its own warehouses). */
+  fulfillmentType?: unknown;
+  /** Seconds: when it was last changed (default now), e.g. a backlog, or a change the search index shows late. */
+  updateTime?: unknown;
+  /** Top-level fields of the order replaced as given: an order in a shape the API reference does not promise. */
+  override?: unknown;
   /** false: the order exists but its webhook is never sent (a missed webhook). */
   webhook?: unknown;
 }
+
+/** Who cancelled, as the cancellation webhook names them. */
+const CANCELLATION_ROLES = ['BUYER', 'SELLER', 'SYSTEM'];
 
 /** The 202309 request signature over a request's path, query and raw body. */
 export function tiktokApiSign(appSecret: string, path: string, query: Record<string, string>, body: string): string {
@@ -197,6 +208,22 @@ export function registerTiktokShop(app: FastifyInstance, context: SimulatorConte
     return deliverWebhook(`${webhookBaseUrl}/v1/webhooks/tiktok-shop`, body, { authorization: signature });
   }
 
+  /** Type 11, cancellation status change: a cancellation (already done here) of the order. */
+  async function notifyCancellation(order: TiktokOrder) {
+    const role = CANCELLATION_ROLES.includes(order.cancellation_initiator ?? '') ? order.cancellation_initiator : 'SYSTEM';
+    const body = JSON.stringify({
+      type: 11,
+      tts_notification_id: digits(19),
+      shop_id: credentials.shopId,
+      timestamp: nowSeconds(),
+      data: { order_id: order.id, cancellations_role: role, cancel_status: 'CANCELLATION_REQUEST_COMPLETE', cancel_id: digits(19), create_time: order.update_time },
+    });
+    const signature = tiktokWebhookSignature(credentials.appKey, credentials.appSecret, body);
+    webhooks.push({ orderId: order.id, body, signature });
+    context.store.changed();
+    return deliverWebhook(`${webhookBaseUrl}/v1/webhooks/tiktok-shop`, body, { authorization: signature });
+  }
+
   function touch(order: TiktokOrder, status: TiktokOrderStatus) {
     order.status = status;
     // Strictly later than before, so a search by update time sees every change.
@@ -212,7 +239,7 @@ export function registerTiktokShop(app: FastifyInstance, context: SimulatorConte
 
   app.post('/order/202309/orders/search', async (request, reply) => {
     if (!(await guard(request, reply))) return reply;
-    const query = request.query as { page_size?: string; page_token?: string };
+    const query = request.query as { page_size?: string; page_token?: string; sort_field?: string; sort_order?: string };
     const body = (request.body ?? {}) as { update_time_ge?: unknown; update_time_lt?: unknown; order_status?: unknown };
     const pageSize = Math.min(Math.max(Number(query.page_size ?? 20), 1), 100);
     const offset = Number(query.page_token ?? 0) || 0;
@@ -220,7 +247,10 @@ export function registerTiktokShop(app: FastifyInstance, context: SimulatorConte
       .filter((order) => typeof body.update_time_ge !== 'number' || order.update_time >= body.update_time_ge)
       .filter((order) => typeof body.update_time_lt !== 'number' || order.update_time < body.update_time_lt)
       .filter((order) => typeof body.order_status !== 'string' || order.status === body.order_status)
-      .sort((a, b) => a.update_time - b.update_time || a.id.localeCompare(b.id));
+      .sort((a, b) => {
+        const field = query.sort_field === 'update_time' ? 'update_time' : 'create_time';
+        return (query.sort_order === 'ASC' ? 1 : -1) * (a[field] - b[field] || a.id.localeCompare(b.id));
+      });
     const page = matching.slice(offset, offset + pageSize);
     const next = offset + pageSize < matching.length ? String(offset + pageSize) : '';
     return answer({ orders: page, next_page_token: next, total_count: matching.length });
@@ -265,7 +295,8 @@ export function registerTiktokShop(app: FastifyInstance, context: SimulatorConte
   app.post('/_sim/orders', async (request, reply) => {
     const body = (request.body ?? {}) as PlaceOrder;
     const items = Array.isArray(body.items) ? body.items : [];
-    if (items.length === 0 || items.some((item) => typeof item.sku !== 'string' || !item.sku)) return reply.code(400).send({ error: 'items[] with sku are required' });
+    // An empty seller SKU is allowed: TikTok does not require sellers to set one.
+    if (items.length === 0 || items.some((item) => typeof item.sku !== 'string')) return reply.code(400).send({ error: 'items[] with sku are required' });
     const currency = typeof body.currency === 'string' ? body.currency : 'EUR';
     const lineItems: LineItem[] = [];
     for (const item of items) {
@@ -303,7 +334,7 @@ export function registerTiktokShop(app: FastifyInstance, context: SimulatorConte
     const postalCode = typeof address.postalCode === 'string' ? address.postalCode : '28014';
     const regionCode = typeof address.regionCode === 'string' ? address.regionCode : 'ES';
     const status = typeof body.status === 'string' ? (body.status as TiktokOrderStatus) : 'AWAITING_SHIPMENT';
-    const created = nowSeconds();
+    const created = typeof body.updateTime === 'number' && Number.isInteger(body.updateTime) ? body.updateTime : nowSeconds();
     const order: TiktokOrder = {
       id: `57${digits(16)}`,
       status,
@@ -342,19 +373,24 @@ export function registerTiktokShop(app: FastifyInstance, context: SimulatorConte
       },
       line_items: lineItems,
       packages: [],
-      fulfillment_type: 'FULFILLMENT_BY_SELLER',
+      fulfillment_type: body.fulfillmentType === 'FULFILLMENT_BY_TIKTOK' ? 'FULFILLMENT_BY_TIKTOK' : 'FULFILLMENT_BY_SELLER',
       delivery_type: 'HOME_DELIVERY',
       is_cod: false,
       is_on_hold_order: status === 'ON_HOLD',
       cancel_reason: null,
       cancellation_initiator: null,
     };
+    if (body.override && typeof body.override === 'object') Object.assign(order, body.override);
     orders.set(order.id, order);
     const webhook = body.webhook === false ? null : await notify(order);
     return reply.code(201).send({ order, webhook });
   });
 
-  /** The buyer (or TikTok) cancels: the order becomes CANCELLED and a `CANCEL` webhook goes out. */
+  /**
+   * The buyer (or TikTok) cancels: the order becomes CANCELLED and TikTok sends both its webhooks,
+   * the status change (`CANCEL`) then the cancellation (type 11); `webhook` picks one
+   * (`status`, `cancellation`) or none (false).
+   */
   app.post('/_sim/orders/:id/cancel', async (request, reply) => {
     const order = orders.get((request.params as { id: string }).id);
     if (!order) return reply.code(404).send({ error: 'no such order' });
@@ -363,8 +399,9 @@ export function registerTiktokShop(app: FastifyInstance, context: SimulatorConte
     order.cancel_reason = typeof body.reason === 'string' ? body.reason : 'No longer needed';
     order.cancellation_initiator = typeof body.initiator === 'string' ? body.initiator : 'BUYER';
     for (const item of order.line_items) item.display_status = 'CANCELLED';
-    const webhook = body.webhook === false ? null : await notify(order);
-    return { order, webhook };
+    const webhook = body.webhook === false || body.webhook === 'cancellation' ? null : await notify(order);
+    const cancellationWebhook = body.webhook === false || body.webhook === 'status' ? null : await notifyCancellation(order);
+    return { order, webhook, cancellationWebhook };
   });
 
   /** Sends the order's last webhook again, byte for byte with its signature (a retry or a duplicate). */

@@ -14,12 +14,30 @@ export interface SalesChannel {
    * missing signature or a body that is not the channel's webhook.
    */
   readWebhook(raw: Buffer, headers: Record<string, string | undefined>): { orderIds: string[] };
-  /** The orders' details, as the channel has them now (unknown ids are left out). */
-  fetchOrders(externalOrderIds: readonly string[]): Promise<ChannelOrderDetail[]>;
-  /** Ids of the orders changed since `cursor` (null: since `since`), and the cursor to continue from. */
-  changedOrders(cursor: number | null, since: Date): Promise<{ orderIds: string[]; cursor: number | null }>;
+  /**
+   * The orders' details, as the channel has them now (unknown ids are left out). An order whose
+   * detail we cannot read is listed in `unreadable`, so one odd order never hides the others.
+   */
+  fetchOrders(externalOrderIds: readonly string[]): Promise<{ orders: ChannelOrderDetail[]; unreadable: UnreadableOrder[] }>;
+  /**
+   * Orders changed at or after `since` (seconds, the channel's clock), oldest change first: about
+   * `limit` of them, ending at a whole second (the orders changed in the same second as the
+   * limit-th come too, so a pull can go on from the next second); `more` when others remain.
+   */
+  changedOrders(since: number, limit: number): Promise<{ orders: ChangedOrder[]; more: boolean }>;
   /** Tells the channel a parcel left with these line items: accepted (with the channel's package id) or refused. */
   markShipped(input: ShipmentReport): Promise<{ accepted: true; packageId: string } | { accepted: false; reason: string }>;
+}
+
+export interface ChangedOrder {
+  externalOrderId: string;
+  /** The channel's last change (seconds since the epoch on the channel's clock). */
+  updatedAt: number;
+}
+
+export interface UnreadableOrder {
+  externalOrderId: string;
+  reason: string;
 }
 
 export class WebhookRejected extends Error {
@@ -32,7 +50,7 @@ export class WebhookRejected extends Error {
   }
 }
 
-/** Where the channel's order stands, in our words. */
+/** Where the channel's order stands, in our words: `paid` is paid and awaiting its first shipment. */
 export type ChannelOrderState = 'unpaid' | 'on_hold' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
 
 /** One unit as the channel sold it: its line item and prices (minor units). */
@@ -50,6 +68,8 @@ export interface ChannelOrderDetail {
   externalOrderId: string;
   shopId: string;
   state: ChannelOrderState;
+  /** The seller ships it (not the channel's own warehouses): only such orders are ours to fulfil. */
+  fulfilledBySeller: boolean;
   /** The channel's own status word, kept as it said it. */
   channelStatus: string;
   paidAt: Date | null;

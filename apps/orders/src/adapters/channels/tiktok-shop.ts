@@ -2,13 +2,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DependencyUnavailableError } from '@platform/contracts/errors';
 import type { createHttpClient } from '@platform/runtime/http-client';
 import { z } from 'zod';
-import type { ChannelOrderDetail, ChannelOrderState, SalesChannel, ShipmentReport } from './port';
+import type { ChangedOrder, ChannelOrderDetail, ChannelOrderState, SalesChannel, ShipmentReport, UnreadableOrder } from './port';
 import { WebhookRejected } from './port';
 
 /**
  * TikTok Shop Partner API 202309 (docs/providers/tiktok-shop.md), as one seller's shop.
  * Webhook: `Authorization` = hex(HMAC-SHA256(app_secret, app_key + raw body)), no scheme, no
- * timestamp; type 1 is an order status change. API calls carry `app_key`, `timestamp`,
+ * timestamp; types 1 (order status change) and 11 (cancellation status change) name an order. API calls carry `app_key`, `timestamp`,
  * `shop_cipher` and `sign` in the query and the token in `x-tts-access-token`.
  */
 
@@ -47,15 +47,21 @@ const webhookSchema = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 const orderStatusChangeSchema = z.object({ order_id: z.string().min(1), order_status: z.string(), update_time: z.number().int().optional() });
+const cancellationChangeSchema = z.object({ order_id: z.string().min(1), cancel_status: z.string().optional() });
 const ORDER_STATUS_CHANGE = 1;
+const CANCELLATION_STATUS_CHANGE = 11;
 
-/** Both spellings: webhooks say CANCEL, the order API CANCELLED. */
+/**
+ * Both spellings: webhooks say CANCEL, the order API CANCELLED. Only AWAITING_SHIPMENT is still
+ * to be shipped: a partly shipped order, or one packed and awaiting the carrier, is already being
+ * fulfilled outside us.
+ */
 const STATE: Record<string, ChannelOrderState> = {
   UNPAID: 'unpaid',
   ON_HOLD: 'on_hold',
   AWAITING_SHIPMENT: 'paid',
-  PARTIALLY_SHIPPING: 'paid',
-  AWAITING_COLLECTION: 'paid',
+  PARTIALLY_SHIPPING: 'shipped',
+  AWAITING_COLLECTION: 'shipped',
   IN_TRANSIT: 'shipped',
   DELIVERED: 'delivered',
   COMPLETED: 'delivered',
@@ -102,6 +108,7 @@ const orderSchema = z.object({
     )
     .min(1),
   cancel_reason: z.string().nullable().optional(),
+  fulfillment_type: z.string().optional(),
 });
 type TiktokOrder = z.infer<typeof orderSchema>;
 
@@ -126,6 +133,7 @@ export function readTiktokOrder(order: TiktokOrder, shopId: string): ChannelOrde
     externalOrderId: order.id,
     shopId,
     state: STATE[order.status] ?? 'unpaid',
+    fulfilledBySeller: order.fulfillment_type === 'FULFILLMENT_BY_SELLER',
     channelStatus: order.status,
     paidAt: order.paid_time ? new Date(order.paid_time * 1000) : null,
     updatedAt: order.update_time,
@@ -196,39 +204,52 @@ export function createTiktokShopChannel(http: HttpClient, config: TiktokShopConf
       if (a.length !== b.length || !timingSafeEqual(a, b)) throw new WebhookRejected('Authorization is not the signature of this body', 'unauthorized');
       const envelope = webhookSchema.safeParse(safeJson(raw.toString('utf8')));
       if (!envelope.success) throw new WebhookRejected('not a TikTok Shop webhook', 'invalid');
-      if (envelope.data.type !== ORDER_STATUS_CHANGE) return { orderIds: [] };
-      const change = orderStatusChangeSchema.safeParse(envelope.data.data);
-      if (!change.success) throw new WebhookRejected('an order status change without order_id', 'invalid');
-      return { orderIds: [change.data.order_id] };
+      if (envelope.data.type === ORDER_STATUS_CHANGE) {
+        const change = orderStatusChangeSchema.safeParse(envelope.data.data);
+        if (!change.success) throw new WebhookRejected('an order status change without order_id', 'invalid');
+        return { orderIds: [change.data.order_id] };
+      }
+      if (envelope.data.type === CANCELLATION_STATUS_CHANGE) {
+        // Whatever its cancel_status, the order's detail says whether it is cancelled.
+        const change = cancellationChangeSchema.safeParse(envelope.data.data);
+        if (!change.success) throw new WebhookRejected('a cancellation status change without order_id', 'invalid');
+        return { orderIds: [change.data.order_id] };
+      }
+      return { orderIds: [] };
     },
 
     async fetchOrders(ids) {
-      const details: ChannelOrderDetail[] = [];
+      const orders: ChannelOrderDetail[] = [];
+      const unreadable: UnreadableOrder[] = [];
       for (let start = 0; start < ids.length; start += 50) {
         const answer = await call('GET', '/order/202309/orders', { ids: ids.slice(start, start + 50).join(',') });
         if (answer.code !== 0) throw new Error(`TikTok Shop order detail refused: ${answer.code} ${answer.message ?? ''}`);
-        const orders = z.object({ orders: z.array(orderSchema) }).parse(answer.data).orders;
-        details.push(...orders.map((order) => readTiktokOrder(order, config.shopId)));
+        // Each order read on its own: one in a shape we do not expect must not hide the others.
+        for (const raw of z.object({ orders: z.array(z.unknown()) }).parse(answer.data).orders) {
+          const order = orderSchema.safeParse(raw);
+          if (order.success) orders.push(readTiktokOrder(order.data, config.shopId));
+          else unreadable.push({ externalOrderId: idOf(raw), reason: z.prettifyError(order.error) });
+        }
       }
-      return details;
+      return { orders, unreadable };
     },
 
-    async changedOrders(cursor, since) {
-      const from = cursor ?? Math.floor(since.getTime() / 1000);
-      const orderIds: string[] = [];
-      let latest = cursor;
+    async changedOrders(since, limit) {
+      const orders: ChangedOrder[] = [];
       let pageToken = '';
+      // Past the limit only while the orders still share the limit-th's second (the next page may too).
+      const wanted = () => orders.length < limit || orders.at(-1)!.updatedAt === orders[limit - 1]!.updatedAt;
       do {
-        const answer = await call('POST', '/order/202309/orders/search', { page_size: '50', ...(pageToken && { page_token: pageToken }) }, { update_time_ge: from });
+        const query = { page_size: '50', sort_field: 'update_time', sort_order: 'ASC', ...(pageToken && { page_token: pageToken }) };
+        const answer = await call('POST', '/order/202309/orders/search', query, { update_time_ge: since });
         if (answer.code !== 0) throw new Error(`TikTok Shop order search refused: ${answer.code} ${answer.message ?? ''}`);
         const page = z.object({ orders: z.array(z.object({ id: z.string(), update_time: z.number().int() })), next_page_token: z.string().optional() }).parse(answer.data);
-        for (const order of page.orders) {
-          orderIds.push(order.id);
-          latest = Math.max(latest ?? 0, order.update_time);
-        }
+        orders.push(...page.orders.map((order) => ({ externalOrderId: order.id, updatedAt: order.update_time })));
         pageToken = page.next_page_token ?? '';
-      } while (pageToken);
-      return { orderIds, cursor: latest };
+      } while (pageToken && wanted());
+      let end = Math.min(limit, orders.length);
+      while (end < orders.length && orders[end]!.updatedAt === orders[end - 1]!.updatedAt) end += 1;
+      return { orders: orders.slice(0, end), more: end < orders.length || pageToken !== '' };
     },
 
     async markShipped(report: ShipmentReport) {
@@ -243,6 +264,11 @@ export function createTiktokShopChannel(http: HttpClient, config: TiktokShopConf
       return { accepted: true, packageId: z.object({ package_id: z.string() }).parse(answer.data).package_id };
     },
   };
+}
+
+function idOf(raw: unknown): string {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : '(no id)';
 }
 
 function safeJson(text: string): unknown {
