@@ -14,6 +14,8 @@ import {
   sendChannelShipment,
   syncChannelOrder,
 } from './application/channel-orders';
+import { PROMISE_DEADLINE_TIMER } from './application/delivery-promise';
+import { promiseDeadlinePassed } from './application/promise-watch';
 import { deleteExpiredIdempotencyKeys } from './adapters/idempotency';
 import { insertMissingPriceBookEntries } from './adapters/price-book-repository';
 import type { OrdersDeps } from './application/dependencies';
@@ -39,7 +41,7 @@ export const databasePoolSize = (httpConnections: number) => httpConnections + 3
  * The orders service on a runtime: database, outbox relay, idempotency-key expiry, the demo
  * price book, the progress, availability and notification-outcome consumers (with the others
  * they feed the order's timeline), the sales channels' timers (order sync, periodic pull,
- * ship-back) and the HTTP routes with the channels' webhooks. `main.ts` serves the app; tests
+ * ship-back), the delivery promise's deadline timer and the HTTP routes with the channels' webhooks. `main.ts` serves the app; tests
  * start the same build (`@platform/test-support/service`).
  */
 export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
@@ -70,6 +72,7 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
     [CHANNEL_SYNC_TIMER]: (timer, tx) => syncChannelOrder(tx, channelDeps, timer.payload),
     [CHANNEL_PULL_TIMER]: (timer, tx, now) => pullChannel(tx, channelDeps, timer.payload, now),
     [CHANNEL_SHIPMENT_TIMER]: (timer, tx) => sendChannelShipment(tx, channelDeps, timer.key),
+    [PROMISE_DEADLINE_TIMER]: (timer, tx) => promiseDeadlinePassed(tx, deps, timer.key),
   });
   await ensureChannelPulls(db, channelDeps);
 

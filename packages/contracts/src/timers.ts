@@ -60,6 +60,11 @@ export const timers = {
       kind: 'orders.channel-shipment',
       fires: "right after a channel order's parcel ships (key = shipment id): its tracking number and carrier are sent to the channel; retried with backoff until accepted",
     },
+    promiseDeadline: {
+      kind: 'orders.promise-deadline',
+      fires:
+        "just after the delivery promise's last moment (key = order id; moved when a modification remakes the promise): an order paid and not yet delivered, cancelled or flagged is flagged late (`delayed` where the status table allows it; `orders.order.delayed`)",
+    },
   },
   tracking: {
     poll: {

@@ -3,12 +3,12 @@ import type { OrderPromise } from '@platform/contracts/api/orders';
 import type { PromiseBasis } from '../domain/delivery-promise';
 import { formatOrderNumber } from '../domain/order-number';
 import { FINISHED_STATUSES } from '../domain/order-status';
-import type { DeliveryPromise as PromiseRow } from '../generated/prisma/client';
+import type { DeliveryParcel as ParcelRow, DeliveryPromise as PromiseRow } from '../generated/prisma/client';
 import type { Database, Transaction } from './database';
 
 type Client = Database | Transaction;
 
-export type { PromiseRow };
+export type { ParcelRow, PromiseRow };
 
 export function toOrderPromise(row: PromiseRow): OrderPromise {
   return {
@@ -48,29 +48,58 @@ export function findPromise(db: Client, orderId: string): Promise<PromiseRow | n
   return db.deliveryPromise.findUnique({ where: { orderId } });
 }
 
-export async function recordEstimate(tx: Transaction, orderId: string, estimatedDelivery: Date, now: Date): Promise<void> {
-  await tx.deliveryPromise.updateMany({ where: { orderId }, data: { estimatedDelivery, updatedAt: now } });
+/**
+ * A parcel's carrier facts: its newest estimate, and once known when the carrier delivered it
+ * (kept: a late estimate does not bring a delivered parcel back). Callers hold the order's row
+ * lock (`lockOrder`), so the parcels they then read are current.
+ */
+export async function recordParcel(
+  tx: Transaction,
+  orderId: string,
+  shipmentId: string,
+  facts: { estimatedDelivery?: Date | undefined; deliveredAt?: Date | undefined },
+  now: Date,
+): Promise<void> {
+  await tx.deliveryParcel.upsert({
+    where: { orderId_shipmentId: { orderId, shipmentId } },
+    create: { orderId, shipmentId, estimatedDelivery: facts.estimatedDelivery ?? null, deliveredAt: facts.deliveredAt ?? null, updatedAt: now },
+    update: {
+      ...(facts.estimatedDelivery && { estimatedDelivery: facts.estimatedDelivery }),
+      ...(facts.deliveredAt && { deliveredAt: facts.deliveredAt }),
+      updatedAt: now,
+    },
+  });
+}
+
+export function listParcels(db: Client, orderId: string): Promise<ParcelRow[]> {
+  return db.deliveryParcel.findMany({ where: { orderId }, orderBy: { shipmentId: 'asc' } });
+}
+
+/** The order's estimate (worked out from its parcels); the row as updated. */
+export function setEstimate(tx: Transaction, orderId: string, estimatedDelivery: Date | null, now: Date): Promise<PromiseRow> {
+  return tx.deliveryPromise.update({ where: { orderId }, data: { estimatedDelivery, updatedAt: now } });
 }
 
 /** Flags the order late unless it already was: the row as flagged, or null (already flagged, or no promise). */
-export async function flagPromiseLate(
-  tx: Transaction,
-  orderId: string,
-  delay: { reason: DelayReason; estimatedDelivery: Date | null },
-  now: Date,
-): Promise<PromiseRow | null> {
+export async function flagPromiseLate(tx: Transaction, orderId: string, reason: DelayReason, now: Date): Promise<PromiseRow | null> {
   const { count } = await tx.deliveryPromise.updateMany({
     where: { orderId, delayedAt: null },
-    data: { delayedAt: now, delayReason: delay.reason, ...(delay.estimatedDelivery && { estimatedDelivery: delay.estimatedDelivery }), updatedAt: now },
+    data: { delayedAt: now, delayReason: reason, updatedAt: now },
   });
   return count === 1 ? findPromise(tx, orderId) : null;
 }
 
-/** Records whether the promise was met, once (a later `delivered` after a return changes nothing). */
-export async function settlePromise(tx: Transaction, orderId: string, met: (latest: Date) => boolean, now: Date): Promise<void> {
-  const row = await findPromise(tx, orderId);
-  if (!row || row.promiseMet !== null) return;
-  await tx.deliveryPromise.update({ where: { orderId }, data: { promiseMet: met(row.latest), updatedAt: now } });
+/**
+ * Records whether the promise was met, once (a later `delivered` after a return changes nothing);
+ * `carrierDeliveredAt`: the carrier's delivery time it was judged on, null for orders' own clock.
+ */
+export async function settlePromise(tx: Transaction, orderId: string, settled: { promiseMet: boolean; carrierDeliveredAt: Date | null }, now: Date): Promise<void> {
+  await tx.deliveryPromise.updateMany({ where: { orderId, promiseMet: null }, data: { ...settled, updatedAt: now } });
+}
+
+/** Judges again, on the carrier's delivery time, a promise settled on orders' own clock (the carrier's word came later). */
+export async function resettleOnCarrierTime(tx: Transaction, orderId: string, settled: { promiseMet: boolean; carrierDeliveredAt: Date }, now: Date): Promise<void> {
+  await tx.deliveryPromise.updateMany({ where: { orderId, promiseMet: { not: null }, carrierDeliveredAt: null }, data: { ...settled, updatedAt: now } });
 }
 
 export interface DelayedOrderRow {

@@ -13,7 +13,7 @@ import { assertCancellable, assertTransition, deriveFulfillmentStatus, type Orde
 import { statusEntry } from '../domain/timeline';
 import { SERVICE } from './dependencies';
 import { addToTimeline } from './timeline';
-import { type DelayFact, flagDelayed, settleDelivered } from './delivery-promise';
+import { type DelayFact, flagDelayed, settleDelivered, stopWatchingDeadline } from './delivery-promise';
 import { subOrdersFollowParent } from './sub-orders';
 
 export interface StatusChange {
@@ -82,12 +82,14 @@ export async function applyStatusChange(
       },
     }),
   );
-  // The delivery promise follows: flagged the first time the order is late, settled on delivery.
+  // The delivery promise follows: flagged the first time the order is late past it (a carrier's
+  // delay the promise absorbs moves the status only), settled on delivery, no longer watched once cancelled.
   if (change.to === 'delayed') {
     const delayed = await flagDelayed(tx, order, change.delay ?? { reason: 'manual', estimatedDelivery: null }, now);
     if (delayed) await recordEvent(tx, delayed);
   }
   if (change.to === 'delivered') await settleDelivered(tx, order.id, now);
+  if (change.to === 'cancelled') await stopWatchingDeadline(tx, order.id);
   await subOrdersFollowParent(tx, clock, order, change);
   return order;
 }

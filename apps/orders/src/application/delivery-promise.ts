@@ -1,16 +1,34 @@
 import { newEvent } from '@platform/runtime/outbox';
+import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { type DelayReason, type DeliveryPromise, type Envelope, orderDelayed, orderPromised } from '@platform/contracts';
+import { timers } from '@platform/contracts/timers';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
-import { findPromise, flagPromiseLate, insertPromise, replacePromise, settlePromise } from '../adapters/delivery-promise-repository';
-import { promiseDelivery, promiseKept, type SourceLeadTimes } from '../domain/delivery-promise';
+import {
+  findPromise,
+  flagPromiseLate,
+  insertPromise,
+  listParcels,
+  type PromiseRow,
+  replacePromise,
+  resettleOnCarrierTime,
+  settlePromise,
+} from '../adapters/delivery-promise-repository';
+import { carrierDeliveryTime, delayBreaksPromise, promiseDeadline, promiseDelivery, promiseKept, type SourceLeadTimes } from '../domain/delivery-promise';
 import { SERVICE } from './dependencies';
 
 /*
- * The order's delivery promise (docs/delivery-promise.md): made with the order, flagged once when
- * the order first becomes delayed, settled when it is delivered. Each is written in the
- * transaction of the change that causes it, with its event.
+ * The order's delivery promise (docs/delivery-promise.md): made with the order (with the timer
+ * that checks its deadline), flagged once when the order is first late, settled when it is
+ * delivered. Each is written in the transaction of the change that causes it, with its event.
  */
+
+/** Fires just after the promise's last moment: `promise-watch.ts` flags an order still not delivered. */
+export const PROMISE_DEADLINE_TIMER = timers.orders.promiseDeadline.kind;
+
+function watchDeadline(tx: Transaction, orderId: string, promise: DeliveryPromise): Promise<void> {
+  return scheduleTimer(tx, { kind: PROMISE_DEADLINE_TIMER, key: orderId, fireAt: promiseDeadline(promise) });
+}
 
 /** A delay as the status change to `delayed` learnt it. */
 export interface DelayFact {
@@ -44,6 +62,7 @@ function promisedEvent(order: Order, promise: DeliveryPromise, now: Date): Envel
 export async function makePromise(tx: Transaction, order: Order, leadTimes: SourceLeadTimes, now: Date): Promise<Envelope> {
   const { promise, basis } = promiseOf(order, leadTimes, now);
   await insertPromise(tx, order.id, promise, basis, now);
+  await watchDeadline(tx, order.id, promise);
   return promisedEvent(order, promise, now);
 }
 
@@ -57,18 +76,36 @@ export async function remakePromise(tx: Transaction, order: Order, leadTimes: So
   const { promise, basis } = promiseOf(order, leadTimes, new Date(order.createdAt));
   if (Date.parse(promise.earliest) === current.earliest.getTime() && Date.parse(promise.latest) === current.latest.getTime()) return null;
   await replacePromise(tx, order.id, promise, basis, now);
+  await watchDeadline(tx, order.id, promise);
   return promisedEvent(order, promise, now);
 }
 
+const asPromise = (row: PromiseRow): Pick<DeliveryPromise, 'latest'> => ({ latest: row.latest.toISOString() });
+
+/** The later of two estimates, either possibly unknown. */
+function later(a: Date | null, b: Date | null): Date | null {
+  if (!a || !b) return a ?? b;
+  return a.getTime() >= b.getTime() ? a : b;
+}
+
 /**
- * The order has just become `delayed`: the first time, the promise is flagged and
- * `orders.order.delayed` recorded (the customer's one "running late" notice); later delays change
- * nothing. An order placed before promises were made has no flag to keep: it is told each time,
- * and notifications' one notice per order and notice keeps the customer's to one.
+ * The order is late (it has just become `delayed`, or a watcher found the promise broken while
+ * its status could not or need not move): the first time the delay breaks the promise
+ * (`delayBreaksPromise`: a carrier's "delayed" the promise absorbs does not), the promise is
+ * flagged and `orders.order.delayed` recorded (the customer's one "running late" notice); later
+ * delays change nothing. An order placed before promises were made has no flag to keep: it is
+ * told each time, and notifications' one notice per order and notice keeps the customer's to one.
  */
 export async function flagDelayed(tx: Transaction, order: Order, delay: DelayFact, now: Date): Promise<Envelope | null> {
-  const flagged = await flagPromiseLate(tx, order.id, delay, now);
-  if (!flagged && (await findPromise(tx, order.id))) return null;
+  const current = await findPromise(tx, order.id);
+  if (current) {
+    if (current.delayedAt) return null;
+    // The order's estimate across its parcels, and the one this delay came with.
+    const estimatedDelivery = later(current.estimatedDelivery, delay.estimatedDelivery);
+    if (!delayBreaksPromise({ reason: delay.reason, estimatedDelivery }, asPromise(current), now)) return null;
+  }
+  const flagged = current && (await flagPromiseLate(tx, order.id, delay.reason, now));
+  if (current && !flagged) return null;
   return newEvent(orderDelayed, {
     aggregateId: order.id,
     source: SERVICE,
@@ -77,8 +114,8 @@ export async function flagDelayed(tx: Transaction, order: Order, delay: DelayFac
       orderId: order.id,
       number: order.number,
       reason: delay.reason,
-      promise: flagged && { deliveryType: flagged.deliveryType as DeliveryPromise['deliveryType'], earliest: flagged.earliest.toISOString(), latest: flagged.latest.toISOString() },
-      estimatedDelivery: (flagged?.estimatedDelivery ?? delay.estimatedDelivery)?.toISOString() ?? null,
+      promise: flagged ? { deliveryType: flagged.deliveryType as DeliveryPromise['deliveryType'], earliest: flagged.earliest.toISOString(), latest: flagged.latest.toISOString() } : null,
+      estimatedDelivery: (later(flagged?.estimatedDelivery ?? null, delay.estimatedDelivery))?.toISOString() ?? null,
       tracking: order.tracking ?? null,
       customer: order.customer,
       flaggedAt: now.toISOString(),
@@ -87,9 +124,31 @@ export async function flagDelayed(tx: Transaction, order: Order, delay: DelayFac
 }
 
 /**
- * The order has just become `delivered`: whether the promise was met, judged at the moment orders
- * records the delivery (minutes after the carrier's scan, against a promise counted in days).
+ * The order has just become `delivered`: whether the promise was met, judged on when the carrier
+ * delivered it (its last parcel's delivery scan, kept from tracking's `delivered` status), or,
+ * while tracking has not told of every parcel's delivery, on now (orders learning of it).
+ * Its deadline no longer needs watching.
  */
-export function settleDelivered(tx: Transaction, orderId: string, now: Date): Promise<void> {
-  return settlePromise(tx, orderId, (latest) => promiseKept(now, { latest: latest.toISOString() }), now);
+export async function settleDelivered(tx: Transaction, orderId: string, now: Date): Promise<void> {
+  const promise = await findPromise(tx, orderId);
+  if (!promise) return;
+  const carrierDeliveredAt = carrierDeliveryTime(await listParcels(tx, orderId));
+  await settlePromise(tx, orderId, { promiseMet: promiseKept(carrierDeliveredAt ?? now, asPromise(promise)), carrierDeliveredAt }, now);
+  await cancelTimer(tx, PROMISE_DEADLINE_TIMER, orderId);
+}
+
+/**
+ * Tracking told of a parcel's delivery after the order was settled on orders' own clock (the
+ * streams are read apart): once every parcel's delivery time is known, the promise is judged again on it.
+ */
+export async function settleOnCarrierTime(tx: Transaction, promise: PromiseRow, now: Date): Promise<void> {
+  if (promise.promiseMet === null || promise.carrierDeliveredAt) return;
+  const carrierDeliveredAt = carrierDeliveryTime(await listParcels(tx, promise.orderId));
+  if (!carrierDeliveredAt) return;
+  await resettleOnCarrierTime(tx, promise.orderId, { promiseMet: promiseKept(carrierDeliveredAt, asPromise(promise)), carrierDeliveredAt }, now);
+}
+
+/** A cancelled order's deadline no longer needs watching. */
+export function stopWatchingDeadline(tx: Transaction, orderId: string): Promise<void> {
+  return cancelTimer(tx, PROMISE_DEADLINE_TIMER, orderId);
 }

@@ -19,10 +19,10 @@ import { applyProgress } from '../application/apply-progress';
 import { noteShippedParcels } from '../application/channel-orders';
 import { addToOrderTimeline } from '../application/timeline';
 import { carrierScanEntry, paymentEntry, paymentFailedEntry, refundEntry, workflowEntry } from '../domain/timeline';
-import { watchEstimate, watchSilence } from '../application/promise-watch';
+import { watchEstimate, watchSilence, watchTrackingStatus } from '../application/promise-watch';
 import type { OrdersDeps } from '../application/dependencies';
 import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
-import { progressFromPayment, progressFromRefund, progressFromTracking, progressFromWorkflow } from '../domain/progress-rules';
+import { progressFromPayment, progressFromRefund, progressFromWorkflow } from '../domain/progress-rules';
 import { progressFromRollUp } from '../domain/sub-orders';
 
 type Deps = Pick<OrdersDeps, 'clock' | 'log'>;
@@ -86,13 +86,9 @@ export function onTrackingScanned(event: EventOf<typeof trackingScanned>, tx: Tr
   return addToOrderTimeline(tx, carrierScanEntry(event));
 }
 
+/** The order follows the parcel's status; the delivery promise keeps its estimate and delivery time. */
 export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
-  return applyProgress(tx, deps, {
-    orderId: event.data.orderId,
-    actor: 'tracking',
-    cause: `${event.type} ${event.data.status}`,
-    decide: (order) => progressFromTracking(event.data, order),
-  });
+  return watchTrackingStatus(tx, deps, event.data);
 }
 
 export function onEstimateChanged(deps: Deps, event: EventOf<typeof trackingEstimateChanged>, tx: Transaction): Promise<void> {

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  awaitsDelivery,
+  carrierDeliveryTime,
   DEFAULT_SOURCE_LEAD_TIMES,
+  delayBreaksPromise,
   delayDetails,
   estimateBreaksPromise,
+  orderEstimate,
+  promiseDeadline,
   promiseDelivery,
   type PromiseInput,
   promiseKept,
@@ -95,5 +100,46 @@ describe('keeping the promise', () => {
   it('says why in the history', () => {
     expect(delayDetails({ reason: 'late_estimate', estimatedDelivery: new Date('2026-12-12T00:00:00.000Z') })).toContain('2026-12-12');
     expect(delayDetails({ reason: 'no_scan', silentForMs: 72 * 3_600_000 })).toContain('72 h');
+    expect(delayDetails({ reason: 'promise_passed', estimatedDelivery: null })).toBe('Running late: the promised date passed before delivery');
+    expect(delayDetails({ reason: 'promise_passed', estimatedDelivery: new Date('2026-12-08T00:00:00.000Z') })).toContain('2026-12-08');
+  });
+
+  it("is checked just after its last moment", () => {
+    expect(promiseDeadline(kept)).toEqual(new Date('2026-12-10T00:00:00.000Z'));
+  });
+
+  it("is broken by a carrier's delay only when its estimate is past it, or without one once it has passed", () => {
+    const before = new Date('2026-12-08T12:00:00.000Z');
+    const after = new Date('2026-12-10T00:00:00.000Z');
+    const carrier = (estimatedDelivery: Date | null) => ({ reason: 'carrier_delay' as const, estimatedDelivery });
+    expect(delayBreaksPromise(carrier(new Date('2026-12-09T12:00:00.000Z')), kept, before)).toBe(false);
+    expect(delayBreaksPromise(carrier(new Date('2026-12-11T12:00:00.000Z')), kept, before)).toBe(true);
+    expect(delayBreaksPromise(carrier(null), kept, before)).toBe(false);
+    expect(delayBreaksPromise(carrier(null), kept, after)).toBe(true);
+    // The watchers' breaches and an operator's call always do.
+    for (const reason of ['late_estimate', 'no_scan', 'manual'] as const) expect(delayBreaksPromise({ reason, estimatedDelivery: null }, kept, before)).toBe(true);
+  });
+
+  it('flags, when it passes, only an order paid for and not finished', () => {
+    expect(['confirmed', 'processing', 'shipped', 'delayed', 'exception', 'out_for_delivery'].every((status) => awaitsDelivery(status as never))).toBe(true);
+    expect(['pending', 'delivered', 'cancelled', 'returned', 'refunded'].some((status) => awaitsDelivery(status as never))).toBe(false);
+  });
+});
+
+describe('the parcels of an order', () => {
+  const at = (day: string) => new Date(`2026-12-${day}T12:00:00.000Z`);
+
+  it("are expected when the last one still on its way is: an early parcel's newer estimate hides nothing", () => {
+    expect(orderEstimate([])).toBeNull();
+    expect(orderEstimate([{ estimatedDelivery: at('12'), deliveredAt: null }, { estimatedDelivery: at('08'), deliveredAt: null }])).toEqual(at('12'));
+    // One delivered no longer counts; one without an estimate has none to give.
+    expect(orderEstimate([{ estimatedDelivery: at('12'), deliveredAt: at('11') }, { estimatedDelivery: at('08'), deliveredAt: null }])).toEqual(at('08'));
+    expect(orderEstimate([{ estimatedDelivery: null, deliveredAt: null }])).toBeNull();
+  });
+
+  it('were delivered when the carrier delivered the last of them, once every one was', () => {
+    expect(carrierDeliveryTime([])).toBeNull();
+    expect(carrierDeliveryTime([{ estimatedDelivery: null, deliveredAt: at('09') }, { estimatedDelivery: at('10'), deliveredAt: null }])).toBeNull();
+    expect(carrierDeliveryTime([{ estimatedDelivery: null, deliveredAt: at('09') }, { estimatedDelivery: at('10'), deliveredAt: at('07') }])).toEqual(at('09'));
   });
 });

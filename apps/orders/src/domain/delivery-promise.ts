@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type DeliveryPromise, SUPPLIERS, type SupplierSource } from '@platform/contracts';
+import { type DelayReason, type DeliveryPromise, SUPPLIERS, type SupplierSource } from '@platform/contracts';
+import { FINISHED_STATUSES, type OrderStatus } from './order-status';
 
 /*
  * The delivery promise (docs/delivery-promise.md): when an order should arrive, decided once when
@@ -131,14 +132,88 @@ export function estimateBreaksPromise(estimatedDelivery: Date, promise: Pick<Del
   return estimatedDelivery.getTime() > Date.parse(promise.latest);
 }
 
+/** True once the promise's last moment is behind us. */
+export function promisePassed(now: Date, promise: Pick<DeliveryPromise, 'latest'>): boolean {
+  return now.getTime() > Date.parse(promise.latest);
+}
+
+/** When the promise's own deadline is checked (the `orders.promise-deadline` timer): just after its last moment. */
+export function promiseDeadline(promise: Pick<DeliveryPromise, 'latest'>): Date {
+  return new Date(Date.parse(promise.latest) + 1);
+}
+
+/**
+ * Whether a move to `delayed` for this reason breaks the promise (flags it, and the customer hears
+ * it is running late). A carrier's own "delayed" does only when its estimate (the order's, across
+ * its parcels, this one's included) is past the promise, or, with no estimate, once the promise
+ * has passed: a delay the promise absorbs is no news to the customer. The watchers' facts (an
+ * estimate past the promise, a silence, the promise passing) and an operator's call always do.
+ */
+export function delayBreaksPromise(
+  delay: { reason: DelayReason; estimatedDelivery: Date | null },
+  promise: Pick<DeliveryPromise, 'latest'>,
+  now: Date,
+): boolean {
+  if (delay.reason !== 'carrier_delay') return true;
+  return delay.estimatedDelivery ? estimateBreaksPromise(delay.estimatedDelivery, promise) : promisePassed(now, promise);
+}
+
+/** What the carrier says of one parcel of the order. */
+export interface ParcelFacts {
+  estimatedDelivery: Date | null;
+  /** When the carrier delivered it; null while it is on its way. */
+  deliveredAt: Date | null;
+}
+
+/**
+ * The order's estimated delivery: it is complete when its last parcel arrives, so the latest
+ * estimate among the parcels still on their way (one that arrived no longer counts); null when
+ * none of them has one.
+ */
+export function orderEstimate(parcels: readonly ParcelFacts[]): Date | null {
+  const onTheWay = parcels.filter((parcel) => parcel.deliveredAt === null && parcel.estimatedDelivery !== null);
+  if (onTheWay.length === 0) return null;
+  return new Date(Math.max(...onTheWay.map((parcel) => parcel.estimatedDelivery!.getTime())));
+}
+
+/**
+ * When the carrier delivered the whole order: its last parcel's delivery time, once every parcel
+ * tracking told of was delivered; null while one is not (or none is known).
+ */
+export function carrierDeliveryTime(parcels: readonly ParcelFacts[]): Date | null {
+  if (parcels.length === 0 || parcels.some((parcel) => parcel.deliveredAt === null)) return null;
+  return new Date(Math.max(...parcels.map((parcel) => parcel.deliveredAt!.getTime())));
+}
+
+/**
+ * Whether the promise's deadline passing flags an order in this status: one the customer paid for
+ * and is waiting on. An unpaid order (`pending`) is waiting on the customer; a delivered, cancelled,
+ * returned or refunded one on nobody.
+ */
+export function awaitsDelivery(status: OrderStatus): boolean {
+  return status !== 'pending' && !FINISHED_STATUSES.includes(status);
+}
+
 /** Whether an order delivered at `deliveredAt` kept its promise (arriving early keeps it). */
 export function promiseKept(deliveredAt: Date, promise: Pick<DeliveryPromise, 'latest'>): boolean {
   return deliveredAt.getTime() <= Date.parse(promise.latest);
 }
 
 /** What the order's history says when the promise keeper flags it late. */
-export function delayDetails(fact: { reason: 'late_estimate'; estimatedDelivery: Date } | { reason: 'no_scan'; silentForMs: number }): string {
-  return fact.reason === 'late_estimate'
-    ? `Running late: the carrier now expects ${fact.estimatedDelivery.toISOString().slice(0, 10)}, after the promised date`
-    : `Running late: no carrier scan for ${Math.round(fact.silentForMs / 3_600_000)} h`;
+export function delayDetails(
+  fact:
+    | { reason: 'late_estimate'; estimatedDelivery: Date }
+    | { reason: 'no_scan'; silentForMs: number }
+    | { reason: 'promise_passed'; estimatedDelivery: Date | null },
+): string {
+  switch (fact.reason) {
+    case 'late_estimate':
+      return `Running late: the carrier now expects ${day(fact.estimatedDelivery)}, after the promised date`;
+    case 'no_scan':
+      return `Running late: no carrier scan for ${Math.round(fact.silentForMs / 3_600_000)} h`;
+    case 'promise_passed':
+      return `Running late: the promised date passed before delivery${fact.estimatedDelivery ? ` (the carrier's last estimate: ${day(fact.estimatedDelivery)})` : ''}`;
+  }
 }
+
+const day = (time: Date) => time.toISOString().slice(0, 10);

@@ -305,11 +305,14 @@ export const orderPromised = defineEvent({
 
 /** Why an order was flagged late. */
 export const delayReasonSchema = z.enum([
-  /** The carrier's estimated delivery is past the promise. */
+  /**
+   * The order is expected after the promise: the carrier's estimated delivery is past it, or the
+   * promise's last moment passed with the order still not delivered (then the estimate, if any, is stale).
+   */
   'late_estimate',
   /** A parcel has had no carrier scan for `NO_SCAN_ALERT_MS`. */
   'no_scan',
-  /** The carrier itself reported the parcel delayed. */
+  /** The carrier itself reported the parcel delayed, with an estimate past the promise (or none, once it passed). */
   'carrier_delay',
   /** An operator set the order delayed. */
   'manual',
@@ -324,7 +327,8 @@ export const orderDelayed = defineEvent({
   type: 'orders.order.delayed',
   version: 1,
   stream: 'ORDERS',
-  description: 'The order was flagged delayed (estimate past the promise, no scan, carrier delay or ops); once per order, with the new estimate.',
+  description:
+    'The order was flagged delayed (estimate past the promise or the promise passed, no scan, a carrier delay past the promise, or ops); once per order, with the new estimate.',
   data: z.object({
     orderId: z.uuid(),
     number: z.string(),
