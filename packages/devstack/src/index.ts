@@ -34,3 +34,9 @@ export {
 } from './services';
 export { freeStackPorts, startStack, type StackHandle, type StackPorts, type StartStackOptions } from './stack';
 export { guardChild } from './process-guard';
+export {
+  startNatsCluster,
+  type NatsClusterHandle,
+  type NatsClusterNode,
+  type NatsClusterOptions,
+} from './nats-cluster';
