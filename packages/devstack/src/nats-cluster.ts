@@ -61,6 +61,8 @@ export interface NatsClusterHandle {
    * online and caught up); resolves to the leader's name.
    */
   waitForStreamLeader(stream: string, options?: { except?: string; allCurrent?: boolean; timeoutMs?: number }): Promise<string>;
+  /** Asks `stream`'s leader to step down; the replicas elect another (any but it). */
+  stepDownStreamLeader(stream: string): Promise<void>;
   /** Stops every node. Idempotent. */
   stop(): Promise<void>;
 }
@@ -218,6 +220,11 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
         { timeoutMs, intervalMs: 250, what: `a leader of stream ${stream}${except ? ` other than ${except}` : ''}` },
       );
       return leader!;
+    },
+    async stepDownStreamLeader(stream) {
+      const answer = await (await adminConnection()).request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 });
+      const body = answer.json<{ success?: boolean; error?: { description?: string } }>();
+      if (!body.success) throw new Error(`stepping down the leader of ${stream} failed: ${body.error?.description ?? JSON.stringify(body)}`);
     },
     stop,
   };

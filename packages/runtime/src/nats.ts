@@ -9,7 +9,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream';
-import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type MsgHdrs, nanos, type NatsConnection, NoRespondersError, TimeoutError } from '@nats-io/transport-node';
 import { type Envelope, type StreamDefinition, streams, subjectOf } from '@platform/contracts';
 import type { Logger } from './logger';
 
@@ -59,20 +59,57 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && error.status === 404;
 }
 
-/** Creates or updates every stream (idempotent; any service may run it at start-up). */
+/**
+ * A JetStream API call that may succeed when repeated: no answer in time, nobody answering, or
+ * JetStream "temporarily unavailable" (503). On a cluster that is an election in progress, or
+ * several services creating the same replicated stream at once (the server answers only one).
+ */
+export function isTransient(error: unknown): boolean {
+  return (
+    error instanceof TimeoutError ||
+    error instanceof NoRespondersError ||
+    (error instanceof JetStreamApiError && error.status === 503)
+  );
+}
+
+/** The fields provisioning sets, as the server reports them: an update that changes nothing is skipped. */
+function sameSettings(current: Record<string, unknown>, wanted: ReturnType<typeof streamConfig>): boolean {
+  return Object.entries(wanted).every(([key, value]) => {
+    const now = current[key];
+    if (Array.isArray(value)) return Array.isArray(now) && now.length === value.length && value.every((v, i) => now[i] === v);
+    return now === value || (key === 'description' && value === undefined && !now);
+  });
+}
+
+/**
+ * Creates or updates every stream (idempotent; any service may run it at start-up, several at
+ * once). Transient JetStream API failures are retried for up to `retryForMs` (default 60 s).
+ */
 export async function provisionStreams(
   jsm: JetStreamManager,
   replicas = 1,
   definitions: readonly StreamDefinition[] = Object.values(streams),
+  retryForMs = 60_000,
 ): Promise<void> {
+  const deadline = Date.now() + retryForMs;
   for (const definition of definitions) {
     const config = streamConfig(definition, replicas);
-    try {
-      await jsm.streams.info(definition.name);
-      await jsm.streams.update(definition.name, config);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      await jsm.streams.add(config);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        let current: Record<string, unknown> | undefined;
+        try {
+          current = (await jsm.streams.info(definition.name)).config as unknown as Record<string, unknown>;
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+        if (!current) await jsm.streams.add(config);
+        else if (!sameSettings(current, config)) await jsm.streams.update(definition.name, config);
+        break;
+      } catch (error) {
+        if (!isTransient(error) || Date.now() > deadline) throw error;
+        // Spread out: services that collided on the same stream do not collide again.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * 2 ** attempt) * (0.5 + Math.random())));
+      }
     }
   }
 }

@@ -55,7 +55,16 @@ export interface Platform {
 
 /** The whole platform as real processes on free ports in a temp dir, as command one runs it. */
 export async function startPlatform(
-  options: { serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>; logLevel?: string } = {},
+  options: {
+    serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+    logLevel?: string;
+    /**
+     * Variables for every service, over the tests' defaults. `NATS_URL` (servers comma separated)
+     * makes the platform use that NATS instead of starting its own, e.g. a cluster with
+     * `NATS_STREAM_REPLICAS: '3'`.
+     */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Platform> {
   const dir = await mkdtemp(join(tmpdir(), 'platform-e2e-'));
   const ports = await freeStackPorts();
@@ -67,7 +76,7 @@ export async function startPlatform(
     logDir,
     // A short ack wait: a message whose ack was lost comes back within the tests' settle times.
     // Clocks under test control: 60 s, 24 h and polling delays pass without sleeping.
-    env: { LOG_LEVEL: options.logLevel ?? 'warn', CONSUMER_ACK_WAIT_MS: '2000', TEST_CLOCK_CONTROL: 'true' },
+    env: { LOG_LEVEL: options.logLevel ?? 'warn', CONSUMER_ACK_WAIT_MS: '2000', TEST_CLOCK_CONTROL: 'true', ...options.env },
     serviceEnv: options.serviceEnv,
   });
   const pools = new Map<ServiceName, pg.Pool>();
@@ -104,7 +113,7 @@ export async function startPlatform(
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     async streamMessages(stream, subject) {
-      const nc = await connect({ servers: stack.env.NATS_URL });
+      const nc = await connect({ servers: stack.env.NATS_URL!.split(',') });
       try {
         const jsm = await jetstreamManager(nc);
         if (!subject) return (await jsm.streams.info(stream)).state.messages;
