@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionStreams } from '@platform/runtime/nats';
+import { streams } from '@platform/contracts';
 import { type NatsClusterHandle, startNatsCluster } from '../src/index';
 
 describe('startNatsCluster', () => {
@@ -67,4 +69,19 @@ describe('startNatsCluster', () => {
     };
     await expect.poll(local, { timeout: 30_000, interval: 250 }).toBe(100);
   }, 90_000);
+
+  it('five services provisioning the replicated streams at once all succeed (the server answers only one creation; the rest retry)', async () => {
+    const connections = await Promise.all([1, 2, 3, 4, 5].map((i) => connect({ servers: cluster.urls, name: `provisioner-${i}` })));
+    try {
+      await Promise.all(connections.map(async (conn) => provisionStreams(await jetstreamManager(conn), 3)));
+      const jsm = await jetstreamManager(connections[0]!);
+      for (const definition of Object.values(streams)) {
+        expect((await jsm.streams.info(definition.name)).config.num_replicas, definition.name).toBe(3);
+      }
+      // Again, as a restarted service does: nothing to change, nothing proposed.
+      await provisionStreams(jsm, 3);
+    } finally {
+      await Promise.all(connections.map((conn) => conn.close()));
+    }
+  }, 120_000);
 });
