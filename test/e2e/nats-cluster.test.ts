@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { streams } from '@platform/contracts';
 import { type NatsClusterHandle, SERVICE_NAMES, type ServiceName, type SinkMessage, startNatsCluster } from '@platform/devstack';
-import { getOrder, pay, placeOrder, withoutQuietHours } from '@platform/test-support/lifecycle';
+import { getBilling, getOrder, pay, placeOrder, withoutQuietHours } from '@platform/test-support/lifecycle';
 import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -25,6 +25,8 @@ let dir: string | undefined;
 let cluster: NatsClusterHandle | undefined;
 let platform: Platform | undefined;
 afterAll(async () => {
+  if (platform && process.env.KEEP_LOGS) await cp(platform.logDir, process.env.KEEP_LOGS, { recursive: true });
+  if (dir && process.env.KEEP_LOGS) await cp(join(dir, 'nats-logs'), join(process.env.KEEP_LOGS, 'nats'), { recursive: true });
   await platform?.stop();
   await cluster?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -39,6 +41,15 @@ interface Placed {
   afterKill: boolean;
   /** Paid (the simulator sent the webhook); rejects when a step failed. */
   paid: Promise<void>;
+}
+
+/**
+ * `pay` with a longer wait for billing's checkout: an order placed just before the kill reaches
+ * billing only once billing's pull consumer noticed the lost pull (missed heartbeats) and pulled again.
+ */
+async function payWhenBillingHasIt(p: Platform, orderId: string): Promise<void> {
+  await eventually(() => getBilling(p, orderId), (b) => Boolean(b?.payments?.[0]?.checkoutSessions?.some((s) => s.status === 'open')), 120_000);
+  await pay(p, orderId);
 }
 
 describe('NATS JetStream cluster', () => {
@@ -93,7 +104,7 @@ describe('NATS JetStream cluster', () => {
         const body = sampleOrder();
         const order = await placeOrder(p, body); // the order is committed with its event in the outbox: no NATS needed
         await withoutQuietHours(p, body.customer.id);
-        const paid = pay(p, order.id).then(() => undefined);
+        const paid = payWhenBillingHasIt(p, order.id);
         paid.catch(() => {});
         placed.push({ orderId: order.id, number: order.number, email: body.customer.email, afterKill: killed, paid });
         await sleep(250);
