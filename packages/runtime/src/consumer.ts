@@ -66,6 +66,9 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   concurrency?: number;
 }
 
+/** How long one pull request waits on the server (see `run`). */
+const PULL_EXPIRES_MS = 5_000;
+
 /** Orders a service's order consumers handle side by side (each order's events still in stream order). */
 export const ORDERS_AT_ONCE = 4;
 
@@ -127,7 +130,10 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       try {
         const consumer = await js.consumers.get(stream, name);
         // A small prefetch: a buffered message's ack wait is already running.
-        const messages = await consumer.consume({ max_messages: this.concurrency + 1 });
+        // Pulls that expire after 5 s (heartbeats every 2.5 s), not the client's default 30 s: on a
+        // cluster whose node holding this consumer's leader dies, the pull waiting there is lost,
+        // and the next one reaches the new leader within seconds instead of half a minute.
+        const messages = await consumer.consume({ max_messages: this.concurrency + 1, expires: PULL_EXPIRES_MS });
         this.messages = messages;
         if (!this.running) {
           // stop() came while this iteration was subscribing.
