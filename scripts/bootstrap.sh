@@ -7,15 +7,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PNPM_VERSION=10.34.8
 
-# One Node major everywhere: .nvmrc pins it for development and CI (which runs this script
-# through `npm test`), and the Dockerfile's images use node:<major>-bookworm-slim.
-NODE_MAJOR="$(tr -d '[:space:]v' < .nvmrc)"
-if [ "$(node -p 'process.versions.node.split(".")[0]')" != "${NODE_MAJOR%%.*}" ]; then
-  echo "bootstrap: Node $(node --version) runs here, but .nvmrc pins Node ${NODE_MAJOR} (the images' version too)." >&2
-  echo "  Use Node ${NODE_MAJOR} (e.g. \`nvm use\`), or change .nvmrc and the Dockerfile's NODE_IMAGE together." >&2
-  exit 1
-fi
-
 # Runs a command with its output captured; shows the output only when it fails.
 quiet() {
   local log status=0

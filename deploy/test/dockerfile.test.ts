@@ -24,15 +24,14 @@ describe('Dockerfile: build', () => {
     for (const base of bases) expect(base).toBe(`node:${major}-bookworm-slim`);
   });
 
-  it('pins a Node major that package.json engines allows, and the bootstrap (npm start / npm test, CI) enforces it', () => {
+  // Development and CI may run a newer Node than .nvmrc (the quickstart promises Node 20.19+); .nvmrc
+  // names the version the images and `nvm use` take.
+  it('pins a Node major that package.json engines allows', () => {
     const major = Number(readRepoFile('.nvmrc').trim());
     const engines = (JSON.parse(readRepoFile('package.json')) as { engines: { node: string } }).engines.node;
     const minimum = /^>=(\d+)\.(\d+)/.exec(engines);
     expect(minimum).not.toBeNull();
     expect(major).toBeGreaterThanOrEqual(Number(minimum![1]));
-    const bootstrap = readRepoFile('scripts/bootstrap.sh');
-    expect(bootstrap).toContain('.nvmrc');
-    expect(readRepoFile('.ci/run')).toMatch(/npm test/);
   });
 
   it('installs the pnpm version pinned in package.json', () => {
