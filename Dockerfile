@@ -1,33 +1,33 @@
 # syntax=docker/dockerfile:1
 #
-# One image recipe for every service:
-#   docker build --build-arg APP=orders -t fulfilment-platform/orders .
+# One image recipe for every service, two targets:
+#   docker build --build-arg APP=orders -t fulfilment-platform/orders .                        (runtime, the default)
+#   docker build --build-arg APP=orders --target migrate -t fulfilment-platform/orders-migrate .
 # APP is one of: orders | fulfillment | tracking | notifications | billing | gateway, or
 # simulators: the local provider simulators (packages/simulators, no database) for docker-compose.
+# The migrate target exists only for the apps with a database (prisma.config.ts).
 #
-# Stages: base (node + openssl) -> build (pnpm install, prisma generate, tsup, pnpm deploy)
-#         -> runtime (non-root, pruned node_modules, dist/, prisma/ + migrate-on-start entrypoint).
+# Stages: build (pnpm fetch -> offline install, prisma generate, tsup, pnpm deploy from the lockfile,
+#         runtime tree pruned of the migration tooling) -> runtime (node, dist/, production
+#         node_modules; no pnpm, npm, prisma CLI, typescript or tests)
+#         build -> migrate-build (prisma CLI + schema engine) -> migrate (prisma migrate deploy).
+# deploy/test/image-install.test.ts runs this file's build-stage RUN lines outside Docker and
+# compares the installed tree with pnpm-lock.yaml; docs/deploy.md explains the recipe.
 
-ARG NODE_IMAGE=node:22-bookworm-slim
-
-FROM ${NODE_IMAGE} AS base
-# Prisma picks its schema-engine build by the libssl version it finds (debian-openssl-3.0.x);
-# the slim image ships neither openssl nor CA certificates.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends openssl ca-certificates \
- && rm -rf /var/lib/apt/lists/*
-# No Prisma telemetry/update checks from containers (they would also try to write to $HOME).
-ENV CHECKPOINT_DISABLE=1 \
-    PRISMA_HIDE_UPDATE_MESSAGE=1
+# The Node major is the one of .nvmrc (development and CI); deploy/test/dockerfile.test.ts checks it.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 
-FROM base AS build
+FROM ${NODE_IMAGE} AS build
 ARG PNPM_VERSION=10.34.8
 RUN npm i -g pnpm@${PNPM_VERSION}
+ENV CHECKPOINT_DISABLE=1 \
+    PRISMA_HIDE_UPDATE_MESSAGE=1
 WORKDIR /repo
 
-# Download every package the lockfile names into the store. This layer depends on the lockfile
-# only, so it is shared by all six APP builds and survives source edits.
+# Download every package the lockfile names into pnpm's store: the only step that uses the
+# network. This layer depends on the lockfile only, so it is shared by all APP builds and
+# survives source edits. Every pnpm step after it runs with --offline.
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 RUN pnpm fetch
 
@@ -48,59 +48,83 @@ RUN pnpm --filter "@platform/${APP}..." run --if-present generate
 # (simulators: src/cli/serve.ts into dist/serve.js, with the root's tsup.)
 RUN pnpm --filter "@platform/${APP}" run build
 
-# Pruned production install of the app in /out. node-linker=hoisted gives a flat node_modules:
-# the bundle imports npm packages of the workspace packages it inlined (pino, @nats-io/*, ...),
-# which are not direct dependencies of the app and would be invisible in pnpm's isolated layout.
-# The package's folder comes from pnpm: apps/<service>, or packages/simulators.
-# Every image starts dist/main.js (CMD below); for the simulators that is a link to their CLI bundle.
-RUN app_dir="$(pnpm --filter "@platform/${APP}" exec pwd)" \
- && pnpm --filter "@platform/${APP}" deploy --prod --legacy --offline \
-      --config.node-linker=hoisted /out \
- && rm -rf /out/src /out/dist /out/node_modules/.cache \
- && cp -r "${app_dir}/dist" /out/dist \
- && if [ "${APP}" = simulators ]; then ln -s serve.js /out/dist/main.js; fi
+# Production tree of the app in /deploy, from the lockfile: exactly its versions, no resolution.
+# `--legacy` deploy re-resolves the manifest (new versions online, ERR_PNPM_NO_OFFLINE_META
+# offline); the default deploy of pnpm 10 reuses the workspace lockfile but needs
+# inject-workspace-packages, given here only (the development install keeps its links).
+# node-linker=hoisted gives a flat node_modules: the bundle imports npm packages of the workspace
+# packages it inlined (pino, @nats-io/*, ...), which are not direct dependencies of the app.
+RUN pnpm --filter "@platform/${APP}" deploy --prod --offline \
+      --config.inject-workspace-packages=true --config.node-linker=hoisted /deploy
 
-# Apps with a database: migrations, prisma.config.ts and a working Prisma CLI.
-# The CLI needs no separate install: the lockfile resolves @prisma/client's (optional) peer
-# dependency `prisma` to the workspace's exact version, so `pnpm deploy --prod` keeps it in /out.
-# The build fails loudly if that ever changes (then move `prisma` to the app's dependencies).
+# The runtime tree: the deployed tree without what only builds, tests or migrates.
+# The package's folder comes from pnpm: apps/<service>, or packages/simulators. Every image
+# starts dist/main.js (CMD below); for the simulators that is a link to their CLI bundle.
+# @prisma/client lists the prisma CLI (and typescript) as optional peers, which the lockfile
+# resolves; scripts/prune-deploy.mjs drops them and whatever only they need, and fails if a
+# runtime package depends on them for real.
+RUN app_dir="$(pnpm --filter "@platform/${APP}" exec pwd)" \
+ && cp -a /deploy /runtime \
+ && rm -rf /runtime/src /runtime/test /runtime/dist /runtime/tsconfig.json /runtime/pnpm-lock.yaml /runtime/node_modules/.cache \
+ && cp -r "${app_dir}/dist" /runtime/dist \
+ && if [ "${APP}" = simulators ]; then ln -s serve.js /runtime/dist/main.js; fi \
+ && node scripts/prune-deploy.mjs /runtime prisma typescript
+
+
+# Migration tooling, apps with a database only: the prisma CLI the lockfile resolves for
+# @prisma/client, taken from /deploy with what it needs and nothing else (prisma.config.ts
+# loads without typescript), plus the migrations and prisma.config.ts.
 # pnpm does not run @prisma/engines' install script, so `prisma --version` downloads the native
 # schema engine now, at build time: the container then migrates without network access and
 # without writing to node_modules (read-only root filesystem in Kubernetes).
-RUN if [ -f "apps/${APP}/prisma.config.ts" ]; then \
-      test -x /out/node_modules/.bin/prisma \
-        || { echo "prisma CLI missing from the production install of @platform/${APP}" >&2; exit 1; } ; \
-      rm -rf /out/prisma /out/prisma.config.ts \
-      && cp -r "apps/${APP}/prisma" "apps/${APP}/prisma.config.ts" /out/ \
-      && (cd /out && node_modules/.bin/prisma --version) ; \
-    fi
+FROM build AS migrate-build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+RUN test -f "apps/${APP}/prisma.config.ts" \
+      || { echo "APP=${APP} has no database: there is no migrate image for it" >&2; exit 1; } \
+ && test -x /deploy/node_modules/.bin/prisma \
+      || { echo "prisma CLI missing from the production install of @platform/${APP}" >&2; exit 1; } \
+ && rm -rf /migrate && mkdir /migrate \
+ && cp -a /deploy/node_modules /deploy/package.json /migrate/ \
+ && node scripts/prune-deploy.mjs /migrate typescript --roots prisma \
+ && cp -r "apps/${APP}/prisma" "apps/${APP}/prisma.config.ts" /migrate/ \
+ && (cd /migrate && node_modules/.bin/prisma --version)
 
 
-FROM base AS runtime
+# `prisma migrate deploy` against DATABASE_URL, then exit: a Kubernetes Job or a compose
+# one-shot service that the service waits for. Prisma picks its schema-engine build by the
+# libssl version it finds (debian-openssl-3.0.x); the slim image ships neither openssl nor CA certificates.
+FROM ${NODE_IMAGE} AS migrate
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 ARG APP
 ENV NODE_ENV=production \
     APP=${APP} \
-    MIGRATE_ON_START=true \
+    CHECKPOINT_DISABLE=1 \
+    PRISMA_HIDE_UPDATE_MESSAGE=1 \
     PATH=/app/node_modules/.bin:${PATH}
+WORKDIR /app
+COPY --from=migrate-build /migrate /app
+USER 1000:1000
+CMD ["prisma", "migrate", "deploy"]
+
+
+# The service: last stage, so the default target. node:*-slim ships npm, npx, corepack and
+# yarn; the service needs none of them, so they go.
+FROM ${NODE_IMAGE} AS runtime
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \
+      /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
+ARG APP
+ENV NODE_ENV=production \
+    APP=${APP}
 WORKDIR /app
 
 # Owned by root and not writable by the service user; the pod can also mount / read-only.
-COPY --from=build /out /app
-
-# Apply pending migrations (apps with prisma.config.ts, unless MIGRATE_ON_START=false), then
-# replace the shell with the command so node runs as PID 1 and receives SIGTERM directly.
-# Kubernetes runs migrations in a Job and sets MIGRATE_ON_START=false on the Deployments.
-COPY --chmod=0755 <<'EOF' /usr/local/bin/platform-entrypoint
-#!/bin/sh
-set -eu
-if [ -f prisma.config.ts ] && [ "${MIGRATE_ON_START:-true}" != "false" ]; then
-  echo "platform-entrypoint: prisma migrate deploy (${APP:-app})" >&2
-  prisma migrate deploy
-fi
-exec "$@"
-EOF
+COPY --from=build /runtime /app
 
 # The node image's "node" user, numeric so that Kubernetes can verify runAsNonRoot.
+# Exec form: node is PID 1 and receives SIGTERM directly (the services drain on it).
 USER 1000:1000
-ENTRYPOINT ["platform-entrypoint"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]

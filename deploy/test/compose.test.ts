@@ -27,7 +27,7 @@ import {
 
 interface ComposeService {
   image?: string;
-  build?: { context?: string; dockerfile?: string; args?: Record<string, string> | string[] };
+  build?: { context?: string; dockerfile?: string; target?: string; args?: Record<string, string> | string[] };
   command?: string | string[];
   environment?: Record<string, string | number | null> | string[];
   ports?: (string | { target: number; published?: string | number })[];
@@ -150,6 +150,17 @@ describe.each(SERVICES)('docker-compose.yml: $name', (app) => {
     expect(decodeURIComponent(url.password)).toBe(asMap(service('postgres').environment).POSTGRES_PASSWORD);
     expect(condition(s, 'postgres')).toBe('service_healthy');
   });
+
+  if (app.database) {
+    it('starts once its migrate container (the Dockerfile target with the Prisma CLI) applied the migrations to its database', () => {
+      const migrate = service(`${app.name}-migrate`);
+      expect(condition(s, `${app.name}-migrate`)).toBe('service_completed_successfully');
+      expect(migrate.build?.target).toBe('migrate');
+      expect(asMap(migrate.build?.args).APP).toBe(app.name);
+      expect(asMap(migrate.environment).DATABASE_URL).toBe(env.DATABASE_URL);
+      expect(condition(migrate, 'postgres')).toBe('service_healthy');
+    });
+  }
 });
 
 describe('docker-compose.yml: wiring between services', () => {

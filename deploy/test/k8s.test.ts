@@ -262,8 +262,9 @@ describe.each(SERVICES)('service $name', (service) => {
     expect(limits?.memory).toBeDefined();
   });
 
-  it('leaves migrations to the Job (MIGRATE_ON_START=false)', () => {
-    expect(app.env).toContainEqual({ name: 'MIGRATE_ON_START', value: 'false' });
+  it('runs no migration in its pods: the service image has no Prisma CLI and no migrate-on-start switch', () => {
+    expect(app.env?.map((e) => e.name) ?? []).not.toContain('MIGRATE_ON_START');
+    expect([...(app.command ?? []), ...(app.args ?? [])].join(' ')).not.toMatch(/prisma/);
   });
 
   it('gets the shared ConfigMap and its own (required) Secret through envFrom', () => {
@@ -351,7 +352,8 @@ describe.each(SERVICES)('service $name', (service) => {
     expect(job).toBeDefined();
     const migrate = job!.spec?.template.spec?.containers[0];
     expect([...(migrate?.command ?? []), ...(migrate?.args ?? [])].join(' ')).toMatch(/\bprisma migrate deploy$/);
-    expect(migrate?.image).toBe(app.image);
+    // The service's migrate image (Dockerfile target `migrate`): the service image has no Prisma CLI.
+    expect(migrate?.image).toBe(`${app.image}-migrate`);
     expect(migrate?.envFrom).toContainEqual({ secretRef: { name: `${service.name}-secrets` } });
     expect(['Never', 'OnFailure']).toContain(job!.spec?.template.spec?.restartPolicy);
   });
