@@ -352,8 +352,11 @@ describe.each(SERVICES)('service $name', (service) => {
     expect(job).toBeDefined();
     const migrate = job!.spec?.template.spec?.containers[0];
     expect([...(migrate?.command ?? []), ...(migrate?.args ?? [])].join(' ')).toMatch(/\bprisma migrate deploy$/);
-    // The service's migrate image (Dockerfile target `migrate`): the service image has no Prisma CLI.
-    expect(migrate?.image).toBe(`${app.image}-migrate`);
+    // The service's migrate image (Dockerfile target `migrate`; the service image has no Prisma CLI),
+    // with the service image's tag or digest if it has one.
+    const [, name, tag = ''] = /^([^:@]+)([:@].*)?$/.exec(app.image ?? '') ?? [];
+    expect(name).toBe(`fulfilment-platform/${service.name}`);
+    expect(migrate?.image).toBe(`${name}-migrate${tag}`);
     expect(migrate?.envFrom).toContainEqual({ secretRef: { name: `${service.name}-secrets` } });
     expect(['Never', 'OnFailure']).toContain(job!.spec?.template.spec?.restartPolicy);
   });
