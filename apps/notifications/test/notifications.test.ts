@@ -385,6 +385,15 @@ describe('in the customer language, naming nothing internal (read in Spanish)', 
     expectOrderLink(email, o.id);
   });
 
+  it('the shipped email names the carrier the tracking page names: a China Post number shipped "CAINIAO_STANDARD" is China Post', async () => {
+    const o = order(customer());
+    await publishCreated(o);
+    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RB123456785CN', carrier: 'CAINIAO_STANDARD' } }));
+    const email = await spanish(o);
+    expect(email.text).toContain('Transportista: China Post');
+    expect(email.text).not.toContain('Cainiao');
+  });
+
   it('the shipped email names the carrier, not the supplier\'s shipping method, and its button opens the tracking page', async () => {
     const o = order(customer());
     await publishCreated(o);

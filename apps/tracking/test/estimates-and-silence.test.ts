@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
-import { s10CheckDigit } from '../src/domain/check-digits';
+import { s10CheckDigit } from '@platform/contracts/check-digits';
 import { startTrackingHarness, type TrackingHarness } from './tracking-service';
 
 /*

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { LOCAL_PROVIDER_CREDENTIALS } from '@platform/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sleep } from '@platform/test-support/eventually';
-import { s10CheckDigit, upsCheck } from '../src/domain/check-digits';
+import { s10CheckDigit, upsCheck } from '@platform/contracts/check-digits';
 import { BREAKER, startTrackingHarness, type TrackingHarness } from './tracking-service';
 
 type Json = Record<string, any>;

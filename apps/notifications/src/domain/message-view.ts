@@ -85,7 +85,7 @@ export function messageView(facts: StatusFacts, context: OrderContextView | null
       ? { line2: null, state: null, ...context.shippingAddress, country: countryName(context.shippingAddress.country, locale) }
       : null,
     trackingNumber: facts.tracking?.number ?? null,
-    carrier: carrierName(facts.tracking?.carrier),
+    carrier: carrierName(facts.tracking?.carrier, facts.tracking?.number),
     trackingUrl: facts.tracking ? trackingUrlOf(store, facts.tracking.number) : null,
     reasonCode: customerReasonOf(facts),
     promisedDelivery: context?.promisedDelivery ?? null,

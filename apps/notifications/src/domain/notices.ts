@@ -149,7 +149,7 @@ export function noticeView(notice: Notice, order: NoticeOrder, audience: Audienc
         parcelNumber: parcel.number,
         parcelCount: notice.count,
         trackingNumber: parcel.trackingNumber,
-        carrier: carrierName(parcel.carrier),
+        carrier: carrierName(parcel.carrier, parcel.trackingNumber),
         trackingUrl: parcel.trackingNumber ? trackingUrlOf(store, parcel.trackingNumber) : null,
         items: parcel.items.map(line),
       };

@@ -1,4 +1,4 @@
-import { knownCarrier } from '@platform/contracts/carriers';
+import { identifyCarrier } from '@platform/contracts/carriers';
 
 const regionNames = new Map<string, Intl.DisplayNames>();
 
@@ -13,10 +13,11 @@ export function countryName(code: string, locale: string): string {
 }
 
 /**
- * The carrier's name to show, from our code (tracking's) or a supplier's spelling of it
- * (`CAINIAO_STANDARD` → "Cainiao"); null when the carrier is unknown, so a shipping-method code
- * never reaches a customer.
+ * The carrier's name to show, from our code (tracking's) or a supplier's spelling of it with the
+ * parcel's tracking number, decided by the rule the tracking page follows (contracts'
+ * `identifyCarrier`); null when the carrier is unknown, so a shipping-method code never reaches
+ * a customer.
  */
-export function carrierName(carrier: string | null | undefined): string | null {
-  return knownCarrier(carrier)?.name ?? null;
+export function carrierName(carrier: string | null | undefined, trackingNumber: string | null | undefined): string | null {
+  return identifyCarrier(carrier, trackingNumber)?.name ?? null;
 }

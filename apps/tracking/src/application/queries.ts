@@ -1,7 +1,8 @@
 import { DomainError } from '@platform/contracts/errors';
 import type { OrderTracking } from '@platform/contracts/api/tracking';
 import type { Database } from '../adapters/database';
-import { carrierByCode, normalizeTrackingNumber, trackingUrl } from '../domain/carriers';
+import { normalizeTrackingNumber, trackingUrl } from '@platform/contracts/carriers';
+import { carrierByCode } from '../domain/carriers';
 import type { TrackingStatus } from '../domain/status';
 import type { Shipment, TrackingEvent } from '../generated/prisma/client';
 

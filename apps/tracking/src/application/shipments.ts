@@ -14,10 +14,11 @@ import {
   trackingStatusChanged,
 } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
+import { detectCarrier, normalizeTrackingNumber, trackingUrl } from '@platform/contracts/carriers';
 import type { Transaction } from '../adapters/database';
 import type { ProviderShipment } from '../adapters/provider';
 import type { TrackingProviders } from '../adapters/tracking-providers';
-import { carrierByCode, detectCarrier, normalizeTrackingNumber, trackingUrl } from '../domain/carriers';
+import { CARRIERS, carrierByCode } from '../domain/carriers';
 import { scanFingerprint, type TrackingUpdate } from '../domain/provider-payloads';
 import { isTerminal, movesForward, type TrackingStatus } from '../domain/status';
 import type { Shipment } from '../generated/prisma/client';
@@ -86,7 +87,7 @@ export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: 
   // Only this use case creates shipments: a row means the event was handled (tracked or refused).
   if (existing) return;
 
-  const detection = detectCarrier(shipped.trackingNumber, shipped.carrierHint);
+  const detection = detectCarrier(shipped.trackingNumber, shipped.carrierHint, CARRIERS);
   if (detection.reason === 'invalid') {
     const now = deps.clock.now();
     await tx.shipment.create({

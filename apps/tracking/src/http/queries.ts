@@ -9,10 +9,11 @@ import {
   publicTrackingSchema,
   trackingNumberParamsSchema,
 } from '@platform/contracts/api/tracking';
+import { detectCarrier, trackingUrl } from '@platform/contracts/carriers';
 import type { TrackingProviders } from '../adapters/tracking-providers';
 import { orderTracking, trackNumber } from '../application/queries';
 import type { Database } from '../application/shipments';
-import { type Carrier, CARRIERS, detectCarrier, trackingUrl } from '../domain/carriers';
+import { type Carrier, CARRIERS } from '../domain/carriers';
 
 const carrierView = (carrier: Carrier) => ({
   code: carrier.code,
@@ -35,7 +36,7 @@ export function registerQueryRoutes(app: PlatformHttpServer, db: Database, provi
   app.get('/carriers', { schema: { response: { 200: carrierListSchema } } }, async () => ({ carriers: CARRIERS.map(carrierView) }));
 
   app.get('/carriers/detect', { schema: { querystring: detectCarrierQuerySchema, response: { 200: carrierDetectionSchema } } }, async (request) => {
-    const detection = detectCarrier(request.query.number, request.query.hint);
+    const detection = detectCarrier(request.query.number, request.query.hint, CARRIERS);
     return {
       ...detection,
       carrier: detection.carrier ? carrierView(detection.carrier) : null,

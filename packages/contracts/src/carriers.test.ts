@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Carrier, CARRIERS, carrierByCode, detectCarrier, normalizeTrackingNumber, trackingUrl } from './carriers';
+import { CARRIER_DISPLAYS, type CarrierDisplay, carrierDisplay, detectCarrier, identifyCarrier, normalizeTrackingNumber, trackingUrl } from './carriers';
 import { s10CheckDigit } from './check-digits';
 
 /** Flips the last digit of a number to a wrong one. */
@@ -80,8 +80,8 @@ describe('detectCarrier', () => {
 
   it('does not decide by length: a number two carriers accept needs the hint', () => {
     // Two carriers whose 12-digit rules overlap, as FedEx Express and other numeric formats do in the wild.
-    const fedex = carrierByCode('fedex')!;
-    const lookalike: Carrier = { ...fedex, code: 'lookalike', name: 'Lookalike', hints: [/LOOKALIKE/i], formats: [{ name: 'any 12 digits', pattern: /^\d{12}$/ }] };
+    const fedex = carrierDisplay('fedex');
+    const lookalike: CarrierDisplay = { ...fedex, code: 'lookalike', name: 'Lookalike', hints: [/LOOKALIKE/i], formats: [{ name: 'any 12 digits', pattern: /^\d{12}$/ }] };
     const registry = [fedex, lookalike];
     expect(detectCarrier('986578788855', null, registry)).toMatchObject({ reason: 'ambiguous', carrier: null, candidates: ['fedex', 'lookalike'] });
     expect(detectCarrier('986578788855', 'LOOKALIKE_EXPRESS', registry)).toMatchObject({ reason: 'format+hint', carrier: { code: 'lookalike' } });
@@ -91,9 +91,9 @@ describe('detectCarrier', () => {
   });
 
   it('builds tracking URLs from the template', () => {
-    expect(trackingUrl(carrierByCode('usps'), '9405511202575421535949')).toBe('https://tools.usps.com/go/TrackConfirmAction?tLabels=9405511202575421535949');
+    expect(trackingUrl(carrierDisplay('usps'), '9405511202575421535949')).toBe('https://tools.usps.com/go/TrackConfirmAction?tLabels=9405511202575421535949');
     expect(trackingUrl(undefined, 'X')).toBeNull();
-    for (const carrier of CARRIERS) expect(carrier.trackingUrlTemplate).toContain('{number}');
+    for (const carrier of CARRIER_DISPLAYS) expect(carrier.trackingUrlTemplate).toContain('{number}');
   });
 });
 
@@ -186,5 +186,27 @@ describe('a hint naming a carrier with a check-digit rule', () => {
 
   it('lets a number that passes another carrier\'s rule go to that carrier, whatever the hint', () => {
     expect(detectCarrier('1Z5R89390357567127', 'DHL Express Worldwide')).toMatchObject({ reason: 'format', carrier: { code: 'ups' }, hinted: 'dhl' });
+  });
+});
+
+describe('identifyCarrier: the carrier a customer reads, by the rule tracking follows', () => {
+  it('takes our code as it is', () => {
+    expect(identifyCarrier('china-post', 'LP00123456789012')?.name).toBe('China Post');
+  });
+
+  it('lets the number decide over a supplier spelling, as the tracking page does', () => {
+    expect(identifyCarrier('CAINIAO_STANDARD', 'RB123456785CN')?.name).toBe('China Post');
+    expect(identifyCarrier('CAINIAO_STANDARD', 'LP00123456789012')?.name).toBe('Cainiao');
+    expect(identifyCarrier('CAINIAO_STANDARD', 'YT2212345678901234')?.name).toBe('Cainiao');
+  });
+
+  it('names nobody for a number tracking would not follow, or a spelling it does not know', () => {
+    expect(identifyCarrier('CAINIAO_STANDARD', 'RB123456784CN')).toBeUndefined();
+    expect(identifyCarrier('Some Courier Express', 'X123')).toBeUndefined();
+    expect(identifyCarrier(null, null)).toBeUndefined();
+  });
+
+  it('falls back to the spelling when there is no number', () => {
+    expect(identifyCarrier('CAINIAO_STANDARD', null)?.name).toBe('Cainiao');
   });
 });
