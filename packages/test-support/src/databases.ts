@@ -9,6 +9,9 @@ import type {} from './infrastructure';
 export const APPS_WITH_DATABASE = ['orders', 'fulfillment', 'tracking', 'notifications', 'billing'] as const;
 export type AppWithDatabase = (typeof APPS_WITH_DATABASE)[number];
 
+/** The app's migrations, which its runtime also checks the database against at start. */
+export const migrationsDirOf = (app: AppWithDatabase): string => join(repoRoot, 'apps', app, 'prisma', 'migrations');
+
 /** A new, empty database on the shared test server with `app`'s migrations applied; returns its URL. */
 export async function migratedDatabase(app: AppWithDatabase): Promise<string> {
   const admin = new URL(inject('postgresAdminUrl'));
@@ -16,6 +19,6 @@ export async function migratedDatabase(app: AppWithDatabase): Promise<string> {
   await ensureDatabase(admin.toString(), name);
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  await applyMigrations({ databaseUrl: url.toString(), migrationsDir: join(repoRoot, 'apps', app, 'prisma', 'migrations') });
+  await applyMigrations({ databaseUrl: url.toString(), migrationsDir: migrationsDirOf(app) });
   return url.toString();
 }
