@@ -55,6 +55,20 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# psql (15+): the test of compose's and Kubernetes' PostgreSQL init script runs it as the postgres image does.
+if ! command -v psql >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "bootstrap: installing psql (apt-get postgresql-client)…"
+    export DEBIAN_FRONTEND=noninteractive
+    quiet apt-get update
+    quiet apt-get install -y --no-install-recommends postgresql-client
+  else
+    echo "bootstrap: psql is required for the tests but not installed. Install it with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y postgresql-client" >&2
+    exit 1
+  fi
+fi
+
 quiet pnpm install --frozen-lockfile --reporter=append-only
 
 # Prisma's CLI downloads a schema engine from a host that is unreachable here; `prisma generate`
