@@ -5,62 +5,35 @@
 -- volume (/docker-entrypoint-initdb.d, through psql 15+ for \getenv), with the passwords in
 -- <SERVICE>_DATABASE_PASSWORD of the server's environment. test/integration/database-roles.test.ts runs it.
 
--- Every password first: a missing one stops the script before anything is created.
 \getenv orders_password ORDERS_DATABASE_PASSWORD
-\if :{?orders_password}
-\else
-  \warn ORDERS_DATABASE_PASSWORD is not set
-  \set password_missing
-\endif
 \getenv fulfillment_password FULFILLMENT_DATABASE_PASSWORD
-\if :{?fulfillment_password}
-\else
-  \warn FULFILLMENT_DATABASE_PASSWORD is not set
-  \set password_missing
-\endif
 \getenv tracking_password TRACKING_DATABASE_PASSWORD
-\if :{?tracking_password}
-\else
-  \warn TRACKING_DATABASE_PASSWORD is not set
-  \set password_missing
-\endif
 \getenv notifications_password NOTIFICATIONS_DATABASE_PASSWORD
-\if :{?notifications_password}
-\else
-  \warn NOTIFICATIONS_DATABASE_PASSWORD is not set
-  \set password_missing
-\endif
 \getenv billing_password BILLING_DATABASE_PASSWORD
-\if :{?billing_password}
+
+-- A missing password stops the script before anything is created.
+SELECT :{?orders_password} AND :{?fulfillment_password} AND :{?tracking_password} AND :{?notifications_password} AND :{?billing_password} AS passwords_set \gset
+\if :passwords_set
 \else
-  \warn BILLING_DATABASE_PASSWORD is not set
-  \set password_missing
-\endif
-\if :{?password_missing}
-  DO $$ BEGIN RAISE EXCEPTION 'a service role password is not set (see above)'; END $$;
+  \warn 'Set every service role password: ORDERS_, FULFILLMENT_, TRACKING_, NOTIFICATIONS_ and BILLING_DATABASE_PASSWORD.'
+  DO $$ BEGIN RAISE EXCEPTION 'a service role password is not set'; END $$;
 \endif
 
-CREATE ROLE orders LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'orders_password';
+-- \gexec runs each statement the query returns (outside a transaction, as CREATE DATABASE needs).
+SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', name, password)
+FROM (VALUES ('orders', :'orders_password'),
+             ('fulfillment', :'fulfillment_password'),
+             ('tracking', :'tracking_password'),
+             ('notifications', :'notifications_password'),
+             ('billing', :'billing_password')) AS service (name, password)
+\gexec
+
 CREATE DATABASE orders;
-ALTER DATABASE orders OWNER TO orders;
-REVOKE ALL ON DATABASE orders FROM PUBLIC;
-
-CREATE ROLE fulfillment LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'fulfillment_password';
 CREATE DATABASE fulfillment;
-ALTER DATABASE fulfillment OWNER TO fulfillment;
-REVOKE ALL ON DATABASE fulfillment FROM PUBLIC;
-
-CREATE ROLE tracking LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'tracking_password';
 CREATE DATABASE tracking;
-ALTER DATABASE tracking OWNER TO tracking;
-REVOKE ALL ON DATABASE tracking FROM PUBLIC;
-
-CREATE ROLE notifications LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'notifications_password';
 CREATE DATABASE notifications;
-ALTER DATABASE notifications OWNER TO notifications;
-REVOKE ALL ON DATABASE notifications FROM PUBLIC;
-
-CREATE ROLE billing LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'billing_password';
 CREATE DATABASE billing;
-ALTER DATABASE billing OWNER TO billing;
-REVOKE ALL ON DATABASE billing FROM PUBLIC;
+
+SELECT format('ALTER DATABASE %I OWNER TO %I', datname, datname), format('REVOKE ALL ON DATABASE %I FROM PUBLIC', datname)
+FROM pg_database WHERE datname IN ('orders', 'fulfillment', 'tracking', 'notifications', 'billing')
+\gexec
