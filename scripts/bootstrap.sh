@@ -27,33 +27,31 @@ if ! command -v pnpm >/dev/null 2>&1; then
   hash -r
 fi
 
-# nats-server: no npm package ships it; Debian's package does.
-if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    echo "bootstrap: installing nats-server (apt-get)…"
-    export DEBIAN_FRONTEND=noninteractive
-    quiet apt-get update
-    quiet apt-get install -y --no-install-recommends nats-server
-  else
-    echo "bootstrap: nats-server is required but not installed. Install it with:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y nats-server" >&2
+# Installs Debian package $1 with apt-get (as root; otherwise says how) unless one of the
+# programs $3... is installed; $2 says what it is for.
+need_package() {
+  local package="$1" purpose="$2" program
+  shift 2
+  for program in "$@"; do
+    if command -v "$program" >/dev/null 2>&1; then return 0; fi
+  done
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: $package is required ($purpose) but not installed. Install it with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y $package" >&2
     exit 1
   fi
-fi
+  echo "bootstrap: installing $package (apt-get)…"
+  export DEBIAN_FRONTEND=noninteractive
+  quiet apt-get update
+  quiet apt-get install -y --no-install-recommends "$package"
+}
 
-# chromium: the browser tests drive Debian's build through playwright-core (never `playwright install`).
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    echo "bootstrap: installing chromium (apt-get)…"
-    export DEBIAN_FRONTEND=noninteractive
-    quiet apt-get update
-    quiet apt-get install -y --no-install-recommends chromium
-  else
-    echo "bootstrap: chromium is required for the browser tests but not installed. Install it with:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y chromium" >&2
-    exit 1
-  fi
-fi
+# No npm package ships nats-server; Debian's package does.
+need_package nats-server "NATS JetStream for the platform and the tests" nats-server /usr/sbin/nats-server
+# The browser tests drive Debian's build through playwright-core (never `playwright install`).
+need_package chromium "the browser tests" /usr/bin/chromium
+# psql 15+: the test of compose's and Kubernetes' PostgreSQL init script runs it as the postgres image does.
+need_package postgresql-client "the PostgreSQL init script test" psql
 
 quiet pnpm install --frozen-lockfile --reporter=append-only
 

@@ -137,7 +137,7 @@ describe.each(SERVICES)('docker-compose.yml: $name', (app) => {
     expect(s.healthcheck?.test).toBeDefined();
   });
 
-  it(app.database ? 'gets DATABASE_URL of its own database' : 'has no database', () => {
+  it(app.database ? 'gets DATABASE_URL of its own database, as its own role' : 'has no database', () => {
     if (!app.database) {
       expect(env.DATABASE_URL).toBeUndefined();
       return;
@@ -147,7 +147,10 @@ describe.each(SERVICES)('docker-compose.yml: $name', (app) => {
     expect(url.hostname).toBe('postgres');
     expect(url.port || '5432').toBe('5432');
     expect(url.pathname).toBe(`/${app.database}`);
-    expect(decodeURIComponent(url.password)).toBe(asMap(service('postgres').environment).POSTGRES_PASSWORD);
+    // As its own role, whose password the init script reads from the server's environment.
+    expect(decodeURIComponent(url.username)).toBe(app.database);
+    expect(decodeURIComponent(url.password)).toBe(asMap(service('postgres').environment)[`${app.database.toUpperCase()}_DATABASE_PASSWORD`]);
+    expect(readRepoFile('deploy/compose/create-databases.sql')).toContain(`\\getenv ${app.database}_password ${app.database.toUpperCase()}_DATABASE_PASSWORD`);
     expect(condition(s, 'postgres')).toBe('service_healthy');
   });
 

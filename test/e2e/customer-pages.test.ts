@@ -199,6 +199,16 @@ describe('the public tracking page', () => {
 });
 
 describe('the payment return pages', () => {
+  /** A new unpaid order of the Spanish-speaking customer, and the provider's payment page of its checkout open in a tab. */
+  async function openPaymentPage(): Promise<{ fresh: Order; page: Page; paymentUrl: string }> {
+    const fresh = await placeOrder(platform, lifecycleOrder('cj', 'es'));
+    const sessionId = await checkoutSession(platform, fresh.id);
+    const session = (await getBilling(platform, fresh.id)).payments[0]!.checkoutSessions.find((s) => s.providerSessionId === sessionId)!;
+    const page = await browser.newPage();
+    await page.goto(session.url!);
+    return { fresh, page, paymentUrl: session.url! };
+  }
+
   it("thank the customer in the order's language and link the order by its number when the visitor holds its link", async () => {
     const token = link(order.id);
     const { page } = await open(`/pay/complete?order=${order.id}&t=${token}`);
@@ -209,11 +219,7 @@ describe('the payment return pages', () => {
   });
 
   it('after paying on the provider’s page, the customer lands on a page that names the order and opens it', async () => {
-    const fresh = await placeOrder(platform, lifecycleOrder('cj', 'es'));
-    const sessionId = await checkoutSession(platform, fresh.id);
-    const session = (await getBilling(platform, fresh.id)).payments[0]!.checkoutSessions.find((s) => s.providerSessionId === sessionId)!;
-    const page = await browser.newPage();
-    await page.goto(session.url!);
+    const { fresh, page } = await openPaymentPage();
     await page.getByRole('button', { name: /^Pagar \d/ }).click();
     await page.waitForURL(/\/pay\/complete\?/);
     expect(await page.textContent('h1')).toBe('¡Gracias!');
@@ -224,11 +230,7 @@ describe('the payment return pages', () => {
   });
 
   it('after giving up on the provider’s page, the customer lands on a page that leads back to it and to the order', async () => {
-    const fresh = await placeOrder(platform, lifecycleOrder('cj', 'es'));
-    const sessionId = await checkoutSession(platform, fresh.id);
-    const session = (await getBilling(platform, fresh.id)).payments[0]!.checkoutSessions.find((s) => s.providerSessionId === sessionId)!;
-    const page = await browser.newPage();
-    await page.goto(session.url!);
+    const { fresh, page, paymentUrl } = await openPaymentPage();
     await page.getByRole('link', { name: 'Volver' }).click();
     await page.waitForURL(/\/pay\/cancelled\?/);
     expect(await page.textContent('h1')).toBe('Pago cancelado');
@@ -236,7 +238,7 @@ describe('the payment return pages', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('link', { name: 'Volver al pago' }).click();
     await page.getByRole('button', { name: /^Pagar \d/ }).waitFor();
-    expect(page.url()).toBe(session.url);
+    expect(page.url()).toBe(paymentUrl);
     await page.close();
   });
 

@@ -100,6 +100,25 @@ describe('durable timers', () => {
     expect(rows).toEqual([{ key: 'poll', fired_at: null }]);
   });
 
+  it('stay pending when the handler reschedules itself to the very time it fired at, and fire again', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'pull', fireAt: new Date(clock.now().getTime() + HOUR), payload: { page: 1 } }));
+    const pages: unknown[] = [];
+    const w = worker(clock, {
+      [kind]: async (timer, tx) => {
+        pages.push(timer.payload.page);
+        // A capped pull continues at once: the same fire time, the next page.
+        if (timer.payload.page === 1) await scheduleTimer(tx, { kind, key: timer.key, fireAt: timer.fireAt, payload: { page: 2 } });
+      },
+    });
+    clock.advance(2 * HOUR);
+    expect(await w.fireDue()).toBe(2);
+    expect(pages).toEqual([1, 2]);
+    const rows = await db.$queryRaw<{ payload: unknown; fired: boolean }[]>`SELECT payload, fired_at IS NOT NULL AS fired FROM timers WHERE kind = ${kind}`;
+    expect(rows).toEqual([{ payload: { page: 2 }, fired: true }]);
+  });
+
   it('roll back a failed handler and retry it later with backoff, keeping the error', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();

@@ -4,6 +4,7 @@ import { buildBilling } from './app';
 import { billingEnv } from './config';
 
 const env = loadEnvOrExit(billingEnv);
-const runtime = await ServiceRuntime.start('billing', env);
+// The image ships prisma/migrations beside dist/: the start is refused on an older schema.
+const runtime = await ServiceRuntime.start('billing', env, { migrations: new URL('../prisma/migrations', import.meta.url) });
 const { app } = await buildBilling(runtime, env);
 await runtime.serve(app);

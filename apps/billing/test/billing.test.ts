@@ -322,7 +322,7 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
 
     await h.deliver(cancelledOnTiktok(order));
     const refunded = await billingOf(h, order.id);
-    expect(refunded.refunds).toMatchObject([{ status: 'succeeded', amount: 3499, providerRefundId: expect.stringMatching(/^tiktok_shop:/), failureReason: null }]);
+    expect(refunded.refunds).toMatchObject([{ status: 'succeeded', amount: 3499, providerRefundId: expect.stringMatching(/^tiktok_shop:/), failureReason: null, pendingReason: null }]);
     expect(refunded.payments[0]).toMatchObject({ amountRefunded: 3499 });
     expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
     // The channel pays the buyer back: Stripe is never asked.
@@ -339,7 +339,7 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
 
     const billing = await billingOf(h, order.id);
     // Visible to ops, promised back (the money is not held any more), but nobody has paid the buyer back.
-    expect(billing.refunds).toMatchObject([{ status: 'pending', amount: 3499, providerRefundId: null, failureReason: 'refund_on_channel_required', succeededAt: null }]);
+    expect(billing.refunds).toMatchObject([{ status: 'pending', amount: 3499, providerRefundId: null, failureReason: null, pendingReason: 'refund_on_channel_required', succeededAt: null }]);
     expect(billing.payments[0]).toMatchObject({ status: 'succeeded', amountReceived: 3499, amountRefunded: 0 });
     expect(billing.invoices[0]).toMatchObject({ status: 'void', amountRefunded: 0, adjustments: [] });
     const types = await outboxTypes(h.db, order.id);
@@ -371,7 +371,7 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
       }),
     );
     let billing = await billingOf(h, order.id);
-    expect(billing.refunds.map((r: Json) => [r.amount, r.status, r.failureReason])).toEqual([
+    expect(billing.refunds.map((r: Json) => [r.amount, r.status, r.pendingReason])).toEqual([
       [100, 'pending', 'refund_on_channel_required'],
       [499, 'pending', 'refund_on_channel_required'],
     ]);
@@ -381,7 +381,7 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
     // TikTok cancels and refunds its buyer everything: the waiting refunds are made by it, and the rest.
     await h.deliver(cancelledOnTiktok(order));
     billing = await billingOf(h, order.id);
-    expect(billing.refunds.map((r: Json) => [r.amount, r.status, r.failureReason])).toEqual([
+    expect(billing.refunds.map((r: Json) => [r.amount, r.status, r.pendingReason])).toEqual([
       [100, 'succeeded', null],
       [499, 'succeeded', null],
       [2900, 'succeeded', null],
@@ -412,7 +412,7 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
     await h.deliver(settled(onTiktok));
     await h.deliver(settled(ours));
     expect((await billingOf(h, onTiktok.id)).refunds).toMatchObject([{ status: 'succeeded', amount: 3499 }]);
-    expect((await billingOf(h, ours.id)).refunds).toMatchObject([{ status: 'pending', amount: 3499, failureReason: 'refund_on_channel_required' }]);
+    expect((await billingOf(h, ours.id)).refunds).toMatchObject([{ status: 'pending', amount: 3499, pendingReason: 'refund_on_channel_required' }]);
     expect(await outboxTypes(h.db, ours.id)).not.toContain('billing.refund.succeeded');
     const before = await snapshot(h.db);
     await h.deliver(settled(ours));

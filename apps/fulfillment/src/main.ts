@@ -4,6 +4,7 @@ import { buildFulfillment } from './app';
 import { fulfillmentEnv } from './config';
 
 const env = loadEnvOrExit(fulfillmentEnv);
-const runtime = await ServiceRuntime.start('fulfillment', env);
+// The image ships prisma/migrations beside dist/: the start is refused on an older schema.
+const runtime = await ServiceRuntime.start('fulfillment', env, { migrations: new URL('../prisma/migrations', import.meta.url) });
 const { app } = await buildFulfillment(runtime, env);
 await runtime.serve(app);

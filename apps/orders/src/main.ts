@@ -4,6 +4,7 @@ import { buildOrders } from './app';
 import { ordersEnv } from './config';
 
 const env = loadEnvOrExit(ordersEnv);
-const runtime = await ServiceRuntime.start('orders', env);
+// The image ships prisma/migrations beside dist/: the start is refused on an older schema.
+const runtime = await ServiceRuntime.start('orders', env, { migrations: new URL('../prisma/migrations', import.meta.url) });
 const { app } = await buildOrders(runtime, env);
 await runtime.serve(app);

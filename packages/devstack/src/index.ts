@@ -4,11 +4,14 @@ export { startNats, findNatsServer, type NatsHandle, type NatsOptions } from './
 export {
   startPostgres,
   ensureDatabase,
+  ensureServiceDatabase,
+  serviceRolePassword,
   postgresUrl,
   POSTGRES_USER,
   POSTGRES_PASSWORD,
   type PostgresHandle,
   type PostgresOptions,
+  type ServiceDatabase,
 } from './postgres';
 export {
   startSmtpSink,

@@ -25,6 +25,9 @@ import { guardChild, isAlive } from './process-guard';
 export const POSTGRES_USER = 'postgres';
 export const POSTGRES_PASSWORD = 'postgres';
 
+/** The password of a service's role in the local stack: well known and local only, like the superuser's. */
+export const serviceRolePassword = (role: string): string => `${role}-local`;
+
 export interface PostgresOptions {
   /** The cluster's data directory (PGDATA). Initialised when it holds no PG_VERSION yet. */
   dataDir: string;
@@ -41,10 +44,12 @@ export interface PostgresOptions {
 
 export interface PostgresHandle {
   port: number;
-  /** postgresql://postgres:postgres@127.0.0.1:<port>/<db> */
+  /** The superuser's URL: postgresql://postgres:postgres@127.0.0.1:<port>/<db> (administration and tests only). */
   urlFor(database: string): string;
   /** Creates the database unless it exists (safe to call concurrently). */
   ensureDatabase(name: string): Promise<void>;
+  /** `name`'s database owned by its own role `name` (see `ensureServiceDatabase`); returns the role's URL. */
+  ensureServiceDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -268,6 +273,8 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
     port,
     urlFor: (database) => postgresUrl(port, database),
     ensureDatabase: (name) => ensureDatabase(postgresUrl(port, 'postgres'), name),
+    ensureServiceDatabase: (name) =>
+      ensureServiceDatabase(postgresUrl(port, 'postgres'), { database: name, role: name, password: serviceRolePassword(name) }),
     stop: () => (stopping ??= stop()),
   };
 }
@@ -302,6 +309,88 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
       const code = (error as { code?: string }).code;
       if (code !== '42P04' && code !== '23505') throw error;
     }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export interface ServiceDatabase {
+  database: string;
+  /** The service's role: it owns the database and nothing else. */
+  role: string;
+  password: string;
+}
+
+/** Serialises role and database changes: concurrent ALTER ROLE on one role fails ("tuple concurrently updated"). */
+const SERVICE_DATABASES_LOCK = `hashtext('platform.service-databases')`;
+
+/**
+ * Least privilege, as compose's and Kubernetes' init scripts set it up: `role` logs in without
+ * SUPERUSER, CREATEDB or CREATEROLE (enforced again on an existing role), owns `database`, and
+ * PUBLIC may not connect to the database, so another service's role cannot open it. A database
+ * an earlier version created as the superuser is handed over with its tables. Safe to call
+ * concurrently; `adminUrl`: the superuser on any database. Returns the role's URL.
+ */
+export async function ensureServiceDatabase(adminUrl: string, { database, role, password }: ServiceDatabase): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => {});
+  await client.connect();
+  const [roleId, databaseId] = [client.escapeIdentifier(role), client.escapeIdentifier(database)];
+  try {
+    await client.query(`SELECT pg_advisory_lock(${SERVICE_DATABASES_LOCK})`);
+    const { rowCount: roleExists } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    await client.query(
+      `${roleExists ? 'ALTER' : 'CREATE'} ROLE ${roleId} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+        `PASSWORD ${client.escapeLiteral(password)}`,
+    );
+    const { rows } = await client.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [database]);
+    if (!rows[0]) {
+      await client.query(`CREATE DATABASE ${databaseId} OWNER ${roleId}`);
+    } else if (rows[0].owner !== role) {
+      await client.query(`ALTER DATABASE ${databaseId} OWNER TO ${roleId}`);
+      await handOverTables(urlWith(adminUrl, { database }), role);
+    }
+    await client.query(`REVOKE ALL ON DATABASE ${databaseId} FROM PUBLIC`);
+  } finally {
+    await client.query(`SELECT pg_advisory_unlock(${SERVICE_DATABASES_LOCK})`).catch(() => {});
+    await client.end().catch(() => {});
+  }
+  return urlWith(adminUrl, { database, user: role, password });
+}
+
+/** `url` with another database and, if given, other credentials. */
+function urlWith(url: string, change: { database: string; user?: string; password?: string }): string {
+  const next = new URL(url);
+  next.pathname = `/${encodeURIComponent(change.database)}`;
+  if (change.user !== undefined) next.username = encodeURIComponent(change.user);
+  if (change.password !== undefined) next.password = encodeURIComponent(change.password);
+  return next.toString();
+}
+
+/**
+ * Gives `role` the tables, views and free-standing sequences of the public schema (the schema
+ * itself belongs to the database owner): a cluster kept from before the service roles has them
+ * owned by the superuser, which the service no longer is. A table's own sequences follow it.
+ */
+async function handOverTables(databaseUrl: string, role: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(`DO $$
+      DECLARE item record;
+      BEGIN
+        FOR item IN
+          SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
+          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+            AND c.relowner <> ${client.escapeLiteral(role)}::regrole
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+        LOOP
+          EXECUTE format('ALTER %s %s OWNER TO %I',
+            CASE item.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+            item.name, ${client.escapeLiteral(role)});
+        END LOOP;
+      END $$`);
   } finally {
     await client.end().catch(() => {});
   }

@@ -209,16 +209,12 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
     for (const name of SERVICE_NAMES) env[`${SERVICES[name].envPrefix}_URL`] = `http://127.0.0.1:${ports[name]}`;
     if (handle.simulators) env.SIMULATORS_URL = handle.simulators.url;
 
-    // One database per service, migrated before anything connects to it.
+    // One database per service, owned by the service's own role (not the superuser), which also
+    // applies the migrations: the tables then belong to the role the service connects as.
     await Promise.all(
       dbServices.map(async (name) => {
         const database = SERVICES[name].database as string;
-        let url = dbOverride(name);
-        if (!url) {
-          const postgres = handle.postgres as PostgresHandle;
-          await postgres.ensureDatabase(database);
-          url = postgres.urlFor(database);
-        }
+        const url = dbOverride(name) ?? (await (handle.postgres as PostgresHandle).ensureServiceDatabase(database));
         env[`${SERVICES[name].envPrefix}_DATABASE_URL`] = url;
         const migrationsDir = join(repoRoot, SERVICES[name].dir, 'prisma', 'migrations');
         if (!existsSync(migrationsDir)) return;

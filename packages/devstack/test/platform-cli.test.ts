@@ -115,7 +115,7 @@ describe('pnpm platform (command one)', () => {
       expect(banner).toContain(`Gateway      http://127.0.0.1:${env.GATEWAY_PORT}`);
       expect(banner).toContain(`Mail inbox   http://127.0.0.1:${env.SMTP_HTTP_PORT}`);
       expect(banner).toContain(`NATS         nats://127.0.0.1:${env.NATS_PORT}`);
-      expect(banner).toContain(`postgresql://postgres:postgres@127.0.0.1:${env.POSTGRES_PORT}/`);
+      expect(banner).toContain(`postgresql://<service>:<service>-local@127.0.0.1:${env.POSTGRES_PORT}/<service>`);
       expect((await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/readyz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${env.SMTP_HTTP_PORT}/`)).status).toBe(200);
       for (const name of SERVICE_NAMES) expect(existsSync(join(root, 'data', 'logs', `${name}.log`))).toBe(true);

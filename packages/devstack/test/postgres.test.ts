@@ -57,6 +57,54 @@ describe('startPostgres', () => {
     await expect(query(postgres.urlFor('postgres'), 'SELECT 1')).rejects.toThrow();
   }, 120_000);
 
+  it('gives each service database its own least-privilege role, which cannot reach the others', async () => {
+    const port = await freePort();
+    const postgres = await startPostgres({ dataDir: join(root, 'roles'), port, persistent: false });
+    started.push(postgres);
+    // Concurrent calls for one service (test workers) and for several (the stack) are safe.
+    const [orders] = await Promise.all([postgres.ensureServiceDatabase('orders'), postgres.ensureServiceDatabase('orders'), postgres.ensureServiceDatabase('billing')]);
+    expect(orders).toBe(`postgresql://orders:orders-local@127.0.0.1:${port}/orders`);
+    const billing = await postgres.ensureServiceDatabase('billing');
+
+    // The role owns its database and creates its tables there.
+    await query(orders, 'CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES (1)');
+    const [role] = await query<{ rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean; rolreplication: boolean; owner: string }>(
+      orders,
+      `SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, pg_get_userbyid(d.datdba) AS owner
+         FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`,
+    );
+    expect(role).toEqual({ rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false, owner: 'orders' });
+
+    // Another service's database: PUBLIC's CONNECT is revoked, so the role is refused at the door.
+    await expect(query(orders.replace(/\/orders$/, '/billing'), 'SELECT 1')).rejects.toThrow(/permission denied for database "billing"/);
+    await expect(query(billing.replace(/\/billing$/, '/orders'), 'SELECT 1')).rejects.toThrow(/permission denied for database "orders"/);
+    await expect(query(orders, 'CREATE ROLE intruder LOGIN')).rejects.toThrow(/permission denied to create role/);
+    await expect(query(orders, 'CREATE DATABASE other')).rejects.toThrow(/permission denied to create database/);
+    await expect(query(orders, 'ALTER ROLE orders SUPERUSER')).rejects.toThrow(/permission denied/);
+    await expect(query(`postgresql://orders:wrong@127.0.0.1:${port}/orders`, 'SELECT 1')).rejects.toThrow(/password/);
+
+    // A privilege granted by hand is taken back on the next start.
+    await query(postgres.urlFor('postgres'), 'ALTER ROLE orders CREATEDB');
+    await postgres.ensureServiceDatabase('orders');
+    expect(await query(postgres.urlFor('postgres'), `SELECT rolcreatedb FROM pg_roles WHERE rolname = 'orders'`)).toEqual([{ rolcreatedb: false }]);
+  }, 120_000);
+
+  it('hands a database created by the superuser (a cluster from before the roles) over to the service role, tables included', async () => {
+    const postgres = await startPostgres({ dataDir: join(root, 'takeover'), port: await freePort(), persistent: false });
+    started.push(postgres);
+    await postgres.ensureDatabase('tracking');
+    await query(postgres.urlFor('tracking'), `CREATE TABLE parcels (id SERIAL PRIMARY KEY, code TEXT); CREATE SEQUENCE numbers; INSERT INTO parcels (code) VALUES ('old')`);
+    const tracking = await postgres.ensureServiceDatabase('tracking');
+    await query(tracking, `INSERT INTO parcels (code) VALUES ('new'); ALTER TABLE parcels ADD COLUMN carrier TEXT; SELECT nextval('numbers')`);
+    expect(await query(tracking, 'SELECT id, code FROM parcels ORDER BY id')).toEqual([{ id: 1, code: 'old' }, { id: 2, code: 'new' }]);
+    const owners = await query<{ relname: string; owner: string }>(
+      tracking,
+      `SELECT relname, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER BY relname`,
+    );
+    expect(owners.every((row) => row.owner === 'tracking')).toBe(true);
+    expect(owners.map((row) => row.relname)).toEqual(['numbers', 'parcels', 'parcels_id_seq', 'parcels_pkey']);
+  }, 120_000);
+
   it('keeps data across restarts when persistent (no re-initialisation)', async () => {
     const dataDir = join(root, 'kept');
     const port = await freePort();

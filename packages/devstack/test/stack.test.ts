@@ -92,7 +92,7 @@ describe('startStack (with stand-in services)', () => {
       PORT: String(ports.orders),
       HOST: '127.0.0.1',
       NATS_URL: s.nats!.url,
-      DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${ports.postgres}/orders`,
+      DATABASE_URL: `postgresql://orders:orders-local@127.0.0.1:${ports.postgres}/orders`,
       OTEL_SERVICE_NAME: 'orders',
       LOG_LEVEL: 'debug',
     });
@@ -113,20 +113,23 @@ describe('startStack (with stand-in services)', () => {
     expect(s.env).toMatchObject({
       NATS_URL: s.nats!.url,
       SMTP_URL: s.smtp!.smtpUrl,
-      BILLING_DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${ports.postgres}/billing`,
+      BILLING_DATABASE_URL: `postgresql://billing:billing-local@127.0.0.1:${ports.postgres}/billing`,
       GATEWAY_URL: s.gatewayUrl,
     });
   });
 
-  it('creates one database per service and writes logs per service', async () => {
+  it('creates one database per service, owned by the service\'s own role, and writes logs per service', async () => {
     const client = new pg.Client({ connectionString: stack!.postgres!.urlFor('postgres') });
     await client.connect();
-    const { rows } = await client.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname = ANY($1) ORDER BY datname`,
+    const { rows } = await client.query<{ datname: string; owner: string; superuser: boolean }>(
+      `SELECT datname, pg_get_userbyid(datdba) AS owner, r.rolsuper AS superuser
+         FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE datname = ANY($1) ORDER BY datname`,
       [['orders', 'fulfillment', 'tracking', 'notifications', 'billing', 'gateway']],
     );
     await client.end();
-    expect(rows.map((row) => row.datname)).toEqual(['billing', 'fulfillment', 'notifications', 'orders', 'tracking']);
+    expect(rows).toEqual(
+      ['billing', 'fulfillment', 'notifications', 'orders', 'tracking'].map((name) => ({ datname: name, owner: name, superuser: false })),
+    );
     for (const name of SERVICE_NAMES) expect(readFileSync(join(root, 'logs', `${name}.log`), 'utf8')).toMatch(/listening/);
     expect(readFileSync(join(root, 'logs', 'nats.log'), 'utf8')).toMatch(/Server is ready/);
     expect(readFileSync(join(root, 'logs', 'postgres.log'), 'utf8')).toMatch(/ready to accept connections/);
@@ -137,6 +140,14 @@ describe('startStack (with stand-in services)', () => {
       const database = SERVICES[name].database;
       if (!database) continue;
       expect(await migrationNames(stack!.postgres!.urlFor(database))).toEqual(localMigrations(name));
+      // Applied as the service's role: it owns every table it will use.
+      const client = new pg.Client({ connectionString: stack!.env[`${SERVICES[name].envPrefix}_DATABASE_URL`] });
+      await client.connect();
+      const { rows } = await client.query<{ owner: string }>(
+        `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'`,
+      );
+      await client.end();
+      expect(rows).toEqual([{ owner: database }]);
     }
   });
 

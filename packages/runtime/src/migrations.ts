@@ -13,6 +13,10 @@
  *   a failed migration stays visible as `finished_at IS NULL` with the error in `logs`.
  * - An applied migration whose file changed, or an earlier failed migration, stops the run with an
  *   error naming it.
+ *
+ * `checkSchema` is the services' side: at start, a service whose database lacks a migration of
+ * its code (or holds it failed) refuses to run, naming it; migrations the code does not know are
+ * only reported, since during a rolling deploy the old version runs on the newer schema.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -183,4 +187,59 @@ async function applyOne(client: pg.Client, migration: LocalMigration): Promise<v
       .catch(() => {});
     throw new Error(`Migration ${migration.name} failed: ${message}`, { cause: error });
   }
+}
+
+/** The database lacks (or holds failed) a migration of the code: the service must not start on it. */
+export class SchemaBehindError extends Error {
+  constructor(
+    message: string,
+    /** The first migration of the code that is not applied. */
+    readonly migration: string,
+  ) {
+    super(message);
+    this.name = 'SchemaBehindError';
+  }
+}
+
+export interface CheckSchemaResult {
+  /** Applied migrations the code does not know (a newer version migrated the database). */
+  unknown: string[];
+}
+
+/**
+ * Compares the code's migrations (`migrationsDir`) with the database's `_prisma_migrations`;
+ * throws a SchemaBehindError naming the first migration of the code that is not applied or failed.
+ * Reads only: the role it connects as needs no more than the service's own.
+ */
+export async function checkSchema(options: { databaseUrl: string; migrationsDir: string }): Promise<CheckSchemaResult> {
+  const migrations = await readMigrations(options.migrationsDir);
+  const client = new pg.Client({ connectionString: options.databaseUrl });
+  client.on('error', () => {});
+  await client.connect();
+  let rows: Pick<MigrationRow, 'migration_name' | 'finished_at' | 'logs'>[] = [];
+  try {
+    const { rows: table } = await client.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
+    if (table[0]?.t) {
+      ({ rows } = await client.query<MigrationRow>(
+        `SELECT migration_name, finished_at, logs FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
+      ));
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+  const finished = new Set(rows.filter((row) => row.finished_at !== null).map((row) => row.migration_name));
+  const missing = migrations.filter((migration) => !finished.has(migration.name));
+  const first = missing[0];
+  if (first) {
+    const failed = rows.find((row) => row.migration_name === first.name);
+    const state = failed ? `failed${failed.logs ? ` (${failed.logs.split('\n')[0]})` : ''}` : 'is not applied';
+    throw new SchemaBehindError(
+      `The database is older than this code: migration ${first.name} ${state}` +
+        (missing.length > 1 ? ` (${missing.length} of the code's migrations are missing)` : '') +
+        '. Apply the migrations of this version (its migrate image, or prisma migrate deploy) before starting it.',
+      first.name,
+    );
+  }
+  const known = new Set(migrations.map((migration) => migration.name));
+  return { unknown: [...new Set(rows.map((row) => row.migration_name))].filter((name) => !known.has(name)).sort() };
 }

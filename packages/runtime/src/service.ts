@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import closeWithGrace from 'close-with-grace';
 import { type ConsumerOptions, EventConsumer } from './consumer';
 import { admissionLimitsFor } from './admission';
@@ -18,6 +19,7 @@ import { OutboxRelay, type SqlClient, type TransactionalSqlClient } from './outb
 import { streams } from '@platform/contracts';
 import { consumerDeclarationMismatch } from '@platform/contracts/consumers';
 import { timerDeclarationMismatch } from '@platform/contracts/timers';
+import { checkSchema, SchemaBehindError } from './migrations';
 import { startTelemetry } from './telemetry';
 import { AdjustableClock, type Clock } from './clock';
 import { type TimerHandler, TimerWorker } from './timers';
@@ -25,6 +27,8 @@ import { z } from 'zod';
 
 export interface RuntimeEnv {
   LOG_LEVEL: string;
+  /** The service's own database, for services that have one. */
+  DATABASE_URL?: string;
   NATS_URL: string;
   HOST: string;
   PORT: number;
@@ -52,6 +56,22 @@ export function httpServerSettings(env: Omit<RuntimeEnv, 'LOG_LEVEL' | 'NATS_URL
     }),
     trustedProxies: env.TRUSTED_PROXIES,
   };
+}
+
+/** Refuses to run on a database that lacks a migration of the code; a newer one is only reported. */
+async function requireCurrentSchema(env: RuntimeEnv, migrations: URL | string, log: Logger, telemetry: { shutdown(): Promise<void> }): Promise<void> {
+  const migrationsDir = migrations instanceof URL ? fileURLToPath(migrations) : migrations;
+  try {
+    if (!env.DATABASE_URL) throw new Error('the schema check needs DATABASE_URL');
+    const { unknown } = await checkSchema({ databaseUrl: env.DATABASE_URL, migrationsDir });
+    if (unknown.length > 0) {
+      log.warn({ migrations: unknown }, 'the database has migrations this code does not know (a newer version applied them); starting anyway');
+    }
+  } catch (error) {
+    if (error instanceof SchemaBehindError) log.fatal({ migration: error.migration }, error.message);
+    await telemetry.shutdown();
+    throw error;
+  }
 }
 
 interface Messaging {
@@ -87,12 +107,19 @@ export class ServiceRuntime {
 
   /**
    * `messaging: false` for a process that neither publishes nor consumes (the gateway);
-   * `clock` for a test that restarts a service and keeps its time.
+   * `clock` for a test that restarts a service and keeps its time; `migrations`: the folder of
+   * the code's migrations (`apps/<service>/prisma/migrations`, shipped in the image), which must
+   * all be applied to DATABASE_URL or the start is refused (see `checkSchema`).
    */
-  static async start(name: string, env: RuntimeEnv, options: { messaging?: boolean; clock?: AdjustableClock } = {}): Promise<ServiceRuntime> {
+  static async start(
+    name: string,
+    env: RuntimeEnv,
+    options: { messaging?: boolean; clock?: AdjustableClock; migrations?: URL | string } = {},
+  ): Promise<ServiceRuntime> {
     const telemetry = startTelemetry(name);
     const log = createLogger(name, env.LOG_LEVEL);
     const metrics = createMetrics(name);
+    if (options.migrations) await requireCurrentSchema(env, options.migrations, log, telemetry);
     let messaging: Messaging | undefined;
     if (options.messaging ?? true) {
       const nc = await connectNats(env.NATS_URL, name, log);

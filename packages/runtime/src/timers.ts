@@ -88,6 +88,8 @@ interface TimerRow {
   attempts: number;
   correlation_id: string | null;
   trace_headers: Record<string, string> | null;
+  /** The row version (xmin) when locked: a handler that writes the row gives it a new one. */
+  version: string;
 }
 
 /**
@@ -158,7 +160,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       const result = await db.$transaction(
         async (tx) => {
           const [row] = await tx.$queryRaw<TimerRow[]>`
-            SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers FROM timers
+            SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers, xmin::text AS version FROM timers
             WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[])
             ORDER BY fire_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
           if (!row) return 'none' as const;
@@ -176,10 +178,11 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
             ),
           );
           crashpoint(`timers:${row.kind}:before-commit`);
-          // A handler that rescheduled its own (kind, key) moved fire_at: then it stays pending.
+          // A handler that rescheduled its own (kind, key) wrote the row in this transaction, which
+          // changed its xmin: then it stays pending, also when moved to the very time it fired at.
           await tx.$executeRaw`
             UPDATE timers SET fired_at = ${now}, attempts = attempts + 1
-            WHERE id = ${row.id}::uuid AND fire_at = ${row.fire_at} AND fired_at IS NULL`;
+            WHERE id = ${row.id}::uuid AND xmin = ${row.version}::xid AND fired_at IS NULL`;
           return 'fired' as const;
         },
         { timeout: 60_000, maxWait: 10_000 },

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startPostgres, type PostgresHandle } from '@platform/devstack';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMigrations } from '../src/migrations';
+import { applyMigrations, checkSchema } from '../src/migrations';
+import { ServiceRuntime } from '../src/service';
 
 let postgres: PostgresHandle;
 let root: string;
@@ -207,5 +208,61 @@ describe('applyMigrations', () => {
     await expect(applyMigrations({ databaseUrl: url, migrationsDir: dir })).rejects.toThrow(
       /20250102000000_empty has no migration.sql/,
     );
+  });
+});
+
+describe('a service start checks the schema against its code (ServiceRuntime.start with migrations)', () => {
+  const start = (url: string, dir: string) =>
+    ServiceRuntime.start('schema-test', { LOG_LEVEL: 'silent', NATS_URL: 'nats://unused:4222', HOST: '127.0.0.1', PORT: 0, DATABASE_URL: url }, { messaging: false, migrations: dir });
+  /** Started, then shut down again: resolves when the start was allowed. */
+  const starts = async (url: string, dir: string): Promise<boolean> => {
+    const runtime = await start(url, dir);
+    await runtime.shutdown(runtime.createHttpServer());
+    return true;
+  };
+
+  it('starts when every migration of the code is applied', async () => {
+    const { url, dir, add } = await fixture();
+    add('20250101000000_init', INIT);
+    await applyMigrations({ databaseUrl: url, migrationsDir: dir });
+    expect(await starts(url, dir)).toBe(true);
+  });
+
+  it('refuses a database that lacks a migration of the code, naming the first one missing', async () => {
+    const { url, dir, add } = await fixture();
+    add('20250101000000_init', INIT);
+    await applyMigrations({ databaseUrl: url, migrationsDir: dir });
+    add('20250102000000_add_total', ADD_COLUMN);
+    add('20250103000000_counter', 'CREATE TABLE "Runs" ("n" INTEGER);\n');
+    await expect(start(url, dir)).rejects.toThrow(
+      /older than this code: migration 20250102000000_add_total is not applied \(2 of the code's migrations are missing\)/,
+    );
+    await expect(checkSchema({ databaseUrl: url, migrationsDir: dir })).rejects.toMatchObject({ migration: '20250102000000_add_total' });
+  });
+
+  it('refuses a database never migrated (no history table)', async () => {
+    const { url, dir, add } = await fixture();
+    add('20250101000000_init', INIT);
+    await expect(start(url, dir)).rejects.toThrow(/migration 20250101000000_init is not applied\./);
+  });
+
+  it('refuses a database where a migration of the code failed, naming it and its error', async () => {
+    const { url, dir, add } = await fixture();
+    add('20250101000000_init', INIT);
+    add('20250102000000_broken', 'ALTER TABLE "Nope" ADD COLUMN "x" INTEGER;\n');
+    await expect(applyMigrations({ databaseUrl: url, migrationsDir: dir })).rejects.toThrow(/20250102000000_broken failed/);
+    await expect(start(url, dir)).rejects.toThrow(/migration 20250102000000_broken failed \(relation "Nope" does not exist\)/);
+  });
+
+  it('starts on a database newer than the code (a rolling deploy), reporting the migration it does not know', async () => {
+    const { url, dir, add } = await fixture();
+    add('20250101000000_init', INIT);
+    const newer = join(root, `newer-${dbCounter}`);
+    cpSync(dir, newer, { recursive: true });
+    mkdirSync(join(newer, '20250102000000_add_total'));
+    writeFileSync(join(newer, '20250102000000_add_total', 'migration.sql'), ADD_COLUMN);
+    await applyMigrations({ databaseUrl: url, migrationsDir: newer });
+    expect(await starts(url, dir)).toBe(true);
+    expect(await checkSchema({ databaseUrl: url, migrationsDir: dir })).toEqual({ unknown: ['20250102000000_add_total'] });
   });
 });

@@ -4,7 +4,7 @@ import type { PlatformHttpServer } from '@platform/runtime/http';
 import { type RuntimeEnv, ServiceRuntime } from '@platform/runtime/service';
 import { inject } from 'vitest';
 import type { z } from 'zod';
-import { type AppWithDatabase, migratedDatabase } from './databases';
+import { type AppWithDatabase, migratedDatabase, migrationsDirOf } from './databases';
 
 export interface ServiceOptions<Schema> {
   /** Which service: its migrations and its runtime's name. */
@@ -52,7 +52,7 @@ export async function startService<Schema extends z.ZodObject & z.ZodType<Runtim
     ...options.variables,
   });
   const clock = options.clock ?? new AdjustableClock();
-  const runtime = await ServiceRuntime.start(options.name, env, { clock });
+  const runtime = await ServiceRuntime.start(options.name, env, { clock, migrations: migrationsDirOf(options.name) });
   const built = await build(runtime, env);
   if (options.workers ?? true) await runtime.startWorkers();
   const url = await built.app.listen({ host: env.HOST, port: env.PORT });

@@ -99,6 +99,7 @@ const REFUND = {
   cancellationId: 'cancellation_id',
   status: 'status',
   failureReason: 'failure_reason',
+  pendingReason: 'pending_reason',
   createdAt: 'created_at',
   succeededAt: 'succeeded_at',
   updatedAt: 'updated_at',

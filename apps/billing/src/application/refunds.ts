@@ -68,7 +68,7 @@ export async function requestRefund(
   }
   if (route === 'on_channel_required') {
     // Started on our side: the channel was not told and the buyer has nothing back. Promised, not made.
-    await tx.refund.create({ data: { ...base, providerRefundId: null, status: 'pending', failureReason: REFUND_ON_CHANNEL_REQUIRED } });
+    await tx.refund.create({ data: { ...base, providerRefundId: null, status: 'pending', pendingReason: REFUND_ON_CHANNEL_REQUIRED } });
     return;
   }
   try {
@@ -131,9 +131,9 @@ export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId
  * refunds still waiting for someone to refund on the channel are made now, by it (oldest first).
  */
 export async function confirmRefundsMadeByChannel(tx: Transaction, deps: BillingDeps, payment: Payment): Promise<void> {
-  const waiting = await tx.refund.findMany({ where: { paymentId: payment.id, status: 'pending', failureReason: REFUND_ON_CHANNEL_REQUIRED }, orderBy: { createdAt: 'asc' } });
+  const waiting = await tx.refund.findMany({ where: { paymentId: payment.id, status: 'pending', pendingReason: REFUND_ON_CHANNEL_REQUIRED }, orderBy: { createdAt: 'asc' } });
   for (const refund of waiting) {
-    await tx.refund.update({ where: { id: refund.id }, data: { providerRefundId: `${payment.provider}:${refund.id}`, failureReason: null } });
+    await tx.refund.update({ where: { id: refund.id }, data: { providerRefundId: `${payment.provider}:${refund.id}`, pendingReason: null } });
     await confirmRefund(tx, deps, refund.id);
   }
 }

@@ -88,6 +88,7 @@ export function refundView(refund: Refund): z.infer<typeof refundSchema> {
     reason: refund.reason,
     status: refund.status as z.infer<typeof refundSchema>['status'],
     failureReason: refund.failureReason,
+    pendingReason: refund.pendingReason as z.infer<typeof refundSchema>['pendingReason'],
     createdAt: refund.createdAt.toISOString(),
     succeededAt: iso(refund.succeededAt),
   };

@@ -7,7 +7,7 @@ import { SALES_CHANNELS } from '@platform/contracts';
  * told to the channel, so the buyer has had nothing back yet.
  */
 
-/** Why a refund of a channel's payment waits (shown as the refund's `failureReason` while `pending`): someone must refund on the channel. */
+/** Why a refund of a channel's payment waits (the refund's `pendingReason` while `pending`): someone must refund on the channel. */
 export const REFUND_ON_CHANNEL_REQUIRED = 'refund_on_channel_required';
 
 export const isSalesChannel = (provider: string): boolean => (SALES_CHANNELS as readonly string[]).includes(provider);

@@ -290,9 +290,8 @@ export async function pullChannel(tx: Transaction, deps: ChannelDeps, payload: R
   for (const detail of orders) await applyUnlessUnmappable(tx, deps, channel.name, detail);
   if (orders.length > 0) deps.log.info({ channel: channel.name, orders: orders.length, more: changed.more }, 'channel pull applied changed orders');
   const updatedAt = changed.orders.map((order) => order.updatedAt);
-  const next = nextPullCursor(cursor?.at ?? null, changed.orders.map((order) => order.updatedAt), changed.more);
-  // Rescheduled 1 ms on, not at `now`: a timer rescheduled to its own fire time would be marked fired.
-  const fireAt = new Date(now.getTime() + (changed.more ? 1 : deps.pullIntervalMs));
+  const next = nextPullCursor(cursor?.at ?? null, updatedAt, changed.more);
+  const fireAt = changed.more ? now : new Date(now.getTime() + deps.pullIntervalMs);
   await scheduleTimer(tx, { kind: CHANNEL_PULL_TIMER, key: channel.name, fireAt, payload: { channel: channel.name, cursor: next.at, continuing: next.continuing } });
 }
 

@@ -7,6 +7,8 @@ import { currencySchema, text, timestamp } from '../primitives';
 
 export const paymentStatusSchema = z.enum(['requires_payment', 'processing', 'succeeded', 'failed', 'cancelled', 'flagged']);
 export const refundStatusSchema = z.enum(['pending', 'succeeded', 'failed']);
+/** What a `pending` refund waits for besides the provider: `refund_on_channel_required`, ops refund the buyer on the sales channel. */
+export const refundPendingReasonSchema = z.enum(['refund_on_channel_required']);
 export { invoiceStatusSchema };
 
 export const checkoutSessionSchema = z.object({
@@ -89,7 +91,9 @@ export const refundSchema = z.object({
   currency: currencySchema,
   reason: z.string(),
   status: refundStatusSchema,
+  /** Why it failed (`failed` only). */
   failureReason: z.string().nullable(),
+  pendingReason: refundPendingReasonSchema.nullable(),
   createdAt: timestamp,
   succeededAt: timestamp.nullable(),
 });

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   }
 
   const postgresLine = stack.postgres
-    ? `postgresql://postgres:postgres@127.0.0.1:${stack.postgres.port}/<db>  (db per service: ${SERVICE_NAMES.filter((name) => SERVICES[name].database).join(', ')})`
+    ? `postgresql://<service>:<service>-local@127.0.0.1:${stack.postgres.port}/<service>  (a role and db per service: ${SERVICE_NAMES.filter((name) => SERVICES[name].database).join(', ')}; superuser postgres:postgres)`
     : 'external (<SERVICE>_DATABASE_URL)';
   const lines = [
     '',
