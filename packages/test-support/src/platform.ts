@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectionOptions } from '@platform/runtime/nats';
 import type { CreateOrderInput } from '@platform/contracts/api/orders';
 import { freeStackPorts, type ServiceName, type StackHandle, startStack } from '@platform/devstack';
 import got from 'got';
@@ -46,7 +47,8 @@ export interface Platform {
   count(service: ServiceName, sql: string, params?: unknown[]): Promise<number>;
   /** The JSON log lines a service wrote so far. */
   logLines(service: ServiceName): Record<string, unknown>[];
-  /** Messages stored in a stream. */
+  /** A NATS connection as the operator (reads every stream); the caller closes it. */
+  connectNats(name?: string): Promise<NatsConnection>;
   /** Messages in a stream; with `subject`, only those on that subject. */
   streamMessages(stream: string, subject?: string): Promise<number>;
   logDir: string;
@@ -112,8 +114,9 @@ export async function startPlatform(
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
+    connectNats: (name = 'e2e-test') => connect(natsConnectionOptions(stack.natsUser('operator'), name)),
     async streamMessages(stream, subject) {
-      const nc = await connect({ servers: stack.env.NATS_URL!.split(',') });
+      const nc = await connect(natsConnectionOptions(stack.natsUser('operator'), 'e2e-test'));
       try {
         const jsm = await jetstreamManager(nc);
         if (!subject) return (await jsm.streams.info(stream)).state.messages;
