@@ -6,7 +6,7 @@ import { streams } from '@platform/contracts';
 import { type NatsClusterHandle, SERVICE_NAMES, type ServiceName, type SinkMessage, startNatsCluster } from '@platform/devstack';
 import { authorizationConfig, localNatsPassword, natsPasswordEnv } from '@platform/devstack/nats-auth';
 import { getBilling, getOrder, pay, placeOrder, withoutQuietHours } from '@platform/test-support/lifecycle';
-import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
+import { eventually, natsViolations, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -194,5 +194,7 @@ describe('NATS JetStream cluster', () => {
     // The killed node comes back and catches up: all three replicas current again.
     await victim.start();
     await c.waitForStreamLeader(STREAM, { allCurrent: true, timeoutMs: 60_000 });
+    // Through all of it, no service needed more than its NATS permissions.
+    expect(c.nodes.flatMap((node) => natsViolations(join(dir!, 'nats-logs', `${node.name}.log`)))).toEqual([]);
   });
 });

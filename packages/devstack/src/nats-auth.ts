@@ -15,7 +15,8 @@ export const AUTHORIZATION_COMMAND = 'pnpm nats:authorization';
  */
 export function authorizationConfig(): string {
   const permissions = natsPermissions();
-  const list = (subjects: readonly string[]) => `[${subjects.map((subject) => JSON.stringify(subject)).join(', ')}]`;
+  // One subject a line: a reviewer reads a change to a user's permissions in the diff.
+  const list = (key: string, subjects: readonly string[]) => [`          ${key}: [`, ...subjects.map((subject) => `            ${JSON.stringify(subject)}`), '          ]'];
   const users = NATS_USERS.map((user) => {
     const { publish, subscribe } = permissions[user];
     return [
@@ -23,8 +24,13 @@ export function authorizationConfig(): string {
       `      user: ${user}`,
       `      password: $${passwordVariable(user)}`,
       '      permissions: {',
-      `        publish: { allow: ${list(publish.allow)}${publish.deny ? `, deny: ${list(publish.deny)}` : ''} }`,
-      `        subscribe: { allow: ${list(subscribe.allow)} }`,
+      '        publish: {',
+      ...list('allow', publish.allow),
+      ...(publish.deny ? list('deny', publish.deny) : []),
+      '        }',
+      '        subscribe: {',
+      ...list('allow', subscribe.allow),
+      '        }',
       '      }',
       '    }',
     ].join('\n');

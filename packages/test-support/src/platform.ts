@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,9 +129,21 @@ export async function startPlatform(
     async stop() {
       await Promise.all([...pools.values()].map((p) => p.end()));
       await stack.stop();
+      const violations = natsViolations(join(logDir, 'nats.log'));
       await rm(dir, { recursive: true, force: true });
+      // Every end-to-end test runs under the platform's NATS users: one that needed more than its
+      // permissions fails here, even when the refused call was retried or ignored.
+      if (violations.length > 0) throw new Error(`NATS refused calls beyond a user's permissions:\n${violations.join('\n')}`);
     },
   };
+}
+
+/** The permission violations a nats-server logged (none when it has no log there). */
+export function natsViolations(logFile: string): string[] {
+  if (!existsSync(logFile)) return [];
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => / - (Publish|Subscription) Violation/.test(line));
 }
 
 /** A valid order body; each call gets its own customer email so its emails can be told apart. */
