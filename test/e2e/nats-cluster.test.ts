@@ -2,16 +2,17 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { streams } from '@platform/contracts';
 import { type NatsClusterHandle, SERVICE_NAMES, type ServiceName, type SinkMessage, startNatsCluster } from '@platform/devstack';
+import { authorizationConfig, localNatsPassword, natsPasswordEnv } from '@platform/devstack/nats-auth';
 import { getBilling, getOrder, pay, placeOrder, withoutQuietHours } from '@platform/test-support/lifecycle';
-import { eventually, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
+import { eventually, natsViolations, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
- * The platform on a three-node JetStream cluster (three nats-server processes on loopback) with
- * every stream replicated three times (NATS_STREAM_REPLICAS=3). Orders are placed and paid
+ * The platform on a three-node JetStream cluster (three nats-server processes on loopback, with
+ * the platform's NATS users) with every stream replicated three times (provisioned with
+ * NATS_STREAM_REPLICAS=3). Orders are placed and paid
  * continuously; the node leading the ORDERS stream is SIGKILLed mid-run. Afterwards every order
  * is confirmed exactly once (one payment, one paid invoice, one confirmation email), no service
  * was restarted, each is ready again, and ORDERS has another leader. See docs/nats-cluster.md.
@@ -55,7 +56,13 @@ async function payWhenBillingHasIt(p: Platform, orderId: string): Promise<void> 
 describe('NATS JetStream cluster', () => {
   it('the leader node of ORDERS is SIGKILLed while orders are placed and paid: every order is confirmed once, services reconnect on their own', { timeout: 300_000 }, async () => {
     dir = await mkdtemp(join(tmpdir(), 'nats-cluster-e2e-'));
-    cluster = await startNatsCluster({ dir: join(dir, 'nodes'), logDir: join(dir, 'nats-logs') });
+    cluster = await startNatsCluster({
+      dir: join(dir, 'nodes'),
+      logDir: join(dir, 'nats-logs'),
+      config: authorizationConfig(),
+      env: natsPasswordEnv(),
+      admin: { NATS_USER: 'operator', NATS_PASSWORD: localNatsPassword('operator') },
+    });
     // info: the services' "NATS reconnected" lines are part of the evidence.
     platform = await startPlatform({
       env: { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: '3' },
@@ -67,8 +74,8 @@ describe('NATS JetStream cluster', () => {
     const c = cluster;
     expect(p.stack.nats).toBeUndefined(); // no single server of its own: the cluster is its NATS
 
-    // Every stream the services provisioned is replicated on all three nodes.
-    const nc = await connect({ servers: c.urls, name: 'nats-cluster-test' });
+    // Every stream the provisioner created is replicated on all three nodes.
+    const nc = await p.connectNats('nats-cluster-test');
     try {
       const jsm = await jetstreamManager(nc);
       for (const definition of Object.values(streams)) {
@@ -187,5 +194,7 @@ describe('NATS JetStream cluster', () => {
     // The killed node comes back and catches up: all three replicas current again.
     await victim.start();
     await c.waitForStreamLeader(STREAM, { allCurrent: true, timeoutMs: 60_000 });
+    // Through all of it, no service needed more than its NATS permissions.
+    expect(c.nodes.flatMap((node) => natsViolations(join(dir!, 'nats-logs', `${node.name}.log`)))).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { type Envelope, streams } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Problem } from '@platform/contracts/api/problem';
@@ -133,7 +132,7 @@ describe('observability', () => {
 
 /** Every event about `orderId` on the domain streams, with its stream and correlation header. */
 async function eventsAbout(orderId: string) {
-  const nc = await connect({ servers: platform.stack.env.NATS_URL });
+  const nc = await platform.connectNats();
   try {
     const jsm = await jetstreamManager(nc);
     const found: { stream: string; event: Envelope; header: string | undefined }[] = [];

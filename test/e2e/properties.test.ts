@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Order } from '@platform/contracts/api/orders';
 import fc from 'fast-check';
 import got from 'got';
@@ -67,7 +67,7 @@ beforeAll(async () => {
     // Rate limits are the gateway's to test elsewhere: here they would turn most cases into 429s.
     serviceEnv: { gateway: { API_KEYS, RATE_LIMIT_PER_MINUTE: '1000000', WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000' } },
   });
-  nc = await connect({ servers: platform.stack.env.NATS_URL });
+  nc = await platform.connectNats();
   jsm = await jetstreamManager(nc);
   for (const service of DATABASES) {
     const pool = new pg.Pool({ connectionString: platform.stack.env[`${service.toUpperCase()}_DATABASE_URL`], max: 1 });

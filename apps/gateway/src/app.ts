@@ -50,7 +50,7 @@ export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, clo
   await registerOpenApi(app, env.PUBLIC_BASE_URL);
   registerOrderDetailRoute(app, upstreams, env.COMPOSE_TIMEOUT_MS);
   // Live streams read NATS; the gateway starts and serves everything else without it.
-  const follower = new StreamFollower(env.NATS_URL, 'gateway', app.log);
+  const follower = new StreamFollower(env, 'gateway', app.log);
   follower.start();
   app.addHook('onClose', () => follower.close());
   registerLiveRoutes(app, {

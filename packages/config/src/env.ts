@@ -30,13 +30,28 @@ const url = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
+const optionalText = z.string().min(1).optional();
+
+/**
+ * How a process reaches NATS (docs/nats-security.md): servers comma separated, its user
+ * (unset: no authentication) and, where the server offers TLS, the CA to verify it with
+ * (plus a client certificate and key when the server asks for one).
+ */
+export const natsClientEnv = z.object({
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  NATS_USER: optionalText,
+  NATS_PASSWORD: optionalText,
+  NATS_TLS_CA_FILE: optionalText,
+  NATS_TLS_CERT_FILE: optionalText,
+  NATS_TLS_KEY_FILE: optionalText,
+});
+export type NatsClientEnv = z.infer<typeof natsClientEnv>;
+
 /** Variables every service reads. */
 export const serviceEnv = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
-  /** Stream replicas when provisioning: 1 on a single server, 3 on a 3-node JetStream cluster. */
-  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  ...natsClientEnv.shape,
   /** How long a consumer waits for a handler's ack before JetStream redelivers (a crashed handler's message). */
   CONSUMER_ACK_WAIT_MS: z.coerce.number().int().min(1_000).default(30_000),
   /**

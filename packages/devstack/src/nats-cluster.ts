@@ -3,15 +3,15 @@
  * kill a node under load: each node has its own store dir, client, cluster and monitoring port,
  * a `server_name`, and routes to every member, as deploy/k8s/nats/nats.conf sets them up.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { closeLog, exitOf, LogTail, onLines, openLog, pollUntil, stopChild } from './child';
-import { findNatsServer } from './nats';
+import { natsConnectionOptions } from '@platform/runtime/nats';
+import { pollUntil, stopChild } from './child';
+import { spawnNatsServer } from './nats';
 import { freePorts } from './ports';
-import { guardChild } from './process-guard';
 
 export interface NatsClusterOptions {
   /** Root for the nodes' config files and store dirs (`<dir>/<node>/`). */
@@ -24,6 +24,15 @@ export interface NatsClusterOptions {
   logDir?: string;
   /** How long to wait for a node to report healthy (default 30 s). */
   readyTimeoutMs?: number;
+  /** Added to every node's configuration, e.g. `authorizationConfig()`. */
+  config?: string;
+  /** Variables for every node, e.g. `natsPasswordEnv()`. */
+  env?: Record<string, string>;
+  /**
+   * Who the helper's own connection (leaders, step-downs) authenticates as when the nodes have
+   * users: NATS_USER and NATS_PASSWORD (the operator may ask a leader to step down).
+   */
+  admin?: { NATS_USER: string; NATS_PASSWORD: string };
 }
 
 export interface NatsClusterNode {
@@ -68,7 +77,6 @@ export interface NatsClusterHandle {
 }
 
 export async function startNatsCluster(options: NatsClusterOptions): Promise<NatsClusterHandle> {
-  const binary = findNatsServer();
   const size = options.size ?? 3;
   const clusterName = options.name ?? 'devstack';
   const root = resolve(options.dir);
@@ -100,7 +108,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
         `  listen: "127.0.0.1:${spec.clusterPort}"`,
         `  routes: [${routes.map((r) => JSON.stringify(r)).join(', ')}]`,
         `}`,
-        '',
+        options.config ?? '',
       ].join('\n'),
     );
     const monitorUrl = `http://127.0.0.1:${spec.monitorPort}`;
@@ -115,37 +123,20 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
 
     const start = async (): Promise<void> => {
       if (child) return;
-      const log = options.logDir ? openLog(join(options.logDir, `${spec.name}.log`)) : undefined;
-      const tail = new LogTail();
-      const proc = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const spawnError = new Promise<never>((_, reject) => proc.once('error', reject));
-      spawnError.catch(() => {});
-      const release = proc.pid ? guardChild(proc.pid, 'SIGTERM') : () => {};
-      const onLine = (line: string): void => {
-        tail.push(line);
-        log?.write(line + '\n');
-      };
-      onLines(proc.stdout, onLine);
-      onLines(proc.stderr, onLine);
-      const exited = exitOf(proc).then(() => {
-        release();
-        if (child === proc) child = undefined;
-        return closeLog(log);
+      // Healthy: connected to the JetStream meta group and every stream and consumer it holds is current.
+      await spawnNatsServer({
+        args: ['-c', configFile],
+        env: options.env,
+        logFile: options.logDir ? join(options.logDir, `${spec.name}.log`) : undefined,
+        what: `nats-server ${spec.name} healthy`,
+        ready: () => isHealthy(monitorUrl),
+        readyTimeoutMs,
+        intervalMs: 200,
+        onSpawn: (proc) => (child = proc),
+        onExit: (proc) => {
+          if (child === proc) child = undefined;
+        },
       });
-      child = proc;
-      const died = Promise.race([
-        spawnError,
-        exited.then(() => {
-          throw new Error(`nats-server ${spec.name} exited during startup (code ${proc.exitCode ?? proc.signalCode}):\n${tail.text()}`);
-        }),
-      ]) as Promise<never>;
-      try {
-        // Healthy: connected to the JetStream meta group and every stream and consumer it holds is current.
-        await pollUntil(() => isHealthy(monitorUrl), { timeoutMs: readyTimeoutMs, intervalMs: 200, what: `nats-server ${spec.name} healthy`, abort: died });
-      } catch (error) {
-        await stopChild(proc, 'SIGKILL', 5_000);
-        throw error;
-      }
     };
 
     return {
@@ -171,7 +162,11 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
   let admin: NatsConnection | undefined;
   const adminConnection = async (): Promise<NatsConnection> => {
     if (!admin || admin.isClosed()) {
-      admin = await connect({ servers: urls, name: 'devstack-cluster-admin', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      admin = await connect({
+        ...natsConnectionOptions({ NATS_URL: urls.join(','), ...options.admin }, 'devstack-cluster-admin'),
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      });
     }
     return admin;
   };

@@ -1,6 +1,6 @@
 /** Runs a local nats-server with JetStream (Debian's 2.9.x binary, or any newer one on PATH). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { closeLog, exitOf, LogTail, onLines, openLog, pollUntil, stopChild } from './child';
@@ -18,6 +18,10 @@ export interface NatsOptions {
   logFile?: string;
   /** How long to wait for JetStream to come up (default 20 s). */
   readyTimeoutMs?: number;
+  /** nats-server configuration to run with, e.g. `authorizationConfig()`, a `tls` block (written to `<storeDir>/nats.conf`). */
+  config?: string;
+  /** Variables for the server, e.g. `natsPasswordEnv()` for the passwords the authorization refers to. */
+  env?: Record<string, string>;
 }
 
 export interface NatsHandle {
@@ -58,12 +62,67 @@ export function findNatsServer(
   throw new Error(`nats-server was not found on PATH nor at /usr/sbin/nats-server. ${INSTALL_HINT}`);
 }
 
+export interface SpawnNatsServerOptions {
+  args: string[];
+  /** Variables for the server (the passwords its `authorization` block refers to). */
+  env?: Record<string, string>;
+  /** Append the server's output here; the last lines go into error messages either way. */
+  logFile?: string;
+  /** What is awaited, for the timeout message (`nats-server n1 healthy`). */
+  what: string;
+  ready: () => Promise<boolean>;
+  readyTimeoutMs: number;
+  intervalMs?: number;
+  /** Called with the process as soon as it is spawned (before it is ready), and once it exited. */
+  onSpawn?: (proc: ChildProcess) => void;
+  onExit?: (proc: ChildProcess) => void;
+}
+
+/**
+ * Spawns nats-server in its own process group (killed with this process: process-guard), logs its
+ * output, and resolves once `ready` holds; when it exits or is not ready in time it is killed and
+ * this rejects with the server's last lines. Shared by `startNats` and `startNatsCluster`.
+ */
+export async function spawnNatsServer(options: SpawnNatsServerOptions): Promise<ChildProcess> {
+  const log = options.logFile ? openLog(options.logFile) : undefined;
+  const tail = new LogTail();
+  const proc = spawn(findNatsServer(), options.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...options.env } });
+  const spawnError = new Promise<never>((_, reject) => proc.once('error', reject));
+  spawnError.catch(() => {});
+  const release = proc.pid ? guardChild(proc.pid, 'SIGTERM') : () => {};
+  const onLine = (line: string): void => {
+    tail.push(line);
+    log?.write(line + '\n');
+  };
+  onLines(proc.stdout, onLine);
+  onLines(proc.stderr, onLine);
+  const exited = exitOf(proc).then(() => {
+    release();
+    options.onExit?.(proc);
+    return closeLog(log);
+  });
+  options.onSpawn?.(proc);
+  const died = Promise.race([
+    spawnError,
+    exited.then(() => {
+      throw new Error(`${options.what}: nats-server exited during startup (code ${proc.exitCode ?? proc.signalCode}):\n${tail.text()}`);
+    }),
+  ]) as Promise<never>;
+  try {
+    await pollUntil(options.ready, { timeoutMs: options.readyTimeoutMs, intervalMs: options.intervalMs, what: options.what, abort: died });
+  } catch (error) {
+    await stopChild(proc, 'SIGKILL', 5_000);
+    throw error;
+  }
+  return proc;
+}
+
 export async function startNats(options: NatsOptions): Promise<NatsHandle> {
-  const binary = findNatsServer();
   const port = options.port ?? (await freePort());
   const monitorPort = options.monitorPort ?? (await freePort());
   const storeDir = resolve(options.storeDir);
   const pidFile = join(storeDir, 'nats-server.pid');
+  const configFile = join(storeDir, 'nats.conf');
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   mkdirSync(storeDir, { recursive: true });
 
@@ -72,43 +131,21 @@ export async function startNats(options: NatsOptions): Promise<NatsHandle> {
 
   const start = async (): Promise<void> => {
     refuseLeftover(pidFile, storeDir);
-    const log = options.logFile ? openLog(options.logFile) : undefined;
-    const tail = new LogTail();
     const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', String(monitorPort), '-P', pidFile];
-    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const spawnError = new Promise<never>((_, reject) => proc.once('error', reject));
-    spawnError.catch(() => {});
-    const release = proc.pid ? guardChild(proc.pid, 'SIGTERM') : () => {};
-    const onLine = (line: string): void => {
-      tail.push(line);
-      log?.write(line + '\n');
-    };
-    onLines(proc.stdout, onLine);
-    onLines(proc.stderr, onLine);
-    const exited = exitOf(proc).then(() => {
-      release();
-      return closeLog(log);
-    });
-    child = proc;
-
-    const died = Promise.race([
-      spawnError,
-      exited.then(() => {
-        throw new Error(
-          `nats-server exited during startup (code ${proc.exitCode ?? proc.signalCode}) on port ${port}:\n${tail.text()}`,
-        );
-      }),
-    ]) as Promise<never>;
-    try {
-      await pollUntil(() => isReady(port, monitorPort, storeDir), {
-        timeoutMs: readyTimeoutMs,
-        what: `nats-server JetStream on 127.0.0.1:${port}`,
-        abort: died,
-      });
-    } catch (error) {
-      await stopChild(proc, 'SIGKILL', 5_000);
-      throw error;
+    if (options.config) {
+      // The flags above override the file: it adds only what they cannot say (users, TLS).
+      writeFileSync(configFile, options.config);
+      args.unshift('-c', configFile);
     }
+    await spawnNatsServer({
+      args,
+      env: options.env,
+      logFile: options.logFile,
+      what: `nats-server JetStream on 127.0.0.1:${port}`,
+      ready: () => isReady(port, monitorPort, storeDir),
+      readyTimeoutMs,
+      onSpawn: (proc) => (child = proc),
+    });
   };
 
   const stop = async (): Promise<void> => {

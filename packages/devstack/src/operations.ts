@@ -25,6 +25,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS } from '@platform/runtime/consumer';
+import { type NatsClientEnv, natsConnectionOptions } from '@platform/runtime/nats';
 import { deadLetterSubject, streams } from '@platform/contracts';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -45,13 +46,20 @@ export interface OperationsConnection extends JetStreamHandles {
   close(): Promise<void>;
 }
 
-/** Connects once (no reconnect loop: an operator command should fail fast) and checks JetStream is on. */
-export async function connectOperations(url: string, name: string): Promise<OperationsConnection> {
+/**
+ * Connects once (no reconnect loop: an operator command should fail fast) as `settings`' user
+ * (the operator: `cliNatsSettings`) and checks JetStream is on.
+ */
+export async function connectOperations(settings: NatsClientEnv, name: string): Promise<OperationsConnection> {
+  const url = settings.NATS_URL;
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: url.split(','), name, timeout: 5_000, maxReconnectAttempts: 0 });
+    nc = await connect({ ...natsConnectionOptions(settings, name), timeout: 5_000, maxReconnectAttempts: 0 });
   } catch (error) {
-    throw new OperationError(`cannot reach NATS at ${url}: ${(error as Error).message}. Is the platform running (pnpm start)? Set --nats-url or NATS_URL.`);
+    throw new OperationError(
+      `cannot reach NATS at ${url} as ${settings.NATS_USER ?? 'nobody'}: ${(error as Error).message}. ` +
+        'Is the platform running (pnpm start)? Set --nats-url or NATS_URL, and NATS_USER/NATS_PASSWORD (the operator).',
+    );
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout: 5_000 });

@@ -6,7 +6,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyMigrations } from '@platform/runtime/migrations';
+import type { NatsClientEnv } from '@platform/runtime/nats';
+import { provisionNats } from '@platform/runtime/nats-provisioning';
+import type { NatsUser } from '@platform/contracts/nats-users';
 import { startNats, type NatsHandle } from './nats';
+import { authorizationConfig, localNatsUser, natsPasswordEnv } from './nats-auth';
 import { freePorts } from './ports';
 import { repoRoot } from './paths';
 import { startPostgres, type PostgresHandle } from './postgres';
@@ -55,7 +59,9 @@ export interface StartStackOptions {
   persistent: boolean;
   /**
    * Overrides and extra variables. `NATS_URL`, `SMTP_URL` and `<SERVICE>_DATABASE_URL` switch off
-   * the matching local infrastructure; `SIMULATORS=off` starts no provider simulators (set the
+   * the matching local infrastructure (a NATS of one's own gets the local users' passwords:
+   * `startNatsCluster` with `authorizationConfig()`, or none at all); `NATS_STREAM_REPLICAS` is
+   * what the streams are provisioned with (default 1); `SIMULATORS=off` starts no provider simulators (set the
    * providers' variables instead: README, "Real providers"), and any provider variable
    * (`STRIPE_API_URL`, ...) replaces its simulator value; `HOST`, `LOG_LEVEL`, `OTEL_*` and anything else are passed to
    * every service.
@@ -98,6 +104,8 @@ export interface StackHandle {
   /** The running handle of each service (replaced when a service is restarted: read it again after a kill). */
   services: Partial<Record<ServiceName, ServiceHandle>>;
   gatewayUrl: string;
+  /** How a user of the stack's NATS connects (tests read as `operator`). */
+  natsUser(user: NatsUser): NatsClientEnv;
   /**
    * The wiring: NATS_URL, SMTP_URL, `<SERVICE>_DATABASE_URL` and `<SERVICE>_URL` for every service
    * (e.g. ORDERS_DATABASE_URL, ORDERS_URL, GATEWAY_URL).
@@ -135,6 +143,7 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
     services: {},
     gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
     env: {},
+    natsUser: (user) => localNatsUser(user, handle.env.NATS_URL ?? ''),
     stop: async () => {},
     restartService: async () => {
       throw new Error('the stack is still starting');
@@ -173,6 +182,9 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
             monitorPort: ports.natsMonitor,
             storeDir: join(dataDir, 'nats'),
             logFile: logFile('nats'),
+            // The users and permissions a deployment has, with the local passwords.
+            config: authorizationConfig(),
+            env: natsPasswordEnv(),
           }).then((nats) => (handle.nats = nats)),
       needPostgres
         ? startPostgres({
@@ -202,8 +214,9 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
     if (handle.smtp) log(`SMTP sink on ${handle.smtp.smtpUrl} (inbox ${handle.smtp.httpUrl})`);
     if (handle.simulators) log(`provider simulators on ${handle.simulators.url} (payment, suppliers, tracking, SMS, push)`);
 
+    const natsUrl = overrides.NATS_URL ?? (handle.nats as NatsHandle).url;
     const env: Record<string, string> = {
-      NATS_URL: overrides.NATS_URL ?? (handle.nats as NatsHandle).url,
+      NATS_URL: natsUrl,
       SMTP_URL: overrides.SMTP_URL ?? (handle.smtp as SmtpSinkHandle).smtpUrl,
     };
     for (const name of SERVICE_NAMES) env[`${SERVICES[name].envPrefix}_URL`] = `http://127.0.0.1:${ports[name]}`;
@@ -225,6 +238,13 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
     handle.env = env;
     options.signal?.throwIfAborted();
 
+    // Streams exist before any service starts, created as a deployment creates them: by the provisioner.
+    const replicas = Number(overrides.NATS_STREAM_REPLICAS ?? 1);
+    const provisioned = await provisionNats(handle.natsUser('provisioner'), replicas);
+    const created = Object.keys(provisioned).filter((stream) => provisioned[stream] !== 'unchanged');
+    if (created.length > 0) log(`NATS: provisioned stream(s) ${created.join(', ')}`);
+    options.signal?.throwIfAborted();
+
     // Variables for every service: the demo switches, the caller's extras, minus the infrastructure switches.
     // The demo data (price book, hubs with stock) is on for the local stack only; never deployed.
     // ORDER_LINK_SECRET signs the order links in emails (notifications) and checks them (gateway): a fixed
@@ -237,12 +257,14 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
       ...overrides,
     };
     delete common.SIMULATORS;
+    delete common.NATS_STREAM_REPLICAS;
     for (const name of SERVICE_NAMES) delete common[`${SERVICES[name].envPrefix}_DATABASE_URL`];
     common.NATS_URL = env.NATS_URL;
 
     /** Starts one service with the stack's wiring plus `extra` variables. */
     const launch = async (name: ServiceName, extra: Record<string, string | undefined>): Promise<ServiceHandle> => {
-      const serviceEnv: Record<string, string | undefined> = { ...common, OTEL_SERVICE_NAME: name };
+      // Each service is its own NATS user (unless the caller set one).
+      const serviceEnv: Record<string, string | undefined> = { ...localNatsUser(name, natsUrl), ...common, OTEL_SERVICE_NAME: name };
       const database = env[`${SERVICES[name].envPrefix}_DATABASE_URL`];
       if (database) serviceEnv.DATABASE_URL = database;
       if (name === 'notifications') {

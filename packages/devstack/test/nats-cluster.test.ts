@@ -1,37 +1,39 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionStreams } from '@platform/runtime/nats';
+import { describe, expect, it } from 'vitest';
+import { natsConnectionOptions } from '@platform/runtime/nats';
+import { provisionStreams } from '@platform/runtime/nats-provisioning';
 import { streams } from '@platform/contracts';
-import { type NatsClusterHandle, startNatsCluster } from '../src/index';
+import { startNatsCluster } from '../src/index';
+import { authorizationConfig, localNatsPassword, localNatsUser, natsPasswordEnv } from '../src/nats-auth';
+import { natsFixture } from './nats-fixture';
 
 describe('startNatsCluster', () => {
-  let root: string;
-  let cluster: NatsClusterHandle;
-  let nc: NatsConnection | undefined;
-
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'devstack-nats-cluster-'));
-    cluster = await startNatsCluster({ dir: join(root, 'nodes'), logDir: join(root, 'logs') });
-  }, 90_000);
-
-  afterAll(async () => {
-    await nc?.close().catch(() => {});
-    await cluster?.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  // With the platform's users, as deployed: the operator makes a stream of its own, provisioners the platform's.
+  const fixture = natsFixture(
+    'devstack-nats-cluster-',
+    (root) =>
+      startNatsCluster({
+        dir: join(root, 'nodes'),
+        logDir: join(root, 'logs'),
+        config: authorizationConfig(),
+        env: natsPasswordEnv(),
+        admin: { NATS_USER: 'operator', NATS_PASSWORD: localNatsPassword('operator') },
+      }),
+    90_000,
+  );
+  const as = (user: 'operator' | 'provisioner', name: string) => natsConnectionOptions(localNatsUser(user, fixture.server.url), name);
 
   it('runs three routed JetStream nodes; a replicated stream survives SIGKILL of its leader, which then catches up', async () => {
+    const { root, server: cluster } = fixture;
     expect(cluster.nodes.map((n) => n.name)).toEqual(['n1', 'n2', 'n3']);
     expect(cluster.url.split(',')).toEqual(cluster.urls);
     const jsz = (await (await fetch(`${cluster.nodes[0]!.monitorUrl}/jsz`)).json()) as { meta_cluster?: { name?: string; cluster_size?: number } };
     expect(jsz.meta_cluster).toMatchObject({ name: 'devstack', cluster_size: 3 });
     for (const node of cluster.nodes) expect(readFileSync(join(root, 'logs', `${node.name}.log`), 'utf8')).toMatch(/Server is ready/);
 
-    nc = await connect({ servers: cluster.urls, name: 'cluster-test', maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const nc = await fixture.connect({ ...as('operator', 'cluster-test'), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'CLUSTER_TEST', subjects: ['cluster.>'], storage: StorageType.File, num_replicas: 3 });
     const leader = await cluster.waitForStreamLeader('CLUSTER_TEST', { allCurrent: true });
@@ -70,16 +72,16 @@ describe('startNatsCluster', () => {
     await expect.poll(local, { timeout: 30_000, interval: 250 }).toBe(100);
   }, 90_000);
 
-  it('five services provisioning the replicated streams at once all succeed (the server answers only one creation; the rest retry)', async () => {
-    const connections = await Promise.all([1, 2, 3, 4, 5].map((i) => connect({ servers: cluster.urls, name: `provisioner-${i}` })));
+  it('five provisioners creating the replicated streams at once all succeed (the server answers only one creation; the rest retry)', async () => {
+    const connections = await Promise.all([1, 2, 3, 4, 5].map((i) => fixture.connect(as('provisioner', `provisioner-${i}`))));
     try {
       await Promise.all(connections.map(async (conn) => provisionStreams(await jetstreamManager(conn), 3)));
       const jsm = await jetstreamManager(connections[0]!);
       for (const definition of Object.values(streams)) {
         expect((await jsm.streams.info(definition.name)).config.num_replicas, definition.name).toBe(3);
       }
-      // Again, as a restarted service does: nothing to change, nothing proposed.
-      await provisionStreams(jsm, 3);
+      // Again, as the next deployment's provisioning step does: nothing to change, nothing proposed.
+      expect(Object.values(await provisionStreams(jsm, 3))).toEqual(Object.values(streams).map(() => 'unchanged'));
     } finally {
       await Promise.all(connections.map((conn) => conn.close()));
     }

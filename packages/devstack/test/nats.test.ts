@@ -1,28 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNatsServer, freePort, isListening, startNats, type NatsHandle } from '../src/index';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
+import { findNatsServer, freePort, isListening, startNats } from '../src/index';
+import { natsFixture } from './nats-fixture';
 
 describe('startNats', () => {
-  let root: string;
-  let nats: NatsHandle;
+  const fixture = natsFixture('devstack-nats-', (dir) => startNats({ storeDir: join(dir, 'store'), logFile: join(dir, 'nats.log') }));
   let nc: NatsConnection | undefined;
 
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'devstack-nats-'));
-    nats = await startNats({ storeDir: join(root, 'store'), logFile: join(root, 'nats.log') });
-  }, 60_000);
-
-  afterAll(async () => {
-    await nc?.close().catch(() => {});
-    await nats?.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
-
   it('finds the binary and runs JetStream on loopback', async () => {
+    const { root, server: nats } = fixture;
     expect(findNatsServer()).toMatch(/nats-server$/);
     expect(nats.url).toBe(`nats://127.0.0.1:${nats.port}`);
     const health = await fetch(`${nats.monitorUrl}/healthz?js-enabled-only=true`);
@@ -33,7 +22,8 @@ describe('startNats', () => {
   });
 
   it('restart() keeps stream data and clients reconnect, even while publishing', async () => {
-    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const nats = fixture.server;
+    nc = await fixture.connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'DEVSTACK_TEST', subjects: ['devstack.>'], storage: StorageType.File });
     const js = jetstream(nc, { timeout: 2_000 });
@@ -69,6 +59,7 @@ describe('startNats', () => {
   }, 60_000);
 
   it('stop() ends the server and frees the port; restart() brings it back', async () => {
+    const nats = fixture.server;
     await nc?.close();
     nc = undefined;
     await nats.stop();
@@ -76,14 +67,14 @@ describe('startNats', () => {
     expect(await isListening(nats.port)).toBe(false);
     await nats.restart();
     expect(await isListening(nats.port)).toBe(true);
-    nc = await connect({ servers: nats.url });
+    nc = await fixture.connect({ servers: nats.url });
     const info = await (await jetstreamManager(nc)).streams.info('DEVSTACK_TEST');
     expect(info.state.messages).toBeGreaterThanOrEqual(250);
   }, 60_000);
 
   it('fails clearly when the client port is taken by another server', async () => {
     await expect(
-      startNats({ port: nats.port, storeDir: join(root, 'other'), readyTimeoutMs: 10_000 }),
+      startNats({ port: fixture.server.port, storeDir: join(fixture.root, 'other'), readyTimeoutMs: 10_000 }),
     ).rejects.toThrow(/nats-server exited during startup[\s\S]*address already in use/);
   }, 30_000);
 
@@ -94,7 +85,7 @@ describe('startNats', () => {
 
   it('stop() is idempotent and frees the port', async () => {
     const port = await freePort();
-    const other = await startNats({ port, storeDir: join(root, 'second') });
+    const other = await startNats({ port, storeDir: join(fixture.root, 'second') });
     await other.stop();
     await other.stop(); // idempotent
     expect(await isListening(port)).toBe(false);

@@ -6,23 +6,46 @@ import {
   type JetStreamManager,
   jetstreamManager,
   JetStreamApiError,
-  RetentionPolicy,
-  StorageType,
 } from '@nats-io/jetstream';
-import { connect, headers, type MsgHdrs, nanos, type NatsConnection, NoRespondersError, TimeoutError } from '@nats-io/transport-node';
-import { type Envelope, type StreamDefinition, streams, subjectOf } from '@platform/contracts';
+import {
+  connect,
+  type ConnectionOptions,
+  headers,
+  type MsgHdrs,
+  nanos,
+  type NatsConnection,
+  NoRespondersError,
+  TimeoutError,
+} from '@nats-io/transport-node';
+import { type Envelope, subjectOf } from '@platform/contracts';
+import { inboxPrefix } from '@platform/contracts/nats-users';
+import type { NatsClientEnv } from '@platform/config/env';
 import type { Logger } from './logger';
 
-export type { JetStreamClient, JetStreamManager, NatsConnection };
+export type { JetStreamClient, JetStreamManager, NatsClientEnv, NatsConnection };
+
+/**
+ * How a process reaches NATS: the servers, its user (with replies on the user's own inbox
+ * prefix, the only one its permissions let it subscribe to) and TLS when files are given.
+ * docs/nats-security.md.
+ */
+export function natsConnectionOptions(env: NatsClientEnv, name: string): ConnectionOptions {
+  const tls = env.NATS_TLS_CA_FILE || env.NATS_TLS_CERT_FILE || env.NATS_TLS_KEY_FILE;
+  return {
+    servers: env.NATS_URL.split(','),
+    name,
+    ...(env.NATS_USER && { user: env.NATS_USER, pass: env.NATS_PASSWORD, inboxPrefix: inboxPrefix(env.NATS_USER) }),
+    ...(tls && { tls: { caFile: env.NATS_TLS_CA_FILE, certFile: env.NATS_TLS_CERT_FILE, keyFile: env.NATS_TLS_KEY_FILE } }),
+  };
+}
 
 /**
  * Connects and keeps reconnecting forever: a NATS outage is something services ride out
  * (the outbox holds events, consumers resume), never a reason to exit.
  */
-export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
+export async function connectNats(env: NatsClientEnv, name: string, log: Logger): Promise<NatsConnection> {
   const nc = await connect({
-    servers: url.split(','),
-    name,
+    ...natsConnectionOptions(env, name),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
@@ -35,23 +58,6 @@ export async function connectNats(url: string, name: string, log: Logger): Promi
     }
   })();
   return nc;
-}
-
-function streamConfig(definition: StreamDefinition, replicas: number) {
-  return {
-    name: definition.name,
-    subjects: [...definition.subjects],
-    description: definition.description,
-    storage: definition.storage === 'file' ? StorageType.File : StorageType.Memory,
-    retention: {
-      limits: RetentionPolicy.Limits,
-      interest: RetentionPolicy.Interest,
-      workqueue: RetentionPolicy.Workqueue,
-    }[definition.retention],
-    duplicate_window: nanos(definition.duplicateWindowMs),
-    max_age: nanos(definition.maxAgeMs),
-    num_replicas: replicas,
-  };
 }
 
 /** A JetStream API 404: no such stream or consumer. */
@@ -70,48 +76,6 @@ export function isTransient(error: unknown): boolean {
     error instanceof NoRespondersError ||
     (error instanceof JetStreamApiError && error.status === 503)
   );
-}
-
-/** The fields provisioning sets, as the server reports them: an update that changes nothing is skipped. */
-function sameSettings(current: Record<string, unknown>, wanted: ReturnType<typeof streamConfig>): boolean {
-  return Object.entries(wanted).every(([key, value]) => {
-    const now = current[key];
-    if (Array.isArray(value)) return Array.isArray(now) && now.length === value.length && value.every((v, i) => now[i] === v);
-    return now === value || (key === 'description' && value === undefined && !now);
-  });
-}
-
-/**
- * Creates or updates every stream (idempotent; any service may run it at start-up, several at
- * once). Transient JetStream API failures are retried for up to `retryForMs` (default 60 s).
- */
-export async function provisionStreams(
-  jsm: JetStreamManager,
-  replicas = 1,
-  definitions: readonly StreamDefinition[] = Object.values(streams),
-  retryForMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + retryForMs;
-  for (const definition of definitions) {
-    const config = streamConfig(definition, replicas);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        let current: Record<string, unknown> | undefined;
-        try {
-          current = (await jsm.streams.info(definition.name)).config as unknown as Record<string, unknown>;
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
-        if (!current) await jsm.streams.add(config);
-        else if (!sameSettings(current, config)) await jsm.streams.update(definition.name, config);
-        break;
-      } catch (error) {
-        if (!isTransient(error) || Date.now() > deadline) throw error;
-        // Spread out: services that collided on the same stream do not collide again.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * 2 ** attempt) * (0.5 + Math.random())));
-      }
-    }
-  }
 }
 
 export interface DurableConsumerConfig {

@@ -12,9 +12,9 @@ import {
   type JetStreamManager,
   jetstreamManager,
   type NatsConnection,
-  provisionStreams,
 } from './nats';
-import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
+import { requireStreams } from './nats-provisioning';
+import { DEFAULT_DATABASE_POOL_SIZE, type NatsClientEnv } from '@platform/config/env';
 import { OutboxRelay, type SqlClient, type TransactionalSqlClient } from './outbox';
 import { streams } from '@platform/contracts';
 import { consumerDeclarationMismatch } from '@platform/contracts/consumers';
@@ -25,14 +25,12 @@ import { AdjustableClock, type Clock } from './clock';
 import { type TimerHandler, TimerWorker } from './timers';
 import { z } from 'zod';
 
-export interface RuntimeEnv {
+export interface RuntimeEnv extends NatsClientEnv {
   LOG_LEVEL: string;
   /** The service's own database, for services that have one. */
   DATABASE_URL?: string;
-  NATS_URL: string;
   HOST: string;
   PORT: number;
-  NATS_STREAM_REPLICAS?: number;
   CONSUMER_ACK_WAIT_MS?: number;
   SHUTDOWN_DRAIN_MS?: number;
   TEST_CLOCK_CONTROL?: boolean;
@@ -82,7 +80,7 @@ interface Messaging {
 
 /**
  * Everything a service process shares with every other: telemetry, logs, metrics, NATS
- * with its streams provisioned, and an ordered graceful shutdown. A service's `app.ts`
+ * (its streams checked: they are provisioned beforehand), and an ordered graceful shutdown. A service's `app.ts`
  * adds its database, outbox relay, timers, consumers and routes; `main.ts` then calls
  * `serve()`, which starts them. Tests start the same build with `startWorkers()` (or without
  * it, to drive handlers and timers themselves) and end it with `shutdown()`.
@@ -122,9 +120,9 @@ export class ServiceRuntime {
     if (options.migrations) await requireCurrentSchema(env, options.migrations, log, telemetry);
     let messaging: Messaging | undefined;
     if (options.messaging ?? true) {
-      const nc = await connectNats(env.NATS_URL, name, log);
+      const nc = await connectNats(env, name, log);
       const jsm = await jetstreamManager(nc);
-      await provisionStreams(jsm, env.NATS_STREAM_REPLICAS ?? 1);
+      await requireStreams(jsm, name);
       messaging = { nc, js: jetstream(nc), jsm };
     }
     return new ServiceRuntime(name, env, log, metrics, messaging, telemetry, options.clock ?? new AdjustableClock());

@@ -1,7 +1,9 @@
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsClientEnv } from '@platform/config/env';
 import { type Envelope, parseEvent } from '@platform/contracts';
 import type { Logger } from './logger';
+import { natsConnectionOptions } from './nats';
 
 /** Where following starts: just after a stream sequence the reader has (resume), its whole history, or what comes next. */
 export type FollowFrom = { afterSequence: number } | 'all' | 'new';
@@ -33,7 +35,7 @@ export class StreamFollower {
   private retry: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly url: string,
+    private readonly env: NatsClientEnv,
     private readonly name: string,
     private readonly log: Logger,
   ) {}
@@ -41,7 +43,7 @@ export class StreamFollower {
   /** Connects in the background, trying again every second until it can; then the client reconnects by itself. */
   start(): void {
     if (this.closed) return;
-    connect({ servers: this.url.split(','), name: this.name, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+    connect({ ...natsConnectionOptions(this.env, this.name), maxReconnectAttempts: -1, reconnectTimeWait: 250 })
       .then((nc) => {
         if (this.closed) return void nc.close();
         this.nc = nc;

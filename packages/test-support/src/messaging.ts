@@ -3,14 +3,13 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from '@platform/runtime/logger';
 import { createMetrics } from '@platform/runtime/metrics';
-import { provisionStreams } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import { type Envelope, notificationSent } from '@platform/contracts';
 import { inject } from 'vitest';
 // The vitest context the global setup provides (natsUrl, postgresAdminUrl).
 import type {} from './infrastructure';
 
-/** What transport-level integration tests share: the test NATS with the platform's streams. */
+/** What transport-level integration tests share: the test NATS with the platform's streams (provisioned by the global setup). */
 export interface Messaging {
   nc: NatsConnection;
   js: JetStreamClient;
@@ -19,9 +18,7 @@ export interface Messaging {
 
 export async function connectMessaging(): Promise<Messaging> {
   const nc = await connect({ servers: inject('natsUrl') });
-  const jsm = await jetstreamManager(nc);
-  await provisionStreams(jsm);
-  return { nc, js: jetstream(nc), jsm };
+  return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
 }
 
 export const quietLog = createLogger('test', 'silent');

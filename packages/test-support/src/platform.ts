@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectionOptions } from '@platform/runtime/nats';
 import type { CreateOrderInput } from '@platform/contracts/api/orders';
 import { freeStackPorts, type ServiceName, type StackHandle, startStack } from '@platform/devstack';
 import got from 'got';
@@ -46,7 +47,8 @@ export interface Platform {
   count(service: ServiceName, sql: string, params?: unknown[]): Promise<number>;
   /** The JSON log lines a service wrote so far. */
   logLines(service: ServiceName): Record<string, unknown>[];
-  /** Messages stored in a stream. */
+  /** A NATS connection as the operator (reads every stream); the caller closes it. */
+  connectNats(name?: string): Promise<NatsConnection>;
   /** Messages in a stream; with `subject`, only those on that subject. */
   streamMessages(stream: string, subject?: string): Promise<number>;
   logDir: string;
@@ -112,8 +114,9 @@ export async function startPlatform(
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
+    connectNats: (name = 'e2e-test') => connect(natsConnectionOptions(stack.natsUser('operator'), name)),
     async streamMessages(stream, subject) {
-      const nc = await connect({ servers: stack.env.NATS_URL!.split(',') });
+      const nc = await connect(natsConnectionOptions(stack.natsUser('operator'), 'e2e-test'));
       try {
         const jsm = await jetstreamManager(nc);
         if (!subject) return (await jsm.streams.info(stream)).state.messages;
@@ -126,9 +129,21 @@ export async function startPlatform(
     async stop() {
       await Promise.all([...pools.values()].map((p) => p.end()));
       await stack.stop();
+      const violations = natsViolations(join(logDir, 'nats.log'));
       await rm(dir, { recursive: true, force: true });
+      // Every end-to-end test runs under the platform's NATS users: one that needed more than its
+      // permissions fails here, even when the refused call was retried or ignored.
+      if (violations.length > 0) throw new Error(`NATS refused calls beyond a user's permissions:\n${violations.join('\n')}`);
     },
   };
+}
+
+/** The permission violations a nats-server logged (none when it has no log there). */
+export function natsViolations(logFile: string): string[] {
+  if (!existsSync(logFile)) return [];
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => / - (Publish|Subscription) Violation/.test(line));
 }
 
 /** A valid order body; each call gets its own customer email so its emails can be told apart. */

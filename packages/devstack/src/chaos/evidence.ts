@@ -5,6 +5,7 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { type NatsClientEnv, natsConnectionOptions } from '@platform/runtime/nats';
 import type { Got } from 'got';
 import { SUPPLIERS } from '@platform/contracts';
 import pg from 'pg';
@@ -67,13 +68,13 @@ export async function dueTimers(db: Databases, stack: StackHandle, http: Got, sl
 }
 
 /** Unpublished outbox rows and consumer backlog (pending + unacknowledged), where not zero. */
-export async function inFlight(db: Databases, natsUrl: string): Promise<Evidence['unsettled']> {
+export async function inFlight(db: Databases, nats: NatsClientEnv): Promise<Evidence['unsettled']> {
   const out: Evidence['unsettled'] = [];
   for (const service of DATABASE_SERVICES) {
     const [row] = await db.query<{ count: string }>(service, 'SELECT count(*) FROM outbox_events WHERE published_at IS NULL');
     if (Number(row?.count) > 0) out.push({ where: `${service} outbox`, count: Number(row?.count) });
   }
-  const nc = await connect({ servers: natsUrl, reconnect: false });
+  const nc = await connect({ ...natsConnectionOptions(nats, 'chaos-evidence'), reconnect: false });
   try {
     const jsm = await jetstreamManager(nc);
     for await (const stream of jsm.streams.list()) {
@@ -88,8 +89,8 @@ export async function inFlight(db: Databases, natsUrl: string): Promise<Evidence
   return out;
 }
 
-async function deadLetters(natsUrl: string): Promise<Evidence['deadLetters']> {
-  const nc = await connect({ servers: natsUrl, reconnect: false });
+async function deadLetters(nats: NatsClientEnv): Promise<Evidence['deadLetters']> {
+  const nc = await connect({ ...natsConnectionOptions(nats, 'chaos-evidence'), reconnect: false });
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info('DEAD_LETTERS').catch(() => undefined);
@@ -240,7 +241,7 @@ export async function collectEvidence(input: CollectInput): Promise<Evidence> {
 
   return {
     orders: evidenceOrders,
-    deadLetters: await deadLetters(stack.env.NATS_URL!),
+    deadLetters: await deadLetters(stack.natsUser('operator')),
     overdueTimers: await dueTimers(db, stack, http, 5_000),
     unsettled: input.unsettled,
     stock,

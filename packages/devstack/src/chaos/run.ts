@@ -185,7 +185,7 @@ async function settle(options: ChaosOptions, stack: StackHandle, http: Got, gate
     for (const parcel of parcels) await simulators.post(`${parcel.provider}/_sim/progress`, { json: { number: parcel.tracking_number } });
     const tasks = await resolveOpsTasks(gateway, simulators);
     await sleep(1_500);
-    last = await inFlight(db, stack.env.NATS_URL!);
+    last = await inFlight(db, stack.natsUser('operator'));
     const due = await dueTimers(db, stack, http, 5_000);
     const quiet = last.length === 0 && due.length === 0 && open.length === 0 && parcels.length === 0 && tasks === 0 && step > 6;
     quietRounds = quiet ? quietRounds + 1 : 0;

@@ -39,7 +39,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { eventHeaders } from '@platform/runtime/nats';
+import { eventHeaders, natsConnectionOptions } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import { type Envelope, orderCreated } from '@platform/contracts';
 import { createOrderRequestSchema, type Order } from '@platform/contracts/api/orders';
@@ -53,6 +53,7 @@ import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats } fro
 import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, serviceUrls } from '../bench/resources';
 import { runSustained } from '../bench/sustained';
 import { SERVICE_NAMES, type ServiceName } from '../services';
+import { cliNatsSettings } from '../nats-auth';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -86,7 +87,8 @@ Benchmarks a running platform (start it first with \`pnpm start\` / \`pnpm platf
   --api-key KEY         gateway API key, role ops or admin (default ${DEFAULTS.apiKey})
   --orders-url URL      orders service base URL (env ORDERS_URL, default ${DEFAULTS.ordersUrl})
   --database-url URL    orders database (env ORDERS_DATABASE_URL, default ${DEFAULTS.databaseUrl})
-  --nats-url URL        NATS server(s), comma separated (env NATS_URL, default ${DEFAULTS.natsUrl})
+  --nats-url URL        NATS server(s), comma separated (env NATS_URL, default ${DEFAULTS.natsUrl}),
+                        as NATS_USER/NATS_PASSWORD (the operator; unset: the local platform's)
   --sink-url URL        SMTP sink web/JSON API (default ${DEFAULTS.sinkUrl})
   --simulators-url URL  provider simulators (Stripe at /stripe) (env SIMULATORS_URL, default ${DEFAULTS.simulatorsUrl})
   --warmup W            unmeasured operations before each phase (default ${DEFAULTS.warmup})
@@ -789,7 +791,7 @@ async function preflight(settings: Settings, http: Got, gatewayHttp: Got): Promi
 
   let nc: NatsConnection | undefined;
   try {
-    nc = await connect({ servers: settings.natsUrl.split(','), name: 'platform-bench', timeout: 3_000, maxReconnectAttempts: 0 });
+    nc = await connect({ ...natsConnectionOptions(cliNatsSettings(settings.natsUrl, 'operator'), 'platform-bench'), timeout: 3_000, maxReconnectAttempts: 0 });
     await (await jetstreamManager(nc)).getAccountInfo();
   } catch (error) {
     problems.push(`NATS JetStream not reachable at ${settings.natsUrl} (${describe(error)})`);

@@ -17,6 +17,7 @@ import {
   retryDeadLetters,
   validateConsumerName,
 } from '../operations';
+import { cliNatsSettings } from '../nats-auth';
 
 const DEFAULT_LIMIT = 100;
 
@@ -50,6 +51,7 @@ Options:
   --all             every dead letter (of --consumer, when given)
   --limit N         list at most N, oldest first (default ${DEFAULT_LIMIT})
   --nats-url URL    NATS server(s), comma separated (env NATS_URL, default ${DEFAULT_NATS_URL})
+                    as NATS_USER/NATS_PASSWORD (the operator; unset: the local platform's)
   -h, --help        this text
 
 Exit status 1 on bad arguments, unreachable NATS, or when any selected dead letter failed.
@@ -136,7 +138,7 @@ function report(outcomes: DeadLetterOutcome[], verb: string, scope: string): boo
 
 async function main(): Promise<void> {
   const command = parse(process.argv.slice(2));
-  const connection = await connectOperations(command.natsUrl, 'dead-letters-cli');
+  const connection = await connectOperations(cliNatsSettings(command.natsUrl, 'operator'), 'dead-letters-cli');
   let ok = true;
   try {
     if (command.name === 'list') {

@@ -12,6 +12,7 @@ import {
   replayConsumer,
   validateConsumerName,
 } from '../operations';
+import { cliNatsSettings } from '../nats-auth';
 
 const USAGE = `Usage:
   pnpm replay --stream STREAM --consumer DURABLE (--from-seq N | --since ISO-TIME) [--force]
@@ -45,6 +46,7 @@ Options:
   --since ISO-TIME      redeliver from this time (ISO 8601 with a time zone, e.g. ...Z or +02:00)
   --force               allow moving the consumer forward past messages it has not received
   --nats-url URL        NATS server(s), comma separated (env NATS_URL, default ${DEFAULT_NATS_URL})
+                        as NATS_USER/NATS_PASSWORD (the operator; unset: the local platform's)
   -h, --help            this text
 `;
 
@@ -123,7 +125,7 @@ function parse(argv: string[]): Settings {
 
 async function main(): Promise<void> {
   const settings = parse(process.argv.slice(2));
-  const connection = await connectOperations(settings.natsUrl, 'replay-cli');
+  const connection = await connectOperations(cliNatsSettings(settings.natsUrl, 'operator'), 'replay-cli');
   try {
     const { before, after, warnings } = await replayConsumer(connection, {
       stream: settings.stream,

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type NatsConnection, PermissionViolationError } from '@nats-io/transport-node';
+import { type NatsUser } from '@platform/contracts/nats-users';
+import { natsConnectionOptions } from '@platform/runtime/nats';
+import { provisionNats, requireStreams } from '@platform/runtime/nats-provisioning';
+import { orderCreated, paymentSucceeded } from '@platform/contracts';
+import { describe, expect, it } from 'vitest';
+import { startNats } from '../src/index';
+import { authorizationConfig, localNatsUser, natsPasswordEnv } from '../src/nats-auth';
+import { listDeadLetters, replayConsumer } from '../src/operations';
+import { natsFixture } from './nats-fixture';
+
+/**
+ * The platform's NATS users on a real nats-server 2.9 (the generated authorization, passwords
+ * from the server's environment): what each may do, and that the server refuses the rest.
+ */
+describe('NATS users and permissions', () => {
+  const fixture = natsFixture('devstack-nats-auth-', (root) =>
+    startNats({ storeDir: join(root, 'store'), logFile: join(root, 'nats.log'), config: authorizationConfig(), env: natsPasswordEnv() }),
+  );
+
+  /** Connects as a user and records the permission violations the server reports to it. */
+  async function as(user: NatsUser): Promise<{ nc: NatsConnection; violations: PermissionViolationError[] }> {
+    const nc = await fixture.connect(natsConnectionOptions(localNatsUser(user, fixture.server.url), `${user}-test`));
+    const violations: PermissionViolationError[] = [];
+    void (async () => {
+      for await (const status of nc.status()) if (status.type === 'error' && status.error instanceof PermissionViolationError) violations.push(status.error);
+    })();
+    return { nc, violations };
+  }
+  const jsmOf = (nc: NatsConnection) => jetstreamManager(nc, { timeout: 2_000 });
+  const refusal = (operation: 'publish' | 'subscription', subject: string) => expect.objectContaining({ operation, subject });
+
+  it('refuses a connection without a user or with a wrong password', async () => {
+    await expect(fixture.connect({ servers: fixture.server.url, maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/i);
+    await expect(
+      fixture.connect({ servers: fixture.server.url, user: 'orders', pass: 'local-billing-nats-password', maxReconnectAttempts: 0 }),
+    ).rejects.toThrow(/Authorization Violation/i);
+  });
+
+  it('a service may not create a stream; the provisioner creates them all, and the service then finds its own', async () => {
+    const { nc, violations } = await as('orders');
+    const jsm = await jsmOf(nc);
+    await expect(requireStreams(jsm, 'orders', 0)).rejects.toThrow(/NATS streams ORDERS, .* missing: .*Run `pnpm nats:provision`/);
+    await expect(jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'] })).rejects.toThrow();
+    expect(violations).toContainEqual(refusal('publish', '$JS.API.STREAM.CREATE.ORDERS'));
+
+    const outcome = await provisionNats(localNatsUser('provisioner', fixture.server.url));
+    expect(Object.values(outcome).every((what) => what === 'created')).toBe(true);
+    await requireStreams(jsm, 'orders', 0);
+  });
+
+  it('the orders user publishes its own events (with msgID), and the server refuses it billing.payment.succeeded', async () => {
+    const { nc, violations } = await as('orders');
+    const js = jetstream(nc, { timeout: 2_000 });
+    // The subject is what the permissions judge; the bodies need not be valid events here.
+    expect((await js.publish(orderCreated.type, '{}', { msgID: randomUUID() })).stream).toBe('ORDERS');
+    await expect(js.publish(paymentSucceeded.type, '{}', { msgID: randomUUID() })).rejects.toThrow();
+    expect(violations).toContainEqual(refusal('publish', 'billing.payment.succeeded'));
+    const operator = await jsmOf((await as('operator')).nc);
+    expect((await operator.streams.info('BILLING')).state.messages).toBe(0);
+  });
+
+  it('a service uses its own durable consumer, and may neither read nor take over another service\'s', async () => {
+    const billing = await as('billing');
+    const billingJsm = await jsmOf(billing.nc);
+    await billingJsm.consumers.add('ORDERS', { durable_name: 'billing--orders', ack_policy: AckPolicy.Explicit });
+    const message = await (await jetstream(billing.nc).consumers.get('ORDERS', 'billing--orders')).next({ expires: 2_000 });
+    expect(message?.subject).toBe(orderCreated.type);
+    await message!.ackAck();
+
+    const orders = await as('orders');
+    const ordersJsm = await jsmOf(orders.nc);
+    await expect(ordersJsm.consumers.info('ORDERS', 'billing--orders')).rejects.toThrow();
+    await expect(ordersJsm.consumers.add('ORDERS', { durable_name: 'billing--orders', ack_policy: AckPolicy.Explicit })).rejects.toThrow();
+    await expect(ordersJsm.consumers.add('ORDERS', { durable_name: 'orders--anything', ack_policy: AckPolicy.Explicit })).rejects.toThrow();
+    await expect(orders.nc.request('$JS.API.CONSUMER.MSG.NEXT.ORDERS.billing--orders', JSON.stringify({ batch: 1 }), { timeout: 1_000 })).rejects.toThrow();
+    expect(orders.violations).toEqual(
+      expect.arrayContaining([
+        refusal('publish', '$JS.API.CONSUMER.INFO.ORDERS.billing--orders'),
+        refusal('publish', '$JS.API.CONSUMER.CREATE.ORDERS.billing--orders'),
+        refusal('publish', '$JS.API.CONSUMER.CREATE.ORDERS.orders--anything'),
+        refusal('publish', '$JS.API.CONSUMER.MSG.NEXT.ORDERS.billing--orders'),
+      ]),
+    );
+    // Nor listen in on billing's replies (its pulled messages): every user has its own inbox prefix.
+    orders.nc.subscribe('_INBOX_billing.>');
+    await orders.nc.flush();
+    await expect.poll(() => orders.violations).toContainEqual(refusal('subscription', '_INBOX_billing.>'));
+  });
+
+  it('the operator reads every stream and replays a consumer, but may not delete or change a platform stream', async () => {
+    const { nc, violations } = await as('operator');
+    const jsm = await jsmOf(nc);
+    const stored = await jsm.streams.getMessage('ORDERS', { seq: 1 });
+    expect(stored?.subject).toBe(orderCreated.type);
+    expect(await listDeadLetters({ js: jetstream(nc), jsm }, {})).toMatchObject({ total: 0 });
+
+    const replayed = await replayConsumer({ js: jetstream(nc), jsm }, { stream: 'ORDERS', consumer: 'billing--orders', from: { seq: 1 }, force: false });
+    expect(replayed.after.num_pending).toBe(1);
+
+    await expect(jsm.streams.delete('ORDERS')).rejects.toThrow();
+    expect(violations).toContainEqual(refusal('publish', '$JS.API.STREAM.DELETE.ORDERS'));
+    expect((await jsm.streams.info('ORDERS')).state.messages).toBe(1);
+  });
+});
