@@ -47,7 +47,7 @@ interface K8sObject {
 function render(): K8sObject[] {
   let out: string;
   try {
-    out = execFileSync('kubectl', ['kustomize', 'deploy/k8s'], {
+    out = execFileSync('kubectl', ['kustomize', 'deploy/k8s/base'], {
       cwd: repoRoot,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
