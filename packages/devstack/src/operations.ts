@@ -23,8 +23,10 @@ import {
   type JsMsg,
   type StoredMsg,
 } from '@nats-io/jetstream';
-import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS } from '@platform/runtime/consumer';
+import { createLogger } from '@platform/runtime/logger';
+import { connectNats } from '@platform/runtime/nats';
 import { deadLetterSubject, streams } from '@platform/contracts';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -45,11 +47,14 @@ export interface OperationsConnection extends JetStreamHandles {
   close(): Promise<void>;
 }
 
-/** Connects once (no reconnect loop: an operator command should fail fast) and checks JetStream is on. */
+/**
+ * Connects once (no reconnect loop: an operator command should fail fast) and checks JetStream
+ * is on. Through the services' connect function, so the CLIs authenticate as the services do.
+ */
 export async function connectOperations(url: string, name: string): Promise<OperationsConnection> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: url.split(','), name, timeout: 5_000, maxReconnectAttempts: 0 });
+    nc = await connectNats(url, name, createLogger(name, 'error'), { timeout: 5_000, maxReconnectAttempts: 0, waitOnFirstConnect: false });
   } catch (error) {
     throw new OperationError(`cannot reach NATS at ${url}: ${(error as Error).message}. Is the platform running (pnpm start)? Set --nats-url or NATS_URL.`);
   }

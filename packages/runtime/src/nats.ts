@@ -9,7 +9,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream';
-import { connect, headers, type MsgHdrs, nanos, type NatsConnection, NoRespondersError, TimeoutError } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, headers, type MsgHdrs, nanos, type NatsConnection, NoRespondersError, TimeoutError } from '@nats-io/transport-node';
 import { type Envelope, type StreamDefinition, streams, subjectOf } from '@platform/contracts';
 import type { Logger } from './logger';
 
@@ -17,15 +17,17 @@ export type { JetStreamClient, JetStreamManager, NatsConnection };
 
 /**
  * Connects and keeps reconnecting forever: a NATS outage is something services ride out
- * (the outbox holds events, consumers resume), never a reason to exit.
+ * (the outbox holds events, consumers resume), never a reason to exit. The operator CLIs
+ * connect here too, with `overrides` that make them fail fast instead.
  */
-export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
+export async function connectNats(url: string, name: string, log: Logger, overrides: Partial<ConnectionOptions> = {}): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(','),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
+    ...overrides,
   });
   void (async () => {
     for await (const status of nc.status()) {
