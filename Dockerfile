@@ -1,16 +1,20 @@
 # syntax=docker/dockerfile:1
 #
-# One image recipe for every service, two targets:
+# One image recipe for every service, two targets, and the operators' tools:
 #   docker build --build-arg APP=orders -t fulfilment-platform/orders .                        (runtime, the default)
 #   docker build --build-arg APP=orders --target migrate -t fulfilment-platform/orders-migrate .
+#   docker build --target tools -t fulfilment-platform/tools .                                 (no APP)
 # APP is one of: orders | fulfillment | tracking | notifications | billing | gateway, or
 # simulators: the local provider simulators (packages/simulators, no database) for docker-compose.
 # The migrate target exists only for the apps with a database (prisma.config.ts).
 #
-# Stages: build (pnpm fetch -> offline install, prisma generate, tsup, pnpm deploy from the lockfile,
+# Stages: workspace (pnpm, `pnpm fetch` from the lockfile, the sources) ->
+#         build (offline install, prisma generate, tsup, pnpm deploy from the lockfile,
 #         runtime tree pruned of the migration tooling) -> runtime (node, dist/, production
 #         node_modules; no pnpm, npm, prisma CLI, typescript or tests)
 #         build -> migrate-build (prisma CLI + schema engine) -> migrate (prisma migrate deploy).
+#         workspace -> tools-build (the operator CLIs of packages/devstack/src/cli, bundled) -> tools.
+#         runtime and tools start from node-slim (the Node image without its package managers).
 # deploy/test/image-install.test.ts runs this file's build-stage RUN lines outside Docker and
 # compares the installed tree with pnpm-lock.yaml; docs/deploy.md explains the recipe.
 
@@ -18,7 +22,7 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 
-FROM ${NODE_IMAGE} AS build
+FROM ${NODE_IMAGE} AS workspace
 ARG PNPM_VERSION=10.34.8
 RUN npm i -g pnpm@${PNPM_VERSION}
 ENV CHECKPOINT_DISABLE=1 \
@@ -33,6 +37,8 @@ RUN pnpm fetch
 
 COPY . .
 
+
+FROM workspace AS build
 # Declared after the shared layers: a different APP only invalidates what follows.
 ARG APP
 RUN case "${APP}" in \
@@ -111,11 +117,40 @@ USER 1000:1000
 CMD ["prisma", "migrate", "deploy"]
 
 
-# The service: last stage, so the default target. node:*-slim ships npm, npx, corepack and
-# yarn; the service needs none of them, so they go.
-FROM ${NODE_IMAGE} AS runtime
+# The operators' commands (replay, dead-letters, provision-nats: every command of
+# packages/devstack/src/cli but the local-stack ones, packages/devstack/tsup.config.ts), each
+# bundled with all its npm packages into one executable dist/<command>.js, linked as
+# bin/<command>. No APP: one image for the whole platform.
+FROM workspace AS tools-build
+RUN pnpm install --frozen-lockfile --offline --filter "@platform/devstack..."
+RUN pnpm --filter "@platform/devstack" run build
+RUN rm -rf /tools && mkdir -p /tools/bin \
+ && cp -r packages/devstack/dist /tools/dist \
+ && for bundle in /tools/dist/*.js; do \
+      command="$(basename "${bundle}" .js)"; chmod 755 "${bundle}"; ln -s "../dist/${command}.js" "/tools/bin/${command}"; \
+    done
+
+
+# node:*-slim ships npm, npx, corepack and yarn; neither the services nor the tools need them.
+FROM ${NODE_IMAGE} AS node-slim
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \
       /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
+
+
+# `kubectl run ... --image fulfilment-platform/tools -- dead-letters list`, or a Job
+# (deploy/k8s/examples/). The commands read NATS_URL, NATS_USER and NATS_PASSWORD.
+FROM node-slim AS tools
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps \
+    PATH=/app/bin:${PATH}
+WORKDIR /app
+COPY --from=tools-build /tools /app
+USER 1000:1000
+CMD ["ls", "/app/bin"]
+
+
+# The service: last stage, so the default target.
+FROM node-slim AS runtime
 ARG APP
 ENV NODE_ENV=production \
     APP=${APP}

@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dockerfile, type Instruction, runs, type Stage, stageNamed } from './dockerfile';
+import { chain, dockerfile, type Instruction, runs, type Stage, stageNamed } from './dockerfile';
+import toolsBundle, { LOCAL_ONLY_COMMANDS, operatorCommands } from '../../packages/devstack/tsup.config';
 import { readRepoFile, SERVICES } from './platform';
 
 const runtime = dockerfile.stages.at(-1)!;
@@ -37,7 +38,10 @@ describe('Dockerfile: build', () => {
   it('installs the pnpm version pinned in package.json', () => {
     const packageManager = (JSON.parse(readRepoFile('package.json')) as { packageManager: string }).packageManager;
     expect(packageManager).toMatch(/^pnpm@/);
-    expect(runs(stageNamed('build'))).toContain(`npm i -g ${packageManager}`);
+    expect(runs(stageNamed('workspace'))).toContain(`npm i -g ${packageManager}`);
+    // Every pnpm build starts from that stage.
+    expect(chain('build')[0]?.name).toBe('workspace');
+    expect(chain('tools-build')[0]?.name).toBe('workspace');
   });
 
   it('accepts exactly the six services and the provider simulators as APP', () => {
@@ -53,8 +57,8 @@ describe('Dockerfile: build', () => {
   });
 
   it('fetches from the lockfile alone, then installs, generates, builds and deploys offline', () => {
-    const build = stageNamed('build');
-    const steps = runs(build);
+    const build = chain('build');
+    const steps = build.flatMap(runs);
     const at = (pattern: RegExp) => {
       const index = steps.findIndex((s) => pattern.test(s));
       expect(index, String(pattern)).toBeGreaterThanOrEqual(0);
@@ -67,7 +71,7 @@ describe('Dockerfile: build', () => {
     const deploy = at(/pnpm --filter "@platform\/\$\{APP\}" deploy --prod --offline .*\/deploy$/);
     expect([fetch, install, generate, compile, deploy]).toEqual([...[fetch, install, generate, compile, deploy]].sort((a, b) => a - b));
     // The fetch layer sees the lockfile, the workspace file and .npmrc only.
-    const copies = build.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'RUN');
+    const copies = build.flatMap((stage) => stage.instructions).filter((i) => i.keyword === 'COPY' || i.keyword === 'RUN');
     const fetchAt = copies.findIndex((i) => i.args === 'pnpm fetch');
     expect(copies[fetchAt - 1]?.args).toBe('pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./');
     // pnpm 10: the lockfile-based deploy needs injected workspace packages; --legacy re-resolves.
@@ -123,9 +127,10 @@ describe('Dockerfile: the simulators image (APP=simulators)', () => {
 });
 
 describe('Dockerfile: runtime (the default target)', () => {
-  it('is the last stage, named runtime, on the bare Node image (not on the build stage)', () => {
+  it('is the last stage, named runtime, on the bare Node image less its package managers (not on the build stage)', () => {
     expect(runtime.name).toBe('runtime');
-    expect(dockerfile.stages.map((s) => s.name)).not.toContain(runtime.from);
+    expect(chain('runtime').map((s) => s.name)).toEqual(['node-slim', 'runtime']);
+    expect(dockerfile.stages.map((s) => s.name)).not.toContain(stageNamed('node-slim').from);
   });
 
   it('copies only the pruned runtime tree from the build stage and runs it as a non-root user', () => {
@@ -144,7 +149,8 @@ describe('Dockerfile: runtime (the default target)', () => {
   });
 
   it('removes the package managers the Node image ships (npm, npx, corepack, yarn)', () => {
-    const removal = runs(runtime).find((r) => r.startsWith('rm -rf')) ?? '';
+    const removal = runs(stageNamed('node-slim')).find((r) => r.startsWith('rm -rf')) ?? '';
+    expect(stageNamed('node-slim').instructions.map((i) => i.keyword)).toEqual(['RUN']);
     for (const path of ['/usr/local/lib/node_modules', '/usr/local/bin/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack', '/usr/local/bin/yarn', '/opt/yarn-*']) {
       expect(removal.split(/\s+/)).toContain(path);
     }
@@ -181,3 +187,46 @@ describe('Dockerfile: migrate target', () => {
     expect(runtime.instructions.some((i) => i.args.includes('migrate-build') || i.args.includes('/migrate'))).toBe(false);
   });
 });
+
+describe('Dockerfile: tools target (the operator commands)', () => {
+  const tools = stageNamed('tools');
+
+  it('is built from the workspace without APP, and runs on node-slim with nothing but the bundles', () => {
+    expect(chain('tools-build').map((stage) => stage.name)).toEqual(['workspace', 'tools-build']);
+    expect(chain('tools').map((stage) => stage.name)).toEqual(['node-slim', 'tools']);
+    expect(tools.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args)).toEqual(['--from=tools-build /tools /app']);
+    expect(tools.instructions.some((i) => i.keyword === 'ARG')).toBe(false);
+    expect(['root', '0']).not.toContain(last(tools, 'USER')?.args.split(':')[0]);
+  });
+
+  it('puts the commands on PATH (/app/bin) and keeps source maps on', () => {
+    const env = last(tools, 'ENV')?.args ?? '';
+    expect(env).toContain('PATH=/app/bin:${PATH}');
+    expect(env).toContain('NODE_OPTIONS=--enable-source-maps');
+    expect(last(tools, 'WORKDIR')?.args).toBe('/app');
+  });
+
+  it('installs @platform/devstack offline, bundles its operator commands and links each into bin/', () => {
+    const steps = runs(stageNamed('tools-build'));
+    expect(steps[0]).toBe('pnpm install --frozen-lockfile --offline --filter "@platform/devstack..."');
+    expect(steps[1]).toBe('pnpm --filter "@platform/devstack" run build');
+    expect(steps[2]).toContain('cp -r packages/devstack/dist /tools/dist');
+    expect(steps[2]).toContain('ln -s "../dist/${command}.js" "/tools/bin/${command}"');
+    const pkg = JSON.parse(readRepoFile('packages/devstack/package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toBe('tsup');
+  });
+
+  it('bundles every operator command of packages/devstack/src/cli, and none of the local-stack ones', () => {
+    const commands = operatorCommands();
+    expect(commands).toEqual(expect.arrayContaining(['dead-letters', 'replay']));
+    for (const local of LOCAL_ONLY_COMMANDS) expect(commands).not.toContain(local);
+    expect(Object.keys(toolsBundle.entry as Record<string, string>).sort()).toEqual(commands);
+  });
+
+  it('bundles every npm package into each command (no node_modules in the image), as an executable', () => {
+    const bundled = (specifier: string) => toolsBundle.noExternal.some((pattern) => pattern.test(specifier));
+    for (const specifier of ['@nats-io/transport-node', '@nats-io/jetstream', 'pino', '@platform/runtime/nats']) expect(bundled(specifier), specifier).toBe(true);
+    expect(toolsBundle.banner.js.split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+});
+

@@ -86,3 +86,10 @@ export const stageNamed = (name: string): Stage => {
 /** The RUN commands of a stage, with the stage's ARG defaults substituted. */
 export const runs = (stage: Stage): string[] =>
   stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => substitute(i.args, stage.args));
+
+/** The stages `name` is built from, first the one on an image, last `name` itself (FROM <stage> links). */
+export const chain = (name: string): Stage[] => {
+  const stage = stageNamed(name);
+  const parent = dockerfile.stages.find((s) => s.name === stage.from);
+  return parent ? [...chain(parent.name!), stage] : [stage];
+};

@@ -7,8 +7,11 @@
  * app, package by package and version by version, and the runtime tree (/runtime) exactly that
  * closure without the migration tooling, with no tests and every import of the bundle installed.
  *
+ * The tools target (IMAGE_TEST_APPS=tools) is replayed the same way: its /tools tree must hold
+ * one executable per operator command that runs with no node_modules at all.
+ *
  * Opt-in, about 40 s per app: IMAGE_TEST_APPS=gateway,orders (the one without and one with
- * Prisma), or IMAGE_TEST_APPS=all for every APP; without it the file only reports it skipped. The store is the machine's pnpm store
+ * Prisma), or IMAGE_TEST_APPS=all for every APP and the tools; without it the file only reports it skipped. The store is the machine's pnpm store
  * (the fetch then downloads only what is missing); IMAGE_TEST_FRESH_STORE=1 starts from an
  * empty store, as a Docker build does (about 600 MB downloaded).
  */
@@ -18,13 +21,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stageNamed, substitute } from './dockerfile';
+import { operatorCommands } from '../../packages/devstack/tsup.config';
+import { chain, substitute } from './dockerfile';
 import { repoRoot, SERVICES } from './platform';
 
 const ALL_APPS = [...SERVICES.map((s) => s.name), 'simulators'];
 // About 40 s per app on 2 cores (most of it pnpm startup and the fetch): opt-in, so the unit
 // run stays fast; deploy/test/dockerfile.test.ts checks the recipe on every run.
-const APPS = process.env.IMAGE_TEST_APPS === 'all' ? ALL_APPS : (process.env.IMAGE_TEST_APPS?.split(',').filter(Boolean) ?? []);
+const SELECTED = process.env.IMAGE_TEST_APPS === 'all' ? [...ALL_APPS, 'tools'] : (process.env.IMAGE_TEST_APPS?.split(',').filter(Boolean) ?? []);
+const APPS = SELECTED.filter((app) => app !== 'tools');
+const TOOLS = SELECTED.includes('tools');
 /** Dropped from the runtime tree by scripts/prune-deploy.mjs (the RUN line names them too). */
 const MIGRATION_TOOLING = ['prisma', 'typescript'];
 const NEVER_AT_RUNTIME = [...MIGRATION_TOOLING, 'tsup', 'turbo', 'esbuild', 'pnpm', 'vitest', 'tsx', '@platform/test-support', '@platform/devstack'];
@@ -131,17 +137,21 @@ interface Built {
   repo: string;
   deploy: string;
   runtime: string;
+  tools: string;
   log: string[];
 }
 
-/** Replays the build stage for `app`; returns where /repo, /deploy and /runtime ended up. */
-function replayBuildStage(app: string, scratch: string): Built {
+/**
+ * Replays `target` and the stages it is built from (workspace first) with APP=`app`; returns
+ * where /repo, /deploy, /runtime and /tools ended up.
+ */
+function replayBuildStage(target: 'build' | 'tools-build', app: string, scratch: string): Built {
   const repo = join(scratch, 'repo');
   const deploy = join(scratch, 'deploy');
   const runtime = join(scratch, 'runtime');
+  const tools = join(scratch, 'tools');
   mkdirSync(repo, { recursive: true });
-  const stage = stageNamed('build');
-  const args: Record<string, string> = { ...stage.args, APP: app };
+  const stages = chain(target);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     APP: app,
@@ -152,7 +162,7 @@ function replayBuildStage(app: string, scratch: string): Built {
   };
   const log: string[] = [];
   const files = contextFiles();
-  for (const ins of stage.instructions) {
+  for (const { ins, args } of stages.flatMap((stage) => stage.instructions.map((ins) => ({ ins, args: { ...stage.args, APP: app } })))) {
     const text = substitute(ins.args, args);
     if (ins.keyword === 'COPY') {
       if (text.startsWith('--from')) throw new Error(`unexpected COPY in the build stage: ${text}`);
@@ -170,7 +180,8 @@ function replayBuildStage(app: string, scratch: string): Built {
         expect(execFileSync('pnpm', ['--version'], { encoding: 'utf8' }).trim()).toBe(pnpmInstall[1]);
         continue;
       }
-      const command = text.replace(/(^|[\s"])\/(deploy|runtime)(?=$|[\s/"])/g, (_all, before: string, dir: string) => `${before}${dir === 'deploy' ? deploy : runtime}`);
+      const scratchDirs: Record<string, string> = { deploy, runtime, tools };
+      const command = text.replace(/(^|[\s"])\/(deploy|runtime|tools)(?=$|[\s/"])/g, (_all, before: string, dir: string) => `${before}${scratchDirs[dir]}`);
       const started = Date.now();
       const result = spawnSync('sh', ['-c', command], { cwd: repo, env, encoding: 'utf8' });
       log.push(`${((Date.now() - started) / 1000).toFixed(1)}s ${text.slice(0, 100)}`);
@@ -179,7 +190,7 @@ function replayBuildStage(app: string, scratch: string): Built {
       if (text === 'pnpm fetch') env.npm_config_registry = 'http://127.0.0.1:9/';
     }
   }
-  return { repo, deploy, runtime, log };
+  return { repo, deploy, runtime, tools, log };
 }
 
 const scratches: string[] = [];
@@ -187,7 +198,7 @@ afterAll(() => {
   for (const dir of scratches) rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
-it.skipIf(APPS.length > 0)('runs the build stage only with IMAGE_TEST_APPS set (e.g. gateway,orders or all)', () => {});
+it.skipIf(SELECTED.length > 0)('runs the build stage only with IMAGE_TEST_APPS set (e.g. gateway,orders,tools or all)', () => {});
 
 describe.each(APPS)('Dockerfile build stage, replayed for APP=%s', (app) => {
   let built: Built | undefined;
@@ -196,7 +207,7 @@ describe.each(APPS)('Dockerfile build stage, replayed for APP=%s', (app) => {
     if (!built) {
       const scratch = mkdtempSync(join(tmpdir(), `image-${app}-`));
       scratches.push(scratch);
-      built = replayBuildStage(app, scratch);
+      built = replayBuildStage('build', app, scratch);
     }
     return built;
   };
@@ -254,5 +265,53 @@ describe.each(APPS)('Dockerfile build stage, replayed for APP=%s', (app) => {
       .filter((name) => !builtins.has(name) && !existsSync(join(runtime, 'node_modules', name, 'package.json')));
     expect(specifiers.size).toBeGreaterThan(0);
     expect([...new Set(missing)]).toEqual([]);
+  });
+});
+
+// Registered only when selected, like the apps above (nothing reported as skipped).
+if (TOOLS) describe('Dockerfile tools-build stage, replayed', () => {
+  let built: Built | undefined;
+  const build = () => {
+    if (!built) {
+      const scratch = mkdtempSync(join(tmpdir(), 'image-tools-'));
+      scratches.push(scratch);
+      built = replayBuildStage('tools-build', '', scratch);
+    }
+    return built;
+  };
+  /** Runs bin/<command> as the image would: from outside the repository, no node_modules anywhere above. */
+  const run = (command: string, args: string[]) =>
+    spawnSync(join(build().tools, 'bin', command), args, { cwd: tmpdir(), encoding: 'utf8', env: { PATH: process.env.PATH!, NODE_OPTIONS: '--enable-source-maps' } });
+
+  it('runs every step, offline after pnpm fetch', { timeout: 240_000 }, () => {
+    const { log } = build();
+    expect(log.some((l) => / pnpm fetch$/.test(l))).toBe(true);
+    console.info(`tools-build stage:\n  ${log.join('\n  ')}`);
+  });
+
+  it('links one executable per operator command into bin/', { timeout: 240_000 }, () => {
+    expect(readdirSync(join(build().tools, 'bin')).sort()).toEqual(operatorCommands());
+  });
+
+  it.each(operatorCommands())('bin/%s prints its usage without any node_modules', { timeout: 240_000 }, (command) => {
+    const result = run(command, ['--help']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage:/);
+  });
+
+  it('bundles every package: the bundles import nothing but Node built-ins', { timeout: 240_000 }, () => {
+    const builtins = new Set(execFileSync('node', ['-p', 'require("node:module").builtinModules.join(",")'], { encoding: 'utf8' }).trim().split(','));
+    for (const command of operatorCommands()) {
+      const bundle = readFileSync(join(build().tools, 'dist', `${command}.js`), 'utf8');
+      const imported = [...bundle.matchAll(/^import\s+(?:[^'";]*?\sfrom\s*)?["']([^"']+)["'];?$/gm)].map((m) => m[1]!.replace(/^node:/, ''));
+      expect(imported.filter((name) => !builtins.has(name)), command).toEqual([]);
+    }
+  });
+
+  it('connects through the runtime\'s NATS client: an unreachable server is reported, not a crash', { timeout: 240_000 }, () => {
+    const result = run('dead-letters', ['list', '--nats-url', 'nats://127.0.0.1:9']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^dead-letters: cannot reach NATS at nats:\/\/127\.0\.0\.1:9/);
   });
 });
