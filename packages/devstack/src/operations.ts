@@ -23,7 +23,7 @@ import {
   type JsMsg,
   type StoredMsg,
 } from '@nats-io/jetstream';
-import { headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS } from '@platform/runtime/consumer';
 import { type NatsClientEnv, natsConnectionOptions } from '@platform/runtime/nats';
 import { deadLetterSubject, streams } from '@platform/contracts';

@@ -49,7 +49,6 @@ export async function connectNats(env: NatsClientEnv, name: string, log: Logger)
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
-    ...overrides,
   });
   void (async () => {
     for await (const status of nc.status()) {
