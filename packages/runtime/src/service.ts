@@ -1,7 +1,14 @@
 import closeWithGrace from 'close-with-grace';
 import { type ConsumerOptions, EventConsumer } from './consumer';
 import { admissionLimitsFor } from './admission';
-import { createHttpServer, type HttpServerOptions, type PlatformHttpServer, type ReadinessCheck } from './http';
+import {
+  createHttpServer,
+  createManagementServer,
+  type HttpServerOptions,
+  type ManagementServer,
+  type PlatformHttpServer,
+  type ReadinessCheck,
+} from './http';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import {
@@ -37,6 +44,8 @@ export interface RuntimeEnv {
   HTTP_MAX_QUEUE?: number;
   HTTP_QUEUE_TIMEOUT_MS?: number;
   TRUSTED_PROXIES?: readonly string[];
+  /** A second listener for `/metrics` and operators' pages (the gateway's); unset: everything on PORT. */
+  MANAGEMENT_PORT?: number;
 }
 
 /**
@@ -142,21 +151,33 @@ export class ServiceRuntime {
     this.onShutdown(async () => clearInterval(timer));
   }
 
-  /** The HTTP server; `/readyz` checks the database, the NATS connection (a round trip) and `readiness`. */
-  createHttpServer(readiness: Record<string, ReadinessCheck> = {}): PlatformHttpServer {
+  /**
+   * NATS as `/readyz` reports it: a round trip. Reported, never failing readiness: while NATS is
+   * away requests still commit (their events wait in the outbox) and consumers resume after, so
+   * taking every replica out of rotation would turn a messaging outage into a full one.
+   */
+  private natsProbe(): Record<string, ReadinessCheck> {
     const nc = this.nats?.nc;
-    const natsReady: Record<string, ReadinessCheck> = nc
-      ? {
-          nats: async () => {
-            if (nc.isClosed()) throw new Error('closed');
-            await nc.flush();
-          },
-        }
-      : {};
+    if (!nc) return {};
+    return {
+      nats: async () => {
+        if (nc.isClosed()) throw new Error('closed');
+        await nc.flush();
+      },
+    };
+  }
+
+  /**
+   * The HTTP server; `/readyz` checks the database and `readiness`, and reports NATS and `reported` (docs/probes.md).
+   * With `MANAGEMENT_PORT` set, `/metrics` is left to `createManagementServer()`.
+   */
+  createHttpServer(readiness: Record<string, ReadinessCheck> = {}, reported: Record<string, ReadinessCheck> = {}): PlatformHttpServer {
     const app = createHttpServer({
       log: this.log,
       metrics: this.metrics,
-      readiness: { ...natsReady, ...this.readiness, ...readiness },
+      readiness: { ...this.readiness, ...readiness },
+      reported: { ...this.natsProbe(), ...reported },
+      serveMetrics: this.env.MANAGEMENT_PORT === undefined,
       ...httpServerSettings(this.env),
     });
     if (this.env.TEST_CLOCK_CONTROL) {
@@ -251,22 +272,39 @@ export class ServiceRuntime {
     for (const consumer of this.consumers) await consumer.start();
   }
 
-  /** Starts the workers, listens, and wires SIGTERM/SIGINT to a graceful shutdown. */
-  async serve(app: PlatformHttpServer): Promise<void> {
+  /**
+   * The management listener (on `MANAGEMENT_PORT`): `/metrics`, `/healthz`, `/readyz` with the
+   * same checks as the public server's `readiness`; the service adds its operators' pages.
+   */
+  createManagementServer(readiness: Record<string, ReadinessCheck> = {}, reported: Record<string, ReadinessCheck> = {}): ManagementServer {
+    return createManagementServer({
+      log: this.log,
+      metrics: this.metrics,
+      readiness: { ...this.readiness, ...readiness },
+      reported: { ...this.natsProbe(), ...reported },
+    });
+  }
+
+  /** Starts the workers, listens (and `management` on MANAGEMENT_PORT), and wires SIGTERM/SIGINT to a graceful shutdown. */
+  async serve(app: PlatformHttpServer, management?: ManagementServer): Promise<void> {
     await this.startWorkers();
     await app.listen({ host: this.env.HOST, port: this.env.PORT });
+    if (management) await management.listen({ host: this.env.HOST, port: this.env.MANAGEMENT_PORT });
     closeWithGrace({ delay: 15_000 + (this.env.SHUTDOWN_DRAIN_MS ?? 0), logger: this.log }, async ({ signal, err }) => {
       if (err) this.log.error({ err }, 'shutting down after an error');
       this.log.info({ signal }, 'shutting down');
-      await this.shutdown(app);
+      await this.shutdown(app, management);
     });
   }
 
   /** Readiness 503, drain, HTTP closed, consumers stopped, then what was added, last first; NATS drained. */
-  async shutdown(app: PlatformHttpServer): Promise<void> {
+  async shutdown(app: PlatformHttpServer, management?: ManagementServer): Promise<void> {
     app.markShuttingDown();
+    management?.markShuttingDown();
     if (this.env.SHUTDOWN_DRAIN_MS) await new Promise((resolve) => setTimeout(resolve, this.env.SHUTDOWN_DRAIN_MS));
     await app.close();
+    // Last of the listeners: metrics stay scrapeable while requests drain.
+    await management?.close();
     await Promise.all(this.consumers.map((c) => c.stop()));
     for (const cleanup of this.cleanups.reverse()) await cleanup();
     await this.nats?.nc.drain();
