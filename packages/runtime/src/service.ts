@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { type ConsumerOptions, EventConsumer } from './consumer';
+import { ConsumerLease } from './consumer-lease';
 import { admissionLimitsFor } from './admission';
 import {
   createHttpServer,
@@ -44,6 +45,8 @@ export interface RuntimeEnv {
   HTTP_MAX_QUEUE?: number;
   HTTP_QUEUE_TIMEOUT_MS?: number;
   TRUSTED_PROXIES?: readonly string[];
+  /** The service's database: each durable consumer's lease is held there (docs/ordering.md). */
+  DATABASE_URL?: string;
   /** A second listener for `/metrics` and operators' pages (the gateway's); unset: everything on PORT. */
   MANAGEMENT_PORT?: number;
 }
@@ -129,8 +132,8 @@ export class ServiceRuntime {
 
   /**
    * The service's own database: checked by `/readyz`, disconnected at shutdown, and its
-   * `processed_events` kept as long as an event can still be replayed or retried (stream
-   * history plus dead-letter retention), then deleted.
+   * `processed_events` and `applied_versions` kept as long as an event can still be replayed or
+   * retried (stream history plus dead-letter retention), then deleted.
    */
   attachDatabase<D extends SqlClient & { $disconnect(): Promise<void> }>(db: D): D {
     this.readiness.database = async () => void (await db.$queryRaw`SELECT 1`);
@@ -138,6 +141,7 @@ export class ServiceRuntime {
     const keepDays = Math.ceil((streams.ORDERS.maxAgeMs + streams.DEAD_LETTERS.maxAgeMs) / 86_400_000);
     this.every('processed-events retention', 60 * 60 * 1000, async () => {
       await db.$executeRaw`DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => ${keepDays})`;
+      await db.$executeRaw`DELETE FROM applied_versions WHERE applied_at < now() - make_interval(days => ${keepDays})`;
     });
     return db;
   }
@@ -252,6 +256,8 @@ export class ServiceRuntime {
     if (mismatch) throw new Error(mismatch);
     const consumer = new EventConsumer<Tx>({
       ackWaitMs: this.env.CONSUMER_ACK_WAIT_MS,
+      // One replica at a time handles a durable consumer: per-aggregate order holds with replicas.
+      ...(this.env.DATABASE_URL && { lease: new ConsumerLease(this.env.DATABASE_URL, options.name, this.log) }),
       ...options,
       js: this.messaging.js,
       jsm: this.messaging.jsm,
