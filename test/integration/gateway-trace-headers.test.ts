@@ -3,6 +3,7 @@ import type { PlatformHttpServer } from '@platform/runtime/http';
 import { ServiceRuntime } from '@platform/runtime/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderBody, type OrdersService, startOrdersService } from '../../apps/orders/test/orders-service';
+import { BackgroundNats } from '@platform/runtime/background-nats';
 import { buildGateway } from '../../apps/gateway/src/app';
 import { gatewayEnv } from '../../apps/gateway/src/config';
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
   // TRUSTED_PROXIES keeps its default: loopback callers only.
   const env = loadEnv(gatewayEnv, { API_KEYS: JSON.stringify([{ id: 'root', key: ADMIN_KEY, role: 'admin' }]), ORDERS_URL: orders.url, LOG_LEVEL: 'silent' });
   const runtime = await ServiceRuntime.start('gateway', env, { messaging: false });
-  gateway = await buildGateway(runtime.createHttpServer(), env);
+  gateway = await buildGateway(runtime.createHttpServer(), env, { metrics: runtime.metrics, nats: new BackgroundNats(env, 'gateway', runtime.log) });
   await gateway.ready();
 });
 

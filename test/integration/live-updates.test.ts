@@ -13,6 +13,7 @@ import { eventually } from '@platform/test-support/eventually';
 import { LiveClient } from '@platform/test-support/live';
 import { connectMessaging, type Messaging } from '@platform/test-support/messaging';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BackgroundNats } from '@platform/runtime/background-nats';
 import { buildGateway } from '../../apps/gateway/src/app';
 import { gatewayEnv } from '../../apps/gateway/src/config';
 import { onNotificationOutcome } from '../../apps/orders/src/consumers/notification-outcomes-consumer';
@@ -56,8 +57,9 @@ async function startGateway(variables: Record<string, string> = {}): Promise<{ a
     LIVE_HEARTBEAT_MS: '100',
     ...variables,
   });
-  const app = createHttpServer({ log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), readiness: {}, ...httpServerSettings(env) });
-  await buildGateway(app, env, clock);
+  const [log, metrics] = [createLogger('gateway', 'silent'), createMetrics('gateway')];
+  const app = createHttpServer({ log, metrics, readiness: {}, ...httpServerSettings(env) });
+  await buildGateway(app, env, { metrics, clock, nats: new BackgroundNats(env, 'gateway', log) });
   gateways.push(app);
   return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
 }

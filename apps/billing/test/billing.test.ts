@@ -271,6 +271,23 @@ describe('billing: order created → checkout', () => {
     expect(await h.db.payment.count()).toBe(1);
   });
 
+  it('refuses a modification that comes before its order was billed, so it is retried after it (docs/ordering.md)', async () => {
+    const h = await harness();
+    // created failed on Stripe and waits for its retry; the modification comes first.
+    h.sim.controls.stripe.set({ mode: 'error', times: 1 });
+    const order = sampleOrder();
+    await h.deliver(created(order)).catch(() => undefined);
+    const dearer: Order = { ...order, version: 2, totals: { ...order.totals, shipping: 600, total: 3599 } };
+    const modification = newEvent(orderModified, { aggregateId: order.id, source: 'orders', data: { order: dearer, previousTotal: 3499, changes: ['shipping'], actor: 'ops:key-1' } });
+    await expect(h.deliver(modification)).rejects.toThrow(/not billed yet/);
+    expect(await h.db.orderItem.count({ where: { orderId: order.id } })).toBe(0);
+    // The retries, in that order: billed at the first total, then the modification redrafts it.
+    await h.deliver(created(order));
+    await h.deliver(modification);
+    const invoice = await h.db.invoice.findFirstOrThrow({ where: { orderId: order.id } });
+    expect(invoice).toMatchObject({ status: 'draft', total: 3599 });
+  });
+
   it('refuses an order whose totals disagree with its lines before asking Stripe, writing nothing', async () => {
     const h = await harness();
     const order = sampleOrder({ totals: { subtotal: 2999, shipping: 500, tax: 0, discount: 0, total: 3000 } });

@@ -1,9 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import type { PlatformHttpServer } from '@platform/runtime/http';
+import type { ManagementServer, PlatformHttpServer } from '@platform/runtime/http';
+import type { ServiceRuntime } from '@platform/runtime/service';
 import { AdjustableClock, type Clock } from '@platform/runtime/clock';
 import type { Logger } from '@platform/runtime/logger';
 import { PageRenderer } from './adapters/page-renderer';
 import { StreamFollower } from '@platform/runtime/stream-follower';
+import { BackgroundNats } from '@platform/runtime/background-nats';
+import type { Metrics } from '@platform/runtime/metrics';
+import { Counter } from 'prom-client';
+import { SharedCounter, sharedRateLimitStore } from './adapters/rate-limit-store';
 import { Upstream } from './adapters/upstream';
 import type { GatewayEnv } from './config';
 import { type ApiKeyEntry, ApiKeyring, DEVELOPMENT_KEYS } from './domain/api-keys';
@@ -13,7 +18,7 @@ import { registerCustomerPages } from './http/customer-pages';
 import { CustomerScopes } from './http/customer-scope';
 import { registerForwardRoutes, type Upstreams } from './http/forward-routes';
 import { registerLiveRoutes } from './http/live-routes';
-import { registerOpenApi } from './http/openapi';
+import { registerDocs, registerOpenApi } from './http/openapi';
 import { registerOrderDetailRoute } from './http/order-detail';
 import { registerSecurity } from './http/security';
 import { registerWebhookRoutes } from './http/webhook-routes';
@@ -26,15 +31,41 @@ export function apiKeyring(env: Pick<GatewayEnv, 'API_KEYS' | 'NODE_ENV'>, log: 
   return new ApiKeyring(DEVELOPMENT_KEYS satisfies ApiKeyEntry[], clock);
 }
 
+export interface GatewayDeps {
+  /** The process's metrics (the rate-limit store counts its failures there). */
+  metrics: Metrics;
+  /** Live streams and rate limits read NATS; started here, closed with the server. */
+  nats: BackgroundNats;
+  /** The runtime's clock (key and link expiry); tests pass one they move. */
+  clock?: Clock;
+}
+
 /**
- * The gateway on a platform HTTP server: connection limits, security headers, CORS, rate limits, API keys,
- * the OpenAPI document and docs page, then the `/v1` routes (table forwards, the composed
+ * The gateway on a platform HTTP server: connection limits, security headers, CORS, rate limits
+ * (counted in NATS KV, shared by every replica), API keys, the OpenAPI document (served by
+ * `registerDocs` on the management listener), then the `/v1` routes (table forwards, the composed
  * order detail, the timeline and live streams, raw webhooks) and the customer pages (order,
- * tracking, payment return). `clock`: the runtime's (key and link expiry); tests pass one they move.
+ * tracking, payment return).
  */
-export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, clock: Clock = new AdjustableClock()): Promise<PlatformHttpServer> {
+export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, deps: GatewayDeps): Promise<PlatformHttpServer> {
+  const clock = deps.clock ?? new AdjustableClock();
   limitConnections(app, env);
   const keyring = apiKeyring(env, app.log, clock);
+  // The gateway starts and serves everything but live streams without NATS.
+  const { nats } = deps;
+  nats.start();
+  app.addHook('onClose', () => nats.close());
+  const counter = new SharedCounter({
+    nats,
+    log: app.log,
+    replicas: env.NATS_STREAM_REPLICAS,
+    failures: new Counter({
+      name: 'gateway_rate_limit_store_failures_total',
+      help: 'Requests let through uncounted because the shared rate-limit store (NATS KV) failed, by reason',
+      labelNames: ['reason'] as const,
+      registers: [deps.metrics.registry],
+    }),
+  });
   const upstream = (name: keyof Upstreams, url: string) => new Upstream(name, url, env.UPSTREAM_TIMEOUT_MS);
   const upstreams: Upstreams = {
     orders: upstream('orders', env.ORDERS_URL),
@@ -45,14 +76,17 @@ export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, clo
   };
   const scopes = new CustomerScopes(upstreams.orders, upstreams.billing);
 
-  await registerSecurity(app, { keyring, ratePerMinute: env.RATE_LIMIT_PER_MINUTE, corsOrigins: env.CORS_ORIGINS, publicBaseUrl: env.PUBLIC_BASE_URL });
+  await registerSecurity(app, {
+    keyring,
+    ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
+    corsOrigins: env.CORS_ORIGINS,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+    rateLimitStore: sharedRateLimitStore(counter),
+  });
   registerAuthentication(app, keyring);
   await registerOpenApi(app, env.PUBLIC_BASE_URL);
   registerOrderDetailRoute(app, upstreams, env.COMPOSE_TIMEOUT_MS);
-  // Live streams read NATS; the gateway starts and serves everything else without it.
-  const follower = new StreamFollower(env, 'gateway', app.log);
-  follower.start();
-  app.addHook('onClose', () => follower.close());
+  const follower = new StreamFollower(nats, app.log);
   registerLiveRoutes(app, {
     upstreams,
     scopes,
@@ -69,4 +103,23 @@ export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, clo
   const renderer = new PageRenderer(fileURLToPath(new URL('../pages', import.meta.url)));
   registerCustomerPages(app, upstreams, scopes, renderer, { orderLinkSecret: env.ORDER_LINK_SECRET, composeTimeoutMs: env.COMPOSE_TIMEOUT_MS, now: () => clock.now() });
   return app;
+}
+
+/**
+ * The gateway as `main.ts` serves it: the public server, and the management listener with the
+ * metrics, probes and the docs of the public routes (collected once they are all registered).
+ */
+export async function buildGatewayServers(runtime: ServiceRuntime, env: GatewayEnv): Promise<{ app: PlatformHttpServer; management: ManagementServer }> {
+  const nats = new BackgroundNats(env, 'gateway', runtime.log);
+  // Reported, not required: without NATS only live streams fail, and rate limits let requests through.
+  const reported = {
+    nats: async () => {
+      if (!nats.connection) throw new Error('not connected');
+    },
+  };
+  const app = await buildGateway(runtime.createHttpServer({}, reported), env, { metrics: runtime.metrics, clock: runtime.clock, nats });
+  await app.ready();
+  const management = runtime.createManagementServer({}, reported);
+  await registerDocs(management, app);
+  return { app, management };
 }

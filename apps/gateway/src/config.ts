@@ -16,6 +16,8 @@ export const gatewayEnv = serviceEnv
   .extend({
     NODE_ENV: z.string().default('development'),
     PORT: envHelpers.port.default(8080),
+    /** Operators' listener: /metrics, /docs, /openapi.json, /healthz, /readyz. Never route the public to it. */
+    MANAGEMENT_PORT: envHelpers.port.default(9090),
     ORDERS_URL: serviceUrl(8081),
     FULFILLMENT_URL: serviceUrl(8082),
     TRACKING_URL: serviceUrl(8083),

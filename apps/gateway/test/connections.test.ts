@@ -4,6 +4,7 @@ import type { PlatformHttpServer } from '@platform/runtime/http';
 import { ServiceRuntime } from '@platform/runtime/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../src/app';
+import { BackgroundNats } from '@platform/runtime/background-nats';
 import { gatewayEnv } from '../src/config';
 
 /**
@@ -22,7 +23,7 @@ beforeAll(async () => {
     HTTP_MAX_CONNECTIONS: '3',
   });
   const runtime = await ServiceRuntime.start('gateway', env, { messaging: false });
-  gateway = await buildGateway(runtime.createHttpServer(), env);
+  gateway = await buildGateway(runtime.createHttpServer(), env, { metrics: runtime.metrics, nats: new BackgroundNats(env, 'gateway', runtime.log) });
   await gateway.listen({ host: '127.0.0.1', port: 0 });
   port = (gateway.server.address() as { port: number }).port;
 });

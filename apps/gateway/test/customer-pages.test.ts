@@ -7,6 +7,7 @@ import { httpServerSettings } from '@platform/runtime/service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../src/app';
+import { BackgroundNats } from '@platform/runtime/background-nats';
 import { gatewayEnv } from '../src/config';
 
 /**
@@ -89,8 +90,9 @@ beforeAll(async () => {
     NOTIFICATIONS_URL: unreachable,
     COMPOSE_TIMEOUT_MS: '300',
   });
-  gateway = createHttpServer({ log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), readiness: {}, ...httpServerSettings(env) });
-  await buildGateway(gateway, env);
+  const [log, metrics] = [createLogger('gateway', 'silent'), createMetrics('gateway')];
+  gateway = createHttpServer({ log, metrics, readiness: {}, ...httpServerSettings(env) });
+  await buildGateway(gateway, env, { metrics, nats: new BackgroundNats(env, 'gateway', log) });
   await gateway.ready();
 });
 

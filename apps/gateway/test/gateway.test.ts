@@ -1,13 +1,11 @@
 import { loadEnv } from '@platform/config/env';
-import { createHttpServer, type PlatformHttpServer } from '@platform/runtime/http';
-import { createLogger } from '@platform/runtime/logger';
-import { createMetrics } from '@platform/runtime/metrics';
-import { httpServerSettings } from '@platform/runtime/service';
+import type { ManagementServer, PlatformHttpServer } from '@platform/runtime/http';
+import { ServiceRuntime } from '@platform/runtime/service';
 import type { OrderDetail } from '@platform/contracts/api/gateway';
 import type { Problem } from '@platform/contracts/api/problem';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway } from '../src/app';
+import { buildGatewayServers } from '../src/app';
 import { gatewayEnv } from '../src/config';
 import { sha256Hex } from '../src/domain/api-keys';
 import { FORWARD_ROUTES } from '../src/http/route-table';
@@ -84,13 +82,17 @@ let billing: Awaited<ReturnType<typeof fakeService>>;
 let fulfillment: Awaited<ReturnType<typeof fakeService>>;
 let tracking: Awaited<ReturnType<typeof fakeService>>;
 let notifications: Awaited<ReturnType<typeof fakeService>>;
-const gateways: PlatformHttpServer[] = [];
+const gateways: Array<{ app: PlatformHttpServer; management: ManagementServer }> = [];
 let gateway: PlatformHttpServer;
+/** The first gateway's management listener (metrics, docs). */
+let management: ManagementServer;
 /** The fake orders service's timeline answers once this settles. */
 let timelineGate: Promise<void> = Promise.resolve();
 
-async function startGateway(overrides: Record<string, string> = {}): Promise<PlatformHttpServer> {
+/** A gateway as `main.ts` builds it (public server and management listener), over the fake services. */
+async function startGatewayServers(overrides: Record<string, string> = {}): Promise<{ app: PlatformHttpServer; management: ManagementServer }> {
   const env = loadEnv(gatewayEnv, {
+    LOG_LEVEL: 'silent',
     API_KEYS,
     ORDERS_URL: orders.url,
     BILLING_URL: billing.url,
@@ -101,12 +103,12 @@ async function startGateway(overrides: Record<string, string> = {}): Promise<Pla
     PUBLIC_BASE_URL: 'https://api.shop.test',
     ...overrides,
   });
-  const app = createHttpServer({ log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), readiness: {}, ...httpServerSettings(env) });
-  await buildGateway(app, env);
-  await app.ready();
-  gateways.push(app);
-  return app;
+  const servers = await buildGatewayServers(await ServiceRuntime.start('gateway', env, { messaging: false }), env);
+  gateways.push(servers);
+  return servers;
 }
+
+const startGateway = async (overrides: Record<string, string> = {}) => (await startGatewayServers(overrides)).app;
 
 beforeAll(async () => {
   orders = await fakeService((app) => {
@@ -170,11 +172,14 @@ beforeAll(async () => {
     app.get('/customers/:customerId/feed', async (request) => ({ customerId: customerOf(request), items: [], unreadCount: 0, nextCursor: null }));
     app.post('/customers/:customerId/feed/read', async (request) => ({ customerId: customerOf(request), marked: 0, unreadCount: 0 }));
   });
-  gateway = await startGateway();
+  ({ app: gateway, management } = await startGatewayServers());
 });
 
 afterAll(async () => {
-  for (const app of gateways) await app.close();
+  for (const servers of gateways) {
+    await servers.app.close();
+    await servers.management.close();
+  }
   for (const service of [orders, billing, fulfillment, tracking, notifications]) await service?.app.close();
 });
 
@@ -438,7 +443,7 @@ describe('overload', () => {
   });
 
   it('sheds forwarded requests beyond its own limit with 503 OVERLOADED and Retry-After, never its health, readiness or metrics', async () => {
-    const small = await startGateway({ HTTP_MAX_IN_FLIGHT: '2', HTTP_MAX_QUEUE: '1', HTTP_QUEUE_TIMEOUT_MS: '50' });
+    const { app: small, management: smallManagement } = await startGatewayServers({ HTTP_MAX_IN_FLIGHT: '2', HTTP_MAX_QUEUE: '1', HTTP_QUEUE_TIMEOUT_MS: '50' });
     let open!: () => void;
     timelineGate = new Promise<void>((resolve) => (open = resolve));
     const answered: Array<Awaited<ReturnType<PlatformHttpServer['inject']>>> = [];
@@ -453,7 +458,8 @@ describe('overload', () => {
     );
     // Two are with the service; the queued one waits its 50 ms, the rest are refused at once.
     await allButAdmitted;
-    for (const url of ['/healthz', '/readyz', '/metrics']) expect((await small.inject({ method: 'GET', url })).statusCode).toBe(200);
+    for (const url of ['/healthz', '/readyz']) expect((await small.inject({ method: 'GET', url })).statusCode).toBe(200);
+    for (const url of ['/healthz', '/readyz', '/metrics']) expect((await smallManagement.inject({ method: 'GET', url })).statusCode).toBe(200);
     open();
     const answers = await Promise.all(requests);
     expect(answers.filter((answer) => answer.statusCode === 200)).toHaveLength(2);
@@ -461,35 +467,9 @@ describe('overload', () => {
       expectProblem(answer, 503, 'OVERLOADED');
       expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
     }
-    const metrics = await small.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await smallManagement.inject({ method: 'GET', url: '/metrics' });
     const shed = [...metrics.body.matchAll(/^http_requests_shed_total\{.*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
     expect(shed).toBe(4);
-  });
-});
-
-describe('rate limiting', () => {
-  it('answers 429 problem+json with Retry-After once a key used its minute', async () => {
-    const limited = await startGateway({ RATE_LIMIT_PER_MINUTE: '2' });
-    const call = (headers: Record<string, string>) => limited.inject({ method: 'GET', url: '/v1/orders/overview', headers });
-    expect((await call(bearer('ops'))).statusCode).toBe(200);
-    expect((await call(bearer('ops'))).statusCode).toBe(200);
-    const refused = await call(bearer('ops'));
-    const problem = expectProblem(refused, 429, 'RATE_LIMITED');
-    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(problem.detail ?? problem.title).toMatch(/2 requests per minute/);
-    // Another key has its own budget.
-    expect((await call(bearer('admin'))).statusCode).toBe(200);
-  });
-
-  it('counts anonymous callers per IP, and webhooks on a budget of their own', async () => {
-    const limited = await startGateway({ RATE_LIMIT_PER_MINUTE: '2', WEBHOOK_RATE_LIMIT_PER_MINUTE: '3' });
-    const track = () => limited.inject({ method: 'GET', url: '/v1/tracking/LX123456789CN' });
-    const webhook = () => limited.inject({ method: 'POST', url: '/v1/webhooks/stripe', headers: { 'content-type': 'application/json' }, payload: '{}' });
-    await track();
-    await track();
-    expectProblem(await track(), 429, 'RATE_LIMITED');
-    for (let i = 0; i < 3; i++) expect((await webhook()).statusCode).toBe(200);
-    expectProblem(await webhook(), 429, 'RATE_LIMITED');
   });
 });
 
@@ -577,7 +557,7 @@ describe('the OpenAPI document and docs page', () => {
   const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
 
   it('is OpenAPI 3.1 listing every /v1 route with schemas, security and problem answers', async () => {
-    const response = await gateway.inject({ method: 'GET', url: '/v1/openapi.json' });
+    const response = await management.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     const document = response.json() as {
       openapi: string;
@@ -616,12 +596,19 @@ describe('the OpenAPI document and docs page', () => {
   });
 
   it('serves the docs page as HTML under a policy that allows its own scripts', async () => {
-    const page = await gateway.inject({ method: 'GET', url: '/docs' });
+    const page = await management.inject({ method: 'GET', url: '/docs' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).toContain('swagger-ui');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    const script = await gateway.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    const script = await management.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
     expect(script.statusCode).toBe(200);
+  });
+
+  it('keeps the document, the docs page and the metrics off the public listener', async () => {
+    for (const url of ['/docs', '/docs/static/swagger-initializer.js', '/openapi.json', '/v1/openapi.json', '/metrics']) {
+      expectProblem(await gateway.inject({ method: 'GET', url }), 404, 'ROUTE_NOT_FOUND');
+    }
+    expect((await management.inject({ method: 'GET', url: '/metrics' })).body).toContain('process_cpu_seconds_total');
   });
 });

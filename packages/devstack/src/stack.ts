@@ -38,12 +38,14 @@ export type StackPorts = {
   smtp: number;
   smtpHttp: number;
   simulators: number;
+  /** The gateway's management listener (metrics, docs page). */
+  gatewayManagement: number;
 } & Record<ServiceName, number>;
 
 /** A free port for every part of the stack (tests run beside the platform command this way). */
 export async function freeStackPorts(): Promise<StackPorts> {
-  const [nats, natsMonitor, postgres, smtp, smtpHttp, simulators, ...services] = await freePorts(6 + SERVICE_NAMES.length);
-  const ports = { nats, natsMonitor, postgres, smtp, smtpHttp, simulators } as StackPorts;
+  const [nats, natsMonitor, postgres, smtp, smtpHttp, simulators, gatewayManagement, ...services] = await freePorts(7 + SERVICE_NAMES.length);
+  const ports = { nats, natsMonitor, postgres, smtp, smtpHttp, simulators, gatewayManagement } as StackPorts;
   SERVICE_NAMES.forEach((name, index) => (ports[name] = services[index]!));
   return ports;
 }
@@ -106,6 +108,8 @@ export interface StackHandle {
   gatewayUrl: string;
   /** How a user of the stack's NATS connects (tests read as `operator`). */
   natsUser(user: NatsUser): NatsClientEnv;
+  /** The gateway's management listener: `/metrics`, `/docs`, `/openapi.json` (never the public one). */
+  gatewayManagementUrl: string;
   /**
    * The wiring: NATS_URL, SMTP_URL, `<SERVICE>_DATABASE_URL` and `<SERVICE>_URL` for every service
    * (e.g. ORDERS_DATABASE_URL, ORDERS_URL, GATEWAY_URL).
@@ -142,6 +146,7 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
   const handle: StackHandle = {
     services: {},
     gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
+    gatewayManagementUrl: `http://127.0.0.1:${ports.gatewayManagement}`,
     env: {},
     natsUser: (user) => localNatsUser(user, handle.env.NATS_URL ?? ''),
     stop: async () => {},
@@ -274,6 +279,7 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
       }
       Object.assign(serviceEnv, providerEnvFor(name, handle.simulators?.url, overrides));
       if (name === 'gateway') {
+        serviceEnv.MANAGEMENT_PORT = String(ports.gatewayManagement);
         for (const target of SERVICE_NAMES) {
           if (target !== 'gateway') serviceEnv[`${SERVICES[target].envPrefix}_URL`] = env[`${SERVICES[target].envPrefix}_URL`];
         }

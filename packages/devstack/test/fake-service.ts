@@ -15,7 +15,7 @@ const server = createServer((req, res) => {
   if (req.url === '/healthz') { res.writeHead(200).end('ok'); return; }
   if (req.url === '/readyz') { res.writeHead(Date.now() - bootedAt > 300 ? 200 : 503).end(); return; }
   if (req.url === '/env') {
-    const keys = Object.keys(process.env).filter((key) => /^(PORT|HOST|NATS_URL|SMTP_URL|DATABASE_URL|OTEL_SERVICE_NAME|LOG_LEVEL|EXTRA|PLATFORM_CRASH_AT|[A-Z]+_URL)$/.test(key));
+    const keys = Object.keys(process.env).filter((key) => /^(PORT|HOST|NATS_URL|SMTP_URL|DATABASE_URL|OTEL_SERVICE_NAME|LOG_LEVEL|EXTRA|PLATFORM_CRASH_AT|MANAGEMENT_PORT|[A-Z]+_URL)$/.test(key));
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Object.fromEntries(keys.map((key) => [key, process.env[key]]))));
     return;
   }

@@ -109,7 +109,10 @@ describe('startStack (with stand-in services)', () => {
       TRACKING_URL: `http://127.0.0.1:${ports.tracking}`,
       NOTIFICATIONS_URL: `http://127.0.0.1:${ports.notifications}`,
       BILLING_URL: `http://127.0.0.1:${ports.billing}`,
+      MANAGEMENT_PORT: String(ports.gatewayManagement),
     });
+    expect(s.gatewayManagementUrl).toBe(`http://127.0.0.1:${ports.gatewayManagement}`);
+    expect(orders.MANAGEMENT_PORT).toBeUndefined();
     expect(s.env).toMatchObject({
       NATS_URL: s.nats!.url,
       SMTP_URL: s.smtp!.smtpUrl,

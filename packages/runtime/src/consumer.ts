@@ -4,6 +4,7 @@ import { headers } from '@nats-io/transport-node';
 import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent, type ParseResult } from '@platform/contracts';
 import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
+import type { ConsumerLease } from './consumer-lease';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { EVENT_HEADERS, isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
@@ -17,14 +18,23 @@ export type EventHandler<Tx> = (event: Envelope, tx: Tx) => Promise<void>;
 export interface Subscription<Tx> {
   type: string;
   handle: EventHandler<Tx>;
+  /** The aggregate version the event brings: an event older than one applied is skipped. */
+  versionOf?: (event: Envelope) => number;
 }
 
-/** Binds a handler to one event definition, typing the event it receives. */
+/**
+ * Binds a handler to one event definition, typing the event it receives. `version`: for an
+ * event carrying the aggregate's whole state at a version (`orders.order.modified`), that
+ * version; the handler then runs only when it is newer than every version this consumer
+ * applied for the aggregate, so an older one arriving late (a retry, another replica) changes
+ * nothing and is acknowledged (outcome `stale`).
+ */
 export function on<D extends EventDefinition, Tx>(
   definition: D,
   handle: (event: EventOf<D>, tx: Tx) => Promise<void>,
+  options: { version?: (event: EventOf<D>) => number } = {},
 ): Subscription<Tx> {
-  return { type: definition.type, handle: handle as EventHandler<Tx> };
+  return { type: definition.type, handle: handle as EventHandler<Tx>, ...(options.version && { versionOf: options.version as (event: Envelope) => number }) };
 }
 
 export const DEAD_LETTER_HEADERS = {
@@ -52,6 +62,8 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   metrics: Metrics;
   maxDeliver?: number;
   ackWaitMs?: number;
+  /** With replicas: only the lease holder pulls (one active consumer per durable, docs/ordering.md). */
+  lease?: ConsumerLease;
   /** Delay before redelivery after the n-th failed attempt (last value repeats). */
   backoffMs?: readonly number[];
   /** How long a handler transaction may run. */
@@ -64,6 +76,19 @@ export interface ConsumerOptions<Tx extends SqlClient> {
    * consumers use ORDERS_AT_ONCE.
    */
   concurrency?: number;
+}
+
+/**
+ * Records `version` as the newest applied for the aggregate, unless one as new or newer is
+ * there: false means the event is stale. The row's lock also makes a second replica handling
+ * the same aggregate at once wait for the first's commit, then compare.
+ */
+async function claimVersion(tx: SqlClient, consumer: string, aggregateId: string, version: number): Promise<boolean> {
+  const claimed = await tx.$executeRaw`
+    INSERT INTO applied_versions (consumer, aggregate_id, version) VALUES (${consumer}, ${aggregateId}, ${version})
+    ON CONFLICT (consumer, aggregate_id) DO UPDATE SET version = EXCLUDED.version, applied_at = now()
+    WHERE applied_versions.version < EXCLUDED.version`;
+  return claimed > 0;
 }
 
 /** How long one pull request waits on the server (see `run`). */
@@ -88,11 +113,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
    */
   private readonly failures = new Map<number, number>();
   private readonly backoffMs: readonly number[];
-  private readonly handlers: Map<string, EventHandler<Tx>>;
+  private readonly handlers: Map<string, Subscription<Tx>>;
   private readonly concurrency: number;
 
   constructor(private readonly options: ConsumerOptions<Tx>) {
-    this.handlers = new Map(options.subscriptions.map((s) => [s.type, s.handle]));
+    this.handlers = new Map(options.subscriptions.map((s) => [s.type, s]));
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.maxDeliver = options.maxDeliver ?? 8;
     this.backoffMs = options.backoffMs ?? [1_000, 5_000, 15_000, 30_000, 60_000];
@@ -117,16 +142,19 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     });
   }
 
-  /** Stops pulling, lets the message in hand finish (and ack), then returns. */
+  /** Stops pulling, lets the message in hand finish (and ack), then returns; gives the lease up. */
   async stop(): Promise<void> {
     this.running = false;
     await this.messages?.close();
     await this.loop;
+    await this.options.lease?.release();
   }
 
   private async run(): Promise<void> {
     const { js, stream, name, log, metrics } = this.options;
     while (this.running) {
+      // A lease lost mid-way (its database connection failed) stops this pull; the loop waits for it again.
+      if (this.options.lease && !(await this.options.lease.acquire(() => this.running, () => void this.messages?.close()))) break;
       try {
         const consumer = await js.consumers.get(stream, name);
         // A small prefetch: a buffered message's ack wait is already running.
@@ -233,8 +261,8 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       return;
     }
     const event = parsed.event;
-    const handler = this.handlers.get(event.type);
-    if (!handler) {
+    const subscription = this.handlers.get(event.type);
+    if (!subscription) {
       msg.ack();
       metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'ignored' });
       return;
@@ -258,14 +286,19 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
                   INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
                   ON CONFLICT DO NOTHING`;
                 if (claimed === 0) return 'duplicate' as const;
-                await handler(event, tx);
+                if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale' as const;
+                await subscription.handle(event, tx);
                 crashpoint(`${name}:before-commit`);
                 return 'processed' as const;
               },
               { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
             );
             // Inside the flow and span: the line carries the correlation and trace ids.
-            log.info({ consumer: name, type: event.type, eventId: event.id, outcome: result }, 'event handled');
+            if (result === 'stale') {
+              log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome: result }, 'event older than a version already applied: skipped');
+            } else {
+              log.info({ consumer: name, type: event.type, eventId: event.id, outcome: result }, 'event handled');
+            }
             return result;
           },
         ),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Link, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemField } from '@platform/contracts/api/problem';
 import { findUnstorableText } from '@platform/contracts/api/text';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
@@ -24,8 +24,16 @@ export type ReadinessCheck = () => Promise<void>;
 export interface HttpServerOptions {
   log: Logger;
   metrics: Metrics;
-  /** Named dependencies `/readyz` checks (database, nats, ...). */
+  /** Named dependencies `/readyz` checks (database, ...): one failing answers 503. */
   readiness: Record<string, ReadinessCheck>;
+  /**
+   * Dependencies `/readyz` reports without failing on (NATS, which the outbox rides out):
+   * shown under `degraded` when down, so an operator sees them, while the load balancer keeps
+   * routing to a replica that still serves every request. docs/probes.md says which is which.
+   */
+  reported?: Record<string, ReadinessCheck>;
+  /** Serve `/metrics` here (default); false when a management listener serves it instead. */
+  serveMetrics?: boolean;
   bodyLimit?: number;
   /** Requests handled at once and waiting; default sized to the default database pool. */
   admission?: AdmissionLimits;
@@ -90,7 +98,6 @@ function headerToken(value: string | string[] | undefined): string | undefined {
  */
 export function createHttpServer(options: HttpServerOptions) {
   const { log, metrics } = options;
-  let shuttingDown = false;
   const trusts = callerTrust(options.trustedProxies);
   const admission = new AdmissionLimiter(options.admission ?? admissionLimitsFor(DEFAULT_DATABASE_POOL_SIZE));
   const app = Fastify({
@@ -228,38 +235,87 @@ export function createHttpServer(options: HttpServerOptions) {
     sendProblem(request, reply, 404, 'ROUTE_NOT_FOUND', 'No such route', `${request.method} ${request.url.split('?')[0]}`),
   );
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    if (shuttingDown) return reply.code(503).send({ status: 'shutting_down' });
-    const results = await Promise.all(
-      Object.entries(options.readiness).map(async ([name, check]) => {
-        try {
-          await withTimeout(check(), 2_000);
-          return [name, 'ok'] as const;
-        } catch (error) {
-          return [name, (error as Error).message || 'failed'] as const;
-        }
-      }),
-    );
-    const checks = Object.fromEntries(results);
-    const ready = results.every(([, state]) => state === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
-  });
-
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  const probe = probes(options);
+  void app.register(probe.routes);
+  if (options.serveMetrics ?? true) void app.register(metricsRoute(metrics));
 
   return Object.assign(app, {
     /** Readiness goes to 503 at once, so load balancers stop routing before connections close. */
     markShuttingDown() {
-      shuttingDown = true;
+      probe.state.shuttingDown = true;
     },
   });
 }
 
 export type PlatformHttpServer = ReturnType<typeof createHttpServer>;
+
+/** Runs each check with a time limit: `ok`, or why not. */
+async function runChecks(checks: Record<string, ReadinessCheck>): Promise<Array<readonly [string, string]>> {
+  return Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), 2_000);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, (error as Error).message || 'failed'] as const;
+      }
+    }),
+  );
+}
+
+/**
+ * `/healthz` (the process answers) and `/readyz` (503 while shutting down or when a `readiness`
+ * check fails; `reported` checks only show under `degraded`). Returned: the shutting-down switch.
+ */
+function probes(options: Pick<HttpServerOptions, 'readiness' | 'reported'>): { routes: FastifyPluginAsync; state: { shuttingDown: boolean } } {
+  const state = { shuttingDown: false };
+  const routes: FastifyPluginAsync = async (scope) => {
+    scope.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+    scope.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+      if (state.shuttingDown) return reply.code(503).send({ status: 'shutting_down' });
+      const [results, reported] = await Promise.all([runChecks(options.readiness), runChecks(options.reported ?? {})]);
+      const ready = results.every(([, outcome]) => outcome === 'ok');
+      const degraded = Object.fromEntries(reported.filter(([, outcome]) => outcome !== 'ok'));
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ok' : 'unavailable',
+        checks: Object.fromEntries([...results, ...reported]),
+        ...(Object.keys(degraded).length > 0 && { degraded }),
+      });
+    });
+  };
+  return { routes, state };
+}
+
+/** `/metrics`, Prometheus' text format. */
+function metricsRoute(metrics: Metrics): FastifyPluginAsync {
+  return async (scope) => {
+    scope.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+  };
+}
+
+/**
+ * A second listener for operators only (the gateway's MANAGEMENT_PORT): `/metrics`, `/healthz`,
+ * `/readyz`, and whatever the service adds (the gateway's docs page). Never exposed publicly, so
+ * no admission limits or rate limits; shares the readiness of the public server it sits beside.
+ */
+export function createManagementServer(options: Pick<HttpServerOptions, 'log' | 'metrics' | 'readiness' | 'reported'>) {
+  const app = Fastify({ loggerInstance: options.log, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
+  const probe = probes(options);
+  void app.register(probe.routes);
+  void app.register(metricsRoute(options.metrics));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 404, 'ROUTE_NOT_FOUND', 'No such route', `${request.method} ${request.url.split('?')[0]}`),
+  );
+  return Object.assign(app, {
+    markShuttingDown() {
+      probe.state.shuttingDown = true;
+    },
+  });
+}
+
+export type ManagementServer = ReturnType<typeof createManagementServer>;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -1,8 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import closeWithGrace from 'close-with-grace';
 import { type ConsumerOptions, EventConsumer } from './consumer';
+import { ConsumerLease } from './consumer-lease';
 import { admissionLimitsFor } from './admission';
-import { createHttpServer, type HttpServerOptions, type PlatformHttpServer, type ReadinessCheck } from './http';
+import {
+  createHttpServer,
+  createManagementServer,
+  type HttpServerOptions,
+  type ManagementServer,
+  type PlatformHttpServer,
+  type ReadinessCheck,
+} from './http';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import {
@@ -27,8 +35,6 @@ import { z } from 'zod';
 
 export interface RuntimeEnv extends NatsClientEnv {
   LOG_LEVEL: string;
-  /** The service's own database, for services that have one. */
-  DATABASE_URL?: string;
   HOST: string;
   PORT: number;
   CONSUMER_ACK_WAIT_MS?: number;
@@ -39,6 +45,10 @@ export interface RuntimeEnv extends NatsClientEnv {
   HTTP_MAX_QUEUE?: number;
   HTTP_QUEUE_TIMEOUT_MS?: number;
   TRUSTED_PROXIES?: readonly string[];
+  /** The service's own database, for services that have one; each durable consumer's lease is held there (docs/ordering.md). */
+  DATABASE_URL?: string;
+  /** A second listener for `/metrics` and operators' pages (the gateway's); unset: everything on PORT. */
+  MANAGEMENT_PORT?: number;
 }
 
 /**
@@ -145,8 +155,8 @@ export class ServiceRuntime {
 
   /**
    * The service's own database: checked by `/readyz`, disconnected at shutdown, and its
-   * `processed_events` kept as long as an event can still be replayed or retried (stream
-   * history plus dead-letter retention), then deleted.
+   * `processed_events` and `applied_versions` kept as long as an event can still be replayed or
+   * retried (stream history plus dead-letter retention), then deleted.
    */
   attachDatabase<D extends SqlClient & { $disconnect(): Promise<void> }>(db: D): D {
     this.readiness.database = async () => void (await db.$queryRaw`SELECT 1`);
@@ -154,6 +164,7 @@ export class ServiceRuntime {
     const keepDays = Math.ceil((streams.ORDERS.maxAgeMs + streams.DEAD_LETTERS.maxAgeMs) / 86_400_000);
     this.every('processed-events retention', 60 * 60 * 1000, async () => {
       await db.$executeRaw`DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => ${keepDays})`;
+      await db.$executeRaw`DELETE FROM applied_versions WHERE applied_at < now() - make_interval(days => ${keepDays})`;
     });
     return db;
   }
@@ -167,21 +178,33 @@ export class ServiceRuntime {
     this.onShutdown(async () => clearInterval(timer));
   }
 
-  /** The HTTP server; `/readyz` checks the database, the NATS connection (a round trip) and `readiness`. */
-  createHttpServer(readiness: Record<string, ReadinessCheck> = {}): PlatformHttpServer {
+  /**
+   * NATS as `/readyz` reports it: a round trip. Reported, never failing readiness: while NATS is
+   * away requests still commit (their events wait in the outbox) and consumers resume after, so
+   * taking every replica out of rotation would turn a messaging outage into a full one.
+   */
+  private natsProbe(): Record<string, ReadinessCheck> {
     const nc = this.nats?.nc;
-    const natsReady: Record<string, ReadinessCheck> = nc
-      ? {
-          nats: async () => {
-            if (nc.isClosed()) throw new Error('closed');
-            await nc.flush();
-          },
-        }
-      : {};
+    if (!nc) return {};
+    return {
+      nats: async () => {
+        if (nc.isClosed()) throw new Error('closed');
+        await nc.flush();
+      },
+    };
+  }
+
+  /**
+   * The HTTP server; `/readyz` checks the database and `readiness`, and reports NATS and `reported` (docs/probes.md).
+   * With `MANAGEMENT_PORT` set, `/metrics` is left to `createManagementServer()`.
+   */
+  createHttpServer(readiness: Record<string, ReadinessCheck> = {}, reported: Record<string, ReadinessCheck> = {}): PlatformHttpServer {
     const app = createHttpServer({
       log: this.log,
       metrics: this.metrics,
-      readiness: { ...natsReady, ...this.readiness, ...readiness },
+      readiness: { ...this.readiness, ...readiness },
+      reported: { ...this.natsProbe(), ...reported },
+      serveMetrics: this.env.MANAGEMENT_PORT === undefined,
       ...httpServerSettings(this.env),
     });
     if (this.env.TEST_CLOCK_CONTROL) {
@@ -256,6 +279,8 @@ export class ServiceRuntime {
     if (mismatch) throw new Error(mismatch);
     const consumer = new EventConsumer<Tx>({
       ackWaitMs: this.env.CONSUMER_ACK_WAIT_MS,
+      // One replica at a time handles a durable consumer: per-aggregate order holds with replicas.
+      ...(this.env.DATABASE_URL && { lease: new ConsumerLease(this.env.DATABASE_URL, options.name, this.log) }),
       ...options,
       js: this.messaging.js,
       jsm: this.messaging.jsm,
@@ -276,22 +301,39 @@ export class ServiceRuntime {
     for (const consumer of this.consumers) await consumer.start();
   }
 
-  /** Starts the workers, listens, and wires SIGTERM/SIGINT to a graceful shutdown. */
-  async serve(app: PlatformHttpServer): Promise<void> {
+  /**
+   * The management listener (on `MANAGEMENT_PORT`): `/metrics`, `/healthz`, `/readyz` with the
+   * same checks as the public server's `readiness`; the service adds its operators' pages.
+   */
+  createManagementServer(readiness: Record<string, ReadinessCheck> = {}, reported: Record<string, ReadinessCheck> = {}): ManagementServer {
+    return createManagementServer({
+      log: this.log,
+      metrics: this.metrics,
+      readiness: { ...this.readiness, ...readiness },
+      reported: { ...this.natsProbe(), ...reported },
+    });
+  }
+
+  /** Starts the workers, listens (and `management` on MANAGEMENT_PORT), and wires SIGTERM/SIGINT to a graceful shutdown. */
+  async serve(app: PlatformHttpServer, management?: ManagementServer): Promise<void> {
     await this.startWorkers();
     await app.listen({ host: this.env.HOST, port: this.env.PORT });
+    if (management) await management.listen({ host: this.env.HOST, port: this.env.MANAGEMENT_PORT });
     closeWithGrace({ delay: 15_000 + (this.env.SHUTDOWN_DRAIN_MS ?? 0), logger: this.log }, async ({ signal, err }) => {
       if (err) this.log.error({ err }, 'shutting down after an error');
       this.log.info({ signal }, 'shutting down');
-      await this.shutdown(app);
+      await this.shutdown(app, management);
     });
   }
 
   /** Readiness 503, drain, HTTP closed, consumers stopped, then what was added, last first; NATS drained. */
-  async shutdown(app: PlatformHttpServer): Promise<void> {
+  async shutdown(app: PlatformHttpServer, management?: ManagementServer): Promise<void> {
     app.markShuttingDown();
+    management?.markShuttingDown();
     if (this.env.SHUTDOWN_DRAIN_MS) await new Promise((resolve) => setTimeout(resolve, this.env.SHUTDOWN_DRAIN_MS));
     await app.close();
+    // Last of the listeners: metrics stay scrapeable while requests drain.
+    await management?.close();
     await Promise.all(this.consumers.map((c) => c.stop()));
     for (const cleanup of this.cleanups.reverse()) await cleanup();
     await this.nats?.nc.drain();

@@ -1,9 +1,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { NatsClientEnv } from '@platform/config/env';
 import { type Envelope, parseEvent } from '@platform/contracts';
+import type { BackgroundNats } from './background-nats';
 import type { Logger } from './logger';
-import { natsConnectionOptions } from './nats';
 
 /** Where following starts: just after a stream sequence the reader has (resume), its whole history, or what comes next. */
 export type FollowFrom = { afterSequence: number } | 'all' | 'new';
@@ -23,50 +21,20 @@ export interface Following {
 
 /**
  * Reads a stream for a process that neither publishes nor consumes durably (the gateway's live
- * streams, GW-03): a NATS connection made in the background (a process that does not need it
- * for anything else starts and answers without it) and, per reader, a JetStream ordered
- * consumer on the reader's subject filter. Nothing is kept in memory between readers: resuming
- * is asking the stream again from a sequence, so any replica serves any reader.
+ * streams, GW-03): over a background NATS connection (a process that does not need it for
+ * anything else starts and answers without it) and, per reader, a JetStream ordered consumer on
+ * the reader's subject filter. Nothing is kept in memory between readers: resuming is asking
+ * the stream again from a sequence, so any replica serves any reader.
  */
 export class StreamFollower {
-  private nc: NatsConnection | undefined;
-  private connected = false;
-  private closed = false;
-  private retry: NodeJS.Timeout | undefined;
-
   constructor(
-    private readonly env: NatsClientEnv,
-    private readonly name: string,
+    private readonly nats: BackgroundNats,
     private readonly log: Logger,
   ) {}
 
-  /** Connects in the background, trying again every second until it can; then the client reconnects by itself. */
-  start(): void {
-    if (this.closed) return;
-    connect({ ...natsConnectionOptions(this.env, this.name), maxReconnectAttempts: -1, reconnectTimeWait: 250 })
-      .then((nc) => {
-        if (this.closed) return void nc.close();
-        this.nc = nc;
-        this.connected = true;
-        void this.watch(nc);
-      })
-      .catch((error: unknown) => {
-        this.log.warn({ err: error }, 'NATS not reachable for stream readers; trying again');
-        this.retry = setTimeout(() => this.start(), 1_000);
-        this.retry.unref();
-      });
-  }
-
-  private async watch(nc: NatsConnection): Promise<void> {
-    for await (const status of nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'reconnecting') this.connected = false;
-      else if (status.type === 'reconnect') this.connected = true;
-    }
-  }
-
   /** Whether a reader can start now. */
   get available(): boolean {
-    return this.connected && this.nc !== undefined && !this.nc.isClosed();
+    return this.nats.connection !== undefined;
   }
 
   /**
@@ -76,12 +44,13 @@ export class StreamFollower {
    * reconnects). Rejects when the stream cannot be read (NATS away, no such stream).
    */
   async follow(stream: string, filter: string, from: FollowFrom, deliver: (message: FollowedEvent) => void, onFailure: (error: unknown) => void): Promise<Following> {
-    if (!this.nc || !this.available) throw new Error('NATS is not connected');
+    const nc = this.nats.connection;
+    if (!nc) throw new Error('NATS is not connected');
     // 'new' starts after the stream's current last sequence, named, so the caller can hand it out
     // as a cursor: a client that reconnects before its first message misses nothing in between.
-    const startedAfter = from === 'all' ? 0 : from === 'new' ? (await (await jetstreamManager(this.nc)).streams.info(stream)).state.last_seq : from.afterSequence;
+    const startedAfter = from === 'all' ? 0 : from === 'new' ? (await (await jetstreamManager(nc)).streams.info(stream)).state.last_seq : from.afterSequence;
     const start = from === 'all' ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startedAfter + 1 };
-    const consumer = await jetstream(this.nc).consumers.get(stream, { filter_subjects: filter, ...start });
+    const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: filter, ...start });
     const messages = await consumer.consume();
     let stopped: Promise<void> | undefined;
     void (async () => {
@@ -106,11 +75,5 @@ export class StreamFollower {
           await consumer.delete().catch(() => undefined);
         })()),
     };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retry);
-    await this.nc?.close();
   }
 }

@@ -59,7 +59,7 @@ export async function billChannelOrder(tx: Transaction, deps: BillingDeps, paid:
  * A modified order (new totals). Unpaid: the old session is closed and a new one opened for
  * the new total; the draft follows the order. Paid: a decrease is refunded (credit on the
  * invoice), an increase opens a checkout for the difference and the invoice is partially paid
- * until it arrives.
+ * until it arrives. One that comes before the order was billed fails, to be retried after it.
  */
 export async function reconcileModifiedOrder(tx: Transaction, deps: BillingDeps, modification: EventData<typeof orderModified>): Promise<void> {
   const { order } = modification;
@@ -70,7 +70,10 @@ export async function reconcileModifiedOrder(tx: Transaction, deps: BillingDeps,
   await keepOrderItems(tx, order);
   const payments = await paymentsWithPendingRefunds(tx, order.id);
   const invoice = await lockedInvoiceOf(tx, order.id);
-  if (!invoice || invoice.status === 'void') return;
+  // Every billed order has an invoice: none yet means its orders.order.created has not been
+  // applied (it failed and waits for a retry). Failing rolls this back; the retry comes after it.
+  if (!invoice) throw new Error(`order ${order.id} is not billed yet: modification v${order.version} waits for orders.order.created`);
+  if (invoice.status === 'void') return;
   const now = deps.clock.now();
 
   if (invoice.status === 'draft') {

@@ -1,5 +1,5 @@
 import { on } from '@platform/runtime/consumer';
-import { orderCancelled, orderCreated, orderModified, orderPaidByChannel } from '@platform/contracts';
+import { orderCancelled, orderCreated, orderModified, orderPaidByChannel, orderSnapshotVersion } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { BillingDeps } from '../application/context';
 import { cancelOrderMoney } from '../application/cancellation';
@@ -18,7 +18,7 @@ export function orderSubscriptions(deps: BillingDeps) {
   const cancelled = on(orderCancelled, (event, tx: Transaction) => cancelOrderMoney(tx, deps, event.data.orderId, event.data.reason, event.data.actor));
 
   /** `orders.order.modified` (new totals): the payment and invoice follow (`reconcileModifiedOrder`). */
-  const modified = on(orderModified, (event, tx: Transaction) => reconcileModifiedOrder(tx, deps, event.data));
+  const modified = on(orderModified, (event, tx: Transaction) => reconcileModifiedOrder(tx, deps, event.data), { version: orderSnapshotVersion });
 
   /** `orders.order.paid_by_channel` (before its `created`) → the channel's payment, recorded succeeded, no checkout (`billChannelOrder`). */
   const paidByChannel = on(orderPaidByChannel, (event, tx: Transaction) => billChannelOrder(tx, deps, event.data));

@@ -1,5 +1,5 @@
 import { on } from '@platform/runtime/consumer';
-import { orderCancelled, orderCreated, orderModified } from '@platform/contracts';
+import { orderCancelled, orderCreated, orderModified, orderSnapshotVersion } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
 import type { Fulfillment } from '../application/context';
@@ -23,7 +23,8 @@ export function orderDetails(order: Order): OrderDetails {
 
 /**
  * `fulfillment--order-events` (ORDERS stream, in order): created → a workflow in `pending`;
- * modified → new details while not yet processing (ORDER_MODIFIED, ignored afterwards);
+ * modified → new details while not yet processing (ORDER_MODIFIED, ignored afterwards; one older
+ * than a modification already applied is skipped);
  * cancelled → CANCEL. An event the state cannot take yet is parked (`deliverWorkflowEvent`).
  */
 export function orderEventSubscriptions(fulfillment: Fulfillment) {
@@ -32,9 +33,13 @@ export function orderEventSubscriptions(fulfillment: Fulfillment) {
       const created = await createWorkflow(tx, fulfillment, event.data.id, orderDetails(event.data));
       if (!created) fulfillment.log.info({ orderId: event.data.id }, 'workflow already exists; order.created ignored');
     }),
-    on(orderModified, async (event, tx: Transaction) => {
-      await deliverWorkflowEvent(tx, fulfillment, event.data.order.id, { type: 'ORDER_MODIFIED', order: orderDetails(event.data.order) }, { changes: event.data.changes, actor: event.data.actor });
-    }),
+    on(
+      orderModified,
+      async (event, tx: Transaction) => {
+        await deliverWorkflowEvent(tx, fulfillment, event.data.order.id, { type: 'ORDER_MODIFIED', order: orderDetails(event.data.order) }, { changes: event.data.changes, actor: event.data.actor });
+      },
+      { version: orderSnapshotVersion },
+    ),
     on(orderCancelled, async (event, tx: Transaction) => {
       await deliverWorkflowEvent(tx, fulfillment, event.data.orderId, { type: 'CANCEL', reason: event.data.reason }, { actor: event.data.actor });
     }),

@@ -17,7 +17,7 @@ const { aliexpress, cj, spocket, devices } = LOCAL_PROVIDER_CREDENTIALS;
 
 /**
  * The fulfillment service built as main.ts builds it, with fake suppliers (real adapters where a
- * test asks for them) and its workers off: tests deliver events and fire timers themselves. A
+ * test asks for them) and its workers off unless asked: tests deliver events and fire timers themselves. A
  * second composition over the same database and clock is a restarted service: nothing carries
  * over but what is in PostgreSQL.
  */
@@ -30,6 +30,10 @@ export async function compose(
     devicesUrl?: string;
     /** `SEED_DEMO_HUBS` (default on: most tests ship from the demo hubs). */
     demoHubs?: boolean;
+    /** Another NATS than the integration setup's (a test's own server). */
+    natsUrl?: string;
+    /** Start the consumers, relay and timers as `serve` does (default off). */
+    workers?: boolean;
   } = {},
 ) {
   let suppliers!: Record<SupplierName, FakeSupplier>;
@@ -55,10 +59,11 @@ export async function compose(
         SUPPLIER_POLL_INTERVAL_MS: String(POLL_MS),
         SUPPLIER_POLL_MAX_INTERVAL_MS: String(POLL_MAX_MS),
         SEED_DEMO_HUBS: String(options.demoHubs ?? true),
+        ...(options.natsUrl && { NATS_URL: options.natsUrl }),
       },
       databaseUrl: options.databaseUrl,
       clock: options.clock,
-      workers: false,
+      workers: options.workers ?? false,
     },
   );
   return {

@@ -1,11 +1,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { PlatformHttpServer } from '@platform/runtime/http';
+import helmet from '@fastify/helmet';
+import type { ManagementServer, PlatformHttpServer } from '@platform/runtime/http';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from '@platform/contracts/api/problem';
 import type { FastifySchema } from 'fastify';
 import { z } from 'zod';
 import type { Access } from '../domain/api-keys';
 import type { OpenApiTag } from './route-table';
+import { securityHeaders } from './security';
 
 type JsonObject = Record<string, unknown>;
 
@@ -78,8 +80,9 @@ const TAGS: Array<{ name: OpenApiTag; description: string }> = [
 ];
 
 /**
- * The OpenAPI 3.1 document (`GET /v1/openapi.json`) and its docs page (`GET /docs`). Register
- * before the routes: the document lists the routes registered after it.
+ * Collects the OpenAPI 3.1 document from the public routes: register before them (the document
+ * lists the routes registered after it). It is served only on the management listener
+ * (`registerDocs`), like the metrics: the public listener carries the API and the pages people use.
  */
 export async function registerOpenApi(app: PlatformHttpServer, publicBaseUrl: string): Promise<void> {
   const { $schema: _dialect, ...problemJson } = z.toJSONSchema(problemSchema, { target: 'draft-2020-12' });
@@ -109,11 +112,21 @@ export async function registerOpenApi(app: PlatformHttpServer, publicBaseUrl: st
     },
     transform: transform as never,
   });
-  await app.register(swaggerUi, {
+}
+
+/**
+ * The document collected on the public server (`publicApp`, once ready) as `GET /openapi.json`,
+ * and its docs page (`GET /docs`), on the management listener.
+ */
+export async function registerDocs(management: ManagementServer, publicApp: PlatformHttpServer): Promise<void> {
+  const document = publicApp.swagger();
+  await management.register(helmet, securityHeaders('http:'));
+  await management.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await management.register(swaggerUi, {
     routePrefix: '/docs',
     // No badge from validator.swagger.io: the page loads only its own scripts and styles, which the
-    // gateway's Content-Security-Policy (security.ts) allows.
+    // Content-Security-Policy (`securityHeaders`) allows.
     uiConfig: { validatorUrl: null, deepLinking: true },
   });
-  app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  management.get('/openapi.json', { schema: { hide: true } }, async () => document);
 }

@@ -18,22 +18,29 @@ export interface SecurityOptions {
   ratePerMinute: number;
   corsOrigins: string[];
   publicBaseUrl: string;
+  /** Where the counts live: shared by every replica (`sharedRateLimitStore`). */
+  rateLimitStore: RateLimitStore;
+}
+
+/** A `@fastify/rate-limit` store class (the plugin constructs it). */
+type RateLimitStore = NonNullable<Parameters<typeof rateLimit>[1]>['store'];
+
+/**
+ * Helmet's headers: the pages (customer pages, the docs page) load only their own scripts and
+ * styles, so 'self' is enough. Upgrading to https only makes sense when served over https.
+ */
+export function securityHeaders(baseUrl: string) {
+  return { contentSecurityPolicy: { directives: { upgradeInsecureRequests: baseUrl.startsWith('https:') ? [] : null } } };
 }
 
 /**
  * Security headers, CORS and rate limiting, for every route registered after this. Limits
  * count per API key (a valid one), else per client IP, so rotating made-up keys gains nothing.
+ * The client IP is `request.ip`: the socket's peer, or behind a proxy in TRUSTED_PROXIES the
+ * address that proxy saw (X-Forwarded-For is read only from a trusted peer, right to left).
  */
 export async function registerSecurity(app: PlatformHttpServer, options: SecurityOptions): Promise<void> {
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        // The docs page (swagger-ui) loads only its own scripts and styles, so 'self' is enough.
-        // Upgrading to https only makes sense when the gateway is served over https.
-        upgradeInsecureRequests: options.publicBaseUrl.startsWith('https:') ? [] : null,
-      },
-    },
-  });
+  await app.register(helmet, securityHeaders(options.publicBaseUrl));
   await app.register(cors, {
     origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
     methods: CORS_METHODS,
@@ -55,6 +62,9 @@ export async function registerSecurity(app: PlatformHttpServer, options: Securit
   });
   await app.register(rateLimit, {
     global: true,
+    store: options.rateLimitStore,
+    // The store failed (NATS away): the request goes ahead uncounted; the store logs and counts it.
+    skipOnError: true,
     max: options.ratePerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => {

@@ -1,6 +1,6 @@
 import type { Clock } from '@platform/runtime/clock';
 import { on } from '@platform/runtime/consumer';
-import { orderCreated, orderDelayed, orderModified, orderPromised, orderStatusChanged } from '@platform/contracts';
+import { orderCreated, orderDelayed, orderModified, orderPromised, orderSnapshotVersion, orderStatusChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { type NotificationDeps, planStatusNotifications, statusChangeOf } from '../application/notifications';
 import { planRunningLate, storePromise } from '../application/delivery-promise';
@@ -16,8 +16,9 @@ import { storeOrderContext } from '../application/order-context';
  */
 export function orderEventSubscriptions(deps: NotificationDeps, clock: Clock) {
   return [
-    on(orderCreated, async (event, tx: Transaction) => storeOrderContext(tx, event.data, clock.now())),
-    on(orderModified, async (event, tx: Transaction) => storeOrderContext(tx, event.data.order, clock.now())),
+    // Snapshots: one older than the order's version already stored changes nothing.
+    on(orderCreated, async (event, tx: Transaction) => storeOrderContext(tx, event.data, clock.now()), { version: orderSnapshotVersion }),
+    on(orderModified, async (event, tx: Transaction) => storeOrderContext(tx, event.data.order, clock.now()), { version: orderSnapshotVersion }),
     on(orderStatusChanged, async (event, tx: Transaction) => {
       await planStatusNotifications(deps, tx, statusChangeOf(event.data), event.id, clock.now());
     }),

@@ -210,6 +210,13 @@ export const orderModified = defineEvent({
 });
 
 /**
+ * The order version a snapshot event brings (`orders.order.created`, `orders.order.modified`): a
+ * consumer keeping the order's state skips one older than what it applied (docs/ordering.md).
+ */
+export const orderSnapshotVersion = (event: { data: OrderSnapshot | { order: OrderSnapshot } }): number =>
+  'order' in event.data ? event.data.order.version : event.data.version;
+
+/**
  * A vendor's part of an order (ORD-05) was created or changed status or fulfillment status:
  * one per sub-order history entry (`previousStatus` null when the split created it).
  */

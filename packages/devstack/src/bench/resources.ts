@@ -22,11 +22,17 @@ export interface ResourceSample {
   consumed: Record<string, number>;
 }
 
-/** The services' base URLs: `<PREFIX>_URL` from the environment, else the platform command's default port. */
-export function serviceUrls(overrides: Partial<Record<ServiceName, string>> = {}): Record<ServiceName, string> {
-  return Object.fromEntries(
-    SERVICE_NAMES.map((name) => [name, overrides[name] ?? process.env[`${SERVICES[name].envPrefix}_URL`] ?? `http://127.0.0.1:${SERVICES[name].port}`]),
-  ) as Record<ServiceName, string>;
+/**
+ * Where each service's `/metrics` is: `<PREFIX>_URL` from the environment, else the platform
+ * command's default port; the gateway's is its management listener (`GATEWAY_MANAGEMENT_URL`,
+ * default port 9090), never its public one.
+ */
+export function metricsUrls(overrides: Partial<Record<ServiceName, string>> = {}): Record<ServiceName, string> {
+  const fromEnvironment = (name: ServiceName) =>
+    name === 'gateway'
+      ? (process.env.GATEWAY_MANAGEMENT_URL ?? 'http://127.0.0.1:9090')
+      : (process.env[`${SERVICES[name].envPrefix}_URL`] ?? `http://127.0.0.1:${SERVICES[name].port}`);
+  return Object.fromEntries(SERVICE_NAMES.map((name) => [name, overrides[name] ?? fromEnvironment(name)])) as Record<ServiceName, string>;
 }
 
 const metricValue = (text: string, metric: string): number | undefined => {

@@ -25,7 +25,7 @@ export interface SustainedSettings {
   gateway: string;
   simulatorsUrl: string;
   sinkUrl: string;
-  serviceUrls: Record<ServiceName, string>;
+  metricsUrls: Record<ServiceName, string>;
   serverPorts: ServerPorts;
   /** How long after the load the bench waits for the last checkouts, payments, emails and backlogs. */
   settleTimeoutMs: number;
@@ -136,7 +136,7 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
   const journeys: Journey[] = [];
   const samples: Sample[] = [];
   const sample = async () => {
-    const [resources, backlog] = await Promise.all([sampleResources(http, settings.serviceUrls, settings.serverPorts), consumerBacklogs(jsm)]);
+    const [resources, backlog] = await Promise.all([sampleResources(http, settings.metricsUrls, settings.serverPorts), consumerBacklogs(jsm)]);
     samples.push({ resources, backlog });
   };
 

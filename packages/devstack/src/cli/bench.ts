@@ -50,7 +50,7 @@ import type { SinkMessage } from '../smtp-sink';
 import { describe, fetchSink, httpFailure, payCheckout, renderTable, runPool } from '../drive';
 import { CheckoutWatcher } from '../bench/checkouts';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats } from '../bench/journey';
-import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, serviceUrls } from '../bench/resources';
+import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls } from '../bench/resources';
 import { runSustained } from '../bench/sustained';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { cliNatsSettings } from '../nats-auth';
@@ -106,7 +106,8 @@ Sustained mode (instead of the phases above):
   --settle-timeout S    seconds to wait after the load for the last payments, emails and backlogs (default ${DEFAULTS.settleTimeoutS})
 
 CPU and memory per service come from each service's /metrics (<PREFIX>_URL overrides a service's
-default URL, e.g. BILLING_URL); PostgreSQL's and NATS's from /proc when they run on this machine.
+default URL, e.g. BILLING_URL; the gateway's is its management listener, GATEWAY_MANAGEMENT_URL,
+default http://127.0.0.1:9090); PostgreSQL's and NATS's from /proc when they run on this machine.
 `;
 
 interface Settings {
@@ -864,7 +865,7 @@ async function main(): Promise<void> {
     if (cleared.statusCode >= 300) say(`could not clear the sink (HTTP ${cleared.statusCode}); filtering by run id only`);
   }
   const warmupTimeoutMs = Math.min(settings.emailTimeoutMs, 30_000);
-  const urls = serviceUrls({ gateway: settings.gateway, orders: settings.ordersUrl });
+  const urls = metricsUrls({ orders: settings.ordersUrl });
   const ports = {
     postgresql: Number(new URL(settings.databaseUrl).port || 5432),
     nats: Number(new URL(settings.natsUrl.split(',')[0]!.trim()).port || 4222),
@@ -873,7 +874,7 @@ async function main(): Promise<void> {
   if (settings.sustained) {
     const jsm = await jetstreamManager(nc);
     const table = await runSustained(
-      { ...settings.sustained, gateway: settings.gateway, simulatorsUrl: settings.simulatorsUrl, sinkUrl: settings.sinkUrl, serviceUrls: urls, serverPorts: ports },
+      { ...settings.sustained, gateway: settings.gateway, simulatorsUrl: settings.simulatorsUrl, sinkUrl: settings.sinkUrl, metricsUrls: urls, serverPorts: ports },
       { http, gatewayHttp, jsm, checkouts, runId, say, onCleanup: (task) => void cleanups.push(task) },
     );
     await cleanup();

@@ -38,6 +38,7 @@ const PORTS: PortSetting[] = [
   ...SERVICE_NAMES.map(
     (name): PortSetting => ({ key: name, label: name, envVar: `${SERVICES[name].envPrefix}_PORT`, fallback: SERVICES[name].port }),
   ),
+  { key: 'gatewayManagement', label: 'gateway management (metrics, API docs)', envVar: 'GATEWAY_MANAGEMENT_PORT', fallback: 9090 },
 ];
 
 function fail(message: string): never {
@@ -154,13 +155,13 @@ async function main(): Promise<void> {
   const lines = [
     '',
     '  Platform is up.',
-    `  Gateway      ${stack.gatewayUrl}`,
+    `  Gateway      ${stack.gatewayUrl}   (metrics, docs and OpenAPI on the management listener ${stack.gatewayManagementUrl})`,
     `  Mail inbox   ${stack.smtp ? `${stack.smtp.httpUrl}   (SMTP ${stack.smtp.smtpUrl})` : `external (${stack.env.SMTP_URL})`}`,
     `  NATS         ${stack.nats ? `${stack.nats.url}   (monitoring ${stack.nats.monitorUrl})` : `external (${stack.env.NATS_URL})`}`,
     `  PostgreSQL   ${postgresLine}`,
     `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (${Object.keys(PROVIDERS).map((prefix) => `/${prefix}`).join(' ')})` : 'real providers (SIMULATORS=off)'}`,
     // With API_KEYS set the gateway refuses the development keys: advertise them only when they work.
-    `  API docs     ${stack.gatewayUrl}/docs   ${env.API_KEYS ? '(keys: those in API_KEYS)' : '(dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo, dev-vendor-key for vendor acme)'}`,
+    `  API docs     ${stack.gatewayManagementUrl}/docs   ${env.API_KEYS ? '(keys: those in API_KEYS)' : '(dev keys: dev-admin-key, dev-ops-key, dev-customer-key for customer cust-demo, dev-vendor-key for vendor acme)'}`,
     `  Logs         ${show(logDir)}/<service>.log (raw JSON), nats.log, postgres.log; below: warnings, errors, gateway requests${verbose ? ' and every other line (--verbose)' : ' (--verbose for every line)'}`,
     `  Data         ${show(dataDir)} (kept between runs; delete it to start fresh)`,
     '  Press Ctrl-C to stop.',

@@ -1,0 +1,140 @@
+import { jetstream, StorageType } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import type { BackgroundNats } from '@platform/runtime/background-nats';
+import type { Logger } from '@platform/runtime/logger';
+import type { Counter } from 'prom-client';
+
+/** The bucket every gateway replica counts in (its stream: KV_gateway_rate_limits). */
+export const RATE_LIMIT_BUCKET = 'gateway_rate_limits';
+
+/**
+ * How long a key nobody counted lately is kept: longer than any window (the limits use one
+ * minute). The bucket's max age deletes it (not a per-message TTL, which nats-server 2.9 lacks).
+ */
+export const BUCKET_MAX_AGE_MS = 5 * 60_000;
+
+/** How long one KV call may take before the request goes ahead uncounted. */
+const KV_TIMEOUT_MS = 1_000;
+
+/** Compare-and-set attempts per increment: only another replica counting the same key at once makes one fail. */
+const MAX_ATTEMPTS = 20;
+
+export interface SharedCounterOptions {
+  nats: BackgroundNats;
+  log: Logger;
+  /** Counts increments that could not be made (the request went ahead uncounted). */
+  failures: Counter<'reason'>;
+  replicas: number;
+}
+
+/** KV keys allow `[-/_=.a-zA-Z0-9]`: an IPv6 address or a route's path are written in base64url. */
+const keyPart = (text: string) => Buffer.from(text).toString('base64url');
+
+/**
+ * Window counters in a NATS KV bucket that every replica sees. A key's entry holds its count and
+ * when its window started (the first request's time, as the plugin's own stores count); each
+ * request adds one with a compare-and-set on the entry's revision (create when absent, update
+ * at the revision read), retried when another replica wrote in between. A window that has ended
+ * starts over at one. Within one process increments of a key are chained, so only other
+ * replicas ever race it.
+ */
+export class SharedCounter {
+  private bucket: Promise<KV> | undefined;
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private lastWarning = 0;
+
+  constructor(private readonly options: SharedCounterOptions) {}
+
+  /** The bucket, created when missing (idempotent across replicas); forgotten after a failure. */
+  private open(): Promise<KV> {
+    const nc = this.options.nats.connection;
+    if (!nc) return Promise.reject(new Error('NATS is not connected'));
+    this.bucket ??= new Kvm(jetstream(nc, { timeout: KV_TIMEOUT_MS }))
+      .create(RATE_LIMIT_BUCKET, {
+        history: 1,
+        ttl: BUCKET_MAX_AGE_MS,
+        storage: StorageType.Memory,
+        replicas: this.options.replicas,
+        description: 'Gateway rate-limit counters, one per key (apps/gateway/src/adapters/rate-limit-store.ts)',
+      })
+      .catch((error: unknown) => {
+        this.bucket = undefined;
+        throw error;
+      });
+    return this.bucket;
+  }
+
+  /** Adds one to `key`'s window: the count so far and the milliseconds left in the window. */
+  increment(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
+    if (windowMs > BUCKET_MAX_AGE_MS) return Promise.reject(new Error(`a ${windowMs} ms window outlives the bucket's max age`));
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.add(key, windowMs));
+    this.chains.set(key, next);
+    void next.catch(() => undefined).finally(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+    return next;
+  }
+
+  private async add(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
+    const kv = await this.open();
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const found = await kv.get(key);
+      const now = Date.now();
+      const [count = 0, start = 0] = found?.operation === 'PUT' ? found.string().split(' ').map(Number) : [];
+      const fresh = start + windowMs <= now;
+      const window = fresh ? { current: 1, start: now } : { current: count + 1, start };
+      try {
+        const value = `${window.current} ${window.start}`;
+        if (found?.operation === 'PUT') await kv.update(key, value, found.revision);
+        else await kv.create(key, value);
+        return { current: window.current, ttl: window.start + windowMs - now };
+      } catch (error) {
+        // Another replica wrote first (wrong last sequence): read again.
+        if (!isRevisionConflict(error)) throw error;
+      }
+    }
+    throw new Error(`rate-limit counter ${key} kept changing under ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * An increment that failed lets the request through (fail open): a limiter outage must not
+   * become an API outage. Counted every time, logged at most every 30 s.
+   */
+  recordFailure(error: unknown): void {
+    const reason = this.options.nats.connection ? 'store_error' : 'nats_unavailable';
+    this.options.failures.inc({ reason });
+    const now = Date.now();
+    if (now - this.lastWarning < 30_000) return;
+    this.lastWarning = now;
+    this.options.log.warn({ err: error, reason }, 'rate limits not counted (shared store unavailable); requests pass unlimited until it is back');
+  }
+}
+
+function isRevisionConflict(error: unknown): boolean {
+  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
+}
+
+/**
+ * A `@fastify/rate-limit` store over a `SharedCounter`; each route with its own limit gets a
+ * child keyed by method and path (as the plugin's own stores do).
+ */
+export function sharedRateLimitStore(counter: SharedCounter, prefix = 'all') {
+  return class SharedRateLimitStore {
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
+      counter.increment(`${prefix}.${keyPart(key)}`, timeWindow).then(
+        (result) => callback(null, result),
+        (error: unknown) => {
+          counter.recordFailure(error);
+          callback(error as Error);
+        },
+      );
+    }
+
+    child(routeOptions: object): SharedRateLimitStore {
+      // The plugin passes the route's merged settings with the route itself as `routeInfo` (its typings omit it).
+      const { routeInfo } = routeOptions as { routeInfo: { method?: string; url?: string } };
+      return new (sharedRateLimitStore(counter, keyPart(`${routeInfo.method} ${routeInfo.url}`)))();
+    }
+  };
+}
