@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { consumerService, durableConsumers } from './consumers';
-import { NATS_SERVICE_USERS, natsPermissions, streamsOf } from './nats-users';
-import { streams } from './streams';
+import { NATS_SERVICE_USERS, natsPermissions, streamPublisher, streamsOf } from './nats-users';
+import { type StreamDefinition, streams } from './streams';
 
 const permissions = natsPermissions();
 const publishes = (user: keyof typeof permissions, subject: string) => permissions[user].publish.allow.includes(subject);
 
 describe('NATS permissions derived from the contracts', () => {
-  it.each(Object.values(streams).filter((s) => s.name !== 'DEAD_LETTERS'))('$name: exactly one service may publish on it', (definition) => {
+  const domainStreams: StreamDefinition[] = Object.values(streams).filter((s) => s.name !== 'DEAD_LETTERS');
+  it.each(domainStreams)('$name: exactly one service may publish on it, its publisher', (definition) => {
     const publishers = NATS_SERVICE_USERS.filter((user) => definition.subjects.every((subject) => publishes(user, subject)));
-    expect(publishers).toEqual([definition.publisher ?? definition.name.toLowerCase()]);
+    expect(publishers).toEqual([streamPublisher(definition)]);
+    expect(publishers).toEqual([definition.name === 'TIMELINE' ? 'orders' : definition.name.toLowerCase()]);
   });
 
   it.each(durableConsumers)('$name: only its service may pull it, acknowledge on it and dead-letter for it', ({ name, stream }) => {

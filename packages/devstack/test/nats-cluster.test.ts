@@ -6,7 +6,7 @@ import { natsConnectionOptions } from '@platform/runtime/nats';
 import { provisionStreams } from '@platform/runtime/nats-provisioning';
 import { streams } from '@platform/contracts';
 import { startNatsCluster } from '../src/index';
-import { authorizationConfig, localNatsPassword, localNatsUser, natsPasswordEnv } from '../src/nats-auth';
+import { localNatsUser } from '../src/nats-auth';
 import { natsFixture } from './nats-fixture';
 
 describe('startNatsCluster', () => {
@@ -17,9 +17,7 @@ describe('startNatsCluster', () => {
       startNatsCluster({
         dir: join(root, 'nodes'),
         logDir: join(root, 'logs'),
-        config: authorizationConfig(),
-        env: natsPasswordEnv(),
-        admin: { NATS_USER: 'operator', NATS_PASSWORD: localNatsPassword('operator') },
+        users: true,
       }),
     90_000,
   );
