@@ -31,6 +31,7 @@ describe('startNatsCluster', () => {
     expect(jsz.meta_cluster).toMatchObject({ name: 'devstack', cluster_size: 3 });
     for (const node of cluster.nodes) expect(readFileSync(join(root, 'logs', `${node.name}.log`), 'utf8')).toMatch(/Server is ready/);
 
+    await expect(fixture.connect({ servers: cluster.urls, maxReconnectAttempts: 0 }), 'no user').rejects.toThrow(/Authorization Violation/);
     const nc = await fixture.connect({ ...as('operator', 'cluster-test'), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'CLUSTER_TEST', subjects: ['cluster.>'], storage: StorageType.File, num_replicas: 3 });
