@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { streams } from '@platform/contracts';
 import { type NatsClusterHandle, SERVICE_NAMES, type ServiceName, type SinkMessage, startNatsCluster } from '@platform/devstack';
-import { authorizationConfig, localNatsPassword, natsPasswordEnv } from '@platform/devstack/nats-auth';
 import { getBilling, getOrder, pay, placeOrder, withoutQuietHours } from '@platform/test-support/lifecycle';
 import { eventually, natsViolations, type Platform, sampleOrder, sleep, startPlatform } from '@platform/test-support/platform';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,9 +58,7 @@ describe('NATS JetStream cluster', () => {
     cluster = await startNatsCluster({
       dir: join(dir, 'nodes'),
       logDir: join(dir, 'nats-logs'),
-      config: authorizationConfig(),
-      env: natsPasswordEnv(),
-      admin: { NATS_USER: 'operator', NATS_PASSWORD: localNatsPassword('operator') },
+      users: true,
     });
     // info: the services' "NATS reconnected" lines are part of the evidence.
     platform = await startPlatform({

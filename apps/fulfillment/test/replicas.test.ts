@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type Envelope, orderCancelled, orderModified } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { startNats, type NatsHandle } from '@platform/devstack';
-import { provisionStreams, publishEnvelope } from '@platform/runtime/nats';
+import { publishEnvelope } from '@platform/runtime/nats';
+import { provisionNats } from '@platform/runtime/nats-provisioning';
 import { eventually } from '@platform/test-support/eventually';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Composition, compose, createdEvent, event, sampleOrder } from './support/composition';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'fulfillment-replicas-'));
   nats = await startNats({ storeDir: join(root, 'nats') });
   nc = await connect({ servers: nats.url });
-  await provisionStreams(await jetstreamManager(nc));
+  await provisionNats({ NATS_URL: nats.url });
   const first = await compose({ natsUrl: nats.url, workers: true });
   const second = await compose({ natsUrl: nats.url, workers: true, databaseUrl: first.databaseUrl, clock: first.clock });
   replicas = [first, second];

@@ -6,7 +6,7 @@
 import { NATS_USERS, natsPermissions, type NatsUser, passwordVariable } from '@platform/contracts/nats-users';
 import type { NatsClientEnv } from '@platform/runtime/nats';
 
-/** Regenerates the checked-in copies (deploy/k8s/nats, deploy/compose); a test fails while they differ. */
+/** Regenerates the checked-in copies (deploy/k8s/base/nats, deploy/compose); a test fails while they differ. */
 export const AUTHORIZATION_COMMAND = 'pnpm nats:authorization';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A JetStream cluster of nats-server processes on loopback (three by default), for tests that
  * kill a node under load: each node has its own store dir, client, cluster and monitoring port,
- * a `server_name`, and routes to every member, as deploy/k8s/nats/nats.conf sets them up.
+ * a `server_name`, and routes to every member, as deploy/k8s/base/nats/nats.conf sets them up.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { natsConnectionOptions } from '@platform/runtime/nats';
 import { pollUntil, stopChild } from './child';
 import { spawnNatsServer } from './nats';
+import { authorizationConfig, localNatsUser, natsPasswordEnv } from './nats-auth';
 import { freePorts } from './ports';
 
 export interface NatsClusterOptions {
@@ -24,15 +25,11 @@ export interface NatsClusterOptions {
   logDir?: string;
   /** How long to wait for a node to report healthy (default 30 s). */
   readyTimeoutMs?: number;
-  /** Added to every node's configuration, e.g. `authorizationConfig()`. */
-  config?: string;
-  /** Variables for every node, e.g. `natsPasswordEnv()`. */
-  env?: Record<string, string>;
   /**
-   * Who the helper's own connection (leaders, step-downs) authenticates as when the nodes have
-   * users: NATS_USER and NATS_PASSWORD (the operator may ask a leader to step down).
+   * The platform's NATS users on every node, with the local stack's passwords (as deployed:
+   * docs/nats-security.md); the helper's own connection (leaders, step-downs) signs in as `operator`.
    */
-  admin?: { NATS_USER: string; NATS_PASSWORD: string };
+  users?: boolean;
 }
 
 export interface NatsClusterNode {
@@ -108,7 +105,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
         `  listen: "127.0.0.1:${spec.clusterPort}"`,
         `  routes: [${routes.map((r) => JSON.stringify(r)).join(', ')}]`,
         `}`,
-        options.config ?? '',
+        options.users ? authorizationConfig() : '',
       ].join('\n'),
     );
     const monitorUrl = `http://127.0.0.1:${spec.monitorPort}`;
@@ -126,7 +123,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       // Healthy: connected to the JetStream meta group and every stream and consumer it holds is current.
       await spawnNatsServer({
         args: ['-c', configFile],
-        env: options.env,
+        env: options.users ? natsPasswordEnv() : undefined,
         logFile: options.logDir ? join(options.logDir, `${spec.name}.log`) : undefined,
         what: `nats-server ${spec.name} healthy`,
         ready: () => isHealthy(monitorUrl),
@@ -163,7 +160,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
   const adminConnection = async (): Promise<NatsConnection> => {
     if (!admin || admin.isClosed()) {
       admin = await connect({
-        ...natsConnectionOptions({ NATS_URL: urls.join(','), ...options.admin }, 'devstack-cluster-admin'),
+        ...natsConnectionOptions(options.users ? localNatsUser('operator', urls.join(',')) : { NATS_URL: urls.join(',') }, 'devstack-cluster-admin'),
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
       });

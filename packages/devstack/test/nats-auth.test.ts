@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, PermissionViolationError } from '@nats-io/transport-node';
@@ -104,5 +106,28 @@ describe('NATS users and permissions', () => {
     await expect(jsm.streams.delete('ORDERS')).rejects.toThrow();
     expect(violations).toContainEqual(refusal('publish', '$JS.API.STREAM.DELETE.ORDERS'));
     expect((await jsm.streams.info('ORDERS')).state.messages).toBe(1);
+  });
+});
+
+/** Where the server offers TLS: clients verify it with NATS_TLS_CA_FILE. */
+describe('NATS over TLS', () => {
+  const fixture = natsFixture('devstack-nats-tls-', (root) => {
+    // A CA and a server certificate for 127.0.0.1 and localhost (the name nats.js checks an IP address against), made with openssl.
+    const file = (name: string) => join(root, name);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=test-ca', '-keyout', file('ca.key'), '-out', file('ca.crt'));
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr'));
+    writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', file('san.ext'), '-out', file('server.crt'));
+    const tls = `tls {\n  cert_file: ${JSON.stringify(file('server.crt'))}\n  key_file: ${JSON.stringify(file('server.key'))}\n}\n`;
+    return startNats({ storeDir: join(root, 'store'), config: tls + authorizationConfig(), env: natsPasswordEnv() });
+  });
+
+  it('connects with the CA given, and refuses a server it cannot verify', async () => {
+    const settings = { ...localNatsUser('operator', fixture.server.url), NATS_TLS_CA_FILE: join(fixture.root, 'ca.crt') };
+    const nc = await fixture.connect(natsConnectionOptions(settings, 'tls-test'));
+    expect(nc.info?.tls_required).toBe(true);
+    await nc.flush();
+    await expect(fixture.connect({ ...natsConnectionOptions(localNatsUser('operator', fixture.server.url), 'no-ca'), maxReconnectAttempts: 0 })).rejects.toThrow();
   });
 });

@@ -6,7 +6,7 @@ import { natsConnectionOptions } from '@platform/runtime/nats';
 import { provisionStreams } from '@platform/runtime/nats-provisioning';
 import { streams } from '@platform/contracts';
 import { startNatsCluster } from '../src/index';
-import { authorizationConfig, localNatsPassword, localNatsUser, natsPasswordEnv } from '../src/nats-auth';
+import { localNatsUser } from '../src/nats-auth';
 import { natsFixture } from './nats-fixture';
 
 describe('startNatsCluster', () => {
@@ -17,9 +17,7 @@ describe('startNatsCluster', () => {
       startNatsCluster({
         dir: join(root, 'nodes'),
         logDir: join(root, 'logs'),
-        config: authorizationConfig(),
-        env: natsPasswordEnv(),
-        admin: { NATS_USER: 'operator', NATS_PASSWORD: localNatsPassword('operator') },
+        users: true,
       }),
     90_000,
   );
@@ -33,6 +31,7 @@ describe('startNatsCluster', () => {
     expect(jsz.meta_cluster).toMatchObject({ name: 'devstack', cluster_size: 3 });
     for (const node of cluster.nodes) expect(readFileSync(join(root, 'logs', `${node.name}.log`), 'utf8')).toMatch(/Server is ready/);
 
+    await expect(fixture.connect({ servers: cluster.urls, maxReconnectAttempts: 0 }), 'no user').rejects.toThrow(/Authorization Violation/);
     const nc = await fixture.connect({ ...as('operator', 'cluster-test'), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'CLUSTER_TEST', subjects: ['cluster.>'], storage: StorageType.File, num_replicas: 3 });

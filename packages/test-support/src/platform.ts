@@ -93,6 +93,7 @@ export async function startPlatform(
   const client = (prefixUrl: string, headers: Record<string, string> = {}) =>
     got.extend({ prefixUrl, headers, throwHttpErrors: false, responseType: 'json', retry: { limit: 0 } }) as unknown as HttpClient;
   const as = (key: string | null) => client(stack.gatewayUrl, key ? { authorization: `Bearer ${key}` } : {});
+  const connectNats = (name = 'e2e-test') => connect(natsConnectionOptions(stack.natsUser('operator'), name));
   return {
     stack,
     logDir,
@@ -114,9 +115,9 @@ export async function startPlatform(
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
-    connectNats: (name = 'e2e-test') => connect(natsConnectionOptions(stack.natsUser('operator'), name)),
+    connectNats,
     async streamMessages(stream, subject) {
-      const nc = await connect(natsConnectionOptions(stack.natsUser('operator'), 'e2e-test'));
+      const nc = await connectNats();
       try {
         const jsm = await jetstreamManager(nc);
         if (!subject) return (await jsm.streams.info(stream)).state.messages;

@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { PROVIDERS } from '@platform/simulators';
 import { isPortFree } from '../ports';
 import { repoRoot } from '../paths';
+import { localNatsPassword } from '../nats-auth';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../services';
 import { startStack, type StackHandle, type StackPorts } from '../stack';
 import { createLogFormatter } from './log-format';
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
     `  Gateway      ${stack.gatewayUrl}   (metrics, docs and OpenAPI on the management listener ${stack.gatewayManagementUrl})`,
     `  Mail inbox   ${stack.smtp ? `${stack.smtp.httpUrl}   (SMTP ${stack.smtp.smtpUrl})` : `external (${stack.env.SMTP_URL})`}`,
     `  NATS         ${stack.nats ? `${stack.nats.url}   (monitoring ${stack.nats.monitorUrl})` : `external (${stack.env.NATS_URL})`}`,
+    `               users per service; nats CLI: --user operator --password ${localNatsPassword('operator')}`,
     `  PostgreSQL   ${postgresLine}`,
     `  Providers    ${stack.simulators ? `simulators on ${stack.simulators.url} (${Object.keys(PROVIDERS).map((prefix) => `/${prefix}`).join(' ')})` : 'real providers (SIMULATORS=off)'}`,
     // With API_KEYS set the gateway refuses the development keys: advertise them only when they work.

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { consumerService, durableConsumers } from './consumers';
+import { NATS_SERVICE_USERS, natsPermissions, streamPublisher, streamsOf } from './nats-users';
+import { type StreamDefinition, streams } from './streams';
+
+const permissions = natsPermissions();
+const publishes = (user: keyof typeof permissions, subject: string) => permissions[user].publish.allow.includes(subject);
+
+describe('NATS permissions derived from the contracts', () => {
+  const domainStreams: StreamDefinition[] = Object.values(streams).filter((s) => s.name !== 'DEAD_LETTERS');
+  it.each(domainStreams)('$name: exactly one service may publish on it, its publisher', (definition) => {
+    const publishers = NATS_SERVICE_USERS.filter((user) => definition.subjects.every((subject) => publishes(user, subject)));
+    expect(publishers).toEqual([streamPublisher(definition)]);
+    expect(publishers).toEqual([definition.name === 'TIMELINE' ? 'orders' : definition.name.toLowerCase()]);
+  });
+
+  it.each(durableConsumers)('$name: only its service may pull it, acknowledge on it and dead-letter for it', ({ name, stream }) => {
+    const owners = NATS_SERVICE_USERS.filter(
+      (user) =>
+        publishes(user, `$JS.API.CONSUMER.MSG.NEXT.${stream}.${name}`) || publishes(user, `$JS.ACK.${stream}.${name}.>`) || publishes(user, `deadletter.${name}`),
+    );
+    expect(owners).toEqual([consumerService(name)]);
+    expect(streamsOf(consumerService(name)).map((s) => s.name)).toContain(stream);
+  });
+
+  it('no service may create, change or delete a platform stream; the provisioner may, the operator may not', () => {
+    for (const user of NATS_SERVICE_USERS) {
+      expect(permissions[user].publish.allow.filter((subject) => /^\$JS\.API\.STREAM\.(CREATE|UPDATE|DELETE)\.(?!KV_)/.test(subject)), user).toEqual([]);
+      expect(permissions[user].subscribe.allow, user).toEqual([`_INBOX_${user}.>`]);
+    }
+    expect(permissions.provisioner.publish.allow).toEqual(['$JS.API.>']);
+    expect(permissions.operator.publish.deny).toContain('$JS.API.STREAM.DELETE.ORDERS');
+  });
+});
