@@ -150,7 +150,7 @@ describe.each(SERVICES)('docker-compose.yml: $name', (app) => {
     // As its own role, whose password the init script reads from the server's environment.
     expect(decodeURIComponent(url.username)).toBe(app.database);
     expect(decodeURIComponent(url.password)).toBe(asMap(service('postgres').environment)[`${app.database.toUpperCase()}_DATABASE_PASSWORD`]);
-    expect(readRepoFile('deploy/compose/create-databases.sql')).toContain(`\\getenv ${app.database}_password ${app.database.toUpperCase()}_DATABASE_PASSWORD`);
+    expect(readRepoFile('deploy/k8s/base/postgres/create-databases.sql')).toContain(`\\getenv ${app.database}_password ${app.database.toUpperCase()}_DATABASE_PASSWORD`);
     expect(condition(s, 'postgres')).toBe('service_healthy');
   });
 

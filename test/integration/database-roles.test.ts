@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type PostgresHandle, repoRoot, startPostgres } from '@platform/devstack';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * postgres image runs it (psql, once, on an empty cluster) against a cluster of its own: one role
  * per service, owning its database only. The Kubernetes copy must be the same file.
  */
-const COMPOSE_SCRIPT = join(repoRoot, 'deploy', 'compose', 'create-databases.sql');
+const INIT_SCRIPT = join(repoRoot, 'deploy', 'k8s', 'base', 'postgres', 'create-databases.sql');
 const password = (service: string) => `${service}-secret-${service.length}`;
 
 let root: string;
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** psql -f as the image's entrypoint does, with the passwords in the environment. */
 function runInitScript(env: Record<string, string>): { status: number | null; output: string } {
-  const run = spawnSync('psql', ['-v', 'ON_ERROR_STOP=1', '--no-psqlrc', '-q', '-d', postgres.urlFor('postgres'), '-f', COMPOSE_SCRIPT], {
+  const run = spawnSync('psql', ['-v', 'ON_ERROR_STOP=1', '--no-psqlrc', '-q', '-d', postgres.urlFor('postgres'), '-f', INIT_SCRIPT], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, ...env },
   });
@@ -53,14 +53,6 @@ const roleUrl = (role: string, database: string, secret = password(role)) =>
   `postgresql://${role}:${encodeURIComponent(secret)}@127.0.0.1:${postgres.port}/${database}`;
 
 describe('create-databases.sql (compose and Kubernetes)', () => {
-  it('is the same file in deploy/compose and deploy/k8s', () => {
-    const k8s = readdirSync(join(repoRoot, 'deploy', 'k8s'), { recursive: true, encoding: 'utf8' }).filter((path) =>
-      path.endsWith(join('postgres', 'create-databases.sql')),
-    );
-    expect(k8s).toHaveLength(1);
-    expect(readFileSync(join(repoRoot, 'deploy', 'k8s', k8s[0]!), 'utf8')).toBe(readFileSync(COMPOSE_SCRIPT, 'utf8'));
-  });
-
   it('fails when a password is missing from the environment (no role without one)', () => {
     const run = runInitScript({ ORDERS_DATABASE_PASSWORD: password('orders') });
     expect(run.status).not.toBe(0);
