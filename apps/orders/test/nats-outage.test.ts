@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNats, type NatsHandle } from '@platform/devstack';
+import { provisionNats } from '@platform/runtime/nats-provisioning';
 import { eventually } from '@platform/test-support/eventually';
 import { startService } from '@platform/test-support/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,7 @@ const startOrders = (natsUrl: string) => startService(buildOrders, { name: 'orde
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'orders-nats-outage-'));
   nats = await startNats({ storeDir: join(root, 'nats') });
+  await provisionNats({ NATS_URL: nats.url });
   orders = await startOrders(nats.url);
 });
 
