@@ -1,11 +1,146 @@
 import pg from 'pg';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 
 /** First key of the consumers' advisory locks (the outbox relay's bigint key has 1 as its first half). */
 const LEASE_NAMESPACE = 720_010;
 
-/** How often a standby replica asks for the lease. */
+/** First key of the replicas' presence locks (shared, one key per service). */
+const PRESENCE_NAMESPACE = 720_011;
+
+/** How often a standby replica asks for a lease, and a replica recounts its service's replicas. */
 const STANDBY_POLL_MS = 2_000;
+
+/**
+ * The most leases one replica keeps: every consumer can be held when each replica keeps its
+ * share, and none keeps more than an even spread needs. A replica above it hands the surplus
+ * back, one below it takes free leases: no lease moves once the spread is even.
+ */
+export function leaseShare(consumers: number, replicas: number): number {
+  return Math.ceil(consumers / Math.max(1, replicas));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type LeaseState = 'standby' | 'taking' | 'held' | 'handing-back';
+
+/**
+ * This replica among its service's replicas: each holds a shared advisory lock on the service's
+ * key while it runs, so counting that lock's holders in `pg_locks` counts the live replicas
+ * (a replica that dies drops out with its connection). From that count it keeps its share of
+ * the service's consumer leases (`leaseShare`): it hands back a surplus and lets its standbys
+ * take free leases only while under the share. The count only spreads the leases; that two
+ * replicas never handle one consumer rests on the leases' exclusive locks alone.
+ */
+export class LeaseBalancer {
+  private readonly leases: ConsumerLease[] = [];
+  private client: pg.Client | undefined;
+  private replicas = 1;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly service: string,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** A lease of one of this service's consumers, kept to this replica's share. */
+  lease(consumer: string): ConsumerLease {
+    const lease = new ConsumerLease(this.databaseUrl, consumer, this.log, this);
+    this.leases.push(lease);
+    return lease;
+  }
+
+  /** Announces this replica, counts its service's replicas, then keeps counting and handing back surplus. */
+  async start(): Promise<void> {
+    this.running = true;
+    await this.rebalance();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.pass = this.rebalance().finally(() => {
+        if (this.running) this.schedule();
+      });
+    }, STANDBY_POLL_MS);
+  }
+
+  /** After the consumers stopped (their leases released): leaves the count. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.pass;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private get held(): ConsumerLease[] {
+    return this.leases.filter((lease) => lease.state !== 'standby');
+  }
+
+  private get share(): number {
+    return leaseShare(this.leases.length, this.replicas);
+  }
+
+  /**
+   * Whether a standby may try for its lease now: only while this replica is under its share.
+   * Synchronous, so two standbys of this replica never both pass on the last place.
+   */
+  mayTake(): boolean {
+    return this.held.length < this.share;
+  }
+
+  /** Reports which consumers this replica handles (`consumer_lease_held`). */
+  changed(lease: ConsumerLease): void {
+    this.metrics.consumerLeaseHeld.set({ consumer: lease.consumer }, lease.state === 'held' ? 1 : 0);
+  }
+
+  private async rebalance(): Promise<void> {
+    try {
+      this.replicas = Math.max(1, await this.countReplicas());
+    } catch (error) {
+      // Keeps the last count: the leases stay safe, only the spread waits for the database.
+      this.log.warn({ err: error }, 'lease balance: could not count the replicas; trying again');
+      const client = this.client;
+      this.client = undefined;
+      await client?.end().catch(() => undefined);
+      return;
+    }
+    const keeping = this.held.filter((lease) => lease.state !== 'handing-back');
+    const surplus = keeping.length - this.share;
+    if (surplus <= 0) return;
+    // In the order the service declares its consumers, so which replica handles what is predictable:
+    // its first (main) consumer moves to the replica that came. One still being taken stays.
+    const giving = keeping.filter((lease) => lease.state === 'held').slice(0, surplus);
+    this.log.info({ replicas: this.replicas, share: this.share, consumers: giving.map((lease) => lease.consumer) }, 'more replicas: handing consumer leases back');
+    for (const lease of giving) lease.handBack();
+  }
+
+  private async countReplicas(): Promise<number> {
+    if (!this.client) {
+      const client = new pg.Client({ connectionString: this.databaseUrl, application_name: `replica ${this.service}` });
+      client.on('error', (error) => this.log.warn({ err: error }, 'replica presence connection failed'));
+      await client.connect();
+      // Shared: every replica of the service holds it at once.
+      await client.query('SELECT pg_advisory_lock_shared($1, hashtext($2))', [PRESENCE_NAMESPACE, this.service]);
+      this.client = client;
+    }
+    // Locks are listed per database; a two-key advisory lock shows its keys as classid and objid.
+    const { rows } = await this.client.query<{ replicas: number }>(
+      `SELECT count(*)::int AS replicas FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND objsubid = 2
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND classid = $1::int::oid AND objid = (hashtext($2)::bigint & 4294967295)::oid`,
+      [PRESENCE_NAMESPACE, this.service],
+    );
+    return rows[0]?.replicas ?? 1;
+  }
+}
 
 /**
  * Which replica of a service runs one durable consumer: the holder of a PostgreSQL session
@@ -13,42 +148,84 @@ const STANDBY_POLL_MS = 2_000;
  * database. Only the holder pulls, so a consumer's events are handled by one process, in stream
  * order per aggregate, however many replicas run (docs/ordering.md). The lock goes with its
  * connection: a replica that dies or loses the database loses the lease, and a standby takes it
- * within a poll.
+ * within a poll. Its `LeaseBalancer` asks for it back when the replica holds more than its
+ * share; it is unlocked only after the consumer stopped pulling and its messages in hand settled.
  */
 export class ConsumerLease {
   private client: pg.Client | undefined;
   private onLost: (() => void) | undefined;
+  private onHandBack: (() => void) | undefined;
+  state: LeaseState = 'standby';
 
   constructor(
     private readonly databaseUrl: string,
-    private readonly consumer: string,
+    readonly consumer: string,
     private readonly log: Logger,
+    private readonly balancer: LeaseBalancer,
   ) {}
+
+  /** Whether the consumer should go on pulling: false once the lease is being handed back. */
+  get keep(): boolean {
+    return this.state === 'held';
+  }
 
   /**
    * Resolves true once this process holds the lease, false when `wanted()` turned false first.
-   * `lost` is called if the lease goes later (its connection failed).
+   * Called again after the consumer's pull ended: a lease being handed back is unlocked then.
+   * `lost` is called if the lease goes later (its connection failed), `handBack` when the
+   * balancer wants it back (stop pulling, settle what is in hand, then call `acquire` again).
    */
-  async acquire(wanted: () => boolean, lost: () => void): Promise<boolean> {
+  async acquire(wanted: () => boolean, on: { lost: () => void; handBack: () => void }): Promise<boolean> {
+    if (this.state === 'held') return true;
+    if (this.state === 'handing-back') await this.unlock();
     let announced = false;
     while (wanted()) {
-      try {
-        const client = await this.connection();
-        const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS held', [LEASE_NAMESPACE, this.consumer]);
-        if (rows[0]?.held) {
-          this.onLost = lost;
-          this.log.info({ consumer: this.consumer }, 'consumer lease taken: this replica handles the consumer');
-          return true;
+      if (this.balancer.mayTake()) {
+        this.setState('taking');
+        try {
+          const client = await this.connection();
+          const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS held', [LEASE_NAMESPACE, this.consumer]);
+          if (rows[0]?.held && this.state === 'taking') {
+            [this.onLost, this.onHandBack] = [on.lost, on.handBack];
+            this.setState('held');
+            this.log.info({ consumer: this.consumer }, 'consumer lease taken: this replica handles the consumer');
+            return true;
+          }
+          this.setState('standby');
+          if (!announced) this.log.info({ consumer: this.consumer }, 'consumer lease held by another replica: standing by');
+          announced = true;
+        } catch (error) {
+          this.log.warn({ err: error, consumer: this.consumer }, 'consumer lease: database unreachable; trying again');
+          await this.drop();
         }
-        if (!announced) this.log.info({ consumer: this.consumer }, 'consumer lease held by another replica: standing by');
-        announced = true;
-      } catch (error) {
-        this.log.warn({ err: error, consumer: this.consumer }, 'consumer lease: database unreachable; trying again');
-        await this.drop();
       }
-      await new Promise((resolve) => setTimeout(resolve, STANDBY_POLL_MS));
+      await sleep(STANDBY_POLL_MS);
     }
     return false;
+  }
+
+  /** The balancer's request: the consumer stops pulling and comes back to `acquire`. */
+  handBack(): void {
+    if (this.state !== 'held') return;
+    this.setState('handing-back');
+    this.onHandBack?.();
+  }
+
+  private setState(state: LeaseState): void {
+    this.state = state;
+    this.balancer.changed(this);
+  }
+
+  /** Unlocks on the same session; a failure ends the session, which unlocks too. */
+  private async unlock(): Promise<void> {
+    try {
+      await this.client?.query('SELECT pg_advisory_unlock_all()');
+      [this.onLost, this.onHandBack] = [undefined, undefined];
+      this.setState('standby');
+      this.log.info({ consumer: this.consumer }, 'consumer lease handed back: another replica takes the consumer');
+    } catch {
+      await this.drop();
+    }
   }
 
   private async connection(): Promise<pg.Client> {
@@ -67,7 +244,8 @@ export class ConsumerLease {
   private async drop(): Promise<void> {
     const [client, lost] = [this.client, this.onLost];
     this.client = undefined;
-    this.onLost = undefined;
+    [this.onLost, this.onHandBack] = [undefined, undefined];
+    this.setState('standby');
     lost?.();
     await client?.end().catch(() => undefined);
   }

@@ -150,11 +150,19 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     await this.options.lease?.release();
   }
 
+  /** Whether to take messages: running and, with a lease, neither losing it nor handing it back. */
+  private get pulling(): boolean {
+    return this.running && (this.options.lease?.keep ?? true);
+  }
+
   private async run(): Promise<void> {
     const { js, stream, name, log, metrics } = this.options;
     while (this.running) {
-      // A lease lost mid-way (its database connection failed) stops this pull; the loop waits for it again.
-      if (this.options.lease && !(await this.options.lease.acquire(() => this.running, () => void this.messages?.close()))) break;
+      // A lease lost mid-way (its database connection failed) or asked back (more replicas) stops
+      // this pull; the loop then waits for it again. One asked back is unlocked by `acquire`, after
+      // this iteration settled its messages: the next holder never runs beside this one.
+      const close = () => void this.messages?.close();
+      if (this.options.lease && !(await this.options.lease.acquire(() => this.running, { lost: close, handBack: close }))) break;
       try {
         const consumer = await js.consumers.get(stream, name);
         // A small prefetch: a buffered message's ack wait is already running.
@@ -163,10 +171,10 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         // and the next one reaches the new leader within seconds instead of half a minute.
         const messages = await consumer.consume({ max_messages: this.concurrency + 1, expires: PULL_EXPIRES_MS });
         this.messages = messages;
-        if (!this.running) {
-          // stop() came while this iteration was subscribing.
+        if (!this.pulling) {
+          // stop() or a hand-back came while this iteration was subscribing: the loop ends or waits for the lease.
           await messages.close();
-          break;
+          continue;
         }
         const lag = setInterval(() => {
           consumer
@@ -187,10 +195,13 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         const inFlight = new Set<Promise<void>>();
         // Per aggregate, the last handling started: the next event of that aggregate waits for it.
         const lastOf = new Map<string, Promise<void>>();
+        // The last delivery this iteration received (the consumer's delivery sequence).
+        let received = 0;
         try {
           for await (const msg of messages) {
-            if (!this.running) {
-              msg.nak(); // stopping: another replica (or this one, restarted) takes it now
+            received = Math.max(received, msg.info.deliverySequence);
+            if (!this.pulling) {
+              msg.nak(); // stopping or handing back: another replica (or this one, restarted) takes it now
               continue;
             }
             // Most of a stream is events this consumer does not handle (the server filters by one
@@ -217,6 +228,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
           await Promise.all(inFlight);
           clearInterval(lag);
         }
+        if (this.running && this.options.lease?.state === 'handing-back') await this.awaitLostDeliveries(received);
       } catch (error) {
         if (!this.running) break;
         log.warn({ err: error, consumer: name }, 'consumer loop failed; resubscribing');
@@ -224,6 +236,22 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         if (isNotFound(error)) await this.recreateIfStillMissing();
       }
     }
+  }
+
+  /**
+   * Before a lease is handed back. Closing the pull drops a message the server sent just before
+   * it: unseen here, it is redelivered only after the ack wait, and the next holder would apply
+   * the aggregate's later events first. Only the holder pulls, so the server having delivered
+   * past what this iteration received means such a message exists: the lease is kept through
+   * the ack wait, after which the server redelivers it ahead of newer messages.
+   */
+  private async awaitLostDeliveries(received: number): Promise<void> {
+    const { js, stream, name, log } = this.options;
+    const info = await (await js.consumers.get(stream, name)).info();
+    if (info.delivered.consumer_seq <= received) return;
+    const waitMs = (this.options.ackWaitMs ?? 30_000) + 1_000;
+    log.info({ consumer: name, lost: info.delivered.consumer_seq - received, waitMs }, 'handing back: waiting for deliveries dropped at close to be redeliverable');
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
   /**

@@ -49,6 +49,12 @@ export function createMetrics(service: string) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers: [registry],
     }),
+    consumerLeaseHeld: new Gauge({
+      name: 'consumer_lease_held',
+      help: 'Whether this replica holds the consumer\'s lease and handles it (1) or stands by (0)',
+      labelNames: ['consumer'] as const,
+      registers: [registry],
+    }),
     consumerPending: new Gauge({
       name: 'consumer_pending_messages',
       help: 'Messages in the stream not yet delivered to the consumer (consumer lag)',

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import closeWithGrace from 'close-with-grace';
 import { type ConsumerOptions, EventConsumer } from './consumer';
-import { ConsumerLease } from './consumer-lease';
+import { LeaseBalancer } from './consumer-lease';
 import { admissionLimitsFor } from './admission';
 import {
   createHttpServer,
@@ -99,6 +99,7 @@ export class ServiceRuntime {
   private readonly consumers: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
   private readonly cleanups: Array<() => Promise<void>> = [];
   private relay: OutboxRelay | undefined;
+  private balancer: LeaseBalancer | undefined;
   private readonly timerWorkers: Array<{ notify(): void }> = [];
   private readonly readiness: Record<string, ReadinessCheck> = {};
   private readonly workers: Array<{ start(): void }> = [];
@@ -280,7 +281,7 @@ export class ServiceRuntime {
     const consumer = new EventConsumer<Tx>({
       ackWaitMs: this.env.CONSUMER_ACK_WAIT_MS,
       // One replica at a time handles a durable consumer: per-aggregate order holds with replicas.
-      ...(this.env.DATABASE_URL && { lease: new ConsumerLease(this.env.DATABASE_URL, options.name, this.log) }),
+      ...(this.env.DATABASE_URL && { lease: this.leaseBalancer(this.env.DATABASE_URL).lease(options.name) }),
       ...options,
       js: this.messaging.js,
       jsm: this.messaging.jsm,
@@ -295,9 +296,20 @@ export class ServiceRuntime {
     return consumer;
   }
 
-  /** Starts what was added: the outbox relay, the timers and the consumers. */
+  /** The consumers' leases, spread over the service's replicas; started before and stopped after the consumers. */
+  private leaseBalancer(databaseUrl: string): LeaseBalancer {
+    if (!this.balancer) {
+      const balancer = new LeaseBalancer(databaseUrl, this.name, this.log, this.metrics);
+      this.balancer = balancer;
+      this.onShutdown(() => balancer.stop());
+    }
+    return this.balancer;
+  }
+
+  /** Starts what was added: the outbox relay, the timers, the lease balance and the consumers. */
   async startWorkers(): Promise<void> {
     for (const worker of this.workers) worker.start();
+    await this.balancer?.start();
     for (const consumer of this.consumers) await consumer.start();
   }
 

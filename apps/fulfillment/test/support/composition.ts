@@ -34,6 +34,8 @@ export async function compose(
     natsUrl?: string;
     /** Start the consumers, relay and timers as `serve` does (default off). */
     workers?: boolean;
+    /** `CONSUMER_ACK_WAIT_MS` (default the service's). */
+    ackWaitMs?: number;
   } = {},
 ) {
   let suppliers!: Record<SupplierName, FakeSupplier>;
@@ -60,6 +62,7 @@ export async function compose(
         SUPPLIER_POLL_MAX_INTERVAL_MS: String(POLL_MAX_MS),
         SEED_DEMO_HUBS: String(options.demoHubs ?? true),
         ...(options.natsUrl && { NATS_URL: options.natsUrl }),
+        ...(options.ackWaitMs && { CONSUMER_ACK_WAIT_MS: String(options.ackWaitMs) }),
       },
       databaseUrl: options.databaseUrl,
       clock: options.clock,
