@@ -13,7 +13,7 @@ const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'v', 'name', 
 /** Fields that tie a line to its flow; in the log files, and on the console with `verbose`. */
 const FLOW_IDS = new Set(['reqId', 'correlationId', 'traceId', 'spanId', 'eventId', 'causationId']);
 /** Informational messages written for every operation: the log file has them. */
-const ROUTINE = new Set(['event handled', 'timer fired']);
+const ROUTINE = new Set(['event handled', 'timer fired', 'consumer lease taken: this replica handles the consumer']);
 const INFO = 30;
 
 export interface LogFormatOptions {
