@@ -58,7 +58,6 @@ export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, dep
   const counter = new SharedCounter({
     nats,
     log: app.log,
-    replicas: env.NATS_STREAM_REPLICAS,
     failures: new Counter({
       name: 'gateway_rate_limit_store_failures_total',
       help: 'Requests let through uncounted because the shared rate-limit store (NATS KV) failed, by reason',

@@ -18,8 +18,6 @@ export const gatewayEnv = serviceEnv
     PORT: envHelpers.port.default(8080),
     /** Operators' listener: /metrics, /docs, /openapi.json, /healthz, /readyz. Never route the public to it. */
     MANAGEMENT_PORT: envHelpers.port.default(9090),
-    /** Replicas of the rate-limit bucket the gateway creates (its only NATS storage): 3 on a 3-node JetStream cluster. */
-    NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
     ORDERS_URL: serviceUrl(8081),
     FULFILLMENT_URL: serviceUrl(8082),
     TRACKING_URL: serviceUrl(8083),

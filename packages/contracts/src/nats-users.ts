@@ -1,5 +1,5 @@
 import { consumerService, durableConsumers } from './consumers';
-import { deadLetterSubject, type StreamDefinition, streams } from './streams';
+import { deadLetterSubject, keyValueBuckets, type StreamDefinition, streams } from './streams';
 
 /**
  * Who may do what on NATS, derived from the streams and durable consumers declared here: one user
@@ -17,10 +17,7 @@ export const streamFollowers: ReadonlyArray<{ service: NatsServiceUser; stream: 
   { service: 'gateway', stream: 'TIMELINE' },
 ];
 
-/** KV buckets a service creates at start if missing and then uses alone (the gateway's rate-limit counters). */
-export const keyValueBuckets: ReadonlyArray<{ service: NatsServiceUser; bucket: string }> = [
-  { service: 'gateway', bucket: 'gateway_rate_limits' },
-];
+const allBuckets = Object.values(keyValueBuckets);
 
 export interface NatsPermissions {
   publish: { allow: string[]; deny?: string[] };
@@ -83,13 +80,13 @@ function servicePermissions(service: NatsServiceUser): NatsPermissions {
     ...streamFollowers
       .filter((follower) => follower.service === service)
       .flatMap(({ stream }) => ['CREATE', 'INFO', 'MSG.NEXT', 'DELETE'].map((call) => `${API}.CONSUMER.${call}.${stream}.>`)),
-    // Its KV buckets: the bucket's stream (created at start if missing), its keys, reads and watchers.
-    ...keyValueBuckets
+    // Its KV buckets (the provisioner creates them): the bucket's stream, its keys, reads and watchers.
+    ...allBuckets
       .filter((kv) => kv.service === service)
-      .flatMap(({ bucket }) => {
+      .flatMap(({ name: bucket }) => {
         const stream = `KV_${bucket}`;
         return [
-          ...['CREATE', 'UPDATE', 'INFO', 'MSG.GET'].map((call) => `${API}.STREAM.${call}.${stream}`),
+          ...['INFO', 'MSG.GET'].map((call) => `${API}.STREAM.${call}.${stream}`),
           `${API}.DIRECT.GET.${stream}`,
           `${API}.DIRECT.GET.${stream}.>`,
           ...['CREATE', 'INFO', 'MSG.NEXT', 'DELETE'].map((call) => `${API}.CONSUMER.${call}.${stream}.>`),
@@ -113,7 +110,7 @@ export function natsPermissions(): Record<NatsUser, NatsPermissions> {
     operator: {
       publish: {
         allow: ['>'],
-        deny: [...allStreams.map((definition) => definition.name), ...keyValueBuckets.map(({ bucket }) => `KV_${bucket}`)].flatMap((stream) =>
+        deny: [...allStreams.map((definition) => definition.name), ...allBuckets.map(({ name }) => `KV_${name}`)].flatMap((stream) =>
           ['CREATE', 'UPDATE', 'DELETE'].map((call) => `${API}.STREAM.${call}.${stream}`),
         ),
       },

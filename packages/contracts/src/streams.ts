@@ -42,6 +42,35 @@ export const streams = {
   },
 } as const satisfies Record<string, StreamDefinition>;
 
+/** A JetStream key-value bucket a service keeps its working state in (the stream behind it: `KV_<name>`). */
+export interface KeyValueBucketDefinition {
+  readonly name: string;
+  /** The only service that reads and writes it. */
+  readonly service: string;
+  readonly description: string;
+  readonly storage: 'file' | 'memory';
+  /** Values kept per key. */
+  readonly history: number;
+  /** How long a key nobody wrote lately is kept. */
+  readonly maxAgeMs: number;
+}
+
+export const keyValueBuckets = {
+  /**
+   * The gateway's rate-limit counters, one per key and window, shared by every replica. Kept
+   * longer than any window (the limits use one minute); the bucket's max age deletes old keys
+   * (nats-server 2.9 has no per-key TTL). In memory: losing counts at a restart only resets windows.
+   */
+  GATEWAY_RATE_LIMITS: {
+    name: 'gateway_rate_limits',
+    service: 'gateway',
+    description: 'Gateway rate-limit counters, one per key (apps/gateway/src/adapters/rate-limit-store.ts)',
+    storage: 'memory',
+    history: 1,
+    maxAgeMs: 5 * 60 * 1000,
+  },
+} as const satisfies Record<string, KeyValueBucketDefinition>;
+
 /** `deadletter.<consumer>`: one subject per consumer, so ops can list and retry one consumer's failures. */
 export function deadLetterSubject(consumer: string): string {
   return `deadletter.${consumer}`;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -19,8 +20,6 @@ const STANDBY_POLL_MS = 2_000;
 export function leaseShare(consumers: number, replicas: number): number {
   return Math.ceil(consumers / Math.max(1, replicas));
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type LeaseState = 'standby' | 'taking' | 'held' | 'handing-back';
 

@@ -1,13 +1,15 @@
-import { type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { connect, nanos } from '@nats-io/transport-node';
-import { type StreamDefinition, streams } from '@platform/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type JetStreamManager, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
+import { type KeyValueBucketDefinition, keyValueBuckets, type StreamDefinition, streams } from '@platform/contracts';
 import { streamsOf } from '@platform/contracts/nats-users';
 import { isNotFound, isTransient, type NatsClientEnv, natsConnectionOptions } from './nats';
 
 /**
- * Streams are created and changed by a privileged step (`pnpm nats:provision`, as NATS user
- * `provisioner`), never by services at start: a service's user may not create streams.
- * Services only check that theirs exist (`requireStreams`). docs/nats-security.md.
+ * Streams and KV buckets are created and changed by a privileged step (`pnpm nats:provision`,
+ * as NATS user `provisioner`), never by services at start: a service's user may not create
+ * them. Services only check that their streams exist (`requireStreams`). docs/nats-security.md.
  */
 export const PROVISION_COMMAND = 'pnpm nats:provision';
 
@@ -55,40 +57,85 @@ export async function provisionStreams(
   const outcome: Record<string, StreamOutcome> = {};
   for (const definition of definitions) {
     const config = streamConfig(definition, replicas);
-    for (let attempt = 0; ; attempt++) {
+    outcome[definition.name] = await retryTransient(deadline, async () => {
+      let current: Record<string, unknown> | undefined;
       try {
-        let current: Record<string, unknown> | undefined;
-        try {
-          current = (await jsm.streams.info(definition.name)).config as unknown as Record<string, unknown>;
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
-        if (!current) {
-          await jsm.streams.add(config);
-          outcome[definition.name] = 'created';
-        } else if (!sameSettings(current, config)) {
-          await jsm.streams.update(definition.name, config);
-          outcome[definition.name] = 'updated';
-        } else outcome[definition.name] = 'unchanged';
-        break;
+        current = (await jsm.streams.info(definition.name)).config as unknown as Record<string, unknown>;
       } catch (error) {
-        if (!isTransient(error) || Date.now() > deadline) throw error;
-        // Spread out: provisioners that collided on the same stream do not collide again.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * 2 ** attempt) * (0.5 + Math.random())));
+        if (!isNotFound(error)) throw error;
       }
-    }
+      if (!current) {
+        await jsm.streams.add(config);
+        return 'created';
+      }
+      if (sameSettings(current, config)) return 'unchanged';
+      await jsm.streams.update(definition.name, config);
+      return 'updated';
+    });
   }
   return outcome;
 }
 
 /**
+ * Creates every KV bucket that is missing (the library's `create` also opens one that exists
+ * with the same settings). Transient failures are retried as for streams.
+ */
+async function provisionBuckets(nc: NatsConnection, jsm: JetStreamManager, replicas: number, retryForMs = 60_000): Promise<Record<string, StreamOutcome>> {
+  const deadline = Date.now() + retryForMs;
+  const kvm = new Kvm(jetstream(nc));
+  const outcome: Record<string, StreamOutcome> = {};
+  for (const bucket of Object.values(keyValueBuckets) as KeyValueBucketDefinition[]) {
+    const stream = `KV_${bucket.name}`;
+    outcome[stream] = await retryTransient(deadline, async () => {
+      const existed = await streamExists(jsm, stream);
+      await kvm.create(bucket.name, {
+        description: bucket.description,
+        storage: bucket.storage === 'file' ? StorageType.File : StorageType.Memory,
+        history: bucket.history,
+        ttl: bucket.maxAgeMs,
+        replicas,
+      });
+      return existed ? 'unchanged' : 'created';
+    });
+  }
+  return outcome;
+}
+
+async function streamExists(jsm: JetStreamManager, name: string): Promise<boolean> {
+  try {
+    await jsm.streams.info(name);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Runs `attempt` until it succeeds, retrying transient JetStream failures until `deadline`
+ * (a cluster answers one of several simultaneous creations, elections answer 503), spread
+ * out so provisioners that collided do not collide again.
+ */
+async function retryTransient<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isTransient(error) || Date.now() > deadline) throw error;
+      await sleep(Math.min(2_000, 200 * 2 ** tries) * (0.5 + Math.random()));
+    }
+  }
+}
+
+/**
  * The provisioning step: connects as `env`'s user (the `provisioner`), creates or updates every
- * stream with `replicas` replicas, and disconnects. Fails fast when NATS cannot be reached.
+ * stream and creates every KV bucket with `replicas` replicas, and disconnects. Fails fast when NATS cannot be reached.
  */
 export async function provisionNats(env: NatsClientEnv, replicas = 1): Promise<Record<string, StreamOutcome>> {
   const nc = await connect({ ...natsConnectionOptions(env, 'nats-provision'), timeout: 10_000 });
   try {
-    return await provisionStreams(await jetstreamManager(nc), replicas);
+    const jsm = await jetstreamManager(nc);
+    return { ...(await provisionStreams(jsm, replicas)), ...(await provisionBuckets(nc, jsm, replicas)) };
   } finally {
     await nc.drain();
   }
@@ -103,19 +150,7 @@ export async function requireStreams(jsm: JetStreamManager, service: string, ret
   const deadline = Date.now() + retryForMs;
   const missing: string[] = [];
   for (const definition of streamsOf(service)) {
-    for (;;) {
-      try {
-        await jsm.streams.info(definition.name);
-        break;
-      } catch (error) {
-        if (isNotFound(error)) {
-          missing.push(definition.name);
-          break;
-        }
-        if (!isTransient(error) || Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
+    if (!(await retryTransient(deadline, () => streamExists(jsm, definition.name)))) missing.push(definition.name);
   }
   if (missing.length > 0) {
     throw new Error(

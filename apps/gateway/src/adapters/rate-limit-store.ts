@@ -1,17 +1,12 @@
-import { jetstream, StorageType } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
+import { keyValueBuckets } from '@platform/contracts';
 import type { BackgroundNats } from '@platform/runtime/background-nats';
 import type { Logger } from '@platform/runtime/logger';
 import type { Counter } from 'prom-client';
 
-/** The bucket every gateway replica counts in (its stream: KV_gateway_rate_limits). */
-export const RATE_LIMIT_BUCKET = 'gateway_rate_limits';
-
-/**
- * How long a key nobody counted lately is kept: longer than any window (the limits use one
- * minute). The bucket's max age deletes it (not a per-message TTL, which nats-server 2.9 lacks).
- */
-export const BUCKET_MAX_AGE_MS = 5 * 60_000;
+/** The bucket every gateway replica counts in, made by the provisioning step (contracts' `keyValueBuckets`). */
+const BUCKET = keyValueBuckets.GATEWAY_RATE_LIMITS;
 
 /** How long one KV call may take before the request goes ahead uncounted. */
 const KV_TIMEOUT_MS = 1_000;
@@ -24,7 +19,6 @@ export interface SharedCounterOptions {
   log: Logger;
   /** Counts increments that could not be made (the request went ahead uncounted). */
   failures: Counter<'reason'>;
-  replicas: number;
 }
 
 /** KV keys allow `[-/_=.a-zA-Z0-9]`: an IPv6 address or a route's path are written in base64url. */
@@ -45,18 +39,12 @@ export class SharedCounter {
 
   constructor(private readonly options: SharedCounterOptions) {}
 
-  /** The bucket, created when missing (idempotent across replicas); forgotten after a failure. */
+  /** The bucket, bound once (nothing is asked of the server until a key is read: a bucket not provisioned fails that read). */
   private open(): Promise<KV> {
     const nc = this.options.nats.connection;
     if (!nc) return Promise.reject(new Error('NATS is not connected'));
     this.bucket ??= new Kvm(jetstream(nc, { timeout: KV_TIMEOUT_MS }))
-      .create(RATE_LIMIT_BUCKET, {
-        history: 1,
-        ttl: BUCKET_MAX_AGE_MS,
-        storage: StorageType.Memory,
-        replicas: this.options.replicas,
-        description: 'Gateway rate-limit counters, one per key (apps/gateway/src/adapters/rate-limit-store.ts)',
-      })
+      .open(BUCKET.name)
       .catch((error: unknown) => {
         this.bucket = undefined;
         throw error;
@@ -66,7 +54,7 @@ export class SharedCounter {
 
   /** Adds one to `key`'s window: the count so far and the milliseconds left in the window. */
   increment(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
-    if (windowMs > BUCKET_MAX_AGE_MS) return Promise.reject(new Error(`a ${windowMs} ms window outlives the bucket's max age`));
+    if (windowMs > BUCKET.maxAgeMs) return Promise.reject(new Error(`a ${windowMs} ms window outlives the bucket's max age`));
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.add(key, windowMs));
     this.chains.set(key, next);
