@@ -23,12 +23,13 @@ describe('NATS permissions derived from the contracts', () => {
     expect(streamsOf(consumerService(name)).map((s) => s.name)).toContain(stream);
   });
 
-  it('no service may create, change or delete a platform stream; the provisioner may, the operator may not', () => {
+  it('no service may create, change or delete a platform stream or KV bucket; the provisioner may, the operator may not', () => {
     for (const user of NATS_SERVICE_USERS) {
-      expect(permissions[user].publish.allow.filter((subject) => /^\$JS\.API\.STREAM\.(CREATE|UPDATE|DELETE)\.(?!KV_)/.test(subject)), user).toEqual([]);
+      expect(permissions[user].publish.allow.filter((subject) => /^\$JS\.API\.STREAM\.(CREATE|UPDATE|DELETE)\./.test(subject)), user).toEqual([]);
       expect(permissions[user].subscribe.allow, user).toEqual([`_INBOX_${user}.>`]);
     }
     expect(permissions.provisioner.publish.allow).toEqual(['$JS.API.>']);
     expect(permissions.operator.publish.deny).toContain('$JS.API.STREAM.DELETE.ORDERS');
+    expect(permissions.operator.publish.deny).toContain('$JS.API.STREAM.DELETE.KV_gateway_rate_limits');
   });
 });
