@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
@@ -251,7 +252,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     if (info.delivered.consumer_seq <= received) return;
     const waitMs = (this.options.ackWaitMs ?? 30_000) + 1_000;
     log.info({ consumer: name, lost: info.delivered.consumer_seq - received, waitMs }, 'handing back: waiting for deliveries dropped at close to be redeliverable');
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    await sleep(waitMs);
   }
 
   /**
