@@ -9,6 +9,8 @@ import { deadLetterSubject, type Envelope, notificationSent, streams, timelineEn
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics } from '@platform/test-support/messaging';
+import type { CommitEffects } from '@platform/runtime/commit-effects';
+import { scheduleTimer } from '@platform/runtime/timers';
 import { type Db, outboxDatabase, type Tx } from './outbox-database';
 
 /**
@@ -104,7 +106,11 @@ describe('outbox relay', () => {
 });
 
 describe('event consumer', () => {
-  function startConsumer(name: string, handle: (event: Envelope, tx: Tx) => Promise<void>, extra: { maxDeliver?: number; concurrency?: number } = {}) {
+  function startConsumer(
+    name: string,
+    handle: (event: Envelope, tx: Tx) => Promise<void>,
+    extra: { maxDeliver?: number; concurrency?: number; afterCommit?: (effects: CommitEffects) => void } = {},
+  ) {
     const consumer = new EventConsumer<Tx>({
       name,
       stream: streams.NOTIFICATIONS.name,
@@ -139,6 +145,34 @@ describe('event consumer', () => {
       expect(await db.outboxEvent.count({ where: { envelope: { path: ['causationId'], equals: event.id } } })).toBe(1);
     } finally {
       await consumer.stop();
+    }
+  });
+
+  it('tells after each commit what it wrote: only a commit that recorded events wakes the relay, only one that scheduled a timer wakes the timers', async () => {
+    const name = `test--effects-${randomUUID().slice(0, 8)}`;
+    const [writesEvent, schedules, writesNothing] = [sampleEvent(), sampleEvent(), sampleEvent()];
+    const committed = new Map<string, CommitEffects>();
+    let current = '';
+    const consumer = startConsumer(
+      name,
+      async (e, tx) => {
+        current = e.id;
+        if (e.id === writesEvent.id) await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: e.id });
+        if (e.id === schedules.id) await scheduleTimer(tx, { kind: 'test.effects', key: e.id, fireAt: new Date() });
+      },
+      { afterCommit: (effects) => committed.set(current, effects) },
+    );
+    for (const event of [writesEvent, schedules, writesNothing]) await publishEnvelope(js, event);
+    await consumer.start();
+    try {
+      // The stream holds other tests' events too: this consumer reads it from the start.
+      await eventually(async () => [writesEvent, schedules, writesNothing].every((e) => committed.has(e.id)), (all) => all, 20_000);
+      expect(committed.get(writesEvent.id)).toEqual({ events: true, timers: false });
+      expect(committed.get(schedules.id)).toEqual({ events: false, timers: true });
+      expect(committed.get(writesNothing.id)).toEqual({ events: false, timers: false });
+    } finally {
+      await consumer.stop();
+      await db.$executeRaw`DELETE FROM timers WHERE kind = 'test.effects'`;
     }
   });
 

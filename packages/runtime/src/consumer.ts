@@ -3,6 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent, type ParseResult } from '@platform/contracts';
+import { type CommitEffects, trackEffects } from './commit-effects';
 import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { ConsumerLease } from './consumer-lease';
@@ -55,8 +56,8 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   /** Known events without a subscription are acknowledged and skipped. */
   subscriptions: Subscription<Tx>[];
   db: TransactionalSqlClient<Tx>;
-  /** Called after a handler's transaction committed (wakes the outbox relay). */
-  afterCommit?: () => void;
+  /** Called after a handler's transaction committed, with what it wrote (wakes the outbox relay, the timers). */
+  afterCommit?: (effects: CommitEffects) => void;
   js: JetStreamClient;
   jsm: JetStreamManager;
   log: Logger;
@@ -300,7 +301,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     const flow = { correlationId: event.correlationId, causationId: event.id };
     const timer = metrics.eventHandleDuration.startTimer({ consumer: name, type: event.type });
     try {
-      const outcome = await runInFlow(flow, () =>
+      const { outcome, effects } = await runInFlow(flow, () =>
         inSpan(
           `${event.type} process`,
           {
@@ -309,7 +310,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
             attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.consumer.group.name': name, 'messaging.message.id': event.id },
           },
           async () => {
-            const result = await db.$transaction(
+            const { result, effects } = await trackEffects(() => db.$transaction(
               async (tx) => {
                 const claimed = await tx.$executeRaw`
                   INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
@@ -321,18 +322,18 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
                 return 'processed' as const;
               },
               { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
-            );
+            ));
             // Inside the flow and span: the line carries the correlation and trace ids.
             if (result === 'stale') {
               log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome: result }, 'event older than a version already applied: skipped');
             } else {
               log.info({ consumer: name, type: event.type, eventId: event.id, outcome: result }, 'event handled');
             }
-            return result;
+            return { outcome: result, effects };
           },
         ),
       );
-      if (outcome === 'processed') this.options.afterCommit?.();
+      if (outcome === 'processed') this.options.afterCommit?.(effects);
       crashpoint(`${name}:before-ack`);
       msg.ack();
       this.failures.delete(msg.info.streamSequence);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope, EventData, EventDefinition } from '@platform/contracts';
+import { noteEffect } from './commit-effects';
 import { currentFlow } from './context';
 import { crashpoint } from './crashpoint';
 import { BackgroundLoop, type RoundResult } from './background-loop';
@@ -73,6 +74,7 @@ export async function recordEvents(tx: SqlClient, envelopes: readonly Envelope[]
                 ${envelopes.map((e) => e.aggregateId)}::text[], ${jsons}::jsonb[])
          WITH ORDINALITY AS e(id, type, aggregate_id, envelope, position)
     ORDER BY e.position`;
+  noteEffect('events');
 }
 
 interface OutboxRow {

@@ -243,7 +243,9 @@ export class ServiceRuntime {
       handlers,
       pollIntervalMs: options.pollIntervalMs,
       concurrency: options.concurrency,
-      afterCommit: () => this.relay?.notify(),
+      afterCommit: (effects) => {
+        if (effects.events) this.relay?.notify();
+      },
     });
     this.adjustableClock.onAdvance(() => worker.notify());
     this.timerWorkers.push(worker);
@@ -268,9 +270,9 @@ export class ServiceRuntime {
   }
 
   /**
-   * A durable consumer, started with the service, whose commits wake this service's outbox
-   * relay and timer workers (a handler that scheduled a timer for now, e.g. a notice to send,
-   * has it fired at once instead of at the next poll). One declared in
+   * A durable consumer, started with the service. A commit that recorded events wakes this
+   * service's outbox relay, and one that scheduled a timer its timer workers (a notice to send
+   * now fires at once instead of at the next poll). One declared in
    * `@platform/contracts/consumers` must read its declared stream and handle its declared events.
    */
   addConsumer<Tx extends SqlClient>(
@@ -287,9 +289,9 @@ export class ServiceRuntime {
       jsm: this.messaging.jsm,
       log: this.log,
       metrics: this.metrics,
-      afterCommit: () => {
-        this.relay?.notify();
-        for (const worker of this.timerWorkers) worker.notify();
+      afterCommit: (effects) => {
+        if (effects.events) this.relay?.notify();
+        if (effects.timers) for (const worker of this.timerWorkers) worker.notify();
       },
     });
     this.consumers.push(consumer);

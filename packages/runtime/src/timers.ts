@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { BackgroundLoop, type RoundResult } from './background-loop';
 import type { Clock } from './clock';
+import { type CommitEffects, noteEffect, trackEffects } from './commit-effects';
 import { isTransient } from '@platform/contracts/errors';
 import { currentFlow, type FlowContext, runInFlow } from './context';
 import { crashpoint } from './crashpoint';
@@ -55,6 +56,7 @@ export async function scheduleTimer(tx: SqlClient, spec: TimerSpec): Promise<voi
     ON CONFLICT (kind, key) DO UPDATE
       SET payload = EXCLUDED.payload, fire_at = EXCLUDED.fire_at, fired_at = NULL, attempts = 0, last_error = NULL,
           correlation_id = EXCLUDED.correlation_id, trace_headers = EXCLUDED.trace_headers`;
+  noteEffect('timers');
 }
 
 /** Cancels the pending timer for (kind, key), if any. Fired timers stay as history. */
@@ -67,8 +69,8 @@ export interface TimerWorkerOptions<Tx extends SqlClient> {
   clock: Clock;
   log: Logger;
   handlers: Record<string, TimerHandler<Tx>>;
-  /** Called after a timer's transaction committed (wakes the outbox relay). */
-  afterCommit?: () => void;
+  /** Called after a timer's transaction committed, with what it wrote (wakes the outbox relay). */
+  afterCommit?: (effects: CommitEffects) => void;
   pollIntervalMs?: number;
   /** Fired timers are kept this long for inspection, then deleted. */
   retentionMs?: number;
@@ -157,7 +159,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     const now = clock.now();
     let picked: TimerRow | undefined;
     try {
-      const result = await db.$transaction(
+      const { result, effects } = await trackEffects(() => db.$transaction(
         async (tx) => {
           const [row] = await tx.$queryRaw<TimerRow[]>`
             SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers, xmin::text AS version FROM timers
@@ -186,10 +188,10 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
           return 'fired' as const;
         },
         { timeout: 60_000, maxWait: 10_000 },
-      );
+      ));
       if (result === 'fired') {
         runInFlow(timerFlow(picked!), () => log.info('timer fired'));
-        this.options.afterCommit?.();
+        this.options.afterCommit?.(effects);
       }
       return result;
     } catch (error) {
