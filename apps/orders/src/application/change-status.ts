@@ -59,7 +59,7 @@ export async function applyStatusChange(
     history,
   );
   const order = toOrder(updated);
-  await addToTimeline(tx, order.customer.id, [statusEntry({ ...history, orderId: order.id, at: now })]);
+  await addToTimeline(tx, [statusEntry({ ...history, orderId: order.id, at: now })]);
   await recordEvent(
     tx,
     newEvent(orderStatusChanged, {

@@ -3,14 +3,14 @@ import type { ServiceRuntime } from '@platform/runtime/service';
 import { notificationDeferred, notificationFailed, notificationSent, notificationSuppressed, streams } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { OrdersDeps } from '../application/dependencies';
-import { addToOrderTimeline } from '../application/timeline';
+import { addToTimeline } from '../application/timeline';
 import { notificationEntry } from '../domain/timeline';
 
 type Outcome = Parameters<typeof notificationEntry>[0];
 
 /** A notification's outcome joins its order's timeline. */
 export function onNotificationOutcome(outcome: Outcome, tx: Transaction): Promise<void> {
-  return addToOrderTimeline(tx, notificationEntry(outcome));
+  return addToTimeline(tx, [notificationEntry(outcome)]);
 }
 
 /** `orders--notifications`: what became of each notification (sent, deferred, suppressed, failed) joins the order's timeline (GW-03). */

@@ -17,7 +17,7 @@ import {
 import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
 import { noteShippedParcels } from '../application/channel-orders';
-import { addToOrderTimeline } from '../application/timeline';
+import { addToTimeline } from '../application/timeline';
 import { carrierScanEntry, paymentEntry, paymentFailedEntry, refundEntry, workflowEntry } from '../domain/timeline';
 import { watchEstimate, watchSilence, watchTrackingStatus } from '../application/promise-watch';
 import type { OrdersDeps } from '../application/dependencies';
@@ -28,17 +28,17 @@ import { progressFromRollUp } from '../domain/sub-orders';
 type Deps = Pick<OrdersDeps, 'clock' | 'log'>;
 
 export async function onPaymentSucceeded(deps: Deps, event: EventOf<typeof paymentSucceeded>, tx: Transaction): Promise<void> {
-  await addToOrderTimeline(tx, paymentEntry(event));
+  await addToTimeline(tx, [paymentEntry(event)]);
   await applyProgress(tx, deps, { orderId: event.data.orderId, actor: 'billing', cause: event.type, decide: () => progressFromPayment(event.data) });
 }
 
 /** A failed payment changes no status (the order waits for another attempt or its expiry): it joins the timeline. */
 export function onPaymentFailed(event: EventOf<typeof paymentFailed>, tx: Transaction): Promise<void> {
-  return addToOrderTimeline(tx, paymentFailedEntry(event));
+  return addToTimeline(tx, [paymentFailedEntry(event)]);
 }
 
 export async function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSucceeded>, tx: Transaction): Promise<void> {
-  await addToOrderTimeline(tx, refundEntry(event));
+  await addToTimeline(tx, [refundEntry(event)]);
   await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'billing',
@@ -48,7 +48,7 @@ export async function onRefundSucceeded(deps: Deps, event: EventOf<typeof refund
 }
 
 export async function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflowTransitioned>, tx: Transaction): Promise<void> {
-  await addToOrderTimeline(tx, workflowEntry(event));
+  await addToTimeline(tx, [workflowEntry(event)]);
   await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'fulfillment',
@@ -83,7 +83,7 @@ export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCa
 
 /** Each carrier scan joins the order's timeline with its place (GW-03). */
 export function onTrackingScanned(event: EventOf<typeof trackingScanned>, tx: Transaction): Promise<void> {
-  return addToOrderTimeline(tx, carrierScanEntry(event));
+  return addToTimeline(tx, [carrierScanEntry(event)]);
 }
 
 /** The order follows the parcel's status; the delivery promise keeps its estimate and delivery time. */
