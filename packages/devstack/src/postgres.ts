@@ -218,8 +218,10 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
   }
   refuseLeftover(dataDir);
 
-  // Commit timestamps let `pnpm bench` measure the outbox relay's pickup from each commit.
+  // Commit timestamps let `pnpm bench` measure the outbox relay's pickup from each commit, and
+  // pg_stat_statements its statements per order in each service's database.
   const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'track_commit_timestamp=on'];
+  if (persistent) flags.push('-c', 'shared_preload_libraries=pg_stat_statements');
   // Throw-away clusters (tests) skip fsync: a killed server loses nothing the kernel holds, only a
   // machine crash would. Commits stay synchronous: with synchronous_commit=off a COMMIT returns (and
   // others see it: the relay publishes its events, a consumer acks) before its WAL leaves shared

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { resourceUse, type ResourceSample } from './resources';
 
-const sample = (at: number, cpu: Record<string, number | undefined>): ResourceSample => ({
+const sample = (at: number, cpu: Record<string, number | undefined>, statements?: Record<string, number>): ResourceSample => ({
   at,
   processes: Object.fromEntries(Object.entries(cpu).map(([name, cpuSeconds]) => [name, { cpuSeconds, rssBytes: undefined }])),
   consumed: {},
+  ...(statements && { statements }),
 });
 
 describe('resourceUse', () => {
@@ -22,5 +23,11 @@ describe('resourceUse', () => {
     expect(use.cpuSeconds.nats).toBeUndefined();
     expect(use.unknown).toEqual(expect.arrayContaining(['orders', 'nats']));
     expect(use.totalCpuSeconds).toBeCloseTo(2);
+  });
+
+  it('counts the statements each database ran between two samples; unknown when a sample lacks them or they were reset', () => {
+    const use = resourceUse(sample(0, {}, { orders: 100, billing: 50, tracking: 9 }), sample(1_000, {}, { orders: 160, billing: 20, fulfillment: 7 }));
+    expect(use.statements).toEqual({ orders: 60, billing: undefined, fulfillment: undefined });
+    expect(resourceUse(sample(0, {}), sample(1_000, {}, { orders: 5 })).statements).toEqual({ orders: undefined });
   });
 });

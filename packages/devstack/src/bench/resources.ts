@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Got } from 'got';
+import pg from 'pg';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../services';
 
 export interface ProcessSample {
@@ -20,6 +21,8 @@ export interface ResourceSample {
   processes: Record<string, ProcessSample>;
   /** Events each durable consumer settled so far (`events_consumed_total` without retries), by consumer name. */
   consumed: Record<string, number>;
+  /** Statements each database has run so far (pg_stat_statements), by database; absent when unknown. */
+  statements?: Record<string, number>;
 }
 
 /**
@@ -152,12 +155,47 @@ function localServers(ports: ServerPorts): Record<'postgresql' | 'nats', Process
 
 export const MEASURED_PROCESSES = [...SERVICE_NAMES, 'postgresql', 'nats'] as const;
 
-export async function sampleResources(http: Got, urls: Record<ServiceName, string>, ports: ServerPorts): Promise<ResourceSample> {
-  const services = await Promise.all(SERVICE_NAMES.map(async (name) => [name, await serviceSample(http, urls[name])] as const));
+/**
+ * A connection to the `postgres` database of the server behind `databaseUrl` (a superuser's) that
+ * reads pg_stat_statements, or undefined when the server does not load it (the platform command's
+ * server does; a remote one may not).
+ */
+export async function statementCounter(databaseUrl: string): Promise<pg.Client | undefined> {
+  const url = new URL(databaseUrl);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString(), application_name: 'platform-bench' });
+  try {
+    await client.connect();
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await client.query('SELECT 1 FROM pg_stat_statements LIMIT 1');
+    return client;
+  } catch {
+    await client.end().catch(() => {});
+    return undefined;
+  }
+}
+
+/**
+ * Statements run so far per database: the top-level ones a client sent (a foreign-key check inside
+ * an insert is not one), so a service's count is its round trips to the database.
+ */
+async function statementsByDatabase(client: pg.Client): Promise<Record<string, number>> {
+  const { rows } = await client.query<{ datname: string; calls: string }>(
+    `SELECT d.datname, sum(s.calls)::text AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid GROUP BY d.datname`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.datname, Number(row.calls)]));
+}
+
+export async function sampleResources(http: Got, urls: Record<ServiceName, string>, ports: ServerPorts, statements?: pg.Client): Promise<ResourceSample> {
+  const [services, counts] = await Promise.all([
+    Promise.all(SERVICE_NAMES.map(async (name) => [name, await serviceSample(http, urls[name])] as const)),
+    statements ? statementsByDatabase(statements).catch(() => undefined) : undefined,
+  ]);
   return {
     at: Date.now(),
     processes: { ...Object.fromEntries(services.map(([name, sample]) => [name, sample.process])), ...localServers(ports) },
     consumed: Object.assign({}, ...services.map(([, sample]) => sample.consumed)) as Record<string, number>,
+    ...(counts && { statements: counts }),
   };
 }
 
@@ -168,6 +206,8 @@ export interface ResourceUse {
   totalCpuSeconds: number;
   /** Processes whose CPU is unknown (not counted in the total). */
   unknown: string[];
+  /** Statements each database ran between the samples, when both counted them. */
+  statements: Record<string, number | undefined>;
   wallSeconds: number;
 }
 
@@ -184,7 +224,13 @@ export function resourceUse(before: ResourceSample, after: ResourceSample): Reso
     if (used === undefined) unknown.push(name);
     else total += used;
   }
-  return { cpuSeconds, totalCpuSeconds: total, unknown, wallSeconds: (after.at - before.at) / 1000 };
+  const statements: Record<string, number | undefined> = {};
+  for (const [database, count] of Object.entries(after.statements ?? {})) {
+    const earlier = before.statements?.[database];
+    // pg_stat_statements_reset() in between starts the counts again: unknown, like a restart.
+    statements[database] = earlier !== undefined && count >= earlier ? count - earlier : undefined;
+  }
+  return { cpuSeconds, totalCpuSeconds: total, unknown, statements, wallSeconds: (after.at - before.at) / 1000 };
 }
 
 /** The pid of a service started by the platform command on this machine (`apps/<name>/dist/main.js`), if one runs. */

@@ -50,7 +50,7 @@ import type { SinkMessage } from '../smtp-sink';
 import { describe, fetchSink, httpFailure, payCheckout, renderTable, runPool } from '../drive';
 import { CheckoutWatcher } from '../bench/checkouts';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats } from '../bench/journey';
-import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls } from '../bench/resources';
+import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls, statementCounter } from '../bench/resources';
 import { runSustained } from '../bench/sustained';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { cliNatsSettings } from '../nats-auth';
@@ -713,14 +713,33 @@ function cpuTable(journey: ResourceUse | undefined, paidOrders: number, direct: 
     const bytes = end.processes[name]?.rssBytes;
     return bytes === undefined ? '-' : (bytes / 2 ** 20).toFixed(0);
   };
-  const rows = MEASURED_PROCESSES.map((name) => [name, perOrder(journey, name, paidOrders), perOrder(direct, name, directOrders), rss(name)]);
-  rows.push(['total (known)', perOrder(journey, null, paidOrders), perOrder(direct, null, directOrders), '']);
+  // Each service's own database: its round trips. The total is left out when one is unknown.
+  const statements = (use: ResourceUse | undefined, name: string | null, count: number): string => {
+    const databases = name === null ? SERVICE_NAMES.filter((service) => service !== 'gateway') : [name];
+    const counts = databases.map((database) => use?.statements[database]);
+    if (count === 0 || counts.some((n) => n === undefined)) return '-';
+    return ((counts as number[]).reduce((sum, n) => sum + n, 0) / count).toFixed(1);
+  };
+  const rows = MEASURED_PROCESSES.map((name) => [
+    name,
+    perOrder(journey, name, paidOrders),
+    statements(journey, name, paidOrders),
+    perOrder(direct, name, directOrders),
+    statements(direct, name, directOrders),
+    rss(name),
+  ]);
+  rows.push(['total (known)', perOrder(journey, null, paidOrders), statements(journey, null, paidOrders), perOrder(direct, null, directOrders), statements(direct, null, directOrders), '']);
   const journeyWall = journey ? `${journey.wallSeconds.toFixed(1)} s` : '-';
   const perCore = journey && paidOrders > 0 ? (paidOrders / journey.totalCpuSeconds).toFixed(1) : '-';
   return [
-    renderTable(['process', 'CPU ms per placed+paid order', 'CPU ms per direct POST', 'RSS MB at end'], rows, [false, true, true, true]),
+    renderTable(
+      ['process', 'CPU ms per placed+paid order', 'statements', 'CPU ms per direct POST', 'statements', 'RSS MB at end'],
+      rows,
+      [false, true, true, true, true, true],
+    ),
     `placed+paid: the measured gateway orders from their first POST to their last confirmation email (${journeyWall}),`,
     `so ${perCore} such orders per CPU-second; direct: POST to checkout session opened. Unknown processes (remote, restarted) show '-'.`,
+    `statements: those the service sent to its own database (pg_stat_statements, top level), per order; '-' where the server does not load it.`,
   ].join('\n');
 }
 
@@ -847,6 +866,8 @@ async function main(): Promise<void> {
   const { pool, nc, rateLimit } = await preflight(settings, http, gatewayHttp);
   cleanups.push(() => pool.end());
   cleanups.push(() => nc.close());
+  const statements = await statementCounter(settings.databaseUrl);
+  if (statements) cleanups.push(() => statements.end());
   const checkouts = new CheckoutWatcher(http, settings.simulatorsUrl, say);
   await checkouts.start();
   cleanups.push(() => checkouts.stop());
@@ -896,7 +917,7 @@ async function main(): Promise<void> {
   try {
     // 1. The platform: gateway POSTs, then checkout, payment and confirmation email, and the relay pickup.
     // CPU from here (warm-up done) until the measured orders' last confirmation email: placed and paid.
-    let journeyStart = settings.warmup === 0 ? await sampleResources(http, urls, ports) : undefined;
+    let journeyStart = settings.warmup === 0 ? await sampleResources(http, urls, ports, statements) : undefined;
     const warmupRecords: PostRecord[] = [];
     const gatewayRecords: PostRecord[] = [];
     const gatewayUrl = `${settings.gateway}/v1/orders`;
@@ -914,12 +935,12 @@ async function main(): Promise<void> {
         } else {
           say(`warm-up: ${summary} (pay→email p50 ${ms(payToEmail.latency?.p50)} ms)`);
         }
-        journeyStart = await sampleResources(http, urls, ports);
+        journeyStart = await sampleResources(http, urls, ports, statements);
       },
     });
     if (interrupted) return;
     const completion = await completeOrders(bench, 'gateway orders', 'g', gatewayRecords, settings.emailTimeoutMs);
-    const journeyEnd = await sampleResources(http, urls, ports);
+    const journeyEnd = await sampleResources(http, urls, ports, statements);
     const { emails } = completion;
     const gatewayOrderIds = gatewayRecords.flatMap((record) => (record?.order ? [record.order.id] : []));
     const pickup = await relayPickup(pool, gatewayOrderIds);
@@ -930,7 +951,7 @@ async function main(): Promise<void> {
 
     // 2. Baseline a: the orders service directly. Not paid (no email); their checkout sessions are
     //    awaited so billing is idle again before the next phase.
-    let directStart = settings.warmup === 0 ? await sampleResources(http, urls, ports) : undefined;
+    let directStart = settings.warmup === 0 ? await sampleResources(http, urls, ports, statements) : undefined;
     const directRecords: PostRecord[] = [];
     const directWarmupRecords: PostRecord[] = [];
     const ordersUrl = `${settings.ordersUrl}/orders`;
@@ -939,12 +960,12 @@ async function main(): Promise<void> {
       op: postPhaseOp(http, ordersUrl, runId, 'dw', directWarmupRecords),
       after: async () => {
         await awaitCheckouts(bench, 'checkout sessions (direct warm-up)', directWarmupRecords, warmupTimeoutMs);
-        directStart = await sampleResources(http, urls, ports);
+        directStart = await sampleResources(http, urls, ports, statements);
       },
     });
     if (interrupted) return;
     const directCheckout = await awaitCheckouts(bench, 'checkout sessions (direct orders)', directRecords, settings.emailTimeoutMs);
-    const directEnd = await sampleResources(http, urls, ports);
+    const directEnd = await sampleResources(http, urls, ports, statements);
     const directCheckoutSeen = intervals(directRecords, (record) => record.sentAt, (record) => record.checkoutSeenAt);
     if (interrupted) return;
 
