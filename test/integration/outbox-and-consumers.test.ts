@@ -176,6 +176,66 @@ describe('event consumer', () => {
     }
   });
 
+  it('writes the events a handler records in several steps in one statement before its commit, in the order recorded', async () => {
+    const name = `test--batched-${randomUUID().slice(0, 8)}`;
+    const trigger = sampleEvent();
+    const recorded = [sampleEvent(trigger.aggregateId), sampleEvent(trigger.aggregateId), sampleEvent(trigger.aggregateId)];
+    const outboxInserts: number[] = [];
+    // The handler's transaction, seen through a proxy that counts the outbox inserts it sends.
+    const counting = new Proxy(db, {
+      get(target, property) {
+        if (property !== '$transaction') return Reflect.get(target, property);
+        return (fn: (tx: Tx) => Promise<unknown>, options: object) =>
+          target.$transaction((tx) => {
+            let inserts = 0;
+            const seen = new Proxy(tx, {
+              get(inner, key) {
+                const value = Reflect.get(inner, key) as unknown;
+                if (key === '$executeRaw') {
+                  return (query: TemplateStringsArray, ...values: unknown[]) => {
+                    if (query.join('').includes('INSERT INTO outbox_events')) inserts += 1;
+                    return (value as Tx['$executeRaw']).call(inner, query, ...values);
+                  };
+                }
+                return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(inner) : value;
+              },
+            });
+            return fn(seen).finally(() => outboxInserts.push(inserts));
+          }, options);
+      },
+    });
+    const consumer = new EventConsumer<Tx>({
+      name,
+      stream: streams.NOTIFICATIONS.name,
+      subscriptions: [
+        on(notificationSent, async (e, tx) => {
+          if (e.id !== trigger.id) return;
+          for (const event of recorded) await recordEvent(tx, event);
+        }),
+      ],
+      db: counting,
+      js,
+      jsm,
+      log,
+      metrics,
+    });
+    await publishEnvelope(js, trigger);
+    await consumer.start();
+    try {
+      const ids = recorded.map((e) => e.id);
+      const rows = await eventually(
+        async () => db.outboxEvent.findMany({ where: { id: { in: ids } }, orderBy: { seq: 'asc' }, select: { id: true } }),
+        (found) => found.length === 3,
+      );
+      expect(rows.map((row) => row.id)).toEqual(ids);
+      // Other tests' events on the stream record nothing: every transaction sent at most one insert.
+      expect(outboxInserts.some((n) => n === 1)).toBe(true);
+      expect(outboxInserts.every((n) => n <= 1)).toBe(true);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('with concurrency, handles different orders side by side and each order\'s events in stream order', async () => {
     const name = `test--ordered-${randomUUID().slice(0, 8)}`;
     const orders = [randomUUID(), randomUUID(), randomUUID()];

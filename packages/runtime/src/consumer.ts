@@ -10,7 +10,7 @@ import type { ConsumerLease } from './consumer-lease';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { EVENT_HEADERS, isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
-import type { SqlClient, TransactionalSqlClient } from './outbox';
+import { deferRecordedEvents, flushRecordedEvents, type SqlClient, type TransactionalSqlClient } from './outbox';
 import { isTransient } from '@platform/contracts/errors';
 import { extractTraceContext, inSpan } from './telemetry';
 
@@ -317,7 +317,9 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
                   ON CONFLICT DO NOTHING`;
                 if (claimed === 0) return 'duplicate' as const;
                 if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale' as const;
+                deferRecordedEvents(tx);
                 await subscription.handle(event, tx);
+                await flushRecordedEvents(tx);
                 crashpoint(`${name}:before-commit`);
                 return 'processed' as const;
               },

@@ -53,28 +53,60 @@ export function recordEvent(tx: SqlClient, envelope: Envelope): Promise<void> {
   return recordEvents(tx, [envelope]);
 }
 
+interface PendingEvent {
+  envelope: Envelope;
+  json: string;
+}
+
+/** Events recorded in a consumer's or timer's transaction, written once before its commit (`flushRecordedEvents`). */
+const pendingByTransaction = new WeakMap<SqlClient, PendingEvent[]>();
+
 /**
- * Writes several events in one statement, in the given order (their outbox `seq` follows it):
- * a transaction that records a few events pays for one round trip, not one per event.
+ * From now on, events recorded through `tx` wait to be written together by `flushRecordedEvents`
+ * (the consumer and the timer worker call both around a handler): a handler that records events
+ * in several steps (a timeline entry, a status change, a sub-order's) pays one round trip.
+ */
+export function deferRecordedEvents(tx: SqlClient): void {
+  pendingByTransaction.set(tx, []);
+}
+
+/** Writes what was deferred through `tx`, in the order it was recorded; nothing is deferred afterwards. */
+export async function flushRecordedEvents(tx: SqlClient): Promise<void> {
+  const pending = pendingByTransaction.get(tx);
+  pendingByTransaction.delete(tx);
+  if (pending && pending.length > 0) await insertEvents(tx, pending);
+}
+
+/**
+ * Writes events in the caller's transaction, in the given order (their outbox `seq` follows it),
+ * several in one statement: a transaction that records a few events pays for one round trip, not
+ * one per event. In a deferring transaction they are written with its other events before commit.
  */
 export async function recordEvents(tx: SqlClient, envelopes: readonly Envelope[]): Promise<void> {
   if (envelopes.length === 0) return;
-  const jsons = envelopes.map((envelope) => {
+  const events = envelopes.map((envelope) => {
     const json = JSON.stringify(envelope);
     if (Buffer.byteLength(json) > MAX_EVENT_BYTES) {
       // Refused here, in the caller's transaction, rather than wedging the relay later.
       throw new DomainError('unprocessable', 'EVENT_TOO_LARGE', `${envelope.type} would exceed ${MAX_EVENT_BYTES} bytes`);
     }
-    return json;
+    return { envelope, json };
   });
+  noteEffect('events');
+  const pending = pendingByTransaction.get(tx);
+  if (pending) pending.push(...events);
+  else await insertEvents(tx, events);
+}
+
+async function insertEvents(tx: SqlClient, events: readonly PendingEvent[]): Promise<void> {
+  const envelopes = events.map((event) => event.envelope);
   await tx.$executeRaw`
     INSERT INTO outbox_events (id, type, aggregate_id, envelope, trace_headers)
     SELECT e.id, e.type, e.aggregate_id, e.envelope, ${JSON.stringify(traceHeaders())}::jsonb
     FROM unnest(${envelopes.map((e) => e.id)}::uuid[], ${envelopes.map((e) => e.type)}::text[],
-                ${envelopes.map((e) => e.aggregateId)}::text[], ${jsons}::jsonb[])
+                ${envelopes.map((e) => e.aggregateId)}::text[], ${events.map((event) => event.json)}::jsonb[])
          WITH ORDINALITY AS e(id, type, aggregate_id, envelope, position)
     ORDER BY e.position`;
-  noteEffect('events');
 }
 
 interface OutboxRow {

@@ -7,7 +7,7 @@ import { isTransient } from '@platform/contracts/errors';
 import { currentFlow, type FlowContext, runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { Logger } from './logger';
-import type { SqlClient, TransactionalSqlClient } from './outbox';
+import { deferRecordedEvents, flushRecordedEvents, type SqlClient, type TransactionalSqlClient } from './outbox';
 import { extractTraceContext, inSpan, traceHeaders } from './telemetry';
 
 /**
@@ -168,6 +168,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
           if (!row) return 'none' as const;
           picked = row;
           const timer: DueTimer = { id: row.id, kind: row.kind, key: row.key, payload: row.payload, fireAt: row.fire_at, attempts: row.attempts };
+          deferRecordedEvents(tx);
           await runInFlow(timerFlow(row), () =>
             inSpan(
               `timer ${row.kind}`,
@@ -176,7 +177,11 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
                 parent: extractTraceContext({ get: (key) => row.trace_headers?.[key], set: () => {} }),
                 attributes: { 'platform.timer.kind': row.kind, 'platform.timer.key': row.key, 'platform.timer.id': row.id },
               },
-              () => handlers[row.kind]!(timer, tx, now),
+              async () => {
+                await handlers[row.kind]!(timer, tx, now);
+                // Inside the span and flow: the events carry the timer's trace context.
+                await flushRecordedEvents(tx);
+              },
             ),
           );
           crashpoint(`timers:${row.kind}:before-commit`);
