@@ -207,9 +207,10 @@ export async function planNotifications(
   });
   const outcome = <D extends typeof notificationSuppressed | typeof notificationDeferred>(definition: D, data: EventData<D>) =>
     outcomes.push(newEvent(definition, { aggregateId: orderId, source: SERVICE, occurredAt: now, data }));
+  const suppressed: DeliveryChannel[] = [];
   const suppress = (channel: DeliveryChannel, reason: EventData<typeof notificationSuppressed>['reason']) => {
     outcome(notificationSuppressed, { ...facts(channel), reason, suppressedAt: now.toISOString() });
-    deps.metrics.notificationEnded(tx, channel, 'suppressed');
+    suppressed.push(channel);
   };
   const wanted = wantedChannels(preferences, plan.topic);
   for (const channel of deliveryChannelSchema.options) {
@@ -257,6 +258,9 @@ export async function planNotifications(
   }
   // Written at most once per (order, notice): a replayed announcement finds its item and is not sent again.
   const feedWritten = feedItem !== null && (await insertFeedItem(tx, feedItem));
+  // Counted for a new announcement only: the same news published again finds every row and
+  // the feed item there, and its suppressed channels were counted the first time.
+  if (inserted.size > 0 || feedWritten) for (const channel of suppressed) deps.metrics.notificationEnded(tx, channel, 'suppressed');
   if (feedWritten) {
     deps.metrics.notificationEnded(tx, 'in_app', 'sent');
     outcomes.push(
