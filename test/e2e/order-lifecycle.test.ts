@@ -356,6 +356,8 @@ describe('bad input at public endpoints and webhooks', () => {
     const session = await pay(platform, order.id);
     await waitForStatus(platform, order.id, 'confirmed');
     const before = await getBilling(platform, order.id);
+    const paymentsCounted = async () => sampleValue(await scrapeMetrics(platform, 'billing'), 'billing_payments_total');
+    const countedBefore = await paymentsCounted();
 
     const unsigned = await platform.as(null).post('v1/webhooks/stripe', { body: stripeEvent(session), headers: { 'content-type': 'application/json' } });
     expect(unsigned.statusCode).toBe(400);
@@ -392,6 +394,8 @@ describe('bad input at public endpoints and webhooks', () => {
 
     await sleep(500);
     expect(await getBilling(platform, order.id)).toEqual(before);
+    // Nor counted again.
+    expect(await paymentsCounted()).toBe(countedBefore);
   });
 
   it('tracking webhooks: wrong signature → 401, unknown number → 404, nothing changed', async () => {
