@@ -21,6 +21,7 @@ import {
   waitForStatus,
   waitForWorkflow,
 } from '@platform/test-support/lifecycle';
+import { type Sample, sampleValue, scrapeMetrics } from '@platform/test-support/metrics';
 import { DEV_KEYS, eventually, type Platform, sleep, startPlatform } from '@platform/test-support/platform';
 
 /**
@@ -42,12 +43,18 @@ afterAll(async () => {
 });
 
 const emailsTo = (address: string) => platform.stack.smtp!.messages().filter((m) => m.to.includes(address));
+
+/** The services that own business facts, each with its own metrics (docs/metrics.md). */
+const FACT_OWNERS = ['orders', 'billing', 'fulfillment', 'tracking', 'notifications'] as const;
+type FactOwner = (typeof FACT_OWNERS)[number];
+const scrapeAll = async () => Object.fromEntries(await Promise.all(FACT_OWNERS.map(async (s) => [s, await scrapeMetrics(platform, s)] as const))) as Record<FactOwner, Sample[]>;
 const topicOf: Record<string, string> = { confirmed: 'order_confirmed' };
 
 describe('happy path', () => {
   it('place → pay → invoice → confirmed → placed with the supplier → shipped → in transit → out for delivery → delivered', async () => {
     const body = lifecycleOrder('aliexpress', 'es');
     const prefs = await reachableCustomer(platform, body.customer.id);
+    const metricsBefore = await scrapeAll();
     const order = await placeOrder(platform, body);
     expect(order.status).toBe('pending');
 
@@ -135,6 +142,33 @@ describe('happy path', () => {
     const detail = (await platform.gateway.get(`v1/orders/${order.id}`)).body as Record<string, unknown>;
     expect(detail).toMatchObject({ partial: false, unavailable: [] });
     for (const part of ['fulfillment', 'billing', 'tracking', 'notifications']) expect(detail[part], part).not.toBeNull();
+
+    // The business metrics counted this order's facts once each, in the service that owns them.
+    const metricsAfter = await scrapeAll();
+    const counted = (service: FactOwner, name: string, labels: Record<string, string> = {}) =>
+      sampleValue(metricsAfter[service], name, labels) - sampleValue(metricsBefore[service], name, labels);
+    expect(counted('orders', 'orders_placed_total', { channel: 'api' })).toBe(1);
+    expect(counted('orders', 'orders_placed_total')).toBe(1);
+    expect(counted('billing', 'billing_checkout_sessions_opened_total')).toBe(1);
+    expect(counted('billing', 'billing_payments_total', { provider: 'stripe', outcome: 'succeeded' })).toBe(1);
+    expect(counted('billing', 'billing_payments_total', { outcome: 'failed' })).toBe(0);
+    expect(counted('fulfillment', 'fulfillment_lead_time_seconds_count')).toBe(1);
+    // Paid, then 61 s and the supplier polls on fulfillment's clock: over a minute, under a day.
+    expect(counted('fulfillment', 'fulfillment_lead_time_seconds_bucket', { le: String(24 * 60 * 60) })).toBe(1);
+    expect(counted('fulfillment', 'fulfillment_lead_time_seconds_sum')).toBeGreaterThan(61);
+    expect(counted('tracking', 'tracking_delivery_time_seconds_count')).toBe(1);
+    expect(counted('orders', 'orders_delivery_promises_total', { outcome: 'kept' })).toBe(1);
+    expect(counted('orders', 'orders_delivery_promises_total', { outcome: 'missed' })).toBe(0);
+    for (const channel of ['email', 'sms', 'push'] as const) {
+      expect(counted('notifications', 'notifications_outcomes_total', { channel, outcome: 'sent' }), channel).toBe(expected.filter((e) => e.endsWith(`/${channel}`)).length);
+    }
+    expect(counted('notifications', 'notifications_outcomes_total', { channel: 'in_app', outcome: 'sent' })).toBe(statuses.length);
+    expect(counted('notifications', 'notifications_outcomes_total', { outcome: 'suppressed' })).toBe(3 * statuses.length - expected.length);
+    expect(counted('notifications', 'notifications_outcomes_total', { outcome: 'failed' })).toBe(0);
+    // Read from fulfillment's database at the scrape: every kind, none open.
+    const exceptions = metricsAfter.fulfillment.filter((s) => s.name === 'fulfillment_exceptions_open');
+    expect(exceptions.map((s) => s.labels.kind).sort()).toEqual(['automation_step_failed', 'supplier_cancellation', 'workflow_failed']);
+    expect(exceptions.every((s) => s.value === 0)).toBe(true);
   });
 });
 
@@ -221,6 +255,8 @@ describe('supplier refuses the order', () => {
       expect(fulfillment.pendingTimers.filter((t) => t.kind.includes('retry'))).toHaveLength(0);
       const exception = await waitForStatus(platform, order.id, 'exception');
       expect(exception.status).toBe('exception');
+      // Ops sees it among the open exceptions.
+      expect(sampleValue(await scrapeMetrics(platform, 'fulfillment'), 'fulfillment_exceptions_open', { kind: 'workflow_failed' })).toBeGreaterThanOrEqual(1);
 
       const calls = (await platform.gateway.get(`v1/orders/${order.id}/supplier-calls`)).body as { calls: Array<{ operation: string; outcome: string }> };
       expect(calls.calls.filter((c) => c.operation === 'place' && c.outcome === 'rejected')).toHaveLength(4);
@@ -320,6 +356,8 @@ describe('bad input at public endpoints and webhooks', () => {
     const session = await pay(platform, order.id);
     await waitForStatus(platform, order.id, 'confirmed');
     const before = await getBilling(platform, order.id);
+    const paymentsCounted = async () => sampleValue(await scrapeMetrics(platform, 'billing'), 'billing_payments_total');
+    const countedBefore = await paymentsCounted();
 
     const unsigned = await platform.as(null).post('v1/webhooks/stripe', { body: stripeEvent(session), headers: { 'content-type': 'application/json' } });
     expect(unsigned.statusCode).toBe(400);
@@ -356,6 +394,8 @@ describe('bad input at public endpoints and webhooks', () => {
 
     await sleep(500);
     expect(await getBilling(platform, order.id)).toEqual(before);
+    // Nor counted again.
+    expect(await paymentsCounted()).toBe(countedBefore);
   });
 
   it('tracking webhooks: wrong signature → 401, unknown number → 404, nothing changed', async () => {

@@ -1,6 +1,7 @@
 import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams } from '@platform/contracts';
+import { createBusinessMetrics } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
 import { createStripeClient } from './adapters/stripe-client';
 import type { BillingDeps } from './application/context';
@@ -25,6 +26,7 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
   const deps: BillingDeps = {
     provider: createStripeClient({ apiUrl: env.STRIPE_API_URL, secretKey: env.STRIPE_SECRET_KEY }),
     clock: runtime.clock,
+    metrics: createBusinessMetrics(runtime.metrics.registry),
     publicBaseUrl: env.PUBLIC_BASE_URL,
     orderLinkSecret: env.ORDER_LINK_SECRET,
     invoiceDueDays: env.INVOICE_DUE_DAYS,

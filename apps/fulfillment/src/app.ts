@@ -1,6 +1,7 @@
 import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams, type SupplierName, trackingStatusChanged } from '@platform/contracts';
+import { createBusinessMetrics, openExceptions } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
 import { createDeviceSystem } from './adapters/devices';
 import { supplierCallLog } from './adapters/supplier-call-log';
@@ -35,6 +36,7 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
     db,
     clock: runtime.clock,
     log: runtime.log,
+    metrics: createBusinessMetrics(runtime.metrics.registry, () => openExceptions(db), runtime.log),
     machine: createOrderWorkflow({ paymentConfirmedDelayMs: env.PAYMENT_CONFIRMED_DELAY_MS, supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS }),
     suppliers: options.suppliers?.(record) ?? createSupplierClients(env, record),
     devices: createDeviceSystem({ baseUrl: env.DEVICES_API_URL, apiKey: env.DEVICES_API_KEY }),

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams } from '@platform/contracts';
 import { ProviderBreakers } from './adapters/breakers';
+import { createBusinessMetrics } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
 import { createFcmPush } from './adapters/fcm-push';
 import { createMailpitLookup } from './adapters/email-lookup';
@@ -62,6 +63,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
     breakers: new ProviderBreakers({ threshold: env.PROVIDER_BREAKER_THRESHOLD, halfOpenAfterMs: env.PROVIDER_BREAKER_OPEN_MS }),
     maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
     retryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
+    metrics: createBusinessMetrics(runtime.metrics.registry),
     log: runtime.log,
   };
 

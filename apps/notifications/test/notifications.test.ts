@@ -22,6 +22,7 @@ import type { Order } from '@platform/contracts/api/orders';
 import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { eventually, sleep } from '@platform/test-support/eventually';
+import { parseExposition, sampleValue } from '@platform/test-support/metrics';
 import { type StartedService, startService } from '@platform/test-support/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutcomeUnknownError, ProviderError } from '../src/adapters/provider-error';
@@ -775,11 +776,15 @@ describe('notices about part of an order (fulfillment events)', () => {
     expect(two!.html).not.toContain(first.trackingNumber!);
     expect(two!.text).toContain('Earl Grey × 1');
 
-    // Redelivered (a kill before the ack) and published again under a new id: nothing new.
+    // Redelivered (a kill before the ack) and published again under a new id: nothing new, nothing counted.
+    const notificationsCounted = async () => sampleValue(parseExposition(await runtime.metrics.registry.metrics()), 'notifications_outcomes_total');
+    await eventually(() => service.db.notification.count({ where: { orderId: o.id, status: { not: 'sent' } } }), (pending) => pending === 0);
+    const countedBefore = await notificationsCounted();
     await redeliver(secondShipped);
     await publish(republished(secondShipped));
     await sleep(1_000);
     await service.timers.fireDue();
+    expect(await notificationsCounted()).toBe(countedBefore);
     expect(emailsTo(who.email)).toHaveLength(2);
     expect(await smsTo(phone)).toHaveLength(2);
     expect(await notices(o.id)).toEqual(

@@ -2,6 +2,7 @@ import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { supplierSchema } from '@platform/contracts';
 import { z } from 'zod';
+import { createBusinessMetrics } from './adapters/business-metrics';
 import { configuredChannels, parsePairs } from './adapters/channels';
 import { createDatabase, type Transaction } from './adapters/database';
 import {
@@ -53,7 +54,14 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
     if (added > 0) runtime.log.info({ added }, 'demo price book entries added');
   }
 
-  const deps: OrdersDeps = { db, clock: runtime.clock, log: runtime.log, onEventsRecorded: () => relay.notify(), leadTimes: env.DELIVERY_SOURCES };
+  const deps: OrdersDeps = {
+    db,
+    clock: runtime.clock,
+    log: runtime.log,
+    metrics: createBusinessMetrics(runtime.metrics.registry),
+    onEventsRecorded: () => relay.notify(),
+    leadTimes: env.DELIVERY_SOURCES,
+  };
   registerProgressConsumers(runtime, db, deps);
   registerAvailabilityConsumer(runtime, db);
   registerNotificationOutcomesConsumer(runtime, db);

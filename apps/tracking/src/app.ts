@@ -2,6 +2,7 @@ import { createHttpClient } from '@platform/runtime/http-client';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { shipmentShipped, streams } from '@platform/contracts';
 import { AftershipProvider } from './adapters/aftership';
+import { createBusinessMetrics } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
 import { SeventeenTrackProvider } from './adapters/seventeen-track';
 import { TrackingProviders } from './adapters/tracking-providers';
@@ -34,6 +35,7 @@ export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
     poll: { firstMs: env.TRACKING_POLL_FIRST_MS, everyMs: env.TRACKING_POLL_EVERY_MS },
     noScanAlertMs: env.NO_SCAN_ALERT_MS,
     log: runtime.log,
+    metrics: createBusinessMetrics(runtime.metrics.registry),
   };
 
   runtime.addConsumer<Transaction>({

@@ -1,5 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+const HOUR = 3_600;
+const DAY = 24 * HOUR;
+
+/** Buckets for the business's lead times (paid → shipped, shipped → delivered): an hour to a month. */
+export const LEAD_TIME_BUCKETS_SECONDS = [HOUR, 4 * HOUR, 12 * HOUR, DAY, 2 * DAY, 3 * DAY, 5 * DAY, 7 * DAY, 10 * DAY, 14 * DAY, 21 * DAY, 30 * DAY];
+
 /** One registry per process: default Node metrics plus the platform's transport metrics. */
 export function createMetrics(service: string) {
   const registry = new Registry();

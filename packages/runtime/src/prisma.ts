@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { withCommitHooks } from './commit-hooks';
 
 
 /**
@@ -31,9 +32,10 @@ function statementName({ sql }: { sql: string }): string {
 /**
  * Builds a service's generated Prisma client on the `pg` driver adapter (no query-engine
  * binary). Each service passes its own generated class, so no service can see another's models.
+ * Its interactive transactions run what their work registered with `afterCommit` once committed.
  */
 export function createPrismaClient<C>(
-  PrismaClient: new (options: { adapter: PrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => C,
+  PrismaClient: new (options: { adapter: PrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => C & { $transaction(...args: never[]): Promise<unknown> },
   databaseUrl: string,
   options: { poolSize?: number } = {},
 ): C {
@@ -45,7 +47,7 @@ export function createPrismaClient<C>(
     },
     { statementNameGenerator: statementName },
   );
-  return new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
+  return withCommitHooks(new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } }));
 }
 
 /**

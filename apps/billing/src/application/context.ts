@@ -2,6 +2,7 @@ import type { Clock } from '@platform/runtime/clock';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { EventData, EventDefinition } from '@platform/contracts';
 import { DomainError } from '@platform/contracts/errors';
+import type { BusinessMetrics } from '../adapters/business-metrics';
 import type { Transaction } from '../adapters/database';
 import { paymentColumns } from '../adapters/rows';
 import { type Payment, Prisma } from '../generated/prisma/client';
@@ -17,6 +18,7 @@ export const SERVICE = 'billing';
 export interface BillingDeps {
   provider: PaymentProvider;
   clock: Clock;
+  metrics: BusinessMetrics;
   /** Where the customer pages are: Stripe sends the customer back to `/pay/complete` or `/pay/cancelled` there. */
   publicBaseUrl: string;
   /** ORDER_LINK_SECRET: the pages the payment page returns to get a signed link to the order. */

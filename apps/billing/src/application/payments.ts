@@ -62,6 +62,7 @@ export async function openCheckout(
     if (!(error instanceof StripeApiError)) throw error;
     await writeTogether(tx, [...together, insertPayment('failed', error.message)]);
     await emit(tx, paymentFailed, order.id, { orderId: order.id, paymentId: input.paymentId, reason: error.message, failedAt: now.toISOString() }, now);
+    deps.metrics.paymentSettled(tx, deps.provider.name, 'failed');
     return;
   }
   const expiresAt = session.expires_at ? new Date(session.expires_at * 1000) : null;
@@ -83,6 +84,7 @@ export async function openCheckout(
     currency: order.currency,
     expiresAt: expiresAt?.toISOString() ?? null,
   }, now);
+  deps.metrics.checkoutOpened(tx);
 }
 
 /**
@@ -164,6 +166,7 @@ export async function recordPaymentSucceeded(
     currency: payment.currency,
     paidAt: now.toISOString(),
   }, now);
+  deps.metrics.paymentSettled(tx, payment.provider, 'succeeded');
   if (!invoice) throw new DomainError('not_found', 'INVOICE_NOT_FOUND', `No invoice for order ${payment.orderId}`);
   // The vendors' shares, whatever the invoice's state: the money is held for them until refunded.
   // Their rows are written in the statement that settles the invoice.
@@ -181,4 +184,5 @@ export async function recordPaymentFailed(tx: Transaction, deps: BillingDeps, pa
   if (!['requires_payment', 'processing'].includes(payment.status)) return;
   await tx.payment.update({ where: { id: payment.id }, data: { status: 'failed', failureReason: reason, updatedAt: now } });
   await emit(tx, paymentFailed, payment.orderId, { orderId: payment.orderId, paymentId: payment.id, reason, failedAt: now.toISOString() }, now);
+  deps.metrics.paymentSettled(tx, payment.provider, 'failed');
 }

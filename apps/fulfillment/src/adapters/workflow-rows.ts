@@ -74,6 +74,13 @@ export async function saveWorkflow(
   return saved > 0;
 }
 
+/** When the order's workflow first entered `state`, from its history; null if it never did. */
+export async function firstEnteredAt(tx: Transaction, orderId: string, state: string): Promise<Date | null> {
+  const [row] = await tx.$queryRaw<Array<{ at: Date }>>`
+    SELECT min(at) AS at FROM workflow_history WHERE order_id = ${orderId}::uuid AND to_state = ${state}`;
+  return row?.at ?? null;
+}
+
 /** Marks the cancellation settled (`fulfillment.cancellation.settled` recorded). */
 export async function updateCancellationSettled(tx: Transaction, orderId: string, at: Date): Promise<void> {
   await tx.$executeRaw`UPDATE workflows SET cancellation_settled_at = ${at} WHERE order_id = ${orderId}::uuid`;

@@ -2,6 +2,7 @@ import type { Clock } from '@platform/runtime/clock';
 import type { Logger } from '@platform/runtime/logger';
 import type { SupplierName } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
+import type { BusinessMetrics } from '../adapters/business-metrics';
 import type { Database } from '../adapters/database';
 import type { DeviceSystem } from '../adapters/devices';
 import type { SupplierClient } from '../adapters/suppliers/supplier-client';
@@ -31,6 +32,7 @@ export interface Fulfillment {
   db: Database;
   clock: Clock;
   log: Logger;
+  metrics: BusinessMetrics;
   machine: OrderWorkflow;
   suppliers: Record<SupplierName, SupplierClient>;
   devices: DeviceSystem;

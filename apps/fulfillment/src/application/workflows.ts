@@ -5,7 +5,7 @@ import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { workflowTransitioned } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { countSupplierOrdersIn } from '../adapters/supplier-order-rows';
-import { insertWorkflow, saveWorkflow, selectParkedEvents } from '../adapters/workflow-rows';
+import { firstEnteredAt, insertWorkflow, saveWorkflow, selectParkedEvents } from '../adapters/workflow-rows';
 import {
   advance,
   type Effect,
@@ -187,6 +187,10 @@ async function applyWorkflowEvent(
         },
       }),
     );
+  }
+  if (step.transitioned && step.to === 'shipped') {
+    const paidAt = await firstEnteredAt(tx, orderId, 'payment_confirmed');
+    if (paidAt) fulfillment.metrics.shipped(tx, paidAt, now);
   }
   for (const effect of step.effects) await executeEffect(tx, fulfillment, step, effect, now);
   return { accepted: true, step };

@@ -15,6 +15,7 @@ import { type DeliveryChannel, deliveryChannelSchema } from '@platform/contracts
 import type { Order } from '@platform/contracts/api/orders';
 import { v5 as uuidv5 } from 'uuid';
 import { isBreakerOpen, type Provider, type ProviderBreakers } from '../adapters/breakers';
+import type { BusinessMetrics } from '../adapters/business-metrics';
 import type { Database, Transaction } from '../adapters/database';
 import {
   claimUnattempted,
@@ -86,6 +87,7 @@ export interface NotificationDeps {
   maxAttempts: number;
   /** First retry delay; doubles per attempt, capped at an hour. */
   retryBaseMs: number;
+  metrics: BusinessMetrics;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -205,10 +207,15 @@ export async function planNotifications(
   });
   const outcome = <D extends typeof notificationSuppressed | typeof notificationDeferred>(definition: D, data: EventData<D>) =>
     outcomes.push(newEvent(definition, { aggregateId: orderId, source: SERVICE, occurredAt: now, data }));
+  const suppressed: DeliveryChannel[] = [];
+  const suppress = (channel: DeliveryChannel, reason: EventData<typeof notificationSuppressed>['reason']) => {
+    outcome(notificationSuppressed, { ...facts(channel), reason, suppressedAt: now.toISOString() });
+    suppressed.push(channel);
+  };
   const wanted = wantedChannels(preferences, plan.topic);
   for (const channel of deliveryChannelSchema.options) {
     if (!wanted.includes(channel)) {
-      outcome(notificationSuppressed, { ...facts(channel), reason: 'preference_off', suppressedAt: now.toISOString() });
+      suppress(channel, 'preference_off');
       continue;
     }
     if (channel === 'in_app') {
@@ -218,7 +225,7 @@ export async function planNotifications(
     const recipient = channel === 'email' ? customer.email : channel === 'sms' ? preferences.phoneNumber : audience.deviceTokens.join(',') || null;
     if (!recipient) {
       deps.log.info({ orderId, notice, channel }, 'no address for channel; skipped');
-      outcome(notificationSuppressed, { ...facts(channel), reason: 'no_address', suppressedAt: now.toISOString() });
+      suppress(channel, 'no_address');
       continue;
     }
     const deferUntil = respectsQuietHours(plan, channel) ? quietHoursEnd(now, preferences.quietHours, preferences.timezone) : null;
@@ -251,7 +258,11 @@ export async function planNotifications(
   }
   // Written at most once per (order, notice): a replayed announcement finds its item and is not sent again.
   const feedWritten = feedItem !== null && (await insertFeedItem(tx, feedItem));
+  // Counted for a new announcement only: the same news published again finds every row and
+  // the feed item there, and its suppressed channels were counted the first time.
+  if (inserted.size > 0 || feedWritten) for (const channel of suppressed) deps.metrics.notificationEnded(tx, channel, 'suppressed');
   if (feedWritten) {
+    deps.metrics.notificationEnded(tx, 'in_app', 'sent');
     outcomes.push(
       newEvent(notificationSent, {
         aggregateId: orderId,
@@ -420,6 +431,7 @@ export function deliverNotification(deps: NotificationDeps) {
 
     const recordSent = async (providerMessageId: string, how: 'sent' | 'found at the provider') => {
       await markSent(tx, n.id, { providerMessageId, attempts, now });
+      deps.metrics.notificationEnded(tx, channel, 'sent');
       await recordEvent(
         tx,
         newEvent(notificationSent, {
@@ -433,6 +445,7 @@ export function deliverNotification(deps: NotificationDeps) {
     };
     const markUnknown = async (reason: string) => {
       await tx.notification.update({ where: { id: n.id }, data: { status: 'unknown', attempts, lastError: reason, scheduledFor: null, updatedAt: now } });
+      deps.metrics.notificationEnded(tx, channel, 'unknown');
       deps.log.warn({ notificationId: n.id, provider, reason }, 'notification outcome unknown; left for ops');
     };
 
@@ -475,6 +488,7 @@ export function deliverNotification(deps: NotificationDeps) {
       if (stillUnknown && attempts >= deps.maxAttempts) return await markUnknown(`outcome unknown after ${attempts} attempts: ${reason}`);
       if (!stillUnknown && (isPermanent(error) || attempts >= deps.maxAttempts)) {
         await tx.notification.update({ where: { id: n.id }, data: { status: 'failed', attempts, lastError: reason, scheduledFor: null, failedAt: now, updatedAt: now } });
+        deps.metrics.notificationEnded(tx, channel, 'failed');
         await recordEvent(
           tx,
           newEvent(notificationFailed, { aggregateId: n.orderId, source: SERVICE, occurredAt: now, data: { ...eventBase, reason, attempts, failedAt: now.toISOString() } }),

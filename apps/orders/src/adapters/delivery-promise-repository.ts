@@ -90,11 +90,12 @@ export async function flagPromiseLate(tx: Transaction, orderId: string, reason: 
 }
 
 /**
- * Records whether the promise was met, once (a later `delivered` after a return changes nothing);
+ * Records whether the promise was met, once (a later `delivered` after a return changes nothing: false);
  * `carrierDeliveredAt`: the carrier's delivery time it was judged on, null for orders' own clock.
  */
-export async function settlePromise(tx: Transaction, orderId: string, settled: { promiseMet: boolean; carrierDeliveredAt: Date | null }, now: Date): Promise<void> {
-  await tx.deliveryPromise.updateMany({ where: { orderId, promiseMet: null }, data: { ...settled, updatedAt: now } });
+export async function settlePromise(tx: Transaction, orderId: string, settled: { promiseMet: boolean; carrierDeliveredAt: Date | null }, now: Date): Promise<boolean> {
+  const { count } = await tx.deliveryPromise.updateMany({ where: { orderId, promiseMet: null }, data: { ...settled, updatedAt: now } });
+  return count > 0;
 }
 
 /** Judges again, on the carrier's delivery time, a promise settled on orders' own clock (the carrier's word came later). */

@@ -1,11 +1,10 @@
-import type { Clock } from '@platform/runtime/clock';
 import { retryOnConflict } from '@platform/runtime/conflict-retry';
 import type { Logger } from '@platform/runtime/logger';
 import type { Transaction } from '../adapters/database';
 import { findOrderRow, type OrderRow, updateOrderAtVersion } from '../adapters/order-repository';
 import { canTransition, type FulfillmentStatus, type OrderStatus } from '../domain/order-status';
 import type { OrderState, Progress } from '../domain/progress-rules';
-import { applyStatusChange, isVersionConflict } from './change-status';
+import { applyStatusChange, isVersionConflict, type StatusDeps } from './change-status';
 
 function stateOf(row: OrderRow): OrderState {
   return { status: row.status as OrderStatus, fulfillmentStatus: row.fulfillmentStatus as FulfillmentStatus };
@@ -18,7 +17,7 @@ function stateOf(row: OrderRow): OrderState {
  */
 export async function applyProgress(
   tx: Transaction,
-  deps: { clock: Clock; log: Logger },
+  deps: StatusDeps & { log: Logger },
   input: {
     orderId: string;
     actor: string;
@@ -46,7 +45,7 @@ export async function applyProgress(
     const newTracking = progress.tracking && progress.tracking.number !== row.trackingNumber ? progress.tracking : undefined;
     const newFulfillmentStatus = progress.fulfillmentStatus !== undefined && progress.fulfillmentStatus !== row.fulfillmentStatus ? progress.fulfillmentStatus : undefined;
     if (move && canTransition(row.status as OrderStatus, move)) {
-      await applyStatusChange(tx, deps.clock, row, row.version, {
+      await applyStatusChange(tx, deps, row, row.version, {
         to: move,
         details: progress.details ?? null,
         actor: input.actor,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '@platform/runtime/clock';
 import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import type { Actor } from '@platform/runtime/actor';
@@ -11,10 +10,13 @@ import { getOrderRow, type OrderRow, toOrder, updateOrderAtVersion, versionConfl
 import { assertMayAccess } from '../domain/actor';
 import { assertCancellable, assertTransition, deriveFulfillmentStatus, type OrderStatus } from '../domain/order-status';
 import { statusEntry } from '../domain/timeline';
-import { SERVICE } from './dependencies';
+import { type OrdersDeps, SERVICE } from './dependencies';
 import { addToTimeline } from './timeline';
 import { type DelayFact, flagDelayed, settleDelivered, stopWatchingDeadline } from './delivery-promise';
 import { subOrdersFollowParent } from './sub-orders';
+
+/** What a status change needs from the process: its time, and the metrics a delivery counts in. */
+export type StatusDeps = Pick<OrdersDeps, 'clock' | 'metrics'>;
 
 export interface StatusChange {
   to: OrderStatus;
@@ -36,14 +38,14 @@ export interface StatusChange {
  */
 export async function applyStatusChange(
   tx: Transaction,
-  clock: Clock,
+  deps: StatusDeps,
   row: OrderRow,
   expectedVersion: number,
   change: StatusChange,
 ): Promise<Order> {
   const previous = row.status as OrderStatus;
   assertTransition(previous, change.to);
-  const now = clock.now();
+  const now = deps.clock.now();
   const history = { id: randomUUID(), status: change.to, previousStatus: previous, details: change.details, actor: change.actor, createdAt: now };
   const updated = await updateOrderAtVersion(
     tx,
@@ -88,9 +90,9 @@ export async function applyStatusChange(
     const delayed = await flagDelayed(tx, order, change.delay ?? { reason: 'manual', estimatedDelivery: null }, now);
     if (delayed) await recordEvent(tx, delayed);
   }
-  if (change.to === 'delivered') await settleDelivered(tx, order.id, now);
+  if (change.to === 'delivered') await settleDelivered(tx, deps.metrics, order.id, now);
   if (change.to === 'cancelled') await stopWatchingDeadline(tx, order.id);
-  await subOrdersFollowParent(tx, clock, order, change);
+  await subOrdersFollowParent(tx, deps.clock, order, change);
   return order;
 }
 
@@ -126,18 +128,18 @@ export async function withCurrentOrder<T>(
  */
 export async function cancelOrderInTransaction(
   tx: Transaction,
-  clock: Clock,
+  deps: StatusDeps,
   input: { orderId: string; reason: string; actor: Actor; expectedVersion?: number | undefined },
 ): Promise<Order> {
   return withCurrentOrder(tx, input.orderId, input, async (row, version) => {
     assertCancellable({ status: row.status as OrderStatus, fulfillmentStatus: row.fulfillmentStatus as Order['fulfillmentStatus'] });
-    const order = await applyStatusChange(tx, clock, row, version, { to: 'cancelled', details: input.reason, actor: input.actor.name });
+    const order = await applyStatusChange(tx, deps, row, version, { to: 'cancelled', details: input.reason, actor: input.actor.name });
     await recordEvent(
       tx,
       newEvent(orderCancelled, {
         aggregateId: order.id,
         source: SERVICE,
-        occurredAt: clock.now(),
+        occurredAt: deps.clock.now(),
         data: {
           orderId: order.id,
           reason: input.reason,

@@ -157,7 +157,7 @@ export async function applyChannelOrder(tx: Transaction, deps: ChannelDeps, chan
   if (decision !== 'cancel') return;
   const reason = `Cancelled on ${CHANNEL_NAMES[channel]}${detail.cancelReason ? `: ${detail.cancelReason}` : ''}`;
   try {
-    await cancelOrderInTransaction(tx, deps.clock, { orderId: known!.order_id, reason, actor: { name: `channel:${channel}`, role: null, customerId: null, vendorId: null } });
+    await cancelOrderInTransaction(tx, deps, { orderId: known!.order_id, reason, actor: { name: `channel:${channel}`, role: null, customerId: null, vendorId: null } });
   } catch (error) {
     // The usual rules: an order that has shipped goes on; the refusal is kept for ops.
     if (!(error instanceof DomainError) || error.code !== 'ORDER_NOT_CANCELLABLE') throw error;
@@ -192,6 +192,7 @@ async function importChannelOrder(tx: Transaction, deps: ChannelDeps, channel: S
     leadTimes: deps.leadTimes,
     eventsBefore: (order) => [paidByChannel(order, { channel, detail, items, paidAt, now })],
   });
+  deps.metrics.orderPlaced(tx, channel);
 }
 
 const channelOrderSchema = z.object({ customer: customerSchema, shippingAddress: addressSchema, currency: currencySchema });

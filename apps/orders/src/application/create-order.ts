@@ -33,7 +33,7 @@ export interface CreateOrderResult {
  * transaction. With an idempotency key, the same caller's retry returns the first answer unchanged.
  */
 export async function createOrder(
-  deps: Pick<OrdersDeps, 'db' | 'clock' | 'onEventsRecorded' | 'leadTimes'>,
+  deps: Pick<OrdersDeps, 'db' | 'clock' | 'metrics' | 'onEventsRecorded' | 'leadTimes'>,
   request: CreateOrderRequest,
   actor: Actor,
   idempotencyKey?: string,
@@ -74,6 +74,7 @@ export async function createOrder(
       leadTimes: deps.leadTimes,
     });
     if (keyId) await storeIdempotentResponse(tx, keyId, { status: 201, body: order });
+    deps.metrics.orderPlaced(tx, 'api');
     return { status: 201, body: order, replayed: false };
   });
 

@@ -3,6 +3,7 @@ import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { type DelayReason, type DeliveryPromise, type Envelope, orderDelayed, orderPromised } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import type { Order } from '@platform/contracts/api/orders';
+import type { BusinessMetrics } from '../adapters/business-metrics';
 import type { Transaction } from '../adapters/database';
 import {
   findPromise,
@@ -127,13 +128,15 @@ export async function flagDelayed(tx: Transaction, order: Order, delay: DelayFac
  * The order has just become `delivered`: whether the promise was met, judged on when the carrier
  * delivered it (its last parcel's delivery scan, kept from tracking's `delivered` status), or,
  * while tracking has not told of every parcel's delivery, on now (orders learning of it).
- * Its deadline no longer needs watching.
+ * Its deadline no longer needs watching. Counted in the business metrics when settled here (the
+ * first time): a later judgement on the carrier's time corrects the record, not the count.
  */
-export async function settleDelivered(tx: Transaction, orderId: string, now: Date): Promise<void> {
+export async function settleDelivered(tx: Transaction, metrics: BusinessMetrics, orderId: string, now: Date): Promise<void> {
   const promise = await findPromise(tx, orderId);
   if (!promise) return;
   const carrierDeliveredAt = carrierDeliveryTime(await listParcels(tx, orderId));
-  await settlePromise(tx, orderId, { promiseMet: promiseKept(carrierDeliveredAt ?? now, asPromise(promise)), carrierDeliveredAt }, now);
+  const promiseMet = promiseKept(carrierDeliveredAt ?? now, asPromise(promise));
+  if (await settlePromise(tx, orderId, { promiseMet, carrierDeliveredAt }, now)) metrics.promiseSettled(tx, promiseMet);
   await cancelTimer(tx, PROMISE_DEADLINE_TIMER, orderId);
 }
 

@@ -1,13 +1,15 @@
 import type { Clock } from '@platform/runtime/clock';
 import type { Logger } from '@platform/runtime/logger';
+import type { BusinessMetrics } from '../adapters/business-metrics';
 import type { Database } from '../adapters/database';
 import type { SourceLeadTimes } from '../domain/delivery-promise';
 
-/** What the use cases need from the process: its database, time, logs and the relay's wake-up. */
+/** What the use cases need from the process: its database, time, logs, business metrics and the relay's wake-up. */
 export interface OrdersDeps {
   db: Database;
   clock: Clock;
   log: Logger;
+  metrics: BusinessMetrics;
   /** Wakes the outbox relay after a commit that recorded events. */
   onEventsRecorded: () => void;
   /** Each source's lead time and origin, for delivery promises (`DELIVERY_SOURCES`). */

@@ -25,7 +25,7 @@ export function cancelOrder(
   deps: OrdersDeps,
   input: { orderId: string; reason: string; actor: Actor; expectedVersion?: number | undefined },
 ): Promise<Order> {
-  return command(deps, (tx) => cancelOrderInTransaction(tx, deps.clock, input));
+  return command(deps, (tx) => cancelOrderInTransaction(tx, deps, input));
 }
 
 /**
@@ -40,7 +40,7 @@ export function changeStatusManually(
   if (input.status === 'cancelled') return cancelOrder(deps, input);
   return command(deps, (tx) =>
     withCurrentOrder(tx, input.orderId, input, (row, version) =>
-      applyStatusChange(tx, deps.clock, row, version, { to: input.status, details: input.reason, actor: input.actor.name }),
+      applyStatusChange(tx, deps, row, version, { to: input.status, details: input.reason, actor: input.actor.name }),
     ),
   );
 }

@@ -1,6 +1,4 @@
 import type { Actor } from '@platform/runtime/actor';
-import type { Clock } from '@platform/runtime/clock';
-import type { Logger } from '@platform/runtime/logger';
 import { recordEvent } from '@platform/runtime/outbox';
 import type { EventData, trackingEstimateChanged, trackingShipmentSilent, trackingStatusChanged } from '@platform/contracts';
 import type { DelayedOrdersPage } from '@platform/contracts/api/orders';
@@ -12,6 +10,7 @@ import { awaitsDelivery, delayDetails, estimateBreaksPromise, orderEstimate, pro
 import { canTransition, type OrderStatus } from '../domain/order-status';
 import { progressFromTracking } from '../domain/progress-rules';
 import { applyProgress } from './apply-progress';
+import type { OrdersDeps } from './dependencies';
 import { type DelayFact, flagDelayed, settleOnCarrierTime } from './delivery-promise';
 import { decodeCursor, encodeCursor } from './order-queries';
 
@@ -24,7 +23,7 @@ import { decodeCursor, encodeCursor } from './order-queries';
  * Each handler first takes the order's row lock, so one order's facts are applied one at a time.
  */
 
-type Deps = { clock: Clock; log: Logger };
+type Deps = Pick<OrdersDeps, 'clock' | 'log' | 'metrics'>;
 
 /**
  * The order is late: moved to `delayed` where the status table allows it, and its promise flagged

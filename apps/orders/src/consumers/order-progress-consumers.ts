@@ -25,7 +25,7 @@ import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../ap
 import { progressFromPayment, progressFromRefund, progressFromWorkflow } from '../domain/progress-rules';
 import { progressFromRollUp } from '../domain/sub-orders';
 
-type Deps = Pick<OrdersDeps, 'clock' | 'log'>;
+type Deps = Pick<OrdersDeps, 'clock' | 'log' | 'metrics'>;
 
 export async function onPaymentSucceeded(deps: Deps, event: EventOf<typeof paymentSucceeded>, tx: Transaction): Promise<void> {
   await addToTimeline(tx, [paymentEntry(event)]);

@@ -15,6 +15,7 @@ import {
 } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
 import { detectCarrier, normalizeTrackingNumber, trackingUrl } from '@platform/contracts/carriers';
+import type { BusinessMetrics } from '../adapters/business-metrics';
 import type { Transaction } from '../adapters/database';
 import type { ProviderShipment } from '../adapters/provider';
 import type { TrackingProviders } from '../adapters/tracking-providers';
@@ -36,6 +37,7 @@ export interface TrackingDeps {
   /** How long a shipment on its way may go without a new scan before `tracking.shipment.silent`. */
   noScanAlertMs: number;
   log: Logger;
+  metrics: BusinessMetrics;
 }
 
 /** (Re)starts the shipment's silence watch: a new scan (or the registration) starts the count again. */
@@ -261,6 +263,8 @@ async function applyToShipment(tx: Transaction, shipment: Shipment, update: Trac
   if (estimatedDelivery && estimatedDelivery.getTime() !== shipment.estimatedDelivery?.getTime()) {
     await recordEstimateChanged(tx, shipment, estimatedDelivery, update.provider, now);
   }
+  // Judged on the carrier's scan where there is one, else on when tracking learnt of it.
+  if (next === 'delivered') deps.metrics.delivered(tx, shipment.shippedAt, latestScan?.time ?? now);
   if (isTerminal(next)) {
     await cancelTimer(tx, POLL_TIMER, shipment.id);
     await cancelTimer(tx, NO_SCAN_TIMER, shipment.id);
