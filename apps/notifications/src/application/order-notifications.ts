@@ -3,9 +3,9 @@ import type { Database } from '../adapters/database';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** Every notification planned for the order, oldest first, with its delivery state. */
+/** Every notification planned for the order, oldest first, with its delivery state (test sends are the admin's, not the customer's). */
 export async function orderNotifications(db: Database, orderId: string): Promise<OrderNotifications> {
-  const rows = await db.notification.findMany({ where: { orderId }, orderBy: [{ createdAt: 'asc' }, { channel: 'asc' }] });
+  const rows = await db.notification.findMany({ where: { orderId, test: false }, orderBy: [{ createdAt: 'asc' }, { channel: 'asc' }] });
   return {
     orderId,
     notifications: rows.map((n) => ({
