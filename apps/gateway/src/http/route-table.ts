@@ -79,6 +79,10 @@ import {
   updatePreferencesRequestSchema,
 } from '@platform/contracts/api/notifications';
 import {
+  notificationAnalyticsQuerySchema,
+  notificationAnalyticsSchema,
+  notificationHistoryQuerySchema,
+  notificationHistorySchema,
   renderedTemplateSchema,
   saveTemplateRequestSchema,
   templateKeyParamsSchema,
@@ -540,6 +544,16 @@ const notificationRoutes: ForwardRoute[] = [
     method: 'POST', path: '/v1/notification-templates/:name/:channel/:locale/test-send', service: 'notifications', target: '/notification-templates/:name/:channel/:locale/test-send', access: 'ops',
     tag: 'Notifications', summary: 'Send the live template to a given address as a test (kept out of the order log and the analytics)',
     schemas: { params: templateKeyParamsSchema, body: testSendRequestSchema, response: { 202: testSendResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/notifications', service: 'notifications', target: '/notifications', access: 'ops',
+    tag: 'Notifications', summary: 'Every notification, newest first, filtered by template, channel, locale, status, order and time; test sends marked',
+    schemas: { querystring: notificationHistoryQuerySchema, response: { 200: notificationHistorySchema } },
+  },
+  {
+    method: 'GET', path: '/v1/notification-analytics', service: 'notifications', target: '/notification-analytics', access: 'ops',
+    tag: 'Notifications', summary: 'Sent, delivered, failed and clicked counts per template, channel and locale (test sends not counted)',
+    schemas: { querystring: notificationAnalyticsQuerySchema, response: { 200: notificationAnalyticsSchema } },
   },
 ];
 

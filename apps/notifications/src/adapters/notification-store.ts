@@ -164,10 +164,11 @@ export async function insertNotifications(tx: Transaction, rows: PlannedNotifica
   return new Set(inserted.map((row) => row.id));
 }
 
-const NOTIFICATION_COLUMNS = Prisma.raw(`id, order_id AS "orderId", order_status AS "orderStatus", notice, customer_id AS "customerId", template, channel,
+/** Every column of `notifications`, named as the model names them. */
+export const NOTIFICATION_COLUMNS = Prisma.raw(`id, order_id AS "orderId", order_status AS "orderStatus", notice, customer_id AS "customerId", template, channel,
   recipient, locale, status, subject, html, body, provider_message_id AS "providerMessageId", attempts, last_error AS "lastError",
   scheduled_for AS "scheduledFor", causation_event_id AS "causationEventId", created_at AS "createdAt", updated_at AS "updatedAt",
-  sent_at AS "sentAt", failed_at AS "failedAt", test`);
+  sent_at AS "sentAt", failed_at AS "failedAt", test, delivered_at AS "deliveredAt", clicked_at AS "clickedAt"`);
 
 export async function findNotification(tx: Transaction, id: string): Promise<Notification | null> {
   const [row] = await tx.$queryRaw<Notification[]>(Prisma.sql`SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id = ${id}::uuid`);

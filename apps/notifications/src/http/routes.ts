@@ -20,6 +20,10 @@ import {
   updatePreferencesRequestSchema,
 } from '@platform/contracts/api/notifications';
 import {
+  notificationAnalyticsQuerySchema,
+  notificationAnalyticsSchema,
+  notificationHistoryQuerySchema,
+  notificationHistorySchema,
   renderedTemplateSchema,
   saveTemplateRequestSchema,
   templateKeyParamsSchema,
@@ -35,6 +39,7 @@ import { markFeedRead, readFeed } from '../application/feed';
 import { orderNotifications } from '../application/order-notifications';
 import { deregisterDevice, readPreferences, registerDevice, updatePreferences } from '../application/preferences';
 import type { OrderLinks } from '../application/order-links';
+import { notificationAnalytics, notificationHistory } from '../application/history';
 import { previewTemplate } from '../application/preview';
 import { previewStoredTemplate, readTemplate, saveTemplate, templateVersions, testSend } from '../application/template-admin';
 import type { StoreIdentity } from '../domain/message-view';
@@ -55,7 +60,7 @@ function assertMayAccess(request: { headers: Record<string, string | string[] | 
   }
 }
 
-/** The template admin is for ops and admin keys (and internal callers); the gateway lets no other key reach it. */
+/** The template admin, history and analytics are for ops and admin keys (and internal callers); the gateway lets no other key reach them. */
 function assertAdmin(request: { headers: Record<string, string | string[] | undefined> }): string {
   const actor = actorOf(request);
   if (actor.role === 'customer' || actor.role === 'vendor') throw new DomainError('forbidden', 'FORBIDDEN', 'Templates are managed by ops');
@@ -163,4 +168,14 @@ export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
       return reply.code(202).send(await testSend(deps, request.params, request.body, deps.clock.now()));
     },
   );
+
+  app.get('/notifications', { schema: { querystring: notificationHistoryQuerySchema, response: { 200: notificationHistorySchema } } }, async (request) => {
+    assertAdmin(request);
+    return notificationHistory(deps.db, request.query);
+  });
+
+  app.get('/notification-analytics', { schema: { querystring: notificationAnalyticsQuerySchema, response: { 200: notificationAnalyticsSchema } } }, async (request) => {
+    assertAdmin(request);
+    return notificationAnalytics(deps.db, request.query);
+  });
 }

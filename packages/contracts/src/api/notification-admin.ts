@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { orderStatusSchema } from '../events/orders';
 import { localeSchema, timestamp } from '../primitives';
-import { deviceTokenSchema, emailTemplateNameSchema, phoneNumberSchema } from './notifications';
+import { deviceTokenSchema, emailTemplateNameSchema, notificationLogEntrySchema, notificationStateSchema, phoneNumberSchema } from './notifications';
 
 /*
  * The notification admin (NTF-04, docs/notification-admin.md): stored templates over the
- * built-in files, their versions, preview against a real order and test sends.
+ * built-in files, their versions, preview against a real order and test sends; the history of
+ * every notification and its delivery analytics.
  */
 
 /** The channels a template renders for; the in-app feed shows the push's words. */
@@ -93,3 +94,61 @@ export const testSendRequestSchema = z
 export const testRecipientSchemas = { email: z.email(), sms: phoneNumberSchema, push: deviceTokenSchema } as const;
 
 export const testSendResponseSchema = z.object({ notificationId: z.uuid(), status: z.literal('pending') });
+
+/** A time range over when notifications were planned: `from` inclusive, `to` exclusive. */
+const rangeFields = { from: timestamp.optional(), to: timestamp.optional() };
+const inOrder = (q: { from?: string; to?: string }) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to);
+const outOfOrder = { path: ['from'], message: 'must not be after to' };
+
+/**
+ * `GET /notifications`: the history, newest first, every filter optional; `cursor` is the
+ * `nextCursor` of the page before. Test sends are in it, marked `test`.
+ */
+export const notificationHistoryQuerySchema = z
+  .object({
+    ...rangeFields,
+    template: emailTemplateNameSchema.optional(),
+    channel: templateChannelSchema.optional(),
+    locale: localeSchema.optional(),
+    status: notificationStateSchema.optional(),
+    orderId: z.uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the nextCursor of an earlier page').optional(),
+  })
+  .strict()
+  .refine(inOrder, outOfOrder);
+
+export const notificationHistoryEntrySchema = notificationLogEntrySchema.extend({
+  test: z.boolean(),
+  deliveredAt: timestamp.nullable(),
+  clickedAt: timestamp.nullable(),
+});
+
+export const notificationHistorySchema = z.object({
+  notifications: z.array(notificationHistoryEntrySchema),
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+
+/** `GET /notification-analytics?from=&to=`: over the notifications planned in the range (all time without one). */
+export const notificationAnalyticsQuerySchema = z.object(rangeFields).strict().refine(inOrder, outOfOrder);
+
+/**
+ * Per template, channel and locale: `sent` reached the provider, `delivered` has the provider's
+ * receipt, `failed` failed for good, `clicked` had a link followed. Test sends are not counted.
+ */
+export const notificationAnalyticsSchema = z.object({
+  from: timestamp.nullable(),
+  to: timestamp.nullable(),
+  rows: z.array(
+    z.object({
+      template: z.string(),
+      channel: z.string(),
+      locale: z.string(),
+      sent: z.number().int().nonnegative(),
+      delivered: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      clicked: z.number().int().nonnegative(),
+    }),
+  ),
+});
