@@ -4,7 +4,7 @@ import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import { orderCreated, orderStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
-import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
+import { freePort, type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { eventually } from '@platform/test-support/eventually';
 import { type StartedService, startService } from '@platform/test-support/service';
@@ -27,10 +27,15 @@ export const clock = new AdjustableClock();
 // Its own durable per run: the streams are shared with other test files.
 export const consumer = `notifications--it-${randomUUID().slice(0, 8)}`;
 export const ORDER_LINK_SECRET = 'notifications-fixture-order-link-secret-0123456789';
+/** Where the Twilio simulator posts status callbacks: straight to the service (the gateway's webhook route in the platform). */
+export let statusCallbackUrl: string;
 
 beforeAll(async () => {
   [sink, sims] = await Promise.all([startSmtpSink({ smtpPort: 0, httpPort: 0 }), startSimulators({ webhookBaseUrl: 'http://127.0.0.1:9' })]);
   const { twilio, fcm } = LOCAL_PROVIDER_CREDENTIALS;
+  // The port is chosen first: the callback URL Twilio is given names it.
+  const port = await freePort();
+  statusCallbackUrl = `http://127.0.0.1:${port}/webhooks/twilio`;
   service = await startService((runtime, env) => buildNotifications(runtime, env, { consumerNames: { orders: consumer, fulfillment: `${consumer}-ful` } }), {
     name: 'notifications',
     env: notificationsEnv,
@@ -43,6 +48,8 @@ beforeAll(async () => {
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,
       TWILIO_FROM: twilio.from,
+      TWILIO_STATUS_CALLBACK_URL: statusCallbackUrl,
+      PORT: String(port),
       FCM_API_URL: sims.baseUrl('fcm'),
       FCM_PROJECT_ID: fcm.projectId,
       FCM_ACCESS_TOKEN: fcm.accessToken,

@@ -48,9 +48,9 @@ describe('history and analytics', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await get(`/notifications?from=${from}&limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const page: { notifications: Array<{ id: string }>; nextCursor: string | null } = (await get(`/notifications?from=${from}&limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
       expect(page.notifications.length).toBeLessThanOrEqual(1);
-      seen.push(...page.notifications.map((n: { id: string }) => n.id));
+      seen.push(...page.notifications.map((n) => n.id));
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toHaveLength(4);

@@ -195,9 +195,28 @@ export async function markSendingAgain(db: Database, n: Notification, attempts: 
   return count > 0;
 }
 
+/** Recorded as sent; a receipt that arrived first (Twilio may call back before this commits) keeps its status. */
 export async function markSent(tx: Transaction, id: string, sent: { providerMessageId: string; attempts: number; now: Date }): Promise<void> {
   await tx.$executeRaw`
-    UPDATE notifications SET status = 'sent', provider_message_id = ${sent.providerMessageId}, attempts = ${sent.attempts}::int, last_error = NULL,
+    UPDATE notifications SET status = CASE WHEN status IN ('delivered', 'clicked', 'failed') THEN status ELSE 'sent' END, provider_message_id = ${sent.providerMessageId}, attempts = ${sent.attempts}::int, last_error = NULL,
            scheduled_for = NULL, sent_at = ${sent.now}::timestamptz, updated_at = ${sent.now}::timestamptz
     WHERE id = ${id}::uuid`;
+}
+
+/**
+ * A provider's receipt: `delivered` or `failed`. Receipts only move a notification forward
+ * (NTF-03: sending, sent → delivered → clicked; failed ends it): one about a notification already
+ * delivered, clicked or failed changes nothing, so a late or repeated callback cannot undo a
+ * later state. True when it changed the row.
+ */
+export async function applyReceipt(db: Database, id: string, receipt: { outcome: 'delivered' | 'failed'; detail: string | null; now: Date }): Promise<boolean> {
+  const { outcome, detail, now } = receipt;
+  const changed = await db.$executeRaw`
+    UPDATE notifications SET status = ${outcome},
+           delivered_at = CASE WHEN ${outcome} = 'delivered' THEN ${now}::timestamptz ELSE delivered_at END,
+           failed_at = CASE WHEN ${outcome} = 'failed' THEN ${now}::timestamptz ELSE failed_at END,
+           last_error = CASE WHEN ${outcome} = 'failed' THEN ${detail} ELSE last_error END,
+           updated_at = ${now}::timestamptz
+    WHERE id = ${id}::uuid AND status IN ('sending', 'sent')`;
+  return changed > 0;
 }

@@ -323,7 +323,7 @@ async function sendOver(deps: NotificationDeps, n: Notification): Promise<string
     case 'email':
       return (await deps.mailer.send({ to: n.recipient, subject: n.subject ?? '', html: n.html ?? '', text: n.body ?? '', messageId: messageIdOf(n) })).providerMessageId;
     case 'sms':
-      return (await deps.sms.send({ to: n.recipient, body: n.body ?? '' })).providerMessageId;
+      return (await deps.sms.send({ to: n.recipient, body: n.body ?? '', notificationId: n.id })).providerMessageId;
     case 'push': {
       const accepted: string[] = [];
       let firstError: unknown;
