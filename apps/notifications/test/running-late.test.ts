@@ -161,7 +161,7 @@ describe('the delivery promise in messages', () => {
     expect(plain(email!.text)).toContain('The carrier now expects to deliver it on December 18, 2026.');
     expect(plain(email!.text)).toContain('We had promised it for December 10 – 14, 2026.');
     expect(email!.text).toContain('https://shop.example/track/RR123456785CN');
-    await eventually(() => service.db.notification.findMany({ where: { orderId: o.id } }), (rows) => rows.length === 1 && rows[0]!.status === 'sent');
+    await eventually(() => service.db.notification.findMany({ where: { orderId: o.id } }), (rows) => rows.length === 1 && rows[0]!.status === 'delivered');
 
     // The service restarts; then orders repeats the fact (a later estimate) and JetStream redelivers the first.
     await service.stop();
@@ -174,6 +174,6 @@ describe('the delivery promise in messages', () => {
 
     expect(emailsTo(o.customer.email)).toHaveLength(1);
     const rows = await service.db.notification.findMany({ where: { orderId: o.id } });
-    expect(rows.map((n) => [n.notice, n.channel, n.template, n.status])).toEqual([['running_late', 'email', 'order-running-late', 'sent']]);
+    expect(rows.map((n) => [n.notice, n.channel, n.template, n.status])).toEqual([['running_late', 'email', 'order-running-late', 'delivered']]);
   });
 });

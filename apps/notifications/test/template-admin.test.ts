@@ -137,7 +137,7 @@ describe('preview and test send', () => {
     const { notificationId } = sent.json();
     const [mail] = await emailsTo(to);
     expect(mail!.subject).toBe(`Order ${o.number} confirmed`);
-    const row = await eventually(() => service.db.notification.findUnique({ where: { id: notificationId } }), (n) => n?.status === 'sent', 20_000);
+    const row = await eventually(() => service.db.notification.findUnique({ where: { id: notificationId } }), (n) => n?.status === 'delivered', 20_000);
     expect(row).toMatchObject({ test: true, recipient: to, orderId: o.id });
 
     const log = (await service.app.inject({ method: 'GET', url: `/orders/${o.id}/notifications` })).json();

@@ -195,10 +195,16 @@ export async function markSendingAgain(db: Database, n: Notification, attempts: 
   return count > 0;
 }
 
-/** Recorded as sent; a receipt that arrived first (Twilio may call back before this commits) keeps its status. */
-export async function markSent(tx: Transaction, id: string, sent: { providerMessageId: string; attempts: number; now: Date }): Promise<void> {
+/**
+ * Recorded as sent, or `delivered` when the provider's acceptance is the receipt (the relay's 250
+ * after DATA, FCM's answer); a receipt that arrived first (Twilio may call back before this
+ * commits) keeps its status.
+ */
+export async function markSent(tx: Transaction, id: string, sent: { providerMessageId: string; attempts: number; delivered: boolean; now: Date }): Promise<void> {
+  const status = sent.delivered ? 'delivered' : 'sent';
   await tx.$executeRaw`
-    UPDATE notifications SET status = CASE WHEN status IN ('delivered', 'clicked', 'failed') THEN status ELSE 'sent' END, provider_message_id = ${sent.providerMessageId}, attempts = ${sent.attempts}::int, last_error = NULL,
+    UPDATE notifications SET status = CASE WHEN status IN ('delivered', 'clicked', 'failed') THEN status ELSE ${status} END,
+           delivered_at = CASE WHEN ${sent.delivered}::boolean THEN COALESCE(delivered_at, ${sent.now}::timestamptz) ELSE delivered_at END, provider_message_id = ${sent.providerMessageId}, attempts = ${sent.attempts}::int, last_error = NULL,
            scheduled_for = NULL, sent_at = ${sent.now}::timestamptz, updated_at = ${sent.now}::timestamptz
     WHERE id = ${id}::uuid`;
 }

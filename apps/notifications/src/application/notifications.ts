@@ -429,7 +429,8 @@ export function deliverNotification(deps: NotificationDeps) {
     const retryAfter = (count: number) => new Date(now.getTime() + Math.min(deps.retryBaseMs * 2 ** (count - 1), 60 * 60 * 1000));
 
     const recordSent = async (providerMessageId: string, how: 'sent' | 'found at the provider') => {
-      await markSent(tx, n.id, { providerMessageId, attempts, now });
+      // An email the relay took (250 after DATA) and a push FCM took are delivered as far as any receipt says; an SMS waits for Twilio's callback.
+      await markSent(tx, n.id, { providerMessageId, attempts, delivered: channel !== 'sms', now });
       // A test send is no customer's news: nothing for the order's timeline or other services.
       if (!n.test) await recordEvent(
         tx,
