@@ -11,6 +11,7 @@ import { type StartedService, startService } from '@platform/test-support/servic
 import { afterAll, beforeAll } from 'vitest';
 import { buildNotifications } from '../src/app';
 import { notificationsEnv } from '../src/config';
+import { sampleOrder } from './orders';
 
 /*
  * The notifications service in-process against real PostgreSQL, NATS JetStream, the SMTP sink
@@ -71,29 +72,7 @@ export const outbox = async (type: string, orderId: string) =>
   (await service.db.outboxEvent.findMany({ where: { type, aggregateId: orderId } })).map((row) => (row.envelope as { data: Record<string, unknown> }).data);
 export const asCustomer = (customerId: string) => ({ 'x-actor-role': 'customer', 'x-actor': `customer:${customerId}` });
 
-export function order(locale: 'en' | 'es' | 'ro' | 'ru', customerId = `cust-${randomUUID().slice(0, 8)}`): Order {
-  const now = clock.now().toISOString();
-  const address = { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' };
-  return {
-    id: randomUUID(),
-    number: `ORD-${Math.floor(Math.random() * 1e6).toString().padStart(6, '0')}`,
-    status: 'pending',
-    fulfillmentStatus: 'not_fulfilled',
-    customer: { id: customerId, email: `${customerId}@example.com`, name: 'Ana García', locale, timezone: 'Europe/Madrid' },
-    shippingAddress: address,
-    billingAddress: address,
-    items: [{ id: randomUUID(), sku: 'MUG', variantId: 'mug-blue', name: 'Blue mug', quantity: 1, unitPrice: 1250, lineTotal: 1250, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'aliexpress', ageRestricted: false }],
-    deliveryType: 'standard',
-    deliveryWindow: null,
-    notes: null,
-    ageVerified: false,
-    currency: 'EUR',
-    totals: { subtotal: 1250, shipping: 499, tax: 0, discount: 0, total: 1749 },
-    version: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
+export const order = (locale: 'en' | 'es' | 'ro' | 'ru', customerId?: string): Order => sampleOrder(clock.now(), locale, customerId);
 
 export function statusChanged(o: Order, status: 'confirmed' | 'processing' | 'shipped') {
   return newEvent(orderStatusChanged, {
