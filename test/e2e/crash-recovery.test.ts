@@ -221,7 +221,7 @@ describe('crash recovery', () => {
     await eventually(
       async () => {
         await p.advanceClock('notifications', 61_000);
-        return p.count('notifications', "SELECT count(*) FROM notifications WHERE order_id = ANY($1::uuid[]) AND status = 'sent'", [orderIds]);
+        return p.count('notifications', "SELECT count(*) FROM notifications WHERE order_id = ANY($1::uuid[]) AND status IN ('sent', 'delivered')", [orderIds]);
       },
       (n) => n === 9,
       90_000,

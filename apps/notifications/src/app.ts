@@ -17,6 +17,7 @@ import { fulfillmentEventSubscriptions } from './consumers/fulfillment-events';
 import { orderEventSubscriptions } from './consumers/order-events';
 import type { StoreIdentity } from './domain/message-view';
 import { registerRoutes } from './http/routes';
+import { registerTwilioWebhook } from './http/twilio-webhook';
 
 export interface NotificationsOptions {
   /** Durable consumer names; tests give each run its own. */
@@ -55,6 +56,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,
       from: env.TWILIO_FROM,
+      statusCallbackUrl: env.TWILIO_STATUS_CALLBACK_URL,
       timeoutMs: options.providerTimeoutMs,
     }),
     push: createFcmPush({ apiUrl: env.FCM_API_URL, projectId: env.FCM_PROJECT_ID, accessToken: env.FCM_ACCESS_TOKEN, timeoutMs: options.providerTimeoutMs }),
@@ -93,5 +95,6 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
 
   const app = runtime.createHttpServer();
   registerRoutes(app, { db, renderer, store, links, clock: runtime.clock });
+  registerTwilioWebhook(app, { db, clock: runtime.clock, authToken: env.TWILIO_AUTH_TOKEN, statusCallbackUrl: env.TWILIO_STATUS_CALLBACK_URL });
   return { app, db, timers, deps };
 }

@@ -23,6 +23,12 @@ export const notificationsEnv = serviceEnv.extend(databaseEnv.shape).extend({
   TWILIO_AUTH_TOKEN: z.string().min(1),
   /** Sender number (E.164) or alphanumeric sender id. */
   TWILIO_FROM: z.string().min(1),
+  /**
+   * Where Twilio posts an SMS's status callbacks: the platform's public webhook
+   * (`<PUBLIC_BASE_URL>/v1/webhooks/twilio`). Twilio signs this exact URL, so it is also what the
+   * signature is checked against. Unset: no receipts are asked for, and SMS stay `sent`.
+   */
+  TWILIO_STATUS_CALLBACK_URL: envHelpers.url(['http:', 'https:']).optional(),
   FCM_API_URL: envHelpers.url(['http:', 'https:']).default('https://fcm.googleapis.com'),
   FCM_PROJECT_ID: z.string().min(1),
   /** OAuth 2 access token for the FCM HTTP v1 API. */

@@ -1,124 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { AdjustableClock } from '@platform/runtime/clock';
-import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
-import { notificationSent, notificationSuppressed, orderCreated, orderStatusChanged } from '@platform/contracts';
 import { verifyOrderLink } from '@platform/config/order-links';
 import type { FeedResponse } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
-import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
-import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
-import { eventually } from '@platform/test-support/eventually';
-import { type StartedService, startService } from '@platform/test-support/service';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildNotifications } from '../src/app';
-import { notificationsEnv } from '../src/config';
+import { notificationSent, notificationSuppressed, orderCreated } from '@platform/contracts';
+import { describe, expect, it } from 'vitest';
+import { service, clock, ORDER_LINK_SECRET, publish, processed, feedOf, outbox, asCustomer, order, statusChanged, placeAndConfirm } from './fixture';
 
 /*
  * The in-app channel (docs/in-app-feed.md): each announcement the customer wants in the app
  * becomes one feed item in their language, written and recorded as sent in the transaction
  * that plans it, once per (order, notice); read through the API with read/unread state.
  */
-
-type Notifications = StartedService<ReturnType<typeof buildNotifications>>;
-
-let sink: SmtpSinkHandle;
-let sims: SimulatorHandle;
-let service: Notifications;
-const clock = new AdjustableClock();
-// Its own durable per run: the streams are shared with other test files.
-const consumer = `notifications--feed-${randomUUID().slice(0, 8)}`;
-const ORDER_LINK_SECRET = 'feed-test-order-link-secret-0123456789abcdef';
-
-beforeAll(async () => {
-  [sink, sims] = await Promise.all([startSmtpSink({ smtpPort: 0, httpPort: 0 }), startSimulators({ webhookBaseUrl: 'http://127.0.0.1:9' })]);
-  const { twilio, fcm } = LOCAL_PROVIDER_CREDENTIALS;
-  service = await startService((runtime, env) => buildNotifications(runtime, env, { consumerNames: { orders: consumer, fulfillment: `${consumer}-ful` } }), {
-    name: 'notifications',
-    env: notificationsEnv,
-    clock,
-    variables: {
-      SMTP_URL: sink.smtpUrl,
-      PUBLIC_BASE_URL: 'https://shop.example',
-      ORDER_LINK_SECRET,
-      TWILIO_API_URL: sims.baseUrl('twilio'),
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: twilio.from,
-      FCM_API_URL: sims.baseUrl('fcm'),
-      FCM_PROJECT_ID: fcm.projectId,
-      FCM_ACCESS_TOKEN: fcm.accessToken,
-      TIMER_POLL_MS: '50',
-    },
-  });
-});
-
-afterAll(async () => {
-  await service?.stop();
-  await sims?.stop();
-  await sink?.stop();
-});
-
-const publish = (event: { id: string; type: string }) => publishEnvelope(service.runtime.messaging.js, event as ReturnType<typeof newEvent>);
-const processed = (eventId: string) => eventually(() => service.db.processedEvent.findUnique({ where: { consumer_eventId: { consumer, eventId } } }), (row) => row !== null, 20_000);
-const feedOf = (customerId: string) => service.db.feedItem.findMany({ where: { customerId }, orderBy: { createdAt: 'asc' } });
-const outbox = async (type: string, orderId: string) =>
-  (await service.db.outboxEvent.findMany({ where: { type, aggregateId: orderId } })).map((row) => (row.envelope as { data: Record<string, unknown> }).data);
-const asCustomer = (customerId: string) => ({ 'x-actor-role': 'customer', 'x-actor': `customer:${customerId}` });
-
-function order(locale: 'en' | 'es' | 'ro' | 'ru', customerId = `cust-${randomUUID().slice(0, 8)}`): Order {
-  const now = clock.now().toISOString();
-  const address = { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' };
-  return {
-    id: randomUUID(),
-    number: `ORD-${Math.floor(Math.random() * 1e6).toString().padStart(6, '0')}`,
-    status: 'pending',
-    fulfillmentStatus: 'not_fulfilled',
-    customer: { id: customerId, email: `${customerId}@example.com`, name: 'Ana García', locale, timezone: 'Europe/Madrid' },
-    shippingAddress: address,
-    billingAddress: address,
-    items: [{ id: randomUUID(), sku: 'MUG', variantId: 'mug-blue', name: 'Blue mug', quantity: 1, unitPrice: 1250, lineTotal: 1250, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'aliexpress', ageRestricted: false }],
-    deliveryType: 'standard',
-    deliveryWindow: null,
-    notes: null,
-    ageVerified: false,
-    currency: 'EUR',
-    totals: { subtotal: 1250, shipping: 499, tax: 0, discount: 0, total: 1749 },
-    version: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
-function statusChanged(o: Order, status: 'confirmed' | 'processing' | 'shipped') {
-  return newEvent(orderStatusChanged, {
-    aggregateId: o.id,
-    source: 'orders',
-    data: {
-      orderId: o.id,
-      number: o.number,
-      status,
-      previousStatus: 'pending',
-      // Orders' words for its operators: never the customer's.
-      details: 'aliexpress: supplier order AE-991 accepted',
-      actor: 'billing',
-      customer: o.customer,
-      total: o.totals.total,
-      currency: o.currency,
-      tracking: null,
-      version: 1,
-      changedAt: clock.now().toISOString(),
-    },
-  });
-}
-
-async function placeAndConfirm(o: Order) {
-  await publish(newEvent(orderCreated, { aggregateId: o.id, source: 'orders', data: o }));
-  const confirmed = statusChanged(o, 'confirmed');
-  await publish(confirmed);
-  await processed(confirmed.id);
-  return confirmed;
-}
 
 describe('the in-app feed', () => {
   it("puts one item for a confirmation in the customer's language, naming nothing internal, and a repeat adds nothing", async () => {

@@ -45,6 +45,8 @@ it('migrates notifications sent before per-status notifications to the confirmed
       '20261204054100_order_promises',
       '20261204056000_in_app_feed',
       '20261204143000_applied_versions',
+      '20261204200000_template_admin',
+      '20261204210000_history_analytics',
     ]);
 
     const { rows } = await client.query('SELECT id, order_status, notice, status FROM notifications WHERE order_id = $1', [orderId]);

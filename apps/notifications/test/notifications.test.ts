@@ -182,6 +182,8 @@ const publish = (event: { id: string; type: string }) => publishEnvelope(runtime
 /** The same message again, as JetStream redelivers one whose ack was lost (a kill after commit): same event id, past the publish dedupe. */
 const redeliver = (event: { type: string }) => runtime.messaging.js.publish(event.type, JSON.stringify(event));
 const rows = (orderId: string) => service.db.notification.findMany({ where: { orderId }, orderBy: { channel: 'asc' } });
+/** Settled: an email or a push is delivered once the provider took it; an SMS is sent until Twilio calls back (no callback URL here). */
+const settled = (n: { channel: string; status: string }) => n.status === (n.channel === 'sms' ? 'sent' : 'delivered');
 const smsTo = async (phone: string) => ((await (await fetch(`${sims.baseUrl('twilio')}/_sim/messages`)).json()) as Array<{ to: string; body: string }>).filter((m) => m.to === phone);
 const pushTo = async (token: string) => ((await (await fetch(`${sims.baseUrl('fcm')}/_sim/messages`)).json()) as Array<{ token: string; notification: { title: string; body: string } }>).filter((m) => m.token === token);
 const emailsTo = (address: string) => sink.messages().filter((m) => m.to.includes(address));
@@ -222,8 +224,8 @@ describe('order status notifications', () => {
     expect(email!.text).toContain('Blue mug × 2'); // from the stored order details
     expect(email!.messageId).toMatch(/@notifications\.platform>$/);
     // Defaults: confirmation by email and push; no device registered → no push; SMS off.
-    const log = await eventually(() => rows(o.id), (r) => r.every((n) => n.status === 'sent'));
-    expect(log.map((n) => [n.channel, n.orderStatus, n.template, n.status, n.attempts])).toEqual([['email', 'confirmed', 'order-confirmation', 'sent', 1]]);
+    const log = await eventually(() => rows(o.id), (r) => r.every(settled));
+    expect(log.map((n) => [n.channel, n.orderStatus, n.template, n.status, n.attempts])).toEqual([['email', 'confirmed', 'order-confirmation', 'delivered', 1]]);
 
     // Sent by email, and into the in-app feed (docs/in-app-feed.md).
     const sentEvents = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.sent', aggregateId: o.id } });
@@ -259,7 +261,7 @@ describe('order status notifications', () => {
     await eventually(() => pushTo(token), (m) => m.length === 1);
     expect((await smsTo(phone))[0]!.body).toContain(o.number);
     expect((await pushTo(token))[0]!.notification.title).toBe('Order shipped');
-    await eventually(() => rows(o.id), (r) => r.length === 3 && r.every((n) => n.status === 'sent'));
+    await eventually(() => rows(o.id), (r) => r.length === 3 && r.every(settled));
 
     // The same status change again (a replay under a new event id): nothing new is sent.
     await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: 'China Post' } }));
@@ -273,8 +275,8 @@ describe('order status notifications', () => {
     const log = await service.app.inject({ method: 'GET', url: `/orders/${o.id}/notifications` });
     expect(log.statusCode).toBe(200);
     expect(log.json().notifications.map((n: { channel: string; status: string; orderStatus: string }) => `${n.channel}:${n.orderStatus}:${n.status}`)).toEqual([
-      'email:shipped:sent',
-      'push:shipped:sent',
+      'email:shipped:delivered',
+      'push:shipped:delivered',
       'sms:shipped:sent',
     ]);
   });
@@ -335,7 +337,7 @@ describe('order status notifications', () => {
     clock.advance(waitMs + 1_000);
     await service.timers.fireDue();
     await eventually(() => smsTo(phone), (m) => m.length === 2);
-    await eventually(() => rows(o.id), (r) => r.every((n) => n.status === 'sent'));
+    await eventually(() => rows(o.id), (r) => r.every(settled));
   });
 });
 
@@ -532,7 +534,7 @@ describe('an email whose outcome was lost', () => {
     const lost = await eventually(() => emailRow(o.id), (n) => n?.attempts === 1 && n.lastError !== null);
     expect(lost).toMatchObject({ status: 'sending', lastError: expect.stringMatching(/Connection closed unexpectedly/) });
 
-    await advanceUntil(async () => (await emailRow(o.id))!.status === 'sent');
+    await advanceUntil(async () => (await emailRow(o.id))!.status === 'delivered');
     expect(emailsTo(who.email)).toHaveLength(1);
     expect((await emailRow(o.id))!.providerMessageId).toBe(emailsTo(who.email)[0]!.messageId);
   });
@@ -553,7 +555,7 @@ describe('an email whose outcome was lost', () => {
     } finally {
       relay.lookupDown = false;
     }
-    await advanceUntil(async () => (await emailRow(o.id))!.status === 'sent');
+    await advanceUntil(async () => (await emailRow(o.id))!.status === 'delivered');
     expect(emailsTo(who.email)).toHaveLength(1);
   });
 
@@ -609,9 +611,9 @@ describe('an email whose outcome was lost', () => {
     const o = order(who);
     // The first attempt is recorded by the statement that reads the pending row: the stall is just before it.
     const { afterSecond, afterBoth } = await raceALostLock(o, { status: 'pending', attempts: 0, updatedAt: clock.now() }, '$queryRaw');
-    expect(afterSecond).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(afterSecond).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(emailsTo(who.email)).toHaveLength(1);
-    expect(afterBoth).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(afterBoth).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
   it('is sent once when a delivery lost its lock after asking the relay about a lost attempt, and another delivered it meanwhile', async () => {
@@ -621,9 +623,9 @@ describe('an email whose outcome was lost', () => {
     // between the read (and the lookup) and the new attempt's record, fenced on the row as read.
     const lost = { status: 'sending' as const, attempts: 1, updatedAt: new Date(clock.now().getTime() - 120_000) };
     const { afterSecond, afterBoth } = await raceALostLock(o, lost, '$executeRaw');
-    expect(afterSecond).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(afterSecond).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(emailsTo(who.email)).toHaveLength(1);
-    expect(afterBoth).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(afterBoth).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 });
 
@@ -650,7 +652,7 @@ describe('push devices', () => {
     const ofB = order(b);
     await publish(statusChanged(ofB, 'confirmed'));
     await sink.waitForMessages((m) => m.to.includes(b.email));
-    await eventually(() => rows(ofB.id), (r) => r.length === 1 && r[0]!.status === 'sent');
+    await eventually(() => rows(ofB.id), (r) => r.length === 1 && r[0]!.status === 'delivered');
     const ofA = order(a);
     await publish(statusChanged(ofA, 'confirmed'));
     await eventually(() => pushTo(token), (m) => m.length === 1);

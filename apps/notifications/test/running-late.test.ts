@@ -11,6 +11,7 @@ import { type StartedService, startService } from '@platform/test-support/servic
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNotifications } from '../src/app';
 import { notificationsEnv } from '../src/config';
+import { sampleOrder } from './orders';
 
 /*
  * The delivery promise as the customer hears of it (docs/delivery-promise.md): the confirmation
@@ -69,30 +70,7 @@ const emailsTo = (address: string) => sink.messages().filter((m) => m.to.include
 const plain = (text: string) => text.replace(/\s/g, ' ');
 const processed = (eventId: string) => service.db.processedEvent.findUnique({ where: { consumer_eventId: { consumer, eventId } } });
 
-function order(locale: 'en' | 'es' | 'ro' | 'ru'): Order {
-  const tag = randomUUID().slice(0, 8);
-  const now = clock.now().toISOString();
-  const address = { name: 'Ana García', line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28001', country: 'ES' };
-  return {
-    id: randomUUID(),
-    number: `ORD-${Math.floor(Math.random() * 1e6).toString().padStart(6, '0')}`,
-    status: 'pending',
-    fulfillmentStatus: 'not_fulfilled',
-    customer: { id: `cust-${tag}`, email: `buyer-${tag}@example.com`, name: 'Ana García', locale, timezone: 'Europe/Madrid' },
-    shippingAddress: address,
-    billingAddress: address,
-    items: [{ id: randomUUID(), sku: 'MUG', variantId: 'mug-blue', name: 'Blue mug', quantity: 1, unitPrice: 1250, lineTotal: 1250, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'own_stock', ageRestricted: false }],
-    deliveryType: 'standard',
-    deliveryWindow: null,
-    notes: null,
-    ageVerified: false,
-    currency: 'EUR',
-    totals: { subtotal: 1250, shipping: 499, tax: 0, discount: 0, total: 1749 },
-    version: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
+const order = (locale: 'en' | 'es' | 'ro' | 'ru') => sampleOrder(clock.now(), locale);
 
 const PROMISE = { deliveryType: 'standard' as const, earliest: '2026-12-10T00:00:00.000Z', latest: '2026-12-14T23:59:59.999Z' };
 
@@ -161,7 +139,7 @@ describe('the delivery promise in messages', () => {
     expect(plain(email!.text)).toContain('The carrier now expects to deliver it on December 18, 2026.');
     expect(plain(email!.text)).toContain('We had promised it for December 10 – 14, 2026.');
     expect(email!.text).toContain('https://shop.example/track/RR123456785CN');
-    await eventually(() => service.db.notification.findMany({ where: { orderId: o.id } }), (rows) => rows.length === 1 && rows[0]!.status === 'sent');
+    await eventually(() => service.db.notification.findMany({ where: { orderId: o.id } }), (rows) => rows.length === 1 && rows[0]!.status === 'delivered');
 
     // The service restarts; then orders repeats the fact (a later estimate) and JetStream redelivers the first.
     await service.stop();
@@ -174,6 +152,6 @@ describe('the delivery promise in messages', () => {
 
     expect(emailsTo(o.customer.email)).toHaveLength(1);
     const rows = await service.db.notification.findMany({ where: { orderId: o.id } });
-    expect(rows.map((n) => [n.notice, n.channel, n.template, n.status])).toEqual([['running_late', 'email', 'order-running-late', 'sent']]);
+    expect(rows.map((n) => [n.notice, n.channel, n.template, n.status])).toEqual([['running_late', 'email', 'order-running-late', 'delivered']]);
   });
 });

@@ -61,6 +61,8 @@ describe('the route table', () => {
     expect(access('PUT', '/v1/hubs/:id/stock/:sku')).toBe('admin');
     expect(access('PUT', '/v1/inventory/policies/:sku')).toBe('ops');
     expect(access('GET', '/v1/tracking/:number')).toBe('public');
+    expect(access('PUT', '/v1/notification-templates/:name/:channel/:locale')).toBe('admin');
+    expect(access('POST', '/v1/notification-templates/:name/:channel/:locale/test-send')).toBe('ops');
   });
 
   it('maps the public paths onto the services', () => {

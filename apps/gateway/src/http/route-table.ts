@@ -79,6 +79,20 @@ import {
   updatePreferencesRequestSchema,
 } from '@platform/contracts/api/notifications';
 import {
+  notificationAnalyticsQuerySchema,
+  notificationAnalyticsSchema,
+  notificationHistoryQuerySchema,
+  notificationHistorySchema,
+  renderedTemplateSchema,
+  saveTemplateRequestSchema,
+  templateKeyParamsSchema,
+  templatePreviewAdminRequestSchema,
+  templateVersionsResponseSchema,
+  templateViewSchema,
+  testSendRequestSchema,
+  testSendResponseSchema,
+} from '@platform/contracts/api/notification-admin';
+import {
   delayedOrdersPageSchema,
   delayedOrdersQuerySchema,
   cancelOrderRequestSchema,
@@ -504,6 +518,42 @@ const notificationRoutes: ForwardRoute[] = [
     method: 'POST', path: '/v1/templates/:name/preview', service: 'notifications', target: '/templates/:name/preview', access: 'ops',
     tag: 'Notifications', summary: 'Render a template with sample data',
     schemas: { params: templateNameParamsSchema, body: templatePreviewRequestSchema, response: { 200: templatePreviewResponseSchema } },
+  },
+  // The template admin (docs/notification-admin.md): editing customer-facing words is an admin's; reading, previewing and testing are ops'.
+  {
+    method: 'GET', path: '/v1/notification-templates/:name/:channel/:locale', service: 'notifications', target: '/notification-templates/:name/:channel/:locale', access: 'ops',
+    tag: 'Notifications', summary: 'What a template renders from for one channel and locale: the live stored version, or the built-in files',
+    schemas: { params: templateKeyParamsSchema, response: { 200: templateViewSchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/notification-templates/:name/:channel/:locale', service: 'notifications', target: '/notification-templates/:name/:channel/:locale', access: 'admin',
+    tag: 'Notifications', summary: 'Save a new version of a template (checked against the sample order; 422 names the field that does not render); live for the next message',
+    schemas: { params: templateKeyParamsSchema, body: saveTemplateRequestSchema, response: { 200: templateViewSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/notification-templates/:name/:channel/:locale/versions', service: 'notifications', target: '/notification-templates/:name/:channel/:locale/versions', access: 'ops',
+    tag: 'Notifications', summary: "A template's saved versions, newest (live) first, with author and time",
+    schemas: { params: templateKeyParamsSchema, response: { 200: templateVersionsResponseSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/notification-templates/:name/:channel/:locale/preview', service: 'notifications', target: '/notification-templates/:name/:channel/:locale/preview', access: 'ops',
+    tag: 'Notifications', summary: 'Render the live template, or a draft, for a real order (or the sample order)',
+    schemas: { params: templateKeyParamsSchema, body: templatePreviewAdminRequestSchema, response: { 200: renderedTemplateSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/notification-templates/:name/:channel/:locale/test-send', service: 'notifications', target: '/notification-templates/:name/:channel/:locale/test-send', access: 'ops',
+    tag: 'Notifications', summary: 'Send the live template to a given address as a test (kept out of the order log and the analytics)',
+    schemas: { params: templateKeyParamsSchema, body: testSendRequestSchema, response: { 202: testSendResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/notifications', service: 'notifications', target: '/notifications', access: 'ops',
+    tag: 'Notifications', summary: 'Every notification, newest first, filtered by template, channel, locale, status, order and time; test sends marked',
+    schemas: { querystring: notificationHistoryQuerySchema, response: { 200: notificationHistorySchema } },
+  },
+  {
+    method: 'GET', path: '/v1/notification-analytics', service: 'notifications', target: '/notification-analytics', access: 'ops',
+    tag: 'Notifications', summary: 'Sent, delivered, failed and clicked counts per template, channel and locale (test sends not counted)',
+    schemas: { querystring: notificationAnalyticsQuerySchema, response: { 200: notificationAnalyticsSchema } },
   },
 ];
 

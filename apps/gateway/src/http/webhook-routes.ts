@@ -1,6 +1,6 @@
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import { z } from 'zod';
-import { documentation, relay, type Upstreams } from './forward-routes';
+import { documentation, rawQuery, relay, type Upstreams } from './forward-routes';
 import type { ServiceName } from './route-table';
 
 /** A provider's webhook: where it goes and the headers its signature check needs. */
@@ -25,12 +25,14 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   },
   // TikTok Shop signs with a bare `Authorization` header (no scheme): it is the signature, not an API key.
   { path: '/v1/webhooks/tiktok-shop', provider: 'TikTok Shop', service: 'orders', target: '/webhooks/tiktok-shop', signatureHeaders: ['authorization'] },
+  // SMS status callbacks; the query names the notification and is part of what Twilio signs.
+  { path: '/v1/webhooks/twilio', provider: 'Twilio', service: 'notifications', target: '/webhooks/twilio', signatureHeaders: ['x-twilio-signature'] },
 ];
 
 /**
  * Webhook ingress (GW-04). Signatures cover the exact bytes the provider sent, so the body is
- * never parsed here: it travels as a Buffer, byte for byte, with its signature headers and
- * content type, and the owning service verifies it. Public, and rate-limited apart (`rateLimit`).
+ * never parsed here: it travels as a Buffer, byte for byte, with its signature headers, content
+ * type and query string (Twilio signs the URL too), and the owning service verifies it. Public, and rate-limited apart (`rateLimit`).
  */
 export function registerWebhookRoutes(app: PlatformHttpServer, upstreams: Upstreams, rateLimit: { max: number }): void {
   app.register(async (scope) => {
@@ -54,7 +56,7 @@ export function registerWebhookRoutes(app: PlatformHttpServer, upstreams: Upstre
             if (typeof value === 'string') headers[name] = value;
           }
           const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-          const answer = await upstreams[route.service].request(route.target, { method: 'POST', body, headers, requestId: String(request.id) });
+          const answer = await upstreams[route.service].request(`${route.target}${rawQuery(request)}`, { method: 'POST', body, headers, requestId: String(request.id) });
           return relay(reply, answer);
         },
       });

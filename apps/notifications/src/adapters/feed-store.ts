@@ -1,4 +1,5 @@
 import type { FeedItem } from '../generated/prisma/client';
+import type { PagePosition } from '../domain/page-cursor';
 import type { Database, Transaction } from './database';
 
 /** Inserts the item unless its (order, notice) is in the feed already; true when it was inserted. */
@@ -11,14 +12,8 @@ export async function insertFeedItem(tx: Transaction, item: FeedItem): Promise<b
   return inserted > 0;
 }
 
-/** Where a page ends: the last item's creation time and id (items are ordered by both, newest first). */
-export interface FeedPosition {
-  createdAt: Date;
-  id: string;
-}
-
 /** One page of the customer's feed, newest first, after `after` when given. */
-export async function readFeedPage(db: Database, query: { customerId: string; unreadOnly: boolean; limit: number; after: FeedPosition | null }): Promise<FeedItem[]> {
+export async function readFeedPage(db: Database, query: { customerId: string; unreadOnly: boolean; limit: number; after: PagePosition | null }): Promise<FeedItem[]> {
   const { customerId, unreadOnly, limit, after } = query;
   return db.feedItem.findMany({
     where: {

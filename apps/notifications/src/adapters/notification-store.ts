@@ -164,10 +164,11 @@ export async function insertNotifications(tx: Transaction, rows: PlannedNotifica
   return new Set(inserted.map((row) => row.id));
 }
 
-const NOTIFICATION_COLUMNS = Prisma.raw(`id, order_id AS "orderId", order_status AS "orderStatus", notice, customer_id AS "customerId", template, channel,
+/** Every column of `notifications`, named as the model names them. */
+export const NOTIFICATION_COLUMNS = Prisma.raw(`id, order_id AS "orderId", order_status AS "orderStatus", notice, customer_id AS "customerId", template, channel,
   recipient, locale, status, subject, html, body, provider_message_id AS "providerMessageId", attempts, last_error AS "lastError",
   scheduled_for AS "scheduledFor", causation_event_id AS "causationEventId", created_at AS "createdAt", updated_at AS "updatedAt",
-  sent_at AS "sentAt", failed_at AS "failedAt"`);
+  sent_at AS "sentAt", failed_at AS "failedAt", test, delivered_at AS "deliveredAt", clicked_at AS "clickedAt"`);
 
 export async function findNotification(tx: Transaction, id: string): Promise<Notification | null> {
   const [row] = await tx.$queryRaw<Notification[]>(Prisma.sql`SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id = ${id}::uuid`);
@@ -194,9 +195,34 @@ export async function markSendingAgain(db: Database, n: Notification, attempts: 
   return count > 0;
 }
 
-export async function markSent(tx: Transaction, id: string, sent: { providerMessageId: string; attempts: number; now: Date }): Promise<void> {
+/**
+ * Recorded as sent, or `delivered` when the provider's acceptance is the receipt (the relay's 250
+ * after DATA, FCM's answer); a receipt that arrived first (Twilio may call back before this
+ * commits) keeps its status.
+ */
+export async function markSent(tx: Transaction, id: string, sent: { providerMessageId: string; attempts: number; delivered: boolean; now: Date }): Promise<void> {
+  const status = sent.delivered ? 'delivered' : 'sent';
   await tx.$executeRaw`
-    UPDATE notifications SET status = 'sent', provider_message_id = ${sent.providerMessageId}, attempts = ${sent.attempts}::int, last_error = NULL,
+    UPDATE notifications SET status = CASE WHEN status IN ('delivered', 'clicked', 'failed') THEN status ELSE ${status} END,
+           delivered_at = CASE WHEN ${sent.delivered}::boolean THEN COALESCE(delivered_at, ${sent.now}::timestamptz) ELSE delivered_at END, provider_message_id = ${sent.providerMessageId}, attempts = ${sent.attempts}::int, last_error = NULL,
            scheduled_for = NULL, sent_at = ${sent.now}::timestamptz, updated_at = ${sent.now}::timestamptz
     WHERE id = ${id}::uuid`;
+}
+
+/**
+ * A provider's receipt: `delivered` or `failed`. Receipts only move a notification forward
+ * (NTF-03: sending, sent → delivered → clicked; failed ends it): one about a notification already
+ * delivered, clicked or failed changes nothing, so a late or repeated callback cannot undo a
+ * later state. True when it changed the row.
+ */
+export async function applyReceipt(db: Database, id: string, receipt: { outcome: 'delivered' | 'failed'; detail: string | null; now: Date }): Promise<boolean> {
+  const { outcome, detail, now } = receipt;
+  const changed = await db.$executeRaw`
+    UPDATE notifications SET status = ${outcome},
+           delivered_at = CASE WHEN ${outcome} = 'delivered' THEN ${now}::timestamptz ELSE delivered_at END,
+           failed_at = CASE WHEN ${outcome} = 'failed' THEN ${now}::timestamptz ELSE failed_at END,
+           last_error = CASE WHEN ${outcome} = 'failed' THEN ${detail} ELSE last_error END,
+           updated_at = ${now}::timestamptz
+    WHERE id = ${id}::uuid AND status IN ('sending', 'sent')`;
+  return changed > 0;
 }

@@ -2,7 +2,8 @@ import { createHttpClient } from '@platform/runtime/http-client';
 import { failedAnswer, isAccepted, OutcomeUnknownError, ProviderError } from './provider-error';
 
 export interface SmsSender {
-  send(message: { to: string; body: string }): Promise<{ providerMessageId: string }>;
+  /** With `notificationId`, Twilio is asked for status callbacks about it (when a callback URL is configured). */
+  send(message: { to: string; body: string; notificationId?: string }): Promise<{ providerMessageId: string }>;
   /** The sid of a message we already sent with exactly this text to this number, if Twilio has one. */
   findSent(message: { to: string; body: string }): Promise<string | null>;
 }
@@ -12,6 +13,8 @@ export interface TwilioConfig {
   accountSid: string;
   authToken: string;
   from: string;
+  /** The platform's status-callback webhook; each message's callback names its notification (`?notification=<id>`). */
+  statusCallbackUrl?: string;
   timeoutMs?: number;
 }
 
@@ -36,9 +39,10 @@ const LOOKUP_PAGE_SIZE = 100;
 export function createTwilioSms(config: TwilioConfig): SmsSender {
   const http = createHttpClient({ prefixUrl: config.apiUrl, timeoutMs: config.timeoutMs ?? 10_000, userAgent: 'platform-notifications' });
   return {
-    async send({ to, body }) {
+    async send({ to, body, notificationId }) {
+      const statusCallback = config.statusCallbackUrl && notificationId && statusCallbackOf(config.statusCallbackUrl, notificationId);
       const response = await http.post(`2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`, {
-        form: { To: to, From: config.from, Body: body },
+        form: { To: to, From: config.from, Body: body, ...(statusCallback && { StatusCallback: statusCallback }) },
         username: config.accountSid,
         password: config.authToken,
       });
@@ -63,6 +67,13 @@ export function createTwilioSms(config: TwilioConfig): SmsSender {
       return page.messages.find((message) => message.body === body)?.sid ?? null;
     },
   };
+}
+
+/** The callback URL of one notification: the notification id rides in the query, which Twilio's signature covers. */
+export function statusCallbackOf(base: string, notificationId: string): string {
+  const url = new URL(base);
+  url.searchParams.set('notification', notificationId);
+  return url.toString();
 }
 
 export function safeJson<T>(body: string): T | undefined {

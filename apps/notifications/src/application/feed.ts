@@ -1,26 +1,8 @@
 import type { FeedItem as FeedItemView, FeedResponse, MarkFeedReadRequest } from '@platform/contracts/api/notifications';
-import { DomainError } from '@platform/contracts/errors';
 import type { Database } from '../adapters/database';
-import { countUnread, type FeedPosition, markRead, readFeedPage } from '../adapters/feed-store';
+import { countUnread, markRead, readFeedPage } from '../adapters/feed-store';
 import type { FeedItem } from '../generated/prisma/client';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function encodeCursor(item: FeedItem): string {
-  return Buffer.from(JSON.stringify([item.createdAt.toISOString(), item.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): FeedPosition {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const position = { createdAt: new Date(createdAt), id };
-    // The id is compared with a uuid column: anything else is refused here, not by the database.
-    if (Number.isNaN(position.createdAt.getTime()) || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
-    return position;
-  } catch {
-    throw new DomainError('invalid', 'VALIDATION_FAILED', 'Request is invalid', [{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }]);
-  }
-}
+import { decodeCursor, encodeCursor } from '../domain/page-cursor';
 
 function view(item: FeedItem): FeedItemView {
   return {

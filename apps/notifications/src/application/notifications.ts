@@ -33,7 +33,8 @@ import type { EmailLookup } from '../adapters/email-lookup';
 import { insertFeedItem } from '../adapters/feed-store';
 import { certainlyNotSent, isPermanent, ProviderError } from '../adapters/provider-error';
 import { findPromise } from '../adapters/promise-store';
-import type { TemplateRenderer } from '../adapters/template-renderer';
+import type { CompiledStored, TemplateRenderer } from '../adapters/template-renderer';
+import { liveVersions } from '../adapters/template-store';
 import type { FeedItem, Notification } from '../generated/prisma/client';
 import type { SmsSender } from '../adapters/twilio-sms';
 import { formatPromise } from '../domain/delivery-promise-view';
@@ -193,6 +194,8 @@ export async function planNotifications(
   const locale = preferences.language;
   // Every email links the customer's order page (`orderUrl`; the short channels leave it out).
   const view = { ...announcement.view({ locale, timezone: preferences.timezone }), orderUrl: deps.links.orderPage(orderId, now) };
+  // Templates an admin stored for this template and language replace the files, channel by channel (docs/notification-admin.md).
+  const stored = await storedTemplates(deps.renderer, tx, plan.template, locale);
   const rows: PlannedNotification[] = [];
   // What the customer's timeline says of the channels not used: switched off, or no address (GW-03).
   const outcomes: Envelope[] = [];
@@ -219,7 +222,7 @@ export async function planNotifications(
       continue;
     }
     if (channel === 'in_app') {
-      feedItem = feedItemOf(deps.renderer, { ...facts(channel), customerId: customer.id, link: view.orderUrl, locale, view, now });
+      feedItem = feedItemOf(deps.renderer, { ...facts(channel), customerId: customer.id, link: view.orderUrl, locale, view, now }, stored.get('push'));
       continue;
     }
     const recipient = channel === 'email' ? customer.email : channel === 'sms' ? preferences.phoneNumber : audience.deviceTokens.join(',') || null;
@@ -240,7 +243,7 @@ export async function planNotifications(
       recipient,
       locale,
       status: deferUntil ? 'deferred' : 'pending',
-      ...render(deps.renderer, channel, plan.template, locale, view),
+      ...renderMessage(deps.renderer, channel, plan.template, locale, view, stored.get(channel)),
       scheduledFor: deferUntil,
       causationEventId,
       createdAt: now,
@@ -276,12 +279,19 @@ export async function planNotifications(
   return inserted.size + (feedWritten ? 1 : 0);
 }
 
+/** The live stored templates of `template` in `locale`, compiled, by channel. */
+export async function storedTemplates(renderer: TemplateRenderer, tx: Transaction | Database, template: string, locale: string): Promise<Map<string, CompiledStored>> {
+  const versions = await liveVersions(tx, template, locale);
+  return new Map([...versions].map(([channel, version]) => [channel, renderer.compile(version.content, version.id)]));
+}
+
 /** The feed item of an announcement: the push's words (title and body), in the customer's language, and the order page's signed link. */
 function feedItemOf(
   renderer: TemplateRenderer,
   item: { notificationId: string; orderId: string; notice: string; customerId: string; link: string; locale: string; view: Record<string, unknown>; now: Date },
+  storedPush: CompiledStored | undefined,
 ): FeedItem {
-  const { title, body } = renderer.text('push', item.locale, item.view);
+  const { title, body } = renderer.short('push', item.locale, item.view, storedPush);
   if (!title || !body) throw new Error(`no push title and body for "${String(item.view.status)}" to show in the feed`);
   return {
     id: item.notificationId,
@@ -296,14 +306,14 @@ function feedItemOf(
   };
 }
 
-function render(renderer: TemplateRenderer, channel: ProviderChannel, template: string, locale: string, view: Record<string, unknown>) {
+/** A notification's columns for one channel: email subject, HTML and text; push title and text; SMS text. */
+export function renderMessage(renderer: TemplateRenderer, channel: ProviderChannel, template: string, locale: string, view: Record<string, unknown>, stored?: CompiledStored) {
   if (channel === 'email') {
-    const message = renderer.render(template, locale, view);
+    const message = renderer.render(template, locale, view, stored);
     return { subject: message.subject, html: message.html, body: message.text };
   }
-  const strings = renderer.text(channel, locale, view);
-  if (!strings.body) throw new Error(`no ${channel} text for "${String(view.status)}"`);
-  return { subject: channel === 'push' ? (strings.title ?? null) : null, html: null, body: strings.body };
+  const message = renderer.short(channel, locale, view, stored);
+  return { subject: message.title, html: null, body: message.body };
 }
 
 /**
@@ -324,7 +334,7 @@ async function sendOver(deps: NotificationDeps, n: Notification): Promise<string
     case 'email':
       return (await deps.mailer.send({ to: n.recipient, subject: n.subject ?? '', html: n.html ?? '', text: n.body ?? '', messageId: messageIdOf(n) })).providerMessageId;
     case 'sms':
-      return (await deps.sms.send({ to: n.recipient, body: n.body ?? '' })).providerMessageId;
+      return (await deps.sms.send({ to: n.recipient, body: n.body ?? '', notificationId: n.id })).providerMessageId;
     case 'push': {
       const accepted: string[] = [];
       let firstError: unknown;
@@ -430,9 +440,11 @@ export function deliverNotification(deps: NotificationDeps) {
     const retryAfter = (count: number) => new Date(now.getTime() + Math.min(deps.retryBaseMs * 2 ** (count - 1), 60 * 60 * 1000));
 
     const recordSent = async (providerMessageId: string, how: 'sent' | 'found at the provider') => {
-      await markSent(tx, n.id, { providerMessageId, attempts, now });
-      deps.metrics.notificationEnded(tx, channel, 'sent');
-      await recordEvent(
+      // An email the relay took (250 after DATA) and a push FCM took are delivered as far as any receipt says; an SMS waits for Twilio's callback.
+      await markSent(tx, n.id, { providerMessageId, attempts, delivered: channel !== 'sms', now });
+      // A test send is no customer's news: nothing for the order's timeline, other services or the business metrics.
+      if (!n.test) deps.metrics.notificationEnded(tx, channel, 'sent');
+      if (!n.test) await recordEvent(
         tx,
         newEvent(notificationSent, {
           aggregateId: n.orderId,
@@ -445,7 +457,7 @@ export function deliverNotification(deps: NotificationDeps) {
     };
     const markUnknown = async (reason: string) => {
       await tx.notification.update({ where: { id: n.id }, data: { status: 'unknown', attempts, lastError: reason, scheduledFor: null, updatedAt: now } });
-      deps.metrics.notificationEnded(tx, channel, 'unknown');
+      if (!n.test) deps.metrics.notificationEnded(tx, channel, 'unknown');
       deps.log.warn({ notificationId: n.id, provider, reason }, 'notification outcome unknown; left for ops');
     };
 
@@ -488,8 +500,8 @@ export function deliverNotification(deps: NotificationDeps) {
       if (stillUnknown && attempts >= deps.maxAttempts) return await markUnknown(`outcome unknown after ${attempts} attempts: ${reason}`);
       if (!stillUnknown && (isPermanent(error) || attempts >= deps.maxAttempts)) {
         await tx.notification.update({ where: { id: n.id }, data: { status: 'failed', attempts, lastError: reason, scheduledFor: null, failedAt: now, updatedAt: now } });
-        deps.metrics.notificationEnded(tx, channel, 'failed');
-        await recordEvent(
+        if (!n.test) deps.metrics.notificationEnded(tx, channel, 'failed');
+        if (!n.test) await recordEvent(
           tx,
           newEvent(notificationFailed, { aggregateId: n.orderId, source: SERVICE, occurredAt: now, data: { ...eventBase, reason, attempts, failedAt: now.toISOString() } }),
         );

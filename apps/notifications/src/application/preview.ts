@@ -1,11 +1,13 @@
 import { DomainError } from '@platform/contracts/errors';
 import type { TemplateRenderer } from '../adapters/template-renderer';
-import { type ContextItem, messageView, type StoreIdentity } from '../domain/message-view';
+import { type ContextItem, messageView, type OrderContextView, type StoreIdentity } from '../domain/message-view';
+import type { OrderContext } from '../generated/prisma/client';
 import { type EmailTemplate, type NoticeKind, noticeKindOf, NOTIFIED_STATUSES, planFor, type StatusTemplate } from '../domain/notification-plan';
 import { type Notice, noticeView } from '../domain/notices';
 import type { OrderLinks } from './order-links';
 
-const SAMPLE_ORDER_ID = '00000000-0000-4000-8000-000000000000';
+/** The sample order's id: previews link to it, and test sends without an order are filed under it. */
+export const SAMPLE_ORDER_ID = '00000000-0000-4000-8000-000000000000';
 
 /** The status each order-status template shows when the preview names none. */
 const SAMPLE_STATUS: Record<StatusTemplate, string> = {
@@ -83,13 +85,22 @@ export interface PreviewDeps {
   links: OrderLinks;
 }
 
-/** `POST /templates/:name/preview`. */
-export function previewTemplate(
-  { renderer, store, links }: PreviewDeps,
+/** The order a preview shows: the sample, or a real order as this service's read model keeps it. */
+export type PreviewOrder = Pick<OrderContext, 'orderId' | 'number' | 'currency' | 'items' | 'totals' | 'shippingAddress' | 'customer' | 'orderCreatedAt'>;
+
+/**
+ * The view a preview renders `name` with, in `locale`: the sample order's, or a real order's
+ * (its items, totals, address and customer; a notice about part of it shows the sample part).
+ * `status` picks an order-status template's wording and must be one the template is used for;
+ * the templates about part of an order take none.
+ */
+export function previewView(
+  { store, links }: Omit<PreviewDeps, 'renderer'>,
   name: EmailTemplate,
-  input: { locale: string; status?: string; data?: Record<string, unknown> },
+  input: { locale: string; status?: string },
+  order: PreviewOrder | null,
   now: Date,
-) {
+): Record<string, unknown> {
   const kind = noticeKindOf(name);
   if (kind && input.status) {
     throw new DomainError('unprocessable', 'STATUS_NOT_FOR_TEMPLATE', `Template ${name} is about part of an order and takes no status`, [
@@ -103,12 +114,39 @@ export function previewTemplate(
       { pointer: '/status', detail: `must be one of ${fitting.join(', ')}` },
     ]);
   }
-  const sample = kind
-    ? noticeView(SAMPLE_NOTICE[kind], { number: 'ORD-000123', customerName: 'Ana García', currency: 'EUR', items: SAMPLE_ITEMS }, { locale: input.locale, timezone: 'Europe/Madrid' }, store)
-    : sampleView(input.locale, status, store);
+  const orderUrl = links.orderPage(order?.orderId ?? SAMPLE_ORDER_ID, now);
+  if (!order) {
+    const sample = kind
+      ? noticeView(SAMPLE_NOTICE[kind], { number: 'ORD-000123', customerName: 'Ana García', currency: 'EUR', items: SAMPLE_ITEMS }, { locale: input.locale, timezone: 'Europe/Madrid' }, store)
+      : sampleView(input.locale, status, store);
+    return { ...sample, orderUrl, status };
+  }
+  const customer = order.customer as { name: string; timezone?: string };
+  const items = order.items as unknown as ContextItem[];
+  const totals = order.totals as OrderContextView['totals'];
+  const view = kind
+    ? noticeView(SAMPLE_NOTICE[kind], { number: order.number, customerName: customer.name, currency: order.currency, items }, { locale: input.locale, timezone: customer.timezone ?? 'UTC' }, store)
+    : messageView(
+        { orderId: order.orderId, number: order.number, status, actor: 'orders', customerName: customer.name, total: totals.total, currency: order.currency, tracking: null },
+        { items, totals, shippingAddress: order.shippingAddress as OrderContextView['shippingAddress'], orderCreatedAt: order.orderCreatedAt.toISOString() },
+        input.locale,
+        store,
+      );
+  return { ...view, orderUrl, status };
+}
+
+/** `POST /templates/:name/preview`: the built-in files with the sample order; `data` overrides any of its values. */
+export function previewTemplate(deps: PreviewDeps, name: EmailTemplate, input: { locale: string; status?: string; data?: Record<string, unknown> }, now: Date) {
+  const view = previewView(deps, name, input, null, now);
   try {
-    return renderer.render(name, input.locale, { ...sample, orderUrl: links.orderPage(SAMPLE_ORDER_ID, now), ...input.data, status });
+    return deps.renderer.render(name, input.locale, { ...view, ...input.data, status: view.status });
   } catch (error) {
     throw new DomainError('unprocessable', 'TEMPLATE_RENDER_FAILED', (error as Error).message);
   }
+}
+
+/** The views a stored template must render for before it is saved: the sample order under every status the template is used for. */
+export function validationViews(deps: Omit<PreviewDeps, 'renderer'>, name: EmailTemplate, locale: string, now: Date): Array<Record<string, unknown>> {
+  if (noticeKindOf(name)) return [previewView(deps, name, { locale }, null, now)];
+  return NOTIFIED_STATUSES.filter((status) => planFor(status)?.template === name).map((status) => previewView(deps, name, { locale, status }, null, now));
 }

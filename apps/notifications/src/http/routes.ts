@@ -19,13 +19,29 @@ import {
   templatePreviewResponseSchema,
   updatePreferencesRequestSchema,
 } from '@platform/contracts/api/notifications';
+import {
+  notificationAnalyticsQuerySchema,
+  notificationAnalyticsSchema,
+  notificationHistoryQuerySchema,
+  notificationHistorySchema,
+  renderedTemplateSchema,
+  saveTemplateRequestSchema,
+  templateKeyParamsSchema,
+  templatePreviewAdminRequestSchema,
+  templateVersionsResponseSchema,
+  templateViewSchema,
+  testSendRequestSchema,
+  testSendResponseSchema,
+} from '@platform/contracts/api/notification-admin';
 import type { TemplateRenderer } from '../adapters/template-renderer';
 import type { NotificationDeps } from '../application/notifications';
 import { markFeedRead, readFeed } from '../application/feed';
 import { orderNotifications } from '../application/order-notifications';
 import { deregisterDevice, readPreferences, registerDevice, updatePreferences } from '../application/preferences';
 import type { OrderLinks } from '../application/order-links';
+import { notificationAnalytics, notificationHistory } from '../application/history';
 import { previewTemplate } from '../application/preview';
+import { previewStoredTemplate, readTemplate, saveTemplate, templateVersions, testSend } from '../application/template-admin';
 import type { StoreIdentity } from '../domain/message-view';
 
 export interface RouteDeps {
@@ -42,6 +58,13 @@ function assertMayAccess(request: { headers: Record<string, string | string[] | 
   if (actor.role === 'customer' && actor.customerId !== customerId) {
     throw new DomainError('forbidden', 'FORBIDDEN', 'A customer can only access their own notification preferences, devices and feed');
   }
+}
+
+/** The template admin, history and analytics are for ops and admin keys (and internal callers); the gateway lets no other key reach them. */
+function assertAdmin(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const actor = actorOf(request);
+  if (actor.role === 'customer' || actor.role === 'vendor') throw new DomainError('forbidden', 'FORBIDDEN', 'Templates are managed by ops');
+  return actor.name;
 }
 
 export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
@@ -110,4 +133,49 @@ export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
     { schema: { params: templateNameParamsSchema, body: templatePreviewRequestSchema, response: { 200: templatePreviewResponseSchema } } },
     async (request) => previewTemplate(deps, request.params.name, request.body, deps.clock.now()),
   );
+
+  const templatePath = '/notification-templates/:name/:channel/:locale';
+  app.get(templatePath, { schema: { params: templateKeyParamsSchema, response: { 200: templateViewSchema } } }, async (request) => {
+    assertAdmin(request);
+    return readTemplate(deps, request.params);
+  });
+
+  app.put(
+    templatePath,
+    { schema: { params: templateKeyParamsSchema, body: saveTemplateRequestSchema, response: { 200: templateViewSchema } } },
+    async (request) => saveTemplate(deps, request.params, request.body.content, assertAdmin(request), deps.clock.now()),
+  );
+
+  app.get(`${templatePath}/versions`, { schema: { params: templateKeyParamsSchema, response: { 200: templateVersionsResponseSchema } } }, async (request) => {
+    assertAdmin(request);
+    return templateVersions(deps, request.params);
+  });
+
+  app.post(
+    `${templatePath}/preview`,
+    { schema: { params: templateKeyParamsSchema, body: templatePreviewAdminRequestSchema, response: { 200: renderedTemplateSchema } } },
+    async (request) => {
+      assertAdmin(request);
+      return previewStoredTemplate(deps, request.params, request.body, deps.clock.now());
+    },
+  );
+
+  app.post(
+    `${templatePath}/test-send`,
+    { schema: { params: templateKeyParamsSchema, body: testSendRequestSchema, response: { 202: testSendResponseSchema } } },
+    async (request, reply) => {
+      assertAdmin(request);
+      return reply.code(202).send(await testSend(deps, request.params, request.body, deps.clock.now()));
+    },
+  );
+
+  app.get('/notifications', { schema: { querystring: notificationHistoryQuerySchema, response: { 200: notificationHistorySchema } } }, async (request) => {
+    assertAdmin(request);
+    return notificationHistory(deps.db, request.query);
+  });
+
+  app.get('/notification-analytics', { schema: { querystring: notificationAnalyticsQuerySchema, response: { 200: notificationAnalyticsSchema } } }, async (request) => {
+    assertAdmin(request);
+    return notificationAnalytics(deps.db, request.query);
+  });
 }

@@ -140,10 +140,11 @@ export const orderIdParamsSchema = z.object({ orderId: z.uuid() });
 /**
  * pending (queued or retrying), deferred (quiet hours), sending (an attempt is out and its outcome
  * not recorded yet; after a crash or timeout the provider is asked before any resend), sent
- * (provider accepted), delivered, failed (for good), unknown (may or may not have reached the
- * customer and the provider cannot tell: left for ops).
+ * (provider accepted), delivered (the provider's receipt: Twilio's callback, FCM's or the relay's
+ * acceptance), clicked (the customer followed a link), failed (for good), unknown (may or may not
+ * have reached the customer and the provider cannot tell: left for ops).
  */
-export const notificationStateSchema = z.enum(['pending', 'deferred', 'sending', 'sent', 'delivered', 'failed', 'unknown']);
+export const notificationStateSchema = z.enum(['pending', 'deferred', 'sending', 'sent', 'delivered', 'clicked', 'failed', 'unknown']);
 
 export const notificationLogEntrySchema = z.object({
   id: z.uuid(),

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimulatorContext } from '../context';
+import { deliverWebhook } from '../tracking-scans';
 
 /** A message as the simulator keeps it: Twilio's Message resource. */
 export interface TwilioMessage {
@@ -10,7 +11,8 @@ export interface TwilioMessage {
   to: string;
   from: string;
   body: string;
-  status: 'queued';
+  /** queued when created; then what the status callbacks said. */
+  status: 'queued' | 'sent' | 'delivered' | 'undelivered';
   num_segments: string;
   num_media: '0';
   direction: 'outbound-api';
@@ -28,6 +30,15 @@ export interface TwilioMessage {
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
+/**
+ * Twilio's `X-Twilio-Signature` (twilio.com/docs/usage/security): base64 HMAC-SHA1 with the auth
+ * token over the callback URL followed by the POST parameters sorted by name, name then value.
+ */
+function signature(authToken: string, url: string, params: Record<string, string>): string {
+  const signed = url + Object.keys(params).sort().map((name) => name + params[name]).join('');
+  return createHmac('sha1', authToken).update(signed, 'utf8').digest('base64');
+}
+
 /** Twilio's error body (https://www.twilio.com/docs/errors/<code>). */
 function twilioError(reply: FastifyReply, status: number, code: number, message: string) {
   return reply.code(status).send({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
@@ -41,6 +52,9 @@ function twilioError(reply: FastifyReply, status: number, code: number, message:
  * messages newest first, filtered by `To`, `From` and `DateSent` (`DateSent<`, `DateSent>`:
  * on or before / after a UTC date), paged by `PageSize` (≤ 1000) and `Page`, in Twilio's page
  * envelope. `GET /twilio/_sim/messages` lists what was sent.
+ * A message sent with a `StatusCallback` URL gets Twilio's status callbacks there, form-encoded
+ * and signed (`X-Twilio-Signature`): `sent`, then `delivered`, or `undelivered` (error 30003)
+ * while the behaviour's options say `receipt: 'undelivered'`.
  */
 export function registerTwilio(app: FastifyInstance, context: SimulatorContext): void {
   const { control } = context;
@@ -67,6 +81,7 @@ export function registerTwilio(app: FastifyInstance, context: SimulatorContext):
       const to = typeof form.To === 'string' ? form.To : '';
       const from = typeof form.From === 'string' ? form.From : '';
       const body = typeof form.Body === 'string' ? form.Body : '';
+      const statusCallback = typeof form.StatusCallback === 'string' ? form.StatusCallback : '';
       const refuse = (code: number, message: string) => {
         control.record(request, 'invalid');
         return twilioError(reply, 400, code, message);
@@ -106,6 +121,8 @@ export function registerTwilio(app: FastifyInstance, context: SimulatorContext):
       };
       messages.push(message);
       control.record(request, behaviour.mode);
+      // After the answer, as Twilio calls back once the carrier reports.
+      if (statusCallback) setImmediate(() => void sendReceipts(message, statusCallback, behaviour.options.receipt === 'undelivered' ? 'undelivered' : 'delivered'));
       return reply.code(201).send(message);
     },
   );
@@ -144,6 +161,29 @@ export function registerTwilio(app: FastifyInstance, context: SimulatorContext):
     if (!message) return twilioError(reply, 404, 20404, `The requested resource ${request.url} was not found`);
     return message;
   });
+
+  /** The status callbacks of one message, in Twilio's order; each is signed over the callback URL. */
+  async function sendReceipts(message: TwilioMessage, url: string, final: 'delivered' | 'undelivered') {
+    for (const status of ['sent', final] as const) {
+      message.status = status;
+      message.date_updated = new Date().toUTCString().replace('GMT', '+0000');
+      const params: Record<string, string> = {
+        AccountSid: accountSid,
+        ApiVersion: '2010-04-01',
+        From: message.from,
+        MessageSid: message.sid,
+        MessageStatus: status,
+        SmsSid: message.sid,
+        SmsStatus: status,
+        To: message.to,
+        ...(status === 'undelivered' && { ErrorCode: '30003' }),
+      };
+      await deliverWebhook(url, new URLSearchParams(params).toString(), {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': signature(authToken, url, params),
+      });
+    }
+  }
 
   app.get('/_sim/messages', async () => messages);
   app.delete('/_sim/messages', async () => {

@@ -1,0 +1,26 @@
+import { DomainError } from '@platform/contracts/errors';
+
+/** Where a page ends: the last row's creation time and id (pages are ordered by both, newest first). */
+export interface PagePosition {
+  createdAt: Date;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The `nextCursor` a page returns: opaque to clients, the last row's position. */
+export function encodeCursor(row: PagePosition): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): PagePosition {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const position = { createdAt: new Date(createdAt), id };
+    // The id is compared with a uuid column: anything else is refused here, not by the database.
+    if (Number.isNaN(position.createdAt.getTime()) || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
+    return position;
+  } catch {
+    throw new DomainError('invalid', 'VALIDATION_FAILED', 'Request is invalid', [{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }]);
+  }
+}
