@@ -10,7 +10,8 @@ import { accessibilityViolations, type Browser, startBrowser } from '../support/
  * The ops console (docs/console.md) in headless chromium against the whole platform: only ops
  * and admin keys get in; a consumer that dead-lettered an order's events for real (a database
  * fault it cannot get past) moves the order on once the fault is gone and the operator retries
- * the dead letters from the console; every view passes axe-core with no serious violation.
+ * the dead letters from the console; every view passes axe-core with no serious violation, and
+ * lag and timers list every service's.
  */
 
 let platform: Platform;
@@ -123,6 +124,11 @@ describe('the other views', () => {
     await page.locator('h1', { hasText: 'Lag' }).waitFor();
     expect(await page.locator('td', { hasText: 'notifications--order-events' }).count()).toBe(1);
     expect(await page.locator('td', { hasText: 'orders--billing' }).count()).toBe(1);
+    // Timers of every service: the paid order's processing waits for fulfillment's payment delay.
+    await page.getByRole('link', { name: 'Timers', exact: true }).click();
+    await page.locator('h1', { hasText: 'Timers' }).waitFor();
+    expect(await page.locator('tr', { hasText: 'fulfillment' }).count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('p.error').count()).toBe(0);
     await page.close();
   });
 });

@@ -617,6 +617,7 @@ describe('the OpenAPI document and docs page', () => {
       ['GET', '/v1/customers/:customerId/live'] as const,
       ['GET', '/v1/ops/lag'] as const,
       ['GET', '/v1/ops/dead-letters'] as const,
+      ['GET', '/v1/ops/timers'] as const,
       ['POST', '/v1/ops/dead-letters/:consumer/:seq/retry'] as const,
       ['DELETE', '/v1/ops/dead-letters/:consumer/:seq'] as const,
     ];

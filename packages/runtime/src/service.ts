@@ -104,7 +104,7 @@ export class ServiceRuntime {
   private readonly cleanups: Array<() => Promise<void>> = [];
   private relay: OutboxRelay | undefined;
   private balancer: LeaseBalancer | undefined;
-  private readonly timerWorkers: Array<{ notify(): void }> = [];
+  private readonly timerWorkers: Array<Pick<TimerWorker, 'notify' | 'pending'>> = [];
   private readonly readiness: Record<string, ReadinessCheck> = {};
   private readonly workers: Array<{ start(): void }> = [];
 
@@ -213,7 +213,7 @@ export class ServiceRuntime {
       ...httpServerSettings(this.env),
     });
     if (this.nats && this.consumers.length > 0) {
-      registerOpsRoutes(app, { consumers: this.consumers, relay: () => this.relay, nats: this.nats, log: this.log });
+      registerOpsRoutes(app, { consumers: this.consumers, relay: () => this.relay, timers: () => this.timerWorkers, nats: this.nats, log: this.log });
     }
     if (this.env.TEST_CLOCK_CONTROL) {
       const clock = this.adjustableClock;

@@ -205,8 +205,14 @@ async function deadLettersView() {
 // ------------------------------------------------------------------ (e) timers, (f) lag
 
 async function timersView() {
-  const { timers } = await api('/timers?state=pending&limit=200');
-  show('Timers', table('Pending durable timers (fulfillment), soonest first', ['Kind', 'Key', 'Fires at', 'Attempts', 'Last error'], timers, (t) => [t.kind, t.key, when(t.fireAt), t.attempts, t.lastError ?? '']));
+  const { services } = await api('/ops/timers');
+  show(
+    'Timers',
+    ...services.filter((s) => !s.available).map((s) => h('p', { class: 'error' }, `${s.service}: did not answer (${s.error}).`)),
+    table('Pending durable timers of every service, soonest first per service', ['Service', 'Kind', 'Key', 'Fires at', 'Attempts', 'Last error'],
+      services.filter((s) => s.available).flatMap((s) => s.timers.map((t) => ({ service: s.service, ...t }))),
+      (t) => [t.service, t.kind, t.key, when(t.fireAt), t.attempts, t.lastError ?? '']),
+  );
 }
 
 async function lagView() {

@@ -4,9 +4,11 @@ import {
   deadLetterParamsSchema,
   platformDeadLettersSchema,
   platformLagSchema,
+  platformTimersSchema,
 } from '@platform/contracts/api/ops';
 import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
+import type { z } from 'zod';
 import { actorHeaders } from '../domain/api-keys';
 import { fetchPart } from './order-detail';
 import { documentation, relay, type Upstreams } from './forward-routes';
@@ -16,23 +18,19 @@ const SERVICES: readonly ServiceName[] = ['orders', 'billing', 'fulfillment', 't
 
 /**
  * The operators' views over every service (docs/console.md): each service answers for its own
- * consumers (`/ops/dead-letters`, `/ops/lag`); a view lists every service, a service that does
+ * consumers and timers (`/ops/dead-letters`, `/ops/lag`, `/ops/timers`); a view lists every service, a service that does
  * not answer marked unavailable. Retry and purge go to the service owning the consumer, named by
  * the durable's `<service>--` prefix, with the acting key as `x-actor` (the service logs it).
  */
 export function registerOpsRoutes(app: PlatformHttpServer, upstreams: Upstreams, composeTimeoutMs: number): void {
-  const fanOut = (path: string) =>
+  const fanOut = (path: string, summary: string, answer: z.ZodType) =>
     app.route({
       method: 'GET',
       url: `/v1${path}`,
       config: { access: 'ops' },
       schema: {
-        ...documentation({
-          tag: 'Operations',
-          access: 'ops',
-          summary: path === '/ops/lag' ? "Every service's consumer lag (pending, ack pending per durable) and outbox lag" : "Every service's consumers' dead letters, oldest first",
-        }),
-        response: { 200: path === '/ops/lag' ? platformLagSchema : platformDeadLettersSchema },
+        ...documentation({ tag: 'Operations', access: 'ops', summary }),
+        response: { 200: answer },
       },
       handler: async (request, reply) => {
         const results = await Promise.all(
@@ -48,8 +46,9 @@ export function registerOpsRoutes(app: PlatformHttpServer, upstreams: Upstreams,
         return relay(reply, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ services }) });
       },
     });
-  fanOut('/ops/lag');
-  fanOut('/ops/dead-letters');
+  fanOut('/ops/lag', "Every service's consumer lag (pending, ack pending per durable) and outbox lag", platformLagSchema);
+  fanOut('/ops/dead-letters', "Every service's consumers' dead letters, oldest first", platformDeadLettersSchema);
+  fanOut('/ops/timers', "Every service's pending durable timers, soonest first", platformTimersSchema);
 
   const owner = (consumer: string): ServiceName => {
     const service = consumerService(consumer) as ServiceName;

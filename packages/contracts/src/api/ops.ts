@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { timestamp } from '../primitives';
+import { timerSchema } from './fulfillment';
 
 /**
  * Schemas of the operators' endpoints every service with consumers answers (`/ops/dead-letters`,
@@ -64,6 +65,9 @@ export const serviceLagSchema = z.object({
 });
 export type ServiceLag = z.infer<typeof serviceLagSchema>;
 
+/** `GET /ops/timers` of one service: its pending durable timers, soonest first. */
+export const serviceTimersSchema = z.object({ timers: z.array(timerSchema) });
+
 const serviceNameSchema = z.enum(['orders', 'billing', 'fulfillment', 'tracking', 'notifications']);
 
 /** A service that did not answer one of the gateway's views: the view shows the others. */
@@ -79,4 +83,7 @@ export const platformDeadLettersSchema = z.object({
   services: z.array(z.union([serviceDeadLettersSchema.extend({ service: serviceNameSchema, available: z.literal(true) }), unavailableSchema])),
 });
 
-export const opsServiceParamsSchema = z.object({ service: serviceNameSchema });
+/** `GET /v1/ops/timers`: every service's. */
+export const platformTimersSchema = z.object({
+  services: z.array(z.union([serviceTimersSchema.extend({ service: serviceNameSchema, available: z.literal(true) }), unavailableSchema])),
+});
