@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics } from '@platform/test-support/messaging';
 import type { CommitEffects } from '@platform/runtime/commit-effects';
+import { DeadLetterBox } from '@platform/runtime/dead-letters';
 import { scheduleTimer } from '@platform/runtime/timers';
 import { type Db, outboxDatabase, type Tx } from './outbox-database';
 
@@ -320,6 +321,45 @@ describe('event consumer', () => {
       // Terminated, not left pending: it will not be redelivered nor hold up the consumer.
       const info = await eventually(() => jsm.consumers.info(streams.NOTIFICATIONS.name, name), (i) => i.num_ack_pending === 0);
       expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it("retries a dead letter through its own consumer once the cause is fixed: applied once, then the letter is gone", async () => {
+    const name = `test--retry-${randomUUID().slice(0, 8)}`;
+    const poison = sampleEvent();
+    let fixed = false;
+    let applied = 0;
+    const consumer = startConsumer(
+      name,
+      async (e) => {
+        if (e.id !== poison.id) return;
+        if (!fixed) throw new Error('not yet');
+        applied += 1;
+      },
+      { maxDeliver: 1 },
+    );
+    await consumer.start();
+    const box = new DeadLetterBox(new Map([[name, consumer]]), { js, jsm }, log);
+    const actor = { name: 'ops:desk', role: 'ops' as const, customerId: null, vendorId: null };
+    try {
+      await publishEnvelope(js, poison);
+      const listed = await eventually(async () => (await box.list()).consumers[0]!, (c) => c.total === 1);
+      const letter = listed.letters[0]!;
+      expect(letter).toMatchObject({ consumer: name, eventId: poison.id, eventType: poison.type, originalSubject: poison.type, deliveries: 1 });
+      expect(letter.reason).toMatch(/handler failed 1 times: not yet/);
+      // Still broken: the handler's error is the answer, and the letter stays.
+      await expect(box.retry(name, letter.seq, actor)).rejects.toThrow('not yet');
+      expect((await box.list()).consumers[0]!.total).toBe(1);
+
+      fixed = true;
+      expect(await box.retry(name, letter.seq, actor)).toEqual({ seq: letter.seq, consumer: name, outcome: 'processed' });
+      expect(applied).toBe(1);
+      expect(await db.processedEvent.count({ where: { consumer: name, eventId: poison.id } })).toBe(1);
+      expect((await box.list()).consumers[0]).toEqual({ consumer: name, total: 0, letters: [] });
+      await expect(box.retry(name, letter.seq, actor)).rejects.toMatchObject({ code: 'DEAD_LETTER_NOT_FOUND' });
+      await expect(box.purge('test--someone-else', letter.seq, actor)).rejects.toMatchObject({ code: 'CONSUMER_NOT_FOUND' });
     } finally {
       await consumer.stop();
     }

@@ -43,13 +43,13 @@ export async function startBrowser(options: { locale: string }): Promise<Browser
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** axe-core's WCAG 2.x A/AA rules (and best practices) on the page as it is now; the violations, by rule and target. */
-export async function accessibilityViolations(page: Page): Promise<Array<{ id: string; targets: string[] }>> {
+/** axe-core's WCAG 2.x A/AA rules (and best practices) on the page as it is now; the violations, by rule, impact and target. */
+export async function accessibilityViolations(page: Page): Promise<Array<{ id: string; impact: string | null; targets: string[] }>> {
   // Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) stays as it is.
   await page.evaluate(axeSource);
   const violations = await page.evaluate(`
     axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
-      .then((result) => result.violations.map((violation) => ({ id: violation.id, targets: violation.nodes.map((node) => JSON.stringify(node.target)) })))
+      .then((result) => result.violations.map((violation) => ({ id: violation.id, impact: violation.impact ?? null, targets: violation.nodes.map((node) => JSON.stringify(node.target)) })))
   `);
-  return violations as Array<{ id: string; targets: string[] }>;
+  return violations as Array<{ id: string; impact: string | null; targets: string[] }>;
 }

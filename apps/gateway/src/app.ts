@@ -14,11 +14,13 @@ import type { GatewayEnv } from './config';
 import { type ApiKeyEntry, ApiKeyring, DEVELOPMENT_KEYS } from './domain/api-keys';
 import { registerAuthentication } from './http/auth';
 import { limitConnections } from './http/connection-limits';
+import { registerConsole } from './http/console';
 import { registerCustomerPages } from './http/customer-pages';
 import { CustomerScopes } from './http/customer-scope';
 import { registerForwardRoutes, type Upstreams } from './http/forward-routes';
 import { registerLiveRoutes } from './http/live-routes';
 import { registerDocs, registerOpenApi } from './http/openapi';
+import { registerOpsRoutes } from './http/ops-routes';
 import { registerOrderDetailRoute } from './http/order-detail';
 import { registerSecurity } from './http/security';
 import { registerWebhookRoutes } from './http/webhook-routes';
@@ -85,6 +87,7 @@ export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, dep
   registerAuthentication(app, keyring);
   await registerOpenApi(app, env.PUBLIC_BASE_URL);
   registerOrderDetailRoute(app, upstreams, env.COMPOSE_TIMEOUT_MS);
+  registerOpsRoutes(app, upstreams, env.COMPOSE_TIMEOUT_MS);
   const follower = new StreamFollower(nats, app.log);
   registerLiveRoutes(app, {
     upstreams,
@@ -100,6 +103,7 @@ export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, dep
   registerWebhookRoutes(app, upstreams, { max: env.WEBHOOK_RATE_LIMIT_PER_MINUTE });
   // pages/ sits beside src/ and dist/, so the same path works from source and from the bundle.
   const renderer = new PageRenderer(fileURLToPath(new URL('../pages', import.meta.url)));
+  registerConsole(app, fileURLToPath(new URL('../console', import.meta.url)));
   registerCustomerPages(app, upstreams, scopes, renderer, { orderLinkSecret: env.ORDER_LINK_SECRET, composeTimeoutMs: env.COMPOSE_TIMEOUT_MS, now: () => clock.now() });
   return app;
 }

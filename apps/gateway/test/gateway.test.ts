@@ -123,6 +123,8 @@ beforeAll(async () => {
     app.patch('/orders/:id', async (_request, reply) => reply.header('etag', '"4"').send({ ...order(MINE, 'cust-1'), version: 4 }));
     app.post('/orders/:id/cancel', async (request) => ({ ...order((request.params as { id: string }).id, 'cust-1'), status: 'cancelled' }));
     app.get('/orders/overview', async () => ({ total: 0, byStatus: {} }));
+    app.get('/ops/lag', async () => ({ consumers: [{ consumer: 'orders--billing', stream: 'BILLING', pending: 2, ackPending: 1, redelivered: 0 }], outbox: { pending: 3, oldestPendingSeconds: 1.5 } }));
+    app.post('/ops/dead-letters/:consumer/:seq/retry', async (request) => ({ ...(request.params as { consumer: string }), seq: 7, outcome: 'processed' }));
     app.get('/sub-orders/:number', async (request) => subOrder((request.params as { number: string }).number));
     app.get('/sub-orders', async () => ({ items: [], nextCursor: null }));
     app.get('/orders/:id/sub-orders', async (request) => ({ orderId: (request.params as { id: string }).id, items: [] }));
@@ -553,6 +555,42 @@ describe('errors', () => {
   });
 });
 
+describe('the ops views and console', () => {
+  it("list every service's lag, marking one that does not answer, for ops and admin keys only", async () => {
+    const answer = await gateway.inject({ method: 'GET', url: '/v1/ops/lag', headers: bearer('ops') });
+    expect(answer.statusCode).toBe(200);
+    const { services } = answer.json() as { services: Array<{ service: string; available: boolean }> };
+    expect(services.map((s) => s.service)).toEqual(['orders', 'billing', 'fulfillment', 'tracking', 'notifications']);
+    expect(services[0]).toEqual({ service: 'orders', available: true, consumers: [{ consumer: 'orders--billing', stream: 'BILLING', pending: 2, ackPending: 1, redelivered: 0 }], outbox: { pending: 3, oldestPendingSeconds: 1.5 } });
+    // The fake billing service has no such endpoint.
+    expect(services[1]).toEqual({ service: 'billing', available: false, error: 'not found' });
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/ops/lag', headers: bearer('customer') }), 403, 'FORBIDDEN');
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/ops/dead-letters', headers: bearer('vendor') }), 403, 'FORBIDDEN');
+  });
+
+  it("sends a retry to the service owning the consumer, naming the acting key; refuses a consumer no service owns", async () => {
+    const retried = await gateway.inject({ method: 'POST', url: '/v1/ops/dead-letters/orders--billing/7/retry', headers: bearer('admin') });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json()).toEqual({ consumer: 'orders--billing', seq: 7, outcome: 'processed' });
+    const forwarded = orders.requests.at(-1)!;
+    expect(forwarded.url).toBe('/ops/dead-letters/orders--billing/7/retry');
+    expect(forwarded.headers['x-actor']).toBe('admin:root');
+    expectProblem(await gateway.inject({ method: 'POST', url: '/v1/ops/dead-letters/gateway--x/7/retry', headers: bearer('ops') }), 404, 'CONSUMER_NOT_FOUND');
+    expectProblem(await gateway.inject({ method: 'POST', url: '/v1/ops/dead-letters/orders--billing/zero/retry', headers: bearer('ops') }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('serves the console page and its modules without a key, under a policy allowing only its own scripts', async () => {
+    const page = await gateway.inject({ method: 'GET', url: '/console' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.body).toContain('<script type="module" src="/console/assets/console.js">');
+    const script = await gateway.inject({ method: 'GET', url: '/console/assets/console.js' });
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await gateway.inject({ method: 'GET', url: '/console/assets/..%2Fconsole.ts' })).statusCode).toBe(404);
+  });
+});
+
 describe('the OpenAPI document and docs page', () => {
   const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
 
@@ -577,6 +615,11 @@ describe('the OpenAPI document and docs page', () => {
       ['GET', '/v1/orders/:id/timeline'] as const,
       ['GET', '/v1/orders/:id/live'] as const,
       ['GET', '/v1/customers/:customerId/live'] as const,
+      ['GET', '/v1/ops/lag'] as const,
+      ['GET', '/v1/ops/dead-letters'] as const,
+      ['GET', '/v1/ops/timers'] as const,
+      ['POST', '/v1/ops/dead-letters/:consumer/:seq/retry'] as const,
+      ['DELETE', '/v1/ops/dead-letters/:consumer/:seq'] as const,
     ];
     for (const [method, path] of expected) {
       const operation = document.paths[toOpenApiPath(path)]?.[method.toLowerCase()];

@@ -54,6 +54,8 @@ export const serviceEnv = z.object({
   ...natsClientEnv.shape,
   /** How long a consumer waits for a handler's ack before JetStream redelivers (a crashed handler's message). */
   CONSUMER_ACK_WAIT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** A handler's own failures on one message before the consumer dead-letters it (tests lower it to see dead letters at once). */
+  CONSUMER_MAX_DELIVER: z.coerce.number().int().min(1).default(8),
   /**
    * At shutdown, how long readiness reports 503 before the server stops accepting: time for
    * load balancers to notice. 0 locally; a few seconds behind Kubernetes Services.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consumerService, durableConsumers } from './consumers';
-import { NATS_SERVICE_USERS, natsPermissions, streamPublisher, streamsOf } from './nats-users';
+import { NATS_SERVICE_USERS, type NatsServiceUser, natsPermissions, streamPublisher, streamsOf } from './nats-users';
 import { type StreamDefinition, streams } from './streams';
 
 const permissions = natsPermissions();
@@ -21,6 +21,14 @@ describe('NATS permissions derived from the contracts', () => {
     );
     expect(owners).toEqual([consumerService(name)]);
     expect(streamsOf(consumerService(name)).map((s) => s.name)).toContain(stream);
+  });
+
+  it.each(durableConsumers)('$name: only its service may read its dead letters, and only through a reader filtered on them', ({ name }) => {
+    const readers = NATS_SERVICE_USERS.filter((user) => permissions[user].publish.allow.some((subject) => subject.startsWith(`$JS.API.CONSUMER.CREATE.DEAD_LETTERS.${name}`)));
+    expect(readers).toEqual([consumerService(name)]);
+    const creates = permissions[consumerService(name) as NatsServiceUser].publish.allow.filter((subject) => subject.startsWith(`$JS.API.CONSUMER.CREATE.DEAD_LETTERS.${name}`));
+    // The filter is in the create subject: no reader on another consumer's letters, no unfiltered one.
+    expect(creates).toEqual([`$JS.API.CONSUMER.CREATE.DEAD_LETTERS.${name}.deadletter.${name}`]);
   });
 
   it('no service may create, change or delete a platform stream or KV bucket; the provisioner may, the operator may not', () => {

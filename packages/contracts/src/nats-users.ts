@@ -76,6 +76,18 @@ function servicePermissions(service: NatsServiceUser): NatsPermissions {
       `${API}.CONSUMER.MSG.NEXT.${stream}.${name}`,
       `$JS.ACK.${stream}.${name}.>`,
     ]),
+    // Its consumers' dead letters (the ops endpoints): a reader named like the durable, created
+    // only with the durable's own `deadletter.<consumer>` filter (the server checks the filter
+    // token against the request), pulled and deleted; and deleting a read letter, which JetStream
+    // allows by sequence only (the service deletes only letters its reader returned).
+    ...consumers.flatMap(({ name }) => {
+      const dead = streams.DEAD_LETTERS.name;
+      return [
+        `${API}.CONSUMER.CREATE.${dead}.${name}.${deadLetterSubject(name)}`,
+        ...['INFO', 'MSG.NEXT', 'DELETE'].map((call) => `${API}.CONSUMER.${call}.${dead}.${name}`),
+      ];
+    }),
+    ...(consumers.length > 0 ? [`${API}.STREAM.MSG.DELETE.${streams.DEAD_LETTERS.name}`] : []),
     // Ordered consumers (generated names) on the streams it follows: created, pulled, deleted.
     ...streamFollowers
       .filter((follower) => follower.service === service)

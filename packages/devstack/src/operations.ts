@@ -20,11 +20,13 @@ import {
   JetStreamApiError,
   type JetStreamManager,
   jetstreamManager,
-  type JsMsg,
   type StoredMsg,
 } from '@nats-io/jetstream';
 import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS } from '@platform/runtime/consumer';
+import { type DeadLetter, fromJsMsg, toDeadLetter } from '@platform/runtime/dead-letters';
+
+export type { DeadLetter } from '@platform/runtime/dead-letters';
 import { type NatsClientEnv, natsConnectionOptions } from '@platform/runtime/nats';
 import { deadLetterSubject, streams } from '@platform/contracts';
 
@@ -85,55 +87,8 @@ export function validateConsumerName(name: string): string {
 // ---------------------------------------------------------------------------------------------
 // Dead letters
 
-export interface DeadLetter {
-  /** Sequence on DEAD_LETTERS: what --seq selects. */
-  seq: number;
-  /** When it was dead-lettered. */
-  time: Date;
-  /** `deadletter.<consumer>` */
-  subject: string;
-  consumer: string;
-  reason: string;
-  originalStream: string;
-  originalSubject: string;
-  originalSequence: number | undefined;
-  deliveries: number | undefined;
-  headers: MsgHdrs | undefined;
-  data: Uint8Array;
-}
-
-function header(h: MsgHdrs | undefined, key: string): string {
-  return h?.get(key) ?? '';
-}
-
-function optionalNumber(value: string): number | undefined {
-  const n = Number(value);
-  return value !== '' && Number.isFinite(n) ? n : undefined;
-}
-
-function toDeadLetter(message: { seq: number; time: Date; subject: string; headers: MsgHdrs | undefined; data: Uint8Array }): DeadLetter {
-  const h = message.headers;
-  return {
-    seq: message.seq,
-    time: message.time,
-    subject: message.subject,
-    consumer: header(h, DEAD_LETTER_HEADERS.consumer) || message.subject.replace(/^deadletter\./, ''),
-    reason: header(h, DEAD_LETTER_HEADERS.reason),
-    originalStream: header(h, DEAD_LETTER_HEADERS.stream),
-    originalSubject: header(h, DEAD_LETTER_HEADERS.subject),
-    originalSequence: optionalNumber(header(h, DEAD_LETTER_HEADERS.sequence)),
-    deliveries: optionalNumber(header(h, DEAD_LETTER_HEADERS.deliveries)),
-    headers: h,
-    data: message.data,
-  };
-}
-
 function fromStored(m: StoredMsg): DeadLetter {
   return toDeadLetter({ seq: m.seq, time: m.time, subject: m.subject, headers: m.header, data: m.data });
-}
-
-function fromJsMsg(m: JsMsg): DeadLetter {
-  return toDeadLetter({ seq: m.seq, time: m.time, subject: m.subject, headers: m.headers, data: m.data });
 }
 
 function deadLetterFilter(consumer: string | undefined): string {

@@ -93,6 +93,23 @@ describe('NATS users and permissions', () => {
     await expect.poll(() => orders.violations).toContainEqual(refusal('subscription', '_INBOX_billing.>'));
   });
 
+  it("a service reads its own consumers' dead letters through a filtered reader, and no other consumer's", async () => {
+    const billing = await as('billing');
+    const jsm = await jsmOf(billing.nc);
+    const reader = { ack_policy: AckPolicy.None, inactive_threshold: 60_000_000_000 };
+    await jsm.consumers.add('DEAD_LETTERS', { ...reader, name: 'billing--orders', filter_subject: 'deadletter.billing--orders' });
+    expect(await jsm.consumers.delete('DEAD_LETTERS', 'billing--orders')).toBe(true);
+    // Another service's consumer, or its own reader's name with another consumer's letters as filter.
+    await expect(jsm.consumers.add('DEAD_LETTERS', { ...reader, name: 'orders--billing', filter_subject: 'deadletter.orders--billing' })).rejects.toThrow();
+    await expect(jsm.consumers.add('DEAD_LETTERS', { ...reader, name: 'billing--orders', filter_subject: 'deadletter.orders--billing' })).rejects.toThrow();
+    expect(billing.violations).toEqual(
+      expect.arrayContaining([
+        refusal('publish', '$JS.API.CONSUMER.CREATE.DEAD_LETTERS.orders--billing.deadletter.orders--billing'),
+        refusal('publish', '$JS.API.CONSUMER.CREATE.DEAD_LETTERS.billing--orders.deadletter.orders--billing'),
+      ]),
+    );
+  });
+
   it('the operator reads every stream and replays a consumer, but may not delete or change a platform stream', async () => {
     const { nc, violations } = await as('operator');
     const jsm = await jsmOf(nc);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent, type ParseResult } from '@platform/contracts';
 import { type CommitEffects, trackEffects } from './commit-effects';
 import { runInFlow } from './context';
@@ -11,7 +11,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { EVENT_HEADERS, isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
 import { deferRecordedEvents, flushRecordedEvents, type SqlClient, type TransactionalSqlClient } from './outbox';
-import { isTransient } from '@platform/contracts/errors';
+import { DomainError, isTransient } from '@platform/contracts/errors';
 import { extractTraceContext, inSpan } from './telemetry';
 
 /** Runs inside the transaction that also records the event as processed: effects and dedupe commit together. */
@@ -123,6 +123,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.maxDeliver = options.maxDeliver ?? 8;
     this.backoffMs = options.backoffMs ?? [1_000, 5_000, 15_000, 30_000, 60_000];
+  }
+
+  /** The durable's name and stream. */
+  get durable(): { name: string; stream: string } {
+    return { name: this.options.name, stream: this.options.stream };
   }
 
   async start(): Promise<void> {
@@ -284,7 +289,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   }
 
   private async process(msg: JsMsg, parsed: ParseResult): Promise<void> {
-    const { name, db, log, metrics } = this.options;
+    const { name, log, metrics } = this.options;
     if (!parsed.ok) {
       await this.deadLetter(msg, parsed.reason);
       metrics.eventsConsumed.inc({ consumer: name, type: msg.subject, outcome: 'dead_lettered' });
@@ -297,45 +302,9 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'ignored' });
       return;
     }
-    const parent = msg.headers ? extractTraceContext({ get: (k) => msg.headers?.get(k), set: () => {} }) : undefined;
-    const flow = { correlationId: event.correlationId, causationId: event.id };
     const timer = metrics.eventHandleDuration.startTimer({ consumer: name, type: event.type });
     try {
-      const { outcome, effects } = await runInFlow(flow, () =>
-        inSpan(
-          `${event.type} process`,
-          {
-            kind: SpanKind.CONSUMER,
-            parent,
-            attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.consumer.group.name': name, 'messaging.message.id': event.id },
-          },
-          async () => {
-            const { result, effects } = await trackEffects(() => db.$transaction(
-              async (tx) => {
-                const claimed = await tx.$executeRaw`
-                  INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
-                  ON CONFLICT DO NOTHING`;
-                if (claimed === 0) return 'duplicate' as const;
-                if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale' as const;
-                deferRecordedEvents(tx);
-                await subscription.handle(event, tx);
-                await flushRecordedEvents(tx);
-                crashpoint(`${name}:before-commit`);
-                return 'processed' as const;
-              },
-              { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
-            ));
-            // Inside the flow and span: the line carries the correlation and trace ids.
-            if (result === 'stale') {
-              log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome: result }, 'event older than a version already applied: skipped');
-            } else {
-              log.info({ consumer: name, type: event.type, eventId: event.id, outcome: result }, 'event handled');
-            }
-            return { outcome: result, effects };
-          },
-        ),
-      );
-      if (outcome === 'processed') this.options.afterCommit?.(effects);
+      const outcome = await this.apply(event, subscription, msg.subject, msg.headers);
       crashpoint(`${name}:before-ack`);
       msg.ack();
       this.failures.delete(msg.info.streamSequence);
@@ -369,6 +338,68 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     } finally {
       timer();
     }
+  }
+
+  /**
+   * Applies `event` in one transaction with its `processed_events` row: effects and dedupe commit
+   * together (a duplicate or stale event changes nothing). Wakes the relay and timers after a commit.
+   */
+  private async apply(event: Envelope, subscription: Subscription<Tx>, subject: string, msgHeaders: MsgHdrs | undefined): Promise<'processed' | 'duplicate' | 'stale'> {
+    const { name, db, log } = this.options;
+    const parent = msgHeaders ? extractTraceContext({ get: (k) => msgHeaders.get(k), set: () => {} }) : undefined;
+    const flow = { correlationId: event.correlationId, causationId: event.id };
+    const { outcome, effects } = await runInFlow(flow, () =>
+      inSpan(
+        `${event.type} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent,
+          attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.consumer.group.name': name, 'messaging.message.id': event.id },
+        },
+        async () => {
+          const { result, effects } = await trackEffects(() => db.$transaction(
+            async (tx) => {
+              const claimed = await tx.$executeRaw`
+                INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
+                ON CONFLICT DO NOTHING`;
+              if (claimed === 0) return 'duplicate' as const;
+              if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale' as const;
+              deferRecordedEvents(tx);
+              await subscription.handle(event, tx);
+              await flushRecordedEvents(tx);
+              crashpoint(`${name}:before-commit`);
+              return 'processed' as const;
+            },
+            { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
+          ));
+          // Inside the flow and span: the line carries the correlation and trace ids.
+          if (result === 'stale') {
+            log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome: result }, 'event older than a version already applied: skipped');
+          } else {
+            log.info({ consumer: name, type: event.type, eventId: event.id, outcome: result }, 'event handled');
+          }
+          return { outcome: result, effects };
+        },
+      ),
+    );
+    if (outcome === 'processed') this.options.afterCommit?.(effects);
+    return outcome;
+  }
+
+  /**
+   * The operator's retry of one of this consumer's dead letters: its event goes through the same
+   * transaction as a delivery (so it applies once, or is found already applied). Throws what the
+   * handler throws, or a `DomainError` when the letter holds no event this consumer handles; the
+   * caller then keeps the dead letter.
+   */
+  async redeliver(data: Uint8Array, msgHeaders: MsgHdrs | undefined, subject: string): Promise<'processed' | 'duplicate' | 'stale'> {
+    const parsed = parseEvent(data);
+    if (!parsed.ok) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `The dead letter holds no usable event (${parsed.reason}); purge it instead`);
+    const subscription = this.handlers.get(parsed.event.type);
+    if (!subscription) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `Consumer ${this.options.name} does not handle ${parsed.event.type}; purge it instead`);
+    const outcome = await this.apply(parsed.event, subscription, subject, msgHeaders);
+    this.options.metrics.eventsConsumed.inc({ consumer: this.options.name, type: parsed.event.type, outcome });
+    return outcome;
   }
 
   /** Copies the message to `deadletter.<consumer>` with the reason, then stops its redelivery. */

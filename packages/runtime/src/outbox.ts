@@ -217,17 +217,23 @@ export class OutboxRelay {
     return { pauseMs: published < this.batchSize ? this.pollIntervalMs : 0 };
   }
 
+  /** Events committed and not yet published, and how long the oldest has waited (0 when none). */
+  async lag(): Promise<{ pending: number; oldestPendingSeconds: number }> {
+    const [lag] = await this.options.db.$queryRaw<{ pending: bigint; oldest: number | null }[]>`
+      SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
+      FROM outbox_events WHERE published_at IS NULL`;
+    return { pending: Number(lag?.pending ?? 0), oldestPendingSeconds: lag?.oldest ?? 0 };
+  }
+
   /** Lag metrics and the retention sweep, at most every few seconds. */
   private async housekeeping(): Promise<void> {
     const now = Date.now();
     if (now - this.lastHousekeeping < 5_000) return;
     this.lastHousekeeping = now;
     const { db, metrics } = this.options;
-    const [lag] = await db.$queryRaw<{ pending: bigint; oldest: number | null }[]>`
-      SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
-      FROM outbox_events WHERE published_at IS NULL`;
-    metrics.outboxPending.set(Number(lag?.pending ?? 0));
-    metrics.outboxOldestPendingSeconds.set(lag?.oldest ?? 0);
+    const lag = await this.lag();
+    metrics.outboxPending.set(lag.pending);
+    metrics.outboxOldestPendingSeconds.set(lag.oldestPendingSeconds);
     await db.$executeRaw`
       DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => ${this.retentionMs / 1000})`;
   }

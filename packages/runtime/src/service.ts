@@ -3,6 +3,8 @@ import closeWithGrace from 'close-with-grace';
 import { type ConsumerOptions, EventConsumer } from './consumer';
 import { LeaseBalancer } from './consumer-lease';
 import { admissionLimitsFor } from './admission';
+import type { OperatedConsumer } from './dead-letters';
+import { registerOpsRoutes } from './ops-routes';
 import {
   createHttpServer,
   createManagementServer,
@@ -38,6 +40,8 @@ export interface RuntimeEnv extends NatsClientEnv {
   HOST: string;
   PORT: number;
   CONSUMER_ACK_WAIT_MS?: number;
+  /** A handler's failures on one message before it is dead-lettered (tests lower it). */
+  CONSUMER_MAX_DELIVER?: number;
   SHUTDOWN_DRAIN_MS?: number;
   TEST_CLOCK_CONTROL?: boolean;
   DATABASE_POOL_SIZE?: number;
@@ -96,11 +100,11 @@ interface Messaging {
  * it, to drive handlers and timers themselves) and end it with `shutdown()`.
  */
 export class ServiceRuntime {
-  private readonly consumers: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
+  private readonly consumers: Array<OperatedConsumer & Pick<EventConsumer, 'start' | 'stop'>> = [];
   private readonly cleanups: Array<() => Promise<void>> = [];
   private relay: OutboxRelay | undefined;
   private balancer: LeaseBalancer | undefined;
-  private readonly timerWorkers: Array<{ notify(): void }> = [];
+  private readonly timerWorkers: Array<Pick<TimerWorker, 'notify' | 'pending'>> = [];
   private readonly readiness: Record<string, ReadinessCheck> = {};
   private readonly workers: Array<{ start(): void }> = [];
 
@@ -208,6 +212,9 @@ export class ServiceRuntime {
       serveMetrics: this.env.MANAGEMENT_PORT === undefined,
       ...httpServerSettings(this.env),
     });
+    if (this.nats && this.consumers.length > 0) {
+      registerOpsRoutes(app, { consumers: this.consumers, relay: () => this.relay, timers: () => this.timerWorkers, nats: this.nats, log: this.log });
+    }
     if (this.env.TEST_CLOCK_CONTROL) {
       const clock = this.adjustableClock;
       this.log.warn('TEST_CLOCK_CONTROL is on: POST /_test/clock moves this service\'s time');
@@ -282,6 +289,7 @@ export class ServiceRuntime {
     if (mismatch) throw new Error(mismatch);
     const consumer = new EventConsumer<Tx>({
       ackWaitMs: this.env.CONSUMER_ACK_WAIT_MS,
+      maxDeliver: this.env.CONSUMER_MAX_DELIVER,
       // One replica at a time handles a durable consumer: per-aggregate order holds with replicas.
       ...(this.env.DATABASE_URL && { lease: this.leaseBalancer(this.env.DATABASE_URL).lease(options.name) }),
       ...options,

@@ -118,6 +118,13 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     this.loop.start();
   }
 
+  /** The service's timers not yet fired, soonest first (the ops console's view). */
+  async pending(limit: number): Promise<Array<{ id: string; kind: string; key: string; fireAt: string; firedAt: null; attempts: number; lastError: string | null }>> {
+    const rows = await this.options.db.$queryRaw<Array<{ id: string; kind: string; key: string; fire_at: Date; attempts: number; last_error: string | null }>>`
+      SELECT id::text, kind, key, fire_at, attempts, last_error FROM timers WHERE fired_at IS NULL ORDER BY fire_at LIMIT ${limit}`;
+    return rows.map((row) => ({ id: row.id, kind: row.kind, key: row.key, fireAt: row.fire_at.toISOString(), firedAt: null, attempts: row.attempts, lastError: row.last_error }));
+  }
+
   /** Look for due timers now (the clock moved, or a timer was scheduled for now). */
   notify(): void {
     this.loop.notify();

@@ -8,6 +8,18 @@ export type Catalogue = Record<string, string>;
 
 const ASSET_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
+export type StaticAsset = { body: Buffer; type: string };
+
+/** The CSS and scripts of a folder, by file name, read once (the pages' and the console's). */
+export function loadAssets(directory: string): Map<string, StaticAsset> {
+  const assets = new Map<string, StaticAsset>();
+  for (const file of readdirSync(directory)) {
+    const type = ASSET_TYPES[extname(file)];
+    if (type) assets.set(file, { body: readFileSync(join(directory, file)), type });
+  }
+  return assets;
+}
+
 export interface PageOptions {
   /** Catalogue key of the page title (with its parameters). */
   title: { key: string; params?: Record<string, unknown> };
@@ -27,7 +39,7 @@ export class PageRenderer {
   private readonly pages = new Map<string, Compiled>();
   private readonly layout: Compiled;
   private readonly catalogues = new Map<PageLocale, { raw: Catalogue; compiled: Map<string, Compiled> }>();
-  private readonly assets = new Map<string, { body: Buffer; type: string }>();
+  private readonly assets: Map<string, StaticAsset>;
 
   constructor(directory: string) {
     for (const locale of PAGE_LOCALES) {
@@ -41,10 +53,7 @@ export class PageRenderer {
       this.pages.set(file.replace(/\.hbs$/, ''), this.hbs.compile(readFileSync(join(directory, 'templates', file), 'utf8'), { strict: true }));
     }
     this.layout = this.pages.get('layout')!;
-    for (const file of readdirSync(join(directory, 'assets'))) {
-      const type = ASSET_TYPES[extname(file)];
-      if (type) this.assets.set(file, { body: readFileSync(join(directory, 'assets', file)), type });
-    }
+    this.assets = loadAssets(join(directory, 'assets'));
   }
 
   /** One catalogue string, its parameters HTML-escaped; an unknown key is an error. */
@@ -73,7 +82,7 @@ export class PageRenderer {
     });
   }
 
-  asset(name: string): { body: Buffer; type: string } | undefined {
+  asset(name: string): StaticAsset | undefined {
     return this.assets.get(name);
   }
 }

@@ -77,6 +77,7 @@ const TAGS: Array<{ name: OpenApiTag; description: string }> = [
   { name: 'Notifications', description: 'Notification log, preferences, devices and templates (notifications service)' },
   { name: 'Webhooks', description: 'Provider webhooks, forwarded raw to the owning service, which verifies the signature' },
   { name: 'Checkout', description: 'Where the payment page sends the customer back' },
+  { name: 'Operations', description: "Every service's dead letters and lag, for the ops console (docs/console.md)" },
 ];
 
 /**

@@ -15,10 +15,10 @@ const PARTS: ReadonlyArray<{ service: ComposedService; path: (orderId: string) =
   { service: 'notifications', path: (id) => `/orders/${id}/notifications` },
 ];
 
-type PartResult = { value: unknown } | { unavailable: string };
+export type PartResult = { value: unknown } | { unavailable: string };
 
-/** One part: its answer, null when the service does not know the order yet (404), or why it is missing. */
-async function fetchPart(upstream: Upstream, path: string, principal: Principal | undefined, requestId: string, timeoutMs: number): Promise<PartResult> {
+/** One part (also the ops views' per-service answers): its answer, null when the service does not know the order yet (404), or why it is missing. */
+export async function fetchPart(upstream: Upstream, path: string, principal: Principal | undefined, requestId: string, timeoutMs: number): Promise<PartResult> {
   try {
     const answer = await upstream.request(path, { headers: actorHeaders(principal), requestId, timeout: { request: timeoutMs } });
     if (answer.status === 200) return { value: JSON.parse(answer.body) as unknown };

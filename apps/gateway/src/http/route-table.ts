@@ -147,7 +147,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  */
 export type PartyScope = 'order' | 'invoice' | 'customer' | 'own-orders' | 'new-order' | 'own-quote' | 'sub-order' | 'own-vendor';
 
-export type OpenApiTag = 'Orders' | 'Pricing' | 'Billing' | 'Fulfillment' | 'Tracking' | 'Notifications' | 'Webhooks' | 'Checkout';
+export type OpenApiTag = 'Orders' | 'Pricing' | 'Billing' | 'Fulfillment' | 'Tracking' | 'Notifications' | 'Webhooks' | 'Checkout' | 'Operations';
 
 export interface RouteSchemas {
   params?: z.ZodType;

@@ -1,0 +1,134 @@
+import type { Order } from '@platform/contracts/api/orders';
+import type { Page } from 'playwright-core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getOrder, lifecycleOrder, pay, placeOrder } from '@platform/test-support/lifecycle';
+import { DEV_KEYS, eventually, type Platform, startPlatform } from '@platform/test-support/platform';
+import { accessibilityViolations, type Browser, startBrowser } from '../support/browser';
+
+/**
+ * The ops console (docs/console.md) in headless chromium against the whole platform: only ops
+ * and admin keys get in; a consumer that dead-lettered an order's events for real (a database
+ * fault it cannot get past) moves the order on once the fault is gone and the operator retries
+ * the dead letters from the console; every view passes axe-core with no serious violation, and
+ * lag and timers list every service's.
+ */
+
+let platform: Platform;
+let browser: Browser;
+
+beforeAll(async () => {
+  // One failed handling dead-letters at once (instead of after eight tries with back-off).
+  platform = await startPlatform({ serviceEnv: { orders: { CONSUMER_MAX_DELIVER: '1' } } });
+  browser = await startBrowser({ locale: 'en-GB' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+async function signIn(key: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${platform.stack.gatewayUrl}/console`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return page;
+}
+
+/** axe-core's serious and critical findings only (the brief's bar for the console). */
+async function seriousViolations(page: Page) {
+  const violations = await accessibilityViolations(page);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+describe('signing in', () => {
+  it('refuses a customer key with the API’s reason and lets an ops key in', async () => {
+    const refused = await signIn(DEV_KEYS.customer);
+    await refused.getByRole('alert').waitFor();
+    expect(await refused.getByRole('alert').textContent()).toContain('This route needs the ops role');
+    expect(await refused.textContent('h1')).toBe('Sign in');
+    expect(await seriousViolations(refused)).toEqual([]);
+    await refused.close();
+
+    const page = await signIn(DEV_KEYS.ops);
+    await page.locator('h1', { hasText: 'Orders' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Views' }).isVisible()).toBe(true);
+    expect(browser.cspViolations).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('dead letters', () => {
+  it('retrying them from the console moves their order on once the cause is fixed', async () => {
+    const db = new pg.Client({ connectionString: platform.stack.env.ORDERS_DATABASE_URL });
+    await db.connect();
+    try {
+      const order: Order = await placeOrder(platform, lifecycleOrder('cj'));
+      // The fault: every status change of this order fails in the orders database, so the
+      // orders service's consumers dead-letter the events that would move it.
+      await db.query(`CREATE FUNCTION console_test_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'console test fault'; END $$`);
+      await db.query(
+        `CREATE TRIGGER console_test_fault BEFORE UPDATE ON orders FOR EACH ROW
+         WHEN (NEW.id = '${order.id}'::uuid AND NEW.status IS DISTINCT FROM OLD.status) EXECUTE FUNCTION console_test_fault()`,
+      );
+      await pay(platform, order.id);
+      await eventually(() => platform.streamMessages('DEAD_LETTERS', 'deadletter.orders--billing'), (n) => n >= 1);
+      expect((await getOrder(platform, order.id)).status).toBe('pending');
+      // The cause is fixed.
+      await db.query('DROP TRIGGER console_test_fault ON orders');
+
+      const page = await signIn(DEV_KEYS.ops);
+      await page.locator('h1', { hasText: 'Orders' }).waitFor();
+      await page.getByRole('link', { name: 'Dead letters' }).click();
+      await page.locator('h1', { hasText: 'Dead letters' }).waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      const rows = page.locator('tr', { hasText: order.id });
+      expect(await rows.count()).toBeGreaterThanOrEqual(1);
+      // Oldest first, each retried where the console shows it; the list reloads after each.
+      while ((await rows.count()) > 0) {
+        const before = await rows.count();
+        await rows.first().getByRole('button', { name: /^Retry dead letter/ }).click();
+        await page.locator('#status.ok').waitFor();
+        await eventually(() => rows.count(), (n) => n < before);
+      }
+      const moved = await eventually(() => getOrder(platform, order.id), (o) => o.status !== 'pending');
+      expect(moved.status).toBe('confirmed');
+      expect(await platform.streamMessages('DEAD_LETTERS', 'deadletter.orders--billing')).toBe(0);
+
+      // The order page shows the payment that had been dead-lettered, in its timeline.
+      await page.goto(`${platform.stack.gatewayUrl}/console#/orders/${order.id}`);
+      await page.locator('h1', { hasText: `Order ${order.number}` }).waitFor();
+      await page.locator('table', { hasText: 'Timeline' }).locator('tr', { hasText: 'payment' }).first().waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(browser.cspViolations).toEqual([]);
+      await page.close();
+    } finally {
+      await db.end();
+    }
+  });
+});
+
+describe('the other views', () => {
+  it('show lag, timers and exceptions without serious accessibility violations', async () => {
+    const page = await signIn(DEV_KEYS.admin);
+    await page.locator('h1', { hasText: 'Orders' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    for (const [link, heading] of [['Lag', 'Lag'], ['Timers', 'Timers'], ['Exceptions', 'Exceptions']] as const) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.locator('h1', { hasText: heading }).waitFor();
+      expect(await seriousViolations(page), link).toEqual([]);
+    }
+    // Lag lists every durable consumer of every service.
+    await page.getByRole('link', { name: 'Lag', exact: true }).click();
+    await page.locator('h1', { hasText: 'Lag' }).waitFor();
+    expect(await page.locator('td', { hasText: 'notifications--order-events' }).count()).toBe(1);
+    expect(await page.locator('td', { hasText: 'orders--billing' }).count()).toBe(1);
+    // Timers of every service: the paid order's processing waits for fulfillment's payment delay.
+    await page.getByRole('link', { name: 'Timers', exact: true }).click();
+    await page.locator('h1', { hasText: 'Timers' }).waitFor();
+    expect(await page.locator('tr', { hasText: 'fulfillment' }).count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('p.error').count()).toBe(0);
+    await page.close();
+  });
+});
