@@ -1,14 +1,10 @@
 import { DomainError } from '@platform/contracts/errors';
-import type { Clock } from '@platform/runtime/clock';
 import type { PlatformHttpServer } from '@platform/runtime/http';
 import { z } from 'zod';
-import type { Database } from '../adapters/database';
-import { applyReceipt } from '../adapters/notification-store';
+import { type ReceiptDeps, recordDeliveryReceipt } from '../application/receipts';
 import { isTwilioSignatureValid, receiptOf } from '../domain/twilio-signature';
 
-export interface TwilioWebhookDeps {
-  db: Database;
-  clock: Clock;
+export interface TwilioWebhookDeps extends ReceiptDeps {
   authToken: string;
   /** The callback URL sent with every SMS (TWILIO_STATUS_CALLBACK_URL); unset = no receipts expected. */
   statusCallbackUrl: string | undefined;
@@ -21,7 +17,7 @@ const ackSchema = z.object({ received: z.literal(true), applied: z.boolean() });
  * (`X-Twilio-Signature`) over the URL Twilio requested: our configured callback URL with this
  * request's query. Checked before anything is read; a bad signature is refused (403) and changes
  * nothing. `delivered` (or `read`) marks the SMS delivered, `undelivered`/`failed` failed, only
- * forwards (notification-store `applyReceipt`); interim statuses are acknowledged and ignored.
+ * forwards (`recordDeliveryReceipt`); interim statuses are acknowledged and ignored.
  */
 export function registerTwilioWebhook(app: PlatformHttpServer, deps: TwilioWebhookDeps): void {
   // Fastify loads registered plugins before it listens (or on inject), so the build stays synchronous.
@@ -45,7 +41,7 @@ export function registerTwilioWebhook(app: PlatformHttpServer, deps: TwilioWebho
       if (!outcome) return { received: true as const, applied: false };
       const errorCode = params.get('ErrorCode');
       const detail = outcome === 'failed' ? `twilio ${params.get('MessageStatus')}${errorCode ? ` (error ${errorCode})` : ''}` : null;
-      const applied = await applyReceipt(deps.db, notificationId.data, { outcome, detail, now: deps.clock.now() });
+      const applied = await recordDeliveryReceipt(deps, notificationId.data, { outcome, detail });
       request.log.info({ notificationId: notificationId.data, messageSid: params.get('MessageSid'), messageStatus: params.get('MessageStatus'), applied }, 'twilio status callback');
       return { received: true as const, applied };
     });
