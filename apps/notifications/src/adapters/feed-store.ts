@@ -1,5 +1,5 @@
 import type { FeedItem } from '../generated/prisma/client';
-import type { PagePosition } from '../domain/page-cursor';
+import type { PagePosition } from '@platform/contracts/api/page-cursor';
 import type { Database, Transaction } from './database';
 
 /** Inserts the item unless its (order, notice) is in the feed already; true when it was inserted. */

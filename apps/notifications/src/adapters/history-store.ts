@@ -1,6 +1,6 @@
 import type { Notification } from '../generated/prisma/client';
 import { Prisma } from '../generated/prisma/client';
-import type { PagePosition } from '../domain/page-cursor';
+import type { PagePosition } from '@platform/contracts/api/page-cursor';
 import type { Database } from './database';
 import { NOTIFICATION_COLUMNS } from './notification-store';
 

@@ -2,7 +2,7 @@ import type { FeedItem as FeedItemView, FeedResponse, MarkFeedReadRequest } from
 import type { Database } from '../adapters/database';
 import { countUnread, markRead, readFeedPage } from '../adapters/feed-store';
 import type { FeedItem } from '../generated/prisma/client';
-import { decodeCursor, encodeCursor } from '../domain/page-cursor';
+import { decodeCursor, encodeCursor } from '@platform/contracts/api/page-cursor';
 
 function view(item: FeedItem): FeedItemView {
   return {

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { notificationAnalyticsQuerySchema, notificationHistoryQuerySchema } from '@platform/contracts/api/notification-admin';
 import type { Database } from '../adapters/database';
 import { analytics, historyPage } from '../adapters/history-store';
-import { decodeCursor, encodeCursor } from '../domain/page-cursor';
+import { decodeCursor, encodeCursor } from '@platform/contracts/api/page-cursor';
 import { logEntry } from './order-notifications';
 
 const dateOf = (value: string | undefined) => (value === undefined ? undefined : new Date(value));

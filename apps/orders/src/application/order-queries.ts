@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor } from '@platform/contracts/api/page-cursor';
 import { DomainError } from '@platform/contracts/errors';
 import type { Actor } from '@platform/runtime/actor';
 import type { Order, OrderWithParts } from '@platform/contracts/api/orders';
@@ -8,29 +9,6 @@ import { findPromise, toOrderPromise } from '../adapters/delivery-promise-reposi
 import { countByStatus, getOrderRow, getOrderWithParts, listHistory, listOrders, toOrder } from '../adapters/order-repository';
 import { assertMayAccess } from '../domain/actor';
 import type { OrderStatus } from '../domain/order-status';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface Position {
-  createdAt: Date;
-  id: string;
-}
-
-export function encodeCursor(order: Pick<Order, 'createdAt' | 'id'>): string {
-  return Buffer.from(JSON.stringify([order.createdAt, order.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): Position {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const position = { createdAt: new Date(createdAt), id };
-    // The id is compared with a uuid column: anything else must be refused here, not by the database.
-    if (Number.isNaN(position.createdAt.getTime()) || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
-    return position;
-  } catch {
-    throw new DomainError('invalid', 'VALIDATION_FAILED', 'Request is invalid', [{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }]);
-  }
-}
 
 export interface OrderQuery {
   customerId?: string | undefined;

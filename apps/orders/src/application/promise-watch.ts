@@ -12,7 +12,7 @@ import { progressFromTracking } from '../domain/progress-rules';
 import { applyProgress } from './apply-progress';
 import type { OrdersDeps } from './dependencies';
 import { type DelayFact, flagDelayed, settleOnCarrierTime } from './delivery-promise';
-import { decodeCursor, encodeCursor } from './order-queries';
+import { decodeCursor, encodeCursor } from '@platform/contracts/api/page-cursor';
 
 /*
  * The promise kept an eye on (docs/delivery-promise.md): the carrier's estimates, silences,

@@ -6,7 +6,7 @@ import { getOrderWithParts } from '../adapters/order-repository';
 import { findSubOrderRow, listSubOrderHistory, listSubOrdersPage, toSubOrder } from '../adapters/sub-order-repository';
 import { assertMayAccess, assertMayReadSubOrder } from '../domain/actor';
 import type { FulfillmentStatus, OrderStatus } from '../domain/order-status';
-import { decodeCursor, encodeCursor } from './order-queries';
+import { decodeCursor, encodeCursor } from '@platform/contracts/api/page-cursor';
 
 /** An order's sub-orders, for a caller who may see the order (a vendor may not: it reads its own part by number). */
 export async function orderSubOrders(db: Database, orderId: string, actor: Actor): Promise<{ orderId: string; items: SubOrder[] }> {

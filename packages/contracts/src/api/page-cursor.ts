@@ -1,4 +1,4 @@
-import { DomainError } from '@platform/contracts/errors';
+import { DomainError } from '../errors';
 
 /** Where a page ends: the last row's creation time and id (pages are ordered by both, newest first). */
 export interface PagePosition {
@@ -8,10 +8,16 @@ export interface PagePosition {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The `nextCursor` a page returns: opaque to clients, the last row's position. */
-export function encodeCursor(row: PagePosition): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+/**
+ * The `nextCursor` a list API returns (orders, sub-orders, delayed orders, the feed, notification
+ * history): opaque to clients, the last row's position. A time given as a string is already ISO.
+ */
+export function encodeCursor(row: { createdAt: Date | string; id: string }): string {
+  const at = typeof row.createdAt === 'string' ? row.createdAt : row.createdAt.toISOString();
+  return Buffer.from(JSON.stringify([at, row.id])).toString('base64url');
 }
+
+/** A cursor this API returned, back as a position; anything else is refused (400, naming `cursor`). */
 
 export function decodeCursor(cursor: string): PagePosition {
   try {
