@@ -126,7 +126,7 @@ describe('pnpm platform (command one)', () => {
       expect(walk.code, walk.output.slice(-4000)).toBe(0);
       expect(walk.output).toContain('pending → confirmed → processing → shipped → out_for_delivery → delivered');
       expect(walk.output).toMatch(/^shipped\/sms: sent$/m);
-      expect(walk.output).toMatch(/^delivered\/email: sent$/m);
+      expect(walk.output).toMatch(/^delivered\/email: delivered$/m);
       expect(walk.output).toContain('.opsTasks.length = 1');
       expect(walk.output).toContain('.order.status = refunded');
       expect(walk.output).toContain('pending after 1');
