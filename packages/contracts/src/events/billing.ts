@@ -101,6 +101,8 @@ export const refundSucceeded = defineEvent({
     refundedAt: timestamp,
     /** What the customer still has paid for the order after this refund (0 = fully refunded). */
     remainingPaid: z.number().int().nonnegative().optional(),
+    /** Set when the refund pays back a return (`fulfillment.return.changed`, `inspected`). */
+    returnId: z.uuid().optional(),
   }),
 });
 

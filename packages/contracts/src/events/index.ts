@@ -3,6 +3,7 @@ import { billingEvents } from './billing';
 import { fulfillmentEvents } from './fulfillment';
 import { notificationEvents } from './notifications';
 import { orderEvents } from './orders';
+import { returnEvents } from './returns';
 import { timelineEvents } from './timeline';
 import { trackingEvents } from './tracking';
 
@@ -10,6 +11,7 @@ export * from './billing';
 export * from './fulfillment';
 export * from './notifications';
 export * from './orders';
+export * from './returns';
 export * from './timeline';
 export * from './tracking';
 
@@ -18,6 +20,7 @@ export const allEvents: readonly EventDefinition[] = [
   ...orderEvents,
   ...billingEvents,
   ...fulfillmentEvents,
+  ...returnEvents,
   ...trackingEvents,
   ...notificationEvents,
   ...timelineEvents,
