@@ -371,6 +371,43 @@ describe('queries (ORD-08)', () => {
     expect((await service.app.inject({ method: 'GET', url: '/orders/overview', headers: as.customer('c') })).statusCode).toBe(403);
   });
 
+  it('searches by order number (whole or its beginning) and by email in any case, with the other filters and the cursor', async () => {
+    const email = `Search.${randomUUID()}@Example.com`;
+    const placed: Order[] = [];
+    for (const id of ['cust-search-a', 'cust-search-a', 'cust-search-b']) {
+      placed.push(await placeOrder(service, orderBody({ customer: { id, email, name: 'S' } })));
+      service.clock.advance(1000);
+    }
+    await service.app.inject({ method: 'POST', url: `/orders/${placed[0]!.id}/cancel`, payload: { reason: 'x' } });
+    const list = async (query: string, headers: Record<string, string> = as.ops) => {
+      const response = await service.app.inject({ method: 'GET', url: `/orders?${query}`, headers });
+      expect(response.statusCode, query).toBe(200);
+      return response.json() as { items: Order[]; nextCursor: string | null };
+    };
+    const ids = (page: { items: Order[] }) => page.items.map((o) => o.id);
+    const byEmail = `email=${encodeURIComponent(email.toUpperCase())}`;
+
+    const first = await list(`${byEmail}&limit=2`);
+    expect(ids(first)).toEqual([placed[2]!.id, placed[1]!.id]);
+    expect(ids(await list(`${byEmail}&limit=2&cursor=${first.nextCursor}`))).toEqual([placed[0]!.id]);
+    expect(ids(await list(`${byEmail}&customerId=cust-search-a`))).toEqual([placed[1]!.id, placed[0]!.id]);
+    expect(ids(await list(`${byEmail}&status=cancelled`))).toEqual([placed[0]!.id]);
+    expect(ids(await list(`${byEmail}`, as.customer('cust-search-b')))).toEqual([placed[2]!.id]);
+
+    expect(ids(await list(`number=${placed[1]!.number}`))).toEqual([placed[1]!.id]);
+    expect(ids(await list(`number=${placed[1]!.number.toLowerCase().slice('ord-'.length)}`))).toEqual([placed[1]!.id]);
+    // A beginning shared by other orders too: the email narrows it to this test's.
+    const prefix = placed[0]!.number.slice(0, -1);
+    expect(ids(await list(`number=${prefix}&${byEmail}`))).toEqual(placed.filter((o) => o.number.startsWith(prefix)).map((o) => o.id).reverse());
+    expect(ids(await list(`number=${placed[1]!.number}&status=cancelled`))).toEqual([]);
+
+    for (const bad of ['number=ORD-12a', 'number=ORD-', 'number=12345678901', 'email=not-an-email']) {
+      const refused = await service.app.inject({ method: 'GET', url: `/orders?${bad}`, headers: as.ops });
+      expect(refused.statusCode, bad).toBe(400);
+      expect(refused.headers['content-type'], bad).toContain('application/problem+json');
+    }
+  });
+
   it('hides another customer\'s order and history', async () => {
     const order = await placeOrder(service);
     expect((await service.app.inject({ method: 'GET', url: `/orders/${order.id}`, headers: as.customer('intruder') })).statusCode).toBe(404);

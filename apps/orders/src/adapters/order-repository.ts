@@ -2,7 +2,7 @@ import type { ShortStockOutcome, ShortStockPolicy } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { DomainError } from '@platform/contracts/errors';
 import { Prisma } from '../generated/prisma/client';
-import { formatOrderNumber } from '../domain/order-number';
+import { formatOrderNumber, type SequenceRange } from '../domain/order-number';
 import { FINISHED_STATUSES } from '../domain/order-status';
 import type { Database, Transaction } from './database';
 import {
@@ -79,7 +79,7 @@ export function toOrder(row: OrderRow): Order {
 
 /** The orders columns (alias `o`) under the model's field names: raw rows map as model rows do (toOrder). */
 const orderColumns = Prisma.sql`o.id, o.number, o.status, o.fulfillment_status AS "fulfillmentStatus", o.customer_id AS "customerId",
-  o.customer, o.shipping_address AS "shippingAddress", o.billing_address AS "billingAddress", o.delivery_type AS "deliveryType",
+  o.customer, o.customer_email AS "customerEmail", o.shipping_address AS "shippingAddress", o.billing_address AS "billingAddress", o.delivery_type AS "deliveryType",
   o.delivery_window_start AS "deliveryWindowStart", o.delivery_window_end AS "deliveryWindowEnd", o.notes, o.age_verified AS "ageVerified",
   o.currency, o.subtotal, o.shipping_total AS "shippingTotal", o.tax_total AS "taxTotal", o.discount_total AS "discountTotal", o.total,
   o.tracking_number AS "trackingNumber", o.tracking_carrier AS "trackingCarrier", o.fulfillment_started AS "fulfillmentStarted",
@@ -112,7 +112,7 @@ function itemsInsert(items: readonly NewItem[]): Prisma.Sql {
 }
 
 export interface NewOrder {
-  order: Omit<Prisma.OrderUncheckedCreateInput, 'customer' | 'shippingAddress' | 'billingAddress'> &
+  order: Omit<Prisma.OrderUncheckedCreateInput, 'customer' | 'customerEmail' | 'shippingAddress' | 'billingAddress'> &
     Pick<Order, 'customer' | 'shippingAddress' | 'billingAddress'> & { createdAt: Date; updatedAt: Date };
   items: NewItem[];
   history: { id: string; status: string; details: string; actor: string };
@@ -127,10 +127,10 @@ export interface NewOrder {
 export async function insertOrder(tx: Transaction, { order: o, items, history, subOrders }: NewOrder): Promise<{ order: Order; subOrders: SubOrderRecord[] }> {
   const [row] = await tx.$queryRaw<(Omit<OrderRow, 'items'> & { subOrders: SubOrderJson[] })[]>`
     WITH o AS (
-      INSERT INTO orders (id, status, fulfillment_status, customer_id, customer, shipping_address, billing_address, delivery_type,
+      INSERT INTO orders (id, status, fulfillment_status, customer_id, customer, customer_email, shipping_address, billing_address, delivery_type,
                           delivery_window_start, delivery_window_end, notes, age_verified, currency, short_stock_policy,
                           subtotal, shipping_total, tax_total, discount_total, total, created_at, updated_at)
-      VALUES (${o.id}::uuid, ${o.status}, ${o.fulfillmentStatus}, ${o.customerId}, ${JSON.stringify(o.customer)}::jsonb,
+      VALUES (${o.id}::uuid, ${o.status}, ${o.fulfillmentStatus}, ${o.customerId}, ${JSON.stringify(o.customer)}::jsonb, ${o.customer.email.toLowerCase()},
               ${JSON.stringify(o.shippingAddress)}::jsonb, ${JSON.stringify(o.billingAddress)}::jsonb, ${o.deliveryType},
               ${o.deliveryWindowStart ?? null}::timestamptz, ${o.deliveryWindowEnd ?? null}::timestamptz, ${o.notes ?? null}::text,
               ${o.ageVerified}, ${o.currency}, ${o.shortStockPolicy ?? null}::text, ${o.subtotal}, ${o.shippingTotal}, ${o.taxTotal},
@@ -276,6 +276,10 @@ export async function replaceItems(tx: Transaction, orderId: string, items: NewO
 
 export interface OrderFilter {
   customerId?: string | undefined;
+  /** Lower case: the stored email is. */
+  customerEmail?: string | undefined;
+  /** Sequences the order number must fall in (any of the ranges). */
+  numbers?: SequenceRange[] | undefined;
   status?: Order['status'] | undefined;
   /** true: only finished orders (FINISHED_STATUSES), false: only those still in progress. */
   finished?: boolean | undefined;
@@ -289,7 +293,9 @@ export async function listOrders(db: Client, filter: OrderFilter): Promise<Order
   const finished = [...FINISHED_STATUSES];
   const where: Prisma.OrderWhereInput = {
     ...(filter.customerId !== undefined && { customerId: filter.customerId }),
+    ...(filter.customerEmail !== undefined && { customerEmail: filter.customerEmail }),
     AND: [
+      ...(filter.numbers !== undefined ? [{ OR: filter.numbers.map((range) => ({ number: { gte: range.from, lt: range.to } })) }] : []),
       ...(filter.status !== undefined ? [{ status: filter.status }] : []),
       ...(filter.finished === true ? [{ status: { in: finished } }] : []),
       ...(filter.finished === false ? [{ status: { notIn: finished } }] : []),

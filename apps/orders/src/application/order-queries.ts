@@ -8,17 +8,24 @@ import { toSubOrder } from '../adapters/sub-order-repository';
 import { findPromise, toOrderPromise } from '../adapters/delivery-promise-repository';
 import { countByStatus, getOrderRow, getOrderWithParts, listHistory, listOrders, toOrder } from '../adapters/order-repository';
 import { assertMayAccess } from '../domain/actor';
+import { sequencesWithPrefix } from '../domain/order-number';
 import type { OrderStatus } from '../domain/order-status';
 
 export interface OrderQuery {
   customerId?: string | undefined;
+  /** Digits an order number begins with (the `ORD-` already dropped). */
+  number?: string | undefined;
+  email?: string | undefined;
   status?: OrderStatus | undefined;
   active?: boolean | undefined;
   limit: number;
   cursor?: string | undefined;
 }
 
-/** Newest first; `active` true = still in progress, false = finished. A customer lists only its own orders. */
+/**
+ * Newest first; `active` true = still in progress, false = finished; `number` and `email` search
+ * (with the other filters). A customer lists only its own orders.
+ */
 export async function findOrders(db: Database, query: OrderQuery, actor: Actor): Promise<{ items: Order[]; nextCursor: string | null }> {
   if (actor.role === 'vendor') throw new DomainError('forbidden', 'FORBIDDEN', 'A vendor lists its sub-orders, not orders');
   if (actor.role === 'customer' && query.customerId !== undefined && query.customerId !== actor.customerId) {
@@ -27,6 +34,8 @@ export async function findOrders(db: Database, query: OrderQuery, actor: Actor):
   const customerId = actor.role === 'customer' ? (actor.customerId ?? '') : query.customerId;
   const page = await listOrders(db, {
     customerId,
+    customerEmail: query.email?.toLowerCase(),
+    numbers: query.number === undefined ? undefined : sequencesWithPrefix(query.number),
     status: query.status,
     finished: query.active === undefined ? undefined : !query.active,
     after: query.cursor ? decodeCursor(query.cursor) : undefined,

@@ -78,8 +78,18 @@ export type ModifyOrderRequest = z.infer<typeof modifyOrderRequestSchema>;
 /** Body of `POST /orders/:id/status`: an ops/admin manual change, through the transition table (ORD-08). */
 export const manualStatusChangeRequestSchema = z.object({ status: orderStatusSchema, reason: text(500) });
 
+/** An order number, whole or its beginning: `ORD-000042`, `ORD-0000`, `000042` (the `ORD-` is optional, any case). */
+export const orderNumberSearchSchema = z
+  .string()
+  .regex(/^(ORD-)?\d{1,10}$/i, 'an order number or its beginning, e.g. ORD-000042 or ORD-0000')
+  .transform((value) => value.replace(/^ORD-/i, ''));
+
 export const listOrdersQuerySchema = z.object({
   customerId: text(100).optional(),
+  /** Orders whose number is this one or begins with it (ops search). */
+  number: orderNumberSearchSchema.optional(),
+  /** The customer's email at order time, any case, whole (ops search). */
+  email: z.email().max(254).optional(),
   status: orderStatusSchema.optional(),
   /** true: only orders still in progress (not delivered, cancelled, refunded or returned). */
   active: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
