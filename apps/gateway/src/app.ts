@@ -87,7 +87,7 @@ export async function buildGateway(app: PlatformHttpServer, env: GatewayEnv, dep
   registerAuthentication(app, keyring);
   await registerOpenApi(app, env.PUBLIC_BASE_URL);
   registerOrderDetailRoute(app, upstreams, env.COMPOSE_TIMEOUT_MS);
-  registerOpsRoutes(app, upstreams, env.COMPOSE_TIMEOUT_MS);
+  registerOpsRoutes(app, upstreams, env.COMPOSE_TIMEOUT_MS, () => clock.now());
   const follower = new StreamFollower(nats, app.log);
   registerLiveRoutes(app, {
     upstreams,

@@ -123,6 +123,9 @@ beforeAll(async () => {
     app.patch('/orders/:id', async (_request, reply) => reply.header('etag', '"4"').send({ ...order(MINE, 'cust-1'), version: 4 }));
     app.post('/orders/:id/cancel', async (request) => ({ ...order((request.params as { id: string }).id, 'cust-1'), status: 'cancelled' }));
     app.get('/orders/overview', async () => ({ total: 0, byStatus: {} }));
+    app.get('/metrics', async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4').send('# TYPE orders_placed_total counter\norders_placed_total{channel="api",service="orders"} 4\nhttp_requests_total{service="orders"} 9\n'),
+    );
     app.get('/ops/lag', async () => ({ consumers: [{ consumer: 'orders--billing', stream: 'BILLING', pending: 2, ackPending: 1, redelivered: 0 }], outbox: { pending: 3, oldestPendingSeconds: 1.5 } }));
     app.post('/ops/dead-letters/:consumer/:seq/retry', async (request) => ({ ...(request.params as { consumer: string }), seq: 7, outcome: 'processed' }));
     app.get('/sub-orders/:number', async (request) => subOrder((request.params as { number: string }).number));
@@ -568,6 +571,17 @@ describe('the ops views and console', () => {
     expectProblem(await gateway.inject({ method: 'GET', url: '/v1/ops/dead-letters', headers: bearer('vendor') }), 403, 'FORBIDDEN');
   });
 
+  it('reads the business metrics from every service’s /metrics, for ops keys only', async () => {
+    const answer = await gateway.inject({ method: 'GET', url: '/v1/ops/metrics', headers: bearer('ops') });
+    expect(answer.statusCode).toBe(200);
+    const body = answer.json() as { at: string; services: Array<{ service: string; available: boolean }>; series: Record<string, unknown> };
+    expect(body.series).toEqual({ orders_placed_total: [{ labels: { channel: 'api' }, value: 4 }] });
+    expect(body.services[0]).toEqual({ service: 'orders', available: true });
+    // The fake billing service has no /metrics: listed, its series missing.
+    expect(body.services[1]).toEqual({ service: 'billing', available: false, error: 'HTTP 404' });
+    expectProblem(await gateway.inject({ method: 'GET', url: '/v1/ops/metrics', headers: bearer('customer') }), 403, 'FORBIDDEN');
+  });
+
   it("sends a retry to the service owning the consumer, naming the acting key; refuses a consumer no service owns", async () => {
     const retried = await gateway.inject({ method: 'POST', url: '/v1/ops/dead-letters/orders--billing/7/retry', headers: bearer('admin') });
     expect(retried.statusCode).toBe(200);
@@ -618,6 +632,7 @@ describe('the OpenAPI document and docs page', () => {
       ['GET', '/v1/ops/lag'] as const,
       ['GET', '/v1/ops/dead-letters'] as const,
       ['GET', '/v1/ops/timers'] as const,
+      ['GET', '/v1/ops/metrics'] as const,
       ['POST', '/v1/ops/dead-letters/:consumer/:seq/retry'] as const,
       ['DELETE', '/v1/ops/dead-letters/:consumer/:seq'] as const,
     ];
@@ -628,7 +643,7 @@ describe('the OpenAPI document and docs page', () => {
     }
     const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).filter((m) => m !== 'head').map((m) => `${m.toUpperCase()} ${path}`));
     expect(documented.sort()).toEqual(expected.map(([m, p]) => `${m} ${toOpenApiPath(p)}`).sort());
-    expect(Object.keys(document.paths).some((p) => /healthz|readyz|metrics|docs/.test(p))).toBe(false);
+    expect(Object.keys(document.paths).some((p) => /^\/(healthz|readyz|metrics|docs)/.test(p))).toBe(false);
 
     const create = document.paths['/v1/orders']!.post!;
     expect(create.requestBody).toMatchObject({ content: { 'application/json': { schema: { type: 'object', required: expect.arrayContaining(['customer', 'items']) } } } });

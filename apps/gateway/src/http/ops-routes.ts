@@ -4,12 +4,15 @@ import {
   deadLetterParamsSchema,
   platformDeadLettersSchema,
   platformLagSchema,
+  platformMetricsSchema,
   platformTimersSchema,
 } from '@platform/contracts/api/ops';
 import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
+import { parseExposition } from '@platform/runtime/prometheus-text';
 import type { z } from 'zod';
 import { actorHeaders } from '../domain/api-keys';
+import { businessSeries } from '../domain/business-metrics';
 import { fetchPart } from './order-detail';
 import { documentation, relay, type Upstreams } from './forward-routes';
 import type { ServiceName } from './route-table';
@@ -22,7 +25,7 @@ const SERVICES: readonly ServiceName[] = ['orders', 'billing', 'fulfillment', 't
  * not answer marked unavailable. Retry and purge go to the service owning the consumer, named by
  * the durable's `<service>--` prefix, with the acting key as `x-actor` (the service logs it).
  */
-export function registerOpsRoutes(app: PlatformHttpServer, upstreams: Upstreams, composeTimeoutMs: number): void {
+export function registerOpsRoutes(app: PlatformHttpServer, upstreams: Upstreams, composeTimeoutMs: number, now: () => Date): void {
   const fanOut = (path: string, summary: string, answer: z.ZodType) =>
     app.route({
       method: 'GET',
@@ -49,6 +52,37 @@ export function registerOpsRoutes(app: PlatformHttpServer, upstreams: Upstreams,
   fanOut('/ops/lag', "Every service's consumer lag (pending, ack pending per durable) and outbox lag", platformLagSchema);
   fanOut('/ops/dead-letters', "Every service's consumers' dead letters, oldest first", platformDeadLettersSchema);
   fanOut('/ops/timers', "Every service's pending durable timers, soonest first", platformTimersSchema);
+
+  app.route({
+    method: 'GET',
+    url: '/v1/ops/metrics',
+    config: { access: 'ops' },
+    schema: {
+      ...documentation({ tag: 'Operations', access: 'ops', summary: 'The business metrics now (counters since each service started), summed over the services' }),
+      response: { 200: platformMetricsSchema },
+    },
+    handler: async (request) => {
+      // The services' own /metrics (Prometheus text): one replica each, the one the service's address reaches.
+      const scrapes = await Promise.all(
+        SERVICES.map(async (service) => {
+          try {
+            const answer = await upstreams[service].request('/metrics', { requestId: String(request.id), timeout: { request: composeTimeoutMs } });
+            return answer.status === 200 ? { samples: parseExposition(answer.body) } : { error: `HTTP ${answer.status}` };
+          } catch (error) {
+            return { error: error instanceof DomainError ? error.kind : 'unreadable answer' };
+          }
+        }),
+      );
+      return {
+        at: now().toISOString(),
+        services: SERVICES.map((service, index) => {
+          const scrape = scrapes[index]!;
+          return scrape.samples ? { service, available: true as const } : { service, available: false as const, error: scrape.error ?? 'unavailable' };
+        }),
+        series: businessSeries(scrapes.flatMap((scrape) => (scrape.samples ? [scrape.samples] : []))),
+      };
+    },
+  });
 
   const owner = (consumer: string): ServiceName => {
     const service = consumerService(consumer) as ServiceName;

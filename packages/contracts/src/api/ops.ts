@@ -87,3 +87,32 @@ export const platformDeadLettersSchema = z.object({
 export const platformTimersSchema = z.object({
   services: z.array(z.union([serviceTimersSchema.extend({ service: serviceNameSchema, available: z.literal(true) }), unavailableSchema])),
 });
+
+/**
+ * The business metrics (docs/metrics.md) as the services export them, for `GET /v1/ops/metrics`:
+ * each name lists its series, labelled as exported less `service`.
+ */
+export const BUSINESS_METRICS = [
+  'orders_placed_total',
+  'orders_delivery_promises_total',
+  'billing_checkout_sessions_opened_total',
+  'billing_payments_total',
+  'fulfillment_lead_time_seconds',
+  'fulfillment_exceptions_open',
+  'tracking_delivery_time_seconds',
+  'notifications_outcomes_total',
+] as const;
+
+const seriesSchema = z.object({ labels: z.record(z.string(), z.string()), value: z.number() });
+
+/**
+ * `GET /v1/ops/metrics`: the business metrics now, each series summed over the services that
+ * export it (a histogram as its `_bucket`, `_sum` and `_count` series); a service that did not
+ * answer is listed, and its series are missing.
+ */
+export const platformMetricsSchema = z.object({
+  at: timestamp,
+  services: z.array(z.union([z.object({ service: serviceNameSchema, available: z.literal(true) }), unavailableSchema])),
+  series: z.record(z.string(), z.array(seriesSchema)),
+});
+export type PlatformMetrics = z.infer<typeof platformMetricsSchema>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExposition, sampleValue } from './metrics';
+import { parseExposition, sampleValue } from './prometheus-text';
 
 const exposition = `# HELP orders_placed_total Orders placed, by channel
 # TYPE orders_placed_total counter
