@@ -109,8 +109,81 @@ describe('dead letters', () => {
   });
 });
 
+describe('searching orders', () => {
+  it('finds an order by its customer’s email in any case and by its number, with the status filter', async () => {
+    const [mine, other] = [await placeOrder(platform, lifecycleOrder('cj')), await placeOrder(platform, lifecycleOrder('cj'))];
+    const page = await signIn(DEV_KEYS.ops);
+    await page.locator('h1', { hasText: 'Orders' }).waitFor();
+    const results = page.locator('table', { hasText: 'Orders found' }).locator('tbody tr');
+
+    await page.getByLabel('Order number or email').fill(mine.customer.email.toUpperCase());
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('caption', { hasText: 'Orders found' }).waitFor();
+    expect(await results.allTextContents()).toEqual([expect.stringContaining(mine.number)]);
+
+    await page.getByLabel('Order number or email').fill(other.number);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await eventually(() => results.allTextContents(), (rows) => rows.length === 1 && rows[0]!.includes(other.number));
+    // Combined with the status filter: the pending order is not among the delivered ones.
+    await page.getByLabel('Status', { exact: true }).selectOption('delivered');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('p.empty', { hasText: 'Orders found' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('refunds', () => {
+  it('a refund the API refuses shows the problem’s detail', async () => {
+    const order = await placeOrder(platform, lifecycleOrder('cj'));
+    // What the API answers an unpaid order's refund (the same call the console makes).
+    const answer = await fetch(`${platform.stack.gatewayUrl}/v1/orders/${order.id}/refunds`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEV_KEYS.ops}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 500, reason: 'goodwill' }),
+    });
+    expect(answer.ok).toBe(false);
+    const problem = (await answer.json()) as { detail?: string; title: string };
+
+    const page = await signIn(DEV_KEYS.ops);
+    await page.locator('h1', { hasText: 'Orders' }).waitFor();
+    await page.goto(`${platform.stack.gatewayUrl}/console#/orders/${order.id}`);
+    await page.locator('h1', { hasText: `Order ${order.number}` }).waitFor();
+    const refund = page.locator('form', { has: page.getByRole('button', { name: 'Refund' }) });
+    await refund.getByLabel(/Amount/).fill('5.00');
+    await refund.getByLabel('Reason').fill('goodwill');
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    await page.locator('#status.error').waitFor();
+    expect(await page.locator('#status').textContent()).toBe(`Refund refused: ${problem.detail ?? problem.title}`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('metrics', () => {
+  it('charts the business metrics the services export, counted once', async () => {
+    const before = (await platform.gateway.get('v1/ops/metrics')).body as { series: Record<string, { labels: Record<string, string>; value: number }[]> };
+    const placedBefore = before.series.orders_placed_total!.find((s) => s.labels.channel === 'api')!.value;
+    await placeOrder(platform, lifecycleOrder('cj'));
+
+    const page = await signIn(DEV_KEYS.ops);
+    await page.locator('h1', { hasText: 'Orders' }).waitFor();
+    await page.getByRole('link', { name: 'Metrics', exact: true }).click();
+    await page.locator('h1', { hasText: 'Metrics' }).waitFor();
+    const placed = page.locator('table', { hasText: 'Counts now' }).locator('tr', { hasText: 'orders_placed_total' }).filter({ hasText: 'channel=api' });
+    expect(await placed.locator('td').last().textContent()).toBe(String(placedBefore + 1));
+    for (const chart of ['orders-per-minute', 'payment-conversion', 'lead-time', 'delivery-time', 'promise-kept', 'exceptions-open', 'notification-success']) {
+      expect(await page.locator(`#${chart} canvas`).count(), chart).toBe(1);
+    }
+    expect(await page.locator('p.error').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(browser.cspViolations).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('the other views', () => {
-  it('show lag, timers and exceptions without serious accessibility violations', async () => {
+  it('show lag, timers, exceptions and returns without serious accessibility violations', async () => {
     const page = await signIn(DEV_KEYS.admin);
     await page.locator('h1', { hasText: 'Orders' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
@@ -119,6 +192,10 @@ describe('the other views', () => {
       await page.locator('h1', { hasText: heading }).waitFor();
       expect(await seriousViolations(page), link).toEqual([]);
     }
+    // Returns: the list, or the API's refusal where the returns routes are not there.
+    await page.getByRole('link', { name: 'Returns', exact: true }).click();
+    await page.locator('h1', { hasText: /^(Returns|Could not load)$/ }).waitFor();
+    expect(await seriousViolations(page), 'Returns').toEqual([]);
     // Lag lists every durable consumer of every service.
     await page.getByRole('link', { name: 'Lag', exact: true }).click();
     await page.locator('h1', { hasText: 'Lag' }).waitFor();

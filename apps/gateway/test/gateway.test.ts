@@ -601,6 +601,10 @@ describe('the ops views and console', () => {
     expect(page.body).toContain('<script type="module" src="/console/assets/console.js">');
     const script = await gateway.inject({ method: 'GET', url: '/console/assets/console.js' });
     expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+    // The charts' library, from the gateway's own dependencies.
+    const charts = await gateway.inject({ method: 'GET', url: '/console/assets/uPlot.esm.js' });
+    expect(charts.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(charts.body).toContain('export { uPlot as default }');
     expect((await gateway.inject({ method: 'GET', url: '/console/assets/..%2Fconsole.ts' })).statusCode).toBe(404);
   });
 });

@@ -1,40 +1,11 @@
 // The ops console: one page, views by URL hash, every call to /v1 with the operator's key.
 import { api, ApiProblem, session } from './api.js';
-import { announce, h, table, when } from './dom.js';
+import { h, table, when } from './dom.js';
+import { metricsView } from './metrics-view.js';
+import { returnsView } from './returns-view.js';
+import { act, money, onReload, orderLink, reasonForm, show } from './view.js';
 
 const STATUSES = ['pending', 'confirmed', 'processing', 'packed', 'shipped', 'out_for_delivery', 'delivered', 'delayed', 'exception', 'cancelled', 'refunded', 'returned'];
-const main = () => document.getElementById('main');
-
-function show(title, ...content) {
-  document.title = `${title} · Ops console`;
-  main().replaceChildren(h('h1', { tabindex: '-1' }, title), ...content);
-}
-
-/** Runs an action the operator asked for; the API's refusal (problem+json) is shown as it is. */
-async function act(label, work) {
-  try {
-    await work();
-    announce(`${label}: done.`, 'ok');
-    await route();
-  } catch (error) {
-    announce(`${label} refused: ${error.message}`, 'error');
-  }
-}
-
-/** A form asking for a reason before an action (cancel, status change). */
-function reasonForm(label, fields, submit) {
-  const reason = h('input', { name: 'reason', required: true, maxlength: 500 });
-  return h(
-    'form',
-    { class: 'inline', onsubmit: (event) => { event.preventDefault(); void act(label, () => submit(new FormData(event.target))); } },
-    ...fields,
-    h('label', {}, 'Reason ', reason),
-    h('button', { type: 'submit' }, label),
-  );
-}
-
-const orderLink = (id, text) => h('a', { href: `#/orders/${id}` }, text ?? id);
-
 // ------------------------------------------------------------------ sign-in
 
 function signInView(message) {
@@ -72,37 +43,50 @@ function signInView(message) {
 
 // ------------------------------------------------------------------ (a) orders
 
+/** The search box: an email (has an @) or an order number or its beginning. */
+const searchParam = (text) => (text.includes('@') ? 'email' : 'number');
+
 async function ordersView(params) {
   const query = new URLSearchParams();
-  for (const name of ['status', 'customerId', 'active', 'cursor']) if (params.get(name)) query.set(name, params.get(name));
+  for (const name of ['status', 'customerId', 'number', 'email', 'active', 'cursor']) if (params.get(name)) query.set(name, params.get(name));
   query.set('limit', '50');
   const [overview, page] = await Promise.all([api('/orders/overview'), api(`/orders?${query}`)]);
   const counts = Object.entries(overview.byStatus);
   const status = h('select', { id: 'filter-status', name: 'status' }, h('option', { value: '' }, 'any'), STATUSES.map((s) => h('option', { value: s, selected: params.get('status') === s }, s)));
   const customer = h('input', { id: 'filter-customer', name: 'customerId', value: params.get('customerId') ?? '' });
-  const search = h('input', { id: 'search', name: 'q', placeholder: 'order id' });
+  const search = h('input', { id: 'search', name: 'q', type: 'search', value: params.get('number') ?? params.get('email') ?? '', 'aria-describedby': 'search-hint' });
+  const searching = ['number', 'email', 'status', 'customerId'].some((name) => params.get(name));
   show(
     'Orders',
     h('section', { 'aria-labelledby': 'by-status' }, h('h2', { id: 'by-status' }, 'By status'),
       h('ul', { class: 'counts' }, counts.map(([name, n]) => h('li', {}, h('a', { href: `#/orders?status=${name}` }, `${name}: ${n}`))))),
-    h('form', { class: 'inline', role: 'search', onsubmit: (event) => { event.preventDefault(); if (search.value.trim()) location.hash = `#/orders/${search.value.trim()}`; } },
-      h('label', { for: 'search' }, 'Open order '), search, h('button', { type: 'submit' }, 'Open')),
     h('form', {
       class: 'inline',
+      role: 'search',
+      'aria-label': 'Orders',
       onsubmit: (event) => {
         event.preventDefault();
         const next = new URLSearchParams();
+        const text = search.value.trim();
+        if (text) next.set(searchParam(text), text);
         if (status.value) next.set('status', status.value);
         if (customer.value.trim()) next.set('customerId', customer.value.trim());
         location.hash = `#/orders?${next}`;
       },
-    }, h('label', { for: 'filter-status' }, 'Status '), status, h('label', { for: 'filter-customer' }, 'Customer '), customer, h('button', { type: 'submit' }, 'Filter')),
-    table('Orders, newest first', ['Number', 'Status', 'Fulfillment', 'Customer', 'Total', 'Placed'], page.items, (order) => [
+    },
+    h('label', { for: 'search' }, 'Order number or email '), search,
+    h('label', { for: 'filter-status' }, 'Status '), status,
+    h('label', { for: 'filter-customer' }, 'Customer id '), customer,
+    h('button', { type: 'submit' }, 'Search'),
+    searching ? h('a', { href: '#/orders' }, 'Clear') : null),
+    h('p', { id: 'search-hint', class: 'hint' }, 'A whole order number or its beginning (ORD-0001 finds ORD-000100 to ORD-000199), or a customer email (any case).'),
+    table(searching ? 'Orders found, newest first' : 'Orders, newest first', ['Number', 'Status', 'Fulfillment', 'Customer', 'Email', 'Total', 'Placed'], page.items, (order) => [
       orderLink(order.id, order.number),
       order.status,
       order.fulfillmentStatus,
       order.customer.id,
-      `${(order.totals.total / 100).toFixed(2)} ${order.currency}`,
+      order.customer.email,
+      money(order.totals.total, order.currency),
       when(order.createdAt),
     ]),
     page.nextCursor ? h('p', {}, h('a', { href: `#/orders?${new URLSearchParams({ ...Object.fromEntries(query), cursor: page.nextCursor })}` }, 'Next page')) : null,
@@ -112,10 +96,11 @@ async function ordersView(params) {
 // ------------------------------------------------------------------ (c) one order
 
 async function orderView(id) {
-  const [detail, timeline, calls] = await Promise.all([
+  const [detail, timeline, calls, returns] = await Promise.all([
     api(`/orders/${encodeURIComponent(id)}`),
     api(`/orders/${encodeURIComponent(id)}/timeline`),
     api(`/orders/${encodeURIComponent(id)}/supplier-calls`).catch(() => ({ calls: [] })),
+    api(`/orders/${encodeURIComponent(id)}/returns`).catch((error) => ({ error })),
   ]);
   const { order } = detail;
   const statusSelect = h('select', { name: 'status', id: 'new-status' }, STATUSES.map((s) => h('option', { value: s }, s)));
@@ -131,7 +116,15 @@ async function orderView(id) {
       h('button', { type: 'button', onclick: () => act('Retry fulfillment', () => api(`/orders/${id}/fulfillment/retry`, { method: 'POST' })) }, 'Retry fulfillment'),
       reasonForm('Cancel order', [], (form) => api(`/orders/${id}/cancel`, { method: 'POST', body: { reason: form.get('reason') } })),
       reasonForm('Change status', [h('label', { for: 'new-status' }, 'To '), statusSelect], (form) =>
-        api(`/orders/${id}/status`, { method: 'POST', body: { status: form.get('status'), reason: form.get('reason') } }))),
+        api(`/orders/${id}/status`, { method: 'POST', body: { status: form.get('status'), reason: form.get('reason') } })),
+      reasonForm('Refund', [h('label', { for: 'refund-amount' }, `Amount (${order.currency}) `), h('input', { id: 'refund-amount', name: 'amount', type: 'number', min: '0.01', step: '0.01', required: true })], (form) =>
+        api(`/orders/${id}/refunds`, { method: 'POST', body: { amount: Math.round(Number(form.get('amount')) * 100), reason: form.get('reason') } }))),
+    h('section', { 'aria-labelledby': 'returns' }, h('h2', { id: 'returns' }, 'Returns'),
+      returns.error
+        ? h('p', { class: 'error' }, `Returns could not be read: ${returns.error.message}`)
+        : table('Returns of this order', ['Number', 'Status', 'Reason', 'Units'], returns.items ?? returns.returns ?? [], (r) => [
+          h('a', { href: `#/returns?status=${r.status}` }, r.number), r.status, r.reason, r.items.reduce((n, line) => n + line.quantity, 0),
+        ])),
     h('section', { 'aria-labelledby': 'timeline' }, h('h2', { id: 'timeline' }, 'Timeline'),
       table('Timeline, oldest first', ['When', 'What', 'Details', 'Audience'], timeline.entries, (entry) => [when(entry.at), entry.kind, describe(entry), entry.audience])),
     h('section', { 'aria-labelledby': 'supplier-calls' }, h('h2', { id: 'supplier-calls' }, 'Supplier calls'),
@@ -139,7 +132,7 @@ async function orderView(id) {
     h('section', { 'aria-labelledby': 'notifications' }, h('h2', { id: 'notifications' }, 'Notifications'),
       table('Notifications', ['When', 'Notice', 'Channel', 'Recipient', 'Status', 'Error'], detail.notifications?.notifications ?? [], (n) => [when(n.createdAt), n.notice, n.channel, n.recipient, n.status, n.lastError ?? ''])),
     h('section', { 'aria-labelledby': 'payments' }, h('h2', { id: 'payments' }, 'Payments'),
-      table('Payments', ['Status', 'Amount', 'Refunded', 'Provider'], detail.billing?.payments ?? [], (p) => [p.status, `${(p.amount / 100).toFixed(2)} ${p.currency}`, (p.amountRefunded / 100).toFixed(2), p.provider])),
+      table('Payments', ['Status', 'Amount', 'Refunded', 'Provider'], detail.billing?.payments ?? [], (p) => [p.status, money(p.amount, p.currency), money(p.amountRefunded), p.provider])),
   );
 }
 
@@ -243,6 +236,8 @@ async function route() {
     else if (path === '/dead-letters') await deadLettersView();
     else if (path === '/timers') await timersView();
     else if (path === '/lag') await lagView();
+    else if (path === '/metrics') await metricsView();
+    else if (path === '/returns') await returnsView(params);
     else await ordersView(params);
   } catch (error) {
     if (error instanceof ApiProblem && (error.status === 401 || error.status === 403)) {
@@ -253,6 +248,7 @@ async function route() {
   }
 }
 
+onReload(route);
 document.getElementById('sign-out').addEventListener('click', () => {
   session.signOut();
   location.hash = '';
