@@ -209,3 +209,51 @@ describe('the other views', () => {
     await page.close();
   });
 });
+
+describe('templates', () => {
+  it('editing a template changes the next email', async () => {
+    const marker = 'Edited in the console: thank you for shopping with us.';
+    const page = await signIn(DEV_KEYS.admin);
+    await page.locator('h1', { hasText: 'Orders' }).waitFor();
+    await page.getByRole('link', { name: 'Templates', exact: true }).click();
+    await page.locator('h1', { hasText: 'Templates' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Template', { exact: true }).selectOption('order-confirmation');
+    await page.getByLabel('Channel', { exact: true }).selectOption('email');
+    await page.getByLabel('Locale', { exact: true }).selectOption('en');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.locator('h1', { hasText: 'Template order-confirmation · email · en' }).waitFor();
+    expect(await page.getByText('Live: the built-in files').count()).toBe(1);
+
+    const text = page.getByLabel('text', { exact: true });
+    const builtIn = await text.inputValue();
+    expect(builtIn).toContain('{{');
+    await text.fill(`${marker}\n${builtIn}`);
+    await page.getByRole('button', { name: 'Preview draft' }).click();
+    await page.locator('section', { hasText: 'Preview' }).locator('pre', { hasText: marker }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // An ops key may read and preview, not change what customers are told.
+    const ops = await signIn(DEV_KEYS.ops);
+    await ops.locator('h1', { hasText: 'Orders' }).waitFor();
+    await ops.goto(`${platform.stack.gatewayUrl}/console#/templates/order-confirmation/email/en`);
+    await ops.locator('h1', { hasText: 'Template order-confirmation' }).waitFor();
+    await ops.getByRole('button', { name: 'Save new version' }).click();
+    await ops.locator('#status.error').waitFor();
+    expect(await ops.locator('#status').textContent()).toMatch(/^Save new version refused: .*admin/);
+    await ops.close();
+
+    await page.getByRole('button', { name: 'Save new version' }).click();
+    await page.locator('p', { hasText: 'Live: version 1' }).waitFor();
+    expect(await page.locator('table', { hasText: 'Saved versions' }).locator('tbody tr').count()).toBe(1);
+
+    // The next confirmation email, for a real order that gets paid, says what was saved.
+    const order = await placeOrder(platform, lifecycleOrder('cj'));
+    await pay(platform, order.id);
+    const [email] = await platform.stack.smtp!.waitForMessages((m) => m.to.includes(order.customer.email), { timeoutMs: 30_000 });
+    expect(email!.text).toContain(marker);
+    expect(email!.text).toContain(order.number);
+    expect(email!.html).not.toContain(marker);
+    await page.close();
+  });
+});

@@ -3,6 +3,7 @@ import { api, ApiProblem, session } from './api.js';
 import { h, table, when } from './dom.js';
 import { metricsView } from './metrics-view.js';
 import { returnsView } from './returns-view.js';
+import { templatesIndexView, templateView } from './templates-view.js';
 import { act, money, onReload, orderLink, reasonForm, show } from './view.js';
 
 const STATUSES = ['pending', 'confirmed', 'processing', 'packed', 'shipped', 'out_for_delivery', 'delivered', 'delayed', 'exception', 'cancelled', 'refunded', 'returned'];
@@ -229,6 +230,7 @@ async function route() {
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(query);
   const orderMatch = /^\/orders\/([^/]+)$/.exec(path);
+  const templateMatch = /^\/templates\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
   for (const link of document.querySelectorAll('#nav a')) link.toggleAttribute('aria-current', path.startsWith(link.getAttribute('href').slice(1)));
   try {
     if (orderMatch) await orderView(decodeURIComponent(orderMatch[1]));
@@ -238,6 +240,8 @@ async function route() {
     else if (path === '/lag') await lagView();
     else if (path === '/metrics') await metricsView();
     else if (path === '/returns') await returnsView(params);
+    else if (templateMatch) await templateView(...templateMatch.slice(1).map(decodeURIComponent));
+    else if (path === '/templates') templatesIndexView();
     else await ordersView(params);
   } catch (error) {
     if (error instanceof ApiProblem && (error.status === 401 || error.status === 403)) {
