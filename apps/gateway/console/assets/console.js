@@ -26,8 +26,10 @@ function signInView(message) {
           try {
             // An ops route: a customer or vendor key gets the API's 403 here.
             await api('/orders/overview');
-            location.hash = '#/orders';
-            await route();
+            // One rendering: a changed hash renders through the hashchange listener, and two
+            // renderings racing could draw Orders over a view opened meanwhile.
+            if (location.hash === '#/orders') await route();
+            else location.hash = '#/orders';
           } catch (error) {
             session.signOut();
             const refused = error instanceof ApiProblem && error.status === 403;
