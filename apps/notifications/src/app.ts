@@ -16,6 +16,7 @@ import type { NotificationsEnv } from './config';
 import { fulfillmentEventSubscriptions } from './consumers/fulfillment-events';
 import { orderEventSubscriptions } from './consumers/order-events';
 import type { StoreIdentity } from './domain/message-view';
+import { registerClickRedirect } from './http/click-redirect';
 import { registerRoutes } from './http/routes';
 import { registerTwilioWebhook } from './http/twilio-webhook';
 
@@ -44,7 +45,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   const store: StoreIdentity = { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
   // templates/ sits beside src/ and dist/, so the same path works from source and from the bundle.
   const renderer = new TemplateRenderer(fileURLToPath(new URL('../templates', import.meta.url)));
-  const links = orderLinks(env.PUBLIC_BASE_URL, env.ORDER_LINK_SECRET);
+  const links = orderLinks(env.PUBLIC_BASE_URL, env.ORDER_LINK_SECRET, env.CLICK_LINK_SECRET);
   const deps: NotificationDeps = {
     db,
     renderer,
@@ -95,6 +96,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
 
   const app = runtime.createHttpServer();
   registerRoutes(app, { db, renderer, store, links, clock: runtime.clock });
+  registerClickRedirect(app, { db, clock: runtime.clock, secret: env.CLICK_LINK_SECRET });
   registerTwilioWebhook(app, { db, clock: runtime.clock, authToken: env.TWILIO_AUTH_TOKEN, statusCallbackUrl: env.TWILIO_STATUS_CALLBACK_URL });
   return { app, db, timers, deps };
 }
