@@ -10,12 +10,14 @@ import { createMailpitLookup } from './adapters/email-lookup';
 import { createSmtpMailer } from './adapters/mailer';
 import { TemplateRenderer } from './adapters/template-renderer';
 import { createTwilioSms } from './adapters/twilio-sms';
+import { CAMPAIGN_RELEASE, type CampaignDeps, releaseCampaign } from './application/campaigns';
 import { deliverNotification, type NotificationDeps, TIMER_KINDS } from './application/notifications';
 import { orderLinks } from './application/order-links';
 import type { NotificationsEnv } from './config';
 import { fulfillmentEventSubscriptions } from './consumers/fulfillment-events';
 import { orderEventSubscriptions } from './consumers/order-events';
 import type { StoreIdentity } from './domain/message-view';
+import { registerClickRedirect } from './http/click-redirect';
 import { registerRoutes } from './http/routes';
 import { registerTwilioWebhook } from './http/twilio-webhook';
 
@@ -44,7 +46,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   const store: StoreIdentity = { storeName: env.STORE_NAME, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
   // templates/ sits beside src/ and dist/, so the same path works from source and from the bundle.
   const renderer = new TemplateRenderer(fileURLToPath(new URL('../templates', import.meta.url)));
-  const links = orderLinks(env.PUBLIC_BASE_URL, env.ORDER_LINK_SECRET);
+  const links = orderLinks(env.PUBLIC_BASE_URL, env.ORDER_LINK_SECRET, env.CLICK_LINK_SECRET);
   const deps: NotificationDeps = {
     db,
     renderer,
@@ -70,9 +72,10 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   };
 
   const deliver = deliverNotification(deps);
+  const campaigns: CampaignDeps = { notifications: deps, sendsPerMinute: env.CAMPAIGN_SENDS_PER_MINUTE };
   const timers = runtime.addTimers<Transaction>(
     db,
-    { [TIMER_KINDS.send]: deliver, [TIMER_KINDS.deferred]: deliver, [TIMER_KINDS.retry]: deliver },
+    { [TIMER_KINDS.send]: deliver, [TIMER_KINDS.deferred]: deliver, [TIMER_KINDS.retry]: deliver, [CAMPAIGN_RELEASE]: releaseCampaign(campaigns) },
     // One send per SMTP connection at once: each holds its transaction while the provider answers.
     { pollIntervalMs: env.TIMER_POLL_MS, concurrency: smtpConnections },
   );
@@ -94,7 +97,8 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   });
 
   const app = runtime.createHttpServer();
-  registerRoutes(app, { db, renderer, store, links, clock: runtime.clock });
+  registerRoutes(app, { db, renderer, store, links, clock: runtime.clock, campaigns });
+  registerClickRedirect(app, { db, clock: runtime.clock, links, secret: env.CLICK_LINK_SECRET });
   registerTwilioWebhook(app, { db, clock: runtime.clock, authToken: env.TWILIO_AUTH_TOKEN, statusCallbackUrl: env.TWILIO_STATUS_CALLBACK_URL });
   return { app, db, timers, deps };
 }

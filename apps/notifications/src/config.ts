@@ -1,4 +1,5 @@
 import { databaseEnv, envHelpers, serviceEnv } from '@platform/config/env';
+import { clickLinkSecret } from '@platform/config/click-links';
 import { orderLinkSecret } from '@platform/config/order-links';
 import { z } from 'zod';
 
@@ -16,6 +17,13 @@ export const notificationsEnv = serviceEnv.extend(databaseEnv.shape).extend({
   PUBLIC_BASE_URL: envHelpers.url(['http:', 'https:']).default('http://127.0.0.1:8080'),
   /** Signs the order-page link in every email; the gateway checks it with the same secret. */
   ORDER_LINK_SECRET: orderLinkSecret,
+  /**
+   * Signs the click-tracking links (`<PUBLIC_BASE_URL>/c/<token>`) that wrap the links of every
+   * message; unset: links go straight to their target and nothing counts clicks.
+   */
+  CLICK_LINK_SECRET: clickLinkSecret.optional(),
+  /** Bulk sends (docs/notification-admin.md): messages planned per minute per campaign, paced by its release timer. */
+  CAMPAIGN_SENDS_PER_MINUTE: envHelpers.positiveInt.max(100_000).default(600),
   /** Notifications sent at once: pooled SMTP connections and timer lanes. */
   SEND_CONCURRENCY: envHelpers.positiveInt.max(32).default(8),
   TWILIO_API_URL: envHelpers.url(['http:', 'https:']).default('https://api.twilio.com'),

@@ -47,6 +47,7 @@ it('migrates notifications sent before per-status notifications to the confirmed
       '20261204143000_applied_versions',
       '20261204200000_template_admin',
       '20261204210000_history_analytics',
+      '20261204213000_campaigns',
     ]);
 
     const { rows } = await client.query('SELECT id, order_status, notice, status FROM notifications WHERE order_id = $1', [orderId]);

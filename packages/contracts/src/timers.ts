@@ -83,6 +83,11 @@ export const timers = {
       kind: 'notifications.retry',
       fires: "after a failure (backoff) or while the provider's breaker is open; a minute after an attempt whose outcome was lost, which is checked with the provider before any resend",
     },
+    campaignRelease: {
+      kind: 'notifications.campaign-release',
+      fires:
+        'right after a bulk send is started or run again (key = campaign id), then once per pacing interval while recipients wait: plans the next batch of its messages (`CAMPAIGN_SENDS_PER_MINUTE`)',
+    },
   },
   billing: {
     invoiceOverdue: { kind: 'billing.invoice-overdue', fires: "at the invoice's due date (`INVOICE_DUE_DAYS`, 14 days after issue): an unpaid or partly paid invoice becomes overdue" },

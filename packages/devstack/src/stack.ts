@@ -276,6 +276,10 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
         serviceEnv.SMTP_URL = env.SMTP_URL;
         // The local sink answers Mailpit's search: a lost email outcome is checked, not guessed.
         if (handle.smtp) serviceEnv.EMAIL_LOOKUP_URL = handle.smtp.httpUrl;
+        // The Twilio simulator posts each SMS's status callbacks to the gateway's webhook: SMS become delivered.
+        if (handle.simulators) serviceEnv.TWILIO_STATUS_CALLBACK_URL ??= `${handle.gatewayUrl}/v1/webhooks/twilio`;
+        // Links in messages go through the click redirect (/c/<token>), so the analytics count clicks; a fixed local value.
+        serviceEnv.CLICK_LINK_SECRET ??= 'local-stack-click-link-secret-not-for-deployment';
       }
       Object.assign(serviceEnv, providerEnvFor(name, handle.simulators?.url, overrides));
       if (name === 'gateway') {

@@ -180,6 +180,18 @@ export function registerCustomerPages(app: PlatformHttpServer, upstreams: Upstre
     });
   }
 
+  // A link followed from a message (docs/notification-admin.md): notifications checks the signed token, counts the click and names the target.
+  app.get('/c/:token', { config: { access: 'public' } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    return orUnavailable(request, reply, async () => {
+      // The 302 is the answer to pass on, not one to follow here.
+      const answer = await upstreams.notifications.request(`/c/${encodeURIComponent(token)}`, { requestId: String(request.id), followRedirect: false });
+      if (answer.status === 302 && answer.headers.location) return reply.code(302).header('location', answer.headers.location).header('cache-control', 'no-store').send();
+      if (answer.status === 400 || answer.status === 404) return message(reply, 400, visitorLocale(request), 'click.invalid');
+      throw new Error(`notifications answered HTTP ${answer.status}`);
+    });
+  });
+
   app.get('/pages/assets/:name', { config: { access: 'public' } }, async (request, reply) => {
     const asset = renderer.asset((request.params as { name: string }).name);
     if (!asset) return message(reply, 404, visitorLocale(request), 'notFound');

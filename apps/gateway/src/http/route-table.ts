@@ -79,6 +79,10 @@ import {
   updatePreferencesRequestSchema,
 } from '@platform/contracts/api/notifications';
 import {
+  campaignDryRunSchema,
+  campaignIdParamsSchema,
+  campaignSchema,
+  createCampaignRequestSchema,
   notificationAnalyticsQuerySchema,
   notificationAnalyticsSchema,
   notificationHistoryQuerySchema,
@@ -554,6 +558,17 @@ const notificationRoutes: ForwardRoute[] = [
     method: 'GET', path: '/v1/notification-analytics', service: 'notifications', target: '/notification-analytics', access: 'ops',
     tag: 'Notifications', summary: 'Sent, delivered, failed and clicked counts per template, channel and locale (test sends not counted)',
     schemas: { querystring: notificationAnalyticsQuerySchema, response: { 200: notificationAnalyticsSchema } },
+  },
+  // Bulk sends reach many customers at once: starting one is an admin's; following it is ops'.
+  {
+    method: 'POST', path: '/v1/notification-campaigns', service: 'notifications', target: '/notification-campaigns', access: 'admin',
+    tag: 'Notifications', summary: 'Send a template to every customer of a segment, paced; the same name again runs it again and sends nobody a second message',
+    schemas: { body: createCampaignRequestSchema, response: { 200: campaignSchema.or(campaignDryRunSchema), 201: campaignSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/notification-campaigns/:id', service: 'notifications', target: '/notification-campaigns/:id', access: 'ops',
+    tag: 'Notifications', summary: "A bulk send's status and counts (queued, planned, skipped, sent, delivered, failed, clicked)",
+    schemas: { params: campaignIdParamsSchema, response: { 200: campaignSchema } },
   },
 ];
 

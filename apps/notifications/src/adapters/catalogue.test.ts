@@ -155,6 +155,8 @@ describe('nothing internal reaches a customer', () => {
           estimatedDelivery: '2026-12-14T12:00:00.000Z',
           trackingNumber: 'LP00123456789012',
         };
+      case 'delay_apology':
+        return { kind, campaignId: '6f1c2b7e-1111-4222-8333-944455556666', promise: { deliveryType: 'standard', earliest: '2026-12-08T00:00:00.000Z', latest: '2026-12-10T23:59:59.999Z' } };
     }
   };
   /** Internal names: suppliers, providers, error codes and texts, shipping-method codes, our ids. */

@@ -226,3 +226,18 @@ export async function applyReceipt(db: Database, id: string, receipt: { outcome:
     WHERE id = ${id}::uuid AND status IN ('sending', 'sent')`;
   return changed > 0;
 }
+
+/**
+ * The customer followed a link of notification `id`: the first click sets `clicked_at` (counted
+ * once in the analytics) and, since a message clicked was evidently delivered, `delivered_at`
+ * when no receipt said so yet; the status moves to `clicked` unless it already ended (failed,
+ * unknown). Returns the notification's order, or null when there is no such notification.
+ */
+export async function markClicked(db: Database, id: string, now: Date): Promise<string | null> {
+  const [row] = await db.$queryRaw<Array<{ orderId: string }>>`
+    UPDATE notifications SET clicked_at = COALESCE(clicked_at, ${now}::timestamptz), delivered_at = COALESCE(delivered_at, ${now}::timestamptz),
+           status = CASE WHEN status IN ('sending', 'sent', 'delivered') THEN 'clicked' ELSE status END, updated_at = ${now}::timestamptz
+    WHERE id = ${id}::uuid
+    RETURNING order_id::text AS "orderId"`;
+  return row?.orderId ?? null;
+}

@@ -172,6 +172,11 @@ function notices(kind: NoticeKind): Notice[] {
       ];
     case 'items_substituted':
       return ['MUG-G', 'MUG-XL'].map((substituteSku) => ({ kind, items: [{ sku: 'MUG', substituteSku, vendorId: 'acme', quantity: 1 }] }));
+    case 'delay_apology':
+      return [
+        { kind, campaignId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e10', promise: { deliveryType: 'standard', earliest: '2026-12-03T00:00:00.000Z', latest: '2026-12-07T23:59:59.999Z' } },
+        { kind, campaignId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e10', promise: null },
+      ];
   }
 }
 

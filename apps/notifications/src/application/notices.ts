@@ -1,4 +1,5 @@
 import type { EventData, progressChanged } from '@platform/contracts';
+import type { DeliveryChannel } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
 import type { Transaction } from '../adapters/database';
 import { type NoticeFacts, readNoticeFacts } from '../adapters/notification-store';
@@ -19,10 +20,18 @@ export async function planProgressNotice(deps: NotificationDeps, tx: Transaction
   return notice ? planNotice(deps, tx, progress.orderId, facts, notice, causationEventId, now) : 0;
 }
 
-/** Items cancelled, back-ordered or substituted: their notice. */
-export async function planItemsNotice(deps: NotificationDeps, tx: Transaction, orderId: string, notice: Notice, causationEventId: string, now: Date): Promise<number> {
+/** Items cancelled, back-ordered or substituted (or any notice about the order read from the read model): its notice, on `channels` only when given. */
+export async function planItemsNotice(
+  deps: NotificationDeps,
+  tx: Transaction,
+  orderId: string,
+  notice: Notice,
+  causationEventId: string,
+  now: Date,
+  channels?: readonly DeliveryChannel[],
+): Promise<number> {
   const facts = await readNoticeFacts(tx, { orderId, customerId: null });
-  return planNotice(deps, tx, orderId, facts, notice, causationEventId, now);
+  return planNotice(deps, tx, orderId, facts, notice, causationEventId, now, channels);
 }
 
 /**
@@ -30,7 +39,16 @@ export async function planItemsNotice(deps: NotificationDeps, tx: Transaction, o
  * `orders.order.created` filled. An order not seen yet (the ORDERS consumer is behind) fails the
  * event, which is redelivered with backoff until it is.
  */
-async function planNotice(deps: NotificationDeps, tx: Transaction, orderId: string, facts: NoticeFacts, notice: Notice, causationEventId: string, now: Date): Promise<number> {
+async function planNotice(
+  deps: NotificationDeps,
+  tx: Transaction,
+  orderId: string,
+  facts: NoticeFacts,
+  notice: Notice,
+  causationEventId: string,
+  now: Date,
+  channels?: readonly DeliveryChannel[],
+): Promise<number> {
   const { context } = facts;
   if (!context) throw new Error(`order ${orderId} not seen yet (orders.order.created): its ${notice.kind} notice waits for it`);
   const customer = context.customer as Order['customer'];
@@ -38,7 +56,7 @@ async function planNotice(deps: NotificationDeps, tx: Transaction, orderId: stri
   return planNotifications(
     deps,
     tx,
-    { orderId, orderStatus: null, notice: noticeKey(notice), plan: noticePlan(notice.kind), customer, view: (audience) => noticeView(notice, order, audience, deps.store) },
+    { orderId, orderStatus: null, notice: noticeKey(notice), plan: noticePlan(notice.kind), customer, view: (audience) => noticeView(notice, order, audience, deps.store), channels },
     facts,
     causationEventId,
     now,

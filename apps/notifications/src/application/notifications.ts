@@ -126,6 +126,8 @@ export interface Announcement {
   customer: Order['customer'];
   /** The view, once the customer's language and time zone are known. */
   view: (audience: { locale: Locale; timezone: string }) => Record<string, unknown>;
+  /** Only these channels (a bulk send names its one); the others are not considered, so nothing is said of them. */
+  channels?: readonly DeliveryChannel[];
 }
 
 /**
@@ -216,7 +218,7 @@ export async function planNotifications(
     suppressed.push(channel);
   };
   const wanted = wantedChannels(preferences, plan.topic);
-  for (const channel of deliveryChannelSchema.options) {
+  for (const channel of announcement.channels ?? deliveryChannelSchema.options) {
     if (!wanted.includes(channel)) {
       suppress(channel, 'preference_off');
       continue;
@@ -232,8 +234,9 @@ export async function planNotifications(
       continue;
     }
     const deferUntil = respectsQuietHours(plan, channel) ? quietHoursEnd(now, preferences.quietHours, preferences.timezone) : null;
+    const id = notificationId(orderId, notice, channel);
     rows.push({
-      id: notificationId(orderId, notice, channel),
+      id,
       orderId,
       orderStatus,
       notice,
@@ -243,7 +246,7 @@ export async function planNotifications(
       recipient,
       locale,
       status: deferUntil ? 'deferred' : 'pending',
-      ...renderMessage(deps.renderer, channel, plan.template, locale, view, stored.get(channel)),
+      ...renderMessage(deps.renderer, channel, plan.template, locale, withTrackedLinks(deps.links, id, view, now), stored.get(channel)),
       scheduledFor: deferUntil,
       causationEventId,
       createdAt: now,
@@ -277,6 +280,18 @@ export async function planNotifications(
   }
   await recordEvents(tx, outcomes);
   return inserted.size + (feedWritten ? 1 : 0);
+}
+
+/** The view's links that go through the click redirect: the order page and the tracking page. */
+const TRACKED_LINKS = ['orderUrl', 'trackingUrl'] as const;
+
+/** The view of notification `id`, its links wrapped so that following one counts as its click (docs/notification-admin.md). */
+function withTrackedLinks(links: OrderLinks, id: string, view: Record<string, unknown>, now: Date): Record<string, unknown> {
+  const wrapped = TRACKED_LINKS.flatMap((key) => {
+    const url = view[key];
+    return typeof url === 'string' ? [[key, links.tracked(id, url, now)]] : [];
+  });
+  return { ...view, ...Object.fromEntries(wrapped) };
 }
 
 /** The live stored templates of `template` in `locale`, compiled, by channel. */

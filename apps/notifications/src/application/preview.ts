@@ -77,6 +77,11 @@ const SAMPLE_NOTICE: Record<NoticeKind, Notice> = {
     estimatedDelivery: '2026-12-02T00:00:00.000Z',
     trackingNumber: 'RR123456785CN',
   },
+  delay_apology: {
+    kind: 'delay_apology',
+    campaignId: '00000000-0000-4000-8000-000000000003',
+    promise: { deliveryType: 'standard', earliest: '2026-11-25T00:00:00.000Z', latest: '2026-11-28T23:59:59.999Z' },
+  },
 };
 
 export interface PreviewDeps {

@@ -4,6 +4,7 @@ import { orderCreated, orderDelayed, orderModified, orderPromised, orderSnapshot
 import type { Transaction } from '../adapters/database';
 import { type NotificationDeps, planStatusNotifications, statusChangeOf } from '../application/notifications';
 import { planRunningLate, storePromise } from '../application/delivery-promise';
+import { noteDelay, noteSettled } from '../application/campaigns';
 import { storeOrderContext } from '../application/order-context';
 
 /**
@@ -12,7 +13,8 @@ import { storeOrderContext } from '../application/order-context';
  * when it is `confirmed`).
  * `orders.order.status_changed` plans the notifications for the new status.
  * `orders.order.promised` keeps the delivery promise (the confirmation shows it); `orders.order.delayed`
- * plans the one "running late" notice (docs/delivery-promise.md).
+ * plans the one "running late" notice (docs/delivery-promise.md). Both keep the delayed orders
+ * read model the bulk sends' segment is found in (docs/notification-admin.md#bulk-sends).
  */
 export function orderEventSubscriptions(deps: NotificationDeps, clock: Clock) {
   return [
@@ -21,10 +23,12 @@ export function orderEventSubscriptions(deps: NotificationDeps, clock: Clock) {
     on(orderModified, async (event, tx: Transaction) => storeOrderContext(tx, event.data.order, clock.now()), { version: orderSnapshotVersion }),
     on(orderStatusChanged, async (event, tx: Transaction) => {
       await planStatusNotifications(deps, tx, statusChangeOf(event.data), event.id, clock.now());
+      await noteSettled(tx, event.data, clock.now());
     }),
     on(orderPromised, async (event, tx: Transaction) => storePromise(tx, event.data)),
     on(orderDelayed, async (event, tx: Transaction) => {
       await planRunningLate(deps, tx, event.data, event.id, clock.now());
+      await noteDelay(tx, event.data);
     }),
   ];
 }

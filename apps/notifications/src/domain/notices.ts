@@ -9,7 +9,8 @@ import { carrierName } from './places';
 
 /*
  * Notices about part of an order: a parcel of several, items that will not come, come later or
- * come as an equivalent (docs/requirements.md#ntf-01-parcel-and-item-notices).
+ * come as an equivalent (docs/requirements.md#ntf-01-parcel-and-item-notices); and the notices
+ * about a whole order that are no status of it (running late, a bulk send's apology).
  */
 
 type Progress = EventData<typeof progressChanged>;
@@ -22,7 +23,8 @@ export type Notice =
   | { kind: 'items_cancelled'; cancellationId: string; items: CancelledItem[] }
   | { kind: 'items_backordered'; items: BackorderedItem[] }
   | { kind: 'items_substituted'; items: SubstitutedItem[] }
-  | { kind: 'running_late'; promise: DeliveryPromise | null; estimatedDelivery: string | null; trackingNumber: string | null };
+  | { kind: 'running_late'; promise: DeliveryPromise | null; estimatedDelivery: string | null; trackingNumber: string | null }
+  | { kind: 'delay_apology'; campaignId: string; promise: DeliveryPromise | null };
 
 /** How many parcels the order takes, as a progress report says. */
 export function parcelCount(parcels: readonly Parcel[]): number {
@@ -82,6 +84,9 @@ export function noticeKey(notice: Notice): string {
       return `${notice.kind}:${digest(notice.items.map((i) => [i.sku, i.substituteSku, i.vendorId, i.quantity]))}`;
     case 'running_late':
       return notice.kind;
+    case 'delay_apology':
+      // One per campaign and order; the campaign's own key stops a second one per customer.
+      return `${notice.kind}:${notice.campaignId}`;
   }
 }
 
@@ -178,5 +183,7 @@ export function noticeView(notice: Notice, order: NoticeOrder, audience: Audienc
         newEstimate: laterThanPromised(notice) ? formatEstimate(notice.estimatedDelivery!, audience) : null,
         trackingUrl: notice.trackingNumber ? trackingUrlOf(store, notice.trackingNumber) : null,
       };
+    case 'delay_apology':
+      return { ...base, promised: notice.promise ? formatPromise(notice.promise, audience) : null };
   }
 }

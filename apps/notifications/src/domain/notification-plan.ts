@@ -1,7 +1,14 @@
 import type { DeliveryChannel, NotificationTopic } from '@platform/contracts/api/notifications';
 
 export type StatusTemplate = 'order-confirmation' | 'order-shipped' | 'order-delivered' | 'order-issue' | 'order-status-update';
-export type NoticeTemplate = 'parcel-shipped' | 'parcel-delivered' | 'items-cancelled' | 'items-backordered' | 'items-substituted' | 'order-running-late';
+export type NoticeTemplate =
+  | 'parcel-shipped'
+  | 'parcel-delivered'
+  | 'items-cancelled'
+  | 'items-backordered'
+  | 'items-substituted'
+  | 'order-running-late'
+  | 'order-delay-apology';
 export type EmailTemplate = StatusTemplate | NoticeTemplate;
 
 /**
@@ -37,6 +44,8 @@ const NOTICE_PLAN = {
   items_backordered: { topic: 'delayed', template: 'items-backordered' },
   items_substituted: { topic: 'processing', template: 'items-substituted' },
   running_late: { topic: 'delayed', template: 'order-running-late' },
+  // A bulk send's apology for an order long overdue (docs/notification-admin.md#bulk-sends): more `delayed` news.
+  delay_apology: { topic: 'delayed', template: 'order-delay-apology' },
 } as const satisfies Record<string, { topic: NotificationTopic; template: NoticeTemplate }>;
 
 export type NoticeKind = keyof typeof NOTICE_PLAN;

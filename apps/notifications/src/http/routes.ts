@@ -20,6 +20,10 @@ import {
   updatePreferencesRequestSchema,
 } from '@platform/contracts/api/notifications';
 import {
+  campaignDryRunSchema,
+  campaignIdParamsSchema,
+  campaignSchema,
+  createCampaignRequestSchema,
   notificationAnalyticsQuerySchema,
   notificationAnalyticsSchema,
   notificationHistoryQuerySchema,
@@ -35,6 +39,7 @@ import {
 } from '@platform/contracts/api/notification-admin';
 import type { TemplateRenderer } from '../adapters/template-renderer';
 import type { NotificationDeps } from '../application/notifications';
+import { type CampaignDeps, readCampaign, startCampaign } from '../application/campaigns';
 import { markFeedRead, readFeed } from '../application/feed';
 import { orderNotifications } from '../application/order-notifications';
 import { deregisterDevice, readPreferences, registerDevice, updatePreferences } from '../application/preferences';
@@ -50,6 +55,7 @@ export interface RouteDeps {
   store: StoreIdentity;
   links: OrderLinks;
   clock: Clock;
+  campaigns: CampaignDeps;
 }
 
 /** A customer (as the gateway names the caller) may only see and change their own preferences, devices and feed. */
@@ -172,6 +178,22 @@ export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
   app.get('/notifications', { schema: { querystring: notificationHistoryQuerySchema, response: { 200: notificationHistorySchema } } }, async (request) => {
     assertAdmin(request);
     return notificationHistory(deps.db, request.query);
+  });
+
+  // Bulk sends: 201 for a new campaign, 200 for one run again (or a dry run).
+  app.post(
+    '/notification-campaigns',
+    { schema: { body: createCampaignRequestSchema, response: { 200: campaignSchema.or(campaignDryRunSchema), 201: campaignSchema } } },
+    async (request, reply) => {
+      const started = await startCampaign(deps.campaigns, request.body, assertAdmin(request), deps.clock.now());
+      if (started.dryRun) return reply.code(200).send({ dryRun: true, recipients: started.recipients });
+      return reply.code(started.created ? 201 : 200).send(started.campaign);
+    },
+  );
+
+  app.get('/notification-campaigns/:id', { schema: { params: campaignIdParamsSchema, response: { 200: campaignSchema } } }, async (request) => {
+    assertAdmin(request);
+    return readCampaign(deps.db, request.params.id);
   });
 
   app.get('/notification-analytics', { schema: { querystring: notificationAnalyticsQuerySchema, response: { 200: notificationAnalyticsSchema } } }, async (request) => {

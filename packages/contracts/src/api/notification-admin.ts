@@ -152,3 +152,67 @@ export const notificationAnalyticsSchema = z.object({
     }),
   ),
 });
+
+/**
+ * Who a bulk send goes to (docs/notification-admin.md#bulk-sends): `delayed_orders` is every
+ * customer with an order still not delivered (nor cancelled, refunded or returned) whose promised
+ * delivery passed more than `minDaysLate` days ago; a customer with several such orders gets one
+ * message, about the most overdue one.
+ */
+export const campaignSegmentSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('delayed_orders'), minDaysLate: z.number().int().min(0).max(365) }).strict(),
+]);
+export type CampaignSegment = z.infer<typeof campaignSegmentSchema>;
+
+/** The templates a bulk send may use: each is about one order of its recipient. */
+export const campaignTemplateSchema = z.enum(['order-delay-apology']);
+
+/**
+ * `POST /notification-campaigns`: `name` identifies the campaign: posting the same name again
+ * runs it again (new members of the segment get their message; nobody gets a second), and must
+ * repeat its template, channel and segment. `dryRun` counts the recipients and stores nothing.
+ */
+export const createCampaignRequestSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'lower-case letters, digits and dashes'),
+    template: campaignTemplateSchema,
+    channel: templateChannelSchema,
+    segment: campaignSegmentSchema,
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+export type CreateCampaignRequest = z.infer<typeof createCampaignRequestSchema>;
+
+export const campaignIdParamsSchema = z.object({ id: z.uuid() });
+
+/** A dry run: how many customers the segment holds now. */
+export const campaignDryRunSchema = z.object({ dryRun: z.literal(true), recipients: z.number().int().nonnegative() });
+
+/**
+ * A campaign and its counts: `recipients` in it so far; `queued` wait for their batch; `planned`
+ * got a message (then `sent`, `delivered`, `failed`, `clicked` as the analytics count them);
+ * `skipped` got none (the channel switched off or no address for it, or the order arrived meanwhile).
+ */
+export const campaignSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  template: campaignTemplateSchema,
+  channel: templateChannelSchema,
+  segment: campaignSegmentSchema,
+  status: z.enum(['running', 'done']),
+  sendsPerMinute: z.number().int().positive(),
+  createdBy: z.string(),
+  createdAt: timestamp,
+  lastRunAt: timestamp,
+  counts: z.object({
+    recipients: z.number().int().nonnegative(),
+    queued: z.number().int().nonnegative(),
+    planned: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    sent: z.number().int().nonnegative(),
+    delivered: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    clicked: z.number().int().nonnegative(),
+  }),
+});
+export type Campaign = z.infer<typeof campaignSchema>;

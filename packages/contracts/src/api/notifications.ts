@@ -189,6 +189,7 @@ export const emailTemplateNameSchema = z.enum([
   'items-backordered',
   'items-substituted',
   'order-running-late',
+  'order-delay-apology',
 ]);
 export const templateNameParamsSchema = z.object({ name: emailTemplateNameSchema });
 
