@@ -9,3 +9,13 @@ export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 export async function outboxDatabase(): Promise<Db> {
   return createPrismaClient(PrismaClient, await migratedDatabase('billing'));
 }
+
+/**
+ * How many statements inserted these outbox rows: a row's `cmin` numbers the command that
+ * inserted it within its transaction (`xmin`), so the rows of one INSERT share both.
+ */
+export async function outboxInserts(db: Db, ids: readonly string[]): Promise<number> {
+  const [row] = await db.$queryRaw<Array<{ n: bigint }>>`
+    SELECT count(DISTINCT (xmin::text, cmin::text)) AS n FROM outbox_events WHERE id = ANY(${ids}::uuid[])`;
+  return Number(row!.n);
+}

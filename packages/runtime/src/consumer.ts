@@ -3,14 +3,13 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent, type ParseResult } from '@platform/contracts';
-import { type CommitEffects, trackEffects } from './commit-effects';
 import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { ConsumerLease } from './consumer-lease';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { EVENT_HEADERS, isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
-import { deferRecordedEvents, flushRecordedEvents, type SqlClient, type TransactionalSqlClient } from './outbox';
+import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { DomainError, isTransient } from '@platform/contracts/errors';
 import { extractTraceContext, inSpan } from './telemetry';
 
@@ -55,9 +54,8 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   filterSubject?: string;
   /** Known events without a subscription are acknowledged and skipped. */
   subscriptions: Subscription<Tx>[];
+  /** A client made by `createPrismaClient`: its transaction scope writes the handler's events and wakes the workers. */
   db: TransactionalSqlClient<Tx>;
-  /** Called after a handler's transaction committed, with what it wrote (wakes the outbox relay, the timers). */
-  afterCommit?: (effects: CommitEffects) => void;
   js: JetStreamClient;
   jsm: JetStreamManager;
   log: Logger;
@@ -342,13 +340,14 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
 
   /**
    * Applies `event` in one transaction with its `processed_events` row: effects and dedupe commit
-   * together (a duplicate or stale event changes nothing). Wakes the relay and timers after a commit.
+   * together (a duplicate or stale event changes nothing). The client's transaction scope writes
+   * the handler's events before the commit and wakes the relay and timers after it.
    */
   private async apply(event: Envelope, subscription: Subscription<Tx>, subject: string, msgHeaders: MsgHdrs | undefined): Promise<'processed' | 'duplicate' | 'stale'> {
     const { name, db, log } = this.options;
     const parent = msgHeaders ? extractTraceContext({ get: (k) => msgHeaders.get(k), set: () => {} }) : undefined;
     const flow = { correlationId: event.correlationId, causationId: event.id };
-    const { outcome, effects } = await runInFlow(flow, () =>
+    return runInFlow(flow, () =>
       inSpan(
         `${event.type} process`,
         {
@@ -357,33 +356,29 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
           attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.consumer.group.name': name, 'messaging.message.id': event.id },
         },
         async () => {
-          const { result, effects } = await trackEffects(() => db.$transaction(
+          const outcome = await db.$transaction(
             async (tx) => {
               const claimed = await tx.$executeRaw`
                 INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
                 ON CONFLICT DO NOTHING`;
               if (claimed === 0) return 'duplicate' as const;
               if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale' as const;
-              deferRecordedEvents(tx);
               await subscription.handle(event, tx);
-              await flushRecordedEvents(tx);
               crashpoint(`${name}:before-commit`);
               return 'processed' as const;
             },
             { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
-          ));
+          );
           // Inside the flow and span: the line carries the correlation and trace ids.
-          if (result === 'stale') {
-            log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome: result }, 'event older than a version already applied: skipped');
+          if (outcome === 'stale') {
+            log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome }, 'event older than a version already applied: skipped');
           } else {
-            log.info({ consumer: name, type: event.type, eventId: event.id, outcome: result }, 'event handled');
+            log.info({ consumer: name, type: event.type, eventId: event.id, outcome }, 'event handled');
           }
-          return { outcome: result, effects };
+          return outcome;
         },
       ),
     );
-    if (outcome === 'processed') this.options.afterCommit?.(effects);
-    return outcome;
   }
 
   /**
