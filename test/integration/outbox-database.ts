@@ -7,7 +7,13 @@ export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 export async function outboxDatabase(): Promise<Db> {
-  return createPrismaClient(PrismaClient, await migratedDatabase('billing'));
+  return (await outboxDatabaseAt()).db;
+}
+
+/** The same, with the database's URL for what opens connections of its own (consumer leases). */
+export async function outboxDatabaseAt(): Promise<{ db: Db; url: string }> {
+  const url = await migratedDatabase('billing');
+  return { db: createPrismaClient(PrismaClient, url), url };
 }
 
 /**

@@ -115,6 +115,10 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   private readonly backoffMs: readonly number[];
   private readonly handlers: Map<string, Subscription<Tx>>;
   private readonly concurrency: number;
+  /** Handlings not yet settled: deliveries and operators' retries alike. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Per aggregate, the last handling started: the next one of that aggregate waits for it. */
+  private readonly lastOf = new Map<string, Promise<void>>();
 
   constructor(private readonly options: ConsumerOptions<Tx>) {
     this.handlers = new Map(options.subscriptions.map((s) => [s.type, s]));
@@ -126,6 +130,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   /** The durable's name and stream. */
   get durable(): { name: string; stream: string } {
     return { name: this.options.name, stream: this.options.stream };
+  }
+
+  /** With replicas, the lease that picks the one replica running this consumer. */
+  get lease(): ConsumerLease | undefined {
+    return this.options.lease;
   }
 
   async start(): Promise<void> {
@@ -197,9 +206,6 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
             }
           }
         })().catch(() => {});
-        const inFlight = new Set<Promise<void>>();
-        // Per aggregate, the last handling started: the next event of that aggregate waits for it.
-        const lastOf = new Map<string, Promise<void>>();
         // The last delivery this iteration received (the consumer's delivery sequence).
         let received = 0;
         try {
@@ -218,19 +224,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
               continue;
             }
             const parsed = parseEvent(msg.data);
-            const key = parsed.ok ? parsed.event.aggregateId : undefined;
-            const previous = key === undefined ? undefined : lastOf.get(key);
-            const handle = () => this.handle(msg, parsed);
-            const handling: Promise<void> = (previous ? previous.then(handle) : handle()).finally(() => {
-              inFlight.delete(handling);
-              if (key !== undefined && lastOf.get(key) === handling) lastOf.delete(key);
-            });
-            if (key !== undefined) lastOf.set(key, handling);
-            inFlight.add(handling);
-            if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+            void this.inOrder(parsed.ok ? parsed.event.aggregateId : undefined, () => this.handle(msg, parsed));
+            if (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
           }
         } finally {
-          await Promise.all(inFlight);
+          await Promise.all(this.inFlight);
           clearInterval(lag);
         }
         if (this.running && this.options.lease?.state === 'handing-back') await this.awaitLostDeliveries(received);
@@ -241,6 +239,27 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         if (isNotFound(error)) await this.recreateIfStillMissing();
       }
     }
+  }
+
+  /**
+   * Runs `work` once the aggregate's handling started before it in this process settled, and
+   * counts it in flight until it settles (a hand-back waits for it).
+   */
+  private inOrder<T>(key: string | undefined, work: () => Promise<T>): Promise<T> {
+    const previous = key === undefined ? undefined : this.lastOf.get(key);
+    const result = previous ? previous.then(work) : work();
+    const settled: Promise<void> = result
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.inFlight.delete(settled);
+        if (key !== undefined && this.lastOf.get(key) === settled) this.lastOf.delete(key);
+      });
+    if (key !== undefined) this.lastOf.set(key, settled);
+    this.inFlight.add(settled);
+    return result;
   }
 
   /**
@@ -383,17 +402,21 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
 
   /**
    * The operator's retry of one of this consumer's dead letters: its event goes through the same
-   * transaction as a delivery (so it applies once, or is found already applied). Throws what the
-   * handler throws, or a `DomainError` when the letter holds no event this consumer handles; the
-   * caller then keeps the dead letter.
+   * transaction as a delivery (so it applies once, or is found already applied), after the
+   * aggregate's events in hand, never beside them. With a lease only the holder may run it (the
+   * ops endpoints reach it through `ConsumerLease.ask`). Throws what the handler throws, or a
+   * `DomainError` when the letter holds no event this consumer handles; the caller then keeps the
+   * dead letter.
    */
   async redeliver(data: Uint8Array, msgHeaders: MsgHdrs | undefined, subject: string): Promise<'processed' | 'duplicate' | 'stale'> {
     const parsed = parseEvent(data);
     if (!parsed.ok) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `The dead letter holds no usable event (${parsed.reason}); purge it instead`);
     const subscription = this.handlers.get(parsed.event.type);
     if (!subscription) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `Consumer ${this.options.name} does not handle ${parsed.event.type}; purge it instead`);
-    const outcome = await this.apply(parsed.event, subscription, subject, msgHeaders);
-    this.options.metrics.eventsConsumed.inc({ consumer: this.options.name, type: parsed.event.type, outcome });
+    if (this.options.lease && !this.pulling) throw new DomainError('unavailable', 'CONSUMER_HOLDER_UNAVAILABLE', `This replica does not run ${this.options.name} now; try again`);
+    const event = parsed.event;
+    const outcome = await this.inOrder(event.aggregateId, () => this.apply(event, subscription, subject, msgHeaders));
+    this.options.metrics.eventsConsumed.inc({ consumer: this.options.name, type: event.type, outcome });
     return outcome;
   }
 
