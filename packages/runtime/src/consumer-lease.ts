@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { z } from 'zod';
-import { DomainError, type ErrorKind } from '@platform/contracts/errors';
+import { DomainError, type ErrorKind, statusOf } from '@platform/contracts/errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -262,7 +262,8 @@ export class ConsumerLease {
       }
       const answer = answerSchema.parse(JSON.parse(payload));
       if (answer.ok) return answer.answer;
-      throw answer.kind && answer.code ? new DomainError(answer.kind as ErrorKind, answer.code, answer.message) : new Error(answer.message);
+      const kind = answer.kind as ErrorKind | undefined;
+      throw kind && statusOf(kind) && answer.code ? new DomainError(kind, answer.code, answer.message) : new Error(answer.message);
     } finally {
       await client.end().catch(() => undefined);
     }

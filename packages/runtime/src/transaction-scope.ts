@@ -40,7 +40,6 @@ interface Scope {
 export type EventWriter = (tx: object, events: readonly DeferredEvent[]) => Promise<void>;
 
 interface ScopedClient {
-  writeEvents: EventWriter;
   listeners: Array<(written: Written) => void>;
 }
 
@@ -59,7 +58,7 @@ interface InteractiveTransactions {
  */
 export function withTransactionScope<C extends InteractiveTransactions>(client: C, writeEvents: EventWriter): C {
   const transaction = client.$transaction.bind(client) as (fn: unknown, options?: unknown) => Promise<unknown>;
-  const scoped: ScopedClient = { writeEvents, listeners: [] };
+  const scoped: ScopedClient = { listeners: [] };
   const scopedTransaction = async (fn: unknown, options?: unknown) => {
     // The batch form (an array of queries) records nothing.
     if (typeof fn !== 'function') return transaction(fn, options);
