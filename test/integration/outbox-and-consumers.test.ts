@@ -9,10 +9,10 @@ import { deadLetterSubject, type Envelope, notificationSent, streams, timelineEn
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics } from '@platform/test-support/messaging';
-import type { CommitEffects } from '@platform/runtime/commit-effects';
 import { DeadLetterBox } from '@platform/runtime/dead-letters';
 import { scheduleTimer } from '@platform/runtime/timers';
-import { type Db, outboxDatabase, type Tx } from './outbox-database';
+import { onCommit, type Written } from '@platform/runtime/transaction-scope';
+import { type Db, outboxDatabase, outboxInserts, type Tx } from './outbox-database';
 
 /**
  * The platform's transport guarantees, against real JetStream and PostgreSQL: events leave
@@ -24,10 +24,13 @@ let nc: NatsConnection;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 let db: Db;
+/** Told after each commit of `db` what it wrote (as the runtime's relay and timer wake-ups are). */
+let committed: ((written: Written) => void) | undefined;
 
 beforeAll(async () => {
   ({ nc, js, jsm } = await connectMessaging());
   db = await outboxDatabase();
+  onCommit(db, (written) => committed?.(written));
 });
 
 afterAll(async () => {
@@ -110,7 +113,7 @@ describe('event consumer', () => {
   function startConsumer(
     name: string,
     handle: (event: Envelope, tx: Tx) => Promise<void>,
-    extra: { maxDeliver?: number; concurrency?: number; afterCommit?: (effects: CommitEffects) => void } = {},
+    extra: { maxDeliver?: number; concurrency?: number } = {},
   ) {
     const consumer = new EventConsumer<Tx>({
       name,
@@ -152,27 +155,26 @@ describe('event consumer', () => {
   it('tells after each commit what it wrote: only a commit that recorded events wakes the relay, only one that scheduled a timer wakes the timers', async () => {
     const name = `test--effects-${randomUUID().slice(0, 8)}`;
     const [writesEvent, schedules, writesNothing] = [sampleEvent(), sampleEvent(), sampleEvent()];
-    const committed = new Map<string, CommitEffects>();
+    const written = new Map<string, Written>();
     let current = '';
-    const consumer = startConsumer(
-      name,
-      async (e, tx) => {
-        current = e.id;
-        if (e.id === writesEvent.id) await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: e.id });
-        if (e.id === schedules.id) await scheduleTimer(tx, { kind: 'test.effects', key: e.id, fireAt: new Date() });
-      },
-      { afterCommit: (effects) => committed.set(current, effects) },
-    );
+    // One at a time (concurrency 1): each commit belongs to the last event handled.
+    committed = (effects) => written.set(current, effects);
+    const consumer = startConsumer(name, async (e, tx) => {
+      current = e.id;
+      if (e.id === writesEvent.id) await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: e.id });
+      if (e.id === schedules.id) await scheduleTimer(tx, { kind: 'test.effects', key: e.id, fireAt: new Date() });
+    });
     for (const event of [writesEvent, schedules, writesNothing]) await publishEnvelope(js, event);
     await consumer.start();
     try {
       // The stream holds other tests' events too: this consumer reads it from the start.
-      await eventually(async () => [writesEvent, schedules, writesNothing].every((e) => committed.has(e.id)), (all) => all, 20_000);
-      expect(committed.get(writesEvent.id)).toEqual({ events: true, timers: false });
-      expect(committed.get(schedules.id)).toEqual({ events: false, timers: true });
-      expect(committed.get(writesNothing.id)).toEqual({ events: false, timers: false });
+      await eventually(async () => [writesEvent, schedules, writesNothing].every((e) => written.has(e.id)), (all) => all, 20_000);
+      expect(written.get(writesEvent.id)).toEqual({ events: true, timers: false });
+      expect(written.get(schedules.id)).toEqual({ events: false, timers: true });
+      expect(written.get(writesNothing.id)).toEqual({ events: false, timers: false });
     } finally {
       await consumer.stop();
+      committed = undefined;
       await db.$executeRaw`DELETE FROM timers WHERE kind = 'test.effects'`;
     }
   });
@@ -181,44 +183,9 @@ describe('event consumer', () => {
     const name = `test--batched-${randomUUID().slice(0, 8)}`;
     const trigger = sampleEvent();
     const recorded = [sampleEvent(trigger.aggregateId), sampleEvent(trigger.aggregateId), sampleEvent(trigger.aggregateId)];
-    const outboxInserts: number[] = [];
-    // The handler's transaction, seen through a proxy that counts the outbox inserts it sends.
-    const counting = new Proxy(db, {
-      get(target, property) {
-        if (property !== '$transaction') return Reflect.get(target, property);
-        return (fn: (tx: Tx) => Promise<unknown>, options: object) =>
-          target.$transaction((tx) => {
-            let inserts = 0;
-            const seen = new Proxy(tx, {
-              get(inner, key) {
-                const value = Reflect.get(inner, key) as unknown;
-                if (key === '$executeRaw') {
-                  return (query: TemplateStringsArray, ...values: unknown[]) => {
-                    if (query.join('').includes('INSERT INTO outbox_events')) inserts += 1;
-                    return (value as Tx['$executeRaw']).call(inner, query, ...values);
-                  };
-                }
-                return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(inner) : value;
-              },
-            });
-            return fn(seen).finally(() => outboxInserts.push(inserts));
-          }, options);
-      },
-    });
-    const consumer = new EventConsumer<Tx>({
-      name,
-      stream: streams.NOTIFICATIONS.name,
-      subscriptions: [
-        on(notificationSent, async (e, tx) => {
-          if (e.id !== trigger.id) return;
-          for (const event of recorded) await recordEvent(tx, event);
-        }),
-      ],
-      db: counting,
-      js,
-      jsm,
-      log,
-      metrics,
+    const consumer = startConsumer(name, async (e, tx) => {
+      if (e.id !== trigger.id) return;
+      for (const event of recorded) await recordEvent(tx, event);
     });
     await publishEnvelope(js, trigger);
     await consumer.start();
@@ -229,9 +196,7 @@ describe('event consumer', () => {
         (found) => found.length === 3,
       );
       expect(rows.map((row) => row.id)).toEqual(ids);
-      // Other tests' events on the stream record nothing: every transaction sent at most one insert.
-      expect(outboxInserts.some((n) => n === 1)).toBe(true);
-      expect(outboxInserts.every((n) => n <= 1)).toBe(true);
+      expect(await outboxInserts(db, ids)).toBe(1);
     } finally {
       await consumer.stop();
     }

@@ -7,5 +7,21 @@ export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 export async function outboxDatabase(): Promise<Db> {
-  return createPrismaClient(PrismaClient, await migratedDatabase('billing'));
+  return (await outboxDatabaseAt()).db;
+}
+
+/** The same, with the database's URL for what opens connections of its own (consumer leases). */
+export async function outboxDatabaseAt(): Promise<{ db: Db; url: string }> {
+  const url = await migratedDatabase('billing');
+  return { db: createPrismaClient(PrismaClient, url), url };
+}
+
+/**
+ * How many statements inserted these outbox rows: a row's `cmin` numbers the command that
+ * inserted it within its transaction (`xmin`), so the rows of one INSERT share both.
+ */
+export async function outboxInserts(db: Db, ids: readonly string[]): Promise<number> {
+  const [row] = await db.$queryRaw<Array<{ n: bigint }>>`
+    SELECT count(DISTINCT (xmin::text, cmin::text)) AS n FROM outbox_events WHERE id = ANY(${ids}::uuid[])`;
+  return Number(row!.n);
 }

@@ -4,7 +4,8 @@ import { currentFlow, type FlowContext, runInFlow } from '@platform/runtime/cont
 import { extractTraceContext, startTelemetry, traceHeaders } from '@platform/runtime/telemetry';
 import { cancelTimer, type DueTimer, scheduleTimer, TimerWorker } from '@platform/runtime/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quietLog as log } from '@platform/test-support/messaging';
+import { recordEvent } from '@platform/runtime/outbox';
+import { quietLog as log, sampleEvent } from '@platform/test-support/messaging';
 import { type Db, outboxDatabase, type Tx } from './outbox-database';
 
 /**
@@ -142,8 +143,9 @@ describe('durable timers', () => {
     expect(calls).toBe(2);
   });
 
-  it('fire in the flow that scheduled them: its correlation id and trace, with the timer named apart', async () => {
+  it('fire in the flow that scheduled them: its correlation id and trace, with the timer named apart, and so do the events they record', async () => {
     const kind = `test.${randomUUID()}`;
+    const recorded = sampleEvent();
     const clock = new AdjustableClock();
     const traceId = randomUUID().replaceAll('-', '');
     const journey: FlowContext = {
@@ -161,6 +163,7 @@ describe('durable timers', () => {
         seen.set(timer.key, { flow: currentFlow(), traceparent: traceHeaders().traceparent });
         // What the handler schedules stays in the journey: the next poll, the next step.
         if (timer.key === 'order-1') await scheduleTimer(tx, { kind, key: 'order-1-next', fireAt: new Date(clock.now().getTime() + HOUR) });
+        if (timer.key === 'order-1') await recordEvent(tx, recorded);
       },
     });
     expect(await w.fireDue()).toBe(2);
@@ -170,6 +173,9 @@ describe('durable timers', () => {
     // A span of the timer's own, in the scheduler's trace.
     expect(first.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(first.traceparent).not.toContain('1'.repeat(16));
+    // Written at the commit, after the handler's span ended: still with the span's trace context.
+    const outbox = await db.outboxEvent.findUniqueOrThrow({ where: { id: recorded.id } });
+    expect(outbox.traceHeaders).toMatchObject({ traceparent: first.traceparent });
     expect(seen.get('order-2')!.flow).toMatchObject({ correlationId: `timer:${kind}:order-2`, timer: `${kind}:order-2` });
 
     clock.advance(HOUR);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AdjustableClock } from '@platform/runtime/clock';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
-import { orderCreated, orderStatusChanged } from '@platform/contracts';
+import { orderCreated } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
 import { freePort, type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
@@ -11,7 +11,9 @@ import { type StartedService, startService } from '@platform/test-support/servic
 import { afterAll, beforeAll } from 'vitest';
 import { buildNotifications } from '../src/app';
 import { notificationsEnv } from '../src/config';
-import { sampleOrder } from './orders';
+import { sampleOrder, statusChanged } from './orders';
+
+export { statusChanged };
 
 /*
  * The notifications service in-process against real PostgreSQL, NATS JetStream, the SMTP sink
@@ -74,31 +76,9 @@ export const asCustomer = (customerId: string) => ({ 'x-actor-role': 'customer',
 
 export const order = (locale: 'en' | 'es' | 'ro' | 'ru', customerId?: string): Order => sampleOrder(clock.now(), locale, customerId);
 
-export function statusChanged(o: Order, status: 'confirmed' | 'processing' | 'shipped') {
-  return newEvent(orderStatusChanged, {
-    aggregateId: o.id,
-    source: 'orders',
-    data: {
-      orderId: o.id,
-      number: o.number,
-      status,
-      previousStatus: 'pending',
-      // Orders' words for its operators: never the customer's.
-      details: 'aliexpress: supplier order AE-991 accepted',
-      actor: 'billing',
-      customer: o.customer,
-      total: o.totals.total,
-      currency: o.currency,
-      tracking: null,
-      version: 1,
-      changedAt: clock.now().toISOString(),
-    },
-  });
-}
-
 export async function placeAndConfirm(o: Order) {
   await publish(newEvent(orderCreated, { aggregateId: o.id, source: 'orders', data: o }));
-  const confirmed = statusChanged(o, 'confirmed');
+  const confirmed = statusChanged(o, 'confirmed', { clock });
   await publish(confirmed);
   await processed(confirmed.id);
   return confirmed;

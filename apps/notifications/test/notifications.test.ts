@@ -4,7 +4,6 @@ import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import {
-  type EventData,
   itemsBackordered,
   itemsCancelled,
   itemsSubstituted,
@@ -13,7 +12,6 @@ import {
   orderCreated,
   orderDelayed,
   orderModified,
-  orderStatusChanged,
   type Parcel,
   progressChanged,
 } from '@platform/contracts';
@@ -29,6 +27,7 @@ import { OutcomeUnknownError, ProviderError } from '../src/adapters/provider-err
 import { buildNotifications } from '../src/app';
 import { deliverNotification, notificationId, TIMER_KINDS } from '../src/application/notifications';
 import { notificationsEnv } from '../src/config';
+import { statusChanged } from './orders';
 import { type RelayFaults, startRelayFaults } from './relay-faults';
 
 /**
@@ -151,33 +150,6 @@ async function publishCreated(o: Order) {
   await publishEnvelope(runtime.messaging.js, newEvent(orderCreated, { aggregateId: o.id, source: 'orders', data: o }));
 }
 
-type StatusChangedData = EventData<typeof orderStatusChanged>;
-
-function statusChanged(
-  o: Order,
-  status: StatusChangedData['status'],
-  extra: { tracking?: { number: string; carrier: string | null }; details?: string; previousStatus?: StatusChangedData['previousStatus']; actor?: string } = {},
-) {
-  return newEvent(orderStatusChanged, {
-    aggregateId: o.id,
-    source: 'orders',
-    data: {
-      orderId: o.id,
-      number: o.number,
-      status,
-      previousStatus: extra.previousStatus ?? 'pending',
-      details: extra.details ?? null,
-      actor: extra.actor ?? 'billing',
-      customer: o.customer,
-      total: o.totals.total,
-      currency: o.currency,
-      tracking: extra.tracking ?? null,
-      version: 1,
-      changedAt: clock.now().toISOString(),
-    },
-  });
-}
-
 const publish = (event: { id: string; type: string }) => publishEnvelope(runtime.messaging.js, event as ReturnType<typeof statusChanged>);
 /** The same message again, as JetStream redelivers one whose ack was lost (a kill after commit): same event id, past the publish dedupe. */
 const redeliver = (event: { type: string }) => runtime.messaging.js.publish(event.type, JSON.stringify(event));
@@ -218,7 +190,7 @@ describe('order status notifications', () => {
     await sleep(500);
     expect(emailsTo(who.email)).toHaveLength(0);
 
-    await publish(statusChanged(o, 'confirmed'));
+    await publish(statusChanged(o, 'confirmed', { clock }));
     const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
     expect(email!.subject).toBe(`Pedido ${o.number} confirmado`);
     expect(email!.text).toContain('Blue mug × 2'); // from the stored order details
@@ -238,7 +210,7 @@ describe('order status notifications', () => {
   it('renders from the status change alone when the order was never seen', async () => {
     const who = customer({ locale: 'ru' });
     const o = order(who);
-    await publish(statusChanged(o, 'confirmed'));
+    await publish(statusChanged(o, 'confirmed', { clock }));
     const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
     expect(email!.subject).toBe(`Заказ ${o.number} подтверждён`);
     expect(email!.text).toContain('29,99');
@@ -251,7 +223,7 @@ describe('order status notifications', () => {
     const o = order(who);
     await registerDevice(who.id, token);
     await publishCreated(o);
-    const shipped = statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: 'China Post' } });
+    const shipped = statusChanged(o, 'shipped', { clock, tracking: { number: 'RR123456785CN', carrier: 'China Post' } });
     await publish(shipped);
 
     const [email] = await sink.waitForMessages((m) => m.to.includes(who.email));
@@ -264,7 +236,7 @@ describe('order status notifications', () => {
     await eventually(() => rows(o.id), (r) => r.length === 3 && r.every(settled));
 
     // The same status change again (a replay under a new event id): nothing new is sent.
-    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: 'China Post' } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: 'RR123456785CN', carrier: 'China Post' } }));
     await sleep(1_000);
     await service.timers.fireDue();
     expect(emailsTo(who.email)).toHaveLength(1);
@@ -295,7 +267,7 @@ describe('order status notifications', () => {
     expect(update.json()).toMatchObject({ customized: true, channels: { email: { shipped: false, delivered: true }, sms: { shipped: false }, push: { shipped: true } } });
 
     const o = order(who);
-    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: 'RR123456785CN', carrier: null } }));
     await eventually(() => pushTo(token), (m) => m.length === 1);
     await sleep(500);
     expect(emailsTo(who.email)).toHaveLength(0);
@@ -330,7 +302,7 @@ describe('order status notifications', () => {
     expect((await outcomes(o.id, notificationSuppressed.type)).map((d) => [d.channel, d.reason])).toEqual([['push', 'no_address']]);
 
     // An exception is urgent: its SMS goes out now, in the middle of the night.
-    await publish(statusChanged(o, 'exception', { details: 'Supplier rejected the order: out of stock' }));
+    await publish(statusChanged(o, 'exception', { clock, details: 'Supplier rejected the order: out of stock' }));
     await eventually(() => smsTo(phone), (m) => m.length === 1);
     expect((await smsTo(phone))[0]!.body).toContain('problem');
 
@@ -356,7 +328,7 @@ describe('in the customer language, naming nothing internal (read in Spanish)', 
   it('the confirmation names the country in Spanish and links the order page', async () => {
     const o = order(customer());
     await publishCreated(o);
-    await publish(statusChanged(o, 'confirmed'));
+    await publish(statusChanged(o, 'confirmed', { clock }));
     const email = await spanish(o);
     expect(email.text).toMatch(/^España$/m);
     expect(email.text).not.toMatch(/^ES$/m);
@@ -368,7 +340,7 @@ describe('in the customer language, naming nothing internal (read in Spanish)', 
     const o = order(customer(), [{ ...BLUE_MUG, quantity: 1, unitPrice: 1799, lineTotal: 1799 }]);
     await publishCreated(o);
     expect(o.totals.total).toBe(2298);
-    await publish(statusChanged(o, 'refunded', { previousStatus: 'cancelled', details: 'Refunded 2298 EUR: Order cancelled: customer request' }));
+    await publish(statusChanged(o, 'refunded', { clock, previousStatus: 'cancelled', details: 'Refunded 2298 EUR: Order cancelled: customer request' }));
     const email = await spanish(o);
     expect(email.subject).toBe(`El reembolso de tu pedido ${o.number} se ha completado`);
     expect(email.text.replace(/\s/g, ' ')).toContain('Hemos reembolsado 22,98 € a tu método de pago original.');
@@ -380,7 +352,7 @@ describe('in the customer language, naming nothing internal (read in Spanish)', 
   it('the issue email says what went wrong in Spanish, never the supplier, its answer or an error code', async () => {
     const o = order(customer());
     await publishCreated(o);
-    await publish(statusChanged(o, 'exception', { previousStatus: 'processing', actor: 'fulfillment', details: 'Supplier rejected the order (aliexpress: Out of stock) SUPPLIER_REJECTED' }));
+    await publish(statusChanged(o, 'exception', { clock, previousStatus: 'processing', actor: 'fulfillment', details: 'Supplier rejected the order (aliexpress: Out of stock) SUPPLIER_REJECTED' }));
     const email = await spanish(o);
     expect(email.subject).toBe(`Hay un problema con tu pedido ${o.number}`);
     expect(email.text).toContain('Qué ha pasado: No hemos podido preparar uno o más de tus artículos para el envío.');
@@ -391,7 +363,7 @@ describe('in the customer language, naming nothing internal (read in Spanish)', 
   it('the shipped email names the carrier the tracking page names: a China Post number shipped "CAINIAO_STANDARD" is China Post', async () => {
     const o = order(customer());
     await publishCreated(o);
-    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RB123456785CN', carrier: 'CAINIAO_STANDARD' } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: 'RB123456785CN', carrier: 'CAINIAO_STANDARD' } }));
     const email = await spanish(o);
     expect(email.text).toContain('Transportista: China Post');
     expect(email.text).not.toContain('Cainiao');
@@ -400,7 +372,7 @@ describe('in the customer language, naming nothing internal (read in Spanish)', 
   it('the shipped email names the carrier, not the supplier\'s shipping method, and its button opens the tracking page', async () => {
     const o = order(customer());
     await publishCreated(o);
-    await publish(statusChanged(o, 'shipped', { tracking: { number: 'LP00123456789012', carrier: 'CAINIAO_STANDARD' } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: 'LP00123456789012', carrier: 'CAINIAO_STANDARD' } }));
     const email = await spanish(o);
     expect(email.text).toContain('Transportista: Cainiao');
     expect(email.html).toContain('href="https://shop.example/track/LP00123456789012"');
@@ -410,7 +382,7 @@ describe('in the customer language, naming nothing internal (read in Spanish)', 
     // A shipping method no carrier is known by: no carrier line rather than the code.
     const other = order(customer());
     await publishCreated(other);
-    await publish(statusChanged(other, 'shipped', { tracking: { number: 'XY123456789', carrier: 'SUPPLIER_ECONOMY_LINE_7' } }));
+    await publish(statusChanged(other, 'shipped', { clock, tracking: { number: 'XY123456789', carrier: 'SUPPLIER_ECONOMY_LINE_7' } }));
     const unnamed = await spanish(other);
     expect(unnamed.text).toContain('Número de seguimiento: XY123456789');
     expect(unnamed.text).not.toMatch(/Transportista|SUPPLIER_ECONOMY_LINE_7/);
@@ -424,7 +396,7 @@ describe('provider failures', () => {
     const o = order(who);
     sims.controls.twilio.set({ mode: 'error' });
     try {
-      await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+      await publish(statusChanged(o, 'shipped', { clock, tracking: { number: 'RR123456785CN', carrier: null } }));
       const sms = async () => (await rows(o.id)).find((n) => n.channel === 'sms');
       // The attempt is on record (`sending`) before Twilio answers; a 503 may come after Twilio took
       // the message, so it stays `sending` until Twilio's message list says it does not have it.
@@ -457,7 +429,7 @@ describe('provider failures', () => {
     const o = order(who);
     // Twilio takes the message but answers after our 2 s timeout: the outcome is unknown.
     sims.controls.twilio.set({ mode: 'slow', delayMs: 3_000, times: 1 });
-    await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: 'RR123456785CN', carrier: null } }));
     const sms = async () => (await rows(o.id)).find((n) => n.channel === 'sms');
     await eventually(sms, (n) => n?.status === 'sending' && n.attempts === 1 && n.lastError !== null);
     const [taken] = await eventually(() => smsTo(phone), (m) => m.length === 1);
@@ -475,7 +447,7 @@ describe('provider failures', () => {
     const smsRow = async () => (await rows(o.id)).find((n) => n.channel === 'sms')!;
     sims.controls.twilio.set({ mode: 'error', options: { status } });
     try {
-      await publish(statusChanged(o, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+      await publish(statusChanged(o, 'shipped', { clock, tracking: { number: 'RR123456785CN', carrier: null } }));
       await eventually(() => rows(o.id), (r) => r.length === 2);
       await advanceUntil(async () => (await smsRow()).status === until, stepMs, 60);
     } finally {
@@ -509,7 +481,7 @@ describe('provider failures', () => {
     await registerDevice(who.id, token);
     const o = order(who);
     sims.controls.fcm.set({ mode: 'reject', times: 1 });
-    await publish(statusChanged(o, 'confirmed'));
+    await publish(statusChanged(o, 'confirmed', { clock }));
     const push = await eventually(
       async () => (await rows(o.id)).find((n) => n.channel === 'push'),
       (n) => n?.status === 'failed',
@@ -528,7 +500,7 @@ describe('an email whose outcome was lost', () => {
     const who = customer({ locale: 'en' });
     const o = order(who);
     relay.loseNextAnswerTo(who.email);
-    await publish(statusChanged(o, 'confirmed'));
+    await publish(statusChanged(o, 'confirmed', { clock }));
     await sink.waitForMessages((m) => m.to.includes(who.email));
     // No 250 came back, but the relay may have the message: the outcome is unknown, not "not sent".
     const lost = await eventually(() => emailRow(o.id), (n) => n?.attempts === 1 && n.lastError !== null);
@@ -543,7 +515,7 @@ describe('an email whose outcome was lost', () => {
     const who = customer({ locale: 'en' });
     const o = order(who);
     relay.loseNextAnswerTo(who.email);
-    await publish(statusChanged(o, 'confirmed'));
+    await publish(statusChanged(o, 'confirmed', { clock }));
     await eventually(() => emailRow(o.id), (n) => n?.status === 'sending' && n.lastError !== null);
     relay.lookupDown = true;
     try {
@@ -650,11 +622,11 @@ describe('push devices', () => {
 
     // B's order news goes nowhere near A's device; A's does.
     const ofB = order(b);
-    await publish(statusChanged(ofB, 'confirmed'));
+    await publish(statusChanged(ofB, 'confirmed', { clock }));
     await sink.waitForMessages((m) => m.to.includes(b.email));
     await eventually(() => rows(ofB.id), (r) => r.length === 1 && r[0]!.status === 'delivered');
     const ofA = order(a);
-    await publish(statusChanged(ofA, 'confirmed'));
+    await publish(statusChanged(ofA, 'confirmed', { clock }));
     await eventually(() => pushTo(token), (m) => m.length === 1);
     expect((await pushTo(token)).map((m) => (m as unknown as { data: { orderId: string } }).data.orderId)).toEqual([ofA.id]);
   });
@@ -684,7 +656,7 @@ describe('push devices', () => {
     const b = customer({ locale: 'en' });
     expect((await put(a.id, token)).statusCode).toBe(200);
     const ofA = order(a);
-    await publish(statusChanged(ofA, 'shipped', { tracking: { number: 'RR123456785CN', carrier: null } }));
+    await publish(statusChanged(ofA, 'shipped', { clock, tracking: { number: 'RR123456785CN', carrier: null } }));
     const push = await eventually(async () => (await rows(ofA.id)).find((n) => n.channel === 'push'), (n) => n?.status === 'deferred');
 
     // A signs out on the shared phone, B signs in; then A's quiet hours end.
@@ -768,7 +740,7 @@ describe('notices about part of an order (fulfillment events)', () => {
     expect((await smsTo(phone))[0]!.body).toContain(`parcel 1 of 2 of order ${o.number}`);
 
     // Orders follows the workflow to `shipped`: the parcels tell it, so no order-level notice.
-    await publish(statusChanged(o, 'shipped', { tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
     const second = parcel(2, 2, [tea]);
     const secondShipped = progress(o, 'parcel_shipped', [first, second], second);
     await publish(secondShipped);
@@ -799,7 +771,7 @@ describe('notices about part of an order (fulfillment events)', () => {
     expect(three!.subject).toBe(`Parcel 1 of 2 of your order ${o.number} has been delivered`);
     expect(three!.text).toContain('The rest of your order is still on its way');
     await publish(progress(o, 'parcel_delivered', [delivered(first), delivered(second)], second));
-    await publish(statusChanged(o, 'delivered'));
+    await publish(statusChanged(o, 'delivered', { clock }));
     await sink.waitForMessages((m) => m.to.includes(who.email), { count: 4 });
     await sleep(500);
     expect(emailsTo(who.email).map((m) => m.subject)).toEqual([
@@ -816,7 +788,7 @@ describe('notices about part of an order (fulfillment events)', () => {
     await publishCreated(o);
     const first = parcel(1, 2, [mugs]);
     const second = parcel(2, 2, [tea]);
-    await publish(statusChanged(o, 'shipped', { tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
     await sink.waitForMessages((m) => m.to.includes(who.email));
     await publish(progress(o, 'parcel_shipped', [first], first));
     await publish(progress(o, 'parcel_shipped', [first, second], second));
@@ -833,10 +805,10 @@ describe('notices about part of an order (fulfillment events)', () => {
     await publishCreated(o);
     const only = parcel(1, 1, [mugs]);
     await publish(progress(o, 'parcel_shipped', [only], only));
-    await publish(statusChanged(o, 'shipped', { tracking: { number: only.trackingNumber!, carrier: 'DHL' } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: only.trackingNumber!, carrier: 'DHL' } }));
     await sink.waitForMessages((m) => m.to.includes(who.email));
     await publish(progress(o, 'parcel_delivered', [delivered(only)], only));
-    await publish(statusChanged(o, 'delivered'));
+    await publish(statusChanged(o, 'delivered', { clock }));
     await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
     await sleep(1_000);
     expect(emailsTo(who.email).map((m) => m.subject)).toEqual([`Your order ${o.number} is on its way`, `Your order ${o.number} has been delivered`]);
@@ -850,7 +822,7 @@ describe('notices about part of an order (fulfillment events)', () => {
       publish(newEvent(orderModified, { aggregateId: o.id, source: 'orders', data: { order, previousTotal: o.totals.total, changes: ['items'], actor: 'customer' } }));
     await publishCreated(o);
     await modify({ ...o, items: [{ ...BLUE_MUG, quantity: 3, lineTotal: 3750 }, EARL_GREY], version: 1 });
-    await publish(statusChanged(o, 'confirmed'));
+    await publish(statusChanged(o, 'confirmed', { clock }));
     const [confirmation] = await sink.waitForMessages((m) => m.to.includes(who.email));
     expect(confirmation!.text).toContain('Blue mug × 3');
 
@@ -859,7 +831,7 @@ describe('notices about part of an order (fulfillment events)', () => {
     await sink.waitForMessages((m) => m.to.includes(who.email), { count: 2 });
     // A later modification (the address) replaces the order's details, not the parcel count.
     await modify({ ...o, items: [{ ...BLUE_MUG, quantity: 3, lineTotal: 3750 }, EARL_GREY], shippingAddress: { ...o.shippingAddress, line1: 'Gran Vía 2' }, version: 2 });
-    await publish(statusChanged(o, 'shipped', { tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
+    await publish(statusChanged(o, 'shipped', { clock, tracking: { number: first.trackingNumber!, carrier: 'DHL' } }));
     await sleep(1_000);
     await service.timers.fireDue();
     expect(await notices(o.id)).toEqual(['email:confirmed', `email:parcel_shipped:${first.shipmentId}`]);

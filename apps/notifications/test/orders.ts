@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { type EventData, orderStatusChanged } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
+import type { Clock } from '@platform/runtime/clock';
+import { newEvent } from '@platform/runtime/outbox';
 
 /** A pending order of one blue mug (17,49 € with shipping) for a customer of `locale`, placed at `now`. */
 export function sampleOrder(now: Date, locale: 'en' | 'es' | 'ro' | 'ru', customerId = `cust-${randomUUID().slice(0, 8)}`): Order {
@@ -23,4 +26,39 @@ export function sampleOrder(now: Date, locale: 'en' | 'es' | 'ro' | 'ru', custom
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
+}
+
+type StatusChangedData = EventData<typeof orderStatusChanged>;
+
+/** What a status change may say besides the new status; by default a first step, by billing. */
+export interface StatusChange {
+  previousStatus?: StatusChangedData['previousStatus'];
+  /** Default: orders' words for its operators, which no customer message may show. */
+  details?: string | null;
+  actor?: string;
+  tracking?: StatusChangedData['tracking'];
+  /** Whose now the change happened at (the service's clock in a test that moves it); default the real time. */
+  clock?: Clock;
+}
+
+/** Orders' `orders.order.status_changed` for `o`, as the notifications consumers receive it. */
+export function statusChanged(o: Order, status: StatusChangedData['status'], change: StatusChange = {}) {
+  return newEvent(orderStatusChanged, {
+    aggregateId: o.id,
+    source: 'orders',
+    data: {
+      orderId: o.id,
+      number: o.number,
+      status,
+      previousStatus: change.previousStatus ?? 'pending',
+      details: change.details === undefined ? 'aliexpress: supplier order AE-991 accepted' : change.details,
+      actor: change.actor ?? 'billing',
+      customer: o.customer,
+      total: o.totals.total,
+      currency: o.currency,
+      tracking: change.tracking ?? null,
+      version: 1,
+      changedAt: (change.clock?.now() ?? new Date()).toISOString(),
+    },
+  });
 }

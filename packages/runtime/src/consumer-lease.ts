@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { z } from 'zod';
+import { DomainError, type ErrorKind, statusOf } from '@platform/contracts/errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -22,6 +25,20 @@ export function leaseShare(consumers: number, replicas: number): number {
 }
 
 type LeaseState = 'standby' | 'taking' | 'held' | 'handing-back';
+
+/**
+ * How long `ask` waits for the holder's answer: under the gateway's 5 s upstream timeout, so an
+ * operator hears 503 (no holder answered: the lease is moving) rather than a gateway timeout.
+ */
+const ASK_TIMEOUT_MS = 4_000;
+
+/** A request to the holder, on the lease's notification channel. */
+const askedSchema = z.object({ replyTo: z.string().startsWith('reply:'), request: z.string() });
+/** The holder's answer, on the asker's reply channel: a DomainError keeps its kind and code. */
+const answerSchema = z.union([
+  z.object({ ok: z.literal(true), answer: z.string() }),
+  z.object({ ok: z.literal(false), kind: z.string().optional(), code: z.string().optional(), message: z.string() }),
+]);
 
 /**
  * This replica among its service's replicas: each holds a shared advisory lock on the service's
@@ -154,6 +171,7 @@ export class ConsumerLease {
   private client: pg.Client | undefined;
   private onLost: (() => void) | undefined;
   private onHandBack: (() => void) | undefined;
+  private serving: ((request: string) => Promise<string>) | undefined;
   state: LeaseState = 'standby';
 
   constructor(
@@ -185,6 +203,7 @@ export class ConsumerLease {
           const client = await this.connection();
           const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS held', [LEASE_NAMESPACE, this.consumer]);
           if (rows[0]?.held && this.state === 'taking') {
+            await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
             [this.onLost, this.onHandBack] = [on.lost, on.handBack];
             this.setState('held');
             this.log.info({ consumer: this.consumer }, 'consumer lease taken: this replica handles the consumer');
@@ -203,6 +222,80 @@ export class ConsumerLease {
     return false;
   }
 
+  /** Where the holder hears requests (`ask`); only the holder listens. */
+  private get channel(): string {
+    return `lease:${this.consumer}`;
+  }
+
+  /** What this replica does with a request (`ask`) while it holds the lease. */
+  serve(handler: (request: string) => Promise<string>): void {
+    this.serving = handler;
+  }
+
+  /**
+   * Runs `request` in the replica holding the lease, through its `serve` handler: here when this
+   * replica holds it, else sent to the holder through the service's database (NOTIFY on the
+   * lease's channel, on which only the holder listens) with the answer coming back the same way.
+   * So work that must not run beside the consumer's own (an operator's retry) reaches the one
+   * process running it. Throws what the handler threw (a `DomainError` keeps its kind and code),
+   * or 503 when no holder answered in time.
+   */
+  async ask(request: string): Promise<string> {
+    if (this.state === 'held') return this.answer(request);
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: `ask ${this.consumer}` });
+    client.on('error', () => undefined); // the query in progress fails with it
+    await client.connect();
+    try {
+      const replyTo = `reply:${randomUUID()}`;
+      let settle: ((payload: string) => void) | undefined;
+      const reply = new Promise<string>((resolve) => (settle = resolve));
+      client.on('notification', (message) => {
+        if (message.channel === replyTo) settle?.(message.payload ?? '');
+      });
+      await client.query(`LISTEN ${client.escapeIdentifier(replyTo)}`);
+      await client.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify({ replyTo, request })]);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ASK_TIMEOUT_MS)));
+      const payload = await Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
+      if (payload === undefined) {
+        throw new DomainError('unavailable', 'CONSUMER_HOLDER_UNAVAILABLE', `No replica holding ${this.consumer} answered in time (its lease may be moving); it may still apply: list again before retrying`);
+      }
+      const answer = answerSchema.parse(JSON.parse(payload));
+      if (answer.ok) return answer.answer;
+      const kind = answer.kind as ErrorKind | undefined;
+      throw kind && statusOf(kind) && answer.code ? new DomainError(kind, answer.code, answer.message) : new Error(answer.message);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private answer(request: string): Promise<string> {
+    if (!this.serving) throw new Error(`consumer lease ${this.consumer}: nothing serves requests`);
+    return this.serving(request);
+  }
+
+  /** A request another replica sent the holder: answered on its reply channel, also when it failed. */
+  private async answerAsked(payload: string | undefined): Promise<void> {
+    let asked: z.infer<typeof askedSchema>;
+    try {
+      asked = askedSchema.parse(JSON.parse(payload ?? ''));
+    } catch {
+      return; // not a request (nothing to answer to)
+    }
+    let answer: z.infer<typeof answerSchema>;
+    try {
+      // Handing back: the next holder may already be starting; the asker hears 503 and tries again.
+      if (this.state !== 'held') throw new DomainError('unavailable', 'CONSUMER_HOLDER_UNAVAILABLE', `${this.consumer} is moving to another replica; try again`);
+      answer = { ok: true, answer: await this.answer(asked.request) };
+    } catch (error) {
+      const { kind, code, message } = error as { kind?: string; code?: string; message?: string };
+      answer = { ok: false, kind, code, message: String(message ?? error).slice(0, 2_000) };
+    }
+    await this.client?.query('SELECT pg_notify($1, $2)', [asked.replyTo, JSON.stringify(answer)]).catch((error: unknown) => {
+      this.log.warn({ err: error, consumer: this.consumer }, 'consumer lease: could not answer a request');
+    });
+  }
+
   /** The balancer's request: the consumer stops pulling and comes back to `acquire`. */
   handBack(): void {
     if (this.state !== 'held') return;
@@ -218,6 +311,8 @@ export class ConsumerLease {
   /** Unlocks on the same session; a failure ends the session, which unlocks too. */
   private async unlock(): Promise<void> {
     try {
+      // No more requests first: the next holder answers them.
+      await this.client?.query('UNLISTEN *');
       await this.client?.query('SELECT pg_advisory_unlock_all()');
       [this.onLost, this.onHandBack] = [undefined, undefined];
       this.setState('standby');
@@ -234,6 +329,9 @@ export class ConsumerLease {
     client.on('error', (error) => {
       this.log.warn({ err: error, consumer: this.consumer }, 'consumer lease connection failed: lease lost');
       void this.drop();
+    });
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) void this.answerAsked(message.payload);
     });
     await client.connect();
     this.client = client;

@@ -3,14 +3,13 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent, type ParseResult } from '@platform/contracts';
-import { type CommitEffects, trackEffects } from './commit-effects';
 import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { ConsumerLease } from './consumer-lease';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { EVENT_HEADERS, isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
-import { deferRecordedEvents, flushRecordedEvents, type SqlClient, type TransactionalSqlClient } from './outbox';
+import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { DomainError, isTransient } from '@platform/contracts/errors';
 import { extractTraceContext, inSpan } from './telemetry';
 
@@ -55,9 +54,8 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   filterSubject?: string;
   /** Known events without a subscription are acknowledged and skipped. */
   subscriptions: Subscription<Tx>[];
+  /** A client made by `createPrismaClient`: its transaction scope writes the handler's events and wakes the workers. */
   db: TransactionalSqlClient<Tx>;
-  /** Called after a handler's transaction committed, with what it wrote (wakes the outbox relay, the timers). */
-  afterCommit?: (effects: CommitEffects) => void;
   js: JetStreamClient;
   jsm: JetStreamManager;
   log: Logger;
@@ -117,6 +115,10 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   private readonly backoffMs: readonly number[];
   private readonly handlers: Map<string, Subscription<Tx>>;
   private readonly concurrency: number;
+  /** Handlings not yet settled: deliveries and operators' retries alike. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Per aggregate, the last handling started: the next one of that aggregate waits for it. */
+  private readonly lastOf = new Map<string, Promise<void>>();
 
   constructor(private readonly options: ConsumerOptions<Tx>) {
     this.handlers = new Map(options.subscriptions.map((s) => [s.type, s]));
@@ -128,6 +130,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   /** The durable's name and stream. */
   get durable(): { name: string; stream: string } {
     return { name: this.options.name, stream: this.options.stream };
+  }
+
+  /** With replicas, the lease that picks the one replica running this consumer. */
+  get lease(): ConsumerLease | undefined {
+    return this.options.lease;
   }
 
   async start(): Promise<void> {
@@ -199,9 +206,6 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
             }
           }
         })().catch(() => {});
-        const inFlight = new Set<Promise<void>>();
-        // Per aggregate, the last handling started: the next event of that aggregate waits for it.
-        const lastOf = new Map<string, Promise<void>>();
         // The last delivery this iteration received (the consumer's delivery sequence).
         let received = 0;
         try {
@@ -220,19 +224,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
               continue;
             }
             const parsed = parseEvent(msg.data);
-            const key = parsed.ok ? parsed.event.aggregateId : undefined;
-            const previous = key === undefined ? undefined : lastOf.get(key);
-            const handle = () => this.handle(msg, parsed);
-            const handling: Promise<void> = (previous ? previous.then(handle) : handle()).finally(() => {
-              inFlight.delete(handling);
-              if (key !== undefined && lastOf.get(key) === handling) lastOf.delete(key);
-            });
-            if (key !== undefined) lastOf.set(key, handling);
-            inFlight.add(handling);
-            if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+            void this.inOrder(parsed.ok ? parsed.event.aggregateId : undefined, () => this.handle(msg, parsed));
+            if (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
           }
         } finally {
-          await Promise.all(inFlight);
+          await Promise.all(this.inFlight);
           clearInterval(lag);
         }
         if (this.running && this.options.lease?.state === 'handing-back') await this.awaitLostDeliveries(received);
@@ -243,6 +239,27 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         if (isNotFound(error)) await this.recreateIfStillMissing();
       }
     }
+  }
+
+  /**
+   * Runs `work` once the aggregate's handling started before it in this process settled, and
+   * counts it in flight until it settles (a hand-back waits for it).
+   */
+  private inOrder<T>(key: string | undefined, work: () => Promise<T>): Promise<T> {
+    const previous = key === undefined ? undefined : this.lastOf.get(key);
+    const result = previous ? previous.then(work) : work();
+    const settled: Promise<void> = result
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.inFlight.delete(settled);
+        if (key !== undefined && this.lastOf.get(key) === settled) this.lastOf.delete(key);
+      });
+    if (key !== undefined) this.lastOf.set(key, settled);
+    this.inFlight.add(settled);
+    return result;
   }
 
   /**
@@ -342,13 +359,14 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
 
   /**
    * Applies `event` in one transaction with its `processed_events` row: effects and dedupe commit
-   * together (a duplicate or stale event changes nothing). Wakes the relay and timers after a commit.
+   * together (a duplicate or stale event changes nothing). The client's transaction scope writes
+   * the handler's events before the commit and wakes the relay and timers after it.
    */
   private async apply(event: Envelope, subscription: Subscription<Tx>, subject: string, msgHeaders: MsgHdrs | undefined): Promise<'processed' | 'duplicate' | 'stale'> {
     const { name, db, log } = this.options;
     const parent = msgHeaders ? extractTraceContext({ get: (k) => msgHeaders.get(k), set: () => {} }) : undefined;
     const flow = { correlationId: event.correlationId, causationId: event.id };
-    const { outcome, effects } = await runInFlow(flow, () =>
+    return runInFlow(flow, () =>
       inSpan(
         `${event.type} process`,
         {
@@ -357,48 +375,48 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
           attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.consumer.group.name': name, 'messaging.message.id': event.id },
         },
         async () => {
-          const { result, effects } = await trackEffects(() => db.$transaction(
+          const outcome = await db.$transaction(
             async (tx) => {
               const claimed = await tx.$executeRaw`
                 INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
                 ON CONFLICT DO NOTHING`;
               if (claimed === 0) return 'duplicate' as const;
               if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale' as const;
-              deferRecordedEvents(tx);
               await subscription.handle(event, tx);
-              await flushRecordedEvents(tx);
               crashpoint(`${name}:before-commit`);
               return 'processed' as const;
             },
             { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
-          ));
+          );
           // Inside the flow and span: the line carries the correlation and trace ids.
-          if (result === 'stale') {
-            log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome: result }, 'event older than a version already applied: skipped');
+          if (outcome === 'stale') {
+            log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome }, 'event older than a version already applied: skipped');
           } else {
-            log.info({ consumer: name, type: event.type, eventId: event.id, outcome: result }, 'event handled');
+            log.info({ consumer: name, type: event.type, eventId: event.id, outcome }, 'event handled');
           }
-          return { outcome: result, effects };
+          return outcome;
         },
       ),
     );
-    if (outcome === 'processed') this.options.afterCommit?.(effects);
-    return outcome;
   }
 
   /**
    * The operator's retry of one of this consumer's dead letters: its event goes through the same
-   * transaction as a delivery (so it applies once, or is found already applied). Throws what the
-   * handler throws, or a `DomainError` when the letter holds no event this consumer handles; the
-   * caller then keeps the dead letter.
+   * transaction as a delivery (so it applies once, or is found already applied), after the
+   * aggregate's events in hand, never beside them. With a lease only the holder may run it (the
+   * ops endpoints reach it through `ConsumerLease.ask`). Throws what the handler throws, or a
+   * `DomainError` when the letter holds no event this consumer handles; the caller then keeps the
+   * dead letter.
    */
   async redeliver(data: Uint8Array, msgHeaders: MsgHdrs | undefined, subject: string): Promise<'processed' | 'duplicate' | 'stale'> {
     const parsed = parseEvent(data);
     if (!parsed.ok) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `The dead letter holds no usable event (${parsed.reason}); purge it instead`);
     const subscription = this.handlers.get(parsed.event.type);
     if (!subscription) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `Consumer ${this.options.name} does not handle ${parsed.event.type}; purge it instead`);
-    const outcome = await this.apply(parsed.event, subscription, subject, msgHeaders);
-    this.options.metrics.eventsConsumed.inc({ consumer: this.options.name, type: parsed.event.type, outcome });
+    if (this.options.lease && !this.pulling) throw new DomainError('unavailable', 'CONSUMER_HOLDER_UNAVAILABLE', `This replica does not run ${this.options.name} now; try again`);
+    const event = parsed.event;
+    const outcome = await this.inOrder(event.aggregateId, () => this.apply(event, subscription, subject, msgHeaders));
+    this.options.metrics.eventsConsumed.inc({ consumer: this.options.name, type: event.type, outcome });
     return outcome;
   }
 

@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
+import { z } from 'zod';
 import { deadLetterSubject, streams } from '@platform/contracts';
 import type { DeadLetterView } from '@platform/contracts/api/ops';
 import { DomainError } from '@platform/contracts/errors';
@@ -11,7 +12,12 @@ import { isNotFound, type JetStreamClient, type JetStreamManager } from './nats'
 const DEAD_LETTER_STREAM = streams.DEAD_LETTERS.name;
 
 /** What the ops endpoints use of a consumer (whatever its transaction type). */
-export type OperatedConsumer = Pick<EventConsumer, 'durable' | 'redeliver'>;
+export type OperatedConsumer = Pick<EventConsumer, 'durable' | 'redeliver' | 'lease'>;
+
+/** A retry as one replica asks it of the consumer's lease holder, and the holder's answer. */
+const retryRequestSchema = z.object({ seq: z.number().int().positive() });
+const retryAnswerSchema = z.object({ outcome: z.enum(['processed', 'duplicate', 'stale']) });
+type RetryOutcome = z.infer<typeof retryAnswerSchema>['outcome'];
 
 export interface DeadLetter {
   /** Sequence on DEAD_LETTERS: what retry and purge select. */
@@ -92,7 +98,9 @@ const READ_LIMIT = 500;
  * A service's dead letters, of its own consumers only (docs/console.md). Each is read through a
  * consumer on DEAD_LETTERS named like the durable and filtered on its `deadletter.<consumer>`
  * subject, the only reads its NATS user may make there; a retry hands the event to the durable's
- * own `EventConsumer` (same transaction, same dedupe), then deletes the letter.
+ * own `EventConsumer` (same transaction, same dedupe) in the replica running it, then deletes the
+ * letter. With replicas the request may reach any of them: it is passed to the lease holder, so
+ * the retry runs in order with the aggregate's live events, never beside them.
  */
 export class DeadLetterBox {
   /** The reads so far: each waits for the one before (a reader's name is its consumer's). */
@@ -102,7 +110,14 @@ export class DeadLetterBox {
     private readonly consumers: ReadonlyMap<string, OperatedConsumer>,
     private readonly nats: { js: JetStreamClient; jsm: JetStreamManager },
     private readonly log: Logger,
-  ) {}
+  ) {
+    for (const [name, consumer] of consumers) {
+      consumer.lease?.serve(async (request) => {
+        const { seq } = retryRequestSchema.parse(JSON.parse(request));
+        return JSON.stringify({ outcome: await this.retryHere(name, seq) });
+      });
+    }
+  }
 
   private read(consumer: string, options: { startSeq?: number; limit: number }): Promise<{ total: number; letters: DeadLetter[] }> {
     const next = this.reading.then(() => this.readNow(consumer, options));
@@ -150,9 +165,15 @@ export class DeadLetterBox {
     return { consumers };
   }
 
+  private operated(consumer: string): OperatedConsumer {
+    const operated = this.consumers.get(consumer);
+    if (!operated) throw new DomainError('not_found', 'CONSUMER_NOT_FOUND', `This service has no consumer ${consumer}`);
+    return operated;
+  }
+
   /** The letter `seq` of `consumer`, or 404. */
   private async find(consumer: string, seq: number): Promise<DeadLetter> {
-    if (!this.consumers.has(consumer)) throw new DomainError('not_found', 'CONSUMER_NOT_FOUND', `This service has no consumer ${consumer}`);
+    this.operated(consumer);
     const [letter] = (await this.read(consumer, { startSeq: seq, limit: 1 })).letters;
     if (!letter || letter.seq !== seq) throw new DomainError('not_found', 'DEAD_LETTER_NOT_FOUND', `Consumer ${consumer} has no dead letter ${seq}`);
     return letter;
@@ -167,13 +188,23 @@ export class DeadLetterBox {
     }
   }
 
-  /** Hands the event to its consumer again; deletes the letter once applied (or found applied). */
-  async retry(consumer: string, seq: number, actor: Actor): Promise<{ seq: number; consumer: string; outcome: 'processed' | 'duplicate' | 'stale' }> {
-    const letter = await this.find(consumer, seq);
-    const outcome = await this.consumers.get(consumer)!.redeliver(letter.data, letter.headers, letter.originalSubject || letter.subject);
-    await this.delete(seq);
-    this.log.info({ audit: 'dead-letter.retried', actor: actor.name, consumer, seq, outcome, originalSubject: letter.originalSubject }, 'dead letter retried');
+  /** Hands the event to its consumer again, in the replica running it; the letter is deleted once applied (or found applied). */
+  async retry(consumer: string, seq: number, actor: Actor): Promise<{ seq: number; consumer: string; outcome: RetryOutcome }> {
+    const lease = this.operated(consumer).lease;
+    const outcome = lease
+      ? retryAnswerSchema.parse(JSON.parse(await lease.ask(JSON.stringify({ seq })))).outcome
+      : await this.retryHere(consumer, seq);
+    this.log.info({ audit: 'dead-letter.retried', actor: actor.name, consumer, seq, outcome }, 'dead letter retried');
     return { seq, consumer, outcome };
+  }
+
+  /** The retry in the replica running the consumer (the lease holder). */
+  private async retryHere(consumer: string, seq: number): Promise<RetryOutcome> {
+    const letter = await this.find(consumer, seq);
+    const outcome = await this.operated(consumer).redeliver(letter.data, letter.headers, letter.originalSubject || letter.subject);
+    await this.delete(seq);
+    this.log.info({ consumer, seq, outcome, originalSubject: letter.originalSubject }, 'dead letter applied');
+    return outcome;
   }
 
   async purge(consumer: string, seq: number, actor: Actor): Promise<{ seq: number; consumer: string; outcome: 'purged' }> {

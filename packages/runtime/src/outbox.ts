@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope, EventData, EventDefinition } from '@platform/contracts';
-import { noteEffect } from './commit-effects';
 import { currentFlow } from './context';
 import { crashpoint } from './crashpoint';
 import { BackgroundLoop, type RoundResult } from './background-loop';
@@ -9,6 +8,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { type JetStreamClient, publishEnvelope } from './nats';
 import { traceHeaders } from './telemetry';
+import { type DeferredEvent, deferEvents, noteWritten } from './transaction-scope';
 
 /**
  * The slice of a Prisma client (or interactive transaction) the platform's shared SQL needs.
@@ -53,59 +53,37 @@ export function recordEvent(tx: SqlClient, envelope: Envelope): Promise<void> {
   return recordEvents(tx, [envelope]);
 }
 
-interface PendingEvent {
-  envelope: Envelope;
-  json: string;
-}
-
-/** Events recorded in a consumer's or timer's transaction, written once before its commit (`flushRecordedEvents`). */
-const pendingByTransaction = new WeakMap<SqlClient, PendingEvent[]>();
-
 /**
- * From now on, events recorded through `tx` wait to be written together by `flushRecordedEvents`
- * (the consumer and the timer worker call both around a handler): a handler that records events
- * in several steps (a timeline entry, a status change, a sub-order's) pays one round trip.
- */
-export function deferRecordedEvents(tx: SqlClient): void {
-  pendingByTransaction.set(tx, []);
-}
-
-/** Writes what was deferred through `tx`, in the order it was recorded; nothing is deferred afterwards. */
-export async function flushRecordedEvents(tx: SqlClient): Promise<void> {
-  const pending = pendingByTransaction.get(tx);
-  pendingByTransaction.delete(tx);
-  if (pending && pending.length > 0) await insertEvents(tx, pending);
-}
-
-/**
- * Writes events in the caller's transaction, in the given order (their outbox `seq` follows it),
- * several in one statement: a transaction that records a few events pays for one round trip, not
- * one per event. In a deferring transaction they are written with its other events before commit.
+ * Writes events in the caller's transaction, in the given order (their outbox `seq` follows it).
+ * In a transaction of a service's client (`createPrismaClient`) they wait for the statement that
+ * writes all its events just before the commit: a use case or handler that records events in
+ * several steps (a timeline entry, a status change, a sub-order's) pays one round trip. The size
+ * check happens here, at the call.
  */
 export async function recordEvents(tx: SqlClient, envelopes: readonly Envelope[]): Promise<void> {
   if (envelopes.length === 0) return;
-  const events = envelopes.map((envelope) => {
+  // Each keeps the trace context it was recorded in: the write happens later, outside the handler's span.
+  const trace = JSON.stringify(traceHeaders());
+  const events = envelopes.map((envelope): DeferredEvent => {
     const json = JSON.stringify(envelope);
     if (Buffer.byteLength(json) > MAX_EVENT_BYTES) {
       // Refused here, in the caller's transaction, rather than wedging the relay later.
       throw new DomainError('unprocessable', 'EVENT_TOO_LARGE', `${envelope.type} would exceed ${MAX_EVENT_BYTES} bytes`);
     }
-    return { envelope, json };
+    return { id: envelope.id, type: envelope.type, aggregateId: envelope.aggregateId, json, traceHeaders: trace };
   });
-  noteEffect('events');
-  const pending = pendingByTransaction.get(tx);
-  if (pending) pending.push(...events);
-  else await insertEvents(tx, events);
+  if (!deferEvents(tx, events)) await insertEvents(tx, events);
+  noteWritten(tx, 'events');
 }
 
-async function insertEvents(tx: SqlClient, events: readonly PendingEvent[]): Promise<void> {
-  const envelopes = events.map((event) => event.envelope);
+/** One statement for all of a transaction's events, in order. */
+export async function insertEvents(tx: SqlClient, events: readonly DeferredEvent[]): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO outbox_events (id, type, aggregate_id, envelope, trace_headers)
-    SELECT e.id, e.type, e.aggregate_id, e.envelope, ${JSON.stringify(traceHeaders())}::jsonb
-    FROM unnest(${envelopes.map((e) => e.id)}::uuid[], ${envelopes.map((e) => e.type)}::text[],
-                ${envelopes.map((e) => e.aggregateId)}::text[], ${events.map((event) => event.json)}::jsonb[])
-         WITH ORDINALITY AS e(id, type, aggregate_id, envelope, position)
+    SELECT e.id, e.type, e.aggregate_id, e.envelope, e.trace_headers
+    FROM unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.aggregateId)}::text[],
+                ${events.map((e) => e.json)}::jsonb[], ${events.map((e) => e.traceHeaders)}::jsonb[])
+         WITH ORDINALITY AS e(id, type, aggregate_id, envelope, trace_headers, position)
     ORDER BY e.position`;
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { withCommitHooks } from './commit-hooks';
-
+import { insertEvents, type SqlClient } from './outbox';
+import { withTransactionScope } from './transaction-scope';
 
 /**
  * How long work waits for a free connection (a transaction, or a single query) before it fails
@@ -32,7 +32,8 @@ function statementName({ sql }: { sql: string }): string {
 /**
  * Builds a service's generated Prisma client on the `pg` driver adapter (no query-engine
  * binary). Each service passes its own generated class, so no service can see another's models.
- * Its interactive transactions run what their work registered with `afterCommit` once committed.
+ * Each interactive transaction gets a scope (transaction-scope.ts): its recorded events are written
+ * in one statement before the commit, and its listeners and `afterCommit` effects run after it.
  */
 export function createPrismaClient<C>(
   PrismaClient: new (options: { adapter: PrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => C & { $transaction(...args: never[]): Promise<unknown> },
@@ -47,7 +48,8 @@ export function createPrismaClient<C>(
     },
     { statementNameGenerator: statementName },
   );
-  return withCommitHooks(new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } }));
+  const client = new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
+  return withTransactionScope(client, (tx, events) => insertEvents(tx as SqlClient, events));
 }
 
 /**

@@ -33,6 +33,7 @@ import { checkSchema, SchemaBehindError } from './migrations';
 import { startTelemetry } from './telemetry';
 import { AdjustableClock, type Clock } from './clock';
 import { type TimerHandler, TimerWorker } from './timers';
+import { onCommit } from './transaction-scope';
 import { z } from 'zod';
 
 export interface RuntimeEnv extends NatsClientEnv {
@@ -159,11 +160,18 @@ export class ServiceRuntime {
   }
 
   /**
-   * The service's own database: checked by `/readyz`, disconnected at shutdown, and its
-   * `processed_events` and `applied_versions` kept as long as an event can still be replayed or
-   * retried (stream history plus dead-letter retention), then deleted.
+   * The service's own database (a client made by `createPrismaClient`): checked by `/readyz`,
+   * disconnected at shutdown, and its `processed_events` and `applied_versions` kept as long as an
+   * event can still be replayed or retried (stream history plus dead-letter retention), then
+   * deleted. Each of its commits, a request's, a consumer's or a timer's, wakes the outbox relay
+   * when it recorded events and the timer workers when it scheduled a timer (a notice to send now
+   * fires at once instead of at the next poll), and only then.
    */
   attachDatabase<D extends SqlClient & { $disconnect(): Promise<void> }>(db: D): D {
+    onCommit(db, (written) => {
+      if (written.events) this.relay?.notify();
+      if (written.timers) for (const worker of this.timerWorkers) worker.notify();
+    });
     this.readiness.database = async () => void (await db.$queryRaw`SELECT 1`);
     this.onShutdown(() => db.$disconnect());
     const keepDays = Math.ceil((streams.ORDERS.maxAgeMs + streams.DEAD_LETTERS.maxAgeMs) / 86_400_000);
@@ -234,7 +242,7 @@ export class ServiceRuntime {
   /**
    * Fires this service's durable timers (see timers.ts) with `handlers` by kind, once the
    * service starts: exactly the kinds `@platform/contracts/timers` declares for the service.
-   * Commits wake the outbox relay; moving the test clock wakes the worker.
+   * Moving the test clock wakes the worker.
    */
   addTimers<Tx extends SqlClient>(
     db: TransactionalSqlClient<Tx>,
@@ -250,9 +258,6 @@ export class ServiceRuntime {
       handlers,
       pollIntervalMs: options.pollIntervalMs,
       concurrency: options.concurrency,
-      afterCommit: (effects) => {
-        if (effects.events) this.relay?.notify();
-      },
     });
     this.adjustableClock.onAdvance(() => worker.notify());
     this.timerWorkers.push(worker);
@@ -277,13 +282,11 @@ export class ServiceRuntime {
   }
 
   /**
-   * A durable consumer, started with the service. A commit that recorded events wakes this
-   * service's outbox relay, and one that scheduled a timer its timer workers (a notice to send
-   * now fires at once instead of at the next poll). One declared in
+   * A durable consumer, started with the service. One declared in
    * `@platform/contracts/consumers` must read its declared stream and handle its declared events.
    */
   addConsumer<Tx extends SqlClient>(
-    options: Omit<ConsumerOptions<Tx>, 'js' | 'jsm' | 'log' | 'metrics' | 'afterCommit'>,
+    options: Omit<ConsumerOptions<Tx>, 'js' | 'jsm' | 'log' | 'metrics'>,
   ): EventConsumer<Tx> {
     const mismatch = consumerDeclarationMismatch({ name: options.name, stream: options.stream, eventTypes: options.subscriptions.map((s) => s.type) });
     if (mismatch) throw new Error(mismatch);
@@ -297,10 +300,6 @@ export class ServiceRuntime {
       jsm: this.messaging.jsm,
       log: this.log,
       metrics: this.metrics,
-      afterCommit: (effects) => {
-        if (effects.events) this.relay?.notify();
-        if (effects.timers) for (const worker of this.timerWorkers) worker.notify();
-      },
     });
     this.consumers.push(consumer);
     return consumer;

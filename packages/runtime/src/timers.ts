@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { BackgroundLoop, type RoundResult } from './background-loop';
 import type { Clock } from './clock';
-import { type CommitEffects, noteEffect, trackEffects } from './commit-effects';
 import { isTransient } from '@platform/contracts/errors';
 import { currentFlow, type FlowContext, runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { Logger } from './logger';
-import { deferRecordedEvents, flushRecordedEvents, type SqlClient, type TransactionalSqlClient } from './outbox';
+import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { extractTraceContext, inSpan, traceHeaders } from './telemetry';
+import { noteWritten } from './transaction-scope';
 
 /**
  * Durable timers (PLT-04): a row in the service's own `timers` table, scheduled in the
@@ -56,7 +56,7 @@ export async function scheduleTimer(tx: SqlClient, spec: TimerSpec): Promise<voi
     ON CONFLICT (kind, key) DO UPDATE
       SET payload = EXCLUDED.payload, fire_at = EXCLUDED.fire_at, fired_at = NULL, attempts = 0, last_error = NULL,
           correlation_id = EXCLUDED.correlation_id, trace_headers = EXCLUDED.trace_headers`;
-  noteEffect('timers');
+  noteWritten(tx, 'timers');
 }
 
 /** Cancels the pending timer for (kind, key), if any. Fired timers stay as history. */
@@ -65,12 +65,11 @@ export async function cancelTimer(tx: SqlClient, kind: string, key: string): Pro
 }
 
 export interface TimerWorkerOptions<Tx extends SqlClient> {
+  /** A client made by `createPrismaClient`: its transaction scope writes the handler's events and wakes the relay. */
   db: TransactionalSqlClient<Tx>;
   clock: Clock;
   log: Logger;
   handlers: Record<string, TimerHandler<Tx>>;
-  /** Called after a timer's transaction committed, with what it wrote (wakes the outbox relay). */
-  afterCommit?: (effects: CommitEffects) => void;
   pollIntervalMs?: number;
   /** Fired timers are kept this long for inspection, then deleted. */
   retentionMs?: number;
@@ -166,7 +165,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     const now = clock.now();
     let picked: TimerRow | undefined;
     try {
-      const { result, effects } = await trackEffects(() => db.$transaction(
+      const result = await db.$transaction(
         async (tx) => {
           const [row] = await tx.$queryRaw<TimerRow[]>`
             SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers, xmin::text AS version FROM timers
@@ -175,7 +174,6 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
           if (!row) return 'none' as const;
           picked = row;
           const timer: DueTimer = { id: row.id, kind: row.kind, key: row.key, payload: row.payload, fireAt: row.fire_at, attempts: row.attempts };
-          deferRecordedEvents(tx);
           await runInFlow(timerFlow(row), () =>
             inSpan(
               `timer ${row.kind}`,
@@ -184,11 +182,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
                 parent: extractTraceContext({ get: (key) => row.trace_headers?.[key], set: () => {} }),
                 attributes: { 'platform.timer.kind': row.kind, 'platform.timer.key': row.key, 'platform.timer.id': row.id },
               },
-              async () => {
-                await handlers[row.kind]!(timer, tx, now);
-                // Inside the span and flow: the events carry the timer's trace context.
-                await flushRecordedEvents(tx);
-              },
+              () => handlers[row.kind]!(timer, tx, now),
             ),
           );
           crashpoint(`timers:${row.kind}:before-commit`);
@@ -200,11 +194,8 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
           return 'fired' as const;
         },
         { timeout: 60_000, maxWait: 10_000 },
-      ));
-      if (result === 'fired') {
-        runInFlow(timerFlow(picked!), () => log.info('timer fired'));
-        this.options.afterCommit?.(effects);
-      }
+      );
+      if (result === 'fired') runInFlow(timerFlow(picked!), () => log.info('timer fired'));
       return result;
     } catch (error) {
       if (!picked) throw error;

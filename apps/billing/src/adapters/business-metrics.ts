@@ -1,4 +1,4 @@
-import { afterCommit } from '@platform/runtime/commit-hooks';
+import { afterCommit } from '@platform/runtime/transaction-scope';
 import { SALES_CHANNELS } from '@platform/contracts';
 import { Counter, type Registry } from 'prom-client';
 

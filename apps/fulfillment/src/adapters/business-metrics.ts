@@ -1,4 +1,4 @@
-import { afterCommit } from '@platform/runtime/commit-hooks';
+import { afterCommit } from '@platform/runtime/transaction-scope';
 import type { Logger } from '@platform/runtime/logger';
 import { LEAD_TIME_BUCKETS_SECONDS } from '@platform/runtime/metrics';
 import { opsTaskSchema } from '@platform/contracts/api/fulfillment';

@@ -1,4 +1,4 @@
-import { afterCommit } from '@platform/runtime/commit-hooks';
+import { afterCommit } from '@platform/runtime/transaction-scope';
 import { type DeliveryChannel, deliveryChannelSchema } from '@platform/contracts/api/notifications';
 import { Counter, type Registry } from 'prom-client';
 

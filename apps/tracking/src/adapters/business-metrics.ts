@@ -1,4 +1,4 @@
-import { afterCommit } from '@platform/runtime/commit-hooks';
+import { afterCommit } from '@platform/runtime/transaction-scope';
 import { LEAD_TIME_BUCKETS_SECONDS } from '@platform/runtime/metrics';
 import { Histogram, type Registry } from 'prom-client';
 

@@ -1,0 +1,115 @@
+/**
+ * One scope per interactive transaction of a service's Prisma client, opened by the
+ * `$transaction` wrapper `createPrismaClient` installs, so that consumers, timers and HTTP use
+ * cases all get the same commit behaviour without managing it themselves:
+ * - before the commit, the outbox events recorded through the transaction are written in one
+ *   statement, in the order recorded (a use case recording in several steps pays one round trip);
+ * - after the commit, the client's listeners hear what it wrote (events, timers), so the service
+ *   wakes only the worker that has something to do (each wake costs a query, docs/performance.md);
+ * - after the commit, the effects registered with `afterCommit` run (business metrics count a fact
+ *   once, in the process that committed it). A rollback writes, wakes and runs nothing.
+ */
+
+/** What a committed transaction wrote that the service's background workers act on. */
+export interface Written {
+  /** It recorded outbox events: the relay has something to publish. */
+  events: boolean;
+  /** It scheduled (or moved) a timer: one may be due now. */
+  timers: boolean;
+}
+
+type Effect = () => void;
+
+/** An event waiting in its transaction for the statement before commit (see outbox.ts). */
+export interface DeferredEvent {
+  id: string;
+  type: string;
+  aggregateId: string;
+  json: string;
+  /** The trace context where it was recorded: the span the event continues. */
+  traceHeaders: string;
+}
+
+interface Scope {
+  readonly events: DeferredEvent[];
+  readonly written: Written;
+  readonly effects: Effect[];
+}
+
+/** Writes a transaction's deferred events before it commits (the outbox's one statement). */
+export type EventWriter = (tx: object, events: readonly DeferredEvent[]) => Promise<void>;
+
+interface ScopedClient {
+  listeners: Array<(written: Written) => void>;
+}
+
+const scopes = new WeakMap<object, Scope>();
+const clients = new WeakMap<object, ScopedClient>();
+
+interface InteractiveTransactions {
+  $transaction(...args: never[]): Promise<unknown>;
+}
+
+/**
+ * Opens a scope for each of `client`'s interactive transactions (`$transaction(async (tx) => …)`),
+ * closed by `writeEvents` before the commit, then the listeners and effects after it, before
+ * `$transaction` returns. The client is changed in place and returned (Prisma's client is a proxy
+ * of its own: a wrapper around it would need every member forwarded).
+ */
+export function withTransactionScope<C extends InteractiveTransactions>(client: C, writeEvents: EventWriter): C {
+  const transaction = client.$transaction.bind(client) as (fn: unknown, options?: unknown) => Promise<unknown>;
+  const scoped: ScopedClient = { listeners: [] };
+  const scopedTransaction = async (fn: unknown, options?: unknown) => {
+    // The batch form (an array of queries) records nothing.
+    if (typeof fn !== 'function') return transaction(fn, options);
+    const scope: Scope = { events: [], written: { events: false, timers: false }, effects: [] };
+    const result = await transaction(async (tx: object) => {
+      scopes.set(tx, scope);
+      const value = await (fn as (tx: object) => Promise<unknown>)(tx);
+      if (scope.events.length > 0) await writeEvents(tx, scope.events);
+      return value;
+    }, options);
+    for (const listener of scoped.listeners) listener({ ...scope.written });
+    for (const effect of scope.effects) effect();
+    return result;
+  };
+  Object.defineProperty(client, '$transaction', { value: scopedTransaction, configurable: true, writable: true });
+  clients.set(client, scoped);
+  return client;
+}
+
+/**
+ * Has `events` written before `tx` commits, after those recorded earlier; false when `tx` is not
+ * a scoped transaction (the client itself, whose writes commit at once): the caller writes them now.
+ */
+export function deferEvents(tx: object, events: readonly DeferredEvent[]): boolean {
+  const scope = scopes.get(tx);
+  scope?.events.push(...events);
+  return scope !== undefined;
+}
+
+/** Notes what `tx` wrote; through the client itself (already committed) its listeners hear at once. */
+export function noteWritten(tx: object, kind: keyof Written): void {
+  const scope = scopes.get(tx);
+  if (scope) scope.written[kind] = true;
+  else for (const listener of clients.get(tx)?.listeners ?? []) listener({ events: kind === 'events', timers: kind === 'timers' });
+}
+
+/**
+ * Runs `effect` once `tx` commits, in the order registered; never if it rolls back. Given the
+ * client itself (no transaction: the write already committed) it runs now. Effects must not
+ * throw: the transaction is already committed when they run.
+ */
+export function afterCommit(tx: object, effect: Effect): void {
+  const scope = scopes.get(tx);
+  if (scope) scope.effects.push(effect);
+  else if (clients.has(tx)) effect();
+  else throw new Error('afterCommit needs a transaction of a client made by createPrismaClient');
+}
+
+/** Calls `listener` after each of `client`'s commits with what it wrote (the runtime wakes its workers from it). */
+export function onCommit(client: object, listener: (written: Written) => void): void {
+  const scoped = clients.get(client);
+  if (!scoped) throw new Error('onCommit needs a client made by createPrismaClient');
+  scoped.listeners.push(listener);
+}

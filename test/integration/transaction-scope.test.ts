@@ -1,0 +1,137 @@
+import { recordEvent, recordEvents } from '@platform/runtime/outbox';
+import { scheduleTimer } from '@platform/runtime/timers';
+import { afterCommit, onCommit, type Written } from '@platform/runtime/transaction-scope';
+import { sampleEvent } from '@platform/test-support/messaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Db, outboxDatabase, outboxInserts } from './outbox-database';
+
+/**
+ * The scope every transaction of a service's client gets (`createPrismaClient`), whoever runs
+ * it: a request's use case, a consumer, a timer. Consumers and timers are covered in their own
+ * tests; here the transactions are an HTTP use case's, straight on the client.
+ */
+
+let db: Db;
+/** What each commit of `db` wrote, in commit order. */
+const commits: Written[] = [];
+beforeAll(async () => {
+  db = await outboxDatabase();
+  onCommit(db, (written) => commits.push(written));
+});
+afterAll(async () => {
+  await db?.$disconnect();
+});
+
+const rowsOf = async (id: string) => Number((await db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM processed_events WHERE consumer = ${id}`)[0]!.n);
+
+describe('a transaction of a service client', () => {
+  it('writes the events a use case records in several steps in one insert before its commit, in the order recorded', async () => {
+    const events = [sampleEvent(), sampleEvent(), sampleEvent(), sampleEvent()];
+    await db.$transaction(async (tx) => {
+      await recordEvent(tx, events[0]!);
+      await tx.$executeRaw`INSERT INTO processed_events (consumer, event_id) VALUES ('scope-steps', gen_random_uuid())`;
+      await recordEvents(tx, events.slice(1, 3));
+      await recordEvent(tx, events[3]!);
+      // Not written yet: the insert waits for the end of the work.
+      expect(await tx.outboxEvent.count({ where: { id: { in: events.map((e) => e.id) } } })).toBe(0);
+    });
+    const rows = await db.outboxEvent.findMany({ where: { id: { in: events.map((e) => e.id) } }, orderBy: { seq: 'asc' }, select: { id: true } });
+    expect(rows.map((row) => row.id)).toEqual(events.map((e) => e.id));
+    expect(await outboxInserts(db, events.map((e) => e.id))).toBe(1);
+  });
+
+  it('still refuses an oversized event at the call, in the use case', async () => {
+    const event = sampleEvent();
+    const huge = { ...event, data: { ...(event.data as object), recipient: 'x'.repeat(600 * 1024) } };
+    await expect(db.$transaction((tx) => recordEvent(tx, huge))).rejects.toMatchObject({ code: 'EVENT_TOO_LARGE' });
+  });
+
+  it('tells the client after each commit what it wrote: events, a timer, nothing; a rollback tells nothing and writes nothing', async () => {
+    commits.length = 0;
+    await db.$transaction((tx) => recordEvent(tx, sampleEvent()));
+    await db.$transaction((tx) => scheduleTimer(tx, { kind: 'test.scope', key: 'k', fireAt: new Date() }));
+    await db.$transaction(async (tx) => void (await tx.$executeRaw`SELECT 1`));
+    const rolledBack = sampleEvent();
+    await expect(
+      db.$transaction(async (tx) => {
+        await recordEvent(tx, rolledBack);
+        await scheduleTimer(tx, { kind: 'test.scope', key: 'rolled-back', fireAt: new Date() });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(commits).toEqual([
+      { events: true, timers: false },
+      { events: false, timers: true },
+      { events: false, timers: false },
+    ]);
+    expect(await db.outboxEvent.count({ where: { id: rolledBack.id } })).toBe(0);
+    expect(await db.timer.count({ where: { kind: 'test.scope', key: 'rolled-back' } })).toBe(0);
+  });
+
+  it('tells at once of a write straight on the client (no transaction)', async () => {
+    commits.length = 0;
+    const event = sampleEvent();
+    await recordEvent(db, event);
+    expect(commits).toEqual([{ events: true, timers: false }]);
+    expect(await db.outboxEvent.count({ where: { id: event.id } })).toBe(1);
+  });
+});
+
+describe('afterCommit', () => {
+  it('runs the effects once committed, in the order registered', async () => {
+    const seen: string[] = [];
+    const result = await db.$transaction(async (tx) => {
+      await tx.$executeRaw`INSERT INTO processed_events (consumer, event_id) VALUES ('hooks-commit', gen_random_uuid())`;
+      afterCommit(tx, () => seen.push('first'));
+      afterCommit(tx, () => seen.push('second'));
+      expect(seen).toEqual([]);
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(seen).toEqual(['first', 'second']);
+    expect(await rowsOf('hooks-commit')).toBe(1);
+  });
+
+  it('never runs them when the transaction rolls back', async () => {
+    let ran = false;
+    await expect(
+      db.$transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO processed_events (consumer, event_id) VALUES ('hooks-rollback', gen_random_uuid())`;
+        afterCommit(tx, () => (ran = true));
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(ran).toBe(false);
+    expect(await rowsOf('hooks-rollback')).toBe(0);
+  });
+
+  it('keeps each transaction\'s effects and events to itself', async () => {
+    const seen: string[] = [];
+    const [kept, dropped] = [sampleEvent(), sampleEvent()];
+    await Promise.allSettled([
+      db.$transaction(async (tx) => {
+        await recordEvent(tx, kept);
+        afterCommit(tx, () => seen.push('committed'));
+      }),
+      db.$transaction(async (tx) => {
+        await recordEvent(tx, dropped);
+        afterCommit(tx, () => seen.push('rolled back'));
+        throw new Error('refused');
+      }),
+    ]);
+    expect(seen).toEqual(['committed']);
+    expect(await db.outboxEvent.count({ where: { id: { in: [kept.id, dropped.id] } } })).toBe(1);
+  });
+
+  it('runs at once for the client itself (no transaction) and refuses anything else', async () => {
+    let ran = false;
+    afterCommit(db, () => (ran = true));
+    expect(ran).toBe(true);
+    expect(() => afterCommit({}, () => {})).toThrow(/createPrismaClient/);
+  });
+
+  it('leaves the batch form of $transaction working', async () => {
+    const [one] = await db.$transaction([db.$queryRaw<Array<{ one: number }>>`SELECT 1 AS one`]);
+    expect(one).toEqual([{ one: 1 }]);
+  });
+});
