@@ -59,7 +59,6 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
     clock: runtime.clock,
     log: runtime.log,
     metrics: createBusinessMetrics(runtime.metrics.registry),
-    onEventsRecorded: () => relay.notify(),
     leadTimes: env.DELIVERY_SOURCES,
   };
   registerProgressConsumers(runtime, db, deps);
@@ -73,8 +72,6 @@ export async function buildOrders(runtime: ServiceRuntime, env: OrdersEnv) {
     channelSources: z.record(z.string(), supplierSchema).parse(parsePairs(env.TIKTOK_SHOP_SKU_SOURCES)),
     pullIntervalMs: env.CHANNEL_PULL_INTERVAL_MS,
     pullLookbackMs: env.CHANNEL_PULL_LOOKBACK_MS,
-    // Called only once requests flow, after `timers` below exists.
-    onTimersScheduled: () => timers.notify(),
   };
   const timers = runtime.addTimers<Transaction>(db, {
     [CHANNEL_SYNC_TIMER]: (timer, tx) => syncChannelOrder(tx, channelDeps, timer.payload),

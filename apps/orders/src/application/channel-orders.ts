@@ -50,8 +50,6 @@ export interface ChannelDeps extends OrdersDeps {
   pullIntervalMs: number;
   /** How far back the first pull looks. */
   pullLookbackMs: number;
-  /** Wakes the timer worker after a commit that scheduled a timer due now. */
-  onTimersScheduled: () => void;
 }
 
 const CHANNEL_NAMES: Record<SalesChannelName, string> = { tiktok_shop: 'TikTok Shop' };
@@ -80,7 +78,6 @@ export async function receiveChannelWebhook(deps: ChannelDeps, name: string, raw
       await scheduleTimer(tx, { kind: CHANNEL_SYNC_TIMER, key: `${channel.name}:${externalOrderId}`, fireAt: deps.clock.now(), payload: { channel: channel.name, externalOrderId } });
     }
   });
-  deps.onTimersScheduled();
   return { orders: orderIds.length };
 }
 

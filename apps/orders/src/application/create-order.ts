@@ -33,7 +33,7 @@ export interface CreateOrderResult {
  * transaction. With an idempotency key, the same caller's retry returns the first answer unchanged.
  */
 export async function createOrder(
-  deps: Pick<OrdersDeps, 'db' | 'clock' | 'metrics' | 'onEventsRecorded' | 'leadTimes'>,
+  deps: Pick<OrdersDeps, 'db' | 'clock' | 'metrics' | 'leadTimes'>,
   request: CreateOrderRequest,
   actor: Actor,
   idempotencyKey?: string,
@@ -78,7 +78,6 @@ export async function createOrder(
     return { status: 201, body: order, replayed: false };
   });
 
-  if (!result.replayed) deps.onEventsRecorded();
   return result;
 }
 

@@ -14,18 +14,11 @@ import { remakePromise } from './delivery-promise';
 import { itemRows, priceOrderItems } from './price-items';
 import { resplitOrder } from './sub-orders';
 
-/** Runs a command in one transaction and wakes the relay for the events it recorded. */
-async function command<T>(deps: OrdersDeps, run: (tx: Transaction) => Promise<T>): Promise<T> {
-  const result = await deps.db.$transaction(run);
-  deps.onEventsRecorded();
-  return result;
-}
-
 export function cancelOrder(
   deps: OrdersDeps,
   input: { orderId: string; reason: string; actor: Actor; expectedVersion?: number | undefined },
 ): Promise<Order> {
-  return command(deps, (tx) => cancelOrderInTransaction(tx, deps, input));
+  return deps.db.$transaction((tx) => cancelOrderInTransaction(tx, deps, input));
 }
 
 /**
@@ -38,7 +31,7 @@ export function changeStatusManually(
 ): Promise<Order> {
   assertStaff(input.actor);
   if (input.status === 'cancelled') return cancelOrder(deps, input);
-  return command(deps, (tx) =>
+  return deps.db.$transaction((tx) =>
     withCurrentOrder(tx, input.orderId, input, (row, version) =>
       applyStatusChange(tx, deps, row, version, { to: input.status, details: input.reason, actor: input.actor.name }),
     ),
@@ -59,7 +52,7 @@ export function modifyOrder(
   input: { orderId: string; expectedVersion: number; changes: ModifyOrderRequest; actor: Actor },
 ): Promise<Order> {
   const { changes, actor } = input;
-  return command(deps, (tx) =>
+  return deps.db.$transaction((tx) =>
     withCurrentOrder(tx, input.orderId, input, async (row, version) => {
       assertModifiable({ status: row.status as OrderStatus, fulfillmentStarted: row.fulfillmentStarted });
       const now = deps.clock.now();
