@@ -5,7 +5,7 @@ import { s10TrackingNumber } from '../tracking-numbers';
 
 /**
  * EasyPost's Shipment API as far as return labels need it (docs.easypost.com, Shipments;
- * ../shared/PROVIDERS.md §3 for its trackers): HTTP Basic with the API key as user name;
+ * docs/returns.md): HTTP Basic with the API key as user name;
  * `POST /v2/shipments {shipment: {from_address, to_address, parcel, is_return, reference,
  * carrier, service}}` with a `service` buys the label at once (EasyPost's one-call buy) → 201
  * the Shipment with `tracking_code`, `selected_rate` and `postage_label.label_url`;
