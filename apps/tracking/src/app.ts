@@ -1,6 +1,6 @@
 import { createHttpClient } from '@platform/runtime/http-client';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { returnChanged, shipmentShipped, streams } from '@platform/contracts';
+import { streams } from '@platform/contracts';
 import { AftershipProvider } from './adapters/aftership';
 import { createBusinessMetrics } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
@@ -40,23 +40,13 @@ export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
 
   // Both providers down is an outage, not a bad message: retry for about an hour before dead-lettering.
   const registering = { backoffMs: [5_000, 30_000, 60_000, 300_000], maxDeliver: 16, transactionTimeoutMs: 4 * env.PROVIDER_TIMEOUT_MS + 10_000 };
-  runtime.addConsumer<Transaction>({
-    name: 'tracking--shipments',
-    stream: streams.FULFILLMENT.name,
-    filterSubject: shipmentShipped.type,
-    db,
-    subscriptions: [trackShippedShipments(deps)],
-    ...registering,
-  });
-  // A consumer of its own: one filter subject each (NATS 2.9 has no filter lists).
-  runtime.addConsumer<Transaction>({
-    name: 'tracking--returns',
-    stream: streams.FULFILLMENT.name,
-    filterSubject: returnChanged.type,
-    db,
-    subscriptions: [trackReturnParcels(deps)],
-    ...registering,
-  });
+  // A consumer each: one filter subject per consumer (NATS 2.9 has no filter lists).
+  for (const [name, subscription] of [
+    ['tracking--shipments', trackShippedShipments(deps)],
+    ['tracking--returns', trackReturnParcels(deps)],
+  ] as const) {
+    runtime.addConsumer<Transaction>({ name, stream: streams.FULFILLMENT.name, filterSubject: subscription.type, db, subscriptions: [subscription], ...registering });
+  }
   runtime.addTimers<Transaction>(db, { [POLL_TIMER]: pollShipment(deps), [NO_SCAN_TIMER]: reportSilence(deps) });
 
   const app = runtime.createHttpServer();

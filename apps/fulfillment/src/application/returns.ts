@@ -58,6 +58,13 @@ async function lockedReturn(tx: Transaction, returnId: string): Promise<ReturnRo
   return row;
 }
 
+/** The return another service's event names, locked; null (logged, the event ignored) when no such return exists here. */
+async function knownReturn(tx: Transaction, fulfillment: Fulfillment, returnId: string, what: string): Promise<ReturnRow | null> {
+  if (await tx.return.findUnique({ where: { id: returnId }, select: { id: true } })) return lockedReturn(tx, returnId);
+  fulfillment.log.warn({ returnId }, `${what} of an unknown return; ignored`);
+  return null;
+}
+
 /** Moves a return from the status it was read in (the table says whether it may) and records the step. */
 async function moveReturn(
   tx: Transaction,
@@ -214,12 +221,8 @@ export function receiveReturn(fulfillment: Fulfillment, returnId: string, actor:
  * comes after the return moved on changes nothing.
  */
 export async function applyReturnParcelUpdate(tx: Transaction, fulfillment: Fulfillment, update: EventData<typeof trackingStatusChanged> & { returnId: string }): Promise<void> {
-  const row = await tx.return.findUnique({ where: { id: update.returnId }, select: { id: true } });
-  if (!row) {
-    fulfillment.log.warn({ returnId: update.returnId, orderId: update.orderId }, 'tracking update for an unknown return; ignored');
-    return;
-  }
-  const locked = await lockedReturn(tx, update.returnId);
+  const locked = await knownReturn(tx, fulfillment, update.returnId, 'tracking update');
+  if (!locked) return;
   const status = locked.status as ReturnStatus;
   if (update.status === 'delivered') {
     if (returnTransitions.canTransition(status, 'received')) await receive(tx, fulfillment, locked, 'system');
@@ -246,11 +249,6 @@ export function inspectReturn(fulfillment: Fulfillment, returnId: string, inspec
 
 /** Billing refunded an inspected return (`billing.refund.succeeded` naming it): refunded, once. */
 export async function applyReturnRefunded(tx: Transaction, fulfillment: Fulfillment, refund: EventData<typeof refundSucceeded> & { returnId: string }): Promise<void> {
-  const row = await tx.return.findUnique({ where: { id: refund.returnId }, select: { id: true } });
-  if (!row) {
-    fulfillment.log.warn({ returnId: refund.returnId, refundId: refund.refundId }, 'refund of an unknown return; ignored');
-    return;
-  }
-  const locked = await lockedReturn(tx, refund.returnId);
-  if (returnTransitions.canTransition(locked.status as ReturnStatus, 'refunded')) await moveReturn(tx, fulfillment, locked, 'refunded', {}, 'system');
+  const locked = await knownReturn(tx, fulfillment, refund.returnId, 'refund');
+  if (locked && returnTransitions.canTransition(locked.status as ReturnStatus, 'refunded')) await moveReturn(tx, fulfillment, locked, 'refunded', {}, 'system');
 }
