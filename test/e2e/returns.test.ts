@@ -5,17 +5,7 @@ import type { TimelineResponse } from '@platform/contracts/api/timeline';
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
 import { s10TrackingNumber } from '@platform/simulators/tracking-numbers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  deliverParcel,
-  getBilling,
-  getOrder,
-  lifecycleOrder,
-  pay,
-  placeOrder,
-  waitForStatus,
-  waitForWorkflow,
-  withoutQuietHours,
-} from '@platform/test-support/lifecycle';
+import { deliverParcel, getBilling, getOrder, lifecycleOrder, placePaidOrder, waitForStatus, waitForWorkflow } from '@platform/test-support/lifecycle';
 import { DEV_CUSTOMER_ID, DEV_KEYS, eventually, type Platform, startPlatform } from '@platform/test-support/platform';
 
 /**
@@ -62,12 +52,7 @@ function hubOrder(): CreateOrderInput {
 
 /** Placed, paid, handed to Correos at the hub and delivered: the order as a return starts from it. */
 async function deliveredOrder(): Promise<Order> {
-  const body = hubOrder();
-  await withoutQuietHours(platform, body.customer.id);
-  const order = await placeOrder(platform, body);
-  await pay(platform, order.id);
-  await waitForWorkflow(platform, order.id, 'payment_confirmed');
-  await platform.advanceClock('fulfillment', 61_000);
+  const order = await placePaidOrder(platform, hubOrder());
   await waitForWorkflow(platform, order.id, 'supplier_confirmed');
   const trackingNumber = s10TrackingNumber(randomInt(100_000_000), 'RR', 'ES');
   const shipped = await ops().post(`v1/orders/${order.id}/shipments`, { json: { trackingNumber, carrier: 'Correos' } });
