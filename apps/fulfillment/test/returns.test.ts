@@ -80,6 +80,12 @@ describe('a return, fulfillment side', () => {
       ],
     });
 
+    // The carrier refusing or down changes nothing: ops try again.
+    sim.controls.easypost.set({ mode: 'reject', times: 1 });
+    expect((await opsStep(rma.returnId, 'approve')).json()).toMatchObject({ status: 502, code: 'RETURN_LABEL_REFUSED' });
+    sim.controls.easypost.set({ mode: 'error', times: 1 });
+    expect((await opsStep(rma.returnId, 'approve')).json()).toMatchObject({ status: 503, code: 'CARRIER_UNAVAILABLE' });
+    expect((await c.db.return.findUniqueOrThrow({ where: { id: rma.returnId } })).status).toBe('requested');
     const approved = await opsStep(rma.returnId, 'approve');
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json()).toMatchObject({ status: 'approved', hubId: 'hub-madrid', label: { carrier: 'Correos' } });

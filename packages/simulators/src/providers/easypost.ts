@@ -5,14 +5,15 @@ import { s10TrackingNumber } from '../tracking-numbers';
 
 /**
  * EasyPost's Shipment API as far as return labels need it (docs.easypost.com, Shipments;
- * docs/returns.md): HTTP Basic with the API key as user name;
+ * docs/providers/easypost.md): HTTP Basic with the API key as user name;
  * `POST /v2/shipments {shipment: {from_address, to_address, parcel, is_return, reference,
  * carrier, service}}` with a `service` buys the label at once (EasyPost's one-call buy) → 201
  * the Shipment with `tracking_code`, `selected_rate` and `postage_label.label_url`;
  * `GET /v2/shipments/:id` → that Shipment. The tracking code is a UPU S10 number of the
  * sender's country (a return is sent from the customer's), so the tracking providers' simulators
  * scan it like any other parcel once tracking registers it. Errors `{error: {code, message}}`:
- * 401 APIKEY.INVALID, 404 SHIPMENT.NOT_FOUND, 422 SHIPMENT.INVALID_PARAMS.
+ * 401 APIKEY.INVALID, 404 SHIPMENT.NOT_FOUND, 422 SHIPMENT.INVALID_PARAMS, and 422
+ * ADDRESS.VERIFY.FAILURE under the `reject` switch (`options.reason` for its message).
  */
 
 interface Address {
@@ -61,6 +62,10 @@ export function registerEasypost(app: FastifyInstance, context: SimulatorContext
     if (!shipment || !from?.country || !to?.country || typeof shipment.service !== 'string') {
       control.record(request, 'invalid');
       return apiError(reply, 422, 'SHIPMENT.INVALID_PARAMS', 'from_address and to_address with their country, and a service to buy, are required');
+    }
+    if (behaviour.mode === 'reject') {
+      control.record(request, 'reject');
+      return apiError(reply, 422, 'ADDRESS.VERIFY.FAILURE', String(behaviour.options.reason ?? 'The address could not be verified'));
     }
     const now = new Date().toISOString();
     const id = `shp_${hex(16)}`;
