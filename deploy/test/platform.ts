@@ -52,6 +52,7 @@ export const REAL_PROVIDER_URLS: Record<ProviderName, string> = {
   fcm: 'https://fcm.googleapis.com',
   // Our own device/asset system: a placeholder, like PUBLIC_BASE_URL (replace per environment).
   devices: 'https://devices.example.com/api/v1',
+  easypost: 'https://api.easypost.com',
   'tiktok-shop': 'https://open-api.tiktokglobalshop.com',
 };
 

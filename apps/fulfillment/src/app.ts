@@ -4,6 +4,7 @@ import { streams, type SupplierName, trackingStatusChanged } from '@platform/con
 import { createBusinessMetrics, openExceptions } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
 import { createDeviceSystem } from './adapters/devices';
+import { createReturnLabels } from './adapters/return-labels';
 import { supplierCallLog } from './adapters/supplier-call-log';
 import { createSupplierClients } from './adapters/suppliers/clients';
 import type { RecordSupplierCall, SupplierClient } from './adapters/suppliers/supplier-client';
@@ -40,6 +41,7 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
     machine: createOrderWorkflow({ paymentConfirmedDelayMs: env.PAYMENT_CONFIRMED_DELAY_MS, supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS }),
     suppliers: options.suppliers?.(record) ?? createSupplierClients(env, record),
     devices: createDeviceSystem({ baseUrl: env.DEVICES_API_URL, apiKey: env.DEVICES_API_KEY }),
+    returnLabels: createReturnLabels({ baseUrl: env.EASYPOST_API_URL, apiKey: env.EASYPOST_API_KEY, timeoutMs: env.SUPPLIER_HTTP_TIMEOUT_MS }),
     settings: {
       reservationTtlMs: env.RESERVATION_TTL_MS,
       supplierPoll: { baseMs: env.SUPPLIER_POLL_INTERVAL_MS, maxMs: env.SUPPLIER_POLL_MAX_INTERVAL_MS },

@@ -20,6 +20,9 @@ export const fulfillmentEnv = serviceEnv
     /** The device/asset system post-delivery automation steps call (docs/providers/devices.md); ours, so no public default. */
     DEVICES_API_URL: envHelpers.url(['http:', 'https:']),
     DEVICES_API_KEY: z.string().min(1),
+    /** The carrier side return labels are bought from (EasyPost's Shipment API, docs/returns.md). */
+    EASYPOST_API_URL: envHelpers.url(['http:', 'https:']).default('https://api.easypost.com'),
+    EASYPOST_API_KEY: z.string().min(1),
     /** `true`: adds the demo hubs and their stock at start (the local stack); off in production, where ops create hubs. */
     SEED_DEMO_HUBS: z.stringbool().default(false),
   });

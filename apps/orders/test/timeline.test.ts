@@ -9,16 +9,27 @@ import {
   paymentFailed,
   paymentSucceeded,
   refundSucceeded,
+  returnChanged,
+  type ReturnStatus,
   subjectOf,
   timelineEntryRecorded,
   timelineSubject,
   trackingScanned,
+  trackingStatusChanged,
   workflowTransitioned,
 } from '@platform/contracts';
 import type { TimelineEntry, TimelineResponse } from '@platform/contracts/api/timeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onNotificationOutcome } from '../src/consumers/notification-outcomes-consumer';
-import { onPaymentFailed, onPaymentSucceeded, onRefundSucceeded, onTrackingScanned, onWorkflowTransitioned } from '../src/consumers/order-progress-consumers';
+import {
+  onPaymentFailed,
+  onPaymentSucceeded,
+  onRefundSucceeded,
+  onReturnChanged,
+  onTrackingScanned,
+  onTrackingStatusChanged,
+  onWorkflowTransitioned,
+} from '../src/consumers/order-progress-consumers';
 import { as, type OrdersService, placeOrder, startOrdersService } from './orders-service';
 
 /**
@@ -188,6 +199,51 @@ describe('the order timeline', () => {
     const payments = timeline.entries.filter((e) => e.kind === 'payment');
     expect(payments).toEqual([expect.objectContaining({ outcome: 'failed', amount: null, reason: null, audience: 'customer' })]);
     expect(JSON.stringify(timeline)).not.toContain('card_declined');
+  });
+
+  it('records each step of a return for the customer, with a refusal’s reason; the return parcel’s carrier problems leave the order alone', async () => {
+    const order = await placeOrder(service);
+    const id = order.id;
+    await pay(id);
+    await step(id, 'payment_confirmed', 'processing', 'processing');
+    await step(id, 'supplier_confirmed', 'shipped', 'shipped', { number: 'LX123456789DE', carrier: 'dhl' });
+    const returnId = randomUUID();
+    const line = { sku: 'SKU-1', variantId: 'v-1', vendorId: 'acme', quantity: 1, condition: null, restockingFeeBps: null };
+    const label = { carrier: 'Correos', trackingNumber: 'RR123456785ES', labelUrl: 'https://labels.example.com/1.png' };
+    const moved = (status: ReturnStatus, previousStatus: ReturnStatus | null, refusalReason: string | null = null) =>
+      run(
+        returnChanged,
+        { returnId, orderId: id, number: 'RMA-1-1', status, previousStatus, reason: 'Too small', items: [line], label: status === 'approved' ? label : null, hubId: null, refusalReason, actor: 'ops:key1', at: next() },
+        (event, tx) => onReturnChanged(event as never, tx),
+      );
+    await moved('requested', null);
+    await moved('approved', 'requested');
+    const problem = (parcel: { shipmentId: string; returnId?: string; trackingNumber: string }) =>
+      run(
+        trackingStatusChanged,
+        { orderId: id, ...parcel, carrier: 'correos', status: 'exception', previousStatus: 'in_transit', event: null, estimatedDelivery: null, provider: '17track', at: next() },
+        (event, tx) => onTrackingStatusChanged(service.deps, event as never, tx),
+      );
+    await problem({ shipmentId: returnId, returnId, trackingNumber: label.trackingNumber });
+    const status = async () => (await service.app.inject({ method: 'GET', url: `/orders/${id}`, headers: as.ops })).json().status;
+    expect(await status()).toBe('shipped');
+    // The order's own parcel in trouble does move it: the return parcel was told apart.
+    await problem({ shipmentId, trackingNumber: 'LX123456789DE' });
+    expect(await status()).toBe('exception');
+
+    const other = randomUUID();
+    await run(
+      returnChanged,
+      { returnId: other, orderId: id, number: 'RMA-1-2', status: 'refused', previousStatus: 'requested', reason: 'Worn', items: [line], label: null, hubId: null, refusalReason: 'Worn beyond a trial', actor: 'ops:key1', at: next() },
+      (event, tx) => onReturnChanged(event as never, tx),
+    );
+    const mine = (await service.app.inject({ method: 'GET', url: `/orders/${id}/timeline`, headers: as.customer(order.customer.id) })).json() as TimelineResponse;
+    const returns = mine.entries.filter((e): e is Extract<TimelineEntry, { kind: 'return' }> => e.kind === 'return');
+    expect(returns.map((r) => [r.number, r.status, r.reason])).toEqual([
+      ['RMA-1-1', 'requested', null],
+      ['RMA-1-1', 'approved', null],
+      ['RMA-1-2', 'refused', 'Worn beyond a trial'],
+    ]);
   });
 
   it('keeps a customer id that is not a subject token apart from the others', () => {

@@ -1,6 +1,6 @@
 import { createHttpClient } from '@platform/runtime/http-client';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { shipmentShipped, streams } from '@platform/contracts';
+import { streams } from '@platform/contracts';
 import { AftershipProvider } from './adapters/aftership';
 import { createBusinessMetrics } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
@@ -8,13 +8,13 @@ import { SeventeenTrackProvider } from './adapters/seventeen-track';
 import { TrackingProviders } from './adapters/tracking-providers';
 import { NO_SCAN_TIMER, POLL_TIMER, pollShipment, reportSilence, type TrackingDeps } from './application/shipments';
 import type { TrackingEnv } from './config';
-import { trackShippedShipments } from './consumers/shipment-shipped';
+import { trackReturnParcels, trackShippedShipments } from './consumers/shipment-shipped';
 import { registerQueryRoutes } from './http/queries';
 import { registerWebhookRoutes } from './http/webhooks';
 
 /**
  * The tracking service on a runtime: database, outbox relay, 17TRACK with AfterShip as the
- * fallback, the shipped-shipments consumer, the poll timer, the webhooks and the queries.
+ * fallback, the shipped-shipments and return-parcels consumers, the poll timer, the webhooks and the queries.
  * `main.ts` serves the app; tests start the same build (`@platform/test-support/service`).
  */
 export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
@@ -38,17 +38,15 @@ export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
     metrics: createBusinessMetrics(runtime.metrics.registry),
   };
 
-  runtime.addConsumer<Transaction>({
-    name: 'tracking--shipments',
-    stream: streams.FULFILLMENT.name,
-    filterSubject: shipmentShipped.type,
-    db,
-    subscriptions: [trackShippedShipments(deps)],
-    // Both providers down is an outage, not a bad message: retry for about an hour before dead-lettering.
-    backoffMs: [5_000, 30_000, 60_000, 300_000],
-    maxDeliver: 16,
-    transactionTimeoutMs: 4 * env.PROVIDER_TIMEOUT_MS + 10_000,
-  });
+  // Both providers down is an outage, not a bad message: retry for about an hour before dead-lettering.
+  const registering = { backoffMs: [5_000, 30_000, 60_000, 300_000], maxDeliver: 16, transactionTimeoutMs: 4 * env.PROVIDER_TIMEOUT_MS + 10_000 };
+  // A consumer each: one filter subject per consumer (NATS 2.9 has no filter lists).
+  for (const [name, subscription] of [
+    ['tracking--shipments', trackShippedShipments(deps)],
+    ['tracking--returns', trackReturnParcels(deps)],
+  ] as const) {
+    runtime.addConsumer<Transaction>({ name, stream: streams.FULFILLMENT.name, filterSubject: subscription.type, db, subscriptions: [subscription], ...registering });
+  }
   runtime.addTimers<Transaction>(db, { [POLL_TIMER]: pollShipment(deps), [NO_SCAN_TIMER]: reportSilence(deps) });
 
   const app = runtime.createHttpServer();

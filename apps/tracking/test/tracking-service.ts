@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
-import { shipmentShipped } from '@platform/contracts';
+import { returnChanged, type ReturnStatus, shipmentShipped } from '@platform/contracts';
 import { freePort } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { startService } from '@platform/test-support/service';
@@ -25,6 +25,8 @@ export interface TrackingHarness {
   gateway: { forwarding: boolean; last?: { path: string; body: Buffer; headers: Record<string, string> } };
   http: typeof got;
   ship(number: string, options?: { carrierHint?: string | null; orderId?: string }): Promise<{ orderId: string; shipmentId: string }>;
+  /** Fulfillment's `fulfillment.return.changed` of a return moving to `status` (`approved`: with a label of `number`). */
+  returnChanged(number: string, status: ReturnStatus): Promise<{ orderId: string; returnId: string; eventId: string }>;
   advanceClock(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -90,6 +92,23 @@ export async function startTrackingHarness(): Promise<TrackingHarness> {
         }),
       );
       return { orderId, shipmentId };
+    },
+    async returnChanged(number, status) {
+      const orderId = randomUUID();
+      const returnId = randomUUID();
+      const at = new Date().toISOString();
+      const line = { sku: 'MUG-WHT', variantId: 'mug-wht-350', vendorId: 'acme', quantity: 1, condition: null, restockingFeeBps: null };
+      const envelope = newEvent(returnChanged, {
+          aggregateId: orderId,
+          source: 'test',
+          data: {
+            returnId, orderId, number: 'RMA-ORD-1-1', status, previousStatus: 'requested', reason: 'Too small', items: [line],
+            label: status === 'approved' ? { carrier: 'Correos', trackingNumber: number, labelUrl: 'https://labels.example.com/1.png' } : null,
+            hubId: status === 'approved' ? 'hub-madrid' : null, refusalReason: null, actor: 'ops:key1', at,
+          },
+        });
+      await publishEnvelope(service.runtime.messaging.js, envelope);
+      return { orderId, returnId, eventId: envelope.id };
     },
     async advanceClock(ms) {
       service.clock.advance(ms);

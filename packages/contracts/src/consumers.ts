@@ -20,6 +20,7 @@ import {
   paymentSucceeded,
   progressChanged,
   refundSucceeded,
+  returnChanged,
   shipmentShipped,
   trackingScanned,
   trackingEstimateChanged,
@@ -43,7 +44,7 @@ export interface ConsumerDeclaration {
 
 export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--billing', stream: 'BILLING', events: [paymentSucceeded, paymentFailed, refundSucceeded] },
-  { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged, itemsCancelled] },
+  { name: 'orders--fulfillment', stream: 'FULFILLMENT', events: [workflowTransitioned, progressChanged, itemsCancelled, returnChanged] },
   { name: 'orders--tracking', stream: 'TRACKING', events: [trackingStatusChanged, trackingScanned, trackingEstimateChanged, trackingShipmentSilent] },
   { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },
   { name: 'orders--notifications', stream: 'NOTIFICATIONS', events: [notificationSent, notificationDeferred, notificationSuppressed, notificationFailed] },
@@ -53,6 +54,7 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'fulfillment--billing-events', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'fulfillment--tracking-updates', stream: 'TRACKING', events: [trackingStatusChanged] },
   { name: 'tracking--shipments', stream: 'FULFILLMENT', events: [shipmentShipped] },
+  { name: 'tracking--returns', stream: 'FULFILLMENT', events: [returnChanged] },
   { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged, orderPromised, orderDelayed] },
   { name: 'notifications--fulfillment-events', stream: 'FULFILLMENT', events: [progressChanged, itemsCancelled, itemsBackordered, itemsSubstituted] },
 ];

@@ -33,6 +33,8 @@ export const PROVIDER_VARIABLES: Partial<Record<ServiceName, ProviderVariables>>
     SPOCKET_API_KEY: local.spocket.apiKey,
     DEVICES_API_URL: sim('devices'),
     DEVICES_API_KEY: local.devices.apiKey,
+    EASYPOST_API_URL: sim('easypost'),
+    EASYPOST_API_KEY: local.easypost.apiKey,
   }),
   tracking: (sim) => ({
     SEVENTEEN_TRACK_API_URL: sim('17track'),

@@ -13,6 +13,7 @@ export const LOCAL_PROVIDER_CREDENTIALS = {
   twilio: { accountSid: 'AC00000000000000000000000000000000', authToken: 'local-twilio-auth-token', from: '+15005550006' },
   fcm: { projectId: 'local-platform', accessToken: 'local-fcm-access-token' },
   devices: { apiKey: 'local-devices-api-key' },
+  easypost: { apiKey: 'EZTKlocaleasypostapikey' },
   tiktokShop: {
     appKey: 'local-tiktok-app-key',
     appSecret: 'local-tiktok-app-secret',

@@ -8,6 +8,7 @@ import { registerAftership } from './providers/aftership';
 import { registerAliexpress } from './providers/aliexpress';
 import { registerCj } from './providers/cj';
 import { registerDevices } from './providers/devices';
+import { registerEasypost } from './providers/easypost';
 import { registerFcm } from './providers/fcm';
 import { registerSeventeenTrack } from './providers/seventeen-track';
 import { registerSpocket } from './providers/spocket';
@@ -30,6 +31,7 @@ export const PROVIDERS = {
   twilio: registerTwilio,
   fcm: registerFcm,
   devices: registerDevices,
+  easypost: registerEasypost,
   'tiktok-shop': registerTiktokShop,
 } as const satisfies Record<string, RegisterProvider> & Record<SupplierName, RegisterProvider>;
 export type ProviderName = keyof typeof PROVIDERS;

@@ -102,6 +102,16 @@ export async function pay(platform: Platform, orderId: string): Promise<string> 
   return session;
 }
 
+/** Places and pays `body`'s order (its customer without quiet hours), then lets fulfillment's 60 s after payment pass. */
+export async function placePaidOrder(platform: Platform, body: CreateOrderInput): Promise<Order> {
+  await withoutQuietHours(platform, body.customer.id);
+  const order = await placeOrder(platform, body);
+  await pay(platform, order.id);
+  await waitForWorkflow(platform, order.id, 'payment_confirmed');
+  await platform.advanceClock('fulfillment', 61_000);
+  return order;
+}
+
 /** Moves fulfillment's clock and waits until the workflow reaches `state`. */
 export async function advanceFulfillmentUntil(platform: Platform, orderId: string, state: OrderFulfillment['state'], stepMs: number, maxSteps = 6) {
   for (let step = 0; step < maxSteps; step++) {

@@ -21,13 +21,15 @@ export interface ProgressRows {
   openHubOrders: number;
   /** The items of every cancellation of the order. */
   cancelled: Array<Array<{ sku: string; quantity: number; vendorId: string }>>;
+  /** Every return of the order, with its status. */
+  returns: Array<{ status: string; items: Array<{ sku: string; vendorId: string; quantity: number }> }>;
 }
 
 const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 
 /**
  * Everything the order's progress is computed from, in one statement: it is read whenever a
- * parcel ships or arrives or units are cancelled (five model queries before).
+ * parcel ships or arrives, units are cancelled or come back (six model queries before).
  */
 export async function selectProgressRows(tx: Transaction, orderId: string, liveStatuses: string[], unshippedStatuses: string[]): Promise<ProgressRows> {
   const [row] = await tx.$queryRaw<ProgressRows[]>`
@@ -41,6 +43,7 @@ export async function selectProgressRows(tx: Transaction, orderId: string, liveS
       (SELECT count(*)::int FROM fulfillment_orders f
          WHERE f.order_id = ${orderId}::uuid AND f.status = ANY(${unshippedStatuses}::text[])
            AND EXISTS (SELECT 1 FROM fulfillment_order_items i WHERE i.fulfillment_order_id = f.id AND i.remaining_quantity > 0)) AS "openHubOrders",
-      (SELECT coalesce(json_agg(c.items), '[]'::json) FROM item_cancellations c WHERE c.order_id = ${orderId}::uuid) AS cancelled`;
+      (SELECT coalesce(json_agg(c.items), '[]'::json) FROM item_cancellations c WHERE c.order_id = ${orderId}::uuid) AS cancelled,
+      (SELECT coalesce(json_agg(json_build_object('status', r.status, 'items', r.items)), '[]'::json) FROM returns r WHERE r.order_id = ${orderId}::uuid) AS returns`;
   return row!;
 }

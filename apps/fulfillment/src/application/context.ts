@@ -5,6 +5,7 @@ import { timers } from '@platform/contracts/timers';
 import type { BusinessMetrics } from '../adapters/business-metrics';
 import type { Database } from '../adapters/database';
 import type { DeviceSystem } from '../adapters/devices';
+import type { ReturnLabels } from '../adapters/return-labels';
 import type { SupplierClient } from '../adapters/suppliers/supplier-client';
 import type { OrderWorkflow } from '../domain/order-workflow';
 import type { PollSchedule } from '../domain/supplier-placement';
@@ -27,7 +28,7 @@ export interface FulfillmentSettings {
   supplierTimeoutMs: number;
 }
 
-/** What the use cases share: the database, the clock, the machine, the supplier and device systems' APIs. */
+/** What the use cases share: the database, the clock, the machine, the supplier and device systems' and the carrier's label APIs. */
 export interface Fulfillment {
   db: Database;
   clock: Clock;
@@ -36,5 +37,6 @@ export interface Fulfillment {
   machine: OrderWorkflow;
   suppliers: Record<SupplierName, SupplierClient>;
   devices: DeviceSystem;
+  returnLabels: ReturnLabels;
   settings: FulfillmentSettings;
 }

@@ -81,6 +81,19 @@ export async function setStock(fulfillment: Fulfillment, hubId: string, sku: str
   return { hubId: stock.hubId, ...stockView(stock) };
 }
 
+/**
+ * Returned units found resellable are back on the hub's shelf: on hand grows, and the units
+ * serve the SKU's backorders as a restock does.
+ */
+export async function addReturnedStock(tx: Transaction, fulfillment: Fulfillment, hubId: string, sku: string, quantity: number, now: Date): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO hub_stock (hub_id, sku, on_hand, reserved, updated_at) VALUES (${hubId}, ${sku}, ${quantity}, 0, ${now})
+    ON CONFLICT (hub_id, sku) DO UPDATE SET on_hand = hub_stock.on_hand + ${quantity}, updated_at = ${now}`;
+  const hub = await tx.hub.findUniqueOrThrow({ where: { id: hubId } });
+  if (hub.active) await serveBackorders(tx, fulfillment, hubId, sku, now);
+  await announceAvailability(tx, [sku], now);
+}
+
 function policyView(row: { sku: string; policy: string | null; substituteSku: string | null; updatedAt: Date }) {
   return { sku: row.sku, policy: row.policy as SetStockPolicyRequest['policy'], substituteSku: row.substituteSku, updatedAt: row.updatedAt.toISOString() };
 }

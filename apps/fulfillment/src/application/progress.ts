@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { type EventData, itemsCancelled, progressChanged, type ShipmentStatus, type SupplierSource } from '@platform/contracts';
+import { type EventData, itemsCancelled, progressChanged, type ReturnStatus, type ShipmentStatus, type SupplierSource } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { selectProgressRows } from '../adapters/progress-rows';
 import { assertCancellableUnits, type LineUnits, orderProgress, type ProgressInput } from '../domain/parcels';
+import { returnedUnits } from '../domain/returns';
 import { type OrderLine, UNKNOWN_VENDOR, type WorkflowEvent } from '../domain/order-workflow';
 import { type Fulfillment, SERVICE } from './context';
 import { UNSHIPPED } from './inventory';
@@ -38,8 +39,7 @@ export async function progressInput(tx: Transaction, orderId: string, lines: Ord
     })),
     openSources: rows.liveSupplierOrders + rows.openHubOrders,
     cancelled: rows.cancelled.flatMap((items) => withVendors(items, lines)),
-    // Fulfillment records no returns yet: orders owns the `returned` status (set by ops).
-    returned: [],
+    returned: returnedUnits(rows.returns.map((r) => ({ status: r.status as ReturnStatus, items: r.items }))),
   };
 }
 

@@ -79,7 +79,7 @@ const add = (a: UnitCounts, b: UnitCounts): UnitCounts => ({
  * ordered never count twice. `shipped` includes delivered and returned units; `delivered`
  * includes returned ones.
  */
-function lineCounts(input: ProgressInput): Array<{ sku: string; vendorId: string; counts: UnitCounts }> {
+export function lineCounts(input: ProgressInput): Array<{ sku: string; vendorId: string; counts: UnitCounts }> {
   const parcels = input.shipments.filter((s) => LEFT.includes(s.status));
   const shipped = sumBy(parcels.flatMap((s) => s.items));
   const delivered = sumBy(parcels.filter((s) => s.status === 'delivered').flatMap((s) => s.items));

@@ -13,7 +13,7 @@ import { FakeSupplier } from './fake-supplier';
 export const POLL_MS = 15 * 60_000;
 export const POLL_MAX_MS = 60 * 60_000;
 
-const { aliexpress, cj, spocket, devices } = LOCAL_PROVIDER_CREDENTIALS;
+const { aliexpress, cj, spocket, devices, easypost } = LOCAL_PROVIDER_CREDENTIALS;
 
 /**
  * The fulfillment service built as main.ts builds it, with fake suppliers (real adapters where a
@@ -28,6 +28,8 @@ export async function compose(
     realSuppliers?: (record: RecordSupplierCall) => Partial<Record<SupplierName, SupplierClient>>;
     /** The device system's base URL (the simulators' `/devices`); default a closed port. */
     devicesUrl?: string;
+    /** The carrier's label API base URL (the simulators' `/easypost`); default a closed port. */
+    easypostUrl?: string;
     /** `SEED_DEMO_HUBS` (default on: most tests ship from the demo hubs). */
     demoHubs?: boolean;
     /** Another NATS than the integration setup's (a test's own server). */
@@ -58,6 +60,8 @@ export async function compose(
         SPOCKET_API_KEY: spocket.apiKey,
         DEVICES_API_URL: options.devicesUrl ?? 'http://127.0.0.1:9',
         DEVICES_API_KEY: devices.apiKey,
+        EASYPOST_API_URL: options.easypostUrl ?? 'http://127.0.0.1:9',
+        EASYPOST_API_KEY: easypost.apiKey,
         SUPPLIER_POLL_INTERVAL_MS: String(POLL_MS),
         SUPPLIER_POLL_MAX_INTERVAL_MS: String(POLL_MAX_MS),
         SEED_DEMO_HUBS: String(options.demoHubs ?? true),

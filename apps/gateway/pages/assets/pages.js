@@ -62,6 +62,8 @@ function entryText(entry) {
       return t(entry.outcome === 'succeeded' ? 'timeline.refunded' : 'timeline.refundFailed', { amount: money(entry.amount) });
     case 'carrier_scan':
       return t('timeline.scan', { trackingNumber: entry.trackingNumber, status: t(known('scan', entry.status)) });
+    case 'return':
+      return strings[`timeline.return.${entry.status}`] ? t(`timeline.return.${entry.status}`, { number: entry.number, reason: entry.reason ?? '' }) : null;
     case 'notification': {
       const channel = t(known('channel', entry.channel));
       if (entry.outcome === 'deferred') return entry.until ? t('timeline.deferred', { channel, until: dateTime(entry.until) }) : t('timeline.deferredPlain', { channel });

@@ -97,6 +97,18 @@ import {
   testSendResponseSchema,
 } from '@platform/contracts/api/notification-admin';
 import {
+  createReturnRequestSchema,
+  inspectReturnRequestSchema,
+  orderReturnsResponseSchema,
+  refuseReturnRequestSchema,
+  returnParamsSchema,
+  returnPolicyRequestSchema,
+  returnPolicySchema,
+  returnSchema,
+  returnsQuerySchema,
+  returnsResponseSchema,
+} from '@platform/contracts/api/returns';
+import {
   delayedOrdersPageSchema,
   delayedOrdersQuerySchema,
   cancelOrderRequestSchema,
@@ -446,6 +458,52 @@ const fulfillmentRoutes: ForwardRoute[] = [
     method: 'PUT', path: '/v1/ops/sku-sources/:sku', service: 'fulfillment', target: '/ops/sku-sources/:sku', access: 'ops',
     tag: 'Fulfillment', summary: 'Declare the other suppliers that can deliver a SKU, in the order to try them',
     schemas: { params: skuParamsSchema, body: skuSourcesRequestSchema, response: { 200: skuSourcesSchema } },
+  },
+  // Returns (RMA, docs/returns.md): fulfillment owns them; billing refunds an inspected one.
+  {
+    method: 'POST', path: '/v1/orders/:id/returns', service: 'fulfillment', target: '/orders/:id/returns', access: 'customer', scope: 'order',
+    tag: 'Fulfillment', summary: 'Open a return of delivered units within the return window (422 when not delivered, too late, or more than delivered minus already returned)',
+    schemas: { params: orderIdParamsSchema, body: createReturnRequestSchema, response: { 201: returnSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/orders/:id/returns', service: 'fulfillment', target: '/orders/:id/returns', access: 'customer', scope: 'order',
+    tag: 'Fulfillment', summary: "The order's returns with their steps, labels and inspected conditions",
+    schemas: { params: orderIdParamsSchema, response: { 200: orderReturnsResponseSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/ops/returns', service: 'fulfillment', target: '/ops/returns', access: 'ops',
+    tag: 'Fulfillment', summary: 'Returns, newest first, optionally by status, a page at a time (nextCursor)',
+    schemas: { querystring: returnsQuerySchema, response: { 200: returnsResponseSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/ops/returns/:returnId/approve', service: 'fulfillment', target: '/ops/returns/:returnId/approve', access: 'ops',
+    tag: 'Fulfillment', summary: "Approve a requested return: its label and tracking number are bought from the carrier; the parcel is tracked back to the hub",
+    schemas: { params: returnParamsSchema, response: { 200: returnSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/ops/returns/:returnId/refuse', service: 'fulfillment', target: '/ops/returns/:returnId/refuse', access: 'ops',
+    tag: 'Fulfillment', summary: 'Refuse a requested return, with the reason the customer is given',
+    schemas: { params: returnParamsSchema, body: refuseReturnRequestSchema, response: { 200: returnSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/ops/returns/:returnId/receive', service: 'fulfillment', target: '/ops/returns/:returnId/receive', access: 'ops',
+    tag: 'Fulfillment', summary: 'Record the return parcel at the hub when no carrier scan said so',
+    schemas: { params: returnParamsSchema, response: { 200: returnSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/ops/returns/:returnId/inspect', service: 'fulfillment', target: '/ops/returns/:returnId/inspect', access: 'ops',
+    tag: 'Fulfillment', summary: "Each line's condition: the restocking fee by the return policy; resellable units back into the hub's stock; billing then refunds",
+    schemas: { params: returnParamsSchema, body: inspectReturnRequestSchema, response: { 200: returnSchema } },
+  },
+  {
+    method: 'GET', path: '/v1/ops/policies/returns', service: 'fulfillment', target: '/ops/policies/returns', access: 'ops',
+    tag: 'Fulfillment', summary: 'The return policy: window in days, restocking fee per condition (basis points)',
+    schemas: { response: { 200: returnPolicySchema } },
+  },
+  {
+    method: 'PUT', path: '/v1/ops/policies/returns', service: 'fulfillment', target: '/ops/policies/returns', access: 'ops',
+    tag: 'Fulfillment', summary: 'Set the return policy for returns opened and inspected from now on',
+    schemas: { body: returnPolicyRequestSchema, response: { 200: returnPolicySchema } },
   },
   {
     method: 'GET', path: '/v1/timers', service: 'fulfillment', target: '/timers', access: 'ops',

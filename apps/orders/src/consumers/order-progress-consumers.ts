@@ -7,6 +7,7 @@ import {
   paymentSucceeded,
   progressChanged,
   refundSucceeded,
+  returnChanged,
   streams,
   trackingScanned,
   trackingEstimateChanged,
@@ -18,7 +19,7 @@ import type { Transaction } from '../adapters/database';
 import { applyProgress } from '../application/apply-progress';
 import { noteShippedParcels } from '../application/channel-orders';
 import { addToTimeline } from '../application/timeline';
-import { carrierScanEntry, paymentEntry, paymentFailedEntry, refundEntry, workflowEntry } from '../domain/timeline';
+import { carrierScanEntry, paymentEntry, paymentFailedEntry, refundEntry, returnEntry, workflowEntry } from '../domain/timeline';
 import { watchEstimate, watchSilence, watchTrackingStatus } from '../application/promise-watch';
 import type { OrdersDeps } from '../application/dependencies';
 import { applyItemsCancelled, applyVendorProgress, type PartsMoved } from '../application/sub-orders';
@@ -81,22 +82,33 @@ export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCa
   await followParts(deps, tx, event.data.orderId, `${event.type} ${event.data.cause}`, parts);
 }
 
-/** Each carrier scan joins the order's timeline with its place (GW-03). */
+/** Each step of a return joins the order's timeline; the units it brings back reach the order through fulfillment's progress. */
+export function onReturnChanged(event: EventOf<typeof returnChanged>, tx: Transaction): Promise<void> {
+  return addToTimeline(tx, [returnEntry(event)]);
+}
+
+/** Each carrier scan joins the order's timeline with its place (GW-03), a return parcel's too. */
 export function onTrackingScanned(event: EventOf<typeof trackingScanned>, tx: Transaction): Promise<void> {
   return addToTimeline(tx, [carrierScanEntry(event)]);
 }
 
+/*
+ * A return parcel (its events name the return) is the customer's on its way back: its status,
+ * estimate or silence says nothing of the order's delivery, so they neither move the order nor
+ * touch its delivery promise.
+ */
+
 /** The order follows the parcel's status; the delivery promise keeps its estimate and delivery time. */
-export function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
-  return watchTrackingStatus(tx, deps, event.data);
+export async function onTrackingStatusChanged(deps: Deps, event: EventOf<typeof trackingStatusChanged>, tx: Transaction): Promise<void> {
+  if (!event.data.returnId) await watchTrackingStatus(tx, deps, event.data);
 }
 
-export function onEstimateChanged(deps: Deps, event: EventOf<typeof trackingEstimateChanged>, tx: Transaction): Promise<void> {
-  return watchEstimate(tx, deps, event.data);
+export async function onEstimateChanged(deps: Deps, event: EventOf<typeof trackingEstimateChanged>, tx: Transaction): Promise<void> {
+  if (!event.data.returnId) await watchEstimate(tx, deps, event.data);
 }
 
-export function onShipmentSilent(deps: Deps, event: EventOf<typeof trackingShipmentSilent>, tx: Transaction): Promise<void> {
-  return watchSilence(tx, deps, event.data);
+export async function onShipmentSilent(deps: Deps, event: EventOf<typeof trackingShipmentSilent>, tx: Transaction): Promise<void> {
+  if (!event.data.returnId) await watchSilence(tx, deps, event.data);
 }
 
 /** The order follows payment, fulfillment and tracking (durable consumers `orders--<purpose>`). */
@@ -116,13 +128,14 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     name: 'orders--fulfillment',
     concurrency: ORDERS_AT_ONCE,
     stream: 'FULFILLMENT',
-    // Two event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
+    // Several event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
     filterSubject: streams.FULFILLMENT.subjects[0],
     db,
     subscriptions: [
       on(workflowTransitioned, (event, tx: Transaction) => onWorkflowTransitioned(deps, event, tx)),
       on(progressChanged, (event, tx: Transaction) => onProgressChanged(deps, event, tx)),
       on(itemsCancelled, (event, tx: Transaction) => onItemsCancelled(deps, event, tx)),
+      on(returnChanged, (event, tx: Transaction) => onReturnChanged(event, tx)),
     ],
   });
   runtime.addConsumer<Transaction>({

@@ -7,6 +7,7 @@ import type {
   paymentFailed,
   paymentSucceeded,
   refundSucceeded,
+  returnChanged,
   trackingScanned,
   workflowTransitioned,
 } from '@platform/contracts';
@@ -71,6 +72,12 @@ export function carrierScanEntry(event: EventOf<typeof trackingScanned>): Timeli
     location: data.location,
     description: data.description,
   };
+}
+
+/** A step of a return: the customer reads it by the return's number (the page words each status); a refusal with ops' reason. */
+export function returnEntry(event: EventOf<typeof returnChanged>): TimelineEntry {
+  const { data } = event;
+  return { id: event.id, orderId: data.orderId, at: data.at, audience: 'customer', kind: 'return', number: data.number, status: data.status, reason: data.refusalReason };
 }
 
 type NotificationOutcome =

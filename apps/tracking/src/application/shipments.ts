@@ -6,7 +6,8 @@ import { newEvent, recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { cancelTimer, type DueTimer, scheduleTimer } from '@platform/runtime/timers';
 import {
   type EventOf,
-  shipmentShipped,
+  type returnChanged,
+  type shipmentShipped,
   trackingEstimateChanged,
   trackingRegistered,
   trackingScanned,
@@ -72,19 +73,54 @@ export async function lockShipment(tx: Transaction, where: { id: string } | { tr
   return id ? tx.shipment.findUnique({ where: { id } }) : null;
 }
 
+/** A parcel to follow: one an order's source shipped, or a customer's return parcel on its way to a hub. */
+export interface ParcelToTrack {
+  shipmentId: string;
+  orderId: string;
+  trackingNumber: string;
+  carrierHint: string | null;
+  /** Who handed it to the carrier: the order's source, or `customer` for a return. */
+  supplier: string;
+  /** Null for a return parcel: it goes to a hub, not to the order's address. */
+  destinationCountry: string | null;
+  shippedAt: string;
+  /** The return whose parcel it is (its id is `shipmentId` too); null for the order's parcels. */
+  returnId: string | null;
+}
+
+/** What tracking follows for `fulfillment.shipment.shipped`. */
+export const shippedParcel = (shipped: EventOf<typeof shipmentShipped>['data']): ParcelToTrack => ({ ...shipped, returnId: null });
+
+/** What tracking follows for an approved return: its label's number, from the moment the label was bought. */
+export const returnParcel = (change: EventOf<typeof returnChanged>['data']): ParcelToTrack | null =>
+  change.status === 'approved' && change.label
+    ? {
+        shipmentId: change.returnId,
+        orderId: change.orderId,
+        trackingNumber: change.label.trackingNumber,
+        carrierHint: change.label.carrier,
+        supplier: 'customer',
+        destinationCountry: null,
+        shippedAt: change.at,
+        returnId: change.returnId,
+      }
+    : null;
+
+/** Names the return on the events of a return parcel (the order's own parcels carry no `returnId`). */
+const returnOf = (shipment: Pick<Shipment, 'returnId'>) => (shipment.returnId ? { returnId: shipment.returnId } : {});
+
 /**
- * `fulfillment.shipment.shipped` → detect the carrier, register the number with 17TRACK (or
- * AfterShip), store the shipment, publish `tracking.shipment.registered` and schedule the
- * first poll. Registration is idempotent at both providers, so a redelivery after a crash
- * between the provider call and the commit registers again harmlessly.
+ * A parcel shipped (or a return's label bought) → detect the carrier, register the number with
+ * 17TRACK (or AfterShip), store the shipment, publish `tracking.shipment.registered` and
+ * schedule the first poll. Registration is idempotent at both providers, so a redelivery after
+ * a crash between the provider call and the commit registers again harmlessly.
  *
  * A number that fails the check-digit rule of the carrier the supplier named is a wrong
  * number: following it would track somebody else's parcel or nothing. It is kept with no
  * carrier, in `exception`, and not registered, polled or announced (no carrier link
  * anywhere); ops find it in the order's tracking and the warning log.
  */
-export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: Transaction, deps: TrackingDeps): Promise<void> {
-  const shipped = event.data;
+export async function startTracking(shipped: ParcelToTrack, tx: Transaction, deps: TrackingDeps): Promise<void> {
   const existing = await tx.shipment.findUnique({ where: { id: shipped.shipmentId } });
   // Only this use case creates shipments: a row means the event was handled (tracked or refused).
   if (existing) return;
@@ -101,6 +137,7 @@ export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: 
         carrierHint: shipped.carrierHint,
         supplier: shipped.supplier,
         destinationCountry: shipped.destinationCountry,
+        returnId: shipped.returnId,
         status: 'exception',
         shippedAt: new Date(shipped.shippedAt),
         createdAt: now,
@@ -129,6 +166,7 @@ export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: 
     carrierHint: shipped.carrierHint,
     supplier: shipped.supplier,
     destinationCountry: shipped.destinationCountry,
+    returnId: shipped.returnId,
     provider,
     providerRef,
     shippedAt: new Date(shipped.shippedAt),
@@ -150,6 +188,7 @@ export async function startTracking(event: EventOf<typeof shipmentShipped>, tx: 
       data: {
         orderId: shipped.orderId,
         shipmentId: shipped.shipmentId,
+        ...(shipped.returnId && { returnId: shipped.returnId }),
         trackingNumber: detection.number,
         carrier: carrier?.code ?? null,
         carrierName: carrier?.name ?? null,
@@ -208,6 +247,7 @@ async function applyToShipment(tx: Transaction, shipment: Shipment, update: Trac
             data: {
               orderId: shipment.orderId,
               shipmentId: shipment.id,
+              ...returnOf(shipment),
               scanId: scan.id,
               trackingNumber: shipment.trackingNumber,
               carrier: shipment.carrier,
@@ -248,6 +288,7 @@ async function applyToShipment(tx: Transaction, shipment: Shipment, update: Trac
       data: {
         orderId: shipment.orderId,
         shipmentId: shipment.id,
+        ...returnOf(shipment),
         trackingNumber: shipment.trackingNumber,
         carrier: shipment.carrier,
         status: next,
@@ -263,8 +304,8 @@ async function applyToShipment(tx: Transaction, shipment: Shipment, update: Trac
   if (estimatedDelivery && estimatedDelivery.getTime() !== shipment.estimatedDelivery?.getTime()) {
     await recordEstimateChanged(tx, shipment, estimatedDelivery, update.provider, now);
   }
-  // Judged on the carrier's scan where there is one, else on when tracking learnt of it.
-  if (next === 'delivered') deps.metrics.delivered(tx, shipment.shippedAt, latestScan?.time ?? now);
+  // Judged on the carrier's scan where there is one, else on when tracking learnt of it; a return's trip back is no delivery.
+  if (next === 'delivered' && !shipment.returnId) deps.metrics.delivered(tx, shipment.shippedAt, latestScan?.time ?? now);
   if (isTerminal(next)) {
     await cancelTimer(tx, POLL_TIMER, shipment.id);
     await cancelTimer(tx, NO_SCAN_TIMER, shipment.id);
@@ -284,6 +325,7 @@ function recordEstimateChanged(tx: Transaction, shipment: Shipment, estimatedDel
       data: {
         orderId: shipment.orderId,
         shipmentId: shipment.id,
+        ...returnOf(shipment),
         trackingNumber: shipment.trackingNumber,
         carrier: shipment.carrier,
         estimatedDelivery: estimatedDelivery.toISOString(),
@@ -315,6 +357,7 @@ export function reportSilence(deps: TrackingDeps) {
         data: {
           orderId: shipment.orderId,
           shipmentId: shipment.id,
+          ...returnOf(shipment),
           trackingNumber: shipment.trackingNumber,
           carrier: shipment.carrier,
           status: shipment.status as TrackingStatus,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../envelope';
 import { currencySchema, timestamp } from '../primitives';
+import { returnStatusSchema } from './returns';
 
 /**
  * One order's story (docs/requirements.md#gw-03-live-updates): the entry shape the orders
@@ -34,6 +35,8 @@ export const timelineEntrySchema = z.discriminatedUnion('kind', [
     location: z.string().nullable(),
     description: z.string().nullable(),
   }),
+  /** A step of a return (RMA): the customer reads it by its number and status; `reason` is ops' refusal reason, for the customer too. */
+  z.object({ ...entryBase, kind: z.literal('return'), number: z.string(), status: returnStatusSchema, reason: z.string().nullable() }),
   z.object({
     ...entryBase,
     kind: z.literal('notification'),
@@ -65,7 +68,7 @@ export const timelineEntryRecorded = defineEvent({
   type: 'timeline.entry.recorded',
   version: 1,
   stream: 'TIMELINE',
-  description: "An entry joined an order's timeline (status, workflow step, payment, refund, carrier scan, notification); subject `timeline.<customer>.<order>`.",
+  description: "An entry joined an order's timeline (status, workflow step, payment, refund, carrier scan, return step, notification); subject `timeline.<customer>.<order>`.",
   data: z.object({ customerId: z.string().min(1), entry: timelineEntrySchema }),
   subject: (data) => timelineSubject(data.customerId, data.entry.orderId),
 });

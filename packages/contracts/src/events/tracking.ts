@@ -18,6 +18,12 @@ export const trackingStatusSchema = z.enum([
 ]);
 export type TrackingStatus = z.infer<typeof trackingStatusSchema>;
 
+/**
+ * Set when the parcel is a return's (docs/returns.md), whose id is then `shipmentId` too: the
+ * customer's parcel on its way back to a hub, which says nothing of the order's delivery.
+ */
+const returnId = z.uuid().optional();
+
 /** Tracking follows a number: carrier detected, registered with a provider (TRK-01, TRK-02). */
 export const trackingRegistered = defineEvent({
   type: 'tracking.shipment.registered',
@@ -27,6 +33,7 @@ export const trackingRegistered = defineEvent({
   data: z.object({
     orderId: z.uuid(),
     shipmentId: z.uuid(),
+    returnId,
     trackingNumber: z.string(),
     carrier: z.string().nullable(),
     carrierName: z.string().nullable(),
@@ -45,6 +52,7 @@ export const trackingStatusChanged = defineEvent({
   data: z.object({
     orderId: z.uuid(),
     shipmentId: z.uuid(),
+    returnId,
     trackingNumber: z.string(),
     carrier: z.string().nullable(),
     status: trackingStatusSchema,
@@ -69,6 +77,7 @@ export const trackingScanned = defineEvent({
   data: z.object({
     orderId: z.uuid(),
     shipmentId: z.uuid(),
+    returnId,
     scanId: z.uuid(),
     trackingNumber: z.string(),
     carrier: z.string().nullable(),
@@ -93,6 +102,7 @@ export const trackingEstimateChanged = defineEvent({
   data: z.object({
     orderId: z.uuid(),
     shipmentId: z.uuid(),
+    returnId,
     trackingNumber: z.string(),
     carrier: z.string().nullable(),
     estimatedDelivery: timestamp,
@@ -111,6 +121,7 @@ export const trackingShipmentSilent = defineEvent({
   data: z.object({
     orderId: z.uuid(),
     shipmentId: z.uuid(),
+    returnId,
     trackingNumber: z.string(),
     carrier: z.string().nullable(),
     status: trackingStatusSchema,
