@@ -1,4 +1,5 @@
 import { refundFailed, refundSucceeded } from '@platform/contracts';
+import type { CreditNoteLine } from '@platform/contracts/api/billing';
 import type { Transaction } from '../adapters/database';
 import { StripeApiError } from '../adapters/stripe-client';
 import type { Payment, Refund } from '../generated/prisma/client';
@@ -39,6 +40,12 @@ export async function requestRefund(
     /** Who gives it back (cancelled items); absent: every vendor in proportion. */
     vendorAmounts?: Record<string, number>;
     cancellationId?: string;
+    /** The return it pays back (once per return). */
+    returnId?: string;
+    /** The API caller who asked for it (an ops refund). */
+    requestedBy?: string;
+    /** Its credit note's lines; absent: one line with the reason. */
+    creditLines?: CreditNoteLine[];
     /** The actor of the cancel that asks for it (`channel:tiktok_shop` when the channel cancelled); absent: started on our side. */
     startedBy?: string | null;
   },
@@ -56,6 +63,9 @@ export async function requestRefund(
     reason: input.reason,
     vendorAmounts: input.vendorAmounts,
     cancellationId: input.cancellationId,
+    returnId: input.returnId,
+    requestedBy: input.requestedBy,
+    creditLines: input.creditLines,
     createdAt: now,
     updatedAt: now,
   };
@@ -119,9 +129,10 @@ export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId
     reason: refund.reason,
     refundedAt: now.toISOString(),
     remainingPaid,
+    ...(refund.returnId && { returnId: refund.returnId }),
   }, now);
   const invoice = refund.invoiceId ? await lockedInvoiceOf(tx, refund.orderId) : null;
-  if (invoice) await creditInvoice(tx, invoice, refund.amount, `Refund: ${refund.reason}`, refund.id, now);
+  if (invoice) await creditInvoice(tx, invoice, refund, now);
   await reverseVendorShares(tx, refund, now);
   return true;
 }
