@@ -55,7 +55,8 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'fulfillment--tracking-updates', stream: 'TRACKING', events: [trackingStatusChanged] },
   { name: 'tracking--shipments', stream: 'FULFILLMENT', events: [shipmentShipped] },
   { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged, orderPromised, orderDelayed] },
-  { name: 'notifications--fulfillment-events', stream: 'FULFILLMENT', events: [progressChanged, itemsCancelled, itemsBackordered, itemsSubstituted] },
+  { name: 'notifications--fulfillment-events', stream: 'FULFILLMENT', events: [progressChanged, itemsCancelled, itemsBackordered, itemsSubstituted, returnChanged] },
+  { name: 'notifications--billing-events', stream: 'BILLING', events: [refundSucceeded] },
 ];
 
 /** The service a durable consumer belongs to (the part of its name before `--`). */

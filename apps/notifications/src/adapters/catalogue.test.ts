@@ -155,6 +155,19 @@ describe('nothing internal reaches a customer', () => {
           estimatedDelivery: '2026-12-14T12:00:00.000Z',
           trackingNumber: 'LP00123456789012',
         };
+      case 'return_refunded':
+        return { kind, returnId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e0a', amount: 1062 };
+      default:
+        return {
+          kind,
+          rma: {
+            returnId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e0a',
+            number: 'RMA-000042',
+            items: [{ ...item, condition: null, restockingFeeBps: null }],
+            label: { carrier: 'CAINIAO_STANDARD', trackingNumber: 'LP00123456789012', labelUrl: 'https://shop.example/labels/RMA-000042.pdf' },
+            refusalReason: 'Worn',
+          },
+        };
     }
   };
   /** Internal names: suppliers, providers, error codes and texts, shipping-method codes, our ids. */

@@ -172,8 +172,24 @@ function notices(kind: NoticeKind): Notice[] {
       ];
     case 'items_substituted':
       return ['MUG-G', 'MUG-XL'].map((substituteSku) => ({ kind, items: [{ sku: 'MUG', substituteSku, vendorId: 'acme', quantity: 1 }] }));
+    case 'return_requested':
+    case 'return_approved':
+    case 'return_refused':
+    case 'return_received':
+      return [{ kind, rma: sampleReturn }, { kind, rma: { ...sampleReturn, label: null, refusalReason: null } }];
+    case 'return_refunded':
+      return [{ kind, returnId: sampleReturn.returnId, amount: 2125 }];
   }
 }
+
+/** A return of one mug, with its label and (for a refusal) the reason ops gave. */
+const sampleReturn = {
+  returnId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e0a',
+  number: 'RMA-000007',
+  items: [{ sku: 'MUG', variantId: 'mug-blue', vendorId: 'acme', quantity: 1, condition: null, restockingFeeBps: null }],
+  label: { carrier: 'dhl', trackingNumber: 'JD014600006281234567', labelUrl: 'https://labels.example/RMA-000007.pdf' },
+  refusalReason: 'The mug was used',
+};
 
 describe('notices about part of an order', () => {
   const render = (notice: Notice, locale: string) =>

@@ -19,7 +19,7 @@ export async function planProgressNotice(deps: NotificationDeps, tx: Transaction
   return notice ? planNotice(deps, tx, progress.orderId, facts, notice, causationEventId, now) : 0;
 }
 
-/** Items cancelled, back-ordered or substituted: their notice. */
+/** Items cancelled, back-ordered or substituted, or a return's step: their notice. */
 export async function planItemsNotice(deps: NotificationDeps, tx: Transaction, orderId: string, notice: Notice, causationEventId: string, now: Date): Promise<number> {
   const facts = await readNoticeFacts(tx, { orderId, customerId: null });
   return planNotice(deps, tx, orderId, facts, notice, causationEventId, now);

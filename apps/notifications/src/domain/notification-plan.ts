@@ -1,7 +1,18 @@
 import type { DeliveryChannel, NotificationTopic } from '@platform/contracts/api/notifications';
 
 export type StatusTemplate = 'order-confirmation' | 'order-shipped' | 'order-delivered' | 'order-issue' | 'order-status-update';
-export type NoticeTemplate = 'parcel-shipped' | 'parcel-delivered' | 'items-cancelled' | 'items-backordered' | 'items-substituted' | 'order-running-late';
+export type NoticeTemplate =
+  | 'parcel-shipped'
+  | 'parcel-delivered'
+  | 'items-cancelled'
+  | 'items-backordered'
+  | 'items-substituted'
+  | 'order-running-late'
+  | 'return-requested'
+  | 'return-approved'
+  | 'return-refused'
+  | 'return-received'
+  | 'return-refunded';
 export type EmailTemplate = StatusTemplate | NoticeTemplate;
 
 /**
@@ -28,7 +39,9 @@ export const NOTIFIED_STATUSES = Object.keys(PLAN) as NotifiedStatus[];
  * hours apply to it: a parcel shipped or delivered is `shipped` / `delivered` news, items that
  * will not come (and their refund) are a `cancelled` part, a back order is a `delayed` part, and a
  * substitution is news about the order being prepared (`processing`). The order running late
- * (docs/delivery-promise.md) is `delayed` news, once per order.
+ * (docs/delivery-promise.md) is `delayed` news, once per order. Each step of a return
+ * (docs/requirements.md#returns) is `refunded` news: a return is the customer getting money back
+ * for goods, and one switch keeps its steps together (the label included).
  */
 const NOTICE_PLAN = {
   parcel_shipped: { topic: 'shipped', template: 'parcel-shipped' },
@@ -37,6 +50,11 @@ const NOTICE_PLAN = {
   items_backordered: { topic: 'delayed', template: 'items-backordered' },
   items_substituted: { topic: 'processing', template: 'items-substituted' },
   running_late: { topic: 'delayed', template: 'order-running-late' },
+  return_requested: { topic: 'refunded', template: 'return-requested' },
+  return_approved: { topic: 'refunded', template: 'return-approved' },
+  return_refused: { topic: 'refunded', template: 'return-refused' },
+  return_received: { topic: 'refunded', template: 'return-received' },
+  return_refunded: { topic: 'refunded', template: 'return-refunded' },
 } as const satisfies Record<string, { topic: NotificationTopic; template: NoticeTemplate }>;
 
 export type NoticeKind = keyof typeof NOTICE_PLAN;

@@ -189,6 +189,11 @@ export const emailTemplateNameSchema = z.enum([
   'items-backordered',
   'items-substituted',
   'order-running-late',
+  'return-requested',
+  'return-approved',
+  'return-refused',
+  'return-received',
+  'return-refunded',
 ]);
 export const templateNameParamsSchema = z.object({ name: emailTemplateNameSchema });
 
