@@ -213,6 +213,30 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
     expect(await snapshot(h.db)).toEqual(before);
   });
 
+  it('ops record a refund made on the channel: confirmed as any refund, with who said so, once', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(paidOnTiktok(order));
+    await h.deliver(created(order));
+    await h.deliver(cancelledBy(order, 'ops:key-1', 'Out of stock everywhere'));
+    const [waiting] = (await billingOf(h, order.id)).refunds;
+    const ops = { 'x-actor': 'ops:key-9', 'x-actor-role': 'ops' };
+
+    const made = await call(h, 'POST', `/refunds/${waiting.id}/made-on-channel`, undefined, ops);
+    expect(made).toMatchObject({ status: 'succeeded', id: waiting.id, pendingReason: null, confirmedBy: 'ops:key-9', providerRefundId: `tiktok_shop:${waiting.id}` });
+    const billing = await billingOf(h, order.id);
+    expect(billing.payments[0]).toMatchObject({ amountRefunded: 3499 });
+    expect(billing.creditNotes).toMatchObject([{ refundId: waiting.id, amount: 3499, number: `CN-${new Date().getUTCFullYear()}-000001` }]);
+    expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
+
+    // Again, or a refund that does not exist: refused, nothing changes; Stripe is never asked.
+    const before = await snapshot(h.db);
+    expect(await call(h, 'POST', `/refunds/${waiting.id}/made-on-channel`, undefined, ops)).toMatchObject({ status: 409, code: 'REFUND_NOT_WAITING_FOR_CHANNEL' });
+    expect(await call(h, 'POST', `/refunds/${randomUUID()}/made-on-channel`, undefined, ops)).toMatchObject({ status: 404, code: 'REFUND_NOT_FOUND' });
+    expect(await snapshot(h.db)).toEqual(before);
+    expect(h.sim.controls.stripe.requests).toEqual([]);
+  });
+
   it('refunds of a lower total or items cancelled on our side wait for the channel; a later cancel on the channel makes them and the rest', async () => {
     const h = await harness();
     const order = sampleOrder();

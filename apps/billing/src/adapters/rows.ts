@@ -99,6 +99,7 @@ const REFUND = {
   cancellationId: 'cancellation_id',
   returnId: 'return_id',
   requestedBy: 'requested_by',
+  confirmedBy: 'confirmed_by',
   creditLines: 'credit_lines',
   status: 'status',
   failureReason: 'failure_reason',

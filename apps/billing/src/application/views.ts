@@ -91,6 +91,7 @@ export function refundView(refund: Refund): z.infer<typeof refundSchema> {
     pendingReason: refund.pendingReason as z.infer<typeof refundSchema>['pendingReason'],
     returnId: refund.returnId,
     requestedBy: refund.requestedBy,
+    confirmedBy: refund.confirmedBy,
     createdAt: refund.createdAt.toISOString(),
     succeededAt: iso(refund.succeededAt),
   };

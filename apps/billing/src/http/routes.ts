@@ -18,6 +18,7 @@ import {
   payoutAccountRequestSchema,
   payoutAccountSchema,
   payoutRunSchema,
+  refundIdParamsSchema,
   refundSchema,
   stripeWebhookAckSchema,
   vendorIdParamsSchema,
@@ -27,6 +28,7 @@ import {
 import { idempotencyKeySchema } from '@platform/contracts/api/orders';
 import type { BillingDeps, Database } from '../application/context';
 import { refundByOps } from '../application/ops-refunds';
+import { recordMadeOnChannel } from '../application/refunds';
 import { findInvoices, invoiceById, orderBilling } from '../application/queries';
 import { refundView } from '../application/views';
 import { runPayoutsNow, setPayoutAccount, vendorLedger, vendorPayouts } from '../application/payouts';
@@ -143,6 +145,7 @@ export function registerVendorMoney(app: PlatformHttpServer, db: Database, deps:
 /**
  * `POST /orders/:orderId/refunds` (ops, admin at the gateway): money back by amount, recorded
  * with the acting key; 201 the refund made, 200 the same refund for a repeated Idempotency-Key.
+ * `POST /refunds/:refundId/made-on-channel` (ops): a refund waiting for the sales channel is made.
  */
 export function registerRefunds(app: PlatformHttpServer, db: Database, deps: BillingDeps): void {
   app.post(
@@ -162,4 +165,12 @@ export function registerRefunds(app: PlatformHttpServer, db: Database, deps: Bil
       return reply.code(created ? 201 : 200).send(refundView(refund));
     },
   );
+
+  // Ops refunded the buyer on the sales channel: the waiting refund is made.
+  app.post('/refunds/:refundId/made-on-channel', { schema: { params: refundIdParamsSchema, response: { 200: refundSchema } } }, async (request) => {
+    const actor = actorOf(request).name;
+    const refund = await recordMadeOnChannel(db, deps, request.params.refundId, actor);
+    request.log.info({ refundId: refund.id, orderId: refund.orderId, actor }, 'refund made on the sales channel');
+    return refundView(refund);
+  });
 }

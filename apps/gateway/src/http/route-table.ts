@@ -12,6 +12,7 @@ import {
   payoutAccountRequestSchema,
   payoutAccountSchema,
   payoutRunSchema,
+  refundIdParamsSchema,
   refundSchema,
   vendorIdParamsSchema,
   vendorLedgerSchema,
@@ -271,6 +272,11 @@ const billingRoutes: ForwardRoute[] = [
       body: opsRefundRequestSchema,
       response: { 200: refundSchema, 201: refundSchema },
     },
+  },
+  {
+    method: 'POST', path: '/v1/refunds/:refundId/made-on-channel', service: 'billing', target: '/refunds/:refundId/made-on-channel', access: 'ops',
+    tag: 'Billing', summary: 'Record that ops refunded the buyer on the sales channel (a refund waiting with refund_on_channel_required): it is confirmed as any refund',
+    schemas: { params: refundIdParamsSchema, response: { 200: refundSchema } },
   },
   {
     method: 'GET', path: '/v1/invoices/:id', service: 'billing', target: '/invoices/:id', access: 'customer', scope: 'invoice',

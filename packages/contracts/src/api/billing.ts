@@ -98,6 +98,8 @@ export const refundSchema = z.object({
   returnId: z.uuid().nullable(),
   /** Who asked for it through the API (an ops refund: `ops:<key>`), else null. */
   requestedBy: z.string().nullable(),
+  /** Who recorded a `refund_on_channel_required` refund made on the sales channel, else null. */
+  confirmedBy: z.string().nullable(),
   createdAt: timestamp,
   succeededAt: timestamp.nullable(),
 });
@@ -154,6 +156,7 @@ export const orderBillingSchema = z.object({
 });
 
 export const orderBillingParamsSchema = z.object({ orderId: z.uuid() });
+export const refundIdParamsSchema = z.object({ refundId: z.uuid() });
 export const invoiceIdParamsSchema = z.object({ id: z.uuid() });
 
 /** `GET /invoices?orderId=&status=`. */

@@ -1,11 +1,12 @@
 -- Returns (docs/requirements.md#returns) and ops refunds: a refund may pay back a return (once
--- per return), name who asked for it (an ops refund, audited by the acting key) and carry the
--- lines its credit note shows. Every refund that credits an invoice gets a credit note with its
+-- per return), name who asked for it (an ops refund, audited by the acting key), who recorded
+-- it made on a sales channel, and carry the lines its credit note shows. Every refund that credits an invoice gets a credit note with its
 -- own gap-free number (`CN-2026-000001`), assigned in the last statement before commit.
 
 -- AlterTable
 ALTER TABLE "refunds" ADD COLUMN "return_id" UUID,
 ADD COLUMN "requested_by" TEXT,
+ADD COLUMN "confirmed_by" TEXT,
 ADD COLUMN "credit_lines" JSONB;
 
 -- CreateIndex
