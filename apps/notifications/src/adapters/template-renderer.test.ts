@@ -4,6 +4,7 @@ import { messageView as statusView, type OrderContextView, type StatusFacts } fr
 import { emailTemplateNameSchema } from '@platform/contracts/api/notifications';
 import { EMAIL_TEMPLATES, NOTICE_KINDS, type NoticeKind, noticePlan, NOTIFIED_STATUSES, planFor } from '../domain/notification-plan';
 import { type Notice, noticeView } from '../domain/notices';
+import { returnSamples } from '../application/preview';
 import { TemplateRenderer } from './template-renderer';
 
 const renderer = new TemplateRenderer(fileURLToPath(new URL('../../templates', import.meta.url)));
@@ -176,20 +177,11 @@ function notices(kind: NoticeKind): Notice[] {
     case 'return_approved':
     case 'return_refused':
     case 'return_received':
-      return [{ kind, rma: sampleReturn }, { kind, rma: { ...sampleReturn, label: null, refusalReason: null } }];
     case 'return_refunded':
-      return [{ kind, returnId: sampleReturn.returnId, amount: 2125 }];
+      // The preview's (the integration tests render a return's steps from its events).
+      return [returnSamples()[kind]];
   }
 }
-
-/** A return of one mug, with its label and (for a refusal) the reason ops gave. */
-const sampleReturn = {
-  returnId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e0a',
-  number: 'RMA-000007',
-  items: [{ sku: 'MUG', variantId: 'mug-blue', vendorId: 'acme', quantity: 1, condition: null, restockingFeeBps: null }],
-  label: { carrier: 'dhl', trackingNumber: 'JD014600006281234567', labelUrl: 'https://labels.example/RMA-000007.pdf' },
-  refusalReason: 'The mug was used',
-};
 
 describe('notices about part of an order', () => {
   const render = (notice: Notice, locale: string) =>

@@ -81,7 +81,7 @@ const SAMPLE_NOTICE: Record<NoticeKind, Notice> = {
 };
 
 /** A return of the sample tea, approved with its label (the refusal's reason is what ops would write). */
-function returnSamples(): Pick<Record<NoticeKind, Notice>, `return_${string}` & NoticeKind> {
+export function returnSamples(): Pick<Record<NoticeKind, Notice>, `return_${string}` & NoticeKind> {
   const rma = {
     returnId: '00000000-0000-4000-8000-000000000003',
     number: 'RMA-000123',
