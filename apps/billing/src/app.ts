@@ -10,12 +10,12 @@ import { ensurePayoutSchedule, PAYOUT_TIMER, payoutRunTimer } from './applicatio
 import type { BillingEnv } from './config';
 import { fulfillmentSubscriptions } from './consumers/fulfillment';
 import { orderSubscriptions } from './consumers/orders';
-import { registerQueries, registerStripeWebhook, registerVendorMoney } from './http/routes';
+import { registerQueries, registerRefunds, registerStripeWebhook, registerVendorMoney } from './http/routes';
 
 /**
  * The billing service on a runtime: database, outbox relay, the orders and fulfillment
  * consumers, the invoice-overdue and payout-run timers, the Stripe webhook, the queries and
- * the vendors' money routes. `main.ts` serves
+ * the vendors' money routes and the ops refund. `main.ts` serves
  * the app; tests start the same build (`@platform/test-support/service`).
  */
 export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
@@ -40,7 +40,7 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
   runtime.addConsumer<Transaction>({
     name: 'billing--fulfillment',
     stream: streams.FULFILLMENT.name,
-    // Two of the stream's subjects (cancellation settled, items cancelled); the rest is acknowledged and skipped.
+    // Three of the stream's subjects (cancellation settled, items cancelled, return changed); the rest is acknowledged and skipped.
     filterSubject: 'fulfillment.>',
     db,
     concurrency: ORDERS_AT_ONCE,
@@ -62,5 +62,6 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
   });
   registerQueries(app, db);
   registerVendorMoney(app, db, deps);
+  registerRefunds(app, db, deps);
   return { app, db, deps };
 }

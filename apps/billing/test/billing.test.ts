@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { AdjustableClock } from '@platform/runtime/clock';
 import { EventConsumer } from '@platform/runtime/consumer';
 import { runInFlow } from '@platform/runtime/context';
 import { isTransient } from '@platform/contracts/errors';
@@ -8,173 +7,16 @@ import { newEvent } from '@platform/runtime/outbox';
 import { TimerWorker } from '@platform/runtime/timers';
 import { cancellationSettled, type Envelope, itemsCancelled, orderCancelled, orderCreated, orderModified, orderPaidByChannel } from '@platform/contracts';
 import type { Order } from '@platform/contracts/api/orders';
-import { freePorts } from '@platform/devstack';
-import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import got from 'got';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, type Messaging, quietLog, testMetrics } from '@platform/test-support/messaging';
-import { startService } from '@platform/test-support/service';
-import type { Database, Transaction } from '../src/adapters/database';
-import { buildBilling } from '../src/app';
-import type { BillingDeps } from '../src/application/context';
-import { markOverdue, nextInvoiceNumber, OVERDUE_TIMER } from '../src/application/invoices';
+import type { Transaction } from '../src/adapters/database';
+import { markOverdue, OVERDUE_TIMER } from '../src/application/invoices';
+import { assignNumbers, numberBeforeCommit } from '../src/application/numbering';
 import { PAYOUT_TIMER, payoutRunTimer } from '../src/application/payouts';
-import { fulfillmentSubscriptions } from '../src/consumers/fulfillment';
 import { orderSubscriptions } from '../src/consumers/orders';
-import { computeSignature } from '../src/domain/stripe-signature';
-import { billingEnv } from '../src/config';
-
-const { secretKey, webhookSecret } = LOCAL_PROVIDER_CREDENTIALS.stripe;
-// biome-ignore lint: JSON answers are checked field by field.
-type Json = any;
-
-interface Harness {
-  db: Database;
-  sim: SimulatorHandle;
-  deps: BillingDeps;
-  clock: AdjustableClock;
-  url: string;
-  deliver(event: Envelope): Promise<void>;
-  close(): Promise<void>;
-}
-
-const open: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
-
-/**
- * Billing in process on its own fresh database: the webhook and query routes on a real HTTP
- * port (behind a raw forwarder at /v1/webhooks/stripe, as the gateway does), the Stripe
- * simulator sending its webhooks there, and the order consumers' handlers.
- */
-async function harness(refundOnUnconfirmedSupplierCancel: BillingDeps['refundOnUnconfirmedSupplierCancel'] = 'immediately'): Promise<Harness> {
-  const [port] = await freePorts(1);
-  const url = `http://127.0.0.1:${port}`;
-  const sim = await startSimulators({ webhookBaseUrl: url });
-  const service = await startService(
-    async (runtime, env) => {
-      const billing = await buildBilling(runtime, env);
-      const { app } = billing;
-      await app.register(async (scope) => {
-        scope.removeAllContentTypeParsers();
-        scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-        scope.post('/v1/webhooks/stripe', async (request, reply) => {
-          const forwarded = await app.inject({
-            method: 'POST',
-            url: '/webhooks/stripe',
-            payload: request.body as string,
-            headers: { 'content-type': String(request.headers['content-type']), 'stripe-signature': String(request.headers['stripe-signature'] ?? '') },
-          });
-          return reply.code(forwarded.statusCode).type(String(forwarded.headers['content-type'])).send(forwarded.body);
-        });
-      });
-      return billing;
-    },
-    {
-      name: 'billing',
-      env: billingEnv,
-      variables: {
-        PORT: String(port),
-        STRIPE_API_URL: sim.baseUrl('stripe'),
-        STRIPE_SECRET_KEY: secretKey,
-        STRIPE_WEBHOOK_SECRET: webhookSecret,
-        REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL: refundOnUnconfirmedSupplierCancel,
-        PUBLIC_BASE_URL: 'https://shop.example',
-      },
-      // The tests deliver events to the handlers and fire timers themselves.
-      workers: false,
-    },
-  );
-  const { db, deps, clock } = service;
-  const subscriptions = new Map([...orderSubscriptions(deps), ...fulfillmentSubscriptions(deps)].map((s) => [s.type, s.handle]));
-  const h: Harness = {
-    db,
-    sim,
-    deps,
-    clock,
-    url,
-    // What the consumer runner does with a message: the handler in one transaction.
-    deliver: (event) => db.$transaction((tx) => subscriptions.get(event.type)!(event, tx), { timeout: 30_000 }),
-    close: async () => {
-      await sim.stop();
-      await service.stop();
-    },
-  };
-  open.push(h);
-  return h;
-}
-
-function sampleOrder(overrides: Partial<Order> = {}): Order {
-  const now = new Date().toISOString();
-  const address = { name: 'Ana Pop', line1: 'Str. Lunga 1', city: 'Cluj', postalCode: '400000', country: 'RO' };
-  return {
-    id: randomUUID(),
-    number: `ORD-${Math.floor(Math.random() * 1e6)}`,
-    status: 'pending',
-    fulfillmentStatus: 'not_fulfilled',
-    customer: { id: 'cust-1', email: 'ana@example.com', name: 'Ana Pop', locale: 'ro', timezone: 'Europe/Bucharest' },
-    shippingAddress: address,
-    billingAddress: address,
-    items: [
-      { id: randomUUID(), sku: 'SKU-A', variantId: 'v-a', name: 'Widget', quantity: 2, unitPrice: 1250, lineTotal: 2500, vendor: { id: 'v1', type: 'brand' }, supplierSource: 'own_stock', ageRestricted: false },
-      { id: randomUUID(), sku: 'SKU-B', variantId: 'v-b', name: 'Gadget', quantity: 1, unitPrice: 499, lineTotal: 499, vendor: { id: 'v1', type: 'brand' }, supplierSource: 'cj', ageRestricted: false },
-    ],
-    deliveryType: 'standard',
-    deliveryWindow: null,
-    notes: null,
-    ageVerified: false,
-    currency: 'EUR',
-    totals: { subtotal: 2999, shipping: 500, tax: 0, discount: 0, total: 3499 },
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-    ...overrides,
-  };
-}
-
-const created = (order: Order) => newEvent(orderCreated, { aggregateId: order.id, source: 'orders', data: order });
-const cancelled = (order: Order) =>
-  newEvent(orderCancelled, { aggregateId: order.id, source: 'orders', data: { orderId: order.id, reason: 'customer changed mind', actor: 'customer:cust-1', previousStatus: 'confirmed', cancelledAt: new Date().toISOString() } });
-
-async function outboxTypes(db: Database, orderId: string): Promise<string[]> {
-  const rows = await db.outboxEvent.findMany({ where: { aggregateId: orderId }, orderBy: { seq: 'asc' } });
-  return rows.map((r) => r.type);
-}
-
-async function billingOf(h: Harness, orderId: string): Promise<Json> {
-  const response = await got(`${h.url}/orders/${orderId}/billing`, { throwHttpErrors: false });
-  return { status: response.statusCode, ...JSON.parse(response.body) };
-}
-
-/** The customer pays on the simulator's checkout page: Stripe then sends the signed webhook to billing. */
-async function pay(h: Harness, orderId: string, outcome = 'paid'): Promise<Json> {
-  const session = await h.db.checkoutSession.findFirstOrThrow({ where: { orderId, status: 'open' }, orderBy: { createdAt: 'desc' } });
-  const response = await got.post(`${h.sim.baseUrl('stripe')}/_sim/checkout/sessions/${session.providerSessionId}/complete`, { json: { outcome } });
-  return JSON.parse(response.body);
-}
-
-function signed(body: string, timestamp = Math.floor(Date.now() / 1000), secret: string = webhookSecret): Record<string, string> {
-  return { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${computeSignature(secret, timestamp, body)}` };
-}
-
-async function postWebhook(h: Harness, body: string, headers: Record<string, string>) {
-  const response = await got.post(`${h.url}/webhooks/stripe`, { body, headers, throwHttpErrors: false });
-  return { status: response.statusCode, body: JSON.parse(response.body) as Json };
-}
-
-/** Everything that could change, for "nothing changed" checks. */
-async function snapshot(db: Database) {
-  const [payments, invoices, refunds, outbox, webhooks] = await Promise.all([
-    db.payment.findMany({ orderBy: { id: 'asc' } }),
-    db.invoice.findMany({ orderBy: { id: 'asc' }, include: { lines: true, adjustments: true } }),
-    db.refund.findMany({ orderBy: { id: 'asc' } }),
-    db.outboxEvent.count(),
-    db.processedWebhookEvent.count(),
-  ]);
-  return JSON.parse(JSON.stringify({ payments, invoices, refunds, outbox, webhooks }, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
-}
+import { billingOf, call, cancelled, created, type Harness, harness, type Json, outboxTypes, pay, postWebhook, sampleOrder, signed, snapshot } from './harness';
 
 describe('billing: order created → checkout', () => {
   let messaging: Messaging | undefined;
@@ -369,6 +211,30 @@ describe('billing: an order paid on a sales channel (ORD-06)', () => {
     await h.deliver(event);
     await h.deliver({ ...event, id: randomUUID() });
     expect(await snapshot(h.db)).toEqual(before);
+  });
+
+  it('ops record a refund made on the channel: confirmed as any refund, with who said so, once', async () => {
+    const h = await harness();
+    const order = sampleOrder();
+    await h.deliver(paidOnTiktok(order));
+    await h.deliver(created(order));
+    await h.deliver(cancelledBy(order, 'ops:key-1', 'Out of stock everywhere'));
+    const [waiting] = (await billingOf(h, order.id)).refunds;
+    const ops = { 'x-actor': 'ops:key-9', 'x-actor-role': 'ops' };
+
+    const made = await call(h, 'POST', `/refunds/${waiting.id}/made-on-channel`, undefined, ops);
+    expect(made).toMatchObject({ status: 'succeeded', id: waiting.id, pendingReason: null, confirmedBy: 'ops:key-9', providerRefundId: `tiktok_shop:${waiting.id}` });
+    const billing = await billingOf(h, order.id);
+    expect(billing.payments[0]).toMatchObject({ amountRefunded: 3499 });
+    expect(billing.creditNotes).toMatchObject([{ refundId: waiting.id, amount: 3499, number: `CN-${new Date().getUTCFullYear()}-000001` }]);
+    expect((await outboxTypes(h.db, order.id)).filter((t) => t === 'billing.refund.succeeded')).toHaveLength(1);
+
+    // Again, or a refund that does not exist: refused, nothing changes; Stripe is never asked.
+    const before = await snapshot(h.db);
+    expect(await call(h, 'POST', `/refunds/${waiting.id}/made-on-channel`, undefined, ops)).toMatchObject({ status: 409, code: 'REFUND_NOT_WAITING_FOR_CHANNEL' });
+    expect(await call(h, 'POST', `/refunds/${randomUUID()}/made-on-channel`, undefined, ops)).toMatchObject({ status: 404, code: 'REFUND_NOT_FOUND' });
+    expect(await snapshot(h.db)).toEqual(before);
+    expect(h.sim.controls.stripe.requests).toEqual([]);
   });
 
   it('refunds of a lower total or items cancelled on our side wait for the channel; a later cancel on the channel makes them and the rest', async () => {
@@ -574,27 +440,41 @@ describe('billing: Stripe webhook', () => {
 });
 
 describe('billing: gap-free invoice numbers', () => {
-  it('gives two orders paid at the same time consecutive numbers', async () => {
+  it('gives orders paid at the same time consecutive numbers, the same in the invoice and in its events', async () => {
     const h = await harness();
-    const orders = [sampleOrder(), sampleOrder(), sampleOrder()];
+    const orders = Array.from({ length: 8 }, () => sampleOrder());
     for (const order of orders) await h.deliver(created(order));
     await Promise.all(orders.map((order) => pay(h, order.id)));
     const invoices = await h.db.invoice.findMany();
-    expect(invoices.map((i) => i.status)).toEqual(['paid', 'paid', 'paid']);
-    expect(invoices.map((i) => i.number).sort()).toEqual(['INV-000001', 'INV-000002', 'INV-000003']);
+    expect(invoices.map((i) => i.status)).toEqual(orders.map(() => 'paid'));
+    expect(invoices.map((i) => i.number).sort()).toEqual(orders.map((_, n) => `INV-00000${n + 1}`));
+    // The events were recorded before the number was taken: they carry it all the same.
+    const events = await h.db.outboxEvent.findMany({ where: { type: { in: ['billing.invoice.issued', 'billing.invoice.status_changed'] } } });
+    expect(events).toHaveLength(16);
+    const numberOf = new Map(invoices.map((i) => [i.id, i.number]));
+    for (const event of events) {
+      const data = (event.envelope as Json).data;
+      expect(data.number).toBe(numberOf.get(data.invoiceId));
+    }
   });
 
-  it('gives a number back when the transaction that took it rolls back', async () => {
+  it('gives a number back when the transaction that took it rolls back, and never truncates past six digits', async () => {
     const h = await harness();
-    const first = await h.db.$transaction((tx) => nextInvoiceNumber(tx));
+    const [first, second] = [sampleOrder(), sampleOrder()];
+    for (const order of [first, second]) await h.deliver(created(order));
+    const draft = await h.db.invoice.findFirstOrThrow({ where: { orderId: first.id } });
     await expect(
       h.db.$transaction(async (tx) => {
-        await nextInvoiceNumber(tx);
+        numberBeforeCommit(tx, { kind: 'invoice', table: 'invoices', id: draft.id, issuedAt: new Date() });
+        await assignNumbers(tx);
         throw new Error('issue failed after numbering');
       }),
     ).rejects.toThrow('issue failed');
-    const next = await h.db.$transaction((tx) => nextInvoiceNumber(tx));
-    expect([first, next]).toEqual(['INV-000001', 'INV-000002']);
+    await pay(h, first.id);
+    expect((await h.db.invoice.findFirstOrThrow({ where: { orderId: first.id } })).number).toBe('INV-000001');
+    await h.db.numberSequence.update({ where: { name: 'invoice' }, data: { lastValue: 999_999 } });
+    await pay(h, second.id);
+    expect((await h.db.invoice.findFirstOrThrow({ where: { orderId: second.id } })).number).toBe('INV-1000000');
   });
 });
 
@@ -864,10 +744,6 @@ describe('billing: per-vendor money (allocations, item refunds, payouts)', () =>
       source: 'fulfillment',
       data: { orderId: order.id, cancellationId, reason: 'CJ refused the order', cause: 'supplier_refused', source: 'cj', items, at: new Date().toISOString() },
     });
-  async function call(h: Harness, method: 'GET' | 'POST' | 'PUT', path: string, json?: object): Promise<Json> {
-    const response = await got(`${h.url}${path}`, { method, ...(json && { json }), throwHttpErrors: false });
-    return { status: response.statusCode, ...JSON.parse(response.body) };
-  }
   const allocation = (h: Harness, orderId: string) => call(h, 'GET', `/orders/${orderId}/allocation`);
   const byVendor = (a: Json) => Object.fromEntries(a.vendors.map((v: Json) => [v.vendorId, [v.allocated, v.fees, v.earnings, v.reversedFees, v.reversedEarnings]]));
   const stripeRequests = (h: Harness, path: string, match: (body: Json) => boolean) =>

@@ -1,7 +1,7 @@
 import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import { fileURLToPath } from 'node:url';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { streams } from '@platform/contracts';
+import { refundSucceeded, streams } from '@platform/contracts';
 import { ProviderBreakers } from './adapters/breakers';
 import { createBusinessMetrics } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
@@ -14,6 +14,7 @@ import { CAMPAIGN_RELEASE, type CampaignDeps, releaseCampaign } from './applicat
 import { deliverNotification, type NotificationDeps, TIMER_KINDS } from './application/notifications';
 import { orderLinks } from './application/order-links';
 import type { NotificationsEnv } from './config';
+import { billingEventSubscriptions } from './consumers/billing-events';
 import { fulfillmentEventSubscriptions } from './consumers/fulfillment-events';
 import { orderEventSubscriptions } from './consumers/order-events';
 import type { StoreIdentity } from './domain/message-view';
@@ -22,8 +23,8 @@ import { registerRoutes } from './http/routes';
 import { registerTwilioWebhook } from './http/twilio-webhook';
 
 export interface NotificationsOptions {
-  /** Durable consumer names; tests give each run its own. */
-  consumerNames?: { orders: string; fulfillment: string };
+  /** Durable consumer names; tests give each run its own (the billing one, when not named, follows the orders one). */
+  consumerNames?: { orders: string; fulfillment: string; billing?: string };
   /** How long Twilio and FCM may take to answer (default 10 s); tests shorten it. */
   providerTimeoutMs?: number;
 }
@@ -94,6 +95,15 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
     db,
     concurrency: ORDERS_AT_ONCE,
     subscriptions: fulfillmentEventSubscriptions(deps, runtime.clock),
+  });
+  runtime.addConsumer<Transaction>({
+    name: options.consumerNames ? (options.consumerNames.billing ?? `${options.consumerNames.orders}-billing`) : 'notifications--billing-events',
+    stream: streams.BILLING.name,
+    // Only refunds concern the customer here (a return's refund, with its amount).
+    filterSubject: refundSucceeded.type,
+    db,
+    concurrency: ORDERS_AT_ONCE,
+    subscriptions: billingEventSubscriptions(deps, runtime.clock),
   });
 
   const app = runtime.createHttpServer();

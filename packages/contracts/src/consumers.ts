@@ -49,14 +49,15 @@ export const durableConsumers: readonly ConsumerDeclaration[] = [
   { name: 'orders--availability', stream: 'FULFILLMENT', events: [availabilityChanged] },
   { name: 'orders--notifications', stream: 'NOTIFICATIONS', events: [notificationSent, notificationDeferred, notificationSuppressed, notificationFailed] },
   { name: 'billing--orders', stream: 'ORDERS', events: [orderCreated, orderCancelled, orderModified, orderPaidByChannel] },
-  { name: 'billing--fulfillment', stream: 'FULFILLMENT', events: [cancellationSettled, itemsCancelled] },
+  { name: 'billing--fulfillment', stream: 'FULFILLMENT', events: [cancellationSettled, itemsCancelled, returnChanged] },
   { name: 'fulfillment--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderCancelled] },
   { name: 'fulfillment--billing-events', stream: 'BILLING', events: [paymentSucceeded, refundSucceeded] },
   { name: 'fulfillment--tracking-updates', stream: 'TRACKING', events: [trackingStatusChanged] },
   { name: 'tracking--shipments', stream: 'FULFILLMENT', events: [shipmentShipped] },
   { name: 'tracking--returns', stream: 'FULFILLMENT', events: [returnChanged] },
   { name: 'notifications--order-events', stream: 'ORDERS', events: [orderCreated, orderModified, orderStatusChanged, orderPromised, orderDelayed] },
-  { name: 'notifications--fulfillment-events', stream: 'FULFILLMENT', events: [progressChanged, itemsCancelled, itemsBackordered, itemsSubstituted] },
+  { name: 'notifications--fulfillment-events', stream: 'FULFILLMENT', events: [progressChanged, itemsCancelled, itemsBackordered, itemsSubstituted, returnChanged] },
+  { name: 'notifications--billing-events', stream: 'BILLING', events: [refundSucceeded] },
 ];
 
 /** The service a durable consumer belongs to (the part of its name before `--`). */

@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
-import type { CheckoutSession, Invoice, InvoiceAdjustment, InvoiceLine, Payment, Refund, RefundHold } from '../generated/prisma/client';
+import type { CheckoutSession, CreditNote, Invoice, InvoiceAdjustment, InvoiceLine, Payment, Refund, RefundHold } from '../generated/prisma/client';
 
 /*
  * Typed raw SQL on the hot paths (the model API costs about three times a raw statement in
@@ -97,6 +97,10 @@ const REFUND = {
   reason: 'reason',
   vendorAmounts: 'vendor_amounts',
   cancellationId: 'cancellation_id',
+  returnId: 'return_id',
+  requestedBy: 'requested_by',
+  confirmedBy: 'confirmed_by',
+  creditLines: 'credit_lines',
   status: 'status',
   failureReason: 'failure_reason',
   pendingReason: 'pending_reason',
@@ -104,6 +108,19 @@ const REFUND = {
   succeededAt: 'succeeded_at',
   updatedAt: 'updated_at',
 } satisfies Columns<Refund>;
+
+const CREDIT_NOTE = {
+  id: 'id',
+  number: 'number',
+  invoiceId: 'invoice_id',
+  orderId: 'order_id',
+  refundId: 'refund_id',
+  amount: 'amount',
+  currency: 'currency',
+  reason: 'reason',
+  lines: 'lines',
+  issuedAt: 'issued_at',
+} satisfies Columns<CreditNote>;
 
 const REFUND_HOLD = {
   orderId: 'order_id',
@@ -127,6 +144,7 @@ export const invoiceLineColumns = select(INVOICE_LINE);
 export const invoiceAdjustmentColumns = select(INVOICE_ADJUSTMENT);
 export const refundColumns = select(REFUND);
 export const refundHoldColumns = select(REFUND_HOLD);
+export const creditNoteColumns = select(CREDIT_NOTE);
 
 /** The columns `changes` names, as `column = value` for an UPDATE's SET list. */
 export function invoiceAssignments(changes: Partial<Invoice>): Prisma.Sql[] {
@@ -156,6 +174,7 @@ export interface OrderBillingJson {
   payments: (JsonRow<Payment> & { checkoutSessions: JsonRow<CheckoutSession>[] })[] | null;
   invoices: (JsonRow<Invoice> & { lines: InvoiceLine[]; adjustments: JsonRow<InvoiceAdjustment>[] })[] | null;
   refunds: JsonRow<Refund>[] | null;
+  creditNotes: JsonRow<CreditNote>[] | null;
   hold: JsonRow<RefundHold> | null;
 }
 
@@ -171,6 +190,7 @@ export function orderBillingFromJson(json: OrderBillingJson) {
       adjustments: invoice.adjustments.map((adjustment) => withDates<InvoiceAdjustment>(adjustment, ['createdAt'])),
     })),
     refunds: (json.refunds ?? []).map((refund) => withDates<Refund>(refund, ['createdAt', 'succeededAt', 'updatedAt'])),
+    creditNotes: (json.creditNotes ?? []).map((note) => withDates<CreditNote>(note, ['issuedAt'])),
     hold: json.hold && withDates<RefundHold>(json.hold, ['heldAt', 'supplierSettledAt', 'releasedAt']),
   };
 }

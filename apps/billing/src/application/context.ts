@@ -38,9 +38,11 @@ export interface BillingDeps {
 export const REFUND_POLICIES = ['immediately', 'after_supplier_cancel'] as const;
 export type RefundPolicy = (typeof REFUND_POLICIES)[number];
 
-/** Records `definition`'s event about the aggregate (an order; a vendor for payouts) in the caller's transaction (outbox). */
-export async function emit<D extends EventDefinition>(tx: Transaction, definition: D, aggregateId: string, data: EventData<D>, at: Date): Promise<void> {
-  await recordEvent(tx, newEvent(definition, { aggregateId, source: SERVICE, data, occurredAt: at }));
+/** Records `definition`'s event about the aggregate (an order; a vendor for payouts) in the caller's transaction (outbox); returns its id. */
+export async function emit<D extends EventDefinition>(tx: Transaction, definition: D, aggregateId: string, data: EventData<D>, at: Date): Promise<string> {
+  const event = newEvent(definition, { aggregateId, source: SERVICE, data, occurredAt: at });
+  await recordEvent(tx, event);
+  return event.id;
 }
 
 /** Row locks taken before read-modify-write, so a webhook and a consumer never interleave on one order's money. */

@@ -4,15 +4,16 @@ import { timers } from '@platform/contracts/timers';
 import type { Order } from '@platform/contracts/api/orders';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/contracts/errors';
-import { type Transaction, withWrites } from '../adapters/database';
+import { type Transaction, withWrites, writeTogether } from '../adapters/database';
 import { invoiceAssignments, invoiceColumns } from '../adapters/rows';
-import { type Invoice, Prisma } from '../generated/prisma/client';
+import type { CreditNoteLine } from '@platform/contracts/api/billing';
+import { type Invoice, Prisma, type Refund } from '../generated/prisma/client';
 import { derivedId } from '../domain/ids';
-import { assertTransition, dueDate, formatInvoiceNumber, type InvoiceStatus, linesFromOrder, OVERDUE_CANDIDATES, statusForBalance } from '../domain/invoice';
+import { assertTransition, dueDate, type InvoiceStatus, linesFromOrder, OVERDUE_CANDIDATES, statusForBalance } from '../domain/invoice';
 import { emit, lockInvoice } from './context';
+import { awaitingNumber, carriesNumberOf, numberBeforeCommit } from './numbering';
 
 export const OVERDUE_TIMER = timers.billing.invoiceOverdue.kind;
-const INVOICE_SEQUENCE = 'invoice';
 
 /** The order's invoice (one per order), locked for update; `together`: writes sent in the same statement (`withWrites`). */
 export async function lockedInvoiceOf(tx: Transaction, orderId: string, together: readonly Prisma.Sql[] = []): Promise<Invoice | null> {
@@ -73,18 +74,6 @@ export async function redraftInvoice(tx: Transaction, invoice: Invoice, order: O
   });
 }
 
-/**
- * The next gap-free number. The counter row is incremented (and so locked) in the caller's
- * transaction: a concurrent issue waits for the commit, and a rollback gives the number back.
- */
-export async function nextInvoiceNumber(tx: Transaction): Promise<string> {
-  const [row] = await tx.$queryRaw<{ last_value: number }[]>`
-    INSERT INTO number_sequences (name, last_value) VALUES (${INVOICE_SEQUENCE}, 1)
-    ON CONFLICT (name) DO UPDATE SET last_value = number_sequences.last_value + 1
-    RETURNING last_value`;
-  return formatInvoiceNumber(row!.last_value);
-}
-
 async function setStatus(
   tx: Transaction,
   invoice: Invoice,
@@ -97,10 +86,11 @@ async function setStatus(
   const from = invoice.status as InvoiceStatus;
   assertTransition(from, to);
   const updated = await updateInvoice(tx, invoice, { ...extra, status: to, ...(to === 'paid' && { paidAt: now }), ...(to === 'void' && { voidedAt: now }) }, now, together);
-  await emit(tx, invoiceStatusChanged, invoice.orderId, {
+  const pendingNumber = awaitingNumber(tx, invoice.id);
+  const eventId = await emit(tx, invoiceStatusChanged, invoice.orderId, {
     orderId: invoice.orderId,
     invoiceId: invoice.id,
-    number: updated.number,
+    number: updated.number ?? pendingNumber,
     status: to,
     previousStatus: from,
     total: updated.total,
@@ -109,6 +99,7 @@ async function setStatus(
     reason,
     changedAt: now.toISOString(),
   }, now);
+  if (pendingNumber) carriesNumberOf(tx, invoice.id, eventId);
   if (OVERDUE_CANDIDATES.includes(to) && updated.dueAt) {
     await scheduleTimer(tx, { kind: OVERDUE_TIMER, key: invoice.id, fireAt: updated.dueAt, payload: { invoiceId: invoice.id } });
   } else if (!OVERDUE_CANDIDATES.includes(to) && to !== 'overdue') {
@@ -117,12 +108,15 @@ async function setStatus(
   return updated;
 }
 
-/** Issues a draft: number, issue and due dates → `billing.invoice.issued`. */
+/**
+ * Issues a draft: issue and due dates → `billing.invoice.issued`. Its gap-free number comes in
+ * the transaction's last statement (`assignNumbers`, which the transaction's owner calls).
+ */
 export async function issueInvoice(tx: Transaction, invoice: Invoice, now: Date, dueDays: number): Promise<Invoice> {
   assertTransition(invoice.status as InvoiceStatus, 'issued');
-  const number = await nextInvoiceNumber(tx);
-  const issued = await updateInvoice(tx, invoice, { number, status: 'issued', issuedAt: now, dueAt: dueDate(now, dueDays) }, now);
-  await emit(tx, invoiceIssued, invoice.orderId, {
+  const number = numberBeforeCommit(tx, { kind: 'invoice', table: 'invoices', id: invoice.id, issuedAt: now });
+  const issued = await updateInvoice(tx, invoice, { status: 'issued', issuedAt: now, dueAt: dueDate(now, dueDays) }, now);
+  const eventId = await emit(tx, invoiceIssued, invoice.orderId, {
     orderId: invoice.orderId,
     invoiceId: invoice.id,
     number,
@@ -132,6 +126,7 @@ export async function issueInvoice(tx: Transaction, invoice: Invoice, now: Date,
     issuedAt: now.toISOString(),
     dueAt: issued.dueAt!.toISOString(),
   }, now);
+  carriesNumberOf(tx, invoice.id, eventId);
   return issued;
 }
 
@@ -168,12 +163,27 @@ async function retotal(tx: Transaction, invoice: Invoice, total: number, reason:
 }
 
 /**
- * A credit for money refunded: a negative adjustment line. An invoice credited down to
- * nothing is void (a cancellation); otherwise it keeps its status (a partial refund).
+ * A refund credits the invoice: a negative adjustment line, and a credit note (its own
+ * gap-free number, its lines: the refund's, else one line with its reason). An invoice
+ * credited down to nothing is void (a cancellation); otherwise it keeps its status (a partial refund).
  */
-export async function creditInvoice(tx: Transaction, invoice: Invoice, amount: number, reason: string, refundId: string, now: Date): Promise<Invoice> {
-  await tx.invoiceAdjustment.create({ data: { id: randomUUID(), invoiceId: invoice.id, kind: 'credit', amount: -amount, reason, refundId, createdAt: now } });
-  const data = { total: Math.max(0, invoice.total - amount), amountRefunded: invoice.amountRefunded + amount };
+export async function creditInvoice(tx: Transaction, invoice: Invoice, refund: Refund, now: Date): Promise<Invoice> {
+  const reason = `Refund: ${refund.reason}`;
+  const lines: CreditNoteLine[] = (refund.creditLines as CreditNoteLine[] | null) ?? [
+    { description: refund.reason, sku: null, quantity: 1, unitAmount: refund.amount, restockingFeeBps: null, amount: refund.amount },
+  ];
+  const creditNoteId = derivedId(`${refund.id}/credit-note`);
+  numberBeforeCommit(tx, { kind: 'credit_note', table: 'credit_notes', id: creditNoteId, issuedAt: now });
+  await writeTogether(tx, [
+    Prisma.sql`
+      INSERT INTO invoice_adjustments (id, invoice_id, kind, amount, reason, refund_id, created_at)
+      VALUES (${randomUUID()}::uuid, ${invoice.id}::uuid, 'credit', ${-refund.amount}::int, ${reason}, ${refund.id}::uuid, ${now})`,
+    Prisma.sql`
+      INSERT INTO credit_notes (id, invoice_id, order_id, refund_id, amount, currency, reason, lines, issued_at)
+      VALUES (${creditNoteId}::uuid, ${invoice.id}::uuid, ${invoice.orderId}::uuid, ${refund.id}::uuid, ${refund.amount}::int, ${refund.currency},
+              ${refund.reason}, ${JSON.stringify(lines)}::jsonb, ${now})`,
+  ]);
+  const data = { total: Math.max(0, invoice.total - refund.amount), amountRefunded: invoice.amountRefunded + refund.amount };
   if (data.total === 0 && invoice.status !== 'void') return setStatus(tx, invoice, 'void', reason, now, data);
   return updateInvoice(tx, invoice, data, now);
 }

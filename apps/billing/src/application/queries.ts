@@ -4,6 +4,7 @@ import type { InvoiceView, invoiceListQuerySchema, OrderBilling } from '@platfor
 import type { Database } from '../adapters/database';
 import {
   checkoutSessionColumns,
+  creditNoteColumns,
   invoiceAdjustmentColumns,
   invoiceColumns,
   invoiceLineColumns,
@@ -13,10 +14,10 @@ import {
   refundColumns,
   refundHoldColumns,
 } from '../adapters/rows';
-import { invoiceInclude, invoiceView, paymentView, refundHoldView, refundView } from './views';
+import { creditNoteView, invoiceInclude, invoiceView, paymentView, refundHoldView, refundView } from './views';
 
 /**
- * An order's payments, invoices, refunds and refund hold: one statement (polled until the
+ * An order's payments, invoices, refunds, credit notes and refund hold: one statement (polled until the
  * checkout shows), so one snapshot without a transaction: a refund committed meanwhile never
  * shows without its invoice credit.
  */
@@ -33,12 +34,13 @@ export async function orderBilling(db: Database, orderId: string): Promise<Order
            (SELECT coalesce(json_agg(a ORDER BY a."createdAt"), '[]') FROM (SELECT ${invoiceAdjustmentColumns} FROM invoice_adjustments WHERE invoice_id = invoices.id) a) AS adjustments
          FROM invoices WHERE order_id = ${orderId}::uuid) i) AS invoices,
       (SELECT json_agg(r ORDER BY r."createdAt") FROM (SELECT ${refundColumns} FROM refunds WHERE order_id = ${orderId}::uuid) r) AS refunds,
+      (SELECT json_agg(c ORDER BY c.number) FROM (SELECT ${creditNoteColumns} FROM credit_notes WHERE order_id = ${orderId}::uuid) c) AS "creditNotes",
       (SELECT row_to_json(h) FROM (SELECT ${refundHoldColumns} FROM refund_holds WHERE order_id = ${orderId}::uuid) h) AS hold`;
-  const { payments, invoices, refunds, hold } = orderBillingFromJson(billing!);
+  const { payments, invoices, refunds, creditNotes, hold } = orderBillingFromJson(billing!);
   if (payments.length === 0 && invoices.length === 0) {
     throw new DomainError('not_found', 'BILLING_NOT_FOUND', `Billing knows nothing about order ${orderId}`);
   }
-  return { orderId, payments: payments.map(paymentView), invoices: invoices.map(invoiceView), refunds: refunds.map(refundView), refundHold: hold && refundHoldView(hold) };
+  return { orderId, payments: payments.map(paymentView), invoices: invoices.map(invoiceView), refunds: refunds.map(refundView), creditNotes: creditNotes.map(creditNoteView), refundHold: hold && refundHoldView(hold) };
 }
 
 export async function invoiceById(db: Database, id: string): Promise<InvoiceView> {

@@ -1,10 +1,13 @@
 import { refundFailed, refundSucceeded } from '@platform/contracts';
-import type { Transaction } from '../adapters/database';
+import type { CreditNoteLine } from '@platform/contracts/api/billing';
+import { DomainError } from '@platform/contracts/errors';
+import type { Database, Transaction } from '../adapters/database';
 import { StripeApiError } from '../adapters/stripe-client';
 import type { Payment, Refund } from '../generated/prisma/client';
 import { REFUND_ON_CHANNEL_REQUIRED, refundRoute } from '../domain/channel-refunds';
-import { type BillingDeps, emit } from './context';
+import { type BillingDeps, emit, lockedPayment } from './context';
 import { creditInvoice, lockedInvoiceOf } from './invoices';
+import { assignNumbers } from './numbering';
 import { reverseVendorShares } from './vendor-ledger';
 
 /** A payment with the refunds asked of it and not confirmed yet (`refundable` counts them as given back). */
@@ -39,6 +42,12 @@ export async function requestRefund(
     /** Who gives it back (cancelled items); absent: every vendor in proportion. */
     vendorAmounts?: Record<string, number>;
     cancellationId?: string;
+    /** The return it pays back (once per return). */
+    returnId?: string;
+    /** The API caller who asked for it (an ops refund). */
+    requestedBy?: string;
+    /** Its credit note's lines; absent: one line with the reason. */
+    creditLines?: CreditNoteLine[];
     /** The actor of the cancel that asks for it (`channel:tiktok_shop` when the channel cancelled); absent: started on our side. */
     startedBy?: string | null;
   },
@@ -56,6 +65,9 @@ export async function requestRefund(
     reason: input.reason,
     vendorAmounts: input.vendorAmounts,
     cancellationId: input.cancellationId,
+    returnId: input.returnId,
+    requestedBy: input.requestedBy,
+    creditLines: input.creditLines,
     createdAt: now,
     updatedAt: now,
   };
@@ -119,9 +131,10 @@ export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId
     reason: refund.reason,
     refundedAt: now.toISOString(),
     remainingPaid,
+    ...(refund.returnId && { returnId: refund.returnId }),
   }, now);
   const invoice = refund.invoiceId ? await lockedInvoiceOf(tx, refund.orderId) : null;
-  if (invoice) await creditInvoice(tx, invoice, refund.amount, `Refund: ${refund.reason}`, refund.id, now);
+  if (invoice) await creditInvoice(tx, invoice, refund, now);
   await reverseVendorShares(tx, refund, now);
   return true;
 }
@@ -132,10 +145,34 @@ export async function confirmRefund(tx: Transaction, deps: BillingDeps, refundId
  */
 export async function confirmRefundsMadeByChannel(tx: Transaction, deps: BillingDeps, payment: Payment): Promise<void> {
   const waiting = await tx.refund.findMany({ where: { paymentId: payment.id, status: 'pending', pendingReason: REFUND_ON_CHANNEL_REQUIRED }, orderBy: { createdAt: 'asc' } });
-  for (const refund of waiting) {
-    await tx.refund.update({ where: { id: refund.id }, data: { providerRefundId: `${payment.provider}:${refund.id}`, pendingReason: null } });
-    await confirmRefund(tx, deps, refund.id);
-  }
+  for (const refund of waiting) await madeOnChannel(tx, deps, payment, refund.id, null);
+}
+
+/** A refund the channel made (recorded by `confirmedBy`, ops, or by the channel's own cancel): confirmed as any refund. */
+async function madeOnChannel(tx: Transaction, deps: BillingDeps, payment: Payment, refundId: string, confirmedBy: string | null): Promise<void> {
+  await tx.refund.update({ where: { id: refundId }, data: { providerRefundId: `${payment.provider}:${refundId}`, pendingReason: null, confirmedBy } });
+  await confirmRefund(tx, deps, refundId);
+}
+
+/**
+ * `POST /refunds/:refundId/made-on-channel` (ops): ops refunded the buyer on the sales channel
+ * (the refund waited with `refund_on_channel_required`); it is confirmed now, as any refund
+ * (`billing.refund.succeeded`, credit note, vendors' reversal), and records who said so.
+ * Anything else answers 409 and changes nothing; a repeat after it finds it succeeded (409).
+ */
+export function recordMadeOnChannel(db: Database, deps: BillingDeps, refundId: string, actor: string): Promise<Refund> {
+  return db.$transaction(async (tx) => {
+    const found = await tx.refund.findUnique({ where: { id: refundId } });
+    if (!found) throw new DomainError('not_found', 'REFUND_NOT_FOUND', `No refund ${refundId}`);
+    const payment = await lockedPayment(tx, found.paymentId);
+    const refund = await tx.refund.findUniqueOrThrow({ where: { id: refundId } });
+    if (refund.status !== 'pending' || refund.pendingReason !== REFUND_ON_CHANNEL_REQUIRED) {
+      throw new DomainError('conflict', 'REFUND_NOT_WAITING_FOR_CHANNEL', `Refund ${refundId} is ${refund.status}, not waiting for a refund on the sales channel`);
+    }
+    await madeOnChannel(tx, deps, payment, refundId, actor);
+    await assignNumbers(tx);
+    return tx.refund.findUniqueOrThrow({ where: { id: refundId } });
+  });
 }
 
 /** `charge.refunded`: confirms the payment's pending refunds the charge's refunded amount covers, oldest first. */

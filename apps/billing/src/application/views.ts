@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { invoiceSchema, orderBillingSchema, paymentSchema, refundSchema } from '@platform/contracts/api/billing';
-import type { CheckoutSession, Invoice, InvoiceAdjustment, InvoiceLine, Payment, Refund, RefundHold } from '../generated/prisma/client';
+import type { CreditNoteLine, creditNoteSchema, invoiceSchema, orderBillingSchema, paymentSchema, refundSchema } from '@platform/contracts/api/billing';
+import type { CheckoutSession, CreditNote, Invoice, InvoiceAdjustment, InvoiceLine, Payment, Refund, RefundHold } from '../generated/prisma/client';
 
 /** Database rows as the API shows them (contracts/api/billing.ts). */
 
@@ -89,6 +89,9 @@ export function refundView(refund: Refund): z.infer<typeof refundSchema> {
     status: refund.status as z.infer<typeof refundSchema>['status'],
     failureReason: refund.failureReason,
     pendingReason: refund.pendingReason as z.infer<typeof refundSchema>['pendingReason'],
+    returnId: refund.returnId,
+    requestedBy: refund.requestedBy,
+    confirmedBy: refund.confirmedBy,
     createdAt: refund.createdAt.toISOString(),
     succeededAt: iso(refund.succeededAt),
   };
@@ -103,5 +106,20 @@ export function refundHoldView(hold: RefundHold): RefundHoldView {
     supplierOutcome: hold.supplierOutcome as RefundHoldView['supplierOutcome'],
     supplierSettledAt: iso(hold.supplierSettledAt),
     releasedAt: iso(hold.releasedAt),
+  };
+}
+
+/** A credit note as read after its transaction committed: its number is set (application/numbering.ts). */
+export function creditNoteView(note: CreditNote): z.infer<typeof creditNoteSchema> {
+  return {
+    id: note.id,
+    number: note.number!,
+    invoiceId: note.invoiceId,
+    refundId: note.refundId,
+    amount: note.amount,
+    currency: note.currency,
+    reason: note.reason,
+    lines: note.lines as CreditNoteLine[],
+    issuedAt: note.issuedAt.toISOString(),
   };
 }

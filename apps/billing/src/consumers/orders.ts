@@ -3,6 +3,7 @@ import { orderCancelled, orderCreated, orderModified, orderPaidByChannel, orderS
 import type { Transaction } from '../adapters/database';
 import type { BillingDeps } from '../application/context';
 import { cancelOrderMoney } from '../application/cancellation';
+import { numberingBeforeCommit } from '../application/numbering';
 import { billChannelOrder, billNewOrder, reconcileModifiedOrder } from '../application/order-billing';
 
 /** billing--orders: the payment side of the order lifecycle (docs/requirements.md#order-lifecycle, steps 2, 9, 10). */
@@ -23,5 +24,5 @@ export function orderSubscriptions(deps: BillingDeps) {
   /** `orders.order.paid_by_channel` (before its `created`) → the channel's payment, recorded succeeded, no checkout (`billChannelOrder`). */
   const paidByChannel = on(orderPaidByChannel, (event, tx: Transaction) => billChannelOrder(tx, deps, event.data));
 
-  return [created, cancelled, modified, paidByChannel];
+  return numberingBeforeCommit([created, cancelled, modified, paidByChannel]);
 }

@@ -29,12 +29,6 @@ export function statusForBalance(amountDue: number, amountPaid: number): 'paid' 
   return amountPaid > 0 ? 'partially_paid' : 'issued';
 }
 
-/** `INV-000123`: six digits at least, more once the counter passes 999999 (never truncated). */
-export function formatInvoiceNumber(sequence: number): string {
-  if (!Number.isInteger(sequence) || sequence < 1) throw new RangeError(`invoice sequence must be a positive integer, got ${sequence}`);
-  return `INV-${String(sequence).padStart(6, '0')}`;
-}
-
 export function dueDate(issuedAt: Date, dueDays: number): Date {
   return new Date(issuedAt.getTime() + dueDays * 24 * 60 * 60 * 1000);
 }

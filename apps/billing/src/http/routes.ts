@@ -1,6 +1,8 @@
+import { actorOf } from '@platform/runtime/actor';
 import { continueFlow } from '@platform/runtime/context';
 import { DomainError } from '@platform/contracts/errors';
 import type { PlatformHttpServer } from '@platform/runtime/http';
+import { z } from 'zod';
 import {
   invoiceIdParamsSchema,
   invoiceListQuerySchema,
@@ -9,19 +11,26 @@ import {
   orderBillingParamsSchema,
   orderBillingSchema,
   ledgerQuerySchema,
+  opsRefundRequestSchema,
   orderAllocationSchema,
   ownLedgerQuerySchema,
   ownVendorQuerySchema,
   payoutAccountRequestSchema,
   payoutAccountSchema,
   payoutRunSchema,
+  refundIdParamsSchema,
+  refundSchema,
   stripeWebhookAckSchema,
   vendorIdParamsSchema,
   vendorLedgerSchema,
   vendorPayoutsSchema,
 } from '@platform/contracts/api/billing';
+import { idempotencyKeySchema } from '@platform/contracts/api/orders';
 import type { BillingDeps, Database } from '../application/context';
+import { refundByOps } from '../application/ops-refunds';
+import { recordMadeOnChannel } from '../application/refunds';
 import { findInvoices, invoiceById, orderBilling } from '../application/queries';
+import { refundView } from '../application/views';
 import { runPayoutsNow, setPayoutAccount, vendorLedger, vendorPayouts } from '../application/payouts';
 import { isStripeEvent, receiveStripeEvent } from '../application/stripe-webhook';
 import { orderAllocation } from '../application/vendor-ledger';
@@ -131,4 +140,37 @@ export function registerVendorMoney(app: PlatformHttpServer, db: Database, deps:
   );
 
   app.post('/payouts/run', { schema: { response: { 200: payoutRunSchema } } }, async () => ({ statements: await runPayoutsNow(db, deps) }));
+}
+
+/**
+ * `POST /orders/:orderId/refunds` (ops, admin at the gateway): money back by amount, recorded
+ * with the acting key; 201 the refund made, 200 the same refund for a repeated Idempotency-Key.
+ * `POST /refunds/:refundId/made-on-channel` (ops): a refund waiting for the sales channel is made.
+ */
+export function registerRefunds(app: PlatformHttpServer, db: Database, deps: BillingDeps): void {
+  app.post(
+    '/orders/:orderId/refunds',
+    {
+      schema: {
+        params: orderBillingParamsSchema,
+        headers: z.looseObject({ 'idempotency-key': idempotencyKeySchema.optional() }),
+        body: opsRefundRequestSchema,
+        response: { 200: refundSchema, 201: refundSchema },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request).name;
+      const { refund, created } = await refundByOps(db, deps, { orderId: request.params.orderId, ...request.body, actor, idempotencyKey: request.headers['idempotency-key'] });
+      if (created) request.log.info({ refundId: refund.id, orderId: refund.orderId, amount: refund.amount, status: refund.status, actor }, 'ops refund');
+      return reply.code(created ? 201 : 200).send(refundView(refund));
+    },
+  );
+
+  // Ops refunded the buyer on the sales channel: the waiting refund is made.
+  app.post('/refunds/:refundId/made-on-channel', { schema: { params: refundIdParamsSchema, response: { 200: refundSchema } } }, async (request) => {
+    const actor = actorOf(request).name;
+    const refund = await recordMadeOnChannel(db, deps, request.params.refundId, actor);
+    request.log.info({ refundId: refund.id, orderId: refund.orderId, actor }, 'refund made on the sales channel');
+    return refundView(refund);
+  });
 }

@@ -4,6 +4,7 @@ import {
   invoiceListSchema,
   invoiceSchema,
   ledgerQuerySchema,
+  opsRefundRequestSchema,
   orderAllocationSchema,
   orderBillingSchema,
   ownLedgerQuerySchema,
@@ -11,6 +12,8 @@ import {
   payoutAccountRequestSchema,
   payoutAccountSchema,
   payoutRunSchema,
+  refundIdParamsSchema,
+  refundSchema,
   vendorIdParamsSchema,
   vendorLedgerSchema,
   vendorPayoutsSchema,
@@ -275,6 +278,21 @@ const billingRoutes: ForwardRoute[] = [
     method: 'GET', path: '/v1/orders/:id/billing', service: 'billing', target: '/orders/:id/billing', access: 'customer', scope: 'order',
     tag: 'Billing', summary: "An order's payments, invoices and refunds",
     schemas: { params: orderIdParamsSchema, response: { 200: orderBillingSchema } },
+  },
+  {
+    method: 'POST', path: '/v1/orders/:id/refunds', service: 'billing', target: '/orders/:id/refunds', access: 'ops',
+    passHeaders: ['idempotency-key'], tag: 'Billing', summary: 'Refund an amount (full or partial, up to what is refundable), recorded with the acting key; a credit note on success',
+    schemas: {
+      params: orderIdParamsSchema,
+      headers: z.looseObject({ 'idempotency-key': idempotencyKeySchema.optional() }),
+      body: opsRefundRequestSchema,
+      response: { 200: refundSchema, 201: refundSchema },
+    },
+  },
+  {
+    method: 'POST', path: '/v1/refunds/:refundId/made-on-channel', service: 'billing', target: '/refunds/:refundId/made-on-channel', access: 'ops',
+    tag: 'Billing', summary: 'Record that ops refunded the buyer on the sales channel (a refund waiting with refund_on_channel_required): it is confirmed as any refund',
+    schemas: { params: refundIdParamsSchema, response: { 200: refundSchema } },
   },
   {
     method: 'GET', path: '/v1/invoices/:id', service: 'billing', target: '/invoices/:id', access: 'customer', scope: 'invoice',

@@ -157,6 +157,19 @@ describe('nothing internal reaches a customer', () => {
         };
       case 'delay_apology':
         return { kind, campaignId: '6f1c2b7e-1111-4222-8333-944455556666', promise: { deliveryType: 'standard', earliest: '2026-12-08T00:00:00.000Z', latest: '2026-12-10T23:59:59.999Z' } };
+      case 'return_refunded':
+        return { kind, returnId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e0a', amount: 1062 };
+      default:
+        return {
+          kind,
+          rma: {
+            returnId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e0a',
+            number: 'RMA-000042',
+            items: [{ ...item, condition: null, restockingFeeBps: null }],
+            label: { carrier: 'CAINIAO_STANDARD', trackingNumber: 'LP00123456789012', labelUrl: 'https://shop.example/labels/RMA-000042.pdf' },
+            refusalReason: 'Worn',
+          },
+        };
     }
   };
   /** Internal names: suppliers, providers, error codes and texts, shipping-method codes, our ids. */

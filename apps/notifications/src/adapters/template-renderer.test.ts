@@ -4,6 +4,7 @@ import { messageView as statusView, type OrderContextView, type StatusFacts } fr
 import { emailTemplateNameSchema } from '@platform/contracts/api/notifications';
 import { EMAIL_TEMPLATES, NOTICE_KINDS, type NoticeKind, noticePlan, NOTIFIED_STATUSES, planFor } from '../domain/notification-plan';
 import { type Notice, noticeView } from '../domain/notices';
+import { returnSamples } from '../application/preview';
 import { TemplateRenderer } from './template-renderer';
 
 const renderer = new TemplateRenderer(fileURLToPath(new URL('../../templates', import.meta.url)));
@@ -177,6 +178,13 @@ function notices(kind: NoticeKind): Notice[] {
         { kind, campaignId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e10', promise: { deliveryType: 'standard', earliest: '2026-12-03T00:00:00.000Z', latest: '2026-12-07T23:59:59.999Z' } },
         { kind, campaignId: '0b5f8a4e-7d0c-4b5e-9a53-2f1f7c1d9e10', promise: null },
       ];
+    case 'return_requested':
+    case 'return_approved':
+    case 'return_refused':
+    case 'return_received':
+    case 'return_refunded':
+      // The preview's (the integration tests render a return's steps from its events).
+      return [returnSamples()[kind]];
   }
 }
 

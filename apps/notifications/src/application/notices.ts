@@ -20,7 +20,7 @@ export async function planProgressNotice(deps: NotificationDeps, tx: Transaction
   return notice ? planNotice(deps, tx, progress.orderId, facts, notice, causationEventId, now) : 0;
 }
 
-/** Items cancelled, back-ordered or substituted (or any notice about the order read from the read model): its notice, on `channels` only when given. */
+/** Items cancelled, back-ordered or substituted, a return's step (or any notice about the order read from the read model): its notice, on `channels` only when given. */
 export async function planItemsNotice(
   deps: NotificationDeps,
   tx: Transaction,

@@ -82,7 +82,26 @@ const SAMPLE_NOTICE: Record<NoticeKind, Notice> = {
     campaignId: '00000000-0000-4000-8000-000000000003',
     promise: { deliveryType: 'standard', earliest: '2026-11-25T00:00:00.000Z', latest: '2026-11-28T23:59:59.999Z' },
   },
+  ...returnSamples(),
 };
+
+/** A return of the sample tea, approved with its label (the refusal's reason is what ops would write). */
+export function returnSamples(): Pick<Record<NoticeKind, Notice>, `return_${string}` & NoticeKind> {
+  const rma = {
+    returnId: '00000000-0000-4000-8000-000000000003',
+    number: 'RMA-000123',
+    items: [{ sku: 'TEA-EG', variantId: 'tea-eg', vendorId: 'leafy', quantity: 1, condition: null, restockingFeeBps: null }],
+    label: { carrier: 'dhl', trackingNumber: 'JD014600006281234567', labelUrl: 'https://labels.example/RMA-000123.pdf' },
+    refusalReason: 'The seal was broken',
+  };
+  return {
+    return_requested: { kind: 'return_requested', rma: { ...rma, label: null, refusalReason: null } },
+    return_approved: { kind: 'return_approved', rma: { ...rma, refusalReason: null } },
+    return_refused: { kind: 'return_refused', rma: { ...rma, label: null } },
+    return_received: { kind: 'return_received', rma: { ...rma, refusalReason: null } },
+    return_refunded: { kind: 'return_refunded', returnId: rma.returnId, amount: 850 },
+  };
+}
 
 export interface PreviewDeps {
   renderer: TemplateRenderer;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DeliveryPromise, EventData, itemsBackordered, itemsCancelled, itemsSubstituted, Parcel, progressChanged, UnitCounts } from '@platform/contracts';
+import type { DeliveryPromise, EventData, itemsBackordered, itemsCancelled, itemsSubstituted, Parcel, progressChanged, returnChanged, UnitCounts } from '@platform/contracts';
 import { dateTimeFormat } from './date-format';
 import { formatEstimate, formatPromise } from './delivery-promise-view';
 import { type ContextItem, type StoreIdentity, trackingUrlOf } from './message-view';
@@ -17,6 +17,16 @@ type Progress = EventData<typeof progressChanged>;
 type CancelledItem = EventData<typeof itemsCancelled>['items'][number];
 type BackorderedItem = EventData<typeof itemsBackordered>['items'][number];
 type SubstitutedItem = EventData<typeof itemsSubstituted>['items'][number];
+type Return = EventData<typeof returnChanged>;
+
+/** The return steps the customer is told of as the return moves (the refund is told from billing's refund, with its amount). */
+const RETURN_STEP_NOTICES = {
+  requested: 'return_requested',
+  approved: 'return_approved',
+  refused: 'return_refused',
+  received: 'return_received',
+} as const satisfies Partial<Record<Return['status'], NoticeKind>>;
+type ReturnStepKind = (typeof RETURN_STEP_NOTICES)[keyof typeof RETURN_STEP_NOTICES];
 
 export type Notice =
   | { kind: 'parcel_shipped' | 'parcel_delivered'; parcel: Parcel; count: number }
@@ -25,6 +35,18 @@ export type Notice =
   | { kind: 'items_substituted'; items: SubstitutedItem[] }
   | { kind: 'running_late'; promise: DeliveryPromise | null; estimatedDelivery: string | null; trackingNumber: string | null }
   | { kind: 'delay_apology'; campaignId: string; promise: DeliveryPromise | null };
+  | { kind: ReturnStepKind; rma: Pick<Return, 'returnId' | 'number' | 'items' | 'label' | 'refusalReason'> }
+  | { kind: 'return_refunded'; returnId: string; amount: number };
+
+/**
+ * The notice a return's step calls for, or null: in transit (the carrier's tracking tells it),
+ * inspected (the refund follows and is told with its amount) and refunded (told already, from
+ * billing's `billing.refund.succeeded`) are not told again.
+ */
+export function returnNotice(rma: Return): Notice | null {
+  if (!Object.hasOwn(RETURN_STEP_NOTICES, rma.status)) return null;
+  return { kind: RETURN_STEP_NOTICES[rma.status as keyof typeof RETURN_STEP_NOTICES], rma };
+}
 
 /** How many parcels the order takes, as a progress report says. */
 export function parcelCount(parcels: readonly Parcel[]): number {
@@ -87,6 +109,11 @@ export function noticeKey(notice: Notice): string {
     case 'delay_apology':
       // One per campaign and order; the campaign's own key stops a second one per customer.
       return `${notice.kind}:${notice.campaignId}`;
+    case 'return_refunded':
+      return `${notice.kind}:${notice.returnId}`;
+    default:
+      // One notice per return and step.
+      return `${notice.kind}:${notice.rma.returnId}`;
   }
 }
 
@@ -185,5 +212,23 @@ export function noticeView(notice: Notice, order: NoticeOrder, audience: Audienc
       };
     case 'delay_apology':
       return { ...base, promised: notice.promise ? formatPromise(notice.promise, audience) : null };
+    case 'return_refunded':
+      return { ...base, ...returnView(null), refund: formatMoney(notice.amount, order.currency, audience.locale) };
+    default:
+      return { ...base, ...returnView(notice.rma) };
+  }
+
+  /** Every return notice has the same keys (strict rendering): what a step does not know is null. */
+  function returnView(rma: Extract<Notice, { rma: unknown }>['rma'] | null) {
+    const label = rma?.label ?? null;
+    return {
+      returnNumber: rma?.number ?? null,
+      items: rma?.items.map(line) ?? [],
+      trackingNumber: label?.trackingNumber ?? null,
+      carrier: label ? carrierName(label.carrier, label.trackingNumber) : null,
+      labelUrl: label?.labelUrl ?? null,
+      refusalReason: rma?.refusalReason ?? null,
+      refund: null as string | null,
+    };
   }
 }

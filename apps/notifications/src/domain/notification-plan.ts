@@ -9,6 +9,11 @@ export type NoticeTemplate =
   | 'items-substituted'
   | 'order-running-late'
   | 'order-delay-apology';
+  | 'return-requested'
+  | 'return-approved'
+  | 'return-refused'
+  | 'return-received'
+  | 'return-refunded';
 export type EmailTemplate = StatusTemplate | NoticeTemplate;
 
 /**
@@ -35,7 +40,9 @@ export const NOTIFIED_STATUSES = Object.keys(PLAN) as NotifiedStatus[];
  * hours apply to it: a parcel shipped or delivered is `shipped` / `delivered` news, items that
  * will not come (and their refund) are a `cancelled` part, a back order is a `delayed` part, and a
  * substitution is news about the order being prepared (`processing`). The order running late
- * (docs/delivery-promise.md) is `delayed` news, once per order.
+ * (docs/delivery-promise.md) is `delayed` news, once per order. Each step of a return
+ * (docs/requirements.md#returns) is `refunded` news: a return is the customer getting money back
+ * for goods, and one switch keeps its steps together (the label included).
  */
 const NOTICE_PLAN = {
   parcel_shipped: { topic: 'shipped', template: 'parcel-shipped' },
@@ -46,6 +53,11 @@ const NOTICE_PLAN = {
   running_late: { topic: 'delayed', template: 'order-running-late' },
   // A bulk send's apology for an order long overdue (docs/notification-admin.md#bulk-sends): more `delayed` news.
   delay_apology: { topic: 'delayed', template: 'order-delay-apology' },
+  return_requested: { topic: 'refunded', template: 'return-requested' },
+  return_approved: { topic: 'refunded', template: 'return-approved' },
+  return_refused: { topic: 'refunded', template: 'return-refused' },
+  return_received: { topic: 'refunded', template: 'return-received' },
+  return_refunded: { topic: 'refunded', template: 'return-refunded' },
 } as const satisfies Record<string, { topic: NotificationTopic; template: NoticeTemplate }>;
 
 export type NoticeKind = keyof typeof NOTICE_PLAN;

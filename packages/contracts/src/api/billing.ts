@@ -94,8 +94,46 @@ export const refundSchema = z.object({
   /** Why it failed (`failed` only). */
   failureReason: z.string().nullable(),
   pendingReason: refundPendingReasonSchema.nullable(),
+  /** The return it pays back (docs/requirements.md#returns), else null. */
+  returnId: z.uuid().nullable(),
+  /** Who asked for it through the API (an ops refund: `ops:<key>`), else null. */
+  requestedBy: z.string().nullable(),
+  /** Who recorded a `refund_on_channel_required` refund made on the sales channel, else null. */
+  confirmedBy: z.string().nullable(),
   createdAt: timestamp,
   succeededAt: timestamp.nullable(),
+});
+
+/** A line of a credit note: what one returned or cancelled line gives back, or the reason of a refund by amount. */
+export const creditNoteLineSchema = z.object({
+  description: z.string(),
+  sku: z.string().nullable(),
+  quantity: z.number().int().positive(),
+  unitAmount: z.number().int(),
+  /** The restocking fee kept on a returned line (basis points), null where none applies. */
+  restockingFeeBps: z.number().int().min(0).max(10_000).nullable(),
+  /** What the line gives back (a negative line: the refund was capped by what the vendors still held). */
+  amount: z.number().int(),
+});
+export type CreditNoteLine = z.infer<typeof creditNoteLineSchema>;
+
+/** A refund that credited an issued invoice, as a document with its own gap-free number (`CN-2026-000001`). */
+export const creditNoteSchema = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  invoiceId: z.uuid(),
+  refundId: z.uuid(),
+  amount: z.number().int(),
+  currency: currencySchema,
+  reason: z.string(),
+  lines: z.array(creditNoteLineSchema),
+  issuedAt: timestamp,
+});
+
+/** `POST /orders/:orderId/refunds` (ops, admin): money back by amount, up to what is refundable. */
+export const opsRefundRequestSchema = z.object({
+  amount: z.number().int().positive(),
+  reason: text(500),
 });
 
 /** `GET /orders/:orderId/billing`. */
@@ -104,6 +142,7 @@ export const orderBillingSchema = z.object({
   payments: z.array(paymentSchema),
   invoices: z.array(invoiceSchema),
   refunds: z.array(refundSchema),
+  creditNotes: z.array(creditNoteSchema),
   /** A cancel's refund waiting for the supplier side (REFUND_ON_UNCONFIRMED_SUPPLIER_CANCEL=after_supplier_cancel). */
   refundHold: z
     .object({
@@ -117,6 +156,7 @@ export const orderBillingSchema = z.object({
 });
 
 export const orderBillingParamsSchema = z.object({ orderId: z.uuid() });
+export const refundIdParamsSchema = z.object({ refundId: z.uuid() });
 export const invoiceIdParamsSchema = z.object({ id: z.uuid() });
 
 /** `GET /invoices?orderId=&status=`. */

@@ -190,6 +190,11 @@ export const emailTemplateNameSchema = z.enum([
   'items-substituted',
   'order-running-late',
   'order-delay-apology',
+  'return-requested',
+  'return-approved',
+  'return-refused',
+  'return-received',
+  'return-refunded',
 ]);
 export const templateNameParamsSchema = z.object({ name: emailTemplateNameSchema });
 
