@@ -1,6 +1,6 @@
 import { recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { scheduleTimer } from '@platform/runtime/timers';
-import { afterCommit, onCommit, type Written } from '@platform/runtime/transaction-scope';
+import { afterCommit, beforeCommit, onCommit, type Written } from '@platform/runtime/transaction-scope';
 import { sampleEvent } from '@platform/test-support/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, outboxDatabase, outboxInserts } from './outbox-database';
@@ -38,6 +38,22 @@ describe('a transaction of a service client', () => {
     const rows = await db.outboxEvent.findMany({ where: { id: { in: events.map((e) => e.id) } }, orderBy: { seq: 'asc' }, select: { id: true } });
     expect(rows.map((row) => row.id)).toEqual(events.map((e) => e.id));
     expect(await outboxInserts(db, events.map((e) => e.id))).toBe(1);
+  });
+
+  it('runs the final steps after the work and before the events are written, which they may revise', async () => {
+    const event = sampleEvent();
+    const seen: string[] = [];
+    await db.$transaction(async (tx) => {
+      beforeCommit(tx, async (events) => {
+        seen.push('final');
+        for (const pending of events) pending.json = JSON.stringify({ ...JSON.parse(pending.json), source: 'revised-last' });
+      });
+      await recordEvent(tx, event);
+      seen.push('work');
+    });
+    expect(seen).toEqual(['work', 'final']);
+    const row = await db.outboxEvent.findUniqueOrThrow({ where: { id: event.id } });
+    expect((row.envelope as { source: string }).source).toBe('revised-last');
   });
 
   it('still refuses an oversized event at the call, in the use case', async () => {

@@ -58,7 +58,6 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
     billing: deps,
     webhookSecret: env.STRIPE_WEBHOOK_SECRET,
     webhookToleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_S,
-    afterCommit: () => relay.notify(),
   });
   registerQueries(app, db);
   registerVendorMoney(app, db, deps);

@@ -2,8 +2,10 @@
  * One scope per interactive transaction of a service's Prisma client, opened by the
  * `$transaction` wrapper `createPrismaClient` installs, so that consumers, timers and HTTP use
  * cases all get the same commit behaviour without managing it themselves:
- * - before the commit, the outbox events recorded through the transaction are written in one
- *   statement, in the order recorded (a use case recording in several steps pays one round trip);
+ * - before the commit, the steps registered with `beforeCommit` run (work that must come last,
+ *   such as a gap-free number), then the outbox events recorded through the transaction are
+ *   written in one statement, in the order recorded (a use case recording in several steps pays
+ *   one round trip);
  * - after the commit, the client's listeners hear what it wrote (events, timers), so the service
  *   wakes only the worker that has something to do (each wake costs a query, docs/performance.md);
  * - after the commit, the effects registered with `afterCommit` run (business metrics count a fact
@@ -19,6 +21,8 @@ export interface Written {
 }
 
 type Effect = () => void;
+/** The transaction's last work before its events are written; it may revise those events. */
+type FinalStep = (events: DeferredEvent[]) => Promise<void>;
 
 /** An event waiting in its transaction for the statement before commit (see outbox.ts). */
 export interface DeferredEvent {
@@ -32,6 +36,7 @@ export interface DeferredEvent {
 
 interface Scope {
   readonly events: DeferredEvent[];
+  readonly finalSteps: FinalStep[];
   readonly written: Written;
   readonly effects: Effect[];
 }
@@ -62,10 +67,11 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
   const scopedTransaction = async (fn: unknown, options?: unknown) => {
     // The batch form (an array of queries) records nothing.
     if (typeof fn !== 'function') return transaction(fn, options);
-    const scope: Scope = { events: [], written: { events: false, timers: false }, effects: [] };
+    const scope: Scope = { events: [], finalSteps: [], written: { events: false, timers: false }, effects: [] };
     const result = await transaction(async (tx: object) => {
       scopes.set(tx, scope);
       const value = await (fn as (tx: object) => Promise<unknown>)(tx);
+      for (const step of scope.finalSteps) await step(scope.events);
       if (scope.events.length > 0) await writeEvents(tx, scope.events);
       return value;
     }, options);
@@ -86,6 +92,17 @@ export function deferEvents(tx: object, events: readonly DeferredEvent[]): boole
   const scope = scopes.get(tx);
   scope?.events.push(...events);
   return scope !== undefined;
+}
+
+/**
+ * Runs `step` when the transaction's work is done, right before its events are written and it
+ * commits, in the order registered; `step` may revise those events. For what must hold a lock
+ * only to the commit: billing's gap-free numbers (apps/billing/src/application/numbering.ts).
+ */
+export function beforeCommit(tx: object, step: FinalStep): void {
+  const scope = scopes.get(tx);
+  if (!scope) throw new Error('beforeCommit needs a transaction of a client made by createPrismaClient');
+  scope.finalSteps.push(step);
 }
 
 /** Notes what `tx` wrote; through the client itself (already committed) its listeners hear at once. */

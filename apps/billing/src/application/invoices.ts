@@ -110,7 +110,7 @@ async function setStatus(
 
 /**
  * Issues a draft: issue and due dates → `billing.invoice.issued`. Its gap-free number comes in
- * the transaction's last statement (`assignNumbers`, which the transaction's owner calls).
+ * the transaction's last statements (`numberBeforeCommit`: a final step of the transaction).
  */
 export async function issueInvoice(tx: Transaction, invoice: Invoice, now: Date, dueDays: number): Promise<Invoice> {
   assertTransition(invoice.status as InvoiceStatus, 'issued');

@@ -1,16 +1,15 @@
 import { Prisma } from '../generated/prisma/client';
-import type { Subscription } from '@platform/runtime/consumer';
-import { flushRecordedEvents } from '@platform/runtime/outbox';
+import { beforeCommit, type DeferredEvent } from '@platform/runtime/transaction-scope';
 import type { Transaction } from '../adapters/database';
 import { type DocumentKind, documentSeries } from '../domain/document-numbers';
 
 /*
- * Gap-free numbers taken in the transaction's last statement (issue 9, docs/performance.md):
+ * Gap-free numbers taken in the transaction's last statements (issue 9, docs/performance.md):
  * the counter row is locked from its increment to the commit, so a concurrent issue waits for
- * one round trip rather than for the rest of the payment. Until then the document has no
- * number and its events carry the series' placeholder; the last statement increments the
- * counter, numbers the document and writes the number into those events. A rollback still
- * gives the number back.
+ * that and the events' insert rather than for the rest of the payment. Until then the document
+ * has no number and its events carry the series' placeholder; a final step of the transaction
+ * (`beforeCommit`) increments the counter, numbers the document and puts the number into those
+ * events before they are written. A rollback still gives the number back.
  */
 
 interface Reservation {
@@ -24,10 +23,15 @@ interface Reservation {
 
 const reservations = new WeakMap<Transaction, Reservation[]>();
 
-/** The document will be numbered by `assignNumbers` before `tx` commits; returns the placeholder its events carry meanwhile. */
+/** The document will be numbered right before `tx` commits; returns the placeholder its events carry meanwhile. */
 export function numberBeforeCommit(tx: Transaction, document: Omit<Reservation, 'eventIds'>): string {
-  const reserved = reservations.get(tx) ?? [];
-  reservations.set(tx, reserved);
+  let reserved = reservations.get(tx);
+  if (!reserved) {
+    const documents: Reservation[] = [];
+    reservations.set(tx, documents);
+    beforeCommit(tx, (events) => assignNumbers(tx, documents, events));
+    reserved = documents;
+  }
   if (!reserved.some((r) => r.id === document.id)) reserved.push({ ...document, eventIds: [] });
   return documentSeries(document.kind, document.issuedAt).placeholder;
 }
@@ -43,36 +47,24 @@ export function carriesNumberOf(tx: Transaction, id: string, eventId: string): v
   reservations.get(tx)?.find((r) => r.id === id)?.eventIds.push(eventId);
 }
 
-/**
- * Numbers what `tx` reserved, one statement per document (events a consumer deferred are
- * written first, so they can be updated): call it last, right before the commit.
- */
-export async function assignNumbers(tx: Transaction): Promise<void> {
-  const reserved = reservations.get(tx);
-  reservations.delete(tx);
-  if (!reserved?.length) return;
-  await flushRecordedEvents(tx);
-  for (const document of reserved) {
+/** Numbers each reserved document, one statement each, and writes the number into its events (not yet inserted). */
+async function assignNumbers(tx: Transaction, documents: readonly Reservation[], events: DeferredEvent[]): Promise<void> {
+  for (const document of documents) {
     const { sequence, prefix } = documentSeries(document.kind, document.issuedAt);
-    await tx.$executeRaw`
+    const [numbered] = await tx.$queryRaw<Array<{ number: string }>>`
       WITH counter AS (
         INSERT INTO number_sequences (name, last_value) VALUES (${sequence}, 1)
         ON CONFLICT (name) DO UPDATE SET last_value = number_sequences.last_value + 1
         RETURNING last_value),
-      issued AS (SELECT ${prefix} || CASE WHEN last_value > 999999 THEN last_value::text ELSE lpad(last_value::text, 6, '0') END AS number FROM counter),
-      numbered AS (UPDATE ${Prisma.raw(document.table)} SET number = issued.number FROM issued WHERE id = ${document.id}::uuid)
-      UPDATE outbox_events SET envelope = jsonb_set(envelope, '{data,number}', to_jsonb(issued.number))
-      FROM issued WHERE outbox_events.id = ANY(${document.eventIds}::uuid[])`;
+      issued AS (SELECT ${prefix} || CASE WHEN last_value > 999999 THEN last_value::text ELSE lpad(last_value::text, 6, '0') END AS number FROM counter)
+      UPDATE ${Prisma.raw(document.table)} SET number = issued.number FROM issued WHERE id = ${document.id}::uuid
+      RETURNING issued.number AS number`;
+    if (!numbered) throw new Error(`${document.table} ${document.id} vanished before it was numbered`);
+    for (const event of events) {
+      if (!document.eventIds.includes(event.id)) continue;
+      const envelope = JSON.parse(event.json) as { data: Record<string, unknown> };
+      envelope.data.number = numbered.number;
+      event.json = JSON.stringify(envelope);
+    }
   }
-}
-
-/** Consumer handlers that number what they issued before their transaction commits. */
-export function numberingBeforeCommit(subscriptions: readonly Subscription<Transaction>[]): Subscription<Transaction>[] {
-  return subscriptions.map((subscription) => ({
-    ...subscription,
-    handle: async (event, tx) => {
-      await subscription.handle(event, tx);
-      await assignNumbers(tx);
-    },
-  }));
 }

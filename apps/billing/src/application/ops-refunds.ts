@@ -6,7 +6,6 @@ import { heldAmount, refundable } from '../domain/held-money';
 import { derivedId } from '../domain/ids';
 import { type BillingDeps, lockPayments } from './context';
 import { lockedInvoiceOf } from './invoices';
-import { assignNumbers } from './numbering';
 import { paymentsWithPendingRefunds, requestRefund } from './refunds';
 
 /**
@@ -50,7 +49,6 @@ export function refundByOps(
         invoiceId: invoice && invoice.status !== 'draft' ? invoice.id : null,
         requestedBy: input.actor,
       });
-      await assignNumbers(tx);
       return { refund: await tx.refund.findUniqueOrThrow({ where: { id: refundId } }), created: true };
     },
     // Stripe is called inside the transaction, as for every refund.

@@ -7,7 +7,6 @@ import type { Payment, Refund } from '../generated/prisma/client';
 import { REFUND_ON_CHANNEL_REQUIRED, refundRoute } from '../domain/channel-refunds';
 import { type BillingDeps, emit, lockedPayment } from './context';
 import { creditInvoice, lockedInvoiceOf } from './invoices';
-import { assignNumbers } from './numbering';
 import { reverseVendorShares } from './vendor-ledger';
 
 /** A payment with the refunds asked of it and not confirmed yet (`refundable` counts them as given back). */
@@ -170,7 +169,6 @@ export function recordMadeOnChannel(db: Database, deps: BillingDeps, refundId: s
       throw new DomainError('conflict', 'REFUND_NOT_WAITING_FOR_CHANNEL', `Refund ${refundId} is ${refund.status}, not waiting for a refund on the sales channel`);
     }
     await madeOnChannel(tx, deps, payment, refundId, actor);
-    await assignNumbers(tx);
     return tx.refund.findUniqueOrThrow({ where: { id: refundId } });
   });
 }

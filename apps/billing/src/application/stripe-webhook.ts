@@ -2,7 +2,6 @@ import { continueFlow } from '@platform/runtime/context';
 import { DomainError } from '@platform/contracts/errors';
 import type { Database, Transaction } from '../adapters/database';
 import type { Payment } from '../generated/prisma/client';
-import { assignNumbers } from './numbering';
 import { type BillingDeps, lockedPaymentOfSession, lockPayments } from './context';
 import { recordPaymentFailed, recordPaymentSucceeded } from './payments';
 import { confirmRefundsByCharge } from './refunds';
@@ -56,7 +55,6 @@ async function applyStripeEvent(tx: Transaction, deps: BillingDeps, event: Strip
   const planned = await plan(tx, deps, event);
   if (!planned) return { outcome: 'ignored', correlationId: null };
   await continueFlow(planned.payment.correlationId, planned.apply);
-  await assignNumbers(tx);
   return { outcome: 'applied', correlationId: planned.payment.correlationId };
 }
 

@@ -3,7 +3,6 @@ import { orderCancelled, orderCreated, orderModified, orderPaidByChannel, orderS
 import type { Transaction } from '../adapters/database';
 import type { BillingDeps } from '../application/context';
 import { cancelOrderMoney } from '../application/cancellation';
-import { numberingBeforeCommit } from '../application/numbering';
 import { billChannelOrder, billNewOrder, reconcileModifiedOrder } from '../application/order-billing';
 
 /** billing--orders: the payment side of the order lifecycle (docs/requirements.md#order-lifecycle, steps 2, 9, 10). */
@@ -24,5 +23,5 @@ export function orderSubscriptions(deps: BillingDeps) {
   /** `orders.order.paid_by_channel` (before its `created`) → the channel's payment, recorded succeeded, no checkout (`billChannelOrder`). */
   const paidByChannel = on(orderPaidByChannel, (event, tx: Transaction) => billChannelOrder(tx, deps, event.data));
 
-  return numberingBeforeCommit([created, cancelled, modified, paidByChannel]);
+  return [created, cancelled, modified, paidByChannel];
 }

@@ -41,8 +41,6 @@ export interface RouteDeps {
   billing: BillingDeps;
   webhookSecret: string;
   webhookToleranceSeconds: number;
-  /** Called after a webhook's transaction committed (wakes the outbox relay). */
-  afterCommit?: () => void;
 }
 
 /**
@@ -74,7 +72,6 @@ export async function registerStripeWebhook(app: PlatformHttpServer, deps: Route
       }
       if (!isStripeEvent(event)) throw new DomainError('invalid', 'INVALID_EVENT', 'The body is not a Stripe Event (id, type, data.object)');
       const { outcome, correlationId } = await receiveStripeEvent(deps.db, deps.billing, event);
-      if (outcome === 'applied') deps.afterCommit?.();
       // Logged in the order's journey; its `reqId` ties it to the webhook request's own lines.
       continueFlow(correlationId, () => request.log.info({ stripeEventId: event.id, type: event.type, outcome }, 'stripe webhook'));
       return { received: true as const, duplicate: outcome === 'duplicate' };
