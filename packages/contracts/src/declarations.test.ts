@@ -47,7 +47,7 @@ describe('timer declarations', () => {
   });
 
   it('accept handlers for exactly the declared kinds', () => {
-    expect(timerDeclarationMismatch('notifications', ['notifications.retry', 'notifications.send', 'notifications.deliver-deferred'])).toBeUndefined();
+    expect(timerDeclarationMismatch('notifications', ['notifications.retry', 'notifications.send', 'notifications.deliver-deferred', 'notifications.campaign-release'])).toBeUndefined();
     expect(timerDeclarationMismatch('gateway', [])).toBeUndefined();
   });
 

@@ -34,7 +34,7 @@ export type Notice =
   | { kind: 'items_backordered'; items: BackorderedItem[] }
   | { kind: 'items_substituted'; items: SubstitutedItem[] }
   | { kind: 'running_late'; promise: DeliveryPromise | null; estimatedDelivery: string | null; trackingNumber: string | null }
-  | { kind: 'delay_apology'; campaignId: string; promise: DeliveryPromise | null };
+  | { kind: 'delay_apology'; campaignId: string; promise: DeliveryPromise | null }
   | { kind: ReturnStepKind; rma: Pick<Return, 'returnId' | 'number' | 'items' | 'label' | 'refusalReason'> }
   | { kind: 'return_refunded'; returnId: string; amount: number };
 

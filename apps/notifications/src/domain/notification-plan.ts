@@ -8,7 +8,7 @@ export type NoticeTemplate =
   | 'items-backordered'
   | 'items-substituted'
   | 'order-running-late'
-  | 'order-delay-apology';
+  | 'order-delay-apology'
   | 'return-requested'
   | 'return-approved'
   | 'return-refused'
