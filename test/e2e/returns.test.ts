@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { OrderBilling } from '@platform/contracts/api/billing';
+import type { OrderAllocation, OrderBilling } from '@platform/contracts/api/billing';
 import type { ReturnView } from '@platform/contracts/api/returns';
 import type { TimelineResponse } from '@platform/contracts/api/timeline';
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
@@ -14,7 +14,8 @@ import { DEV_CUSTOMER_ID, DEV_KEYS, eventually, type Platform, startPlatform } f
  * with the carrier simulator's label, the return parcel scanned back to the hub, inspection (the
  * mug resellable, the charger damaged), stock back for the mug only, the order
  * `partially_returned`, billing's refund less the restocking fee with a credit note, the return
- * `refunded`; and the requests refused (more units than delivered, after the window).
+ * `refunded`, the vendor's share reversed; the customer told each step by email, in Spanish;
+ * and the requests refused (more units than delivered, after the window).
  */
 
 let platform: Platform;
@@ -36,12 +37,13 @@ const customer = () => platform.as(DEV_KEYS.customer);
 const returnsOf = async (orderId: string) => ((await customer().get(`v1/orders/${orderId}/returns`)).body as { returns: ReturnView[] }).returns;
 const returnBecomes = (orderId: string, returnId: string, status: ReturnView['status']) =>
   eventually(async () => (await returnsOf(orderId)).find((r) => r.returnId === returnId), (r) => r?.status === status, 20_000);
+const emailSubjects = (address: string) => platform.stack.smtp!.messages().filter((m) => m.to.includes(address)).map((m) => m.subject);
 const stockAt = async (hubId: string, sku: string) =>
   ((await ops().get('v1/hubs')).body as { hubs: Array<{ id: string; stock: Array<{ sku: string; onHand: number }> }> }).hubs.find((h) => h.id === hubId)!.stock.find((s) => s.sku === sku)?.onHand ?? 0;
 
-/** 3 mugs and a charger of the customer the development customer key stands for, from hub stock (over 50.00: no shipping). */
+/** 3 mugs and a charger (in Spanish) of the customer the development customer key stands for, from hub stock (over 50.00: no shipping). */
 function hubOrder(): CreateOrderInput {
-  const body = lifecycleOrder('own_stock');
+  const body = lifecycleOrder('own_stock', 'es');
   body.customer.id = DEV_CUSTOMER_ID;
   body.items = [
     { sku: 'MUG-WHT', variantId: 'mug-wht-350', name: 'White mug', quantity: 3, unitPrice: MUG, vendor: { id: 'acme', type: 'brand' }, supplierSource: 'own_stock' },
@@ -132,6 +134,25 @@ describe('a return from request to refund', () => {
     const timeline = (await customer().get(`v1/orders/${order.id}/timeline`)).body as TimelineResponse;
     const steps = timeline.entries.flatMap((e) => (e.kind === 'return' ? [e.status] : []));
     expect(steps).toEqual(['requested', 'approved', 'in_transit', 'received', 'inspected', 'refunded']);
+
+    // The vendor gives back its share of what was refunded, and the books still balance.
+    const allocation = (await ops().get(`v1/orders/${order.id}/allocation`)).body as OrderAllocation;
+    expect(allocation.check).toMatchObject({ balanced: true, refunded: expected });
+    expect(allocation.check.reversedEarnings + allocation.check.reversedFees).toBe(expected);
+
+    // Told at each step the customer acts on (in transit and inspected are not news of their own), once each, in Spanish.
+    const told = await eventually(() => emailSubjects(order.customer.email).filter((subject) => subject.includes('devolución')), (subjects) => subjects.length >= 4, 20_000);
+    const refundedSubject = `Te hemos reembolsado la devolución del pedido ${order.number}`;
+    // Sent by timers a few milliseconds apart: compared as a set, each exactly once.
+    expect([...told].sort()).toEqual(
+      [
+        `Hemos recibido tu solicitud de devolución del pedido ${order.number}`,
+        `Hemos aceptado la devolución de tu pedido ${order.number}`,
+        `Hemos recibido la devolución de tu pedido ${order.number}`,
+        refundedSubject,
+      ].sort(),
+    );
+    expect(platform.stack.smtp!.messages().find((m) => m.subject === refundedSubject)!.text).toContain('33,74');
   });
 
   it('refuses a request after the return window, naming the item', async () => {
