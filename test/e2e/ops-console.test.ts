@@ -2,7 +2,10 @@ import type { Order } from '@platform/contracts/api/orders';
 import type { Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getOrder, lifecycleOrder, pay, placeOrder } from '@platform/test-support/lifecycle';
+import { randomInt } from 'node:crypto';
+import type { ReturnView } from '@platform/contracts/api/returns';
+import { s10TrackingNumber } from '@platform/simulators/tracking-numbers';
+import { deliverParcel, getBilling, getOrder, lifecycleOrder, pay, placeOrder, placePaidOrder, waitForStatus, waitForWorkflow } from '@platform/test-support/lifecycle';
 import { DEV_KEYS, eventually, type Platform, startPlatform } from '@platform/test-support/platform';
 import { accessibilityViolations, type Browser, startBrowser } from '../support/browser';
 
@@ -131,12 +134,53 @@ describe('searching orders', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.close();
   });
+
+  it('a partial refund from the order page goes through billing to the payment provider', async () => {
+    const order = await placePaidOrder(platform, lifecycleOrder('own_stock'));
+    const page = await signIn(DEV_KEYS.ops);
+    await page.locator('h1', { hasText: 'Orders' }).waitFor();
+    await page.goto(`${platform.stack.gatewayUrl}/console#/orders/${order.id}`);
+    await page.locator('h1', { hasText: `Order ${order.number}` }).waitFor();
+    const refund = page.locator('form', { has: page.getByRole('button', { name: 'Refund' }) });
+    await refund.getByLabel(/Amount/).fill('5.00');
+    await refund.getByLabel('Reason').fill('goodwill');
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    await page.locator('#status.ok').waitFor();
+    const billing = await eventually(() => getBilling(platform, order.id), (b) => b.refunds.some((r) => r.status === 'succeeded'), 20_000);
+    expect(billing.refunds.map((r) => [r.amount, r.status])).toEqual([[500, 'succeeded']]);
+    await page.close();
+  });
+});
+
+describe('returns', () => {
+  it('a requested return approved from the console gets its carrier label', async () => {
+    const order = await placePaidOrder(platform, lifecycleOrder('own_stock'));
+    await waitForWorkflow(platform, order.id, 'supplier_confirmed');
+    const trackingNumber = s10TrackingNumber(randomInt(100_000_000), 'RR', 'ES');
+    expect((await platform.as(DEV_KEYS.ops).post(`v1/orders/${order.id}/shipments`, { json: { trackingNumber, carrier: 'Correos' } })).statusCode).toBe(201);
+    await deliverParcel(platform, order.id, trackingNumber);
+    await waitForStatus(platform, order.id, 'delivered');
+    const requested = await platform.as(DEV_KEYS.ops).post(`v1/orders/${order.id}/returns`, { json: { items: [{ sku: order.items[0]!.sku, quantity: 1 }], reason: 'Changed my mind' } });
+    expect(requested.statusCode, JSON.stringify(requested.body)).toBe(201);
+    const rma = requested.body as ReturnView;
+
+    const page = await signIn(DEV_KEYS.ops);
+    await page.locator('h1', { hasText: 'Orders' }).waitFor();
+    await page.goto(`${platform.stack.gatewayUrl}/console#/returns?status=requested`);
+    await page.getByRole('button', { name: `Approve return ${rma.number}` }).click();
+    await page.locator('#status.ok').waitFor();
+    const returns = (await platform.as(DEV_KEYS.ops).get(`v1/orders/${order.id}/returns`)).body as { returns: ReturnView[] };
+    expect(returns.returns.map((r) => [r.number, r.status])).toEqual([[rma.number, 'approved']]);
+    expect(returns.returns[0]!.label?.trackingNumber).toMatch(/^RR\d{9}ES$/);
+    await page.close();
+  });
 });
 
 describe('refunds', () => {
   it('a refund the API refuses shows the problem’s detail', async () => {
     const order = await placeOrder(platform, lifecycleOrder('cj'));
-    // What the API answers an unpaid order's refund (the same call the console makes).
+    // Once billing has the order (its checkout opened), what the API answers an unpaid order's refund (the same call the console makes).
+    await eventually(() => getBilling(platform, order.id), (b) => (b.payments?.length ?? 0) > 0, 20_000);
     const answer = await fetch(`${platform.stack.gatewayUrl}/v1/orders/${order.id}/refunds`, {
       method: 'POST',
       headers: { authorization: `Bearer ${DEV_KEYS.ops}`, 'content-type': 'application/json' },

@@ -141,7 +141,7 @@ describe('a return from request to refund', () => {
     expect(allocation.check.reversedEarnings + allocation.check.reversedFees).toBe(expected);
 
     // Told at each step the customer acts on (in transit and inspected are not news of their own), once each, in Spanish.
-    const told = await eventually(() => emailSubjects(order.customer.email).filter((subject) => subject.includes('devolución')), (subjects) => subjects.length >= 4, 20_000);
+    const told = await eventually(async () => emailSubjects(order.customer.email).filter((subject) => subject.includes('devolución')), (subjects) => subjects.length >= 4, 20_000);
     const refundedSubject = `Te hemos reembolsado la devolución del pedido ${order.number}`;
     // Sent by timers a few milliseconds apart: compared as a set, each exactly once.
     expect([...told].sort()).toEqual(

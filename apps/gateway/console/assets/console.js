@@ -125,7 +125,7 @@ async function orderView(id) {
     h('section', { 'aria-labelledby': 'returns' }, h('h2', { id: 'returns' }, 'Returns'),
       returns.error
         ? h('p', { class: 'error' }, `Returns could not be read: ${returns.error.message}`)
-        : table('Returns of this order', ['Number', 'Status', 'Reason', 'Units'], returns.items ?? returns.returns ?? [], (r) => [
+        : table('Returns of this order', ['Number', 'Status', 'Reason', 'Units'], returns.returns, (r) => [
           h('a', { href: `#/returns?status=${r.status}` }, r.number), r.status, r.reason, r.items.reduce((n, line) => n + line.quantity, 0),
         ])),
     h('section', { 'aria-labelledby': 'timeline' }, h('h2', { id: 'timeline' }, 'Timeline'),

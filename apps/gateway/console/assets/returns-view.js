@@ -20,7 +20,7 @@ function inspectForm(r) {
       event.preventDefault();
       const form = new FormData(event.target);
       const items = r.items.map((line, i) => ({ sku: line.sku, variantId: line.variantId, condition: form.get(`condition-${i}`) }));
-      void act(`Inspect ${r.number}`, () => post(r.id, 'inspect', { items }));
+      void act(`Inspect ${r.number}`, () => post(r.returnId, 'inspect', { items }));
     },
   }, ...selects, h('button', { type: 'submit' }, 'Inspect'));
 }
@@ -30,11 +30,11 @@ function actions(r) {
   switch (r.status) {
     case 'requested':
       return h('div', { class: 'actions' },
-        h('button', { type: 'button', 'aria-label': `Approve return ${r.number}`, onclick: () => act(`Approve ${r.number}`, () => post(r.id, 'approve')) }, 'Approve'),
-        reasonForm(`Refuse ${r.number}`, [], (form) => post(r.id, 'refuse', { reason: form.get('reason') })));
+        h('button', { type: 'button', 'aria-label': `Approve return ${r.number}`, onclick: () => act(`Approve ${r.number}`, () => post(r.returnId, 'approve')) }, 'Approve'),
+        reasonForm(`Refuse ${r.number}`, [], (form) => post(r.returnId, 'refuse', { reason: form.get('reason') })));
     case 'approved':
     case 'in_transit':
-      return h('button', { type: 'button', 'aria-label': `Record return ${r.number} received`, onclick: () => act(`Receive ${r.number}`, () => post(r.id, 'receive')) }, 'Received');
+      return h('button', { type: 'button', 'aria-label': `Record return ${r.number} received`, onclick: () => act(`Receive ${r.number}`, () => post(r.returnId, 'receive')) }, 'Received');
     case 'received':
       return inspectForm(r);
     default:
@@ -58,9 +58,9 @@ export async function returnsView(params) {
         location.hash = status.value ? `#/returns?status=${status.value}` : '#/returns';
       },
     }, h('label', { for: 'returns-status' }, 'Status '), status, h('button', { type: 'submit' }, 'Filter')),
-    table('Returns, newest first', ['Number', 'Order', 'Status', 'Reason', 'Lines', 'Label', 'Updated', 'Action'], page.items, (r) => [
+    table('Returns, newest first', ['Number', 'Order', 'Status', 'Reason', 'Lines', 'Label', 'Updated', 'Action'], page.returns, (r) => [
       r.number, orderLink(r.orderId), r.status, r.refusalReason ? `${r.reason} (refused: ${r.refusalReason})` : r.reason, lines(r),
-      r.label ? `${r.label.carrier} ${r.label.trackingNumber}` : '—', when(r.updatedAt ?? r.at), actions(r),
+      r.label ? `${r.label.carrier} ${r.label.trackingNumber}` : '—', when(r.updatedAt), actions(r),
     ]),
     page.nextCursor ? h('p', {}, h('a', { href: `#/returns?${new URLSearchParams({ ...Object.fromEntries(query), cursor: page.nextCursor })}` }, 'Next page')) : null,
   );
