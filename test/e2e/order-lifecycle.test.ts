@@ -137,8 +137,13 @@ describe('happy path', () => {
     const emails = emailsTo(body.customer.email);
     expect(emails).toHaveLength(expected.filter((e) => e.endsWith('/email')).length);
     expect(emails.map((m) => m.subject).join('\n')).toContain(order.number);
-    const sms = (await platform.simulators.get('twilio/_sim/messages')).body as unknown[];
-    expect(JSON.stringify(sms)).toContain(trackingNumber);
+    // The shipped SMS links to the parcel's tracking through a signed click link (docs/notification-admin.md#clicks).
+    const sms = (await platform.simulators.get('twilio/_sim/messages')).body as Array<{ to: string; body: string }>;
+    const link = sms.map((m) => m.body.match(/https?:\/\/\S+\/c\/\S+/)?.[0]).find((url) => url !== undefined);
+    expect(link, JSON.stringify(sms)).toBeDefined();
+    const followed = await fetch(link!, { redirect: 'manual' });
+    expect(followed.status).toBe(302);
+    expect(followed.headers.get('location')).toContain(trackingNumber);
 
     // The composed detail shows every service's view.
     const detail = (await platform.gateway.get(`v1/orders/${order.id}`)).body as Record<string, unknown>;

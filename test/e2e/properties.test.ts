@@ -217,6 +217,10 @@ function validBody(route: PublicRoute, world: World): unknown {
       return { notes: 'ring twice' };
     case 'POST /v1/orders/:id/cancel':
       return { reason: 'changed my mind' };
+    case 'POST /v1/orders/:id/returns':
+      return { items: [{ sku: 'MUG-BLUE', quantity: 1 }], reason: 'changed my mind' };
+    case 'POST /v1/orders/:id/refunds':
+      return { amount: 100, reason: 'goodwill' };
     case 'POST /v1/orders/:id/status':
       return { status: 'confirmed', reason: 'checked by phone' };
     case 'POST /v1/quotes':

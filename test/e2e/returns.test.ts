@@ -155,6 +155,31 @@ describe('a return from request to refund', () => {
     expect(platform.stack.smtp!.messages().find((m) => m.subject === refundedSubject)!.text).toContain('33,74');
   });
 
+  it('every delivered unit back: the order becomes returned, and stays so once refunded in full', async () => {
+    const order = await deliveredOrder();
+    const requested = await customer().post(`v1/orders/${order.id}/returns`, {
+      json: { items: [{ sku: 'MUG-WHT', quantity: 3 }, { sku: 'CHARGER-USB-C', quantity: 1 }], reason: 'Ordered by mistake' },
+    });
+    expect(requested.statusCode, JSON.stringify(requested.body)).toBe(201);
+    const rma = requested.body as ReturnView;
+    const approved = await ops().post(`v1/ops/returns/${rma.returnId}/approve`);
+    expect(approved.statusCode, JSON.stringify(approved.body)).toBe(200);
+    await deliverParcel(platform, order.id, (approved.body as ReturnView).label!.trackingNumber);
+    await returnBecomes(order.id, rma.returnId, 'received');
+    const returned = await waitForStatus(platform, order.id, 'returned');
+    expect(returned.fulfillmentStatus).toBe('returned');
+
+    const inspected = await ops().post(`v1/ops/returns/${rma.returnId}/inspect`, {
+      json: { items: [{ sku: 'MUG-WHT', variantId: 'mug-wht-350', condition: 'resellable' }, { sku: 'CHARGER-USB-C', variantId: 'charger-usb-c-65w', condition: 'resellable' }] },
+    });
+    expect(inspected.statusCode, JSON.stringify(inspected.body)).toBe(200);
+    await returnBecomes(order.id, rma.returnId, 'refunded');
+    const billing = await getBilling(platform, order.id);
+    expect(billing.refunds.filter((r) => r.status === 'succeeded').map((r) => r.amount)).toEqual([3 * MUG + CHARGER]);
+    // The refund is the return's: the order keeps saying what happened to the goods.
+    expect(await getOrder(platform, order.id)).toMatchObject({ status: 'returned', fulfillmentStatus: 'returned' });
+  });
+
   it('refuses a request after the return window, naming the item', async () => {
     const order = await deliveredOrder();
     await platform.advanceClock('fulfillment', 31 * DAY);

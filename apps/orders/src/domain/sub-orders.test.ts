@@ -148,6 +148,8 @@ describe('the roll-up onto the parent', () => {
     [['cancelled', 'cancelled'], 'cancelled'],
     [['cancelled', 'processing'], null],
     [['shipped', 'delivered'], null],
+    [['returned', 'cancelled'], 'returned'],
+    [['returned', 'delivered'], null],
   ])('statuses %j → %s', (parts, expected) => {
     expect(rollUpStatus(parts)).toBe(expected);
   });
@@ -164,6 +166,10 @@ describe('the roll-up onto the parent', () => {
     const one = rollUp([state('cancelled', 'cancelled'), state('processing', 'not_fulfilled')]);
     expect(progressFromRollUp(one, gone, state('processing', 'not_fulfilled'))).toEqual({ to: 'cancelled', details: 'Every part was cancelled', fulfillmentStatus: 'cancelled' });
     expect(progressFromRollUp(gone, gone, state('cancelled', 'cancelled'))).toBeNull();
+    // Every delivered unit back: the order is returned (and stays so once refunded: a refund moves only cancelled orders).
+    const delivered = rollUp([state('delivered', 'fulfilled'), state('cancelled', 'cancelled')]);
+    const back = rollUp([state('returned', 'returned'), state('cancelled', 'cancelled')]);
+    expect(progressFromRollUp(delivered, back, state('delivered', 'fulfilled'))).toEqual({ to: 'returned', details: 'Every delivered unit came back', fulfillmentStatus: 'returned' });
   });
 });
 

@@ -148,13 +148,19 @@ export function rollUpFulfillment(statuses: readonly FulfillmentStatus[]): Fulfi
 }
 
 /**
- * What the parts say of the parent's status: `cancelled` once no part is live. Along the way
- * (shipped, delivered) the parent follows fulfillment's workflow, which decides from the same
- * units: shipped when a first part's parcel leaves, delivered with the last live unit.
+ * What the parts say of the parent's status: `cancelled` once no part is live, `returned` once
+ * every live part came back (docs/returns.md). Along the way (shipped, delivered) the parent
+ * follows fulfillment's workflow, which decides from the same units: shipped when a first
+ * part's parcel leaves, delivered with the last live unit.
  */
 export function rollUpStatus(statuses: readonly OrderStatus[]): OrderStatus | null {
-  return statuses.length > 0 && !statuses.some(isLive) ? 'cancelled' : null;
+  if (statuses.length === 0) return null;
+  const live = statuses.filter(isLive);
+  if (live.length === 0) return 'cancelled';
+  return live.every((status) => status === 'returned') ? 'returned' : null;
 }
+
+const ROLLED_UP_DETAILS: Partial<Record<OrderStatus, string>> = { cancelled: 'Every part was cancelled', returned: 'Every delivered unit came back' };
 
 export interface RollUp {
   status: OrderStatus | null;
@@ -167,14 +173,14 @@ export function rollUp(parts: readonly PartState[]): RollUp {
 
 /**
  * What a change of the parts means for the parent: the rolled-up fulfillment status (unless
- * the parent is cancelled, refunded or returned, whose fulfillment status orders decides), and
- * `cancelled` when the change left no part live.
+ * the parent is cancelled, refunded or returned, whose fulfillment status orders decides),
+ * `cancelled` when the change left no part live, and `returned` when every live part came back.
  */
 export function progressFromRollUp(before: RollUp, after: RollUp, parent: PartState): Progress | null {
   const to = after.status !== null && after.status !== before.status && after.status !== parent.status ? after.status : undefined;
   const follows = followsFulfillmentProgress(parent.status) && after.fulfillmentStatus !== parent.fulfillmentStatus;
   if (!to && !follows) return null;
-  return { fulfillmentStatus: after.fulfillmentStatus, ...(to && { to, details: 'Every part was cancelled' }) };
+  return { fulfillmentStatus: after.fulfillmentStatus, ...(to && { to, details: ROLLED_UP_DETAILS[to] ?? null }) };
 }
 /** The parcels carrying a vendor's items, each listing only that vendor's items: what its sub-order shows. */
 export function parcelsOfVendor(parcels: readonly Parcel[], vendorId: string): Parcel[] {
