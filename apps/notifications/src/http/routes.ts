@@ -170,8 +170,11 @@ export function registerRoutes(app: PlatformHttpServer, deps: RouteDeps): void {
     `${templatePath}/test-send`,
     { schema: { params: templateKeyParamsSchema, body: testSendRequestSchema, response: { 202: testSendResponseSchema } } },
     async (request, reply) => {
-      assertAdmin(request);
-      return reply.code(202).send(await testSend(deps, request.params, request.body, deps.clock.now()));
+      const actor = assertAdmin(request);
+      const sent = await testSend(deps, request.params, request.body, deps.clock.now());
+      // Kept out of history and analytics (a test), so the log is its audit trail, like a dead-letter retry's.
+      request.log.info({ audit: 'template.test-sent', actor, ...request.params, notificationId: sent.notificationId }, 'template test send');
+      return reply.code(202).send(sent);
     },
   );
 
