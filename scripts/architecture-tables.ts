@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { allEvents, type StreamDefinition, streams } from '@platform/contracts';
-import { consumerService, durableConsumers } from '@platform/contracts/consumers';
+import { consumerService, durableConsumers, narrowestFilter } from '@platform/contracts/consumers';
 import { timers } from '@platform/contracts/timers';
 
 /**
@@ -42,15 +42,16 @@ export function subjectTable(): string {
   return table(['subject (= event type)', 'versions', 'publisher', 'consumers (durable)', 'meaning'], rows);
 }
 
-/** Every durable consumer, with its service, the stream it reads and the events it handles there. */
+/** Every durable consumer, with its service, the stream it reads, the subjects the server delivers it and the events it handles there. */
 export function consumerTable(): string {
   const rows = durableConsumers.map((consumer) => [
     `\`${consumer.name}\``,
     consumerService(consumer.name),
     consumer.stream,
+    `\`${narrowestFilter(consumer.events.map((event) => event.type))}\``,
     consumer.events.map((event) => `${event.type.slice(event.type.indexOf('.') + 1)} v${event.version}`).join(', '),
   ]);
-  return table(['durable consumer', 'service', 'reads (stream)', 'handles'], rows);
+  return table(['durable consumer', 'service', 'reads (stream)', 'filter', 'handles'], rows);
 }
 
 /** Every durable timer kind, with its service and when it fires. */

@@ -5,7 +5,7 @@ import { DEAD_LETTER_HEADERS, EventConsumer, on } from '@platform/runtime/consum
 import { DependencyUnavailableError } from '@platform/contracts/errors';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent, OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent } from '@platform/runtime/outbox';
-import { deadLetterSubject, type Envelope, notificationSent, streams, timelineEntryRecorded, timelineSubject } from '@platform/contracts';
+import { deadLetterSubject, type Envelope, notificationFailed, notificationSent, streams, timelineEntryRecorded, timelineSubject } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics } from '@platform/test-support/messaging';
@@ -357,6 +357,31 @@ describe('event consumer', () => {
     }
   });
 
+  it('is delivered only the subjects its handlers cover: the server filters, the consumer skips nothing', async () => {
+    const name = `test--filtered-${randomUUID().slice(0, 8)}`;
+    const handled: string[] = [];
+    const consumer = startConsumer(name, async (e) => void handled.push(e.id));
+    await consumer.start();
+    try {
+      const orderId = randomUUID();
+      const other = newEvent(notificationFailed, {
+        aggregateId: orderId,
+        source: 'test',
+        data: { notificationId: randomUUID(), orderId, template: 'order-confirmation', channel: 'email', reason: 'bounced', attempts: 3, failedAt: new Date().toISOString() },
+      });
+      await publishEnvelope(js, other);
+      const sent = sampleEvent();
+      await publishEnvelope(js, sent);
+      await eventually(async () => handled, (h) => h.includes(sent.id));
+      expect((await jsm.consumers.info(streams.NOTIFICATIONS.name, name)).config.filter_subject).toBe(notificationSent.type);
+      const ignored = (await metrics.eventsConsumed.get()).values.filter((v) => v.labels.consumer === name && v.labels.outcome === 'ignored');
+      expect(ignored).toEqual([]);
+      expect(handled).not.toContain(other.id);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('re-creates its durable consumer when it was deleted, and keeps consuming', async () => {
     const name = `test--recreate-${randomUUID().slice(0, 8)}`;
     const handled: string[] = [];
@@ -385,8 +410,9 @@ describe('event consumer', () => {
     await consumer.start();
     try {
       await js.publish('notifications.notification.sent', '{not json', { msgID: randomUUID() });
+      // On the subject it reads: the server delivers it nothing else (its filter).
       const unknown = { ...sampleEvent(), type: 'notifications.notification.teleported' };
-      await js.publish('notifications.notification.teleported', JSON.stringify(unknown), { msgID: unknown.id });
+      await js.publish('notifications.notification.sent', JSON.stringify(unknown), { msgID: unknown.id });
       const after = sampleEvent();
       await publishEnvelope(js, after);
       await eventually(async () => handled, (h) => h.includes(after.id));

@@ -40,8 +40,6 @@ export async function buildBilling(runtime: ServiceRuntime, env: BillingEnv) {
   runtime.addConsumer<Transaction>({
     name: 'billing--fulfillment',
     stream: streams.FULFILLMENT.name,
-    // Three of the stream's subjects (cancellation settled, items cancelled, return changed); the rest is acknowledged and skipped.
-    filterSubject: 'fulfillment.>',
     db,
     concurrency: ORDERS_AT_ONCE,
     subscriptions: fulfillmentSubscriptions(deps),

@@ -1,6 +1,6 @@
 import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { streams, type SupplierName, trackingStatusChanged } from '@platform/contracts';
+import { streams, type SupplierName } from '@platform/contracts';
 import { createBusinessMetrics, openExceptions } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
 import { createDeviceSystem } from './adapters/devices';
@@ -66,7 +66,6 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
     name: 'fulfillment--tracking-updates',
     concurrency: ORDERS_AT_ONCE,
     stream: streams.TRACKING.name,
-    filterSubject: trackingStatusChanged.type,
     db,
     subscriptions: trackingEventSubscriptions(fulfillment),
   });

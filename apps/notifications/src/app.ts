@@ -1,7 +1,7 @@
 import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import { fileURLToPath } from 'node:url';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { refundSucceeded, streams } from '@platform/contracts';
+import { streams } from '@platform/contracts';
 import { ProviderBreakers } from './adapters/breakers';
 import { createBusinessMetrics } from './adapters/business-metrics';
 import { createDatabase, type Transaction } from './adapters/database';
@@ -99,8 +99,6 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
   runtime.addConsumer<Transaction>({
     name: options.consumerNames ? (options.consumerNames.billing ?? `${options.consumerNames.orders}-billing`) : 'notifications--billing-events',
     stream: streams.BILLING.name,
-    // Only refunds concern the customer here (a return's refund, with its amount).
-    filterSubject: refundSucceeded.type,
     db,
     concurrency: ORDERS_AT_ONCE,
     subscriptions: billingEventSubscriptions(deps, runtime.clock),

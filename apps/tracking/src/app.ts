@@ -40,12 +40,12 @@ export function buildTracking(runtime: ServiceRuntime, env: TrackingEnv) {
 
   // Both providers down is an outage, not a bad message: retry for about an hour before dead-lettering.
   const registering = { backoffMs: [5_000, 30_000, 60_000, 300_000], maxDeliver: 16, transactionTimeoutMs: 4 * env.PROVIDER_TIMEOUT_MS + 10_000 };
-  // A consumer each: one filter subject per consumer (NATS 2.9 has no filter lists).
+  // A consumer each, so the server delivers each only its own subject (NATS 2.9 takes one filter per consumer).
   for (const [name, subscription] of [
     ['tracking--shipments', trackShippedShipments(deps)],
     ['tracking--returns', trackReturnParcels(deps)],
   ] as const) {
-    runtime.addConsumer<Transaction>({ name, stream: streams.FULFILLMENT.name, filterSubject: subscription.type, db, subscriptions: [subscription], ...registering });
+    runtime.addConsumer<Transaction>({ name, stream: streams.FULFILLMENT.name, db, subscriptions: [subscription], ...registering });
   }
   runtime.addTimers<Transaction>(db, { [POLL_TIMER]: pollShipment(deps), [NO_SCAN_TIMER]: reportSilence(deps) });
 

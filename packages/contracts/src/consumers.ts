@@ -83,3 +83,23 @@ export function consumerDeclarationMismatch(consumer: { name: string; stream: st
   }
   return undefined;
 }
+
+/**
+ * The one filter subject that covers every subject in `subjects` and as few others as NATS'
+ * wildcards allow: tokens all subjects share are kept, the others become `*` (a `>` when their
+ * lengths differ). The server then skips, for instance, `orders.sub_order.*` for a consumer of
+ * `orders.order.*` events, and a consumer of `billing.payment.succeeded` and
+ * `billing.refund.succeeded` reads `billing.*.succeeded`. NATS 2.9 takes one filter per
+ * consumer (2.10's `filter_subjects` would take the list itself); events inside the filter that
+ * the consumer has no handler for are still acknowledged and skipped by the consumer.
+ */
+export function narrowestFilter(subjects: readonly string[]): string {
+  if (subjects.length === 0) throw new Error('a filter needs at least one subject');
+  const split = subjects.map((subject) => subject.split('.'));
+  const shortest = Math.min(...split.map((tokens) => tokens.length));
+  const sameLength = split.every((tokens) => tokens.length === shortest);
+  // With different lengths the last shared position becomes `>`: it must match one token or more.
+  const kept = sameLength ? shortest : shortest - 1;
+  const tokens = Array.from({ length: kept }, (_, i) => (split.every((t) => t[i] === split[0]![i]) ? split[0]![i]! : '*'));
+  return sameLength ? tokens.join('.') : [...tokens, '>'].join('.');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consumerDeclarationMismatch, consumerService, durableConsumers } from './consumers';
+import { consumerDeclarationMismatch, consumerService, durableConsumers, narrowestFilter } from './consumers';
 import { declaredTimerKinds, timerDeclarationMismatch, timers } from './timers';
 
 describe('durable consumer declarations', () => {
@@ -57,5 +57,28 @@ describe('timer declarations', () => {
     );
     expect(timerDeclarationMismatch('tracking', [])).toMatch(/tracking has timer handlers for nothing, but .* declares tracking\.no-scan-alert, tracking\.poll/);
     expect(timerDeclarationMismatch('gateway', ['gateway.reminder'])).toMatch(/declares none/);
+  });
+});
+
+describe('narrowestFilter', () => {
+  it('keeps the tokens all subjects share and puts a wildcard where they differ', () => {
+    expect(narrowestFilter(['orders.order.created', 'orders.order.cancelled'])).toBe('orders.order.*');
+    expect(narrowestFilter(['billing.payment.succeeded', 'billing.refund.succeeded'])).toBe('billing.*.succeeded');
+    expect(narrowestFilter(['billing.payment.succeeded', 'billing.payment.failed', 'billing.refund.succeeded'])).toBe('billing.*.*');
+    expect(narrowestFilter(['tracking.shipment.silent'])).toBe('tracking.shipment.silent');
+  });
+
+  it('ends in > where the subjects have different lengths', () => {
+    expect(narrowestFilter(['a.b.c', 'a.b'])).toBe('a.>');
+    expect(narrowestFilter(['a.b.c.d', 'a.x.c'])).toBe('a.*.>');
+  });
+
+  it.each(durableConsumers.map((consumer) => [consumer.name, consumer] as const))('the filter of %s covers every event it declares', (_name, consumer) => {
+    const filter = narrowestFilter(consumer.events.map((event) => event.type)).split('.');
+    for (const event of consumer.events) {
+      const tokens = event.type.split('.');
+      const matches = filter.every((token, i) => token === '>' ? tokens.length > i : token === '*' ? tokens[i] !== undefined : token === tokens[i]);
+      expect(matches && (filter.at(-1) === '>' || tokens.length === filter.length), `${event.type} outside ${filter.join('.')}`).toBe(true);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
+import { narrowestFilter } from '@platform/contracts/consumers';
 import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent, type ParseResult } from '@platform/contracts';
 import { runInFlow } from './context';
 import { crashpoint } from './crashpoint';
@@ -51,6 +52,10 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   /** Durable name, `<service>--<purpose>`. */
   name: string;
   stream: string;
+  /**
+   * What the server delivers; by default the narrowest subject covering the subscriptions'
+   * events (`narrowestFilter`). A test reading its own stream's subjects names its own.
+   */
   filterSubject?: string;
   /** Known events without a subscription are acknowledged and skipped. */
   subscriptions: Subscription<Tx>[];
@@ -144,11 +149,12 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   }
 
   private async provision(): Promise<void> {
-    const { jsm, stream, name, filterSubject } = this.options;
+    const { jsm, stream, name, filterSubject, subscriptions } = this.options;
     await provisionConsumer(jsm, {
       stream,
       durable: name,
-      filterSubject,
+      // An existing durable's filter is updated in place (NATS 2.9 allows it): its position stays.
+      filterSubject: filterSubject ?? narrowestFilter(subscriptions.map((subscription) => subscription.type)),
       ackWaitMs: this.options.ackWaitMs ?? 30_000,
       // Unlimited on the server: this runner decides when to dead-letter, so a message is never
       // dropped silently because its last delivery died before reaching the dead-letter publish.
@@ -215,7 +221,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
               msg.nak(); // stopping or handing back: another replica (or this one, restarted) takes it now
               continue;
             }
-            // Most of a stream is events this consumer does not handle (the server filters by one
+            // Events inside the filter this consumer does not handle (the server filters by one
             // subject only): their type header settles them without parsing the body.
             const type = msg.headers?.get(EVENT_HEADERS.type);
             if (type && !this.handlers.has(type)) {

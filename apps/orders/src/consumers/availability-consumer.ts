@@ -10,7 +10,6 @@ export function registerAvailabilityConsumer(runtime: ServiceRuntime, db: Orders
   runtime.addConsumer<Transaction>({
     name: 'orders--availability',
     stream: 'FULFILLMENT',
-    filterSubject: availabilityChanged.type,
     db,
     subscriptions: [on(availabilityChanged, (event, tx: Transaction) => recordAvailability(tx, event.data))],
   });

@@ -1,6 +1,6 @@
 import { on } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
-import { notificationDeferred, notificationFailed, notificationSent, notificationSuppressed, streams } from '@platform/contracts';
+import { notificationDeferred, notificationFailed, notificationSent, notificationSuppressed } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import type { OrdersDeps } from '../application/dependencies';
 import { addToTimeline } from '../application/timeline';
@@ -18,8 +18,6 @@ export function registerNotificationOutcomesConsumer(runtime: ServiceRuntime, db
   runtime.addConsumer<Transaction>({
     name: 'orders--notifications',
     stream: 'NOTIFICATIONS',
-    // Every event of the stream is an outcome it records.
-    filterSubject: streams.NOTIFICATIONS.subjects[0],
     db,
     subscriptions: [
       on(notificationSent, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'sent', event }, tx)),

@@ -8,7 +8,6 @@ import {
   progressChanged,
   refundSucceeded,
   returnChanged,
-  streams,
   trackingScanned,
   trackingEstimateChanged,
   trackingShipmentSilent,
@@ -128,8 +127,6 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     name: 'orders--fulfillment',
     concurrency: ORDERS_AT_ONCE,
     stream: 'FULFILLMENT',
-    // Several event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
-    filterSubject: streams.FULFILLMENT.subjects[0],
     db,
     subscriptions: [
       on(workflowTransitioned, (event, tx: Transaction) => onWorkflowTransitioned(deps, event, tx)),
@@ -142,8 +139,6 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
     name: 'orders--tracking',
     concurrency: ORDERS_AT_ONCE,
     stream: 'TRACKING',
-    // Four event types: the whole stream (a filter, unlike none, replaces the one an existing durable has).
-    filterSubject: streams.TRACKING.subjects[0],
     db,
     subscriptions: [
       on(trackingStatusChanged, (event, tx: Transaction) => onTrackingStatusChanged(deps, event, tx)),
