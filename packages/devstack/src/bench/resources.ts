@@ -233,6 +233,15 @@ export function resourceUse(before: ResourceSample, after: ResourceSample): Reso
   return { cpuSeconds, totalCpuSeconds: total, unknown, statements, wallSeconds: (after.at - before.at) / 1000 };
 }
 
+/** Pauses (SIGSTOP) or resumes (SIGCONT) a service of a local platform; false when none runs here. */
+export function signalService(service: ServiceName, name: 'SIGSTOP' | 'SIGCONT', say: (message: string) => void): boolean {
+  const pid = localServicePid(service);
+  if (pid === undefined) return false;
+  process.kill(pid, name);
+  say(`${name} ${service} (pid ${pid})`);
+  return true;
+}
+
 /** The pid of a service started by the platform command on this machine (`apps/<name>/dist/main.js`), if one runs. */
 export function localServicePid(name: ServiceName): number | undefined {
   const entry = `${SERVICES[name].dir}/dist/main.js`;

@@ -16,7 +16,7 @@ import { describe, fetchSink, httpFailure, payCheckout, renderTable } from '../d
 import { type CheckoutWatcher, type SeenSession } from './checkouts';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
-import { localServicePid, MEASURED_PROCESSES, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
+import { localServicePid, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
 
 export interface SustainedSettings {
   rate: number;
@@ -111,14 +111,6 @@ async function matchEmails(http: Got, sinkUrl: string, runId: string, journeys: 
   }
 }
 
-function signal(service: ServiceName, name: 'SIGSTOP' | 'SIGCONT', say: (message: string) => void): boolean {
-  const pid = localServicePid(service);
-  if (pid === undefined) return false;
-  process.kill(pid, name);
-  say(`${name} ${service} (pid ${pid})`);
-  return true;
-}
-
 export interface SustainedDeps {
   http: Got;
   gatewayHttp: Got;
@@ -146,7 +138,7 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
     if (localServicePid(service) === undefined) throw new Error(`--stop ${service}: no local process runs apps/${service}/dist/main.js (start the platform with \`pnpm start\` on this machine)`);
     stopped = {};
     // Never leave a service paused behind, whatever ends the run.
-    deps.onCleanup(async () => void (stopped?.at !== undefined && stopped.resumedAt === undefined && signal(service, 'SIGCONT', say)));
+    deps.onCleanup(async () => void (stopped?.at !== undefined && stopped.resumedAt === undefined && signalService(service, 'SIGCONT', say)));
   }
 
   await sample();
@@ -166,9 +158,9 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
     const now = Date.now();
     if (settings.stop && stopped) {
       const stopAt = started + settings.stop.atS * 1000;
-      if (stopped.at === undefined && now >= stopAt && signal(settings.stop.service, 'SIGSTOP', say)) stopped.at = now;
+      if (stopped.at === undefined && now >= stopAt && signalService(settings.stop.service, 'SIGSTOP', say)) stopped.at = now;
       if (stopped.at !== undefined && stopped.resumedAt === undefined && now >= stopped.at + settings.stop.forS * 1000) {
-        signal(settings.stop.service, 'SIGCONT', say);
+        signalService(settings.stop.service, 'SIGCONT', say);
         stopped.resumedAt = Date.now();
       }
     }
@@ -186,7 +178,7 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
   // A stop that was to end after the last arrival still ends on time.
   if (settings.stop && stopped?.at !== undefined && stopped.resumedAt === undefined) {
     await sleep(Math.max(0, stopped.at + settings.stop.forS * 1000 - Date.now()));
-    signal(settings.stop.service, 'SIGCONT', say);
+    signalService(settings.stop.service, 'SIGCONT', say);
     stopped.resumedAt = Date.now();
   }
   await sleep(Math.max(0, loadEnds - Date.now()));

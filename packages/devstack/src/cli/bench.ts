@@ -19,10 +19,13 @@
  *      Also the outbox relay pickup (create transaction's commit → published_at) of the same orders,
  *      and the CPU each process used per placed-and-paid order (services' /metrics, PostgreSQL and
  *      NATS from /proc).
- *   2. baseline a: the same N bodies POSTed straight to the orders service (gateway overhead); not
- *      paid (no email), but their checkout sessions are awaited so billing is idle for the next phase.
- *   3. baseline b: the same order written with raw `pg` (orders, order_items, order_status_history and
- *      outbox_events in one transaction), pool of C connections (ORM/service overhead).
+ *   2. baseline a: the same N bodies POSTed straight to the orders service (gateway overhead), with
+ *      the services consuming its events paused (SIGSTOP, a local platform) so orders has the cores
+ *      to itself; not paid (no email), but their checkout sessions are awaited after the resume so
+ *      billing is idle for the next phase.
+ *   3. baseline b: the rows the service wrote for one of those orders (order, items, history,
+ *      sub-orders, timeline entry, promise, timer, events) written again with raw `pg` in one
+ *      transaction, pool of C connections (ORM/service overhead; bench/raw-order.ts).
  *   4. baseline c: raw JetStream publishes with msgID of an event-sized envelope to a throwaway
  *      stream BENCH_<RUNID> (subject bench.<runid>), deleted afterwards (relay overhead).
  *
@@ -50,7 +53,8 @@ import type { SinkMessage } from '../smtp-sink';
 import { describe, fetchSink, httpFailure, payCheckout, renderTable, runPool } from '../drive';
 import { CheckoutWatcher } from '../bench/checkouts';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats } from '../bench/journey';
-import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls, statementCounter } from '../bench/resources';
+import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls, signalService, statementCounter } from '../bench/resources';
+import { describeCreation, dropRawTimers, learnOrderCreation, writeOrderCreationOp } from '../bench/raw-order';
 import { runSustained } from '../bench/sustained';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { cliNatsSettings } from '../nats-auth';
@@ -508,134 +512,8 @@ async function awaitEmails(client: Got, sinkUrl: string, runId: string, tag: str
 
 const RAW_CUSTOMER_ID = 'bench-raw';
 
-const INSERT_ORDER = `
-  INSERT INTO orders (id, status, fulfillment_status, customer_id, customer, shipping_address, billing_address,
-                      delivery_type, delivery_window_start, delivery_window_end, notes, age_verified, currency,
-                      subtotal, shipping_total, tax_total, discount_total, total, version, created_at, updated_at)
-  VALUES ($1, 'pending', 'not_fulfilled', $2, $3::jsonb, $4::jsonb, $5::jsonb,
-          $6, NULL, NULL, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $15)
-  RETURNING number`;
-const INSERT_HISTORY = `
-  INSERT INTO order_status_history (id, order_id, status, previous_status, details, actor)
-  VALUES ($1, $2, 'pending', NULL, 'order placed', $3)`;
-/**
- * `published_at` is set at insert: the relay must not publish these rows (they would send emails for
- * orders no service knows and load the later phases). The row is otherwise what `recordEvent` writes.
- */
-const INSERT_OUTBOX = `
-  INSERT INTO outbox_events (id, type, aggregate_id, envelope, trace_headers, published_at)
-  VALUES ($1, 'orders.order.created', $2, $3::jsonb, '{}'::jsonb, now())`;
-
-const ITEM_COLUMNS = 16;
-
-/** Every column the service writes, price snapshot included (price_source, price_book_entry_id, price_resolved_at). */
-function itemsInsert(count: number): string {
-  const rows = Array.from({ length: count }, (_, r) => `(${Array.from({ length: ITEM_COLUMNS }, (_, c) => `$${r * ITEM_COLUMNS + c + 1}`).join(', ')})`);
-  return `INSERT INTO order_items (id, order_id, position, sku, variant_id, name, quantity, unit_price, line_total,
-                                    vendor_id, vendor_type, supplier_source, age_restricted,
-                                    price_source, price_book_entry_id, price_resolved_at) VALUES ${rows.join(', ')}`;
-}
-
-/**
- * One order + items + history + outbox row in one transaction, as the orders service writes them.
- * Prices (items with their price snapshot, totals) come from `priced`, an order the service priced
- * for the same body, so no pricing rule is copied here.
- */
-function rawInsertOp(pool: pg.Pool, runId: string, priced: Order) {
-  const { totals } = priced;
-  const template = eventEnvelope(priced, 'bench-raw');
-  const body = createOrderRequestSchema.parse(orderBody(runId, 'raw', 0));
-  const customer = { ...body.customer, id: RAW_CUSTOMER_ID };
-  const itemsSql = itemsInsert(priced.items.length);
-  const notes = `bench-raw ${runId}`;
-  return async (): Promise<void> => {
-    const orderId = randomUUID();
-    const now = new Date();
-    const items = priced.items.map((item) => ({
-      ...item,
-      id: randomUUID(),
-      ...(item.priceSnapshot && { priceSnapshot: { ...item.priceSnapshot, resolvedAt: now.toISOString() } }),
-    }));
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const inserted = await client.query<{ number: number }>({
-        name: 'bench-insert-order',
-        text: INSERT_ORDER,
-        values: [
-          orderId,
-          RAW_CUSTOMER_ID,
-          JSON.stringify(customer),
-          JSON.stringify(body.shippingAddress),
-          JSON.stringify(body.shippingAddress),
-          body.deliveryType,
-          notes,
-          body.ageVerified,
-          body.currency,
-          totals.subtotal,
-          totals.shipping,
-          totals.tax,
-          totals.discount,
-          totals.total,
-          now,
-        ],
-      });
-      const number = inserted.rows[0]?.number ?? 0;
-      await client.query({
-        name: 'bench-insert-items',
-        text: itemsSql,
-        values: items.flatMap((item, position) => [
-          item.id,
-          orderId,
-          position,
-          item.sku,
-          item.variantId,
-          item.name,
-          item.quantity,
-          item.unitPrice,
-          item.lineTotal,
-          item.vendor.id,
-          item.vendor.type,
-          item.supplierSource,
-          item.ageRestricted,
-          item.priceSnapshot?.source ?? 'BESPOKE',
-          item.priceSnapshot?.priceBookEntryId ?? null,
-          now,
-        ]),
-      });
-      await client.query({ name: 'bench-insert-history', text: INSERT_HISTORY, values: [randomUUID(), orderId, `customer:${RAW_CUSTOMER_ID}`] });
-      const order: Order = {
-        id: orderId,
-        number: `ORD-${String(number).padStart(6, '0')}`,
-        status: 'pending',
-        fulfillmentStatus: 'not_fulfilled',
-        customer,
-        shippingAddress: body.shippingAddress,
-        billingAddress: body.shippingAddress,
-        items,
-        deliveryType: body.deliveryType,
-        deliveryWindow: null,
-        notes,
-        ageVerified: body.ageVerified,
-        currency: body.currency,
-        totals,
-        tracking: null,
-        fulfillmentStarted: false,
-        version: 0,
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-      };
-      const envelope = { ...withFreshId(template), aggregateId: orderId, data: order };
-      await client.query({ name: 'bench-insert-outbox', text: INSERT_OUTBOX, values: [envelope.id, orderId, JSON.stringify(envelope)] });
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
-}
+/** Paused during the measured direct POSTs: every service consuming what orders publishes. */
+const PAUSED_FOR_DIRECT: readonly ServiceName[] = ['billing', 'fulfillment', 'tracking', 'notifications'];
 
 /**
  * An `orders.order.created` envelope as the service builds it (`newEvent`). The data is
@@ -955,25 +833,39 @@ async function main(): Promise<void> {
     const directRecords: PostRecord[] = [];
     const directWarmupRecords: PostRecord[] = [];
     const ordersUrl = `${settings.ordersUrl}/orders`;
+    // The other services are paused meanwhile (a local platform): the orders service's own pace,
+    // not a share of two cores with the consumers of what it publishes; they catch up afterwards
+    // (their work is counted in the CPU per direct POST).
+    const paused: ServiceName[] = [];
+    const resume = async () => {
+      while (paused.length > 0) signalService(paused.pop()!, 'SIGCONT', say);
+    };
+    cleanups.push(resume);
     const direct = await runPhase('orders POST /orders (direct)', n, c, postPhaseOp(http, ordersUrl, runId, 'd', directRecords), {
       count: settings.warmup,
       op: postPhaseOp(http, ordersUrl, runId, 'dw', directWarmupRecords),
       after: async () => {
         await awaitCheckouts(bench, 'checkout sessions (direct warm-up)', directWarmupRecords, warmupTimeoutMs);
         directStart = await sampleResources(http, urls, ports, statements);
+        for (const service of PAUSED_FOR_DIRECT) if (signalService(service, 'SIGSTOP', say)) paused.push(service);
       },
     });
+    const pausedForDirect = [...paused];
+    await resume();
     if (interrupted) return;
     const directCheckout = await awaitCheckouts(bench, 'checkout sessions (direct orders)', directRecords, settings.emailTimeoutMs);
     const directEnd = await sampleResources(http, urls, ports, statements);
     const directCheckoutSeen = intervals(directRecords, (record) => record.sentAt, (record) => record.checkoutSeenAt);
     if (interrupted) return;
 
-    // 3. Baseline b: raw pg.
-    const priced = gatewayRecords.find((record) => record?.order)?.order ?? directRecords.find((record) => record?.order)?.order;
-    if (!priced) fail('no order was accepted, so there is nothing to compare the raw baseline with');
-    const rawOp = rawInsertOp(pool, runId, priced);
-    const raw = await runPhase('raw pg tx (order+items+history+outbox)', n, c, rawOp, { count: settings.warmup, op: rawOp });
+    // 3. Baseline b: the rows the service wrote for one direct order, written again with raw pg.
+    const priced = directRecords.find((record) => record?.order)?.order;
+    if (!priced) fail('no order was accepted by the orders service, so there is nothing to compare the raw baseline with');
+    const creation = await learnOrderCreation(pool, nc, priced);
+    const rawNotes = `bench-raw ${runId}`;
+    const rawOp = await writeOrderCreationOp(pool, creation, RAW_CUSTOMER_ID, rawNotes);
+    const raw = await runPhase('raw pg tx (the same rows)', n, c, rawOp, { count: settings.warmup, op: rawOp });
+    const rawTimers = await dropRawTimers(pool, rawNotes);
     if (interrupted) return;
 
     // 4. Baseline c: raw JetStream publishes to a throwaway stream.
@@ -1105,7 +997,9 @@ async function main(): Promise<void> {
     if (warnings.length > 0) out.push('', 'warnings:', ...warnings.map((warning) => `  - ${warning}`));
     out.push(
       '',
-      `notes: raw-pg rows stay in the orders database (customer_id '${RAW_CUSTOMER_ID}', notes 'bench-raw ${runId}', outbox rows already marked published);`,
+      `notes: raw pg tx writes what the service wrote for one direct order: ${describeCreation(creation)} (the outbox rows inserted and`,
+      `       deleted again before the commit); they stay in the orders database (customer_id '${RAW_CUSTOMER_ID}', notes '${rawNotes}'), their ${rawTimers} timers removed;`,
+      `       during the measured direct POSTs ${pausedForDirect.length > 0 ? `${pausedForDirect.join(', ')} were paused (SIGSTOP), then caught up` : 'the other services ran (not a local platform)'};`,
       `       bench orders use customer id 'bench-${runId}': the gateway ones are paid and go on through fulfillment, the direct ones`,
       `       stay pending with an open checkout; ${emails.others} later status email(s) to the paid orders were ignored; stream ${streamName}: ${streamState}.`,
       '',
