@@ -113,7 +113,7 @@ describe('event consumer', () => {
   function startConsumer(
     name: string,
     handle: (event: Envelope, tx: Tx) => Promise<void>,
-    extra: { maxDeliver?: number; concurrency?: number } = {},
+    extra: { maxDeliver?: number; concurrency?: number; batch?: number } = {},
   ) {
     const consumer = new EventConsumer<Tx>({
       name,
@@ -230,6 +230,45 @@ describe('event consumer', () => {
         expect(seen.get(orderId)).toEqual(events.filter((e) => e.aggregateId === orderId).map((e) => e.id));
       }
       expect(mostAtOnce).toBeGreaterThan(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('with a batch, applies the events at hand in few transactions, each once and each order\'s in stream order; a failed batch is applied again one by one', async () => {
+    const name = `test--batch-${randomUUID().slice(0, 8)}`;
+    const orders = [randomUUID(), randomUUID(), randomUUID()];
+    const events = Array.from({ length: 5 }, () => orders.map((orderId) => sampleEvent(orderId))).flat(); // interleaved
+    const poison = events[7]!;
+    const consumer = startConsumer(
+      name,
+      async (e, tx) => {
+        if (e.id === poison.id) throw new Error('cannot handle this one');
+        await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: e.id });
+      },
+      { batch: 8, concurrency: 2, maxDeliver: 2 },
+    );
+    for (const event of events) await publishEnvelope(js, event);
+    await consumer.start();
+    try {
+      const healthy = events.filter((e) => e.id !== poison.id);
+      const effects = () =>
+        db.$queryRaw<{ cause: string; tx: string; seq: bigint }[]>`
+          SELECT envelope->>'causationId' AS cause, xmin::text AS tx, seq FROM outbox_events
+          WHERE envelope->>'causationId' = ANY(${healthy.map((e) => e.id)}::text[]) ORDER BY seq`;
+      const rows = await eventually(effects, (r) => r.length >= healthy.length, 20_000);
+      await eventually(() => jsm.streams.getMessage(streams.DEAD_LETTERS.name, { last_by_subj: deadLetterSubject(name) }).catch(() => null), (m) => m !== null);
+      // Each applied once, in as many transactions as batches (fewer than events)...
+      expect(rows.map((row) => row.cause).sort()).toEqual(healthy.map((e) => e.id).sort());
+      expect(new Set(rows.map((row) => row.tx)).size).toBeLessThan(healthy.length);
+      // ...each order's effects in its events' stream order...
+      for (const orderId of orders) {
+        const mine = healthy.filter((e) => e.aggregateId === orderId).map((e) => e.id);
+        expect(rows.map((row) => row.cause).filter((cause) => mine.includes(cause))).toEqual(mine);
+      }
+      // ...and the poison, rolled back with its batch, failed on its own and was dead-lettered.
+      expect(await db.processedEvent.count({ where: { consumer: name, eventId: poison.id } })).toBe(0);
+      expect(await db.processedEvent.count({ where: { consumer: name, eventId: { in: healthy.map((e) => e.id) } } })).toBe(healthy.length);
     } finally {
       await consumer.stop();
     }

@@ -81,6 +81,14 @@ export interface ConsumerOptions<Tx extends SqlClient> {
    * consumers use ORDERS_AT_ONCE.
    */
   concurrency?: number;
+  /**
+   * Events applied in one transaction when several are at hand (default 1): one BEGIN/COMMIT,
+   * one outbox insert and one relay wake-up for all. Only for handlers that write nothing but
+   * their own service's database and take no row locks another aggregate's handler could take in
+   * the other order: a batch that fails is rolled back and its events applied one by one as
+   * usual (so a handler may run twice, the first time rolled back).
+   */
+  batch?: number;
 }
 
 /**
@@ -96,11 +104,24 @@ async function claimVersion(tx: SqlClient, consumer: string, aggregateId: string
   return claimed > 0;
 }
 
+/** What applying a delivered event came to. */
+type Outcome = 'processed' | 'duplicate' | 'stale';
+
+/** A delivered event this consumer handles. */
+interface Applicable<Tx> {
+  msg: JsMsg;
+  event: Envelope;
+  subscription: Subscription<Tx>;
+}
+
 /** How long one pull request waits on the server (see `run`). */
 const PULL_EXPIRES_MS = 5_000;
 
 /** Orders a service's order consumers handle side by side (each order's events still in stream order). */
 export const ORDERS_AT_ONCE = 4;
+
+/** Events a batching consumer (`batch`) applies in one transaction at most. */
+export const EVENTS_PER_TRANSACTION = 8;
 
 /**
  * A durable pull consumer with explicit acks, exactly-once effects through a
@@ -124,10 +145,15 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   private readonly inFlight = new Set<Promise<void>>();
   /** Per aggregate, the last handling started: the next one of that aggregate waits for it. */
   private readonly lastOf = new Map<string, Promise<void>>();
+  private readonly batchSize: number;
+  /** Handled events at hand, applied together once the deliveries already received are in (`batch`). */
+  private gathered: Applicable<Tx>[] = [];
+  private gathering: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: ConsumerOptions<Tx>) {
     this.handlers = new Map(options.subscriptions.map((s) => [s.type, s]));
     this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.batchSize = Math.max(1, options.batch ?? 1);
     this.maxDeliver = options.maxDeliver ?? 8;
     this.backoffMs = options.backoffMs ?? [1_000, 5_000, 15_000, 30_000, 60_000];
   }
@@ -189,7 +215,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         // Pulls that expire after 5 s (heartbeats every 2.5 s), not the client's default 30 s: on a
         // cluster whose node holding this consumer's leader dies, the pull waiting there is lost,
         // and the next one reaches the new leader within seconds instead of half a minute.
-        const messages = await consumer.consume({ max_messages: this.concurrency + 1, expires: PULL_EXPIRES_MS });
+        const messages = await consumer.consume({ max_messages: this.concurrency * this.batchSize + 1, expires: PULL_EXPIRES_MS });
         this.messages = messages;
         if (!this.pulling) {
           // stop() or a hand-back came while this iteration was subscribing: the loop ends or waits for the lease.
@@ -230,10 +256,13 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
               continue;
             }
             const parsed = parseEvent(msg.data);
-            void this.inOrder(parsed.ok ? parsed.event.aggregateId : undefined, () => this.handle(msg, parsed));
+            const subscription = parsed.ok ? this.handlers.get(parsed.event.type) : undefined;
+            if (this.batchSize > 1 && parsed.ok && subscription) this.gather({ msg, event: parsed.event, subscription });
+            else void this.inOrder(parsed.ok ? [parsed.event.aggregateId] : [], () => this.handle(msg, parsed));
             if (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
           }
         } finally {
+          this.applyGathered();
           await Promise.all(this.inFlight);
           clearInterval(lag);
         }
@@ -248,12 +277,12 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   }
 
   /**
-   * Runs `work` once the aggregate's handling started before it in this process settled, and
-   * counts it in flight until it settles (a hand-back waits for it).
+   * Runs `work` once the handlings of its aggregates started before it in this process settled,
+   * and counts it in flight until it settles (a hand-back waits for it).
    */
-  private inOrder<T>(key: string | undefined, work: () => Promise<T>): Promise<T> {
-    const previous = key === undefined ? undefined : this.lastOf.get(key);
-    const result = previous ? previous.then(work) : work();
+  private inOrder<T>(keys: readonly string[], work: () => Promise<T>): Promise<T> {
+    const previous = keys.flatMap((key) => this.lastOf.get(key) ?? []);
+    const result = previous.length > 0 ? Promise.all(previous).then(work) : work();
     const settled: Promise<void> = result
       .then(
         () => undefined,
@@ -261,11 +290,64 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       )
       .finally(() => {
         this.inFlight.delete(settled);
-        if (key !== undefined && this.lastOf.get(key) === settled) this.lastOf.delete(key);
+        for (const key of keys) if (this.lastOf.get(key) === settled) this.lastOf.delete(key);
       });
-    if (key !== undefined) this.lastOf.set(key, settled);
+    for (const key of keys) this.lastOf.set(key, settled);
     this.inFlight.add(settled);
     return result;
+  }
+
+  /**
+   * Keeps a handled event for the next batch. The batch is applied once the deliveries already
+   * received have been read (the next turn of the event loop) or when it is full.
+   */
+  private gather(item: Applicable<Tx>): void {
+    this.gathered.push(item);
+    if (this.gathered.length >= this.batchSize) this.applyGathered();
+    else this.gathering ??= setImmediate(() => this.applyGathered());
+  }
+
+  private applyGathered(): void {
+    if (this.gathering) clearImmediate(this.gathering);
+    this.gathering = undefined;
+    const batch = this.gathered;
+    if (batch.length === 0) return;
+    this.gathered = [];
+    void this.inOrder([...new Set(batch.map((item) => item.event.aggregateId))], () => this.handleBatch(batch));
+  }
+
+  /** Never rejects, as `handle`. A batch that fails is applied again one event at a time, each with its own retries. */
+  private async handleBatch(batch: Applicable<Tx>[]): Promise<void> {
+    if (batch.length === 1) return this.handle(batch[0]!.msg, { ok: true, event: batch[0]!.event });
+    const { name, db, log, metrics } = this.options;
+    const timers = batch.map(({ event }) => metrics.eventHandleDuration.startTimer({ consumer: name, type: event.type }));
+    let outcomes: Outcome[];
+    try {
+      outcomes = await db.$transaction(
+        async (tx) => {
+          const applied: Outcome[] = [];
+          for (const { event, subscription, msg } of batch) {
+            applied.push(await this.inEventContext(event, msg.subject, msg.headers, () => this.claimAndHandle(tx, event, subscription)));
+          }
+          crashpoint(`${name}:before-commit`);
+          return applied;
+        },
+        { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
+      );
+    } catch (error) {
+      log.warn({ err: error, consumer: name, events: batch.length }, 'batch rolled back; applying its events one by one');
+      for (const item of batch) await this.handle(item.msg, { ok: true, event: item.event });
+      return;
+    } finally {
+      for (const done of timers) done();
+    }
+    crashpoint(`${name}:before-ack`);
+    for (const [index, { msg, event, subscription }] of batch.entries()) {
+      msg.ack();
+      this.failures.delete(msg.info.streamSequence);
+      metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: outcomes[index]! });
+      runInFlow({ correlationId: event.correlationId, causationId: event.id }, () => this.logOutcome(event, subscription, outcomes[index]!));
+    }
   }
 
   /**
@@ -368,8 +450,26 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
    * together (a duplicate or stale event changes nothing). The client's transaction scope writes
    * the handler's events before the commit and wakes the relay and timers after it.
    */
-  private async apply(event: Envelope, subscription: Subscription<Tx>, subject: string, msgHeaders: MsgHdrs | undefined): Promise<'processed' | 'duplicate' | 'stale'> {
-    const { name, db, log } = this.options;
+  private apply(event: Envelope, subscription: Subscription<Tx>, subject: string, msgHeaders: MsgHdrs | undefined): Promise<Outcome> {
+    const { name, db } = this.options;
+    return this.inEventContext(event, subject, msgHeaders, async () => {
+      const outcome = await db.$transaction(
+        async (tx) => {
+          const applied = await this.claimAndHandle(tx, event, subscription);
+          crashpoint(`${name}:before-commit`);
+          return applied;
+        },
+        { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
+      );
+      // Inside the flow and span: the line carries the correlation and trace ids.
+      this.logOutcome(event, subscription, outcome);
+      return outcome;
+    });
+  }
+
+  /** Runs `work` in the event's flow (correlation, causation) and a consumer span continuing the publisher's trace. */
+  private inEventContext<T>(event: Envelope, subject: string, msgHeaders: MsgHdrs | undefined, work: () => Promise<T>): Promise<T> {
+    const { name } = this.options;
     const parent = msgHeaders ? extractTraceContext({ get: (k) => msgHeaders.get(k), set: () => {} }) : undefined;
     const flow = { correlationId: event.correlationId, causationId: event.id };
     return runInFlow(flow, () =>
@@ -380,30 +480,30 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
           parent,
           attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.consumer.group.name': name, 'messaging.message.id': event.id },
         },
-        async () => {
-          const outcome = await db.$transaction(
-            async (tx) => {
-              const claimed = await tx.$executeRaw`
-                INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
-                ON CONFLICT DO NOTHING`;
-              if (claimed === 0) return 'duplicate' as const;
-              if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale' as const;
-              await subscription.handle(event, tx);
-              crashpoint(`${name}:before-commit`);
-              return 'processed' as const;
-            },
-            { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
-          );
-          // Inside the flow and span: the line carries the correlation and trace ids.
-          if (outcome === 'stale') {
-            log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome }, 'event older than a version already applied: skipped');
-          } else {
-            log.info({ consumer: name, type: event.type, eventId: event.id, outcome }, 'event handled');
-          }
-          return outcome;
-        },
+        work,
       ),
     );
+  }
+
+  /** In the caller's transaction: the `processed_events` claim, the version check, then the handler. */
+  private async claimAndHandle(tx: Tx, event: Envelope, subscription: Subscription<Tx>): Promise<Outcome> {
+    const { name } = this.options;
+    const claimed = await tx.$executeRaw`
+      INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
+      ON CONFLICT DO NOTHING`;
+    if (claimed === 0) return 'duplicate';
+    if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale';
+    await subscription.handle(event, tx);
+    return 'processed';
+  }
+
+  private logOutcome(event: Envelope, subscription: Subscription<Tx>, outcome: Outcome): void {
+    const { name, log } = this.options;
+    if (outcome === 'stale') {
+      log.warn({ consumer: name, type: event.type, eventId: event.id, aggregateId: event.aggregateId, version: subscription.versionOf?.(event), outcome }, 'event older than a version already applied: skipped');
+    } else {
+      log.info({ consumer: name, type: event.type, eventId: event.id, outcome }, 'event handled');
+    }
   }
 
   /**
@@ -414,14 +514,14 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
    * `DomainError` when the letter holds no event this consumer handles; the caller then keeps the
    * dead letter.
    */
-  async redeliver(data: Uint8Array, msgHeaders: MsgHdrs | undefined, subject: string): Promise<'processed' | 'duplicate' | 'stale'> {
+  async redeliver(data: Uint8Array, msgHeaders: MsgHdrs | undefined, subject: string): Promise<Outcome> {
     const parsed = parseEvent(data);
     if (!parsed.ok) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `The dead letter holds no usable event (${parsed.reason}); purge it instead`);
     const subscription = this.handlers.get(parsed.event.type);
     if (!subscription) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `Consumer ${this.options.name} does not handle ${parsed.event.type}; purge it instead`);
     if (this.options.lease && !this.pulling) throw new DomainError('unavailable', 'CONSUMER_HOLDER_UNAVAILABLE', `This replica does not run ${this.options.name} now; try again`);
     const event = parsed.event;
-    const outcome = await this.inOrder(event.aggregateId, () => this.apply(event, subscription, subject, msgHeaders));
+    const outcome = await this.inOrder([event.aggregateId], () => this.apply(event, subscription, subject, msgHeaders));
     this.options.metrics.eventsConsumed.inc({ consumer: this.options.name, type: event.type, outcome });
     return outcome;
   }

@@ -1,4 +1,4 @@
-import { on } from '@platform/runtime/consumer';
+import { EVENTS_PER_TRANSACTION, on } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { notificationDeferred, notificationFailed, notificationSent, notificationSuppressed } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
@@ -18,6 +18,8 @@ export function registerNotificationOutcomesConsumer(runtime: ServiceRuntime, db
   runtime.addConsumer<Transaction>({
     name: 'orders--notifications',
     stream: 'NOTIFICATIONS',
+    // Timeline entries only (appends, no row lock): a burst of outcomes (one per channel) commits together.
+    batch: EVENTS_PER_TRANSACTION,
     db,
     subscriptions: [
       on(notificationSent, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'sent', event }, tx)),
