@@ -113,15 +113,20 @@ describe('a dead-letter retry with two replicas', () => {
       await expect(other.box.retry(name, seq, actor)).rejects.toThrow('not yet');
       fixed = true;
 
-      // The order's next event is in hand at the holder when the operator retries through the other replica.
+      // The order's next event is in hand at the holder when the operator retries through the other
+      // replica, and stays in hand until the retry's answer is settled: queued behind it, the retry
+      // cannot apply, so the asker hears that no holder answered in time (it may still apply).
       await publishEnvelope(js, live);
       await eventually(async () => liveStarted, (started) => started);
       const retried = other.box.retry(name, seq, actor);
       await eventually(async () => redeliveries, (n) => n === 2);
+      await expect(retried).rejects.toMatchObject({ code: 'CONSUMER_HOLDER_UNAVAILABLE', message: expect.stringContaining('it may still apply') });
+      expect(applied).toEqual([]);
+      // The live event done, the retry waiting behind it applies there, once, and its letter goes.
       releaseLive();
-      expect(await retried).toEqual({ seq, consumer: name, outcome: 'processed' });
+      await eventually(async () => applied.length, (n) => n === 2);
       expect(applied).toEqual(['holder:live', 'holder:retry']);
-      expect(await letterOf()).toBeUndefined();
+      await eventually(letterOf, (letter) => letter === undefined);
       expect(await db.processedEvent.count({ where: { consumer: name, eventId: poison.id } })).toBe(1);
     } finally {
       releaseLive();

@@ -1,6 +1,6 @@
 import { recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { scheduleTimer } from '@platform/runtime/timers';
-import { afterCommit, beforeCommit, onCommit, type Written } from '@platform/runtime/transaction-scope';
+import { afterCommit, beforeCommit, onCommit, TransactionState, type Written } from '@platform/runtime/transaction-scope';
 import { sampleEvent } from '@platform/test-support/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, outboxDatabase, outboxInserts } from './outbox-database';
@@ -144,6 +144,46 @@ describe('afterCommit', () => {
     afterCommit(db, () => (ran = true));
     expect(ran).toBe(true);
     expect(() => afterCommit({}, () => {})).toThrow(/createPrismaClient/);
+  });
+
+  it('carries named state per transaction: made on first use (its final step registered then), shared within, never across', async () => {
+    /** Each transaction's notes, written into its events by one final step (as billing's numbering does). */
+    let made = 0;
+    const notes = new TransactionState('test notes', (tx) => {
+      made += 1;
+      const list: string[] = [];
+      beforeCommit(tx, async (events) => {
+        for (const pending of events) pending.json = JSON.stringify({ ...JSON.parse(pending.json), source: list.join('+') });
+      });
+      return list;
+    });
+    const [first, second] = [sampleEvent(), sampleEvent()];
+    await Promise.all(
+      [first, second].map((event, n) =>
+        db.$transaction(async (tx) => {
+          expect(notes.peek(tx)).toBeUndefined();
+          notes.of(tx).push(`a${n}`);
+          await recordEvent(tx, event);
+          notes.of(tx).push(`b${n}`);
+          expect(notes.peek(tx)).toEqual([`a${n}`, `b${n}`]);
+        }),
+      ),
+    );
+    expect(made).toBe(2);
+    const sources = await db.outboxEvent.findMany({ where: { id: { in: [first.id, second.id] } }, select: { id: true, envelope: true } });
+    expect(Object.fromEntries(sources.map((row) => [row.id, (row.envelope as { source: string }).source]))).toEqual({ [first.id]: 'a0+b0', [second.id]: 'a1+b1' });
+    // Each later transaction starts without it, also after one that rolled back.
+    await expect(
+      db.$transaction(async (tx) => {
+        expect(notes.peek(tx)).toBeUndefined();
+        notes.of(tx).push('rolled back');
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    await db.$transaction(async (tx) => void expect(notes.peek(tx)).toBeUndefined());
+    // Outside a scoped transaction there is nothing to carry it.
+    expect(notes.peek(db)).toBeUndefined();
+    expect(() => notes.of(db)).toThrow(/test notes needs a transaction of a client made by createPrismaClient/);
   });
 
   it('leaves the batch form of $transaction working', async () => {

@@ -111,6 +111,7 @@ describe('a return, fulfillment side', () => {
     expect(set.json()).toMatchObject({ restockingFeeBps: { damaged: 2000 }, updatedBy: 'ops:key1' });
     const mugs = await stockOf('MUG-WHT');
     const chargers = await stockOf('CHARGER-USB-C');
+    const announcedBefore = await c.db.outboxEvent.count({ where: { type: 'fulfillment.availability.changed' } });
     const incomplete = await opsStep(rma.returnId, 'inspect', { items: [{ sku: 'MUG-WHT', variantId: 'MUG-WHT-v', condition: 'resellable' }] });
     expect(incomplete.statusCode).toBe(422);
     expect(incomplete.headers['content-type']).toContain('application/problem+json');
@@ -121,6 +122,9 @@ describe('a return, fulfillment side', () => {
     expect(inspected.json().items.map((l: Record<string, unknown>) => [l.sku, l.condition, l.restockingFeeBps])).toEqual([['MUG-WHT', 'resellable', 0], ['CHARGER-USB-C', 'damaged', 2000]]);
     expect(await stockOf('MUG-WHT')).toBe(mugs + 1);
     expect(await stockOf('CHARGER-USB-C')).toBe(chargers);
+    // Availability is announced for the SKU back on the shelf only, once.
+    const announced = await c.db.outboxEvent.findMany({ where: { type: 'fulfillment.availability.changed' }, orderBy: { seq: 'asc' }, skip: announcedBefore });
+    expect(announced.map((e) => e.aggregateId)).toEqual(['MUG-WHT']);
 
     const refund = { orderId: order.id, refundId: randomUUID(), paymentId: randomUUID(), providerRefundId: 're_1', amount: 1800, currency: 'EUR', reason: 'return', refundedAt: c.clock.now().toISOString(), returnId: rma.returnId };
     await deliver(event(refundSucceeded, order.id, refund));

@@ -43,6 +43,8 @@ beforeAll(async () => {
     name: 'notifications',
     env: notificationsEnv,
     clock,
+    // Template test sends are audited in the log only (template-admin.test.ts reads it).
+    captureLog: true,
     variables: {
       SMTP_URL: sink.smtpUrl,
       PUBLIC_BASE_URL: 'https://shop.example',

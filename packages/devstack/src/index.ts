@@ -35,7 +35,7 @@ export {
   type ServiceName,
   type StartServiceOptions,
 } from './services';
-export { freeStackPorts, startStack, type StackHandle, type StackPorts, type StartStackOptions } from './stack';
+export { freeStackPorts, type RestartOptions, startStack, type StackHandle, type StackPorts, type StartStackOptions } from './stack';
 export { guardChild } from './process-guard';
 export {
   startNatsCluster,

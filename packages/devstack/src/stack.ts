@@ -94,6 +94,15 @@ export interface StartStackOptions {
   restartOnExit?: boolean | Partial<RestartPolicy>;
 }
 
+export interface RestartOptions {
+  /**
+   * The service is armed to crash (`PLATFORM_CRASH_AT`) and may exit at any time, also before it
+   * reports ready: the restart then resolves once it is ready or has exited, whichever comes
+   * first, and logs which (the handle's `exit` tells the caller); it still rejects when neither happens within the readiness timeout.
+   */
+  mayExit?: boolean;
+}
+
 export interface StackHandle {
   /** Undefined when NATS_URL was given. */
   nats?: NatsHandle;
@@ -121,7 +130,7 @@ export interface StackHandle {
    * Stops `name` if it still runs and starts it again with the stack's wiring plus `env`
    * (the start-time `serviceEnv` is not reapplied); resolves when it is ready. Kill tests use it.
    */
-  restartService(name: ServiceName, env?: Record<string, string | undefined>): Promise<ServiceHandle>;
+  restartService(name: ServiceName, env?: Record<string, string | undefined>, options?: RestartOptions): Promise<ServiceHandle>;
   /** Stops `name` on purpose: with `restartOnExit` it stays down until `restartService`. */
   stopService(name: ServiceName): Promise<void>;
 }
@@ -329,11 +338,19 @@ export async function startStack(options: StartStackOptions): Promise<StackHandl
       });
     };
 
-    handle.restartService = async (name, extra = {}) => {
+    handle.restartService = async (name, extra = {}, restart = {}) => {
       cancelRestart(name);
       await handle.services[name]?.stop();
       const service = await launch(name, extra);
-      await service.waitReady(options.readyTimeoutMs ?? 60_000);
+      const ready = service.waitReady(options.readyTimeoutMs ?? 60_000);
+      if (!restart.mayExit) {
+        await ready;
+        return service;
+      }
+      // An exit settles `exit` before `waitReady` rejects for it (that rejection waits on `exit`), so an armed crash wins the race.
+      ready.catch(() => {});
+      const outcome = await Promise.race([service.exit.then((exit) => `exited (${describeExit(exit)})`), ready.then(() => 'ready')]);
+      log(`${name} restarted armed to crash: ${outcome}`);
       return service;
     };
     handle.stopService = async (name) => {

@@ -287,6 +287,28 @@ describe('startStack overrides and failures', () => {
     }
   }, 90_000);
 
+  it('restartService waits for readiness; one armed to crash may exit first, and the restart resolves on either', async () => {
+    const ports = await freeStackPorts();
+    const messages: string[] = [];
+    const stack = await startOnExternals('armed', ports, ['gateway', 'orders'], { log: (message) => messages.push(message) });
+    try {
+      // Not armed: a process that dies before it is ready fails the restart.
+      await expect(stack.restartService('orders', { FAKE_EXIT_EARLY: '1' })).rejects.toThrow(/orders exited \(code 3\) before it was ready/);
+      // Armed: its exit is what the caller waits for next, not an error.
+      const crashed = await stack.restartService('orders', { FAKE_EXIT_EARLY: '1' }, { mayExit: true });
+      expect(await crashed.exit).toEqual({ code: 3, signal: null });
+      expect(stack.services.orders).toBe(crashed);
+      expect(messages).toContain('orders restarted armed to crash: exited (code 3)');
+      // Armed, but up before any crash: resolves once ready, still running.
+      const up = await stack.restartService('orders', { PLATFORM_CRASH_AT: 'nowhere' }, { mayExit: true });
+      expect((await fetch(`${up.url}/readyz`)).status).toBe(200);
+      expect(await envOf(up.url)).toMatchObject({ PLATFORM_CRASH_AT: 'nowhere' });
+      expect(messages).toContain('orders restarted armed to crash: ready');
+    } finally {
+      await stack.stop();
+    }
+  }, 60_000);
+
   it('refuses to start anything when a service is not built', async () => {
     const ports = await freeStackPorts();
     await expect(

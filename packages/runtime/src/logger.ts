@@ -1,11 +1,14 @@
 import { trace } from '@opentelemetry/api';
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, pino, type Logger } from 'pino';
 import { activeTraceContext, currentFlow } from './context';
 
-export type { Logger };
+export type { DestinationStream, Logger };
 
-/** JSON logs; every line inside a flow carries its correlation id (and timer), and the active trace/span ids. */
-export function createLogger(service: string, level: string): Logger {
+/**
+ * JSON logs; every line inside a flow carries its correlation id (and timer), and the active
+ * trace/span ids. To stdout unless `destination` is given (a test reading a service's lines).
+ */
+export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
     base: { service },
@@ -20,5 +23,5 @@ export function createLogger(service: string, level: string): Logger {
         ...(span && { traceId: span.traceId, spanId: span.spanId }),
       };
     },
-  });
+  }, destination);
 }

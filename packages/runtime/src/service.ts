@@ -13,7 +13,7 @@ import {
   type PlatformHttpServer,
   type ReadinessCheck,
 } from './http';
-import { createLogger, type Logger } from './logger';
+import { createLogger, type DestinationStream, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import {
   connectNats,
@@ -123,15 +123,16 @@ export class ServiceRuntime {
    * `messaging: false` for a process that neither publishes nor consumes (the gateway);
    * `clock` for a test that restarts a service and keeps its time; `migrations`: the folder of
    * the code's migrations (`apps/<service>/prisma/migrations`, shipped in the image), which must
-   * all be applied to DATABASE_URL or the start is refused (see `checkSchema`).
+   * all be applied to DATABASE_URL or the start is refused (see `checkSchema`); `logDestination`
+   * for a test that reads the service's log lines (default: stdout).
    */
   static async start(
     name: string,
     env: RuntimeEnv,
-    options: { messaging?: boolean; clock?: AdjustableClock; migrations?: URL | string } = {},
+    options: { messaging?: boolean; clock?: AdjustableClock; migrations?: URL | string; logDestination?: DestinationStream } = {},
   ): Promise<ServiceRuntime> {
     const telemetry = startTelemetry(name);
-    const log = createLogger(name, env.LOG_LEVEL);
+    const log = createLogger(name, env.LOG_LEVEL, options.logDestination);
     const metrics = createMetrics(name);
     if (options.migrations) await requireCurrentSchema(env, options.migrations, log, telemetry);
     let messaging: Messaging | undefined;

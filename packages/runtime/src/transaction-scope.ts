@@ -9,7 +9,9 @@
  * - after the commit, the client's listeners hear what it wrote (events, timers), so the service
  *   wakes only the worker that has something to do (each wake costs a query, docs/performance.md);
  * - after the commit, the effects registered with `afterCommit` run (business metrics count a fact
- *   once, in the process that committed it). A rollback writes, wakes and runs nothing.
+ *   once, in the process that committed it). A rollback writes, wakes and runs nothing;
+ * - meanwhile it carries the use cases' own per-transaction state (`TransactionState`), made on
+ *   first use and dropped with the transaction.
  */
 
 /** What a committed transaction wrote that the service's background workers act on. */
@@ -39,6 +41,8 @@ interface Scope {
   readonly finalSteps: FinalStep[];
   readonly written: Written;
   readonly effects: Effect[];
+  /** The values of the `TransactionState`s used in this transaction. */
+  readonly state: Map<TransactionState<unknown>, unknown>;
 }
 
 /** Writes a transaction's deferred events before it commits (the outbox's one statement). */
@@ -67,7 +71,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
   const scopedTransaction = async (fn: unknown, options?: unknown) => {
     // The batch form (an array of queries) records nothing.
     if (typeof fn !== 'function') return transaction(fn, options);
-    const scope: Scope = { events: [], finalSteps: [], written: { events: false, timers: false }, effects: [] };
+    const scope: Scope = { events: [], finalSteps: [], written: { events: false, timers: false }, effects: [], state: new Map() };
     const result = await transaction(async (tx: object) => {
       scopes.set(tx, scope);
       const value = await (fn as (tx: object) => Promise<unknown>)(tx);
@@ -129,4 +133,30 @@ export function onCommit(client: object, listener: (written: Written) => void): 
   const scoped = clients.get(client);
   if (!scoped) throw new Error('onCommit needs a client made by createPrismaClient');
   scoped.listeners.push(listener);
+}
+
+/**
+ * A named value each transaction may carry (e.g. billing's documents awaiting a number): `of`
+ * makes it with `create` on its first use in a transaction (where `create` may register a
+ * `beforeCommit` step that uses it), `peek` reads it without making it. It goes with the
+ * transaction's scope, so nothing outlives a commit or a rollback.
+ */
+export class TransactionState<T> {
+  constructor(
+    readonly name: string,
+    private readonly create: (tx: object) => T,
+  ) {}
+
+  /** `tx`'s value, made now if this is its first use in `tx`. */
+  of(tx: object): T {
+    const scope = scopes.get(tx);
+    if (!scope) throw new Error(`${this.name} needs a transaction of a client made by createPrismaClient`);
+    if (!scope.state.has(this)) scope.state.set(this, this.create(tx));
+    return scope.state.get(this) as T;
+  }
+
+  /** `tx`'s value if it was made, else undefined (also outside a scoped transaction). */
+  peek(tx: object): T | undefined {
+    return scopes.get(tx)?.state.get(this) as T | undefined;
+  }
 }

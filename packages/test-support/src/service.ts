@@ -22,6 +22,8 @@ export interface ServiceOptions<Schema> {
    * calls handlers and fires timers itself, and publishes nothing to the streams other test files share.
    */
   workers?: boolean;
+  /** Keeps the service's log lines (at `info` unless `variables` set LOG_LEVEL) for `logLines()`, rather than none. */
+  captureLog?: boolean;
 }
 
 export type StartedService<Built> = Built & {
@@ -30,6 +32,8 @@ export type StartedService<Built> = Built & {
   databaseUrl: string;
   /** Where it listens (`http://127.0.0.1:<port>`). */
   url: string;
+  /** The JSON lines the service logged so far (with `captureLog`; none otherwise). */
+  logLines(): Array<Record<string, unknown>>;
   /** The runtime's graceful shutdown. */
   stop(): Promise<void>;
 };
@@ -44,7 +48,7 @@ export async function startService<Schema extends z.ZodObject & z.ZodType<Runtim
 ): Promise<StartedService<Built>> {
   const databaseUrl = options.databaseUrl ?? (await migratedDatabase(options.name));
   const env = loadEnv(options.env, {
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: options.captureLog ? 'info' : 'silent',
     NATS_URL: inject('natsUrl'),
     HOST: '127.0.0.1',
     PORT: '0',
@@ -52,9 +56,12 @@ export async function startService<Schema extends z.ZodObject & z.ZodType<Runtim
     ...options.variables,
   });
   const clock = options.clock ?? new AdjustableClock();
-  const runtime = await ServiceRuntime.start(options.name, env, { clock, migrations: migrationsDirOf(options.name) });
+  const lines: string[] = [];
+  const logDestination = options.captureLog ? { write: (line: string) => void lines.push(line) } : undefined;
+  const runtime = await ServiceRuntime.start(options.name, env, { clock, migrations: migrationsDirOf(options.name), logDestination });
   const built = await build(runtime, env);
   if (options.workers ?? true) await runtime.startWorkers();
   const url = await built.app.listen({ host: env.HOST, port: env.PORT });
-  return { ...built, runtime, clock, databaseUrl, url, stop: () => runtime.shutdown(built.app) };
+  const logLines = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { ...built, runtime, clock, databaseUrl, url, logLines, stop: () => runtime.shutdown(built.app) };
 }

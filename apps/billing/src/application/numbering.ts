@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
-import { beforeCommit, type DeferredEvent } from '@platform/runtime/transaction-scope';
+import { beforeCommit, type DeferredEvent, TransactionState } from '@platform/runtime/transaction-scope';
 import type { Transaction } from '../adapters/database';
 import { type DocumentKind, documentSeries } from '../domain/document-numbers';
 
@@ -21,30 +21,29 @@ interface Reservation {
   eventIds: string[];
 }
 
-const reservations = new WeakMap<Transaction, Reservation[]>();
+/** The transaction's documents awaiting a number; the first one registers the final step that numbers them all. */
+const reservations = new TransactionState('billing document numbering', (tx) => {
+  const documents: Reservation[] = [];
+  beforeCommit(tx, (events) => assignNumbers(tx as Transaction, documents, events));
+  return documents;
+});
 
 /** The document will be numbered right before `tx` commits; returns the placeholder its events carry meanwhile. */
 export function numberBeforeCommit(tx: Transaction, document: Omit<Reservation, 'eventIds'>): string {
-  let reserved = reservations.get(tx);
-  if (!reserved) {
-    const documents: Reservation[] = [];
-    reservations.set(tx, documents);
-    beforeCommit(tx, (events) => assignNumbers(tx, documents, events));
-    reserved = documents;
-  }
+  const reserved = reservations.of(tx);
   if (!reserved.some((r) => r.id === document.id)) reserved.push({ ...document, eventIds: [] });
   return documentSeries(document.kind, document.issuedAt).placeholder;
 }
 
 /** The placeholder of a document awaiting its number in `tx`, else null. */
 export function awaitingNumber(tx: Transaction, id: string): string | null {
-  const reservation = reservations.get(tx)?.find((r) => r.id === id);
+  const reservation = reservations.peek(tx)?.find((r) => r.id === id);
   return reservation ? documentSeries(reservation.kind, reservation.issuedAt).placeholder : null;
 }
 
 /** An event recorded with the placeholder: it gets the document's number with it. */
 export function carriesNumberOf(tx: Transaction, id: string, eventId: string): void {
-  reservations.get(tx)?.find((r) => r.id === id)?.eventIds.push(eventId);
+  reservations.peek(tx)?.find((r) => r.id === id)?.eventIds.push(eventId);
 }
 
 /** Numbers each reserved document, one statement each, and writes the number into its events (not yet inserted). */

@@ -74,8 +74,7 @@ export async function setStock(fulfillment: Fulfillment, hubId: string, sku: str
     if (updated === 0) {
       throw new DomainError('conflict', 'STOCK_BELOW_RESERVED', `${sku} at ${hubId} has more units reserved than ${onHand}`, [{ pointer: '/onHand', detail: 'below reserved' }]);
     }
-    if (hub.active) await serveBackorders(tx, fulfillment, hubId, sku, now);
-    await announceAvailability(tx, [sku], now);
+    await shelved(tx, fulfillment, hub, [sku], now);
     return tx.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId, sku } } });
   });
   return { hubId: stock.hubId, ...stockView(stock) };
@@ -83,15 +82,24 @@ export async function setStock(fulfillment: Fulfillment, hubId: string, sku: str
 
 /**
  * Returned units found resellable are back on the hub's shelf: on hand grows, and the units
- * serve the SKU's backorders as a restock does.
+ * serve the SKUs' backorders as a restock does. One inspection's lines together: the hub is read
+ * once and availability announced once for all their SKUs.
  */
-export async function addReturnedStock(tx: Transaction, fulfillment: Fulfillment, hubId: string, sku: string, quantity: number, now: Date): Promise<void> {
+export async function addReturnedStock(tx: Transaction, fulfillment: Fulfillment, hubId: string, lines: ReadonlyArray<{ sku: string; quantity: number }>, now: Date): Promise<void> {
+  if (lines.length === 0) return;
+  const added = new Map<string, number>();
+  for (const { sku, quantity } of lines) added.set(sku, (added.get(sku) ?? 0) + quantity);
   await tx.$executeRaw`
-    INSERT INTO hub_stock (hub_id, sku, on_hand, reserved, updated_at) VALUES (${hubId}, ${sku}, ${quantity}, 0, ${now})
-    ON CONFLICT (hub_id, sku) DO UPDATE SET on_hand = hub_stock.on_hand + ${quantity}, updated_at = ${now}`;
-  const hub = await tx.hub.findUniqueOrThrow({ where: { id: hubId } });
-  if (hub.active) await serveBackorders(tx, fulfillment, hubId, sku, now);
-  await announceAvailability(tx, [sku], now);
+    INSERT INTO hub_stock (hub_id, sku, on_hand, reserved, updated_at)
+    SELECT ${hubId}, n.sku, n.quantity, 0, ${now} FROM unnest(${[...added.keys()]}::text[], ${[...added.values()]}::int[]) AS n(sku, quantity)
+    ON CONFLICT (hub_id, sku) DO UPDATE SET on_hand = hub_stock.on_hand + EXCLUDED.on_hand, updated_at = ${now}`;
+  await shelved(tx, fulfillment, await tx.hub.findUniqueOrThrow({ where: { id: hubId } }), [...added.keys()], now);
+}
+
+/** Units newly on `hub`'s shelf serve the SKUs' backorders (an inactive hub serves none), then each SKU's availability is announced. */
+async function shelved(tx: Transaction, fulfillment: Fulfillment, hub: { id: string; active: boolean }, skus: readonly string[], now: Date): Promise<void> {
+  if (hub.active) for (const sku of skus) await serveBackorders(tx, fulfillment, hub.id, sku, now);
+  await announceAvailability(tx, skus, now);
 }
 
 function policyView(row: { sku: string; policy: string | null; substituteSku: string | null; updatedAt: Date }) {

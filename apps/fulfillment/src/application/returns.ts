@@ -242,7 +242,7 @@ export function inspectReturn(fulfillment: Fulfillment, returnId: string, inspec
     returnTransitions.assertTransition(row.status as ReturnStatus, 'inspected');
     const items = inspectedLines(linesOf(row), inspection.items, (await readPolicy(tx)).value);
     const now = fulfillment.clock.now();
-    for (const line of items.filter((l) => l.condition === 'resellable')) await addReturnedStock(tx, fulfillment, row.hubId!, line.sku, line.quantity, now);
+    await addReturnedStock(tx, fulfillment, row.hubId!, items.filter((l) => l.condition === 'resellable'), now);
     return returnView(await moveReturn(tx, fulfillment, row, 'inspected', { items }, actor));
   });
 }
