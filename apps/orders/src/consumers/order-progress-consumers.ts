@@ -1,4 +1,4 @@
-import { on, ORDERS_AT_ONCE } from '@platform/runtime/consumer';
+import { EVENTS_PER_TRANSACTION, on, ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import {
   type EventOf,
@@ -126,6 +126,10 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
   runtime.addConsumer<Transaction>({
     name: 'orders--fulfillment',
     concurrency: ORDERS_AT_ONCE,
+    // Several orders' workflow steps commit together. A batch locks each of its orders' rows, but
+    // no batch shares an order with another one running, and every other transaction here locks
+    // a single order: no two transactions can wait on each other's locks.
+    batch: EVENTS_PER_TRANSACTION,
     stream: 'FULFILLMENT',
     db,
     subscriptions: [
