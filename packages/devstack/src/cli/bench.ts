@@ -16,9 +16,9 @@
  *        through the gateway to billing) → billing.payment.succeeded → order confirmed → email;
  *      - email: the SMTP sink's `receivedAt` of each order's confirmation email minus the moment its
  *        payment / its POST was sent (orders are matched by a unique customer email per run and order).
- *      Also the outbox relay pickup (create transaction's commit → published_at) of the same orders,
- *      and the CPU each process used per placed-and-paid order (services' /metrics, PostgreSQL and
- *      NATS from /proc).
+ *      Also the outbox relay pickup (create transaction's commit → stored on the stream) of the same
+ *      orders, and the CPU each process used per placed-and-paid order (services' /metrics,
+ *      PostgreSQL and NATS from /proc).
  *   2. baseline a: the same N bodies POSTed straight to the orders service (gateway overhead); not
  *      paid (no email), but their checkout sessions are awaited so billing is idle for the next phase.
  *   3. baseline b: the same order written with raw `pg` (orders, order_items, order_status_history and
@@ -41,7 +41,7 @@ import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { eventHeaders, natsConnectionOptions } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
-import { type Envelope, orderCreated } from '@platform/contracts';
+import { type Envelope, orderCreated, streams } from '@platform/contracts';
 import { createOrderRequestSchema, type Order } from '@platform/contracts/api/orders';
 import got, { type Got } from 'got';
 import pg from 'pg';
@@ -519,12 +519,14 @@ const INSERT_HISTORY = `
   INSERT INTO order_status_history (id, order_id, status, previous_status, details, actor)
   VALUES ($1, $2, 'pending', NULL, 'order placed', $3)`;
 /**
- * `published_at` is set at insert: the relay must not publish these rows (they would send emails for
- * orders no service knows and load the later phases). The row is otherwise what `recordEvent` writes.
+ * The row `recordEvent` writes, deleted again before the commit: the relay must not publish these
+ * rows (they would send emails for orders no service knows and load the later phases). The relay
+ * deletes the service's rows too, once published, so the row writes are the same.
  */
 const INSERT_OUTBOX = `
-  INSERT INTO outbox_events (id, type, aggregate_id, envelope, trace_headers, published_at)
-  VALUES ($1, 'orders.order.created', $2, $3::jsonb, '{}'::jsonb, now())`;
+  INSERT INTO outbox_events (id, type, aggregate_id, envelope, trace_headers)
+  VALUES ($1, 'orders.order.created', $2, $3::jsonb, '{}'::jsonb)`;
+const DELETE_OUTBOX = 'DELETE FROM outbox_events WHERE id = $1';
 
 const ITEM_COLUMNS = 16;
 
@@ -627,6 +629,7 @@ function rawInsertOp(pool: pg.Pool, runId: string, priced: Order) {
       };
       const envelope = { ...withFreshId(template), aggregateId: orderId, data: order };
       await client.query({ name: 'bench-insert-outbox', text: INSERT_OUTBOX, values: [envelope.id, orderId, JSON.stringify(envelope)] });
+      await client.query({ name: 'bench-delete-outbox', text: DELETE_OUTBOX, values: [envelope.id] });
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -651,31 +654,55 @@ function withFreshId(envelope: Envelope): Envelope {
 }
 
 /**
- * From the commit of each order's create transaction to the relay's publish (published_at is set
- * once JetStream acknowledged). The commit time is the commit timestamp of the order's first
- * history row, written in that transaction and never updated, when the server tracks commit
- * timestamps (the platform command's PostgreSQL does); otherwise the outbox row's created_at
- * (the transaction's start, so the figure then includes the rest of the transaction).
+ * From the commit of each order's create transaction to the relay's publish: the time the
+ * stream stored the order's `orders.order.created` (the relay deletes the outbox row once
+ * JetStream acknowledged it, so the database no longer knows). The commit time is the commit
+ * timestamp of the order's first history row, written in that transaction and never updated,
+ * when the server tracks commit timestamps (the platform command's PostgreSQL does); otherwise
+ * the order's created_at (taken just before its transaction began, so the figure then includes
+ * the transaction).
  */
-async function relayPickup(pool: pg.Pool, orderIds: string[]): Promise<Interval & { from: 'commit' | 'transaction start' }> {
+async function relayPickup(pool: pg.Pool, nc: NatsConnection, orderIds: string[]): Promise<Interval & { from: 'commit' | 'transaction start' }> {
   const { rows: setting } = await pool.query<{ track_commit_timestamp: string }>('SHOW track_commit_timestamp');
   const from = setting[0]?.track_commit_timestamp === 'on' ? 'commit' : 'transaction start';
   if (orderIds.length === 0) return { count: 0, latency: null, rate: 0, from };
   const committed = from === 'commit' ? 'pg_xact_commit_timestamp(h.xmin)' : 'o.created_at';
-  const { rows } = await pool.query<{ created_ms: number; published_ms: number | null }>(
-    `SELECT extract(epoch FROM ${committed}) * 1000 AS created_ms, extract(epoch FROM o.published_at) * 1000 AS published_ms
-       FROM outbox_events o JOIN order_status_history h ON h.order_id::text = o.aggregate_id AND h.previous_status IS NULL
-      WHERE o.type = 'orders.order.created' AND o.aggregate_id = ANY($1::text[])`,
+  const { rows } = await pool.query<{ id: string; created_ms: number }>(
+    `SELECT o.id::text AS id, extract(epoch FROM ${committed}) * 1000 AS created_ms
+       FROM orders o JOIN order_status_history h ON h.order_id = o.id AND h.previous_status IS NULL
+      WHERE o.id = ANY($1::uuid[])`,
     [orderIds],
   );
-  const published = rows.filter((row) => row.published_ms !== null).map((row) => ({ c: Number(row.created_ms), p: Number(row.published_ms) }));
+  if (rows.length === 0) return { count: 0, latency: null, rate: 0, from };
+  const committedAt = new Map(rows.map((row) => [row.id, Number(row.created_ms)]));
+  const first = Math.min(...committedAt.values());
+  // Stored after its commit, so nothing of these orders is older than the first commit (a second
+  // earlier, for a NATS host whose clock is slightly behind).
+  const consumer = await jetstream(nc).consumers.get(streams[orderCreated.stream].name, {
+    filter_subjects: orderCreated.type,
+    opt_start_time: new Date(first - 1_000).toISOString(),
+  });
+  const publishedAt = new Map<string, number>();
+  let pending = Infinity;
+  while (pending > 0 && publishedAt.size < committedAt.size) {
+    let received = 0;
+    for await (const message of await consumer.fetch({ max_messages: 1_000, expires: 2_000 })) {
+      received += 1;
+      pending = message.info.pending;
+      const { aggregateId } = message.json<Envelope>();
+      if (committedAt.has(aggregateId) && !publishedAt.has(aggregateId)) publishedAt.set(aggregateId, Number(message.timestampNanos / 1000n) / 1000);
+      if (pending === 0) break;
+    }
+    if (received === 0) break;
+  }
+  const published = [...publishedAt].map(([id, p]) => ({ c: committedAt.get(id)!, p }));
   if (published.length === 0) return { count: 0, latency: null, rate: 0, from };
-  const first = Math.min(...published.map((row) => row.c));
+  const start = Math.min(...published.map((row) => row.c));
   const last = Math.max(...published.map((row) => row.p));
   return {
     count: published.length,
     latency: stats(published.map((row) => row.p - row.c)),
-    rate: published.length / (Math.max(last - first, 1) / 1000),
+    rate: published.length / (Math.max(last - start, 1) / 1000),
     from,
   };
 }
@@ -943,7 +970,7 @@ async function main(): Promise<void> {
     const journeyEnd = await sampleResources(http, urls, ports, statements);
     const { emails } = completion;
     const gatewayOrderIds = gatewayRecords.flatMap((record) => (record?.order ? [record.order.id] : []));
-    const pickup = await relayPickup(pool, gatewayOrderIds);
+    const pickup = await relayPickup(pool, nc, gatewayOrderIds);
     const checkoutSeen = intervals(gatewayRecords, (record) => record.sentAt, (record) => record.checkoutSeenAt);
     const payToEmail = intervals(gatewayRecords, (record) => record.paidAt, (record) => record.emailAt);
     const postToEmail = intervals(gatewayRecords, (record) => record.sentAt, (record) => record.emailAt);
@@ -1105,7 +1132,7 @@ async function main(): Promise<void> {
     if (warnings.length > 0) out.push('', 'warnings:', ...warnings.map((warning) => `  - ${warning}`));
     out.push(
       '',
-      `notes: raw-pg rows stay in the orders database (customer_id '${RAW_CUSTOMER_ID}', notes 'bench-raw ${runId}', outbox rows already marked published);`,
+      `notes: raw-pg rows stay in the orders database (customer_id '${RAW_CUSTOMER_ID}', notes 'bench-raw ${runId}', their outbox rows deleted before commit);`,
       `       bench orders use customer id 'bench-${runId}': the gateway ones are paid and go on through fulfillment, the direct ones`,
       `       stay pending with an open checkout; ${emails.others} later status email(s) to the paid orders were ignored; stream ${streamName}: ${streamState}.`,
       '',
