@@ -47,13 +47,12 @@ const API_KEYS = JSON.stringify([
 
 const DATABASES = ['orders', 'billing', 'fulfillment', 'tracking', 'notifications'] as const;
 /**
- * Columns that change without any request: the relay stamps `published_at` on an outbox row
- * after its commit, and the timer worker stamps `fired_at`/`attempts`/`last_error` (and moves
- * `fire_at` on a retry) of timers that were already there. A new outbox row or timer still
- * counts, as does any other change to those rows.
+ * Columns that change without any request: the timer worker stamps `fired_at`/`attempts`/
+ * `last_error` (and moves `fire_at` on a retry) of timers that were already there. A new timer
+ * still counts, as does any other change to those rows. (Outbox rows need no exception: the
+ * relay deletes each once published, and what it published shows in the streams' sequences.)
  */
 const SELF_CHANGING: Record<string, string[]> = {
-  outbox_events: ['published_at'],
   timers: ['fired_at', 'attempts', 'last_error', 'fire_at'],
 };
 
@@ -110,10 +109,10 @@ async function snapshot(): Promise<Record<string, unknown>> {
   return Object.fromEntries([...tables.flat(), ...streams, ['emails', platform.stack.smtp!.messages().length]]);
 }
 
-/** Events still on their way: outbox rows not yet published, and messages no consumer has acknowledged yet. */
+/** Events still on their way: outbox rows (each not yet published), and messages no consumer has acknowledged yet. */
 async function inFlight(): Promise<number> {
   const counts = await Promise.all(
-    DATABASES.map(async (service) => (await pools.get(service)!.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL')).rows[0]!.n),
+    DATABASES.map(async (service) => (await pools.get(service)!.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox_events')).rows[0]!.n),
   );
   for await (const stream of jsm.streams.list()) {
     for await (const consumer of jsm.consumers.list(stream.config.name)) counts.push(consumer.num_pending + consumer.num_ack_pending);

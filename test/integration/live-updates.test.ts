@@ -77,11 +77,11 @@ afterAll(async () => {
   await orders?.stop();
 });
 
-/** What the outbox relay does for the order's timeline entries: publish the unpublished ones in order, on their subjects. */
+/** What the outbox relay does for the order's timeline entries: publish the waiting ones in order, on their subjects, and delete them. */
 async function relayTimeline(): Promise<void> {
-  const rows = await orders.db.outboxEvent.findMany({ where: { type: timelineEntryRecorded.type, publishedAt: null }, orderBy: { seq: 'asc' } });
+  const rows = await orders.db.outboxEvent.findMany({ where: { type: timelineEntryRecorded.type }, orderBy: { seq: 'asc' } });
   for (const row of rows) await publishEnvelope(messaging.js, row.envelope as unknown as Envelope);
-  await orders.db.outboxEvent.updateMany({ where: { id: { in: rows.map((row) => row.id) } }, data: { publishedAt: new Date() } });
+  await orders.db.outboxEvent.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
 }
 
 async function placeFor(customerId: string) {

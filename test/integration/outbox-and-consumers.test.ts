@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS, EventConsumer, on } from '@platform/runtime/consumer';
 import { DependencyUnavailableError } from '@platform/contracts/errors';
 import { publishEnvelope } from '@platform/runtime/nats';
-import { newEvent, OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent } from '@platform/runtime/outbox';
+import { newEvent, OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { deadLetterSubject, type Envelope, notificationFailed, notificationSent, streams, timelineEntryRecorded, timelineSubject } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
@@ -54,7 +54,7 @@ describe('outbox relay', () => {
   it('lets one relay publish at a time, so replicas cannot reorder the events of an order', async () => {
     const event = sampleEvent();
     await db.$transaction((tx) => recordEvent(tx, event));
-    const pending = () => db.outboxEvent.count({ where: { id: event.id, publishedAt: null } });
+    const pending = () => db.outboxEvent.count({ where: { id: event.id } });
     const relay = new OutboxRelay({ db, js, log, metrics, pollIntervalMs: 10 });
     // Another replica mid-batch holds the relay lock.
     await db.$transaction(async (tx) => {
@@ -88,24 +88,39 @@ describe('outbox relay', () => {
       }),
     ).rejects.toThrow('business rule failed');
 
+    const rows = () => db.outboxEvent.findMany({ where: { id: { in: [committed.id, rolledBack.id] } } });
+    expect((await rows()).map((r) => r.id)).toEqual([committed.id]);
+
     const relay = new OutboxRelay({ db, js, log, metrics, pollIntervalMs: 50 });
     relay.start();
     try {
-      const rows = await eventually(
-        () => db.outboxEvent.findMany({ where: { id: { in: [committed.id, rolledBack.id] } } }),
-        (r) => r.every((row) => row.publishedAt !== null),
-      );
-      expect(rows.map((r) => r.id)).toEqual([committed.id]);
-      expect(rows[0]!.publishedAt).not.toBeNull();
+      await eventually(rows, (r) => r.length === 0);
     } finally {
       await relay.stop();
     }
 
-    // A relay that died after publishing but before marking publishes again: JetStream drops it.
+    // A relay that died after publishing but before deleting the row publishes again: JetStream drops it.
     const ack = await js.publish(committed.type, JSON.stringify(committed), { msgID: committed.id });
     expect(ack.duplicate).toBe(true);
     const stored = await storedMessages((e) => e.id === committed.id || e.id === rolledBack.id);
     expect(stored.map((e) => e.id)).toEqual([committed.id]);
+  });
+
+  it('deletes the rows JetStream acknowledged and keeps the one it refused, which the lag counts', async () => {
+    const [first, second] = [sampleEvent(), sampleEvent()];
+    // No stream takes this subject, so JetStream refuses it.
+    const refused: Envelope = { ...sampleEvent(), id: randomUUID(), type: `test.unstreamed.${randomUUID()}` };
+    const ids = [first.id, refused.id, second.id];
+    await db.$transaction((tx) => recordEvents(tx, [first, refused, second]));
+    const relay = new OutboxRelay({ db, js, log, metrics });
+    try {
+      expect(await relay.relayBatch()).toEqual({ published: 2, failed: 1 });
+      expect(await db.outboxEvent.findMany({ where: { id: { in: ids } }, select: { id: true } })).toEqual([{ id: refused.id }]);
+      expect(await relay.lag()).toMatchObject({ pending: 1 });
+      expect((await storedMessages((e) => ids.includes(e.id))).map((e) => e.id)).toEqual([first.id, second.id]);
+    } finally {
+      await db.outboxEvent.deleteMany({ where: { id: refused.id } });
+    }
   });
 });
 

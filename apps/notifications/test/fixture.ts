@@ -7,6 +7,7 @@ import type { Order } from '@platform/contracts/api/orders';
 import { freePort, type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { eventually } from '@platform/test-support/eventually';
+import { recordedEvents } from '@platform/test-support/recorded-events';
 import { type StartedService, startService } from '@platform/test-support/service';
 import { afterAll, beforeAll } from 'vitest';
 import { buildNotifications } from '../src/app';
@@ -72,8 +73,9 @@ afterAll(async () => {
 export const publish = (event: { id: string; type: string }) => publishEnvelope(service.runtime.messaging.js, event as ReturnType<typeof newEvent>);
 export const processed = (eventId: string) => eventually(() => service.db.processedEvent.findUnique({ where: { consumer_eventId: { consumer, eventId } } }), (row) => row !== null, 20_000);
 export const feedOf = (customerId: string) => service.db.feedItem.findMany({ where: { customerId }, orderBy: { createdAt: 'asc' } });
-export const outbox = async (type: string, orderId: string) =>
-  (await service.db.outboxEvent.findMany({ where: { type, aggregateId: orderId } })).map((row) => (row.envelope as { data: Record<string, unknown> }).data);
+/** The service's events of `type` about the order (their data), published or still in the outbox. */
+export const recorded = async (type: string, orderId: string) =>
+  (await recordedEvents(service.db, service.runtime.messaging, type)).filter((event) => event.aggregateId === orderId).map((event) => event.data as Record<string, unknown>);
 export const asCustomer = (customerId: string) => ({ 'x-actor-role': 'customer', 'x-actor': `customer:${customerId}` });
 
 export const order = (locale: 'en' | 'es' | 'ro' | 'ru', customerId?: string): Order => sampleOrder(clock.now(), locale, customerId);

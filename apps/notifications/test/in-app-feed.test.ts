@@ -5,7 +5,7 @@ import type { FeedResponse } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
 import { notificationSent, notificationSuppressed, orderCreated } from '@platform/contracts';
 import { describe, expect, it } from 'vitest';
-import { service, clock, ORDER_LINK_SECRET, publish, processed, feedOf, outbox, asCustomer, order, statusChanged, placeAndConfirm } from './fixture';
+import { service, clock, ORDER_LINK_SECRET, publish, processed, feedOf, recorded, asCustomer, order, statusChanged, placeAndConfirm } from './fixture';
 
 /*
  * The in-app channel (docs/in-app-feed.md): each announcement the customer wants in the app
@@ -30,7 +30,7 @@ describe('the in-app feed', () => {
     expect(verifyOrderLink(ORDER_LINK_SECRET, o.id, link.searchParams.get('t')!, clock.now())).toMatchObject({ ok: true });
 
     // Recorded as sent on the in-app channel, with the notification's id, in the same transaction.
-    const sent = (await outbox(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app');
+    const sent = (await recorded(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app');
     expect(sent).toEqual([expect.objectContaining({ notificationId: item!.id, notice: 'confirmed', orderStatus: 'confirmed', locale: 'es', providerMessageId: null })]);
 
     // The same event redelivered, and the same status change republished: nothing new.
@@ -39,7 +39,7 @@ describe('the in-app feed', () => {
     await publish(again);
     await processed(again.id);
     expect(await feedOf(o.customer.id)).toHaveLength(1);
-    expect((await outbox(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app')).toHaveLength(1);
+    expect((await recorded(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app')).toHaveLength(1);
   });
 
   it('writes nothing when the customer switched the app off for the topic, and says why', async () => {
@@ -50,9 +50,9 @@ describe('the in-app feed', () => {
 
     await placeAndConfirm(o);
     expect(await feedOf(o.customer.id)).toHaveLength(0);
-    const suppressed = (await outbox(notificationSuppressed.type, o.id)).filter((d) => d.channel === 'in_app');
+    const suppressed = (await recorded(notificationSuppressed.type, o.id)).filter((d) => d.channel === 'in_app');
     expect(suppressed).toEqual([expect.objectContaining({ notice: 'confirmed', reason: 'preference_off' })]);
-    expect((await outbox(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app')).toHaveLength(0);
+    expect((await recorded(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app')).toHaveLength(0);
   });
 
   it('is not held back by quiet hours', async () => {

@@ -21,6 +21,7 @@ import { type SmtpSinkHandle, startSmtpSink } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { eventually, sleep } from '@platform/test-support/eventually';
 import { parseExposition, sampleValue } from '@platform/test-support/metrics';
+import { recordedEvents } from '@platform/test-support/recorded-events';
 import { type StartedService, startService } from '@platform/test-support/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutcomeUnknownError, ProviderError } from '../src/adapters/provider-error';
@@ -159,10 +160,13 @@ const settled = (n: { channel: string; status: string }) => n.status === (n.chan
 const smsTo = async (phone: string) => ((await (await fetch(`${sims.baseUrl('twilio')}/_sim/messages`)).json()) as Array<{ to: string; body: string }>).filter((m) => m.to === phone);
 const pushTo = async (token: string) => ((await (await fetch(`${sims.baseUrl('fcm')}/_sim/messages`)).json()) as Array<{ token: string; notification: { title: string; body: string } }>).filter((m) => m.token === token);
 const emailsTo = (address: string) => sink.messages().filter((m) => m.to.includes(address));
-/** What the outbox says became of the order's notifications of one outcome (the order's timeline reads it, GW-03). */
+/** The service's events of `type` about the order, published or still in the outbox. */
+const recorded = async (type: string, orderId: string) =>
+  (await recordedEvents(service.db, service.runtime.messaging, type)).filter((event) => event.aggregateId === orderId);
+/** What the events say became of the order's notifications of one outcome (the order's timeline reads them, GW-03). */
 const outcomes = async (orderId: string, type: string) =>
-  (await service.db.outboxEvent.findMany({ where: { type, aggregateId: orderId } }))
-    .map((row) => (row.envelope as { data: { channel: string; reason: string; until?: string } }).data)
+  (await recorded(type, orderId))
+    .map((event) => event.data as { channel: string; reason: string; until?: string })
     .sort((a, b) => a.channel.localeCompare(b.channel));
 const uniquePhone = () => `+3460${Math.floor(1e6 + Math.random() * 8e6)}`;
 
@@ -200,11 +204,11 @@ describe('order status notifications', () => {
     expect(log.map((n) => [n.channel, n.orderStatus, n.template, n.status, n.attempts])).toEqual([['email', 'confirmed', 'order-confirmation', 'delivered', 1]]);
 
     // Sent by email, and into the in-app feed (docs/in-app-feed.md).
-    const sentEvents = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.sent', aggregateId: o.id } });
-    const sentBy = (channel: string) => sentEvents.filter((e) => (e.envelope as { data: { channel: string } }).data.channel === channel);
+    const sentEvents = await recorded('notifications.notification.sent', o.id);
+    const sentBy = (channel: string) => sentEvents.filter((e) => (e.data as { channel: string }).channel === channel);
     expect(sentEvents).toHaveLength(2);
-    expect(sentBy('email')[0]!.envelope).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'email', recipient: who.email } });
-    expect(sentBy('in_app')[0]!.envelope).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'in_app', recipient: who.id } });
+    expect(sentBy('email')[0]).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'email', recipient: who.email } });
+    expect(sentBy('in_app')[0]).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'in_app', recipient: who.id } });
   });
 
   it('renders from the status change alone when the order was never seen', async () => {
@@ -453,8 +457,7 @@ describe('provider failures', () => {
     } finally {
       sims.controls.twilio.set({ mode: 'ok' });
     }
-    const failed = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.failed', aggregateId: o.id } });
-    return { sms: await smsRow(), failed: failed.map((e) => e.envelope), sent: await smsTo(phone) };
+    return { sms: await smsRow(), failed: await recorded('notifications.notification.failed', o.id), sent: await smsTo(phone) };
   }
 
   it('fails a notification after the last attempt and says so', async () => {
@@ -879,11 +882,11 @@ describe('notices about part of an order (fulfillment events)', () => {
       ['email', `items_cancelled:${cancelled.data.cancellationId}`, null, 'items-cancelled'],
       ['push', `items_cancelled:${cancelled.data.cancellationId}`, null, 'items-cancelled'],
     ]);
-    const sent = await service.db.outboxEvent.findMany({ where: { type: 'notifications.notification.sent', aggregateId: o.id } });
-    expect(sent.map((e) => (e.envelope as { data: Record<string, unknown> }).data)).toEqual(
+    const sent = await recorded('notifications.notification.sent', o.id);
+    expect(sent.map((e) => e.data)).toEqual(
       expect.arrayContaining([expect.objectContaining({ notice: `items_cancelled:${cancelled.data.cancellationId}`, template: 'items-cancelled', channel: 'email' })]),
     );
-    expect(sent.every((e) => !('orderStatus' in (e.envelope as { data: object }).data))).toBe(true);
+    expect(sent.every((e) => !('orderStatus' in (e.data as object)))).toBe(true);
   });
 
   it("dates a back order on the customer's calendar, and waits for an order it has not seen yet", async () => {

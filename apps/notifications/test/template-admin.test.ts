@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { notificationSent } from '@platform/contracts';
 import { eventually } from '@platform/test-support/eventually';
 import { describe, expect, it } from 'vitest';
-import { order, outbox, placeAndConfirm, service, sink } from './fixture';
+import { order, recorded, placeAndConfirm, service, sink } from './fixture';
 
 /*
  * The template admin (docs/notification-admin.md): templates stored per template, channel and
@@ -142,7 +142,7 @@ describe('preview and test send', () => {
 
     const log = (await service.app.inject({ method: 'GET', url: `/orders/${o.id}/notifications` })).json();
     expect(log.notifications.map((n: { id: string }) => n.id)).not.toContain(notificationId);
-    expect((await outbox(notificationSent.type, o.id)).map((d) => d.notificationId)).not.toContain(notificationId);
+    expect((await recorded(notificationSent.type, o.id)).map((d) => d.notificationId)).not.toContain(notificationId);
     // Out of the history, the service's log is its audit trail: who sent which template.
     expect(service.logLines().filter((line) => line.audit === 'template.test-sent' && line.notificationId === notificationId)).toEqual([
       expect.objectContaining({ level: 'info', msg: 'template test send', actor: 'admin:key-ana', name: 'order-confirmation', channel: 'email', locale: 'en' }),

@@ -27,10 +27,7 @@ function chinaPostNumber(): string {
 
 const shipment = (number: string) => t.db.shipment.findFirst({ where: { trackingNumber: number } });
 const registered = (number: string) => eventually(() => shipment(number), (s) => Boolean(s?.registeredAt), 20_000).then((s) => s!);
-const events = async (type: string, trackingNumber: string) =>
-  (await t.db.outboxEvent.findMany({ where: { type, envelope: { path: ['data', 'trackingNumber'], equals: trackingNumber } }, orderBy: { seq: 'asc' } })).map(
-    (row) => (row.envelope as Json).data as Json,
-  );
+const events = async (type: string, trackingNumber: string) => (await t.events(type, trackingNumber)).map((event) => event.data as Json);
 const push = async (provider: '17track' | 'aftership', body: Json) =>
   (await t.http.post(`${t.sims.baseUrl(provider)}/_sim/push`, { prefixUrl: '', json: body })).body as unknown as Json;
 const silenceTimer = (shipmentId: string) => t.db.timer.findUnique({ where: { kind_key: { kind: 'tracking.no-scan-alert', key: shipmentId } } });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trackingEvents } from '@platform/contracts';
 import { s10CheckDigit } from '@platform/contracts/check-digits';
 import { eventually } from '@platform/test-support/eventually';
 import { startTrackingHarness, type TrackingHarness } from './tracking-service';
@@ -24,10 +25,7 @@ function correosNumber(): string {
   return `RR${serial}${s10CheckDigit(serial)}ES`;
 }
 const eventsOf = async (number: string) =>
-  (await t.db.outboxEvent.findMany({ where: { envelope: { path: ['data', 'trackingNumber'], equals: number } }, orderBy: { seq: 'asc' } })).map((e) => ({
-    type: e.type,
-    data: (e.envelope as Json).data as Json,
-  }));
+  (await Promise.all(trackingEvents.map((definition) => t.events(definition.type, number)))).flat().map((e) => ({ type: e.type, data: e.data as Json }));
 
 describe('return parcels', () => {
   it('follows an approved return’s label like any parcel; every event about it names the return', async () => {

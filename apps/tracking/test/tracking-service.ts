@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
-import { returnChanged, type ReturnStatus, shipmentShipped } from '@platform/contracts';
+import { type Envelope, returnChanged, type ReturnStatus, shipmentShipped } from '@platform/contracts';
 import { freePort } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
+import { recordedEvents } from '@platform/test-support/recorded-events';
 import { startService } from '@platform/test-support/service';
 import got from 'got';
 import type { Database } from '../src/adapters/database';
@@ -27,6 +28,8 @@ export interface TrackingHarness {
   ship(number: string, options?: { carrierHint?: string | null; orderId?: string }): Promise<{ orderId: string; shipmentId: string }>;
   /** Fulfillment's `fulfillment.return.changed` of a return moving to `status` (`approved`: with a label of `number`). */
   returnChanged(number: string, status: ReturnStatus): Promise<{ orderId: string; returnId: string; eventId: string }>;
+  /** The service's events of `type` about the parcel `trackingNumber`, published or still in the outbox, in order. */
+  events(type: string, trackingNumber: string): Promise<Envelope[]>;
   advanceClock(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -80,6 +83,10 @@ export async function startTrackingHarness(): Promise<TrackingHarness> {
     sims,
     gateway: gatewayState,
     http: http as typeof got,
+    async events(type, trackingNumber) {
+      const events = await recordedEvents(service.db, service.runtime.messaging, type);
+      return events.filter((event) => (event.data as { trackingNumber?: string }).trackingNumber === trackingNumber);
+    },
     async ship(number, options = {}) {
       const orderId = options.orderId ?? randomUUID();
       const shipmentId = randomUUID();

@@ -101,31 +101,27 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Fallback poll when no local commit woke the relay (another replica wrote, or a wake-up was missed). */
   pollIntervalMs?: number;
-  /** Published rows are kept this long for inspection, then deleted. */
-  retentionMs?: number;
 }
 
 /** Advisory lock key of the relay (each service has its own database, so one key serves all). */
 export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
 
 /**
- * Publishes committed outbox rows to JetStream in insertion order. One replica relays at a
- * time (a transaction-scoped advisory lock; the others find it taken and wait for the next
- * round); a crash between publish and marking re-publishes the same `Nats-Msg-Id`, which
- * JetStream drops as a duplicate.
+ * Publishes committed outbox rows to JetStream in insertion order and deletes what JetStream
+ * acknowledged: the stream keeps the event (90 days, for replay), so every row left in
+ * `outbox_events` is still to be published. One replica relays at a time (a transaction-scoped
+ * advisory lock; the others find it taken and wait for the next round).
  */
 export class OutboxRelay {
   private readonly loop = new BackgroundLoop(() => this.round());
   private failures = 0;
-  private lastHousekeeping = 0;
+  private lastLagReport = 0;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
-  private readonly retentionMs: number;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
-    this.retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1000;
   }
 
   start(): void {
@@ -142,8 +138,8 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes one batch and marks what JetStream acknowledged. A row that failed stays
-   * unpublished and is retried with the next batch; it does not hold back the others.
+   * Publishes one batch and deletes what JetStream acknowledged. A row that failed stays and is
+   * retried with the next batch; it does not hold back the others.
    */
   async relayBatch(): Promise<{ published: number; failed: number }> {
     const { db, js, metrics, log } = this.options;
@@ -156,7 +152,7 @@ export class OutboxRelay {
         const rows = await tx.$queryRaw<OutboxRow[]>`
           WITH relay AS (SELECT pg_try_advisory_xact_lock(${OUTBOX_RELAY_LOCK}) AS locked)
           SELECT o.id, o.envelope, o.trace_headers FROM relay, outbox_events o
-          WHERE relay.locked AND o.published_at IS NULL ORDER BY o.seq LIMIT ${this.batchSize}`;
+          WHERE relay.locked ORDER BY o.seq LIMIT ${this.batchSize}`;
         if (rows.length === 0) return { sent: [], failed: 0 };
         // Pipelined on one connection: JetStream stores them in send order.
         const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
@@ -166,9 +162,11 @@ export class OutboxRelay {
           log.warn({ err: failures[0]!.reason, failed: failures.length, published: sent.length }, 'outbox events not published; will retry');
         }
         crashpoint('outbox:after-publish');
+        // A crash before this commits leaves the rows, and the next round publishes them again
+        // with the same Nats-Msg-Id: the stream drops a repeat within its duplicate window
+        // (2 hours, packages/contracts/src/streams.ts), far longer than a restart takes.
         if (sent.length > 0) {
-          await tx.$executeRaw`
-            UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY(${sent.map((r) => r.id)}::uuid[])`;
+          await tx.$executeRaw`DELETE FROM outbox_events WHERE id = ANY(${sent.map((r) => r.id)}::uuid[])`;
         }
         return { sent, failed: failures.length };
       },
@@ -189,30 +187,26 @@ export class OutboxRelay {
       this.options.log.warn({ err: error }, 'outbox relay failed; will retry');
     }
     // Also while failing: that is when the lag metrics matter.
-    await this.housekeeping().catch((error) => this.options.log.warn({ err: error }, 'outbox housekeeping failed'));
+    await this.reportLag().catch((error) => this.options.log.warn({ err: error }, 'outbox lag not measured'));
     if (this.failures > 0) return { pauseMs: Math.min(250 * 2 ** this.failures, 10_000), backoff: true };
     // A full batch: more may be waiting, go again at once.
     return { pauseMs: published < this.batchSize ? this.pollIntervalMs : 0 };
   }
 
-  /** Events committed and not yet published, and how long the oldest has waited (0 when none). */
+  /** Events committed and not yet published (every row left), and how long the oldest has waited (0 when none). */
   async lag(): Promise<{ pending: number; oldestPendingSeconds: number }> {
     const [lag] = await this.options.db.$queryRaw<{ pending: bigint; oldest: number | null }[]>`
-      SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
-      FROM outbox_events WHERE published_at IS NULL`;
+      SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM outbox_events`;
     return { pending: Number(lag?.pending ?? 0), oldestPendingSeconds: lag?.oldest ?? 0 };
   }
 
-  /** Lag metrics and the retention sweep, at most every few seconds. */
-  private async housekeeping(): Promise<void> {
+  /** The lag metrics, at most every few seconds. */
+  private async reportLag(): Promise<void> {
     const now = Date.now();
-    if (now - this.lastHousekeeping < 5_000) return;
-    this.lastHousekeeping = now;
-    const { db, metrics } = this.options;
+    if (now - this.lastLagReport < 5_000) return;
+    this.lastLagReport = now;
     const lag = await this.lag();
-    metrics.outboxPending.set(lag.pending);
-    metrics.outboxOldestPendingSeconds.set(lag.oldestPendingSeconds);
-    await db.$executeRaw`
-      DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => ${this.retentionMs / 1000})`;
+    this.options.metrics.outboxPending.set(lag.pending);
+    this.options.metrics.outboxOldestPendingSeconds.set(lag.oldestPendingSeconds);
   }
 }

@@ -67,11 +67,11 @@ export async function dueTimers(db: Databases, stack: StackHandle, http: Got, sl
   return out;
 }
 
-/** Unpublished outbox rows and consumer backlog (pending + unacknowledged), where not zero. */
+/** Outbox rows (each still to be published) and consumer backlog (pending + unacknowledged), where not zero. */
 export async function inFlight(db: Databases, nats: NatsClientEnv): Promise<Evidence['unsettled']> {
   const out: Evidence['unsettled'] = [];
   for (const service of DATABASE_SERVICES) {
-    const [row] = await db.query<{ count: string }>(service, 'SELECT count(*) FROM outbox_events WHERE published_at IS NULL');
+    const [row] = await db.query<{ count: string }>(service, 'SELECT count(*) FROM outbox_events');
     if (Number(row?.count) > 0) out.push({ where: `${service} outbox`, count: Number(row?.count) });
   }
   const nc = await connect({ ...natsConnectionOptions(nats, 'chaos-evidence'), reconnect: false });

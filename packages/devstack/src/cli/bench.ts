@@ -16,9 +16,9 @@
  *        through the gateway to billing) → billing.payment.succeeded → order confirmed → email;
  *      - email: the SMTP sink's `receivedAt` of each order's confirmation email minus the moment its
  *        payment / its POST was sent (orders are matched by a unique customer email per run and order).
- *      Also the outbox relay pickup (create transaction's commit → published_at) of the same orders,
- *      and the CPU each process used per placed-and-paid order (services' /metrics, PostgreSQL and
- *      NATS from /proc).
+ *      Also the outbox relay pickup (create transaction's commit → stored on the stream) of the same
+ *      orders, and the CPU each process used per placed-and-paid order (services' /metrics,
+ *      PostgreSQL and NATS from /proc).
  *   2. baseline a: the same N bodies POSTed straight to the orders service (gateway overhead), with
  *      the services consuming its events paused (SIGSTOP, a local platform) so orders has the cores
  *      to itself; not paid (no email), but their checkout sessions are awaited after the resume so
@@ -44,7 +44,7 @@ import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { eventHeaders, natsConnectionOptions } from '@platform/runtime/nats';
 import { newEvent } from '@platform/runtime/outbox';
-import { type Envelope, orderCreated } from '@platform/contracts';
+import { type Envelope, orderCreated, streams } from '@platform/contracts';
 import { createOrderRequestSchema, type Order } from '@platform/contracts/api/orders';
 import got, { type Got } from 'got';
 import pg from 'pg';
@@ -529,31 +529,55 @@ function withFreshId(envelope: Envelope): Envelope {
 }
 
 /**
- * From the commit of each order's create transaction to the relay's publish (published_at is set
- * once JetStream acknowledged). The commit time is the commit timestamp of the order's first
- * history row, written in that transaction and never updated, when the server tracks commit
- * timestamps (the platform command's PostgreSQL does); otherwise the outbox row's created_at
- * (the transaction's start, so the figure then includes the rest of the transaction).
+ * From the commit of each order's create transaction to the relay's publish: the time the
+ * stream stored the order's `orders.order.created` (the relay deletes the outbox row once
+ * JetStream acknowledged it, so the database no longer knows). The commit time is the commit
+ * timestamp of the order's first history row, written in that transaction and never updated,
+ * when the server tracks commit timestamps (the platform command's PostgreSQL does); otherwise
+ * the order's created_at (taken just before its transaction began, so the figure then includes
+ * the transaction).
  */
-async function relayPickup(pool: pg.Pool, orderIds: string[]): Promise<Interval & { from: 'commit' | 'transaction start' }> {
+async function relayPickup(pool: pg.Pool, nc: NatsConnection, orderIds: string[]): Promise<Interval & { from: 'commit' | 'transaction start' }> {
   const { rows: setting } = await pool.query<{ track_commit_timestamp: string }>('SHOW track_commit_timestamp');
   const from = setting[0]?.track_commit_timestamp === 'on' ? 'commit' : 'transaction start';
   if (orderIds.length === 0) return { count: 0, latency: null, rate: 0, from };
   const committed = from === 'commit' ? 'pg_xact_commit_timestamp(h.xmin)' : 'o.created_at';
-  const { rows } = await pool.query<{ created_ms: number; published_ms: number | null }>(
-    `SELECT extract(epoch FROM ${committed}) * 1000 AS created_ms, extract(epoch FROM o.published_at) * 1000 AS published_ms
-       FROM outbox_events o JOIN order_status_history h ON h.order_id::text = o.aggregate_id AND h.previous_status IS NULL
-      WHERE o.type = 'orders.order.created' AND o.aggregate_id = ANY($1::text[])`,
+  const { rows } = await pool.query<{ id: string; created_ms: number }>(
+    `SELECT o.id::text AS id, extract(epoch FROM ${committed}) * 1000 AS created_ms
+       FROM orders o JOIN order_status_history h ON h.order_id = o.id AND h.previous_status IS NULL
+      WHERE o.id = ANY($1::uuid[])`,
     [orderIds],
   );
-  const published = rows.filter((row) => row.published_ms !== null).map((row) => ({ c: Number(row.created_ms), p: Number(row.published_ms) }));
+  if (rows.length === 0) return { count: 0, latency: null, rate: 0, from };
+  const committedAt = new Map(rows.map((row) => [row.id, Number(row.created_ms)]));
+  const first = Math.min(...committedAt.values());
+  // Stored after its commit, so nothing of these orders is older than the first commit (a second
+  // earlier, for a NATS host whose clock is slightly behind).
+  const consumer = await jetstream(nc).consumers.get(streams[orderCreated.stream].name, {
+    filter_subjects: orderCreated.type,
+    opt_start_time: new Date(first - 1_000).toISOString(),
+  });
+  const publishedAt = new Map<string, number>();
+  let pending = Infinity;
+  while (pending > 0 && publishedAt.size < committedAt.size) {
+    let received = 0;
+    for await (const message of await consumer.fetch({ max_messages: 1_000, expires: 2_000 })) {
+      received += 1;
+      pending = message.info.pending;
+      const { aggregateId } = message.json<Envelope>();
+      if (committedAt.has(aggregateId) && !publishedAt.has(aggregateId)) publishedAt.set(aggregateId, Number(message.timestampNanos / 1000n) / 1000);
+      if (pending === 0) break;
+    }
+    if (received === 0) break;
+  }
+  const published = [...publishedAt].map(([id, p]) => ({ c: committedAt.get(id)!, p }));
   if (published.length === 0) return { count: 0, latency: null, rate: 0, from };
-  const first = Math.min(...published.map((row) => row.c));
+  const start = Math.min(...published.map((row) => row.c));
   const last = Math.max(...published.map((row) => row.p));
   return {
     count: published.length,
     latency: stats(published.map((row) => row.p - row.c)),
-    rate: published.length / (Math.max(last - first, 1) / 1000),
+    rate: published.length / (Math.max(last - start, 1) / 1000),
     from,
   };
 }
@@ -821,7 +845,7 @@ async function main(): Promise<void> {
     const journeyEnd = await sampleResources(http, urls, ports, statements);
     const { emails } = completion;
     const gatewayOrderIds = gatewayRecords.flatMap((record) => (record?.order ? [record.order.id] : []));
-    const pickup = await relayPickup(pool, gatewayOrderIds);
+    const pickup = await relayPickup(pool, nc, gatewayOrderIds);
     const checkoutSeen = intervals(gatewayRecords, (record) => record.sentAt, (record) => record.checkoutSeenAt);
     const payToEmail = intervals(gatewayRecords, (record) => record.paidAt, (record) => record.emailAt);
     const postToEmail = intervals(gatewayRecords, (record) => record.sentAt, (record) => record.emailAt);
