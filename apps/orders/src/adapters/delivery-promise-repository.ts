@@ -22,18 +22,12 @@ export function toOrderPromise(row: PromiseRow): OrderPromise {
   };
 }
 
+/** Raw SQL: written with every new order, and the model API's insert reads the row back (issue 9). */
 export async function insertPromise(tx: Transaction, orderId: string, promise: DeliveryPromise, basis: PromiseBasis, now: Date): Promise<void> {
-  await tx.deliveryPromise.create({
-    data: {
-      orderId,
-      deliveryType: promise.deliveryType,
-      earliest: new Date(promise.earliest),
-      latest: new Date(promise.latest),
-      basis: basis as object,
-      createdAt: now,
-      updatedAt: now,
-    },
-  });
+  await tx.$executeRaw`
+    INSERT INTO delivery_promises (order_id, delivery_type, earliest, latest, basis, created_at, updated_at)
+    VALUES (${orderId}::uuid, ${promise.deliveryType}, ${new Date(promise.earliest)}::timestamptz, ${new Date(promise.latest)}::timestamptz,
+            ${JSON.stringify(basis)}::jsonb, ${now}::timestamptz, ${now}::timestamptz)`;
 }
 
 /** Replaces the promise of an order whose destination or contents changed; the flags stay. */
