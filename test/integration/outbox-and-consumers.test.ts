@@ -255,17 +255,27 @@ describe('event consumer', () => {
     const orders = [randomUUID(), randomUUID(), randomUUID()];
     const events = Array.from({ length: 5 }, () => orders.map((orderId) => sampleEvent(orderId))).flat(); // interleaved
     const poison = events[7]!;
+    let running = 0;
+    let mostAtOnce = 0;
     const consumer = startConsumer(
       name,
       async (e, tx) => {
-        if (e.id === poison.id) throw new Error('cannot handle this one');
-        await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: e.id });
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          if (e.id === poison.id) throw new Error('cannot handle this one');
+          await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: e.id });
+        } finally {
+          running -= 1;
+        }
       },
       { batch: 8, concurrency: 2, maxDeliver: 2 },
     );
-    for (const event of events) await publishEnvelope(js, event);
     await consumer.start();
     try {
+      // One at a time while it runs: batches form from what arrives while others are in flight.
+      for (const event of events) await publishEnvelope(js, event);
       const healthy = events.filter((e) => e.id !== poison.id);
       const effects = () =>
         db.$queryRaw<{ cause: string; tx: string; seq: bigint }[]>`
@@ -276,6 +286,8 @@ describe('event consumer', () => {
       // Each applied once, in as many transactions as batches (fewer than events)...
       expect(rows.map((row) => row.cause).sort()).toEqual(healthy.map((e) => e.id).sort());
       expect(new Set(rows.map((row) => row.tx)).size).toBeLessThan(healthy.length);
+      // ...never more batches at once than the consumer's concurrency...
+      expect(mostAtOnce).toBeLessThanOrEqual(2);
       // ...each order's effects in its events' stream order...
       for (const orderId of orders) {
         const mine = healthy.filter((e) => e.aggregateId === orderId).map((e) => e.id);

@@ -147,7 +147,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   private readonly lastOf = new Map<string, Promise<void>>();
   private readonly batchSize: number;
   /** Handled events at hand, applied together once the deliveries already received are in (`batch`). */
-  private gathered: Applicable<Tx>[] = [];
+  private readonly gathered: Applicable<Tx>[] = [];
   private gathering: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: ConsumerOptions<Tx>) {
@@ -259,10 +259,12 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
             const subscription = parsed.ok ? this.handlers.get(parsed.event.type) : undefined;
             if (this.batchSize > 1 && parsed.ok && subscription) this.gather({ msg, event: parsed.event, subscription });
             else void this.inOrder(parsed.ok ? [parsed.event.aggregateId] : [], () => this.handle(msg, parsed));
-            if (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+            // Batching, the next batch fills while the handlings in flight run: wait only once it is full too.
+            const waiting = this.batchSize === 1 || this.gathered.length >= this.batchSize;
+            if (this.inFlight.size >= this.concurrency && waiting) await Promise.race(this.inFlight);
           }
         } finally {
-          this.applyGathered();
+          while (this.gathered.length > 0) this.applyGathered();
           await Promise.all(this.inFlight);
           clearInterval(lag);
         }
@@ -291,6 +293,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       .finally(() => {
         this.inFlight.delete(settled);
         for (const key of keys) if (this.lastOf.get(key) === settled) this.lastOf.delete(key);
+        this.applyGatheredIfFree();
       });
     for (const key of keys) this.lastOf.set(key, settled);
     this.inFlight.add(settled);
@@ -303,16 +306,22 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
    */
   private gather(item: Applicable<Tx>): void {
     this.gathered.push(item);
-    if (this.gathered.length >= this.batchSize) this.applyGathered();
-    else this.gathering ??= setImmediate(() => this.applyGathered());
+    if (this.gathered.length >= this.batchSize) this.applyGatheredIfFree();
+    else
+      this.gathering ??= setImmediate(() => {
+        this.gathering = undefined;
+        this.applyGatheredIfFree();
+      });
+  }
+
+  /** Starts the next batch if fewer than `concurrency` handlings run; else the first to settle starts it. */
+  private applyGatheredIfFree(): void {
+    if (this.gathered.length > 0 && this.inFlight.size < this.concurrency) this.applyGathered();
   }
 
   private applyGathered(): void {
-    if (this.gathering) clearImmediate(this.gathering);
-    this.gathering = undefined;
-    const batch = this.gathered;
+    const batch = this.gathered.splice(0, this.batchSize);
     if (batch.length === 0) return;
-    this.gathered = [];
     void this.inOrder([...new Set(batch.map((item) => item.event.aggregateId))], () => this.handleBatch(batch));
   }
 
