@@ -1,4 +1,4 @@
-import { EVENTS_PER_TRANSACTION, on } from '@platform/runtime/consumer';
+import { EVENTS_PER_TRANSACTION, on, ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { notificationDeferred, notificationFailed, notificationSent, notificationSuppressed } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
@@ -18,8 +18,10 @@ export function registerNotificationOutcomesConsumer(runtime: ServiceRuntime, db
   runtime.addConsumer<Transaction>({
     name: 'orders--notifications',
     stream: 'NOTIFICATIONS',
-    // Timeline entries only (appends, no row lock): a burst of outcomes (one per channel) commits together.
+    // Timeline entries only (appends, no row lock): a burst of outcomes (one per channel) commits
+    // together, and several orders' batches run side by side (eight outcomes per paid order).
     batch: EVENTS_PER_TRANSACTION,
+    concurrency: ORDERS_AT_ONCE,
     db,
     subscriptions: [
       on(notificationSent, (event, tx: Transaction) => onNotificationOutcome({ outcome: 'sent', event }, tx)),
