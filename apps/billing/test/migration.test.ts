@@ -45,7 +45,12 @@ it('moves a pending channel refund\'s reason from failure_reason to pending_reas
       );
     }
 
-    expect((await applyMigrations({ databaseUrl: url, migrationsDir: MIGRATIONS })).applied).toEqual([PENDING_REASON, '20261204143000_applied_versions', '20261204211000_credit_notes']);
+    expect((await applyMigrations({ databaseUrl: url, migrationsDir: MIGRATIONS })).applied).toEqual([
+      PENDING_REASON,
+      '20261204143000_applied_versions',
+      '20261204211000_credit_notes',
+      '20261204233000_outbox_delete_on_publish',
+    ]);
 
     const after = await client.query('SELECT id, status, failure_reason, pending_reason FROM refunds');
     const byId = new Map(after.rows.map((row) => [row.id, row]));

@@ -48,6 +48,7 @@ it('migrates notifications sent before per-status notifications to the confirmed
       '20261204200000_template_admin',
       '20261204210000_history_analytics',
       '20261204213000_campaigns',
+      '20261204233000_outbox_delete_on_publish',
     ]);
 
     const { rows } = await client.query('SELECT id, order_status, notice, status FROM notifications WHERE order_id = $1', [orderId]);
