@@ -301,6 +301,35 @@ describe('event consumer', () => {
     }
   });
 
+  it('with a batch, skips an event applied before (its claim committed, its ack lost) and a second copy of one in the same batch', async () => {
+    const name = `test--batch-claims-${randomUUID().slice(0, 8)}`;
+    const orderId = randomUUID();
+    const [appliedBefore, copied, fresh] = [sampleEvent(orderId), sampleEvent(orderId), sampleEvent(orderId)];
+    const ours = new Set([appliedBefore.id, copied.id, fresh.id]);
+    const handled: string[] = [];
+    await db.processedEvent.create({ data: { consumer: name, eventId: appliedBefore.id } });
+    const consumer = startConsumer(
+      name,
+      async (e) => {
+        if (ours.has(e.id)) handled.push(e.id);
+      },
+      { batch: 8 },
+    );
+    // All in the stream before the consumer starts: they arrive together and form one batch.
+    await publishEnvelope(js, appliedBefore);
+    await publishEnvelope(js, copied);
+    await js.publish(copied.type, JSON.stringify(copied), { msgID: `${copied.id}-again` });
+    await publishEnvelope(js, fresh);
+    await consumer.start();
+    try {
+      await eventually(async () => db.processedEvent.count({ where: { consumer: name, eventId: fresh.id } }), (n) => n === 1, 20_000);
+      expect(handled).toEqual([copied.id, fresh.id]);
+      expect(await db.processedEvent.count({ where: { consumer: name, eventId: { in: [...ours] } } })).toBe(3);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('rolls back a failed attempt with its effects, retries with backoff, then succeeds', async () => {
     const name = `test--retry-${randomUUID().slice(0, 8)}`;
     const event = sampleEvent();

@@ -83,7 +83,8 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   concurrency?: number;
   /**
    * Events applied in one transaction when several are at hand (default 1): one BEGIN/COMMIT,
-   * one outbox insert and one relay wake-up for all. Only for handlers that write nothing but
+   * one statement for their `processed_events` claims, one outbox insert and one relay wake-up
+   * for all. Only for handlers that write nothing but
    * their own service's database and take no row locks another aggregate's handler could take in
    * the other order: a batch that fails is rolled back and its events applied one by one as
    * usual (so a handler may run twice, the first time rolled back).
@@ -334,9 +335,13 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     try {
       outcomes = await db.$transaction(
         async (tx) => {
+          const claimed = await this.claimAll(tx, batch.map(({ event }) => event.id));
           const applied: Outcome[] = [];
           for (const { event, subscription, msg } of batch) {
-            applied.push(await this.inEventContext(event, msg.subject, msg.headers, () => this.claimAndHandle(tx, event, subscription)));
+            // Deleted once used: a second copy of an event in the batch is a duplicate. (PostgreSQL
+            // returns a uuid in lower case.)
+            const first = claimed.delete(event.id.toLowerCase());
+            applied.push(await this.inEventContext(event, msg.subject, msg.headers, () => this.handleClaimed(tx, event, subscription, first)));
           }
           crashpoint(`${name}:before-commit`);
           return applied;
@@ -500,7 +505,21 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     const claimed = await tx.$executeRaw`
       INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
       ON CONFLICT DO NOTHING`;
-    if (claimed === 0) return 'duplicate';
+    return this.handleClaimed(tx, event, subscription, claimed > 0);
+  }
+
+  /** A batch's claims in one statement: the ids not applied before (see `claimAndHandle`). */
+  private async claimAll(tx: Tx, eventIds: readonly string[]): Promise<Set<string>> {
+    const rows = await tx.$queryRaw<Array<{ event_id: string }>>`
+      INSERT INTO processed_events (consumer, event_id) SELECT ${this.options.name}, id FROM unnest(${eventIds}::uuid[]) AS id
+      ON CONFLICT DO NOTHING RETURNING event_id::text`;
+    return new Set(rows.map((row) => row.event_id));
+  }
+
+  /** After the claim (`claimed`: this event was not applied before), the version check, then the handler. */
+  private async handleClaimed(tx: Tx, event: Envelope, subscription: Subscription<Tx>, claimed: boolean): Promise<Outcome> {
+    const { name } = this.options;
+    if (!claimed) return 'duplicate';
     if (subscription.versionOf && !(await claimVersion(tx, name, event.aggregateId, subscription.versionOf(event)))) return 'stale';
     await subscription.handle(event, tx);
     return 'processed';

@@ -61,7 +61,7 @@ export async function applyStatusChange(
     history,
   );
   const order = toOrder(updated);
-  await addToTimeline(tx, [statusEntry({ ...history, orderId: order.id, at: now })]);
+  addToTimeline(tx, [statusEntry({ ...history, orderId: order.id, at: now })]);
   await recordEvent(
     tx,
     newEvent(orderStatusChanged, {

@@ -133,7 +133,7 @@ export async function storeNewOrder(tx: Transaction, input: NewOrderInput): Prom
     history,
     subOrders,
   });
-  await addToTimeline(tx, [statusEntry({ ...history, orderId, previousStatus: null, at: now })]);
+  addToTimeline(tx, [statusEntry({ ...history, orderId, previousStatus: null, at: now })]);
   await recordEvents(tx, [
     ...(input.eventsBefore?.(order) ?? []),
     newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),

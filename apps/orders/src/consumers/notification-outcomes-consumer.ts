@@ -9,8 +9,8 @@ import { notificationEntry } from '../domain/timeline';
 type Outcome = Parameters<typeof notificationEntry>[0];
 
 /** A notification's outcome joins its order's timeline. */
-export function onNotificationOutcome(outcome: Outcome, tx: Transaction): Promise<void> {
-  return addToTimeline(tx, [notificationEntry(outcome)]);
+export async function onNotificationOutcome(outcome: Outcome, tx: Transaction): Promise<void> {
+  addToTimeline(tx, [notificationEntry(outcome)]);
 }
 
 /** `orders--notifications`: what became of each notification (sent, deferred, suppressed, failed) joins the order's timeline (GW-03). */

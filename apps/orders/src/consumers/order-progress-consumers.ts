@@ -28,17 +28,17 @@ import { progressFromRollUp } from '../domain/sub-orders';
 type Deps = Pick<OrdersDeps, 'clock' | 'log' | 'metrics'>;
 
 export async function onPaymentSucceeded(deps: Deps, event: EventOf<typeof paymentSucceeded>, tx: Transaction): Promise<void> {
-  await addToTimeline(tx, [paymentEntry(event)]);
+  addToTimeline(tx, [paymentEntry(event)]);
   await applyProgress(tx, deps, { orderId: event.data.orderId, actor: 'billing', cause: event.type, decide: () => progressFromPayment(event.data) });
 }
 
 /** A failed payment changes no status (the order waits for another attempt or its expiry): it joins the timeline. */
-export function onPaymentFailed(event: EventOf<typeof paymentFailed>, tx: Transaction): Promise<void> {
-  return addToTimeline(tx, [paymentFailedEntry(event)]);
+export async function onPaymentFailed(event: EventOf<typeof paymentFailed>, tx: Transaction): Promise<void> {
+  addToTimeline(tx, [paymentFailedEntry(event)]);
 }
 
 export async function onRefundSucceeded(deps: Deps, event: EventOf<typeof refundSucceeded>, tx: Transaction): Promise<void> {
-  await addToTimeline(tx, [refundEntry(event)]);
+  addToTimeline(tx, [refundEntry(event)]);
   await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'billing',
@@ -48,7 +48,7 @@ export async function onRefundSucceeded(deps: Deps, event: EventOf<typeof refund
 }
 
 export async function onWorkflowTransitioned(deps: Deps, event: EventOf<typeof workflowTransitioned>, tx: Transaction): Promise<void> {
-  await addToTimeline(tx, [workflowEntry(event)]);
+  addToTimeline(tx, [workflowEntry(event)]);
   await applyProgress(tx, deps, {
     orderId: event.data.orderId,
     actor: 'fulfillment',
@@ -82,13 +82,13 @@ export async function onItemsCancelled(deps: Deps, event: EventOf<typeof itemsCa
 }
 
 /** Each step of a return joins the order's timeline; the units it brings back reach the order through fulfillment's progress. */
-export function onReturnChanged(event: EventOf<typeof returnChanged>, tx: Transaction): Promise<void> {
-  return addToTimeline(tx, [returnEntry(event)]);
+export async function onReturnChanged(event: EventOf<typeof returnChanged>, tx: Transaction): Promise<void> {
+  addToTimeline(tx, [returnEntry(event)]);
 }
 
 /** Each carrier scan joins the order's timeline with its place (GW-03), a return parcel's too. */
-export function onTrackingScanned(event: EventOf<typeof trackingScanned>, tx: Transaction): Promise<void> {
-  return addToTimeline(tx, [carrierScanEntry(event)]);
+export async function onTrackingScanned(event: EventOf<typeof trackingScanned>, tx: Transaction): Promise<void> {
+  addToTimeline(tx, [carrierScanEntry(event)]);
 }
 
 /*
