@@ -4,7 +4,7 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import { narrowestFilter } from '@platform/contracts/consumers';
 import { deadLetterSubject, type Envelope, type EventDefinition, type EventOf, parseEvent, type ParseResult } from '@platform/contracts';
-import { runInFlow } from './context';
+import { currentFlow, type FlowContext, runInFlow } from './context';
 import { crashpoint } from './crashpoint';
 import type { ConsumerLease } from './consumer-lease';
 import type { Logger } from './logger';
@@ -335,6 +335,8 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
     if (batch.length === 1) return this.handle(batch[0]!.msg, { ok: true, event: batch[0]!.event });
     const { name, db, log, metrics } = this.options;
     const timers = batch.map(({ event }) => metrics.eventHandleDuration.startTimer({ consumer: name, type: event.type }));
+    // Each event's flow with its span: its log line after the commit carries its trace.
+    const flows: Array<FlowContext | undefined> = [];
     let outcomes: Outcome[];
     try {
       outcomes = await db.$transaction(
@@ -345,7 +347,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
             // Deleted once used: a second copy of an event in the batch is a duplicate. (PostgreSQL
             // returns a uuid in lower case.)
             const first = claimed.delete(event.id.toLowerCase());
-            applied.push(await this.inEventContext(event, msg.subject, msg.headers, () => this.handleClaimed(tx, event, subscription, first)));
+            const outcome = await this.inEventContext(event, msg.subject, msg.headers, () => {
+              flows.push(currentFlow());
+              return this.handleClaimed(tx, event, subscription, first);
+            });
+            applied.push(outcome);
           }
           crashpoint(`${name}:before-commit`);
           return applied;
@@ -364,7 +370,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       msg.ack();
       this.failures.delete(msg.info.streamSequence);
       metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: outcomes[index]! });
-      runInFlow({ correlationId: event.correlationId, causationId: event.id }, () => this.logOutcome(event, subscription, outcomes[index]!));
+      runInFlow(flows[index] ?? { correlationId: event.correlationId, causationId: event.id }, () => this.logOutcome(event, subscription, outcomes[index]!));
     }
   }
 

@@ -3,6 +3,7 @@ import type { TimelineEntry } from '@platform/contracts/api/timeline';
 import type { Actor } from '@platform/runtime/actor';
 import { newEvent, recordEvents } from '@platform/runtime/outbox';
 import { beforeCommit, TransactionState } from '@platform/runtime/transaction-scope';
+import { currentFlow, type FlowContext, runInFlow } from '@platform/runtime/context';
 import type { Database, Transaction } from '../adapters/database';
 import { getOrderRow } from '../adapters/order-repository';
 import { insertTimelineEntries, listTimelineEntries } from '../adapters/timeline-repository';
@@ -21,25 +22,36 @@ import { SERVICE } from './dependencies';
  * (docs/performance.md). Nothing reads an order's timeline inside the transaction that adds to it.
  */
 export function addToTimeline(tx: Transaction, entries: readonly TimelineEntry[]): void {
-  entriesToWrite.of(tx).push(...entries);
+  // The flow where each entry was added: its event carries that correlation, cause and trace.
+  const flow = currentFlow();
+  entriesToWrite.of(tx).push(...entries.map((entry) => ({ entry, flow })));
+}
+
+interface EntryToWrite {
+  entry: TimelineEntry;
+  flow: FlowContext | undefined;
 }
 
 const entriesToWrite = new TransactionState('order timeline entries', (tx) => {
-  const entries: TimelineEntry[] = [];
+  const entries: EntryToWrite[] = [];
   beforeCommit(tx, () => writeTimelineEntries(tx as Transaction, entries));
   return entries;
 });
 
-async function writeTimelineEntries(tx: Transaction, entries: readonly TimelineEntry[]): Promise<void> {
+async function writeTimelineEntries(tx: Transaction, entries: readonly EntryToWrite[]): Promise<void> {
   // One entry per id: a second copy in the same statement would be counted as stored too.
-  const unique = [...new Map(entries.map((entry) => [entry.id, entry])).values()];
-  const added = await insertTimelineEntries(tx, unique);
-  await recordEvents(
-    tx,
-    added.map(({ entry, customerId }) =>
-      newEvent(timelineEntryRecorded, { aggregateId: entry.orderId, source: SERVICE, occurredAt: new Date(entry.at), data: { customerId, entry } }),
-    ),
-  );
+  const unique = [...new Map(entries.map((added) => [added.entry.id, added])).values()];
+  const stored = await insertTimelineEntries(tx, unique.map(({ entry }) => entry));
+  const flowOf = new Map(unique.map(({ entry, flow }) => [entry.id, flow]));
+  for (const { entry, customerId } of stored) {
+    const record = () =>
+      recordEvents(tx, [
+        newEvent(timelineEntryRecorded, { aggregateId: entry.orderId, source: SERVICE, occurredAt: new Date(entry.at), data: { customerId, entry } }),
+      ]);
+    const flow = flowOf.get(entry.id);
+    // Recorded in the entry's own flow (one recordEvents each): the events are written together later.
+    await (flow ? runInFlow(flow, record) : record());
+  }
 }
 
 /** `GET /orders/:id/timeline`: every kind of entry, in time order; a customer (or a page for one) reads theirs. */
