@@ -164,7 +164,9 @@ export async function updateSubOrdersAtVersion(tx: Transaction, updates: readonl
           units = coalesce(c.units, s.units), parcels = coalesce(c.parcels, s.parcels), item_ids = coalesce(c."itemIds", s.item_ids),
           subtotal = coalesce(c.subtotal, s.subtotal), vendor_type = coalesce(c."vendorType", s.vendor_type),
           version = s.version + 1, updated_at = ${now}::timestamptz
-      FROM c WHERE s.id = c.id AND s.version = c.version
+      -- The ids again as an array: the planner guesses 100 rows from json_to_recordset and would
+      -- scan the whole table to hash-join them; by the primary key it looks up a few.
+      FROM c WHERE s.id = ANY(${updates.map((update) => update.id)}::uuid[]) AND s.id = c.id AND s.version = c.version
       RETURNING s.*
     ), h AS (
       INSERT INTO sub_order_history (id, sub_order_id, status, previous_status, fulfillment_status, details, actor, created_at)
