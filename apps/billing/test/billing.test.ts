@@ -14,7 +14,7 @@ import { connectMessaging, type Messaging, quietLog, testMetrics } from '@platfo
 import type { Transaction } from '../src/adapters/database';
 import { markOverdue, OVERDUE_TIMER } from '../src/application/invoices';
 import { numberBeforeCommit } from '../src/application/numbering';
-import { beforeCommit } from '@platform/runtime/transaction-scope';
+import { afterEventsWritten } from '@platform/runtime/transaction-scope';
 import { PAYOUT_TIMER, payoutRunTimer } from '../src/application/payouts';
 import { orderSubscriptions } from '../src/consumers/orders';
 import { billingOf, call, cancelled, created, type Harness, harness, type Json, outboxTypes, pay, postWebhook, sampleOrder, signed, snapshot } from './harness';
@@ -467,8 +467,8 @@ describe('billing: gap-free invoice numbers', () => {
     await expect(
       h.db.$transaction(async (tx) => {
         numberBeforeCommit(tx, { kind: 'invoice', table: 'invoices', id: draft.id, issuedAt: new Date() });
-        // A later final step fails: the number was taken, and the rollback gives it back.
-        beforeCommit(tx, async () => {
+        // A later last step fails: the number was taken, and the rollback gives it back.
+        afterEventsWritten(tx, async () => {
           expect((await tx.invoice.findUniqueOrThrow({ where: { id: draft.id } })).number).toBe('INV-000001');
           throw new Error('issue failed after numbering');
         });

@@ -2,10 +2,11 @@
  * One scope per interactive transaction of a service's Prisma client, opened by the
  * `$transaction` wrapper `createPrismaClient` installs, so that consumers, timers and HTTP use
  * cases all get the same commit behaviour without managing it themselves:
- * - before the commit, the steps registered with `beforeCommit` run (work that must come last,
- *   such as a gap-free number), then the outbox events recorded through the transaction are
- *   written in one statement, in the order recorded (a use case recording in several steps pays
- *   one round trip);
+ * - before the commit, the steps registered with `beforeCommit` run (work gathered over the
+ *   transaction, such as an order's timeline entries), then the outbox events recorded through
+ *   the transaction are written in one statement, in the order recorded (a use case recording in
+ *   several steps pays one round trip), then the steps registered with `afterEventsWritten`
+ *   (what must hold a lock only to the commit, such as a gap-free number);
  * - after the commit, the client's listeners hear what it wrote (events, timers), so the service
  *   wakes only the worker that has something to do (each wake costs a query, docs/performance.md);
  * - after the commit, the effects registered with `afterCommit` run (business metrics count a fact
@@ -39,6 +40,10 @@ export interface DeferredEvent {
 interface Scope {
   readonly events: DeferredEvent[];
   readonly finalSteps: FinalStep[];
+  /** Steps after the events' insert: the transaction's last statements (`afterEventsWritten`). */
+  readonly lastSteps: Array<() => Promise<void>>;
+  /** Set once the events are written: one recorded later would be lost. */
+  eventsWritten: boolean;
   readonly written: Written;
   readonly effects: Effect[];
   /** The values of the `TransactionState`s used in this transaction. */
@@ -71,12 +76,22 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
   const scopedTransaction = async (fn: unknown, options?: unknown) => {
     // The batch form (an array of queries) records nothing.
     if (typeof fn !== 'function') return transaction(fn, options);
-    const scope: Scope = { events: [], finalSteps: [], written: { events: false, timers: false }, effects: [], state: new Map() };
+    const scope: Scope = {
+      events: [],
+      finalSteps: [],
+      lastSteps: [],
+      eventsWritten: false,
+      written: { events: false, timers: false },
+      effects: [],
+      state: new Map(),
+    };
     const result = await transaction(async (tx: object) => {
       scopes.set(tx, scope);
       const value = await (fn as (tx: object) => Promise<unknown>)(tx);
       for (const step of scope.finalSteps) await step(scope.events);
       if (scope.events.length > 0) await writeEvents(tx, scope.events);
+      scope.eventsWritten = true;
+      for (const step of scope.lastSteps) await step();
       return value;
     }, options);
     for (const listener of scoped.listeners) listener({ ...scope.written });
@@ -94,19 +109,32 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
  */
 export function deferEvents(tx: object, events: readonly DeferredEvent[]): boolean {
   const scope = scopes.get(tx);
+  if (scope?.eventsWritten) throw new Error('events recorded after the transaction wrote its events (in an afterEventsWritten step)');
   scope?.events.push(...events);
   return scope !== undefined;
 }
 
 /**
  * Runs `step` when the transaction's work is done, right before its events are written and it
- * commits, in the order registered; `step` may revise those events. For what must hold a lock
- * only to the commit: billing's gap-free numbers (apps/billing/src/application/numbering.ts).
+ * commits, in the order registered; `step` may record or revise those events (an order's
+ * timeline entries, written together: apps/orders/src/application/timeline.ts).
  */
 export function beforeCommit(tx: object, step: FinalStep): void {
   const scope = scopes.get(tx);
   if (!scope) throw new Error('beforeCommit needs a transaction of a client made by createPrismaClient');
   scope.finalSteps.push(step);
+}
+
+/**
+ * Runs `step` after the transaction's events are written, as its last statements before the
+ * commit, in the order registered; it may no longer record events, only change the rows written
+ * (the outbox's included). For a lock that should be held only by its statement and the commit:
+ * billing's gap-free numbers (apps/billing/src/application/numbering.ts).
+ */
+export function afterEventsWritten(tx: object, step: () => Promise<void>): void {
+  const scope = scopes.get(tx);
+  if (!scope) throw new Error('afterEventsWritten needs a transaction of a client made by createPrismaClient');
+  scope.lastSteps.push(step);
 }
 
 /** Notes what `tx` wrote; through the client itself (already committed) its listeners hear at once. */
