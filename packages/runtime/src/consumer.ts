@@ -269,6 +269,8 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
             if (this.inFlight.size >= this.concurrency && waiting) await Promise.race(this.inFlight);
           }
         } finally {
+          clearImmediate(this.gathering);
+          this.gathering = undefined;
           while (this.gathered.length > 0) this.applyGathered();
           await Promise.all(this.inFlight);
           clearInterval(lag);

@@ -512,8 +512,8 @@ async function awaitEmails(client: Got, sinkUrl: string, runId: string, tag: str
 
 const RAW_CUSTOMER_ID = 'bench-raw';
 
-/** Paused during the measured direct POSTs: every service consuming what orders publishes. */
-const PAUSED_FOR_DIRECT: readonly ServiceName[] = ['billing', 'fulfillment', 'tracking', 'notifications'];
+/** Paused during the measured direct POSTs: every service consuming what orders publishes (all but the gateway). */
+const PAUSED_FOR_DIRECT: readonly ServiceName[] = SERVICE_NAMES.filter((name) => name !== 'orders' && name !== 'gateway');
 
 /**
  * An `orders.order.created` envelope as the service builds it (`newEvent`). The data is
