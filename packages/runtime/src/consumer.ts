@@ -513,14 +513,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
 
   /** In the caller's transaction: the `processed_events` claim, the version check, then the handler. */
   private async claimAndHandle(tx: Tx, event: Envelope, subscription: Subscription<Tx>): Promise<Outcome> {
-    const { name } = this.options;
-    const claimed = await tx.$executeRaw`
-      INSERT INTO processed_events (consumer, event_id) VALUES (${name}, ${event.id}::uuid)
-      ON CONFLICT DO NOTHING`;
-    return this.handleClaimed(tx, event, subscription, claimed > 0);
+    const claimed = await this.claimAll(tx, [event.id]);
+    return this.handleClaimed(tx, event, subscription, claimed.has(event.id.toLowerCase()));
   }
 
-  /** A batch's claims in one statement: the ids not applied before (see `claimAndHandle`). */
+  /** The claims of one event or a batch, in one statement: the ids not applied before (lower case, as PostgreSQL returns a uuid). */
   private async claimAll(tx: Tx, eventIds: readonly string[]): Promise<Set<string>> {
     const rows = await tx.$queryRaw<Array<{ event_id: string }>>`
       INSERT INTO processed_events (consumer, event_id) SELECT ${this.options.name}, id FROM unnest(${eventIds}::uuid[]) AS id

@@ -40,15 +40,14 @@ const entriesToWrite = new TransactionState('order timeline entries', (tx) => {
 
 async function writeTimelineEntries(tx: Transaction, entries: readonly EntryToWrite[]): Promise<void> {
   // One entry per id: a second copy in the same statement would be counted as stored too.
-  const unique = [...new Map(entries.map((added) => [added.entry.id, added])).values()];
-  const stored = await insertTimelineEntries(tx, unique.map(({ entry }) => entry));
-  const flowOf = new Map(unique.map(({ entry, flow }) => [entry.id, flow]));
+  const byId = new Map(entries.map((added) => [added.entry.id, added]));
+  const stored = await insertTimelineEntries(tx, [...byId.values()].map(({ entry }) => entry));
   for (const { entry, customerId } of stored) {
     const record = () =>
       recordEvents(tx, [
         newEvent(timelineEntryRecorded, { aggregateId: entry.orderId, source: SERVICE, occurredAt: new Date(entry.at), data: { customerId, entry } }),
       ]);
-    const flow = flowOf.get(entry.id);
+    const flow = byId.get(entry.id)?.flow;
     // Recorded in the entry's own flow (one recordEvents each): the events are written together later.
     await (flow ? runInFlow(flow, record) : record());
   }
