@@ -866,7 +866,8 @@ describe('notices about part of an order (fulfillment events)', () => {
     expect(email!.subject).toBe(`Some items in your order ${o.number} could not be supplied`);
     expect(email!.text).toContain('Earl Grey × 1');
     expect(email!.text).toContain('You will be refunded €8.99 to your original payment method.');
-    expect(email!.text).not.toMatch(/CJ|supplier|out of stock/i);
+    // The order link's signed token is random base64url (it may well hold "cj"): only the words are checked.
+    expect(email!.text.replace(/https?:\/\/\S+/g, '')).not.toMatch(/CJ|supplier|out of stock/i);
     // Money is involved: the push goes now, not at the end of the customer's night.
     await eventually(() => pushTo(token), (m) => m.length === 1);
     expect((await pushTo(token))[0]!.notification.body).toContain('We will refund €8.99');
