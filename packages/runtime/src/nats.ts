@@ -34,6 +34,10 @@ export function natsConnectionOptions(env: NatsClientEnv, name: string): Connect
   return {
     servers: env.NATS_URL.split(','),
     name,
+    // Without it every request (a JetStream publish, an acknowledged ack, a KV read) builds two
+    // Error objects up front for an async stack trace: 1.8 % of the orders service's CPU and 2.2 %
+    // of the gateway's in a burst (CPU profile). A failed request still says what and where.
+    noAsyncTraces: true,
     ...(env.NATS_USER && { user: env.NATS_USER, pass: env.NATS_PASSWORD, inboxPrefix: inboxPrefix(env.NATS_USER) }),
     ...(tls && { tls: { caFile: env.NATS_TLS_CA_FILE, certFile: env.NATS_TLS_CERT_FILE, keyFile: env.NATS_TLS_KEY_FILE } }),
   };
