@@ -1,7 +1,6 @@
 import type { DelayReason, DeliveryPromise } from '@platform/contracts';
-import type { OrderPromise } from '@platform/contracts/api/orders';
+import { formatOrderNumber, type OrderPromise } from '@platform/contracts/api/orders';
 import type { PromiseBasis } from '../domain/delivery-promise';
-import { formatOrderNumber } from '../domain/order-number';
 import { FINISHED_STATUSES } from '../domain/order-status';
 import type { DeliveryParcel as ParcelRow, DeliveryPromise as PromiseRow } from '../generated/prisma/client';
 import type { Database, Transaction } from './database';

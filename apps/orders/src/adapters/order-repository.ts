@@ -1,8 +1,8 @@
 import type { ShortStockOutcome, ShortStockPolicy } from '@platform/contracts';
-import type { Order } from '@platform/contracts/api/orders';
+import { formatOrderNumber, type Order } from '@platform/contracts/api/orders';
 import { DomainError } from '@platform/contracts/errors';
 import { Prisma } from '../generated/prisma/client';
-import { formatOrderNumber, type SequenceRange } from '../domain/order-number';
+import type { SequenceRange } from '../domain/order-number';
 import { FINISHED_STATUSES } from '../domain/order-status';
 import type { Database, Transaction } from './database';
 import {

@@ -1,8 +1,7 @@
 import type { UnitCounts } from '@platform/contracts';
-import type { SubOrder } from '@platform/contracts/api/orders';
+import { formatOrderNumber, type SubOrder } from '@platform/contracts/api/orders';
 import { DomainError } from '@platform/contracts/errors';
 import { Prisma } from '../generated/prisma/client';
-import { formatOrderNumber } from '../domain/order-number';
 import type { Database, Transaction } from './database';
 
 type Client = Database | Transaction;

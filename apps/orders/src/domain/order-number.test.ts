@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatOrderNumber, sequencesWithPrefix } from './order-number';
+import { formatOrderNumber } from '@platform/contracts/api/orders';
+import { sequencesWithPrefix } from './order-number';
 
 /** Every sequence the ranges hold, for small cases. */
 const matches = (digits: string, upTo: number) =>

@@ -1,12 +1,8 @@
-const WIDTH = 6;
+import { ORDER_NUMBER_WIDTH as WIDTH } from '@platform/contracts/api/orders';
+
 /** The numbers column is a Postgres integer: at most 10 digits. */
 const MAX_DIGITS = 10;
 const MAX_SEQUENCE = 2_147_483_647;
-
-/** Human-facing order number: `ORD-000042`. */
-export function formatOrderNumber(sequence: number): string {
-  return `ORD-${String(sequence).padStart(WIDTH, '0')}`;
-}
 
 /** Sequences from `from` up to, not including, `to`. */
 export interface SequenceRange {

@@ -78,6 +78,14 @@ export type ModifyOrderRequest = z.infer<typeof modifyOrderRequestSchema>;
 /** Body of `POST /orders/:id/status`: an ops/admin manual change, through the transition table (ORD-08). */
 export const manualStatusChangeRequestSchema = z.object({ status: orderStatusSchema, reason: text(500) });
 
+/** Digits an order number is padded to: `ORD-000042`; a longer sequence prints in full. */
+export const ORDER_NUMBER_WIDTH = 6;
+
+/** The human-facing number of the order with this sequence: `ORD-000042`. */
+export function formatOrderNumber(sequence: number): string {
+  return `ORD-${String(sequence).padStart(ORDER_NUMBER_WIDTH, '0')}`;
+}
+
 /** An order number, whole or its beginning: `ORD-000042`, `ORD-0000`, `000042` (the `ORD-` is optional, any case). */
 export const orderNumberSearchSchema = z
   .string()

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { streams, timelineSubject, type Envelope } from '@platform/contracts';
-import type { Order } from '@platform/contracts/api/orders';
+import { formatOrderNumber, type Order } from '@platform/contracts/api/orders';
 import type pg from 'pg';
 
 /** The tables an order's creation writes besides `orders` and the outbox (rows of other transactions are left out). */
@@ -108,7 +108,6 @@ export async function writeOrderCreationOp(pool: pg.Pool, creation: OrderCreatio
     JSON.stringify(creation.order.customer_id),
     JSON.stringify(customerId),
   );
-  const formatted = (n: number) => `ORD-${String(n).padStart(6, '0')}`;
 
   return async (): Promise<void> => {
     const fresh = new Map<string, string>();
@@ -119,7 +118,7 @@ export async function writeOrderCreationOp(pool: pg.Pool, creation: OrderCreatio
       await client.query('BEGIN');
       const inserted = await client.query<{ number: number }>({ name: 'bench-raw-orders', text: orderSql, values: [JSON.stringify(order)] });
       // Sub-order numbers derive from the order's.
-      const renumber = (rows: Row[]) => JSON.stringify(rows).replaceAll(`${formatted(Number(number))}-`, `${formatted(inserted.rows[0]!.number)}-`);
+      const renumber = (rows: Row[]) => JSON.stringify(rows).replaceAll(`${formatOrderNumber(Number(number))}-`, `${formatOrderNumber(inserted.rows[0]!.number)}-`);
       for (const [index, statement] of tableSql.entries()) await client.query({ ...statement, values: [renumber(tables[index]!)] });
       const eventIds = events.map((event) => event.id);
       await client.query({
