@@ -91,7 +91,7 @@ describe('the business dashboard', () => {
 
   it('takes max, never a sum, of the figures every replica reads from the database', () => {
     const exprs = panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
-    for (const gauge of ['fulfillment_exceptions_open', 'outbox_events_pending', 'outbox_oldest_pending_seconds', 'consumer_pending_messages']) {
+    for (const gauge of ['fulfillment_exceptions_open', 'outbox_events_pending', 'outbox_oldest_pending_seconds', 'timers_due', 'timers_oldest_due_seconds', 'consumer_pending_messages']) {
       const uses = exprs.filter((expr) => metricNames(expr).includes(gauge));
       expect(uses.length, gauge).toBeGreaterThan(0);
       for (const expr of uses) expect(expr, gauge).toMatch(new RegExp(`^max by \\([^)]*\\) \\(${gauge}\\)$`));

@@ -74,6 +74,27 @@ describe('durable timers', () => {
     expect(fired).toHaveLength(20);
   });
 
+  it('count the due ones of their kinds and how long the oldest has waited (the timer lag), and fire them in due order', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const at = (ms: number) => new Date(clock.now().getTime() + ms);
+    await db.$transaction(async (tx) => {
+      await scheduleTimer(tx, { kind, key: 'later', fireAt: at(-60_000) });
+      await scheduleTimer(tx, { kind, key: 'oldest', fireAt: at(-90_000) });
+      await scheduleTimer(tx, { kind, key: 'not-yet', fireAt: at(HOUR) });
+    });
+    const fired: string[] = [];
+    const timers = worker(clock, { [kind]: async (timer) => void fired.push(timer.key) });
+    const lag = await timers.lag();
+    expect(lag.due).toBe(2);
+    // The clock runs on between the scheduling and the count.
+    expect(lag.oldestDueSeconds).toBeGreaterThanOrEqual(90);
+    expect(lag.oldestDueSeconds).toBeLessThan(100);
+    expect(await timers.fireDue()).toBe(2);
+    expect(fired).toEqual(['oldest', 'later']);
+    expect(await timers.lag()).toEqual({ due: 0, oldestDueSeconds: 0 });
+  });
+
   it('move when rescheduled, vanish when cancelled, and stay pending when the handler reschedules itself', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();

@@ -42,6 +42,16 @@ export function createMetrics(service: string) {
       help: 'Age of the oldest unpublished outbox event (outbox lag in time)',
       registers: [registry],
     }),
+    timersDue: new Gauge({
+      name: 'timers_due',
+      help: 'Durable timers due and not fired yet (timer lag in timers)',
+      registers: [registry],
+    }),
+    timersOldestDueSeconds: new Gauge({
+      name: 'timers_oldest_due_seconds',
+      help: 'How long the longest-waiting due timer has been due (timer lag in time)',
+      registers: [registry],
+    }),
     eventsConsumed: new Counter({
       name: 'events_consumed_total',
       help: 'Events handled by a consumer, by outcome (processed, duplicate, retried, dead_lettered, ignored)',

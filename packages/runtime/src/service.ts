@@ -259,6 +259,7 @@ export class ServiceRuntime {
       handlers,
       pollIntervalMs: options.pollIntervalMs,
       concurrency: options.concurrency,
+      metrics: this.metrics,
     });
     this.adjustableClock.onAdvance(() => worker.notify());
     this.timerWorkers.push(worker);
