@@ -1,8 +1,11 @@
 /**
  * What every `pnpm bench` mode places and how it summarises latencies: the benchmark order (one
- * own-stock item of one vendor, one CJ item of another) and nearest-rank percentiles.
+ * own-stock item of one vendor, one CJ item of another), the stock its own-stock item needs, and
+ * nearest-rank percentiles.
  */
+import { hubsResponseSchema } from '@platform/contracts/api/fulfillment';
 import type { CreateOrderInput } from '@platform/contracts/api/orders';
+import type { Got } from 'got';
 
 /** Same body for every phase; only the customer email (the match key) differs. */
 export function orderBody(runId: string, tag: string, i: number): CreateOrderInput {
@@ -47,6 +50,31 @@ export function orderBody(runId: string, tag: string, i: number): CreateOrderInp
     ageVerified: false,
     currency: 'EUR',
   };
+}
+
+/**
+ * Stocks the bench order's own-stock items at every active hub (through the gateway, as an admin
+ * would: `PUT /v1/hubs/:id/stock/:sku`) for `orders` more orders: what is reserved stays, and
+ * `orders` times the order's quantity is available on top. Without it every bench order fails in
+ * fulfillment ("Insufficient stock") and the run measures that failure path rather than an order's.
+ * Returns what it did, for the report.
+ */
+export async function stockBenchItems(gatewayHttp: Got, gateway: string, orders: number): Promise<string> {
+  const listed = await gatewayHttp.get(`${gateway}/v1/hubs`, { responseType: 'json' });
+  if (listed.statusCode !== 200) throw new Error(`GET /v1/hubs answered ${listed.statusCode}`);
+  const hubs = hubsResponseSchema.parse(listed.body).hubs.filter((hub) => hub.active);
+  if (hubs.length === 0) throw new Error('no active hub to stock');
+  const items = orderBody('stock', 'x', 0).items.filter((item) => item.supplierSource === 'own_stock');
+  for (const hub of hubs) {
+    for (const item of items) {
+      const reserved = hub.stock.find((stock) => stock.sku === item.sku)?.reserved ?? 0;
+      const set = await gatewayHttp.put(`${gateway}/v1/hubs/${encodeURIComponent(hub.id)}/stock/${encodeURIComponent(item.sku)}`, {
+        json: { onHand: reserved + item.quantity * orders },
+      });
+      if (set.statusCode !== 200) throw new Error(`PUT /v1/hubs/${hub.id}/stock/${item.sku} answered ${set.statusCode}: ${String(set.body).slice(0, 200)}`);
+    }
+  }
+  return `${items.map((item) => item.sku).join(', ')} available for ${orders} orders at ${hubs.map((hub) => hub.id).join(', ')}`;
 }
 
 /** The bench orders are in English: "Order ORD-000123 confirmed". Later status updates go to the same address. */

@@ -5,6 +5,7 @@ const sample = (at: number, cpu: Record<string, number | undefined>, statements?
   at,
   processes: Object.fromEntries(Object.entries(cpu).map(([name, cpuSeconds]) => [name, { cpuSeconds, rssBytes: undefined }])),
   consumed: {},
+  timersDue: {},
   ...(statements && { statements }),
 });
 

@@ -23,6 +23,8 @@ export interface ResourceSample {
   consumed: Record<string, number>;
   /** Statements each database has run so far (pg_stat_statements), by database; absent when unknown. */
   statements?: Record<string, number>;
+  /** Durable timers due and not fired (`timers_due`, refreshed by each service every 5 s), by service. */
+  timersDue: Record<string, number>;
 }
 
 /**
@@ -46,7 +48,7 @@ const metricValue = (text: string, metric: string): number | undefined => {
 const CONSUMED = /^events_consumed_total\{([^}]*)\} ([0-9.e+-]+)$/gm;
 const label = (labels: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1];
 
-async function serviceSample(http: Got, url: string): Promise<{ process: ProcessSample; consumed: Record<string, number> }> {
+async function serviceSample(http: Got, url: string): Promise<{ process: ProcessSample; consumed: Record<string, number>; timersDue?: number }> {
   const consumed: Record<string, number> = {};
   try {
     const response = await http.get(`${url}/metrics`, { timeout: { request: 3_000 } });
@@ -60,6 +62,7 @@ async function serviceSample(http: Got, url: string): Promise<{ process: Process
     return {
       process: { cpuSeconds: metricValue(text, 'process_cpu_seconds_total'), rssBytes: metricValue(text, 'process_resident_memory_bytes') },
       consumed,
+      timersDue: metricValue(text, 'timers_due'),
     };
   } catch {
     return { process: { cpuSeconds: undefined, rssBytes: undefined }, consumed };
@@ -195,6 +198,7 @@ export async function sampleResources(http: Got, urls: Record<ServiceName, strin
     at: Date.now(),
     processes: { ...Object.fromEntries(services.map(([name, sample]) => [name, sample.process])), ...localServers(ports) },
     consumed: Object.assign({}, ...services.map(([, sample]) => sample.consumed)) as Record<string, number>,
+    timersDue: Object.fromEntries(services.flatMap(([name, sample]) => (sample.timersDue === undefined ? [] : [[name, sample.timersDue]]))),
     ...(counts && { statements: counts }),
   };
 }

@@ -231,7 +231,9 @@ function report(settings: SustainedSettings, journeys: Journey[], samples: Sampl
   out.push(`target ${settings.rate}/s for ${settings.durationS} s; "per second" counts what happened within the load window (${fmt(loadSeconds)} s).`);
   out.push('');
 
-  // Stages: consumed / arrived over the load window, and the largest backlog seen.
+  // Stages: consumed / arrived over the load window, the largest backlog seen, and the durable
+  // timers due and not fired (a stage too: payment delays, supplier placements and polls, sends).
+  const timersDue = (sample: Sample, service: string) => sample.resources.timersDue[service];
   const stageRows = SERVICE_NAMES.flatMap((service) => {
     const consumed = sumFor(atLoadEnd.resources.consumed, service) - sumFor(first.resources.consumed, service);
     const growth = sumFor(atLoadEnd.backlog, service) - sumFor(first.backlog, service);
@@ -239,9 +241,28 @@ function report(settings: SustainedSettings, journeys: Journey[], samples: Sampl
     if (consumers.length === 0) return [];
     const maxBacklog = Math.max(...samples.slice(0, endOfLoad + 1).map((s) => sumFor(s.backlog, service)));
     const arrived = consumed + growth;
-    return [[service, String(consumers.length), fmt(arrived / loadSeconds), fmt(consumed / loadSeconds), arrived > 0 ? `${(consumed / arrived).toFixed(2)}x` : 'n/a', String(maxBacklog), String(sumFor(atLoadEnd.backlog, service))]];
+    const due = samples.slice(0, endOfLoad + 1).map((s) => timersDue(s, service)).filter((value) => value !== undefined);
+    return [
+      [
+        service,
+        String(consumers.length),
+        fmt(arrived / loadSeconds),
+        fmt(consumed / loadSeconds),
+        arrived > 0 ? `${(consumed / arrived).toFixed(2)}x` : 'n/a',
+        String(maxBacklog),
+        String(sumFor(atLoadEnd.backlog, service)),
+        due.length > 0 ? String(Math.max(...due)) : '-',
+        String(timersDue(atLoadEnd, service) ?? '-'),
+      ],
+    ];
   });
-  out.push(renderTable(['stage (service)', 'consumers', 'arrived/s', 'consumed/s', 'consumed/arrived', 'max backlog', 'backlog at end'], stageRows, [false, true, true, true, true, true, true]));
+  out.push(
+    renderTable(
+      ['stage (service)', 'consumers', 'arrived/s', 'consumed/s', 'consumed/arrived', 'max backlog', 'backlog at end', 'max timers due', 'timers due at end'],
+      stageRows,
+      [false, true, true, true, true, true, true, true, true],
+    ),
+  );
   out.push('');
 
   if (settings.stop && stopped?.at !== undefined && stopped.resumedAt !== undefined) {

@@ -5,6 +5,10 @@
  *              [--database-url URL] [--nats-url URL] [--sink-url URL] [--simulators-url URL]
  *              [--warmup W] [--email-timeout S] [--keep-sink]
  *
+ * First the bench order's own-stock item is stocked at every active hub for the run's orders
+ * (`PUT /v1/hubs/:id/stock/:sku`, so an admin key; bench/journey.ts): the paid orders go on
+ * through fulfillment as a shop's would, not into "Insufficient stock".
+ *
  * Phases, each on an otherwise quiet system (every phase waits for the work it started):
  *   1. platform:  N × `POST /v1/orders` on the gateway at concurrency C (got, keep-alive agent,
  *      `authorization: Bearer <api key>`). Then the rest of the order's way to its confirmation email:
@@ -52,7 +56,7 @@ import { sleep } from '../child';
 import type { SinkMessage } from '../smtp-sink';
 import { describe, fetchSink, httpFailure, payCheckout, renderTable, runPool } from '../drive';
 import { CheckoutWatcher } from '../bench/checkouts';
-import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats } from '../bench/journey';
+import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats, stockBenchItems } from '../bench/journey';
 import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls, signalService, statementCounter } from '../bench/resources';
 import { describeCreation, dropRawTimers, learnOrderCreation, writeOrderCreationOp } from '../bench/raw-order';
 import { runSustained } from '../bench/sustained';
@@ -88,7 +92,7 @@ Benchmarks a running platform (start it first with \`pnpm start\` / \`pnpm platf
   --orders N            orders per phase (default ${DEFAULTS.orders})
   --concurrency C       requests / transactions / publishes in flight (default ${DEFAULTS.concurrency})
   --gateway URL         gateway base URL (env GATEWAY_URL, default ${DEFAULTS.gateway})
-  --api-key KEY         gateway API key, role ops or admin (default ${DEFAULTS.apiKey})
+  --api-key KEY         gateway API key, role admin (stocks the bench item; an ops key measures without it) (default ${DEFAULTS.apiKey})
   --orders-url URL      orders service base URL (env ORDERS_URL, default ${DEFAULTS.ordersUrl})
   --database-url URL    orders database (env ORDERS_DATABASE_URL, default ${DEFAULTS.databaseUrl})
   --nats-url URL        NATS server(s), comma separated (env NATS_URL, default ${DEFAULTS.natsUrl}),
@@ -774,6 +778,16 @@ async function main(): Promise<void> {
   await checkouts.start();
   cleanups.push(() => checkouts.stop());
   const bench: Bench = { settings, runId, http, gatewayHttp, checkouts };
+  // Every paid order reserves its own-stock items once it is processed.
+  const paidOrders = settings.sustained ? Math.ceil(settings.sustained.rate * settings.sustained.durationS) : settings.orders + settings.warmup;
+  let stock: string;
+  try {
+    stock = await stockBenchItems(gatewayHttp, settings.gateway, paidOrders);
+    say(`stock: ${stock}`);
+  } catch (error) {
+    stock = `not set (${describe(error)}): the orders' own-stock items may fail in fulfillment`;
+    say(`warning: stock ${stock}`);
+  }
   const gatewayRequests = settings.orders + settings.warmup;
   const rateLimitWarning =
     rateLimit !== undefined && rateLimit < gatewayRequests
@@ -808,6 +822,7 @@ async function main(): Promise<void> {
         `command:  ${command}`,
         `settings: run=${runId} rate=${settings.sustained.rate}/s duration=${settings.sustained.durationS}s gateway-rate-limit=${rateLimit ?? '?'}/min`,
         `host:     node ${process.version}, ${cpus().length} CPUs, started ${startedAt.toISOString()}`,
+        `stock:    ${stock}`,
         '',
         table,
         '',
@@ -1025,7 +1040,8 @@ async function main(): Promise<void> {
       `       deleted again before the commit); they stay in the orders database (customer_id '${RAW_CUSTOMER_ID}', notes '${rawNotes}'), their ${rawTimers} timers removed;`,
       `       during the measured direct POSTs ${pausedForDirect.length > 0 ? `${pausedForDirect.join(', ')} were paused (SIGSTOP), then caught up` : 'the other services ran (not a local platform)'};`,
       `       bench orders use customer id 'bench-${runId}': the gateway ones are paid and go on through fulfillment, the direct ones`,
-      `       stay pending with an open checkout; ${emails.others} later status email(s) to the paid orders were ignored; stream ${streamName}: ${streamState}.`,
+      `       stay pending with an open checkout; ${emails.others} later status email(s) to the paid orders were ignored; stream ${streamName}: ${streamState};`,
+      `       stock: ${stock}.`,
       '',
     );
     process.stdout.write(out.join('\n'));
