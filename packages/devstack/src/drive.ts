@@ -51,15 +51,39 @@ export async function lookUpCheckout(gatewayClient: Got, gateway: string, orderI
   return session ? { kind: 'open', sessionId: session.providerSessionId, createdAt: session.createdAt } : { kind: 'not-yet' };
 }
 
+/** Stripe's answer on a webhook delivery, as the simulator reports it. */
+interface WebhookDelivery {
+  status: number | null;
+  error: string | null;
+}
+
+const webhookProblem = (delivery: WebhookDelivery | undefined): string | undefined =>
+  !delivery?.status || delivery.status >= 300 ? `Stripe webhook not accepted: ${delivery?.error ?? `HTTP ${delivery?.status}`}` : undefined;
+
 /**
  * The simulated customer pays the session; the simulator answers once its signed webhook went
- * through the gateway to billing. Returns a failure description, or nothing when billing accepted it.
+ * through the gateway to billing. Returns a failure description, or nothing when billing accepted
+ * it. With `retry`, a webhook billing did not accept is sent again as Stripe does (Stripe backs
+ * off over days; here from 1 s to 30 s apart) until `retry.until`, each resend counted by `onResend`.
  */
-export async function payCheckout(client: Got, simulatorsUrl: string, sessionId: string): Promise<string | void> {
+export async function payCheckout(client: Got, simulatorsUrl: string, sessionId: string, retry?: { until: number; onResend: () => void }): Promise<string | void> {
   const response = await client.post(`${simulatorsUrl}/stripe/_sim/checkout/sessions/${sessionId}/complete`, { json: {}, responseType: 'json' });
   if (response.statusCode !== 200) return httpFailure('pay', response);
-  const { delivery } = response.body as { delivery?: { status: number | null; error: string | null } };
-  if (!delivery?.status || delivery.status >= 300) return `Stripe webhook not accepted: ${delivery?.error ?? `HTTP ${delivery?.status}`}`;
+  const { event, delivery } = response.body as { event?: { id: string }; delivery?: WebhookDelivery };
+  let problem = webhookProblem(delivery);
+  for (let attempt = 0; problem && retry && event && Date.now() < retry.until; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * 2 ** attempt, 30_000)));
+    retry.onResend();
+    problem = await resendWebhook(client, simulatorsUrl, event.id);
+  }
+  return problem;
+}
+
+/** The simulator sends a stored Stripe event again (re-signed now); a failure description, or nothing when billing accepted it. */
+export async function resendWebhook(client: Got, simulatorsUrl: string, eventId: string): Promise<string | undefined> {
+  const response = await client.post(`${simulatorsUrl}/stripe/_sim/webhooks/resend`, { json: { eventId }, responseType: 'json' });
+  if (response.statusCode !== 200) return httpFailure('webhook resend', response);
+  return webhookProblem(response.body as WebhookDelivery);
 }
 
 /** Every message in the SMTP sink (its JSON API). */

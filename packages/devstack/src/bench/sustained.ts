@@ -37,6 +37,8 @@ interface Journey {
   order?: Order;
   paidAt?: number;
   emailAt?: number;
+  /** Deliveries of its payment's webhook after the first (billing did not accept it). */
+  webhooksResent?: number;
   failure?: string;
 }
 
@@ -91,8 +93,10 @@ async function runJourney(deps: SustainedDeps, settings: SustainedSettings, inde
     journey.failure = 'no checkout session before the settle timeout';
     return;
   }
+  // Paid now, from the customer's side: a webhook billing refused (paused, shedding) is sent again
+  // as Stripe does, and its wait counts in the order's payment → email.
   const paidAt = Date.now();
-  const problem = await payCheckout(deps.http, settings.simulatorsUrl, session.sessionId);
+  const problem = await payCheckout(deps.http, settings.simulatorsUrl, session.sessionId, { until: deadline, onResend: () => void (journey.webhooksResent = (journey.webhooksResent ?? 0) + 1) });
   if (problem) journey.failure = problem;
   else journey.paidAt = paidAt;
 }
@@ -199,6 +203,19 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
   return report(settings, journeys, samples, endOfLoad, stopped);
 }
 
+/**
+ * The stopped service's recovery: its backlog's peak after SIGCONT, and when it fell back to the
+ * largest backlog of the minute before the stop (undefined: it never did within the run).
+ */
+function drainOf(samples: Sample[], service: ServiceName, stopped: { at: number; resumedAt: number }) {
+  const before = samples.filter((s) => s.resources.at < stopped.at && s.resources.at >= stopped.at - 60_000).map((s) => sumFor(s.backlog, service));
+  const threshold = Math.max(0, ...before);
+  const after = samples.filter((s) => s.resources.at >= stopped.resumedAt);
+  const peak = Math.max(0, ...after.map((s) => sumFor(s.backlog, service)));
+  const drainedAt = after.find((s) => sumFor(s.backlog, service) <= threshold)?.resources.at;
+  return { stoppedAt: stopped.at, resumedAt: stopped.resumedAt, outageS: (stopped.resumedAt - stopped.at) / 1000, threshold, peak, drainedAt };
+}
+
 const fmt = (value: number | undefined, digits = 1) => (value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits));
 const msOf = (s: Stats | null, key: 'p50' | 'p99') => fmt(s?.[key], 0);
 
@@ -212,6 +229,17 @@ function report(settings: SustainedSettings, journeys: Journey[], samples: Sampl
   const emailed = paid.filter((journey) => journey.emailAt !== undefined);
   const post = stats(placed.map((journey) => journey.postMs!));
   const payToEmail = stats(emailed.map((journey) => journey.emailAt! - journey.paidAt!));
+  const recovery = settings.stop && stopped?.at !== undefined && stopped.resumedAt !== undefined ? drainOf(samples, settings.stop.service, { at: stopped.at, resumedAt: stopped.resumedAt }) : undefined;
+  // The stop's own latencies (from the stop to the end of its drain) are the recovery's figures;
+  // outside that window the latencies are those of steady load, which the p99 goal is about.
+  const disturbed = recovery && { from: recovery.stoppedAt, to: recovery.drainedAt ?? Infinity };
+  const undisturbed = (from: number, to: number) => !disturbed || to < disturbed.from || from > disturbed.to;
+  const steadyEmailed = emailed.filter((j) => undisturbed(j.paidAt!, j.emailAt!));
+  const steady = disturbed && {
+    post: stats(placed.filter((j) => undisturbed(j.sentAt, j.sentAt + j.postMs!)).map((j) => j.postMs!)),
+    payToEmail: stats(steadyEmailed.map((j) => j.emailAt! - j.paidAt!)),
+    emails: steadyEmailed.length,
+  };
   const failures = new Map<string, number>();
   for (const journey of journeys) if (journey.failure) failures.set(journey.failure, (failures.get(journey.failure) ?? 0) + 1);
   const within = (t: number | undefined) => t !== undefined && t <= atLoadEnd.resources.at;
@@ -265,15 +293,10 @@ function report(settings: SustainedSettings, journeys: Journey[], samples: Sampl
   );
   out.push('');
 
-  if (settings.stop && stopped?.at !== undefined && stopped.resumedAt !== undefined) {
+  if (settings.stop && recovery) {
     const { service, forS } = settings.stop;
-    const before = samples.filter((s) => s.resources.at < stopped.at! && s.resources.at >= stopped.at! - 60_000).map((s) => sumFor(s.backlog, service));
-    const threshold = Math.max(0, ...before);
-    const after = samples.filter((s) => s.resources.at >= stopped.resumedAt!);
-    const peak = Math.max(0, ...after.map((s) => sumFor(s.backlog, service)));
-    const drained = after.find((s) => sumFor(s.backlog, service) <= threshold);
-    const drainS = drained ? (drained.resources.at - stopped.resumedAt) / 1000 : undefined;
-    const outageS = (stopped.resumedAt - stopped.at) / 1000;
+    const { outageS, peak, threshold, drainedAt } = recovery;
+    const drainS = drainedAt === undefined ? undefined : (drainedAt - recovery.resumedAt) / 1000;
     out.push(
       renderTable(
         ['recovery', 'outage s', 'backlog peak', 'drained to (pre-stop max)', 'drain s', 'drain / outage'],
@@ -306,9 +329,17 @@ function report(settings: SustainedSettings, journeys: Journey[], samples: Sampl
 
   const ratios: string[][] = [
     ['payment → email p99 / POST p99', fmt((payToEmail?.p99 ?? NaN) / (post?.p99 ?? NaN), 2)],
+    ...(steady
+      ? [[`the same outside the stop and its drain (${msOf(steady.payToEmail, 'p99')} / ${msOf(steady.post, 'p99')} ms, ${steady.emails} emails)`, fmt((steady.payToEmail?.p99 ?? NaN) / (steady.post?.p99 ?? NaN), 2)]]
+      : []),
     ['emails/s / payments/s', fmt(emailed.filter((j) => within(j.emailAt)).length / Math.max(1, paid.filter((j) => within(j.paidAt)).length), 2)],
   ];
   out.push('', renderTable(['ratio', 'value'], ratios, [false, true]));
+  const resent = journeys.filter((j) => j.webhooksResent);
+  if (resent.length > 0) {
+    const accepted = resent.filter((j) => j.paidAt !== undefined).length;
+    out.push('', `webhooks sent again (as Stripe retries): ${resent.reduce((sum, j) => sum + j.webhooksResent!, 0)} deliveries for ${resent.length} payments, ${accepted} of them then accepted`);
+  }
   if (failures.size > 0) out.push('', 'failures:', ...[...failures].slice(0, 8).map(([what, times]) => `  - ${times}× ${what}`));
   return out.join('\n');
 }

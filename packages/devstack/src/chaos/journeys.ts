@@ -6,7 +6,7 @@
 import type { CreateOrderInput, Order } from '@platform/contracts/api/orders';
 import type { Got } from 'got';
 import { sleep } from '../child';
-import { describe, lookUpCheckout, payCheckout } from '../drive';
+import { describe, lookUpCheckout, payCheckout, resendWebhook } from '../drive';
 import { JOURNEYS, type Journey, type Outcome, type SentOrder } from './checker';
 import type { Random } from './random';
 
@@ -250,7 +250,7 @@ async function pay(context: JourneyContext, orderId: string, notes: string[]): P
     try {
       // After a lost answer the session may be paid already: then its webhook is sent again, as Stripe retries it.
       const completed = i === 0 ? undefined : await completedEvent(context, session);
-      const problem = completed ? await resendWebhook(context, completed) : await payCheckout(context.simulators, context.simulatorsUrl, session);
+      const problem = completed ? await resendWebhook(context.simulators, context.simulatorsUrl, completed) : await payCheckout(context.simulators, context.simulatorsUrl, session);
       if (!problem) return 'yes';
       notes.push(problem);
     } catch (error) {
@@ -267,8 +267,3 @@ async function completedEvent(context: JourneyContext, sessionId: string): Promi
   return events.find((e) => e.type === 'checkout.session.completed' && e.event.data.object.id === sessionId)?.id;
 }
 
-async function resendWebhook(context: JourneyContext, eventId: string): Promise<string | void> {
-  const answer = await context.simulators.post('stripe/_sim/webhooks/resend', { json: { eventId }, responseType: 'json' });
-  const delivery = answer.body as { status?: number | null; error?: string | null };
-  if (answer.statusCode !== 200 || !delivery.status || delivery.status >= 300) return `webhook resend: ${delivery.error ?? `HTTP ${delivery.status ?? answer.statusCode}`}`;
-}
