@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Envelope, orderCancelled, paymentSucceeded } from '@platform/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { insertHubAllocation } from '../src/adapters/stock-rows';
 import { billingEventSubscriptions } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
+import { reserveHubShare } from '../src/application/inventory';
 import { type Composition, compose, createdEvent, event, sampleOrder } from './support/composition';
 
 /**
@@ -127,7 +127,7 @@ describe('hubs managed by ops (FUL-02)', () => {
 });
 
 describe('reserving at a hub (FUL-03)', () => {
-  it('never reserves more than is free: two lines of one SKU are checked together, and a SKU taken meanwhile is named and nothing of the hub\'s share is kept', async () => {
+  it('never reserves more than is free: two lines of one SKU are checked together at the commit, and a SKU taken meanwhile is named and nothing of the hub\'s share is kept', async () => {
     const c = await start();
     await c.db.hubStock.update({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } }, data: { onHand: 3, reserved: 0 } });
     const share = (orderId: string, quantities: number[]) => ({
@@ -142,8 +142,14 @@ describe('reserving at a hub (FUL-03)', () => {
 
     // 2 + 1 of 3 free: both lines held, one hub order with both items.
     const fits = randomUUID();
-    expect(await c.db.$transaction((tx) => insertHubAllocation(tx, share(fits, [2, 1])))).toEqual([]);
+    await c.db.$transaction(async (tx) => {
+      await reserveHubShare(tx, share(fits, [2, 1]));
+      // The stock row is changed (and locked) only as the transaction's last work.
+      expect((await tx.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } } })).reserved).toBe(0);
+    });
     expect((await c.db.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } } })).reserved).toBe(3);
+    // What is left is announced with it: Madrid's 3 are all reserved now (Berlin 10 + Newark 25).
+    expect(await lastAvailability(c, 'MUG-WHT')).toMatchObject({ sku: 'MUG-WHT', available: 35 });
     expect((await c.db.reservation.findMany({ where: { orderId: fits } })).map((r) => [r.quantity, r.status]).sort()).toEqual([[1, 'held'], [2, 'held']]);
     const [hubOrder] = await c.db.fulfillmentOrder.findMany({ where: { orderId: fits }, include: { items: true } });
     expect(hubOrder!.items.map((i) => [i.vendorId, i.quantity, i.remainingQuantity]).sort()).toEqual([['vendor-0', 2, 2], ['vendor-1', 1, 1]]);
@@ -151,11 +157,8 @@ describe('reserving at a hub (FUL-03)', () => {
     // One unit free: either line alone would fit, both together do not.
     await c.db.hubStock.update({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } }, data: { onHand: 4 } });
     const late = randomUUID();
-    const refused = c.db.$transaction(async (tx) => {
-      const gone = await insertHubAllocation(tx, share(late, [1, 1]));
-      if (gone.length > 0) throw new Error(`gone: ${gone.join(',')}`);
-    });
-    await expect(refused).rejects.toThrow('gone: MUG-WHT');
+    const refused = c.db.$transaction((tx) => reserveHubShare(tx, share(late, [1, 1])));
+    await expect(refused).rejects.toThrow('stock of MUG-WHT at hub-madrid changed while reserving');
     expect((await c.db.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } } })).reserved).toBe(3);
     expect(await c.db.reservation.count({ where: { orderId: late } })).toBe(0);
     expect(await c.db.fulfillmentOrder.count({ where: { orderId: late } })).toBe(0);

@@ -70,45 +70,64 @@ export interface AllocatedLine {
 }
 
 /**
- * A hub's share of an order in one statement: the stock reserved (conditionally: never more than
- * is free), the fulfillment order (`ready_to_prepare`), a `held` reservation and a fulfillment
- * order item per line. Returns the SKUs whose stock was not free any more (the caller rolls back).
+ * A hub's share of an order in one statement: the fulfillment order (`ready_to_prepare`), a
+ * `held` reservation and a fulfillment order item per line. The stock it takes is changed at the
+ * commit (application/stock-changes.ts), which fails if the units are no longer free.
  */
 export async function insertHubAllocation(
   tx: Transaction,
   allocation: { orderId: string; hubId: string; priority: string; attempt: number; expiresAt: Date; now: Date; lines: AllocatedLine[] },
-): Promise<string[]> {
+): Promise<void> {
   const { orderId, hubId, now, lines } = allocation;
-  const needed = new Map<string, number>();
-  for (const line of lines) needed.set(line.sku, (needed.get(line.sku) ?? 0) + line.quantity);
-  const rows = await tx.$queryRaw<Array<{ sku: string }>>`
+  await tx.$executeRaw`
     WITH lines AS (
       SELECT * FROM unnest(${lines.map(() => randomUUID())}::uuid[], ${lines.map(() => randomUUID())}::uuid[], ${lines.map((l) => l.sku)}::text[],
                            ${lines.map((l) => l.name)}::text[], ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.substituteFor)}::text[],
                            ${lines.map((l) => l.vendorId)}::text[])
         AS l(reservation_id, item_id, sku, name, quantity, substitute_for, vendor_id)),
-    -- The stock rows locked in SKU order first: two orders taking the same SKUs at once cannot deadlock.
-    locked AS (
-      SELECT s.sku FROM hub_stock s WHERE s.hub_id = ${hubId} AND s.sku = ANY(${[...needed.keys()]}::text[])
-      ORDER BY s.sku FOR UPDATE),
-    taken AS (
-      UPDATE hub_stock s SET reserved = s.reserved + n.quantity, updated_at = ${now}
-      FROM unnest(${[...needed.keys()]}::text[], ${[...needed.values()]}::int[]) AS n(sku, quantity)
-      WHERE s.hub_id = ${hubId} AND s.sku = n.sku AND s.sku IN (SELECT sku FROM locked) AND s.on_hand - s.reserved >= n.quantity
-      RETURNING s.sku),
     hub_order AS (
       INSERT INTO fulfillment_orders (id, order_id, hub_id, status, priority, attempt, created_at, updated_at)
       VALUES (${randomUUID()}::uuid, ${orderId}::uuid, ${hubId}, 'ready_to_prepare', ${allocation.priority}, ${allocation.attempt}, ${now}, ${now})
       RETURNING id),
     held AS (
       INSERT INTO reservations (id, order_id, hub_id, sku, quantity, status, expires_at, created_at, updated_at)
-      SELECT reservation_id, ${orderId}::uuid, ${hubId}, sku, quantity, 'held', ${allocation.expiresAt}, ${now}, ${now} FROM lines),
-    items AS (
-      INSERT INTO fulfillment_order_items (id, fulfillment_order_id, sku, name, quantity, remaining_quantity, substitute_for, vendor_id)
-      SELECT l.item_id, o.id, l.sku, l.name, l.quantity, l.quantity, l.substitute_for, l.vendor_id FROM lines l CROSS JOIN hub_order o)
-    SELECT sku FROM taken`;
-  const taken = new Set(rows.map((r) => r.sku));
-  return [...needed.keys()].filter((sku) => !taken.has(sku));
+      SELECT reservation_id, ${orderId}::uuid, ${hubId}, sku, quantity, 'held', ${allocation.expiresAt}, ${now}, ${now} FROM lines)
+    INSERT INTO fulfillment_order_items (id, fulfillment_order_id, sku, name, quantity, remaining_quantity, substitute_for, vendor_id)
+    SELECT l.item_id, o.id, l.sku, l.name, l.quantity, l.quantity, l.substitute_for, l.vendor_id FROM lines l CROSS JOIN hub_order o`;
+}
+
+/** A change to one SKU's stock at a hub: units added to `reserved` and `on_hand` (negative: taken off). */
+export interface StockDelta {
+  hubId: string;
+  sku: string;
+  reserved: number;
+  onHand: number;
+  /** Units that must be free (on hand minus reserved) for the change to apply: a reservation's; 0 for none. */
+  free: number;
+}
+
+/**
+ * Applies `deltas` (one per hub and SKU) in one statement, locking their rows in (hub, SKU)
+ * order; a delta whose units are not free is not applied. Returns those refused.
+ */
+export async function applyStockDeltas(tx: Transaction, deltas: readonly StockDelta[], now: Date): Promise<Array<{ hubId: string; sku: string }>> {
+  return tx.$queryRaw`
+    WITH n AS (
+      SELECT * FROM unnest(${deltas.map((d) => d.hubId)}::text[], ${deltas.map((d) => d.sku)}::text[], ${deltas.map((d) => d.reserved)}::int[],
+                           ${deltas.map((d) => d.onHand)}::int[], ${deltas.map((d) => d.free)}::int[])
+        AS n(hub_id, sku, reserved, on_hand, free)),
+    -- Locked in (hub, SKU) order first: two transactions changing the same rows cannot deadlock.
+    locked AS (
+      SELECT s.hub_id, s.sku FROM hub_stock s JOIN n ON n.hub_id = s.hub_id AND n.sku = s.sku
+      ORDER BY s.hub_id, s.sku FOR UPDATE OF s),
+    changed AS (
+      UPDATE hub_stock s SET reserved = s.reserved + n.reserved, on_hand = s.on_hand + n.on_hand, updated_at = ${now}
+      FROM n
+      WHERE s.hub_id = n.hub_id AND s.sku = n.sku AND (s.hub_id, s.sku) IN (SELECT hub_id, sku FROM locked)
+        AND (n.free = 0 OR s.on_hand - s.reserved >= n.free)
+      RETURNING s.hub_id, s.sku)
+    SELECT n.hub_id AS "hubId", n.sku FROM n
+    WHERE n.free > 0 AND NOT EXISTS (SELECT 1 FROM changed c WHERE c.hub_id = n.hub_id AND c.sku = n.sku)`;
 }
 
 /** The placement went through: the order's held reservations confirmed (no more TTL) and its hub orders in `from` awaiting shipment (one statement). */

@@ -10,6 +10,7 @@ import { availableBySku, compareHubs, type HubCandidate, planRouting, priorityOf
 import { type OrderLine, resolveShortStock, type ShortStockPlan, withoutCancelled } from '../domain/short-stock';
 import { placementLines } from '../domain/supplier-placement';
 import { announceAvailability, nextRestocks } from './availability';
+import { changeStockAtCommit } from './stock-changes';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { cancelItems } from './progress';
 import { loadWorkflow } from './workflow-store';
@@ -109,13 +110,22 @@ async function allocateAtHubs(
   const priority = priorityOf(order, now);
   for (const allocation of plan.allocations) {
     const lines = allocation.lines.map((line) => ({ sku: line.sku, name: line.name, quantity: line.quantity, substituteFor: line.substituteFor ?? null, vendorId: line.vendorId ?? null }));
-    const gone = await insertHubAllocation(tx, { orderId, hubId: allocation.hubId, priority, attempt: context.retryCount + 1, expiresAt, now, lines });
-    // Another order reserved the stock since routing read it: roll back and try again.
-    if (gone.length > 0) throw new Error(`stock of ${gone.join(', ')} at ${allocation.hubId} changed while reserving; will retry`);
+    await reserveHubShare(tx, { orderId, hubId: allocation.hubId, priority, attempt: context.retryCount + 1, expiresAt, now, lines });
   }
   if (plan.allocations.length > 0) await scheduleTimer(tx, { kind: TIMER_KINDS.reservationExpiry, key: orderId, fireAt: expiresAt });
-  await announceAvailability(tx, plan.allocations.flatMap((a) => a.lines.map((l) => l.sku)), now);
   return { ok: true };
+}
+
+/**
+ * A hub's share of an order: its fulfillment order, reservations and items now, its units taken
+ * from the hub's stock at the commit, which rolls back if another order took them since routing
+ * read the stock (the caller's retry routes again).
+ */
+export async function reserveHubShare(tx: Transaction, share: Parameters<typeof insertHubAllocation>[1]): Promise<void> {
+  await insertHubAllocation(tx, share);
+  for (const line of share.lines) {
+    changeStockAtCommit(tx, { hubId: share.hubId, sku: line.sku, reserved: line.quantity, onHand: 0, free: line.quantity }, share.now);
+  }
 }
 
 function insufficient(shortages: ReadonlyArray<{ sku: string; requested: number; available: number }>): string {
@@ -182,9 +192,7 @@ export async function consumeReservation(tx: Transaction, orderId: string, hubId
   for (const r of await tx.reservation.findMany({ where: { orderId, hubId, sku, status: 'confirmed' }, orderBy: { createdAt: 'asc' } })) {
     if (left === 0) break;
     const take = Math.min(left, r.quantity);
-    await tx.$executeRaw`
-      UPDATE hub_stock SET on_hand = on_hand - ${take}, reserved = reserved - ${take}, updated_at = ${now}
-      WHERE hub_id = ${hubId} AND sku = ${sku}`;
+    changeStockAtCommit(tx, { hubId, sku, reserved: -take, onHand: -take, free: 0 }, now);
     if (take === r.quantity) {
       await tx.reservation.update({ where: { id: r.id }, data: { status: 'consumed', updatedAt: now } });
     } else {
