@@ -163,6 +163,46 @@ describe('reserving at a hub (FUL-03)', () => {
     expect(await c.db.reservation.count({ where: { orderId: late } })).toBe(0);
     expect(await c.db.fulfillmentOrder.count({ where: { orderId: late } })).toBe(0);
   });
+
+  it('orders reserving the last units at once: as many commit as there are units, the others roll back, and shares over two hubs in either order do not deadlock', async () => {
+    const c = await start();
+    const stockAt = async (hubId: string) => c.db.hubStock.findUniqueOrThrow({ where: { hubId_sku: { hubId, sku: 'MUG-WHT' } } });
+    const free = async (hubId: string) => {
+      const row = await stockAt(hubId);
+      return row.onHand - row.reserved;
+    };
+    await c.db.hubStock.update({ where: { hubId_sku: { hubId: 'hub-madrid', sku: 'MUG-WHT' } }, data: { onHand: 5, reserved: 0 } });
+    await c.db.hubStock.update({ where: { hubId_sku: { hubId: 'hub-berlin', sku: 'MUG-WHT' } }, data: { onHand: 5, reserved: 0 } });
+    const share = (orderId: string, hubId: string) => ({
+      orderId,
+      hubId,
+      priority: 'standard',
+      attempt: 1,
+      expiresAt: new Date(Date.now() + 60_000),
+      now: new Date(),
+      lines: [{ sku: 'MUG-WHT', name: 'Mug', quantity: 1, substituteFor: null, vendorId: 'vendor-0' }],
+    });
+    // Eight orders each take one unit at both hubs, half of them Madrid first, half Berlin first.
+    const hubsOf = (i: number) => (i % 2 === 0 ? ['hub-madrid', 'hub-berlin'] : ['hub-berlin', 'hub-madrid']);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        c.db.$transaction(async (tx) => {
+          const orderId = randomUUID();
+          for (const hubId of hubsOf(i)) await reserveHubShare(tx, share(orderId, hubId));
+          return orderId;
+        }),
+      ),
+    );
+    const committed = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const reasons = outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as Error).message)] : []));
+    expect(committed).toHaveLength(5);
+    expect(reasons).toHaveLength(3);
+    for (const reason of reasons) expect(reason).toMatch(/stock of MUG-WHT at hub-(madrid|berlin).* changed while reserving/);
+    expect([await free('hub-madrid'), await free('hub-berlin')]).toEqual([0, 0]);
+    expect(await c.db.reservation.count({ where: { orderId: { in: committed }, status: 'held' } })).toBe(10);
+    // The last availability event of the SKU is what the commits left: Newark's 25.
+    expect(await lastAvailability(c, 'MUG-WHT')).toMatchObject({ available: 25 });
+  });
 });
 
 describe('availability and short stock (FUL-03)', () => {
