@@ -5,6 +5,7 @@ import { extractTraceContext, startTelemetry, traceHeaders } from '@platform/run
 import { cancelTimer, type DueTimer, scheduleTimer, TimerWorker } from '@platform/runtime/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent } from '@platform/runtime/outbox';
+import { eventually } from '@platform/test-support/eventually';
 import { quietLog as log, sampleEvent } from '@platform/test-support/messaging';
 import { type Db, outboxDatabase, type Tx } from './outbox-database';
 
@@ -120,6 +121,40 @@ describe('durable timers', () => {
     expect(polls).toBe(2);
     const rows = await db.$queryRaw<{ key: string; fired_at: Date | null }[]>`SELECT key, fired_at FROM timers WHERE kind = ${kind}`;
     expect(rows).toEqual([{ key: 'poll', fired_at: null }]);
+  });
+
+  it('give a timer committed during a round a free lane: it fires while the one lane still busy waits, not after it', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const order: string[] = [];
+    let releaseSlow!: () => void;
+    const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let slowStarted!: () => void;
+    const slowRunning = new Promise<void>((resolve) => (slowStarted = resolve));
+    const w = worker(
+      clock,
+      {
+        [kind]: async (timer) => {
+          if (timer.key === 'slow') {
+            slowStarted();
+            await slowReleased;
+          }
+          order.push(timer.key);
+        },
+      },
+      2,
+    );
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'slow', fireAt: clock.now() }));
+    // Two lanes: one takes the slow timer, the other finds nothing else and ends.
+    const round = w.fireDue();
+    await slowRunning;
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'quick', fireAt: clock.now() }));
+    w.notify();
+    await eventually(async () => [...order], (seen) => seen.includes('quick'), 10_000);
+    expect(order).toEqual(['quick']);
+    releaseSlow();
+    expect(await round).toBe(2);
+    expect(order).toEqual(['quick', 'slow']);
   });
 
   it('stay pending when the handler reschedules itself to the very time it fired at, and fire again', async () => {

@@ -122,6 +122,8 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private failures = 0;
   private lastHousekeeping = 0;
   private lastLagReport = 0;
+  /** Set while `fireDue` runs: starts one more lane if one is free. */
+  private addLane: (() => void) | undefined;
 
   constructor(private readonly options: TimerWorkerOptions<Tx>) {}
 
@@ -139,6 +141,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   /** Look for due timers now (the clock moved, or a timer was scheduled for now). */
   notify(): void {
     this.loop.notify();
+    this.addLane?.();
   }
 
   async stop(): Promise<void> {
@@ -146,12 +149,19 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     await this.loop.stop();
   }
 
-  /** Fires every timer due at the clock's now (up to `limit`), `concurrency` at a time; returns how many fired. */
+  /**
+   * Fires every timer due at the clock's now (up to `limit`), `concurrency` at a time; returns how
+   * many fired. Each lane locks a different due timer (SKIP LOCKED) until it finds none left and
+   * ends. A timer committed while the round runs (`notify`) gets a lane again if one is free:
+   * otherwise the lanes still busy when it came fired a steady stream alone, down to one. At 4
+   * orders/s, 10 % of notifications' sends waited over 1.1 s to be picked that way
+   * (`fired_at - fire_at`, pnpm bench --rate 4 --duration 300).
+   */
   async fireDue(limit = 100): Promise<number> {
     if (!(await this.anyDue())) return 0;
     let fired = 0;
     let attempted = 0;
-    // Each lane locks a different due timer (SKIP LOCKED) until none is left.
+    const lanes = new Set<Promise<void>>();
     const lane = async (): Promise<void> => {
       while (attempted < limit && !this.stopping) {
         attempted += 1;
@@ -160,7 +170,22 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
         if (outcome === 'fired') fired += 1;
       }
     };
-    await Promise.all(Array.from({ length: this.options.concurrency ?? 1 }, lane));
+    const start = (work: () => Promise<void>) => {
+      const running: Promise<void> = work().finally(() => lanes.delete(running));
+      // Its failure fails the round (awaited below); one added after the round already failed is dropped.
+      running.catch(() => undefined);
+      lanes.add(running);
+    };
+    for (let i = 0; i < (this.options.concurrency ?? 1); i++) start(lane);
+    // A notified lane looks first with the one cheap query: most timers are scheduled for later.
+    this.addLane = () => {
+      if (lanes.size < (this.options.concurrency ?? 1) && attempted < limit && !this.stopping) start(async () => ((await this.anyDue()) ? lane() : undefined));
+    };
+    try {
+      while (lanes.size > 0) await Promise.all(lanes);
+    } finally {
+      this.addLane = undefined;
+    }
     return fired;
   }
 
