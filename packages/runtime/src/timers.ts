@@ -162,11 +162,18 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     let fired = 0;
     let attempted = 0;
     const lanes = new Set<Promise<void>>();
+    // Notifications that found every lane busy: a lane about to end looks once more for each,
+    // as its last pick may have run before that timer committed.
+    let unserved = 0;
     const lane = async (): Promise<void> => {
       while (attempted < limit && !this.stopping) {
         attempted += 1;
         const outcome = await this.fireOne();
-        if (outcome === 'none') return;
+        if (outcome === 'none') {
+          if (unserved === 0) return;
+          unserved -= 1;
+          continue;
+        }
         if (outcome === 'fired') fired += 1;
       }
     };
@@ -180,6 +187,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     // A notified lane looks first with the one cheap query: most timers are scheduled for later.
     this.addLane = () => {
       if (lanes.size < (this.options.concurrency ?? 1) && attempted < limit && !this.stopping) start(async () => ((await this.anyDue()) ? lane() : undefined));
+      else unserved += 1;
     };
     try {
       while (lanes.size > 0) await Promise.all(lanes);
