@@ -5,6 +5,7 @@
  */
 import type { OrderBilling } from '@platform/contracts/api/billing';
 import type { Got } from 'got';
+import { sleep } from './child';
 import type { SinkMessage } from './smtp-sink';
 
 /** `fn(i)` for i in [0, count) with at most `concurrency` running at once. */
@@ -72,7 +73,7 @@ export async function payCheckout(client: Got, simulatorsUrl: string, sessionId:
   const { event, delivery } = response.body as { event?: { id: string }; delivery?: WebhookDelivery };
   let problem = webhookProblem(delivery);
   for (let attempt = 0; problem && retry && event && Date.now() < retry.until; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * 2 ** attempt, 30_000)));
+    await sleep(Math.min(1_000 * 2 ** attempt, 30_000));
     retry.onResend();
     problem = await resendWebhook(client, simulatorsUrl, event.id);
   }

@@ -126,9 +126,12 @@ export interface SustainedDeps {
   onCleanup: (cleanup: () => Promise<unknown>) => void;
 }
 
+/** The orders a sustained run places: its stock is set for as many before it starts. */
+export const sustainedOrderCount = (settings: Pick<SustainedSettings, 'rate' | 'durationS'>): number => Math.round(settings.rate * settings.durationS);
+
 export async function runSustained(settings: SustainedSettings, deps: SustainedDeps): Promise<string> {
   const { http, jsm, runId, say } = deps;
-  const total = Math.round(settings.rate * settings.durationS);
+  const total = sustainedOrderCount(settings);
   const journeys: Journey[] = [];
   const samples: Sample[] = [];
   const sample = async () => {

@@ -57,7 +57,7 @@ import { CheckoutWatcher } from '../bench/checkouts';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats, stockBenchItems } from '../bench/journey';
 import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls, signalService, statementCounter } from '../bench/resources';
 import { describeCreation, dropRawTimers, learnOrderCreation, writeOrderCreationOp } from '../bench/raw-order';
-import { runSustained } from '../bench/sustained';
+import { runSustained, sustainedOrderCount } from '../bench/sustained';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { cliNatsSettings } from '../nats-auth';
 
@@ -803,7 +803,7 @@ async function main(): Promise<void> {
     // baselines measured next.)
     let stock: string;
     try {
-      stock = await stockBenchItems(gatewayHttp, settings.gateway, Math.ceil(settings.sustained.rate * settings.sustained.durationS));
+      stock = await stockBenchItems(gatewayHttp, settings.gateway, sustainedOrderCount(settings.sustained));
       say(`stock: ${stock}`);
     } catch (error) {
       stock = `not set (${describe(error)}): the orders' own-stock items may fail in fulfillment`;
