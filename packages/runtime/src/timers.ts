@@ -159,22 +159,23 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    */
   async fireDue(limit = 100): Promise<number> {
     if (!(await this.anyDue())) return 0;
+    const concurrency = this.options.concurrency ?? 1;
     let fired = 0;
     let attempted = 0;
     const lanes = new Set<Promise<void>>();
-    // Notifications that found every lane busy: a lane about to end looks once more for each,
-    // as its last pick may have run before that timer committed.
+    // Notifications that found every lane busy: a lane about to end looks once more for each
+    // (its last pick may have run before that timer committed), with the cheap due check first,
+    // as a notified lane does: most timers are scheduled for later.
     let unserved = 0;
     const lane = async (): Promise<void> => {
       while (attempted < limit && !this.stopping) {
         attempted += 1;
         const outcome = await this.fireOne();
-        if (outcome === 'none') {
-          if (unserved === 0) return;
-          unserved -= 1;
-          continue;
-        }
         if (outcome === 'fired') fired += 1;
+        if (outcome !== 'none') continue;
+        if (unserved === 0) return;
+        unserved -= 1;
+        if (!(await this.anyDue())) return;
       }
     };
     const start = (work: () => Promise<void>) => {
@@ -183,10 +184,9 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       running.catch(() => undefined);
       lanes.add(running);
     };
-    for (let i = 0; i < (this.options.concurrency ?? 1); i++) start(lane);
-    // A notified lane looks first with the one cheap query: most timers are scheduled for later.
+    for (let i = 0; i < concurrency; i++) start(lane);
     this.addLane = () => {
-      if (lanes.size < (this.options.concurrency ?? 1) && attempted < limit && !this.stopping) start(async () => ((await this.anyDue()) ? lane() : undefined));
+      if (lanes.size < concurrency && attempted < limit && !this.stopping) start(async () => ((await this.anyDue()) ? lane() : undefined));
       else unserved += 1;
     };
     try {
