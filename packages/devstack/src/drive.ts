@@ -5,7 +5,6 @@
  */
 import type { OrderBilling } from '@platform/contracts/api/billing';
 import type { Got } from 'got';
-import { sleep } from './child';
 import type { SinkMessage } from './smtp-sink';
 
 /** `fn(i)` for i in [0, count) with at most `concurrency` running at once. */
@@ -58,33 +57,34 @@ interface WebhookDelivery {
   error: string | null;
 }
 
-const webhookProblem = (delivery: WebhookDelivery | undefined): string | undefined =>
-  !delivery?.status || delivery.status >= 300 ? `Stripe webhook not accepted: ${delivery?.error ?? `HTTP ${delivery?.status}`}` : undefined;
-
 /**
- * The simulated customer pays the session; the simulator answers once its signed webhook went
- * through the gateway to billing. Returns a failure description, or nothing when billing accepted
- * it. With `retry`, a webhook billing did not accept is sent again as Stripe does (Stripe backs
- * off over days; here from 1 s to 30 s apart) until `retry.until`, each resend counted by `onResend`.
+ * A payment from the customer's side: `failed` when the customer could not pay (the simulator's
+ * answer was not 200); `refused` when they paid but billing did not accept the first delivery of
+ * the webhook, which Stripe (the simulator) then sends again until billing does.
  */
-export async function payCheckout(client: Got, simulatorsUrl: string, sessionId: string, retry?: { until: number; onResend: () => void }): Promise<string | void> {
+export type Payment = { kind: 'accepted' } | { kind: 'refused' | 'failed'; problem: string };
+
+/** The simulated customer pays the session; the simulator answers once its signed webhook went through the gateway to billing. */
+export async function payCheckout(client: Got, simulatorsUrl: string, sessionId: string): Promise<Payment> {
   const response = await client.post(`${simulatorsUrl}/stripe/_sim/checkout/sessions/${sessionId}/complete`, { json: {}, responseType: 'json' });
-  if (response.statusCode !== 200) return httpFailure('pay', response);
-  const { event, delivery } = response.body as { event?: { id: string }; delivery?: WebhookDelivery };
-  let problem = webhookProblem(delivery);
-  for (let attempt = 0; problem && retry && event && Date.now() < retry.until; attempt++) {
-    await sleep(Math.min(1_000 * 2 ** attempt, 30_000));
-    retry.onResend();
-    problem = await resendWebhook(client, simulatorsUrl, event.id);
-  }
-  return problem;
+  if (response.statusCode !== 200) return { kind: 'failed', problem: httpFailure('pay', response) };
+  const { delivery } = response.body as { delivery?: WebhookDelivery };
+  if (delivery?.status && delivery.status < 300) return { kind: 'accepted' };
+  return { kind: 'refused', problem: `Stripe webhook not accepted: ${delivery?.error ?? `HTTP ${delivery?.status}`}` };
 }
 
-/** The simulator sends a stored Stripe event again (re-signed now); a failure description, or nothing when billing accepted it. */
-export async function resendWebhook(client: Got, simulatorsUrl: string, eventId: string): Promise<string | undefined> {
-  const response = await client.post(`${simulatorsUrl}/stripe/_sim/webhooks/resend`, { json: { eventId }, responseType: 'json' });
-  if (response.statusCode !== 200) return httpFailure('webhook resend', response);
-  return webhookProblem(response.body as WebhookDelivery);
+/** The Stripe simulator's automatic resends of refused webhooks so far (sent, then accepted, given up) and the events waiting for one. */
+export interface WebhookRetries {
+  sent: number;
+  accepted: number;
+  abandoned: number;
+  pending: number;
+}
+
+export async function webhookRetries(client: Got, simulatorsUrl: string): Promise<WebhookRetries> {
+  const response = await client.get(`${simulatorsUrl}/stripe/_sim/webhooks`, { responseType: 'json' });
+  if (response.statusCode !== 200) throw new Error(httpFailure('GET /stripe/_sim/webhooks', response));
+  return (response.body as { retries: WebhookRetries }).retries;
 }
 
 /** Every message in the SMTP sink (its JSON API). */

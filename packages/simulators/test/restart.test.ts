@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import got from 'got';
@@ -14,8 +16,9 @@ const aftershipAuth = { 'as-api-key': aftership.apiKey };
 
 let dir: string;
 const running: SimulatorHandle[] = [];
-const start = async (stateFile?: string) => {
-  const sim = await startSimulators({ webhookBaseUrl: 'http://127.0.0.1:9', stateFile });
+// Webhooks go nowhere (nothing listens on port 9) unless a test gives an endpoint.
+const start = async (stateFile?: string, webhookBaseUrl = 'http://127.0.0.1:9') => {
+  const sim = await startSimulators({ webhookBaseUrl, stateFile });
   running.push(sim);
   return sim;
 };
@@ -95,6 +98,36 @@ describe('simulators with a state file', () => {
     expect(found.body.data.tracking_number).toBe('RB123456785CN');
     expect((await http.get<Json>(`${second.url}/_sim/behaviour`)).body).toEqual(switchesBefore);
     expect(second.controls.aliexpress.peek()).toMatchObject({ mode: 'reject', options: { reason: 'Out of stock' } });
+  });
+
+  it('go on retrying a refused webhook after a restart', async () => {
+    const file = join(dir, 'simulators-retry.json');
+    const first = await start(file);
+    const session = await createSession(first);
+    const paid = await http.post<Json>(`${first.baseUrl('stripe')}/_sim/checkout/sessions/${session.body.id}/complete`, { json: {} });
+    expect(paid.body.delivery).toMatchObject({ attempt: 1, status: null });
+    expect((await http.get<Json>(`${first.baseUrl('stripe')}/_sim/webhooks`)).body.retries.pending).toBe(1);
+    await stop(first);
+
+    const received: string[] = [];
+    const endpoint = createServer((request, response) => {
+      let raw = '';
+      request.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      request.on('end', () => {
+        received.push(raw);
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const second = await start(file, `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`);
+      await expect.poll(async () => (await http.get<Json>(`${second.baseUrl('stripe')}/_sim/webhooks`)).body.retries.pending, { timeout: 10_000, interval: 200 }).toBe(0);
+      expect(received.map((body) => JSON.parse(body).id)).toEqual([paid.body.event.id]);
+      const deliveries = (await http.get<Json>(`${second.baseUrl('stripe')}/_sim/webhooks`)).body.deliveries;
+      expect(deliveries.at(-1)).toMatchObject({ eventId: paid.body.event.id, attempt: 2, status: 200 });
+    } finally {
+      await new Promise((resolve) => endpoint.close(resolve));
+    }
   });
 
   it('without a state file forget everything on a restart, as before', async () => {

@@ -17,6 +17,8 @@ interface Received {
 let sim: SimulatorHandle;
 let receiver: Server;
 const received: Received[] = [];
+/** How many of the next webhooks the receiver answers 503, as a paused endpoint would. */
+let refuseNext = 0;
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
@@ -25,7 +27,10 @@ beforeAll(async () => {
     request.on('data', (chunk: string) => (raw += chunk));
     request.on('end', () => {
       received.push({ path: request.url ?? '', signature: String(request.headers['stripe-signature'] ?? ''), rawBody: raw });
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+      if (refuseNext > 0) {
+        refuseNext -= 1;
+        response.writeHead(503).end();
+      } else response.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -40,6 +45,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   received.length = 0;
+  refuseNext = 0;
   sim.controls.stripe.set({ mode: 'ok' });
 });
 
@@ -221,6 +227,43 @@ describe('Stripe simulator', () => {
     expect(received).toHaveLength(2);
     expect(received[1]!.rawBody).toBe(received[0]!.rawBody);
     expect(verify(received[1]!.signature, received[1]!.rawBody)).toBe(true);
+  });
+
+  it('sends a refused webhook again by itself, backing off, until the endpoint accepts it; an accepted manual resend ends the retries', async () => {
+    const retries = async () => ((await got(`${sim.baseUrl('stripe')}/_sim/webhooks`, { responseType: 'json' })).body as Json).retries;
+    const before = await retries();
+
+    // Refused once, then resent by hand: accepted, nothing is left to retry.
+    const byHand = (await createSession('order-retry-hand')).body as { id: string };
+    refuseNext = 1;
+    const first = await got.post(`${sim.baseUrl('stripe')}/_sim/checkout/sessions/${byHand.id}/complete`, { json: {}, responseType: 'json' });
+    expect((first.body as Json).delivery).toMatchObject({ attempt: 1, status: 503 });
+    expect((await retries()).pending).toBe(before.pending + 1);
+    const resent = await got.post(`${sim.baseUrl('stripe')}/_sim/webhooks/resend`, { json: { eventId: (first.body as Json).event.id }, responseType: 'json' });
+    expect(resent.body).toMatchObject({ attempt: null, status: 200 });
+    expect((await retries()).pending).toBe(before.pending);
+
+    // Refused twice: Stripe sends it again 1 s, then 2 s later, the same bytes signed anew.
+    received.length = 0;
+    const session = (await createSession('order-retry')).body as { id: string };
+    refuseNext = 2;
+    const completed = await got.post(`${sim.baseUrl('stripe')}/_sim/checkout/sessions/${session.id}/complete`, { json: {}, responseType: 'json' });
+    const eventId = (completed.body as Json).event.id as string;
+    expect((completed.body as Json).delivery).toMatchObject({ eventId, attempt: 1, status: 503 });
+    await expect.poll(async () => (await retries()).pending, { timeout: 10_000, interval: 200 }).toBe(before.pending);
+    expect(received).toHaveLength(3);
+    expect(new Set(received.map((hook) => hook.rawBody)).size).toBe(1);
+    for (const hook of received) expect(verify(hook.signature, hook.rawBody)).toBe(true);
+    const deliveries = ((await got(`${sim.baseUrl('stripe')}/_sim/webhooks`, { responseType: 'json' })).body as Json).deliveries.filter((d: Json) => d.eventId === eventId);
+    expect(deliveries.map((d: Json) => [d.attempt, d.status])).toEqual([
+      [1, 503],
+      [2, 503],
+      [3, 200],
+    ]);
+    // The backoff doubles: about 1 s, then about 2 s.
+    const at = deliveries.map((d: Json) => Date.parse(d.at));
+    expect(at[2] - at[1]).toBeGreaterThan(at[1] - at[0]);
+    expect(await retries()).toMatchObject({ sent: before.sent + 2, accepted: before.accepted + 1, abandoned: before.abandoned });
   });
 
   it('sends payment_intent.payment_failed for a declined card and keeps the session open', async () => {

@@ -12,7 +12,7 @@ import type { Order } from '@platform/contracts/api/orders';
 import { streams } from '@platform/contracts';
 import type { Got } from 'got';
 import { sleep } from '../child';
-import { describe, fetchSink, httpFailure, payCheckout, renderTable } from '../drive';
+import { describe, fetchSink, httpFailure, payCheckout, renderTable, type WebhookRetries, webhookRetries } from '../drive';
 import { type CheckoutWatcher, type SeenSession } from './checkouts';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
@@ -37,8 +37,6 @@ interface Journey {
   order?: Order;
   paidAt?: number;
   emailAt?: number;
-  /** Deliveries of its payment's webhook after the first (billing did not accept it). */
-  webhooksResent?: number;
   failure?: string;
 }
 
@@ -94,10 +92,10 @@ async function runJourney(deps: SustainedDeps, settings: SustainedSettings, inde
     return;
   }
   // Paid now, from the customer's side: a webhook billing refused (paused, shedding) is sent again
-  // as Stripe does, and its wait counts in the order's payment → email.
+  // by Stripe (the simulator) until billing accepts it, and that wait counts in the order's payment → email.
   const paidAt = Date.now();
-  const problem = await payCheckout(deps.http, settings.simulatorsUrl, session.sessionId, { until: deadline, onResend: () => void (journey.webhooksResent = (journey.webhooksResent ?? 0) + 1) });
-  if (problem) journey.failure = problem;
+  const payment = await payCheckout(deps.http, settings.simulatorsUrl, session.sessionId);
+  if (payment.kind === 'failed') journey.failure = payment.problem;
   else journey.paidAt = paidAt;
 }
 
@@ -149,6 +147,8 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
   }
 
   await sample();
+  // The simulator's own resends of refused webhooks, counted over this run.
+  const retriesBefore = await webhookRetries(http, settings.simulatorsUrl);
   const sampler = setInterval(() => void sample().catch((error) => say(`sample failed: ${describe(error)}`)), SAMPLE_EVERY_MS);
   deps.onCleanup(async () => clearInterval(sampler));
   const started = Date.now();
@@ -203,7 +203,8 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
   }
   clearInterval(sampler);
 
-  return report(settings, journeys, samples, endOfLoad, stopped);
+  const retries = { before: retriesBefore, after: await webhookRetries(http, settings.simulatorsUrl) };
+  return report(settings, journeys, samples, endOfLoad, stopped, retries);
 }
 
 /**
@@ -222,7 +223,24 @@ function drainOf(samples: Sample[], service: ServiceName, stopped: { at: number;
 const fmt = (value: number | undefined, digits = 1) => (value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits));
 const msOf = (s: Stats | null, key: 'p50' | 'p99') => fmt(s?.[key], 0);
 
-function report(settings: SustainedSettings, journeys: Journey[], samples: Sample[], endOfLoad: number, stopped: { at?: number; resumedAt?: number } | undefined): string {
+/** POST and payment → email latencies of the journeys that ran wholly outside the stop and its drain. */
+function steadyLatencies(placed: Journey[], emailed: Journey[], undisturbed: (from: number, to: number) => boolean) {
+  const steadyEmailed = emailed.filter((j) => undisturbed(j.paidAt!, j.emailAt!));
+  return {
+    post: stats(placed.filter((j) => undisturbed(j.sentAt, j.sentAt + j.postMs!)).map((j) => j.postMs!)),
+    payToEmail: stats(steadyEmailed.map((j) => j.emailAt! - j.paidAt!)),
+    emails: steadyEmailed.length,
+  };
+}
+
+function report(
+  settings: SustainedSettings,
+  journeys: Journey[],
+  samples: Sample[],
+  endOfLoad: number,
+  stopped: { at?: number; resumedAt?: number } | undefined,
+  retries: { before: WebhookRetries; after: WebhookRetries },
+): string {
   const first = samples[0]!;
   const atLoadEnd = samples[endOfLoad]!;
   const last = samples[samples.length - 1]!;
@@ -236,13 +254,8 @@ function report(settings: SustainedSettings, journeys: Journey[], samples: Sampl
   // The stop's own latencies (from the stop to the end of its drain) are the recovery's figures;
   // outside that window the latencies are those of steady load, which the p99 goal is about.
   const disturbed = recovery && { from: recovery.stoppedAt, to: recovery.drainedAt ?? Infinity };
-  const undisturbed = (from: number, to: number) => !disturbed || to < disturbed.from || from > disturbed.to;
-  const steadyEmailed = emailed.filter((j) => undisturbed(j.paidAt!, j.emailAt!));
-  const steady = disturbed && {
-    post: stats(placed.filter((j) => undisturbed(j.sentAt, j.sentAt + j.postMs!)).map((j) => j.postMs!)),
-    payToEmail: stats(steadyEmailed.map((j) => j.emailAt! - j.paidAt!)),
-    emails: steadyEmailed.length,
-  };
+  const undisturbed = (window: { from: number; to: number }) => (from: number, to: number) => to < window.from || from > window.to;
+  const steady = disturbed && steadyLatencies(placed, emailed, undisturbed(disturbed));
   const failures = new Map<string, number>();
   for (const journey of journeys) if (journey.failure) failures.set(journey.failure, (failures.get(journey.failure) ?? 0) + 1);
   const within = (t: number | undefined) => t !== undefined && t <= atLoadEnd.resources.at;
@@ -338,10 +351,9 @@ function report(settings: SustainedSettings, journeys: Journey[], samples: Sampl
     ['emails/s / payments/s', fmt(emailed.filter((j) => within(j.emailAt)).length / Math.max(1, paid.filter((j) => within(j.paidAt)).length), 2)],
   ];
   out.push('', renderTable(['ratio', 'value'], ratios, [false, true]));
-  const resent = journeys.filter((j) => j.webhooksResent);
-  if (resent.length > 0) {
-    const accepted = resent.filter((j) => j.paidAt !== undefined).length;
-    out.push('', `webhooks sent again (as Stripe retries): ${resent.reduce((sum, j) => sum + j.webhooksResent!, 0)} deliveries for ${resent.length} payments, ${accepted} of them then accepted`);
+  const resent = retries.after.sent - retries.before.sent;
+  if (resent > 0) {
+    out.push('', `webhooks Stripe sent again (billing refused them): ${resent} deliveries, ${retries.after.accepted - retries.before.accepted} accepted, ${retries.after.pending} events still waiting at the end`);
   }
   if (failures.size > 0) out.push('', 'failures:', ...[...failures].slice(0, 8).map(([what, times]) => `  - ${times}× ${what}`));
   return out.join('\n');

@@ -26,8 +26,26 @@ export interface WebhookDelivery {
   eventId: string;
   type: string;
   at: string;
+  /** 1 for the event's first delivery, then one more for each automatic retry (a manual resend has none). */
+  attempt: number | null;
   status: number | null;
   error: string | null;
+}
+
+/**
+ * Stripe sends an event again until the endpoint answers 2xx, backing off exponentially for up
+ * to three days. The simulator keeps the rule with a compressed clock: 1 s after the first
+ * refusal, doubling to at most 30 s apart, for an hour (docs/providers/stripe.md).
+ */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+const RETRY_FOR_MS = 3_600_000;
+
+/** An event whose last delivery was refused: when it was first sent, its attempts so far, when the next is due (epoch ms). */
+interface PendingRetry {
+  firstAt: number;
+  attempts: number;
+  dueAt: number;
 }
 
 /** `Stripe-Signature` header value for `rawBody` at unix time `timestamp`. */
@@ -76,7 +94,7 @@ const missing = (kind: string, id: string, param = 'id') =>
 
 export function registerStripe(app: FastifyInstance, context: SimulatorContext): void {
   const { control, credentials, store } = context;
-  const { sessions, paymentIntents, charges, refunds, transfers, events, deliveries, idempotent } = store.keep(() => ({
+  const { sessions, paymentIntents, charges, refunds, transfers, events, deliveries, retries, retried, idempotent } = store.keep(() => ({
     sessions: new Map<string, StripeObject>(),
     paymentIntents: new Map<string, StripeObject>(),
     charges: new Map<string, StripeObject>(),
@@ -84,11 +102,14 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     transfers: new Map<string, StripeObject>(),
     events: new Map<string, StoredEvent>(),
     deliveries: [] as WebhookDelivery[],
+    retries: new Map<string, PendingRetry>(),
+    retried: { sent: 0, accepted: 0, abandoned: 0 },
     idempotent: new Map<string, { path: string; status: number; body: unknown }>(),
   }));
 
-  async function deliver(event: StoredEvent, signature?: string): Promise<WebhookDelivery> {
-    const delivery: WebhookDelivery = { eventId: event.id, type: event.type, at: new Date().toISOString(), status: null, error: null };
+  /** Sends `event` to the webhook URL; `attempt` numbers Stripe's own deliveries (null: a manual resend, which schedules nothing). */
+  async function deliver(event: StoredEvent, attempt: number | null, signature?: string): Promise<WebhookDelivery> {
+    const delivery: WebhookDelivery = { eventId: event.id, type: event.type, at: new Date().toISOString(), attempt, status: null, error: null };
     try {
       const response = await got.post(`${context.webhookBaseUrl}/v1/webhooks/stripe`, {
         body: event.rawBody,
@@ -107,10 +128,62 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     }
     deliveries.push(delivery);
     if (deliveries.length > 1000) deliveries.shift();
+    const accepted = delivery.status !== null && delivery.status >= 200 && delivery.status < 300;
+    if (attempt !== null) afterAttempt(event.id, attempt, accepted);
+    else if (accepted && retries.delete(event.id)) armNextRetry();
     // The answer may come after the request that sent the event was answered.
     store.changed();
     return delivery;
   }
+
+  /** Books the next automatic delivery of a refused event, or forgets it once accepted or out of time. */
+  function afterAttempt(eventId: string, attempt: number, accepted: boolean): void {
+    const now = Date.now();
+    const pending = retries.get(eventId) ?? { firstAt: now, attempts: 0, dueAt: now };
+    if (attempt > 1 && accepted) retried.accepted += 1;
+    if (accepted) retries.delete(eventId);
+    else if (now - pending.firstAt >= RETRY_FOR_MS) {
+      retries.delete(eventId);
+      retried.abandoned += 1;
+    } else retries.set(eventId, { ...pending, attempts: attempt, dueAt: now + Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS) });
+    armNextRetry();
+  }
+
+  // One timer, for the earliest retry due; retries kept in a state file go on after a restart.
+  let retryTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  // Retries sent and not yet answered: not due again until they are.
+  const inFlight = new Set<string>();
+  function armNextRetry(): void {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    if (closed || retries.size === 0) return;
+    const waiting = [...retries].filter(([eventId]) => !inFlight.has(eventId));
+    if (waiting.length === 0) return;
+    const next = Math.min(...waiting.map(([, r]) => r.dueAt));
+    retryTimer = setTimeout(sendDueRetries, Math.max(0, next - Date.now()));
+  }
+  function sendDueRetries(): void {
+    const now = Date.now();
+    for (const [eventId, pending] of retries) {
+      const event = events.get(eventId);
+      if (!event) retries.delete(eventId);
+      else if (pending.dueAt <= now && !inFlight.has(eventId)) {
+        inFlight.add(eventId);
+        retried.sent += 1;
+        void deliver(event, pending.attempts + 1).finally(() => {
+          inFlight.delete(eventId);
+          armNextRetry();
+        });
+      }
+    }
+    armNextRetry();
+  }
+  armNextRetry();
+  app.addHook('onClose', async () => {
+    closed = true;
+    clearTimeout(retryTimer);
+  });
 
   /** Builds, stores and sends an Event; resolves with the delivery outcome. */
   function emit(type: string, object: StripeObject, previousAttributes?: Record<string, unknown>, idempotencyKey: string | null = null) {
@@ -127,7 +200,7 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     };
     const stored: StoredEvent = { id: event.id, type, rawBody: JSON.stringify(event) };
     events.set(stored.id, stored);
-    return { event: stored, delivered: deliver(stored) };
+    return { event: stored, delivered: deliver(stored, 1) };
   }
 
   function sendError(reply: FastifyReply, error: StripeError) {
@@ -458,17 +531,22 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     return { session: publicSession(session), paymentIntent: intent, event: JSON.parse(sent.event.rawBody), delivery };
   });
 
-  /** Sends a stored event again, byte for byte; re-signed now unless `reuseSignature` gives the header to send. */
+  /**
+   * Sends a stored event again, byte for byte, as the Dashboard's "Resend" does; re-signed now
+   * unless `signature` gives the header to send. Accepted, it ends the event's automatic retries.
+   */
   app.post('/_sim/webhooks/resend', async (request, reply) => {
     const body = (request.body ?? {}) as { eventId?: string; signature?: string };
     const event = body.eventId ? events.get(body.eventId) : undefined;
     if (!event) return sendError(reply, missing('event', String(body.eventId), 'eventId'));
-    return deliver(event, body.signature);
+    return deliver(event, null, body.signature);
   });
 
+  /** Every event and the last 1,000 deliveries; `retries`: automatic resends so far (sent, then accepted, given up) and the events still waiting for one. */
   app.get('/_sim/webhooks', async () => ({
     events: [...events.values()].map((e) => ({ id: e.id, type: e.type, event: JSON.parse(e.rawBody) })),
     deliveries,
+    retries: { ...retried, pending: retries.size },
   }));
 
   function ensurePaymentIntent(session: StripeObject): StripeObject {
