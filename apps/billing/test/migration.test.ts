@@ -45,12 +45,10 @@ it('moves a pending channel refund\'s reason from failure_reason to pending_reas
       );
     }
 
-    expect((await applyMigrations({ databaseUrl: url, migrationsDir: MIGRATIONS })).applied).toEqual([
-      PENDING_REASON,
-      '20261204143000_applied_versions',
-      '20261204211000_credit_notes',
-      '20261204233000_outbox_delete_on_publish',
-    ]);
+    // Every migration from that one on, in order (later ones join the list by themselves).
+    const later = (await readdir(MIGRATIONS)).filter((name) => name >= PENDING_REASON && /^\d{14}_/.test(name)).sort();
+    expect(later[0]).toBe(PENDING_REASON);
+    expect((await applyMigrations({ databaseUrl: url, migrationsDir: MIGRATIONS })).applied).toEqual(later);
 
     const after = await client.query('SELECT id, status, failure_reason, pending_reason FROM refunds');
     const byId = new Map(after.rows.map((row) => [row.id, row]));

@@ -74,8 +74,11 @@ describe('startNatsCluster', () => {
   it('five provisioners creating the replicated streams at once all succeed (the server answers only one creation; the rest retry)', async () => {
     const connections = await Promise.all([1, 2, 3, 4, 5].map((i) => fixture.connect(as('provisioner', `provisioner-${i}`))));
     try {
-      await Promise.all(connections.map(async (conn) => provisionStreams(await jetstreamManager(conn), 3)));
-      const jsm = await jetstreamManager(connections[0]!);
+      // Five provisioners at once keep a three-server cluster on a busy 2-core machine slow to
+      // answer: the API timeout is 30 s instead of 5 s (provisioning retries its own timeouts, these calls do not).
+      const manager = (conn: (typeof connections)[number]) => jetstreamManager(conn, { timeout: 30_000 });
+      await Promise.all(connections.map(async (conn) => provisionStreams(await manager(conn), 3)));
+      const jsm = await manager(connections[0]!);
       for (const definition of Object.values(streams)) {
         expect((await jsm.streams.info(definition.name)).config.num_replicas, definition.name).toBe(3);
       }
