@@ -3,7 +3,7 @@ import { newEvent } from '@platform/runtime/outbox';
 import { verifyOrderLink } from '@platform/config/order-links';
 import type { FeedResponse } from '@platform/contracts/api/notifications';
 import type { Order } from '@platform/contracts/api/orders';
-import { notificationSent, notificationSuppressed, orderCreated } from '@platform/contracts';
+import { type EventData, noticePlanned, orderCreated } from '@platform/contracts';
 import { describe, expect, it } from 'vitest';
 import { service, clock, ORDER_LINK_SECRET, publish, processed, feedOf, recorded, asCustomer, order, statusChanged, placeAndConfirm } from './fixture';
 
@@ -12,6 +12,9 @@ import { service, clock, ORDER_LINK_SECRET, publish, processed, feedOf, recorded
  * becomes one feed item in their language, written and recorded as sent in the transaction
  * that plans it, once per (order, notice); read through the API with read/unread state.
  */
+
+/** The in-app channel's part of the notices' plans. */
+const inApp = (plans: Record<string, unknown>[]) => plans.flatMap((plan) => (plan as EventData<typeof noticePlanned>).channels).filter((c) => c.channel === 'in_app');
 
 describe('the in-app feed', () => {
   it("puts one item for a confirmation in the customer's language, naming nothing internal, and a repeat adds nothing", async () => {
@@ -29,9 +32,10 @@ describe('the in-app feed', () => {
     expect(`${link.origin}${link.pathname}`).toBe(`https://shop.example/orders/${o.id}`);
     expect(verifyOrderLink(ORDER_LINK_SECRET, o.id, link.searchParams.get('t')!, clock.now())).toMatchObject({ ok: true });
 
-    // Recorded as sent on the in-app channel, with the notification's id, in the same transaction.
-    const sent = (await recorded(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app');
-    expect(sent).toEqual([expect.objectContaining({ notificationId: item!.id, notice: 'confirmed', orderStatus: 'confirmed', locale: 'es', providerMessageId: null })]);
+    // Recorded as sent on the in-app channel, with the notification's id, in the notice's plan (the same transaction).
+    const plans = await recorded(noticePlanned.type, o.id);
+    expect(plans).toEqual([expect.objectContaining({ notice: 'confirmed', orderStatus: 'confirmed' })]);
+    expect(inApp(plans)).toEqual([{ channel: 'in_app', notificationId: item!.id, outcome: 'sent', recipient: o.customer.id }]);
 
     // The same event redelivered, and the same status change republished: nothing new.
     await service.runtime.messaging.js.publish(confirmed.type, JSON.stringify(confirmed));
@@ -39,7 +43,7 @@ describe('the in-app feed', () => {
     await publish(again);
     await processed(again.id);
     expect(await feedOf(o.customer.id)).toHaveLength(1);
-    expect((await recorded(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app')).toHaveLength(1);
+    expect(inApp(await recorded(noticePlanned.type, o.id))).toHaveLength(1);
   });
 
   it('writes nothing when the customer switched the app off for the topic, and says why', async () => {
@@ -50,9 +54,9 @@ describe('the in-app feed', () => {
 
     await placeAndConfirm(o);
     expect(await feedOf(o.customer.id)).toHaveLength(0);
-    const suppressed = (await recorded(notificationSuppressed.type, o.id)).filter((d) => d.channel === 'in_app');
-    expect(suppressed).toEqual([expect.objectContaining({ notice: 'confirmed', reason: 'preference_off' })]);
-    expect((await recorded(notificationSent.type, o.id)).filter((d) => d.channel === 'in_app')).toHaveLength(0);
+    const plans = await recorded(noticePlanned.type, o.id);
+    expect(plans).toEqual([expect.objectContaining({ notice: 'confirmed' })]);
+    expect(inApp(plans)).toEqual([expect.objectContaining({ outcome: 'suppressed', reason: 'preference_off' })]);
   });
 
   it('is not held back by quiet hours', async () => {

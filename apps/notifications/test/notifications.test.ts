@@ -7,8 +7,8 @@ import {
   itemsBackordered,
   itemsCancelled,
   itemsSubstituted,
-  notificationDeferred,
-  notificationSuppressed,
+  noticePlanned,
+  type EventData,
   orderCreated,
   orderDelayed,
   orderModified,
@@ -163,10 +163,13 @@ const emailsTo = (address: string) => sink.messages().filter((m) => m.to.include
 /** The service's events of `type` about the order, published or still in the outbox. */
 const recorded = async (type: string, orderId: string) =>
   (await recordedEvents(service.db, service.runtime.messaging, type)).filter((event) => event.aggregateId === orderId);
-/** What the events say became of the order's notifications of one outcome (the order's timeline reads them, GW-03). */
-const outcomes = async (orderId: string, type: string) =>
-  (await recorded(type, orderId))
-    .map((event) => event.data as { channel: string; reason: string; until?: string })
+type PlannedChannel = EventData<typeof noticePlanned>['channels'][number];
+/** What the notices planned for the order say of their channels with one outcome, by channel (the order's timeline reads them, GW-03). */
+const outcomes = async (orderId: string, outcome: PlannedChannel['outcome']) =>
+  (await recorded(noticePlanned.type, orderId))
+    .flatMap((event) => (event.data as EventData<typeof noticePlanned>).channels)
+    .filter((channel) => channel.outcome === outcome)
+    .map((channel) => channel as PlannedChannel & { reason?: string; until?: string; recipient?: string })
     .sort((a, b) => a.channel.localeCompare(b.channel));
 const uniquePhone = () => `+3460${Math.floor(1e6 + Math.random() * 8e6)}`;
 
@@ -203,12 +206,19 @@ describe('order status notifications', () => {
     const log = await eventually(() => rows(o.id), (r) => r.every(settled));
     expect(log.map((n) => [n.channel, n.orderStatus, n.template, n.status, n.attempts])).toEqual([['email', 'confirmed', 'order-confirmation', 'delivered', 1]]);
 
-    // Sent by email, and into the in-app feed (docs/in-app-feed.md).
+    // Sent by email (its own event), and into the in-app feed at once (the notice's plan, docs/in-app-feed.md).
     const sentEvents = await recorded('notifications.notification.sent', o.id);
-    const sentBy = (channel: string) => sentEvents.filter((e) => (e.data as { channel: string }).channel === channel);
-    expect(sentEvents).toHaveLength(2);
-    expect(sentBy('email')[0]).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'email', recipient: who.email } });
-    expect(sentBy('in_app')[0]).toMatchObject({ data: { orderStatus: 'confirmed', channel: 'in_app', recipient: who.id } });
+    expect(sentEvents.map((e) => e.data)).toEqual([expect.objectContaining({ orderStatus: 'confirmed', channel: 'email', recipient: who.email })]);
+    const [plan, ...more] = await recorded(noticePlanned.type, o.id);
+    expect(more).toHaveLength(0);
+    expect(plan!.data).toMatchObject({ orderStatus: 'confirmed', notice: 'confirmed', template: 'order-confirmation' });
+    expect((plan!.data as EventData<typeof noticePlanned>).channels.map((c) => [c.channel, c.outcome, 'reason' in c ? c.reason : c.outcome === 'sent' ? c.recipient : null])).toEqual([
+      ['email', 'pending', null],
+      ['in_app', 'sent', who.id],
+      ['sms', 'suppressed', 'preference_off'],
+      ['push', 'suppressed', 'no_address'],
+    ]);
+    expect((plan!.data as EventData<typeof noticePlanned>).channels.find((c) => c.channel === 'email')!.notificationId).toBe(log[0]!.id);
   });
 
   it('renders from the status change alone when the order was never seen', async () => {
@@ -277,7 +287,7 @@ describe('order status notifications', () => {
     expect(emailsTo(who.email)).toHaveLength(0);
     expect(await smsTo(phone)).toHaveLength(0);
     expect((await rows(o.id)).map((n) => n.channel)).toEqual(['push']);
-    expect((await outcomes(o.id, notificationSuppressed.type)).map((d) => [d.channel, d.reason])).toEqual([
+    expect((await outcomes(o.id, 'suppressed')).map((d) => [d.channel, d.reason])).toEqual([
       ['email', 'preference_off'],
       ['sms', 'preference_off'],
     ]);
@@ -302,8 +312,8 @@ describe('order status notifications', () => {
     expect(waitMs).toBeGreaterThan(7 * 3_600_000); // 23:xx → 08:00 local
     expect(waitMs).toBeLessThan(10 * 3_600_000);
     // Said as it is decided: the SMS waits for the end of quiet hours; no device, so no push.
-    expect((await outcomes(o.id, notificationDeferred.type)).map((d) => [d.channel, d.reason, d.until])).toEqual([['sms', 'quiet_hours', sms.scheduledFor!.toISOString()]]);
-    expect((await outcomes(o.id, notificationSuppressed.type)).map((d) => [d.channel, d.reason])).toEqual([['push', 'no_address']]);
+    expect((await outcomes(o.id, 'deferred')).map((d) => [d.channel, d.reason, d.until])).toEqual([['sms', 'quiet_hours', sms.scheduledFor!.toISOString()]]);
+    expect((await outcomes(o.id, 'suppressed')).map((d) => [d.channel, d.reason])).toEqual([['push', 'no_address']]);
 
     // An exception is urgent: its SMS goes out now, in the middle of the night.
     await publish(statusChanged(o, 'exception', { clock, details: 'Supplier rejected the order: out of stock' }));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type EventDefinition,
   type EventData,
-  notificationDeferred,
+  noticePlanned,
   notificationFailed,
   notificationSent,
   notificationSuppressed,
@@ -20,7 +20,7 @@ import {
 } from '@platform/contracts';
 import type { TimelineEntry, TimelineResponse } from '@platform/contracts/api/timeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onNotificationOutcome } from '../src/consumers/notification-outcomes-consumer';
+import { onNoticePlanned, onNotificationOutcome } from '../src/consumers/notification-outcomes-consumer';
 import {
   onPaymentFailed,
   onPaymentSucceeded,
@@ -86,6 +86,7 @@ describe('the order timeline', () => {
   it('merges status changes, workflow steps, payments, carrier scans with their place and notification outcomes with their reasons, in time order', async () => {
     const order = await placeOrder(service);
     const id = order.id;
+    const pushId = randomUUID();
     const steps: Array<() => Promise<unknown>> = [
       () => pay(id),
       () =>
@@ -94,13 +95,28 @@ describe('the order timeline', () => {
         ),
       () => step(id, 'payment_confirmed', 'processing', 'processing'),
       () => step(id, 'supplier_confirmed', 'shipped', 'shipped', { number: 'LX123456789DE', carrier: 'dhl' }),
-      () => run(
-        notificationDeferred,
-        { ...facts(id, 'shipped', 'sms'), reason: 'quiet_hours', until: '2026-12-02T07:00:00.000Z', deferredAt: next() },
-        (event, tx) => onNotificationOutcome({ outcome: 'deferred', event: event as never }, tx),
-      ),
+      // The shipped notice's plan: the email is to be sent (its own event tells), the SMS waits for
+      // the end of quiet hours, the push is switched off.
       () =>
-        run(notificationSuppressed, { ...facts(id, 'shipped', 'push'), reason: 'preference_off', suppressedAt: next() }, (event, tx) =>
+        run(
+          noticePlanned,
+          {
+            orderId: id,
+            template: 'order-shipped',
+            orderStatus: 'shipped',
+            notice: 'shipped',
+            plannedAt: next(),
+            channels: [
+              { channel: 'email', notificationId: randomUUID(), outcome: 'pending' },
+              { channel: 'sms', notificationId: randomUUID(), outcome: 'deferred', reason: 'quiet_hours', until: '2026-12-02T07:00:00.000Z' },
+              { channel: 'push', notificationId: pushId, outcome: 'suppressed', reason: 'preference_off' },
+            ],
+          },
+          (event, tx) => onNoticePlanned(event as never, tx),
+        ),
+      // The same suppression as it was published before notices had one event: the same entry, not a second.
+      () =>
+        run(notificationSuppressed, { ...facts(id, 'shipped', 'push'), notificationId: pushId, reason: 'preference_off', suppressedAt: next() }, (event, tx) =>
           onNotificationOutcome({ outcome: 'suppressed', event: event as never }, tx),
         ),
       () => scan(id, 'in_transit', 'Leipzig, DE', 'Departed sorting centre'),

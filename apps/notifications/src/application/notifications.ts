@@ -2,12 +2,10 @@ import { crashpoint } from '@platform/runtime/crashpoint';
 import { newEvent, recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { scheduleTimer, type DueTimer } from '@platform/runtime/timers';
 import {
-  type Envelope,
   type EventData,
-  notificationDeferred,
+  noticePlanned,
   notificationFailed,
   notificationSent,
-  notificationSuppressed,
   type orderStatusChanged,
 } from '@platform/contracts';
 import { timers } from '@platform/contracts/timers';
@@ -199,23 +197,13 @@ export async function planNotifications(
   // Templates an admin stored for this template and language replace the files, channel by channel (docs/notification-admin.md).
   const stored = await storedTemplates(deps.renderer, tx, plan.template, locale);
   const rows: PlannedNotification[] = [];
-  // What the customer's timeline says of the channels not used: switched off, or no address (GW-03).
-  const outcomes: Envelope[] = [];
   let feedItem: FeedItem | null = null;
-  const facts = (channel: DeliveryChannel) => ({
-    notificationId: notificationId(orderId, notice, channel),
-    orderId,
-    template: plan.template,
-    notice,
-    ...(orderStatus && { orderStatus: orderStatus as EventData<typeof notificationSent>['orderStatus'] }),
-    channel,
-  });
-  const outcome = <D extends typeof notificationSuppressed | typeof notificationDeferred>(definition: D, data: EventData<D>) =>
-    outcomes.push(newEvent(definition, { aggregateId: orderId, source: SERVICE, occurredAt: now, data }));
-  const suppressed: DeliveryChannel[] = [];
-  const suppress = (channel: DeliveryChannel, reason: EventData<typeof notificationSuppressed>['reason']) => {
-    outcome(notificationSuppressed, { ...facts(channel), reason, suppressedAt: now.toISOString() });
-    suppressed.push(channel);
+  const about = { orderId, template: plan.template, notice, ...(orderStatus && { orderStatus: orderStatus as EventData<typeof noticePlanned>['orderStatus'] }) };
+  const facts = (channel: DeliveryChannel) => ({ notificationId: notificationId(orderId, notice, channel), ...about, channel });
+  // The channels not used (switched off, or no address): the customer's timeline says so (GW-03).
+  const suppressed: PlannedChannel[] = [];
+  const suppress = (channel: DeliveryChannel, reason: 'preference_off' | 'no_address') => {
+    suppressed.push({ channel, notificationId: notificationId(orderId, notice, channel), outcome: 'suppressed', reason });
   };
   const wanted = wantedChannels(preferences, plan.topic);
   for (const channel of announcement.channels ?? deliveryChannelSchema.options) {
@@ -254,33 +242,36 @@ export async function planNotifications(
     });
   }
   const inserted = await insertNotifications(tx, rows);
+  // What each channel does, in one event for the notice (docs/notification-delivery.md).
+  const channels: PlannedChannel[] = [];
   // A row not inserted was already planned (or sent) for this order, notice and channel: it keeps its own timer.
   for (const n of rows) {
     if (!inserted.has(n.id)) continue;
     await scheduleTimer(tx, n.scheduledFor ? { kind: TIMER_KINDS.deferred, key: n.id, fireAt: n.scheduledFor } : { kind: TIMER_KINDS.send, key: n.id, fireAt: now });
-    if (n.scheduledFor) {
-      outcome(notificationDeferred, { ...facts(n.channel as DeliveryChannel), reason: 'quiet_hours', until: n.scheduledFor.toISOString(), deferredAt: now.toISOString() });
-    }
+    const channel = n.channel as DeliveryChannel;
+    channels.push(
+      n.scheduledFor
+        ? { channel, notificationId: n.id, outcome: 'deferred', reason: 'quiet_hours', until: n.scheduledFor.toISOString() }
+        : { channel, notificationId: n.id, outcome: 'pending' },
+    );
   }
   // Written at most once per (order, notice): a replayed announcement finds its item and is not sent again.
   const feedWritten = feedItem !== null && (await insertFeedItem(tx, feedItem));
   // Counted for a new announcement only: the same news published again finds every row and
   // the feed item there, and its suppressed channels were counted the first time.
-  if (inserted.size > 0 || feedWritten) for (const channel of suppressed) deps.metrics.notificationEnded(tx, channel, 'suppressed');
+  if (inserted.size > 0 || feedWritten) for (const { channel } of suppressed) deps.metrics.notificationEnded(tx, channel, 'suppressed');
   if (feedWritten) {
     deps.metrics.notificationEnded(tx, 'in_app', 'sent');
-    outcomes.push(
-      newEvent(notificationSent, {
-        aggregateId: orderId,
-        source: SERVICE,
-        occurredAt: now,
-        data: { ...facts('in_app'), recipient: customer.id, locale, providerMessageId: null, sentAt: now.toISOString() },
-      }),
-    );
+    channels.push({ channel: 'in_app', notificationId: notificationId(orderId, notice, 'in_app'), outcome: 'sent', recipient: customer.id });
   }
-  await recordEvents(tx, outcomes);
+  channels.push(...suppressed);
+  if (channels.length > 0) {
+    await recordEvents(tx, [newEvent(noticePlanned, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { ...about, plannedAt: now.toISOString(), channels } })]);
+  }
   return inserted.size + (feedWritten ? 1 : 0);
 }
+
+type PlannedChannel = EventData<typeof noticePlanned>['channels'][number];
 
 /** The view's links that go through the click redirect: the order page and the tracking page. */
 const TRACKED_LINKS = ['orderUrl', 'trackingUrl'] as const;

@@ -1,5 +1,6 @@
 import type { EventData, EventOf } from '@platform/contracts';
 import type {
+  noticePlanned,
   notificationDeferred,
   notificationFailed,
   notificationSent,
@@ -86,6 +87,19 @@ type NotificationOutcome =
   | { outcome: 'deferred'; event: EventOf<typeof notificationDeferred> }
   | { outcome: 'suppressed'; event: EventOf<typeof notificationSuppressed> };
 
+/** What an entry says of one notification: the same from a notice's plan and from a channel's own event. */
+interface ChannelOutcome {
+  orderId: string;
+  notificationId: string;
+  /** The notice, else (events from before notices) the order status, else the template. */
+  notice: string;
+  channel: string;
+  outcome: 'sent' | 'deferred' | 'suppressed' | 'failed';
+  at: string;
+  reason: string | null;
+  until: string | null;
+}
+
 /**
  * A notification's outcome. One entry per notification and outcome (a suppression has no
  * notification row: its id is the one it would have had, so a replanned notice repeats nothing).
@@ -93,25 +107,52 @@ type NotificationOutcome =
  * (provider errors) and the channels not used are for ops. The notice is its kind alone
  * (`parcel_shipped`, not the shipment id).
  */
+function outcomeEntry(o: ChannelOutcome): TimelineEntry {
+  return {
+    id: `notification:${o.notificationId}:${o.outcome}`,
+    orderId: o.orderId,
+    at: o.at,
+    audience: o.outcome === 'sent' || o.outcome === 'deferred' ? 'customer' : 'ops',
+    kind: 'notification',
+    notice: o.notice.split(':')[0]!,
+    channel: o.channel,
+    outcome: o.outcome,
+    reason: o.reason,
+    until: o.until,
+  };
+}
+
+/** A notice's plan: an entry for each channel sent at once (in-app), deferred or not used; a pending channel's entry comes with its own outcome. */
+export function noticeEntries(event: EventOf<typeof noticePlanned>): TimelineEntry[] {
+  const { orderId, notice, plannedAt: at } = event.data;
+  return event.data.channels.flatMap((c) => {
+    const about = { orderId, notificationId: c.notificationId, notice, channel: c.channel, at };
+    switch (c.outcome) {
+      case 'pending':
+        return [];
+      case 'sent':
+        return [outcomeEntry({ ...about, outcome: 'sent', reason: null, until: null })];
+      case 'deferred':
+        return [outcomeEntry({ ...about, outcome: 'deferred', reason: c.reason, until: c.until })];
+      case 'suppressed':
+        return [outcomeEntry({ ...about, outcome: 'suppressed', reason: c.reason, until: null })];
+    }
+  });
+}
+
+/** One channel's outcome from its own event: sent or failed by its provider, or (events from before notice.planned) deferred or suppressed. */
 export function notificationEntry({ outcome, event }: NotificationOutcome): TimelineEntry {
   const data: EventData<typeof notificationSent | typeof notificationFailed | typeof notificationDeferred | typeof notificationSuppressed> = event.data;
-  const base = {
-    id: `notification:${data.notificationId}:${outcome}`,
-    orderId: data.orderId,
-    kind: 'notification' as const,
-    notice: (data.notice ?? data.orderStatus ?? data.template).split(':')[0]!,
-    channel: data.channel,
-    outcome,
-  };
+  const about = { orderId: data.orderId, notificationId: data.notificationId, notice: data.notice ?? data.orderStatus ?? data.template, channel: data.channel, until: null };
   switch (outcome) {
     case 'sent':
-      return { ...base, at: event.data.sentAt, audience: 'customer', reason: null, until: null };
+      return outcomeEntry({ ...about, outcome, at: event.data.sentAt, reason: null });
     case 'deferred':
-      return { ...base, at: event.data.deferredAt, audience: 'customer', reason: event.data.reason, until: event.data.until };
+      return outcomeEntry({ ...about, outcome, at: event.data.deferredAt, reason: event.data.reason, until: event.data.until });
     case 'suppressed':
-      return { ...base, at: event.data.suppressedAt, audience: 'ops', reason: event.data.reason, until: null };
+      return outcomeEntry({ ...about, outcome, at: event.data.suppressedAt, reason: event.data.reason });
     case 'failed':
-      return { ...base, at: event.data.failedAt, audience: 'ops', reason: event.data.reason, until: null };
+      return outcomeEntry({ ...about, outcome, at: event.data.failedAt, reason: event.data.reason });
   }
 }
 
