@@ -1,5 +1,5 @@
 import { crashpoint } from '@platform/runtime/crashpoint';
-import { newEvent, recordEvent, recordEvents } from '@platform/runtime/outbox';
+import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { scheduleTimer, type DueTimer } from '@platform/runtime/timers';
 import {
   type EventData,
@@ -266,7 +266,7 @@ export async function planNotifications(
   }
   channels.push(...suppressed);
   if (channels.length > 0) {
-    await recordEvents(tx, [newEvent(noticePlanned, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { ...about, plannedAt: now.toISOString(), channels } })]);
+    await recordEvent(tx, newEvent(noticePlanned, { aggregateId: orderId, source: SERVICE, occurredAt: now, data: { ...about, plannedAt: now.toISOString(), channels } }));
   }
   return inserted.size + (feedWritten ? 1 : 0);
 }
