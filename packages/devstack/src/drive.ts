@@ -82,9 +82,9 @@ export interface WebhookRetries {
 }
 
 export async function webhookRetries(client: Got, simulatorsUrl: string): Promise<WebhookRetries> {
-  const response = await client.get(`${simulatorsUrl}/stripe/_sim/webhooks`, { responseType: 'json' });
-  if (response.statusCode !== 200) throw new Error(httpFailure('GET /stripe/_sim/webhooks', response));
-  return (response.body as { retries: WebhookRetries }).retries;
+  const response = await client.get(`${simulatorsUrl}/stripe/_sim/webhooks/retries`, { responseType: 'json' });
+  if (response.statusCode !== 200) throw new Error(httpFailure('GET /stripe/_sim/webhooks/retries', response));
+  return response.body as WebhookRetries;
 }
 
 /** Every message in the SMTP sink (its JSON API). */

@@ -106,7 +106,7 @@ describe('simulators with a state file', () => {
     const session = await createSession(first);
     const paid = await http.post<Json>(`${first.baseUrl('stripe')}/_sim/checkout/sessions/${session.body.id}/complete`, { json: {} });
     expect(paid.body.delivery).toMatchObject({ attempt: 1, status: null });
-    expect((await http.get<Json>(`${first.baseUrl('stripe')}/_sim/webhooks`)).body.retries.pending).toBe(1);
+    expect((await http.get<Json>(`${first.baseUrl('stripe')}/_sim/webhooks/retries`)).body.pending).toBe(1);
     await stop(first);
 
     const received: string[] = [];
@@ -121,7 +121,7 @@ describe('simulators with a state file', () => {
     await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
     try {
       const second = await start(file, `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`);
-      await expect.poll(async () => (await http.get<Json>(`${second.baseUrl('stripe')}/_sim/webhooks`)).body.retries.pending, { timeout: 10_000, interval: 200 }).toBe(0);
+      await expect.poll(async () => (await http.get<Json>(`${second.baseUrl('stripe')}/_sim/webhooks/retries`)).body.pending, { timeout: 10_000, interval: 200 }).toBe(0);
       expect(received.map((body) => JSON.parse(body).id)).toEqual([paid.body.event.id]);
       const deliveries = (await http.get<Json>(`${second.baseUrl('stripe')}/_sim/webhooks`)).body.deliveries;
       expect(deliveries.at(-1)).toMatchObject({ eventId: paid.body.event.id, attempt: 2, status: 200 });

@@ -230,7 +230,7 @@ describe('Stripe simulator', () => {
   });
 
   it('sends a refused webhook again by itself, backing off, until the endpoint accepts it; an accepted manual resend ends the retries', async () => {
-    const retries = async () => ((await got(`${sim.baseUrl('stripe')}/_sim/webhooks`, { responseType: 'json' })).body as Json).retries;
+    const retries = async () => (await got(`${sim.baseUrl('stripe')}/_sim/webhooks/retries`, { responseType: 'json' })).body as Json;
     const before = await retries();
 
     // Refused once, then resent by hand: accepted, nothing is left to retry.

@@ -223,8 +223,9 @@ function drainOf(samples: Sample[], service: ServiceName, stopped: { at: number;
 const fmt = (value: number | undefined, digits = 1) => (value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits));
 const msOf = (s: Stats | null, key: 'p50' | 'p99') => fmt(s?.[key], 0);
 
-/** POST and payment → email latencies of the journeys that ran wholly outside the stop and its drain. */
-function steadyLatencies(placed: Journey[], emailed: Journey[], undisturbed: (from: number, to: number) => boolean) {
+/** POST and payment → email latencies of the journeys that ran wholly outside `disturbed` (the stop and its drain). */
+function steadyLatencies(placed: Journey[], emailed: Journey[], disturbed: { from: number; to: number }) {
+  const undisturbed = (from: number, to: number) => to < disturbed.from || from > disturbed.to;
   const steadyEmailed = emailed.filter((j) => undisturbed(j.paidAt!, j.emailAt!));
   return {
     post: stats(placed.filter((j) => undisturbed(j.sentAt, j.sentAt + j.postMs!)).map((j) => j.postMs!)),
@@ -254,8 +255,7 @@ function report(
   // The stop's own latencies (from the stop to the end of its drain) are the recovery's figures;
   // outside that window the latencies are those of steady load, which the p99 goal is about.
   const disturbed = recovery && { from: recovery.stoppedAt, to: recovery.drainedAt ?? Infinity };
-  const undisturbed = (window: { from: number; to: number }) => (from: number, to: number) => to < window.from || from > window.to;
-  const steady = disturbed && steadyLatencies(placed, emailed, undisturbed(disturbed));
+  const steady = disturbed && steadyLatencies(placed, emailed, disturbed);
   const failures = new Map<string, number>();
   for (const journey of journeys) if (journey.failure) failures.set(journey.failure, (failures.get(journey.failure) ?? 0) + 1);
   const within = (t: number | undefined) => t !== undefined && t <= atLoadEnd.resources.at;

@@ -129,60 +129,56 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     deliveries.push(delivery);
     if (deliveries.length > 1000) deliveries.shift();
     const accepted = delivery.status !== null && delivery.status >= 200 && delivery.status < 300;
-    if (attempt !== null) afterAttempt(event.id, attempt, accepted);
-    else if (accepted && retries.delete(event.id)) armNextRetry();
+    if (accepted) forgetRetry(event.id, attempt);
+    else if (attempt !== null) bookRetry(event.id, attempt);
     // The answer may come after the request that sent the event was answered.
     store.changed();
     return delivery;
   }
 
-  /** Books the next automatic delivery of a refused event, or forgets it once accepted or out of time. */
-  function afterAttempt(eventId: string, attempt: number, accepted: boolean): void {
-    const now = Date.now();
-    const pending = retries.get(eventId) ?? { firstAt: now, attempts: 0, dueAt: now };
-    if (attempt > 1 && accepted) retried.accepted += 1;
-    if (accepted) retries.delete(eventId);
-    else if (now - pending.firstAt >= RETRY_FOR_MS) {
-      retries.delete(eventId);
-      retried.abandoned += 1;
-    } else retries.set(eventId, { ...pending, attempts: attempt, dueAt: now + Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS) });
-    armNextRetry();
+  // A timer per refused event; the retries kept in a state file are booked again after a restart.
+  const retryTimers = new Map<string, NodeJS.Timeout>();
+  let closed = false;
+  function armRetry(eventId: string, dueAt: number): void {
+    if (closed) return;
+    clearTimeout(retryTimers.get(eventId));
+    const send = () => {
+      retryTimers.delete(eventId);
+      const event = events.get(eventId);
+      const pending = retries.get(eventId);
+      if (!event || !pending) return void retries.delete(eventId);
+      retried.sent += 1;
+      void deliver(event, pending.attempts + 1);
+    };
+    retryTimers.set(eventId, setTimeout(send, Math.max(0, dueAt - Date.now())));
   }
 
-  // One timer, for the earliest retry due; retries kept in a state file go on after a restart.
-  let retryTimer: NodeJS.Timeout | undefined;
-  let closed = false;
-  // Retries sent and not yet answered: not due again until they are.
-  const inFlight = new Set<string>();
-  function armNextRetry(): void {
-    clearTimeout(retryTimer);
-    retryTimer = undefined;
-    if (closed || retries.size === 0) return;
-    const waiting = [...retries].filter(([eventId]) => !inFlight.has(eventId));
-    if (waiting.length === 0) return;
-    const next = Math.min(...waiting.map(([, r]) => r.dueAt));
-    retryTimer = setTimeout(sendDueRetries, Math.max(0, next - Date.now()));
-  }
-  function sendDueRetries(): void {
+  /** Books the next automatic delivery of a refused event, or gives it up once out of time. */
+  function bookRetry(eventId: string, attempt: number): void {
     const now = Date.now();
-    for (const [eventId, pending] of retries) {
-      const event = events.get(eventId);
-      if (!event) retries.delete(eventId);
-      else if (pending.dueAt <= now && !inFlight.has(eventId)) {
-        inFlight.add(eventId);
-        retried.sent += 1;
-        void deliver(event, pending.attempts + 1).finally(() => {
-          inFlight.delete(eventId);
-          armNextRetry();
-        });
-      }
+    const firstAt = retries.get(eventId)?.firstAt ?? now;
+    if (now - firstAt >= RETRY_FOR_MS) {
+      retries.delete(eventId);
+      retried.abandoned += 1;
+      return;
     }
-    armNextRetry();
+    const dueAt = now + Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
+    retries.set(eventId, { firstAt, attempts: attempt, dueAt });
+    armRetry(eventId, dueAt);
   }
-  armNextRetry();
+
+  /** An accepted delivery (a retry, or a manual resend) ends the event's retries. */
+  function forgetRetry(eventId: string, attempt: number | null): void {
+    if (!retries.delete(eventId)) return;
+    clearTimeout(retryTimers.get(eventId));
+    retryTimers.delete(eventId);
+    if (attempt !== null) retried.accepted += 1;
+  }
+
+  for (const [eventId, pending] of retries) armRetry(eventId, pending.dueAt);
   app.addHook('onClose', async () => {
     closed = true;
-    clearTimeout(retryTimer);
+    for (const timer of retryTimers.values()) clearTimeout(timer);
   });
 
   /** Builds, stores and sends an Event; resolves with the delivery outcome. */
@@ -542,12 +538,13 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     return deliver(event, null, body.signature);
   });
 
-  /** Every event and the last 1,000 deliveries; `retries`: automatic resends so far (sent, then accepted, given up) and the events still waiting for one. */
   app.get('/_sim/webhooks', async () => ({
     events: [...events.values()].map((e) => ({ id: e.id, type: e.type, event: JSON.parse(e.rawBody) })),
     deliveries,
-    retries: { ...retried, pending: retries.size },
   }));
+
+  /** The automatic resends so far (sent, then accepted, given up) and the events still waiting for one. */
+  app.get('/_sim/webhooks/retries', async () => ({ ...retried, pending: retries.size }));
 
   function ensurePaymentIntent(session: StripeObject): StripeObject {
     const existing = session.payment_intent ? paymentIntents.get(String(session.payment_intent)) : undefined;
