@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { request } from 'node:http';
 import { loadEnv } from '@platform/config/env';
 import type { Problem } from '@platform/contracts/api/problem';
 import type { ManagementServer, PlatformHttpServer } from '@platform/runtime/http';
@@ -74,6 +75,20 @@ afterAll(async () => {
 
 const get = (gateway: Gateway, path: string, headers: Record<string, string> = {}) => fetch(`${gateway.url}${path}`, { headers });
 
+/** A GET sent from the loopback address `localAddress` (fetch cannot choose its source address). */
+function getFrom(localAddress: string, gateway: Gateway, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(`${gateway.url}${path}`, { localAddress, headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
 async function expectRateLimited(response: Response): Promise<Problem> {
   expect(response.status).toBe(429);
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -126,11 +141,17 @@ describe('rate limits', () => {
   });
 
   it('does not let an untrusted caller escape its limit with made-up X-Forwarded-For', async () => {
-    // Loopback is not trusted here: the caller is 127.0.0.1 whatever it claims (no other test counts it).
+    // Loopback is not trusted here: the caller is the loopback address it connects from, whatever
+    // it claims. Other test files' gateways count 127.0.0.1 in the same bucket, so this caller
+    // connects from a loopback address of its own.
     const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '2', TRUSTED_PROXIES: '10.0.0.0/8' });
-    expect((await get(gateway, '/v1/tracking/LX123456789CN', { 'x-forwarded-for': clientAddress() })).status).toBe(200);
-    expect((await get(gateway, '/v1/tracking/LX123456789CN', { 'x-forwarded-for': clientAddress() })).status).toBe(200);
-    await expectRateLimited(await get(gateway, '/v1/tracking/LX123456789CN', { 'x-forwarded-for': clientAddress() }));
+    const caller = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+    const claiming = () => getFrom(caller, gateway, '/v1/tracking/LX123456789CN', { 'x-forwarded-for': clientAddress() });
+    expect((await claiming()).status).toBe(200);
+    expect((await claiming()).status).toBe(200);
+    const limited = await claiming();
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body)).toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('enforces one limit across two gateway replicas on the same NATS', async () => {

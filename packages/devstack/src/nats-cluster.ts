@@ -201,16 +201,30 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     streamLeader,
     async waitForStreamLeader(stream, { except, allCurrent = false, timeoutMs = 30_000 } = {}) {
       let leader: string | undefined;
-      await pollUntil(
-        async () => {
-          const jsm = await jetstreamManager(await adminConnection(), { timeout: 2_000 });
-          const cluster = (await jsm.streams.info(stream)).cluster;
-          leader = cluster?.leader || undefined;
-          if (leader === undefined || leader === except) return false;
-          return !allCurrent || (cluster?.replicas ?? []).every((r) => r.current && !r.offline);
-        },
-        { timeoutMs, intervalMs: 250, what: `a leader of stream ${stream}${except ? ` other than ${except}` : ''}` },
-      );
+      // What the last poll saw, for the timeout's message: a failover that takes too long says why.
+      let lastSeen = 'no answer';
+      try {
+        await pollUntil(
+          async () => {
+            const cluster = await jetstreamManager(await adminConnection(), { timeout: 2_000 })
+              .then((jsm) => jsm.streams.info(stream))
+              .then(
+                (info) => info.cluster,
+                (error: unknown) => {
+                  lastSeen = String(error);
+                  throw error;
+                },
+              );
+            lastSeen = JSON.stringify(cluster ?? {});
+            leader = cluster?.leader || undefined;
+            if (leader === undefined || leader === except) return false;
+            return !allCurrent || (cluster?.replicas ?? []).every((r) => r.current && !r.offline);
+          },
+          { timeoutMs, intervalMs: 250, what: `a leader of stream ${stream}${except ? ` other than ${except}` : ''}` },
+        );
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; last seen: ${lastSeen}`, { cause: error });
+      }
       return leader!;
     },
     async stepDownStreamLeader(stream) {
