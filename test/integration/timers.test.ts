@@ -145,7 +145,7 @@ describe('durable timers', () => {
       2,
     );
     await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'slow', fireAt: clock.now() }));
-    // Two lanes: one takes the slow timer, the other finds nothing else and ends.
+    // One timer due, one lane: it takes the slow timer; the second lane opens for the quick one.
     const round = w.fireDue();
     await slowRunning;
     await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'quick', fireAt: clock.now() }));
@@ -155,6 +155,38 @@ describe('durable timers', () => {
     releaseSlow();
     expect(await round).toBe(2);
     expect(order).toEqual(['quick', 'slow']);
+  });
+
+  it('open as many lanes as timers are due: one due timer costs one transaction that fires it and one that finds none, not one per lane', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    let transactions = 0;
+    const counted = new Proxy(db, {
+      get: (target, property, receiver) =>
+        property === '$transaction'
+          ? (...args: Parameters<Db['$transaction']>) => {
+              transactions += 1;
+              return target.$transaction(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const fired: string[] = [];
+    const w = new TimerWorker<Tx>({ db: counted, clock, log, handlers: { [kind]: async (timer) => void fired.push(timer.key) }, concurrency: 8 });
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'one', fireAt: clock.now() }));
+    expect(await w.fireDue()).toBe(1);
+    expect(fired).toEqual(['one']);
+    expect(transactions).toBe(2);
+
+    // Three due: three lanes, each firing one and then finding none.
+    for (const key of ['a', 'b', 'c']) await db.$transaction((tx) => scheduleTimer(tx, { kind, key, fireAt: clock.now() }));
+    transactions = 0;
+    expect(await w.fireDue()).toBe(3);
+    expect(fired.slice(1).sort()).toEqual(['a', 'b', 'c']);
+    expect(transactions).toBe(6);
+    // None due: one statement, no transaction.
+    transactions = 0;
+    expect(await w.fireDue()).toBe(0);
+    expect(transactions).toBe(0);
   });
 
   it('stay pending when the handler reschedules itself to the very time it fired at, and fire again', async () => {

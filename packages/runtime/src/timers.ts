@@ -158,8 +158,12 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    * (`fired_at - fire_at`, pnpm bench --rate 4 --duration 300).
    */
   async fireDue(limit = 100): Promise<number> {
-    if (!(await this.anyDue())) return 0;
     const concurrency = this.options.concurrency ?? 1;
+    // As many lanes as timers are due (up to `concurrency`): a lane that finds none has cost a
+    // transaction, and with sends due one at a time most of notifications' eight lanes found
+    // none (12,500 empty picks for 3,600 sends, pnpm bench --rate 4 --duration 300).
+    const due = await this.dueCount(concurrency);
+    if (due === 0) return 0;
     let fired = 0;
     let attempted = 0;
     const lanes = new Set<Promise<void>>();
@@ -184,7 +188,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       running.catch(() => undefined);
       lanes.add(running);
     };
-    for (let i = 0; i < concurrency; i++) start(lane);
+    for (let i = 0; i < due; i++) start(lane);
     this.addLane = () => {
       if (lanes.size < concurrency && attempted < limit && !this.stopping) start(async () => ((await this.anyDue()) ? lane() : undefined));
       else unserved += 1;
@@ -199,11 +203,17 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
 
   /** One statement, so an idle poll costs no transaction per lane. */
   private async anyDue(): Promise<boolean> {
+    return (await this.dueCount(1)) > 0;
+  }
+
+  /** How many of this worker's timers are due, counted up to `max` (the first `max` in the index's order, no more). */
+  private async dueCount(max: number): Promise<number> {
     const { db, clock, handlers } = this.options;
-    const rows = await db.$queryRaw<unknown[]>`
-      SELECT 1 FROM timers WHERE fired_at IS NULL AND fire_at <= ${clock.now()} AND kind = ANY(${Object.keys(handlers)}::text[])
-      ORDER BY fired_at, fire_at LIMIT 1`;
-    return rows.length > 0;
+    const [row] = await db.$queryRaw<Array<{ due: number }>>`
+      SELECT count(*)::int AS due FROM (
+        SELECT 1 FROM timers WHERE fired_at IS NULL AND fire_at <= ${clock.now()} AND kind = ANY(${Object.keys(handlers)}::text[])
+        ORDER BY fired_at, fire_at LIMIT ${max}) AS first_due`;
+    return row?.due ?? 0;
   }
 
   private async fireOne(): Promise<'fired' | 'failed' | 'none'> {
