@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimulatorState } from './state';
+import { SimulatorState, stringifyInSlices } from './state';
 
 let dir: string;
 beforeEach(() => {
@@ -79,5 +79,35 @@ describe('SimulatorState', () => {
     await expect(SimulatorState.open(file)).rejects.toThrow(`${file} is not a simulator state file (version 1); delete it to start the simulators empty`);
     writeFileSync(file, '{"version": 1, "provid');
     await expect(SimulatorState.open(file)).rejects.toThrow(/is not a simulator state file/);
+  });
+
+  it('serializes a piece at a time to the text JSON.stringify gives, letting the event loop run in between', async () => {
+    const value = {
+      version: 1,
+      providers: {
+        stripe: {
+          objects: {
+            sessions: new Map<string, unknown>(Array.from({ length: 500 }, (_, i) => [`cs_${i}`, { id: `cs_${i}`, paid: i % 2 === 0, at: new Date(i * 1000), note: undefined }])),
+            seen: new Set(['a', 'b']),
+            list: [1, 'two', null, undefined, () => 3, { nested: new Map([['k', [new Set([1])]]]) }],
+            empty: {},
+            skipped: undefined,
+            text: 'line\n"quoted"',
+          },
+        },
+      },
+    };
+    const encode = (_key: string, v: unknown) => (v instanceof Map ? { $map: [...v] } : v instanceof Set ? { $set: [...v] } : v);
+    let turns = 0;
+    const counting = setInterval(() => (turns += 1), 0);
+    try {
+      const { text, busyMs } = await stringifyInSlices(value, 0);
+      expect(text).toBe(JSON.stringify(value, encode));
+      expect(busyMs).toBeGreaterThan(0);
+      // With a slice of 0 ms every piece gives the loop a turn: the interval ran while it worked.
+      expect(turns).toBeGreaterThan(0);
+    } finally {
+      clearInterval(counting);
+    }
   });
 });

@@ -17,10 +17,16 @@ const VERSION = 1;
 const MIN_WRITE_DELAY_MS = 1_000;
 /**
  * Each write serializes the whole state on the event loop the simulators (and, under the
- * platform command, its log echo) share; waiting 20× as long as the last serialization took
- * keeps that under 5 % of the loop however large the state grows (a long benchmark).
+ * platform command, its log echo and mail sink) share; waiting 20× as long as the last
+ * serialization took keeps that under 5 % of the loop however large the state grows (a long benchmark).
  */
 const WRITE_DELAY_PER_SERIALIZE_MS = 20;
+/**
+ * Serializing yields to the event loop after this long, so requests are not held behind it: at
+ * the end of a 20-minute benchmark Stripe's part alone is 6 MB, one `JSON.stringify` of 30–190 ms
+ * that every webhook, checkout listing and received email due meanwhile waited for.
+ */
+const SERIALIZE_SLICE_MS = 4;
 
 type Saved = Record<string, Record<string, unknown>>;
 
@@ -108,9 +114,8 @@ export class SimulatorState {
   private write(): Promise<void> {
     const file = this.file as string;
     const next = this.writes.then(async () => {
-      const started = performance.now();
-      const text = JSON.stringify({ version: VERSION, providers: this.kept }, encode);
-      this.delayMs = Math.max(MIN_WRITE_DELAY_MS, WRITE_DELAY_PER_SERIALIZE_MS * (performance.now() - started));
+      const { text, busyMs } = await stringifyInSlices({ version: VERSION, providers: this.kept }, SERIALIZE_SLICE_MS);
+      this.delayMs = Math.max(MIN_WRITE_DELAY_MS, WRITE_DELAY_PER_SERIALIZE_MS * busyMs);
       if (text === this.lastWritten) return;
       const temporary = `${file}.${process.pid}.tmp`;
       await writeFile(temporary, text);
@@ -122,6 +127,71 @@ export class SimulatorState {
     return next;
   }
 }
+
+/**
+ * `JSON.stringify(value, encode)`, the same text, in pieces with a turn of the event loop
+ * whenever a slice has run `sliceMs`. The pieces follow the state's shape: plain objects are
+ * opened down to the providers' parts (`depth`), and an array, Map or Set of many items is
+ * written item by item (a session, an event); everything else is one `JSON.stringify`, which
+ * keeps the cost near a single call's. Objects may change between slices: each piece is as it
+ * was when written, and the change that made them differ has scheduled the next write.
+ * `busyMs`: the time spent serializing, without the turns given away.
+ */
+export async function stringifyInSlices(value: unknown, sliceMs: number, depth = 4): Promise<{ text: string; busyMs: number }> {
+  const pieces: string[] = [];
+  let busyMs = 0;
+  let sliceStart = performance.now();
+  const pause = async () => {
+    const now = performance.now();
+    if (now - sliceStart < sliceMs) return;
+    busyMs += now - sliceStart;
+    await new Promise((resolve) => setImmediate(resolve));
+    sliceStart = performance.now();
+  };
+  /** Writes `raw` (held under `key`); false when JSON leaves it out (undefined, a function). */
+  const write = async (key: string, raw: unknown, level: number): Promise<boolean> => {
+    const item = encode(key, typeof (raw as { toJSON?: unknown })?.toJSON === 'function' ? (raw as { toJSON(key: string): unknown }).toJSON(key) : raw);
+    if (raw instanceof Map || raw instanceof Set) {
+      const [[tag, items]] = Object.entries(item as Record<string, unknown[]>) as [[string, unknown[]]];
+      pieces.push(`{${JSON.stringify(tag)}:`);
+      await write(tag, items, level + 1);
+      pieces.push('}');
+      return true;
+    }
+    if (Array.isArray(item) && item.length >= MANY_ITEMS) {
+      pieces.push('[');
+      for (let i = 0; i < item.length; i++) {
+        if (i > 0) pieces.push(',');
+        if (!(await write(String(i), item[i], level + 1))) pieces.push('null');
+      }
+      pieces.push(']');
+      return true;
+    }
+    if (level < depth && item !== null && typeof item === 'object' && !Array.isArray(item) && [Object.prototype, null].includes(Object.getPrototypeOf(item))) {
+      pieces.push('{');
+      let first = true;
+      for (const [field, fieldValue] of Object.entries(item)) {
+        const mark = pieces.length;
+        pieces.push(`${first ? '' : ','}${JSON.stringify(field)}:`);
+        if (await write(field, fieldValue, level + 1)) first = false;
+        else pieces.length = mark;
+      }
+      pieces.push('}');
+      return true;
+    }
+    const text = JSON.stringify(item, encode) as string | undefined;
+    await pause();
+    if (text === undefined) return false;
+    pieces.push(text);
+    return true;
+  };
+  await write('', value, 0);
+  busyMs += performance.now() - sliceStart;
+  return { text: pieces.join(''), busyMs };
+}
+
+/** An array, Map or Set of at least this many items is written item by item. */
+const MANY_ITEMS = 16;
 
 /** JSON has no Map or Set: `{"$map": [[k, v], ...]}` and `{"$set": [...]}` stand for them. */
 function encode(_key: string, value: unknown): unknown {
