@@ -7,7 +7,7 @@
  * `--stop-at` and the time its backlog takes to drain after SIGCONT is measured.
  */
 import { performance } from 'node:perf_hooks';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Order } from '@platform/contracts/api/orders';
 import { streams } from '@platform/contracts';
 import type { Got } from 'got';
@@ -15,6 +15,7 @@ import { sleep } from '../child';
 import { describe, fetchSink, httpFailure, payCheckout, renderTable, type WebhookRetries, webhookRetries } from '../drive';
 import { type CheckoutWatcher, type SeenSession } from './checkouts';
 import { SERVICE_NAMES, type ServiceName } from '../services';
+import { paymentToEmailHops } from './hops';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
 import { localServicePid, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
 
@@ -204,7 +205,7 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
   clearInterval(sampler);
 
   const retries = { before: retriesBefore, after: await webhookRetries(http, settings.simulatorsUrl) };
-  return report(settings, journeys, samples, endOfLoad, stopped, retries);
+  return report(settings, journeys, samples, endOfLoad, stopped, retries, jsm.jetstream());
 }
 
 /**
@@ -234,14 +235,15 @@ function steadyLatencies(placed: Journey[], emailed: Journey[], disturbed: { fro
   };
 }
 
-function report(
+async function report(
   settings: SustainedSettings,
   journeys: Journey[],
   samples: Sample[],
   endOfLoad: number,
   stopped: { at?: number; resumedAt?: number } | undefined,
   retries: { before: WebhookRetries; after: WebhookRetries },
-): string {
+  js: JetStreamClient,
+): Promise<string> {
   const first = samples[0]!;
   const atLoadEnd = samples[endOfLoad]!;
   const last = samples[samples.length - 1]!;
@@ -256,6 +258,11 @@ function report(
   // outside that window the latencies are those of steady load, which the p99 goal is about.
   const disturbed = recovery && { from: recovery.stoppedAt, to: recovery.drainedAt ?? Infinity };
   const steady = disturbed && steadyLatencies(placed, emailed, disturbed);
+  const hopJourneys = disturbed ? emailed.filter((j) => j.emailAt! < disturbed.from || j.paidAt! > disturbed.to) : emailed;
+  const hops = await paymentToEmailHops(
+    js,
+    hopJourneys.map((j) => ({ orderId: j.order!.id, paidAt: j.paidAt!, emailAt: j.emailAt! })),
+  );
   const failures = new Map<string, number>();
   for (const journey of journeys) if (journey.failure) failures.set(journey.failure, (failures.get(journey.failure) ?? 0) + 1);
   const within = (t: number | undefined) => t !== undefined && t <= atLoadEnd.resources.at;
@@ -273,6 +280,19 @@ function report(
     ),
   );
   out.push(`target ${settings.rate}/s for ${settings.durationS} s; "per second" counts what happened within the load window (${fmt(loadSeconds)} s).`);
+  out.push('');
+
+  out.push(
+    renderTable(
+      ['payment → email, hop by hop', 'p50 ms', 'p95 ms', 'p99 ms'],
+      hops.hops.map(({ hop, latency }) => [hop, fmt(latency?.p50, 0), fmt(latency?.p95, 0), fmt(latency?.p99, 0)]),
+      [false, true, true, true],
+    ),
+  );
+  out.push(
+    `${hops.orders} orders${disturbed ? ' outside the stop and its drain' : ''}; from each event's recorded time (its service's clock, in its transaction) and the time`,
+    'JetStream stored it. A hop\'s p99 is its own: the orders slow at one hop are not those slow at the next, so they do not add up.',
+  );
   out.push('');
 
   // Stages: consumed / arrived over the load window, the largest backlog seen, and the durable

@@ -57,6 +57,7 @@ import { CheckoutWatcher } from '../bench/checkouts';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats, stockBenchItems } from '../bench/journey';
 import { MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls, signalService, statementCounter } from '../bench/resources';
 import { describeCreation, dropRawTimers, learnOrderCreation, writeOrderCreationOp } from '../bench/raw-order';
+import { readStoredEvents } from '../bench/hops';
 import { runSustained, sustainedOrderCount } from '../bench/sustained';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { cliNatsSettings } from '../nats-auth';
@@ -556,23 +557,10 @@ async function relayPickup(pool: pg.Pool, nc: NatsConnection, orderIds: string[]
   const first = Math.min(...committedAt.values());
   // Stored after its commit, so nothing of these orders is older than the first commit (a second
   // earlier, for a NATS host whose clock is slightly behind).
-  const consumer = await jetstream(nc).consumers.get(streams[orderCreated.stream].name, {
-    filter_subjects: orderCreated.type,
-    opt_start_time: new Date(first - 1_000).toISOString(),
-  });
   const publishedAt = new Map<string, number>();
-  let pending = Infinity;
-  while (pending > 0 && publishedAt.size < committedAt.size) {
-    let received = 0;
-    for await (const message of await consumer.fetch({ max_messages: 1_000, expires: 2_000 })) {
-      received += 1;
-      pending = message.info.pending;
-      const { aggregateId } = message.json<Envelope>();
-      if (committedAt.has(aggregateId) && !publishedAt.has(aggregateId)) publishedAt.set(aggregateId, Number(message.timestampNanos / 1000n) / 1000);
-      if (pending === 0) break;
-    }
-    if (received === 0) break;
-  }
+  await readStoredEvents(jetstream(nc), streams[orderCreated.stream].name, orderCreated.type, first - 1_000, ({ envelope, storedAt }) => {
+    if (committedAt.has(envelope.aggregateId) && !publishedAt.has(envelope.aggregateId)) publishedAt.set(envelope.aggregateId, storedAt);
+  });
   const published = [...publishedAt].map(([id, p]) => ({ c: committedAt.get(id)!, p }));
   if (published.length === 0) return { count: 0, latency: null, rate: 0, from };
   const start = Math.min(...published.map((row) => row.c));
