@@ -30,6 +30,8 @@ export interface WebhookDelivery {
   attempt: number | null;
   status: number | null;
   error: string | null;
+  /** The wait booked before Stripe's next attempt, for a refused delivery it will retry (null: none booked). */
+  retryInMs?: number | null;
 }
 
 /**
@@ -109,7 +111,7 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
 
   /** Sends `event` to the webhook URL; `attempt` numbers Stripe's own deliveries (null: a manual resend, which schedules nothing). */
   async function deliver(event: StoredEvent, attempt: number | null, signature?: string): Promise<WebhookDelivery> {
-    const delivery: WebhookDelivery = { eventId: event.id, type: event.type, at: new Date().toISOString(), attempt, status: null, error: null };
+    const delivery: WebhookDelivery = { eventId: event.id, type: event.type, at: new Date().toISOString(), attempt, status: null, error: null, retryInMs: null };
     try {
       const response = await got.post(`${context.webhookBaseUrl}/v1/webhooks/stripe`, {
         body: event.rawBody,
@@ -130,7 +132,7 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     if (deliveries.length > 1000) deliveries.shift();
     const accepted = delivery.status !== null && delivery.status >= 200 && delivery.status < 300;
     if (accepted) forgetRetry(event.id, attempt);
-    else if (attempt !== null) bookRetry(event.id, attempt);
+    else if (attempt !== null) delivery.retryInMs = bookRetry(event.id, attempt);
     // The answer may come after the request that sent the event was answered.
     store.changed();
     return delivery;
@@ -153,18 +155,19 @@ export function registerStripe(app: FastifyInstance, context: SimulatorContext):
     retryTimers.set(eventId, setTimeout(send, Math.max(0, dueAt - Date.now())));
   }
 
-  /** Books the next automatic delivery of a refused event, or gives it up once out of time. */
-  function bookRetry(eventId: string, attempt: number): void {
+  /** Books the next automatic delivery of a refused event and returns its wait, or gives it up once out of time (null). */
+  function bookRetry(eventId: string, attempt: number): number | null {
     const now = Date.now();
     const firstAt = retries.get(eventId)?.firstAt ?? now;
     if (now - firstAt >= RETRY_FOR_MS) {
       retries.delete(eventId);
       retried.abandoned += 1;
-      return;
+      return null;
     }
-    const dueAt = now + Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
-    retries.set(eventId, { firstAt, attempts: attempt, dueAt });
-    armRetry(eventId, dueAt);
+    const waitMs = Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
+    retries.set(eventId, { firstAt, attempts: attempt, dueAt: now + waitMs });
+    armRetry(eventId, now + waitMs);
+    return waitMs;
   }
 
   /** An accepted delivery (a retry, or a manual resend) ends the event's retries. */
