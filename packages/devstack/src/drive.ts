@@ -6,6 +6,7 @@
 import type { OrderBilling } from '@platform/contracts/api/billing';
 import type { Got } from 'got';
 import type { SinkMessage } from './smtp-sink';
+import type { WebhookDelivery } from '@platform/simulators/providers/stripe';
 
 /** `fn(i)` for i in [0, count) with at most `concurrency` running at once. */
 export async function runPool(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -49,12 +50,6 @@ export async function lookUpCheckout(gatewayClient: Got, gateway: string, orderI
   if (payment?.status === 'failed') return { kind: 'failed', reason: `payment failed at billing: ${payment.failureReason ?? 'no reason given'}` };
   const session = payment?.checkoutSessions[0];
   return session ? { kind: 'open', sessionId: session.providerSessionId, createdAt: session.createdAt } : { kind: 'not-yet' };
-}
-
-/** Stripe's answer on a webhook delivery, as the simulator reports it. */
-interface WebhookDelivery {
-  status: number | null;
-  error: string | null;
 }
 
 /**
