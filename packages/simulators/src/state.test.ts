@@ -90,6 +90,8 @@ describe('SimulatorState', () => {
             sessions: new Map<string, unknown>(Array.from({ length: 500 }, (_, i) => [`cs_${i}`, { id: `cs_${i}`, paid: i % 2 === 0, at: new Date(i * 1000), note: undefined }])),
             seen: new Set(['a', 'b']),
             list: [1, 'two', null, undefined, () => 3, { nested: new Map([['k', [new Set([1])]]]) }],
+            // Many items: written one by one, a left-out one as null.
+            long: Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? undefined : i % 11 === 0 ? () => i : { i, at: new Date(i) })),
             empty: {},
             skipped: undefined,
             text: 'line\n"quoted"',

@@ -22,9 +22,10 @@ const MIN_WRITE_DELAY_MS = 1_000;
  */
 const WRITE_DELAY_PER_SERIALIZE_MS = 20;
 /**
- * Serializing yields to the event loop after this long, so requests are not held behind it: at
- * the end of a 20-minute benchmark Stripe's part alone is 6 MB, one `JSON.stringify` of 30–190 ms
- * that every webhook, checkout listing and received email due meanwhile waited for.
+ * Serializing yields to the event loop after this long, so requests are not held behind it: after
+ * a 5-minute sustained benchmark the state is 7 MB (mostly Stripe's sessions and events), one
+ * `JSON.stringify` of 22–98 ms that every webhook, checkout listing and received email due
+ * meanwhile waited for.
  */
 const SERIALIZE_SLICE_MS = 4;
 
@@ -102,19 +103,28 @@ export class SimulatorState {
     this.timer.unref();
   }
 
-  /** Writes what changed since the last write, then stops writing. */
+  /**
+   * Writes what changed since the last write, then stops writing. In one piece: nothing is served
+   * any more, and a change after it would schedule no next write to complete a sliced one.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.file) await this.write();
+    if (this.file) await this.write(false);
   }
 
-  /** One write at a time, each the whole state: to a temporary file, then renamed over the old one. */
-  private write(): Promise<void> {
+  /**
+   * One write at a time, each the whole state: to a temporary file, then renamed over the old one.
+   * Sliced, a write may hold objects as they were at different moments of it; the change that
+   * made them differ has scheduled the next write, which holds them as they are.
+   */
+  private write(sliced = true): Promise<void> {
     const file = this.file as string;
     const next = this.writes.then(async () => {
-      const { text, busyMs } = await stringifyInSlices({ version: VERSION, providers: this.kept }, SERIALIZE_SLICE_MS);
+      const state = { version: VERSION, providers: this.kept };
+      const started = performance.now();
+      const { text, busyMs } = sliced ? await stringifyInSlices(state, SERIALIZE_SLICE_MS) : { text: JSON.stringify(state, encode), busyMs: performance.now() - started };
       this.delayMs = Math.max(MIN_WRITE_DELAY_MS, WRITE_DELAY_PER_SERIALIZE_MS * busyMs);
       if (text === this.lastWritten) return;
       const temporary = `${file}.${process.pid}.tmp`;
@@ -132,10 +142,10 @@ export class SimulatorState {
  * `JSON.stringify(value, encode)`, the same text, in pieces with a turn of the event loop
  * whenever a slice has run `sliceMs`. The pieces follow the state's shape: plain objects are
  * opened down to the providers' parts (`depth`), and an array, Map or Set of many items is
- * written item by item (a session, an event); everything else is one `JSON.stringify`, which
- * keeps the cost near a single call's. Objects may change between slices: each piece is as it
- * was when written, and the change that made them differ has scheduled the next write.
- * `busyMs`: the time spent serializing, without the turns given away.
+ * written item by item (a session, an event) from a copy taken when it is reached; everything
+ * else is one `JSON.stringify`, which keeps the cost near a single call's. Objects may change
+ * between slices: each piece is as it was when written. `busyMs`: the time spent serializing,
+ * without the turns given away.
  */
 export async function stringifyInSlices(value: unknown, sliceMs: number, depth = 4): Promise<{ text: string; busyMs: number }> {
   const pieces: string[] = [];
@@ -159,10 +169,12 @@ export async function stringifyInSlices(value: unknown, sliceMs: number, depth =
       return true;
     }
     if (Array.isArray(item) && item.length >= MANY_ITEMS) {
+      // A copy: the array may be changed between slices (a list that drops its oldest entry).
+      const items = [...item];
       pieces.push('[');
-      for (let i = 0; i < item.length; i++) {
+      for (let i = 0; i < items.length; i++) {
         if (i > 0) pieces.push(',');
-        if (!(await write(String(i), item[i], level + 1))) pieces.push('null');
+        if (!(await write(String(i), items[i], level + 1))) pieces.push('null');
       }
       pieces.push(']');
       return true;

@@ -46,7 +46,6 @@ export async function readStoredEvents(js: JetStreamClient, stream: string, type
 interface Step {
   recordedAt: number;
   storedAt: number;
-  data: Record<string, unknown>;
 }
 
 /** The first event of `type` per order (its `data.orderId`) that `keep` accepts. */
@@ -56,7 +55,7 @@ async function firstPerOrder(js: JetStreamClient, definition: { type: string; st
     const data = envelope.data as Record<string, unknown>;
     const orderId = String(data.orderId);
     if (!orders.has(orderId) || found.has(orderId) || !keep(data)) return;
-    found.set(orderId, { recordedAt: Date.parse(envelope.occurredAt), storedAt, data });
+    found.set(orderId, { recordedAt: Date.parse(envelope.occurredAt), storedAt });
   });
   return found;
 }
@@ -67,8 +66,8 @@ export const PAYMENT_TO_EMAIL_HOPS = [
   'orders: payment on the stream → order confirmed',
   'orders relay: recorded → on the stream',
   'notifications: confirmation on the stream → notice planned',
-  'notifications: planned → send started (send timer)',
-  'send started → mail relay accepted',
+  'notifications: planned → send timer fired',
+  'send timer fired → mail relay accepted',
 ] as const;
 
 /** Each hop's latency over the journeys whose every event was found (`orders`: how many). */
@@ -90,7 +89,8 @@ export async function paymentToEmailHops(js: JetStreamClient, journeys: readonly
     const [p, c, n, s] = [paid, confirmed, planned, sent].map((steps) => steps.get(journey.orderId));
     if (!p || !c || !n || !s) continue;
     complete += 1;
-    // A notification's `sent` event is recorded at the start of its delivery (the timer's now).
+    // A notification's `sent` event carries the time its send timer fired (the round's now, before
+    // the timer's transaction and lock; for a send retried, its last attempt's).
     const hops = [p.recordedAt - journey.paidAt, p.storedAt - p.recordedAt, c.recordedAt - p.storedAt, c.storedAt - c.recordedAt, n.recordedAt - c.storedAt, s.recordedAt - n.recordedAt, journey.emailAt - s.recordedAt];
     hops.forEach((value, index) => samples[index]!.push(value));
   }
