@@ -161,16 +161,10 @@ export async function stringifyInSlices(value: unknown, sliceMs: number, depth =
   /** Writes `raw` (held under `key`); false when JSON leaves it out (undefined, a function). */
   const write = async (key: string, raw: unknown, level: number): Promise<boolean> => {
     const item = encode(key, typeof (raw as { toJSON?: unknown })?.toJSON === 'function' ? (raw as { toJSON(key: string): unknown }).toJSON(key) : raw);
-    if (raw instanceof Map || raw instanceof Set) {
-      const [[tag, items]] = Object.entries(item as Record<string, unknown[]>) as [[string, unknown[]]];
-      pieces.push(`{${JSON.stringify(tag)}:`);
-      await write(tag, items, level + 1);
-      pieces.push('}');
-      return true;
-    }
     if (Array.isArray(item) && item.length >= MANY_ITEMS) {
-      // A copy: the array may be changed between slices (a list that drops its oldest entry).
-      const items = [...item];
+      // A copy of a live array, which may change between slices (a list that drops its oldest
+      // entry); a Map's or Set's entries are one already.
+      const items = item === raw ? [...item] : item;
       pieces.push('[');
       for (let i = 0; i < items.length; i++) {
         if (i > 0) pieces.push(',');
@@ -179,7 +173,9 @@ export async function stringifyInSlices(value: unknown, sliceMs: number, depth =
       pieces.push(']');
       return true;
     }
-    if (level < depth && item !== null && typeof item === 'object' && !Array.isArray(item) && [Object.prototype, null].includes(Object.getPrototypeOf(item))) {
+    // A Map's or Set's stand-in (`{"$map": [...]}`) is opened at any depth, so its entries are written one by one.
+    const opened = level < depth || raw instanceof Map || raw instanceof Set;
+    if (opened && item !== null && typeof item === 'object' && !Array.isArray(item) && [Object.prototype, null].includes(Object.getPrototypeOf(item))) {
       pieces.push('{');
       let first = true;
       for (const [field, fieldValue] of Object.entries(item)) {
