@@ -231,6 +231,63 @@ describe('durable timers', () => {
     expect(calls).toBe(2);
   });
 
+  it('keep a failed timer from another lane until its failure is recorded: the retry waits for its backoff', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    // The failure is recorded by the one statement outside a transaction; the first is held until
+    // the other lane has looked for due timers again, in the moment the rollback has unlocked the row.
+    let recording!: () => void;
+    let recorded = 0;
+    const failureRecording = new Promise<void>((resolve) => (recording = resolve));
+    let nextPick: Promise<unknown> | undefined;
+    const held = new Proxy(db, {
+      get: (target, property, receiver) => {
+        if (property === '$executeRaw')
+          return async (...args: Parameters<Db['$executeRaw']>) => {
+            if ((recorded += 1) > 1) return target.$executeRaw(...args);
+            recording();
+            await eventually(async () => nextPick, (pick) => pick !== undefined, 10_000);
+            await nextPick!.catch(() => undefined);
+            return target.$executeRaw(...args);
+          };
+        if (property === '$transaction')
+          return (...args: Parameters<Db['$transaction']>) => {
+            const running = target.$transaction(...args);
+            if (afterFailure) nextPick ??= running;
+            return running;
+          };
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    let afterFailure = false;
+    void failureRecording.then(() => (afterFailure = true));
+    const calls: string[] = [];
+    const w = new TimerWorker<Tx>({
+      db: held,
+      clock,
+      log,
+      concurrency: 2,
+      handlers: {
+        [kind]: async (timer) => {
+          calls.push(timer.key);
+          if (timer.key === 'flaky') throw new Error('supplier unavailable');
+          // The other lane ends its timer once the failed one is rolled back, and picks again.
+          await failureRecording;
+        },
+      },
+    });
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'flaky', fireAt: new Date(clock.now().getTime() - 1_000) }));
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'other', fireAt: clock.now() }));
+    expect(await w.fireDue()).toBe(1);
+    expect(nextPick).toBeDefined();
+    expect(calls.sort()).toEqual(['flaky', 'other']);
+    expect(recorded).toBe(1);
+    const [failed] = await db.$queryRaw<{ attempts: number; fire_at: Date; fired_at: Date | null }[]>`
+      SELECT attempts, fire_at, fired_at FROM timers WHERE kind = ${kind} AND key = 'flaky'`;
+    expect(failed).toMatchObject({ attempts: 1, fired_at: null });
+    expect(failed!.fire_at.getTime()).toBeGreaterThan(clock.now().getTime() + 1_000);
+  });
+
   it('fire in the flow that scheduled them: its correlation id and trace, with the timer named apart, and so do the events they record', async () => {
     const kind = `test.${randomUUID()}`;
     const recorded = sampleEvent();

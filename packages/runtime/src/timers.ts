@@ -124,6 +124,13 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private lastLagReport = 0;
   /** Set while `fireDue` runs: starts one more lane if one is free. */
   private addLane: (() => void) | undefined;
+  /**
+   * Timers whose handler failed, until the failure is recorded: the rollback unlocks the row while
+   * it is still due, and another lane would fire it again at once instead of after the backoff.
+   * Another replica could still do so in that millisecond; handlers are idempotent, so it costs an
+   * early retry, not a wrong state.
+   */
+  private readonly failing = new Set<string>();
 
   constructor(private readonly options: TimerWorkerOptions<Tx>) {}
 
@@ -225,7 +232,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
         async (tx) => {
           const [row] = await tx.$queryRaw<TimerRow[]>`
             SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers, xmin::text AS version FROM timers
-            WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[])
+            WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[]) AND id <> ALL(${[...this.failing]}::uuid[])
             ORDER BY fired_at, fire_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
           if (!row) return 'none' as const;
           picked = row;
@@ -240,7 +247,11 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
               },
               () => handlers[row.kind]!(timer, tx, now),
             ),
-          );
+          ).catch((error: unknown) => {
+            // Before the rollback releases the row (see `failing`).
+            this.failing.add(row.id);
+            throw error;
+          });
           crashpoint(`timers:${row.kind}:before-commit`);
           // A handler that rescheduled its own (kind, key) wrote the row in this transaction, which
           // changed its xmin: then it stays pending, also when moved to the very time it fired at.
@@ -255,14 +266,25 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       return result;
     } catch (error) {
       if (!picked) throw error;
-      const attempts = picked.attempts + 1;
-      const retryAt = new Date(now.getTime() + Math.min(1_000 * 2 ** attempts, 5 * 60_000));
-      runInFlow(timerFlow(picked), () => log.warn({ err: error, attempts, retryAt, transient: isTransient(error) }, 'timer failed; will retry'));
-      await db.$executeRaw`
-        UPDATE timers SET attempts = ${attempts}, last_error = ${String((error as Error)?.message ?? error).slice(0, 2000)}, fire_at = ${retryAt}
-        WHERE id = ${picked.id}::uuid AND fired_at IS NULL`;
-      return 'failed';
+      this.failing.add(picked.id);
+      try {
+        return await this.recordFailure(picked, now, error);
+      } finally {
+        this.failing.delete(picked.id);
+      }
     }
+  }
+
+  /** Counts the failed attempt and moves the timer to its backoff. */
+  private async recordFailure(picked: TimerRow, now: Date, error: unknown): Promise<'failed'> {
+    const { db, log } = this.options;
+    const attempts = picked.attempts + 1;
+    const retryAt = new Date(now.getTime() + Math.min(1_000 * 2 ** attempts, 5 * 60_000));
+    runInFlow(timerFlow(picked), () => log.warn({ err: error, attempts, retryAt, transient: isTransient(error) }, 'timer failed; will retry'));
+    await db.$executeRaw`
+      UPDATE timers SET attempts = ${attempts}, last_error = ${String((error as Error)?.message ?? error).slice(0, 2000)}, fire_at = ${retryAt}
+      WHERE id = ${picked.id}::uuid AND fired_at IS NULL`;
+    return 'failed';
   }
 
   /** The timers due and not fired (this worker's kinds), and how long the longest-waiting one has been due (0 when none). */
