@@ -2,6 +2,7 @@ import type { DelayReason, DeliveryPromise } from '@platform/contracts';
 import { formatOrderNumber, type OrderPromise } from '@platform/contracts/api/orders';
 import type { PromiseBasis } from '../domain/delivery-promise';
 import { FINISHED_STATUSES } from '../domain/order-status';
+import { Prisma } from '../generated/prisma/client';
 import type { DeliveryParcel as ParcelRow, DeliveryPromise as PromiseRow } from '../generated/prisma/client';
 import type { Database, Transaction } from './database';
 
@@ -21,9 +22,12 @@ export function toOrderPromise(row: PromiseRow): OrderPromise {
   };
 }
 
-/** Raw SQL: written with every new order, and the model API's insert reads the row back (issue 9). */
-export async function insertPromise(tx: Transaction, orderId: string, promise: DeliveryPromise, basis: PromiseBasis, now: Date): Promise<void> {
-  await tx.$executeRaw`
+/**
+ * The INSERT of a new order's promise, for `insertOrder` to run in the order's own statement: a
+ * round trip fewer for every new order (issue 9).
+ */
+export function promiseInsert(orderId: string, promise: DeliveryPromise, basis: PromiseBasis, now: Date): Prisma.Sql {
+  return Prisma.sql`
     INSERT INTO delivery_promises (order_id, delivery_type, earliest, latest, basis, created_at, updated_at)
     VALUES (${orderId}::uuid, ${promise.deliveryType}, ${new Date(promise.earliest)}::timestamptz, ${new Date(promise.latest)}::timestamptz,
             ${JSON.stringify(basis)}::jsonb, ${now}::timestamptz, ${now}::timestamptz)`;

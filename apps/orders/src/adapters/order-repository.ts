@@ -117,14 +117,16 @@ export interface NewOrder {
   items: NewItem[];
   history: { id: string; status: string; details: string; actor: string };
   subOrders: NewSubOrder[];
+  /** Its delivery promise's INSERT (`promiseInsert`), run in the same statement. */
+  promise: Prisma.Sql;
 }
 
 /**
- * Writes an order, its items, its first history entry and its sub-orders with theirs in one
- * statement (the number is drawn by the INSERT; the sub-orders' numbers derive from it). No
+ * Writes an order, its items, its first history entry, its delivery promise and its sub-orders
+ * with theirs in one statement (the number is drawn by the INSERT; the sub-orders' numbers derive from it). No
  * read-back: the order comes back from RETURNING and the items are what was written.
  */
-export async function insertOrder(tx: Transaction, { order: o, items, history, subOrders }: NewOrder): Promise<{ order: Order; subOrders: SubOrderRecord[] }> {
+export async function insertOrder(tx: Transaction, { order: o, items, history, subOrders, promise }: NewOrder): Promise<{ order: Order; subOrders: SubOrderRecord[] }> {
   const [row] = await tx.$queryRaw<(Omit<OrderRow, 'items'> & { subOrders: SubOrderJson[] })[]>`
     WITH o AS (
       INSERT INTO orders (id, status, fulfillment_status, customer_id, customer, customer_email, shipping_address, billing_address, delivery_type,
@@ -140,6 +142,7 @@ export async function insertOrder(tx: Transaction, { order: o, items, history, s
     ), h AS (
       INSERT INTO order_status_history (id, order_id, status, previous_status, details, actor, created_at)
       VALUES (${history.id}::uuid, ${o.id}::uuid, ${history.status}, NULL, ${history.details}, ${history.actor}, ${o.createdAt}::timestamptz)
+    ), p AS (${promise}
     ), ${subOrderInserts(Prisma.sql`o`, subOrders)}
     SELECT ${orderColumns}, ${insertedSubOrders} AS "subOrders" FROM o`;
   const { subOrders: written, ...stored } = row!;

@@ -15,7 +15,7 @@ import { priceOrder } from '../domain/pricing';
 import { applyShortStockPolicy, isOwnStock } from './availability';
 import { statusEntry } from '../domain/timeline';
 import { type OrdersDeps, SERVICE } from './dependencies';
-import { makePromise } from './delivery-promise';
+import { promiseNewOrder, watchNewPromise } from './delivery-promise';
 import { itemRows } from './price-items';
 import { splitEvents, splitNewOrder } from './sub-orders';
 import { addToTimeline } from './timeline';
@@ -105,6 +105,9 @@ export async function storeNewOrder(tx: Transaction, input: NewOrderInput): Prom
   const rows = itemRows(orderId, items, now);
   const subOrders = splitNewOrder({ id: orderId, status: 'pending', items: rows.map((row, index) => ({ ...row, vendor: items[index]!.vendor })) }, SERVICE, now);
   const history = { id: randomUUID(), status: 'pending', details: 'order placed', actor: input.actor };
+  // The window as the order will show it (the stored instants), whatever offset the request wrote.
+  const window = request.deliveryWindow && { start: new Date(request.deliveryWindow.start).toISOString(), end: new Date(request.deliveryWindow.end).toISOString() };
+  const promised = promiseNewOrder(orderId, { deliveryType: request.deliveryType, deliveryWindow: window ?? null, shippingAddress: request.shippingAddress, items }, input.leadTimes, now);
   const { order, subOrders: written } = await insertOrder(tx, {
     order: {
       id: orderId,
@@ -132,12 +135,13 @@ export async function storeNewOrder(tx: Transaction, input: NewOrderInput): Prom
     items: rows,
     history,
     subOrders,
+    promise: promised.insert,
   });
   addToTimeline(tx, [statusEntry({ ...history, orderId, previousStatus: null, at: now })]);
   await recordEvents(tx, [
     ...(input.eventsBefore?.(order) ?? []),
     newEvent(orderCreated, { aggregateId: order.id, source: SERVICE, data: order, occurredAt: now }),
-    await makePromise(tx, order, input.leadTimes, now),
+    await watchNewPromise(tx, order, promised.promise, now),
     ...splitEvents(now, order.currency, subOrders, written),
   ]);
   return order;

@@ -5,12 +5,13 @@ import { timers } from '@platform/contracts/timers';
 import type { Order } from '@platform/contracts/api/orders';
 import type { BusinessMetrics } from '../adapters/business-metrics';
 import type { Transaction } from '../adapters/database';
+import type { Prisma } from '../generated/prisma/client';
 import {
   findPromise,
   flagPromiseLate,
-  insertPromise,
   listParcels,
   type PromiseRow,
+  promiseInsert,
   replacePromise,
   resettleOnCarrierTime,
   settlePromise,
@@ -37,7 +38,10 @@ export interface DelayFact {
   estimatedDelivery: Date | null;
 }
 
-function promiseOf(order: Order, leadTimes: SourceLeadTimes, placedAt: Date) {
+/** What an order's promise depends on. */
+type PromisedOrder = Pick<Order, 'deliveryType' | 'deliveryWindow' | 'shippingAddress'> & { items: ReadonlyArray<Pick<Order['items'][number], 'supplierSource'>> };
+
+function promiseOf(order: PromisedOrder, leadTimes: SourceLeadTimes, placedAt: Date) {
   return promiseDelivery(
     {
       deliveryType: order.deliveryType,
@@ -59,10 +63,14 @@ function promisedEvent(order: Order, promise: DeliveryPromise, now: Date): Envel
   });
 }
 
-/** The promise of a new order, stored; its `orders.order.promised` for the caller to record after `orders.order.created`. */
-export async function makePromise(tx: Transaction, order: Order, leadTimes: SourceLeadTimes, now: Date): Promise<Envelope> {
+/** The promise of a new order, with the INSERT that `insertOrder` writes with the order. */
+export function promiseNewOrder(orderId: string, order: PromisedOrder, leadTimes: SourceLeadTimes, now: Date): { promise: DeliveryPromise; insert: Prisma.Sql } {
   const { promise, basis } = promiseOf(order, leadTimes, now);
-  await insertPromise(tx, order.id, promise, basis, now);
+  return { promise, insert: promiseInsert(orderId, promise, basis, now) };
+}
+
+/** The new order is written: the timer that watches its promise, and its `orders.order.promised` for the caller to record after `orders.order.created`. */
+export async function watchNewPromise(tx: Transaction, order: Order, promise: DeliveryPromise, now: Date): Promise<Envelope> {
   await watchDeadline(tx, order.id, promise);
   return promisedEvent(order, promise, now);
 }
