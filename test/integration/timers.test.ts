@@ -123,6 +123,36 @@ describe('durable timers', () => {
     expect(rows).toEqual([{ key: 'poll', fired_at: null }]);
   });
 
+  it('are written with the transaction\'s events when it ends, each timer as its last change in the transaction left it', async () => {
+    const kind = `test.${randomUUID()}`;
+    const start = Date.now();
+    const at = (ms: number) => new Date(start + ms);
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'cancelled-then-scheduled', fireAt: at(HOUR) }));
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'scheduled-then-cancelled', fireAt: at(HOUR) }));
+    const event = sampleEvent();
+    const inside = await db.$transaction(async (tx) => {
+      await scheduleTimer(tx, { kind, key: 'moved-twice', fireAt: at(HOUR), payload: { n: 1 } });
+      await scheduleTimer(tx, { kind, key: 'moved-twice', fireAt: at(2 * HOUR), payload: { n: 2 } });
+      await cancelTimer(tx, kind, 'cancelled-then-scheduled');
+      await scheduleTimer(tx, { kind, key: 'cancelled-then-scheduled', fireAt: at(3 * HOUR) });
+      await scheduleTimer(tx, { kind, key: 'scheduled-then-cancelled', fireAt: at(4 * HOUR) });
+      await cancelTimer(tx, kind, 'scheduled-then-cancelled');
+      await recordEvent(tx, event);
+      // Nothing is written yet: the changes and the event wait for the transaction's last statement.
+      return tx.$queryRaw<{ key: string; fire_at: Date }[]>`SELECT key, fire_at FROM timers WHERE kind = ${kind} ORDER BY key`;
+    });
+    expect(inside.map((row) => [row.key, row.fire_at.getTime()])).toEqual([
+      ['cancelled-then-scheduled', at(HOUR).getTime()],
+      ['scheduled-then-cancelled', at(HOUR).getTime()],
+    ]);
+    const rows = await db.$queryRaw<{ key: string; fire_at: Date; payload: unknown }[]>`SELECT key, fire_at, payload FROM timers WHERE kind = ${kind} ORDER BY key`;
+    expect(rows.map((row) => [row.key, row.fire_at.getTime(), row.payload])).toEqual([
+      ['cancelled-then-scheduled', at(3 * HOUR).getTime(), {}],
+      ['moved-twice', at(2 * HOUR).getTime(), { n: 2 }],
+    ]);
+    expect(await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox_events WHERE id = ${event.id}::uuid`).toEqual([{ n: 1 }]);
+  });
+
   it('give a timer committed during a round a free lane: it fires while the one lane still busy waits, not after it', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();

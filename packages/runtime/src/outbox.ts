@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { type JetStreamClient, publishEnvelope } from './nats';
 import { traceHeaders } from './telemetry';
+import { writeDeferred } from './deferred-writes';
 import { type DeferredEvent, deferEvents, noteWritten } from './transaction-scope';
 
 /**
@@ -72,19 +73,8 @@ export async function recordEvents(tx: SqlClient, envelopes: readonly Envelope[]
     }
     return { id: envelope.id, type: envelope.type, aggregateId: envelope.aggregateId, json, traceHeaders: trace };
   });
-  if (!deferEvents(tx, events)) await insertEvents(tx, events);
+  if (!deferEvents(tx, events)) await writeDeferred(tx, events, []);
   noteWritten(tx, 'events');
-}
-
-/** One statement for all of a transaction's events, in order. */
-export async function insertEvents(tx: SqlClient, events: readonly DeferredEvent[]): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO outbox_events (id, type, aggregate_id, envelope, trace_headers)
-    SELECT e.id, e.type, e.aggregate_id, e.envelope, e.trace_headers
-    FROM unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.aggregateId)}::text[],
-                ${events.map((e) => e.json)}::jsonb[], ${events.map((e) => e.traceHeaders)}::jsonb[])
-         WITH ORDINALITY AS e(id, type, aggregate_id, envelope, trace_headers, position)
-    ORDER BY e.position`;
 }
 
 interface OutboxRow {

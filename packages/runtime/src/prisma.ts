@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { insertEvents, type SqlClient } from './outbox';
+import { writeDeferred } from './deferred-writes';
+import type { SqlClient } from './outbox';
 import { withTransactionScope } from './transaction-scope';
 
 /**
@@ -49,7 +50,7 @@ export function createPrismaClient<C>(
     { statementNameGenerator: statementName },
   );
   const client = new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
-  return withTransactionScope(client, (tx, events) => insertEvents(tx as SqlClient, events));
+  return withTransactionScope(client, (tx, events, timers) => writeDeferred(tx as SqlClient, events, timers));
 }
 
 /**

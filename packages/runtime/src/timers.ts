@@ -9,7 +9,8 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { extractTraceContext, inSpan, traceHeaders } from './telemetry';
-import { noteWritten } from './transaction-scope';
+import { writeDeferred } from './deferred-writes';
+import { type DeferredTimer, deferTimer, noteWritten } from './transaction-scope';
 
 /**
  * Durable timers (PLT-04): a row in the service's own `timers` table, scheduled in the
@@ -46,27 +47,34 @@ export interface DueTimer {
 export type TimerHandler<Tx> = (timer: DueTimer, tx: Tx, now: Date) => Promise<void>;
 
 /**
- * Schedules (or moves) the pending timer for (kind, key), in the caller's transaction. The
- * current flow's correlation id and trace context go with it (the last scheduler's, if moved).
+ * Schedules (or moves) the pending timer for (kind, key), in the caller's transaction, written
+ * with its events just before the commit (deferred-writes.ts). The current flow's correlation id
+ * and trace context go with it (the last scheduler's, if moved).
  */
 export async function scheduleTimer(tx: SqlClient, spec: TimerSpec): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO timers (id, kind, key, payload, fire_at, correlation_id, trace_headers)
-    VALUES (${randomUUID()}::uuid, ${spec.kind}, ${spec.key}, ${JSON.stringify(spec.payload ?? {})}::jsonb, ${spec.fireAt},
-            ${currentFlow()?.correlationId ?? null}, ${JSON.stringify(traceHeaders())}::jsonb)
-    ON CONFLICT (kind, key) DO UPDATE
-      SET payload = EXCLUDED.payload, fire_at = EXCLUDED.fire_at, fired_at = NULL, attempts = 0, last_error = NULL,
-          correlation_id = EXCLUDED.correlation_id, trace_headers = EXCLUDED.trace_headers`;
+  const change: DeferredTimer = {
+    kind: spec.kind,
+    key: spec.key,
+    schedule: {
+      id: randomUUID(),
+      payload: JSON.stringify(spec.payload ?? {}),
+      fireAt: spec.fireAt,
+      correlationId: currentFlow()?.correlationId ?? null,
+      traceHeaders: JSON.stringify(traceHeaders()),
+    },
+  };
+  if (!deferTimer(tx, change)) await writeDeferred(tx, [], [change]);
   noteWritten(tx, 'timers');
 }
 
-/** Cancels the pending timer for (kind, key), if any. Fired timers stay as history. */
+/** Cancels the pending timer for (kind, key), if any, as `scheduleTimer` schedules. Fired timers stay as history. */
 export async function cancelTimer(tx: SqlClient, kind: string, key: string): Promise<void> {
-  await tx.$executeRaw`DELETE FROM timers WHERE kind = ${kind} AND key = ${key} AND fired_at IS NULL`;
+  const change: DeferredTimer = { kind, key };
+  if (!deferTimer(tx, change)) await writeDeferred(tx, [], [change]);
 }
 
 export interface TimerWorkerOptions<Tx extends SqlClient> {
-  /** A client made by `createPrismaClient`: its transaction scope writes the handler's events and wakes the relay. */
+  /** A client made by `createPrismaClient`: its transaction scope writes the handler's events and timers and wakes the relay. */
   db: TransactionalSqlClient<Tx>;
   clock: Clock;
   log: Logger;
@@ -92,8 +100,6 @@ interface TimerRow {
   attempts: number;
   correlation_id: string | null;
   trace_headers: Record<string, string> | null;
-  /** The row version (xmin) when locked: a handler that writes the row gives it a new one. */
-  version: string;
 }
 
 /**
@@ -231,7 +237,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       const result = await db.$transaction(
         async (tx) => {
           const [row] = await tx.$queryRaw<TimerRow[]>`
-            SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers, xmin::text AS version FROM timers
+            SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers FROM timers
             WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[]) AND id <> ALL(${[...this.failing]}::uuid[])
             ORDER BY fired_at, fire_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
           if (!row) return 'none' as const;
@@ -253,11 +259,9 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
             throw error;
           });
           crashpoint(`timers:${row.kind}:before-commit`);
-          // A handler that rescheduled its own (kind, key) wrote the row in this transaction, which
-          // changed its xmin: then it stays pending, also when moved to the very time it fired at.
-          await tx.$executeRaw`
-            UPDATE timers SET fired_at = ${now}, attempts = attempts + 1
-            WHERE id = ${row.id}::uuid AND xmin = ${row.version}::xid AND fired_at IS NULL`;
+          // A handler's rescheduling of its own (kind, key) is written after this, at the commit
+          // (deferred-writes.ts): it stays pending, also when moved to the very time it fired at.
+          await tx.$executeRaw`UPDATE timers SET fired_at = ${now}, attempts = attempts + 1 WHERE id = ${row.id}::uuid AND fired_at IS NULL`;
           return 'fired' as const;
         },
         { timeout: 60_000, maxWait: 10_000 },

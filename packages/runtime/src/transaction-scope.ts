@@ -4,9 +4,10 @@
  * cases all get the same commit behaviour without managing it themselves:
  * - before the commit, the steps registered with `beforeCommit` run (work gathered over the
  *   transaction, such as an order's timeline entries), then the outbox events recorded through
- *   the transaction are written in one statement, in the order recorded (a use case recording in
- *   several steps pays one round trip), then the steps registered with `afterEventsWritten`
- *   (what must hold a lock only to the commit, such as a gap-free number);
+ *   the transaction and the timers it scheduled or cancelled are written in one statement, the
+ *   events in the order recorded (a use case recording in several steps pays one round trip, and
+ *   a timer costs none of its own), then the steps registered with `afterEventsWritten` (what must
+ *   hold a lock only to the commit, such as a gap-free number);
  * - after the commit, the client's listeners hear what it wrote (events, timers), so the service
  *   wakes only the worker that has something to do (each wake costs a query, docs/performance.md);
  * - after the commit, the effects registered with `afterCommit` run (business metrics count a fact
@@ -39,10 +40,12 @@ export interface DeferredEvent {
 
 interface Scope {
   readonly events: DeferredEvent[];
+  /** By kind and key: a later change of the same timer replaces an earlier one. */
+  readonly timers: Map<string, DeferredTimer>;
   readonly finalSteps: FinalStep[];
   /** Steps after the events' insert: the transaction's last statements (`afterEventsWritten`). */
   readonly lastSteps: Array<() => Promise<void>>;
-  /** Set once the events are written: one recorded later would be lost. */
+  /** Set once the events and timers are written: one recorded later would be lost. */
   eventsWritten: boolean;
   readonly written: Written;
   readonly effects: Effect[];
@@ -50,8 +53,24 @@ interface Scope {
   readonly state: Map<TransactionState<unknown>, unknown>;
 }
 
-/** Writes a transaction's deferred events before it commits (the outbox's one statement). */
-export type EventWriter = (tx: object, events: readonly DeferredEvent[]) => Promise<void>;
+/**
+ * A timer change waiting in its transaction for the statement before commit (timers.ts): the last
+ * change the transaction made to its (kind, key), a scheduling or, without `schedule`, a cancel.
+ */
+export interface DeferredTimer {
+  kind: string;
+  key: string;
+  schedule?: {
+    id: string;
+    payload: string;
+    fireAt: Date;
+    correlationId: string | null;
+    traceHeaders: string;
+  };
+}
+
+/** Writes a transaction's deferred events and timer changes before it commits, in one statement (deferred-writes.ts). */
+export type DeferredWriter = (tx: object, events: readonly DeferredEvent[], timers: readonly DeferredTimer[]) => Promise<void>;
 
 interface ScopedClient {
   listeners: Array<(written: Written) => void>;
@@ -70,7 +89,7 @@ interface InteractiveTransactions {
  * `$transaction` returns. The client is changed in place and returned (Prisma's client is a proxy
  * of its own: a wrapper around it would need every member forwarded).
  */
-export function withTransactionScope<C extends InteractiveTransactions>(client: C, writeEvents: EventWriter): C {
+export function withTransactionScope<C extends InteractiveTransactions>(client: C, writeDeferred: DeferredWriter): C {
   const transaction = client.$transaction.bind(client) as (fn: unknown, options?: unknown) => Promise<unknown>;
   const scoped: ScopedClient = { listeners: [] };
   const scopedTransaction = async (fn: unknown, options?: unknown) => {
@@ -78,6 +97,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
     if (typeof fn !== 'function') return transaction(fn, options);
     const scope: Scope = {
       events: [],
+      timers: new Map(),
       finalSteps: [],
       lastSteps: [],
       eventsWritten: false,
@@ -89,7 +109,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
       scopes.set(tx, scope);
       const value = await (fn as (tx: object) => Promise<unknown>)(tx);
       for (const step of scope.finalSteps) await step(scope.events);
-      if (scope.events.length > 0) await writeEvents(tx, scope.events);
+      if (scope.events.length > 0 || scope.timers.size > 0) await writeDeferred(tx, scope.events, [...scope.timers.values()]);
       scope.eventsWritten = true;
       for (const step of scope.lastSteps) await step();
       return value;
@@ -112,6 +132,20 @@ export function deferEvents(tx: object, events: readonly DeferredEvent[]): boole
   if (scope?.eventsWritten) throw new Error('events recorded after the transaction wrote its events (in an afterEventsWritten step)');
   scope?.events.push(...events);
   return scope !== undefined;
+}
+
+/**
+ * Has the timer change written before `tx` commits, replacing the transaction's earlier change of
+ * the same timer; false when `tx` is not a scoped transaction: the caller writes it now. Nothing
+ * reads a timer in the transaction that changes it (the timer worker's own row excepted: its
+ * firing is marked first, and a handler's rescheduling, written after, makes it pending again).
+ */
+export function deferTimer(tx: object, timer: DeferredTimer): boolean {
+  const scope = scopes.get(tx);
+  if (!scope) return false;
+  if (scope.eventsWritten) throw new Error('timer changed after the transaction wrote its events (in an afterEventsWritten step)');
+  scope.timers.set(`${timer.kind}\n${timer.key}`, timer);
+  return true;
 }
 
 /**
