@@ -46,7 +46,7 @@ interface Scope {
   /** Steps after the events' insert: the transaction's last statements (`afterEventsWritten`). */
   readonly lastSteps: Array<() => Promise<void>>;
   /** Set once the events and timers are written: one recorded later would be lost. */
-  eventsWritten: boolean;
+  deferredWritten: boolean;
   readonly written: Written;
   readonly effects: Effect[];
   /** The values of the `TransactionState`s used in this transaction. */
@@ -100,7 +100,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
       timers: new Map(),
       finalSteps: [],
       lastSteps: [],
-      eventsWritten: false,
+      deferredWritten: false,
       written: { events: false, timers: false },
       effects: [],
       state: new Map(),
@@ -110,7 +110,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
       const value = await (fn as (tx: object) => Promise<unknown>)(tx);
       for (const step of scope.finalSteps) await step(scope.events);
       if (scope.events.length > 0 || scope.timers.size > 0) await writeDeferred(tx, scope.events, [...scope.timers.values()]);
-      scope.eventsWritten = true;
+      scope.deferredWritten = true;
       for (const step of scope.lastSteps) await step();
       return value;
     }, options);
@@ -129,7 +129,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
  */
 export function deferEvents(tx: object, events: readonly DeferredEvent[]): boolean {
   const scope = scopes.get(tx);
-  if (scope?.eventsWritten) throw new Error('events recorded after the transaction wrote its events (in an afterEventsWritten step)');
+  if (scope?.deferredWritten) throw new Error('events recorded after the transaction wrote its events (in an afterEventsWritten step)');
   scope?.events.push(...events);
   return scope !== undefined;
 }
@@ -143,7 +143,7 @@ export function deferEvents(tx: object, events: readonly DeferredEvent[]): boole
 export function deferTimer(tx: object, timer: DeferredTimer): boolean {
   const scope = scopes.get(tx);
   if (!scope) return false;
-  if (scope.eventsWritten) throw new Error('timer changed after the transaction wrote its events (in an afterEventsWritten step)');
+  if (scope.deferredWritten) throw new Error('timer changed after the transaction wrote its events (in an afterEventsWritten step)');
   scope.timers.set(`${timer.kind}\n${timer.key}`, timer);
   return true;
 }

@@ -123,8 +123,8 @@ export interface NewOrder {
 
 /**
  * Writes an order, its items, its first history entry, its delivery promise and its sub-orders
- * with theirs in one statement (the number is drawn by the INSERT; the sub-orders' numbers derive from it). No
- * read-back: the order comes back from RETURNING and the items are what was written.
+ * with theirs in one statement (the number is drawn by the INSERT; the sub-orders' numbers derive
+ * from it). No read-back: the order comes back from RETURNING and the items are what was written.
  */
 export async function insertOrder(tx: Transaction, { order: o, items, history, subOrders, promise }: NewOrder): Promise<{ order: Order; subOrders: SubOrderRecord[] }> {
   const [row] = await tx.$queryRaw<(Omit<OrderRow, 'items'> & { subOrders: SubOrderJson[] })[]>`
