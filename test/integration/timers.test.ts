@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdjustableClock } from '@platform/runtime/clock';
+import { createMetrics } from '@platform/runtime/metrics';
 import { currentFlow, type FlowContext, runInFlow } from '@platform/runtime/context';
 import { extractTraceContext, startTelemetry, traceHeaders } from '@platform/runtime/telemetry';
 import { cancelTimer, type DueTimer, scheduleTimer, TimerWorker } from '@platform/runtime/timers';
@@ -217,6 +218,57 @@ describe('durable timers', () => {
     transactions = 0;
     expect(await w.fireDue()).toBe(0);
     expect(transactions).toBe(0);
+  });
+
+  it('fire at their due time, not at the next poll: a worker that found none due sleeps until the first one is', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const fired: Array<{ key: string; lateMs: number }> = [];
+    // A poll far longer than the wait: only waking at the due time fires it within the test.
+    const metrics = createMetrics('timers-test');
+    const handlers = { [kind]: async (timer: DueTimer) => void fired.push({ key: timer.key, lateMs: clock.now().getTime() - timer.fireAt.getTime() }) };
+    const w = new TimerWorker<Tx>({ db, clock, log, handlers, metrics, pollIntervalMs: 10 * 60_000 });
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'soon', fireAt: new Date(clock.now().getTime() + 300) }));
+    w.start();
+    try {
+      await eventually(async () => fired.length, (count) => count > 0, 30_000);
+      expect(fired.map(({ key }) => key)).toEqual(['soon']);
+      expect(fired[0]!.lateMs).toBeGreaterThanOrEqual(0);
+      // How late it fired is on record, by kind.
+      const delay = await metrics.timerFireDelay.get();
+      expect(delay.values.find((v) => v.metricName === 'timer_fire_delay_seconds_count' && v.labels.kind === kind)?.value).toBe(1);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('open a lane for a timer that comes due while another lane is still busy, at its due time', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const fired: string[] = [];
+    let releaseSlow!: () => void;
+    const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const handlers = {
+      [kind]: async (timer: DueTimer) => {
+        if (timer.key === 'slow') await slowReleased;
+        fired.push(timer.key);
+      },
+    };
+    const w = new TimerWorker<Tx>({ db, clock, log, handlers, concurrency: 2, pollIntervalMs: 10 * 60_000 });
+    await db.$transaction(async (tx) => {
+      await scheduleTimer(tx, { kind, key: 'slow', fireAt: clock.now() });
+      await scheduleTimer(tx, { kind, key: 'later', fireAt: new Date(clock.now().getTime() + 300) });
+    });
+    w.start();
+    try {
+      // The round started with one timer due, so with one lane; the other comes due while it waits.
+      await eventually(async () => [...fired], (seen) => seen.includes('later'), 30_000);
+      expect(fired).toEqual(['later']);
+    } finally {
+      releaseSlow();
+      await w.stop();
+    }
+    expect(fired).toEqual(['later', 'slow']);
   });
 
   it('stay pending when the handler reschedules itself to the very time it fired at, and fire again', async () => {

@@ -48,8 +48,11 @@ export const notificationsEnv = serviceEnv.extend(databaseEnv.shape).extend({
   /** Consecutive provider failures that open its circuit breaker, and how long it stays open. */
   PROVIDER_BREAKER_THRESHOLD: envHelpers.positiveInt.default(5),
   PROVIDER_BREAKER_OPEN_MS: envHelpers.positiveInt.default(30_000),
-  /** How often due timers are looked for while none is; a consumer's commit wakes the worker at once, so this is the fallback. */
-  TIMER_POLL_MS: envHelpers.positiveInt.default(250),
+  /**
+   * The longest wait between looks for due timers. The worker wakes at the next due time it knows
+   * of and at once for a send this process planned, so the poll only finds other replicas' timers.
+   */
+  TIMER_POLL_MS: envHelpers.positiveInt.default(1_000),
 });
 
 export type NotificationsEnv = z.infer<typeof notificationsEnv>;

@@ -52,6 +52,13 @@ export function createMetrics(service: string) {
       help: 'How long the longest-waiting due timer has been due (timer lag in time)',
       registers: [registry],
     }),
+    timerFireDelay: new Histogram({
+      name: 'timer_fire_delay_seconds',
+      help: 'How late a durable timer fired: from its due time to the fire, by kind',
+      labelNames: ['kind'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
     eventsConsumed: new Counter({
       name: 'events_consumed_total',
       help: 'Events handled by a consumer, by outcome (processed, duplicate, retried, dead_lettered, ignored)',

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { resourceUse, type ResourceSample } from './resources';
+import { histogramQuantile, resourceUse, type ResourceSample } from './resources';
 
 const sample = (at: number, cpu: Record<string, number | undefined>, statements?: Record<string, number>): ResourceSample => ({
   at,
   processes: Object.fromEntries(Object.entries(cpu).map(([name, cpuSeconds]) => [name, { cpuSeconds, rssBytes: undefined }])),
   consumed: {},
   timersDue: {},
+  timerDelays: {},
   ...(statements && { statements }),
 });
 
@@ -30,5 +31,22 @@ describe('resourceUse', () => {
     const use = resourceUse(sample(0, {}, { orders: 100, billing: 50, tracking: 9 }), sample(1_000, {}, { orders: 160, billing: 20, fulfillment: 7 }));
     expect(use.statements).toEqual({ orders: 60, billing: undefined, fulfillment: undefined });
     expect(resourceUse(sample(0, {}), sample(1_000, {}, { orders: 5 })).statements).toEqual({ orders: undefined });
+  });
+});
+
+describe('histogramQuantile', () => {
+  it('takes the bucket that holds the quantile among the observations between two samples', () => {
+    const before = { '0.1': 10, '0.5': 10, '1': 10, '+Inf': 10 };
+    const after = { '0.1': 60, '0.5': 104, '1': 109, '+Inf': 110 };
+    // 100 new: 50 up to 0.1 s, 44 more up to 0.5 s, 5 up to 1 s, one later.
+    expect(histogramQuantile(before, after, 0.5)).toEqual({ count: 100, bound: 0.1 });
+    expect(histogramQuantile(before, after, 0.95)).toEqual({ count: 100, bound: 1 });
+    expect(histogramQuantile(before, after, 1)).toEqual({ count: 100, bound: Infinity });
+    expect(histogramQuantile(undefined, { '0.1': 2, '+Inf': 2 }, 0.5)).toEqual({ count: 2, bound: 0.1 });
+  });
+
+  it('is undefined when nothing was observed between the samples, or the histogram is unknown', () => {
+    expect(histogramQuantile({ '0.1': 3, '+Inf': 3 }, { '0.1': 3, '+Inf': 3 }, 0.5)).toBeUndefined();
+    expect(histogramQuantile({}, undefined, 0.5)).toBeUndefined();
   });
 });

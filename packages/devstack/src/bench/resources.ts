@@ -25,6 +25,8 @@ export interface ResourceSample {
   statements?: Record<string, number>;
   /** Durable timers due and not fired (`timers_due`, refreshed by each service every 5 s), by service. */
   timersDue: Record<string, number>;
+  /** Timers fired so far, how late (`timer_fire_delay_seconds`, all kinds): the cumulative count per bucket bound (`le`), by service. */
+  timerDelays: Record<string, Record<string, number>>;
 }
 
 /**
@@ -46,9 +48,13 @@ const metricValue = (text: string, metric: string): number | undefined => {
 };
 
 const CONSUMED = /^events_consumed_total\{([^}]*)\} ([0-9.e+-]+)$/gm;
+const TIMER_DELAY_BUCKETS = /^timer_fire_delay_seconds_bucket\{([^}]*)\} ([0-9.e+-]+)$/gm;
 const label = (labels: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1];
 
-async function serviceSample(http: Got, url: string): Promise<{ process: ProcessSample; consumed: Record<string, number>; timersDue?: number }> {
+async function serviceSample(
+  http: Got,
+  url: string,
+): Promise<{ process: ProcessSample; consumed: Record<string, number>; timersDue?: number; timerDelays?: Record<string, number> }> {
   const consumed: Record<string, number> = {};
   try {
     const response = await http.get(`${url}/metrics`, { timeout: { request: 3_000 } });
@@ -59,10 +65,16 @@ async function serviceSample(http: Got, url: string): Promise<{ process: Process
       // A retried event is not settled: it comes again.
       if (consumer && label(labels, 'outcome') !== 'retried') consumed[consumer] = (consumed[consumer] ?? 0) + Number(value);
     }
+    const timerDelays: Record<string, number> = {};
+    for (const [, labels = '', value] of text.matchAll(TIMER_DELAY_BUCKETS)) {
+      const le = label(labels, 'le');
+      if (le) timerDelays[le] = (timerDelays[le] ?? 0) + Number(value);
+    }
     return {
       process: { cpuSeconds: metricValue(text, 'process_cpu_seconds_total'), rssBytes: metricValue(text, 'process_resident_memory_bytes') },
       consumed,
       timersDue: metricValue(text, 'timers_due'),
+      timerDelays,
     };
   } catch {
     return { process: { cpuSeconds: undefined, rssBytes: undefined }, consumed };
@@ -199,8 +211,26 @@ export async function sampleResources(http: Got, urls: Record<ServiceName, strin
     processes: { ...Object.fromEntries(services.map(([name, sample]) => [name, sample.process])), ...localServers(ports) },
     consumed: Object.assign({}, ...services.map(([, sample]) => sample.consumed)) as Record<string, number>,
     timersDue: Object.fromEntries(services.flatMap(([name, sample]) => (sample.timersDue === undefined ? [] : [[name, sample.timersDue]]))),
+    timerDelays: Object.fromEntries(services.flatMap(([name, sample]) => (sample.timerDelays ? [[name, sample.timerDelays]] : []))),
     ...(counts && { statements: counts }),
   };
+}
+
+/**
+ * Of the observations between two cumulative histogram samples (count per bucket bound `le`), how
+ * many there were and the bound of the bucket that holds the quantile `q` (Infinity: beyond the
+ * last bound); undefined when none were observed. A bucket's bound, not an interpolation: the
+ * figure is an upper bound.
+ */
+export function histogramQuantile(before: Record<string, number> | undefined, after: Record<string, number> | undefined, q: number): { count: number; bound: number } | undefined {
+  if (!after) return undefined;
+  const buckets = Object.entries(after)
+    .map(([le, count]) => ({ bound: le === '+Inf' ? Infinity : Number(le), count: count - (before?.[le] ?? 0) }))
+    .sort((a, b) => a.bound - b.bound);
+  const count = buckets.at(-1)?.count ?? 0;
+  if (count <= 0) return undefined;
+  const bucket = buckets.find((b) => b.count >= q * count)!;
+  return { count, bound: bucket.bound };
 }
 
 export interface ResourceUse {

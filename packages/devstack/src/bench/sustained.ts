@@ -17,7 +17,7 @@ import { type CheckoutWatcher, type SeenSession } from './checkouts';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { paymentToEmailHops } from './hops';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
-import { localServicePid, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
+import { histogramQuantile, localServicePid, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
 
 export interface SustainedSettings {
   rate: number;
@@ -301,6 +301,9 @@ async function report(
   // Stages: consumed / arrived over the load window, the largest backlog seen, and the durable
   // timers due and not fired (a stage too: payment delays, supplier placements and polls, sends).
   const timersDue = (sample: Sample, service: string) => sample.resources.timersDue[service];
+  // How late timers fired in the load window: the bucket bounds of the histogram, so each an upper bound.
+  const late = (service: string, q: number) => histogramQuantile(first.resources.timerDelays[service], atLoadEnd.resources.timerDelays[service], q);
+  const bound = (seconds: number) => (seconds === Infinity ? '> 60 s' : seconds < 1 ? `≤ ${Math.round(seconds * 1000)} ms` : `≤ ${seconds} s`);
   const stageRows = SERVICE_NAMES.flatMap((service) => {
     const consumed = sumFor(atLoadEnd.resources.consumed, service) - sumFor(first.resources.consumed, service);
     const growth = sumFor(atLoadEnd.backlog, service) - sumFor(first.backlog, service);
@@ -320,16 +323,19 @@ async function report(
         String(sumFor(atLoadEnd.backlog, service)),
         due.length > 0 ? String(Math.max(...due)) : '-',
         String(timersDue(atLoadEnd, service) ?? '-'),
+        String(late(service, 0.5)?.count ?? 0),
+        late(service, 0.5) ? `${bound(late(service, 0.5)!.bound)}, ${bound(late(service, 0.95)!.bound)}` : '-',
       ],
     ];
   });
   out.push(
     renderTable(
-      ['stage (service)', 'consumers', 'arrived/s', 'consumed/s', 'consumed/arrived', 'max backlog', 'backlog at end', 'max timers due', 'timers due at end'],
+      ['stage (service)', 'consumers', 'arrived/s', 'consumed/s', 'consumed/arrived', 'max backlog', 'backlog at end', 'max timers due', 'timers due at end', 'timers fired', 'fired late p50, p95'],
       stageRows,
-      [false, true, true, true, true, true, true, true, true],
+      [false, true, true, true, true, true, true, true, true, true, true],
     ),
   );
+  out.push('"fired late": from a timer\'s due time to its fire (timer_fire_delay_seconds), as the bound of the histogram bucket that holds it.');
   out.push('');
 
   if (settings.stop && recovery) {
