@@ -115,6 +115,42 @@ describe('outbox relay', () => {
       await db.outboxEvent.deleteMany({ where: { id: refused.id } });
     }
   });
+
+  it('polls with one statement while nothing waits, and takes its transaction once an event is there', async () => {
+    let transactions = 0;
+    let looks = 0;
+    const counted = new Proxy(db, {
+      get: (target, property, receiver) => {
+        if (property === '$transaction') {
+          return (...args: Parameters<Db['$transaction']>) => {
+            transactions += 1;
+            return target.$transaction(...args);
+          };
+        }
+        if (property === '$queryRaw') {
+          return (...args: Parameters<Db['$queryRaw']>) => {
+            looks += 1;
+            return target.$queryRaw(...args);
+          };
+        }
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 10 });
+    relay.start();
+    try {
+      await eventually(async () => looks, (n) => n >= 5);
+      expect(transactions).toBe(0);
+      // Committed by another client (another replica): no wake-up, the poll finds it.
+      const event = sampleEvent();
+      await db.$transaction((tx) => recordEvent(tx, event));
+      await eventually(() => db.outboxEvent.count({ where: { id: event.id } }), (n) => n === 0);
+      expect(transactions).toBeGreaterThan(0);
+      expect(await storedIds([event.id])).toEqual([event.id]);
+    } finally {
+      await relay.stop();
+    }
+  });
 });
 
 describe('event consumer', () => {
