@@ -13,7 +13,7 @@ import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics 
 import { DeadLetterBox } from '@platform/runtime/dead-letters';
 import { scheduleTimer } from '@platform/runtime/timers';
 import { onCommit, type Written } from '@platform/runtime/transaction-scope';
-import { type Db, outboxDatabase, outboxInserts, type Tx } from './outbox-database';
+import { countingCalls, type Db, outboxDatabase, outboxInserts, type Tx } from './outbox-database';
 
 /**
  * The platform's transport guarantees, against real JetStream and PostgreSQL: events leave
@@ -117,35 +117,17 @@ describe('outbox relay', () => {
   });
 
   it('polls with one statement while nothing waits, and takes its transaction once an event is there', async () => {
-    let transactions = 0;
-    let looks = 0;
-    const counted = new Proxy(db, {
-      get: (target, property, receiver) => {
-        if (property === '$transaction') {
-          return (...args: Parameters<Db['$transaction']>) => {
-            transactions += 1;
-            return target.$transaction(...args);
-          };
-        }
-        if (property === '$queryRaw') {
-          return (...args: Parameters<Db['$queryRaw']>) => {
-            looks += 1;
-            return target.$queryRaw(...args);
-          };
-        }
-        return Reflect.get(target, property, receiver);
-      },
-    });
+    const { db: counted, calls } = countingCalls(db, ['$transaction', '$queryRaw']);
     const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 10 });
     relay.start();
     try {
-      await eventually(async () => looks, (n) => n >= 5);
-      expect(transactions).toBe(0);
+      await eventually(async () => calls.$queryRaw, (n) => n >= 5);
+      expect(calls.$transaction).toBe(0);
       // Committed by another client (another replica): no wake-up, the poll finds it.
       const event = sampleEvent();
       await db.$transaction((tx) => recordEvent(tx, event));
       await eventually(() => db.outboxEvent.count({ where: { id: event.id } }), (n) => n === 0);
-      expect(transactions).toBeGreaterThan(0);
+      expect(calls.$transaction).toBeGreaterThan(0);
       expect(await storedIds([event.id])).toEqual([event.id]);
     } finally {
       await relay.stop();

@@ -17,6 +17,25 @@ export async function outboxDatabaseAt(): Promise<{ db: Db; url: string }> {
 }
 
 /**
+ * `db` counting the calls of some of its methods (transactions, raw queries): what a worker asks of
+ * its database, for the tests of how little it asks.
+ */
+export function countingCalls<M extends '$transaction' | '$queryRaw'>(db: Db, methods: readonly M[]): { db: Db; calls: Record<M, number> } {
+  const calls = Object.fromEntries(methods.map((method) => [method, 0])) as Record<M, number>;
+  const counted = new Proxy(db, {
+    get: (target, property, receiver) => {
+      if (!methods.includes(property as M)) return Reflect.get(target, property, receiver);
+      const method = property as M;
+      return (...args: unknown[]) => {
+        calls[method] += 1;
+        return (target[method] as (...args: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { db: counted, calls };
+}
+
+/**
  * How many statements inserted these outbox rows: a row's `cmin` numbers the command that
  * inserted it within its transaction (`xmin`), so the rows of one INSERT share both.
  */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent } from '@platform/runtime/outbox';
 import { eventually } from '@platform/test-support/eventually';
 import { quietLog as log, sampleEvent } from '@platform/test-support/messaging';
-import { type Db, outboxDatabase, type Tx } from './outbox-database';
+import { countingCalls, type Db, outboxDatabase, type Tx } from './outbox-database';
 
 /**
  * Durable timers (PLT-04) against real PostgreSQL: they fire once when the clock reaches
@@ -191,33 +191,24 @@ describe('durable timers', () => {
   it('open as many lanes as timers are due: one due timer costs one transaction that fires it and one that finds none, not one per lane', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();
-    let transactions = 0;
-    const counted = new Proxy(db, {
-      get: (target, property, receiver) =>
-        property === '$transaction'
-          ? (...args: Parameters<Db['$transaction']>) => {
-              transactions += 1;
-              return target.$transaction(...args);
-            }
-          : Reflect.get(target, property, receiver),
-    });
+    const { db: counted, calls } = countingCalls(db, ['$transaction']);
     const fired: string[] = [];
     const w = new TimerWorker<Tx>({ db: counted, clock, log, handlers: { [kind]: async (timer) => void fired.push(timer.key) }, concurrency: 8 });
     await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'one', fireAt: clock.now() }));
     expect(await w.fireDue()).toBe(1);
     expect(fired).toEqual(['one']);
-    expect(transactions).toBe(2);
+    expect(calls.$transaction).toBe(2);
 
     // Three due: three lanes, each firing one and then finding none.
     for (const key of ['a', 'b', 'c']) await db.$transaction((tx) => scheduleTimer(tx, { kind, key, fireAt: clock.now() }));
-    transactions = 0;
+    calls.$transaction = 0;
     expect(await w.fireDue()).toBe(3);
     expect(fired.slice(1).sort()).toEqual(['a', 'b', 'c']);
-    expect(transactions).toBe(6);
+    expect(calls.$transaction).toBe(6);
     // None due: one statement, no transaction.
-    transactions = 0;
+    calls.$transaction = 0;
     expect(await w.fireDue()).toBe(0);
-    expect(transactions).toBe(0);
+    expect(calls.$transaction).toBe(0);
   });
 
   it('fire at their due time, not at the next poll: a worker that found none due sleeps until the first one is', async () => {

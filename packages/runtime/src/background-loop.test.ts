@@ -35,6 +35,17 @@ describe('BackgroundLoop', () => {
     await loop.stop();
   });
 
+  it('tells each round whether a notification asked for it', async () => {
+    const asked: boolean[] = [];
+    const loop = new BackgroundLoop(async (notified) => (asked.push(notified), { pauseMs: 60_000 }));
+    loop.start();
+    await tick();
+    loop.notify();
+    await tick();
+    await loop.stop();
+    expect(asked).toEqual([false, true]);
+  });
+
   it('stops after the round in progress', async () => {
     let rounds = 0;
     const loop = new BackgroundLoop(async () => (await tick(30), rounds++, { pauseMs: 0 }));

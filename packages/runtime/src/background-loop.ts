@@ -19,7 +19,8 @@ export class BackgroundLoop {
   /** Set by notify(); a wake-up that arrives mid-round is not lost. */
   private dirty = false;
 
-  constructor(private readonly round: () => Promise<RoundResult>) {}
+  /** `round` is told whether a notification asked for it (a round after a pause that ran out, or the first, was not asked for). */
+  constructor(private readonly round: (notified: boolean) => Promise<RoundResult>) {}
 
   start(): void {
     if (this.running) return;
@@ -41,8 +42,9 @@ export class BackgroundLoop {
 
   private async run(): Promise<void> {
     while (this.running) {
+      const notified = this.dirty;
       this.dirty = false;
-      const { pauseMs, backoff } = await this.round();
+      const { pauseMs, backoff } = await this.round(notified);
       if (!this.running) break;
       if (pauseMs > 0 && (backoff || !this.dirty)) await this.sleep(pauseMs);
     }

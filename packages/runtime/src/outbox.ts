@@ -103,13 +103,11 @@ export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
  * advisory lock; the others find it taken and wait for the next round).
  */
 export class OutboxRelay {
-  private readonly loop = new BackgroundLoop(() => this.round());
+  private readonly loop = new BackgroundLoop((notified) => this.round(notified));
   private failures = 0;
   private lastLagReport = 0;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
-  /** Set by notify(), taken by the next round: a round nobody asked for looks before it locks. */
-  private notified = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 200;
@@ -122,7 +120,6 @@ export class OutboxRelay {
 
   /** Call after committing a transaction that recorded events: publishes without waiting for the poll. */
   notify(): void {
-    this.notified = true;
     this.loop.notify();
   }
 
@@ -175,10 +172,8 @@ export class OutboxRelay {
     return row?.pending ?? false;
   }
 
-  private async round(): Promise<RoundResult> {
+  private async round(notified: boolean): Promise<RoundResult> {
     let published = 0;
-    const notified = this.notified;
-    this.notified = false;
     try {
       // A poll (no commit of this process woke it) mostly finds nothing: one statement says so,
       // where the batch's transaction costs three round trips and a pooled connection held for them.

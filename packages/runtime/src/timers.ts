@@ -131,6 +131,7 @@ function timerFlow(row: TimerRow): FlowContext {
  */
 export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private readonly loop = new BackgroundLoop(() => this.round());
+  private readonly pollIntervalMs: number;
   /** Set by stop(): a batch in progress ends after its current timer. */
   private stopping = false;
   private failures = 0;
@@ -154,7 +155,9 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    */
   private wakeUp: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: TimerWorkerOptions<Tx>) {}
+  constructor(private readonly options: TimerWorkerOptions<Tx>) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  }
 
   start(): void {
     this.loop.start();
@@ -259,7 +262,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     if (!next || this.stopping) return;
     const inMs = Math.max(0, next.getTime() - this.options.clock.now().getTime());
     // Further off than the next poll: that poll looks again (and a month is beyond setTimeout's range).
-    if (inMs > (this.options.pollIntervalMs ?? 1_000)) return;
+    if (inMs > this.pollIntervalMs) return;
     this.wakeUp = setTimeout(() => this.notify(), inMs);
     // A worker that is not started (a test calling fireDue) must not hold the process open.
     this.wakeUp.unref();
@@ -357,7 +360,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       await this.housekeeping();
       this.failures = 0;
       // After a round that fired, look again at once: its handlers may have scheduled the next timer.
-      result = { pauseMs: fired > 0 ? 0 : (this.options.pollIntervalMs ?? 1_000) };
+      result = { pauseMs: fired > 0 ? 0 : this.pollIntervalMs };
     } catch (error) {
       this.failures += 1;
       this.options.log.warn({ err: error }, 'timer worker failed; will retry');

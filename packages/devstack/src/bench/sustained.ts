@@ -312,6 +312,7 @@ async function report(
     const maxBacklog = Math.max(...samples.slice(0, endOfLoad + 1).map((s) => sumFor(s.backlog, service)));
     const arrived = consumed + growth;
     const due = samples.slice(0, endOfLoad + 1).map((s) => timersDue(s, service)).filter((value) => value !== undefined);
+    const [median, p95] = [late(service, 0.5), late(service, 0.95)];
     return [
       [
         service,
@@ -323,8 +324,8 @@ async function report(
         String(sumFor(atLoadEnd.backlog, service)),
         due.length > 0 ? String(Math.max(...due)) : '-',
         String(timersDue(atLoadEnd, service) ?? '-'),
-        String(late(service, 0.5)?.count ?? 0),
-        late(service, 0.5) ? `${bound(late(service, 0.5)!.bound)}, ${bound(late(service, 0.95)!.bound)}` : '-',
+        String(median?.count ?? 0),
+        median && p95 ? `${bound(median.bound)}, ${bound(p95.bound)}` : '-',
       ],
     ];
   });
