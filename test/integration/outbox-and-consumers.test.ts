@@ -117,17 +117,17 @@ describe('outbox relay', () => {
   });
 
   it('polls with one statement while nothing waits, and takes its transaction once an event is there', async () => {
-    const { db: counted, calls } = countingCalls(db, ['$transaction', '$queryRaw']);
+    const { db: counted, calls } = countingCalls(db, ['driver.transaction', 'driver.query']);
     const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 10 });
     relay.start();
     try {
-      await eventually(async () => calls.$queryRaw, (n) => n >= 5);
-      expect(calls.$transaction).toBe(0);
+      await eventually(async () => calls['driver.query'], (n) => n >= 5);
+      expect(calls['driver.transaction']).toBe(0);
       // Committed by another client (another replica): no wake-up, the poll finds it.
       const event = sampleEvent();
       await db.$transaction((tx) => recordEvent(tx, event));
       await eventually(() => db.outboxEvent.count({ where: { id: event.id } }), (n) => n === 0);
-      expect(calls.$transaction).toBeGreaterThan(0);
+      expect(calls['driver.transaction']).toBeGreaterThan(0);
       expect(await storedIds([event.id])).toEqual([event.id]);
     } finally {
       await relay.stop();

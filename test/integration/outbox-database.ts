@@ -1,4 +1,6 @@
+import type { DriverDatabase } from '@platform/runtime/driver-sql';
 import { createPrismaClient } from '@platform/runtime/prisma';
+import { DRIVER_DATABASE, driverDatabaseOf } from '@platform/runtime/transaction-scope';
 import { migratedDatabase } from '@platform/test-support/databases';
 import { PrismaClient } from '../../apps/billing/src/generated/prisma/client';
 
@@ -17,22 +19,31 @@ export async function outboxDatabaseAt(): Promise<{ db: Db; url: string }> {
 }
 
 /**
- * `db` counting the calls of some of its methods (transactions, raw queries): what a worker asks of
- * its database, for the tests of how little it asks.
+ * `db` counting the calls of some of its methods (transactions, raw queries), and of its driver
+ * database's (`driver.query`: the runtime's own statements, packages/runtime/src/driver-sql.ts):
+ * what a worker asks of its database, for the tests of how little it asks.
  */
-export function countingCalls<M extends '$transaction' | '$queryRaw'>(db: Db, methods: readonly M[]): { db: Db; calls: Record<M, number> } {
+export function countingCalls<M extends '$transaction' | '$queryRaw' | `driver.${keyof DriverDatabase}`>(db: Db, methods: readonly M[]): { db: Db; calls: Record<M, number> } {
   const calls = Object.fromEntries(methods.map((method) => [method, 0])) as Record<M, number>;
-  const counted = new Proxy(db, {
-    get: (target, property, receiver) => {
-      if (!methods.includes(property as M)) return Reflect.get(target, property, receiver);
-      const method = property as M;
-      return (...args: unknown[]) => {
-        calls[method] += 1;
-        return (target[method] as (...args: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { db: counted, calls };
+  const counting = <T extends object>(target: T, prefix: string) =>
+    new Proxy(target, {
+      get: (inner, property, receiver) => {
+        const method = `${prefix}${String(property)}` as M;
+        if (typeof property !== 'string' || !methods.includes(method)) return Reflect.get(inner, property, receiver);
+        return (...args: unknown[]) => {
+          calls[method] += 1;
+          return (inner[property as keyof T] as (...args: unknown[]) => unknown).apply(inner, args);
+        };
+      },
+    });
+  const driver = counting(driverDatabaseOf(db), 'driver.');
+  const counted = counting(db, '');
+  return { db: withDriverDatabase(counted, driver), calls };
+}
+
+/** `db` with `driver` in place of its driver database (for a test that holds one of the runtime's statements back). */
+export function withDriverDatabase(db: Db, driver: DriverDatabase): Db {
+  return new Proxy(db, { get: (target, property, receiver) => (property === DRIVER_DATABASE ? driver : Reflect.get(target, property, receiver)) });
 }
 
 /**

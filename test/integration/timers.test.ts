@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent } from '@platform/runtime/outbox';
 import { eventually } from '@platform/test-support/eventually';
 import { quietLog as log, sampleEvent } from '@platform/test-support/messaging';
-import { countingCalls, type Db, outboxDatabase, type Tx } from './outbox-database';
+import type { DriverDatabase } from '@platform/runtime/driver-sql';
+import { driverDatabaseOf } from '@platform/runtime/transaction-scope';
+import { countingCalls, type Db, outboxDatabase, type Tx, withDriverDatabase } from './outbox-database';
 
 /**
  * Durable timers (PLT-04) against real PostgreSQL: they fire once when the clock reaches
@@ -222,12 +224,12 @@ describe('durable timers', () => {
     await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'soon', fireAt: new Date(clock.now().getTime() + 300) }));
     w.start();
     try {
-      await eventually(async () => fired.length, (count) => count > 0, 30_000);
+      // How late it fired is on record, by kind, once its transaction committed.
+      const firedCount = async () => (await metrics.timerFireDelay.get()).values.find((v) => v.metricName === 'timer_fire_delay_seconds_count' && v.labels.kind === kind)?.value;
+      await eventually(firedCount, (count) => count !== undefined, 30_000);
+      expect(await firedCount()).toBe(1);
       expect(fired.map(({ key }) => key)).toEqual(['soon']);
       expect(fired[0]!.lateMs).toBeGreaterThanOrEqual(0);
-      // How late it fired is on record, by kind.
-      const delay = await metrics.timerFireDelay.get();
-      expect(delay.values.find((v) => v.metricName === 'timer_fire_delay_seconds_count' && v.labels.kind === kind)?.value).toBe(1);
     } finally {
       await w.stop();
     }
@@ -313,16 +315,19 @@ describe('durable timers', () => {
     let recorded = 0;
     const failureRecording = new Promise<void>((resolve) => (recording = resolve));
     let nextPick: Promise<unknown> | undefined;
-    const held = new Proxy(db, {
+    const driver = driverDatabaseOf(db);
+    const heldDriver: DriverDatabase = {
+      ...driver,
+      execute: async (...args) => {
+        if ((recorded += 1) > 1) return driver.execute(...args);
+        recording();
+        await eventually(async () => nextPick, (pick) => pick !== undefined, 10_000);
+        await nextPick!.catch(() => undefined);
+        return driver.execute(...args);
+      },
+    };
+    const held = new Proxy(withDriverDatabase(db, heldDriver), {
       get: (target, property, receiver) => {
-        if (property === '$executeRaw')
-          return async (...args: Parameters<Db['$executeRaw']>) => {
-            if ((recorded += 1) > 1) return target.$executeRaw(...args);
-            recording();
-            await eventually(async () => nextPick, (pick) => pick !== undefined, 10_000);
-            await nextPick!.catch(() => undefined);
-            return target.$executeRaw(...args);
-          };
         if (property === '$transaction')
           return (...args: Parameters<Db['$transaction']>) => {
             const running = target.$transaction(...args);

@@ -1,6 +1,7 @@
 import { recordEvent, recordEvents } from '@platform/runtime/outbox';
 import { scheduleTimer } from '@platform/runtime/timers';
-import { afterCommit, beforeCommit, onCommit, TransactionState, type Written } from '@platform/runtime/transaction-scope';
+import { randomUUID } from 'node:crypto';
+import { afterCommit, beforeCommit, driverSqlOf, onCommit, TransactionState, type Written } from '@platform/runtime/transaction-scope';
 import { sampleEvent } from '@platform/test-support/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, outboxDatabase, outboxInserts } from './outbox-database';
@@ -189,5 +190,49 @@ describe('afterCommit', () => {
   it('leaves the batch form of $transaction working', async () => {
     const [one] = await db.$transaction([db.$queryRaw<Array<{ one: number }>>`SELECT 1 AS one`]);
     expect(one).toEqual([{ one: 1 }]);
+  });
+});
+
+describe("the runtime's own statements (driver-sql.ts)", () => {
+  it('run in the transaction they are given, also with many transactions at once', async () => {
+    const sessions = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        db.$transaction(async (tx) => {
+          const [viaPrisma] = await tx.$queryRaw<Array<{ xid: string }>>`SELECT pg_current_xact_id()::text AS xid`;
+          const [viaDriver] = await driverSqlOf(tx).query<{ xid: string }>`SELECT pg_current_xact_id()::text AS xid`;
+          return { viaPrisma: viaPrisma!.xid, viaDriver: viaDriver!.xid };
+        }),
+      ),
+    );
+    for (const { viaPrisma, viaDriver } of sessions) expect(viaDriver).toBe(viaPrisma);
+    expect(new Set(sessions.map((s) => s.viaPrisma)).size).toBe(16);
+  });
+
+  it('roll back with the transaction: a claim written through the driver is gone when the use case fails', async () => {
+    const consumer = `scope-driver-${randomUUID()}`;
+    await expect(
+      db.$transaction(async (tx) => {
+        await driverSqlOf(tx).execute`INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, gen_random_uuid())`;
+        throw new Error('use case failed');
+      }),
+    ).rejects.toThrow('use case failed');
+    expect(await rowsOf(consumer)).toBe(0);
+  });
+
+  it('refuse to run once Prisma ended the transaction (its timeout): the events are not written on their own', async () => {
+    const event = sampleEvent();
+    await expect(
+      db.$transaction(
+        async (tx) => {
+          // Past the timeout: Prisma rolls back and hands the connection back to the pool.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await recordEvent(tx, event);
+        },
+        { timeout: 100 },
+      ),
+    ).rejects.toThrow();
+    expect(await db.outboxEvent.count({ where: { id: event.id } })).toBe(0);
+    const sql = driverSqlOf(db);
+    expect(await sql.query<{ n: number }>`SELECT count(*)::int AS n FROM outbox_events WHERE id = ${event.id}::uuid`).toEqual([{ n: 0 }]);
   });
 });

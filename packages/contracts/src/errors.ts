@@ -80,12 +80,19 @@ const TRANSIENT_CODES = new Set([
   'EDNS', // nodemailer: DNS failure
 ]);
 
+/**
+ * What Prisma's driver adapter calls the same failures (the `kind` of a DriverAdapterError's cause):
+ * the runtime's own statements go to the adapter directly (packages/runtime/src/driver-sql.ts).
+ */
+const TRANSIENT_DRIVER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionAlreadyClosed']);
+
 /** True when `error`, or an error in its `cause` chain, says a dependency is unavailable. */
 export function isTransient(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const { code, name, transient } = current as { code?: unknown; name?: unknown; transient?: unknown };
+    const { code, name, transient, kind } = current as { code?: unknown; name?: unknown; transient?: unknown; kind?: unknown };
     if (transient === true) return true;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+    if (typeof kind === 'string' && TRANSIENT_DRIVER_KINDS.has(kind)) return true;
     if (name === 'PrismaClientInitializationError') return true;
     current = (current as { cause?: unknown }).cause;
   }

@@ -9,6 +9,7 @@ import { crashpoint } from './crashpoint';
 import type { ConsumerLease } from './consumer-lease';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import { driverSqlOf } from './transaction-scope';
 import { EVENT_HEADERS, isNotFound, type JetStreamClient, type JetStreamManager, provisionConsumer } from './nats';
 import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { DomainError, isTransient } from '@platform/contracts/errors';
@@ -98,7 +99,7 @@ export interface ConsumerOptions<Tx extends SqlClient> {
  * the same aggregate at once wait for the first's commit, then compare.
  */
 async function claimVersion(tx: SqlClient, consumer: string, aggregateId: string, version: number): Promise<boolean> {
-  const claimed = await tx.$executeRaw`
+  const claimed = await driverSqlOf(tx).execute`
     INSERT INTO applied_versions (consumer, aggregate_id, version) VALUES (${consumer}, ${aggregateId}, ${version})
     ON CONFLICT (consumer, aggregate_id) DO UPDATE SET version = EXCLUDED.version, applied_at = now()
     WHERE applied_versions.version < EXCLUDED.version`;
@@ -519,7 +520,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
 
   /** The claims of one event or a batch, in one statement: the ids not applied before (lower case, as PostgreSQL returns a uuid). */
   private async claimAll(tx: Tx, eventIds: readonly string[]): Promise<Set<string>> {
-    const rows = await tx.$queryRaw<Array<{ event_id: string }>>`
+    const rows = await driverSqlOf(tx).query<{ event_id: string }>`
       INSERT INTO processed_events (consumer, event_id) SELECT ${this.options.name}, id FROM unnest(${eventIds}::uuid[]) AS id
       ON CONFLICT DO NOTHING RETURNING event_id::text`;
     return new Set(rows.map((row) => row.event_id));

@@ -1,4 +1,4 @@
-import type { SqlClient } from './outbox';
+import type { DriverSql } from './driver-sql';
 import type { DeferredEvent, DeferredTimer } from './transaction-scope';
 
 /**
@@ -8,10 +8,10 @@ import type { DeferredEvent, DeferredTimer } from './transaction-scope';
  * transaction's last change of it), so the statement's parts never touch the same row.
  * Outside a scoped transaction it writes one change at once, with the same statement.
  */
-export async function writeDeferred(tx: SqlClient, events: readonly DeferredEvent[], timers: readonly DeferredTimer[]): Promise<void> {
+export async function writeDeferred(sql: DriverSql, events: readonly DeferredEvent[], timers: readonly DeferredTimer[]): Promise<void> {
   const cancelled = timers.filter((timer) => !timer.schedule);
   const scheduled = timers.flatMap((timer) => (timer.schedule ? [{ kind: timer.kind, key: timer.key, ...timer.schedule }] : []));
-  await tx.$executeRaw`
+  await sql.execute`
     WITH cancelled AS (
       DELETE FROM timers t USING unnest(${cancelled.map((c) => c.kind)}::text[], ${cancelled.map((c) => c.key)}::text[]) AS c(kind, key)
       WHERE t.kind = c.kind AND t.key = c.key AND t.fired_at IS NULL

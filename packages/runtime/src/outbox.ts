@@ -9,7 +9,8 @@ import type { Metrics } from './metrics';
 import { type JetStreamClient, publishEnvelope } from './nats';
 import { traceHeaders } from './telemetry';
 import { writeDeferred } from './deferred-writes';
-import { type DeferredEvent, deferEvents, noteWritten } from './transaction-scope';
+import type { DriverDatabase } from './driver-sql';
+import { type DeferredEvent, deferEvents, driverDatabaseOf, driverSqlOf, noteWritten } from './transaction-scope';
 
 /**
  * The slice of a Prisma client (or interactive transaction) the platform's shared SQL needs.
@@ -73,7 +74,7 @@ export async function recordEvents(tx: SqlClient, envelopes: readonly Envelope[]
     }
     return { id: envelope.id, type: envelope.type, aggregateId: envelope.aggregateId, json, traceHeaders: trace };
   });
-  if (!deferEvents(tx, events)) await writeDeferred(tx, events, []);
+  if (!deferEvents(tx, events)) await writeDeferred(driverSqlOf(tx), events, []);
   noteWritten(tx, 'events');
 }
 
@@ -109,9 +110,13 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
 
+  /** The relay's statements and transactions (driver-sql.ts). */
+  private readonly sql: DriverDatabase;
+
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.sql = driverDatabaseOf(options.db);
   }
 
   start(): void {
@@ -132,43 +137,42 @@ export class OutboxRelay {
    * retried with the next batch; it does not hold back the others.
    */
   async relayBatch(): Promise<{ published: number; failed: number }> {
-    const { db, js, metrics, log } = this.options;
-    const { sent, failed } = await db.$transaction(
-      async (tx) => {
-        // One relay per database at a time: replicas publishing batches side by side could
-        // put a later event of an order on the stream before an earlier one. The lock is taken
-        // in the statement that reads the batch (once: a CTE with a volatile function is
-        // evaluated once); without it, no rows.
-        const rows = await tx.$queryRaw<OutboxRow[]>`
-          WITH relay AS (SELECT pg_try_advisory_xact_lock(${OUTBOX_RELAY_LOCK}) AS locked)
-          SELECT o.id, o.envelope, o.trace_headers FROM relay, outbox_events o
-          WHERE relay.locked ORDER BY o.seq LIMIT ${this.batchSize}`;
-        if (rows.length === 0) return { sent: [], failed: 0 };
-        // Pipelined on one connection: JetStream stores them in send order.
-        const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
-        const sent = rows.filter((_, index) => outcomes[index]!.status === 'fulfilled');
-        const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-        if (failures.length > 0) {
-          log.warn({ err: failures[0]!.reason, failed: failures.length, published: sent.length }, 'outbox events not published; will retry');
-        }
-        crashpoint('outbox:after-publish');
-        // A crash before this commits leaves the rows, and the next round publishes them again
-        // with the same Nats-Msg-Id: the stream drops a repeat within its duplicate window
-        // (2 hours, packages/contracts/src/streams.ts), far longer than a restart takes.
-        if (sent.length > 0) {
-          await tx.$executeRaw`DELETE FROM outbox_events WHERE id = ANY(${sent.map((r) => r.id)}::uuid[])`;
-        }
-        return { sent, failed: failures.length };
-      },
-      { timeout: 30_000, maxWait: 10_000 },
-    );
+    const { js, metrics, log } = this.options;
+    const { sent, failed } = await this.sql.transaction(async (tx) => {
+      // One relay per database at a time: replicas publishing batches side by side could
+      // put a later event of an order on the stream before an earlier one. The lock is taken
+      // in the statement that reads the batch (once: a CTE with a volatile function is
+      // evaluated once); without it, no rows.
+      const rows = (
+        await tx.query<{ id: string; envelope: string; trace_headers: string }>`
+          WITH relay AS (SELECT pg_try_advisory_xact_lock(${OUTBOX_RELAY_LOCK}::bigint) AS locked)
+          SELECT o.id::text, o.envelope::text, o.trace_headers::text FROM relay, outbox_events o
+          WHERE relay.locked ORDER BY o.seq LIMIT ${this.batchSize}`
+      ).map((row): OutboxRow => ({ id: row.id, envelope: JSON.parse(row.envelope) as Envelope, trace_headers: JSON.parse(row.trace_headers) as Record<string, string> }));
+      if (rows.length === 0) return { sent: [], failed: 0 };
+      // Pipelined on one connection: JetStream stores them in send order.
+      const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
+      const sent = rows.filter((_, index) => outcomes[index]!.status === 'fulfilled');
+      const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failures.length > 0) {
+        log.warn({ err: failures[0]!.reason, failed: failures.length, published: sent.length }, 'outbox events not published; will retry');
+      }
+      crashpoint('outbox:after-publish');
+      // A crash before this commits leaves the rows, and the next round publishes them again
+      // with the same Nats-Msg-Id: the stream drops a repeat within its duplicate window
+      // (2 hours, packages/contracts/src/streams.ts), far longer than a restart takes.
+      if (sent.length > 0) {
+        await tx.execute`DELETE FROM outbox_events WHERE id = ANY(${sent.map((r) => r.id)}::uuid[])`;
+      }
+      return { sent, failed: failures.length };
+    });
     for (const row of sent) metrics.outboxPublished.inc({ type: row.envelope.type });
     return { published: sent.length, failed };
   }
 
   /** One statement outside a transaction: whether any event is waiting. */
   private async anyPending(): Promise<boolean> {
-    const [row] = await this.options.db.$queryRaw<{ pending: boolean }[]>`SELECT EXISTS (SELECT 1 FROM outbox_events) AS pending`;
+    const [row] = await this.sql.query<{ pending: boolean }>`SELECT EXISTS (SELECT 1 FROM outbox_events) AS pending`;
     return row?.pending ?? false;
   }
 
@@ -195,9 +199,9 @@ export class OutboxRelay {
 
   /** Events committed and not yet published (every row left), and how long the oldest has waited (0 when none). */
   async lag(): Promise<{ pending: number; oldestPendingSeconds: number }> {
-    const [lag] = await this.options.db.$queryRaw<{ pending: bigint; oldest: number | null }[]>`
-      SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM outbox_events`;
-    return { pending: Number(lag?.pending ?? 0), oldestPendingSeconds: lag?.oldest ?? 0 };
+    const [lag] = await this.sql.query<{ pending: number; oldest: number | null }>`
+      SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM outbox_events`;
+    return { pending: lag?.pending ?? 0, oldestPendingSeconds: lag?.oldest ?? 0 };
   }
 
   /** The lag metrics, at most every few seconds. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
-import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { writeDeferred } from './deferred-writes';
-import type { SqlClient } from './outbox';
+import { CapturingPrismaPg, driverDatabase } from './driver-sql';
 import { withTransactionScope } from './transaction-scope';
 
 /**
@@ -37,20 +37,19 @@ function statementName({ sql }: { sql: string }): string {
  * in one statement before the commit, and its listeners and `afterCommit` effects run after it.
  */
 export function createPrismaClient<C>(
-  PrismaClient: new (options: { adapter: PrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => C & { $transaction(...args: never[]): Promise<unknown> },
+  PrismaClient: new (options: { adapter: CapturingPrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => C & { $transaction(...args: never[]): Promise<unknown> },
   databaseUrl: string,
   options: { poolSize?: number } = {},
 ): C {
-  const adapter = new PrismaPg(
-    {
-      connectionString: databaseUrl,
-      max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
-      connectionTimeoutMillis: CONNECTION_WAIT_MS,
-    },
-    { statementNameGenerator: statementName },
-  );
+  // One pool for Prisma and for the runtime's own statements (driver-sql.ts); Prisma's disconnect ends it.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
+    connectionTimeoutMillis: CONNECTION_WAIT_MS,
+  });
+  const adapter = new CapturingPrismaPg(pool, { statementNameGenerator: statementName, disposeExternalPool: true });
   const client = new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
-  return withTransactionScope(client, (tx, events, timers) => writeDeferred(tx as SqlClient, events, timers));
+  return withTransactionScope(client, writeDeferred, driverDatabase(adapter));
 }
 
 /**

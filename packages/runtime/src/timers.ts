@@ -10,7 +10,8 @@ import type { Metrics } from './metrics';
 import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { extractTraceContext, inSpan, traceHeaders } from './telemetry';
 import { writeDeferred } from './deferred-writes';
-import { type DeferredTimer, deferTimer, noteWritten } from './transaction-scope';
+import type { DriverDatabase } from './driver-sql';
+import { type DeferredTimer, deferTimer, driverDatabaseOf, driverSqlOf, noteWritten } from './transaction-scope';
 
 /**
  * Durable timers (PLT-04): a row in the service's own `timers` table, scheduled in the
@@ -63,14 +64,14 @@ export async function scheduleTimer(tx: SqlClient, spec: TimerSpec): Promise<voi
       traceHeaders: JSON.stringify(traceHeaders()),
     },
   };
-  if (!deferTimer(tx, change)) await writeDeferred(tx, [], [change]);
+  if (!deferTimer(tx, change)) await writeDeferred(driverSqlOf(tx), [], [change]);
   noteWritten(tx, 'timers');
 }
 
 /** Cancels the pending timer for (kind, key), if any, as `scheduleTimer` schedules. Fired timers stay as history. */
 export async function cancelTimer(tx: SqlClient, kind: string, key: string): Promise<void> {
   const change: DeferredTimer = { kind, key };
-  if (!deferTimer(tx, change)) await writeDeferred(tx, [], [change]);
+  if (!deferTimer(tx, change)) await writeDeferred(driverSqlOf(tx), [], [change]);
 }
 
 export interface TimerWorkerOptions<Tx extends SqlClient> {
@@ -108,6 +109,13 @@ interface TimerRow {
   attempts: number;
   correlation_id: string | null;
   trace_headers: Record<string, string> | null;
+}
+
+/** A due timer as the pick reads it (json as text, the due time in epoch milliseconds). */
+type TimerRecord = Omit<TimerRow, 'payload' | 'fire_at' | 'trace_headers'> & { payload: string; fire_at_ms: number; trace_headers: string | null };
+
+function timerRow({ payload, fire_at_ms, trace_headers, ...rest }: TimerRecord): TimerRow {
+  return { ...rest, payload: JSON.parse(payload) as Record<string, unknown>, fire_at: new Date(fire_at_ms), trace_headers: trace_headers === null ? null : (JSON.parse(trace_headers) as Record<string, string>) };
 }
 
 /**
@@ -155,8 +163,12 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    */
   private wakeUp: NodeJS.Timeout | undefined;
 
+  /** The worker's own statements, outside the handlers' transactions (driver-sql.ts). */
+  private readonly sql: DriverDatabase;
+
   constructor(private readonly options: TimerWorkerOptions<Tx>) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.sql = driverDatabaseOf(options.db);
   }
 
   start(): void {
@@ -165,9 +177,9 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
 
   /** The service's timers not yet fired, soonest first (the ops console's view). */
   async pending(limit: number): Promise<Array<{ id: string; kind: string; key: string; fireAt: string; firedAt: null; attempts: number; lastError: string | null }>> {
-    const rows = await this.options.db.$queryRaw<Array<{ id: string; kind: string; key: string; fire_at: Date; attempts: number; last_error: string | null }>>`
-      SELECT id::text, kind, key, fire_at, attempts, last_error FROM timers WHERE fired_at IS NULL ORDER BY fired_at, fire_at LIMIT ${limit}`;
-    return rows.map((row) => ({ id: row.id, kind: row.kind, key: row.key, fireAt: row.fire_at.toISOString(), firedAt: null, attempts: row.attempts, lastError: row.last_error }));
+    const rows = await this.sql.query<{ id: string; kind: string; key: string; fire_at_ms: number; attempts: number; last_error: string | null }>`
+      SELECT id::text, kind, key, (extract(epoch FROM fire_at) * 1000)::float8 AS fire_at_ms, attempts, last_error FROM timers WHERE fired_at IS NULL ORDER BY fired_at, fire_at LIMIT ${limit}`;
+    return rows.map((row) => ({ id: row.id, kind: row.kind, key: row.key, fireAt: new Date(row.fire_at_ms).toISOString(), firedAt: null, attempts: row.attempts, lastError: row.last_error }));
   }
 
   /** Look for due timers now (the clock moved, or a timer was scheduled for now). */
@@ -245,22 +257,23 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    * among them (or none is pending), and the wake-up is set for it.
    */
   private async dueState(max: number): Promise<number> {
-    const { db, clock, handlers } = this.options;
+    const { clock, handlers } = this.options;
     const now = clock.now();
-    const [row] = await db.$queryRaw<Array<{ due: number; next: Date | null }>>`
-      SELECT count(*) FILTER (WHERE fire_at <= ${now})::int AS due, min(fire_at) FILTER (WHERE fire_at > ${now}) AS next FROM (
+    const [row] = await this.sql.query<{ due: number; next_ms: number | null }>`
+      SELECT count(*) FILTER (WHERE fire_at <= ${now})::int AS due, (extract(epoch FROM min(fire_at) FILTER (WHERE fire_at > ${now})) * 1000)::float8 AS next_ms FROM (
         SELECT fire_at FROM timers WHERE fired_at IS NULL AND kind = ANY(${Object.keys(handlers)}::text[])
         ORDER BY fired_at, fire_at LIMIT ${max}) AS first_pending`;
     const due = row?.due ?? 0;
-    if (due < max) this.wakeAt(row?.next ?? null);
+    if (due < max) this.wakeAt(row?.next_ms ?? null);
     return due;
   }
 
-  private wakeAt(next: Date | null): void {
+  /** `nextMs`: when the next pending timer is due (epoch milliseconds), null when none is. */
+  private wakeAt(nextMs: number | null): void {
     clearTimeout(this.wakeUp);
     this.wakeUp = undefined;
-    if (!next || this.stopping) return;
-    const inMs = Math.max(0, next.getTime() - this.options.clock.now().getTime());
+    if (nextMs === null || this.stopping) return;
+    const inMs = Math.max(0, nextMs - this.options.clock.now().getTime());
     // Further off than the next poll: that poll looks again (and a month is beyond setTimeout's range).
     if (inMs > this.pollIntervalMs) return;
     this.wakeUp = setTimeout(() => this.notify(), inMs);
@@ -275,11 +288,13 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     try {
       const result = await db.$transaction(
         async (tx) => {
-          const [row] = await tx.$queryRaw<TimerRow[]>`
-            SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers FROM timers
+          const sql = driverSqlOf(tx);
+          const [found] = await sql.query<TimerRecord>`
+            SELECT id::text, kind, key, payload::text, (extract(epoch FROM fire_at) * 1000)::float8 AS fire_at_ms, attempts, correlation_id, trace_headers::text FROM timers
             WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[]) AND id <> ALL(${[...this.failing]}::uuid[])
             ORDER BY fired_at, fire_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
-          if (!row) return 'none' as const;
+          if (!found) return 'none' as const;
+          const row = timerRow(found);
           picked = row;
           const timer: DueTimer = { id: row.id, kind: row.kind, key: row.key, payload: row.payload, fireAt: row.fire_at, attempts: row.attempts };
           await runInFlow(timerFlow(row), () =>
@@ -300,7 +315,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
           crashpoint(`timers:${row.kind}:before-commit`);
           // A handler's rescheduling of its own (kind, key) is written after this, at the commit
           // (deferred-writes.ts): it stays pending, also when moved to the very time it fired at.
-          await tx.$executeRaw`UPDATE timers SET fired_at = ${now}, attempts = attempts + 1 WHERE id = ${row.id}::uuid AND fired_at IS NULL`;
+          await sql.execute`UPDATE timers SET fired_at = ${now}, attempts = attempts + 1 WHERE id = ${row.id}::uuid AND fired_at IS NULL`;
           return 'fired' as const;
         },
         { timeout: 60_000, maxWait: 10_000 },
@@ -323,11 +338,11 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
 
   /** Counts the failed attempt and moves the timer to its backoff. */
   private async recordFailure(picked: TimerRow, now: Date, error: unknown): Promise<'failed'> {
-    const { db, log } = this.options;
+    const { log } = this.options;
     const attempts = picked.attempts + 1;
     const retryAt = new Date(now.getTime() + Math.min(1_000 * 2 ** attempts, 5 * 60_000));
     runInFlow(timerFlow(picked), () => log.warn({ err: error, attempts, retryAt, transient: isTransient(error) }, 'timer failed; will retry'));
-    await db.$executeRaw`
+    await this.sql.execute`
       UPDATE timers SET attempts = ${attempts}, last_error = ${String((error as Error)?.message ?? error).slice(0, 2000)}, fire_at = ${retryAt}
       WHERE id = ${picked.id}::uuid AND fired_at IS NULL`;
     return 'failed';
@@ -335,12 +350,12 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
 
   /** The timers due and not fired (this worker's kinds), and how long the longest-waiting one has been due (0 when none). */
   async lag(): Promise<{ due: number; oldestDueSeconds: number }> {
-    const { db, clock, handlers } = this.options;
+    const { clock, handlers } = this.options;
     const now = clock.now();
-    const [lag] = await db.$queryRaw<{ due: bigint; oldest: Date | null }[]>`
-      SELECT count(*) AS due, min(fire_at) AS oldest FROM timers
+    const [lag] = await this.sql.query<{ due: number; oldest_ms: number | null }>`
+      SELECT count(*)::int AS due, (extract(epoch FROM min(fire_at)) * 1000)::float8 AS oldest_ms FROM timers
       WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[])`;
-    return { due: Number(lag?.due ?? 0), oldestDueSeconds: lag?.oldest ? Math.max(0, (now.getTime() - lag.oldest.getTime()) / 1000) : 0 };
+    return { due: lag?.due ?? 0, oldestDueSeconds: lag?.oldest_ms != null ? Math.max(0, (now.getTime() - lag.oldest_ms) / 1000) : 0 };
   }
 
   private async reportLag(): Promise<void> {
@@ -376,7 +391,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     if (now - this.lastHousekeeping < 60_000) return;
     this.lastHousekeeping = now;
     const retentionMs = this.options.retentionMs ?? 30 * 24 * 60 * 60 * 1000;
-    await this.options.db.$executeRaw`
+    await this.sql.execute`
       DELETE FROM timers WHERE fired_at < now() - make_interval(secs => ${retentionMs / 1000})`;
   }
 }

@@ -1,3 +1,5 @@
+import { type DriverDatabase, type DriverSql, type TransactionCapture, transactionCapture } from './driver-sql';
+
 /**
  * One scope per interactive transaction of a service's Prisma client, opened by the
  * `$transaction` wrapper `createPrismaClient` installs, so that consumers, timers and HTTP use
@@ -51,6 +53,8 @@ interface Scope {
   readonly effects: Effect[];
   /** The values of the `TransactionState`s used in this transaction. */
   readonly state: Map<TransactionState<unknown>, unknown>;
+  /** The transaction's connection for the runtime's own statements (driver-sql.ts). */
+  sql: DriverSql;
 }
 
 /**
@@ -70,7 +74,7 @@ export interface DeferredTimer {
 }
 
 /** Writes a transaction's deferred events and timer changes before it commits, in one statement (deferred-writes.ts). */
-export type DeferredWriter = (tx: object, events: readonly DeferredEvent[], timers: readonly DeferredTimer[]) => Promise<void>;
+export type DeferredWriter = (sql: DriverSql, events: readonly DeferredEvent[], timers: readonly DeferredTimer[]) => Promise<void>;
 
 interface ScopedClient {
   listeners: Array<(written: Written) => void>;
@@ -89,38 +93,61 @@ interface InteractiveTransactions {
  * `$transaction` returns. The client is changed in place and returned (Prisma's client is a proxy
  * of its own: a wrapper around it would need every member forwarded).
  */
-export function withTransactionScope<C extends InteractiveTransactions>(client: C, writeDeferred: DeferredWriter): C {
+export function withTransactionScope<C extends InteractiveTransactions>(client: C, writeDeferred: DeferredWriter, driver: DriverDatabase): C {
   const transaction = client.$transaction.bind(client) as (fn: unknown, options?: unknown) => Promise<unknown>;
   const scoped: ScopedClient = { listeners: [] };
   const scopedTransaction = async (fn: unknown, options?: unknown) => {
     // The batch form (an array of queries) records nothing.
     if (typeof fn !== 'function') return transaction(fn, options);
-    const scope: Scope = {
-      events: [],
-      timers: new Map(),
-      finalSteps: [],
-      lastSteps: [],
-      deferredWritten: false,
-      written: { events: false, timers: false },
-      effects: [],
-      state: new Map(),
-    };
-    const result = await transaction(async (tx: object) => {
-      scopes.set(tx, scope);
-      const value = await (fn as (tx: object) => Promise<unknown>)(tx);
-      for (const step of scope.finalSteps) await step(scope.events);
-      if (scope.events.length > 0 || scope.timers.size > 0) await writeDeferred(tx, scope.events, [...scope.timers.values()]);
-      scope.deferredWritten = true;
-      for (const step of scope.lastSteps) await step();
-      return value;
-    }, options);
+    const capture: TransactionCapture = {};
+    const result = await transactionCapture.run(capture, () =>
+      transaction(async (tx: object) => {
+        if (!capture.sql) throw new Error("the transaction's driver connection was not captured (driver-sql.ts)");
+        const scope: Scope = {
+          events: [],
+          timers: new Map(),
+          finalSteps: [],
+          lastSteps: [],
+          deferredWritten: false,
+          written: { events: false, timers: false },
+          effects: [],
+          state: new Map(),
+          sql: capture.sql,
+        };
+        scopes.set(tx, scope);
+        const value = await (fn as (tx: object) => Promise<unknown>)(tx);
+        for (const step of scope.finalSteps) await step(scope.events);
+        if (scope.events.length > 0 || scope.timers.size > 0) await writeDeferred(scope.sql, scope.events, [...scope.timers.values()]);
+        scope.deferredWritten = true;
+        for (const step of scope.lastSteps) await step();
+        return [value, scope];
+      }, options),
+    ) as [unknown, Scope];
+    const [value, scope] = result;
     for (const listener of scoped.listeners) listener({ ...scope.written });
     for (const effect of scope.effects) effect();
-    return result;
+    return value;
   };
   Object.defineProperty(client, '$transaction', { value: scopedTransaction, configurable: true, writable: true });
+  // A property, not a map entry: a test's proxy of the client reaches it too, and may replace it.
+  Object.defineProperty(client, DRIVER_DATABASE, { value: driver, configurable: true });
   clients.set(client, scoped);
   return client;
+}
+
+/** Where a client made by createPrismaClient keeps its `DriverDatabase`. */
+export const DRIVER_DATABASE = Symbol('driver database');
+
+/** The client's database for the runtime's own statements outside a transaction (driver-sql.ts). */
+export function driverDatabaseOf(client: object): DriverDatabase {
+  const driver = (client as { [DRIVER_DATABASE]?: DriverDatabase })[DRIVER_DATABASE];
+  if (!driver) throw new Error('needs a client made by createPrismaClient');
+  return driver;
+}
+
+/** The connection the runtime's own statements take in `db`: its transaction's, or the client's pool. */
+export function driverSqlOf(db: object): DriverSql {
+  return scopes.get(db)?.sql ?? driverDatabaseOf(db);
 }
 
 /**
