@@ -150,8 +150,10 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   /**
    * Timers whose handler failed, until the failure is recorded: the rollback unlocks the row while
    * it is still due, and another lane would fire it again at once instead of after the backoff.
-   * Another replica could still do so in that millisecond; handlers are idempotent, so it costs an
-   * early retry, not a wrong state.
+   * A pick excludes them, and checks again once it has the row: a pick sent before the failure
+   * can lock the row after the rollback, and the failure's record then waits for that lock, so
+   * the timer is still here when the pick looks. Another replica could still fire it in that
+   * millisecond; handlers are idempotent, so it costs an early retry, not a wrong state.
    */
   private readonly failing = new Set<string>();
   /**
@@ -281,7 +283,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     this.wakeUp.unref();
   }
 
-  private async fireOne(): Promise<'fired' | 'failed' | 'none'> {
+  private async fireOne(): Promise<'fired' | 'failed' | 'none' | 'skipped'> {
     const { db, clock, handlers, log } = this.options;
     const now = clock.now();
     let picked: TimerRow | undefined;
@@ -294,6 +296,8 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
             WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[]) AND id <> ALL(${[...this.failing]}::uuid[])
             ORDER BY fired_at, fire_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
           if (!found) return 'none' as const;
+          // Its handler failed in another lane a moment ago (see `failing`): not this lane's to fire.
+          if (this.failing.has(found.id)) return 'skipped' as const;
           const row = timerRow(found);
           picked = row;
           const timer: DueTimer = { id: row.id, kind: row.kind, key: row.key, payload: row.payload, fireAt: row.fire_at, attempts: row.attempts };
