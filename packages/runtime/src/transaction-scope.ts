@@ -100,7 +100,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
     // The batch form (an array of queries) records nothing.
     if (typeof fn !== 'function') return transaction(fn, options);
     const capture: TransactionCapture = {};
-    const result = await transactionCapture.run(capture, () =>
+    const [value, scope] = (await transactionCapture.run(capture, () =>
       transaction(async (tx: object) => {
         if (!capture.sql) throw new Error("the transaction's driver connection was not captured (driver-sql.ts)");
         const scope: Scope = {
@@ -122,8 +122,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
         for (const step of scope.lastSteps) await step();
         return [value, scope];
       }, options),
-    ) as [unknown, Scope];
-    const [value, scope] = result;
+    )) as [unknown, Scope];
     for (const listener of scoped.listeners) listener({ ...scope.written });
     for (const effect of scope.effects) effect();
     return value;
