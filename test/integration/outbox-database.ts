@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { DriverDatabase } from '@platform/runtime/driver-sql';
 import { createPrismaClient } from '@platform/runtime/prisma';
 import { DRIVER_DATABASE, driverDatabaseOf } from '@platform/runtime/transaction-scope';
@@ -16,6 +17,11 @@ export async function outboxDatabase(): Promise<Db> {
 export async function outboxDatabaseAt(): Promise<{ db: Db; url: string }> {
   const url = await migratedDatabase('billing');
   return { db: createPrismaClient(PrismaClient, url), url };
+}
+
+/** Another client on `url` whose connections are `Client`s: a test's, holding a statement back at the connection. */
+export function outboxClientWith(url: string, Client: new () => pg.ClientBase): Db {
+  return createPrismaClient(PrismaClient, url, { Client });
 }
 
 /**

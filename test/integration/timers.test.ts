@@ -10,7 +10,8 @@ import { eventually } from '@platform/test-support/eventually';
 import { quietLog as log, sampleEvent } from '@platform/test-support/messaging';
 import type { DriverDatabase } from '@platform/runtime/driver-sql';
 import { driverDatabaseOf } from '@platform/runtime/transaction-scope';
-import { countingCalls, type Db, outboxDatabase, type Tx, withDriverDatabase } from './outbox-database';
+import pg from 'pg';
+import { countingCalls, type Db, outboxClientWith, outboxDatabaseAt, type Tx, withDriverDatabase } from './outbox-database';
 
 /**
  * Durable timers (PLT-04) against real PostgreSQL: they fire once when the clock reaches
@@ -20,13 +21,14 @@ import { countingCalls, type Db, outboxDatabase, type Tx, withDriverDatabase } f
  */
 
 let db: Db;
+let url: string;
 const HOUR = 60 * 60 * 1000;
 
 let telemetry: { shutdown(): Promise<void> };
 
 beforeAll(async () => {
   // The billing schema carries the shared tables, timers included.
-  db = await outboxDatabase();
+  ({ db, url } = await outboxDatabaseAt());
   // Trace context travels only with a propagator registered, as in a service.
   telemetry = startTelemetry('timers-test');
 });
@@ -360,6 +362,89 @@ describe('durable timers', () => {
     expect(nextPick).toBeDefined();
     expect(calls.sort()).toEqual(['flaky', 'other']);
     expect(recorded).toBe(1);
+    const [failed] = await db.$queryRaw<{ attempts: number; fire_at: Date; fired_at: Date | null }[]>`
+      SELECT attempts, fire_at, fired_at FROM timers WHERE kind = ${kind} AND key = 'flaky'`;
+    expect(failed).toMatchObject({ attempts: 1, fired_at: null });
+    expect(failed!.fire_at.getTime()).toBeGreaterThan(clock.now().getTime() + 1_000);
+  });
+
+  it('leave a timer that failed in another lane to its backoff, also when a pick sent before the failure gets its row after the rollback', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    // Held at the connection: the other lane's next pick, sent while the failing handler still runs
+    // (so it does not exclude that timer), until the failure's record is sent, which follows the
+    // rollback; and that record until the pick has run. The pick then finds the failed timer unlocked and still due.
+    const deferred = <T = void>() => {
+      let resolve!: (value: T) => void;
+      const promise = new Promise<T>((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    const pickHeld = deferred();
+    const failureRecordSent = deferred();
+    const pickRan = deferred<unknown[][]>();
+    let holdNextPick = false;
+    let recordHeld = false;
+    const hold = async (text: string, run: () => Promise<{ rows: unknown[][] }>) => {
+      if (holdNextPick && text.includes('FOR UPDATE SKIP LOCKED')) {
+        holdNextPick = false;
+        pickHeld.resolve();
+        await failureRecordSent.promise;
+        const result = await run();
+        pickRan.resolve(result.rows);
+        return result;
+      }
+      if (!recordHeld && text.includes('last_error =')) {
+        recordHeld = true;
+        failureRecordSent.resolve();
+        await pickRan.promise;
+      }
+      return run();
+    };
+    type Query = string | { text: string };
+    type Callback = (error: Error | undefined, result?: unknown) => void;
+    class HoldingClient extends pg.Client {
+      constructor() {
+        super({ connectionString: url });
+        const query = this.query.bind(this) as (config: Query, values?: unknown[]) => Promise<{ rows: unknown[][] }>;
+        // The adapter's transactions call query(config); the pool's own query, query(text, values, callback).
+        const holding = (config: Query, values?: unknown[] | Callback, callback?: Callback) => {
+          if (typeof values === 'function') [values, callback] = [undefined, values];
+          const running = hold(typeof config === 'string' ? config : config.text, () => query(config, values));
+          if (!callback) return running;
+          running.then((result) => callback(undefined, result), (error: Error) => callback(error));
+          return undefined;
+        };
+        Object.assign(this, { query: holding });
+      }
+    }
+    const held = outboxClientWith(url, HoldingClient);
+    const calls: string[] = [];
+    const w = new TimerWorker<Tx>({
+      db: held,
+      clock,
+      log,
+      concurrency: 2,
+      handlers: {
+        [kind]: async (timer) => {
+          calls.push(timer.key);
+          if (timer.key === 'other') holdNextPick = true;
+          else {
+            await pickHeld.promise;
+            throw new Error('supplier unavailable');
+          }
+        },
+      },
+    });
+    try {
+      await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'flaky', fireAt: new Date(clock.now().getTime() - 1_000) }));
+      await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'other', fireAt: clock.now() }));
+      expect(await w.fireDue()).toBe(1);
+    } finally {
+      await held.$disconnect();
+    }
+    // The held pick did get the failed timer (its key is the third column), and left it.
+    expect((await pickRan.promise).map((row) => row[2])).toEqual(['flaky']);
+    expect(calls.sort()).toEqual(['flaky', 'other']);
     const [failed] = await db.$queryRaw<{ attempts: number; fire_at: Date; fired_at: Date | null }[]>`
       SELECT attempts, fire_at, fired_at FROM timers WHERE kind = ${kind} AND key = 'flaky'`;
     expect(failed).toMatchObject({ attempts: 1, fired_at: null });

@@ -39,13 +39,18 @@ function statementName({ sql }: { sql: string }): string {
 export function createPrismaClient<C>(
   PrismaClient: new (options: { adapter: CapturingPrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => C & { $transaction(...args: never[]): Promise<unknown> },
   databaseUrl: string,
-  options: { poolSize?: number } = {},
+  options: {
+    poolSize?: number;
+    /** The pool's connection class: a test's, to hold one statement back at the connection. */
+    Client?: new () => pg.ClientBase;
+  } = {},
 ): C {
   // One pool for Prisma and for the runtime's own statements (driver-sql.ts); Prisma's disconnect ends it.
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
     connectionTimeoutMillis: CONNECTION_WAIT_MS,
+    ...(options.Client ? { Client: options.Client } : {}),
   });
   const adapter = new CapturingPrismaPg(pool, { statementNameGenerator: statementName, disposeExternalPool: true });
   const client = new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
