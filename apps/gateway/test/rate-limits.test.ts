@@ -11,6 +11,11 @@ import type {} from '@platform/test-support/infrastructure';
 import { buildGatewayServers } from '../src/app';
 import { gatewayEnv } from '../src/config';
 import { eventually } from '@platform/test-support/eventually';
+import { connectMessaging, quietLog } from '@platform/test-support/messaging';
+import { Kvm } from '@nats-io/kv';
+import { keyValueBuckets } from '@platform/contracts';
+import { Counter } from 'prom-client';
+import { SharedCounter } from '../src/adapters/rate-limit-store';
 
 /**
  * Rate limits over real HTTP, counted in the test NATS' KV bucket as replicas count them. Every
@@ -185,5 +190,26 @@ describe('rate limits', () => {
     for (let i = 0; i < 3; i++) expect((await get(gateway, '/v1/tracking/LX123456789CN', client)).status).toBe(200);
     const metrics = await gateway.management.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/^gateway_rate_limit_store_failures_total\{reason="nats_unavailable"[^}]*\} 3$/m);
+  });
+});
+
+describe('shared counter', () => {
+  it('adds the requests that come while a write is in flight in one more write, each with its own count', async () => {
+    const { nc, js } = await connectMessaging();
+    try {
+      const counter = new SharedCounter({ nats: { connection: nc }, log: quietLog, failures: new Counter({ name: 'failures', help: 'test', labelNames: ['reason'], registers: [] }) });
+      // Binds the bucket, so what follows sends only the counts' reads and writes.
+      await counter.increment(`test.${unique()}`, 60_000);
+      const key = `test.${unique()}`;
+      const sentBefore = nc.stats().outMsgs;
+      const counts = await Promise.all(Array.from({ length: 24 }, () => counter.increment(key, 60_000)));
+      expect(counts.map((count) => count.current)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+      // One at a time that is 48 messages, a read and a write each: here the first request's, then one for the 23 that waited.
+      expect(nc.stats().outMsgs - sentBefore).toBeLessThanOrEqual(4);
+      const stored = await (await new Kvm(js).open(keyValueBuckets.GATEWAY_RATE_LIMITS.name)).get(key);
+      expect(stored?.string()).toMatch(/^24 \d+$/);
+    } finally {
+      await nc.close();
+    }
   });
 });

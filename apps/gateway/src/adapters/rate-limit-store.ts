@@ -14,8 +14,14 @@ const KV_TIMEOUT_MS = 1_000;
 /** Compare-and-set attempts per increment: only another replica counting the same key at once makes one fail. */
 const MAX_ATTEMPTS = 20;
 
+interface Waiter {
+  windowMs: number;
+  resolve(result: { current: number; ttl: number }): void;
+  reject(error: unknown): void;
+}
+
 export interface SharedCounterOptions {
-  nats: BackgroundNats;
+  nats: Pick<BackgroundNats, 'connection'>;
   log: Logger;
   /** Counts increments that could not be made (the request went ahead uncounted). */
   failures: Counter<'reason'>;
@@ -26,15 +32,19 @@ const keyPart = (text: string) => Buffer.from(text).toString('base64url');
 
 /**
  * Window counters in a NATS KV bucket that every replica sees. A key's entry holds its count and
- * when its window started (the first request's time, as the plugin's own stores count); each
- * request adds one with a compare-and-set on the entry's revision (create when absent, update
- * at the revision read), retried when another replica wrote in between. A window that has ended
- * starts over at one. Within one process increments of a key are chained, so only other
- * replicas ever race it.
+ * when its window started (the first request's time, as the plugin's own stores count); a write
+ * is a compare-and-set on the entry's revision (create when absent, update at the revision
+ * read), retried when another replica wrote in between. A window that has ended starts over.
+ *
+ * Within one process a key has one write in flight: the requests that come meanwhile wait and
+ * are added by the next write all at once, each given its own count in arrival order, so every
+ * request is still counted once and answered as if counted alone. One client sending 16 at once
+ * queued each request behind the two NATS round trips of every request before it.
  */
 export class SharedCounter {
   private bucket: Promise<KV> | undefined;
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Per key: the requests waiting for the next write. A key is present while its write is in flight. */
+  private readonly waiting = new Map<string, Waiter[]>();
   private lastWarning = 0;
 
   constructor(private readonly options: SharedCounterOptions) {}
@@ -55,28 +65,44 @@ export class SharedCounter {
   /** Adds one to `key`'s window: the count so far and the milliseconds left in the window. */
   increment(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
     if (windowMs > BUCKET.maxAgeMs) return Promise.reject(new Error(`a ${windowMs} ms window outlives the bucket's max age`));
-    const previous = this.chains.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.add(key, windowMs));
-    this.chains.set(key, next);
-    void next.catch(() => undefined).finally(() => {
-      if (this.chains.get(key) === next) this.chains.delete(key);
+    return new Promise((resolve, reject) => {
+      const waiters = this.waiting.get(key);
+      if (waiters) waiters.push({ windowMs, resolve, reject });
+      else {
+        this.waiting.set(key, []);
+        this.write(key, [{ windowMs, resolve, reject }]);
+      }
     });
-    return next;
   }
 
-  private async add(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
+  /** Adds `batch` to `key` in one write, then writes whatever came meanwhile. */
+  private write(key: string, batch: Waiter[]): void {
+    this.add(key, batch[0]!.windowMs, batch.length).then(
+      ({ first, ttl }) => batch.forEach((waiter, index) => waiter.resolve({ current: first + index, ttl })),
+      (error: unknown) => batch.forEach((waiter) => waiter.reject(error)),
+    ).finally(() => {
+      const next = this.waiting.get(key) ?? [];
+      if (next.length === 0) this.waiting.delete(key);
+      else {
+        this.waiting.set(key, []);
+        this.write(key, next);
+      }
+    });
+  }
+
+  /** Adds `count` requests to `key`'s window: the first one's count, and the milliseconds left. */
+  private async add(key: string, windowMs: number, count: number): Promise<{ first: number; ttl: number }> {
     const kv = await this.open();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const found = await kv.get(key);
       const now = Date.now();
-      const [count = 0, start = 0] = found?.operation === 'PUT' ? found.string().split(' ').map(Number) : [];
-      const fresh = start + windowMs <= now;
-      const window = fresh ? { current: 1, start: now } : { current: count + 1, start };
+      const [counted = 0, start = 0] = found?.operation === 'PUT' ? found.string().split(' ').map(Number) : [];
+      const window = start + windowMs <= now ? { before: 0, start: now } : { before: counted, start };
       try {
-        const value = `${window.current} ${window.start}`;
+        const value = `${window.before + count} ${window.start}`;
         if (found?.operation === 'PUT') await kv.update(key, value, found.revision);
         else await kv.create(key, value);
-        return { current: window.current, ttl: window.start + windowMs - now };
+        return { first: window.before + 1, ttl: window.start + windowMs - now };
       } catch (error) {
         // Another replica wrote first (wrong last sequence): read again.
         if (!isRevisionConflict(error)) throw error;
