@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingEventSubscriptions } from '../src/consumers/billing-events';
 import { orderEventSubscriptions } from '../src/consumers/order-events';
 import { trackingEventSubscriptions } from '../src/consumers/tracking-events';
+import { eventually } from '@platform/test-support/eventually';
 import { type Composition, compose, createdEvent, event, POLL_MS, sampleOrder } from './support/composition';
 
 /**
@@ -196,5 +197,38 @@ describe('events from different streams, in either order', () => {
         expect(reordered, `${pair[1]} before ${pair[0]}`).toEqual(natural);
       }
     }
+  });
+});
+
+describe('an event that cannot apply yet, while a step that would let it is being committed', () => {
+  it('waits for that step and applies after it, rather than being parked where that step no longer looks', async () => {
+    const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
+    await deliverAll([createdEvent(order), await paid(order).build()]);
+    await placeAndAnswer('confirmed')();
+    const [cancel, refund] = [await cancelled(order).build(), await refunded(order).build()];
+    const handler = (type: string) => consumers().flatMap((consumer) => consumer.subscriptions).find((s) => s.type === type)!.handle;
+    // The cancel is saved (and has looked for parked events) but not committed until the refund has
+    // either been handled or is waiting for the workflow's row.
+    let cancelSaved!: () => void;
+    const saved = new Promise<void>((resolve) => (cancelSaved = resolve));
+    let commitCancel!: () => void;
+    const committing = new Promise<void>((resolve) => (commitCancel = resolve));
+    const cancelling = c.db.$transaction(async (tx) => {
+      await handler(cancel.type)(cancel, tx);
+      cancelSaved();
+      await committing;
+    });
+    await saved;
+    let refundSettled = false;
+    const refunding = c.db.$transaction((tx) => handler(refund.type)(refund, tx)).finally(() => (refundSettled = true));
+    await eventually(
+      async () => refundSettled || (await c.db.$queryRaw<Array<{ waiting: number }>>`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)[0]!.waiting > 0,
+      (ready) => ready,
+    );
+    commitCancel();
+    await Promise.all([cancelling, refunding]);
+    const view = (await c.app.inject({ method: 'GET', url: `/orders/${order.id}` })).json();
+    expect(view.parkedEvents.filter((p: { droppedAt: string | null }) => p.droppedAt === null)).toEqual([]);
+    expect(view.state).toBe('refunded');
   });
 });

@@ -69,6 +69,12 @@ export async function sendWorkflowEvent(
  * workflow cannot take yet (a refund before its cancel) is parked, in the consumer's
  * transaction, and applied after a later transition makes it acceptable; one for a finished
  * workflow can never apply and is recorded as dropped (logged, listed on the order).
+ *
+ * The workflow's row is locked first, so the event is tried on the state last committed: a step
+ * another consumer is saving either commits before (and this event meets the state it left) or
+ * waits for this transaction, then finds the parked event when it looks after its save. Tried on
+ * a row read without the lock, an event could be parked just after that step had looked and
+ * before it committed, and wait for a next step that may never come.
  */
 export async function deliverWorkflowEvent(
   tx: Transaction,
@@ -77,6 +83,8 @@ export async function deliverWorkflowEvent(
   event: WorkflowEvent,
   details: Record<string, unknown> = {},
 ): Promise<SendResult> {
+  // The same statement the step would read it with, FOR UPDATE (workflow-store.ts keeps it for the step).
+  await loadWorkflow(tx, fulfillment, orderId, { lock: true });
   const result = await sendWorkflowEvent(tx, fulfillment, orderId, event, details);
   if (result.accepted) return result;
   const now = fulfillment.clock.now();
