@@ -1,4 +1,5 @@
 import type { CustomerPreferences, Notification, OrderContext } from '../generated/prisma/client';
+import type { DeliveryPromise } from '@platform/contracts';
 import { Prisma } from '../generated/prisma/client';
 import type { Locale, StoredPreferences } from '../domain/preferences';
 import type { Database, Transaction } from './database';
@@ -55,16 +56,27 @@ export interface NoticeFacts {
   deviceTokens: string[];
   /** The order-level `shipped` notice was planned (on any channel, the in-app feed included). */
   orderShippedAnnounced: boolean;
+  /** The order's newest delivery promise; null until one was consumed. */
+  promise: DeliveryPromise | null;
 }
 
-type FactsRow = OrderContext & { hasContext: boolean; hasPreferences: boolean; deviceTokens: string[]; orderShippedAnnounced: boolean } & {
+type FactsRow = OrderContext & {
+  hasContext: boolean;
+  hasPreferences: boolean;
+  deviceTokens: string[];
+  orderShippedAnnounced: boolean;
+  promiseDeliveryType: string | null;
+  promiseEarliest: Date | null;
+  promiseLatest: Date | null;
+} & {
   [K in keyof PreferenceFields as `pref_${K}`]: PreferenceFields[K];
 };
 
 /**
- * The order's read model, its customer's preferences and devices (the customer `customerId`, or
- * the order's when null), and whether the order-level `shipped` notice was planned, in one
- * statement; with `parcels`, the order's parcel count is recorded by the same statement.
+ * The order's read model and delivery promise, its customer's preferences and devices (the
+ * customer `customerId`, or the order's when null), and whether the order-level `shipped` notice
+ * was planned, in one statement; with `parcels`, the order's parcel count is recorded by the same
+ * statement.
  */
 export async function readNoticeFacts(tx: Transaction, query: { orderId: string; customerId: string | null; parcels?: number }): Promise<NoticeFacts> {
   const { orderId, customerId, parcels } = query;
@@ -84,9 +96,11 @@ export async function readNoticeFacts(tx: Transaction, query: { orderId: string;
            p.quiet_hours_end AS "pref_quietHoursEnd", p.phone_number AS "pref_phoneNumber", p.version AS "pref_version",
            ARRAY(SELECT d.token FROM customer_devices d WHERE d.customer_id = who.id ORDER BY d.created_at) AS "deviceTokens",
            (EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = ${orderId}::uuid AND n.notice = 'shipped')
-            OR EXISTS (SELECT 1 FROM feed_items f WHERE f.order_id = ${orderId}::uuid AND f.notice = 'shipped')) AS "orderShippedAnnounced"
+            OR EXISTS (SELECT 1 FROM feed_items f WHERE f.order_id = ${orderId}::uuid AND f.notice = 'shipped')) AS "orderShippedAnnounced",
+           op.delivery_type AS "promiseDeliveryType", op.earliest AS "promiseEarliest", op.latest AS "promiseLatest"
     FROM (SELECT ${orderId}::uuid AS order_id) AS o
     LEFT JOIN order_contexts oc ON oc.order_id = o.order_id
+    LEFT JOIN order_promises op ON op.order_id = o.order_id
     CROSS JOIN LATERAL (SELECT COALESCE(${customerId}::text, oc.customer_id) AS id) AS who
     LEFT JOIN customer_preferences p ON p.customer_id = who.id`);
   const r = row!;
@@ -122,6 +136,10 @@ export async function readNoticeFacts(tx: Transaction, query: { orderId: string;
       : null,
     deviceTokens: r.deviceTokens,
     orderShippedAnnounced: r.orderShippedAnnounced,
+    promise:
+      r.promiseDeliveryType && r.promiseEarliest && r.promiseLatest
+        ? { deliveryType: r.promiseDeliveryType as DeliveryPromise['deliveryType'], earliest: r.promiseEarliest.toISOString(), latest: r.promiseLatest.toISOString() }
+        : null,
   };
 }
 

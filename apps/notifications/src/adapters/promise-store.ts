@@ -10,8 +10,3 @@ export async function savePromise(tx: Transaction, orderId: string, promise: Del
       delivery_type = EXCLUDED.delivery_type, earliest = EXCLUDED.earliest, latest = EXCLUDED.latest, promised_at = EXCLUDED.promised_at
     WHERE order_promises.promised_at <= EXCLUDED.promised_at`;
 }
-
-export async function findPromise(tx: Transaction, orderId: string): Promise<DeliveryPromise | null> {
-  const row = await tx.orderPromise.findUnique({ where: { orderId } });
-  return row && { deliveryType: row.deliveryType as DeliveryPromise['deliveryType'], earliest: row.earliest.toISOString(), latest: row.latest.toISOString() };
-}

@@ -30,7 +30,6 @@ import type { Mailer } from '../adapters/mailer';
 import type { EmailLookup } from '../adapters/email-lookup';
 import { insertFeedItem } from '../adapters/feed-store';
 import { certainlyNotSent, isPermanent, ProviderError } from '../adapters/provider-error';
-import { findPromise } from '../adapters/promise-store';
 import type { CompiledStored, TemplateRenderer } from '../adapters/template-renderer';
 import { liveVersions } from '../adapters/template-store';
 import type { FeedItem, Notification } from '../generated/prisma/client';
@@ -160,7 +159,7 @@ export async function planStatusNotifications(deps: NotificationDeps, tx: Transa
         orderCreatedAt: contextRow.orderCreatedAt.toISOString(),
       }
     : null;
-  const promise = await findPromise(tx, change.orderId);
+  const { promise } = facts;
   const view = (audience: { locale: Locale; timezone: string }) =>
     messageView(change, context && { ...context, promisedDelivery: promise && formatPromise(promise, audience) }, audience.locale, deps.store);
   return planNotifications(
