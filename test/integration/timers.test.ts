@@ -43,6 +43,32 @@ function worker(clock: AdjustableClock, handlers: Record<string, (timer: DueTime
   return new TimerWorker<Tx>({ db, clock, log, handlers, concurrency });
 }
 
+/**
+ * Two lanes on `on` (a client that holds some of the worker's statements back) fire two timers of a
+ * new kind: 'flaky', due first, which `handle` fails, and 'other'. Returns the keys handled, once
+ * the round has ended with the failed timer tried once and waiting for its backoff.
+ */
+async function fireFlakyBesideOther(on: Db, handle: (key: string) => Promise<void>): Promise<string[]> {
+  const kind = `test.${randomUUID()}`;
+  const clock = new AdjustableClock();
+  const calls: string[] = [];
+  const handlers = {
+    [kind]: async (timer: DueTimer) => {
+      calls.push(timer.key);
+      await handle(timer.key);
+    },
+  };
+  const w = new TimerWorker<Tx>({ db: on, clock, log, handlers, concurrency: 2 });
+  await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'flaky', fireAt: new Date(clock.now().getTime() - 1_000) }));
+  await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'other', fireAt: clock.now() }));
+  expect(await w.fireDue()).toBe(1);
+  const [failed] = await db.$queryRaw<{ attempts: number; fire_at: Date; fired_at: Date | null }[]>`
+    SELECT attempts, fire_at, fired_at FROM timers WHERE kind = ${kind} AND key = 'flaky'`;
+  expect(failed).toMatchObject({ attempts: 1, fired_at: null });
+  expect(failed!.fire_at.getTime()).toBeGreaterThan(clock.now().getTime() + 1_000);
+  return calls.sort();
+}
+
 describe('durable timers', () => {
   it('fire once when the clock reaches them, also from a worker started after the scheduling one', async () => {
     const kind = `test.${randomUUID()}`;
@@ -309,8 +335,6 @@ describe('durable timers', () => {
   });
 
   it('keep a failed timer from another lane until its failure is recorded: the retry waits for its backoff', async () => {
-    const kind = `test.${randomUUID()}`;
-    const clock = new AdjustableClock();
     // The failure is recorded by the one statement outside a transaction; the first is held until
     // the other lane has looked for due timers again, in the moment the rollback has unlocked the row.
     let recording!: () => void;
@@ -341,36 +365,17 @@ describe('durable timers', () => {
     });
     let afterFailure = false;
     void failureRecording.then(() => (afterFailure = true));
-    const calls: string[] = [];
-    const w = new TimerWorker<Tx>({
-      db: held,
-      clock,
-      log,
-      concurrency: 2,
-      handlers: {
-        [kind]: async (timer) => {
-          calls.push(timer.key);
-          if (timer.key === 'flaky') throw new Error('supplier unavailable');
-          // The other lane ends its timer once the failed one is rolled back, and picks again.
-          await failureRecording;
-        },
-      },
+    const calls = await fireFlakyBesideOther(held, async (key) => {
+      if (key === 'flaky') throw new Error('supplier unavailable');
+      // The other lane ends its timer once the failed one is rolled back, and picks again.
+      await failureRecording;
     });
-    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'flaky', fireAt: new Date(clock.now().getTime() - 1_000) }));
-    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'other', fireAt: clock.now() }));
-    expect(await w.fireDue()).toBe(1);
     expect(nextPick).toBeDefined();
-    expect(calls.sort()).toEqual(['flaky', 'other']);
+    expect(calls).toEqual(['flaky', 'other']);
     expect(recorded).toBe(1);
-    const [failed] = await db.$queryRaw<{ attempts: number; fire_at: Date; fired_at: Date | null }[]>`
-      SELECT attempts, fire_at, fired_at FROM timers WHERE kind = ${kind} AND key = 'flaky'`;
-    expect(failed).toMatchObject({ attempts: 1, fired_at: null });
-    expect(failed!.fire_at.getTime()).toBeGreaterThan(clock.now().getTime() + 1_000);
   });
 
   it('leave a timer that failed in another lane to its backoff, also when a pick sent before the failure gets its row after the rollback', async () => {
-    const kind = `test.${randomUUID()}`;
-    const clock = new AdjustableClock();
     // Held at the connection: the other lane's next pick, sent while the failing handler still runs
     // (so it does not exclude that timer), until the failure's record is sent, which follows the
     // rollback; and that record until the pick has run. The pick then finds the failed timer unlocked and still due.
@@ -418,37 +423,20 @@ describe('durable timers', () => {
       }
     }
     const held = outboxClientWith(url, HoldingClient);
-    const calls: string[] = [];
-    const w = new TimerWorker<Tx>({
-      db: held,
-      clock,
-      log,
-      concurrency: 2,
-      handlers: {
-        [kind]: async (timer) => {
-          calls.push(timer.key);
-          if (timer.key === 'other') holdNextPick = true;
-          else {
-            await pickHeld.promise;
-            throw new Error('supplier unavailable');
-          }
-        },
-      },
-    });
     try {
-      await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'flaky', fireAt: new Date(clock.now().getTime() - 1_000) }));
-      await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'other', fireAt: clock.now() }));
-      expect(await w.fireDue()).toBe(1);
+      const calls = await fireFlakyBesideOther(held, async (key) => {
+        if (key === 'other') holdNextPick = true;
+        else {
+          await pickHeld.promise;
+          throw new Error('supplier unavailable');
+        }
+      });
+      expect(calls).toEqual(['flaky', 'other']);
     } finally {
       await held.$disconnect();
     }
     // The held pick did get the failed timer (its key is the third column), and left it.
     expect((await pickRan.promise).map((row) => row[2])).toEqual(['flaky']);
-    expect(calls.sort()).toEqual(['flaky', 'other']);
-    const [failed] = await db.$queryRaw<{ attempts: number; fire_at: Date; fired_at: Date | null }[]>`
-      SELECT attempts, fire_at, fired_at FROM timers WHERE kind = ${kind} AND key = 'flaky'`;
-    expect(failed).toMatchObject({ attempts: 1, fired_at: null });
-    expect(failed!.fire_at.getTime()).toBeGreaterThan(clock.now().getTime() + 1_000);
   });
 
   it('fire in the flow that scheduled them: its correlation id and trace, with the timer named apart, and so do the events they record', async () => {

@@ -1,5 +1,5 @@
-import type { CustomerPreferences, Notification, OrderContext } from '../generated/prisma/client';
 import type { DeliveryPromise } from '@platform/contracts';
+import type { CustomerPreferences, Notification, OrderContext } from '../generated/prisma/client';
 import { Prisma } from '../generated/prisma/client';
 import type { Locale, StoredPreferences } from '../domain/preferences';
 import type { Database, Transaction } from './database';
