@@ -106,6 +106,30 @@ describe('the order page', () => {
     await page.close();
   });
 
+  it('follows again when the gateway refuses its live stream at first, and then updates by itself', async () => {
+    const page = await browser.newPage();
+    // The first stream is answered as a gateway whose NATS connection is not up yet answers it.
+    const streams: number[] = [];
+    await page.route(
+      (url) => url.pathname.endsWith('/live'),
+      (route) =>
+        streams.push(streams.length) === 1
+          ? route.fulfill({
+              status: 503,
+              headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+              body: JSON.stringify({ type: 'about:blank', title: 'Live updates are unavailable for the moment; retry after the time in Retry-After', status: 503, code: 'LIVE_UNAVAILABLE' }),
+            })
+          : route.continue(),
+    );
+    await page.goto(`${platform.stack.gatewayUrl}/orders/${order.id}?t=${link(order.id)}`);
+    await page.locator('[data-live-state]', { hasText: 'Esta página se actualiza sola.' }).waitFor();
+    expect(streams.length).toBeGreaterThanOrEqual(2);
+    await carrierScan(platform, trackingNumber); // out_for_delivery
+    await page.locator('[data-timeline] li', { hasText: `Paquete ${trackingNumber}: En reparto` }).waitFor();
+    expect(browser.cspViolations).toEqual([]);
+    await page.close();
+  });
+
   it('opens by the customer API key typed into its form, which the tab keeps for the payment pages', async () => {
     // An order of the development customer key's own customer.
     const body = lifecycleOrder('cj', 'ro');

@@ -83,10 +83,15 @@ function liveTimeline(list) {
   const announcer = document.querySelector('[data-announcer]');
   const seen = new Set();
   let loaded = false;
-  let streaming = true;
+  /** `on`, `reconnecting` (the stream was refused or closed; it is opened again) or `stopped` (the access ran out). */
+  let streaming = 'on';
   const showState = () => {
-    const live = streaming ? t('order.liveOn') : t('order.liveStopped');
+    const live = t({ on: 'order.liveOn', reconnecting: 'order.liveReconnecting', stopped: 'order.liveStopped' }[streaming]);
     state.textContent = list.children.length > 0 ? live : `${t('order.timelineEmpty')} ${live}`;
+  };
+  const setStreaming = (value) => {
+    streaming = value;
+    if (loaded) showState();
   };
   const query = `?t=${encodeURIComponent(data.token)}`;
   const base = `/v1/orders/${encodeURIComponent(data.orderId)}`;
@@ -129,23 +134,40 @@ function liveTimeline(list) {
     }
   }
 
-  // The stream opens first, so nothing falls between the history and the live entries (ids dedupe).
-  const stream = new EventSource(`${base}/live${query}`);
-  stream.addEventListener('entry', (event) => add(JSON.parse(event.data), true));
-  const stopped = () => {
-    stream.close();
-    streaming = false;
-    if (loaded) showState();
-  };
-  stream.addEventListener('end', stopped);
-  stream.addEventListener('error', () => {
-    if (stream.readyState === EventSource.CLOSED) stopped();
-  });
+  const readTimeline = () => fetch(`${base}/timeline${query}`).then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))));
 
-  fetch(`${base}/timeline${query}`)
-    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
-    .then((timeline) => {
-      for (const entry of timeline.entries) add(entry, false);
+  // The stream opens first, so nothing falls between the history and the live entries (ids dedupe).
+  // One the gateway refused or closed (503 while its NATS connection or the stream's start is not
+  // ready, "retry after") is opened again after a pause, doubling up to 30 s, and what came
+  // meanwhile is read from the timeline. The server's `end`, or a link that ran out, stops it.
+  let pauseMs = 1000;
+  const follow = (reopened) => {
+    const stream = new EventSource(`${base}/live${query}`);
+    stream.addEventListener('open', () => {
+      pauseMs = 1000;
+      setStreaming('on');
+      if (reopened) readTimeline().then((missed) => missed.entries.forEach((entry) => add(entry, true)), () => {});
+    });
+    stream.addEventListener('entry', (event) => add(JSON.parse(event.data), true));
+    stream.addEventListener('end', () => {
+      stream.close();
+      setStreaming('stopped');
+    });
+    stream.addEventListener('error', () => {
+      // A stream still CONNECTING is reconnected by the browser itself, from its last entry.
+      if (stream.readyState !== EventSource.CLOSED || streaming === 'stopped') return;
+      setStreaming('reconnecting');
+      // A link that ran out meanwhile is refused for good: the timeline answers 401 or 403 for it.
+      const again = () => readTimeline().then(() => follow(true), (error) => (['401', '403'].includes(error.message) ? setStreaming('stopped') : follow(true)));
+      setTimeout(again, pauseMs);
+      pauseMs = Math.min(pauseMs * 2, 30000);
+    });
+  };
+  follow(false);
+
+  readTimeline()
+    .then((history) => {
+      for (const entry of history.entries) add(entry, false);
       loaded = true;
       showState();
     })
