@@ -13,7 +13,7 @@ import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics 
 import { DeadLetterBox } from '@platform/runtime/dead-letters';
 import { scheduleTimer } from '@platform/runtime/timers';
 import { onCommit, type Written } from '@platform/runtime/transaction-scope';
-import { countingCalls, type Db, outboxDatabase, outboxInserts, type Tx } from './outbox-database';
+import { countingCalls, type Db, outboxDatabaseAt, outboxInserts, outboxRelayClient, type Tx } from './outbox-database';
 
 /**
  * The platform's transport guarantees, against real JetStream and PostgreSQL: events leave
@@ -25,17 +25,22 @@ let nc: NatsConnection;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 let db: Db;
+/** The relays' client: one connection, as a service gives its relay. */
+let relayDb: Db;
 /** Told after each commit of `db` what it wrote (as the runtime's relay and timer wake-ups are). */
 let committed: ((written: Written) => void) | undefined;
 
 beforeAll(async () => {
   ({ nc, js, jsm } = await connectMessaging());
-  db = await outboxDatabase();
+  let url: string;
+  ({ db, url } = await outboxDatabaseAt());
+  relayDb = outboxRelayClient(url);
   onCommit(db, (written) => committed?.(written));
 });
 
 afterAll(async () => {
   await db?.$disconnect();
+  await relayDb?.$disconnect();
   await nc?.drain();
 });
 
@@ -45,11 +50,15 @@ async function storedIds(ids: readonly string[]): Promise<string[]> {
 }
 
 describe('outbox relay', () => {
+  it('refuses a database client of several connections: its lock belongs to one', () => {
+    expect(() => new OutboxRelay({ db, js, log, metrics })).toThrow('one connection');
+  });
+
   it('lets one relay publish at a time, so replicas cannot reorder the events of an order', async () => {
     const event = sampleEvent();
     await db.$transaction((tx) => recordEvent(tx, event));
     const pending = () => db.outboxEvent.count({ where: { id: event.id } });
-    const relay = new OutboxRelay({ db, js, log, metrics, pollIntervalMs: 10 });
+    const relay = new OutboxRelay({ db: relayDb, js, log, metrics, pollIntervalMs: 10 });
     // Another replica mid-batch holds the relay lock.
     await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK})`;
@@ -66,7 +75,7 @@ describe('outbox relay', () => {
     const entry = { id: `status:${randomUUID()}`, orderId, at: new Date().toISOString(), audience: 'customer', kind: 'status', status: 'pending', previousStatus: null, reason: null } as const;
     const event = newEvent(timelineEntryRecorded, { aggregateId: orderId, source: 'test', data: { customerId, entry } });
     await db.$transaction((tx) => recordEvent(tx, event));
-    await new OutboxRelay({ db, js, log, metrics }).relayBatch();
+    await new OutboxRelay({ db: relayDb, js, log, metrics }).relayBatch();
     const stored = await jsm.streams.getMessage(streams.TIMELINE.name, { last_by_subj: timelineSubject(customerId, orderId) });
     expect(stored?.json<Envelope>().id).toBe(event.id);
   });
@@ -85,7 +94,7 @@ describe('outbox relay', () => {
     const rows = () => db.outboxEvent.findMany({ where: { id: { in: [committed.id, rolledBack.id] } } });
     expect((await rows()).map((r) => r.id)).toEqual([committed.id]);
 
-    const relay = new OutboxRelay({ db, js, log, metrics, pollIntervalMs: 50 });
+    const relay = new OutboxRelay({ db: relayDb, js, log, metrics, pollIntervalMs: 50 });
     relay.start();
     try {
       await eventually(rows, (r) => r.length === 0);
@@ -105,7 +114,7 @@ describe('outbox relay', () => {
     const refused: Envelope = { ...sampleEvent(), id: randomUUID(), type: `test.unstreamed.${randomUUID()}` };
     const ids = [first.id, refused.id, second.id];
     await db.$transaction((tx) => recordEvents(tx, [first, refused, second]));
-    const relay = new OutboxRelay({ db, js, log, metrics });
+    const relay = new OutboxRelay({ db: relayDb, js, log, metrics });
     try {
       expect(await relay.relayBatch()).toEqual({ published: 2, failed: 1 });
       expect(await db.outboxEvent.findMany({ where: { id: { in: ids } }, select: { id: true } })).toEqual([{ id: refused.id }]);
@@ -116,22 +125,75 @@ describe('outbox relay', () => {
     }
   });
 
-  it('polls with one statement while nothing waits, and takes its transaction once an event is there', async () => {
-    const { db: counted, calls } = countingCalls(db, ['driver.transaction', 'driver.query']);
+  it('polls with one statement while nothing waits, and relays an event without a transaction', async () => {
+    const { db: counted, calls } = countingCalls(relayDb, ['driver.transaction', 'driver.query', 'driver.execute']);
     const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 10 });
     relay.start();
     try {
       await eventually(async () => calls['driver.query'], (n) => n >= 5);
-      expect(calls['driver.transaction']).toBe(0);
+      expect(calls['driver.execute']).toBe(0);
       // Committed by another client (another replica): no wake-up, the poll finds it.
       const event = sampleEvent();
       await db.$transaction((tx) => recordEvent(tx, event));
       await eventually(() => db.outboxEvent.count({ where: { id: event.id } }), (n) => n === 0);
-      expect(calls['driver.transaction']).toBeGreaterThan(0);
+      // The read, then the delete that lets the lock go.
+      expect(calls['driver.execute']).toBe(1);
+      expect(calls['driver.transaction']).toBe(0);
       expect(await storedIds([event.id])).toEqual([event.id]);
     } finally {
       await relay.stop();
     }
+  });
+
+  it('deletes a batch with the next read while it goes again at once, and lets the lock go when done', async () => {
+    const events = Array.from({ length: 5 }, () => sampleEvent());
+    const ids = events.map((event) => event.id);
+    await db.$transaction((tx) => recordEvents(tx, events));
+    const { db: counted, calls } = countingCalls(relayDb, ['driver.query', 'driver.execute']);
+    const relay = new OutboxRelay({ db: counted, js, log, metrics, batchSize: 2, pollIntervalMs: 60_000 });
+    relay.start();
+    try {
+      await eventually(() => db.outboxEvent.count({ where: { id: { in: ids } } }), (n) => n === 0);
+      // Three reads (2, 2 and 1 rows); the first two batches were deleted by the reads after them,
+      // the last by the one statement that also let the lock go.
+      expect(calls['driver.execute']).toBe(1);
+      expect(await storedIds(ids)).toEqual(ids);
+      const [lock] = await db.$queryRaw<Array<{ taken: boolean }>>`SELECT pg_try_advisory_lock(${OUTBOX_RELAY_LOCK}) AS taken`;
+      expect(lock?.taken).toBe(true);
+      await db.$queryRaw`SELECT pg_advisory_unlock(${OUTBOX_RELAY_LOCK})`;
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('deletes what it published when it stops between batches', async () => {
+    const events = Array.from({ length: 2 }, () => sampleEvent());
+    const ids = events.map((event) => event.id);
+    await db.$transaction((tx) => recordEvents(tx, events));
+    // The publishes wait until the relay is told to stop.
+    let publishing!: () => void;
+    const publishStarted = new Promise<void>((resolve) => (publishing = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const heldJs = new Proxy(js, {
+      get: (target, property, receiver) =>
+        property === 'publish'
+          ? async (...args: Parameters<JetStreamClient['publish']>) => {
+              publishing();
+              await released;
+              return target.publish(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    // A full batch: its rows wait for the next read, which the stop comes before.
+    const relay = new OutboxRelay({ db: relayDb, js: heldJs, log, metrics, batchSize: 2, pollIntervalMs: 60_000 });
+    relay.start();
+    await publishStarted;
+    const stopped = relay.stop();
+    release();
+    await stopped;
+    expect(await storedIds(ids)).toEqual(ids);
+    expect(await db.outboxEvent.count({ where: { id: { in: ids } } })).toBe(0);
   });
 });
 

@@ -19,6 +19,11 @@ export async function outboxDatabaseAt(): Promise<{ db: Db; url: string }> {
   return { db: createPrismaClient(PrismaClient, url), url };
 }
 
+/** A client of one connection on `url`, as a service gives its outbox relay. */
+export function outboxRelayClient(url: string): Db {
+  return createPrismaClient(PrismaClient, url, { poolSize: 1 });
+}
+
 /** Another client on `url` whose connections are `Client`s: a test's, holding a statement back at the connection. */
 export function outboxClientWith(url: string, Client: new () => pg.ClientBase): Db {
   return createPrismaClient(PrismaClient, url, { Client });

@@ -28,6 +28,11 @@ export class BackgroundLoop {
     this.loop = this.run();
   }
 
+  /** A notification came since the round in progress began: the next round starts at once. */
+  get notifiedDuringRound(): boolean {
+    return this.dirty;
+  }
+
   notify(): void {
     this.dirty = true;
     this.wake?.();

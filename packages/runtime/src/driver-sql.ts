@@ -29,6 +29,8 @@ export interface DriverSql {
 
 /** A service database's driver outside any transaction: its statements commit one by one, or `transaction` groups them. */
 export interface DriverDatabase extends DriverSql {
+  /** How many connections the pool may open: with one, every statement runs on the same session. */
+  readonly connections: number;
   /** BEGIN, `work`, COMMIT on one pooled connection; ROLLBACK when `work` throws. */
   transaction<T>(work: (tx: DriverSql) => Promise<T>): Promise<T>;
 }
@@ -66,12 +68,13 @@ function driverSql(driver: () => Promise<Queryable> | Queryable, usable: () => v
 const COMMIT = { sql: 'COMMIT', args: [], argTypes: [] };
 const ROLLBACK = { sql: 'ROLLBACK', args: [], argTypes: [] };
 
-/** The database outside Prisma's transactions, on `factory`'s pool (connected on first use). */
-export function driverDatabase(factory: CapturingPrismaPg): DriverDatabase {
+/** The database outside Prisma's transactions, on `factory`'s pool of `connections` (connected on first use). */
+export function driverDatabase(factory: CapturingPrismaPg, connections: number): DriverDatabase {
   let adapter: Promise<DriverAdapter> | undefined;
   const connected = () => (adapter ??= factory.connectUncaptured());
   return {
     ...driverSql(connected),
+    connections,
     async transaction(work) {
       const tx = await (await connected()).startTransaction();
       let result;

@@ -85,6 +85,7 @@ interface OutboxRow {
 }
 
 export interface OutboxRelayOptions {
+  /** A client of its own, of one connection (`createPrismaClient(…, { poolSize: 1 })`): the relay's lock is its session's. */
   db: TransactionalSqlClient;
   js: JetStreamClient;
   log: Logger;
@@ -100,8 +101,16 @@ export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
 /**
  * Publishes committed outbox rows to JetStream in insertion order and deletes what JetStream
  * acknowledged: the stream keeps the event (90 days, for replay), so every row left in
- * `outbox_events` is still to be published. One replica relays at a time (a transaction-scoped
- * advisory lock; the others find it taken and wait for the next round).
+ * `outbox_events` is still to be published. One replica relays at a time: each read takes the
+ * relay's advisory lock on the relay's connection (the others find it taken and wait for the
+ * next round), and the lock is let go once the relay has nothing more to do at once.
+ *
+ * A batch is no transaction: a crash between its publishes and its delete leaves the rows, and
+ * the next read publishes them again with the same Nats-Msg-Id, which the stream drops within its
+ * duplicate window (2 hours, packages/contracts/src/streams.ts), far longer than a restart takes.
+ * So a busy relay spends two round trips per batch (the read, which also deletes the previous
+ * batch, and the publishes), where BEGIN, read, delete and COMMIT took four turns of its
+ * service's event loop (docs/performance.md, thirteenth round).
  */
 export class OutboxRelay {
   private readonly loop = new BackgroundLoop((notified) => this.round(notified));
@@ -109,14 +118,19 @@ export class OutboxRelay {
   private lastLagReport = 0;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  /** Rows JetStream acknowledged and not deleted yet: the next read or `settle` deletes them. */
+  private published: string[] = [];
 
-  /** The relay's statements and transactions (driver-sql.ts). */
+  /** The relay's statements (driver-sql.ts). */
   private readonly sql: DriverDatabase;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.sql = driverDatabaseOf(options.db);
+    // Its lock is its session's: on a pool of several, a statement could let go of a lock another
+    // connection holds, and leave it held.
+    if (this.sql.connections !== 1) throw new Error(`The outbox relay needs a database client of one connection, not ${this.sql.connections}`);
   }
 
   start(): void {
@@ -128,46 +142,63 @@ export class OutboxRelay {
     this.loop.notify();
   }
 
+  /** Ends after the round in progress, deleting what it published. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    await this.settle().catch((error) => this.options.log.warn({ err: error }, 'published outbox rows not deleted; they will be published again'));
   }
 
   /**
-   * Publishes one batch and deletes what JetStream acknowledged. A row that failed stays and is
-   * retried with the next batch; it does not hold back the others.
+   * Publishes one batch, deletes what JetStream acknowledged and lets the lock go. A row that
+   * failed stays and is retried with the next batch; it does not hold back the others.
    */
   async relayBatch(): Promise<{ published: number; failed: number }> {
+    const { published, failed } = await this.publishBatch();
+    await this.settle();
+    return { published, failed };
+  }
+
+  /**
+   * Reads a batch under the relay's lock, deleting the rows the previous batch published in the
+   * same statement, and publishes it. What JetStream acknowledged is deleted by the next read or
+   * by `settle`.
+   */
+  private async publishBatch(): Promise<{ published: number; failed: number; full: boolean }> {
     const { js, metrics, log } = this.options;
-    const { sent, failed } = await this.sql.transaction(async (tx) => {
-      // One relay per database at a time: replicas publishing batches side by side could
-      // put a later event of an order on the stream before an earlier one. The lock is taken
-      // in the statement that reads the batch (once: a CTE with a volatile function is
-      // evaluated once); without it, no rows.
-      const rows = (
-        await tx.query<{ id: string; envelope: string; trace_headers: string }>`
-          WITH relay AS (SELECT pg_try_advisory_xact_lock(${OUTBOX_RELAY_LOCK}::bigint) AS locked)
-          SELECT o.id::text, o.envelope::text, o.trace_headers::text FROM relay, outbox_events o
-          WHERE relay.locked ORDER BY o.seq LIMIT ${this.batchSize}`
-      ).map((row): OutboxRow => ({ id: row.id, envelope: JSON.parse(row.envelope) as Envelope, trace_headers: JSON.parse(row.trace_headers) as Record<string, string> }));
-      if (rows.length === 0) return { sent: [], failed: 0 };
-      // Pipelined on one connection: JetStream stores them in send order.
-      const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
-      const sent = rows.filter((_, index) => outcomes[index]!.status === 'fulfilled');
-      const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-      if (failures.length > 0) {
-        log.warn({ err: failures[0]!.reason, failed: failures.length, published: sent.length }, 'outbox events not published; will retry');
-      }
-      crashpoint('outbox:after-publish');
-      // A crash before this commits leaves the rows, and the next round publishes them again
-      // with the same Nats-Msg-Id: the stream drops a repeat within its duplicate window
-      // (2 hours, packages/contracts/src/streams.ts), far longer than a restart takes.
-      if (sent.length > 0) {
-        await tx.execute`DELETE FROM outbox_events WHERE id = ANY(${sent.map((r) => r.id)}::uuid[])`;
-      }
-      return { sent, failed: failures.length };
-    });
+    const done = this.published;
+    // One relay per database at a time: replicas publishing batches side by side could put a
+    // later event of an order on the stream before an earlier one. The lock is taken in the
+    // statement that reads (once: a CTE with a volatile function is evaluated once); without it,
+    // no rows. It is a session lock, so it holds across the publishes and, while the relay goes
+    // again at once, across batches; taken again by a session that holds it, it just counts up.
+    // The delete's rows are still visible to the statement's own read, hence the exclusion.
+    const rows = (
+      await this.sql.query<{ id: string; envelope: string; trace_headers: string }>`
+        WITH gone AS (DELETE FROM outbox_events WHERE id = ANY(${done}::uuid[])),
+             relay AS (SELECT pg_try_advisory_lock(${OUTBOX_RELAY_LOCK}::bigint) AS locked)
+        SELECT o.id::text, o.envelope::text, o.trace_headers::text FROM relay, outbox_events o
+        WHERE relay.locked AND o.id <> ALL(${done}::uuid[]) ORDER BY o.seq LIMIT ${this.batchSize}`
+    ).map((row): OutboxRow => ({ id: row.id, envelope: JSON.parse(row.envelope) as Envelope, trace_headers: JSON.parse(row.trace_headers) as Record<string, string> }));
+    this.published = [];
+    if (rows.length === 0) return { published: 0, failed: 0, full: false };
+    // Pipelined on one connection: JetStream stores them in send order.
+    const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
+    const sent = rows.filter((_, index) => outcomes[index]!.status === 'fulfilled');
+    const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failures.length > 0) {
+      log.warn({ err: failures[0]!.reason, failed: failures.length, published: sent.length }, 'outbox events not published; will retry');
+    }
+    crashpoint('outbox:after-publish');
+    this.published = sent.map((row) => row.id);
     for (const row of sent) metrics.outboxPublished.inc({ type: row.envelope.type });
-    return { published: sent.length, failed };
+    return { published: sent.length, failed: failures.length, full: rows.length === this.batchSize };
+  }
+
+  /** Deletes what was published and lets the lock go (every hold of it), so another replica may relay. */
+  private async settle(): Promise<void> {
+    const done = this.published;
+    await this.sql.execute`WITH gone AS (DELETE FROM outbox_events WHERE id = ANY(${done}::uuid[])) SELECT pg_advisory_unlock_all()`;
+    this.published = [];
   }
 
   /** One statement outside a transaction: whether any event is waiting. */
@@ -177,24 +208,29 @@ export class OutboxRelay {
   }
 
   private async round(notified: boolean): Promise<RoundResult> {
-    let published = 0;
+    let full = false;
     try {
       // A poll (no commit of this process woke it) mostly finds nothing: one statement says so,
-      // where the batch's transaction costs three round trips and a pooled connection held for them.
+      // where a batch costs two round trips and the relay's lock.
       if (notified || this.failures > 0 || (await this.anyPending())) {
-        const batch = await this.relayBatch();
-        published = batch.published;
+        const batch = await this.publishBatch();
+        full = batch.full;
         this.failures = batch.failed > 0 ? this.failures + 1 : 0;
+        // Going again at once (a full batch, or a commit came meanwhile): the next read deletes
+        // this batch, and the lock stays. Otherwise the relay lets it go now.
+        if (batch.failed > 0 || !(full || this.loop.notifiedDuringRound)) await this.settle();
       }
     } catch (error) {
       this.failures += 1;
       this.options.log.warn({ err: error }, 'outbox relay failed; will retry');
+      // Another replica may relay while this one backs off (a lost connection took the lock already).
+      await this.settle().catch(() => undefined);
     }
     // Also while failing: that is when the lag metrics matter.
     await this.reportLag().catch((error) => this.options.log.warn({ err: error }, 'outbox lag not measured'));
     if (this.failures > 0) return { pauseMs: Math.min(250 * 2 ** this.failures, 10_000), backoff: true };
     // A full batch: more may be waiting, go again at once.
-    return { pauseMs: published < this.batchSize ? this.pollIntervalMs : 0 };
+    return { pauseMs: full ? 0 : this.pollIntervalMs };
   }
 
   /** Events committed and not yet published (every row left), and how long the oldest has waited (0 when none). */

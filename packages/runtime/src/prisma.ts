@@ -46,15 +46,16 @@ export function createPrismaClient<C>(
   } = {},
 ): C {
   // One pool for Prisma and for the runtime's own statements (driver-sql.ts); Prisma's disconnect ends it.
+  const connections = options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
+    max: connections,
     connectionTimeoutMillis: CONNECTION_WAIT_MS,
     ...(options.Client ? { Client: options.Client } : {}),
   });
   const adapter = new CapturingPrismaPg(pool, { statementNameGenerator: statementName, disposeExternalPool: true });
   const client = new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
-  return withTransactionScope(client, writeDeferred, driverDatabase(adapter));
+  return withTransactionScope(client, writeDeferred, driverDatabase(adapter, connections));
 }
 
 /**
