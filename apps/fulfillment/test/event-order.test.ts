@@ -127,12 +127,18 @@ function reorderings(types: string[]): Array<{ pair: [string, string]; order: nu
  * Delivers like the consumers: a handler that throws is redelivered later (JetStream nak),
  * and its stream's later events wait behind it (one aggregate's events stay in order).
  */
+/** The handler the service's consumers run for `type`. */
+function handlerOf(type: string) {
+  return consumers()
+    .flatMap((consumer) => consumer.subscriptions)
+    .find((s) => s.type === type)!.handle;
+}
+
 async function deliverAll(envelopes: Envelope[]) {
-  const subscriptions = consumers().flatMap((consumer) => consumer.subscriptions);
   const waiting = new Map<string, Envelope[]>();
   const apply = async (envelope: Envelope) => {
     try {
-      await c.db.$transaction((tx) => subscriptions.find((s) => s.type === envelope.type)!.handle(envelope, tx));
+      await c.db.$transaction((tx) => handlerOf(envelope.type)(envelope, tx));
       return true;
     } catch {
       return false;
@@ -206,7 +212,6 @@ describe('an event that cannot apply yet, while a step that would let it is bein
     await deliverAll([createdEvent(order), await paid(order).build()]);
     await placeAndAnswer('confirmed')();
     const [cancel, refund] = [await cancelled(order).build(), await refunded(order).build()];
-    const handler = (type: string) => consumers().flatMap((consumer) => consumer.subscriptions).find((s) => s.type === type)!.handle;
     // The cancel is saved (and has looked for parked events) but not committed until the refund has
     // either been handled or is waiting for the workflow's row.
     let cancelSaved!: () => void;
@@ -214,13 +219,13 @@ describe('an event that cannot apply yet, while a step that would let it is bein
     let commitCancel!: () => void;
     const committing = new Promise<void>((resolve) => (commitCancel = resolve));
     const cancelling = c.db.$transaction(async (tx) => {
-      await handler(cancel.type)(cancel, tx);
+      await handlerOf(cancel.type)(cancel, tx);
       cancelSaved();
       await committing;
     });
     await saved;
     let refundSettled = false;
-    const refunding = c.db.$transaction((tx) => handler(refund.type)(refund, tx)).finally(() => (refundSettled = true));
+    const refunding = c.db.$transaction((tx) => handlerOf(refund.type)(refund, tx)).finally(() => (refundSettled = true));
     await eventually(
       async () => refundSettled || (await c.db.$queryRaw<Array<{ waiting: number }>>`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)[0]!.waiting > 0,
       (ready) => ready,
