@@ -49,6 +49,13 @@ async function storedIds(ids: readonly string[]): Promise<string[]> {
   return (await recordedEvents(db, { js, jsm }, notificationSent.type)).filter((event) => ids.includes(event.id)).map((event) => event.id);
 }
 
+/** Commits `count` events in one transaction; their ids, in outbox order. */
+async function recordSampleEvents(count: number): Promise<string[]> {
+  const events = Array.from({ length: count }, () => sampleEvent());
+  await db.$transaction((tx) => recordEvents(tx, events));
+  return events.map((event) => event.id);
+}
+
 describe('outbox relay', () => {
   it('refuses a database client of several connections: its lock belongs to one', () => {
     expect(() => new OutboxRelay({ db, js, log, metrics })).toThrow('one connection');
@@ -146,9 +153,7 @@ describe('outbox relay', () => {
   });
 
   it('deletes a batch with the next read while it goes again at once, and lets the lock go when done', async () => {
-    const events = Array.from({ length: 5 }, () => sampleEvent());
-    const ids = events.map((event) => event.id);
-    await db.$transaction((tx) => recordEvents(tx, events));
+    const ids = await recordSampleEvents(5);
     const { db: counted, calls } = countingCalls(relayDb, ['driver.query', 'driver.execute']);
     const relay = new OutboxRelay({ db: counted, js, log, metrics, batchSize: 2, pollIntervalMs: 60_000 });
     relay.start();
@@ -167,9 +172,7 @@ describe('outbox relay', () => {
   });
 
   it('deletes what it published when it stops between batches', async () => {
-    const events = Array.from({ length: 2 }, () => sampleEvent());
-    const ids = events.map((event) => event.id);
-    await db.$transaction((tx) => recordEvents(tx, events));
+    const ids = await recordSampleEvents(2);
     // The publishes wait until the relay is told to stop.
     let publishing!: () => void;
     const publishStarted = new Promise<void>((resolve) => (publishing = resolve));
