@@ -123,10 +123,6 @@ function reorderings(types: string[]): Array<{ pair: [string, string]; order: nu
   return out;
 }
 
-/**
- * Delivers like the consumers: a handler that throws is redelivered later (JetStream nak),
- * and its stream's later events wait behind it (one aggregate's events stay in order).
- */
 /** The handler the service's consumers run for `type`. */
 function handlerOf(type: string) {
   return consumers()
@@ -134,6 +130,10 @@ function handlerOf(type: string) {
     .find((s) => s.type === type)!.handle;
 }
 
+/**
+ * Delivers like the consumers: a handler that throws is redelivered later (JetStream nak),
+ * and its stream's later events wait behind it (one aggregate's events stay in order).
+ */
 async function deliverAll(envelopes: Envelope[]) {
   const waiting = new Map<string, Envelope[]>();
   const apply = async (envelope: Envelope) => {

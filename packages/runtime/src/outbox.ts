@@ -108,9 +108,9 @@ export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
  * A batch is no transaction: a crash between its publishes and its delete leaves the rows, and
  * the next read publishes them again with the same Nats-Msg-Id, which the stream drops within its
  * duplicate window (2 hours, packages/contracts/src/streams.ts), far longer than a restart takes.
- * So a busy relay spends two round trips per batch (the read, which also deletes the previous
- * batch, and the publishes), where BEGIN, read, delete and COMMIT took four turns of its
- * service's event loop (docs/performance.md, thirteenth round).
+ * So a busy relay waits for two turns of its service's event loop per batch (the read, which
+ * also deletes the previous batch, and the publishes) where a batch in a transaction took five
+ * (BEGIN, the read, the publishes, the delete, COMMIT; docs/performance.md, thirteenth round).
  */
 export class OutboxRelay {
   private readonly loop = new BackgroundLoop((notified) => this.round(notified));
