@@ -49,6 +49,13 @@ async function storedIds(ids: readonly string[]): Promise<string[]> {
   return (await recordedEvents(db, { js, jsm }, notificationSent.type)).filter((event) => ids.includes(event.id)).map((event) => event.id);
 }
 
+/** Whether another session could take the relay's lock now (let go again in the same statement). */
+async function relayLockFree(): Promise<boolean> {
+  const [lock] = await db.$queryRaw<Array<{ free: boolean }>>`
+    SELECT CASE WHEN pg_try_advisory_lock(${OUTBOX_RELAY_LOCK}) THEN pg_advisory_unlock(${OUTBOX_RELAY_LOCK}) ELSE false END AS free`;
+  return lock!.free;
+}
+
 /** Commits `count` events in one transaction; their ids, in outbox order. */
 async function recordSampleEvents(count: number): Promise<string[]> {
   const events = Array.from({ length: count }, () => sampleEvent());
@@ -152,7 +159,7 @@ describe('outbox relay', () => {
     }
   });
 
-  it('deletes a batch with the next read while it goes again at once, and lets the lock go when done', async () => {
+  it('deletes a batch with the next read while it goes again at once, and lets the lock go after its linger', async () => {
     const ids = await recordSampleEvents(5);
     const { db: counted, calls } = countingCalls(relayDb, ['driver.query', 'driver.execute']);
     const relay = new OutboxRelay({ db: counted, js, log, metrics, batchSize: 2, pollIntervalMs: 60_000 });
@@ -160,15 +167,39 @@ describe('outbox relay', () => {
     try {
       await eventually(() => db.outboxEvent.count({ where: { id: { in: ids } } }), (n) => n === 0);
       // Three reads (2, 2 and 1 rows); the first two batches were deleted by the reads after them,
-      // the last by the one statement that also let the lock go.
+      // the last, once no commit came for the linger, by the one statement that also let the lock go.
       expect(calls['driver.execute']).toBe(1);
       expect(await storedIds(ids)).toEqual(ids);
-      const [lock] = await db.$queryRaw<Array<{ taken: boolean }>>`SELECT pg_try_advisory_lock(${OUTBOX_RELAY_LOCK}) AS taken`;
-      expect(lock?.taken).toBe(true);
-      await db.$queryRaw`SELECT pg_advisory_unlock(${OUTBOX_RELAY_LOCK})`;
+      expect(await relayLockFree()).toBe(true);
     } finally {
       await relay.stop();
     }
+  });
+
+  it('keeps its lock and last batch while commits come: the next read deletes the batch, and the stop lets go', async () => {
+    const { db: counted, calls } = countingCalls(relayDb, ['driver.query', 'driver.execute']);
+    const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 60_000, lingerMs: 60_000 });
+    const [first] = await recordSampleEvents(1);
+    let second: string | undefined;
+    relay.start();
+    try {
+      await eventually(() => storedIds([first!]), (stored) => stored.length === 1);
+      // Published, and kept with the lock for the next commit: no other session can take it.
+      expect(await db.outboxEvent.count({ where: { id: first } })).toBe(1);
+      expect(await relayLockFree()).toBe(false);
+      [second] = await recordSampleEvents(1);
+      relay.notify();
+      await eventually(() => storedIds([second!]), (stored) => stored.length === 1);
+      // The second read deleted the first batch, with no statement of its own, and keeps the second.
+      expect(await db.outboxEvent.count({ where: { id: first } })).toBe(0);
+      expect(await db.outboxEvent.count({ where: { id: second } })).toBe(1);
+      expect(calls['driver.execute']).toBe(0);
+    } finally {
+      await relay.stop();
+    }
+    expect(calls['driver.execute']).toBe(1);
+    expect(await db.outboxEvent.count({ where: { id: second } })).toBe(0);
+    expect(await relayLockFree()).toBe(true);
   });
 
   it('deletes what it published when it stops between batches', async () => {

@@ -93,7 +93,16 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Fallback poll when no local commit woke the relay (another replica wrote, or a wake-up was missed). */
   pollIntervalMs?: number;
+  /** How long it keeps its lock and last batch for the next commit (default `LINGER_MS`). */
+  lingerMs?: number;
 }
+
+/**
+ * How long a relay with nothing more to do keeps its lock and its last batch's rows, for the next
+ * commit's read to delete them; letting go at once costs a statement per batch whenever commits
+ * come one by one (docs/performance.md, fourteenth round).
+ */
+const LINGER_MS = 50;
 
 /** Advisory lock key of the relay (each service has its own database, so one key serves all). */
 export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
@@ -103,7 +112,7 @@ export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
  * acknowledged: the stream keeps the event (90 days, for replay), so every row left in
  * `outbox_events` is still to be published. One replica relays at a time: each read takes the
  * relay's advisory lock on the relay's connection (the others find it taken and wait for the
- * next round), and the lock is let go once the relay has nothing more to do at once.
+ * next round), and the lock is let go once no commit has come for `LINGER_MS`.
  *
  * A batch is no transaction: a crash between its publishes and its delete leaves the rows, and
  * the next read publishes them again with the same Nats-Msg-Id, which the stream drops within its
@@ -120,6 +129,8 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   /** Rows JetStream acknowledged and not deleted yet: the next read or `settle` deletes them. */
   private published: string[] = [];
+  /** The last round kept the lock and its batch for the next commit's read (`LINGER_MS`). */
+  private lingering = false;
 
   /** The relay's statements (driver-sql.ts). */
   private readonly sql: DriverDatabase;
@@ -209,16 +220,23 @@ export class OutboxRelay {
 
   private async round(notified: boolean): Promise<RoundResult> {
     let full = false;
+    const lingered = this.lingering;
+    this.lingering = false;
     try {
-      // A poll (no commit of this process woke it) mostly finds nothing: one statement says so,
-      // where a batch costs two round trips and the relay's lock.
-      if (notified || this.failures > 0 || (await this.anyPending())) {
+      if (lingered && !notified) {
+        // No commit came while the relay kept its lock: it deletes the last batch and lets go.
+        await this.settle();
+      } else if (notified || this.failures > 0 || (await this.anyPending())) {
+        // A poll (no commit of this process woke it) mostly finds nothing: one statement says so,
+        // where a batch costs two round trips and the relay's lock.
         const batch = await this.publishBatch();
         full = batch.full;
         this.failures = batch.failed > 0 ? this.failures + 1 : 0;
         // Going again at once (a full batch, or a commit came meanwhile): the next read deletes
-        // this batch, and the lock stays. Otherwise the relay lets it go now.
-        if (batch.failed > 0 || !(full || this.loop.notifiedDuringRound)) await this.settle();
+        // this batch, and the lock stays. Otherwise it stays for `LINGER_MS` more, for the next
+        // commit's read to delete the batch; a failed batch lets it go now.
+        if (batch.failed > 0) await this.settle();
+        else if (!(full || this.loop.notifiedDuringRound)) this.lingering = true;
       }
     } catch (error) {
       this.failures += 1;
@@ -230,7 +248,7 @@ export class OutboxRelay {
     await this.reportLag().catch((error) => this.options.log.warn({ err: error }, 'outbox lag not measured'));
     if (this.failures > 0) return { pauseMs: Math.min(250 * 2 ** this.failures, 10_000), backoff: true };
     // A full batch: more may be waiting, go again at once.
-    return { pauseMs: full ? 0 : this.pollIntervalMs };
+    return { pauseMs: full ? 0 : this.lingering ? (this.options.lingerMs ?? LINGER_MS) : this.pollIntervalMs };
   }
 
   /** Events committed and not yet published (every row left), and how long the oldest has waited (0 when none). */
