@@ -176,20 +176,25 @@ describe('outbox relay', () => {
     }
   });
 
-  it('keeps its lock and last batch while commits come: the next read deletes the batch, and the stop lets go', async () => {
+  it('keeps its lock and last batch while commits come, counted as published: the next read deletes the batch, and the stop lets go', async () => {
     const { db: counted, calls } = countingCalls(relayDb, ['driver.query', 'driver.execute']);
     const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 60_000, lingerMs: 60_000 });
+    // What JetStream acknowledged to the relay (storedIds counts the rows still waiting too).
+    const acknowledged = async () => (await metrics.outboxPublished.get()).values.find((value) => value.labels.type === notificationSent.type)?.value ?? 0;
+    const before = await acknowledged();
     const [first] = await recordSampleEvents(1);
     let second: string | undefined;
     relay.start();
     try {
-      await eventually(() => storedIds([first!]), (stored) => stored.length === 1);
+      await eventually(acknowledged, (n) => n === before + 1);
       // Published, and kept with the lock for the next commit: no other session can take it.
       expect(await db.outboxEvent.count({ where: { id: first } })).toBe(1);
       expect(await relayLockFree()).toBe(false);
+      // Its lag counts the row no more: the event is on the stream.
+      expect((await relay.lag()).pending).toBe(await db.outboxEvent.count({ where: { id: { not: first } } }));
       [second] = await recordSampleEvents(1);
       relay.notify();
-      await eventually(() => storedIds([second!]), (stored) => stored.length === 1);
+      await eventually(acknowledged, (n) => n === before + 2);
       // The second read deleted the first batch, with no statement of its own, and keeps the second.
       expect(await db.outboxEvent.count({ where: { id: first } })).toBe(0);
       expect(await db.outboxEvent.count({ where: { id: second } })).toBe(1);
@@ -199,6 +204,7 @@ describe('outbox relay', () => {
     }
     expect(calls['driver.execute']).toBe(1);
     expect(await db.outboxEvent.count({ where: { id: second } })).toBe(0);
+    expect(await storedIds([first!, second!])).toEqual([first, second]);
     expect(await relayLockFree()).toBe(true);
   });
 

@@ -251,10 +251,14 @@ export class OutboxRelay {
     return { pauseMs: full ? 0 : this.lingering ? (this.options.lingerMs ?? LINGER_MS) : this.pollIntervalMs };
   }
 
-  /** Events committed and not yet published (every row left), and how long the oldest has waited (0 when none). */
+  /**
+   * Events committed and not yet published, and how long the oldest has waited (0 when none): the
+   * rows left but those this relay published and has yet to delete.
+   */
   async lag(): Promise<{ pending: number; oldestPendingSeconds: number }> {
     const [lag] = await this.sql.query<{ pending: number; oldest: number | null }>`
-      SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM outbox_events`;
+      SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM outbox_events
+      WHERE id <> ALL(${this.published}::uuid[])`;
     return { pending: lag?.pending ?? 0, oldestPendingSeconds: lag?.oldest ?? 0 };
   }
 
