@@ -109,11 +109,11 @@ describe('the order page', () => {
   it('follows again when the gateway refuses its live stream at first, and then updates by itself', async () => {
     const page = await browser.newPage();
     // The first stream is answered as a gateway whose NATS connection is not up yet answers it.
-    const streams: number[] = [];
+    let streams = 0;
     await page.route(
       (url) => url.pathname.endsWith('/live'),
       (route) =>
-        streams.push(streams.length) === 1
+        ++streams === 1
           ? route.fulfill({
               status: 503,
               headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
@@ -123,7 +123,7 @@ describe('the order page', () => {
     );
     await page.goto(`${platform.stack.gatewayUrl}/orders/${order.id}?t=${link(order.id)}`);
     await page.locator('[data-live-state]', { hasText: 'Esta página se actualiza sola.' }).waitFor();
-    expect(streams.length).toBeGreaterThanOrEqual(2);
+    expect(streams).toBeGreaterThanOrEqual(2);
     await carrierScan(platform, trackingNumber); // out_for_delivery
     await page.locator('[data-timeline] li', { hasText: `Paquete ${trackingNumber}: En reparto` }).waitFor();
     expect(browser.cspViolations).toEqual([]);
