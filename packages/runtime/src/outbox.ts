@@ -127,6 +127,7 @@ export class OutboxRelay {
   private lastLagReport = 0;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly lingerMs: number;
   /** Rows JetStream acknowledged and not deleted yet: the next read or `settle` deletes them. */
   private published: string[] = [];
   /** The last round kept the lock and its batch for the next commit's read (`LINGER_MS`). */
@@ -138,6 +139,7 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.lingerMs = options.lingerMs ?? LINGER_MS;
     this.sql = driverDatabaseOf(options.db);
     // Its lock is its session's: on a pool of several, a statement could let go of a lock another
     // connection holds, and leave it held.
@@ -248,7 +250,7 @@ export class OutboxRelay {
     await this.reportLag().catch((error) => this.options.log.warn({ err: error }, 'outbox lag not measured'));
     if (this.failures > 0) return { pauseMs: Math.min(250 * 2 ** this.failures, 10_000), backoff: true };
     // A full batch: more may be waiting, go again at once.
-    return { pauseMs: full ? 0 : this.lingering ? (this.options.lingerMs ?? LINGER_MS) : this.pollIntervalMs };
+    return { pauseMs: full ? 0 : this.lingering ? this.lingerMs : this.pollIntervalMs };
   }
 
   /**
