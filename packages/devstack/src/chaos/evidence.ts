@@ -248,3 +248,39 @@ export async function collectEvidence(input: CollectInput): Promise<Evidence> {
     strayedSupplierOrders,
   };
 }
+
+/**
+ * What fulfillment did with one order, oldest first: its workflow's transitions, supplier orders,
+ * supplier calls and timers. Printed under an anomaly so a failed run explains itself from its log.
+ */
+export async function fulfillmentTrail(db: Databases, orderId: string): Promise<string[]> {
+  const iso = (at: Date | null) => at?.toISOString() ?? '-';
+  const [history, supplierOrders, calls, timers] = await Promise.all([
+    db.query<{ at: Date; from_state: string; to_state: string; trigger: string; details: unknown }>(
+      'fulfillment',
+      'SELECT at, from_state, to_state, trigger, details FROM workflow_history WHERE order_id = $1 ORDER BY at',
+      [orderId],
+    ),
+    db.query<{ id: string; supplier: string; attempt: number; status: string; external_order_id: string | null; reason: string | null; updated_at: Date }>(
+      'fulfillment',
+      'SELECT id, supplier, attempt, status, external_order_id, reason, updated_at FROM supplier_orders WHERE order_id = $1 ORDER BY created_at',
+      [orderId],
+    ),
+    db.query<{ created_at: Date; supplier: string; operation: string; reference: string | null; outcome: string; http_status: number | null; error: string | null }>(
+      'fulfillment',
+      'SELECT created_at, supplier, operation, reference, outcome, http_status, error FROM supplier_calls WHERE order_id = $1 ORDER BY created_at',
+      [orderId],
+    ),
+    db.query<{ kind: string; fire_at: Date; fired_at: Date | null; attempts: number; last_error: string | null }>(
+      'fulfillment',
+      'SELECT kind, fire_at, fired_at, attempts, last_error FROM timers WHERE key = $1 ORDER BY created_at',
+      [orderId],
+    ),
+  ]);
+  return [
+    ...history.map((h) => `history  ${iso(h.at)}  ${h.from_state} → ${h.to_state} on ${h.trigger} ${JSON.stringify(h.details)}`),
+    ...supplierOrders.map((o) => `supplier order  ${o.supplier} attempt ${o.attempt} ${o.status} external ${o.external_order_id ?? '-'} (${o.id}) updated ${iso(o.updated_at)}${o.reason ? `: ${o.reason}` : ''}`),
+    ...calls.map((c) => `supplier call  ${iso(c.created_at)}  ${c.supplier} ${c.operation} ${c.reference ?? ''} → ${c.outcome} ${c.http_status ?? ''}${c.error ? `: ${c.error}` : ''}`),
+    ...timers.map((t) => `timer  ${t.kind} due ${iso(t.fire_at)} fired ${iso(t.fired_at)} attempts ${t.attempts}${t.last_error ? `: ${t.last_error}` : ''}`),
+  ];
+}

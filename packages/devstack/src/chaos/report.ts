@@ -34,6 +34,7 @@ export function formatReport(report: ChaosReport): string {
   if (report.anomalies.length > 0) {
     out.push('', 'evidence:');
     for (const a of report.anomalies) out.push(`  ${a.kind}  order ${a.orderId ?? '-'}  ${a.what}  [${a.where}]`);
+    for (const [orderId, trail] of Object.entries(report.trails)) out.push('', `fulfillment's trail of ${orderId}:`, ...trail.map((line) => `  ${line}`));
   }
   if (report.notPlaced > 0) out.push('', `${report.notPlaced} order(s) never got a 201 (not checked; see notes)`);
   if (report.notes.length > 0) {

@@ -13,7 +13,7 @@ import { runPool } from '../drive';
 import { SERVICE_NAMES } from '../services';
 import { freeStackPorts, startStack, type StackHandle } from '../stack';
 import { type Anomaly, checkEvidence, collapsedResends, type Journey, type SentOrder } from './checker';
-import { collectEvidence, Databases, dueTimers, inFlight, stockSnapshot } from './evidence';
+import { collectEvidence, Databases, dueTimers, fulfillmentTrail, inFlight, stockSnapshot } from './evidence';
 import { type FaultCounts, type FaultRecord, injectFaults, planFaults, setBehaviour } from './faults';
 import { identityOf, type JourneyResult, planJourneys, runJourney, SUPPLIER_BEHAVIOUR } from './journeys';
 import { seededRandom } from './random';
@@ -44,8 +44,12 @@ export interface ChaosReport {
   /** Pushes resent after an unknown outcome that the device collapsed into the earlier one. */
   collapsedPushResends: number;
   notes: string[];
+  /** Fulfillment's trail of the first orders with an anomaly (`fulfillmentTrail`), by order id. */
+  trails: Record<string, string[]>;
 }
 
+/** Orders with an anomaly whose fulfillment trail the report prints. */
+const TRAILS_SHOWN = 4;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -123,6 +127,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const identities = new Map(results.flatMap((r) => (r?.sent ? [[r.sent.orderId, identityOf(runId, r.planned.index)] as const] : [])));
     const evidence = await collectEvidence({ stack, db, http, sent, identities, stockBefore, unsettled });
     const anomalies = checkEvidence(evidence);
+    const trails: ChaosReport['trails'] = {};
+    for (const orderId of [...new Set(anomalies.flatMap((a) => (a.orderId ? [a.orderId] : [])))].slice(0, TRAILS_SHOWN)) {
+      trails[orderId] = await fulfillmentTrail(db, orderId).catch((error: unknown) => [`trail not read: ${(error as Error).message}`]);
+    }
 
     const journeyCounts = Object.fromEntries(
       [...new Set(journeyPlan.map((j) => j.journey))].map((journey) => [
@@ -131,7 +139,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ]),
     ) as ChaosReport['journeys'];
     const notes = results.flatMap((r) => (r?.notes ?? []).map((note) => `${r.sent?.orderId ?? `#${r.planned.index}`} ${r.planned.journey}: ${note}`));
-    return { runId, seed: options.seed, dataDir, journeys: journeyCounts, notPlaced: journeyPlan.length - sent.length, faults, settleMs, settled: unsettled.length === 0, anomalies, collapsedPushResends: collapsedResends(evidence), notes };
+    return { runId, seed: options.seed, dataDir, journeys: journeyCounts, notPlaced: journeyPlan.length - sent.length, faults, settleMs, settled: unsettled.length === 0, anomalies, collapsedPushResends: collapsedResends(evidence), notes, trails };
   } finally {
     await db.close().catch(() => {});
     await stack.stop().catch((error: unknown) => log(`stopping the stack: ${(error as Error).message}`));
