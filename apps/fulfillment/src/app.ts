@@ -32,7 +32,7 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
   // DATABASE_POOL_SIZE is the HTTP side's (its admission limit follows it); the three consumers' and the timers' lanes come on top.
   const db = runtime.attachDatabase(createDatabase(env.DATABASE_URL, env.DATABASE_POOL_SIZE + 4 * ORDERS_AT_ONCE));
   runtime.addOutboxRelay(createDatabase(env.DATABASE_URL, 1));
-  const record = supplierCallLog(db, runtime.clock);
+  const record = supplierCallLog(db, runtime.clock, runtime.log);
   const fulfillment: Fulfillment = {
     db,
     clock: runtime.clock,

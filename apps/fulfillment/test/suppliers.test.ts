@@ -3,6 +3,10 @@ import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } fro
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // clients.ts rather than the index: the index also exports the zod env schema.
 import { createSupplierClients } from '../src/adapters/suppliers/clients';
+import { AdjustableClock } from '@platform/runtime/clock';
+import { createLogger } from '@platform/runtime/logger';
+import { createDatabase } from '../src/adapters/database';
+import { supplierCallLog } from '../src/adapters/supplier-call-log';
 import type { SupplierEnv } from '../src/adapters/suppliers/env';
 import {
   type SupplierCall,
@@ -207,5 +211,23 @@ describe('CJ access token', () => {
     await fetch(`${sim.baseUrl('cj')}/_sim/tokens/expire`, { method: 'POST' });
     await expect(client.getOrderStatus(placed.externalOrderId)).rejects.toThrow(/one token request per 5 minutes/);
     expect(calls.filter((call) => call.operation === 'authenticate')).toHaveLength(1);
+  });
+
+  it('is kept when the call log cannot be written (PostgreSQL down): the calls go on, each logged to the service log instead', async () => {
+    // Nothing listens on port 9: every write of the call log is refused.
+    const unreachable = createDatabase('postgresql://fulfillment:fulfillment@127.0.0.1:9/fulfillment', 1);
+    const lines: string[] = [];
+    const log = createLogger('fulfillment', 'warn', { write: (line: string) => void lines.push(line) });
+    try {
+      const client = createSupplierClients(env(), supplierCallLog(unreachable, new AdjustableClock(), log)).cj;
+      const placed = await client.placeOrder(orderRequest());
+      if (placed.outcome !== 'placed') throw new Error('expected placement');
+      expect((await client.getOrderStatus(placed.externalOrderId)).status).toBe('confirmed');
+      expect(sim.controls.cj.requests.filter((request) => request.url.endsWith('/authentication/getAccessToken'))).toHaveLength(1);
+      const unlogged = lines.map((line) => JSON.parse(line) as { msg: string; call: { operation: string } }).filter((line) => line.msg === 'supplier call not written to the call log');
+      expect(unlogged.map((line) => line.call.operation)).toEqual(['authenticate', 'place', 'status']);
+    } finally {
+      await unreachable.$disconnect();
+    }
   });
 });

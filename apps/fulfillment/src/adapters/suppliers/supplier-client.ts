@@ -64,5 +64,5 @@ export class SupplierUnavailableError extends DependencyUnavailableError {
   }
 }
 
-/** Persists a call record; adapters call it for every request, whatever the outcome. */
+/** Persists a call record; adapters call it for every request, whatever the outcome. Never rejects (`supplierCallLog`). */
 export type RecordSupplierCall = (call: SupplierCall) => Promise<void>;
