@@ -77,8 +77,8 @@ export interface StockEvidence {
 export interface Evidence {
   orders: OrderEvidence[];
   deadLetters: { subject: string; reason: string; orderId: string | null }[];
-  /** Timers due (by their service's clock) and not fired. */
-  overdueTimers: { service: string; kind: string; key: string; fireAt: string }[];
+  /** Timers due (by their service's clock) and not fired, or failing (retried with backoff). */
+  overdueTimers: { service: string; kind: string; key: string; fireAt: string; attempts?: number; lastError?: string | null }[];
   /** What was still in flight when the settle deadline passed (outbox rows, consumer pending). */
   unsettled: { where: string; count: number }[];
   stock: StockEvidence[];
@@ -302,7 +302,8 @@ export function checkEvidence(evidence: Evidence): Anomaly[] {
   }
   for (const d of evidence.deadLetters) anomalies.push({ kind: 'dead-letter', orderId: d.orderId, what: `${d.subject}: ${d.reason}`, where: 'DEAD_LETTERS' });
   for (const t of evidence.overdueTimers) {
-    anomalies.push({ kind: 'overdue-timer', orderId: null, what: `${t.kind} ${t.key} due ${t.fireAt}, not fired`, where: `${t.service} db` });
+    const failing = t.attempts ? `, failed ${t.attempts} time(s)${t.lastError ? `: ${t.lastError}` : ''}` : '';
+    anomalies.push({ kind: 'overdue-timer', orderId: null, what: `${t.kind} ${t.key} due ${t.fireAt}, not fired${failing}`, where: `${t.service} db` });
   }
   for (const u of evidence.unsettled) anomalies.push({ kind: 'unsettled', orderId: null, what: `${u.count} still in flight`, where: u.where });
   for (const s of evidence.stock) {

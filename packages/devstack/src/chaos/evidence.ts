@@ -52,17 +52,22 @@ export async function serviceNow(stack: StackHandle, http: Got, service: Service
   return new Date((answer.body as { now: string }).now);
 }
 
-/** Timers due by their service's clock (with a little slack for the worker's poll) and not fired. */
+/**
+ * Timers due by their service's clock (with a little slack for the worker's poll) and not fired,
+ * and timers failing: a failed handler moves its timer to a backoff ahead of the clock, so a
+ * timer that fails every time is never due when looked at (as the settle moves fulfillment's
+ * clock, it fires, fails and moves ahead again).
+ */
 export async function dueTimers(db: Databases, stack: StackHandle, http: Got, slackMs: number): Promise<Evidence['overdueTimers']> {
   const out: Evidence['overdueTimers'] = [];
   for (const service of TIMER_SERVICES) {
     const now = await serviceNow(stack, http, service);
-    const rows = await db.query<{ kind: string; key: string; fire_at: Date }>(
+    const rows = await db.query<{ kind: string; key: string; fire_at: Date; attempts: number; last_error: string | null }>(
       service,
-      'SELECT kind, key, fire_at FROM timers WHERE fired_at IS NULL AND fire_at <= $1 ORDER BY fire_at',
+      'SELECT kind, key, fire_at, attempts, last_error FROM timers WHERE fired_at IS NULL AND (fire_at <= $1 OR attempts > 0) ORDER BY fire_at',
       [new Date(now.getTime() - slackMs)],
     );
-    out.push(...rows.map((r) => ({ service, kind: r.kind, key: r.key, fireAt: r.fire_at.toISOString() })));
+    out.push(...rows.map((r) => ({ service, kind: r.kind, key: r.key, fireAt: r.fire_at.toISOString(), attempts: r.attempts, lastError: r.last_error })));
   }
   return out;
 }
@@ -155,12 +160,16 @@ export async function collectEvidence(input: CollectInput): Promise<Evidence> {
   const followed = byOrder(await db.query<{ order_id: string; tracking_number: string; status: string }>('tracking', 'SELECT order_id, tracking_number, status FROM shipments WHERE order_id = ANY($1::uuid[])', [ids]));
   const known = new Set((await db.query<{ order_id: string }>('notifications', 'SELECT order_id FROM order_contexts WHERE order_id = ANY($1::uuid[])', [ids])).map((r) => r.order_id));
 
-  // Supplier orders at the simulators, matched to ours by the reference our placements sent.
+  // Supplier orders at the simulators, matched to ours by the reference our placements sent: a
+  // supplier order's id is its reference, and the call log also has placements that rolled back
+  // (the call log may miss a placement whose row could not be written, supplier-call-log.ts).
   const references = new Map(
-    (await db.query<{ order_id: string; reference: string }>('fulfillment', "SELECT DISTINCT order_id, reference FROM supplier_calls WHERE operation = 'place' AND reference IS NOT NULL")).map((r) => [
-      r.reference,
-      r.order_id,
-    ]),
+    (
+      await db.query<{ order_id: string; reference: string }>(
+        'fulfillment',
+        "SELECT order_id, id::text AS reference FROM supplier_orders UNION SELECT order_id, reference FROM supplier_calls WHERE operation = 'place' AND reference IS NOT NULL",
+      )
+    ).map((r) => [r.reference, r.order_id]),
   );
   const simulatorsUrl = stack.simulators!.url;
   const supplierOrders = new Map<string, OrderEvidence['supplierOrders']>();
