@@ -1,4 +1,6 @@
+import net from 'node:net';
 import { SUPPLIERS, type SupplierName } from '@platform/contracts';
+import { freePort } from '@platform/devstack';
 import { LOCAL_PROVIDER_CREDENTIALS, type SimulatorHandle, startSimulators } from '@platform/simulators';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // clients.ts rather than the index: the index also exports the zod env schema.
@@ -210,6 +212,38 @@ describe('CJ access token', () => {
     if (placed.outcome !== 'placed') throw new Error('expected placement');
     await fetch(`${sim.baseUrl('cj')}/_sim/tokens/expire`, { method: 'POST' });
     await expect(client.getOrderStatus(placed.externalOrderId)).rejects.toThrow(/one token request per 5 minutes/);
+    expect(calls.filter((call) => call.operation === 'authenticate')).toHaveLength(1);
+  });
+
+  it('is asked for again at once when the last token request never reached CJ (connection refused)', async () => {
+    // A port nothing listens on yet: the first token request is refused before CJ could count it.
+    const port = await freePort();
+    const client = createSupplierClients(env({ CJ_API_URL: `http://127.0.0.1:${port}/cj` }), recordCall).cj;
+    await expect(client.placeOrder(orderRequest())).rejects.toThrow(/ECONNREFUSED/);
+    // CJ comes back on that port (a TCP relay to its simulator): no 5-minute wait for a token.
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer((socket) => {
+      const upstream = net.connect(Number(new URL(sim.baseUrl('cj')).port), '127.0.0.1');
+      sockets.add(socket).add(upstream);
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+    try {
+      expect(await client.placeOrder(orderRequest())).toMatchObject({ outcome: 'placed' });
+      expect(calls.filter((call) => call.operation === 'authenticate').map((call) => call.outcome)).toEqual(['error', 'ok']);
+    } finally {
+      // The client keeps its connection alive: end it, or the relay's close waits for it.
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
+  it('a token request that timed out counts against the 5-minute limit: CJ may have answered it', async () => {
+    const client = createSupplierClients(env(), recordCall).cj;
+    sim.controls.cj.set({ mode: 'timeout' });
+    await expect(client.placeOrder(orderRequest())).rejects.toThrow(/timeout/i);
+    sim.controls.cj.set({ mode: 'ok' });
+    await expect(client.placeOrder(orderRequest())).rejects.toThrow(/one token request per 5 minutes/);
     expect(calls.filter((call) => call.operation === 'authenticate')).toHaveLength(1);
   });
 

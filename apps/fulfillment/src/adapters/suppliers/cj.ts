@@ -1,6 +1,6 @@
 import type { PlacementResult, SupplierClient, SupplierOrderRequest, SupplierOrderStatus } from './supplier-client';
 import { SupplierUnavailableError } from './supplier-client';
-import type { SupplierAnswer, SupplierHttp, SupplierRequest, Verdict } from './supplier-http';
+import { neverReachedSupplier, type SupplierAnswer, type SupplierHttp, type SupplierRequest, type Verdict } from './supplier-http';
 
 /**
  * CJ Dropshipping API 2.0 (docs/providers/cj.md). An access token from
@@ -217,11 +217,20 @@ export class CjClient implements SupplierClient {
       const retryAt = new Date(this.lastAuthAt + CJ_AUTH_INTERVAL_MS).toISOString();
       throw new SupplierUnavailableError('cj', `CJ allows one token request per 5 minutes; next possible at ${retryAt}`);
     }
+    const previousAuthAt = this.lastAuthAt;
     this.lastAuthAt = now;
-    const answer = await this.transport.send(
-      { operation: 'authenticate', reference: null, method: 'POST', path: 'authentication/getAccessToken', json: { apiKey: this.config.apiKey } },
-      judgeEnvelope,
-    );
+    let answer: SupplierAnswer;
+    try {
+      answer = await this.transport.send(
+        { operation: 'authenticate', reference: null, method: 'POST', path: 'authentication/getAccessToken', json: { apiKey: this.config.apiKey } },
+        judgeEnvelope,
+      );
+    } catch (error) {
+      // A request CJ never received (no connection) used none of its one-per-5-minutes budget:
+      // the next call may ask again at once. A timeout may have reached CJ, so it still counts.
+      if (neverReachedSupplier(error)) this.lastAuthAt = previousAuthAt;
+      throw error;
+    }
     const reply = envelope(answer.body);
     const data = reply.data && typeof reply.data === 'object' ? reply.data : {};
     const token = text(data.accessToken);

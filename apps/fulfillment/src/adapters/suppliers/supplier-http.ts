@@ -62,6 +62,20 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
+/** Connection errors that mean no byte of the request reached the supplier: it was not refused, it was never seen. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether `error` (from `SupplierHttp.send`) says the request never reached the supplier: no
+ * connection was made. A timeout or a reset says nothing of the kind: the supplier may have
+ * received the request, and counted it.
+ */
+export function neverReachedSupplier(error: unknown): boolean {
+  if (!(error instanceof SupplierUnavailableError)) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NOT_SENT_CODES.has(code);
+}
+
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 /**
