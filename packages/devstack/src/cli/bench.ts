@@ -19,10 +19,11 @@
  *      Also the outbox relay pickup (create transaction's commit → stored on the stream) of the same
  *      orders, and the CPU each process used per placed-and-paid order (services' /metrics,
  *      PostgreSQL and NATS from /proc).
- *   2. baseline a: the same N bodies POSTed straight to the orders service (gateway overhead), with
- *      the services consuming its events paused (SIGSTOP, a local platform) so orders has the cores
- *      to itself; not paid (no email), but their checkout sessions are awaited after the resume so
- *      billing is idle for the next phase.
+ *   2. baseline a: the same N bodies POSTed through the gateway again, then straight to the orders
+ *      service (gateway overhead: the two compared), each with the services consuming its events
+ *      paused (SIGSTOP, a local platform) so the gateway and orders have the cores to themselves;
+ *      not paid (no email), but their checkout sessions are awaited after the resume so billing is
+ *      idle for the next phase.
  *   3. baseline b: the rows the service wrote for one of those orders (order, items, history,
  *      sub-orders, timeline entry, promise, timer, events) written again with raw `pg` in one
  *      transaction, pool of C connections (ORM/service overhead; bench/raw-order.ts).
@@ -516,8 +517,8 @@ async function awaitEmails(client: Got, sinkUrl: string, runId: string, tag: str
 
 const RAW_CUSTOMER_ID = 'bench-raw';
 
-/** Paused during the measured direct POSTs: every service consuming what orders publishes (all but the gateway). */
-const PAUSED_FOR_DIRECT: readonly ServiceName[] = SERVICE_NAMES.filter((name) => name !== 'orders' && name !== 'gateway');
+/** Paused during the measured baseline POSTs: every service consuming what orders publishes (all but the gateway). */
+const PAUSED_FOR_POSTS: readonly ServiceName[] = SERVICE_NAMES.filter((name) => name !== 'orders' && name !== 'gateway');
 
 /**
  * An `orders.order.created` envelope as the service builds it (`newEvent`). The data is
@@ -593,45 +594,55 @@ const perSecond = (value: number): string => (Number.isFinite(value) && value > 
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`;
 
+/** What a phase's processes used, and for how many orders. */
+interface PhaseUse {
+  use: ResourceUse | undefined;
+  orders: number;
+}
+
 /**
- * CPU per placed-and-paid order (measured gateway orders, POST to confirmation email) and per
- * order POSTed straight to the orders service (until its checkout session), per process; memory at the end.
+ * CPU per placed-and-paid order (measured gateway orders, POST to confirmation email), per order
+ * POSTed through the gateway and straight to the orders service with the consumers paused (until
+ * its checkout session), per process; memory at the end.
  */
-function cpuTable(journey: ResourceUse | undefined, paidOrders: number, direct: ResourceUse | undefined, directOrders: number, end: ResourceSample): string {
-  const perOrder = (use: ResourceUse | undefined, name: string | null, count: number): string => {
+function cpuTable(journey: PhaseUse, gatewayPaused: PhaseUse, direct: PhaseUse, end: ResourceSample): string {
+  const perOrder = ({ use, orders }: PhaseUse, name: string | null): string => {
     const seconds = use && (name === null ? use.totalCpuSeconds : use.cpuSeconds[name]);
-    return seconds === undefined || count === 0 ? '-' : ((seconds * 1000) / count).toFixed(1);
+    return seconds === undefined || orders === 0 ? '-' : ((seconds * 1000) / orders).toFixed(1);
   };
   const rss = (name: string) => {
     const bytes = end.processes[name]?.rssBytes;
     return bytes === undefined ? '-' : (bytes / 2 ** 20).toFixed(0);
   };
   // Each service's own database: its round trips. The total is left out when one is unknown.
-  const statements = (use: ResourceUse | undefined, name: string | null, count: number): string => {
+  const statements = ({ use, orders }: PhaseUse, name: string | null): string => {
     const databases = name === null ? SERVICE_NAMES.filter((service) => service !== 'gateway') : [name];
     const counts = databases.map((database) => use?.statements[database]);
-    if (count === 0 || counts.some((n) => n === undefined)) return '-';
-    return ((counts as number[]).reduce((sum, n) => sum + n, 0) / count).toFixed(1);
+    if (orders === 0 || counts.some((n) => n === undefined)) return '-';
+    return ((counts as number[]).reduce((sum, n) => sum + n, 0) / orders).toFixed(1);
   };
-  const rows = MEASURED_PROCESSES.map((name) => [
-    name,
-    perOrder(journey, name, paidOrders),
-    statements(journey, name, paidOrders),
-    perOrder(direct, name, directOrders),
-    statements(direct, name, directOrders),
-    rss(name),
-  ]);
-  rows.push(['total (known)', perOrder(journey, null, paidOrders), statements(journey, null, paidOrders), perOrder(direct, null, directOrders), statements(direct, null, directOrders), '']);
-  const journeyWall = journey ? `${journey.wallSeconds.toFixed(1)} s` : '-';
-  const perCore = journey && paidOrders > 0 ? (paidOrders / journey.totalCpuSeconds).toFixed(1) : '-';
+  const row = (label: string, name: string | null, memory: string) => [
+    label,
+    perOrder(journey, name),
+    statements(journey, name),
+    perOrder(gatewayPaused, name),
+    perOrder(direct, name),
+    statements(direct, name),
+    memory,
+  ];
+  const rows = MEASURED_PROCESSES.map((name) => row(name, name, rss(name)));
+  rows.push(row('total (known)', null, ''));
+  const journeyWall = journey.use ? `${journey.use.wallSeconds.toFixed(1)} s` : '-';
+  const perCore = journey.use && journey.orders > 0 ? (journey.orders / journey.use.totalCpuSeconds).toFixed(1) : '-';
   return [
     renderTable(
-      ['process', 'CPU ms per placed+paid order', 'statements', 'CPU ms per direct POST', 'statements', 'RSS MB at end'],
+      ['process', 'CPU ms per placed+paid order', 'statements', 'CPU ms per gateway POST (paused)', 'CPU ms per direct POST', 'statements', 'RSS MB at end'],
       rows,
-      [false, true, true, true, true, true],
+      [false, true, true, true, true, true, true],
     ),
     `placed+paid: the measured gateway orders from their first POST to their last confirmation email (${journeyWall}),`,
-    `so ${perCore} such orders per CPU-second; direct: POST to checkout session opened. Unknown processes (remote, restarted) show '-'.`,
+    `so ${perCore} such orders per CPU-second; gateway POST (paused) and direct: POST to checkout session opened.`,
+    `Unknown processes (remote, restarted) show '-'.`,
     `statements: those the service sent to its own database (pg_stat_statements, top level), per order; '-' where the server does not load it.`,
   ].join('\n');
 }
@@ -855,39 +866,45 @@ async function main(): Promise<void> {
     const postToEmail = intervals(gatewayRecords, (record) => record.sentAt, (record) => record.emailAt);
     if (interrupted) return;
 
-    // 2. Baseline a: the orders service directly. Not paid (no email); their checkout sessions are
-    //    awaited so billing is idle again before the next phase.
-    let directStart = settings.warmup === 0 ? await sampleResources(http, urls, ports, statements) : undefined;
-    const directRecords: PostRecord[] = [];
-    const directWarmupRecords: PostRecord[] = [];
-    const ordersUrl = `${settings.ordersUrl}/orders`;
-    // The other services are paused meanwhile (a local platform): the orders service's own pace,
-    // not a share of two cores with the consumers of what it publishes; they catch up afterwards
-    // (their work is counted in the CPU per direct POST).
+    // 2. Baseline a: the same POSTs through the gateway and straight to the orders service, each
+    //    with the services consuming orders' events paused (a local platform): the gateway's cost
+    //    and the orders service's own pace, not a share of two cores with the checkout, fulfilment
+    //    and email work of earlier orders. They catch up afterwards (their work is counted in the CPU
+    //    per POST). Not paid (no email); their checkout sessions are awaited so billing is idle
+    //    again before the next phase.
     const paused: ServiceName[] = [];
     const resume = async () => {
       while (paused.length > 0) signalService(paused.pop()!, 'SIGCONT', say);
     };
     cleanups.push(resume);
-    const direct = await runPhase('orders POST /orders (direct)', n, c, postPhaseOp(http, ordersUrl, runId, 'd', directRecords), {
-      count: settings.warmup,
-      op: postPhaseOp(http, ordersUrl, runId, 'dw', directWarmupRecords),
-      after: async () => {
-        await awaitCheckouts(bench, 'checkout sessions (direct warm-up)', directWarmupRecords, warmupTimeoutMs);
-        directStart = await sampleResources(http, urls, ports, statements);
-        for (const service of PAUSED_FOR_DIRECT) if (signalService(service, 'SIGSTOP', say)) paused.push(service);
-      },
-    });
-    const pausedForDirect = [...paused];
-    await resume();
+    const pausedPosts = async (name: string, client: Got, url: string, tag: string) => {
+      let start = settings.warmup === 0 ? await sampleResources(http, urls, ports, statements) : undefined;
+      const records: PostRecord[] = [];
+      const warmupRecords: PostRecord[] = [];
+      const phase = await runPhase(name, n, c, postPhaseOp(client, url, runId, tag, records), {
+        count: settings.warmup,
+        op: postPhaseOp(client, url, runId, `${tag}w`, warmupRecords),
+        after: async () => {
+          await awaitCheckouts(bench, `checkout sessions (${name}, warm-up)`, warmupRecords, warmupTimeoutMs);
+          start = await sampleResources(http, urls, ports, statements);
+          for (const service of PAUSED_FOR_POSTS) if (signalService(service, 'SIGSTOP', say)) paused.push(service);
+        },
+      });
+      const pausedServices = [...paused];
+      await resume();
+      const checkout = await awaitCheckouts(bench, `checkout sessions (${name})`, records, settings.emailTimeoutMs);
+      const end = await sampleResources(http, urls, ports, statements);
+      const checkoutSeen = intervals(records, (record) => record.sentAt, (record) => record.checkoutSeenAt);
+      return { phase, records, checkout, checkoutSeen, use: start && resourceUse(start, end), end, pausedServices };
+    };
+    const gatewayPaused = await pausedPosts('gateway POST /v1/orders (paused)', gatewayHttp, gatewayUrl, 'p');
     if (interrupted) return;
-    const directCheckout = await awaitCheckouts(bench, 'checkout sessions (direct orders)', directRecords, settings.emailTimeoutMs);
-    const directEnd = await sampleResources(http, urls, ports, statements);
-    const directCheckoutSeen = intervals(directRecords, (record) => record.sentAt, (record) => record.checkoutSeenAt);
+    const directPaused = await pausedPosts('orders POST /orders (direct)', http, `${settings.ordersUrl}/orders`, 'd');
     if (interrupted) return;
+    const direct = directPaused.phase;
 
     // 3. Baseline b: the rows the service wrote for one direct order, written again with raw pg.
-    const priced = directRecords.find((record) => record?.order)?.order;
+    const priced = directPaused.records.find((record) => record?.order)?.order;
     if (!priced) fail('no order was accepted by the orders service, so there is nothing to compare the raw baseline with');
     const creation = await learnOrderCreation(pool, nc, priced);
     const rawNotes = `bench-raw ${runId}`;
@@ -969,8 +986,10 @@ async function main(): Promise<void> {
       phaseRow({ ...pay, name: '  pay: simulator→webhook→billing 200' }),
       intervalRow('  pay→email accepted', payToEmail, pay.ok, emails.waitedMs),
       intervalRow('  POST→email accepted (end to end)', postToEmail, gateway.ok),
+      phaseRow(gatewayPaused.phase),
+      intervalRow('  POST→checkout session listed (paused)', gatewayPaused.checkoutSeen, gatewayPaused.phase.ok, gatewayPaused.checkout.elapsedMs),
       phaseRow(direct),
-      intervalRow('  POST→checkout session listed (direct)', directCheckoutSeen, direct.ok, directCheckout.elapsedMs),
+      intervalRow('  POST→checkout session listed (direct)', directPaused.checkoutSeen, direct.ok, directPaused.checkout.elapsedMs),
       phaseRow(raw),
       ...(publish ? [phaseRow(publish)] : []),
     ];
@@ -988,9 +1007,10 @@ async function main(): Promise<void> {
     out.push('');
 
     const ratios: string[][] = [
-      ['gateway overhead: p50 latency', 'gateway p50 / direct p50', ratio(gateway.latency?.p50, direct.latency?.p50)],
-      ['gateway overhead: p99 latency', 'gateway p99 / direct p99', ratio(gateway.latency?.p99, direct.latency?.p99)],
-      ['gateway overhead: throughput', 'direct orders/s / gateway orders/s', ratio(direct.rate, gateway.rate)],
+      ['gateway overhead: p50 latency', 'gateway (paused) p50 / direct p50', ratio(gatewayPaused.phase.latency?.p50, direct.latency?.p50)],
+      ['gateway overhead: p99 latency', 'gateway (paused) p99 / direct p99', ratio(gatewayPaused.phase.latency?.p99, direct.latency?.p99)],
+      ['gateway overhead: throughput', 'direct orders/s / gateway (paused) orders/s', ratio(direct.rate, gatewayPaused.phase.rate)],
+      ['intake under the whole journey', 'gateway (paused) orders/s / gateway orders/s', ratio(gatewayPaused.phase.rate, gateway.rate)],
       ['ORM/service overhead: p50 latency', 'direct POST p50 / raw pg tx p50', ratio(direct.latency?.p50, raw.latency?.p50)],
       ['ORM/service overhead: throughput', 'raw pg tx/s / direct orders/s', ratio(raw.rate, direct.rate)],
       ['platform vs raw DB: throughput', 'raw pg tx/s / gateway orders/s', ratio(raw.rate, gateway.rate)],
@@ -1010,10 +1030,17 @@ async function main(): Promise<void> {
     );
     out.push(renderTable(['ratio', 'definition', 'value'], ratios, [false, false, true]));
     out.push('');
-    out.push(cpuTable(journeyStart && resourceUse(journeyStart, journeyEnd), emails.arrived, directStart && resourceUse(directStart, directEnd), direct.ok, directEnd));
+    out.push(
+      cpuTable(
+        { use: journeyStart && resourceUse(journeyStart, journeyEnd), orders: emails.arrived },
+        { use: gatewayPaused.use, orders: gatewayPaused.phase.ok },
+        { use: directPaused.use, orders: direct.ok },
+        directPaused.end,
+      ),
+    );
 
     const warnings: string[] = rateLimitWarning ? [rateLimitWarning] : [];
-    for (const phase of [gateway, checkout, pay, direct, directCheckout, raw, ...(publish ? [publish] : [])]) {
+    for (const phase of [gateway, checkout, pay, gatewayPaused.phase, gatewayPaused.checkout, direct, directPaused.checkout, raw, ...(publish ? [publish] : [])]) {
       if (phase.failures.length > 0) warnings.push(`${phase.name}: ${phase.failed} failed; ${phase.failures.join('; ')}`);
     }
     if (emails.arrived < emails.expected) {
@@ -1027,9 +1054,9 @@ async function main(): Promise<void> {
       '',
       `notes: raw pg tx writes what the service wrote for one direct order: ${describeCreation(creation)} (the outbox rows inserted and`,
       `       deleted again before the commit); they stay in the orders database (customer_id '${RAW_CUSTOMER_ID}', notes '${rawNotes}'), their ${rawTimers} timers removed;`,
-      `       during the measured direct POSTs ${pausedForDirect.length > 0 ? `${pausedForDirect.join(', ')} were paused (SIGSTOP), then caught up` : 'the other services ran (not a local platform)'};`,
-      `       bench orders use customer id 'bench-${runId}': the gateway ones are paid and go on through fulfillment, the direct ones`,
-      `       stay pending with an open checkout; ${emails.others} later status email(s) to the paid orders were ignored; stream ${streamName}: ${streamState}.`,
+      `       during the measured paused and direct POSTs ${directPaused.pausedServices.length > 0 ? `${directPaused.pausedServices.join(', ')} were paused (SIGSTOP), then caught up` : 'the other services ran (not a local platform)'};`,
+      `       bench orders use customer id 'bench-${runId}': the first gateway ones are paid and go on through fulfillment, the paused and`,
+      `       direct ones stay pending with an open checkout; ${emails.others} later status email(s) to the paid orders were ignored; stream ${streamName}: ${streamState}.`,
       '',
     );
     process.stdout.write(out.join('\n'));
