@@ -32,6 +32,14 @@ describe('resourceUse', () => {
     expect(use.statements).toEqual({ orders: 60, billing: undefined, fulfillment: undefined });
     expect(resourceUse(sample(0, {}), sample(1_000, {}, { orders: 5 })).statements).toEqual({ orders: undefined });
   });
+
+  it('counts the transactions each database ended between two samples, apart from its statements', () => {
+    const before = { ...sample(0, {}, { orders: 100 }), transactions: { orders: 40, billing: 9 } };
+    const after = { ...sample(1_000, {}, { orders: 160 }), transactions: { orders: 61, billing: 3 } };
+    const use = resourceUse(before, after);
+    expect(use.transactions).toEqual({ orders: 21, billing: undefined });
+    expect(use.statements).toEqual({ orders: 60 });
+  });
 });
 
 describe('histogramQuantile', () => {

@@ -23,6 +23,8 @@ export interface ResourceSample {
   consumed: Record<string, number>;
   /** Statements each database has run so far (pg_stat_statements), by database; absent when unknown. */
   statements?: Record<string, number>;
+  /** Transactions each database has ended so far (committed or rolled back, pg_stat_database), by database; absent when unknown. */
+  transactions?: Record<string, number>;
   /** Durable timers due and not fired (`timers_due`, refreshed by each service every 5 s), by service. */
   timersDue: Record<string, number>;
   /** Timers fired so far, how late (`timer_fire_delay_seconds`, all kinds): the cumulative count per bucket bound (`le`), by service. */
@@ -191,20 +193,27 @@ export async function statementCounter(databaseUrl: string): Promise<pg.Client |
 }
 
 /**
- * Statements run so far per database: the top-level ones a client sent (a foreign-key check inside
- * an insert is not one), so a service's count is its round trips to the database.
+ * Per database, the statements run so far: the top-level ones a client sent (a foreign-key check
+ * inside an insert is not one), so a service's count is its round trips to the database, besides
+ * its transactions' BEGINs and COMMITs (prepared statements, which pg_stat_statements counts once
+ * per connection); and the transactions ended so far, a statement outside any transaction counted
+ * as one.
  */
-async function statementsByDatabase(client: pg.Client): Promise<Record<string, number>> {
-  const { rows } = await client.query<{ datname: string; calls: string }>(
-    `SELECT d.datname, sum(s.calls)::text AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid GROUP BY d.datname`,
-  );
-  return Object.fromEntries(rows.map((row) => [row.datname, Number(row.calls)]));
+async function countsByDatabase(client: pg.Client): Promise<{ statements: Record<string, number>; transactions: Record<string, number> }> {
+  const [statements, transactions] = await Promise.all([
+    client.query<{ datname: string; count: string }>(
+      `SELECT d.datname, sum(s.calls)::text AS count FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid GROUP BY d.datname`,
+    ),
+    client.query<{ datname: string; count: string }>(`SELECT datname, (xact_commit + xact_rollback)::text AS count FROM pg_stat_database WHERE datname IS NOT NULL`),
+  ]);
+  const byDatabase = (rows: Array<{ datname: string; count: string }>) => Object.fromEntries(rows.map((row) => [row.datname, Number(row.count)]));
+  return { statements: byDatabase(statements.rows), transactions: byDatabase(transactions.rows) };
 }
 
 export async function sampleResources(http: Got, urls: Record<ServiceName, string>, ports: ServerPorts, statements?: pg.Client): Promise<ResourceSample> {
   const [services, counts] = await Promise.all([
     Promise.all(SERVICE_NAMES.map(async (name) => [name, await serviceSample(http, urls[name])] as const)),
-    statements ? statementsByDatabase(statements).catch(() => undefined) : undefined,
+    statements ? countsByDatabase(statements).catch(() => undefined) : undefined,
   ]);
   return {
     at: Date.now(),
@@ -212,7 +221,7 @@ export async function sampleResources(http: Got, urls: Record<ServiceName, strin
     consumed: Object.assign({}, ...services.map(([, sample]) => sample.consumed)) as Record<string, number>,
     timersDue: Object.fromEntries(services.flatMap(([name, sample]) => (sample.timersDue === undefined ? [] : [[name, sample.timersDue]]))),
     timerDelays: Object.fromEntries(services.flatMap(([name, sample]) => (sample.timerDelays ? [[name, sample.timerDelays]] : []))),
-    ...(counts && { statements: counts }),
+    ...counts,
   };
 }
 
@@ -242,6 +251,8 @@ export interface ResourceUse {
   unknown: string[];
   /** Statements each database ran between the samples, when both counted them. */
   statements: Record<string, number | undefined>;
+  /** Transactions each database ended between the samples, when both counted them. */
+  transactions: Record<string, number | undefined>;
   wallSeconds: number;
 }
 
@@ -258,13 +269,24 @@ export function resourceUse(before: ResourceSample, after: ResourceSample): Reso
     if (used === undefined) unknown.push(name);
     else total += used;
   }
-  const statements: Record<string, number | undefined> = {};
-  for (const [database, count] of Object.entries(after.statements ?? {})) {
-    const earlier = before.statements?.[database];
-    // pg_stat_statements_reset() in between starts the counts again: unknown, like a restart.
-    statements[database] = earlier !== undefined && count >= earlier ? count - earlier : undefined;
+  return {
+    cpuSeconds,
+    totalCpuSeconds: total,
+    unknown,
+    statements: countsBetween(before.statements, after.statements),
+    transactions: countsBetween(before.transactions, after.transactions),
+    wallSeconds: (after.at - before.at) / 1000,
+  };
+}
+
+/** Per database, what a cumulative count grew by; unknown where the earlier sample lacks it or the count was reset (a restart). */
+function countsBetween(before: Record<string, number> | undefined, after: Record<string, number> | undefined): Record<string, number | undefined> {
+  const grown: Record<string, number | undefined> = {};
+  for (const [database, count] of Object.entries(after ?? {})) {
+    const earlier = before?.[database];
+    grown[database] = earlier !== undefined && count >= earlier ? count - earlier : undefined;
   }
-  return { cpuSeconds, totalCpuSeconds: total, unknown, statements, wallSeconds: (after.at - before.at) / 1000 };
+  return grown;
 }
 
 /** Pauses (SIGSTOP) or resumes (SIGCONT) a service of a local platform; false when none runs here. */

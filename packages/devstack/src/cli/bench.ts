@@ -615,16 +615,19 @@ function cpuTable(journey: PhaseUse, gatewayPaused: PhaseUse, direct: PhaseUse, 
     return bytes === undefined ? '-' : (bytes / 2 ** 20).toFixed(0);
   };
   // Each service's own database: its round trips. The total is left out when one is unknown.
-  const statements = ({ use, orders }: PhaseUse, name: string | null): string => {
+  const perDatabase = (counted: 'statements' | 'transactions') => ({ use, orders }: PhaseUse, name: string | null): string => {
     const databases = name === null ? SERVICE_NAMES.filter((service) => service !== 'gateway') : [name];
-    const counts = databases.map((database) => use?.statements[database]);
+    const counts = databases.map((database) => use?.[counted][database]);
     if (orders === 0 || counts.some((n) => n === undefined)) return '-';
     return ((counts as number[]).reduce((sum, n) => sum + n, 0) / orders).toFixed(1);
   };
+  const statements = perDatabase('statements');
+  const transactions = perDatabase('transactions');
   const row = (label: string, name: string | null, memory: string) => [
     label,
     perOrder(journey, name),
     statements(journey, name),
+    transactions(journey, name),
     perOrder(gatewayPaused, name),
     perOrder(direct, name),
     statements(direct, name),
@@ -636,14 +639,16 @@ function cpuTable(journey: PhaseUse, gatewayPaused: PhaseUse, direct: PhaseUse, 
   const perCore = journey.use && journey.orders > 0 ? (journey.orders / journey.use.totalCpuSeconds).toFixed(1) : '-';
   return [
     renderTable(
-      ['process', 'CPU ms per placed+paid order', 'statements', 'CPU ms per gateway POST (paused)', 'CPU ms per direct POST', 'statements', 'RSS MB at end'],
+      ['process', 'CPU ms per placed+paid order', 'statements', 'transactions', 'CPU ms per gateway POST (paused)', 'CPU ms per direct POST', 'statements', 'RSS MB at end'],
       rows,
-      [false, true, true, true, true, true, true],
+      [false, true, true, true, true, true, true, true],
     ),
     `placed+paid: the measured gateway orders from their first POST to their last confirmation email (${journeyWall}),`,
     `so ${perCore} such orders per CPU-second; gateway POST (paused) and direct: POST to checkout session opened.`,
     `Unknown processes (remote, restarted) show '-'.`,
-    `statements: those the service sent to its own database (pg_stat_statements, top level), per order; '-' where the server does not load it.`,
+    `statements: those the service sent to its own database (pg_stat_statements, top level; it counts a prepared BEGIN or COMMIT only`,
+    `once per connection), per order; transactions: those its database ended (pg_stat_database, a single statement's included),`,
+    `per order. '-' where the server does not load pg_stat_statements.`,
   ].join('\n');
 }
 
