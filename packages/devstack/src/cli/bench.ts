@@ -781,7 +781,8 @@ async function main(): Promise<void> {
   await checkouts.start();
   cleanups.push(() => checkouts.stop());
   const bench: Bench = { settings, runId, http, gatewayHttp, checkouts };
-  const gatewayRequests = settings.orders + settings.warmup;
+  // A burst POSTs through the gateway twice (the journey, then the paused baseline), a minute or less apart.
+  const gatewayRequests = (settings.sustained ? 1 : 2) * (settings.orders + settings.warmup);
   const rateLimitWarning =
     rateLimit !== undefined && rateLimit < gatewayRequests
       ? `the gateway allows ${rateLimit} requests per minute per API key; this run may send ~${gatewayRequests} POSTs in a minute` +
