@@ -37,7 +37,11 @@ function statementName({ sql }: { sql: string }): string {
  * in one statement before the commit, and its listeners and `afterCommit` effects run after it.
  */
 export function createPrismaClient<C>(
-  PrismaClient: new (options: { adapter: CapturingPrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => C & { $transaction(...args: never[]): Promise<unknown> },
+  PrismaClient: new (options: {
+    adapter: CapturingPrismaPg;
+    transactionOptions: { maxWait: number; timeout: number };
+    errorFormat: 'minimal';
+  }) => C & { $transaction(...args: never[]): Promise<unknown> },
   databaseUrl: string,
   options: {
     poolSize?: number;
@@ -54,7 +58,10 @@ export function createPrismaClient<C>(
     ...(options.Client ? { Client: options.Client } : {}),
   });
   const adapter = new CapturingPrismaPg(pool, { statementNameGenerator: statementName, disposeExternalPool: true });
-  const client = new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
+  // 'minimal', as Prisma chooses under NODE_ENV=production (the image), and so everywhere: any other
+  // format records a stack trace at every query for the call site its errors would quote, about
+  // 2 % of a service's CPU (docs/performance.md, sixteenth round). Our errors carry their own stacks.
+  const client = new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS }, errorFormat: 'minimal' });
   return withTransactionScope(client, writeDeferred, driverDatabase(adapter, connections));
 }
 
