@@ -9,6 +9,7 @@
  */
 import { parse } from 'yaml';
 import { DEMO_DATA } from '@platform/devstack/demo-data';
+import { SERVICE_HEAP_MB } from '@platform/devstack/services';
 import { durableConsumers } from '@platform/contracts/consumers';
 import { describe, expect, it } from 'vitest';
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1';
@@ -317,6 +318,8 @@ describe.each(SERVICES)('dev: service $name', (service) => {
     expect(cap, 'NODE_OPTIONS --max-old-space-size').not.toBeNull();
     // Young generation 48 MB at most (3 × 16 MB semi-spaces); ~170 MB of RSS is outside the heap (measured, docs/performance.md).
     expect(Number(cap![1]) + 48 + 176).toBeLessThanOrEqual(Number(limit![1]));
+    // The development stack and the bench run the services with the same cap.
+    expect(Number(cap![1])).toBe(SERVICE_HEAP_MB);
   });
 
   it('gets the shared ConfigMap and its own (required) Secret through envFrom', () => {

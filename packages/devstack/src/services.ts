@@ -41,6 +41,20 @@ export function serviceEntry(name: ServiceName): string {
   return join(repoRoot, SERVICES[name].dir, 'dist', 'main.js');
 }
 
+/**
+ * The V8 old-space cap every service runs with, as in deploy/k8s (`NODE_OPTIONS`; checked equal by
+ * deploy/test/k8s.test.ts): without it V8 sizes the heap from the machine's memory and lets it fill
+ * before collecting, so the development stack and the bench would show memory no pod has
+ * (docs/performance.md, fifteenth round).
+ */
+export const SERVICE_HEAP_MB = 256;
+
+/** `nodeOptions` with the heap cap added, unless it sets one already. */
+export function withHeapCap(nodeOptions: string | undefined): string {
+  if (nodeOptions?.includes('--max-old-space-size')) return nodeOptions;
+  return [nodeOptions, `--max-old-space-size=${SERVICE_HEAP_MB}`].filter(Boolean).join(' ');
+}
+
 export interface StartServiceOptions {
   name: ServiceName;
   /** Added to this process's environment (PORT is set from `port`). */
@@ -126,7 +140,7 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   const tail = new LogTail(60);
   const child = spawn(process.execPath, ['--enable-source-maps', entry], {
     cwd: repoRoot,
-    env: { ...process.env, ...options.env, PORT: String(port) },
+    env: { ...process.env, ...options.env, NODE_OPTIONS: withHeapCap(options.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS), PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: Ctrl-C reaches only the parent, which stops services in order.
     detached: true,
