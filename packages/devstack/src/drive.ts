@@ -27,10 +27,13 @@ export function describe(error: unknown): string {
 
 /** An HTTP failure that groups well: status and problem code/title (numbers masked), no per-request ids. */
 export function httpFailure(what: string, response: { statusCode: number; body: unknown }): string {
-  const { code, title } = (response.body ?? {}) as { code?: unknown; title?: unknown };
+  const { code, title, instance } = (response.body ?? {}) as { code?: unknown; title?: unknown; instance?: unknown };
   const detail =
     typeof title === 'string' ? `${typeof code === 'string' ? `${code} ` : ''}${title.replace(/\d+/g, 'N')}` : JSON.stringify(response.body).slice(0, 300);
-  return `${what}: HTTP ${response.statusCode} ${detail}`;
+  // The problem's `instance` is the path of the service that wrote it: the gateway passes a
+  // service's problem through unchanged, so `/orders` says the orders service refused, `/v1/orders` the gateway.
+  const by = typeof instance === 'string' ? ` (from ${instance.split('?')[0]!.replace(/\/[0-9a-f-]{36}(?=\/|$)/gi, '/:id')})` : '';
+  return `${what}: HTTP ${response.statusCode} ${detail}${by}`;
 }
 
 export type CheckoutLookup =

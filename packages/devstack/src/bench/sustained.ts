@@ -39,6 +39,13 @@ interface Journey {
   paidAt?: number;
   emailAt?: number;
   failure?: string;
+  /** When the failure was seen (the bench's clock). */
+  failedAt?: number;
+}
+
+function fail(journey: Journey, failure: string): void {
+  journey.failure = failure;
+  journey.failedAt = Date.now();
 }
 
 interface Sample {
@@ -68,7 +75,7 @@ async function runJourney(deps: SustainedDeps, settings: SustainedSettings, inde
   const t0 = performance.now();
   const response = await deps.gatewayHttp.post(`${settings.gateway}/v1/orders`, { json: orderBody(deps.runId, TAG, index), responseType: 'json' });
   if (response.statusCode !== 201) {
-    journey.failure = httpFailure('POST', response);
+    fail(journey, httpFailure('POST', response));
     return;
   }
   journey.postMs = performance.now() - t0;
@@ -89,14 +96,14 @@ async function runJourney(deps: SustainedDeps, settings: SustainedSettings, inde
     });
   });
   if (!session) {
-    journey.failure = 'no checkout session before the settle timeout';
+    fail(journey, 'no checkout session before the settle timeout');
     return;
   }
   // Paid now, from the customer's side: a webhook billing refused (paused, shedding) is sent again
   // by Stripe (the simulator) until billing accepts it, and that wait counts in the order's payment → email.
   const paidAt = Date.now();
   const payment = await payCheckout(deps.http, settings.simulatorsUrl, session.sessionId);
-  if (payment.kind === 'failed') journey.failure = payment.problem;
+  if (payment.kind === 'failed') fail(journey, payment.problem);
   else journey.paidAt = paidAt;
 }
 
@@ -175,7 +182,7 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
     const journey: Journey = { sentAt: now };
     journeys[index] = journey;
     const running: Promise<void> = runJourney(deps, settings, index, journey, deadline)
-      .catch((error: unknown) => void (journey.failure = describe(error)))
+      .catch((error: unknown) => fail(journey, describe(error)))
       .finally(() => inFlight.delete(running));
     inFlight.add(running);
     if (now - lastReport >= 15_000) {
@@ -206,6 +213,23 @@ export async function runSustained(settings: SustainedSettings, deps: SustainedD
 
   const retries = { before: retriesBefore, after: await webhookRetries(http, settings.simulatorsUrl) };
   return report(settings, journeys, samples, endOfLoad, stopped, retries, jsm.jetstream());
+}
+
+/**
+ * The journeys' failures by what went wrong, most frequent first, each with the first and last
+ * time it was seen (whole seconds from `startedAt`): a handful of 503s says more once it is known
+ * whether they came together (a stop's drain, a burst of timers) or spread over the run.
+ */
+export function failuresByKind(journeys: ReadonlyArray<Pick<Journey, 'failure' | 'failedAt'>>, startedAt: number) {
+  const kinds = new Map<string, { what: string; times: number; fromS: number; toS: number }>();
+  for (const { failure, failedAt } of journeys) {
+    if (!failure) continue;
+    const atS = Math.floor(((failedAt ?? startedAt) - startedAt) / 1000);
+    const kind = kinds.get(failure);
+    if (kind) Object.assign(kind, { times: kind.times + 1, fromS: Math.min(kind.fromS, atS), toS: Math.max(kind.toS, atS) });
+    else kinds.set(failure, { what: failure, times: 1, fromS: atS, toS: atS });
+  }
+  return [...kinds.values()].sort((a, b) => b.times - a.times);
 }
 
 /**
@@ -263,8 +287,7 @@ async function report(
     js,
     (steady?.emailed ?? emailed).map((j) => ({ orderId: j.order!.id, paidAt: j.paidAt!, emailAt: j.emailAt! })),
   ).catch((error: unknown) => describe(error));
-  const failures = new Map<string, number>();
-  for (const journey of journeys) if (journey.failure) failures.set(journey.failure, (failures.get(journey.failure) ?? 0) + 1);
+  const failures = failuresByKind(journeys, journeys[0]?.sentAt ?? first.resources.at);
   const within = (t: number | undefined) => t !== undefined && t <= atLoadEnd.resources.at;
   const out: string[] = [];
 
@@ -385,6 +408,6 @@ async function report(
   if (resent > 0) {
     out.push('', `webhooks Stripe sent again (billing refused them): ${resent} deliveries, ${retries.after.accepted - retries.before.accepted} accepted, ${retries.after.pending} events still waiting at the end`);
   }
-  if (failures.size > 0) out.push('', 'failures:', ...[...failures].slice(0, 8).map(([what, times]) => `  - ${times}× ${what}`));
+  if (failures.length > 0) out.push('', 'failures (seconds from the start of the load):', ...failures.slice(0, 8).map(({ what, times, fromS, toS }) => `  - ${times}× ${what}, ${fromS === toS ? `at ${fromS}` : `${fromS}–${toS}`} s`));
   return out.join('\n');
 }
