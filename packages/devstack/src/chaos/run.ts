@@ -91,10 +91,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const startedAt = Date.now();
     const deadline = startedAt + options.durationMs + 3 * MINUTE;
     let running = true;
+    const clock = new FulfillmentClock(http, stack);
     const ticking = (async () => {
       while (running) {
         await sleep(2_000);
-        await advance(http, stack, 'fulfillment', 61_000).catch(() => {});
+        await clock.advance(61_000).catch(() => {});
       }
     })();
     const results: JourneyResult[] = [];
@@ -121,7 +122,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const sent = results.flatMap((r) => (r?.sent ? [r.sent] : []));
     const settleStarted = Date.now();
-    const unsettled = await settle(options, stack, http, gateway, simulators, db, sent);
+    const unsettled = await settle(options, stack, http, clock, gateway, simulators, db, sent);
     const settleMs = Date.now() - settleStarted;
 
     const identities = new Map(results.flatMap((r) => (r?.sent ? [[r.sent.orderId, identityOf(runId, r.planned.index)] as const] : [])));
@@ -147,8 +148,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-async function advance(http: Got, stack: StackHandle, service: 'fulfillment', ms: number): Promise<void> {
-  await http.post(`${stack.services[service]!.url}/_test/clock`, { json: { advanceMs: ms } });
+/**
+ * Fulfillment's time under test: each move adds to the offset it should be at, and the service is
+ * moved to that offset from where it is. A fulfillment the faults killed comes back at the wall
+ * clock (offset 0): moved by the step alone it would stay hours behind the timers and history it
+ * wrote before, so its delays, polls and retries would wait for the settle to catch up.
+ */
+export class FulfillmentClock {
+  private targetMs = 0;
+
+  constructor(
+    private readonly http: Got,
+    private readonly stack: StackHandle,
+  ) {}
+
+  async advance(ms: number): Promise<void> {
+    this.targetMs += ms;
+    const url = `${this.stack.services.fulfillment!.url}/_test/clock`;
+    const { offsetMs } = (await this.http.get(url, { responseType: 'json' })).body as { offsetMs: number };
+    const missing = this.targetMs - offsetMs;
+    if (missing > 0) await this.http.post(url, { json: { advanceMs: missing } });
+  }
 }
 
 /**
@@ -158,7 +178,7 @@ async function advance(http: Got, stack: StackHandle, service: 'fulfillment', ms
  * provider's webhook, and waits for empty outboxes, consumers and due timers.
  * Returns what was still in flight at the deadline.
  */
-async function settle(options: ChaosOptions, stack: StackHandle, http: Got, gateway: Got, simulators: Got, db: Databases, sent: SentOrder[]) {
+async function settle(options: ChaosOptions, stack: StackHandle, http: Got, clock: FulfillmentClock, gateway: Got, simulators: Got, db: Databases, sent: SentOrder[]) {
   const { log } = options;
   await setBehaviour(simulators, '17track', { mode: 'ok' });
   for (const name of SERVICE_NAMES) {
@@ -179,7 +199,7 @@ async function settle(options: ChaosOptions, stack: StackHandle, http: Got, gate
     // Half-hour steps for polls and retries; a day's jump for the 24 h supplier timeout once the
     // backlog is through and workflows still wait on a silent supplier (placed late under load).
     const waiting = step >= 6 && last.length === 0 ? await silentSupplierWaits(db, sent) : 0;
-    await advance(http, stack, 'fulfillment', waiting > 0 ? 25 * HOUR : 30 * MINUTE).catch(() => {});
+    await clock.advance(waiting > 0 ? 25 * HOUR : 30 * MINUTE).catch(() => {});
     const open = await db.query<{ order_id: string; provider_session_id: string }>(
       'billing',
       "SELECT order_id, provider_session_id FROM checkout_sessions WHERE status = 'open' AND order_id = ANY($1::uuid[])",
