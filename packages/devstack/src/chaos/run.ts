@@ -149,10 +149,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 }
 
 /**
- * Fulfillment's time under test: each move adds to the offset it should be at, and the service is
- * moved to that offset from where it is. A fulfillment the faults killed comes back at the wall
- * clock (offset 0): moved by the step alone it would stay hours behind the timers and history it
- * wrote before, so its delays, polls and retries would wait for the settle to catch up.
+ * Fulfillment's time under test: each move adds to the offset it should be at. A fulfillment the
+ * faults killed comes back at the wall clock (offset 0): moved by the step alone it would stay
+ * hours behind the timers and history it wrote before, so its delays, polls and retries would
+ * wait for the settle to catch up. The step's answer says where its clock stands, and what it
+ * lost is made up at once.
  */
 export class FulfillmentClock {
   private targetMs = 0;
@@ -165,7 +166,7 @@ export class FulfillmentClock {
   async advance(ms: number): Promise<void> {
     this.targetMs += ms;
     const url = `${this.stack.services.fulfillment!.url}/_test/clock`;
-    const { offsetMs } = (await this.http.get(url, { responseType: 'json' })).body as { offsetMs: number };
+    const { offsetMs } = (await this.http.post(url, { json: { advanceMs: ms }, responseType: 'json' })).body as { offsetMs: number };
     const missing = this.targetMs - offsetMs;
     if (missing > 0) await this.http.post(url, { json: { advanceMs: missing } });
   }
