@@ -44,8 +44,9 @@ function worker(clock: AdjustableClock, handlers: Record<string, (timer: DueTime
 }
 
 /**
- * Two lanes on `on` (a client that holds some of the worker's statements back) fire two timers of a
- * new kind: 'flaky', due first, which `handle` fails, and 'other'. Returns the keys handled, once
+ * Two lanes on `on` (a client that holds some of the worker's statements back) fire three timers of
+ * a new kind: 'flaky', due first, which `handle` fails, 'other' and 'third'. With more due than
+ * lanes, the lane that fired 'other' picks again while 'flaky' fails. Returns the keys handled, once
  * the round has ended with the failed timer tried once and waiting for its backoff.
  */
 async function fireFlakyBesideOther(on: Db, handle: (key: string) => Promise<void>): Promise<string[]> {
@@ -60,8 +61,9 @@ async function fireFlakyBesideOther(on: Db, handle: (key: string) => Promise<voi
   };
   const w = new TimerWorker<Tx>({ db: on, clock, log, handlers, concurrency: 2 });
   await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'flaky', fireAt: new Date(clock.now().getTime() - 1_000) }));
-  await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'other', fireAt: clock.now() }));
-  expect(await w.fireDue()).toBe(1);
+  await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'other', fireAt: new Date(clock.now().getTime() - 500) }));
+  await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'third', fireAt: clock.now() }));
+  expect(await w.fireDue()).toBe(2);
   const [failed] = await db.$queryRaw<{ attempts: number; fire_at: Date; fired_at: Date | null }[]>`
     SELECT attempts, fire_at, fired_at FROM timers WHERE kind = ${kind} AND key = 'flaky'`;
   expect(failed).toMatchObject({ attempts: 1, fired_at: null });
@@ -218,7 +220,7 @@ describe('durable timers', () => {
     expect(order).toEqual(['quick', 'slow']);
   });
 
-  it('open as many lanes as timers are due: one due timer costs one transaction that fires it and one that finds none, not one per lane', async () => {
+  it('open as many lanes as timers are due, each firing one: a due timer costs the one transaction that fires it, not one per lane nor a pick that finds none', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();
     const { db: counted, calls } = countingCalls(db, ['$transaction']);
@@ -227,14 +229,22 @@ describe('durable timers', () => {
     await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'one', fireAt: clock.now() }));
     expect(await w.fireDue()).toBe(1);
     expect(fired).toEqual(['one']);
-    expect(calls.$transaction).toBe(2);
+    expect(calls.$transaction).toBe(1);
 
-    // Three due: three lanes, each firing one and then finding none.
+    // Three due: three lanes, each firing one.
     for (const key of ['a', 'b', 'c']) await db.$transaction((tx) => scheduleTimer(tx, { kind, key, fireAt: clock.now() }));
     calls.$transaction = 0;
     expect(await w.fireDue()).toBe(3);
     expect(fired.slice(1).sort()).toEqual(['a', 'b', 'c']);
-    expect(calls.$transaction).toBe(6);
+    expect(calls.$transaction).toBe(3);
+
+    // More due than lanes: the lanes pick until one finds none (one empty pick per lane at most).
+    for (let i = 0; i < 10; i++) await db.$transaction((tx) => scheduleTimer(tx, { kind, key: `many-${i}`, fireAt: clock.now() }));
+    calls.$transaction = 0;
+    expect(await w.fireDue()).toBe(10);
+    expect(fired).toHaveLength(14);
+    expect(calls.$transaction).toBeGreaterThanOrEqual(10);
+    expect(calls.$transaction).toBeLessThanOrEqual(18);
     // None due: one statement, no transaction.
     calls.$transaction = 0;
     expect(await w.fireDue()).toBe(0);
@@ -371,7 +381,7 @@ describe('durable timers', () => {
       await failureRecording;
     });
     expect(nextPick).toBeDefined();
-    expect(calls).toEqual(['flaky', 'other']);
+    expect(calls).toEqual(['flaky', 'other', 'third']);
     expect(recorded).toBe(1);
   });
 
@@ -426,12 +436,12 @@ describe('durable timers', () => {
     try {
       const calls = await fireFlakyBesideOther(held, async (key) => {
         if (key === 'other') holdNextPick = true;
-        else {
+        else if (key === 'flaky') {
           await pickHeld.promise;
           throw new Error('supplier unavailable');
         }
       });
-      expect(calls).toEqual(['flaky', 'other']);
+      expect(calls).toEqual(['flaky', 'other', 'third']);
     } finally {
       await held.$disconnect();
     }

@@ -128,6 +128,9 @@ function timerFlow(row: TimerRow): FlowContext {
   return { correlationId: row.correlation_id ?? `timer:${timer}`, causationId: row.id, timer };
 }
 
+/** A pick that found a timer this worker must leave (see `failing`): it ends the pick's transaction with a rollback. */
+class SkippedTimer extends Error {}
+
 /**
  * Fires due timers, one transaction each; a failed handler is retried with backoff.
  *
@@ -145,6 +148,8 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private failures = 0;
   private lastHousekeeping = 0;
   private lastLagReport = 0;
+  /** Set by `fireDue`: its round may have left due timers behind. */
+  private moreMayBeDue = false;
   /** Set while `fireDue` runs: starts one more lane if one is free. */
   private addLane: (() => void) | undefined;
   /**
@@ -198,35 +203,45 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
 
   /**
    * Fires every timer due at the clock's now (up to `limit`), `concurrency` at a time; returns how
-   * many fired. Each lane locks a different due timer (SKIP LOCKED) until it finds none left and
-   * ends. A timer committed while the round runs (`notify`) gets a lane again if one is free:
-   * otherwise the lanes still busy when it came fired a steady stream alone, down to one. At 4
-   * orders/s, 10 % of notifications' sends waited over 1.1 s to be picked that way
-   * (`fired_at - fire_at`, pnpm bench --rate 4 --duration 300).
+   * many fired. Each lane locks a different due timer (SKIP LOCKED). A timer committed while the
+   * round runs (`notify`) gets a lane again if one is free: otherwise the lanes still busy when it
+   * came fired a steady stream alone, down to one. At 4 orders/s, 10 % of notifications' sends
+   * waited over 1.1 s to be picked that way (`fired_at - fire_at`, pnpm bench --rate 4 --duration 300).
    */
   async fireDue(limit = 100): Promise<number> {
     const concurrency = this.options.concurrency ?? 1;
-    // As many lanes as timers are due (up to `concurrency`): a lane that finds none has cost a
-    // transaction, and with sends due one at a time most of notifications' eight lanes found
-    // none (12,500 empty picks for 3,600 sends, pnpm bench --rate 4 --duration 300).
-    const due = await this.dueState(concurrency);
-    if (due === 0) return 0;
     let fired = 0;
     let attempted = 0;
+    // Picks known to find a timer: the ones counted due, or, when more are due than lanes, picks
+    // until one finds none. Past them a lane looks with one statement before it picks again: a
+    // lane that picked again after each fire ended every round with a pick that found none, a
+    // transaction per lane (fulfillment: 16,764 picks for 8,729 fires, pnpm bench --rate 4
+    // --duration 600).
+    let counted = 0;
+    let saturated = false;
+    // A pick found none: the timers due were held elsewhere, and may be left due by a rollback.
+    let foundNone = false;
+    // Lanes holding a picked timer: the due ones counted include theirs.
+    let holding = 0;
     const lanes = new Set<Promise<void>>();
-    // Notifications that found every lane busy: a lane about to end looks once more for each
-    // (its last pick may have run before that timer committed), with the cheap due check first,
-    // as a notified lane does: most timers are scheduled for later.
-    let unserved = 0;
     const lane = async (): Promise<void> => {
       while (attempted < limit && !this.stopping) {
+        if (counted > 0) counted -= 1;
+        else if (!(await this.dueBeyond(holding))) return;
         attempted += 1;
-        const outcome = await this.fireOne();
+        holding += 1;
+        let outcome;
+        try {
+          outcome = await this.fireOne();
+        } finally {
+          holding -= 1;
+        }
         if (outcome === 'fired') fired += 1;
-        if (outcome !== 'none') continue;
-        if (unserved === 0) return;
-        unserved -= 1;
-        if (!(await this.anyDue())) return;
+        // Nothing due is left unlocked (another lane or replica holds the rest).
+        if (outcome === 'none') {
+          foundNone = true;
+          return;
+        }
       }
     };
     const start = (work: () => Promise<void>) => {
@@ -235,22 +250,36 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       running.catch(() => undefined);
       lanes.add(running);
     };
-    for (let i = 0; i < due; i++) start(lane);
+    // From before the count: a timer committed while it runs may be missing from it.
     this.addLane = () => {
-      if (lanes.size < concurrency && attempted < limit && !this.stopping) start(async () => ((await this.anyDue()) ? lane() : undefined));
-      else unserved += 1;
+      if (lanes.size < concurrency && attempted < limit && !this.stopping) start(lane);
     };
     try {
+      // As many lanes as timers are due (up to `concurrency`): a lane that finds none has cost a
+      // transaction, and with sends due one at a time most of notifications' eight lanes found
+      // none (12,500 empty picks for 3,600 sends, pnpm bench --rate 4 --duration 300). Counted up
+      // to one more than the lanes, so that a count within them is exact.
+      const due = await this.dueState(concurrency + 1);
+      saturated = due > concurrency;
+      counted = saturated ? Number.POSITIVE_INFINITY : Math.max(0, due - holding);
+      for (let i = Math.min(due, concurrency) - lanes.size; i > 0; i--) start(lane);
       while (lanes.size > 0) await Promise.all(lanes);
     } finally {
       this.addLane = undefined;
     }
+    // More were due than lanes (the count then set no wake-up), a pick found the due ones held
+    // elsewhere, or the limit cut the round short. Otherwise every lane ended on a look that found
+    // nothing more due and set the wake-up for the next.
+    this.moreMayBeDue = saturated || foundNone || attempted >= limit;
     return fired;
   }
 
-  /** One statement, so an idle poll costs no transaction per lane. */
-  private async anyDue(): Promise<boolean> {
-    return (await this.dueState(1)) > 0;
+  /**
+   * Whether more timers are due than the `holding` lanes have picked: one statement, where a pick
+   * that finds none is a transaction. When none is, it sets the wake-up for the next (`dueState`).
+   */
+  private async dueBeyond(holding: number): Promise<boolean> {
+    return (await this.dueState(holding + 1)) > holding;
   }
 
   /**
@@ -291,13 +320,23 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       const result = await db.$transaction(
         async (tx) => {
           const sql = driverSqlOf(tx);
+          // Picked and marked fired in one statement: the handler's work commits with the mark, and
+          // a handler that fails rolls both back. A handler's rescheduling of its own (kind, key) is
+          // written after this, at the commit (deferred-writes.ts): it stays pending, also when
+          // moved to the very time it fired at.
           const [found] = await sql.query<TimerRecord>`
-            SELECT id::text, kind, key, payload::text, (extract(epoch FROM fire_at) * 1000)::float8 AS fire_at_ms, attempts, correlation_id, trace_headers::text FROM timers
-            WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[]) AND id <> ALL(${[...this.failing]}::uuid[])
-            ORDER BY fired_at, fire_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
+            WITH picked AS (
+              SELECT id, kind, key, payload, fire_at, attempts, correlation_id, trace_headers FROM timers
+              WHERE fired_at IS NULL AND fire_at <= ${now} AND kind = ANY(${Object.keys(handlers)}::text[]) AND id <> ALL(${[...this.failing]}::uuid[])
+              ORDER BY fired_at, fire_at LIMIT 1 FOR UPDATE SKIP LOCKED
+            ), fired AS (
+              UPDATE timers t SET fired_at = ${now}, attempts = t.attempts + 1 FROM picked WHERE t.id = picked.id
+            )
+            SELECT id::text, kind, key, payload::text, (extract(epoch FROM fire_at) * 1000)::float8 AS fire_at_ms, attempts, correlation_id, trace_headers::text FROM picked`;
           if (!found) return 'none' as const;
-          // Its handler failed in another lane a moment ago (see `failing`): not this lane's to fire.
-          if (this.failing.has(found.id)) return 'skipped' as const;
+          // Its handler failed in another lane a moment ago (see `failing`): not this lane's to
+          // fire. Thrown, so that the rollback takes the mark back.
+          if (this.failing.has(found.id)) throw new SkippedTimer();
           const row = timerRow(found);
           picked = row;
           const timer: DueTimer = { id: row.id, kind: row.kind, key: row.key, payload: row.payload, fireAt: row.fire_at, attempts: row.attempts };
@@ -317,9 +356,6 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
             throw error;
           });
           crashpoint(`timers:${row.kind}:before-commit`);
-          // A handler's rescheduling of its own (kind, key) is written after this, at the commit
-          // (deferred-writes.ts): it stays pending, also when moved to the very time it fired at.
-          await sql.execute`UPDATE timers SET fired_at = ${now}, attempts = attempts + 1 WHERE id = ${row.id}::uuid AND fired_at IS NULL`;
           return 'fired' as const;
         },
         { timeout: 60_000, maxWait: 10_000 },
@@ -330,6 +366,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       }
       return result;
     } catch (error) {
+      if (error instanceof SkippedTimer) return 'skipped';
       if (!picked) throw error;
       this.failing.add(picked.id);
       try {
@@ -378,8 +415,9 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       const fired = await this.fireDue();
       await this.housekeeping();
       this.failures = 0;
-      // After a round that fired, look again at once: its handlers may have scheduled the next timer.
-      result = { pauseMs: fired > 0 ? 0 : this.pollIntervalMs };
+      // Look again at once only when the round may have left due timers (`moreMayBeDue`). Those
+      // committed meanwhile notify the worker, and the next one to come due has its wake-up.
+      result = { pauseMs: fired > 0 && this.moreMayBeDue ? 0 : this.pollIntervalMs };
     } catch (error) {
       this.failures += 1;
       this.options.log.warn({ err: error }, 'timer worker failed; will retry');
