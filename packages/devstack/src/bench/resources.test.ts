@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogramQuantile, resourceUse, type ResourceSample } from './resources';
+import { histogramQuantile, machineCpuSecondsOf, machineRows, resourceUse, type ResourceSample } from './resources';
 
 const sample = (at: number, cpu: Record<string, number | undefined>, statements?: Record<string, number>): ResourceSample => ({
   at,
@@ -39,6 +39,24 @@ describe('resourceUse', () => {
     const use = resourceUse(before, after);
     expect(use.transactions).toEqual({ orders: 21, billing: undefined });
     expect(use.statements).toEqual({ orders: 60 });
+  });
+});
+
+describe('the machine CPU', () => {
+  it('counts /proc/stat busy time (user, nice, system, irq, softirq, steal) in seconds, not idle or iowait', () => {
+    const stat = 'cpu  4572050 7386 1523682 3411936 40343 0 102836 5 0 0\ncpu0 2286025 3693 761841 1705968 20171 0 51418 2 0 0\nintr 1 2 3\n';
+    expect(machineCpuSecondsOf(stat)).toBeCloseTo((4572050 + 7386 + 1523682 + 0 + 102836 + 5) / 100);
+    expect(machineCpuSecondsOf('intr 1 2 3\n')).toBeUndefined();
+    expect(machineCpuSecondsOf('cpu  1 2 x 4 5 6 7 8\n')).toBeUndefined();
+  });
+
+  it('shows the machine and what no known process used beside the known total; nothing when a sample lacks it', () => {
+    const use = resourceUse({ ...sample(0, { orders: 10, postgresql: 5 }), machineCpuSeconds: 1_000 }, { ...sample(10_000, { orders: 13, postgresql: 6 }), machineCpuSeconds: 1_006.5 });
+    expect(use.machineCpuSeconds).toBeCloseTo(6.5);
+    const rows = machineRows(use);
+    expect(rows.map(([label]) => label)).toEqual(['machine (all processes)', 'other (machine - known)']);
+    expect(rows[1]![1]).toBeCloseTo(2.5);
+    expect(machineRows(resourceUse(sample(0, { orders: 1 }), { ...sample(1_000, { orders: 2 }), machineCpuSeconds: 9 }))).toEqual([]);
   });
 });
 

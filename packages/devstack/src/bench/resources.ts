@@ -29,6 +29,8 @@ export interface ResourceSample {
   timersDue: Record<string, number>;
   /** Timers fired so far, how late (`timer_fire_delay_seconds`, all kinds): the cumulative count per bucket bound (`le`), by service. */
   timerDelays: Record<string, Record<string, number>>;
+  /** CPU seconds every process on this machine has used since boot (/proc/stat); absent when unknown. */
+  machineCpuSeconds?: number;
 }
 
 /**
@@ -173,6 +175,26 @@ function localServers(ports: ServerPorts): Record<'postgresql' | 'nats', Process
 export const MEASURED_PROCESSES = [...SERVICE_NAMES, 'postgresql', 'nats'] as const;
 
 /**
+ * The CPU seconds of all processes from /proc/stat's `cpu` line: user, nice, system, irq, softirq
+ * and steal (guest time is in user already); idle and iowait are not busy. Undefined when the text
+ * has no such line.
+ */
+export function machineCpuSecondsOf(procStat: string): number | undefined {
+  const fields = /^cpu +(.*)$/m.exec(procStat)?.[1]?.trim().split(/ +/).map(Number);
+  if (!fields || fields.length < 8 || fields.some(Number.isNaN)) return undefined;
+  const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+function machineCpuSeconds(): number | undefined {
+  try {
+    return machineCpuSecondsOf(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A connection to the `postgres` database of the server behind `databaseUrl` (a superuser's) that
  * reads pg_stat_statements, or undefined when the server does not load it (the platform command's
  * server does; a remote one may not).
@@ -215,6 +237,7 @@ export async function sampleResources(http: Got, urls: Record<ServiceName, strin
     Promise.all(SERVICE_NAMES.map(async (name) => [name, await serviceSample(http, urls[name])] as const)),
     statements ? countsByDatabase(statements).catch(() => undefined) : undefined,
   ]);
+  const machine = machineCpuSeconds();
   return {
     at: Date.now(),
     processes: { ...Object.fromEntries(services.map(([name, sample]) => [name, sample.process])), ...localServers(ports) },
@@ -222,6 +245,7 @@ export async function sampleResources(http: Got, urls: Record<ServiceName, strin
     timersDue: Object.fromEntries(services.flatMap(([name, sample]) => (sample.timersDue === undefined ? [] : [[name, sample.timersDue]]))),
     timerDelays: Object.fromEntries(services.flatMap(([name, sample]) => (sample.timerDelays ? [[name, sample.timerDelays]] : []))),
     ...counts,
+    ...(machine !== undefined && { machineCpuSeconds: machine }),
   };
 }
 
@@ -247,6 +271,11 @@ export interface ResourceUse {
   cpuSeconds: Record<string, number | undefined>;
   /** The sum of the known processes. */
   totalCpuSeconds: number;
+  /**
+   * What every process on the machine used, the platform's and others' (the bench, the platform
+   * command's simulators and mail sink, anything else running); undefined when unknown.
+   */
+  machineCpuSeconds: number | undefined;
   /** Processes whose CPU is unknown (not counted in the total). */
   unknown: string[];
   /** Statements each database ran between the samples, when both counted them. */
@@ -272,11 +301,21 @@ export function resourceUse(before: ResourceSample, after: ResourceSample): Reso
   return {
     cpuSeconds,
     totalCpuSeconds: total,
+    machineCpuSeconds: before.machineCpuSeconds !== undefined && after.machineCpuSeconds !== undefined ? after.machineCpuSeconds - before.machineCpuSeconds : undefined,
     unknown,
     statements: countsBetween(before.statements, after.statements),
     transactions: countsBetween(before.transactions, after.transactions),
     wallSeconds: (after.at - before.at) / 1000,
   };
+}
+
+/** The rows under a CPU table's known total: the whole machine's CPU, and what of it no known process used. */
+export function machineRows(use: ResourceUse): Array<[label: string, cpuSeconds: number | undefined]> {
+  if (use.machineCpuSeconds === undefined) return [];
+  return [
+    ['machine (all processes)', use.machineCpuSeconds],
+    ['other (machine - known)', Math.max(0, use.machineCpuSeconds - use.totalCpuSeconds)],
+  ];
 }
 
 /** Per database, what a cumulative count grew by; unknown where the earlier sample lacks it or the count was reset (a restart). */

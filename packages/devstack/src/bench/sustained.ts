@@ -6,6 +6,7 @@
  * With `--stop SERVICE`, that service is paused (SIGSTOP) for `--stop-for` seconds from
  * `--stop-at` and the time its backlog takes to drain after SIGCONT is measured.
  */
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Order } from '@platform/contracts/api/orders';
@@ -17,7 +18,7 @@ import { type CheckoutWatcher, type SeenSession } from './checkouts';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { paymentToEmailHops } from './hops';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
-import { histogramQuantile, localServicePid, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
+import { histogramQuantile, localServicePid, machineRows, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
 
 export interface SustainedSettings {
   rate: number;
@@ -390,11 +391,16 @@ async function report(
           fmt((atLoadEnd.resources.processes[name]?.rssBytes ?? NaN) / 2 ** 20, 0),
         ]),
         ['total (known)', fmt(use.totalCpuSeconds, 1), perOrder(use.totalCpuSeconds), fmt(use.totalCpuSeconds / use.wallSeconds, 2), ''],
+        ...machineRows(use).map(([label, seconds]) => [label, fmt(seconds, 1), perOrder(seconds), fmt((seconds ?? NaN) / use.wallSeconds, 2), '']),
       ],
       [false, true, true, true, true],
     ),
   );
-  out.push('CPU over the load window, per order placed in it (includes what earlier orders still cost: placement, polls, parcels).');
+  out.push(
+    'CPU over the load window, per order placed in it (includes what earlier orders still cost: placement, polls, parcels).',
+    `machine: every process on this machine (${cpus().length} CPUs), from /proc/stat; other: the machine's less the known (the bench,`,
+    'the platform command with its simulators and mail sink, anything else running). Cores near all busy slow every stage at once.',
+  );
 
   const ratios: string[][] = [
     ['payment → email p99 / POST p99', fmt((payToEmail?.p99 ?? NaN) / (post?.p99 ?? NaN), 2)],
