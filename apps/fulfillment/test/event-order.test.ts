@@ -236,4 +236,33 @@ describe('an event that cannot apply yet, while a step that would let it is bein
     expect(view.parkedEvents.filter((p: { droppedAt: string | null }) => p.droppedAt === null)).toEqual([]);
     expect(view.state).toBe('refunded');
   });
+
+  it('is found by that step when it was parked first and committed while the step waited for the row', async () => {
+    const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
+    await deliverAll([createdEvent(order), await paid(order).build()]);
+    await placeAndAnswer('confirmed')();
+    const [cancel, refund] = [await cancelled(order).build(), await refunded(order).build()];
+    // The refund is parked (the workflow is not cancelled yet) but not committed until the cancel
+    // waits for the workflow's row: the cancel's step must then count it and apply it.
+    let refundParked!: () => void;
+    const parked = new Promise<void>((resolve) => (refundParked = resolve));
+    let commitRefund!: () => void;
+    const committing = new Promise<void>((resolve) => (commitRefund = resolve));
+    const refunding = c.db.$transaction(async (tx) => {
+      await handlerOf(refund.type)(refund, tx);
+      refundParked();
+      await committing;
+    });
+    await parked;
+    const cancelling = c.db.$transaction((tx) => handlerOf(cancel.type)(cancel, tx));
+    await eventually(
+      async () => (await c.db.$queryRaw<Array<{ waiting: number }>>`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)[0]!.waiting,
+      (waiting) => waiting > 0,
+    );
+    commitRefund();
+    await Promise.all([refunding, cancelling]);
+    const view = (await c.app.inject({ method: 'GET', url: `/orders/${order.id}` })).json();
+    expect(view.parkedEvents.map((p: { eventType: string; droppedAt: string | null }) => [p.eventType, p.droppedAt])).toEqual([]);
+    expect(view.state).toBe('refunded');
+  });
 });

@@ -54,24 +54,29 @@ export async function insertWorkflow(
 
 /**
  * Saves the workflow under its optimistic lock (`expectedVersion`, incremented) with the history
- * row of the step (one statement); false when the version moved meanwhile (nothing written).
+ * row of the step (one statement). Returns how many of the order's parked events wait, as the
+ * saved row counts them: an event parked by a transaction that held the row until its commit is
+ * counted (the update waits for that lock and reads the row it left). Null when the version moved
+ * meanwhile (nothing written).
  */
 export async function saveWorkflow(
   tx: Transaction,
   row: { orderId: string; expectedVersion: number; state: string; snapshot: object; machineVersion: number; retryCount: number; error: string | null; now: Date; history: HistoryEntry },
-): Promise<boolean> {
+): Promise<{ parkedEvents: number } | null> {
   const { orderId, now, history } = row;
-  const saved = await tx.$executeRaw`
+  const [saved] = await tx.$queryRaw<Array<{ parkedEvents: number }>>`
     WITH saved AS (
       UPDATE workflows
       SET state = ${row.state}, snapshot = ${JSON.stringify(row.snapshot)}::jsonb, machine_version = ${row.machineVersion},
           retry_count = ${row.retryCount}, error = ${row.error}, version = version + 1, updated_at = ${now}
       WHERE order_id = ${orderId}::uuid AND version = ${row.expectedVersion}
-      RETURNING order_id)
-    INSERT INTO workflow_history (id, order_id, from_state, to_state, trigger, details, at)
-    SELECT ${history.id}::uuid, order_id, ${history.fromState}, ${history.toState}, ${history.trigger}, ${JSON.stringify(history.details)}::jsonb, ${now}
-    FROM saved`;
-  return saved > 0;
+      RETURNING order_id, parked_events),
+    history AS (
+      INSERT INTO workflow_history (id, order_id, from_state, to_state, trigger, details, at)
+      SELECT ${history.id}::uuid, order_id, ${history.fromState}, ${history.toState}, ${history.trigger}, ${JSON.stringify(history.details)}::jsonb, ${now}
+      FROM saved)
+    SELECT parked_events AS "parkedEvents" FROM saved`;
+  return saved ?? null;
 }
 
 /** When the order's workflow first entered `state`, from its history; null if it never did. */
@@ -93,6 +98,11 @@ export interface ParkedRow {
   event: unknown;
   details: unknown;
   parkedAt: Date;
+}
+
+/** Counts the order's waiting parked events up (an event parked) or down (applied, dropped), on its workflow row. */
+export async function countParkedEvents(tx: Transaction, orderId: string, change: number): Promise<void> {
+  await tx.$executeRaw`UPDATE workflows SET parked_events = parked_events + ${change}::int WHERE order_id = ${orderId}::uuid`;
 }
 
 /** The order's parked events not yet dropped, oldest first. */
