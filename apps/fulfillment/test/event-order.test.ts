@@ -207,62 +207,51 @@ describe('events from different streams, in either order', () => {
 });
 
 describe('an event that cannot apply yet, while a step that would let it is being committed', () => {
-  it('waits for that step and applies after it, rather than being parked where that step no longer looks', async () => {
+  /**
+   * A paid order confirmed by its supplier, then its cancel and its refund (which applies only
+   * after the cancel), each handled in a transaction of its own: `first` runs and holds its
+   * commit until the other waits for the workflow's row (or is done), then both commit. The
+   * refund must end applied, whichever was first.
+   */
+  async function cancelAndRefundRacing(first: 'cancel' | 'refund') {
     const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
     await deliverAll([createdEvent(order), await paid(order).build()]);
     await placeAndAnswer('confirmed')();
-    const [cancel, refund] = [await cancelled(order).build(), await refunded(order).build()];
-    // The cancel is saved (and has looked for parked events) but not committed until the refund has
-    // either been handled or is waiting for the workflow's row.
-    let cancelSaved!: () => void;
-    const saved = new Promise<void>((resolve) => (cancelSaved = resolve));
-    let commitCancel!: () => void;
-    const committing = new Promise<void>((resolve) => (commitCancel = resolve));
-    const cancelling = c.db.$transaction(async (tx) => {
-      await handlerOf(cancel.type)(cancel, tx);
-      cancelSaved();
+    const events = { cancel: await cancelled(order).build(), refund: await refunded(order).build() };
+    const second = events[first === 'cancel' ? 'refund' : 'cancel'];
+    let handled!: () => void;
+    const ready = new Promise<void>((resolve) => (handled = resolve));
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    const holding = c.db.$transaction(async (tx) => {
+      await handlerOf(events[first].type)(events[first], tx);
+      handled();
       await committing;
     });
-    await saved;
-    let refundSettled = false;
-    const refunding = c.db.$transaction((tx) => handlerOf(refund.type)(refund, tx)).finally(() => (refundSettled = true));
+    await ready;
+    let secondSettled = false;
+    const following = c.db.$transaction((tx) => handlerOf(second.type)(second, tx)).finally(() => (secondSettled = true));
     await eventually(
-      async () => refundSettled || (await c.db.$queryRaw<Array<{ waiting: number }>>`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)[0]!.waiting > 0,
+      async () => secondSettled || (await c.db.$queryRaw<Array<{ waiting: number }>>`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)[0]!.waiting > 0,
       (ready) => ready,
     );
-    commitCancel();
-    await Promise.all([cancelling, refunding]);
-    const view = (await c.app.inject({ method: 'GET', url: `/orders/${order.id}` })).json();
+    commit();
+    await Promise.all([holding, following]);
+    return (await c.app.inject({ method: 'GET', url: `/orders/${order.id}` })).json();
+  }
+
+  it('waits for that step and applies after it, rather than being parked where that step no longer looks', async () => {
+    // The cancel is saved but not committed until the refund has either been handled or waits for the row.
+    const view = await cancelAndRefundRacing('cancel');
     expect(view.parkedEvents.filter((p: { droppedAt: string | null }) => p.droppedAt === null)).toEqual([]);
     expect(view.state).toBe('refunded');
   });
 
   it('is found by that step when it was parked first and committed while the step waited for the row', async () => {
-    const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
-    await deliverAll([createdEvent(order), await paid(order).build()]);
-    await placeAndAnswer('confirmed')();
-    const [cancel, refund] = [await cancelled(order).build(), await refunded(order).build()];
     // The refund is parked (the workflow is not cancelled yet) but not committed until the cancel
-    // waits for the workflow's row: the cancel's step must then count it and apply it.
-    let refundParked!: () => void;
-    const parked = new Promise<void>((resolve) => (refundParked = resolve));
-    let commitRefund!: () => void;
-    const committing = new Promise<void>((resolve) => (commitRefund = resolve));
-    const refunding = c.db.$transaction(async (tx) => {
-      await handlerOf(refund.type)(refund, tx);
-      refundParked();
-      await committing;
-    });
-    await parked;
-    const cancelling = c.db.$transaction((tx) => handlerOf(cancel.type)(cancel, tx));
-    await eventually(
-      async () => (await c.db.$queryRaw<Array<{ waiting: number }>>`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)[0]!.waiting,
-      (waiting) => waiting > 0,
-    );
-    commitRefund();
-    await Promise.all([refunding, cancelling]);
-    const view = (await c.app.inject({ method: 'GET', url: `/orders/${order.id}` })).json();
-    expect(view.parkedEvents.map((p: { eventType: string; droppedAt: string | null }) => [p.eventType, p.droppedAt])).toEqual([]);
+    // waits for the row: the cancel's step must count it and apply it.
+    const view = await cancelAndRefundRacing('refund');
+    expect(view.parkedEvents).toEqual([]);
     expect(view.state).toBe('refunded');
   });
 });
