@@ -5,6 +5,7 @@
  * remote server, so they show as unknown then).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import type { Got } from 'got';
 import pg from 'pg';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../services';
@@ -186,7 +187,9 @@ export function machineCpuSecondsOf(procStat: string): number | undefined {
   return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
 }
 
+/** This machine's CPU, when every service runs on it (a platform elsewhere would make it the bench's alone). */
 function machineCpuSeconds(): number | undefined {
+  if (!SERVICE_NAMES.every((name) => localServicePid(name) !== undefined)) return undefined;
   try {
     return machineCpuSecondsOf(readFileSync('/proc/stat', 'utf8'));
   } catch {
@@ -315,6 +318,14 @@ export function machineRows(use: ResourceUse): Array<[label: string, cpuSeconds:
   return [
     ['machine (all processes)', use.machineCpuSeconds],
     ['other (machine - known)', Math.max(0, use.machineCpuSeconds - use.totalCpuSeconds)],
+  ];
+}
+
+/** What the rows of `machineRows` are, for the lines under a table that shows them. */
+export function machineRowsNote(): string[] {
+  return [
+    `machine: every process on this machine (${cpus().length} CPUs), from /proc/stat; other: the machine's less the known (the bench,`,
+    'the platform command with its simulators and mail sink, anything else running). Cores near all busy slow every stage at once.',
   ];
 }
 

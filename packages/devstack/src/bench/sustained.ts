@@ -6,7 +6,6 @@
  * With `--stop SERVICE`, that service is paused (SIGSTOP) for `--stop-for` seconds from
  * `--stop-at` and the time its backlog takes to drain after SIGCONT is measured.
  */
-import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Order } from '@platform/contracts/api/orders';
@@ -18,7 +17,7 @@ import { type CheckoutWatcher, type SeenSession } from './checkouts';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { paymentToEmailHops } from './hops';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
-import { histogramQuantile, localServicePid, machineRows, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
+import { histogramQuantile, localServicePid, machineRows, machineRowsNote, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
 
 export interface SustainedSettings {
   rate: number;
@@ -398,8 +397,7 @@ async function report(
   );
   out.push(
     'CPU over the load window, per order placed in it (includes what earlier orders still cost: placement, polls, parcels).',
-    `machine: every process on this machine (${cpus().length} CPUs), from /proc/stat; other: the machine's less the known (the bench,`,
-    'the platform command with its simulators and mail sink, anything else running). Cores near all busy slow every stage at once.',
+    ...(machineRows(use).length > 0 ? machineRowsNote() : []),
   );
 
   const ratios: string[][] = [

@@ -56,7 +56,7 @@ import type { SinkMessage } from '../smtp-sink';
 import { describe, fetchSink, httpFailure, payCheckout, renderTable, runPool } from '../drive';
 import { CheckoutWatcher } from '../bench/checkouts';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, type Stats, stats, stockBenchItems } from '../bench/journey';
-import { machineRows, MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls, signalService, statementCounter } from '../bench/resources';
+import { machineRows, machineRowsNote, MEASURED_PROCESSES, type ResourceSample, type ResourceUse, resourceUse, sampleResources, metricsUrls, signalService, statementCounter } from '../bench/resources';
 import { describeCreation, dropRawTimers, learnOrderCreation, writeOrderCreationOp } from '../bench/raw-order';
 import { readStoredEvents } from '../bench/hops';
 import { runSustained, sustainedOrderCount } from '../bench/sustained';
@@ -651,8 +651,8 @@ function cpuTable(journey: PhaseUse, gatewayPaused: PhaseUse, direct: PhaseUse, 
     ),
     `placed+paid: the measured gateway orders from their first POST to their last confirmation email (${journeyWall}),`,
     `so ${perCore} such orders per CPU-second; gateway POST (paused) and direct: POST to checkout session opened.`,
-    `Unknown processes (remote, restarted) show '-'. machine: every process on this machine, from /proc/stat; other: the machine's`,
-    `less the known (the bench itself, the platform command with its simulators and mail sink, anything else running).`,
+    `Unknown processes (remote, restarted) show '-'.`,
+    ...(journey.use && machineRows(journey.use).length > 0 ? machineRowsNote() : []),
     `statements: those the service sent to its own database (pg_stat_statements, top level; it counts a prepared BEGIN or COMMIT only`,
     `once per connection), per order; transactions: those its database ended (pg_stat_database, a single statement's included),`,
     `per order. '-' where the server does not load pg_stat_statements.`,
