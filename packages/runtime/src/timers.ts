@@ -128,6 +128,9 @@ function timerFlow(row: TimerRow): FlowContext {
   return { correlationId: row.correlation_id ?? `timer:${timer}`, causationId: row.id, timer };
 }
 
+/** The most timers one round fires: then the worker does its housekeeping and looks again. */
+const TIMERS_PER_ROUND = 100;
+
 /** A pick that found a timer this worker must leave (see `failing`): it ends the pick's transaction with a rollback. */
 class SkippedTimer extends Error {}
 
@@ -148,8 +151,6 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private failures = 0;
   private lastHousekeeping = 0;
   private lastLagReport = 0;
-  /** Set by `fireDue`: its round may have left due timers behind. */
-  private moreMayBeDue = false;
   /** Set while `fireDue` runs: starts one more lane if one is free. */
   private addLane: (() => void) | undefined;
   /**
@@ -208,7 +209,12 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    * came fired a steady stream alone, down to one. At 4 orders/s, 10 % of notifications' sends
    * waited over 1.1 s to be picked that way (`fired_at - fire_at`, pnpm bench --rate 4 --duration 300).
    */
-  async fireDue(limit = 100): Promise<number> {
+  async fireDue(limit = TIMERS_PER_ROUND): Promise<number> {
+    return (await this.fireRound(limit)).fired;
+  }
+
+  /** `fireDue`, and whether the round may have left due timers behind (`moreMayBeDue`). */
+  private async fireRound(limit: number): Promise<{ fired: number; moreMayBeDue: boolean }> {
     const concurrency = this.options.concurrency ?? 1;
     let fired = 0;
     let attempted = 0;
@@ -270,8 +276,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     // More were due than lanes (the count then set no wake-up), a pick found the due ones held
     // elsewhere, or the limit cut the round short. Otherwise every lane ended on a look that found
     // nothing more due and set the wake-up for the next.
-    this.moreMayBeDue = saturated || foundNone || attempted >= limit;
-    return fired;
+    return { fired, moreMayBeDue: saturated || foundNone || attempted >= limit };
   }
 
   /**
@@ -412,12 +417,12 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private async round(): Promise<RoundResult> {
     let result: RoundResult;
     try {
-      const fired = await this.fireDue();
+      const { fired, moreMayBeDue } = await this.fireRound(TIMERS_PER_ROUND);
       await this.housekeeping();
       this.failures = 0;
-      // Look again at once only when the round may have left due timers (`moreMayBeDue`). Those
-      // committed meanwhile notify the worker, and the next one to come due has its wake-up.
-      result = { pauseMs: fired > 0 && this.moreMayBeDue ? 0 : this.pollIntervalMs };
+      // Look again at once only when the round may have left due timers. Those committed
+      // meanwhile notify the worker, and the next one to come due has its wake-up.
+      result = { pauseMs: fired > 0 && moreMayBeDue ? 0 : this.pollIntervalMs };
     } catch (error) {
       this.failures += 1;
       this.options.log.warn({ err: error }, 'timer worker failed; will retry');

@@ -189,7 +189,8 @@ export function machineCpuSecondsOf(procStat: string): number | undefined {
 
 /** This machine's CPU, when every service runs on it (a platform elsewhere would make it the bench's alone). */
 function machineCpuSeconds(): number | undefined {
-  if (!SERVICE_NAMES.every((name) => localServicePid(name) !== undefined)) return undefined;
+  const local = localServicePids();
+  if (!SERVICE_NAMES.every((name) => local[name] !== undefined)) return undefined;
   try {
     return machineCpuSecondsOf(readFileSync('/proc/stat', 'utf8'));
   } catch {
@@ -350,14 +351,21 @@ export function signalService(service: ServiceName, name: 'SIGSTOP' | 'SIGCONT',
 
 /** The pid of a service started by the platform command on this machine (`apps/<name>/dist/main.js`), if one runs. */
 export function localServicePid(name: ServiceName): number | undefined {
-  const entry = `${SERVICES[name].dir}/dist/main.js`;
+  return localServicePids()[name];
+}
+
+/** The services started by the platform command on this machine, by name, from one pass over /proc. */
+function localServicePids(): Partial<Record<ServiceName, number>> {
+  const entries = SERVICE_NAMES.map((name) => [name, `${SERVICES[name].dir}/dist/main.js`] as const);
+  const pids: Partial<Record<ServiceName, number>> = {};
   for (const stat of readProcStats()) {
     try {
       const cmdline = readFileSync(`/proc/${stat.pid}/cmdline`, 'utf8').split('\0');
-      if (cmdline.some((arg) => arg.endsWith(entry))) return stat.pid;
+      const found = entries.find(([, entry]) => cmdline.some((arg) => arg.endsWith(entry)));
+      if (found) pids[found[0]] ??= stat.pid;
     } catch {
       // Gone meanwhile.
     }
   }
-  return undefined;
+  return pids;
 }
