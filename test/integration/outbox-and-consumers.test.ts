@@ -280,26 +280,27 @@ describe('event consumer', () => {
     }
   });
 
-  it('tells after each commit what it wrote: only a commit that recorded events wakes the relay, only one that scheduled a timer wakes the timers', async () => {
+  it('tells after each commit what it wrote: only a commit that recorded events wakes the relay, only one that scheduled a timer tells the timers which (kind, due time)', async () => {
     const name = `test--effects-${randomUUID().slice(0, 8)}`;
     const [writesEvent, schedules, writesNothing] = [sampleEvent(), sampleEvent(), sampleEvent()];
     const written = new Map<string, Written>();
+    const fireAt = new Date();
     let current = '';
     // One at a time (concurrency 1): each commit belongs to the last event handled.
     committed = (effects) => written.set(current, effects);
     const consumer = startConsumer(name, async (e, tx) => {
       current = e.id;
       if (e.id === writesEvent.id) await recordEvent(tx, { ...sampleEvent(e.aggregateId), causationId: e.id });
-      if (e.id === schedules.id) await scheduleTimer(tx, { kind: 'test.effects', key: e.id, fireAt: new Date() });
+      if (e.id === schedules.id) await scheduleTimer(tx, { kind: 'test.effects', key: e.id, fireAt });
     });
     for (const event of [writesEvent, schedules, writesNothing]) await publishEnvelope(js, event);
     await consumer.start();
     try {
       // The stream holds other tests' events too: this consumer reads it from the start.
       await eventually(async () => [writesEvent, schedules, writesNothing].every((e) => written.has(e.id)), (all) => all, 20_000);
-      expect(written.get(writesEvent.id)).toEqual({ events: true, timers: false });
-      expect(written.get(schedules.id)).toEqual({ events: false, timers: true });
-      expect(written.get(writesNothing.id)).toEqual({ events: false, timers: false });
+      expect(written.get(writesEvent.id)).toEqual({ events: true, timers: [] });
+      expect(written.get(schedules.id)).toEqual({ events: false, timers: [{ kind: 'test.effects', fireAt }] });
+      expect(written.get(writesNothing.id)).toEqual({ events: false, timers: [] });
     } finally {
       await consumer.stop();
       committed = undefined;

@@ -273,6 +273,33 @@ describe('durable timers', () => {
     }
   });
 
+  it('look for a timer scheduled ahead at its due time, not at its commit: told of it, or of another kind\'s, the worker asks nothing until then', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const { db: counted, calls } = countingCalls(db, ['driver.query']);
+    // The worker's looks before the timer fired (its handler runs after them).
+    const looksBefore: number[] = [];
+    const handlers = { [kind]: async () => void looksBefore.push(calls['driver.query']) };
+    const w = new TimerWorker<Tx>({ db: counted, clock, log, handlers, pollIntervalMs: 10 * 60_000 });
+    w.start();
+    try {
+      // The first round's look: nothing due, nothing pending.
+      await eventually(async () => calls['driver.query'], (n) => n >= 1, 10_000);
+      // Far enough ahead to be told of before it is due, also on a busy machine.
+      const fireAt = new Date(clock.now().getTime() + 1_000);
+      await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'ahead', fireAt }));
+      expect(clock.now().getTime()).toBeLessThan(fireAt.getTime());
+      // As the service tells it after that commit, and after another service's timer due now.
+      w.notify([{ kind, fireAt }]);
+      w.notify([{ kind: `test.${randomUUID()}`, fireAt: clock.now() }]);
+      await eventually(async () => [...looksBefore], (seen) => seen.length > 0, 30_000);
+      // The first look and the one at its due time; a look at the notices would have made three.
+      expect(looksBefore).toEqual([2]);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('open a lane for a timer that comes due while another lane is still busy, at its due time', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();

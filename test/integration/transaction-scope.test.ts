@@ -1,5 +1,5 @@
 import { recordEvent, recordEvents } from '@platform/runtime/outbox';
-import { scheduleTimer } from '@platform/runtime/timers';
+import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { randomUUID } from 'node:crypto';
 import { afterCommit, beforeCommit, driverSqlOf, onCommit, TransactionState, type Written } from '@platform/runtime/transaction-scope';
 import { sampleEvent } from '@platform/test-support/messaging';
@@ -66,7 +66,14 @@ describe('a transaction of a service client', () => {
   it('tells the client after each commit what it wrote: events, a timer, nothing; a rollback tells nothing and writes nothing', async () => {
     commits.length = 0;
     await db.$transaction((tx) => recordEvent(tx, sampleEvent()));
-    await db.$transaction((tx) => scheduleTimer(tx, { kind: 'test.scope', key: 'k', fireAt: new Date() }));
+    const fireAt = new Date();
+    await db.$transaction(async (tx) => {
+      // Told as the transaction left it: the last change of each timer, a cancel telling nothing.
+      await scheduleTimer(tx, { kind: 'test.scope', key: 'k', fireAt: new Date(fireAt.getTime() + 60_000) });
+      await scheduleTimer(tx, { kind: 'test.scope', key: 'k', fireAt });
+      await scheduleTimer(tx, { kind: 'test.scope', key: 'cancelled', fireAt });
+      await cancelTimer(tx, 'test.scope', 'cancelled');
+    });
     await db.$transaction(async (tx) => void (await tx.$executeRaw`SELECT 1`));
     const rolledBack = sampleEvent();
     await expect(
@@ -77,20 +84,26 @@ describe('a transaction of a service client', () => {
       }),
     ).rejects.toThrow('refused');
     expect(commits).toEqual([
-      { events: true, timers: false },
-      { events: false, timers: true },
-      { events: false, timers: false },
+      { events: true, timers: [] },
+      { events: false, timers: [{ kind: 'test.scope', fireAt }] },
+      { events: false, timers: [] },
     ]);
     expect(await db.outboxEvent.count({ where: { id: rolledBack.id } })).toBe(0);
     expect(await db.timer.count({ where: { kind: 'test.scope', key: 'rolled-back' } })).toBe(0);
   });
 
-  it('tells at once of a write straight on the client (no transaction)', async () => {
+  it('tells at once of a write straight on the client (no transaction): an event, a timer', async () => {
     commits.length = 0;
     const event = sampleEvent();
     await recordEvent(db, event);
-    expect(commits).toEqual([{ events: true, timers: false }]);
+    const fireAt = new Date();
+    await scheduleTimer(db, { kind: 'test.scope', key: 'on-the-client', fireAt });
+    expect(commits).toEqual([
+      { events: true, timers: [] },
+      { events: false, timers: [{ kind: 'test.scope', fireAt }] },
+    ]);
     expect(await db.outboxEvent.count({ where: { id: event.id } })).toBe(1);
+    expect(await db.timer.count({ where: { kind: 'test.scope', key: 'on-the-client', firedAt: null } })).toBe(1);
   });
 });
 

@@ -75,7 +75,7 @@ export async function recordEvents(tx: SqlClient, envelopes: readonly Envelope[]
     return { id: envelope.id, type: envelope.type, aggregateId: envelope.aggregateId, json, traceHeaders: trace };
   });
   if (!deferEvents(tx, events)) await writeDeferred(driverSqlOf(tx), events, []);
-  noteWritten(tx, 'events');
+  noteWritten(tx, { events: true });
 }
 
 interface OutboxRow {

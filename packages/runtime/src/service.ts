@@ -165,13 +165,13 @@ export class ServiceRuntime {
    * disconnected at shutdown, and its `processed_events` and `applied_versions` kept as long as an
    * event can still be replayed or retried (stream history plus dead-letter retention), then
    * deleted. Each of its commits, a request's, a consumer's or a timer's, wakes the outbox relay
-   * when it recorded events and the timer workers when it scheduled a timer (a notice to send now
-   * fires at once instead of at the next poll), and only then.
+   * when it recorded events, and tells the timer workers the timers it scheduled: one due now (a
+   * notice to send now) fires at once instead of at the next poll, one due later sets the wake-up.
    */
   attachDatabase<D extends SqlClient & { $disconnect(): Promise<void> }>(db: D): D {
     onCommit(db, (written) => {
       if (written.events) this.relay?.notify();
-      if (written.timers) for (const worker of this.timerWorkers) worker.notify();
+      if (written.timers.length > 0) for (const worker of this.timerWorkers) worker.notify(written.timers);
     });
     this.readiness.database = async () => void (await db.$queryRaw`SELECT 1`);
     this.onShutdown(() => db.$disconnect());

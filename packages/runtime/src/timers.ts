@@ -11,7 +11,7 @@ import type { SqlClient, TransactionalSqlClient } from './outbox';
 import { extractTraceContext, inSpan, traceHeaders } from './telemetry';
 import { writeDeferred } from './deferred-writes';
 import type { DriverDatabase } from './driver-sql';
-import { type DeferredTimer, deferTimer, driverDatabaseOf, driverSqlOf, noteWritten } from './transaction-scope';
+import { type DeferredTimer, deferTimer, driverDatabaseOf, driverSqlOf, noteWritten, type ScheduledTimer } from './transaction-scope';
 
 /**
  * Durable timers (PLT-04): a row in the service's own `timers` table, scheduled in the
@@ -64,8 +64,9 @@ export async function scheduleTimer(tx: SqlClient, spec: TimerSpec): Promise<voi
       traceHeaders: JSON.stringify(traceHeaders()),
     },
   };
-  if (!deferTimer(tx, change)) await writeDeferred(driverSqlOf(tx), [], [change]);
-  noteWritten(tx, 'timers');
+  if (deferTimer(tx, change)) return;
+  await writeDeferred(driverSqlOf(tx), [], [change]);
+  noteWritten(tx, { timers: [change] });
 }
 
 /** Cancels the pending timer for (kind, key), if any, as `scheduleTimer` schedules. Fired timers stay as history. */
@@ -170,6 +171,8 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    * (`fired_at - fire_at`, pnpm bench --rate 4 --duration 90).
    */
   private wakeUp: NodeJS.Timeout | undefined;
+  /** When `wakeUp` fires (epoch milliseconds). */
+  private wakeUpAtMs = 0;
 
   /** The worker's own statements, outside the handlers' transactions (driver-sql.ts). */
   private readonly sql: DriverDatabase;
@@ -190,8 +193,19 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     return rows.map((row) => ({ id: row.id, kind: row.kind, key: row.key, fireAt: new Date(row.fire_at_ms).toISOString(), firedAt: null, attempts: row.attempts, lastError: row.last_error }));
   }
 
-  /** Look for due timers now (the clock moved, or a timer was scheduled for now). */
-  notify(): void {
+  /**
+   * Look for due timers now (the clock moved, or a timer was scheduled for now). Told which timers
+   * a commit scheduled, it looks only when one of its own kinds is due already; one due later only
+   * brings the wake-up forward. Each look is a statement, and most timers are scheduled ahead (a
+   * payment delay, the next supplier poll): looking for them at their commit found none due.
+   */
+  notify(scheduled?: ReadonlyArray<ScheduledTimer>): void {
+    if (scheduled) {
+      const mine = scheduled.filter((timer) => Object.hasOwn(this.options.handlers, timer.kind));
+      if (mine.length === 0) return;
+      const soonest = Math.min(...mine.map((timer) => timer.fireAt.getTime()));
+      if (soonest > this.options.clock.now().getTime()) return this.wakeBy(soonest);
+    }
     this.loop.notify();
     this.addLane?.();
   }
@@ -300,19 +314,26 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
         SELECT fire_at FROM timers WHERE fired_at IS NULL AND kind = ANY(${Object.keys(handlers)}::text[])
         ORDER BY fired_at, fire_at LIMIT ${max}) AS first_pending`;
     const due = row?.due ?? 0;
-    if (due < max) this.wakeAt(row?.next_ms ?? null);
+    if (due < max && row?.next_ms != null) this.wakeBy(row.next_ms);
     return due;
   }
 
-  /** `nextMs`: when the next pending timer is due (epoch milliseconds), null when none is. */
-  private wakeAt(nextMs: number | null): void {
-    clearTimeout(this.wakeUp);
-    this.wakeUp = undefined;
-    if (nextMs === null || this.stopping) return;
-    const inMs = Math.max(0, nextMs - this.options.clock.now().getTime());
+  /**
+   * Wakes the worker at `atMs` at the latest (epoch milliseconds): when the next pending timer is
+   * due. A wake-up already set for earlier stays: it may be for a timer committed after a count's
+   * snapshot (`notify`), and one for a timer since cancelled costs one look.
+   */
+  private wakeBy(atMs: number): void {
+    if (this.stopping || (this.wakeUp && this.wakeUpAtMs <= atMs)) return;
+    const inMs = Math.max(0, atMs - this.options.clock.now().getTime());
     // Further off than the next poll: that poll looks again (and a month is beyond setTimeout's range).
     if (inMs > this.pollIntervalMs) return;
-    this.wakeUp = setTimeout(() => this.notify(), inMs);
+    clearTimeout(this.wakeUp);
+    this.wakeUpAtMs = atMs;
+    this.wakeUp = setTimeout(() => {
+      this.wakeUp = undefined;
+      this.notify();
+    }, inMs);
     // A worker that is not started (a test calling fireDue) must not hold the process open.
     this.wakeUp.unref();
   }

@@ -22,8 +22,14 @@ import { type DriverDatabase, type DriverSql, type TransactionCapture, transacti
 export interface Written {
   /** It recorded outbox events: the relay has something to publish. */
   events: boolean;
-  /** It scheduled (or moved) a timer: one may be due now. */
-  timers: boolean;
+  /** The timers it scheduled (or moved), by kind and due time: the worker of that kind looks for them when they are due. */
+  timers: ReadonlyArray<ScheduledTimer>;
+}
+
+/** A timer a committed transaction left pending (timers.ts). */
+export interface ScheduledTimer {
+  kind: string;
+  fireAt: Date;
 }
 
 type Effect = () => void;
@@ -49,7 +55,8 @@ interface Scope {
   readonly lastSteps: Array<() => Promise<void>>;
   /** Set once the events and timers are written: one recorded later would be lost. */
   deferredWritten: boolean;
-  readonly written: Written;
+  /** It recorded outbox events (its timers are the deferred changes that schedule one). */
+  eventsWritten: boolean;
   readonly effects: Effect[];
   /** The values of the `TransactionState`s used in this transaction. */
   readonly state: Map<TransactionState<unknown>, unknown>;
@@ -109,7 +116,7 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
           finalSteps: [],
           lastSteps: [],
           deferredWritten: false,
-          written: { events: false, timers: false },
+          eventsWritten: false,
           effects: [],
           state: new Map(),
           sql: capture.sql,
@@ -123,7 +130,8 @@ export function withTransactionScope<C extends InteractiveTransactions>(client: 
         return [value, scope];
       }, options),
     )) as [unknown, Scope];
-    for (const listener of scoped.listeners) listener({ ...scope.written });
+    const written: Written = { events: scope.eventsWritten, timers: scheduledIn(scope.timers.values()) };
+    for (const listener of scoped.listeners) listener(written);
     for (const effect of scope.effects) effect();
     return value;
   };
@@ -197,11 +205,18 @@ export function afterEventsWritten(tx: object, step: () => Promise<void>): void 
   scope.lastSteps.push(step);
 }
 
-/** Notes what `tx` wrote; through the client itself (already committed) its listeners hear at once. */
-export function noteWritten(tx: object, kind: keyof Written): void {
+/**
+ * Notes what `tx` wrote; through the client itself (already committed) its listeners hear at once.
+ * A transaction's timers are told at its commit from its deferred changes (the last change of each).
+ */
+export function noteWritten(tx: object, written: { events?: true; timers?: readonly DeferredTimer[] }): void {
   const scope = scopes.get(tx);
-  if (scope) scope.written[kind] = true;
-  else for (const listener of clients.get(tx)?.listeners ?? []) listener({ events: kind === 'events', timers: kind === 'timers' });
+  if (scope) scope.eventsWritten ||= written.events ?? false;
+  else for (const listener of clients.get(tx)?.listeners ?? []) listener({ events: written.events ?? false, timers: scheduledIn(written.timers ?? []) });
+}
+
+function scheduledIn(changes: Iterable<DeferredTimer>): ScheduledTimer[] {
+  return [...changes].flatMap((change) => (change.schedule ? [{ kind: change.kind, fireAt: change.schedule.fireAt }] : []));
 }
 
 /**
