@@ -23,7 +23,7 @@ export const timers = {
     supplierPoll: {
       kind: 'fulfillment.supplier-poll',
       fires:
-        'while a supplier order is open: after `SUPPLIER_POLL_INTERVAL_MS` (15 min), doubling while nothing changes up to `SUPPLIER_POLL_MAX_INTERVAL_MS` (1 h), back to the base after a change',
+        'while a supplier order is open (from placement, where the attempt has a supplier part): after `SUPPLIER_POLL_INTERVAL_MS` (15 min), doubling while nothing changes up to `SUPPLIER_POLL_MAX_INTERVAL_MS` (1 h), back to the base after a change',
     },
     supplierTimeout: {
       kind: 'fulfillment.supplier-timeout',

@@ -16,13 +16,6 @@ export function selectAttemptSupplierOrders(tx: Transaction, orderId: string, at
     SELECT ${COLUMNS} FROM supplier_orders WHERE order_id = ${orderId}::uuid AND attempt = ${attempt} ORDER BY created_at, supplier`;
 }
 
-/** The supplier orders of one attempt in one of `statuses`, oldest first. */
-export function selectSupplierOrdersIn(tx: Transaction, orderId: string, attempt: number, statuses: string[]): Promise<SupplierOrder[]> {
-  return tx.$queryRaw<SupplierOrder[]>`
-    SELECT ${COLUMNS} FROM supplier_orders
-    WHERE order_id = ${orderId}::uuid AND attempt = ${attempt} AND status = ANY(${statuses}::text[]) ORDER BY created_at`;
-}
-
 /** How many supplier orders of the order (of one attempt, when given) are in one of `statuses`. */
 export async function countSupplierOrdersIn(tx: Transaction, orderId: string, attempt: number | null, statuses: string[]): Promise<number> {
   const [row] = await tx.$queryRaw<Array<{ count: number }>>`
@@ -57,11 +50,4 @@ export async function updateSupplierOrder(
   if (change.trackingNumber !== undefined) sets.push(Prisma.sql`tracking_number = ${change.trackingNumber}`);
   if (change.carrier !== undefined) sets.push(Prisma.sql`carrier = ${change.carrier}`);
   await tx.$executeRaw`UPDATE supplier_orders SET ${Prisma.join(sets)} WHERE id = ${id}::uuid`;
-}
-
-/** The supplier orders of one attempt still only `placed` since `deadline` or before, oldest first. */
-export function selectUnansweredSince(tx: Transaction, orderId: string, attempt: number, deadline: Date): Promise<SupplierOrder[]> {
-  return tx.$queryRaw<SupplierOrder[]>`
-    SELECT ${COLUMNS} FROM supplier_orders
-    WHERE order_id = ${orderId}::uuid AND attempt = ${attempt} AND status = 'placed' AND created_at <= ${deadline} ORDER BY created_at`;
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { scheduleTimer } from '@platform/runtime/timers';
+import { cancelTimer, scheduleTimer } from '@platform/runtime/timers';
 import { SUPPLIERS, type SupplierName, type SupplierSource, supplierOrderChanged } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { onBehalfOf } from '../adapters/supplier-call-log';
-import { countSupplierOrdersIn, selectAttemptSupplierOrders, selectSupplierOrdersIn, selectUnansweredSince, updateSupplierOrder, upsertSupplierOrder } from '../adapters/supplier-order-rows';
+import { selectAttemptSupplierOrders, updateSupplierOrder, upsertSupplierOrder } from '../adapters/supplier-order-rows';
 import { type SupplierOrderStatus, SupplierUnavailableError } from '../adapters/suppliers/supplier-client';
 import type { OrderLine, PartFailure, WorkflowContext, WorkflowEvent, WorkflowSnapshot } from '../domain/order-workflow';
 import { groupBySupplier, nextPollIntervalMs, placementLines, planReroute } from '../domain/supplier-placement';
@@ -145,20 +145,22 @@ export async function placeSupplierOrders(tx: Transaction, fulfillment: Fulfillm
   await confirmReservations(tx, orderId, now);
   await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'PLACE_ORDER', ...(groups.length > 0 && { supplierId: groups.map((g) => g.supplier).join(',') }) });
   for (const order of refused) await failPart(tx, fulfillment, order, { cause: 'refused', reason: order.reason ?? 'rejected by the supplier' }, now);
-  await moveOnWithAnswers(tx, fulfillment, orderId);
+  // Without a refusal the outcomes are the attempt's supplier orders; a failed part may have been placed anew elsewhere.
+  await moveOnWithAnswers(tx, fulfillment, orderId, refused.length === 0 ? outcomes : await selectAttemptSupplierOrders(tx, orderId, context.retryCount + 1));
 }
 
 /**
  * Tells the workflow what the parts still going have answered, as far as it waits for it:
  * SUPPLIER_CONFIRMED once each supplier order of the attempt that did not fail is confirmed or
  * shipped (hub stock counts as confirmed at once), then TRACKING_RECEIVED for a supplier parcel
- * that left. Later news (a second parcel) is in the shipments.
+ * that left. Later news (a second parcel) is in the shipments. `orders`: the attempt's supplier
+ * orders as they stand in this transaction (the caller has them, or reads them for this).
  */
-async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orderId: string): Promise<void> {
+async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orderId: string, orders: SupplierOrder[]): Promise<void> {
   let workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow) return;
   const attempt = workflow.snapshot.context.retryCount + 1;
-  const going = await selectSupplierOrdersIn(tx, orderId, attempt, GOING);
+  const going = orders.filter((o) => GOING.includes(o.status));
   if (going.some((o) => o.status === 'placed')) return;
   const ids =
     going.length > 0
@@ -234,7 +236,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   }
 
   for (const { order, reason } of refused) await failPart(tx, fulfillment, order, { cause: 'refused', reason }, now);
-  const timedOut = await timeOutUnanswered(tx, fulfillment, orderId, now);
+  const timedOut = await timeOutUnanswered(tx, fulfillment, orderId, orders, now);
   if (timedOut === 'alone') changed = true;
   // The last part going is silent after the workflow moved on (a re-routed order placed after the
   // others answered, and they failed since): cancelled at its supplier, then failed as a refusal would.
@@ -244,13 +246,19 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
     for (const order of silent) await cancelAtSupplier(tx, fulfillment, order, now);
     await sendWorkflowEvent(tx, fulfillment, orderId, { type: 'SUPPLIER_REJECTED', reason: noAnswer(fulfillment, silent.map((o) => o.supplier).join(', ')) });
   }
-  await moveOnWithAnswers(tx, fulfillment, orderId);
+  // The poll's own list is what the rows hold, unless a part failed: a re-route places supplier
+  // orders anew, a timeout cancels some. Reading them again at every poll, with the overdue ones and
+  // a count of the live ones, was three statements a poll (docs/performance.md, twentieth round).
+  const standing = refused.length === 0 && timedOut === 'none' ? orders : await selectAttemptSupplierOrders(tx, orderId, attempt);
+  await moveOnWithAnswers(tx, fulfillment, orderId, standing);
 
   // Read again: events parked for this order may have moved it further.
   const after = await loadWorkflow(tx, fulfillment, orderId);
-  const stillLive = await countSupplierOrdersIn(tx, orderId, attempt, LIVE);
-  if (after?.snapshot.hasTag('polled') && stillLive > 0) {
+  if (after?.snapshot.hasTag('polled') && standing.some((o) => LIVE.includes(o.status))) {
     await scheduleSupplierPoll(tx, fulfillment, orderId, now, nextPollIntervalMs(fulfillment.settings.supplierPoll, previousIntervalMs, changed));
+  } else {
+    // Entering supplier_confirmed in this transaction may have scheduled one (`startSupplierPolling`).
+    await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
   }
 }
 
@@ -262,13 +270,15 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
  * order's own deadline.
  */
 export async function supplierTimeoutElapsed(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date, event: string): Promise<void> {
-  await loadWorkflow(tx, fulfillment, orderId, { lock: true });
-  const outcome = await timeOutUnanswered(tx, fulfillment, orderId, now);
+  const locked = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
+  if (!locked) return;
+  const attempt = locked.snapshot.context.retryCount + 1;
+  const outcome = await timeOutUnanswered(tx, fulfillment, orderId, await selectAttemptSupplierOrders(tx, orderId, attempt), now);
   if (outcome === 'whole') {
     await sendWorkflowEvent(tx, fulfillment, orderId, { type: event });
     return;
   }
-  if (outcome === 'alone') await moveOnWithAnswers(tx, fulfillment, orderId);
+  if (outcome === 'alone') await moveOnWithAnswers(tx, fulfillment, orderId, await selectAttemptSupplierOrders(tx, orderId, attempt));
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow || !awaitsConfirmation(workflow.snapshot)) return;
   const next = await tx.supplierOrder.findFirst({ where: { orderId, attempt: workflow.snapshot.context.retryCount + 1, status: 'placed' }, orderBy: { createdAt: 'asc' } });
@@ -286,14 +296,15 @@ const awaitsConfirmation = (snapshot: WorkflowSnapshot) => snapshot.can({ type: 
  * `SUPPLIER_TIMEOUT_MS` after it was placed is cancelled at its supplier and fails alone
  * (`failPart`, cause timeout), provided another part goes on (answered, within its own time, or
  * hub stock): `alone`. `whole` when nothing else goes on (nothing done: the order times out),
- * `none` when nothing is overdue.
+ * `none` when nothing is overdue. `orders`: the attempt's supplier orders as they stand in this
+ * transaction (one placed anew in it is not overdue).
  */
-async function timeOutUnanswered(tx: Transaction, fulfillment: Fulfillment, orderId: string, now: Date): Promise<'none' | 'alone' | 'whole'> {
+async function timeOutUnanswered(tx: Transaction, fulfillment: Fulfillment, orderId: string, orders: SupplierOrder[], now: Date): Promise<'none' | 'alone' | 'whole'> {
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow?.snapshot.hasTag('polled')) return 'none';
   const attempt = workflow.snapshot.context.retryCount + 1;
-  const deadline = new Date(now.getTime() - fulfillment.settings.supplierTimeoutMs);
-  const overdue = await selectUnansweredSince(tx, orderId, attempt, deadline);
+  const deadline = now.getTime() - fulfillment.settings.supplierTimeoutMs;
+  const overdue = orders.filter((o) => o.status === 'placed' && o.createdAt.getTime() <= deadline);
   if (overdue.length === 0) return 'none';
   if (!(await partsGoingOn(tx, orderId, attempt, overdue.map((o) => o.id)))) return 'whole';
   for (const order of overdue) {

@@ -19,7 +19,7 @@ import {
   type WorkflowEvent,
   type WorkflowSnapshot,
 } from '../domain/order-workflow';
-import { retryDelayMs } from '../domain/supplier-placement';
+import { placesAtSuppliers, retryDelayMs } from '../domain/supplier-placement';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { ensureReservations, releaseOrderStock, completeFulfillmentOrders } from './inventory';
 import { settleCancelAfterShipment, settleCancellationIfClear } from './ops-tasks';
@@ -238,11 +238,12 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       // Reserve now (the TTL starts here); a shortage is answered by the placement, which fails the attempt.
       await ensureReservations(tx, fulfillment, step.snapshot.context, now);
       return scheduleTimer(tx, { kind: TIMER_KINDS.placeSupplierOrders, key: orderId, fireAt: now });
-    case 'startSupplierPolling': {
-      const live = await countSupplierOrdersIn(tx, orderId, null, LIVE);
-      if (live > 0) await scheduleSupplierPoll(tx, fulfillment, orderId, now, fulfillment.settings.supplierPoll.baseMs);
+    case 'startSupplierPolling':
+      // Where the attempt has a supplier part; a poll that finds none of its orders live stops
+      // polling. Counting the live supplier orders here was a statement at each entry
+      // (docs/performance.md, twentieth round).
+      if (placesAtSuppliers(step.snapshot.context)) await scheduleSupplierPoll(tx, fulfillment, orderId, now, fulfillment.settings.supplierPoll.baseMs);
       return;
-    }
     case 'stopSupplierPolling':
       return cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
     case 'scheduleRetry':

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { allocateShipment } from './allocation';
 import type { SupplierSource } from '@platform/contracts';
 import type { OrderLine, PartFailure } from './order-workflow';
-import { groupBySupplier, placementLines, planReroute, retryDelayMs } from './supplier-placement';
+import { groupBySupplier, placementLines, placesAtSuppliers, planReroute, retryDelayMs } from './supplier-placement';
 
 const items = [
   { id: 'i1', sku: 'MUG', remainingQuantity: 2 },
@@ -57,6 +57,19 @@ describe('supplier placement rules', () => {
       ['C', 'aliexpress', 1],
       ['A', 'own_stock', 2],
     ]);
+  });
+
+  it('polls suppliers only for an attempt with a part at one: not for hub stock alone, nor once every supplier part is refunded or moved to a hub', () => {
+    const order = (items: OrderLine[]) => ({ items }) as Parameters<typeof placesAtSuppliers>[0]['order'];
+    expect(placesAtSuppliers({ order: order([line('A', 'own_stock'), line('B', 'cj')]), failedParts: [] })).toBe(true);
+    expect(placesAtSuppliers({ order: order([line('A', 'own_stock')]), failedParts: [] })).toBe(false);
+    const refunded: PartFailure = { source: 'cj', cause: 'refused', reason: 'no', moves: [{ sku: 'B', variantId: 'B', quantity: 1, to: null }] };
+    expect(placesAtSuppliers({ order: order([line('A', 'own_stock'), line('B', 'cj')]), failedParts: [refunded] })).toBe(false);
+    const toHub: PartFailure = { ...refunded, moves: [{ sku: 'B', variantId: 'B', quantity: 1, to: 'own_stock' }] };
+    expect(placesAtSuppliers({ order: order([line('B', 'cj')]), failedParts: [toHub] })).toBe(false);
+    // A hub part re-routed to a supplier is polled there.
+    const toSupplier: PartFailure = { source: 'own_stock', cause: 'refused', reason: 'short', moves: [{ sku: 'A', variantId: 'A', quantity: 1, to: 'spocket' }] };
+    expect(placesAtSuppliers({ order: order([line('A', 'own_stock')]), failedParts: [toSupplier] })).toBe(true);
   });
 
   it('re-routes to hub stock first, then to the first declared supplier that has not failed the SKU, else refunds', () => {

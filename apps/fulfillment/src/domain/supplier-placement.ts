@@ -1,5 +1,5 @@
 import type { SupplierName, SupplierSource } from '@platform/contracts';
-import type { OrderLine, PartFailure, PartMove } from './order-workflow';
+import type { OrderLine, PartFailure, PartMove, WorkflowContext } from './order-workflow';
 
 /** Items bought from suppliers, one group per supplier (one supplier order each). */
 export function groupBySupplier(items: OrderLine[]): Array<{ supplier: SupplierName; items: OrderLine[] }> {
@@ -34,6 +34,14 @@ export function placementLines(items: OrderLine[], failures: PartFailure[]): Ord
     lines = [...lines.filter((line) => line.quantity > 0), ...moved];
   }
   return lines;
+}
+
+/**
+ * Whether the attempt has a part at a supplier (its placement lines, `placementLines`): only such
+ * an attempt has supplier orders to poll. Hub stock alone has none.
+ */
+export function placesAtSuppliers(context: Pick<WorkflowContext, 'order' | 'failedParts'>): boolean {
+  return placementLines(context.order.items, context.failedParts).some((line) => line.supplierSource !== 'own_stock');
 }
 
 /** What a re-route can use: units free at the hubs by SKU, and the suppliers ops declared for each SKU, in order. */
