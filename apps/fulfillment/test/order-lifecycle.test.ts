@@ -367,6 +367,27 @@ describe('order lifecycle', () => {
     expect(minutes(timer.fireAt.getTime() - confirmedAt)).toBe(minutes(POLL_MS));
   });
 
+  it('two suppliers hand their parts over in one parcel (one tracking number): one shipment, shipped once, and polling stops', async () => {
+    const c = await start();
+    const order = sampleOrder([
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
+    ]);
+    await deliver(c, createdEvent(order));
+    await deliver(c, paid(order.id));
+    await c.advance(60_000);
+    expect(await state(c, order.id)).toBe('placed_with_supplier');
+    const parcel = { status: 'shipped', trackingNumber: 'LP00123456789012', carrier: 'Cainiao', reason: null } as const;
+    c.suppliers.cj.status = parcel;
+    c.suppliers.aliexpress.status = parcel;
+    await c.advance(POLL_MS);
+    expect(await state(c, order.id)).toBe('shipped');
+    expect((await c.db.supplierOrder.findMany({ where: { orderId: order.id } })).map((o) => o.status)).toEqual(['shipped', 'shipped']);
+    expect((await c.db.shipment.findMany({ where: { orderId: order.id } })).map((s) => s.trackingNumber)).toEqual([parcel.trackingNumber]);
+    expect(await c.db.outboxEvent.count({ where: { aggregateId: order.id, type: 'fulfillment.shipment.shipped' } })).toBe(1);
+    expect(await pendingTimers(c, order.id)).toEqual([]);
+  });
+
   it('cancel after placement cancels at the supplier and releases the reservation', async () => {
     const c = await start();
     const order = sampleOrder([

@@ -34,21 +34,19 @@ export function selectAutomationRules(tx: Transaction, skus: string[]): Promise<
   return tx.$queryRaw`SELECT sku, scenario FROM automation_rules WHERE sku = ANY(${skus}::text[])`;
 }
 
-/** The order's shipment with `trackingNumber`, if any (its id). */
-export async function selectShipmentIdByTracking(tx: Transaction, orderId: string, trackingNumber: string): Promise<string | null> {
-  const [row] = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT id FROM shipments WHERE order_id = ${orderId}::uuid AND tracking_number = ${trackingNumber}`;
-  return row?.id ?? null;
-}
-
-/** A supplier's parcel, already on its way (`in_transit`, shipped now). */
+/**
+ * A supplier's parcel, already on its way (`in_transit`, shipped now), unless the order has one
+ * with its tracking number: false then (one statement, where a look first and the insert were two).
+ */
 export async function insertSupplierShipment(
   tx: Transaction,
   row: { id: string; orderId: string; source: string; fulfillmentOrderId: string | null; supplierOrderId: string | null; trackingNumber: string; carrier: string | null; address: object; items: object[]; now: Date },
-): Promise<void> {
+): Promise<boolean> {
   const { now } = row;
-  await tx.$executeRaw`
+  const inserted = await tx.$executeRaw`
     INSERT INTO shipments (id, order_id, source, fulfillment_order_id, supplier_order_id, status, tracking_number, carrier, address, items, shipped_at, created_at, updated_at)
     VALUES (${row.id}::uuid, ${row.orderId}::uuid, ${row.source}, ${row.fulfillmentOrderId}::uuid, ${row.supplierOrderId}::uuid, 'in_transit', ${row.trackingNumber},
-            ${row.carrier}, ${JSON.stringify(row.address)}::jsonb, ${JSON.stringify(row.items)}::jsonb, ${now}, ${now}, ${now})`;
+            ${row.carrier}, ${JSON.stringify(row.address)}::jsonb, ${JSON.stringify(row.items)}::jsonb, ${now}, ${now}, ${now})
+    ON CONFLICT (order_id, tracking_number) DO NOTHING`;
+  return inserted > 0;
 }

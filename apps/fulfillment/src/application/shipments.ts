@@ -4,7 +4,7 @@ import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type EventData, shipmentShipped, type ShipmentStatus, type SupplierSource, type trackingStatusChanged, type WorkflowState } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
-import { completeHubOrderIfDelivered, insertSupplierShipment, markShipmentDelivered, selectShipment, selectShipmentIdByTracking } from '../adapters/shipment-rows';
+import { completeHubOrderIfDelivered, insertSupplierShipment, markShipmentDelivered, selectShipment } from '../adapters/shipment-rows';
 import { allocateShipment } from '../domain/allocation';
 import { type OrderLine, type ShippingAddress, stateOf } from '../domain/order-workflow';
 import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, fulfillmentOrderTransitions, isLastParcel, type LineUnits, shipmentTransitions, statusesBefore } from '../domain/parcels';
@@ -34,11 +34,9 @@ export interface NewShipment {
  * it over already on its way), then what every parcel leaving does (`recordShipped`), once per
  * tracking number.
  */
-export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<{ id: string; created: boolean }> {
-  const existing = await selectShipmentIdByTracking(tx, shipment.orderId, shipment.trackingNumber);
-  if (existing) return { id: existing, created: false };
+export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<void> {
   const id = randomUUID();
-  await insertSupplierShipment(tx, {
+  const inserted = await insertSupplierShipment(tx, {
     id,
     orderId: shipment.orderId,
     source: shipment.source,
@@ -50,8 +48,7 @@ export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, 
     items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
     now: shipment.now,
   });
-  await recordShipped(tx, fulfillment, { id, ...shipment });
-  return { id, created: true };
+  if (inserted) await recordShipped(tx, fulfillment, { id, ...shipment });
 }
 
 /** A parcel left (hub or supplier): `fulfillment.shipment.shipped` and the order's progress. */
