@@ -52,6 +52,13 @@ async function deliver(c: Composition, envelope: Envelope) {
 const paid = (orderId: string) =>
   event(paymentSucceeded, orderId, { orderId, paymentId: randomUUID(), provider: 'stripe', providerPaymentId: 'pi_1', amount: 2000, currency: 'EUR', paidAt: new Date().toISOString() });
 
+/** `order` created and paid, then the 60 s payment delay: the placement has run. */
+async function placeWhenPaid(c: Composition, order: ReturnType<typeof sampleOrder>) {
+  await deliver(c, createdEvent(order));
+  await deliver(c, paid(order.id));
+  await c.advance(60_000);
+}
+
 async function state(c: Composition, orderId: string) {
   return (await c.db.workflow.findUniqueOrThrow({ where: { orderId } })).state;
 }
@@ -336,9 +343,7 @@ describe('order lifecycle', () => {
   it('a supplier that never confirms is polled on a backing-off schedule (doubling up to the cap), reset when its order moves', async () => {
     const c = await start();
     const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
-    await deliver(c, createdEvent(order));
-    await deliver(c, paid(order.id));
-    await c.advance(60_000);
+    await placeWhenPaid(c, order);
     expect(await state(c, order.id)).toBe('placed_with_supplier');
     const placedAt = c.clock.now().getTime();
     const statusCalls = async () => (await c.db.supplierCall.findMany({ where: { orderId: order.id, operation: 'status' }, orderBy: { createdAt: 'asc' } })).map((call) => call.createdAt.getTime());
@@ -373,9 +378,7 @@ describe('order lifecycle', () => {
       { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
       { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
     ]);
-    await deliver(c, createdEvent(order));
-    await deliver(c, paid(order.id));
-    await c.advance(60_000);
+    await placeWhenPaid(c, order);
     expect(await state(c, order.id)).toBe('placed_with_supplier');
     const parcel = { status: 'shipped', trackingNumber: 'LP00123456789012', carrier: 'Cainiao', reason: null } as const;
     c.suppliers.cj.status = parcel;
@@ -395,9 +398,7 @@ describe('order lifecycle', () => {
       { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
     ]);
     const before = await stock(c, 'hub-madrid', 'CHARGER-USB-C');
-    await deliver(c, createdEvent(order));
-    await deliver(c, paid(order.id));
-    await c.advance(60_000);
+    await placeWhenPaid(c, order);
     expect(await state(c, order.id)).toBe('placed_with_supplier');
     expect((await stock(c, 'hub-madrid', 'CHARGER-USB-C')).reserved).toBe(before.reserved + 4);
 
@@ -425,9 +426,7 @@ describe('order lifecycle', () => {
       { sku: 'MUG-WHT', quantity: 2, supplierSource: 'own_stock' },
       { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
     ]);
-    await deliver(c, createdEvent(order));
-    await deliver(c, paid(order.id));
-    await c.advance(60_000);
+    await placeWhenPaid(c, order);
     // Split across the two hubs that have one each.
     const held = await c.db.reservation.findMany({ where: { orderId: order.id, status: 'held' }, orderBy: { hubId: 'asc' } });
     expect(held.map((r) => [r.hubId, r.quantity])).toEqual([['hub-berlin', 1], ['hub-madrid', 1]]);
@@ -488,9 +487,7 @@ describe('order lifecycle', () => {
       { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
     ]);
     const before = await stock(c, 'hub-madrid', 'MUG-WHT');
-    await deliver(c, createdEvent(order));
-    await deliver(c, paid(order.id));
-    await c.advance(60_000);
+    await placeWhenPaid(c, order);
     c.suppliers.cj.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
     await c.advance(POLL_MS);
     expect(await state(c, order.id)).toBe('supplier_confirmed');
