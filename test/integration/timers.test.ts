@@ -277,14 +277,14 @@ describe('durable timers', () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();
     const { db: counted, calls } = countingCalls(db, ['driver.query']);
-    // The worker's looks before the timer fired (its handler runs after them).
-    const looksBefore: number[] = [];
-    const handlers = { [kind]: async () => void looksBefore.push(calls['driver.query']) };
+    const fired: string[] = [];
+    const handlers = { [kind]: async (timer: DueTimer) => void fired.push(timer.key) };
     const w = new TimerWorker<Tx>({ db: counted, clock, log, handlers, pollIntervalMs: 10 * 60_000 });
     w.start();
     try {
       // The first round's look: nothing due, nothing pending.
       await eventually(async () => calls['driver.query'], (n) => n >= 1, 10_000);
+      const looksBefore = calls['driver.query'];
       // Far enough ahead to be told of before it is due, also on a busy machine.
       const fireAt = new Date(clock.now().getTime() + 1_000);
       await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'ahead', fireAt }));
@@ -292,12 +292,49 @@ describe('durable timers', () => {
       // As the service tells it after that commit, and after another service's timer due now.
       w.notify([{ kind, fireAt }]);
       w.notify([{ kind: `test.${randomUUID()}`, fireAt: clock.now() }]);
-      await eventually(async () => [...looksBefore], (seen) => seen.length > 0, 30_000);
-      // The first look and the one at its due time; a look at the notices would have made three.
-      expect(looksBefore).toEqual([2]);
+      // Until shortly before its due time the worker asks nothing (a look at the notices would have).
+      await new Promise((resolve) => setTimeout(resolve, fireAt.getTime() - 200 - clock.now().getTime()));
+      expect(calls['driver.query']).toBe(looksBefore);
+      await eventually(async () => [...fired], (seen) => seen.length > 0, 30_000);
+      expect(fired).toEqual(['ahead']);
     } finally {
       await w.stop();
     }
+  });
+
+  it('wake at a due time further off than the poll: a round held open by a slow handler still fires a timer that comes due meanwhile', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const fired: string[] = [];
+    let releaseSlow!: () => void;
+    const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let slowStarted!: () => void;
+    const slowRunning = new Promise<void>((resolve) => (slowStarted = resolve));
+    const handlers = {
+      [kind]: async (timer: DueTimer) => {
+        if (timer.key === 'slow') {
+          slowStarted();
+          await slowReleased;
+        }
+        fired.push(timer.key);
+      },
+    };
+    // A poll of 100 ms: the timer below is told of ten polls ahead, while the round cannot poll.
+    const w = new TimerWorker<Tx>({ db, clock, log, handlers, concurrency: 2, pollIntervalMs: 100 });
+    await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'slow', fireAt: clock.now() }));
+    w.start();
+    try {
+      await slowRunning;
+      const fireAt = new Date(clock.now().getTime() + 1_000);
+      await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'later', fireAt }));
+      w.notify([{ kind, fireAt }]);
+      await eventually(async () => [...fired], (seen) => seen.includes('later'), 30_000);
+      expect(fired).toEqual(['later']);
+    } finally {
+      releaseSlow();
+      await w.stop();
+    }
+    expect(fired).toEqual(['later', 'slow']);
   });
 
   it('open a lane for a timer that comes due while another lane is still busy, at its due time', async () => {

@@ -83,8 +83,8 @@ export interface TimerWorkerOptions<Tx extends SqlClient> {
   handlers: Record<string, TimerHandler<Tx>>;
   /**
    * The longest pause between looks for due timers (default 1 s). The worker wakes at the next
-   * due time it knows of, and at once for a timer this process commits; the poll finds those
-   * that another replica scheduled.
+   * due time it knows of (read by a look, or of a timer this process committed: at once for one
+   * due now); the poll finds those that another replica scheduled.
    */
   pollIntervalMs?: number;
   /**
@@ -128,6 +128,9 @@ function timerFlow(row: TimerRow): FlowContext {
   const timer = `${row.kind}:${row.key}`;
   return { correlationId: row.correlation_id ?? `timer:${timer}`, causationId: row.id, timer };
 }
+
+/** The longest delay setTimeout takes (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** The most timers one round fires: then the worker does its housekeeping and looks again. */
 const TIMERS_PER_ROUND = 100;
@@ -325,9 +328,10 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    */
   private wakeBy(atMs: number): void {
     if (this.stopping || (this.wakeUp && this.wakeUpAtMs <= atMs)) return;
-    const inMs = Math.max(0, atMs - this.options.clock.now().getTime());
-    // Further off than the next poll: that poll looks again (and a month is beyond setTimeout's range).
-    if (inMs > this.pollIntervalMs) return;
+    // Also when further off than the next poll: a round held open by a slow handler (an SMTP send)
+    // does not poll, and a commit of a timer due later no longer looks. Capped at setTimeout's
+    // range (about 24 days); waking before the time only looks and sets the wake-up again.
+    const inMs = Math.min(Math.max(0, atMs - this.options.clock.now().getTime()), MAX_TIMEOUT_MS);
     clearTimeout(this.wakeUp);
     this.wakeUpAtMs = atMs;
     this.wakeUp = setTimeout(() => {
