@@ -241,6 +241,8 @@ describe('one source fails, the rest ships', () => {
     expect(after.history.find((h: { trigger: string }) => h.trigger === 'PART_FAILED')).toMatchObject({ details: { source: 'aliexpress', cause: 'timeout' } });
     expect((await outbox(order.id, 'fulfillment.workflow.transitioned')).map((t) => t.to)).not.toContain('failed');
     expect((await simOrder('aliexpress', ae.externalOrderId)).stage).toBe('placed');
+    // Nothing live is left at a supplier: nothing more to poll.
+    expect((await c.db.timer.findMany({ where: { key: order.id, firedAt: null } })).map((t) => t.kind)).not.toContain('fulfillment.supplier-poll');
   });
 
   it('a re-routed supplier order keeps its own 24 h: the workflow waits for it past the first deadline, then it fails alone', async () => {
@@ -279,7 +281,8 @@ describe('one source fails, the rest ships', () => {
     expect(after.history.filter((h: { trigger: string }) => h.trigger === 'PART_FAILED').map((h: { details: { source: string; cause: string } }) => `${h.details.source}:${h.details.cause}`)).toEqual([
       'cj:refused',
       'spocket:timeout',
-    ]);
+    ]);    // Nothing live is left at a supplier: nothing more to poll.
+    expect(after.pendingTimers.map((t: { kind: string }) => t.kind)).not.toContain('fulfillment.supplier-poll');
   });
 
   it('every source refuses: the order fails and is retried as before, nothing refunded', async () => {

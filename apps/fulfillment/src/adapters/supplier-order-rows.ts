@@ -3,7 +3,7 @@ import type { Transaction } from './database';
 
 /**
  * Supplier orders on the placement and polling path in raw SQL: every poll of every open order
- * reads, updates and counts them, where the model API costs about three times the statement.
+ * reads and updates them, where the model API costs about three times the statement.
  */
 
 const COLUMNS = Prisma.sql`
@@ -16,11 +16,10 @@ export function selectAttemptSupplierOrders(tx: Transaction, orderId: string, at
     SELECT ${COLUMNS} FROM supplier_orders WHERE order_id = ${orderId}::uuid AND attempt = ${attempt} ORDER BY created_at, supplier`;
 }
 
-/** How many supplier orders of the order (of one attempt, when given) are in one of `statuses`. */
-export async function countSupplierOrdersIn(tx: Transaction, orderId: string, attempt: number | null, statuses: string[]): Promise<number> {
+/** How many supplier orders of the order, of any attempt, are in one of `statuses`. */
+export async function countSupplierOrdersIn(tx: Transaction, orderId: string, statuses: string[]): Promise<number> {
   const [row] = await tx.$queryRaw<Array<{ count: number }>>`
-    SELECT count(*)::int AS count FROM supplier_orders
-    WHERE order_id = ${orderId}::uuid AND (${attempt}::int IS NULL OR attempt = ${attempt}::int) AND status = ANY(${statuses}::text[])`;
+    SELECT count(*)::int AS count FROM supplier_orders WHERE order_id = ${orderId}::uuid AND status = ANY(${statuses}::text[])`;
   return row!.count;
 }
 

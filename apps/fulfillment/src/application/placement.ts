@@ -278,7 +278,12 @@ export async function supplierTimeoutElapsed(tx: Transaction, fulfillment: Fulfi
     await sendWorkflowEvent(tx, fulfillment, orderId, { type: event });
     return;
   }
-  if (outcome === 'alone') await moveOnWithAnswers(tx, fulfillment, orderId, await selectAttemptSupplierOrders(tx, orderId, attempt));
+  if (outcome === 'alone') {
+    const standing = await selectAttemptSupplierOrders(tx, orderId, attempt);
+    await moveOnWithAnswers(tx, fulfillment, orderId, standing);
+    // As after a poll: entering supplier_confirmed scheduled one, and none is left to poll.
+    if (!standing.some((o) => LIVE.includes(o.status))) await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
+  }
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow || !awaitsConfirmation(workflow.snapshot)) return;
   const next = await tx.supplierOrder.findFirst({ where: { orderId, attempt: workflow.snapshot.context.retryCount + 1, status: 'placed' }, orderBy: { createdAt: 'asc' } });

@@ -255,7 +255,7 @@ async function executeEffect(tx: Transaction, fulfillment: Fulfillment, step: St
       await cancelTimer(tx, TIMER_KINDS.placeSupplierOrders, orderId);
       await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
       await releaseOrderStock(tx, orderId, effect.type === 'cancelOrder' ? 'cancelled' : 'attempt_failed', now);
-      const live = await countSupplierOrdersIn(tx, orderId, null, LIVE);
+      const live = await countSupplierOrdersIn(tx, orderId, LIVE);
       // A failed attempt cancels only its own (and older) supplier orders: a later attempt may
       // be placed before this timer gets through to a slow supplier.
       const upToAttempt = effect.type === 'cancelOrder' ? null : step.snapshot.context.retryCount + 1;
