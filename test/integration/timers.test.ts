@@ -44,6 +44,44 @@ function worker(clock: AdjustableClock, handlers: Record<string, (timer: DueTime
 }
 
 /**
+ * Handlers of `kind` whose timer keyed `slow` holds its lane until `releaseSlow()`; `fired` lists
+ * the keys in the order their handlers ended, `slowRunning` resolves once the slow one started.
+ */
+function slowBesideOthers(kind: string) {
+  const fired: string[] = [];
+  let releaseSlow!: () => void;
+  const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve));
+  let slowStarted!: () => void;
+  const slowRunning = new Promise<void>((resolve) => (slowStarted = resolve));
+  const handlers = {
+    [kind]: async (timer: DueTimer) => {
+      if (timer.key === 'slow') {
+        slowStarted();
+        await slowReleased;
+      }
+      fired.push(timer.key);
+    },
+  };
+  return { handlers, fired, slowRunning, releaseSlow };
+}
+
+/**
+ * After `meanwhile`, the timer keyed `later` fires while the slow one still holds its lane; the
+ * slow one once released. Stops the worker.
+ */
+async function laterFiresWhileSlowHolds(w: TimerWorker<Tx>, { fired, releaseSlow }: ReturnType<typeof slowBesideOthers>, meanwhile = async () => {}) {
+  try {
+    await meanwhile();
+    await eventually(async () => [...fired], (seen) => seen.includes('later'), 30_000);
+    expect(fired).toEqual(['later']);
+  } finally {
+    releaseSlow();
+    await w.stop();
+  }
+  expect(fired).toEqual(['later', 'slow']);
+}
+
+/**
  * Two lanes on `on` (a client that holds some of the worker's statements back) fire three timers of
  * a new kind: 'flaky', due first, which `handle` fails, 'other' and 'third'. With more due than
  * lanes, the lane that fired 'other' picks again while 'flaky' fails. Returns the keys handled, once
@@ -189,24 +227,8 @@ describe('durable timers', () => {
   it('give a timer committed during a round a free lane: it fires while the one lane still busy waits, not after it', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();
-    const order: string[] = [];
-    let releaseSlow!: () => void;
-    const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve));
-    let slowStarted!: () => void;
-    const slowRunning = new Promise<void>((resolve) => (slowStarted = resolve));
-    const w = worker(
-      clock,
-      {
-        [kind]: async (timer) => {
-          if (timer.key === 'slow') {
-            slowStarted();
-            await slowReleased;
-          }
-          order.push(timer.key);
-        },
-      },
-      2,
-    );
+    const { handlers, fired: order, slowRunning, releaseSlow } = slowBesideOthers(kind);
+    const w = worker(clock, handlers, 2);
     await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'slow', fireAt: clock.now() }));
     // One timer due, one lane: it takes the slow timer; the second lane opens for the quick one.
     const round = w.fireDue();
@@ -305,65 +327,31 @@ describe('durable timers', () => {
   it('wake at a due time further off than the poll: a round held open by a slow handler still fires a timer that comes due meanwhile', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();
-    const fired: string[] = [];
-    let releaseSlow!: () => void;
-    const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve));
-    let slowStarted!: () => void;
-    const slowRunning = new Promise<void>((resolve) => (slowStarted = resolve));
-    const handlers = {
-      [kind]: async (timer: DueTimer) => {
-        if (timer.key === 'slow') {
-          slowStarted();
-          await slowReleased;
-        }
-        fired.push(timer.key);
-      },
-    };
+    const slow = slowBesideOthers(kind);
     // A poll of 100 ms: the timer below is told of ten polls ahead, while the round cannot poll.
-    const w = new TimerWorker<Tx>({ db, clock, log, handlers, concurrency: 2, pollIntervalMs: 100 });
+    const w = new TimerWorker<Tx>({ db, clock, log, handlers: slow.handlers, concurrency: 2, pollIntervalMs: 100 });
     await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'slow', fireAt: clock.now() }));
     w.start();
-    try {
-      await slowRunning;
+    await laterFiresWhileSlowHolds(w, slow, async () => {
+      await slow.slowRunning;
       const fireAt = new Date(clock.now().getTime() + 1_000);
       await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'later', fireAt }));
       w.notify([{ kind, fireAt }]);
-      await eventually(async () => [...fired], (seen) => seen.includes('later'), 30_000);
-      expect(fired).toEqual(['later']);
-    } finally {
-      releaseSlow();
-      await w.stop();
-    }
-    expect(fired).toEqual(['later', 'slow']);
+    });
   });
 
   it('open a lane for a timer that comes due while another lane is still busy, at its due time', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();
-    const fired: string[] = [];
-    let releaseSlow!: () => void;
-    const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve));
-    const handlers = {
-      [kind]: async (timer: DueTimer) => {
-        if (timer.key === 'slow') await slowReleased;
-        fired.push(timer.key);
-      },
-    };
-    const w = new TimerWorker<Tx>({ db, clock, log, handlers, concurrency: 2, pollIntervalMs: 10 * 60_000 });
+    const slow = slowBesideOthers(kind);
+    const w = new TimerWorker<Tx>({ db, clock, log, handlers: slow.handlers, concurrency: 2, pollIntervalMs: 10 * 60_000 });
     await db.$transaction(async (tx) => {
       await scheduleTimer(tx, { kind, key: 'slow', fireAt: clock.now() });
       await scheduleTimer(tx, { kind, key: 'later', fireAt: new Date(clock.now().getTime() + 300) });
     });
     w.start();
-    try {
-      // The round started with one timer due, so with one lane; the other comes due while it waits.
-      await eventually(async () => [...fired], (seen) => seen.includes('later'), 30_000);
-      expect(fired).toEqual(['later']);
-    } finally {
-      releaseSlow();
-      await w.stop();
-    }
-    expect(fired).toEqual(['later', 'slow']);
+    // The round started with one timer due, so with one lane; the other comes due while it waits.
+    await laterFiresWhileSlowHolds(w, slow);
   });
 
   it('stay pending when the handler reschedules itself to the very time it fired at, and fire again', async () => {
