@@ -167,7 +167,12 @@ async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orde
       ? going.map((o) => o.externalOrderId)
       : (await tx.fulfillmentOrder.findMany({ where: { orderId, attempt, status: 'awaiting_shipment' }, select: { id: true } })).map((o) => o.id);
   const confirmed: WorkflowEvent = { type: 'SUPPLIER_CONFIRMED', supplierOrderId: ids.join(',') };
-  if (workflow.snapshot.can(confirmed)) workflow = { ...workflow, snapshot: (await sendWorkflowEvent(tx, fulfillment, orderId, confirmed)).step.snapshot };
+  if (workflow.snapshot.can(confirmed)) {
+    workflow = { ...workflow, snapshot: (await sendWorkflowEvent(tx, fulfillment, orderId, confirmed)).step.snapshot };
+    // Entering supplier_confirmed starts polling where the attempt has a supplier part
+    // (`startSupplierPolling`); with none of its supplier orders live there is nothing to poll.
+    if (!going.some((o) => LIVE.includes(o.status))) await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
+  }
   const shipped = going.find((o) => o.status === 'shipped');
   if (!shipped) return;
   const tracking: WorkflowEvent = { type: 'TRACKING_RECEIVED', trackingNumber: shipped.trackingNumber!, carrier: shipped.carrier };
@@ -256,9 +261,6 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   const after = await loadWorkflow(tx, fulfillment, orderId);
   if (after?.snapshot.hasTag('polled') && standing.some((o) => LIVE.includes(o.status))) {
     await scheduleSupplierPoll(tx, fulfillment, orderId, now, nextPollIntervalMs(fulfillment.settings.supplierPoll, previousIntervalMs, changed));
-  } else {
-    // Entering supplier_confirmed in this transaction may have scheduled one (`startSupplierPolling`).
-    await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
   }
 }
 
@@ -278,12 +280,7 @@ export async function supplierTimeoutElapsed(tx: Transaction, fulfillment: Fulfi
     await sendWorkflowEvent(tx, fulfillment, orderId, { type: event });
     return;
   }
-  if (outcome === 'alone') {
-    const standing = await selectAttemptSupplierOrders(tx, orderId, attempt);
-    await moveOnWithAnswers(tx, fulfillment, orderId, standing);
-    // As after a poll: entering supplier_confirmed scheduled one, and none is left to poll.
-    if (!standing.some((o) => LIVE.includes(o.status))) await cancelTimer(tx, TIMER_KINDS.supplierPoll, orderId);
-  }
+  if (outcome === 'alone') await moveOnWithAnswers(tx, fulfillment, orderId, await selectAttemptSupplierOrders(tx, orderId, attempt));
   const workflow = await loadWorkflow(tx, fulfillment, orderId);
   if (!workflow || !awaitsConfirmation(workflow.snapshot)) return;
   const next = await tx.supplierOrder.findFirst({ where: { orderId, attempt: workflow.snapshot.context.retryCount + 1, status: 'placed' }, orderBy: { createdAt: 'asc' } });
