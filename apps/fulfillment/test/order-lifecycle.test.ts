@@ -372,7 +372,7 @@ describe('order lifecycle', () => {
     expect(minutes(timer.fireAt.getTime() - confirmedAt)).toBe(minutes(POLL_MS));
   });
 
-  it('two suppliers hand their parts over in one parcel (one tracking number): one shipment, shipped once, and polling stops', async () => {
+  it('two suppliers hand their parts over in one parcel (one tracking number): one shipment carrying both parts, shipped once, polling stops, and its delivery delivers the order', async () => {
     const c = await start();
     const order = sampleOrder([
       { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
@@ -386,9 +386,25 @@ describe('order lifecycle', () => {
     await c.advance(POLL_MS);
     expect(await state(c, order.id)).toBe('shipped');
     expect((await c.db.supplierOrder.findMany({ where: { orderId: order.id } })).map((o) => o.status)).toEqual(['shipped', 'shipped']);
-    expect((await c.db.shipment.findMany({ where: { orderId: order.id } })).map((s) => s.trackingNumber)).toEqual([parcel.trackingNumber]);
+    const [shipment, ...others] = await c.db.shipment.findMany({ where: { orderId: order.id } });
+    expect(others).toEqual([]);
+    expect(shipment!.trackingNumber).toBe(parcel.trackingNumber);
+    expect((shipment!.items as Array<{ sku: string }>).map((i) => i.sku).sort()).toEqual(['AE-CASE', 'CJ-LAMP']);
     expect(await c.db.outboxEvent.count({ where: { aggregateId: order.id, type: 'fulfillment.shipment.shipped' } })).toBe(1);
     expect(await pendingTimers(c, order.id)).toEqual([]);
+    const progress = async () =>
+      (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } })).map(
+        (e) => (e.envelope as { data: EventData<typeof progressChanged> }).data,
+      );
+    expect((await progress()).at(-1)).toMatchObject({ fulfillmentStatus: 'shipped', units: { ordered: 2, shipped: 2, delivered: 0 } });
+
+    // The parcel arrives: both parts with it, so the order is delivered.
+    await deliver(c, event(trackingStatusChanged, order.id, {
+      orderId: order.id, shipmentId: shipment!.id, trackingNumber: parcel.trackingNumber, carrier: null, status: 'delivered', previousStatus: 'in_transit',
+      event: { time: new Date().toISOString(), location: 'Madrid', description: 'delivered' }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
+    }));
+    expect(await state(c, order.id)).toBe('delivered');
+    expect((await progress()).at(-1)).toMatchObject({ fulfillmentStatus: 'fulfilled', units: { ordered: 2, shipped: 2, delivered: 2 } });
   });
 
   it('cancel after placement cancels at the supplier and releases the reservation', async () => {

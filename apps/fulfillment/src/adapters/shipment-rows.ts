@@ -35,18 +35,22 @@ export function selectAutomationRules(tx: Transaction, skus: string[]): Promise<
 }
 
 /**
- * A supplier's parcel, already on its way (`in_transit`, shipped now), unless the order has one
- * with its tracking number: false then (one statement, where a look first and the insert were two).
+ * A supplier's parcel, already on its way (`in_transit`, shipped now), in one statement. Suppliers
+ * may hand their parts over in one parcel (one tracking number): a parcel of the order's suppliers
+ * with that number then takes these items too. The parcel's id, which is `row.id` when it is new;
+ * null when a hub parcel of the order has that number (a hub parcel's items are its own allocations).
  */
 export async function insertSupplierShipment(
   tx: Transaction,
   row: { id: string; orderId: string; source: string; fulfillmentOrderId: string | null; supplierOrderId: string | null; trackingNumber: string; carrier: string | null; address: object; items: object[]; now: Date },
-): Promise<boolean> {
+): Promise<string | null> {
   const { now } = row;
-  const inserted = await tx.$executeRaw`
+  const [parcel] = await tx.$queryRaw<Array<{ id: string }>>`
     INSERT INTO shipments (id, order_id, source, fulfillment_order_id, supplier_order_id, status, tracking_number, carrier, address, items, shipped_at, created_at, updated_at)
     VALUES (${row.id}::uuid, ${row.orderId}::uuid, ${row.source}, ${row.fulfillmentOrderId}::uuid, ${row.supplierOrderId}::uuid, 'in_transit', ${row.trackingNumber},
             ${row.carrier}, ${JSON.stringify(row.address)}::jsonb, ${JSON.stringify(row.items)}::jsonb, ${now}, ${now}, ${now})
-    ON CONFLICT (order_id, tracking_number) DO NOTHING`;
-  return inserted > 0;
+    ON CONFLICT (order_id, tracking_number) DO UPDATE SET items = shipments.items || EXCLUDED.items, updated_at = EXCLUDED.updated_at
+      WHERE shipments.fulfillment_order_id IS NULL
+    RETURNING id::text`;
+  return parcel?.id ?? null;
 }

@@ -32,11 +32,12 @@ export interface NewShipment {
 /**
  * A supplier's parcel handed to a carrier: the shipment row (`in_transit`: the supplier hands
  * it over already on its way), then what every parcel leaving does (`recordShipped`), once per
- * tracking number.
+ * tracking number. Another supplier's part in a parcel already recorded (one tracking number)
+ * joins it: its units count as shipped in the order's progress, without a second `shipped`.
  */
 export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<void> {
   const id = randomUUID();
-  const inserted = await insertSupplierShipment(tx, {
+  const parcelId = await insertSupplierShipment(tx, {
     id,
     orderId: shipment.orderId,
     source: shipment.source,
@@ -48,7 +49,9 @@ export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, 
     items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
     now: shipment.now,
   });
-  if (inserted) await recordShipped(tx, fulfillment, { id, ...shipment });
+  if (parcelId === id) await recordShipped(tx, fulfillment, { id, ...shipment });
+  else if (parcelId) await recordProgress(tx, fulfillment, shipment.orderId, { kind: 'parcel_shipped', shipmentId: parcelId });
+  else fulfillment.log.warn({ orderId: shipment.orderId, trackingNumber: shipment.trackingNumber }, 'a supplier reported the tracking number of a hub parcel; its units are not recorded as shipped');
 }
 
 /** A parcel left (hub or supplier): `fulfillment.shipment.shipped` and the order's progress. */
