@@ -9,7 +9,7 @@ import { recordEvent } from '@platform/runtime/outbox';
 import { eventually } from '@platform/test-support/eventually';
 import { quietLog as log, sampleEvent } from '@platform/test-support/messaging';
 import type { DriverDatabase } from '@platform/runtime/driver-sql';
-import { driverDatabaseOf } from '@platform/runtime/transaction-scope';
+import { driverDatabaseOf, onCommit } from '@platform/runtime/transaction-scope';
 import pg from 'pg';
 import { countingCalls, type Db, outboxClientWith, outboxDatabaseAt, type Tx, withDriverDatabase } from './outbox-database';
 
@@ -273,6 +273,65 @@ describe('durable timers', () => {
     expect(calls.$transaction).toBe(0);
   });
 
+  it('look once for a timer that comes due alone: the look that found it due sets the wake-up for the next, and none follows its fire', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const { db: counted, calls } = countingCalls(db, ['driver.query', '$transaction']);
+    const fired: string[] = [];
+    const handlers = { [kind]: async (timer: DueTimer) => void fired.push(timer.key) };
+    // A poll far longer than the test: every look after the first is a wake-up's.
+    const w = new TimerWorker<Tx>({ db: counted, clock, log, handlers, concurrency: 8, pollIntervalMs: 10 * 60_000 });
+    await db.$transaction(async (tx) => {
+      await scheduleTimer(tx, { kind, key: 'first', fireAt: new Date(clock.now().getTime() + 1_000) });
+      await scheduleTimer(tx, { kind, key: 'second', fireAt: new Date(clock.now().getTime() + 1_500) });
+    });
+    w.start();
+    try {
+      await eventually(async () => [...fired], (seen) => seen.length === 2, 30_000);
+    } finally {
+      await w.stop();
+    }
+    expect(fired).toEqual(['first', 'second']);
+    expect(calls.$transaction).toBe(2);
+    // The first round's look (none due yet, unless it came that late), then one at each wake-up:
+    // three at most, where a look after each fire made four or five (the last one cut by the stop).
+    expect(calls['driver.query']).toBeLessThanOrEqual(3);
+  });
+
+  it('look once for each timer of a chain whose handlers schedule the next one due now: the look after a commit\'s notice, and no count of a round the notices woke', async () => {
+    const kind = `test.${randomUUID()}`;
+    const clock = new AdjustableClock();
+    const { db: counted, calls } = countingCalls(db, ['driver.query', '$transaction']);
+    const fired: string[] = [];
+    const chain = ['first', 'second', 'third'];
+    const handlers = {
+      [kind]: async (timer: DueTimer, tx: Tx) => {
+        fired.push(timer.key);
+        const next = chain[chain.indexOf(timer.key) + 1];
+        if (next) await scheduleTimer(tx, { kind, key: next, fireAt: clock.now() });
+      },
+    };
+    const w = new TimerWorker<Tx>({ db: counted, clock, log, handlers, concurrency: 2, pollIntervalMs: 10 * 60_000 });
+    // Told of its handlers' commits as a service tells its workers (RuntimeService.attachDatabase).
+    onCommit(db, (written) => w.notify(written.timers));
+    w.start();
+    try {
+      // The first round's look: nothing pending.
+      await eventually(async () => calls['driver.query'], (n) => n >= 1, 10_000);
+      await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'first', fireAt: clock.now() }));
+      await eventually(async () => [...fired], (seen) => seen.length === 3, 30_000);
+      // Time for the round the notices woke to run.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await w.stop();
+    }
+    expect(fired).toEqual(chain);
+    expect(calls.$transaction).toBe(3);
+    // The first round's look, then one for each fire: four, where a look after every fire and a
+    // count of the round the notices woke made six.
+    expect(calls['driver.query']).toBe(4);
+  });
+
   it('fire at their due time, not at the next poll: a worker that found none due sleeps until the first one is', async () => {
     const kind = `test.${randomUUID()}`;
     const clock = new AdjustableClock();
@@ -366,6 +425,8 @@ describe('durable timers', () => {
         if (timer.payload.page === 1) await scheduleTimer(tx, { kind, key: timer.key, fireAt: timer.fireAt, payload: { page: 2 } });
       },
     });
+    // Told of its handler's commits as a service tells its workers (RuntimeService.attachDatabase).
+    onCommit(db, (written) => w.notify(written.timers));
     clock.advance(2 * HOUR);
     expect(await w.fireDue()).toBe(2);
     expect(pages).toEqual([1, 2]);

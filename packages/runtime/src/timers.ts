@@ -148,7 +148,7 @@ class SkippedTimer extends Error {}
  * the index's order the first due row is read at once (0.17 ms; EXPLAIN ANALYZE, generic plan).
  */
 export class TimerWorker<Tx extends SqlClient = SqlClient> {
-  private readonly loop = new BackgroundLoop(() => this.round());
+  private readonly loop = new BackgroundLoop((notified) => this.round(notified));
   private readonly pollIntervalMs: number;
   /** Set by stop(): a batch in progress ends after its current timer. */
   private stopping = false;
@@ -176,6 +176,14 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private wakeUp: NodeJS.Timeout | undefined;
   /** When `wakeUp` fires (epoch milliseconds). */
   private wakeUpAtMs = 0;
+  /**
+   * Set by `notify` (a commit of a timer due now, a wake-up, a moved clock) and cleared by a look:
+   * something may be due that no look has seen yet. A lane that fired the last timer its round
+   * counted looks again only then (see `fireRound`).
+   */
+  private noticed = false;
+  /** The last round may have left due timers (or failed): the next one looks, whatever woke it. */
+  private lookAgain = false;
 
   /** The worker's own statements, outside the handlers' transactions (driver-sql.ts). */
   private readonly sql: DriverDatabase;
@@ -209,6 +217,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       const soonest = Math.min(...mine.map((timer) => timer.fireAt.getTime()));
       if (soonest > this.options.clock.now().getTime()) return this.wakeBy(soonest);
     }
+    this.noticed = true;
     this.loop.notify();
     this.addLane?.();
   }
@@ -250,7 +259,9 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     const lane = async (): Promise<void> => {
       while (attempted < limit && !this.stopping) {
         if (counted > 0) counted -= 1;
-        else if (!(await this.dueBeyond(holding))) return;
+        // The count was exact and set the wake-up for the next timer: without a notice since, a
+        // look here finds nothing (a look after every fire was half of a quiet worker's looks).
+        else if (!this.noticed || !(await this.dueBeyond(holding))) return;
         attempted += 1;
         holding += 1;
         let outcome;
@@ -273,26 +284,33 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       running.catch(() => undefined);
       lanes.add(running);
     };
-    // From before the count: a timer committed while it runs may be missing from it.
-    this.addLane = () => {
-      if (lanes.size < concurrency && attempted < limit && !this.stopping) start(lane);
-    };
+    // From before the count: a timer committed while it runs may be missing from it. Opened after
+    // the current turn of the event loop: a notice from a lane's own commit comes while that lane
+    // still counts as holding its timer, and a lane opened then would look for nothing; the lane
+    // looks itself once it goes on (see `noticed`).
+    let open = true;
+    this.addLane = () =>
+      setImmediate(() => {
+        if (open && lanes.size < concurrency && attempted < limit && !this.stopping) start(lane);
+      });
     try {
       // As many lanes as timers are due (up to `concurrency`): a lane that finds none has cost a
       // transaction, and with sends due one at a time most of notifications' eight lanes found
       // none (12,500 empty picks for 3,600 sends, pnpm bench --rate 4 --duration 300). Counted up
       // to one more than the lanes, so that a count within them is exact.
+      this.noticed = false;
       const due = await this.dueState(concurrency + 1);
       saturated = due > concurrency;
       counted = saturated ? Number.POSITIVE_INFINITY : Math.max(0, due - holding);
       for (let i = Math.min(due, concurrency) - lanes.size; i > 0; i--) start(lane);
       while (lanes.size > 0) await Promise.all(lanes);
     } finally {
+      open = false;
       this.addLane = undefined;
     }
     // More were due than lanes (the count then set no wake-up), a pick found the due ones held
-    // elsewhere, or the limit cut the round short. Otherwise every lane ended on a look that found
-    // nothing more due and set the wake-up for the next.
+    // elsewhere, or the limit cut the round short. Otherwise the round's count, or a lane's look
+    // that found nothing more due, set the wake-up for the next.
     return { fired, moreMayBeDue: saturated || foundNone || attempted >= limit };
   }
 
@@ -301,7 +319,13 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    * that finds none is a transaction. When none is, it sets the wake-up for the next (`dueState`).
    */
   private async dueBeyond(holding: number): Promise<boolean> {
-    return (await this.dueState(holding + 1)) > holding;
+    // A lane still holding a timer may have committed it already (its commit's notice comes
+    // before its lane goes on), and this look counts it due: the notice stays for that lane.
+    if (holding === 0) this.noticed = false;
+    const due = await this.dueState(holding + 2);
+    // More are due than the lane that looked picks: it looks again after its fire.
+    if (due > holding + 1) this.noticed = true;
+    return due > holding;
   }
 
   /**
@@ -330,12 +354,15 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     if (this.stopping || (this.wakeUp && this.wakeUpAtMs <= atMs)) return;
     // Also when further off than the next poll: a round held open by a slow handler (an SMTP send)
     // does not poll, and a commit of a timer due later no longer looks. Capped at setTimeout's
-    // range (about 24 days); waking before the time only looks and sets the wake-up again.
+    // range (about 24 days).
     const inMs = Math.min(Math.max(0, atMs - this.options.clock.now().getTime()), MAX_TIMEOUT_MS);
     clearTimeout(this.wakeUp);
     this.wakeUpAtMs = atMs;
     this.wakeUp = setTimeout(() => {
       this.wakeUp = undefined;
+      // Early (past the cap, or by the event loop's cached time, which lags on a busy loop): wait
+      // the rest, where a look would find nothing due.
+      if (this.options.clock.now().getTime() < atMs) return this.wakeBy(atMs);
       this.notify();
     }, inMs);
     // A worker that is not started (a test calling fireDue) must not hold the process open.
@@ -416,6 +443,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     await this.sql.execute`
       UPDATE timers SET attempts = ${attempts}, last_error = ${String((error as Error)?.message ?? error).slice(0, 2000)}, fire_at = ${retryAt}
       WHERE id = ${picked.id}::uuid AND fired_at IS NULL`;
+    this.wakeBy(retryAt.getTime());
     return 'failed';
   }
 
@@ -439,10 +467,14 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
     metrics.timersOldestDueSeconds.set(lag.oldestDueSeconds);
   }
 
-  private async round(): Promise<RoundResult> {
+  private async round(notified: boolean): Promise<RoundResult> {
     let result: RoundResult;
     try {
-      const { fired, moreMayBeDue } = await this.fireRound(TIMERS_PER_ROUND);
+      // Woken by notices that came during the last round, each answered there by a look after it
+      // (which its lane then fired): a count now would find nothing due. The polls still look.
+      const answered = notified && !this.noticed && !this.lookAgain;
+      const { fired, moreMayBeDue } = answered ? { fired: 0, moreMayBeDue: false } : await this.fireRound(TIMERS_PER_ROUND);
+      this.lookAgain = moreMayBeDue;
       await this.housekeeping();
       this.failures = 0;
       // Look again at once only when the round may have left due timers. Those committed
@@ -450,6 +482,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
       result = { pauseMs: fired > 0 && moreMayBeDue ? 0 : this.pollIntervalMs };
     } catch (error) {
       this.failures += 1;
+      this.lookAgain = true;
       this.options.log.warn({ err: error }, 'timer worker failed; will retry');
       result = { pauseMs: Math.min(250 * 2 ** this.failures, 10_000), backoff: true };
     }
