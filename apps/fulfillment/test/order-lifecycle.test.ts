@@ -407,6 +407,35 @@ describe('order lifecycle', () => {
     expect((await progress()).at(-1)).toMatchObject({ fulfillmentStatus: 'fulfilled', units: { ordered: 2, shipped: 2, delivered: 2 } });
   });
 
+  it('a supplier that reports a parcel already delivered with another supplier\'s part: its part arrived with it, gets its automation steps, and the order is delivered', async () => {
+    const c = await start();
+    const rule = await c.app.inject({ method: 'PUT', url: '/automation-rules/AE-CASE', payload: { scenarios: ['sensor_vendor_first_time'] }, headers: { 'x-actor': 'ops:key1', 'x-actor-role': 'ops' } });
+    expect(rule.statusCode, rule.body).toBe(200);
+    const order = sampleOrder([
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
+    ]);
+    await placeWhenPaid(c, order);
+    const parcel = { status: 'shipped', trackingNumber: 'LP00123456789013', carrier: 'Cainiao', reason: null } as const;
+    c.suppliers.cj.status = parcel;
+    c.suppliers.aliexpress.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
+    await c.advance(POLL_MS);
+    const shipment = await c.db.shipment.findFirstOrThrow({ where: { orderId: order.id } });
+    await deliver(c, event(trackingStatusChanged, order.id, {
+      orderId: order.id, shipmentId: shipment.id, trackingNumber: parcel.trackingNumber, carrier: null, status: 'delivered', previousStatus: 'in_transit',
+      event: { time: new Date().toISOString(), location: 'Madrid', description: 'delivered' }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
+    }));
+    // The AliExpress part is still to come.
+    expect(await state(c, order.id)).not.toBe('delivered');
+
+    c.suppliers.aliexpress.status = parcel;
+    await c.advance(POLL_MAX_MS);
+    expect(await state(c, order.id)).toBe('delivered');
+    expect((await c.db.shipment.findMany({ where: { orderId: order.id } })).map((s) => s.id)).toEqual([shipment.id]);
+    expect(await c.db.outboxEvent.count({ where: { aggregateId: order.id, type: 'fulfillment.shipment.shipped' } })).toBe(1);
+    expect((await c.db.automationStep.findMany({ where: { shipmentId: shipment.id } })).map((step) => [step.sku, step.scenario])).toEqual([['AE-CASE', 'sensor_vendor_first_time']]);
+  });
+
   it('cancel after placement cancels at the supplier and releases the reservation', async () => {
     const c = await start();
     const order = sampleOrder([

@@ -34,23 +34,31 @@ export function selectAutomationRules(tx: Transaction, skus: string[]): Promise<
   return tx.$queryRaw`SELECT sku, scenario FROM automation_rules WHERE sku = ANY(${skus}::text[])`;
 }
 
+/** A supplier parcel as its insert left it: the new one, or the one of the order with that tracking number. */
+export interface SupplierParcel {
+  id: string;
+  status: string;
+  items: unknown;
+  deliveredAt: Date | null;
+}
+
 /**
  * A supplier's parcel, already on its way (`in_transit`, shipped now), in one statement. Suppliers
  * may hand their parts over in one parcel (one tracking number): a parcel of the order's suppliers
- * with that number then takes these items too. The parcel's id, which is `row.id` when it is new;
+ * with that number then takes these items too. The parcel, whose id is `row.id` when it is new;
  * null when a hub parcel of the order has that number (a hub parcel's items are its own allocations).
  */
 export async function insertSupplierShipment(
   tx: Transaction,
   row: { id: string; orderId: string; source: string; fulfillmentOrderId: string | null; supplierOrderId: string | null; trackingNumber: string; carrier: string | null; address: object; items: object[]; now: Date },
-): Promise<string | null> {
+): Promise<SupplierParcel | null> {
   const { now } = row;
-  const [parcel] = await tx.$queryRaw<Array<{ id: string }>>`
+  const [parcel] = await tx.$queryRaw<SupplierParcel[]>`
     INSERT INTO shipments (id, order_id, source, fulfillment_order_id, supplier_order_id, status, tracking_number, carrier, address, items, shipped_at, created_at, updated_at)
     VALUES (${row.id}::uuid, ${row.orderId}::uuid, ${row.source}, ${row.fulfillmentOrderId}::uuid, ${row.supplierOrderId}::uuid, 'in_transit', ${row.trackingNumber},
             ${row.carrier}, ${JSON.stringify(row.address)}::jsonb, ${JSON.stringify(row.items)}::jsonb, ${now}, ${now}, ${now})
     ON CONFLICT (order_id, tracking_number) DO UPDATE SET items = shipments.items || EXCLUDED.items, updated_at = EXCLUDED.updated_at
       WHERE shipments.fulfillment_order_id IS NULL
-    RETURNING id::text`;
-  return parcel?.id ?? null;
+    RETURNING id::text, status, items, delivered_at AS "deliveredAt"`;
+  return parcel ?? null;
 }

@@ -37,7 +37,7 @@ export interface NewShipment {
  */
 export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<void> {
   const id = randomUUID();
-  const parcelId = await insertSupplierShipment(tx, {
+  const parcel = await insertSupplierShipment(tx, {
     id,
     orderId: shipment.orderId,
     source: shipment.source,
@@ -49,9 +49,14 @@ export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, 
     items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
     now: shipment.now,
   });
-  if (parcelId === id) await recordShipped(tx, fulfillment, { id, ...shipment });
-  else if (parcelId) await recordProgress(tx, fulfillment, shipment.orderId, { kind: 'parcel_shipped', shipmentId: parcelId });
-  else fulfillment.log.warn({ orderId: shipment.orderId, trackingNumber: shipment.trackingNumber }, 'a supplier reported the tracking number of a hub parcel; its units are not recorded as shipped');
+  if (parcel?.id === id) return recordShipped(tx, fulfillment, { id, ...shipment });
+  if (!parcel) {
+    fulfillment.log.warn({ orderId: shipment.orderId, trackingNumber: shipment.trackingNumber }, 'a supplier reported the tracking number of a hub parcel; its units are not recorded as shipped');
+    return;
+  }
+  // Joined a parcel that arrived already: these units arrived with it, and get their automation steps (FUL-06).
+  if (parcel.status === 'delivered') await startAutomationSteps(tx, fulfillment, { ...parcel, orderId: shipment.orderId, trackingNumber: shipment.trackingNumber });
+  await recordProgress(tx, fulfillment, shipment.orderId, { kind: 'parcel_shipped', shipmentId: parcel.id });
 }
 
 /** A parcel left (hub or supplier): `fulfillment.shipment.shipped` and the order's progress. */
