@@ -155,7 +155,7 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
   private failures = 0;
   private lastHousekeeping = 0;
   private lastLagReport = 0;
-  /** Set while `fireDue` runs: starts one more lane if one is free. */
+  /** Set while `fireDue` runs: opens one more lane, if one is free, after the current turn of the event loop. */
   private addLane: (() => void) | undefined;
   /**
    * Timers whose handler failed, until the failure is recorded: the rollback unlocks the row while
@@ -234,6 +234,8 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    * round runs (`notify`) gets a lane again if one is free: otherwise the lanes still busy when it
    * came fired a steady stream alone, down to one. At 4 orders/s, 10 % of notifications' sends
    * waited over 1.1 s to be picked that way (`fired_at - fire_at`, pnpm bench --rate 4 --duration 300).
+   * A timer that comes due during the round (a handler's, due now) is looked for only when the
+   * worker is told of it (`notify`): a service tells its workers of every commit.
    */
   async fireDue(limit = TIMERS_PER_ROUND): Promise<number> {
     return (await this.fireRound(limit)).fired;
@@ -320,7 +322,8 @@ export class TimerWorker<Tx extends SqlClient = SqlClient> {
    */
   private async dueBeyond(holding: number): Promise<boolean> {
     // A lane still holding a timer may have committed it already (its commit's notice comes
-    // before its lane goes on), and this look counts it due: the notice stays for that lane.
+    // before its lane goes on): the look no longer counts that timer but still subtracts its lane,
+    // so a timer the notice told of may look taken. The notice stays for that lane to look.
     if (holding === 0) this.noticed = false;
     const due = await this.dueState(holding + 2);
     // More are due than the lane that looked picks: it looks again after its fire.
