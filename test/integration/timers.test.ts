@@ -44,6 +44,14 @@ function worker(clock: AdjustableClock, handlers: Record<string, (timer: DueTime
 }
 
 /**
+ * Tells `w` of the test client's commits, as a service tells its workers of its database's
+ * (RuntimeService.attachDatabase); returns what stops it.
+ */
+function toldOfCommits(w: TimerWorker<Tx>): () => void {
+  return onCommit(db, (written) => w.notify(written.timers));
+}
+
+/**
  * Handlers of `kind` whose timer keyed `slow` holds its lane until `releaseSlow()`; `fired` lists
  * the keys in the order their handlers ended, `slowRunning` resolves once the slow one started.
  */
@@ -312,8 +320,7 @@ describe('durable timers', () => {
       },
     };
     const w = new TimerWorker<Tx>({ db: counted, clock, log, handlers, concurrency: 2, pollIntervalMs: 10 * 60_000 });
-    // Told of its handlers' commits as a service tells its workers (RuntimeService.attachDatabase).
-    onCommit(db, (written) => w.notify(written.timers));
+    const stopTelling = toldOfCommits(w);
     await db.$transaction((tx) => scheduleTimer(tx, { kind, key: 'first', fireAt: clock.now() }));
     w.start();
     try {
@@ -321,6 +328,7 @@ describe('durable timers', () => {
       // Time for the round the notices woke to run.
       await new Promise((resolve) => setTimeout(resolve, 200));
     } finally {
+      stopTelling();
       await w.stop();
     }
     expect(fired).toEqual(chain);
@@ -423,10 +431,13 @@ describe('durable timers', () => {
         if (timer.payload.page === 1) await scheduleTimer(tx, { kind, key: timer.key, fireAt: timer.fireAt, payload: { page: 2 } });
       },
     });
-    // Told of its handler's commits as a service tells its workers (RuntimeService.attachDatabase).
-    onCommit(db, (written) => w.notify(written.timers));
+    const stopTelling = toldOfCommits(w);
     clock.advance(2 * HOUR);
-    expect(await w.fireDue()).toBe(2);
+    try {
+      expect(await w.fireDue()).toBe(2);
+    } finally {
+      stopTelling();
+    }
     expect(pages).toEqual([1, 2]);
     const rows = await db.$queryRaw<{ payload: unknown; fired: boolean }[]>`SELECT payload, fired_at IS NOT NULL AS fired FROM timers WHERE kind = ${kind}`;
     expect(rows).toEqual([{ payload: { page: 2 }, fired: true }]);

@@ -105,6 +105,17 @@ describe('a transaction of a service client', () => {
     expect(await db.outboxEvent.count({ where: { id: event.id } })).toBe(1);
     expect(await db.timer.count({ where: { kind: 'test.scope', key: 'on-the-client', firedAt: null } })).toBe(1);
   });
+
+  it('stops telling a listener once it is let go, the others still hear', async () => {
+    commits.length = 0;
+    const heard: Written[] = [];
+    const stop = onCommit(db, (written) => heard.push(written));
+    await recordEvent(db, sampleEvent());
+    stop();
+    await recordEvent(db, sampleEvent());
+    expect(heard).toEqual([{ events: true, timers: [] }]);
+    expect(commits).toHaveLength(2);
+  });
 });
 
 describe('afterCommit', () => {

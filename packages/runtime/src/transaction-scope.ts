@@ -231,11 +231,17 @@ export function afterCommit(tx: object, effect: Effect): void {
   else throw new Error('afterCommit needs a transaction of a client made by createPrismaClient');
 }
 
-/** Calls `listener` after each of `client`'s commits with what it wrote (the runtime wakes its workers from it). */
-export function onCommit(client: object, listener: (written: Written) => void): void {
+/**
+ * Calls `listener` after each of `client`'s commits with what it wrote (the runtime wakes its
+ * workers from it). Returns what stops it (a test's listener on a shared client).
+ */
+export function onCommit(client: object, listener: (written: Written) => void): () => void {
   const scoped = clients.get(client);
   if (!scoped) throw new Error('onCommit needs a client made by createPrismaClient');
   scoped.listeners.push(listener);
+  return () => {
+    scoped.listeners = scoped.listeners.filter((other) => other !== listener);
+  };
 }
 
 /**
