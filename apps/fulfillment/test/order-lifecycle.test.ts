@@ -436,6 +436,40 @@ describe('order lifecycle', () => {
     expect((await c.db.automationStep.findMany({ where: { shipmentId: shipment.id } })).map((step) => [step.sku, step.scenario])).toEqual([['AE-CASE', 'sensor_vendor_first_time']]);
   });
 
+  it("a supplier that reports the tracking number of the order's hub parcel is not believed: its part is asked again, ships under its own number, and the order is delivered with both parcels", async () => {
+    const c = await start();
+    const order = sampleOrder([
+      { sku: 'CHARGER-USB-C', quantity: 1, supplierSource: 'own_stock' },
+      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
+    ]);
+    await placeWhenPaid(c, order);
+    c.suppliers.aliexpress.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
+    await c.advance(POLL_MS);
+    const hubParcel = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR123456785ES', carrier: 'Correos' }, headers: { 'x-actor': 'ops:key1' } });
+    expect(hubParcel.statusCode, hubParcel.body).toBe(201);
+
+    c.suppliers.aliexpress.status = { status: 'shipped', trackingNumber: 'RR123456785ES', carrier: 'Correos', reason: null };
+    await c.advance(POLL_MAX_MS);
+    expect(await c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id } })).toMatchObject({ status: 'confirmed', trackingNumber: null });
+    const [hub, ...others] = await c.db.shipment.findMany({ where: { orderId: order.id } });
+    expect(others).toEqual([]);
+    expect((hub!.items as Array<{ sku: string }>).map((i) => i.sku)).toEqual(['CHARGER-USB-C']);
+    expect(await pendingTimers(c, order.id)).toContain(TIMER_KINDS.supplierPoll);
+
+    c.suppliers.aliexpress.status = { status: 'shipped', trackingNumber: 'LP00123456789014', carrier: 'Cainiao', reason: null };
+    await c.advance(POLL_MAX_MS);
+    expect(await c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id } })).toMatchObject({ status: 'shipped', trackingNumber: 'LP00123456789014' });
+    const shipments = await c.db.shipment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
+    expect(shipments.map((s) => [s.source, s.trackingNumber])).toEqual([['own_stock', 'RR123456785ES'], ['aliexpress', 'LP00123456789014']]);
+    for (const shipment of shipments) {
+      await deliver(c, event(trackingStatusChanged, order.id, {
+        orderId: order.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber!, carrier: null, status: 'delivered', previousStatus: 'in_transit',
+        event: { time: new Date().toISOString(), location: 'Madrid', description: 'delivered' }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
+      }));
+    }
+    expect(await state(c, order.id)).toBe('delivered');
+  });
+
   it('cancel after placement cancels at the supplier and releases the reservation', async () => {
     const c = await start();
     const order = sampleOrder([

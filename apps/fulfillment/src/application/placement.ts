@@ -183,7 +183,8 @@ async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orde
  * `fulfillment.supplier-poll`: asks each live supplier order for its status. Confirmed →
  * recorded; refused or cancelled by the supplier → that part fails alone (`failPart`); shipped
  * with a tracking number → a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED
- * (when the workflow waits for it). Supplier orders unanswered past `SUPPLIER_TIMEOUT_MS` fail
+ * (when the workflow waits for it); with the number of one of the order's hub parcels → not
+ * believed, asked again at the next poll (`recordShipment`). Supplier orders unanswered past `SUPPLIER_TIMEOUT_MS` fail
  * alone while something else goes on (`timeOutUnanswered`). Every part still going answered →
  * SUPPLIER_CONFIRMED. A supplier that does not answer is asked again at the next poll; polling
  * goes on while a supplier order is live, also after another parcel was delivered (the workflow
@@ -215,11 +216,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       order.status = 'confirmed';
       changed = true;
     } else if ((status.status === 'shipped' || status.status === 'delivered') && status.trackingNumber) {
-      await updateSupplierOrder(tx, order.id, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier }, now);
-      await supplierOrderEvent(tx, order, 'shipped', null, now);
-      Object.assign(order, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier });
-      changed = true;
-      await recordShipment(tx, fulfillment, {
+      const recorded = await recordShipment(tx, fulfillment, {
         orderId,
         source: order.supplier as SupplierName,
         supplierOrderId: order.id,
@@ -230,6 +227,17 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
         items: withVendors(order.items as Array<{ sku: string; quantity: number }>, workflow.snapshot.context.order.items),
         now,
       });
+      if (!recorded) {
+        fulfillment.log.warn(
+          { orderId, supplier: order.supplier, externalOrderId, trackingNumber: status.trackingNumber },
+          "supplier reported the tracking number of one of the order's hub parcels; not recorded as shipped, asking again at the next poll",
+        );
+        continue;
+      }
+      await updateSupplierOrder(tx, order.id, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier }, now);
+      await supplierOrderEvent(tx, order, 'shipped', null, now);
+      Object.assign(order, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier });
+      changed = true;
     } else if (status.status === 'rejected' || status.status === 'cancelled') {
       const reason = status.reason ?? `${status.status} by the supplier`;
       await updateSupplierOrder(tx, order.id, { status: 'rejected', reason }, now);

@@ -34,8 +34,10 @@ export interface NewShipment {
  * it over already on its way), then what every parcel leaving does (`recordShipped`), once per
  * tracking number. Another supplier's part in a parcel already recorded (one tracking number)
  * joins it: its units count as shipped in the order's progress, without a second `shipped`.
+ * False, and nothing recorded, when the number is one of the order's hub parcels: our own parcel
+ * cannot carry a supplier's units, so the report is wrong (the caller asks the supplier again).
  */
-export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<void> {
+export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<boolean> {
   const id = randomUUID();
   const parcel = await insertSupplierShipment(tx, {
     id,
@@ -49,14 +51,15 @@ export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, 
     items: shipment.items.map(({ sku, vendorId, quantity }) => ({ sku, vendorId, quantity })),
     now: shipment.now,
   });
-  if (parcel?.id === id) return recordShipped(tx, fulfillment, { id, ...shipment });
-  if (!parcel) {
-    fulfillment.log.warn({ orderId: shipment.orderId, trackingNumber: shipment.trackingNumber }, 'a supplier reported the tracking number of a hub parcel; its units are not recorded as shipped');
-    return;
+  if (!parcel) return false;
+  if (parcel.id === id) {
+    await recordShipped(tx, fulfillment, { id, ...shipment });
+    return true;
   }
   // Joined a parcel that arrived already: these units arrived with it, and get their automation steps (FUL-06).
   if (parcel.status === 'delivered') await startAutomationSteps(tx, fulfillment, { ...parcel, orderId: shipment.orderId, trackingNumber: shipment.trackingNumber });
   await recordProgress(tx, fulfillment, shipment.orderId, { kind: 'parcel_shipped', shipmentId: parcel.id });
+  return true;
 }
 
 /** A parcel left (hub or supplier): `fulfillment.shipment.shipped` and the order's progress. */
