@@ -150,9 +150,10 @@ describe('outbox relay', () => {
       const event = sampleEvent();
       await db.$transaction((tx) => recordEvent(tx, event));
       await eventually(() => db.outboxEvent.count({ where: { id: event.id } }), (n) => n === 0);
-      // The read, then the delete that lets the lock go.
-      expect(calls['driver.execute']).toBe(1);
+      // The read, then the read at the linger's end that deletes it, finds nothing and lets the lock go.
+      expect(calls['driver.execute']).toBe(0);
       expect(calls['driver.transaction']).toBe(0);
+      expect(await relayLockFree()).toBe(true);
       expect(await storedIds([event.id])).toEqual([event.id]);
     } finally {
       await relay.stop();
@@ -166,9 +167,9 @@ describe('outbox relay', () => {
     relay.start();
     try {
       await eventually(() => db.outboxEvent.count({ where: { id: { in: ids } } }), (n) => n === 0);
-      // Three reads (2, 2 and 1 rows); the first two batches were deleted by the reads after them,
-      // the last, once no commit came for the linger, by the one statement that also let the lock go.
-      expect(calls['driver.execute']).toBe(1);
+      // Three reads (2, 2 and 1 rows), each deleting the batch before it; once no commit came for
+      // the linger, a fourth deleted the last, found nothing and let the lock go: no statement of its own.
+      expect(calls['driver.execute']).toBe(0);
       expect(await storedIds(ids)).toEqual(ids);
       expect(await relayLockFree()).toBe(true);
     } finally {
@@ -206,6 +207,55 @@ describe('outbox relay', () => {
     expect(await db.outboxEvent.count({ where: { id: second } })).toBe(0);
     expect(await storedIds([first!, second!])).toEqual([first, second]);
     expect(await relayLockFree()).toBe(true);
+  });
+
+  it("publishes another replica's events committed while it kept the lock: the read at its linger's end finds them, and only an empty read lets go", async () => {
+    const relay = new OutboxRelay({ db: relayDb, js, log, metrics, pollIntervalMs: 60_000, lingerMs: 300 });
+    const [first] = await recordSampleEvents(1);
+    relay.start();
+    try {
+      await eventually(() => db.outboxEvent.count({ where: { id: first } }), (n) => n === 1);
+      await eventually(relayLockFree, (free) => !free);
+      // Committed by another replica, whose relay found the lock taken: nothing wakes this one.
+      const [second] = await recordSampleEvents(1);
+      await eventually(() => db.outboxEvent.count({ where: { id: { in: [first!, second!] } } }), (n) => n === 0);
+      expect(await storedIds([first!, second!])).toEqual([first, second]);
+      expect(await relayLockFree()).toBe(true);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('reads once more after its linger when its read found the lock taken by another replica', async () => {
+    const { db: counted, calls } = countingCalls(relayDb, ['driver.query']);
+    const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 60_000, lingerMs: 500 });
+    const [id] = await recordSampleEvents(1);
+    let letGo!: () => void;
+    const heldUntil = new Promise<void>((resolve) => (letGo = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    // Another replica holds the relay lock until told to let go.
+    const holder = db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK})`;
+        holding();
+        await heldUntil;
+      },
+      { timeout: 30_000 },
+    );
+    await held;
+    relay.start();
+    try {
+      // The first round: the poll, the read that finds the lock taken, then the lag metrics' count.
+      await eventually(async () => calls['driver.query'], (n) => n >= 3);
+      letGo();
+      await holder;
+      await eventually(() => db.outboxEvent.count({ where: { id } }), (n) => n === 0);
+      expect(await storedIds([id!])).toEqual([id]);
+    } finally {
+      letGo();
+      await relay.stop();
+    }
   });
 
   it('deletes what it published when it stops between batches', async () => {

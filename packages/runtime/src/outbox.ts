@@ -78,6 +78,9 @@ export async function recordEvents(tx: SqlClient, envelopes: readonly Envelope[]
   noteWritten(tx, { events: true });
 }
 
+/** A relay read's row; the last read's step that lets the lock go adds one with no event. */
+type OutboxRead = { id: string | null; envelope: string; trace_headers: string };
+
 interface OutboxRow {
   id: string;
   envelope: Envelope;
@@ -111,8 +114,12 @@ export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
  * Publishes committed outbox rows to JetStream in insertion order and deletes what JetStream
  * acknowledged: the stream keeps the event (90 days, for replay), so every row left in
  * `outbox_events` is still to be published. One replica relays at a time: each read takes the
- * relay's advisory lock on the relay's connection (the others find it taken and wait for the
- * next round), and the lock is let go once no commit has come for `LINGER_MS`.
+ * relay's advisory lock on the relay's connection (the others find it taken), and the lock is let
+ * go only by a read that finds nothing left, once no commit has come for `LINGER_MS`. So a
+ * replica whose read found the lock taken can leave its events to the holder, whose last read
+ * comes after that miss; it reads once more itself after `LINGER_MS`, for the holder's read that
+ * ran at the very moment of the miss and could not see them (docs/performance.md, twenty-second
+ * round).
  *
  * A batch is no transaction: a crash between its publishes and its delete leaves the rows, and
  * the next read publishes them again with the same Nats-Msg-Id, which the stream drops within its
@@ -130,7 +137,10 @@ export class OutboxRelay {
   private readonly lingerMs: number;
   /** Rows JetStream acknowledged and not deleted yet: the next read or `settle` deletes them. */
   private published: string[] = [];
-  /** The last round kept the lock and its batch for the next commit's read (`LINGER_MS`). */
+  /**
+   * The relay holds its lock and last batch, or its read found nothing or another replica's lock:
+   * the next round reads even if no commit wakes it, and the `last` read lets go (`LINGER_MS`).
+   */
   private lingering = false;
 
   /** The relay's statements (driver-sql.ts). */
@@ -174,9 +184,10 @@ export class OutboxRelay {
   /**
    * Reads a batch under the relay's lock, deleting the rows the previous batch published in the
    * same statement, and publishes it. What JetStream acknowledged is deleted by the next read or
-   * by `settle`.
+   * by `settle`. The `last` read before the relay would go idle also lets the lock go when it
+   * finds nothing.
    */
-  private async publishBatch(): Promise<{ published: number; failed: number; full: boolean }> {
+  private async publishBatch(last = false): Promise<{ published: number; failed: number; full: boolean }> {
     const { js, metrics, log } = this.options;
     const done = this.published;
     // One relay per database at a time: replicas publishing batches side by side could put a
@@ -185,14 +196,27 @@ export class OutboxRelay {
     // no rows. It is a session lock, so it holds across the publishes and, while the relay goes
     // again at once, across batches; taken again by a session that holds it, it just counts up.
     // The delete's rows are still visible to the statement's own read, hence the exclusion.
-    const rows = (
-      await this.sql.query<{ id: string; envelope: string; trace_headers: string }>`
-        WITH gone AS (DELETE FROM outbox_events WHERE id = ANY(${done}::uuid[])),
-             relay AS (SELECT pg_try_advisory_lock(${OUTBOX_RELAY_LOCK}::bigint) AS locked)
-        SELECT o.id::text, o.envelope::text, o.trace_headers::text FROM relay, outbox_events o
-        WHERE relay.locked AND o.id <> ALL(${done}::uuid[]) ORDER BY o.seq LIMIT ${this.batchSize}`
-    ).map((row): OutboxRow => ({ id: row.id, envelope: JSON.parse(row.envelope) as Envelope, trace_headers: JSON.parse(row.trace_headers) as Record<string, string> }));
+    const read = last
+      ? // Lets go of every hold when it finds nothing (the row of no event is that step's). The
+        // batch is read once: a probe of the table besides it scanned the dead rows a burst leaves.
+        await this.sql.query<OutboxRead>`
+          WITH gone AS (DELETE FROM outbox_events WHERE id = ANY(${done}::uuid[])),
+               relay AS (SELECT pg_try_advisory_lock(${OUTBOX_RELAY_LOCK}::bigint) AS locked),
+               batch AS (SELECT o.seq, o.id, o.envelope, o.trace_headers FROM relay, outbox_events o
+                         WHERE relay.locked AND o.id <> ALL(${done}::uuid[]) ORDER BY o.seq LIMIT ${this.batchSize}),
+               released AS (SELECT pg_advisory_unlock_all() FROM relay WHERE NOT EXISTS (SELECT 1 FROM batch))
+          (SELECT b.id::text, b.envelope::text, b.trace_headers::text FROM batch b ORDER BY b.seq)
+          UNION ALL
+          SELECT NULL, NULL, NULL FROM released`
+      : await this.sql.query<OutboxRead>`
+          WITH gone AS (DELETE FROM outbox_events WHERE id = ANY(${done}::uuid[])),
+               relay AS (SELECT pg_try_advisory_lock(${OUTBOX_RELAY_LOCK}::bigint) AS locked)
+          SELECT o.id::text, o.envelope::text, o.trace_headers::text FROM relay, outbox_events o
+          WHERE relay.locked AND o.id <> ALL(${done}::uuid[]) ORDER BY o.seq LIMIT ${this.batchSize}`;
     this.published = [];
+    const rows = read
+      .filter((row) => row.id !== null)
+      .map((row): OutboxRow => ({ id: row.id!, envelope: JSON.parse(row.envelope) as Envelope, trace_headers: JSON.parse(row.trace_headers) as Record<string, string> }));
     if (rows.length === 0) return { published: 0, failed: 0, full: false };
     // Pipelined on one connection: JetStream stores them in send order.
     const outcomes = await Promise.allSettled(rows.map((row) => publishEnvelope(js, row.envelope, row.trace_headers)));
@@ -225,20 +249,22 @@ export class OutboxRelay {
     const lingered = this.lingering;
     this.lingering = false;
     try {
-      if (lingered && !notified) {
-        // No commit came while the relay kept its lock: it deletes the last batch and lets go.
-        await this.settle();
-      } else if (notified || this.failures > 0 || (await this.anyPending())) {
-        // A poll (no commit of this process woke it) mostly finds nothing: one statement says so,
-        // where a batch costs two round trips and the relay's lock.
-        const batch = await this.publishBatch();
+      // A poll (nothing asked for a read) mostly finds nothing: one statement says so, without the lock.
+      if (notified || lingered || this.failures > 0 || (await this.anyPending())) {
+        // No commit came while the relay lingered: its last read, which lets the lock go unless
+        // it finds more (another replica's events, committed while this one held the lock).
+        const last = lingered && !notified;
+        const batch = await this.publishBatch(last);
         full = batch.full;
         this.failures = batch.failed > 0 ? this.failures + 1 : 0;
-        // Going again at once (a full batch, or a commit came meanwhile): the next read deletes
-        // this batch, and the lock stays. Otherwise it stays for `LINGER_MS` more, for the next
-        // commit's read to delete the batch; a failed batch lets it go now.
+        // After a batch the relay reads again, and that read deletes the batch: at once when it
+        // was full or a commit came meanwhile, else after `LINGER_MS` (the lock and batch kept for
+        // the next commit's read meanwhile). A read that found nothing may have found another
+        // replica's lock: the holder's last read comes after it, but the one running at that very
+        // moment could not see this replica's events, so the last read after `LINGER_MS` is its own
+        // look again. A failed batch lets the lock go now.
         if (batch.failed > 0) await this.settle();
-        else if (!(full || this.loop.notifiedDuringRound)) this.lingering = true;
+        else if (!(full || this.loop.notifiedDuringRound) && !(last && batch.published === 0)) this.lingering = true;
       }
     } catch (error) {
       this.failures += 1;
