@@ -461,6 +461,12 @@ describe('order lifecycle', () => {
     expect(await c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id } })).toMatchObject({ status: 'shipped', trackingNumber: 'LP00123456789014' });
     const shipments = await c.db.shipment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
     expect(shipments.map((s) => [s.source, s.trackingNumber])).toEqual([['own_stock', 'RR123456785ES'], ['aliexpress', 'LP00123456789014']]);
+    expect(await c.db.outboxEvent.count({ where: { aggregateId: order.id, type: 'fulfillment.shipment.shipped' } })).toBe(2);
+    const parcels = (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } }))
+      .map((e) => (e.envelope as { data: EventData<typeof progressChanged> }).data)
+      .filter((p) => p.cause.kind === 'parcel_shipped')
+      .map((p) => p.parcels.map((x) => `${x.number} of ${x.of}`).join());
+    expect(parcels).toEqual(['1 of 2', '1 of 2,2 of 2']);
     for (const shipment of shipments) {
       await deliver(c, event(trackingStatusChanged, order.id, {
         orderId: order.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber!, carrier: null, status: 'delivered', previousStatus: 'in_transit',
@@ -468,6 +474,36 @@ describe('order lifecycle', () => {
       }));
     }
     expect(await state(c, order.id)).toBe('delivered');
+  });
+
+  it("a re-routed part placed after the hub parcel left, whose first answer is the hub parcel's number, is confirmed (its supplier has it) and not timed out for never answering", async () => {
+    const c = await start();
+    const ops = { 'x-actor': 'ops:key1', 'x-actor-role': 'ops' };
+    expect((await c.app.inject({ method: 'PUT', url: '/ops/policies/supplier-failure', payload: { mode: 'reroute' }, headers: ops })).statusCode).toBe(200);
+    expect((await c.app.inject({ method: 'PUT', url: '/ops/sku-sources/CJ-LAMP', payload: { sources: ['spocket'] }, headers: ops })).statusCode).toBe(200);
+    const order = sampleOrder([
+      { sku: 'CHARGER-USB-C', quantity: 1, supplierSource: 'own_stock' },
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+    ]);
+    await placeWhenPaid(c, order);
+    c.suppliers.cj.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
+    await c.advance(POLL_MS);
+    const hubParcel = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR123456785ES', carrier: 'Correos' }, headers: ops });
+    expect(hubParcel.statusCode, hubParcel.body).toBe(201);
+    // CJ cancels its part: re-routed to Spocket, placed there.
+    c.suppliers.cj.status = { status: 'cancelled', trackingNumber: null, carrier: null, reason: 'Out of stock' };
+    await c.advance(POLL_MS);
+    const spocket = () => c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id, supplier: 'spocket' } });
+    expect((await spocket()).status).toBe('placed');
+
+    c.suppliers.spocket.status = { status: 'shipped', trackingNumber: 'RR123456785ES', carrier: 'Correos', reason: null };
+    await c.advance(POLL_MAX_MS);
+    expect(await spocket()).toMatchObject({ status: 'confirmed', trackingNumber: null });
+    expect((await c.db.shipment.findMany({ where: { orderId: order.id } })).map((s) => s.source)).toEqual(['own_stock']);
+    // Past the supplier timeout it is still going: asked again, not failed.
+    await c.advance(24 * 60 * MINUTE);
+    expect((await spocket()).status).toBe('confirmed');
+    expect(await pendingTimers(c, order.id)).toContain(TIMER_KINDS.supplierPoll);
   });
 
   it('cancel after placement cancels at the supplier and releases the reservation', async () => {

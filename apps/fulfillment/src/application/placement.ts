@@ -184,8 +184,9 @@ async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orde
  * recorded; refused or cancelled by the supplier → that part fails alone (`failPart`); shipped
  * with a tracking number → a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED
  * (when the workflow waits for it); with the number of one of the order's hub parcels → not
- * believed, asked again at the next poll (`recordShipment`). Supplier orders unanswered past `SUPPLIER_TIMEOUT_MS` fail
- * alone while something else goes on (`timeOutUnanswered`). Every part still going answered →
+ * believed (confirmed if it was only placed) and asked again at the next poll (`recordShipment`).
+ * Supplier orders unanswered past `SUPPLIER_TIMEOUT_MS` fail alone while something else goes on
+ * (`timeOutUnanswered`). Every part still going answered →
  * SUPPLIER_CONFIRMED. A supplier that does not answer is asked again at the next poll; polling
  * goes on while a supplier order is live, also after another parcel was delivered (the workflow
  * is delivered only once every unit is), and stops once none is. Polls back off while nothing
@@ -216,28 +217,38 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       order.status = 'confirmed';
       changed = true;
     } else if ((status.status === 'shipped' || status.status === 'delivered') && status.trackingNumber) {
-      const recorded = await recordShipment(tx, fulfillment, {
+      const { trackingNumber, carrier } = status;
+      const parcel = {
         orderId,
         source: order.supplier as SupplierName,
         supplierOrderId: order.id,
         fulfillmentOrderId: null,
-        trackingNumber: status.trackingNumber,
-        carrier: status.carrier,
+        trackingNumber,
+        carrier,
         address: workflow.snapshot.context.order.shippingAddress,
         items: withVendors(order.items as Array<{ sku: string; quantity: number }>, workflow.snapshot.context.order.items),
         now,
+      };
+      const recorded = await recordShipment(tx, fulfillment, parcel, async () => {
+        await updateSupplierOrder(tx, order.id, { status: 'shipped', trackingNumber, carrier }, now);
+        await supplierOrderEvent(tx, order, 'shipped', null, now);
+        Object.assign(order, { status: 'shipped', trackingNumber, carrier });
       });
-      if (!recorded) {
-        fulfillment.log.warn(
-          { orderId, supplier: order.supplier, externalOrderId, trackingNumber: status.trackingNumber },
-          "supplier reported the tracking number of one of the order's hub parcels; not recorded as shipped, asking again at the next poll",
-        );
+      if (recorded) {
+        changed = true;
         continue;
       }
-      await updateSupplierOrder(tx, order.id, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier }, now);
-      await supplierOrderEvent(tx, order, 'shipped', null, now);
-      Object.assign(order, { status: 'shipped', trackingNumber: status.trackingNumber, carrier: status.carrier });
-      changed = true;
+      fulfillment.log.warn(
+        { orderId, supplier: order.supplier, externalOrderId, trackingNumber },
+        "supplier reported the tracking number of one of the order's hub parcels; not recorded as shipped, asking again at the next poll",
+      );
+      // It has the order, though: not failed later for never answering.
+      if (order.status === 'placed') {
+        await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
+        await supplierOrderEvent(tx, order, 'confirmed', null, now);
+        order.status = 'confirmed';
+        changed = true;
+      }
     } else if (status.status === 'rejected' || status.status === 'cancelled') {
       const reason = status.reason ?? `${status.status} by the supplier`;
       await updateSupplierOrder(tx, order.id, { status: 'rejected', reason }, now);

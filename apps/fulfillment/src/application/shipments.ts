@@ -31,13 +31,15 @@ export interface NewShipment {
 
 /**
  * A supplier's parcel handed to a carrier: the shipment row (`in_transit`: the supplier hands
- * it over already on its way), then what every parcel leaving does (`recordShipped`), once per
- * tracking number. Another supplier's part in a parcel already recorded (one tracking number)
- * joins it: its units count as shipped in the order's progress, without a second `shipped`.
- * False, and nothing recorded, when the number is one of the order's hub parcels: our own parcel
- * cannot carry a supplier's units, so the report is wrong (the caller asks the supplier again).
+ * it over already on its way), `handedOver` (the caller marks its supplier order shipped: the
+ * order's progress counts a live supplier order as a parcel still to come), then what every
+ * parcel leaving does (`recordShipped`), once per tracking number. Another supplier's part in a
+ * parcel already recorded (one tracking number) joins it: its units count as shipped in the
+ * order's progress, without a second `shipped`. False, and nothing recorded, when the number is
+ * one of the order's hub parcels: our own parcel cannot carry a supplier's units, so the report
+ * is wrong (the caller asks the supplier again).
  */
-export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment): Promise<boolean> {
+export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, shipment: NewShipment, handedOver: () => Promise<void>): Promise<boolean> {
   const id = randomUUID();
   const parcel = await insertSupplierShipment(tx, {
     id,
@@ -52,6 +54,7 @@ export async function recordShipment(tx: Transaction, fulfillment: Fulfillment, 
     now: shipment.now,
   });
   if (!parcel) return false;
+  await handedOver();
   if (parcel.id === id) {
     await recordShipped(tx, fulfillment, { id, ...shipment });
     return true;
