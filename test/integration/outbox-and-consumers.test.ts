@@ -56,6 +56,11 @@ async function relayLockFree(): Promise<boolean> {
   return lock!.free;
 }
 
+/** How many sample events JetStream acknowledged to the relays (storedIds counts the rows still waiting too). */
+async function acknowledged(): Promise<number> {
+  return (await metrics.outboxPublished.get()).values.find((value) => value.labels.type === notificationSent.type)?.value ?? 0;
+}
+
 /** Commits `count` events in one transaction; their ids, in outbox order. */
 async function recordSampleEvents(count: number): Promise<string[]> {
   const events = Array.from({ length: count }, () => sampleEvent());
@@ -180,8 +185,6 @@ describe('outbox relay', () => {
   it('keeps its lock and last batch while commits come, counted as published: the next read deletes the batch, and the stop lets go', async () => {
     const { db: counted, calls } = countingCalls(relayDb, ['driver.query', 'driver.execute']);
     const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 60_000, lingerMs: 60_000 });
-    // What JetStream acknowledged to the relay (storedIds counts the rows still waiting too).
-    const acknowledged = async () => (await metrics.outboxPublished.get()).values.find((value) => value.labels.type === notificationSent.type)?.value ?? 0;
     const before = await acknowledged();
     const [first] = await recordSampleEvents(1);
     let second: string | undefined;
@@ -210,12 +213,14 @@ describe('outbox relay', () => {
   });
 
   it("publishes another replica's events committed while it kept the lock: the read at its linger's end finds them, and only an empty read lets go", async () => {
-    const relay = new OutboxRelay({ db: relayDb, js, log, metrics, pollIntervalMs: 60_000, lingerMs: 300 });
+    // A linger long enough for the second commit to come within it on a busy machine.
+    const relay = new OutboxRelay({ db: relayDb, js, log, metrics, pollIntervalMs: 60_000, lingerMs: 1_000 });
+    const before = await acknowledged();
     const [first] = await recordSampleEvents(1);
     relay.start();
     try {
-      await eventually(() => db.outboxEvent.count({ where: { id: first } }), (n) => n === 1);
-      await eventually(relayLockFree, (free) => !free);
+      await eventually(acknowledged, (n) => n === before + 1);
+      expect(await relayLockFree()).toBe(false);
       // Committed by another replica, whose relay found the lock taken: nothing wakes this one.
       const [second] = await recordSampleEvents(1);
       await eventually(() => db.outboxEvent.count({ where: { id: { in: [first!, second!] } } }), (n) => n === 0);
