@@ -115,8 +115,8 @@ export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
  * acknowledged: the stream keeps the event (90 days, for replay), so every row left in
  * `outbox_events` is still to be published. One replica relays at a time: each read takes the
  * relay's advisory lock on the relay's connection (the others find it taken), and the lock is let
- * go by a read that finds nothing left, once no commit has come for `LINGER_MS` (or, without a
- * read, by a failure or the relay's stop). So a replica whose read found the lock taken can
+ * go by a read that finds nothing left, `LINGER_MS` after its last batch when no commit of its
+ * own came meanwhile (or, without a read, by a failure or the relay's stop). So a replica whose read found the lock taken can
  * mostly leave its events to the holder, whose last read comes after that miss; it reads once
  * more itself after `LINGER_MS`, for the holder's read that ran at the very moment of the miss
  * and could not see them, and the poll is left for the rest (docs/performance.md, twenty-second

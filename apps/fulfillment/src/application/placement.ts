@@ -211,12 +211,9 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       fulfillment.log.warn({ err: error, orderId, supplier: order.supplier }, 'supplier status unavailable; asking again at the next poll');
       continue;
     }
-    if (status.status === 'confirmed' && order.status === 'placed') {
-      await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
-      await supplierOrderEvent(tx, order, 'confirmed', null, now);
-      order.status = 'confirmed';
-      changed = true;
-    } else if ((status.status === 'shipped' || status.status === 'delivered') && status.trackingNumber) {
+    // A parcel whose number is one of the order's hub parcels is not believed; the supplier has the order, though.
+    let disbelieved = false;
+    if ((status.status === 'shipped' || status.status === 'delivered') && status.trackingNumber) {
       const { trackingNumber, carrier } = status;
       const parcel = {
         orderId,
@@ -238,17 +235,17 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
         changed = true;
         continue;
       }
+      disbelieved = true;
       fulfillment.log.warn(
         { orderId, supplier: order.supplier, externalOrderId, trackingNumber },
         "supplier reported the tracking number of one of the order's hub parcels; not recorded as shipped, asking again at the next poll",
       );
-      // It has the order, though: not failed later for never answering.
-      if (order.status === 'placed') {
-        await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
-        await supplierOrderEvent(tx, order, 'confirmed', null, now);
-        order.status = 'confirmed';
-        changed = true;
-      }
+    }
+    if ((status.status === 'confirmed' || disbelieved) && order.status === 'placed') {
+      await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
+      await supplierOrderEvent(tx, order, 'confirmed', null, now);
+      order.status = 'confirmed';
+      changed = true;
     } else if (status.status === 'rejected' || status.status === 'cancelled') {
       const reason = status.reason ?? `${status.status} by the supplier`;
       await updateSupplierOrder(tx, order.id, { status: 'rejected', reason }, now);
