@@ -73,6 +73,24 @@ async function stock(c: Composition, hubId: string, sku: string) {
 async function pendingTimers(c: Composition, orderId: string) {
   return (await c.db.timer.findMany({ where: { key: orderId, firedAt: null } })).map((t) => t.kind).sort();
 }
+/** The order's `fulfillment.progress.changed` data, in outbox order. */
+async function progressEvents(c: Composition, orderId: string) {
+  const rows = await c.db.outboxEvent.findMany({ where: { aggregateId: orderId, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } });
+  return rows.map((e) => (e.envelope as { data: EventData<typeof progressChanged> }).data);
+}
+/** Tracking's scan of a parcel, applied as its consumer does. */
+function scan(
+  c: Composition,
+  orderId: string,
+  shipment: { id: string; trackingNumber: string | null },
+  status: 'in_transit' | 'delivered',
+  previousStatus: 'in_transit' | null = 'in_transit',
+) {
+  return deliver(c, event(trackingStatusChanged, orderId, {
+    orderId, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber!, carrier: null, status, previousStatus,
+    event: { time: new Date().toISOString(), location: 'Madrid', description: status }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
+  }));
+}
 
 describe('order lifecycle', () => {
   it('happy path over JetStream: pending → paid → 60 s → placed → confirmed → shipped → in transit → out for delivery → delivered', async () => {
@@ -168,9 +186,7 @@ describe('order lifecycle', () => {
       await eventually(() => state(c, order.id), (s) => s === 'delivered', 15_000);
 
       // Where the units were after each parcel event (ORD-03), each parcel numbered of the two expected.
-      const progress = (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } })).map(
-        (e) => (e.envelope as { data: EventData<typeof progressChanged> }).data,
-      );
+      const progress = await progressEvents(c, order.id);
       expect(progress.map((p) => [p.cause.kind, p.fulfillmentStatus, p.parcels.map((x) => `${x.number} of ${x.of}`).join()])).toEqual([
         ['parcel_shipped', 'partially_shipped', '1 of 2'],
         ['parcel_shipped', 'shipped', '1 of 2,2 of 2'],
@@ -392,19 +408,12 @@ describe('order lifecycle', () => {
     expect((shipment!.items as Array<{ sku: string }>).map((i) => i.sku).sort()).toEqual(['AE-CASE', 'CJ-LAMP']);
     expect(await c.db.outboxEvent.count({ where: { aggregateId: order.id, type: 'fulfillment.shipment.shipped' } })).toBe(1);
     expect(await pendingTimers(c, order.id)).toEqual([]);
-    const progress = async () =>
-      (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } })).map(
-        (e) => (e.envelope as { data: EventData<typeof progressChanged> }).data,
-      );
-    expect((await progress()).at(-1)).toMatchObject({ fulfillmentStatus: 'shipped', units: { ordered: 2, shipped: 2, delivered: 0 } });
+    expect((await progressEvents(c, order.id)).at(-1)).toMatchObject({ fulfillmentStatus: 'shipped', units: { ordered: 2, shipped: 2, delivered: 0 } });
 
     // The parcel arrives: both parts with it, so the order is delivered.
-    await deliver(c, event(trackingStatusChanged, order.id, {
-      orderId: order.id, shipmentId: shipment!.id, trackingNumber: parcel.trackingNumber, carrier: null, status: 'delivered', previousStatus: 'in_transit',
-      event: { time: new Date().toISOString(), location: 'Madrid', description: 'delivered' }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
-    }));
+    await scan(c, order.id, shipment!, 'delivered');
     expect(await state(c, order.id)).toBe('delivered');
-    expect((await progress()).at(-1)).toMatchObject({ fulfillmentStatus: 'fulfilled', units: { ordered: 2, shipped: 2, delivered: 2 } });
+    expect((await progressEvents(c, order.id)).at(-1)).toMatchObject({ fulfillmentStatus: 'fulfilled', units: { ordered: 2, shipped: 2, delivered: 2 } });
   });
 
   it('a supplier that reports a parcel already delivered with another supplier\'s part: its part arrived with it, gets its automation steps, and the order is delivered', async () => {
@@ -421,10 +430,7 @@ describe('order lifecycle', () => {
     c.suppliers.aliexpress.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
     await c.advance(POLL_MS);
     const shipment = await c.db.shipment.findFirstOrThrow({ where: { orderId: order.id } });
-    await deliver(c, event(trackingStatusChanged, order.id, {
-      orderId: order.id, shipmentId: shipment.id, trackingNumber: parcel.trackingNumber, carrier: null, status: 'delivered', previousStatus: 'in_transit',
-      event: { time: new Date().toISOString(), location: 'Madrid', description: 'delivered' }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
-    }));
+    await scan(c, order.id, shipment, 'delivered');
     // The AliExpress part is still to come.
     expect(await state(c, order.id)).not.toBe('delivered');
 
@@ -462,17 +468,11 @@ describe('order lifecycle', () => {
     const shipments = await c.db.shipment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
     expect(shipments.map((s) => [s.source, s.trackingNumber])).toEqual([['own_stock', 'RR123456785ES'], ['aliexpress', 'LP00123456789014']]);
     expect(await c.db.outboxEvent.count({ where: { aggregateId: order.id, type: 'fulfillment.shipment.shipped' } })).toBe(2);
-    const parcels = (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } }))
-      .map((e) => (e.envelope as { data: EventData<typeof progressChanged> }).data)
+    const parcels = (await progressEvents(c, order.id))
       .filter((p) => p.cause.kind === 'parcel_shipped')
       .map((p) => p.parcels.map((x) => `${x.number} of ${x.of}`).join());
     expect(parcels).toEqual(['1 of 2', '1 of 2,2 of 2']);
-    for (const shipment of shipments) {
-      await deliver(c, event(trackingStatusChanged, order.id, {
-        orderId: order.id, shipmentId: shipment.id, trackingNumber: shipment.trackingNumber!, carrier: null, status: 'delivered', previousStatus: 'in_transit',
-        event: { time: new Date().toISOString(), location: 'Madrid', description: 'delivered' }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
-      }));
-    }
+    for (const shipment of shipments) await scan(c, order.id, shipment, 'delivered');
     expect(await state(c, order.id)).toBe('delivered');
   });
 
@@ -609,13 +609,8 @@ describe('order lifecycle', () => {
 
     const ship = (trackingNumber: string) =>
       c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber, items: [{ sku: 'MUG-WHT', quantity: 1 }] }, headers: { 'x-actor': 'ops:key1' } });
-    const track = async (trackingNumber: string, status: 'in_transit' | 'delivered') => {
-      const shipment = await c.db.shipment.findFirstOrThrow({ where: { orderId: order.id, trackingNumber } });
-      await deliver(c, event(trackingStatusChanged, order.id, {
-        orderId: order.id, shipmentId: shipment.id, trackingNumber, carrier: null, status, previousStatus: null,
-        event: { time: new Date().toISOString(), location: 'Madrid', description: status }, estimatedDelivery: null, provider: '17track', at: new Date().toISOString(),
-      }));
-    };
+    const track = async (trackingNumber: string, status: 'in_transit' | 'delivered') =>
+      scan(c, order.id, await c.db.shipment.findFirstOrThrow({ where: { orderId: order.id, trackingNumber } }), status, null);
     expect((await ship('RR100000001ES')).statusCode).toBe(201);
     await track('RR100000001ES', 'in_transit');
     await track('RR100000001ES', 'delivered');
@@ -643,9 +638,7 @@ describe('order lifecycle', () => {
     expect(await state(c, order.id)).toBe('delivered');
     expect((await transitions(c, order.id)).filter((t) => t.to === 'delivered')).toHaveLength(1);
 
-    const progress = (await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.progress.changed' }, orderBy: { seq: 'asc' } })).map(
-      (e) => (e.envelope as { data: EventData<typeof progressChanged> }).data,
-    );
+    const progress = await progressEvents(c, order.id);
     expect(progress.map((p) => [p.cause.kind, p.fulfillmentStatus, p.parcels.map((x) => `${x.number} of ${x.of}`).join()])).toEqual([
       ['parcel_shipped', 'partially_shipped', '1 of 3'],
       ['parcel_delivered', 'partially_shipped', '1 of 3'],

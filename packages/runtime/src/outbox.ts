@@ -116,11 +116,11 @@ export const OUTBOX_RELAY_LOCK = 7_200_100_001n;
  * `outbox_events` is still to be published. One replica relays at a time: each read takes the
  * relay's advisory lock on the relay's connection (the others find it taken), and the lock is let
  * go by a read that finds nothing left, `LINGER_MS` after its last batch when no commit of its
- * own came meanwhile (or, without a read, by a failure or the relay's stop). So a replica whose read found the lock taken can
- * mostly leave its events to the holder, whose last read comes after that miss; it reads once
- * more itself after `LINGER_MS`, for the holder's read that ran at the very moment of the miss
- * and could not see them, and the poll is left for the rest (docs/performance.md, twenty-second
- * round).
+ * own came meanwhile (or, without a read, by a failure or the relay's stop). So a replica whose
+ * read found the lock taken can mostly leave its events to the holder, whose last read comes
+ * after that miss; it reads once more itself after `LINGER_MS`, for the holder's read that ran at
+ * the very moment of the miss and could not see them, and the poll is left for the rest
+ * (docs/performance.md, twenty-second round).
  *
  * A batch is no transaction: a crash between its publishes and its delete leaves the rows, and
  * the next read publishes them again with the same Nats-Msg-Id, which the stream drops within its
@@ -264,8 +264,9 @@ export class OutboxRelay {
         // replica's lock: the holder's last read comes after it, but the one running at that very
         // moment could not see this replica's events, so the last read after `LINGER_MS` is its own
         // look again. A failed batch lets the lock go now.
+        const letGo = last && batch.published === 0; // found nothing (and let go) or found the lock taken again
         if (batch.failed > 0) await this.settle();
-        else if (!(full || this.loop.notifiedDuringRound) && !(last && batch.published === 0)) this.lingering = true;
+        else if (!(full || this.loop.notifiedDuringRound || letGo)) this.lingering = true;
       }
     } catch (error) {
       this.failures += 1;
