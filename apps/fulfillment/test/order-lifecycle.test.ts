@@ -442,6 +442,32 @@ describe('order lifecycle', () => {
     expect((await c.db.automationStep.findMany({ where: { shipmentId: shipment.id } })).map((step) => [step.sku, step.scenario])).toEqual([['AE-CASE', 'sensor_vendor_first_time']]);
   });
 
+  it('a part that joins a parcel delivered before its supplier ever confirmed: the order is delivered as it moves on, not left shipped with nothing to wait for', async () => {
+    const c = await start();
+    const order = sampleOrder([
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
+    ]);
+    await placeWhenPaid(c, order);
+    // CJ ships while AliExpress has not answered yet: the workflow waits for its confirmation.
+    const parcel = { status: 'shipped', trackingNumber: 'LP00123456789015', carrier: 'Cainiao', reason: null } as const;
+    c.suppliers.cj.status = parcel;
+    await c.advance(POLL_MS);
+    expect(await state(c, order.id)).toBe('placed_with_supplier');
+    const shipment = await c.db.shipment.findFirstOrThrow({ where: { orderId: order.id } });
+    await scan(c, order.id, shipment, 'delivered');
+    expect(await state(c, order.id)).toBe('placed_with_supplier');
+
+    // AliExpress's first answer: its part went in that parcel, which has arrived.
+    c.suppliers.aliexpress.status = parcel;
+    await c.advance(POLL_MAX_MS);
+    expect(await state(c, order.id)).toBe('delivered');
+    expect((await transitions(c, order.id)).map((t) => t.to).slice(-4)).toEqual(['supplier_confirmed', 'shipped', 'in_transit', 'delivered']);
+    expect(await pendingTimers(c, order.id)).toEqual([]);
+    expect(await c.db.parkedEvent.count({ where: { orderId: order.id, droppedAt: null } })).toBe(0);
+    expect((await progressEvents(c, order.id)).at(-1)).toMatchObject({ fulfillmentStatus: 'fulfilled', units: { ordered: 2, delivered: 2 } });
+  });
+
   it("a supplier that reports the tracking number of the order's hub parcel is not believed: its part is asked again, ships under its own number, and the order is delivered with both parcels", async () => {
     const c = await start();
     const order = sampleOrder([

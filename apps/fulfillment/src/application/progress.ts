@@ -3,6 +3,7 @@ import { newEvent, recordEvent } from '@platform/runtime/outbox';
 import { type EventData, itemsCancelled, progressChanged, type ReturnStatus, type ShipmentStatus, type SupplierSource } from '@platform/contracts';
 import type { Transaction } from '../adapters/database';
 import { selectProgressRows } from '../adapters/progress-rows';
+import { selectParkedEvents } from '../adapters/workflow-rows';
 import { assertCancellableUnits, type LineUnits, orderProgress, type ProgressInput } from '../domain/parcels';
 import { returnedUnits } from '../domain/returns';
 import { type OrderLine, UNKNOWN_VENDOR, type WorkflowEvent } from '../domain/order-workflow';
@@ -10,7 +11,7 @@ import { type Fulfillment, SERVICE } from './context';
 import { UNSHIPPED } from './inventory';
 import { LIVE } from './placement';
 import { loadWorkflow, WorkflowNotFoundError } from './workflow-store';
-import { sendWorkflowEvent } from './workflows';
+import { deliverWorkflowEvent, sendWorkflowEvent } from './workflows';
 
 export type ProgressCause = EventData<typeof progressChanged>['cause'];
 
@@ -62,10 +63,19 @@ export async function recordProgress(tx: Transaction, fulfillment: Fulfillment, 
   if (!progress.everyUnitSettled) return;
   const lastDelivery = progress.parcels.map((p) => p.deliveredAt ?? '').sort().at(-1) || now.toISOString();
   const delivered: WorkflowEvent = { type: 'DELIVERED', deliveredAt: lastDelivery };
+  const details = { parcels: progress.parcels.length, ...(cause.shipmentId && { shipmentId: cause.shipmentId }) };
   if (workflow.snapshot.can(delivered)) {
-    await sendWorkflowEvent(tx, fulfillment, orderId, delivered, { parcels: progress.parcels.length, ...(cause.shipmentId && { shipmentId: cause.shipmentId }) });
+    await sendWorkflowEvent(tx, fulfillment, orderId, delivered, details);
+  } else if (workflow.snapshot.status !== 'done' && progress.units.delivered > 0 && !(await deliveryParked(tx, orderId))) {
+    // The parcel arrived before the workflow reached `shipped` (a supplier that joined a parcel
+    // already delivered, before it ever confirmed): no scan is left to come, so the workflow is
+    // carried there on its own (parked until it can take them, like a consumer's early event).
+    await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: null }, details);
+    await deliverWorkflowEvent(tx, fulfillment, orderId, delivered, details);
   }
 }
+
+const deliveryParked = async (tx: Transaction, orderId: string) => (await selectParkedEvents(tx, orderId)).some((e) => e.eventType === 'DELIVERED');
 
 export interface CancelItemsInput {
   orderId: string;
