@@ -532,6 +532,27 @@ describe('order lifecycle', () => {
     expect(await pendingTimers(c, order.id)).toContain(TIMER_KINDS.supplierPoll);
   });
 
+  it('a supplier whose first answer is shipped without a tracking number has the order: confirmed and asked again, not timed out for never answering', async () => {
+    const c = await start();
+    const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
+    await placeWhenPaid(c, order);
+    c.suppliers.cj.status = { status: 'shipped', trackingNumber: null, carrier: null, reason: null };
+    await c.advance(POLL_MS);
+    const cj = () => c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id, supplier: 'cj' } });
+    expect(await cj()).toMatchObject({ status: 'confirmed', trackingNumber: null });
+    expect(await state(c, order.id)).toBe('supplier_confirmed');
+    // Past the supplier timeout it is still going: asked again, not failed nor cancelled at CJ.
+    await c.advance(24 * 60 * MINUTE);
+    expect((await cj()).status).toBe('confirmed');
+    expect(await state(c, order.id)).toBe('supplier_confirmed');
+    expect(await pendingTimers(c, order.id)).toContain(TIMER_KINDS.supplierPoll);
+
+    c.suppliers.cj.status = { status: 'shipped', trackingNumber: 'CJPKL7160102171YQ', carrier: 'CJPacket Ordinary', reason: null };
+    await c.advance(POLL_MAX_MS);
+    expect(await cj()).toMatchObject({ status: 'shipped', trackingNumber: 'CJPKL7160102171YQ' });
+    expect(await state(c, order.id)).toBe('shipped');
+  });
+
   it('cancel after placement cancels at the supplier and releases the reservation', async () => {
     const c = await start();
     const order = sampleOrder([

@@ -183,7 +183,7 @@ async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orde
  * `fulfillment.supplier-poll`: asks each live supplier order for its status. Confirmed →
  * recorded; refused or cancelled by the supplier → that part fails alone (`failPart`); shipped
  * with a tracking number → a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED
- * (when the workflow waits for it); with the number of one of the order's hub parcels → not
+ * (when the workflow waits for it); without one yet → confirmed; with the number of one of the order's hub parcels → not
  * believed (confirmed if it was only placed) and asked again at the next poll (`recordShipment`).
  * Supplier orders unanswered past `SUPPLIER_TIMEOUT_MS` fail alone while something else goes on
  * (`timeOutUnanswered`). Every part still going answered →
@@ -241,7 +241,9 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
         "supplier reported the tracking number of one of the order's hub parcels; not recorded as shipped, asking again at the next poll",
       );
     }
-    if ((status.status === 'confirmed' || disbelieved) && order.status === 'placed') {
+    // Shipped but no tracking number yet: the supplier has the order; the number comes at a later poll.
+    const numberToCome = (status.status === 'shipped' || status.status === 'delivered') && !status.trackingNumber;
+    if ((status.status === 'confirmed' || disbelieved || numberToCome) && order.status === 'placed') {
       await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
       await supplierOrderEvent(tx, order, 'confirmed', null, now);
       order.status = 'confirmed';
