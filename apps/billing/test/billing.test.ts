@@ -13,7 +13,7 @@ import { eventually } from '@platform/test-support/eventually';
 import { connectMessaging, type Messaging, quietLog, testMetrics } from '@platform/test-support/messaging';
 import type { Transaction } from '../src/adapters/database';
 import { markOverdue, OVERDUE_TIMER } from '../src/application/invoices';
-import { numberBeforeCommit } from '../src/application/numbering';
+import { numberAtCommit } from '../src/application/numbering';
 import { afterEventsWritten } from '@platform/runtime/transaction-scope';
 import { PAYOUT_TIMER, payoutRunTimer } from '../src/application/payouts';
 import { orderSubscriptions } from '../src/consumers/orders';
@@ -459,6 +459,28 @@ describe('billing: gap-free invoice numbers', () => {
     }
   });
 
+  it("takes the number in the commit: the counter is not locked while the issuing transaction is still open, and its number follows the commit order", async () => {
+    const h = await harness();
+    const [first, second, third] = [sampleOrder(), sampleOrder(), sampleOrder()];
+    for (const order of [first, second, third]) await h.deliver(created(order));
+    await pay(h, first.id);
+    const draft = await h.db.invoice.findFirstOrThrow({ where: { orderId: second.id } });
+    await h.db.$transaction(async (tx) => {
+      numberAtCommit(tx, { kind: 'invoice', table: 'invoices', id: draft.id, issuedAt: new Date() });
+      afterEventsWritten(tx, async () => {
+        // Its number asked for, before its commit: another transaction takes the counter's row
+        // at once (NOWAIT fails while a lock is held) and issues the next number.
+        const [counter] = await h.db.$queryRaw<Array<{ lastValue: number }>>`
+          SELECT last_value AS "lastValue" FROM number_sequences WHERE name = 'invoice' FOR UPDATE NOWAIT`;
+        expect(counter!.lastValue).toBe(1);
+        await pay(h, third.id);
+        expect((await tx.invoice.findUniqueOrThrow({ where: { id: draft.id } })).number).toBeNull();
+      });
+    });
+    expect((await h.db.invoice.findFirstOrThrow({ where: { orderId: third.id } })).number).toBe('INV-000002');
+    expect(await h.db.invoice.findUniqueOrThrow({ where: { id: draft.id } })).toMatchObject({ number: 'INV-000003', numbering: null });
+  });
+
   it('gives a number back when the transaction that took it rolls back, and never truncates past six digits', async () => {
     const h = await harness();
     const [first, second] = [sampleOrder(), sampleOrder()];
@@ -466,9 +488,11 @@ describe('billing: gap-free invoice numbers', () => {
     const draft = await h.db.invoice.findFirstOrThrow({ where: { orderId: first.id } });
     await expect(
       h.db.$transaction(async (tx) => {
-        numberBeforeCommit(tx, { kind: 'invoice', table: 'invoices', id: draft.id, issuedAt: new Date() });
-        // A later last step fails: the number was taken, and the rollback gives it back.
+        numberAtCommit(tx, { kind: 'invoice', table: 'invoices', id: draft.id, issuedAt: new Date() });
+        // The number is taken (its trigger run now rather than in the commit), then the transaction
+        // fails: the rollback gives it back.
         afterEventsWritten(tx, async () => {
+          await tx.$executeRaw`SET CONSTRAINTS ALL IMMEDIATE`;
           expect((await tx.invoice.findUniqueOrThrow({ where: { id: draft.id } })).number).toBe('INV-000001');
           throw new Error('issue failed after numbering');
         });

@@ -8,8 +8,8 @@ import { type DriverDatabase, type DriverSql, type TransactionCapture, transacti
  *   transaction, such as an order's timeline entries), then the outbox events recorded through
  *   the transaction and the timers it scheduled or cancelled are written in one statement, the
  *   events in the order recorded (a use case recording in several steps pays one round trip, and
- *   a timer costs none of its own), then the steps registered with `afterEventsWritten` (what must
- *   hold a lock only to the commit, such as a gap-free number);
+ *   a timer costs none of its own), then the steps registered with `afterEventsWritten` (what
+ *   names those events' rows, such as a request for a gap-free number);
  * - after the commit, the client's listeners hear what it wrote (events, timers), so the service
  *   wakes only the worker that has something to do (each wake costs a query, docs/performance.md);
  * - after the commit, the effects registered with `afterCommit` run (business metrics count a fact
@@ -196,8 +196,8 @@ export function beforeCommit(tx: object, step: FinalStep): void {
 /**
  * Runs `step` after the transaction's events are written, as its last statements before the
  * commit, in the order registered; it may no longer record events, only change the rows written
- * (the outbox's included). For a lock that should be held only by its statement and the commit:
- * billing's gap-free numbers (apps/billing/src/application/numbering.ts).
+ * (the outbox's included). For what needs the ids of every event the transaction recorded:
+ * billing's requests for gap-free numbers (apps/billing/src/application/numbering.ts).
  */
 export function afterEventsWritten(tx: object, step: () => Promise<void>): void {
   const scope = scopes.get(tx);

@@ -46,6 +46,7 @@ const INVOICE = {
   id: 'id',
   orderId: 'order_id',
   number: 'number',
+  numbering: 'numbering',
   status: 'status',
   currency: 'currency',
   total: 'total',
@@ -112,6 +113,7 @@ const REFUND = {
 const CREDIT_NOTE = {
   id: 'id',
   number: 'number',
+  numbering: 'numbering',
   invoiceId: 'invoice_id',
   orderId: 'order_id',
   refundId: 'refund_id',

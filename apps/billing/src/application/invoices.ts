@@ -11,7 +11,7 @@ import { type Invoice, Prisma, type Refund } from '../generated/prisma/client';
 import { derivedId } from '../domain/ids';
 import { assertTransition, dueDate, type InvoiceStatus, linesFromOrder, OVERDUE_CANDIDATES, statusForBalance } from '../domain/invoice';
 import { emit, lockInvoice } from './context';
-import { awaitingNumber, carriesNumberOf, numberBeforeCommit } from './numbering';
+import { awaitingNumber, carriesNumberOf, numberAtCommit } from './numbering';
 
 export const OVERDUE_TIMER = timers.billing.invoiceOverdue.kind;
 
@@ -110,11 +110,11 @@ async function setStatus(
 
 /**
  * Issues a draft: issue and due dates → `billing.invoice.issued`. Its gap-free number comes in
- * the transaction's last statements (`numberBeforeCommit`: a final step of the transaction).
+ * the transaction's commit (`numberAtCommit`).
  */
 export async function issueInvoice(tx: Transaction, invoice: Invoice, now: Date, dueDays: number): Promise<Invoice> {
   assertTransition(invoice.status as InvoiceStatus, 'issued');
-  const number = numberBeforeCommit(tx, { kind: 'invoice', table: 'invoices', id: invoice.id, issuedAt: now });
+  const number = numberAtCommit(tx, { kind: 'invoice', table: 'invoices', id: invoice.id, issuedAt: now });
   const issued = await updateInvoice(tx, invoice, { status: 'issued', issuedAt: now, dueAt: dueDate(now, dueDays) }, now);
   const eventId = await emit(tx, invoiceIssued, invoice.orderId, {
     orderId: invoice.orderId,
@@ -173,7 +173,7 @@ export async function creditInvoice(tx: Transaction, invoice: Invoice, refund: R
     { description: refund.reason, sku: null, quantity: 1, unitAmount: refund.amount, restockingFeeBps: null, amount: refund.amount },
   ];
   const creditNoteId = derivedId(`${refund.id}/credit-note`);
-  numberBeforeCommit(tx, { kind: 'credit_note', table: 'credit_notes', id: creditNoteId, issuedAt: now });
+  numberAtCommit(tx, { kind: 'credit_note', table: 'credit_notes', id: creditNoteId, issuedAt: now });
   await writeTogether(tx, [
     Prisma.sql`
       INSERT INTO invoice_adjustments (id, invoice_id, kind, amount, reason, refund_id, created_at)

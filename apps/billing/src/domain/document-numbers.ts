@@ -2,7 +2,8 @@
  * Gap-free document numbers (docs/requirements.md#bil-01-invoices): invoices `INV-000123`, one
  * series; credit notes `CN-2026-000123`, one series per calendar year (UTC). Six digits at
  * least, more once a counter passes 999999 (never truncated). The counter is incremented and
- * the number formatted by PostgreSQL in the transaction's last statement (application/numbering.ts).
+ * the number formatted by PostgreSQL in the commit of the transaction that issues the document
+ * (application/numbering.ts).
  */
 
 export type DocumentKind = 'invoice' | 'credit_note';

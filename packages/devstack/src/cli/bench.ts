@@ -655,7 +655,8 @@ function cpuTable(journey: PhaseUse, gatewayPaused: PhaseUse, direct: PhaseUse, 
     ...(journey.use && machineRows(journey.use).length > 0 ? machineRowsNote() : []),
     `statements: those the service sent to its own database (pg_stat_statements, top level; it counts a prepared BEGIN or COMMIT only`,
     `once per connection), per order; transactions: those its database ended (pg_stat_database, a single statement's included),`,
-    `per order. '-' where the server does not load pg_stat_statements.`,
+    `per order; billing's include the one its COMMIT runs to number a document (a trigger, not a round trip).`,
+    `'-' where the server does not load pg_stat_statements.`,
   ].join('\n');
 }
 
