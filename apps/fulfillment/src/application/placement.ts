@@ -243,6 +243,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
     }
     // Shipped but no tracking number yet: the supplier has the order; the number comes at a later poll.
     const numberToCome = (status.status === 'shipped' || status.status === 'delivered') && !status.trackingNumber;
+    if (numberToCome) fulfillment.log.warn({ orderId, supplier: order.supplier, externalOrderId, status: status.status }, 'supplier reports its part shipped without a tracking number; asking again at the next poll');
     if ((status.status === 'confirmed' || disbelieved || numberToCome) && order.status === 'placed') {
       await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
       await supplierOrderEvent(tx, order, 'confirmed', null, now);

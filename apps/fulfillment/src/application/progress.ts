@@ -66,10 +66,12 @@ export async function recordProgress(tx: Transaction, fulfillment: Fulfillment, 
   const details = { parcels: progress.parcels.length, ...(cause.shipmentId && { shipmentId: cause.shipmentId }) };
   if (workflow.snapshot.can(delivered)) {
     await sendWorkflowEvent(tx, fulfillment, orderId, delivered, details);
-  } else if (workflow.snapshot.status !== 'done' && progress.units.delivered > 0 && !(await deliveryParked(tx, orderId))) {
-    // The parcel arrived before the workflow reached `shipped` (a supplier that joined a parcel
-    // already delivered, before it ever confirmed): no scan is left to come, so the workflow is
-    // carried there on its own (parked until it can take them, like a consumer's early event).
+  } else if (workflow.snapshot.hasTag('polled') && progress.units.delivered > 0 && !(await deliveryParked(tx, orderId))) {
+    // The parcel arrived before the workflow was in transit (a supplier that joined a parcel
+    // already delivered; before it ever confirmed, the workflow still waits for that): no scan is
+    // left to come, so the workflow is carried on its own, now from `shipped`, else parked until
+    // the poll's answers take it to `shipped`. Only while it waits for its suppliers: a failed or
+    // refunding workflow has no parcel to deliver.
     await deliverWorkflowEvent(tx, fulfillment, orderId, { type: 'IN_TRANSIT_UPDATE', location: null }, details);
     await deliverWorkflowEvent(tx, fulfillment, orderId, delivered, details);
   }
