@@ -476,7 +476,7 @@ describe('billing: gap-free invoice numbers', () => {
         await pay(h, third.id);
         expect((await tx.invoice.findUniqueOrThrow({ where: { id: draft.id } })).number).toBeNull();
       });
-    });
+    }, { timeout: 60_000 }); // it pays another order meanwhile: more than the 5 s a transaction gets by default
     expect((await h.db.invoice.findFirstOrThrow({ where: { orderId: third.id } })).number).toBe('INV-000002');
     expect(await h.db.invoice.findUniqueOrThrow({ where: { id: draft.id } })).toMatchObject({ number: 'INV-000003', numbering: null });
   });

@@ -1,6 +1,6 @@
 -- Gap-free document numbers are taken in the COMMIT itself (application/numbering.ts,
 -- docs/performance.md): the transaction that issues a document sets its `numbering` request
--- (series, prefix, the events that carry the number) without any lock, and this deferred trigger
+-- (series, prefix, the events that carry the number) without locking the counter, and this deferred trigger
 -- increments the series' counter, numbers the document and puts the number into those events'
 -- outbox rows while PostgreSQL commits. The counter's row is then locked for the commit alone,
 -- not for the round trips between the service's last statement and its COMMIT, which a busy
@@ -35,10 +35,11 @@ BEGIN
   RETURN NULL;
 END $function$;
 
-CREATE CONSTRAINT TRIGGER "invoices_number_at_commit" AFTER UPDATE OF "numbering" ON "invoices"
+-- On an insert too: a document written with its request already set is numbered all the same.
+CREATE CONSTRAINT TRIGGER "invoices_number_at_commit" AFTER INSERT OR UPDATE OF "numbering" ON "invoices"
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW."numbering" IS NOT NULL AND NEW."number" IS NULL)
   EXECUTE FUNCTION number_document_at_commit();
 
-CREATE CONSTRAINT TRIGGER "credit_notes_number_at_commit" AFTER UPDATE OF "numbering" ON "credit_notes"
+CREATE CONSTRAINT TRIGGER "credit_notes_number_at_commit" AFTER INSERT OR UPDATE OF "numbering" ON "credit_notes"
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW."numbering" IS NOT NULL AND NEW."number" IS NULL)
   EXECUTE FUNCTION number_document_at_commit();
