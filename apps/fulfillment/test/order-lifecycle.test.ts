@@ -469,6 +469,46 @@ describe('order lifecycle', () => {
     expect((await progressEvents(c, order.id)).at(-1)).toMatchObject({ fulfillmentStatus: 'fulfilled', units: { ordered: 2, delivered: 2 } });
   });
 
+  it("a parcel's delivery scan and the cancel of the order's last other units at the same time: whichever commits second sees both, and the order is delivered", async () => {
+    const c = await start();
+    const order = sampleOrder([
+      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
+    ]);
+    await placeWhenPaid(c, order);
+    c.suppliers.cj.status = { status: 'shipped', trackingNumber: 'LP00123456789016', carrier: 'Cainiao', reason: null };
+    c.suppliers.aliexpress.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
+    await c.advance(POLL_MS);
+    const shipment = await c.db.shipment.findFirstOrThrow({ where: { orderId: order.id } });
+    await scan(c, order.id, shipment, 'in_transit', null);
+
+    // AliExpress's units are cancelled (as its refusal does) in a transaction still open when the
+    // parcel's delivery scan comes: each alone would see the other's part still to come.
+    const ae = order.items[1]!;
+    let cancelled!: () => void;
+    let release!: () => void;
+    const cancelledNow = new Promise<void>((resolve) => (cancelled = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const refusal = c.db.$transaction(async (tx) => {
+      await cancelItems(tx, c.fulfillment, {
+        orderId: order.id, cause: 'supplier_refused', source: 'aliexpress', reason: 'Out of stock',
+        items: [{ sku: ae.sku, variantId: ae.variantId, vendorId: ae.vendor.id, quantity: 1 }],
+      });
+      cancelled();
+      await released;
+    }, { timeout: 60_000 });
+    await cancelledNow;
+    let scanned = false;
+    const delivery = scan(c, order.id, shipment, 'delivered').then(() => (scanned = true));
+    // The scan is done, or waits for a lock (the order's workflow, held by the cancel).
+    await eventually(async () => scanned || (await c.db.$queryRaw<Array<{ waiting: number }>>`
+      SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)[0]!.waiting > 0, (done) => done);
+    release();
+    await Promise.all([refusal, delivery]);
+    expect(await state(c, order.id)).toBe('delivered');
+    expect((await progressEvents(c, order.id)).at(-1)).toMatchObject({ units: { ordered: 2, delivered: 1, cancelled: 1 } });
+  });
+
   it("a supplier that reports the tracking number of the order's hub parcel is not believed: its part is asked again, ships under its own number, and the order is delivered with both parcels", async () => {
     const c = await start();
     const order = sampleOrder([

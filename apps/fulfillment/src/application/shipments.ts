@@ -338,7 +338,9 @@ export async function applyTrackingUpdate(tx: Transaction, fulfillment: Fulfillm
     fulfillment.log.warn({ orderId, shipmentId }, 'tracking update for an unknown shipment; ignored');
     return;
   }
-  const workflow = await loadWorkflow(tx, fulfillment, orderId);
+  // Locked, as a poll or a cancel that settles the order's other units locks it: whichever of
+  // them commits second sees what the other did, so the last unit settled delivers the workflow.
+  const workflow = await loadWorkflow(tx, fulfillment, orderId, { lock: true });
   if (!workflow) return;
   const details = { shipmentId, trackingNumber: update.trackingNumber };
   if (workflow.snapshot.matches('shipped') && status !== 'in_transit') {
