@@ -92,6 +92,16 @@ function scan(
   }));
 }
 
+/** An order of a CJ part and an AliExpress part, paid and placed at both. */
+async function placedAtCjAndAliExpress(c: Composition) {
+  const order = sampleOrder([
+    { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
+    { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
+  ]);
+  await placeWhenPaid(c, order);
+  return order;
+}
+
 describe('order lifecycle', () => {
   it('happy path over JetStream: pending → paid → 60 s → placed → confirmed → shipped → in transit → out for delivery → delivered', async () => {
     const c = await start();
@@ -390,11 +400,7 @@ describe('order lifecycle', () => {
 
   it('two suppliers hand their parts over in one parcel (one tracking number): one shipment carrying both parts, shipped once, polling stops, and its delivery delivers the order', async () => {
     const c = await start();
-    const order = sampleOrder([
-      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
-      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
-    ]);
-    await placeWhenPaid(c, order);
+    const order = await placedAtCjAndAliExpress(c);
     expect(await state(c, order.id)).toBe('placed_with_supplier');
     const parcel = { status: 'shipped', trackingNumber: 'LP00123456789012', carrier: 'Cainiao', reason: null } as const;
     c.suppliers.cj.status = parcel;
@@ -420,11 +426,7 @@ describe('order lifecycle', () => {
     const c = await start();
     const rule = await c.app.inject({ method: 'PUT', url: '/automation-rules/AE-CASE', payload: { scenarios: ['sensor_vendor_first_time'] }, headers: { 'x-actor': 'ops:key1', 'x-actor-role': 'ops' } });
     expect(rule.statusCode, rule.body).toBe(200);
-    const order = sampleOrder([
-      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
-      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
-    ]);
-    await placeWhenPaid(c, order);
+    const order = await placedAtCjAndAliExpress(c);
     const parcel = { status: 'shipped', trackingNumber: 'LP00123456789013', carrier: 'Cainiao', reason: null } as const;
     c.suppliers.cj.status = parcel;
     c.suppliers.aliexpress.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
@@ -444,11 +446,7 @@ describe('order lifecycle', () => {
 
   it('a part that joins a parcel delivered before its supplier ever confirmed: the order is delivered as it moves on, not left shipped with nothing to wait for', async () => {
     const c = await start();
-    const order = sampleOrder([
-      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
-      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
-    ]);
-    await placeWhenPaid(c, order);
+    const order = await placedAtCjAndAliExpress(c);
     // CJ ships while AliExpress has not answered yet: the workflow waits for its confirmation.
     const parcel = { status: 'shipped', trackingNumber: 'LP00123456789015', carrier: 'Cainiao', reason: null } as const;
     c.suppliers.cj.status = parcel;
@@ -471,11 +469,7 @@ describe('order lifecycle', () => {
 
   it("a parcel's delivery scan and the cancel of the order's last other units at the same time: whichever commits second sees both, and the order is delivered", async () => {
     const c = await start();
-    const order = sampleOrder([
-      { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
-      { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
-    ]);
-    await placeWhenPaid(c, order);
+    const order = await placedAtCjAndAliExpress(c);
     c.suppliers.cj.status = { status: 'shipped', trackingNumber: 'LP00123456789016', carrier: 'Cainiao', reason: null };
     c.suppliers.aliexpress.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
     await c.advance(POLL_MS);
