@@ -7,12 +7,12 @@ import { type DocumentKind, documentSeries } from '../domain/document-numbers';
  * Gap-free numbers taken in the COMMIT (issue 9, docs/performance.md): until then the document
  * has no number and its events carry the series' placeholder. Once the events are written
  * (`afterEventsWritten`), one statement per document sets its `numbering` request (series,
- * prefix, the outbox events that carry the number), without locking the counter; PostgreSQL's deferred
- * trigger (migration 20261207110000_number_documents_at_commit) then increments the counter,
- * numbers the document and puts the number into those events' outbox rows while it commits. The
- * counter's row is locked for the commit alone: a concurrent issue no longer waits for the round
- * trips of this service's last statement and COMMIT, slow when its event loop is busy. A
- * rollback, also of the commit, gives the number back.
+ * prefix, the outbox events that carry the number), without locking the counter; PostgreSQL's
+ * deferred trigger (migration 20261207110000_number_documents_at_commit) then increments the
+ * counter, numbers the document and puts the number into those events' outbox rows while it
+ * commits. The counter's row is locked for the commit alone: a concurrent issue no longer waits
+ * for the round trips of this service's last statement and COMMIT, slow when its event loop is
+ * busy. A rollback, also of the commit, gives the number back.
  */
 
 interface Reservation {

@@ -183,8 +183,9 @@ async function moveOnWithAnswers(tx: Transaction, fulfillment: Fulfillment, orde
  * `fulfillment.supplier-poll`: asks each live supplier order for its status. Confirmed →
  * recorded; refused or cancelled by the supplier → that part fails alone (`failPart`); shipped
  * with a tracking number → a shipment, `fulfillment.shipment.shipped` and TRACKING_RECEIVED
- * (when the workflow waits for it); without one yet → confirmed; with the number of one of the order's hub parcels → not
- * believed (confirmed if it was only placed) and asked again at the next poll (`recordShipment`).
+ * (when the workflow waits for it); without one yet → confirmed; with the number of one of the
+ * order's hub parcels → not believed (confirmed if it was only placed) and asked again at the
+ * next poll (`recordShipment`).
  * Supplier orders unanswered past `SUPPLIER_TIMEOUT_MS` fail alone while something else goes on
  * (`timeOutUnanswered`). Every part still going answered →
  * SUPPLIER_CONFIRMED. A supplier that does not answer is asked again at the next poll; polling
