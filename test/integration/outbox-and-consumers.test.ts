@@ -8,6 +8,7 @@ import { newEvent, OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent, recordEvents } f
 import { deadLetterSubject, type Envelope, notificationFailed, notificationSent, streams, timelineEntryRecorded, timelineSubject } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
+import { holdTransaction } from '@platform/test-support/held-transaction';
 import { recordedEvents } from '@platform/test-support/recorded-events';
 import { connectMessaging, quietLog as log, sampleEvent, testMetrics as metrics } from '@platform/test-support/messaging';
 import { DeadLetterBox } from '@platform/runtime/dead-letters';
@@ -235,30 +236,17 @@ describe('outbox relay', () => {
     const { db: counted, calls } = countingCalls(relayDb, ['driver.query']);
     const relay = new OutboxRelay({ db: counted, js, log, metrics, pollIntervalMs: 60_000, lingerMs: 500 });
     const [id] = await recordSampleEvents(1);
-    let letGo!: () => void;
-    const heldUntil = new Promise<void>((resolve) => (letGo = resolve));
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
     // Another replica holds the relay lock until told to let go.
-    const holder = db.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK})`;
-        holding();
-        await heldUntil;
-      },
-      { timeout: 30_000 },
-    );
-    await held;
+    const holder = await holdTransaction(db, (tx) => tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_RELAY_LOCK})`, 30_000);
     relay.start();
     try {
       // The first round: the poll, the read that finds the lock taken, then the lag metrics' count.
       await eventually(async () => calls['driver.query'], (n) => n >= 3);
-      letGo();
-      await holder;
+      await holder.release();
       await eventually(() => db.outboxEvent.count({ where: { id } }), (n) => n === 0);
       expect(await storedIds([id!])).toEqual([id]);
     } finally {
-      letGo();
+      await holder.release();
       await relay.stop();
     }
   });

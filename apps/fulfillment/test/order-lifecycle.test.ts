@@ -7,6 +7,7 @@ import { publishEnvelope } from '@platform/runtime/nats';
 import { type Envelope, type EventData, orderCancelled, orderModified, paymentSucceeded, type progressChanged, refundSucceeded, streams, trackingStatusChanged } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
+import { holdTransaction } from '@platform/test-support/held-transaction';
 import { connectMessaging, type Messaging } from '@platform/test-support/messaging';
 import type { Transaction } from '../src/adapters/database';
 import { TIMER_KINDS } from '../src/application/context';
@@ -100,6 +101,14 @@ async function placedAtCjAndAliExpress(c: Composition) {
   ]);
   await placeWhenPaid(c, order);
   return order;
+}
+
+/** The supplier confirms its part, then the hub's parcel leaves (RR123456785ES, Correos). */
+async function hubParcelLeavesOnceConfirmed(c: Composition, orderId: string, supplier: 'aliexpress' | 'cj') {
+  c.suppliers[supplier].status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
+  await c.advance(POLL_MS);
+  const hubParcel = await c.app.inject({ method: 'POST', url: `/orders/${orderId}/shipments`, payload: { trackingNumber: 'RR123456785ES', carrier: 'Correos' }, headers: { 'x-actor': 'ops:key1', 'x-actor-role': 'ops' } });
+  expect(hubParcel.statusCode, hubParcel.body).toBe(201);
 }
 
 describe('order lifecycle', () => {
@@ -479,26 +488,18 @@ describe('order lifecycle', () => {
     // AliExpress's units are cancelled (as its refusal does) in a transaction still open when the
     // parcel's delivery scan comes: each alone would see the other's part still to come.
     const ae = order.items[1]!;
-    let cancelled!: () => void;
-    let release!: () => void;
-    const cancelledNow = new Promise<void>((resolve) => (cancelled = resolve));
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const refusal = c.db.$transaction(async (tx) => {
-      await cancelItems(tx, c.fulfillment, {
+    const refusal = await holdTransaction(c.db, (tx) =>
+      cancelItems(tx, c.fulfillment, {
         orderId: order.id, cause: 'supplier_refused', source: 'aliexpress', reason: 'Out of stock',
         items: [{ sku: ae.sku, variantId: ae.variantId, vendorId: ae.vendor.id, quantity: 1 }],
-      });
-      cancelled();
-      await released;
-    }, { timeout: 60_000 });
-    await cancelledNow;
+      }),
+    );
     let scanned = false;
     const delivery = scan(c, order.id, shipment, 'delivered').then(() => (scanned = true));
     // The scan is done, or waits for a lock (the order's workflow, held by the cancel).
     await eventually(async () => scanned || (await c.db.$queryRaw<Array<{ waiting: number }>>`
       SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)[0]!.waiting > 0, (done) => done);
-    release();
-    await Promise.all([refusal, delivery]);
+    await Promise.all([refusal.release(), delivery]);
     expect(await state(c, order.id)).toBe('delivered');
     expect((await progressEvents(c, order.id)).at(-1)).toMatchObject({ units: { ordered: 2, delivered: 1, cancelled: 1 } });
   });
@@ -510,10 +511,7 @@ describe('order lifecycle', () => {
       { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
     ]);
     await placeWhenPaid(c, order);
-    c.suppliers.aliexpress.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
-    await c.advance(POLL_MS);
-    const hubParcel = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR123456785ES', carrier: 'Correos' }, headers: { 'x-actor': 'ops:key1' } });
-    expect(hubParcel.statusCode, hubParcel.body).toBe(201);
+    await hubParcelLeavesOnceConfirmed(c, order.id, 'aliexpress');
 
     c.suppliers.aliexpress.status = { status: 'shipped', trackingNumber: 'RR123456785ES', carrier: 'Correos', reason: null };
     await c.advance(POLL_MAX_MS);
@@ -547,10 +545,7 @@ describe('order lifecycle', () => {
       { sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' },
     ]);
     await placeWhenPaid(c, order);
-    c.suppliers.cj.status = { status: 'confirmed', trackingNumber: null, carrier: null, reason: null };
-    await c.advance(POLL_MS);
-    const hubParcel = await c.app.inject({ method: 'POST', url: `/orders/${order.id}/shipments`, payload: { trackingNumber: 'RR123456785ES', carrier: 'Correos' }, headers: ops });
-    expect(hubParcel.statusCode, hubParcel.body).toBe(201);
+    await hubParcelLeavesOnceConfirmed(c, order.id, 'cj');
     // CJ cancels its part: re-routed to Spocket, placed there.
     c.suppliers.cj.status = { status: 'cancelled', trackingNumber: null, carrier: null, reason: 'Out of stock' };
     await c.advance(POLL_MS);

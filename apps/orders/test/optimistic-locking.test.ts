@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { paymentSucceeded } from '@platform/contracts';
+import { holdTransaction } from '@platform/test-support/held-transaction';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateOrderAtVersion } from '../src/adapters/order-repository';
 import { onPaymentSucceeded } from '../src/consumers/order-progress-consumers';
@@ -16,19 +17,10 @@ afterAll(async () => service?.stop());
  * `contender` runs, then commits it: the contender read the old version and meets the lock.
  */
 async function whileAnotherWriterHoldsTheOrder<T>(orderId: string, contender: () => Promise<T>): Promise<T> {
-  let release!: () => void;
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const writer = service.db.$transaction(async (tx) => {
-    await updateOrderAtVersion(tx, orderId, 0, { notes: 'other writer', updatedAt: new Date() });
-    locked();
-    await new Promise<void>((resolve) => (release = resolve));
-  });
-  await isLocked;
+  const writer = await holdTransaction(service.db, (tx) => updateOrderAtVersion(tx, orderId, 0, { notes: 'other writer', updatedAt: new Date() }));
   const contending = contender();
   await new Promise((resolve) => setTimeout(resolve, 300)); // the contender reads, then waits on the row lock
-  release();
-  await writer;
+  await writer.release();
   return contending;
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULT_DATABASE_POOL_SIZE } from '@platform/config/env';
 import type { Problem } from '@platform/contracts/api/problem';
+import { holdTransaction } from '@platform/test-support/held-transaction';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/adapters/database';
 import { databasePoolSize } from '../src/app';
@@ -27,23 +28,10 @@ afterAll(async () => {
 /** Holds a lock that blocks every insert into `orders` until `release()`. */
 async function lockOrdersTable() {
   const locker = createDatabase(service.databaseUrl);
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const holding = locker.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`LOCK TABLE orders IN EXCLUSIVE MODE`;
-      locked();
-      await released;
-    },
-    { timeout: 120_000 },
-  );
-  await isLocked;
+  const lock = await holdTransaction(locker, (tx) => tx.$executeRaw`LOCK TABLE orders IN EXCLUSIVE MODE`, 120_000);
   return {
     async release() {
-      release();
-      await holding;
+      await lock.release();
       await locker.$disconnect();
     },
   };
