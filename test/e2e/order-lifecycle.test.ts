@@ -174,7 +174,7 @@ describe('happy path', () => {
     expect(counted('notifications', 'notifications_outcomes_total', { outcome: 'failed' })).toBe(0);
     // Read from fulfillment's database at the scrape: every kind, none open.
     const exceptions = metricsAfter.fulfillment.filter((s) => s.name === 'fulfillment_exceptions_open');
-    expect(exceptions.map((s) => s.labels.kind).sort()).toEqual(['automation_step_failed', 'supplier_cancellation', 'workflow_failed']);
+    expect(exceptions.map((s) => s.labels.kind).sort()).toEqual(['automation_step_failed', 'supplier_cancellation', 'supplier_overdue', 'workflow_failed']);
     expect(exceptions.every((s) => s.value === 0)).toBe(true);
   });
 });

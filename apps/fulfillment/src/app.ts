@@ -46,6 +46,7 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
       reservationTtlMs: env.RESERVATION_TTL_MS,
       supplierPoll: { baseMs: env.SUPPLIER_POLL_INTERVAL_MS, maxMs: env.SUPPLIER_POLL_MAX_INTERVAL_MS },
       supplierTimeoutMs: env.SUPPLIER_TIMEOUT_MS,
+      supplierShippingDeadlineMs: env.SUPPLIER_SHIPPING_DEADLINE_MS,
     },
   };
 

@@ -11,6 +11,8 @@ export const fulfillmentEnv = serviceEnv
     PAYMENT_CONFIRMED_DELAY_MS: envHelpers.positiveInt.default(60_000),
     /** How long a supplier order may go unanswered: that part fails alone while others go on, else the order fails (24 h, docs/requirements.md#ful-05-mixed-sources). */
     SUPPLIER_TIMEOUT_MS: envHelpers.positiveInt.default(86_400_000),
+    /** How long after placement a supplier order may go without shipping before ops get a `supplier_overdue` task (7 days, docs/requirements.md#ful-05-mixed-sources). */
+    SUPPLIER_SHIPPING_DEADLINE_MS: envHelpers.positiveInt.default(604_800_000),
     /** How soon a live supplier order's status is first asked (and again after it changed). */
     SUPPLIER_POLL_INTERVAL_MS: envHelpers.positiveInt.default(900_000),
     /** The poll interval doubles while nothing changes, up to this. */

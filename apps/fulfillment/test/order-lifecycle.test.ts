@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { holdTransaction } from '@platform/test-support/held-transaction';
 import { connectMessaging, type Messaging } from '@platform/test-support/messaging';
+import { openExceptions } from '../src/adapters/business-metrics';
 import type { Transaction } from '../src/adapters/database';
 import { TIMER_KINDS } from '../src/application/context';
 import { MACHINE_VERSION, UnknownMachineVersionError } from '../src/domain/order-workflow';
@@ -26,6 +27,7 @@ import { type Composition, compose, createdEvent, event, POLL_MAX_MS, POLL_MS, s
  */
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 let messaging: Messaging;
 const running: Composition[] = [];
 
@@ -100,6 +102,15 @@ async function placedAtCjAndAliExpress(c: Composition) {
     { sku: 'AE-CASE', quantity: 1, supplierSource: 'aliexpress' },
   ]);
   await placeWhenPaid(c, order);
+  return order;
+}
+
+/** A CJ-only order, paid and placed; CJ's first answer is `status` without a tracking number. */
+async function cjAnswersAtFirstPoll(c: Composition, status: 'confirmed' | 'shipped') {
+  const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
+  await placeWhenPaid(c, order);
+  c.suppliers.cj.status = { status, trackingNumber: null, carrier: null, reason: null };
+  await c.advance(POLL_MS);
   return order;
 }
 
@@ -564,10 +575,7 @@ describe('order lifecycle', () => {
 
   it('a supplier whose first answer is shipped without a tracking number has the order: confirmed and asked again, not timed out for never answering', async () => {
     const c = await start();
-    const order = sampleOrder([{ sku: 'CJ-LAMP', quantity: 1, supplierSource: 'cj' }]);
-    await placeWhenPaid(c, order);
-    c.suppliers.cj.status = { status: 'shipped', trackingNumber: null, carrier: null, reason: null };
-    await c.advance(POLL_MS);
+    const order = await cjAnswersAtFirstPoll(c, 'shipped');
     const cj = () => c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id, supplier: 'cj' } });
     expect(await cj()).toMatchObject({ status: 'confirmed', trackingNumber: null });
     expect(await state(c, order.id)).toBe('supplier_confirmed');
@@ -581,6 +589,58 @@ describe('order lifecycle', () => {
     await c.advance(POLL_MAX_MS);
     expect(await cj()).toMatchObject({ status: 'shipped', trackingNumber: 'CJPKL7160102171YQ' });
     expect(await state(c, order.id)).toBe('shipped');
+  });
+
+  it('a supplier order confirmed but not shipped 7 days after placement gets one ops task, which closes by itself once the supplier ships', async () => {
+    const c = await start();
+    const order = await cjAnswersAtFirstPoll(c, 'shipped');
+    const tasks = () => c.db.opsTask.findMany({ where: { orderId: order.id } });
+    await c.advance(6 * DAY);
+    expect(await tasks()).toEqual([]);
+
+    await c.advance(DAY);
+    const [task, ...others] = await tasks();
+    expect(others).toEqual([]);
+    expect(task).toMatchObject({ kind: 'supplier_overdue', status: 'open', supplier: 'cj', externalOrderId: expect.any(String) });
+    expect(task!.reason).toBe(`cj has not shipped its part within 7 days of placement (order ${task!.externalOrderId}); it reports the order shipped but gives no tracking number`);
+    expect((await openExceptions(c.db)).get('supplier_overdue')).toBe(1);
+    // Still asked, and not escalated twice; ops cannot close it by hand.
+    await c.advance(POLL_MAX_MS);
+    expect(await tasks()).toHaveLength(1);
+    const listed = (await c.app.inject({ method: 'GET', url: '/ops/tasks' })).json();
+    expect(listed.tasks.filter((t: { orderId: string }) => t.orderId === order.id)).toMatchObject([{ id: task!.id, kind: 'supplier_overdue' }]);
+    const resolve = await c.app.inject({
+      method: 'POST', url: `/ops/tasks/${task!.id}/resolve`, payload: { outcome: 'shipped_anyway' }, headers: { 'x-actor': 'ops:key1', 'x-actor-role': 'ops' },
+    });
+    expect(resolve.statusCode, resolve.body).toBe(409);
+    expect(resolve.json()).toMatchObject({ code: 'OPS_TASK_NOT_RESOLVABLE_HERE' });
+
+    c.suppliers.cj.status = { status: 'shipped', trackingNumber: 'CJPKL7160102171YQ', carrier: 'CJPacket Ordinary', reason: null };
+    await c.advance(POLL_MAX_MS);
+    expect(await state(c, order.id)).toBe('shipped');
+    expect(await tasks()).toMatchObject([{ id: task!.id, status: 'resolved', outcome: 'supplier_shipped', resolvedBy: 'fulfillment' }]);
+    expect((await openExceptions(c.db)).get('supplier_overdue')).toBeUndefined();
+    const told = await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.ops_task.changed' }, orderBy: { seq: 'asc' } });
+    expect(told.map((e) => (e.envelope as { data: { kind: string; status: string; outcome: string | null } }).data)).toMatchObject([
+      { kind: 'supplier_overdue', status: 'open', outcome: null },
+      { kind: 'supplier_overdue', status: 'resolved', outcome: 'supplier_shipped' },
+    ]);
+  });
+
+  it("an overdue supplier order's task closes when the order is cancelled (cancelled at the supplier); one whose supplier is down past the deadline gets its task too", async () => {
+    const c = await start();
+    const order = await cjAnswersAtFirstPoll(c, 'confirmed');
+    c.suppliers.cj.statusUnavailable = true;
+    await c.advance(7 * DAY);
+    const [task] = await c.db.opsTask.findMany({ where: { orderId: order.id } });
+    expect(task).toMatchObject({ kind: 'supplier_overdue', status: 'open' });
+    expect(task!.reason).toMatch(/; its API did not answer the last status request$/);
+
+    c.suppliers.cj.statusUnavailable = false;
+    await deliver(c, event(orderCancelled, order.id, { orderId: order.id, reason: 'customer asked', actor: 'customer:cust-1', previousStatus: 'processing', cancelledAt: new Date().toISOString() }));
+    await c.advance(0);
+    expect(c.suppliers.cj.cancelled).toHaveLength(1);
+    expect(await c.db.opsTask.findMany({ where: { orderId: order.id } })).toMatchObject([{ id: task!.id, status: 'resolved', outcome: 'supplier_order_cancelled' }]);
   });
 
   it('cancel after placement cancels at the supplier and releases the reservation', async () => {

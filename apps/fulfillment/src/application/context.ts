@@ -26,6 +26,8 @@ export interface FulfillmentSettings {
   supplierPoll: PollSchedule;
   /** How long a supplier order may stay unanswered (the machine's `supplierTimeout` too). */
   supplierTimeoutMs: number;
+  /** How long after placement a supplier order may go unshipped before ops get a task. */
+  supplierShippingDeadlineMs: number;
 }
 
 /** What the use cases share: the database, the clock, the machine, the supplier and device systems' and the carrier's label APIs. */

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@platform/contracts/errors';
 import { newEvent, recordEvent } from '@platform/runtime/outbox';
-import { type CancellationOutcome, cancellationSettled, opsTaskChanged, type SupplierCancellationOutcome, type SupplierName } from '@platform/contracts';
+import {
+  type CancellationOutcome,
+  cancellationSettled,
+  opsTaskChanged,
+  type SupplierCancellationOutcome,
+  type SupplierName,
+  type SupplierOverdueOutcome,
+} from '@platform/contracts';
 import type { OpsTask as OpsTaskView } from '@platform/contracts/api/fulfillment';
 import type { Transaction } from '../adapters/database';
 import type { OpsTask, SupplierOrder } from '../generated/prisma/client';
@@ -9,7 +16,7 @@ import { type Fulfillment, SERVICE } from './context';
 import { LIVE, supplierOrderEvent } from './placement';
 import { loadWorkflow, markCancellationSettled } from './workflow-store';
 
-/** `fulfillment.ops_task.changed` tells supplier-cancellation tasks; an automation step's task is told by the step's event. */
+/** `fulfillment.ops_task.changed` tells the tasks about a supplier order; an automation step's task is told by the step's event. */
 async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<void> {
   await recordEvent(
     tx,
@@ -20,12 +27,12 @@ async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<voi
       data: {
         taskId: task.id,
         orderId: task.orderId,
-        kind: 'supplier_cancellation',
+        kind: task.kind as 'supplier_cancellation' | 'supplier_overdue',
         status: task.status as 'open' | 'resolved',
         supplier: task.supplier as SupplierName,
         supplierOrderId: task.supplierOrderId!,
         reason: task.reason,
-        outcome: task.outcome as SupplierCancellationOutcome | null,
+        outcome: task.outcome as SupplierCancellationOutcome | SupplierOverdueOutcome | null,
         resolvedBy: task.resolvedBy,
         at: now.toISOString(),
       },
@@ -39,14 +46,45 @@ async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<voi
  */
 export async function openSupplierCancellationTask(tx: Transaction, fulfillment: Fulfillment, order: SupplierOrder, reason: string, now: Date): Promise<void> {
   await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancellation_pending', reason, updatedAt: now } });
-  await supplierOrderEvent(tx, order, 'cancellation_pending', reason, now);
-  const existing = await tx.opsTask.findUnique({ where: { supplierOrderId_kind: { supplierOrderId: order.id, kind: 'supplier_cancellation' } } });
+  await supplierOrderEvent(tx, fulfillment, order, 'cancellation_pending', reason, now);
+  await openSupplierOrderTask(tx, fulfillment, order, 'supplier_cancellation', reason, now);
+}
+
+/** Whether `order` was placed longer than the shipping deadline ago (`SUPPLIER_SHIPPING_DEADLINE_MS`). */
+export const pastShippingDeadline = (fulfillment: Fulfillment, order: Pick<SupplierOrder, 'createdAt'>, now: Date) =>
+  order.createdAt.getTime() + fulfillment.settings.supplierShippingDeadlineMs <= now.getTime();
+
+/** The deadline as ops read it: whole days, else hours. */
+export function shippingDeadline(fulfillment: Fulfillment): string {
+  const ms = fulfillment.settings.supplierShippingDeadlineMs;
+  return ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : `${Math.round(ms / 3_600_000)} h`;
+}
+
+/**
+ * A supplier order confirmed (or reported shipped without a usable tracking number) that has
+ * not shipped by the deadline: ops get a `supplier_overdue` task, once, to chase the supplier;
+ * the poll keeps asking. `reason` says what the supplier last answered.
+ */
+export function openSupplierOverdueTask(tx: Transaction, fulfillment: Fulfillment, order: SupplierOrder, reason: string, now: Date): Promise<void> {
+  return openSupplierOrderTask(tx, fulfillment, order, 'supplier_overdue', reason, now);
+}
+
+/** Opens ops' task of `kind` about a supplier order, once (a task already there, open or resolved, stays as it is). */
+async function openSupplierOrderTask(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  order: SupplierOrder,
+  kind: 'supplier_cancellation' | 'supplier_overdue',
+  reason: string,
+  now: Date,
+): Promise<void> {
+  const existing = await tx.opsTask.findUnique({ where: { supplierOrderId_kind: { supplierOrderId: order.id, kind } } });
   if (existing) return;
   const task = await tx.opsTask.create({
     data: {
       id: randomUUID(),
       orderId: order.orderId,
-      kind: 'supplier_cancellation',
+      kind,
       status: 'open',
       supplier: order.supplier,
       supplierOrderId: order.id,
@@ -56,7 +94,28 @@ export async function openSupplierCancellationTask(tx: Transaction, fulfillment:
     },
   });
   await taskEvent(tx, task, now);
-  fulfillment.log.warn({ orderId: order.orderId, supplier: order.supplier, taskId: task.id, reason }, 'supplier could not cancel; ops task opened');
+  fulfillment.log.warn({ orderId: order.orderId, supplier: order.supplier, taskId: task.id, kind, reason }, 'ops task opened for a supplier order');
+}
+
+/** A supplier order's status that ends its overdue task, and how. */
+const OVERDUE_ENDED_BY: Partial<Record<string, SupplierOverdueOutcome>> = {
+  shipped: 'supplier_shipped',
+  rejected: 'supplier_refused',
+  cancelled: 'supplier_order_cancelled',
+  cancellation_pending: 'supplier_order_cancelled',
+};
+
+/**
+ * `order` took `status`: an open `supplier_overdue` task about it closes when that status ends it.
+ * Only a supplier order past its deadline can have one, so the others cost no statement.
+ */
+export async function closeSupplierOverdueTask(tx: Transaction, fulfillment: Fulfillment, order: Pick<SupplierOrder, 'id' | 'createdAt'>, status: string, now: Date): Promise<void> {
+  const outcome = OVERDUE_ENDED_BY[status];
+  if (!outcome || !pastShippingDeadline(fulfillment, order, now)) return;
+  const task = await tx.opsTask.findUnique({ where: { supplierOrderId_kind: { supplierOrderId: order.id, kind: 'supplier_overdue' } } });
+  if (task?.status !== 'open') return;
+  const resolved = await tx.opsTask.update({ where: { id: task.id }, data: { status: 'resolved', outcome, resolvedBy: SERVICE, resolvedAt: now } });
+  await taskEvent(tx, resolved, now);
 }
 
 /**
@@ -73,6 +132,9 @@ export function resolveOpsTask(
     const task = await tx.opsTask.findUnique({ where: { id: input.taskId } });
     if (!task) throw new DomainError('not_found', 'OPS_TASK_NOT_FOUND', `No ops task ${input.taskId}`);
     if (task.status !== 'open') throw new DomainError('conflict', 'OPS_TASK_RESOLVED', `The task was already resolved (${task.outcome}) by ${task.resolvedBy}`);
+    if (task.kind === 'supplier_overdue') {
+      throw new DomainError('conflict', 'OPS_TASK_NOT_RESOLVABLE_HERE', 'An overdue supplier order\'s task closes when the supplier ships or refuses it, or when the order is cancelled');
+    }
     if (task.kind !== 'supplier_cancellation' || !task.supplierOrderId) {
       throw new DomainError('conflict', 'OPS_TASK_NOT_RESOLVABLE_HERE', "An automation step's task closes when the step is retried successfully or its fallback is triggered (POST /v1/automation-steps/:id/retry or /fallback)");
     }
@@ -86,7 +148,7 @@ export function resolveOpsTask(
     const status = input.outcome === 'cancelled_at_supplier' ? 'cancelled' : 'shipped';
     const reason = `${input.outcome === 'cancelled_at_supplier' ? 'Cancelled at the supplier by ops' : 'Shipped although cancelled (ops)'}${input.note ? `: ${input.note}` : ''}`;
     await tx.supplierOrder.update({ where: { id: supplierOrder.id }, data: { status, reason, updatedAt: now } });
-    await supplierOrderEvent(tx, supplierOrder, status, reason, now);
+    await supplierOrderEvent(tx, fulfillment, supplierOrder, status, reason, now);
     const workflow = await tx.workflow.findUniqueOrThrow({ where: { orderId: task.orderId } });
     await tx.workflowHistory.create({
       data: {

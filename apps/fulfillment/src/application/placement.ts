@@ -11,7 +11,7 @@ import { groupBySupplier, nextPollIntervalMs, placementLines, planReroute } from
 import type { SupplierOrder } from '../generated/prisma/client';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { confirmReservations, ensureReservations, reserveAtHubs } from './inventory';
-import { openSupplierCancellationTask, settleCancellationIfClear } from './ops-tasks';
+import { closeSupplierOverdueTask, openSupplierCancellationTask, openSupplierOverdueTask, pastShippingDeadline, settleCancellationIfClear, shippingDeadline } from './ops-tasks';
 import { cancelItems, withVendors } from './progress';
 import { recordShipment } from './shipments';
 import { rerouteOptions, supplierFailureMode } from './source-policies';
@@ -37,13 +37,16 @@ export function supplierOrderReference(orderId: string, supplier: SupplierName, 
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Records `order`'s new status (`fulfillment.supplier_order.changed`); a status that ends an overdue task about it closes that task. */
 export async function supplierOrderEvent(
   tx: Transaction,
-  order: { id: string; orderId: string; supplier: string; externalOrderId: string | null },
+  fulfillment: Fulfillment,
+  order: Pick<SupplierOrder, 'id' | 'orderId' | 'supplier' | 'externalOrderId' | 'createdAt'>,
   status: 'placed' | 'confirmed' | 'rejected' | 'shipped' | 'cancelled' | 'cancellation_pending',
   reason: string | null,
   now: Date,
 ): Promise<void> {
+  await closeSupplierOverdueTask(tx, fulfillment, order, status, now);
   await recordEvent(
     tx,
     newEvent(supplierOrderChanged, {
@@ -104,7 +107,7 @@ export async function placeAtSupplier(
     updatedAt: now,
   };
   const stored = await upsertSupplierOrder(tx, row);
-  await supplierOrderEvent(tx, row, placed ? 'placed' : 'rejected', row.reason, now);
+  await supplierOrderEvent(tx, fulfillment, row, placed ? 'placed' : 'rejected', row.reason, now);
   return stored;
 }
 
@@ -210,6 +213,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
     } catch (error) {
       if (!(error instanceof SupplierUnavailableError)) throw error;
       fulfillment.log.warn({ err: error, orderId, supplier: order.supplier }, 'supplier status unavailable; asking again at the next poll');
+      await escalateIfOverdue(tx, fulfillment, order, null, now);
       continue;
     }
     // A parcel whose number is one of the order's hub parcels is not believed; the supplier has the order, though.
@@ -229,7 +233,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       };
       const recorded = await recordShipment(tx, fulfillment, parcel, async () => {
         await updateSupplierOrder(tx, order.id, { status: 'shipped', trackingNumber, carrier }, now);
-        await supplierOrderEvent(tx, order, 'shipped', null, now);
+        await supplierOrderEvent(tx, fulfillment, order, 'shipped', null, now);
         Object.assign(order, { status: 'shipped', trackingNumber, carrier });
       });
       if (recorded) {
@@ -247,17 +251,18 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
     if (numberToCome) fulfillment.log.warn({ orderId, supplier: order.supplier, externalOrderId, status: status.status }, 'supplier reports its part shipped without a tracking number; asking again at the next poll');
     if ((status.status === 'confirmed' || disbelieved || numberToCome) && order.status === 'placed') {
       await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
-      await supplierOrderEvent(tx, order, 'confirmed', null, now);
+      await supplierOrderEvent(tx, fulfillment, order, 'confirmed', null, now);
       order.status = 'confirmed';
       changed = true;
     } else if (status.status === 'rejected' || status.status === 'cancelled') {
       const reason = status.reason ?? `${status.status} by the supplier`;
       await updateSupplierOrder(tx, order.id, { status: 'rejected', reason }, now);
-      await supplierOrderEvent(tx, order, 'rejected', reason, now);
+      await supplierOrderEvent(tx, fulfillment, order, 'rejected', reason, now);
       order.status = 'rejected';
       changed = true;
       refused.push({ order, reason });
     }
+    await escalateIfOverdue(tx, fulfillment, order, { status, disbelieved }, now);
   }
 
   for (const { order, reason } of refused) await failPart(tx, fulfillment, order, { cause: 'refused', reason }, now);
@@ -282,6 +287,31 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
   if (after?.snapshot.hasTag('polled') && standing.some((o) => LIVE.includes(o.status))) {
     await scheduleSupplierPoll(tx, fulfillment, orderId, now, nextPollIntervalMs(fulfillment.settings.supplierPoll, previousIntervalMs, changed));
   }
+}
+
+/**
+ * A supplier order still `confirmed` past the shipping deadline (the supplier has it but no
+ * parcel of its own has left) gets an ops task, once (`openSupplierOverdueTask`); the poll goes on.
+ * Placed ones are the supplier timeout's. Decided in memory first: an order within its deadline
+ * costs no statement.
+ */
+async function escalateIfOverdue(
+  tx: Transaction,
+  fulfillment: Fulfillment,
+  order: SupplierOrder,
+  answer: { status: SupplierOrderStatus; disbelieved: boolean } | null,
+  now: Date,
+): Promise<void> {
+  if (order.status !== 'confirmed' || !pastShippingDeadline(fulfillment, order, now)) return;
+  const lastAnswer = !answer
+    ? 'its API did not answer the last status request'
+    : answer.disbelieved
+      ? `it reports tracking number ${answer.status.trackingNumber}, one of the order's own parcels, and none of its own`
+      : (answer.status.status === 'shipped' || answer.status.status === 'delivered') && !answer.status.trackingNumber
+        ? `it reports the order ${answer.status.status} but gives no tracking number`
+        : `it answers ${answer.status.status}`;
+  const reason = `${order.supplier} has not shipped its part within ${shippingDeadline(fulfillment)} of placement (order ${order.externalOrderId}); ${lastAnswer}`;
+  await openSupplierOverdueTask(tx, fulfillment, order, reason, now);
 }
 
 /**
@@ -451,7 +481,7 @@ async function cancelAtSupplier(tx: Transaction, fulfillment: Fulfillment, order
   const answer = await onBehalfOf(order.orderId, () => fulfillment.suppliers[order.supplier as SupplierName].cancelOrder(externalOrderId));
   if (answer.cancelled) {
     await updateSupplierOrder(tx, order.id, { status: 'cancelled', reason: answer.reason }, now);
-    await supplierOrderEvent(tx, order, 'cancelled', answer.reason, now);
+    await supplierOrderEvent(tx, fulfillment, order, 'cancelled', answer.reason, now);
   } else {
     await openSupplierCancellationTask(tx, fulfillment, order, `Cancellation refused: ${answer.reason ?? 'no reason given'}`, now);
   }

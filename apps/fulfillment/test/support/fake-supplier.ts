@@ -19,6 +19,8 @@ export class FakeSupplier implements SupplierClient {
   placeScript: PlaceBehaviour[] = [];
   /** What a status call answers. */
   status: SupplierOrderStatus = { status: 'placed', trackingNumber: null, carrier: null, reason: null };
+  /** `true`: a status call fails as when the supplier's API is down. */
+  statusUnavailable = false;
   readonly placed: SupplierOrderRequest[] = [];
   readonly cancelled: string[] = [];
 
@@ -46,6 +48,10 @@ export class FakeSupplier implements SupplierClient {
   }
 
   async getOrderStatus(externalOrderId: string): Promise<SupplierOrderStatus> {
+    if (this.statusUnavailable) {
+      await this.recordCall({ supplier: this.supplier, operation: 'status', reference: externalOrderId, request: { externalOrderId }, response: null, httpStatus: 503, durationMs: 2, outcome: 'error', error: 'service unavailable' });
+      throw new SupplierUnavailableError(this.supplier, `${this.supplier} is unavailable`);
+    }
     await this.recordCall({ supplier: this.supplier, operation: 'status', reference: externalOrderId, request: { externalOrderId }, response: this.status, httpStatus: 200, durationMs: 2, outcome: 'ok', error: null });
     return this.status;
   }

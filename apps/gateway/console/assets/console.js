@@ -157,7 +157,7 @@ async function exceptionsView() {
   show(
     'Exceptions',
     h('section', { 'aria-labelledby': 'tasks' }, h('h2', { id: 'tasks' }, 'Open ops tasks'),
-      table('Open ops tasks (supplier refusals, failed automation)', ['Order', 'Kind', 'Supplier', 'Reason', 'Opened', 'Action'], tasks.tasks, (task) => [
+      table('Open ops tasks (supplier cancellations, supplier orders overdue for shipping, failed automation)', ['Order', 'Kind', 'Supplier', 'Reason', 'Opened', 'Action'], tasks.tasks, (task) => [
         orderLink(task.orderId), task.kind, task.supplier ?? '—', task.reason, when(task.createdAt),
         h('button', { type: 'button', onclick: () => act('Retry fulfillment', () => api(`/orders/${task.orderId}/fulfillment/retry`, { method: 'POST' })) }, 'Retry fulfillment'),
       ])),

@@ -5,6 +5,7 @@ import {
   shortStockPolicySchema,
   SUPPLIERS,
   supplierCancellationOutcomeSchema,
+  supplierOverdueOutcomeSchema,
   supplierSchema,
   workflowStateSchema,
 } from '../events/fulfillment';
@@ -215,21 +216,22 @@ export const automationTaskOutcomeSchema = z.enum(['step_succeeded', 'fallback_t
 
 /**
  * Something ops must do by hand: a supplier order the supplier could not cancel
- * (`supplier_cancellation`: supplier fields set, resolved here), or an automation step that
- * failed for good (`automation_step_failed`: `automationStepId` set, closed by the step's retry
- * or fallback).
+ * (`supplier_cancellation`: supplier fields set, resolved here), a supplier order confirmed that
+ * has not shipped by its deadline (`supplier_overdue`: supplier fields set, closed when it ships,
+ * is refused or is cancelled), or an automation step that failed for good
+ * (`automation_step_failed`: `automationStepId` set, closed by the step's retry or fallback).
  */
 export const opsTaskSchema = z.object({
   id: z.uuid(),
   orderId: z.uuid(),
-  kind: z.enum(['supplier_cancellation', 'automation_step_failed']),
+  kind: z.enum(['supplier_cancellation', 'supplier_overdue', 'automation_step_failed']),
   status: z.enum(['open', 'resolved']),
   supplier: supplierSchema.nullable(),
   supplierOrderId: z.uuid().nullable(),
   externalOrderId: z.string().nullable(),
   automationStepId: z.uuid().nullable(),
   reason: z.string(),
-  outcome: z.union([supplierCancellationOutcomeSchema, automationTaskOutcomeSchema]).nullable(),
+  outcome: z.union([supplierCancellationOutcomeSchema, supplierOverdueOutcomeSchema, automationTaskOutcomeSchema]).nullable(),
   note: z.string().nullable(),
   resolvedBy: z.string().nullable(),
   createdAt: timestamp,

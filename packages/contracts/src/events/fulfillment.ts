@@ -110,21 +110,33 @@ export const shipmentShipped = defineEvent({
 export const supplierCancellationOutcomeSchema = z.enum(['cancelled_at_supplier', 'shipped_anyway']);
 export type SupplierCancellationOutcome = z.infer<typeof supplierCancellationOutcomeSchema>;
 
-/** An ops task (a supplier order to cancel by hand) was opened or resolved. */
+/**
+ * How a supplier order overdue for shipping ended, which closes its task by itself: the supplier
+ * shipped it (with a tracking number), refused or cancelled it, or it was cancelled at the
+ * supplier (or left to ops as a cancellation the supplier could not carry out).
+ */
+export const supplierOverdueOutcomeSchema = z.enum(['supplier_shipped', 'supplier_refused', 'supplier_order_cancelled']);
+export type SupplierOverdueOutcome = z.infer<typeof supplierOverdueOutcomeSchema>;
+
+/**
+ * An ops task about a supplier order was opened or resolved: one the supplier could not cancel
+ * (`supplier_cancellation`, resolved by ops), or one confirmed that has not shipped by its
+ * deadline (`supplier_overdue`, closed when the supplier order ships or ends).
+ */
 export const opsTaskChanged = defineEvent({
   type: 'fulfillment.ops_task.changed',
   version: 1,
   stream: 'FULFILLMENT',
-  description: 'A task for operations was opened or resolved (e.g. a supplier order to cancel by hand).',
+  description: 'A task for operations about a supplier order was opened or resolved (one to cancel by hand, one overdue for shipping).',
   data: z.object({
     taskId: z.uuid(),
     orderId: z.uuid(),
-    kind: z.enum(['supplier_cancellation']),
+    kind: z.enum(['supplier_cancellation', 'supplier_overdue']),
     status: z.enum(['open', 'resolved']),
     supplier: supplierSchema,
     supplierOrderId: z.uuid(),
     reason: z.string(),
-    outcome: supplierCancellationOutcomeSchema.nullable(),
+    outcome: z.union([supplierCancellationOutcomeSchema, supplierOverdueOutcomeSchema]).nullable(),
     resolvedBy: z.string().nullable(),
     at: timestamp,
   }),
