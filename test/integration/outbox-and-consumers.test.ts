@@ -487,6 +487,37 @@ describe('event consumer', () => {
     }
   });
 
+  it('with a batch, applies its orders in the order of their ids (each order\'s events in stream order), so two batches never take the same rows in opposite orders', async () => {
+    const name = `test--batch-sorted-${randomUUID().slice(0, 8)}`;
+    const orders = [randomUUID(), randomUUID(), randomUUID()].sort().reverse();
+    const events = Array.from({ length: 2 }, () => orders.map((orderId) => sampleEvent(orderId))).flat(); // interleaved, highest id first
+    const ours = new Set(events.map((e) => e.id));
+    const applied: Array<{ orderId: string; eventId: string; tx: string }> = [];
+    const consumer = startConsumer(
+      name,
+      async (e, tx) => {
+        if (!ours.has(e.id)) return;
+        const [{ id }] = await tx.$queryRaw<[{ id: string }]>`SELECT txid_current()::text AS id`;
+        applied.push({ orderId: e.aggregateId, eventId: e.id, tx: id });
+      },
+      { batch: 8 },
+    );
+    // All in the stream before the consumer starts: they arrive together and form batches.
+    for (const event of events) await publishEnvelope(js, event);
+    await consumer.start();
+    try {
+      await eventually(async () => db.processedEvent.count({ where: { consumer: name, eventId: { in: [...ours] } } }), (n) => n === events.length, 20_000);
+      const batches = [...new Set(applied.map((a) => a.tx))].map((tx) => applied.filter((a) => a.tx === tx).map((a) => a.orderId));
+      for (const orderIds of batches) expect(orderIds).toEqual([...orderIds].sort());
+      expect(Math.max(...batches.map((orderIds) => new Set(orderIds).size))).toBeGreaterThan(1);
+      for (const orderId of orders) {
+        expect(applied.filter((a) => a.orderId === orderId).map((a) => a.eventId)).toEqual(events.filter((e) => e.aggregateId === orderId).map((e) => e.id));
+      }
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('rolls back a failed attempt with its effects, retries with backoff, then succeeds', async () => {
     const name = `test--retry-${randomUUID().slice(0, 8)}`;
     const event = sampleEvent();

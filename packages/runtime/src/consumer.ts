@@ -85,10 +85,11 @@ export interface ConsumerOptions<Tx extends SqlClient> {
   /**
    * Events applied in one transaction when several are at hand (default 1): one BEGIN/COMMIT,
    * one statement for their `processed_events` claims, one outbox insert and one relay wake-up
-   * for all. Only for handlers that write nothing but
-   * their own service's database and take no row locks another aggregate's handler could take in
-   * the other order: a batch that fails is rolled back and its events applied one by one as
-   * usual (so a handler may run twice, the first time rolled back).
+   * for all. Only for handlers that write nothing but their own service's database and lock no
+   * rows but their own aggregate's (a batch takes its aggregates in the order of their ids), or
+   * shared rows only in one fixed order at the transaction's end: a batch that fails is rolled
+   * back and its events applied one by one as usual (so a handler may run twice, the first time
+   * rolled back).
    */
   batch?: number;
 }
@@ -328,7 +329,10 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   }
 
   private applyGathered(): void {
-    const batch = this.gathered.splice(0, this.batchSize);
+    // By aggregate (stable: an aggregate's events keep their stream order): every batch takes its
+    // aggregates' row locks in the same order, so two batches, of this consumer or another, never
+    // wait on each other's locks in a circle.
+    const batch = this.gathered.splice(0, this.batchSize).sort((a, b) => (a.event.aggregateId < b.event.aggregateId ? -1 : a.event.aggregateId > b.event.aggregateId ? 1 : 0));
     if (batch.length === 0) return;
     void this.inOrder([...new Set(batch.map((item) => item.event.aggregateId))], () => this.handleBatch(batch));
   }
