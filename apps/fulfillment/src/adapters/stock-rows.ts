@@ -121,7 +121,8 @@ export async function applyStockDeltas(tx: Transaction, deltas: readonly StockDe
       SELECT s.hub_id, s.sku FROM hub_stock s JOIN n ON n.hub_id = s.hub_id AND n.sku = s.sku
       ORDER BY s.hub_id, s.sku FOR UPDATE OF s),
     changed AS (
-      UPDATE hub_stock s SET reserved = s.reserved + n.reserved, on_hand = s.on_hand + n.on_hand, updated_at = ${now}
+      -- A release never takes reserved below zero (as before it went at the commit).
+      UPDATE hub_stock s SET reserved = GREATEST(s.reserved + n.reserved, 0), on_hand = s.on_hand + n.on_hand, updated_at = ${now}
       FROM n
       WHERE s.hub_id = n.hub_id AND s.sku = n.sku AND (s.hub_id, s.sku) IN (SELECT hub_id, sku FROM locked)
         AND (n.free = 0 OR s.on_hand - s.reserved >= n.free)

@@ -9,7 +9,7 @@ import { FULFILLMENT_ORDER_TRANSITIONS, type FulfillmentOrderStatus, SHIPMENT_TR
 import { availableBySku, compareHubs, type HubCandidate, planRouting, priorityOf } from '../domain/routing';
 import { type OrderLine, resolveShortStock, type ShortStockPlan, withoutCancelled } from '../domain/short-stock';
 import { placementLines } from '../domain/supplier-placement';
-import { announceAvailability, nextRestocks } from './availability';
+import { nextRestocks } from './availability';
 import { changeStockAtCommit } from './stock-changes';
 import { type Fulfillment, SERVICE, TIMER_KINDS } from './context';
 import { cancelItems } from './progress';
@@ -154,13 +154,11 @@ export async function confirmReservations(tx: Transaction, orderId: string, now:
   await cancelTimer(tx, TIMER_KINDS.reservationExpiry, orderId);
 }
 
+/** The units go back to stock at the commit (`changeStockAtCommit`, with the availability they leave). */
 async function release(tx: Transaction, reservations: Array<{ id: string; hubId: string; sku: string; quantity: number }>, reason: string, now: Date): Promise<void> {
-  for (const r of reservations) {
-    await tx.$executeRaw`
-      UPDATE hub_stock SET reserved = GREATEST(reserved - ${r.quantity}, 0), updated_at = ${now} WHERE hub_id = ${r.hubId} AND sku = ${r.sku}`;
-    await tx.reservation.update({ where: { id: r.id }, data: { status: 'released', releaseReason: reason, expiresAt: null, updatedAt: now } });
-  }
-  await announceAvailability(tx, reservations.map((r) => r.sku), now);
+  if (reservations.length === 0) return;
+  for (const r of reservations) changeStockAtCommit(tx, { hubId: r.hubId, sku: r.sku, reserved: -r.quantity, onHand: 0, free: 0 }, now);
+  await tx.reservation.updateMany({ where: { id: { in: reservations.map((r) => r.id) } }, data: { status: 'released', releaseReason: reason, expiresAt: null, updatedAt: now } });
 }
 
 /** Cancel or failed attempt: every reservation goes back to stock (backorders stop waiting), unshipped fulfillment orders are cancelled. */

@@ -8,10 +8,12 @@ import { announceAvailability } from './availability';
  * changes the same one, and a changed row stays locked until the commit. Changed in the middle of
  * an order's work, it stayed locked for all the rest of it: at 5 orders/s a reservation waited
  * 205–241 ms for the one before (pnpm bench --rate 5, docs/performance.md), so fulfilment
- * reserved one order at a time and fell behind. So an order's reservations and shipments change
- * the stock as the transaction's last work (`beforeCommit`): one statement for all its rows, the
- * availability they leave, then the commit. Releases and restocks, rarer and read back in the same
- * transaction, change the rows at once (application/inventory.ts).
+ * reserved one order at a time and fell behind. So an order's reservations, releases and
+ * shipments change the stock as the transaction's last work (`beforeCommit`): one statement for
+ * all its rows, locked in (hub, SKU) order, the availability they leave, then the commit. A
+ * consumer's batch of several orders (a cancel, a delivery) thus takes the rows in one order too.
+ * Restocks, rare and read back in the same transaction, change the rows at once
+ * (application/inventory.ts).
  */
 
 interface PendingChanges {
