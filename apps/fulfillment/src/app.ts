@@ -1,4 +1,4 @@
-import { ORDERS_AT_ONCE } from '@platform/runtime/consumer';
+import { EVENTS_PER_TRANSACTION, ORDERS_AT_ONCE } from '@platform/runtime/consumer';
 import type { ServiceRuntime } from '@platform/runtime/service';
 import { streams, type SupplierName } from '@platform/contracts';
 import { createBusinessMetrics, openExceptions } from './adapters/business-metrics';
@@ -55,10 +55,22 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
     if (added > 0) runtime.log.info({ added }, 'demo hubs added');
   }
 
-  runtime.addConsumer<Transaction>({ name: 'fulfillment--order-events', stream: streams.ORDERS.name, db, concurrency: ORDERS_AT_ONCE, subscriptions: orderEventSubscriptions(fulfillment) });
+  // The events at hand commit together: a handler locks its own order's rows (workflow, return,
+  // parcels), which a batch takes in the order of its orders' ids (EventConsumer), and changes
+  // shared stock rows only at the commit, in (hub, SKU) order (application/stock-changes.ts).
+  // Supplier calls happen in timers, never here.
+  runtime.addConsumer<Transaction>({
+    name: 'fulfillment--order-events',
+    stream: streams.ORDERS.name,
+    db,
+    concurrency: ORDERS_AT_ONCE,
+    batch: EVENTS_PER_TRANSACTION,
+    subscriptions: orderEventSubscriptions(fulfillment),
+  });
   runtime.addConsumer<Transaction>({
     name: 'fulfillment--billing-events',
     concurrency: ORDERS_AT_ONCE,
+    batch: EVENTS_PER_TRANSACTION,
     stream: streams.BILLING.name,
     db,
     subscriptions: billingEventSubscriptions(fulfillment),
@@ -66,6 +78,7 @@ export async function buildFulfillment(runtime: ServiceRuntime, env: Fulfillment
   runtime.addConsumer<Transaction>({
     name: 'fulfillment--tracking-updates',
     concurrency: ORDERS_AT_ONCE,
+    batch: EVENTS_PER_TRANSACTION,
     stream: streams.TRACKING.name,
     db,
     subscriptions: trackingEventSubscriptions(fulfillment),

@@ -80,10 +80,11 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
     // One send per SMTP connection at once: each holds its transaction while the provider answers.
     { pollIntervalMs: env.TIMER_POLL_MS, concurrency: smtpConnections },
   );
-  // Only database writes here (sends happen in the timers); several orders at once, each
-  // order's events in stream order, so a burst is not planned one round trip at a time. The
-  // events at hand commit together (no row lock outside the order's own rows): a backlog after
-  // a burst or a pause drains in fewer transactions.
+  // The three consumers write only this database (sends happen in the timers); several orders at
+  // once, each order's events in stream order, so a burst is not planned one round trip at a
+  // time. The events at hand commit together (no row or advisory lock outside the order's own,
+  // taken by a batch in the order of its orders' ids): a backlog after a burst or a pause drains
+  // in fewer transactions.
   runtime.addConsumer<Transaction>({
     name: options.consumerNames?.orders ?? 'notifications--order-events',
     stream: streams.ORDERS.name,
@@ -97,6 +98,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
     stream: streams.FULFILLMENT.name,
     db,
     concurrency: ORDERS_AT_ONCE,
+    batch: EVENTS_PER_TRANSACTION,
     subscriptions: fulfillmentEventSubscriptions(deps, runtime.clock),
   });
   runtime.addConsumer<Transaction>({
@@ -104,6 +106,7 @@ export function buildNotifications(runtime: ServiceRuntime, env: NotificationsEn
     stream: streams.BILLING.name,
     db,
     concurrency: ORDERS_AT_ONCE,
+    batch: EVENTS_PER_TRANSACTION,
     subscriptions: billingEventSubscriptions(deps, runtime.clock),
   });
 

@@ -112,9 +112,12 @@ export async function onShipmentSilent(deps: Deps, event: EventOf<typeof trackin
 
 /** The order follows payment, fulfillment and tracking (durable consumers `orders--<purpose>`). */
 export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDeps['db'], deps: Deps): void {
+  // The three consumers commit the events at hand together: each handler locks its own order's
+  // rows only, and a batch takes its orders in the order of their ids (EventConsumer).
   runtime.addConsumer<Transaction>({
     name: 'orders--billing',
     concurrency: ORDERS_AT_ONCE,
+    batch: EVENTS_PER_TRANSACTION,
     stream: 'BILLING',
     db,
     subscriptions: [
@@ -126,9 +129,6 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
   runtime.addConsumer<Transaction>({
     name: 'orders--fulfillment',
     concurrency: ORDERS_AT_ONCE,
-    // Several orders' workflow steps commit together. A batch locks each of its orders' rows, but
-    // no batch shares an order with another one running, and every other transaction here locks
-    // a single order: no two transactions can wait on each other's locks.
     batch: EVENTS_PER_TRANSACTION,
     stream: 'FULFILLMENT',
     db,
@@ -142,6 +142,7 @@ export function registerProgressConsumers(runtime: ServiceRuntime, db: OrdersDep
   runtime.addConsumer<Transaction>({
     name: 'orders--tracking',
     concurrency: ORDERS_AT_ONCE,
+    batch: EVENTS_PER_TRANSACTION,
     stream: 'TRACKING',
     db,
     subscriptions: [
