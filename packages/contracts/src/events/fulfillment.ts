@@ -119,26 +119,42 @@ export const supplierOverdueOutcomeSchema = z.enum(['supplier_shipped', 'supplie
 export type SupplierOverdueOutcome = z.infer<typeof supplierOverdueOutcomeSchema>;
 
 /**
- * An ops task about a supplier order was opened or resolved: one the supplier could not cancel
- * (`supplier_cancellation`, resolved by ops), or one confirmed that has not shipped by its
- * deadline (`supplier_overdue`, closed when the supplier order ships or ends).
+ * v1, supplier-cancellation tasks only: published until `supplier_overdue` tasks came (v2). Kept
+ * registered for its messages still in the stream and the dead letters.
  */
-export const opsTaskChanged = defineEvent({
+export const opsTaskChangedV1 = defineEvent({
   type: 'fulfillment.ops_task.changed',
   version: 1,
   stream: 'FULFILLMENT',
-  description: 'A task for operations about a supplier order was opened or resolved (one to cancel by hand, one overdue for shipping).',
+  description: 'A task for operations was opened or resolved (e.g. a supplier order to cancel by hand).',
   data: z.object({
     taskId: z.uuid(),
     orderId: z.uuid(),
-    kind: z.enum(['supplier_cancellation', 'supplier_overdue']),
+    kind: z.enum(['supplier_cancellation']),
     status: z.enum(['open', 'resolved']),
     supplier: supplierSchema,
     supplierOrderId: z.uuid(),
     reason: z.string(),
-    outcome: z.union([supplierCancellationOutcomeSchema, supplierOverdueOutcomeSchema]).nullable(),
+    outcome: supplierCancellationOutcomeSchema.nullable(),
     resolvedBy: z.string().nullable(),
     at: timestamp,
+  }),
+});
+
+/**
+ * An ops task about a supplier order was opened or resolved: one the supplier could not cancel
+ * (`supplier_cancellation`, resolved by ops), or one confirmed that has not shipped by its
+ * deadline (`supplier_overdue`, closed when the supplier order ships or ends). v2: the kind and
+ * outcome take new values, which a v1 reader would refuse.
+ */
+export const opsTaskChanged = defineEvent({
+  type: 'fulfillment.ops_task.changed',
+  version: 2,
+  stream: 'FULFILLMENT',
+  description: 'A task for operations about a supplier order was opened or resolved (one to cancel by hand, one overdue for shipping).',
+  data: opsTaskChangedV1.data.extend({
+    kind: z.enum(['supplier_cancellation', 'supplier_overdue']),
+    outcome: z.union([supplierCancellationOutcomeSchema, supplierOverdueOutcomeSchema]).nullable(),
   }),
 });
 
@@ -347,4 +363,4 @@ export const automationStepChanged = defineEvent({
   }),
 });
 
-export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChanged, cancellationSettled, progressChanged, itemsCancelled, availabilityChanged, itemsBackordered, itemsSubstituted, automationStepChanged] as const;
+export const fulfillmentEvents = [workflowTransitioned, supplierOrderChanged, shipmentShipped, opsTaskChangedV1, opsTaskChanged, cancellationSettled, progressChanged, itemsCancelled, availabilityChanged, itemsBackordered, itemsSubstituted, automationStepChanged] as const;
