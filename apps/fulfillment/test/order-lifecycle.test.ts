@@ -604,7 +604,7 @@ describe('order lifecycle', () => {
     expect(task).toMatchObject({ kind: 'supplier_overdue', status: 'open', supplier: 'cj', externalOrderId: expect.any(String) });
     expect(task!.reason).toBe(`cj has not shipped its part within 7 days of placement (order ${task!.externalOrderId}); it reports the order shipped but gives no tracking number`);
     expect((await openExceptions(c.db)).get('supplier_overdue')).toBe(1);
-    // Still asked, and not escalated twice; ops cannot close it by hand.
+    // Still asked, and not escalated twice; a cancellation task's outcome does not close it.
     await c.advance(POLL_MAX_MS);
     expect(await tasks()).toHaveLength(1);
     const listed = (await c.app.inject({ method: 'GET', url: '/ops/tasks' })).json();
@@ -612,19 +612,36 @@ describe('order lifecycle', () => {
     const resolve = await c.app.inject({
       method: 'POST', url: `/ops/tasks/${task!.id}/resolve`, payload: { outcome: 'shipped_anyway' }, headers: { 'x-actor': 'ops:key1', 'x-actor-role': 'ops' },
     });
-    expect(resolve.statusCode, resolve.body).toBe(409);
-    expect(resolve.json()).toMatchObject({ code: 'OPS_TASK_NOT_RESOLVABLE_HERE' });
+    expect(resolve.statusCode, resolve.body).toBe(422);
+    expect(resolve.json()).toMatchObject({ code: 'OPS_TASK_OUTCOME_MISMATCH', errors: [{ pointer: '/outcome' }] });
 
+    // The deadline raised meanwhile: the task still closes when the part ships.
+    c.fulfillment.settings.supplierShippingDeadlineMs = 14 * DAY;
     c.suppliers.cj.status = { status: 'shipped', trackingNumber: 'CJPKL7160102171YQ', carrier: 'CJPacket Ordinary', reason: null };
     await c.advance(POLL_MAX_MS);
     expect(await state(c, order.id)).toBe('shipped');
     expect(await tasks()).toMatchObject([{ id: task!.id, status: 'resolved', outcome: 'supplier_shipped', resolvedBy: 'fulfillment' }]);
     expect((await openExceptions(c.db)).get('supplier_overdue')).toBeUndefined();
     const told = await c.db.outboxEvent.findMany({ where: { aggregateId: order.id, type: 'fulfillment.ops_task.changed' }, orderBy: { seq: 'asc' } });
-    expect(told.map((e) => (e.envelope as { data: { kind: string; status: string; outcome: string | null } }).data)).toMatchObject([
-      { kind: 'supplier_overdue', status: 'open', outcome: null },
-      { kind: 'supplier_overdue', status: 'resolved', outcome: 'supplier_shipped' },
+    expect(told.map((e) => e.envelope)).toMatchObject([
+      { version: 2, data: { kind: 'supplier_overdue', status: 'open', outcome: null } },
+      { version: 2, data: { kind: 'supplier_overdue', status: 'resolved', outcome: 'supplier_shipped' } },
     ]);
+  });
+
+  it('ops mark an overdue supplier order handled: its task closes with their note, and the supplier is still asked for its parcel', async () => {
+    const c = await start();
+    const order = await cjAnswersAtFirstPoll(c, 'confirmed');
+    await c.advance(7 * DAY);
+    const [task] = await c.db.opsTask.findMany({ where: { orderId: order.id } });
+    expect(task!.reason).toMatch(/; it answers confirmed$/);
+    const resolve = await c.app.inject({
+      method: 'POST', url: `/ops/tasks/${task!.id}/resolve`, payload: { outcome: 'handled_by_ops', note: 'CJ ships on Monday' }, headers: { 'x-actor': 'ops:key1', 'x-actor-role': 'ops' },
+    });
+    expect(resolve.statusCode, resolve.body).toBe(200);
+    expect(resolve.json()).toMatchObject({ id: task!.id, status: 'resolved', outcome: 'handled_by_ops', note: 'CJ ships on Monday', resolvedBy: 'ops:key1' });
+    expect((await c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id } })).status).toBe('confirmed');
+    expect(await pendingTimers(c, order.id)).toContain(TIMER_KINDS.supplierPoll);
   });
 
   it("an overdue supplier order's task closes when the order is cancelled (cancelled at the supplier); one whose supplier is down past the deadline gets its task too", async () => {

@@ -5,6 +5,7 @@ import {
   type CancellationOutcome,
   cancellationSettled,
   opsTaskChanged,
+  type EventData,
   type SupplierCancellationOutcome,
   type SupplierName,
   type SupplierOverdueOutcome,
@@ -27,7 +28,7 @@ async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<voi
       data: {
         taskId: task.id,
         orderId: task.orderId,
-        kind: task.kind as 'supplier_cancellation' | 'supplier_overdue',
+        kind: task.kind as SupplierOrderTaskKind,
         status: task.status as 'open' | 'resolved',
         supplier: task.supplier as SupplierName,
         supplierOrderId: task.supplierOrderId!,
@@ -46,7 +47,7 @@ async function taskEvent(tx: Transaction, task: OpsTask, now: Date): Promise<voi
  */
 export async function openSupplierCancellationTask(tx: Transaction, fulfillment: Fulfillment, order: SupplierOrder, reason: string, now: Date): Promise<void> {
   await tx.supplierOrder.update({ where: { id: order.id }, data: { status: 'cancellation_pending', reason, updatedAt: now } });
-  await supplierOrderEvent(tx, fulfillment, order, 'cancellation_pending', reason, now);
+  await supplierOrderEvent(tx, order, 'cancellation_pending', reason, now);
   await openSupplierOrderTask(tx, fulfillment, order, 'supplier_cancellation', reason, now);
 }
 
@@ -57,24 +58,28 @@ export const pastShippingDeadline = (fulfillment: Fulfillment, order: Pick<Suppl
 /** The deadline as ops read it: whole days, else hours. */
 export function shippingDeadline(fulfillment: Fulfillment): string {
   const ms = fulfillment.settings.supplierShippingDeadlineMs;
-  return ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : `${Math.round(ms / 3_600_000)} h`;
+  if (ms % 86_400_000 === 0) return ms === 86_400_000 ? '1 day' : `${ms / 86_400_000} days`;
+  return `${Math.max(1, Math.round(ms / 3_600_000))} h`;
 }
 
 /**
  * A supplier order confirmed (or reported shipped without a usable tracking number) that has
  * not shipped by the deadline: ops get a `supplier_overdue` task, once, to chase the supplier;
- * the poll keeps asking. `reason` says what the supplier last answered.
+ * the poll keeps asking. `reason` says what the supplier answered at the poll that opened it.
  */
 export function openSupplierOverdueTask(tx: Transaction, fulfillment: Fulfillment, order: SupplierOrder, reason: string, now: Date): Promise<void> {
   return openSupplierOrderTask(tx, fulfillment, order, 'supplier_overdue', reason, now);
 }
+
+/** The kinds of task about a supplier order (`fulfillment.ops_task.changed`). */
+type SupplierOrderTaskKind = EventData<typeof opsTaskChanged>['kind'];
 
 /** Opens ops' task of `kind` about a supplier order, once (a task already there, open or resolved, stays as it is). */
 async function openSupplierOrderTask(
   tx: Transaction,
   fulfillment: Fulfillment,
   order: SupplierOrder,
-  kind: 'supplier_cancellation' | 'supplier_overdue',
+  kind: SupplierOrderTaskKind,
   reason: string,
   now: Date,
 ): Promise<void> {
@@ -102,43 +107,52 @@ const OVERDUE_ENDED_BY: Partial<Record<string, SupplierOverdueOutcome>> = {
   shipped: 'supplier_shipped',
   rejected: 'supplier_refused',
   cancelled: 'supplier_order_cancelled',
-  cancellation_pending: 'supplier_order_cancelled',
+  cancellation_pending: 'cancellation_left_to_ops',
 };
 
 /**
- * `order` took `status`: an open `supplier_overdue` task about it closes when that status ends it.
- * Only a supplier order past its deadline can have one, so the others cost no statement.
+ * `order` took `status`: an open `supplier_overdue` task about it closes when that status ends it
+ * (one statement, at the end of a supplier order's life only). Not gated on the deadline: it may
+ * have changed since the task opened.
  */
-export async function closeSupplierOverdueTask(tx: Transaction, fulfillment: Fulfillment, order: Pick<SupplierOrder, 'id' | 'createdAt'>, status: string, now: Date): Promise<void> {
+export async function closeSupplierOverdueTask(tx: Transaction, order: Pick<SupplierOrder, 'id'>, status: string, now: Date): Promise<void> {
   const outcome = OVERDUE_ENDED_BY[status];
-  if (!outcome || !pastShippingDeadline(fulfillment, order, now)) return;
-  const task = await tx.opsTask.findUnique({ where: { supplierOrderId_kind: { supplierOrderId: order.id, kind: 'supplier_overdue' } } });
-  if (task?.status !== 'open') return;
-  const resolved = await tx.opsTask.update({ where: { id: task.id }, data: { status: 'resolved', outcome, resolvedBy: SERVICE, resolvedAt: now } });
-  await taskEvent(tx, resolved, now);
+  if (!outcome) return;
+  const closed = await tx.opsTask.updateManyAndReturn({
+    where: { supplierOrderId: order.id, kind: 'supplier_overdue', status: 'open' },
+    data: { status: 'resolved', outcome, resolvedBy: SERVICE, resolvedAt: now },
+  });
+  for (const task of closed) await taskEvent(tx, task, now);
 }
 
 /**
- * Ops records what happened to a supplier order the supplier could not cancel: the supplier
- * order takes that status, the task closes (event + workflow history), and the order's
- * cancellation may now be settled.
+ * Ops close a supplier order's task. One the supplier could not cancel: ops record what happened
+ * there, the supplier order takes that status, the task closes (event + workflow history), and
+ * the order's cancellation may now be settled. One overdue for shipping: ops handled it their own
+ * way (`handled_by_ops`); the supplier order is still asked for its parcel.
  */
 export function resolveOpsTask(
   fulfillment: Fulfillment,
-  input: { taskId: string; outcome: SupplierCancellationOutcome; note: string | null; actor: string },
+  input: { taskId: string; outcome: SupplierCancellationOutcome | 'handled_by_ops'; note: string | null; actor: string },
 ): Promise<OpsTask> {
   return fulfillment.db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT 1 FROM ops_tasks WHERE id = ${input.taskId}::uuid FOR UPDATE`;
     const task = await tx.opsTask.findUnique({ where: { id: input.taskId } });
     if (!task) throw new DomainError('not_found', 'OPS_TASK_NOT_FOUND', `No ops task ${input.taskId}`);
     if (task.status !== 'open') throw new DomainError('conflict', 'OPS_TASK_RESOLVED', `The task was already resolved (${task.outcome}) by ${task.resolvedBy}`);
-    if (task.kind === 'supplier_overdue') {
-      throw new DomainError('conflict', 'OPS_TASK_NOT_RESOLVABLE_HERE', 'An overdue supplier order\'s task closes when the supplier ships or refuses it, or when the order is cancelled');
-    }
-    if (task.kind !== 'supplier_cancellation' || !task.supplierOrderId) {
+    if ((task.kind !== 'supplier_cancellation' && task.kind !== 'supplier_overdue') || !task.supplierOrderId) {
       throw new DomainError('conflict', 'OPS_TASK_NOT_RESOLVABLE_HERE', "An automation step's task closes when the step is retried successfully or its fallback is triggered (POST /v1/automation-steps/:id/retry or /fallback)");
     }
+    if ((task.kind === 'supplier_overdue') !== (input.outcome === 'handled_by_ops')) {
+      const allowed = task.kind === 'supplier_overdue' ? 'handled_by_ops' : 'cancelled_at_supplier or shipped_anyway';
+      throw new DomainError('unprocessable', 'OPS_TASK_OUTCOME_MISMATCH', `A ${task.kind} task is resolved with ${allowed}`, [{ pointer: '/outcome', detail: `Expected ${allowed}` }]);
+    }
     const now = fulfillment.clock.now();
+    if (task.kind === 'supplier_overdue') {
+      const handled = await tx.opsTask.update({ where: { id: task.id }, data: { status: 'resolved', outcome: input.outcome, note: input.note, resolvedBy: input.actor, resolvedAt: now } });
+      await taskEvent(tx, handled, now);
+      return handled;
+    }
     const resolved = await tx.opsTask.update({
       where: { id: task.id },
       data: { status: 'resolved', outcome: input.outcome, note: input.note, resolvedBy: input.actor, resolvedAt: now },
@@ -148,7 +162,7 @@ export function resolveOpsTask(
     const status = input.outcome === 'cancelled_at_supplier' ? 'cancelled' : 'shipped';
     const reason = `${input.outcome === 'cancelled_at_supplier' ? 'Cancelled at the supplier by ops' : 'Shipped although cancelled (ops)'}${input.note ? `: ${input.note}` : ''}`;
     await tx.supplierOrder.update({ where: { id: supplierOrder.id }, data: { status, reason, updatedAt: now } });
-    await supplierOrderEvent(tx, fulfillment, supplierOrder, status, reason, now);
+    await supplierOrderEvent(tx, supplierOrder, status, reason, now);
     const workflow = await tx.workflow.findUniqueOrThrow({ where: { orderId: task.orderId } });
     await tx.workflowHistory.create({
       data: {

@@ -40,13 +40,11 @@ export function supplierOrderReference(orderId: string, supplier: SupplierName, 
 /** Records `order`'s new status (`fulfillment.supplier_order.changed`); a status that ends an overdue task about it closes that task. */
 export async function supplierOrderEvent(
   tx: Transaction,
-  fulfillment: Fulfillment,
-  order: Pick<SupplierOrder, 'id' | 'orderId' | 'supplier' | 'externalOrderId' | 'createdAt'>,
+  order: { id: string; orderId: string; supplier: string; externalOrderId: string | null },
   status: 'placed' | 'confirmed' | 'rejected' | 'shipped' | 'cancelled' | 'cancellation_pending',
   reason: string | null,
   now: Date,
 ): Promise<void> {
-  await closeSupplierOverdueTask(tx, fulfillment, order, status, now);
   await recordEvent(
     tx,
     newEvent(supplierOrderChanged, {
@@ -64,6 +62,7 @@ export async function supplierOrderEvent(
       },
     }),
   );
+  await closeSupplierOverdueTask(tx, order, status, now);
 }
 
 /**
@@ -107,7 +106,7 @@ export async function placeAtSupplier(
     updatedAt: now,
   };
   const stored = await upsertSupplierOrder(tx, row);
-  await supplierOrderEvent(tx, fulfillment, row, placed ? 'placed' : 'rejected', row.reason, now);
+  await supplierOrderEvent(tx, row, placed ? 'placed' : 'rejected', row.reason, now);
   return stored;
 }
 
@@ -233,7 +232,7 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
       };
       const recorded = await recordShipment(tx, fulfillment, parcel, async () => {
         await updateSupplierOrder(tx, order.id, { status: 'shipped', trackingNumber, carrier }, now);
-        await supplierOrderEvent(tx, fulfillment, order, 'shipped', null, now);
+        await supplierOrderEvent(tx, order, 'shipped', null, now);
         Object.assign(order, { status: 'shipped', trackingNumber, carrier });
       });
       if (recorded) {
@@ -251,13 +250,13 @@ export async function pollSupplierOrders(tx: Transaction, fulfillment: Fulfillme
     if (numberToCome) fulfillment.log.warn({ orderId, supplier: order.supplier, externalOrderId, status: status.status }, 'supplier reports its part shipped without a tracking number; asking again at the next poll');
     if ((status.status === 'confirmed' || disbelieved || numberToCome) && order.status === 'placed') {
       await updateSupplierOrder(tx, order.id, { status: 'confirmed' }, now);
-      await supplierOrderEvent(tx, fulfillment, order, 'confirmed', null, now);
+      await supplierOrderEvent(tx, order, 'confirmed', null, now);
       order.status = 'confirmed';
       changed = true;
     } else if (status.status === 'rejected' || status.status === 'cancelled') {
       const reason = status.reason ?? `${status.status} by the supplier`;
       await updateSupplierOrder(tx, order.id, { status: 'rejected', reason }, now);
-      await supplierOrderEvent(tx, fulfillment, order, 'rejected', reason, now);
+      await supplierOrderEvent(tx, order, 'rejected', reason, now);
       order.status = 'rejected';
       changed = true;
       refused.push({ order, reason });
@@ -481,7 +480,7 @@ async function cancelAtSupplier(tx: Transaction, fulfillment: Fulfillment, order
   const answer = await onBehalfOf(order.orderId, () => fulfillment.suppliers[order.supplier as SupplierName].cancelOrder(externalOrderId));
   if (answer.cancelled) {
     await updateSupplierOrder(tx, order.id, { status: 'cancelled', reason: answer.reason }, now);
-    await supplierOrderEvent(tx, fulfillment, order, 'cancelled', answer.reason, now);
+    await supplierOrderEvent(tx, order, 'cancelled', answer.reason, now);
   } else {
     await openSupplierCancellationTask(tx, fulfillment, order, `Cancellation refused: ${answer.reason ?? 'no reason given'}`, now);
   }

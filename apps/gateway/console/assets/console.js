@@ -159,7 +159,9 @@ async function exceptionsView() {
     h('section', { 'aria-labelledby': 'tasks' }, h('h2', { id: 'tasks' }, 'Open ops tasks'),
       table('Open ops tasks (supplier cancellations, supplier orders overdue for shipping, failed automation)', ['Order', 'Kind', 'Supplier', 'Reason', 'Opened', 'Action'], tasks.tasks, (task) => [
         orderLink(task.orderId), task.kind, task.supplier ?? '—', task.reason, when(task.createdAt),
-        h('button', { type: 'button', onclick: () => act('Retry fulfillment', () => api(`/orders/${task.orderId}/fulfillment/retry`, { method: 'POST' })) }, 'Retry fulfillment'),
+        task.kind === 'supplier_overdue'
+          ? h('button', { type: 'button', onclick: () => act('Mark handled', () => api(`/ops/tasks/${task.id}/resolve`, { method: 'POST', body: { outcome: 'handled_by_ops' } })) }, 'Mark handled')
+          : h('button', { type: 'button', onclick: () => act('Retry fulfillment', () => api(`/orders/${task.orderId}/fulfillment/retry`, { method: 'POST' })) }, 'Retry fulfillment'),
       ])),
     h('section', { 'aria-labelledby': 'exception-orders' }, h('h2', { id: 'exception-orders' }, 'Orders in exception (failed fulfillment, payment problems)'),
       table('Orders in exception', ['Order', 'Customer', 'Placed', 'Action'], exceptions.items, (order) => [

@@ -419,12 +419,12 @@ const fulfillmentRoutes: ForwardRoute[] = [
   },
   {
     method: 'GET', path: '/v1/ops/tasks', service: 'fulfillment', target: '/ops/tasks', access: 'ops',
-    tag: 'Fulfillment', summary: 'Tasks for operations (supplier orders to cancel by hand, automation steps that failed), open by default',
+    tag: 'Fulfillment', summary: 'Tasks for operations (supplier orders to cancel by hand, supplier orders overdue for shipping, automation steps that failed), open by default',
     schemas: { querystring: opsTasksQuerySchema, response: { 200: opsTasksResponseSchema } },
   },
   {
     method: 'POST', path: '/v1/ops/tasks/:taskId/resolve', service: 'fulfillment', target: '/ops/tasks/:taskId/resolve', access: 'ops',
-    tag: 'Fulfillment', summary: 'Record what happened at the supplier (cancelled there, or shipped anyway) and close the task',
+    tag: 'Fulfillment', summary: 'Close a supplier order\'s task: what happened at the supplier to a cancel it could not carry out (cancelled there, or shipped anyway), or an overdue supplier order handled by ops',
     schemas: { params: opsTaskParamsSchema, body: resolveOpsTaskRequestSchema, response: { 200: opsTaskSchema } },
   },
   {

@@ -218,7 +218,7 @@ export const automationTaskOutcomeSchema = z.enum(['step_succeeded', 'fallback_t
  * Something ops must do by hand: a supplier order the supplier could not cancel
  * (`supplier_cancellation`: supplier fields set, resolved here), a supplier order confirmed that
  * has not shipped by its deadline (`supplier_overdue`: supplier fields set, closed when it ships,
- * is refused or is cancelled), or an automation step that failed for good
+ * is refused or is cancelled, or resolved here once ops handled it), or an automation step that failed for good
  * (`automation_step_failed`: `automationStepId` set, closed by the step's retry or fallback).
  */
 export const opsTaskSchema = z.object({
@@ -241,8 +241,15 @@ export type OpsTask = z.infer<typeof opsTaskSchema>;
 export const opsTasksQuerySchema = z.object({ status: z.enum(['open', 'resolved']).default('open') });
 export const opsTasksResponseSchema = z.object({ tasks: z.array(opsTaskSchema) });
 export const opsTaskParamsSchema = z.object({ taskId: z.uuid() });
-/** What happened at the supplier, as ops found it (in the supplier's console, by mail). */
-export const resolveOpsTaskRequestSchema = z.object({ outcome: supplierCancellationOutcomeSchema, note: text(500).optional() });
+/**
+ * What ops found: for a `supplier_cancellation` task, what happened at the supplier (in its
+ * console, by mail); for a `supplier_overdue` task, `handled_by_ops` (settled with the supplier or
+ * the customer their own way; the supplier order is still asked for its parcel).
+ */
+export const resolveOpsTaskRequestSchema = z.object({
+  outcome: z.union([supplierCancellationOutcomeSchema, supplierOverdueOutcomeSchema.extract(['handled_by_ops'])]),
+  note: text(500).optional(),
+});
 
 export const orderFulfillmentSchema = z.object({
   orderId: z.uuid(),

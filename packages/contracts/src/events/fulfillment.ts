@@ -111,11 +111,12 @@ export const supplierCancellationOutcomeSchema = z.enum(['cancelled_at_supplier'
 export type SupplierCancellationOutcome = z.infer<typeof supplierCancellationOutcomeSchema>;
 
 /**
- * How a supplier order overdue for shipping ended, which closes its task by itself: the supplier
- * shipped it (with a tracking number), refused or cancelled it, or it was cancelled at the
- * supplier (or left to ops as a cancellation the supplier could not carry out).
+ * How a supplier order overdue for shipping ended its task: by itself when the supplier shipped
+ * it (with a tracking number), refused or cancelled it, or it was cancelled at the supplier, or
+ * the supplier could not cancel it (`cancellation_left_to_ops`: a `supplier_cancellation` task
+ * follows); or by ops, who settled it their own way (`handled_by_ops`).
  */
-export const supplierOverdueOutcomeSchema = z.enum(['supplier_shipped', 'supplier_refused', 'supplier_order_cancelled']);
+export const supplierOverdueOutcomeSchema = z.enum(['supplier_shipped', 'supplier_refused', 'supplier_order_cancelled', 'cancellation_left_to_ops', 'handled_by_ops']);
 export type SupplierOverdueOutcome = z.infer<typeof supplierOverdueOutcomeSchema>;
 
 /**
