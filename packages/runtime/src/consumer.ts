@@ -366,12 +366,12 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
         { timeout: this.options.transactionTimeoutMs ?? 30_000, maxWait: 10_000 },
       );
     } catch (error) {
+      // Not timed as handlings: each event is timed again as it is applied on its own.
       log.warn({ err: error, consumer: name, events: batch.length }, 'batch rolled back; applying its events one by one');
       for (const item of batch) await this.handle(item.msg, { ok: true, event: item.event });
       return;
-    } finally {
-      for (const done of timers) done();
     }
+    for (const done of timers) done();
     crashpoint(`${name}:before-ack`);
     for (const [index, { msg, event, subscription }] of batch.entries()) {
       msg.ack();

@@ -4,7 +4,7 @@ import type { Database, Transaction } from '../adapters/database';
 import { zoneOf } from '../domain/routing';
 import { announceAvailability } from './availability';
 import type { Fulfillment } from './context';
-import { serveBackorders } from './inventory';
+import { lockBackorders, serveBackorders } from './inventory';
 
 /** Hubs and their stock as ops manage them (FUL-02), and the short-stock policies (FUL-03). */
 
@@ -65,6 +65,7 @@ export async function setStock(fulfillment: Fulfillment, hubId: string, sku: str
   const stock = await fulfillment.db.$transaction(async (tx) => {
     const hub = await tx.hub.findUnique({ where: { id: hubId } });
     if (!hub) throw hubNotFound(hubId);
+    await lockBackorders(tx, [sku]);
     await tx.$executeRaw`
       INSERT INTO hub_stock (hub_id, sku, on_hand, reserved, updated_at) VALUES (${hubId}, ${sku}, 0, 0, ${now})
       ON CONFLICT (hub_id, sku) DO NOTHING`;
@@ -89,6 +90,7 @@ export async function addReturnedStock(tx: Transaction, fulfillment: Fulfillment
   if (lines.length === 0) return;
   const added = new Map<string, number>();
   for (const { sku, quantity } of lines) added.set(sku, (added.get(sku) ?? 0) + quantity);
+  await lockBackorders(tx, [...added.keys()]);
   await tx.$executeRaw`
     INSERT INTO hub_stock (hub_id, sku, on_hand, reserved, updated_at)
     SELECT ${hubId}, n.sku, n.quantity, 0, ${now} FROM unnest(${[...added.keys()]}::text[], ${[...added.values()]}::int[]) AS n(sku, quantity)

@@ -221,6 +221,16 @@ export async function completeFulfillmentOrders(tx: Transaction, orderId: string
 }
 
 /**
+ * A restock locks the SKUs' backorders before their stock rows, in the order of their orders: a
+ * cancel or a consumer's batch releases an order's reservations (backorders included) first and
+ * changes the stock at its commit, so both take reservations, then stock, and a restock never
+ * waits on a release that waits on it.
+ */
+export async function lockBackorders(tx: Transaction, skus: readonly string[]): Promise<void> {
+  await tx.$executeRaw`SELECT 1 FROM reservations WHERE sku = ANY(${skus}::text[]) AND status = 'backordered' ORDER BY order_id, id FOR UPDATE`;
+}
+
+/**
  * Units of `sku` arrived at a hub: backorders of that SKU are served oldest first, as far as the
  * free units go (the last one served may be split). A served backorder is confirmed at once (its
  * order's placement already went through) and joins the order's fulfillment order at that hub,

@@ -12,8 +12,9 @@ import { announceAvailability } from './availability';
  * shipments change the stock as the transaction's last work (`beforeCommit`): one statement for
  * all its rows, locked in (hub, SKU) order, the availability they leave, then the commit. A
  * consumer's batch of several orders (a cancel, a delivery) thus takes the rows in one order too.
- * Restocks, rare and read back in the same transaction, change the rows at once
- * (application/inventory.ts).
+ * Restocks, rare and read back in the same transaction, change the rows at once, after locking
+ * the SKUs' backorders (application/hubs.ts, `lockBackorders`): reservations, then stock, in
+ * every transaction.
  */
 
 interface PendingChanges {
