@@ -629,6 +629,26 @@ describe('order lifecycle', () => {
     ]);
   });
 
+  it("an overdue supplier order the supplier refuses to cancel: its task closes as left to the cancellation task that follows; one the supplier refuses closes as refused", async () => {
+    const c = await start();
+    const order = await cjAnswersAtFirstPoll(c, 'confirmed');
+    await c.advance(7 * DAY);
+    c.suppliers.cj.cancelRefusal = 'Already handed to the carrier';
+    await deliver(c, event(orderCancelled, order.id, { orderId: order.id, reason: 'customer asked', actor: 'customer:cust-1', previousStatus: 'processing', cancelledAt: new Date().toISOString() }));
+    await c.advance(0);
+    const tasks = await c.db.opsTask.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
+    expect(tasks).toMatchObject([
+      { kind: 'supplier_overdue', status: 'resolved', outcome: 'cancellation_left_to_ops' },
+      { kind: 'supplier_cancellation', status: 'open', reason: 'Cancellation refused: Already handed to the carrier' },
+    ]);
+
+    const refused = await cjAnswersAtFirstPoll(c, 'confirmed');
+    await c.advance(7 * DAY);
+    c.suppliers.cj.status = { status: 'rejected', trackingNumber: null, carrier: null, reason: 'Out of stock' };
+    await c.advance(POLL_MAX_MS);
+    expect(await c.db.opsTask.findMany({ where: { orderId: refused.id } })).toMatchObject([{ kind: 'supplier_overdue', status: 'resolved', outcome: 'supplier_refused' }]);
+  });
+
   it('ops mark an overdue supplier order handled: its task closes with their note, and the supplier is still asked for its parcel', async () => {
     const c = await start();
     const order = await cjAnswersAtFirstPoll(c, 'confirmed');

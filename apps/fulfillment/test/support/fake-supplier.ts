@@ -21,6 +21,8 @@ export class FakeSupplier implements SupplierClient {
   status: SupplierOrderStatus = { status: 'placed', trackingNumber: null, carrier: null, reason: null };
   /** `true`: a status call fails as when the supplier's API is down. */
   statusUnavailable = false;
+  /** Set: a cancel is refused with this reason (the supplier already shipped, say). */
+  cancelRefusal: string | null = null;
   readonly placed: SupplierOrderRequest[] = [];
   readonly cancelled: string[] = [];
 
@@ -57,6 +59,10 @@ export class FakeSupplier implements SupplierClient {
   }
 
   async cancelOrder(externalOrderId: string): Promise<{ cancelled: boolean; reason: string | null }> {
+    if (this.cancelRefusal) {
+      await this.recordCall({ supplier: this.supplier, operation: 'cancel', reference: externalOrderId, request: { externalOrderId }, response: { cancelled: false }, httpStatus: 200, durationMs: 2, outcome: 'rejected', error: null });
+      return { cancelled: false, reason: this.cancelRefusal };
+    }
     this.cancelled.push(externalOrderId);
     await this.recordCall({ supplier: this.supplier, operation: 'cancel', reference: externalOrderId, request: { externalOrderId }, response: { cancelled: true }, httpStatus: 200, durationMs: 2, outcome: 'ok', error: null });
     return { cancelled: true, reason: 'Cancelled by the buyer' };
