@@ -148,16 +148,13 @@ export function resolveOpsTask(
       throw new DomainError('unprocessable', 'OPS_TASK_OUTCOME_MISMATCH', `A ${task.kind} task is resolved with ${allowed}`, [{ pointer: '/outcome', detail: `Expected ${allowed}` }]);
     }
     const now = fulfillment.clock.now();
-    if (task.kind === 'supplier_overdue') {
-      const handled = await tx.opsTask.update({ where: { id: task.id }, data: { status: 'resolved', outcome: input.outcome, note: input.note, resolvedBy: input.actor, resolvedAt: now } });
-      await taskEvent(tx, handled, now);
-      return handled;
-    }
     const resolved = await tx.opsTask.update({
       where: { id: task.id },
       data: { status: 'resolved', outcome: input.outcome, note: input.note, resolvedBy: input.actor, resolvedAt: now },
     });
     await taskEvent(tx, resolved, now);
+    // An overdue supplier order handled by ops stays as it is: still asked for its parcel.
+    if (task.kind === 'supplier_overdue') return resolved;
     const supplierOrder = await tx.supplierOrder.findUniqueOrThrow({ where: { id: task.supplierOrderId } });
     const status = input.outcome === 'cancelled_at_supplier' ? 'cancelled' : 'shipped';
     const reason = `${input.outcome === 'cancelled_at_supplier' ? 'Cancelled at the supplier by ops' : 'Shipped although cancelled (ops)'}${input.note ? `: ${input.note}` : ''}`;
