@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEAD_LETTER_HEADERS, EventConsumer, on } from '@platform/runtime/consumer';
+import { DEAD_LETTER_HEADERS, EventConsumer, on, type Subscription } from '@platform/runtime/consumer';
 import { DependencyUnavailableError } from '@platform/contracts/errors';
 import { publishEnvelope } from '@platform/runtime/nats';
 import { newEvent, OUTBOX_RELAY_LOCK, OutboxRelay, recordEvent, recordEvents } from '@platform/runtime/outbox';
-import { deadLetterSubject, type Envelope, notificationFailed, notificationSent, streams, timelineEntryRecorded, timelineSubject } from '@platform/contracts';
+import { deadLetterSubject, type Envelope, notificationFailed, notificationSent, opsTaskChanged, opsTaskChangedV1, streams, timelineEntryRecorded, timelineSubject } from '@platform/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/test-support/eventually';
 import { holdTransaction } from '@platform/test-support/held-transaction';
@@ -711,6 +711,57 @@ describe('event consumer', () => {
       expect(reasons).toEqual([expect.stringMatching(/not JSON/), expect.stringMatching(/unknown event: notifications.notification.teleported v1/)]);
     } finally {
       await consumer.stop();
+    }
+  });
+
+  it("hands an event to its own version's handler only: a version the consumer does not read is dead-lettered, not given to another's", async () => {
+    const task = <K extends 'supplier_cancellation' | 'supplier_overdue'>(kind: K) => ({
+      taskId: randomUUID(),
+      orderId: randomUUID(),
+      kind,
+      status: 'open' as const,
+      supplier: 'cj' as const,
+      supplierOrderId: randomUUID(),
+      reason: 'test',
+      outcome: null,
+      resolvedBy: null,
+      at: new Date().toISOString(),
+    });
+    const v1 = newEvent(opsTaskChangedV1, { aggregateId: randomUUID(), source: 'test', data: task('supplier_cancellation') });
+    const v2 = newEvent(opsTaskChanged, { aggregateId: randomUUID(), source: 'test', data: task('supplier_overdue') });
+    const consume = (name: string, subscriptions: Array<Subscription<Tx>>) =>
+      new EventConsumer<Tx>({ name, stream: streams.FULFILLMENT.name, subscriptions, db, js, jsm, log, metrics, backoffMs: [50] });
+    const seen = (handled: Array<{ id: string; version: number; kind: string }>) => async (event: Envelope) =>
+      void handled.push({ id: event.id, version: event.version, kind: (event.data as { kind: string }).kind });
+
+    const v1Only: Array<{ id: string; version: number; kind: string }> = [];
+    const both: Array<{ id: string; version: number; kind: string }> = [];
+    const v1ReaderName = `test--v1-reader-${randomUUID().slice(0, 8)}`;
+    const v1Reader = consume(v1ReaderName, [on(opsTaskChangedV1, seen(v1Only))]);
+    const bothReader = consume(`test--both-reader-${randomUUID().slice(0, 8)}`, [on(opsTaskChangedV1, seen(both)), on(opsTaskChanged, seen(both))]);
+    await v1Reader.start();
+    await bothReader.start();
+    try {
+      await publishEnvelope(js, v2);
+      await publishEnvelope(js, v1);
+      await eventually(async () => ({ v1: v1Only.length, all: both.length }), (n) => n.v1 >= 1 && n.all >= 2);
+      const ours = (handled: typeof both) => handled.filter((h) => h.id === v1.id || h.id === v2.id);
+      expect(ours(v1Only)).toEqual([{ id: v1.id, version: 1, kind: 'supplier_cancellation' }]);
+      expect(ours(both)).toEqual([
+        { id: v2.id, version: 2, kind: 'supplier_overdue' },
+        { id: v1.id, version: 1, kind: 'supplier_cancellation' },
+      ]);
+      const letter = await eventually(
+        () => jsm.streams.getMessage(streams.DEAD_LETTERS.name, { last_by_subj: deadLetterSubject(v1ReaderName) }).catch(() => null),
+        (m) => m !== null,
+      );
+      expect(letter!.json<Envelope>().id).toBe(v2.id);
+      expect(letter!.header.get(DEAD_LETTER_HEADERS.reason)).toBe('no handler for fulfillment.ops_task.changed v2: this consumer reads v1');
+      await expect(v1Reader.redeliver(letter!.data, letter!.header, letter!.subject)).rejects.toThrow(/reads fulfillment.ops_task.changed v1, not v2/);
+      expect(v1Only.map((h) => h.id)).not.toContain(v2.id);
+    } finally {
+      await v1Reader.stop();
+      await bothReader.stop();
     }
   });
 });

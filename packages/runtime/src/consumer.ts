@@ -20,6 +20,8 @@ export type EventHandler<Tx> = (event: Envelope, tx: Tx) => Promise<void>;
 
 export interface Subscription<Tx> {
   type: string;
+  /** The version of the event its handler reads (its definition's): another version's data has another shape. */
+  version: number;
   handle: EventHandler<Tx>;
   /** The aggregate version the event brings: an event older than one applied is skipped. */
   versionOf?: (event: Envelope) => number;
@@ -37,7 +39,12 @@ export function on<D extends EventDefinition, Tx>(
   handle: (event: EventOf<D>, tx: Tx) => Promise<void>,
   options: { version?: (event: EventOf<D>) => number } = {},
 ): Subscription<Tx> {
-  return { type: definition.type, handle: handle as EventHandler<Tx>, ...(options.version && { versionOf: options.version as (event: Envelope) => number }) };
+  return {
+    type: definition.type,
+    version: definition.version,
+    handle: handle as EventHandler<Tx>,
+    ...(options.version && { versionOf: options.version as (event: Envelope) => number }),
+  };
 }
 
 export const DEAD_LETTER_HEADERS = {
@@ -107,6 +114,9 @@ async function claimVersion(tx: SqlClient, consumer: string, aggregateId: string
   return claimed > 0;
 }
 
+/** The versions of a type a consumer reads, for messages: `v1, v2`. */
+const readVersions = (versions: ReadonlyMap<number, unknown>) => [...versions.keys()].map((version) => `v${version}`).join(', ');
+
 /** What applying a delivered event came to. */
 type Outcome = 'processed' | 'duplicate' | 'stale';
 
@@ -146,7 +156,8 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
    */
   private readonly failures = new Map<number, number>();
   private readonly backoffMs: readonly number[];
-  private readonly handlers: Map<string, Subscription<Tx>>;
+  /** By event type, then version: a type's versions differ in shape, so each has its own handler or none. */
+  private readonly handlers = new Map<string, Map<number, Subscription<Tx>>>();
   private readonly concurrency: number;
   /** Handlings not yet settled: deliveries and operators' retries alike. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -158,7 +169,11 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   private gathering: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: ConsumerOptions<Tx>) {
-    this.handlers = new Map(options.subscriptions.map((s) => [s.type, s]));
+    for (const subscription of options.subscriptions) {
+      const versions = this.handlers.get(subscription.type) ?? new Map<number, Subscription<Tx>>();
+      versions.set(subscription.version, subscription);
+      this.handlers.set(subscription.type, versions);
+    }
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.batchSize = Math.max(1, options.batch ?? 1);
     this.maxDeliver = options.maxDeliver ?? 8;
@@ -263,7 +278,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
               continue;
             }
             const parsed = parseEvent(msg.data);
-            const subscription = parsed.ok ? this.handlers.get(parsed.event.type) : undefined;
+            const subscription = parsed.ok ? this.handlers.get(parsed.event.type)?.get(parsed.event.version) : undefined;
             if (this.batchSize > 1 && parsed.ok && subscription) this.gather({ msg, event: parsed.event, subscription });
             else void this.inOrder(parsed.ok ? [parsed.event.aggregateId] : [], () => this.handle(msg, parsed));
             // Batching, the next batch fills while the handlings in flight run: wait only once it is full too.
@@ -432,10 +447,17 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
       return;
     }
     const event = parsed.event;
-    const subscription = this.handlers.get(event.type);
-    if (!subscription) {
+    const versions = this.handlers.get(event.type);
+    if (!versions) {
       msg.ack();
       metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'ignored' });
+      return;
+    }
+    const subscription = versions.get(event.version);
+    if (!subscription) {
+      // Kept, not skipped: once the consumer reads this version, an operator retries the letter.
+      await this.deadLetter(msg, `no handler for ${event.type} v${event.version}: this consumer reads ${readVersions(versions)}`);
+      metrics.eventsConsumed.inc({ consumer: name, type: event.type, outcome: 'dead_lettered' });
       return;
     }
     const timer = metrics.eventHandleDuration.startTimer({ consumer: name, type: event.type });
@@ -559,8 +581,12 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   async redeliver(data: Uint8Array, msgHeaders: MsgHdrs | undefined, subject: string): Promise<Outcome> {
     const parsed = parseEvent(data);
     if (!parsed.ok) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `The dead letter holds no usable event (${parsed.reason}); purge it instead`);
-    const subscription = this.handlers.get(parsed.event.type);
-    if (!subscription) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `Consumer ${this.options.name} does not handle ${parsed.event.type}; purge it instead`);
+    const versions = this.handlers.get(parsed.event.type);
+    if (!versions) throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `Consumer ${this.options.name} does not handle ${parsed.event.type}; purge it instead`);
+    const subscription = versions.get(parsed.event.version);
+    if (!subscription) {
+      throw new DomainError('conflict', 'DEAD_LETTER_UNUSABLE', `Consumer ${this.options.name} reads ${parsed.event.type} ${readVersions(versions)}, not v${parsed.event.version}; keep it until it does, or purge it`);
+    }
     if (this.options.lease && !this.pulling) throw new DomainError('unavailable', 'CONSUMER_HOLDER_UNAVAILABLE', `This replica does not run ${this.options.name} now; try again`);
     const event = parsed.event;
     const outcome = await this.inOrder([event.aggregateId], () => this.apply(event, subscription, subject, msgHeaders));
