@@ -515,7 +515,7 @@ describe('order lifecycle', () => {
     expect((await progressEvents(c, order.id)).at(-1)).toMatchObject({ units: { ordered: 2, delivered: 1, cancelled: 1 } });
   });
 
-  it("a supplier that reports the tracking number of the order's hub parcel is not believed: its part is asked again, ships under its own number, and the order is delivered with both parcels", async () => {
+  it("a supplier that reports the tracking number of the order's hub parcel is not believed: its part is asked again (an overdue task past the deadline names the number), ships under its own number, and the order is delivered with both parcels", async () => {
     const c = await start();
     const order = sampleOrder([
       { sku: 'CHARGER-USB-C', quantity: 1, supplierSource: 'own_stock' },
@@ -532,9 +532,17 @@ describe('order lifecycle', () => {
     expect((hub!.items as Array<{ sku: string }>).map((i) => i.sku)).toEqual(['CHARGER-USB-C']);
     expect(await pendingTimers(c, order.id)).toContain(TIMER_KINDS.supplierPoll);
 
+    // Still only the hub parcel's number at the shipping deadline: the overdue task says so.
+    await c.advance(7 * DAY);
+    const [task, ...more] = await c.db.opsTask.findMany({ where: { orderId: order.id } });
+    expect(more).toEqual([]);
+    expect(task).toMatchObject({ kind: 'supplier_overdue', status: 'open', supplier: 'aliexpress' });
+    expect(task!.reason).toMatch(/; it reports tracking number RR123456785ES, one of the order's own parcels, and none of its own$/);
+
     c.suppliers.aliexpress.status = { status: 'shipped', trackingNumber: 'LP00123456789014', carrier: 'Cainiao', reason: null };
     await c.advance(POLL_MAX_MS);
     expect(await c.db.supplierOrder.findFirstOrThrow({ where: { orderId: order.id } })).toMatchObject({ status: 'shipped', trackingNumber: 'LP00123456789014' });
+    expect(await c.db.opsTask.findMany({ where: { orderId: order.id } })).toMatchObject([{ id: task!.id, status: 'resolved', outcome: 'supplier_shipped' }]);
     const shipments = await c.db.shipment.findMany({ where: { orderId: order.id }, orderBy: { createdAt: 'asc' } });
     expect(shipments.map((s) => [s.source, s.trackingNumber])).toEqual([['own_stock', 'RR123456785ES'], ['aliexpress', 'LP00123456789014']]);
     expect(await c.db.outboxEvent.count({ where: { aggregateId: order.id, type: 'fulfillment.shipment.shipped' } })).toBe(2);
