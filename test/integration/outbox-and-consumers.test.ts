@@ -731,34 +731,44 @@ describe('event consumer', () => {
     const v2 = newEvent(opsTaskChanged, { aggregateId: randomUUID(), source: 'test', data: task('supplier_overdue') });
     const consume = (name: string, subscriptions: Array<Subscription<Tx>>) =>
       new EventConsumer<Tx>({ name, stream: streams.FULFILLMENT.name, subscriptions, db, js, jsm, log, metrics, backoffMs: [50] });
-    const seen = (handled: Array<{ id: string; version: number; kind: string }>) => async (event: Envelope) =>
-      void handled.push({ id: event.id, version: event.version, kind: (event.data as { kind: string }).kind });
+    type Seen = { handler: number; id: string; version: number; kind: string };
+    // Each record names the handler that ran (its version), beside the version of the event it got.
+    const seen = (handled: Seen[], handler: number) => async (event: Envelope) =>
+      void handled.push({ handler, id: event.id, version: event.version, kind: (event.data as { kind: string }).kind });
+    const ours = (handled: Seen[]) => handled.filter((h) => h.id === v1.id || h.id === v2.id);
 
-    const v1Only: Array<{ id: string; version: number; kind: string }> = [];
-    const both: Array<{ id: string; version: number; kind: string }> = [];
+    const v1Only: Seen[] = [];
+    const both: Seen[] = [];
     const v1ReaderName = `test--v1-reader-${randomUUID().slice(0, 8)}`;
-    const v1Reader = consume(v1ReaderName, [on(opsTaskChangedV1, seen(v1Only))]);
-    const bothReader = consume(`test--both-reader-${randomUUID().slice(0, 8)}`, [on(opsTaskChangedV1, seen(both)), on(opsTaskChanged, seen(both))]);
+    // Batching, as most services' consumers do: an event of an unread version is not gathered into a batch.
+    const v1Reader = new EventConsumer<Tx>({
+      name: v1ReaderName, stream: streams.FULFILLMENT.name, subscriptions: [on(opsTaskChangedV1, seen(v1Only, 1))], db, js, jsm, log, metrics, backoffMs: [50], batch: 8,
+    });
+    const bothReader = consume(`test--both-reader-${randomUUID().slice(0, 8)}`, [on(opsTaskChangedV1, seen(both, 1)), on(opsTaskChanged, seen(both, 2))]);
     await v1Reader.start();
     await bothReader.start();
     try {
       await publishEnvelope(js, v2);
       await publishEnvelope(js, v1);
-      await eventually(async () => ({ v1: v1Only.length, all: both.length }), (n) => n.v1 >= 1 && n.all >= 2);
-      const ours = (handled: typeof both) => handled.filter((h) => h.id === v1.id || h.id === v2.id);
-      expect(ours(v1Only)).toEqual([{ id: v1.id, version: 1, kind: 'supplier_cancellation' }]);
+      await eventually(async () => ({ v1: ours(v1Only).length, all: ours(both).length }), (n) => n.v1 >= 1 && n.all >= 2);
+      expect(ours(v1Only)).toEqual([{ handler: 1, id: v1.id, version: 1, kind: 'supplier_cancellation' }]);
       expect(ours(both)).toEqual([
-        { id: v2.id, version: 2, kind: 'supplier_overdue' },
-        { id: v1.id, version: 1, kind: 'supplier_cancellation' },
+        { handler: 2, id: v2.id, version: 2, kind: 'supplier_overdue' },
+        { handler: 1, id: v1.id, version: 1, kind: 'supplier_cancellation' },
       ]);
-      const letter = await eventually(
-        () => jsm.streams.getMessage(streams.DEAD_LETTERS.name, { last_by_subj: deadLetterSubject(v1ReaderName) }).catch(() => null),
-        (m) => m !== null,
-      );
-      expect(letter!.json<Envelope>().id).toBe(v2.id);
-      expect(letter!.header.get(DEAD_LETTER_HEADERS.reason)).toBe('no handler for fulfillment.ops_task.changed v2: this consumer reads v1');
-      await expect(v1Reader.redeliver(letter!.data, letter!.header, letter!.subject)).rejects.toThrow(/reads fulfillment.ops_task.changed v1, not v2/);
-      expect(v1Only.map((h) => h.id)).not.toContain(v2.id);
+      // The v1 reader's dead letters hold v2 alone, with the reason; the message is settled, not pending.
+      const letters = () => jsm.streams.info(streams.DEAD_LETTERS.name, { subjects_filter: deadLetterSubject(v1ReaderName) }).then((info) => info.state.subjects?.[deadLetterSubject(v1ReaderName)] ?? 0);
+      expect(await eventually(letters, (count) => count > 0)).toBe(1);
+      const letter = (await jsm.streams.getMessage(streams.DEAD_LETTERS.name, { last_by_subj: deadLetterSubject(v1ReaderName) }))!;
+      expect(letter.json<Envelope>().id).toBe(v2.id);
+      expect(letter.header.get(DEAD_LETTER_HEADERS.reason)).toBe('no handler for fulfillment.ops_task.changed v2: this consumer reads v1');
+      expect(await eventually(() => jsm.consumers.info(streams.FULFILLMENT.name, v1ReaderName).then((info) => info.num_ack_pending), (pending) => pending === 0)).toBe(0);
+      // An operator's retry is refused, and the letter kept, until the consumer reads v2.
+      await expect(v1Reader.redeliver(letter.data, letter.header, letter.subject)).rejects.toMatchObject({
+        code: 'DEAD_LETTER_UNUSABLE',
+        message: expect.stringMatching(/reads fulfillment.ops_task.changed v1, not v2/),
+      });
+      expect(ours(v1Only).map((h) => h.id)).not.toContain(v2.id);
     } finally {
       await v1Reader.stop();
       await bothReader.stop();

@@ -70,15 +70,17 @@ export function consumerService(name: string): string {
  * Why a consumer about to start disagrees with its declaration, or undefined. A name not
  * declared here is left alone: tests start consumers of their own.
  */
-export function consumerDeclarationMismatch(consumer: { name: string; stream: string; eventTypes: readonly string[] }): string | undefined {
+export function consumerDeclarationMismatch(consumer: { name: string; stream: string; events: ReadonlyArray<{ type: string; version: number }> }): string | undefined {
   const declared = durableConsumers.find((candidate) => candidate.name === consumer.name);
   if (!declared) return undefined;
   const where = `packages/contracts/src/consumers.ts (ARCHITECTURE.md's subject table is rendered from it)`;
   if (declared.stream !== consumer.stream) {
     return `durable consumer ${consumer.name} reads stream ${consumer.stream}, but ${where} declares ${declared.stream}`;
   }
-  const handled = [...new Set(consumer.eventTypes)].sort();
-  const expected = [...new Set(declared.events.map((event) => event.type))].sort();
+  // By version too: a handler reads one version's shape, and another version is dead-lettered.
+  const named = (events: ReadonlyArray<{ type: string; version: number }>) => [...new Set(events.map((event) => `${event.type} v${event.version}`))].sort();
+  const handled = named(consumer.events);
+  const expected = named(declared.events);
   if (handled.join() !== expected.join()) {
     return `durable consumer ${consumer.name} handles ${handled.join(', ') || 'nothing'}, but ${where} declares ${expected.join(', ')}`;
   }

@@ -17,25 +17,31 @@ describe('durable consumer declarations', () => {
     expect(durableConsumers.filter((consumer) => consumer.stream.toLowerCase() === consumerService(consumer.name)).map((c) => c.name)).toEqual([]);
   });
 
+  const v1 = (...types: string[]) => types.map((type) => ({ type, version: 1 }));
+
   it('accept a consumer that handles what it declares, in any order', () => {
-    const eventTypes = ['orders.order.paid_by_channel', 'orders.order.cancelled', 'orders.order.created', 'orders.order.modified'];
-    expect(consumerDeclarationMismatch({ name: 'billing--orders', stream: 'ORDERS', eventTypes })).toBeUndefined();
+    const events = v1('orders.order.paid_by_channel', 'orders.order.cancelled', 'orders.order.created', 'orders.order.modified');
+    expect(consumerDeclarationMismatch({ name: 'billing--orders', stream: 'ORDERS', events })).toBeUndefined();
   });
 
-  it('refuse a declared consumer with a handler more or less, or on another stream', () => {
-    expect(consumerDeclarationMismatch({ name: 'billing--orders', stream: 'ORDERS', eventTypes: ['orders.order.created'] })).toMatch(
-      /billing--orders handles orders\.order\.created, but packages\/contracts\/src\/consumers\.ts .* declares orders\.order\.cancelled, orders\.order\.created, orders\.order\.modified/,
+  it('refuse a declared consumer with a handler more or less, of another version, or on another stream', () => {
+    expect(consumerDeclarationMismatch({ name: 'billing--orders', stream: 'ORDERS', events: v1('orders.order.created') })).toMatch(
+      /billing--orders handles orders\.order\.created v1, but packages\/contracts\/src\/consumers\.ts .* declares orders\.order\.cancelled v1, orders\.order\.created v1, orders\.order\.modified v1/,
     );
     expect(
-      consumerDeclarationMismatch({ name: 'orders--tracking', stream: 'TRACKING', eventTypes: ['tracking.shipment.status_changed', 'tracking.shipment.registered'] }),
+      consumerDeclarationMismatch({ name: 'orders--tracking', stream: 'TRACKING', events: v1('tracking.shipment.status_changed', 'tracking.shipment.registered') }),
     ).toMatch(/orders--tracking handles/);
-    expect(consumerDeclarationMismatch({ name: 'orders--tracking', stream: 'FULFILLMENT', eventTypes: ['tracking.shipment.status_changed'] })).toMatch(
+    const declared = durableConsumers.find((consumer) => consumer.name === 'billing--orders')!.events.map(({ type, version }) => ({ type, version }));
+    const created = declared.findIndex((event) => event.type === 'orders.order.created');
+    const otherVersion = declared.map((event, i) => (i === created ? { ...event, version: event.version + 1 } : event));
+    expect(consumerDeclarationMismatch({ name: 'billing--orders', stream: 'ORDERS', events: otherVersion })).toMatch(/handles .*orders\.order\.created v2.*, but .* declares .*orders\.order\.created v1/);
+    expect(consumerDeclarationMismatch({ name: 'orders--tracking', stream: 'FULFILLMENT', events: v1('tracking.shipment.status_changed') })).toMatch(
       /reads stream FULFILLMENT, but .* declares TRACKING/,
     );
   });
 
   it('leave consumers they do not name to their owner (tests start their own)', () => {
-    expect(consumerDeclarationMismatch({ name: 'notifications--it-1234', stream: 'ORDERS', eventTypes: [] })).toBeUndefined();
+    expect(consumerDeclarationMismatch({ name: 'notifications--it-1234', stream: 'ORDERS', events: [] })).toBeUndefined();
   });
 });
 

@@ -65,7 +65,10 @@ export interface ConsumerOptions<Tx extends SqlClient> {
    * events (`narrowestFilter`). A test reading its own stream's subjects names its own.
    */
   filterSubject?: string;
-  /** Known events without a subscription are acknowledged and skipped. */
+  /**
+   * One per type and version handled. Events of other types are acknowledged and skipped; one of
+   * a type handled but of a version without a subscription is dead-lettered.
+   */
   subscriptions: Subscription<Tx>[];
   /** A client made by `createPrismaClient`: its transaction scope writes the handler's events and wakes the workers. */
   db: TransactionalSqlClient<Tx>;
@@ -115,7 +118,7 @@ async function claimVersion(tx: SqlClient, consumer: string, aggregateId: string
 }
 
 /** The versions of a type a consumer reads, for messages: `v1, v2`. */
-const readVersions = (versions: ReadonlyMap<number, unknown>) => [...versions.keys()].map((version) => `v${version}`).join(', ');
+const readVersions = (versions: ReadonlyMap<number, unknown>) => [...versions.keys()].sort((a, b) => a - b).map((version) => `v${version}`).join(', ');
 
 /** What applying a delivered event came to. */
 type Outcome = 'processed' | 'duplicate' | 'stale';
@@ -171,6 +174,7 @@ export class EventConsumer<Tx extends SqlClient = SqlClient> {
   constructor(private readonly options: ConsumerOptions<Tx>) {
     for (const subscription of options.subscriptions) {
       const versions = this.handlers.get(subscription.type) ?? new Map<number, Subscription<Tx>>();
+      if (versions.has(subscription.version)) throw new Error(`consumer ${options.name} subscribes twice to ${subscription.type} v${subscription.version}`);
       versions.set(subscription.version, subscription);
       this.handlers.set(subscription.type, versions);
     }

@@ -290,7 +290,7 @@ export class ServiceRuntime {
   addConsumer<Tx extends SqlClient>(
     options: Omit<ConsumerOptions<Tx>, 'js' | 'jsm' | 'log' | 'metrics'>,
   ): EventConsumer<Tx> {
-    const mismatch = consumerDeclarationMismatch({ name: options.name, stream: options.stream, eventTypes: options.subscriptions.map((s) => s.type) });
+    const mismatch = consumerDeclarationMismatch({ name: options.name, stream: options.stream, events: options.subscriptions });
     if (mismatch) throw new Error(mismatch);
     const consumer = new EventConsumer<Tx>({
       ackWaitMs: this.env.CONSUMER_ACK_WAIT_MS,
