@@ -729,8 +729,8 @@ describe('event consumer', () => {
     });
     const v1 = newEvent(opsTaskChangedV1, { aggregateId: randomUUID(), source: 'test', data: task('supplier_cancellation') });
     const v2 = newEvent(opsTaskChanged, { aggregateId: randomUUID(), source: 'test', data: task('supplier_overdue') });
-    const consume = (name: string, subscriptions: Array<Subscription<Tx>>) =>
-      new EventConsumer<Tx>({ name, stream: streams.FULFILLMENT.name, subscriptions, db, js, jsm, log, metrics, backoffMs: [50] });
+    const consume = (name: string, subscriptions: Array<Subscription<Tx>>, batch?: number) =>
+      new EventConsumer<Tx>({ name, stream: streams.FULFILLMENT.name, subscriptions, db, js, jsm, log, metrics, backoffMs: [50], batch });
     type Seen = { handler: number; id: string; version: number; kind: string };
     // Each record names the handler that ran (its version), beside the version of the event it got.
     const seen = (handled: Seen[], handler: number) => async (event: Envelope) =>
@@ -741,9 +741,7 @@ describe('event consumer', () => {
     const both: Seen[] = [];
     const v1ReaderName = `test--v1-reader-${randomUUID().slice(0, 8)}`;
     // Batching, as most services' consumers do: an event of an unread version is not gathered into a batch.
-    const v1Reader = new EventConsumer<Tx>({
-      name: v1ReaderName, stream: streams.FULFILLMENT.name, subscriptions: [on(opsTaskChangedV1, seen(v1Only, 1))], db, js, jsm, log, metrics, backoffMs: [50], batch: 8,
-    });
+    const v1Reader = consume(v1ReaderName, [on(opsTaskChangedV1, seen(v1Only, 1))], 8);
     const bothReader = consume(`test--both-reader-${randomUUID().slice(0, 8)}`, [on(opsTaskChangedV1, seen(both, 1)), on(opsTaskChanged, seen(both, 2))]);
     await v1Reader.start();
     await bothReader.start();

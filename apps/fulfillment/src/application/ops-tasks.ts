@@ -7,10 +7,11 @@ import {
   opsTaskChanged,
   type EventData,
   type SupplierCancellationOutcome,
+  supplierCancellationOutcomeSchema,
   type SupplierName,
   type SupplierOverdueOutcome,
 } from '@platform/contracts';
-import type { OpsTask as OpsTaskView } from '@platform/contracts/api/fulfillment';
+import type { OpsTask as OpsTaskView, ResolveOpsTaskRequest } from '@platform/contracts/api/fulfillment';
 import type { Transaction } from '../adapters/database';
 import type { OpsTask, SupplierOrder } from '../generated/prisma/client';
 import { type Fulfillment, SERVICE } from './context';
@@ -133,7 +134,7 @@ export async function closeSupplierOverdueTask(tx: Transaction, order: Pick<Supp
  */
 export function resolveOpsTask(
   fulfillment: Fulfillment,
-  input: { taskId: string; outcome: SupplierCancellationOutcome | 'handled_by_ops'; note: string | null; actor: string },
+  input: { taskId: string; outcome: ResolveOpsTaskRequest['outcome']; note: string | null; actor: string },
 ): Promise<OpsTask> {
   return fulfillment.db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT 1 FROM ops_tasks WHERE id = ${input.taskId}::uuid FOR UPDATE`;
@@ -144,7 +145,7 @@ export function resolveOpsTask(
       throw new DomainError('conflict', 'OPS_TASK_NOT_RESOLVABLE_HERE', "An automation step's task closes when the step is retried successfully or its fallback is triggered (POST /v1/automation-steps/:id/retry or /fallback)");
     }
     if ((task.kind === 'supplier_overdue') !== (input.outcome === 'handled_by_ops')) {
-      const allowed = task.kind === 'supplier_overdue' ? 'handled_by_ops' : 'cancelled_at_supplier or shipped_anyway';
+      const allowed = task.kind === 'supplier_overdue' ? 'handled_by_ops' : supplierCancellationOutcomeSchema.options.join(' or ');
       throw new DomainError('unprocessable', 'OPS_TASK_OUTCOME_MISMATCH', `A ${task.kind} task is resolved with ${allowed}`, [{ pointer: '/outcome', detail: `Expected ${allowed}` }]);
     }
     const now = fulfillment.clock.now();

@@ -250,6 +250,7 @@ export const resolveOpsTaskRequestSchema = z.object({
   outcome: z.union([supplierCancellationOutcomeSchema, supplierOverdueOutcomeSchema.extract(['handled_by_ops'])]),
   note: text(500).optional(),
 });
+export type ResolveOpsTaskRequest = z.infer<typeof resolveOpsTaskRequestSchema>;
 
 export const orderFulfillmentSchema = z.object({
   orderId: z.uuid(),
