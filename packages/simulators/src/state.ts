@@ -17,10 +17,13 @@ const VERSION = 1;
 const MIN_WRITE_DELAY_MS = 1_000;
 /**
  * Each write serializes the whole state on the event loop the simulators (and, under the
- * platform command, its log echo and mail sink) share; waiting 20× as long as the last
- * serialization took keeps that under 5 % of the loop however large the state grows (a long benchmark).
+ * platform command, its log echo and mail sink) share; waiting 100× as long as the last
+ * serialization took keeps that under 1 % of the loop however large the state grows (a long
+ * benchmark: at 20×, 5 %, it was a fifth of the platform command's CPU, docs/performance.md,
+ * twenty-seventh round). A stop still writes everything; a killed platform command loses at most
+ * that wait (10 s for a 7 MB state).
  */
-const WRITE_DELAY_PER_SERIALIZE_MS = 20;
+const WRITE_DELAY_PER_SERIALIZE_MS = 100;
 /**
  * Serializing yields to the event loop after this long, so requests are not held behind it: after
  * a 5-minute sustained benchmark the state is 7 MB (mostly Stripe's sessions and events), one
