@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogramQuantile, machineCpuSecondsOf, machineRows, resourceUse, type ResourceSample } from './resources';
+import { histogramQuantile, laterHalfMachine, machineCpuSecondsOf, machineRows, resourceUse, type ResourceSample } from './resources';
 
 const sample = (at: number, cpu: Record<string, number | undefined>, statements?: Record<string, number>): ResourceSample => ({
   at,
@@ -57,6 +57,17 @@ describe('the machine CPU', () => {
     expect(rows.map(([label]) => label)).toEqual(['machine (all processes)', 'other (machine - known)']);
     expect(rows[1]![1]).toBeCloseTo(2.5);
     expect(machineRows(resourceUse(sample(0, { orders: 1 }), { ...sample(1_000, { orders: 2 }), machineCpuSeconds: 9 }))).toEqual([]);
+  });
+
+  it("gives the cores busy from the sample nearest the window's middle to its end", () => {
+    // 0–40 s at half a core, 40–100 s at 1.8 cores: the later half starts at the 60 s sample.
+    const machineAt = (s: number) => (s <= 40 ? s * 0.5 : 20 + (s - 40) * 1.8);
+    const samples = [0, 20, 40, 60, 80, 100].map((s) => ({ ...sample(s * 1_000, { orders: 1 }), machineCpuSeconds: machineAt(s) }));
+    const later = laterHalfMachine(samples);
+    expect(later?.cpuSeconds).toBeCloseTo(72);
+    expect(later?.coresBusy).toBeCloseTo(1.8);
+    expect(laterHalfMachine(samples.map(({ machineCpuSeconds: _, ...rest }) => rest))).toBeUndefined();
+    expect(laterHalfMachine(samples.slice(0, 1))).toBeUndefined();
   });
 });
 

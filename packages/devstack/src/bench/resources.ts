@@ -322,6 +322,22 @@ export function machineRows(use: ResourceUse): Array<[label: string, cpuSeconds:
   ];
 }
 
+/**
+ * The machine's CPU over the later half of a run's load (the sample nearest its middle to its end):
+ * in a sustained run's first minutes no parcel has shipped yet, so no supplier poll, parcel or
+ * shipping news is due and the whole window's figure understates what the cores carry once every
+ * stage of the journey runs (docs/performance.md, twenty-seventh round). Undefined when unknown.
+ */
+export function laterHalfMachine(samples: readonly ResourceSample[]): { cpuSeconds: number; coresBusy: number } | undefined {
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (!first || !last || last.at <= first.at) return undefined;
+  const middle = samples.find((sample) => sample.at >= (first.at + last.at) / 2) ?? last;
+  const use = resourceUse(middle, last);
+  if (use.machineCpuSeconds === undefined || use.wallSeconds <= 0) return undefined;
+  return { cpuSeconds: use.machineCpuSeconds, coresBusy: use.machineCpuSeconds / use.wallSeconds };
+}
+
 /** What the rows of `machineRows` are, for the lines under a table that shows them. */
 export function machineRowsNote(): string[] {
   return [

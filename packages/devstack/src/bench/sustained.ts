@@ -17,7 +17,7 @@ import { type CheckoutWatcher, type SeenSession } from './checkouts';
 import { SERVICE_NAMES, type ServiceName } from '../services';
 import { paymentToEmailHops } from './hops';
 import { CONFIRMATION_SUBJECT, EMAIL_PATTERN, orderBody, stats, type Stats } from './journey';
-import { histogramQuantile, localServicePid, machineRows, machineRowsNote, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
+import { histogramQuantile, laterHalfMachine, localServicePid, machineRows, machineRowsNote, MEASURED_PROCESSES, signalService, type ResourceSample, resourceUse, sampleResources, type ServerPorts } from './resources';
 
 export interface SustainedSettings {
   rate: number;
@@ -377,6 +377,7 @@ async function report(
   }
 
   const use = resourceUse(first.resources, atLoadEnd.resources);
+  const laterHalf = laterHalfMachine(samples.slice(0, endOfLoad + 1).map((sample) => sample.resources));
   const perOrder = (seconds: number | undefined) => (seconds === undefined || placed.length === 0 ? '-' : fmt((seconds * 1000) / placed.length, 2));
   out.push(
     renderTable(
@@ -391,6 +392,7 @@ async function report(
         ]),
         ['total (known)', fmt(use.totalCpuSeconds, 1), perOrder(use.totalCpuSeconds), fmt(use.totalCpuSeconds / use.wallSeconds, 2), ''],
         ...machineRows(use).map(([label, seconds]) => [label, fmt(seconds, 1), perOrder(seconds), fmt((seconds ?? NaN) / use.wallSeconds, 2), '']),
+        ...(laterHalf ? [["machine, the load's later half", fmt(laterHalf.cpuSeconds, 1), '', fmt(laterHalf.coresBusy, 2), '']] : []),
       ],
       [false, true, true, true, true],
     ),
@@ -398,6 +400,7 @@ async function report(
   out.push(
     'CPU over the load window, per order placed in it (includes what earlier orders still cost: placement, polls, parcels).',
     ...(machineRows(use).length > 0 ? machineRowsNote() : []),
+    ...(laterHalf ? ["later half: from the sample nearest the load's middle to its end, when parcels ship and every stage runs."] : []),
   );
 
   const ratios: string[][] = [
