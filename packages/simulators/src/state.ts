@@ -18,10 +18,10 @@ const MIN_WRITE_DELAY_MS = 1_000;
 /**
  * Each write serializes the whole state on the event loop the simulators (and, under the
  * platform command, its log echo and mail sink) share; waiting 100× as long as the last
- * serialization took keeps that under 1 % of the loop however large the state grows (a long
- * benchmark: at 20×, 5 %, it was a fifth of the platform command's CPU, docs/performance.md,
- * twenty-seventh round). A stop still writes everything; a killed platform command loses at most
- * that wait (10 s for a 7 MB state).
+ * serialization took keeps that under 1 % of the loop however large the state grows (at 20×, 5 %,
+ * it was a fifth of the platform command's busy time in a profile of a sustained benchmark,
+ * docs/performance.md, twenty-seventh round). A stop still writes everything; a killed platform
+ * command loses at most that wait (10 s for a 7 MB state).
  */
 const WRITE_DELAY_PER_SERIALIZE_MS = 100;
 /**
