@@ -59,7 +59,7 @@ describe('the machine CPU', () => {
     expect(machineRows(resourceUse(sample(0, { orders: 1 }), { ...sample(1_000, { orders: 2 }), machineCpuSeconds: 9 }))).toEqual([]);
   });
 
-  it("gives the cores busy from the sample nearest the window's middle to its end", () => {
+  it("gives the cores busy from the first sample at or past the window's middle to its end", () => {
     // 0–40 s at half a core, 40–100 s at 1.8 cores: the later half starts at the 60 s sample.
     const machineAt = (s: number) => (s <= 40 ? s * 0.5 : 20 + (s - 40) * 1.8);
     const samples = [0, 20, 40, 60, 80, 100].map((s) => ({ ...sample(s * 1_000, { orders: 1 }), machineCpuSeconds: machineAt(s) }));

@@ -323,8 +323,8 @@ export function machineRows(use: ResourceUse): Array<[label: string, cpuSeconds:
 }
 
 /**
- * The machine's CPU over the later half of a run's load (the sample nearest its middle to its end):
- * in a sustained run's first minutes no parcel has shipped yet, so no supplier poll, parcel or
+ * The machine's CPU over the later half of a run's load (from the first sample at or past its
+ * middle to its end): in a sustained run's first minutes no parcel has shipped yet, so no supplier poll, parcel or
  * shipping news is due and the whole window's figure understates what the cores carry once every
  * stage of the journey runs (docs/performance.md, twenty-seventh round). Undefined when unknown.
  */

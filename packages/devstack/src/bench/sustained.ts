@@ -400,7 +400,7 @@ async function report(
   out.push(
     'CPU over the load window, per order placed in it (includes what earlier orders still cost: placement, polls, parcels).',
     ...(machineRows(use).length > 0 ? machineRowsNote() : []),
-    ...(laterHalf ? ["later half: from the sample nearest the load's middle to its end, when parcels ship and every stage runs."] : []),
+    ...(laterHalf ? ["later half: from the first sample at or past the load's middle to its end, when parcels ship and every stage runs."] : []),
   );
 
   const ratios: string[][] = [
